@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Strict conversions between text and numbers, with Redis's exact rules
+ * (util.c string2ll, string2ld, ld2string, ll2string): no leading spaces or
+ * '+', no leading zeros, no trailing bytes, full int64 range, NaN refused.
+ * Pure functions, no allocation.
+ */
+#ifndef RESP_NUM_H
+#define RESP_NUM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Buffer size that holds any formatted long long (with sign and NUL). */
+#define RESP_LL_STR_SIZE 21
+/* Redis's MAX_LONG_DOUBLE_CHARS. */
+#define RESP_LD_STR_SIZE (5 * 1024)
+/* Enough for any double formatted by resp_d2str. */
+#define RESP_D_STR_SIZE 32
+
+/* Redis string2ll: true and *v set when s[0..len) is a canonical int64
+ * ("-0", "01", " 1", "+1", "" are refused). */
+bool resp_str2ll(const char *s, size_t len, long long *v);
+/* Redis string2ld (INCRBYFLOAT's argument and value). */
+bool resp_str2ld(const char *s, size_t len, long double *v);
+/* Redis getDoubleFromObject rules (strtod, no leading space, no NaN, whole
+ * string; "inf" and "-inf" accepted). */
+bool resp_str2d(const char *s, size_t len, double *v);
+
+/* Decimal form of v, NUL-terminated; returns its length. buf holds at least
+ * RESP_LL_STR_SIZE bytes. */
+size_t resp_ll2str(char *buf, long long v);
+/* Number of decimal characters of v (with '-'), without formatting it. */
+size_t resp_ll_digits(long long v);
+/* Redis ld2string(LD_STR_HUMAN): "%.17Lf" with trailing zeros and a
+ * trailing point removed, "-0" written "0", "inf"/"-inf". buf holds at
+ * least RESP_LD_STR_SIZE bytes. Returns the length, 0 if it does not fit. */
+size_t resp_ld2str(char *buf, size_t size, long double v);
+/* Shortest text that reads back as the same double (Redis 7.4's
+ * fpconv_dtoa form: "1.5", "1e+20", "inf", "-inf", "nan"). Returns length. */
+size_t resp_d2str(char *buf, size_t size, double v);
+
+#endif
