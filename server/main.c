@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * respite-server: `respite-server [config-file] [--name value ...]`, with
+ * redis.conf parameter names, as redis-server takes them. The config file is
+ * read first, then the command line options, each as a line "name value...";
+ * lines are split with Redis's inline quoting rules (the RESP parser's
+ * inline mode does exactly that). A bad line stops start-up with Redis's
+ * "FATAL CONFIG FILE ERROR" report.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "resp_parser.h"
+#include "respite_server.h"
+#include "srv_log.h"
+
+#define RESPITE_VERSION "0.1.0"
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "Usage: ./respite-server [/path/to/redis.conf] [options]\n"
+            "       ./respite-server - (read config from stdin)\n"
+            "       ./respite-server -v or --version\n"
+            "       ./respite-server -h or --help\n\n"
+            "Examples:\n"
+            "       ./respite-server (run the server with default conf)\n"
+            "       ./respite-server /etc/redis/6379.conf\n"
+            "       ./respite-server --port 7777\n"
+            "       ./respite-server --port 7777 --enable-debug-command yes\n");
+    exit(1);
+}
+
+static void fatal_config(int lineno, const char *line, const char *msg)
+{
+    fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (respite " RESPITE_VERSION ") ***\n");
+    fprintf(stderr, "Reading the configuration file, at line %d\n", lineno);
+    fprintf(stderr, ">>> '%s'\n", line);
+    fprintf(stderr, "%s\n", msg);
+    exit(1);
+}
+
+/* Apply one configuration line: the first word is the name, the remaining
+ * words are joined by spaces into the value (bind takes several). */
+static void apply_line(struct respite *st, const char *text, int lineno)
+{
+    size_t len = strlen(text);
+    char *buf = malloc(len + 2);
+    struct resp_arg args[64];
+    if (buf == NULL)
+        abort();
+    memcpy(buf, text, len);
+    buf[len] = '\n';
+    buf[len + 1] = '\0';
+    struct resp_parser p;
+    resp_parser_init(&p, args, 64, 1LL << 40);
+    size_t used;
+    enum resp_status s = resp_parse(&p, buf, len + 1, &used);
+    if (s == RESP_ERR || s == RESP_GROW)
+        fatal_config(lineno, text, s == RESP_ERR ? "Unbalanced quotes in configuration line"
+                                                 : "Too many arguments");
+    if (s == RESP_OK && p.argc > 0 && buf[args[0].off] != '#') {
+        char name[128], value[2048] = "";
+        snprintf(name, sizeof name, "%.*s", (int)args[0].len, buf + args[0].off);
+        size_t vlen = 0;
+        for (int i = 1; i < p.argc && vlen < sizeof value; i++)
+            vlen += (size_t)snprintf(value + vlen, sizeof value - vlen, "%s%.*s", i > 1 ? " " : "",
+                                     (int)args[i].len, buf + args[i].off);
+        if (p.argc < 2)
+            fatal_config(lineno, text, "wrong number of arguments");
+        char err[256];
+        if (respite_config_set(st, name, value, err, sizeof err) != 0)
+            fatal_config(lineno, text, err);
+    }
+    free(buf);
+}
+
+static void load_file(struct respite *st, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "Fatal error, can't open config file '%s': %s\n", path, strerror(errno));
+        exit(1);
+    }
+    char line[4096];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *p = line + strspn(line, " \t");
+        if (*p == '\0' || *p == '#')
+            continue;
+        apply_line(st, p, lineno);
+    }
+    if (f != stdin)
+        fclose(f);
+}
+
+/* "--name v1 v2 --other v": quote each value so spaces survive the split. */
+static void load_args(struct respite *st, int argc, char **argv, int from)
+{
+    for (int i = from; i < argc;) {
+        if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
+            fatal_config(0, argv[i], "Bad directive or wrong number of arguments");
+        char line[4096];
+        size_t n = (size_t)snprintf(line, sizeof line, "%s", argv[i] + 2);
+        int j = i + 1;
+        for (; j < argc && strncmp(argv[j], "--", 2) != 0; j++) {
+            n += (size_t)snprintf(line + n, sizeof line - n, " \"");
+            for (const char *c = argv[j]; *c && n + 4 < sizeof line; c++) {
+                if (*c == '"' || *c == '\\')
+                    line[n++] = '\\';
+                line[n++] = *c;
+            }
+            n += (size_t)snprintf(line + n, sizeof line - n, "\"");
+        }
+        if (j == i + 1) /* "--save" alone means an empty value, as in Redis */
+            snprintf(line + n, sizeof line - n, " \"\"");
+        apply_line(st, line, 0);
+        i = j;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0)) {
+        printf("respite server v=" RESPITE_VERSION " bits=%d\n", (int)(sizeof(void *) * 8));
+        return 0;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
+        usage();
+    signal(SIGPIPE, SIG_IGN);
+
+    char err[512];
+    struct respite *st = respite_open(NULL, 0, err, sizeof err);
+    if (st == NULL) {
+        fprintf(stderr, "respite: %s\n", err);
+        return 1;
+    }
+    int from = 1;
+    if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {
+        load_file(st, argv[1]);
+        from = 2;
+    }
+    load_args(st, argc, argv, from);
+
+    struct respite_net_config cfg;
+    respite_net_config(st, &cfg);
+    struct srv_log log;
+    if (srv_log_open(&log, cfg.loglevel, cfg.logfile) != 0) {
+        fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
+        return 1;
+    }
+    srv_log(&log, SRV_LOG_WARNING, "oO0OoO0OoO0Oo respite is starting oO0OoO0OoO0Oo");
+    srv_log(&log, SRV_LOG_WARNING, "respite version=" RESPITE_VERSION ", bits=%d, pid=%d, just started",
+            (int)(sizeof(void *) * 8), (int)getpid());
+
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL) {
+        srv_log(&log, SRV_LOG_WARNING, "%s", err);
+        return 1;
+    }
+    srv_log(&log, SRV_LOG_NOTICE, "Running mode=standalone, port=%d.", respite_server_port(srv));
+    if (cfg.pidfile[0]) {
+        FILE *pf = fopen(cfg.pidfile, "w");
+        if (pf) {
+            fprintf(pf, "%d\n", (int)getpid());
+            fclose(pf);
+        }
+    }
+    respite_server_catch_signals(srv);
+    respite_server_run(srv);
+    respite_server_free(srv);
+    respite_close(st);
+    if (cfg.pidfile[0])
+        unlink(cfg.pidfile);
+    srv_log(&log, SRV_LOG_WARNING, "respite is now ready to exit, bye bye...");
+    srv_log_close(&log);
+    return 0;
+}

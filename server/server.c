@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The network server: one libuv loop owns the store, the listeners and every
+ * connection.
+ *
+ * Reading: each connection has a query buffer; alloc_cb lends its free tail.
+ * After a read, every complete command in the buffer runs (pipelining), the
+ * arguments being slices of the buffer (zero copy). A partial command stays
+ * at the buffer's front; the parser keeps offsets, so the buffer may move.
+ *
+ * Writing: replies accumulate in the client's chunked output buffer. A
+ * check handle (run once per loop turn, after all reads of that turn)
+ * flushes every connection that has output: first a uv_try_write of all
+ * chunks at once, and only what the socket would not take goes to uv_write,
+ * whose chunks stay frozen until its callback. So replies of one loop turn
+ * leave in one write per client, and the GET/SET path allocates nothing.
+ *
+ * Limits: maxclients, client-query-buffer-limit, the output buffer limits of
+ * the "normal" class (hard: close at once; soft: close when exceeded for
+ * that many seconds) and the idle timeout, checked hz times a second.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "resp_parser.h"
+#include "resp_writer.h"
+#include "respite_server.h"
+#include "srv_log.h"
+
+#define MAX_LISTENERS 16
+#define READ_CHUNK (16 * 1024)
+#define QBUF_IDLE_KEEP (64 * 1024) /* an empty query buffer larger than this is freed */
+
+struct srv_conn {
+    uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
+    struct respite_server *srv;
+    struct respite_client *cl;
+
+    /* query buffer: unparsed bytes are qbuf[qpos..qlen) */
+    char *qbuf;
+    size_t qpos, qlen, qcap;
+    struct resp_parser parser;
+    struct rs_str *argv; /* same capacity as parser.args */
+
+    /* writing */
+    uv_write_t wreq;
+    struct resp_chunk *inflight; /* frozen until write_cb */
+    size_t inflight_bytes;
+    uv_buf_t *bufs;
+    size_t bufs_cap;
+
+    int64_t last_ms;        /* last interaction, real time */
+    int64_t soft_since_ms;  /* over the soft output limit since, 0 = not */
+    bool writing, closing, close_after_reply, on_pending;
+    struct srv_conn *next_pending;
+    struct srv_conn *prev, *next; /* all connections */
+    char addr[64], laddr[64];
+};
+
+struct respite_server {
+    struct respite *st;
+    struct respite_net_config cfg;
+    uv_loop_t loop;
+    uv_tcp_t listeners[MAX_LISTENERS];
+    int nlisteners;
+    int port;
+    uv_check_t flusher;
+    uv_timer_t cron;
+    uv_async_t wakeup;   /* respite_server_stop from another thread */
+    uv_signal_t sigint, sigterm;
+    bool signals;
+    uv_thread_t thread;
+    bool threaded;
+    bool stopping;
+    struct srv_conn *conns;
+    uint64_t nconns;
+    struct srv_conn *pending;
+    struct srv_log log;
+};
+
+static int64_t real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------------
+ * Connection lifetime
+ * ------------------------------------------------------------------------ */
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    struct srv_conn *conn = (struct srv_conn *)h;
+    struct resp_out *o = respite_client_output(conn->cl);
+    if (conn->inflight)
+        resp_out_release(o, conn->inflight);
+    respite_client_free(conn->cl);
+    free(conn->qbuf);
+    free(conn->parser.args);
+    free(conn->argv);
+    free(conn->bufs);
+    free(conn);
+}
+
+static void conn_close(struct srv_conn *conn)
+{
+    if (conn->closing)
+        return;
+    conn->closing = true;
+    struct respite_server *srv = conn->srv;
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        srv->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    srv->nconns--;
+    /* It may still be on the pending list: flush() skips closing ones. */
+    uv_close((uv_handle_t *)&conn->handle, on_conn_closed);
+}
+
+static void conn_describe(void *ud, struct session_desc *d)
+{
+    struct srv_conn *conn = ud;
+    snprintf(d->addr, sizeof d->addr, "%s", conn->addr);
+    snprintf(d->laddr, sizeof d->laddr, "%s", conn->laddr);
+    uv_os_fd_t fd = -1;
+    uv_fileno((uv_handle_t *)&conn->handle, &fd);
+    d->fd = fd;
+    d->qbuf = conn->qlen - conn->qpos;
+    d->qbuf_free = conn->qcap - conn->qlen;
+    d->argv_mem = 0;
+    struct resp_out *o = respite_client_output(conn->cl);
+    d->omem = o->nbytes + conn->inflight_bytes;
+    d->obl = 0;
+    d->oll = 0;
+    for (struct resp_chunk *ch = o->head; ch; ch = ch->next)
+        d->oll++;
+    d->events = conn->writing ? "rw" : "r";
+}
+
+static void conn_kill(void *ud)
+{
+    struct srv_conn *conn = ud;
+    conn->close_after_reply = true;
+}
+
+static const struct respite_client_io conn_io = {conn_describe, conn_kill};
+
+/* ------------------------------------------------------------------------
+ * Writing
+ * ------------------------------------------------------------------------ */
+
+static void flush(struct srv_conn *conn);
+
+static void schedule_flush(struct srv_conn *conn)
+{
+    if (conn->on_pending)
+        return;
+    conn->on_pending = true;
+    conn->next_pending = conn->srv->pending;
+    conn->srv->pending = conn;
+}
+
+static void write_cb(uv_write_t *req, int status)
+{
+    struct srv_conn *conn = req->data;
+    resp_out_release(respite_client_output(conn->cl), conn->inflight);
+    conn->inflight = NULL;
+    conn->inflight_bytes = 0;
+    conn->writing = false;
+    if (conn->closing)
+        return;
+    if (status < 0) {
+        conn_close(conn);
+        return;
+    }
+    flush(conn);
+}
+
+/* Enforce the output buffer limits of the normal class. */
+static bool over_output_limits(struct srv_conn *conn, size_t pending)
+{
+    const struct respite_net_config *cfg = &conn->srv->cfg;
+    if (cfg->obuf_hard > 0 && pending >= (size_t)cfg->obuf_hard)
+        return true;
+    if (cfg->obuf_soft > 0 && pending >= (size_t)cfg->obuf_soft) {
+        int64_t now = real_ms();
+        if (conn->soft_since_ms == 0)
+            conn->soft_since_ms = now;
+        else if (now - conn->soft_since_ms >= cfg->obuf_soft_secs * 1000)
+            return true;
+    } else {
+        conn->soft_since_ms = 0;
+    }
+    return false;
+}
+
+static void flush(struct srv_conn *conn)
+{
+    if (conn->closing || conn->writing)
+        return;
+    struct respite_server *srv = conn->srv;
+    struct resp_out *o = respite_client_output(conn->cl);
+    if (o->nbytes == 0) {
+        if (conn->close_after_reply)
+            conn_close(conn);
+        return;
+    }
+    size_t total = o->nbytes;
+    struct resp_chunk *list = resp_out_take(o);
+    size_t n = 0;
+    for (struct resp_chunk *ch = list; ch; ch = ch->next)
+        n++;
+    if (n > conn->bufs_cap) {
+        conn->bufs_cap = n * 2;
+        free(conn->bufs);
+        conn->bufs = malloc(conn->bufs_cap * sizeof *conn->bufs);
+        if (conn->bufs == NULL)
+            abort();
+    }
+    n = 0;
+    for (struct resp_chunk *ch = list; ch; ch = ch->next)
+        conn->bufs[n++] = uv_buf_init(ch->data, (unsigned)ch->len);
+
+    int r = uv_try_write((uv_stream_t *)&conn->handle, conn->bufs, (unsigned)n);
+    if (r == UV_EAGAIN || r == UV_ENOSYS)
+        r = 0;
+    if (r < 0) {
+        resp_out_release(o, list);
+        conn_close(conn);
+        return;
+    }
+    respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, (uint64_t)r);
+    if ((size_t)r == total) {
+        resp_out_release(o, list);
+        conn->soft_since_ms = 0;
+        if (conn->close_after_reply)
+            conn_close(conn);
+        return;
+    }
+    /* Hand the rest to uv_write; skip what went out already. */
+    size_t skip = (size_t)r, k = 0;
+    while (skip >= conn->bufs[k].len) {
+        skip -= conn->bufs[k].len;
+        k++;
+    }
+    conn->bufs[k].base += skip;
+    conn->bufs[k].len -= skip;
+    conn->inflight = list;
+    conn->inflight_bytes = total - (size_t)r;
+    if (over_output_limits(conn, conn->inflight_bytes)) {
+        srv_log(&srv->log, SRV_LOG_WARNING,
+                "Client id=%llu addr=%s closed for overcoming of output buffer limits.",
+                (unsigned long long)0, conn->addr);
+        conn_close(conn);
+        return;
+    }
+    conn->wreq.data = conn;
+    conn->writing = true;
+    respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, conn->inflight_bytes);
+    if (uv_write(&conn->wreq, (uv_stream_t *)&conn->handle, conn->bufs + k, (unsigned)(n - k),
+                 write_cb) != 0) {
+        conn->writing = false;
+        conn_close(conn);
+    }
+}
+
+/* Once per loop turn, after the reads of that turn. */
+static void on_check(uv_check_t *h)
+{
+    struct respite_server *srv = h->data;
+    while (srv->pending) {
+        struct srv_conn *conn = srv->pending;
+        srv->pending = conn->next_pending;
+        conn->on_pending = false;
+        flush(conn);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Reading
+ * ------------------------------------------------------------------------ */
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    struct srv_conn *conn = (struct srv_conn *)h;
+    (void)suggested;
+    /* Move a partial command to the front before growing. */
+    if (conn->qpos > 0) {
+        memmove(conn->qbuf, conn->qbuf + conn->qpos, conn->qlen - conn->qpos);
+        conn->qlen -= conn->qpos;
+        conn->qpos = 0;
+    }
+    if (conn->qcap - conn->qlen < READ_CHUNK) {
+        /* Grow with the data that actually arrives: a declared huge bulk
+         * costs nothing until its bytes come. */
+        size_t cap = conn->qcap ? conn->qcap * 2 : READ_CHUNK;
+        if (cap < conn->qlen + READ_CHUNK)
+            cap = conn->qlen + READ_CHUNK;
+        char *q = realloc(conn->qbuf, cap);
+        if (q == NULL)
+            abort();
+        conn->qbuf = q;
+        conn->qcap = cap;
+    }
+    *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)(conn->qcap - conn->qlen));
+}
+
+static void grow_args(struct srv_conn *conn)
+{
+    size_t cap = conn->parser.cap ? conn->parser.cap * 2 : 16;
+    struct resp_arg *args = realloc(conn->parser.args, cap * sizeof *args);
+    struct rs_str *argv = realloc(conn->argv, cap * sizeof *argv);
+    if (args == NULL || argv == NULL)
+        abort();
+    conn->parser.args = args;
+    conn->parser.cap = cap;
+    conn->argv = argv;
+}
+
+static void process_input(struct srv_conn *conn)
+{
+    struct respite_server *srv = conn->srv;
+    while (!conn->closing && !conn->close_after_reply && !srv->stopping &&
+           conn->qpos < conn->qlen) {
+        size_t consumed = 0;
+        char *start = conn->qbuf + conn->qpos;
+        enum resp_status s = resp_parse(&conn->parser, start, conn->qlen - conn->qpos, &consumed);
+        if (s == RESP_GROW) {
+            grow_args(conn);
+            continue;
+        }
+        if (s == RESP_AGAIN) {
+            if (conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
+                srv_log(&srv->log, SRV_LOG_WARNING,
+                        "Closing client that reached max query buffer length: addr=%s",
+                        conn->addr);
+                conn_close(conn);
+            }
+            break;
+        }
+        if (s == RESP_ERR) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "ERR %s", conn->parser.err);
+            respite_client_error(conn->cl, msg);
+            conn->close_after_reply = true;
+            conn->qpos = conn->qlen;
+            break;
+        }
+        for (int i = 0; i < conn->parser.argc; i++)
+            conn->argv[i] = rs_str_from(start + conn->parser.args[i].off, conn->parser.args[i].len);
+        conn->last_ms = real_ms();
+        respite_client_run(conn->cl, conn->parser.argc, conn->argv);
+        conn->qpos += consumed;
+        if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+            conn->close_after_reply = true;
+    }
+    if (conn->closing)
+        return;
+    if (conn->qpos == conn->qlen) {
+        conn->qpos = conn->qlen = 0;
+        if (conn->qcap > QBUF_IDLE_KEEP) {
+            free(conn->qbuf);
+            conn->qbuf = NULL;
+            conn->qcap = 0;
+        }
+    }
+    struct resp_out *o = respite_client_output(conn->cl);
+    if (o->nbytes + conn->inflight_bytes > 0 &&
+        over_output_limits(conn, o->nbytes + conn->inflight_bytes)) {
+        srv_log(&srv->log, SRV_LOG_WARNING,
+                "Client addr=%s closed for overcoming of output buffer limits.", conn->addr);
+        conn_close(conn);
+        return;
+    }
+    schedule_flush(conn);
+}
+
+static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    struct srv_conn *conn = (struct srv_conn *)stream;
+    (void)buf;
+    if (nread == 0) /* EAGAIN: nothing to do */
+        return;
+    if (nread < 0) { /* UV_EOF or an error: the peer is gone */
+        conn_close(conn);
+        return;
+    }
+    conn->qlen += (size_t)nread;
+    respite_stat_add(conn->srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
+    process_input(conn);
+}
+
+/* ------------------------------------------------------------------------
+ * Accepting
+ * ------------------------------------------------------------------------ */
+
+static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t size, bool *local)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        uv_ip4_name(a, ip, sizeof ip);
+        port = ntohs(a->sin_port);
+        if (local)
+            *local = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+        snprintf(buf, size, "%s:%d", ip, port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        uv_ip6_name(a, ip, sizeof ip);
+        port = ntohs(a->sin6_port);
+        if (local)
+            *local = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+        snprintf(buf, size, "%s:%d", ip, port);
+    } else {
+        snprintf(buf, size, "?:0");
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct respite_server *srv = server->data;
+    if (status < 0)
+        return;
+    struct srv_conn *conn = calloc(1, sizeof *conn);
+    if (conn == NULL)
+        abort();
+    conn->srv = srv;
+    uv_tcp_init(&srv->loop, &conn->handle);
+    if (uv_accept(server, (uv_stream_t *)&conn->handle) != 0) {
+        uv_close((uv_handle_t *)&conn->handle, (uv_close_cb)free);
+        return;
+    }
+    if (srv->nconns >= (uint64_t)srv->cfg.maxclients) {
+        static const char msg[] = "-ERR max number of clients reached\r\n";
+        uv_buf_t b = uv_buf_init((char *)msg, sizeof msg - 1);
+        uv_try_write((uv_stream_t *)&conn->handle, &b, 1);
+        respite_stat_add(srv->st, RESPITE_STAT_REJECTED, 1);
+        uv_close((uv_handle_t *)&conn->handle, (uv_close_cb)free);
+        return;
+    }
+    uv_tcp_nodelay(&conn->handle, 1);
+    if (srv->cfg.tcp_keepalive > 0)
+        uv_tcp_keepalive(&conn->handle, 1, (unsigned)srv->cfg.tcp_keepalive);
+
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    bool local = false;
+    if (uv_tcp_getpeername(&conn->handle, (struct sockaddr *)&ss, &len) == 0)
+        format_addr(&ss, conn->addr, sizeof conn->addr, &local);
+    len = sizeof ss;
+    if (uv_tcp_getsockname(&conn->handle, (struct sockaddr *)&ss, &len) == 0)
+        format_addr(&ss, conn->laddr, sizeof conn->laddr, NULL);
+
+    conn->cl = respite_client_attach(srv->st, &conn_io, conn, local);
+    resp_parser_init(&conn->parser, NULL, 0, srv->cfg.proto_max_bulk_len);
+    conn->last_ms = real_ms();
+    conn->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = conn;
+    srv->conns = conn;
+    srv->nconns++;
+    respite_stat_add(srv->st, RESPITE_STAT_CONNECTIONS, 1);
+    uv_read_start((uv_stream_t *)&conn->handle, alloc_cb, read_cb);
+}
+
+/* ------------------------------------------------------------------------
+ * Background work and configuration
+ * ------------------------------------------------------------------------ */
+
+static void on_cron(uv_timer_t *t)
+{
+    struct respite_server *srv = t->data;
+    int64_t now = real_ms();
+    /* Reclaim expired keys and flushed data in a bounded slice: a quarter of
+     * the period at most, as Redis's active expire cycle. */
+    int64_t period_us = 1000000 / srv->cfg.hz;
+    int more = respite_tick(srv->st, period_us / 4);
+    if (srv->cfg.timeout > 0 || srv->cfg.obuf_soft > 0) {
+        for (struct srv_conn *c = srv->conns, *next; c; c = next) {
+            next = c->next;
+            if (srv->cfg.timeout > 0 && !c->writing &&
+                now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
+                conn_close(c);
+                continue;
+            }
+            if (c->writing && over_output_limits(c, c->inflight_bytes +
+                                                         respite_client_output(c->cl)->nbytes))
+                conn_close(c);
+        }
+    }
+    /* Work left: come back soon rather than at the next period. */
+    if (more)
+        uv_timer_start(&srv->cron, on_cron, 1, (uint64_t)(1000 / srv->cfg.hz));
+}
+
+static void on_config_changed(void *ud, const char *name)
+{
+    struct respite_server *srv = ud;
+    respite_net_config(srv->st, &srv->cfg);
+    srv_log_configure(&srv->log, srv->cfg.loglevel, NULL);
+    if (strcmp(name, "hz") == 0)
+        uv_timer_start(&srv->cron, on_cron, (uint64_t)(1000 / srv->cfg.hz),
+                       (uint64_t)(1000 / srv->cfg.hz));
+    if (strcmp(name, "proto-max-bulk-len") == 0)
+        for (struct srv_conn *c = srv->conns; c; c = c->next)
+            c->parser.max_bulk_len = srv->cfg.proto_max_bulk_len;
+}
+
+static void stop_loop(struct respite_server *srv)
+{
+    if (srv->stopping)
+        return;
+    srv->stopping = true;
+    /* Let this turn's replies go out, then close everything. */
+    on_check(&srv->flusher);
+    for (struct srv_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        conn_close(c);
+    }
+    for (int i = 0; i < srv->nlisteners; i++)
+        uv_close((uv_handle_t *)&srv->listeners[i], NULL);
+    uv_close((uv_handle_t *)&srv->flusher, NULL);
+    uv_close((uv_handle_t *)&srv->cron, NULL);
+    uv_close((uv_handle_t *)&srv->wakeup, NULL);
+    if (srv->signals) {
+        uv_close((uv_handle_t *)&srv->sigint, NULL);
+        uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    }
+}
+
+static void on_shutdown(void *ud, int flags)
+{
+    struct respite_server *srv = ud;
+    (void)flags;
+    srv_log(&srv->log, SRV_LOG_WARNING, "User requested shutdown...");
+    stop_loop(srv);
+}
+
+static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed};
+
+static void on_wakeup(uv_async_t *a)
+{
+    stop_loop(a->data);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct respite_server *srv = s->data;
+    srv_log(&srv->log, SRV_LOG_WARNING, "Received %s scheduling shutdown...",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    stop_loop(srv);
+}
+
+/* ------------------------------------------------------------------------
+ * Public API
+ * ------------------------------------------------------------------------ */
+
+static int listen_on(struct respite_server *srv, const char *host, int port, char *err,
+                     size_t errlen)
+{
+    struct sockaddr_storage ss;
+    const char *h = strcmp(host, "*") == 0 ? "0.0.0.0" : host;
+    if (uv_ip4_addr(h, port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(strcmp(host, "::*") == 0 ? "::" : h, port, (struct sockaddr_in6 *)&ss) != 0) {
+        snprintf(err, errlen, "Invalid bind address '%s'", host);
+        return -1;
+    }
+    uv_tcp_t *l = &srv->listeners[srv->nlisteners];
+    uv_tcp_init(&srv->loop, l);
+    l->data = srv;
+    int r = uv_tcp_bind(l, (struct sockaddr *)&ss, ss.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
+    if (r == 0)
+        r = uv_listen((uv_stream_t *)l, 511, on_connection);
+    if (r != 0) {
+        snprintf(err, errlen, "Could not create server TCP listening socket %s:%d: %s", host, port,
+                 uv_strerror(r));
+        uv_close((uv_handle_t *)l, NULL);
+        uv_run(&srv->loop, UV_RUN_NOWAIT);
+        return -1;
+    }
+    if (srv->port == 0) {
+        int len = sizeof ss;
+        uv_tcp_getsockname(l, (struct sockaddr *)&ss, &len);
+        srv->port = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+                                            : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+    srv->nlisteners++;
+    return 0;
+}
+
+struct respite_server *respite_server_new(struct respite *st, char *err, size_t errlen)
+{
+    struct respite_server *srv = calloc(1, sizeof *srv);
+    if (srv == NULL)
+        abort();
+    srv->st = st;
+    respite_net_config(st, &srv->cfg);
+    if (srv_log_open(&srv->log, srv->cfg.loglevel, srv->cfg.logfile) != 0) {
+        snprintf(err, errlen, "Can't open the log file: %s", strerror(errno));
+        free(srv);
+        return NULL;
+    }
+    uv_loop_init(&srv->loop);
+    srv->port = srv->cfg.port;
+    char addrs[sizeof srv->cfg.bind];
+    snprintf(addrs, sizeof addrs, "%s", srv->cfg.bind);
+    char *save = NULL;
+    for (char *a = strtok_r(addrs, " \t", &save); a && srv->nlisteners < MAX_LISTENERS;
+         a = strtok_r(NULL, " \t", &save)) {
+        bool optional = a[0] == '-';
+        char tmp[256];
+        if (listen_on(srv, optional ? a + 1 : a, srv->port, tmp, sizeof tmp) != 0) {
+            if (optional)
+                continue;
+            snprintf(err, errlen, "%s", tmp);
+            respite_server_free(srv);
+            return NULL;
+        }
+    }
+    if (srv->nlisteners == 0) {
+        snprintf(err, errlen, "Failed listening on port %d (tcp), aborting.", srv->cfg.port);
+        respite_server_free(srv);
+        return NULL;
+    }
+    uv_check_init(&srv->loop, &srv->flusher);
+    srv->flusher.data = srv;
+    uv_check_start(&srv->flusher, on_check);
+    uv_timer_init(&srv->loop, &srv->cron);
+    srv->cron.data = srv;
+    uv_timer_start(&srv->cron, on_cron, (uint64_t)(1000 / srv->cfg.hz),
+                   (uint64_t)(1000 / srv->cfg.hz));
+    uv_async_init(&srv->loop, &srv->wakeup, on_wakeup);
+    srv->wakeup.data = srv;
+    respite_set_hooks(st, &server_hooks, srv);
+    return srv;
+}
+
+int respite_server_port(const struct respite_server *srv)
+{
+    return srv->port;
+}
+
+void respite_server_catch_signals(struct respite_server *srv)
+{
+    srv->signals = true;
+    uv_signal_init(&srv->loop, &srv->sigint);
+    uv_signal_init(&srv->loop, &srv->sigterm);
+    srv->sigint.data = srv->sigterm.data = srv;
+    uv_signal_start(&srv->sigint, on_signal, SIGINT);
+    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+}
+
+int respite_server_run(struct respite_server *srv)
+{
+    srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+static void thread_main(void *arg)
+{
+    respite_server_run(arg);
+}
+
+int respite_server_start(struct respite_server *srv)
+{
+    if (uv_thread_create(&srv->thread, thread_main, srv) != 0)
+        return -1;
+    srv->threaded = true;
+    return 0;
+}
+
+void respite_server_stop(struct respite_server *srv)
+{
+    uv_async_send(&srv->wakeup);
+    if (srv->threaded) {
+        uv_thread_join(&srv->thread);
+        srv->threaded = false;
+    }
+}
+
+void respite_server_free(struct respite_server *srv)
+{
+    if (srv == NULL)
+        return;
+    if (!srv->stopping && (srv->nlisteners > 0 || uv_is_active((uv_handle_t *)&srv->cron))) {
+        /* Never ran, or not stopped: close the handles here. */
+        for (int i = 0; i < srv->nlisteners; i++)
+            uv_close((uv_handle_t *)&srv->listeners[i], NULL);
+        if (uv_is_active((uv_handle_t *)&srv->cron)) {
+            uv_close((uv_handle_t *)&srv->flusher, NULL);
+            uv_close((uv_handle_t *)&srv->cron, NULL);
+            uv_close((uv_handle_t *)&srv->wakeup, NULL);
+        }
+        if (srv->signals) {
+            uv_close((uv_handle_t *)&srv->sigint, NULL);
+            uv_close((uv_handle_t *)&srv->sigterm, NULL);
+        }
+    }
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&srv->loop);
+    respite_set_hooks(srv->st, NULL, NULL);
+    srv_log_close(&srv->log);
+    free(srv);
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The command table and dispatch. The rows of commands.def become one flat
+ * static array; subcommand rows follow their parent, so a parent's
+ * subcommands are the contiguous run after it. Each store builds a small
+ * case-insensitive hash index over the top-level names at open (no mutable
+ * globals). Dispatch checks existence and arity with Redis's exact errors,
+ * reads the clock once, runs the handler and keeps INFO commandstats.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "cmd.h"
+#include "ks.h"
+#include "mem.h"
+#include "resp_num.h"
+
+const char *const rs_err_text[RS_ERR__COUNT] = {
+#define ERR(sym, text) text,
+#include "errors.def"
+#undef ERR
+};
+
+/* ------------------------------------------------------------------------
+ * The table
+ * ------------------------------------------------------------------------ */
+
+#define CMD(name, arity, flags, acl, f, l, s, group, since, summary) cmd_handler cmd_##name;
+#define CONTAINER(name, flags, acl, group, since, summary)
+#define SUB(parent, name, arity, flags, acl, f, l, s, since, summary) \
+    cmd_handler cmd_##parent##_##name;
+#include "commands.def"
+#undef CMD
+#undef CONTAINER
+#undef SUB
+
+static const struct cmd_def table[] = {
+#define CMD(n, arity, flags, acl, f, l, s, group, since, summary) \
+    {#n, #n, cmd_##n, arity, flags, acl, f, l, s, group, since, summary, 0},
+#define CONTAINER(n, flags, acl, group, since, summary) \
+    {#n, #n, NULL, -2, flags, acl, 0, 0, 0, group, since, summary, 0},
+#define SUB(parent, n, arity, flags, acl, f, l, s, since, summary)                                \
+    {#n, #parent "|" #n, cmd_##parent##_##n, arity, flags, acl, f, l, s, NULL, since, summary, 1},
+#include "commands.def"
+#undef CMD
+#undef CONTAINER
+#undef SUB
+};
+
+#define NTABLE ((int)(sizeof table / sizeof table[0]))
+
+int cmd_table_size(void)
+{
+    return NTABLE;
+}
+
+const struct cmd_def *cmd_at(int i)
+{
+    return &table[i];
+}
+
+int cmd_index(const struct cmd_def *d)
+{
+    return (int)(d - table);
+}
+
+int cmd_nsubs(const struct cmd_def *d)
+{
+    int n = 0;
+    while (d + 1 + n < table + NTABLE && d[1 + n].is_sub)
+        n++;
+    return n;
+}
+
+/* Names compare with '_' in the table equal to '-' typed by users
+ * (CLIENT NO-EVICT), case-insensitively. */
+bool cmd_name_is(const char *name, struct rs_str s)
+{
+    size_t i = 0;
+    for (; name[i] && i < s.len; i++) {
+        char a = name[i] == '_' ? '-' : name[i];
+        if (a != tolower((unsigned char)s.p[i]))
+            return false;
+    }
+    return name[i] == '\0' && i == s.len;
+}
+
+void cmd_print_name(const char *name, char *buf, size_t size)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < size; i++)
+        buf[i] = name[i] == '_' ? '-' : name[i];
+    buf[i] = '\0';
+}
+
+/* ------------------------------------------------------------------------
+ * Lookup index
+ * ------------------------------------------------------------------------ */
+
+struct cmd_lut {
+    uint64_t mask;
+    int16_t slots[]; /* index into table, -1 empty */
+};
+
+static uint64_t name_hash(struct rs_str s)
+{
+    char low[64];
+    size_t n = s.len < sizeof low ? s.len : sizeof low;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)tolower((unsigned char)s.p[i]);
+    return XXH3_64bits(low, n);
+}
+
+struct cmd_lut *cmd_lut_new(void)
+{
+    uint64_t cap = 64;
+    while (cap < (uint64_t)NTABLE * 4)
+        cap <<= 1;
+    struct cmd_lut *l = rs_malloc(sizeof *l + cap * sizeof l->slots[0]);
+    l->mask = cap - 1;
+    for (uint64_t i = 0; i < cap; i++)
+        l->slots[i] = -1;
+    for (int i = 0; i < NTABLE; i++) {
+        if (table[i].is_sub)
+            continue;
+        char name[64];
+        cmd_print_name(table[i].name, name, sizeof name);
+        uint64_t h = name_hash(rs_str_from(name, strlen(name))) & l->mask;
+        while (l->slots[h] != -1)
+            h = (h + 1) & l->mask;
+        l->slots[h] = (int16_t)i;
+    }
+    return l;
+}
+
+void cmd_lut_free(struct cmd_lut *l)
+{
+    rs_free(l);
+}
+
+const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name)
+{
+    const struct cmd_lut *l = st->lut;
+    if (name.len == 0 || name.len > 32)
+        return NULL;
+    for (uint64_t h = name_hash(name) & l->mask; l->slots[h] != -1; h = (h + 1) & l->mask) {
+        const struct cmd_def *d = &table[l->slots[h]];
+        if (cmd_name_is(d->name, name))
+            return d;
+    }
+    return NULL;
+}
+
+const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str name)
+{
+    int n = cmd_nsubs(parent);
+    for (int i = 1; i <= n; i++)
+        if (cmd_name_is(parent[i].name, name))
+            return &parent[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Error replies
+ * ------------------------------------------------------------------------ */
+
+void reply_err(struct cmd_ctx *c, enum rs_err e)
+{
+    const char *t = rs_err_text[e];
+    resp_add_error(c->out, t, strlen(t));
+    c->failed = true;
+}
+
+void reply_errf(struct cmd_ctx *c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof buf)
+        n = sizeof buf - 1;
+    resp_add_error(c->out, buf, (size_t)n);
+    c->failed = true;
+}
+
+void reply_arity(struct cmd_ctx *c)
+{
+    char name[96];
+    cmd_print_name(c->cmd->fullname, name, sizeof name);
+    reply_errf(c, rs_err_text[RS_ERR_ARITY], name);
+}
+
+/* "'a' 'b' " as Redis lists the first arguments of an unknown command:
+ * arguments are added while the text is under 128 bytes, each cut so the
+ * text stays within 128. */
+static void args_preview(struct rs_str *argv, int from, int argc, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = from; i < argc && len < 128; i++) {
+        size_t room = 128 - len;
+        size_t n = argv[i].len < room ? argv[i].len : room;
+        /* %s stops at a NUL byte, as in Redis. */
+        const char *nul = memchr(argv[i].p, '\0', n);
+        if (nul)
+            n = (size_t)(nul - argv[i].p);
+        len += (size_t)snprintf(buf + len, size - len, "'%.*s' ", (int)n, argv[i].p);
+    }
+}
+
+static size_t cstrlen(struct rs_str s, size_t max)
+{
+    const char *nul = memchr(s.p, '\0', s.len);
+    size_t n = nul ? (size_t)(nul - s.p) : s.len;
+    return n < max ? n : max;
+}
+
+/* ------------------------------------------------------------------------
+ * Dispatch
+ * ------------------------------------------------------------------------ */
+
+static bool arity_ok(const struct cmd_def *d, int argc)
+{
+    return d->arity > 0 ? argc == d->arity : argc >= -d->arity;
+}
+
+void cmd_call(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    int64_t t0 = rs_mono_us();
+    c->cmd->handler(c);
+    int64_t dt = rs_mono_us() - t0;
+    struct cmd_stats *cs = &st->cstats[cmd_index(c->cmd)];
+    cs->calls++;
+    cs->usec += (uint64_t)dt;
+    if (c->failed) {
+        cs->failed++;
+        st->stats.total_error_replies++;
+    }
+    st->stats.numcommands++;
+}
+
+/* Resolve argv to a command definition, writing Redis's rejection errors.
+ * Returns NULL when the command was rejected. */
+const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
+{
+    struct rs_str *argv = c->argv;
+    const struct cmd_def *d = cmd_lookup(c->st, argv[0]);
+    char preview[400];
+    if (d && c->argc >= 2 && cmd_nsubs(d) > 0) {
+        const struct cmd_def *sub = cmd_lookup_sub(d, argv[1]);
+        if (sub == NULL) {
+            char up[64];
+            cmd_print_name(d->name, up, sizeof up);
+            for (char *p = up; *p; p++)
+                *p = (char)toupper((unsigned char)*p);
+            reply_errf(c, rs_err_text[RS_ERR_UNKNOWN_SUBCMD], (int)cstrlen(argv[1], 128), argv[1].p,
+                       up);
+            c->st->stats.total_error_replies++;
+            return NULL;
+        }
+        d = sub;
+    }
+    if (d == NULL) {
+        args_preview(argv, 1, c->argc, preview, sizeof preview);
+        reply_errf(c, rs_err_text[RS_ERR_UNKNOWN_CMD], (int)cstrlen(argv[0], 128), argv[0].p,
+                   preview);
+        c->st->stats.total_error_replies++;
+        return NULL;
+    }
+    c->cmd = d;
+    if (!arity_ok(d, c->argc) || (d->handler == NULL)) {
+        reply_arity(c);
+        c->st->cstats[cmd_index(d)].rejected++;
+        c->st->stats.total_error_replies++;
+        return NULL;
+    }
+    return d;
+}
+
+/* ------------------------------------------------------------------------
+ * Argument helpers
+ * ------------------------------------------------------------------------ */
+
+bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v)
+{
+    if (resp_str2ll(a.p, a.len, v))
+        return true;
+    reply_err(c, RS_ERR_NOT_INT);
+    return false;
+}
+
+void reply_expire_time(struct cmd_ctx *c)
+{
+    char name[96];
+    cmd_print_name(c->cmd->fullname, name, sizeof name);
+    reply_errf(c, rs_err_text[RS_ERR_EXPIRE_TIME], name);
+}
+
+void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines)
+{
+    struct resp_deferred d = resp_add_deferred(c->out);
+    long long n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmd);
+    resp_add_simple(c->out, buf, strlen(buf));
+    n++;
+    for (; lines[n - 1]; n++)
+        resp_add_simple(c->out, lines[n - 1], strlen(lines[n - 1]));
+    resp_add_simple(c->out, "HELP", 4);
+    resp_add_simple(c->out, "    Print this help.", 20);
+    n += 2;
+    resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Keyspace: databases, project shards and key lookups.
+ *
+ * A database holds a global shard and one shard per project. A key
+ * "project:<id>:<rest>" or "project:{<id>}:<rest>" (id non-empty) lives in
+ * the shard of project <id>; every other key in the global shard. Project
+ * shards are found through an open-addressing map (pmap) keyed by id, are
+ * created on first write, and are freed once empty -- but only after the
+ * command that emptied them has finished (ks_reap_empty), so that no kloc a
+ * command holds ever points into a freed shard.
+ *
+ * Each database also keeps its project shards in an array sorted by their
+ * creation sequence number: SCAN visits shards in that order, so a shard
+ * created during a scan is visited after those that existed before it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "ks.h"
+#include "mem.h"
+
+/* ------------------------------------------------------------------------
+ * Routing
+ * ------------------------------------------------------------------------ */
+
+bool ks_project_id(struct rs_str key, struct rs_str *id)
+{
+    static const char prefix[] = "project:";
+    const size_t plen = sizeof prefix - 1;
+    if (key.len < plen + 2 || memcmp(key.p, prefix, plen) != 0)
+        return false;
+    const char *p = key.p + plen, *end = key.p + key.len;
+    if (*p == '{') {
+        const char *close = memchr(p + 1, '}', (size_t)(end - p - 1));
+        if (close == NULL || close == p + 1 || close + 1 >= end || close[1] != ':')
+            return false;
+        *id = rs_str_from(p + 1, (size_t)(close - p - 1));
+        return true;
+    }
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    if (colon == NULL || colon == p)
+        return false;
+    *id = rs_str_from(p, (size_t)(colon - p));
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Project map: linear probing, backward-shift deletion, load <= 1/2.
+ * ------------------------------------------------------------------------ */
+
+static uint64_t id_hash(const struct db *db, struct rs_str id)
+{
+    return XXH3_64bits_withSeed(id.p, id.len, db->st->seed);
+}
+
+static struct shard **pmap_slot(struct db *db, struct rs_str id)
+{
+    struct pmap *m = &db->projects;
+    if (m->cap == 0)
+        return NULL;
+    uint64_t mask = m->cap - 1, i = id_hash(db, id) & mask;
+    for (;; i = (i + 1) & mask) {
+        struct shard *sh = m->slots[i];
+        if (sh == NULL || (sh->idlen == id.len && memcmp(sh->id, id.p, id.len) == 0))
+            return &m->slots[i];
+    }
+}
+
+static void pmap_put(struct db *db, struct shard *sh);
+
+static void pmap_grow(struct db *db)
+{
+    struct pmap *m = &db->projects;
+    struct shard **old = m->slots;
+    uint64_t oldcap = m->cap;
+    m->cap = oldcap ? oldcap * 2 : 8;
+    m->slots = rs_calloc(m->cap, sizeof *m->slots);
+    m->used = 0;
+    for (uint64_t i = 0; i < oldcap; i++)
+        if (old[i])
+            pmap_put(db, old[i]);
+    rs_free(old);
+}
+
+static void pmap_put(struct db *db, struct shard *sh)
+{
+    struct pmap *m = &db->projects;
+    if ((m->used + 1) * 2 > m->cap)
+        pmap_grow(db);
+    *pmap_slot(db, rs_str_from(sh->id, sh->idlen)) = sh;
+    m->used++;
+}
+
+static void pmap_del(struct db *db, struct shard *sh)
+{
+    struct pmap *m = &db->projects;
+    uint64_t mask = m->cap - 1;
+    uint64_t i = (uint64_t)(pmap_slot(db, rs_str_from(sh->id, sh->idlen)) - m->slots);
+    m->slots[i] = NULL;
+    m->used--;
+    /* Backward shift: move later members of the probe run into the hole
+     * when their home slot does not lie cyclically in (hole, j]. */
+    for (uint64_t j = (i + 1) & mask; m->slots[j]; j = (j + 1) & mask) {
+        struct shard *s = m->slots[j];
+        uint64_t home = id_hash(db, rs_str_from(s->id, s->idlen)) & mask;
+        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            m->slots[i] = s;
+            m->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Shards
+ * ------------------------------------------------------------------------ */
+
+static void shard_init(struct shard *sh, struct db *db)
+{
+    memset(sh, 0, sizeof *sh);
+    tbl_init(&sh->tbl, db->st->seed);
+    sh->db = db;
+}
+
+static struct shard *shard_new(struct db *db, struct rs_str id)
+{
+    struct shard *sh = rs_malloc(sizeof *sh);
+    shard_init(sh, db);
+    sh->id = rs_memdup(id.p, id.len);
+    sh->idlen = id.len;
+    sh->seq = ++db->next_seq;
+    pmap_put(db, sh);
+    if (db->norder == db->order_cap) {
+        db->order_cap = db->order_cap ? db->order_cap * 2 : 8;
+        db->order = rs_realloc(db->order, db->order_cap * sizeof *db->order);
+    }
+    db->order[db->norder++] = sh; /* seq only grows: the array stays sorted */
+    return sh;
+}
+
+static void free_entry_cb(void *ud, struct entry *e)
+{
+    obj_free(ud, e);
+}
+
+/* Free every entry and the tables of sh, not sh itself. */
+static void shard_clear(struct shard *sh)
+{
+    tbl_free(&sh->tbl, free_entry_cb, sh);
+    rs_free(sh->exp);
+    sh->exp = NULL;
+    sh->nexp = sh->exp_cap = 0;
+}
+
+/* Take a project shard out of its db's map and order array. */
+static void shard_detach(struct db *db, struct shard *sh)
+{
+    pmap_del(db, sh);
+    size_t lo = 0, hi = db->norder;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (db->order[mid]->seq < sh->seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(&db->order[lo], &db->order[lo + 1], (db->norder - lo - 1) * sizeof *db->order);
+    db->norder--;
+}
+
+static void shard_free(struct shard *sh)
+{
+    shard_clear(sh);
+    rs_free(sh->id);
+    rs_free(sh);
+}
+
+struct shard *ks_project(struct db *db, struct rs_str id)
+{
+    struct shard **slot = pmap_slot(db, id);
+    return slot ? *slot : NULL;
+}
+
+struct shard *ks_shard(struct db *db, struct rs_str key, bool create)
+{
+    struct rs_str id;
+    if (!ks_project_id(key, &id))
+        return &db->global;
+    struct shard *sh = ks_project(db, id);
+    if (sh == NULL && create)
+        sh = shard_new(db, id);
+    return sh;
+}
+
+void ks_reap_empty(struct store *st)
+{
+    while (st->empty) {
+        struct shard *sh = st->empty;
+        st->empty = sh->next_empty;
+        sh->queued_empty = false;
+        if (tbl_count(&sh->tbl) == 0) {
+            shard_detach(sh->db, sh);
+            shard_free(sh);
+        }
+    }
+}
+
+static void queue_if_empty(struct shard *sh)
+{
+    if (sh->id && !sh->queued_empty && tbl_count(&sh->tbl) == 0) {
+        struct store *st = sh->db->st;
+        sh->queued_empty = true;
+        sh->next_empty = st->empty;
+        st->empty = sh;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Lookups
+ * ------------------------------------------------------------------------ */
+
+static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
+{
+    struct shard *sh = ks_shard(db, key, false);
+    if (sh == NULL)
+        return NULL;
+    struct entry **ref = tbl_find_ref(&sh->tbl, key.p, key.len);
+    if (ref == NULL)
+        return NULL;
+    if (exp_is_due(sh, *ref, c->now)) {
+        struct kloc dead = {sh, ref};
+        ks_delete(&dead);
+        c->st->stats.expired_keys++;
+        return NULL;
+    }
+    if (loc) {
+        loc->sh = sh;
+        loc->ref = ref;
+    }
+    return *ref;
+}
+
+struct entry *ks_peek(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
+{
+    return find(c, db, key, loc);
+}
+
+struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
+{
+    struct entry *e = find(c, db, key, loc);
+    if (e == NULL) {
+        c->st->stats.keyspace_misses++;
+        return NULL;
+    }
+    c->st->stats.keyspace_hits++;
+    if (!(c->s->flags & SES_NO_TOUCH))
+        e->lru = store_lru(c->st);
+    return e;
+}
+
+struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
+{
+    struct entry *e = find(c, db, key, loc);
+    if (e && !(c->s->flags & SES_NO_TOUCH))
+        e->lru = store_lru(c->st);
+    return e;
+}
+
+static struct entry *check_type(struct cmd_ctx *c, struct entry *e, int type, bool *wrong)
+{
+    *wrong = false;
+    if (e && (int)e->type != type) {
+        reply_err(c, RS_ERR_WRONGTYPE);
+        *wrong = true;
+        return NULL;
+    }
+    return e;
+}
+
+struct entry *ks_read_type(struct cmd_ctx *c, struct rs_str key, int type, struct kloc *loc,
+                           bool *wrong)
+{
+    return check_type(c, ks_read(c, c->db, key, loc), type, wrong);
+}
+
+struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, struct kloc *loc,
+                            bool *wrong)
+{
+    return check_type(c, ks_write(c, c->db, key, loc), type, wrong);
+}
+
+/* ------------------------------------------------------------------------
+ * Changes
+ * ------------------------------------------------------------------------ */
+
+void ks_add(struct db *db, struct shard *sh, struct entry *e)
+{
+    (void)db;
+    e->lru = store_lru(sh->db->st);
+    tbl_insert(&sh->tbl, e);
+}
+
+void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
+{
+    struct entry *old = *loc->ref;
+    if (old->exp_idx != EXP_NONE) {
+        if (keep_ttl) {
+            e->exp_idx = old->exp_idx;
+            old->exp_idx = EXP_NONE;
+            exp_moved(loc->sh, e);
+        } else {
+            exp_clear(loc->sh, old);
+        }
+    }
+    tbl_replace(&loc->sh->tbl, loc->ref, e);
+    obj_free(loc->sh, old);
+}
+
+void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e)
+{
+    struct kloc loc;
+    if (ks_write(c, db, key, &loc)) {
+        e->lru = store_lru(c->st);
+        ks_replace(&loc, e, false);
+    } else {
+        ks_add(db, ks_shard(db, key, true), e);
+    }
+}
+
+void ks_delete(struct kloc *loc)
+{
+    struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
+    exp_clear(loc->sh, e);
+    obj_free(loc->sh, e);
+    queue_if_empty(loc->sh);
+}
+
+bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key)
+{
+    struct kloc loc;
+    if (ks_write(c, db, key, &loc) == NULL)
+        return false;
+    ks_delete(&loc);
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Whole databases
+ * ------------------------------------------------------------------------ */
+
+struct db *db_new(struct store *st, int idx)
+{
+    struct db *db = rs_calloc(1, sizeof *db);
+    db->st = st;
+    db->idx = idx;
+    shard_init(&db->global, db);
+    return db;
+}
+
+void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), void *ud)
+{
+    fn(ud, &db->global);
+    for (size_t i = 0; i < db->norder; i++)
+        fn(ud, db->order[i]);
+}
+
+uint64_t ks_db_size(const struct db *db)
+{
+    uint64_t n = tbl_count(&db->global.tbl);
+    for (size_t i = 0; i < db->norder; i++)
+        n += tbl_count(&db->order[i]->tbl);
+    return n;
+}
+
+uint64_t ks_db_expires(const struct db *db)
+{
+    uint64_t n = db->global.nexp;
+    for (size_t i = 0; i < db->norder; i++)
+        n += db->order[i]->nexp;
+    return n;
+}
+
+static void to_garbage(struct store *st, struct shard *sh)
+{
+    sh->next_empty = st->garbage;
+    st->garbage = sh;
+}
+
+void ks_flush_db(struct store *st, struct db *db, bool async)
+{
+    /* Shards queued as empty are about to be detached here: unqueue them. */
+    ks_reap_empty(st);
+    for (size_t i = 0; i < db->norder; i++) {
+        struct shard *sh = db->order[i];
+        if (async)
+            to_garbage(st, sh);
+        else
+            shard_free(sh);
+    }
+    rs_free(db->order);
+    db->order = NULL;
+    db->norder = db->order_cap = 0;
+    rs_free(db->projects.slots);
+    memset(&db->projects, 0, sizeof db->projects);
+    if (async && tbl_count(&db->global.tbl)) {
+        struct shard *g = rs_malloc(sizeof *g);
+        *g = db->global;
+        g->id = NULL;
+        to_garbage(st, g);
+        shard_init(&db->global, db);
+    } else {
+        shard_clear(&db->global);
+    }
+}
+
+int ks_free_garbage(struct store *st, int64_t budget_us)
+{
+    int64_t end = rs_mono_us() + budget_us;
+    while (st->garbage) {
+        struct shard *sh = st->garbage;
+        /* Free a large table a few buckets at a time so that one flushed
+         * database of millions of keys never stalls the loop. */
+        struct table *t = &sh->tbl;
+        for (int i = 0; i < 2; i++) {
+            while (t->size[i] > 0) {
+                uint64_t b = --t->size[i];
+                struct entry *e = t->b[i][b];
+                while (e) {
+                    struct entry *next = e->next;
+                    obj_free(sh, e);
+                    e = next;
+                }
+                if ((b & 255) == 0 && rs_mono_us() >= end)
+                    return 1;
+            }
+        }
+        st->garbage = sh->next_empty;
+        t->used[0] = t->used[1] = 0;
+        tbl_free(t, NULL, NULL);
+        rs_free(sh->exp);
+        rs_free(sh->id);
+        rs_free(sh);
+        if (rs_mono_us() >= end)
+            return st->garbage != NULL;
+    }
+    return 0;
+}
+
+void db_free(struct store *st, struct db *db)
+{
+    ks_flush_db(st, db, false);
+    rs_free(db);
+}
+
+int ks_rehash_step(struct store *st, int64_t budget_us)
+{
+    int64_t end = rs_mono_us() + budget_us;
+    for (int d = 0; d < st->ndbs; d++) {
+        struct db *db = st->dbs[d];
+        for (size_t i = 0; i <= db->norder; i++) {
+            struct table *t = i == 0 ? &db->global.tbl : &db->order[i - 1]->tbl;
+            while (tbl_rehash(t, 100)) {
+                if (rs_mono_us() >= end)
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}

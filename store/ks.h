@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Keyspace: routing keys to project shards, lookups with lazy expiry,
+ * insertion, deletion, key TTLs, and the entries themselves (obj.c).
+ * Used by every command file.
+ */
+#ifndef KS_H
+#define KS_H
+
+#include "store_int.h"
+#include "table.h"
+
+/* Where a key is: its shard and the table slot that points to its entry.
+ * Valid until the next operation on that shard. */
+struct kloc {
+    struct shard *sh;
+    struct entry **ref;
+};
+
+/* ---- entries (obj.c) ---------------------------------------------------- */
+
+/* A string entry for key/val: int-encoded when val is a canonical int64 of
+ * at most 20 characters, else embedded. Accounted to sh. */
+struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str val);
+/* A string entry stored as an integer. */
+struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v);
+/* A string entry whose value is a growable buffer of capacity >= cap holding
+ * val (APPEND, SETRANGE). */
+struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val, size_t cap);
+/* An entry of any type whose value word is ptr (owned by the entry). */
+struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type type, int enc,
+                          void *ptr);
+/* A copy of e (same type, value duplicated) under another key, for COPY. */
+struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e);
+/* Free e and its value; the entry must already be out of table and heap. */
+void obj_free(struct shard *sh, struct entry *e);
+/* Bytes e accounts for. */
+size_t obj_bytes(const struct entry *e);
+
+/* The string value of a string entry. Int-encoded values are formatted into
+ * buf (RESP_LL_STR_SIZE bytes), so the slice is valid while buf and e are. */
+struct rs_str obj_str(const struct entry *e, char *buf);
+/* Its length without formatting. */
+size_t obj_strlen(const struct entry *e);
+/* Grow e's string value for in-place writes: makes it ENC_RAW with room for
+ * at least need bytes; may move the entry (the table slot at loc is
+ * updated). Returns the rstr. */
+struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
+
+const char *obj_type_name(int type);
+const char *obj_enc_name(const struct entry *e);
+
+/* ---- routing and lookups (ks.c) ----------------------------------------- */
+
+/* The project id of a key ("project:<id>:..." or "project:{<id>}:..."),
+ * or false for a key of the global shard. */
+bool ks_project_id(struct rs_str key, struct rs_str *id);
+
+/* The shard of key in db; with create, a missing project shard is made. */
+struct shard *ks_shard(struct db *db, struct rs_str key, bool create);
+
+/* Find key in db for a read: deletes it first if expired, counts a keyspace
+ * hit or miss, updates the access time unless CLIENT NO-TOUCH. loc may be
+ * NULL. Returns NULL if absent. O(1). */
+struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+/* The same for a write (no hit/miss stats). */
+struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+/* Without side effects except lazy expiry (TYPE, EXISTS, TTL use ks_read). */
+struct entry *ks_peek(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+
+/* ks_read, and if the key holds another type, reply WRONGTYPE and set
+ * *wrong. */
+struct entry *ks_read_type(struct cmd_ctx *c, struct rs_str key, int type, struct kloc *loc,
+                           bool *wrong);
+struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, struct kloc *loc,
+                            bool *wrong);
+
+/* Add e (whose key is absent) to db; the shard is created if needed and
+ * must be the one e was accounted to (ks_shard(db, key, true)). */
+void ks_add(struct db *db, struct shard *sh, struct entry *e);
+/* Replace the entry at loc by e (same key), keeping its TTL unless
+ * keep_ttl is false; frees the old entry. */
+void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
+/* Set key to e: replaces an existing key (dropping its TTL) or adds it. */
+void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e);
+/* Delete the entry at loc (table, expiry, memory). */
+void ks_delete(struct kloc *loc);
+/* Delete key if present; returns whether it was. */
+bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key);
+
+/* Free project shards left empty by the last command (called after each
+ * command: a shard is never freed while a command may hold a kloc in it). */
+void ks_reap_empty(struct store *st);
+
+/* Keys in db (all shards). */
+uint64_t ks_db_size(const struct db *db);
+uint64_t ks_db_expires(const struct db *db);
+/* Empty a database; async moves its shards to the garbage list. */
+void ks_flush_db(struct store *st, struct db *db, bool async);
+/* Free garbage shards for about budget_us. Returns 1 if some is left. */
+int ks_free_garbage(struct store *st, int64_t budget_us);
+/* Visit every shard of db (global first, then projects by seq). */
+void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), void *ud);
+/* The project shard of id in db, or NULL. */
+struct shard *ks_project(struct db *db, struct rs_str id);
+/* Advance rehashing of every table a little; 1 if more is left. */
+int ks_rehash_step(struct store *st, int64_t budget_us);
+
+struct db *db_new(struct store *st, int idx);
+void db_free(struct store *st, struct db *db);
+
+/* ---- key TTLs (expire.c) ------------------------------------------------ */
+
+/* Deadline of e in ms, -1 if none. */
+int64_t exp_get(const struct shard *sh, const struct entry *e);
+/* Set or change e's deadline. O(log n). */
+void exp_set(struct shard *sh, struct entry *e, int64_t when);
+/* Remove e's deadline if it has one. O(log n). */
+void exp_clear(struct shard *sh, struct entry *e);
+/* e now lives at another address (realloc): fix its heap slot. */
+void exp_moved(struct shard *sh, struct entry *e);
+/* Is e past its deadline at now? */
+static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int64_t now)
+{
+    return e->exp_idx != EXP_NONE && sh->exp[e->exp_idx].when <= now;
+}
+/* Reclaim due keys of every shard for about budget_us. 1 if some are left. */
+int exp_active_cycle(struct store *st, int64_t budget_us);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Entries: a key and its value in one allocation (layout in store_int.h).
+ * Strings are int-encoded when they are canonical integers, embedded after
+ * the key otherwise, and moved to a separate growable buffer (ENC_RAW) the
+ * first time they are modified in place. Every entry's bytes are accounted
+ * to its shard and to the store.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks.h"
+#include "mem.h"
+#include "resp_num.h"
+
+#define HDR sizeof(struct entry)
+
+static void account(struct shard *sh, size_t n, bool add)
+{
+    if (add) {
+        sh->nbytes += n;
+        sh->db->st->used_memory += n;
+    } else {
+        sh->nbytes -= n;
+        sh->db->st->used_memory -= n;
+    }
+}
+
+size_t obj_bytes(const struct entry *e)
+{
+    size_t n = HDR + e->klen + (e->enc == ENC_EMBSTR ? e->vlen : 8);
+    if (e->type == OBJ_STRING && e->enc == ENC_RAW)
+        n += sizeof(struct rstr) + ((struct rstr *)entry_ptr(e))->cap;
+    return n;
+}
+
+static struct entry *alloc_entry(struct shard *sh, struct rs_str key, size_t extra, int type,
+                                 int enc)
+{
+    struct entry *e = rs_malloc(HDR + key.len + extra);
+    e->next = NULL;
+    e->klen = (uint32_t)key.len;
+    e->vlen = 0;
+    e->exp_idx = EXP_NONE;
+    e->lru = 0;
+    e->type = type;
+    e->enc = enc;
+    memcpy(enc == ENC_EMBSTR ? e->data : e->data + 8, key.p, key.len);
+    return e;
+}
+
+struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v)
+{
+    struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_INT);
+    entry_set_int(e, v);
+    account(sh, obj_bytes(e), true);
+    return e;
+}
+
+struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str val)
+{
+    long long v;
+    if (val.len <= 20 && resp_str2ll(val.p, val.len, &v))
+        return obj_new_int(sh, key, v);
+    struct entry *e = alloc_entry(sh, key, val.len, OBJ_STRING, ENC_EMBSTR);
+    e->vlen = (uint32_t)val.len;
+    if (val.len)
+        memcpy(e->data + key.len, val.p, val.len);
+    account(sh, obj_bytes(e), true);
+    return e;
+}
+
+static struct rstr *rstr_new(struct rs_str val, size_t cap)
+{
+    if (cap < val.len)
+        cap = val.len;
+    struct rstr *r = rs_malloc(sizeof *r + cap);
+    r->len = val.len;
+    r->cap = cap;
+    if (val.len)
+        memcpy(r->buf, val.p, val.len);
+    return r;
+}
+
+struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val, size_t cap)
+{
+    struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_RAW);
+    struct rstr *r = rstr_new(val, cap);
+    memcpy(e->data, &r, sizeof r);
+    account(sh, obj_bytes(e), true);
+    return e;
+}
+
+struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type type, int enc,
+                          void *ptr)
+{
+    struct entry *e = alloc_entry(sh, key, 8, type, enc);
+    memcpy(e->data, &ptr, sizeof ptr);
+    account(sh, obj_bytes(e), true);
+    return e;
+}
+
+struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e)
+{
+    char buf[RESP_LL_STR_SIZE];
+    switch (e->type) {
+    case OBJ_STRING:
+        if (e->enc == ENC_INT)
+            return obj_new_int(sh, key, entry_int(e));
+        if (e->enc == ENC_RAW)
+            return obj_new_raw(sh, key, obj_str(e, buf), 0);
+        return obj_new_string(sh, key, obj_str(e, buf));
+    default:
+        abort(); /* no other type exists yet */
+    }
+}
+
+void obj_free(struct shard *sh, struct entry *e)
+{
+    account(sh, obj_bytes(e), false);
+    if (e->type == OBJ_STRING && e->enc == ENC_RAW)
+        rs_free(entry_ptr(e));
+    rs_free(e);
+}
+
+struct rs_str obj_str(const struct entry *e, char *buf)
+{
+    switch (e->enc) {
+    case ENC_INT:
+        return rs_str_from(buf, resp_ll2str(buf, entry_int(e)));
+    case ENC_RAW: {
+        const struct rstr *r = entry_ptr(e);
+        return rs_str_from(r->buf, r->len);
+    }
+    default:
+        return rs_str_from(e->data + e->klen, e->vlen);
+    }
+}
+
+size_t obj_strlen(const struct entry *e)
+{
+    switch (e->enc) {
+    case ENC_INT:
+        return resp_ll_digits(entry_int(e));
+    case ENC_RAW:
+        return ((const struct rstr *)entry_ptr(e))->len;
+    default:
+        return e->vlen;
+    }
+}
+
+struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
+{
+    struct entry *e = *loc->ref;
+    if (e->enc == ENC_RAW) {
+        struct rstr *r = entry_ptr(e);
+        if (r->cap >= need)
+            return r;
+        /* Grow as sds does: double up to 1 MB, then by 1 MB. */
+        size_t cap = need < 1024 * 1024 ? need * 2 : need + 1024 * 1024;
+        account(loc->sh, r->cap, false);
+        r = rs_realloc(r, sizeof *r + cap);
+        r->cap = cap;
+        account(loc->sh, r->cap, true);
+        memcpy(e->data, &r, sizeof r);
+        return r;
+    }
+    char buf[RESP_LL_STR_SIZE];
+    struct rs_str key = rs_str_from(entry_key(e), e->klen);
+    size_t cap = need > obj_strlen(e) ? need : obj_strlen(e);
+    struct entry *n = obj_new_raw(loc->sh, key, obj_str(e, buf), cap);
+    n->lru = e->lru;
+    ks_replace(loc, n, true);
+    return entry_ptr(n);
+}
+
+const char *obj_type_name(int type)
+{
+    static const char *const names[] = {"string", "list", "set", "zset", "hash", "stream"};
+    return names[type];
+}
+
+const char *obj_enc_name(const struct entry *e)
+{
+    switch (e->type) {
+    case OBJ_STRING:
+        if (e->enc == ENC_INT)
+            return "int";
+        /* Redis embeds strings of up to 44 bytes (embstr); longer ones and
+         * any string modified in place are "raw". */
+        return e->enc == ENC_EMBSTR && e->vlen <= 44 ? "embstr" : "raw";
+    default:
+        return "unknown";
+    }
+}

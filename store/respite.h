@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * respite.h -- the public embedding API of the respite store.
+ *
+ * A store holds databases of keys and runs Redis commands on them, in the
+ * caller's process, with no socket. A C program opens a store, opens one or
+ * more clients on it (a client carries what a connection carries in Redis:
+ * the selected database, the protocol version, its name), runs commands
+ * given as argv, reads the replies, and closes everything.
+ *
+ *     struct respite *st = respite_open(NULL, 0, err, sizeof err);
+ *     struct respite_client *c = respite_client_new(st);
+ *     const char *argv[] = {"SET", "k", "v"};
+ *     size_t len;
+ *     const char *resp = respite_exec(c, 3, argv, NULL, &len);  // "+OK\r\n"
+ *     respite_client_free(c);
+ *     respite_close(st);
+ *
+ * Threads: a store is not thread-safe. All calls on one store and its clients
+ * must come from one thread at a time. While a store is served by
+ * respite_server (respite_server.h) from a background thread, only that
+ * thread may touch it.
+ *
+ * Time: the store reads time only through its clock. respite_set_clock()
+ * substitutes it (tests); DEBUG CLOCK does the same over the wire when
+ * enable-debug-command allows it. Key TTLs, TTL/PTTL, TIME and OBJECT
+ * IDLETIME all follow that clock.
+ *
+ * Memory: allocation failure aborts the process, as in Redis.
+ */
+#ifndef RESPITE_H
+#define RESPITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct respite;
+struct respite_client;
+
+/* ------------------------------------------------------------------------
+ * Store
+ * ------------------------------------------------------------------------ */
+
+/* Open a store. config holds nconfig name/value pairs (2*nconfig strings)
+ * with redis.conf names ("databases", "16", "hz", "10", ...); NULL/0 gives
+ * the defaults. Returns NULL and writes a message into err on a bad
+ * parameter. The store owns nothing of config after the call. */
+struct respite *respite_open(const char *const *config, int nconfig, char *err, size_t errlen);
+
+/* Free the store and every key. Clients still open must not be used after
+ * this; they are freed with it. */
+void respite_close(struct respite *st);
+
+/* Set one parameter as CONFIG SET would, or at start-up time also the ones
+ * CONFIG SET refuses (port, bind, databases...) while no client exists.
+ * Returns 0, or -1 with a message in err. */
+int respite_config_set(struct respite *st, const char *name, const char *value, char *err,
+                       size_t errlen);
+
+/* Current value of a parameter as CONFIG GET prints it, NUL-terminated, into
+ * buf. Returns 0, or -1 if there is no such parameter. */
+int respite_config_get(struct respite *st, const char *name, char *buf, size_t size);
+
+/* A clock returns the current time in milliseconds since the Unix epoch. */
+typedef int64_t respite_clock_fn(void *ud);
+
+/* Substitute the store's clock; fn NULL restores the real clock. ud is
+ * passed back to fn and is not owned. Keys keep their absolute deadlines, so
+ * moving the clock forward expires them. */
+void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
+
+/* Background work, bounded to about budget_us microseconds: reclaims expired
+ * keys (active expiry), frees flushed data and advances hash table rehashing.
+ * The server calls it from a timer hz times a second; an embedder without a
+ * server may call it whenever it likes (lazy expiry works without it).
+ * Returns 1 if work is left that a prompt further call would do, else 0. */
+int respite_tick(struct respite *st, int64_t budget_us);
+
+/* ------------------------------------------------------------------------
+ * Clients and commands
+ * ------------------------------------------------------------------------ */
+
+/* A new client (RESP2, database 0), owned by the caller. */
+struct respite_client *respite_client_new(struct respite *st);
+void respite_client_free(struct respite_client *c);
+
+/* Run one command. argv[i] holds argvlen[i] bytes (argvlen NULL: argv are
+ * NUL-terminated strings). The reply's RESP bytes (RESP2, or RESP3 after
+ * HELLO 3) are returned and *len set; they belong to the client and stay
+ * valid until its next call. Never NULL: errors come back as RESP errors. */
+const char *respite_exec(struct respite_client *c, int argc, const char *const *argv,
+                         const size_t *argvlen, size_t *len);
+
+/* A parsed reply, for C callers. */
+enum respite_reply_type {
+    RESPITE_REPLY_STRING = 1, /* bulk string */
+    RESPITE_REPLY_ARRAY,
+    RESPITE_REPLY_INTEGER,
+    RESPITE_REPLY_NIL,
+    RESPITE_REPLY_STATUS,     /* simple string */
+    RESPITE_REPLY_ERROR,
+    RESPITE_REPLY_DOUBLE,
+    RESPITE_REPLY_BOOL,
+    RESPITE_REPLY_MAP,        /* elements alternate key, value */
+    RESPITE_REPLY_SET,
+    RESPITE_REPLY_VERB,
+    RESPITE_REPLY_BIGNUM,
+    RESPITE_REPLY_PUSH,
+};
+
+struct respite_reply {
+    enum respite_reply_type type;
+    long long integer;        /* INTEGER, BOOL */
+    double dval;              /* DOUBLE */
+    char *str;                /* STRING STATUS ERROR VERB BIGNUM DOUBLE: NUL-terminated */
+    size_t len;               /* bytes in str */
+    size_t elements;          /* ARRAY MAP SET PUSH: number of element[] (maps: 2 per pair) */
+    struct respite_reply **element;
+};
+
+/* Run one command and return its reply parsed; the caller owns it and frees
+ * it with respite_reply_free(). */
+struct respite_reply *respite_command(struct respite_client *c, int argc, const char *const *argv,
+                                      const size_t *argvlen);
+
+/* Parse one RESP2/RESP3 reply from buf[0..len). Returns the reply (owned by
+ * the caller) and sets *used, or NULL if the bytes are incomplete or not
+ * RESP. */
+struct respite_reply *respite_reply_parse(const char *buf, size_t len, size_t *used);
+void respite_reply_free(struct respite_reply *r);
+
+/* ------------------------------------------------------------------------
+ * Transport API: what a network server (server/) or any other transport
+ * uses to carry clients' commands. Embedders that only run commands
+ * in-process do not need it.
+ * ------------------------------------------------------------------------ */
+
+/* What a transport knows of a connection, for CLIENT LIST and CLIENT INFO. */
+struct session_desc {
+    char addr[64];   /* "127.0.0.1:53412" */
+    char laddr[64];  /* "127.0.0.1:6379" */
+    int fd;
+    size_t qbuf, qbuf_free, argv_mem;
+    size_t obl, oll, omem;
+    const char *events; /* "r", "w", "rw" */
+};
+
+/* Callbacks a transport gives for each client; any may be NULL. ud is the
+ * transport's and is passed back unchanged. */
+struct respite_client_io {
+    void (*describe)(void *ud, struct session_desc *d);
+    /* CLIENT KILL of this client by another: close it once the running
+     * command's reply is out. */
+    void (*kill)(void *ud);
+};
+
+/* Store-wide callbacks of the transport. */
+struct respite_hooks {
+    /* SHUTDOWN: stop serving after this command's reply. flags: unused. */
+    void (*shutdown)(void *ud, int flags);
+    /* A configuration parameter that the transport applies changed (maxclients,
+     * timeout, ...): it re-reads what it needs. */
+    void (*config_changed)(void *ud, const char *name);
+};
+
+void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);
+
+/* A client carried by a transport. local: the peer is on loopback or a unix
+ * socket (enable-debug-command local). io and ud describe the connection. */
+struct respite_client *respite_client_attach(struct respite *st, const struct respite_client_io *io,
+                                             void *ud, int local);
+
+/* Run one command whose arguments borrow the transport's buffer (valid for
+ * the call only). The reply is appended to the client's output, taken with
+ * respite_client_output(). */
+void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv);
+
+/* The client's pending output (chunk list of resp_writer.h). */
+struct resp_out *respite_client_output(struct respite_client *c);
+
+/* Append an error reply (a protocol error, "ERR max number of clients
+ * reached") written by the transport itself. msg includes the code. */
+void respite_client_error(struct respite_client *c, const char *msg);
+
+/* Flags a transport acts on after each command. */
+enum {
+    RESPITE_CLOSE_AFTER_REPLY = 1, /* QUIT, a kill by another client */
+};
+int respite_client_flags(const struct respite_client *c);
+
+/* Counters the transport keeps in the store, for INFO. */
+enum respite_stat {
+    RESPITE_STAT_CONNECTIONS,     /* total_connections_received (+1) */
+    RESPITE_STAT_REJECTED,        /* rejected_connections (+1) */
+    RESPITE_STAT_NET_IN,          /* total_net_input_bytes (+n) */
+    RESPITE_STAT_NET_OUT,         /* total_net_output_bytes (+n) */
+};
+void respite_stat_add(struct respite *st, enum respite_stat which, uint64_t n);
+
+/* The parameters a network transport applies, read from the store's
+ * configuration (re-read after the config_changed hook). */
+struct respite_net_config {
+    char bind[256];             /* space-separated addresses, "-" prefix: optional */
+    int port;                   /* 0: pick a free port */
+    int maxclients;
+    int timeout;                /* idle seconds before a client is closed, 0 never */
+    int tcp_keepalive;          /* seconds, 0 off */
+    int hz;                     /* background task frequency, clamped to 1..500 */
+    long long client_query_buffer_limit;
+    long long proto_max_bulk_len;
+    long long obuf_hard, obuf_soft, obuf_soft_secs; /* "normal" class, 0 = none */
+    int loglevel;               /* 0 debug .. 3 warning, 4 nothing */
+    char logfile[1024];         /* "" = standard output */
+    char pidfile[1024];
+};
+void respite_net_config(const struct respite *st, struct respite_net_config *out);
+
+/* Number of clients attached (connected_clients). */
+uint64_t respite_client_count(const struct respite *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The store: lifecycle, the clock, clients (sessions) and the public API of
+ * respite.h. Every piece of state hangs off struct store; nothing here is a
+ * mutable global, so several stores can live in one process.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "ks.h"
+#include "mem.h"
+
+/* ------------------------------------------------------------------------
+ * Clocks
+ * ------------------------------------------------------------------------ */
+
+int64_t rs_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t rs_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t store_now(const struct store *st)
+{
+    if (st->clock_frozen >= 0)
+        return st->clock_frozen;
+    int64_t t = st->clock_fn ? st->clock_fn(st->clock_ud) : rs_real_ms();
+    return t + st->clock_offset;
+}
+
+uint32_t store_lru(const struct store *st)
+{
+    return (uint32_t)((store_now(st) / 1000) & 0xFFFFFF);
+}
+
+void respite_set_clock(struct respite *rs, respite_clock_fn *fn, void *ud)
+{
+    struct store *st = (struct store *)rs;
+    st->clock_fn = fn;
+    st->clock_ud = ud;
+    st->clock_offset = 0;
+    st->clock_frozen = -1;
+}
+
+/* ------------------------------------------------------------------------
+ * Lifecycle
+ * ------------------------------------------------------------------------ */
+
+static uint64_t random_seed(void)
+{
+    uint64_t seed = 0;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd >= 0) {
+        if (read(fd, &seed, sizeof seed) != (ssize_t)sizeof seed)
+            seed = 0;
+        close(fd);
+    }
+    if (seed == 0)
+        seed = (uint64_t)rs_mono_us() ^ ((uint64_t)getpid() << 32);
+    return seed;
+}
+
+static void make_dbs(struct store *st)
+{
+    st->ndbs = st->cfg.databases;
+    st->dbs = rs_calloc((size_t)st->ndbs, sizeof *st->dbs);
+    for (int i = 0; i < st->ndbs; i++)
+        st->dbs[i] = db_new(st, i);
+}
+
+static void free_dbs(struct store *st)
+{
+    for (int i = 0; i < st->ndbs; i++)
+        db_free(st, st->dbs[i]);
+    rs_free(st->dbs);
+    st->dbs = NULL;
+    st->ndbs = 0;
+}
+
+struct respite *respite_open(const char *const *config, int nconfig, char *err, size_t errlen)
+{
+    struct store *st = rs_calloc(1, sizeof *st);
+    config_defaults(&st->cfg);
+    st->seed = random_seed();
+    st->clock_frozen = -1;
+    st->next_client_id = 1;
+    st->stats.start_ms = rs_real_ms();
+    st->stats.lastsave = st->stats.start_ms / 1000;
+    uint64_t r = random_seed();
+    for (int i = 0; i < 40; i++) {
+        st->run_id[i] = "0123456789abcdef"[r & 15];
+        r = (r >> 4) | ((uint64_t)i << 60);
+        if ((i & 15) == 15)
+            r = random_seed();
+    }
+    st->lut = cmd_lut_new();
+    st->ncstats = cmd_table_size();
+    st->cstats = rs_calloc((size_t)st->ncstats, sizeof *st->cstats);
+    for (int i = 0; i < nconfig; i++) {
+        const char *msg = config_set(st, config[2 * i], config[2 * i + 1], true, err, errlen);
+        if (msg) {
+            if (msg != err && err && errlen)
+                snprintf(err, errlen, "%s", msg);
+            cmd_lut_free(st->lut);
+            rs_free(st->cstats);
+            rs_free(st);
+            return NULL;
+        }
+    }
+    make_dbs(st);
+    return (struct respite *)st;
+}
+
+static void session_free(struct session *s);
+
+void respite_close(struct respite *rs)
+{
+    struct store *st = (struct store *)rs;
+    if (st == NULL)
+        return;
+    while (st->sessions_head)
+        session_free(st->sessions_head);
+    free_dbs(st);
+    while (ks_free_garbage(st, 1000000))
+        ;
+    cmd_lut_free(st->lut);
+    rs_free(st->cstats);
+    rs_free(st);
+}
+
+int respite_config_set(struct respite *rs, const char *name, const char *value, char *err,
+                       size_t errlen)
+{
+    struct store *st = (struct store *)rs;
+    /* Before any client exists, start-up-only parameters are accepted too. */
+    bool startup = st->nsessions == 0;
+    int old_dbs = st->cfg.databases;
+    const char *msg = config_set(st, name, value, startup, err, errlen);
+    if (msg) {
+        if (msg != err && err && errlen)
+            snprintf(err, errlen, "%s", msg);
+        return -1;
+    }
+    if (st->cfg.databases != old_dbs) {
+        free_dbs(st);
+        make_dbs(st);
+    }
+    return 0;
+}
+
+int respite_tick(struct respite *rs, int64_t budget_us)
+{
+    struct store *st = (struct store *)rs;
+    int more = 0;
+    if (st->cfg.active_expire)
+        more |= exp_active_cycle(st, budget_us);
+    more |= ks_free_garbage(st, budget_us / 2 + 1);
+    ks_rehash_step(st, budget_us / 4 + 1);
+    return more;
+}
+
+void respite_set_hooks(struct respite *rs, const struct respite_hooks *hooks, void *ud)
+{
+    struct store *st = (struct store *)rs;
+    st->hooks = hooks;
+    st->hooks_ud = ud;
+}
+
+void respite_stat_add(struct respite *rs, enum respite_stat which, uint64_t n)
+{
+    struct store *st = (struct store *)rs;
+    switch (which) {
+    case RESPITE_STAT_CONNECTIONS:
+        st->stats.numconnections += n;
+        break;
+    case RESPITE_STAT_REJECTED:
+        st->stats.rejected_conn += n;
+        break;
+    case RESPITE_STAT_NET_IN:
+        st->stats.net_in += n;
+        break;
+    case RESPITE_STAT_NET_OUT:
+        st->stats.net_out += n;
+        break;
+    }
+}
+
+uint64_t respite_client_count(const struct respite *rs)
+{
+    return ((const struct store *)rs)->nsessions;
+}
+
+/* ------------------------------------------------------------------------
+ * Sessions
+ * ------------------------------------------------------------------------ */
+
+struct respite_client *respite_client_attach(struct respite *rs, const struct respite_client_io *io,
+                                             void *ud, int local)
+{
+    struct store *st = (struct store *)rs;
+    struct session *s = rs_calloc(1, sizeof *s);
+    s->st = st;
+    s->id = st->next_client_id++;
+    s->io = io;
+    s->io_ud = ud;
+    s->ctime = s->last = store_now(st);
+    if (local)
+        s->flags |= SES_LOCAL;
+    if (!st->cfg.has_requirepass)
+        s->flags |= SES_AUTHENTICATED;
+    resp_out_init(&s->out, 2);
+    resp_out_init(&s->discard, 2);
+    s->prev = st->sessions_tail;
+    if (st->sessions_tail)
+        st->sessions_tail->next = s;
+    else
+        st->sessions_head = s;
+    st->sessions_tail = s;
+    st->nsessions++;
+    return (struct respite_client *)s;
+}
+
+struct respite_client *respite_client_new(struct respite *rs)
+{
+    return respite_client_attach(rs, NULL, NULL, 1);
+}
+
+static void session_free(struct session *s)
+{
+    struct store *st = s->st;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        st->sessions_head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        st->sessions_tail = s->prev;
+    st->nsessions--;
+    resp_out_free(&s->out);
+    resp_out_free(&s->discard);
+    rs_free(s->name);
+    rs_free(s->lib_name);
+    rs_free(s->lib_ver);
+    rs_free(s->exec_buf);
+    rs_free(s);
+}
+
+void respite_client_free(struct respite_client *c)
+{
+    if (c)
+        session_free((struct session *)c);
+}
+
+struct resp_out *respite_client_output(struct respite_client *c)
+{
+    return &((struct session *)c)->out;
+}
+
+void respite_client_error(struct respite_client *c, const char *msg)
+{
+    struct session *s = (struct session *)c;
+    resp_add_error(&s->out, msg, strlen(msg));
+    s->st->stats.total_error_replies++;
+}
+
+int respite_client_flags(const struct respite_client *c)
+{
+    const struct session *s = (const struct session *)c;
+    return (s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0;
+}
+
+/* Count the command against the shard of its first key (PROJECT INFO). */
+static void count_shard_command(struct cmd_ctx *c)
+{
+    int first = c->cmd->first;
+    if (first <= 0 || first >= c->argc)
+        return;
+    struct shard *sh = ks_shard(c->db, c->argv[first], false);
+    if (sh)
+        sh->ncommands++;
+}
+
+void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)
+{
+    struct session *s = (struct session *)cl;
+    struct store *st = s->st;
+    if (argc <= 0)
+        return;
+    bool muted = s->flags & (SES_REPLY_OFF | SES_REPLY_SKIP);
+    struct cmd_ctx c = {
+        .st = st,
+        .s = s,
+        .argc = argc,
+        .argv = argv,
+        .out = muted ? &s->discard : &s->out,
+        .db = st->dbs[s->db],
+        .now = store_now(st),
+    };
+    s->last = c.now;
+    if (cmd_resolve(&c)) {
+        if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
+            reply_err(&c, RS_ERR_NOAUTH);
+            st->cstats[cmd_index(c.cmd)].rejected++;
+            st->stats.total_error_replies++;
+        } else {
+            count_shard_command(&c);
+            cmd_call(&c);
+        }
+        cmd_print_name(c.cmd->fullname, s->last_cmd, sizeof s->last_cmd);
+    }
+    ks_reap_empty(st);
+    /* CLIENT REPLY SKIP mutes exactly the command after it. */
+    s->flags &= ~SES_REPLY_SKIP;
+    if (s->flags & SES_REPLY_SKIP_NEXT) {
+        s->flags &= ~SES_REPLY_SKIP_NEXT;
+        s->flags |= SES_REPLY_SKIP;
+    }
+    if (s->discard.nbytes)
+        resp_out_discard(&s->discard);
+}
+
+const char *respite_exec(struct respite_client *cl, int argc, const char *const *argv,
+                         const size_t *argvlen, size_t *len)
+{
+    struct session *s = (struct session *)cl;
+    struct rs_str small[16];
+    struct rs_str *args = argc <= 16 ? small : rs_malloc((size_t)argc * sizeof *args);
+    for (int i = 0; i < argc; i++)
+        args[i] = rs_str_from(argv[i], argvlen ? argvlen[i] : strlen(argv[i]));
+    if (argc <= 0)
+        respite_client_error(cl, "ERR empty command");
+    else
+        respite_client_run(cl, argc, args);
+    if (args != small)
+        rs_free(args);
+
+    /* Gather the reply chunks into one buffer the caller can read. */
+    size_t n = s->out.nbytes;
+    if (n + 1 > s->exec_cap) {
+        s->exec_cap = n + 1;
+        s->exec_buf = rs_realloc(s->exec_buf, s->exec_cap);
+    }
+    struct resp_chunk *list = resp_out_take(&s->out);
+    size_t off = 0;
+    for (struct resp_chunk *ch = list; ch; ch = ch->next) {
+        memcpy(s->exec_buf + off, ch->data, ch->len);
+        off += ch->len;
+    }
+    resp_out_release(&s->out, list);
+    s->exec_buf[off] = '\0';
+    *len = off;
+    return s->exec_buf;
+}
+
+struct respite_reply *respite_command(struct respite_client *c, int argc, const char *const *argv,
+                                      const size_t *argvlen)
+{
+    size_t len, used;
+    const char *buf = respite_exec(c, argc, argv, argvlen, &len);
+    if (len == 0) /* CLIENT REPLY OFF */
+        return NULL;
+    return respite_reply_parse(buf, len, &used);
+}

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Declarations private to store/: the store, its databases and shards, the
+ * key entry, the command context. Nothing outside store/ includes this file;
+ * embedders see only respite.h.
+ *
+ * Ownership in one paragraph: a store owns its databases; a database owns its
+ * shards; a shard owns its table of entries and its expiry heap; an entry owns
+ * its value. Pointers returned by lookups are borrowed and stop being valid at
+ * the next write to the same shard.
+ */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "resp.h"
+#include "resp_writer.h"
+#include "respite.h"
+
+struct store;
+struct session;
+
+/* ------------------------------------------------------------------------
+ * Errors (errors.def)
+ * ------------------------------------------------------------------------ */
+
+enum rs_err {
+#define ERR(sym, text) RS_ERR_##sym,
+#include "errors.def"
+#undef ERR
+    RS_ERR__COUNT
+};
+
+extern const char *const rs_err_text[RS_ERR__COUNT];
+
+/* ------------------------------------------------------------------------
+ * Entries: one key and its value in one allocation (obj.c)
+ * ------------------------------------------------------------------------ */
+
+enum obj_type { OBJ_STRING = 0, OBJ_LIST, OBJ_SET, OBJ_ZSET, OBJ_HASH, OBJ_STREAM };
+
+enum obj_enc {
+    ENC_EMBSTR = 0, /* string bytes follow the key inside the entry */
+    ENC_INT,        /* string that is a canonical int64, in the value word */
+    ENC_RAW,        /* string in a separate growable buffer (struct rstr) */
+};
+
+#define EXP_NONE UINT32_MAX
+
+/* Layout of data[]: for ENC_EMBSTR the key bytes then the value bytes; for
+ * every other encoding an 8-byte value word (int64 or pointer) then the key.
+ * The header is 24 bytes, so the value word is 8-byte aligned. */
+struct entry {
+    struct entry *next; /* bucket chain */
+    uint32_t klen;
+    uint32_t vlen;      /* ENC_EMBSTR only */
+    uint32_t exp_idx;   /* slot in the shard's expiry heap, or EXP_NONE */
+    uint32_t lru : 24;  /* last access, store LRU clock (seconds) */
+    uint32_t type : 4;
+    uint32_t enc : 4;
+    char data[];
+};
+
+/* A string value that grows in place (APPEND, SETRANGE): amortised O(1). */
+struct rstr {
+    size_t len, cap;
+    char buf[];
+};
+
+static inline const char *entry_key(const struct entry *e)
+{
+    return e->enc == ENC_EMBSTR ? e->data : e->data + 8;
+}
+
+static inline int64_t entry_int(const struct entry *e)
+{
+    int64_t v;
+    memcpy(&v, e->data, 8);
+    return v;
+}
+
+static inline void entry_set_int(struct entry *e, int64_t v)
+{
+    memcpy(e->data, &v, 8);
+}
+
+static inline void *entry_ptr(const struct entry *e)
+{
+    void *p;
+    memcpy(&p, e->data, sizeof p);
+    return p;
+}
+
+/* ------------------------------------------------------------------------
+ * Hash table of entries (table.c): chained, power-of-two sizes, incremental
+ * rehash between two bucket arrays as in Redis's dict.c.
+ * ------------------------------------------------------------------------ */
+
+struct table {
+    uint64_t seed; /* XXH3 seed, the store's */
+    struct entry **b[2];
+    uint64_t size[2]; /* buckets, 0 or a power of two */
+    uint64_t used[2];
+    int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
+};
+
+/* ------------------------------------------------------------------------
+ * Shards and databases (shard.c, ks.c)
+ * ------------------------------------------------------------------------ */
+
+struct exp_item {
+    int64_t when; /* absolute deadline, store clock milliseconds */
+    struct entry *e;
+};
+
+struct shard {
+    struct table tbl;
+    struct exp_item *exp; /* binary min-heap on when */
+    uint32_t nexp, exp_cap;
+    struct db *db;
+    uint64_t seq;        /* creation order within the db: SCAN visits shards by seq */
+    char *id;            /* project id (not NUL-terminated), NULL for the global shard */
+    struct shard *next_empty; /* on the store's list of shards to reap */
+    bool queued_empty;
+    size_t idlen;
+    /* stats */
+    uint64_t nbytes;     /* allocated bytes of entries and values */
+    uint64_t ncommands;  /* commands that touched a key of this shard */
+};
+
+/* Open-addressing map from project id to shard. */
+struct pmap {
+    struct shard **slots;
+    uint64_t cap, used; /* cap is 0 or a power of two */
+};
+
+struct db {
+    struct store *st;
+    int idx;
+    struct shard global;
+    struct pmap projects;
+    struct shard **order; /* project shards sorted by seq */
+    size_t norder, order_cap;
+    uint64_t next_seq;
+    uint64_t avg_ttl_hint; /* for INFO keyspace */
+};
+
+/* ------------------------------------------------------------------------
+ * Configuration (config.c): every parameter CONFIG GET/SET knows.
+ * ------------------------------------------------------------------------ */
+
+struct rs_config {
+    /* network and limits, read by server/ */
+    char bind[256];
+    int port;
+    int maxclients;
+    int timeout; /* seconds, 0 = never */
+    int tcp_keepalive;
+    long long proto_max_bulk_len;
+    long long client_query_buffer_limit;
+    long long obuf_hard[3], obuf_soft[3], obuf_soft_secs[3]; /* normal, replica, pubsub */
+    int hz;
+    int loglevel; /* 0 debug, 1 verbose, 2 notice, 3 warning, 4 nothing */
+    char logfile[1024];
+    int databases;
+    int enable_debug_command; /* 0 no, 1 yes, 2 local */
+    char requirepass[512];
+    bool has_requirepass;
+    bool active_expire;
+    long long lua_time_limit;
+    char dir[1024];
+    bool protected_mode;
+    char pidfile[1024];
+    bool daemonize;
+    long long maxmemory;
+    int maxmemory_policy;
+};
+
+/* Apply one parameter; startup is true while reading the command line or
+ * config file (immutable parameters accepted). Returns NULL on success or an
+ * error text (static or written into err). */
+const char *config_set(struct store *st, const char *name, const char *value, bool startup,
+                       char *err, size_t errlen);
+void config_defaults(struct rs_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Commands (cmd.c, commands.def)
+ * ------------------------------------------------------------------------ */
+
+enum cmd_flag {
+    CMD_WRITE = 1 << 0,
+    CMD_READONLY = 1 << 1,
+    CMD_DENYOOM = 1 << 2,
+    CMD_ADMIN = 1 << 3,
+    CMD_PUBSUB = 1 << 4,
+    CMD_NOSCRIPT = 1 << 5,
+    CMD_BLOCKING = 1 << 6,
+    CMD_LOADING = 1 << 7,
+    CMD_STALE = 1 << 8,
+    CMD_SKIP_MONITOR = 1 << 9,
+    CMD_SKIP_SLOWLOG = 1 << 10,
+    CMD_FAST = 1 << 11,
+    CMD_NO_AUTH = 1 << 12,
+    CMD_MAY_REPLICATE = 1 << 13,
+    CMD_NO_MULTI = 1 << 14,
+    CMD_MOVABLE_KEYS = 1 << 15,
+    CMD_ALLOW_BUSY = 1 << 16,
+    CMD_SENTINEL = 1 << 17,
+};
+
+struct cmd_ctx;
+typedef void cmd_handler(struct cmd_ctx *c);
+
+struct cmd_stats {
+    uint64_t calls, usec, rejected, failed;
+};
+
+struct cmd_def {
+    const char *name;     /* lower case, '_' for '-'; for a subcommand without parent */
+    const char *fullname; /* "client|setname" for a subcommand */
+    cmd_handler *handler; /* NULL for a pure container (CLIENT, CONFIG, ...) */
+    int arity;            /* Redis convention: -N means at least N */
+    uint32_t flags;
+    const char *acl;      /* ACL categories, space separated, without '@' */
+    int first, last, step;
+    const char *group;    /* NULL for a subcommand: its parent's */
+    const char *since;
+    const char *summary;
+    int is_sub;
+};
+
+/* The context of one command run. argv borrows the caller's buffer. */
+struct cmd_ctx {
+    struct store *st;
+    struct session *s;
+    const struct cmd_def *cmd;
+    int argc;
+    struct rs_str *argv;
+    struct resp_out *out;
+    struct db *db;
+    int64_t now;     /* store clock at dispatch, ms */
+    bool failed;     /* an error reply was written (commandstats) */
+};
+
+/* Error replies; they also mark the command failed for INFO commandstats. */
+void reply_err(struct cmd_ctx *c, enum rs_err e);
+void reply_errf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_arity(struct cmd_ctx *c);
+
+/* ------------------------------------------------------------------------
+ * Sessions: the command-level state of one client (session.c)
+ * ------------------------------------------------------------------------ */
+
+enum session_flag {
+    SES_CLOSE_AFTER_REPLY = 1 << 0,
+    SES_REPLY_OFF = 1 << 1,
+    SES_REPLY_SKIP_NEXT = 1 << 2, /* CLIENT REPLY SKIP was just run */
+    SES_REPLY_SKIP = 1 << 3,      /* this command's reply is dropped */
+    SES_NO_EVICT = 1 << 4,
+    SES_NO_TOUCH = 1 << 5,
+    SES_AUTHENTICATED = 1 << 6,
+    SES_KILLED = 1 << 7,          /* CLIENT KILL: the server closes it */
+    SES_LOCAL = 1 << 8,           /* connected over loopback or a unix socket */
+};
+
+struct session {
+    struct store *st;
+    uint64_t id;
+    int db;
+    uint32_t flags;
+    char *name, *lib_name, *lib_ver;
+    int64_t ctime;   /* store clock ms at creation */
+    int64_t last;    /* store clock ms of the last command */
+    char last_cmd[48];
+    char *exec_buf;          /* respite_exec's contiguous reply */
+    size_t exec_cap;
+    struct resp_out out;     /* replies waiting for the transport */
+    struct resp_out discard; /* replies of CLIENT REPLY OFF/SKIP go here */
+    const struct respite_client_io *io; /* the transport's, may be NULL */
+    void *io_ud;
+    struct session *prev, *next; /* store's list, creation order */
+};
+
+/* ------------------------------------------------------------------------
+ * The store
+ * ------------------------------------------------------------------------ */
+
+struct store_stats {
+    uint64_t numcommands;
+    uint64_t numconnections;
+    uint64_t rejected_conn;
+    uint64_t net_in, net_out;
+    uint64_t expired_keys;
+    uint64_t expired_stale_perc;
+    uint64_t keyspace_hits, keyspace_misses;
+    uint64_t total_error_replies;
+    uint64_t connected_clients;
+    uint64_t blocked_clients;
+    uint64_t unexpected_error_replies;
+    int64_t start_ms;      /* real time at open */
+    int64_t lastsave;      /* unix seconds */
+};
+
+struct store {
+    struct rs_config cfg;
+    struct db **dbs;
+    int ndbs;
+    uint64_t seed; /* XXH3 seed, random per process */
+
+    /* clock */
+    respite_clock_fn *clock_fn;
+    void *clock_ud;
+    int64_t clock_offset; /* DEBUG CLOCK ADVANCE while real */
+    int64_t clock_frozen; /* DEBUG CLOCK SET: >= 0 fixes the time */
+
+    /* commands */
+    struct cmd_lut *lut;  /* name -> cmd_def, built at open */
+    struct cmd_stats *cstats;
+    int ncstats;
+
+    /* clients */
+    struct session *sessions_head, *sessions_tail;
+    uint64_t next_client_id;
+    uint64_t nsessions;
+
+    /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
+    struct shard *garbage;
+    struct shard *empty; /* project shards that became empty, reaped after the command */
+
+    uint64_t used_memory;
+    struct store_stats stats;
+    const struct respite_hooks *hooks;
+    void *hooks_ud;
+    char run_id[41];
+};
+
+/* Store clock in milliseconds (real, offset or frozen). */
+int64_t store_now(const struct store *st);
+/* LRU clock in seconds, 24 bits, from the store clock. */
+uint32_t store_lru(const struct store *st);
+/* Real wall-clock time in ms (for uptime, not for keys). */
+int64_t rs_real_ms(void);
+int64_t rs_mono_us(void);
+
+#endif

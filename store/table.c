@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Hash table of entries: separate chaining through the entries' own next
+ * pointers (no allocation per key), power-of-two bucket arrays, XXH3 with the
+ * store's random seed, and incremental rehashing between two arrays as in
+ * Redis's dict.c: while b[1] exists, every lookup and insert moves one
+ * bucket of b[0] there, and buckets below rehash_idx in b[0] are empty.
+ *
+ * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
+ * while rehashing; the table grows when used >= size (load factor 1) and
+ * shrinks when under 1/8 full.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "mem.h"
+#include "table.h"
+
+#define TBL_MIN_SIZE 4
+
+void tbl_init(struct table *t, uint64_t seed)
+{
+    memset(t, 0, sizeof *t);
+    t->seed = seed;
+    t->rehash_idx = -1;
+}
+
+uint64_t tbl_hash(const struct table *t, const char *key, size_t klen)
+{
+    return XXH3_64bits_withSeed(key, klen, t->seed);
+}
+
+static inline bool is_rehashing(const struct table *t)
+{
+    return t->rehash_idx != -1;
+}
+
+/* Move one non-empty bucket (visiting at most 10 empty ones). */
+static void rehash_one(struct table *t)
+{
+    int empty_visits = 10;
+    while (t->b[0][t->rehash_idx] == NULL) {
+        t->rehash_idx++;
+        if ((uint64_t)t->rehash_idx == t->size[0] || --empty_visits == 0)
+            break;
+    }
+    if ((uint64_t)t->rehash_idx < t->size[0]) {
+        struct entry *e = t->b[0][t->rehash_idx];
+        uint64_t mask = t->size[1] - 1;
+        while (e) {
+            struct entry *next = e->next;
+            uint64_t h = tbl_hash(t, entry_key(e), e->klen) & mask;
+            e->next = t->b[1][h];
+            t->b[1][h] = e;
+            t->used[0]--;
+            t->used[1]++;
+            e = next;
+        }
+        t->b[0][t->rehash_idx] = NULL;
+        t->rehash_idx++;
+    }
+    if ((uint64_t)t->rehash_idx >= t->size[0] && t->used[0] == 0) {
+        rs_free(t->b[0]);
+        t->b[0] = t->b[1];
+        t->size[0] = t->size[1];
+        t->used[0] = t->used[1];
+        t->b[1] = NULL;
+        t->size[1] = t->used[1] = 0;
+        t->rehash_idx = -1;
+    }
+}
+
+int tbl_rehash(struct table *t, int n)
+{
+    while (n-- > 0 && is_rehashing(t))
+        rehash_one(t);
+    return is_rehashing(t);
+}
+
+static uint64_t next_pow2(uint64_t n)
+{
+    uint64_t s = TBL_MIN_SIZE;
+    while (s < n)
+        s <<= 1;
+    return s;
+}
+
+/* Start moving to a table of the size that fits n entries. */
+static void resize(struct table *t, uint64_t n)
+{
+    uint64_t size = next_pow2(n);
+    if (is_rehashing(t) || size == t->size[0])
+        return;
+    struct entry **b = rs_calloc(size, sizeof *b);
+    if (t->b[0] == NULL) {
+        t->b[0] = b;
+        t->size[0] = size;
+        return;
+    }
+    t->b[1] = b;
+    t->size[1] = size;
+    t->rehash_idx = 0;
+}
+
+struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    if (is_rehashing(t))
+        rehash_one(t);
+    uint64_t h = tbl_hash(t, key, klen);
+    for (int i = 0; i < 2; i++) {
+        if (t->size[i] == 0)
+            break;
+        struct entry **ref = &t->b[i][h & (t->size[i] - 1)];
+        for (; *ref; ref = &(*ref)->next) {
+            struct entry *e = *ref;
+            if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)
+                return ref;
+        }
+        if (!is_rehashing(t))
+            break;
+    }
+    return NULL;
+}
+
+void tbl_insert(struct table *t, struct entry *e)
+{
+    if (is_rehashing(t))
+        rehash_one(t);
+    else if (tbl_count(t) >= t->size[0])
+        resize(t, tbl_count(t) + 1);
+    int i = is_rehashing(t) ? 1 : 0;
+    uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (t->size[i] - 1);
+    e->next = t->b[i][h];
+    t->b[i][h] = e;
+    t->used[i]++;
+}
+
+/* Which array holds the slot ref points into (ref is a bucket head or an
+ * entry's next field; an entry's array is found from its hash). */
+static int array_of(const struct table *t, const struct entry *e)
+{
+    if (!is_rehashing(t))
+        return 0;
+    uint64_t h = tbl_hash(t, entry_key(e), e->klen);
+    uint64_t i0 = h & (t->size[0] - 1);
+    /* Buckets of b[0] below rehash_idx are moved; an entry hashing there is
+     * in b[1]. Otherwise it is still in b[0]. */
+    return (int64_t)i0 < t->rehash_idx ? 1 : 0;
+}
+
+struct entry *tbl_unlink(struct table *t, struct entry **ref)
+{
+    struct entry *e = *ref;
+    t->used[array_of(t, e)]--;
+    *ref = e->next;
+    e->next = NULL;
+    if (!is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
+        resize(t, t->used[0]);
+    return e;
+}
+
+struct entry *tbl_replace(struct table *t, struct entry **ref, struct entry *e)
+{
+    struct entry *old = *ref;
+    e->next = old->next;
+    *ref = e;
+    old->next = NULL;
+    return old;
+}
+
+static uint64_t rev(uint64_t v)
+{
+    uint64_t s = 8 * sizeof v, mask = ~0ULL;
+    while ((s >>= 1) > 0) {
+        mask ^= mask << s;
+        v = ((v >> s) & mask) | ((v << s) & ~mask);
+    }
+    return v;
+}
+
+static void emit_bucket(struct entry *e, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    while (e) {
+        struct entry *next = e->next;
+        fn(ud, e);
+        e = next;
+    }
+}
+
+uint64_t tbl_scan(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    if (tbl_count(t) == 0)
+        return 0;
+    if (!is_rehashing(t)) {
+        uint64_t m0 = t->size[0] - 1;
+        emit_bucket(t->b[0][v & m0], fn, ud);
+        v |= ~m0;
+        v = rev(v);
+        v++;
+        return rev(v);
+    }
+    int small = t->size[0] <= t->size[1] ? 0 : 1, large = 1 - small;
+    uint64_t m0 = t->size[small] - 1, m1 = t->size[large] - 1;
+    emit_bucket(t->b[small][v & m0], fn, ud);
+    /* Visit the expansions of the small bucket in the large table. */
+    do {
+        emit_bucket(t->b[large][v & m1], fn, ud);
+        v |= ~m1;
+        v = rev(v);
+        v++;
+        v = rev(v);
+    } while (v & (m0 ^ m1));
+    return v;
+}
+
+struct entry *tbl_random(struct table *t, uint64_t r)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    /* Pick a non-empty bucket (as dictGetRandomKey), then an element of its
+     * chain; r is mixed each try so a long run of empty buckets ends. */
+    struct entry *e = NULL;
+    while (e == NULL) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t x = r >> 11;
+        if (is_rehashing(t)) {
+            uint64_t span = t->size[0] + t->size[1] - (uint64_t)t->rehash_idx;
+            uint64_t i = (uint64_t)t->rehash_idx + x % span;
+            e = i >= t->size[0] ? t->b[1][i - t->size[0]] : t->b[0][i];
+        } else {
+            e = t->b[0][x & (t->size[0] - 1)];
+        }
+    }
+    size_t n = 0;
+    for (struct entry *p = e; p; p = p->next)
+        n++;
+    size_t k = (size_t)((r >> 3) % n);
+    while (k--)
+        e = e->next;
+    return e;
+}
+
+void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    for (int i = 0; i < 2; i++)
+        for (uint64_t j = 0; j < t->size[i]; j++)
+            emit_bucket(t->b[i][j], fn, ud);
+}
+
+void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)
+{
+    if (free_entry)
+        tbl_foreach(t, free_entry, ud);
+    rs_free(t->b[0]);
+    rs_free(t->b[1]);
+    tbl_init(t, t->seed);
+}

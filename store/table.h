@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Hash table of entries, keyed by the entry's key bytes (see table.c).
+ */
+#ifndef TABLE_H
+#define TABLE_H
+
+#include "store_int.h"
+
+void tbl_init(struct table *t, uint64_t seed);
+/* Free the bucket arrays; entries are handed to free_entry first. */
+void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud);
+
+static inline uint64_t tbl_count(const struct table *t)
+{
+    return t->used[0] + t->used[1];
+}
+
+uint64_t tbl_hash(const struct table *t, const char *key, size_t klen);
+
+/* Find a key. Returns the address of the pointer that holds the entry (the
+ * bucket head or the previous entry's next), so the caller can unlink or
+ * replace it; NULL if absent. Valid until the next call on this table. O(1). */
+struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen);
+
+/* Insert an entry whose key is not in the table. May grow the table. O(1). */
+void tbl_insert(struct table *t, struct entry *e);
+
+/* Unlink the entry *ref points to; returns it (the caller frees it). O(1). */
+struct entry *tbl_unlink(struct table *t, struct entry **ref);
+
+/* Put e in place of the entry *ref points to (same key), returns the old. */
+struct entry *tbl_replace(struct table *t, struct entry **ref, struct entry *e);
+
+/* Move up to n buckets of an incremental rehash. Returns 1 if rehashing
+ * goes on, 0 when done. */
+int tbl_rehash(struct table *t, int n);
+
+/* SCAN step (Redis dictScan): calls fn for every entry of one bucket (two
+ * while rehashing) and returns the next cursor, 0 at the end. Every entry
+ * present from start to end is seen at least once, whatever the resizes. */
+uint64_t tbl_scan(struct table *t, uint64_t cursor, void (*fn)(void *ud, struct entry *e),
+                  void *ud);
+
+/* A random entry, or NULL if empty; r is a random number. */
+struct entry *tbl_random(struct table *t, uint64_t r);
+
+/* Visit every entry (no modification during the walk). */
+void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud);
+
+#endif
