@@ -11,7 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <xxhash.h>
+#include <strings.h>
 
 #include "cmd.h"
 #include "ks.h"
@@ -102,16 +102,20 @@ void cmd_print_name(const char *name, char *buf, size_t size)
 
 struct cmd_lut {
     uint64_t mask;
-    int16_t slots[]; /* index into table, -1 empty */
+    struct lut_slot {
+        int16_t idx;  /* into table, -1 empty */
+        uint8_t len;
+        char name[29]; /* lower case, as users spell it */
+    } slots[];
 };
 
-static uint64_t name_hash(struct rs_str s)
+/* A cheap case-folding hash: command names are short ASCII words. */
+static uint64_t name_hash(const char *p, size_t n)
 {
-    char low[64];
-    size_t n = s.len < sizeof low ? s.len : sizeof low;
+    uint64_t h = 5381;
     for (size_t i = 0; i < n; i++)
-        low[i] = (char)tolower((unsigned char)s.p[i]);
-    return XXH3_64bits(low, n);
+        h = h * 33 + (unsigned char)(p[i] | 0x20);
+    return h ^ (h >> 17);
 }
 
 struct cmd_lut *cmd_lut_new(void)
@@ -119,19 +123,22 @@ struct cmd_lut *cmd_lut_new(void)
     uint64_t cap = 64;
     while (cap < (uint64_t)NTABLE * 4)
         cap <<= 1;
-    struct cmd_lut *l = rs_malloc(sizeof *l + cap * sizeof l->slots[0]);
+    struct cmd_lut *l = rs_calloc(1, sizeof *l + cap * sizeof l->slots[0]);
     l->mask = cap - 1;
     for (uint64_t i = 0; i < cap; i++)
-        l->slots[i] = -1;
+        l->slots[i].idx = -1;
     for (int i = 0; i < NTABLE; i++) {
         if (table[i].is_sub)
             continue;
         char name[64];
         cmd_print_name(table[i].name, name, sizeof name);
-        uint64_t h = name_hash(rs_str_from(name, strlen(name))) & l->mask;
-        while (l->slots[h] != -1)
+        size_t n = strlen(name);
+        uint64_t h = name_hash(name, n) & l->mask;
+        while (l->slots[h].idx != -1)
             h = (h + 1) & l->mask;
-        l->slots[h] = (int16_t)i;
+        l->slots[h].idx = (int16_t)i;
+        l->slots[h].len = (uint8_t)n;
+        memcpy(l->slots[h].name, name, n);
     }
     return l;
 }
@@ -144,12 +151,13 @@ void cmd_lut_free(struct cmd_lut *l)
 const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name)
 {
     const struct cmd_lut *l = st->lut;
-    if (name.len == 0 || name.len > 32)
+    if (name.len == 0 || name.len >= sizeof l->slots[0].name)
         return NULL;
-    for (uint64_t h = name_hash(name) & l->mask; l->slots[h] != -1; h = (h + 1) & l->mask) {
-        const struct cmd_def *d = &table[l->slots[h]];
-        if (cmd_name_is(d->name, name))
-            return d;
+    for (uint64_t h = name_hash(name.p, name.len) & l->mask; l->slots[h].idx != -1;
+         h = (h + 1) & l->mask) {
+        const struct lut_slot *s = &l->slots[h];
+        if (s->len == name.len && strncasecmp(s->name, name.p, name.len) == 0)
+            return &table[s->idx];
     }
     return NULL;
 }

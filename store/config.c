@@ -255,11 +255,6 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
-    char local[256];
-    if (err == NULL || errlen == 0) {
-        err = local;
-        errlen = sizeof local;
-    }
     const struct cfg_param *p = find_param(name);
     if (p == NULL) {
         snprintf(err, errlen, "Bad directive or wrong number of arguments");

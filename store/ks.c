@@ -16,6 +16,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+/* Inline XXH3: keys are short and hashing is on every lookup. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "ks.h"
@@ -29,7 +31,7 @@ bool ks_project_id(struct rs_str key, struct rs_str *id)
 {
     static const char prefix[] = "project:";
     const size_t plen = sizeof prefix - 1;
-    if (key.len < plen + 2 || memcmp(key.p, prefix, plen) != 0)
+    if (key.len < plen + 2 || key.p[0] != 'p' || memcmp(key.p, prefix, plen) != 0)
         return false;
     const char *p = key.p + plen, *end = key.p + key.len;
     if (*p == '{') {

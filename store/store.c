@@ -43,7 +43,8 @@ int64_t store_now(const struct store *st)
 
 uint32_t store_lru(const struct store *st)
 {
-    return (uint32_t)((store_now(st) / 1000) & 0xFFFFFF);
+    int64_t now = st->cmd_now >= 0 ? st->cmd_now : store_now(st);
+    return (uint32_t)((now / 1000) & 0xFFFFFF);
 }
 
 void respite_set_clock(struct respite *rs, respite_clock_fn *fn, void *ud)
@@ -96,6 +97,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     config_defaults(&st->cfg);
     st->seed = random_seed();
     st->clock_frozen = -1;
+    st->cmd_now = -1;
     st->next_client_id = 1;
     st->stats.start_ms = rs_real_ms();
     st->stats.lastsave = st->stats.start_ms / 1000;
@@ -109,11 +111,14 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->lut = cmd_lut_new();
     st->ncstats = cmd_table_size();
     st->cstats = rs_calloc((size_t)st->ncstats, sizeof *st->cstats);
+    char local[256];
+    if (err == NULL || errlen == 0) {
+        err = local;
+        errlen = sizeof local;
+    }
     for (int i = 0; i < nconfig; i++) {
         const char *msg = config_set(st, config[2 * i], config[2 * i + 1], true, err, errlen);
         if (msg) {
-            if (msg != err && err && errlen)
-                snprintf(err, errlen, "%s", msg);
             cmd_lut_free(st->lut);
             rs_free(st->cstats);
             rs_free(st);
@@ -148,12 +153,13 @@ int respite_config_set(struct respite *rs, const char *name, const char *value, 
     /* Before any client exists, start-up-only parameters are accepted too. */
     bool startup = st->nsessions == 0;
     int old_dbs = st->cfg.databases;
-    const char *msg = config_set(st, name, value, startup, err, errlen);
-    if (msg) {
-        if (msg != err && err && errlen)
-            snprintf(err, errlen, "%s", msg);
-        return -1;
+    char local[256];
+    if (err == NULL || errlen == 0) {
+        err = local;
+        errlen = sizeof local;
     }
+    if (config_set(st, name, value, startup, err, errlen))
+        return -1;
     if (st->cfg.databases != old_dbs) {
         free_dbs(st);
         make_dbs(st);
@@ -311,6 +317,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         .now = store_now(st),
     };
     s->last = c.now;
+    st->cmd_now = c.now;
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             reply_err(&c, RS_ERR_NOAUTH);
@@ -320,8 +327,12 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
             count_shard_command(&c);
             cmd_call(&c);
         }
-        cmd_print_name(c.cmd->fullname, s->last_cmd, sizeof s->last_cmd);
+        if (s->last_def != c.cmd) { /* formatting the name costs more than this check */
+            s->last_def = c.cmd;
+            cmd_print_name(c.cmd->fullname, s->last_cmd, sizeof s->last_cmd);
+        }
     }
+    st->cmd_now = -1;
     ks_reap_empty(st);
     /* CLIENT REPLY SKIP mutes exactly the command after it. */
     s->flags &= ~SES_REPLY_SKIP;

@@ -180,7 +180,7 @@ struct rs_config {
 
 /* Apply one parameter; startup is true while reading the command line or
  * config file (immutable parameters accepted). Returns NULL on success or an
- * error text (static or written into err). */
+ * error text, written into err (errlen > 0 required). */
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen);
 void config_defaults(struct rs_config *cfg);
@@ -273,7 +273,8 @@ struct session {
     char *name, *lib_name, *lib_ver;
     int64_t ctime;   /* store clock ms at creation */
     int64_t last;    /* store clock ms of the last command */
-    char last_cmd[48];
+    char last_cmd[48];       /* name of the last command, for CLIENT LIST cmd= */
+    const struct cmd_def *last_def;
     char *exec_buf;          /* respite_exec's contiguous reply */
     size_t exec_cap;
     struct resp_out out;     /* replies waiting for the transport */
@@ -314,6 +315,7 @@ struct store {
     void *clock_ud;
     int64_t clock_offset; /* DEBUG CLOCK ADVANCE while real */
     int64_t clock_frozen; /* DEBUG CLOCK SET: >= 0 fixes the time */
+    int64_t cmd_now;      /* the running command's time (one clock read per command), -1 between */
 
     /* commands */
     struct cmd_lut *lut;  /* name -> cmd_def, built at open */
@@ -338,7 +340,8 @@ struct store {
 
 /* Store clock in milliseconds (real, offset or frozen). */
 int64_t store_now(const struct store *st);
-/* LRU clock in seconds, 24 bits, from the store clock. */
+/* LRU clock in seconds, 24 bits, from the store clock (the running
+ * command's time while one runs). */
 uint32_t store_lru(const struct store *st);
 /* Real wall-clock time in ms (for uptime, not for keys). */
 int64_t rs_real_ms(void);

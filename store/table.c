@@ -12,6 +12,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+/* Inline XXH3: keys are short and hashing is on every lookup. */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "mem.h"
