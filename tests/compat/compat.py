@@ -49,8 +49,11 @@ A line may start with one or more markers, each followed by a space:
   noreply          the command must produce no reply at all (CLIENT REPLY
                    OFF/SKIP): nothing may arrive within 100 ms.
   raw BYTES        send BYTES exactly (not a multibulk), then compare all the
-                   bytes each side sends within 300 ms of silence, and whether
-                   it closed the connection.  BYTES is a sequence of quoted or
+                   bytes each side sends until 300 ms of silence, and whether
+                   it closed the connection (once both sides have sent the
+                   same bytes and they are complete RESP replies, 30 ms of
+                   silence suffice; late extra bytes would still show up as a
+                   mismatch on the next line).  BYTES is a sequence of quoted or
                    bare words, concatenated without separators; a word may be
                    followed directly by *N to repeat it N times ("a"*70000).
                    If either side closed the connection (protocol error), both
@@ -84,8 +87,10 @@ import time
 READ_TIMEOUT = 5.0       # every socket read
 START_TIMEOUT = 10.0     # until PING answers
 RAW_IDLE = 0.3           # raw lines: silence that ends a reply
+RAW_SETTLE = 0.03        # ... once both sides sent the same complete replies
 NOREPLY_WAIT = 0.1       # noreply lines: nothing may arrive in this time
 MAX_TIMEOUTS = 3         # consecutive timeouts before a file is abandoned
+MAX_TIME = 240.0         # whole run; past it the remaining commands fail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -194,7 +199,8 @@ class Case:
         self.expected = None  # bytes for expected-bytes files
 
     def where(self):
-        return "%s:%d" % (os.path.relpath(self.path), self.lineno)
+        rel = os.path.relpath(self.path)
+        return "%s:%d" % (self.path if rel.startswith("..") else rel, self.lineno)
 
     def name(self):
         return self.args[0].decode("latin-1").lower() if self.args else ""
@@ -586,22 +592,43 @@ class Conn:
             pass
 
 
-def _drain(conns, idle, total=READ_TIMEOUT):
+def complete_replies(data):
+    """True if data is a non-empty sequence of complete RESP replies."""
+    if not data:
+        return False
+    r = Reader(data=data)
+    try:
+        while r.pending():
+            r.read()
+    except (ProtocolMismatch, ValueError, IndexError):
+        return False
+    return True
+
+
+def _drain(conns, idle, total=READ_TIMEOUT, settle=None):
     """Read whatever each connection sends until `idle` seconds pass without
-    data or it closes.  Returns a list of (bytes, closed)."""
+    data or it closes.  With `settle`, once every side has sent the same bytes
+    and they are complete RESP replies, `settle` seconds of silence suffice.
+    Returns a list of (bytes, closed)."""
     data = [bytearray(c.reader.pending()) for c in conns]
     for c in conns:
         c.reader.pos = len(c.reader.buf)
     closed = [False] * len(conns)
     last = [time.monotonic()] * len(conns)
     hard = time.monotonic() + total
+    cur_idle = idle
     while True:
         now = time.monotonic()
+        if settle is not None and all(d == data[0] for d in data) and \
+                complete_replies(bytes(data[0])):
+            cur_idle = settle
+        else:
+            cur_idle = idle
         open_ = [i for i in range(len(conns))
-                 if not closed[i] and now - last[i] < idle and now < hard]
+                 if not closed[i] and now - last[i] < cur_idle and now < hard]
         if not open_:
             break
-        wait = min(idle - (now - last[i]) for i in open_)
+        wait = min(cur_idle - (now - last[i]) for i in open_)
         wait = max(0.0, min(wait, hard - now))
         ready, _, _ = select.select([conns[i].sock for i in open_], [], [], wait)
         for i in open_:
@@ -667,9 +694,22 @@ class Side:
 
 
 class Stats:
-    def __init__(self):
+    def __init__(self, max_time=MAX_TIME):
         self.passed = 0
         self.failed = 0
+        self.deadline = time.monotonic() + max_time
+
+    def out_of_time(self, case, remaining):
+        """True (and the remaining commands counted as failed) once the run's
+        time budget is spent, so the summary line is printed before an outer
+        timeout kills the run."""
+        if time.monotonic() < self.deadline:
+            return False
+        left = len([c for c in remaining if c.mode != "skip"])
+        print("FAIL %s: the run's time budget is spent; %d commands of this "
+              "file not run" % (case.where(), left))
+        self.failed += left
+        return True
 
 
 def show(x):
@@ -700,6 +740,8 @@ def reset_side(side, use_hello):
         if err or r.type == "-":
             print("!! %s: setup %s failed: %s" % (side.server.label,
                   b" ".join(args).decode(), err or r.raw))
+        if err:
+            break  # no point in waiting for the rest
 
 
 def run_compare_file(path, cases, sides, stats, dump):
@@ -709,6 +751,8 @@ def run_compare_file(path, cases, sides, stats, dump):
         s.timeouts = 0
         reset_side(s, use_hello)
     for i, case in enumerate(cases):
+        if stats.out_of_time(case, cases[i:]):
+            return
         if a.timeouts >= MAX_TIMEOUTS or b.timeouts >= MAX_TIMEOUTS:
             left = len([c for c in cases[i:] if c.mode != "skip"])
             print("FAIL %s: %d consecutive timeouts; skipping the %d remaining "
@@ -761,7 +805,7 @@ def run_raw(case, sides, stats, dump):
             c.send(case.raw)
         except OSError:
             pass
-    res = _drain(conns, RAW_IDLE)
+    res = _drain(conns, RAW_IDLE, settle=RAW_SETTLE)
     if dump:
         print("%s: %s\n    -> %r" % (case.where(), case.text[:100], res[-1]))
     if any(closed for _, closed in res) or \
@@ -804,7 +848,9 @@ def run_noreply(case, sides, stats, dump):
 def run_expected_file(path, cases, side, stats, dump):
     side.timeouts = 0
     reset_side(side, file_uses_hello(cases))
-    for case in cases:
+    for i, case in enumerate(cases):
+        if stats.out_of_time(case, cases[i:]):
+            return
         if side.timeouts >= MAX_TIMEOUTS:
             print("FAIL %s: %d consecutive timeouts; skipping the rest of this file"
                   % (case.where(), MAX_TIMEOUTS))
@@ -839,6 +885,8 @@ def main(argv=None):
                     help="also run cases_74/*.txt (expected bytes, respite only)")
     ap.add_argument("--dump", action="store_true",
                     help="print every command and the reference reply")
+    ap.add_argument("--max-time", type=float, default=MAX_TIME,
+                    help="time budget of the whole run in seconds (default %(default)s)")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args(argv)
 
@@ -866,24 +914,33 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGHUP, on_term)
 
-    workdir = tempfile.mkdtemp(prefix="respite-compat-")
     respite_path = resolve(args.respite)
     redis_path = resolve(args.redis)
-    servers = [Server("respite", respite_path, False, workdir),
-               Server("redis", redis_path, True, workdir)]
-    stats = Stats()
+    need_redis = any(all(c.expected is None for c in cases) for _, cases in parsed)
+    if need_redis and not (os.path.isfile(redis_path) and os.access(redis_path, os.X_OK)):
+        # ctest reports this as skipped (SKIP_RETURN_CODE 77)
+        print("skipped: reference server %r not found (install redis-server)" % args.redis)
+        return 77
+    workdir = tempfile.mkdtemp(prefix="respite-compat-")
+    servers = [Server("respite", respite_path, False, workdir)]
+    if need_redis:
+        servers.append(Server("redis", redis_path, True, workdir))
+    stats = Stats(args.max_time)
     t0 = time.monotonic()
     try:
         for s in servers:
             s.start()
         sides = [Side(s) for s in servers]
+        if len(sides) == 1:
+            sides.append(None)
         for path, cases in parsed:
             if any(c.expected is not None for c in cases):
                 run_expected_file(path, cases, sides[0], stats, args.dump)
             else:
                 run_compare_file(path, cases, sides, stats, args.dump)
         for s in sides:
-            s._drop()
+            if s:
+                s._drop()
     except RuntimeError as e:
         print("error: %s" % e)
         stats.failed += 1
