@@ -5,7 +5,8 @@ and a reference redis-server (7.0.15) and compare the replies byte for byte.
 
 Usage
 -----
-    compat.py --respite PATH --redis PATH [--with-74] [--dump] [case files...]
+    compat.py --respite PATH --redis PATH [--with-74] [--dump] [--max-time S]
+              [case files...]
 
 Without case files, runs every tests/compat/cases/*.txt (and, with --with-74,
 every tests/compat/cases_74/*.txt).  Both servers are started on free loopback
@@ -18,8 +19,13 @@ SELECT 0 (and HELLO 2, only if the file itself uses HELLO).  Every command is
 sent as a RESP multibulk array (binary safe), never inline, except `raw` lines.
 Replies are read with a RESP2/RESP3 reader that knows reply boundaries and
 keeps the raw bytes of each reply.  Every socket read has a 5 s timeout.  The
-last line printed is exactly `N passed, N failed`; the exit status is non-zero
-when anything failed.
+last line printed is exactly `N passed, N failed` (N = commands compared); the
+exit status is 1 when anything failed, 2 for a bad case file, and 77 (a ctest
+skip) when the reference redis-server is not installed.  A run-wide budget
+(--max-time, 240 s) counts whatever is left as failed, so the summary is
+printed before ctest's 300 s timeout; after 3 consecutive 5 s timeouts on one
+side the rest of that file is counted as failed too.  The servers get
+PR_SET_PDEATHSIG, so they die with the runner even if it is SIGKILLed.
 
 Case file format (cases/*.txt)
 ------------------------------
@@ -476,7 +482,7 @@ def _pdeathsig():
     # Let the kernel kill the server if this runner dies (even by SIGKILL).
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     except Exception:
         pass
 
