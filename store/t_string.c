@@ -307,8 +307,8 @@ void cmd_msetnx(struct cmd_ctx *c)
 /* Redis checkStringLength: size + append within proto-max-bulk-len. */
 static bool check_length(struct cmd_ctx *c, long long size, long long append)
 {
-    long long total = size + append;
-    if (total > c->st->cfg.proto_max_bulk_len || total < size || total < append) {
+    /* size and append are >= 0: compare without forming the sum. */
+    if (size > c->st->cfg.proto_max_bulk_len - append) {
         reply_err(c, RS_ERR_STRING_TOO_LONG);
         return false;
     }
