@@ -39,6 +39,7 @@ struct resp_parser {
     long long nleft;          /* multibulk arguments still to read */
     long long bulk_len;       /* -1 while the '$' header is not read */
     size_t pos;               /* bytes of the current command already scanned */
+    size_t line;              /* where the header line being searched starts */
 
     /* sticky error: "Protocol error: ..." exactly as Redis replies it
      * (without the leading "-ERR " and trailing CRLF) */
