@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The reply writer: RESP2/RESP3 encodings (as Redis 7.4's networking.c
+ * writes them) appended to a list of chunks.
+ *
+ * Chunks: the tail chunk is filled up to its capacity, then a new one is
+ * linked. A new chunk holds RESP_CHUNK_SIZE bytes, or exactly what is left
+ * of a larger payload, so a big bulk is copied once and never reallocated.
+ * One full-size chunk is kept as a spare when a taken list is released: a
+ * connection that replies and flushes in turn then reuses the same memory
+ * and mallocs nothing.
+ *
+ * Deferred lengths: resp_add_deferred() links a small dedicated chunk,
+ * marked full so nothing is appended to it, and resp_set_deferred() writes
+ * the header into it. Taking the list before setting it is a bug (the
+ * placeholder would be sent as is), as it is in Redis.
+ */
+#include "resp_writer.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "resp_num.h"
+
+/* "*" or "%" or "~", a long long, CRLF. */
+#define DEFERRED_CAP (1 + RESP_LL_STR_SIZE + 2)
+
+/* ---------------------------------------------------------------------------
+ * Chunks
+ * ------------------------------------------------------------------------- */
+
+static struct resp_chunk *chunk_alloc(size_t cap)
+{
+    struct resp_chunk *c = malloc(sizeof(*c) + cap);
+    if (c == NULL)
+        abort();
+    c->next = NULL;
+    c->len = 0;
+    c->cap = cap;
+    return c;
+}
+
+static void link_chunk(struct resp_out *o, struct resp_chunk *c)
+{
+    if (o->tail != NULL)
+        o->tail->next = c;
+    else
+        o->head = c;
+    o->tail = c;
+}
+
+/* Links an empty chunk able to take `want` bytes (at least a full chunk). */
+static struct resp_chunk *push_chunk(struct resp_out *o, size_t want)
+{
+    struct resp_chunk *c;
+
+    if (want <= RESP_CHUNK_SIZE && o->spare != NULL) {
+        c = o->spare;
+        o->spare = NULL;
+    } else {
+        c = chunk_alloc(want > RESP_CHUNK_SIZE ? want : RESP_CHUNK_SIZE);
+    }
+    link_chunk(o, c);
+    return c;
+}
+
+static void append(struct resp_out *o, const char *p, size_t len)
+{
+    o->nbytes += len;
+    while (len > 0) {
+        struct resp_chunk *t = o->tail;
+        if (t == NULL || t->len == t->cap)
+            t = push_chunk(o, len);
+        size_t n = t->cap - t->len < len ? t->cap - t->len : len;
+        memcpy(t->data + t->len, p, n);
+        t->len += n;
+        p += n;
+        len -= n;
+    }
+}
+
+/* Writes <prefix><v>\r\n. */
+static void append_header(struct resp_out *o, char prefix, long long v)
+{
+    char buf[1 + RESP_LL_STR_SIZE + 2];
+    size_t len = 1;
+
+    buf[0] = prefix;
+    len += resp_ll2str(buf + 1, v);
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    append(o, buf, len);
+}
+
+/* Writes "-" msg "\r\n" with CR and LF inside msg turned into spaces. */
+static void append_error(struct resp_out *o, const char *msg, size_t len)
+{
+    append(o, "-", 1);
+    while (len > 0) {
+        size_t run = 0;
+        while (run < len && msg[run] != '\r' && msg[run] != '\n')
+            run++;
+        append(o, msg, run);
+        if (run == len)
+            break;
+        append(o, " ", 1);
+        msg += run + 1;
+        len -= run + 1;
+    }
+    append(o, "\r\n", 2);
+}
+
+/* ---------------------------------------------------------------------------
+ * Buffer management
+ * ------------------------------------------------------------------------- */
+
+/* Prepares an empty writer for protocol 2 or 3. Allocates nothing. */
+void resp_out_init(struct resp_out *o, int proto)
+{
+    assert(proto == 2 || proto == 3);
+    o->head = o->tail = NULL;
+    o->nbytes = 0;
+    o->spare = NULL;
+    o->proto = proto;
+}
+
+/* Frees the pending chunks and the spare. Lists already taken are the
+ * caller's to release. */
+void resp_out_free(struct resp_out *o)
+{
+    resp_out_discard(o);
+    free(o->spare);
+    o->spare = NULL;
+}
+
+/* Returns the pending list, oldest chunk first (NULL when nothing is
+ * pending); o is left empty and the next reply starts a fresh chunk, so the
+ * list stays frozen while the caller writes it out. */
+struct resp_chunk *resp_out_take(struct resp_out *o)
+{
+    struct resp_chunk *list = o->head;
+
+    o->head = o->tail = NULL;
+    o->nbytes = 0;
+    return list;
+}
+
+/* Frees a list from resp_out_take (NULL is fine), keeping one full-size
+ * chunk as the spare if there is none. */
+void resp_out_release(struct resp_out *o, struct resp_chunk *list)
+{
+    while (list != NULL) {
+        struct resp_chunk *next = list->next;
+        if (o->spare == NULL && list->cap == RESP_CHUNK_SIZE) {
+            list->next = NULL;
+            list->len = 0;
+            o->spare = list;
+        } else {
+            free(list);
+        }
+        list = next;
+    }
+}
+
+/* Drops every pending byte; unset deferred headers become invalid. */
+void resp_out_discard(struct resp_out *o)
+{
+    resp_out_release(o, resp_out_take(o));
+}
+
+/* ---------------------------------------------------------------------------
+ * Replies. Each copies its input; none keeps a pointer to it.
+ * ------------------------------------------------------------------------- */
+
+/* Appends p[0..len) unchanged. */
+void resp_add_raw(struct resp_out *o, const char *p, size_t len)
+{
+    append(o, p, len);
+}
+
+/* "+<s>\r\n"; s must hold no CR or LF. */
+void resp_add_simple(struct resp_out *o, const char *s, size_t len)
+{
+    append(o, "+", 1);
+    append(o, s, len);
+    append(o, "\r\n", 2);
+}
+
+/* "+OK\r\n". */
+void resp_add_ok(struct resp_out *o)
+{
+    append(o, "+OK\r\n", 5);
+}
+
+/* "-<msg>\r\n", CR and LF in msg written as spaces. msg carries its own
+ * code ("ERR ...", "WRONGTYPE ..."). */
+void resp_add_error(struct resp_out *o, const char *msg, size_t len)
+{
+    append_error(o, msg, len);
+}
+
+/* Like resp_add_error on the printf-formatted text, after dropping CR and
+ * LF at both ends of it, as Redis's addReplyErrorFormat does. */
+void resp_add_errorf(struct resp_out *o, const char *fmt, ...)
+{
+    char stack[256];
+    char *msg = stack;
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(stack, sizeof(stack), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort();
+    if ((size_t)n >= sizeof(stack)) {
+        msg = malloc((size_t)n + 1);
+        if (msg == NULL)
+            abort();
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+
+    const char *p = msg;
+    size_t len = (size_t)n;
+    while (len > 0 && (p[0] == '\r' || p[0] == '\n')) {
+        p++;
+        len--;
+    }
+    while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n'))
+        len--;
+    append_error(o, p, len);
+    if (msg != stack)
+        free(msg);
+}
+
+/* ":<v>\r\n". */
+void resp_add_int(struct resp_out *o, long long v)
+{
+    append_header(o, ':', v);
+}
+
+/* "$<len>\r\n<p>\r\n". */
+void resp_add_bulk(struct resp_out *o, const char *p, size_t len)
+{
+    append_header(o, '$', (long long)len);
+    append(o, p, len);
+    append(o, "\r\n", 2);
+}
+
+/* A bulk of the NUL-terminated s; a null bulk when s is NULL, as Redis's
+ * addReplyBulkCString. */
+void resp_add_bulk_cstr(struct resp_out *o, const char *s)
+{
+    if (s == NULL)
+        resp_add_null(o);
+    else
+        resp_add_bulk(o, s, strlen(s));
+}
+
+/* A bulk holding the decimal digits of v. */
+void resp_add_bulk_ll(struct resp_out *o, long long v)
+{
+    char buf[RESP_LL_STR_SIZE];
+    size_t len = resp_ll2str(buf, v);
+
+    resp_add_bulk(o, buf, len);
+}
+
+/* "$-1\r\n" in RESP2, "_\r\n" in RESP3. */
+void resp_add_null(struct resp_out *o)
+{
+    if (o->proto == 3)
+        append(o, "_\r\n", 3);
+    else
+        append(o, "$-1\r\n", 5);
+}
+
+/* "*-1\r\n" in RESP2, "_\r\n" in RESP3. */
+void resp_add_null_array(struct resp_out *o)
+{
+    if (o->proto == 3)
+        append(o, "_\r\n", 3);
+    else
+        append(o, "*-1\r\n", 5);
+}
+
+/* "*<n>\r\n"; n elements follow. */
+void resp_add_array_len(struct resp_out *o, long long n)
+{
+    append_header(o, '*', n);
+}
+
+/* n key/value pairs follow: "%<n>" in RESP3, "*<2n>" in RESP2. */
+void resp_add_map_len(struct resp_out *o, long long n)
+{
+    if (o->proto == 3)
+        append_header(o, '%', n);
+    else
+        append_header(o, '*', n * 2);
+}
+
+/* n elements follow: "~<n>" in RESP3, "*<n>" in RESP2. */
+void resp_add_set_len(struct resp_out *o, long long n)
+{
+    append_header(o, o->proto == 3 ? '~' : '*', n);
+}
+
+/* ",<d>\r\n" in RESP3, a bulk of the same text in RESP2 (resp_d2str). */
+void resp_add_double(struct resp_out *o, double d)
+{
+    char buf[RESP_D_STR_SIZE + 3];
+
+    if (o->proto == 3) {
+        buf[0] = ',';
+        size_t len = 1 + resp_d2str(buf + 1, RESP_D_STR_SIZE, d);
+        buf[len++] = '\r';
+        buf[len++] = '\n';
+        append(o, buf, len);
+    } else {
+        size_t len = resp_d2str(buf, sizeof(buf), d);
+        resp_add_bulk(o, buf, len);
+    }
+}
+
+/* "#t\r\n"/"#f\r\n" in RESP3, ":1\r\n"/":0\r\n" in RESP2. */
+void resp_add_bool(struct resp_out *o, bool b)
+{
+    if (o->proto == 3)
+        append(o, b ? "#t\r\n" : "#f\r\n", 4);
+    else
+        append(o, b ? ":1\r\n" : ":0\r\n", 4);
+}
+
+/* "=<len+4>\r\n<fmt>:<p>\r\n" in RESP3 (a fmt shorter than three
+ * characters is padded with spaces, as Redis), a bulk of p in RESP2. */
+void resp_add_verbatim(struct resp_out *o, const char *p, size_t len, const char *fmt)
+{
+    if (o->proto != 3) {
+        resp_add_bulk(o, p, len);
+        return;
+    }
+    char ext[4] = "   :";
+    for (size_t i = 0; i < 3 && fmt[i] != '\0'; i++)
+        ext[i] = fmt[i];
+    append_header(o, '=', (long long)len + 4);
+    append(o, ext, sizeof(ext));
+    append(o, p, len);
+    append(o, "\r\n", 2);
+}
+
+/* "(<p>\r\n" in RESP3, a bulk of p in RESP2; p holds the digits. */
+void resp_add_bignum(struct resp_out *o, const char *p, size_t len)
+{
+    if (o->proto != 3) {
+        resp_add_bulk(o, p, len);
+        return;
+    }
+    append(o, "(", 1);
+    append(o, p, len);
+    append(o, "\r\n", 2);
+}
+
+/* Reserves the place of an aggregate header in a dedicated small chunk
+ * (one malloc); replies added next go after it. The handle is valid until
+ * resp_set_deferred, which must come before the next resp_out_take or
+ * resp_out_discard. */
+struct resp_deferred resp_add_deferred(struct resp_out *o)
+{
+    struct resp_chunk *c = chunk_alloc(DEFERRED_CAP);
+
+    c->len = c->cap; /* nothing may be appended to the placeholder */
+    link_chunk(o, c);
+    return (struct resp_deferred){c};
+}
+
+/* Writes the header reserved by d: "*<n>" for an array, "%<n>" or "*<2n>"
+ * for a map of n pairs, "~<n>" or "*<n>" for a set. */
+void resp_set_deferred(struct resp_out *o, struct resp_deferred d, enum resp_agg kind,
+                       long long n)
+{
+    char prefix = '*';
+
+    assert(d.chunk != NULL && d.chunk->len == d.chunk->cap);
+    if (kind == RESP_AGG_MAP) {
+        if (o->proto == 3)
+            prefix = '%';
+        else
+            n *= 2;
+    } else if (kind == RESP_AGG_SET && o->proto == 3) {
+        prefix = '~';
+    }
+
+    char *buf = d.chunk->data;
+    size_t len = 1;
+    buf[0] = prefix;
+    len += resp_ll2str(buf + 1, n);
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    d.chunk->len = len;
+    o->nbytes += len;
+}
