@@ -9,8 +9,8 @@
  *   resp_str2d    util.c string2d, what getDoubleFromObject calls (ZADD...).
  *   resp_ld2str   util.c ld2string(LD_STR_HUMAN): "%.17Lf", zeros trimmed.
  *   resp_d2str    util.c d2string of Redis 7.2+: integers printed as
- *                 integers, anything else as fpconv_dtoa lays out the
- *                 shortest round-trip digits.
+ *                 integers, anything else as fpconv_dtoa prints it (its
+ *                 Grisu2 digits and layout).
  *
  * The strtod/strtold based functions read the C locale's '.', as Redis does
  * (it never sets LC_NUMERIC).
@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,28 +225,191 @@ static bool d2ll(double d, long long *out)
     return true;
 }
 
-/* The fewest significant digits (at most 17, no trailing zero) that read
- * back as d, and the decimal exponent of the first one: d ~ 0.D * 10^(e+1).
- * Correctly rounded "%.*e" output is tried from 1 digit up, so the digits
- * are the closest of the shortest; d is finite and non-zero. */
-static int shortest_digits(double d, char digits[18], int *exp10)
-{
-    char tmp[40];
+/* ---------------------------------------------------------------------------
+ * Grisu2 (F. Loitsch, "Printing Floating-Point Numbers Quickly and Accurately
+ * with Integers", PLDI 2010), with the parameters of the fpconv_dtoa that
+ * Redis 7.2+ replies with, so that the digits are redis-server's: cached
+ * powers 10^(-348 + 8i), a scaled binary exponent in [-60, -32], boundaries
+ * narrowed by one unit, and the last digit nudged toward the value. The
+ * digits always read back as the same double but are not always the
+ * shortest nor the closest (5.5364627000000003e-8, 7595.8177519626915),
+ * which is why printf cannot stand in for it.
+ * ------------------------------------------------------------------------- */
 
-    for (int prec = 0; prec < 17; prec++) {
-        snprintf(tmp, sizeof(tmp), "%.*e", prec, d);
-        if (prec == 16 || strtod(tmp, NULL) == d)
+#define D_FRAC_MASK 0x000FFFFFFFFFFFFFULL
+#define D_HIDDEN_BIT 0x0010000000000000ULL
+
+/* f * 2^e */
+struct diy_fp {
+    uint64_t f;
+    int e;
+};
+
+/* 10^(-348 + 8i) rounded to nearest on 64 bits (top bit set), computed with
+ * exact rational arithmetic. */
+static const struct diy_fp pow10_cache[] = {
+    {18054884314459144840u, -1220}, {13451937075301367670u, -1193},
+    {10022474136428063862u, -1166}, {14934650266808366570u, -1140},
+    {11127181549972568877u, -1113}, {16580792590934885855u, -1087},
+    {12353653155963782858u, -1060}, {18408377700990114895u, -1034},
+    {13715310171984221708u, -1007}, {10218702384817765436u, -980},
+    {15227053142812498563u, -954}, {11345038669416679861u, -927},
+    {16905424996341287883u, -901}, {12595523146049147757u, -874},
+    {9384396036005875287u, -847}, {13983839803942852151u, -821},
+    {10418772551374772303u, -794}, {15525180923007089351u, -768},
+    {11567161174868858868u, -741}, {17236413322193710309u, -715},
+    {12842128665889583758u, -688}, {9568131466127621947u, -661},
+    {14257626930069360058u, -635}, {10622759856335341974u, -608},
+    {15829145694278690180u, -582}, {11793632577567316726u, -555},
+    {17573882009934360870u, -529}, {13093562431584567480u, -502},
+    {9755464219737475723u, -475}, {14536774485912137811u, -449},
+    {10830740992659433045u, -422}, {16139061738043178685u, -396},
+    {12024538023802026127u, -369}, {17917957937422433684u, -343},
+    {13349918974505688015u, -316}, {9946464728195732843u, -289},
+    {14821387422376473014u, -263}, {11042794154864902060u, -236},
+    {16455045573212060422u, -210}, {12259964326927110867u, -183},
+    {18268770466636286478u, -157}, {13611294676837538539u, -130},
+    {10141204801825835212u, -103}, {15111572745182864684u, -77},
+    {11258999068426240000u, -50}, {16777216000000000000u, -24},
+    {12500000000000000000u, 3}, {9313225746154785156u, 30},
+    {13877787807814456755u, 56}, {10339757656912845936u, 83},
+    {15407439555097886824u, 109}, {11479437019748901445u, 136},
+    {17105694144590052135u, 162}, {12744735289059618216u, 189},
+    {9495567745759798747u, 216}, {14149498560666738074u, 242},
+    {10542197943230523224u, 269}, {15709099088952724970u, 295},
+    {11704190886730495818u, 322}, {17440603504673385349u, 348},
+    {12994262207056124023u, 375}, {9681479787123295682u, 402},
+    {14426529090290212157u, 428}, {10748601772107342003u, 455},
+    {16016664761464807395u, 481}, {11933345169920330789u, 508},
+    {17782069995880619868u, 534}, {13248674568444952270u, 561},
+    {9871031767461413346u, 588}, {14708983551653345445u, 614},
+    {10959046745042015199u, 641}, {16330252207878254650u, 667},
+    {12166986024289022870u, 694}, {18130221999122236476u, 720},
+    {13508068024458167312u, 747}, {10064294952495520794u, 774},
+    {14996968138956309548u, 800}, {11173611982879273257u, 827},
+    {16649979327439178909u, 853}, {12405201291620119593u, 880},
+    {9242595204427927429u, 907}, {13772540099066387757u, 933},
+    {10261342003245940623u, 960}, {15290591125556738113u, 986},
+    {11392378155556871081u, 1013}, {16975966327722178521u, 1039},
+    {12648080533535911531u, 1066},
+};
+
+/* The top 64 bits of the 128-bit product, rounded half up. */
+static struct diy_fp diy_mul(struct diy_fp a, struct diy_fp b)
+{
+    unsigned __int128 p = (unsigned __int128)a.f * b.f;
+
+    p += (unsigned __int128)1 << 63;
+    return (struct diy_fp){(uint64_t)(p >> 64), a.e + b.e + 64};
+}
+
+/* Moves the last digit toward w while that stays inside the interval and
+ * gets closer: rest is what the digits leave below the upper bound, unit
+ * the weight of the last digit, w_dist the distance from w to that bound. */
+static void round_last_digit(char *digits, int n, uint64_t delta, uint64_t rest, uint64_t unit,
+                             uint64_t w_dist)
+{
+    while (rest < w_dist && delta - rest >= unit &&
+           (rest + unit < w_dist || w_dist - rest > rest + unit - w_dist)) {
+        digits[n - 1]--;
+        rest += unit;
+    }
+}
+
+/* Digits of the finite, non-zero |d| with *k such that |d| ~ digits * 10^k.
+ * Returns the number of digits (at most 17 in practice; digits holds 32). */
+static int grisu2(double d, char digits[32], int *k)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof(bits));
+
+    struct diy_fp w = {bits & D_FRAC_MASK, (int)((bits >> 52) & 0x7FF)};
+    if (w.e != 0) {
+        w.f += D_HIDDEN_BIT;
+        w.e -= 1075;
+    } else {
+        w.e = -1074;
+    }
+
+    /* The rounding interval of d: half an ulp on each side, but only a
+     * quarter below a power of two. Both ends share hi's exponent once hi
+     * is normalized to a 64-bit mantissa. */
+    struct diy_fp hi = {(w.f << 1) + 1, w.e - 1};
+    while ((hi.f & (D_HIDDEN_BIT << 1)) == 0) {
+        hi.f <<= 1;
+        hi.e--;
+    }
+    hi.f <<= 10;
+    hi.e -= 10;
+    int lo_shift = w.f == D_HIDDEN_BIT ? 2 : 1;
+    struct diy_fp lo = {(w.f << lo_shift) - 1, w.e - lo_shift};
+    lo.f <<= lo.e - hi.e;
+    lo.e = hi.e;
+    while ((w.f & D_HIDDEN_BIT) == 0) {
+        w.f <<= 1;
+        w.e--;
+    }
+    w.f <<= 11;
+    w.e -= 11;
+
+    /* Pick 10^-k bringing the exponent into [-60, -32], starting from an
+     * estimate and stepping, as fpconv does (where two fit, the first one
+     * reached wins, which the digits depend on). */
+    int approx = (int)(-(hi.e + 87) * 0.30102999566398114);
+    int idx = (approx + 348) / 8;
+    for (;;) {
+        int e = hi.e + pow10_cache[idx].e + 64;
+        if (e < -60)
+            idx++;
+        else if (e > -32)
+            idx--;
+        else
             break;
     }
-    /* tmp is "[-]D[.DDD]e[+-]X": pick the digits, then the exponent. */
-    const char *p = tmp + (tmp[0] == '-');
+    *k = -(-348 + 8 * idx);
+    w = diy_mul(w, pow10_cache[idx]);
+    hi = diy_mul(hi, pow10_cache[idx]);
+    lo = diy_mul(lo, pow10_cache[idx]);
+    /* The products may be off by one unit: keep only the safe interval. */
+    lo.f++;
+    hi.f--;
+
+    /* Digits of hi until what is left falls inside the interval. */
+    uint64_t w_dist = hi.f - w.f;
+    uint64_t delta = hi.f - lo.f;
+    int shift = -hi.e;
+    uint64_t one = (uint64_t)1 << shift;
+    uint64_t p1 = hi.f >> shift; /* < 2^32 since shift >= 32 */
+    uint64_t p2 = hi.f & (one - 1);
     int n = 0;
-    for (; *p != 'e'; p++) {
-        if (*p != '.')
-            digits[n++] = *p;
+    int kappa = 10;
+    for (uint64_t div = 1000000000; kappa > 0; div /= 10) {
+        unsigned digit = (unsigned)(p1 / div);
+        if (digit != 0 || n != 0)
+            digits[n++] = (char)('0' + digit);
+        p1 %= div;
+        kappa--;
+        uint64_t rest = (p1 << shift) + p2;
+        if (rest <= delta) {
+            *k += kappa;
+            round_last_digit(digits, n, delta, rest, div << shift, w_dist);
+            return n;
+        }
     }
-    *exp10 = atoi(p + 1);
-    return n;
+    for (uint64_t unit = 10;; unit *= 10) {
+        p2 *= 10;
+        delta *= 10;
+        kappa--;
+        unsigned digit = (unsigned)(p2 >> shift);
+        if (digit != 0 || n != 0)
+            digits[n++] = (char)('0' + digit);
+        p2 &= one - 1;
+        if (p2 < delta) {
+            *k += kappa;
+            round_last_digit(digits, n, delta, p2, one, w_dist * unit);
+            return n;
+        }
+    }
 }
 
 /* Lays out n digits times 10^k (k is the exponent of the last digit) with
@@ -294,7 +458,7 @@ static size_t emit_digits(char *out, const char *digits, int n, int k)
  * buf[0..size); returns the length, or 0 (and an empty string when
  * size > 0) if it does not fit, which RESP_D_STR_SIZE bytes always do.
  * "nan", "inf", "-inf", "0", "-0", integers within +-LLONG_MAX/2 in full,
- * else the shortest round-trip digits laid out like fpconv_dtoa. */
+ * else fpconv_dtoa's Grisu2 digits and layout. */
 size_t resp_d2str(char *buf, size_t size, double v)
 {
     char tmp[RESP_D_STR_SIZE];
@@ -313,13 +477,13 @@ size_t resp_d2str(char *buf, size_t size, double v)
     } else if (d2ll(v, &ll)) {
         len = resp_ll2str(tmp, ll);
     } else {
-        char digits[18];
-        int e;
-        int n = shortest_digits(v, digits, &e);
+        char digits[32];
+        int k;
+        int n = grisu2(v, digits, &k);
         len = 0;
         if (v < 0)
             tmp[len++] = '-';
-        len += emit_digits(tmp + len, digits, n, e - (n - 1));
+        len += emit_digits(tmp + len, digits, n, k);
     }
 
     if (len + 1 > size) {

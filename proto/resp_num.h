@@ -3,7 +3,8 @@
  * Strict conversions between text and numbers, with Redis's exact rules
  * (util.c string2ll, string2ld, ld2string, ll2string): no leading spaces or
  * '+', no leading zeros, no trailing bytes, full int64 range, NaN refused.
- * Pure functions, no allocation.
+ * Pure functions. Only resp_str2d allocates: a temporary copy of an argument
+ * of RESP_LD_STR_SIZE bytes or more, as Redis puts no bound on its length.
  */
 #ifndef RESP_NUM_H
 #define RESP_NUM_H
@@ -36,8 +37,10 @@ size_t resp_ll_digits(long long v);
  * trailing point removed, "-0" written "0", "inf"/"-inf". buf holds at
  * least RESP_LD_STR_SIZE bytes. Returns the length, 0 if it does not fit. */
 size_t resp_ld2str(char *buf, size_t size, long double v);
-/* Shortest text that reads back as the same double (Redis 7.4's
- * fpconv_dtoa form: "1.5", "1e+20", "inf", "-inf", "nan"). Returns length. */
+/* Redis 7.2+ d2string: "nan", "inf", "-inf", "0", "-0", integral values
+ * within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 text ("1.5",
+ * "1e+20", "1e-7"), which reads back as the same double. Returns length, 0
+ * if it does not fit (RESP_D_STR_SIZE always does). */
 size_t resp_d2str(char *buf, size_t size, double v);
 
 #endif

@@ -86,7 +86,7 @@ void resp_add_map_len(struct resp_out *o, long long n);
 void resp_add_set_len(struct resp_out *o, long long n);
 
 /* RESP3 ",<d>"; RESP2 a bulk string. Formatted as Redis 7.4 does
- * (shortest round-trip form, "inf", "-inf", "nan"). */
+ * (resp_d2str: round-trip form, "inf", "-inf", "nan"). */
 void resp_add_double(struct resp_out *o, double d);
 /* RESP3 "#t"/"#f"; RESP2 ":1"/":0". */
 void resp_add_bool(struct resp_out *o, bool b);
