@@ -50,13 +50,23 @@ bool resp_str2ll(const char *s, size_t len, long long *v)
         return false;
 
     unsigned long long u = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (u > (ULLONG_MAX - d) / 10)
-            return false;
-        u = u * 10 + d;
+    if (len - i <= 18) {
+        /* 18 digits cannot overflow: skip the per-digit check (the common
+         * case: bulk lengths, counts, small values). */
+        for (; i < len; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            u = u * 10 + (unsigned)(s[i] - '0');
+        }
+    } else {
+        for (; i < len; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return false;
+            unsigned d = (unsigned)(s[i] - '0');
+            if (u > (ULLONG_MAX - d) / 10)
+                return false;
+            u = u * 10 + d;
+        }
     }
 
     if (is_neg) {

@@ -111,17 +111,43 @@ static enum resp_status find_header_end(struct resp_parser *p, const char *buf, 
     return *cr + 2 <= len ? RESP_OK : RESP_AGAIN;
 }
 
+/* Fast path for a header line "<c><1-9 digits...>\r" met for the first
+ * time (nothing of it scanned yet): reads the number while scanning, with
+ * no memchr and no second pass. Anything unusual -- a sign, a leading zero,
+ * more than 18 digits, a NUL, an incomplete line -- returns false and the
+ * general path decides, so the result is always the general path's. */
+static bool fast_header(const struct resp_parser *p, const char *buf, size_t len, long long *num,
+                        size_t *cr)
+{
+    size_t i = p->line + 1;
+    if (p->pos != p->line || i >= len || buf[i] < '1' || buf[i] > '9')
+        return false;
+    long long v = buf[i++] - '0';
+    size_t end = len < i + 17 ? len : i + 17;
+    while (i < end && buf[i] >= '0' && buf[i] <= '9')
+        v = v * 10 + (buf[i++] - '0');
+    if (i + 1 >= len || buf[i] != '\r')
+        return false;
+    *num = v;
+    *cr = i;
+    return true;
+}
+
 static enum resp_status parse_multibulk(struct resp_parser *p, char *buf, size_t len)
 {
     size_t cr;
     enum resp_status st;
 
     if (p->state == ST_MBULK_LINE) {
-        st = find_header_end(p, buf, len, "Protocol error: too big mbulk count string", &cr);
-        if (st != RESP_OK)
-            return st;
         long long count;
-        if (!resp_str2ll(buf + 1, cr - 1, &count) || count > INT_MAX)
+        if (!fast_header(p, buf, len, &count, &cr)) {
+            st = find_header_end(p, buf, len, "Protocol error: too big mbulk count string", &cr);
+            if (st != RESP_OK)
+                return st;
+            if (!resp_str2ll(buf + 1, cr - 1, &count))
+                return fail(p, "Protocol error: invalid multibulk length");
+        }
+        if (count > INT_MAX)
             return fail(p, "Protocol error: invalid multibulk length");
         p->pos = cr + 2;
         if (count <= 0)
@@ -133,6 +159,9 @@ static enum resp_status parse_multibulk(struct resp_parser *p, char *buf, size_t
 
     while (p->nleft > 0) {
         if (p->state == ST_BULK_LINE) {
+            long long blen;
+            if (p->line < len && buf[p->line] == '$' && fast_header(p, buf, len, &blen, &cr))
+                goto have_len;
             st = find_header_end(p, buf, len, "Protocol error: too big bulk count string", &cr);
             if (st != RESP_OK)
                 return st;
@@ -144,9 +173,10 @@ static enum resp_status parse_multibulk(struct resp_parser *p, char *buf, size_t
                 p->state = ST_ERR;
                 return RESP_ERR;
             }
-            long long blen;
-            if (!resp_str2ll(buf + p->line + 1, cr - p->line - 1, &blen) || blen < 0 ||
-                blen > p->max_bulk_len)
+            if (!resp_str2ll(buf + p->line + 1, cr - p->line - 1, &blen))
+                return fail(p, "Protocol error: invalid bulk length");
+        have_len:
+            if (blen < 0 || blen > p->max_bulk_len)
                 return fail(p, "Protocol error: invalid bulk length");
             p->bulk_len = blen;
             p->pos = cr + 2;
