@@ -19,9 +19,11 @@ SELECT 0 (and HELLO 2, only if the file itself uses HELLO).  Every command is
 sent as a RESP multibulk array (binary safe), never inline, except `raw` lines.
 Replies are read with a RESP2/RESP3 reader that knows reply boundaries and
 keeps the raw bytes of each reply.  Every socket read has a 5 s timeout.  The
-last line printed is exactly `N passed, N failed` (N = commands compared); the
-exit status is 1 when anything failed, 2 for a bad case file, and 77 (a ctest
-skip) when the reference redis-server is not installed.  A run-wide budget
+last line printed is exactly `N passed, N failed` (N = commands compared), or
+`N passed, N failed, N skipped` when any file of the run has a `requires`
+directive (see below); the exit status is 1 when anything failed (skipped
+files never count), 2 for a bad case file, and 77 (a ctest skip) when the
+reference redis-server is not installed.  A run-wide budget
 (--max-time, 240 s) counts whatever is left as failed, so the summary is
 printed before ctest's 300 s timeout; after 3 consecutive 5 s timeouts on one
 side the rest of that file is counted as failed too.  The servers get
@@ -35,7 +37,21 @@ One command per line, written with redis-cli's inline quoting:
   * 'single quoted' words only understand \\' ;
   * a closing quote must be followed by a space or the end of the line.
 Empty lines are ignored; a line whose first non-blank character is `#` is a
-comment.
+comment, except a `#!` directive.
+
+Directive (before the file's first command):
+  #! requires CMD [CMD ...]
+                   the file needs these commands (e.g. RPUSH to build a list
+                   for a WRONGTYPE check).  Before the file runs, respite is
+                   asked `COMMAND INFO CMD ...` (a null element = absent; if
+                   COMMAND INFO itself answers an error, each CMD is sent
+                   bare, without arguments, and `-ERR unknown command` means
+                   absent, so list only commands that are harmless that way).
+                   If any is absent, the whole file is skipped: the runner
+                   prints `SKIP <file>: respite lacks CMD ...` and counts its
+                   commands as skipped.  If respite cannot be asked (no
+                   answer), the file runs, so a crash is not hidden.  Several
+                   requires lines add up.
 
 A line may start with one or more markers, each followed by a space:
   unordered        the reply is an array/set/map whose elements are compared as
@@ -192,6 +208,11 @@ MARKERS = ("unordered", "unordered-pairs", "approx", "shape",
            "noreply-compare", "noreply", "raw")
 
 
+def display_path(path):
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 class Case:
     __slots__ = ("path", "lineno", "text", "args", "mode", "tol", "raw",
                  "expected")
@@ -205,19 +226,33 @@ class Case:
         self.expected = None  # bytes for expected-bytes files
 
     def where(self):
-        rel = os.path.relpath(self.path)
-        return "%s:%d" % (self.path if rel.startswith("..") else rel, self.lineno)
+        return "%s:%d" % (display_path(self.path), self.lineno)
 
     def name(self):
         return self.args[0].decode("latin-1").lower() if self.args else ""
 
 
 def parse_case_file(path):
+    """Returns (cases, requires): the file's commands and the lower-case
+    command names its `#! requires` directives list."""
     cases = []
+    requires = []
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     for idx, line in enumerate(lines, 1):
         s = line.strip()
+        if s.startswith("#!"):
+            words = s[2:].split()
+            if not words or words[0] != "requires" or len(words) < 2:
+                raise CaseError("%s:%d: unknown directive (expected "
+                                "'#! requires CMD [CMD ...]')" % (path, idx))
+            if cases:
+                raise CaseError("%s:%d: '#! requires' must come before the "
+                                "first command" % (path, idx))
+            for w in words[1:]:
+                if w.lower() not in requires:
+                    requires.append(w.lower())
+            continue
         if not s or s.startswith("#"):
             continue
         try:
@@ -259,7 +294,7 @@ def parse_case_file(path):
         if c.expected is None and any(x.expected is not None for x in cases):
             raise CaseError("%s:%d: command without '=> expected' in an "
                             "expected-bytes file" % (path, c.lineno))
-    return cases
+    return cases, requires
 
 
 def encode_command(args):
@@ -703,6 +738,7 @@ class Stats:
     def __init__(self, max_time=MAX_TIME):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
         self.deadline = time.monotonic() + max_time
 
     def out_of_time(self, case, remaining):
@@ -716,6 +752,45 @@ class Stats:
               "file not run" % (case.where(), left))
         self.failed += left
         return True
+
+
+def _is_null(reply):
+    return reply.type == "_" or (reply.value is None and reply.children is None)
+
+
+def _is_unknown_command(reply):
+    return reply.type == "-" and reply.value.startswith(b"ERR unknown command")
+
+
+def lacking_commands(server, names, known):
+    """The commands of `names` (lower case) that `server` does not implement.
+    `known` caches the answers (name -> implemented) across files.  When the
+    server cannot be asked, nothing is reported as lacking, so the file runs
+    and whatever is wrong with the server shows up as failures."""
+    ask = [n for n in names if n not in known]
+    if ask:
+        conn = None
+        try:
+            conn = Conn(server)
+            r = conn.call([b"COMMAND", b"INFO"] + [n.encode() for n in ask])
+            if r.type == "-":
+                # no COMMAND INFO: a bare command answers an arity error
+                # when it exists
+                for n in ask:
+                    known[n] = not _is_unknown_command(conn.call([n.encode()]))
+            elif r.is_aggregate() and len(r.children) == len(ask):
+                for n, info in zip(ask, r.children):
+                    known[n] = not _is_null(info)
+            else:
+                print("!! %s: unexpected COMMAND INFO reply %r; assuming it has %s"
+                      % (server.label, r.raw[:200], " ".join(ask)))
+        except (OSError, ConnectionError, ProtocolMismatch, ValueError) as e:
+            print("!! %s: cannot ask whether it has %s (%s); running the file"
+                  % (server.label, " ".join(ask), str(e) or type(e).__name__))
+        finally:
+            if conn:
+                conn.close()
+    return [n for n in names if known.get(n) is False]
 
 
 def show(x):
@@ -905,7 +980,7 @@ def main(argv=None):
     parsed = []
     for f in files:
         try:
-            parsed.append((f, parse_case_file(f)))
+            parsed.append((f,) + parse_case_file(f))
         except (OSError, CaseError) as e:
             print("error: %s" % e)
             return 2
@@ -922,7 +997,7 @@ def main(argv=None):
 
     respite_path = resolve(args.respite)
     redis_path = resolve(args.redis)
-    need_redis = any(all(c.expected is None for c in cases) for _, cases in parsed)
+    need_redis = any(all(c.expected is None for c in cases) for _, cases, _ in parsed)
     if need_redis and not (os.path.isfile(redis_path) and os.access(redis_path, os.X_OK)):
         # ctest reports this as skipped (SKIP_RETURN_CODE 77)
         print("skipped: reference server %r not found (install redis-server)" % args.redis)
@@ -939,7 +1014,13 @@ def main(argv=None):
         sides = [Side(s) for s in servers]
         if len(sides) == 1:
             sides.append(None)
-        for path, cases in parsed:
+        known = {}
+        for path, cases, requires in parsed:
+            lacks = lacking_commands(servers[0], requires, known)
+            if lacks:
+                print("SKIP %s: respite lacks %s" % (display_path(path), " ".join(lacks)))
+                stats.skipped += len([c for c in cases if c.mode != "skip"])
+                continue
             if any(c.expected is not None for c in cases):
                 run_expected_file(path, cases, sides[0], stats, args.dump)
             else:
@@ -955,7 +1036,10 @@ def main(argv=None):
             s.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     print("(%.1f s)" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (stats.passed, stats.failed))
+    if any(requires for _, _, requires in parsed):
+        print("%d passed, %d failed, %d skipped" % (stats.passed, stats.failed, stats.skipped))
+    else:
+        print("%d passed, %d failed" % (stats.passed, stats.failed))
     return 1 if stats.failed else 0
 
 
