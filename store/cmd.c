@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cmd.h"
 #include "ks.h"
@@ -148,6 +147,20 @@ void cmd_lut_free(struct cmd_lut *l)
     rs_free(l);
 }
 
+/* a (lower case) equals b ignoring ASCII case; libc's strncasecmp costs
+ * more than the whole compare for these short names. */
+static bool same_name(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)b[i];
+        if (x >= 'A' && x <= 'Z')
+            x |= 0x20;
+        if ((unsigned char)a[i] != x)
+            return false;
+    }
+    return true;
+}
+
 const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name)
 {
     const struct cmd_lut *l = st->lut;
@@ -156,7 +169,7 @@ const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name)
     for (uint64_t h = name_hash(name.p, name.len) & l->mask; l->slots[h].idx != -1;
          h = (h + 1) & l->mask) {
         const struct lut_slot *s = &l->slots[h];
-        if (s->len == name.len && strncasecmp(s->name, name.p, name.len) == 0)
+        if (s->len == name.len && same_name(s->name, name.p, name.len))
             return &table[s->idx];
     }
     return NULL;
@@ -261,7 +274,8 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
     struct rs_str *argv = c->argv;
     const struct cmd_def *d = cmd_lookup(c->st, argv[0]);
     char preview[400];
-    if (d && c->argc >= 2 && cmd_nsubs(d) > 0) {
+    /* Subcommands directly follow their parent in the table. */
+    if (d && c->argc >= 2 && d + 1 < table + NTABLE && d[1].is_sub) {
         const struct cmd_def *sub = cmd_lookup_sub(d, argv[1]);
         if (sub == NULL) {
             char up[64];
