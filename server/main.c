@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "resp_parser.h"
@@ -125,6 +126,41 @@ static void load_args(struct respite *st, int argc, char **argv, int from)
     }
 }
 
+/* As redis-server does: raise the open files limit to maxclients plus a
+ * reserve, and lower maxclients to what the limit allows if it cannot. */
+static void adjust_open_files(struct respite *st, struct srv_log *log, int maxclients)
+{
+    const rlim_t reserved = 32;
+    rlim_t want = (rlim_t)maxclients + reserved;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    struct rlimit nl = {want, rl.rlim_max > want ? rl.rlim_max : want};
+    if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+        return;
+    int err = errno;
+    nl.rlim_cur = nl.rlim_max = rl.rlim_max;
+    if (rl.rlim_max > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &nl) == 0)
+        rl.rlim_cur = rl.rlim_max;
+    if (rl.rlim_cur <= reserved) {
+        srv_log(log, SRV_LOG_WARNING, "Your current 'ulimit -n' of %llu is not enough for the "
+                "server to start. Please increase your open file limit to at least %llu.",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+        exit(1);
+    }
+    int reduced = (int)(rl.rlim_cur - reserved);
+    srv_log(log, SRV_LOG_WARNING, "You requested maxclients of %d requiring at least %llu max file "
+            "descriptors.", maxclients, (unsigned long long)want);
+    srv_log(log, SRV_LOG_WARNING, "Server can't set maximum open files to %llu because of OS "
+            "error: %s.", (unsigned long long)want, strerror(err));
+    srv_log(log, SRV_LOG_WARNING, "Current maximum open files is %llu. maxclients has been reduced "
+            "to %d to compensate for low ulimit. If you need higher maxclients increase "
+            "'ulimit -n'.", (unsigned long long)rl.rlim_cur, reduced);
+    char buf[32], msg[128];
+    snprintf(buf, sizeof buf, "%d", reduced);
+    respite_config_set(st, "maxclients", buf, msg, sizeof msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0)) {
@@ -159,6 +195,7 @@ int main(int argc, char **argv)
     srv_log(&log, SRV_LOG_WARNING, "respite version=" RESPITE_VERSION ", bits=%d, pid=%d, just started",
             (int)(sizeof(void *) * 8), (int)getpid());
 
+    adjust_open_files(st, &log, cfg.maxclients);
     struct respite_server *srv = respite_server_new(st, err, sizeof err);
     if (srv == NULL) {
         srv_log(&log, SRV_LOG_WARNING, "%s", err);
