@@ -138,17 +138,22 @@ void tbl_insert(struct table *t, struct entry *e)
     t->used[i]++;
 }
 
-/* Which array holds the slot ref points into (ref is a bucket head or an
- * entry's next field; an entry's array is found from its hash). */
+/* Which array holds e. */
 static int array_of(const struct table *t, const struct entry *e)
 {
     if (!is_rehashing(t))
         return 0;
     uint64_t h = tbl_hash(t, entry_key(e), e->klen);
     uint64_t i0 = h & (t->size[0] - 1);
-    /* Buckets of b[0] below rehash_idx are moved; an entry hashing there is
-     * in b[1]. Otherwise it is still in b[0]. */
-    return (int64_t)i0 < t->rehash_idx ? 1 : 0;
+    /* Buckets of b[0] below rehash_idx are moved, so an entry hashing there
+     * is in b[1]. Above it, an entry may still be in b[0] or have been
+     * inserted into b[1] during the rehash: only its b[0] chain tells. */
+    if ((int64_t)i0 < t->rehash_idx)
+        return 1;
+    for (const struct entry *p = t->b[0][i0]; p; p = p->next)
+        if (p == e)
+            return 0;
+    return 1;
 }
 
 struct entry *tbl_unlink(struct table *t, struct entry **ref)
