@@ -71,10 +71,13 @@ static void rehash_one(struct table *t)
     }
 }
 
+static void shrink_if_sparse(struct table *t);
+
 int tbl_rehash(struct table *t, int n)
 {
     while (n-- > 0 && is_rehashing(t))
         rehash_one(t);
+    shrink_if_sparse(t);
     return is_rehashing(t);
 }
 
@@ -101,6 +104,15 @@ static void resize(struct table *t, uint64_t n)
     t->b[1] = b;
     t->size[1] = size;
     t->rehash_idx = 0;
+}
+
+/* Start shrinking a table under 1/8 full (Redis's HASHTABLE_MIN_FILL).
+ * Deletes check it, but not while a rehash runs, so the background step
+ * checks it too: otherwise a table emptied during a rehash keeps its size. */
+static void shrink_if_sparse(struct table *t)
+{
+    if (!is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
+        resize(t, t->used[0]);
 }
 
 struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
@@ -162,8 +174,7 @@ struct entry *tbl_unlink(struct table *t, struct entry **ref)
     t->used[array_of(t, e)]--;
     *ref = e->next;
     e->next = NULL;
-    if (!is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
-        resize(t, t->used[0]);
+    shrink_if_sparse(t);
     return e;
 }
 
