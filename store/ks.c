@@ -332,10 +332,15 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
 
 void ks_delete(struct kloc *loc)
 {
+    obj_free(loc->sh, ks_take(loc));
+}
+
+struct entry *ks_take(struct kloc *loc)
+{
     struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
     exp_clear(loc->sh, e);
-    obj_free(loc->sh, e);
     queue_if_empty(loc->sh);
+    return e;
 }
 
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key)
