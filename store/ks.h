@@ -102,6 +102,10 @@ bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key);
  * command: a shard is never freed while a command may hold a kloc in it). */
 void ks_reap_empty(struct store *st);
 
+/* Bits of a shard's seq in a SCAN cursor (cmd_keys.c): a db renumbers its
+ * shards 1..n before a seq would need more. */
+#define KS_SEQ_BITS 25
+
 /* Keys in db (all shards). */
 uint64_t ks_db_size(const struct db *db);
 uint64_t ks_db_expires(const struct db *db);
