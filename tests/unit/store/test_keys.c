@@ -538,3 +538,30 @@ Test(keys, randomkey_reaches_keys_of_every_shard)
     for (int p = 0; p < 10; p++)
         cr_assert_gt(seen[p], 100, "project %d drawn %d times", p, seen[p]);
 }
+
+Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
+{
+    struct db *db = db0();
+    run("SET project:a:k v");
+    run("SET project:b:k v");
+    db->next_seq = (1ULL << KS_SEQ_BITS) - 2; /* as after 2^25 shard creations */
+    run("SET project:c:k v");
+    run("SET project:d:k v");
+    run("SET project:e:k v");
+    cr_assert_eq(db->norder, 5);
+    for (size_t i = 0; i < db->norder; i++) {
+        cr_assert_lt(db->order[i]->seq, 1ULL << KS_SEQ_BITS);
+        if (i > 0)
+            cr_assert_lt(db->order[i - 1]->seq, db->order[i]->seq, "order broken at %zu", i);
+    }
+    cr_assert_eq(db->order[0]->idlen, 1);
+    cr_assert_eq(db->order[0]->id[0], 'a');
+    unsigned long long cursor = 0;
+    int total = 0;
+    char line[64];
+    do {
+        snprintf(line, sizeof line, "SCAN %llu COUNT 1", cursor);
+        total += parse_scan(run(line), &cursor, scan_keys, 100);
+    } while (cursor != 0);
+    cr_assert_eq(total, 5);
+}
