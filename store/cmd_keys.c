@@ -197,7 +197,8 @@ void cmd_flushall(struct cmd_ctx *c)
 #define SCAN_TC_BITS 39
 #define SCAN_TC_MASK ((1ULL << SCAN_TC_BITS) - 1)
 
-_Static_assert(KS_SEQ_BITS + SCAN_TC_BITS <= 64, "a SCAN cursor is 64 bits");
+/* Cursors stay below 2^63: some clients read them as signed 64-bit. */
+_Static_assert(KS_SEQ_BITS + SCAN_TC_BITS <= 63, "a SCAN cursor fits in an int64");
 
 /* Does every key matching pat live in one project's shard? True when the
  * pattern's literal prefix (up to its first '*', '?' or '[', escapes

@@ -132,7 +132,7 @@ static struct shard *shard_new(struct db *db, struct rs_str id)
     sh->id = rs_memdup(id.p, id.len);
     sh->idlen = id.len;
     /* SCAN cursors hold a seq in KS_SEQ_BITS bits. Once the counter runs
-     * out (after 2^25 shard creations in this db), renumber the live shards
+     * out (after 2^24 shard creations in this db), renumber the live shards
      * in order: only a SCAN in flight at that moment may miss keys. */
     if (db->next_seq + 1 >= (1ULL << KS_SEQ_BITS)) {
         for (size_t i = 0; i < db->norder; i++)

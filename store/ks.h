@@ -104,7 +104,7 @@ void ks_reap_empty(struct store *st);
 
 /* Bits of a shard's seq in a SCAN cursor (cmd_keys.c): a db renumbers its
  * shards 1..n before a seq would need more. */
-#define KS_SEQ_BITS 25
+#define KS_SEQ_BITS 24
 
 /* Keys in db (all shards). */
 uint64_t ks_db_size(const struct db *db);
