@@ -133,6 +133,14 @@ static struct shard *shard_new(struct db *db, struct rs_str id)
     shard_init(sh, db);
     sh->id = rs_memdup(id.p, id.len);
     sh->idlen = id.len;
+    /* SCAN cursors hold a seq in KS_SEQ_BITS bits. Once the counter runs
+     * out (after 2^24 shard creations in this db), renumber the live shards
+     * in order: only a SCAN in flight at that moment may miss keys. */
+    if (db->next_seq + 1 >= (1ULL << KS_SEQ_BITS)) {
+        for (size_t i = 0; i < db->norder; i++)
+            db->order[i]->seq = i + 1;
+        db->next_seq = db->norder;
+    }
     sh->seq = ++db->next_seq;
     pmap_put(db, sh);
     if (db->norder == db->order_cap) {
@@ -334,10 +342,15 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
 
 void ks_delete(struct kloc *loc)
 {
+    obj_free(loc->sh, ks_take(loc));
+}
+
+struct entry *ks_take(struct kloc *loc)
+{
     struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
     exp_clear(loc->sh, e);
-    obj_free(loc->sh, e);
     queue_if_empty(loc->sh);
+    return e;
 }
 
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key)

@@ -32,6 +32,12 @@ struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type typ
                           void *ptr);
 /* A copy of e (same type, value duplicated) under another key, for COPY. */
 struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e);
+/* The entry for key in shard `to` holding e's value, for RENAME and MOVE:
+ * the value moves, it is not copied (O(1), but the bytes of an embedded
+ * string are copied with the header). e, out of table and heap and
+ * accounted to `from`, is freed -- or returned itself, re-accounted to `to`,
+ * when key is already its key. */
+struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e);
 /* Free e and its value; the entry must already be out of table and heap. */
 void obj_free(struct shard *sh, struct entry *e);
 /* Bytes e accounts for. */
@@ -85,12 +91,20 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e);
 /* Delete the entry at loc (table, expiry, memory). */
 void ks_delete(struct kloc *loc);
+/* Take the entry at loc out of its table and expiry heap (its TTL is
+ * dropped) without freeing it: RENAME and MOVE hand it to obj_rekey. It
+ * stays accounted to loc->sh. O(1) + O(log n) with a TTL. */
+struct entry *ks_take(struct kloc *loc);
 /* Delete key if present; returns whether it was. */
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key);
 
 /* Free project shards left empty by the last command (called after each
  * command: a shard is never freed while a command may hold a kloc in it). */
 void ks_reap_empty(struct store *st);
+
+/* Bits of a shard's seq in a SCAN cursor (cmd_keys.c): a db renumbers its
+ * shards 1..n before a seq would need more. */
+#define KS_SEQ_BITS 24
 
 /* Keys in db (all shards). */
 uint64_t ks_db_size(const struct db *db);

@@ -115,6 +115,29 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
     }
 }
 
+struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e)
+{
+    account(from, obj_bytes(e), false);
+    if (key.len == e->klen && memcmp(entry_key(e), key.p, key.len) == 0) {
+        account(to, obj_bytes(e), true);
+        return e;
+    }
+    struct entry *n;
+    if (e->enc == ENC_EMBSTR) {
+        n = alloc_entry(to, key, e->vlen, e->type, ENC_EMBSTR);
+        n->vlen = e->vlen;
+        if (e->vlen)
+            memcpy(n->data + key.len, e->data + e->klen, e->vlen);
+    } else {
+        n = alloc_entry(to, key, 8, e->type, e->enc);
+        memcpy(n->data, e->data, 8); /* the value word: an int64 or the owned pointer */
+    }
+    n->lru = e->lru;
+    account(to, obj_bytes(n), true);
+    rs_free(e); /* the header only: the value now belongs to n */
+    return n;
+}
+
 void obj_free(struct shard *sh, struct entry *e)
 {
     account(sh, obj_bytes(e), false);

@@ -309,6 +309,7 @@ struct store {
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
+    uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
 
     /* clock */
     respite_clock_fn *clock_fn;

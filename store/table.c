@@ -73,10 +73,13 @@ static void rehash_one(struct table *t)
     }
 }
 
+static void shrink_if_sparse(struct table *t);
+
 int tbl_rehash(struct table *t, int n)
 {
     while (n-- > 0 && is_rehashing(t))
         rehash_one(t);
+    shrink_if_sparse(t);
     return is_rehashing(t);
 }
 
@@ -103,6 +106,15 @@ static void resize(struct table *t, uint64_t n)
     t->b[1] = b;
     t->size[1] = size;
     t->rehash_idx = 0;
+}
+
+/* Start shrinking a table under 1/8 full (Redis's HASHTABLE_MIN_FILL).
+ * Deletes check it, but not while a rehash runs, so the background step
+ * checks it too: otherwise a table emptied during a rehash keeps its size. */
+static void shrink_if_sparse(struct table *t)
+{
+    if (!is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
+        resize(t, t->used[0]);
 }
 
 struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
@@ -140,17 +152,22 @@ void tbl_insert(struct table *t, struct entry *e)
     t->used[i]++;
 }
 
-/* Which array holds the slot ref points into (ref is a bucket head or an
- * entry's next field; an entry's array is found from its hash). */
+/* Which array holds e. */
 static int array_of(const struct table *t, const struct entry *e)
 {
     if (!is_rehashing(t))
         return 0;
     uint64_t h = tbl_hash(t, entry_key(e), e->klen);
     uint64_t i0 = h & (t->size[0] - 1);
-    /* Buckets of b[0] below rehash_idx are moved; an entry hashing there is
-     * in b[1]. Otherwise it is still in b[0]. */
-    return (int64_t)i0 < t->rehash_idx ? 1 : 0;
+    /* Buckets of b[0] below rehash_idx are moved, so an entry hashing there
+     * is in b[1]. Above it, an entry may still be in b[0] or have been
+     * inserted into b[1] during the rehash: only its b[0] chain tells. */
+    if ((int64_t)i0 < t->rehash_idx)
+        return 1;
+    for (const struct entry *p = t->b[0][i0]; p; p = p->next)
+        if (p == e)
+            return 0;
+    return 1;
 }
 
 struct entry *tbl_unlink(struct table *t, struct entry **ref)
@@ -159,8 +176,7 @@ struct entry *tbl_unlink(struct table *t, struct entry **ref)
     t->used[array_of(t, e)]--;
     *ref = e->next;
     e->next = NULL;
-    if (!is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
-        resize(t, t->used[0]);
+    shrink_if_sparse(t);
     return e;
 }
 

@@ -32,8 +32,9 @@ struct entry *tbl_unlink(struct table *t, struct entry **ref);
 /* Put e in place of the entry *ref points to (same key), returns the old. */
 struct entry *tbl_replace(struct table *t, struct entry **ref, struct entry *e);
 
-/* Move up to n buckets of an incremental rehash. Returns 1 if rehashing
- * goes on, 0 when done. */
+/* Move up to n buckets of an incremental rehash, then start the shrink of
+ * a table left under 1/8 full. Returns 1 if rehashing goes on, 0 when
+ * done. */
 int tbl_rehash(struct table *t, int n);
 
 /* SCAN step (Redis dictScan): calls fn for every entry of one bucket (two

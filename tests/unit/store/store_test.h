@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Helpers of the store's unit tests: an in-process store on a fake clock,
+ * one client on it, and commands run from a line of space-separated words
+ * whose raw RESP reply is compared with an expected literal. Each test file
+ * includes this once; Criterion runs every test in its own process.
+ */
+#ifndef STORE_TEST_H
+#define STORE_TEST_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks.h"
+#include "respite.h"
+
+/* 2033-05-18, a fixed point in time: tests move it by hand. */
+#define T0 2000000000000LL
+
+static int64_t fake_now;
+static struct respite *rs;
+static struct respite_client *cl;
+
+static int64_t fake_clock(void *ud)
+{
+    return *(int64_t *)ud;
+}
+
+static void store_setup(void)
+{
+    char err[256];
+    rs = respite_open(NULL, 0, err, sizeof err);
+    cr_assert_not_null(rs, "respite_open: %s", err);
+    fake_now = T0;
+    respite_set_clock(rs, fake_clock, &fake_now);
+    cl = respite_client_new(rs);
+}
+
+static void store_teardown(void)
+{
+    respite_client_free(cl);
+    respite_close(rs);
+}
+
+/* The store's internals, for checks the protocol cannot see. */
+static inline struct store *st_int(void)
+{
+    return (struct store *)rs;
+}
+
+/* Run argv and return the raw reply (valid until the next command). */
+static inline const char *runv(int argc, const char *const *argv, size_t *len)
+{
+    return respite_exec(cl, argc, argv, NULL, len);
+}
+
+/* Run a command given as space-separated words (no quoting). */
+static inline const char *run(const char *line)
+{
+    char buf[4096];
+    const char *argv[64];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", line);
+    for (char *w = strtok(buf, " "); w && argc < 64; w = strtok(NULL, " "))
+        argv[argc++] = w;
+    size_t len;
+    return runv(argc, argv, &len);
+}
+
+#define expect_reply(line, want)                                                                 \
+    do {                                                                                         \
+        const char *got_ = run(line);                                                            \
+        cr_expect_str_eq(got_, want, "%s", line);                                                \
+    } while (0)
+
+/* An integer reply's value. */
+static inline long long run_int(const char *line)
+{
+    const char *r = run(line);
+    cr_assert_eq(r[0], ':', "%s: not an integer: %s", line, r);
+    return atoll(r + 1);
+}
+
+#endif
