@@ -22,6 +22,9 @@ struct kloc {
 /* A string entry for key/val: int-encoded when val is a canonical int64 of
  * at most 20 characters, else embedded. Accounted to sh. */
 struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str val);
+/* A string entry embedded as bytes even if it reads as an integer
+ * (INCRBYFLOAT's results, as Redis never int-encodes them). */
+struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str val);
 /* A string entry stored as an integer. */
 struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v);
 /* A string entry whose value is a growable buffer of capacity >= cap holding

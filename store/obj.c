@@ -62,6 +62,11 @@ struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str 
     long long v;
     if (val.len <= 20 && resp_str2ll(val.p, val.len, &v))
         return obj_new_int(sh, key, v);
+    return obj_new_embstr(sh, key, val);
+}
+
+struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str val)
+{
     struct entry *e = alloc_entry(sh, key, val.len, OBJ_STRING, ENC_EMBSTR);
     e->vlen = (uint32_t)val.len;
     if (val.len)

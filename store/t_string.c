@@ -539,12 +539,12 @@ void cmd_incrbyfloat(struct cmd_ctx *c)
     size_t n = resp_ld2str(out, sizeof out, v);
     struct rs_str s = rs_str_from(out, n);
     if (e) {
-        struct entry *ne = obj_new_string(loc.sh, c->argv[1], s);
+        struct entry *ne = obj_new_embstr(loc.sh, c->argv[1], s);
         ne->lru = e->lru;
         ks_replace(&loc, ne, true);
     } else {
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
-        ks_add(c->db, sh, obj_new_string(sh, c->argv[1], s));
+        ks_add(c->db, sh, obj_new_embstr(sh, c->argv[1], s));
     }
     resp_add_bulk(c->out, out, n);
 }
