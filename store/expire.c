@@ -121,13 +121,26 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
 int exp_active_cycle(struct store *st, int64_t budget_us)
 {
     int64_t now = store_now(st), end = rs_mono_us() + budget_us;
-    int more = 0;
-    for (int d = 0; d < st->ndbs && !more; d++) {
+    /* Resume where the last cycle ran out of time, so a shard with a large
+     * backlog cannot starve the shards after it. Position 0 of a db is its
+     * global shard, i > 0 its project shard order[i - 1]. */
+    int d0 = st->exp_db < st->ndbs ? st->exp_db : 0;
+    size_t i0 = st->exp_pos;
+    for (int k = 0; k <= st->ndbs; k++) {
+        int d = (d0 + k) % st->ndbs;
         struct db *db = st->dbs[d];
-        more = expire_shard(st, &db->global, now, end);
-        for (size_t i = 0; i < db->norder && !more; i++)
-            more = expire_shard(st, db->order[i], now, end);
+        for (size_t i = k == 0 ? i0 : 0; i <= db->norder; i++) {
+            struct shard *sh = i == 0 ? &db->global : db->order[i - 1];
+            if (expire_shard(st, sh, now, end)) {
+                st->exp_db = d;
+                st->exp_pos = i;
+                ks_reap_empty(st);
+                return 1;
+            }
+        }
     }
+    st->exp_db = 0;
+    st->exp_pos = 0;
     ks_reap_empty(st);
-    return more;
+    return 0;
 }

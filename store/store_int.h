@@ -310,6 +310,8 @@ struct store {
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
     uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
+    int exp_db;    /* where the next active expiry cycle resumes */
+    size_t exp_pos;
 
     /* clock */
     respite_clock_fn *clock_fn;
