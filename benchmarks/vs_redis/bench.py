@@ -111,7 +111,10 @@ def run_one(args, server, test, pipeline):
         log("  !! %s is not running (exit status %s); restarting it with an empty dataset\n%s"
             % (server.label, server.proc.returncode, server.log_tail(8)))
         server.stop()
-        server.start()
+        try:
+            server.start()
+        except servers.ServerError as e:
+            return {"error": "could not restart %s: %s" % (server.label, str(e).splitlines()[0])}
         RESTARTS.append("%s was restarted (empty dataset) after it died, before %s P=%d"
                         % (server.label, test.name, pipeline))
     cmd = []

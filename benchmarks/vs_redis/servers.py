@@ -309,7 +309,7 @@ class Server:
 
     def __init__(self, label, path, extra, workdir, cpu=None):
         self.label = label
-        self.path = path
+        self.path = os.path.abspath(path)   # the server runs in workdir: a relative path would break
         self.extra = list(extra)
         self.workdir = workdir
         self.cpu = cpu
