@@ -77,25 +77,12 @@ def dataset_strings(scale):
     return Plan(n, commands())
 
 
-def batches(commands, size):
-    """Encode commands into (payload, count) batches of `size` commands."""
-    buf, count = [], 0
-    for cmd in commands:
-        buf.append(servers.encode(cmd))
-        count += 1
-        if count == size:
-            yield b"".join(buf), count
-            buf, count = [], 0
-    if count:
-        yield b"".join(buf), count
-
-
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()
     sent = 0
     with servers.Conn(server.port, timeout=timeout) as conn:
-        for payload, count in batches(plan.commands, batch_size):
+        for payload, count in servers.batches(plan.commands, batch_size):
             errors = conn.pipeline(payload, count)
             if errors:
                 raise RuntimeError("%s replied with errors after ~%d commands, e.g.: %s"

@@ -145,6 +145,19 @@ def encode(args):
     return b"".join(out)
 
 
+def batches(commands, size):
+    """Encode commands into (payload, count) batches of `size` commands, for Conn.pipeline."""
+    buf, count = [], 0
+    for cmd in commands:
+        buf.append(encode(cmd))
+        count += 1
+        if count == size:
+            yield b"".join(buf), count
+            buf, count = [], 0
+    if count:
+        yield b"".join(buf), count
+
+
 def skip_reply(buf, pos):
     """Parse one reply at buf[pos:]. Returns (end, value) or None if incomplete.
 
