@@ -84,22 +84,46 @@ def latency_stats(values, seconds):
             "p50_ms": ms(percentile(s, 50)), "over_1ms": over(0.001), "over_2ms": over(0.002)}
 
 
-def pinger(port, window_start, hard_end, ctl):
+class Sched:
+    """Reads /proc/<pid>/schedstat of the server's main thread: nanoseconds on a CPU and
+    nanoseconds waiting on a run queue, both cumulative. Differences over one PING tell
+    whether a slow round trip was the server working (CPU time) or the server waiting
+    for a CPU that other processes held (run-queue time). None where unavailable."""
+
+    def __init__(self, pid):
+        try:
+            self.fd = os.open("/proc/%d/schedstat" % pid, os.O_RDONLY)
+            self.read()
+        except (OSError, ValueError, IndexError):
+            self.fd = None
+
+    def read(self):
+        f = os.pread(self.fd, 128, 0).split()
+        return int(f[0]), int(f[1])
+
+
+def pinger(port, server_pid, window_start, hard_end, ctl):
     """Child process: PING back to back until told to stop (a message on ctl) or until
     perf_counter reaches hard_end. Round trips that start before window_start (a
     perf_counter value) are the control sample, the others the expiry window.
-    Sends back a dict of statistics, or {"error": text}."""
+    Sends back a dict of statistics (with "error" if the connection failed)."""
     # Ctrl-C reaches the whole process group: let the parent stop us by message instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.disable()    # no collector pauses inside the timed loop
-    before, during, starts = array.array("d"), array.array("d"), array.array("d")
+    # Per round trip: latency, and the server main thread's CPU and run-queue time (s)
+    # since the previous reply; start times only for the expiry window.
+    phases = {name: (array.array("d"), array.array("d"), array.array("d"))
+              for name in ("before", "during")}
+    starts = array.array("d")
     first_start = last_start = None
     error = None
+    sched = Sched(server_pid)
     try:
         sock = socket.create_connection((servers.HOST, port), timeout=10.0)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         clock, send, recv = time.perf_counter, sock.sendall, sock.recv
+        cpu0, wait0 = sched.read() if sched.fd is not None else (0, 0)
         n = 0
         while True:
             t0 = clock()
@@ -113,13 +137,16 @@ def pinger(port, window_start, hard_end, ctl):
             t1 = clock()
             if reply != PONG:
                 raise servers.ProtocolError("unexpected reply to PING: %r" % reply)
+            cpu, wait = sched.read() if sched.fd is not None else (0, 0)
             if first_start is None:
                 first_start = t0
             last_start = t0
-            if t0 < window_start:
-                before.append(t1 - t0)
-            else:
-                during.append(t1 - t0)
+            lat, cpus, waits = phases["before" if t0 < window_start else "during"]
+            lat.append(t1 - t0)
+            cpus.append((cpu - cpu0) * 1e-9)
+            waits.append((wait - wait0) * 1e-9)
+            cpu0, wait0 = cpu, wait
+            if t0 >= window_start:
                 starts.append(t0 - window_start)
             n += 1
             if (n & 63) == 0 and (t1 >= hard_end or ctl.poll()):
@@ -129,14 +156,29 @@ def pinger(port, window_start, hard_end, ctl):
         error = "PING connection: %s: %s" % (type(e).__name__, e)
     if first_start is None:
         first_start = last_start = window_start
-    result = {"before": latency_stats(before, max(0.0, min(last_start, window_start) - first_start)),
-              "during": latency_stats(during, max(0.0, last_start - window_start))}
-    # The slowest round trips with their start time (s after the first deadline), and the
-    # worst round trip of every second, for the JSON output.
-    order = heapq.nlargest(10, range(len(during)), key=during.__getitem__)
-    result["worst"] = [[round(starts[i], 3), round(during[i] * 1000.0, 3)] for i in order]
+    spans = {"before": max(0.0, min(last_start, window_start) - first_start),
+             "during": max(0.0, last_start - window_start)}
+    result = {}
+    for name, (lat, cpus, waits) in phases.items():
+        r = result[name] = latency_stats(lat, spans[name])
+        if sched.fd is not None:
+            r["server_cpu_max_ms"] = round(max(cpus, default=0.0) * 1000.0, 3)
+            r["server_cpu_over_2ms"] = sum(1 for v in cpus if v > 0.002)
+            r["server_wait_max_ms"] = round(max(waits, default=0.0) * 1000.0, 3)
+    # The slowest round trips and those with the most server CPU time, with start time (s
+    # after the first deadline), latency, server CPU and run-queue ms; and the worst round
+    # trip of every second.
+    lat, cpus, waits = phases["during"]
+    row = lambda i: [round(starts[i], 3), round(lat[i] * 1000.0, 3), round(cpus[i] * 1000.0, 3),
+                     round(waits[i] * 1000.0, 3)]
+    result["worst_fields"] = ["t_s_after_first_deadline", "latency_ms", "server_cpu_ms",
+                              "server_runqueue_ms"]
+    result["worst"] = [row(i) for i in heapq.nlargest(10, range(len(lat)), key=lat.__getitem__)]
+    if sched.fd is not None:
+        result["busiest"] = [row(i) for i in heapq.nlargest(10, range(len(cpus)),
+                                                             key=cpus.__getitem__)]
     per_sec = {}
-    for t, v in zip(starts, during):
+    for t, v in zip(starts, lat):
         s = int(t)
         if v > per_sec.get(s, 0.0):
             per_sec[s] = v
@@ -246,7 +288,7 @@ def measure(label, path, extra, sched, args, workdir, out):
         pc_offset = time.perf_counter() - time.time()
         ctx = multiprocessing.get_context("fork")
         ctl, child_end = ctx.Pipe()
-        pinger_proc = ctx.Process(target=pinger, args=(srv.port, first_s + pc_offset,
+        pinger_proc = ctx.Process(target=pinger, args=(srv.port, srv.pid, first_s + pc_offset,
                                                        hard_end + args.tail + 10 + pc_offset,
                                                        child_end), daemon=True)
         pinger_proc.start()
@@ -309,12 +351,15 @@ def measure(label, path, extra, sched, args, workdir, out):
                               "used_memory"],
         })
         p = pings["during"]
-        log("  %-7s PING max %s ms p99.9 %s ms (%d pings, %d over 2 ms); worst at %s; "
-            "max lag %.3f s (%d keys) at %.1f s; DBSIZE 0 %s s after the last deadline"
-            % (label, p["max_ms"], p["p99_9_ms"], p["count"], p["over_2ms"],
-               ", ".join("%.1f s (%.1f ms)" % (t, v) for t, v in pings["worst"][:3]),
-               out["max_lag_s"], out["max_excess_keys"], worst_at,
-               out["zero_after_last_deadline_s"]))
+        show = lambda w: "%.1f s: %.1f ms (server CPU %.1f, run queue %.1f)" % tuple(w)
+        log("  %-7s PING max %s ms p99.9 %s ms (%d pings, %d over 2 ms); max lag %.3f s "
+            "(%d keys) at %.1f s; DBSIZE 0 %s s after the last deadline"
+            % (label, p["max_ms"], p["p99_9_ms"], p["count"], p["over_2ms"], out["max_lag_s"],
+               out["max_excess_keys"], worst_at, out["zero_after_last_deadline_s"]))
+        log("  %-7s slowest PINGs: %s" % (label, "; ".join(show(w) for w in pings["worst"][:3])))
+        if pings.get("busiest"):
+            log("  %-7s most server CPU: %s"
+                % (label, "; ".join(show(w) for w in pings["busiest"][:3])))
         if zero_at is None:
             raise RuntimeError("%d keys still there %g s after the last deadline"
                                % (samples[-1][1], args.grace))
@@ -364,10 +409,16 @@ def table_rows(results):
         row("PING p99.9 ms", lambda s: fmt_num(get(s, "ping", "during", "p99_9_ms"), 3)),
         row("PING p99 ms", lambda s: fmt_num(get(s, "ping", "during", "p99_ms"), 3)),
         row("PINGs timed / in seconds / over 2 ms", lambda s: count_over(get(s, "ping", "during"))),
+        row("server CPU during one PING, max ms",
+            lambda s: fmt_num(get(s, "ping", "during", "server_cpu_max_ms"), 2)),
+        row("PINGs with over 2 ms of server CPU",
+            lambda s: fmt_num(get(s, "ping", "during", "server_cpu_over_2ms"), 0)),
         row("control before the first deadline: PING max ms",
             lambda s: fmt_num(get(s, "ping", "before", "max_ms"), 2)),
         row("control: PING p99.9 ms", lambda s: fmt_num(get(s, "ping", "before", "p99_9_ms"), 3)),
         row("control: PINGs / seconds / over 2 ms", lambda s: count_over(get(s, "ping", "before"))),
+        row("control: server CPU during one PING, max ms",
+            lambda s: fmt_num(get(s, "ping", "before", "server_cpu_max_ms"), 2)),
         row("max lag behind the deadlines, s", lambda s: fmt_num(get(s, "max_lag_s"), 3)),
         row("max excess keys (DBSIZE - should exist)",
             lambda s: fmt_num(get(s, "max_excess_keys"), 0)),
