@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""Throughput and server CPU per operation: respite-server vs redis-server.
+
+Starts both servers on free ports of 127.0.0.1, then for each test and each
+pipeline depth runs redis-benchmark against them alternately, `--rounds` times,
+alternating which side goes first in each round (R1: respite, redis;
+R2: redis, respite; ...). Reports the median ops/s of each side and the median
+server CPU time per request, read from /proc/<pid>/stat around each run.
+
+Examples:
+  benchmarks/vs_redis/bench.py --respite build/respite-server
+  benchmarks/vs_redis/bench.py --respite build/respite-server --taskset --markdown
+  benchmarks/vs_redis/bench.py --respite build/respite-server \\
+      --tests 'ping,hset=HSET h:__rand_int__ f v' --pipeline 1
+
+A benchmark, not a test: nothing here is run by ctest. Needs redis-benchmark,
+and taskset (util-linux) for --taskset. See benchmarks/README.md.
+"""
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
+from servers import log  # noqa: E402
+
+# Named tests: redis-benchmark arguments for each (before the common -r/-d/-P/...).
+BUILTIN = {
+    "ping": ["-t", "ping_mbulk"],
+    "set": ["-t", "set"],
+    "get": ["-t", "get"],
+    "incr": ["-t", "incr"],
+    "mset": ["-t", "mset"],            # one request = one MSET of 10 keys
+    "setex": ["SET", "key:__rand_int__", "xxx", "EX", "100"],
+}
+# redis-benchmark's own tests that produce exactly one result row; usable by name too.
+PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
+               "zadd", "zpopmin"]
+DEFAULT_TESTS = "ping,set,get,incr,mset,setex"
+RESTARTS = []        # notes about servers restarted after dying
+COARSE_TICKS = 100   # below this, one tick of /proc accounting is > 1% of the measurement
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class Test:
+    def __init__(self, name, bench_args, spec, respite_only=False):
+        self.name = name
+        self.bench_args = bench_args
+        self.spec = spec
+        self.respite_only = respite_only
+
+
+def parse_tests(texts, respite_only=False):
+    """Parse comma-separated test specs: builtin names or `name=RAW COMMAND`.
+
+    A piece after a comma that is neither a known name nor `name=...` is glued
+    back to the previous piece, so a raw command may contain commas."""
+    pieces = []
+    for text in texts:
+        for piece in text.split(","):
+            stripped = piece.strip()
+            known = stripped in BUILTIN or stripped in PASSTHROUGH
+            custom = "=" in stripped and NAME_RE.match(stripped.split("=", 1)[0].strip())
+            if pieces and not known and not custom and stripped:
+                pieces[-1] += "," + piece
+            elif stripped:
+                pieces.append(stripped)
+    tests = []
+    for p in pieces:
+        if "=" in p and NAME_RE.match(p.split("=", 1)[0].strip()):
+            name, raw = p.split("=", 1)
+            name = name.strip()
+            argv = shlex.split(raw)
+            if not argv:
+                raise SystemExit("bench.py: test %r has an empty command" % name)
+            tests.append(Test(name, argv, p, respite_only))
+        elif p in BUILTIN:
+            tests.append(Test(p, list(BUILTIN[p]), p, respite_only))
+        elif p in PASSTHROUGH:
+            tests.append(Test(p, ["-t", p], p, respite_only))
+        else:
+            raise SystemExit("bench.py: unknown test %r (known: %s, %s; or name=RAW COMMAND)"
+                             % (p, ", ".join(BUILTIN), ", ".join(PASSTHROUGH)))
+    return tests
+
+
+def parse_rps(stdout):
+    rows = [r for r in csv.reader(io.StringIO(stdout)) if r]
+    if rows and rows[0] and rows[0][0] == "test":
+        rows = rows[1:]
+    if len(rows) != 1:
+        raise ValueError("expected one CSV result row from redis-benchmark, got %d" % len(rows))
+    return float(rows[0][1])
+
+
+def run_one(args, server, test, pipeline):
+    """One redis-benchmark run against `server`. Returns a result dict (with 'error' on failure)."""
+    if not server.alive():
+        log("  !! %s is not running (exit status %s); restarting it with an empty dataset\n%s"
+            % (server.label, server.proc.returncode, server.log_tail(8)))
+        server.stop()
+        try:
+            server.start()
+        except servers.ServerError as e:
+            return {"error": "could not restart %s: %s" % (server.label, str(e).splitlines()[0])}
+        RESTARTS.append("%s was restarted (empty dataset) after it died, before %s P=%d"
+                        % (server.label, test.name, pipeline))
+    cmd = []
+    if args.bench_cpu is not None:
+        cmd += ["taskset", "-c", str(args.bench_cpu)]
+    cmd += [args.redis_benchmark, "-h", servers.HOST, "-p", str(server.port),
+            "-c", str(args.clients), "-n", str(args.requests), "-P", str(pipeline),
+            "-r", str(args.keyspace), "-d", str(args.datasize), "--csv"]
+    cmd += test.bench_args
+    ticks0 = server.cpu_ticks()
+    t0 = time.monotonic()
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
+                             stdin=subprocess.DEVNULL, preexec_fn=servers.child_preexec)
+    except subprocess.TimeoutExpired:
+        return {"error": "redis-benchmark timed out after %d s" % args.timeout}
+    wall = time.monotonic() - t0
+    if not server.alive():
+        return {"error": "%s exited during the run (status %s)" % (server.label, server.proc.returncode)}
+    ticks1 = server.cpu_ticks()
+    if out.returncode != 0:
+        msg = (out.stderr.strip() or out.stdout.strip() or "no output").splitlines()[0]
+        return {"error": "redis-benchmark exit %d: %s" % (out.returncode, msg)}
+    try:
+        ops = parse_rps(out.stdout)
+    except (ValueError, IndexError) as e:
+        return {"error": "%s; output: %r" % (e, out.stdout[:200])}
+    ticks = ticks1 - ticks0
+    return {"ops": ops, "cpu_ticks": ticks, "wall_s": round(wall, 3),
+            "cpu_us_per_op": ticks / servers.CLK_TCK / args.requests * 1e6}
+
+
+def median_or_none(values):
+    return statistics.median(values) if values else None
+
+
+def fmt_ops(v):
+    return "—" if v is None else "{:,.0f}".format(v)
+
+
+def fmt_us(v):
+    return "—" if v is None else "%.2f" % v
+
+
+def fmt_ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else "%.2f" % (a / b)
+
+
+def table_rows(results):
+    header = ["test", "pipeline", "respite ops/s", "redis ops/s", "ratio",
+              "respite µs CPU/op", "redis µs CPU/op", "CPU ratio"]
+    rows = []
+    notes = []
+    coarse = False
+    for r in results:
+        s, d = r["respite"], r["redis"]
+        cells = [r["test"], str(r["pipeline"]),
+                 fmt_ops(s["median_ops"]), fmt_ops(d["median_ops"]),
+                 fmt_ratio(s["median_ops"], d["median_ops"]),
+                 fmt_us(s["median_cpu_us"]), fmt_us(d["median_cpu_us"]),
+                 fmt_ratio(s["median_cpu_us"], d["median_cpu_us"])]
+        for side, col in (("respite", 5), ("redis", 6)):
+            ticks = [x["cpu_ticks"] for x in r[side]["runs"] if "error" not in x]
+            if ticks and min(ticks) < COARSE_TICKS:
+                cells[col] += "*"
+                coarse = True
+        for side, col in (("respite", 2), ("redis", 3)):
+            err = r[side]["error"]
+            if err:
+                notes.append("%s P=%s %s: %s" % (r["test"], r["pipeline"], side, err))
+                if r[side]["median_ops"] is None:
+                    cells[col] = "ERR"
+        if r["respite_only"]:
+            cells[3] = "n/a"
+        rows.append(cells)
+    if coarse:
+        notes.insert(0, "* CPU/op measured from fewer than %d clock ticks of %d ms in some run: "
+                        "coarse (raise --requests for better resolution)."
+                     % (COARSE_TICKS, 1000 // servers.CLK_TCK))
+    return header, rows, notes
+
+
+def print_plain(header_lines, header, rows, notes):
+    for line in header_lines:
+        print("# " + line)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    left = {0}
+    def fmt(cells):
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths)))
+    print(fmt(header))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(fmt(r))
+    print("ratio = respite/redis ops/s (higher is better for respite); "
+          "CPU ratio = respite/redis CPU per op (lower is better for respite).")
+    for n in notes:
+        print("note: " + n)
+    sys.stdout.flush()
+
+
+def print_markdown(header_lines, header, rows, notes):
+    print(" ".join(header_lines))
+    print()
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.replace("|", "\\|").replace("*", "\\*") for c in r) + " |")
+    print()
+    print("ratio = respite/redis ops/s (higher is better for respite); "
+          "CPU ratio = respite/redis server CPU per request (lower is better for respite).")
+    for n in notes:
+        print()
+        print("Note: " + n.replace("|", "\\|").replace("*", "\\*", 1))
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="See benchmarks/README.md.")
+    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
+    ap.add_argument("--redis", default=shutil.which("redis-server"),
+                    help="path of redis-server (default: from PATH)")
+    ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark",
+                    help="path of redis-benchmark (default: from PATH)")
+    ap.add_argument("--rounds", type=int, default=3, help="runs per side per test and depth (default 3)")
+    ap.add_argument("--requests", type=int, default=200000, help="redis-benchmark -n (default 200000)")
+    ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c (default 50)")
+    ap.add_argument("--pipeline", default="1,16", help="comma-separated -P depths (default 1,16)")
+    ap.add_argument("--tests", action="append", default=None,
+                    help="comma-separated tests: %s, any of %s, or name=RAW COMMAND "
+                         "(default %s; may be repeated)" % (", ".join(BUILTIN), ", ".join(PASSTHROUGH),
+                                                           DEFAULT_TESTS))
+    ap.add_argument("--extra-respite-only", action="append", default=[], metavar="TESTS",
+                    help="more tests, same syntax, run against respite only")
+    ap.add_argument("--keyspace", type=int, default=100000, help="redis-benchmark -r (default 100000)")
+    ap.add_argument("--datasize", type=int, default=3, help="redis-benchmark -d (default 3)")
+    ap.add_argument("--taskset", nargs="?", const="0,1", default=None, metavar="SERVER_CPU,BENCH_CPU",
+                    help="pin both servers to one CPU and redis-benchmark to another "
+                         "(default when given: 0,1)")
+    ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS,
+                    help="extra redis-server flags (default: %(default)s)")
+    ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS,
+                    help="extra respite-server flags (default: %(default)s)")
+    ap.add_argument("--timeout", type=int, default=300, help="seconds allowed per redis-benchmark run")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
+    ap.add_argument("--json", metavar="FILE", help="also write every run's raw numbers to FILE")
+    args = ap.parse_args()
+
+    if not args.redis:
+        ap.error("redis-server not found on PATH; give --redis")
+    for p, what in ((args.respite, "--respite"), (args.redis, "--redis")):
+        if not (os.path.isfile(p) and os.access(p, os.X_OK)):
+            ap.error("%s %s is not an executable file" % (what, p))
+    if not shutil.which(args.redis_benchmark):
+        ap.error("redis-benchmark not found; give --redis-benchmark")
+    if args.rounds < 1 or args.requests < 1 or args.clients < 1:
+        ap.error("--rounds, --requests and --clients must be positive")
+    try:
+        pipelines = [int(x) for x in args.pipeline.split(",") if x.strip()]
+    except ValueError:
+        ap.error("--pipeline takes comma-separated integers")
+    if not pipelines or min(pipelines) < 1:
+        ap.error("--pipeline needs depths >= 1")
+    server_cpu = args.bench_cpu = None
+    if args.taskset is not None:
+        if not shutil.which("taskset"):
+            ap.error("--taskset needs taskset (util-linux)")
+        try:
+            server_cpu, args.bench_cpu = [int(x) for x in args.taskset.split(",")]
+        except ValueError:
+            ap.error("--taskset takes SERVER_CPU,BENCH_CPU, e.g. 0,1")
+    tests = parse_tests(args.tests or [DEFAULT_TESTS])
+    tests += parse_tests(args.extra_respite_only, respite_only=True)
+    names = [t.name for t in tests]
+    if len(set(names)) != len(names):
+        ap.error("test names must be unique: %s" % ", ".join(names))
+
+    redis_version = servers.binary_version(args.redis) or "unknown version"
+    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
+    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
+    respite_rev = servers.git_describe(args.respite)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    command_line = shlex.join(sys.argv)
+
+    servers.install_cleanup()
+    workdir = tempfile.mkdtemp(prefix="respite-bench-")
+    try:
+        sides = {
+            "respite": servers.Server("respite", args.respite, servers.split_args(args.respite_args),
+                                      workdir, server_cpu),
+            "redis": servers.Server("redis", args.redis, servers.split_args(args.redis_args),
+                                    workdir, server_cpu),
+        }
+        for s in sides.values():
+            s.start()
+            log("started %s (pid %d, port %d): %s" % (s.label, s.pid, s.port, shlex.join(s.command())))
+
+        results = []
+        total_runs = sum(len(pipelines) * args.rounds * (1 if t.respite_only else 2) for t in tests)
+        done = 0
+        for test in tests:
+            for pipeline in pipelines:
+                order = ["respite"] if test.respite_only else ["respite", "redis"]
+                runs = {k: [] for k in order}
+                errors = {k: None for k in order}
+                for rnd in range(args.rounds):
+                    for side in (order if rnd % 2 == 0 else order[::-1]):
+                        done += 1
+                        if errors[side]:
+                            continue   # it failed once: don't spend the time again
+                        res = run_one(args, sides[side], test, pipeline)
+                        res["round"] = rnd + 1
+                        runs[side].append(res)
+                        if "error" in res:
+                            errors[side] = res["error"]
+                            log("[%d/%d] %s P=%d round %d %s: ERROR %s"
+                                % (done, total_runs, test.name, pipeline, rnd + 1, side, res["error"]))
+                        else:
+                            log("[%d/%d] %s P=%d round %d %-7s %12s ops/s  %6.2f µs CPU/op (%d ticks, %.1f s)"
+                                % (done, total_runs, test.name, pipeline, rnd + 1, side,
+                                   fmt_ops(res["ops"]), res["cpu_us_per_op"], res["cpu_ticks"],
+                                   res["wall_s"]))
+                row = {"test": test.name, "spec": test.spec, "pipeline": pipeline,
+                       "respite_only": test.respite_only}
+                for side in ("respite", "redis"):
+                    good = [r for r in runs.get(side, []) if "error" not in r]
+                    row[side] = {
+                        "median_ops": median_or_none([r["ops"] for r in good]),
+                        "median_cpu_us": median_or_none([r["cpu_us_per_op"] for r in good]),
+                        "runs": runs.get(side, []),
+                        "error": errors.get(side),
+                    }
+                results.append(row)
+    finally:
+        for s in list(servers._live):
+            s.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    pin = ("servers pinned to CPU %d, redis-benchmark to CPU %d" % (server_cpu, args.bench_cpu)
+           if server_cpu is not None else "not pinned")
+    header_lines = [
+        "respite%s vs %s, %s." % (" " + respite_rev if respite_rev else "", redis_short,
+                                  started.strftime("%Y-%m-%d %H:%M UTC")),
+        "Median of %d round%s, %d requests, %d clients, -r %d, -d %d, %s; %s." % (
+            args.rounds, "" if args.rounds == 1 else "s", args.requests, args.clients,
+            args.keyspace, args.datasize, pin, servers.machine_summary()),
+        "Command: `%s`" % command_line,
+    ]
+    header, rows, notes = table_rows(results)
+    notes += RESTARTS
+    if args.markdown:
+        print_markdown(header_lines, header, rows, notes)
+    else:
+        print_plain(header_lines, header, rows, notes)
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"date": started.isoformat(), "command": command_line,
+                       "redis_version": redis_version, "respite_rev": respite_rev,
+                       "machine": servers.machine_summary(), "clk_tck": servers.CLK_TCK,
+                       "rounds": args.rounds, "requests": args.requests, "clients": args.clients,
+                       "keyspace": args.keyspace, "datasize": args.datasize, "pinning": pin,
+                       "results": results}, f, indent=1, ensure_ascii=False)
+        log("wrote %s" % args.json)
+    failed = any(r[s]["error"] for r in results for s in ("respite", "redis"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except servers.ServerError as e:
+        log("bench.py: %s" % e)
+        sys.exit(2)

@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""Memory footprint: RSS of respite-server vs redis-server holding the same data.
+
+For each dataset and each server, one at a time: start a fresh server on a free
+port of 127.0.0.1, read its baseline RSS, load the dataset over a raw socket in
+big pipelined batches, close the connection, wait for the load to settle, read
+VmRSS from /proc/<pid>/status twice (--settle seconds apart) and keep the later
+reading, then stop the server. Nothing is subtracted: the figure is the whole
+process RSS, baseline included.
+
+Examples:
+  benchmarks/vs_redis/memory.py --respite build/respite-server
+  benchmarks/vs_redis/memory.py --respite build/respite-server --dataset strings --markdown
+
+A benchmark, not a test: nothing here is run by ctest. See benchmarks/README.md.
+
+Adding a dataset: write a function decorated with @dataset("name", "description")
+that takes `scale` (1.0 = full size) and returns Plan(keys, commands), where
+`commands` is an iterable of commands (each a list/tuple of bytes or str) and
+`keys` is the number of keys the server should hold afterwards (checked with
+DBSIZE when the server has it). See dataset_strings below.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
+from servers import log  # noqa: E402
+
+
+class Plan:
+    def __init__(self, keys, commands):
+        self.keys = keys
+        self.commands = commands
+
+
+DATASETS = {}
+
+
+def dataset(name, description):
+    def register(fn):
+        DATASETS[name] = (fn, description)
+        return fn
+    return register
+
+
+def _filler(length, seed):
+    """Fixed pseudo-random printable bytes, the same on every run."""
+    rnd = random.Random(seed)
+    alphabet = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return bytes(rnd.choice(alphabet) for _ in range(length))
+
+
+@dataset("strings", "1,000,000 keys key:<n> with 100-byte values; even n with SET ... EX 3600, odd n plain SET")
+def dataset_strings(scale):
+    n = max(1, int(1_000_000 * scale))
+    tail = _filler(90, "strings")
+
+    def commands():
+        for i in range(n):
+            key = b"key:%d" % i
+            value = (b"%010d" % i) + tail               # 100 bytes, distinct per key
+            if i % 2 == 0:
+                yield (b"SET", key, value, b"EX", b"3600")
+            else:
+                yield (b"SET", key, value)
+    return Plan(n, commands())
+
+
+def load(server, plan, batch_size, timeout):
+    """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
+    t0 = time.monotonic()
+    sent = 0
+    with servers.Conn(server.port, timeout=timeout) as conn:
+        for payload, count in servers.batches(plan.commands, batch_size):
+            errors = conn.pipeline(payload, count)
+            if errors:
+                raise RuntimeError("%s replied with errors after ~%d commands, e.g.: %s"
+                                   % (server.label, sent, "; ".join(dict.fromkeys(errors))))
+            sent += count
+            if not server.alive():
+                raise RuntimeError("%s exited during the load" % server.label)
+        try:
+            dbsize = conn.call("DBSIZE")
+        except (OSError, servers.ProtocolError):
+            dbsize = None
+    return sent, time.monotonic() - t0, dbsize
+
+
+def mib(kib):
+    return kib / 1024.0
+
+
+def measure(label, path, extra, plan_fn, args, workdir, out):
+    """Fill `out` with the numbers of one server; raises (leaving what was measured) on failure."""
+    srv = servers.Server(label, path, extra, workdir)
+    srv.start()
+    try:
+        time.sleep(args.baseline_settle)
+        baseline = out["baseline_kib"] = srv.rss_kib()
+        plan = plan_fn(args.scale)
+        sent, secs, dbsize = load(srv, plan, args.batch, args.timeout)
+        if isinstance(dbsize, int) and dbsize != plan.keys:
+            raise RuntimeError("%s holds %d keys after the load, expected %d" % (label, dbsize, plan.keys))
+        if not isinstance(dbsize, int):
+            log("  (%s: DBSIZE not available (%r); key count not checked)" % (label, dbsize))
+        time.sleep(args.settle)
+        first = srv.rss_kib()
+        time.sleep(args.settle)
+        loaded = srv.rss_kib()
+        log("  %-7s pid %d: baseline %.1f MiB; loaded %d commands in %.1f s (%.0f/s); "
+            "RSS %.1f then %.1f MiB" % (label, srv.pid, mib(baseline), sent, secs, sent / secs,
+                                        mib(first), mib(loaded)))
+        out.update({"rss_kib_first": first, "rss_kib": loaded,
+                    "commands": sent, "load_s": round(secs, 2), "keys": dbsize})
+    finally:
+        srv.stop()
+
+
+def fmt_mib(kib):
+    return "—" if kib is None else "%.1f" % mib(kib)
+
+
+def fmt_ratio(a, b):
+    return "—" if a is None or b is None or b == 0 else "%.2f" % (a / b)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="Datasets:\n" + "\n".join("  %-10s %s" % (k, d) for k, (_, d)
+                                                                  in DATASETS.items()))
+    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
+    ap.add_argument("--redis", default=shutil.which("redis-server"),
+                    help="path of redis-server (default: from PATH)")
+    ap.add_argument("--dataset", default="strings",
+                    help="comma-separated datasets (default strings; known: %s)" % ", ".join(DATASETS))
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply every dataset's size (default 1.0; e.g. 0.1 for a quick check)")
+    ap.add_argument("--batch", type=int, default=10000, help="commands per pipelined write (default 10000)")
+    ap.add_argument("--settle", type=float, default=2.0,
+                    help="seconds to wait before each of the two RSS readings (default 2)")
+    ap.add_argument("--baseline-settle", type=float, default=0.5,
+                    help="seconds to wait after start-up before the baseline reading (default 0.5)")
+    ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS,
+                    help="extra redis-server flags (default: %(default)s)")
+    ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS,
+                    help="extra respite-server flags (default: %(default)s)")
+    ap.add_argument("--timeout", type=float, default=60.0,
+                    help="seconds allowed without progress on a batch (default 60)")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
+    ap.add_argument("--json", metavar="FILE", help="also write the raw numbers to FILE")
+    args = ap.parse_args()
+
+    if not args.redis:
+        ap.error("redis-server not found on PATH; give --redis")
+    for p, what in ((args.respite, "--respite"), (args.redis, "--redis")):
+        if not (os.path.isfile(p) and os.access(p, os.X_OK)):
+            ap.error("%s %s is not an executable file" % (what, p))
+    names = [d.strip() for d in args.dataset.split(",") if d.strip()]
+    for d in names:
+        if d not in DATASETS:
+            ap.error("unknown dataset %r (known: %s)" % (d, ", ".join(DATASETS)))
+    if args.scale <= 0 or args.batch < 1:
+        ap.error("--scale and --batch must be positive")
+
+    redis_version = servers.binary_version(args.redis) or "unknown version"
+
+    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
+    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
+    respite_rev = servers.git_describe(args.respite)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    command_line = shlex.join(sys.argv)
+
+    servers.install_cleanup()
+    workdir = tempfile.mkdtemp(prefix="respite-memory-")
+    results = []
+    try:
+        for name in names:
+            fn, desc = DATASETS[name]
+            log("dataset %s%s: %s" % (name, "" if args.scale == 1 else " (scale %g)" % args.scale, desc))
+            row = {"dataset": name, "description": desc, "scale": args.scale}
+            for label, path, extra in (("respite", args.respite, args.respite_args),
+                                       ("redis", args.redis, args.redis_args)):
+                row[label] = {}
+                try:
+                    measure(label, path, servers.split_args(extra), fn, args, workdir, row[label])
+                except (RuntimeError, OSError, servers.ProtocolError, servers.ServerError) as e:
+                    log("  %s: ERROR %s" % (label, e))
+                    row[label]["error"] = str(e)
+            results.append(row)
+    finally:
+        for s in list(servers._live):
+            s.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    header = ["dataset", "respite RSS MiB", "redis RSS MiB", "ratio"]
+    rows, notes = [], []
+    first = results[0]
+    rows.append(["empty server (baseline)",
+                 fmt_mib(first["respite"].get("baseline_kib")), fmt_mib(first["redis"].get("baseline_kib")),
+                 fmt_ratio(first["respite"].get("baseline_kib"), first["redis"].get("baseline_kib"))])
+    for r in results:
+        label = r["dataset"] + ("" if r["scale"] == 1 else " ×%g" % r["scale"])
+        s, d = r["respite"].get("rss_kib"), r["redis"].get("rss_kib")
+        rows.append([label, fmt_mib(s) if s else "ERR", fmt_mib(d) if d else "ERR", fmt_ratio(s, d)])
+        for side in ("respite", "redis"):
+            if "error" in r[side]:
+                notes.append("%s, %s: %s" % (r["dataset"], side, r[side]["error"]))
+    header_lines = [
+        "respite%s vs %s, %s; %s." % (" " + respite_rev if respite_rev else "", redis_short,
+                                      started.strftime("%Y-%m-%d %H:%M UTC"), servers.machine_summary()),
+        "Whole-process VmRSS after loading (nothing subtracted), later of two readings %g s apart." % args.settle,
+        "Datasets: " + "; ".join("%s = %s" % (r["dataset"], r["description"]) for r in results) + ".",
+        "Command: `%s`" % command_line,
+    ]
+    ratio_note = "ratio = respite/redis RSS (lower is better for respite)."
+    if args.markdown:
+        print(" ".join(header_lines))
+        print()
+        print("| " + " | ".join(header) + " |")
+        print("|:---|" + "---:|" * (len(header) - 1))
+        for r in rows:
+            print("| " + " | ".join(rows_cell.replace("|", "\\|") for rows_cell in r) + " |")
+        print()
+        print(ratio_note)
+        for n in notes:
+            print()
+            print("Note: " + n.replace("|", "\\|"))
+    else:
+        for line in header_lines:
+            print("# " + line)
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+        fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                      for i, (c, w) in enumerate(zip(cells, widths)))
+        print(fmt(header))
+        print("  ".join("-" * w for w in widths))
+        for r in rows:
+            print(fmt(r))
+        print(ratio_note)
+        for n in notes:
+            print("note: " + n)
+    sys.stdout.flush()
+
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"date": started.isoformat(), "command": command_line,
+                       "redis_version": redis_version, "respite_rev": respite_rev,
+                       "machine": servers.machine_summary(), "settle_s": args.settle,
+                       "results": results}, f, indent=1, ensure_ascii=False)
+        log("wrote %s" % args.json)
+    return 1 if notes else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except servers.ServerError as e:
+        log("memory.py: %s" % e)
+        sys.exit(2)
