@@ -317,8 +317,10 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
             st->cstats[cmd_index(c.cmd)].rejected++;
             st->stats.total_error_replies++;
         } else {
-            count_shard_command(&c);
             cmd_call(&c);
+            /* After the call, so that the write that creates a project's
+             * shard counts in it (the shard is reaped only below). */
+            count_shard_command(&c);
         }
         cmd_print_name(c.cmd->fullname, s->last_cmd, sizeof s->last_cmd);
     }
