@@ -171,6 +171,7 @@ void reply_err(struct cmd_ctx *c, enum rs_err e)
 {
     const char *t = rs_err_text[e];
     resp_add_error(c->out, t, strlen(t));
+    stats_error(c->st, t, strlen(t));
     c->failed = true;
 }
 
@@ -186,6 +187,7 @@ void reply_errf(struct cmd_ctx *c, const char *fmt, ...)
     if ((size_t)n >= sizeof buf)
         n = sizeof buf - 1;
     resp_add_error(c->out, buf, (size_t)n);
+    stats_error(c->st, buf, (size_t)n);
     c->failed = true;
 }
 

@@ -274,6 +274,7 @@ void respite_client_error(struct respite_client *c, const char *msg)
 {
     struct session *s = (struct session *)c;
     resp_add_error(&s->out, msg, strlen(msg));
+    stats_error(s->st, msg, strlen(msg));
     s->st->stats.total_error_replies++;
 }
 
