@@ -255,26 +255,25 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
+    /* Without a buffer from the caller the message is written to a local
+     * one, which cannot outlive this call: only the failure is reported. */
     char local[256];
-    if (err == NULL || errlen == 0) {
-        err = local;
-        errlen = sizeof local;
-    }
+    bool own = err == NULL || errlen == 0;
+    char *buf = own ? local : err;
+    size_t size = own ? sizeof local : errlen;
     const struct cfg_param *p = find_param(name);
     if (p == NULL) {
-        snprintf(err, errlen, "Bad directive or wrong number of arguments");
-        return err;
+        snprintf(buf, size, "Bad directive or wrong number of arguments");
+    } else if ((p->flags & CFG_IMMUTABLE) && !startup) {
+        snprintf(buf, size, "can't set immutable config");
+    } else {
+        const char *msg = apply(&st->cfg, p, value, buf, size);
+        if (msg == NULL)
+            return NULL;
+        if (msg != buf)
+            snprintf(buf, size, "%s", msg);
     }
-    if ((p->flags & CFG_IMMUTABLE) && !startup) {
-        snprintf(err, errlen, "can't set immutable config");
-        return err;
-    }
-    const char *msg = apply(&st->cfg, p, value, err, errlen);
-    if (msg && msg != err) {
-        snprintf(err, errlen, "%s", msg);
-        msg = err;
-    }
-    return msg;
+    return own ? "invalid configuration" : err;
 }
 
 /* The value of p as CONFIG GET prints it. */
