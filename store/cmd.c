@@ -192,6 +192,7 @@ void reply_err(struct cmd_ctx *c, enum rs_err e)
 {
     const char *t = rs_err_text[e];
     resp_add_error(c->out, t, strlen(t));
+    stats_error(c->st, t, strlen(t));
     c->failed = true;
 }
 
@@ -207,6 +208,7 @@ void reply_errf(struct cmd_ctx *c, const char *fmt, ...)
     if ((size_t)n >= sizeof buf)
         n = sizeof buf - 1;
     resp_add_error(c->out, buf, (size_t)n);
+    stats_error(c->st, buf, (size_t)n);
     c->failed = true;
 }
 
@@ -336,7 +338,7 @@ void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines)
     for (; lines[n - 1]; n++)
         resp_add_simple(c->out, lines[n - 1], strlen(lines[n - 1]));
     resp_add_simple(c->out, "HELP", 4);
-    resp_add_simple(c->out, "    Print this help.", 20);
+    resp_add_simple(c->out, "    Prints this help.", 21);
     n += 2;
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
 }

@@ -280,6 +280,7 @@ void respite_client_error(struct respite_client *c, const char *msg)
 {
     struct session *s = (struct session *)c;
     resp_add_error(&s->out, msg, strlen(msg));
+    stats_error(s->st, msg, strlen(msg));
     s->st->stats.total_error_replies++;
 }
 
@@ -324,8 +325,10 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
             st->cstats[cmd_index(c.cmd)].rejected++;
             st->stats.total_error_replies++;
         } else {
-            count_shard_command(&c);
             cmd_call(&c);
+            /* After the call, so that the write that creates a project's
+             * shard counts in it (the shard is reaped only below). */
+            count_shard_command(&c);
         }
         if (s->last_def != c.cmd) { /* formatting the name costs more than this check */
             s->last_def = c.cmd;

@@ -288,6 +288,15 @@ struct session {
  * The store
  * ------------------------------------------------------------------------ */
 
+/* INFO errorstats: error replies counted by their code, the first word of
+ * the message ("ERR", "WRONGTYPE"), as Redis counts them. */
+#define RS_ERRSTATS_MAX 128 /* distinct codes kept, Redis's ERROR_STATS_NUMBER */
+
+struct err_stat {
+    char code[32]; /* NUL-terminated */
+    uint64_t count;
+};
+
 struct store_stats {
     uint64_t numcommands;
     uint64_t numconnections;
@@ -302,6 +311,8 @@ struct store_stats {
     uint64_t unexpected_error_replies;
     int64_t start_ms;      /* real time at open */
     int64_t lastsave;      /* unix seconds */
+    struct err_stat errors[RS_ERRSTATS_MAX]; /* sorted by code */
+    int nerrors;
 };
 
 struct store {
@@ -335,11 +346,18 @@ struct store {
     struct shard *empty; /* project shards that became empty, reaped after the command */
 
     uint64_t used_memory;
+    /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
+     * bytes are stored unpacked; 0 means the default, 1 GB. */
+    uint64_t list_packed_threshold;
     struct store_stats stats;
     const struct respite_hooks *hooks;
     void *hooks_ud;
     char run_id[41];
 };
+
+/* Count one error reply (msg as written, "ERR ...") in INFO errorstats
+ * (cmd_server.c). */
+void stats_error(struct store *st, const char *msg, size_t len);
 
 /* Store clock in milliseconds (real, offset or frozen). */
 int64_t store_now(const struct store *st);
