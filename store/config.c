@@ -36,11 +36,15 @@ struct cfg_param {
     const char *const *names; /* CFG_ENUM: values, NULL-terminated */
     const char *fixed;        /* CFG_FIXED: the only value */
     int flags;
+    enum cfg_type check;      /* CFG_FIXED: how a value is validated before the comparison */
 };
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", "nothing", NULL};
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
 static const char *const obuf_classes[] = {"normal", "slave", "pubsub", NULL};
+static const char *const policies[] = {"volatile-lru", "volatile-lfu", "volatile-random",
+                                       "volatile-ttl", "allkeys-lru", "allkeys-lfu",
+                                       "allkeys-random", "noeviction", NULL};
 
 #define F(field) offsetof(struct rs_config, field)
 #define SZ(field) ((long long)sizeof(((struct rs_config *)0)->field))
@@ -63,13 +67,16 @@ static const struct cfg_param params[] = {
     {"enable-debug-command", CFG_ENUM, F(enable_debug_command), 0, 0, debug_modes, NULL,
      CFG_IMMUTABLE},
     {"requirepass", CFG_STR, F(requirepass), 0, SZ(requirepass), NULL, NULL, CFG_SENSITIVE},
-    {"save", CFG_FIXED, 0, 0, 0, NULL, "", 0},
-    {"appendonly", CFG_FIXED, 0, 0, 0, NULL, "no", 0},
-    {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE},
-    {"maxmemory", CFG_FIXED, 0, 0, 0, NULL, "0", 0},
-    {"maxmemory-policy", CFG_FIXED, 0, 0, 0, NULL, "noeviction", 0},
-    {"cluster-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE},
-    {"io-threads", CFG_FIXED, 0, 0, 0, NULL, "1", CFG_IMMUTABLE},
+    {"save", CFG_FIXED, 0, 0, 0, NULL, "", 0, CFG_STR},
+    {"appendonly", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
+    {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
+    {"maxmemory", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
+    {"maxmemory-policy", CFG_FIXED, 0, 0, 0, policies, "noeviction", 0, CFG_ENUM},
+    {"maxmemory-samples", CFG_FIXED, 0, 1, 64, NULL, "5", 0, CFG_INT},
+    {"maxmemory-eviction-tenacity", CFG_FIXED, 0, 0, 100, NULL, "10", 0, CFG_INT},
+    {"maxmemory-clients", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
+    {"cluster-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
+    {"io-threads", CFG_FIXED, 0, 1, 128, NULL, "1", CFG_IMMUTABLE, CFG_INT},
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -185,46 +192,34 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
     return NULL;
 }
 
-/* Validate and apply value to p in cfg; NULL or an error text (may be
- * written in err). */
-static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const char *value,
-                         char *err, size_t errlen)
+/* Parse value as a parameter of the given type would take it: the number
+ * (CFG_INT, CFG_MEM, CFG_BOOL as 0/1) or the enum index in *v. Returns NULL
+ * or Redis's error text (possibly written in err). */
+static const char *parse_value(const struct cfg_param *p, enum cfg_type type, const char *value,
+                               long long *v, char *err, size_t errlen)
 {
-    char *field = (char *)cfg + p->off;
-    long long v;
-    switch (p->type) {
+    switch (type) {
     case CFG_BOOL:
-        if (strcasecmp(value, "yes") == 0)
-            *(bool *)field = true;
-        else if (strcasecmp(value, "no") == 0)
-            *(bool *)field = false;
-        else
-            return "argument must be 'yes' or 'no'";
-        return NULL;
+        if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0) {
+            *v = strcasecmp(value, "yes") == 0;
+            return NULL;
+        }
+        return "argument must be 'yes' or 'no'";
     case CFG_INT:
-        if (!resp_str2ll(value, strlen(value), &v))
-            return "argument couldn't be parsed into an integer";
-        if (v < p->min || v > p->max) {
-            snprintf(err, errlen, "argument must be between %lld and %lld inclusive", p->min,
-                     p->max);
-            return err;
-        }
-        *(int *)field = (int)v;
-        return NULL;
     case CFG_MEM:
-        if (!parse_mem(value, &v))
-            return "argument must be a memory value";
-        if (v < p->min || v > p->max) {
+        if (type == CFG_INT ? !resp_str2ll(value, strlen(value), v) : !parse_mem(value, v))
+            return type == CFG_INT ? "argument couldn't be parsed into an integer"
+                                   : "argument must be a memory value";
+        if (*v < p->min || *v > p->max) {
             snprintf(err, errlen, "argument must be between %lld and %lld inclusive", p->min,
                      p->max);
             return err;
         }
-        *(long long *)field = v;
         return NULL;
     case CFG_ENUM:
         for (int i = 0; p->names[i]; i++) {
             if (strcasecmp(value, p->names[i]) == 0) {
-                *(int *)field = i;
+                *v = i;
                 return NULL;
             }
         }
@@ -235,6 +230,33 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
                                         p->names[i]);
         }
         return err;
+    default:
+        return NULL;
+    }
+}
+
+/* Validate and apply value to p in cfg; NULL or an error text (may be
+ * written in err). */
+static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const char *value,
+                         char *err, size_t errlen)
+{
+    char *field = (char *)cfg + p->off;
+    long long v = 0;
+    const char *msg;
+    switch (p->type) {
+    case CFG_BOOL:
+    case CFG_INT:
+    case CFG_MEM:
+    case CFG_ENUM:
+        if ((msg = parse_value(p, p->type, value, &v, err, errlen)) != NULL)
+            return msg;
+        if (p->type == CFG_BOOL)
+            *(bool *)field = v;
+        else if (p->type == CFG_MEM)
+            *(long long *)field = v;
+        else
+            *(int *)field = (int)v;
+        return NULL;
     case CFG_STR:
         if (strlen(value) >= (size_t)p->max)
             return "argument is too long";
@@ -244,10 +266,14 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
         return NULL;
     case CFG_OBUF:
         return parse_obuf(cfg, value);
-    case CFG_FIXED:
-        if (strcasecmp(value, p->fixed) != 0)
-            return "respite does not support another value for this parameter yet";
-        return NULL;
+    case CFG_FIXED: {
+        if ((msg = parse_value(p, p->check, value, &v, err, errlen)) != NULL)
+            return msg;
+        long long fixed = 0;
+        parse_value(p, p->check, p->fixed, &fixed, err, errlen);
+        bool same = p->check == CFG_STR ? strcasecmp(value, p->fixed) == 0 : v == fixed;
+        return same ? NULL : "respite does not support another value for this parameter yet";
+    }
     }
     return NULL;
 }
@@ -325,12 +351,26 @@ int respite_config_get(struct respite *rs, const char *name, char *buf, size_t s
 void cmd_config_get(struct cmd_ctx *c)
 {
     bool seen[NPARAMS] = {false};
+    struct rs_str shown[NPARAMS]; /* a name without glob is echoed as typed, as Redis does */
     size_t n = 0;
     for (int a = 2; a < c->argc; a++) {
+        struct rs_str arg = c->argv[a];
+        bool glob = memchr(arg.p, '*', arg.len) || memchr(arg.p, '?', arg.len) ||
+                    memchr(arg.p, '[', arg.len);
         for (size_t i = 0; i < NPARAMS; i++) {
+            if (!glob) {
+                if (!seen[i] && rs_str_eqi(arg, params[i].name) &&
+                    strlen(params[i].name) == arg.len) {
+                    seen[i] = true;
+                    shown[i] = arg;
+                    n++;
+                }
+                continue;
+            }
             struct rs_str name = rs_str_from(params[i].name, strlen(params[i].name));
-            if (!seen[i] && glob_match(c->argv[a].p, c->argv[a].len, name.p, name.len, true)) {
+            if (!seen[i] && glob_match(arg.p, arg.len, name.p, name.len, true)) {
                 seen[i] = true;
+                shown[i] = name;
                 n++;
             }
         }
@@ -341,7 +381,7 @@ void cmd_config_get(struct cmd_ctx *c)
             continue;
         char buf[1100];
         format_param(&c->st->cfg, &params[i], buf, sizeof buf);
-        resp_add_bulk_cstr(c->out, params[i].name);
+        resp_add_bulk_str(c->out, shown[i]);
         resp_add_bulk_cstr(c->out, buf);
     }
 }
@@ -350,7 +390,7 @@ void cmd_config_get(struct cmd_ctx *c)
 void cmd_config_set(struct cmd_ctx *c)
 {
     if (c->argc % 2 != 0) {
-        reply_arity(c);
+        reply_err(c, RS_ERR_SYNTAX);
         return;
     }
     struct rs_config next = c->st->cfg;
