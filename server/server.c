@@ -147,10 +147,16 @@ static void conn_describe(void *ud, struct session_desc *d)
     d->events = conn->writing ? "rw" : "r";
 }
 
+static void flush(struct srv_conn *conn);
+static void schedule_flush(struct srv_conn *conn);
+
+/* CLIENT KILL from another client: close once pending replies are out, even
+ * if this client never sends anything again. */
 static void conn_kill(void *ud)
 {
     struct srv_conn *conn = ud;
     conn->close_after_reply = true;
+    schedule_flush(conn);
 }
 
 static const struct respite_client_io conn_io = {conn_describe, conn_kill};

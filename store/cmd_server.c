@@ -231,6 +231,10 @@ void cmd_select(struct cmd_ctx *c)
     long long idx;
     if (!arg_ll(c, c->argv[1], &idx))
         return;
+    if (idx < INT_MIN || idx > INT_MAX) { /* Redis reads the index as an int first */
+        reply_err(c, RS_ERR_INT_RANGE);
+        return;
+    }
     if (idx < 0 || idx >= c->st->ndbs) {
         reply_err(c, RS_ERR_DB_RANGE);
         return;
