@@ -364,7 +364,6 @@ static void process_input(struct srv_conn *conn)
         }
         for (int i = 0; i < conn->parser.argc; i++)
             conn->argv[i] = rs_str_from(start + conn->parser.args[i].off, conn->parser.args[i].len);
-        conn->last_ms = real_ms();
         respite_client_run(conn->cl, conn->parser.argc, conn->argv);
         conn->qpos += consumed;
         if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
@@ -402,6 +401,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     conn->qlen += (size_t)nread;
+    conn->last_ms = real_ms();
     respite_stat_add(conn->srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
     process_input(conn);
 }

@@ -256,9 +256,8 @@ static bool arity_ok(const struct cmd_def *d, int argc)
 void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
-    int64_t t0 = rs_mono_us();
     c->cmd->handler(c);
-    int64_t dt = rs_mono_us() - t0;
+    int64_t dt = rs_mono_us() - c->t0_us;
     struct cmd_stats *cs = &st->cstats[cmd_index(c->cmd)];
     cs->calls++;
     cs->usec += (uint64_t)dt;

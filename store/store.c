@@ -33,12 +33,26 @@ int64_t rs_mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int64_t store_now(const struct store *st)
+/* The real clock is read as the monotonic clock plus an offset to wall
+ * time refreshed by respite_tick: the monotonic reading also times the
+ * command for commandstats, so one clock read serves both. A step of the
+ * wall clock is followed within one tick. */
+static int64_t now_at(const struct store *st, int64_t mono_us)
 {
     if (st->clock_frozen >= 0)
         return st->clock_frozen;
-    int64_t t = st->clock_fn ? st->clock_fn(st->clock_ud) : rs_real_ms();
+    int64_t t = st->clock_fn ? st->clock_fn(st->clock_ud) : (mono_us + st->real_minus_mono_us) / 1000;
     return t + st->clock_offset;
+}
+
+static void sync_real_clock(struct store *st)
+{
+    st->real_minus_mono_us = rs_real_ms() * 1000 - rs_mono_us();
+}
+
+int64_t store_now(const struct store *st)
+{
+    return now_at(st, rs_mono_us());
 }
 
 uint32_t store_lru(const struct store *st)
@@ -98,6 +112,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->seed = random_seed();
     st->clock_frozen = -1;
     st->cmd_now = -1;
+    sync_real_clock(st);
     st->next_client_id = 1;
     st->stats.start_ms = rs_real_ms();
     st->stats.lastsave = st->stats.start_ms / 1000;
@@ -171,6 +186,7 @@ int respite_tick(struct respite *rs, int64_t budget_us)
 {
     struct store *st = (struct store *)rs;
     int more = 0;
+    sync_real_clock(st);
     if (st->cfg.active_expire)
         more |= exp_active_cycle(st, budget_us);
     more |= ks_free_garbage(st, budget_us / 2 + 1);
@@ -308,6 +324,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     if (argc <= 0)
         return;
     bool muted = s->flags & (SES_REPLY_OFF | SES_REPLY_SKIP);
+    int64_t t0 = rs_mono_us();
     struct cmd_ctx c = {
         .st = st,
         .s = s,
@@ -315,7 +332,8 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         .argv = argv,
         .out = muted ? &s->discard : &s->out,
         .db = st->dbs[s->db],
-        .now = store_now(st),
+        .now = now_at(st, t0),
+        .t0_us = t0,
     };
     s->last = c.now;
     st->cmd_now = c.now;

@@ -241,6 +241,7 @@ struct cmd_ctx {
     struct resp_out *out;
     struct db *db;
     int64_t now;     /* store clock at dispatch, ms */
+    int64_t t0_us;   /* monotonic clock at dispatch, for commandstats */
     bool failed;     /* an error reply was written (commandstats) */
 };
 
@@ -330,6 +331,7 @@ struct store {
     int64_t clock_offset; /* DEBUG CLOCK ADVANCE while real */
     int64_t clock_frozen; /* DEBUG CLOCK SET: >= 0 fixes the time */
     int64_t cmd_now;      /* the running command's time (one clock read per command), -1 between */
+    int64_t real_minus_mono_us; /* wall clock minus monotonic clock, refreshed each tick */
 
     /* commands */
     struct cmd_lut *lut;  /* name -> cmd_def, built at open */
