@@ -37,6 +37,7 @@
 #define MAX_LISTENERS 16
 #define READ_CHUNK (16 * 1024)
 #define QBUF_IDLE_KEEP (64 * 1024) /* an empty query buffer larger than this is freed */
+#define BG_SLICE_US 1000           /* longest background slice (expiry, freeing, rehash) */
 
 struct srv_conn {
     uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
@@ -73,6 +74,7 @@ struct respite_server {
     int port;
     uv_check_t flusher;
     uv_timer_t cron;
+    uv_timer_t bg;       /* background slices while work is left */
     uv_async_t wakeup;   /* respite_server_stop from another thread */
     uv_signal_t sigint, sigterm;
     bool signals;
@@ -484,14 +486,22 @@ static void on_connection(uv_stream_t *server, int status)
  * Background work and configuration
  * ------------------------------------------------------------------------ */
 
+/* Background work left over by a tick (a backlog of expired keys, a big
+ * flush, a rehash) runs in 1 ms slices every millisecond until done, so no
+ * command waits more than a slice for it. */
+static void on_bg(uv_timer_t *t)
+{
+    struct respite_server *srv = t->data;
+    if (!respite_tick(srv->st, BG_SLICE_US))
+        uv_timer_stop(t);
+}
+
 static void on_cron(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     int64_t now = real_ms();
-    /* Reclaim expired keys and flushed data in a bounded slice: a quarter of
-     * the period at most, as Redis's active expire cycle. */
-    int64_t period_us = 1000000 / srv->cfg.hz;
-    int more = respite_tick(srv->st, period_us / 4);
+    if (respite_tick(srv->st, BG_SLICE_US) && !uv_is_active((uv_handle_t *)&srv->bg))
+        uv_timer_start(&srv->bg, on_bg, 1, 1);
     if (srv->cfg.timeout > 0 || srv->cfg.obuf_soft > 0) {
         for (struct srv_conn *c = srv->conns, *next; c; c = next) {
             next = c->next;
@@ -505,9 +515,6 @@ static void on_cron(uv_timer_t *t)
                 conn_close(c);
         }
     }
-    /* Work left: come back soon rather than at the next period. */
-    if (more)
-        uv_timer_start(&srv->cron, on_cron, 1, (uint64_t)(1000 / srv->cfg.hz));
 }
 
 static void on_config_changed(void *ud, const char *name)
@@ -538,6 +545,7 @@ static void stop_loop(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->listeners[i], NULL);
     uv_close((uv_handle_t *)&srv->flusher, NULL);
     uv_close((uv_handle_t *)&srv->cron, NULL);
+    uv_close((uv_handle_t *)&srv->bg, NULL);
     uv_close((uv_handle_t *)&srv->wakeup, NULL);
     if (srv->signals) {
         uv_close((uv_handle_t *)&srv->sigint, NULL);
@@ -646,6 +654,8 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     srv->cron.data = srv;
     uv_timer_start(&srv->cron, on_cron, (uint64_t)(1000 / srv->cfg.hz),
                    (uint64_t)(1000 / srv->cfg.hz));
+    uv_timer_init(&srv->loop, &srv->bg);
+    srv->bg.data = srv;
     uv_async_init(&srv->loop, &srv->wakeup, on_wakeup);
     srv->wakeup.data = srv;
     respite_set_hooks(st, &server_hooks, srv);
@@ -707,6 +717,7 @@ void respite_server_free(struct respite_server *srv)
         if (uv_is_active((uv_handle_t *)&srv->cron)) {
             uv_close((uv_handle_t *)&srv->flusher, NULL);
             uv_close((uv_handle_t *)&srv->cron, NULL);
+            uv_close((uv_handle_t *)&srv->bg, NULL);
             uv_close((uv_handle_t *)&srv->wakeup, NULL);
         }
         if (srv->signals) {

@@ -75,11 +75,13 @@ typedef int64_t respite_clock_fn(void *ud);
  * moving the clock forward expires them. */
 void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 
-/* Background work, bounded to about budget_us microseconds: reclaims expired
- * keys (active expiry), frees flushed data and advances hash table rehashing.
- * The server calls it from a timer hz times a second; an embedder without a
- * server may call it whenever it likes (lazy expiry works without it).
- * Returns 1 if work is left that a prompt further call would do, else 0. */
+/* Background work, bounded to about budget_us microseconds in all: reclaims
+ * expired keys (active expiry), frees flushed data, advances hash table
+ * rehashing, and returns freed memory to the system after a large drop.
+ * The server calls it hz times a second, and every millisecond while work
+ * is left, with a 1 ms budget; an embedder without a server may call it
+ * whenever it likes (lazy expiry works without it). Returns 1 if work is
+ * left that a prompt further call would do, else 0. */
 int respite_tick(struct respite *st, int64_t budget_us);
 
 /* ------------------------------------------------------------------------

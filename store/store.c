@@ -5,6 +5,9 @@
  * mutable global, so several stores can live in one process.
  */
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,15 +185,42 @@ int respite_config_set(struct respite *rs, const char *name, const char *value, 
     return 0;
 }
 
+/* Give freed memory back to the system after a large drop (mass expiry,
+ * FLUSHALL): glibc keeps free chunks inside its heap otherwise. Only after
+ * the drop, since a trim walks the heap. */
+static void trim_heap(struct store *st)
+{
+#ifdef __GLIBC__
+    const uint64_t min_drop = 16 * 1024 * 1024;
+    if (st->used_memory > st->trim_mark) {
+        st->trim_mark = st->used_memory;
+    } else if (st->trim_mark - st->used_memory > min_drop &&
+               st->used_memory < st->trim_mark / 4 * 3) {
+        malloc_trim(0);
+        st->trim_mark = st->used_memory;
+    }
+#else
+    (void)st;
+#endif
+}
+
 int respite_tick(struct respite *rs, int64_t budget_us)
 {
     struct store *st = (struct store *)rs;
+    int64_t end = rs_mono_us() + budget_us;
     int more = 0;
     sync_real_clock(st);
+    /* One budget for all the steps, so a tick never exceeds it. */
     if (st->cfg.active_expire)
         more |= exp_active_cycle(st, budget_us);
-    more |= ks_free_garbage(st, budget_us / 2 + 1);
-    ks_rehash_step(st, budget_us / 4 + 1);
+    int64_t left = end - rs_mono_us();
+    if (left > 0)
+        more |= ks_free_garbage(st, left);
+    left = end - rs_mono_us();
+    if (left > 0)
+        more |= ks_rehash_step(st, left);
+    if (!more)
+        trim_heap(st);
     return more;
 }
 
