@@ -18,14 +18,19 @@ For each server, one after the other, each in a fresh process on a free port of 
    server has it.
 3. Meanwhile a second process sends PING back to back on its own connection and
    times every round trip with time.perf_counter. (A separate process, not a
-   thread: Python's GIL would add its own pauses to the timings.)
+   thread: Python's GIL would add its own pauses to the timings.) Around each
+   round trip it also reads /proc/<pid>/schedstat of the server's main thread
+   and of itself, so that a slow PING can be told apart: server CPU time (the
+   server was busy, e.g. expiring keys) or run-queue time (a process waited
+   for a CPU that something else on the machine held).
 
 Reported per server: PING latency (max, p99.9, p99) from the first deadline to
-the end of sampling, and the same before the first deadline as a control; the
-largest lag of reclamation behind the deadlines, in seconds (excess keys /
-expiry rate, where excess = DBSIZE - keys that should exist and the rate is
-keys/spread); the time from the last deadline until DBSIZE was 0; RSS at the
-first deadline, when DBSIZE reached 0 and at the end.
+the end of sampling, the most server CPU time spent during one PING, and the
+same before the first deadline as a control; the largest lag of reclamation
+behind the deadlines, in seconds (excess keys / expiry rate, where excess =
+DBSIZE - keys that should exist and the rate is keys/spread); the time from the
+last deadline until DBSIZE was 0; RSS at the first deadline, when DBSIZE
+reached 0 and at the end.
 
 Examples:
   benchmarks/vs_redis/expiry.py --respite build/respite-server
@@ -112,20 +117,25 @@ def pinger(port, server_pid, window_start, hard_end, ctl):
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.disable()    # no collector pauses inside the timed loop
     # Per round trip: latency, and the server main thread's CPU and run-queue time (s)
-    # since the previous reply; start times only for the expiry window.
+    # during it; start times only for the expiry window.
     phases = {name: (array.array("d"), array.array("d"), array.array("d"))
               for name in ("before", "during")}
+    own_waits = array.array("d")     # our own run-queue time, expiry window only
     starts = array.array("d")
     first_start = last_start = None
     error = None
-    sched = Sched(server_pid)
+    sched, own = Sched(server_pid), Sched(os.getpid())
+    has_sched = sched.fd is not None and own.fd is not None
     try:
         sock = socket.create_connection((servers.HOST, port), timeout=10.0)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         clock, send, recv = time.perf_counter, sock.sendall, sock.recv
-        cpu0, wait0 = sched.read() if sched.fd is not None else (0, 0)
         n = 0
         while True:
+            # Read the server's counters right before sending and right after the reply,
+            # so that only the round trip is covered, not our own gap between PINGs.
+            cpu0, wait0 = sched.read() if has_sched else (0, 0)
+            own0 = own.read()[1] if has_sched else 0
             t0 = clock()
             send(PING)
             reply = recv(16)
@@ -137,7 +147,8 @@ def pinger(port, server_pid, window_start, hard_end, ctl):
             t1 = clock()
             if reply != PONG:
                 raise servers.ProtocolError("unexpected reply to PING: %r" % reply)
-            cpu, wait = sched.read() if sched.fd is not None else (0, 0)
+            cpu, wait = sched.read() if has_sched else (0, 0)
+            own1 = own.read()[1] if has_sched else 0
             if first_start is None:
                 first_start = t0
             last_start = t0
@@ -145,9 +156,9 @@ def pinger(port, server_pid, window_start, hard_end, ctl):
             lat.append(t1 - t0)
             cpus.append((cpu - cpu0) * 1e-9)
             waits.append((wait - wait0) * 1e-9)
-            cpu0, wait0 = cpu, wait
             if t0 >= window_start:
                 starts.append(t0 - window_start)
+                own_waits.append((own1 - own0) * 1e-9)
             n += 1
             if (n & 63) == 0 and (t1 >= hard_end or ctl.poll()):
                 break
@@ -161,20 +172,22 @@ def pinger(port, server_pid, window_start, hard_end, ctl):
     result = {}
     for name, (lat, cpus, waits) in phases.items():
         r = result[name] = latency_stats(lat, spans[name])
-        if sched.fd is not None:
+        if has_sched:
             r["server_cpu_max_ms"] = round(max(cpus, default=0.0) * 1000.0, 3)
             r["server_cpu_over_2ms"] = sum(1 for v in cpus if v > 0.002)
+            r["server_cpu_over_ms"] = {str(ms): sum(1 for v in cpus if v > ms / 1000.0)
+                                       for ms in (0.5, 1, 2, 5, 10)}
             r["server_wait_max_ms"] = round(max(waits, default=0.0) * 1000.0, 3)
     # The slowest round trips and those with the most server CPU time, with start time (s
     # after the first deadline), latency, server CPU and run-queue ms; and the worst round
     # trip of every second.
     lat, cpus, waits = phases["during"]
     row = lambda i: [round(starts[i], 3), round(lat[i] * 1000.0, 3), round(cpus[i] * 1000.0, 3),
-                     round(waits[i] * 1000.0, 3)]
+                     round(waits[i] * 1000.0, 3), round(own_waits[i] * 1000.0, 3)]
     result["worst_fields"] = ["t_s_after_first_deadline", "latency_ms", "server_cpu_ms",
-                              "server_runqueue_ms"]
+                              "server_runqueue_ms", "client_runqueue_ms"]
     result["worst"] = [row(i) for i in heapq.nlargest(10, range(len(lat)), key=lat.__getitem__)]
-    if sched.fd is not None:
+    if has_sched:
         result["busiest"] = [row(i) for i in heapq.nlargest(10, range(len(cpus)),
                                                              key=cpus.__getitem__)]
     per_sec = {}
@@ -234,7 +247,7 @@ def load(srv, sched, args, out):
         rate = calib / max(time.monotonic() - t0, 1e-6)
 
         load_start = time.time()
-        expected = n / rate * 1.3 + 0.5
+        expected = n / rate * 1.5 + 0.5   # the first keys load faster than the rest
         first_ms = int((load_start + expected + args.lead) * 1000)
         offsets, slot = sched.offsets, sched.slot
 
@@ -317,10 +330,14 @@ def measure(label, path, extra, sched, args, workdir, out):
                 next_t += args.interval
                 time.sleep(max(0.0, next_t - time.time()))
 
-        ctl.send("stop")
-        if not ctl.poll(60):
-            raise RuntimeError("the PING process did not report within 60 s")
-        pings = ctl.recv()
+        try:
+            ctl.send("stop")
+            if not ctl.poll(60):
+                raise RuntimeError("the PING process did not report within 60 s")
+            pings = ctl.recv()
+        except (EOFError, BrokenPipeError):
+            raise RuntimeError("the PING process exited without a report (status %s)"
+                               % pinger_proc.exitcode)
         pinger_proc.join(10)
         out["ping"] = pings
         if "error" in pings:
@@ -351,7 +368,8 @@ def measure(label, path, extra, sched, args, workdir, out):
                               "used_memory"],
         })
         p = pings["during"]
-        show = lambda w: "%.1f s: %.1f ms (server CPU %.1f, run queue %.1f)" % tuple(w)
+        show = lambda w: ("%.1f s: %.1f ms (server CPU %.1f, server run queue %.1f, "
+                          "client run queue %.1f)" % tuple(w))
         log("  %-7s PING max %s ms p99.9 %s ms (%d pings, %d over 2 ms); max lag %.3f s "
             "(%d keys) at %.1f s; DBSIZE 0 %s s after the last deadline"
             % (label, p["max_ms"], p["p99_9_ms"], p["count"], p["over_2ms"], out["max_lag_s"],
@@ -392,7 +410,7 @@ def count_over(stats):
     return "%d / %.0f s / %d" % (stats["count"], stats["seconds"], stats["over_2ms"])
 
 
-def table_rows(results):
+def table_rows(results, sides):
     def get(side, *path):
         v = results[side]
         for p in path:
@@ -402,7 +420,7 @@ def table_rows(results):
         return v
 
     def row(name, fn):
-        return [name] + [fn(side) for side in ("respite", "redis")]
+        return [name] + [fn(side) for side in sides]
 
     return [
         row("PING max ms", lambda s: fmt_num(get(s, "ping", "during", "max_ms"), 2)),
@@ -425,7 +443,8 @@ def table_rows(results):
         row("DBSIZE 0 after the last deadline, s",
             lambda s: fmt_num(get(s, "zero_after_last_deadline_s"), 2)),
         row("RSS MiB, empty server", lambda s: fmt_mib_kib(get(s, "baseline_kib"))),
-        row("RSS MiB at the first deadline", lambda s: fmt_mib_kib(get(s, "rss_kib_first_deadline"))),
+        row("RSS MiB at the first deadline",
+            lambda s: fmt_mib_kib(get(s, "rss_kib_first_deadline"))),
         row("RSS MiB when DBSIZE reached 0", lambda s: fmt_mib_kib(get(s, "rss_kib_zero"))),
         row("RSS MiB at the end", lambda s: fmt_mib_kib(get(s, "rss_kib_end"))),
         row("used_memory MiB at the first deadline / end",
@@ -447,17 +466,19 @@ def main():
     ap.add_argument("--spread", type=float, default=60.0,
                     help="seconds over which the deadlines are spread (default 60)")
     ap.add_argument("--lead", type=float, default=5.0,
-                    help="seconds from the expected end of the load to the first deadline (default 5); "
-                    "PINGs in this time are the control sample")
+                    help="seconds from the expected end of the load to the first deadline "
+                    "(default 5); PINGs in this time are the control sample")
     ap.add_argument("--order", choices=("shuffled", "sequential"), default="shuffled",
                     help="shuffled: deadlines in random order over the keys (default); "
                     "sequential: key:<i> expires before key:<i+1>")
-    ap.add_argument("--interval", type=float, default=0.1, help="seconds between samples (default 0.1)")
+    ap.add_argument("--interval", type=float, default=0.1,
+                    help="seconds between samples (default 0.1)")
     ap.add_argument("--tail", type=float, default=10.0,
                     help="seconds to keep sampling after DBSIZE reaches 0 (default 10)")
     ap.add_argument("--grace", type=float, default=30.0,
                     help="give up this many seconds after the last deadline (default 30)")
-    ap.add_argument("--batch", type=int, default=10000, help="commands per pipelined write (default 10000)")
+    ap.add_argument("--batch", type=int, default=10000,
+                    help="commands per pipelined write (default 10000)")
     ap.add_argument("--seed", default="expiry", help="seed of the shuffle (default 'expiry')")
     ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS,
                     help="extra redis-server flags (default: %(default)s)")
@@ -465,6 +486,8 @@ def main():
                     help="extra respite-server flags (default: %(default)s)")
     ap.add_argument("--timeout", type=float, default=60.0,
                     help="seconds allowed without progress on a load batch (default 60)")
+    ap.add_argument("--servers", default="respite,redis",
+                    help="which servers to measure, in order (default respite,redis)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers and samples to FILE")
     args = ap.parse_args()
@@ -476,6 +499,9 @@ def main():
             ap.error("%s %s is not an executable file" % (what, p))
     if args.keys < 1 or args.spread <= 0 or args.interval <= 0 or args.batch < 1:
         ap.error("--keys, --spread, --interval and --batch must be positive")
+    wanted = [w.strip() for w in args.servers.split(",") if w.strip()]
+    if not wanted or any(w not in ("respite", "redis") for w in wanted):
+        ap.error("--servers takes respite, redis or both")
     if args.lead < 0 or args.tail < 0 or args.grace < args.tail:
         ap.error("--lead and --tail must be >= 0 and --grace >= --tail")
 
@@ -492,12 +518,15 @@ def main():
     results = {}
     notes = []
     try:
-        for label, path, extra in (("respite", args.respite, args.respite_args),
-                                   ("redis", args.redis, args.redis_args)):
+        sides = {"respite": (args.respite, args.respite_args),
+                 "redis": (args.redis, args.redis_args)}
+        for label in wanted:
+            path, extra = sides[label]
             log("%s: %d keys expiring over %g s" % (label, args.keys, args.spread))
             results[label] = {}
             try:
-                measure(label, path, servers.split_args(extra), sched, args, workdir, results[label])
+                measure(label, path, servers.split_args(extra), sched, args, workdir,
+                        results[label])
             except (RuntimeError, OSError, servers.ProtocolError, servers.ServerError) as e:
                 log("  %s: ERROR %s" % (label, e))
                 results[label]["error"] = str(e)
@@ -509,11 +538,12 @@ def main():
             s.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    header = ["metric", "respite", "redis"]
-    rows = table_rows(results)
+    header = ["metric"] + wanted
+    rows = table_rows(results, wanted)
     header_lines = [
         "respite%s vs %s, %s; %s." % (" " + respite_rev if respite_rev else "", redis_short,
-                                      started.strftime("%Y-%m-%d %H:%M UTC"), servers.machine_summary()),
+                                      started.strftime("%Y-%m-%d %H:%M UTC"),
+                                      servers.machine_summary()),
         "%d keys of 100 bytes, deadlines evenly spread over %g s (%s order), sampled every %g s; "
         "PING latency from the first deadline until %g s after DBSIZE reached 0." % (
             args.keys, args.spread, args.order, args.interval, args.tail),
