@@ -185,9 +185,10 @@ int respite_config_set(struct respite *rs, const char *name, const char *value, 
     return 0;
 }
 
-/* Give freed memory back to the system after a large drop (mass expiry,
- * FLUSHALL): glibc keeps free chunks inside its heap otherwise. Only after
- * the drop, since a trim walks the heap. */
+/* Give freed memory back to the system once most of it is gone (mass
+ * expiry, FLUSHALL): glibc keeps free chunks inside its heap otherwise.
+ * Only then, since trimming a heap that is still fragmented by live data
+ * costs milliseconds for little gain. */
 static void trim_heap(struct store *st)
 {
 #ifdef __GLIBC__
@@ -195,7 +196,7 @@ static void trim_heap(struct store *st)
     if (st->used_memory > st->trim_mark) {
         st->trim_mark = st->used_memory;
     } else if (st->trim_mark - st->used_memory > min_drop &&
-               st->used_memory < st->trim_mark / 4 * 3) {
+               st->used_memory < st->trim_mark / 64) {
         malloc_trim(0);
         st->trim_mark = st->used_memory;
     }
