@@ -233,19 +233,74 @@ static void test_served(struct respite *st)
     respite_client_free(c);
 }
 
-int main(void)
+/* SHUTDOWN from a client of an embedded server ends its loop (the listener goes away) but
+ * not the program: the embedder still stops and frees the server, and keeps its store. */
+static void test_shutdown_command(struct respite *st)
+{
+    char err[256];
+    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL)
+        fail(__func__, __LINE__, err);
+    int port = respite_server_port(srv);
+    CHECK(respite_server_start(srv) == 0);
+
+    int fd = connect_local(port);
+    roundtrip(__LINE__, fd, "SET before-shutdown 1\r\n", "+OK\r\n");
+    /* No reply: the connection just closes (read() gives 0, not a timeout). */
+    CHECK(write(fd, "SHUTDOWN\r\n", 10) == 10);
+    char buf[256];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof buf && (r = read(fd, buf + got, sizeof buf - got)) > 0)
+        got += (size_t)r;
+    check_bytes(__LINE__, buf, got, "");
+    CHECK(r == 0);
+    close(fd);
+
+    /* The listener closes with the loop: new connections are refused (bounded wait). */
+    int refused = 0;
+    for (int i = 0; i < 500 && !refused; i++) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        refused = connect(s, (struct sockaddr *)&a, sizeof a) != 0;
+        close(s);
+        if (!refused)
+            usleep(10 * 1000);
+    }
+    CHECK(refused);
+
+    respite_server_stop(srv);
+    respite_server_free(srv);
+    struct respite_client *c = respite_client_new(st);
+    EXPECT(c, "$1\r\n1\r\n", "GET", "before-shutdown");
+    respite_client_free(c);
+}
+
+/* Usage: embed_test [shutdown]. Without an argument, the in-process and served tests;
+ * with "shutdown", the SHUTDOWN command against an embedded server. */
+int main(int argc, char **argv)
 {
     char err[256];
     const char *config[] = {"databases", "16"};
     struct respite *st = respite_open(config, 1, err, sizeof err);
     if (st == NULL)
         fail(__func__, __LINE__, err);
-    const char *bad[] = {"no-such-parameter", "1"};
-    struct respite *none = respite_open(bad, 1, err, sizeof err);
-    CHECK(none == NULL && err[0] != '\0');
 
-    test_in_process(st);
-    test_served(st);
+    if (argc > 1 && strcmp(argv[1], "shutdown") == 0) {
+        test_shutdown_command(st);
+    } else {
+        const char *bad[] = {"no-such-parameter", "1"};
+        struct respite *none = respite_open(bad, 1, err, sizeof err);
+        CHECK(none == NULL && err[0] != '\0');
+        test_in_process(st);
+        test_served(st);
+    }
     respite_close(st);
     printf("embed_test: %d checks passed\n", nchecks);
     return 0;

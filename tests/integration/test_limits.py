@@ -4,6 +4,8 @@ never reads, a thousand idle connections, the idle timeout, and a slow sender. I
 case the other clients keep being served.
 """
 import os
+import socket
+import struct
 import sys
 import threading
 import time
@@ -44,6 +46,24 @@ class MaxClients(ServerTestCase):
                 break
             time.sleep(0.05)
         self.assertEqual(data, b"+PONG\r\n")
+
+
+    def test_maxclients_set_at_run_time(self):
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "maxclients", "3"), b"OK")
+        more = [srv.connect() for _ in range(3)]
+        try:
+            more[0].sendall(b"PING\r\n")
+            self.assertEqual(recv_exactly(more[0], 7), b"+PONG\r\n")
+            data, closed = read_until_closed(more[2], timeout=10)
+            self.assertEqual(data, b"-ERR max number of clients reached\r\n")
+            self.assertTrue(closed)
+        finally:
+            for s in more:
+                s.close()
+        self.assertEqual(c.cmd("CONFIG", "SET", "maxclients", "10000"), b"OK")
 
 
 class OutputBuffer(ServerTestCase):
@@ -95,6 +115,36 @@ class OutputBuffer(ServerTestCase):
         self.assertLess(len(data), NGETS * len(GET_REPLY))
         sender.join(10)
         self.assertIn("output buffer limits", srv.stdout())
+
+    def test_soft_limit_disconnects_after_its_seconds(self):
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "client-output-buffer-limit",
+                               "normal 0 256kb 1"), b"OK")
+        flooder, sender = self.flood(srv)
+        t0 = time.monotonic()
+        self.others_are_served(srv, 2.0)
+        data, closed = read_until_closed(flooder, timeout=20)
+        self.assertTrue(closed, "the client over the soft limit was not disconnected")
+        self.assertLess(len(data), NGETS * len(GET_REPLY))
+        self.assertGreater(time.monotonic() - t0, 1.0)
+        sender.join(10)
+
+    def test_client_vanishing_mid_reply_is_cleaned_up(self):
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("SET", "big", b"v" * 100000), b"OK")
+        for _ in range(20):
+            s = srv.connect()
+            s.sendall(encode("GET", "big") * 200)
+            s.recv(1000)
+            # Close with a reset while the server still has megabytes to write.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        self.assertEqual(c.cmd("PING"), b"PONG")
+        srv.assert_alive()
 
     def test_no_limit_by_default_server_stays_up_and_serves_others(self):
         srv = self.spawn()

@@ -48,6 +48,23 @@ class Stopping(unittest.TestCase):
     def test_sigint_exits_0_and_logs(self):
         self.stop_with(signal.SIGINT, "Received SIGINT scheduling shutdown...")
 
+    def test_sigterm_with_busy_clients_exits_0(self):
+        srv = Server().start()
+        try:
+            c = srv.conn()
+            self.assertEqual(c.cmd("SET", "big", b"v" * 100000), b"OK")
+            idle = [srv.connect() for _ in range(50)]
+            flooder = srv.connect(rcvbuf=32 * 1024)
+            flooder.sendall(encode("GET", "big") * 300)   # 30 MB it never reads
+            partial = srv.connect()
+            partial.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc")
+            self.assertEqual(c.cmd("PING"), b"PONG")
+            srv.stop()   # asserts status 0 and no sanitizer report
+            for s in idle + [flooder, partial, c.sock]:
+                s.close()
+        finally:
+            srv.kill()
+
     def shutdown_command(self, *args):
         srv = Server().start()
         try:

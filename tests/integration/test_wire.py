@@ -37,6 +37,20 @@ class Pipelining(ServerTestCase):
         self.assertEqual(c.read_bytes(5 + 7 + 7 + 7), b"+OK\r\n$1\r\nv\r\n$1\r\nv\r\n+PONG\r\n")
 
 
+class Quit(ServerTestCase):
+
+    def test_quit_replies_ok_closes_and_runs_nothing_after_it(self):
+        s = self.server.connect()
+        self.addCleanup(s.close)
+        s.sendall(b"PING\r\n" + encode("QUIT") + encode("SET", "after-quit", "1"))
+        data, closed = read_until_closed(s)
+        self.assertEqual(data, b"+PONG\r\n+OK\r\n")
+        self.assertTrue(closed)
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("EXISTS", "after-quit"), 0)
+
+
 class ProtocolErrors(ServerTestCase):
     """Each bad input follows two good commands in the same packet: both are answered,
     then comes the error, then the server closes the connection."""
@@ -151,6 +165,40 @@ class LargeInput(ServerTestCase):
         self.assertLess(grown_kb, 8 * 1024, "RSS grew by %d kB for a 4 kB partial bulk" % grown_kb)
         self.server.assert_alive()
 
+    def test_20mb_value_round_trip_and_pipelined_large_replies(self):
+        c = self.server.conn(timeout=30)
+        self.addCleanup(c.close)
+        value = os.urandom(20 << 20)
+        self.assertEqual(c.cmd("SET", "huge", value), b"OK")
+        self.assertEqual(c.cmd("GET", "huge"), value)
+        c.send(encode("GET", "huge") * 3 + encode("STRLEN", "huge"))
+        for _ in range(3):
+            self.assertEqual(c.reply(), value)
+        self.assertEqual(c.reply(), 20 << 20)
+        self.assertEqual(c.cmd("DEL", "huge"), 1)
+
+    def test_declared_million_arguments_cost_only_what_was_sent(self):
+        before = self.server.rss_kb()
+        s = self.server.connect()
+        self.addCleanup(s.close)
+        s.sendall(b"*1000000\r\n$3\r\nSET\r\n$1\r\nk\r\n")
+        time.sleep(0.5)
+        grown_kb = self.server.rss_kb() - before
+        self.assertLess(grown_kb, 8 * 1024, "RSS grew by %d kB for 2 of 1000000 arguments" % grown_kb)
+        self.server.assert_alive()
+
+    def test_commands_with_100000_arguments(self):
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        n = 50000
+        self.assertEqual(c.cmd("MSET", *[x for i in range(n) for x in ("many:%d" % i, "v%d" % i)]),
+                         b"OK")
+        self.assertEqual(c.cmd("GET", "many:49999"), b"v49999")
+        self.assertEqual(c.cmd("EXISTS", *["many:%d" % i for i in range(n)]), n)
+        c.send(b"DEL " + b" ".join(b"many:%d" % i for i in range(5000)) + b"\r\n")
+        self.assertEqual(c.reply(), 5000)
+        self.assertEqual(c.cmd("DEL", *["many:%d" % i for i in range(n)]), n - 5000)
+
     def test_value_of_exactly_proto_max_bulk_len_passes_one_more_byte_fails(self):
         srv = self.spawn()
         c = srv.conn()
@@ -186,7 +234,7 @@ class LargeInput(ServerTestCase):
 
 class Resp3(ServerTestCase):
 
-    def test_hello_3_map_null_double_shapes(self):
+    def hello3(self):
         c = self.server.conn()
         self.addCleanup(c.close)
         c.send(b"HELLO 3\r\n")
@@ -195,6 +243,10 @@ class Resp3(ServerTestCase):
         for _ in range(7):
             k = c.reply()
             hello[k] = c.reply()
+        return c, hello
+
+    def test_hello_3_map_and_null_shapes_then_hello_2(self):
+        c, hello = self.hello3()
         self.assertEqual(set(hello), {b"server", b"version", b"proto", b"id", b"mode", b"role",
                                       b"modules"})
         self.assertEqual(hello[b"proto"], 3)
@@ -207,8 +259,9 @@ class Resp3(ServerTestCase):
         self.assertEqual(c.read_bytes(3), b"_\r\n")
         c.send(encode("CONFIG", "GET", "maxclients"))
         self.assertEqual(c.read_bytes(32), b"%1\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n")
-        c.send(encode("DEBUG", "PROTOCOL", "double"))
-        self.assertEqual(c.read_bytes(8), b",3.141\r\n")
+        c.send(encode("MGET", "resp3:missing", "resp3:missing"))
+        self.assertEqual(c.read_bytes(10), b"*2\r\n_\r\n_\r\n")
+        # INCRBYFLOAT stays a bulk string in RESP3, as in Redis.
         c.send(encode("SET", "resp3:n", "1") + encode("INCRBYFLOAT", "resp3:n", "0.5"))
         self.assertEqual(c.read_bytes(14), b"+OK\r\n$3\r\n1.5\r\n")
 
@@ -217,6 +270,14 @@ class Resp3(ServerTestCase):
         self.assertEqual(hello2[hello2.index(b"proto") + 1], 2)
         c.send(encode("GET", "resp3:missing"))
         self.assertEqual(c.read_bytes(5), b"$-1\r\n")
+        c.send(encode("CONFIG", "GET", "maxclients"))
+        self.assertEqual(c.read_bytes(32), b"*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n")
+
+    def test_double_shape_in_resp3_bulk_in_resp2(self):
+        c, _ = self.hello3()
+        c.send(encode("DEBUG", "PROTOCOL", "double"))
+        self.assertEqual(c.read_bytes(8), b",3.141\r\n")
+        c.cmd("HELLO", "2")
         c.send(encode("DEBUG", "PROTOCOL", "double"))
         self.assertEqual(c.read_bytes(11), b"$5\r\n3.141\r\n")
 
