@@ -123,16 +123,28 @@ class BadStartup(unittest.TestCase):
         return err
 
     def test_port_not_a_number(self):
-        self.expect_fatal("--port", "abc", line='port "abc"',
-                          message="argument couldn't be parsed into an integer")
+        err = self.expect_fatal("--port", "abc", line='port "abc"',
+                                message="argument couldn't be parsed into an integer")
+        # Options are numbered as redis-server numbers them: after the (absent) file
+        # and one more newline.
+        self.assertIn("at line 2\n", err)
 
     def test_port_out_of_range(self):
         self.expect_fatal("--port", "70000", line='port "70000"')
 
     def test_unknown_option(self):
-        self.expect_fatal("--port", str(free_port()), "--no-such-option", "1",
-                          line='no-such-option "1"',
-                          message="Bad directive or wrong number of arguments")
+        err = self.expect_fatal("--port", str(free_port()), "--no-such-option", "1",
+                                line='no-such-option "1"',
+                                message="Bad directive or wrong number of arguments")
+        self.assertIn("at line 3\n", err)
+
+    def test_bad_option_after_a_config_file(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write("port %d\nmaxclients 5\n" % free_port())
+            f.flush()
+            err = self.expect_fatal(f.name, "--save", "", "--bogus", "1", line='bogus "1"',
+                                    message="Bad directive or wrong number of arguments")
+        self.assertIn("at line 5\n", err)
 
     def test_config_file_with_a_bad_line(self):
         with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
