@@ -200,6 +200,14 @@ class Config(unittest.TestCase):
         self.addCleanup(c.close)
         self.assertEqual(c.cmd("CONFIG", "GET", "maxclients"), [b"maxclients", b"8"])
 
+    def test_port_0_picks_a_free_port_and_reports_it(self):
+        srv = Server().start()   # the harness starts every server with --port 0
+        self.addCleanup(srv.stop)
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertNotEqual(srv.port, 0)
+        self.assertEqual(c.cmd("CONFIG", "GET", "port"), [b"port", b"%d" % srv.port])
+
     def test_start_log_has_version_port_and_pid(self):
         version = subprocess.run([server_path(), "--version"], stdout=subprocess.PIPE,
                                  timeout=30).stdout.decode()
