@@ -67,8 +67,9 @@ static void check_bytes(int line, const char *got, size_t got_len, const char *w
 #define EXPECT(cl, want, ...)                                                                      \
     do {                                                                                           \
         const char *argv_[] = {__VA_ARGS__};                                                       \
+        int argc_ = (int)(sizeof argv_ / sizeof *argv_);                                           \
         size_t len_;                                                                               \
-        const char *r_ = respite_exec(cl, (int)(sizeof argv_ / sizeof *argv_), argv_, NULL, &len_); \
+        const char *r_ = respite_exec(cl, argc_, argv_, NULL, &len_);                              \
         check_bytes(__LINE__, r_, len_, want);                                                     \
     } while (0)
 

@@ -45,7 +45,8 @@ class RedisCli(ServerTestCase):
         self.assertEqual(self.cli("--no-raw", "GET", "cli:missing"), "(nil)\n")
         self.assertEqual(self.cli("--raw", "GET", "cli:a"), "b\n")
         self.assertEqual(self.cli("--raw", "MGET", "cli:a", "cli:missing", "cli:n"), "b\n\n2\n")
-        self.assertEqual(self.cli("INCR", "cli:a"), "ERR value is not an integer or out of range\n\n")
+        self.assertEqual(self.cli("INCR", "cli:a"),
+                         "ERR value is not an integer or out of range\n\n")
         self.assertEqual(self.cli("--no-raw", "INCR", "cli:a"),
                          "(error) ERR value is not an integer or out of range\n")
 

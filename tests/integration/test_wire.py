@@ -184,7 +184,8 @@ class LargeInput(ServerTestCase):
         s.sendall(b"*1000000\r\n$3\r\nSET\r\n$1\r\nk\r\n")
         time.sleep(0.5)
         grown_kb = self.server.rss_kb() - before
-        self.assertLess(grown_kb, 8 * 1024, "RSS grew by %d kB for 2 of 1000000 arguments" % grown_kb)
+        self.assertLess(grown_kb, 8 * 1024,
+                        "RSS grew by %d kB for 2 of 1000000 arguments" % grown_kb)
         self.server.assert_alive()
 
     def test_commands_with_100000_arguments(self):
