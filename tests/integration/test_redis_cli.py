@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """redis-cli against respite: one-shot commands (plain, --raw, --no-raw, -x), mass
 insertion with --pipe, and the interactive prompt with its argument hints, driven through
-a private tmux server (its own -L socket, killed alone at the end).
+a private tmux server (its own -L socket under a temp dir, killed alone at the end).
 """
 import os
 import shutil
@@ -78,6 +78,9 @@ class InteractiveCli(ServerTestCase):
                         REDISCLI_HISTFILE=os.path.join(self.home, "history"),
                         REDISCLI_RCFILE=os.path.join(self.home, "rc"))
         self.env.pop("TMUX", None)
+        # The -L socket goes under the temp home, which is removed with it: tmux leaves
+        # its socket file behind after kill-server.
+        self.env["TMUX_TMPDIR"] = self.home
         self.tmux("new-session", "-d", "-s", "cli", "-x", "200", "-y", "50",
                   "%s -h 127.0.0.1 -p %d" % (CLI, self.server.port))
         self.addCleanup(self.tmux, "kill-server")
