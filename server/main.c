@@ -80,7 +80,9 @@ static void apply_line(struct respite *st, const char *text, int lineno)
     free(buf);
 }
 
-static void load_file(struct respite *st, const char *path)
+/* Returns the number of newlines read, which places the command line options in
+ * Redis's numbering (see load_args). */
+static int load_file(struct respite *st, const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (f == NULL) {
@@ -88,9 +90,10 @@ static void load_file(struct respite *st, const char *path)
         exit(1);
     }
     char line[4096];
-    int lineno = 0;
+    int lineno = 0, nnewlines = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
+        nnewlines += strchr(line, '\n') != NULL;
         line[strcspn(line, "\r\n")] = '\0';
         const char *p = line + strspn(line, " \t");
         if (*p == '\0' || *p == '#')
@@ -99,14 +102,17 @@ static void load_file(struct respite *st, const char *path)
     }
     if (f != stdin)
         fclose(f);
+    return nnewlines;
 }
 
-/* "--name v1 v2 --other v": quote each value so spaces survive the split. */
-static void load_args(struct respite *st, int argc, char **argv, int from)
+/* "--name v1 v2 --other v": quote each value so spaces survive the split. Errors name
+ * the line the option would have in Redis, which appends the options to the file's text
+ * after one more newline: the first option is line `lineno`. */
+static void load_args(struct respite *st, int argc, char **argv, int from, int lineno)
 {
     for (int i = from; i < argc;) {
         if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
-            fatal_config(0, argv[i], "Bad directive or wrong number of arguments");
+            fatal_config(lineno, argv[i], "Bad directive or wrong number of arguments");
         char line[4096];
         size_t n = (size_t)snprintf(line, sizeof line, "%s", argv[i] + 2);
         int j = i + 1;
@@ -121,7 +127,7 @@ static void load_args(struct respite *st, int argc, char **argv, int from)
         }
         if (j == i + 1) /* "--save" alone means an empty value, as in Redis */
             snprintf(line + n, sizeof line - n, " \"\"");
-        apply_line(st, line, 0);
+        apply_line(st, line, lineno++);
         i = j;
     }
 }
@@ -177,12 +183,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "respite: %s\n", err);
         return 1;
     }
-    int from = 1;
+    int from = 1, nnewlines = 0;
     if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {
-        load_file(st, argv[1]);
+        nnewlines = load_file(st, argv[1]);
         from = 2;
     }
-    load_args(st, argc, argv, from);
+    load_args(st, argc, argv, from, nnewlines + 2);
 
     struct respite_net_config cfg;
     respite_net_config(st, &cfg);

@@ -647,6 +647,15 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
         respite_server_free(srv);
         return NULL;
     }
+    if (srv->cfg.port == 0) {
+        /* Port 0 picked a free port: record it, so CONFIG GET port and INFO's tcp_port
+         * name the port clients reach. Refused only when in-process clients already
+         * exist; the parameter then keeps saying 0. */
+        char port[16], ignored[128];
+        snprintf(port, sizeof port, "%d", srv->port);
+        if (respite_config_set(st, "port", port, ignored, sizeof ignored) == 0)
+            srv->cfg.port = srv->port;
+    }
     uv_check_init(&srv->loop, &srv->flusher);
     srv->flusher.data = srv;
     uv_check_start(&srv->flusher, on_check);

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Embedding test: a program linked against librespite uses the store in-process
+ * (respite_exec for raw RESP bytes, respite_command for parsed replies), expires a key by
+ * substituting the store's clock, then serves the same store over TCP from a background
+ * thread (respite_server_start) and talks to it with a plain socket on 127.0.0.1, before
+ * stopping and freeing everything. Any mismatch prints what was expected and what came,
+ * and exits 1; ASan/UBSan in the test build catch leaks and misuse on the way.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "respite.h"
+#include "respite_server.h"
+
+static int nchecks;
+
+static void fail(const char *where, int line, const char *what)
+{
+    fprintf(stderr, "embed_test.c:%d: %s: %s\n", line, where, what);
+    exit(1);
+}
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        nchecks++;                                                                                 \
+        if (!(cond))                                                                               \
+            fail(__func__, __LINE__, #cond);                                                       \
+    } while (0)
+
+/* Print both sides with escapes so a CRLF difference is visible. */
+static void print_escaped(const char *label, const char *p, size_t len)
+{
+    fprintf(stderr, "  %s \"", label);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)p[i];
+        if (ch == '\r')
+            fputs("\\r", stderr);
+        else if (ch == '\n')
+            fputs("\\n", stderr);
+        else if (ch < 32 || ch > 126)
+            fprintf(stderr, "\\x%02x", ch);
+        else
+            fputc(ch, stderr);
+    }
+    fputs("\"\n", stderr);
+}
+
+static void check_bytes(int line, const char *got, size_t got_len, const char *want)
+{
+    nchecks++;
+    if (got_len == strlen(want) && memcmp(got, want, got_len) == 0)
+        return;
+    fprintf(stderr, "embed_test.c:%d: reply mismatch\n", line);
+    print_escaped("expected", want, strlen(want));
+    print_escaped("got     ", got, got_len);
+    exit(1);
+}
+
+/* Run a command given as NUL-terminated words and compare its raw RESP reply. */
+#define EXPECT(cl, want, ...)                                                                      \
+    do {                                                                                           \
+        const char *argv_[] = {__VA_ARGS__};                                                       \
+        int argc_ = (int)(sizeof argv_ / sizeof *argv_);                                           \
+        size_t len_;                                                                               \
+        const char *r_ = respite_exec(cl, argc_, argv_, NULL, &len_);                              \
+        check_bytes(__LINE__, r_, len_, want);                                                     \
+    } while (0)
+
+/* ------------------------------------------------------------------------
+ * A clock the test moves by hand
+ * ------------------------------------------------------------------------ */
+
+static int64_t fake_clock(void *ud)
+{
+    return *(const int64_t *)ud;
+}
+
+/* ------------------------------------------------------------------------
+ * In-process
+ * ------------------------------------------------------------------------ */
+
+static void test_in_process(struct respite *st)
+{
+    struct respite_client *c = respite_client_new(st);
+    CHECK(c != NULL);
+
+    EXPECT(c, "+PONG\r\n", "PING");
+    EXPECT(c, "+OK\r\n", "SET", "greeting", "hello");
+    EXPECT(c, "$5\r\nhello\r\n", "GET", "greeting");
+    EXPECT(c, "$-1\r\n", "GET", "missing");
+    EXPECT(c, ":1\r\n", "INCR", "counter");
+    EXPECT(c, ":11\r\n", "INCRBY", "counter", "10");
+    EXPECT(c, "+OK\r\n", "MSET", "project:7:a", "1", "project:{8}:b", "2");
+    EXPECT(c, "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n", "MGET", "project:7:a", "project:{8}:b", "x");
+    EXPECT(c, "-ERR value is not an integer or out of range\r\n", "INCR", "greeting");
+    EXPECT(c, "-ERR wrong number of arguments for 'get' command\r\n", "GET");
+    EXPECT(c, "-ERR unknown command 'NOPE', with args beginning with: 'a' \r\n", "NOPE", "a");
+
+    /* Binary-safe arguments with explicit lengths. */
+    const char *bin_argv[] = {"SET", "bin", "a\0b\r\n"};
+    const size_t bin_len[] = {3, 3, 5};
+    size_t len;
+    const char *r = respite_exec(c, 3, bin_argv, bin_len, &len);
+    check_bytes(__LINE__, r, len, "+OK\r\n");
+    EXPECT(c, ":5\r\n", "STRLEN", "bin");
+
+    /* Parsed replies. */
+    const char *get_argv[] = {"GET", "greeting"};
+    struct respite_reply *rep = respite_command(c, 2, get_argv, NULL);
+    CHECK(rep != NULL);
+    CHECK(rep->type == RESPITE_REPLY_STRING);
+    CHECK(rep->len == 5 && memcmp(rep->str, "hello", 5) == 0);
+    respite_reply_free(rep);
+
+    const char *mget_argv[] = {"MGET", "greeting", "missing", "counter"};
+    rep = respite_command(c, 4, mget_argv, NULL);
+    CHECK(rep != NULL && rep->type == RESPITE_REPLY_ARRAY && rep->elements == 3);
+    CHECK(rep->element[0]->type == RESPITE_REPLY_STRING);
+    CHECK(rep->element[1]->type == RESPITE_REPLY_NIL);
+    CHECK(rep->element[2]->type == RESPITE_REPLY_STRING && strcmp(rep->element[2]->str, "11") == 0);
+    respite_reply_free(rep);
+
+    const char *incr_argv[] = {"INCR", "counter"};
+    rep = respite_command(c, 2, incr_argv, NULL);
+    CHECK(rep != NULL && rep->type == RESPITE_REPLY_INTEGER && rep->integer == 12);
+    respite_reply_free(rep);
+
+    const char *bad_argv[] = {"INCR", "greeting"};
+    rep = respite_command(c, 2, bad_argv, NULL);
+    CHECK(rep != NULL && rep->type == RESPITE_REPLY_ERROR);
+    CHECK(strcmp(rep->str, "ERR value is not an integer or out of range") == 0);
+    respite_reply_free(rep);
+
+    /* Expiry through a substituted clock: an hour passes in no time. */
+    int64_t now = 1700000000000;
+    respite_set_clock(st, fake_clock, &now);
+    EXPECT(c, "+OK\r\n", "SET", "session:42:state", "{\"step\":1}", "EX", "3600");
+    EXPECT(c, "$10\r\n{\"step\":1}\r\n", "GET", "session:42:state");
+    now += 3599 * 1000;
+    EXPECT(c, "$10\r\n{\"step\":1}\r\n", "GET", "session:42:state");
+    now += 1000;
+    EXPECT(c, "$-1\r\n", "GET", "session:42:state");
+    EXPECT(c, ":0\r\n", "EXISTS", "session:42:state");
+    EXPECT(c, "+OK\r\n", "SET", "short", "v", "PX", "10");
+    now += 11;
+    EXPECT(c, "$-1\r\n", "GET", "short");
+    respite_set_clock(st, NULL, NULL);
+    EXPECT(c, "$5\r\nhello\r\n", "GET", "greeting");
+
+    /* A second client has its own selected database. */
+    struct respite_client *c2 = respite_client_new(st);
+    EXPECT(c2, "+OK\r\n", "SELECT", "3");
+    EXPECT(c2, "$-1\r\n", "GET", "greeting");
+    EXPECT(c2, "+OK\r\n", "SET", "in3", "three");
+    EXPECT(c, "$-1\r\n", "GET", "in3");
+    respite_client_free(c2);
+
+    respite_client_free(c);
+}
+
+/* ------------------------------------------------------------------------
+ * Over TCP, served from a background thread
+ * ------------------------------------------------------------------------ */
+
+static int connect_local(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(fd >= 0);
+    struct timeval tv = {10, 0}; /* no read or write may hang the test */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(connect(fd, (struct sockaddr *)&a, sizeof a) == 0);
+    return fd;
+}
+
+/* Send req, read until exactly strlen(want) bytes came (or the peer stopped), compare. */
+static void roundtrip(int line, int fd, const char *req, const char *want)
+{
+    size_t n = strlen(req);
+    nchecks++;
+    if (write(fd, req, n) != (ssize_t)n)
+        fail(__func__, line, "short write");
+    char buf[512];
+    size_t want_len = strlen(want), got = 0;
+    while (got < want_len && got < sizeof buf) {
+        ssize_t r = read(fd, buf + got, sizeof buf - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    check_bytes(line, buf, got, want);
+}
+
+static void test_served(struct respite *st)
+{
+    char err[256];
+    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL)
+        fail(__func__, __LINE__, err);
+    int port = respite_server_port(srv);
+    CHECK(port > 0 && port < 65536);
+    CHECK(respite_server_start(srv) == 0);
+
+    int fd = connect_local(port);
+    roundtrip(__LINE__, fd, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n");
+    roundtrip(__LINE__, fd, "*2\r\n$3\r\nGET\r\n$8\r\ngreeting\r\n", "$5\r\nhello\r\n");
+    roundtrip(__LINE__, fd, "GET counter\r\n", "$2\r\n12\r\n");
+    roundtrip(__LINE__, fd, "SET from-tcp yes\r\n", "+OK\r\n");
+    int fd2 = connect_local(port);
+    roundtrip(__LINE__, fd2, "SELECT 3\r\nGET in3\r\n", "+OK\r\n$5\r\nthree\r\n");
+    close(fd2);
+    close(fd);
+
+    respite_server_stop(srv);
+    respite_server_free(srv);
+
+    /* The store outlives its server: what came over TCP is there in-process. */
+    struct respite_client *c = respite_client_new(st);
+    EXPECT(c, "$3\r\nyes\r\n", "GET", "from-tcp");
+    respite_client_free(c);
+}
+
+/* SHUTDOWN from a client of an embedded server ends its loop (the listener goes away) but
+ * not the program: the embedder still stops and frees the server, and keeps its store. */
+static void test_shutdown_command(struct respite *st)
+{
+    char err[256];
+    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL)
+        fail(__func__, __LINE__, err);
+    int port = respite_server_port(srv);
+    CHECK(respite_server_start(srv) == 0);
+
+    int fd = connect_local(port);
+    roundtrip(__LINE__, fd, "SET before-shutdown 1\r\n", "+OK\r\n");
+    /* No reply: the connection just closes (read() gives 0, not a timeout). */
+    CHECK(write(fd, "SHUTDOWN\r\n", 10) == 10);
+    char buf[256];
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof buf && (r = read(fd, buf + got, sizeof buf - got)) > 0)
+        got += (size_t)r;
+    check_bytes(__LINE__, buf, got, "");
+    CHECK(r == 0);
+    close(fd);
+
+    /* The listener closes with the loop: new connections are refused (bounded wait). */
+    int refused = 0;
+    for (int i = 0; i < 500 && !refused; i++) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((uint16_t)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        refused = connect(s, (struct sockaddr *)&a, sizeof a) != 0;
+        close(s);
+        if (!refused)
+            usleep(10 * 1000);
+    }
+    CHECK(refused);
+
+    respite_server_stop(srv);
+    respite_server_free(srv);
+    struct respite_client *c = respite_client_new(st);
+    EXPECT(c, "$1\r\n1\r\n", "GET", "before-shutdown");
+    respite_client_free(c);
+}
+
+/* Usage: embed_test [shutdown]. Without an argument, the in-process and served tests;
+ * with "shutdown", the SHUTDOWN command against an embedded server. */
+int main(int argc, char **argv)
+{
+    char err[256];
+    const char *config[] = {"databases", "16"};
+    struct respite *st = respite_open(config, 1, err, sizeof err);
+    if (st == NULL)
+        fail(__func__, __LINE__, err);
+
+    if (argc > 1 && strcmp(argv[1], "shutdown") == 0) {
+        test_shutdown_command(st);
+    } else {
+        const char *bad[] = {"no-such-parameter", "1"};
+        struct respite *none = respite_open(bad, 1, err, sizeof err);
+        CHECK(none == NULL && err[0] != '\0');
+        test_in_process(st);
+        test_served(st);
+    }
+    respite_close(st);
+    printf("embed_test: %d checks passed\n", nchecks);
+    return 0;
+}
