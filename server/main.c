@@ -21,6 +21,14 @@
 
 #define RESPITE_VERSION "0.1.0"
 
+#ifdef RS_JEMALLOC
+/* jemalloc's start-up options (read once by the allocator): purge freed
+ * pages from its own background threads, within a second, so memory of
+ * expired or deleted keys goes back to the system without the loop doing
+ * the work. */
+const char *malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+#endif
+
 static void usage(void)
 {
     fprintf(stderr,

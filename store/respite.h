@@ -76,8 +76,9 @@ typedef int64_t respite_clock_fn(void *ud);
 void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 
 /* Background work, bounded to about budget_us microseconds in all: reclaims
- * expired keys (active expiry), frees flushed data, advances hash table
- * rehashing, and returns freed memory to the system after a large drop.
+ * expired keys (active expiry), frees flushed data and advances hash table
+ * rehashing. (Whether freed memory goes back to the system is the
+ * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left, with a 1 ms budget; an embedder without a server may call it
  * whenever it likes (lazy expiry works without it). Returns 1 if work is

@@ -5,9 +5,6 @@
  * mutable global, so several stores can live in one process.
  */
 #include <fcntl.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,26 +182,6 @@ int respite_config_set(struct respite *rs, const char *name, const char *value, 
     return 0;
 }
 
-/* Give freed memory back to the system once most of it is gone (mass
- * expiry, FLUSHALL): glibc keeps free chunks inside its heap otherwise.
- * Only then, since trimming a heap that is still fragmented by live data
- * costs milliseconds for little gain. */
-static void trim_heap(struct store *st)
-{
-#ifdef __GLIBC__
-    const uint64_t min_drop = 16 * 1024 * 1024;
-    if (st->used_memory > st->trim_mark) {
-        st->trim_mark = st->used_memory;
-    } else if (st->trim_mark - st->used_memory > min_drop &&
-               st->used_memory < st->trim_mark / 64) {
-        malloc_trim(0);
-        st->trim_mark = st->used_memory;
-    }
-#else
-    (void)st;
-#endif
-}
-
 int respite_tick(struct respite *rs, int64_t budget_us)
 {
     struct store *st = (struct store *)rs;
@@ -220,8 +197,6 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     left = end - rs_mono_us();
     if (left > 0)
         more |= ks_rehash_step(st, left);
-    if (!more)
-        trim_heap(st);
     return more;
 }
 

@@ -348,7 +348,6 @@ struct store {
     struct shard *empty; /* project shards that became empty, reaped after the command */
 
     uint64_t used_memory;
-    uint64_t trim_mark;   /* used_memory at the last heap trim, or its peak since */
     /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint64_t list_packed_threshold;
