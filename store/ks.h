@@ -25,6 +25,10 @@ struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str 
 /* A string entry embedded as bytes even if it reads as an integer
  * (INCRBYFLOAT's results, as Redis never int-encodes them). */
 struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str val);
+/* Overwrite the value of e with val when the result has exactly the
+ * entry's current encoding and size (the common SET of a value of the same
+ * length): no allocation, same accounting. False leaves e untouched. */
+bool obj_set_string_inplace(struct entry *e, struct rs_str val);
 /* A string entry stored as an integer. */
 struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v);
 /* A string entry whose value is a growable buffer of capacity >= cap holding

@@ -65,6 +65,23 @@ struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str 
     return obj_new_embstr(sh, key, val);
 }
 
+bool obj_set_string_inplace(struct entry *e, struct rs_str val)
+{
+    if (e->type != OBJ_STRING)
+        return false;
+    long long v;
+    if (val.len <= 20 && resp_str2ll(val.p, val.len, &v)) {
+        if (e->enc != ENC_INT)
+            return false;
+        entry_set_int(e, v);
+        return true;
+    }
+    if (e->enc != ENC_EMBSTR || e->vlen != val.len)
+        return false;
+    memcpy(e->data + e->klen, val.p, val.len);
+    return true;
+}
+
 struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str val)
 {
     struct entry *e = alloc_entry(sh, key, val.len, OBJ_STRING, ENC_EMBSTR);

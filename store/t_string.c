@@ -147,11 +147,17 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
         return;
     }
     struct shard *sh = old ? loc.sh : ks_shard(c->db, key, true);
-    struct entry *e = obj_new_string(sh, key, val);
-    if (old) {
+    struct entry *e;
+    if (old && obj_set_string_inplace(old, val)) {
+        e = old;
+        if (!(flags & SET_KEEPTTL))
+            exp_clear(sh, e);
+    } else if (old) {
+        e = obj_new_string(sh, key, val);
         e->lru = store_lru(c->st);
         ks_replace(&loc, e, flags & SET_KEEPTTL);
     } else {
+        e = obj_new_string(sh, key, val);
         ks_add(c->db, sh, e);
     }
     if (ttl)
