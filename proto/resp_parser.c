@@ -355,6 +355,57 @@ int resp_parser_in_command(const struct resp_parser *p)
     return p->state != ST_IDLE && p->state != ST_ERR;
 }
 
+/* Reads a decimal made of a digit 1-9 and up to 17 more digits, or a lone
+ * "0", at buf[i], followed by CR and one more byte. Returns the index of the
+ * CR, or 0 when the line is anything else (the general path decides). */
+static size_t fast_number(const char *buf, size_t len, size_t i, long long *num)
+{
+    if (i >= len || buf[i] < '0' || buf[i] > '9')
+        return 0;
+    long long v = buf[i] - '0';
+    size_t j = i + 1;
+    if (v != 0) {
+        size_t end = len < i + 18 ? len : i + 18;
+        while (j < end && buf[j] >= '0' && buf[j] <= '9')
+            v = v * 10 + (buf[j++] - '0');
+    }
+    if (j + 1 >= len || buf[j] != '\r')
+        return 0;
+    *num = v;
+    return j;
+}
+
+/* The whole of a well-formed multibulk command already in buf, in one pass
+ * with no state kept: the common case of a pipelined batch. RESP_OK with
+ * the arguments filled in, or RESP_AGAIN to let the general (resumable)
+ * path handle anything else -- a partial command, an error, a count needing
+ * RESP_GROW. It runs only at a command's first byte, so what it scanned in
+ * vain is scanned again at most once per command. */
+static enum resp_status fast_command(struct resp_parser *p, const char *buf, size_t len,
+                                     size_t *consumed)
+{
+    long long n, blen;
+    size_t cr = fast_number(buf, len, 1, &n);
+    if (cr == 0 || n == 0 || (unsigned long long)n > p->cap)
+        return RESP_AGAIN;
+    size_t i = cr + 2;
+    for (long long k = 0; k < n; k++) {
+        if (i >= len || buf[i] != '$')
+            return RESP_AGAIN;
+        cr = fast_number(buf, len, i + 1, &blen);
+        if (cr == 0 || blen > p->max_bulk_len)
+            return RESP_AGAIN;
+        size_t start = cr + 2;
+        if (len - start < 2 || len - start - 2 < (unsigned long long)blen)
+            return RESP_AGAIN;
+        p->args[k] = (struct resp_arg){start, (size_t)blen};
+        i = start + (size_t)blen + 2;
+    }
+    p->argc = (int)n;
+    *consumed = i;
+    return RESP_OK;
+}
+
 /* See resp_parser.h for the statuses. buf is borrowed for the call; inline
  * arguments are unescaped in place inside buf[0..*consumed). The offsets in
  * p->args are valid against buf, or against the same bytes moved elsewhere,
@@ -370,6 +421,8 @@ enum resp_status resp_parse(struct resp_parser *p, char *buf, size_t len, size_t
     case ST_IDLE:
         if (len == 0)
             return RESP_AGAIN;
+        if (buf[0] == '*' && fast_command(p, buf, len, consumed) == RESP_OK)
+            return RESP_OK;
         p->argc = 0;
         p->state = buf[0] == '*' ? ST_MBULK_LINE : ST_INLINE_LINE;
         break;
