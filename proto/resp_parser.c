@@ -149,6 +149,8 @@ static enum resp_status parse_multibulk(struct resp_parser *p, char *buf, size_t
         }
         if (count > INT_MAX)
             return fail(p, "Protocol error: invalid multibulk length");
+        if (count > RESP_UNAUTH_MAX_ARGS && p->unauthenticated)
+            return fail(p, "Protocol error: unauthenticated multibulk length");
         p->pos = cr + 2;
         if (count <= 0)
             return RESP_OK;
@@ -178,6 +180,8 @@ static enum resp_status parse_multibulk(struct resp_parser *p, char *buf, size_t
         have_len:
             if (blen < 0 || blen > p->max_bulk_len)
                 return fail(p, "Protocol error: invalid bulk length");
+            if (blen > RESP_UNAUTH_MAX_BULK && p->unauthenticated)
+                return fail(p, "Protocol error: unauthenticated bulk length");
             p->bulk_len = blen;
             p->pos = cr + 2;
             p->state = ST_BULK_DATA;
@@ -331,6 +335,7 @@ void resp_parser_init(struct resp_parser *p, struct resp_arg *args, size_t cap,
                       long long max_bulk_len)
 {
     p->max_bulk_len = max_bulk_len;
+    p->unauthenticated = false;
     p->args = args;
     p->cap = cap;
     resp_parser_reset(p);
@@ -421,7 +426,7 @@ enum resp_status resp_parse(struct resp_parser *p, char *buf, size_t len, size_t
     case ST_IDLE:
         if (len == 0)
             return RESP_AGAIN;
-        if (buf[0] == '*' && fast_command(p, buf, len, consumed) == RESP_OK)
+        if (buf[0] == '*' && !p->unauthenticated && fast_command(p, buf, len, consumed) == RESP_OK)
             return RESP_OK;
         p->argc = 0;
         p->state = buf[0] == '*' ? ST_MBULK_LINE : ST_INLINE_LINE;

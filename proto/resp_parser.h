@@ -18,7 +18,15 @@
 #ifndef RESP_PARSER_H
 #define RESP_PARSER_H
 
+#include <stdbool.h>
+
 #include "resp.h"
+
+/* Before a client authenticates (requirepass), Redis refuses commands of
+ * more arguments or longer bulks than these ("unauthenticated multibulk
+ * length", "unauthenticated bulk length"). */
+#define RESP_UNAUTH_MAX_ARGS 10
+#define RESP_UNAUTH_MAX_BULK 16384
 
 struct resp_arg {
     size_t off; /* from the start of the command (buf passed to resp_parse) */
@@ -28,6 +36,7 @@ struct resp_arg {
 struct resp_parser {
     /* config: set by the caller, may change between commands */
     long long max_bulk_len;   /* proto-max-bulk-len */
+    bool unauthenticated;     /* the client must AUTH first: Redis's tighter limits apply */
     struct resp_arg *args;    /* caller-owned argument array */
     size_t cap;               /* its capacity in elements */
 

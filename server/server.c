@@ -81,6 +81,8 @@ struct respite_server {
     uv_thread_t thread;
     bool threaded;
     bool stopping;
+    bool timers_open;    /* flusher, cron, bg and wakeup are initialised */
+    bool handles_closed;
     struct srv_conn *conns;
     uint64_t nconns;
     struct srv_conn *pending;
@@ -342,6 +344,8 @@ static void process_input(struct srv_conn *conn)
            conn->qpos < conn->qlen) {
         size_t consumed = 0;
         char *start = conn->qbuf + conn->qpos;
+        /* Authentication may change with every command (AUTH, RESET). */
+        conn->parser.unauthenticated = respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED;
         enum resp_status s = resp_parse(&conn->parser, start, conn->qlen - conn->qpos, &consumed);
         if (s == RESP_GROW) {
             grow_args(conn);
@@ -530,6 +534,27 @@ static void on_config_changed(void *ud, const char *name)
             c->parser.max_bulk_len = srv->cfg.proto_max_bulk_len;
 }
 
+/* Close every handle the server opened, once; the loop then ends when their
+ * close callbacks have run. */
+static void close_handles(struct respite_server *srv)
+{
+    if (srv->handles_closed)
+        return;
+    srv->handles_closed = true;
+    for (int i = 0; i < srv->nlisteners; i++)
+        uv_close((uv_handle_t *)&srv->listeners[i], NULL);
+    if (srv->timers_open) {
+        uv_close((uv_handle_t *)&srv->flusher, NULL);
+        uv_close((uv_handle_t *)&srv->cron, NULL);
+        uv_close((uv_handle_t *)&srv->bg, NULL);
+        uv_close((uv_handle_t *)&srv->wakeup, NULL);
+    }
+    if (srv->signals) {
+        uv_close((uv_handle_t *)&srv->sigint, NULL);
+        uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    }
+}
+
 static void stop_loop(struct respite_server *srv)
 {
     if (srv->stopping)
@@ -541,16 +566,7 @@ static void stop_loop(struct respite_server *srv)
         next = c->next;
         conn_close(c);
     }
-    for (int i = 0; i < srv->nlisteners; i++)
-        uv_close((uv_handle_t *)&srv->listeners[i], NULL);
-    uv_close((uv_handle_t *)&srv->flusher, NULL);
-    uv_close((uv_handle_t *)&srv->cron, NULL);
-    uv_close((uv_handle_t *)&srv->bg, NULL);
-    uv_close((uv_handle_t *)&srv->wakeup, NULL);
-    if (srv->signals) {
-        uv_close((uv_handle_t *)&srv->sigint, NULL);
-        uv_close((uv_handle_t *)&srv->sigterm, NULL);
-    }
+    close_handles(srv);
 }
 
 static void on_shutdown(void *ud, int flags)
@@ -667,6 +683,7 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     srv->bg.data = srv;
     uv_async_init(&srv->loop, &srv->wakeup, on_wakeup);
     srv->wakeup.data = srv;
+    srv->timers_open = true;
     respite_set_hooks(st, &server_hooks, srv);
     return srv;
 }
@@ -719,21 +736,7 @@ void respite_server_free(struct respite_server *srv)
 {
     if (srv == NULL)
         return;
-    if (!srv->stopping && (srv->nlisteners > 0 || uv_is_active((uv_handle_t *)&srv->cron))) {
-        /* Never ran, or not stopped: close the handles here. */
-        for (int i = 0; i < srv->nlisteners; i++)
-            uv_close((uv_handle_t *)&srv->listeners[i], NULL);
-        if (uv_is_active((uv_handle_t *)&srv->cron)) {
-            uv_close((uv_handle_t *)&srv->flusher, NULL);
-            uv_close((uv_handle_t *)&srv->cron, NULL);
-            uv_close((uv_handle_t *)&srv->bg, NULL);
-            uv_close((uv_handle_t *)&srv->wakeup, NULL);
-        }
-        if (srv->signals) {
-            uv_close((uv_handle_t *)&srv->sigint, NULL);
-            uv_close((uv_handle_t *)&srv->sigterm, NULL);
-        }
-    }
+    close_handles(srv); /* never ran, or was not stopped */
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     uv_loop_close(&srv->loop);
     respite_set_hooks(srv->st, NULL, NULL);

@@ -194,6 +194,8 @@ void respite_client_error(struct respite_client *c, const char *msg);
 /* Flags a transport acts on after each command. */
 enum {
     RESPITE_CLOSE_AFTER_REPLY = 1, /* QUIT, a kill by another client */
+    RESPITE_UNAUTHENTICATED = 2,   /* must AUTH first: the transport applies Redis's
+                                      tighter request limits (resp_parser.h) */
 };
 int respite_client_flags(const struct respite_client *c);
 

@@ -309,7 +309,8 @@ void respite_client_error(struct respite_client *c, const char *msg)
 int respite_client_flags(const struct respite_client *c)
 {
     const struct session *s = (const struct session *)c;
-    return (s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0;
+    return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
+           ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED);
 }
 
 /* Count the command against the shard of its first key (PROJECT INFO). */

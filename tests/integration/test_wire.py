@@ -105,6 +105,31 @@ class ProtocolErrors(ServerTestCase):
                                    b"too big bulk count string")
 
 
+class UnauthenticatedLimits(ProtocolErrors):
+    """With requirepass, Redis refuses big requests before AUTH: more than 10
+    arguments or a bulk over 16384 bytes. After AUTH the usual limits apply."""
+
+    server_args = ("--requirepass", "s3cret")
+    PREFIX = encode("PING") + b"PING\r\n"
+    PREFIX_REPLY = (b"-NOAUTH Authentication required.\r\n"
+                    b"-NOAUTH Authentication required.\r\n")
+
+    def test_eleven_arguments_before_auth(self):
+        self.expect_protocol_error(encode(*["ECHO"] + ["a"] * 10),
+                                   b"unauthenticated multibulk length")
+
+    def test_bulk_over_16384_bytes_before_auth(self):
+        self.expect_protocol_error(b"*2\r\n$4\r\nECHO\r\n$16385\r\n",
+                                   b"unauthenticated bulk length")
+
+    def test_after_auth_big_requests_pass(self):
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("AUTH", "s3cret"), b"OK")
+        self.assertEqual(c.cmd("ECHO", "x" * 20000), b"x" * 20000)
+        self.assertEqual(c.cmd("DEL", *["k%d" % i for i in range(20)]), 0)
+
+
 class InlineCommands(ServerTestCase):
 
     def test_quotes_and_escapes(self):
