@@ -111,10 +111,12 @@ struct cmd_lut {
 /* A cheap case-folding hash: command names are short ASCII words. */
 static uint64_t name_hash(const char *p, size_t n)
 {
-    uint64_t h = 5381;
+    uint64_t h = n;
     for (size_t i = 0; i < n; i++)
-        h = h * 33 + (unsigned char)(p[i] | 0x20);
-    return h ^ (h >> 17);
+        h = (h << 8 | h >> 56) ^ (unsigned char)(p[i] | 0x20);
+    /* Fibonacci hashing: the high bits of the product mix every input bit,
+     * so the table's low bits (taken by the mask) are well spread. */
+    return (h * 0x9E3779B97F4A7C15ULL) >> 32;
 }
 
 struct cmd_lut *cmd_lut_new(void)
