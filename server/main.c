@@ -19,7 +19,6 @@
 #include "respite_server.h"
 #include "srv_log.h"
 
-#define RESPITE_VERSION "0.1.0"
 
 #ifdef RS_JEMALLOC
 /* jemalloc's start-up options (read once by the allocator): purge freed

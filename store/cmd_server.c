@@ -885,6 +885,7 @@ static void info_server(const struct cmd_ctx *c, struct sbuf *b)
                 "redis_git_sha1:00000000\r\n"
                 "redis_git_dirty:0\r\n"
                 "redis_mode:standalone\r\n"
+                "respite_version:" RESPITE_VERSION "\r\n"
                 "os:%s %s %s\r\n"
                 "arch_bits:%d\r\n"
                 "monotonic_clock:POSIX clock_gettime\r\n"

@@ -40,6 +40,10 @@
 extern "C" {
 #endif
 
+/* respite's own version (INFO and HELLO report the Redis version whose
+ * behaviour respite follows, as redis_version / version). */
+#define RESPITE_VERSION "0.1.0"
+
 struct respite;
 struct respite_client;
 
