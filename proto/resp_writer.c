@@ -403,3 +403,9 @@ void resp_set_deferred(struct resp_out *o, struct resp_deferred d, enum resp_agg
     d.chunk->len = len;
     o->nbytes += len;
 }
+
+void resp_out_drop_spare(struct resp_out *o)
+{
+    free(o->spare);
+    o->spare = NULL;
+}

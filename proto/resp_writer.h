@@ -51,6 +51,8 @@ struct resp_chunk *resp_out_take(struct resp_out *o);
 void resp_out_release(struct resp_out *o, struct resp_chunk *list);
 /* Drop everything pending (CLIENT REPLY OFF/SKIP). */
 void resp_out_discard(struct resp_out *o);
+/* Free the spare chunk (an idle client need not keep one). */
+void resp_out_drop_spare(struct resp_out *o);
 
 /* Raw bytes, already in RESP form. */
 void resp_add_raw(struct resp_out *o, const char *p, size_t len);

@@ -38,6 +38,7 @@
 #define READ_CHUNK (16 * 1024)
 #define QBUF_IDLE_KEEP (64 * 1024) /* an empty query buffer larger than this is freed */
 #define BG_SLICE_US 1000           /* longest background slice (expiry, freeing, rehash) */
+#define IDLE_BUFFERS_MS 2000       /* an idle client's buffers are freed after this */
 
 struct srv_conn {
     uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
@@ -506,17 +507,25 @@ static void on_cron(uv_timer_t *t)
     int64_t now = real_ms();
     if (respite_tick(srv->st, BG_SLICE_US) && !uv_is_active((uv_handle_t *)&srv->bg))
         uv_timer_start(&srv->bg, on_bg, 1, 1);
-    if (srv->cfg.timeout > 0 || srv->cfg.obuf_soft > 0) {
-        for (struct srv_conn *c = srv->conns, *next; c; c = next) {
-            next = c->next;
-            if (srv->cfg.timeout > 0 && !c->writing &&
-                now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
-                conn_close(c);
-                continue;
-            }
-            if (c->writing && over_output_limits(c, c->inflight_bytes +
-                                                         respite_client_output(c->cl)->nbytes))
-                conn_close(c);
+    for (struct srv_conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        if (srv->cfg.timeout > 0 && !c->writing &&
+            now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
+            conn_close(c);
+            continue;
+        }
+        if (c->writing && over_output_limits(c, c->inflight_bytes +
+                                                     respite_client_output(c->cl)->nbytes)) {
+            conn_close(c);
+            continue;
+        }
+        /* A client idle for a while keeps no buffers: thousands of idle
+         * connections then cost only their structs. */
+        if (now - c->last_ms > IDLE_BUFFERS_MS && !c->writing && c->qlen == c->qpos) {
+            free(c->qbuf);
+            c->qbuf = NULL;
+            c->qpos = c->qlen = c->qcap = 0;
+            resp_out_drop_spare(respite_client_output(c->cl));
         }
     }
 }
