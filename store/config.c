@@ -61,6 +61,8 @@ static const struct cfg_param params[] = {
      NULL, NULL, 0},
     {"client-output-buffer-limit", CFG_OBUF, 0, 0, 0, NULL, NULL, 0},
     {"hz", CFG_INT, F(hz), 0, INT_MAX, NULL, NULL, 0},
+    {"hash-max-listpack-entries", CFG_INT, F(hash_max_listpack_entries), 0, INT_MAX, NULL, NULL, 0},
+    {"hash-max-listpack-value", CFG_MEM, F(hash_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -98,6 +100,8 @@ void config_defaults(struct rs_config *cfg)
     cfg->obuf_soft[2] = 8LL * 1024 * 1024;
     cfg->obuf_soft_secs[2] = 60;
     cfg->hz = 10;
+    cfg->hash_max_listpack_entries = 512;
+    cfg->hash_max_listpack_value = 64;
     cfg->loglevel = 2;
     cfg->active_expire = true;
 }

@@ -15,7 +15,7 @@
 
 #define HDR sizeof(struct entry)
 
-static void account(struct shard *sh, size_t n, bool add)
+void obj_account(struct shard *sh, size_t n, bool add)
 {
     if (add) {
         sh->nbytes += n;
@@ -31,6 +31,8 @@ size_t obj_bytes(const struct entry *e)
     size_t n = HDR + e->klen + (e->enc == ENC_EMBSTR ? e->vlen : 8);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         n += sizeof(struct rstr) + ((struct rstr *)entry_ptr(e))->cap;
+    else if (e->type == OBJ_HASH)
+        n += hash_bytes(entry_ptr(e));
     return n;
 }
 
@@ -53,7 +55,7 @@ struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v)
 {
     struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_INT);
     entry_set_int(e, v);
-    account(sh, obj_bytes(e), true);
+    obj_account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -88,7 +90,7 @@ struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str 
     e->vlen = (uint32_t)val.len;
     if (val.len)
         memcpy(e->data + key.len, val.p, val.len);
-    account(sh, obj_bytes(e), true);
+    obj_account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -109,7 +111,7 @@ struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val
     struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_RAW);
     struct rstr *r = rstr_new(val, cap);
     memcpy(e->data, &r, sizeof r);
-    account(sh, obj_bytes(e), true);
+    obj_account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -118,7 +120,7 @@ struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type typ
 {
     struct entry *e = alloc_entry(sh, key, 8, type, enc);
     memcpy(e->data, &ptr, sizeof ptr);
-    account(sh, obj_bytes(e), true);
+    obj_account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -132,6 +134,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         if (e->enc == ENC_RAW)
             return obj_new_raw(sh, key, obj_str(e, buf), 0);
         return obj_new_string(sh, key, obj_str(e, buf));
+    case OBJ_HASH:
+        return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(entry_ptr(e)));
     default:
         abort(); /* no other type exists yet */
     }
@@ -139,9 +143,9 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
 
 struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e)
 {
-    account(from, obj_bytes(e), false);
+    obj_account(from, obj_bytes(e), false);
     if (key.len == e->klen && memcmp(entry_key(e), key.p, key.len) == 0) {
-        account(to, obj_bytes(e), true);
+        obj_account(to, obj_bytes(e), true);
         return e;
     }
     struct entry *n;
@@ -155,16 +159,18 @@ struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key,
         memcpy(n->data, e->data, 8); /* the value word: an int64 or the owned pointer */
     }
     n->lru = e->lru;
-    account(to, obj_bytes(n), true);
+    obj_account(to, obj_bytes(n), true);
     rs_free(e); /* the header only: the value now belongs to n */
     return n;
 }
 
 void obj_free(struct shard *sh, struct entry *e)
 {
-    account(sh, obj_bytes(e), false);
+    obj_account(sh, obj_bytes(e), false);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         rs_free(entry_ptr(e));
+    else if (e->type == OBJ_HASH)
+        hash_free(entry_ptr(e));
     rs_free(e);
 }
 
@@ -203,10 +209,10 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
             return r;
         /* Grow as sds does: double up to 1 MB, then by 1 MB. */
         size_t cap = need < 1024 * 1024 ? need * 2 : need + 1024 * 1024;
-        account(loc->sh, r->cap, false);
+        obj_account(loc->sh, r->cap, false);
         r = rs_realloc(r, sizeof *r + cap);
         r->cap = cap;
-        account(loc->sh, r->cap, true);
+        obj_account(loc->sh, r->cap, true);
         memcpy(e->data, &r, sizeof r);
         return r;
     }
@@ -234,6 +240,8 @@ const char *obj_enc_name(const struct entry *e)
         /* Redis embeds strings of up to 44 bytes (embstr); longer ones and
          * any string modified in place are "raw". */
         return e->enc == ENC_EMBSTR && e->vlen <= 44 ? "embstr" : "raw";
+    case OBJ_HASH:
+        return hash_enc_name(entry_ptr(e));
     default:
         return "unknown";
     }
