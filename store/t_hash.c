@@ -7,7 +7,7 @@
  * past that it becomes a table of entries (table.c) whose key is the field
  * and whose embedded value is the value, and it never converts back, as in
  * Redis. The hash's bytes are part of its key entry's obj_bytes, so every
- * change of them is accounted to the shard at once (hash_account).
+ * change of them is accounted to the shard at once (hash_close).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,7 +27,8 @@
 struct hash {
     struct pack *pk; /* the packed form, NULL once a table */
     struct table t;  /* the table form */
-    size_t bytes;    /* hash_bytes */
+    size_t bytes;    /* hash_bytes: this struct, the pack or the field entries (bucket
+                      * arrays are not counted, as for the shards' own tables) */
 };
 
 /* ------------------------------------------------------------------------
