@@ -177,8 +177,10 @@ struct rs_config {
     bool daemonize;
     long long maxmemory;
     int maxmemory_policy;
-    int hash_max_listpack_entries; /* a hash packs while it has at most this many fields */
-    long long hash_max_listpack_value; /* ... and every field and value has at most this many bytes */
+    /* A hash is packed while it has at most this many fields, each field and
+     * value of at most this many bytes. */
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
 };
 
 /* Apply one parameter; startup is true while reading the command line or

@@ -180,7 +180,7 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
             h->pk = pack_replace(h->pk, off, v);
         }
         h->bytes = h->bytes - before + pack_bytes(h->pk);
-        if (hash_len(h) > (uint64_t)c->st->cfg.hash_max_listpack_entries)
+        if ((long long)hash_len(h) > c->st->cfg.hash_max_listpack_entries)
             hash_to_table(h, c->st->seed);
         return added;
     }
