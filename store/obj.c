@@ -15,7 +15,7 @@
 
 #define HDR sizeof(struct entry)
 
-void obj_account(struct shard *sh, size_t n, bool add)
+static void account(struct shard *sh, size_t n, bool add)
 {
     if (add) {
         sh->nbytes += n;
@@ -24,6 +24,11 @@ void obj_account(struct shard *sh, size_t n, bool add)
         sh->nbytes -= n;
         sh->db->st->used_memory -= n;
     }
+}
+
+void obj_account(struct shard *sh, size_t n, bool add)
+{
+    account(sh, n, add);
 }
 
 size_t obj_bytes(const struct entry *e)
@@ -55,7 +60,7 @@ struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v)
 {
     struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_INT);
     entry_set_int(e, v);
-    obj_account(sh, obj_bytes(e), true);
+    account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -90,7 +95,7 @@ struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str 
     e->vlen = (uint32_t)val.len;
     if (val.len)
         memcpy(e->data + key.len, val.p, val.len);
-    obj_account(sh, obj_bytes(e), true);
+    account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -111,7 +116,7 @@ struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val
     struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_RAW);
     struct rstr *r = rstr_new(val, cap);
     memcpy(e->data, &r, sizeof r);
-    obj_account(sh, obj_bytes(e), true);
+    account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -120,7 +125,7 @@ struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type typ
 {
     struct entry *e = alloc_entry(sh, key, 8, type, enc);
     memcpy(e->data, &ptr, sizeof ptr);
-    obj_account(sh, obj_bytes(e), true);
+    account(sh, obj_bytes(e), true);
     return e;
 }
 
@@ -143,9 +148,9 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
 
 struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e)
 {
-    obj_account(from, obj_bytes(e), false);
+    account(from, obj_bytes(e), false);
     if (key.len == e->klen && memcmp(entry_key(e), key.p, key.len) == 0) {
-        obj_account(to, obj_bytes(e), true);
+        account(to, obj_bytes(e), true);
         return e;
     }
     struct entry *n;
@@ -159,14 +164,14 @@ struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key,
         memcpy(n->data, e->data, 8); /* the value word: an int64 or the owned pointer */
     }
     n->lru = e->lru;
-    obj_account(to, obj_bytes(n), true);
+    account(to, obj_bytes(n), true);
     rs_free(e); /* the header only: the value now belongs to n */
     return n;
 }
 
 void obj_free(struct shard *sh, struct entry *e)
 {
-    obj_account(sh, obj_bytes(e), false);
+    account(sh, obj_bytes(e), false);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         rs_free(entry_ptr(e));
     else if (e->type == OBJ_HASH)
@@ -209,10 +214,10 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
             return r;
         /* Grow as sds does: double up to 1 MB, then by 1 MB. */
         size_t cap = need < 1024 * 1024 ? need * 2 : need + 1024 * 1024;
-        obj_account(loc->sh, r->cap, false);
+        account(loc->sh, r->cap, false);
         r = rs_realloc(r, sizeof *r + cap);
         r->cap = cap;
-        obj_account(loc->sh, r->cap, true);
+        account(loc->sh, r->cap, true);
         memcpy(e->data, &r, sizeof r);
         return r;
     }
