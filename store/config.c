@@ -26,7 +26,7 @@
 
 enum cfg_type { CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_FIXED };
 
-enum { CFG_IMMUTABLE = 1, CFG_SENSITIVE = 2 };
+enum { CFG_IMMUTABLE = 1, CFG_SENSITIVE = 2, CFG_LONG = 4 /* a CFG_INT held in a long long */ };
 
 struct cfg_param {
     const char *name;
@@ -61,6 +61,13 @@ static const struct cfg_param params[] = {
      NULL, NULL, 0},
     {"client-output-buffer-limit", CFG_OBUF, 0, 0, 0, NULL, NULL, 0},
     {"hz", CFG_INT, F(hz), 0, INT_MAX, NULL, NULL, 0},
+    {"hash-max-listpack-entries", CFG_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"hash-max-listpack-value", CFG_MEM, F(hash_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
+    /* Redis 7's aliases, the names of Redis 6 */
+    {"hash-max-ziplist-entries", CFG_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"hash-max-ziplist-value", CFG_MEM, F(hash_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -98,6 +105,8 @@ void config_defaults(struct rs_config *cfg)
     cfg->obuf_soft[2] = 8LL * 1024 * 1024;
     cfg->obuf_soft_secs[2] = 60;
     cfg->hz = 10;
+    cfg->hash_max_listpack_entries = 512;
+    cfg->hash_max_listpack_value = 64;
     cfg->loglevel = 2;
     cfg->active_expire = true;
 }
@@ -252,7 +261,7 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
             return msg;
         if (p->type == CFG_BOOL)
             *(bool *)field = v;
-        else if (p->type == CFG_MEM)
+        else if (p->type == CFG_MEM || (p->flags & CFG_LONG))
             *(long long *)field = v;
         else
             *(int *)field = (int)v;
@@ -308,7 +317,10 @@ static void format_param(const struct rs_config *cfg, const struct cfg_param *p,
         snprintf(buf, size, "%s", *(const bool *)field ? "yes" : "no");
         break;
     case CFG_INT:
-        snprintf(buf, size, "%d", *(const int *)field);
+        if (p->flags & CFG_LONG)
+            snprintf(buf, size, "%lld", *(const long long *)field);
+        else
+            snprintf(buf, size, "%d", *(const int *)field);
         break;
     case CFG_MEM:
         snprintf(buf, size, "%lld", *(const long long *)field);

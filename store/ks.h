@@ -49,6 +49,9 @@ struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key,
 void obj_free(struct shard *sh, struct entry *e);
 /* Bytes e accounts for. */
 size_t obj_bytes(const struct entry *e);
+/* Add (or with add false, remove) n bytes to sh's and the store's memory
+ * figures: values that grow in place (hashes) account their changes. */
+void obj_account(struct shard *sh, size_t n, bool add);
 
 /* The string value of a string entry. Int-encoded values are formatted into
  * buf (RESP_LL_STR_SIZE bytes), so the slice is valid while buf and e are. */
@@ -62,6 +65,17 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 
 const char *obj_type_name(int type);
 const char *obj_enc_name(const struct entry *e);
+
+/* ---- hash values (t_hash.c) --------------------------------------------- */
+
+struct hash;
+/* Bytes of a hash value (its fields and values), part of obj_bytes. */
+size_t hash_bytes(const struct hash *h);
+/* A deep copy of h (COPY). O(n). */
+struct hash *hash_dup(const struct hash *h);
+void hash_free(struct hash *h);
+/* "listpack" or "hashtable", for OBJECT ENCODING. */
+const char *hash_enc_name(const struct hash *h);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
 

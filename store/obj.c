@@ -26,11 +26,18 @@ static void account(struct shard *sh, size_t n, bool add)
     }
 }
 
+void obj_account(struct shard *sh, size_t n, bool add)
+{
+    account(sh, n, add);
+}
+
 size_t obj_bytes(const struct entry *e)
 {
     size_t n = HDR + e->klen + (e->enc == ENC_EMBSTR ? e->vlen : 8);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         n += sizeof(struct rstr) + ((struct rstr *)entry_ptr(e))->cap;
+    else if (e->type == OBJ_HASH)
+        n += hash_bytes(entry_ptr(e));
     return n;
 }
 
@@ -132,6 +139,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         if (e->enc == ENC_RAW)
             return obj_new_raw(sh, key, obj_str(e, buf), 0);
         return obj_new_string(sh, key, obj_str(e, buf));
+    case OBJ_HASH:
+        return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(entry_ptr(e)));
     default:
         abort(); /* no other type exists yet */
     }
@@ -165,6 +174,8 @@ void obj_free(struct shard *sh, struct entry *e)
     account(sh, obj_bytes(e), false);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         rs_free(entry_ptr(e));
+    else if (e->type == OBJ_HASH)
+        hash_free(entry_ptr(e));
     rs_free(e);
 }
 
@@ -234,6 +245,8 @@ const char *obj_enc_name(const struct entry *e)
         /* Redis embeds strings of up to 44 bytes (embstr); longer ones and
          * any string modified in place are "raw". */
         return e->enc == ENC_EMBSTR && e->vlen <= 44 ? "embstr" : "raw";
+    case OBJ_HASH:
+        return hash_enc_name(entry_ptr(e));
     default:
         return "unknown";
     }

@@ -45,6 +45,7 @@ enum obj_enc {
     ENC_EMBSTR = 0, /* string bytes follow the key inside the entry */
     ENC_INT,        /* string that is a canonical int64, in the value word */
     ENC_RAW,        /* string in a separate growable buffer (struct rstr) */
+    ENC_HASH,       /* a struct hash (t_hash.c), packed or a table inside */
 };
 
 #define EXP_NONE UINT32_MAX
@@ -176,6 +177,10 @@ struct rs_config {
     bool daemonize;
     long long maxmemory;
     int maxmemory_policy;
+    /* A hash is packed while it has at most this many fields, each field and
+     * value of at most this many bytes. */
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
 };
 
 /* Apply one parameter; startup is true while reading the command line or

@@ -1,0 +1,764 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Hash commands with Redis 7.4's replies and errors (t_hash.c there),
+ * without field TTLs. A hash is packed (pack.c: field, value, field,
+ * value...) while it has at most hash-max-listpack-entries fields and every
+ * field and value given to it had at most hash-max-listpack-value bytes;
+ * past that it becomes a table of entries (table.c) whose key is the field
+ * and whose embedded value is the value, and it never converts back, as in
+ * Redis. The hash's bytes are part of its key entry's obj_bytes, so every
+ * change of them is accounted to the shard at once (hash_close).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks.h"
+#include "mem.h"
+#include "pack.h"
+#include "resp_num.h"
+#include "util.h"
+
+struct hash {
+    struct pack *pk; /* the packed form, NULL once a table */
+    struct table t;  /* the table form */
+    size_t bytes;    /* hash_bytes: this struct, the pack or the field entries (bucket
+                      * arrays are not counted, as for the shards' own tables) */
+};
+
+/* ------------------------------------------------------------------------
+ * The value: both encodings behind one small interface
+ * ------------------------------------------------------------------------ */
+
+static struct entry *field_new(struct rs_str f, struct rs_str v)
+{
+    struct entry *e = rs_malloc(sizeof *e + f.len + v.len);
+    e->next = NULL;
+    e->klen = (uint32_t)f.len;
+    e->vlen = (uint32_t)v.len;
+    e->exp_idx = EXP_NONE;
+    e->lru = 0;
+    e->type = OBJ_STRING;
+    e->enc = ENC_EMBSTR;
+    if (f.len)
+        memcpy(e->data, f.p, f.len);
+    if (v.len)
+        memcpy(e->data + f.len, v.p, v.len);
+    return e;
+}
+
+static size_t field_bytes(const struct entry *e)
+{
+    return sizeof *e + e->klen + e->vlen;
+}
+
+static struct rs_str field_key(const struct entry *e)
+{
+    return rs_str_from(e->data, e->klen);
+}
+
+static struct rs_str field_val(const struct entry *e)
+{
+    return rs_str_from(e->data + e->klen, e->vlen);
+}
+
+static struct hash *hash_new(void)
+{
+    struct hash *h = rs_malloc(sizeof *h);
+    memset(h, 0, sizeof *h);
+    h->pk = pack_new();
+    h->bytes = sizeof *h + pack_bytes(h->pk);
+    return h;
+}
+
+size_t hash_bytes(const struct hash *h)
+{
+    return h->bytes;
+}
+
+static void free_field(void *ud, struct entry *e)
+{
+    (void)ud;
+    rs_free(e);
+}
+
+void hash_free(struct hash *h)
+{
+    if (h->pk)
+        pack_free(h->pk);
+    else
+        tbl_free(&h->t, free_field, NULL);
+    rs_free(h);
+}
+
+static void dup_field(void *ud, struct entry *e)
+{
+    tbl_insert(ud, field_new(field_key(e), field_val(e)));
+}
+
+struct hash *hash_dup(const struct hash *h)
+{
+    struct hash *d = rs_malloc(sizeof *d);
+    *d = *h;
+    if (h->pk) {
+        d->pk = pack_dup(h->pk);
+    } else {
+        tbl_init(&d->t, h->t.seed);
+        tbl_foreach((struct table *)&h->t, dup_field, &d->t);
+    }
+    return d;
+}
+
+const char *hash_enc_name(const struct hash *h)
+{
+    return h->pk ? "listpack" : "hashtable";
+}
+
+static uint64_t hash_len(const struct hash *h)
+{
+    return h->pk ? h->pk->n / 2 : tbl_count(&h->t);
+}
+
+/* Turn a packed hash into a table. O(n). */
+static void hash_to_table(struct hash *h, uint64_t seed)
+{
+    struct pack *pk = h->pk;
+    tbl_init(&h->t, seed);
+    h->pk = NULL;
+    h->bytes = sizeof *h;
+    uint32_t off = 0;
+    while (off < pk->len) {
+        struct rs_str f = pack_get(pk, off, &off);
+        struct rs_str v = pack_get(pk, off, &off);
+        struct entry *e = field_new(f, v);
+        tbl_insert(&h->t, e);
+        h->bytes += field_bytes(e);
+    }
+    pack_free(pk);
+}
+
+/* The value of field f; false if absent. The slice is valid until the
+ * next change of h. */
+static bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
+{
+    if (h->pk) {
+        uint32_t off = pack_find(h->pk, f, 2);
+        if (off == UINT32_MAX)
+            return false;
+        pack_get(h->pk, off, &off);
+        *v = pack_get(h->pk, off, NULL);
+        return true;
+    }
+    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    if (ref == NULL)
+        return false;
+    *v = field_val(*ref);
+    return true;
+}
+
+/* A pack never grows past 1 GB whatever the thresholds (Redis's
+ * lpSafeToAdd), so its 32-bit offsets cannot overflow. */
+#define PACK_SAFE_BYTES (1u << 30)
+
+/* Set f to v; returns true if f is new. A packed h becomes a table first
+ * when f or v is too long to pack, or after when it has too many fields. */
+static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v)
+{
+    if (h->pk && ((long long)f.len > c->st->cfg.hash_max_listpack_value ||
+                  (long long)v.len > c->st->cfg.hash_max_listpack_value ||
+                  h->pk->len + f.len + v.len > PACK_SAFE_BYTES))
+        hash_to_table(h, c->st->seed);
+    if (h->pk) {
+        size_t before = pack_bytes(h->pk);
+        uint32_t off = pack_find(h->pk, f, 2);
+        bool added = off == UINT32_MAX;
+        if (added) {
+            h->pk = pack_append(h->pk, f);
+            h->pk = pack_append(h->pk, v);
+        } else {
+            pack_get(h->pk, off, &off);
+            h->pk = pack_replace(h->pk, off, v);
+        }
+        h->bytes = h->bytes - before + pack_bytes(h->pk);
+        if ((long long)hash_len(h) > c->st->cfg.hash_max_listpack_entries)
+            hash_to_table(h, c->st->seed);
+        return added;
+    }
+    struct entry *n = field_new(f, v);
+    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    h->bytes += field_bytes(n);
+    if (ref == NULL) {
+        tbl_insert(&h->t, n);
+        return true;
+    }
+    struct entry *old = tbl_replace(&h->t, ref, n);
+    h->bytes -= field_bytes(old);
+    rs_free(old);
+    return false;
+}
+
+/* Delete f; returns whether it was there. */
+static bool hash_del(struct hash *h, struct rs_str f)
+{
+    if (h->pk) {
+        uint32_t off = pack_find(h->pk, f, 2);
+        if (off == UINT32_MAX)
+            return false;
+        size_t before = pack_bytes(h->pk);
+        h->pk = pack_delete(h->pk, off, 2);
+        h->bytes = h->bytes - before + pack_bytes(h->pk);
+        return true;
+    }
+    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    if (ref == NULL)
+        return false;
+    struct entry *e = tbl_unlink(&h->t, ref);
+    h->bytes -= field_bytes(e);
+    rs_free(e);
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Lookups and accounting
+ * ------------------------------------------------------------------------ */
+
+/* A write handle: the key's hash and where it lives, with its byte count
+ * when opened, so hash_close accounts the difference. */
+struct hw {
+    struct kloc loc;
+    struct hash *h;
+    size_t bytes0;
+};
+
+/* Open key's hash for writing, creating an empty one when create is set.
+ * False (and a WRONGTYPE reply) for another type; w->h NULL if absent. */
+static bool hash_open(struct cmd_ctx *c, struct rs_str key, bool create, struct hw *w)
+{
+    bool wrong;
+    struct entry *e = ks_write_type(c, key, OBJ_HASH, &w->loc, &wrong);
+    if (wrong)
+        return false;
+    if (e == NULL) {
+        w->h = NULL;
+        if (!create)
+            return true;
+        struct shard *sh = ks_shard(c->db, key, true);
+        w->h = hash_new();
+        e = obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, w->h);
+        ks_add(c->db, sh, e);
+        ks_write_type(c, key, OBJ_HASH, &w->loc, &wrong);
+    } else {
+        w->h = entry_ptr(e);
+    }
+    w->bytes0 = w->h->bytes;
+    return true;
+}
+
+/* Account the change of the hash's bytes; delete the key if it is empty. */
+static void hash_close(struct hw *w)
+{
+    if (w->h == NULL)
+        return;
+    if (w->h->bytes != w->bytes0) {
+        obj_account(w->loc.sh, w->bytes0, false);
+        obj_account(w->loc.sh, w->h->bytes, true);
+    }
+    if (hash_len(w->h) == 0)
+        ks_delete(&w->loc);
+}
+
+/* The hash of key for reading, NULL if absent; *wrong after a WRONGTYPE. */
+static struct hash *hash_read(struct cmd_ctx *c, struct rs_str key, bool *wrong)
+{
+    struct entry *e = ks_read_type(c, key, OBJ_HASH, NULL, wrong);
+    return e ? entry_ptr(e) : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------------ */
+
+static void hset_generic(struct cmd_ctx *c, bool hmset)
+{
+    if (c->argc % 2 == 1) {
+        reply_arity(c);
+        return;
+    }
+    struct hw w;
+    if (!hash_open(c, c->argv[1], true, &w))
+        return;
+    long long added = 0;
+    for (int i = 2; i < c->argc; i += 2)
+        added += hash_set(c, w.h, c->argv[i], c->argv[i + 1]);
+    hash_close(&w);
+    if (hmset)
+        resp_add_ok(c->out);
+    else
+        resp_add_int(c->out, added);
+}
+
+/* HSET key field value [field value ...] */
+void cmd_hset(struct cmd_ctx *c)
+{
+    hset_generic(c, false);
+}
+
+/* HMSET key field value [field value ...] */
+void cmd_hmset(struct cmd_ctx *c)
+{
+    hset_generic(c, true);
+}
+
+/* HSETNX key field value */
+void cmd_hsetnx(struct cmd_ctx *c)
+{
+    struct hw w;
+    if (!hash_open(c, c->argv[1], true, &w))
+        return;
+    struct rs_str v;
+    bool added = false;
+    if (!hash_get(w.h, c->argv[2], &v)) {
+        added = hash_set(c, w.h, c->argv[2], c->argv[3]);
+    }
+    hash_close(&w);
+    resp_add_int(c->out, added);
+}
+
+/* HGET key field */
+void cmd_hget(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct rs_str v;
+    if (wrong)
+        return;
+    if (h && hash_get(h, c->argv[2], &v))
+        resp_add_bulk_str(c->out, v);
+    else
+        resp_add_null(c->out);
+}
+
+/* HMGET key field [field ...] */
+void cmd_hmget(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    if (wrong)
+        return;
+    resp_add_array_len(c->out, c->argc - 2);
+    for (int i = 2; i < c->argc; i++) {
+        struct rs_str v;
+        if (h && hash_get(h, c->argv[i], &v))
+            resp_add_bulk_str(c->out, v);
+        else
+            resp_add_null(c->out);
+    }
+}
+
+enum { H_FIELDS = 1, H_VALUES = 2 };
+
+struct walk {
+    struct resp_out *out;
+    int what;
+};
+
+static void walk_cb(void *ud, struct entry *e)
+{
+    struct walk *w = ud;
+    if (w->what & H_FIELDS)
+        resp_add_bulk_str(w->out, field_key(e));
+    if (w->what & H_VALUES)
+        resp_add_bulk_str(w->out, field_val(e));
+}
+
+/* Reply fields and/or values of h in its own order. */
+static void reply_all(struct cmd_ctx *c, struct hash *h, int what)
+{
+    if (h->pk) {
+        uint32_t off = 0;
+        while (off < h->pk->len) {
+            struct rs_str f = pack_get(h->pk, off, &off);
+            struct rs_str v = pack_get(h->pk, off, &off);
+            if (what & H_FIELDS)
+                resp_add_bulk_str(c->out, f);
+            if (what & H_VALUES)
+                resp_add_bulk_str(c->out, v);
+        }
+        return;
+    }
+    struct walk w = {c->out, what};
+    tbl_foreach(&h->t, walk_cb, &w);
+}
+
+static void getall_generic(struct cmd_ctx *c, int what)
+{
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    if (wrong)
+        return;
+    long long n = h ? (long long)hash_len(h) : 0;
+    if (what == (H_FIELDS | H_VALUES))
+        resp_add_map_len(c->out, n);
+    else
+        resp_add_array_len(c->out, n);
+    if (h)
+        reply_all(c, h, what);
+}
+
+/* HGETALL key -- a map in RESP3, a flat array in RESP2. */
+void cmd_hgetall(struct cmd_ctx *c)
+{
+    getall_generic(c, H_FIELDS | H_VALUES);
+}
+
+/* HKEYS key */
+void cmd_hkeys(struct cmd_ctx *c)
+{
+    getall_generic(c, H_FIELDS);
+}
+
+/* HVALS key */
+void cmd_hvals(struct cmd_ctx *c)
+{
+    getall_generic(c, H_VALUES);
+}
+
+/* HLEN key */
+void cmd_hlen(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    if (!wrong)
+        resp_add_int(c->out, h ? (long long)hash_len(h) : 0);
+}
+
+/* HEXISTS key field */
+void cmd_hexists(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct rs_str v;
+    if (!wrong)
+        resp_add_int(c->out, h && hash_get(h, c->argv[2], &v));
+}
+
+/* HSTRLEN key field */
+void cmd_hstrlen(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct rs_str v;
+    if (!wrong)
+        resp_add_int(c->out, h && hash_get(h, c->argv[2], &v) ? (long long)v.len : 0);
+}
+
+/* HDEL key field [field ...] -- the key goes with its last field. */
+void cmd_hdel(struct cmd_ctx *c)
+{
+    struct hw w;
+    if (!hash_open(c, c->argv[1], false, &w))
+        return;
+    long long n = 0;
+    for (int i = 2; w.h && i < c->argc; i++)
+        n += hash_del(w.h, c->argv[i]);
+    hash_close(&w);
+    resp_add_int(c->out, n);
+}
+
+/* HINCRBY key field increment */
+void cmd_hincrby(struct cmd_ctx *c)
+{
+    long long by;
+    if (!arg_ll(c, c->argv[3], &by))
+        return;
+    struct hw w;
+    if (!hash_open(c, c->argv[1], true, &w))
+        return;
+    long long v = 0;
+    struct rs_str cur;
+    if (hash_get(w.h, c->argv[2], &cur) && !resp_str2ll(cur.p, cur.len, &v)) {
+        reply_errf(c, "ERR hash value is not an integer");
+        return;
+    }
+    if ((by < 0 && v < 0 && by < LLONG_MIN - v) || (by > 0 && v > 0 && by > LLONG_MAX - v)) {
+        reply_err(c, RS_ERR_OVERFLOW);
+        return;
+    }
+    v += by;
+    char buf[RESP_LL_STR_SIZE];
+    struct rs_str s = rs_str_from(buf, resp_ll2str(buf, v));
+    hash_set(c, w.h, c->argv[2], s);
+    hash_close(&w);
+    resp_add_int(c->out, v);
+}
+
+/* HINCRBYFLOAT key field increment */
+void cmd_hincrbyfloat(struct cmd_ctx *c)
+{
+    long double by, v = 0;
+    if (!resp_str2ld(c->argv[3].p, c->argv[3].len, &by)) {
+        reply_err(c, RS_ERR_NOT_FLOAT);
+        return;
+    }
+    if (isnan(by) || isinf(by)) {
+        reply_errf(c, "ERR value is NaN or Infinity");
+        return;
+    }
+    struct hw w;
+    if (!hash_open(c, c->argv[1], true, &w))
+        return;
+    struct rs_str cur;
+    if (hash_get(w.h, c->argv[2], &cur) && !resp_str2ld(cur.p, cur.len, &v)) {
+        reply_errf(c, "ERR hash value is not a float");
+        return;
+    }
+    v += by;
+    if (isnan(v) || isinf(v)) {
+        reply_err(c, RS_ERR_NAN_INF);
+        return;
+    }
+    char out[RESP_LD_STR_SIZE];
+    struct rs_str s = rs_str_from(out, resp_ld2str(out, sizeof out, v));
+    hash_set(c, w.h, c->argv[2], s);
+    hash_close(&w);
+    resp_add_bulk_str(c->out, s);
+}
+
+/* ------------------------------------------------------------------------
+ * HRANDFIELD and HSCAN
+ * ------------------------------------------------------------------------ */
+
+/* splitmix64 over the store's random state (as RANDOMKEY's). */
+static uint64_t rand_next(struct store *st)
+{
+    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+struct pair {
+    struct rs_str f, v;
+};
+
+struct pairs {
+    struct pair *a;
+    size_t n;
+};
+
+static void pairs_cb(void *ud, struct entry *e)
+{
+    struct pairs *p = ud;
+    p->a[p->n++] = (struct pair){field_key(e), field_val(e)};
+}
+
+/* Every field and value of h, in its order (rs_free the array). O(n). */
+static struct pair *hash_pairs(struct hash *h)
+{
+    struct pairs p = {rs_malloc(sizeof *p.a * (hash_len(h) ? hash_len(h) : 1)), 0};
+    if (h->pk) {
+        uint32_t off = 0;
+        while (off < h->pk->len) {
+            struct rs_str f = pack_get(h->pk, off, &off);
+            p.a[p.n++] = (struct pair){f, pack_get(h->pk, off, &off)};
+        }
+    } else {
+        tbl_foreach(&h->t, pairs_cb, &p);
+    }
+    return p.a;
+}
+
+static void reply_pair(struct cmd_ctx *c, struct pair p, bool withvalues)
+{
+    if (withvalues && c->out->proto == 3)
+        resp_add_array_len(c->out, 2);
+    resp_add_bulk_str(c->out, p.f);
+    if (withvalues)
+        resp_add_bulk_str(c->out, p.v);
+}
+
+/* HRANDFIELD key [count [WITHVALUES]] -- a positive count gives distinct
+ * fields (the whole hash when count >= its size), a negative one -count
+ * fields that may repeat. WITHVALUES pairs are [field, value] arrays in
+ * RESP3, flat in RESP2. O(fields returned) for a table and a negative
+ * count; O(size of the hash + fields returned) otherwise. */
+void cmd_hrandfield(struct cmd_ctx *c)
+{
+    long long l = 0;
+    bool withvalues = false;
+    if (c->argc >= 3) {
+        if (!arg_ll(c, c->argv[2], &l))
+            return;
+        if (l < -LLONG_MAX) {
+            reply_errf(c, "ERR value is out of range, value must between %lld and %lld",
+                       -LLONG_MAX, LLONG_MAX);
+            return;
+        }
+        if (c->argc > 4 || (c->argc == 4 && !rs_str_eqi(c->argv[3], "withvalues"))) {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+        withvalues = c->argc == 4;
+        if (withvalues && (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2)) {
+            reply_errf(c, "ERR value is out of range");
+            return;
+        }
+    }
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    if (wrong)
+        return;
+    if (c->argc == 2) {
+        if (h == NULL) {
+            resp_add_null(c->out);
+            return;
+        }
+        if (h->pk == NULL) {
+            resp_add_bulk_str(c->out, field_key(tbl_random(&h->t, rand_next(c->st))));
+            return;
+        }
+        struct pair *all = hash_pairs(h);
+        resp_add_bulk_str(c->out, all[rand_next(c->st) % hash_len(h)].f);
+        rs_free(all);
+        return;
+    }
+    if (h == NULL || l == 0) {
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    uint64_t size = hash_len(h);
+    uint64_t count = l < 0 ? (uint64_t)-l : (uint64_t)l;
+    bool uniq = l > 0;
+    if (uniq && count > size)
+        count = size;
+    resp_add_array_len(c->out, (long long)(withvalues && c->out->proto == 2 ? count * 2 : count));
+    if (!uniq && h->pk == NULL) {
+        /* Repeats allowed: one O(1) draw per field from the table. */
+        for (uint64_t i = 0; i < count; i++) {
+            struct entry *e = tbl_random(&h->t, rand_next(c->st));
+            reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
+        }
+        return;
+    }
+    struct pair *all = hash_pairs(h);
+    if (uniq) {
+        /* Selection sampling (Knuth's algorithm S): count distinct fields
+         * in the hash's own order, as Redis does for a listpack; the whole
+         * hash when count >= its size. */
+        uint64_t need = count;
+        for (uint64_t i = 0; i < size && need; i++) {
+            if (rand_next(c->st) % (size - i) < need) {
+                reply_pair(c, all[i], withvalues);
+                need--;
+            }
+        }
+    } else {
+        for (uint64_t i = 0; i < count; i++)
+            reply_pair(c, all[rand_next(c->st) % size], withvalues);
+    }
+    rs_free(all);
+}
+
+struct hscan_acc {
+    struct pair *a;
+    size_t n, cap;
+};
+
+static void hscan_cb(void *ud, struct entry *e)
+{
+    struct hscan_acc *a = ud;
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 16;
+        a->a = rs_realloc(a->a, sizeof *a->a * a->cap);
+    }
+    a->a[a->n++] = (struct pair){field_key(e), field_val(e)};
+}
+
+static bool hscan_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
+{
+    char *s = rs_memdup(a.p, a.len), *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    bool ok = !isspace((unsigned char)s[0]) && *end == '\0' && errno != ERANGE;
+    rs_free(s);
+    if (!ok) {
+        reply_err(c, RS_ERR_INVALID_CURSOR);
+        return false;
+    }
+    *cursor = v;
+    return true;
+}
+
+/* HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
+ * A packed hash is returned whole with cursor 0, as Redis does; a table
+ * is walked bucket by bucket (tbl_scan) until about COUNT elements (fields
+ * and values both count, as in Redis) or 10*COUNT buckets. */
+void cmd_hscan(struct cmd_ctx *c)
+{
+    uint64_t cursor;
+    if (!hscan_cursor(c, c->argv[2], &cursor))
+        return;
+    bool wrong;
+    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    if (wrong)
+        return;
+    if (h == NULL) {
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk(c->out, "0", 1);
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    long long count = 10;
+    struct rs_str pat = {0};
+    bool use_pat = false, novalues = false;
+    for (int i = 3; i < c->argc; i++) {
+        bool has_arg = c->argc - i >= 2;
+        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
+            if (!arg_ll(c, c->argv[++i], &count))
+                return;
+            if (count < 1) {
+                reply_err(c, RS_ERR_SYNTAX);
+                return;
+            }
+        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
+            pat = c->argv[++i];
+            use_pat = !(pat.len == 1 && pat.p[0] == '*');
+        } else if (rs_str_eqi(c->argv[i], "novalues")) {
+            novalues = true;
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    struct hscan_acc a = {0};
+    uint64_t next = 0;
+    if (h->pk) {
+        a.a = hash_pairs(h);
+        a.n = hash_len(h);
+    } else {
+        long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+        next = cursor;
+        do {
+            next = tbl_scan(&h->t, next, hscan_cb, &a);
+        } while (next && budget-- && (long long)(novalues ? a.n : a.n * 2) < count);
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < a.n; i++)
+        if (!use_pat || glob_match_str(pat, a.a[i].f))
+            a.a[kept++] = a.a[i];
+    char buf[24];
+    resp_add_array_len(c->out, 2);
+    resp_add_bulk(c->out, buf, (size_t)snprintf(buf, sizeof buf, "%llu", (unsigned long long)next));
+    resp_add_array_len(c->out, (long long)(novalues ? kept : kept * 2));
+    for (size_t i = 0; i < kept; i++) {
+        resp_add_bulk_str(c->out, a.a[i].f);
+        if (!novalues)
+            resp_add_bulk_str(c->out, a.a[i].v);
+    }
+    rs_free(a.a);
+}

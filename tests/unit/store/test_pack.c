@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Tests of the packed string arrays (pack.c) directly: appends, lookups by
+ * stride, replacements that grow and shrink an element, deletes, lengths
+ * that need multi-byte varints, binary and empty elements, copies.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pack.h"
+
+static struct rs_str S(const char *s)
+{
+    return rs_str_from(s, strlen(s));
+}
+
+static void expect_at(const struct pack *p, uint32_t idx, struct rs_str want)
+{
+    struct rs_str got = pack_get(p, pack_seek(p, idx), NULL);
+    cr_expect_eq(got.len, want.len, "element %u: length %zu, want %zu", idx, got.len, want.len);
+    cr_expect(got.len == want.len && memcmp(got.p, want.p, got.len) == 0, "element %u", idx);
+}
+
+Test(pack, append_get_find_and_bytes)
+{
+    struct pack *p = pack_new();
+    cr_expect_eq(p->n, 0);
+    cr_expect_eq(pack_bytes(p), sizeof *p);
+    cr_expect_eq(pack_find(p, S("a"), 1), UINT32_MAX);
+    p = pack_append(p, S("a"));
+    p = pack_append(p, S("hello"));
+    p = pack_append(p, S(""));
+    p = pack_append(p, S("a"));
+    cr_expect_eq(p->n, 4);
+    /* 01 'a' 05 "hello" 00 01 'a' */
+    cr_expect_eq(p->len, 2 + 6 + 1 + 2);
+    cr_expect_eq(pack_bytes(p), sizeof *p + 11);
+    cr_expect(memcmp(p->buf, "\x01" "a" "\x05" "hello" "\x00" "\x01" "a", 11) == 0);
+    expect_at(p, 0, S("a"));
+    expect_at(p, 1, S("hello"));
+    expect_at(p, 2, S(""));
+    expect_at(p, 3, S("a"));
+    cr_expect_eq(pack_find(p, S("a"), 1), 0);
+    cr_expect_eq(pack_find(p, S("hello"), 1), 2);
+    cr_expect_eq(pack_find(p, S(""), 1), 8);
+    /* With stride 2 only positions 0 and 2 are candidates: "hello" is not. */
+    cr_expect_eq(pack_find(p, S("hello"), 2), UINT32_MAX);
+    cr_expect_eq(pack_find(p, S(""), 2), 8);
+    cr_expect_eq(pack_find(p, S("x"), 1), UINT32_MAX);
+    uint32_t next;
+    pack_get(p, 0, &next);
+    cr_expect_eq(next, 2);
+    pack_free(p);
+}
+
+Test(pack, long_elements_use_multibyte_lengths)
+{
+    static char big[70000];
+    memset(big, 'x', sizeof big);
+    big[0] = '\0';
+    big[sizeof big - 1] = '\r';
+    struct pack *p = pack_new();
+    p = pack_append(p, rs_str_from(big, 127));
+    p = pack_append(p, rs_str_from(big, 128));
+    p = pack_append(p, rs_str_from(big, sizeof big));
+    /* 127 takes one length byte, 128 two, 70000 three. */
+    cr_expect_eq(p->len, 1 + 127 + 2 + 128 + 3 + sizeof big);
+    expect_at(p, 0, rs_str_from(big, 127));
+    expect_at(p, 1, rs_str_from(big, 128));
+    expect_at(p, 2, rs_str_from(big, sizeof big));
+    cr_expect_eq(pack_find(p, rs_str_from(big, sizeof big), 1), 1 + 127 + 2 + 128);
+    pack_free(p);
+}
+
+Test(pack, replace_grows_and_shrinks_in_the_middle)
+{
+    struct pack *p = pack_new();
+    p = pack_append(p, S("f1"));
+    p = pack_append(p, S("v1"));
+    p = pack_append(p, S("f2"));
+    p = pack_append(p, S("v2"));
+    uint32_t off = pack_seek(p, 1);
+    p = pack_replace(p, off, S("a much longer value"));
+    expect_at(p, 1, S("a much longer value"));
+    expect_at(p, 2, S("f2"));
+    expect_at(p, 3, S("v2"));
+    cr_expect_eq(p->n, 4);
+    p = pack_replace(p, pack_seek(p, 1), S(""));
+    expect_at(p, 1, S(""));
+    expect_at(p, 3, S("v2"));
+    cr_expect_eq(p->len, 3 + 1 + 3 + 3);
+    p = pack_replace(p, pack_seek(p, 3), S("last"));
+    expect_at(p, 3, S("last"));
+    pack_free(p);
+}
+
+Test(pack, delete_pairs_anywhere_and_dup)
+{
+    struct pack *p = pack_new();
+    const char *w[] = {"a", "1", "b", "2", "c", "3"};
+    for (int i = 0; i < 6; i++)
+        p = pack_append(p, S(w[i]));
+    struct pack *d = pack_dup(p);
+    p = pack_delete(p, pack_find(p, S("b"), 2), 2);
+    cr_expect_eq(p->n, 4);
+    expect_at(p, 0, S("a"));
+    expect_at(p, 2, S("c"));
+    expect_at(p, 3, S("3"));
+    p = pack_delete(p, pack_find(p, S("c"), 2), 2);
+    p = pack_delete(p, 0, 2);
+    cr_expect_eq(p->n, 0);
+    cr_expect_eq(p->len, 0);
+    cr_expect_eq(pack_find(p, S("a"), 2), UINT32_MAX);
+    /* The copy is untouched. */
+    cr_expect_eq(d->n, 6);
+    expect_at(d, 2, S("b"));
+    expect_at(d, 5, S("3"));
+    pack_free(p);
+    pack_free(d);
+}
