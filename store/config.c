@@ -61,6 +61,9 @@ static const struct cfg_param params[] = {
      NULL, NULL, 0},
     {"client-output-buffer-limit", CFG_OBUF, 0, 0, 0, NULL, NULL, 0},
     {"hz", CFG_INT, F(hz), 0, INT_MAX, NULL, NULL, 0},
+    {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, INT_MAX, NULL, NULL, 0},
+    {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, INT_MAX, NULL, NULL, 0},
+    {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, INT_MAX, NULL, NULL, 0},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -98,6 +101,9 @@ void config_defaults(struct rs_config *cfg)
     cfg->obuf_soft[2] = 8LL * 1024 * 1024;
     cfg->obuf_soft_secs[2] = 60;
     cfg->hz = 10;
+    cfg->set_max_intset_entries = 512;
+    cfg->set_max_listpack_entries = 128;
+    cfg->set_max_listpack_value = 64;
     cfg->loglevel = 2;
     cfg->active_expire = true;
 }

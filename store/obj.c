@@ -12,6 +12,7 @@
 #include "ks.h"
 #include "mem.h"
 #include "resp_num.h"
+#include "t_set.h"
 
 #define HDR sizeof(struct entry)
 
@@ -31,6 +32,8 @@ size_t obj_bytes(const struct entry *e)
     size_t n = HDR + e->klen + (e->enc == ENC_EMBSTR ? e->vlen : 8);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         n += sizeof(struct rstr) + ((struct rstr *)entry_ptr(e))->cap;
+    else if (e->type == OBJ_SET)
+        n += set_bytes(entry_ptr(e));
     return n;
 }
 
@@ -47,6 +50,14 @@ static struct entry *alloc_entry(struct shard *sh, struct rs_str key, size_t ext
     e->enc = enc;
     memcpy(enc == ENC_EMBSTR ? e->data : e->data + 8, key.p, key.len);
     return e;
+}
+
+void obj_account_change(struct shard *sh, size_t before, size_t after)
+{
+    if (after >= before)
+        account(sh, after - before, true);
+    else
+        account(sh, before - after, false);
 }
 
 struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v)
@@ -132,6 +143,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         if (e->enc == ENC_RAW)
             return obj_new_raw(sh, key, obj_str(e, buf), 0);
         return obj_new_string(sh, key, obj_str(e, buf));
+    case OBJ_SET:
+        return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
     default:
         abort(); /* no other type exists yet */
     }
@@ -165,6 +178,8 @@ void obj_free(struct shard *sh, struct entry *e)
     account(sh, obj_bytes(e), false);
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         rs_free(entry_ptr(e));
+    else if (e->type == OBJ_SET)
+        set_free(entry_ptr(e));
     rs_free(e);
 }
 
@@ -234,6 +249,8 @@ const char *obj_enc_name(const struct entry *e)
         /* Redis embeds strings of up to 44 bytes (embstr); longer ones and
          * any string modified in place are "raw". */
         return e->enc == ENC_EMBSTR && e->vlen <= 44 ? "embstr" : "raw";
+    case OBJ_SET:
+        return set_enc_name(entry_ptr(e));
     default:
         return "unknown";
     }

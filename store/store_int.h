@@ -176,6 +176,10 @@ struct rs_config {
     bool daemonize;
     long long maxmemory;
     int maxmemory_policy;
+    /* set encodings (t_set.c) */
+    int set_max_intset_entries;
+    int set_max_listpack_entries;
+    int set_max_listpack_value;
 };
 
 /* Apply one parameter; startup is true while reading the command line or
