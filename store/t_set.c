@@ -8,6 +8,10 @@
  * limits becomes a hash table of member entries (struct entry with the
  * member as key and no value), never converting back, as in Redis.
  */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -16,6 +20,7 @@
 #include "mem.h"
 #include "resp_num.h"
 #include "t_set.h"
+#include "util.h"
 
 enum set_enc { SENC_INTSET, SENC_LISTPACK, SENC_HT };
 
@@ -448,4 +453,526 @@ void cmd_scard(struct cmd_ctx *c)
     struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
     if (!wrong)
         resp_add_int(c->out, e ? (long long)set_size(set_of(e)) : 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Random members (SPOP, SRANDMEMBER)
+ * ------------------------------------------------------------------------ */
+
+/* splitmix64 over the store's random state, as RANDOMKEY draws. */
+static uint64_t set_rand(struct store *st)
+{
+    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* A random member of a non-empty set; an integer is formatted into buf
+ * (RESP_LL_STR_SIZE bytes). O(1), O(n) for the small packed form. */
+static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
+{
+    uint64_t r = set_rand(st);
+    switch (s->enc) {
+    case SENC_INTSET:
+        return rs_str_from(buf, resp_ll2str(buf, s->is->v[r % s->is->n]));
+    case SENC_LISTPACK: {
+        size_t off = 0;
+        for (uint64_t i = r % s->lp.n; i > 0; i--)
+            off += 4 + packed_len_at(&s->lp, off);
+        return rs_str_from(s->lp.buf + off + 4, packed_len_at(&s->lp, off));
+    }
+    default: {
+        struct entry *e = tbl_random(&s->ht, r);
+        return rs_str_from(e->data, e->klen);
+    }
+    }
+}
+
+/* The member m copied out of the set (it is about to be removed). */
+static struct rs_str member_copy(struct rs_str m, char **owned)
+{
+    *owned = rs_memdup(m.p, m.len);
+    return rs_str_from(*owned, m.len);
+}
+
+/* SPOP key [count] -- without count a bulk or a null; with count a set of
+ * up to count members, the whole set (and the key goes) when count covers
+ * it. O(1) per member popped. */
+void cmd_spop(struct cmd_ctx *c)
+{
+    long long count = 1;
+    bool with_count = c->argc == 3;
+    if (c->argc > 3) {
+        reply_err(c, RS_ERR_SYNTAX);
+        return;
+    }
+    if (with_count && (!resp_str2ll(c->argv[2].p, c->argv[2].len, &count) || count < 0)) {
+        reply_err(c, RS_ERR_NOT_POSITIVE);
+        return;
+    }
+    bool wrong;
+    struct kloc loc;
+    struct entry *e = ks_write_type(c, c->argv[1], OBJ_SET, &loc, &wrong);
+    if (wrong)
+        return;
+    if (!e) {
+        if (with_count)
+            resp_add_set_len(c->out, 0);
+        else
+            resp_add_null(c->out);
+        return;
+    }
+    struct rset *s = set_of(e);
+    if (with_count && count == 0) {
+        resp_add_set_len(c->out, 0);
+        return;
+    }
+    if (with_count && (uint64_t)count >= set_size(s)) {
+        resp_add_set_len(c->out, (long long)set_size(s));
+        set_foreach(s, reply_member_cb, c->out);
+        ks_delete(&loc);
+        return;
+    }
+    size_t before = obj_bytes(e);
+    if (with_count)
+        resp_add_set_len(c->out, count);
+    for (long long i = 0; i < count; i++) {
+        char buf[RESP_LL_STR_SIZE], *owned;
+        struct rs_str m = member_copy(set_random(c->st, s, buf), &owned);
+        set_remove(s, m);
+        resp_add_bulk_str(c->out, m);
+        rs_free(owned);
+    }
+    obj_account_change(loc.sh, before, obj_bytes(e));
+    if (!set_size(s))
+        ks_delete(&loc);
+}
+
+static struct rset *set_tmp(void)
+{
+    struct rset *s = rs_calloc(1, sizeof *s);
+    s->enc = SENC_INTSET;
+    s->is = intset_new(0);
+    return s;
+}
+
+/* SRANDMEMBER key [count] -- with a count >= 0 that many distinct members
+ * (the whole set when it covers it), with a negative one |count| members
+ * that may repeat; an array either way. */
+void cmd_srandmember(struct cmd_ctx *c)
+{
+    if (c->argc > 3) {
+        reply_err(c, RS_ERR_SYNTAX);
+        return;
+    }
+    long long l = 0;
+    if (c->argc == 3) {
+        if (!arg_ll(c, c->argv[2], &l))
+            return;
+        if (l == LLONG_MIN) {
+            reply_errf(c, "ERR value is out of range, value must between %lld and %lld",
+                       -LLONG_MAX, LLONG_MAX);
+            return;
+        }
+    }
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (wrong)
+        return;
+    char buf[RESP_LL_STR_SIZE];
+    if (c->argc == 2) {
+        if (e)
+            resp_add_bulk_str(c->out, set_random(c->st, set_of(e), buf));
+        else
+            resp_add_null(c->out);
+        return;
+    }
+    if (!e || l == 0) {
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    struct rset *s = set_of(e);
+    if (l < 0) {
+        resp_add_array_len(c->out, -l);
+        for (long long i = 0; i < -l; i++)
+            resp_add_bulk_str(c->out, set_random(c->st, s, buf));
+        return;
+    }
+    if ((uint64_t)l >= set_size(s)) {
+        resp_add_array_len(c->out, (long long)set_size(s));
+        set_foreach(s, reply_member_cb, c->out);
+        return;
+    }
+    /* Distinct picks as Redis: when count is close to the size, a copy that
+     * loses random members down to count; else random draws collected in a
+     * temporary set until count differ. O(N) either way. */
+    struct rset *pick;
+    if ((uint64_t)l * 3 > set_size(s)) {
+        pick = set_dup(s);
+        while (set_size(pick) > (uint64_t)l) {
+            char *owned;
+            set_remove(pick, member_copy(set_random(c->st, pick, buf), &owned));
+            rs_free(owned);
+        }
+    } else {
+        pick = set_tmp();
+        while (set_size(pick) < (uint64_t)l)
+            set_add(c->st, pick, set_random(c->st, s, buf));
+    }
+    resp_add_array_len(c->out, l);
+    set_foreach(pick, reply_member_cb, c->out);
+    set_free(pick);
+}
+
+/* ------------------------------------------------------------------------
+ * SMOVE
+ * ------------------------------------------------------------------------ */
+
+/* SMOVE source destination member -- Redis's order of checks: a missing
+ * source answers 0 before any type check; moving within one set only
+ * tests membership. */
+void cmd_smove(struct cmd_ctx *c)
+{
+    struct rs_str src = c->argv[1], dst = c->argv[2], m = c->argv[3];
+    struct kloc sloc, dloc;
+    struct entry *se = ks_write(c, c->db, src, &sloc);
+    struct entry *de = ks_write(c, c->db, dst, &dloc);
+    if (!se) {
+        resp_add_int(c->out, 0);
+        return;
+    }
+    if (se->type != OBJ_SET || (de && de->type != OBJ_SET)) {
+        reply_err(c, RS_ERR_WRONGTYPE);
+        return;
+    }
+    if (se == de) {
+        resp_add_int(c->out, set_contains(set_of(se), m));
+        return;
+    }
+    struct rset *ss = set_of(se);
+    size_t before = obj_bytes(se);
+    if (!set_remove(ss, m)) {
+        resp_add_int(c->out, 0);
+        return;
+    }
+    obj_account_change(sloc.sh, before, obj_bytes(se));
+    if (!set_size(ss)) {
+        ks_delete(&sloc);
+        de = ks_write(c, c->db, dst, &dloc); /* the deletion may move dst's slot */
+    }
+    if (!de) {
+        dloc.sh = ks_shard(c->db, dst, true);
+        de = obj_new_ptr(dloc.sh, dst, OBJ_SET, ENC_RAW, set_new(c->st, m, 1));
+        ks_add(c->db, dloc.sh, de);
+    }
+    before = obj_bytes(de);
+    set_add(c->st, set_of(de), m);
+    obj_account_change(dloc.sh, before, obj_bytes(de));
+    resp_add_int(c->out, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * SINTER, SINTERCARD, SUNION, SDIFF and their STORE forms
+ * ------------------------------------------------------------------------ */
+
+/* The sets of keys argv[from], argv[from + step]...: NULL for a missing key.
+ * Replies WRONGTYPE and returns NULL if any key holds another type (every
+ * key is looked up first, as Redis does). *nmissing counts missing keys. */
+static struct rset **load_sets(struct cmd_ctx *c, int from, int n, int *nmissing)
+{
+    struct rset **sets = rs_calloc((size_t)n, sizeof *sets);
+    *nmissing = 0;
+    for (int i = 0; i < n; i++) {
+        bool wrong;
+        struct entry *e = ks_read_type(c, c->argv[from + i], OBJ_SET, NULL, &wrong);
+        if (wrong) {
+            rs_free(sets);
+            return NULL;
+        }
+        sets[i] = e ? set_of(e) : NULL;
+        *nmissing += !e;
+    }
+    return sets;
+}
+
+static int by_size(const void *a, const void *b)
+{
+    uint64_t x = set_size(*(struct rset *const *)a), y = set_size(*(struct rset *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+struct inter_walk {
+    struct store *st;
+    struct rset **sets; /* by size; the walk is over sets[0] */
+    int n;
+    struct rset *out;   /* result, or NULL to only count */
+    uint64_t count, limit;
+};
+
+static void inter_cb(void *ud, struct rs_str m)
+{
+    struct inter_walk *w = ud;
+    if (w->limit && w->count >= w->limit)
+        return;
+    for (int i = 1; i < w->n; i++)
+        if (!set_contains(w->sets[i], m))
+            return;
+    w->count++;
+    if (w->out)
+        set_add(w->st, w->out, m);
+}
+
+/* Intersection of n non-missing sets, walking the smallest:
+ * O(N*M), N the smallest size, M the number of sets. */
+static void inter_sets(struct store *st, struct rset **sets, int n, struct inter_walk *w)
+{
+    qsort(sets, (size_t)n, sizeof *sets, by_size);
+    w->st = st;
+    w->sets = sets;
+    w->n = n;
+    set_foreach(sets[0], inter_cb, w);
+}
+
+struct union_walk {
+    struct store *st;
+    struct rset *out;
+    struct rset **others; /* SDIFF: members of these are left out */
+    int nothers;
+};
+
+static void union_cb(void *ud, struct rs_str m)
+{
+    struct union_walk *w = ud;
+    for (int i = 0; i < w->nothers; i++)
+        if (w->others[i] && set_contains(w->others[i], m))
+            return;
+    set_add(w->st, w->out, m);
+}
+
+enum set_op { OP_INTER, OP_UNION, OP_DIFF };
+
+/* The result of op over the sets (NULL entries are empty sets), as a new
+ * temporary set. */
+static struct rset *set_op(struct cmd_ctx *c, struct rset **sets, int n, int nmissing,
+                           enum set_op op)
+{
+    struct rset *out = set_tmp();
+    if (op == OP_INTER) {
+        if (!nmissing) {
+            struct inter_walk w = {.out = out};
+            inter_sets(c->st, sets, n, &w);
+        }
+    } else if (op == OP_UNION) {
+        struct union_walk w = {c->st, out, NULL, 0};
+        for (int i = 0; i < n; i++)
+            if (sets[i])
+                set_foreach(sets[i], union_cb, &w);
+    } else if (sets[0]) {
+        struct union_walk w = {c->st, out, sets + 1, n - 1};
+        set_foreach(sets[0], union_cb, &w);
+    }
+    return out;
+}
+
+/* SINTER/SUNION/SDIFF key [key ...]: a set reply. */
+static void set_op_reply(struct cmd_ctx *c, enum set_op op)
+{
+    int nmissing, n = c->argc - 1;
+    struct rset **sets = load_sets(c, 1, n, &nmissing);
+    if (!sets)
+        return;
+    struct rset *out = set_op(c, sets, n, nmissing, op);
+    resp_add_set_len(c->out, (long long)set_size(out));
+    set_foreach(out, reply_member_cb, c->out);
+    set_free(out);
+    rs_free(sets);
+}
+
+/* The STORE forms: destination key, sources; replaces the destination
+ * whatever its type (an empty result deletes it) and replies the size. */
+static void set_op_store(struct cmd_ctx *c, enum set_op op)
+{
+    int nmissing, n = c->argc - 2;
+    struct rset **sets = load_sets(c, 2, n, &nmissing);
+    if (!sets)
+        return;
+    struct rset *out = set_op(c, sets, n, nmissing, op);
+    rs_free(sets);
+    struct rs_str dst = c->argv[1];
+    long long size = (long long)set_size(out);
+    if (!size) {
+        set_free(out);
+        ks_delete_key(c, c->db, dst);
+    } else {
+        struct shard *sh = ks_shard(c->db, dst, true);
+        ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_SET, ENC_RAW, out));
+    }
+    resp_add_int(c->out, size);
+}
+
+void cmd_sinter(struct cmd_ctx *c)
+{
+    set_op_reply(c, OP_INTER);
+}
+
+void cmd_sunion(struct cmd_ctx *c)
+{
+    set_op_reply(c, OP_UNION);
+}
+
+void cmd_sdiff(struct cmd_ctx *c)
+{
+    set_op_reply(c, OP_DIFF);
+}
+
+void cmd_sinterstore(struct cmd_ctx *c)
+{
+    set_op_store(c, OP_INTER);
+}
+
+void cmd_sunionstore(struct cmd_ctx *c)
+{
+    set_op_store(c, OP_UNION);
+}
+
+void cmd_sdiffstore(struct cmd_ctx *c)
+{
+    set_op_store(c, OP_DIFF);
+}
+
+/* SINTERCARD numkeys key [key ...] [LIMIT limit] -- the size of the
+ * intersection, stopping at limit (0 = none). */
+void cmd_sintercard(struct cmd_ctx *c)
+{
+    long long numkeys, limit = 0;
+    if (!resp_str2ll(c->argv[1].p, c->argv[1].len, &numkeys) || numkeys <= 0) {
+        reply_errf(c, "ERR numkeys should be greater than 0");
+        return;
+    }
+    if (numkeys > c->argc - 2) {
+        reply_errf(c, "ERR Number of keys can't be greater than number of args");
+        return;
+    }
+    for (int i = 2 + (int)numkeys; i < c->argc; i += 2) {
+        if (rs_str_eqi(c->argv[i], "limit") && i + 1 < c->argc) {
+            if (!resp_str2ll(c->argv[i + 1].p, c->argv[i + 1].len, &limit) || limit < 0) {
+                reply_errf(c, "ERR LIMIT can't be negative");
+                return;
+            }
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    int nmissing;
+    struct rset **sets = load_sets(c, 2, (int)numkeys, &nmissing);
+    if (!sets)
+        return;
+    struct inter_walk w = {.limit = (uint64_t)limit};
+    if (!nmissing)
+        inter_sets(c->st, sets, (int)numkeys, &w);
+    rs_free(sets);
+    resp_add_int(c->out, (long long)w.count);
+}
+
+/* ------------------------------------------------------------------------
+ * SSCAN
+ * ------------------------------------------------------------------------ */
+
+struct sscan_walk {
+    struct entry **hits;
+    size_t n, cap;
+};
+
+static void sscan_cb(void *ud, struct entry *e)
+{
+    struct sscan_walk *w = ud;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->hits = rs_realloc(w->hits, w->cap * sizeof *w->hits);
+    }
+    w->hits[w->n++] = e;
+}
+
+struct sscan_reply {
+    struct cmd_ctx *c;
+    struct rs_str pat;
+    bool use_pat;
+    long long n;
+};
+
+static void sscan_member_cb(void *ud, struct rs_str m)
+{
+    struct sscan_reply *r = ud;
+    if (r->use_pat && !glob_match_str(r->pat, m))
+        return;
+    resp_add_bulk_str(r->c->out, m);
+    r->n++;
+}
+
+/* SSCAN key cursor [MATCH pattern] [COUNT count] -- the small encodings
+ * answer everything at once with cursor 0, a table COUNT buckets' worth
+ * (at most 10 * COUNT visits) as Redis's scanGenericCommand. */
+void cmd_sscan(struct cmd_ctx *c)
+{
+    struct rs_str a = c->argv[2];
+    char *cs = rs_memdup(a.p, a.len), *end;
+    errno = 0;
+    unsigned long cursor = strtoul(cs, &end, 10);
+    bool ok = !isspace((unsigned char)cs[0]) && *end == '\0' && errno != ERANGE;
+    rs_free(cs);
+    if (!ok) {
+        reply_err(c, RS_ERR_INVALID_CURSOR);
+        return;
+    }
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (wrong)
+        return;
+    if (!e) {
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk(c->out, "0", 1);
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    long long count = 10;
+    struct sscan_reply r = {.c = c};
+    for (int i = 3; i < c->argc; i += 2) {
+        bool has_arg = i + 1 < c->argc;
+        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
+            if (!arg_ll(c, c->argv[i + 1], &count))
+                return;
+            if (count < 1) {
+                reply_err(c, RS_ERR_SYNTAX);
+                return;
+            }
+        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
+            r.pat = c->argv[i + 1];
+            r.use_pat = !(r.pat.len == 1 && r.pat.p[0] == '*');
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    struct rset *s = set_of(e);
+    resp_add_array_len(c->out, 2);
+    if (s->enc != SENC_HT) {
+        resp_add_bulk(c->out, "0", 1);
+        struct resp_deferred mark = resp_add_deferred(c->out);
+        set_foreach(s, sscan_member_cb, &r);
+        resp_set_deferred(c->out, mark, RESP_AGG_ARRAY, r.n);
+        return;
+    }
+    struct sscan_walk w = {0};
+    long long maxiter = count * 10;
+    do {
+        cursor = tbl_scan(&s->ht, cursor, sscan_cb, &w);
+    } while (cursor && maxiter-- && (long long)w.n < count);
+    resp_add_bulk_ll(c->out, (long long)cursor);
+    struct resp_deferred mark = resp_add_deferred(c->out);
+    for (size_t i = 0; i < w.n; i++)
+        sscan_member_cb(&r, rs_str_from(w.hits[i]->data, w.hits[i]->klen));
+    resp_set_deferred(c->out, mark, RESP_AGG_ARRAY, r.n);
+    rs_free(w.hits);
 }

@@ -217,3 +217,92 @@ Test(t_set, sets_live_in_project_shards)
     expect_reply("SREM project:7:active_users user:42", ":1\r\n");
     expect_reply("EXISTS project:7:active_users", ":0\r\n");
 }
+
+/* ---- random members, moves, algebra, scans ------------------------------ */
+
+Test(t_set, spop_srandmember_in_every_encoding)
+{
+    sadd_n("i", "", 0, 20);
+    sadd_n("l", "m", 0, 20);
+    sadd_n("h", "m", 0, 200);
+    const char *keys[] = {"i", "l", "h"};
+    for (int k = 0; k < 3; k++) {
+        char cmd[64];
+        long long n = k == 2 ? 200 : 20;
+        snprintf(cmd, sizeof cmd, "SRANDMEMBER %s 5", keys[k]);
+        cr_expect(strncmp(run(cmd), "*5\r\n", 4) == 0, "%s", cmd);
+        snprintf(cmd, sizeof cmd, "SRANDMEMBER %s %lld", keys[k], n - 1);
+        const char *r = run(cmd);
+        char want[16];
+        snprintf(want, sizeof want, "*%lld\r\n", n - 1);
+        cr_expect(strncmp(r, want, strlen(want)) == 0, "%s: %.10s", cmd, r);
+        snprintf(cmd, sizeof cmd, "SPOP %s 3", keys[k]);
+        cr_expect(strncmp(run(cmd), "*3\r\n", 4) == 0);
+        snprintf(cmd, sizeof cmd, "SCARD %s", keys[k]);
+        cr_expect_eq(run_int(cmd), n - 3);
+        snprintf(cmd, sizeof cmd, "SPOP %s", keys[k]);
+        cr_expect_eq(run(cmd)[0], '$');
+        snprintf(cmd, sizeof cmd, "SPOP %s 1000", keys[k]);
+        run(cmd);
+        snprintf(cmd, sizeof cmd, "EXISTS %s", keys[k]);
+        cr_expect_eq(run_int(cmd), 0);
+    }
+    expect_reply("SADD one x", ":1\r\n");
+    expect_reply("SRANDMEMBER one -3", "*3\r\n$1\r\nx\r\n$1\r\nx\r\n$1\r\nx\r\n");
+    expect_reply("SPOP one", "$1\r\nx\r\n");
+    expect_reply("SPOP one", "$-1\r\n");
+}
+
+Test(t_set, smove_and_store_forms_across_shards)
+{
+    uint64_t base = st_int()->used_memory;
+    expect_reply("SADD project:1:a x 1", ":2\r\n");
+    expect_reply("SMOVE project:1:a project:2:b x", ":1\r\n");
+    expect_reply("SMOVE project:1:a project:1:a 1", ":1\r\n");
+    expect_reply("SMOVE project:1:a project:2:b 1", ":1\r\n");
+    expect_reply("EXISTS project:1:a", ":0\r\n");
+    expect_reply("SCARD project:2:b", ":2\r\n");
+    expect_reply("SADD g 1 y", ":2\r\n");
+    expect_reply("SINTERSTORE project:3:d g project:2:b", ":1\r\n");
+    expect_reply("SMEMBERS project:3:d", "*1\r\n$1\r\n1\r\n");
+    expect_enc("project:3:d", "intset");
+    expect_reply("SUNIONSTORE g g project:2:b", ":3\r\n");
+    expect_reply("SDIFFSTORE project:3:d g project:2:b", ":1\r\n");
+    expect_reply("SMEMBERS project:3:d", "*1\r\n$1\r\ny\r\n");
+    expect_reply("SINTERCARD 2 g project:2:b LIMIT 1", ":1\r\n");
+    expect_reply("SDIFFSTORE project:3:d g g", ":0\r\n");
+    expect_reply("EXISTS project:3:d", ":0\r\n");
+    expect_reply("DEL g project:2:b", ":2\r\n");
+    cr_expect_eq(st_int()->used_memory, base);
+}
+
+Test(t_set, sscan_of_a_hashtable_visits_every_member)
+{
+    sadd_n("h", "m", 0, 1000);
+    expect_enc("h", "hashtable");
+    static bool seen[1000];
+    int total = 0;
+    char cursor[32] = "0";
+    do {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "SSCAN h %s COUNT 20", cursor);
+        const char *r = run(cmd);
+        /* *2\r\n$<n>\r\n<cursor>\r\n*<k>\r\n then bulks */
+        const char *p = strchr(r + 4, '\n') + 1;
+        size_t clen = strcspn(p, "\r");
+        memcpy(cursor, p, clen);
+        cursor[clen] = '\0';
+        p += clen + 2;
+        int k = atoi(p + 1);
+        p = strchr(p, '\n') + 1;
+        for (int i = 0; i < k; i++) {
+            p = strchr(p, '\n') + 1;
+            int idx = atoi(p + 1);
+            if (!seen[idx])
+                total++;
+            seen[idx] = true;
+            p = strchr(p, '\n') + 1;
+        }
+    } while (strcmp(cursor, "0") != 0);
+    cr_expect_eq(total, 1000);
+}
