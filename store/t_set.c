@@ -337,8 +337,9 @@ size_t set_bytes(const struct rset *s)
         n += intset_bytes(s->is);
     else if (s->enc == SENC_LISTPACK)
         n += s->lp.cap;
-    else
-        n += s->ht_members + (s->ht.size[0] + s->ht.size[1]) * sizeof(struct entry *);
+    else /* one bucket per member: lookups move incremental rehashes on, so
+          * the arrays' real sizes change outside the writes that account */
+        n += s->ht_members + tbl_count(&s->ht) * sizeof(struct entry *);
     return n;
 }
 

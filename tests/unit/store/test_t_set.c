@@ -306,3 +306,16 @@ Test(t_set, sscan_of_a_hashtable_visits_every_member)
     } while (strcmp(cursor, "0") != 0);
     cr_expect_eq(total, 1000);
 }
+
+Test(t_set, reads_that_move_a_rehash_keep_the_accounting)
+{
+    uint64_t base = st_int()->used_memory;
+    for (int i = 0; i < 1000; i += 100)
+        sadd_n("h", "m", i, 100);
+    for (int i = 0; i < 64; i++) {
+        expect_reply("SISMEMBER h m1", ":1\r\n");
+        run("SRANDMEMBER h");
+    }
+    expect_reply("DEL h", ":1\r\n");
+    cr_expect_eq(st_int()->used_memory, base);
+}
