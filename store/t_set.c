@@ -191,7 +191,6 @@ static void set_convert(struct store *st, struct rset *s, int enc)
         set_foreach(s, to_packed_cb, &n.lp);
     }
     struct rset old = *s;
-    old.enc = s->enc;
     *s = n;
     if (old.enc == SENC_INTSET)
         rs_free(old.is);
