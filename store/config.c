@@ -68,6 +68,9 @@ static const struct cfg_param params[] = {
     {"hash-max-ziplist-entries", CFG_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
      CFG_LONG},
     {"hash-max-ziplist-value", CFG_MEM, F(hash_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
+    {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, INT_MAX, NULL, NULL, 0},
+    {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, INT_MAX, NULL, NULL, 0},
+    {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, INT_MAX, NULL, NULL, 0},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -107,6 +110,9 @@ void config_defaults(struct rs_config *cfg)
     cfg->hz = 10;
     cfg->hash_max_listpack_entries = 512;
     cfg->hash_max_listpack_value = 64;
+    cfg->set_max_intset_entries = 512;
+    cfg->set_max_listpack_entries = 128;
+    cfg->set_max_listpack_value = 64;
     cfg->loglevel = 2;
     cfg->active_expire = true;
 }

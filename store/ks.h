@@ -47,11 +47,11 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
 struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e);
 /* Free e and its value; the entry must already be out of table and heap. */
 void obj_free(struct shard *sh, struct entry *e);
+/* e's value changed size in place from before to after bytes (obj_bytes
+ * measured around the change): account the difference to sh. */
+void obj_account_change(struct shard *sh, size_t before, size_t after);
 /* Bytes e accounts for. */
 size_t obj_bytes(const struct entry *e);
-/* Add (or with add false, remove) n bytes to sh's and the store's memory
- * figures: values that grow in place (hashes) account their changes. */
-void obj_account(struct shard *sh, size_t n, bool add);
 
 /* The string value of a string entry. Int-encoded values are formatted into
  * buf (RESP_LL_STR_SIZE bytes), so the slice is valid while buf and e are. */

@@ -12,6 +12,7 @@
 #include "ks.h"
 #include "mem.h"
 #include "resp_num.h"
+#include "t_set.h"
 
 #define HDR sizeof(struct entry)
 
@@ -26,11 +27,6 @@ static void account(struct shard *sh, size_t n, bool add)
     }
 }
 
-void obj_account(struct shard *sh, size_t n, bool add)
-{
-    account(sh, n, add);
-}
-
 size_t obj_bytes(const struct entry *e)
 {
     size_t n = HDR + e->klen + (e->enc == ENC_EMBSTR ? e->vlen : 8);
@@ -38,6 +34,8 @@ size_t obj_bytes(const struct entry *e)
         n += sizeof(struct rstr) + ((struct rstr *)entry_ptr(e))->cap;
     else if (e->type == OBJ_HASH)
         n += hash_bytes(entry_ptr(e));
+    else if (e->type == OBJ_SET)
+        n += set_bytes(entry_ptr(e));
     return n;
 }
 
@@ -54,6 +52,14 @@ static struct entry *alloc_entry(struct shard *sh, struct rs_str key, size_t ext
     e->enc = enc;
     memcpy(enc == ENC_EMBSTR ? e->data : e->data + 8, key.p, key.len);
     return e;
+}
+
+void obj_account_change(struct shard *sh, size_t before, size_t after)
+{
+    if (after >= before)
+        account(sh, after - before, true);
+    else
+        account(sh, before - after, false);
 }
 
 struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v)
@@ -141,6 +147,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         return obj_new_string(sh, key, obj_str(e, buf));
     case OBJ_HASH:
         return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(entry_ptr(e)));
+    case OBJ_SET:
+        return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
     default:
         abort(); /* no other type exists yet */
     }
@@ -176,6 +184,8 @@ void obj_free(struct shard *sh, struct entry *e)
         rs_free(entry_ptr(e));
     else if (e->type == OBJ_HASH)
         hash_free(entry_ptr(e));
+    else if (e->type == OBJ_SET)
+        set_free(entry_ptr(e));
     rs_free(e);
 }
 
@@ -247,6 +257,8 @@ const char *obj_enc_name(const struct entry *e)
         return e->enc == ENC_EMBSTR && e->vlen <= 44 ? "embstr" : "raw";
     case OBJ_HASH:
         return hash_enc_name(entry_ptr(e));
+    case OBJ_SET:
+        return set_enc_name(entry_ptr(e));
     default:
         return "unknown";
     }

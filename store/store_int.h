@@ -181,6 +181,10 @@ struct rs_config {
      * value of at most this many bytes. */
     long long hash_max_listpack_entries;
     long long hash_max_listpack_value;
+    /* set encodings (t_set.c) */
+    int set_max_intset_entries;
+    int set_max_listpack_entries;
+    int set_max_listpack_value;
 };
 
 /* Apply one parameter; startup is true while reading the command line or

@@ -264,10 +264,8 @@ static void hash_close(struct hw *w)
 {
     if (w->h == NULL)
         return;
-    if (w->h->bytes != w->bytes0) {
-        obj_account(w->loc.sh, w->bytes0, false);
-        obj_account(w->loc.sh, w->h->bytes, true);
-    }
+    if (w->h->bytes != w->bytes0)
+        obj_account_change(w->loc.sh, w->bytes0, w->h->bytes);
     if (hash_len(w->h) == 0)
         ks_delete(&w->loc);
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * A sorted array of distinct int64 values: the "intset" encoding of small
+ * sets whose members are all canonical integers (intset.c).
+ */
+#ifndef INTSET_H
+#define INTSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct intset {
+    uint32_t n, cap;
+    int64_t v[]; /* ascending */
+};
+
+/* An empty intset with room for cap values. */
+struct intset *intset_new(uint32_t cap);
+/* Is v a member? O(log n). */
+bool intset_find(const struct intset *is, int64_t v);
+/* Add v; *added tells whether it was new. May move the set. O(n). */
+struct intset *intset_add(struct intset *is, int64_t v, bool *added);
+/* Remove v; returns whether it was there. O(n). */
+bool intset_remove(struct intset *is, int64_t v);
+/* Remove the value at index i (i < n). O(n). */
+void intset_remove_at(struct intset *is, uint32_t i);
+/* Allocated bytes. */
+size_t intset_bytes(const struct intset *is);
+/* A copy. */
+struct intset *intset_dup(const struct intset *is);
+
+#endif

@@ -1,0 +1,978 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Set commands with Redis 7.4's replies, errors and encodings (t_set.c
+ * there). A set starts as an intset when its first member is an integer,
+ * else as a packed array of length-prefixed members (Redis's listpack);
+ * a non-integer member turns an intset into a packed array while that stays
+ * within set-max-listpack-entries/-value, and any set past its encoding's
+ * limits becomes a hash table of member entries (struct entry with the
+ * member as key and no value), never converting back, as in Redis.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "intset.h"
+#include "ks.h"
+#include "mem.h"
+#include "resp_num.h"
+#include "t_set.h"
+#include "util.h"
+
+enum set_enc { SENC_INTSET, SENC_LISTPACK, SENC_HT };
+
+/* The packed form: members one after another, each a uint32 length then
+ * its bytes; lookups scan it, which is fast at the sizes it is kept to. */
+struct packed {
+    char *buf;
+    size_t len, cap;
+    uint32_t n;
+};
+
+struct rset {
+    int enc;
+    struct intset *is;  /* SENC_INTSET */
+    struct packed lp;   /* SENC_LISTPACK */
+    struct table ht;    /* SENC_HT */
+    size_t ht_members;  /* SENC_HT: bytes of the member entries */
+};
+
+/* ------------------------------------------------------------------------
+ * The three encodings
+ * ------------------------------------------------------------------------ */
+
+static bool as_int(struct rs_str m, int64_t *v)
+{
+    long long ll;
+    if (m.len > 20 || !resp_str2ll(m.p, m.len, &ll))
+        return false;
+    *v = ll;
+    return true;
+}
+
+static uint32_t packed_len_at(const struct packed *lp, size_t off)
+{
+    uint32_t n;
+    memcpy(&n, lp->buf + off, 4);
+    return n;
+}
+
+/* Offset of member m in the packed array, or SIZE_MAX. */
+static size_t packed_find(const struct packed *lp, struct rs_str m)
+{
+    for (size_t off = 0; off < lp->len;) {
+        uint32_t n = packed_len_at(lp, off);
+        if (n == m.len && memcmp(lp->buf + off + 4, m.p, n) == 0)
+            return off;
+        off += 4 + n;
+    }
+    return SIZE_MAX;
+}
+
+static void packed_append(struct packed *lp, struct rs_str m)
+{
+    size_t need = lp->len + 4 + m.len;
+    if (need > lp->cap) {
+        lp->cap = need < 64 ? 64 : need * 2;
+        lp->buf = rs_realloc(lp->buf, lp->cap);
+    }
+    uint32_t n = (uint32_t)m.len;
+    memcpy(lp->buf + lp->len, &n, 4);
+    if (m.len)
+        memcpy(lp->buf + lp->len + 4, m.p, m.len);
+    lp->len = need;
+    lp->n++;
+}
+
+static void packed_remove_at(struct packed *lp, size_t off)
+{
+    size_t sz = 4 + packed_len_at(lp, off);
+    memmove(lp->buf + off, lp->buf + off + sz, lp->len - off - sz);
+    lp->len -= sz;
+    lp->n--;
+}
+
+static struct entry *member_new(struct rs_str m)
+{
+    struct entry *e = rs_malloc(sizeof *e + m.len);
+    e->next = NULL;
+    e->klen = (uint32_t)m.len;
+    e->vlen = 0;
+    e->exp_idx = EXP_NONE;
+    e->lru = 0;
+    e->type = OBJ_STRING;
+    e->enc = ENC_EMBSTR;
+    if (m.len)
+        memcpy(e->data, m.p, m.len);
+    return e;
+}
+
+static void ht_add_member(struct rset *s, struct rs_str m)
+{
+    tbl_insert(&s->ht, member_new(m));
+    s->ht_members += sizeof(struct entry) + m.len;
+}
+
+static void member_free(void *ud, struct entry *e)
+{
+    (void)ud;
+    rs_free(e);
+}
+
+static uint64_t set_size(const struct rset *s)
+{
+    switch (s->enc) {
+    case SENC_INTSET:
+        return s->is->n;
+    case SENC_LISTPACK:
+        return s->lp.n;
+    default:
+        return tbl_count(&s->ht);
+    }
+}
+
+/* Visit every member; integers are formatted into a local buffer. */
+typedef void member_fn(void *ud, struct rs_str m);
+
+struct ht_visit {
+    member_fn *fn;
+    void *ud;
+};
+
+static void ht_visit_cb(void *ud, struct entry *e)
+{
+    struct ht_visit *v = ud;
+    v->fn(v->ud, rs_str_from(e->data, e->klen));
+}
+
+static void set_foreach(struct rset *s, member_fn *fn, void *ud)
+{
+    char buf[RESP_LL_STR_SIZE];
+    switch (s->enc) {
+    case SENC_INTSET:
+        for (uint32_t i = 0; i < s->is->n; i++)
+            fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i])));
+        break;
+    case SENC_LISTPACK:
+        for (size_t off = 0; off < s->lp.len;) {
+            uint32_t n = packed_len_at(&s->lp, off);
+            fn(ud, rs_str_from(s->lp.buf + off + 4, n));
+            off += 4 + n;
+        }
+        break;
+    default: {
+        struct ht_visit v = {fn, ud};
+        tbl_foreach(&s->ht, ht_visit_cb, &v);
+    }
+    }
+}
+
+static void to_ht_cb(void *ud, struct rs_str m)
+{
+    ht_add_member(ud, m);
+}
+
+static void to_packed_cb(void *ud, struct rs_str m)
+{
+    packed_append(ud, m);
+}
+
+/* Convert s to enc (SENC_LISTPACK from an intset, or SENC_HT). */
+static void set_convert(struct store *st, struct rset *s, int enc)
+{
+    struct rset n = {.enc = enc};
+    if (enc == SENC_HT) {
+        tbl_init(&n.ht, st->seed);
+        set_foreach(s, to_ht_cb, &n);
+    } else {
+        set_foreach(s, to_packed_cb, &n.lp);
+    }
+    struct rset old = *s;
+    *s = n;
+    if (old.enc == SENC_INTSET)
+        rs_free(old.is);
+    else if (old.enc == SENC_LISTPACK)
+        rs_free(old.lp.buf);
+}
+
+/* Redis's setTypeCreate: the encoding of a new set whose first member is
+ * first and which is about to receive size_hint members. */
+static struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint)
+{
+    struct rset *s = rs_calloc(1, sizeof *s);
+    int64_t v;
+    if (as_int(first, &v) && size_hint <= (size_t)st->cfg.set_max_intset_entries) {
+        s->enc = SENC_INTSET;
+        s->is = intset_new((uint32_t)(size_hint < 1024 ? size_hint : 1024));
+    } else if (size_hint <= (size_t)st->cfg.set_max_listpack_entries) {
+        s->enc = SENC_LISTPACK;
+    } else {
+        s->enc = SENC_HT;
+        tbl_init(&s->ht, st->seed);
+    }
+    return s;
+}
+
+/* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
+ * hash table at once when they could not fit the current encoding. */
+static void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint)
+{
+    bool small = s->enc == SENC_LISTPACK ||
+                 (s->enc == SENC_INTSET && size_hint > (size_t)st->cfg.set_max_intset_entries);
+    if (small && size_hint > (size_t)st->cfg.set_max_listpack_entries)
+        set_convert(st, s, SENC_HT);
+}
+
+static bool set_contains(struct rset *s, struct rs_str m)
+{
+    int64_t v;
+    switch (s->enc) {
+    case SENC_INTSET:
+        return as_int(m, &v) && intset_find(s->is, v);
+    case SENC_LISTPACK:
+        return packed_find(&s->lp, m) != SIZE_MAX;
+    default:
+        return tbl_find_ref(&s->ht, m.p, m.len) != NULL;
+    }
+}
+
+/* Add m; returns whether it was new. Converts as Redis's setTypeAdd. */
+static bool set_add(struct store *st, struct rset *s, struct rs_str m)
+{
+    const struct rs_config *cfg = &st->cfg;
+    int64_t v;
+    if (s->enc == SENC_INTSET) {
+        if (as_int(m, &v)) {
+            bool added;
+            s->is = intset_add(s->is, v, &added);
+            if (added && s->is->n > (uint32_t)cfg->set_max_intset_entries)
+                set_convert(st, s, SENC_HT);
+            return added;
+        }
+        if (s->is->n < (uint32_t)cfg->set_max_listpack_entries &&
+            m.len <= (size_t)cfg->set_max_listpack_value)
+            set_convert(st, s, SENC_LISTPACK);
+        else
+            set_convert(st, s, SENC_HT);
+    }
+    if (s->enc == SENC_LISTPACK) {
+        if (packed_find(&s->lp, m) != SIZE_MAX)
+            return false;
+        if (s->lp.n < (uint32_t)cfg->set_max_listpack_entries &&
+            m.len <= (size_t)cfg->set_max_listpack_value) {
+            packed_append(&s->lp, m);
+            return true;
+        }
+        set_convert(st, s, SENC_HT);
+    }
+    if (tbl_find_ref(&s->ht, m.p, m.len))
+        return false;
+    ht_add_member(s, m);
+    return true;
+}
+
+static bool set_remove(struct rset *s, struct rs_str m)
+{
+    int64_t v;
+    switch (s->enc) {
+    case SENC_INTSET:
+        return as_int(m, &v) && intset_remove(s->is, v);
+    case SENC_LISTPACK: {
+        size_t off = packed_find(&s->lp, m);
+        if (off == SIZE_MAX)
+            return false;
+        packed_remove_at(&s->lp, off);
+        return true;
+    }
+    default: {
+        struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
+        if (!ref)
+            return false;
+        struct entry *e = tbl_unlink(&s->ht, ref);
+        s->ht_members -= sizeof(struct entry) + e->klen;
+        rs_free(e);
+        return true;
+    }
+    }
+}
+
+void set_free(struct rset *s)
+{
+    if (s->enc == SENC_INTSET)
+        rs_free(s->is);
+    else if (s->enc == SENC_LISTPACK)
+        rs_free(s->lp.buf);
+    else
+        tbl_free(&s->ht, member_free, NULL);
+    rs_free(s);
+}
+
+struct rset *set_dup(const struct rset *s)
+{
+    struct rset *n = rs_calloc(1, sizeof *n);
+    n->enc = s->enc;
+    if (s->enc == SENC_INTSET) {
+        n->is = intset_dup(s->is);
+    } else if (s->enc == SENC_LISTPACK) {
+        n->lp = s->lp;
+        n->lp.buf = s->lp.cap ? rs_malloc(s->lp.cap) : NULL;
+        if (s->lp.len)
+            memcpy(n->lp.buf, s->lp.buf, s->lp.len);
+    } else {
+        tbl_init(&n->ht, s->ht.seed);
+        /* set_foreach only reads; the cast drops const for its callback type */
+        set_foreach((struct rset *)s, to_ht_cb, n);
+    }
+    return n;
+}
+
+size_t set_bytes(const struct rset *s)
+{
+    size_t n = sizeof *s;
+    if (s->enc == SENC_INTSET)
+        n += intset_bytes(s->is);
+    else if (s->enc == SENC_LISTPACK)
+        n += s->lp.cap;
+    else /* one bucket per member: lookups move incremental rehashes on, so
+          * the arrays' real sizes change outside the writes that account */
+        n += s->ht_members + tbl_count(&s->ht) * sizeof(struct entry *);
+    return n;
+}
+
+const char *set_enc_name(const struct rset *s)
+{
+    static const char *const names[] = {"intset", "listpack", "hashtable"};
+    return names[s->enc];
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------------ */
+
+static struct rset *set_of(const struct entry *e)
+{
+    return entry_ptr(e);
+}
+
+/* SADD key member [member ...] */
+void cmd_sadd(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct kloc loc;
+    struct rs_str key = c->argv[1];
+    struct entry *e = ks_write_type(c, key, OBJ_SET, &loc, &wrong);
+    if (wrong)
+        return;
+    size_t nmembers = (size_t)c->argc - 2;
+    if (!e) {
+        loc.sh = ks_shard(c->db, key, true);
+        struct rset *s = set_new(c->st, c->argv[2], nmembers);
+        e = obj_new_ptr(loc.sh, key, OBJ_SET, ENC_RAW, s);
+        ks_add(c->db, loc.sh, e);
+    }
+    struct rset *s = set_of(e);
+    size_t before = obj_bytes(e);
+    set_maybe_convert(c->st, s, nmembers);
+    long long added = 0;
+    for (int i = 2; i < c->argc; i++)
+        added += set_add(c->st, s, c->argv[i]);
+    obj_account_change(loc.sh, before, obj_bytes(e));
+    resp_add_int(c->out, added);
+}
+
+/* SREM key member [member ...]; an emptied set is deleted. */
+void cmd_srem(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct kloc loc;
+    struct entry *e = ks_write_type(c, c->argv[1], OBJ_SET, &loc, &wrong);
+    if (wrong)
+        return;
+    long long removed = 0;
+    if (e) {
+        struct rset *s = set_of(e);
+        size_t before = obj_bytes(e);
+        for (int i = 2; i < c->argc && set_size(s); i++)
+            removed += set_remove(s, c->argv[i]);
+        obj_account_change(loc.sh, before, obj_bytes(e));
+        if (!set_size(s))
+            ks_delete(&loc);
+    }
+    resp_add_int(c->out, removed);
+}
+
+static void reply_member_cb(void *ud, struct rs_str m)
+{
+    resp_add_bulk_str(ud, m);
+}
+
+/* SMEMBERS key -- a RESP3 set. */
+void cmd_smembers(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (wrong)
+        return;
+    if (!e) {
+        resp_add_set_len(c->out, 0);
+        return;
+    }
+    struct rset *s = set_of(e);
+    resp_add_set_len(c->out, (long long)set_size(s));
+    set_foreach(s, reply_member_cb, c->out);
+}
+
+/* SISMEMBER key member */
+void cmd_sismember(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (!wrong)
+        resp_add_int(c->out, e && set_contains(set_of(e), c->argv[2]));
+}
+
+/* SMISMEMBER key member [member ...] */
+void cmd_smismember(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (wrong)
+        return;
+    resp_add_array_len(c->out, c->argc - 2);
+    for (int i = 2; i < c->argc; i++)
+        resp_add_int(c->out, e && set_contains(set_of(e), c->argv[i]));
+}
+
+/* SCARD key */
+void cmd_scard(struct cmd_ctx *c)
+{
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (!wrong)
+        resp_add_int(c->out, e ? (long long)set_size(set_of(e)) : 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Random members (SPOP, SRANDMEMBER)
+ * ------------------------------------------------------------------------ */
+
+/* splitmix64 over the store's random state, as RANDOMKEY draws. */
+static uint64_t set_rand(struct store *st)
+{
+    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* A random member of a non-empty set; an integer is formatted into buf
+ * (RESP_LL_STR_SIZE bytes). O(1), O(n) for the small packed form. */
+static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
+{
+    uint64_t r = set_rand(st);
+    switch (s->enc) {
+    case SENC_INTSET:
+        return rs_str_from(buf, resp_ll2str(buf, s->is->v[r % s->is->n]));
+    case SENC_LISTPACK: {
+        size_t off = 0;
+        for (uint64_t i = r % s->lp.n; i > 0; i--)
+            off += 4 + packed_len_at(&s->lp, off);
+        return rs_str_from(s->lp.buf + off + 4, packed_len_at(&s->lp, off));
+    }
+    default: {
+        struct entry *e = tbl_random(&s->ht, r);
+        return rs_str_from(e->data, e->klen);
+    }
+    }
+}
+
+/* The member m copied out of the set (it is about to be removed). */
+static struct rs_str member_copy(struct rs_str m, char **owned)
+{
+    *owned = rs_memdup(m.p, m.len);
+    return rs_str_from(*owned, m.len);
+}
+
+/* SPOP key [count] -- without count a bulk or a null; with count a set of
+ * up to count members, the whole set (and the key goes) when count covers
+ * it. O(1) per member popped. */
+void cmd_spop(struct cmd_ctx *c)
+{
+    long long count = 1;
+    bool with_count = c->argc == 3;
+    if (c->argc > 3) {
+        reply_err(c, RS_ERR_SYNTAX);
+        return;
+    }
+    if (with_count && (!resp_str2ll(c->argv[2].p, c->argv[2].len, &count) || count < 0)) {
+        reply_err(c, RS_ERR_NOT_POSITIVE);
+        return;
+    }
+    bool wrong;
+    struct kloc loc;
+    struct entry *e = ks_write_type(c, c->argv[1], OBJ_SET, &loc, &wrong);
+    if (wrong)
+        return;
+    if (!e) {
+        if (with_count)
+            resp_add_set_len(c->out, 0);
+        else
+            resp_add_null(c->out);
+        return;
+    }
+    struct rset *s = set_of(e);
+    if (with_count && count == 0) {
+        resp_add_set_len(c->out, 0);
+        return;
+    }
+    if (with_count && (uint64_t)count >= set_size(s)) {
+        resp_add_set_len(c->out, (long long)set_size(s));
+        set_foreach(s, reply_member_cb, c->out);
+        ks_delete(&loc);
+        return;
+    }
+    size_t before = obj_bytes(e);
+    if (with_count)
+        resp_add_set_len(c->out, count);
+    for (long long i = 0; i < count; i++) {
+        char buf[RESP_LL_STR_SIZE], *owned;
+        struct rs_str m = member_copy(set_random(c->st, s, buf), &owned);
+        set_remove(s, m);
+        resp_add_bulk_str(c->out, m);
+        rs_free(owned);
+    }
+    obj_account_change(loc.sh, before, obj_bytes(e));
+    if (!set_size(s))
+        ks_delete(&loc);
+}
+
+static struct rset *set_tmp(void)
+{
+    struct rset *s = rs_calloc(1, sizeof *s);
+    s->enc = SENC_INTSET;
+    s->is = intset_new(0);
+    return s;
+}
+
+/* SRANDMEMBER key [count] -- with a count >= 0 that many distinct members
+ * (the whole set when it covers it), with a negative one |count| members
+ * that may repeat; an array either way. */
+void cmd_srandmember(struct cmd_ctx *c)
+{
+    if (c->argc > 3) {
+        reply_err(c, RS_ERR_SYNTAX);
+        return;
+    }
+    long long l = 0;
+    if (c->argc == 3) {
+        if (!arg_ll(c, c->argv[2], &l))
+            return;
+        if (l == LLONG_MIN) {
+            reply_errf(c, "ERR value is out of range, value must between %lld and %lld",
+                       -LLONG_MAX, LLONG_MAX);
+            return;
+        }
+    }
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (wrong)
+        return;
+    char buf[RESP_LL_STR_SIZE];
+    if (c->argc == 2) {
+        if (e)
+            resp_add_bulk_str(c->out, set_random(c->st, set_of(e), buf));
+        else
+            resp_add_null(c->out);
+        return;
+    }
+    if (!e || l == 0) {
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    struct rset *s = set_of(e);
+    if (l < 0) {
+        resp_add_array_len(c->out, -l);
+        for (long long i = 0; i < -l; i++)
+            resp_add_bulk_str(c->out, set_random(c->st, s, buf));
+        return;
+    }
+    if ((uint64_t)l >= set_size(s)) {
+        resp_add_array_len(c->out, (long long)set_size(s));
+        set_foreach(s, reply_member_cb, c->out);
+        return;
+    }
+    /* Distinct picks as Redis: when count is close to the size, a copy that
+     * loses random members down to count; else random draws collected in a
+     * temporary set until count differ. O(N) either way. */
+    struct rset *pick;
+    if ((uint64_t)l * 3 > set_size(s)) {
+        pick = set_dup(s);
+        while (set_size(pick) > (uint64_t)l) {
+            char *owned;
+            set_remove(pick, member_copy(set_random(c->st, pick, buf), &owned));
+            rs_free(owned);
+        }
+    } else {
+        pick = set_tmp();
+        while (set_size(pick) < (uint64_t)l)
+            set_add(c->st, pick, set_random(c->st, s, buf));
+    }
+    resp_add_array_len(c->out, l);
+    set_foreach(pick, reply_member_cb, c->out);
+    set_free(pick);
+}
+
+/* ------------------------------------------------------------------------
+ * SMOVE
+ * ------------------------------------------------------------------------ */
+
+/* SMOVE source destination member -- Redis's order of checks: a missing
+ * source answers 0 before any type check; moving within one set only
+ * tests membership. */
+void cmd_smove(struct cmd_ctx *c)
+{
+    struct rs_str src = c->argv[1], dst = c->argv[2], m = c->argv[3];
+    struct kloc sloc, dloc;
+    struct entry *se = ks_write(c, c->db, src, &sloc);
+    struct entry *de = ks_write(c, c->db, dst, &dloc);
+    if (!se) {
+        resp_add_int(c->out, 0);
+        return;
+    }
+    if (se->type != OBJ_SET || (de && de->type != OBJ_SET)) {
+        reply_err(c, RS_ERR_WRONGTYPE);
+        return;
+    }
+    if (se == de) {
+        resp_add_int(c->out, set_contains(set_of(se), m));
+        return;
+    }
+    struct rset *ss = set_of(se);
+    size_t before = obj_bytes(se);
+    if (!set_remove(ss, m)) {
+        resp_add_int(c->out, 0);
+        return;
+    }
+    obj_account_change(sloc.sh, before, obj_bytes(se));
+    if (!set_size(ss)) {
+        ks_delete(&sloc);
+        de = ks_write(c, c->db, dst, &dloc); /* the deletion may move dst's slot */
+    }
+    if (!de) {
+        dloc.sh = ks_shard(c->db, dst, true);
+        de = obj_new_ptr(dloc.sh, dst, OBJ_SET, ENC_RAW, set_new(c->st, m, 1));
+        ks_add(c->db, dloc.sh, de);
+    }
+    before = obj_bytes(de);
+    set_add(c->st, set_of(de), m);
+    obj_account_change(dloc.sh, before, obj_bytes(de));
+    resp_add_int(c->out, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * SINTER, SINTERCARD, SUNION, SDIFF and their STORE forms
+ * ------------------------------------------------------------------------ */
+
+/* The sets of keys argv[from], argv[from + step]...: NULL for a missing key.
+ * Replies WRONGTYPE and returns NULL if any key holds another type (every
+ * key is looked up first, as Redis does). *nmissing counts missing keys. */
+static struct rset **load_sets(struct cmd_ctx *c, int from, int n, int *nmissing)
+{
+    struct rset **sets = rs_calloc((size_t)n, sizeof *sets);
+    *nmissing = 0;
+    for (int i = 0; i < n; i++) {
+        bool wrong;
+        struct entry *e = ks_read_type(c, c->argv[from + i], OBJ_SET, NULL, &wrong);
+        if (wrong) {
+            rs_free(sets);
+            return NULL;
+        }
+        sets[i] = e ? set_of(e) : NULL;
+        *nmissing += !e;
+    }
+    return sets;
+}
+
+static int by_size(const void *a, const void *b)
+{
+    uint64_t x = set_size(*(struct rset *const *)a), y = set_size(*(struct rset *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+struct inter_walk {
+    struct store *st;
+    struct rset **sets; /* by size; the walk is over sets[0] */
+    int n;
+    struct rset *out;   /* result, or NULL to only count */
+    uint64_t count, limit;
+};
+
+static void inter_cb(void *ud, struct rs_str m)
+{
+    struct inter_walk *w = ud;
+    if (w->limit && w->count >= w->limit)
+        return;
+    for (int i = 1; i < w->n; i++)
+        if (!set_contains(w->sets[i], m))
+            return;
+    w->count++;
+    if (w->out)
+        set_add(w->st, w->out, m);
+}
+
+/* Intersection of n non-missing sets, walking the smallest:
+ * O(N*M), N the smallest size, M the number of sets. */
+static void inter_sets(struct store *st, struct rset **sets, int n, struct inter_walk *w)
+{
+    qsort(sets, (size_t)n, sizeof *sets, by_size);
+    w->st = st;
+    w->sets = sets;
+    w->n = n;
+    set_foreach(sets[0], inter_cb, w);
+}
+
+struct union_walk {
+    struct store *st;
+    struct rset *out;
+    struct rset **others; /* SDIFF: members of these are left out */
+    int nothers;
+};
+
+static void union_cb(void *ud, struct rs_str m)
+{
+    struct union_walk *w = ud;
+    for (int i = 0; i < w->nothers; i++)
+        if (w->others[i] && set_contains(w->others[i], m))
+            return;
+    set_add(w->st, w->out, m);
+}
+
+enum set_op { OP_INTER, OP_UNION, OP_DIFF };
+
+/* The result of op over the sets (NULL entries are empty sets), as a new
+ * temporary set. */
+static struct rset *set_op(struct cmd_ctx *c, struct rset **sets, int n, int nmissing,
+                           enum set_op op)
+{
+    struct rset *out = set_tmp();
+    if (op == OP_INTER) {
+        if (!nmissing) {
+            struct inter_walk w = {.out = out};
+            inter_sets(c->st, sets, n, &w);
+        }
+    } else if (op == OP_UNION) {
+        struct union_walk w = {c->st, out, NULL, 0};
+        for (int i = 0; i < n; i++)
+            if (sets[i])
+                set_foreach(sets[i], union_cb, &w);
+    } else if (sets[0]) {
+        struct union_walk w = {c->st, out, sets + 1, n - 1};
+        set_foreach(sets[0], union_cb, &w);
+    }
+    return out;
+}
+
+/* SINTER/SUNION/SDIFF key [key ...]: a set reply. */
+static void set_op_reply(struct cmd_ctx *c, enum set_op op)
+{
+    int nmissing, n = c->argc - 1;
+    struct rset **sets = load_sets(c, 1, n, &nmissing);
+    if (!sets)
+        return;
+    struct rset *out = set_op(c, sets, n, nmissing, op);
+    resp_add_set_len(c->out, (long long)set_size(out));
+    set_foreach(out, reply_member_cb, c->out);
+    set_free(out);
+    rs_free(sets);
+}
+
+/* The STORE forms: destination key, sources; replaces the destination
+ * whatever its type (an empty result deletes it) and replies the size. */
+static void set_op_store(struct cmd_ctx *c, enum set_op op)
+{
+    int nmissing, n = c->argc - 2;
+    struct rset **sets = load_sets(c, 2, n, &nmissing);
+    if (!sets)
+        return;
+    struct rset *out = set_op(c, sets, n, nmissing, op);
+    rs_free(sets);
+    struct rs_str dst = c->argv[1];
+    long long size = (long long)set_size(out);
+    if (!size) {
+        set_free(out);
+        ks_delete_key(c, c->db, dst);
+    } else {
+        struct shard *sh = ks_shard(c->db, dst, true);
+        ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_SET, ENC_RAW, out));
+    }
+    resp_add_int(c->out, size);
+}
+
+void cmd_sinter(struct cmd_ctx *c)
+{
+    set_op_reply(c, OP_INTER);
+}
+
+void cmd_sunion(struct cmd_ctx *c)
+{
+    set_op_reply(c, OP_UNION);
+}
+
+void cmd_sdiff(struct cmd_ctx *c)
+{
+    set_op_reply(c, OP_DIFF);
+}
+
+void cmd_sinterstore(struct cmd_ctx *c)
+{
+    set_op_store(c, OP_INTER);
+}
+
+void cmd_sunionstore(struct cmd_ctx *c)
+{
+    set_op_store(c, OP_UNION);
+}
+
+void cmd_sdiffstore(struct cmd_ctx *c)
+{
+    set_op_store(c, OP_DIFF);
+}
+
+/* SINTERCARD numkeys key [key ...] [LIMIT limit] -- the size of the
+ * intersection, stopping at limit (0 = none). */
+void cmd_sintercard(struct cmd_ctx *c)
+{
+    long long numkeys, limit = 0;
+    if (!resp_str2ll(c->argv[1].p, c->argv[1].len, &numkeys) || numkeys <= 0) {
+        reply_errf(c, "ERR numkeys should be greater than 0");
+        return;
+    }
+    if (numkeys > c->argc - 2) {
+        reply_errf(c, "ERR Number of keys can't be greater than number of args");
+        return;
+    }
+    for (int i = 2 + (int)numkeys; i < c->argc; i += 2) {
+        if (rs_str_eqi(c->argv[i], "limit") && i + 1 < c->argc) {
+            if (!resp_str2ll(c->argv[i + 1].p, c->argv[i + 1].len, &limit) || limit < 0) {
+                reply_errf(c, "ERR LIMIT can't be negative");
+                return;
+            }
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    int nmissing;
+    struct rset **sets = load_sets(c, 2, (int)numkeys, &nmissing);
+    if (!sets)
+        return;
+    struct inter_walk w = {.limit = (uint64_t)limit};
+    if (!nmissing)
+        inter_sets(c->st, sets, (int)numkeys, &w);
+    rs_free(sets);
+    resp_add_int(c->out, (long long)w.count);
+}
+
+/* ------------------------------------------------------------------------
+ * SSCAN
+ * ------------------------------------------------------------------------ */
+
+struct sscan_walk {
+    struct entry **hits;
+    size_t n, cap;
+};
+
+static void sscan_cb(void *ud, struct entry *e)
+{
+    struct sscan_walk *w = ud;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->hits = rs_realloc(w->hits, w->cap * sizeof *w->hits);
+    }
+    w->hits[w->n++] = e;
+}
+
+struct sscan_reply {
+    struct cmd_ctx *c;
+    struct rs_str pat;
+    bool use_pat;
+    long long n;
+};
+
+static void sscan_member_cb(void *ud, struct rs_str m)
+{
+    struct sscan_reply *r = ud;
+    if (r->use_pat && !glob_match_str(r->pat, m))
+        return;
+    resp_add_bulk_str(r->c->out, m);
+    r->n++;
+}
+
+/* SSCAN key cursor [MATCH pattern] [COUNT count] -- the small encodings
+ * answer everything at once with cursor 0, a table COUNT buckets' worth
+ * (at most 10 * COUNT visits) as Redis's scanGenericCommand. */
+void cmd_sscan(struct cmd_ctx *c)
+{
+    struct rs_str a = c->argv[2];
+    char *cs = rs_memdup(a.p, a.len), *end;
+    errno = 0;
+    unsigned long cursor = strtoul(cs, &end, 10);
+    bool ok = !isspace((unsigned char)cs[0]) && *end == '\0' && errno != ERANGE;
+    rs_free(cs);
+    if (!ok) {
+        reply_err(c, RS_ERR_INVALID_CURSOR);
+        return;
+    }
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    if (wrong)
+        return;
+    if (!e) {
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk(c->out, "0", 1);
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    long long count = 10;
+    struct sscan_reply r = {.c = c};
+    for (int i = 3; i < c->argc; i += 2) {
+        bool has_arg = i + 1 < c->argc;
+        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
+            if (!arg_ll(c, c->argv[i + 1], &count))
+                return;
+            if (count < 1) {
+                reply_err(c, RS_ERR_SYNTAX);
+                return;
+            }
+        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
+            r.pat = c->argv[i + 1];
+            r.use_pat = !(r.pat.len == 1 && r.pat.p[0] == '*');
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    struct rset *s = set_of(e);
+    resp_add_array_len(c->out, 2);
+    if (s->enc != SENC_HT) {
+        resp_add_bulk(c->out, "0", 1);
+        struct resp_deferred mark = resp_add_deferred(c->out);
+        set_foreach(s, sscan_member_cb, &r);
+        resp_set_deferred(c->out, mark, RESP_AGG_ARRAY, r.n);
+        return;
+    }
+    struct sscan_walk w = {0};
+    long long maxiter = count * 10;
+    do {
+        cursor = tbl_scan(&s->ht, cursor, sscan_cb, &w);
+    } while (cursor && maxiter-- && (long long)w.n < count);
+    resp_add_bulk_ll(c->out, (long long)cursor);
+    struct resp_deferred mark = resp_add_deferred(c->out);
+    for (size_t i = 0; i < w.n; i++)
+        sscan_member_cb(&r, rs_str_from(w.hits[i]->data, w.hits[i]->klen));
+    resp_set_deferred(c->out, mark, RESP_AGG_ARRAY, r.n);
+    rs_free(w.hits);
+}
