@@ -77,6 +77,22 @@ def dataset_strings(scale):
     return Plan(n, commands())
 
 
+@dataset("projects", "1,000 projects, each a calc_cache hash of 50 fields with 200-byte values "
+                     "and an active_users set of 20 members (issue 3's dashboard load)")
+def dataset_projects(scale):
+    n = max(1, int(1_000 * scale))
+    tail = _filler(190, "projects")
+
+    def commands():
+        for p in range(n):
+            cache = b"project:%d:calc_cache" % p
+            for f in range(50):
+                yield (b"HSET", cache, b"param:%08x" % (p * 50 + f), (b"%010d" % f) + tail)
+            users = b"project:%d:active_users" % p
+            yield (b"SADD", users) + tuple(b"user:%d" % (p * 20 + u) for u in range(20))
+    return Plan(2 * n, commands())
+
+
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()
