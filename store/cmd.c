@@ -8,6 +8,8 @@
  * reads the clock once, runs the handler and keeps INFO commandstats.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -342,4 +344,48 @@ void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines)
     resp_add_simple(c->out, "    Prints this help.", 21);
     n += 2;
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
+}
+
+bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
+{
+    char *s = rs_memdup(a.p, a.len), *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    bool ok = !isspace((unsigned char)s[0]) && *end == '\0' && errno != ERANGE;
+    rs_free(s);
+    if (!ok) {
+        reply_err(c, RS_ERR_INVALID_CURSOR);
+        return false;
+    }
+    *cursor = v;
+    return true;
+}
+
+bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->count = 10;
+    for (int i = from; i < c->argc; i++) {
+        bool has_arg = c->argc - i >= 2;
+        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
+            if (!arg_ll(c, c->argv[++i], &o->count))
+                return false;
+            if (o->count < 1) {
+                reply_err(c, RS_ERR_SYNTAX);
+                return false;
+            }
+        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
+            o->pat = c->argv[++i];
+            o->use_pat = !(o->pat.len == 1 && o->pat.p[0] == '*');
+        } else if (has_arg && (allow & SCAN_ALLOW_TYPE) && rs_str_eqi(c->argv[i], "type")) {
+            o->has_type = true;
+            o->type = c->argv[++i];
+        } else if ((allow & SCAN_ALLOW_NOVALUES) && rs_str_eqi(c->argv[i], "novalues")) {
+            o->novalues = true;
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
 }

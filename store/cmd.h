@@ -36,6 +36,25 @@ void cmd_call(struct cmd_ctx *c);
 /* Parse an integer argument (Redis string2ll); on failure reply
  * "value is not an integer or out of range" and return false. */
 bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
+/* A SCAN-family cursor (Redis parseScanCursorOrReply: strtoull's rules, so
+ * "", "-1" and "+7" are cursors while " 1" and "1x" are not); on failure
+ * reply "invalid cursor" and return false. */
+bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor);
+
+/* The options of SCAN, SSCAN and HSCAN from argv[from] on. */
+enum { SCAN_ALLOW_TYPE = 1, SCAN_ALLOW_NOVALUES = 2 };
+struct scan_opts {
+    long long count;   /* COUNT, 10 by default */
+    struct rs_str pat; /* MATCH */
+    bool use_pat;      /* MATCH given and not "*" */
+    bool has_type;     /* TYPE (SCAN only) */
+    struct rs_str type;
+    bool novalues;     /* NOVALUES (HSCAN only) */
+};
+/* Parse [MATCH pattern] [COUNT count], plus TYPE or NOVALUES when allowed,
+ * as Redis's scanGenericCommand; on an error reply it and return false. */
+bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_opts *o);
+
 /* "invalid expire time in '<command>' command" */
 void reply_expire_time(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)

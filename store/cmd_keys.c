@@ -20,8 +20,6 @@
  * scan resumes at the start of the next one. KEYS and SCAN whose pattern's
  * literal prefix names a project ("project:42:*") visit only that shard.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,23 +319,6 @@ static void scan_cb(void *ud, struct entry *e)
     a->hits[a->n++] = (struct scan_hit){a->sh, e};
 }
 
-/* Redis's parseScanCursorOrReply: strtoul's rules, so "", "-1" and "+7"
- * are cursors while " 1" and "1x" are not. */
-static bool scan_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
-{
-    char *s = rs_memdup(a.p, a.len), *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    bool ok = !isspace((unsigned char)s[0]) && *end == '\0' && errno != ERANGE;
-    rs_free(s);
-    if (!ok) {
-        reply_err(c, RS_ERR_INVALID_CURSOR);
-        return false;
-    }
-    *cursor = v;
-    return true;
-}
-
 /* A type name of SCAN's TYPE option, any case; -1 for a name no key can
  * have (Redis 7.4 then returns no keys; the error is for Redis 8). */
 static int scan_type(struct rs_str name)
@@ -355,32 +336,13 @@ static int scan_type(struct rs_str name)
 void cmd_scan(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!scan_cursor(c, c->argv[1], &cursor))
+    struct scan_opts o;
+    if (!arg_cursor(c, c->argv[1], &cursor) || !scan_opts_parse(c, 2, SCAN_ALLOW_TYPE, &o))
         return;
-    long long count = 10;
-    struct scan_acc a = {0};
-    bool by_type = false;
-    int type = -1;
-    for (int i = 2; i < c->argc; i += 2) {
-        bool has_arg = c->argc - i >= 2;
-        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
-            if (!arg_ll(c, c->argv[i + 1], &count))
-                return;
-            if (count < 1) {
-                reply_err(c, RS_ERR_SYNTAX);
-                return;
-            }
-        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
-            a.pat = c->argv[i + 1];
-            a.use_pat = !(a.pat.len == 1 && a.pat.p[0] == '*');
-        } else if (has_arg && rs_str_eqi(c->argv[i], "type")) {
-            by_type = true;
-            type = scan_type(c->argv[i + 1]);
-        } else {
-            reply_err(c, RS_ERR_SYNTAX);
-            return;
-        }
-    }
+    long long count = o.count;
+    bool by_type = o.has_type;
+    int type = by_type ? scan_type(o.type) : -1;
+    struct scan_acc a = {.pat = o.pat, .use_pat = o.use_pat};
 
     struct db *db = c->db;
     struct shard *only = NULL;

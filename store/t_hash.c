@@ -9,8 +9,6 @@
  * Redis. The hash's bytes are part of its key entry's obj_bytes, so every
  * change of them is accounted to the shard at once (hash_close).
  */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -677,21 +675,6 @@ static void hscan_cb(void *ud, struct entry *e)
     a->a[a->n++] = (struct pair){field_key(e), field_val(e)};
 }
 
-static bool hscan_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
-{
-    char *s = rs_memdup(a.p, a.len), *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    bool ok = !isspace((unsigned char)s[0]) && *end == '\0' && errno != ERANGE;
-    rs_free(s);
-    if (!ok) {
-        reply_err(c, RS_ERR_INVALID_CURSOR);
-        return false;
-    }
-    *cursor = v;
-    return true;
-}
-
 /* HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
  * A packed hash is returned whole with cursor 0, as Redis does; a table
  * is walked bucket by bucket (tbl_scan) until about COUNT elements (fields
@@ -699,7 +682,7 @@ static bool hscan_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
 void cmd_hscan(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!hscan_cursor(c, c->argv[2], &cursor))
+    if (!arg_cursor(c, c->argv[2], &cursor))
         return;
     bool wrong;
     struct hash *h = hash_read(c, c->argv[1], &wrong);
@@ -711,28 +694,12 @@ void cmd_hscan(struct cmd_ctx *c)
         resp_add_array_len(c->out, 0);
         return;
     }
-    long long count = 10;
-    struct rs_str pat = {0};
-    bool use_pat = false, novalues = false;
-    for (int i = 3; i < c->argc; i++) {
-        bool has_arg = c->argc - i >= 2;
-        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
-            if (!arg_ll(c, c->argv[++i], &count))
-                return;
-            if (count < 1) {
-                reply_err(c, RS_ERR_SYNTAX);
-                return;
-            }
-        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
-            pat = c->argv[++i];
-            use_pat = !(pat.len == 1 && pat.p[0] == '*');
-        } else if (rs_str_eqi(c->argv[i], "novalues")) {
-            novalues = true;
-        } else {
-            reply_err(c, RS_ERR_SYNTAX);
-            return;
-        }
-    }
+    struct scan_opts o;
+    if (!scan_opts_parse(c, 3, SCAN_ALLOW_NOVALUES, &o))
+        return;
+    long long count = o.count;
+    struct rs_str pat = o.pat;
+    bool use_pat = o.use_pat, novalues = o.novalues;
     struct hscan_acc a = {0};
     uint64_t next = 0;
     if (h->pk) {

@@ -8,8 +8,6 @@
  * limits becomes a hash table of member entries (struct entry with the
  * member as key and no value), never converting back, as in Redis.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -916,16 +914,9 @@ static void sscan_member_cb(void *ud, struct rs_str m)
  * (at most 10 * COUNT visits) as Redis's scanGenericCommand. */
 void cmd_sscan(struct cmd_ctx *c)
 {
-    struct rs_str a = c->argv[2];
-    char *cs = rs_memdup(a.p, a.len), *end;
-    errno = 0;
-    unsigned long cursor = strtoul(cs, &end, 10);
-    bool ok = !isspace((unsigned char)cs[0]) && *end == '\0' && errno != ERANGE;
-    rs_free(cs);
-    if (!ok) {
-        reply_err(c, RS_ERR_INVALID_CURSOR);
+    uint64_t cursor;
+    if (!arg_cursor(c, c->argv[2], &cursor))
         return;
-    }
     bool wrong;
     struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
     if (wrong)
@@ -936,25 +927,11 @@ void cmd_sscan(struct cmd_ctx *c)
         resp_add_array_len(c->out, 0);
         return;
     }
-    long long count = 10;
-    struct sscan_reply r = {.c = c};
-    for (int i = 3; i < c->argc; i += 2) {
-        bool has_arg = i + 1 < c->argc;
-        if (has_arg && rs_str_eqi(c->argv[i], "count")) {
-            if (!arg_ll(c, c->argv[i + 1], &count))
-                return;
-            if (count < 1) {
-                reply_err(c, RS_ERR_SYNTAX);
-                return;
-            }
-        } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
-            r.pat = c->argv[i + 1];
-            r.use_pat = !(r.pat.len == 1 && r.pat.p[0] == '*');
-        } else {
-            reply_err(c, RS_ERR_SYNTAX);
-            return;
-        }
-    }
+    struct scan_opts o;
+    if (!scan_opts_parse(c, 3, 0, &o))
+        return;
+    long long count = o.count;
+    struct sscan_reply r = {.c = c, .pat = o.pat, .use_pat = o.use_pat};
     struct rset *s = set_of(e);
     resp_add_array_len(c->out, 2);
     if (s->enc != SENC_HT) {
