@@ -12,6 +12,7 @@
  * so a pack costs its header plus one to five bytes of length per element.
  * A hash stores field, value, field, value...; lookups walk the buffer.
  */
+#include <malloc.h>
 #include <string.h>
 
 #include "mem.h"
@@ -105,7 +106,9 @@ static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t
 {
     uint32_t tail = p->len - off - oldn;
     uint32_t len = p->len - oldn + newn;
-    if (newn > oldn)
+    /* Appends to a small pack mostly fit the allocation's size class:
+     * realloc only when they do not. */
+    if (newn > oldn && sizeof *p + len > malloc_usable_size(p))
         p = rs_realloc(p, sizeof *p + len);
     memmove(p->buf + off + newn, p->buf + off + oldn, tail);
     if (newn < oldn)
