@@ -29,6 +29,10 @@ struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str 
  * entry's current encoding and size (the common SET of a value of the same
  * length): no allocation, same accounting. False leaves e untouched. */
 bool obj_set_string_inplace(struct entry *e, struct rs_str val);
+/* An entry key -> val (embedded) that is not a key of the keyspace but an
+ * element inside a value (a hash field, a set member with an empty val):
+ * not accounted to any shard, its container accounts for it. */
+struct entry *obj_sub_entry(struct rs_str key, struct rs_str val);
 /* A string entry stored as an integer. */
 struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v);
 /* A string entry whose value is a growable buffer of capacity >= cap holding

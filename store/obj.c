@@ -39,8 +39,8 @@ size_t obj_bytes(const struct entry *e)
     return n;
 }
 
-static struct entry *alloc_entry(struct shard *sh, struct rs_str key, size_t extra, int type,
-                                 int enc)
+/* An entry for key with room for extra value bytes, not yet accounted. */
+static struct entry *alloc_entry(struct rs_str key, size_t extra, int type, int enc)
 {
     struct entry *e = rs_malloc(HDR + key.len + extra);
     e->next = NULL;
@@ -50,7 +50,17 @@ static struct entry *alloc_entry(struct shard *sh, struct rs_str key, size_t ext
     e->lru = 0;
     e->type = type;
     e->enc = enc;
-    memcpy(enc == ENC_EMBSTR ? e->data : e->data + 8, key.p, key.len);
+    if (key.len)
+        memcpy(enc == ENC_EMBSTR ? e->data : e->data + 8, key.p, key.len);
+    return e;
+}
+
+struct entry *obj_sub_entry(struct rs_str key, struct rs_str val)
+{
+    struct entry *e = alloc_entry(key, val.len, OBJ_STRING, ENC_EMBSTR);
+    e->vlen = (uint32_t)val.len;
+    if (val.len)
+        memcpy(e->data + key.len, val.p, val.len);
     return e;
 }
 
@@ -64,7 +74,7 @@ void obj_account_change(struct shard *sh, size_t before, size_t after)
 
 struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v)
 {
-    struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_INT);
+    struct entry *e = alloc_entry(key, 8, OBJ_STRING, ENC_INT);
     entry_set_int(e, v);
     account(sh, obj_bytes(e), true);
     return e;
@@ -97,7 +107,7 @@ bool obj_set_string_inplace(struct entry *e, struct rs_str val)
 
 struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str val)
 {
-    struct entry *e = alloc_entry(sh, key, val.len, OBJ_STRING, ENC_EMBSTR);
+    struct entry *e = alloc_entry(key, val.len, OBJ_STRING, ENC_EMBSTR);
     e->vlen = (uint32_t)val.len;
     if (val.len)
         memcpy(e->data + key.len, val.p, val.len);
@@ -119,7 +129,7 @@ static struct rstr *rstr_new(struct rs_str val, size_t cap)
 
 struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val, size_t cap)
 {
-    struct entry *e = alloc_entry(sh, key, 8, OBJ_STRING, ENC_RAW);
+    struct entry *e = alloc_entry(key, 8, OBJ_STRING, ENC_RAW);
     struct rstr *r = rstr_new(val, cap);
     memcpy(e->data, &r, sizeof r);
     account(sh, obj_bytes(e), true);
@@ -129,7 +139,7 @@ struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val
 struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type type, int enc,
                           void *ptr)
 {
-    struct entry *e = alloc_entry(sh, key, 8, type, enc);
+    struct entry *e = alloc_entry(key, 8, type, enc);
     memcpy(e->data, &ptr, sizeof ptr);
     account(sh, obj_bytes(e), true);
     return e;
@@ -163,12 +173,12 @@ struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key,
     }
     struct entry *n;
     if (e->enc == ENC_EMBSTR) {
-        n = alloc_entry(to, key, e->vlen, e->type, ENC_EMBSTR);
+        n = alloc_entry(key, e->vlen, e->type, ENC_EMBSTR);
         n->vlen = e->vlen;
         if (e->vlen)
             memcpy(n->data + key.len, e->data + e->klen, e->vlen);
     } else {
-        n = alloc_entry(to, key, 8, e->type, e->enc);
+        n = alloc_entry(key, 8, e->type, e->enc);
         memcpy(n->data, e->data, 8); /* the value word: an int64 or the owned pointer */
     }
     n->lru = e->lru;

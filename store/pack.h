@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Packed arrays of byte strings: the compact form of small hashes (format
- * at the top of pack.c). Elements are addressed by byte offsets into the
- * buffer; every search is a linear walk, which is what makes it small.
+ * Packed arrays of byte strings: the compact form of small hashes and small
+ * sets (format at the top of pack.c). Elements are addressed by byte offsets
+ * into the buffer; every search is a linear walk, which is what makes it
+ * small.
  */
 #ifndef PACK_H
 #define PACK_H

@@ -33,23 +33,6 @@ struct hash {
  * The value: both encodings behind one small interface
  * ------------------------------------------------------------------------ */
 
-static struct entry *field_new(struct rs_str f, struct rs_str v)
-{
-    struct entry *e = rs_malloc(sizeof *e + f.len + v.len);
-    e->next = NULL;
-    e->klen = (uint32_t)f.len;
-    e->vlen = (uint32_t)v.len;
-    e->exp_idx = EXP_NONE;
-    e->lru = 0;
-    e->type = OBJ_STRING;
-    e->enc = ENC_EMBSTR;
-    if (f.len)
-        memcpy(e->data, f.p, f.len);
-    if (v.len)
-        memcpy(e->data + f.len, v.p, v.len);
-    return e;
-}
-
 static size_t field_bytes(const struct entry *e)
 {
     return sizeof *e + e->klen + e->vlen;
@@ -96,7 +79,7 @@ void hash_free(struct hash *h)
 
 static void dup_field(void *ud, struct entry *e)
 {
-    tbl_insert(ud, field_new(field_key(e), field_val(e)));
+    tbl_insert(ud, obj_sub_entry(field_key(e), field_val(e)));
 }
 
 struct hash *hash_dup(const struct hash *h)
@@ -133,7 +116,7 @@ static void hash_to_table(struct hash *h, uint64_t seed)
     while (off < pk->len) {
         struct rs_str f = pack_get(pk, off, &off);
         struct rs_str v = pack_get(pk, off, &off);
-        struct entry *e = field_new(f, v);
+        struct entry *e = obj_sub_entry(f, v);
         tbl_insert(&h->t, e);
         h->bytes += field_bytes(e);
     }
@@ -187,7 +170,7 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
             hash_to_table(h, c->st->seed);
         return added;
     }
-    struct entry *n = field_new(f, v);
+    struct entry *n = obj_sub_entry(f, v);
     struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
     h->bytes += field_bytes(n);
     if (ref == NULL) {

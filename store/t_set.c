@@ -17,23 +17,16 @@
 #include "ks.h"
 #include "mem.h"
 #include "resp_num.h"
+#include "pack.h"
 #include "t_set.h"
 #include "util.h"
 
 enum set_enc { SENC_INTSET, SENC_LISTPACK, SENC_HT };
 
-/* The packed form: members one after another, each a uint32 length then
- * its bytes; lookups scan it, which is fast at the sizes it is kept to. */
-struct packed {
-    char *buf;
-    size_t len, cap;
-    uint32_t n;
-};
-
 struct rset {
     int enc;
     struct intset *is;  /* SENC_INTSET */
-    struct packed lp;   /* SENC_LISTPACK */
+    struct pack *lp;    /* SENC_LISTPACK (pack.c) */
     struct table ht;    /* SENC_HT */
     size_t ht_members;  /* SENC_HT: bytes of the member entries */
 };
@@ -51,66 +44,9 @@ static bool as_int(struct rs_str m, int64_t *v)
     return true;
 }
 
-static uint32_t packed_len_at(const struct packed *lp, size_t off)
-{
-    uint32_t n;
-    memcpy(&n, lp->buf + off, 4);
-    return n;
-}
-
-/* Offset of member m in the packed array, or SIZE_MAX. */
-static size_t packed_find(const struct packed *lp, struct rs_str m)
-{
-    for (size_t off = 0; off < lp->len;) {
-        uint32_t n = packed_len_at(lp, off);
-        if (n == m.len && memcmp(lp->buf + off + 4, m.p, n) == 0)
-            return off;
-        off += 4 + n;
-    }
-    return SIZE_MAX;
-}
-
-static void packed_append(struct packed *lp, struct rs_str m)
-{
-    size_t need = lp->len + 4 + m.len;
-    if (need > lp->cap) {
-        lp->cap = need < 64 ? 64 : need * 2;
-        lp->buf = rs_realloc(lp->buf, lp->cap);
-    }
-    uint32_t n = (uint32_t)m.len;
-    memcpy(lp->buf + lp->len, &n, 4);
-    if (m.len)
-        memcpy(lp->buf + lp->len + 4, m.p, m.len);
-    lp->len = need;
-    lp->n++;
-}
-
-static void packed_remove_at(struct packed *lp, size_t off)
-{
-    size_t sz = 4 + packed_len_at(lp, off);
-    memmove(lp->buf + off, lp->buf + off + sz, lp->len - off - sz);
-    lp->len -= sz;
-    lp->n--;
-}
-
-static struct entry *member_new(struct rs_str m)
-{
-    struct entry *e = rs_malloc(sizeof *e + m.len);
-    e->next = NULL;
-    e->klen = (uint32_t)m.len;
-    e->vlen = 0;
-    e->exp_idx = EXP_NONE;
-    e->lru = 0;
-    e->type = OBJ_STRING;
-    e->enc = ENC_EMBSTR;
-    if (m.len)
-        memcpy(e->data, m.p, m.len);
-    return e;
-}
-
 static void ht_add_member(struct rset *s, struct rs_str m)
 {
-    tbl_insert(&s->ht, member_new(m));
+    tbl_insert(&s->ht, obj_sub_entry(m, rs_str_from("", 0)));
     s->ht_members += sizeof(struct entry) + m.len;
 }
 
@@ -126,7 +62,7 @@ static uint64_t set_size(const struct rset *s)
     case SENC_INTSET:
         return s->is->n;
     case SENC_LISTPACK:
-        return s->lp.n;
+        return s->lp->n;
     default:
         return tbl_count(&s->ht);
     }
@@ -155,11 +91,8 @@ static void set_foreach(struct rset *s, member_fn *fn, void *ud)
             fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i])));
         break;
     case SENC_LISTPACK:
-        for (size_t off = 0; off < s->lp.len;) {
-            uint32_t n = packed_len_at(&s->lp, off);
-            fn(ud, rs_str_from(s->lp.buf + off + 4, n));
-            off += 4 + n;
-        }
+        for (uint32_t off = 0, next; off < s->lp->len; off = next)
+            fn(ud, pack_get(s->lp, off, &next));
         break;
     default: {
         struct ht_visit v = {fn, ud};
@@ -175,7 +108,8 @@ static void to_ht_cb(void *ud, struct rs_str m)
 
 static void to_packed_cb(void *ud, struct rs_str m)
 {
-    packed_append(ud, m);
+    struct pack **lp = ud;
+    *lp = pack_append(*lp, m);
 }
 
 /* Convert s to enc (SENC_LISTPACK from an intset, or SENC_HT). */
@@ -186,6 +120,7 @@ static void set_convert(struct store *st, struct rset *s, int enc)
         tbl_init(&n.ht, st->seed);
         set_foreach(s, to_ht_cb, &n);
     } else {
+        n.lp = pack_new();
         set_foreach(s, to_packed_cb, &n.lp);
     }
     struct rset old = *s;
@@ -193,7 +128,7 @@ static void set_convert(struct store *st, struct rset *s, int enc)
     if (old.enc == SENC_INTSET)
         rs_free(old.is);
     else if (old.enc == SENC_LISTPACK)
-        rs_free(old.lp.buf);
+        pack_free(old.lp);
 }
 
 /* Redis's setTypeCreate: the encoding of a new set whose first member is
@@ -207,6 +142,7 @@ static struct rset *set_new(struct store *st, struct rs_str first, size_t size_h
         s->is = intset_new((uint32_t)(size_hint < 1024 ? size_hint : 1024));
     } else if (size_hint <= (size_t)st->cfg.set_max_listpack_entries) {
         s->enc = SENC_LISTPACK;
+        s->lp = pack_new();
     } else {
         s->enc = SENC_HT;
         tbl_init(&s->ht, st->seed);
@@ -231,7 +167,7 @@ static bool set_contains(struct rset *s, struct rs_str m)
     case SENC_INTSET:
         return as_int(m, &v) && intset_find(s->is, v);
     case SENC_LISTPACK:
-        return packed_find(&s->lp, m) != SIZE_MAX;
+        return pack_find(s->lp, m, 1) != UINT32_MAX;
     default:
         return tbl_find_ref(&s->ht, m.p, m.len) != NULL;
     }
@@ -257,11 +193,11 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
             set_convert(st, s, SENC_HT);
     }
     if (s->enc == SENC_LISTPACK) {
-        if (packed_find(&s->lp, m) != SIZE_MAX)
+        if (pack_find(s->lp, m, 1) != UINT32_MAX)
             return false;
-        if (s->lp.n < (uint32_t)cfg->set_max_listpack_entries &&
+        if (s->lp->n < (uint32_t)cfg->set_max_listpack_entries &&
             m.len <= (size_t)cfg->set_max_listpack_value) {
-            packed_append(&s->lp, m);
+            s->lp = pack_append(s->lp, m);
             return true;
         }
         set_convert(st, s, SENC_HT);
@@ -279,10 +215,10 @@ static bool set_remove(struct rset *s, struct rs_str m)
     case SENC_INTSET:
         return as_int(m, &v) && intset_remove(s->is, v);
     case SENC_LISTPACK: {
-        size_t off = packed_find(&s->lp, m);
-        if (off == SIZE_MAX)
+        uint32_t off = pack_find(s->lp, m, 1);
+        if (off == UINT32_MAX)
             return false;
-        packed_remove_at(&s->lp, off);
+        s->lp = pack_delete(s->lp, off, 1);
         return true;
     }
     default: {
@@ -302,7 +238,7 @@ void set_free(struct rset *s)
     if (s->enc == SENC_INTSET)
         rs_free(s->is);
     else if (s->enc == SENC_LISTPACK)
-        rs_free(s->lp.buf);
+        pack_free(s->lp);
     else
         tbl_free(&s->ht, member_free, NULL);
     rs_free(s);
@@ -315,10 +251,7 @@ struct rset *set_dup(const struct rset *s)
     if (s->enc == SENC_INTSET) {
         n->is = intset_dup(s->is);
     } else if (s->enc == SENC_LISTPACK) {
-        n->lp = s->lp;
-        n->lp.buf = s->lp.cap ? rs_malloc(s->lp.cap) : NULL;
-        if (s->lp.len)
-            memcpy(n->lp.buf, s->lp.buf, s->lp.len);
+        n->lp = pack_dup(s->lp);
     } else {
         tbl_init(&n->ht, s->ht.seed);
         /* set_foreach only reads; the cast drops const for its callback type */
@@ -333,7 +266,7 @@ size_t set_bytes(const struct rset *s)
     if (s->enc == SENC_INTSET)
         n += intset_bytes(s->is);
     else if (s->enc == SENC_LISTPACK)
-        n += s->lp.cap;
+        n += pack_bytes(s->lp);
     else /* one bucket per member: lookups move incremental rehashes on, so
           * the arrays' real sizes change outside the writes that account */
         n += s->ht_members + tbl_count(&s->ht) * sizeof(struct entry *);
@@ -475,10 +408,8 @@ static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
     case SENC_INTSET:
         return rs_str_from(buf, resp_ll2str(buf, s->is->v[r % s->is->n]));
     case SENC_LISTPACK: {
-        size_t off = 0;
-        for (uint64_t i = r % s->lp.n; i > 0; i--)
-            off += 4 + packed_len_at(&s->lp, off);
-        return rs_str_from(s->lp.buf + off + 4, packed_len_at(&s->lp, off));
+        uint32_t next;
+        return pack_get(s->lp, pack_seek(s->lp, (uint32_t)(r % s->lp->n)), &next);
     }
     default: {
         struct entry *e = tbl_random(&s->ht, r);

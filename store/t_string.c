@@ -217,18 +217,24 @@ void cmd_getset(struct cmd_ctx *c)
     ks_set(c, c->db, c->argv[1], obj_new_string(sh, c->argv[1], c->argv[2]));
 }
 
+/* The string at key for a command that answers a null when it is missing:
+ * NULL once that null (or WRONGTYPE) is replied. */
+static struct entry *string_or_reply(struct cmd_ctx *c, struct rs_str key, struct kloc *loc)
+{
+    bool wrong;
+    struct entry *e = ks_read_type(c, key, OBJ_STRING, loc, &wrong);
+    if (e == NULL && !wrong)
+        resp_add_null(c->out);
+    return e;
+}
+
 /* GETDEL key */
 void cmd_getdel(struct cmd_ctx *c)
 {
-    bool wrong;
     struct kloc loc;
-    struct entry *e = ks_read_type(c, c->argv[1], OBJ_STRING, &loc, &wrong);
-    if (wrong)
+    struct entry *e = string_or_reply(c, c->argv[1], &loc);
+    if (e == NULL)
         return;
-    if (e == NULL) {
-        resp_add_null(c->out);
-        return;
-    }
     reply_value(c, e);
     ks_delete(&loc);
 }
@@ -240,15 +246,10 @@ void cmd_getex(struct cmd_ctx *c)
     struct rs_str ttl;
     if (!parse_set_opts(c, 2, false, &flags, &ttl))
         return;
-    bool wrong;
     struct kloc loc;
-    struct entry *e = ks_read_type(c, c->argv[1], OBJ_STRING, &loc, &wrong);
-    if (wrong)
+    struct entry *e = string_or_reply(c, c->argv[1], &loc);
+    if (e == NULL)
         return;
-    if (e == NULL) {
-        resp_add_null(c->out);
-        return;
-    }
     int64_t when = 0;
     if ((flags & SET_ANY_TTL) && !expire_ms(c, ttl, flags, &when))
         return;

@@ -159,10 +159,6 @@ def fmt_us(v):
     return "—" if v is None else "%.2f" % v
 
 
-def fmt_ratio(a, b):
-    return "—" if a is None or b is None or b == 0 else "%.2f" % (a / b)
-
-
 def table_rows(results):
     header = ["test", "pipeline", "respite ops/s", "redis ops/s", "ratio",
               "respite µs CPU/op", "redis µs CPU/op", "CPU ratio"]
@@ -173,9 +169,9 @@ def table_rows(results):
         s, d = r["respite"], r["redis"]
         cells = [r["test"], str(r["pipeline"]),
                  fmt_ops(s["median_ops"]), fmt_ops(d["median_ops"]),
-                 fmt_ratio(s["median_ops"], d["median_ops"]),
+                 servers.fmt_ratio(s["median_ops"], d["median_ops"]),
                  fmt_us(s["median_cpu_us"]), fmt_us(d["median_cpu_us"]),
-                 fmt_ratio(s["median_cpu_us"], d["median_cpu_us"])]
+                 servers.fmt_ratio(s["median_cpu_us"], d["median_cpu_us"])]
         for side, col in (("respite", 5), ("redis", 6)):
             ticks = [x["cpu_ticks"] for x in r[side]["runs"] if "error" not in x]
             if ticks and min(ticks) < COARSE_TICKS:
@@ -195,42 +191,6 @@ def table_rows(results):
                         "coarse (raise --requests for better resolution)."
                      % (COARSE_TICKS, 1000 // servers.CLK_TCK))
     return header, rows, notes
-
-
-def print_plain(header_lines, header, rows, notes):
-    for line in header_lines:
-        print("# " + line)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(header)]
-    left = {0}
-    def fmt(cells):
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths)))
-    print(fmt(header))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(fmt(r))
-    print("ratio = respite/redis ops/s (higher is better for respite); "
-          "CPU ratio = respite/redis CPU per op (lower is better for respite).")
-    for n in notes:
-        print("note: " + n)
-    sys.stdout.flush()
-
-
-def print_markdown(header_lines, header, rows, notes):
-    print(" ".join(header_lines))
-    print()
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
-    for r in rows:
-        print("| " + " | ".join(c.replace("|", "\\|").replace("*", "\\*") for c in r) + " |")
-    print()
-    print("ratio = respite/redis ops/s (higher is better for respite); "
-          "CPU ratio = respite/redis server CPU per request (lower is better for respite).")
-    for n in notes:
-        print()
-        print("Note: " + n.replace("|", "\\|").replace("*", "\\*", 1))
-    sys.stdout.flush()
 
 
 def main():
@@ -266,11 +226,7 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="also write every run's raw numbers to FILE")
     args = ap.parse_args()
 
-    if not args.redis:
-        ap.error("redis-server not found on PATH; give --redis")
-    for p, what in ((args.respite, "--respite"), (args.redis, "--redis")):
-        if not (os.path.isfile(p) and os.access(p, os.X_OK)):
-            ap.error("%s %s is not an executable file" % (what, p))
+    servers.check_binaries(ap, args)
     if not shutil.which(args.redis_benchmark):
         ap.error("redis-benchmark not found; give --redis-benchmark")
     if args.rounds < 1 or args.requests < 1 or args.clients < 1:
@@ -368,10 +324,10 @@ def main():
     ]
     header, rows, notes = table_rows(results)
     notes += RESTARTS
-    if args.markdown:
-        print_markdown(header_lines, header, rows, notes)
-    else:
-        print_plain(header_lines, header, rows, notes)
+    servers.print_table(header_lines, header, rows, notes, args.markdown,
+                        "ratio = respite/redis ops/s (higher is better for respite); "
+                        "CPU ratio = respite/redis server CPU per request "
+                        "(lower is better for respite).")
 
     if args.json:
         with open(args.json, "w") as f:

@@ -492,11 +492,7 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers and samples to FILE")
     args = ap.parse_args()
 
-    if not args.redis:
-        ap.error("redis-server not found on PATH; give --redis")
-    for p, what in ((args.respite, "--respite"), (args.redis, "--redis")):
-        if not (os.path.isfile(p) and os.access(p, os.X_OK)):
-            ap.error("%s %s is not an executable file" % (what, p))
+    servers.check_binaries(ap, args)
     if args.keys < 1 or args.spread <= 0 or args.interval <= 0 or args.batch < 1:
         ap.error("--keys, --spread, --interval and --batch must be positive")
     wanted = [w.strip() for w in args.servers.split(",") if w.strip()]
@@ -549,29 +545,7 @@ def main():
             args.keys, args.spread, args.order, args.interval, args.tail),
         "Command: `%s`" % command_line,
     ]
-    if args.markdown:
-        print(" ".join(header_lines))
-        print()
-        print("| " + " | ".join(header) + " |")
-        print("|:---|" + "---:|" * (len(header) - 1))
-        for r in rows:
-            print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
-        for n in notes:
-            print()
-            print("Note: " + n.replace("|", "\\|"))
-    else:
-        for line in header_lines:
-            print("# " + line)
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-        fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                      for i, (c, w) in enumerate(zip(cells, widths)))
-        print(fmt(header))
-        print("  ".join("-" * w for w in widths))
-        for r in rows:
-            print(fmt(r))
-        for n in notes:
-            print("note: " + n)
-    sys.stdout.flush()
+    servers.print_table(header_lines, header, rows, notes, args.markdown)
 
     if args.json:
         with open(args.json, "w") as f:

@@ -147,10 +147,6 @@ def fmt_mib(kib):
     return "—" if kib is None else "%.1f" % mib(kib)
 
 
-def fmt_ratio(a, b):
-    return "—" if a is None or b is None or b == 0 else "%.2f" % (a / b)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -178,11 +174,7 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers to FILE")
     args = ap.parse_args()
 
-    if not args.redis:
-        ap.error("redis-server not found on PATH; give --redis")
-    for p, what in ((args.respite, "--respite"), (args.redis, "--redis")):
-        if not (os.path.isfile(p) and os.access(p, os.X_OK)):
-            ap.error("%s %s is not an executable file" % (what, p))
+    servers.check_binaries(ap, args)
     names = [d.strip() for d in args.dataset.split(",") if d.strip()]
     for d in names:
         if d not in DATASETS:
@@ -225,11 +217,11 @@ def main():
     first = results[0]
     rows.append(["empty server (baseline)",
                  fmt_mib(first["respite"].get("baseline_kib")), fmt_mib(first["redis"].get("baseline_kib")),
-                 fmt_ratio(first["respite"].get("baseline_kib"), first["redis"].get("baseline_kib"))])
+                 servers.fmt_ratio(first["respite"].get("baseline_kib"), first["redis"].get("baseline_kib"))])
     for r in results:
         label = r["dataset"] + ("" if r["scale"] == 1 else " ×%g" % r["scale"])
         s, d = r["respite"].get("rss_kib"), r["redis"].get("rss_kib")
-        rows.append([label, fmt_mib(s) if s else "ERR", fmt_mib(d) if d else "ERR", fmt_ratio(s, d)])
+        rows.append([label, fmt_mib(s) if s else "ERR", fmt_mib(d) if d else "ERR", servers.fmt_ratio(s, d)])
         for side in ("respite", "redis"):
             if "error" in r[side]:
                 notes.append("%s, %s: %s" % (r["dataset"], side, r[side]["error"]))
@@ -241,32 +233,7 @@ def main():
         "Command: `%s`" % command_line,
     ]
     ratio_note = "ratio = respite/redis RSS (lower is better for respite)."
-    if args.markdown:
-        print(" ".join(header_lines))
-        print()
-        print("| " + " | ".join(header) + " |")
-        print("|:---|" + "---:|" * (len(header) - 1))
-        for r in rows:
-            print("| " + " | ".join(rows_cell.replace("|", "\\|") for rows_cell in r) + " |")
-        print()
-        print(ratio_note)
-        for n in notes:
-            print()
-            print("Note: " + n.replace("|", "\\|"))
-    else:
-        for line in header_lines:
-            print("# " + line)
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-        fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                      for i, (c, w) in enumerate(zip(cells, widths)))
-        print(fmt(header))
-        print("  ".join("-" * w for w in widths))
-        for r in rows:
-            print(fmt(r))
-        print(ratio_note)
-        for n in notes:
-            print("note: " + n)
-    sys.stdout.flush()
+    servers.print_table(header_lines, header, rows, notes, args.markdown, ratio_note)
 
     if args.json:
         with open(args.json, "w") as f:

@@ -418,3 +418,52 @@ class Server:
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def check_binaries(ap, args):
+    """argparse error unless --respite and --redis name executable files."""
+    if not args.redis:
+        ap.error("redis-server not found on PATH; give --redis")
+    for p, what in ((args.respite, "--respite"), (args.redis, "--redis")):
+        if not (os.path.isfile(p) and os.access(p, os.X_OK)):
+            ap.error("%s %s is not an executable file" % (what, p))
+
+
+def fmt_ratio(a, b):
+    return "\u2014" if a is None or b is None or b == 0 else "%.2f" % (a / b)
+
+
+def _md(text):
+    return text.replace("|", "\\|").replace("*", "\\*")
+
+
+def print_table(header_lines, header, rows, notes, markdown, ratio_note=None):
+    """The results table of every script: a Markdown table with its header
+    paragraph (markdown), or aligned plain text with '#' header lines. The
+    first column is left-aligned, the others right-aligned."""
+    if markdown:
+        print(" ".join(header_lines))
+        print()
+        print("| " + " | ".join(header) + " |")
+        print("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
+        for r in rows:
+            print("| " + " | ".join(_md(c) for c in r) + " |")
+        if ratio_note:
+            print()
+            print(ratio_note)
+        for n in notes:
+            print()
+            print("Note: " + _md(n))
+    else:
+        for line in header_lines:
+            print("# " + line)
+        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+                  for i, h in enumerate(header)]
+        for cells in [header, ["-" * w for w in widths]] + list(rows):
+            print("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                            for i, (c, w) in enumerate(zip(cells, widths))))
+        if ratio_note:
+            print(ratio_note)
+        for n in notes:
+            print("note: " + n)
+    sys.stdout.flush()
