@@ -29,6 +29,7 @@ struct rset {
     struct pack *lp;    /* SENC_LISTPACK (pack.c) */
     struct table ht;    /* SENC_HT */
     size_t ht_members;  /* SENC_HT: bytes of the member entries */
+    struct subttl *ttl; /* SENC_HT: deadlines of members, NULL if none */
 };
 
 /* ------------------------------------------------------------------------
@@ -226,11 +227,43 @@ static bool set_remove(struct rset *s, struct rs_str m)
         if (!ref)
             return false;
         struct entry *e = tbl_unlink(&s->ht, ref);
+        subttl_clear(s->ttl, e);
         s->ht_members -= sizeof(struct entry) + e->klen;
         rs_free(e);
         return true;
     }
     }
+}
+
+struct subttl **set_subttl(struct rset *s)
+{
+    return &s->ttl;
+}
+
+bool set_is_empty(const struct rset *s)
+{
+    return set_size(s) == 0;
+}
+
+struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bool to_table,
+                           bool *found)
+{
+    if (s->enc != SENC_HT) {
+        *found = set_contains(s, m);
+        if (!*found || !to_table)
+            return NULL;
+        set_convert(st, s, SENC_HT);
+    }
+    struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
+    *found = ref != NULL;
+    return ref ? *ref : NULL;
+}
+
+void set_sub_delete(struct rset *s, struct entry *m)
+{
+    tbl_unlink(&s->ht, tbl_find_ref(&s->ht, m->data, m->klen));
+    s->ht_members -= sizeof(struct entry) + m->klen;
+    rs_free(m);
 }
 
 void set_free(struct rset *s)
@@ -241,6 +274,7 @@ void set_free(struct rset *s)
         pack_free(s->lp);
     else
         tbl_free(&s->ht, member_free, NULL);
+    subttl_free(s->ttl);
     rs_free(s);
 }
 
@@ -256,6 +290,13 @@ struct rset *set_dup(const struct rset *s)
         tbl_init(&n->ht, s->ht.seed);
         /* set_foreach only reads; the cast drops const for its callback type */
         set_foreach((struct rset *)s, to_ht_cb, n);
+        if (s->ttl) {
+            for (uint32_t i = 0; i < s->ttl->h.n; i++) {
+                const struct entry *m = s->ttl->h.a[i].p;
+                struct entry **ref = tbl_find_ref(&n->ht, m->data, m->klen);
+                subttl_set(&n->ttl, *ref, s->ttl->h.a[i].when);
+            }
+        }
     }
     return n;
 }
@@ -270,7 +311,7 @@ size_t set_bytes(const struct rset *s)
     else /* one bucket per member: lookups move incremental rehashes on, so
           * the arrays' real sizes change outside the writes that account */
         n += s->ht_members + tbl_count(&s->ht) * sizeof(struct entry *);
-    return n;
+    return n + subttl_bytes(s->ttl);
 }
 
 const char *set_enc_name(const struct rset *s)
@@ -328,9 +369,7 @@ void cmd_srem(struct cmd_ctx *c)
         size_t before = obj_bytes(e);
         for (int i = 2; i < c->argc && set_size(s); i++)
             removed += set_remove(s, c->argv[i]);
-        obj_account_change(loc.sh, before, obj_bytes(e));
-        if (!set_size(s))
-            ks_delete(&loc);
+        ks_value_changed(&loc, before);
     }
     resp_add_int(c->out, removed);
 }
@@ -473,9 +512,7 @@ void cmd_spop(struct cmd_ctx *c)
         resp_add_bulk_str(c->out, m);
         rs_free(owned);
     }
-    obj_account_change(loc.sh, before, obj_bytes(e));
-    if (!set_size(s))
-        ks_delete(&loc);
+    ks_value_changed(&loc, before);
 }
 
 static struct rset *set_tmp(void)
@@ -585,11 +622,8 @@ void cmd_smove(struct cmd_ctx *c)
         resp_add_int(c->out, 0);
         return;
     }
-    obj_account_change(sloc.sh, before, obj_bytes(se));
-    if (!set_size(ss)) {
-        ks_delete(&sloc);
+    if (ks_value_changed(&sloc, before))
         de = ks_write(c, c->db, dst, &dloc); /* the deletion may move dst's slot */
-    }
     if (!de) {
         dloc.sh = ks_shard(c->db, dst, true);
         de = obj_new_ptr(dloc.sh, dst, OBJ_SET, ENC_RAW, set_new(c->st, m, 1));
