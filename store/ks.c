@@ -446,11 +446,11 @@ uint64_t ks_db_size(const struct db *db)
     return n;
 }
 
-uint64_t ks_db_expires(const struct db *db)
+uint64_t ks_db_expires(const struct db *db, bool sub)
 {
-    uint64_t n = db->global.exp.n;
+    uint64_t n = sub ? db->global.sub.n : db->global.exp.n;
     for (size_t i = 0; i < db->norder; i++)
-        n += db->order[i]->exp.n;
+        n += sub ? db->order[i]->sub.n : db->order[i]->exp.n;
     return n;
 }
 

@@ -77,6 +77,8 @@ struct entry *obj_sub_find(struct store *st, struct entry *e, struct rs_str name
                            bool *found);
 /* Unlink the sub-entry f (without a deadline) from container e, free it. */
 void obj_sub_delete(struct entry *e, struct entry *f);
+/* Delete name, and its deadline, from container e; whether it was there. */
+bool obj_sub_remove(struct entry *e, struct rs_str name);
 /* Is container e empty? */
 bool obj_is_empty(const struct entry *e);
 
@@ -98,6 +100,8 @@ struct subttl **hash_subttl(struct hash *h);
 struct entry *hash_sub_find(struct store *st, struct hash *h, struct rs_str f, bool to_table,
                             bool *found);
 void hash_sub_delete(struct hash *h, struct entry *f);
+/* Delete field f and its TTL; returns whether it was there. */
+bool hash_remove(struct hash *h, struct rs_str f);
 bool hash_is_empty(const struct hash *h);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
@@ -157,7 +161,9 @@ void ks_reap_empty(struct store *st);
 
 /* Keys in db (all shards). */
 uint64_t ks_db_size(const struct db *db);
-uint64_t ks_db_expires(const struct db *db);
+/* Keys of db with a TTL, or with sub (INFO's subexpiry) hashes and sets
+ * with TTLs on some of their fields or members. */
+uint64_t ks_db_expires(const struct db *db, bool sub);
 /* Empty a database; async moves its shards to the garbage list. */
 void ks_flush_db(struct store *st, struct db *db, bool async);
 /* Free garbage shards for about budget_us. Returns 1 if some is left. */

@@ -271,6 +271,11 @@ void obj_sub_delete(struct entry *e, struct entry *f)
         set_sub_delete(entry_ptr(e), f);
 }
 
+bool obj_sub_remove(struct entry *e, struct rs_str name)
+{
+    return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
+}
+
 bool obj_is_empty(const struct entry *e)
 {
     return e->type == OBJ_HASH ? hash_is_empty(entry_ptr(e)) : set_is_empty(entry_ptr(e));

@@ -217,8 +217,7 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
     return false;
 }
 
-/* Delete f; returns whether it was there. */
-static bool hash_del(struct hash *h, struct rs_str f)
+bool hash_remove(struct hash *h, struct rs_str f)
 {
     if (h->pk) {
         uint32_t off = pack_find(h->pk, f, 2);
@@ -497,7 +496,7 @@ void cmd_hdel(struct cmd_ctx *c)
         return;
     long long n = 0;
     for (int i = 2; w.h && i < c->argc; i++)
-        n += hash_del(w.h, c->argv[i]);
+        n += hash_remove(w.h, c->argv[i]);
     hash_close(&w);
     resp_add_int(c->out, n);
 }
@@ -559,6 +558,115 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     hash_set(c, w.h, c->argv[2], s, true);
     hash_close(&w);
     resp_add_bulk_str(c->out, s);
+}
+
+/* ------------------------------------------------------------------------
+ * HSETEX, HGETEX, HGETDEL (Redis 8.0): fields with their TTLs
+ * ------------------------------------------------------------------------ */
+
+/* Give field f of w's hash the deadline when; one not after now deletes
+ * the field instead (an expiry). */
+static void field_expire(struct cmd_ctx *c, struct hw *w, struct rs_str f, int64_t when)
+{
+    if (when <= c->now) {
+        if (hash_remove(w->h, f))
+            c->st->stats.expired_subkeys++;
+        return;
+    }
+    bool found;
+    struct entry *e = hash_sub_find(c->st, w->h, f, true, &found);
+    if (e)
+        subttl_set(&w->h->ttl, e, when);
+}
+
+/* HSETEX key [FNX|FXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] FIELDS n field value ...
+ * -- 1 when the fields were set, 0 when FNX/FXX prevented it. Without a
+ * time option the fields lose their TTLs, with KEEPTTL they keep them. */
+void cmd_hsetex(struct cmd_ctx *c)
+{
+    struct setex_opts o;
+    if (!setex_parse(c, OBJ_HASH, &o))
+        return;
+    struct hw w;
+    if (!hash_open(c, c->argv[1], o.cond != SUBKEY_XX, &w))
+        return;
+    bool ok = w.h != NULL;
+    for (int i = o.first; ok && o.cond && i < c->argc; i += 2) {
+        struct rs_str v;
+        ok = hash_get(w.h, c->argv[i], &v) == (o.cond == SUBKEY_XX);
+    }
+    for (int i = o.first; ok && i < c->argc; i += 2) {
+        hash_set(c, w.h, c->argv[i], c->argv[i + 1], o.ttl == SUBKEY_KEEP);
+        if (o.ttl == SUBKEY_SET)
+            field_expire(c, &w, c->argv[i], o.when);
+    }
+    hash_close(&w);
+    resp_add_int(c->out, ok);
+}
+
+/* HGETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST] FIELDS n field ... --
+ * the values (nulls for absent fields), then the TTL change of the fields
+ * that exist; a deadline not after now deletes them. */
+void cmd_hgetex(struct cmd_ctx *c)
+{
+    struct hw w;
+    if (!hash_open(c, c->argv[1], false, &w))
+        return;
+    struct rs_str o = c->argv[2];
+    bool persist = rs_str_eqi(o, "persist"), set = false;
+    int64_t when = 0;
+    int pos = persist ? 3 : 2;
+    bool ex = rs_str_eqi(o, "ex"), px = rs_str_eqi(o, "px"), exat = rs_str_eqi(o, "exat"),
+         pxat = rs_str_eqi(o, "pxat");
+    if (ex || px || exat || pxat) {
+        if (c->argc > 3 &&
+            !subkey_deadline(c, c->argv[3], ex || px ? c->now : 0, ex || exat, &when))
+            return;
+        set = true;
+        pos = 4;
+    }
+    long long n;
+    if (!subkey_names(c, OBJ_HASH, pos, NAMES_OTHER, &n))
+        return;
+    resp_add_array_len(c->out, n);
+    for (int i = pos + 2; i < c->argc; i++) {
+        struct rs_str v, f = c->argv[i];
+        if (w.h == NULL || !hash_get(w.h, f, &v)) {
+            resp_add_null(c->out);
+            continue;
+        }
+        resp_add_bulk_str(c->out, v);
+        if (set) {
+            field_expire(c, &w, f, when);
+        } else if (persist) {
+            bool found;
+            struct entry *e = hash_sub_find(c->st, w.h, f, false, &found);
+            if (e)
+                subttl_clear(w.h->ttl, e);
+        }
+    }
+    hash_close(&w);
+}
+
+/* HGETDEL key FIELDS n field ... -- the values (nulls for absent fields),
+ * then the fields are deleted, and the key with its last field. */
+void cmd_hgetdel(struct cmd_ctx *c)
+{
+    struct hw w;
+    long long n;
+    if (!hash_open(c, c->argv[1], false, &w) || !subkey_names(c, OBJ_HASH, 2, NAMES_OTHER, &n))
+        return;
+    resp_add_array_len(c->out, n);
+    for (int i = 4; i < c->argc; i++) {
+        struct rs_str v;
+        if (w.h && hash_get(w.h, c->argv[i], &v)) {
+            resp_add_bulk_str(c->out, v);
+            hash_remove(w.h, c->argv[i]);
+        } else {
+            resp_add_null(c->out);
+        }
+    }
+    hash_close(&w);
 }
 
 /* ------------------------------------------------------------------------

@@ -209,7 +209,7 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
     return true;
 }
 
-static bool set_remove(struct rset *s, struct rs_str m)
+bool set_remove(struct rset *s, struct rs_str m)
 {
     int64_t v;
     switch (s->enc) {
@@ -329,22 +329,30 @@ static struct rset *set_of(const struct entry *e)
     return entry_ptr(e);
 }
 
-/* SADD key member [member ...] */
-void cmd_sadd(struct cmd_ctx *c)
+/* The set at key, for adding the n members at argv[first]...: created
+ * (in the encoding they call for) when absent. NULL after a WRONGTYPE
+ * reply. loc is valid on return. */
+static struct entry *set_open_add(struct cmd_ctx *c, int first, size_t n, struct kloc *loc)
 {
     bool wrong;
-    struct kloc loc;
     struct rs_str key = c->argv[1];
-    struct entry *e = ks_write_type(c, key, OBJ_SET, &loc, &wrong);
-    if (wrong)
-        return;
+    struct entry *e = ks_write_type(c, key, OBJ_SET, loc, &wrong);
+    if (wrong || e)
+        return e;
+    loc->sh = ks_shard(c->db, key, true);
+    e = obj_new_ptr(loc->sh, key, OBJ_SET, ENC_RAW, set_new(c->st, c->argv[first], n));
+    ks_add(c->db, loc->sh, e);
+    return ks_write_type(c, key, OBJ_SET, loc, &wrong);
+}
+
+/* SADD key member [member ...] -- members already there keep their TTLs. */
+void cmd_sadd(struct cmd_ctx *c)
+{
+    struct kloc loc;
     size_t nmembers = (size_t)c->argc - 2;
-    if (!e) {
-        loc.sh = ks_shard(c->db, key, true);
-        struct rset *s = set_new(c->st, c->argv[2], nmembers);
-        e = obj_new_ptr(loc.sh, key, OBJ_SET, ENC_RAW, s);
-        ks_add(c->db, loc.sh, e);
-    }
+    struct entry *e = set_open_add(c, 2, nmembers, &loc);
+    if (!e)
+        return;
     struct rset *s = set_of(e);
     size_t before = obj_bytes(e);
     set_maybe_convert(c->st, s, nmembers);
@@ -352,6 +360,57 @@ void cmd_sadd(struct cmd_ctx *c)
     for (int i = 2; i < c->argc; i++)
         added += set_add(c->st, s, c->argv[i]);
     obj_account_change(loc.sh, before, obj_bytes(e));
+    resp_add_int(c->out, added);
+}
+
+/* SADDEX key [MNX|MXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] MEMBERS n member ...
+ * -- respite's SADD with member TTLs, in the shape of HSETEX: the members
+ * are added or refreshed with the deadline; without a time option they
+ * end without TTL, with KEEPTTL those already there keep theirs. MNX adds
+ * only if none is there, MXX only if all are. Replies the number of
+ * members newly added; a deadline not after now removes the members
+ * instead (0). */
+void cmd_saddex(struct cmd_ctx *c)
+{
+    struct setex_opts o;
+    if (!setex_parse(c, OBJ_SET, &o))
+        return;
+    bool wrong;
+    struct kloc loc;
+    struct entry *e = ks_write_type(c, c->argv[1], OBJ_SET, &loc, &wrong);
+    if (wrong)
+        return;
+    bool ok = e != NULL || o.cond != SUBKEY_XX;
+    for (int i = o.first; e && ok && o.cond && i < c->argc; i++)
+        ok = set_contains(set_of(e), c->argv[i]) == (o.cond == SUBKEY_XX);
+    if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
+        if (ok && e) {
+            size_t before = obj_bytes(e);
+            for (int i = o.first; i < c->argc; i++)
+                c->st->stats.expired_subkeys += set_remove(set_of(e), c->argv[i]);
+            ks_value_changed(&loc, before);
+        }
+        resp_add_int(c->out, 0);
+        return;
+    }
+    e = set_open_add(c, o.first, (size_t)o.n, &loc);
+    struct rset *s = set_of(e);
+    size_t before = obj_bytes(e);
+    set_maybe_convert(c->st, s, (size_t)o.n);
+    if (o.ttl == SUBKEY_SET && s->enc != SENC_HT)
+        set_convert(c->st, s, SENC_HT);
+    long long added = 0;
+    for (int i = o.first; i < c->argc; i++) {
+        added += set_add(c->st, s, c->argv[i]);
+        if (s->enc != SENC_HT || o.ttl == SUBKEY_KEEP)
+            continue;
+        struct entry *m = *tbl_find_ref(&s->ht, c->argv[i].p, c->argv[i].len);
+        if (o.ttl == SUBKEY_SET)
+            subttl_set(&s->ttl, m, o.when);
+        else
+            subttl_clear(s->ttl, m);
+    }
+    ks_value_changed(&loc, before);
     resp_add_int(c->out, added);
 }
 

@@ -33,5 +33,7 @@ struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bo
                            bool *found);
 void set_sub_delete(struct rset *s, struct entry *m);
 bool set_is_empty(const struct rset *s);
+/* Delete member m and its TTL; returns whether it was there. */
+bool set_remove(struct rset *s, struct rs_str m);
 
 #endif
