@@ -573,6 +573,10 @@ void cmd_swapdb(struct cmd_ctx *c)
         return;
     }
     struct db **dbs = c->st->dbs, *t = dbs[a];
+    /* Watches stay with the index: a key that exists on either side is
+     * touched for the watchers of both. */
+    ks_touch_db(dbs[a], dbs[b]);
+    ks_touch_db(dbs[b], dbs[a]);
     dbs[a] = dbs[b];
     dbs[b] = t;
     dbs[a]->idx = a;
@@ -650,10 +654,12 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
             return;
         }
     }
-    if (when <= c->now)
+    if (when <= c->now) {
         ks_delete(&loc);
-    else
+    } else {
         exp_set(loc.sh, e, when);
+        ks_touch_loc(&loc);
+    }
     resp_add_int(c->out, 1);
 }
 
@@ -734,8 +740,10 @@ void cmd_persist(struct cmd_ctx *c)
     struct kloc loc;
     struct entry *e = ks_write(c, c->db, c->argv[1], &loc);
     bool had = e && e->exp_idx != EXP_NONE;
-    if (had)
+    if (had) {
         exp_clear(loc.sh, e);
+        ks_touch_loc(&loc);
+    }
     resp_add_int(c->out, had);
 }
 

@@ -369,13 +369,15 @@ void cmd_auth(struct cmd_ctx *c)
         resp_add_ok(c->out);
 }
 
-/* RESET -- back to a fresh connection's state: RESP2, database 0, no name,
+/* RESET -- back to a fresh connection's state: out of MULTI, no WATCH,
+ * RESP2, database 0, no name,
  * replies on, NO-TOUCH and NO-EVICT off, unauthenticated when a password is
  * set. The library name and version stay (Redis keeps them: they describe
  * the client library, not the connection state). */
 void cmd_reset(struct cmd_ctx *c)
 {
     struct session *s = c->s;
+    multi_reset(s);
     s->db = 0;
     set_proto(s, 2);
     if (c->st->cfg.has_requirepass)
@@ -417,7 +419,11 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
 {
     struct session_desc d;
     describe(s, &d);
-    char flags[8], *f = flags;
+    char flags[16], *f = flags;
+    if (s->mq)
+        *f++ = 'x';
+    if (s->flags & SES_DIRTY_CAS)
+        *f++ = 'd';
     if (s->flags & SES_CLOSE_AFTER_REPLY)
         *f++ = 'c';
     if (s->flags & SES_KILLED)
@@ -442,17 +448,18 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
     }
     size_t tot = sizeof *s + d.qbuf + d.qbuf_free + argv_mem + d.omem +
                  (s->name ? strlen(s->name) + 1 : 0) + (s->lib_name ? strlen(s->lib_name) + 1 : 0) +
-                 (s->lib_ver ? strlen(s->lib_ver) + 1 : 0);
+                 (s->lib_ver ? strlen(s->lib_ver) + 1 : 0) + multi_mem(s);
     sbuf_printf(b,
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
-                "psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=0 obl=%zu "
-                "oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d "
-                "lib-name=%s lib-ver=%s\n",
+                "psub=0 ssub=0 multi=%d watch=%u qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+                "multi-mem=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default "
+                "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
                 (unsigned long long)s->id, d.addr, d.laddr, d.fd, s->name ? s->name : "",
                 (long long)(c->now / 1000 - s->ctime / 1000),
-                (long long)(c->now / 1000 - s->last / 1000), flags, s->db, d.qbuf, d.qbuf_free,
-                argv_mem, d.obl, d.oll, d.omem, tot, d.events, cmd, s->out.proto,
-                s->lib_name ? s->lib_name : "", s->lib_ver ? s->lib_ver : "");
+                (long long)(c->now / 1000 - s->last / 1000), flags, s->db, multi_count(s),
+                (unsigned)s->nwatches, d.qbuf, d.qbuf_free, argv_mem, multi_mem(s), d.obl, d.oll,
+                d.omem, tot, d.events, cmd, s->out.proto, s->lib_name ? s->lib_name : "",
+                s->lib_ver ? s->lib_ver : "");
 }
 
 /* Redis getClientTypeByName: 0 normal, 1 replica, 2 pubsub, 3 master, -1

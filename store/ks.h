@@ -151,6 +151,33 @@ struct entry *ks_take(struct kloc *loc);
 /* Delete key if present; returns whether it was. */
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key);
 
+/* The WATCH hook (multi.c): key of db was changed -- added, deleted,
+ * overwritten, changed in place or given or stripped of a TTL -- so the
+ * EXEC of every client watching it fails. ks_add, ks_replace and ks_take
+ * call it; a command that changes a value or a TTL in place calls it itself,
+ * exactly when Redis calls signalModifiedKey (not when it did nothing: SADD
+ * of a present member, SET NX of a present key). One predictable branch when
+ * no client watches a key. */
+static inline void ks_touch(struct db *db, struct rs_str key)
+{
+    if (__builtin_expect(db->st->watched.nkeys != 0, 0))
+        multi__touch(db, key.p, key.len);
+}
+/* The same for the key of the entry at loc. */
+static inline void ks_touch_loc(const struct kloc *loc)
+{
+    if (__builtin_expect(loc->sh->db->st->watched.nkeys != 0, 0))
+        multi__touch(loc->sh->db, entry_key(*loc->ref), (*loc->ref)->klen);
+}
+/* db is about to be emptied (FLUSHDB, FLUSHALL) or, for SWAPDB, replaced by
+ * the contents of replaced_with: touch its watched keys that exist in
+ * either (Redis touchAllWatchedKeysInDb). */
+static inline void ks_touch_db(struct db *db, struct db *replaced_with)
+{
+    if (db->st->watched.nkeys != 0)
+        multi__touch_db(db, replaced_with);
+}
+
 /* Free project shards left empty by the last command (called after each
  * command: a shard is never freed while a command may hold a kloc in it). */
 void ks_reap_empty(struct store *st);

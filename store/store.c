@@ -278,6 +278,7 @@ static void session_free(struct session *s)
     else
         st->sessions_tail = s->prev;
     st->nsessions--;
+    multi_reset(s);
     resp_out_free(&s->out);
     resp_out_free(&s->discard);
     rs_free(s->name);
@@ -313,8 +314,7 @@ int respite_client_flags(const struct respite_client *c)
            ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED);
 }
 
-/* Count the command against the shard of its first key (PROJECT INFO). */
-static void count_shard_command(struct cmd_ctx *c)
+void store_count_shard_command(struct cmd_ctx *c)
 {
     int first = c->cmd->first;
     if (first <= 0 || first >= c->argc)
@@ -349,16 +349,21 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
             reply_err(&c, RS_ERR_NOAUTH);
             st->cstats[cmd_index(c.cmd)].rejected++;
             st->stats.total_error_replies++;
+            multi_flag_rejected(s);
+        } else if (s->mq && !multi_runs_at_once(c.cmd)) {
+            multi_queue(&c);
         } else {
             cmd_call(&c);
             /* After the call, so that the write that creates a project's
              * shard counts in it (the shard is reaped only below). */
-            count_shard_command(&c);
+            store_count_shard_command(&c);
         }
         if (s->last_def != c.cmd) { /* formatting the name costs more than this check */
             s->last_def = c.cmd;
             cmd_print_name(c.cmd->fullname, s->last_cmd, sizeof s->last_cmd);
         }
+    } else {
+        multi_flag_rejected(s);
     }
     st->cmd_now = -1;
     ks_reap_empty(st);

@@ -273,6 +273,11 @@ struct cmd_ctx {
     int64_t now;     /* store clock at dispatch, ms */
     int64_t t0_us;   /* monotonic clock at dispatch, for commandstats */
     bool failed;     /* an error reply was written (commandstats) */
+    /* The command runs inside EXEC (multi.c): a blocking command must then
+     * behave as its non-blocking form (a null or empty reply instead of
+     * blocking), as in Redis, and nothing may wait between two commands of
+     * one EXEC. */
+    bool in_exec;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */
@@ -294,7 +299,12 @@ enum session_flag {
     SES_AUTHENTICATED = 1 << 6,
     SES_KILLED = 1 << 7,          /* CLIENT KILL: the server closes it */
     SES_LOCAL = 1 << 8,           /* connected over loopback or a unix socket */
+    SES_DIRTY_CAS = 1 << 9,       /* a WATCHed key changed: EXEC answers a null array */
+    SES_DIRTY_EXEC = 1 << 10,     /* a command was rejected while queueing: EXECABORT */
 };
+
+struct mqueue;
+struct watch;
 
 struct session {
     struct store *st;
@@ -312,8 +322,38 @@ struct session {
     struct resp_out discard; /* replies of CLIENT REPLY OFF/SKIP go here */
     const struct respite_client_io *io; /* the transport's, may be NULL */
     void *io_ud;
+    struct mqueue *mq;       /* commands queued since MULTI; NULL outside MULTI (multi.c) */
+    struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
+    uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
+
+/* ------------------------------------------------------------------------
+ * Transactions (multi.c)
+ * ------------------------------------------------------------------------ */
+
+/* Does d run at once while its client is in MULTI (EXEC, DISCARD, MULTI,
+ * WATCH, QUIT, RESET) instead of being queued? */
+bool multi_runs_at_once(const struct cmd_def *d);
+/* Queue c's command for EXEC (argv copied) and answer +QUEUED, or reject a
+ * command flagged no-multi. c->s is in MULTI. */
+void multi_queue(struct cmd_ctx *c);
+/* A command of s was rejected (unknown, arity, NOAUTH): if s is in MULTI,
+ * its EXEC will answer EXECABORT, as Redis's flagTransaction. */
+static inline void multi_flag_rejected(struct session *s)
+{
+    if (s->mq)
+        s->flags |= SES_DIRTY_EXEC;
+}
+/* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
+ * disconnect. */
+void multi_reset(struct session *s);
+/* CLIENT LIST's multi= (-1 outside MULTI) and multi-mem= of s. */
+int multi_count(const struct session *s);
+size_t multi_mem(const struct session *s);
+/* The WATCH hooks behind ks_touch and ks_touch_db (ks.h). */
+void multi__touch(struct db *db, const char *key, size_t klen);
+void multi__touch_db(struct db *emptied, struct db *replaced_with);
 
 /* ------------------------------------------------------------------------
  * The store
@@ -374,6 +414,15 @@ struct store {
     uint64_t next_client_id;
     uint64_t nsessions;
 
+    /* WATCHed keys of every database (multi.c): a chained hash table of
+     * struct wkey by (db index, key). nkeys == 0 is the one branch every key
+     * change pays when no client watches (ks_touch). */
+    struct {
+        struct wkey **b;
+        uint64_t mask; /* buckets - 1, buckets a power of two or none */
+        uint64_t nkeys;
+    } watched;
+
     /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
     struct shard *garbage;
     struct shard *empty; /* project shards that became empty, reaped after the command */
@@ -391,6 +440,9 @@ struct store {
 /* Count one error reply (msg as written, "ERR ...") in INFO errorstats
  * (cmd_server.c). */
 void stats_error(struct store *st, const char *msg, size_t len);
+
+/* Count c's command against the shard of its first key (PROJECT INFO). */
+void store_count_shard_command(struct cmd_ctx *c);
 
 /* Store clock in milliseconds (real, offset or frozen). */
 int64_t store_now(const struct store *st);

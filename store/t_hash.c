@@ -277,6 +277,8 @@ struct hw {
     struct kloc loc;
     struct hash *h;
     size_t bytes0;
+    bool changed; /* set by the command when Redis would signal the key
+                   * modified: hash_close touches it for WATCH */
 };
 
 /* Open key's hash for writing, creating an empty one when create is set.
@@ -300,14 +302,19 @@ static bool hash_open(struct cmd_ctx *c, struct rs_str key, bool create, struct 
         w->h = entry_ptr(e);
     }
     w->bytes0 = obj_bytes(*w->loc.ref);
+    w->changed = false;
     return true;
 }
 
-/* Account the change of the hash; delete the key if it is empty. */
+/* Account the change of the hash, touch the key if the command changed it
+ * (WATCH); delete the key if it is empty. */
 static void hash_close(struct hw *w)
 {
-    if (w->h)
-        ks_value_changed(&w->loc, w->bytes0);
+    if (w->h == NULL)
+        return;
+    if (w->changed)
+        ks_touch_loc(&w->loc);
+    ks_value_changed(&w->loc, w->bytes0);
 }
 
 /* The hash of key for reading, NULL if absent; *wrong after a WRONGTYPE. */
@@ -333,6 +340,7 @@ static void hset_generic(struct cmd_ctx *c, bool hmset)
     long long added = 0;
     for (int i = 2; i < c->argc; i += 2)
         added += hash_set(c, w.h, c->argv[i], c->argv[i + 1], false);
+    w.changed = true;
     hash_close(&w);
     if (hmset)
         resp_add_ok(c->out);
@@ -363,6 +371,7 @@ void cmd_hsetnx(struct cmd_ctx *c)
     if (!hash_get(w.h, c->argv[2], &v)) {
         added = hash_set(c, w.h, c->argv[2], c->argv[3], false);
     }
+    w.changed = added;
     hash_close(&w);
     resp_add_int(c->out, added);
 }
@@ -504,6 +513,7 @@ void cmd_hdel(struct cmd_ctx *c)
     long long n = 0;
     for (int i = 2; w.h && i < c->argc; i++)
         n += hash_remove(w.h, c->argv[i]);
+    w.changed = n > 0;
     hash_close(&w);
     resp_add_int(c->out, n);
 }
@@ -531,6 +541,7 @@ void cmd_hincrby(struct cmd_ctx *c)
     char buf[RESP_LL_STR_SIZE];
     struct rs_str s = rs_str_from(buf, resp_ll2str(buf, v));
     hash_set(c, w.h, c->argv[2], s, true);
+    w.changed = true;
     hash_close(&w);
     resp_add_int(c->out, v);
 }
@@ -563,6 +574,7 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     char out[RESP_LD_STR_SIZE];
     struct rs_str s = rs_str_from(out, resp_ld2str(out, sizeof out, v));
     hash_set(c, w.h, c->argv[2], s, true);
+    w.changed = true;
     hash_close(&w);
     resp_add_bulk_str(c->out, s);
 }

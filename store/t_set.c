@@ -360,6 +360,8 @@ void cmd_sadd(struct cmd_ctx *c)
     for (int i = 2; i < c->argc; i++)
         added += set_add(c->st, s, c->argv[i]);
     obj_account_change(loc.sh, before, obj_bytes(e));
+    if (added)
+        ks_touch(c->db, c->argv[1]);
     resp_add_int(c->out, added);
 }
 
@@ -428,6 +430,8 @@ void cmd_srem(struct cmd_ctx *c)
         size_t before = obj_bytes(e);
         for (int i = 2; i < c->argc && set_size(s); i++)
             removed += set_remove(s, c->argv[i]);
+        if (removed)
+            ks_touch_loc(&loc);
         ks_value_changed(&loc, before);
     }
     resp_add_int(c->out, removed);
@@ -571,6 +575,7 @@ void cmd_spop(struct cmd_ctx *c)
         resp_add_bulk_str(c->out, m);
         rs_free(owned);
     }
+    ks_touch_loc(&loc);
     ks_value_changed(&loc, before);
 }
 
@@ -681,6 +686,7 @@ void cmd_smove(struct cmd_ctx *c)
         resp_add_int(c->out, 0);
         return;
     }
+    ks_touch(c->db, src);
     if (ks_value_changed(&sloc, before))
         de = ks_write(c, c->db, dst, &dloc); /* the deletion may move dst's slot */
     if (!de) {
@@ -689,7 +695,8 @@ void cmd_smove(struct cmd_ctx *c)
         ks_add(c->db, dloc.sh, de);
     }
     before = obj_bytes(de);
-    set_add(c->st, set_of(de), m);
+    if (set_add(c->st, set_of(de), m))
+        ks_touch(c->db, dst);
     obj_account_change(dloc.sh, before, obj_bytes(de));
     resp_add_int(c->out, 1);
 }

@@ -152,6 +152,7 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
         e = old;
         if (!(flags & SET_KEEPTTL))
             exp_clear(sh, e);
+        ks_touch_loc(&loc);
     } else if (old) {
         e = obj_new_string(sh, key, val);
         e->lru = store_lru(c->st);
@@ -254,12 +255,15 @@ void cmd_getex(struct cmd_ctx *c)
     if ((flags & SET_ANY_TTL) && !expire_ms(c, ttl, flags, &when))
         return;
     reply_value(c, e);
-    if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now)
+    if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now) {
         ks_delete(&loc);
-    else if (flags & SET_ANY_TTL)
+    } else if (flags & SET_ANY_TTL) {
         exp_set(loc.sh, e, when);
-    else if (flags & SET_PERSIST)
+        ks_touch_loc(&loc);
+    } else if ((flags & SET_PERSIST) && e->exp_idx != EXP_NONE) {
         exp_clear(loc.sh, e);
+        ks_touch_loc(&loc);
+    }
 }
 
 /* MGET key [key ...] -- nulls for missing keys and other types. */
@@ -344,6 +348,7 @@ void cmd_append(struct cmd_ctx *c)
     if (val.len)
         memcpy(r->buf + r->len, val.p, val.len);
     r->len += val.len;
+    ks_touch(c->db, c->argv[1]); /* even for an empty value, as Redis */
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -442,6 +447,7 @@ void cmd_setrange(struct cmd_ctx *c)
     memcpy(r->buf + off, val.p, val.len);
     if (r->len < need)
         r->len = need;
+    ks_touch(c->db, c->argv[1]);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -473,6 +479,7 @@ static void incr_generic(struct cmd_ctx *c, long long by)
     v += by;
     if (e && e->enc == ENC_INT) {
         entry_set_int(e, v);
+        ks_touch_loc(&loc);
     } else if (e) {
         struct entry *n = obj_new_int(loc.sh, c->argv[1], v);
         n->lru = e->lru;

@@ -117,6 +117,21 @@ static void shrink_if_sparse(struct table *t)
         resize(t, t->used[0]);
 }
 
+struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    uint64_t h = tbl_hash(t, key, klen);
+    for (int i = 0; i < 2 && t->size[i]; i++) {
+        for (struct entry *e = t->b[i][h & (t->size[i] - 1)]; e; e = e->next)
+            if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)
+                return e;
+        if (!is_rehashing(t))
+            break;
+    }
+    return NULL;
+}
+
 struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
 {
     if (tbl_count(t) == 0)

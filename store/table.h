@@ -23,6 +23,10 @@ uint64_t tbl_hash(const struct table *t, const char *key, size_t klen);
  * replace it; NULL if absent. Valid until the next call on this table. O(1). */
 struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen);
 
+/* The entry of key, or NULL. Unlike tbl_find_ref, no rehash step: nothing
+ * moves, so a caller's references into the table stay valid. O(1). */
+struct entry *tbl_get(const struct table *t, const char *key, size_t klen);
+
 /* Insert an entry whose key is not in the table. May grow the table. O(1). */
 void tbl_insert(struct table *t, struct entry *e);
 
