@@ -303,7 +303,10 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
     }
     c->cmd = d;
     if (!arity_ok(d, c->argc) || (d->handler == NULL)) {
-        reply_arity(c);
+        if (d->handler == cmd_exec)
+            multi_exec_rejected(c);
+        else
+            reply_arity(c);
         c->st->cstats[cmd_index(d)].rejected++;
         c->st->stats.total_error_replies++;
         return NULL;

@@ -346,6 +346,12 @@ void multi_reset(struct session *s)
     discard(s);
 }
 
+void multi_exec_rejected(struct cmd_ctx *c)
+{
+    reply_err(c, RS_ERR_EXEC_ARITY);
+    discard(c->s);
+}
+
 int multi_count(const struct session *s)
 {
     return s->mq ? s->mq->n : -1;

@@ -345,6 +345,9 @@ static inline void multi_flag_rejected(struct session *s)
     if (s->mq)
         s->flags |= SES_DIRTY_EXEC;
 }
+/* EXEC itself was rejected (wrong arity): answer EXECABORT with the reason
+ * and leave MULTI, in MULTI or not (Redis execCommandAbort). */
+void multi_exec_rejected(struct cmd_ctx *c);
 /* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
  * disconnect. */
 void multi_reset(struct session *s);

@@ -223,7 +223,7 @@ Test(server_cmds, client_info_line_has_redis_fields_in_order)
     cr_assert_eq(info[0], '$');
     const char *line = strstr(info, "\r\n") + 2;
     static const char prefix[] = "id=1 addr= laddr= fd=-1 name=me age=0 idle=0 flags=N db=0 "
-                                 "sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=10 "
+                                 "sub=0 psub=0 ssub=0 multi=-1 watch=0 qbuf=0 qbuf-free=0 argv-mem=10 "
                                  "multi-mem=0 obl=0 oll=0 omem=0 tot-mem=";
     cr_expect(strncmp(line, prefix, sizeof prefix - 1) == 0, "%s", line);
     cr_expect(strstr(line, " events=r cmd=client|info user=default redir=-1 resp=2 lib-name= "
