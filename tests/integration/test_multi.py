@@ -185,53 +185,43 @@ def swapdb(t):
     return first, exec_after(a, ("GET", "k"))
 
 
+def survivals(a, cases):
+    """For each (key, op): WATCH key on a, run op (an error reply is ignored), then
+    whether a's EXEC still ran (False: the WATCH was broken)."""
+    out = []
+    for key, op in cases:
+        raw(a, "WATCH", key)
+        try:
+            op()
+        except redis.ResponseError:
+            pass
+        out.append(exec_after(a, ("PING",)) is not None)
+    return out
+
+
 def move_rename_copy(t):
     a, b = t.client(), t.client()
-    out = []
     a.set("k", "v")
-    raw(a, "WATCH", "k")
-    b.move("k", 1)
-    out.append(exec_after(a, ("PING",)))
-    b.set("src", "v")
-    raw(a, "WATCH", "k")
-    b.rename("src", "k")
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "k")
-    b.rename("k", "elsewhere")
-    out.append(exec_after(a, ("PING",)))
-    b.set("src", "v")
-    raw(a, "WATCH", "k")
-    b.copy("src", "k")
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "src")
-    b.copy("src", "k", replace=True)  # src only read
-    out.append(exec_after(a, ("PING",)))
-    return out
+    return survivals(a, [
+        ("k", lambda: b.move("k", 1)),
+        ("k", lambda: b.set("src", "v") and b.rename("src", "k")),
+        ("k", lambda: b.rename("k", "elsewhere")),
+        ("k", lambda: b.set("src", "v") and b.copy("src", "k")),
+        ("src", lambda: b.copy("src", "k", replace=True)),  # src only read
+    ])
 
 
 def ttl_changes(t):
     a, b = t.client(), t.client()
-    out = []
     a.set("k", "v")
-    raw(a, "WATCH", "k")
-    b.expire("k", 100)
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "k")
-    b.expire("k", 200, nx=True)  # has a TTL: nothing set
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "k")
-    b.persist("k")
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "k")
-    b.persist("k")  # no TTL left: no change
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "k")
-    b.getex("k", persist=True)  # no change
-    out.append(exec_after(a, ("PING",)))
-    raw(a, "WATCH", "k")
-    b.getex("k", ex=100)
-    out.append(exec_after(a, ("PING",)))
-    return out
+    return survivals(a, [
+        ("k", lambda: b.expire("k", 100)),
+        ("k", lambda: b.expire("k", 200, nx=True)),  # has a TTL: nothing set
+        ("k", lambda: b.persist("k")),
+        ("k", lambda: b.persist("k")),  # no TTL left: no change
+        ("k", lambda: b.getex("k", persist=True)),  # no change
+        ("k", lambda: b.getex("k", ex=100)),
+    ])
 
 
 def no_op_writes(t):
@@ -240,7 +230,7 @@ def no_op_writes(t):
     b.set("s", "v")
     b.sadd("set", "m")
     b.hset("h", "f", "v")
-    cases = [
+    return survivals(a, [
         ("s", lambda: b.set("s", "x", nx=True)),
         ("s", lambda: b.set("s", "v")),          # same value: still a write
         ("absent", lambda: b.set("absent", "x", xx=True)),
@@ -259,16 +249,27 @@ def no_op_writes(t):
         ("h", lambda: b.execute_command("SADD", "h", "x")),  # WRONGTYPE
         ("s", lambda: b.rename("s", "s")),
         ("set", lambda: b.smove("set", "set2", "nope")),
-    ]
-    out = []
-    for key, op in cases:
-        raw(a, "WATCH", key)
-        try:
-            op()
-        except redis.ResponseError:
-            pass
-        out.append(exec_after(a, ("PING",)) is not None)
-    return out
+        ("set", lambda: b.smove("set", "set", "m")),
+        ("nokey", lambda: b.spop("nokey")),
+        ("nokey", lambda: b.delete("nokey")),
+        ("nokey", lambda: b.getdel("nokey")),
+        ("dst", lambda: b.sinterstore("dst", ["set", "nokey"])),  # empty, dst absent
+        ("set", lambda: b.sinterstore("set", ["set", "nokey"])),  # empties dst
+        ("s", lambda: b.msetnx({"s": "1", "fresh": "2"})),
+        ("s", lambda: b.setnx("s", "1")),
+        ("s", lambda: b.getset("s", "g")),
+        ("s", lambda: b.incrbyfloat("s", 1)),  # not a number: error
+        ("n", lambda: b.incrbyfloat("n", 1.5)),
+        ("h", lambda: b.hincrby("h", "f", 1)),  # not an integer: error
+        ("h", lambda: b.hincrbyfloat("h", "g", 1)),
+        ("n", lambda: b.expire("n", 100, gt=True)),  # no TTL: GT fails
+        ("n", lambda: b.pexpireat("n", 1)),  # in the past: deleted
+        ("h", lambda: b.copy("n2", "h")),  # no source
+        ("h", lambda: b.set("n2", "1") and b.copy("n2", "h")),  # h exists, no REPLACE
+        ("h", lambda: b.renamenx("n2", "h")),  # h exists
+        ("n2", lambda: b.renamenx("n2", "h")),
+        ("h", lambda: b.unlink("h")),
+    ])
 
 
 def smove_sides(t):
@@ -399,10 +400,12 @@ SCENARIOS = [
     (flushall, (None, ["PONG"])),
     (flushdb, (["PONG"], None)),
     (swapdb, (None, [None])),
-    (move_rename_copy, [None, None, None, None, ["PONG"]]),
-    (ttl_changes, [None, ["PONG"], None, ["PONG"], ["PONG"], None]),
+    (move_rename_copy, [False, False, False, False, True]),
+    (ttl_changes, [False, True, False, True, True, False]),
     (no_op_writes, [True, False, True, True, False, True, False, True, True, False, False,
-                    True, False, False, True, True, True, True]),
+                    True, False, False, True, True, True, True, True, True, True, True, True,
+                    False, True, True, False, True, False, True, False, True, False, True, True,
+                    True, True, False]),
     (smove_sides, (None, ["PONG"])),
     (several_watchers, (None, None)),
     (other_database, ["PONG"]),
