@@ -304,7 +304,7 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
     c->cmd = d;
     if (!arity_ok(d, c->argc) || (d->handler == NULL)) {
         if (d->handler == cmd_exec)
-            multi_exec_rejected(c);
+            multi_exec_rejected(c, RS_ERR_ARITY);
         else
             reply_arity(c);
         c->st->cstats[cmd_index(d)].rejected++;

@@ -438,7 +438,11 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
 
     char cmd[64];
     size_t argv_mem = d.argv_mem;
-    if (s == c->s) {
+    if (s == c->s && c->in_exec) {
+        /* Run by EXEC: Redis shows EXEC, and EXEC's own argv ("exec"). */
+        snprintf(cmd, sizeof cmd, "exec");
+        argv_mem = 4;
+    } else if (s == c->s) {
         cmd_print_name(c->cmd->fullname, cmd, sizeof cmd);
         argv_mem = 0;
         for (int i = 0; i < c->argc; i++)

@@ -28,6 +28,7 @@
  * no change; and EXEC fails when a key that was live at WATCH time has
  * expired by EXEC time, even if nothing reclaimed it yet.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #define XXH_INLINE_ALL
@@ -108,6 +109,8 @@ static void wtable_grow(struct store *st)
     st->watched.mask = cap - 1;
 }
 
+/* The entry of key in db; a new one, without watchers, if there was none:
+ * the caller adds its watcher at once. */
 static struct wkey *wkey_get(struct store *st, int db, struct rs_str key)
 {
     uint64_t h = wkey_hash(st, db, key.p, key.len);
@@ -170,13 +173,15 @@ static bool expired_in(struct db *db, const char *key, size_t klen, int64_t now)
     return e && exp_is_due(sh, e, now);
 }
 
+/* Watch key in the session's database, unless it already does: O(1) plus
+ * the key's other watchers. */
 static void watch_key(struct cmd_ctx *c, struct rs_str key)
 {
     struct session *s = c->s;
-    for (struct watch *w = s->watches; w; w = w->snext)
-        if (w->wk->db == s->db && w->wk->klen == key.len && memcmp(w->wk->key, key.p, key.len) == 0)
-            return;
     struct wkey *wk = wkey_get(c->st, s->db, key);
+    for (struct watch *w = wk->watchers; w; w = w->next)
+        if (w->s == s)
+            return;
     struct watch *w = rs_malloc(sizeof *w);
     w->wk = wk;
     w->s = s;
@@ -346,9 +351,12 @@ void multi_reset(struct session *s)
     discard(s);
 }
 
-void multi_exec_rejected(struct cmd_ctx *c)
+void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why)
 {
-    reply_err(c, RS_ERR_EXEC_ARITY);
+    char text[128];
+    snprintf(text, sizeof text, rs_err_text[why], "exec"); /* the arity error names it */
+    bool err_prefix = strncmp(text, "ERR ", 4) == 0;
+    reply_errf(c, rs_err_text[RS_ERR_EXECABORT_WHY], err_prefix ? text + 4 : text);
     discard(c->s);
 }
 

@@ -346,7 +346,10 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     st->cmd_now = c.now;
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
-            reply_err(&c, RS_ERR_NOAUTH);
+            if (c.cmd->handler == cmd_exec)
+                multi_exec_rejected(&c, RS_ERR_NOAUTH);
+            else
+                reply_err(&c, RS_ERR_NOAUTH);
             st->cstats[cmd_index(c.cmd)].rejected++;
             st->stats.total_error_replies++;
             multi_flag_rejected(s);

@@ -273,10 +273,12 @@ struct cmd_ctx {
     int64_t now;     /* store clock at dispatch, ms */
     int64_t t0_us;   /* monotonic clock at dispatch, for commandstats */
     bool failed;     /* an error reply was written (commandstats) */
-    /* The command runs inside EXEC (multi.c): a blocking command must then
-     * behave as its non-blocking form (a null or empty reply instead of
-     * blocking), as in Redis, and nothing may wait between two commands of
-     * one EXEC. */
+    /* The command runs inside EXEC (multi.c). The hook for blocking
+     * commands (BLPOP, BLMOVE, ...): when in_exec is set they must not block
+     * but answer at once as their non-blocking form would -- the element if
+     * there is one, else the null (or empty) reply of a timeout -- as Redis
+     * does in MULTI: nothing may wait between two commands of one EXEC.
+     * Likewise, keys they push to are served to waiters only after EXEC. */
     bool in_exec;
 };
 
@@ -345,9 +347,11 @@ static inline void multi_flag_rejected(struct session *s)
     if (s->mq)
         s->flags |= SES_DIRTY_EXEC;
 }
-/* EXEC itself was rejected (wrong arity): answer EXECABORT with the reason
- * and leave MULTI, in MULTI or not (Redis execCommandAbort). */
-void multi_exec_rejected(struct cmd_ctx *c);
+/* EXEC itself was rejected (why: RS_ERR_ARITY or RS_ERR_NOAUTH): answer
+ * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
+ * execCommandAbort). */
+cmd_handler cmd_exec;
+void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
 /* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
  * disconnect. */
 void multi_reset(struct session *s);

@@ -159,3 +159,21 @@ Test(multi, resp3_null_array_and_nested_nulls)
     expect_reply("EXEC", "_\r\n");
     respite_client_free(b);
 }
+
+Test(multi, exec_rejected_says_why)
+{
+    char err[256];
+    static const char *const config[] = {"requirepass", "pw"};
+    struct respite *locked = respite_open(config, 1, err, sizeof err);
+    cr_assert_not_null(locked, "%s", err);
+    struct respite_client *saved = cl;
+    cl = respite_client_new(locked);
+    expect_reply("EXEC", "-EXECABORT Transaction discarded because of: NOAUTH Authentication "
+                         "required.\r\n");
+    expect_reply("EXEC x", "-EXECABORT Transaction discarded because of: wrong number of "
+                           "arguments for 'exec' command\r\n");
+    expect_reply("MULTI", "-NOAUTH Authentication required.\r\n");
+    respite_client_free(cl);
+    cl = saved;
+    respite_close(locked);
+}
