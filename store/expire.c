@@ -214,6 +214,8 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
         n++;
     }
     loc->sh->db->st->stats.expired_subkeys += n;
+    if (n)
+        ks_touch_loc(loc); /* Redis 7.4 signals the hash modified */
     *deleted = ks_value_changed(loc, before);
     return more;
 }

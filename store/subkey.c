@@ -193,6 +193,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
         return;
     }
     size_t before = obj_bytes(e);
+    bool changed = false;
     for (int i = pos + 2; i < c->argc; i++) {
         bool found;
         struct entry *f = obj_sub_find(c->st, e, c->argv[i], false, &found);
@@ -207,6 +208,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
             resp_add_int(c->out, SK_NOT_MET);
             continue;
         }
+        changed = true;
         if (when <= c->now) {
             obj_sub_remove(e, c->argv[i]);
             c->st->stats.expired_subkeys++;
@@ -217,6 +219,8 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
         subttl_set(obj_subttl(e), f, when);
         resp_add_int(c->out, SK_SET);
     }
+    if (changed)
+        ks_touch_loc(&loc);
     ks_value_changed(&loc, before);
 }
 
@@ -288,6 +292,7 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
         return;
     resp_add_array_len(c->out, n);
     size_t before = e ? obj_bytes(e) : 0;
+    bool changed = false;
     for (int i = 4; i < c->argc; i++) {
         bool found = false;
         struct entry *f = e ? obj_sub_find(c->st, e, c->argv[i], false, &found) : NULL;
@@ -298,6 +303,7 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
             resp_add_int(c->out, SK_NO_TTL);
         else if (q == Q_PERSIST) {
             subttl_clear(*obj_subttl(e), f);
+            changed = true;
             resp_add_int(c->out, 1);
         } else if (q == Q_TTL)
             resp_add_int(c->out, (when - c->now + 999) / 1000);
@@ -308,6 +314,8 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
         else
             resp_add_int(c->out, when);
     }
+    if (changed)
+        ks_touch_loc(&loc);
     if (e && q == Q_PERSIST)
         ks_value_changed(&loc, before);
 }

@@ -619,6 +619,7 @@ void cmd_hsetex(struct cmd_ctx *c)
         if (o.ttl == SUBKEY_SET)
             field_expire(c, &w, c->argv[i], o.when);
     }
+    w.changed = ok;
     hash_close(&w);
     resp_add_int(c->out, ok);
 }
@@ -657,11 +658,14 @@ void cmd_hgetex(struct cmd_ctx *c)
         resp_add_bulk_str(c->out, v);
         if (set) {
             field_expire(c, &w, f, when);
+            w.changed = true;
         } else if (persist) {
             bool found;
             struct entry *e = hash_sub_find(c->st, w.h, f, false, &found);
-            if (e)
+            if (e && subttl_get(w.h->ttl, e) != -1) {
                 subttl_clear(w.h->ttl, e);
+                w.changed = true;
+            }
         }
     }
     hash_close(&w);
@@ -680,7 +684,7 @@ void cmd_hgetdel(struct cmd_ctx *c)
         struct rs_str v;
         if (w.h && hash_get(w.h, c->argv[i], &v)) {
             resp_add_bulk_str(c->out, v);
-            hash_remove(w.h, c->argv[i]);
+            w.changed |= hash_remove(w.h, c->argv[i]);
         } else {
             resp_add_null(c->out);
         }

@@ -388,8 +388,12 @@ void cmd_saddex(struct cmd_ctx *c)
     if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
         if (ok && e) {
             size_t before = obj_bytes(e);
+            uint64_t gone = 0;
             for (int i = o.first; i < c->argc; i++)
-                c->st->stats.expired_subkeys += set_remove(set_of(e), c->argv[i]);
+                gone += set_remove(set_of(e), c->argv[i]);
+            c->st->stats.expired_subkeys += gone;
+            if (gone)
+                ks_touch_loc(&loc);
             ks_value_changed(&loc, before);
         }
         resp_add_int(c->out, 0);
@@ -412,6 +416,8 @@ void cmd_saddex(struct cmd_ctx *c)
         else
             subttl_clear(s->ttl, m);
     }
+    if (added || o.ttl != SUBKEY_KEEP)
+        ks_touch_loc(&loc);
     ks_value_changed(&loc, before);
     resp_add_int(c->out, added);
 }

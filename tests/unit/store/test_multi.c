@@ -177,3 +177,41 @@ Test(multi, exec_rejected_says_why)
     cl = saved;
     respite_close(locked);
 }
+
+/* Does client a's EXEC still run after b ran line (a watching key)? */
+static bool survives(struct respite_client *b, const char *key, const char *line)
+{
+    char watch[128];
+    snprintf(watch, sizeof watch, "WATCH %s", key);
+    cr_assert_str_eq(run(watch), "+OK\r\n");
+    run_on(b, line);
+    cr_assert_str_eq(run("MULTI"), "+OK\r\n");
+    return strcmp(run("EXEC"), "*0\r\n") == 0;
+}
+
+/* Field and member TTLs (Redis 7.4's HEXPIRE family, respite's SEXPIRE
+ * family): a change of a TTL or an expiry of a field breaks a WATCH of the
+ * key, a command that changes nothing does not. */
+Test(multi, subkey_ttls_touch_their_key)
+{
+    struct respite_client *b = respite_client_new(rs);
+    run("HSET h f v g w");
+    run("SADD s m n");
+    cr_expect(!survives(b, "h", "HEXPIRE h 100 FIELDS 1 f"));
+    cr_expect(survives(b, "h", "HEXPIRE h 200 NX FIELDS 1 f"));
+    cr_expect(survives(b, "h", "HEXPIRE h 200 FIELDS 1 nofield"));
+    cr_expect(!survives(b, "h", "HPERSIST h FIELDS 1 f"));
+    cr_expect(survives(b, "h", "HPERSIST h FIELDS 1 f"));
+    cr_expect(survives(b, "h", "HGETDEL h FIELDS 1 nofield"));
+    cr_expect(!survives(b, "h", "HGETEX h PX 50 FIELDS 1 f"));
+    cr_expect(survives(b, "h", "HGETEX h PERSIST FIELDS 1 g"));
+    cr_expect(!survives(b, "s", "SEXPIRE s 100 MEMBERS 1 m"));
+    /* Expiry of a field, reclaimed by another client's read. */
+    expect_reply("WATCH h", "+OK\r\n");
+    fake_now += 60;
+    cr_expect_str_eq(run_on(b, "HGET h f"), "$-1\r\n");
+    expect_reply("MULTI", "+OK\r\n");
+    expect_reply("EXEC", "*-1\r\n");
+    cr_expect(!survives(b, "h", "HGETDEL h FIELDS 1 g"), "the last field: the key goes");
+    respite_client_free(b);
+}
