@@ -929,7 +929,9 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
     const struct store *st = c->st;
     /* The largest buffers now: the transport keeps no history. */
     size_t max_in = 0, max_out = 0;
+    unsigned long long nwatching = 0;
     for (const struct session *s = st->sessions_head; s; s = s->next) {
+        nwatching += s->nwatches > 0;
         struct session_desc d;
         describe(s, &d);
         if (d.qbuf + d.qbuf_free > max_in)
@@ -948,6 +950,9 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)respite_client_count((const struct respite *)st),
                 st->cfg.maxclients, max_in, max_out,
                 (unsigned long long)st->stats.blocked_clients);
+    /* Redis 7.4's WATCH gauges (multi.c). */
+    sbuf_printf(b, "watching_clients:%llu\r\ntotal_watched_keys:%llu\r\n", nwatching,
+                (unsigned long long)st->watched.nkeys);
 }
 
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)

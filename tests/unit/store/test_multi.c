@@ -77,6 +77,8 @@ Test(multi, watch_released_everywhere)
     cr_expect_str_eq(run_on(b, "WATCH a b c"), "+OK\r\n");
     expect_reply("WATCH b d", "+OK\r\n");
     cr_expect_eq(nwatched(), 4);
+    const char *info = run("INFO clients");
+    cr_expect(strstr(info, "\r\nwatching_clients:2\r\ntotal_watched_keys:4\r\n"), "%s", info);
     expect_reply("UNWATCH", "+OK\r\n");
     cr_expect_eq(nwatched(), 3);
     expect_reply("WATCH x", "+OK\r\n");
