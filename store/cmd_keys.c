@@ -574,9 +574,11 @@ void cmd_swapdb(struct cmd_ctx *c)
     }
     struct db **dbs = c->st->dbs, *t = dbs[a];
     /* Watches stay with the index: a key that exists on either side is
-     * touched for the watchers of both. */
-    ks_touch_db(dbs[a], dbs[b]);
-    ks_touch_db(dbs[b], dbs[a]);
+     * touched for the watchers of both (SWAPDB i i changes nothing). */
+    if (a != b) {
+        ks_touch_db(dbs[a], dbs[b]);
+        ks_touch_db(dbs[b], dbs[a]);
+    }
     dbs[a] = dbs[b];
     dbs[b] = t;
     dbs[a]->idx = a;
