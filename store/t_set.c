@@ -672,8 +672,10 @@ void cmd_smove(struct cmd_ctx *c)
 {
     struct rs_str src = c->argv[1], dst = c->argv[2], m = c->argv[3];
     struct kloc sloc, dloc;
-    struct entry *se = ks_write(c, c->db, src, &sloc);
+    /* dst first: a lookup may take a rehash step, which moves table slots
+     * (not entries), and sloc is used below while dloc.ref is not. */
     struct entry *de = ks_write(c, c->db, dst, &dloc);
+    struct entry *se = ks_write(c, c->db, src, &sloc);
     if (!se) {
         resp_add_int(c->out, 0);
         return;
