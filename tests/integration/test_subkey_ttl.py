@@ -1,0 +1,1178 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""TTLs on hash fields and on set members, over the wire, with the store clock frozen and
+moved by the test (DEBUG CLOCK SET / ADVANCE): no test sleeps for a TTL.
+
+Hash fields follow Redis 7.4/8.0 (t_hash.c and the redis.io command pages): the exact error
+texts and the order in which they are checked, the per-field codes (-2 no such field, 0
+condition not met, 1 set, 2 deleted because the time is not in the future; -1 no TTL), HTTL
+rounding up, the rules (HSET clears a TTL, HINCRBY keeps it, an emptied hash is deleted),
+HGETEX/HSETEX/HGETDEL. Set members follow issue 3's commands, shaped like the hash ones:
+SADDEX replies the number of members newly added, and the error texts are the hash texts
+with MEMBERS / numMembers / members in place of FIELDS / numFields / fields (Redis 8.12's
+set-member commands use the same texts for STTL/SPERSIST).
+
+Expired sub-keys are invisible at once to every read, and are reclaimed actively: after the
+clock passes their deadline and nothing touches the key, the server's timer (hz) removes
+them, which DBSIZE, INFO keyspace, INFO stats expired_subkeys, PROJECT INFO and DEBUG OBJECT
+show without looking the key up.
+
+Encodings asserted (as Redis 7.4 reports them): a small hash with a field TTL is
+"listpackex", a big one "hashtable"; conversion keeps the TTLs; a set with member TTLs is
+"listpackex" while small (as Redis 8.12), "hashtable" past the thresholds.
+"""
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import RespConn, ServerTestCase, encode, main  # noqa: E402
+
+T0 = 1800000000000          # the frozen store clock at the start of every test (ms)
+T0_S = T0 // 1000
+MAX_MS = 0x3FFFFFFFFFFF     # Redis's largest field expiry time (EB_EXPIRE_TIME_MAX >> 2)
+WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+NOT_INT = b"-ERR value is not an integer or out of range\r\n"
+NEGATIVE = b"-ERR invalid expire time, must be >= 0\r\n"
+RECLAIM_TIMEOUT = 5.0       # seconds the active expiry gets to reclaim (hz 10: 100 ms ticks)
+
+
+def ints(*vals):
+    """An array of integers, RESP2 and RESP3 alike."""
+    return b"*%d\r\n" % len(vals) + b"".join(b":%d\r\n" % v for v in vals)
+
+
+def integer(n):
+    return b":%d\r\n" % n
+
+
+def err(text):
+    return b"-ERR " + text.encode() + b"\r\n"
+
+
+def bulk(v, resp3=False):
+    if v is None:
+        return b"_\r\n" if resp3 else b"$-1\r\n"
+    if isinstance(v, str):
+        v = v.encode()
+    return b"$%d\r\n%s\r\n" % (len(v), v)
+
+
+def bulks(*vals, resp3=False):
+    return b"*%d\r\n" % len(vals) + b"".join(bulk(v, resp3) for v in vals)
+
+
+def bad_time(cmd):
+    return err("invalid expire time in '%s' command" % cmd.lower())
+
+
+def arity(cmd):
+    return err("wrong number of arguments for '%s' command" % cmd.lower())
+
+
+FIELDS_POS = err("Mandatory argument FIELDS is missing or not at the right position")
+NUMFIELDS_W = err("Parameter `numFields` should be greater than 0")
+NUMFIELDS_R = err("Number of fields must be a positive integer")
+NUMFIELDS_MATCH = err("The `numfields` parameter must match the number of arguments")
+MEMBERS_POS = err("Mandatory argument MEMBERS is missing or not at the right position")
+NUMMEMBERS_W = err("Parameter `numMembers` should be greater than 0")
+NUMMEMBERS_R = err("Number of members must be a positive integer")
+NUMMEMBERS_MATCH = err("The `nummembers` parameter must match the number of arguments")
+
+HEXPIRES = ("HEXPIRE", "HPEXPIRE", "HEXPIREAT", "HPEXPIREAT")
+HREADS = ("HTTL", "HPTTL", "HEXPIRETIME", "HPEXPIRETIME")
+SEXPIRES = ("SEXPIRE", "SPEXPIRE", "SEXPIREAT", "SPEXPIREAT")
+SREADS = ("STTL", "SPTTL", "SEXPIRETIME", "SPEXPIRETIME")
+
+
+class RawConn(RespConn):
+    """A RespConn that also hands back the exact bytes of a reply."""
+
+    def __init__(self, sock):
+        super().__init__(sock)
+        self.log = None
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("connection closed by the server")
+        self.buf += chunk
+        if self.log is not None:
+            self.log += chunk
+
+    def raw(self, *args):
+        """Send one command; its reply's bytes."""
+        assert not self.buf, "unread bytes before a command: %r" % self.buf[:80]
+        self.log = b""
+        self.send(encode(*args))
+        self.reply()
+        data = self.log[:len(self.log) - len(self.buf)]
+        self.log = None
+        return data
+
+
+class TTLCase(ServerTestCase):
+    """One server for the class; every test starts from an empty store whose clock is
+    frozen at T0, on a fresh RESP2 connection."""
+
+    def setUp(self):
+        self.c = RawConn(self.server.connect())
+        self.addCleanup(self.c.close)
+        self.ok("FLUSHALL")
+        self.ok("DEBUG", "CLOCK", "SET", T0)
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 1)
+
+    def cmd(self, *args):
+        return self.c.cmd(*args)
+
+    def ok(self, *args):
+        self.assertEqual(self.c.raw(*args), b"+OK\r\n", " ".join(map(str, args)))
+
+    def expect(self, want, *args):
+        got = self.c.raw(*args)
+        self.assertEqual(got, want, "%s\n  expected %r\n  actual   %r"
+                         % (" ".join(map(str, args)), want, got))
+
+    def advance(self, ms):
+        self.ok("DEBUG", "CLOCK", "ADVANCE", ms)
+
+    def info(self, section):
+        text = self.cmd("INFO", section).decode()
+        return dict(line.split(":", 1) for line in text.split("\r\n")
+                    if line and not line.startswith("#") and ":" in line)
+
+    def expired_subkeys(self):
+        stats = self.info("stats")
+        self.assertIn("expired_subkeys", stats, "INFO stats has no expired_subkeys")
+        return int(stats["expired_subkeys"])
+
+    def wait_for(self, what, pred):
+        """Poll pred() (which must not touch the keys under test) until it holds."""
+        deadline = time.monotonic() + RECLAIM_TIMEOUT
+        while True:
+            if pred():
+                return
+            if time.monotonic() > deadline:
+                self.fail("not reclaimed within %.0f s: %s" % (RECLAIM_TIMEOUT, what))
+            time.sleep(0.02)
+
+    def project_info(self, pid):
+        """PROJECT INFO as a dict (a map in RESP3, a flat array in RESP2)."""
+        got = self.cmd("PROJECT", "INFO", pid)
+        return got if isinstance(got, dict) else dict(zip(got[::2], got[1::2]))
+
+    def hash3(self, key="h"):
+        self.assertEqual(self.cmd("HSET", key, "a", "1", "b", "2", "c", "3"), 3)
+
+
+# ======================================================================================
+# Hash fields: errors
+# ======================================================================================
+
+class HashTTLErrors(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.hash3()
+        self.ok("SET", "str", "v")
+
+    def test_hexpire_family_wrongtype_comes_first(self):
+        for cmd in HEXPIRES:
+            self.expect(WRONGTYPE, cmd, "str", "100", "FIELDS", "1", "a")
+            self.expect(WRONGTYPE, cmd, "str", "abc", "FIELDS", "1", "a")
+            self.expect(WRONGTYPE, cmd, "str", "100", "BAD", "0", "a")
+
+    def test_hexpire_family_time_errors(self):
+        for cmd in HEXPIRES:
+            self.expect(NOT_INT, cmd, "h", "abc", "FIELDS", "1", "a")
+            self.expect(NOT_INT, cmd, "h", "1.5", "FIELDS", "1", "a")
+            self.expect(NOT_INT, cmd, "h", "9223372036854775808", "FIELDS", "1", "a")
+            self.expect(NEGATIVE, cmd, "h", "-1", "FIELDS", "1", "a")
+            self.expect(bad_time(cmd), cmd, "h", "9223372036854775807", "FIELDS", "1", "a")
+            # the time is checked before the rest of the syntax
+            self.expect(NEGATIVE, cmd, "h", "-1", "BAD", "0", "a")
+        self.assertEqual(self.cmd("HTTL", "h", "FIELDS", "1", "a"), [-1])
+
+    def test_largest_expire_time_is_2_pow_46_minus_1_ms(self):
+        self.expect(ints(1), "HPEXPIREAT", "h", MAX_MS, "FIELDS", "1", "a")
+        self.expect(bad_time("hpexpireat"), "HPEXPIREAT", "h", MAX_MS + 1, "FIELDS", "1", "a")
+        self.expect(ints(1), "HEXPIREAT", "h", MAX_MS // 1000, "FIELDS", "1", "b")
+        self.expect(bad_time("hexpireat"), "HEXPIREAT", "h", MAX_MS // 1000 + 1,
+                    "FIELDS", "1", "b")
+        # relative forms: now + ttl must stay within the limit
+        self.expect(ints(1), "HPEXPIRE", "h", MAX_MS - T0, "FIELDS", "1", "c")
+        self.expect(bad_time("hpexpire"), "HPEXPIRE", "h", MAX_MS - T0 + 1, "FIELDS", "1", "c")
+        self.expect(ints(1), "HEXPIRE", "h", (MAX_MS - T0) // 1000, "FIELDS", "1", "c")
+        self.expect(bad_time("hexpire"), "HEXPIRE", "h", (MAX_MS - T0) // 1000 + 1,
+                    "FIELDS", "1", "c")
+        self.expect(ints(MAX_MS, MAX_MS // 1000 * 1000),
+                    "HPEXPIRETIME", "h", "FIELDS", "2", "a", "b")
+
+    def test_hexpire_family_fields_keyword_position(self):
+        for cmd in HEXPIRES:
+            self.expect(FIELDS_POS, cmd, "h", "100", "FIELD", "1", "a")
+            self.expect(FIELDS_POS, cmd, "h", "100", "NX", "XX", "FIELDS", "1", "a")
+            self.expect(FIELDS_POS, cmd, "h", "100", "NX", "1", "a")
+            self.expect(FIELDS_POS, cmd, "h", "100", "1", "FIELDS", "a")
+            # conditions are case-insensitive, and so is FIELDS
+            self.expect(ints(0), cmd, "h", "100", "xx", "fields", "1", "a")
+
+    def test_hexpire_family_numfields(self):
+        for cmd in HEXPIRES:
+            for n in ("0", "-1", "abc", "1.0", "9223372036854775808"):
+                self.expect(NUMFIELDS_W, cmd, "h", "100", "FIELDS", n, "a")
+                self.expect(NUMFIELDS_W, cmd, "h", "100", "GT", "FIELDS", n, "a")
+            self.expect(NUMFIELDS_MATCH, cmd, "h", "100", "FIELDS", "2", "a")
+            self.expect(NUMFIELDS_MATCH, cmd, "h", "100", "FIELDS", "1", "a", "b")
+            self.expect(NUMFIELDS_MATCH, cmd, "h", "100", "NX", "FIELDS", "1")
+            self.expect(NUMFIELDS_MATCH, cmd, "h", "100", "FIELDS", "9223372036854775807", "a")
+            # syntax errors come before the key is found missing
+            self.expect(NUMFIELDS_MATCH, cmd, "nokey", "100", "FIELDS", "2", "a")
+
+    def test_hexpire_family_arity(self):
+        for cmd in HEXPIRES:
+            self.expect(arity(cmd), cmd, "h", "100", "FIELDS", "1")
+            self.expect(arity(cmd), cmd, "h", "100", "NX", "FIELDS")
+
+    def test_read_family_errors(self):
+        for cmd in HREADS + ("HPERSIST",):
+            self.expect(WRONGTYPE, cmd, "str", "FIELDS", "1", "a")
+            self.expect(WRONGTYPE, cmd, "str", "BAD", "0", "a")
+            self.expect(FIELDS_POS, cmd, "h", "BAD", "1", "a")
+            self.expect(FIELDS_POS, cmd, "h", "1", "FIELDS", "a")
+            for n in ("0", "-1", "abc"):
+                self.expect(NUMFIELDS_R, cmd, "h", "FIELDS", n, "a")
+            self.expect(NUMFIELDS_MATCH, cmd, "h", "FIELDS", "2", "a")
+            self.expect(NUMFIELDS_MATCH, cmd, "h", "FIELDS", "1", "a", "b")
+            self.expect(NUMFIELDS_MATCH, cmd, "nokey", "FIELDS", "3", "a")
+            self.expect(arity(cmd), cmd, "h", "FIELDS", "1")
+            self.expect(ints(-2, -2), cmd, "nokey", "FIELDS", "2", "a", "b")
+
+    def test_missing_key_gives_minus_two_per_field(self):
+        for cmd in HEXPIRES:
+            self.expect(ints(-2, -2, -2), cmd, "nokey", "100", "FIELDS", "3", "a", "b", "a")
+            self.expect(ints(-2), cmd, "nokey", "0", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("EXISTS", "nokey"), 0)
+
+    def test_hgetex_errors(self):
+        self.expect(WRONGTYPE, "HGETEX", "str", "FIELDS", "1", "a")
+        self.expect(WRONGTYPE, "HGETEX", "str", "EX", "abc", "FIELDS", "1", "a")
+        self.expect(NOT_INT, "HGETEX", "h", "EX", "abc", "FIELDS", "1", "a")
+        self.expect(NEGATIVE, "HGETEX", "h", "PX", "-5", "FIELDS", "1", "a")
+        self.expect(bad_time("hgetex"), "HGETEX", "h", "EXAT", MAX_MS // 1000 + 1,
+                    "FIELDS", "1", "a")
+        self.expect(bad_time("hgetex"), "HGETEX", "h", "PXAT", MAX_MS + 1, "FIELDS", "1", "a")
+        self.expect(FIELDS_POS, "HGETEX", "h", "BAD", "1", "a")
+        self.expect(FIELDS_POS, "HGETEX", "h", "EX", "10", "PERSIST", "FIELDS", "1", "a")
+        self.expect(FIELDS_POS, "HGETEX", "h", "PERSIST", "EX", "10", "FIELDS", "1", "a")
+        self.expect(FIELDS_POS, "HGETEX", "h", "NX", "FIELDS", "1", "a")
+        for n in ("0", "-1", "x"):
+            self.expect(NUMFIELDS_R, "HGETEX", "h", "FIELDS", n, "a")
+            self.expect(NUMFIELDS_R, "HGETEX", "h", "PERSIST", "FIELDS", n, "a")
+        self.expect(NUMFIELDS_MATCH, "HGETEX", "h", "FIELDS", "2", "a")
+        self.expect(NUMFIELDS_MATCH, "HGETEX", "h", "EX", "10", "FIELDS", "1", "a", "b")
+        self.expect(arity("hgetex"), "HGETEX", "h", "FIELDS", "1")
+        self.expect(bulks(None, None), "HGETEX", "nokey", "EX", "10", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("EXISTS", "nokey"), 0)
+        # nothing above changed a TTL
+        self.expect(ints(-1, -1, -1), "HTTL", "h", "FIELDS", "3", "a", "b", "c")
+
+    def test_hsetex_errors_are_checked_before_the_key(self):
+        for key in ("h", "str"):
+            self.expect(err("Only one of FXX or FNX arguments can be specified"),
+                        "HSETEX", key, "FNX", "FXX", "FIELDS", "1", "a", "x")
+            self.expect(err("Only one of FXX or FNX arguments can be specified"),
+                        "HSETEX", key, "FXX", "EX", "10", "FXX", "FIELDS", "1", "a", "x")
+            only_one = err("Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified")
+            self.expect(only_one, "HSETEX", key, "EX", "10", "PX", "10", "FIELDS", "1", "a", "x")
+            self.expect(only_one, "HSETEX", key, "KEEPTTL", "EX", "10", "FIELDS", "1", "a", "x")
+            self.expect(only_one, "HSETEX", key, "PXAT", "10", "KEEPTTL", "FIELDS", "1", "a", "x")
+            self.expect(NOT_INT, "HSETEX", key, "EX", "ten", "FIELDS", "1", "a", "x")
+            self.expect(NEGATIVE, "HSETEX", key, "PX", "-1", "FIELDS", "1", "a", "x")
+            self.expect(bad_time("hsetex"), "HSETEX", key, "PXAT", MAX_MS + 1,
+                        "FIELDS", "1", "a", "x")
+            self.expect(err("unknown argument: BOGUS"), "HSETEX", key, "BOGUS",
+                        "FIELDS", "1", "a", "x")
+            self.expect(err("unknown argument: NX"), "HSETEX", key, "NX", "EX", "10",
+                        "FIELDS", "1", "a", "x")
+            for n in ("0", "-1", "x"):
+                self.expect(err("invalid number of fields"), "HSETEX", key,
+                            "FIELDS", n, "a", "x")
+            self.expect(arity("hsetex"), "HSETEX", key, "FIELDS", "2", "a", "x")
+            self.expect(arity("hsetex"), "HSETEX", key, "FIELDS", "2", "a", "x", "b")
+            self.expect(arity("hsetex"), "HSETEX", key, "FIELDS", "1", "a", "x", "b")
+            self.expect(arity("hsetex"), "HSETEX", key, "EX", "10", "FIELDS", "1", "a")
+        self.expect(WRONGTYPE, "HSETEX", "str", "FIELDS", "1", "a", "x")
+        self.expect(WRONGTYPE, "HSETEX", "str", "FNX", "EX", "10", "FIELDS", "1", "a", "x")
+        self.assertEqual(self.cmd("HGETALL", "h"), [b"a", b"1", b"b", b"2", b"c", b"3"])
+
+    def test_hgetdel_errors(self):
+        self.expect(WRONGTYPE, "HGETDEL", "str", "FIELDS", "1", "a")
+        self.expect(WRONGTYPE, "HGETDEL", "str", "FIELDS", "0", "a")
+        self.expect(FIELDS_POS, "HGETDEL", "h", "BAD", "1", "a")
+        for n in ("0", "-1", "x"):
+            self.expect(NUMFIELDS_R, "HGETDEL", "h", "FIELDS", n, "a")
+        self.expect(NUMFIELDS_MATCH, "HGETDEL", "h", "FIELDS", "2", "a")
+        self.expect(NUMFIELDS_MATCH, "HGETDEL", "h", "FIELDS", "1", "a", "b")
+        self.expect(arity("hgetdel"), "HGETDEL", "h", "FIELDS", "1")
+        self.expect(bulks(None), "HGETDEL", "nokey", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+
+
+# ======================================================================================
+# Hash fields: reply codes and rules
+# ======================================================================================
+
+class HashTTLCodes(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.hash3()
+
+    def test_set_and_missing_fields(self):
+        self.expect(ints(1, -2, 1), "HEXPIRE", "h", "100", "FIELDS", "3", "a", "zz", "b")
+        self.expect(ints(100, -2, 100, -1), "HTTL", "h", "FIELDS", "4", "a", "zz", "b", "c")
+        self.expect(ints(100000, -2, 100000, -1), "HPTTL", "h", "FIELDS", "4", "a", "zz", "b", "c")
+        self.expect(ints(T0_S + 100, -1), "HEXPIRETIME", "h", "FIELDS", "2", "a", "c")
+        self.expect(ints(T0 + 100000, -1), "HPEXPIRETIME", "h", "FIELDS", "2", "b", "c")
+
+    def test_each_form_sets_the_same_deadline(self):
+        self.expect(ints(1), "HEXPIRE", "h", "50", "FIELDS", "1", "a")
+        self.expect(ints(1), "HPEXPIRE", "h", "50000", "FIELDS", "1", "b")
+        self.expect(ints(1), "HEXPIREAT", "h", T0_S + 50, "FIELDS", "1", "c")
+        self.expect(ints(T0 + 50000), "HPEXPIRETIME", "h", "FIELDS", "1", "a")
+        self.expect(ints(T0 + 50000, T0 + 50000, T0 + 50000),
+                    "HPEXPIRETIME", "h", "FIELDS", "3", "a", "b", "c")
+        self.expect(ints(1, 1), "HPEXPIREAT", "h", T0 + 1234, "FIELDS", "2", "a", "b")
+        self.expect(ints(1234, 1234, 50000), "HPTTL", "h", "FIELDS", "3", "a", "b", "c")
+
+    def test_nx(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.expect(ints(0, 1, -2), "HEXPIRE", "h", "200", "NX", "FIELDS", "3", "a", "b", "zz")
+        self.expect(ints(100, 200), "HTTL", "h", "FIELDS", "2", "a", "b")
+
+    def test_xx(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.expect(ints(1, 0, -2), "HEXPIRE", "h", "200", "XX", "FIELDS", "3", "a", "b", "zz")
+        self.expect(ints(200, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
+
+    def test_gt_treats_no_ttl_as_infinite(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.expect(ints(0, 0), "HEXPIRE", "h", "50", "GT", "FIELDS", "2", "a", "b")
+        self.expect(ints(0), "HEXPIRE", "h", "100", "GT", "FIELDS", "1", "a")
+        self.expect(ints(1, 0), "HEXPIRE", "h", "101", "GT", "FIELDS", "2", "a", "b")
+        self.expect(ints(101, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
+
+    def test_lt_treats_no_ttl_as_infinite(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.expect(ints(0), "HEXPIRE", "h", "200", "LT", "FIELDS", "1", "a")
+        self.expect(ints(0), "HEXPIRE", "h", "100", "LT", "FIELDS", "1", "a")
+        self.expect(ints(1, 1), "HEXPIRE", "h", "99", "LT", "FIELDS", "2", "a", "b")
+        self.expect(ints(99, 99), "HTTL", "h", "FIELDS", "2", "a", "b")
+
+    def test_zero_or_past_time_deletes_with_code_2(self):
+        self.expect(ints(2, -2), "HEXPIRE", "h", "0", "FIELDS", "2", "a", "zz")
+        self.expect(ints(2), "HPEXPIREAT", "h", T0, "FIELDS", "1", "b")   # now is not future
+        self.expect(bulks(None, None, b"3"), "HMGET", "h", "a", "b", "c")
+        self.assertEqual(self.cmd("HLEN", "h"), 1)
+        self.expect(ints(2), "HEXPIREAT", "h", "1", "FIELDS", "1", "c")
+        self.assertEqual(self.cmd("EXISTS", "h"), 0, "a hash emptied by HEXPIRE is deleted")
+        self.assertEqual(self.cmd("TYPE", "h"), b"none")
+
+    def test_conditions_are_checked_before_the_past_time_delete(self):
+        self.expect(ints(0), "HEXPIRE", "h", "0", "GT", "FIELDS", "1", "a")
+        self.expect(ints(0), "HEXPIRE", "h", "0", "XX", "FIELDS", "1", "a")
+        self.expect(ints(-1), "HTTL", "h", "FIELDS", "1", "a")
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "b")
+        self.expect(ints(0), "HEXPIRE", "h", "0", "NX", "FIELDS", "1", "b")
+        self.expect(ints(2, 2), "HPEXPIRE", "h", "0", "LT", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"c"])
+
+    def test_same_field_twice(self):
+        self.expect(ints(1, 1), "HEXPIRE", "h", "100", "FIELDS", "2", "a", "a")
+        self.expect(ints(1, 0), "HEXPIRE", "h", "200", "NX", "FIELDS", "2", "b", "b")
+        self.expect(ints(2, -2), "HEXPIRE", "h", "0", "FIELDS", "2", "c", "c")
+        self.expect(ints(100, 200, -2), "HTTL", "h", "FIELDS", "3", "a", "b", "c")
+
+    def test_httl_rounds_up_hexpiretime_too(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "1500", "FIELDS", "1", "a")
+        self.expect(ints(2), "HTTL", "h", "FIELDS", "1", "a")
+        self.advance(499)
+        self.expect(ints(1001), "HPTTL", "h", "FIELDS", "1", "a")
+        self.expect(ints(2), "HTTL", "h", "FIELDS", "1", "a")
+        self.advance(1)
+        self.expect(ints(1), "HTTL", "h", "FIELDS", "1", "a")
+        self.advance(999)
+        self.expect(ints(1), "HPTTL", "h", "FIELDS", "1", "a")
+        self.expect(ints(1), "HTTL", "h", "FIELDS", "1", "a")
+        self.expect(ints(1), "HPEXPIREAT", "h", T0 + 2001, "FIELDS", "1", "b")
+        self.expect(ints(T0_S + 3), "HEXPIRETIME", "h", "FIELDS", "1", "b")
+        self.expect(ints(T0 + 2001), "HPEXPIRETIME", "h", "FIELDS", "1", "b")
+
+    def test_hpersist(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.expect(ints(1, -1, -2), "HPERSIST", "h", "FIELDS", "3", "a", "b", "zz")
+        self.expect(ints(-1, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
+        self.expect(ints(-1), "HPERSIST", "h", "FIELDS", "1", "a")
+        self.advance(100001)
+        self.assertEqual(self.cmd("HGET", "h", "a"), b"1")
+
+    def test_codes_after_expiry_are_minus_two(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.advance(101)
+        for cmd in HREADS + ("HPERSIST",):
+            self.expect(ints(-2, -1), cmd, "h", "FIELDS", "2", "a", "b")
+        self.expect(ints(-2), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+
+    def test_field_lives_until_its_deadline(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.advance(99)
+        self.assertEqual(self.cmd("HGET", "h", "a"), b"1")
+        self.expect(ints(1), "HPTTL", "h", "FIELDS", "1", "a")
+        self.advance(2)
+        self.assertIsNone(self.cmd("HGET", "h", "a"))
+
+
+class HashTTLRules(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.hash3()
+
+    def test_hset_and_hmset_clear_the_ttl(self):
+        self.expect(ints(1, 1, 1), "HEXPIRE", "h", "100", "FIELDS", "3", "a", "b", "c")
+        self.assertEqual(self.cmd("HSET", "h", "a", "new"), 0)
+        self.ok("HMSET", "h", "b", "new")
+        self.expect(ints(-1, -1, 100), "HTTL", "h", "FIELDS", "3", "a", "b", "c")
+
+    def test_hsetnx_on_an_existing_field_keeps_the_ttl(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HSETNX", "h", "a", "x"), 0)
+        self.expect(ints(100), "HTTL", "h", "FIELDS", "1", "a")
+
+    def test_hdel_removes_field_and_ttl(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HDEL", "h", "a"), 1)
+        self.expect(ints(-2), "HTTL", "h", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HSET", "h", "a", "again"), 1)
+        self.expect(ints(-1), "HTTL", "h", "FIELDS", "1", "a")
+        self.advance(100001)
+        self.assertEqual(self.cmd("HGET", "h", "a"), b"again")
+
+    def test_hincrby_and_hincrbyfloat_keep_the_ttl(self):
+        self.expect(ints(1, 1), "HEXPIRE", "h", "100", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("HINCRBY", "h", "a", "5"), 6)
+        self.assertEqual(self.cmd("HINCRBYFLOAT", "h", "b", "0.5"), b"2.5")
+        self.expect(ints(100, 100), "HTTL", "h", "FIELDS", "2", "a", "b")
+        self.advance(100001)
+        self.assertEqual(self.cmd("HGETALL", "h"), [b"c", b"3"])
+
+    def test_hincrby_on_an_expired_field_starts_from_zero_without_ttl(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        self.advance(11)
+        self.assertEqual(self.cmd("HINCRBY", "h", "a", "5"), 5)
+        self.expect(ints(-1), "HTTL", "h", "FIELDS", "1", "a")
+
+    def test_hincrby_recreates_a_hash_emptied_by_expiry(self):
+        self.assertEqual(self.cmd("HDEL", "h", "b", "c"), 2)
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        self.advance(11)
+        self.assertEqual(self.cmd("HINCRBYFLOAT", "h", "a", "1.5"), b"1.5")
+        self.assertEqual(self.cmd("HGETALL", "h"), [b"a", b"1.5"])
+
+    def test_expired_fields_are_invisible_to_every_read(self):
+        for f in "abcdefgh":
+            self.cmd("HSET", "h", f, f * 3)
+        self.expect(ints(1, 1, 1, 1, 1), "HPEXPIRE", "h", "100", "FIELDS", "5",
+                    "a", "b", "d", "f", "h")
+        self.advance(101)
+        live = [b"c", b"e", b"g"]
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+        self.assertEqual(sorted(self.cmd("HKEYS", "h")), live)
+        self.assertEqual(sorted(self.cmd("HVALS", "h")), [b"ccc", b"eee", b"ggg"])
+        got = self.cmd("HGETALL", "h")
+        self.assertEqual(dict(zip(got[::2], got[1::2])), {b"c": b"ccc", b"e": b"eee", b"g": b"ggg"})
+        self.assertEqual(self.cmd("HEXISTS", "h", "a"), 0)
+        self.assertEqual(self.cmd("HEXISTS", "h", "c"), 1)
+        self.assertIsNone(self.cmd("HGET", "h", "b"))
+        self.assertEqual(self.cmd("HMGET", "h", "a", "c", "d"), [None, b"ccc", None])
+        self.assertEqual(self.cmd("HSTRLEN", "h", "d"), 0)
+        cursor, seen = b"0", []
+        while True:
+            cursor, page = self.cmd("HSCAN", "h", cursor, "COUNT", "2")
+            seen += page[::2]
+            if cursor == b"0":
+                break
+        self.assertEqual(sorted(seen), live)
+        _, keys = self.cmd("HSCAN", "h", "0", "NOVALUES")
+        self.assertEqual(sorted(keys), live)
+        for _ in range(20):
+            self.assertIn(self.cmd("HRANDFIELD", "h"), live)
+        self.assertEqual(sorted(self.cmd("HRANDFIELD", "h", "100")), live)
+        self.assertTrue(set(self.cmd("HRANDFIELD", "h", "-50")) <= set(live))
+        self.assertEqual(len(self.cmd("HRANDFIELD", "h", "-50")), 50)
+        pairs = self.cmd("HRANDFIELD", "h", "-30", "WITHVALUES")
+        self.assertTrue(set(pairs[::2]) <= set(live))
+        self.assertEqual(len(self.cmd("HRANDFIELD", "h", "2")), 2)
+
+    def test_all_fields_expired_means_no_key(self):
+        self.expect(ints(1, 1, 1), "HPEXPIRE", "h", "100", "FIELDS", "3", "a", "b", "c")
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)   # only the lookups themselves may tell
+        self.advance(101)
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+        self.assertEqual(self.cmd("TYPE", "h"), b"none")
+        self.assertEqual(self.cmd("HLEN", "h"), 0)
+        self.assertEqual(self.cmd("HGETALL", "h"), [])
+        self.assertIsNone(self.cmd("HRANDFIELD", "h"))
+        self.assertEqual(self.cmd("HSET", "h", "z", "1"), 1)
+        self.expect(ints(-1, -2), "HTTL", "h", "FIELDS", "2", "z", "a")
+
+    def test_hrandfield_on_a_hash_whose_fields_all_expired(self):
+        self.expect(ints(1, 1, 1), "HPEXPIRE", "h", "100", "FIELDS", "3", "a", "b", "c")
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+        self.advance(101)
+        self.assertEqual(self.cmd("HRANDFIELD", "h", "-5"), [])
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+
+    def test_key_ttl_and_field_ttls_coexist(self):
+        self.assertEqual(self.cmd("EXPIRE", "h", "100"), 1)
+        self.expect(ints(1), "HEXPIRE", "h", "50", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("TTL", "h"), 100)
+        self.expect(ints(50, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("PERSIST", "h"), 1)
+        self.expect(ints(50), "HTTL", "h", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("EXPIRE", "h", "100"), 1)
+        self.expect(ints(1), "HPERSIST", "h", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("TTL", "h"), 100)
+        self.expect(ints(1), "HEXPIRE", "h", "50", "FIELDS", "1", "a")
+        self.advance(50001)
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"b", b"c"])
+        self.assertEqual(self.cmd("TTL", "h"), 50)
+        self.advance(50000)
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+
+    def test_a_key_ttl_shorter_than_the_fields_removes_everything(self):
+        self.expect(ints(1), "HEXPIRE", "h", "500", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("PEXPIRE", "h", "100"), 1)
+        self.advance(101)
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+        self.expect(ints(-2), "HTTL", "h", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HSET", "h", "a", "1"), 1)
+        self.advance(500000)
+        self.assertEqual(self.cmd("HGET", "h", "a"), b"1")
+
+    def test_set_and_del_of_the_key_drop_field_ttls(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.ok("SET", "h", "string")
+        self.assertEqual(self.cmd("DEL", "h"), 1)
+        self.hash3()
+        self.expect(ints(-1), "HTTL", "h", "FIELDS", "1", "a")
+        self.advance(100001)
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+
+    def test_rename_carries_field_ttls(self):
+        self.expect(ints(1, 1), "HPEXPIRE", "h", "1000", "FIELDS", "2", "a", "b")
+        self.ok("RENAME", "h", "h2")
+        self.expect(ints(1000, 1000, -1), "HPTTL", "h2", "FIELDS", "3", "a", "b", "c")
+        self.advance(1001)
+        self.assertEqual(self.cmd("HGETALL", "h2"), [b"c", b"3"])
+
+    def test_copy_carries_field_ttls_and_they_expire_separately(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "1000", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("COPY", "h", "h2"), 1)
+        self.expect(ints(1000, -1), "HPTTL", "h2", "FIELDS", "2", "a", "b")
+        self.expect(ints(1), "HPERSIST", "h2", "FIELDS", "1", "a")
+        self.expect(ints(1000), "HPTTL", "h", "FIELDS", "1", "a")
+        self.advance(1001)
+        self.assertEqual(self.cmd("HLEN", "h"), 2)
+        self.assertEqual(self.cmd("HLEN", "h2"), 3)
+        self.assertEqual(self.cmd("HSET", "h3", "x", "1"), 1)
+        self.expect(ints(1), "HPEXPIRE", "h2", "10", "FIELDS", "1", "b")
+        self.assertEqual(self.cmd("COPY", "h2", "h3", "REPLACE"), 1)
+        self.expect(ints(10, -2), "HPTTL", "h3", "FIELDS", "2", "b", "x")
+
+    def test_move_carries_field_ttls(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "1000", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("MOVE", "h", "1"), 1)
+        self.ok("SELECT", "1")
+        self.expect(ints(1000, -1), "HPTTL", "h", "FIELDS", "2", "a", "b")
+        self.advance(1001)
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"b", b"c"])
+        self.ok("SELECT", "0")
+
+    def test_emptying_by_hdel_after_a_ttl(self):
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HDEL", "h", "a", "b", "c"), 3)
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+        self.advance(100001)
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+
+
+class HashSetGetEx(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.hash3()
+
+    def test_hsetex_sets_values_and_ttls(self):
+        self.expect(integer(1), "HSETEX", "h", "EX", "100", "FIELDS", "2", "a", "A", "n", "N")
+        self.expect(ints(100, 100, -1), "HTTL", "h", "FIELDS", "3", "a", "n", "b")
+        self.assertEqual(self.cmd("HMGET", "h", "a", "n"), [b"A", b"N"])
+        self.expect(integer(1), "HSETEX", "h", "PX", "1500", "FIELDS", "1", "b", "B")
+        self.expect(integer(1), "HSETEX", "h", "EXAT", T0_S + 7, "FIELDS", "1", "c", "C")
+        self.expect(integer(1), "HSETEX", "h", "PXAT", T0 + 77, "FIELDS", "1", "p", "P")
+        self.expect(ints(1500, 7000, 77), "HPTTL", "h", "FIELDS", "3", "b", "c", "p")
+        self.expect(integer(1), "HSETEX", "new", "ex", "5", "fields", "1", "f", "v")
+        self.expect(ints(5), "HTTL", "new", "FIELDS", "1", "f")
+
+    def test_hsetex_without_ttl_option_clears_keepttl_keeps(self):
+        self.expect(ints(1, 1), "HEXPIRE", "h", "100", "FIELDS", "2", "a", "b")
+        self.expect(integer(1), "HSETEX", "h", "FIELDS", "1", "a", "x")
+        self.expect(integer(1), "HSETEX", "h", "KEEPTTL", "FIELDS", "2", "b", "y", "n", "z")
+        self.expect(ints(-1, 100, -1), "HTTL", "h", "FIELDS", "3", "a", "b", "n")
+        self.assertEqual(self.cmd("HMGET", "h", "a", "b", "n"), [b"x", b"y", b"z"])
+
+    def test_hsetex_fnx(self):
+        self.expect(integer(0), "HSETEX", "h", "FNX", "EX", "10", "FIELDS", "2", "n", "1", "a", "x")
+        self.assertEqual(self.cmd("HMGET", "h", "n", "a"), [None, b"1"])
+        self.expect(ints(-1), "HTTL", "h", "FIELDS", "1", "a")
+        self.expect(integer(1), "HSETEX", "h", "FNX", "EX", "10", "FIELDS", "2", "n", "1", "m", "2")
+        self.expect(ints(10, 10), "HTTL", "h", "FIELDS", "2", "n", "m")
+        self.expect(integer(1), "HSETEX", "fresh", "FNX", "FIELDS", "1", "f", "v")
+
+    def test_hsetex_fxx(self):
+        self.expect(integer(0), "HSETEX", "h", "FXX", "PX", "10", "FIELDS", "2", "a", "x", "n", "y")
+        self.assertEqual(self.cmd("HMGET", "h", "a", "n"), [b"1", None])
+        self.expect(integer(1), "HSETEX", "h", "EX", "10", "FXX", "FIELDS", "2", "a", "x", "b", "y")
+        self.expect(ints(10, 10), "HTTL", "h", "FIELDS", "2", "a", "b")
+        self.expect(integer(0), "HSETEX", "nokey", "FXX", "FIELDS", "1", "a", "x")
+        self.assertEqual(self.cmd("EXISTS", "nokey"), 0)
+
+    def test_hsetex_treats_an_expired_field_as_missing(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        self.advance(11)
+        self.expect(integer(0), "HSETEX", "h", "FXX", "FIELDS", "1", "a", "x")
+        self.expect(integer(1), "HSETEX", "h", "FNX", "FIELDS", "1", "a", "x")
+        self.expect(ints(-1), "HTTL", "h", "FIELDS", "1", "a")
+
+    def test_hsetex_with_a_past_time_deletes_and_still_replies_1(self):
+        self.expect(integer(1), "HSETEX", "h", "PXAT", T0 - 1, "FIELDS", "2", "a", "x", "n", "y")
+        self.assertEqual(sorted(self.cmd("HKEYS", "h")), [b"b", b"c"])
+        self.expect(integer(1), "HSETEX", "h", "EX", "0", "FIELDS", "2", "b", "x", "c", "y")
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+        self.expect(integer(1), "HSETEX", "other", "EXAT", "1", "FIELDS", "1", "f", "v")
+        self.assertEqual(self.cmd("EXISTS", "other"), 0)
+
+    def test_hgetex(self):
+        self.expect(bulks(b"1", None, b"2"), "HGETEX", "h", "FIELDS", "3", "a", "zz", "b")
+        self.expect(ints(-1, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
+        self.expect(bulks(b"1", None), "HGETEX", "h", "EX", "100", "FIELDS", "2", "a", "zz")
+        self.expect(ints(100, -2), "HTTL", "h", "FIELDS", "2", "a", "zz")
+        self.expect(bulks(b"2"), "HGETEX", "h", "PX", "1500", "FIELDS", "1", "b")
+        self.expect(bulks(b"3"), "HGETEX", "h", "PXAT", T0 + 77, "FIELDS", "1", "c")
+        self.expect(ints(100000, 1500, 77), "HPTTL", "h", "FIELDS", "3", "a", "b", "c")
+        self.expect(bulks(b"1", b"3"), "HGETEX", "h", "EXAT", T0_S + 9, "FIELDS", "2", "a", "c")
+        self.expect(ints(9, 2, 9), "HTTL", "h", "FIELDS", "3", "a", "b", "c")
+        self.expect(bulks(b"1", b"2"), "HGETEX", "h", "PERSIST", "FIELDS", "2", "a", "b")
+        self.expect(ints(-1, -1, 9), "HTTL", "h", "FIELDS", "3", "a", "b", "c")
+        self.expect(bulks(b"1"), "HGETEX", "h", "persist", "FIELDS", "1", "a")
+
+    def test_hgetex_past_time_returns_values_then_deletes(self):
+        self.expect(bulks(b"1", b"2"), "HGETEX", "h", "EX", "0", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"c"])
+        self.expect(bulks(b"3"), "HGETEX", "h", "PXAT", T0 - 5, "FIELDS", "1", "c")
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+
+    def test_hgetex_of_an_expired_field_is_null(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        self.advance(11)
+        self.expect(bulks(None, b"2"), "HGETEX", "h", "PERSIST", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("HLEN", "h"), 2)
+
+    def test_hgetdel(self):
+        self.expect(bulks(b"1", None, b"2"), "HGETDEL", "h", "FIELDS", "3", "a", "zz", "b")
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"c"])
+        self.expect(bulks(None), "HGETDEL", "h", "FIELDS", "1", "a")
+        self.expect(bulks(b"3", None), "HGETDEL", "h", "FIELDS", "2", "c", "c")
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+
+    def test_hgetdel_of_an_expired_field_is_null_and_empties_the_key(self):
+        self.assertEqual(self.cmd("HDEL", "h", "c"), 1)
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        self.advance(11)
+        self.expect(bulks(None, b"2"), "HGETDEL", "h", "FIELDS", "2", "a", "b")
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+
+
+# ======================================================================================
+# Hash fields: encodings, active reclamation, INFO
+# ======================================================================================
+
+class HashTTLEncodingAndReclaim(TTLCase):
+
+    def test_small_hash_with_a_field_ttl_is_listpackex(self):
+        self.hash3()
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"listpack")
+        self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"listpackex")
+
+    def test_conversion_to_hashtable_keeps_ttls(self):
+        self.hash3()
+        self.expect(ints(1, 1), "HPEXPIRE", "h", "5000", "FIELDS", "2", "a", "b")
+        for i in range(200):
+            self.cmd("HSET", "h", "f%d" % i, i)
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"hashtable")
+        self.expect(ints(5000, 5000, -1), "HPTTL", "h", "FIELDS", "3", "a", "b", "c")
+        self.cmd("HSET", "h", "long", "x" * 100)
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "long")
+        self.advance(5001)
+        self.assertEqual(self.cmd("HLEN", "h"), 201)
+        self.assertEqual(self.cmd("HEXISTS", "h", "a"), 0)
+
+    def test_long_value_converts_a_hash_with_ttls(self):
+        self.hash3()
+        self.expect(ints(1), "HPEXPIRE", "h", "5000", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HSET", "h", "big", "v" * 65), 1)
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"hashtable")
+        self.expect(ints(5000, -1), "HPTTL", "h", "FIELDS", "2", "a", "big")
+
+    def test_active_expiry_reclaims_a_hash_nobody_reads(self):
+        before = self.expired_subkeys()
+        self.hash3()
+        self.expect(ints(1, 1, 1), "HPEXPIRE", "h", "1000", "FIELDS", "3", "a", "b", "c")
+        self.assertEqual(self.cmd("DBSIZE"), 1)
+        self.advance(1001)
+        self.wait_for("hash of 3 expired fields", lambda: self.cmd("DBSIZE") == 0)
+        self.assertEqual(self.expired_subkeys() - before, 3)
+        self.assertNotIn("db0", self.info("keyspace"))
+
+    def test_active_expiry_removes_some_fields_and_keeps_the_rest(self):
+        for i in range(300):
+            self.cmd("HSET", "big", "f%d" % i, "v" * 20)
+        fields = ["f%d" % i for i in range(0, 300, 3)]
+        self.expect(ints(*[1] * 100), "HPEXPIRE", "big", "1000", "FIELDS", "100", *fields)
+        size0 = self.serialized("big")
+        before = self.expired_subkeys()
+        self.advance(1001)
+        self.wait_for("100 expired fields of a 300-field hash",
+                      lambda: self.expired_subkeys() - before == 100)
+        self.assertLess(self.serialized("big"), size0)
+        self.assertEqual(self.cmd("HLEN", "big"), 200)
+        self.assertEqual(self.cmd("DBSIZE"), 1)
+
+    def serialized(self, key):
+        """DEBUG OBJECT's serializedlength: a look at the value that expires nothing."""
+        line = self.cmd("DEBUG", "OBJECT", key).decode()
+        return int(re.search(r"serializedlength:(\d+)", line).group(1))
+
+    def test_many_hashes_with_due_fields_are_all_reclaimed(self):
+        for i in range(500):
+            self.cmd("HSET", "m%d" % i, "a", "1", "keep", "1")
+            self.cmd("HPEXPIRE", "m%d" % i, 10 + i, "FIELDS", "1", "a")
+            self.cmd("HSET", "gone%d" % i, "a", "1")
+            self.cmd("HPEXPIRE", "gone%d" % i, 10 + i, "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("DBSIZE"), 1000)
+        before = self.expired_subkeys()
+        self.advance(1000)
+        self.wait_for("1000 expired fields in 1000 hashes",
+                      lambda: self.expired_subkeys() - before == 1000)
+        self.assertEqual(self.cmd("DBSIZE"), 500)
+        self.assertEqual(self.cmd("HKEYS", "m499"), [b"keep"])
+
+    def test_without_active_expiry_only_a_lookup_reclaims(self):
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+        self.hash3()
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        before = self.expired_subkeys()
+        self.advance(11)
+        time.sleep(0.3)
+        self.assertEqual(self.expired_subkeys(), before)
+        self.assertEqual(self.cmd("HLEN", "h"), 2)
+        self.assertIsNone(self.cmd("HGET", "h", "a"))
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 1)
+
+    def test_info_keyspace_counts_keys_with_subkey_ttls(self):
+        self.hash3("h1")
+        self.hash3("h2")
+        self.expect(ints(1, 1), "HEXPIRE", "h1", "100", "FIELDS", "2", "a", "b")
+        line = self.info("keyspace")["db0"]
+        self.assertEqual(line, "keys=2,expires=0,avg_ttl=0,subexpiry=1")
+
+
+# ======================================================================================
+# Set members: errors
+# ======================================================================================
+
+class SetTTLErrors(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.cmd("SADD", "s", "a", "b", "c"), 3)
+        self.ok("SET", "str", "v")
+
+    def test_sexpire_family_errors(self):
+        for cmd in SEXPIRES:
+            self.expect(WRONGTYPE, cmd, "str", "100", "MEMBERS", "1", "a")
+            self.expect(WRONGTYPE, cmd, "str", "abc", "MEMBERS", "1", "a")
+            self.expect(NOT_INT, cmd, "s", "abc", "MEMBERS", "1", "a")
+            self.expect(NEGATIVE, cmd, "s", "-1", "MEMBERS", "1", "a")
+            self.expect(bad_time(cmd), cmd, "s", "9223372036854775807", "MEMBERS", "1", "a")
+            self.expect(MEMBERS_POS, cmd, "s", "100", "FIELDS", "1", "a")
+            self.expect(MEMBERS_POS, cmd, "s", "100", "NX", "XX", "MEMBERS", "1", "a")
+            for n in ("0", "-1", "abc"):
+                self.expect(NUMMEMBERS_W, cmd, "s", "100", "MEMBERS", n, "a")
+                self.expect(NUMMEMBERS_W, cmd, "s", "100", "LT", "MEMBERS", n, "a")
+            self.expect(NUMMEMBERS_MATCH, cmd, "s", "100", "MEMBERS", "2", "a")
+            self.expect(NUMMEMBERS_MATCH, cmd, "s", "100", "MEMBERS", "1", "a", "b")
+            self.expect(arity(cmd), cmd, "s", "100", "MEMBERS", "1")
+            self.expect(ints(-2, -2), cmd, "nokey", "100", "MEMBERS", "2", "a", "b")
+        self.expect(bad_time("spexpireat"), "SPEXPIREAT", "s", MAX_MS + 1, "MEMBERS", "1", "a")
+        self.expect(ints(1), "SPEXPIREAT", "s", MAX_MS, "MEMBERS", "1", "a")
+        self.assertEqual(self.cmd("EXISTS", "nokey"), 0)
+
+    def test_read_family_errors(self):
+        for cmd in SREADS + ("SPERSIST",):
+            self.expect(WRONGTYPE, cmd, "str", "MEMBERS", "1", "a")
+            self.expect(WRONGTYPE, cmd, "str", "BAD", "0", "a")
+            self.expect(MEMBERS_POS, cmd, "s", "BAD", "1", "a")
+            self.expect(MEMBERS_POS, cmd, "s", "FIELDS", "1", "a")
+            for n in ("0", "-1", "abc"):
+                self.expect(NUMMEMBERS_R, cmd, "s", "MEMBERS", n, "a")
+            self.expect(NUMMEMBERS_MATCH, cmd, "s", "MEMBERS", "2", "a")
+            self.expect(NUMMEMBERS_MATCH, cmd, "s", "MEMBERS", "1", "a", "b")
+            self.expect(arity(cmd), cmd, "s", "MEMBERS", "1")
+            self.expect(ints(-2, -2), cmd, "nokey", "MEMBERS", "2", "a", "b")
+
+    def test_saddex_errors(self):
+        for key in ("s", "str"):
+            only_one = err("Only one of EX, PX, EXAT, PXAT or KEEPTTL arguments can be specified")
+            self.expect(only_one, "SADDEX", key, "EX", "10", "PX", "10", "MEMBERS", "1", "a")
+            self.expect(only_one, "SADDEX", key, "KEEPTTL", "EXAT", "10", "MEMBERS", "1", "a")
+            self.expect(NOT_INT, "SADDEX", key, "EX", "ten", "MEMBERS", "1", "a")
+            self.expect(NEGATIVE, "SADDEX", key, "PX", "-1", "MEMBERS", "1", "a")
+            self.expect(bad_time("saddex"), "SADDEX", key, "PXAT", MAX_MS + 1, "MEMBERS", "1", "a")
+            self.expect(err("unknown argument: BOGUS"), "SADDEX", key, "BOGUS",
+                        "MEMBERS", "1", "a")
+            for n in ("0", "-1", "x"):
+                self.expect(err("invalid number of members"), "SADDEX", key,
+                            "MEMBERS", n, "a")
+            got = self.c.raw("SADDEX", key, "MEMBERS", "3", "a", "b")
+            self.assertTrue(got.startswith(b"-ERR wrong number of arguments"), got)
+        self.expect(arity("saddex"), "SADDEX", "s", "MEMBERS", "1")
+        self.expect(WRONGTYPE, "SADDEX", "str", "MEMBERS", "1", "a")
+        self.expect(WRONGTYPE, "SADDEX", "str", "EX", "10", "MEMBERS", "1", "a")
+        self.assertEqual(sorted(self.cmd("SMEMBERS", "s")), [b"a", b"b", b"c"])
+        self.expect(ints(-1, -1, -1), "STTL", "s", "MEMBERS", "3", "a", "b", "c")
+
+
+# ======================================================================================
+# Set members: codes and rules
+# ======================================================================================
+
+class SetTTLCodes(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.assertEqual(self.cmd("SADD", "s", "a", "b", "c"), 3)
+
+    def test_documented_example(self):
+        self.expect(ints(-2, -2), "STTL", "no-key", "MEMBERS", "2", "member1", "member2")
+        self.assertEqual(self.cmd("SADD", "myset", "member1", "member2"), 2)
+        self.expect(ints(1, -2), "SEXPIRE", "myset", "300", "MEMBERS", "2", "member1", "member3")
+        self.expect(ints(300, -1, -2), "STTL", "myset", "MEMBERS", "3",
+                    "member1", "member2", "member3")
+
+    def test_each_form_and_each_read(self):
+        self.expect(ints(1), "SEXPIRE", "s", "50", "MEMBERS", "1", "a")
+        self.expect(ints(1), "SPEXPIRE", "s", "50000", "MEMBERS", "1", "b")
+        self.expect(ints(1), "SEXPIREAT", "s", T0_S + 50, "MEMBERS", "1", "c")
+        self.expect(ints(T0 + 50000, T0 + 50000, T0 + 50000, -2),
+                    "SPEXPIRETIME", "s", "MEMBERS", "4", "a", "b", "c", "zz")
+        self.expect(ints(T0_S + 50, -2), "SEXPIRETIME", "s", "MEMBERS", "2", "a", "zz")
+        self.expect(ints(1), "SPEXPIREAT", "s", T0 + 1500, "MEMBERS", "1", "a")
+        self.expect(ints(1500, 50000), "SPTTL", "s", "MEMBERS", "2", "a", "b")
+        self.expect(ints(2, 50), "STTL", "s", "MEMBERS", "2", "a", "b")
+        self.advance(501)
+        self.expect(ints(1), "STTL", "s", "MEMBERS", "1", "a")
+
+    def test_conditions(self):
+        self.expect(ints(1), "SEXPIRE", "s", "100", "MEMBERS", "1", "a")
+        self.expect(ints(0, 1, -2), "SEXPIRE", "s", "200", "NX", "MEMBERS", "3", "a", "b", "zz")
+        self.expect(ints(1, 0), "SEXPIRE", "s", "150", "XX", "MEMBERS", "2", "a", "c")
+        self.expect(ints(0, 0, 1), "SEXPIRE", "s", "160", "GT", "MEMBERS", "3", "c", "b", "a")
+        self.expect(ints(1, 0, 1), "SEXPIRE", "s", "170", "LT", "MEMBERS", "3", "b", "b", "c")
+        self.expect(ints(160, 170, 170), "STTL", "s", "MEMBERS", "3", "a", "b", "c")
+
+    def test_past_time_deletes_and_empties(self):
+        self.expect(ints(0), "SEXPIRE", "s", "0", "GT", "MEMBERS", "1", "a")
+        self.expect(ints(2, -2), "SEXPIRE", "s", "0", "MEMBERS", "2", "a", "a")
+        self.expect(ints(2), "SPEXPIREAT", "s", T0, "MEMBERS", "1", "b")
+        self.assertEqual(self.cmd("SMEMBERS", "s"), [b"c"])
+        self.expect(ints(2), "SEXPIREAT", "s", "1", "MEMBERS", "1", "c")
+        self.assertEqual(self.cmd("EXISTS", "s"), 0)
+
+    def test_spersist(self):
+        self.expect(ints(1), "SEXPIRE", "s", "100", "MEMBERS", "1", "a")
+        self.expect(ints(1, -1, -2), "SPERSIST", "s", "MEMBERS", "3", "a", "b", "zz")
+        self.expect(ints(-1), "STTL", "s", "MEMBERS", "1", "a")
+        self.advance(100001)
+        self.assertEqual(self.cmd("SISMEMBER", "s", "a"), 1)
+
+    def test_codes_after_expiry(self):
+        self.expect(ints(1), "SPEXPIRE", "s", "100", "MEMBERS", "1", "a")
+        self.advance(101)
+        for cmd in SREADS + ("SPERSIST",):
+            self.expect(ints(-2, -1), cmd, "s", "MEMBERS", "2", "a", "b")
+        self.expect(ints(-2), "SEXPIRE", "s", "100", "MEMBERS", "1", "a")
+
+
+class SetTTLRules(TTLCase):
+
+    def test_saddex_replies_members_newly_added(self):
+        self.expect(integer(2), "SADDEX", "s", "EX", "100", "MEMBERS", "2", "a", "b")
+        self.expect(integer(1), "SADDEX", "s", "EX", "200", "MEMBERS", "3", "a", "b", "c")
+        self.expect(ints(200, 200, 200), "STTL", "s", "MEMBERS", "3", "a", "b", "c")
+        self.expect(integer(0), "SADDEX", "s", "PX", "1500", "MEMBERS", "2", "a", "a")
+        self.expect(integer(1), "SADDEX", "s", "EXAT", T0_S + 9, "MEMBERS", "1", "d")
+        self.expect(integer(1), "SADDEX", "s", "PXAT", T0 + 99, "MEMBERS", "1", "e")
+        self.expect(ints(1500, 200000, 9000, 99), "SPTTL", "s", "MEMBERS", "4", "a", "b", "d", "e")
+        self.assertEqual(self.cmd("SCARD", "s"), 5)
+
+    def test_saddex_without_option_clears_ttls_keepttl_keeps(self):
+        self.expect(integer(2), "SADDEX", "s", "EX", "100", "MEMBERS", "2", "a", "b")
+        self.expect(integer(1), "SADDEX", "s", "MEMBERS", "2", "a", "c")
+        self.expect(integer(1), "SADDEX", "s", "KEEPTTL", "MEMBERS", "2", "b", "d")
+        self.expect(ints(-1, 100, -1, -1), "STTL", "s", "MEMBERS", "4", "a", "b", "c", "d")
+
+    def test_saddex_past_time_deletes_the_given_members(self):
+        self.assertEqual(self.cmd("SADD", "s", "a", "b", "c"), 3)
+        got = self.c.raw("SADDEX", "s", "PXAT", T0 - 1, "MEMBERS", "2", "a", "n")
+        self.assertTrue(got.startswith(b":"), got)
+        self.assertEqual(sorted(self.cmd("SMEMBERS", "s")), [b"b", b"c"])
+        self.c.raw("SADDEX", "s", "EX", "0", "MEMBERS", "2", "b", "c")
+        self.assertEqual(self.cmd("EXISTS", "s"), 0)
+        self.c.raw("SADDEX", "fresh", "EXAT", "1", "MEMBERS", "1", "x")
+        self.assertEqual(self.cmd("EXISTS", "fresh"), 0)
+
+    def test_sadd_keeps_a_ttl_srem_removes_it(self):
+        self.expect(integer(2), "SADDEX", "s", "EX", "100", "MEMBERS", "2", "a", "b")
+        self.assertEqual(self.cmd("SADD", "s", "a", "c"), 1)
+        self.expect(ints(100, 100, -1), "STTL", "s", "MEMBERS", "3", "a", "b", "c")
+        self.assertEqual(self.cmd("SREM", "s", "b"), 1)
+        self.expect(ints(-2), "STTL", "s", "MEMBERS", "1", "b")
+        self.assertEqual(self.cmd("SADD", "s", "b"), 1)
+        self.expect(ints(-1), "STTL", "s", "MEMBERS", "1", "b")
+        self.advance(100001)
+        self.assertEqual(sorted(self.cmd("SMEMBERS", "s")), [b"b", b"c"])
+
+    def test_sadd_of_an_expired_member_adds_it_anew(self):
+        self.expect(integer(1), "SADDEX", "s", "PX", "10", "MEMBERS", "1", "a")
+        self.assertEqual(self.cmd("SADD", "s", "keep"), 1)
+        self.advance(11)
+        self.assertEqual(self.cmd("SADD", "s", "a"), 1)
+        self.expect(ints(-1), "STTL", "s", "MEMBERS", "1", "a")
+
+    def test_saddex_refreshes_an_expired_member_as_new(self):
+        self.expect(integer(1), "SADDEX", "s", "PX", "10", "MEMBERS", "1", "a")
+        self.assertEqual(self.cmd("SADD", "s", "keep"), 1)
+        self.advance(11)
+        self.expect(integer(1), "SADDEX", "s", "KEEPTTL", "MEMBERS", "1", "a")
+        self.expect(ints(-1), "STTL", "s", "MEMBERS", "1", "a")
+
+    def test_expired_members_are_invisible_to_every_read(self):
+        members = [b"m%d" % i for i in range(10)]
+        self.assertEqual(self.cmd("SADD", "s", *members), 10)
+        dying = members[::2]
+        live = sorted(members[1::2])
+        self.expect(ints(*[1] * 5), "SPEXPIRE", "s", "100", "MEMBERS", "5", *dying)
+        self.assertEqual(self.cmd("SADD", "t", *members), 10)
+        self.advance(101)
+        self.assertEqual(sorted(self.cmd("SMEMBERS", "s")), live)
+        self.assertEqual(self.cmd("SCARD", "s"), 5)
+        self.assertEqual(self.cmd("SISMEMBER", "s", "m0"), 0)
+        self.assertEqual(self.cmd("SISMEMBER", "s", "m1"), 1)
+        self.assertEqual(self.cmd("SMISMEMBER", "s", "m0", "m1", "m2"), [0, 1, 0])
+        cursor, seen = b"0", []
+        while True:
+            cursor, page = self.cmd("SSCAN", "s", cursor, "COUNT", "2")
+            seen += page
+            if cursor == b"0":
+                break
+        self.assertEqual(sorted(seen), live)
+        for _ in range(20):
+            self.assertIn(self.cmd("SRANDMEMBER", "s"), live)
+        self.assertEqual(sorted(self.cmd("SRANDMEMBER", "s", "100")), live)
+        self.assertEqual(len(self.cmd("SRANDMEMBER", "s", "3")), 3)
+        neg = self.cmd("SRANDMEMBER", "s", "-40")
+        self.assertEqual(len(neg), 40)
+        self.assertTrue(set(neg) <= set(live))
+        self.assertEqual(sorted(self.cmd("SINTER", "s", "t")), live)
+        self.assertEqual(sorted(self.cmd("SUNION", "s", "s")), live)
+        self.assertEqual(sorted(self.cmd("SDIFF", "t", "s")), sorted(dying))
+        self.assertEqual(self.cmd("SDIFF", "s", "t"), [])
+        self.assertEqual(self.cmd("SINTERCARD", "2", "s", "t"), 5)
+        self.assertEqual(self.cmd("SINTERSTORE", "d1", "t", "s"), 5)
+        self.assertEqual(self.cmd("SUNIONSTORE", "d2", "s"), 5)
+        self.assertEqual(self.cmd("SDIFFSTORE", "d3", "t", "s"), 5)
+        self.assertEqual(sorted(self.cmd("SMEMBERS", "d1")), live)
+        self.assertEqual(self.cmd("SMOVE", "s", "d4", "m0"), 0)
+        self.assertEqual(self.cmd("SMOVE", "s", "d4", "m1"), 1)
+        popped = self.cmd("SPOP", "s", "100")
+        self.assertEqual(sorted(popped), sorted(live[1:]))
+        self.assertEqual(self.cmd("EXISTS", "s"), 0)
+
+    def test_spop_without_count_skips_expired_members(self):
+        self.assertEqual(self.cmd("SADD", "s", "a", "b", "c", "d"), 4)
+        self.expect(ints(1, 1, 1), "SPEXPIRE", "s", "100", "MEMBERS", "3", "a", "b", "c")
+        self.advance(101)
+        self.assertEqual(self.cmd("SPOP", "s"), b"d")
+        self.assertIsNone(self.cmd("SPOP", "s"))
+        self.assertEqual(self.cmd("EXISTS", "s"), 0)
+
+    def test_all_members_expired_means_no_key(self):
+        self.assertEqual(self.cmd("SADD", "s", "a", "b"), 2)
+        self.expect(ints(1, 1), "SPEXPIRE", "s", "100", "MEMBERS", "2", "a", "b")
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+        self.advance(101)
+        self.assertEqual(self.cmd("EXISTS", "s"), 0)
+        self.assertEqual(self.cmd("TYPE", "s"), b"none")
+        self.assertEqual(self.cmd("SCARD", "s"), 0)
+        self.assertEqual(self.cmd("SMEMBERS", "s"), [])
+        self.assertIsNone(self.cmd("SRANDMEMBER", "s"))
+        self.assertEqual(self.cmd("SRANDMEMBER", "s", "-3"), [])
+
+    def test_key_ttl_and_member_ttls_coexist(self):
+        self.assertEqual(self.cmd("SADD", "s", "a", "b"), 2)
+        self.assertEqual(self.cmd("EXPIRE", "s", "100"), 1)
+        self.expect(ints(1), "SEXPIRE", "s", "50", "MEMBERS", "1", "a")
+        self.assertEqual(self.cmd("PERSIST", "s"), 1)
+        self.expect(ints(50, -1), "STTL", "s", "MEMBERS", "2", "a", "b")
+        self.assertEqual(self.cmd("EXPIRE", "s", "100"), 1)
+        self.advance(50001)
+        self.assertEqual(self.cmd("SMEMBERS", "s"), [b"b"])
+        self.assertEqual(self.cmd("TTL", "s"), 50)
+        self.advance(50000)
+        self.assertEqual(self.cmd("EXISTS", "s"), 0)
+
+    def test_rename_copy_move_carry_member_ttls(self):
+        self.assertEqual(self.cmd("SADD", "s", "a", "b"), 2)
+        self.expect(ints(1), "SPEXPIRE", "s", "1000", "MEMBERS", "1", "a")
+        self.ok("RENAME", "s", "s2")
+        self.expect(ints(1000, -1), "SPTTL", "s2", "MEMBERS", "2", "a", "b")
+        self.assertEqual(self.cmd("COPY", "s2", "s3"), 1)
+        self.expect(ints(1000, -1), "SPTTL", "s3", "MEMBERS", "2", "a", "b")
+        self.assertEqual(self.cmd("MOVE", "s3", "2"), 1)
+        self.advance(1001)
+        self.assertEqual(self.cmd("SMEMBERS", "s2"), [b"b"])
+        self.ok("SELECT", "2")
+        self.assertEqual(self.cmd("SMEMBERS", "s3"), [b"b"])
+        self.ok("SELECT", "0")
+
+    def test_presence_pattern(self):
+        self.expect(integer(1), "SADDEX", "project:7:active_users", "EX", "300",
+                    "MEMBERS", "1", "user:42")
+        self.assertEqual(self.cmd("SMEMBERS", "project:7:active_users"), [b"user:42"])
+        self.advance(299000)
+        self.expect(integer(0), "SADDEX", "project:7:active_users", "EX", "300",
+                    "MEMBERS", "1", "user:42")       # heartbeat: 300 s from now again
+        self.expect(integer(1), "SADDEX", "project:7:active_users", "EX", "300",
+                    "MEMBERS", "1", "user:7")
+        self.advance(299000)
+        self.assertEqual(sorted(self.cmd("SMEMBERS", "project:7:active_users")),
+                         [b"user:42", b"user:7"])
+        self.advance(1001)
+        self.assertEqual(self.cmd("SMEMBERS", "project:7:active_users"), [])
+        self.assertEqual(self.cmd("SCARD", "project:7:active_users"), 0)
+
+    def test_presence_pattern_is_reclaimed_without_a_read(self):
+        self.expect(integer(1), "SADDEX", "project:7:active_users", "EX", "300",
+                    "MEMBERS", "1", "user:42")
+        info = self.project_info("7")
+        self.assertEqual(info[b"keys"], 1)
+        self.assertGreater(info[b"bytes"], 0)
+        before = self.expired_subkeys()
+        self.advance(300001)
+        self.wait_for("project 7's active_users",
+                      lambda: self.project_info("7")[b"keys"] == 0)
+        self.assertEqual(self.project_info("7")[b"bytes"], 0)
+        self.assertEqual(self.expired_subkeys() - before, 1)
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+        self.assertEqual(self.cmd("SMEMBERS", "project:7:active_users"), [])
+
+
+class SetTTLEncodingAndReclaim(TTLCase):
+
+    def test_small_sets_with_member_ttls_are_listpackex(self):
+        self.assertEqual(self.cmd("SADD", "ints", "1", "2", "3"), 3)
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "ints"), b"intset")
+        self.expect(ints(1), "SEXPIRE", "ints", "100", "MEMBERS", "1", "2")
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "ints"), b"listpackex")
+        self.expect(integer(1), "SADDEX", "strs", "EX", "100", "MEMBERS", "1", "x")
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "strs"), b"listpackex")
+        self.expect(ints(100, -1), "STTL", "ints", "MEMBERS", "2", "2", "3")
+
+    def test_conversion_to_hashtable_keeps_ttls(self):
+        self.expect(integer(2), "SADDEX", "s", "PX", "5000", "MEMBERS", "2", "1", "x")
+        for i in range(300):
+            self.cmd("SADD", "s", "m%d" % i)
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "s"), b"hashtable")
+        self.expect(ints(5000, 5000, -1), "SPTTL", "s", "MEMBERS", "3", "1", "x", "m0")
+        self.advance(5001)
+        self.assertEqual(self.cmd("SCARD", "s"), 300)
+        self.assertEqual(self.cmd("SISMEMBER", "s", "x"), 0)
+
+    def test_active_expiry_reclaims_sets_nobody_reads(self):
+        before = self.expired_subkeys()
+        for i in range(200):
+            self.cmd("SADDEX", "gone%d" % i, "PX", 10 + i, "MEMBERS", "2", "a", "b")
+            self.cmd("SADD", "part%d" % i, "keep")
+            self.cmd("SADDEX", "part%d" % i, "PX", 10 + i, "MEMBERS", "1", "a")
+        self.assertEqual(self.cmd("DBSIZE"), 400)
+        self.advance(1000)
+        self.wait_for("200 sets emptied by expiry", lambda: self.cmd("DBSIZE") == 200)
+        self.wait_for("600 expired members",
+                      lambda: self.expired_subkeys() - before == 600)
+        self.assertEqual(self.cmd("SMEMBERS", "part199"), [b"keep"])
+
+
+# ======================================================================================
+# RESP3 shapes
+# ======================================================================================
+
+class Resp3Shapes(TTLCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cmd("HELLO", "3")
+        self.hash3()
+        self.assertEqual(self.cmd("SADD", "s", "a", "b"), 2)
+
+    def test_ttl_replies_are_plain_arrays(self):
+        self.expect(ints(1, -2), "HEXPIRE", "h", "100", "FIELDS", "2", "a", "zz")
+        self.expect(ints(100, -1, -2), "HTTL", "h", "FIELDS", "3", "a", "b", "zz")
+        self.expect(ints(1, -1), "HPERSIST", "h", "FIELDS", "2", "a", "b")
+        self.expect(ints(1, -2), "SEXPIRE", "s", "100", "MEMBERS", "2", "a", "zz")
+        self.expect(ints(100000, -1), "SPTTL", "s", "MEMBERS", "2", "a", "b")
+        self.expect(integer(1), "SADDEX", "s", "EX", "5", "MEMBERS", "1", "c")
+
+    def test_hgetex_hgetdel_nulls(self):
+        self.expect(bulks(b"1", None, resp3=True),
+                    "HGETEX", "h", "EX", "5", "FIELDS", "2", "a", "zz")
+        self.expect(bulks(None, None, resp3=True), "HGETEX", "nokey", "FIELDS", "2", "a", "zz")
+        self.expect(bulks(b"2", None, resp3=True), "HGETDEL", "h", "FIELDS", "2", "b", "zz")
+
+    def test_reads_skip_expired_subkeys(self):
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "FIELDS", "1", "a")
+        self.expect(ints(1), "SPEXPIRE", "s", "10", "MEMBERS", "1", "a")
+        self.advance(11)
+        got = self.c.raw("HGETALL", "h")
+        self.assertTrue(got.startswith(b"%2\r\n"), got)
+        self.assertEqual(self.cmd("HGETALL", "h"), {b"b": b"2", b"c": b"3"})
+        self.expect(b"~1\r\n$1\r\nb\r\n", "SMEMBERS", "s")
+        pairs = self.cmd("HRANDFIELD", "h", "5", "WITHVALUES")
+        self.assertEqual(sorted(map(tuple, pairs)), [(b"b", b"2"), (b"c", b"3")])
+
+
+if __name__ == "__main__":
+    main()
