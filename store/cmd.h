@@ -60,4 +60,38 @@ void reply_expire_time(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
+/* ---- TTLs of hash fields and set members (subkey.c) ---------------------- */
+
+/* The error texts of a count of names: NAMES_EXPIRE for HEXPIRE and its
+ * kin, NAMES_OTHER for HTTL, HPERSIST, HGETEX, HGETDEL and their kin. */
+enum subkey_names_style { NAMES_EXPIRE, NAMES_OTHER };
+
+/* argv[pos] must be FIELDS (a hash, type OBJ_HASH) or MEMBERS (a set), and
+ * argv[pos + 1] the count of names that follow it to the end; *n gets it. */
+bool subkey_names(struct cmd_ctx *c, int type, int pos, enum subkey_names_style style,
+                  long long *n);
+
+/* The absolute deadline in ms of a sub-key time argument: base (the clock,
+ * or 0 for the *AT forms) plus arg in seconds or ms. Replies Redis's error
+ * for a non-integer, negative or too large time. */
+bool subkey_deadline(struct cmd_ctx *c, struct rs_str arg, int64_t base, bool seconds,
+                     int64_t *when);
+
+enum { SUBKEY_NX = 1, SUBKEY_XX = 2 };            /* FNX/MNX, FXX/MXX */
+enum { SUBKEY_DROP = 0, SUBKEY_KEEP, SUBKEY_SET }; /* what a write does to TTLs */
+
+/* The options of HSETEX and SADDEX, up to their names. */
+struct setex_opts {
+    int cond;     /* 0, SUBKEY_NX or SUBKEY_XX */
+    int ttl;      /* SUBKEY_DROP (no option), SUBKEY_KEEP (KEEPTTL), SUBKEY_SET */
+    int64_t when; /* SUBKEY_SET: the deadline */
+    int first;    /* argv index of the first name */
+    long long n;  /* names (field-value pairs for HSETEX) */
+};
+
+/* Parse "key [FNX|FXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] FIELDS n f v ..."
+ * (type OBJ_HASH) or the MNX/MXX ... MEMBERS n m ... of SADDEX (OBJ_SET),
+ * replying the error of a malformed one. */
+bool setex_parse(struct cmd_ctx *c, int type, struct setex_opts *o);
+
 #endif

@@ -999,6 +999,7 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "total_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\n"
                 "expired_keys:%llu\r\n"
+                "expired_subkeys:%llu\r\n"
                 "evicted_keys:0\r\n"
                 "keyspace_hits:%llu\r\n"
                 "keyspace_misses:%llu\r\n"
@@ -1009,6 +1010,7 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)ss->numconnections, (unsigned long long)ss->numcommands,
                 (unsigned long long)ss->net_in, (unsigned long long)ss->net_out,
                 (unsigned long long)ss->rejected_conn, (unsigned long long)ss->expired_keys,
+                (unsigned long long)ss->expired_subkeys,
                 (unsigned long long)ss->keyspace_hits, (unsigned long long)ss->keyspace_misses,
                 (unsigned long long)ss->unexpected_error_replies,
                 (unsigned long long)ss->total_error_replies);
@@ -1090,9 +1092,10 @@ static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
         uint64_t keys = ks_db_size(db);
         if (keys == 0)
             continue;
-        sbuf_printf(b, "db%d:keys=%llu,expires=%llu,avg_ttl=%llu\r\n", i,
-                    (unsigned long long)keys, (unsigned long long)ks_db_expires(db),
-                    (unsigned long long)db->avg_ttl_hint);
+        sbuf_printf(b, "db%d:keys=%llu,expires=%llu,avg_ttl=%llu,subexpiry=%llu\r\n", i,
+                    (unsigned long long)keys, (unsigned long long)ks_db_expires(db, false),
+                    (unsigned long long)db->avg_ttl_hint,
+                    (unsigned long long)ks_db_expires(db, true));
     }
 }
 
@@ -1119,7 +1122,7 @@ static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
             }
             sbuf_printf(b, ":db=%d,keys=%llu,bytes=%llu,expiring_keys=%u,commands=%llu\r\n", i,
                         (unsigned long long)tbl_count(&sh->tbl), (unsigned long long)sh->nbytes,
-                        sh->nexp, (unsigned long long)sh->ncommands);
+                        sh->exp.n, (unsigned long long)sh->ncommands);
         }
     }
 }

@@ -1,118 +1,245 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Key TTLs. Each shard keeps a binary min-heap of (deadline, entry); an
- * entry with a TTL knows its heap slot (exp_idx), so changing or removing a
- * TTL is O(log n) and reading it O(1). Keys past their deadline are never
- * visible (ks.c deletes them on access) and are reclaimed actively here, in
- * bounded slices: the heap top is always the next key due, so a slice does
- * only useful work and never samples.
+ * TTLs of keys and of sub-keys (hash fields, set members).
+ *
+ * One binary min-heap implementation (struct exp_heap) serves three
+ * indexes: each shard's heap of keys with a TTL, each container's heap of
+ * sub-keys with a TTL (struct subttl), and each shard's heap of those
+ * containers keyed by their earliest sub-key deadline. Objects in a heap
+ * know their slot, so changing or removing a deadline is O(log n) and
+ * reading it O(1).
+ *
+ * Keys and sub-keys past their deadline are never visible (ks.c deletes
+ * them on access) and are reclaimed actively here, in bounded slices: the
+ * heap tops are always the next things due, so a slice does only useful
+ * work and never samples.
  */
+#include <stddef.h>
+
 #include "ks.h"
 #include "mem.h"
 
-int64_t exp_get(const struct shard *sh, const struct entry *e)
+/* ------------------------------------------------------------------------
+ * The heap
+ * ------------------------------------------------------------------------ */
+
+static inline uint32_t *slot_of(const struct exp_heap *h, const void *p)
 {
-    return e->exp_idx == EXP_NONE ? -1 : sh->exp[e->exp_idx].when;
+    return (uint32_t *)((char *)p + h->idx_off);
 }
 
-static void place(struct shard *sh, uint32_t i, struct exp_item it)
+void exp_heap_init(struct exp_heap *h, uint32_t idx_off)
 {
-    sh->exp[i] = it;
-    it.e->exp_idx = i;
+    h->a = NULL;
+    h->n = h->cap = 0;
+    h->idx_off = idx_off;
 }
 
-static void sift_up(struct shard *sh, uint32_t i)
+void exp_heap_free(struct exp_heap *h)
 {
-    struct exp_item it = sh->exp[i];
+    rs_free(h->a);
+    exp_heap_init(h, h->idx_off);
+}
+
+int64_t exp_heap_when(const struct exp_heap *h, const void *p)
+{
+    uint32_t i = *slot_of(h, p);
+    return i == EXP_NONE ? -1 : h->a[i].when;
+}
+
+static void place(struct exp_heap *h, uint32_t i, struct exp_item it)
+{
+    h->a[i] = it;
+    *slot_of(h, it.p) = i;
+}
+
+static void sift_up(struct exp_heap *h, uint32_t i)
+{
+    struct exp_item it = h->a[i];
     while (i > 0) {
         uint32_t parent = (i - 1) / 2;
-        if (sh->exp[parent].when <= it.when)
+        if (h->a[parent].when <= it.when)
             break;
-        place(sh, i, sh->exp[parent]);
+        place(h, i, h->a[parent]);
         i = parent;
     }
-    place(sh, i, it);
+    place(h, i, it);
 }
 
-static void sift_down(struct shard *sh, uint32_t i)
+static void sift_down(struct exp_heap *h, uint32_t i)
 {
-    struct exp_item it = sh->exp[i];
+    struct exp_item it = h->a[i];
     for (;;) {
         uint32_t l = 2 * i + 1, m = i;
         int64_t best = it.when;
-        if (l < sh->nexp && sh->exp[l].when < best)
-            m = l, best = sh->exp[l].when;
-        if (l + 1 < sh->nexp && sh->exp[l + 1].when < best)
+        if (l < h->n && h->a[l].when < best)
+            m = l, best = h->a[l].when;
+        if (l + 1 < h->n && h->a[l + 1].when < best)
             m = l + 1;
         if (m == i)
             break;
-        place(sh, i, sh->exp[m]);
+        place(h, i, h->a[m]);
         i = m;
     }
-    place(sh, i, it);
+    place(h, i, it);
 }
 
-void exp_set(struct shard *sh, struct entry *e, int64_t when)
+void exp_heap_set(struct exp_heap *h, void *p, int64_t when)
 {
-    if (e->exp_idx != EXP_NONE) {
-        uint32_t i = e->exp_idx;
-        int64_t old = sh->exp[i].when;
-        sh->exp[i].when = when;
+    uint32_t i = *slot_of(h, p);
+    if (i != EXP_NONE) {
+        int64_t old = h->a[i].when;
+        h->a[i].when = when;
         if (when < old)
-            sift_up(sh, i);
+            sift_up(h, i);
         else
-            sift_down(sh, i);
+            sift_down(h, i);
         return;
     }
-    if (sh->nexp == sh->exp_cap) {
-        sh->exp_cap = sh->exp_cap ? sh->exp_cap * 2 : 4;
-        sh->exp = rs_realloc(sh->exp, sh->exp_cap * sizeof *sh->exp);
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 4;
+        h->a = rs_realloc(h->a, h->cap * sizeof *h->a);
     }
-    uint32_t i = sh->nexp++;
-    place(sh, i, (struct exp_item){when, e});
-    sift_up(sh, i);
+    i = h->n++;
+    place(h, i, (struct exp_item){when, p});
+    sift_up(h, i);
 }
 
-void exp_clear(struct shard *sh, struct entry *e)
+void exp_heap_del(struct exp_heap *h, void *p)
 {
-    if (e->exp_idx == EXP_NONE)
+    uint32_t i = *slot_of(h, p);
+    if (i == EXP_NONE)
         return;
-    uint32_t i = e->exp_idx;
-    e->exp_idx = EXP_NONE;
-    uint32_t last = --sh->nexp;
+    *slot_of(h, p) = EXP_NONE;
+    uint32_t last = --h->n;
     if (i != last) {
-        place(sh, i, sh->exp[last]);
-        if (i > 0 && sh->exp[i].when < sh->exp[(i - 1) / 2].when)
-            sift_up(sh, i);
+        place(h, i, h->a[last]);
+        if (i > 0 && h->a[i].when < h->a[(i - 1) / 2].when)
+            sift_up(h, i);
         else
-            sift_down(sh, i);
+            sift_down(h, i);
     }
-    if (sh->nexp == 0) {
-        rs_free(sh->exp);
-        sh->exp = NULL;
-        sh->exp_cap = 0;
-    } else if (sh->exp_cap > 64 && sh->nexp * 4 < sh->exp_cap) {
-        sh->exp_cap /= 2;
-        sh->exp = rs_realloc(sh->exp, sh->exp_cap * sizeof *sh->exp);
+    if (h->n == 0) {
+        exp_heap_free(h);
+    } else if (h->cap > 64 && h->n * 4 < h->cap) {
+        h->cap /= 2;
+        h->a = rs_realloc(h->a, h->cap * sizeof *h->a);
     }
 }
 
-void exp_moved(struct shard *sh, struct entry *e)
+void exp_heap_moved(struct exp_heap *h, void *p)
 {
-    sh->exp[e->exp_idx].e = e;
+    h->a[*slot_of(h, p)].p = p;
 }
 
-/* Delete due keys of one shard until none is due or the clock passes end.
- * Returns 1 if it stopped on the time budget. */
+/* ------------------------------------------------------------------------
+ * Sub-key deadlines of one container
+ * ------------------------------------------------------------------------ */
+
+struct subttl *subttl_new(void)
+{
+    struct subttl *t = rs_malloc(sizeof *t);
+    exp_heap_init(&t->h, offsetof(struct entry, exp_idx));
+    t->idx = EXP_NONE;
+    t->key = NULL;
+    return t;
+}
+
+void subttl_free(struct subttl *t)
+{
+    if (t) {
+        exp_heap_free(&t->h);
+        rs_free(t);
+    }
+}
+
+size_t subttl_bytes(const struct subttl *t)
+{
+    return t ? sizeof *t + t->h.cap * sizeof(struct exp_item) : 0;
+}
+
+void subttl_set(struct subttl **t, struct entry *f, int64_t when)
+{
+    if (*t == NULL)
+        *t = subttl_new();
+    exp_heap_set(&(*t)->h, f, when);
+}
+
+void subttl_clear(struct subttl *t, struct entry *f)
+{
+    if (f->exp_idx != EXP_NONE)
+        exp_heap_del(&t->h, f);
+}
+
+int64_t subttl_get(const struct subttl *t, const struct entry *f)
+{
+    return f->exp_idx == EXP_NONE ? -1 : t->h.a[f->exp_idx].when;
+}
+
+void subttl_moved(struct subttl *t, struct entry *from, struct entry *to)
+{
+    to->exp_idx = from->exp_idx;
+    from->exp_idx = EXP_NONE;
+    if (to->exp_idx != EXP_NONE)
+        exp_heap_moved(&t->h, to);
+}
+
+/* ------------------------------------------------------------------------
+ * Reclamation
+ * ------------------------------------------------------------------------ */
+
+bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now)
+{
+    if (sh->sub.n == 0 || (e->type != OBJ_HASH && e->type != OBJ_SET))
+        return false;
+    struct subttl *t = *obj_subttl(e);
+    return t && t->h.n && t->h.a[0].when <= now;
+}
+
+int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
+{
+    struct entry *e = *loc->ref;
+    struct subttl *t = *obj_subttl(e);
+    size_t before = obj_bytes(e);
+    uint64_t n = 0;
+    int more = 0;
+    while (t->h.n && t->h.a[0].when <= now) {
+        if (end_us && (n & 31) == 31 && rs_mono_us() >= end_us) {
+            more = 1;
+            break;
+        }
+        struct entry *f = t->h.a[0].p;
+        exp_heap_del(&t->h, f);
+        obj_sub_delete(e, f);
+        n++;
+    }
+    loc->sh->db->st->stats.expired_subkeys += n;
+    *deleted = ks_value_changed(loc, before);
+    return more;
+}
+
+/* ------------------------------------------------------------------------
+ * Key deadlines and the active cycle
+ * ------------------------------------------------------------------------ */
+
+/* Delete due keys, then due sub-keys, of one shard until none is due or
+ * the clock passes end. Returns 1 if it stopped on the time budget. */
 static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t end)
 {
     int n = 0;
-    while (sh->nexp > 0 && sh->exp[0].when <= now) {
-        struct entry *e = sh->exp[0].e;
+    while (sh->exp.n > 0 && sh->exp.a[0].when <= now) {
+        struct entry *e = sh->exp.a[0].p;
         struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
         ks_delete(&loc);
         st->stats.expired_keys++;
         if ((++n & 31) == 0 && rs_mono_us() >= end)
+            return 1;
+    }
+    while (sh->sub.n > 0 && sh->sub.a[0].when <= now) {
+        struct entry *e = ((struct subttl *)sh->sub.a[0].p)->key;
+        struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
+        bool deleted;
+        if (exp_sub_expire(&loc, now, end, &deleted) || rs_mono_us() >= end)
             return 1;
     }
     return 0;

@@ -15,6 +15,7 @@
  * created during a scan is visited after those that existed before it.
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 /* Inline XXH3: keys are short and hashing is on every lookup. */
 #define XXH_INLINE_ALL
@@ -124,6 +125,8 @@ static void shard_init(struct shard *sh, struct db *db)
 {
     memset(sh, 0, sizeof *sh);
     tbl_init(&sh->tbl, db->st->seed);
+    exp_heap_init(&sh->exp, offsetof(struct entry, exp_idx));
+    exp_heap_init(&sh->sub, offsetof(struct subttl, idx));
     sh->db = db;
 }
 
@@ -160,9 +163,8 @@ static void free_entry_cb(void *ud, struct entry *e)
 static void shard_clear(struct shard *sh)
 {
     tbl_free(&sh->tbl, free_entry_cb, sh);
-    rs_free(sh->exp);
-    sh->exp = NULL;
-    sh->nexp = sh->exp_cap = 0;
+    exp_heap_free(&sh->exp);
+    exp_heap_free(&sh->sub);
 }
 
 /* Take a project shard out of its db's map and order array. */
@@ -246,6 +248,15 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
         c->st->stats.expired_keys++;
         return NULL;
     }
+    if (exp_sub_due(sh, *ref, c->now)) {
+        /* Due fields or members go before anyone sees the container; the
+         * key goes with them if they were all it had. */
+        struct kloc at = {sh, ref};
+        bool deleted;
+        exp_sub_expire(&at, c->now, 0, &deleted);
+        if (deleted)
+            return NULL;
+    }
     if (loc) {
         loc->sh = sh;
         loc->ref = ref;
@@ -306,11 +317,53 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
  * Changes
  * ------------------------------------------------------------------------ */
 
+/* The subttl of e if e is a container with sub-key deadlines. */
+static struct subttl *subttl_of(const struct entry *e)
+{
+    return e->type == OBJ_HASH || e->type == OBJ_SET ? *obj_subttl(e) : NULL;
+}
+
+/* Put e's subttl in sh's heap of containers (or update its deadline). */
+static void sub_register(struct shard *sh, struct entry *e)
+{
+    struct subttl *t = subttl_of(e);
+    if (t && t->h.n) {
+        t->key = e;
+        exp_heap_set(&sh->sub, t, t->h.a[0].when);
+    }
+}
+
+static void sub_unregister(struct shard *sh, struct entry *e)
+{
+    struct subttl *t = subttl_of(e);
+    if (t)
+        exp_heap_del(&sh->sub, t);
+}
+
 void ks_add(struct db *db, struct shard *sh, struct entry *e)
 {
     (void)db;
     e->lru = store_lru(sh->db->st);
     tbl_insert(&sh->tbl, e);
+    sub_register(sh, e);
+}
+
+bool ks_value_changed(struct kloc *loc, size_t before)
+{
+    struct entry *e = *loc->ref;
+    struct subttl **tp = obj_subttl(e);
+    if (*tp && (*tp)->h.n == 0) {
+        exp_heap_del(&loc->sh->sub, *tp);
+        subttl_free(*tp);
+        *tp = NULL;
+    } else {
+        sub_register(loc->sh, e);
+    }
+    obj_account_change(loc->sh, before, obj_bytes(e));
+    if (!obj_is_empty(e))
+        return false;
+    ks_delete(loc);
+    return true;
 }
 
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
@@ -325,7 +378,9 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
             exp_clear(loc->sh, old);
         }
     }
+    sub_unregister(loc->sh, old);
     tbl_replace(&loc->sh->tbl, loc->ref, e);
+    sub_register(loc->sh, e);
     obj_free(loc->sh, old);
 }
 
@@ -349,6 +404,7 @@ struct entry *ks_take(struct kloc *loc)
 {
     struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
     exp_clear(loc->sh, e);
+    sub_unregister(loc->sh, e);
     queue_if_empty(loc->sh);
     return e;
 }
@@ -390,11 +446,11 @@ uint64_t ks_db_size(const struct db *db)
     return n;
 }
 
-uint64_t ks_db_expires(const struct db *db)
+uint64_t ks_db_expires(const struct db *db, bool sub)
 {
-    uint64_t n = db->global.nexp;
+    uint64_t n = sub ? db->global.sub.n : db->global.exp.n;
     for (size_t i = 0; i < db->norder; i++)
-        n += db->order[i]->nexp;
+        n += sub ? db->order[i]->sub.n : db->order[i]->exp.n;
     return n;
 }
 
@@ -455,7 +511,8 @@ int ks_free_garbage(struct store *st, int64_t budget_us)
         st->garbage = sh->next_empty;
         t->used[0] = t->used[1] = 0;
         tbl_free(t, NULL, NULL);
-        rs_free(sh->exp);
+        exp_heap_free(&sh->exp);
+        exp_heap_free(&sh->sub);
         rs_free(sh->id);
         rs_free(sh);
         if (rs_mono_us() >= end)

@@ -67,6 +67,21 @@ size_t obj_strlen(const struct entry *e);
  * updated). Returns the rstr. */
 struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 
+/* Containers with sub-keys (hashes, sets): where the container keeps its
+ * subttl (a NULL one if it has none). e must be a hash or a set. */
+struct subttl **obj_subttl(const struct entry *e);
+/* The sub-entry for name in container e, or NULL. A packed container has
+ * no sub-entries: with to_table it first becomes its table form; without,
+ * NULL is returned and *found says whether name is there. */
+struct entry *obj_sub_find(struct store *st, struct entry *e, struct rs_str name, bool to_table,
+                           bool *found);
+/* Unlink the sub-entry f (without a deadline) from container e, free it. */
+void obj_sub_delete(struct entry *e, struct entry *f);
+/* Delete name, and its deadline, from container e; whether it was there. */
+bool obj_sub_remove(struct entry *e, struct rs_str name);
+/* Is container e empty? */
+bool obj_is_empty(const struct entry *e);
+
 const char *obj_type_name(int type);
 const char *obj_enc_name(const struct entry *e);
 
@@ -80,6 +95,14 @@ struct hash *hash_dup(const struct hash *h);
 void hash_free(struct hash *h);
 /* "listpack" or "hashtable", for OBJECT ENCODING. */
 const char *hash_enc_name(const struct hash *h);
+/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_is_empty of a hash. */
+struct subttl **hash_subttl(struct hash *h);
+struct entry *hash_sub_find(struct store *st, struct hash *h, struct rs_str f, bool to_table,
+                            bool *found);
+void hash_sub_delete(struct hash *h, struct entry *f);
+/* Delete field f and its TTL; returns whether it was there. */
+bool hash_remove(struct hash *h, struct rs_str f);
+bool hash_is_empty(const struct hash *h);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
 
@@ -114,6 +137,11 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e);
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
 /* Set key to e: replaces an existing key (dropping its TTL) or adds it. */
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e);
+/* The value of the hash or set at loc changed in place, and had `before`
+ * bytes (obj_bytes) before: account the difference, keep the shard's
+ * index of sub-key deadlines in step, and delete the key if the value is
+ * now empty. Returns whether the key was deleted. */
+bool ks_value_changed(struct kloc *loc, size_t before);
 /* Delete the entry at loc (table, expiry, memory). */
 void ks_delete(struct kloc *loc);
 /* Take the entry at loc out of its table and expiry heap (its TTL is
@@ -133,7 +161,9 @@ void ks_reap_empty(struct store *st);
 
 /* Keys in db (all shards). */
 uint64_t ks_db_size(const struct db *db);
-uint64_t ks_db_expires(const struct db *db);
+/* Keys of db with a TTL, or with sub (INFO's subexpiry) hashes and sets
+ * with TTLs on some of their fields or members. */
+uint64_t ks_db_expires(const struct db *db, bool sub);
 /* Empty a database; async moves its shards to the garbage list. */
 void ks_flush_db(struct store *st, struct db *db, bool async);
 /* Free garbage shards for about budget_us. Returns 1 if some is left. */
@@ -148,22 +178,67 @@ int ks_rehash_step(struct store *st, int64_t budget_us);
 struct db *db_new(struct store *st, int idx);
 void db_free(struct store *st, struct db *db);
 
-/* ---- key TTLs (expire.c) ------------------------------------------------ */
+/* ---- TTLs of keys and sub-keys (expire.c) -------------------------------- */
 
-/* Deadline of e in ms, -1 if none. */
-int64_t exp_get(const struct shard *sh, const struct entry *e);
-/* Set or change e's deadline. O(log n). */
-void exp_set(struct shard *sh, struct entry *e, int64_t when);
-/* Remove e's deadline if it has one. O(log n). */
-void exp_clear(struct shard *sh, struct entry *e);
-/* e now lives at another address (realloc): fix its heap slot. */
-void exp_moved(struct shard *sh, struct entry *e);
+void exp_heap_init(struct exp_heap *h, uint32_t idx_off);
+/* Free the array (the objects in the heap are not touched). */
+void exp_heap_free(struct exp_heap *h);
+/* p's deadline, -1 if it is not in h. O(1). */
+int64_t exp_heap_when(const struct exp_heap *h, const void *p);
+/* Insert p or change its deadline. O(log n). */
+void exp_heap_set(struct exp_heap *h, void *p, int64_t when);
+/* Remove p if it is in h. O(log n). */
+void exp_heap_del(struct exp_heap *h, void *p);
+/* p, in h, now lives at another address (realloc, copy): fix its item. */
+void exp_heap_moved(struct exp_heap *h, void *p);
+
+/* Key deadlines, in the shard's heap. */
+static inline int64_t exp_get(const struct shard *sh, const struct entry *e)
+{
+    return exp_heap_when(&sh->exp, e);
+}
+static inline void exp_set(struct shard *sh, struct entry *e, int64_t when)
+{
+    exp_heap_set(&sh->exp, e, when);
+}
+static inline void exp_clear(struct shard *sh, struct entry *e)
+{
+    exp_heap_del(&sh->exp, e);
+}
+static inline void exp_moved(struct shard *sh, struct entry *e)
+{
+    exp_heap_moved(&sh->exp, e);
+}
 /* Is e past its deadline at now? */
 static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
-    return e->exp_idx != EXP_NONE && sh->exp[e->exp_idx].when <= now;
+    return e->exp_idx != EXP_NONE && sh->exp.a[e->exp_idx].when <= now;
 }
-/* Reclaim due keys of every shard for about budget_us. 1 if some are left. */
+
+/* Sub-key deadlines of one container (the container owns its subttl,
+ * created on the first deadline; NULL before). f is a sub-entry of the
+ * container's table form. */
+void subttl_free(struct subttl *t);
+size_t subttl_bytes(const struct subttl *t);
+void subttl_set(struct subttl **t, struct entry *f, int64_t when);
+/* Remove f's deadline if it has one (t may be NULL when f has none). */
+void subttl_clear(struct subttl *t, struct entry *f);
+/* f's deadline, -1 if none (t may be NULL when f has none). */
+int64_t subttl_get(const struct subttl *t, const struct entry *f);
+/* The sub-entry `from` is being replaced by `to`: to takes over from's
+ * deadline, if any (HINCRBY keeps a field's TTL). */
+void subttl_moved(struct subttl *t, struct entry *from, struct entry *to);
+
+/* Does the container e (in sh) hold sub-keys due at now? O(1). */
+bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now);
+/* Delete the due sub-keys of the container at loc -- all of them when
+ * end_us is 0, else until the monotonic clock passes end_us -- and the key
+ * when it empties (*deleted). Returns 1 when it stopped with some due ones
+ * left. */
+int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted);
+
+/* Reclaim due keys and sub-keys of every shard for about budget_us. 1 if
+ * some are left. */
 int exp_active_cycle(struct store *st, int64_t budget_us);
 
 #endif

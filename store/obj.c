@@ -250,6 +250,37 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
     return entry_ptr(n);
 }
 
+struct subttl **obj_subttl(const struct entry *e)
+{
+    return e->type == OBJ_HASH ? hash_subttl(entry_ptr(e)) : set_subttl(entry_ptr(e));
+}
+
+struct entry *obj_sub_find(struct store *st, struct entry *e, struct rs_str name, bool to_table,
+                           bool *found)
+{
+    if (e->type == OBJ_HASH)
+        return hash_sub_find(st, entry_ptr(e), name, to_table, found);
+    return set_sub_find(st, entry_ptr(e), name, to_table, found);
+}
+
+void obj_sub_delete(struct entry *e, struct entry *f)
+{
+    if (e->type == OBJ_HASH)
+        hash_sub_delete(entry_ptr(e), f);
+    else
+        set_sub_delete(entry_ptr(e), f);
+}
+
+bool obj_sub_remove(struct entry *e, struct rs_str name)
+{
+    return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
+}
+
+bool obj_is_empty(const struct entry *e)
+{
+    return e->type == OBJ_HASH ? hash_is_empty(entry_ptr(e)) : set_is_empty(entry_ptr(e));
+}
+
 const char *obj_type_name(int type)
 {
     static const char *const names[] = {"string", "list", "set", "zset", "hash", "stream"};

@@ -113,13 +113,34 @@ struct table {
 
 struct exp_item {
     int64_t when; /* absolute deadline, store clock milliseconds */
-    struct entry *e;
+    void *p;      /* a struct entry (key, hash field, set member) or a struct subttl */
+};
+
+/* A binary min-heap of deadlines (expire.c). Every object in it knows its
+ * slot: the uint32_t at byte offset idx_off inside the object, EXP_NONE
+ * while it is in no heap. So changing or removing a deadline is O(log n)
+ * and reading it O(1). */
+struct exp_heap {
+    struct exp_item *a;
+    uint32_t n, cap;
+    uint32_t idx_off;
+};
+
+/* The deadlines of the fields of one hash or the members of one set, which
+ * then has its table form (the sub-entries' exp_idx are slots in h). While
+ * h is not empty the subttl is itself in its shard's `sub` heap, keyed by
+ * its earliest deadline, so the shard finds due sub-keys without scanning
+ * its containers. Owned by the container value. */
+struct subttl {
+    struct exp_heap h;
+    uint32_t idx;       /* slot in the shard's sub heap, or EXP_NONE */
+    struct entry *key;  /* the key entry holding the container, while in that heap */
 };
 
 struct shard {
     struct table tbl;
-    struct exp_item *exp; /* binary min-heap on when */
-    uint32_t nexp, exp_cap;
+    struct exp_heap exp; /* entries with a key TTL */
+    struct exp_heap sub; /* subttls of containers with sub-key TTLs */
     struct db *db;
     uint64_t seq;        /* creation order within the db: SCAN visits shards by seq */
     char *id;            /* project id (not NUL-terminated), NULL for the global shard */
@@ -313,6 +334,7 @@ struct store_stats {
     uint64_t rejected_conn;
     uint64_t net_in, net_out;
     uint64_t expired_keys;
+    uint64_t expired_subkeys; /* hash fields and set members */
     uint64_t expired_stale_perc;
     uint64_t keyspace_hits, keyspace_misses;
     uint64_t total_error_replies;

@@ -23,10 +23,11 @@
 #include "util.h"
 
 struct hash {
-    struct pack *pk; /* the packed form, NULL once a table */
-    struct table t;  /* the table form */
-    size_t bytes;    /* hash_bytes: this struct, the pack or the field entries (bucket
-                      * arrays are not counted, as for the shards' own tables) */
+    struct pack *pk;     /* the packed form, NULL once a table */
+    struct table t;      /* the table form */
+    struct subttl *ttl;  /* deadlines of fields (table form only), NULL if none */
+    size_t bytes;        /* this struct, the pack or the field entries (bucket arrays
+                          * are not counted, as for the shards' own tables) */
 };
 
 /* ------------------------------------------------------------------------
@@ -48,6 +49,8 @@ static struct rs_str field_val(const struct entry *e)
     return rs_str_from(e->data + e->klen, e->vlen);
 }
 
+static uint64_t hash_len(const struct hash *h);
+
 static struct hash *hash_new(void)
 {
     struct hash *h = rs_malloc(sizeof *h);
@@ -59,7 +62,17 @@ static struct hash *hash_new(void)
 
 size_t hash_bytes(const struct hash *h)
 {
-    return h->bytes;
+    return h->bytes + subttl_bytes(h->ttl);
+}
+
+struct subttl **hash_subttl(struct hash *h)
+{
+    return &h->ttl;
+}
+
+bool hash_is_empty(const struct hash *h)
+{
+    return hash_len(h) == 0;
 }
 
 static void free_field(void *ud, struct entry *e)
@@ -74,23 +87,35 @@ void hash_free(struct hash *h)
         pack_free(h->pk);
     else
         tbl_free(&h->t, free_field, NULL);
+    subttl_free(h->ttl);
     rs_free(h);
 }
 
+struct dup_walk {
+    const struct hash *from;
+    struct hash *to;
+};
+
 static void dup_field(void *ud, struct entry *e)
 {
-    tbl_insert(ud, obj_sub_entry(field_key(e), field_val(e)));
+    struct dup_walk *w = ud;
+    struct entry *n = obj_sub_entry(field_key(e), field_val(e));
+    tbl_insert(&w->to->t, n);
+    if (e->exp_idx != EXP_NONE)
+        subttl_set(&w->to->ttl, n, subttl_get(w->from->ttl, e));
 }
 
 struct hash *hash_dup(const struct hash *h)
 {
     struct hash *d = rs_malloc(sizeof *d);
     *d = *h;
+    d->ttl = NULL;
     if (h->pk) {
         d->pk = pack_dup(h->pk);
     } else {
         tbl_init(&d->t, h->t.seed);
-        tbl_foreach((struct table *)&h->t, dup_field, &d->t);
+        struct dup_walk w = {h, d};
+        tbl_foreach((struct table *)&h->t, dup_field, &w);
     }
     return d;
 }
@@ -146,9 +171,12 @@ static bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
  * lpSafeToAdd), so its 32-bit offsets cannot overflow. */
 #define PACK_SAFE_BYTES (1u << 30)
 
-/* Set f to v; returns true if f is new. A packed h becomes a table first
- * when f or v is too long to pack, or after when it has too many fields. */
-static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v)
+/* Set f to v; returns true if f is new. An existing field keeps its TTL
+ * when keep_ttl is set and loses it otherwise. A packed h becomes a table
+ * first when f or v is too long to pack, or after when it has too many
+ * fields. */
+static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
+                     bool keep_ttl)
 {
     if (h->pk && ((long long)f.len > c->st->cfg.hash_max_listpack_value ||
                   (long long)v.len > c->st->cfg.hash_max_listpack_value ||
@@ -178,13 +206,18 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
         return true;
     }
     struct entry *old = tbl_replace(&h->t, ref, n);
+    if (old->exp_idx != EXP_NONE) {
+        if (keep_ttl)
+            subttl_moved(h->ttl, old, n);
+        else
+            subttl_clear(h->ttl, old);
+    }
     h->bytes -= field_bytes(old);
     rs_free(old);
     return false;
 }
 
-/* Delete f; returns whether it was there. */
-static bool hash_del(struct hash *h, struct rs_str f)
+bool hash_remove(struct hash *h, struct rs_str f)
 {
     if (h->pk) {
         uint32_t off = pack_find(h->pk, f, 2);
@@ -199,9 +232,32 @@ static bool hash_del(struct hash *h, struct rs_str f)
     if (ref == NULL)
         return false;
     struct entry *e = tbl_unlink(&h->t, ref);
+    subttl_clear(h->ttl, e);
     h->bytes -= field_bytes(e);
     rs_free(e);
     return true;
+}
+
+struct entry *hash_sub_find(struct store *st, struct hash *h, struct rs_str f, bool to_table,
+                            bool *found)
+{
+    if (h->pk) {
+        *found = pack_find(h->pk, f, 2) != UINT32_MAX;
+        if (!*found || !to_table)
+            return NULL;
+        hash_to_table(h, st->seed);
+    }
+    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    *found = ref != NULL;
+    return ref ? *ref : NULL;
+}
+
+void hash_sub_delete(struct hash *h, struct entry *f)
+{
+    struct entry **ref = tbl_find_ref(&h->t, field_key(f).p, f->klen);
+    tbl_unlink(&h->t, ref);
+    h->bytes -= field_bytes(f);
+    rs_free(f);
 }
 
 /* ------------------------------------------------------------------------
@@ -209,7 +265,7 @@ static bool hash_del(struct hash *h, struct rs_str f)
  * ------------------------------------------------------------------------ */
 
 /* A write handle: the key's hash and where it lives, with its byte count
- * when opened, so hash_close accounts the difference. */
+ * (obj_bytes) when opened, so hash_close accounts the difference. */
 struct hw {
     struct kloc loc;
     struct hash *h;
@@ -236,19 +292,15 @@ static bool hash_open(struct cmd_ctx *c, struct rs_str key, bool create, struct 
     } else {
         w->h = entry_ptr(e);
     }
-    w->bytes0 = w->h->bytes;
+    w->bytes0 = obj_bytes(*w->loc.ref);
     return true;
 }
 
-/* Account the change of the hash's bytes; delete the key if it is empty. */
+/* Account the change of the hash; delete the key if it is empty. */
 static void hash_close(struct hw *w)
 {
-    if (w->h == NULL)
-        return;
-    if (w->h->bytes != w->bytes0)
-        obj_account_change(w->loc.sh, w->bytes0, w->h->bytes);
-    if (hash_len(w->h) == 0)
-        ks_delete(&w->loc);
+    if (w->h)
+        ks_value_changed(&w->loc, w->bytes0);
 }
 
 /* The hash of key for reading, NULL if absent; *wrong after a WRONGTYPE. */
@@ -273,7 +325,7 @@ static void hset_generic(struct cmd_ctx *c, bool hmset)
         return;
     long long added = 0;
     for (int i = 2; i < c->argc; i += 2)
-        added += hash_set(c, w.h, c->argv[i], c->argv[i + 1]);
+        added += hash_set(c, w.h, c->argv[i], c->argv[i + 1], false);
     hash_close(&w);
     if (hmset)
         resp_add_ok(c->out);
@@ -302,7 +354,7 @@ void cmd_hsetnx(struct cmd_ctx *c)
     struct rs_str v;
     bool added = false;
     if (!hash_get(w.h, c->argv[2], &v)) {
-        added = hash_set(c, w.h, c->argv[2], c->argv[3]);
+        added = hash_set(c, w.h, c->argv[2], c->argv[3], false);
     }
     hash_close(&w);
     resp_add_int(c->out, added);
@@ -444,7 +496,7 @@ void cmd_hdel(struct cmd_ctx *c)
         return;
     long long n = 0;
     for (int i = 2; w.h && i < c->argc; i++)
-        n += hash_del(w.h, c->argv[i]);
+        n += hash_remove(w.h, c->argv[i]);
     hash_close(&w);
     resp_add_int(c->out, n);
 }
@@ -471,7 +523,7 @@ void cmd_hincrby(struct cmd_ctx *c)
     v += by;
     char buf[RESP_LL_STR_SIZE];
     struct rs_str s = rs_str_from(buf, resp_ll2str(buf, v));
-    hash_set(c, w.h, c->argv[2], s);
+    hash_set(c, w.h, c->argv[2], s, true);
     hash_close(&w);
     resp_add_int(c->out, v);
 }
@@ -503,9 +555,118 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     }
     char out[RESP_LD_STR_SIZE];
     struct rs_str s = rs_str_from(out, resp_ld2str(out, sizeof out, v));
-    hash_set(c, w.h, c->argv[2], s);
+    hash_set(c, w.h, c->argv[2], s, true);
     hash_close(&w);
     resp_add_bulk_str(c->out, s);
+}
+
+/* ------------------------------------------------------------------------
+ * HSETEX, HGETEX, HGETDEL (Redis 8.0): fields with their TTLs
+ * ------------------------------------------------------------------------ */
+
+/* Give field f of w's hash the deadline when; one not after now deletes
+ * the field instead (an expiry). */
+static void field_expire(struct cmd_ctx *c, struct hw *w, struct rs_str f, int64_t when)
+{
+    if (when <= c->now) {
+        if (hash_remove(w->h, f))
+            c->st->stats.expired_subkeys++;
+        return;
+    }
+    bool found;
+    struct entry *e = hash_sub_find(c->st, w->h, f, true, &found);
+    if (e)
+        subttl_set(&w->h->ttl, e, when);
+}
+
+/* HSETEX key [FNX|FXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] FIELDS n field value ...
+ * -- 1 when the fields were set, 0 when FNX/FXX prevented it. Without a
+ * time option the fields lose their TTLs, with KEEPTTL they keep them. */
+void cmd_hsetex(struct cmd_ctx *c)
+{
+    struct setex_opts o;
+    if (!setex_parse(c, OBJ_HASH, &o))
+        return;
+    struct hw w;
+    if (!hash_open(c, c->argv[1], o.cond != SUBKEY_XX, &w))
+        return;
+    bool ok = w.h != NULL;
+    for (int i = o.first; ok && o.cond && i < c->argc; i += 2) {
+        struct rs_str v;
+        ok = hash_get(w.h, c->argv[i], &v) == (o.cond == SUBKEY_XX);
+    }
+    for (int i = o.first; ok && i < c->argc; i += 2) {
+        hash_set(c, w.h, c->argv[i], c->argv[i + 1], o.ttl == SUBKEY_KEEP);
+        if (o.ttl == SUBKEY_SET)
+            field_expire(c, &w, c->argv[i], o.when);
+    }
+    hash_close(&w);
+    resp_add_int(c->out, ok);
+}
+
+/* HGETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST] FIELDS n field ... --
+ * the values (nulls for absent fields), then the TTL change of the fields
+ * that exist; a deadline not after now deletes them. */
+void cmd_hgetex(struct cmd_ctx *c)
+{
+    struct hw w;
+    if (!hash_open(c, c->argv[1], false, &w))
+        return;
+    struct rs_str o = c->argv[2];
+    bool persist = rs_str_eqi(o, "persist"), set = false;
+    int64_t when = 0;
+    int pos = persist ? 3 : 2;
+    bool ex = rs_str_eqi(o, "ex"), px = rs_str_eqi(o, "px"), exat = rs_str_eqi(o, "exat"),
+         pxat = rs_str_eqi(o, "pxat");
+    if (ex || px || exat || pxat) {
+        if (c->argc > 3 &&
+            !subkey_deadline(c, c->argv[3], ex || px ? c->now : 0, ex || exat, &when))
+            return;
+        set = true;
+        pos = 4;
+    }
+    long long n;
+    if (!subkey_names(c, OBJ_HASH, pos, NAMES_OTHER, &n))
+        return;
+    resp_add_array_len(c->out, n);
+    for (int i = pos + 2; i < c->argc; i++) {
+        struct rs_str v, f = c->argv[i];
+        if (w.h == NULL || !hash_get(w.h, f, &v)) {
+            resp_add_null(c->out);
+            continue;
+        }
+        resp_add_bulk_str(c->out, v);
+        if (set) {
+            field_expire(c, &w, f, when);
+        } else if (persist) {
+            bool found;
+            struct entry *e = hash_sub_find(c->st, w.h, f, false, &found);
+            if (e)
+                subttl_clear(w.h->ttl, e);
+        }
+    }
+    hash_close(&w);
+}
+
+/* HGETDEL key FIELDS n field ... -- the values (nulls for absent fields),
+ * then the fields are deleted, and the key with its last field. */
+void cmd_hgetdel(struct cmd_ctx *c)
+{
+    struct hw w;
+    long long n;
+    if (!hash_open(c, c->argv[1], false, &w) || !subkey_names(c, OBJ_HASH, 2, NAMES_OTHER, &n))
+        return;
+    resp_add_array_len(c->out, n);
+    for (int i = 4; i < c->argc; i++) {
+        struct rs_str v;
+        if (w.h && hash_get(w.h, c->argv[i], &v)) {
+            resp_add_bulk_str(c->out, v);
+            hash_remove(w.h, c->argv[i]);
+        } else {
+            resp_add_null(c->out);
+        }
+    }
+    hash_close(&w);
 }
 
 /* ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ struct rset {
     struct pack *lp;    /* SENC_LISTPACK (pack.c) */
     struct table ht;    /* SENC_HT */
     size_t ht_members;  /* SENC_HT: bytes of the member entries */
+    struct subttl *ttl; /* SENC_HT: deadlines of members, NULL if none */
 };
 
 /* ------------------------------------------------------------------------
@@ -208,7 +209,7 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
     return true;
 }
 
-static bool set_remove(struct rset *s, struct rs_str m)
+bool set_remove(struct rset *s, struct rs_str m)
 {
     int64_t v;
     switch (s->enc) {
@@ -226,11 +227,43 @@ static bool set_remove(struct rset *s, struct rs_str m)
         if (!ref)
             return false;
         struct entry *e = tbl_unlink(&s->ht, ref);
+        subttl_clear(s->ttl, e);
         s->ht_members -= sizeof(struct entry) + e->klen;
         rs_free(e);
         return true;
     }
     }
+}
+
+struct subttl **set_subttl(struct rset *s)
+{
+    return &s->ttl;
+}
+
+bool set_is_empty(const struct rset *s)
+{
+    return set_size(s) == 0;
+}
+
+struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bool to_table,
+                           bool *found)
+{
+    if (s->enc != SENC_HT) {
+        *found = set_contains(s, m);
+        if (!*found || !to_table)
+            return NULL;
+        set_convert(st, s, SENC_HT);
+    }
+    struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
+    *found = ref != NULL;
+    return ref ? *ref : NULL;
+}
+
+void set_sub_delete(struct rset *s, struct entry *m)
+{
+    tbl_unlink(&s->ht, tbl_find_ref(&s->ht, m->data, m->klen));
+    s->ht_members -= sizeof(struct entry) + m->klen;
+    rs_free(m);
 }
 
 void set_free(struct rset *s)
@@ -241,6 +274,7 @@ void set_free(struct rset *s)
         pack_free(s->lp);
     else
         tbl_free(&s->ht, member_free, NULL);
+    subttl_free(s->ttl);
     rs_free(s);
 }
 
@@ -256,6 +290,13 @@ struct rset *set_dup(const struct rset *s)
         tbl_init(&n->ht, s->ht.seed);
         /* set_foreach only reads; the cast drops const for its callback type */
         set_foreach((struct rset *)s, to_ht_cb, n);
+        if (s->ttl) {
+            for (uint32_t i = 0; i < s->ttl->h.n; i++) {
+                const struct entry *m = s->ttl->h.a[i].p;
+                struct entry **ref = tbl_find_ref(&n->ht, m->data, m->klen);
+                subttl_set(&n->ttl, *ref, s->ttl->h.a[i].when);
+            }
+        }
     }
     return n;
 }
@@ -270,7 +311,7 @@ size_t set_bytes(const struct rset *s)
     else /* one bucket per member: lookups move incremental rehashes on, so
           * the arrays' real sizes change outside the writes that account */
         n += s->ht_members + tbl_count(&s->ht) * sizeof(struct entry *);
-    return n;
+    return n + subttl_bytes(s->ttl);
 }
 
 const char *set_enc_name(const struct rset *s)
@@ -288,22 +329,30 @@ static struct rset *set_of(const struct entry *e)
     return entry_ptr(e);
 }
 
-/* SADD key member [member ...] */
-void cmd_sadd(struct cmd_ctx *c)
+/* The set at key, for adding the n members at argv[first]...: created
+ * (in the encoding they call for) when absent. NULL after a WRONGTYPE
+ * reply. loc is valid on return. */
+static struct entry *set_open_add(struct cmd_ctx *c, int first, size_t n, struct kloc *loc)
 {
     bool wrong;
-    struct kloc loc;
     struct rs_str key = c->argv[1];
-    struct entry *e = ks_write_type(c, key, OBJ_SET, &loc, &wrong);
-    if (wrong)
-        return;
+    struct entry *e = ks_write_type(c, key, OBJ_SET, loc, &wrong);
+    if (wrong || e)
+        return e;
+    loc->sh = ks_shard(c->db, key, true);
+    e = obj_new_ptr(loc->sh, key, OBJ_SET, ENC_RAW, set_new(c->st, c->argv[first], n));
+    ks_add(c->db, loc->sh, e);
+    return ks_write_type(c, key, OBJ_SET, loc, &wrong);
+}
+
+/* SADD key member [member ...] -- members already there keep their TTLs. */
+void cmd_sadd(struct cmd_ctx *c)
+{
+    struct kloc loc;
     size_t nmembers = (size_t)c->argc - 2;
-    if (!e) {
-        loc.sh = ks_shard(c->db, key, true);
-        struct rset *s = set_new(c->st, c->argv[2], nmembers);
-        e = obj_new_ptr(loc.sh, key, OBJ_SET, ENC_RAW, s);
-        ks_add(c->db, loc.sh, e);
-    }
+    struct entry *e = set_open_add(c, 2, nmembers, &loc);
+    if (!e)
+        return;
     struct rset *s = set_of(e);
     size_t before = obj_bytes(e);
     set_maybe_convert(c->st, s, nmembers);
@@ -311,6 +360,57 @@ void cmd_sadd(struct cmd_ctx *c)
     for (int i = 2; i < c->argc; i++)
         added += set_add(c->st, s, c->argv[i]);
     obj_account_change(loc.sh, before, obj_bytes(e));
+    resp_add_int(c->out, added);
+}
+
+/* SADDEX key [MNX|MXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] MEMBERS n member ...
+ * -- respite's SADD with member TTLs, in the shape of HSETEX: the members
+ * are added or refreshed with the deadline; without a time option they
+ * end without TTL, with KEEPTTL those already there keep theirs. MNX adds
+ * only if none is there, MXX only if all are. Replies the number of
+ * members newly added; a deadline not after now removes the members
+ * instead (0). */
+void cmd_saddex(struct cmd_ctx *c)
+{
+    struct setex_opts o;
+    if (!setex_parse(c, OBJ_SET, &o))
+        return;
+    bool wrong;
+    struct kloc loc;
+    struct entry *e = ks_write_type(c, c->argv[1], OBJ_SET, &loc, &wrong);
+    if (wrong)
+        return;
+    bool ok = e != NULL || o.cond != SUBKEY_XX;
+    for (int i = o.first; e && ok && o.cond && i < c->argc; i++)
+        ok = set_contains(set_of(e), c->argv[i]) == (o.cond == SUBKEY_XX);
+    if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
+        if (ok && e) {
+            size_t before = obj_bytes(e);
+            for (int i = o.first; i < c->argc; i++)
+                c->st->stats.expired_subkeys += set_remove(set_of(e), c->argv[i]);
+            ks_value_changed(&loc, before);
+        }
+        resp_add_int(c->out, 0);
+        return;
+    }
+    e = set_open_add(c, o.first, (size_t)o.n, &loc);
+    struct rset *s = set_of(e);
+    size_t before = obj_bytes(e);
+    set_maybe_convert(c->st, s, (size_t)o.n);
+    if (o.ttl == SUBKEY_SET && s->enc != SENC_HT)
+        set_convert(c->st, s, SENC_HT);
+    long long added = 0;
+    for (int i = o.first; i < c->argc; i++) {
+        added += set_add(c->st, s, c->argv[i]);
+        if (s->enc != SENC_HT || o.ttl == SUBKEY_KEEP)
+            continue;
+        struct entry *m = *tbl_find_ref(&s->ht, c->argv[i].p, c->argv[i].len);
+        if (o.ttl == SUBKEY_SET)
+            subttl_set(&s->ttl, m, o.when);
+        else
+            subttl_clear(s->ttl, m);
+    }
+    ks_value_changed(&loc, before);
     resp_add_int(c->out, added);
 }
 
@@ -328,9 +428,7 @@ void cmd_srem(struct cmd_ctx *c)
         size_t before = obj_bytes(e);
         for (int i = 2; i < c->argc && set_size(s); i++)
             removed += set_remove(s, c->argv[i]);
-        obj_account_change(loc.sh, before, obj_bytes(e));
-        if (!set_size(s))
-            ks_delete(&loc);
+        ks_value_changed(&loc, before);
     }
     resp_add_int(c->out, removed);
 }
@@ -473,9 +571,7 @@ void cmd_spop(struct cmd_ctx *c)
         resp_add_bulk_str(c->out, m);
         rs_free(owned);
     }
-    obj_account_change(loc.sh, before, obj_bytes(e));
-    if (!set_size(s))
-        ks_delete(&loc);
+    ks_value_changed(&loc, before);
 }
 
 static struct rset *set_tmp(void)
@@ -585,11 +681,8 @@ void cmd_smove(struct cmd_ctx *c)
         resp_add_int(c->out, 0);
         return;
     }
-    obj_account_change(sloc.sh, before, obj_bytes(se));
-    if (!set_size(ss)) {
-        ks_delete(&sloc);
+    if (ks_value_changed(&sloc, before))
         de = ks_write(c, c->db, dst, &dloc); /* the deletion may move dst's slot */
-    }
     if (!de) {
         dloc.sh = ks_shard(c->db, dst, true);
         de = obj_new_ptr(dloc.sh, dst, OBJ_SET, ENC_RAW, set_new(c->st, m, 1));

@@ -23,10 +23,10 @@ static struct entry *bare_entry(void)
 
 static void check_heap(const struct shard *sh)
 {
-    for (uint32_t i = 0; i < sh->nexp; i++) {
-        cr_assert_eq(sh->exp[i].e->exp_idx, i, "slot %u does not point back", i);
+    for (uint32_t i = 0; i < sh->exp.n; i++) {
+        cr_assert_eq(((struct entry *)sh->exp.a[i].p)->exp_idx, i, "slot %u does not point back", i);
         if (i > 0)
-            cr_assert_leq(sh->exp[(i - 1) / 2].when, sh->exp[i].when, "heap order at %u", i);
+            cr_assert_leq(sh->exp.a[(i - 1) / 2].when, sh->exp.a[i].when, "heap order at %u", i);
     }
 }
 
@@ -40,6 +40,7 @@ Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
 {
     struct shard sh;
     memset(&sh, 0, sizeof sh);
+    exp_heap_init(&sh.exp, offsetof(struct entry, exp_idx));
     struct entry *e[NENT];
     int64_t model[NENT];
     for (int i = 0; i < NENT; i++) {
@@ -63,14 +64,14 @@ Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
             uint32_t n = 0;
             for (int j = 0; j < NENT; j++)
                 n += model[j] != -1;
-            cr_assert_eq(sh.nexp, n);
+            cr_assert_eq(sh.exp.n, n);
         }
     }
     check_heap(&sh);
     /* Draining from the top gives the deadlines in order. */
     int64_t last = -1;
-    while (sh.nexp > 0) {
-        struct exp_item top = sh.exp[0];
+    while (sh.exp.n > 0) {
+        struct exp_item top = sh.exp.a[0];
         int64_t min = INT64_MAX;
         for (int j = 0; j < NENT; j++)
             if (model[j] != -1 && model[j] < min)
@@ -78,13 +79,13 @@ Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
         cr_assert_eq(top.when, min);
         cr_assert_geq(top.when, last);
         last = top.when;
-        exp_clear(&sh, top.e);
+        exp_clear(&sh, top.p);
         for (int j = 0; j < NENT; j++)
-            if (e[j] == top.e)
+            if (e[j] == top.p)
                 model[j] = -1;
-        cr_assert_eq(top.e->exp_idx, EXP_NONE);
+        cr_assert_eq(((struct entry *)top.p)->exp_idx, EXP_NONE);
     }
-    cr_assert_null(sh.exp, "an empty heap keeps its array");
+    cr_assert_null(sh.exp.a, "an empty heap keeps its array");
     for (int i = 0; i < NENT; i++)
         free(e[i]);
 }
@@ -93,20 +94,21 @@ Test(expire, moving_a_deadline_up_and_down_reorders_the_heap)
 {
     struct shard sh;
     memset(&sh, 0, sizeof sh);
+    exp_heap_init(&sh.exp, offsetof(struct entry, exp_idx));
     struct entry *e[8];
     for (int i = 0; i < 8; i++) {
         e[i] = bare_entry();
         exp_set(&sh, e[i], 100 * (i + 1));
     }
-    cr_assert_eq(sh.exp[0].e, e[0]);
+    cr_assert_eq(sh.exp.a[0].p, e[0]);
     exp_set(&sh, e[7], 50); /* later to earliest */
-    cr_assert_eq(sh.exp[0].e, e[7]);
+    cr_assert_eq(sh.exp.a[0].p, e[7]);
     exp_set(&sh, e[7], 10000); /* back to latest */
-    cr_assert_eq(sh.exp[0].e, e[0]);
+    cr_assert_eq(sh.exp.a[0].p, e[0]);
     check_heap(&sh);
     exp_clear(&sh, e[3]);
     exp_clear(&sh, e[3]); /* no TTL: nothing to do */
-    cr_assert_eq(sh.nexp, 7);
+    cr_assert_eq(sh.exp.n, 7);
     check_heap(&sh);
     for (int i = 0; i < 8; i++) {
         exp_clear(&sh, e[i]);
@@ -144,7 +146,7 @@ Test(expire, active_cycle_reclaims_keys_once_the_clock_passes_their_deadline)
     expect_reply("SET project:0:forever v", "+OK\r\n");
     cr_assert_eq(run_int("DBSIZE"), 502);
     struct db *db = st_int()->dbs[0];
-    cr_assert_eq(db->global.nexp, 100);
+    cr_assert_eq(db->global.exp.n, 100);
     cr_assert_eq(db->norder, 4);
 
     tick_all(); /* nothing is due yet */
@@ -193,8 +195,8 @@ Test(expire, due_keys_are_invisible_and_deleted_on_access_without_a_tick)
     expect_reply("SET a v PX 100", "+OK\r\n");
     expect_reply("SET project:9:b v PX 100", "+OK\r\n");
     struct db *db = st_int()->dbs[0];
-    cr_assert_eq(ks_project(db, RS_STR("9"))->nexp, 1);
-    cr_assert_eq(db->global.nexp, 1);
+    cr_assert_eq(ks_project(db, RS_STR("9"))->exp.n, 1);
+    cr_assert_eq(db->global.exp.n, 1);
 
     fake_now += 99;
     expect_reply("PTTL a", ":1\r\n");

@@ -573,7 +573,7 @@ Test(server_cmds, info_sections)
 {
     EXPECT(cl, "+OK\r\n", "SET", "k", "v", "EX", "100");
     EXPECT(cl, "+OK\r\n", "SET", "j", "v");
-    EXPECT(cl, "$44\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n\r\n", "INFO", "keyspace");
+    EXPECT(cl, "$56\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0,subexpiry=0\r\n\r\n", "INFO", "keyspace");
     EXPECT(cl, "$0\r\n\r\n", "INFO", "nosuch");
     /* Redis's order, whatever the order asked. */
     EXPECT(cl, "$43\r\n# Modules\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n", "INFO",
@@ -588,7 +588,7 @@ Test(server_cmds, info_sections)
     cr_expect(strstr(all, "\r\ncmdstat_set:calls=2,") != NULL, "%s", all);
     cr_expect(strstr(all, "# Projects") == NULL);
     RUN(cl, "HELLO", "3");
-    EXPECT(cl, "=48\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n\r\n", "INFO",
+    EXPECT(cl, "=60\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0,subexpiry=0\r\n\r\n", "INFO",
            "keyspace");
 }
 
