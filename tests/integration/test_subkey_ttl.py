@@ -304,7 +304,7 @@ class HashTTLErrors(TTLCase):
             self.expect(arity("hsetex"), "HSETEX", key, "EX", "10", "FIELDS", "1", "a")
         self.expect(WRONGTYPE, "HSETEX", "str", "FIELDS", "1", "a", "x")
         self.expect(WRONGTYPE, "HSETEX", "str", "FNX", "EX", "10", "FIELDS", "1", "a", "x")
-        self.assertEqual(self.cmd("HGETALL", "h"), [b"a", b"1", b"b", b"2", b"c", b"3"])
+        self.assertEqual(self.cmd("HMGET", "h", "a", "b", "c"), [b"1", b"2", b"3"])
 
     def test_hgetdel_errors(self):
         self.expect(WRONGTYPE, "HGETDEL", "str", "FIELDS", "1", "a")
@@ -546,7 +546,7 @@ class HashTTLRules(TTLCase):
         self.assertEqual(self.cmd("TTL", "h"), 100)
         self.expect(ints(1), "HEXPIRE", "h", "50", "FIELDS", "1", "a")
         self.advance(50001)
-        self.assertEqual(self.cmd("HKEYS", "h"), [b"b", b"c"])
+        self.assertEqual(sorted(self.cmd("HKEYS", "h")), [b"b", b"c"])
         self.assertEqual(self.cmd("TTL", "h"), 50)
         self.advance(50000)
         self.assertEqual(self.cmd("EXISTS", "h"), 0)
@@ -597,7 +597,7 @@ class HashTTLRules(TTLCase):
         self.ok("SELECT", "1")
         self.expect(ints(1000, -1), "HPTTL", "h", "FIELDS", "2", "a", "b")
         self.advance(1001)
-        self.assertEqual(self.cmd("HKEYS", "h"), [b"b", b"c"])
+        self.assertEqual(sorted(self.cmd("HKEYS", "h")), [b"b", b"c"])
         self.ok("SELECT", "0")
 
     def test_emptying_by_hdel_after_a_ttl(self):
@@ -1134,6 +1134,233 @@ class SetTTLEncodingAndReclaim(TTLCase):
         self.wait_for("600 expired members",
                       lambda: self.expired_subkeys() - before == 600)
         self.assertEqual(self.cmd("SMEMBERS", "part199"), [b"keep"])
+
+
+# ======================================================================================
+# Bookkeeping: deadlines follow their sub-keys through every change of the key
+# ======================================================================================
+
+class SubkeyBookkeeping(TTLCase):
+    """Every way a container or its deadlines can change under the expiry index, each
+    followed by the clock passing the old deadlines and a wait for the timer: nothing live
+    may vanish, nothing dead may stay, and the server (ASan) must not touch freed memory."""
+
+    def settle(self, ms):
+        """Move the clock and give the timer a few ticks with no command on the keys."""
+        self.advance(ms)
+        time.sleep(0.35)
+
+    def test_moving_a_deadline_later_keeps_the_field(self):
+        self.hash3()
+        self.expect(ints(1), "HPEXPIRE", "h", "100", "FIELDS", "1", "a")
+        self.expect(ints(1), "HPEXPIRE", "h", "100000", "GT", "FIELDS", "1", "a")
+        before = self.expired_subkeys()
+        self.settle(101)
+        self.assertEqual(self.expired_subkeys(), before)
+        self.assertEqual(self.cmd("HGET", "h", "a"), b"1")
+
+    def test_moving_a_deadline_earlier_is_reclaimed_at_the_new_time(self):
+        self.hash3()
+        self.assertEqual(self.cmd("SADD", "s", "a", "b"), 2)
+        self.expect(ints(1), "HEXPIRE", "h", "100000", "FIELDS", "1", "a")
+        self.expect(ints(1), "HPEXPIRE", "h", "10", "LT", "FIELDS", "1", "a")
+        self.expect(ints(1), "SEXPIRE", "s", "100000", "MEMBERS", "1", "a")
+        self.expect(ints(1), "SPEXPIRE", "s", "10", "LT", "MEMBERS", "1", "a")
+        before = self.expired_subkeys()
+        self.advance(11)
+        self.wait_for("a field and a member whose deadline moved earlier",
+                      lambda: self.expired_subkeys() - before == 2)
+
+    def test_hpersist_spersist_and_hset_cancel_reclamation(self):
+        self.hash3()
+        self.assertEqual(self.cmd("SADD", "s", "a", "b"), 2)
+        self.expect(ints(1, 1), "HPEXPIRE", "h", "10", "FIELDS", "2", "a", "b")
+        self.expect(ints(1), "SPEXPIRE", "s", "10", "MEMBERS", "1", "a")
+        self.expect(ints(1), "HPERSIST", "h", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("HSET", "h", "b", "new"), 0)
+        self.expect(ints(1), "SPERSIST", "s", "MEMBERS", "1", "a")
+        before = self.expired_subkeys()
+        self.settle(11)
+        self.assertEqual(self.expired_subkeys(), before)
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+        self.assertEqual(self.cmd("SCARD", "s"), 2)
+        self.assertTrue(self.info("keyspace")["db0"].endswith(",subexpiry=0"),
+                        self.info("keyspace")["db0"])
+
+    def test_hdel_srem_spop_smove_hgetdel_drop_deadlines(self):
+        self.hash3()
+        self.assertEqual(self.cmd("SADD", "s", "a", "b", "c", "d"), 4)
+        self.expect(ints(1, 1), "HPEXPIRE", "h", "10", "FIELDS", "2", "a", "b")
+        self.expect(ints(1, 1, 1, 1), "SPEXPIRE", "s", "10", "MEMBERS", "4", "a", "b", "c", "d")
+        self.assertEqual(self.cmd("HDEL", "h", "a"), 1)
+        self.assertEqual(self.cmd("HGETDEL", "h", "FIELDS", "1", "b"), [b"2"])
+        self.assertEqual(self.cmd("SREM", "s", "a"), 1)
+        self.assertEqual(self.cmd("SMOVE", "s", "t", "b"), 1)
+        popped = self.cmd("SPOP", "s", "2")
+        self.assertEqual(sorted(popped), [b"c", b"d"])
+        self.assertEqual(self.cmd("HSET", "h", "a", "1", "b", "2"), 2)
+        self.assertEqual(self.cmd("SADD", "s", "a", *popped), 3)
+        self.expect(ints(-1, -1), "HTTL", "h", "FIELDS", "2", "a", "b")
+        self.expect(ints(-1, -1, -1), "STTL", "s", "MEMBERS", "3", "a", "c", "d")
+        before = self.expired_subkeys()
+        self.settle(11)
+        self.assertEqual(self.expired_subkeys(), before)
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+        self.assertEqual(self.cmd("SCARD", "s"), 3)
+
+    def test_overwritten_and_deleted_containers_leave_no_deadline_behind(self):
+        for k in ("set", "del", "unlink", "renamed_over", "copied_over", "stored_over",
+                  "kept"):
+            self.hash3(k)
+            self.expect(ints(1), "HPEXPIRE", k, "10", "FIELDS", "1", "a")
+        self.assertEqual(self.cmd("SADD", "sstored", "a", "b"), 2)
+        self.expect(ints(1), "SPEXPIRE", "sstored", "10", "MEMBERS", "1", "a")
+        self.ok("SET", "set", "string")
+        self.assertEqual(self.cmd("DEL", "del"), 1)
+        self.assertEqual(self.cmd("UNLINK", "unlink"), 1)
+        self.assertEqual(self.cmd("HSET", "src", "x", "1"), 1)
+        self.ok("RENAME", "src", "renamed_over")
+        self.assertEqual(self.cmd("HSET", "src", "x", "1"), 1)
+        self.assertEqual(self.cmd("COPY", "src", "copied_over", "REPLACE"), 1)
+        self.assertEqual(self.cmd("SADD", "u", "z"), 1)
+        self.assertEqual(self.cmd("SUNIONSTORE", "sstored", "u"), 1)
+        self.ok("SET", "stored_over", "x")
+        before = self.expired_subkeys()
+        self.settle(11)
+        self.assertEqual(self.cmd("GET", "set"), b"string")
+        self.assertEqual(self.cmd("HGETALL", "renamed_over"), [b"x", b"1"])
+        self.assertEqual(self.cmd("HGETALL", "copied_over"), [b"x", b"1"])
+        self.assertEqual(self.cmd("SMEMBERS", "sstored"), [b"z"])
+        self.assertEqual(self.cmd("HLEN", "kept"), 2)
+        self.assertLessEqual(self.expired_subkeys() - before, 1)   # kept's own field
+
+    def test_flushall_and_flushdb_drop_the_index(self):
+        for i in range(50):
+            self.hash3("h%d" % i)
+            self.expect(ints(1), "HPEXPIRE", "h%d" % i, 10 + i, "FIELDS", "1", "a")
+            self.expect(integer(1), "SADDEX", "s%d" % i, "PX", 10 + i, "MEMBERS", "1", "m")
+        self.ok("FLUSHDB")
+        self.hash3("after")
+        self.ok("SELECT", "1")
+        self.hash3("db1")
+        self.expect(ints(1), "HPEXPIRE", "db1", "10", "FIELDS", "1", "a")
+        self.ok("FLUSHALL")
+        self.ok("SELECT", "0")
+        before = self.expired_subkeys()
+        self.settle(100)
+        self.assertEqual(self.expired_subkeys(), before)
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+
+    def test_key_expiry_of_a_container_with_subkey_deadlines(self):
+        self.hash3()
+        self.assertEqual(self.cmd("SADD", "s", "a"), 1)
+        self.expect(ints(1), "HPEXPIRE", "h", "5000", "FIELDS", "1", "a")
+        self.expect(ints(1), "SPEXPIRE", "s", "5000", "MEMBERS", "1", "a")
+        self.assertEqual(self.cmd("PEXPIRE", "h", "10"), 1)
+        self.assertEqual(self.cmd("PEXPIRE", "s", "10"), 1)
+        self.advance(11)
+        self.wait_for("two keys past their key TTL", lambda: self.cmd("DBSIZE") == 0)
+        self.settle(5000)
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+        self.assertNotIn("db0", self.info("keyspace"))
+
+    def test_swapdb_and_move_take_deadlines_along(self):
+        self.hash3("a0")
+        self.expect(ints(1), "HPEXPIRE", "a0", "10", "FIELDS", "1", "a")
+        self.hash3("m0")
+        self.expect(ints(1, 1, 1), "HPEXPIRE", "m0", "20", "FIELDS", "3", "a", "b", "c")
+        self.assertEqual(self.cmd("MOVE", "m0", "3"), 1)
+        self.ok("SWAPDB", "0", "1")
+        before = self.expired_subkeys()
+        self.advance(21)
+        self.wait_for("fields in db 1 (swapped) and db 3 (moved)",
+                      lambda: self.expired_subkeys() - before == 4)
+        self.ok("SELECT", "3")
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+        self.ok("SELECT", "1")
+        self.assertEqual(sorted(self.cmd("HKEYS", "a0")), [b"b", b"c"])
+        self.ok("SELECT", "0")
+
+    def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
+        members = ["m%d" % i for i in range(20000)]
+        for i in range(0, len(members), 1000):
+            self.c.raw("SADDEX", "big", "PX", "10", "MEMBERS", "1000", *members[i:i + 1000])
+        for i in range(200):
+            fields = []
+            for j in range(50):
+                fields += ["f%d" % j, "v"]
+            self.cmd("HSETEX", "hh%d" % i, "PX", "10", "FIELDS", "50", *fields)
+        before = self.expired_subkeys()
+        self.advance(11)
+        worst = 0.0
+        deadline = time.monotonic() + 20
+        while self.expired_subkeys() - before < 30000:
+            t = time.monotonic()
+            self.assertEqual(self.cmd("PING"), b"PONG")
+            worst = max(worst, time.monotonic() - t)
+            self.assertLess(time.monotonic(), deadline, "30000 sub-keys not reclaimed in 20 s")
+            time.sleep(0.005)
+        self.assertEqual(self.cmd("DBSIZE"), 0)
+        self.assertLess(worst, 0.25, "a PING waited %.3f s behind the reclamation" % worst)
+
+    def test_project_bytes_go_back_to_zero(self):
+        self.assertEqual(self.project_info("9")[b"bytes"], 0)
+        fields = []
+        for j in range(40):
+            fields += ["f%d" % j, "v" * 30]
+        self.ok("HMSET", "project:9:h", *fields)
+        self.expect(ints(*[1] * 40), "HEXPIRE", "project:9:h", "100", "FIELDS", "40",
+                    *fields[::2])
+        self.expect(integer(40), "SADDEX", "project:9:s", "EX", "100", "MEMBERS", "40",
+                    *fields[::2])
+        self.assertGreater(self.project_info("9")[b"bytes"], 0)
+        self.assertEqual(self.cmd("DEL", "project:9:h"), 1)
+        self.expect(ints(*[1] * 40), "SPERSIST", "project:9:s", "MEMBERS", "40", *fields[::2])
+        self.assertEqual(self.cmd("SREM", "project:9:s", *fields[::2]), 40)
+        self.assertEqual(self.project_info("9")[b"keys"], 0)
+        self.assertEqual(self.project_info("9")[b"bytes"], 0)
+
+    def test_subkeys_with_odd_names(self):
+        odd = ["", "\x00", "a\r\nb", "x" * 1000, "-1", "9223372036854775808", "FIELDS"]
+        for name in odd:
+            self.assertEqual(self.cmd("HSET", "h", name, "v"), 1)
+            self.assertEqual(self.cmd("SADD", "s", name), 1)
+        n = len(odd)
+        self.expect(ints(*[1] * n), "HPEXPIRE", "h", "10", "FIELDS", n, *odd)
+        self.expect(ints(*[1] * n), "SPEXPIRE", "s", "10", "MEMBERS", n, *odd)
+        self.expect(ints(*[10] * n), "HPTTL", "h", "FIELDS", n, *odd)
+        self.expect(ints(*[10] * n), "SPTTL", "s", "MEMBERS", n, *odd)
+        self.advance(11)
+        self.assertEqual(self.cmd("EXISTS", "h", "s"), 0)
+
+
+class CommandTable(TTLCase):
+
+    def test_arity_flags_and_keys(self):
+        want = {"hexpire": -6, "hpexpire": -6, "hexpireat": -6, "hpexpireat": -6,
+                "httl": -5, "hpttl": -5, "hexpiretime": -5, "hpexpiretime": -5,
+                "hpersist": -5, "hsetex": -6, "hgetex": -5, "hgetdel": -5,
+                "saddex": -5, "sexpire": -6, "spexpire": -6, "sexpireat": -6,
+                "spexpireat": -6, "sttl": -5, "spttl": -5, "sexpiretime": -5,
+                "spexpiretime": -5, "spersist": -5}
+        infos = self.cmd("COMMAND", "INFO", *want)
+        for name, info in zip(want, infos):
+            self.assertIsNotNone(info, name)
+            self.assertEqual(info[0], name.encode())
+            self.assertEqual(info[1], want[name], name)
+            self.assertEqual(info[3:6], [1, 1, 1], name)
+            flags = set(info[2])
+            readonly = name in ("httl", "hpttl", "hexpiretime", "hpexpiretime",
+                                "sttl", "spttl", "sexpiretime", "spexpiretime")
+            self.assertEqual(b"readonly" in flags, readonly, name)
+            self.assertEqual(b"write" in flags, not readonly, name)
+            self.assertIn(b"fast", flags, name)
+        self.assertEqual(self.cmd("COMMAND", "GETKEYS", "HEXPIRE", "k", "1", "FIELDS", "1", "f"),
+                         [b"k"])
+        self.assertEqual(self.cmd("COMMAND", "GETKEYS", "SADDEX", "k", "MEMBERS", "1", "m"),
+                         [b"k"])
+        docs = self.cmd("COMMAND", "DOCS", "saddex", "sexpire", "hsetex")
+        self.assertEqual(len(docs), 6, "COMMAND DOCS documents the new commands")
 
 
 # ======================================================================================
