@@ -198,8 +198,15 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
             hash_to_table(h, c->st->seed);
         return added;
     }
-    struct entry *n = obj_sub_entry(f, v);
     struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    if (ref && (*ref)->vlen == v.len) {
+        /* A value of the same length is overwritten in place. */
+        memcpy((*ref)->data + (*ref)->klen, v.p, v.len);
+        if (!keep_ttl)
+            subttl_clear(h->ttl, *ref);
+        return false;
+    }
+    struct entry *n = obj_sub_entry(f, v);
     h->bytes += field_bytes(n);
     if (ref == NULL) {
         tbl_insert(&h->t, n);

@@ -44,7 +44,18 @@ BUILTIN = {
     "incr": ["-t", "incr"],
     "mset": ["-t", "mset"],            # one request = one MSET of 10 keys
     "setex": ["SET", "key:__rand_int__", "xxx", "EX", "100"],
+    # Hashes and sets (issue 3). The read tests use the keys the write tests
+    # before them filled (redis-benchmark's hset/sadd: one hash "myhash" of
+    # element:N fields, one set "myset").
+    "hget": ["HGET", "myhash", "element:__rand_int__"],
+    "hincrby": ["HINCRBY", "myhash", "counter:__rand_int__", "1"],
+    "sismember": ["SISMEMBER", "myset", "element:__rand_int__"],
+    # respite only: field and member TTLs, in the dashboard's shapes
+    "hexpire": ["HEXPIRE", "myhash", "3600", "FIELDS", "1", "element:__rand_int__"],
+    "saddex": ["SADDEX", "project:__rand_int__:active_users", "EX", "300", "MEMBERS", "1",
+               "user:__rand_int__"],
 }
+# The issue-3 set: `--tests hset,hget,hincrby,sadd,sismember,spop --extra-respite-only hexpire,saddex`
 # redis-benchmark's own tests that produce exactly one result row; usable by name too.
 PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
                "zadd", "zpopmin"]
