@@ -961,6 +961,8 @@ class SetTTLRules(TTLCase):
         self.expect(integer(1), "SADDEX", "s", "PXAT", T0 + 99, "MEMBERS", "1", "e")
         self.expect(ints(1500, 200000, 9000, 99), "SPTTL", "s", "MEMBERS", "4", "a", "b", "d", "e")
         self.assertEqual(self.cmd("SCARD", "s"), 5)
+        self.expect(integer(1), "SADDEX", "n", "EX", "10", "MEMBERS", "2", "a", "a")
+        self.expect(integer(0), "SADDEX", "n", "MEMBERS", "2", "a", "a")
 
     def test_saddex_without_option_clears_ttls_keepttl_keeps(self):
         self.expect(integer(2), "SADDEX", "s", "EX", "100", "MEMBERS", "2", "a", "b")
@@ -1350,6 +1352,57 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.project_info("1")[b"bytes"], 0)
         self.assertEqual(self.cmd("SMEMBERS", "project:2:s"), [b"a"])
         self.assertIn(self.cmd("SCARD", "project:3:s"), (0, 1))
+
+    def test_scans_across_a_reclamation_return_every_lasting_subkey(self):
+        names = ["n%d" % i for i in range(2000)]
+        pairs = []
+        for n in names:
+            pairs += [n, "v"]
+        self.ok("HMSET", "h", *pairs)
+        self.assertEqual(self.cmd("SADD", "s", *names), 2000)
+        dying = names[1::2]
+        self.expect(ints(*[1] * 1000), "HPEXPIRE", "h", "10", "FIELDS", "1000", *dying)
+        self.expect(ints(*[1] * 1000), "SPEXPIRE", "s", "10", "MEMBERS", "1000", *dying)
+        seen_h, seen_s = set(), set()
+        cur_h, page = self.cmd("HSCAN", "h", "0", "COUNT", "50")
+        seen_h.update(page[::2])
+        cur_s, page = self.cmd("SSCAN", "s", "0", "COUNT", "50")
+        seen_s.update(page)
+        before = self.expired_subkeys()
+        self.advance(11)
+        self.wait_for("2000 sub-keys in the middle of two scans",
+                      lambda: self.expired_subkeys() - before == 2000)
+        while cur_h != b"0":
+            cur_h, page = self.cmd("HSCAN", "h", cur_h, "COUNT", "50")
+            seen_h.update(page[::2])
+        while cur_s != b"0":
+            cur_s, page = self.cmd("SSCAN", "s", cur_s, "COUNT", "50")
+            seen_s.update(page)
+        lasting = {n.encode() for n in names[::2]}
+        self.assertEqual(lasting - seen_h, set())
+        self.assertEqual(lasting - seen_s, set())
+        self.assertEqual(self.cmd("HLEN", "h"), 1000)
+        self.assertEqual(self.cmd("SCARD", "s"), 1000)
+
+    def test_sampling_a_container_that_is_almost_all_due(self):
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+        names = ["n%d" % i for i in range(1000)]
+        pairs = []
+        for n in names:
+            pairs += [n, "v"]
+        for key in ("h1", "h2"):
+            self.ok("HMSET", key, *pairs)
+            self.expect(ints(*[1] * 999), "HPEXPIRE", key, "10", "FIELDS", "999", *names[1:])
+        for key in ("s1", "s2", "s3"):
+            self.assertEqual(self.cmd("SADD", key, *names), 1000)
+            self.expect(ints(*[1] * 999), "SPEXPIRE", key, "10", "MEMBERS", "999", *names[1:])
+        self.advance(11)
+        self.assertEqual(self.cmd("HRANDFIELD", "h1"), b"n0")
+        self.assertEqual(self.cmd("HRANDFIELD", "h2", "-5", "WITHVALUES"), [b"n0", b"v"] * 5)
+        self.assertEqual(self.cmd("SRANDMEMBER", "s1", "-3"), [b"n0"] * 3)
+        self.assertEqual(self.cmd("SRANDMEMBER", "s2"), b"n0")
+        self.assertEqual(self.cmd("SPOP", "s3"), b"n0")
+        self.assertEqual(self.cmd("EXISTS", "s3"), 0)
 
     def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
         members = ["m%d" % i for i in range(20000)]
