@@ -21,6 +21,7 @@ Encodings asserted (as Redis 7.4 reports them): a small hash with a field TTL is
 "listpackex" while small (as Redis 8.12), "hashtable" past the thresholds.
 """
 import os
+import random
 import re
 import sys
 import time
@@ -60,6 +61,11 @@ def bulk(v, resp3=False):
 
 def bulks(*vals, resp3=False):
     return b"*%d\r\n" % len(vals) + b"".join(bulk(v, resp3) for v in vals)
+
+
+def encode_reply(v):
+    """The RESP2 bytes of a simple reply read back (an integer or OK), for comparisons."""
+    return integer(v) if isinstance(v, int) else b"+%s\r\n" % v
 
 
 def bad_time(cmd):
@@ -650,6 +656,15 @@ class HashSetGetEx(TTLCase):
         self.expect(integer(1), "HSETEX", "h", "KEEPTTL", "FIELDS", "2", "b", "y", "n", "z")
         self.expect(ints(-1, 100, -1), "HTTL", "h", "FIELDS", "3", "a", "b", "n")
         self.assertEqual(self.cmd("HMGET", "h", "a", "b", "n"), [b"x", b"y", b"z"])
+
+    def test_hsetex_keeps_the_other_fields_and_the_key_ttl(self):
+        # redis.io's HSETEX page says a value at the key "is overwritten and any previous
+        # TTLs associated with the key are discarded"; t_hash.c (8.0) does neither: it sets
+        # the given fields in the existing hash and leaves the key's TTL alone.
+        self.assertEqual(self.cmd("EXPIRE", "h", "1000"), 1)
+        self.expect(integer(1), "HSETEX", "h", "EX", "10", "FIELDS", "1", "a", "x")
+        self.assertEqual(self.cmd("TTL", "h"), 1000)
+        self.assertEqual(self.cmd("HMGET", "h", "a", "b", "c"), [b"x", b"2", b"3"])
 
     def test_hsetex_fnx(self):
         self.expect(integer(0), "HSETEX", "h", "FNX", "EX", "10", "FIELDS", "2", "n", "1", "a", "x")
@@ -1403,6 +1418,44 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.cmd("SRANDMEMBER", "s2"), b"n0")
         self.assertEqual(self.cmd("SPOP", "s3"), b"n0")
         self.assertEqual(self.cmd("EXISTS", "s3"), 0)
+
+    def test_two_key_commands_while_the_table_rehashes(self):
+        # A lookup may move a rehash step along, so a command that looks up a second key
+        # must not keep using where the first one was. Each trial grows the keyspace table
+        # and runs one two-key command right after, in the same packet (no timer tick in
+        # between to finish the rehash); the sources have member TTLs.
+        rnd = random.Random(3)
+        cases = [
+            (("SMOVE", "{s}", "{d}", "1"), integer(1)),
+            (("SMOVE", "{s}", "{t}", "1"), integer(1)),
+            (("RENAME", "{s}", "{d}"), b"+OK\r\n"),
+            (("RENAME", "{s}", "{t}"), b"+OK\r\n"),
+            (("RENAMENX", "{s}", "{d}"), integer(1)),
+            (("COPY", "{s}", "{d}"), integer(1)),
+            (("COPY", "{s}", "{t}", "REPLACE"), integer(1)),
+            (("SINTERSTORE", "{d}", "{s}", "{t}"), integer(2)),
+            (("SUNIONSTORE", "{t}", "{s}"), integer(2)),
+            (("SDIFFSTORE", "{s}", "{s}", "{t}"), integer(0)),
+            (("MOVE", "{s}", "1"), integer(1)),
+        ]
+        for trial in range(400):
+            n = rnd.randrange(2, 70)
+            names = ["t%d_%d" % (trial, i) for i in range(n)]
+            src, other = rnd.sample(names, 2)
+            args, want = rnd.choice(cases)
+            args = [a.format(s=src, t=other, d="dst%d" % trial) for a in args]
+            blob = encode("FLUSHALL")
+            for k in names:
+                blob += encode("SADD", k, "1", "2") + encode("SPEXPIRE", k, "100000",
+                                                               "MEMBERS", "1", "2")
+            self.c.send(blob + encode(*args))
+            self.c.reply()
+            for _ in names:
+                self.assertEqual(self.c.reply(), 2)
+                self.assertEqual(self.c.reply(), [1])
+            got = self.c.reply()
+            self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
+            self.server.assert_alive()
 
     def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
         members = ["m%d" % i for i in range(20000)]
