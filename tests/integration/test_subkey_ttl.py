@@ -1457,6 +1457,43 @@ class SubkeyBookkeeping(TTLCase):
             self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
             self.server.assert_alive()
 
+    def test_two_key_commands_whose_second_key_dies_on_lookup(self):
+        # The second key's lookup deletes it (all its members are due, the timer is off):
+        # the first key's place in the table must not be used after that deletion.
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+        rnd = random.Random(5)
+        cases = [
+            (("SMOVE", "{s}", "{d}", "1"), integer(1), [b"1"]),
+            (("RENAME", "{s}", "{d}"), b"+OK\r\n", [b"1", b"2"]),
+            (("RENAMENX", "{s}", "{d}"), integer(1), [b"1", b"2"]),
+            (("COPY", "{s}", "{d}"), integer(1), [b"1", b"2"]),
+            (("SUNIONSTORE", "{d}", "{s}"), integer(2), [b"1", b"2"]),
+            (("SINTERSTORE", "{s}", "{s}", "{d}"), integer(0), None),
+        ]
+        for trial in range(300):
+            n = rnd.randrange(2, 70)
+            names = ["t%d_%d" % (trial, i) for i in range(n)]
+            src, dst = rnd.sample(names, 2)
+            args, want, dst_after = rnd.choice(cases)
+            args = [a.format(s=src, d=dst) for a in args]
+            blob = encode("FLUSHALL")
+            for k in names:
+                blob += encode("SADD", k, "1", "2")
+            blob += encode("SPEXPIRE", dst, "10", "MEMBERS", "2", "1", "2")
+            blob += encode("DEBUG", "CLOCK", "ADVANCE", "11")
+            self.c.send(blob + encode(*args))
+            self.c.reply()
+            for _ in names:
+                self.assertEqual(self.c.reply(), 2)
+            self.assertEqual(self.c.reply(), [1, 1])
+            self.assertEqual(self.c.reply(), b"OK")
+            got = self.c.reply()
+            self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
+            if dst_after is not None:
+                self.assertEqual(sorted(self.cmd("SMEMBERS", dst)), dst_after,
+                                 "trial %d: %s" % (trial, " ".join(args)))
+            self.server.assert_alive()
+
     def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
         members = ["m%d" % i for i in range(20000)]
         for i in range(0, len(members), 1000):
