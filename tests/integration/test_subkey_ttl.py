@@ -1419,81 +1419,6 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.cmd("SPOP", "s3"), b"n0")
         self.assertEqual(self.cmd("EXISTS", "s3"), 0)
 
-    def test_two_key_commands_while_the_table_rehashes(self):
-        # A lookup may move a rehash step along, so a command that looks up a second key
-        # must not keep using where the first one was. Each trial grows the keyspace table
-        # and runs one two-key command right after, in the same packet (no timer tick in
-        # between to finish the rehash); the sources have member TTLs.
-        rnd = random.Random(3)
-        cases = [
-            (("SMOVE", "{s}", "{d}", "1"), integer(1)),
-            (("SMOVE", "{s}", "{t}", "1"), integer(1)),
-            (("RENAME", "{s}", "{d}"), b"+OK\r\n"),
-            (("RENAME", "{s}", "{t}"), b"+OK\r\n"),
-            (("RENAMENX", "{s}", "{d}"), integer(1)),
-            (("COPY", "{s}", "{d}"), integer(1)),
-            (("COPY", "{s}", "{t}", "REPLACE"), integer(1)),
-            (("SINTERSTORE", "{d}", "{s}", "{t}"), integer(2)),
-            (("SUNIONSTORE", "{t}", "{s}"), integer(2)),
-            (("SDIFFSTORE", "{s}", "{s}", "{t}"), integer(0)),
-            (("MOVE", "{s}", "1"), integer(1)),
-        ]
-        for trial in range(400):
-            n = rnd.randrange(2, 70)
-            names = ["t%d_%d" % (trial, i) for i in range(n)]
-            src, other = rnd.sample(names, 2)
-            args, want = rnd.choice(cases)
-            args = [a.format(s=src, t=other, d="dst%d" % trial) for a in args]
-            blob = encode("FLUSHALL")
-            for k in names:
-                blob += encode("SADD", k, "1", "2") + encode("SPEXPIRE", k, "100000",
-                                                               "MEMBERS", "1", "2")
-            self.c.send(blob + encode(*args))
-            self.c.reply()
-            for _ in names:
-                self.assertEqual(self.c.reply(), 2)
-                self.assertEqual(self.c.reply(), [1])
-            got = self.c.reply()
-            self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
-            self.server.assert_alive()
-
-    def test_two_key_commands_whose_second_key_dies_on_lookup(self):
-        # The second key's lookup deletes it (all its members are due, the timer is off):
-        # the first key's place in the table must not be used after that deletion.
-        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
-        rnd = random.Random(5)
-        cases = [
-            (("SMOVE", "{s}", "{d}", "1"), integer(1), [b"1"]),
-            (("RENAME", "{s}", "{d}"), b"+OK\r\n", [b"1", b"2"]),
-            (("RENAMENX", "{s}", "{d}"), integer(1), [b"1", b"2"]),
-            (("COPY", "{s}", "{d}"), integer(1), [b"1", b"2"]),
-            (("SUNIONSTORE", "{d}", "{s}"), integer(2), [b"1", b"2"]),
-            (("SINTERSTORE", "{s}", "{s}", "{d}"), integer(0), None),
-        ]
-        for trial in range(300):
-            n = rnd.randrange(2, 70)
-            names = ["t%d_%d" % (trial, i) for i in range(n)]
-            src, dst = rnd.sample(names, 2)
-            args, want, dst_after = rnd.choice(cases)
-            args = [a.format(s=src, d=dst) for a in args]
-            blob = encode("FLUSHALL")
-            for k in names:
-                blob += encode("SADD", k, "1", "2")
-            blob += encode("SPEXPIRE", dst, "10", "MEMBERS", "2", "1", "2")
-            blob += encode("DEBUG", "CLOCK", "ADVANCE", "11")
-            self.c.send(blob + encode(*args))
-            self.c.reply()
-            for _ in names:
-                self.assertEqual(self.c.reply(), 2)
-            self.assertEqual(self.c.reply(), [1, 1])
-            self.assertEqual(self.c.reply(), b"OK")
-            got = self.c.reply()
-            self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
-            if dst_after is not None:
-                self.assertEqual(sorted(self.cmd("SMEMBERS", dst)), dst_after,
-                                 "trial %d: %s" % (trial, " ".join(args)))
-            self.server.assert_alive()
-
     def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
         members = ["m%d" % i for i in range(20000)]
         for i in range(0, len(members), 1000):
@@ -1545,6 +1470,89 @@ class SubkeyBookkeeping(TTLCase):
         self.expect(ints(*[10] * n), "SPTTL", "s", "MEMBERS", n, *odd)
         self.advance(11)
         self.assertEqual(self.cmd("EXISTS", "h", "s"), 0)
+
+
+class TwoKeyCommands(TTLCase):
+    """Commands that look up a second key after the first one, while the keyspace table is
+    rehashing or when the second lookup deletes a key (its own server: a crash here must not
+    hide the other classes' results)."""
+
+    def test_two_key_commands_while_the_table_rehashes(self):
+        # A lookup may move a rehash step along, so a command that looks up a second key
+        # must not keep using where the first one was. Each trial grows the keyspace table
+        # and runs one two-key command right after, in the same packet (no timer tick in
+        # between to finish the rehash); the sources have member TTLs.
+        rnd = random.Random(3)
+        cases = [
+            (("SMOVE", "{s}", "{d}", "1"), integer(1)),
+            (("SMOVE", "{s}", "{t}", "1"), integer(1)),
+            (("RENAME", "{s}", "{d}"), b"+OK\r\n"),
+            (("RENAME", "{s}", "{t}"), b"+OK\r\n"),
+            (("RENAMENX", "{s}", "{d}"), integer(1)),
+            (("COPY", "{s}", "{d}"), integer(1)),
+            (("COPY", "{s}", "{t}", "REPLACE"), integer(1)),
+            (("SINTERSTORE", "{d}", "{s}", "{t}"), integer(2)),
+            (("SUNIONSTORE", "{t}", "{s}"), integer(2)),
+            (("SDIFFSTORE", "{s}", "{s}", "{t}"), integer(0)),
+            (("MOVE", "{s}", "1"), integer(1)),
+        ]
+        for trial in range(600):
+            # just past a doubling of the table, so the rehash is still under way
+            n = rnd.choice((5, 9, 10, 17, 18, 19, 33, 34, 35, 65, 66, 67))
+            names = ["t%d_%d" % (trial, i) for i in range(n)]
+            src, other = rnd.sample(names, 2)
+            args, want = cases[trial % len(cases)]
+            args = [a.format(s=src, t=other, d="dst%d" % trial) for a in args]
+            blob = encode("FLUSHALL")
+            for k in names:
+                if k == src:
+                    blob += encode("SADDEX", k, "PX", "100000", "MEMBERS", "2", "1", "2")
+                else:
+                    blob += encode("SADD", k, "1", "2")
+            self.c.send(blob + encode(*args))
+            self.c.reply()
+            for _ in names:
+                self.assertEqual(self.c.reply(), 2)
+            got = self.c.reply()
+            self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
+            self.server.assert_alive()
+
+    def test_two_key_commands_whose_second_key_dies_on_lookup(self):
+        # The second key's lookup deletes it (all its members are due, the timer is off):
+        # the first key's place in the table must not be used after that deletion.
+        self.ok("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+        rnd = random.Random(5)
+        cases = [
+            (("SMOVE", "{s}", "{d}", "1"), integer(1), [b"1"]),
+            (("RENAME", "{s}", "{d}"), b"+OK\r\n", [b"1", b"2"]),
+            (("RENAMENX", "{s}", "{d}"), integer(1), [b"1", b"2"]),
+            (("COPY", "{s}", "{d}"), integer(1), [b"1", b"2"]),
+            (("SUNIONSTORE", "{d}", "{s}"), integer(2), [b"1", b"2"]),
+            (("SINTERSTORE", "{s}", "{s}", "{d}"), integer(0), None),
+        ]
+        for trial in range(300):
+            n = rnd.randrange(2, 70)
+            names = ["t%d_%d" % (trial, i) for i in range(n)]
+            src, dst = rnd.sample(names, 2)
+            args, want, dst_after = rnd.choice(cases)
+            args = [a.format(s=src, d=dst) for a in args]
+            blob = encode("FLUSHALL")
+            for k in names:
+                blob += encode("SADD", k, "1", "2")
+            blob += encode("SPEXPIRE", dst, "10", "MEMBERS", "2", "1", "2")
+            blob += encode("DEBUG", "CLOCK", "ADVANCE", "11")
+            self.c.send(blob + encode(*args))
+            self.c.reply()
+            for _ in names:
+                self.assertEqual(self.c.reply(), 2)
+            self.assertEqual(self.c.reply(), [1, 1])
+            self.assertEqual(self.c.reply(), b"OK")
+            got = self.c.reply()
+            self.assertEqual(encode_reply(got), want, "trial %d: %s" % (trial, " ".join(args)))
+            if dst_after is not None:
+                self.assertEqual(sorted(self.cmd("SMEMBERS", dst)), dst_after,
+                                 "trial %d: %s" % (trial, " ".join(args)))
+            self.server.assert_alive()
 
 
 class CommandTable(TTLCase):
