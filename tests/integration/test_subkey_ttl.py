@@ -1458,6 +1458,32 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.project_info("9")[b"keys"], 0)
         self.assertEqual(self.project_info("9")[b"bytes"], 0)
 
+    def test_deadlines_cost_bytes_and_give_them_back(self):
+        # 600 fields and members: both containers are tables before any TTL (past the
+        # listpack thresholds), so the bytes compared are those of the deadlines alone.
+        names = ["f%d" % i for i in range(600)]
+        pairs = []
+        for n in names:
+            pairs += [n, "v" * 10]
+        self.ok("HMSET", "project:5:h", *pairs)
+        self.assertEqual(self.cmd("SADD", "project:5:s", *names), 600)
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "project:5:h"), b"hashtable")
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "project:5:s"), b"hashtable")
+        base = self.project_info("5")[b"bytes"]
+        self.expect(ints(*[1] * 600), "HEXPIRE", "project:5:h", "100", "FIELDS", "600", *names)
+        self.expect(ints(*[1] * 600), "SEXPIRE", "project:5:s", "100", "MEMBERS", "600", *names)
+        self.assertGreater(self.project_info("5")[b"bytes"], base)
+        self.expect(ints(*[1] * 600), "HPERSIST", "project:5:h", "FIELDS", "600", *names)
+        self.expect(ints(*[1] * 600), "SPERSIST", "project:5:s", "MEMBERS", "600", *names)
+        self.assertEqual(self.project_info("5")[b"bytes"], base)
+        self.expect(ints(*[1] * 100), "HPEXPIRE", "project:5:h", "10", "FIELDS", "100",
+                    *names[:100])
+        self.advance(11)
+        self.wait_for("100 fields of project 5",
+                      lambda: self.project_info("5")[b"bytes"] < base)
+        self.assertEqual(self.cmd("DEL", "project:5:h", "project:5:s"), 2)
+        self.assertEqual(self.project_info("5")[b"bytes"], 0)
+
     def test_subkeys_with_odd_names(self):
         odd = ["", "\x00", "a\r\nb", "x" * 1000, "-1", "9223372036854775808", "FIELDS"]
         for name in odd:
