@@ -1458,6 +1458,43 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.project_info("9")[b"keys"], 0)
         self.assertEqual(self.project_info("9")[b"bytes"], 0)
 
+    def test_a_container_is_reclaimed_deadline_after_deadline(self):
+        self.assertEqual(self.cmd("SADD", "s", "keep"), 1)
+        self.hash3()
+        for i in range(1, 6):
+            self.expect(integer(1), "SADDEX", "s", "PX", 100 * i, "MEMBERS", "1", "m%d" % i)
+            self.expect(integer(1), "HSETEX", "h", "PX", 100 * i, "FIELDS", "1", "f%d" % i, "v")
+        before = self.expired_subkeys()
+        for i in range(1, 6):
+            self.advance(100 if i > 1 else 150)
+            self.wait_for("deadline %d of 5" % i,
+                          lambda: self.expired_subkeys() - before == 2 * i)
+        self.assertEqual(self.cmd("SMEMBERS", "s"), [b"keep"])
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+
+    def test_many_projects_are_reclaimed(self):
+        for p in range(50):
+            self.expect(integer(1), "SADDEX", "project:%d:active_users" % p, "PX", 10 + p,
+                        "MEMBERS", "1", "user:1")
+        self.assertEqual(len(self.cmd("PROJECT", "LIST")), 50)
+        self.advance(100)
+        self.wait_for("50 projects' presence sets", lambda: self.cmd("DBSIZE") == 0)
+        self.assertEqual(self.cmd("PROJECT", "LIST"), [])
+
+    def test_info_keyspace_subexpiry_follows_the_containers(self):
+        for k in ("h1", "h2", "h3"):
+            self.hash3(k)
+            self.expect(ints(1), "HPEXPIRE", k, "1000", "FIELDS", "1", "a")
+        self.expect(integer(1), "SADDEX", "s", "PX", "1000", "MEMBERS", "1", "m")
+        self.assertTrue(self.info("keyspace")["db0"].endswith(",subexpiry=4"))
+        self.assertEqual(self.cmd("DEL", "h1"), 1)
+        self.expect(ints(1), "HPERSIST", "h2", "FIELDS", "1", "a")
+        self.assertTrue(self.info("keyspace")["db0"].endswith(",subexpiry=2"),
+                        self.info("keyspace")["db0"])
+        self.advance(1001)
+        self.wait_for("h3's field and s", lambda: self.cmd("DBSIZE") == 2)
+        self.assertEqual(self.info("keyspace")["db0"], "keys=2,expires=0,avg_ttl=0,subexpiry=0")
+
     def test_deadlines_cost_bytes_and_give_them_back(self):
         # 600 fields and members: both containers are tables before any TTL (past the
         # listpack thresholds), so the bytes compared are those of the deadlines alone.
