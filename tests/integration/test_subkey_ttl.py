@@ -1637,6 +1637,269 @@ class TwoKeyCommands(TTLCase):
             self.server.assert_alive()
 
 
+class ModelRun(TTLCase):
+    """Random operations on two hashes and two sets, checked after each one against a
+    model of values and deadlines. Deadlines are always even and the clock always odd
+    (it starts at T0 + 1 and moves by even steps), so no check falls on a deadline's own
+    millisecond, where the rule is not the point here."""
+
+    FIELDS = ["f%d" % i for i in range(6)]
+
+    def setUp(self):
+        super().setUp()
+        self.ok("DEBUG", "CLOCK", "SET", T0 + 1)
+        self.now = T0 + 1
+        self.rnd = random.Random(11)
+        self.h = {"h0": {}, "h1": {}}     # field -> [value, deadline or None]
+        self.s = {"s0": {}, "s1": {}}     # member -> deadline or None
+
+    # ---- model helpers ----
+
+    def purge(self):
+        for c in list(self.h.values()) + list(self.s.values()):
+            for k in [k for k, v in c.items()
+                      if (v[1] if isinstance(v, list) else v) is not None
+                      and (v[1] if isinstance(v, list) else v) <= self.now]:
+                del c[k]
+
+    def deadline(self):
+        """(args, when): a PX (odd ms, so the deadline is even) or a PXAT (even)."""
+        if self.rnd.random() < 0.5:
+            px = self.rnd.choice([0, 1, 3, 5, 21, 61, 151, 401])
+            return ["PX", px], self.now + px
+        at = self.now - 1 + 2 * self.rnd.randrange(-30, 200)
+        return ["PXAT", at], at
+
+    def cond_ok(self, cond, cur, when):
+        return {None: True, "NX": cur is None, "XX": cur is not None,
+                "GT": cur is not None and when > cur,
+                "LT": cur is None or when < cur}[cond]
+
+    def names(self, pool, k_max=3, unique=False):
+        n = self.rnd.randrange(1, k_max + 1)
+        return self.rnd.sample(pool, n) if unique else [self.rnd.choice(pool) for _ in range(n)]
+
+    # ---- operations: each sends one command and returns (reply, expected reply) ----
+
+    def op_hash(self, key):
+        h = self.h[key]
+        r = self.rnd.randrange(9)
+        if r == 0:
+            f, v = self.rnd.choice(self.FIELDS), str(self.rnd.randrange(100))
+            want = 0 if f in h else 1
+            h[f] = [v, None]
+            return self.cmd("HSET", key, f, v), want
+        if r == 1:
+            fs = self.names(self.FIELDS, unique=True)
+            want = sum(f in h for f in fs)
+            for f in fs:
+                h.pop(f, None)
+            return self.cmd("HDEL", key, *fs), want
+        if r == 2:
+            (unit, t), when = self.deadline()
+            cmd = "HPEXPIRE" if unit == "PX" else "HPEXPIREAT"
+            cond = self.rnd.choice([None, None, "NX", "XX", "GT", "LT"])
+            fs = self.names(self.FIELDS)
+            want = []
+            for f in fs:
+                if f not in h:
+                    want.append(-2)
+                elif not self.cond_ok(cond, h[f][1], when):
+                    want.append(0)
+                elif when <= self.now:
+                    del h[f]
+                    want.append(2)
+                else:
+                    h[f][1] = when
+                    want.append(1)
+            args = [cmd, key, t] + ([cond] if cond else []) + ["FIELDS", len(fs)] + fs
+            return self.cmd(*args), want
+        if r == 3:
+            fs = self.names(self.FIELDS)
+            want = []
+            for f in fs:
+                if f not in h:
+                    want.append(-2)
+                elif h[f][1] is None:
+                    want.append(-1)
+                else:
+                    h[f][1] = None
+                    want.append(1)
+            return self.cmd("HPERSIST", key, "FIELDS", len(fs), *fs), want
+        if r == 4:
+            fs = self.names(self.FIELDS, unique=True)
+            cond = self.rnd.choice([None, None, "FNX", "FXX"])
+            opt = self.rnd.choice(["none", "KEEPTTL", "T", "T"])
+            targs, when = self.deadline() if opt == "T" else ([], None)
+            ok = (cond is None or (cond == "FNX" and not any(f in h for f in fs)) or
+                  (cond == "FXX" and all(f in h for f in fs)))
+            if ok:
+                for f in fs:
+                    keep = h[f][1] if (opt == "KEEPTTL" and f in h) else None
+                    h[f] = [str(self.rnd.randrange(100)), when if opt == "T" else keep]
+                    if opt == "T" and when <= self.now:
+                        del h[f]
+            args = ["HSETEX", key] + ([cond] if cond else []) + \
+                (["KEEPTTL"] if opt == "KEEPTTL" else targs) + ["FIELDS", len(fs)]
+            for f in fs:
+                args += [f, h[f][0] if f in h else "gone"]
+            if ok:   # the values sent are the model's (or any, for fields deleted at once)
+                pass
+            return self.cmd(*args), int(ok)
+        if r == 5:
+            fs = self.names(self.FIELDS, unique=True)
+            opt = self.rnd.choice(["none", "PERSIST", "T", "T"])
+            targs, when = self.deadline() if opt == "T" else ([], None)
+            want = []
+            for f in fs:
+                if f not in h:
+                    want.append(None)
+                    continue
+                want.append(h[f][0].encode())
+                if opt == "PERSIST":
+                    h[f][1] = None
+                elif opt == "T":
+                    if when <= self.now:
+                        del h[f]
+                    else:
+                        h[f][1] = when
+            args = ["HGETEX", key] + (["PERSIST"] if opt == "PERSIST" else targs) + \
+                ["FIELDS", len(fs)] + fs
+            return self.cmd(*args), want
+        if r == 6:
+            fs = self.names(self.FIELDS, unique=True)
+            want = [h.pop(f)[0].encode() if f in h else None for f in fs]
+            return self.cmd("HGETDEL", key, "FIELDS", len(fs), *fs), want
+        if r == 7:
+            f = self.rnd.choice(self.FIELDS)
+            if f in h:
+                h[f][0] = str(int(h[f][0]) + 1)
+            else:
+                h[f] = ["1", None]
+            return self.cmd("HINCRBY", key, f, "1"), int(h[f][0])
+        h.clear()
+        return self.cmd("DEL", key), None
+
+    def op_set(self, key):
+        st = self.s[key]
+        r = self.rnd.randrange(7)
+        if r == 0:
+            ms = self.names(self.FIELDS, unique=True)
+            want = sum(m not in st for m in ms)
+            for m in ms:
+                st.setdefault(m, None)
+            return self.cmd("SADD", key, *ms), want
+        if r == 1:
+            ms = self.names(self.FIELDS, unique=True)
+            want = sum(m in st for m in ms)
+            for m in ms:
+                st.pop(m, None)
+            return self.cmd("SREM", key, *ms), want
+        if r == 2:
+            (unit, t), when = self.deadline()
+            cmd = "SPEXPIRE" if unit == "PX" else "SPEXPIREAT"
+            cond = self.rnd.choice([None, None, "NX", "XX", "GT", "LT"])
+            ms = self.names(self.FIELDS)
+            want = []
+            for m in ms:
+                if m not in st:
+                    want.append(-2)
+                elif not self.cond_ok(cond, st[m], when):
+                    want.append(0)
+                elif when <= self.now:
+                    del st[m]
+                    want.append(2)
+                else:
+                    st[m] = when
+                    want.append(1)
+            args = [cmd, key, t] + ([cond] if cond else []) + ["MEMBERS", len(ms)] + ms
+            return self.cmd(*args), want
+        if r == 3:
+            ms = self.names(self.FIELDS)
+            want = []
+            for m in ms:
+                if m not in st:
+                    want.append(-2)
+                elif st[m] is None:
+                    want.append(-1)
+                else:
+                    st[m] = None
+                    want.append(1)
+            return self.cmd("SPERSIST", key, "MEMBERS", len(ms), *ms), want
+        if r == 4:
+            ms = self.names(self.FIELDS, unique=True)
+            opt = self.rnd.choice(["none", "KEEPTTL", "T", "T"])
+            targs, when = self.deadline() if opt == "T" else ([], None)
+            args = ["SADDEX", key] + (["KEEPTTL"] if opt == "KEEPTTL" else targs) + \
+                ["MEMBERS", len(ms)] + ms
+            if opt == "T" and when <= self.now:
+                for m in ms:
+                    st.pop(m, None)
+                return self.cmd(*args), 0
+            want = sum(m not in st for m in ms)
+            for m in ms:
+                if opt == "T":
+                    st[m] = when
+                elif opt == "none" or m not in st:
+                    st[m] = None
+            return self.cmd(*args), want
+        if r == 5:
+            got = self.cmd("SPOP", key)
+            if got is None:
+                self.assertEqual(st, {}, "SPOP %s found nothing" % key)
+            else:
+                self.assertIn(got.decode(), st, "SPOP %s returned a gone member" % key)
+                del st[got.decode()]
+            return got, got
+        st.clear()
+        return self.cmd("DEL", key), None
+
+    def check(self, step, what):
+        for key, h in self.h.items():
+            got = self.cmd("HGETALL", key)
+            self.assertEqual(dict(zip(got[::2], got[1::2])),
+                             {f.encode(): v[0].encode() for f, v in h.items()},
+                             "step %d (%s): HGETALL %s" % (step, what, key))
+            want = [-2 if f not in h else -1 if h[f][1] is None else h[f][1] - self.now
+                    for f in self.FIELDS]
+            self.assertEqual(self.cmd("HPTTL", key, "FIELDS", 6, *self.FIELDS), want,
+                             "step %d (%s): HPTTL %s" % (step, what, key))
+        for key, st in self.s.items():
+            self.assertEqual(sorted(self.cmd("SMEMBERS", key)),
+                             sorted(m.encode() for m in st),
+                             "step %d (%s): SMEMBERS %s" % (step, what, key))
+            want = [-2 if m not in st else -1 if st[m] is None else st[m] - self.now
+                    for m in self.FIELDS]
+            self.assertEqual(self.cmd("SPTTL", key, "MEMBERS", 6, *self.FIELDS), want,
+                             "step %d (%s): SPTTL %s" % (step, what, key))
+        live = [k for k, c in list(self.h.items()) + list(self.s.items()) if c]
+        self.assertEqual(self.cmd("EXISTS", *self.h, *self.s), len(live),
+                         "step %d (%s): EXISTS" % (step, what))
+
+    def test_random_operations_match_the_model(self):
+        for step in range(1500):
+            r = self.rnd.random()
+            if r < 0.15:
+                ms = 2 * self.rnd.randrange(0, 80)
+                self.advance(ms)
+                self.now += ms
+                self.purge()
+                what = "advance %d" % ms
+            elif r < 0.6:
+                key = self.rnd.choice(list(self.h))
+                got, want = self.op_hash(key)
+                what = "hash %s" % key
+                if want is not None:
+                    self.assertEqual(got, want, "step %d: %s" % (step, what))
+            else:
+                key = self.rnd.choice(list(self.s))
+                got, want = self.op_set(key)
+                what = "set %s" % key
+                if want is not None:
+                    self.assertEqual(got, want, "step %d: %s" % (step, what))
+            self.check(step, what)
+
+
 class CommandTable(TTLCase):
 
     def test_arity_flags_and_keys(self):
