@@ -432,6 +432,33 @@ class HashTTLCodes(TTLCase):
         self.advance(100001)
         self.assertEqual(self.cmd("HGET", "h", "a"), b"1")
 
+    def test_at_its_deadline_a_field_is_still_there(self):
+        # Redis: a key is expired when now > deadline (db.c keyIsExpired), a table-encoded
+        # hash field when deadline < now (hfieldIsExpired), a set member likewise (8.12):
+        # at the deadline's own millisecond each is still there, with a PTTL of 0; setting a
+        # deadline equal to now deletes at once (checkAlreadyExpired: when <= now).
+        names = ["x%d" % i for i in range(600)]
+        pairs = []
+        for n in names:
+            pairs += [n, "v"]
+        self.ok("HMSET", "h", *pairs)                 # a table in Redis too
+        self.assertEqual(self.cmd("SADD", "s", *names), 600)
+        self.ok("SET", "k", "v")
+        self.expect(ints(1), "HPEXPIRE", "h", "100", "FIELDS", "1", "x0")
+        self.expect(ints(1), "SPEXPIRE", "s", "100", "MEMBERS", "1", "x1")
+        self.assertEqual(self.cmd("PEXPIRE", "k", "100"), 1)
+        self.advance(100)
+        self.assertEqual(self.cmd("PTTL", "k"), 0)
+        self.assertEqual(self.cmd("GET", "k"), b"v")
+        self.expect(ints(0), "HPTTL", "h", "FIELDS", "1", "x0")
+        self.assertEqual(self.cmd("HGET", "h", "x0"), b"v")
+        self.expect(ints(0), "SPTTL", "s", "MEMBERS", "1", "x1")
+        self.assertEqual(self.cmd("SISMEMBER", "s", "x1"), 1)
+        self.advance(1)
+        self.assertIsNone(self.cmd("GET", "k"))
+        self.assertIsNone(self.cmd("HGET", "h", "x0"))
+        self.assertEqual(self.cmd("SISMEMBER", "s", "x1"), 0)
+
     def test_codes_after_expiry_are_minus_two(self):
         self.expect(ints(1), "HPEXPIRE", "h", "100", "FIELDS", "1", "a")
         self.advance(101)
