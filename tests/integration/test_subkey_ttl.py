@@ -1952,8 +1952,22 @@ class CommandTable(TTLCase):
                          [b"k"])
         self.assertEqual(self.cmd("COMMAND", "GETKEYS", "SADDEX", "k", "MEMBERS", "1", "m"),
                          [b"k"])
-        docs = self.cmd("COMMAND", "DOCS", "saddex", "sexpire", "hsetex")
-        self.assertEqual(len(docs), 6, "COMMAND DOCS documents the new commands")
+        self.cmd("HELLO", "3")
+        docs = self.cmd("COMMAND", "DOCS", *want)
+        self.assertEqual(sorted(docs), sorted(n.encode() for n in want))
+
+        def tokens(args):
+            for a in args:
+                if b"token" in a:
+                    yield a[b"token"]
+                yield from tokens(a.get(b"arguments", []))
+
+        for name, doc in docs.items():
+            self.assertEqual(doc[b"group"], b"hash" if name[:1] == b"h" else b"set", name)
+            for field in (b"summary", b"since", b"complexity"):
+                self.assertTrue(doc.get(field), "%s has no %s" % (name, field))
+            toks = set(tokens(doc[b"arguments"]))
+            self.assertIn(b"FIELDS" if name[:1] == b"h" else b"MEMBERS", toks, name)
 
 
 # ======================================================================================
