@@ -1664,6 +1664,69 @@ class TwoKeyCommands(TTLCase):
             self.server.assert_alive()
 
 
+class DashboardSchema(TTLCase):
+    """The schema of issue 3 (../shared/seeds): calc-cache fields for an hour, AI context per
+    user for 30 minutes, project permissions for 15, rate-limit counters per endpoint for a
+    60 s window, each active user for 300 s after the last heartbeat."""
+
+    def test_one_hour_of_the_dashboard(self):
+        projects, users = ("1", "2", "3"), ("u1", "u2", "u3", "u4")
+
+        def at(sec):
+            self.advance(sec * 1000 - self.t)
+            self.t = sec * 1000
+        self.t = 0
+
+        def hit(user, endpoint):
+            n = self.cmd("HINCRBY", "rate_limit:" + user, endpoint, 1)
+            self.cmd("HEXPIRE", "rate_limit:" + user, 60, "NX", "FIELDS", 1, endpoint)
+            return n
+
+        for p in projects:
+            self.expect(integer(1), "HSETEX", "project:%s:calc_cache" % p, "EX", 3600,
+                        "FIELDS", 2, "ph1", '{"r":1}', "ph2", '{"r":2}')
+            for u in users:
+                self.expect(integer(1), "HSETEX", "project:%s:ai_context" % p, "EX", 1800,
+                            "FIELDS", 1, u, "ctx of " + u)
+                self.expect(integer(1), "SADDEX", "project:%s:active_users" % p, "EX", 300,
+                            "MEMBERS", 1, u)
+        for u in users:
+            self.expect(integer(1), "HSETEX", "project_permissions:" + u, "EX", 900,
+                        "FIELDS", 2, "1", "owner", "2", "viewer")
+            self.assertEqual([hit(u, "/calc") for _ in range(3)], [1, 2, 3])
+        at(59)
+        self.assertEqual(hit("u1", "/calc"), 4)
+        self.assertEqual(hit("u1", "/ai"), 1)            # its own window, from 59 s
+        at(61)
+        self.assertEqual(self.cmd("EXISTS", "rate_limit:u2"), 0)
+        self.assertEqual(self.cmd("HGETALL", "rate_limit:u1"), [b"/ai", b"1"])
+        self.assertEqual(hit("u1", "/calc"), 1)           # a new window
+        at(200)
+        for p in projects:                                 # u1 and u2 keep beating
+            for u in ("u1", "u2"):
+                self.expect(integer(0), "SADDEX", "project:%s:active_users" % p, "EX", 300,
+                            "MEMBERS", 1, u)
+        at(301)
+        for p in projects:
+            self.assertEqual(sorted(self.cmd("SMEMBERS", "project:%s:active_users" % p)),
+                             [b"u1", b"u2"])
+        at(501)
+        for p in projects:
+            self.assertEqual(self.cmd("SCARD", "project:%s:active_users" % p), 0)
+        at(901)
+        for u in users:
+            self.assertEqual(self.cmd("EXISTS", "project_permissions:" + u), 0)
+        self.expect(integer(1), "HSETEX", "project:1:ai_context", "KEEPTTL",
+                    "FIELDS", 1, "u1", "updated")         # keeps its 30 minutes
+        at(1801)
+        for p in projects:
+            self.assertEqual(self.cmd("EXISTS", "project:%s:ai_context" % p), 0)
+            self.assertEqual(self.cmd("HLEN", "project:%s:calc_cache" % p), 2)
+        at(3601)
+        self.wait_for("the whole dashboard", lambda: self.cmd("DBSIZE") == 0)
+        self.assertEqual(self.cmd("PROJECT", "LIST"), [])
+
+
 class ModelRun(TTLCase):
     """Random operations on two hashes and two sets, checked after each one against a
     model of values and deadlines. Deadlines are always even and the clock always odd
