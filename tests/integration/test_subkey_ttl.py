@@ -1342,6 +1342,25 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.cmd("DBSIZE"), 0)
         self.assertNotIn("db0", self.info("keyspace"))
 
+    def test_a_container_emptied_by_its_subkeys_leaves_no_key_deadline(self):
+        self.hash3()
+        self.assertEqual(self.cmd("SADD", "s", "a"), 1)
+        self.assertEqual(self.cmd("EXPIRE", "h", "1000"), 1)
+        self.assertEqual(self.cmd("EXPIRE", "s", "1000"), 1)
+        self.expect(ints(1, 1, 1), "HPEXPIRE", "h", "10", "FIELDS", "3", "a", "b", "c")
+        self.expect(ints(1), "SPEXPIRE", "s", "10", "MEMBERS", "1", "a")
+        line = self.info("keyspace")["db0"]
+        self.assertTrue(line.startswith("keys=2,expires=2,"), line)
+        self.assertTrue(line.endswith(",subexpiry=2"), line)
+        self.advance(11)
+        self.wait_for("two containers emptied by their sub-keys",
+                      lambda: self.cmd("DBSIZE") == 0)
+        self.assertNotIn("db0", self.info("keyspace"))
+        self.hash3()
+        self.settle(1000000)
+        self.assertEqual(self.cmd("HLEN", "h"), 3)
+        self.assertEqual(self.cmd("TTL", "h"), -1)
+
     def test_swapdb_and_move_take_deadlines_along(self):
         self.hash3("a0")
         self.expect(ints(1), "HPEXPIRE", "a0", "10", "FIELDS", "1", "a")
