@@ -285,6 +285,41 @@ class HashTTLErrors(TTLCase):
         # nothing above changed a TTL
         self.expect(ints(-1, -1, -1), "HTTL", "h", "FIELDS", "3", "a", "b", "c")
 
+    def test_redis_own_hsetex_and_hgetex_input_validation(self):
+        # The cases of Redis's hash-field-expire.tcl ("HSETEX/HGETEX - input validation").
+        for args in (("fields",), ("fields", 1), ("fields", 3, "a", "b")):
+            self.expect(arity("hsetex"), "HSETEX", "myhash", *args)
+        for args in (("fields", 2, "a", "b"), ("fields", 2, "a", "b", "c"),
+                     ("fields", 2, "a", "b", "c", "d", "e"), ("fields", 3, "a", "b", "c", "d"),
+                     ("fields", 3, "a", "b", "c", "d", "e"),
+                     ("fields", 3, "a", "b", "c", "d", "e", "f", "g"),
+                     ("fields", 1, "a", "b", "unknown")):
+            self.expect(arity("hsetex"), "HSETEX", "myhash", *args)
+        self.expect(err("unknown argument: nx"), "HSETEX", "myhash", "nx", "fields", 1, "a", "b")
+        self.expect(err("unknown argument: 1"), "HSETEX", "myhash", "1", "fields", 1, "a", "b")
+        for opts in (("fxx", "fxx"), ("fxx", "fnx"), ("fnx", "fxx"), ("fnx", "fnx"),
+                     ("fxx", "fnx", "fxx")):
+            self.expect(err("Only one of FXX or FNX arguments can be specified"),
+                        "HSETEX", "myhash", *opts, "EX", 100, "fields", 1, "a", "b")
+        for t in ("ex", "px", "exat", "pxat"):
+            self.expect(NOT_INT, "HSETEX", "myhash", t, "fields", 1, "a", "b")
+        self.expect(bad_time("hsetex"), "HSETEX", "myhash", "EXAT", 1 << 48, 1, "a", "b")
+        self.expect(NEGATIVE, "HSETEX", "myhash", "EXAT", -1, 1, "a", "b")
+        for args in ((), ("FIELDS",), ("FIELDS", 0), ("FIELDS", 1)):
+            self.expect(arity("hgetex"), "HGETEX", "h1", *args)
+        self.expect(FIELDS_POS, "HGETEX", "h1", "XFIELDX", 1, "a")
+        self.expect(FIELDS_POS, "HGETEX", "h1", "PXAT", 1, 1)
+        self.expect(FIELDS_POS, "HGETEX", "h1", "PERSIST", 1, "FIELDS", 1, "a")
+        for n in (0, -1, "9223372036854775808"):
+            self.expect(NUMFIELDS_R, "HGETEX", "h1", "FIELDS", n, "a")
+        for t, v in (("EX", "bla"), ("EX", "9223372036854775808"),
+                     ("EXAT", "9223372036854775808")):
+            self.expect(NOT_INT, "HGETEX", "h1", t, v, "FIELDS", 1, "a")
+        for t in ("PX", "PXAT", "EX"):
+            self.expect(NEGATIVE, "HGETEX", "h1", t, -1, "FIELDS", 1, "a")
+        self.expect(bad_time("hgetex"), "HGETEX", "h1", "EX", 1 << 48, "FIELDS", 1, "a")
+        self.expect(bad_time("hgetex"), "HGETEX", "h1", "PXAT", (1 << 46) + 100, "FIELDS", 1, "a")
+
     def test_hsetex_errors_are_checked_before_the_key(self):
         for key in ("h", "str"):
             self.expect(err("Only one of FXX or FNX arguments can be specified"),
