@@ -1634,7 +1634,7 @@ class TwoKeyCommands(TTLCase):
 
     @classmethod
     def setUpClass(cls):
-        pass
+        """No class-wide server: setUp starts one per test."""
 
     def setUp(self):
         self.server = self.spawn()
@@ -1885,10 +1885,8 @@ class ModelRun(TTLCase):
                         del h[f]
             args = ["HSETEX", key] + ([cond] if cond else []) + \
                 (["KEEPTTL"] if opt == "KEEPTTL" else targs) + ["FIELDS", len(fs)]
-            for f in fs:
+            for f in fs:   # the model's new values; any value for a field deleted at once
                 args += [f, h[f][0] if f in h else "gone"]
-            if ok:   # the values sent are the model's (or any, for fields deleted at once)
-                pass
             return self.cmd(*args), int(ok)
         if r == 5:
             fs = self.names(self.FIELDS, unique=True)
