@@ -554,7 +554,7 @@ void ql_replace(struct quicklist *ql, struct ql_pos *pos, struct rs_str s)
     uint32_t off = node_splice(ql, &nd, pos->off, next - pos->off, elem_size(s.len));
     elem_put(nd->buf + off, s);
     nd->lpsz += ql_lp_entry_size(s);
-    nd->plain = nd->n == 1 && s.len >= ql->packed_threshold;
+    nd->plain = !ql->listpack && nd->n == 1 && s.len >= ql->packed_threshold;
     pos->node = nd;
     pos->off = off;
 }
