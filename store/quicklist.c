@@ -338,8 +338,9 @@ static uint32_t node_splice(struct quicklist *ql, struct ql_node **ndp, uint32_t
     return off;
 }
 
-/* Write s at an end of nd (which may move). */
-static void node_put(struct quicklist *ql, struct ql_node *nd, struct rs_str s, enum ql_where where)
+/* Write s at an end of nd; returns nd, which may have moved. */
+static struct ql_node *node_put(struct quicklist *ql, struct ql_node *nd, struct rs_str s,
+                                enum ql_where where)
 {
     uint32_t need = elem_size(s.len);
     nd = node_room(ql, nd, need, where);
@@ -353,6 +354,7 @@ static void node_put(struct quicklist *ql, struct ql_node *nd, struct rs_str s, 
     nd->n++;
     nd->lpsz += ql_lp_entry_size(s);
     ql->count++;
+    return nd;
 }
 
 /* Write s at offset at inside nd (which may move). */
@@ -397,6 +399,49 @@ static struct ql_node *node_split(struct quicklist *ql, struct ql_node *nd, uint
     node_link(ql, r, nd);
     node_shrink(ql, nd);
     return r;
+}
+
+/* Redis's _quicklistNodeAllowMerge: would a and b together (one listpack
+ * header fewer) pass the limits? */
+static bool allow_merge(const struct quicklist *ql, const struct ql_node *a,
+                        const struct ql_node *b)
+{
+    if (!a || !b || a->plain || b->plain)
+        return false;
+    return !ql_exceeds(ql->fill, a->lpsz + b->lpsz - QL_LP_EMPTY, (uint64_t)a->n + b->n);
+}
+
+/* Move the elements of b to the end of a, the chunk before it, and free
+ * b. Returns a, which may have moved. */
+static struct ql_node *node_merge(struct quicklist *ql, struct ql_node *a, struct ql_node *b)
+{
+    uint32_t bytes = b->tail - b->head;
+    a = node_room(ql, a, bytes, QL_TAIL);
+    memcpy(a->buf + a->tail, b->buf + b->head, bytes);
+    a->tail += bytes;
+    a->n += b->n;
+    a->lpsz += b->lpsz - QL_LP_EMPTY;
+    ql->count += b->n; /* node_unlink_free takes them off again */
+    node_unlink_free(ql, b);
+    return a;
+}
+
+/* Redis's _quicklistMergeNodes after a split: merge the two chunks before
+ * center, the two after it, then center with its neighbours, where the
+ * limits allow. */
+static void merge_around(struct quicklist *ql, struct ql_node *center)
+{
+    struct ql_node *prev = center->prev;
+    if (prev && allow_merge(ql, prev->prev, prev))
+        node_merge(ql, prev->prev, prev);
+    struct ql_node *next = center->next;
+    if (next && allow_merge(ql, next, next->next))
+        node_merge(ql, next, next->next);
+    struct ql_node *target = center;
+    if (allow_merge(ql, center->prev, center))
+        target = node_merge(ql, center->prev, center);
+    if (allow_merge(ql, target, target->next))
+        node_merge(ql, target, target->next);
 }
 
 /* ------------------------------------------------------------------------
@@ -582,12 +627,16 @@ void ql_insert(struct quicklist *ql, struct ql_pos pos, struct rs_str s, bool af
         node_add_with(ql, at_tail ? nd : nd->prev, s, at_tail ? QL_HEAD : QL_TAIL);
     } else {
         struct ql_node *right = node_split(ql, nd, at);
-        if (large)
+        if (large) {
             node_add_with(ql, right->prev, s, QL_TAIL);
-        else if (after)
-            node_put(ql, right, s, QL_HEAD);
-        else
+        } else if (after) {
+            /* The pivot's chunk is the left half: merges centre there. */
+            right = node_put(ql, right, s, QL_HEAD);
+            merge_around(ql, right->prev);
+        } else {
             node_put(ql, right->prev, s, QL_TAIL);
+            merge_around(ql, right);
+        }
     }
 }
 

@@ -229,9 +229,10 @@ static void pop_range_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where w
     size_t before = ql->bytes;
     uint64_t n = (uint64_t)count < ql->count ? (uint64_t)count : ql->count;
     resp_add_array_len(c->out, (long long)n);
+    struct ql_pos pos = ql_end(ql, where);
     for (uint64_t i = 0; i < n; i++) {
-        resp_add_bulk_str(c->out, ql_get(ql_end(ql, where)));
-        ql_pop(ql, where);
+        resp_add_bulk_str(c->out, ql_get(pos));
+        ql_delete(ql, &pos, where == QL_HEAD); /* pos moves to the new end */
     }
     list_removed(c, loc, before);
 }
@@ -266,8 +267,9 @@ static void pop_generic(struct cmd_ctx *c, enum ql_where where)
     }
     struct quicklist *ql = list_for_write(c, e);
     size_t before = ql->bytes;
-    resp_add_bulk_str(c->out, ql_get(ql_end(ql, where)));
-    ql_pop(ql, where);
+    struct ql_pos pos = ql_end(ql, where);
+    resp_add_bulk_str(c->out, ql_get(pos));
+    ql_delete(ql, &pos, where == QL_HEAD);
     list_removed(c, &loc, before);
 }
 

@@ -193,6 +193,27 @@ Test(quicklist, insert_before_and_after_every_position)
     }
 }
 
+Test(quicklist, a_split_merges_with_neighbours_that_fit)
+{
+    /* [z] [a b c]: inserting after a splits the full chunk into [a] and
+     * [x b c]; [a] then merges into [z] (Redis's _quicklistMergeNodes). */
+    struct quicklist *ql = chunked(3);
+    push(ql, "a", QL_TAIL);
+    push(ql, "b", QL_TAIL);
+    push(ql, "c", QL_TAIL);
+    push(ql, "z", QL_HEAD);
+    cr_assert_eq(ql->nnodes, 2);
+    struct ql_pos pos;
+    cr_assert(ql_index(ql, 1, &pos));
+    ql_insert(ql, pos, S("x"), true);
+    model_insert(2, "x");
+    check(ql);
+    cr_expect_eq(ql->nnodes, 2);
+    cr_expect_eq(ql->head->n, 2);
+    cr_expect_eq(ql->tail->n, 3);
+    ql_free(ql);
+}
+
 Test(quicklist, delete_at_every_position_both_directions)
 {
     for (int n = 1; n <= 9; n++) {
