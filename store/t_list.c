@@ -47,9 +47,7 @@ static struct quicklist *list_for_write(const struct cmd_ctx *c, const struct en
 }
 
 /* Before n elements are added: a listpack that would pass the limits
- * becomes a quicklist. bytes is the raw length of the elements (Redis
- * counts the strings of the arguments; an integer popped by LMOVE is not
- * a string there and counts 0). */
+ * becomes a quicklist. bytes is the raw length of the elements. */
 static void list_growing(const struct cmd_ctx *c, struct quicklist *ql, size_t bytes, uint64_t n)
 {
     if (!ql->listpack)
@@ -355,8 +353,12 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     if (v.len)
         memcpy(buf, v.p, v.len);
     v = rs_str_from(buf, v.len);
+    /* Redis pops an integer out of a quicklist as an integer object, whose
+     * bytes its conversion check does not count (out of a listpack it
+     * pops a string). */
     long long ll;
-    size_t vbytes = v.len <= 20 && resp_str2ll(v.p, v.len, &ll) ? 0 : v.len;
+    bool is_int = v.len > 0 && v.len <= 20 && resp_str2ll(v.p, v.len, &ll);
+    size_t vbytes = is_int && !sq->listpack ? 0 : v.len;
     ql_pop(sq, from);
     if (se == de) {
         list_growing(c, sq, vbytes, 1);
