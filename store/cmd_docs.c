@@ -40,6 +40,8 @@ struct cmd_tips {
 struct cmd_keyspec {
     const char *name;
     int index, lastkey, keystep;
+    bool keynum;       /* find_keys by a count of keys: keynumidx, firstkey, keystep */
+    int keynumidx, firstkey;
     const char *flags; /* space separated */
     const char *notes; /* or NULL */
 };
@@ -48,31 +50,38 @@ static const struct cmd_doc docs[] = {
 #define DOC(name, complexity, grammar) {name, complexity, grammar},
 #define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
 #include "cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
+#undef KEYSPEC_KEYNUM
 };
 
 static const struct cmd_tips tips[] = {
 #define DOC(name, complexity, grammar)
 #define TIPS(name, tips) {name, tips},
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
 #include "cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
+#undef KEYSPEC_KEYNUM
 };
 
 static const struct cmd_keyspec keyspecs[] = {
 #define DOC(name, complexity, grammar)
 #define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes) \
-    {name, index, lastkey, keystep, flags, notes},
+    {name, index, lastkey, keystep, false, 0, 0, flags, notes},
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags) \
+    {name, index, 0, keystep, true, keynumidx, firstkey, flags, NULL},
 #include "cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
+#undef KEYSPEC_KEYNUM
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -115,6 +124,7 @@ static const struct cmd_keyspec *find_keyspecs(const struct cmd_def *d, const ch
     derived->index = d->first;
     derived->lastkey = d->last < 0 ? d->last : d->last - d->first;
     derived->keystep = d->step;
+    derived->keynum = false;
     derived->flags = (d->flags & CMD_READONLY) ? "RO access" : "RW update";
     derived->notes = NULL;
     *n = 1;
@@ -232,6 +242,18 @@ static void reply_keyspec(struct resp_out *o, const struct cmd_keyspec *ks)
     resp_add_bulk_cstr(o, "find_keys");
     resp_add_map_len(o, 2);
     resp_add_bulk_cstr(o, "type");
+    if (ks->keynum) {
+        resp_add_bulk_cstr(o, "keynum");
+        resp_add_bulk_cstr(o, "spec");
+        resp_add_map_len(o, 3);
+        resp_add_bulk_cstr(o, "keynumidx");
+        resp_add_int(o, ks->keynumidx);
+        resp_add_bulk_cstr(o, "firstkey");
+        resp_add_int(o, ks->firstkey);
+        resp_add_bulk_cstr(o, "keystep");
+        resp_add_int(o, ks->keystep);
+        return;
+    }
     resp_add_bulk_cstr(o, "range");
     resp_add_bulk_cstr(o, "spec");
     resp_add_map_len(o, 3);

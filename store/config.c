@@ -71,6 +71,9 @@ static const struct cfg_param params[] = {
     {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, INT_MAX, NULL, NULL, 0},
     {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, INT_MAX, NULL, NULL, 0},
     {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, INT_MAX, NULL, NULL, 0},
+    {"list-max-listpack-size", CFG_INT, F(list_max_listpack_size), INT_MIN, INT_MAX, NULL, NULL, 0},
+    {"list-max-ziplist-size", CFG_INT, F(list_max_listpack_size), INT_MIN, INT_MAX, NULL, NULL, 0},
+    {"list-compress-depth", CFG_INT, F(list_compress_depth), 0, INT_MAX, NULL, NULL, 0},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -113,6 +116,7 @@ void config_defaults(struct rs_config *cfg)
     cfg->set_max_intset_entries = 512;
     cfg->set_max_listpack_entries = 128;
     cfg->set_max_listpack_value = 64;
+    cfg->list_max_listpack_size = -2;
     cfg->loglevel = 2;
     cfg->active_expire = true;
 }

@@ -206,6 +206,10 @@ struct rs_config {
     int set_max_intset_entries;
     int set_max_listpack_entries;
     int set_max_listpack_value;
+    /* list chunks (quicklist.c): > 0 elements a chunk, < 0 a byte size
+     * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
+    int list_max_listpack_size;
+    int list_compress_depth;
 };
 
 /* Apply one parameter; startup is true while reading the command line or

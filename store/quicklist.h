@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The list value (quicklist.c): a doubly linked list of packed chunks, as
+ * Redis's quicklist. Push and pop at either end are O(1) amortised; an
+ * element is reached through the chunks from the nearer end of the list,
+ * then through its chunk from the nearer end of the chunk. Chunks hold at
+ * most list-max-listpack-size elements (positive fill) or about that many
+ * bytes as a Redis listpack would take (negative fill: 4 KB...64 KB), and
+ * elements too big for a chunk get a chunk of their own.
+ *
+ * Positions (struct ql_pos) and element slices are borrowed: they stop
+ * being valid at the next change of the list.
+ */
+#ifndef QUICKLIST_H
+#define QUICKLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resp.h"
+
+enum ql_where { QL_HEAD = 0, QL_TAIL = 1 };
+
+struct ql_node {
+    struct ql_node *prev, *next;
+    uint32_t n;          /* elements */
+    uint32_t head, tail; /* the elements are buf[head, tail) */
+    uint32_t cap;        /* bytes of buf */
+    size_t lpsz;         /* bytes of these elements as a Redis listpack (limits) */
+    bool plain;          /* one element too big to share a chunk */
+    char buf[];
+};
+
+struct quicklist {
+    struct ql_node *head, *tail;
+    uint64_t count;   /* elements */
+    uint32_t nnodes;
+    int fill;         /* list-max-listpack-size when it became a quicklist */
+    bool listpack;    /* Redis's listpack form: one chunk, pushes ignore the limits */
+    size_t packed_threshold; /* elements of at least this many bytes are plain */
+    size_t bytes;     /* allocated bytes, this struct and its chunks */
+};
+
+/* An element's place: its chunk and its byte offset there. */
+struct ql_pos {
+    struct ql_node *node;
+    uint32_t off;
+};
+
+/* An empty list with chunks limited by fill (list-max-listpack-size), in
+ * its listpack form. */
+struct quicklist *ql_new(int fill, size_t packed_threshold);
+void ql_free(struct quicklist *ql);
+/* A deep copy. O(bytes). */
+struct quicklist *ql_dup(const struct quicklist *ql);
+
+/* Bytes the listpack of Redis would take for the element s (its header,
+ * its bytes or integer, its back length), and for an empty listpack. */
+size_t ql_lp_entry_size(struct rs_str s);
+#define QL_LP_EMPTY 7
+/* Would a chunk of sz listpack bytes and count elements pass the limits
+ * of fill? (Redis quicklistNodeExceedsLimit.) */
+bool ql_exceeds(int fill, size_t sz, uint64_t count);
+/* The limits of one chunk under fill: bytes (SIZE_MAX if none) and
+ * elements (UINT64_MAX if none). */
+void ql_limits(int fill, size_t *sz, uint64_t *count);
+
+/* Add s (copied) at an end. O(1) amortised. */
+void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where);
+/* The first or last element (the list must not be empty). */
+struct ql_pos ql_end(const struct quicklist *ql, enum ql_where where);
+/* Remove the first or last element. O(1) amortised. */
+void ql_pop(struct quicklist *ql, enum ql_where where);
+
+/* The element at pos, and the position of the next one (towards the tail)
+ * or of the previous one; false at the end of the list. */
+struct rs_str ql_get(struct ql_pos pos);
+bool ql_next(struct ql_pos *pos);
+/* ql_get then ql_next in one step: the element at *pos, and *more says
+ * whether *pos moved on to the next one. */
+struct rs_str ql_read(struct ql_pos *pos, bool *more);
+bool ql_prev(struct ql_pos *pos);
+/* The position of element idx (0-based from the head, negative from the
+ * tail); false if out of range. O(distance from the nearer end). */
+bool ql_index(const struct quicklist *ql, long long idx, struct ql_pos *pos);
+
+/* Replace the element at pos by s; pos stays valid (it may move). */
+void ql_replace(struct quicklist *ql, struct ql_pos *pos, struct rs_str s);
+/* Insert s before or after the element at pos. pos is then invalid. */
+void ql_insert(struct quicklist *ql, struct ql_pos pos, struct rs_str s, bool after);
+/* Delete the element at pos; *pos becomes the next element in the
+ * direction `forward` (towards the tail when true); false if there is
+ * none. */
+bool ql_delete(struct quicklist *ql, struct ql_pos *pos, bool forward);
+/* Delete n elements from an end. O(n) chunks, O(1) per whole chunk. */
+void ql_trim(struct quicklist *ql, enum ql_where where, uint64_t n);
+
+#endif
