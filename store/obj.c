@@ -12,6 +12,7 @@
 #include "ks.h"
 #include "mem.h"
 #include "resp_num.h"
+#include "stream.h"
 #include "t_set.h"
 
 #define HDR sizeof(struct entry)
@@ -36,6 +37,8 @@ size_t obj_bytes(const struct entry *e)
         n += hash_bytes(entry_ptr(e));
     else if (e->type == OBJ_SET)
         n += set_bytes(entry_ptr(e));
+    else if (e->type == OBJ_STREAM)
+        n += stream_bytes(entry_ptr(e));
     return n;
 }
 
@@ -159,6 +162,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(entry_ptr(e)));
     case OBJ_SET:
         return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
+    case OBJ_STREAM:
+        return obj_new_ptr(sh, key, OBJ_STREAM, e->enc, stream_dup(entry_ptr(e)));
     default:
         abort(); /* no other type exists yet */
     }
@@ -196,6 +201,8 @@ void obj_free(struct shard *sh, struct entry *e)
         hash_free(entry_ptr(e));
     else if (e->type == OBJ_SET)
         set_free(entry_ptr(e));
+    else if (e->type == OBJ_STREAM)
+        stream_free(entry_ptr(e));
     rs_free(e);
 }
 
@@ -300,6 +307,8 @@ const char *obj_enc_name(const struct entry *e)
         return hash_enc_name(entry_ptr(e));
     case OBJ_SET:
         return set_enc_name(entry_ptr(e));
+    case OBJ_STREAM:
+        return "stream";
     default:
         return "unknown";
     }
