@@ -392,19 +392,18 @@ void cmd_xadd(struct cmd_ctx *c)
 /* XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
 void cmd_xtrim(struct cmd_ctx *c)
 {
+    struct trim_args a;
+    if (parse_add_trim(c, &a, false) < 0)
+        return;
     bool wrong;
     struct kloc loc;
     struct entry *e = ks_write_type(c, c->argv[1], OBJ_STREAM, &loc, &wrong);
     if (wrong)
         return;
-    struct trim_args a;
     if (!e) {
-        /* Redis looks the key up first and answers 0 without parsing. */
         resp_add_int(c->out, 0);
         return;
     }
-    if (parse_add_trim(c, &a, false) < 0)
-        return;
     size_t before = obj_bytes(e);
     resp_add_int(c->out, stream_trim(stream_of(e), &a));
     obj_account_change(loc.sh, before, obj_bytes(e));
@@ -554,6 +553,7 @@ void cmd_xsetid(struct cmd_ctx *c)
         return;
     }
     struct stream *s = stream_of(e);
+    /* Redis 7.2+ (7.0 lacks this check) */
     if (sid_cmp(id, s->max_deleted) < 0) {
         reply_errf(c, "ERR The ID specified in XSETID is smaller than current "
                       "max_deleted_entry_id");
