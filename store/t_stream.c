@@ -188,9 +188,8 @@ static long long reply_range(struct cmd_ctx *c, struct stream *s, struct sid lo,
             } else {
                 group_nack_add(s, g, se.id, cons, c->now);
             }
+            cons->active_time = c->now; /* NOACK reads do not count as activity */
         }
-        if (g)
-            cons->active_time = c->now;
     }
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
     return n;
@@ -1038,12 +1037,11 @@ void cmd_xclaim(struct cmd_ctx *c)
             nk->delivery_count = (uint64_t)retry;
         else if (!justid)
             nk->delivery_count++;
-        if (justid) {
+        if (justid)
             reply_id(c, id);
-        } else {
-            cons->active_time = c->now;
+        else
             reply_one(c, s, id);
-        }
+        cons->active_time = c->now;
         n++;
     }
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
@@ -1125,12 +1123,11 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         nk->delivery_time = c->now;
         if (!justid)
             nk->delivery_count++;
-        if (justid) {
+        if (justid)
             reply_id(c, id);
-        } else {
-            cons->active_time = c->now;
+        else
             reply_one(c, s, id);
-        }
+        cons->active_time = c->now;
         n++;
         count--;
     }
@@ -1195,10 +1192,6 @@ void cmd_xgroup_create(struct cmd_ctx *c)
 {
     bool mkstream = false;
     long long read = SCG_INVALID_ENTRIES_READ;
-    if (c->argc > 8) {
-        reply_subcmd_syntax(c);
-        return;
-    }
     for (int i = 5; i < c->argc;) {
         if (rs_str_eqi(c->argv[i], "mkstream")) {
             mkstream = true;
@@ -1217,6 +1210,10 @@ void cmd_xgroup_create(struct cmd_ctx *c)
     struct entry *e;
     if (!xgroup_open(c, mkstream, false, &loc, &e, &g))
         return;
+    if (c->argc > 8) {
+        reply_subcmd_syntax(c);
+        return;
+    }
     struct sid id;
     if (c->argv[4].len == 1 && c->argv[4].p[0] == '$')
         id = e ? stream_of(e)->last_id : (struct sid){0, 0};
@@ -1238,22 +1235,23 @@ void cmd_xgroup_create(struct cmd_ctx *c)
 void cmd_xgroup_setid(struct cmd_ctx *c)
 {
     long long read = SCG_INVALID_ENTRIES_READ;
-    if (c->argc == 7) {
-        if (!rs_str_eqi(c->argv[5], "entriesread")) {
+    for (int i = 5; i < c->argc; i += 2) {
+        if (!rs_str_eqi(c->argv[i], "entriesread") || i + 1 >= c->argc) {
             reply_subcmd_syntax(c);
             return;
         }
-        if (!parse_entries_read(c, c->argv[6], &read))
+        if (!parse_entries_read(c, c->argv[i + 1], &read))
             return;
-    } else if (c->argc != 5) {
-        reply_subcmd_syntax(c);
-        return;
     }
     struct kloc loc;
     struct sgroup *g;
     struct entry *e;
     if (!xgroup_open(c, false, true, &loc, &e, &g))
         return;
+    if (c->argc != 5 && c->argc != 7) {
+        reply_subcmd_syntax(c);
+        return;
+    }
     struct sid id;
     if (c->argv[4].len == 1 && c->argv[4].p[0] == '$')
         id = stream_of(e)->last_id;
