@@ -1468,26 +1468,25 @@ static void reply_groups_full(struct cmd_ctx *c, const struct stream *s, long lo
 /* XINFO STREAM key [FULL [COUNT count]] */
 void cmd_xinfo_stream(struct cmd_ctx *c)
 {
+    /* The key first, then the options, as Redis's xinfoCommand. */
+    struct entry *e = xinfo_open(c);
+    if (!e)
+        return;
     bool full = c->argc > 3;
     long long count = 10;
     if (full) {
-        if (!rs_str_eqi(c->argv[3], "full")) {
+        if ((c->argc != 4 && c->argc != 6) || !rs_str_eqi(c->argv[3], "full") ||
+            (c->argc == 6 && !rs_str_eqi(c->argv[4], "count"))) {
             reply_subcmd_syntax(c);
             return;
         }
-        if (c->argc == 6 && rs_str_eqi(c->argv[4], "count")) {
+        if (c->argc == 6) {
             if (!arg_ll(c, c->argv[5], &count))
                 return;
             if (count < 0)
                 count = 10;
-        } else if (c->argc != 4) {
-            reply_subcmd_syntax(c);
-            return;
         }
     }
-    struct entry *e = xinfo_open(c);
-    if (!e)
-        return;
     struct stream *s = stream_of(e);
     size_t nodes = sentries_nodes(&s->e);
     resp_add_map_len(c->out, full ? 9 : 10);
