@@ -638,9 +638,9 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
             streams = i + 1;
             nstreams = c->argc - streams;
             if (nstreams % 2 != 0) {
-                reply_errf(c, "ERR Unbalanced %s list of streams: for each stream key an ID or "
+                reply_errf(c, "ERR Unbalanced '%s' list of streams: for each stream key an ID or "
                               "'%c' must be specified.",
-                           xreadgroup ? "XREADGROUP" : "XREAD", xreadgroup ? '>' : '$');
+                           xreadgroup ? "xreadgroup" : "xread", xreadgroup ? '>' : '$');
                 return;
             }
             nstreams /= 2;
