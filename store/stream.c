@@ -910,9 +910,8 @@ struct snack *group_nack_add(struct stream *s, struct sgroup *g, struct sid id,
     return k;
 }
 
-void group_nack_assign(struct sgroup *g, struct sid id, struct snack *n, struct sconsumer *c)
+void group_nack_assign(struct sid id, struct snack *n, struct sconsumer *c)
 {
-    (void)g;
     if (n->consumer == c)
         return;
     if (n->consumer)

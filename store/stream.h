@@ -217,8 +217,8 @@ uint64_t group_consumer_del(struct stream *s, struct sgroup *g, struct rs_str na
 /* A new pending entry id in g, for consumer c (may be NULL for FORCE). */
 struct snack *group_nack_add(struct stream *s, struct sgroup *g, struct sid id,
                              struct sconsumer *c, int64_t now);
-/* Move nack id to consumer c. */
-void group_nack_assign(struct sgroup *g, struct sid id, struct snack *n, struct sconsumer *c);
+/* Move the pending entry n (of ID id) to consumer c's pel. */
+void group_nack_assign(struct sid id, struct snack *n, struct sconsumer *c);
 /* Acknowledge id: remove it from both pels; whether it was pending. */
 bool group_nack_del(struct stream *s, struct sgroup *g, struct sid id);
 

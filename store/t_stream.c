@@ -182,7 +182,7 @@ static long long reply_range(struct cmd_ctx *c, struct stream *s, struct sid lo,
         if (g && !noack) {
             struct snack *k = idmap_find(&g->pel, se.id);
             if (k) {
-                group_nack_assign(g, se.id, k, cons);
+                group_nack_assign(se.id, k, cons);
                 k->delivery_time = c->now;
                 k->delivery_count = 1;
             } else {
@@ -1031,7 +1031,7 @@ void cmd_xclaim(struct cmd_ctx *c)
             continue;
         if (nk->consumer && minidle && c->now - nk->delivery_time < minidle)
             continue;
-        group_nack_assign(g, id, nk, cons);
+        group_nack_assign(id, nk, cons);
         nk->delivery_time = dtime;
         if (retry >= 0)
             nk->delivery_count = (uint64_t)retry;
@@ -1119,7 +1119,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         }
         if (minidle && c->now - nk->delivery_time < minidle)
             continue;
-        group_nack_assign(g, id, nk, cons);
+        group_nack_assign(id, nk, cons);
         nk->delivery_time = c->now;
         if (!justid)
             nk->delivery_count++;
