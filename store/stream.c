@@ -204,6 +204,7 @@ struct snode {
     struct sid last;   /* ID of its last entry (live or not) */
     uint32_t count;    /* entries, live and deleted */
     uint32_t live;
+    uint32_t lp_bytes; /* the size Redis's listpack of these entries would have */
     uint32_t entries_off; /* where the entries start (after the master fields) */
     uint32_t len, cap;
     uint8_t buf[];
@@ -314,14 +315,56 @@ static struct snode *node_seal(struct sentries *e, struct snode *n)
     return n;
 }
 
+/* The size of Redis's listpack node holding the same entries, so a node
+ * closes exactly where Redis's does (stream-node-max-bytes counts listpack
+ * bytes), and approximate trimming removes the same entries. Element sizes
+ * follow listpack.c: an integer in 1, 2, 3, 4, 5 or 9 bytes, a string with a
+ * 1, 2 or 5-byte header, each followed by its back-length. */
+#define LP_HDR_AND_END 7
+
+static size_t lp_elem(size_t l)
+{
+    return l + (l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5);
+}
+
+static size_t lp_int(int64_t v)
+{
+    size_t l = v >= 0 && v <= 127                 ? 1
+               : v >= -4096 && v <= 4095          ? 2
+               : v >= -32768 && v <= 32767        ? 3
+               : v >= -8388608 && v <= 8388607    ? 4
+               : v >= INT32_MIN && v <= INT32_MAX ? 5
+                                                  : 9;
+    return lp_elem(l);
+}
+
+static size_t lp_str(struct rs_str s)
+{
+    long long v;
+    if (s.len <= 20 && resp_str2ll(s.p, s.len, &v))
+        return lp_int(v);
+    return lp_elem(s.len + (s.len < 64 ? 1 : s.len < 4096 ? 2 : 5));
+}
+
+static size_t lp_strs(const struct rs_str *fv, uint32_t nfields, int which)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < nfields; i++)
+        n += lp_str(fv[2 * i + which]);
+    return n;
+}
+
 void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
                      uint32_t nfields)
 {
     struct snode *n = e->n ? node_at(e, e->n - 1) : NULL;
     size_t vsize = strs_size(fv, nfields, 1);
     size_t fsize = strs_size(fv, nfields, 0);
+    size_t rawlen = 0; /* Redis's totelelen: the bytes of names and values */
+    for (uint32_t i = 0; i < 2 * nfields; i++)
+        rawlen += fv[i].len;
     if (n && (n->count >= STREAM_NODE_MAX_ENTRIES ||
-              n->len + fsize + vsize >= STREAM_NODE_MAX_BYTES)) {
+              n->lp_bytes + rawlen >= STREAM_NODE_MAX_BYTES)) {
         e->nodes[e->head + e->n - 1] = node_seal(e, n);
         n = NULL;
     }
@@ -336,6 +379,9 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
         uint8_t *p = varint_put(n->buf, nfields);
         p = put_strs(p, fv, nfields, 0);
         n->entries_off = n->len = (uint32_t)(p - n->buf);
+        /* master entry: count, deleted, num-fields, names, terminator */
+        n->lp_bytes = (uint32_t)(LP_HDR_AND_END + lp_int(1) + lp_int(0) + lp_int(nfields) +
+                                 lp_strs(fv, nfields, 0) + lp_int(0));
         nodes_reserve(e);
         e->nodes[e->head + e->n++] = n;
     }
@@ -360,6 +406,12 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
         p = put_strs(p, fv, nfields, 0);
     p = put_strs(p, fv, nfields, 1);
     n->len = (uint32_t)(p - n->buf);
+    /* flags, ms-diff, seq-diff, [num-fields, names], values, lp-count */
+    n->lp_bytes += (uint32_t)(lp_int(same ? 2 : 0) + lp_int((int64_t)(id.ms - n->master.ms)) +
+                              lp_int((int64_t)(id.seq - n->master.seq)) +
+                              (same ? 0 : lp_int(nfields) + lp_strs(fv, nfields, 0)) +
+                              lp_strs(fv, nfields, 1) +
+                              lp_int(nfields + 3 + (same ? 0 : nfields + 1)));
     n->count++;
     n->live++;
     n->last = id;
