@@ -7,8 +7,7 @@
  * varint length and bytes), then its entries, each:
  *   flags (1 byte: SE_DELETED, SE_SAME_FIELDS)
  *   varint ms - master.ms, varint seq
- *   varint nfields
- *   unless SE_SAME_FIELDS: nfields names (varint length, bytes)
+ *   unless SE_SAME_FIELDS: varint nfields, nfields names (varint length, bytes)
  *   nfields values (varint length, bytes)
  */
 #include <stdlib.h>
@@ -304,11 +303,11 @@ static void nodes_reserve(struct sentries *e)
     e->cap = cap;
 }
 
-/* Shrink a node that takes no more entries to its used size. */
+/* Shrink a node that takes no more entries to about its used size. */
 static struct snode *node_seal(struct sentries *e, struct snode *n)
 {
-    if (n->cap == n->len)
-        return n;
+    if (n->cap - n->len < 64)
+        return n; /* not worth a reallocation */
     count_bytes(e->bytes, n->cap - n->len, false);
     n = rs_realloc(n, sizeof *n + n->len);
     n->cap = n->len;
@@ -354,6 +353,28 @@ static size_t lp_strs(const struct rs_str *fv, uint32_t nfields, int which)
     return n;
 }
 
+/* The capacity to grow node n to for need more bytes: a guess of its final
+ * size (it closes at STREAM_NODE_MAX_ENTRIES entries or when its listpack
+ * size reaches STREAM_NODE_MAX_BYTES), so a node is reallocated a few
+ * times and sealed with little to give back; at least 1.25 times its size. */
+static size_t node_grow_to(const struct snode *n, size_t need)
+{
+    size_t want = n->len + need;
+    if (n->count == 0)
+        return want * 2;
+    size_t per = (n->len - n->entries_off) / n->count + 1;
+    size_t by_count = n->len + per * (STREAM_NODE_MAX_ENTRIES - n->count);
+    size_t by_bytes = n->lp_bytes < STREAM_NODE_MAX_BYTES
+                          ? n->len + (size_t)(STREAM_NODE_MAX_BYTES - n->lp_bytes) * n->len /
+                                         n->lp_bytes
+                          : want;
+    size_t guess = (by_count < by_bytes ? by_count : by_bytes) + need;
+    size_t min = n->len + n->len / 4;
+    if (guess < min)
+        guess = min;
+    return guess > want ? guess : want;
+}
+
 void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
                      uint32_t nfields)
 {
@@ -363,14 +384,21 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
     size_t rawlen = 0; /* Redis's totelelen: the bytes of names and values */
     for (uint32_t i = 0; i < 2 * nfields; i++)
         rawlen += fv[i].len;
+    /* A new node starts with the size of the one before it (entries of a
+     * stream tend to look alike), so most nodes are allocated once. */
+    size_t prev_len = 0;
     if (n && (n->count >= STREAM_NODE_MAX_ENTRIES ||
               n->lp_bytes + rawlen >= STREAM_NODE_MAX_BYTES)) {
-        e->nodes[e->head + e->n - 1] = node_seal(e, n);
+        n = node_seal(e, n);
+        e->nodes[e->head + e->n - 1] = n;
+        prev_len = n->len;
         n = NULL;
     }
     if (!n) {
         size_t mlen = varint_len(nfields) + fsize;
         size_t cap = mlen + 64;
+        if (prev_len + prev_len / 64 > cap)
+            cap = prev_len + prev_len / 64;
         n = rs_malloc(sizeof *n + cap);
         count_bytes(e->bytes, sizeof *n + cap, true);
         memset(n, 0, sizeof *n);
@@ -387,11 +415,9 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
     }
     bool same = same_fields(n, fv, nfields);
     size_t need = 1 + varint_len(id.ms - n->master.ms) + varint_len(id.seq) +
-                  varint_len(nfields) + (same ? 0 : fsize) + vsize;
+                  (same ? 0 : varint_len(nfields) + fsize) + vsize;
     if (n->len + need > n->cap) {
-        size_t cap = (n->len + need) * 2;
-        if (cap > STREAM_NODE_MAX_BYTES && n->len + need <= STREAM_NODE_MAX_BYTES)
-            cap = STREAM_NODE_MAX_BYTES;
+        size_t cap = node_grow_to(n, need);
         count_bytes(e->bytes, cap - n->cap, true);
         n = rs_realloc(n, sizeof *n + cap);
         n->cap = (uint32_t)cap;
@@ -401,9 +427,10 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
     *p++ = same ? SE_SAME_FIELDS : 0;
     p = varint_put(p, id.ms - n->master.ms);
     p = varint_put(p, id.seq);
-    p = varint_put(p, nfields);
-    if (!same)
+    if (!same) {
+        p = varint_put(p, nfields);
         p = put_strs(p, fv, nfields, 0);
+    }
     p = put_strs(p, fv, nfields, 1);
     n->len = (uint32_t)(p - n->buf);
     /* flags, ms-diff, seq-diff, [num-fields, names], values, lp-count */
@@ -426,12 +453,12 @@ static uint32_t node_entry(const struct snode *n, uint32_t off, struct sentry *o
     *flags = *p++;
     out->id.ms = n->master.ms + varint_get(&p);
     out->id.seq = varint_get(&p);
-    out->nfields = (uint32_t)varint_get(&p);
     if (*flags & SE_SAME_FIELDS) {
         const uint8_t *m = n->buf;
-        varint_get(&m);
+        out->nfields = (uint32_t)varint_get(&m);
         out->fields = m;
     } else {
+        out->nfields = (uint32_t)varint_get(&p);
         out->fields = p;
         skip_strs(&p, out->nfields);
     }
