@@ -7,14 +7,23 @@ claims with XCLAIM and XAUTOCLAIM once the server's test clock has moved
 (DEBUG CLOCK ADVANCE), idle times, RESP3 shapes, and XREAD BLOCK on data
 that is already there.
 
+The dashboard's flow also runs against a real redis-server, when one is
+installed, and must give the same outcome.
+
 Blocking reads that would wait are not tested: respite cannot park clients
 yet, and answers them as an expired timeout at once.
 """
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+import time
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, encode, main, recv_exactly  # noqa: E402
+from harness import (HOST, SOCK_TIMEOUT, ServerTestCase, encode, free_port,  # noqa: E402
+                     main, recv_exactly)
 
 import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
@@ -150,6 +159,86 @@ class Claiming(StreamCase):
         with self.assertRaises(redis.ResponseError) as cm:
             self.r.xadd("plain", {"a": "1"})
         self.assertTrue(str(cm.exception).startswith("WRONGTYPE"))
+
+
+def dashboard_flow(r):
+    """Sessions record changes, a follower reads them, two workers share them
+    through a group, one dies and the other takes over its pending entries.
+    Returns everything the clients saw. Explicit IDs and idle times set with
+    XCLAIM IDLE keep it independent of either server's clock."""
+    seen = []
+    for i in range(1, 31):
+        seen.append(r.xadd(KEY, change(i), id="1700000000000-%d" % i))
+    seen.append(r.xread({KEY: "0"}, count=5, block=100))
+    seen.append(r.xgroup_create(KEY, "workers", id="0"))
+    for _ in range(3):
+        for w in ("w1", "w2"):
+            got = r.xreadgroup("workers", w, {KEY: ">"}, count=4)
+            seen.append(got)
+            if w == "w1":
+                seen.append(r.xack(KEY, "workers", *[e[0] for e in got[0][1]]))
+    seen.append(r.xpending(KEY, "workers"))
+    # w2 dies: its entries are old enough for w1 to take over
+    w2 = [p["message_id"] for p in
+          r.xpending_range(KEY, "workers", "-", "+", 100, consumername="w2")]
+    seen.append(r.xclaim(KEY, "workers", "w2", 0, w2, idle=60000, justid=True))
+    cursor = "0-0"
+    while True:
+        cursor, claimed, deleted = r.xautoclaim(KEY, "workers", "w1", 30000, cursor, count=5)
+        seen.append((claimed, deleted))
+        seen.append(r.xack(KEY, "workers", *[e[0] for e in claimed]) if claimed else 0)
+        if cursor == "0-0":
+            break
+    seen.append(r.xpending(KEY, "workers"))
+    rest = r.xreadgroup("workers", "w1", {KEY: ">"})
+    seen.append(rest)
+    seen.append(r.xack(KEY, "workers", *[e[0] for e in rest[0][1]]))
+    groups = r.xinfo_groups(KEY)
+    seen.append([(g["name"], g["pending"], g["last-delivered-id"], g["entries-read"], g["lag"])
+                 for g in groups])
+    seen.append(r.xtrim(KEY, maxlen=10, approximate=False))
+    seen.append(r.xrange(KEY, count=2))
+    seen.append(r.xrevrange(KEY, count=2))
+    seen.append(r.xlen(KEY))
+    return seen
+
+
+REDIS = shutil.which("redis-server")
+
+
+@unittest.skipUnless(REDIS, "redis-server is not installed")
+class SameAsRedis(StreamCase):
+
+    def test_dashboard_flow_matches_redis(self):
+        import redis
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        port = free_port()
+        proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", HOST, "--save", "",
+                                 "--appendonly", "no", "--dir", tmp],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def stop():
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.addCleanup(stop)
+        ref = redis.Redis(host=HOST, port=port, decode_responses=True,
+                          socket_timeout=SOCK_TIMEOUT)
+        self.addCleanup(ref.close)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                ref.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.assertEqual(dashboard_flow(self.r), dashboard_flow(ref))
 
 
 class Resp3(StreamCase):
