@@ -26,8 +26,9 @@
 #include "resp.h"
 
 /* Redis's stream-node-max-entries and stream-node-max-bytes defaults: a
- * node takes no new entry once it holds this many (live or deleted) or its
- * block would reach this size. */
+ * node takes no new entry once it holds this many (live or deleted), or
+ * once the listpack Redis would keep for it, plus the new entry's names and
+ * values, reaches this size -- so nodes split where Redis's do. */
 #define STREAM_NODE_MAX_ENTRIES 100
 #define STREAM_NODE_MAX_BYTES 4096
 

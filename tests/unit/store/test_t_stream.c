@@ -341,7 +341,8 @@ Test(t_stream, idle_times_follow_the_clock)
     expect_reply("XPENDING s g - + 10",
                  "*1\r\n*4\r\n$3\r\n1-1\r\n$5\r\nalice\r\n:5000\r\n:1\r\n");
     expect_reply("XAUTOCLAIM s g bob 6000 0 JUSTID", "*3\r\n$3\r\n0-0\r\n*0\r\n*0\r\n");
-    expect_reply("XAUTOCLAIM s g bob 5000 0 JUSTID", "*3\r\n$3\r\n0-0\r\n*1\r\n$3\r\n1-1\r\n*0\r\n");
+    expect_reply("XAUTOCLAIM s g bob 5000 0 JUSTID",
+                 "*3\r\n$3\r\n0-0\r\n*1\r\n$3\r\n1-1\r\n*0\r\n");
     expect_reply("XPENDING s g - + 10 bob", "*1\r\n*4\r\n$3\r\n1-1\r\n$3\r\nbob\r\n:0\r\n:1\r\n");
 }
 
