@@ -57,6 +57,9 @@ bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_op
 
 /* "invalid expire time in '<command>' command" */
 void reply_expire_time(struct cmd_ctx *c);
+/* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
+ * number of arguments for '<argv[1]>'. Try <CMD> HELP." (cmd_server.c) */
+void reply_subcmd_syntax(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);

@@ -243,7 +243,7 @@ struct keys_walk {
 static void keys_cb(void *ud, struct entry *e)
 {
     struct keys_walk *w = ud;
-    if ((w->all || glob_match_str(w->pat, key_of(e))) && !exp_is_due(w->sh, e, w->c->now)) {
+    if ((w->all || glob_match_str(w->pat, key_of(e))) && ks_is_live(w->sh, e, w->c->now)) {
         resp_add_bulk(w->c->out, entry_key(e), e->klen);
         w->n++;
     }
@@ -378,7 +378,7 @@ void cmd_scan(struct cmd_ctx *c)
             struct entry *e = read_notouch(c, key_of(h.e), NULL);
             if (e == NULL || (int)e->type != type)
                 continue;
-        } else if (exp_is_due(h.sh, h.e, c->now)) {
+        } else if (!ks_is_live(h.sh, h.e, c->now)) {
             ks_peek(c, db, key_of(h.e), NULL); /* deletes it, counted as expired */
             continue;
         }
@@ -414,7 +414,7 @@ void cmd_randomkey(struct cmd_ctx *c)
             sh = db->order[i];
         }
         struct entry *e = tbl_random(&sh->tbl, rand_next(c->st));
-        if (!exp_is_due(sh, e, c->now)) {
+        if (ks_is_live(sh, e, c->now)) {
             resp_add_bulk(c->out, entry_key(e), e->klen);
             return;
         }

@@ -93,7 +93,7 @@ static int cstr_len(struct rs_str s, size_t max)
 
 /* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
  * number of arguments for '<argv[1]>'. Try <CMD> HELP." */
-static void reply_subcmd_syntax(struct cmd_ctx *c)
+void reply_subcmd_syntax(struct cmd_ctx *c)
 {
     char up[32];
     size_t n = c->argv[0].len < sizeof up - 1 ? c->argv[0].len : sizeof up - 1;

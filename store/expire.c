@@ -193,7 +193,20 @@ bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now)
     if (sh->sub.n == 0 || (e->type != OBJ_HASH && e->type != OBJ_SET))
         return false;
     struct subttl *t = *obj_subttl(e);
-    return t && t->h.n && t->h.a[0].when <= now;
+    return t && t->h.n && t->h.a[0].when < now;
+}
+
+bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
+{
+    if (!exp_sub_due(sh, e, now))
+        return false;
+    const struct subttl *t = *obj_subttl(e);
+    if (t->h.n < obj_sub_count(e))
+        return false; /* some have no deadline */
+    for (uint32_t i = 0; i < t->h.n; i++)
+        if (t->h.a[i].when >= now)
+            return false;
+    return true;
 }
 
 int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
@@ -203,7 +216,7 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
     size_t before = obj_bytes(e);
     uint64_t n = 0;
     int more = 0;
-    while (t->h.n && t->h.a[0].when <= now) {
+    while (t->h.n && t->h.a[0].when < now) {
         if (end_us && (n & 31) == 31 && rs_mono_us() >= end_us) {
             more = 1;
             break;
@@ -229,7 +242,7 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
 static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t end)
 {
     int n = 0;
-    while (sh->exp.n > 0 && sh->exp.a[0].when <= now) {
+    while (sh->exp.n > 0 && sh->exp.a[0].when < now) {
         struct entry *e = sh->exp.a[0].p;
         struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
         ks_delete(&loc);
@@ -237,7 +250,7 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
         if ((++n & 31) == 0 && rs_mono_us() >= end)
             return 1;
     }
-    while (sh->sub.n > 0 && sh->sub.a[0].when <= now) {
+    while (sh->sub.n > 0 && sh->sub.a[0].when < now) {
         struct entry *e = ((struct subttl *)sh->sub.a[0].p)->key;
         struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
         bool deleted;

@@ -361,7 +361,7 @@ bool ks_value_changed(struct kloc *loc, size_t before)
         sub_register(loc->sh, e);
     }
     obj_account_change(loc->sh, before, obj_bytes(e));
-    if (!obj_is_empty(e))
+    if (obj_sub_count(e) != 0)
         return false;
     ks_delete(loc);
     return true;

@@ -79,8 +79,8 @@ struct entry *obj_sub_find(struct store *st, struct entry *e, struct rs_str name
 void obj_sub_delete(struct entry *e, struct entry *f);
 /* Delete name, and its deadline, from container e; whether it was there. */
 bool obj_sub_remove(struct entry *e, struct rs_str name);
-/* Is container e empty? */
-bool obj_is_empty(const struct entry *e);
+/* The number of fields or members of container e. */
+uint64_t obj_sub_count(const struct entry *e);
 
 const char *obj_type_name(int type);
 const char *obj_enc_name(const struct entry *e);
@@ -95,14 +95,14 @@ struct hash *hash_dup(const struct hash *h);
 void hash_free(struct hash *h);
 /* "listpack" or "hashtable", for OBJECT ENCODING. */
 const char *hash_enc_name(const struct hash *h);
-/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_is_empty of a hash. */
+/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_sub_count of a hash. */
 struct subttl **hash_subttl(struct hash *h);
 struct entry *hash_sub_find(struct store *st, struct hash *h, struct rs_str f, bool to_table,
                             bool *found);
 void hash_sub_delete(struct hash *h, struct entry *f);
 /* Delete field f and its TTL; returns whether it was there. */
 bool hash_remove(struct hash *h, struct rs_str f);
-bool hash_is_empty(const struct hash *h);
+uint64_t hash_size(const struct hash *h);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
 
@@ -239,7 +239,7 @@ static inline void exp_moved(struct shard *sh, struct entry *e)
 /* Is e past its deadline at now? */
 static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
-    return e->exp_idx != EXP_NONE && sh->exp.a[e->exp_idx].when <= now;
+    return e->exp_idx != EXP_NONE && sh->exp.a[e->exp_idx].when < now;
 }
 
 /* Sub-key deadlines of one container (the container owns its subttl,
@@ -258,6 +258,16 @@ void subttl_moved(struct subttl *t, struct entry *from, struct entry *to);
 
 /* Does the container e (in sh) hold sub-keys due at now? O(1). */
 bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now);
+/* Are all sub-keys of e due at now (a container that reads as absent,
+ * waiting for reclamation)? O(1) unless some are due, then O(n). */
+bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now);
+/* Is e, found in sh, there for a command at now: neither past its deadline
+ * nor a container whose sub-keys are all due? For the walks that see
+ * entries without a lookup (KEYS, SCAN, RANDOMKEY). */
+static inline bool ks_is_live(const struct shard *sh, const struct entry *e, int64_t now)
+{
+    return !exp_is_due(sh, e, now) && !exp_sub_all_due(sh, e, now);
+}
 /* Delete the due sub-keys of the container at loc -- all of them when
  * end_us is 0, else until the monotonic clock passes end_us -- and the key
  * when it empties (*deleted). Returns 1 when it stopped with some due ones

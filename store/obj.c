@@ -13,6 +13,7 @@
 #include "mem.h"
 #include "resp_num.h"
 #include "t_list.h"
+#include "stream.h"
 #include "t_set.h"
 
 #define HDR sizeof(struct entry)
@@ -39,6 +40,8 @@ size_t obj_bytes(const struct entry *e)
         n += set_bytes(entry_ptr(e));
     else if (e->type == OBJ_LIST)
         n += list_bytes(entry_ptr(e));
+    else if (e->type == OBJ_STREAM)
+        n += stream_bytes(entry_ptr(e));
     return n;
 }
 
@@ -164,6 +167,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
     case OBJ_LIST:
         return obj_new_ptr(sh, key, OBJ_LIST, e->enc, list_dup(entry_ptr(e)));
+    case OBJ_STREAM:
+        return obj_new_ptr(sh, key, OBJ_STREAM, e->enc, stream_dup(entry_ptr(e)));
     default:
         abort(); /* no other type exists yet */
     }
@@ -203,6 +208,8 @@ void obj_free(struct shard *sh, struct entry *e)
         set_free(entry_ptr(e));
     else if (e->type == OBJ_LIST)
         list_free(entry_ptr(e));
+    else if (e->type == OBJ_STREAM)
+        stream_free(entry_ptr(e));
     rs_free(e);
 }
 
@@ -283,9 +290,9 @@ bool obj_sub_remove(struct entry *e, struct rs_str name)
     return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
 }
 
-bool obj_is_empty(const struct entry *e)
+uint64_t obj_sub_count(const struct entry *e)
 {
-    return e->type == OBJ_HASH ? hash_is_empty(entry_ptr(e)) : set_is_empty(entry_ptr(e));
+    return e->type == OBJ_HASH ? hash_size(entry_ptr(e)) : set_size(entry_ptr(e));
 }
 
 const char *obj_type_name(int type)
@@ -309,6 +316,8 @@ const char *obj_enc_name(const struct entry *e)
         return set_enc_name(entry_ptr(e));
     case OBJ_LIST:
         return list_enc_name(entry_ptr(e));
+    case OBJ_STREAM:
+        return "stream";
     default:
         return "unknown";
     }

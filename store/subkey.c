@@ -11,6 +11,7 @@
  * the container's subttl (expire.c), which ks.c consults so that due
  * sub-keys are gone before any command sees the container.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -137,12 +138,13 @@ bool setex_parse(struct cmd_ctx *c, int type, struct setex_opts *o)
         return false;
     }
     long long n;
-    if (!resp_str2ll(c->argv[j + 1].p, c->argv[j + 1].len, &n) || n < 1 ||
-        n > (c->argc - j) / per) {
+    if (!resp_str2ll(c->argv[j + 1].p, c->argv[j + 1].len, &n) || n < 1 || n > INT_MAX) {
         reply_errf(c, "ERR invalid number of %s", hash ? "fields" : "members");
         return false;
     }
-    if (n * per != c->argc - j - 2) {
+    /* A count that does not match the arguments is an arity error, as
+     * Redis 8's HSETEX (n is compared first: n * per may overflow). */
+    if (n > c->argc || n * per != c->argc - j - 2) {
         reply_arity(c);
         return false;
     }

@@ -70,9 +70,9 @@ struct subttl **hash_subttl(struct hash *h)
     return &h->ttl;
 }
 
-bool hash_is_empty(const struct hash *h)
+uint64_t hash_size(const struct hash *h)
 {
-    return hash_len(h) == 0;
+    return hash_len(h);
 }
 
 static void free_field(void *ud, struct entry *e)

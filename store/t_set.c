@@ -57,7 +57,7 @@ static void member_free(void *ud, struct entry *e)
     rs_free(e);
 }
 
-static uint64_t set_size(const struct rset *s)
+uint64_t set_size(const struct rset *s)
 {
     switch (s->enc) {
     case SENC_INTSET:
@@ -240,10 +240,6 @@ struct subttl **set_subttl(struct rset *s)
     return &s->ttl;
 }
 
-bool set_is_empty(const struct rset *s)
-{
-    return set_size(s) == 0;
-}
 
 struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bool to_table,
                            bool *found)

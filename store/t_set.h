@@ -27,12 +27,12 @@ struct rset *set_dup(const struct rset *s);
 size_t set_bytes(const struct rset *s);
 /* OBJECT ENCODING's name: "intset", "listpack" or "hashtable". */
 const char *set_enc_name(const struct rset *s);
-/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_is_empty of a set. */
+/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_sub_count of a set. */
 struct subttl **set_subttl(struct rset *s);
 struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bool to_table,
                            bool *found);
 void set_sub_delete(struct rset *s, struct entry *m);
-bool set_is_empty(const struct rset *s);
+uint64_t set_size(const struct rset *s);
 /* Delete member m and its TTL; returns whether it was there. */
 bool set_remove(struct rset *s, struct rs_str m);
 

@@ -145,7 +145,10 @@ static void test_in_process(struct respite *st)
     EXPECT(c, "$10\r\n{\"step\":1}\r\n", "GET", "session:42:state");
     now += 3599 * 1000;
     EXPECT(c, "$10\r\n{\"step\":1}\r\n", "GET", "session:42:state");
-    now += 1000;
+    now += 1000; /* at the deadline itself the key is still there (expired once now > it) */
+    EXPECT(c, ":0\r\n", "PTTL", "session:42:state");
+    EXPECT(c, "$10\r\n{\"step\":1}\r\n", "GET", "session:42:state");
+    now += 1;
     EXPECT(c, "$-1\r\n", "GET", "session:42:state");
     EXPECT(c, ":0\r\n", "EXISTS", "session:42:state");
     EXPECT(c, "+OK\r\n", "SET", "short", "v", "PX", "10");

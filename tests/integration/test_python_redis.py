@@ -101,7 +101,7 @@ class Expiry(RedisPyCase):
         self.advance(3599 * 1000)
         self.assertEqual(r.ttl("x:hour"), 1)
         self.assertEqual(r.get("x:hour"), "v")
-        self.advance(1000)
+        self.advance(1001)  # one millisecond past the deadline: expired once now > it
         self.assertIsNone(r.get("x:hour"))
         self.assertEqual(r.ttl("x:hour"), -2)
         self.assertEqual(r.exists("x:hour"), 0)
@@ -181,7 +181,7 @@ class Keys(RedisPyCase):
         self.assertFalse(r.expire("t:missing", 100))
         self.assertEqual(r.ttl("t:missing"), -2)
         self.assertTrue(r.expire("t:k", 5))
-        self.advance(5000)
+        self.advance(5001)  # one millisecond past the deadline: expired once now > it
         self.assertEqual(r.ttl("t:k"), -2)
 
 

@@ -179,7 +179,7 @@ Test(expire, active_cycle_works_in_bounded_slices)
         snprintf(key, sizeof key, "k:%d", i);
         set_px(key, 10);
     }
-    fake_now += 10;
+    fake_now += 11; /* past the deadline: due once now > when */
     /* A zero budget still makes progress, a slice at a time. */
     int slices = 0;
     while (respite_tick(rs, 0))
@@ -201,7 +201,11 @@ Test(expire, due_keys_are_invisible_and_deleted_on_access_without_a_tick)
     fake_now += 99;
     expect_reply("PTTL a", ":1\r\n");
     expect_reply("GET a", "$1\r\nv\r\n");
-    fake_now += 1; /* the deadline itself is past */
+    fake_now += 1; /* at the deadline itself the key is still there (now > when expires) */
+    expect_reply("PTTL a", ":0\r\n");
+    expect_reply("GET a", "$1\r\nv\r\n");
+    expect_reply("PTTL project:9:b", ":0\r\n");
+    fake_now += 1; /* one millisecond past the deadline */
     cr_assert_eq(run_int("DBSIZE"), 2);
     expect_reply("GET a", "$-1\r\n");
     cr_assert_eq(run_int("DBSIZE"), 1);
@@ -222,7 +226,7 @@ Test(expire, every_kind_of_access_sees_a_due_key_as_missing)
                           ":0\r\n", ":0\r\n"};
     for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
         set_px("k", 5);
-        fake_now += 5;
+        fake_now += 6; /* one millisecond past the deadline */
         expect_reply(probes[i], want[i]);
         cr_expect_eq(run_int("DBSIZE"), 0, "%s left the key", probes[i]);
     }

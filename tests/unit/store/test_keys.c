@@ -169,13 +169,21 @@ Test(keys, a_deadline_in_the_past_deletes_the_key_and_replies_1)
     expect_reply("EXPIRE nokey -1", ":0\r\n");
 }
 
-Test(keys, a_key_expires_exactly_at_its_deadline)
+/* As Redis's keyIsExpired: a key is expired once now > its deadline; at the
+ * deadline's own millisecond it is still there, with PTTL 0. */
+Test(keys, a_key_expires_one_millisecond_after_its_deadline)
 {
     expect_reply("SET k v EX 10", "+OK\r\n");
     fake_now += 9999;
     expect_reply("PTTL k", ":1\r\n");
-    fake_now += 1;
+    fake_now += 1; /* now == the deadline */
+    expect_reply("PTTL k", ":0\r\n");
+    expect_reply("TTL k", ":0\r\n");
+    expect_reply("GET k", "$1\r\nv\r\n");
+    expect_reply("EXISTS k", ":1\r\n");
+    fake_now += 1; /* now > the deadline */
     expect_reply("PTTL k", ":-2\r\n");
+    expect_reply("EXISTS k", ":0\r\n");
 }
 
 /* ---- RENAME, COPY, MOVE, SWAPDB ----------------------------------------- */
@@ -330,7 +338,7 @@ Test(keys, swapdb_rules)
     expect_reply("PTTL project:1:a", ":1000\r\n");
     cr_assert_eq(st_int()->dbs[3]->idx, 3);
     /* Expiry keeps working in the swapped database. */
-    fake_now += 1000;
+    fake_now += 1001; /* one millisecond past the deadline */
     for (int guard = 0; respite_tick(rs, 1000); guard++)
         cr_assert_lt(guard, 1000);
     expect_reply("DBSIZE", ":1\r\n");
@@ -441,7 +449,7 @@ Test(keys, scan_and_keys_skip_expired_keys_and_scan_deletes_them)
     expect_reply("SET live v", "+OK\r\n");
     expect_reply("SET dead v PX 10", "+OK\r\n");
     expect_reply("SET project:1:dead v PX 10", "+OK\r\n");
-    fake_now += 10;
+    fake_now += 11; /* one millisecond past the deadline */
     expect_reply("KEYS *", "*1\r\n$4\r\nlive\r\n");
     expect_reply("DBSIZE", ":3\r\n"); /* KEYS does not delete */
     expect_reply("SCAN 0 COUNT 100", "*2\r\n$1\r\n0\r\n*1\r\n$4\r\nlive\r\n");
@@ -508,7 +516,7 @@ Test(keys, randomkey_skips_expired_keys_across_shards)
         run(line);
     }
     run("SET project:7:live v");
-    fake_now += 5;
+    fake_now += 6; /* one millisecond past the deadline */
     expect_reply("RANDOMKEY", "$14\r\nproject:7:live\r\n");
     expect_reply("DEL project:7:live", ":1\r\n");
     expect_reply("RANDOMKEY", "$-1\r\n");

@@ -134,7 +134,10 @@ Test(subkey, expired_fields_are_invisible_at_once)
 {
     expect_reply("HSET h a 1 b 2 c 3", ":3\r\n");
     expect_reply("HPEXPIRE h 10 FIELDS 2 a b", "*2\r\n:1\r\n:1\r\n");
-    fake_now += 10;
+    fake_now += 10; /* at the deadline the fields are still there */
+    expect_reply("HPTTL h FIELDS 2 a b", "*2\r\n:0\r\n:0\r\n");
+    expect_reply("HLEN h", ":3\r\n");
+    fake_now += 1; /* one millisecond past the deadline */
     expect_reply("HLEN h", ":1\r\n");
     expect_reply("HGETALL h", "*2\r\n$1\r\nc\r\n$1\r\n3\r\n");
     expect_reply("HKEYS h", "*1\r\n$1\r\nc\r\n");
@@ -144,7 +147,7 @@ Test(subkey, expired_fields_are_invisible_at_once)
     cr_assert_eq(st_int()->stats.expired_subkeys, 2);
     check_shard("h");
     expect_reply("HPEXPIRE h 5 FIELDS 1 c", "*1\r\n:1\r\n");
-    fake_now += 5;
+    fake_now += 6; /* one millisecond past the deadline */
     expect_reply("TYPE h", "+none\r\n");
     expect_reply("DBSIZE", ":0\r\n");
 }
@@ -226,7 +229,7 @@ Test(subkey, saddex_and_member_ttls_in_every_encoding)
     expect_reply("SADDEX l MNX EX 5 MEMBERS 2 x1 x2", ":2\r\n");
     expect_reply("SPERSIST l MEMBERS 3 x1 b zz", "*3\r\n:1\r\n:-1\r\n:-2\r\n");
     check_shard("l");
-    fake_now += 10000;
+    fake_now += 10001; /* one millisecond past the deadline */
     expect_reply("SISMEMBER i 1", ":0\r\n");
     expect_reply("SCARD i", ":2\r\n");
     expect_reply("SADDEX l PXAT 1 MEMBERS 2 b c", ":0\r\n");
@@ -245,6 +248,11 @@ Test(subkey, the_presence_pattern)
     fake_now += 99999;
     expect_reply("SMISMEMBER project:7:active_users user:42 user:43 user:44",
                  "*3\r\n:1\r\n:1\r\n:1\r\n");
+    fake_now += 1; /* user:42's and user:43's deadline: still there (expired once now > it) */
+    expect_reply("SMISMEMBER project:7:active_users user:42 user:43 user:44",
+                 "*3\r\n:1\r\n:1\r\n:1\r\n");
+    expect_reply("SPTTL project:7:active_users MEMBERS 2 user:42 user:43",
+                 "*2\r\n:0\r\n:0\r\n");
     fake_now += 1;
     expect_reply("SMEMBERS project:7:active_users", "*1\r\n$7\r\nuser:44\r\n");
     fake_now += 200000;
@@ -258,7 +266,7 @@ Test(subkey, set_operations_never_see_expired_members)
     expect_reply("SADD a x y z", ":3\r\n");
     expect_reply("SADD b x y", ":2\r\n");
     expect_reply("SPEXPIRE a 10 MEMBERS 1 y", "*1\r\n:1\r\n");
-    fake_now += 10;
+    fake_now += 11; /* one millisecond past the deadline */
     expect_reply("SINTER a b", "*1\r\n$1\r\nx\r\n");
     expect_reply("SINTERCARD 2 a b", ":1\r\n");
     expect_reply("SDIFF b a", "*1\r\n$1\r\ny\r\n");
@@ -290,7 +298,7 @@ Test(subkey, rename_copy_move_carry_the_ttls_across_shards)
     expect_reply("STTL s MEMBERS 2 m n", "*2\r\n:50\r\n:-1\r\n");
     expect_reply("SELECT 0", "+OK\r\n");
     /* The copies expire on their own, actively. */
-    fake_now += 100000;
+    fake_now += 100001; /* one millisecond past the deadline */
     tick_all();
     expect_reply("HGETALL project:3:h", "*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
     cr_assert_eq(st_int()->stats.expired_subkeys, 3);
@@ -315,7 +323,7 @@ Test(subkey, active_reclamation_frees_fields_and_keys_without_access)
     }
     struct db *db = st_int()->dbs[0];
     uint64_t used = st_int()->used_memory;
-    fake_now += 25000;
+    fake_now += 25001; /* one millisecond past the 25th deadline */
     tick_all();
     cr_assert_eq(st_int()->stats.expired_subkeys, 50);
     cr_assert_lt(st_int()->used_memory, used);
@@ -383,7 +391,7 @@ Test(subkey, random_operations_agree_with_a_model)
                 tick_all();
         }
         for (int i = 0; i < NF; i++)
-            if (model[i] >= 0 && model[i] <= fake_now)
+            if (model[i] >= 0 && model[i] < fake_now) /* expired once now > deadline */
                 model[i] = -2;
         if (op % 50 == 0 || op == 3999) {
             long long n = 0;
