@@ -15,8 +15,8 @@
  * shard. Each command runs with c->in_exec set: a blocking command must
  * then act as its non-blocking form (see struct cmd_ctx).
  *
- * WATCH: the store keeps one hash table of watched keys by (database index,
- * key), each with the list of its watchers (struct watch); each session
+ * WATCH: the store keeps a registry (keyreg.c) of watched keys by (database
+ * index, key), each with the list of its watchers (struct watch); each session
  * keeps the list of its own watches. Every change of a key reaches
  * multi__touch through ks_touch (ks.h), which marks the watchers
  * SES_DIRTY_CAS and, as Redis does, drops their watches at once (nothing can
@@ -31,12 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "cmd.h"
 #include "ks.h"
 #include "mem.h"
+#include "util.h"
 
 /* One queued command. argv and the argument bytes share one allocation. */
 struct mcmd {
@@ -52,99 +51,14 @@ struct mqueue {
                  * argument, as Redis counts argv_len_sums */
 };
 
-/* A key watched in one database, with its watchers. */
-struct wkey {
-    struct wkey *next; /* bucket chain */
-    struct watch *watchers;
-    uint64_t hash;
-    int db;
-    size_t klen;
-    char key[];
-};
-
 /* One session's watch of one key. */
 struct watch {
-    struct wkey *wk;
+    struct kreg_key *wk; /* in st->watched, head: the key's watchers */
     struct session *s;
     struct watch *prev, *next; /* the key's watchers */
     struct watch *snext;       /* the session's watches */
     bool expired;              /* the key was expired, not yet reclaimed, at WATCH */
 };
-
-/* ------------------------------------------------------------------------
- * The table of watched keys
- * ------------------------------------------------------------------------ */
-
-static uint64_t wkey_hash(const struct store *st, int db, const char *key, size_t klen)
-{
-    return XXH3_64bits_withSeed(key, klen, st->seed ^ ((uint64_t)db * 0x9E3779B97F4A7C15ULL));
-}
-
-static struct wkey **wkey_ref(struct store *st, int db, const char *key, size_t klen, uint64_t h)
-{
-    if (st->watched.b == NULL)
-        return NULL;
-    struct wkey **ref = &st->watched.b[h & st->watched.mask];
-    for (; *ref; ref = &(*ref)->next) {
-        struct wkey *wk = *ref;
-        if (wk->hash == h && wk->db == db && wk->klen == klen && memcmp(wk->key, key, klen) == 0)
-            return ref;
-    }
-    return ref;
-}
-
-static void wtable_grow(struct store *st)
-{
-    uint64_t old = st->watched.b ? st->watched.mask + 1 : 0, cap = old ? old * 2 : 16;
-    struct wkey **b = rs_calloc(cap, sizeof *b);
-    for (uint64_t i = 0; i < old; i++) {
-        for (struct wkey *wk = st->watched.b[i], *next; wk; wk = next) {
-            next = wk->next;
-            wk->next = b[wk->hash & (cap - 1)];
-            b[wk->hash & (cap - 1)] = wk;
-        }
-    }
-    rs_free(st->watched.b);
-    st->watched.b = b;
-    st->watched.mask = cap - 1;
-}
-
-/* The entry of key in db; a new one, without watchers, if there was none:
- * the caller adds its watcher at once. */
-static struct wkey *wkey_get(struct store *st, int db, struct rs_str key)
-{
-    uint64_t h = wkey_hash(st, db, key.p, key.len);
-    struct wkey **ref = wkey_ref(st, db, key.p, key.len, h);
-    if (ref && *ref)
-        return *ref;
-    if (st->watched.b == NULL || st->watched.nkeys > st->watched.mask) {
-        wtable_grow(st);
-        ref = wkey_ref(st, db, key.p, key.len, h);
-    }
-    struct wkey *wk = rs_malloc(sizeof *wk + key.len);
-    wk->next = NULL;
-    wk->watchers = NULL;
-    wk->hash = h;
-    wk->db = db;
-    wk->klen = key.len;
-    memcpy(wk->key, key.p, key.len);
-    *ref = wk;
-    st->watched.nkeys++;
-    return wk;
-}
-
-/* Free wk, which has no watcher left; the table goes with its last key. */
-static void wkey_del(struct store *st, struct wkey *wk)
-{
-    struct wkey **ref = wkey_ref(st, wk->db, wk->key, wk->klen, wk->hash);
-    *ref = wk->next;
-    rs_free(wk);
-    if (--st->watched.nkeys == 0) {
-        rs_free(st->watched.b);
-        st->watched.b = NULL;
-        st->watched.mask = 0;
-    }
-}
 
 /* ------------------------------------------------------------------------
  * Watches
@@ -178,18 +92,18 @@ static bool expired_in(struct db *db, const char *key, size_t klen, int64_t now)
 static void watch_key(struct cmd_ctx *c, struct rs_str key)
 {
     struct session *s = c->s;
-    struct wkey *wk = wkey_get(c->st, s->db, key);
-    for (struct watch *w = wk->watchers; w; w = w->next)
+    struct kreg_key *wk = kreg_get(c->st, &c->st->watched, s->db, key);
+    for (struct watch *w = wk->head; w; w = w->next)
         if (w->s == s)
             return;
     struct watch *w = rs_malloc(sizeof *w);
     w->wk = wk;
     w->s = s;
     w->prev = NULL;
-    w->next = wk->watchers;
-    if (wk->watchers)
-        wk->watchers->prev = w;
-    wk->watchers = w;
+    w->next = wk->head;
+    if (w->next)
+        w->next->prev = w;
+    wk->head = w;
     w->snext = s->watches;
     s->watches = w;
     s->nwatches++;
@@ -205,11 +119,11 @@ static void unwatch_all(struct session *s)
         if (w->prev)
             w->prev->next = w->next;
         else
-            w->wk->watchers = w->next;
+            w->wk->head = w->next;
         if (w->next)
             w->next->prev = w->prev;
-        if (w->wk->watchers == NULL)
-            wkey_del(st, w->wk);
+        if (w->wk->head == NULL)
+            kreg_del(&st->watched, w->wk);
         rs_free(w);
     }
     s->nwatches = 0;
@@ -218,12 +132,12 @@ static void unwatch_all(struct session *s)
 void multi__touch(struct db *db, const char *key, size_t klen)
 {
     struct store *st = db->st;
-    struct wkey **ref = wkey_ref(st, db->idx, key, klen, wkey_hash(st, db->idx, key, klen));
-    if (ref == NULL || *ref == NULL)
+    struct kreg_key *wk = kreg_find(st, &st->watched, db->idx, key, klen);
+    if (wk == NULL)
         return;
     /* Dropping a session's watches never frees the watch after it here:
      * each session watches a key once, so `next` belongs to another one. */
-    for (struct watch *w = (*ref)->watchers, *next; w; w = next) {
+    for (struct watch *w = wk->head, *next; w; w = next) {
         next = w->next;
         if (w->expired) {
             /* Watched while expired: its removal is no logical change.
@@ -245,7 +159,7 @@ void multi__touch_db(struct db *emptied, struct db *replaced_with)
     struct store *st = emptied->st;
     int64_t now = clock_now(st);
     for (uint64_t i = 0; st->watched.b && i <= st->watched.mask; i++) {
-        for (struct wkey *wk = st->watched.b[i]; wk; wk = wk->next) {
+        for (struct kreg_key *wk = st->watched.b[i]; wk; wk = wk->next) {
             if (wk->db != emptied->idx)
                 continue;
             struct shard *sh;
@@ -256,7 +170,7 @@ void multi__touch_db(struct db *emptied, struct db *replaced_with)
             bool other_expired = in_other && expired_in(replaced_with, wk->key, wk->klen, now);
             /* Only flagged, not unwatched: that would free keys of this
              * very walk. */
-            for (struct watch *w = wk->watchers; w; w = w->next) {
+            for (struct watch *w = wk->head; w; w = w->next) {
                 if (w->expired) {
                     if (!in_other) {
                         w->expired = false; /* an expired key deleted: no change */
@@ -313,20 +227,11 @@ void multi_queue(struct cmd_ctx *c)
         q->cap = q->cap ? q->cap * 2 : 4;
         q->cmds = rs_realloc(q->cmds, (size_t)q->cap * sizeof *q->cmds);
     }
-    size_t bytes = 0;
-    for (int i = 0; i < c->argc; i++)
-        bytes += c->argv[i].len;
+    size_t bytes;
     struct mcmd *m = &q->cmds[q->n++];
     m->cmd = c->cmd;
     m->argc = c->argc;
-    m->argv = rs_malloc((size_t)c->argc * sizeof *m->argv + bytes);
-    char *p = (char *)(m->argv + c->argc);
-    for (int i = 0; i < c->argc; i++) {
-        if (c->argv[i].len)
-            memcpy(p, c->argv[i].p, c->argv[i].len);
-        m->argv[i] = rs_str_from(p, c->argv[i].len);
-        p += c->argv[i].len;
-    }
+    m->argv = argv_dup(c->argc, c->argv, &bytes);
     q->mem += bytes + (size_t)c->argc * sizeof(void *);
     resp_add_simple(c->out, "QUEUED", 6);
 }

@@ -335,6 +335,35 @@ struct session {
 };
 
 /* ------------------------------------------------------------------------
+ * Key registries (keyreg.c): (database index, key) -> a list of clients
+ * ------------------------------------------------------------------------ */
+
+struct kreg_key {
+    struct kreg_key *next; /* bucket chain */
+    void *head, *tail;     /* the owner's list of clients on the key */
+    uint64_t hash;
+    int db;
+    bool ready;            /* block.c: queued in the store's ready keys */
+    size_t klen;
+    char key[];
+};
+
+struct kreg {
+    struct kreg_key **b;
+    uint64_t mask; /* buckets - 1, buckets a power of two or none */
+    uint64_t nkeys;
+};
+
+/* key's entry in t, NULL if none. */
+struct kreg_key *kreg_find(const struct store *st, const struct kreg *t, int db, const char *key,
+                           size_t klen);
+/* key's entry in t, a new zeroed one (head and tail NULL) if there was none:
+ * the caller links its client at once. */
+struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct rs_str key);
+/* Remove and free k, whose list is empty; the table goes with its last key. */
+void kreg_del(struct kreg *t, struct kreg_key *k);
+
+/* ------------------------------------------------------------------------
  * Transactions (multi.c)
  * ------------------------------------------------------------------------ */
 
@@ -425,14 +454,9 @@ struct store {
     uint64_t next_client_id;
     uint64_t nsessions;
 
-    /* WATCHed keys of every database (multi.c): a chained hash table of
-     * struct wkey by (db index, key). nkeys == 0 is the one branch every key
-     * change pays when no client watches (ks_touch). */
-    struct {
-        struct wkey **b;
-        uint64_t mask; /* buckets - 1, buckets a power of two or none */
-        uint64_t nkeys;
-    } watched;
+    /* WATCHed keys of every database (multi.c). nkeys == 0 is the one
+     * branch every key change pays when no client watches (ks_touch). */
+    struct kreg watched;
 
     /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
     struct shard *garbage;

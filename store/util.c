@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Glob matching with Redis's exact semantics (see util.h).
+ * Glob matching with Redis's exact semantics, and argument copies (see util.h).
  */
 #include <ctype.h>
+#include <string.h>
 
+#include "mem.h"
 #include "util.h"
 
 static int lower(int c, bool nocase)
@@ -123,4 +125,21 @@ bool glob_match(const char *pat, size_t plen, const char *s, size_t slen, bool n
 {
     bool skip = false;
     return match(pat, plen, s, slen, nocase, &skip, 0);
+}
+
+struct rs_str *argv_dup(int argc, const struct rs_str *argv, size_t *bytes)
+{
+    size_t n = 0;
+    for (int i = 0; i < argc; i++)
+        n += argv[i].len;
+    struct rs_str *copy = rs_malloc((size_t)argc * sizeof *copy + n);
+    char *p = (char *)(copy + argc);
+    for (int i = 0; i < argc; i++) {
+        if (argv[i].len)
+            memcpy(p, argv[i].p, argv[i].len);
+        copy[i] = rs_str_from(p, argv[i].len);
+        p += argv[i].len;
+    }
+    *bytes = n;
+    return copy;
 }
