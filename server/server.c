@@ -15,6 +15,12 @@
  * whose chunks stay frozen until its callback. So replies of one loop turn
  * leave in one write per client, and the GET/SET path allocates nothing.
  *
+ * Blocked clients (BLPOP, XREAD BLOCK, ...): while a client is blocked its
+ * bytes are still read but its commands wait. The store tells us when it is
+ * unblocked (conn_unblocked, called from inside another client's command
+ * or a timeout); the check handle then runs its waiting commands and
+ * flushes its reply. One timer is armed for the earliest timeout.
+ *
  * Limits: maxclients, client-query-buffer-limit, the output buffer limits of
  * the "normal" class (hard: close at once; soft: close when exceeded for
  * that many seconds) and the idle timeout, checked hz times a second.
@@ -60,8 +66,9 @@ struct srv_conn {
 
     int64_t last_ms;        /* last interaction, real time */
     int64_t soft_since_ms;  /* over the soft output limit since, 0 = not */
-    bool writing, closing, close_after_reply, on_pending;
+    bool writing, closing, close_after_reply, on_pending, on_unblocked;
     struct srv_conn *next_pending;
+    struct srv_conn *next_unblocked;
     struct srv_conn *prev, *next; /* all connections */
     char addr[64], laddr[64];
 };
@@ -76,6 +83,8 @@ struct respite_server {
     uv_check_t flusher;
     uv_timer_t cron;
     uv_timer_t bg;       /* background slices while work is left */
+    uv_timer_t blk_timer; /* the earliest blocked client's timeout */
+    int64_t blk_armed;    /* the deadline blk_timer is armed for (monotonic us), -1 none */
     uv_async_t wakeup;   /* respite_server_stop from another thread */
     uv_signal_t sigint, sigterm;
     bool signals;
@@ -87,6 +96,7 @@ struct respite_server {
     struct srv_conn *conns;
     uint64_t nconns;
     struct srv_conn *pending;
+    struct srv_conn *unblocked; /* clients whose blocking command answered */
     struct srv_log log;
 };
 
@@ -121,6 +131,8 @@ static void conn_close(struct srv_conn *conn)
         return;
     conn->closing = true;
     struct respite_server *srv = conn->srv;
+    /* Nothing may be handed to a client that is going. */
+    respite_client_closing(conn->cl);
     if (conn->prev)
         conn->prev->next = conn->next;
     else
@@ -164,7 +176,19 @@ static void conn_kill(void *ud)
     schedule_flush(conn);
 }
 
-static const struct respite_client_io conn_io = {conn_describe, conn_kill};
+/* The store answered this client's blocking command: run what it sent
+ * meanwhile, from the check handle (never from inside a command). */
+static void conn_unblocked(void *ud)
+{
+    struct srv_conn *conn = ud;
+    if (conn->on_unblocked)
+        return;
+    conn->on_unblocked = true;
+    conn->next_unblocked = conn->srv->unblocked;
+    conn->srv->unblocked = conn;
+}
+
+static const struct respite_client_io conn_io = {conn_describe, conn_kill, conn_unblocked};
 
 /* ------------------------------------------------------------------------
  * Writing
@@ -285,16 +309,57 @@ static void flush(struct srv_conn *conn)
     }
 }
 
-/* Once per loop turn, after the reads of that turn. */
+static void process_input(struct srv_conn *conn);
+static void on_blk_timer(uv_timer_t *t);
+
+/* Arm blk_timer for the earliest blocked client's deadline, if it moved. */
+static void arm_block_timer(struct respite_server *srv)
+{
+    int64_t d = respite_block_deadline(srv->st);
+    if (d == srv->blk_armed)
+        return;
+    srv->blk_armed = d;
+    if (d < 0) {
+        uv_timer_stop(&srv->blk_timer);
+        return;
+    }
+    int64_t now = (int64_t)(uv_hrtime() / 1000);
+    uint64_t delay_ms = d > now ? (uint64_t)((d - now + 999) / 1000) : 0;
+    uv_timer_start(&srv->blk_timer, on_blk_timer, delay_ms, 0);
+}
+
+/* Once per loop turn, after the reads of that turn: run the commands that
+ * unblocked clients sent while blocked (which may unblock others), then
+ * flush every connection with output. */
 static void on_check(uv_check_t *h)
 {
     struct respite_server *srv = h->data;
+    while (srv->unblocked) {
+        struct srv_conn *conn = srv->unblocked;
+        srv->unblocked = conn->next_unblocked;
+        conn->on_unblocked = false;
+        if (!conn->closing)
+            process_input(conn);
+    }
     while (srv->pending) {
         struct srv_conn *conn = srv->pending;
         srv->pending = conn->next_pending;
         conn->on_pending = false;
         flush(conn);
     }
+    if (!srv->stopping)
+        arm_block_timer(srv);
+}
+
+/* A blocked client's timeout: answer it (and any other due), then run and
+ * flush as after a read -- the loop may not reach its check handle before
+ * it next sleeps. */
+static void on_blk_timer(uv_timer_t *t)
+{
+    struct respite_server *srv = t->data;
+    srv->blk_armed = -1;
+    respite_block_timeouts(srv->st);
+    on_check(&srv->flusher);
 }
 
 /* ------------------------------------------------------------------------
@@ -342,7 +407,7 @@ static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
     while (!conn->closing && !conn->close_after_reply && !srv->stopping &&
-           conn->qpos < conn->qlen) {
+           conn->qpos < conn->qlen && !(respite_client_flags(conn->cl) & RESPITE_BLOCKED)) {
         size_t consumed = 0;
         char *start = conn->qbuf + conn->qpos;
         /* Authentication may change with every command (AUTH, RESET). */
@@ -509,7 +574,9 @@ static void on_cron(uv_timer_t *t)
         uv_timer_start(&srv->bg, on_bg, 1, 1);
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
+        /* A blocked client is waiting, not idle (Redis exempts it too). */
         if (srv->cfg.timeout > 0 && !c->writing &&
+            !(respite_client_flags(c->cl) & RESPITE_BLOCKED) &&
             now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
             conn_close(c);
             continue;
@@ -556,6 +623,7 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->flusher, NULL);
         uv_close((uv_handle_t *)&srv->cron, NULL);
         uv_close((uv_handle_t *)&srv->bg, NULL);
+        uv_close((uv_handle_t *)&srv->blk_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
     }
     if (srv->signals) {
@@ -690,6 +758,9 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
                    (uint64_t)(1000 / srv->cfg.hz));
     uv_timer_init(&srv->loop, &srv->bg);
     srv->bg.data = srv;
+    uv_timer_init(&srv->loop, &srv->blk_timer);
+    srv->blk_timer.data = srv;
+    srv->blk_armed = -1;
     uv_async_init(&srv->loop, &srv->wakeup, on_wakeup);
     srv->wakeup.data = srv;
     srv->timers_open = true;

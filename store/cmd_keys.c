@@ -583,6 +583,10 @@ void cmd_swapdb(struct cmd_ctx *c)
     dbs[b] = t;
     dbs[a]->idx = a;
     dbs[b]->idx = b;
+    if (a != b) {
+        ks_signal_db(dbs[a]);
+        ks_signal_db(dbs[b]);
+    }
     resp_add_ok(c->out);
 }
 

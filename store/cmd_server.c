@@ -422,6 +422,8 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
     char flags[16], *f = flags;
     if (s->mq)
         *f++ = 'x';
+    if (s->blk)
+        *f++ = 'b';
     if (s->flags & SES_DIRTY_CAS)
         *f++ = 'd';
     if (s->flags & SES_CLOSE_AFTER_REPLY)
@@ -678,6 +680,35 @@ static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
  * reply is out (io->kill); this client closes after this reply. The old
  * form replies +OK or "No such client" and may kill the caller; the new one
  * replies the count and skips the caller unless SKIPME no. */
+/* CLIENT UNBLOCK client-id [TIMEOUT|ERROR] -- :1 if that client was
+ * blocked (it then answers its timeout reply or an UNBLOCKED error). */
+void cmd_client_unblock(struct cmd_ctx *c)
+{
+    bool error = false;
+    if (c->argc > 4) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    if (c->argc == 4) {
+        if (rs_str_eqi(c->argv[3], "error")) {
+            error = true;
+        } else if (!rs_str_eqi(c->argv[3], "timeout")) {
+            reply_errf(c, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            return;
+        }
+    }
+    long long id;
+    if (!arg_ll(c, c->argv[2], &id))
+        return;
+    for (struct session *s = c->st->sessions_head; s; s = s->next) {
+        if (s->id == (uint64_t)id) {
+            resp_add_int(c->out, block_unblock(s, error));
+            return;
+        }
+    }
+    resp_add_int(c->out, 0);
+}
+
 void cmd_client_kill(struct cmd_ctx *c)
 {
     struct kill_filter f = {.type = -1, .skipme = true};
@@ -953,6 +984,9 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
     /* Redis 7.4's WATCH gauges (multi.c). */
     sbuf_printf(b, "watching_clients:%llu\r\ntotal_watched_keys:%llu\r\n", nwatching,
                 (unsigned long long)st->watched.nkeys);
+    /* And its blocking gauges (block.c). */
+    sbuf_printf(b, "total_blocking_keys:%llu\r\ntotal_blocking_keys_on_nokey:%llu\r\n",
+                (unsigned long long)st->blocking.nkeys, (unsigned long long)st->blocking_nokey);
 }
 
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)

@@ -347,6 +347,7 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
     tbl_insert(&sh->tbl, e);
     sub_register(sh, e);
     ks_touch(sh->db, rs_str_from(entry_key(e), e->klen));
+    ks_signal(sh->db, rs_str_from(entry_key(e), e->klen));
 }
 
 bool ks_value_changed(struct kloc *loc, size_t before)
@@ -384,6 +385,7 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
     sub_register(loc->sh, e);
     obj_free(loc->sh, old);
     ks_touch_loc(loc);
+    ks_signal(loc->sh->db, rs_str_from(entry_key(e), e->klen));
 }
 
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e)
@@ -410,6 +412,7 @@ struct entry *ks_take(struct kloc *loc)
     /* After the unlink: a WATCH of a key already expired when watched is
      * not broken by the removal of that key (multi.c). */
     ks_touch(loc->sh->db, rs_str_from(entry_key(e), e->klen));
+    ks_signal_deleted(loc->sh->db, rs_str_from(entry_key(e), e->klen));
     queue_if_empty(loc->sh);
     return e;
 }
@@ -468,6 +471,7 @@ static void to_garbage(struct store *st, struct shard *sh)
 void ks_flush_db(struct store *st, struct db *db, bool async)
 {
     ks_touch_db(db, NULL);
+    ks_signal_db(db);
     /* Shards queued as empty are about to be detached here: unqueue them. */
     ks_reap_empty(st);
     for (size_t i = 0; i < db->norder; i++) {

@@ -178,6 +178,29 @@ static inline void ks_touch_db(struct db *db, struct db *replaced_with)
         multi__touch_db(db, replaced_with);
 }
 
+/* The blocked-clients hook (block.c): key of db was created, replaced or
+ * (for XADD, XGROUP DESTROY) changed so that a client blocked on it may now
+ * be served; ks_add and ks_replace call it. ks_signal_deleted: it was
+ * deleted (ks_take calls it), which only XREADGROUP waiters hear of. Clients
+ * are served after the command. One predictable branch when none is
+ * blocked. */
+static inline void ks_signal(struct db *db, struct rs_str key)
+{
+    if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
+        block__signal(db, key.p, key.len, false);
+}
+static inline void ks_signal_deleted(struct db *db, struct rs_str key)
+{
+    if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
+        block__signal(db, key.p, key.len, true);
+}
+/* Every key of db may have changed (FLUSHDB, FLUSHALL, SWAPDB). */
+static inline void ks_signal_db(struct db *db)
+{
+    if (db->st->blocking.nkeys != 0)
+        block__signal_db(db);
+}
+
 /* Free project shards left empty by the last command (called after each
  * command: a shard is never freed while a command may hold a kloc in it). */
 void ks_reap_empty(struct store *st);

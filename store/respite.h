@@ -165,6 +165,13 @@ struct respite_client_io {
     /* CLIENT KILL of this client by another: close it once the running
      * command's reply is out. */
     void (*kill)(void *ud);
+    /* The client's blocking command (BLPOP, XREAD BLOCK, ...) has answered
+     * -- served, timed out or CLIENT UNBLOCKed -- while another client's
+     * command or respite_block_timeouts ran: its reply is in its output, and
+     * the transport resumes running its commands (not from inside this
+     * call). A transport without it never blocks clients: their blocking
+     * commands answer the timeout reply at once. */
+    void (*unblocked)(void *ud);
 };
 
 /* Store-wide callbacks of the transport. */
@@ -188,6 +195,11 @@ struct respite_client *respite_client_attach(struct respite *st, const struct re
  * respite_client_output(). */
 void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv);
 
+/* The transport is closing c (the peer went away, a kill): it runs no more
+ * commands, and a blocking command it waits in is dropped at once, so no
+ * data is handed to it before respite_client_free. */
+void respite_client_closing(struct respite_client *c);
+
 /* The client's pending output (chunk list of resp_writer.h). */
 struct resp_out *respite_client_output(struct respite_client *c);
 
@@ -200,6 +212,8 @@ enum {
     RESPITE_CLOSE_AFTER_REPLY = 1, /* QUIT, a kill by another client */
     RESPITE_UNAUTHENTICATED = 2,   /* must AUTH first: the transport applies Redis's
                                       tighter request limits (resp_parser.h) */
+    RESPITE_BLOCKED = 4,           /* in a blocking command: run nothing more for it
+                                      until the unblocked callback */
 };
 int respite_client_flags(const struct respite_client *c);
 
@@ -229,6 +243,12 @@ struct respite_net_config {
     char pidfile[1024];
 };
 void respite_net_config(const struct respite *st, struct respite_net_config *out);
+
+/* Blocked clients' timeouts: the earliest deadline, on the monotonic clock
+ * in microseconds (CLOCK_MONOTONIC), -1 if none; and answering every client
+ * whose deadline has passed (each gets the unblocked callback). */
+int64_t respite_block_deadline(const struct respite *st);
+void respite_block_timeouts(struct respite *st);
 
 /* Number of clients attached (connected_clients). */
 uint64_t respite_client_count(const struct respite *st);

@@ -141,6 +141,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
         }
     }
     make_dbs(st);
+    block_init(st);
     return (struct respite *)st;
 }
 
@@ -156,6 +157,7 @@ void respite_close(struct respite *rs)
     free_dbs(st);
     while (ks_free_garbage(st, 1000000))
         ;
+    block_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -279,6 +281,7 @@ static void session_free(struct session *s)
         st->sessions_tail = s->prev;
     st->nsessions--;
     multi_reset(s);
+    block_cancel(s);
     resp_out_free(&s->out);
     resp_out_free(&s->discard);
     rs_free(s->name);
@@ -292,6 +295,11 @@ void respite_client_free(struct respite_client *c)
 {
     if (c)
         session_free((struct session *)c);
+}
+
+void respite_client_closing(struct respite_client *c)
+{
+    block_cancel((struct session *)c);
 }
 
 struct resp_out *respite_client_output(struct respite_client *c)
@@ -311,7 +319,8 @@ int respite_client_flags(const struct respite_client *c)
 {
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
-           ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED);
+           ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
+           (s->blk ? RESPITE_BLOCKED : 0);
 }
 
 void store_count_shard_command(struct cmd_ctx *c)
@@ -369,6 +378,9 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         multi_flag_rejected(s);
     }
     st->cmd_now = -1;
+    /* After the whole command (a whole EXEC): waiters see its final state. */
+    if (st->nready)
+        block_serve_ready(st);
     ks_reap_empty(st);
     /* CLIENT REPLY SKIP mutes exactly the command after it. */
     s->flags &= ~SES_REPLY_SKIP;

@@ -284,6 +284,9 @@ struct cmd_ctx {
      * does in MULTI: nothing may wait between two commands of one EXEC.
      * Likewise, keys they push to are served to waiters only after EXEC. */
     bool in_exec;
+    /* The command of a blocked client, run again because a key it waits on
+     * was signaled (block.c): block_for_keys then leaves it blocked. */
+    bool rerun;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */
@@ -311,6 +314,7 @@ enum session_flag {
 
 struct mqueue;
 struct watch;
+struct blocked;
 
 struct session {
     struct store *st;
@@ -330,6 +334,7 @@ struct session {
     void *io_ud;
     struct mqueue *mq;       /* commands queued since MULTI; NULL outside MULTI (multi.c) */
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
+    struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
@@ -344,6 +349,7 @@ struct kreg_key {
     uint64_t hash;
     int db;
     bool ready;            /* block.c: queued in the store's ready keys */
+    uint32_t on_nokey;     /* block.c: waits that a deletion must wake (XREADGROUP) */
     size_t klen;
     char key[];
 };
@@ -362,6 +368,45 @@ struct kreg_key *kreg_find(const struct store *st, const struct kreg *t, int db,
 struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct rs_str key);
 /* Remove and free k, whose list is empty; the table goes with its last key. */
 void kreg_del(struct kreg *t, struct kreg_key *k);
+
+/* ------------------------------------------------------------------------
+ * Blocking commands (block.c)
+ * ------------------------------------------------------------------------ */
+
+enum block_flags {
+    BLOCK_ON_NOKEY = 1, /* XREADGROUP: the key's deletion, or its turning into
+                         * another type, answers "-UNBLOCKED ..." */
+};
+
+void block_init(struct store *st);
+void block_free(struct store *st);
+/* A blocking command's timeout argument, Redis's getTimeoutFromObjectOrReply:
+ * float seconds (BLPOP ...) or integer milliseconds (XREAD BLOCK). *ms is
+ * relative, 0 for ever. Replies the error of a bad one. */
+bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t *ms);
+/* c's command found nothing to serve on keys[0..nkeys): block its client
+ * until one of them, signaled, holds a value of type (OBJ_LIST,
+ * OBJ_STREAM), or timeout_ms passes (0: never), and return true; no reply
+ * is written (a timeout answers a null array, as Redis for lists and
+ * streams). In a re-run (c->rerun) the client stays blocked as it was.
+ * Returns false when nothing may wait -- inside EXEC, or a client without
+ * a transport to resume it: the command then answers as its non-blocking
+ * form would, as Redis does in MULTI. The command runs again with the same
+ * arguments when woken, so one whose arguments mean "now" (XREAD's $) must
+ * rewrite them in c->argv before calling this. */
+bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
+                    int64_t timeout_ms, unsigned flags);
+/* The signal behind ks_signal (ks.h). */
+void block__signal(struct db *db, const char *key, size_t klen, bool deleted);
+/* Signal every key of db that clients wait on (FLUSHDB, FLUSHALL, SWAPDB). */
+void block__signal_db(struct db *db);
+/* Serve the clients blocked on the keys signaled since the last call. */
+void block_serve_ready(struct store *st);
+/* s goes away: forget its blocked command, without a reply. */
+void block_cancel(struct session *s);
+/* CLIENT UNBLOCK: answer s's blocked command with its timeout reply, or
+ * with an UNBLOCKED error, and resume s. false if s was not blocked. */
+bool block_unblock(struct session *s, bool error);
 
 /* ------------------------------------------------------------------------
  * Transactions (multi.c)
@@ -457,6 +502,15 @@ struct store {
     /* WATCHed keys of every database (multi.c). nkeys == 0 is the one
      * branch every key change pays when no client watches (ks_touch). */
     struct kreg watched;
+
+    /* Blocked clients (block.c): the keys they wait on, their deadlines
+     * (monotonic us), the keys signaled by the running command. */
+    struct kreg blocking;
+    uint64_t blocking_nokey;  /* keys with a wait that a deletion wakes */
+    struct exp_heap btimeouts;
+    struct kreg_key **ready;
+    size_t nready, ready_cap;
+    struct kreg_key *serving; /* the key block_serve_ready is serving */
 
     /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
     struct shard *garbage;

@@ -237,6 +237,18 @@ static void pop_range_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where w
     list_removed(c, loc, before);
 }
 
+/* Reply one element popped from an end of the list at loc, as a bulk, then
+ * delete the key if it emptied. */
+static void pop_one_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where where)
+{
+    struct quicklist *ql = list_for_write(c, *loc->ref);
+    size_t before = ql->bytes;
+    struct ql_pos pos = ql_end(ql, where);
+    resp_add_bulk_str(c->out, ql_get(pos));
+    ql_delete(ql, &pos, where == QL_HEAD);
+    list_removed(c, loc, before);
+}
+
 /* LPOP, RPOP key [count] -- without count a bulk or a null; with count an
  * array (a null array for an absent key, empty for count 0). */
 static void pop_generic(struct cmd_ctx *c, enum ql_where where)
@@ -261,16 +273,10 @@ static void pop_generic(struct cmd_ctx *c, enum ql_where where)
             resp_add_null(c->out);
         return;
     }
-    if (has_count) {
+    if (has_count)
         pop_range_reply(c, &loc, where, count);
-        return;
-    }
-    struct quicklist *ql = list_for_write(c, e);
-    size_t before = ql->bytes;
-    struct ql_pos pos = ql_end(ql, where);
-    resp_add_bulk_str(c->out, ql_get(pos));
-    ql_delete(ql, &pos, where == QL_HEAD);
-    list_removed(c, &loc, before);
+    else
+        pop_one_reply(c, &loc, where);
 }
 
 void cmd_lpop(struct cmd_ctx *c)
@@ -283,18 +289,19 @@ void cmd_rpop(struct cmd_ctx *c)
     pop_generic(c, QL_TAIL);
 }
 
-/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] -- from the first
- * non-empty list, [key, [elements]]; a null array when all are absent. */
-void cmd_lmpop(struct cmd_ctx *c)
+/* [B]LMPOP from argv[at]: numkeys key [key ...] LEFT|RIGHT [COUNT count] --
+ * from the first non-empty list, [key, [elements]]. When all are absent, a
+ * null array, or (block) the client waits timeout_ms. */
+static void lmpop_generic(struct cmd_ctx *c, int at, bool block, int64_t timeout_ms)
 {
     long long numkeys, count = -1;
-    if (!arg_range(c, c->argv[1], 1, LLONG_MAX, RS_ERR_NUMKEYS, &numkeys))
+    if (!arg_range(c, c->argv[at], 1, LLONG_MAX, RS_ERR_NUMKEYS, &numkeys))
         return;
-    if (numkeys >= c->argc - 2) {
+    if (numkeys >= c->argc - at - 1) {
         reply_err(c, RS_ERR_SYNTAX);
         return;
     }
-    int where_idx = 2 + (int)numkeys;
+    int where_idx = at + 1 + (int)numkeys;
     enum ql_where where;
     if (!parse_where(c, c->argv[where_idx], &where))
         return;
@@ -309,7 +316,7 @@ void cmd_lmpop(struct cmd_ctx *c)
     }
     if (count == -1)
         count = 1;
-    for (int j = 2; j < where_idx; j++) {
+    for (int j = at + 1; j < where_idx; j++) {
         struct kloc loc;
         struct entry *e = ks_write(c, c->db, c->argv[j], &loc);
         if (!e)
@@ -323,12 +330,65 @@ void cmd_lmpop(struct cmd_ctx *c)
         pop_range_reply(c, &loc, where, count);
         return;
     }
-    resp_add_null_array(c->out);
+    if (!block ||
+        !block_for_keys(c, c->argv + at + 1, (int)numkeys, OBJ_LIST, timeout_ms, 0))
+        resp_add_null_array(c->out);
+}
+
+/* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
+void cmd_lmpop(struct cmd_ctx *c)
+{
+    lmpop_generic(c, 1, false, 0);
+}
+
+/* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] */
+void cmd_blmpop(struct cmd_ctx *c)
+{
+    int64_t timeout;
+    if (block_timeout_arg(c, c->argv[1], true, &timeout))
+        lmpop_generic(c, 2, true, timeout);
+}
+
+/* BLPOP, BRPOP key [key ...] timeout -- [key, element] from the first
+ * non-empty list, else the client waits. */
+static void bpop_generic(struct cmd_ctx *c, enum ql_where where)
+{
+    int64_t timeout;
+    if (!block_timeout_arg(c, c->argv[c->argc - 1], true, &timeout))
+        return;
+    for (int j = 1; j < c->argc - 1; j++) {
+        struct kloc loc;
+        struct entry *e = ks_write(c, c->db, c->argv[j], &loc);
+        if (!e)
+            continue;
+        if (e->type != OBJ_LIST) {
+            reply_err(c, RS_ERR_WRONGTYPE);
+            return;
+        }
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk_str(c->out, c->argv[j]);
+        pop_one_reply(c, &loc, where);
+        return;
+    }
+    if (!block_for_keys(c, c->argv + 1, c->argc - 2, OBJ_LIST, timeout, 0))
+        resp_add_null_array(c->out);
+}
+
+void cmd_blpop(struct cmd_ctx *c)
+{
+    bpop_generic(c, QL_HEAD);
+}
+
+void cmd_brpop(struct cmd_ctx *c)
+{
+    bpop_generic(c, QL_TAIL);
 }
 
 /* Pop from src's end `from` and push at dst's end `to`; replies the
- * element, or a null when src is absent. */
-static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to)
+ * element. When src is absent: a null, or (block) the client waits
+ * timeout_ms. */
+static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to, bool block,
+                         int64_t timeout_ms)
 {
     struct rs_str src = c->argv[1], dst = c->argv[2];
     bool wrong;
@@ -337,7 +397,8 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     if (wrong)
         return;
     if (!se) {
-        resp_add_null(c->out);
+        if (!block || !block_for_keys(c, &c->argv[1], 1, OBJ_LIST, timeout_ms, 0))
+            resp_add_null(c->out);
         return;
     }
     struct entry *de = ks_write(c, c->db, dst, &dloc);
@@ -387,13 +448,32 @@ void cmd_lmove(struct cmd_ctx *c)
     enum ql_where from, to;
     if (!parse_where(c, c->argv[3], &from) || !parse_where(c, c->argv[4], &to))
         return;
-    move_generic(c, from, to);
+    move_generic(c, from, to, false, 0);
+}
+
+/* BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */
+void cmd_blmove(struct cmd_ctx *c)
+{
+    enum ql_where from, to;
+    int64_t timeout;
+    if (!parse_where(c, c->argv[3], &from) || !parse_where(c, c->argv[4], &to) ||
+        !block_timeout_arg(c, c->argv[5], true, &timeout))
+        return;
+    move_generic(c, from, to, true, timeout);
 }
 
 /* RPOPLPUSH source destination -- LMOVE source destination RIGHT LEFT */
 void cmd_rpoplpush(struct cmd_ctx *c)
 {
-    move_generic(c, QL_TAIL, QL_HEAD);
+    move_generic(c, QL_TAIL, QL_HEAD, false, 0);
+}
+
+/* BRPOPLPUSH source destination timeout */
+void cmd_brpoplpush(struct cmd_ctx *c)
+{
+    int64_t timeout;
+    if (block_timeout_arg(c, c->argv[3], true, &timeout))
+        move_generic(c, QL_TAIL, QL_HEAD, true, timeout);
 }
 
 /* ------------------------------------------------------------------------
