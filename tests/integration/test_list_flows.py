@@ -36,7 +36,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RedisServer, Server, main  # noqa: E402
+from harness import HOST, RedisServer, Server, main  # noqa: E402
 
 import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
@@ -81,13 +81,12 @@ def notification(producer, seq, user):
 class Target:
     """A server under test; client() opens a connection of its own, closed by close()."""
 
-    def __init__(self, name, port):
-        self.name = name
+    def __init__(self, port):
         self.port = port
         self.clients = []
 
     def client(self):
-        c = redis.Redis(host="127.0.0.1", port=self.port, decode_responses=True,
+        c = redis.Redis(host=HOST, port=self.port, decode_responses=True,
                         single_connection_client=True, socket_timeout=WAKE_TIMEOUT + 5,
                         socket_connect_timeout=5)
         self.clients.append(c)
@@ -419,70 +418,70 @@ BLPOP_WORKER = {"delivered": NOTIFICATIONS, "distinct": NOTIFICATIONS, "order": 
                 "transactions": [ROUNDS] * len(PRODUCERS), "timed_out": True, "left": 0}
 
 
+Q1, Q2, Q3 = queue_key("u1"), queue_key("u2"), queue_key("u3")
+
+
 def blocking_order_flow(t):
     """Which queue a pop serves, timeouts on empty queues, and a worker woken by EXEC."""
     r = t.client()
-    q1, q2, q3 = queue_key("u1"), queue_key("u2"), queue_key("u3")
     seen = {}
-    r.rpush(q2, "a", "b")
-    r.rpush(q3, "c")
+    r.rpush(Q2, "a", "b")
+    r.rpush(Q3, "c")
     # the first non-empty key in the order given
-    seen["ready"] = [r.blpop([q1, q2, q3], BLOCK_TIMEOUT),
-                     r.brpop([q1, q3, q2], BLOCK_TIMEOUT),
-                     r.blpop([q1, q3, q2], BLOCK_TIMEOUT)]
+    seen["ready"] = [r.blpop([Q1, Q2, Q3], BLOCK_TIMEOUT),
+                     r.brpop([Q1, Q3, Q2], BLOCK_TIMEOUT),
+                     r.blpop([Q1, Q3, Q2], BLOCK_TIMEOUT)]
     start = time.monotonic()
-    seen["timeout"] = r.blpop([q1, q2, q3], BLOCK_TIMEOUT)
+    seen["timeout"] = r.blpop([Q1, Q2, Q3], BLOCK_TIMEOUT)
     waited = time.monotonic() - start
     seen["waited"] = BLOCK_TIMEOUT * 0.75 <= waited < BLOCK_TIMEOUT + 2
-    seen["brpop_timeout"] = r.brpop([q1], BLOCK_TIMEOUT)
+    seen["brpop_timeout"] = r.brpop([Q1], BLOCK_TIMEOUT)
     # inside MULTI a blocking pop never waits: it answers as if its timeout had run out
     start = time.monotonic()
     with r.pipeline(transaction=True) as p:
-        p.rpush(q3, "m")
-        p.blpop([q1, q3], WAKE_TIMEOUT)
-        p.blpop([q1, q3], WAKE_TIMEOUT)
-        p.blmove(q1, q3, WAKE_TIMEOUT, "LEFT", "RIGHT")
-        p.blmpop(WAKE_TIMEOUT, 2, q1, q3, direction="LEFT")
+        p.rpush(Q3, "m")
+        p.blpop([Q1, Q3], WAKE_TIMEOUT)
+        p.blpop([Q1, Q3], WAKE_TIMEOUT)
+        p.blmove(Q1, Q3, WAKE_TIMEOUT, "LEFT", "RIGHT")
+        p.blmpop(WAKE_TIMEOUT, 2, Q1, Q3, direction="LEFT")
         seen["in_multi"] = p.execute()
     seen["in_multi_at_once"] = time.monotonic() - start < WAKE_TIMEOUT
 
-    worker = Worker(t, lambda w: w.blpop([q1, q2], WAKE_TIMEOUT))
+    worker = Worker(t, lambda w: w.blpop([Q1, Q2], WAKE_TIMEOUT))
     worker.start()
     wait_blocked(r, 1)
     # pushed and taken back in one transaction: nothing for the worker
     with r.pipeline(transaction=True) as p:
-        p.rpush(q1, "gone")
-        p.delete(q1)
+        p.rpush(Q1, "gone")
+        p.delete(Q1)
         seen["push_and_delete"] = p.execute()
     time.sleep(0.05)
     seen["still_blocked"] = (worker.is_alive(), r.info("clients")["blocked_clients"])
     # a transaction that fills both queues: the worker gets the first key made ready
     with r.pipeline(transaction=True) as p:
-        p.rpush(q2, "x", "y")
-        p.rpush(q1, "z")
+        p.rpush(Q2, "x", "y")
+        p.rpush(Q1, "z")
         seen["fill"] = p.execute()
     seen["woken"] = worker.join_checked()
-    seen["rest"] = [r.blpop([q1, q2], BLOCK_TIMEOUT) for _ in range(3)]
+    seen["rest"] = [r.blpop([Q1, Q2], BLOCK_TIMEOUT) for _ in range(3)]
     seen["blocked_after"] = r.info("clients")["blocked_clients"]
     return seen
 
 
-def blocking_order_expected():
-    q1, q2, q3 = queue_key("u1"), queue_key("u2"), queue_key("u3")
-    return {
-        "ready": [(q2, "a"), (q3, "c"), (q2, "b")],
-        "timeout": None,
-        "waited": True,
-        "brpop_timeout": None,
-        "in_multi": [1, (q3, "m"), None, None, None],
-        "in_multi_at_once": True,
-        "push_and_delete": [1, 1],
-        "still_blocked": (True, 1),
-        "fill": [2, 1],
-        "woken": (q2, "x"),
-        "rest": [(q1, "z"), (q2, "y"), None],
-        "blocked_after": 0,
-    }
+BLOCKING_ORDER = {
+    "ready": [(Q2, "a"), (Q3, "c"), (Q2, "b")],
+    "timeout": None,
+    "waited": True,
+    "brpop_timeout": None,
+    "in_multi": [1, (Q3, "m"), None, None, None],
+    "in_multi_at_once": True,
+    "push_and_delete": [1, 1],
+    "still_blocked": (True, 1),
+    "fill": [2, 1],
+    "woken": (Q2, "x"),
+    "rest": [(Q1, "z"), (Q2, "y"), None],
+    "blocked_after": 0,
+}
 
 
 N = [notification("api", i, "u1") for i in range(6)]
@@ -572,7 +571,7 @@ class SameOnBoth(unittest.TestCase):
     def run_flow(self, flow, expected):
         got = {}
         for name, server in (("redis-server", self.reference), ("respite", self.respite)):
-            t = Target(name, server.port)
+            t = Target(server.port)
             try:
                 t.client().flushall()
                 got[name] = flow(t)
@@ -599,7 +598,7 @@ class SameOnBoth(unittest.TestCase):
         self.run_flow(blpop_worker_flow, BLPOP_WORKER)
 
     def test_blocking_order_and_wakeup(self):
-        self.run_flow(blocking_order_flow, blocking_order_expected())
+        self.run_flow(blocking_order_flow, BLOCKING_ORDER)
 
     def test_reliable_queue(self):
         self.run_flow(reliable_queue_flow, RELIABLE)
