@@ -11,6 +11,9 @@ holds its stdout and stderr. Stopping sends SIGTERM, waits a bounded time, then 
 a server that needed SIGKILL, exited with a status other than 0, or wrote a sanitizer
 report fails the test. Every socket operation has a timeout, every wait loop a deadline,
 and all traffic goes to 127.0.0.1.
+
+A RedisServer is a real redis-server on a free loopback port, for the tests that compare
+respite's outcome with Redis's.
 """
 import os
 import re
@@ -243,6 +246,60 @@ class Server:
 
     def client(self, **kw):
         """A redis-py client (Debian's python3-redis)."""
+        import redis
+        kw.setdefault("socket_timeout", SOCK_TIMEOUT)
+        kw.setdefault("socket_connect_timeout", SOCK_TIMEOUT)
+        return redis.Redis(host=HOST, port=self.port, **kw)
+
+
+class RedisServer:
+    """A real redis-server (the reference the flow tests compare respite with) on a free
+    loopback port, without persistence, in a temporary directory. start() waits (bounded)
+    until it answers PING; stop() sends SIGTERM, then SIGKILL if it lingers."""
+
+    def __init__(self, binary=None):
+        self.binary = binary or shutil.which("redis-server")
+        self.proc = None
+        self.dir = None
+        self.port = None
+
+    def start(self):
+        self.dir = tempfile.mkdtemp(prefix="respite-it-redis-")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", HOST, "--save", "",
+             "--appendonly", "no", "--dir", self.dir],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1.0) as s:
+                    s.sendall(b"PING\r\n")
+                    if recv_exactly(s, 7, 1.0) == b"+PONG\r\n":
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise AssertionError("redis-server did not answer PING on port %d"
+                                     % self.port)
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(STOP_TIMEOUT)
+        self.proc = None
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def client(self, **kw):
+        """A redis-py client, with the same timeouts as Server.client()."""
         import redis
         kw.setdefault("socket_timeout", SOCK_TIMEOUT)
         kw.setdefault("socket_connect_timeout", SOCK_TIMEOUT)
