@@ -262,8 +262,8 @@ static int live_type(struct db *db, const struct kreg_key *bk)
     return e->type;
 }
 
-/* Run b's command again (its key was signaled and holds its type). */
-static void rerun(struct store *st, struct blocked *b)
+/* Run b's command again (bk was signaled and holds b's type). */
+static void rerun(struct store *st, struct blocked *b, const struct kreg_key *bk)
 {
     struct session *s = b->s;
     int64_t t0 = rs_mono_us();
@@ -278,6 +278,7 @@ static void rerun(struct store *st, struct blocked *b)
         .now = store_now(st),
         .t0_us = t0,
         .rerun = true,
+        .rerun_key = rs_str_from(bk->key, bk->klen),
     };
     st->cmd_now = c.now;
     b->again = false;
@@ -301,7 +302,7 @@ static void serve_key(struct store *st, struct kreg_key *bk)
             resp_add_error(out_of(b), msg, sizeof msg - 1);
             unblock(b, true);
         } else if (type == b->type) {
-            rerun(st, b);
+            rerun(st, b, bk);
             type = live_type(st->dbs[bk->db], bk); /* it may have emptied the key */
         }
     }

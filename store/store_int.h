@@ -285,8 +285,11 @@ struct cmd_ctx {
      * Likewise, keys they push to are served to waiters only after EXEC. */
     bool in_exec;
     /* The command of a blocked client, run again because a key it waits on
-     * was signaled (block.c): block_for_keys then leaves it blocked. */
+     * was signaled (block.c): block_for_keys then leaves it blocked. A list
+     * pop serves from that key only (rerun_key), as Redis serves a waiter
+     * from the key that became ready, not its first non-empty one. */
     bool rerun;
+    struct rs_str rerun_key;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */

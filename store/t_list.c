@@ -273,7 +273,9 @@ static void pop_generic(struct cmd_ctx *c, enum ql_where where)
             resp_add_null(c->out);
         return;
     }
-    if (has_count)
+    if (has_count && count == 0)
+        resp_add_array_len(c->out, 0); /* Redis's fast exit: no change, no WATCH touch */
+    else if (has_count)
         pop_range_reply(c, &loc, where, count);
     else
         pop_one_reply(c, &loc, where);
@@ -317,6 +319,8 @@ static void lmpop_generic(struct cmd_ctx *c, int at, bool block, int64_t timeout
     if (count == -1)
         count = 1;
     for (int j = at + 1; j < where_idx; j++) {
+        if (c->rerun && !str_eq(c->argv[j], c->rerun_key))
+            continue;
         struct kloc loc;
         struct entry *e = ks_write(c, c->db, c->argv[j], &loc);
         if (!e)
@@ -357,6 +361,8 @@ static void bpop_generic(struct cmd_ctx *c, enum ql_where where)
     if (!block_timeout_arg(c, c->argv[c->argc - 1], true, &timeout))
         return;
     for (int j = 1; j < c->argc - 1; j++) {
+        if (c->rerun && !str_eq(c->argv[j], c->rerun_key))
+            continue;
         struct kloc loc;
         struct entry *e = ks_write(c, c->db, c->argv[j], &loc);
         if (!e)
