@@ -291,6 +291,34 @@ void cmd_rpop(struct cmd_ctx *c)
     pop_generic(c, QL_TAIL);
 }
 
+/* Pop from the first non-empty list of keys[0..n) -- in a re-run, from
+ * rerun_key only -- and reply [key, element] (count 0) or [key, [up to
+ * count elements]]. false, with nothing replied, when all are absent. */
+static bool pop_first(struct cmd_ctx *c, const struct rs_str *keys, int n, enum ql_where where,
+                      long long count)
+{
+    for (int j = 0; j < n; j++) {
+        if (c->rerun && !str_eq(keys[j], c->rerun_key))
+            continue;
+        struct kloc loc;
+        struct entry *e = ks_write(c, c->db, keys[j], &loc);
+        if (!e)
+            continue;
+        if (e->type != OBJ_LIST) {
+            reply_err(c, RS_ERR_WRONGTYPE);
+            return true;
+        }
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk_str(c->out, keys[j]);
+        if (count == 0)
+            pop_one_reply(c, &loc, where);
+        else
+            pop_range_reply(c, &loc, where, count);
+        return true;
+    }
+    return false;
+}
+
 /* [B]LMPOP from argv[at]: numkeys key [key ...] LEFT|RIGHT [COUNT count] --
  * from the first non-empty list, [key, [elements]]. When all are absent, a
  * null array, or (block) the client waits timeout_ms. */
@@ -318,22 +346,8 @@ static void lmpop_generic(struct cmd_ctx *c, int at, bool block, int64_t timeout
     }
     if (count == -1)
         count = 1;
-    for (int j = at + 1; j < where_idx; j++) {
-        if (c->rerun && !str_eq(c->argv[j], c->rerun_key))
-            continue;
-        struct kloc loc;
-        struct entry *e = ks_write(c, c->db, c->argv[j], &loc);
-        if (!e)
-            continue;
-        if (e->type != OBJ_LIST) {
-            reply_err(c, RS_ERR_WRONGTYPE);
-            return;
-        }
-        resp_add_array_len(c->out, 2);
-        resp_add_bulk_str(c->out, c->argv[j]);
-        pop_range_reply(c, &loc, where, count);
+    if (pop_first(c, c->argv + at + 1, (int)numkeys, where, count))
         return;
-    }
     if (!block ||
         !block_for_keys(c, c->argv + at + 1, (int)numkeys, OBJ_LIST, timeout_ms, 0))
         resp_add_null_array(c->out);
@@ -358,24 +372,9 @@ void cmd_blmpop(struct cmd_ctx *c)
 static void bpop_generic(struct cmd_ctx *c, enum ql_where where)
 {
     int64_t timeout;
-    if (!block_timeout_arg(c, c->argv[c->argc - 1], true, &timeout))
+    if (!block_timeout_arg(c, c->argv[c->argc - 1], true, &timeout) ||
+        pop_first(c, c->argv + 1, c->argc - 2, where, 0))
         return;
-    for (int j = 1; j < c->argc - 1; j++) {
-        if (c->rerun && !str_eq(c->argv[j], c->rerun_key))
-            continue;
-        struct kloc loc;
-        struct entry *e = ks_write(c, c->db, c->argv[j], &loc);
-        if (!e)
-            continue;
-        if (e->type != OBJ_LIST) {
-            reply_err(c, RS_ERR_WRONGTYPE);
-            return;
-        }
-        resp_add_array_len(c->out, 2);
-        resp_add_bulk_str(c->out, c->argv[j]);
-        pop_one_reply(c, &loc, where);
-        return;
-    }
     if (!block_for_keys(c, c->argv + 1, c->argc - 2, OBJ_LIST, timeout, 0))
         resp_add_null_array(c->out);
 }
