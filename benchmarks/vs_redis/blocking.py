@@ -19,13 +19,11 @@ Example:
   benchmarks/vs_redis/blocking.py --respite build-rel/respite-server --taskset
 """
 
-import argparse
 import datetime
 import random
 import resource
 import selectors
 import shlex
-import shutil
 import socket
 import statistics
 import sys
@@ -115,11 +113,7 @@ def measure(srv, args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
-    ap.add_argument("--redis", default=shutil.which("redis-server"),
-                    help="path of redis-server (default: from PATH)")
+    ap = servers.arg_parser(__doc__)
     ap.add_argument("--clients", type=int, default=1000, help="blocked consumers (default 1000)")
     ap.add_argument("--seconds", type=float, default=5.0, help="measured seconds per round (default 5)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per server, interleaved (default 3)")

@@ -39,7 +39,6 @@ Examples:
 A benchmark, not a test: nothing here is run by ctest. See benchmarks/README.md.
 """
 
-import argparse
 import array
 import bisect
 import datetime
@@ -457,11 +456,7 @@ def table_rows(results, sides):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
-    ap.add_argument("--redis", default=shutil.which("redis-server"),
-                    help="path of redis-server (default: from PATH)")
+    ap = servers.arg_parser(__doc__)
     ap.add_argument("--keys", type=int, default=1_000_000, help="keys to load (default 1000000)")
     ap.add_argument("--spread", type=float, default=60.0,
                     help="seconds over which the deadlines are spread (default 60)")

@@ -21,7 +21,6 @@ that takes `scale` (1.0 = full size) and returns Plan(keys, commands), where
 DBSIZE when the server has it). See dataset_strings below.
 """
 
-import argparse
 import datetime
 import json
 import os
@@ -148,13 +147,8 @@ def fmt_mib(kib):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="Datasets:\n" + "\n".join("  %-10s %s" % (k, d) for k, (_, d)
-                                                                  in DATASETS.items()))
-    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
-    ap.add_argument("--redis", default=shutil.which("redis-server"),
-                    help="path of redis-server (default: from PATH)")
+    ap = servers.arg_parser(__doc__, "Datasets:\n" + "\n".join("  %-10s %s" % (k, d) for k, (_, d)
+                                                                 in DATASETS.items()))
     ap.add_argument("--dataset", default="strings",
                     help="comma-separated datasets (default strings; known: %s)" % ", ".join(DATASETS))
     ap.add_argument("--scale", type=float, default=1.0,

@@ -9,10 +9,12 @@
 Not a test helper: nothing here is run by ctest.
 """
 
+import argparse
 import atexit
 import os
 import select
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -418,6 +420,17 @@ class Server:
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def arg_parser(doc, epilog=None):
+    """The argument parser every script starts from: its description (the first
+    paragraph of doc) and --respite / --redis."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=epilog,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
+    ap.add_argument("--redis", default=shutil.which("redis-server"),
+                    help="path of redis-server (default: from PATH)")
+    return ap
 
 
 def check_binaries(ap, args):
