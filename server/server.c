@@ -55,7 +55,13 @@ struct srv_conn {
     char *qbuf;
     size_t qpos, qlen, qcap;
     struct resp_parser parser;
-    struct rs_str *argv; /* same capacity as parser.args */
+    /* Two argument arrays: the command about to run and the one parsed
+     * ahead of it (see process_input); parser.args points at one of them. */
+    struct resp_arg *pargs[2];
+    size_t pcap[2];
+    int pslot;           /* the array the parser fills next */
+    struct rs_str *argv; /* capacity: the larger of pcap[] */
+    size_t argv_cap;
 
     /* writing */
     uv_write_t wreq;
@@ -119,7 +125,8 @@ static void on_conn_closed(uv_handle_t *h)
         resp_out_release(o, conn->inflight);
     respite_client_free(conn->cl);
     free(conn->qbuf);
-    free(conn->parser.args);
+    free(conn->pargs[0]);
+    free(conn->pargs[1]);
     free(conn->argv);
     free(conn->bufs);
     free(conn);
@@ -391,32 +398,61 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)(conn->qcap - conn->qlen));
 }
 
-static void grow_args(struct srv_conn *conn)
+/* Parse the command at qbuf + off into argument array `slot`, growing it as
+ * needed. */
+static enum resp_status parse_into(struct srv_conn *conn, int slot, size_t off, size_t *consumed)
 {
-    size_t cap = conn->parser.cap ? conn->parser.cap * 2 : 16;
-    struct resp_arg *args = realloc(conn->parser.args, cap * sizeof *args);
-    struct rs_str *argv = realloc(conn->argv, cap * sizeof *argv);
-    if (args == NULL || argv == NULL)
-        abort();
-    conn->parser.args = args;
-    conn->parser.cap = cap;
-    conn->argv = argv;
+    for (;;) {
+        conn->parser.args = conn->pargs[slot];
+        conn->parser.cap = conn->pcap[slot];
+        *consumed = 0;
+        enum resp_status s =
+            resp_parse(&conn->parser, conn->qbuf + off, conn->qlen - off, consumed);
+        if (s != RESP_GROW)
+            return s;
+        size_t cap = conn->pcap[slot] ? conn->pcap[slot] * 2 : 16;
+        struct resp_arg *args = realloc(conn->pargs[slot], cap * sizeof *args);
+        if (args == NULL)
+            abort();
+        conn->pargs[slot] = args;
+        conn->pcap[slot] = cap;
+        if (cap > conn->argv_cap) {
+            struct rs_str *argv = realloc(conn->argv, cap * sizeof *argv);
+            if (argv == NULL)
+                abort();
+            conn->argv = argv;
+            conn->argv_cap = cap;
+        }
+    }
 }
 
+/* Run the complete commands of the query buffer, in order, until one blocks
+ * its client, closes it, or only a partial command is left.
+ *
+ * Each command is parsed one ahead of the one that runs: the next one's key
+ * is handed to the store as a prefetch hint before the current one runs,
+ * so a pipeline's key lookups overlap their cache misses instead of paying
+ * them one after the other. A command parsed ahead but not run when the
+ * loop stops is parsed again next time (the parser is between commands
+ * then); a partial or malformed one leaves the parser exactly where the
+ * next command starts. Only an authenticated client is parsed ahead: the
+ * command before may change which request limits apply (AUTH, RESET). */
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
+    int slot = conn->pslot;
+    bool ahead = false; /* the command at qpos is parsed, in slot */
+    size_t consumed = 0;
     while (!conn->closing && !conn->close_after_reply && !srv->stopping &&
            conn->qpos < conn->qlen && !(respite_client_flags(conn->cl) & RESPITE_BLOCKED)) {
-        size_t consumed = 0;
-        char *start = conn->qbuf + conn->qpos;
-        /* Authentication may change with every command (AUTH, RESET). */
-        conn->parser.unauthenticated = respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED;
-        enum resp_status s = resp_parse(&conn->parser, start, conn->qlen - conn->qpos, &consumed);
-        if (s == RESP_GROW) {
-            grow_args(conn);
-            continue;
+        int flags = respite_client_flags(conn->cl);
+        enum resp_status s = RESP_OK;
+        if (!ahead) {
+            /* Authentication may change with every command (AUTH, RESET). */
+            conn->parser.unauthenticated = flags & RESPITE_UNAUTHENTICATED;
+            s = parse_into(conn, slot, conn->qpos, &consumed);
         }
+        ahead = false;
         if (s == RESP_AGAIN) {
             if (conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
                 srv_log(&srv->log, SRV_LOG_WARNING,
@@ -434,13 +470,31 @@ static void process_input(struct srv_conn *conn)
             conn->qpos = conn->qlen;
             break;
         }
-        for (int i = 0; i < conn->parser.argc; i++)
-            conn->argv[i] = rs_str_from(start + conn->parser.args[i].off, conn->parser.args[i].len);
-        respite_client_run(conn->cl, conn->parser.argc, conn->argv);
-        conn->qpos += consumed;
+        char *start = conn->qbuf + conn->qpos;
+        int argc = conn->parser.argc;
+        for (int i = 0; i < argc; i++)
+            conn->argv[i] = rs_str_from(start + conn->pargs[slot][i].off, conn->pargs[slot][i].len);
+        size_t next = conn->qpos + consumed, next_consumed = 0;
+        /* Whatever the outcome, the parser now continues in the other
+         * array: a partial command there is resumed, not restarted. */
+        bool tried = !(flags & RESPITE_UNAUTHENTICATED) && next < conn->qlen;
+        if (tried && parse_into(conn, slot ^ 1, next, &next_consumed) == RESP_OK) {
+            ahead = true;
+            if (conn->parser.argc >= 2) {
+                const struct resp_arg *k = &conn->pargs[slot ^ 1][1];
+                respite_client_prefetch(conn->cl, conn->qbuf + next + k->off, k->len);
+            }
+        }
+        respite_client_run(conn->cl, argc, conn->argv);
+        conn->qpos = next;
+        if (tried) {
+            slot ^= 1;
+            consumed = next_consumed;
+        }
         if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
             conn->close_after_reply = true;
     }
+    conn->pslot = slot;
     if (conn->closing)
         return;
     if (conn->qpos == conn->qlen) {

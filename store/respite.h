@@ -195,6 +195,12 @@ struct respite_client *respite_client_attach(struct respite *st, const struct re
  * respite_client_output(). */
 void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv);
 
+/* A hint from a transport that has parsed c's next command before running
+ * the current one: the next command's first argument after its name, key,
+ * is likely a key of c's database, whose lookup can start loading memory
+ * now. Only a CPU prefetch; no effect on any result. */
+void respite_client_prefetch(struct respite_client *c, const char *key, size_t klen);
+
 /* The transport is closing c (the peer went away, a kill): it runs no more
  * commands, and a blocking command it waits in is dropped at once, so no
  * data is handed to it before respite_client_free. */

@@ -297,6 +297,16 @@ void respite_client_free(struct respite_client *c)
         session_free((struct session *)c);
 }
 
+void respite_client_prefetch(struct respite_client *c, const char *key, size_t klen)
+{
+    struct session *s = (struct session *)c;
+    struct db *db = s->st->dbs[s->db];
+    struct rs_str k = rs_str_from(key, klen);
+    struct shard *sh = ks_shard(db, k, false);
+    if (sh)
+        tbl_prefetch(&sh->tbl, key, klen);
+}
+
 void respite_client_closing(struct respite_client *c)
 {
     block_cancel((struct session *)c);

@@ -154,6 +154,15 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
     return NULL;
 }
 
+void tbl_prefetch(const struct table *t, const char *key, size_t klen)
+{
+    if (tbl_count(t) == 0)
+        return;
+    uint64_t h = tbl_hash(t, key, klen);
+    for (int i = 0; i < 2 && t->size[i]; i++)
+        __builtin_prefetch(&t->b[i][h & (t->size[i] - 1)]);
+}
+
 void tbl_insert(struct table *t, struct entry *e)
 {
     if (is_rehashing(t))

@@ -17,6 +17,9 @@ static inline uint64_t tbl_count(const struct table *t)
 }
 
 uint64_t tbl_hash(const struct table *t, const char *key, size_t klen);
+/* Start loading the bucket where key's lookup will start (a CPU prefetch;
+ * no effect on contents). */
+void tbl_prefetch(const struct table *t, const char *key, size_t klen);
 
 /* Find a key. Returns the address of the pointer that holds the entry (the
  * bucket head or the previous entry's next), so the caller can unlink or
