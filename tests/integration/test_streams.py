@@ -485,6 +485,14 @@ class Blocking(StreamCase):
         # seen and active again when the re-run served it
         self.assertEqual((cons[0]["idle"], cons[0]["inactive"], cons[0]["pending"]), (0, 0, 1))
 
+    def test_timeout_past_the_clock_range(self):
+        # 7.2+ (redis-server 7.0 blocks for ever instead)
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        for cmd in (("XREAD",), ("XREADGROUP", "GROUP", "g", "c")):
+            self.assertEqual(c.cmd(*cmd, "BLOCK", "9223372036854775807", "STREAMS", "s", "0"),
+                             RespError("ERR timeout is out of range"))
+
     def test_plus_does_not_block_on_entries(self):
         # 7.4's "+": the last entry, at once; on an empty stream it waits
         self.r.xadd("s", {"a": "1"}, id="1-0")
