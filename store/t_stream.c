@@ -385,7 +385,7 @@ void cmd_xadd(struct cmd_ctx *c)
         stream_trim(s, &a);
     obj_account_change(loc.sh, before, obj_bytes(e));
     ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new stream */
-    ks_signal(c->db, c->argv[1]); /* XREAD waiters: a new stream is signaled by ks_add */
+    ks_signal(c->db, c->argv[1]); /* wake XREAD waiters (ks_add signaled a new stream) */
 }
 
 /* XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
