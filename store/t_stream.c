@@ -4,10 +4,8 @@
  * XREAD, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XGROUP, XINFO,
  * with Redis 7.4's replies and errors (the value itself is stream.c).
  *
- * Not yet: blocking. XREAD and XREADGROUP with BLOCK serve what is there
- * at once as Redis does, but where Redis would park the client they reply
- * the null array of a timeout right away -- the server has no mechanism
- * to park clients yet (DESIGN.md "Blocking commands").
+ * XREAD and XREADGROUP with BLOCK that find nothing block their client
+ * (block.c); XADD and XGROUP DESTROY signal the key so that they run again.
  */
 #include <string.h>
 
@@ -387,6 +385,7 @@ void cmd_xadd(struct cmd_ctx *c)
         stream_trim(s, &a);
     obj_account_change(loc.sh, before, obj_bytes(e));
     ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new stream */
+    ks_signal(c->db, c->argv[1]); /* wake XREAD waiters (ks_add signaled a new stream) */
 }
 
 /* XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
@@ -613,9 +612,42 @@ static void reply_history(struct cmd_ctx *c, const struct stream *s, struct scon
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
 }
 
+/* XREAD / XREADGROUP with BLOCK found nothing: block c on the keys of its
+ * STREAMS list (argv[streams..]), as block_for_keys. The command runs again
+ * with the arguments it blocked with, so each "$" is first rewritten to the
+ * ID it stood for now (ids[k]), as Redis rewrites its argv: a re-run then
+ * reads what came after it. */
+static bool xread_block(struct cmd_ctx *c, int streams, int nstreams, const struct sid *ids,
+                        int64_t ms, bool xreadgroup)
+{
+    struct rs_str *argv = c->argv, *tmp = NULL;
+    char *bufs = NULL;
+    for (int k = 0; k < nstreams; k++) {
+        struct rs_str a = argv[streams + nstreams + k];
+        if (a.len != 1 || a.p[0] != '$')
+            continue;
+        if (!tmp) {
+            tmp = rs_malloc((size_t)c->argc * sizeof *tmp);
+            memcpy(tmp, argv, (size_t)c->argc * sizeof *tmp);
+            bufs = rs_malloc((size_t)nstreams * SID_STR_SIZE);
+        }
+        char *b = bufs + (size_t)k * SID_STR_SIZE;
+        tmp[streams + nstreams + k] = rs_str_from(b, sid_format(ids[k], b));
+    }
+    if (tmp)
+        c->argv = tmp;
+    bool blocked = block_for_keys(c, c->argv + streams, nstreams, OBJ_STREAM, ms,
+                                  xreadgroup ? BLOCK_ON_NOKEY : 0);
+    c->argv = argv;
+    rs_free(tmp);
+    rs_free(bufs);
+    return blocked;
+}
+
 static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
 {
     long long count = 0;
+    int64_t block_ms = -1; /* no BLOCK */
     int streams = 0, nstreams = 0;
     bool noack = false;
     struct rs_str gname = {0}, cname = {0};
@@ -624,16 +656,8 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         int more = c->argc - i - 1;
         struct rs_str o = c->argv[i];
         if (rs_str_eqi(o, "block") && more) {
-            /* Parsed as Redis does; see the file comment for what BLOCK
-             * does not do yet. */
-            long long ms;
-            i++;
-            if (!arg_ll_msg(c, c->argv[i], &ms, "timeout is not an integer or out of range"))
+            if (!block_timeout_arg(c, c->argv[++i], false, &block_ms))
                 return;
-            if (ms < 0) {
-                reply_errf(c, "ERR timeout is negative");
-                return;
-            }
         } else if (rs_str_eqi(o, "count") && more) {
             i++;
             if (!arg_ll(c, c->argv[i], &count))
@@ -697,7 +721,13 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         }
         const struct stream *s = e ? stream_of(e) : NULL;
         if (has_group && (!s || !(groups[k] = stream_group(s, gname)))) {
-            reply_nogroup(c, key, gname, " in XREADGROUP with GROUP option");
+            if (c->rerun)
+                /* XGROUP DESTROY woke it (a deleted key answers UNBLOCKED,
+                 * block.c); Redis 7.0's text. */
+                reply_errf(c, "NOGROUP the consumer group this client was blocked on no longer "
+                              "exists");
+            else
+                reply_nogroup(c, key, gname, " in XREADGROUP with GROUP option");
             ok = false;
         } else if (arg.len == 1 && (arg.p[0] == '$' || arg.p[0] == '+')) {
             if (xreadgroup) {
@@ -784,10 +814,8 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         if (nreplied)
             resp_set_deferred(c->out, d, c->out->proto == 2 ? RESP_AGG_ARRAY : RESP_AGG_MAP,
                               nreplied);
-        else
-            /* Nothing to serve: Redis's reply to a timeout. With BLOCK,
-             * Redis would park the client here; respite cannot block yet
-             * and answers as if the timeout had already passed. */
+        else if (block_ms < 0 || !xread_block(c, streams, nstreams, ids, block_ms, xreadgroup))
+            /* Nothing to serve and no waiting: the reply of a timeout. */
             resp_add_null_array(c->out);
     }
     rs_free(ids);
@@ -1277,8 +1305,11 @@ void cmd_xgroup_destroy(struct cmd_ctx *c)
     if (!xgroup_open(c, false, false, &loc, &e, &g))
         return;
     size_t before = obj_bytes(e);
-    resp_add_int(c->out, stream_group_del(stream_of(e), c->argv[3]));
+    bool del = stream_group_del(stream_of(e), c->argv[3]);
+    resp_add_int(c->out, del);
     obj_account_change(loc.sh, before, obj_bytes(e));
+    if (del)
+        ks_signal(c->db, c->argv[2]); /* its blocked XREADGROUPs answer NOGROUP */
 }
 
 /* XGROUP CREATECONSUMER key group consumer */

@@ -4,17 +4,20 @@ stream (project:{id}:parameter_changes, entries shaped as in
 shared/seeds/000_fe5a8426e5df7159.txt), group delivery to two workers,
 acknowledgement, a worker that dies and whose pending entries another one
 claims with XCLAIM and XAUTOCLAIM once the server's test clock has moved
-(DEBUG CLOCK ADVANCE), idle times, RESP3 shapes, and XREAD BLOCK on data
-that is already there.
+(DEBUG CLOCK ADVANCE), idle times, RESP3 shapes, and XREAD / XREADGROUP
+with BLOCK: on data that is already there, and blocked clients woken by
+XADD, by the key's deletion or XGROUP DESTROY, by CLIENT UNBLOCK, or by
+their timeout, plus a blocked reader that disconnects.
 
-The dashboard's flow also runs against a real redis-server, when one is
-installed, and must give the same outcome.
-
-Blocking reads that would wait are not tested: respite cannot park clients
-yet, and answers them as an expired timeout at once.
+The dashboard's flow and the blocking flow (raw replies, byte for byte) also
+run against a real redis-server, when one is installed, and must give the
+same outcome. Every block has a timeout under a second or is ended by the
+test; every wait for the server's state has a deadline.
 """
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -22,8 +25,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, SOCK_TIMEOUT, ServerTestCase, encode, free_port,  # noqa: E402
-                     main, recv_exactly)
+from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, RespError,  # noqa: E402
+                     ServerTestCase, encode, free_port, main, recv_exactly)
 
 import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
@@ -254,6 +257,267 @@ class Resp3(StreamCase):
         self.assertEqual(recv_exactly(sock, len(want)), want)
         sock.sendall(encode("XREAD", "BLOCK", "10", "STREAMS", "s", "1-1"))
         self.assertEqual(recv_exactly(sock, 3), b"_\r\n")
+
+
+# ---- blocking reads ---------------------------------------------------------------------
+
+WAIT_LIMIT = 5.0  # seconds a test waits for the server to reach a state
+
+
+class RawConn(RespConn):
+    """A RespConn whose raw_cmd / raw_reply return the reply's exact bytes."""
+
+    def __init__(self, sock):
+        super().__init__(sock)
+        self.raw = []
+
+    def _line(self):
+        line = super()._line()
+        self.raw.append(line + b"\r\n")
+        return line
+
+    def _bytes(self, n):
+        data = super()._bytes(n)
+        self.raw.append(data + b"\r\n")
+        return data
+
+    def raw_reply(self):
+        self.raw = []
+        self.reply()
+        return b"".join(self.raw)
+
+    def raw_cmd(self, *args):
+        self.send(encode(*args))
+        return self.raw_reply()
+
+
+def raw_conn(port):
+    sock = socket.create_connection((HOST, port), timeout=SOCK_TIMEOUT)
+    return RawConn(sock)
+
+
+def wait_blocked(admin, n):
+    """Wait (bounded) until the server reports n blocked clients."""
+    deadline = time.monotonic() + WAIT_LIMIT
+    while True:
+        info = admin.cmd("INFO", "clients").decode()
+        got = int(re.search(r"blocked_clients:(\d+)", info).group(1))
+        if got == n:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("blocked_clients is %d, not %d" % (got, n))
+        time.sleep(0.01)
+
+
+def blocking_flow(port):
+    """Clients blocked in XREAD / XREADGROUP and what wakes them, with explicit IDs so
+    that every reply is deterministic. Returns [(step, raw reply bytes)]."""
+    seen = []
+    conns = [raw_conn(port) for _ in range(4)]
+    a, r1, r2, r3 = conns
+    try:
+        def log(step, data):
+            seen.append((step, data))
+
+        def block(conn, *args):
+            conn.send(encode(*args))
+
+        a.raw_cmd("FLUSHALL")
+        # $ on a missing stream, woken by the XADD that creates it
+        block(r1, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+        wait_blocked(a, 1)
+        log("xadd new", a.raw_cmd("XADD", "s", "1-1", "a", "1"))
+        log("$ woken", r1.raw_reply())
+        # three readers, one of them on two keys, all get the one new entry
+        block(r1, "XREAD", "BLOCK", "0", "STREAMS", "s", "1-1")
+        block(r2, "XREAD", "BLOCK", "900", "STREAMS", "s", "$")
+        block(r3, "XREAD", "COUNT", "5", "BLOCK", "0", "STREAMS", "t", "s", "$", "$")
+        wait_blocked(a, 3)
+        log("xadd existing", a.raw_cmd("XADD", "s", "2-1", "b", "2"))
+        log("r1", r1.raw_reply())
+        log("r2", r2.raw_reply())
+        log("r3", r3.raw_reply())
+        # an entry before the requested ID does not serve it
+        block(r1, "XREAD", "BLOCK", "0", "STREAMS", "s", "5-0")
+        wait_blocked(a, 1)
+        a.raw_cmd("XADD", "s", "3-0", "c", "3")
+        wait_blocked(a, 1)
+        a.raw_cmd("XADD", "s", "6-0", "d", "4")
+        log("after 5-0", r1.raw_reply())
+        # the timeout
+        log("timeout", r1.raw_cmd("XREAD", "BLOCK", "50", "STREAMS", "s", "$"))
+        # group readers: the first blocked takes the entry, into its PEL
+        a.raw_cmd("XGROUP", "CREATE", "s", "g", "$")
+        block(r1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+        wait_blocked(a, 1)
+        block(r2, "XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "s", ">")
+        wait_blocked(a, 2)
+        a.raw_cmd("XADD", "s", "7-0", "e", "5")
+        log("group first", r1.raw_reply())
+        wait_blocked(a, 1)
+        log("pending", a.raw_cmd("XPENDING", "s", "g"))
+        a.raw_cmd("XADD", "s", "8-0", "f", "6")
+        log("group second", r2.raw_reply())
+        # NOACK and COUNT: served as a normal read, nothing pending
+        block(r1, "XREADGROUP", "GROUP", "g", "c1", "COUNT", "1", "NOACK", "BLOCK", "0",
+              "STREAMS", "s", ">")
+        wait_blocked(a, 1)
+        a.raw_cmd("XADD", "s", "9-0", "g", "7")
+        log("noack", r1.raw_reply())
+        log("pending after noack", a.raw_cmd("XPENDING", "s", "g"))
+        # a history read never blocks
+        log("history", r1.raw_cmd("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0",
+                                  "STREAMS", "s", "0"))
+        # the key deleted, or turned into a string: UNBLOCKED
+        for kill in (("DEL", "s"), ("SET", "s", "x")):
+            a.raw_cmd("DEL", "s")
+            a.raw_cmd("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+            block(r1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+            block(r2, "XREAD", "BLOCK", "200", "STREAMS", "s", "$")
+            wait_blocked(a, 2)
+            a.raw_cmd(*kill)
+            log(kill[0] + " group reader", r1.raw_reply())
+            log(kill[0] + " plain reader", r2.raw_reply())
+        # the group destroyed: NOGROUP
+        a.raw_cmd("DEL", "s")
+        a.raw_cmd("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        block(r1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+        wait_blocked(a, 1)
+        log("destroy", a.raw_cmd("XGROUP", "DESTROY", "s", "g"))
+        log("destroyed", r1.raw_reply())
+        # inside MULTI nothing blocks
+        a.raw_cmd("XGROUP", "CREATE", "s", "g", "$")
+        r1.raw_cmd("MULTI")
+        r1.raw_cmd("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+        r1.raw_cmd("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+        log("multi", r1.raw_cmd("EXEC"))
+        # CLIENT UNBLOCK: the timeout reply, or an error
+        rid = r1.cmd("CLIENT", "ID")
+        for how in ((), ("ERROR",)):
+            block(r1, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+            wait_blocked(a, 1)
+            log("unblock" + "".join(how), a.raw_cmd("CLIENT", "UNBLOCK", rid, *how))
+            log("unblocked" + "".join(how), r1.raw_reply())
+        # bad timeouts
+        for t in ("abc", "-1", "1.5", "99999999999999999999"):
+            log("timeout " + t, a.raw_cmd("XREAD", "BLOCK", t, "STREAMS", "s", "$"))
+            log("group timeout " + t, a.raw_cmd("XREADGROUP", "GROUP", "g", "c", "BLOCK", t,
+                                                "STREAMS", "s", ">"))
+        # RESP3: the woken reply is a map, the timeout a null
+        r2.cmd("HELLO", "3")
+        block(r2, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+        wait_blocked(a, 1)
+        a.raw_cmd("XADD", "s", "10-0", "h", "8")
+        log("resp3 woken", r2.raw_reply())
+        log("resp3 timeout", r2.raw_cmd("XREAD", "BLOCK", "20", "STREAMS", "s", "$"))
+        # a blocked reader that goes away leaves nothing behind
+        block(r3, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+        wait_blocked(a, 1)
+        r3.close()
+        wait_blocked(a, 0)
+        log("after disconnect", a.raw_cmd("XADD", "s", "11-0", "i", "9"))
+    finally:
+        for c in conns:
+            c.close()
+    return seen
+
+
+class Blocking(StreamCase):
+
+    def test_blocking_flow(self):
+        seen = dict(blocking_flow(self.server.port))
+        def bulk(x):
+            return b"$%d\r\n%s\r\n" % (len(x), x)
+
+        def entry(eid, f, v):
+            return b"*2\r\n" + bulk(eid) + b"*2\r\n" + bulk(f) + bulk(v)
+
+        def one(key, eid, f, v):
+            return b"*1\r\n*2\r\n" + bulk(key) + b"*1\r\n" + entry(eid, f, v)
+        self.assertEqual(seen["$ woken"], one(b"s", b"1-1", b"a", b"1"))
+        for r in ("r1", "r2", "r3"):
+            self.assertEqual(seen[r], one(b"s", b"2-1", b"b", b"2"))
+        self.assertEqual(seen["after 5-0"], one(b"s", b"6-0", b"d", b"4"))
+        self.assertEqual(seen["timeout"], b"*-1\r\n")
+        self.assertEqual(seen["group first"], one(b"s", b"7-0", b"e", b"5"))
+        self.assertEqual(seen["group second"], one(b"s", b"8-0", b"f", b"6"))
+        self.assertEqual(seen["pending"],
+                         b"*4\r\n:1\r\n$3\r\n7-0\r\n$3\r\n7-0\r\n"
+                         b"*1\r\n*2\r\n$2\r\nc1\r\n$1\r\n1\r\n")
+        self.assertEqual(seen["noack"], one(b"s", b"9-0", b"g", b"7"))
+        # 8-0 went to c2 before; the NOACK read added nothing
+        self.assertEqual(seen["pending after noack"],
+                         b"*4\r\n:2\r\n$3\r\n7-0\r\n$3\r\n8-0\r\n*2\r\n"
+                         b"*2\r\n$2\r\nc1\r\n$1\r\n1\r\n*2\r\n$2\r\nc2\r\n$1\r\n1\r\n")
+        for kill in ("DEL", "SET"):
+            self.assertEqual(seen[kill + " group reader"],
+                             b"-UNBLOCKED the stream key no longer exists\r\n")
+            self.assertEqual(seen[kill + " plain reader"], b"*-1\r\n")
+        self.assertEqual(seen["destroyed"], b"-NOGROUP the consumer group this client was "
+                                            b"blocked on no longer exists\r\n")
+        self.assertEqual(seen["multi"], b"*2\r\n*-1\r\n*-1\r\n")
+        self.assertEqual(seen["unblocked"], b"*-1\r\n")
+        self.assertEqual(seen["unblockedERROR"],
+                         b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n")
+        self.assertEqual(seen["timeout abc"],
+                         b"-ERR timeout is not an integer or out of range\r\n")
+        self.assertEqual(seen["timeout -1"], b"-ERR timeout is negative\r\n")
+        self.assertEqual(seen["resp3 woken"],
+                         b"%1\r\n$1\r\ns\r\n*1\r\n" + entry(b"10-0", b"h", b"8"))
+        self.assertEqual(seen["resp3 timeout"], b"_\r\n")
+        self.assertEqual(seen["after disconnect"], b"$4\r\n11-0\r\n")
+        self.assertEqual(self.r.info("clients")["blocked_clients"], 0)
+
+    def test_consumer_is_created_when_it_blocks(self):
+        self.r.xgroup_create("s", "g", id="$", mkstream=True)
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        c.send(encode("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"))
+        admin = self.server.conn()
+        self.addCleanup(admin.close)
+        wait_blocked(admin, 1)
+        cons = self.r.xinfo_consumers("s", "g")
+        self.assertEqual([(x["name"], x["pending"]) for x in cons], [("alice", 0)])
+        self.advance(1000)
+        self.r.xadd("s", {"a": "1"}, id="1-0")
+        self.assertEqual(c.reply(), [[b"s", [[b"1-0", [b"a", b"1"]]]]])
+        cons = self.r.xinfo_consumers("s", "g")
+        # seen and active again when the re-run served it
+        self.assertEqual((cons[0]["idle"], cons[0]["inactive"], cons[0]["pending"]), (0, 0, 1))
+
+    def test_timeout_past_the_clock_range(self):
+        # 7.2+ (redis-server 7.0 blocks for ever instead)
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        for cmd in (("XREAD",), ("XREADGROUP", "GROUP", "g", "c")):
+            self.assertEqual(c.cmd(*cmd, "BLOCK", "9223372036854775807", "STREAMS", "s", "0"),
+                             RespError("ERR timeout is out of range"))
+
+    def test_plus_does_not_block_on_entries(self):
+        # 7.4's "+": the last entry, at once; on an empty stream it waits
+        self.r.xadd("s", {"a": "1"}, id="1-0")
+        self.r.xadd("s", {"b": "2"}, id="2-0")
+        c, admin = self.server.conn(), self.server.conn()
+        self.addCleanup(c.close)
+        self.addCleanup(admin.close)
+        self.assertEqual(c.cmd("XREAD", "BLOCK", "0", "STREAMS", "s", "+"),
+                         [[b"s", [[b"2-0", [b"b", b"2"]]]]])
+        c.send(encode("XREAD", "BLOCK", "0", "STREAMS", "e", "+"))
+        wait_blocked(admin, 1)
+        self.r.xadd("e", {"c": "3"}, id="3-0")
+        self.assertEqual(c.reply(), [[b"e", [[b"3-0", [b"c", b"3"]]]]])
+
+
+@unittest.skipUnless(REDIS, "redis-server is not installed")
+class BlockingSameAsRedis(StreamCase):
+
+    def test_blocking_flow_matches_redis(self):
+        ref = RedisServer().start()
+        self.addCleanup(ref.stop)
+        mine, theirs = blocking_flow(self.server.port), blocking_flow(ref.port)
+        self.assertEqual([s for s, _ in mine], [s for s, _ in theirs])
+        for (step, a), (_, b) in zip(mine, theirs):
+            self.assertEqual(a, b, step)
 
 
 if __name__ == "__main__":
