@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "mem.h"
+#include "resp_num.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------------
@@ -42,7 +44,9 @@ struct cmd_keyspec {
     int index, lastkey, keystep;
     bool keynum;       /* find_keys by a count of keys: keynumidx, firstkey, keystep */
     int keynumidx, firstkey;
-    const char *flags; /* space separated */
+    const char *keyword; /* begin_search by keyword, from index (startfrom); else by index */
+    int limit;           /* find_keys range's limit (keyword specs) */
+    const char *flags;   /* space separated */
     const char *notes; /* or NULL */
 };
 
@@ -51,11 +55,13 @@ static const struct cmd_doc docs[] = {
 #define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
 #define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
+#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
 #include "cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
 #undef KEYSPEC_KEYNUM
+#undef KEYSPEC_KEYWORD
 };
 
 static const struct cmd_tips tips[] = {
@@ -63,25 +69,30 @@ static const struct cmd_tips tips[] = {
 #define TIPS(name, tips) {name, tips},
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
 #define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
+#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
 #include "cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
 #undef KEYSPEC_KEYNUM
+#undef KEYSPEC_KEYWORD
 };
 
 static const struct cmd_keyspec keyspecs[] = {
 #define DOC(name, complexity, grammar)
 #define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes) \
-    {name, index, lastkey, keystep, false, 0, 0, flags, notes},
+    {name, index, lastkey, keystep, false, 0, 0, NULL, 0, flags, notes},
 #define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags) \
-    {name, index, 0, keystep, true, keynumidx, firstkey, flags, NULL},
+    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, NULL},
+#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags) \
+    {name, startfrom, lastkey, keystep, false, 0, 0, keyword, limit, flags, NULL},
 #include "cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
 #undef KEYSPEC_KEYNUM
+#undef KEYSPEC_KEYWORD
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -125,6 +136,8 @@ static const struct cmd_keyspec *find_keyspecs(const struct cmd_def *d, const ch
     derived->lastkey = d->last < 0 ? d->last : d->last - d->first;
     derived->keystep = d->step;
     derived->keynum = false;
+    derived->keyword = NULL;
+    derived->limit = 0;
     derived->flags = (d->flags & CMD_READONLY) ? "RO access" : "RW update";
     derived->notes = NULL;
     *n = 1;
@@ -234,10 +247,19 @@ static void reply_keyspec(struct resp_out *o, const struct cmd_keyspec *ks)
     resp_add_bulk_cstr(o, "begin_search");
     resp_add_map_len(o, 2);
     resp_add_bulk_cstr(o, "type");
-    resp_add_bulk_cstr(o, "index");
-    resp_add_bulk_cstr(o, "spec");
-    resp_add_map_len(o, 1);
-    resp_add_bulk_cstr(o, "index");
+    if (ks->keyword) {
+        resp_add_bulk_cstr(o, "keyword");
+        resp_add_bulk_cstr(o, "spec");
+        resp_add_map_len(o, 2);
+        resp_add_bulk_cstr(o, "keyword");
+        resp_add_bulk_cstr(o, ks->keyword);
+        resp_add_bulk_cstr(o, "startfrom");
+    } else {
+        resp_add_bulk_cstr(o, "index");
+        resp_add_bulk_cstr(o, "spec");
+        resp_add_map_len(o, 1);
+        resp_add_bulk_cstr(o, "index");
+    }
     resp_add_int(o, ks->index);
     resp_add_bulk_cstr(o, "find_keys");
     resp_add_map_len(o, 2);
@@ -262,7 +284,7 @@ static void reply_keyspec(struct resp_out *o, const struct cmd_keyspec *ks)
     resp_add_bulk_cstr(o, "keystep");
     resp_add_int(o, ks->keystep);
     resp_add_bulk_cstr(o, "limit");
-    resp_add_int(o, 0);
+    resp_add_int(o, ks->limit);
 }
 
 /* One command's COMMAND INFO entry (Redis addReplyCommandInfo). */
@@ -836,8 +858,57 @@ void cmd_command_list(struct cmd_ctx *c)
     resp_set_deferred(c->out, len, RESP_AGG_ARRAY, n);
 }
 
+/* Where the keys of spec ks start in args[0..n) (Redis's begin_search), or
+ * -1 when its keyword is not there. */
+static int spec_begin(const struct cmd_keyspec *ks, const struct rs_str *args, int n)
+{
+    if (!ks->keyword)
+        return ks->index;
+    int from = ks->index >= 0 ? ks->index : n + ks->index;
+    int step = ks->index >= 0 ? 1 : -1;
+    for (int i = from; i > 0 && i < n; i += step)
+        if (rs_str_eqi(args[i], ks->keyword))
+            return i + 1;
+    return -1;
+}
+
+/* The argument indexes of the keys of spec ks in args[0..n) into pos
+ * (growing *npos, capacity cap); false if the arguments cannot hold them
+ * (Redis getKeysUsingKeySpecs). */
+static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n, int **pos,
+                      int *npos, int *cap)
+{
+    int first = spec_begin(ks, args, n), last;
+    if (first < 0)
+        return true;
+    int step = ks->keystep;
+    if (ks->keynum) {
+        long long numkeys;
+        int at = first + ks->keynumidx;
+        if (at >= n || !resp_str2ll(args[at].p, args[at].len, &numkeys) || numkeys < 0 ||
+            numkeys > n)
+            return false;
+        first += ks->firstkey;
+        last = first + ((int)numkeys - 1) * step;
+    } else {
+        last = ks->lastkey >= 0 ? first + ks->lastkey : n + ks->lastkey;
+        if (ks->lastkey < 0 && ks->limit > 1) /* the first 1/limit of what follows */
+            last = first + (last - first + 1) / ks->limit - 1;
+    }
+    for (int i = first; i <= last; i += step) {
+        if (i >= n)
+            return false;
+        if (*npos == *cap) {
+            *cap = *cap ? *cap * 2 : 8;
+            *pos = rs_realloc(*pos, (size_t)*cap * sizeof **pos);
+        }
+        (*pos)[(*npos)++] = i;
+    }
+    return true;
+}
+
 /* COMMAND GETKEYS command [arg ...] -- the keys of a full command line,
- * from its first/last/step. */
+ * found through the command's key specs. */
 void cmd_command_getkeys(struct cmd_ctx *c)
 {
     struct rs_str *args = c->argv + 2;
@@ -849,7 +920,12 @@ void cmd_command_getkeys(struct cmd_ctx *c)
         reply_err(c, RS_ERR_GETKEYS_CMD);
         return;
     }
-    if (d->first <= 0) {
+    char name[96];
+    cmd_print_name(d->fullname, name, sizeof name);
+    int nspecs;
+    struct cmd_keyspec derived;
+    const struct cmd_keyspec *ks = find_keyspecs(d, name, &nspecs, &derived);
+    if (nspecs == 0) {
         reply_err(c, RS_ERR_GETKEYS_NOKEYS);
         return;
     }
@@ -857,15 +933,18 @@ void cmd_command_getkeys(struct cmd_ctx *c)
         reply_err(c, RS_ERR_GETKEYS_ARITY);
         return;
     }
-    int last = d->last < 0 ? n + d->last : d->last;
-    if (last >= n || last < d->first) {
+    int *pos = NULL, npos = 0, cap = 0;
+    bool ok = true;
+    for (int i = 0; i < nspecs && ok; i++)
+        ok = spec_keys(&ks[i], args, n, &pos, &npos, &cap);
+    if (!ok || npos == 0) {
         reply_err(c, RS_ERR_GETKEYS_ARGS);
-        return;
+    } else {
+        resp_add_array_len(c->out, npos);
+        for (int i = 0; i < npos; i++)
+            resp_add_bulk_str(c->out, args[pos[i]]);
     }
-    long long nkeys = (last - d->first) / d->step + 1;
-    resp_add_array_len(c->out, nkeys);
-    for (int i = d->first; i <= last; i += d->step)
-        resp_add_bulk_str(c->out, args[i]);
+    rs_free(pos);
 }
 
 /* COMMAND HELP */
