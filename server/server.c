@@ -45,6 +45,7 @@
 #define QBUF_IDLE_KEEP (64 * 1024) /* an empty query buffer larger than this is freed */
 #define BG_SLICE_US 1000           /* longest background slice (expiry, freeing, rehash) */
 #define IDLE_BUFFERS_MS 2000       /* an idle client's buffers are freed after this */
+#define PARSE_BATCH 16             /* commands parsed before they run (prefetching) */
 
 struct srv_conn {
     uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
@@ -55,13 +56,11 @@ struct srv_conn {
     char *qbuf;
     size_t qpos, qlen, qcap;
     struct resp_parser parser;
-    /* Two argument arrays: the command about to run and the one parsed
-     * ahead of it (see process_input); parser.args points at one of them. */
-    struct resp_arg *pargs[2];
-    size_t pcap[2];
-    int pslot;           /* the array the parser fills next */
-    struct rs_str *argv; /* capacity: the larger of pcap[] */
-    size_t argv_cap;
+    /* The arguments of a batch of parsed commands (see process_input);
+     * parser.args points into it. */
+    struct resp_arg *pool;
+    struct rs_str *argv; /* pool_cap too */
+    size_t pool_cap;
 
     /* writing */
     uv_write_t wreq;
@@ -125,8 +124,7 @@ static void on_conn_closed(uv_handle_t *h)
         resp_out_release(o, conn->inflight);
     respite_client_free(conn->cl);
     free(conn->qbuf);
-    free(conn->pargs[0]);
-    free(conn->pargs[1]);
+    free(conn->pool);
     free(conn->argv);
     free(conn->bufs);
     free(conn);
@@ -398,103 +396,122 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)(conn->qcap - conn->qlen));
 }
 
-/* Parse the command at qbuf + off into argument array `slot`, growing it as
- * needed. */
-static enum resp_status parse_into(struct srv_conn *conn, int slot, size_t off, size_t *consumed)
+/* Parse the command at qbuf + off, its arguments going to conn->pool from
+ * index `used` on (the pool grows as needed). */
+static enum resp_status parse_at(struct srv_conn *conn, size_t used, size_t off, size_t *consumed)
 {
     for (;;) {
-        conn->parser.args = conn->pargs[slot];
-        conn->parser.cap = conn->pcap[slot];
+        conn->parser.args = conn->pool + used;
+        conn->parser.cap = conn->pool_cap - used;
         *consumed = 0;
         enum resp_status s =
             resp_parse(&conn->parser, conn->qbuf + off, conn->qlen - off, consumed);
         if (s != RESP_GROW)
             return s;
-        size_t cap = conn->pcap[slot] ? conn->pcap[slot] * 2 : 16;
-        struct resp_arg *args = realloc(conn->pargs[slot], cap * sizeof *args);
-        if (args == NULL)
+        size_t cap = conn->pool_cap ? conn->pool_cap * 2 : 64;
+        struct resp_arg *pool = realloc(conn->pool, cap * sizeof *pool);
+        struct rs_str *argv = realloc(conn->argv, cap * sizeof *argv);
+        if (pool == NULL || argv == NULL)
             abort();
-        conn->pargs[slot] = args;
-        conn->pcap[slot] = cap;
-        if (cap > conn->argv_cap) {
-            struct rs_str *argv = realloc(conn->argv, cap * sizeof *argv);
-            if (argv == NULL)
-                abort();
-            conn->argv = argv;
-            conn->argv_cap = cap;
-        }
+        conn->pool = pool;
+        conn->argv = argv;
+        conn->pool_cap = cap;
     }
+}
+
+static bool can_run(const struct srv_conn *conn)
+{
+    return !conn->closing && !conn->close_after_reply && !conn->srv->stopping &&
+           conn->qpos < conn->qlen && !(respite_client_flags(conn->cl) & RESPITE_BLOCKED);
 }
 
 /* Run the complete commands of the query buffer, in order, until one blocks
  * its client, closes it, or only a partial command is left.
  *
- * Each command is parsed one ahead of the one that runs: the next one's key
- * is handed to the store as a prefetch hint before the current one runs,
- * so a pipeline's key lookups overlap their cache misses instead of paying
- * them one after the other. A command parsed ahead but not run when the
- * loop stops is parsed again next time (the parser is between commands
- * then); a partial or malformed one leaves the parser exactly where the
- * next command starts. Only an authenticated client is parsed ahead: the
- * command before may change which request limits apply (AUTH, RESET). */
+ * Commands run in batches of up to PARSE_BATCH: all of a batch are parsed
+ * first and each one's first argument after its name -- usually its key --
+ * is handed to the store as a prefetch hint, so the cache misses of a
+ * pipeline's key lookups overlap one another instead of coming one after
+ * the other (respite_client_prefetch). What was parsed and not run when a
+ * batch stops early (a command blocks or closes the client) is parsed again
+ * from conn->qpos next time, so a batch holds only multibulk commands after
+ * its first (parsing them changes nothing; an inline command is unescaped
+ * in place). A partial command after a batch is parsed again from its
+ * start (the parser is reset); a malformed one stays a sticky error. Only
+ * an authenticated client is parsed in batches: a command may change which
+ * request limits apply to the next (AUTH). */
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
-    int slot = conn->pslot;
-    bool ahead = false; /* the command at qpos is parsed, in slot */
-    size_t consumed = 0;
-    while (!conn->closing && !conn->close_after_reply && !srv->stopping &&
-           conn->qpos < conn->qlen && !(respite_client_flags(conn->cl) & RESPITE_BLOCKED)) {
-        int flags = respite_client_flags(conn->cl);
+    while (can_run(conn)) {
+        struct {
+            size_t off, consumed, first;
+            int argc;
+        } batch[PARSE_BATCH];
+        int max = respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED ? 1 : PARSE_BATCH;
+        int n = 0;
+        size_t off = conn->qpos, used = 0, consumed;
         enum resp_status s = RESP_OK;
-        if (!ahead) {
+        while (n < max && off < conn->qlen) {
+            /* An inline command is unescaped in place, so it must run
+             * before anything could make it be parsed again. */
+            if (n > 0 && conn->qbuf[off] != '*')
+                break;
             /* Authentication may change with every command (AUTH, RESET). */
-            conn->parser.unauthenticated = flags & RESPITE_UNAUTHENTICATED;
-            s = parse_into(conn, slot, conn->qpos, &consumed);
+            conn->parser.unauthenticated =
+                respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED;
+            s = parse_at(conn, used, off, &consumed);
+            if (s != RESP_OK)
+                break;
+            batch[n].off = off;
+            batch[n].consumed = consumed;
+            batch[n].first = used;
+            batch[n].argc = conn->parser.argc;
+            used += (size_t)conn->parser.argc;
+            off += consumed;
+            n++;
         }
-        ahead = false;
-        if (s == RESP_AGAIN) {
-            if (conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
+        if (n == 0) {
+            if (s == RESP_AGAIN &&
+                conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
                 srv_log(&srv->log, SRV_LOG_WARNING,
                         "Closing client that reached max query buffer length: addr=%s",
                         conn->addr);
                 conn_close(conn);
+            } else if (s == RESP_ERR) {
+                char msg[160];
+                snprintf(msg, sizeof msg, "ERR %s", conn->parser.err);
+                respite_client_error(conn->cl, msg);
+                conn->close_after_reply = true;
+                conn->qpos = conn->qlen;
             }
             break;
         }
-        if (s == RESP_ERR) {
-            char msg[160];
-            snprintf(msg, sizeof msg, "ERR %s", conn->parser.err);
-            respite_client_error(conn->cl, msg);
-            conn->close_after_reply = true;
-            conn->qpos = conn->qlen;
-            break;
-        }
-        char *start = conn->qbuf + conn->qpos;
-        int argc = conn->parser.argc;
-        for (int i = 0; i < argc; i++)
-            conn->argv[i] = rs_str_from(start + conn->pargs[slot][i].off, conn->pargs[slot][i].len);
-        size_t next = conn->qpos + consumed, next_consumed = 0;
-        /* Whatever the outcome, the parser now continues in the other
-         * array: a partial command there is resumed, not restarted. */
-        bool tried = !(flags & RESPITE_UNAUTHENTICATED) && next < conn->qlen;
-        if (tried && parse_into(conn, slot ^ 1, next, &next_consumed) == RESP_OK) {
-            ahead = true;
-            if (conn->parser.argc >= 2) {
-                const struct resp_arg *k = &conn->pargs[slot ^ 1][1];
-                respite_client_prefetch(conn->cl, conn->qbuf + next + k->off, k->len);
+        if (s == RESP_AGAIN)
+            resp_parser_reset(&conn->parser); /* its state is for a later command */
+        if (n > 1) {
+            for (int i = 0; i < n; i++) {
+                if (batch[i].argc >= 2) {
+                    const struct resp_arg *k = &conn->pool[batch[i].first + 1];
+                    respite_client_prefetch(conn->cl, conn->qbuf + batch[i].off + k->off, k->len);
+                }
             }
+            respite_client_prefetch_flush(conn->cl);
         }
-        respite_client_run(conn->cl, argc, conn->argv);
-        conn->qpos = next;
-        if (tried) {
-            slot ^= 1;
-            consumed = next_consumed;
+        int i;
+        for (i = 0; i < n && can_run(conn); i++) {
+            char *start = conn->qbuf + batch[i].off;
+            const struct resp_arg *a = conn->pool + batch[i].first;
+            for (int j = 0; j < batch[i].argc; j++)
+                conn->argv[j] = rs_str_from(start + a[j].off, a[j].len);
+            respite_client_run(conn->cl, batch[i].argc, conn->argv);
+            conn->qpos = batch[i].off + batch[i].consumed;
+            if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+                conn->close_after_reply = true;
         }
-        if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
-            conn->close_after_reply = true;
+        if (i < n)
+            break; /* parsed and not run: parsed again from qpos next time */
     }
-    conn->pslot = slot;
     if (conn->closing)
         return;
     if (conn->qpos == conn->qlen) {

@@ -195,11 +195,18 @@ struct respite_client *respite_client_attach(struct respite *st, const struct re
  * respite_client_output(). */
 void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv);
 
-/* A hint from a transport that has parsed c's next command before running
- * the current one: the next command's first argument after its name, key,
- * is likely a key of c's database, whose lookup can start loading memory
- * now. Only a CPU prefetch; no effect on any result. */
+/* Hints from a transport that has parsed several of c's commands before
+ * running them: respite_client_prefetch for each command's first argument
+ * after its name (usually a key of c's database) starts loading the hash
+ * bucket of its lookup; respite_client_prefetch_flush, once all are given
+ * and just before the commands run, starts loading the entries those
+ * buckets point at. The misses of a pipeline's lookups then overlap. CPU
+ * prefetches only: no effect on any result. At most RESPITE_PREFETCH_MAX
+ * hints per flush are kept, more are ignored; running a command drops
+ * hints not flushed. */
+#define RESPITE_PREFETCH_MAX 32
 void respite_client_prefetch(struct respite_client *c, const char *key, size_t klen);
+void respite_client_prefetch_flush(struct respite_client *c);
 
 /* The transport is closing c (the peer went away, a kill): it runs no more
  * commands, and a blocking command it waits in is dropped at once, so no

@@ -300,11 +300,23 @@ void respite_client_free(struct respite_client *c)
 void respite_client_prefetch(struct respite_client *c, const char *key, size_t klen)
 {
     struct session *s = (struct session *)c;
-    struct db *db = s->st->dbs[s->db];
-    struct rs_str k = rs_str_from(key, klen);
-    struct shard *sh = ks_shard(db, k, false);
-    if (sh)
-        tbl_prefetch(&sh->tbl, key, klen);
+    struct store *st = s->st;
+    if (st->npf == RESPITE_PREFETCH_MAX)
+        return;
+    struct shard *sh = ks_shard(st->dbs[s->db], rs_str_from(key, klen), false);
+    if (sh && tbl_count(&sh->tbl)) {
+        st->pf[st->npf].t = &sh->tbl;
+        st->pf[st->npf].h = tbl_prefetch(&sh->tbl, key, klen);
+        st->npf++;
+    }
+}
+
+void respite_client_prefetch_flush(struct respite_client *c)
+{
+    struct store *st = ((struct session *)c)->st;
+    for (int i = 0; i < st->npf; i++)
+        tbl_prefetch_entry(st->pf[i].t, st->pf[i].h);
+    st->npf = 0;
 }
 
 void respite_client_closing(struct respite_client *c)
@@ -363,6 +375,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     };
     s->last = c.now;
     st->cmd_now = c.now;
+    st->npf = 0; /* hints point into tables that commands may change */
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             if (c.cmd->handler == cmd_exec)

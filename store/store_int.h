@@ -515,6 +515,14 @@ struct store {
     size_t nready, ready_cap;
     struct kreg_key *serving; /* the key block_serve_ready is serving */
 
+    /* Prefetch hints of the transport's current batch (store.c): the
+     * tables and hashes whose entries respite_client_prefetch_flush loads. */
+    struct {
+        const struct table *t;
+        uint64_t h;
+    } pf[RESPITE_PREFETCH_MAX];
+    int npf;
+
     /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
     struct shard *garbage;
     struct shard *empty; /* project shards that became empty, reaped after the command */

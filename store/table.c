@@ -154,13 +154,25 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
     return NULL;
 }
 
-void tbl_prefetch(const struct table *t, const char *key, size_t klen)
+uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen)
 {
-    if (tbl_count(t) == 0)
-        return;
     uint64_t h = tbl_hash(t, key, klen);
     for (int i = 0; i < 2 && t->size[i]; i++)
         __builtin_prefetch(&t->b[i][h & (t->size[i] - 1)]);
+    return h;
+}
+
+void tbl_prefetch_entry(const struct table *t, uint64_t h)
+{
+    for (int i = 0; i < 2 && t->size[i]; i++) {
+        const struct entry *e = t->b[i][h & (t->size[i] - 1)];
+        if (e) {
+            /* The header and the key's first bytes, and the line after:
+             * an entry may straddle two. */
+            __builtin_prefetch(e);
+            __builtin_prefetch((const char *)e + 64);
+        }
+    }
 }
 
 void tbl_insert(struct table *t, struct entry *e)

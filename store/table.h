@@ -18,8 +18,11 @@ static inline uint64_t tbl_count(const struct table *t)
 
 uint64_t tbl_hash(const struct table *t, const char *key, size_t klen);
 /* Start loading the bucket where key's lookup will start (a CPU prefetch;
- * no effect on contents). */
-void tbl_prefetch(const struct table *t, const char *key, size_t klen);
+ * no effect on contents); returns key's hash for tbl_prefetch_entry. */
+uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen);
+/* Start loading the first entry of the bucket of hash h, if any. The
+ * table must not have changed since tbl_prefetch gave h. */
+void tbl_prefetch_entry(const struct table *t, uint64_t h);
 
 /* Find a key. Returns the address of the pointer that holds the entry (the
  * bucket head or the previous entry's next), so the caller can unlink or

@@ -36,6 +36,44 @@ class Pipelining(ServerTestCase):
         c.send(b"SET mix v\r\n" + encode("GET", "mix") + b"GET mix\n" + encode("PING"))
         self.assertEqual(c.read_bytes(5 + 7 + 7 + 7), b"+OK\r\n$1\r\nv\r\n$1\r\nv\r\n+PONG\r\n")
 
+    def test_a_batch_then_a_partial_command_completed_later(self):
+        # The server parses up to a batch of commands before running them;
+        # the command cut by the end of a read is finished by the next one.
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        last = encode("SET", "pipe:tail", "x" * 5000)
+        c.send(b"".join(encode("SET", "pipe:%d" % i, str(i)) for i in range(40)) + last[:2600])
+        for _ in range(40):
+            self.assertEqual(c.reply(), b"OK")
+        time.sleep(0.05)
+        c.send(last[2600:] + encode("STRLEN", "pipe:tail") + encode("MGET", "pipe:0", "pipe:39"))
+        self.assertEqual(c.reply(), b"OK")
+        self.assertEqual(c.reply(), 5000)
+        self.assertEqual(c.reply(), [b"0", b"39"])
+
+    def test_commands_after_a_blocked_one_run_once_served_inline_and_multibulk(self):
+        # Commands parsed with a blocking one that blocks are run, with the
+        # same arguments, once it is served; inline ones are unescaped only once.
+        for first, rest in ((encode("BLPOP", "pipe:q", "0"),
+                             encode("SET", "pipe:a b", "c d") + encode("GET", "pipe:a b")),
+                            (b"BLPOP pipe:q 0\r\n",
+                             b'SET "pipe:a b" "c d"\r\nGET "pipe:a b"\r\n')):
+            a = self.server.conn()
+            self.addCleanup(a.close)
+            b = self.server.conn()
+            self.addCleanup(b.close)
+            b.cmd("DEL", "pipe:a b")
+            a.send(first + rest)
+            deadline = time.monotonic() + 5
+            while b"blocked_clients:1" not in b.cmd("INFO", "clients"):
+                self.assertLess(time.monotonic(), deadline, "the BLPOP did not block")
+                time.sleep(0.01)
+            self.assertEqual(b.cmd("EXISTS", "pipe:a b"), 0, "a command after the blocked one ran")
+            self.assertEqual(b.cmd("RPUSH", "pipe:q", "v"), 1)
+            self.assertEqual(a.reply(), [b"pipe:q", b"v"])
+            self.assertEqual(a.reply(), b"OK")
+            self.assertEqual(a.reply(), b"c d")
+
 
 class Quit(ServerTestCase):
 
