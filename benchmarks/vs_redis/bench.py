@@ -14,7 +14,8 @@ Examples:
       --tests 'ping,hset=HSET h:__rand_int__ f v' --pipeline 1
 
 A benchmark, not a test: nothing here is run by ctest. Needs redis-benchmark,
-and taskset (util-linux) for --taskset. See benchmarks/README.md.
+taskset (util-linux) for --taskset, and a C compiler for the multi and
+xreadgroup tests (run by loadgen.c). See benchmarks/README.md.
 """
 
 import argparse
@@ -54,12 +55,61 @@ BUILTIN = {
     "hexpire": ["HEXPIRE", "myhash", "3600", "FIELDS", "1", "element:__rand_int__"],
     "saddex": ["SADDEX", "project:__rand_int__:active_users", "EX", "300", "MEMBERS", "1",
                "user:__rand_int__"],
+    # Lists (issue 4). The LRANGE tests send exactly what redis-benchmark's
+    # lrange_100/lrange_600 send, but without the LPUSH run redis-benchmark puts
+    # in front of them (a second CSV row); they read the list `lpush` filled, and
+    # PREPARE makes sure it holds 600 elements. LMOVE rotates that same list
+    # (tail to head), so every request moves an element and the length stays put.
+    "lrange_100": ["LRANGE", "mylist", "0", "99"],
+    "lrange_600": ["LRANGE", "mylist", "0", "599"],
+    "lmove": ["LMOVE", "mylist", "mylist", "RIGHT", "LEFT"],
+    # Streams (issue 5). xadd_maxlen writes its own stream so that its trimming
+    # does not start with the whole stream xadd built.
+    "xadd": ["XADD", "mystream", "*", "f", "v"],
+    "xadd_maxlen": ["XADD", "mystream:capped", "MAXLEN", "~", "1000", "*", "f", "v"],
+    "xrange_10": ["XRANGE", "mystream", "-", "+", "COUNT", "10"],
+    "xrange_100": ["XRANGE", "mystream", "-", "+", "COUNT", "100"],
 }
+# Tests run by loadgen.c instead of redis-benchmark: one request there is more
+# than one command (a MULTI block; an XREADGROUP and the XACK of what it read).
+LOADGEN = {"multi", "xreadgroup"}
 # The issue-3 set: `--tests hset,hget,hincrby,sadd,sismember,spop --extra-respite-only hexpire,saddex`
+# The issue-4 set: `--tests lpush,lrange_100,lrange_600,lmove,rpop,multi`
+# The issue-5 set: `--tests xadd,xadd_maxlen,xrange_10,xrange_100,xreadgroup`
 # redis-benchmark's own tests that produce exactly one result row; usable by name too.
 PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
                "zadd", "zpopmin"]
 DEFAULT_TESTS = "ping,set,get,incr,mset,setex"
+
+
+def prepare_list(conn, _requests):
+    """mylist holds at least the 600 elements lrange_600 reads (lpush usually filled it)."""
+    if conn.call("LLEN", "mylist") < 600:
+        send_all(conn, [["RPUSH", "mylist"] + ["xxx"] * 600])
+
+
+def prepare_stream(conn, _requests):
+    """mystream holds at least the 100 entries xrange_100 reads (xadd usually filled it)."""
+    if conn.call("XLEN", "mystream") < 100:
+        send_all(conn, [["XADD", "mystream", "*", "f", "v"]] * 100)
+
+
+def prepare_group(conn, requests):
+    """A fresh stream s:group of `requests` unread entries and its group g: one run's reads."""
+    send_all(conn, [["DEL", "s:group"]] + [["XADD", "s:group", "*", "f", "v"]] * requests
+             + [["XGROUP", "CREATE", "s:group", "g", "0"]])
+
+
+def send_all(conn, commands):
+    for payload, count in servers.batches(commands, 10000):
+        errors = conn.pipeline(payload, count)
+        if errors:
+            raise servers.ProtocolError("error reply while preparing: %s" % errors[0])
+
+
+# Run before every run of the test, outside the measured window (no server CPU counted).
+PREPARE = {"lrange_100": prepare_list, "lrange_600": prepare_list, "lmove": prepare_list,
+           "xrange_10": prepare_stream, "xrange_100": prepare_stream, "xreadgroup": prepare_group}
 RESTARTS = []        # notes about servers restarted after dying
 COARSE_TICKS = 100   # below this, one tick of /proc accounting is > 1% of the measurement
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -71,6 +121,8 @@ class Test:
         self.bench_args = bench_args
         self.spec = spec
         self.respite_only = respite_only
+        self.prepare = PREPARE.get(name) if spec == name else None
+        self.is_loadgen = spec == name and name in LOADGEN
 
 
 def parse_tests(texts, respite_only=False):
@@ -82,7 +134,7 @@ def parse_tests(texts, respite_only=False):
     for text in texts:
         for piece in text.split(","):
             stripped = piece.strip()
-            known = stripped in BUILTIN or stripped in PASSTHROUGH
+            known = stripped in BUILTIN or stripped in PASSTHROUGH or stripped in LOADGEN
             custom = "=" in stripped and NAME_RE.match(stripped.split("=", 1)[0].strip())
             if pieces and not known and not custom and stripped:
                 pieces[-1] += "," + piece
@@ -99,11 +151,12 @@ def parse_tests(texts, respite_only=False):
             tests.append(Test(name, argv, p, respite_only))
         elif p in BUILTIN:
             tests.append(Test(p, list(BUILTIN[p]), p, respite_only))
-        elif p in PASSTHROUGH:
+        elif p in PASSTHROUGH or p in LOADGEN:
             tests.append(Test(p, ["-t", p], p, respite_only))
         else:
-            raise SystemExit("bench.py: unknown test %r (known: %s, %s; or name=RAW COMMAND)"
-                             % (p, ", ".join(BUILTIN), ", ".join(PASSTHROUGH)))
+            raise SystemExit("bench.py: unknown test %r (known: %s, %s, %s; or name=RAW COMMAND)"
+                             % (p, ", ".join(BUILTIN), ", ".join(PASSTHROUGH),
+                                ", ".join(sorted(LOADGEN))))
     return tests
 
 
@@ -128,27 +181,38 @@ def run_one(args, server, test, pipeline):
             return {"error": "could not restart %s: %s" % (server.label, str(e).splitlines()[0])}
         RESTARTS.append("%s was restarted (empty dataset) after it died, before %s P=%d"
                         % (server.label, test.name, pipeline))
+    if test.prepare:
+        try:
+            with servers.Conn(server.port, timeout=args.timeout) as conn:
+                test.prepare(conn, args.requests)
+        except (OSError, servers.ProtocolError) as e:
+            return {"error": "preparing %s failed: %s" % (test.name, e)}
     cmd = []
     if args.bench_cpu is not None:
         cmd += ["taskset", "-c", str(args.bench_cpu)]
-    cmd += [args.redis_benchmark, "-h", servers.HOST, "-p", str(server.port),
-            "-c", str(args.clients), "-n", str(args.requests), "-P", str(pipeline),
-            "-r", str(args.keyspace), "-d", str(args.datasize), "--csv"]
-    cmd += test.bench_args
+    common = ["-h", servers.HOST, "-p", str(server.port), "-c", str(args.clients),
+              "-n", str(args.requests), "-P", str(pipeline), "-r", str(args.keyspace)]
+    if test.is_loadgen:
+        cmd += [args.loadgen] + common + ["--timeout", str(args.timeout)] + test.bench_args
+    else:
+        cmd += [args.redis_benchmark] + common + ["-d", str(args.datasize), "--csv"]
+        cmd += test.bench_args
     ticks0 = server.cpu_ticks()
     t0 = time.monotonic()
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
                              stdin=subprocess.DEVNULL, preexec_fn=servers.child_preexec)
     except subprocess.TimeoutExpired:
-        return {"error": "redis-benchmark timed out after %d s" % args.timeout}
+        return {"error": "%s timed out after %d s"
+                         % ("loadgen" if test.is_loadgen else "redis-benchmark", args.timeout)}
     wall = time.monotonic() - t0
     if not server.alive():
         return {"error": "%s exited during the run (status %s)" % (server.label, server.proc.returncode)}
     ticks1 = server.cpu_ticks()
     if out.returncode != 0:
         msg = (out.stderr.strip() or out.stdout.strip() or "no output").splitlines()[0]
-        return {"error": "redis-benchmark exit %d: %s" % (out.returncode, msg)}
+        return {"error": "%s exit %d: %s" % ("loadgen" if test.is_loadgen else "redis-benchmark",
+                                             out.returncode, msg)}
     try:
         ops = parse_rps(out.stdout)
     except (ValueError, IndexError) as e:
@@ -156,6 +220,21 @@ def run_one(args, server, test, pipeline):
     ticks = ticks1 - ticks0
     return {"ops": ops, "cpu_ticks": ticks, "wall_s": round(wall, 3),
             "cpu_us_per_op": ticks / servers.CLK_TCK / args.requests * 1e6}
+
+
+def build_loadgen(compiler, workdir):
+    """Compile loadgen.c (next to this script) into workdir; returns the binary's path."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loadgen.c")
+    out = os.path.join(workdir, "loadgen")
+    try:
+        res = subprocess.run([compiler, "-O2", "-std=c11", "-o", out, src], capture_output=True,
+                             text=True, timeout=120, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise servers.ServerError("cannot build loadgen.c with %s: %s" % (compiler, e))
+    if res.returncode != 0:
+        raise servers.ServerError("building loadgen.c failed:\n%s" % res.stderr.strip())
+    log("built %s" % out)
+    return out
 
 
 def median_or_none(values):
@@ -218,9 +297,10 @@ def main():
     ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c (default 50)")
     ap.add_argument("--pipeline", default="1,16", help="comma-separated -P depths (default 1,16)")
     ap.add_argument("--tests", action="append", default=None,
-                    help="comma-separated tests: %s, any of %s, or name=RAW COMMAND "
-                         "(default %s; may be repeated)" % (", ".join(BUILTIN), ", ".join(PASSTHROUGH),
-                                                           DEFAULT_TESTS))
+                    help="comma-separated tests: %s, any of %s, %s (run by loadgen.c), "
+                         "or name=RAW COMMAND (default %s; may be repeated)"
+                         % (", ".join(BUILTIN), ", ".join(PASSTHROUGH), ", ".join(sorted(LOADGEN)),
+                            DEFAULT_TESTS))
     ap.add_argument("--extra-respite-only", action="append", default=[], metavar="TESTS",
                     help="more tests, same syntax, run against respite only")
     ap.add_argument("--keyspace", type=int, default=100000, help="redis-benchmark -r (default 100000)")
@@ -232,7 +312,11 @@ def main():
                     help="extra redis-server flags (default: %(default)s)")
     ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS,
                     help="extra respite-server flags (default: %(default)s)")
-    ap.add_argument("--timeout", type=int, default=300, help="seconds allowed per redis-benchmark run")
+    ap.add_argument("--cc", default=os.environ.get("CC", "cc"),
+                    help="C compiler that builds loadgen.c for the multi and xreadgroup tests "
+                         "(default: $CC or cc)")
+    ap.add_argument("--timeout", type=int, default=300,
+                    help="seconds allowed per redis-benchmark or loadgen run")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
     ap.add_argument("--json", metavar="FILE", help="also write every run's raw numbers to FILE")
     args = ap.parse_args()
@@ -272,6 +356,8 @@ def main():
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-bench-")
     try:
+        if any(t.is_loadgen for t in tests):
+            args.loadgen = build_loadgen(args.cc, workdir)
         sides = {
             "respite": servers.Server("respite", args.respite, servers.split_args(args.respite_args),
                                       workdir, server_cpu),

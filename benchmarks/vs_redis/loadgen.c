@@ -1,0 +1,364 @@
+/* loadgen.c: a load generator for the two bench.py tests redis-benchmark cannot
+ * express, because one operation is more than one command:
+ *
+ *   multi       MULTI; SET key:R v; INCR counter:R; LPUSH list:R v; EXEC
+ *               (one operation = one transaction of three writes, 5 replies)
+ *   xreadgroup  XREADGROUP GROUP g c<conn> COUNT 1 STREAMS s:group >, then
+ *               XACK s:group g <id read>  (one operation = one read + its ack)
+ *
+ * It works like redis-benchmark: -c connections over 127.0.0.1, each sending a
+ * batch of -P operations and waiting for all their replies before the next
+ * batch, until -n operations in total have completed. For xreadgroup a batch
+ * takes two round trips (the acks need the ids read). The stream s:group and
+ * its group g must exist and hold at least -n unread entries (bench.py
+ * prepares them, outside the measured window). R is uniform in [0, -r).
+ *
+ * Output: redis-benchmark's --csv shape, a header and one row
+ * ("test","rps"), so bench.py reads both tools the same way. Server CPU is
+ * measured by bench.py around the whole run. Exit status 1 on an error reply,
+ * a closed connection or when --timeout seconds pass.
+ *
+ * Build: cc -O2 -std=c11 -o loadgen loadgen.c  (bench.py does this itself).
+ * Not a test: ctest never runs it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum lg_test { LG_MULTI, LG_XREADGROUP };
+
+#define LG_ID_MAX 48 /* a stream id is at most 41 bytes: "<20 digits>-<20 digits>" */
+
+struct lg_conn {
+    int fd;
+    char *rbuf; /* unparsed replies: rbuf[rpos..rlen) */
+    size_t rpos, rlen, rcap;
+    char *wbuf; /* requests not yet written: wbuf[wpos..wlen) */
+    size_t wpos, wlen, wcap;
+    long pending;       /* replies still expected for the round trip in flight */
+    long batch;         /* operations in the batch in flight (0: idle) */
+    int is_acking;      /* xreadgroup: the round trip in flight carries the XACKs */
+    char (*ids)[LG_ID_MAX]; /* xreadgroup: ids read in this batch, -P of them */
+    long nids;
+    int index;
+};
+
+static enum lg_test test;
+static long nops = 100000, npipeline = 1, keyspace = 100000;
+static long issued, completed;
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("loadgen: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p)
+        die("out of memory");
+    return p;
+}
+
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Appends one command, given as NULL-terminated strings, to c's write buffer. */
+static void put_cmd(struct lg_conn *c, ...)
+{
+    const char *argv[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 16;)
+        argv[argc++] = a;
+    va_end(ap);
+    size_t need = 16;
+    for (int i = 0; i < argc; i++)
+        need += strlen(argv[i]) + 32;
+    if (c->wlen + need > c->wcap) {
+        c->wcap = (c->wlen + need) * 2;
+        c->wbuf = xrealloc(c->wbuf, c->wcap);
+    }
+    c->wlen += sprintf(c->wbuf + c->wlen, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++)
+        c->wlen += sprintf(c->wbuf + c->wlen, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+}
+
+/* Queues the next batch of c, or leaves c idle when all operations are issued. */
+static void start_batch(struct lg_conn *c)
+{
+    c->batch = npipeline < nops - issued ? npipeline : nops - issued;
+    issued += c->batch;
+    c->is_acking = 0;
+    c->nids = 0;
+    if (c->batch == 0)
+        return;
+    char consumer[32], key[48], counter[48], list[48];
+    snprintf(consumer, sizeof consumer, "c%d", c->index);
+    for (long i = 0; i < c->batch; i++) {
+        if (test == LG_XREADGROUP) {
+            put_cmd(c, "XREADGROUP", "GROUP", "g", consumer, "COUNT", "1", "STREAMS", "s:group",
+                    ">", (char *)NULL);
+            continue;
+        }
+        unsigned long long r = next_rand() % (uint64_t)keyspace;
+        snprintf(key, sizeof key, "key:%012llu", r);
+        snprintf(counter, sizeof counter, "counter:%012llu", r);
+        snprintf(list, sizeof list, "list:%012llu", r);
+        put_cmd(c, "MULTI", (char *)NULL);
+        put_cmd(c, "SET", key, "xxx", (char *)NULL);
+        put_cmd(c, "INCR", counter, (char *)NULL);
+        put_cmd(c, "LPUSH", list, "xxx", (char *)NULL);
+        put_cmd(c, "EXEC", (char *)NULL);
+    }
+    c->pending = test == LG_MULTI ? 5 * c->batch : c->batch;
+}
+
+/* Parses one reply at b[pos..len). Returns the offset after it, or 0 if it is
+ * incomplete. Sets *has_error for an error reply at any depth, *is_null for a
+ * null at the top level, and copies the second bulk string met (depth first)
+ * into id: in an XREADGROUP reply, the id of the first entry read. */
+static size_t parse_reply(const char *b, size_t len, size_t pos, int depth, int *nbulk, char *id,
+                          int *has_error, int *is_null)
+{
+    if (pos >= len)
+        return 0;
+    const char *nl = memchr(b + pos, '\r', len - pos);
+    if (!nl || (size_t)(nl - b) + 1 >= len)
+        return 0;
+    size_t after = (size_t)(nl - b) + 2;
+    long n = strtol(b + pos + 1, NULL, 10);
+    switch (b[pos]) {
+    case '-':
+    case '!':
+        *has_error = 1;
+        if (b[pos] == '!')
+            return after + n + 2 <= len ? after + n + 2 : 0;
+        return after;
+    case '_':
+        if (depth == 0)
+            *is_null = 1;
+        return after;
+    case '+':
+    case ':':
+    case ',':
+    case '#':
+    case '(':
+        return after;
+    case '$':
+    case '=':
+        if (n < 0) {
+            if (depth == 0)
+                *is_null = 1;
+            return after;
+        }
+        if (after + n + 2 > len)
+            return 0;
+        if (++*nbulk == 2 && n < LG_ID_MAX) {
+            memcpy(id, b + after, n);
+            id[n] = '\0';
+        }
+        return after + n + 2;
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+    case '|':
+        if (n < 0) {
+            if (depth == 0)
+                *is_null = 1;
+            return after;
+        }
+        if (b[pos] == '%' || b[pos] == '|')
+            n *= 2;
+        for (long i = 0; i < n; i++) {
+            after = parse_reply(b, len, after, depth + 1, nbulk, id, has_error, is_null);
+            if (after == 0)
+                return 0;
+        }
+        return after;
+    default:
+        die("unexpected reply byte 0x%02x", (unsigned char)b[pos]);
+    }
+    return 0;
+}
+
+/* Consumes the complete replies buffered on c and moves c to its next round trip. */
+static void on_replies(struct lg_conn *c)
+{
+    while (c->pending > 0) {
+        int nbulk = 0, has_error = 0, is_null = 0;
+        char id[LG_ID_MAX] = "";
+        size_t end = parse_reply(c->rbuf, c->rlen, c->rpos, 0, &nbulk, id, &has_error, &is_null);
+        if (end == 0)
+            break;
+        if (has_error)
+            die("error reply: %.*s", (int)(end - c->rpos - 2), c->rbuf + c->rpos);
+        if (test == LG_XREADGROUP && !c->is_acking) {
+            if (is_null || id[0] == '\0')
+                die("XREADGROUP read nothing: s:group holds fewer unread entries than -n");
+            memcpy(c->ids[c->nids++], id, LG_ID_MAX);
+        }
+        c->rpos = end;
+        c->pending--;
+    }
+    if (c->rpos == c->rlen)
+        c->rpos = c->rlen = 0;
+    if (c->pending > 0 || c->batch == 0)
+        return;
+    if (test == LG_XREADGROUP && !c->is_acking) {
+        c->is_acking = 1;
+        for (long i = 0; i < c->nids; i++)
+            put_cmd(c, "XACK", "s:group", "g", c->ids[i], (char *)NULL);
+        c->pending = c->nids;
+        return;
+    }
+    completed += c->batch;
+    start_batch(c);
+}
+
+static int connect_to(const char *host, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (fd < 0 || inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+        die("bad host %s", host);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        die("connect %s:%d: %s", host, port, strerror(errno));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+static void usage(void)
+{
+    fputs("usage: loadgen -t multi|xreadgroup [-h 127.0.0.1] -p PORT [-c 50] [-n 100000]\n"
+          "               [-P 1] [-r 100000] [--timeout 300]\n",
+          stderr);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = "127.0.0.1", *name = NULL;
+    int port = 0, nconns = 50;
+    double timeout = 300;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *opt = argv[i], *val = argv[i + 1];
+        if (!strcmp(opt, "-t"))
+            name = val;
+        else if (!strcmp(opt, "-h"))
+            host = val;
+        else if (!strcmp(opt, "-p"))
+            port = atoi(val);
+        else if (!strcmp(opt, "-c"))
+            nconns = atoi(val);
+        else if (!strcmp(opt, "-n"))
+            nops = atol(val);
+        else if (!strcmp(opt, "-P"))
+            npipeline = atol(val);
+        else if (!strcmp(opt, "-r"))
+            keyspace = atol(val);
+        else if (!strcmp(opt, "--timeout"))
+            timeout = atof(val);
+        else
+            usage();
+    }
+    if (argc % 2 == 0 || !name || port <= 0 || nconns < 1 || nops < 1 || npipeline < 1 ||
+        keyspace < 1 || timeout <= 0)
+        usage();
+    if (!strcmp(name, "multi"))
+        test = LG_MULTI;
+    else if (!strcmp(name, "xreadgroup"))
+        test = LG_XREADGROUP;
+    else
+        usage();
+
+    struct lg_conn *conns = calloc((size_t)nconns, sizeof *conns);
+    struct pollfd *pfds = calloc((size_t)nconns, sizeof *pfds);
+    if (!conns || !pfds)
+        die("out of memory");
+    for (int i = 0; i < nconns; i++) {
+        conns[i].fd = connect_to(host, port);
+        conns[i].index = i;
+        conns[i].ids = xrealloc(NULL, (size_t)npipeline * LG_ID_MAX);
+    }
+    double t0 = now_s(), deadline = t0 + timeout;
+    for (int i = 0; i < nconns; i++)
+        start_batch(&conns[i]);
+    while (completed < nops) {
+        double left = deadline - now_s();
+        if (left <= 0)
+            die("timed out after %.0f s with %ld of %ld operations done", timeout, completed, nops);
+        for (int i = 0; i < nconns; i++) {
+            pfds[i].fd = conns[i].fd;
+            pfds[i].events = POLLIN | (conns[i].wpos < conns[i].wlen ? POLLOUT : 0);
+        }
+        if (poll(pfds, (nfds_t)nconns, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+            die("poll: %s", strerror(errno));
+        for (int i = 0; i < nconns; i++) {
+            struct lg_conn *c = &conns[i];
+            if (pfds[i].revents & POLLOUT) {
+                ssize_t w = write(c->fd, c->wbuf + c->wpos, c->wlen - c->wpos);
+                if (w < 0 && errno != EAGAIN && errno != EINTR)
+                    die("write: %s", strerror(errno));
+                if (w > 0)
+                    c->wpos += (size_t)w;
+                if (c->wpos == c->wlen)
+                    c->wpos = c->wlen = 0;
+            }
+            if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                if (c->rcap - c->rlen < 65536) {
+                    c->rcap = c->rcap * 2 + 65536;
+                    c->rbuf = xrealloc(c->rbuf, c->rcap);
+                }
+                ssize_t r = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+                if (r == 0)
+                    die("the server closed connection %d", i);
+                if (r < 0 && errno != EAGAIN && errno != EINTR)
+                    die("read: %s", strerror(errno));
+                if (r > 0) {
+                    c->rlen += (size_t)r;
+                    on_replies(c);
+                }
+            }
+        }
+    }
+    double elapsed = now_s() - t0;
+    printf("\"test\",\"rps\"\n\"%s\",\"%.2f\"\n", test == LG_MULTI ? "MULTI" : "XREADGROUP+XACK",
+           nops / elapsed);
+    return 0;
+}
