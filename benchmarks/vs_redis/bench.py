@@ -18,7 +18,6 @@ taskset (util-linux) for --taskset, and a C compiler for the multi and
 xreadgroup tests (run by loadgen.c). See benchmarks/README.md.
 """
 
-import argparse
 import csv
 import datetime
 import io
@@ -284,12 +283,7 @@ def table_rows(results):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="See benchmarks/README.md.")
-    ap.add_argument("--respite", required=True, help="path of the respite-server binary")
-    ap.add_argument("--redis", default=shutil.which("redis-server"),
-                    help="path of redis-server (default: from PATH)")
+    ap = servers.arg_parser(__doc__, "See benchmarks/README.md.")
     ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark",
                     help="path of redis-benchmark (default: from PATH)")
     ap.add_argument("--rounds", type=int, default=3, help="runs per side per test and depth (default 3)")
