@@ -621,11 +621,17 @@ void sentries_dup(struct sentries *dst, const struct sentries *src, size_t *byte
 
 /* ---- iteration ------------------------------------------------------------ */
 
-/* Decode the offsets of node it->node into it->off. */
+/* Enter node it->node: forward, at its first entry (entries are decoded as
+ * they are read, so a short range costs only what it reads); backward, with
+ * the offsets of all its entries decoded into it->off. */
 static void siter_load(struct siter *it)
 {
     const struct snode *n = node_at(it->e, it->node);
     uint32_t off = n->entries_off;
+    if (!it->rev) {
+        it->pos = off;
+        return;
+    }
     it->count = 0;
     while (off < n->len) {
         struct sentry se;
@@ -633,7 +639,7 @@ static void siter_load(struct siter *it)
         it->off[it->count++] = off;
         off = node_entry(n, off, &se, &flags);
     }
-    it->idx = it->rev ? it->count - 1 : 0;
+    it->idx = it->count - 1;
 }
 
 void siter_start(struct siter *it, const struct sentries *e, struct sid lo, struct sid hi,
@@ -653,7 +659,8 @@ void siter_start(struct siter *it, const struct sentries *e, struct sid lo, stru
 bool siter_next(struct siter *it, struct sentry *out)
 {
     while (!it->done) {
-        if (it->idx < 0 || it->idx >= it->count) {
+        const struct snode *n = node_at(it->e, it->node);
+        if (it->rev ? it->idx < 0 : it->pos >= n->len) {
             if (it->rev ? it->node == 0 : it->node + 1 >= it->e->n) {
                 it->done = true;
                 break;
@@ -663,8 +670,10 @@ bool siter_next(struct siter *it, struct sentry *out)
             continue;
         }
         uint8_t flags;
-        node_entry(node_at(it->e, it->node), it->off[it->idx], out, &flags);
-        it->idx += it->rev ? -1 : 1;
+        if (it->rev)
+            node_entry(n, it->off[it->idx--], out, &flags);
+        else
+            it->pos = node_entry(n, it->pos, out, &flags);
         if (flags & SE_DELETED)
             continue;
         if (it->rev) {

@@ -111,8 +111,9 @@ struct siter {
     bool rev;
     bool done;
     size_t node;  /* index into nodes[] relative to head */
-    int idx;      /* entry index inside the node */
-    int count;    /* entries decoded in off[] */
+    uint32_t pos; /* forward: offset of the next entry in the node */
+    int idx;      /* backward: index of the next entry in off[] */
+    int count;    /* backward: entries decoded in off[] */
     uint32_t off[STREAM_NODE_MAX_ENTRIES];
 };
 
