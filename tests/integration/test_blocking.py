@@ -28,8 +28,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RespConn, RespError, RespiteAndRedis,  # noqa: E402
-                     encode, main, raise_nofile)
+from harness import (HOST, RespConn, RespError, RespiteAndRedis, ServerTestCase,  # noqa: E402
+                     encode, main, raise_nofile, read_until_closed)
 
 REDIS = shutil.which("redis-server")
 WAIT_LIMIT = 3.0   # seconds a wait for a state of the server may take at most
@@ -132,6 +132,7 @@ class Target:
 
 @unittest.skipUnless(REDIS, "redis-server is not installed")
 class Blocking(RespiteAndRedis):
+    """Each scenario on redis-server, then on respite (see on_both)."""
 
     @classmethod
     def setUpClass(cls):
@@ -764,6 +765,100 @@ class Blocking(RespiteAndRedis):
             self.assertEqual(c.cmd("LRANGE", "j", "0", "-1"), [b"2"])
         self.on_both(scenario)
 
+    def test_served_client_pipeline_wakes_the_next(self):
+        """The served client's next command pushes to a key another client waits on."""
+        def scenario(t):
+            c = t.ctl
+            w1 = t.conn()
+            w1.sock.sendall(encode("BLPOP", "a", "0") + encode("RPUSH", "b", "x"))
+            t.wait_blocked(1)
+            w2 = t.block("BLPOP", "b", "0")
+            c.cmd("RPUSH", "a", "v")
+            self.assertEqual(w1.get(), [b"a", b"v"])
+            self.assertEqual(w1.get(), 1)
+            self.assertEqual(w2.get(), [b"b", b"x"])
+            self.assertEqual(c.cmd("EXISTS", "a", "b"), 0)
+        self.on_both(scenario)
+
+    def test_quit_pipelined_after_a_blocking_command(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.conn()
+            w.sock.sendall(encode("BLPOP", "k", "0") + encode("QUIT"))
+            t.wait_blocked(1)
+            c.cmd("RPUSH", "k", "a", "b")
+            self.assertEqual(w.get(), [b"k", b"a"])
+            self.assertEqual(w.get(), b"OK")
+            data, closed = read_until_closed(w.sock, REPLY_LIMIT)
+            self.assertEqual((data, closed), (b"", True))
+            self.assertEqual(c.cmd("LRANGE", "k", "0", "-1"), [b"b"])
+        self.on_both(scenario)
+
+    def test_half_closed_blocked_client_is_dropped(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.block("BLPOP", "k", "0")
+            w.sock.shutdown(socket.SHUT_WR)
+            t.wait_blocked(0)
+            self.assertEqual(c.cmd("RPUSH", "k", "v"), 1)
+            self.assertEqual(c.cmd("LLEN", "k"), 1)
+        self.on_both(scenario)
+
+    def test_flushall_inside_multi_between_pushes(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.block("BLPOP", "k", "0")
+            c.cmd("MULTI")
+            c.cmd("RPUSH", "k", "a")
+            c.cmd("FLUSHALL")
+            c.cmd("RPUSH", "k", "b")
+            self.assertEqual(c.cmd("EXEC"), [1, b"OK", 1])
+            self.assertEqual(w.get(), [b"k", b"b"])
+            self.assertEqual(c.cmd("EXISTS", "k"), 0)
+        self.on_both(scenario)
+
+    def test_expired_list_is_not_served(self):
+        def scenario(t):
+            c = t.ctl
+            c.cmd("RPUSH", "k", "old")
+            c.cmd("PEXPIRE", "k", "30")
+            time.sleep(0.08)
+            w = t.conn()
+            w.post("BLPOP", "k", "0.1")
+            self.assertIsNone(w.get())
+            self.assertEqual(c.cmd("EXISTS", "k"), 0)
+        self.on_both(scenario)
+
+    def test_lists_and_streams_waiting_on_one_key(self):
+        """A BLPOP and an XREAD BLOCK wait on the same key: a list serves the first
+        only, a stream the second only."""
+        def scenario(t):
+            c = t.ctl
+            lw = t.block("BLPOP", "k", "0")
+            sw = t.block("XREAD", "BLOCK", "0", "STREAMS", "k", "$")
+            c.cmd("RPUSH", "k", "v")
+            self.assertEqual(lw.get(), [b"k", b"v"])
+            self.assertTrue(sw.silent())
+            lw.post("BLPOP", "k", "0")
+            t.wait_blocked(2)
+            c.cmd("XADD", "k", "1-1", "f", "v")
+            self.assertEqual(sw.get(), [[b"k", [[b"1-1", [b"f", b"v"]]]]])
+            self.assertTrue(lw.silent())
+            self.assertEqual(t.blocked(), 1)
+        self.on_both(scenario)
+
+    def test_many_waiters_on_one_key(self):
+        def scenario(t):
+            c = t.ctl
+            n = 50
+            ws = [t.block("BRPOP", "k", "0") for _ in range(n)]
+            values = ["v%d" % i for i in range(n + 1)]
+            self.assertEqual(c.cmd("LPUSH", "k", *values), n + 1)
+            # LPUSH puts v0 at the tail: BRPOP serves v0, v1, ... in blocking order
+            self.assertEqual([w.get() for w in ws], [[b"k", v.encode()] for v in values[:n]])
+            self.assertEqual(c.cmd("LRANGE", "k", "0", "-1"), [values[n].encode()])
+        self.on_both(scenario)
+
     # ---- many ------------------------------------------------------------------------
 
     def test_one_client_on_many_keys(self):
@@ -851,6 +946,22 @@ class Blocking(RespiteAndRedis):
             self.assertEqual(c.cmd("SWAPDB", "0", "1"), b"OK")
             self.assertEqual(w.get(), [b"k", b"db0"])
         self.on_both(scenario)
+
+
+class RespiteOnly(ServerTestCase):
+    """What only respite can show: its blocking timeouts run on the monotonic clock,
+    not on the store clock that DEBUG CLOCK ADVANCE moves."""
+
+    def test_store_clock_does_not_time_out_waiters(self):
+        t = Target("respite", self.server.port, self.server.pid)
+        try:
+            w = t.block("BLPOP", "k", "0.5")
+            self.assertEqual(t.ctl.cmd("DEBUG", "CLOCK", "ADVANCE", "3600000"), b"OK")
+            self.assertTrue(w.silent(0.2))
+            t.ctl.cmd("RPUSH", "k", "v")
+            self.assertEqual(w.get(), [b"k", b"v"])
+        finally:
+            t.close()
 
 
 if __name__ == "__main__":
