@@ -470,6 +470,58 @@ class Blocking(RespiteAndRedis):
             self.assertEqual(t.blocked(), 1)
         self.on_both(scenario)
 
+    def test_transaction_consumes_its_own_push(self):
+        """MULTI; LPUSH k a; BLPOP k 0; EXEC: the transaction pops its own element, and
+        the waiter, which sees only the final state, stays blocked."""
+        def scenario(t):
+            c = t.ctl
+            w = t.block("BLPOP", "k", "0")
+            c.cmd("MULTI")
+            c.cmd("LPUSH", "k", "a")
+            c.cmd("BLPOP", "k", "0")
+            self.assertEqual(c.cmd("EXEC"), [1, [b"k", b"a"]])
+            self.assertTrue(w.silent())
+            c.cmd("MULTI")
+            c.cmd("RPUSH", "k", "a")
+            c.cmd("LTRIM", "k", "1", "0")
+            self.assertEqual(c.cmd("EXEC"), [1, b"OK"])
+            self.assertTrue(w.silent())
+            self.assertEqual(t.blocked(), 1)
+            c.cmd("MULTI")
+            c.cmd("SELECT", "1")
+            c.cmd("RPUSH", "k", "db1")
+            c.cmd("SELECT", "0")
+            c.cmd("RPUSH", "k", "db0")
+            self.assertEqual(c.cmd("EXEC"), [b"OK", 1, b"OK", 1])
+            self.assertEqual(w.get(), [b"k", b"db0"])
+        self.on_both(scenario)
+
+    def test_waiter_on_two_keys_served_once(self):
+        """A waits on k1 and k2, B on k2; one EXEC creates k2 then k1: A gets k2's
+        element, k1's stays, B stays blocked."""
+        def scenario(t):
+            c = t.ctl
+            a = t.block("BLPOP", "k1", "k2", "0")
+            b = t.block("BLPOP", "k2", "0")
+            c.cmd("MULTI")
+            c.cmd("RPUSH", "k2", "x")
+            c.cmd("RPUSH", "k1", "y")
+            self.assertEqual(c.cmd("EXEC"), [1, 1])
+            self.assertEqual(a.get(), [b"k2", b"x"])
+            self.assertTrue(b.silent())
+            self.assertEqual(c.cmd("LRANGE", "k1", "0", "-1"), [b"y"])
+            self.assertEqual(t.blocked(), 1)
+        self.on_both(scenario)
+
+    def test_blmpop_waiter_gets_what_there_is(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.block("BLMPOP", "0", "1", "k", "RIGHT", "COUNT", "3")
+            self.assertEqual(c.cmd("LPUSH", "k", "a", "b"), 2)
+            self.assertEqual(w.get(), [b"k", [b"a", b"b"]])
+            self.assertEqual(c.cmd("EXISTS", "k"), 0)
+        self.on_both(scenario)
+
     # ---- BLMOVE chains ---------------------------------------------------------------
 
     def test_blmove_chain(self):
