@@ -23,6 +23,7 @@ import os
 import select
 import shutil
 import socket
+import struct
 import sys
 import time
 import unittest
@@ -1012,6 +1013,43 @@ class RespiteOnly(ServerTestCase):
             self.assertTrue(w.silent(0.2))
             t.ctl.cmd("RPUSH", "k", "v")
             self.assertEqual(w.get(), [b"k", b"v"])
+        finally:
+            t.close()
+
+    def test_waiters_vanishing_while_served(self):
+        """Waiters reset their connection just as a push serves them (a BLMOVE chain on
+        the way): the server stays well (the sanitizers watch) and keeps no wait."""
+        t = Target("respite", self.server.port, self.server.pid)
+        try:
+            linger = struct.pack("ii", 1, 0)  # close() sends RST
+            for i in range(40):
+                a = t.block("BLMOVE", "k1", "k2", "LEFT", "LEFT", "0")
+                b = t.block("BLPOP", "k2", "k3", "0")
+                for s in (a, b)[i % 2:]:
+                    s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                t.ctl.post("LPUSH", "k1", "x")
+                for s in (a, b)[i % 2:]:
+                    s.close()
+                    t.conns.remove(s)
+                self.assertEqual(t.ctl.get(), 1)
+                t.close()
+                t = Target("respite", self.server.port, self.server.pid)
+                t.wait_blocked(0)
+                t.ctl.cmd("FLUSHALL")
+            self.server.assert_alive()
+        finally:
+            t.close()
+
+    def test_stop_with_blocked_clients(self):
+        """SIGTERM with clients blocked on many keys: a clean exit (status 0, no
+        sanitizer report), which spawn's cleanup checks."""
+        server = self.spawn()
+        t = Target("respite", server.port, server.pid)
+        try:
+            for i in range(20):
+                t.block("BLPOP", *["k%d:%d" % (i, j) for j in range(50)], "0")
+                t.block("BLMOVE", "m%d" % i, "n", "LEFT", "LEFT", "100")
+            self.assertEqual(server.stop(), 0)
         finally:
             t.close()
 
