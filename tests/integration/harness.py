@@ -489,6 +489,36 @@ class ServerTestCase(unittest.TestCase):
         return s
 
 
+class RespiteAndRedis(unittest.TestCase):
+    """A test class whose tests run on a respite-server and on a real redis-server (the
+    reference, `reference`), both shared across its tests. With respite_is_redis set, a
+    second redis-server stands in for respite, to check the tests themselves."""
+
+    respite_is_redis = False
+    respite = None
+    reference = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reference = RedisServer().start()
+        try:
+            cls.respite = RedisServer().start() if cls.respite_is_redis else Server().start()
+        except BaseException:
+            cls.reference.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.respite.stop()
+        finally:
+            cls.reference.stop()
+
+    def tearDown(self):
+        if isinstance(self.respite, Server):
+            self.respite.assert_alive()
+
+
 def main():
     """unittest.main() after taking `--server PATH` out of the arguments."""
     argv = list(sys.argv)

@@ -36,7 +36,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, RedisServer, Server, main  # noqa: E402
+from harness import HOST, RespiteAndRedis, main  # noqa: E402
 
 import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
@@ -541,32 +541,11 @@ REDIS = shutil.which("redis-server")
 
 
 @unittest.skipUnless(REDIS, "redis-server is not installed")
-class SameOnBoth(unittest.TestCase):
+class SameOnBoth(RespiteAndRedis):
     """Each flow runs on redis-server, then on respite, on flushed servers: both give
     the expected outcome, and respite's is compared with redis-server's first."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.reference = RedisServer(REDIS).start()
-        try:
-            if os.environ.get("LIST_FLOWS_RESPITE_IS_REDIS"):
-                cls.respite = RedisServer(REDIS).start()
-            else:
-                cls.respite = Server().start()
-        except BaseException:
-            cls.reference.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.respite.stop()
-        finally:
-            cls.reference.stop()
-
-    def tearDown(self):
-        if isinstance(self.respite, Server):
-            self.respite.assert_alive()
+    respite_is_redis = bool(os.environ.get("LIST_FLOWS_RESPITE_IS_REDIS"))
 
     def run_flow(self, flow, expected):
         got = {}
