@@ -499,6 +499,8 @@ static void process_input(struct srv_conn *conn)
             respite_client_prefetch_flush(conn->cl);
         }
         int i;
+        if (n > 1)
+            respite_batch(srv->st, true);
         for (i = 0; i < n && can_run(conn); i++) {
             char *start = conn->qbuf + batch[i].off;
             const struct resp_arg *a = conn->pool + batch[i].first;
@@ -509,6 +511,8 @@ static void process_input(struct srv_conn *conn)
             if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
                 conn->close_after_reply = true;
         }
+        if (n > 1)
+            respite_batch(srv->st, false);
         if (i < n)
             break; /* parsed and not run: parsed again from qpos next time */
     }

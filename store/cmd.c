@@ -261,7 +261,9 @@ void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     c->cmd->handler(c);
-    int64_t dt = rs_mono_us() - c->t0_us;
+    int64_t end = rs_mono_us(), dt = end - c->t0_us;
+    if (st->in_batch)
+        st->batch_clock_us = end;
     struct cmd_stats *cs = &st->cstats[cmd_index(c->cmd)];
     cs->calls++;
     cs->usec += (uint64_t)dt;

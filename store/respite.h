@@ -208,6 +208,12 @@ void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv)
 void respite_client_prefetch(struct respite_client *c, const char *key, size_t klen);
 void respite_client_prefetch_flush(struct respite_client *c);
 
+/* The transport runs several commands back to back, with nothing in
+ * between (a parsed batch): between respite_batch(st, true) and
+ * respite_batch(st, false) each command's start is the previous one's end,
+ * which saves a clock reading per command. */
+void respite_batch(struct respite *st, int on);
+
 /* The transport is closing c (the peer went away, a kill): it runs no more
  * commands, and a blocking command it waits in is dropped at once, so no
  * data is handed to it before respite_client_free. */

@@ -319,6 +319,13 @@ void respite_client_prefetch_flush(struct respite_client *c)
     st->npf = 0;
 }
 
+void respite_batch(struct respite *rs, int on)
+{
+    struct store *st = (struct store *)rs;
+    st->in_batch = on != 0;
+    st->batch_clock_us = 0;
+}
+
 void respite_client_closing(struct respite_client *c)
 {
     block_cancel((struct session *)c);
@@ -362,7 +369,8 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     if (argc <= 0)
         return;
     bool muted = s->flags & (SES_REPLY_OFF | SES_REPLY_SKIP);
-    int64_t t0 = rs_mono_us();
+    /* In a batch, the previous command's end is this one's start. */
+    int64_t t0 = st->batch_clock_us ? st->batch_clock_us : rs_mono_us();
     struct cmd_ctx c = {
         .st = st,
         .s = s,
@@ -402,8 +410,10 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     }
     st->cmd_now = -1;
     /* After the whole command (a whole EXEC): waiters see its final state. */
-    if (st->nready)
+    if (st->nready) {
         block_serve_ready(st);
+        st->batch_clock_us = 0; /* that took time: read the clock again */
+    }
     ks_reap_empty(st);
     /* CLIENT REPLY SKIP mutes exactly the command after it. */
     s->flags &= ~SES_REPLY_SKIP;

@@ -515,6 +515,12 @@ struct store {
     size_t nready, ready_cap;
     struct kreg_key *serving; /* the key block_serve_ready is serving */
 
+    /* A transport's batch of commands run back to back (respite_batch):
+     * the end of one command, read for its statistics, is the start of the
+     * next, so each reads the clock once. 0: read it. */
+    bool in_batch;
+    int64_t batch_clock_us;
+
     /* Prefetch hints of the transport's current batch (store.c): the
      * tables and hashes whose entries respite_client_prefetch_flush loads. */
     struct {
