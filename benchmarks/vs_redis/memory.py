@@ -92,6 +92,26 @@ def dataset_projects(scale):
     return Plan(2 * n, commands())
 
 
+@dataset("streams", "1,000 project streams of 1,000 parameter changes each "
+                    "{user_id, parameter_name, old_value, new_value, timestamp} (issue 5's load)")
+def dataset_streams(scale):
+    n = max(1, int(1_000 * scale))
+    base = 1_700_000_000_000
+
+    def commands():
+        for p in range(n):
+            key = b"project:{%d}:parameter_changes" % p
+            for i in range(1000):
+                ms = base + i * 1500 + p
+                yield (b"XADD", key, b"%d-0" % ms,
+                       b"user_id", b"user:%d" % ((p * 7 + i) % 40),
+                       b"parameter_name", b"param:%04x" % ((p * 31 + i * 17) % 500),
+                       b"old_value", b"%d.%02d" % (i % 997, i % 100),
+                       b"new_value", b"%d.%02d" % ((i + 1) % 997, (i * 3) % 100),
+                       b"timestamp", b"%d" % ms)
+    return Plan(n, commands())
+
+
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()
