@@ -314,8 +314,13 @@ void respite_client_prefetch(struct respite_client *c, const char *key, size_t k
 void respite_client_prefetch_flush(struct respite_client *c)
 {
     struct store *st = ((struct session *)c)->st;
+    /* One pass per step of the lookups, so the misses of a step overlap. */
+    const struct entry *first[RESPITE_PREFETCH_MAX];
     for (int i = 0; i < st->npf; i++)
-        tbl_prefetch_entry(st->pf[i].t, st->pf[i].h);
+        first[i] = tbl_prefetch_entry(st->pf[i].t, st->pf[i].h);
+    for (int i = 0; i < st->npf; i++)
+        if (first[i])
+            tbl_prefetch_next(first[i]);
     st->npf = 0;
 }
 

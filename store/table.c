@@ -162,17 +162,32 @@ uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen)
     return h;
 }
 
-void tbl_prefetch_entry(const struct table *t, uint64_t h)
+/* The header and the key's first bytes, and the line after: an entry may
+ * straddle two. */
+static void prefetch_entry(const struct entry *e)
 {
+    __builtin_prefetch(e);
+    __builtin_prefetch((const char *)e + 64);
+}
+
+const struct entry *tbl_prefetch_entry(const struct table *t, uint64_t h)
+{
+    const struct entry *first = NULL;
     for (int i = 0; i < 2 && t->size[i]; i++) {
         const struct entry *e = t->b[i][h & (t->size[i] - 1)];
         if (e) {
-            /* The header and the key's first bytes, and the line after:
-             * an entry may straddle two. */
-            __builtin_prefetch(e);
-            __builtin_prefetch((const char *)e + 64);
+            prefetch_entry(e);
+            if (first == NULL)
+                first = e;
         }
     }
+    return first;
+}
+
+void tbl_prefetch_next(const struct entry *e)
+{
+    if (e->next)
+        prefetch_entry(e->next);
 }
 
 void tbl_insert(struct table *t, struct entry *e)

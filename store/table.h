@@ -20,9 +20,13 @@ uint64_t tbl_hash(const struct table *t, const char *key, size_t klen);
 /* Start loading the bucket where key's lookup will start (a CPU prefetch;
  * no effect on contents); returns key's hash for tbl_prefetch_entry. */
 uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen);
-/* Start loading the first entry of the bucket of hash h, if any. The
- * table must not have changed since tbl_prefetch gave h. */
-void tbl_prefetch_entry(const struct table *t, uint64_t h);
+/* Start loading the first entry of the bucket of hash h, and return it
+ * (NULL if none). The table must not have changed since tbl_prefetch gave
+ * h. */
+const struct entry *tbl_prefetch_entry(const struct table *t, uint64_t h);
+/* Start loading the entry after e in its chain (e should be loaded by now:
+ * this reads it). */
+void tbl_prefetch_next(const struct entry *e);
 
 /* Find a key. Returns the address of the pointer that holds the entry (the
  * bucket head or the previous entry's next), so the caller can unlink or
