@@ -192,8 +192,8 @@ bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
     if (sh->sub.n == 0 || (e->type != OBJ_HASH && e->type != OBJ_SET))
         return false;
-    struct subttl *t = *obj_subttl(e);
-    return t && t->h.n && t->h.a[0].when < now;
+    const struct subttl *t = *obj_subttl(e);
+    return t && t->idx != EXP_NONE && sh->sub.a[t->idx].when < now;
 }
 
 bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
@@ -201,6 +201,8 @@ bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
     if (!exp_sub_due(sh, e, now))
         return false;
     const struct subttl *t = *obj_subttl(e);
+    if (t->h.n == 0)
+        return obj_sub_packed_due((struct entry *)e, now, false) == obj_sub_count(e);
     if (t->h.n < obj_sub_count(e))
         return false; /* some have no deadline */
     for (uint32_t i = 0; i < t->h.n; i++)
@@ -214,7 +216,7 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
     struct entry *e = *loc->ref;
     struct subttl *t = *obj_subttl(e);
     size_t before = obj_bytes(e);
-    uint64_t n = 0;
+    uint64_t n = obj_sub_packed_due(e, now, true);
     int more = 0;
     while (t->h.n && t->h.a[0].when < now) {
         if (end_us && (n & 31) == 31 && rs_mono_us() >= end_us) {

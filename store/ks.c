@@ -323,13 +323,15 @@ static struct subttl *subttl_of(const struct entry *e)
     return e->type == OBJ_HASH || e->type == OBJ_SET ? *obj_subttl(e) : NULL;
 }
 
-/* Put e's subttl in sh's heap of containers (or update its deadline). */
+/* Put e's subttl in sh's heap of containers, keyed by e's earliest
+ * sub-key deadline (or update it). */
 static void sub_register(struct shard *sh, struct entry *e)
 {
     struct subttl *t = subttl_of(e);
-    if (t && t->h.n) {
+    int64_t next = t ? obj_sub_next(e) : -1;
+    if (next != -1) {
         t->key = e;
-        exp_heap_set(&sh->sub, t, t->h.a[0].when);
+        exp_heap_set(&sh->sub, t, next);
     }
 }
 
@@ -354,7 +356,7 @@ bool ks_value_changed(struct kloc *loc, size_t before)
 {
     struct entry *e = *loc->ref;
     struct subttl **tp = obj_subttl(e);
-    if (*tp && (*tp)->h.n == 0) {
+    if (*tp && obj_sub_next(e) == -1) {
         exp_heap_del(&loc->sh->sub, *tp);
         subttl_free(*tp);
         *tp = NULL;

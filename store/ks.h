@@ -68,13 +68,23 @@ size_t obj_strlen(const struct entry *e);
 struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 
 /* Containers with sub-keys (hashes, sets): where the container keeps its
- * subttl (a NULL one if it has none). e must be a hash or a set. */
+ * subttl (a NULL one while no sub-key has a deadline). e must be a hash or
+ * a set. */
 struct subttl **obj_subttl(const struct entry *e);
-/* The sub-entry for name in container e, or NULL. A packed container has
- * no sub-entries: with to_table it first becomes its table form; without,
- * NULL is returned and *found says whether name is there. */
-struct entry *obj_sub_find(struct store *st, struct entry *e, struct rs_str name, bool to_table,
-                           bool *found);
+/* The deadline of name in container e, -1 if none; *found says whether
+ * name is there. */
+int64_t obj_sub_ttl(struct store *st, struct entry *e, struct rs_str name, bool *found);
+/* Give name, which container e holds, the deadline when (the container
+ * takes the form that can hold it). */
+void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when);
+/* Remove name's deadline; whether it had one. */
+bool obj_sub_persist(struct store *st, struct entry *e, struct rs_str name);
+/* The earliest deadline of a sub-key of e, -1 if none: O(1) for a table,
+ * O(n) for a packed container. */
+int64_t obj_sub_next(const struct entry *e);
+/* How many sub-keys of a packed container e are due at now, deleting them
+ * when remove is set; 0 for a table, whose due ones are in its subttl. O(n). */
+uint64_t obj_sub_packed_due(struct entry *e, int64_t now, bool remove);
 /* Unlink the sub-entry f (without a deadline) from container e, free it. */
 void obj_sub_delete(struct entry *e, struct entry *f);
 /* Delete name, and its deadline, from container e; whether it was there. */
@@ -93,12 +103,17 @@ size_t hash_bytes(const struct hash *h);
 /* A deep copy of h (COPY). O(n). */
 struct hash *hash_dup(const struct hash *h);
 void hash_free(struct hash *h);
-/* "listpack" or "hashtable", for OBJECT ENCODING. */
+/* "listpack", "listpackex" or "hashtable", for OBJECT ENCODING. */
 const char *hash_enc_name(const struct hash *h);
-/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_sub_count of a hash. */
+/* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,
+ * obj_sub_next, obj_sub_packed_due, obj_sub_delete and obj_sub_count of a
+ * hash. */
 struct subttl **hash_subttl(struct hash *h);
-struct entry *hash_sub_find(struct store *st, struct hash *h, struct rs_str f, bool to_table,
-                            bool *found);
+int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found);
+void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when);
+bool hash_field_persist(struct hash *h, struct rs_str f);
+int64_t hash_next_deadline(const struct hash *h);
+uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove);
 void hash_sub_delete(struct hash *h, struct entry *f);
 /* Delete field f and its TTL; returns whether it was there. */
 bool hash_remove(struct hash *h, struct rs_str f);
@@ -267,7 +282,9 @@ static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int
 
 /* Sub-key deadlines of one container (the container owns its subttl,
  * created on the first deadline; NULL before). f is a sub-entry of the
- * container's table form. */
+ * container's table form; a packed container keeps its deadlines itself
+ * and its subttl, with an empty heap, only for its shard's registration. */
+struct subttl *subttl_new(void);
 void subttl_free(struct subttl *t);
 size_t subttl_bytes(const struct subttl *t);
 void subttl_set(struct subttl **t, struct entry *f, int64_t when);
@@ -279,7 +296,8 @@ int64_t subttl_get(const struct subttl *t, const struct entry *f);
  * deadline, if any (HINCRBY keeps a field's TTL). */
 void subttl_moved(struct subttl *t, struct entry *from, struct entry *to);
 
-/* Does the container e (in sh) hold sub-keys due at now? O(1). */
+/* Does the container e (in sh) hold sub-keys due at now? O(1): its
+ * earliest deadline is its key in sh's sub heap. */
 bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now);
 /* Are all sub-keys of e due at now (a container that reads as absent,
  * waiting for reclamation)? O(1) unless some are due, then O(n). */

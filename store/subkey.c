@@ -6,10 +6,11 @@
  * shape with MEMBERS for FIELDS), and the argument parsing that HSETEX,
  * HGETEX and SADDEX share.
  *
- * A container gets its table form the first time one of its sub-keys gets
- * a deadline (the packed forms hold no deadlines); the deadlines live in
- * the container's subttl (expire.c), which ks.c consults so that due
- * sub-keys are gone before any command sees the container.
+ * A container keeps the deadlines of its sub-keys in the form it has (a
+ * small hash packs them as "listpackex", a set takes its table form the
+ * first time a member gets one); a container with deadlines is in its
+ * shard's heap keyed by the earliest (expire.c), which ks.c consults so
+ * that due sub-keys are gone before any command sees the container.
  */
 #include <limits.h>
 #include <string.h>
@@ -198,12 +199,11 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
     bool changed = false;
     for (int i = pos + 2; i < c->argc; i++) {
         bool found;
-        struct entry *f = obj_sub_find(c->st, e, c->argv[i], false, &found);
+        int64_t cur = obj_sub_ttl(c->st, e, c->argv[i], &found);
         if (!found) {
             resp_add_int(c->out, SK_NO_NAME);
             continue;
         }
-        int64_t cur = f ? subttl_get(*obj_subttl(e), f) : -1;
         if ((cond == COND_NX && cur != -1) || (cond == COND_XX && cur == -1) ||
             (cond == COND_GT && (cur == -1 || when <= cur)) ||
             (cond == COND_LT && cur != -1 && when >= cur)) {
@@ -217,8 +217,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
             resp_add_int(c->out, SK_DELETED);
             continue;
         }
-        f = obj_sub_find(c->st, e, c->argv[i], true, &found);
-        subttl_set(obj_subttl(e), f, when);
+        obj_sub_set_ttl(c->st, e, c->argv[i], when);
         resp_add_int(c->out, SK_SET);
     }
     if (changed)
@@ -297,15 +296,13 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
     bool changed = false;
     for (int i = 4; i < c->argc; i++) {
         bool found = false;
-        struct entry *f = e ? obj_sub_find(c->st, e, c->argv[i], false, &found) : NULL;
-        int64_t when = f ? subttl_get(*obj_subttl(e), f) : -1;
+        int64_t when = e ? obj_sub_ttl(c->st, e, c->argv[i], &found) : -1;
         if (!found)
             resp_add_int(c->out, SK_NO_NAME);
         else if (when == -1)
             resp_add_int(c->out, SK_NO_TTL);
         else if (q == Q_PERSIST) {
-            subttl_clear(*obj_subttl(e), f);
-            changed = true;
+            changed = obj_sub_persist(c->st, e, c->argv[i]);
             resp_add_int(c->out, 1);
         } else if (q == Q_TTL)
             resp_add_int(c->out, (when - c->now + 999) / 1000);

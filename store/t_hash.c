@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Hash commands with Redis 7.4's replies and errors (t_hash.c there),
- * without field TTLs. A hash is packed (pack.c: field, value, field,
- * value...) while it has at most hash-max-listpack-entries fields and every
- * field and value given to it had at most hash-max-listpack-value bytes;
- * past that it becomes a table of entries (table.c) whose key is the field
- * and whose embedded value is the value, and it never converts back, as in
- * Redis. The hash's bytes are part of its key entry's obj_bytes, so every
- * change of them is accounted to the shard at once (hash_close).
+ * Hash commands with Redis 7.4's replies and errors (t_hash.c there). A
+ * hash is packed (pack.c: field, value, field, value...) while it has at
+ * most hash-max-listpack-entries fields and every field and value given to
+ * it had at most hash-max-listpack-value bytes; past that it becomes a
+ * table of entries (table.c) whose key is the field and whose embedded
+ * value is the value, and it never converts back, as in Redis.
+ *
+ * Field TTLs: a packed hash whose field first gets a deadline becomes
+ * "listpackex" (Redis 7.4's OBJ_ENCODING_LISTPACK_EX) -- every field then
+ * has three elements, field, value, deadline, the deadline an empty string
+ * when the field has none -- and stays so until it becomes a table, whose
+ * fields' deadlines are in the hash's subttl heap (expire.c). In both forms
+ * the hash has a subttl while some field has a deadline: it is the hash's
+ * registration in its shard's heap of containers (ks.c, keyed by
+ * hash_next_deadline).
+ *
+ * The hash's bytes are part of its key entry's obj_bytes, so every change
+ * of them is accounted to the shard at once (hash_close).
  */
 #include <limits.h>
 #include <math.h>
@@ -24,8 +34,11 @@
 
 struct hash {
     struct pack *pk;     /* the packed form, NULL once a table */
+    uint32_t per;        /* pack elements per field: 2, or 3 for listpackex */
     struct table t;      /* the table form */
-    struct subttl *ttl;  /* deadlines of fields (table form only), NULL if none */
+    struct subttl *ttl;  /* NULL while no field has a deadline; else the
+                          * deadlines of the table form's fields, and the
+                          * hash's registration in its shard in both forms */
     size_t bytes;        /* this struct, the pack or the field entries (bucket arrays
                           * are not counted, as for the shards' own tables) */
 };
@@ -56,6 +69,7 @@ static struct hash *hash_new(void)
     struct hash *h = rs_malloc(sizeof *h);
     memset(h, 0, sizeof *h);
     h->pk = pack_new();
+    h->per = 2;
     h->bytes = sizeof *h + pack_bytes(h->pk);
     return h;
 }
@@ -112,6 +126,8 @@ struct hash *hash_dup(const struct hash *h)
     d->ttl = NULL;
     if (h->pk) {
         d->pk = pack_dup(h->pk);
+        if (h->ttl)
+            d->ttl = subttl_new();
     } else {
         tbl_init(&d->t, h->t.seed);
         struct dup_walk w = {h, d};
@@ -122,12 +138,51 @@ struct hash *hash_dup(const struct hash *h)
 
 const char *hash_enc_name(const struct hash *h)
 {
-    return h->pk ? "listpack" : "hashtable";
+    if (h->pk)
+        return h->per == 3 ? "listpackex" : "listpack";
+    return "hashtable";
 }
 
 static uint64_t hash_len(const struct hash *h)
 {
-    return h->pk ? h->pk->n / 2 : tbl_count(&h->t);
+    return h->pk ? h->pk->n / h->per : tbl_count(&h->t);
+}
+
+/* A listpackex deadline element: 8 bytes, or empty for none. */
+static int64_t deadline_of(struct rs_str s)
+{
+    int64_t when = -1;
+    if (s.len == sizeof when)
+        memcpy(&when, s.p, sizeof when);
+    return when;
+}
+
+/* The field at off of pk, packed with per elements a field: its value in
+ * *v and deadline (-1 if none) in *when; returns the next field's offset. */
+static uint32_t packed_field(const struct pack *pk, uint32_t per, uint32_t off, struct rs_str *f,
+                             struct rs_str *v, int64_t *when)
+{
+    *f = pack_get(pk, off, &off);
+    *v = pack_get(pk, off, &off);
+    *when = per == 3 ? deadline_of(pack_get(pk, off, &off)) : -1;
+    return off;
+}
+
+/* Make a packed h listpackex: every field gets an empty deadline. O(n). */
+static void hash_to_ex(struct hash *h)
+{
+    struct pack *pk = pack_new();
+    uint32_t off = 0;
+    while (off < h->pk->len) {
+        struct rs_str f = pack_get(h->pk, off, &off);
+        pk = pack_append(pk, f);
+        pk = pack_append(pk, pack_get(h->pk, off, &off));
+        pk = pack_append(pk, rs_str_from("", 0));
+    }
+    h->bytes = h->bytes - pack_bytes(h->pk) + pack_bytes(pk);
+    pack_free(h->pk);
+    h->pk = pk;
+    h->per = 3;
 }
 
 /* Turn a packed hash into a table. O(n). */
@@ -139,11 +194,14 @@ static void hash_to_table(struct hash *h, uint64_t seed)
     h->bytes = sizeof *h;
     uint32_t off = 0;
     while (off < pk->len) {
-        struct rs_str f = pack_get(pk, off, &off);
-        struct rs_str v = pack_get(pk, off, &off);
+        struct rs_str f, v;
+        int64_t when;
+        off = packed_field(pk, h->per, off, &f, &v, &when);
         struct entry *e = obj_sub_entry(f, v);
         tbl_insert(&h->t, e);
         h->bytes += field_bytes(e);
+        if (when != -1)
+            subttl_set(&h->ttl, e, when);
     }
     pack_free(pk);
 }
@@ -153,7 +211,7 @@ static void hash_to_table(struct hash *h, uint64_t seed)
 static bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
 {
     if (h->pk) {
-        uint32_t off = pack_find(h->pk, f, 2);
+        uint32_t off = pack_find(h->pk, f, h->per);
         if (off == UINT32_MAX)
             return false;
         pack_get(h->pk, off, &off);
@@ -184,14 +242,20 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
         hash_to_table(h, c->st->seed);
     if (h->pk) {
         size_t before = pack_bytes(h->pk);
-        uint32_t off = pack_find(h->pk, f, 2);
+        uint32_t off = pack_find(h->pk, f, h->per);
         bool added = off == UINT32_MAX;
         if (added) {
             h->pk = pack_append(h->pk, f);
             h->pk = pack_append(h->pk, v);
+            if (h->per == 3)
+                h->pk = pack_append(h->pk, rs_str_from("", 0));
         } else {
             pack_get(h->pk, off, &off);
             h->pk = pack_replace(h->pk, off, v);
+            if (h->per == 3 && !keep_ttl) {
+                pack_get(h->pk, off, &off);
+                h->pk = pack_replace(h->pk, off, rs_str_from("", 0));
+            }
         }
         h->bytes = h->bytes - before + pack_bytes(h->pk);
         if ((long long)hash_len(h) > c->st->cfg.hash_max_listpack_entries)
@@ -227,11 +291,11 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
 bool hash_remove(struct hash *h, struct rs_str f)
 {
     if (h->pk) {
-        uint32_t off = pack_find(h->pk, f, 2);
+        uint32_t off = pack_find(h->pk, f, h->per);
         if (off == UINT32_MAX)
             return false;
         size_t before = pack_bytes(h->pk);
-        h->pk = pack_delete(h->pk, off, 2);
+        h->pk = pack_delete(h->pk, off, h->per);
         h->bytes = h->bytes - before + pack_bytes(h->pk);
         return true;
     }
@@ -245,18 +309,107 @@ bool hash_remove(struct hash *h, struct rs_str f)
     return true;
 }
 
-struct entry *hash_sub_find(struct store *st, struct hash *h, struct rs_str f, bool to_table,
-                            bool *found)
+/* The offset of field f's deadline element in a listpackex h, UINT32_MAX
+ * if f is absent. */
+static uint32_t deadline_off(const struct hash *h, struct rs_str f)
+{
+    uint32_t off = pack_find(h->pk, f, 3);
+    if (off != UINT32_MAX) {
+        pack_get(h->pk, off, &off);
+        pack_get(h->pk, off, &off);
+    }
+    return off;
+}
+
+/* Replace the deadline element at off of a listpackex h. */
+static void deadline_put(struct hash *h, uint32_t off, int64_t when)
+{
+    size_t before = pack_bytes(h->pk);
+    h->pk = pack_replace(h->pk, off, rs_str_from((const char *)&when, when == -1 ? 0 : sizeof when));
+    h->bytes = h->bytes - before + pack_bytes(h->pk);
+}
+
+int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found)
 {
     if (h->pk) {
-        *found = pack_find(h->pk, f, 2) != UINT32_MAX;
-        if (!*found || !to_table)
-            return NULL;
-        hash_to_table(h, st->seed);
+        uint32_t off = pack_find(h->pk, f, h->per);
+        *found = off != UINT32_MAX;
+        if (!*found || h->per == 2)
+            return -1;
+        return deadline_of(pack_get(h->pk, deadline_off(h, f), NULL));
     }
     struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
     *found = ref != NULL;
-    return ref ? *ref : NULL;
+    return ref ? subttl_get(h->ttl, *ref) : -1;
+}
+
+void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
+{
+    if (h->pk == NULL) {
+        struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+        if (ref)
+            subttl_set(&h->ttl, *ref, when);
+        return;
+    }
+    if (pack_find(h->pk, f, h->per) == UINT32_MAX)
+        return;
+    if (h->per == 2)
+        hash_to_ex(h);
+    deadline_put(h, deadline_off(h, f), when);
+    if (h->ttl == NULL)
+        h->ttl = subttl_new();
+}
+
+bool hash_field_persist(struct hash *h, struct rs_str f)
+{
+    bool found;
+    if (hash_field_ttl(h, f, &found) == -1)
+        return false;
+    if (h->pk)
+        deadline_put(h, deadline_off(h, f), -1);
+    else
+        subttl_clear(h->ttl, *tbl_find_ref(&h->t, f.p, f.len));
+    return true;
+}
+
+int64_t hash_next_deadline(const struct hash *h)
+{
+    if (h->pk == NULL)
+        return h->ttl && h->ttl->h.n ? h->ttl->h.a[0].when : -1;
+    int64_t next = -1;
+    uint32_t off = 0;
+    while (h->per == 3 && off < h->pk->len) {
+        struct rs_str f, v;
+        int64_t when;
+        off = packed_field(h->pk, h->per, off, &f, &v, &when);
+        if (when != -1 && (next == -1 || when < next))
+            next = when;
+    }
+    return next;
+}
+
+uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove)
+{
+    uint64_t n = 0;
+    uint32_t off = 0;
+    while (h->pk && h->per == 3 && off < h->pk->len) {
+        struct rs_str f, v;
+        int64_t when;
+        uint32_t next = packed_field(h->pk, h->per, off, &f, &v, &when);
+        if (when == -1 || when >= now) {
+            off = next;
+            continue;
+        }
+        n++;
+        if (remove) {
+            size_t before = pack_bytes(h->pk);
+            h->pk = pack_delete(h->pk, off, 3);
+            h->bytes = h->bytes - before + pack_bytes(h->pk);
+        } else {
+            off = next;
+        }
+    }
+    return n;
 }
 
 void hash_sub_delete(struct hash *h, struct entry *f)
@@ -429,8 +582,9 @@ static void reply_all(struct cmd_ctx *c, struct hash *h, int what)
     if (h->pk) {
         uint32_t off = 0;
         while (off < h->pk->len) {
-            struct rs_str f = pack_get(h->pk, off, &off);
-            struct rs_str v = pack_get(h->pk, off, &off);
+            struct rs_str f, v;
+            int64_t when;
+            off = packed_field(h->pk, h->per, off, &f, &v, &when);
             if (what & H_FIELDS)
                 resp_add_bulk_str(c->out, f);
             if (what & H_VALUES)
@@ -592,10 +746,7 @@ static void field_expire(struct cmd_ctx *c, struct hw *w, struct rs_str f, int64
             c->st->stats.expired_subkeys++;
         return;
     }
-    bool found;
-    struct entry *e = hash_sub_find(c->st, w->h, f, true, &found);
-    if (e)
-        subttl_set(&w->h->ttl, e, when);
+    hash_field_set_ttl(w->h, f, when);
 }
 
 /* HSETEX key [FNX|FXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] FIELDS n field value ...
@@ -660,12 +811,7 @@ void cmd_hgetex(struct cmd_ctx *c)
             field_expire(c, &w, f, when);
             w.changed = true;
         } else if (persist) {
-            bool found;
-            struct entry *e = hash_sub_find(c->st, w.h, f, false, &found);
-            if (e && subttl_get(w.h->ttl, e) != -1) {
-                subttl_clear(w.h->ttl, e);
-                w.changed = true;
-            }
+            w.changed |= hash_field_persist(w.h, f);
         }
     }
     hash_close(&w);
@@ -727,8 +873,9 @@ static struct pair *hash_pairs(struct hash *h)
     if (h->pk) {
         uint32_t off = 0;
         while (off < h->pk->len) {
-            struct rs_str f = pack_get(h->pk, off, &off);
-            p.a[p.n++] = (struct pair){f, pack_get(h->pk, off, &off)};
+            struct pair *q = &p.a[p.n++];
+            int64_t when;
+            off = packed_field(h->pk, h->per, off, &q->f, &q->v, &when);
         }
     } else {
         tbl_foreach(&h->t, pairs_cb, &p);

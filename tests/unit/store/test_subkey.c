@@ -38,8 +38,9 @@ static void add_bytes(void *ud, struct entry *e)
 }
 
 /* The shard of key accounts exactly its entries' bytes, and key's
- * container, if it has sub-key TTLs, is in the shard's heap at its
- * earliest deadline and points back at its key. */
+ * container, if it has sub-key TTLs (in its table's heap or in its pack),
+ * is in the shard's heap at its earliest deadline and points back at its
+ * key. */
 static void check_shard(const char *key)
 {
     struct shard *sh = shard_of(key);
@@ -50,12 +51,15 @@ static void check_shard(const char *key)
     cr_expect_eq(sh->nbytes, sum, "%s: shard %llu, entries %zu", key,
                  (unsigned long long)sh->nbytes, sum);
     struct subttl *t = *obj_subttl(e);
-    if (t == NULL)
+    int64_t next = obj_sub_next(e);
+    if (t == NULL) {
+        cr_assert_eq(next, -1, "a container with deadlines has a subttl");
         return;
-    cr_assert_gt(t->h.n, 0, "an empty subttl is freed");
+    }
+    cr_assert_neq(next, -1, "a subttl without deadlines is freed");
     cr_assert_neq(t->idx, EXP_NONE, "a subttl with deadlines is in the shard's heap");
     cr_assert_eq(sh->sub.a[t->idx].p, t);
-    cr_assert_eq(sh->sub.a[t->idx].when, t->h.a[0].when);
+    cr_assert_eq(sh->sub.a[t->idx].when, next);
     cr_assert_eq(t->key, e);
     for (uint32_t i = 0; i < t->h.n; i++) {
         cr_assert_eq(((struct entry *)t->h.a[i].p)->exp_idx, i);
@@ -72,7 +76,7 @@ Test(subkey, hexpire_codes_and_conditions)
     expect_reply("HSET h a 1 b 2 c 3", ":3\r\n");
     expect_reply("OBJECT ENCODING h", "$8\r\nlistpack\r\n");
     expect_reply("HEXPIRE h 100 FIELDS 2 a zz", "*2\r\n:1\r\n:-2\r\n");
-    expect_reply("OBJECT ENCODING h", "$9\r\nhashtable\r\n");
+    expect_reply("OBJECT ENCODING h", "$10\r\nlistpackex\r\n");
     check_shard("h");
     /* NX: only without TTL; XX: only with; GT/LT: no TTL is infinite. */
     expect_reply("HEXPIRE h 50 NX FIELDS 2 a b", "*2\r\n:0\r\n:1\r\n");
@@ -350,23 +354,33 @@ static uint64_t rnd(uint64_t *s)
     return *s >> 33;
 }
 
-Test(subkey, random_operations_agree_with_a_model)
+/* Random HSET, HINCRBY, HDEL, HPEXPIRE, HPERSIST and clock moves on one
+ * hash of at most NF fields, checked against a model of the deadlines;
+ * with max_entries < NF the hash goes back and forth between packed and
+ * table (it is deleted when it empties), with NF or more it stays packed. */
+static void model_run(int max_entries, uint64_t seed)
 {
     /* model: -2 absent, else the deadline or -1 */
     int64_t model[NF];
     for (int i = 0; i < NF; i++)
         model[i] = -2;
-    uint64_t seed = 11;
     char line[128];
-    run("CONFIG SET hash-max-listpack-entries 8");
+    snprintf(line, sizeof line, "CONFIG SET hash-max-listpack-entries %d", max_entries);
+    run(line);
     for (int op = 0; op < 4000; op++) {
         int f = (int)(rnd(&seed) % NF);
-        int what = (int)(rnd(&seed) % 10);
+        int what = (int)(rnd(&seed) % 11);
         long long ms = (long long)(rnd(&seed) % 200);
         if (what < 3) {
-            snprintf(line, sizeof line, "HSET h f%d v", f);
+            snprintf(line, sizeof line, "HSET h f%d 1", f);
             run(line);
             model[f] = -1;
+        } else if (what == 10) {
+            /* HINCRBY keeps the field's TTL */
+            snprintf(line, sizeof line, "HINCRBY h f%d 1", f);
+            run(line);
+            if (model[f] == -2)
+                model[f] = -1;
         } else if (what < 4) {
             snprintf(line, sizeof line, "HDEL h f%d", f);
             run(line);
@@ -404,10 +418,23 @@ Test(subkey, random_operations_agree_with_a_model)
                 n += model[i] != -2;
             }
             cr_assert_eq(run_int("HLEN h"), n, "op %d", op);
-            if (n)
+            if (n) {
                 check_shard("h");
-            else
+                if (max_entries >= NF)
+                    cr_assert_str_neq(obj_enc_name(entry_of("h")), "hashtable");
+            } else {
                 expect_reply("EXISTS h", ":0\r\n");
+            }
         }
     }
+}
+
+Test(subkey, random_operations_agree_with_a_model)
+{
+    model_run(8, 11);
+}
+
+Test(subkey, random_operations_on_a_packed_hash_agree_with_a_model)
+{
+    model_run(NF, 12);
 }
