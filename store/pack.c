@@ -119,8 +119,12 @@ static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t
 
 struct pack *pack_append(struct pack *p, struct rs_str s)
 {
+    return pack_insert(p, p->len, s);
+}
+
+struct pack *pack_insert(struct pack *p, uint32_t off, struct rs_str s)
+{
     uint32_t vl = (uint32_t)varint_len(s.len);
-    uint32_t off = p->len;
     p = splice(p, off, 0, vl + (uint32_t)s.len);
     varint_put(p->buf + off, s.len);
     if (s.len)

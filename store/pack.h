@@ -40,6 +40,10 @@ uint32_t pack_seek(const struct pack *p, uint32_t idx);
 /* Append s; returns the (possibly moved) pack. */
 struct pack *pack_append(struct pack *p, struct rs_str s);
 
+/* Insert s before the element at off (off == p->len appends); returns the
+ * (possibly moved) pack. */
+struct pack *pack_insert(struct pack *p, uint32_t off, struct rs_str s);
+
 /* Replace the element at off by s; returns the (possibly moved) pack. */
 struct pack *pack_replace(struct pack *p, uint32_t off, struct rs_str s);
 

@@ -10,11 +10,13 @@
  * Field TTLs: a packed hash whose field first gets a deadline becomes
  * "listpackex" (Redis 7.4's OBJ_ENCODING_LISTPACK_EX) -- every field then
  * has three elements, field, value, deadline, the deadline an empty string
- * when the field has none -- and stays so until it becomes a table, whose
- * fields' deadlines are in the hash's subttl heap (expire.c). In both forms
- * the hash has a subttl while some field has a deadline: it is the hash's
- * registration in its shard's heap of containers (ks.c, keyed by
- * hash_next_deadline).
+ * when the field has none, and the fields are in Redis's order: those with
+ * a deadline by deadline, so the earliest and the due ones come first,
+ * then the others in the order they came -- and stays so until it becomes
+ * a table, whose fields' deadlines are in the hash's subttl heap
+ * (expire.c). In both forms the hash has a subttl while some field has a
+ * deadline: it is the hash's registration in its shard's heap of
+ * containers (ks.c, keyed by hash_next_deadline).
  *
  * The hash's bytes are part of its key entry's obj_bytes, so every change
  * of them is accounted to the shard at once (hash_close).
@@ -185,6 +187,46 @@ static void hash_to_ex(struct hash *h)
     h->per = 3;
 }
 
+/* Where a field with deadline when (-1 for none) goes in a listpackex h,
+ * whose fields are in Redis 7.4's order: those with a deadline by
+ * deadline, then those without in the order they came. */
+static uint32_t deadline_place(const struct hash *h, int64_t when)
+{
+    uint32_t off = 0;
+    while (when != -1 && off < h->pk->len) {
+        struct rs_str f, v;
+        int64_t w;
+        uint32_t next = packed_field(h->pk, 3, off, &f, &v, &w);
+        if (w == -1 || w > when)
+            return off;
+        off = next;
+    }
+    return h->pk->len;
+}
+
+/* Give the field at off of a listpackex h the deadline when (-1 for
+ * none), moving the field to its place. O(bytes). */
+static void packed_set_deadline(struct hash *h, uint32_t off, int64_t when)
+{
+    size_t before = pack_bytes(h->pk);
+    struct rs_str f, v;
+    int64_t old;
+    packed_field(h->pk, 3, off, &f, &v, &old);
+    char *tmp = rs_malloc(f.len + v.len + 1);
+    memcpy(tmp, f.p, f.len);
+    memcpy(tmp + f.len, v.p, v.len);
+    h->pk = pack_delete(h->pk, off, 3);
+    uint32_t at = deadline_place(h, when);
+    struct rs_str triple[3] = {rs_str_from(tmp, f.len), rs_str_from(tmp + f.len, v.len),
+                               rs_str_from((const char *)&when, when == -1 ? 0 : sizeof when)};
+    for (int i = 0; i < 3; i++) {
+        h->pk = pack_insert(h->pk, at, triple[i]);
+        pack_get(h->pk, at, &at);
+    }
+    rs_free(tmp);
+    h->bytes = h->bytes - before + pack_bytes(h->pk);
+}
+
 /* Turn a packed hash into a table. O(n). */
 static void hash_to_table(struct hash *h, uint64_t seed)
 {
@@ -242,22 +284,22 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
         hash_to_table(h, c->st->seed);
     if (h->pk) {
         size_t before = pack_bytes(h->pk);
-        uint32_t off = pack_find(h->pk, f, h->per);
-        bool added = off == UINT32_MAX;
+        uint32_t at = pack_find(h->pk, f, h->per);
+        bool added = at == UINT32_MAX;
         if (added) {
             h->pk = pack_append(h->pk, f);
             h->pk = pack_append(h->pk, v);
             if (h->per == 3)
                 h->pk = pack_append(h->pk, rs_str_from("", 0));
         } else {
-            pack_get(h->pk, off, &off);
+            uint32_t off;
+            pack_get(h->pk, at, &off);
             h->pk = pack_replace(h->pk, off, v);
-            if (h->per == 3 && !keep_ttl) {
-                pack_get(h->pk, off, &off);
-                h->pk = pack_replace(h->pk, off, rs_str_from("", 0));
-            }
         }
         h->bytes = h->bytes - before + pack_bytes(h->pk);
+        bool found;
+        if (!added && !keep_ttl && hash_field_ttl(h, f, &found) != -1)
+            packed_set_deadline(h, at, -1);
         if ((long long)hash_len(h) > c->st->cfg.hash_max_listpack_entries)
             hash_to_table(h, c->st->seed);
         return added;
@@ -309,34 +351,17 @@ bool hash_remove(struct hash *h, struct rs_str f)
     return true;
 }
 
-/* The offset of field f's deadline element in a listpackex h, UINT32_MAX
- * if f is absent. */
-static uint32_t deadline_off(const struct hash *h, struct rs_str f)
-{
-    uint32_t off = pack_find(h->pk, f, 3);
-    if (off != UINT32_MAX) {
-        pack_get(h->pk, off, &off);
-        pack_get(h->pk, off, &off);
-    }
-    return off;
-}
-
-/* Replace the deadline element at off of a listpackex h. */
-static void deadline_put(struct hash *h, uint32_t off, int64_t when)
-{
-    size_t before = pack_bytes(h->pk);
-    h->pk = pack_replace(h->pk, off, rs_str_from((const char *)&when, when == -1 ? 0 : sizeof when));
-    h->bytes = h->bytes - before + pack_bytes(h->pk);
-}
-
 int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found)
 {
     if (h->pk) {
         uint32_t off = pack_find(h->pk, f, h->per);
         *found = off != UINT32_MAX;
-        if (!*found || h->per == 2)
+        if (!*found)
             return -1;
-        return deadline_of(pack_get(h->pk, deadline_off(h, f), NULL));
+        struct rs_str k, v;
+        int64_t when;
+        packed_field(h->pk, h->per, off, &k, &v, &when);
+        return when;
     }
     struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
     *found = ref != NULL;
@@ -355,7 +380,7 @@ void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
         return;
     if (h->per == 2)
         hash_to_ex(h);
-    deadline_put(h, deadline_off(h, f), when);
+    packed_set_deadline(h, pack_find(h->pk, f, 3), when);
     if (h->ttl == NULL)
         h->ttl = subttl_new();
 }
@@ -366,7 +391,7 @@ bool hash_field_persist(struct hash *h, struct rs_str f)
     if (hash_field_ttl(h, f, &found) == -1)
         return false;
     if (h->pk)
-        deadline_put(h, deadline_off(h, f), -1);
+        packed_set_deadline(h, pack_find(h->pk, f, 3), -1);
     else
         subttl_clear(h->ttl, *tbl_find_ref(&h->t, f.p, f.len));
     return true;
@@ -376,16 +401,12 @@ int64_t hash_next_deadline(const struct hash *h)
 {
     if (h->pk == NULL)
         return h->ttl && h->ttl->h.n ? h->ttl->h.a[0].when : -1;
-    int64_t next = -1;
-    uint32_t off = 0;
-    while (h->per == 3 && off < h->pk->len) {
-        struct rs_str f, v;
-        int64_t when;
-        off = packed_field(h->pk, h->per, off, &f, &v, &when);
-        if (when != -1 && (next == -1 || when < next))
-            next = when;
-    }
-    return next;
+    if (h->per == 2 || h->pk->len == 0)
+        return -1;
+    struct rs_str f, v;
+    int64_t when;
+    packed_field(h->pk, 3, 0, &f, &v, &when); /* the first is the earliest */
+    return when;
 }
 
 uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove)
@@ -395,19 +416,15 @@ uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove)
     while (h->pk && h->per == 3 && off < h->pk->len) {
         struct rs_str f, v;
         int64_t when;
-        uint32_t next = packed_field(h->pk, h->per, off, &f, &v, &when);
-        if (when == -1 || when >= now) {
-            off = next;
-            continue;
-        }
+        off = packed_field(h->pk, 3, off, &f, &v, &when);
+        if (when == -1 || when >= now)
+            break; /* the due ones come first */
         n++;
-        if (remove) {
-            size_t before = pack_bytes(h->pk);
-            h->pk = pack_delete(h->pk, off, 3);
-            h->bytes = h->bytes - before + pack_bytes(h->pk);
-        } else {
-            off = next;
-        }
+    }
+    if (remove && n) {
+        size_t before = pack_bytes(h->pk);
+        h->pk = pack_delete(h->pk, 0, (uint32_t)n * 3);
+        h->bytes = h->bytes - before + pack_bytes(h->pk);
     }
     return n;
 }

@@ -16,10 +16,11 @@ clock passes their deadline and nothing touches the key, the server's timer (hz)
 them, which DBSIZE, INFO keyspace, INFO stats expired_subkeys, PROJECT INFO and DEBUG OBJECT
 show without looking the key up.
 
-Encodings asserted: a hash or set with sub-key TTLs past the listpack thresholds is
-"hashtable" and conversion keeps the TTLs. Redis 7.4 reports a small hash with a field TTL as
-"listpackex" (Redis 8.12 a small set with member TTLs too); respite gives them their table
-form, a documented choice, so those two assertions are expected failures.
+Encodings asserted: a small hash with field TTLs is "listpackex", its fields in Redis 7.4's
+order (those with a TTL by deadline, then the others in the order they came), and a hash or
+set with sub-key TTLs past the listpack thresholds is "hashtable", conversion keeping the
+TTLs. Redis 8.12 reports a small set with member TTLs as "listpackex" too; respite gives it
+its table form, so that assertion is an expected failure.
 """
 import os
 import random
@@ -816,6 +817,48 @@ class HashTTLEncodingAndReclaim(TTLCase):
         self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"listpack")
         self.expect(ints(1), "HEXPIRE", "h", "100", "FIELDS", "1", "a")
         self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"listpackex")
+
+    def test_listpackex_keeps_fields_in_deadline_order(self):
+        # Redis 7.4's listpackEx: a field that gets a TTL moves before the first field with
+        # a later (or no) deadline; one that loses it (HSET, HPERSIST) goes to the end;
+        # HINCRBY keeps both; new fields are appended.
+        self.assertEqual(self.cmd("HSET", "h", "a", "1", "b", "2", "c", "3", "d", "4"), 4)
+        self.expect(ints(1), "HPEXPIRE", "h", "3000", "FIELDS", "1", "c")
+        self.expect(ints(1), "HPEXPIRE", "h", "1000", "FIELDS", "1", "d")
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"d", b"c", b"a", b"b"])
+        self.assertEqual(self.cmd("HSET", "h", "c", "33"), 0)
+        self.assertEqual(self.cmd("HINCRBY", "h", "d", "1"), 5)
+        self.assertEqual(self.cmd("HSET", "h", "e", "5"), 1)
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"d", b"a", b"b", b"c", b"e"])
+        self.expect(ints(1000, -1), "HPTTL", "h", "FIELDS", "2", "d", "c")
+        self.expect(ints(1), "HPERSIST", "h", "FIELDS", "1", "d")
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"listpackex")
+        self.expect(ints(1, 1), "HPEXPIRE", "h", "500", "FIELDS", "2", "b", "a")
+        self.assertEqual(self.cmd("HKEYS", "h"), [b"b", b"a", b"c", b"e", b"d"])
+        self.advance(501)
+        self.assertEqual(self.cmd("HVALS", "h"), [b"33", b"5", b"5"])
+        self.assertEqual(self.cmd("HRANDFIELD", "h", "-20").count(b"a"), 0)
+        self.assertEqual(self.cmd("HSCAN", "h", "0")[1], [b"c", b"33", b"e", b"5", b"d", b"5"])
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h"), b"listpackex")
+        self.expect(ints(1, 1, 1), "HPEXPIRE", "h", "10", "FIELDS", "3", "c", "d", "e")
+        self.advance(11)
+        self.assertEqual(self.cmd("EXISTS", "h"), 0)
+
+    def test_listpackex_is_carried_by_copy_rename_and_move(self):
+        self.hash3()
+        self.expect(ints(1), "HPEXPIRE", "h", "2000", "FIELDS", "1", "b")
+        self.assertEqual(self.cmd("COPY", "h", "h2"), 1)
+        self.ok("RENAME", "h", "project:9:h")
+        self.assertEqual(self.cmd("MOVE", "h2", "1"), 1)
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "project:9:h"), b"listpackex")
+        self.expect(ints(2000, -1), "HPTTL", "project:9:h", "FIELDS", "2", "b", "a")
+        self.ok("SELECT", "1")
+        self.assertEqual(self.cmd("OBJECT", "ENCODING", "h2"), b"listpackex")
+        self.expect(ints(2000, -1), "HPTTL", "h2", "FIELDS", "2", "b", "a")
+        self.advance(2001)
+        self.assertEqual(self.cmd("HKEYS", "h2"), [b"a", b"c"])
+        self.ok("SELECT", "0")
+        self.assertEqual(self.cmd("HKEYS", "project:9:h"), [b"a", b"c"])
 
     def test_conversion_to_hashtable_keeps_ttls(self):
         self.hash3()
