@@ -53,6 +53,22 @@ Test(pack, append_get_find_and_bytes)
     pack_free(p);
 }
 
+Test(pack, insert_before_an_element_or_at_the_end)
+{
+    struct pack *p = pack_new();
+    p = pack_insert(p, 0, S("c"));
+    p = pack_insert(p, 0, S("a"));
+    p = pack_insert(p, pack_find(p, S("c"), 1), S("b"));
+    p = pack_insert(p, p->len, S("d"));
+    cr_expect_eq(p->n, 4);
+    cr_expect_eq(p->len, 8);
+    expect_at(p, 0, S("a"));
+    expect_at(p, 1, S("b"));
+    expect_at(p, 2, S("c"));
+    expect_at(p, 3, S("d"));
+    pack_free(p);
+}
+
 Test(pack, long_elements_use_multibyte_lengths)
 {
     static char big[70000];
