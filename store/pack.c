@@ -11,6 +11,8 @@
  * The buffer is exactly as long as the elements (every change reallocates),
  * so a pack costs its header plus one to five bytes of length per element.
  * A hash stores field, value, field, value...; lookups walk the buffer.
+ * With deadlines (pack.h: packex_*) a hash stores field, value, deadline...
+ * and a set member, deadline...
  */
 #include <malloc.h>
 #include <string.h>
@@ -93,12 +95,17 @@ uint32_t pack_find(const struct pack *p, struct rs_str s, uint32_t step)
     return UINT32_MAX;
 }
 
-uint32_t pack_seek(const struct pack *p, uint32_t idx)
+/* The offset after count elements from off. */
+static uint32_t skip(const struct pack *p, uint32_t off, uint32_t count)
 {
-    uint32_t off = 0;
-    while (idx--)
+    while (count--)
         pack_get(p, off, &off);
     return off;
+}
+
+uint32_t pack_seek(const struct pack *p, uint32_t idx)
+{
+    return skip(p, 0, idx);
 }
 
 /* Replace the old bytes [off, off+oldn) by room for newn bytes. */
@@ -147,10 +154,90 @@ struct pack *pack_replace(struct pack *p, uint32_t off, struct rs_str s)
 
 struct pack *pack_delete(struct pack *p, uint32_t off, uint32_t count)
 {
-    uint32_t end = off;
-    for (uint32_t i = 0; i < count; i++)
-        pack_get(p, end, &end);
+    uint32_t end = skip(p, off, count);
     p = splice(p, off, end - off, 0);
     p->n -= count;
     return p;
+}
+
+/* ------------------------------------------------------------------------
+ * Packs with deadlines
+ * ------------------------------------------------------------------------ */
+
+int64_t packex_deadline(struct rs_str s)
+{
+    int64_t when = -1;
+    if (s.len == sizeof when)
+        memcpy(&when, s.p, sizeof when);
+    return when;
+}
+
+struct rs_str packex_deadline_str(const int64_t *when)
+{
+    return rs_str_from((const char *)when, *when == -1 ? 0 : sizeof *when);
+}
+
+/* The deadline of the entry at off. */
+static int64_t deadline_at(const struct pack *p, uint32_t per, uint32_t off)
+{
+    return packex_deadline(pack_get(p, skip(p, off, per - 1), NULL));
+}
+
+struct pack *packex_widen(struct pack *p, uint32_t per)
+{
+    struct pack *w = pack_new();
+    int64_t none = -1;
+    uint32_t off = 0;
+    while (off < p->len) {
+        uint32_t end = skip(p, off, per - 1);
+        w = splice(w, w->len, 0, end - off);
+        memcpy(w->buf + w->len - (end - off), p->buf + off, end - off);
+        w->n += per - 1;
+        w = pack_append(w, packex_deadline_str(&none));
+        off = end;
+    }
+    pack_free(p);
+    return w;
+}
+
+/* Where an entry with deadline when goes. */
+static uint32_t place(const struct pack *p, uint32_t per, int64_t when)
+{
+    for (uint32_t off = 0; when != -1 && off < p->len; off = skip(p, off, per)) {
+        int64_t w = deadline_at(p, per, off);
+        if (w == -1 || w > when)
+            return off;
+    }
+    return p->len;
+}
+
+struct pack *packex_set_deadline(struct pack *p, uint32_t per, uint32_t off, int64_t when)
+{
+    /* The entry's elements but its deadline move as they are encoded. */
+    uint32_t n = skip(p, off, per - 1) - off;
+    char *tmp = rs_malloc(n ? n : 1);
+    memcpy(tmp, p->buf + off, n);
+    p = pack_delete(p, off, per);
+    uint32_t at = place(p, per, when);
+    p = splice(p, at, 0, n);
+    memcpy(p->buf + at, tmp, n);
+    p->n += per - 1;
+    rs_free(tmp);
+    return pack_insert(p, at + n, packex_deadline_str(&when));
+}
+
+int64_t packex_next(const struct pack *p, uint32_t per)
+{
+    return p->len ? deadline_at(p, per, 0) : -1;
+}
+
+uint32_t packex_due(const struct pack *p, uint32_t per, int64_t now)
+{
+    uint32_t n = 0;
+    for (uint32_t off = 0; off < p->len; off = skip(p, off, per), n++) {
+        int64_t w = deadline_at(p, per, off);
+        if (w == -1 || w >= now)
+            break;
+    }
+    return n;
 }

@@ -50,4 +50,25 @@ struct pack *pack_replace(struct pack *p, uint32_t off, struct rs_str s);
 /* Remove count elements starting at off; returns the (possibly moved) pack. */
 struct pack *pack_delete(struct pack *p, uint32_t off, uint32_t count);
 
+/* Packs with deadlines, the "listpackex" of small hashes and sets: every
+ * entry is per elements (field, value, deadline; member, deadline), the
+ * last one a deadline, 8 bytes or empty for none, and the entries are in
+ * Redis 7.4's order: those with a deadline by deadline (so the earliest and
+ * the due ones come first), then the others in the order they came. */
+
+/* The deadline of an entry, its last element s; -1 if none. */
+int64_t packex_deadline(struct rs_str s);
+/* The deadline element for when (-1: none); the slice points into *when. */
+struct rs_str packex_deadline_str(const int64_t *when);
+/* A pack of entries of per - 1 elements, each given an empty deadline:
+ * a pack with deadlines of per elements an entry. Frees p. O(bytes). */
+struct pack *packex_widen(struct pack *p, uint32_t per);
+/* Give the entry at off the deadline when (-1: none), moving it to its
+ * place; returns the (possibly moved) pack. O(bytes). */
+struct pack *packex_set_deadline(struct pack *p, uint32_t per, uint32_t off, int64_t when);
+/* The earliest deadline, -1 if none. O(1). */
+int64_t packex_next(const struct pack *p, uint32_t per);
+/* How many entries are due at now (deadline before now): the first ones. */
+uint32_t packex_due(const struct pack *p, uint32_t per, int64_t now);
+
 #endif

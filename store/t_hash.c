@@ -150,15 +150,6 @@ static uint64_t hash_len(const struct hash *h)
     return h->pk ? h->pk->n / h->per : tbl_count(&h->t);
 }
 
-/* A listpackex deadline element: 8 bytes, or empty for none. */
-static int64_t deadline_of(struct rs_str s)
-{
-    int64_t when = -1;
-    if (s.len == sizeof when)
-        memcpy(&when, s.p, sizeof when);
-    return when;
-}
-
 /* The field at off of pk, packed with per elements a field: its value in
  * *v and deadline (-1 if none) in *when; returns the next field's offset. */
 static uint32_t packed_field(const struct pack *pk, uint32_t per, uint32_t off, struct rs_str *f,
@@ -166,42 +157,8 @@ static uint32_t packed_field(const struct pack *pk, uint32_t per, uint32_t off, 
 {
     *f = pack_get(pk, off, &off);
     *v = pack_get(pk, off, &off);
-    *when = per == 3 ? deadline_of(pack_get(pk, off, &off)) : -1;
+    *when = per == 3 ? packex_deadline(pack_get(pk, off, &off)) : -1;
     return off;
-}
-
-/* Make a packed h listpackex: every field gets an empty deadline. O(n). */
-static void hash_to_ex(struct hash *h)
-{
-    struct pack *pk = pack_new();
-    uint32_t off = 0;
-    while (off < h->pk->len) {
-        struct rs_str f = pack_get(h->pk, off, &off);
-        pk = pack_append(pk, f);
-        pk = pack_append(pk, pack_get(h->pk, off, &off));
-        pk = pack_append(pk, rs_str_from("", 0));
-    }
-    h->bytes = h->bytes - pack_bytes(h->pk) + pack_bytes(pk);
-    pack_free(h->pk);
-    h->pk = pk;
-    h->per = 3;
-}
-
-/* Where a field with deadline when (-1 for none) goes in a listpackex h,
- * whose fields are in Redis 7.4's order: those with a deadline by
- * deadline, then those without in the order they came. */
-static uint32_t deadline_place(const struct hash *h, int64_t when)
-{
-    uint32_t off = 0;
-    while (when != -1 && off < h->pk->len) {
-        struct rs_str f, v;
-        int64_t w;
-        uint32_t next = packed_field(h->pk, 3, off, &f, &v, &w);
-        if (w == -1 || w > when)
-            return off;
-        off = next;
-    }
-    return h->pk->len;
 }
 
 /* Give the field at off of a listpackex h the deadline when (-1 for
@@ -209,21 +166,7 @@ static uint32_t deadline_place(const struct hash *h, int64_t when)
 static void packed_set_deadline(struct hash *h, uint32_t off, int64_t when)
 {
     size_t before = pack_bytes(h->pk);
-    struct rs_str f, v;
-    int64_t old;
-    packed_field(h->pk, 3, off, &f, &v, &old);
-    char *tmp = rs_malloc(f.len + v.len + 1);
-    memcpy(tmp, f.p, f.len);
-    memcpy(tmp + f.len, v.p, v.len);
-    h->pk = pack_delete(h->pk, off, 3);
-    uint32_t at = deadline_place(h, when);
-    struct rs_str triple[3] = {rs_str_from(tmp, f.len), rs_str_from(tmp + f.len, v.len),
-                               rs_str_from((const char *)&when, when == -1 ? 0 : sizeof when)};
-    for (int i = 0; i < 3; i++) {
-        h->pk = pack_insert(h->pk, at, triple[i]);
-        pack_get(h->pk, at, &at);
-    }
-    rs_free(tmp);
+    h->pk = packex_set_deadline(h->pk, 3, off, when);
     h->bytes = h->bytes - before + pack_bytes(h->pk);
 }
 
@@ -378,8 +321,13 @@ void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
     }
     if (pack_find(h->pk, f, h->per) == UINT32_MAX)
         return;
-    if (h->per == 2)
-        hash_to_ex(h);
+    if (h->per == 2) {
+        /* it becomes listpackex */
+        size_t before = pack_bytes(h->pk);
+        h->pk = packex_widen(h->pk, 3);
+        h->per = 3;
+        h->bytes = h->bytes - before + pack_bytes(h->pk);
+    }
     packed_set_deadline(h, pack_find(h->pk, f, 3), when);
     if (h->ttl == NULL)
         h->ttl = subttl_new();
@@ -401,29 +349,17 @@ int64_t hash_next_deadline(const struct hash *h)
 {
     if (h->pk == NULL)
         return h->ttl && h->ttl->h.n ? h->ttl->h.a[0].when : -1;
-    if (h->per == 2 || h->pk->len == 0)
-        return -1;
-    struct rs_str f, v;
-    int64_t when;
-    packed_field(h->pk, 3, 0, &f, &v, &when); /* the first is the earliest */
-    return when;
+    return h->per == 3 ? packex_next(h->pk, 3) : -1;
 }
 
 uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove)
 {
-    uint64_t n = 0;
-    uint32_t off = 0;
-    while (h->pk && h->per == 3 && off < h->pk->len) {
-        struct rs_str f, v;
-        int64_t when;
-        off = packed_field(h->pk, 3, off, &f, &v, &when);
-        if (when == -1 || when >= now)
-            break; /* the due ones come first */
-        n++;
-    }
+    if (h->pk == NULL || h->per == 2)
+        return 0;
+    uint32_t n = packex_due(h->pk, 3, now);
     if (remove && n) {
         size_t before = pack_bytes(h->pk);
-        h->pk = pack_delete(h->pk, 0, (uint32_t)n * 3);
+        h->pk = pack_delete(h->pk, 0, n * 3);
         h->bytes = h->bytes - before + pack_bytes(h->pk);
     }
     return n;

@@ -69,6 +69,40 @@ Test(pack, insert_before_an_element_or_at_the_end)
     pack_free(p);
 }
 
+/* Expect entry i of a pack of (member, deadline) to be m with deadline when. */
+static void expect_entry(const struct pack *p, uint32_t i, const char *m, int64_t when)
+{
+    expect_at(p, 2 * i, S(m));
+    uint32_t off = pack_seek(p, 2 * i + 1);
+    cr_expect_eq(packex_deadline(pack_get(p, off, NULL)), when, "entry %u", i);
+}
+
+Test(pack, deadlines_keep_redis_order)
+{
+    struct pack *p = pack_new();
+    p = pack_append(p, S("a"));
+    p = pack_append(p, S("b"));
+    p = pack_append(p, S("c"));
+    p = packex_widen(p, 2);
+    cr_expect_eq(p->n, 6);
+    cr_expect_eq(packex_next(p, 2), -1);
+    p = packex_set_deadline(p, 2, pack_find(p, S("c"), 2), 300);
+    p = packex_set_deadline(p, 2, pack_find(p, S("b"), 2), 100);
+    p = packex_set_deadline(p, 2, pack_find(p, S("a"), 2), 300); /* after the equal one */
+    expect_entry(p, 0, "b", 100);
+    expect_entry(p, 1, "c", 300);
+    expect_entry(p, 2, "a", 300);
+    cr_expect_eq(packex_next(p, 2), 100);
+    cr_expect_eq(packex_due(p, 2, 100), 0);
+    cr_expect_eq(packex_due(p, 2, 101), 1);
+    cr_expect_eq(packex_due(p, 2, 1000), 3);
+    p = packex_set_deadline(p, 2, pack_find(p, S("b"), 2), -1); /* to the end */
+    expect_entry(p, 2, "b", -1);
+    cr_expect_eq(packex_next(p, 2), 300);
+    cr_expect_eq(p->n, 6);
+    pack_free(p);
+}
+
 Test(pack, long_elements_use_multibyte_lengths)
 {
     static char big[70000];
