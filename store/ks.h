@@ -73,12 +73,12 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 struct subttl **obj_subttl(const struct entry *e);
 /* The deadline of name in container e, -1 if none; *found says whether
  * name is there. */
-int64_t obj_sub_ttl(struct store *st, struct entry *e, struct rs_str name, bool *found);
+int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found);
 /* Give name, which container e holds, the deadline when (the container
  * takes the form that can hold it). */
 void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when);
 /* Remove name's deadline; whether it had one. */
-bool obj_sub_persist(struct store *st, struct entry *e, struct rs_str name);
+bool obj_sub_persist(struct entry *e, struct rs_str name);
 /* The earliest deadline of a sub-key of e, -1 if none: O(1) for a table,
  * O(n) for a packed container. */
 int64_t obj_sub_next(const struct entry *e);

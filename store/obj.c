@@ -269,52 +269,36 @@ struct subttl **obj_subttl(const struct entry *e)
     return e->type == OBJ_HASH ? hash_subttl(entry_ptr(e)) : set_subttl(entry_ptr(e));
 }
 
-int64_t obj_sub_ttl(struct store *st, struct entry *e, struct rs_str name, bool *found)
+int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found)
 {
-    if (e->type == OBJ_HASH)
-        return hash_field_ttl(entry_ptr(e), name, found);
-    struct rset *s = entry_ptr(e);
-    struct entry *f = set_sub_find(st, s, name, false, found);
-    return f ? subttl_get(*set_subttl(s), f) : -1;
+    return e->type == OBJ_HASH ? hash_field_ttl(entry_ptr(e), name, found)
+                               : set_member_ttl(entry_ptr(e), name, found);
 }
 
 void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when)
 {
-    if (e->type == OBJ_HASH) {
+    if (e->type == OBJ_HASH)
         hash_field_set_ttl(entry_ptr(e), name, when);
-        return;
-    }
-    bool found;
-    struct rset *s = entry_ptr(e);
-    struct entry *f = set_sub_find(st, s, name, true, &found);
-    if (f)
-        subttl_set(set_subttl(s), f, when);
+    else
+        set_member_set_ttl(st, entry_ptr(e), name, when);
 }
 
-bool obj_sub_persist(struct store *st, struct entry *e, struct rs_str name)
+bool obj_sub_persist(struct entry *e, struct rs_str name)
 {
-    if (e->type == OBJ_HASH)
-        return hash_field_persist(entry_ptr(e), name);
-    bool found;
-    struct rset *s = entry_ptr(e);
-    struct entry *f = set_sub_find(st, s, name, false, &found);
-    if (f == NULL || f->exp_idx == EXP_NONE)
-        return false;
-    subttl_clear(*set_subttl(s), f);
-    return true;
+    return e->type == OBJ_HASH ? hash_field_persist(entry_ptr(e), name)
+                               : set_member_persist(entry_ptr(e), name);
 }
 
 int64_t obj_sub_next(const struct entry *e)
 {
-    if (e->type == OBJ_HASH)
-        return hash_next_deadline(entry_ptr(e));
-    const struct subttl *t = *obj_subttl(e);
-    return t && t->h.n ? t->h.a[0].when : -1;
+    return e->type == OBJ_HASH ? hash_next_deadline(entry_ptr(e))
+                               : set_next_deadline(entry_ptr(e));
 }
 
 uint64_t obj_sub_packed_due(struct entry *e, int64_t now, bool remove)
 {
-    return e->type == OBJ_HASH ? hash_packed_due(entry_ptr(e), now, remove) : 0;
+    return e->type == OBJ_HASH ? hash_packed_due(entry_ptr(e), now, remove)
+                               : set_packed_due(entry_ptr(e), now, remove);
 }
 
 void obj_sub_delete(struct entry *e, struct entry *f)

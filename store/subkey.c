@@ -7,10 +7,10 @@
  * HGETEX and SADDEX share.
  *
  * A container keeps the deadlines of its sub-keys in the form it has (a
- * small hash packs them as "listpackex", a set takes its table form the
- * first time a member gets one); a container with deadlines is in its
- * shard's heap keyed by the earliest (expire.c), which ks.c consults so
- * that due sub-keys are gone before any command sees the container.
+ * small one packs them as "listpackex", a large one in its table's heap);
+ * a container with deadlines is in its shard's heap keyed by the earliest
+ * (expire.c), which ks.c consults so that due sub-keys are gone before any
+ * command sees the container.
  */
 #include <limits.h>
 #include <string.h>
@@ -199,7 +199,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
     bool changed = false;
     for (int i = pos + 2; i < c->argc; i++) {
         bool found;
-        int64_t cur = obj_sub_ttl(c->st, e, c->argv[i], &found);
+        int64_t cur = obj_sub_ttl(e, c->argv[i], &found);
         if (!found) {
             resp_add_int(c->out, SK_NO_NAME);
             continue;
@@ -296,13 +296,13 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
     bool changed = false;
     for (int i = 4; i < c->argc; i++) {
         bool found = false;
-        int64_t when = e ? obj_sub_ttl(c->st, e, c->argv[i], &found) : -1;
+        int64_t when = e ? obj_sub_ttl(e, c->argv[i], &found) : -1;
         if (!found)
             resp_add_int(c->out, SK_NO_NAME);
         else if (when == -1)
             resp_add_int(c->out, SK_NO_TTL);
         else if (q == Q_PERSIST) {
-            changed = obj_sub_persist(c->st, e, c->argv[i]);
+            changed = obj_sub_persist(e, c->argv[i]);
             resp_add_int(c->out, 1);
         } else if (q == Q_TTL)
             resp_add_int(c->out, (when - c->now + 999) / 1000);

@@ -7,6 +7,14 @@
  * within set-max-listpack-entries/-value, and any set past its encoding's
  * limits becomes a hash table of member entries (struct entry with the
  * member as key and no value), never converting back, as in Redis.
+ *
+ * Member TTLs: a small set whose member first gets a deadline is packed
+ * with a deadline after every member, "listpackex" as Redis 8.12 reports
+ * it (an intset becomes so too while it fits set-max-listpack-entries);
+ * pack.c's packex_* keep them in deadline order. A table keeps its
+ * members' deadlines in the set's subttl heap (expire.c). In every form
+ * the set has a subttl while some member has a deadline: its registration
+ * in its shard's heap of containers (ks.c, keyed by set_next_deadline).
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -27,9 +35,13 @@ struct rset {
     int enc;
     struct intset *is;  /* SENC_INTSET */
     struct pack *lp;    /* SENC_LISTPACK (pack.c) */
+    uint32_t per;       /* SENC_LISTPACK: elements a member, 1, or 2 for
+                         * listpackex (member, deadline) */
     struct table ht;    /* SENC_HT */
     size_t ht_members;  /* SENC_HT: bytes of the member entries */
-    struct subttl *ttl; /* SENC_HT: deadlines of members, NULL if none */
+    struct subttl *ttl; /* NULL while no member has a deadline; else the
+                         * deadlines of the table's members, and the set's
+                         * registration in its shard in every form */
 };
 
 /* ------------------------------------------------------------------------
@@ -63,7 +75,7 @@ uint64_t set_size(const struct rset *s)
     case SENC_INTSET:
         return s->is->n;
     case SENC_LISTPACK:
-        return s->lp->n;
+        return s->lp->n / s->per;
     default:
         return tbl_count(&s->ht);
     }
@@ -92,8 +104,11 @@ static void set_foreach(struct rset *s, member_fn *fn, void *ud)
             fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i])));
         break;
     case SENC_LISTPACK:
-        for (uint32_t off = 0, next; off < s->lp->len; off = next)
+        for (uint32_t off = 0, next; off < s->lp->len; off = next) {
             fn(ud, pack_get(s->lp, off, &next));
+            if (s->per == 2)
+                pack_get(s->lp, next, &next); /* the deadline */
+        }
         break;
     default: {
         struct ht_visit v = {fn, ud};
@@ -113,10 +128,11 @@ static void to_packed_cb(void *ud, struct rs_str m)
     *lp = pack_append(*lp, m);
 }
 
-/* Convert s to enc (SENC_LISTPACK from an intset, or SENC_HT). */
+/* Convert s to enc (SENC_LISTPACK from an intset, or SENC_HT), keeping
+ * the members' deadlines. */
 static void set_convert(struct store *st, struct rset *s, int enc)
 {
-    struct rset n = {.enc = enc};
+    struct rset n = {.enc = enc, .per = 1, .ttl = s->ttl};
     if (enc == SENC_HT) {
         tbl_init(&n.ht, st->seed);
         set_foreach(s, to_ht_cb, &n);
@@ -126,10 +142,17 @@ static void set_convert(struct store *st, struct rset *s, int enc)
     }
     struct rset old = *s;
     *s = n;
-    if (old.enc == SENC_INTSET)
+    if (old.enc == SENC_INTSET) {
         rs_free(old.is);
-    else if (old.enc == SENC_LISTPACK)
+    } else if (old.enc == SENC_LISTPACK) {
+        for (uint32_t off = 0; old.per == 2 && off < old.lp->len;) {
+            struct rs_str m = pack_get(old.lp, off, &off);
+            int64_t when = packex_deadline(pack_get(old.lp, off, &off));
+            if (when != -1)
+                subttl_set(&s->ttl, *tbl_find_ref(&s->ht, m.p, m.len), when);
+        }
         pack_free(old.lp);
+    }
 }
 
 /* Redis's setTypeCreate: the encoding of a new set whose first member is
@@ -144,6 +167,7 @@ static struct rset *set_new(struct store *st, struct rs_str first, size_t size_h
     } else if (size_hint <= (size_t)st->cfg.set_max_listpack_entries) {
         s->enc = SENC_LISTPACK;
         s->lp = pack_new();
+        s->per = 1;
     } else {
         s->enc = SENC_HT;
         tbl_init(&s->ht, st->seed);
@@ -168,7 +192,7 @@ static bool set_contains(struct rset *s, struct rs_str m)
     case SENC_INTSET:
         return as_int(m, &v) && intset_find(s->is, v);
     case SENC_LISTPACK:
-        return pack_find(s->lp, m, 1) != UINT32_MAX;
+        return pack_find(s->lp, m, s->per) != UINT32_MAX;
     default:
         return tbl_find_ref(&s->ht, m.p, m.len) != NULL;
     }
@@ -194,11 +218,14 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
             set_convert(st, s, SENC_HT);
     }
     if (s->enc == SENC_LISTPACK) {
-        if (pack_find(s->lp, m, 1) != UINT32_MAX)
+        if (pack_find(s->lp, m, s->per) != UINT32_MAX)
             return false;
-        if (s->lp->n < (uint32_t)cfg->set_max_listpack_entries &&
+        if (set_size(s) < (uint64_t)cfg->set_max_listpack_entries &&
             m.len <= (size_t)cfg->set_max_listpack_value) {
             s->lp = pack_append(s->lp, m);
+            int64_t none = -1;
+            if (s->per == 2)
+                s->lp = pack_append(s->lp, packex_deadline_str(&none));
             return true;
         }
         set_convert(st, s, SENC_HT);
@@ -216,10 +243,10 @@ bool set_remove(struct rset *s, struct rs_str m)
     case SENC_INTSET:
         return as_int(m, &v) && intset_remove(s->is, v);
     case SENC_LISTPACK: {
-        uint32_t off = pack_find(s->lp, m, 1);
+        uint32_t off = pack_find(s->lp, m, s->per);
         if (off == UINT32_MAX)
             return false;
-        s->lp = pack_delete(s->lp, off, 1);
+        s->lp = pack_delete(s->lp, off, s->per);
         return true;
     }
     default: {
@@ -241,18 +268,66 @@ struct subttl **set_subttl(struct rset *s)
 }
 
 
-struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bool to_table,
-                           bool *found)
+int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found)
 {
-    if (s->enc != SENC_HT) {
-        *found = set_contains(s, m);
-        if (!*found || !to_table)
-            return NULL;
-        set_convert(st, s, SENC_HT);
+    *found = set_contains(s, m);
+    if (!*found || s->enc == SENC_INTSET || (s->enc == SENC_LISTPACK && s->per == 1))
+        return -1;
+    if (s->enc == SENC_LISTPACK) {
+        uint32_t off;
+        pack_get(s->lp, pack_find(s->lp, m, 2), &off);
+        return packex_deadline(pack_get(s->lp, off, NULL));
     }
-    struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
-    *found = ref != NULL;
-    return ref ? *ref : NULL;
+    return subttl_get(s->ttl, *tbl_find_ref(&s->ht, m.p, m.len));
+}
+
+void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when)
+{
+    if (!set_contains(s, m))
+        return;
+    if (s->enc == SENC_INTSET)
+        set_convert(st, s, s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries ? SENC_LISTPACK
+                                                                                  : SENC_HT);
+    if (s->enc == SENC_HT) {
+        subttl_set(&s->ttl, *tbl_find_ref(&s->ht, m.p, m.len), when);
+        return;
+    }
+    if (s->per == 1) {
+        s->lp = packex_widen(s->lp, 2);
+        s->per = 2;
+    }
+    s->lp = packex_set_deadline(s->lp, 2, pack_find(s->lp, m, 2), when);
+    if (s->ttl == NULL)
+        s->ttl = subttl_new();
+}
+
+bool set_member_persist(struct rset *s, struct rs_str m)
+{
+    bool found;
+    if (set_member_ttl(s, m, &found) == -1)
+        return false;
+    if (s->enc == SENC_LISTPACK)
+        s->lp = packex_set_deadline(s->lp, 2, pack_find(s->lp, m, 2), -1);
+    else
+        subttl_clear(s->ttl, *tbl_find_ref(&s->ht, m.p, m.len));
+    return true;
+}
+
+int64_t set_next_deadline(const struct rset *s)
+{
+    if (s->enc == SENC_LISTPACK)
+        return s->per == 2 ? packex_next(s->lp, 2) : -1;
+    return s->ttl && s->ttl->h.n ? s->ttl->h.a[0].when : -1;
+}
+
+uint64_t set_packed_due(struct rset *s, int64_t now, bool remove)
+{
+    if (s->enc != SENC_LISTPACK || s->per == 1)
+        return 0;
+    uint32_t n = packex_due(s->lp, 2, now);
+    if (remove && n)
+        s->lp = pack_delete(s->lp, 0, n * 2);
+    return n;
 }
 
 void set_sub_delete(struct rset *s, struct entry *m)
@@ -282,6 +357,9 @@ struct rset *set_dup(const struct rset *s)
         n->is = intset_dup(s->is);
     } else if (s->enc == SENC_LISTPACK) {
         n->lp = pack_dup(s->lp);
+        n->per = s->per;
+        if (s->ttl)
+            n->ttl = subttl_new();
     } else {
         tbl_init(&n->ht, s->ht.seed);
         /* set_foreach only reads; the cast drops const for its callback type */
@@ -313,7 +391,7 @@ size_t set_bytes(const struct rset *s)
 const char *set_enc_name(const struct rset *s)
 {
     static const char *const names[] = {"intset", "listpack", "hashtable"};
-    return names[s->enc];
+    return s->enc == SENC_LISTPACK && s->per == 2 ? "listpackex" : names[s->enc];
 }
 
 /* ------------------------------------------------------------------------
@@ -399,18 +477,13 @@ void cmd_saddex(struct cmd_ctx *c)
     struct rset *s = set_of(e);
     size_t before = obj_bytes(e);
     set_maybe_convert(c->st, s, (size_t)o.n);
-    if (o.ttl == SUBKEY_SET && s->enc != SENC_HT)
-        set_convert(c->st, s, SENC_HT);
     long long added = 0;
     for (int i = o.first; i < c->argc; i++) {
         added += set_add(c->st, s, c->argv[i]);
-        if (s->enc != SENC_HT || o.ttl == SUBKEY_KEEP)
-            continue;
-        struct entry *m = *tbl_find_ref(&s->ht, c->argv[i].p, c->argv[i].len);
         if (o.ttl == SUBKEY_SET)
-            subttl_set(&s->ttl, m, o.when);
-        else
-            subttl_clear(s->ttl, m);
+            set_member_set_ttl(c->st, s, c->argv[i], o.when);
+        else if (o.ttl != SUBKEY_KEEP)
+            set_member_persist(s, c->argv[i]);
     }
     if (added || o.ttl != SUBKEY_KEEP)
         ks_touch_loc(&loc);
@@ -513,7 +586,7 @@ static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
         return rs_str_from(buf, resp_ll2str(buf, s->is->v[r % s->is->n]));
     case SENC_LISTPACK: {
         uint32_t next;
-        return pack_get(s->lp, pack_seek(s->lp, (uint32_t)(r % s->lp->n)), &next);
+        return pack_get(s->lp, pack_seek(s->lp, (uint32_t)(r % set_size(s)) * s->per), &next);
     }
     default: {
         struct entry *e = tbl_random(&s->ht, r);

@@ -2,8 +2,9 @@
  *
  * The set value (t_set.c): an intset while every member is an integer and
  * there are at most set-max-intset-entries of them, a packed array of
- * members ("listpack") while small, else a table of member entries
- * ("hashtable"). obj.c frees, copies and measures sets through these.
+ * members ("listpack", "listpackex" with member TTLs) while small, else a
+ * table of member entries ("hashtable"). obj.c frees, copies and measures
+ * sets through these.
  */
 #ifndef T_SET_H
 #define T_SET_H
@@ -25,12 +26,17 @@ void set_free(struct rset *s);
 struct rset *set_dup(const struct rset *s);
 /* Allocated bytes of the set, members included. */
 size_t set_bytes(const struct rset *s);
-/* OBJECT ENCODING's name: "intset", "listpack" or "hashtable". */
+/* OBJECT ENCODING's name: "intset", "listpack", "listpackex" or "hashtable". */
 const char *set_enc_name(const struct rset *s);
-/* The obj_subttl, obj_sub_find, obj_sub_delete and obj_sub_count of a set. */
+/* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,
+ * obj_sub_next, obj_sub_packed_due, obj_sub_delete and obj_sub_count of a
+ * set. */
 struct subttl **set_subttl(struct rset *s);
-struct entry *set_sub_find(struct store *st, struct rset *s, struct rs_str m, bool to_table,
-                           bool *found);
+int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found);
+void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when);
+bool set_member_persist(struct rset *s, struct rs_str m);
+int64_t set_next_deadline(const struct rset *s);
+uint64_t set_packed_due(struct rset *s, int64_t now, bool remove);
 void set_sub_delete(struct rset *s, struct entry *m);
 uint64_t set_size(const struct rset *s);
 /* Delete member m and its TTL; returns whether it was there. */

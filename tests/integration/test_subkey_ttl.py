@@ -19,8 +19,7 @@ show without looking the key up.
 Encodings asserted: a small hash with field TTLs is "listpackex", its fields in Redis 7.4's
 order (those with a TTL by deadline, then the others in the order they came), and a hash or
 set with sub-key TTLs past the listpack thresholds is "hashtable", conversion keeping the
-TTLs. Redis 8.12 reports a small set with member TTLs as "listpackex" too; respite gives it
-its table form, so that assertion is an expected failure.
+TTLs. A small set with member TTLs is "listpackex" too, as Redis 8.12 reports it.
 """
 import os
 import random
@@ -1253,8 +1252,7 @@ class SetTTLRules(TTLCase):
 class SetTTLEncodingAndReclaim(TTLCase):
 
     # As for hashes above: Redis 8.12 converts an intset or listpack set that gets a
-    # member TTL to "listpackex" while it fits; respite to a table (documented choice).
-    @unittest.expectedFailure
+    # member TTL to "listpackex" while it fits; so does respite.
     def test_small_sets_with_member_ttls_are_listpackex(self):
         self.assertEqual(self.cmd("SADD", "ints", "1", "2", "3"), 3)
         self.assertEqual(self.cmd("OBJECT", "ENCODING", "ints"), b"intset")

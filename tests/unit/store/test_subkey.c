@@ -211,7 +211,8 @@ Test(subkey, saddex_and_member_ttls_in_every_encoding)
     expect_reply("OBJECT ENCODING i", "$6\r\nintset\r\n");
     expect_reply("SEXPIRE i 10 MEMBERS 2 1 9", "*2\r\n:1\r\n:-2\r\n");
     expect_reply("SEXPIRE l 20 MEMBERS 1 a", "*1\r\n:1\r\n");
-    expect_reply("OBJECT ENCODING i", "$9\r\nhashtable\r\n");
+    expect_reply("OBJECT ENCODING i", "$10\r\nlistpackex\r\n");
+    expect_reply("OBJECT ENCODING l", "$10\r\nlistpackex\r\n");
     expect_reply("STTL i MEMBERS 3 1 2 9", "*3\r\n:10\r\n:-1\r\n:-2\r\n");
     check_shard("i");
     check_shard("l");
