@@ -355,39 +355,57 @@ static uint64_t rnd(uint64_t *s)
     return *s >> 33;
 }
 
-/* Random HSET, HINCRBY, HDEL, HPEXPIRE, HPERSIST and clock moves on one
- * hash of at most NF fields, checked against a model of the deadlines;
- * with max_entries < NF the hash goes back and forth between packed and
+/* The commands a model run sends, each a format taking the sub-key's
+ * number (expire: the milliseconds first). */
+struct model_cmds {
+    const char *key, *limit;
+    const char *add_clear; /* add or overwrite, the TTL goes */
+    const char *add_keep;  /* add or touch, the TTL stays */
+    const char *del, *expire, *persist, *pttl, *len;
+};
+
+static const struct model_cmds hash_cmds = {
+    "h", "hash-max-listpack-entries", "HSET h f%d 1", "HINCRBY h f%d 1", "HDEL h f%d",
+    "HPEXPIRE h %lld FIELDS 1 f%d", "HPERSIST h FIELDS 1 f%d", "HPTTL h FIELDS 1 f%d", "HLEN h"};
+
+/* Integer members: the set starts as an intset. */
+static const struct model_cmds set_cmds = {
+    "s", "set-max-listpack-entries", "SADDEX s MEMBERS 1 %d", "SADD s %d", "SREM s %d",
+    "SPEXPIRE s %lld MEMBERS 1 %d", "SPERSIST s MEMBERS 1 %d", "SPTTL s MEMBERS 1 %d",
+    "SCARD s"};
+
+/* Random adds, deletes, expires, persists and clock moves on one container
+ * of at most NF sub-keys, checked against a model of the deadlines; with
+ * max_entries < NF the container goes back and forth between packed and
  * table (it is deleted when it empties), with NF or more it stays packed. */
-static void model_run(int max_entries, uint64_t seed)
+static void model_run(const struct model_cmds *k, int max_entries, uint64_t seed)
 {
     /* model: -2 absent, else the deadline or -1 */
     int64_t model[NF];
     for (int i = 0; i < NF; i++)
         model[i] = -2;
     char line[128];
-    snprintf(line, sizeof line, "CONFIG SET hash-max-listpack-entries %d", max_entries);
+    snprintf(line, sizeof line, "CONFIG SET %s %d", k->limit, max_entries);
     run(line);
     for (int op = 0; op < 4000; op++) {
         int f = (int)(rnd(&seed) % NF);
         int what = (int)(rnd(&seed) % 11);
         long long ms = (long long)(rnd(&seed) % 200);
         if (what < 3) {
-            snprintf(line, sizeof line, "HSET h f%d 1", f);
+            snprintf(line, sizeof line, k->add_clear, f);
             run(line);
             model[f] = -1;
         } else if (what == 10) {
-            /* HINCRBY keeps the field's TTL */
-            snprintf(line, sizeof line, "HINCRBY h f%d 1", f);
+            snprintf(line, sizeof line, k->add_keep, f);
             run(line);
             if (model[f] == -2)
                 model[f] = -1;
         } else if (what < 4) {
-            snprintf(line, sizeof line, "HDEL h f%d", f);
+            snprintf(line, sizeof line, k->del, f);
             run(line);
             model[f] = -2;
         } else if (what < 7) {
-            snprintf(line, sizeof line, "HPEXPIRE h %lld FIELDS 1 f%d", ms, f);
+            snprintf(line, sizeof line, k->expire, ms, f);
             const char *r = run(line);
             long long want = model[f] == -2 ? -2 : ms == 0 ? 2 : 1;
             char w[32];
@@ -396,7 +414,7 @@ static void model_run(int max_entries, uint64_t seed)
             if (model[f] != -2)
                 model[f] = ms == 0 ? -2 : fake_now + ms;
         } else if (what < 8) {
-            snprintf(line, sizeof line, "HPERSIST h FIELDS 1 f%d", f);
+            snprintf(line, sizeof line, k->persist, f);
             run(line);
             if (model[f] >= 0)
                 model[f] = -1;
@@ -411,20 +429,21 @@ static void model_run(int max_entries, uint64_t seed)
         if (op % 50 == 0 || op == 3999) {
             long long n = 0;
             for (int i = 0; i < NF; i++) {
-                snprintf(line, sizeof line, "HPTTL h FIELDS 1 f%d", i);
+                snprintf(line, sizeof line, k->pttl, i);
                 const char *r = run(line);
                 long long got = atoll(r + 5);
                 long long want = model[i] >= 0 ? model[i] - fake_now : model[i];
-                cr_assert_eq(got, want, "op %d field %d: %s", op, i, r);
+                cr_assert_eq(got, want, "op %d sub-key %d: %s", op, i, r);
                 n += model[i] != -2;
             }
-            cr_assert_eq(run_int("HLEN h"), n, "op %d", op);
+            cr_assert_eq(run_int(k->len), n, "op %d", op);
             if (n) {
-                check_shard("h");
+                check_shard(k->key);
                 if (max_entries >= NF)
-                    cr_assert_str_neq(obj_enc_name(entry_of("h")), "hashtable");
+                    cr_assert_str_neq(obj_enc_name(entry_of(k->key)), "hashtable");
             } else {
-                expect_reply("EXISTS h", ":0\r\n");
+                snprintf(line, sizeof line, "EXISTS %s", k->key);
+                expect_reply(line, ":0\r\n");
             }
         }
     }
@@ -432,10 +451,20 @@ static void model_run(int max_entries, uint64_t seed)
 
 Test(subkey, random_operations_agree_with_a_model)
 {
-    model_run(8, 11);
+    model_run(&hash_cmds, 8, 11);
 }
 
 Test(subkey, random_operations_on_a_packed_hash_agree_with_a_model)
 {
-    model_run(NF, 12);
+    model_run(&hash_cmds, NF, 12);
+}
+
+Test(subkey, random_operations_on_a_set_agree_with_a_model)
+{
+    model_run(&set_cmds, 8, 13);
+}
+
+Test(subkey, random_operations_on_a_packed_set_agree_with_a_model)
+{
+    model_run(&set_cmds, NF, 14);
 }
