@@ -202,7 +202,7 @@ bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
         return false;
     const struct subttl *t = *obj_subttl(e);
     if (t->h.n == 0)
-        return obj_sub_packed_due((struct entry *)e, now, false) == obj_sub_count(e);
+        return obj_sub_packed_due(e, now, false) == obj_sub_count(e);
     if (t->h.n < obj_sub_count(e))
         return false; /* some have no deadline */
     for (uint32_t i = 0; i < t->h.n; i++)

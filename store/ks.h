@@ -84,7 +84,7 @@ bool obj_sub_persist(struct entry *e, struct rs_str name);
 int64_t obj_sub_next(const struct entry *e);
 /* How many sub-keys of a packed container e are due at now, deleting them
  * when remove is set; 0 for a table, whose due ones are in its subttl. O(n). */
-uint64_t obj_sub_packed_due(struct entry *e, int64_t now, bool remove);
+uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove);
 /* Unlink the sub-entry f (without a deadline) from container e, free it. */
 void obj_sub_delete(struct entry *e, struct entry *f);
 /* Delete name, and its deadline, from container e; whether it was there. */

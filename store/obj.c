@@ -295,7 +295,7 @@ int64_t obj_sub_next(const struct entry *e)
                                : set_next_deadline(entry_ptr(e));
 }
 
-uint64_t obj_sub_packed_due(struct entry *e, int64_t now, bool remove)
+uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove)
 {
     return e->type == OBJ_HASH ? hash_packed_due(entry_ptr(e), now, remove)
                                : set_packed_due(entry_ptr(e), now, remove);

@@ -126,11 +126,12 @@ struct exp_heap {
     uint32_t idx_off;
 };
 
-/* The deadlines of the fields of one hash or the members of one set, which
- * then has its table form (the sub-entries' exp_idx are slots in h). While
- * h is not empty the subttl is itself in its shard's `sub` heap, keyed by
- * its earliest deadline, so the shard finds due sub-keys without scanning
- * its containers. Owned by the container value. */
+/* The deadlines of the fields of one hash or the members of one set: in h
+ * for its table form (the sub-entries' exp_idx are slots in h); its packed
+ * form ("listpackex", pack.h) keeps them in the pack and h stays empty.
+ * While the container has deadlines the subttl is in its shard's `sub`
+ * heap, keyed by the earliest (obj_sub_next), so the shard finds due
+ * sub-keys without scanning its containers. Owned by the container value. */
 struct subttl {
     struct exp_heap h;
     uint32_t idx;       /* slot in the shard's sub heap, or EXP_NONE */
