@@ -232,8 +232,9 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
         if (added) {
             h->pk = pack_append(h->pk, f);
             h->pk = pack_append(h->pk, v);
+            int64_t none = -1;
             if (h->per == 3)
-                h->pk = pack_append(h->pk, rs_str_from("", 0));
+                h->pk = pack_append(h->pk, packex_deadline_str(&none));
         } else {
             uint32_t off;
             pack_get(h->pk, at, &off);
