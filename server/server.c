@@ -429,14 +429,14 @@ static bool can_run(const struct srv_conn *conn)
  * its client, closes it, or only a partial command is left.
  *
  * Commands run in batches of up to PARSE_BATCH: all of a batch are parsed
- * first and each one's first argument after its name -- usually its key --
- * is handed to the store as a prefetch hint, so the cache misses of a
- * pipeline's key lookups overlap one another instead of coming one after
- * the other (respite_client_prefetch). What was parsed and not run when a
- * batch stops early (a command blocks or closes the client) is parsed again
- * from conn->qpos next time, so a batch holds only multibulk commands after
- * its first (parsing them changes nothing; an inline command is unescaped
- * in place). A partial command after a batch is parsed again from its
+ * first and each one's first arguments after its name -- usually its key,
+ * and a field or member -- are handed to the store as a prefetch hint, so
+ * the cache misses of a pipeline's lookups overlap one another instead
+ * of coming one after the other (respite_client_prefetch). What was parsed
+ * and not run when a batch stops early (a command blocks or closes the
+ * client) is parsed again from conn->qpos next time, so a batch holds only
+ * multibulk commands after its first (parsing them changes nothing; an
+ * inline command is unescaped in place). A partial command after a batch is parsed again from its
  * start (the parser is reset); a malformed one stays a sticky error. Only
  * an authenticated client is parsed in batches: a command may change which
  * request limits apply to the next (AUTH). */
@@ -491,10 +491,13 @@ static void process_input(struct srv_conn *conn)
             resp_parser_reset(&conn->parser); /* its state is for a later command */
         if (n > 1) {
             for (int i = 0; i < n; i++) {
-                if (batch[i].argc >= 2) {
-                    const struct resp_arg *k = &conn->pool[batch[i].first + 1];
-                    respite_client_prefetch(conn->cl, conn->qbuf + batch[i].off + k->off, k->len);
-                }
+                /* The key and, for hash and set commands, the field. */
+                struct rs_str args[3];
+                int argc = batch[i].argc < 3 ? batch[i].argc : 3;
+                const struct resp_arg *a = conn->pool + batch[i].first;
+                for (int j = 0; j < argc; j++)
+                    args[j] = rs_str_from(conn->qbuf + batch[i].off + a[j].off, a[j].len);
+                respite_client_prefetch(conn->cl, argc, args);
             }
             respite_client_prefetch_flush(conn->cl);
         }

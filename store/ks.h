@@ -89,6 +89,9 @@ uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove);
 void obj_sub_delete(struct entry *e, struct entry *f);
 /* Delete name, and its deadline, from container e; whether it was there. */
 bool obj_sub_remove(struct entry *e, struct rs_str name);
+/* The table of fields or members of e, a hash or set in table form; NULL
+ * for any other value. */
+const struct table *obj_sub_table(const struct entry *e);
 /* The number of fields or members of container e. */
 uint64_t obj_sub_count(const struct entry *e);
 
@@ -118,6 +121,8 @@ void hash_sub_delete(struct hash *h, struct entry *f);
 /* Delete field f and its TTL; returns whether it was there. */
 bool hash_remove(struct hash *h, struct rs_str f);
 uint64_t hash_size(const struct hash *h);
+/* The table of a hash in table form, NULL while packed. */
+const struct table *hash_table(const struct hash *h);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
 

@@ -314,6 +314,13 @@ bool obj_sub_remove(struct entry *e, struct rs_str name)
     return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
 }
 
+const struct table *obj_sub_table(const struct entry *e)
+{
+    if (e->type == OBJ_HASH)
+        return hash_table(entry_ptr(e));
+    return e->type == OBJ_SET ? set_table(entry_ptr(e)) : NULL;
+}
+
 uint64_t obj_sub_count(const struct entry *e)
 {
     return e->type == OBJ_HASH ? hash_size(entry_ptr(e)) : set_size(entry_ptr(e));

@@ -297,30 +297,61 @@ void respite_client_free(struct respite_client *c)
         session_free((struct session *)c);
 }
 
-void respite_client_prefetch(struct respite_client *c, const char *key, size_t klen)
+void respite_client_prefetch(struct respite_client *c, int argc, const struct rs_str *argv)
 {
     struct session *s = (struct session *)c;
     struct store *st = s->st;
-    if (st->npf == RESPITE_PREFETCH_MAX)
+    if (st->npf == RESPITE_PREFETCH_MAX || argc < 2)
         return;
-    struct shard *sh = ks_shard(st->dbs[s->db], rs_str_from(key, klen), false);
+    struct rs_str key = argv[1];
+    struct shard *sh = ks_shard(st->dbs[s->db], key, false);
     if (sh && tbl_count(&sh->tbl)) {
         st->pf[st->npf].t = &sh->tbl;
-        st->pf[st->npf].h = tbl_prefetch(&sh->tbl, key, klen);
+        st->pf[st->npf].h = tbl_prefetch(&sh->tbl, key.p, key.len);
+        st->pf[st->npf].key = key;
+        st->pf[st->npf].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
         st->npf++;
     }
+}
+
+/* Load the bucket, the first entry and the second entry of each lookup of
+ * pf[0..n) (tables t[], hashes h[]): one pass per step, so the misses of a
+ * step overlap. */
+static void prefetch_lookups(int n, const struct table *const *t, const uint64_t *h)
+{
+    const struct entry *first[RESPITE_PREFETCH_MAX];
+    for (int i = 0; i < n; i++)
+        first[i] = tbl_prefetch_entry(t[i], h[i]);
+    for (int i = 0; i < n; i++)
+        if (first[i])
+            tbl_prefetch_next(first[i]);
 }
 
 void respite_client_prefetch_flush(struct respite_client *c)
 {
     struct store *st = ((struct session *)c)->st;
-    /* One pass per step of the lookups, so the misses of a step overlap. */
-    const struct entry *first[RESPITE_PREFETCH_MAX];
-    for (int i = 0; i < st->npf; i++)
-        first[i] = tbl_prefetch_entry(st->pf[i].t, st->pf[i].h);
-    for (int i = 0; i < st->npf; i++)
-        if (first[i])
-            tbl_prefetch_next(first[i]);
+    const struct table *t[RESPITE_PREFETCH_MAX];
+    uint64_t h[RESPITE_PREFETCH_MAX];
+    int n = st->npf;
+    for (int i = 0; i < n; i++) {
+        t[i] = st->pf[i].t;
+        h[i] = st->pf[i].h;
+    }
+    prefetch_lookups(n, t, h);
+    /* Then the field or member lookups of keys that hold a hash or set in
+     * table form (HGET, SISMEMBER, HSET, SADD... on big containers). */
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        const struct entry *e = st->pf[i].sub.p
+                                    ? tbl_get_hashed(t[i], st->pf[i].key.p, st->pf[i].key.len, h[i])
+                                    : NULL;
+        const struct table *ct = e ? obj_sub_table(e) : NULL;
+        if (ct && tbl_count(ct)) {
+            t[m] = ct;
+            h[m++] = tbl_prefetch(ct, st->pf[i].sub.p, st->pf[i].sub.len);
+        }
+    }
+    prefetch_lookups(m, t, h);
     st->npf = 0;
 }
 

@@ -522,11 +522,14 @@ struct store {
     bool in_batch;
     int64_t batch_clock_us;
 
-    /* Prefetch hints of the transport's current batch (store.c): the
-     * tables and hashes whose entries respite_client_prefetch_flush loads. */
+    /* Prefetch hints of the transport's current batch (store.c): the key
+     * (and field or member) of each command, with the table and hash of the
+     * key's lookup, for respite_client_prefetch_flush. The strings borrow
+     * the transport's buffer until the flush. */
     struct {
         const struct table *t;
         uint64_t h;
+        struct rs_str key, sub;
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
 

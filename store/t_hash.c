@@ -86,6 +86,11 @@ struct subttl **hash_subttl(struct hash *h)
     return &h->ttl;
 }
 
+const struct table *hash_table(const struct hash *h)
+{
+    return h->pk ? NULL : &h->t;
+}
+
 uint64_t hash_size(const struct hash *h)
 {
     return hash_len(h);

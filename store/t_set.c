@@ -69,6 +69,11 @@ static void member_free(void *ud, struct entry *e)
     rs_free(e);
 }
 
+const struct table *set_table(const struct rset *s)
+{
+    return s->enc == SENC_HT ? &s->ht : NULL;
+}
+
 uint64_t set_size(const struct rset *s)
 {
     switch (s->enc) {

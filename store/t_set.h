@@ -39,6 +39,8 @@ int64_t set_next_deadline(const struct rset *s);
 uint64_t set_packed_due(struct rset *s, int64_t now, bool remove);
 void set_sub_delete(struct rset *s, struct entry *m);
 uint64_t set_size(const struct rset *s);
+/* The table of a set in table form, NULL otherwise. */
+const struct table *set_table(const struct rset *s);
 /* Delete member m and its TTL; returns whether it was there. */
 bool set_remove(struct rset *s, struct rs_str m);
 

@@ -119,9 +119,11 @@ static void shrink_if_sparse(struct table *t)
 
 struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
 {
-    if (tbl_count(t) == 0)
-        return NULL;
-    uint64_t h = tbl_hash(t, key, klen);
+    return tbl_count(t) ? tbl_get_hashed(t, key, klen, tbl_hash(t, key, klen)) : NULL;
+}
+
+struct entry *tbl_get_hashed(const struct table *t, const char *key, size_t klen, uint64_t h)
+{
     for (int i = 0; i < 2 && t->size[i]; i++) {
         for (struct entry *e = t->b[i][h & (t->size[i] - 1)]; e; e = e->next)
             if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)

@@ -36,6 +36,8 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen);
 /* The entry of key, or NULL. Unlike tbl_find_ref, no rehash step: nothing
  * moves, so a caller's references into the table stay valid. O(1). */
 struct entry *tbl_get(const struct table *t, const char *key, size_t klen);
+/* The same with key's tbl_hash already known. */
+struct entry *tbl_get_hashed(const struct table *t, const char *key, size_t klen, uint64_t h);
 
 /* Insert an entry whose key is not in the table. May grow the table. O(1). */
 void tbl_insert(struct table *t, struct entry *e);
