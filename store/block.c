@@ -9,16 +9,17 @@
  * the order clients blocked. The transport stops running the client's
  * commands while it is blocked (RESPITE_BLOCKED).
  *
- * Waking: a change that may give a waiter data -- a list or stream key
- * created (ks_add, ks_replace), an XADD, a deletion or group removal that
- * XREADGROUP must hear of -- signals its key (ks_signal), which queues it
- * once in st->ready. After each top-level command (so after a whole EXEC:
- * waiters see a transaction's final state) block_serve_ready takes the
- * queued keys in order and, for each, runs the blocked commands of its
- * waiters again in the order they blocked, with c->rerun set: a command
- * that now finds data replies and its client is unblocked; one that still
- * finds nothing calls block_for_keys again, which leaves it blocked where it
- * was. So a push that serves one waiter is not seen by the next, and a
+ * Waking: a change that may give a waiter data -- a key added or replaced
+ * (ks_add, ks_replace), an XADD, a deletion or group removal that
+ * XREADGROUP must hear of (ks_take, XGROUP DESTROY) -- signals its key
+ * (ks_signal), which queues it once in st->ready if anybody waits on it.
+ * After each top-level command (so after a whole EXEC: waiters see a
+ * transaction's final state) block_serve_ready takes the queued keys in
+ * order and, for each, runs again the blocked commands of the waiters whose
+ * type the key now holds, in the order they blocked, with c->rerun set (a
+ * list pop then serves from that key only): a command that now finds data
+ * replies and its client is unblocked; one that still finds nothing calls
+ * block_for_keys again, which leaves it blocked where it was. So a push that serves one waiter is not seen by the next, and a
  * BLMOVE that pushes to another waiter's key queues that key and serves it
  * in the same pass.
  *
