@@ -348,8 +348,7 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
     e->lru = store_lru(sh->db->st);
     tbl_insert(&sh->tbl, e);
     sub_register(sh, e);
-    ks_touch(sh->db, rs_str_from(entry_key(e), e->klen));
-    ks_signal(sh->db, rs_str_from(entry_key(e), e->klen));
+    ks_changed(sh->db, rs_str_from(entry_key(e), e->klen));
 }
 
 bool ks_value_changed(struct kloc *loc, size_t before)
@@ -386,8 +385,7 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
     tbl_replace(&loc->sh->tbl, loc->ref, e);
     sub_register(loc->sh, e);
     obj_free(loc->sh, old);
-    ks_touch_loc(loc);
-    ks_signal(loc->sh->db, rs_str_from(entry_key(e), e->klen));
+    ks_changed(loc->sh->db, rs_str_from(entry_key(e), e->klen));
 }
 
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e)

@@ -214,6 +214,13 @@ static inline void ks_signal_deleted(struct db *db, struct rs_str key)
     if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
         block__signal(db, key.p, key.len, true);
 }
+/* Both hooks of a key added, replaced or changed so that a waiter may be
+ * served: its watchers' EXEC fails and its waiters are woken. */
+static inline void ks_changed(struct db *db, struct rs_str key)
+{
+    ks_touch(db, key);
+    ks_signal(db, key);
+}
 /* Every key of db may have changed (FLUSHDB, FLUSHALL, SWAPDB). */
 static inline void ks_signal_db(struct db *db)
 {

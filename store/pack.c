@@ -177,23 +177,26 @@ struct rs_str packex_deadline_str(const int64_t *when)
     return rs_str_from((const char *)when, *when == -1 ? 0 : sizeof *when);
 }
 
-/* The deadline of the entry at off. */
-static int64_t deadline_at(const struct pack *p, uint32_t per, uint32_t off)
+int64_t packex_deadline_at(const struct pack *p, uint32_t per, uint32_t off)
 {
     return packex_deadline(pack_get(p, skip(p, off, per - 1), NULL));
+}
+
+struct pack *packex_append_none(struct pack *p)
+{
+    return pack_append(p, rs_str_from(NULL, 0));
 }
 
 struct pack *packex_widen(struct pack *p, uint32_t per)
 {
     struct pack *w = pack_new();
-    int64_t none = -1;
     uint32_t off = 0;
     while (off < p->len) {
         uint32_t end = skip(p, off, per - 1);
         w = splice(w, w->len, 0, end - off);
         memcpy(w->buf + w->len - (end - off), p->buf + off, end - off);
         w->n += per - 1;
-        w = pack_append(w, packex_deadline_str(&none));
+        w = packex_append_none(w);
         off = end;
     }
     pack_free(p);
@@ -204,7 +207,7 @@ struct pack *packex_widen(struct pack *p, uint32_t per)
 static uint32_t place(const struct pack *p, uint32_t per, int64_t when)
 {
     for (uint32_t off = 0; when != -1 && off < p->len; off = skip(p, off, per)) {
-        int64_t w = deadline_at(p, per, off);
+        int64_t w = packex_deadline_at(p, per, off);
         if (w == -1 || w > when)
             return off;
     }
@@ -228,14 +231,14 @@ struct pack *packex_set_deadline(struct pack *p, uint32_t per, uint32_t off, int
 
 int64_t packex_next(const struct pack *p, uint32_t per)
 {
-    return p->len ? deadline_at(p, per, 0) : -1;
+    return p->len ? packex_deadline_at(p, per, 0) : -1;
 }
 
 uint32_t packex_due(const struct pack *p, uint32_t per, int64_t now)
 {
     uint32_t n = 0;
     for (uint32_t off = 0; off < p->len; off = skip(p, off, per), n++) {
-        int64_t w = deadline_at(p, per, off);
+        int64_t w = packex_deadline_at(p, per, off);
         if (w == -1 || w >= now)
             break;
     }

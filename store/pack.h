@@ -63,6 +63,10 @@ struct rs_str packex_deadline_str(const int64_t *when);
 /* A pack of entries of per - 1 elements, each given an empty deadline:
  * a pack with deadlines of per elements an entry. Frees p. O(bytes). */
 struct pack *packex_widen(struct pack *p, uint32_t per);
+/* The deadline (-1 if none) of the entry at off. */
+int64_t packex_deadline_at(const struct pack *p, uint32_t per, uint32_t off);
+/* Append an empty deadline element (an entry without a deadline). */
+struct pack *packex_append_none(struct pack *p);
 /* Give the entry at off the deadline when (-1: none), moving it to its
  * place; returns the (possibly moved) pack. O(bytes). */
 struct pack *packex_set_deadline(struct pack *p, uint32_t per, uint32_t off, int64_t when);

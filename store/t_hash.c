@@ -64,7 +64,6 @@ static struct rs_str field_val(const struct entry *e)
     return rs_str_from(e->data + e->klen, e->vlen);
 }
 
-static uint64_t hash_len(const struct hash *h);
 
 static struct hash *hash_new(void)
 {
@@ -91,10 +90,6 @@ const struct table *hash_table(const struct hash *h)
     return h->pk ? NULL : &h->t;
 }
 
-uint64_t hash_size(const struct hash *h)
-{
-    return hash_len(h);
-}
 
 static void free_field(void *ud, struct entry *e)
 {
@@ -150,7 +145,7 @@ const char *hash_enc_name(const struct hash *h)
     return "hashtable";
 }
 
-static uint64_t hash_len(const struct hash *h)
+uint64_t hash_size(const struct hash *h)
 {
     return h->pk ? h->pk->n / h->per : tbl_count(&h->t);
 }
@@ -237,19 +232,18 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
         if (added) {
             h->pk = pack_append(h->pk, f);
             h->pk = pack_append(h->pk, v);
-            int64_t none = -1;
             if (h->per == 3)
-                h->pk = pack_append(h->pk, packex_deadline_str(&none));
+                h->pk = packex_append_none(h->pk);
         } else {
             uint32_t off;
             pack_get(h->pk, at, &off);
             h->pk = pack_replace(h->pk, off, v);
         }
         h->bytes = h->bytes - before + pack_bytes(h->pk);
-        bool found;
-        if (!added && !keep_ttl && hash_field_ttl(h, f, &found) != -1)
+        /* at is still the field's offset: only its value changed. */
+        if (!added && !keep_ttl && h->per == 3 && packex_deadline_at(h->pk, 3, at) != -1)
             packed_set_deadline(h, at, -1);
-        if ((long long)hash_len(h) > c->st->cfg.hash_max_listpack_entries)
+        if ((long long)hash_size(h) > c->st->cfg.hash_max_listpack_entries)
             hash_to_table(h, c->st->seed);
         return added;
     }
@@ -561,7 +555,7 @@ static void getall_generic(struct cmd_ctx *c, int what)
     struct hash *h = hash_read(c, c->argv[1], &wrong);
     if (wrong)
         return;
-    long long n = h ? (long long)hash_len(h) : 0;
+    long long n = h ? (long long)hash_size(h) : 0;
     if (what == (H_FIELDS | H_VALUES))
         resp_add_map_len(c->out, n);
     else
@@ -594,7 +588,7 @@ void cmd_hlen(struct cmd_ctx *c)
     bool wrong;
     struct hash *h = hash_read(c, c->argv[1], &wrong);
     if (!wrong)
-        resp_add_int(c->out, h ? (long long)hash_len(h) : 0);
+        resp_add_int(c->out, h ? (long long)hash_size(h) : 0);
 }
 
 /* HEXISTS key field */
@@ -828,7 +822,7 @@ static void pairs_cb(void *ud, struct entry *e)
 /* Every field and value of h, in its order (rs_free the array). O(n). */
 static struct pair *hash_pairs(struct hash *h)
 {
-    struct pairs p = {rs_malloc(sizeof *p.a * (hash_len(h) ? hash_len(h) : 1)), 0};
+    struct pairs p = {rs_malloc(sizeof *p.a * (hash_size(h) ? hash_size(h) : 1)), 0};
     if (h->pk) {
         uint32_t off = 0;
         while (off < h->pk->len) {
@@ -892,7 +886,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
             return;
         }
         struct pair *all = hash_pairs(h);
-        resp_add_bulk_str(c->out, all[rand_next(c->st) % hash_len(h)].f);
+        resp_add_bulk_str(c->out, all[rand_next(c->st) % hash_size(h)].f);
         rs_free(all);
         return;
     }
@@ -900,7 +894,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
         resp_add_array_len(c->out, 0);
         return;
     }
-    uint64_t size = hash_len(h);
+    uint64_t size = hash_size(h);
     uint64_t count = l < 0 ? (uint64_t)-l : (uint64_t)l;
     bool uniq = l > 0;
     if (uniq && count > size)
@@ -977,7 +971,7 @@ void cmd_hscan(struct cmd_ctx *c)
     uint64_t next = 0;
     if (h->pk) {
         a.a = hash_pairs(h);
-        a.n = hash_len(h);
+        a.n = hash_size(h);
     } else {
         long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
         next = cursor;

@@ -228,9 +228,8 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
         if (set_size(s) < (uint64_t)cfg->set_max_listpack_entries &&
             m.len <= (size_t)cfg->set_max_listpack_value) {
             s->lp = pack_append(s->lp, m);
-            int64_t none = -1;
             if (s->per == 2)
-                s->lp = pack_append(s->lp, packex_deadline_str(&none));
+                s->lp = packex_append_none(s->lp);
             return true;
         }
         set_convert(st, s, SENC_HT);
@@ -278,11 +277,8 @@ int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found)
     *found = set_contains(s, m);
     if (!*found || s->enc == SENC_INTSET || (s->enc == SENC_LISTPACK && s->per == 1))
         return -1;
-    if (s->enc == SENC_LISTPACK) {
-        uint32_t off;
-        pack_get(s->lp, pack_find(s->lp, m, 2), &off);
-        return packex_deadline(pack_get(s->lp, off, NULL));
-    }
+    if (s->enc == SENC_LISTPACK)
+        return packex_deadline_at(s->lp, 2, pack_find(s->lp, m, 2));
     return subttl_get(s->ttl, *tbl_find_ref(&s->ht, m.p, m.len));
 }
 

@@ -335,7 +335,8 @@ void cmd_xadd(struct cmd_ctx *c)
     struct entry *e = ks_write_type(c, c->argv[1], OBJ_STREAM, &loc, &wrong);
     if (wrong)
         return;
-    if (!e) {
+    bool created = e == NULL; /* ks_add then touched and signaled the key */
+    if (created) {
         if (a.nomkstream) {
             resp_add_null(c->out);
             return;
@@ -384,8 +385,8 @@ void cmd_xadd(struct cmd_ctx *c)
     if (a.strategy)
         stream_trim(s, &a);
     obj_account_change(loc.sh, before, obj_bytes(e));
-    ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new stream */
-    ks_signal(c->db, c->argv[1]); /* wake XREAD waiters (ks_add signaled a new stream) */
+    if (!created)
+        ks_changed(c->db, c->argv[1]); /* WATCH, and XREAD waiters */
 }
 
 /* XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
