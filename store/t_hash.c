@@ -319,29 +319,35 @@ void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
             subttl_set(&h->ttl, *ref, when);
         return;
     }
-    if (pack_find(h->pk, f, h->per) == UINT32_MAX)
+    uint32_t at = pack_find(h->pk, f, h->per);
+    if (at == UINT32_MAX)
         return;
     if (h->per == 2) {
-        /* it becomes listpackex */
+        /* it becomes listpackex, which moves the field */
         size_t before = pack_bytes(h->pk);
         h->pk = packex_widen(h->pk, 3);
         h->per = 3;
         h->bytes = h->bytes - before + pack_bytes(h->pk);
+        at = pack_find(h->pk, f, 3);
     }
-    packed_set_deadline(h, pack_find(h->pk, f, 3), when);
+    packed_set_deadline(h, at, when);
     if (h->ttl == NULL)
         h->ttl = subttl_new();
 }
 
 bool hash_field_persist(struct hash *h, struct rs_str f)
 {
-    bool found;
-    if (hash_field_ttl(h, f, &found) == -1)
+    if (h->pk) {
+        uint32_t at = h->per == 3 ? pack_find(h->pk, f, 3) : UINT32_MAX;
+        if (at == UINT32_MAX || packex_deadline_at(h->pk, 3, at) == -1)
+            return false;
+        packed_set_deadline(h, at, -1);
+        return true;
+    }
+    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    if (ref == NULL || subttl_get(h->ttl, *ref) == -1)
         return false;
-    if (h->pk)
-        packed_set_deadline(h, pack_find(h->pk, f, 3), -1);
-    else
-        subttl_clear(h->ttl, *tbl_find_ref(&h->t, f.p, f.len));
+    subttl_clear(h->ttl, *ref);
     return true;
 }
 

@@ -284,13 +284,15 @@ int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found)
 
 void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when)
 {
-    if (!set_contains(s, m))
+    if (s->enc != SENC_HT && !set_contains(s, m))
         return;
     if (s->enc == SENC_INTSET)
         set_convert(st, s, s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries ? SENC_LISTPACK
                                                                                   : SENC_HT);
     if (s->enc == SENC_HT) {
-        subttl_set(&s->ttl, *tbl_find_ref(&s->ht, m.p, m.len), when);
+        struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
+        if (ref)
+            subttl_set(&s->ttl, *ref, when);
         return;
     }
     if (s->per == 1) {
@@ -304,13 +306,17 @@ void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64
 
 bool set_member_persist(struct rset *s, struct rs_str m)
 {
-    bool found;
-    if (set_member_ttl(s, m, &found) == -1)
+    if (s->enc == SENC_LISTPACK) {
+        uint32_t at = s->per == 2 ? pack_find(s->lp, m, 2) : UINT32_MAX;
+        if (at == UINT32_MAX || packex_deadline_at(s->lp, 2, at) == -1)
+            return false;
+        s->lp = packex_set_deadline(s->lp, 2, at, -1);
+        return true;
+    }
+    struct entry **ref = s->enc == SENC_HT ? tbl_find_ref(&s->ht, m.p, m.len) : NULL;
+    if (ref == NULL || subttl_get(s->ttl, *ref) == -1)
         return false;
-    if (s->enc == SENC_LISTPACK)
-        s->lp = packex_set_deadline(s->lp, 2, pack_find(s->lp, m, 2), -1);
-    else
-        subttl_clear(s->ttl, *tbl_find_ref(&s->ht, m.p, m.len));
+    subttl_clear(s->ttl, *ref);
     return true;
 }
 
