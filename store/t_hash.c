@@ -203,10 +203,10 @@ static bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
         *v = pack_get(h->pk, off, NULL);
         return true;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
-    if (ref == NULL)
+    struct entry *e = tbl_get(&h->t, f.p, f.len);
+    if (e == NULL)
         return false;
-    *v = field_val(*ref);
+    *v = field_val(e);
     return true;
 }
 
@@ -306,9 +306,9 @@ int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found)
         packed_field(h->pk, h->per, off, &k, &v, &when);
         return when;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
-    *found = ref != NULL;
-    return ref ? subttl_get(h->ttl, *ref) : -1;
+    struct entry *e = tbl_get(&h->t, f.p, f.len);
+    *found = e != NULL;
+    return e ? subttl_get(h->ttl, e) : -1;
 }
 
 void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)

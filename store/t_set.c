@@ -199,7 +199,8 @@ static bool set_contains(struct rset *s, struct rs_str m)
     case SENC_LISTPACK:
         return pack_find(s->lp, m, s->per) != UINT32_MAX;
     default:
-        return tbl_find_ref(&s->ht, m.p, m.len) != NULL;
+        /* no rehash step: the set may be under a walk (SINTER s s) */
+        return tbl_get(&s->ht, m.p, m.len) != NULL;
     }
 }
 
@@ -279,7 +280,7 @@ int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found)
         return -1;
     if (s->enc == SENC_LISTPACK)
         return packex_deadline_at(s->lp, 2, pack_find(s->lp, m, 2));
-    return subttl_get(s->ttl, *tbl_find_ref(&s->ht, m.p, m.len));
+    return subttl_get(s->ttl, tbl_get(&s->ht, m.p, m.len));
 }
 
 void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when)
