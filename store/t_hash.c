@@ -979,7 +979,7 @@ void cmd_hscan(struct cmd_ctx *c)
         a.a = hash_pairs(h);
         a.n = hash_size(h);
     } else {
-        long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+        long long budget = o.max_steps;
         next = cursor;
         do {
             next = tbl_scan(&h->t, next, hscan_cb, &a);

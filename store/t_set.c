@@ -1058,7 +1058,7 @@ void cmd_sscan(struct cmd_ctx *c)
         return;
     }
     struct sscan_walk w = {0};
-    long long maxiter = count * 10;
+    long long maxiter = o.max_steps;
     do {
         cursor = tbl_scan(&s->ht, cursor, sscan_cb, &w);
     } while (cursor && maxiter-- && (long long)w.n < count);

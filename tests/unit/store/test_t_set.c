@@ -439,3 +439,23 @@ Test(t_set, algebra_with_repeated_keys_on_shrinking_tables_matches_a_model)
         expect_members("SMEMBERS t", want);
     }
 }
+
+Test(t_set, scans_take_the_largest_count)
+{
+    /* Issue 10 item 8: SSCAN computed 10 * COUNT unguarded (an overflow
+     * the sanitizer build aborts on); SCAN and HSCAN share the guard. */
+    sadd_n("big", "m", 0, 200);
+    expect_enc("big", "hashtable");
+    bool got[NMODEL], want[NMODEL] = {0};
+    for (int i = 0; i < 200; i++)
+        want[i] = true;
+    const char *r = run("SSCAN big 0 COUNT 9223372036854775807");
+    cr_assert_eq(strncmp(r, "*2\r\n$1\r\n0\r\n", 11), 0, "%.20s", r);
+    cr_assert_eq(parse_members(r + 11, got), 200);
+    for (int i = 0; i < NMODEL; i++)
+        cr_assert_eq(got[i], want[i], "m%d", i);
+    run("HSET h f v");
+    expect_reply("HSCAN h 0 COUNT 9223372036854775807", "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    r = run("SCAN 0 COUNT 9223372036854775807");
+    cr_assert_eq(strncmp(r, "*2\r\n$1\r\n0\r\n*2\r\n", 15), 0, "%.20s", r);
+}
