@@ -86,51 +86,51 @@ uint64_t set_size(const struct rset *s)
     }
 }
 
-/* Visit every member; integers are formatted into a local buffer. */
-typedef void member_fn(void *ud, struct rs_str m);
+/* A visit of one member: false ends the walk. */
+typedef bool member_fn(void *ud, struct rs_str m);
 
-struct ht_visit {
-    member_fn *fn;
-    void *ud;
-};
-
-static void ht_visit_cb(void *ud, struct entry *e)
-{
-    struct ht_visit *v = ud;
-    v->fn(v->ud, rs_str_from(e->data, e->klen));
-}
-
+/* Visit the members until fn says to stop; integers are formatted into a
+ * local buffer. A table is paused meanwhile (tbl_iter), so fn may probe
+ * the same set. */
 static void set_foreach(struct rset *s, member_fn *fn, void *ud)
 {
     char buf[RESP_LL_STR_SIZE];
     switch (s->enc) {
     case SENC_INTSET:
         for (uint32_t i = 0; i < s->is->n; i++)
-            fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i])));
+            if (!fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i]))))
+                return;
         break;
     case SENC_LISTPACK:
         for (uint32_t off = 0, next; off < s->lp->len; off = next) {
-            fn(ud, pack_get(s->lp, off, &next));
+            if (!fn(ud, pack_get(s->lp, off, &next)))
+                return;
             if (s->per == 2)
                 pack_get(s->lp, next, &next); /* the deadline */
         }
         break;
     default: {
-        struct ht_visit v = {fn, ud};
-        tbl_foreach(&s->ht, ht_visit_cb, &v);
+        struct tbl_iter it;
+        tbl_iter_start(&it, &s->ht);
+        for (struct entry *e; (e = tbl_iter_next(&it)) != NULL;)
+            if (!fn(ud, rs_str_from(e->data, e->klen)))
+                break;
+        tbl_iter_end(&it);
     }
     }
 }
 
-static void to_ht_cb(void *ud, struct rs_str m)
+static bool to_ht_cb(void *ud, struct rs_str m)
 {
     ht_add_member(ud, m);
+    return true;
 }
 
-static void to_packed_cb(void *ud, struct rs_str m)
+static bool to_packed_cb(void *ud, struct rs_str m)
 {
     struct pack **lp = ud;
     *lp = pack_append(*lp, m);
+    return true;
 }
 
 /* Convert s to enc (SENC_LISTPACK from an intset, or SENC_HT), keeping
@@ -520,9 +520,10 @@ void cmd_srem(struct cmd_ctx *c)
     resp_add_int(c->out, removed);
 }
 
-static void reply_member_cb(void *ud, struct rs_str m)
+static bool reply_member_cb(void *ud, struct rs_str m)
 {
     resp_add_bulk_str(ud, m);
+    return true;
 }
 
 /* SMEMBERS key -- a RESP3 set. */
@@ -824,17 +825,16 @@ struct inter_walk {
     uint64_t count, limit;
 };
 
-static void inter_cb(void *ud, struct rs_str m)
+static bool inter_cb(void *ud, struct rs_str m)
 {
     struct inter_walk *w = ud;
-    if (w->limit && w->count >= w->limit)
-        return;
     for (int i = 1; i < w->n; i++)
         if (!set_contains(w->sets[i], m))
-            return;
+            return true;
     w->count++;
     if (w->out)
         set_add(w->st, w->out, m);
+    return !w->limit || w->count < w->limit; /* SINTERCARD stops at its LIMIT */
 }
 
 /* Intersection of n non-missing sets, walking the smallest:
@@ -855,13 +855,14 @@ struct union_walk {
     int nothers;
 };
 
-static void union_cb(void *ud, struct rs_str m)
+static bool union_cb(void *ud, struct rs_str m)
 {
     struct union_walk *w = ud;
     for (int i = 0; i < w->nothers; i++)
         if (w->others[i] && set_contains(w->others[i], m))
-            return;
+            return true;
     set_add(w->st, w->out, m);
+    return true;
 }
 
 enum set_op { OP_INTER, OP_UNION, OP_DIFF };
@@ -1016,13 +1017,14 @@ struct sscan_reply {
     long long n;
 };
 
-static void sscan_member_cb(void *ud, struct rs_str m)
+static bool sscan_member_cb(void *ud, struct rs_str m)
 {
     struct sscan_reply *r = ud;
-    if (r->use_pat && !glob_match_str(r->pat, m))
-        return;
-    resp_add_bulk_str(r->c->out, m);
-    r->n++;
+    if (!r->use_pat || glob_match_str(r->pat, m)) {
+        resp_add_bulk_str(r->c->out, m);
+        r->n++;
+    }
+    return true;
 }
 
 /* SSCAN key cursor [MATCH pattern] [COUNT count] -- the small encodings

@@ -359,13 +359,42 @@ struct entry *tbl_random(struct table *t, uint64_t r)
     return e;
 }
 
+void tbl_iter_start(struct tbl_iter *it, struct table *t)
+{
+    *it = (struct tbl_iter){.t = t};
+    tbl_pause(t);
+}
+
+struct entry *tbl_iter_next(struct tbl_iter *it)
+{
+    struct table *t = it->t;
+    while (it->next == NULL) {
+        if (it->j == t->size[it->i]) {
+            if (it->i == 1)
+                return NULL;
+            it->i = 1;
+            it->j = 0;
+            continue;
+        }
+        it->next = t->b[it->i][it->j++];
+    }
+    struct entry *e = it->next;
+    it->next = e->next;
+    return e;
+}
+
+void tbl_iter_end(struct tbl_iter *it)
+{
+    tbl_resume(it->t);
+}
+
 void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud)
 {
-    tbl_pause(t);
-    for (int i = 0; i < 2; i++)
-        for (uint64_t j = 0; j < t->size[i]; j++)
-            emit_bucket(t->b[i][j], fn, ud);
-    tbl_resume(t);
+    struct tbl_iter it;
+    tbl_iter_start(&it, t);
+    for (struct entry *e; (e = tbl_iter_next(&it)) != NULL;)
+        fn(ud, e);
+    tbl_iter_end(&it);
 }
 
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)

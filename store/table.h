@@ -65,6 +65,22 @@ uint64_t tbl_scan(struct table *t, uint64_t cursor, void (*fn)(void *ud, struct 
 /* A random entry, or NULL if empty; r is a random number. */
 struct entry *tbl_random(struct table *t, uint64_t r);
 
+/* A walk that its caller drives (and may end early): between tbl_iter_start
+ * and tbl_iter_end the table is paused as for tbl_foreach, with the same
+ * rules for what the caller may do to it. */
+struct tbl_iter {
+    struct table *t;
+    int i;              /* array */
+    uint64_t j;         /* next bucket of it */
+    struct entry *next; /* next entry to return, held so the last returned
+                         * can be unlinked */
+};
+void tbl_iter_start(struct tbl_iter *it, struct table *t);
+/* The next entry, NULL at the end. O(1) amortized. */
+struct entry *tbl_iter_next(struct tbl_iter *it);
+/* End the walk (at its end or before). */
+void tbl_iter_end(struct tbl_iter *it);
+
 /* Visit every entry once. The table is paused meanwhile (no rehash step,
  * no resize, as Redis's safe iterator): fn may look keys up, insert (a new
  * entry may or may not be visited) and unlink the entry it is given (no
