@@ -865,6 +865,51 @@ static bool union_cb(void *ud, struct rs_str m)
     return true;
 }
 
+static bool remove_cb(void *ud, struct rs_str m)
+{
+    set_remove(ud, m);
+    return set_size(ud) > 0; /* nothing left to remove from */
+}
+
+/* Missing sets (NULL) count as empty. */
+static int by_size_desc(const void *a, const void *b)
+{
+    struct rset *x = *(struct rset *const *)a, *y = *(struct rset *const *)b;
+    uint64_t nx = x ? set_size(x) : 0, ny = y ? set_size(y) : 0;
+    return nx > ny ? -1 : nx < ny;
+}
+
+/* sets[0] less the members of sets[1..n-1] (NULL for missing) into out,
+ * by the cheaper of Redis's two algorithms (sunionDiffGenericCommand):
+ * 1, each member of the first looked up in the others, O(N*M) with N the
+ * first's size and M the number of sets, or 2, the first copied and every
+ * member of the others removed from the copy, O(total size); 1 is taken
+ * when N*M/2 is at most the total, as Redis estimates. */
+static void diff_sets(struct store *st, struct rset *out, struct rset **sets, int n)
+{
+    uint64_t work1 = 0, work2 = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && sets[i] == sets[0])
+            return; /* the first set less itself */
+        if (sets[i]) {
+            work1 += set_size(sets[0]);
+            work2 += set_size(sets[i]);
+        }
+    }
+    if (work1 / 2 <= work2) {
+        /* The largest first: a member there is likelier, and found sooner. */
+        qsort(sets + 1, (size_t)n - 1, sizeof *sets, by_size_desc);
+        struct union_walk w = {st, out, sets + 1, n - 1};
+        set_foreach(sets[0], union_cb, &w);
+        return;
+    }
+    struct union_walk w = {st, out, NULL, 0};
+    set_foreach(sets[0], union_cb, &w);
+    for (int i = 1; i < n && set_size(out); i++)
+        if (sets[i])
+            set_foreach(sets[i], remove_cb, out);
+}
+
 enum set_op { OP_INTER, OP_UNION, OP_DIFF };
 
 /* The result of op over the sets (NULL entries are empty sets), as a new
@@ -884,8 +929,7 @@ static struct rset *set_op(struct cmd_ctx *c, struct rset **sets, int n, int nmi
             if (sets[i])
                 set_foreach(sets[i], union_cb, &w);
     } else if (sets[0]) {
-        struct union_walk w = {c->st, out, sets + 1, n - 1};
-        set_foreach(sets[0], union_cb, &w);
+        diff_sets(c->st, out, sets, n);
     }
     return out;
 }
