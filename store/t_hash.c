@@ -851,11 +851,43 @@ static void reply_pair(struct cmd_ctx *c, struct pair p, bool withvalues)
         resp_add_bulk_str(c->out, p.v);
 }
 
+/* count distinct random fields of table-encoded h, count < its size, as
+ * Redis's hrandfieldWithCountCommand: when count is over a third of the
+ * size, a copy of the fields loses random ones down to count, O(size);
+ * else random draws, remembered (by entry address) in a temporary table
+ * until count differ, O(count). */
+static void table_sample(struct cmd_ctx *c, struct hash *h, uint64_t count, bool withvalues)
+{
+    uint64_t size = hash_size(h);
+    if (count * 3 > size) {
+        struct pair *all = hash_pairs(h);
+        for (uint64_t n = size; n > count; n--)
+            all[rand_next(c->st) % n] = all[n - 1];
+        for (uint64_t i = 0; i < count; i++)
+            reply_pair(c, all[i], withvalues);
+        rs_free(all);
+        return;
+    }
+    struct table seen;
+    tbl_init(&seen, h->t.seed);
+    for (uint64_t got = 0; got < count;) {
+        struct entry *e = tbl_random(&h->t, rand_next(c->st));
+        struct rs_str id = rs_str_from((const char *)&e, sizeof e);
+        if (tbl_get(&seen, id.p, id.len))
+            continue;
+        tbl_insert(&seen, obj_sub_entry(id, rs_str_from("", 0)));
+        reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
+        got++;
+    }
+    tbl_free(&seen, free_field, NULL);
+}
+
 /* HRANDFIELD key [count [WITHVALUES]] -- a positive count gives distinct
  * fields (the whole hash when count >= its size), a negative one -count
  * fields that may repeat. WITHVALUES pairs are [field, value] arrays in
- * RESP3, flat in RESP2. O(fields returned) for a table and a negative
- * count; O(size of the hash + fields returned) otherwise. */
+ * RESP3, flat in RESP2. For a table, O(fields returned), but O(size) for
+ * a positive count over a third of the size; for a packed hash O(size +
+ * fields returned). */
 void cmd_hrandfield(struct cmd_ctx *c)
 {
     long long l = 0;
@@ -912,6 +944,10 @@ void cmd_hrandfield(struct cmd_ctx *c)
             struct entry *e = tbl_random(&h->t, rand_next(c->st));
             reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
         }
+        return;
+    }
+    if (uniq && h->pk == NULL && count < size) {
+        table_sample(c, h, count, withvalues);
         return;
     }
     struct pair *all = hash_pairs(h);
