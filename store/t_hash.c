@@ -210,10 +210,6 @@ static bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
     return true;
 }
 
-/* A pack never grows past 1 GB whatever the thresholds (Redis's
- * lpSafeToAdd), so its 32-bit offsets cannot overflow. */
-#define PACK_SAFE_BYTES (1u << 30)
-
 /* Set f to v; returns true if f is new. An existing field keeps its TTL
  * when keep_ttl is set and loses it otherwise. A packed h becomes a table
  * first when f or v is too long to pack, or after when it has too many
@@ -223,7 +219,7 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
 {
     if (h->pk && ((long long)f.len > c->st->cfg.hash_max_listpack_value ||
                   (long long)v.len > c->st->cfg.hash_max_listpack_value ||
-                  h->pk->len + f.len + v.len > PACK_SAFE_BYTES))
+                  !pack_safe_to_add(h->pk, f.len + v.len)))
         hash_to_table(h, c->st->seed);
     if (h->pk) {
         size_t before = pack_bytes(h->pk);

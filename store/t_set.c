@@ -160,13 +160,28 @@ static void set_convert(struct store *st, struct rset *s, int enc)
     }
 }
 
+/* set-max-intset-entries within what an intset can hold. */
+static uint64_t intset_limit(const struct store *st)
+{
+    uint64_t max = (uint64_t)st->cfg.set_max_intset_entries;
+    return max < INTSET_MAX_ENTRIES ? max : INTSET_MAX_ENTRIES;
+}
+
+/* Whether intset s packed, with extra more bytes, stays within a pack's
+ * cap: each value takes at most its decimal digits and a length byte (and
+ * a deadline element once it has one, which the cap's margin covers). */
+static bool intset_fits_pack(const struct rset *s, size_t extra)
+{
+    return pack_safe_to_add(NULL, (size_t)s->is->n * (RESP_LL_STR_SIZE + 1) + extra);
+}
+
 /* Redis's setTypeCreate: the encoding of a new set whose first member is
  * first and which is about to receive size_hint members. */
 static struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint)
 {
     struct rset *s = rs_calloc(1, sizeof *s);
     int64_t v;
-    if (as_int(first, &v) && size_hint <= (size_t)st->cfg.set_max_intset_entries) {
+    if (as_int(first, &v) && size_hint <= intset_limit(st)) {
         s->enc = SENC_INTSET;
         s->is = intset_new((uint32_t)(size_hint < 1024 ? size_hint : 1024));
     } else if (size_hint <= (size_t)st->cfg.set_max_listpack_entries) {
@@ -185,7 +200,7 @@ static struct rset *set_new(struct store *st, struct rs_str first, size_t size_h
 static void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint)
 {
     bool small = s->enc == SENC_LISTPACK ||
-                 (s->enc == SENC_INTSET && size_hint > (size_t)st->cfg.set_max_intset_entries);
+                 (s->enc == SENC_INTSET && size_hint > intset_limit(st));
     if (small && size_hint > (size_t)st->cfg.set_max_listpack_entries)
         set_convert(st, s, SENC_HT);
 }
@@ -213,12 +228,12 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
         if (as_int(m, &v)) {
             bool added;
             s->is = intset_add(s->is, v, &added);
-            if (added && s->is->n > (uint32_t)cfg->set_max_intset_entries)
+            if (added && s->is->n > intset_limit(st))
                 set_convert(st, s, SENC_HT);
             return added;
         }
         if (s->is->n < (uint32_t)cfg->set_max_listpack_entries &&
-            m.len <= (size_t)cfg->set_max_listpack_value)
+            m.len <= (size_t)cfg->set_max_listpack_value && intset_fits_pack(s, m.len))
             set_convert(st, s, SENC_LISTPACK);
         else
             set_convert(st, s, SENC_HT);
@@ -227,7 +242,7 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
         if (pack_find(s->lp, m, s->per) != UINT32_MAX)
             return false;
         if (set_size(s) < (uint64_t)cfg->set_max_listpack_entries &&
-            m.len <= (size_t)cfg->set_max_listpack_value) {
+            m.len <= (size_t)cfg->set_max_listpack_value && pack_safe_to_add(s->lp, m.len)) {
             s->lp = pack_append(s->lp, m);
             if (s->per == 2)
                 s->lp = packex_append_none(s->lp);
@@ -288,8 +303,10 @@ void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64
     if (s->enc != SENC_HT && !set_contains(s, m))
         return;
     if (s->enc == SENC_INTSET)
-        set_convert(st, s, s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries ? SENC_LISTPACK
-                                                                                  : SENC_HT);
+        set_convert(st, s,
+                    s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries && intset_fits_pack(s, 0)
+                        ? SENC_LISTPACK
+                        : SENC_HT);
     if (s->enc == SENC_HT) {
         struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
         if (ref)
