@@ -465,7 +465,8 @@ Test(t_set, scans_take_the_largest_count)
     for (int i = 0; i < NMODEL; i++)
         cr_assert_eq(got[i], want[i], "m%d", i);
     run("HSET h f v");
-    expect_reply("HSCAN h 0 COUNT 9223372036854775807", "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+    expect_reply("HSCAN h 0 COUNT 9223372036854775807",
+                 "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
     r = run("SCAN 0 COUNT 9223372036854775807");
     cr_assert_eq(strncmp(r, "*2\r\n$1\r\n0\r\n*2\r\n", 15), 0, "%.20s", r);
 }
