@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -370,6 +371,7 @@ bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_op
 {
     memset(o, 0, sizeof *o);
     o->count = 10;
+    o->max_steps = 100;
     for (int i = from; i < c->argc; i++) {
         bool has_arg = c->argc - i >= 2;
         if (has_arg && rs_str_eqi(c->argv[i], "count")) {
@@ -379,6 +381,7 @@ bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_op
                 reply_err(c, RS_ERR_SYNTAX);
                 return false;
             }
+            o->max_steps = o->count > LLONG_MAX / 10 ? LLONG_MAX : o->count * 10;
         } else if (has_arg && rs_str_eqi(c->argv[i], "match")) {
             o->pat = c->argv[++i];
             o->use_pat = !(o->pat.len == 1 && o->pat.p[0] == '*');

@@ -45,6 +45,8 @@ bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor);
 enum { SCAN_ALLOW_TYPE = 1, SCAN_ALLOW_NOVALUES = 2 };
 struct scan_opts {
     long long count;   /* COUNT, 10 by default */
+    long long max_steps; /* the buckets one call may visit: 10 * COUNT as
+                          * Redis, capped at LLONG_MAX */
     struct rs_str pat; /* MATCH */
     bool use_pat;      /* MATCH given and not "*" */
     bool has_type;     /* TYPE (SCAN only) */

@@ -351,7 +351,7 @@ void cmd_scan(struct cmd_ctx *c)
     struct shard *sh = scan_shard(db, routed, only, seq);
     if (sh && sh->seq != seq)
         tc = 0; /* the cursor's shard is gone: start the next one */
-    long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+    long long budget = o.max_steps;
     uint64_t next = 0;
     while (sh) {
         a.sh = sh;

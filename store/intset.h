@@ -15,6 +15,10 @@ struct intset {
     int64_t v[]; /* ascending */
 };
 
+/* The most values an intset holds whatever set-max-intset-entries says
+ * (Redis's limit), so that its 32-bit count and capacity cannot overflow. */
+#define INTSET_MAX_ENTRIES (1u << 30)
+
 /* An empty intset with room for cap values. */
 struct intset *intset_new(uint32_t cap);
 /* Is v a member? O(log n). */

@@ -64,6 +64,12 @@ size_t pack_bytes(const struct pack *p)
     return sizeof *p + p->len;
 }
 
+bool pack_safe_to_add(const struct pack *p, size_t add)
+{
+    size_t len = p ? p->len : 0;
+    return add <= PACK_SAFE_BYTES - len;
+}
+
 struct rs_str pack_get(const struct pack *p, uint32_t off, uint32_t *next)
 {
     const unsigned char *s = (const unsigned char *)p->buf + off;

@@ -8,6 +8,7 @@
 #ifndef PACK_H
 #define PACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,15 @@ uint32_t pack_find(const struct pack *p, struct rs_str s, uint32_t step);
 
 /* Offset of the element at position idx (0-based, idx < n). O(bytes). */
 uint32_t pack_seek(const struct pack *p, uint32_t idx);
+
+/* A pack never grows past 1 GB whatever the thresholds (Redis's
+ * lpSafeToAdd), so its 32-bit sizes and offsets cannot overflow; adding
+ * deadlines to a pack this size (packex_widen, packex_set_deadline) at
+ * most doubles it, which they still hold. */
+#define PACK_SAFE_BYTES (1u << 30)
+/* Whether add more bytes of elements fit in p (NULL: a new pack) within
+ * PACK_SAFE_BYTES; a caller that is refused uses its unpacked form. O(1). */
+bool pack_safe_to_add(const struct pack *p, size_t add);
 
 /* Append s; returns the (possibly moved) pack. */
 struct pack *pack_append(struct pack *p, struct rs_str s);

@@ -105,6 +105,8 @@ struct table {
     uint64_t size[2]; /* buckets, 0 or a power of two */
     uint64_t used[2];
     int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
+    uint32_t paused;    /* walks in progress (tbl_pause): no rehash step, no
+                         * resize while non-zero, so no entry moves under them */
 };
 
 /* ------------------------------------------------------------------------

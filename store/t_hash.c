@@ -203,16 +203,12 @@ static bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
         *v = pack_get(h->pk, off, NULL);
         return true;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
-    if (ref == NULL)
+    struct entry *e = tbl_get(&h->t, f.p, f.len);
+    if (e == NULL)
         return false;
-    *v = field_val(*ref);
+    *v = field_val(e);
     return true;
 }
-
-/* A pack never grows past 1 GB whatever the thresholds (Redis's
- * lpSafeToAdd), so its 32-bit offsets cannot overflow. */
-#define PACK_SAFE_BYTES (1u << 30)
 
 /* Set f to v; returns true if f is new. An existing field keeps its TTL
  * when keep_ttl is set and loses it otherwise. A packed h becomes a table
@@ -223,7 +219,7 @@ static bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct 
 {
     if (h->pk && ((long long)f.len > c->st->cfg.hash_max_listpack_value ||
                   (long long)v.len > c->st->cfg.hash_max_listpack_value ||
-                  h->pk->len + f.len + v.len > PACK_SAFE_BYTES))
+                  !pack_safe_to_add(h->pk, f.len + v.len)))
         hash_to_table(h, c->st->seed);
     if (h->pk) {
         size_t before = pack_bytes(h->pk);
@@ -306,9 +302,9 @@ int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found)
         packed_field(h->pk, h->per, off, &k, &v, &when);
         return when;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
-    *found = ref != NULL;
-    return ref ? subttl_get(h->ttl, *ref) : -1;
+    struct entry *e = tbl_get(&h->t, f.p, f.len);
+    *found = e != NULL;
+    return e ? subttl_get(h->ttl, e) : -1;
 }
 
 void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
@@ -851,11 +847,43 @@ static void reply_pair(struct cmd_ctx *c, struct pair p, bool withvalues)
         resp_add_bulk_str(c->out, p.v);
 }
 
+/* count distinct random fields of table-encoded h, count < its size, as
+ * Redis's hrandfieldWithCountCommand: when count is over a third of the
+ * size, a copy of the fields loses random ones down to count, O(size);
+ * else random draws, remembered (by entry address) in a temporary table
+ * until count differ, O(count). */
+static void table_sample(struct cmd_ctx *c, struct hash *h, uint64_t count, bool withvalues)
+{
+    uint64_t size = hash_size(h);
+    if (count * 3 > size) {
+        struct pair *all = hash_pairs(h);
+        for (uint64_t n = size; n > count; n--)
+            all[rand_next(c->st) % n] = all[n - 1];
+        for (uint64_t i = 0; i < count; i++)
+            reply_pair(c, all[i], withvalues);
+        rs_free(all);
+        return;
+    }
+    struct table seen;
+    tbl_init(&seen, h->t.seed);
+    for (uint64_t got = 0; got < count;) {
+        struct entry *e = tbl_random(&h->t, rand_next(c->st));
+        struct rs_str id = rs_str_from((const char *)&e, sizeof e);
+        if (tbl_get(&seen, id.p, id.len))
+            continue;
+        tbl_insert(&seen, obj_sub_entry(id, rs_str_from("", 0)));
+        reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
+        got++;
+    }
+    tbl_free(&seen, free_field, NULL);
+}
+
 /* HRANDFIELD key [count [WITHVALUES]] -- a positive count gives distinct
  * fields (the whole hash when count >= its size), a negative one -count
  * fields that may repeat. WITHVALUES pairs are [field, value] arrays in
- * RESP3, flat in RESP2. O(fields returned) for a table and a negative
- * count; O(size of the hash + fields returned) otherwise. */
+ * RESP3, flat in RESP2. For a table, O(fields returned), but O(size) for
+ * a positive count over a third of the size; for a packed hash O(size +
+ * fields returned). */
 void cmd_hrandfield(struct cmd_ctx *c)
 {
     long long l = 0;
@@ -912,6 +940,10 @@ void cmd_hrandfield(struct cmd_ctx *c)
             struct entry *e = tbl_random(&h->t, rand_next(c->st));
             reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
         }
+        return;
+    }
+    if (uniq && h->pk == NULL && count < size) {
+        table_sample(c, h, count, withvalues);
         return;
     }
     struct pair *all = hash_pairs(h);
@@ -979,7 +1011,7 @@ void cmd_hscan(struct cmd_ctx *c)
         a.a = hash_pairs(h);
         a.n = hash_size(h);
     } else {
-        long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+        long long budget = o.max_steps;
         next = cursor;
         do {
             next = tbl_scan(&h->t, next, hscan_cb, &a);

@@ -86,51 +86,51 @@ uint64_t set_size(const struct rset *s)
     }
 }
 
-/* Visit every member; integers are formatted into a local buffer. */
-typedef void member_fn(void *ud, struct rs_str m);
+/* A visit of one member: false ends the walk. */
+typedef bool member_fn(void *ud, struct rs_str m);
 
-struct ht_visit {
-    member_fn *fn;
-    void *ud;
-};
-
-static void ht_visit_cb(void *ud, struct entry *e)
-{
-    struct ht_visit *v = ud;
-    v->fn(v->ud, rs_str_from(e->data, e->klen));
-}
-
+/* Visit the members until fn says to stop; integers are formatted into a
+ * local buffer. A table is paused meanwhile (tbl_iter), so fn may probe
+ * the same set. */
 static void set_foreach(struct rset *s, member_fn *fn, void *ud)
 {
     char buf[RESP_LL_STR_SIZE];
     switch (s->enc) {
     case SENC_INTSET:
         for (uint32_t i = 0; i < s->is->n; i++)
-            fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i])));
+            if (!fn(ud, rs_str_from(buf, resp_ll2str(buf, s->is->v[i]))))
+                return;
         break;
     case SENC_LISTPACK:
         for (uint32_t off = 0, next; off < s->lp->len; off = next) {
-            fn(ud, pack_get(s->lp, off, &next));
+            if (!fn(ud, pack_get(s->lp, off, &next)))
+                return;
             if (s->per == 2)
                 pack_get(s->lp, next, &next); /* the deadline */
         }
         break;
     default: {
-        struct ht_visit v = {fn, ud};
-        tbl_foreach(&s->ht, ht_visit_cb, &v);
+        struct tbl_iter it;
+        tbl_iter_start(&it, &s->ht);
+        for (struct entry *e; (e = tbl_iter_next(&it)) != NULL;)
+            if (!fn(ud, rs_str_from(e->data, e->klen)))
+                break;
+        tbl_iter_end(&it);
     }
     }
 }
 
-static void to_ht_cb(void *ud, struct rs_str m)
+static bool to_ht_cb(void *ud, struct rs_str m)
 {
     ht_add_member(ud, m);
+    return true;
 }
 
-static void to_packed_cb(void *ud, struct rs_str m)
+static bool to_packed_cb(void *ud, struct rs_str m)
 {
     struct pack **lp = ud;
     *lp = pack_append(*lp, m);
+    return true;
 }
 
 /* Convert s to enc (SENC_LISTPACK from an intset, or SENC_HT), keeping
@@ -160,13 +160,28 @@ static void set_convert(struct store *st, struct rset *s, int enc)
     }
 }
 
+/* set-max-intset-entries within what an intset can hold. */
+static uint64_t intset_limit(const struct store *st)
+{
+    uint64_t max = (uint64_t)st->cfg.set_max_intset_entries;
+    return max < INTSET_MAX_ENTRIES ? max : INTSET_MAX_ENTRIES;
+}
+
+/* Whether intset s packed, with extra more bytes, stays within a pack's
+ * cap: each value takes at most its decimal digits and a length byte (and
+ * a deadline element once it has one, which the cap's margin covers). */
+static bool intset_fits_pack(const struct rset *s, size_t extra)
+{
+    return pack_safe_to_add(NULL, (size_t)s->is->n * (RESP_LL_STR_SIZE + 1) + extra);
+}
+
 /* Redis's setTypeCreate: the encoding of a new set whose first member is
  * first and which is about to receive size_hint members. */
 static struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint)
 {
     struct rset *s = rs_calloc(1, sizeof *s);
     int64_t v;
-    if (as_int(first, &v) && size_hint <= (size_t)st->cfg.set_max_intset_entries) {
+    if (as_int(first, &v) && size_hint <= intset_limit(st)) {
         s->enc = SENC_INTSET;
         s->is = intset_new((uint32_t)(size_hint < 1024 ? size_hint : 1024));
     } else if (size_hint <= (size_t)st->cfg.set_max_listpack_entries) {
@@ -185,7 +200,7 @@ static struct rset *set_new(struct store *st, struct rs_str first, size_t size_h
 static void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint)
 {
     bool small = s->enc == SENC_LISTPACK ||
-                 (s->enc == SENC_INTSET && size_hint > (size_t)st->cfg.set_max_intset_entries);
+                 (s->enc == SENC_INTSET && size_hint > intset_limit(st));
     if (small && size_hint > (size_t)st->cfg.set_max_listpack_entries)
         set_convert(st, s, SENC_HT);
 }
@@ -199,7 +214,8 @@ static bool set_contains(struct rset *s, struct rs_str m)
     case SENC_LISTPACK:
         return pack_find(s->lp, m, s->per) != UINT32_MAX;
     default:
-        return tbl_find_ref(&s->ht, m.p, m.len) != NULL;
+        /* no rehash step: the set may be under a walk (SINTER s s) */
+        return tbl_get(&s->ht, m.p, m.len) != NULL;
     }
 }
 
@@ -212,12 +228,12 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
         if (as_int(m, &v)) {
             bool added;
             s->is = intset_add(s->is, v, &added);
-            if (added && s->is->n > (uint32_t)cfg->set_max_intset_entries)
+            if (added && s->is->n > intset_limit(st))
                 set_convert(st, s, SENC_HT);
             return added;
         }
         if (s->is->n < (uint32_t)cfg->set_max_listpack_entries &&
-            m.len <= (size_t)cfg->set_max_listpack_value)
+            m.len <= (size_t)cfg->set_max_listpack_value && intset_fits_pack(s, m.len))
             set_convert(st, s, SENC_LISTPACK);
         else
             set_convert(st, s, SENC_HT);
@@ -226,7 +242,7 @@ static bool set_add(struct store *st, struct rset *s, struct rs_str m)
         if (pack_find(s->lp, m, s->per) != UINT32_MAX)
             return false;
         if (set_size(s) < (uint64_t)cfg->set_max_listpack_entries &&
-            m.len <= (size_t)cfg->set_max_listpack_value) {
+            m.len <= (size_t)cfg->set_max_listpack_value && pack_safe_to_add(s->lp, m.len)) {
             s->lp = pack_append(s->lp, m);
             if (s->per == 2)
                 s->lp = packex_append_none(s->lp);
@@ -279,7 +295,7 @@ int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found)
         return -1;
     if (s->enc == SENC_LISTPACK)
         return packex_deadline_at(s->lp, 2, pack_find(s->lp, m, 2));
-    return subttl_get(s->ttl, *tbl_find_ref(&s->ht, m.p, m.len));
+    return subttl_get(s->ttl, tbl_get(&s->ht, m.p, m.len));
 }
 
 void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when)
@@ -287,8 +303,10 @@ void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64
     if (s->enc != SENC_HT && !set_contains(s, m))
         return;
     if (s->enc == SENC_INTSET)
-        set_convert(st, s, s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries ? SENC_LISTPACK
-                                                                                  : SENC_HT);
+        set_convert(st, s,
+                    s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries && intset_fits_pack(s, 0)
+                        ? SENC_LISTPACK
+                        : SENC_HT);
     if (s->enc == SENC_HT) {
         struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
         if (ref)
@@ -519,9 +537,10 @@ void cmd_srem(struct cmd_ctx *c)
     resp_add_int(c->out, removed);
 }
 
-static void reply_member_cb(void *ud, struct rs_str m)
+static bool reply_member_cb(void *ud, struct rs_str m)
 {
     resp_add_bulk_str(ud, m);
+    return true;
 }
 
 /* SMEMBERS key -- a RESP3 set. */
@@ -823,17 +842,16 @@ struct inter_walk {
     uint64_t count, limit;
 };
 
-static void inter_cb(void *ud, struct rs_str m)
+static bool inter_cb(void *ud, struct rs_str m)
 {
     struct inter_walk *w = ud;
-    if (w->limit && w->count >= w->limit)
-        return;
     for (int i = 1; i < w->n; i++)
         if (!set_contains(w->sets[i], m))
-            return;
+            return true;
     w->count++;
     if (w->out)
         set_add(w->st, w->out, m);
+    return !w->limit || w->count < w->limit; /* SINTERCARD stops at its LIMIT */
 }
 
 /* Intersection of n non-missing sets, walking the smallest:
@@ -854,13 +872,59 @@ struct union_walk {
     int nothers;
 };
 
-static void union_cb(void *ud, struct rs_str m)
+static bool union_cb(void *ud, struct rs_str m)
 {
     struct union_walk *w = ud;
     for (int i = 0; i < w->nothers; i++)
         if (w->others[i] && set_contains(w->others[i], m))
-            return;
+            return true;
     set_add(w->st, w->out, m);
+    return true;
+}
+
+static bool remove_cb(void *ud, struct rs_str m)
+{
+    set_remove(ud, m);
+    return set_size(ud) > 0; /* nothing left to remove from */
+}
+
+/* Missing sets (NULL) count as empty. */
+static int by_size_desc(const void *a, const void *b)
+{
+    struct rset *x = *(struct rset *const *)a, *y = *(struct rset *const *)b;
+    uint64_t nx = x ? set_size(x) : 0, ny = y ? set_size(y) : 0;
+    return nx > ny ? -1 : nx < ny;
+}
+
+/* sets[0] less the members of sets[1..n-1] (NULL for missing) into out,
+ * by the cheaper of Redis's two algorithms (sunionDiffGenericCommand):
+ * 1, each member of the first looked up in the others, O(N*M) with N the
+ * first's size and M the number of sets, or 2, the first copied and every
+ * member of the others removed from the copy, O(total size); 1 is taken
+ * when N*M/2 is at most the total, as Redis estimates. */
+static void diff_sets(struct store *st, struct rset *out, struct rset **sets, int n)
+{
+    uint64_t work1 = 0, work2 = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && sets[i] == sets[0])
+            return; /* the first set less itself */
+        if (sets[i]) {
+            work1 += set_size(sets[0]);
+            work2 += set_size(sets[i]);
+        }
+    }
+    if (work1 / 2 <= work2) {
+        /* The largest first: a member there is likelier, and found sooner. */
+        qsort(sets + 1, (size_t)n - 1, sizeof *sets, by_size_desc);
+        struct union_walk w = {st, out, sets + 1, n - 1};
+        set_foreach(sets[0], union_cb, &w);
+        return;
+    }
+    struct union_walk w = {st, out, NULL, 0};
+    set_foreach(sets[0], union_cb, &w);
+    for (int i = 1; i < n && set_size(out); i++)
+        if (sets[i])
+            set_foreach(sets[i], remove_cb, out);
 }
 
 enum set_op { OP_INTER, OP_UNION, OP_DIFF };
@@ -882,8 +946,7 @@ static struct rset *set_op(struct cmd_ctx *c, struct rset **sets, int n, int nmi
             if (sets[i])
                 set_foreach(sets[i], union_cb, &w);
     } else if (sets[0]) {
-        struct union_walk w = {c->st, out, sets + 1, n - 1};
-        set_foreach(sets[0], union_cb, &w);
+        diff_sets(c->st, out, sets, n);
     }
     return out;
 }
@@ -1015,13 +1078,14 @@ struct sscan_reply {
     long long n;
 };
 
-static void sscan_member_cb(void *ud, struct rs_str m)
+static bool sscan_member_cb(void *ud, struct rs_str m)
 {
     struct sscan_reply *r = ud;
-    if (r->use_pat && !glob_match_str(r->pat, m))
-        return;
-    resp_add_bulk_str(r->c->out, m);
-    r->n++;
+    if (!r->use_pat || glob_match_str(r->pat, m)) {
+        resp_add_bulk_str(r->c->out, m);
+        r->n++;
+    }
+    return true;
 }
 
 /* SSCAN key cursor [MATCH pattern] [COUNT count] -- the small encodings
@@ -1057,7 +1121,7 @@ void cmd_sscan(struct cmd_ctx *c)
         return;
     }
     struct sscan_walk w = {0};
-    long long maxiter = count * 10;
+    long long maxiter = o.max_steps;
     do {
         cursor = tbl_scan(&s->ht, cursor, sscan_cb, &w);
     } while (cursor && maxiter-- && (long long)w.n < count);

@@ -9,6 +9,13 @@
  * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
  * while rehashing; the table grows when used >= size (load factor 1) and
  * shrinks when under 1/8 full.
+ *
+ * Walks (tbl_foreach, tbl_scan) pause the table as Redis's safe iterators
+ * pause rehashing: while paused no rehash step runs and no resize starts or
+ * ends, so an entry the walk has passed cannot move to a bucket it has yet
+ * to visit (seen twice) nor the other way (missed), and no array is freed
+ * under it, whatever the callback looks up, inserts or unlinks. The checks
+ * skipped meanwhile run when the last walk ends (tbl_resume).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +43,12 @@ uint64_t tbl_hash(const struct table *t, const char *key, size_t klen)
 static inline bool is_rehashing(const struct table *t)
 {
     return t->rehash_idx != -1;
+}
+
+/* Whether entries may move between buckets now (no walk in progress). */
+static inline bool can_move(const struct table *t)
+{
+    return t->paused == 0;
 }
 
 /* Move one non-empty bucket (visiting at most 10 empty ones). */
@@ -77,7 +90,7 @@ static void shrink_if_sparse(struct table *t);
 
 int tbl_rehash(struct table *t, int n)
 {
-    while (n-- > 0 && is_rehashing(t))
+    while (n-- > 0 && is_rehashing(t) && can_move(t))
         rehash_one(t);
     shrink_if_sparse(t);
     return is_rehashing(t);
@@ -113,7 +126,7 @@ static void resize(struct table *t, uint64_t n)
  * checks it too: otherwise a table emptied during a rehash keeps its size. */
 static void shrink_if_sparse(struct table *t)
 {
-    if (!is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
+    if (can_move(t) && !is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
         resize(t, t->used[0]);
 }
 
@@ -138,7 +151,7 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
 {
     if (tbl_count(t) == 0)
         return NULL;
-    if (is_rehashing(t))
+    if (is_rehashing(t) && can_move(t))
         rehash_one(t);
     uint64_t h = tbl_hash(t, key, klen);
     for (int i = 0; i < 2; i++) {
@@ -194,10 +207,14 @@ void tbl_prefetch_next(const struct entry *e)
 
 void tbl_insert(struct table *t, struct entry *e)
 {
-    if (is_rehashing(t))
-        rehash_one(t);
-    else if (tbl_count(t) >= t->size[0])
+    /* A paused table takes the entry at a load over 1 rather than move
+     * others; only a first array (nothing to walk yet) is allocated. */
+    if (is_rehashing(t)) {
+        if (can_move(t))
+            rehash_one(t);
+    } else if (t->size[0] == 0 || (can_move(t) && tbl_count(t) >= t->size[0])) {
         resize(t, tbl_count(t) + 1);
+    }
     int i = is_rehashing(t) ? 1 : 0;
     uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (t->size[i] - 1);
     e->next = t->b[i][h];
@@ -261,10 +278,28 @@ static void emit_bucket(struct entry *e, void (*fn)(void *ud, struct entry *e), 
     }
 }
 
-uint64_t tbl_scan(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry *e), void *ud)
+/* Pause t for a walk: until the matching tbl_resume no entry moves to
+ * another bucket and no bucket array is resized or freed. Pauses nest. */
+static void tbl_pause(struct table *t)
 {
-    if (tbl_count(t) == 0)
-        return 0;
+    t->paused++;
+}
+
+/* End a pause; the last one starts the resize that inserts or unlinks
+ * skipped meanwhile. */
+static void tbl_resume(struct table *t)
+{
+    if (--t->paused > 0)
+        return;
+    if (!is_rehashing(t) && tbl_count(t) > t->size[0])
+        resize(t, tbl_count(t));
+    shrink_if_sparse(t);
+}
+
+/* One SCAN step of a paused table (see tbl_scan). */
+static uint64_t scan_step(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry *e),
+                          void *ud)
+{
     if (!is_rehashing(t)) {
         uint64_t m0 = t->size[0] - 1;
         emit_bucket(t->b[0][v & m0], fn, ud);
@@ -284,6 +319,16 @@ uint64_t tbl_scan(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry
         v++;
         v = rev(v);
     } while (v & (m0 ^ m1));
+    return v;
+}
+
+uint64_t tbl_scan(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    if (tbl_count(t) == 0)
+        return 0;
+    tbl_pause(t);
+    v = scan_step(t, v, fn, ud);
+    tbl_resume(t);
     return v;
 }
 
@@ -314,17 +359,51 @@ struct entry *tbl_random(struct table *t, uint64_t r)
     return e;
 }
 
+void tbl_iter_start(struct tbl_iter *it, struct table *t)
+{
+    *it = (struct tbl_iter){.t = t};
+    tbl_pause(t);
+}
+
+struct entry *tbl_iter_next(struct tbl_iter *it)
+{
+    struct table *t = it->t;
+    while (it->next == NULL) {
+        if (it->j == t->size[it->i]) {
+            if (it->i == 1)
+                return NULL;
+            it->i = 1;
+            it->j = 0;
+            continue;
+        }
+        it->next = t->b[it->i][it->j++];
+    }
+    struct entry *e = it->next;
+    it->next = e->next;
+    return e;
+}
+
+void tbl_iter_end(struct tbl_iter *it)
+{
+    tbl_resume(it->t);
+}
+
 void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud)
 {
-    for (int i = 0; i < 2; i++)
-        for (uint64_t j = 0; j < t->size[i]; j++)
-            emit_bucket(t->b[i][j], fn, ud);
+    struct tbl_iter it;
+    tbl_iter_start(&it, t);
+    for (struct entry *e; (e = tbl_iter_next(&it)) != NULL;)
+        fn(ud, e);
+    tbl_iter_end(&it);
 }
 
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)
 {
-    if (free_entry)
-        tbl_foreach(t, free_entry, ud);
+    /* Not tbl_foreach: its resume would check sizes of a table whose
+     * entries are gone. */
+    for (int i = 0; free_entry && i < 2; i++)
+        for (uint64_t j = 0; j < t->size[i]; j++)
+            emit_bucket(t->b[i][j], free_entry, ud);
     rs_free(t->b[0]);
     rs_free(t->b[1]);
     tbl_init(t, t->seed);

@@ -28,9 +28,11 @@ const struct entry *tbl_prefetch_entry(const struct table *t, uint64_t h);
  * this reads it). */
 void tbl_prefetch_next(const struct entry *e);
 
-/* Find a key. Returns the address of the pointer that holds the entry (the
- * bucket head or the previous entry's next), so the caller can unlink or
- * replace it; NULL if absent. Valid until the next call on this table. O(1). */
+/* Find a key, for changing it: returns the address of the pointer that
+ * holds the entry (the bucket head or the previous entry's next), so the
+ * caller can unlink or replace it; NULL if absent. Valid until the next call
+ * on this table. Takes an incremental rehash step (unless paused), so a
+ * lookup that changes nothing should use tbl_get. O(1). */
 struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen);
 
 /* The entry of key, or NULL. Unlike tbl_find_ref, no rehash step: nothing
@@ -55,14 +57,34 @@ int tbl_rehash(struct table *t, int n);
 
 /* SCAN step (Redis dictScan): calls fn for every entry of one bucket (two
  * while rehashing) and returns the next cursor, 0 at the end. Every entry
- * present from start to end is seen at least once, whatever the resizes. */
+ * present from start to end is seen at least once, whatever the resizes.
+ * The table is paused during the step (fn as for tbl_foreach). */
 uint64_t tbl_scan(struct table *t, uint64_t cursor, void (*fn)(void *ud, struct entry *e),
                   void *ud);
 
 /* A random entry, or NULL if empty; r is a random number. */
 struct entry *tbl_random(struct table *t, uint64_t r);
 
-/* Visit every entry (no modification during the walk). */
+/* A walk that its caller drives (and may end early): between tbl_iter_start
+ * and tbl_iter_end the table is paused as for tbl_foreach, with the same
+ * rules for what the caller may do to it. */
+struct tbl_iter {
+    struct table *t;
+    int i;              /* array */
+    uint64_t j;         /* next bucket of it */
+    struct entry *next; /* next entry to return, held so the last returned
+                         * can be unlinked */
+};
+void tbl_iter_start(struct tbl_iter *it, struct table *t);
+/* The next entry, NULL at the end. O(1) amortized. */
+struct entry *tbl_iter_next(struct tbl_iter *it);
+/* End the walk (at its end or before). */
+void tbl_iter_end(struct tbl_iter *it);
+
+/* Visit every entry once. The table is paused meanwhile (no rehash step,
+ * no resize, as Redis's safe iterator): fn may look keys up, insert (a new
+ * entry may or may not be visited) and unlink the entry it is given (no
+ * other: the walk holds the next one). O(size). */
 void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud);
 
 #endif

@@ -168,3 +168,17 @@ Test(pack, delete_pairs_anywhere_and_dup)
     pack_free(p);
     pack_free(d);
 }
+
+Test(pack, no_pack_grows_past_the_safe_size)
+{
+    /* Issue 10 item 14: hashes capped their packs at 1 GB, sets did not;
+     * both now ask this. */
+    cr_assert(pack_safe_to_add(NULL, PACK_SAFE_BYTES));
+    cr_assert_not(pack_safe_to_add(NULL, (size_t)PACK_SAFE_BYTES + 1));
+    cr_assert_not(pack_safe_to_add(NULL, SIZE_MAX));
+    struct pack *p = pack_append(pack_new(), rs_str_from("abc", 3));
+    cr_assert(pack_safe_to_add(p, PACK_SAFE_BYTES - p->len));
+    cr_assert_not(pack_safe_to_add(p, PACK_SAFE_BYTES - p->len + 1));
+    cr_assert_not(pack_safe_to_add(p, SIZE_MAX));
+    pack_free(p);
+}

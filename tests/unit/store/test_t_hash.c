@@ -324,3 +324,61 @@ Test(hash, project_shards_account_and_reap_their_hashes)
     expect_reply("FLUSHALL", "+OK\r\n");
     cr_expect_eq(st_int()->used_memory, 0);
 }
+
+/* Check an HRANDFIELD key <count> WITHVALUES reply of a hash of fields
+ * f<i> with values v<i>, i < n: count distinct pairs that belong. */
+static void expect_distinct_pairs(const char *key, int count, int n)
+{
+    char line[64];
+    snprintf(line, sizeof line, "HRANDFIELD %s %d WITHVALUES", key, count);
+    const char *r = run(line);
+    cr_assert_eq(atoi(r + 1), 2 * count, "%s: %.20s", line, r);
+    bool *seen = calloc((size_t)n, sizeof *seen);
+    const char *p = strchr(r, '\n') + 1;
+    for (int k = 0; k < count; k++) {
+        int flen = atoi(p + 1);
+        p = strchr(p, '\n') + 1;
+        cr_assert_eq(p[0], 'f');
+        int i = atoi(p + 1);
+        cr_assert(i >= 0 && i < n && !seen[i], "%s: f%d bad or repeated", line, i);
+        seen[i] = true;
+        p += flen + 2;
+        int vlen = atoi(p + 1);
+        p = strchr(p, '\n') + 1;
+        cr_assert(p[0] == 'v' && atoi(p + 1) == i, "%s: f%d with %.*s", line, i, vlen, p);
+        p += vlen + 2;
+    }
+    free(seen);
+}
+
+/* The fastest of 3 runs of line, in microseconds. */
+static int64_t best_us(const char *line)
+{
+    int64_t best = INT64_MAX;
+    for (int i = 0; i < 3; i++) {
+        int64_t t0 = rs_mono_us();
+        run(line);
+        int64_t dt = rs_mono_us() - t0;
+        best = dt < best ? dt : best;
+    }
+    return best;
+}
+
+Test(hash, hrandfield_samples_a_big_table_without_copying_it)
+{
+    /* Issue 10 item 11: HRANDFIELD big 1 copied every field first. */
+    for (int i = 0; i < 200000; i += 1000)
+        hset_n("big", "f", i, 1000);
+    expect_reply("OBJECT ENCODING big", "$9\r\nhashtable\r\n");
+    expect_distinct_pairs("big", 1, 200000);
+    expect_distinct_pairs("big", 500, 200000);
+    /* Over a third of the size: a copy loses random fields. */
+    hset_n("mid", "f", 0, 900);
+    expect_distinct_pairs("mid", 301, 900);
+    expect_distinct_pairs("mid", 899, 900);
+    expect_distinct_pairs("mid", 299, 900);
+    expect_distinct_pairs("mid", 900, 900);
+    int64_t one = best_us("HRANDFIELD big 1"), copy = best_us("HRANDFIELD big 70000");
+    cr_assert_lt(one * 20, copy, "HRANDFIELD big 1: %lld us, 70000: %lld us", (long long)one,
+                 (long long)copy);
+}

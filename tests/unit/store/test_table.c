@@ -290,3 +290,71 @@ Test(table, random_picks_only_present_entries_and_reaches_them_all)
     for (int i = 1; i < 64; i += 2)
         cr_assert_gt(hits[i], 0, "k%d never picked", i);
 }
+
+/* ---- walks that change the table they walk -------------------------------- */
+
+#define NWALK 400
+
+struct busy_walk {
+    int seen[NWALK];
+    int inserted;
+    bool del_current;
+};
+
+/* Probes (a find takes a rehash step unless paused), inserts new keys and
+ * unlinks the entry visited: what SINTER s s, SMOVE or lazy expiry do to a
+ * table under a walk. */
+static void busy_cb(void *ud, struct entry *e)
+{
+    struct busy_walk *w = ud;
+    bool is_w = e->klen > 1 && e->data[0] == 'w';
+    if (is_w) {
+        int i = atoi(e->data + 1);
+        cr_assert(i >= 0 && i < NWALK);
+        w->seen[i]++;
+    }
+    for (int j = 0; j < 4; j++)
+        find("w", (int)(rand() % NWALK));
+    if (w->inserted < 200)
+        tbl_insert(&t, mk("new", w->inserted++));
+    if (w->del_current && is_w)
+        free(tbl_unlink(&t, tbl_find_ref(&t, e->data, e->klen)));
+}
+
+Test(table, a_walk_sees_each_entry_once_while_its_callback_probes_inserts_and_unlinks)
+{
+    srand(7);
+    /* Each shape: while growing (mid-rehash), while shrinking (most keys
+     * deleted, a shrink started), quiet; with and without deletions. */
+    for (int shape = 0; shape < 6; shape++) {
+        tbl_free(&t, free_cb, NULL);
+        tbl_init(&t, SEED);
+        /* 260: just past the growth at 256, whose rehash has barely begun */
+        int n = shape % 3 == 0 ? 260 : NWALK, keep = n;
+        for (int i = 0; i < n; i++)
+            add("w", i);
+        if (shape % 3 == 1) {
+            finish_rehash();
+            keep = 12;
+            for (int i = keep; i < n; i++)
+                del("w", i);
+            cr_assert(rehashing(), "shape %d: no shrink started", shape);
+        } else if (shape % 3 == 2) {
+            finish_rehash();
+        } else {
+            cr_assert(rehashing(), "shape %d: no rehash under way", shape);
+        }
+        struct busy_walk w = {.del_current = shape >= 3};
+        tbl_foreach(&t, busy_cb, &w);
+        for (int i = 0; i < keep; i++)
+            cr_assert_eq(w.seen[i], 1, "shape %d: w%d seen %d times", shape, i, w.seen[i]);
+        cr_assert_eq(chained(), tbl_count(&t), "shape %d", shape);
+        for (int i = 0; i < w.inserted; i++)
+            cr_assert_not_null(find("new", i), "shape %d: new%d lost", shape, i);
+        for (int i = 0; i < keep; i++)
+            cr_assert((find("w", i) != NULL) == !w.del_current, "shape %d: w%d", shape, i);
+        /* The walk's end starts what the pause held back. */
+        finish_rehash();
+        cr_assert_geq(t.size[0], tbl_count(&t), "shape %d: over-full after the walk", shape);
+    }
+}
