@@ -436,10 +436,14 @@ static bool can_run(const struct srv_conn *conn)
  * and not run when a batch stops early (a command blocks or closes the
  * client) is parsed again from conn->qpos next time, so a batch holds only
  * multibulk commands after its first (parsing them changes nothing; an
- * inline command is unescaped in place). A partial command after a batch is parsed again from its
- * start (the parser is reset); a malformed one stays a sticky error. Only
- * an authenticated client is parsed in batches: a command may change which
- * request limits apply to the next (AUTH). */
+ * inline command is unescaped in place). Whatever ends a batch early -- a
+ * partial command, a malformed one -- is parsed again from its start once
+ * the batch's commands ran (the parser is reset), so a protocol error
+ * found ahead is answered only after the commands before it, in order.
+ * Only an authenticated client is parsed in batches, and a batch is cut
+ * after a command that changes the request limits (RESET, CONFIG SET
+ * proto-max-bulk-len): the commands after it are parsed again under the
+ * new ones. */
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
@@ -449,6 +453,7 @@ static void process_input(struct srv_conn *conn)
             int argc;
         } batch[PARSE_BATCH];
         int max = respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED ? 1 : PARSE_BATCH;
+        long long max_bulk_len = conn->parser.max_bulk_len;
         int n = 0;
         size_t off = conn->qpos, used = 0, consumed;
         enum resp_status s = RESP_OK;
@@ -487,8 +492,12 @@ static void process_input(struct srv_conn *conn)
             }
             break;
         }
-        if (s == RESP_AGAIN)
-            resp_parser_reset(&conn->parser); /* its state is for a later command */
+        /* What stopped the batch (a partial command, a protocol error) is
+         * for a command after it: found again when parsing reaches it, after
+         * the batch's commands ran -- they may block or close the client, or
+         * change the limits it is parsed with. */
+        if (s != RESP_OK)
+            resp_parser_reset(&conn->parser);
         if (n > 1) {
             for (int i = 0; i < n; i++) {
                 /* The key and, for hash and set commands, the field. */
@@ -501,23 +510,28 @@ static void process_input(struct srv_conn *conn)
             }
             respite_client_prefetch_flush(conn->cl);
         }
-        int i;
         if (n > 1)
             respite_batch(srv->st, true);
-        for (i = 0; i < n && can_run(conn); i++) {
+        for (int i = 0; i < n && can_run(conn); i++) {
             char *start = conn->qbuf + batch[i].off;
             const struct resp_arg *a = conn->pool + batch[i].first;
             for (int j = 0; j < batch[i].argc; j++)
                 conn->argv[j] = rs_str_from(start + a[j].off, a[j].len);
             respite_client_run(conn->cl, batch[i].argc, conn->argv);
             conn->qpos = batch[i].off + batch[i].consumed;
-            if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+            int flags = respite_client_flags(conn->cl);
+            if (flags & RESPITE_CLOSE_AFTER_REPLY)
                 conn->close_after_reply = true;
+            /* The rest was parsed under limits this command changed (RESET
+             * back to unauthenticated, CONFIG SET proto-max-bulk-len). */
+            if (i + 1 < n && ((flags & RESPITE_UNAUTHENTICATED) ||
+                              conn->parser.max_bulk_len != max_bulk_len))
+                break;
         }
         if (n > 1)
             respite_batch(srv->st, false);
-        if (i < n)
-            break; /* parsed and not run: parsed again from qpos next time */
+        /* Parsed and not run: parsed again from qpos, now if the client can
+         * run, or when it is unblocked. */
     }
     if (conn->closing)
         return;
