@@ -21,7 +21,8 @@
  * or a timeout); the check handle then runs its waiting commands and
  * flushes its reply. One timer is armed for the earliest timeout.
  *
- * Limits: maxclients, client-query-buffer-limit, the output buffer limits of
+ * Limits: maxclients, client-query-buffer-limit (checked after every read,
+ * whatever the client's state), the output buffer limits of
  * the "normal" class (hard: close at once; soft: close when exceeded for
  * that many seconds) and the idle timeout, checked hz times a second.
  */
@@ -477,13 +478,7 @@ static void process_input(struct srv_conn *conn)
             n++;
         }
         if (n == 0) {
-            if (s == RESP_AGAIN &&
-                conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
-                srv_log(&srv->log, SRV_LOG_WARNING,
-                        "Closing client that reached max query buffer length: addr=%s",
-                        conn->addr);
-                conn_close(conn);
-            } else if (s == RESP_ERR) {
+            if (s == RESP_ERR) {
                 char msg[160];
                 snprintf(msg, sizeof msg, "ERR %s", conn->parser.err);
                 respite_client_error(conn->cl, msg);
@@ -564,9 +559,26 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         conn_close(conn);
         return;
     }
+    struct respite_server *srv = conn->srv;
     conn->qlen += (size_t)nread;
     conn->last_ms = real_ms();
-    respite_stat_add(conn->srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
+    respite_stat_add(srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
+    if (conn->close_after_reply) {
+        /* Nothing more of it runs (QUIT, a protocol error, a kill): what it
+         * sends is dropped, so it costs no memory while its replies drain. */
+        conn->qpos = conn->qlen = 0;
+        return;
+    }
+    /* Whatever the client's state -- its commands waiting while it is
+     * blocked, or only a partial command buffered -- what it sent and
+     * nothing ran stays under the limit, as in Redis. */
+    if (conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
+        srv_log(&srv->log, SRV_LOG_WARNING,
+                "Closing client that reached max query buffer length: addr=%s qbuf=%zu",
+                conn->addr, conn->qlen - conn->qpos);
+        conn_close(conn);
+        return;
+    }
     process_input(conn);
 }
 

@@ -167,6 +167,56 @@ class OutputBuffer(ServerTestCase):
         srv.assert_alive()
 
 
+class QueryBuffer(ServerTestCase):
+
+    def test_blocked_client_streaming_commands_is_closed_at_the_limit(self):
+        # Its commands wait behind the BLPOP, so nothing runs them: the limit is what
+        # bounds the query buffer, as in Redis ("reached max query buffer length").
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "client-query-buffer-limit", "1mb"), b"OK")
+        rss0 = srv.rss_kb()
+        flooder = srv.connect(timeout=10)
+        self.addCleanup(flooder.close)
+        flooder.sendall(encode("BLPOP", "nolist", "0"))
+        chunk = encode("SET", "k", b"v" * 1000) * 1000   # 1 MB
+        sent = 0
+        try:
+            for _ in range(20):
+                flooder.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass   # closed while we send: the point
+        data, closed = read_until_closed(flooder, timeout=10)
+        self.assertTrue(closed, "a blocked client over client-query-buffer-limit was kept")
+        self.assertEqual(data, b"")
+        self.assertLess(srv.rss_kb() - rss0, 16 * 1024)
+        self.assertEqual(c.cmd("EXISTS", "k"), 0)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+        self.assertIn("max query buffer length", srv.stdout())
+
+    def test_client_closing_after_a_reply_keeps_no_input(self):
+        # After QUIT nothing more of the client runs: what it still sends is dropped
+        # (no growth, no close before its replies), while its replies drain.
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "client-query-buffer-limit", "1mb"), b"OK")
+        s = srv.connect(timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(encode("QUIT"))
+        try:
+            for _ in range(3):
+                s.sendall(encode("SET", "k", b"v" * 1000) * 1000)
+        except OSError:
+            pass
+        data, closed = read_until_closed(s, timeout=10)
+        self.assertTrue(closed)
+        self.assertEqual(data, b"+OK\r\n")
+        self.assertEqual(c.cmd("EXISTS", "k"), 0)
+
+
 class ManyConnections(ServerTestCase):
 
     def test_1000_idle_connections_and_the_server_keeps_answering(self):
