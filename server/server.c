@@ -24,7 +24,9 @@
  * Limits: maxclients, client-query-buffer-limit (checked after every read,
  * whatever the client's state), the output buffer limits of
  * the "normal" class (hard: close at once; soft: close when exceeded for
- * that many seconds) and the idle timeout, checked hz times a second.
+ * that many seconds) and the idle timeout, checked hz times a second. A
+ * client killed (CLIENT KILL) or timed out is closed even while a write to it
+ * is in flight: uv_close cancels the write, its callback sees the closing flag.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,12 +69,14 @@ struct srv_conn {
     uv_write_t wreq;
     struct resp_chunk *inflight; /* frozen until write_cb */
     size_t inflight_bytes;
+    size_t wq_seen; /* the write queue's size at the last cron, to see it drain */
     uv_buf_t *bufs;
     size_t bufs_cap;
 
     int64_t last_ms;        /* last interaction, real time */
     int64_t soft_since_ms;  /* over the soft output limit since, 0 = not */
     bool writing, closing, close_after_reply, on_pending, on_unblocked;
+    bool killed; /* CLIENT KILL: closed at the next flush, its output dropped */
     struct srv_conn *next_pending;
     struct srv_conn *next_unblocked;
     struct srv_conn *prev, *next; /* all connections */
@@ -173,11 +177,14 @@ static void conn_describe(void *ud, struct session_desc *d)
 static void flush(struct srv_conn *conn);
 static void schedule_flush(struct srv_conn *conn);
 
-/* CLIENT KILL from another client: close once pending replies are out, even
- * if this client never sends anything again. */
+/* CLIENT KILL from another client: it runs nothing more, and is closed by
+ * the flush of this loop turn (right after the killing command, which may
+ * be iterating the clients) without waiting for its replies to drain, as
+ * Redis frees it at once -- a client that stopped reading is gone too. */
 static void conn_kill(void *ud)
 {
     struct srv_conn *conn = ud;
+    conn->killed = true;
     conn->close_after_reply = true;
     schedule_flush(conn);
 }
@@ -218,12 +225,14 @@ static void write_cb(uv_write_t *req, int status)
     conn->inflight = NULL;
     conn->inflight_bytes = 0;
     conn->writing = false;
+    /* Closing: the write was cancelled (UV_ECANCELED) or finished first. */
     if (conn->closing)
         return;
     if (status < 0) {
         conn_close(conn);
         return;
     }
+    conn->last_ms = real_ms(); /* replies draining: not idle (Redis) */
     flush(conn);
 }
 
@@ -247,7 +256,14 @@ static bool over_output_limits(struct srv_conn *conn, size_t pending)
 
 static void flush(struct srv_conn *conn)
 {
-    if (conn->closing || conn->writing)
+    if (conn->closing)
+        return;
+    if (conn->killed) {
+        /* A write in flight is cancelled: write_cb sees the closing flag. */
+        conn_close(conn);
+        return;
+    }
+    if (conn->writing)
         return;
     struct respite_server *srv = conn->srv;
     struct resp_out *o = respite_client_output(conn->cl);
@@ -281,6 +297,8 @@ static void flush(struct srv_conn *conn)
         return;
     }
     respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, (uint64_t)r);
+    if (r > 0)
+        conn->last_ms = real_ms();
     if ((size_t)r == total) {
         resp_out_release(o, list);
         conn->soft_since_ms = 0;
@@ -678,9 +696,18 @@ static void on_cron(uv_timer_t *t)
         uv_timer_start(&srv->bg, on_bg, 1, 1);
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
-        /* A blocked client is waiting, not idle (Redis exempts it too). */
-        if (srv->cfg.timeout > 0 && !c->writing &&
-            !(respite_client_flags(c->cl) & RESPITE_BLOCKED) &&
+        if (c->writing) {
+            /* libuv calls back only when a whole write is out: a queue that
+             * shrank means the peer took some of it since the last cron. */
+            size_t wq = uv_stream_get_write_queue_size((uv_stream_t *)&c->handle);
+            if (wq != c->wq_seen)
+                c->last_ms = now;
+            c->wq_seen = wq;
+        }
+        /* A blocked client is waiting, not idle (Redis exempts it too). A
+         * client whose replies drain is not idle either (every write counts
+         * as an interaction), but one that stopped reading them is. */
+        if (srv->cfg.timeout > 0 && !(respite_client_flags(c->cl) & RESPITE_BLOCKED) &&
             now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
             conn_close(c);
             continue;

@@ -277,6 +277,75 @@ class IdleTimeout(ServerTestCase):
         c.close()  # c idled through all this: it is gone too, which is fine
 
 
+class NonReadingClient(ServerTestCase):
+    """A client with a small receive buffer pipelines 3,000 GETs of a 10 kB value and
+    never reads: megabytes of its replies wait, and a write is in flight."""
+
+    def stuck_client(self, srv, rcvbuf=4096):
+        setup = srv.conn()
+        self.addCleanup(setup.close)
+        self.assertEqual(setup.cmd("SET", "big", b"v" * VALUE_SIZE), b"OK")
+        s = srv.connect(timeout=10, rcvbuf=rcvbuf)
+        self.addCleanup(s.close)
+        s.sendall(encode("CLIENT", "ID"))
+        line = b""
+        while not line.endswith(b"\r\n"):
+            line += s.recv(1)
+        cid = int(line[1:-2])
+        s.sendall(encode("GET", "big") * 3000)
+        deadline = time.monotonic() + 10
+        while b" omem=0 " in self.entry(setup, cid) or b"events=rw" not in self.entry(setup, cid):
+            self.assertLess(time.monotonic(), deadline, "its replies did not pile up")
+            time.sleep(0.05)
+        return setup, cid, s
+
+    @staticmethod
+    def entry(c, cid):
+        for line in c.cmd("CLIENT", "LIST").splitlines():
+            if line.startswith(b"id=%d " % cid):
+                return line
+        return b""
+
+    def wait_gone(self, c, cid, seconds):
+        t0 = time.monotonic()
+        while self.entry(c, cid):
+            self.assertLess(time.monotonic() - t0, seconds, "still listed: %r" % self.entry(c, cid))
+            time.sleep(0.02)
+        return time.monotonic() - t0
+
+    def test_client_kill_closes_it_at_once_its_output_dropped(self):
+        srv = self.spawn()
+        c, cid, _ = self.stuck_client(srv)
+        self.assertEqual(c.cmd("CLIENT", "KILL", "ID", str(cid)), 1)
+        self.wait_gone(c, cid, 0.5)
+        self.assertEqual(c.cmd("CLIENT", "KILL", "ID", str(cid)), 0)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+
+    def test_idle_timeout_closes_it_though_output_is_pending(self):
+        srv = self.spawn()
+        c, cid, _ = self.stuck_client(srv)
+        t0 = time.monotonic()
+        self.assertEqual(c.cmd("CONFIG", "SET", "timeout", "2"), b"OK")
+        # c itself stays active meanwhile
+        while self.entry(c, cid):
+            self.assertLess(time.monotonic() - t0, 3.5, "not timed out: %r" % self.entry(c, cid))
+            time.sleep(0.1)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+
+    def test_client_draining_slowly_is_not_idle(self):
+        # Every write it takes counts as an interaction: reading about 6 MB/s (its 30 MB
+        # of replies take ~5 s), it is still there after 2.5 s with timeout 1.
+        srv = self.spawn()
+        c, cid, sock = self.stuck_client(srv, rcvbuf=256 * 1024)
+        self.assertEqual(c.cmd("CONFIG", "SET", "timeout", "1"), b"OK")
+        t0 = last_check = time.monotonic()
+        while time.monotonic() - t0 < 2.5:
+            self.assertTrue(sock.recv(65536))
+            time.sleep(0.01)
+            if time.monotonic() - last_check > 0.25:
+                self.assertTrue(self.entry(c, cid), "a client reading its replies timed out")
+                last_check = time.monotonic()
+
 class SlowSender(ServerTestCase):
 
     def test_byte_by_byte_sender_does_not_hold_up_others(self):
