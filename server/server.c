@@ -30,6 +30,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,6 +74,7 @@ struct srv_conn {
     uv_buf_t *bufs;
     size_t bufs_cap;
 
+    uint64_t read_turn;     /* the loop turn of its last read (srv->turn) */
     int64_t last_ms;        /* last interaction, real time */
     int64_t soft_since_ms;  /* over the soft output limit since, 0 = not */
     bool writing, closing, close_after_reply, on_pending, on_unblocked;
@@ -103,6 +105,7 @@ struct respite_server {
     bool stopping;
     bool timers_open;    /* flusher, cron, bg and wakeup are initialised */
     bool handles_closed;
+    uint64_t turn; /* loop turns, counted by the check handle */
     struct srv_conn *conns;
     uint64_t nconns;
     struct srv_conn *pending;
@@ -373,6 +376,7 @@ static void on_check(uv_check_t *h)
     }
     if (!srv->stopping)
         arm_block_timer(srv);
+    srv->turn++;
 }
 
 /* A blocked client's timeout: answer it (and any other due), then run and
@@ -390,10 +394,23 @@ static void on_blk_timer(uv_timer_t *t)
  * Reading
  * ------------------------------------------------------------------------ */
 
+/* One read per client per loop turn, as Redis reads once per readable
+ * event (libuv would read up to 32 times): a client pipelining faster than
+ * it is served leaves the rest in its socket, read in the next turn, after
+ * the other clients' reads. A refused read (a zero-length buffer) is
+ * UV_ENOBUFS in read_cb; the socket stays readable, so the loop does not
+ * sleep on it. A read is READ_CHUNK, or what a big argument being received
+ * still needs (the buffer growing only with what arrives), so the commands
+ * run per turn are about READ_CHUNK's worth. */
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)h;
     (void)suggested;
+    if (conn->read_turn == conn->srv->turn) {
+        *buf = uv_buf_init(NULL, 0);
+        return;
+    }
+    conn->read_turn = conn->srv->turn;
     /* Move a partial command to the front before growing. */
     if (conn->qpos > 0) {
         memmove(conn->qbuf, conn->qbuf + conn->qpos, conn->qlen - conn->qpos);
@@ -412,7 +429,16 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         conn->qbuf = q;
         conn->qcap = cap;
     }
-    *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)(conn->qcap - conn->qlen));
+    /* The parser's offsets are from qpos, now 0. */
+    size_t want = resp_parser_bulk_left(&conn->parser, conn->qlen);
+    if (want < READ_CHUNK)
+        want = READ_CHUNK;
+    size_t lend = conn->qcap - conn->qlen;
+    if (lend > want)
+        lend = want;
+    if (lend > UINT_MAX)
+        lend = UINT_MAX;
+    *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)lend);
 }
 
 /* Parse the command at qbuf + off, its arguments going to conn->pool from
@@ -571,7 +597,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)stream;
     (void)buf;
-    if (nread == 0) /* EAGAIN: nothing to do */
+    if (nread == 0 || nread == UV_ENOBUFS) /* EAGAIN, or this turn's read was done */
         return;
     if (nread < 0) { /* UV_EOF or an error: the peer is gone */
         conn_close(conn);
@@ -665,6 +691,7 @@ static void on_connection(uv_stream_t *server, int status)
     conn->cl = respite_client_attach(srv->st, &conn_io, conn, local);
     resp_parser_init(&conn->parser, NULL, 0, srv->cfg.proto_max_bulk_len);
     conn->last_ms = real_ms();
+    conn->read_turn = srv->turn - 1; /* it may read in this turn */
     conn->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = conn;

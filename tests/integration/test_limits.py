@@ -4,6 +4,7 @@ never reads, a thousand idle connections, the idle timeout, and a slow sender. I
 case the other clients keep being served.
 """
 import os
+import re
 import socket
 import struct
 import sys
@@ -345,6 +346,45 @@ class NonReadingClient(ServerTestCase):
             if time.monotonic() - last_check > 0.25:
                 self.assertTrue(self.entry(c, cid), "a client reading its replies timed out")
                 last_check = time.monotonic()
+
+class PipeliningNeighbour(ServerTestCase):
+
+    @staticmethod
+    def gets_run(c):
+        info = c.cmd("INFO", "commandstats")
+        m = re.search(rb"cmdstat_get:calls=(\d+)", info)
+        return int(m.group(1)) if m else 0
+
+    def test_a_client_pipelining_without_reading_does_not_stall_the_others(self):
+        # 30,000 GETs of 10 kB in one send, never read. The server reads a bounded
+        # slice of them per loop turn (16 kB, ~700 GETs) and serves the others in
+        # between: between two replies to a client that sends its next command at once,
+        # about one slice runs, not what the flooder's socket holds (~9,000 GETs and
+        # hundreds of ms when a client's reads were run 32 at a time). Counted in GETs
+        # rather than timed, so a loaded machine does not make it flaky.
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("SET", "big", b"v" * VALUE_SIZE), b"OK")
+        flooder = srv.connect(timeout=30)
+        self.addCleanup(flooder.close)
+        total = 30000
+        sender = threading.Thread(target=OutputBuffer.send_quietly,
+                                  args=(flooder, encode("GET", "big") * total))
+        sender.daemon = True
+        sender.start()
+        self.addCleanup(sender.join, 35)
+        worst = 0
+        last = self.gets_run(c)
+        deadline = time.monotonic() + 30
+        while last < total:
+            self.assertLess(time.monotonic(), deadline, "the pipeline was not run")
+            now = self.gets_run(c)
+            worst = max(worst, now - last)
+            last = now
+        self.assertLess(worst, 5000, "%d GETs of one client ran between two replies to "
+                        "another" % worst)
+
 
 class SlowSender(ServerTestCase):
 
