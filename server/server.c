@@ -3,7 +3,9 @@
  * The network server: one libuv loop owns the store, the listeners and every
  * connection.
  *
- * Reading: each connection has a query buffer; alloc_cb lends its free tail.
+ * Reading: each connection has a query buffer; alloc_cb lends its free tail,
+ * once per loop turn and about 16 kB at a time (so one client's pipeline
+ * is served a slice per turn, between the other clients' commands).
  * After a read, every complete command in the buffer runs (pipelining), the
  * arguments being slices of the buffer (zero copy). A partial command stays
  * at the buffer's front; the parser keeps offsets, so the buffer may move.
