@@ -27,6 +27,7 @@
 #include <assert.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -358,6 +359,20 @@ void resp_parser_reset(struct resp_parser *p)
 int resp_parser_in_command(const struct resp_parser *p)
 {
     return p->state != ST_IDLE && p->state != ST_ERR;
+}
+
+/* See resp_parser.h. pos is where the awaited payload starts; written so
+ * that a bulk_len near LLONG_MAX does not overflow. */
+size_t resp_parser_bulk_left(const struct resp_parser *p, size_t len)
+{
+    if (p->state != ST_BULK_DATA || len < p->pos)
+        return 0;
+    unsigned long long have = len - p->pos;
+    unsigned long long want = (unsigned long long)p->bulk_len + 2;
+    if (have >= want)
+        return 0;
+    want -= have;
+    return want > SIZE_MAX ? SIZE_MAX : (size_t)want;
 }
 
 /* Reads a decimal made of a digit 1-9 and up to 17 more digits, or a lone

@@ -85,4 +85,10 @@ void resp_parser_reset(struct resp_parser *p);
  * were scanned): the server uses it for query-buffer accounting. */
 int resp_parser_in_command(const struct resp_parser *p);
 
+/* While the payload of a bulk argument is awaited (RESP_AGAIN with its
+ * header read) and len bytes of the command are at hand: how many more
+ * complete that argument, its CRLF included. 0 otherwise. Lets a reader
+ * size its next read to a big argument, as Redis does. O(1). */
+size_t resp_parser_bulk_left(const struct resp_parser *p, size_t len);
+
 #endif

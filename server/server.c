@@ -3,7 +3,9 @@
  * The network server: one libuv loop owns the store, the listeners and every
  * connection.
  *
- * Reading: each connection has a query buffer; alloc_cb lends its free tail.
+ * Reading: each connection has a query buffer; alloc_cb lends its free tail,
+ * once per loop turn and about 16 kB at a time (so one client's pipeline
+ * is served a slice per turn, between the other clients' commands).
  * After a read, every complete command in the buffer runs (pipelining), the
  * arguments being slices of the buffer (zero copy). A partial command stays
  * at the buffer's front; the parser keeps offsets, so the buffer may move.
@@ -21,12 +23,16 @@
  * or a timeout); the check handle then runs its waiting commands and
  * flushes its reply. One timer is armed for the earliest timeout.
  *
- * Limits: maxclients, client-query-buffer-limit, the output buffer limits of
+ * Limits: maxclients, client-query-buffer-limit (checked after every read,
+ * whatever the client's state), the output buffer limits of
  * the "normal" class (hard: close at once; soft: close when exceeded for
- * that many seconds) and the idle timeout, checked hz times a second.
+ * that many seconds) and the idle timeout, checked hz times a second. A
+ * client killed (CLIENT KILL) or timed out is closed even while a write to it
+ * is in flight: uv_close cancels the write, its callback sees the closing flag.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,12 +72,15 @@ struct srv_conn {
     uv_write_t wreq;
     struct resp_chunk *inflight; /* frozen until write_cb */
     size_t inflight_bytes;
+    size_t wq_seen; /* the write queue's size at the last cron, to see it drain */
     uv_buf_t *bufs;
     size_t bufs_cap;
 
+    uint64_t read_turn;     /* the loop turn of its last read (srv->turn) */
     int64_t last_ms;        /* last interaction, real time */
     int64_t soft_since_ms;  /* over the soft output limit since, 0 = not */
     bool writing, closing, close_after_reply, on_pending, on_unblocked;
+    bool killed; /* CLIENT KILL: closed at the next flush, its output dropped */
     struct srv_conn *next_pending;
     struct srv_conn *next_unblocked;
     struct srv_conn *prev, *next; /* all connections */
@@ -98,6 +107,7 @@ struct respite_server {
     bool stopping;
     bool timers_open;    /* flusher, cron, bg and wakeup are initialised */
     bool handles_closed;
+    uint64_t turn; /* loop turns, counted by the check handle */
     struct srv_conn *conns;
     uint64_t nconns;
     struct srv_conn *pending;
@@ -172,11 +182,14 @@ static void conn_describe(void *ud, struct session_desc *d)
 static void flush(struct srv_conn *conn);
 static void schedule_flush(struct srv_conn *conn);
 
-/* CLIENT KILL from another client: close once pending replies are out, even
- * if this client never sends anything again. */
+/* CLIENT KILL from another client: it runs nothing more, and is closed by
+ * the flush of this loop turn (right after the killing command, which may
+ * be iterating the clients) without waiting for its replies to drain, as
+ * Redis frees it at once -- a client that stopped reading is gone too. */
 static void conn_kill(void *ud)
 {
     struct srv_conn *conn = ud;
+    conn->killed = true;
     conn->close_after_reply = true;
     schedule_flush(conn);
 }
@@ -217,12 +230,14 @@ static void write_cb(uv_write_t *req, int status)
     conn->inflight = NULL;
     conn->inflight_bytes = 0;
     conn->writing = false;
+    /* Closing: the write was cancelled (UV_ECANCELED) or finished first. */
     if (conn->closing)
         return;
     if (status < 0) {
         conn_close(conn);
         return;
     }
+    conn->last_ms = real_ms(); /* replies draining: not idle (Redis) */
     flush(conn);
 }
 
@@ -246,7 +261,14 @@ static bool over_output_limits(struct srv_conn *conn, size_t pending)
 
 static void flush(struct srv_conn *conn)
 {
-    if (conn->closing || conn->writing)
+    if (conn->closing)
+        return;
+    if (conn->killed) {
+        /* A write in flight is cancelled: write_cb sees the closing flag. */
+        conn_close(conn);
+        return;
+    }
+    if (conn->writing)
         return;
     struct respite_server *srv = conn->srv;
     struct resp_out *o = respite_client_output(conn->cl);
@@ -280,6 +302,8 @@ static void flush(struct srv_conn *conn)
         return;
     }
     respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, (uint64_t)r);
+    if (r > 0)
+        conn->last_ms = real_ms();
     if ((size_t)r == total) {
         resp_out_release(o, list);
         conn->soft_since_ms = 0;
@@ -354,6 +378,7 @@ static void on_check(uv_check_t *h)
     }
     if (!srv->stopping)
         arm_block_timer(srv);
+    srv->turn++;
 }
 
 /* A blocked client's timeout: answer it (and any other due), then run and
@@ -371,10 +396,23 @@ static void on_blk_timer(uv_timer_t *t)
  * Reading
  * ------------------------------------------------------------------------ */
 
+/* One read per client per loop turn, as Redis reads once per readable
+ * event (libuv would read up to 32 times): a client pipelining faster than
+ * it is served leaves the rest in its socket, read in the next turn, after
+ * the other clients' reads. A refused read (a zero-length buffer) is
+ * UV_ENOBUFS in read_cb; the socket stays readable, so the loop does not
+ * sleep on it. A read is READ_CHUNK, or what a big argument being received
+ * still needs (the buffer growing only with what arrives), so the commands
+ * run per turn are about READ_CHUNK's worth. */
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)h;
     (void)suggested;
+    if (conn->read_turn == conn->srv->turn) {
+        *buf = uv_buf_init(NULL, 0);
+        return;
+    }
+    conn->read_turn = conn->srv->turn;
     /* Move a partial command to the front before growing. */
     if (conn->qpos > 0) {
         memmove(conn->qbuf, conn->qbuf + conn->qpos, conn->qlen - conn->qpos);
@@ -393,7 +431,16 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         conn->qbuf = q;
         conn->qcap = cap;
     }
-    *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)(conn->qcap - conn->qlen));
+    /* The parser's offsets are from qpos, now 0. */
+    size_t want = resp_parser_bulk_left(&conn->parser, conn->qlen);
+    if (want < READ_CHUNK)
+        want = READ_CHUNK;
+    size_t lend = conn->qcap - conn->qlen;
+    if (lend > want)
+        lend = want;
+    if (lend > UINT_MAX)
+        lend = UINT_MAX;
+    *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)lend);
 }
 
 /* Parse the command at qbuf + off, its arguments going to conn->pool from
@@ -436,10 +483,14 @@ static bool can_run(const struct srv_conn *conn)
  * and not run when a batch stops early (a command blocks or closes the
  * client) is parsed again from conn->qpos next time, so a batch holds only
  * multibulk commands after its first (parsing them changes nothing; an
- * inline command is unescaped in place). A partial command after a batch is parsed again from its
- * start (the parser is reset); a malformed one stays a sticky error. Only
- * an authenticated client is parsed in batches: a command may change which
- * request limits apply to the next (AUTH). */
+ * inline command is unescaped in place). Whatever ends a batch early -- a
+ * partial command, a malformed one -- is parsed again from its start once
+ * the batch's commands ran (the parser is reset), so a protocol error
+ * found ahead is answered only after the commands before it, in order.
+ * Only an authenticated client is parsed in batches, and a batch is cut
+ * after a command that changes the request limits (RESET, CONFIG SET
+ * proto-max-bulk-len): the commands after it are parsed again under the
+ * new ones. */
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
@@ -449,6 +500,7 @@ static void process_input(struct srv_conn *conn)
             int argc;
         } batch[PARSE_BATCH];
         int max = respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED ? 1 : PARSE_BATCH;
+        long long max_bulk_len = conn->parser.max_bulk_len;
         int n = 0;
         size_t off = conn->qpos, used = 0, consumed;
         enum resp_status s = RESP_OK;
@@ -472,13 +524,7 @@ static void process_input(struct srv_conn *conn)
             n++;
         }
         if (n == 0) {
-            if (s == RESP_AGAIN &&
-                conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
-                srv_log(&srv->log, SRV_LOG_WARNING,
-                        "Closing client that reached max query buffer length: addr=%s",
-                        conn->addr);
-                conn_close(conn);
-            } else if (s == RESP_ERR) {
+            if (s == RESP_ERR) {
                 char msg[160];
                 snprintf(msg, sizeof msg, "ERR %s", conn->parser.err);
                 respite_client_error(conn->cl, msg);
@@ -487,8 +533,12 @@ static void process_input(struct srv_conn *conn)
             }
             break;
         }
-        if (s == RESP_AGAIN)
-            resp_parser_reset(&conn->parser); /* its state is for a later command */
+        /* What stopped the batch (a partial command, a protocol error) is
+         * for a command after it: found again when parsing reaches it, after
+         * the batch's commands ran -- they may block or close the client, or
+         * change the limits it is parsed with. */
+        if (s != RESP_OK)
+            resp_parser_reset(&conn->parser);
         if (n > 1) {
             for (int i = 0; i < n; i++) {
                 /* The key and, for hash and set commands, the field. */
@@ -501,23 +551,28 @@ static void process_input(struct srv_conn *conn)
             }
             respite_client_prefetch_flush(conn->cl);
         }
-        int i;
         if (n > 1)
             respite_batch(srv->st, true);
-        for (i = 0; i < n && can_run(conn); i++) {
+        for (int i = 0; i < n && can_run(conn); i++) {
             char *start = conn->qbuf + batch[i].off;
             const struct resp_arg *a = conn->pool + batch[i].first;
             for (int j = 0; j < batch[i].argc; j++)
                 conn->argv[j] = rs_str_from(start + a[j].off, a[j].len);
             respite_client_run(conn->cl, batch[i].argc, conn->argv);
             conn->qpos = batch[i].off + batch[i].consumed;
-            if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+            int flags = respite_client_flags(conn->cl);
+            if (flags & RESPITE_CLOSE_AFTER_REPLY)
                 conn->close_after_reply = true;
+            /* The rest was parsed under limits this command changed (RESET
+             * back to unauthenticated, CONFIG SET proto-max-bulk-len). */
+            if (i + 1 < n && ((flags & RESPITE_UNAUTHENTICATED) ||
+                              conn->parser.max_bulk_len != max_bulk_len))
+                break;
         }
         if (n > 1)
             respite_batch(srv->st, false);
-        if (i < n)
-            break; /* parsed and not run: parsed again from qpos next time */
+        /* Parsed and not run: parsed again from qpos, now if the client can
+         * run, or when it is unblocked. */
     }
     if (conn->closing)
         return;
@@ -544,15 +599,32 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)stream;
     (void)buf;
-    if (nread == 0) /* EAGAIN: nothing to do */
+    if (nread == 0 || nread == UV_ENOBUFS) /* EAGAIN, or this turn's read was done */
         return;
     if (nread < 0) { /* UV_EOF or an error: the peer is gone */
         conn_close(conn);
         return;
     }
+    struct respite_server *srv = conn->srv;
     conn->qlen += (size_t)nread;
     conn->last_ms = real_ms();
-    respite_stat_add(conn->srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
+    respite_stat_add(srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
+    if (conn->close_after_reply) {
+        /* Nothing more of it runs (QUIT, a protocol error, a kill): what it
+         * sends is dropped, so it costs no memory while its replies drain. */
+        conn->qpos = conn->qlen = 0;
+        return;
+    }
+    /* Whatever the client's state -- its commands waiting while it is
+     * blocked, or only a partial command buffered -- what it sent and
+     * nothing ran stays under the limit, as in Redis. */
+    if (conn->qlen - conn->qpos > (size_t)srv->cfg.client_query_buffer_limit) {
+        srv_log(&srv->log, SRV_LOG_WARNING,
+                "Closing client that reached max query buffer length: addr=%s qbuf=%zu",
+                conn->addr, conn->qlen - conn->qpos);
+        conn_close(conn);
+        return;
+    }
     process_input(conn);
 }
 
@@ -621,6 +693,7 @@ static void on_connection(uv_stream_t *server, int status)
     conn->cl = respite_client_attach(srv->st, &conn_io, conn, local);
     resp_parser_init(&conn->parser, NULL, 0, srv->cfg.proto_max_bulk_len);
     conn->last_ms = real_ms();
+    conn->read_turn = srv->turn - 1; /* it may read in this turn */
     conn->next = srv->conns;
     if (srv->conns)
         srv->conns->prev = conn;
@@ -652,9 +725,18 @@ static void on_cron(uv_timer_t *t)
         uv_timer_start(&srv->bg, on_bg, 1, 1);
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
-        /* A blocked client is waiting, not idle (Redis exempts it too). */
-        if (srv->cfg.timeout > 0 && !c->writing &&
-            !(respite_client_flags(c->cl) & RESPITE_BLOCKED) &&
+        if (c->writing) {
+            /* libuv calls back only when a whole write is out: a queue that
+             * shrank means the peer took some of it since the last cron. */
+            size_t wq = uv_stream_get_write_queue_size((uv_stream_t *)&c->handle);
+            if (wq != c->wq_seen)
+                c->last_ms = now;
+            c->wq_seen = wq;
+        }
+        /* A blocked client is waiting, not idle (Redis exempts it too). A
+         * client whose replies drain is not idle either (every write counts
+         * as an interaction), but one that stopped reading them is. */
+        if (srv->cfg.timeout > 0 && !(respite_client_flags(c->cl) & RESPITE_BLOCKED) &&
             now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
             conn_close(c);
             continue;

@@ -675,11 +675,6 @@ static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
     return true;
 }
 
-/* CLIENT KILL ip:port | CLIENT KILL <filter value> ...
- * Another client is closed by its transport once its running command's
- * reply is out (io->kill); this client closes after this reply. The old
- * form replies +OK or "No such client" and may kill the caller; the new one
- * replies the count and skips the caller unless SKIPME no. */
 /* CLIENT UNBLOCK client-id [TIMEOUT|ERROR] -- :1 if that client was
  * blocked (it then answers its timeout reply or an UNBLOCKED error). */
 void cmd_client_unblock(struct cmd_ctx *c)
@@ -709,6 +704,11 @@ void cmd_client_unblock(struct cmd_ctx *c)
     resp_add_int(c->out, 0);
 }
 
+/* CLIENT KILL ip:port | CLIENT KILL <filter value> ...
+ * Another client is closed by its transport right after this command, its
+ * pending replies dropped (io->kill); this client closes after this reply.
+ * The old form replies +OK or "No such client" and may kill the caller;
+ * the new one replies the count and skips the caller unless SKIPME no. */
 void cmd_client_kill(struct cmd_ctx *c)
 {
     struct kill_filter f = {.type = -1, .skipme = true};

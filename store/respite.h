@@ -162,8 +162,9 @@ struct session_desc {
  * transport's and is passed back unchanged. */
 struct respite_client_io {
     void (*describe)(void *ud, struct session_desc *d);
-    /* CLIENT KILL of this client by another: close it once the running
-     * command's reply is out. */
+    /* CLIENT KILL of this client by another: run nothing more for it and
+     * close it once the running command is done, dropping its pending
+     * output (it may have stopped reading). */
     void (*kill)(void *ud);
     /* The client's blocking command (BLPOP, XREAD BLOCK, ...) has answered
      * -- served, timed out or CLIENT UNBLOCKed -- while another client's

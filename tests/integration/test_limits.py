@@ -4,6 +4,7 @@ never reads, a thousand idle connections, the idle timeout, and a slow sender. I
 case the other clients keep being served.
 """
 import os
+import re
 import socket
 import struct
 import sys
@@ -167,6 +168,56 @@ class OutputBuffer(ServerTestCase):
         srv.assert_alive()
 
 
+class QueryBuffer(ServerTestCase):
+
+    def test_blocked_client_streaming_commands_is_closed_at_the_limit(self):
+        # Its commands wait behind the BLPOP, so nothing runs them: the limit is what
+        # bounds the query buffer, as in Redis ("reached max query buffer length").
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "client-query-buffer-limit", "1mb"), b"OK")
+        rss0 = srv.rss_kb()
+        flooder = srv.connect(timeout=10)
+        self.addCleanup(flooder.close)
+        flooder.sendall(encode("BLPOP", "nolist", "0"))
+        chunk = encode("SET", "k", b"v" * 1000) * 1000   # 1 MB
+        sent = 0
+        try:
+            for _ in range(20):
+                flooder.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass   # closed while we send: the point
+        data, closed = read_until_closed(flooder, timeout=10)
+        self.assertTrue(closed, "a blocked client over client-query-buffer-limit was kept")
+        self.assertEqual(data, b"")
+        self.assertLess(srv.rss_kb() - rss0, 16 * 1024)
+        self.assertEqual(c.cmd("EXISTS", "k"), 0)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+        self.assertIn("max query buffer length", srv.stdout())
+
+    def test_client_closing_after_a_reply_keeps_no_input(self):
+        # After QUIT nothing more of the client runs: what it still sends is dropped
+        # (no growth, no close before its replies), while its replies drain.
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "client-query-buffer-limit", "1mb"), b"OK")
+        s = srv.connect(timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(encode("QUIT"))
+        try:
+            for _ in range(3):
+                s.sendall(encode("SET", "k", b"v" * 1000) * 1000)
+        except OSError:
+            pass
+        data, closed = read_until_closed(s, timeout=10)
+        self.assertTrue(closed)
+        self.assertEqual(data, b"+OK\r\n")
+        self.assertEqual(c.cmd("EXISTS", "k"), 0)
+
+
 class ManyConnections(ServerTestCase):
 
     def test_1000_idle_connections_and_the_server_keeps_answering(self):
@@ -225,6 +276,114 @@ class IdleTimeout(ServerTestCase):
         self.assertLess(holder["elapsed"], 3.0)
         self.assertEqual(active.cmd("PING"), b"PONG")
         c.close()  # c idled through all this: it is gone too, which is fine
+
+
+class NonReadingClient(ServerTestCase):
+    """A client with a small receive buffer pipelines 3,000 GETs of a 10 kB value and
+    never reads: megabytes of its replies wait, and a write is in flight."""
+
+    def stuck_client(self, srv, rcvbuf=4096):
+        setup = srv.conn()
+        self.addCleanup(setup.close)
+        self.assertEqual(setup.cmd("SET", "big", b"v" * VALUE_SIZE), b"OK")
+        s = srv.connect(timeout=10, rcvbuf=rcvbuf)
+        self.addCleanup(s.close)
+        s.sendall(encode("CLIENT", "ID"))
+        line = b""
+        while not line.endswith(b"\r\n"):
+            line += s.recv(1)
+        cid = int(line[1:-2])
+        s.sendall(encode("GET", "big") * 3000)
+        deadline = time.monotonic() + 10
+        while b" omem=0 " in self.entry(setup, cid) or b"events=rw" not in self.entry(setup, cid):
+            self.assertLess(time.monotonic(), deadline, "its replies did not pile up")
+            time.sleep(0.05)
+        return setup, cid, s
+
+    @staticmethod
+    def entry(c, cid):
+        for line in c.cmd("CLIENT", "LIST").splitlines():
+            if line.startswith(b"id=%d " % cid):
+                return line
+        return b""
+
+    def wait_gone(self, c, cid, seconds):
+        t0 = time.monotonic()
+        while self.entry(c, cid):
+            self.assertLess(time.monotonic() - t0, seconds, "still listed: %r" % self.entry(c, cid))
+            time.sleep(0.02)
+        return time.monotonic() - t0
+
+    def test_client_kill_closes_it_at_once_its_output_dropped(self):
+        srv = self.spawn()
+        c, cid, _ = self.stuck_client(srv)
+        self.assertEqual(c.cmd("CLIENT", "KILL", "ID", str(cid)), 1)
+        self.wait_gone(c, cid, 0.5)
+        self.assertEqual(c.cmd("CLIENT", "KILL", "ID", str(cid)), 0)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+
+    def test_idle_timeout_closes_it_though_output_is_pending(self):
+        srv = self.spawn()
+        c, cid, _ = self.stuck_client(srv)
+        t0 = time.monotonic()
+        self.assertEqual(c.cmd("CONFIG", "SET", "timeout", "2"), b"OK")
+        # c itself stays active meanwhile
+        while self.entry(c, cid):
+            self.assertLess(time.monotonic() - t0, 3.5, "not timed out: %r" % self.entry(c, cid))
+            time.sleep(0.1)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+
+    def test_client_draining_slowly_is_not_idle(self):
+        # Every write it takes counts as an interaction: reading about 6 MB/s (its 30 MB
+        # of replies take ~5 s), it is still there after 2.5 s with timeout 1.
+        srv = self.spawn()
+        c, cid, sock = self.stuck_client(srv, rcvbuf=256 * 1024)
+        self.assertEqual(c.cmd("CONFIG", "SET", "timeout", "1"), b"OK")
+        t0 = last_check = time.monotonic()
+        while time.monotonic() - t0 < 2.5:
+            self.assertTrue(sock.recv(65536))
+            time.sleep(0.01)
+            if time.monotonic() - last_check > 0.25:
+                self.assertTrue(self.entry(c, cid), "a client reading its replies timed out")
+                last_check = time.monotonic()
+
+class PipeliningNeighbour(ServerTestCase):
+
+    @staticmethod
+    def gets_run(c):
+        info = c.cmd("INFO", "commandstats")
+        m = re.search(rb"cmdstat_get:calls=(\d+)", info)
+        return int(m.group(1)) if m else 0
+
+    def test_a_client_pipelining_without_reading_does_not_stall_the_others(self):
+        # 30,000 GETs of 10 kB in one send, never read. The server reads a bounded
+        # slice of them per loop turn (16 kB, ~700 GETs) and serves the others in
+        # between: between two replies to a client that sends its next command at once,
+        # about one slice runs, not what the flooder's socket holds (~9,000 GETs and
+        # hundreds of ms when a client's reads were run 32 at a time). Counted in GETs
+        # rather than timed, so a loaded machine does not make it flaky.
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("SET", "big", b"v" * VALUE_SIZE), b"OK")
+        flooder = srv.connect(timeout=30)
+        self.addCleanup(flooder.close)
+        total = 30000
+        sender = threading.Thread(target=OutputBuffer.send_quietly,
+                                  args=(flooder, encode("GET", "big") * total))
+        sender.daemon = True
+        sender.start()
+        self.addCleanup(sender.join, 35)
+        worst = 0
+        last = self.gets_run(c)
+        deadline = time.monotonic() + 30
+        while last < total:
+            self.assertLess(time.monotonic(), deadline, "the pipeline was not run")
+            now = self.gets_run(c)
+            worst = max(worst, now - last)
+            last = now
+        self.assertLess(worst, 5000, "%d GETs of one client ran between two replies to "
+                        "another" % worst)
 
 
 class SlowSender(ServerTestCase):

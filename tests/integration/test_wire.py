@@ -7,12 +7,13 @@ split at every byte, the memory a declared but unsent huge bulk costs, proto-max
 client-query-buffer-limit and the RESP3 reply shapes after HELLO 3.
 """
 import os
+import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (RespError, ServerTestCase, encode, main,  # noqa: E402
-                     read_until_closed)
+from harness import (HOST, RespError, RespiteAndRedis, ServerTestCase, encode,  # noqa: E402
+                     main, read_until_closed)
 
 PROTO_ERR = b"-ERR Protocol error: "
 
@@ -73,6 +74,59 @@ class Pipelining(ServerTestCase):
             self.assertEqual(a.reply(), [b"pipe:q", b"v"])
             self.assertEqual(a.reply(), b"OK")
             self.assertEqual(a.reply(), b"c d")
+
+
+class BatchCutThenParsedAgain(RespiteAndRedis):
+    """One packet whose batch is cut at a blocking command (or at a command that changes
+    the request limits) and parsed again later: the replies are redis-server's, byte for
+    byte, and the commands between the cut and a protocol error run."""
+
+    def exchange(self, srv, payload):
+        s = socket.create_connection((HOST, srv.port), timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(payload)
+        data, closed = read_until_closed(s, timeout=10)
+        self.assertTrue(closed, "the connection was left open after a protocol error")
+        return data
+
+    def on_both(self, payload, after=()):
+        """The bytes payload gets and the replies of `after` (commands run next on a
+        fresh connection), from redis-server and from respite; asserted equal."""
+        got = []
+        for srv in (self.reference, self.respite):
+            data = self.exchange(srv, payload)
+            c = srv.client()
+            self.addCleanup(c.close)
+            got.append((data, [c.execute_command(*cmd) for cmd in after]))
+        self.assertEqual(got[1], got[0])
+        return got[0]
+
+    def test_command_between_a_blocking_one_and_a_protocol_error_runs(self):
+        data, after = self.on_both(encode("BLPOP", "cut:q", "0.05") + encode("SET", "cut:a", "1") +
+                                   b"*1\r\n$-5\r\n", after=[("GET", "cut:a"), ("DEL", "cut:a")])
+        self.assertEqual(data, b"*-1\r\n+OK\r\n" + PROTO_ERR + b"invalid bulk length\r\n")
+        self.assertEqual(after, [b"1", 1])
+
+    def test_bulk_over_a_proto_max_bulk_len_lowered_in_the_same_batch(self):
+        # The commands queued behind the blocked BLPOP form one batch when it is served.
+        data, after = self.on_both(
+            encode("BLPOP", "cut:q", "0.05") + encode("CONFIG", "SET", "proto-max-bulk-len", "1mb") +
+            encode("SET", "cut:big", b"b" * (1536 * 1024)),
+            after=[("CONFIG", "SET", "proto-max-bulk-len", "512mb"), ("EXISTS", "cut:big")])
+        self.assertEqual(data, b"*-1\r\n+OK\r\n" + PROTO_ERR + b"invalid bulk length\r\n")
+        self.assertEqual(after, [b"OK", 0])
+
+    def test_reset_to_unauthenticated_applies_to_the_rest_of_the_batch(self):
+        for srv in (self.reference, self.respite):
+            c = srv.client()
+            self.addCleanup(c.close)
+            c.config_set("requirepass", "cutpw")
+            self.addCleanup(lambda c=c: (c.execute_command("AUTH", "cutpw"),
+                                         c.config_set("requirepass", "")))
+        data, _ = self.on_both(encode("AUTH", "cutpw") + encode("BLPOP", "cut:q", "0.05") +
+                               encode("RESET") + encode("MSET", *["cut:k"] * 12) + b"PING\r\n")
+        self.assertEqual(data, b"+OK\r\n*-1\r\n+RESET\r\n" + PROTO_ERR +
+                         b"unauthenticated multibulk length\r\n")
 
 
 class Quit(ServerTestCase):

@@ -435,6 +435,27 @@ Test(resp_parser, in_command_is_true_between_first_byte_and_end)
     cr_assert_eq(p.argc, 1);
 }
 
+Test(resp_parser, bulk_left_is_what_the_awaited_payload_still_needs)
+{
+    struct resp_arg args[2];
+    struct resp_parser p;
+    size_t consumed;
+    char buf[] = "*2\r\n$3\r\nGET\r\n$10\r\n0123456789\r\n";
+
+    resp_parser_init(&p, args, 2, RESP_BULK_MAX_DEFAULT);
+    cr_assert_eq(resp_parser_bulk_left(&p, 0), 0);
+    cr_assert_eq(resp_parse(&p, buf, 3, &consumed), RESP_AGAIN);
+    cr_assert_eq(resp_parser_bulk_left(&p, 3), 0, "no bulk header read yet");
+    cr_assert_eq(resp_parse(&p, buf, 10, &consumed), RESP_AGAIN);
+    cr_assert_eq(resp_parser_bulk_left(&p, 10), 3, "\"GET\\r\\n\" with \"GE\" read");
+    cr_assert_eq(resp_parse(&p, buf, 20, &consumed), RESP_AGAIN);
+    cr_assert_eq(resp_parser_bulk_left(&p, 20), 10);
+    cr_assert_eq(resp_parse(&p, buf, 29, &consumed), RESP_AGAIN);
+    cr_assert_eq(resp_parser_bulk_left(&p, 29), 1);
+    cr_assert_eq(resp_parse(&p, buf, 30, &consumed), RESP_OK);
+    cr_assert_eq(resp_parser_bulk_left(&p, 30), 0);
+}
+
 /* ---------------------------------------------------------------------------
  * RESP_GROW
  * ------------------------------------------------------------------------- */
