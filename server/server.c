@@ -659,6 +659,7 @@ static void on_bg(uv_timer_t *t)
     struct respite_server *srv = t->data;
     if (!respite_tick(srv->st, BG_SLICE_US))
         uv_timer_stop(t);
+    on_check(&srv->flusher); /* clients the tick unblocked, as on_blk_timer */
 }
 
 static void on_cron(uv_timer_t *t)
@@ -667,6 +668,7 @@ static void on_cron(uv_timer_t *t)
     int64_t now = real_ms();
     if (respite_tick(srv->st, BG_SLICE_US) && !uv_is_active((uv_handle_t *)&srv->bg))
         uv_timer_start(&srv->bg, on_bg, 1, 1);
+    on_check(&srv->flusher); /* clients the tick unblocked, as on_blk_timer */
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         /* A blocked client is waiting, not idle (Redis exempts it too). */
