@@ -10,10 +10,16 @@
  * connection that replies and flushes in turn then reuses the same memory
  * and mallocs nothing.
  *
- * Deferred lengths: resp_add_deferred() links a small dedicated chunk,
- * marked full so nothing is appended to it, and resp_set_deferred() writes
- * the header into it. Taking the list before setting it is a bug (the
- * placeholder would be sent as is), as it is in Redis.
+ * Limit: nheld counts the bytes of lists taken and not released (a list is
+ * released whole, so it is subtracted chunk by chunk); a write is admitted
+ * while nbytes + nheld + its length stays under the limit. The test costs
+ * one predictable branch on writers without a limit.
+ *
+ * Deferred lengths: resp_add_deferred() links a small dedicated chunk of
+ * capacity 0 (so nothing is appended to it; its room is still allocated),
+ * and resp_set_deferred() writes the header into it. Taking the list
+ * before setting it is a bug (the header would be missing), as it is in
+ * Redis.
  */
 #include "resp_writer.h"
 
@@ -67,8 +73,22 @@ static struct resp_chunk *push_chunk(struct resp_out *o, size_t want)
     return c;
 }
 
+/* Whether len more bytes may be written; the first refusal makes o full. */
+static bool admit(struct resp_out *o, size_t len)
+{
+    if (o->full)
+        return false;
+    if (o->nbytes + o->nheld + len >= o->limit) {
+        o->full = true;
+        return false;
+    }
+    return true;
+}
+
 static void append(struct resp_out *o, const char *p, size_t len)
 {
+    if (__builtin_expect(o->limit != 0 || o->full, 0) && !admit(o, len))
+        return;
     o->nbytes += len;
     while (len > 0) {
         struct resp_chunk *t = o->tail;
@@ -125,6 +145,9 @@ void resp_out_init(struct resp_out *o, int proto)
     o->nbytes = 0;
     o->spare = NULL;
     o->proto = proto;
+    o->nheld = 0;
+    o->limit = 0;
+    o->full = false;
 }
 
 /* Frees the pending chunks and the spare. Lists already taken are the
@@ -143,14 +166,15 @@ struct resp_chunk *resp_out_take(struct resp_out *o)
 {
     struct resp_chunk *list = o->head;
 
+    o->nheld += o->nbytes;
     o->head = o->tail = NULL;
     o->nbytes = 0;
     return list;
 }
 
-/* Frees a list from resp_out_take (NULL is fine), keeping one full-size
- * chunk as the spare if there is none. */
-void resp_out_release(struct resp_out *o, struct resp_chunk *list)
+/* Frees the chunks of list, keeping one full-size chunk as the spare if
+ * there is none. */
+static void free_chunks(struct resp_out *o, struct resp_chunk *list)
 {
     while (list != NULL) {
         struct resp_chunk *next = list->next;
@@ -165,10 +189,25 @@ void resp_out_release(struct resp_out *o, struct resp_chunk *list)
     }
 }
 
+/* Frees a list from resp_out_take (NULL is fine); its bytes are no longer
+ * held. */
+void resp_out_release(struct resp_out *o, struct resp_chunk *list)
+{
+    for (struct resp_chunk *c = list; c != NULL; c = c->next) {
+        assert(c->len <= o->nheld);
+        o->nheld -= c->len;
+    }
+    free_chunks(o, list);
+}
+
 /* Drops every pending byte; unset deferred headers become invalid. */
 void resp_out_discard(struct resp_out *o)
 {
-    resp_out_release(o, resp_out_take(o));
+    struct resp_chunk *list = o->head;
+
+    o->head = o->tail = NULL;
+    o->nbytes = 0;
+    free_chunks(o, list);
 }
 
 /* ---------------------------------------------------------------------------
@@ -370,9 +409,14 @@ void resp_add_bignum(struct resp_out *o, const char *p, size_t len)
  * resp_out_discard. */
 struct resp_deferred resp_add_deferred(struct resp_out *o)
 {
+    if (o->full)
+        return (struct resp_deferred){NULL}; /* resp_set_deferred ignores it */
     struct resp_chunk *c = chunk_alloc(DEFERRED_CAP);
 
-    c->len = c->cap; /* nothing may be appended to the placeholder */
+    /* Room for the header, but a capacity of 0 while it is unset: nothing
+     * is appended to it, and it holds no bytes (nbytes and nheld agree
+     * with the chunks' lengths). */
+    c->cap = 0;
     link_chunk(o, c);
     return (struct resp_deferred){c};
 }
@@ -384,7 +428,11 @@ void resp_set_deferred(struct resp_out *o, struct resp_deferred d, enum resp_agg
 {
     char prefix = '*';
 
-    assert(d.chunk != NULL && d.chunk->len == d.chunk->cap);
+    if (d.chunk == NULL) {
+        assert(o->full);
+        return;
+    }
+    assert(d.chunk->len == 0 && d.chunk->cap == 0);
     if (kind == RESP_AGG_MAP) {
         if (o->proto == 3)
             prefix = '%';
@@ -400,7 +448,7 @@ void resp_set_deferred(struct resp_out *o, struct resp_deferred d, enum resp_agg
     len += resp_ll2str(buf + 1, n);
     buf[len++] = '\r';
     buf[len++] = '\n';
-    d.chunk->len = len;
+    d.chunk->len = d.chunk->cap = len;
     o->nbytes += len;
 }
 
@@ -408,4 +456,10 @@ void resp_out_drop_spare(struct resp_out *o)
 {
     free(o->spare);
     o->spare = NULL;
+}
+
+/* Sets the cap on nbytes + nheld (0: none); full is left as it is. */
+void resp_out_set_limit(struct resp_out *o, size_t limit)
+{
+    o->limit = limit;
 }

@@ -8,6 +8,14 @@
  * owned by the resp_out until resp_out_take() hands it to the caller (the
  * server, to write it); those chunks are then frozen, and new replies go to
  * fresh chunks. Allocation failure aborts the process (as Redis does).
+ *
+ * Limit: a writer may be given a cap on the bytes its client owes (pending
+ * plus taken and not yet released, as Redis counts a client's output
+ * memory). The write that would reach it is dropped and the writer turns
+ * full: every later write is dropped too, so a reply that grows with an
+ * argument stops costing memory at once, and the owner closes the client
+ * (Redis's close-asap flag). Loops that build such replies test
+ * resp_out_full() to stop costing CPU as well.
  */
 #ifndef RESP_WRITER_H
 #define RESP_WRITER_H
@@ -31,6 +39,9 @@ struct resp_out {
     size_t nbytes;                  /* bytes in head..tail */
     struct resp_chunk *spare;       /* one recycled chunk, saves a malloc per write */
     int proto;                      /* 2 or 3 */
+    size_t nheld;                   /* bytes of taken lists not yet released */
+    size_t limit;                   /* nbytes + nheld stay below it; 0 = no limit */
+    bool full;                      /* a write met the limit: writes are dropped */
 };
 
 /* A placeholder for an aggregate length not known yet (KEYS, SCAN...). */
@@ -53,6 +64,16 @@ void resp_out_release(struct resp_out *o, struct resp_chunk *list);
 void resp_out_discard(struct resp_out *o);
 /* Free the spare chunk (an idle client need not keep one). */
 void resp_out_drop_spare(struct resp_out *o);
+/* Cap the bytes o's client owes at limit (0: none); see the file comment.
+ * A limit already met makes o full at its next write. Once full, o stays
+ * full: its client is to be closed. */
+void resp_out_set_limit(struct resp_out *o, size_t limit);
+
+/* Whether a write met the limit and writes are being dropped. */
+static inline bool resp_out_full(const struct resp_out *o)
+{
+    return o->full;
+}
 
 /* Raw bytes, already in RESP form. */
 void resp_add_raw(struct resp_out *o, const char *p, size_t len);
@@ -99,7 +120,7 @@ void resp_add_verbatim(struct resp_out *o, const char *p, size_t len, const char
 void resp_add_bignum(struct resp_out *o, const char *p, size_t len);
 
 /* Reserve an aggregate header whose length is set later with
- * resp_set_deferred(). Costs one small chunk. */
+ * resp_set_deferred(). Costs one small chunk (none once o is full). */
 struct resp_deferred resp_add_deferred(struct resp_out *o);
 /* n is elements for arrays and sets, pairs for maps. */
 void resp_set_deferred(struct resp_out *o, struct resp_deferred d, enum resp_agg kind,

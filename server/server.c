@@ -29,6 +29,9 @@
  * that many seconds) and the idle timeout, checked hz times a second. A
  * client killed (CLIENT KILL) or timed out is closed even while a write to it
  * is in flight: uv_close cancels the write, its callback sees the closing flag.
+ * The hard limit is also the cap of each client's reply writer, which drops
+ * what a command writes past it and turns full (resp_writer.h): a reply
+ * that grows with an argument stops there, and flush() closes the client.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -241,6 +244,16 @@ static void write_cb(uv_write_t *req, int status)
     flush(conn);
 }
 
+/* Close conn for its output, as Redis logs it. */
+static void close_over_limits(struct srv_conn *conn)
+{
+    srv_log(&conn->srv->log, SRV_LOG_WARNING,
+            "Client addr=%s laddr=%s scheduled to be closed ASAP for overcoming of output "
+            "buffer limits.",
+            conn->addr, conn->laddr);
+    conn_close(conn);
+}
+
 /* Enforce the output buffer limits of the normal class. */
 static bool over_output_limits(struct srv_conn *conn, size_t pending)
 {
@@ -268,10 +281,16 @@ static void flush(struct srv_conn *conn)
         conn_close(conn);
         return;
     }
-    if (conn->writing)
-        return;
     struct respite_server *srv = conn->srv;
     struct resp_out *o = respite_client_output(conn->cl);
+    /* Before the write in progress is waited for: a client that never
+     * reads would otherwise keep its full writer for ever. */
+    if (resp_out_full(o)) {
+        close_over_limits(conn);
+        return;
+    }
+    if (conn->writing)
+        return;
     if (o->nbytes == 0) {
         if (conn->close_after_reply)
             conn_close(conn);
@@ -322,10 +341,7 @@ static void flush(struct srv_conn *conn)
     conn->inflight = list;
     conn->inflight_bytes = total - (size_t)r;
     if (over_output_limits(conn, conn->inflight_bytes)) {
-        srv_log(&srv->log, SRV_LOG_WARNING,
-                "Client id=%llu addr=%s closed for overcoming of output buffer limits.",
-                (unsigned long long)0, conn->addr);
-        conn_close(conn);
+        close_over_limits(conn);
         return;
     }
     conn->wreq.data = conn;
@@ -587,9 +603,7 @@ static void process_input(struct srv_conn *conn)
     struct resp_out *o = respite_client_output(conn->cl);
     if (o->nbytes + conn->inflight_bytes > 0 &&
         over_output_limits(conn, o->nbytes + conn->inflight_bytes)) {
-        srv_log(&srv->log, SRV_LOG_WARNING,
-                "Client addr=%s closed for overcoming of output buffer limits.", conn->addr);
-        conn_close(conn);
+        close_over_limits(conn);
         return;
     }
     schedule_flush(conn);
@@ -691,6 +705,7 @@ static void on_connection(uv_stream_t *server, int status)
         format_addr(&ss, conn->laddr, sizeof conn->laddr, NULL);
 
     conn->cl = respite_client_attach(srv->st, &conn_io, conn, local);
+    resp_out_set_limit(respite_client_output(conn->cl), (size_t)srv->cfg.obuf_hard);
     resp_parser_init(&conn->parser, NULL, 0, srv->cfg.proto_max_bulk_len);
     conn->last_ms = real_ms();
     conn->read_turn = srv->turn - 1; /* it may read in this turn */
@@ -715,6 +730,7 @@ static void on_bg(uv_timer_t *t)
     struct respite_server *srv = t->data;
     if (!respite_tick(srv->st, BG_SLICE_US))
         uv_timer_stop(t);
+    on_check(&srv->flusher); /* clients the tick unblocked, as on_blk_timer */
 }
 
 static void on_cron(uv_timer_t *t)
@@ -723,6 +739,7 @@ static void on_cron(uv_timer_t *t)
     int64_t now = real_ms();
     if (respite_tick(srv->st, BG_SLICE_US) && !uv_is_active((uv_handle_t *)&srv->bg))
         uv_timer_start(&srv->bg, on_bg, 1, 1);
+    on_check(&srv->flusher); /* clients the tick unblocked, as on_blk_timer */
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         if (c->writing) {
@@ -743,7 +760,7 @@ static void on_cron(uv_timer_t *t)
         }
         if (c->writing && over_output_limits(c, c->inflight_bytes +
                                                      respite_client_output(c->cl)->nbytes)) {
-            conn_close(c);
+            close_over_limits(c);
             continue;
         }
         /* A client idle for a while keeps no buffers: thousands of idle
@@ -768,6 +785,9 @@ static void on_config_changed(void *ud, const char *name)
     if (strcmp(name, "proto-max-bulk-len") == 0)
         for (struct srv_conn *c = srv->conns; c; c = c->next)
             c->parser.max_bulk_len = srv->cfg.proto_max_bulk_len;
+    if (strcmp(name, "client-output-buffer-limit") == 0)
+        for (struct srv_conn *c = srv->conns; c; c = c->next)
+            resp_out_set_limit(respite_client_output(c->cl), (size_t)srv->cfg.obuf_hard);
 }
 
 /* Close every handle the server opened, once; the loop then ends when their

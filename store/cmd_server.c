@@ -732,6 +732,9 @@ void cmd_client_kill(struct cmd_ctx *c)
             close_self = true;
         } else {
             s->flags |= SES_KILLED;
+            /* Out of every wait list now: a push later in this EXEC or
+             * pipeline must not be handed to a client that is going. */
+            block_cancel(s);
             if (s->io && s->io->kill)
                 s->io->kill(s->io_ud);
         }

@@ -85,8 +85,9 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left, with a 1 ms budget; an embedder without a server may call it
- * whenever it likes (lazy expiry works without it). Returns 1 if work is
- * left that a prompt further call would do, else 0. */
+ * whenever it likes (lazy expiry works without it). Clients blocked on keys
+ * it removed are served before it returns (io->unblocked). Returns 1 if
+ * work is left that a prompt further call would do, else 0. */
 int respite_tick(struct respite *st, int64_t budget_us);
 
 /* ------------------------------------------------------------------------
@@ -168,7 +169,8 @@ struct respite_client_io {
     void (*kill)(void *ud);
     /* The client's blocking command (BLPOP, XREAD BLOCK, ...) has answered
      * -- served, timed out or CLIENT UNBLOCKed -- while another client's
-     * command or respite_block_timeouts ran: its reply is in its output, and
+     * command, respite_block_timeouts or respite_tick (a key it waits on
+     * expired) ran: its reply is in its output, and
      * the transport resumes running its commands (not from inside this
      * call). A transport without it never blocks clients: their blocking
      * commands answer the timeout reply at once. */

@@ -199,6 +199,13 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     left = end - rs_mono_us();
     if (left > 0)
         more |= ks_rehash_step(st, left);
+    /* Keys the tick removed (active expiry) wake their waiters now, not
+     * after the next command of some client: XREADGROUP answers that its
+     * stream is gone. The transport hears of each through io->unblocked. */
+    if (st->nready) {
+        block_serve_ready(st);
+        ks_reap_empty(st);
+    }
     return more;
 }
 

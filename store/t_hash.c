@@ -936,7 +936,8 @@ void cmd_hrandfield(struct cmd_ctx *c)
     resp_add_array_len(c->out, (long long)(withvalues && c->out->proto == 2 ? count * 2 : count));
     if (!uniq && h->pk == NULL) {
         /* Repeats allowed: one O(1) draw per field from the table. */
-        for (uint64_t i = 0; i < count; i++) {
+        /* Stops when the client's output is full: it is being closed. */
+        for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++) {
             struct entry *e = tbl_random(&h->t, rand_next(c->st));
             reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
         }
@@ -959,7 +960,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
             }
         }
     } else {
-        for (uint64_t i = 0; i < count; i++)
+        for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++)
             reply_pair(c, all[rand_next(c->st) % size], withvalues);
     }
     rs_free(all);

@@ -726,7 +726,8 @@ void cmd_srandmember(struct cmd_ctx *c)
     struct rset *s = set_of(e);
     if (l < 0) {
         resp_add_array_len(c->out, -l);
-        for (long long i = 0; i < -l; i++)
+        /* Stops when the client's output is full: it is being closed. */
+        for (long long i = 0; i < -l && !resp_out_full(c->out); i++)
             resp_add_bulk_str(c->out, set_random(c->st, s, buf));
         return;
     }

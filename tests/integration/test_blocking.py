@@ -645,6 +645,81 @@ class Blocking(RespiteAndRedis):
             self.assertEqual(c.cmd("LLEN", "k"), 1)
         self.on_both(scenario)
 
+    def test_killed_in_exec_before_a_push_gets_nothing(self):
+        """A blocked client killed by CLIENT KILL (any filter) inside an EXEC that then
+        pushes to its key: the pushed element stays in the list and the killed client just
+        sees its connection close."""
+        def scenario(t):
+            c = t.ctl
+            for how in ("ID", "ADDR", "LADDR", "USER", "SKIPME"):
+                w = t.block("BLPOP", "kq", "0")
+                laddr = "%s:%d" % c.sock.getpeername()
+                addr = "%s:%d" % w.sock.getsockname()
+                kill = {"ID": ("ID", w.cmd_id), "ADDR": ("ADDR", addr),
+                        "LADDR": ("LADDR", laddr), "USER": ("USER", "default"),
+                        "SKIPME": ("SKIPME", "yes")}[how]
+                self.assertEqual(c.cmd("MULTI"), b"OK")
+                self.assertEqual(c.cmd("CLIENT", "KILL", *kill), b"QUEUED")
+                self.assertEqual(c.cmd("RPUSH", "kq", "job1"), b"QUEUED")
+                self.assertEqual(c.cmd("EXEC"), [1, 1], how)
+                data, closed = read_until_closed(w.sock, timeout=REPLY_LIMIT)
+                self.assertEqual((data, closed), (b"", True), how)
+                self.assertEqual(c.cmd("LPOP", "kq"), b"job1", how)
+                t.wait_blocked(0)
+        self.on_both(scenario)
+
+    def test_killed_in_a_pipeline_before_a_push_gets_nothing(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.block("BLPOP", "kq", "0")
+            c.sock.sendall(encode("CLIENT", "KILL", "ID", w.cmd_id) +
+                           encode("RPUSH", "kq", "job1"))
+            self.assertEqual(c.get(), 1)
+            self.assertEqual(c.get(), 1)
+            self.assertEqual(read_until_closed(w.sock, timeout=REPLY_LIMIT), (b"", True))
+            self.assertEqual(c.cmd("LLEN", "kq"), 1)
+        self.on_both(scenario)
+
+    def test_killed_after_it_was_served_is_closed(self):
+        """Served by a push, then killed by the next command of the same pipeline (while
+        the server has it queued to run its next commands): its pending PING never runs
+        and it is closed."""
+        def scenario(t):
+            c = t.ctl
+            w = t.conn()
+            w.cmd_id = w.cmd("CLIENT", "ID")
+            w.post("BLPOP", "kq", "0")
+            w.post("RPUSH", "seen", "x")
+            t.wait_blocked(1)
+            c.sock.sendall(encode("RPUSH", "kq", "job1") +
+                           encode("CLIENT", "KILL", "ID", w.cmd_id))
+            self.assertEqual(c.get(), 1)
+            self.assertEqual(c.get(), 1)
+            data, closed = read_until_closed(w.sock, timeout=REPLY_LIMIT)
+            self.assertTrue(closed)
+            self.assertIn(data, (b"", b"*2\r\n$2\r\nkq\r\n$4\r\njob1\r\n"))
+            self.assertEqual(c.cmd("LLEN", "kq"), 0)
+            self.assertEqual(c.cmd("EXISTS", "seen"), 0)
+        self.on_both(scenario)
+
+    def test_quit_and_reset_pipelined_after_a_blocking_command(self):
+        def scenario(t):
+            c = t.ctl
+            for last, reply in (("QUIT", b"+OK\r\n"), ("RESET", b"+RESET\r\n")):
+                w = t.conn()
+                w.sock.sendall(encode("BLPOP", "kq", "0") + encode(last) + encode("PING"))
+                t.wait_blocked(1)
+                self.assertEqual(c.cmd("RPUSH", "kq", "job1", "job2"), 2)
+                want = b"*2\r\n$2\r\nkq\r\n$4\r\njob1\r\n" + reply
+                if last == "RESET":
+                    want += b"+PONG\r\n"
+                self.assertEqual(w.raw(len(want)), want, last)
+                if last == "QUIT":
+                    self.assertEqual(read_until_closed(w.sock, timeout=REPLY_LIMIT),
+                                     (b"", True))
+                self.assertEqual(c.cmd("LPOP", "kq"), b"job2")
+        self.on_both(scenario)
+
     def test_blocked_with_client_reply_off(self):
         """A client that blocked with CLIENT REPLY OFF is served without a reply."""
         def scenario(t):

@@ -218,6 +218,80 @@ class QueryBuffer(ServerTestCase):
         self.assertEqual(c.cmd("EXISTS", "k"), 0)
 
 
+class HugeReply(ServerTestCase):
+    """A small command whose reply grows with an argument (SRANDMEMBER, HRANDFIELD with a
+    huge negative count) from a client that never reads: the reply stops growing at the
+    hard limit, the client is closed, the server's memory peak stays near the limit, and
+    another client is answered meanwhile."""
+
+    LIMIT_MB = 8
+
+    def vm_hwm_kb(self, srv):
+        with open("/proc/%d/status" % srv.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmHWM")
+
+    def limited_server(self):
+        srv = self.spawn()
+        c = srv.conn(timeout=10)
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "SET", "client-output-buffer-limit",
+                               "normal %dmb 0 0" % self.LIMIT_MB), b"OK")
+        self.assertEqual(c.cmd("SADD", "tiny", "a", "b", "c"), 3)
+        self.assertEqual(c.cmd("HSET", "tinyh", "f1", "v1", "f2", "v2"), 2)
+        return srv, c
+
+    def closed_while_others_served(self, srv, c, payload):
+        """Send payload from a client that never reads; return once it is gone (at most
+        20 s), checking that c's PINGs answer meanwhile."""
+        hwm0 = self.vm_hwm_kb(srv)
+        never = srv.connect(rcvbuf=4096)
+        self.addCleanup(never.close)
+        never.sendall(payload)
+        deadline = time.monotonic() + 20
+        while True:
+            t0 = time.monotonic()
+            self.assertEqual(c.cmd("PING"), b"PONG")
+            self.assertLess(time.monotonic() - t0, 2.0, "a PING waited over 2s")
+            if c.cmd("CLIENT", "LIST").count(b"cmd=") == 1:
+                break
+            self.assertLess(time.monotonic(), deadline, "the non-reader was not closed")
+            time.sleep(0.02)
+        # Its replies stopped at the limit: the peak grew by about the limit, not by the
+        # hundreds of megabytes the whole reply takes.
+        self.assertLess(self.vm_hwm_kb(srv) - hwm0, (self.LIMIT_MB + 40) * 1024)
+        self.assertIn("scheduled to be closed ASAP for overcoming of output buffer limits",
+                      srv.stdout())
+
+    def test_srandmember_huge_negative_count(self):
+        srv, c = self.limited_server()
+        self.closed_while_others_served(srv, c, encode("SRANDMEMBER", "tiny", "-50000000"))
+
+    def test_hrandfield_huge_negative_count_withvalues(self):
+        srv, c = self.limited_server()
+        self.closed_while_others_served(
+            srv, c, encode("HRANDFIELD", "tinyh", "-30000000", "WITHVALUES"))
+
+    def test_inside_exec_the_reply_stops_and_the_writes_after_it_still_run(self):
+        srv, c = self.limited_server()
+        self.closed_while_others_served(
+            srv, c, encode("MULTI") + encode("SRANDMEMBER", "tiny", "-50000000") +
+            encode("SET", "after", "1") + encode("EXEC"))
+        self.assertEqual(c.cmd("GET", "after"), b"1")
+
+    def test_without_a_limit_the_whole_reply_arrives(self):
+        srv = self.spawn()
+        c = srv.conn()
+        self.addCleanup(c.close)
+        c.cmd("SADD", "tiny", "a")
+        c.send(encode("SRANDMEMBER", "tiny", "-300000"))
+        want = b"*300000\r\n" + b"$1\r\na\r\n" * 300000
+        self.assertEqual(c.read_bytes(len(want), timeout=30), want)
+        self.assertEqual(c.cmd("PING"), b"PONG")
+
+
 class ManyConnections(ServerTestCase):
 
     def test_1000_idle_connections_and_the_server_keeps_answering(self):

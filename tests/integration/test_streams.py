@@ -26,7 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, RespError,  # noqa: E402
-                     ServerTestCase, encode, free_port, main, recv_exactly)
+                     Server, ServerTestCase, encode, free_port, main, recv_exactly)
 
 import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
@@ -378,7 +378,6 @@ def blocking_flow(port):
             a.raw_cmd(*kill)
             log(kill[0] + " group reader", r1.raw_reply())
             log(kill[0] + " plain reader", r2.raw_reply())
-        # the group destroyed: NOGROUP
         a.raw_cmd("DEL", "s")
         a.raw_cmd("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
         block(r1, "XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
@@ -509,6 +508,56 @@ class Blocking(StreamCase):
 
 
 @unittest.skipUnless(REDIS, "redis-server is not installed")
+def expiry_flow(port):
+    """Keys that waiters block on, reclaimed by active expiry while no client runs a
+    command: a group reader hears at once that its stream is gone; a plain reader and a
+    list pop keep waiting. Returns [(step, raw reply bytes or a check)]."""
+    seen = []
+    conns = [raw_conn(port) for _ in range(4)]
+    a, r1, r2, r3 = conns
+    try:
+        a.raw_cmd("FLUSHALL")
+        a.raw_cmd("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        a.raw_cmd("XADD", "t", "1-1", "f", "v")
+        a.raw_cmd("RPUSH", "l", "x")
+        a.raw_cmd("LPOP", "l")
+        r1.send(encode("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">"))
+        r2.send(encode("XREAD", "BLOCK", "0", "STREAMS", "t", "$"))
+        r3.send(encode("BLPOP", "l", "0"))
+        wait_blocked(a, 3)
+        for key in ("s", "t"):
+            seen.append(("pexpire " + key, a.raw_cmd("PEXPIRE", key, "100")))
+        t0 = time.monotonic()
+        seen.append(("group reader", r1.raw_reply()))
+        seen.append(("group reader in time", time.monotonic() - t0 < 1.5))
+        deadline = time.monotonic() + WAIT_LIMIT
+        while a.raw_cmd("EXISTS", "t") != b":0\r\n" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        wait_blocked(a, 2)
+        seen.append(("push", a.raw_cmd("RPUSH", "l", "y")))
+        seen.append(("list pop", r3.raw_reply()))
+        seen.append(("xadd", a.raw_cmd("XADD", "t", "2-1", "f", "w")))
+        seen.append(("plain reader", r2.raw_reply()))
+    finally:
+        for c in conns:
+            c.close()
+    return seen
+
+
+class ExpiryWakesSameAsRedis(unittest.TestCase):
+
+    def test_active_expiry_wakes_a_group_reader_at_once(self):
+        mine = Server().start()
+        self.addCleanup(mine.stop)
+        ref = RedisServer().start()
+        self.addCleanup(ref.stop)
+        got, want = expiry_flow(mine.port), expiry_flow(ref.port)
+        self.assertEqual(got, want)
+        self.assertIn(("group reader",
+                       b"-UNBLOCKED the stream key no longer exists\r\n"), got)
+        self.assertIn(("group reader in time", True), got)
+
+
 class BlockingSameAsRedis(StreamCase):
 
     def test_blocking_flow_matches_redis(self):

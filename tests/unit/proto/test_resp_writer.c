@@ -428,3 +428,71 @@ Test(resp_writer, discard_drops_everything_pending)
     ASSERT_PENDING(&o, "#t\r\n", "after discard");
     resp_out_free(&o);
 }
+
+/* ---------------------------------------------------------------------------
+ * The limit
+ * ------------------------------------------------------------------------- */
+
+Test(resp_writer, the_write_that_meets_the_limit_is_dropped_and_the_writer_stays_full)
+{
+    struct resp_out o;
+
+    resp_out_init(&o, 2);
+    resp_out_set_limit(&o, 10);
+    resp_add_ok(&o); /* 5 bytes */
+    cr_assert(!resp_out_full(&o));
+    resp_add_int(&o, 1); /* 4 more: 9, still under */
+    cr_assert(!resp_out_full(&o));
+    resp_add_simple(&o, "x", 1); /* "+" would make 10 */
+    cr_assert(resp_out_full(&o));
+    ASSERT_PENDING(&o, "+OK\r\n:1\r\n", "before the limit");
+    /* Dropped now, even what would fit; a deferred header costs nothing. */
+    resp_add_raw(&o, "", 0);
+    struct resp_deferred d = resp_add_deferred(&o);
+    resp_add_int(&o, 2);
+    resp_set_deferred(&o, d, RESP_AGG_ARRAY, 1);
+    ASSERT_PENDING(&o, "+OK\r\n:1\r\n", "after the limit");
+    resp_out_free(&o);
+}
+
+Test(resp_writer, bytes_taken_and_not_released_count_toward_the_limit)
+{
+    struct resp_out o;
+
+    resp_out_init(&o, 2);
+    resp_out_set_limit(&o, 12);
+    resp_add_ok(&o);
+    struct resp_chunk *taken = resp_out_take(&o); /* 5 held */
+    resp_add_ok(&o);                              /* 10 owed */
+    cr_assert(!resp_out_full(&o));
+    resp_out_release(&o, taken); /* 5 owed: 5 more fit */
+    resp_add_ok(&o);
+    cr_assert(!resp_out_full(&o));
+    cr_assert_eq(o.nheld, 0);
+    taken = resp_out_take(&o);
+    resp_add_int(&o, 12); /* 10 held + 5 */
+    cr_assert(resp_out_full(&o));
+    cr_assert_eq(o.nbytes, 0);
+    resp_out_release(&o, taken);
+    cr_assert_eq(o.nheld, 0);
+    resp_out_free(&o);
+}
+
+Test(resp_writer, no_limit_by_default_and_discard_keeps_the_held_count)
+{
+    struct resp_out o;
+
+    resp_out_init(&o, 2);
+    for (int i = 0; i < 10000; i++)
+        resp_add_int(&o, i);
+    cr_assert(!resp_out_full(&o));
+    struct resp_chunk *taken = resp_out_take(&o);
+    size_t held = o.nheld;
+    resp_add_deferred(&o); /* discarded unset, as CLIENT REPLY does */
+    resp_add_ok(&o);
+    resp_out_discard(&o);
+    cr_assert_eq(o.nheld, held);
+    resp_out_release(&o, taken);
+    cr_assert_eq(o.nheld, 0);
+    resp_out_free(&o);
+}
