@@ -211,6 +211,14 @@ struct rs_config {
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
     int list_compress_depth;
+    /* Which deletions free big values in the background (ks.c), as Redis's
+     * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
+     * deletions and overwrites done by other commands. UNLINK and ASYNC
+     * always do. */
+    bool lazyfree_user_del;
+    bool lazyfree_user_flush;
+    bool lazyfree_expire;
+    bool lazyfree_server_del;
 };
 
 /* Apply one parameter; startup is true while reading the command line or
@@ -533,8 +541,14 @@ struct store {
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
 
-    /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
+    /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),
+     * chained by next_empty, and big values of deleted keys (UNLINK), first
+     * in first out, freed in slices by respite_tick. */
     struct shard *garbage;
+    struct lazy_val *lazy_head, *lazy_tail;
+    uint64_t lazy_pending;  /* keys and values in either, not freed yet */
+    uint64_t lazy_freed;    /* freed in the background so far */
+    int64_t last_tick_us;   /* monotonic clock at the last respite_tick, 0 before any */
     struct shard *empty; /* project shards that became empty, reaped after the command */
 
     uint64_t used_memory;
