@@ -1019,7 +1019,7 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "lazyfree_pending_objects:%llu\r\n"
                 "lazyfreed_objects:%llu\r\n",
                 used, h_used, rss, h_rss, used, total, h_total, maxmem, h_max,
-                (unsigned long long)st->lazy_pending, (unsigned long long)st->lazy_freed);
+                (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)

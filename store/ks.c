@@ -572,7 +572,7 @@ static void free_garbage_entry(void *ud, struct entry *e)
     }
     obj_free(sh, e);
     st->lazy_pending--;
-    st->lazy_freed++;
+    st->stats.lazyfreed++;
 }
 
 /* Spend up to *work on the queue of values, then on garbage shards. */
@@ -587,7 +587,7 @@ static void free_lazy_some(struct store *st, int64_t *work)
             st->lazy_tail = NULL;
         rs_free(v);
         st->lazy_pending--;
-        st->lazy_freed++;
+        st->stats.lazyfreed++;
     }
     while (*work > 0 && st->garbage) {
         struct shard *sh = st->garbage;

@@ -473,6 +473,7 @@ struct store_stats {
     uint64_t expired_keys;
     uint64_t expired_subkeys; /* hash fields and set members */
     uint64_t expired_stale_perc;
+    uint64_t lazyfreed;       /* keys and values freed in the background (ks.c) */
     uint64_t keyspace_hits, keyspace_misses;
     uint64_t total_error_replies;
     uint64_t connected_clients;
@@ -547,7 +548,6 @@ struct store {
     struct shard *garbage;
     struct lazy_val *lazy_head, *lazy_tail;
     uint64_t lazy_pending;  /* keys and values in either, not freed yet */
-    uint64_t lazy_freed;    /* freed in the background so far */
     int64_t last_tick_us;   /* monotonic clock at the last respite_tick, 0 before any */
     struct shard *empty; /* project shards that became empty, reaped after the command */
 

@@ -95,6 +95,12 @@ class LazyFree(ServerTestCase):
     def test_unlink_of_a_big_hash_returns_before_freeing_it(self):
         self.check_lazy("h", lambda: self.fill("HSET", "h", lambda i: ("f%d" % i, "v")))
 
+    def test_config_resetstat_zeroes_lazyfreed_objects(self):
+        self.check_lazy("h", lambda: self.fill("HSET", "h", lambda i: ("f%d" % i, "v")))
+        self.assertGreater(self.mem()[2], 0)
+        self.assertEqual(self.c.cmd("CONFIG", "RESETSTAT"), b"OK")
+        self.assertEqual(self.mem()[2], 0)
+
     def test_unlink_of_a_big_set_returns_before_freeing_it(self):
         self.check_lazy("s", lambda: self.fill("SADD", "s", lambda i: ("m%d" % i,)))
 

@@ -67,7 +67,7 @@ static void check_sliced(const char *del, const char *key, uint64_t base, int mi
     int slices = drain();
     cr_expect_geq(slices, min_slices);
     cr_expect_eq(st->lazy_pending, 0);
-    cr_expect_eq(st->lazy_freed, 1);
+    cr_expect_eq(st->stats.lazyfreed, 1);
     cr_expect_eq(st->used_memory, base);
     cr_expect_null(st->lazy_head);
 }
@@ -116,9 +116,9 @@ Test(lazyfree, small_values_and_strings_are_freed_by_the_command)
 {
     struct store *st = st_int();
     uint64_t base = st->used_memory;
-    respite_tick(rs, 0);
     fill("HSET", "h", 64, 2, field);
     expect_reply("SET s hello", "+OK\r\n");
+    respite_tick(rs, 0);
     expect_reply("UNLINK h s", ":2\r\n");
     cr_expect_eq(st->lazy_pending, 0);
     cr_expect_eq(st->used_memory, base);
@@ -152,15 +152,15 @@ Test(lazyfree, flushall_async_frees_shards_and_big_values_in_slices)
     expect_reply("DBSIZE", ":0\r\n");
     cr_expect_geq(drain(), (N + N / 2) / 1024);
     cr_expect_eq(st->lazy_pending, 0);
-    cr_expect_eq(st->lazy_freed, 4);
+    cr_expect_eq(st->stats.lazyfreed, 4);
     cr_expect_eq(st->used_memory, base);
 }
 
 Test(lazyfree, close_frees_what_is_still_queued)
 {
-    respite_tick(rs, 0);
     fill("HSET", "h", N, 2, field);
     fill("SADD", "s", N, 1, field);
+    respite_tick(rs, 0);
     expect_reply("UNLINK h", ":1\r\n");
     cr_assert_eq(ks_free_garbage(st_int(), 0), 1); /* one slice: most of h is left */
     expect_reply("FLUSHALL ASYNC", "+OK\r\n");
