@@ -112,6 +112,29 @@ Test(lazyfree, unlink_of_a_stream_with_pending_entries_is_freed_in_slices)
     check_sliced("UNLINK", "st", base, 40000 / 1024);
 }
 
+Test(lazyfree, hashes_and_sets_with_sub_key_ttls_leave_their_shard_and_are_freed)
+{
+    struct store *st = st_int();
+    uint64_t base = st->used_memory;
+    fill("HSET", "h", 10000, 2, field);
+    fill("SADD", "s", 10000, 1, field);
+    expect_reply("HEXPIRE h 100 FIELDS 2 f1 f2", "*2\r\n:1\r\n:1\r\n");
+    expect_reply("SEXPIRE s 100 MEMBERS 2 f1 f2", "*2\r\n:1\r\n:1\r\n");
+    expect_reply("EXPIRE h 100", ":1\r\n");
+    cr_assert_eq(st->dbs[0]->global.sub.n, 2);
+    respite_tick(rs, 0);
+    expect_reply("UNLINK h s", ":2\r\n");
+    cr_expect_eq(st->dbs[0]->global.sub.n, 0);
+    cr_expect_eq(st->dbs[0]->global.exp.n, 0);
+    cr_expect_eq(st->dbs[0]->global.nbytes, 0);
+    cr_expect_eq(st->lazy_pending, 2);
+    /* the clock passing their deadlines changes nothing for them now */
+    fake_now += 200 * 1000;
+    drain();
+    cr_expect_eq(st->lazy_pending, 0);
+    cr_expect_eq(st->used_memory, base);
+}
+
 Test(lazyfree, small_values_and_strings_are_freed_by_the_command)
 {
     struct store *st = st_int();
