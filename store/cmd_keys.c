@@ -97,25 +97,30 @@ static uint64_t rand_next(struct store *st)
  * DEL, UNLINK, EXISTS, TYPE, TOUCH, DBSIZE, FLUSHDB, FLUSHALL
  * ------------------------------------------------------------------------ */
 
-static void del_generic(struct cmd_ctx *c)
+static void del_generic(struct cmd_ctx *c, bool lazy)
 {
     long long n = 0;
-    for (int i = 1; i < c->argc; i++)
-        n += ks_delete_key(c, c->db, c->argv[i]);
+    for (int i = 1; i < c->argc; i++) {
+        struct kloc loc;
+        if (ks_write(c, c->db, c->argv[i], &loc)) {
+            ks_delete_lazy(&loc, lazy);
+            n++;
+        }
+    }
     resp_add_int(c->out, n);
 }
 
-/* DEL key [key ...] */
+/* DEL key [key ...] -- frees at once, unless lazyfree-lazy-user-del. */
 void cmd_del(struct cmd_ctx *c)
 {
-    del_generic(c);
+    del_generic(c, c->st->cfg.lazyfree_user_del);
 }
 
-/* UNLINK key [key ...] -- values are freed at once: respite's frees are
- * bounded per key (no nested values big enough to stall yet). */
+/* UNLINK key [key ...] -- O(1) a key: big values are freed in the
+ * background. */
 void cmd_unlink(struct cmd_ctx *c)
 {
-    del_generic(c);
+    del_generic(c, true);
 }
 
 /* EXISTS key [key ...] -- a key named twice counts twice. */
@@ -151,18 +156,21 @@ void cmd_dbsize(struct cmd_ctx *c)
     resp_add_int(c->out, (long long)ks_db_size(c->db));
 }
 
-/* [ASYNC|SYNC]: false (and a syntax error) on anything else. */
+/* [ASYNC|SYNC], lazyfree-lazy-user-flush when neither: false (and a
+ * syntax error) on anything else. */
 static bool flush_mode(struct cmd_ctx *c, bool *async)
 {
-    *async = false;
+    *async = c->st->cfg.lazyfree_user_flush;
     if (c->argc == 1)
         return true;
     if (c->argc == 2 && rs_str_eqi(c->argv[1], "async")) {
         *async = true;
         return true;
     }
-    if (c->argc == 2 && rs_str_eqi(c->argv[1], "sync"))
+    if (c->argc == 2 && rs_str_eqi(c->argv[1], "sync")) {
+        *async = false;
         return true;
+    }
     reply_err(c, RS_ERR_SYNTAX);
     return false;
 }
@@ -661,7 +669,7 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
         }
     }
     if (when <= c->now) {
-        ks_delete(&loc);
+        ks_delete_lazy(&loc, c->st->cfg.lazyfree_expire); /* an expiry, for Redis */
     } else {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);

@@ -1019,9 +1019,10 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "maxmemory_human:%s\r\n"
                 "maxmemory_policy:noeviction\r\n"
                 "mem_allocator:libc\r\n"
-                "lazyfree_pending_objects:%d\r\n",
+                "lazyfree_pending_objects:%llu\r\n"
+                "lazyfreed_objects:%llu\r\n",
                 used, h_used, rss, h_rss, used, total, h_total, maxmem, h_max,
-                st->garbage != NULL);
+                (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)

@@ -247,7 +247,7 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
     while (sh->exp.n > 0 && sh->exp.a[0].when < now) {
         struct entry *e = sh->exp.a[0].p;
         struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
-        ks_delete(&loc);
+        ks_delete_lazy(&loc, st->cfg.lazyfree_expire);
         st->stats.expired_keys++;
         if ((++n & 31) == 0 && rs_mono_us() >= end)
             return 1;

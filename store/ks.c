@@ -231,6 +231,61 @@ static void queue_if_empty(struct shard *sh)
 }
 
 /* ------------------------------------------------------------------------
+ * Lazy freeing: big values of deleted keys, and whole flushed shards, are
+ * freed by respite_tick in slices, so neither the command that deletes them
+ * nor any later one waits for the frees.
+ * ------------------------------------------------------------------------ */
+
+/* Values whose obj_free_effort passes this are freed in the background
+ * (Redis's LAZYFREE_THRESHOLD): a smaller one is cheaper to free at once. */
+#define LAZY_THRESHOLD 64
+/* Work (obj_free_effort's units) between two reads of the clock. */
+#define LAZY_STEP 1024
+/* A store whose respite_tick has not run for this long has nothing freeing
+ * in the background (an embedder that does not tick): deletions free at
+ * once. The server ticks at least once a second. */
+#define LAZY_TICK_GAP_US 2000000
+
+struct lazy_val {
+    struct lazy_val *next;
+    struct entry *e;
+    size_t bytes; /* obj_disown's, off used_memory once e is freed */
+};
+
+static bool has_background(const struct store *st)
+{
+    return st->last_tick_us != 0 && rs_mono_us() - st->last_tick_us < LAZY_TICK_GAP_US;
+}
+
+/* Queue e, out of sh's table and heaps, for freeing in slices; the caller
+ * counts it pending if it is not yet. O(1). */
+static void lazy_push(struct store *st, struct shard *sh, struct entry *e)
+{
+    struct lazy_val *v = rs_malloc(sizeof *v);
+    v->next = NULL;
+    v->e = e;
+    v->bytes = obj_disown(sh, e);
+    if (st->lazy_tail)
+        st->lazy_tail->next = v;
+    else
+        st->lazy_head = v;
+    st->lazy_tail = v;
+}
+
+/* Free e, out of sh's table and heaps: in the background when lazy, e is
+ * big and respite_tick runs, else at once. */
+static void drop(struct shard *sh, struct entry *e, bool lazy)
+{
+    struct store *st = sh->db->st;
+    if (lazy && obj_free_effort(e) > LAZY_THRESHOLD && has_background(st)) {
+        lazy_push(st, sh, e);
+        st->lazy_pending++;
+    } else {
+        obj_free(sh, e);
+    }
+}
+
+/* ------------------------------------------------------------------------
  * Lookups
  * ------------------------------------------------------------------------ */
 
@@ -244,7 +299,7 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
         return NULL;
     if (exp_is_due(sh, *ref, c->now)) {
         struct kloc dead = {sh, ref};
-        ks_delete(&dead);
+        ks_delete_lazy(&dead, c->st->cfg.lazyfree_expire);
         c->st->stats.expired_keys++;
         return NULL;
     }
@@ -384,7 +439,7 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
     sub_unregister(loc->sh, old);
     tbl_replace(&loc->sh->tbl, loc->ref, e);
     sub_register(loc->sh, e);
-    obj_free(loc->sh, old);
+    drop(loc->sh, old, loc->sh->db->st->cfg.lazyfree_server_del);
     ks_changed(loc->sh->db, rs_str_from(entry_key(e), e->klen));
 }
 
@@ -401,7 +456,13 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
 
 void ks_delete(struct kloc *loc)
 {
-    obj_free(loc->sh, ks_take(loc));
+    ks_delete_lazy(loc, loc->sh->db->st->cfg.lazyfree_server_del);
+}
+
+void ks_delete_lazy(struct kloc *loc, bool lazy)
+{
+    struct shard *sh = loc->sh; /* still there: empty shards are reaped after the command */
+    drop(sh, ks_take(loc), lazy);
 }
 
 struct entry *ks_take(struct kloc *loc)
@@ -466,10 +527,12 @@ static void to_garbage(struct store *st, struct shard *sh)
 {
     sh->next_empty = st->garbage;
     st->garbage = sh;
+    st->lazy_pending += tbl_count(&sh->tbl); /* Redis counts a flushed db's keys */
 }
 
 void ks_flush_db(struct store *st, struct db *db, bool async)
 {
+    async = async && has_background(st);
     ks_touch_db(db, NULL);
     ks_signal_db(db);
     /* Shards queued as empty are about to be detached here: unqueue them. */
@@ -497,36 +560,55 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     }
 }
 
-int ks_free_garbage(struct store *st, int64_t budget_us)
+/* An entry of a garbage shard (ud): a big value joins the queue of values,
+ * as UNLINK's would, so one huge value does not hold up a slice. */
+static void free_garbage_entry(void *ud, struct entry *e)
 {
-    int64_t end = rs_mono_us() + budget_us;
-    while (st->garbage) {
+    struct shard *sh = ud;
+    struct store *st = sh->db->st;
+    if (obj_free_effort(e) > LAZY_THRESHOLD) {
+        lazy_push(st, sh, e); /* pending already, as a key of the shard */
+        return;
+    }
+    obj_free(sh, e);
+    st->lazy_pending--;
+    st->stats.lazyfreed++;
+}
+
+/* Spend up to *work on the queue of values, then on garbage shards. */
+static void free_lazy_some(struct store *st, int64_t *work)
+{
+    while (*work > 0 && st->lazy_head) {
+        struct lazy_val *v = st->lazy_head;
+        if (!obj_free_some(st, v->e, v->bytes, work))
+            return;
+        st->lazy_head = v->next;
+        if (st->lazy_head == NULL)
+            st->lazy_tail = NULL;
+        rs_free(v);
+        st->lazy_pending--;
+        st->stats.lazyfreed++;
+    }
+    while (*work > 0 && st->garbage) {
         struct shard *sh = st->garbage;
-        /* Free a large table a few buckets at a time so that one flushed
-         * database of millions of keys never stalls the loop. */
-        struct table *t = &sh->tbl;
-        for (int i = 0; i < 2; i++) {
-            while (t->size[i] > 0) {
-                uint64_t b = --t->size[i];
-                struct entry *e = t->b[i][b];
-                while (e) {
-                    struct entry *next = e->next;
-                    obj_free(sh, e);
-                    e = next;
-                }
-                if ((b & 255) == 0 && rs_mono_us() >= end)
-                    return 1;
-            }
-        }
+        if (!tbl_free_some(&sh->tbl, work, free_garbage_entry, sh))
+            return;
         st->garbage = sh->next_empty;
-        t->used[0] = t->used[1] = 0;
-        tbl_free(t, NULL, NULL);
         exp_heap_free(&sh->exp);
         exp_heap_free(&sh->sub);
         rs_free(sh->id);
         rs_free(sh);
+    }
+}
+
+int ks_free_garbage(struct store *st, int64_t budget_us)
+{
+    int64_t end = rs_mono_us() + budget_us;
+    while (st->lazy_head || st->garbage) {
+        int64_t work = LAZY_STEP;
+        free_lazy_some(st, &work);
         if (rs_mono_us() >= end)
-            return st->garbage != NULL;
+            return st->lazy_head || st->garbage;
     }
     return 0;
 }

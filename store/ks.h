@@ -51,6 +51,20 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
 struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e);
 /* Free e and its value; the entry must already be out of table and heap. */
 void obj_free(struct shard *sh, struct entry *e);
+/* How much work freeing e's value takes, in obj_free_some's units: its
+ * fields, members, list chunks or stream nodes and pending entries; 1 for
+ * a value in one or two blocks (strings, packed forms). As Redis's
+ * lazyfreeGetFreeEffort, so the same values go to the background. */
+uint64_t obj_free_effort(const struct entry *e);
+/* e, out of table and heap, leaves sh's accounting (PROJECT INFO's bytes)
+ * but stays in the store's used_memory until obj_free_some frees it: its
+ * value is freed in the background. Returns its bytes, for obj_free_some. */
+size_t obj_disown(struct shard *sh, struct entry *e);
+/* Free a slice of the disowned e (a hash, set, list or stream) worth about
+ * *work units (obj_free_effort), taking them off *work. Returns true once
+ * e is freed, and its bytes (obj_disown's) are off used_memory; false to be
+ * called again. */
+bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *work);
 /* e's value changed size in place from before to after bytes (obj_bytes
  * measured around the change): account the difference to sh. */
 void obj_account_change(struct shard *sh, size_t before, size_t after);
@@ -106,6 +120,12 @@ size_t hash_bytes(const struct hash *h);
 /* A deep copy of h (COPY). O(n). */
 struct hash *hash_dup(const struct hash *h);
 void hash_free(struct hash *h);
+/* hash_free in slices (lazy freeing, obj_free_some): frees fields until
+ * *work (one unit a field, a bucket or a whole pack) is spent. True once
+ * the hash is freed; until then it is fit for nothing but this. */
+bool hash_free_some(struct hash *h, int64_t *work);
+/* The work hash_free_some needs: the fields of a table, 1 for a pack. */
+uint64_t hash_free_effort(const struct hash *h);
 /* "listpack", "listpackex" or "hashtable", for OBJECT ENCODING. */
 const char *hash_enc_name(const struct hash *h);
 /* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,
@@ -162,8 +182,16 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
  * index of sub-key deadlines in step, and delete the key if the value is
  * now empty. Returns whether the key was deleted. */
 bool ks_value_changed(struct kloc *loc, size_t before);
-/* Delete the entry at loc (table, expiry, memory). */
+/* Delete the entry at loc (table, expiry, memory): a deletion the server
+ * does on its own (an overwrite, a destination emptied), whose big value
+ * is freed in the background under lazyfree-lazy-server-del. */
 void ks_delete(struct kloc *loc);
+/* Delete the entry at loc; with lazy, a big value (obj_free_effort over
+ * 64, as Redis) leaves its shard's accounting at once and is freed in
+ * slices by respite_tick (ks_free_garbage); it stays in used_memory, and in
+ * INFO's lazyfree_pending_objects, until freed. O(1) when lazy; when no
+ * respite_tick ran in the last 2 s, the value is freed at once. */
+void ks_delete_lazy(struct kloc *loc, bool lazy);
 /* Take the entry at loc out of its table and expiry heap (its TTL is
  * dropped) without freeing it: RENAME and MOVE hand it to obj_rekey. It
  * stays accounted to loc->sh. O(1) + O(log n) with a TTL. */
@@ -241,9 +269,11 @@ uint64_t ks_db_size(const struct db *db);
 /* Keys of db with a TTL, or with sub (INFO's subexpiry) hashes and sets
  * with TTLs on some of their fields or members. */
 uint64_t ks_db_expires(const struct db *db, bool sub);
-/* Empty a database; async moves its shards to the garbage list. */
+/* Empty a database; async moves its shards to the garbage list (O(1) a
+ * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
-/* Free garbage shards for about budget_us. Returns 1 if some is left. */
+/* Free queued values and garbage shards for about budget_us, in slices of
+ * a thousand or so frees. Returns 1 if some is left. */
 int ks_free_garbage(struct store *st, int64_t budget_us);
 /* Visit every shard of db (global first, then projects by seq). */
 void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), void *ud);

@@ -11,6 +11,7 @@
 
 #include "ks.h"
 #include "mem.h"
+#include "quicklist.h"
 #include "resp_num.h"
 #include "t_list.h"
 #include "stream.h"
@@ -211,6 +212,55 @@ void obj_free(struct shard *sh, struct entry *e)
     else if (e->type == OBJ_STREAM)
         stream_free(entry_ptr(e));
     rs_free(e);
+}
+
+uint64_t obj_free_effort(const struct entry *e)
+{
+    switch (e->type) {
+    case OBJ_HASH:
+        return hash_free_effort(entry_ptr(e));
+    case OBJ_SET:
+        return set_free_effort(entry_ptr(e));
+    case OBJ_LIST:
+        return ((const struct quicklist *)entry_ptr(e))->nnodes;
+    case OBJ_STREAM:
+        return stream_free_effort(entry_ptr(e));
+    default:
+        return 1; /* a string is one or two blocks */
+    }
+}
+
+size_t obj_disown(struct shard *sh, struct entry *e)
+{
+    size_t n = obj_bytes(e);
+    sh->nbytes -= n;
+    return n;
+}
+
+bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *work)
+{
+    bool done;
+    switch (e->type) {
+    case OBJ_HASH:
+        done = hash_free_some(entry_ptr(e), work);
+        break;
+    case OBJ_SET:
+        done = set_free_some(entry_ptr(e), work);
+        break;
+    case OBJ_LIST:
+        done = ql_free_some(entry_ptr(e), work);
+        break;
+    case OBJ_STREAM:
+        done = stream_free_some(entry_ptr(e), work);
+        break;
+    default:
+        abort(); /* strings are never disowned: their effort is 1 */
+    }
+    if (done) {
+        st->used_memory -= bytes;
+        rs_free(e);
+    }
+    return done;
 }
 
 struct rs_str obj_str(const struct entry *e, char *buf)

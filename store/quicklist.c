@@ -467,6 +467,21 @@ void ql_free(struct quicklist *ql)
     rs_free(ql);
 }
 
+bool ql_free_some(struct quicklist *ql, int64_t *work)
+{
+    while (ql->head) {
+        if (*work <= 0)
+            return false;
+        struct ql_node *nd = ql->head;
+        ql->head = nd->next;
+        rs_free(nd);
+        (*work)--;
+    }
+    rs_free(ql);
+    (*work)--;
+    return true;
+}
+
 struct quicklist *ql_dup(const struct quicklist *ql)
 {
     struct quicklist *d = ql_new(ql->fill, ql->packed_threshold);

@@ -52,6 +52,10 @@ struct ql_pos {
  * its listpack form. */
 struct quicklist *ql_new(int fill, size_t packed_threshold);
 void ql_free(struct quicklist *ql);
+/* ql_free in slices (lazy freeing): frees chunks from the head until
+ * *work (one unit a chunk) is spent. True once the list is freed; until
+ * then it is fit for nothing but this. The work it needs is nnodes. */
+bool ql_free_some(struct quicklist *ql, int64_t *work);
 /* A deep copy. O(bytes). */
 struct quicklist *ql_dup(const struct quicklist *ql);
 

@@ -80,14 +80,18 @@ typedef int64_t respite_clock_fn(void *ud);
 void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 
 /* Background work, bounded to about budget_us microseconds in all: reclaims
- * expired keys (active expiry), frees flushed data and advances hash table
+ * expired keys (active expiry), frees flushed data (FLUSHALL ASYNC) and big
+ * values of deleted keys (UNLINK) in slices, and advances hash table
  * rehashing. (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left, with a 1 ms budget; an embedder without a server may call it
  * whenever it likes (lazy expiry works without it). Clients blocked on keys
- * it removed are served before it returns (io->unblocked). Returns 1 if
- * work is left that a prompt further call would do, else 0. */
+ * it removed are served before it returns (io->unblocked). Background
+ * freeing relies on it: while it has not run for 2 seconds (or never),
+ * UNLINK and FLUSHALL ASYNC free at once, as DEL and FLUSHALL do. Whatever
+ * is still queued is freed by respite_close. Returns 1 if work is left that
+ * a prompt further call would do, else 0. */
 int respite_tick(struct respite *st, int64_t budget_us);
 
 /* ------------------------------------------------------------------------

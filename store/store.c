@@ -98,6 +98,9 @@ static void make_dbs(struct store *st)
 
 static void free_dbs(struct store *st)
 {
+    /* Garbage shards point to their db: free them first. */
+    while (ks_free_garbage(st, 1000000))
+        ;
     for (int i = 0; i < st->ndbs; i++)
         db_free(st, st->dbs[i]);
     rs_free(st->dbs);
@@ -155,8 +158,6 @@ void respite_close(struct respite *rs)
     while (st->sessions_head)
         session_free(st->sessions_head);
     free_dbs(st);
-    while (ks_free_garbage(st, 1000000))
-        ;
     block_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
@@ -187,7 +188,8 @@ int respite_config_set(struct respite *rs, const char *name, const char *value, 
 int respite_tick(struct respite *rs, int64_t budget_us)
 {
     struct store *st = (struct store *)rs;
-    int64_t end = rs_mono_us() + budget_us;
+    st->last_tick_us = rs_mono_us();
+    int64_t end = st->last_tick_us + budget_us;
     int more = 0;
     sync_real_clock(st);
     /* One budget for all the steps, so a tick never exceeds it. */

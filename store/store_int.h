@@ -213,6 +213,14 @@ struct rs_config {
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
     int list_compress_depth;
+    /* Which deletions free big values in the background (ks.c), as Redis's
+     * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
+     * deletions and overwrites done by other commands. UNLINK and ASYNC
+     * always do. */
+    bool lazyfree_user_del;
+    bool lazyfree_user_flush;
+    bool lazyfree_expire;
+    bool lazyfree_server_del;
 };
 
 /* Apply one parameter; startup is true while reading the command line or
@@ -467,6 +475,7 @@ struct store_stats {
     uint64_t expired_keys;
     uint64_t expired_subkeys; /* hash fields and set members */
     uint64_t expired_stale_perc;
+    uint64_t lazyfreed;       /* keys and values freed in the background (ks.c) */
     uint64_t keyspace_hits, keyspace_misses;
     uint64_t total_error_replies;
     uint64_t connected_clients;
@@ -535,8 +544,13 @@ struct store {
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
 
-    /* lazily freed shards (FLUSHALL ASYNC, PROJECT DROP), chained by next_empty */
+    /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),
+     * chained by next_empty, and big values of deleted keys (UNLINK), first
+     * in first out, freed in slices by respite_tick. */
     struct shard *garbage;
+    struct lazy_val *lazy_head, *lazy_tail;
+    uint64_t lazy_pending;  /* keys and values in either, not freed yet */
+    int64_t last_tick_us;   /* monotonic clock at the last respite_tick, 0 before any */
     struct shard *empty; /* project shards that became empty, reaped after the command */
 
     uint64_t used_memory;

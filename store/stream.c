@@ -243,6 +243,20 @@ void sentries_free(struct sentries *e)
     sentries_init(e, e->bytes);
 }
 
+bool sentries_free_some(struct sentries *e, int64_t *work)
+{
+    /* From the last node: e->n alone says where to resume. */
+    while (e->n > 0) {
+        if (*work <= 0)
+            return false;
+        e->n--;
+        node_free(e, e->nodes[e->head + e->n]);
+        (*work)--;
+    }
+    sentries_free(e);
+    return true;
+}
+
 size_t sentries_nodes(const struct sentries *e)
 {
     return e->n;
@@ -721,6 +735,26 @@ void idmap_init(struct idmap *m, size_t *bytes)
     m->head = idnode_new(m, IDMAP_LEVELS);
 }
 
+bool idmap_clear_some(struct idmap *m, int64_t *work, void (*free_val)(void *ud, void *val),
+                      void *ud)
+{
+    struct idmap_node *h = m->head;
+    for (struct idmap_node *n; (n = h->next[0]) != NULL;) {
+        if (*work <= 0)
+            return false;
+        /* The first node is first on every level it is on: unlinking it
+         * there keeps the map a valid skip list. */
+        for (int l = 0; l < n->level; l++)
+            h->next[l] = n->next[l];
+        m->size--;
+        if (free_val)
+            free_val(ud, n->val);
+        idnode_free(m, n);
+        (*work)--;
+    }
+    return true;
+}
+
 void idmap_free(struct idmap *m)
 {
     struct idmap_node *n = m->head;
@@ -882,12 +916,17 @@ static void consumer_free(struct stream *s, struct sconsumer *c)
     rs_free(c);
 }
 
+/* Free a pending entry of stream ud (a group's pel owns its snacks). */
+static void nack_free(void *ud, void *val)
+{
+    count_bytes(&((struct stream *)ud)->bytes, sizeof(struct snack), false);
+    rs_free(val);
+}
+
 static void group_free(struct stream *s, struct sgroup *g)
 {
-    for (struct idmap_node *n = g->pel.head->next[0]; n; n = n->next[0]) {
-        count_bytes(&s->bytes, sizeof(struct snack), false);
-        rs_free(n->val);
-    }
+    for (struct idmap_node *n = g->pel.head->next[0]; n; n = n->next[0])
+        nack_free(s, n->val);
     idmap_free(&g->pel);
     for (size_t i = 0; i < g->ncons; i++)
         consumer_free(s, g->cons[i]);
@@ -904,6 +943,36 @@ void stream_free(struct stream *s)
     rs_free(s->groups);
     sentries_free(&s->e);
     rs_free(s);
+}
+
+bool stream_free_some(struct stream *s, int64_t *work)
+{
+    /* Groups from the last, each once its pels are empty (the consumers'
+     * first: their nodes point to the group's snacks), then the nodes. */
+    while (s->ngroups > 0) {
+        struct sgroup *g = s->groups[s->ngroups - 1];
+        for (size_t i = 0; i < g->ncons; i++)
+            if (!idmap_clear_some(&g->cons[i]->pel, work, NULL, NULL))
+                return false;
+        if (!idmap_clear_some(&g->pel, work, nack_free, s))
+            return false;
+        group_free(s, g);
+        s->ngroups--;
+        (*work)--;
+    }
+    if (!sentries_free_some(&s->e, work))
+        return false;
+    stream_free(s);
+    (*work)--;
+    return true;
+}
+
+uint64_t stream_free_effort(const struct stream *s)
+{
+    uint64_t n = s->e.n;
+    for (size_t i = 0; i < s->ngroups; i++)
+        n += 1 + s->groups[i]->pel.size;
+    return n;
 }
 
 size_t stream_bytes(const struct stream *s)

@@ -84,6 +84,9 @@ struct rs_str sentry_str(const uint8_t **p);
 
 void sentries_init(struct sentries *e, size_t *bytes);
 void sentries_free(struct sentries *e);
+/* sentries_free in slices: frees nodes from the last until *work (one
+ * unit a node) is spent; true once e is empty (as after sentries_free). */
+bool sentries_free_some(struct sentries *e, int64_t *work);
 /* Append id (greater than every ID ever appended) with nfields pairs from
  * fv (field, value, field, value...). */
 void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
@@ -144,6 +147,11 @@ struct idmap {
 void idmap_init(struct idmap *m, size_t *bytes);
 /* Free the map's nodes (the values are the caller's). */
 void idmap_free(struct idmap *m);
+/* Remove entries from the first until *work (one unit an entry) is spent,
+ * handing each value to free_val (if not NULL); true once m is empty. m
+ * stays a valid map throughout. */
+bool idmap_clear_some(struct idmap *m, int64_t *work, void (*free_val)(void *ud, void *val),
+                      void *ud);
 void *idmap_find(const struct idmap *m, struct sid id);
 /* Insert id -> val; false if id is already there. */
 bool idmap_insert(struct idmap *m, struct sid id, void *val);
@@ -200,6 +208,13 @@ struct stream {
 
 struct stream *stream_new(void);
 void stream_free(struct stream *s);
+/* stream_free in slices (lazy freeing): frees pending entries and nodes
+ * until *work (one unit each, one a group) is spent. True once the stream
+ * is freed; until then it is fit for nothing but this. */
+bool stream_free_some(struct stream *s, int64_t *work);
+/* The work stream_free_some needs, about: nodes, groups and pending
+ * entries (Redis's lazyfreeGetFreeEffort counts the same). O(groups). */
+uint64_t stream_free_effort(const struct stream *s);
 struct stream *stream_dup(const struct stream *s);
 size_t stream_bytes(const struct stream *s);
 

@@ -408,3 +408,25 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
     rs_free(t->b[1]);
     tbl_init(t, t->seed);
 }
+
+bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),
+                   void *ud)
+{
+    /* From the last bucket down: the sizes count the buckets still to free,
+     * so the walk resumes where it stopped without any other state. */
+    for (int i = 0; i < 2; i++) {
+        while (t->size[i] > 0) {
+            if (*work <= 0)
+                return false;
+            for (struct entry *e = t->b[i][--t->size[i]], *next; e; e = next) {
+                next = e->next;
+                free_entry(ud, e);
+                (*work)--;
+            }
+            (*work)--;
+        }
+    }
+    t->used[0] = t->used[1] = 0;
+    tbl_free(t, NULL, NULL);
+    return true;
+}

@@ -10,6 +10,14 @@
 void tbl_init(struct table *t, uint64_t seed);
 /* Free the bucket arrays; entries are handed to free_entry first. */
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud);
+/* tbl_free in slices, for a table nothing else uses any more (a value or a
+ * shard being freed in the background): hands entries to free_entry, a
+ * bucket at a time, until *work (one unit a bucket and one an entry) is
+ * spent. Returns true once every entry is handed over and the arrays are
+ * freed (the table is then empty), false to be called again. Between calls
+ * the table is fit for nothing but this. */
+bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),
+                   void *ud);
 
 static inline uint64_t tbl_count(const struct table *t)
 {
