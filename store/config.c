@@ -197,7 +197,7 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
             return "Invalid client class specified in buffer limit configuration.";
         long long h, s, t;
         if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) ||
-            !resp_str2ll(tok[i + 3], strlen(tok[i + 3]), &t) || t < 0)
+            !resp_str2ll(tok[i + 3], strlen(tok[i + 3]), &t) || t < 0 || t > INT_MAX)
             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
         hard[cls] = h;
         soft[cls] = s;

@@ -1023,9 +1023,12 @@ void cmd_xclaim(struct cmd_ctx *c)
         } else if (rs_str_eqi(o, "justid")) {
             justid = true;
         } else if (rs_str_eqi(o, "idle") && more) {
-            if (!arg_ll_msg(c, c->argv[++j], &dtime, "Invalid IDLE option argument for XCLAIM"))
+            long long idle;
+            if (!arg_ll_msg(c, c->argv[++j], &idle, "Invalid IDLE option argument for XCLAIM"))
                 return;
-            dtime = c->now - dtime;
+            /* An idle time outside 0..now would give a delivery time past now
+             * or before the epoch (or overflow): Redis then uses now. */
+            dtime = idle >= 0 && idle <= c->now ? c->now - idle : c->now;
         } else if (rs_str_eqi(o, "time") && more) {
             if (!arg_ll_msg(c, c->argv[++j], &dtime, "Invalid TIME option argument for XCLAIM"))
                 return;
