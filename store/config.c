@@ -275,6 +275,9 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
             *(long long *)field = v;
         else
             *(int *)field = (int)v;
+        /* Redis accepts any hz and runs (and reports) it clamped to 1..500. */
+        if (p->off == F(hz))
+            cfg->hz = cfg->hz < 1 ? 1 : cfg->hz > 500 ? 500 : cfg->hz;
         return NULL;
     case CFG_STR:
         if (strlen(value) >= (size_t)p->max)
@@ -488,7 +491,7 @@ void respite_net_config(const struct respite *rs, struct respite_net_config *out
     out->maxclients = cfg->maxclients;
     out->timeout = cfg->timeout;
     out->tcp_keepalive = cfg->tcp_keepalive;
-    out->hz = cfg->hz < 1 ? 1 : cfg->hz > 500 ? 500 : cfg->hz;
+    out->hz = cfg->hz;
     out->client_query_buffer_limit = cfg->client_query_buffer_limit;
     out->proto_max_bulk_len = cfg->proto_max_bulk_len;
     out->obuf_hard = cfg->obuf_hard[0];

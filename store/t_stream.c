@@ -741,11 +741,13 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
             } else if (arg.p[0] == '$') {
                 ids[k] = s ? s->last_id : (struct sid){0, 0};
             } else {
-                /* 7.4's "+": the last entry, read from just before it. */
-                ids[k] = (struct sid){0, 0};
-                if (s && s->e.length) {
-                    sentries_edge(&s->e, true, &ids[k]);
-                    sid_decr(&ids[k]);
+                /* 7.4's "+": read from just before the last ID the stream
+                 * generated (an entry deleted since leaves nothing to read);
+                 * below 0-0 there is no such ID. */
+                ids[k] = s ? s->last_id : (struct sid){0, 0};
+                if (s && !sid_decr(&ids[k])) {
+                    reply_err(c, RS_ERR_XREAD_LAST_ZERO);
+                    ok = false;
                 }
             }
         } else if (arg.len == 1 && arg.p[0] == '>') {
