@@ -195,9 +195,14 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
             cls = 1;
         if (cls < 0)
             return "Invalid client class specified in buffer limit configuration.";
-        long long h, s, t;
-        if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) ||
-            !resp_str2ll(tok[i + 3], strlen(tok[i + 3]), &t) || t < 0 || t > INT_MAX)
+        long long h, s;
+        /* Redis reads the seconds with strtoll ("+5", "05" and "-0" too) and
+         * keeps them in an int. */
+        char *end;
+        errno = 0;
+        long long t = strtoll(tok[i + 3], &end, 10);
+        if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) || errno || *end != '\0' ||
+            t < 0 || t > INT_MAX)
             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
         hard[cls] = h;
         soft[cls] = s;
