@@ -264,7 +264,7 @@ static bool over_output_limits(struct srv_conn *conn, size_t pending)
         int64_t now = real_ms();
         if (conn->soft_since_ms == 0)
             conn->soft_since_ms = now;
-        else if (now - conn->soft_since_ms >= cfg->obuf_soft_secs * 1000)
+        else if ((now - conn->soft_since_ms) / 1000 >= cfg->obuf_soft_secs) /* no secs*1000 overflow */
             return true;
     } else {
         conn->soft_since_ms = 0;

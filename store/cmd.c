@@ -354,11 +354,21 @@ void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines)
 
 bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
 {
-    char *s = rs_memdup(a.p, a.len), *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    bool ok = !isspace((unsigned char)s[0]) && *end == '\0' && errno != ERANGE;
-    rs_free(s);
+    /* Redis 7.4's string2ull: a canonical integer must not be negative;
+     * anything else is read by strtoull (leading blanks and sign allowed). */
+    long long ll;
+    unsigned long long v;
+    bool ok;
+    if (resp_str2ll(a.p, a.len, &ll)) {
+        ok = ll >= 0;
+        v = (unsigned long long)ll;
+    } else {
+        char *s = rs_memdup(a.p, a.len), *end;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        ok = a.len > 0 && *end == '\0' && errno != ERANGE && errno != EINVAL;
+        rs_free(s);
+    }
     if (!ok) {
         reply_err(c, RS_ERR_INVALID_CURSOR);
         return false;

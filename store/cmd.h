@@ -36,9 +36,9 @@ void cmd_call(struct cmd_ctx *c);
 /* Parse an integer argument (Redis string2ll); on failure reply
  * "value is not an integer or out of range" and return false. */
 bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
-/* A SCAN-family cursor (Redis parseScanCursorOrReply: strtoull's rules, so
- * "", "-1" and "+7" are cursors while " 1" and "1x" are not); on failure
- * reply "invalid cursor" and return false. */
+/* A SCAN-family cursor (Redis 7.4 parseScanCursorOrReply: string2ull, so
+ * " 1", "+7" and "-0" are cursors while "", "-1" and "1x" are not); on
+ * failure reply "invalid cursor" and return false. */
 bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor);
 
 /* The options of SCAN, SSCAN and HSCAN from argv[from] on. */

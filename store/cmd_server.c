@@ -1455,7 +1455,13 @@ static void debug_clock(struct cmd_ctx *c)
             reply_err(c, RS_ERR_NOT_POSITIVE);
             return;
         }
-        if (rs_str_eqi(op, "set"))
+        bool is_set = rs_str_eqi(op, "set");
+        int64_t now = store_now(st);
+        if (is_set ? ms > STORE_CLOCK_MAX : ms > STORE_CLOCK_MAX - now) {
+            reply_err(c, RS_ERR_CLOCK_RANGE);
+            return;
+        }
+        if (is_set)
             st->clock_frozen = ms;
         else if (st->clock_frozen >= 0)
             st->clock_frozen += ms;

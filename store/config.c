@@ -203,9 +203,14 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
             cls = 1;
         if (cls < 0)
             return "Invalid client class specified in buffer limit configuration.";
-        long long h, s, t;
-        if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) ||
-            !resp_str2ll(tok[i + 3], strlen(tok[i + 3]), &t) || t < 0)
+        long long h, s;
+        /* Redis reads the seconds with strtoll ("+5", "05" and "-0" too) and
+         * keeps them in an int. */
+        char *end;
+        errno = 0;
+        long long t = strtoll(tok[i + 3], &end, 10);
+        if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) || errno || *end != '\0' ||
+            t < 0 || t > INT_MAX)
             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
         hard[cls] = h;
         soft[cls] = s;
@@ -283,6 +288,9 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
             *(long long *)field = v;
         else
             *(int *)field = (int)v;
+        /* Redis accepts any hz and runs (and reports) it clamped to 1..500. */
+        if (p->off == F(hz))
+            cfg->hz = cfg->hz < 1 ? 1 : cfg->hz > 500 ? 500 : cfg->hz;
         return NULL;
     case CFG_STR:
         if (strlen(value) >= (size_t)p->max)
@@ -496,7 +504,7 @@ void respite_net_config(const struct respite *rs, struct respite_net_config *out
     out->maxclients = cfg->maxclients;
     out->timeout = cfg->timeout;
     out->tcp_keepalive = cfg->tcp_keepalive;
-    out->hz = cfg->hz < 1 ? 1 : cfg->hz > 500 ? 500 : cfg->hz;
+    out->hz = cfg->hz;
     out->client_query_buffer_limit = cfg->client_query_buffer_limit;
     out->proto_max_bulk_len = cfg->proto_max_bulk_len;
     out->obuf_hard = cfg->obuf_hard[0];

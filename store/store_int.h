@@ -499,7 +499,7 @@ struct store {
     /* clock */
     respite_clock_fn *clock_fn;
     void *clock_ud;
-    int64_t clock_offset; /* DEBUG CLOCK ADVANCE while real */
+    int64_t clock_offset; /* DEBUG CLOCK ADVANCE while real; the sum stays <= STORE_CLOCK_MAX */
     int64_t clock_frozen; /* DEBUG CLOCK SET: >= 0 fixes the time */
     int64_t cmd_now;      /* the running command's time (one clock read per command), -1 between */
     int64_t real_minus_mono_us; /* wall clock minus monotonic clock, refreshed each tick */
@@ -569,6 +569,11 @@ void stats_error(struct store *st, const char *msg, size_t len);
 
 /* Count c's command against the shard of its first key (PROJECT INFO). */
 void store_count_shard_command(struct cmd_ctx *c);
+
+/* The latest time DEBUG CLOCK may move the store clock to (ms, about year
+ * 148000): TIME multiplies the clock by 1000 and `now + ttl` sums must keep
+ * room, so the clock stays far below INT64_MAX even as real time runs on. */
+#define STORE_CLOCK_MAX (INT64_MAX / 2000)
 
 /* Store clock in milliseconds (real, offset or frozen). */
 int64_t store_now(const struct store *st);

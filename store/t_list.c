@@ -710,6 +710,10 @@ void cmd_lrem(struct cmd_ctx *c)
     long long count;
     if (!arg_ll(c, c->argv[2], &count))
         return;
+    if (count == LLONG_MIN) { /* 7.4 refuses the count whose negation overflows */
+        reply_err(c, RS_ERR_RANK_RANGE);
+        return;
+    }
     bool wrong;
     struct kloc loc;
     struct entry *e = ks_write_type(c, c->argv[1], OBJ_LIST, &loc, &wrong);
@@ -720,9 +724,7 @@ void cmd_lrem(struct cmd_ctx *c)
         return;
     }
     bool forward = count >= 0;
-    /* -LLONG_MIN does not exist: it stands for "all", as it does in Redis
-     * where the negation wraps and no count is ever reached. */
-    uint64_t limit = count == LLONG_MIN ? 0 : (uint64_t)(count < 0 ? -count : count);
+    uint64_t limit = (uint64_t)(count < 0 ? -count : count);
     struct quicklist *ql = list_for_write(c, e);
     size_t before = ql->bytes;
     uint64_t removed = 0;

@@ -741,11 +741,13 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
             } else if (arg.p[0] == '$') {
                 ids[k] = s ? s->last_id : (struct sid){0, 0};
             } else {
-                /* 7.4's "+": the last entry, read from just before it. */
-                ids[k] = (struct sid){0, 0};
-                if (s && s->e.length) {
-                    sentries_edge(&s->e, true, &ids[k]);
-                    sid_decr(&ids[k]);
+                /* 7.4's "+": read from just before the last ID the stream
+                 * generated (an entry deleted since leaves nothing to read);
+                 * below 0-0 there is no such ID. */
+                ids[k] = s ? s->last_id : (struct sid){0, 0};
+                if (s && !sid_decr(&ids[k])) {
+                    reply_err(c, RS_ERR_XREAD_LAST_ZERO);
+                    ok = false;
                 }
             }
         } else if (arg.len == 1 && arg.p[0] == '>') {
@@ -1023,9 +1025,12 @@ void cmd_xclaim(struct cmd_ctx *c)
         } else if (rs_str_eqi(o, "justid")) {
             justid = true;
         } else if (rs_str_eqi(o, "idle") && more) {
-            if (!arg_ll_msg(c, c->argv[++j], &dtime, "Invalid IDLE option argument for XCLAIM"))
+            long long idle;
+            if (!arg_ll_msg(c, c->argv[++j], &idle, "Invalid IDLE option argument for XCLAIM"))
                 return;
-            dtime = c->now - dtime;
+            /* An idle time outside 0..now would give a delivery time past now
+             * or before the epoch (or overflow): Redis then uses now. */
+            dtime = idle >= 0 && idle <= c->now ? c->now - idle : c->now;
         } else if (rs_str_eqi(o, "time") && more) {
             if (!arg_ll_msg(c, c->argv[++j], &dtime, "Invalid TIME option argument for XCLAIM"))
                 return;

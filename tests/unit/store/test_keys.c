@@ -378,10 +378,12 @@ Test(keys, scan_argument_errors)
     expect_reply("SCAN 0 MATCH", "-ERR syntax error\r\n");
     expect_reply("SCAN 0 foo bar", "-ERR syntax error\r\n");
     expect_reply("SCAN 0", "*2\r\n$1\r\n0\r\n*0\r\n");
-    expect_reply("SCAN -1", "*2\r\n$1\r\n0\r\n*0\r\n"); /* strtoul accepts it */
+    /* 7.4's string2ull: a negative integer and "" are invalid, "-0" and "+1" not */
+    expect_reply("SCAN -1", "-ERR invalid cursor\r\n");
+    expect_reply("SCAN -0", "*2\r\n$1\r\n0\r\n*0\r\n");
     const char *argv[] = {"SCAN", ""};
     size_t len;
-    cr_expect_str_eq(runv(2, argv, &len), "*2\r\n$1\r\n0\r\n*0\r\n");
+    cr_expect_str_eq(runv(2, argv, &len), "-ERR invalid cursor\r\n");
     expect_reply("SET k v", "+OK\r\n");
     expect_reply("SCAN 0 TYPE foo", "*2\r\n$1\r\n0\r\n*0\r\n"); /* 7.4: no error */
     expect_reply("SCAN 0 TYPE STRING", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n");
