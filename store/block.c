@@ -304,11 +304,11 @@ static void serve_key(struct store *st, struct kreg_key *bk)
     for (struct bwait *w = bk->head, *next; w; w = next) {
         next = w->next;
         struct blocked *b = w->b;
-        if ((b->flags & BLOCK_ON_NOKEY) && type != OBJ_STREAM) {
-            static const char msg[] = "UNBLOCKED the stream key no longer exists";
-            resp_add_error(out_of(b), msg, sizeof msg - 1);
-            unblock(b, true);
-        } else if (type == b->type) {
+        /* A waiter that must hear of its key's removal (XREADGROUP) runs
+         * again whatever the key holds now, and answers what its command
+         * answers then (NOGROUP for a missing key or group, WRONGTYPE), as
+         * Redis 7.4 does (7.0 answered -UNBLOCKED). */
+        if (type == b->type || (b->flags & BLOCK_ON_NOKEY)) {
             rerun(st, b, bk);
             type = live_type(st->dbs[bk->db], bk); /* it may have emptied the key */
         }

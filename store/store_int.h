@@ -389,7 +389,8 @@ void kreg_del(struct kreg *t, struct kreg_key *k);
 
 enum block_flags {
     BLOCK_ON_NOKEY = 1, /* XREADGROUP: the key's deletion, or its turning into
-                         * another type, answers "-UNBLOCKED ..." */
+                         * another type, runs the command again (it answers
+                         * NOGROUP or WRONGTYPE) */
 };
 
 void block_init(struct store *st);

@@ -722,13 +722,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         }
         const struct stream *s = e ? stream_of(e) : NULL;
         if (has_group && (!s || !(groups[k] = stream_group(s, gname)))) {
-            if (c->rerun)
-                /* XGROUP DESTROY woke it (a deleted key answers UNBLOCKED,
-                 * block.c); Redis 7.0's text. */
-                reply_errf(c, "NOGROUP the consumer group this client was blocked on no longer "
-                              "exists");
-            else
-                reply_nogroup(c, key, gname, " in XREADGROUP with GROUP option");
+            reply_nogroup(c, key, gname, " in XREADGROUP with GROUP option");
             ok = false;
         } else if (arg.len == 1 && (arg.p[0] == '$' || arg.p[0] == '+')) {
             if (xreadgroup) {

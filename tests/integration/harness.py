@@ -13,7 +13,8 @@ report fails the test. Every socket operation has a timeout, every wait loop a d
 and all traffic goes to 127.0.0.1.
 
 A RedisServer is a real redis-server on a free loopback port, for the tests that compare
-respite's outcome with Redis's.
+respite's outcome with Redis's: Debian's 7.0 by default, or a 7.4 (redis74_path()) where
+7.0 differs from 7.4, the behaviour respite follows.
 """
 import os
 import re
@@ -250,6 +251,19 @@ class Server:
         kw.setdefault("socket_timeout", SOCK_TIMEOUT)
         kw.setdefault("socket_connect_timeout", SOCK_TIMEOUT)
         return redis.Redis(host=HOST, port=self.port, **kw)
+
+
+def redis74_path():
+    """A Redis 7.4 redis-server for the tests that compare with 7.4 where 7.0 differs: the
+    RESPITE_REDIS74 environment variable, else the reference next to a checkout
+    (../shared/tools/redis-7.4.1/redis-server from the repository's root) when it is there;
+    None when there is none (those tests skip, saying so)."""
+    path = os.environ.get("RESPITE_REDIS74")
+    if not path:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        path = os.path.join(os.path.dirname(root), "shared", "tools", "redis-7.4.1",
+                            "redis-server")
+    return path if os.access(path, os.X_OK) else None
 
 
 class RedisServer:
