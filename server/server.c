@@ -356,6 +356,7 @@ static void flush(struct srv_conn *conn)
 
 static void process_input(struct srv_conn *conn);
 static void on_blk_timer(uv_timer_t *t);
+static void on_bg(uv_timer_t *t);
 
 /* Arm blk_timer for the earliest blocked client's deadline, if it moved. */
 static void arm_block_timer(struct respite_server *srv)
@@ -392,8 +393,13 @@ static void on_check(uv_check_t *h)
         conn->on_pending = false;
         flush(conn);
     }
-    if (!srv->stopping)
+    if (!srv->stopping) {
         arm_block_timer(srv);
+        /* Freeing that a command queued (UNLINK, FLUSHALL ASYNC) starts now,
+         * not at the next cron tick. */
+        if (respite_free_pending(srv->st) && !uv_is_active((uv_handle_t *)&srv->bg))
+            uv_timer_start(&srv->bg, on_bg, 1, 1);
+    }
     srv->turn++;
 }
 

@@ -94,6 +94,12 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
  * a prompt further call would do, else 0. */
 int respite_tick(struct respite *st, int64_t budget_us);
 
+/* Whether values or flushed databases wait to be freed in the background
+ * (UNLINK, FLUSHALL ASYNC), 1 or 0: a transport calls respite_tick promptly while
+ * this holds, so memory comes back at once rather than at the next tick of
+ * its hz timer. O(1). */
+int respite_free_pending(const struct respite *st);
+
 /* ------------------------------------------------------------------------
  * Clients and commands
  * ------------------------------------------------------------------------ */

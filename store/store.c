@@ -211,6 +211,12 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     return more;
 }
 
+int respite_free_pending(const struct respite *rs)
+{
+    const struct store *st = (const struct store *)rs;
+    return st->lazy_head != NULL || st->garbage != NULL;
+}
+
 void respite_set_hooks(struct respite *rs, const struct respite_hooks *hooks, void *ud)
 {
     struct store *st = (struct store *)rs;

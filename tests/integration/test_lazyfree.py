@@ -95,6 +95,18 @@ class LazyFree(ServerTestCase):
     def test_unlink_of_a_big_hash_returns_before_freeing_it(self):
         self.check_lazy("h", lambda: self.fill("HSET", "h", lambda i: ("f%d" % i, "v")))
 
+    def test_freeing_starts_at_once_not_at_the_next_cron_tick(self):
+        # With hz 1 the periodic tick comes once a second: freeing must not wait for it.
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "hz", "1"), b"OK")
+        base, _ = self.wait_drained()
+        self.fill("HSET", "h", lambda i: ("f%d" % i, "v"))
+        full, _, _ = self.mem()
+        time.sleep(1.1)  # a tick, then most of a second before the next
+        self.assertEqual(self.c.cmd("UNLINK", "h"), 1)
+        time.sleep(0.2)
+        used, _, _ = self.mem()
+        self.assertLess(used, full - (full - base) // 10)
+
     def test_config_resetstat_zeroes_lazyfreed_objects(self):
         self.check_lazy("h", lambda: self.fill("HSET", "h", lambda i: ("f%d" % i, "v")))
         self.assertGreater(self.mem()[2], 0)
