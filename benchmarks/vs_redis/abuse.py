@@ -306,7 +306,20 @@ SCENARIOS = [
 ]
 
 
+def median(values):
+    """The median of a figure's rounds; "ERR" when no round gave one. A figure that is
+    "never" (None) in some rounds counts as the largest."""
+    if not values:
+        return "ERR"
+    if isinstance(values[0], bool):
+        return sorted(values)[len(values) // 2]
+    ordered = sorted(values, key=lambda v: (v is None, v or 0))
+    return ordered[len(ordered) // 2]
+
+
 def fmt(v):
+    if v == "ERR":
+        return v
     if v is None:
         return "never"
     if isinstance(v, bool):
@@ -321,6 +334,7 @@ def main():
         "  %-18s %s" % (n, f.__doc__) for n, f in SCENARIOS))
     ap.add_argument("--redis74", help="path of a Redis 7.4 redis-server, measured as a third column")
     ap.add_argument("--only", help="comma-separated scenario names (default: all)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of each scenario (default 3)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = ap.parse_args()
     servers.check_binaries(ap, args)
@@ -334,30 +348,34 @@ def main():
         for name, fn in SCENARIOS:
             if only and name not in only:
                 continue
-            results = {}
-            for label, path in sides:
-                log("%s: %s" % (name, label))
-                srv = servers.Server(label, path, servers.split_args(servers.DEFAULT_SERVER_ARGS),
-                                     workdir).start()
-                try:
-                    with Conn(srv.port, timeout=60.0) as ctl:
-                        results[label] = fn(srv, ctl)
-                except Exception as e:  # a scenario that fails is reported, the rest go on
-                    log("  %s failed: %s" % (label, e))
-                    results[label] = {}
-                finally:
-                    s = getattr(srv, "_stuck", None)
-                    if s:
-                        s.close()
-                    srv.stop()
+            # results[label][figure]: one value a round; the rounds interleave the servers
+            results = {label: {} for label, _ in sides}
+            for rnd in range(args.rounds):
+                for label, path in sides:
+                    log("%s: %s, round %d" % (name, label, rnd + 1))
+                    srv = servers.Server(label, path,
+                                         servers.split_args(servers.DEFAULT_SERVER_ARGS),
+                                         workdir).start()
+                    try:
+                        with Conn(srv.port, timeout=60.0) as ctl:
+                            for m, v in fn(srv, ctl).items():
+                                results[label].setdefault(m, []).append(v)
+                    except Exception as e:  # a failed scenario is reported, the rest go on
+                        log("  %s failed: %s" % (label, e))
+                    finally:
+                        s = getattr(srv, "_stuck", None)
+                        if s:
+                            s.close()
+                        srv.stop()
             metrics = []
             for r in results.values():
                 metrics += [m for m in r if m not in metrics]
             for m in metrics:
-                rows.append([name, m] + [fmt(results[label].get(m, "ERR")) for label, _ in sides])
+                rows.append([name, m] + [fmt(median(results[label].get(m)))
+                                         for label, _ in sides])
     header = ["scenario", "figure"] + [label for label, _ in sides]
     header_lines = ["respite vs redis-server under abusive clients (benchmarks/vs_redis/abuse.py),",
-                    servers.machine_summary()]
+                    "median of %d interleaved rounds," % args.rounds, servers.machine_summary()]
     servers.print_table(header_lines, header, rows, [], args.markdown)
 
 
