@@ -19,7 +19,6 @@ xreadgroup tests (run by loadgen.c). See benchmarks/README.md.
 """
 
 import csv
-import datetime
 import io
 import json
 import os
@@ -340,12 +339,7 @@ def main():
     if len(set(names)) != len(names):
         ap.error("test names must be unique: %s" % ", ".join(names))
 
-    redis_version = servers.binary_version(args.redis) or "unknown version"
-    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
-    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
-    respite_rev = servers.git_describe(args.respite)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    command_line = shlex.join(sys.argv)
+    redis_version, redis_short, respite_rev, started, command_line = servers.run_info(args)
 
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-bench-")
