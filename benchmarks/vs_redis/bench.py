@@ -67,6 +67,15 @@ BUILTIN = {
     "xadd_maxlen": ["XADD", "mystream:capped", "MAXLEN", "~", "1000", "*", "f", "v"],
     "xrange_10": ["XRANGE", "mystream", "-", "+", "COUNT", "10"],
     "xrange_100": ["XRANGE", "mystream", "-", "+", "COUNT", "100"],
+    # Projects at scale (issue 11): a dashboard's writes, each to a random one of -r
+    # projects (redis-benchmark draws every __rand_int__ of a command on its own, so the
+    # member of proj_sadd is independent of its project). The stream is not capped: at
+    # -r 100000 a project gets a few dozen entries per run, which MAXLEN ~ 1000 would
+    # never trim.
+    "proj_hset": ["HSET", "project:__rand_int__:calc_cache", "f", "v"],
+    "proj_xadd": ["XADD", "project:__rand_int__:parameter_changes", "*", "f", "v"],
+    "proj_sadd": ["SADD", "project:__rand_int__:active_users", "user:__rand_int__"],
+    "proj_lpush": ["LPUSH", "project:__rand_int__:notifications:1", "x"],
 }
 # Tests run by loadgen.c instead of redis-benchmark: one request there is more
 # than one command (a MULTI block; an XREADGROUP and the XACK of what it read).
@@ -74,6 +83,7 @@ LOADGEN = {"multi", "xreadgroup"}
 # The issue-3 set: `--tests hset,hget,hincrby,sadd,sismember,spop --extra-respite-only hexpire,saddex`
 # The issue-4 set: `--tests lpush,lrange_100,lrange_600,lmove,rpop,multi`
 # The issue-5 set: `--tests xadd,xadd_maxlen,xrange_10,xrange_100,xreadgroup`
+# The issue-11 set: `--tests set,get,proj_hset,proj_xadd,proj_sadd,proj_lpush --pipeline 16`
 # redis-benchmark's own tests that produce exactly one result row; usable by name too.
 PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
                "zadd", "zpopmin"]
