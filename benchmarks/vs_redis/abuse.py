@@ -22,12 +22,11 @@ import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import servers  # noqa: E402
-from servers import Conn, encode, log  # noqa: E402
+from servers import Conn, Probe, encode, log, timed  # noqa: E402
 
 
 def vm_hwm_kib(pid):
@@ -48,37 +47,6 @@ def reset_hwm(pid):
         return True
     except OSError:
         return False
-
-
-class Probe:
-    """A connection that PINGs about every millisecond in a thread and keeps each round
-    trip's latency in ms, until stop()."""
-
-    def __init__(self, port):
-        self.conn = Conn(port, timeout=30.0)
-        self.lat = []
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.done.is_set():
-            t = time.perf_counter()
-            try:
-                self.conn.call("PING")
-            except (OSError, servers.ProtocolError):
-                break
-            self.lat.append((time.perf_counter() - t) * 1000)
-            time.sleep(0.001)
-
-    def stop(self):
-        self.done.set()
-        self.thread.join(35)
-        self.conn.close()
-        lat = sorted(self.lat)
-        if not lat:
-            return {"ping_max_ms": None, "ping_p99_ms": None}
-        return {"ping_max_ms": lat[-1], "ping_p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))]}
 
 
 def load(port, commands, batch=1000):
@@ -107,17 +75,6 @@ def client_ids(conn):
 
 def own_id(conn):
     return conn.call("CLIENT", "ID")
-
-
-def timed(conn, *args):
-    t = time.perf_counter()
-    conn.sock.sendall(encode(args))
-    while True:
-        r = servers.skip_reply(conn.buf, conn.pos)
-        if r is not None:
-            conn.pos = r[0]
-            return (time.perf_counter() - t) * 1000, r[1]
-        conn._fill()
 
 
 def nonreader(port, rcvbuf=4096):

@@ -19,7 +19,6 @@ xreadgroup tests (run by loadgen.c). See benchmarks/README.md.
 """
 
 import csv
-import datetime
 import io
 import json
 import os
@@ -68,6 +67,15 @@ BUILTIN = {
     "xadd_maxlen": ["XADD", "mystream:capped", "MAXLEN", "~", "1000", "*", "f", "v"],
     "xrange_10": ["XRANGE", "mystream", "-", "+", "COUNT", "10"],
     "xrange_100": ["XRANGE", "mystream", "-", "+", "COUNT", "100"],
+    # Projects at scale (issue 11): a dashboard's writes, each to a random one of -r
+    # projects (redis-benchmark draws every __rand_int__ of a command on its own, so the
+    # member of proj_sadd is independent of its project). The stream is not capped: at
+    # -r 100000 a project gets a few dozen entries per run, which MAXLEN ~ 1000 would
+    # never trim.
+    "proj_hset": ["HSET", "project:__rand_int__:calc_cache", "f", "v"],
+    "proj_xadd": ["XADD", "project:__rand_int__:parameter_changes", "*", "f", "v"],
+    "proj_sadd": ["SADD", "project:__rand_int__:active_users", "user:__rand_int__"],
+    "proj_lpush": ["LPUSH", "project:__rand_int__:notifications:1", "x"],
 }
 # Tests run by loadgen.c instead of redis-benchmark: one request there is more
 # than one command (a MULTI block; an XREADGROUP and the XACK of what it read).
@@ -75,6 +83,7 @@ LOADGEN = {"multi", "xreadgroup"}
 # The issue-3 set: `--tests hset,hget,hincrby,sadd,sismember,spop --extra-respite-only hexpire,saddex`
 # The issue-4 set: `--tests lpush,lrange_100,lrange_600,lmove,rpop,multi`
 # The issue-5 set: `--tests xadd,xadd_maxlen,xrange_10,xrange_100,xreadgroup`
+# The issue-11 set: `--tests set,get,proj_hset,proj_xadd,proj_sadd,proj_lpush --pipeline 16`
 # redis-benchmark's own tests that produce exactly one result row; usable by name too.
 PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
                "zadd", "zpopmin"]
@@ -340,12 +349,7 @@ def main():
     if len(set(names)) != len(names):
         ap.error("test names must be unique: %s" % ", ".join(names))
 
-    redis_version = servers.binary_version(args.redis) or "unknown version"
-    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
-    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
-    respite_rev = servers.git_describe(args.respite)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    command_line = shlex.join(sys.argv)
+    redis_version, redis_short, respite_rev, started, command_line = servers.run_info(args)
 
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-bench-")

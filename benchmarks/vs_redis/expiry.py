@@ -41,7 +41,6 @@ A benchmark, not a test: nothing here is run by ctest. See benchmarks/README.md.
 
 import array
 import bisect
-import datetime
 import gc
 import heapq
 import json
@@ -50,7 +49,6 @@ import multiprocessing
 import os
 import random
 import re
-import shlex
 import shutil
 import signal
 import socket
@@ -496,12 +494,7 @@ def main():
     if args.lead < 0 or args.tail < 0 or args.grace < args.tail:
         ap.error("--lead and --tail must be >= 0 and --grace >= --tail")
 
-    redis_version = servers.binary_version(args.redis) or "unknown version"
-    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
-    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
-    respite_rev = servers.git_describe(args.respite)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    command_line = shlex.join(sys.argv)
+    redis_version, redis_short, respite_rev, started, command_line = servers.run_info(args)
 
     sched = Schedule(args.keys, args.spread, args.order, args.seed)
     servers.install_cleanup()

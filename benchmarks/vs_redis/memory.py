@@ -21,12 +21,9 @@ that takes `scale` (1.0 = full size) and returns Plan(keys, commands), where
 DBSIZE when the server has it). See dataset_strings below.
 """
 
-import datetime
 import json
 import os
 import random
-import re
-import shlex
 import shutil
 import sys
 import tempfile
@@ -141,38 +138,38 @@ def measure(label, path, extra, plan_fn, args, workdir, out):
     srv = servers.Server(label, path, extra, workdir)
     srv.start()
     try:
-        time.sleep(args.baseline_settle)
-        baseline = out["baseline_kib"] = srv.rss_kib()
-        plan = plan_fn(args.scale)
-        sent, secs, dbsize = load(srv, plan, args.batch, args.timeout)
-        if isinstance(dbsize, int) and dbsize != plan.keys:
-            raise RuntimeError("%s holds %d keys after the load, expected %d" % (label, dbsize, plan.keys))
-        if not isinstance(dbsize, int):
-            log("  (%s: DBSIZE not available (%r); key count not checked)" % (label, dbsize))
-        time.sleep(args.settle)
-        first = srv.rss_kib()
-        time.sleep(args.settle)
-        loaded = srv.rss_kib()
-        log("  %-7s pid %d: baseline %.1f MiB; loaded %d commands in %.1f s (%.0f/s); "
-            "RSS %.1f then %.1f MiB" % (label, srv.pid, mib(baseline), sent, secs, sent / secs,
-                                        mib(first), mib(loaded)))
-        out.update({"rss_kib_first": first, "rss_kib": loaded,
-                    "commands": sent, "load_s": round(secs, 2), "keys": dbsize})
+        fill(srv, plan_fn(args.scale), args, out)
     finally:
         srv.stop()
 
 
-def fmt_mib(kib):
-    return "—" if kib is None else "%.1f" % mib(kib)
+def fill(srv, plan, args, out):
+    """On a server just started: read its baseline RSS after args.baseline_settle s, load
+    the plan (batches of args.batch commands, args.timeout s without progress at most),
+    check DBSIZE, then read VmRSS twice args.settle s apart. Fills out with baseline_kib,
+    rss_kib (the later reading), rss_kib_first, commands, load_s and keys; raises
+    RuntimeError on an error reply or a wrong key count (leaving what was measured)."""
+    time.sleep(args.baseline_settle)
+    baseline = out["baseline_kib"] = srv.rss_kib()
+    sent, secs, dbsize = load(srv, plan, args.batch, args.timeout)
+    if isinstance(dbsize, int) and dbsize != plan.keys:
+        raise RuntimeError("%s holds %d keys after the load, expected %d" % (srv.label, dbsize, plan.keys))
+    if not isinstance(dbsize, int):
+        log("  (%s: DBSIZE not available (%r); key count not checked)" % (srv.label, dbsize))
+    time.sleep(args.settle)
+    first = srv.rss_kib()
+    time.sleep(args.settle)
+    loaded = srv.rss_kib()
+    log("  %-7s pid %d: baseline %.1f MiB; loaded %d commands in %.1f s (%.0f/s); "
+        "RSS %.1f then %.1f MiB" % (srv.label, srv.pid, mib(baseline), sent, secs, sent / secs,
+                                    mib(first), mib(loaded)))
+    out.update({"rss_kib_first": first, "rss_kib": loaded,
+                "commands": sent, "load_s": round(secs, 2), "keys": dbsize})
 
 
-def main():
-    ap = servers.arg_parser(__doc__, "Datasets:\n" + "\n".join("  %-10s %s" % (k, d) for k, (_, d)
-                                                                 in DATASETS.items()))
-    ap.add_argument("--dataset", default="strings",
-                    help="comma-separated datasets (default strings; known: %s)" % ", ".join(DATASETS))
-    ap.add_argument("--scale", type=float, default=1.0,
-                    help="multiply every dataset's size (default 1.0; e.g. 0.1 for a quick check)")
+def add_load_options(ap):
+    """The options of fill() and of the results (--batch, --settle, --baseline-settle,
+    --timeout, --redis-args, --respite-args, --markdown, --json), shared with projects.py."""
     ap.add_argument("--batch", type=int, default=10000, help="commands per pipelined write (default 10000)")
     ap.add_argument("--settle", type=float, default=2.0,
                     help="seconds to wait before each of the two RSS readings (default 2)")
@@ -186,6 +183,20 @@ def main():
                     help="seconds allowed without progress on a batch (default 60)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
     ap.add_argument("--json", metavar="FILE", help="also write the raw numbers to FILE")
+
+
+def fmt_mib(kib):
+    return "—" if kib is None else "%.1f" % mib(kib)
+
+
+def main():
+    ap = servers.arg_parser(__doc__, "Datasets:\n" + "\n".join("  %-10s %s" % (k, d) for k, (_, d)
+                                                                 in DATASETS.items()))
+    ap.add_argument("--dataset", default="strings",
+                    help="comma-separated datasets (default strings; known: %s)" % ", ".join(DATASETS))
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply every dataset's size (default 1.0; e.g. 0.1 for a quick check)")
+    add_load_options(ap)
     args = ap.parse_args()
 
     servers.check_binaries(ap, args)
@@ -196,13 +207,7 @@ def main():
     if args.scale <= 0 or args.batch < 1:
         ap.error("--scale and --batch must be positive")
 
-    redis_version = servers.binary_version(args.redis) or "unknown version"
-
-    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
-    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
-    respite_rev = servers.git_describe(args.respite)
-    started = datetime.datetime.now(datetime.timezone.utc)
-    command_line = shlex.join(sys.argv)
+    redis_version, redis_short, respite_rev, started, command_line = servers.run_info(args)
 
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-memory-")

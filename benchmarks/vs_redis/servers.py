@@ -5,13 +5,17 @@
   Only processes started here are ever signalled, by PID.
 - encode()/Conn: a minimal RESP client over a raw socket, good enough for
   readiness checks and for loading data with large pipelines.
+- timed()/Probe: the latency of one command, and a thread that PINGs about
+  every millisecond and keeps every round trip.
 
 Not a test helper: nothing here is run by ctest.
 """
 
 import argparse
 import atexit
+import datetime
 import os
+import re
 import select
 import shlex
 import shutil
@@ -19,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 HOST = "127.0.0.1"
@@ -118,6 +123,17 @@ def git_describe(path):
     except Exception:
         pass
     return None
+
+
+def run_info(args):
+    """What a results header says about a run: (redis-server's --version line, its short
+    form "redis-server 7.0.15 (jemalloc-5.3.0)", respite's git revision or None, the start
+    time in UTC, the command line)."""
+    redis_version = binary_version(args.redis) or "unknown version"
+    m = re.search(r"v=(\S+).*?malloc=(\S+)", redis_version)
+    redis_short = ("redis-server %s (%s)" % m.groups()) if m else redis_version
+    return (redis_version, redis_short, git_describe(args.respite),
+            datetime.datetime.now(datetime.timezone.utc), shlex.join(sys.argv))
 
 
 def machine_summary():
@@ -308,6 +324,58 @@ class Conn:
         if sent < len(view):
             raise ProtocolError("server replied to %d commands before receiving all of them" % count)
         return errors
+
+
+# --------------------------------------------------------------------------- probes
+
+def timed(conn, *args):
+    """Send one command on conn and wait for its reply: (milliseconds, reply value)."""
+    t = time.perf_counter()
+    conn.sock.sendall(encode(args))
+    while True:
+        r = skip_reply(conn.buf, conn.pos)
+        if r is not None:
+            conn.pos = r[0]
+            return (time.perf_counter() - t) * 1000, r[1]
+        conn._fill()
+
+
+class Probe:
+    """A connection that PINGs about every millisecond in a thread and keeps each round
+    trip's latency in ms, until stop()."""
+
+    def __init__(self, port):
+        self.conn = Conn(port, timeout=30.0)
+        self.lat = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.done.is_set():
+            t = time.perf_counter()
+            try:
+                self.conn.call("PING")
+            except (OSError, ProtocolError):
+                break
+            self.lat.append((time.perf_counter() - t) * 1000)
+            time.sleep(0.001)
+
+    def stop(self):
+        """Stop pinging; returns the maximum and p99 round trip in ms (None without any),
+        and leaves every round trip, sorted, in self.lat."""
+        self.done.set()
+        self.thread.join(35)
+        self.conn.close()
+        self.lat.sort()
+        return {"ping_max_ms": percentile(self.lat, 100), "ping_p99_ms": percentile(self.lat, 99)}
+
+
+def percentile(ordered, q):
+    """The q-th percentile (0 < q <= 100) of a sorted list, nearest rank; None if it is empty."""
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
 
 
 # --------------------------------------------------------------------------- Server
