@@ -13,6 +13,13 @@
  * Each database also keeps its project shards in an array sorted by their
  * creation sequence number: SCAN visits shards in that order, so a shard
  * created during a scan is visited after those that existed before it.
+ *
+ * Nothing that runs on a timer or answers a counter walks the shards: each
+ * database counts its keys and TTLs as they come and go, keeps the shards
+ * with a deadline in a heap (expire.c), those whose table rehashes in a
+ * list, and the key counts of all in a tree (struct keytree) that RANDOMKEY
+ * descends. A shard joins them when created and leaves them when freed;
+ * FLUSHDB empties them with the shards.
  */
 #include <stdlib.h>
 #include <stddef.h>
@@ -118,6 +125,191 @@ static void pmap_del(struct db *db, struct shard *sh)
 }
 
 /* ------------------------------------------------------------------------
+ * The key counts of the shards (struct keytree), for RANDOMKEY
+ * ------------------------------------------------------------------------ */
+
+static bool rank_is_free(const struct keytree *k, uint32_t r)
+{
+    return k->at[r] & 1;
+}
+
+static void keytree_add(struct keytree *k, uint32_t r, uint64_t delta)
+{
+    for (; r <= k->cap; r += r & -r)
+        k->sum[r] += delta; /* unsigned wrap-around subtracts */
+}
+
+/* The count the tree holds for rank r. O(log cap). */
+static uint64_t keytree_get(const struct keytree *k, uint32_t r)
+{
+    uint64_t v = k->sum[r];
+    for (uint32_t stop = r - (r & -r), j = r - 1; j != stop; j -= j & -j)
+        v -= k->sum[j];
+    return v;
+}
+
+/* The count of rank r may have changed (or its shard gone): O(1). */
+static void keytree_touch(struct keytree *k, uint32_t r)
+{
+    uint64_t bit = 1ULL << (r & 63);
+    if (!(k->is_dirty[r >> 6] & bit)) {
+        k->is_dirty[r >> 6] |= bit;
+        k->dirty[k->ndirty++] = r;
+    }
+}
+
+/* Double the ranks. A Fenwick tree over 1..2cap keeps its first cap
+ * sums; of the new ones only sum[2cap] covers old ranks, all of them. */
+static void keytree_grow(struct keytree *k)
+{
+    uint32_t old = k->cap, cap = old ? old * 2 : 1;
+    k->sum = rs_realloc(k->sum, (cap + 1) * sizeof *k->sum);
+    k->at = rs_realloc(k->at, (cap + 1) * sizeof *k->at);
+    k->dirty = rs_realloc(k->dirty, cap * sizeof *k->dirty);
+    size_t words = cap / 64 + 1, old_words = old ? old / 64 + 1 : 0;
+    k->is_dirty = rs_realloc(k->is_dirty, words * sizeof *k->is_dirty);
+    memset(k->is_dirty + old_words, 0, (words - old_words) * sizeof *k->is_dirty);
+    memset(k->sum + old + 1, 0, (cap - old) * sizeof *k->sum);
+    if (old)
+        k->sum[cap] = k->sum[old];
+    /* New ranks go on the free list lowest first. */
+    for (uint32_t r = cap; r > old; r--) {
+        k->at[r] = ((uintptr_t)k->free << 1) | 1;
+        k->free = r;
+    }
+    k->cap = cap;
+}
+
+/* Give sh a rank, with a count of 0 in the tree (a free rank's is, once
+ * its dirty mark is applied). O(1) amortized. */
+static void keytree_join(struct keytree *k, struct shard *sh)
+{
+    if (k->free == 0)
+        keytree_grow(k);
+    uint32_t r = k->free;
+    k->free = (uint32_t)(k->at[r] >> 1);
+    k->at[r] = (uintptr_t)sh;
+    sh->rank = r;
+    keytree_touch(k, r);
+}
+
+static void keytree_leave(struct keytree *k, const struct shard *sh)
+{
+    uint32_t r = sh->rank;
+    k->at[r] = ((uintptr_t)k->free << 1) | 1;
+    k->free = r;
+    keytree_touch(k, r); /* its count goes to 0 when next read */
+}
+
+/* Bring the tree up to date with the counts of the dirty ranks. */
+static void keytree_apply(struct keytree *k)
+{
+    while (k->ndirty > 0) {
+        uint32_t r = k->dirty[--k->ndirty];
+        k->is_dirty[r >> 6] &= ~(1ULL << (r & 63));
+        uint64_t want = rank_is_free(k, r) ? 0 : tbl_count(&((struct shard *)k->at[r])->tbl);
+        keytree_add(k, r, want - keytree_get(k, r));
+    }
+}
+
+static void keytree_free(struct keytree *k)
+{
+    rs_free(k->sum);
+    rs_free(k->at);
+    rs_free(k->is_dirty);
+    rs_free(k->dirty);
+    memset(k, 0, sizeof *k);
+}
+
+struct shard *ks_random_shard(struct db *db, uint64_t r)
+{
+    struct keytree *k = &db->keys;
+    keytree_apply(k);
+    if (db->nkeys == 0)
+        return NULL;
+    /* The shard of the (r mod nkeys)-th key: descend from the top sum. */
+    uint64_t x = r % db->nkeys;
+    uint32_t pos = 0;
+    for (uint32_t step = k->cap; step > 0; step >>= 1) {
+        if (pos + step <= k->cap && k->sum[pos + step] <= x) {
+            pos += step;
+            x -= k->sum[pos];
+        }
+    }
+    return (struct shard *)k->at[pos + 1];
+}
+
+/* ------------------------------------------------------------------------
+ * The db's indexes of its shards
+ * ------------------------------------------------------------------------ */
+
+/* sh's key count changed by delta. O(1). */
+static void count_keys(struct shard *sh, int delta)
+{
+    sh->db->nkeys += (uint64_t)(int64_t)delta;
+    keytree_touch(&sh->db->keys, sh->rank);
+}
+
+/* After an insert, an unlink or a walk of sh's table, which may start a
+ * rehash: list sh for the background steps (ks_rehash_step) if it does. */
+static void note_rehash(struct shard *sh)
+{
+    if (sh->rehash_pos == EXP_NONE && sh->tbl.rehash_idx != -1) {
+        struct db *db = sh->db;
+        if (db->nrehashing == db->rehashing_cap) {
+            db->rehashing_cap = db->rehashing_cap ? db->rehashing_cap * 2 : 8;
+            db->rehashing = rs_realloc(db->rehashing, db->rehashing_cap * sizeof *db->rehashing);
+        }
+        sh->rehash_pos = db->nrehashing;
+        db->rehashing[db->nrehashing++] = sh;
+    }
+}
+
+static void unlist_rehash(struct shard *sh)
+{
+    struct db *db = sh->db;
+    uint32_t i = sh->rehash_pos;
+    if (i == EXP_NONE)
+        return;
+    struct shard *last = db->rehashing[--db->nrehashing];
+    db->rehashing[i] = last;
+    last->rehash_pos = i;
+    sh->rehash_pos = EXP_NONE;
+}
+
+void ks_walked(struct shard *sh)
+{
+    note_rehash(sh);
+}
+
+/* sh, new or emptied by a flush, enters its db's indexes. */
+static void shard_join(struct shard *sh)
+{
+    sh->due_idx = EXP_NONE;
+    sh->rehash_pos = EXP_NONE;
+    keytree_join(&sh->db->keys, sh);
+}
+
+/* sh, about to be freed, leaves them. */
+static void shard_leave(struct shard *sh)
+{
+    exp_heap_del(&sh->db->due, sh);
+    unlist_rehash(sh);
+    keytree_leave(&sh->db->keys, sh);
+}
+
+/* Empty db's indexes, and its counters, as a flush empties it. */
+static void db_indexes_free(struct db *db)
+{
+    exp_heap_free(&db->due);
+    rs_free(db->rehashing);
+    db->rehashing = NULL;
+    db->nrehashing = db->rehashing_cap = 0;
+    keytree_free(&db->keys);
+    db->nkeys = db->nexpires = db->nsubexpires = 0;
+}
+
+/* ------------------------------------------------------------------------
  * Shards
  * ------------------------------------------------------------------------ */
 
@@ -146,6 +338,7 @@ static struct shard *shard_new(struct db *db, struct rs_str id)
     }
     sh->seq = ++db->next_seq;
     pmap_put(db, sh);
+    shard_join(sh);
     if (db->norder == db->order_cap) {
         db->order_cap = db->order_cap ? db->order_cap * 2 : 8;
         db->order = rs_realloc(db->order, db->order_cap * sizeof *db->order);
@@ -214,6 +407,7 @@ void ks_reap_empty(struct store *st)
         st->empty = sh->next_empty;
         sh->queued_empty = false;
         if (tbl_count(&sh->tbl) == 0) {
+            shard_leave(sh);
             shard_detach(sh->db, sh);
             shard_free(sh);
         }
@@ -386,7 +580,7 @@ static void sub_register(struct shard *sh, struct entry *e)
     int64_t next = t ? obj_sub_next(e) : -1;
     if (next != -1) {
         t->key = e;
-        exp_heap_set(&sh->sub, t, next);
+        exp_sub_set(sh, t, next);
     }
 }
 
@@ -394,7 +588,7 @@ static void sub_unregister(struct shard *sh, struct entry *e)
 {
     struct subttl *t = subttl_of(e);
     if (t)
-        exp_heap_del(&sh->sub, t);
+        exp_sub_del(sh, t);
 }
 
 void ks_add(struct db *db, struct shard *sh, struct entry *e)
@@ -402,6 +596,8 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
     (void)db;
     e->lru = store_lru(sh->db->st);
     tbl_insert(&sh->tbl, e);
+    count_keys(sh, 1);
+    note_rehash(sh);
     sub_register(sh, e);
     ks_changed(sh->db, rs_str_from(entry_key(e), e->klen));
 }
@@ -411,7 +607,7 @@ bool ks_value_changed(struct kloc *loc, size_t before)
     struct entry *e = *loc->ref;
     struct subttl **tp = obj_subttl(e);
     if (*tp && obj_sub_next(e) == -1) {
-        exp_heap_del(&loc->sh->sub, *tp);
+        exp_sub_del(loc->sh, *tp);
         subttl_free(*tp);
         *tp = NULL;
     } else {
@@ -468,6 +664,8 @@ void ks_delete_lazy(struct kloc *loc, bool lazy)
 struct entry *ks_take(struct kloc *loc)
 {
     struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
+    count_keys(loc->sh, -1);
+    note_rehash(loc->sh);
     exp_clear(loc->sh, e);
     sub_unregister(loc->sh, e);
     /* After the unlink: a WATCH of a key already expired when watched is
@@ -496,7 +694,9 @@ struct db *db_new(struct store *st, int idx)
     struct db *db = rs_calloc(1, sizeof *db);
     db->st = st;
     db->idx = idx;
+    exp_heap_init(&db->due, offsetof(struct shard, due_idx));
     shard_init(&db->global, db);
+    shard_join(&db->global);
     return db;
 }
 
@@ -509,18 +709,12 @@ void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), voi
 
 uint64_t ks_db_size(const struct db *db)
 {
-    uint64_t n = tbl_count(&db->global.tbl);
-    for (size_t i = 0; i < db->norder; i++)
-        n += tbl_count(&db->order[i]->tbl);
-    return n;
+    return db->nkeys;
 }
 
 uint64_t ks_db_expires(const struct db *db, bool sub)
 {
-    uint64_t n = sub ? db->global.sub.n : db->global.exp.n;
-    for (size_t i = 0; i < db->norder; i++)
-        n += sub ? db->order[i]->sub.n : db->order[i]->exp.n;
-    return n;
+    return sub ? db->nsubexpires : db->nexpires;
 }
 
 static void to_garbage(struct store *st, struct shard *sh)
@@ -558,6 +752,9 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     } else {
         shard_clear(&db->global);
     }
+    /* Every shard left, the global one is empty: start the indexes over. */
+    db_indexes_free(db);
+    shard_join(&db->global);
 }
 
 /* An entry of a garbage shard (ud): a big value joins the queue of values,
@@ -616,6 +813,7 @@ int ks_free_garbage(struct store *st, int64_t budget_us)
 void db_free(struct store *st, struct db *db)
 {
     ks_flush_db(st, db, false);
+    db_indexes_free(db);
     rs_free(db);
 }
 
@@ -624,11 +822,19 @@ int ks_rehash_step(struct store *st, int64_t budget_us)
     int64_t end = rs_mono_us() + budget_us;
     for (int d = 0; d < st->ndbs; d++) {
         struct db *db = st->dbs[d];
-        for (size_t i = 0; i <= db->norder; i++) {
-            struct table *t = i == 0 ? &db->global.tbl : &db->order[i - 1]->tbl;
-            while (tbl_rehash(t, 100)) {
-                if (rs_mono_us() >= end)
-                    return 1;
+        while (db->nrehashing > 0) {
+            /* The last listed: unlisting it moves nothing. A table leaves
+             * once its rehash is done and it needs no shrink (tbl_rehash
+             * starts one it was held back from). */
+            struct shard *sh = db->rehashing[db->nrehashing - 1];
+            st->timer_visits++;
+            if (!tbl_rehash(&sh->tbl, 100))
+                unlist_rehash(sh);
+            if (rs_mono_us() >= end) {
+                for (; d < st->ndbs; d++)
+                    if (st->dbs[d]->nrehashing > 0)
+                        return 1;
+                return 0;
             }
         }
     }

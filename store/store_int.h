@@ -153,12 +153,31 @@ struct shard {
     /* stats */
     uint64_t nbytes;     /* allocated bytes of entries and values */
     uint64_t ncommands;  /* commands that touched a key of this shard */
+    /* its places in its db's indexes (struct db), so leaving them is cheap */
+    uint32_t due_idx;    /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
+    uint32_t rehash_pos; /* slot in db->rehashing while tbl may rehash, else EXP_NONE */
+    uint32_t rank;       /* its rank in db->keys, for as long as the shard lives */
 };
 
 /* Open-addressing map from project id to shard. */
 struct pmap {
     struct shard **slots;
     uint64_t cap, used; /* cap is 0 or a power of two */
+};
+
+/* The key counts of a db's shards by rank (ks.c), for RANDOMKEY: a Fenwick
+ * tree over ranks 1..cap (a power of two, or 0), brought up to date only
+ * when read. A change of a shard's key count marks its rank dirty (O(1));
+ * a read first applies the dirty ranks (O(log cap) each), then finds the
+ * shard holding the n-th key in O(log cap). A rank is its shard's for the
+ * shard's life and reused after it. */
+struct keytree {
+    uint64_t *sum;      /* [cap + 1], Fenwick sums of the counts */
+    uintptr_t *at;      /* [cap + 1]: the rank's shard, or (next free rank << 1) | 1 */
+    uint64_t *is_dirty; /* bitmap of the ranks in dirty[] */
+    uint32_t *dirty;    /* ranks whose count may differ from the tree's */
+    uint32_t cap, ndirty;
+    uint32_t free;      /* the first free rank, 0 for none */
 };
 
 struct db {
@@ -170,6 +189,18 @@ struct db {
     size_t norder, order_cap;
     uint64_t next_seq;
     uint64_t avg_ttl_hint; /* for INFO keyspace */
+    /* Kept as keys and deadlines come and go, so DBSIZE and INFO keyspace
+     * read them in O(1) whatever the number of shards. */
+    uint64_t nkeys;       /* keys of every shard */
+    uint64_t nexpires;    /* keys with a TTL (the shards' exp heaps) */
+    uint64_t nsubexpires; /* containers with sub-key TTLs (the shards' sub heaps) */
+    /* Timer work visits only the shards that have some to do: those with a
+     * deadline, in a heap by their earliest one (expire.c), and those whose
+     * key table rehashes (ks_rehash_step). */
+    struct exp_heap due;  /* shards, at shard.due_idx */
+    struct shard **rehashing; /* at shard.rehash_pos */
+    uint32_t nrehashing, rehashing_cap;
+    struct keytree keys;  /* key counts by shard, for RANDOMKEY */
 };
 
 /* ------------------------------------------------------------------------
@@ -494,8 +525,9 @@ struct store {
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
     uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
-    int exp_db;    /* where the next active expiry cycle resumes */
-    size_t exp_pos;
+    /* Shards the active expiry cycle and the rehash step visited, for the
+     * tests that check timer work does not grow with the number of shards. */
+    uint64_t timer_visits;
 
     /* clock */
     respite_clock_fn *clock_fn;
