@@ -17,7 +17,7 @@
  * Nothing that runs on a timer or answers a counter walks the shards: each
  * database counts its keys and TTLs as they come and go, keeps the shards
  * with a deadline in a heap (expire.c), those whose table rehashes in a
- * list, and the key counts of all in a tree (struct keytree) that RANDOMKEY
+ * set, and the key counts of all in a tree (struct ranks) that RANDOMKEY
  * descends. A shard joins them when created and leaves them when freed;
  * FLUSHDB empties them with the shards.
  */
@@ -125,22 +125,66 @@ static void pmap_del(struct db *db, struct shard *sh)
 }
 
 /* ------------------------------------------------------------------------
- * The key counts of the shards (struct keytree), for RANDOMKEY
+ * Ranks of shards, sets of them, and the tree of key counts (struct ranks)
  * ------------------------------------------------------------------------ */
 
-static bool rank_is_free(const struct keytree *k, uint32_t r)
+/* Add r to the set unless it is in. O(1) amortized. */
+static void rankset_add(struct rankset *s, uint32_t r)
 {
-    return k->at[r] & 1;
+    uint64_t bit = 1ULL << (r & 63);
+    if (s->bits[r >> 6] & bit)
+        return;
+    s->bits[r >> 6] |= bit;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 8;
+        s->list = rs_realloc(s->list, s->cap * sizeof *s->list);
+    }
+    s->list[s->n++] = r;
 }
 
-static void keytree_add(struct keytree *k, uint32_t r, uint64_t delta)
+/* Take the last member out of the set and return it; s is not empty. */
+static uint32_t rankset_pop(struct rankset *s)
+{
+    uint32_t r = s->list[--s->n];
+    s->bits[r >> 6] &= ~(1ULL << (r & 63));
+    if (s->n == 0) {
+        /* A burst (a load, a flush) leaves no big list behind. */
+        rs_free(s->list);
+        s->list = NULL;
+        s->cap = 0;
+    }
+    return r;
+}
+
+/* Room for ranks up to cap in s's bitmap (from old_cap). */
+static void rankset_grow(struct rankset *s, uint32_t old_cap, uint32_t cap)
+{
+    size_t words = cap / 64 + 1, old_words = old_cap ? old_cap / 64 + 1 : 0;
+    s->bits = rs_realloc(s->bits, words * sizeof *s->bits);
+    memset(s->bits + old_words, 0, (words - old_words) * sizeof *s->bits);
+}
+
+static void rankset_free(struct rankset *s)
+{
+    rs_free(s->bits);
+    rs_free(s->list);
+    memset(s, 0, sizeof *s);
+}
+
+/* The shard of rank r, NULL if the rank is free. */
+static struct shard *rank_shard(const struct ranks *k, uint32_t r)
+{
+    return k->at[r] & 1 ? NULL : (struct shard *)k->at[r];
+}
+
+static void tree_add(struct ranks *k, uint32_t r, uint64_t delta)
 {
     for (; r <= k->cap; r += r & -r)
         k->sum[r] += delta; /* unsigned wrap-around subtracts */
 }
 
 /* The count the tree holds for rank r. O(log cap). */
-static uint64_t keytree_get(const struct keytree *k, uint32_t r)
+static uint64_t tree_get(const struct ranks *k, uint32_t r)
 {
     uint64_t v = k->sum[r];
     for (uint32_t stop = r - (r & -r), j = r - 1; j != stop; j -= j & -j)
@@ -148,30 +192,19 @@ static uint64_t keytree_get(const struct keytree *k, uint32_t r)
     return v;
 }
 
-/* The count of rank r may have changed (or its shard gone): O(1). */
-static void keytree_touch(struct keytree *k, uint32_t r)
-{
-    uint64_t bit = 1ULL << (r & 63);
-    if (!(k->is_dirty[r >> 6] & bit)) {
-        k->is_dirty[r >> 6] |= bit;
-        k->dirty[k->ndirty++] = r;
-    }
-}
-
-/* Double the ranks. A Fenwick tree over 1..2cap keeps its first cap
+/* Double the ranks of db. A Fenwick tree over 1..2cap keeps its first cap
  * sums; of the new ones only sum[2cap] covers old ranks, all of them. */
-static void keytree_grow(struct keytree *k)
+static void ranks_grow(struct db *db)
 {
+    struct ranks *k = &db->ranks;
     uint32_t old = k->cap, cap = old ? old * 2 : 1;
     k->sum = rs_realloc(k->sum, (cap + 1) * sizeof *k->sum);
     k->at = rs_realloc(k->at, (cap + 1) * sizeof *k->at);
-    k->dirty = rs_realloc(k->dirty, cap * sizeof *k->dirty);
-    size_t words = cap / 64 + 1, old_words = old ? old / 64 + 1 : 0;
-    k->is_dirty = rs_realloc(k->is_dirty, words * sizeof *k->is_dirty);
-    memset(k->is_dirty + old_words, 0, (words - old_words) * sizeof *k->is_dirty);
     memset(k->sum + old + 1, 0, (cap - old) * sizeof *k->sum);
     if (old)
         k->sum[cap] = k->sum[old];
+    rankset_grow(&k->dirty, old, cap);
+    rankset_grow(&db->rehashing, old, cap);
     /* New ranks go on the free list lowest first. */
     for (uint32_t r = cap; r > old; r--) {
         k->at[r] = ((uintptr_t)k->free << 1) | 1;
@@ -182,49 +215,44 @@ static void keytree_grow(struct keytree *k)
 
 /* Give sh a rank, with a count of 0 in the tree (a free rank's is, once
  * its dirty mark is applied). O(1) amortized. */
-static void keytree_join(struct keytree *k, struct shard *sh)
+static void rank_take(struct shard *sh)
 {
+    struct ranks *k = &sh->db->ranks;
     if (k->free == 0)
-        keytree_grow(k);
+        ranks_grow(sh->db);
     uint32_t r = k->free;
     k->free = (uint32_t)(k->at[r] >> 1);
     k->at[r] = (uintptr_t)sh;
     sh->rank = r;
-    keytree_touch(k, r);
+    rankset_add(&k->dirty, r);
 }
 
-static void keytree_leave(struct keytree *k, const struct shard *sh)
+/* sh's rank is free: sets that hold it drop it when they next meet it. */
+static void rank_give_back(const struct shard *sh)
 {
-    uint32_t r = sh->rank;
-    k->at[r] = ((uintptr_t)k->free << 1) | 1;
-    k->free = r;
-    keytree_touch(k, r); /* its count goes to 0 when next read */
+    struct ranks *k = &sh->db->ranks;
+    k->at[sh->rank] = ((uintptr_t)k->free << 1) | 1;
+    k->free = sh->rank;
+    rankset_add(&k->dirty, sh->rank); /* its count goes to 0 when next read */
 }
 
-/* Bring the tree up to date with the counts of the dirty ranks. */
-static void keytree_apply(struct keytree *k)
+static void ranks_free(struct db *db)
 {
-    while (k->ndirty > 0) {
-        uint32_t r = k->dirty[--k->ndirty];
-        k->is_dirty[r >> 6] &= ~(1ULL << (r & 63));
-        uint64_t want = rank_is_free(k, r) ? 0 : tbl_count(&((struct shard *)k->at[r])->tbl);
-        keytree_add(k, r, want - keytree_get(k, r));
-    }
-}
-
-static void keytree_free(struct keytree *k)
-{
-    rs_free(k->sum);
-    rs_free(k->at);
-    rs_free(k->is_dirty);
-    rs_free(k->dirty);
-    memset(k, 0, sizeof *k);
+    rs_free(db->ranks.sum);
+    rs_free(db->ranks.at);
+    rankset_free(&db->ranks.dirty);
+    rankset_free(&db->rehashing);
+    memset(&db->ranks, 0, sizeof db->ranks);
 }
 
 struct shard *ks_random_shard(struct db *db, uint64_t r)
 {
-    struct keytree *k = &db->keys;
-    keytree_apply(k);
+    struct ranks *k = &db->ranks;
+    while (k->dirty.n > 0) {
+        uint32_t d = rankset_pop(&k->dirty);
+        struct shard *sh = rank_shard(k, d);
+        tree_add(k, d, (sh ? tbl_count(&sh->tbl) : 0) - tree_get(k, d));
+    }
     if (db->nkeys == 0)
         return NULL;
     /* The shard of the (r mod nkeys)-th key: descend from the top sum. */
@@ -236,7 +264,7 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
             x -= k->sum[pos];
         }
     }
-    return (struct shard *)k->at[pos + 1];
+    return rank_shard(k, pos + 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -247,34 +275,15 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
 static void count_keys(struct shard *sh, int delta)
 {
     sh->db->nkeys += (uint64_t)(int64_t)delta;
-    keytree_touch(&sh->db->keys, sh->rank);
+    rankset_add(&sh->db->ranks.dirty, sh->rank);
 }
 
 /* After an insert, an unlink or a walk of sh's table, which may start a
  * rehash: list sh for the background steps (ks_rehash_step) if it does. */
 static void note_rehash(struct shard *sh)
 {
-    if (sh->rehash_pos == EXP_NONE && sh->tbl.rehash_idx != -1) {
-        struct db *db = sh->db;
-        if (db->nrehashing == db->rehashing_cap) {
-            db->rehashing_cap = db->rehashing_cap ? db->rehashing_cap * 2 : 8;
-            db->rehashing = rs_realloc(db->rehashing, db->rehashing_cap * sizeof *db->rehashing);
-        }
-        sh->rehash_pos = db->nrehashing;
-        db->rehashing[db->nrehashing++] = sh;
-    }
-}
-
-static void unlist_rehash(struct shard *sh)
-{
-    struct db *db = sh->db;
-    uint32_t i = sh->rehash_pos;
-    if (i == EXP_NONE)
-        return;
-    struct shard *last = db->rehashing[--db->nrehashing];
-    db->rehashing[i] = last;
-    last->rehash_pos = i;
-    sh->rehash_pos = EXP_NONE;
+    if (sh->tbl.rehash_idx != -1)
+        rankset_add(&sh->db->rehashing, sh->rank);
 }
 
 void ks_walked(struct shard *sh)
@@ -286,26 +295,22 @@ void ks_walked(struct shard *sh)
 static void shard_join(struct shard *sh)
 {
     sh->due_idx = EXP_NONE;
-    sh->rehash_pos = EXP_NONE;
-    keytree_join(&sh->db->keys, sh);
+    rank_take(sh);
 }
 
-/* sh, about to be freed, leaves them. */
+/* sh, about to be freed, leaves them. O(log shards) for the heap, which it
+ * is in only when freed with deadlines (a flush does not come here). */
 static void shard_leave(struct shard *sh)
 {
     exp_heap_del(&sh->db->due, sh);
-    unlist_rehash(sh);
-    keytree_leave(&sh->db->keys, sh);
+    rank_give_back(sh);
 }
 
 /* Empty db's indexes, and its counters, as a flush empties it. */
 static void db_indexes_free(struct db *db)
 {
     exp_heap_free(&db->due);
-    rs_free(db->rehashing);
-    db->rehashing = NULL;
-    db->nrehashing = db->rehashing_cap = 0;
-    keytree_free(&db->keys);
+    ranks_free(db);
     db->nkeys = db->nexpires = db->nsubexpires = 0;
 }
 
@@ -822,17 +827,19 @@ int ks_rehash_step(struct store *st, int64_t budget_us)
     int64_t end = rs_mono_us() + budget_us;
     for (int d = 0; d < st->ndbs; d++) {
         struct db *db = st->dbs[d];
-        while (db->nrehashing > 0) {
-            /* The last listed: unlisting it moves nothing. A table leaves
-             * once its rehash is done and it needs no shrink (tbl_rehash
-             * starts one it was held back from). */
-            struct shard *sh = db->rehashing[db->nrehashing - 1];
+        struct rankset *rh = &db->rehashing;
+        while (rh->n > 0) {
+            /* The last listed: a table leaves once its rehash is done and it
+             * needs no shrink (tbl_rehash starts one it was held back from);
+             * a freed shard's rank, or one reused by a shard whose table
+             * does not rehash, leaves at once. */
+            struct shard *sh = rank_shard(&db->ranks, rh->list[rh->n - 1]);
             st->timer_visits++;
-            if (!tbl_rehash(&sh->tbl, 100))
-                unlist_rehash(sh);
+            if (sh == NULL || !tbl_rehash(&sh->tbl, 100))
+                rankset_pop(rh);
             if (rs_mono_us() >= end) {
                 for (; d < st->ndbs; d++)
-                    if (st->dbs[d]->nrehashing > 0)
+                    if (st->dbs[d]->rehashing.n > 0)
                         return 1;
                 return 0;
             }

@@ -155,8 +155,7 @@ struct shard {
     uint64_t ncommands;  /* commands that touched a key of this shard */
     /* its places in its db's indexes (struct db), so leaving them is cheap */
     uint32_t due_idx;    /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
-    uint32_t rehash_pos; /* slot in db->rehashing while tbl may rehash, else EXP_NONE */
-    uint32_t rank;       /* its rank in db->keys, for as long as the shard lives */
+    uint32_t rank;       /* its number in db->ranks, for as long as the shard lives */
 };
 
 /* Open-addressing map from project id to shard. */
@@ -165,19 +164,28 @@ struct pmap {
     uint64_t cap, used; /* cap is 0 or a power of two */
 };
 
-/* The key counts of a db's shards by rank (ks.c), for RANDOMKEY: a Fenwick
- * tree over ranks 1..cap (a power of two, or 0), brought up to date only
- * when read. A change of a shard's key count marks its rank dirty (O(1));
- * a read first applies the dirty ranks (O(log cap) each), then finds the
- * shard holding the n-th key in O(log cap). A rank is its shard's for the
- * shard's life and reused after it. */
-struct keytree {
-    uint64_t *sum;      /* [cap + 1], Fenwick sums of the counts */
-    uintptr_t *at;      /* [cap + 1]: the rank's shard, or (next free rank << 1) | 1 */
-    uint64_t *is_dirty; /* bitmap of the ranks in dirty[] */
-    uint32_t *dirty;    /* ranks whose count may differ from the tree's */
-    uint32_t cap, ndirty;
-    uint32_t free;      /* the first free rank, 0 for none */
+/* A set of shard ranks (ks.c): a bit per rank, and the members in a list
+ * in the order they came. Adding is O(1); a rank stays in until taken out,
+ * even when its shard is freed and the rank given to another. */
+struct rankset {
+    uint64_t *bits;  /* [ranks.cap / 64 + 1] */
+    uint32_t *list;
+    uint32_t n, cap; /* members, room in list */
+};
+
+/* A db numbers its shards 1..cap (ks.c), so that its indexes of them are
+ * arrays and a freed shard leaves them in O(1): a rank is its shard's for
+ * the shard's life, then reused. For RANDOMKEY, a Fenwick tree of the
+ * shards' key counts by rank, brought up to date only when read: a change
+ * of a key count adds the rank to `dirty` (O(1)); a read applies the dirty
+ * ranks (O(log cap) each), then finds the shard of the n-th key in
+ * O(log cap). */
+struct ranks {
+    uintptr_t *at;         /* [cap + 1]: the rank's shard, or (next free rank << 1) | 1 */
+    uint64_t *sum;         /* [cap + 1]: Fenwick sums of the key counts */
+    struct rankset dirty;  /* ranks whose count may differ from the tree's */
+    uint32_t cap;          /* a power of two, or 0 */
+    uint32_t free;         /* the first free rank, 0 for none */
 };
 
 struct db {
@@ -197,10 +205,9 @@ struct db {
     /* Timer work visits only the shards that have some to do: those with a
      * deadline, in a heap by their earliest one (expire.c), and those whose
      * key table rehashes (ks_rehash_step). */
-    struct exp_heap due;  /* shards, at shard.due_idx */
-    struct shard **rehashing; /* at shard.rehash_pos */
-    uint32_t nrehashing, rehashing_cap;
-    struct keytree keys;  /* key counts by shard, for RANDOMKEY */
+    struct exp_heap due;          /* shards, at shard.due_idx */
+    struct rankset rehashing;     /* ranks of shards whose table may rehash */
+    struct ranks ranks;           /* the shards by rank, their key counts */
 };
 
 /* ------------------------------------------------------------------------

@@ -14,8 +14,24 @@ TestSuite(ks, .init = store_setup, .fini = store_teardown);
 
 struct walk {
     struct db *db;
-    uint64_t keys, expires, subexpires, shards_due, shards_rehashing;
+    uint64_t keys, expires, subexpires, shards_due;
 };
+
+static bool in_set(const struct rankset *s, uint32_t r)
+{
+    return s->bits[r >> 6] & (1ULL << (r & 63));
+}
+
+/* The list holds each member of the bitmap once. */
+static void check_set(const struct rankset *s, uint32_t cap)
+{
+    uint32_t bits = 0;
+    for (uint32_t r = 1; r <= cap; r++)
+        bits += in_set(s, r);
+    cr_assert_eq(s->n, bits);
+    for (uint32_t i = 0; i < s->n; i++)
+        cr_assert(in_set(s, s->list[i]));
+}
 
 static void walk_shard(void *ud, struct shard *sh)
 {
@@ -38,13 +54,10 @@ static void walk_shard(void *ud, struct shard *sh)
         cr_assert_eq(w->db->due.a[sh->due_idx].when, next, "the heap has a stale deadline");
         w->shards_due++;
     }
-    /* Listed while its table rehashes (and maybe a little after). */
+    /* Its rank is its own; listed while its table rehashes. */
+    cr_assert_eq(w->db->ranks.at[sh->rank], (uintptr_t)sh);
     if (sh->tbl.rehash_idx != -1)
-        cr_assert_neq(sh->rehash_pos, EXP_NONE, "a rehashing table is not listed");
-    if (sh->rehash_pos != EXP_NONE) {
-        cr_assert_eq(w->db->rehashing[sh->rehash_pos], sh);
-        w->shards_rehashing++;
-    }
+        cr_assert(in_set(&w->db->rehashing, sh->rank), "a rehashing table is not listed");
 }
 
 /* Every db's counters and indexes agree with a walk of its shards, and
@@ -62,7 +75,8 @@ static void check_indexes(void)
         cr_assert_eq(ks_db_expires(db, false), w.expires, "db%d: expires", d);
         cr_assert_eq(ks_db_expires(db, true), w.subexpires, "db%d: subexpiry", d);
         cr_assert_eq(db->due.n, w.shards_due, "db%d: the heap holds freed shards", d);
-        cr_assert_eq(db->nrehashing, w.shards_rehashing, "db%d: freed shards listed", d);
+        check_set(&db->rehashing, db->ranks.cap);
+        check_set(&db->ranks.dirty, db->ranks.cap);
         if (w.keys > 2000)
             continue;
         uint64_t seen = 0;
@@ -317,13 +331,33 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
     struct db *db = st_int()->dbs[0];
     struct shard *sh = ks_project(db, RS_STR("grow"));
     cr_assert_neq(sh->tbl.rehash_idx, -1, "the 5th key starts no rehash");
-    cr_assert_eq(db->nrehashing, 1);
+    cr_assert_eq(db->rehashing.n, 1);
     check_indexes();
     uint64_t v0 = st_int()->timer_visits;
     cr_assert_eq(respite_tick(rs, 1000), 0);
     cr_assert_eq(sh->tbl.rehash_idx, -1);
-    cr_assert_eq(db->nrehashing, 0);
+    cr_assert_eq(db->rehashing.n, 0);
     cr_assert_leq(st_int()->timer_visits - v0, 2);
+    check_indexes();
+
+    /* A shard freed while its table rehashes leaves its rank listed; a new
+     * shard takes the rank; the step drops it, as that table does not
+     * rehash. */
+    for (int k = 0; k < 5; k++) {
+        snprintf(line, sizeof line, "SET project:gone:k%d v", k);
+        run(line);
+    }
+    uint32_t rank = ks_project(db, RS_STR("gone"))->rank;
+    run("DEL project:gone:k0 project:gone:k1 project:gone:k2 project:gone:k3 project:gone:k4");
+    cr_assert_null(ks_project(db, RS_STR("gone")));
+    cr_assert_eq(db->rehashing.n, 1);
+    run("SET project:new:k v");
+    cr_assert_eq(ks_project(db, RS_STR("new"))->rank, rank, "the freed rank is not reused");
+    check_indexes();
+    v0 = st_int()->timer_visits;
+    cr_assert_eq(respite_tick(rs, 1000), 0);
+    cr_assert_eq(db->rehashing.n, 0);
+    cr_assert_eq(st_int()->timer_visits - v0, 1);
     check_indexes();
 }
 
