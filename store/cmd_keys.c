@@ -269,12 +269,14 @@ void cmd_keys(struct cmd_ctx *c)
         if (only) {
             w.sh = only;
             tbl_foreach(&only->tbl, keys_cb, &w);
+            ks_walked(only);
         }
     } else {
         struct db *db = c->db;
         for (size_t i = 0; i <= db->norder; i++) {
             w.sh = i == 0 ? &db->global : db->order[i - 1];
             tbl_foreach(&w.sh->tbl, keys_cb, &w);
+            ks_walked(w.sh);
         }
     }
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, w.n);
@@ -364,6 +366,7 @@ void cmd_scan(struct cmd_ctx *c)
     while (sh) {
         a.sh = sh;
         tc = tbl_scan(&sh->tbl, tc, scan_cb, &a);
+        ks_walked(sh);
         if (tc == 0) {
             sh = scan_shard(db, routed, only, sh->seq + 1);
             if (sh == NULL) {
@@ -404,22 +407,16 @@ void cmd_scan(struct cmd_ctx *c)
 
 /* RANDOMKEY -- a random key of the database, a null if it is empty. The
  * shard is drawn with a weight of its key count, so every key is equally
- * likely: O(number of shards). An expired key drawn is deleted and the
- * draw repeated, as Redis does. */
+ * likely: O(log shards) (ks_random_shard). An expired key drawn is deleted
+ * and the draw repeated, as Redis does. */
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
     for (;;) {
-        uint64_t total = ks_db_size(db);
-        if (total == 0) {
+        struct shard *sh = ks_random_shard(db, rand_next(c->st));
+        if (sh == NULL) {
             resp_add_null(c->out);
             return;
-        }
-        uint64_t r = rand_next(c->st) % total;
-        struct shard *sh = &db->global;
-        for (size_t i = 0; r >= tbl_count(&sh->tbl); i++) {
-            r -= tbl_count(&sh->tbl);
-            sh = db->order[i];
         }
         struct entry *e = tbl_random(&sh->tbl, rand_next(c->st));
         if (ks_is_live(sh, e, c->now)) {

@@ -1137,6 +1137,7 @@ static void info_errorstats(const struct cmd_ctx *c, struct sbuf *b)
                     (unsigned long long)ss->errors[i].count);
 }
 
+/* The databases' counters (ks_db_size, ks_db_expires): O(databases). */
 static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
@@ -1156,7 +1157,8 @@ static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
 /* respite's own section (only when asked for by name): one line per
  * project shard, "project_<id>:db=N,keys=..,bytes=..,expiring_keys=..,
  * commands=..". Bytes of an id that would break the line format (outside
- * '!'..'~', or ':' ',' '=') are written as '?'. */
+ * '!'..'~', or ':' ',' '=') are written as '?'. The one part of INFO that
+ * walks the shards: its reply is a line per shard. */
 static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;

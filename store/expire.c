@@ -2,17 +2,21 @@
  *
  * TTLs of keys and of sub-keys (hash fields, set members).
  *
- * One binary min-heap implementation (struct exp_heap) serves three
+ * One binary min-heap implementation (struct exp_heap) serves four
  * indexes: each shard's heap of keys with a TTL, each container's heap of
- * sub-keys with a TTL (struct subttl), and each shard's heap of those
- * containers keyed by their earliest sub-key deadline. Objects in a heap
- * know their slot, so changing or removing a deadline is O(log n) and
- * reading it O(1).
+ * sub-keys with a TTL (struct subttl), each shard's heap of those
+ * containers keyed by their earliest sub-key deadline, and each database's
+ * heap of the shards that have a deadline, keyed by their earliest (of a
+ * key or of a sub-key). Objects in a heap know their slot, so changing or
+ * removing a deadline is O(log n) and reading it O(1). The shards' two
+ * heaps change only through exp_set, exp_clear, exp_sub_set and
+ * exp_sub_del, which move the shard in its database's heap when its
+ * earliest deadline changes.
  *
  * Keys and sub-keys past their deadline are never visible (ks.c deletes
  * them on access) and are reclaimed actively here, in bounded slices: the
  * heap tops are always the next things due, so a slice does only useful
- * work and never samples.
+ * work, never samples, and never looks at a shard with nothing due.
  */
 #include <stddef.h>
 
@@ -236,27 +240,101 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
 }
 
 /* ------------------------------------------------------------------------
- * Key deadlines and the active cycle
+ * The shards' heaps, and the db's heap of shards by earliest deadline
  * ------------------------------------------------------------------------ */
 
-/* Delete due keys, then due sub-keys, of one shard until none is due or
- * the clock passes end. Returns 1 if it stopped on the time budget. */
-static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t end)
+/* sh's earliest deadline (of a key or a container's sub-key) may have
+ * changed: move it in its db's heap of shards, or out when it has none.
+ * Called after every change of the top of sh->exp or sh->sub. */
+static void shard_deadline_changed(struct shard *sh)
 {
-    int n = 0;
-    while (sh->exp.n > 0 && sh->exp.a[0].when < now) {
-        struct entry *e = sh->exp.a[0].p;
-        struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
-        ks_delete_lazy(&loc, st->cfg.lazyfree_expire);
-        st->stats.expired_keys++;
-        if ((++n & 31) == 0 && rs_mono_us() >= end)
-            return 1;
+    bool has = sh->exp.n > 0 || sh->sub.n > 0;
+    int64_t next = INT64_MAX;
+    if (sh->exp.n > 0)
+        next = sh->exp.a[0].when;
+    if (sh->sub.n > 0 && sh->sub.a[0].when < next)
+        next = sh->sub.a[0].when;
+    struct exp_heap *due = &sh->db->due;
+    if (!has)
+        exp_heap_del(due, sh);
+    else if (sh->due_idx == EXP_NONE || due->a[sh->due_idx].when != next)
+        exp_heap_set(due, sh, next);
+}
+
+/* Set or remove p's deadline in heap h of sh (its exp or its sub heap),
+ * counting the objects h gains or loses in *count (when is -1 to remove). */
+static void shard_heap_change(struct shard *sh, struct exp_heap *h, void *p, int64_t when,
+                              uint64_t *count)
+{
+    uint32_t *slot = (uint32_t *)((char *)p + h->idx_off), was = *slot;
+    if (when == -1) {
+        if (was == EXP_NONE)
+            return;
+        exp_heap_del(h, p);
+        --*count;
+    } else {
+        exp_heap_set(h, p, when);
+        *count += was == EXP_NONE;
     }
-    while (sh->sub.n > 0 && sh->sub.a[0].when < now) {
-        struct entry *e = ((struct subttl *)sh->sub.a[0].p)->key;
-        struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
-        bool deleted;
-        if (exp_sub_expire(&loc, now, end, &deleted) || rs_mono_us() >= end)
+    /* Only a change at the top moves the shard's earliest deadline. */
+    if (was == 0 || (when != -1 && *slot == 0))
+        shard_deadline_changed(sh);
+}
+
+void exp_set(struct shard *sh, struct entry *e, int64_t when)
+{
+    shard_heap_change(sh, &sh->exp, e, when, &sh->db->nexpires);
+}
+
+void exp_clear(struct shard *sh, struct entry *e)
+{
+    shard_heap_change(sh, &sh->exp, e, -1, &sh->db->nexpires);
+}
+
+void exp_sub_set(struct shard *sh, struct subttl *t, int64_t when)
+{
+    shard_heap_change(sh, &sh->sub, t, when, &sh->db->nsubexpires);
+}
+
+void exp_sub_del(struct shard *sh, struct subttl *t)
+{
+    shard_heap_change(sh, &sh->sub, t, -1, &sh->db->nsubexpires);
+}
+
+/* ------------------------------------------------------------------------
+ * The active cycle
+ * ------------------------------------------------------------------------ */
+
+/* Keys and containers one visit of a shard reclaims at most before the
+ * cycle looks again for the earliest shard: shards are served about in
+ * the order of their deadlines, and one with a large backlog cannot hold
+ * up those due before most of it. */
+#define EXP_VISIT_BATCH 64
+
+/* Delete due keys and containers' due sub-keys of sh, earliest first, up
+ * to a batch. *work counts them across the cycle; the clock is read every
+ * 32. Returns 1 if it stopped on the time budget. */
+static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t end,
+                        uint64_t *work)
+{
+    for (int k = 0; k < EXP_VISIT_BATCH; k++) {
+        bool key_due = sh->exp.n > 0 && sh->exp.a[0].when < now;
+        bool sub_due = sh->sub.n > 0 && sh->sub.a[0].when < now;
+        if (!key_due && !sub_due)
+            return 0;
+        if (key_due && (!sub_due || sh->exp.a[0].when <= sh->sub.a[0].when)) {
+            struct entry *e = sh->exp.a[0].p;
+            struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
+            ks_delete_lazy(&loc, st->cfg.lazyfree_expire);
+            st->stats.expired_keys++;
+        } else {
+            struct entry *e = ((struct subttl *)sh->sub.a[0].p)->key;
+            struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
+            bool deleted;
+            if (exp_sub_expire(&loc, now, end, &deleted))
+                return 1;
+        }
+        if ((++*work & 31) == 0 && rs_mono_us() >= end)
             return 1;
     }
     return 0;
@@ -265,26 +343,27 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
 int exp_active_cycle(struct store *st, int64_t budget_us)
 {
     int64_t now = store_now(st), end = rs_mono_us() + budget_us;
-    /* Resume where the last cycle ran out of time, so a shard with a large
-     * backlog cannot starve the shards after it. Position 0 of a db is its
-     * global shard, i > 0 its project shard order[i - 1]. */
-    int d0 = st->exp_db < st->ndbs ? st->exp_db : 0;
-    size_t i0 = st->exp_pos;
-    for (int k = 0; k <= st->ndbs; k++) {
-        int d = (d0 + k) % st->ndbs;
-        struct db *db = st->dbs[d];
-        for (size_t i = k == 0 ? i0 : 0; i <= db->norder; i++) {
-            struct shard *sh = i == 0 ? &db->global : db->order[i - 1];
-            if (expire_shard(st, sh, now, end)) {
-                st->exp_db = d;
-                st->exp_pos = i;
-                ks_reap_empty(st);
-                return 1;
-            }
+    uint64_t work = 0;
+    int more = 0;
+    for (;;) {
+        /* The shard with the earliest deadline of all dbs: the tops of a
+         * few heaps. Shards left with due ones after a time-out are still
+         * there next time: that is how the cycle resumes. */
+        struct db *best = NULL;
+        for (int d = 0; d < st->ndbs; d++) {
+            const struct exp_heap *h = &st->dbs[d]->due;
+            if (h->n > 0 && h->a[0].when < now &&
+                (best == NULL || h->a[0].when < best->due.a[0].when))
+                best = st->dbs[d];
+        }
+        if (best == NULL)
+            break;
+        st->timer_visits++;
+        if (expire_shard(st, best->due.a[0].p, now, end, &work)) {
+            more = 1;
+            break;
         }
     }
-    st->exp_db = 0;
-    st->exp_pos = 0;
     ks_reap_empty(st);
-    return 0;
+    return more;
 }

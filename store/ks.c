@@ -13,6 +13,13 @@
  * Each database also keeps its project shards in an array sorted by their
  * creation sequence number: SCAN visits shards in that order, so a shard
  * created during a scan is visited after those that existed before it.
+ *
+ * Nothing that runs on a timer or answers a counter walks the shards: each
+ * database counts its keys and TTLs as they come and go, keeps the shards
+ * with a deadline in a heap (expire.c), those whose table rehashes in a
+ * set, and the key counts of all in a tree (struct ranks) that RANDOMKEY
+ * descends. A shard joins them when created and leaves them when freed;
+ * FLUSHDB empties them with the shards.
  */
 #include <stdlib.h>
 #include <stddef.h>
@@ -118,6 +125,196 @@ static void pmap_del(struct db *db, struct shard *sh)
 }
 
 /* ------------------------------------------------------------------------
+ * Ranks of shards, sets of them, and the tree of key counts (struct ranks)
+ * ------------------------------------------------------------------------ */
+
+/* Add r to the set unless it is in. O(1) amortized. */
+static void rankset_add(struct rankset *s, uint32_t r)
+{
+    uint64_t bit = 1ULL << (r & 63);
+    if (s->bits[r >> 6] & bit)
+        return;
+    s->bits[r >> 6] |= bit;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 8;
+        s->list = rs_realloc(s->list, s->cap * sizeof *s->list);
+    }
+    s->list[s->n++] = r;
+}
+
+/* Take the last member out of the set and return it; s is not empty. */
+static uint32_t rankset_pop(struct rankset *s)
+{
+    uint32_t r = s->list[--s->n];
+    s->bits[r >> 6] &= ~(1ULL << (r & 63));
+    if (s->n == 0) {
+        /* A burst (a load, a flush) leaves no big list behind. */
+        rs_free(s->list);
+        s->list = NULL;
+        s->cap = 0;
+    }
+    return r;
+}
+
+/* Room for ranks up to cap in s's bitmap (from old_cap). */
+static void rankset_grow(struct rankset *s, uint32_t old_cap, uint32_t cap)
+{
+    size_t words = cap / 64 + 1, old_words = old_cap ? old_cap / 64 + 1 : 0;
+    s->bits = rs_realloc(s->bits, words * sizeof *s->bits);
+    memset(s->bits + old_words, 0, (words - old_words) * sizeof *s->bits);
+}
+
+static void rankset_free(struct rankset *s)
+{
+    rs_free(s->bits);
+    rs_free(s->list);
+    memset(s, 0, sizeof *s);
+}
+
+/* The shard of rank r, NULL if the rank is free. */
+static struct shard *rank_shard(const struct ranks *k, uint32_t r)
+{
+    return k->at[r] & 1 ? NULL : (struct shard *)k->at[r];
+}
+
+static void tree_add(struct ranks *k, uint32_t r, uint64_t delta)
+{
+    for (; r <= k->cap; r += r & -r)
+        k->sum[r] += delta; /* unsigned wrap-around subtracts */
+}
+
+/* The count the tree holds for rank r. O(log cap). */
+static uint64_t tree_get(const struct ranks *k, uint32_t r)
+{
+    uint64_t v = k->sum[r];
+    for (uint32_t stop = r - (r & -r), j = r - 1; j != stop; j -= j & -j)
+        v -= k->sum[j];
+    return v;
+}
+
+/* Double the ranks of db. A Fenwick tree over 1..2cap keeps its first cap
+ * sums; of the new ones only sum[2cap] covers old ranks, all of them. */
+static void ranks_grow(struct db *db)
+{
+    struct ranks *k = &db->ranks;
+    uint32_t old = k->cap, cap = old ? old * 2 : 1;
+    k->sum = rs_realloc(k->sum, (cap + 1) * sizeof *k->sum);
+    k->at = rs_realloc(k->at, (cap + 1) * sizeof *k->at);
+    memset(k->sum + old + 1, 0, (cap - old) * sizeof *k->sum);
+    if (old)
+        k->sum[cap] = k->sum[old];
+    rankset_grow(&k->dirty, old, cap);
+    rankset_grow(&db->rehashing, old, cap);
+    /* New ranks go on the free list lowest first. */
+    for (uint32_t r = cap; r > old; r--) {
+        k->at[r] = ((uintptr_t)k->free << 1) | 1;
+        k->free = r;
+    }
+    k->cap = cap;
+}
+
+/* Give sh a rank, with a count of 0 in the tree (a free rank's is, once
+ * its dirty mark is applied). O(1) amortized. */
+static void rank_take(struct shard *sh)
+{
+    struct ranks *k = &sh->db->ranks;
+    if (k->free == 0)
+        ranks_grow(sh->db);
+    uint32_t r = k->free;
+    k->free = (uint32_t)(k->at[r] >> 1);
+    k->at[r] = (uintptr_t)sh;
+    sh->rank = r;
+    rankset_add(&k->dirty, r);
+}
+
+/* sh's rank is free: sets that hold it drop it when they next meet it. */
+static void rank_give_back(const struct shard *sh)
+{
+    struct ranks *k = &sh->db->ranks;
+    k->at[sh->rank] = ((uintptr_t)k->free << 1) | 1;
+    k->free = sh->rank;
+    rankset_add(&k->dirty, sh->rank); /* its count goes to 0 when next read */
+}
+
+static void ranks_free(struct db *db)
+{
+    rs_free(db->ranks.sum);
+    rs_free(db->ranks.at);
+    rankset_free(&db->ranks.dirty);
+    rankset_free(&db->rehashing);
+    memset(&db->ranks, 0, sizeof db->ranks);
+}
+
+struct shard *ks_random_shard(struct db *db, uint64_t r)
+{
+    struct ranks *k = &db->ranks;
+    while (k->dirty.n > 0) {
+        uint32_t d = rankset_pop(&k->dirty);
+        struct shard *sh = rank_shard(k, d);
+        tree_add(k, d, (sh ? tbl_count(&sh->tbl) : 0) - tree_get(k, d));
+    }
+    if (db->nkeys == 0)
+        return NULL;
+    /* The shard of the (r mod nkeys)-th key: descend from the top sum. */
+    uint64_t x = r % db->nkeys;
+    uint32_t pos = 0;
+    for (uint32_t step = k->cap; step > 0; step >>= 1) {
+        if (pos + step <= k->cap && k->sum[pos + step] <= x) {
+            pos += step;
+            x -= k->sum[pos];
+        }
+    }
+    return rank_shard(k, pos + 1);
+}
+
+/* ------------------------------------------------------------------------
+ * The db's indexes of its shards
+ * ------------------------------------------------------------------------ */
+
+/* sh's key count changed by delta. O(1). */
+static void count_keys(struct shard *sh, int delta)
+{
+    sh->db->nkeys += (uint64_t)(int64_t)delta;
+    rankset_add(&sh->db->ranks.dirty, sh->rank);
+}
+
+/* After an insert, an unlink or a walk of sh's table, which may start a
+ * rehash: list sh for the background steps (ks_rehash_step) if it does. */
+static void note_rehash(struct shard *sh)
+{
+    if (sh->tbl.rehash_idx != -1)
+        rankset_add(&sh->db->rehashing, sh->rank);
+}
+
+void ks_walked(struct shard *sh)
+{
+    note_rehash(sh);
+}
+
+/* sh, new or emptied by a flush, enters its db's indexes. */
+static void shard_join(struct shard *sh)
+{
+    sh->due_idx = EXP_NONE;
+    rank_take(sh);
+}
+
+/* sh, about to be freed, leaves them. O(log shards) for the heap, which it
+ * is in only when freed with deadlines (a flush does not come here). */
+static void shard_leave(struct shard *sh)
+{
+    exp_heap_del(&sh->db->due, sh);
+    rank_give_back(sh);
+}
+
+/* Empty db's indexes, and its counters, as a flush empties it. */
+static void db_indexes_free(struct db *db)
+{
+    exp_heap_free(&db->due);
+    ranks_free(db);
+    db->nkeys = db->nexpires = db->nsubexpires = 0;
+}
+
+/* ------------------------------------------------------------------------
  * Shards
  * ------------------------------------------------------------------------ */
 
@@ -146,6 +343,7 @@ static struct shard *shard_new(struct db *db, struct rs_str id)
     }
     sh->seq = ++db->next_seq;
     pmap_put(db, sh);
+    shard_join(sh);
     if (db->norder == db->order_cap) {
         db->order_cap = db->order_cap ? db->order_cap * 2 : 8;
         db->order = rs_realloc(db->order, db->order_cap * sizeof *db->order);
@@ -214,6 +412,7 @@ void ks_reap_empty(struct store *st)
         st->empty = sh->next_empty;
         sh->queued_empty = false;
         if (tbl_count(&sh->tbl) == 0) {
+            shard_leave(sh);
             shard_detach(sh->db, sh);
             shard_free(sh);
         }
@@ -386,7 +585,7 @@ static void sub_register(struct shard *sh, struct entry *e)
     int64_t next = t ? obj_sub_next(e) : -1;
     if (next != -1) {
         t->key = e;
-        exp_heap_set(&sh->sub, t, next);
+        exp_sub_set(sh, t, next);
     }
 }
 
@@ -394,7 +593,7 @@ static void sub_unregister(struct shard *sh, struct entry *e)
 {
     struct subttl *t = subttl_of(e);
     if (t)
-        exp_heap_del(&sh->sub, t);
+        exp_sub_del(sh, t);
 }
 
 void ks_add(struct db *db, struct shard *sh, struct entry *e)
@@ -402,6 +601,8 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
     (void)db;
     e->lru = store_lru(sh->db->st);
     tbl_insert(&sh->tbl, e);
+    count_keys(sh, 1);
+    note_rehash(sh);
     sub_register(sh, e);
     ks_changed(sh->db, rs_str_from(entry_key(e), e->klen));
 }
@@ -411,7 +612,7 @@ bool ks_value_changed(struct kloc *loc, size_t before)
     struct entry *e = *loc->ref;
     struct subttl **tp = obj_subttl(e);
     if (*tp && obj_sub_next(e) == -1) {
-        exp_heap_del(&loc->sh->sub, *tp);
+        exp_sub_del(loc->sh, *tp);
         subttl_free(*tp);
         *tp = NULL;
     } else {
@@ -468,6 +669,8 @@ void ks_delete_lazy(struct kloc *loc, bool lazy)
 struct entry *ks_take(struct kloc *loc)
 {
     struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
+    count_keys(loc->sh, -1);
+    note_rehash(loc->sh);
     exp_clear(loc->sh, e);
     sub_unregister(loc->sh, e);
     /* After the unlink: a WATCH of a key already expired when watched is
@@ -496,7 +699,9 @@ struct db *db_new(struct store *st, int idx)
     struct db *db = rs_calloc(1, sizeof *db);
     db->st = st;
     db->idx = idx;
+    exp_heap_init(&db->due, offsetof(struct shard, due_idx));
     shard_init(&db->global, db);
+    shard_join(&db->global);
     return db;
 }
 
@@ -509,18 +714,12 @@ void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), voi
 
 uint64_t ks_db_size(const struct db *db)
 {
-    uint64_t n = tbl_count(&db->global.tbl);
-    for (size_t i = 0; i < db->norder; i++)
-        n += tbl_count(&db->order[i]->tbl);
-    return n;
+    return db->nkeys;
 }
 
 uint64_t ks_db_expires(const struct db *db, bool sub)
 {
-    uint64_t n = sub ? db->global.sub.n : db->global.exp.n;
-    for (size_t i = 0; i < db->norder; i++)
-        n += sub ? db->order[i]->sub.n : db->order[i]->exp.n;
-    return n;
+    return sub ? db->nsubexpires : db->nexpires;
 }
 
 static void to_garbage(struct store *st, struct shard *sh)
@@ -558,6 +757,9 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     } else {
         shard_clear(&db->global);
     }
+    /* Every shard left, the global one is empty: start the indexes over. */
+    db_indexes_free(db);
+    shard_join(&db->global);
 }
 
 /* An entry of a garbage shard (ud): a big value joins the queue of values,
@@ -616,6 +818,7 @@ int ks_free_garbage(struct store *st, int64_t budget_us)
 void db_free(struct store *st, struct db *db)
 {
     ks_flush_db(st, db, false);
+    db_indexes_free(db);
     rs_free(db);
 }
 
@@ -624,11 +827,21 @@ int ks_rehash_step(struct store *st, int64_t budget_us)
     int64_t end = rs_mono_us() + budget_us;
     for (int d = 0; d < st->ndbs; d++) {
         struct db *db = st->dbs[d];
-        for (size_t i = 0; i <= db->norder; i++) {
-            struct table *t = i == 0 ? &db->global.tbl : &db->order[i - 1]->tbl;
-            while (tbl_rehash(t, 100)) {
-                if (rs_mono_us() >= end)
-                    return 1;
+        struct rankset *rh = &db->rehashing;
+        while (rh->n > 0) {
+            /* The last listed: a table leaves once its rehash is done and it
+             * needs no shrink (tbl_rehash starts one it was held back from);
+             * a freed shard's rank, or one reused by a shard whose table
+             * does not rehash, leaves at once. */
+            struct shard *sh = rank_shard(&db->ranks, rh->list[rh->n - 1]);
+            st->timer_visits++;
+            if (sh == NULL || !tbl_rehash(&sh->tbl, 100))
+                rankset_pop(rh);
+            if (rs_mono_us() >= end) {
+                for (; d < st->ndbs; d++)
+                    if (st->dbs[d]->rehashing.n > 0)
+                        return 1;
+                return 0;
             }
         }
     }

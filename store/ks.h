@@ -264,22 +264,32 @@ void ks_reap_empty(struct store *st);
  * shards 1..n before a seq would need more. */
 #define KS_SEQ_BITS 24
 
-/* Keys in db (all shards). */
+/* Keys in db (all shards). O(1): a count kept as keys come and go. */
 uint64_t ks_db_size(const struct db *db);
 /* Keys of db with a TTL, or with sub (INFO's subexpiry) hashes and sets
- * with TTLs on some of their fields or members. */
+ * with TTLs on some of their fields or members. O(1) as ks_db_size. */
 uint64_t ks_db_expires(const struct db *db, bool sub);
+/* The shard holding the (r mod keys)-th key of db, each key equally likely
+ * for a uniform r (RANDOMKEY); NULL if db has no key. O(log shards), after
+ * O(log shards) for each shard whose key count changed since the last
+ * call. */
+struct shard *ks_random_shard(struct db *db, uint64_t r);
+/* A walk of sh's table (tbl_foreach, tbl_scan) has ended: a resize it held
+ * back may have started a rehash, which the background steps must know of. */
+void ks_walked(struct shard *sh);
 /* Empty a database; async moves its shards to the garbage list (O(1) a
  * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
 /* Free queued values and garbage shards for about budget_us, in slices of
  * a thousand or so frees. Returns 1 if some is left. */
 int ks_free_garbage(struct store *st, int64_t budget_us);
-/* Visit every shard of db (global first, then projects by seq). */
+/* Visit every shard of db (global first, then projects by seq). O(shards):
+ * for walks of the keys and checks, never for timers or counters. */
 void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), void *ud);
 /* The project shard of id in db, or NULL. */
 struct shard *ks_project(struct db *db, struct rs_str id);
-/* Advance rehashing of every table a little; 1 if more is left. */
+/* Advance the rehash of the shards' tables for about budget_us; only the
+ * shards whose table rehashes are visited. 1 if more is left. */
 int ks_rehash_step(struct store *st, int64_t budget_us);
 
 struct db *db_new(struct store *st, int idx);
@@ -299,19 +309,20 @@ void exp_heap_del(struct exp_heap *h, void *p);
 /* p, in h, now lives at another address (realloc, copy): fix its item. */
 void exp_heap_moved(struct exp_heap *h, void *p);
 
-/* Key deadlines, in the shard's heap. */
+/* Key deadlines, in the shard's heap. exp_set and exp_clear keep the db's
+ * count of keys with a TTL and the shard's place in the db's heap of
+ * shards by earliest deadline. O(log n). */
 static inline int64_t exp_get(const struct shard *sh, const struct entry *e)
 {
     return exp_heap_when(&sh->exp, e);
 }
-static inline void exp_set(struct shard *sh, struct entry *e, int64_t when)
-{
-    exp_heap_set(&sh->exp, e, when);
-}
-static inline void exp_clear(struct shard *sh, struct entry *e)
-{
-    exp_heap_del(&sh->exp, e);
-}
+void exp_set(struct shard *sh, struct entry *e, int64_t when);
+void exp_clear(struct shard *sh, struct entry *e);
+/* The same for the sh's heap of containers with sub-key deadlines (sub):
+ * put t in at when, or change its deadline; take it out if it is in. The
+ * only ways that heap changes. O(log n). */
+void exp_sub_set(struct shard *sh, struct subttl *t, int64_t when);
+void exp_sub_del(struct shard *sh, struct subttl *t);
 static inline void exp_moved(struct shard *sh, struct entry *e)
 {
     exp_heap_moved(&sh->exp, e);
@@ -357,8 +368,10 @@ static inline bool ks_is_live(const struct shard *sh, const struct entry *e, int
  * left. */
 int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted);
 
-/* Reclaim due keys and sub-keys of every shard for about budget_us. 1 if
- * some are left. */
+/* Reclaim due keys and sub-keys for about budget_us, earliest deadline
+ * first: only the shards at the top of their db's heap of deadlines are
+ * visited, so the work is that of what is due plus O(databases), whatever
+ * the number of shards. 1 if some are left. */
 int exp_active_cycle(struct store *st, int64_t budget_us);
 
 #endif

@@ -153,12 +153,39 @@ struct shard {
     /* stats */
     uint64_t nbytes;     /* allocated bytes of entries and values */
     uint64_t ncommands;  /* commands that touched a key of this shard */
+    /* its places in its db's indexes (struct db), so leaving them is cheap */
+    uint32_t due_idx;    /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
+    uint32_t rank;       /* its number in db->ranks, for as long as the shard lives */
 };
 
 /* Open-addressing map from project id to shard. */
 struct pmap {
     struct shard **slots;
     uint64_t cap, used; /* cap is 0 or a power of two */
+};
+
+/* A set of shard ranks (ks.c): a bit per rank, and the members in a list
+ * in the order they came. Adding is O(1); a rank stays in until taken out,
+ * even when its shard is freed and the rank given to another. */
+struct rankset {
+    uint64_t *bits;  /* [ranks.cap / 64 + 1] */
+    uint32_t *list;
+    uint32_t n, cap; /* members, room in list */
+};
+
+/* A db numbers its shards 1..cap (ks.c), so that its indexes of them are
+ * arrays and a freed shard leaves them in O(1): a rank is its shard's for
+ * the shard's life, then reused. For RANDOMKEY, a Fenwick tree of the
+ * shards' key counts by rank, brought up to date only when read: a change
+ * of a key count adds the rank to `dirty` (O(1)); a read applies the dirty
+ * ranks (O(log cap) each), then finds the shard of the n-th key in
+ * O(log cap). */
+struct ranks {
+    uintptr_t *at;         /* [cap + 1]: the rank's shard, or (next free rank << 1) | 1 */
+    uint64_t *sum;         /* [cap + 1]: Fenwick sums of the key counts */
+    struct rankset dirty;  /* ranks whose count may differ from the tree's */
+    uint32_t cap;          /* a power of two, or 0 */
+    uint32_t free;         /* the first free rank, 0 for none */
 };
 
 struct db {
@@ -170,6 +197,17 @@ struct db {
     size_t norder, order_cap;
     uint64_t next_seq;
     uint64_t avg_ttl_hint; /* for INFO keyspace */
+    /* Kept as keys and deadlines come and go, so DBSIZE and INFO keyspace
+     * read them in O(1) whatever the number of shards. */
+    uint64_t nkeys;       /* keys of every shard */
+    uint64_t nexpires;    /* keys with a TTL (the shards' exp heaps) */
+    uint64_t nsubexpires; /* containers with sub-key TTLs (the shards' sub heaps) */
+    /* Timer work visits only the shards that have some to do: those with a
+     * deadline, in a heap by their earliest one (expire.c), and those whose
+     * key table rehashes (ks_rehash_step). */
+    struct exp_heap due;          /* shards, at shard.due_idx */
+    struct rankset rehashing;     /* ranks of shards whose table may rehash */
+    struct ranks ranks;           /* the shards by rank, their key counts */
 };
 
 /* ------------------------------------------------------------------------
@@ -494,8 +532,9 @@ struct store {
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
     uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
-    int exp_db;    /* where the next active expiry cycle resumes */
-    size_t exp_pos;
+    /* Shards the active expiry cycle and the rehash step visited, for the
+     * tests that check timer work does not grow with the number of shards. */
+    uint64_t timer_visits;
 
     /* clock */
     respite_clock_fn *clock_fn;

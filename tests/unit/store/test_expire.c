@@ -21,8 +21,36 @@ static struct entry *bare_entry(void)
     return e;
 }
 
+/* A shard of a bare db, outside any store: enough for the heaps. */
+static void bare_shard(struct shard *sh, struct db *db)
+{
+    memset(db, 0, sizeof *db);
+    exp_heap_init(&db->due, offsetof(struct shard, due_idx));
+    memset(sh, 0, sizeof *sh);
+    exp_heap_init(&sh->exp, offsetof(struct entry, exp_idx));
+    exp_heap_init(&sh->sub, offsetof(struct subttl, idx));
+    sh->db = db;
+    sh->due_idx = EXP_NONE;
+}
+
+/* The db's count of TTLs and its heap of shards follow the shard's heap. */
+static void check_db(const struct shard *sh)
+{
+    const struct db *db = sh->db;
+    cr_assert_eq(db->nexpires, sh->exp.n);
+    if (sh->exp.n == 0) {
+        cr_assert_eq(db->due.n, 0);
+        cr_assert_eq(sh->due_idx, EXP_NONE);
+    } else {
+        cr_assert_eq(db->due.n, 1);
+        cr_assert_eq(db->due.a[0].p, sh);
+        cr_assert_eq(db->due.a[0].when, sh->exp.a[0].when, "the db sees the earliest deadline");
+    }
+}
+
 static void check_heap(const struct shard *sh)
 {
+    check_db(sh);
     for (uint32_t i = 0; i < sh->exp.n; i++) {
         cr_assert_eq(((struct entry *)sh->exp.a[i].p)->exp_idx, i, "slot %u does not point back", i);
         if (i > 0)
@@ -39,8 +67,8 @@ static uint64_t rnd(uint64_t *s)
 Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
 {
     struct shard sh;
-    memset(&sh, 0, sizeof sh);
-    exp_heap_init(&sh.exp, offsetof(struct entry, exp_idx));
+    struct db db;
+    bare_shard(&sh, &db);
     struct entry *e[NENT];
     int64_t model[NENT];
     for (int i = 0; i < NENT; i++) {
@@ -93,8 +121,8 @@ Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
 Test(expire, moving_a_deadline_up_and_down_reorders_the_heap)
 {
     struct shard sh;
-    memset(&sh, 0, sizeof sh);
-    exp_heap_init(&sh.exp, offsetof(struct entry, exp_idx));
+    struct db db;
+    bare_shard(&sh, &db);
     struct entry *e[8];
     for (int i = 0; i < 8; i++) {
         e[i] = bare_entry();

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Tests of ks.c's indexes of a database's shards: timer work (the active
+ * expiry cycle, the rehash step) visits only the shards with something
+ * due, however many there are; DBSIZE, INFO keyspace and the TTL counts
+ * are counters that agree with a walk of the shards after every kind of
+ * change; RANDOMKEY draws shards by their key counts (the key tree).
+ */
+#include "store_test.h"
+
+TestSuite(ks, .init = store_setup, .fini = store_teardown);
+
+/* ---- the indexes against a walk of the shards --------------------------- */
+
+struct walk {
+    struct db *db;
+    uint64_t keys, expires, subexpires, shards_due;
+};
+
+static bool in_set(const struct rankset *s, uint32_t r)
+{
+    return s->bits[r >> 6] & (1ULL << (r & 63));
+}
+
+/* The list holds each member of the bitmap once. */
+static void check_set(const struct rankset *s, uint32_t cap)
+{
+    uint32_t bits = 0;
+    for (uint32_t r = 1; r <= cap; r++)
+        bits += in_set(s, r);
+    cr_assert_eq(s->n, bits);
+    for (uint32_t i = 0; i < s->n; i++)
+        cr_assert(in_set(s, s->list[i]));
+}
+
+static void walk_shard(void *ud, struct shard *sh)
+{
+    struct walk *w = ud;
+    w->keys += tbl_count(&sh->tbl);
+    w->expires += sh->exp.n;
+    w->subexpires += sh->sub.n;
+    cr_assert_eq(sh->db, w->db);
+    /* In the db's heap exactly while it has a deadline, at its earliest. */
+    if (sh->exp.n == 0 && sh->sub.n == 0) {
+        cr_assert_eq(sh->due_idx, EXP_NONE, "a shard without deadlines is in the heap");
+    } else {
+        int64_t next = INT64_MAX;
+        if (sh->exp.n)
+            next = sh->exp.a[0].when;
+        if (sh->sub.n && sh->sub.a[0].when < next)
+            next = sh->sub.a[0].when;
+        cr_assert_neq(sh->due_idx, EXP_NONE, "a shard with deadlines is not in the heap");
+        cr_assert_eq(w->db->due.a[sh->due_idx].p, sh);
+        cr_assert_eq(w->db->due.a[sh->due_idx].when, next, "the heap has a stale deadline");
+        w->shards_due++;
+    }
+    /* Its rank is its own; listed while its table rehashes. */
+    cr_assert_eq(w->db->ranks.at[sh->rank], (uintptr_t)sh);
+    if (sh->tbl.rehash_idx != -1)
+        cr_assert(in_set(&w->db->rehashing, sh->rank), "a rehashing table is not listed");
+}
+
+/* Every db's counters and indexes agree with a walk of its shards, and
+ * RANDOMKEY's tree gives each shard exactly as many of the draws 0..n-1 as
+ * it has keys (checked while n is small). */
+static void check_indexes(void)
+{
+    struct store *st = st_int();
+    for (int d = 0; d < st->ndbs; d++) {
+        struct db *db = st->dbs[d];
+        struct walk w = {.db = db};
+        ks_foreach_shard(db, walk_shard, &w);
+        cr_assert_eq(ks_db_size(db), w.keys, "db%d: DBSIZE %llu, walk %llu", d,
+                     (unsigned long long)ks_db_size(db), (unsigned long long)w.keys);
+        cr_assert_eq(ks_db_expires(db, false), w.expires, "db%d: expires", d);
+        cr_assert_eq(ks_db_expires(db, true), w.subexpires, "db%d: subexpiry", d);
+        cr_assert_eq(db->due.n, w.shards_due, "db%d: the heap holds freed shards", d);
+        check_set(&db->rehashing, db->ranks.cap);
+        check_set(&db->ranks.dirty, db->ranks.cap);
+        if (w.keys > 2000)
+            continue;
+        uint64_t seen = 0;
+        for (uint64_t x = 0; x < w.keys; x++) {
+            struct shard *sh = ks_random_shard(db, x);
+            cr_assert_not_null(sh);
+            cr_assert_gt(tbl_count(&sh->tbl), 0, "drew an empty shard");
+            seen++;
+        }
+        cr_assert_eq(seen, w.keys);
+        if (w.keys == 0)
+            cr_assert_null(ks_random_shard(db, 12345));
+    }
+}
+
+/* The draws 0..n-1 land on shard sh exactly its key count of times. */
+static void check_draws(struct db *db, const char *id)
+{
+    struct shard *sh = id ? ks_project(db, rs_str_from(id, strlen(id))) : &db->global;
+    uint64_t n = ks_db_size(db), hits = 0;
+    for (uint64_t x = 0; x < n; x++)
+        hits += ks_random_shard(db, x) == sh;
+    cr_assert_eq(hits, sh ? tbl_count(&sh->tbl) : 0, "project %s", id ? id : "(global)");
+}
+
+static void tick(void)
+{
+    for (int guard = 0; respite_tick(rs, 1000); guard++)
+        cr_assert_lt(guard, 100000);
+}
+
+Test(ks, counters_follow_adds_deletes_ttls_and_expiry)
+{
+    char line[128];
+    for (int p = 0; p < 20; p++)
+        for (int k = 0; k <= p; k++) {
+            snprintf(line, sizeof line, "SET project:%d:k%d v", p, k);
+            run(line);
+        }
+    run("SET plain v");
+    check_indexes();
+    cr_assert_eq(run_int("DBSIZE"), 211);
+    check_draws(st_int()->dbs[0], "19");
+    check_draws(st_int()->dbs[0], NULL);
+
+    run("EXPIRE project:3:k0 100");
+    run("PEXPIRE project:3:k1 50");
+    run("EXPIRE project:3:k1 1000"); /* moved later: the earliest is k0 again */
+    run("EXPIRE plain 10");
+    run("SET project:4:k0 w EX 5");
+    check_indexes();
+    run("PERSIST project:3:k0");
+    run("SET project:3:k1 v"); /* an overwrite drops the TTL */
+    check_indexes();
+    cr_assert_eq(ks_db_expires(st_int()->dbs[0], false), 2);
+
+    run("DEL project:5:k0 project:5:k1 project:5:k2 project:5:k3 project:5:k4");
+    run("UNLINK project:6:k0 project:6:k1");
+    check_indexes();
+    check_draws(st_int()->dbs[0], "5");
+    check_draws(st_int()->dbs[0], "6");
+
+    /* Lazy expiry (an access) and active expiry both go through the same
+     * deletion. */
+    fake_now += 5001;
+    expect_reply("GET project:4:k0", "$-1\r\n");
+    check_indexes();
+    fake_now += 10000;
+    tick();
+    check_indexes();
+    cr_assert_eq(ks_db_expires(st_int()->dbs[0], false), 0);
+    expect_reply("EXISTS plain", ":0\r\n");
+
+    /* Hash fields and set members with TTLs. */
+    run("HSET project:7:h f1 a f2 b");
+    run("HEXPIRE project:7:h 100 FIELDS 1 f1");
+    run("SADDEX project:8:s EX 50 MEMBERS 2 m1 m2");
+    check_indexes();
+    cr_assert_eq(ks_db_expires(st_int()->dbs[0], true), 2);
+    fake_now += 60001;
+    tick();
+    check_indexes();
+    cr_assert_eq(ks_db_expires(st_int()->dbs[0], true), 1);
+    expect_reply("EXISTS project:8:s", ":0\r\n");
+    fake_now += 60000;
+    expect_reply("HLEN project:7:h", ":1\r\n");
+    check_indexes();
+    cr_assert_eq(ks_db_expires(st_int()->dbs[0], true), 0);
+}
+
+Test(ks, counters_follow_rename_move_copy_swapdb_and_flushes)
+{
+    char line[128];
+    for (int p = 0; p < 10; p++)
+        for (int k = 0; k < 3; k++) {
+            snprintf(line, sizeof line, "SET project:%d:k%d v PX %d", p, k, 1000 * (k + 1));
+            run(line);
+        }
+    run("HSET project:0:h f v");
+    run("HPEXPIRE project:0:h 500 FIELDS 1 f");
+    check_indexes();
+
+    /* RENAME across projects and into the global shard: the TTL moves. */
+    expect_reply("RENAME project:1:k0 project:2:moved", "+OK\r\n");
+    expect_reply("RENAME project:1:k1 g", "+OK\r\n");
+    expect_reply("RENAME project:0:h project:9:h", "+OK\r\n");
+    check_indexes();
+    /* MOVE to another db, COPY into one. */
+    expect_reply("MOVE project:3:k0 1", ":1\r\n");
+    expect_reply("MOVE project:3:k1 1", ":1\r\n");
+    expect_reply("MOVE project:3:k2 2", ":1\r\n");
+    expect_reply("COPY project:4:k0 project:4:c DB 1", ":1\r\n");
+    expect_reply("COPY project:9:h project:11:h", ":1\r\n");
+    check_indexes();
+    cr_assert_null(ks_project(st_int()->dbs[0], RS_STR("3")), "an emptied shard stays");
+    cr_assert_eq(ks_db_size(st_int()->dbs[1]), 3);
+
+    expect_reply("SWAPDB 0 1", "+OK\r\n");
+    check_indexes();
+    cr_assert_eq(run_int("DBSIZE"), 3);
+    /* Expiry after the swap reaches the keys in both. */
+    fake_now += 1500;
+    tick();
+    check_indexes();
+    expect_reply("SWAPDB 0 1", "+OK\r\n");
+    check_indexes();
+
+    expect_reply("SELECT 1", "+OK\r\n");
+    expect_reply("FLUSHDB", "+OK\r\n");
+    expect_reply("SELECT 0", "+OK\r\n");
+    check_indexes();
+    respite_tick(rs, 0); /* something ticks: FLUSHALL ASYNC frees in the background */
+    expect_reply("FLUSHALL ASYNC", "+OK\r\n");
+    check_indexes();
+    cr_assert_eq(run_int("DBSIZE"), 0);
+    /* The db works as new after a flush. */
+    run("SET project:1:a v PX 10");
+    run("SET b v");
+    check_indexes();
+    fake_now += 11;
+    tick();
+    check_indexes();
+    cr_assert_eq(run_int("DBSIZE"), 1);
+    expect_reply("INFO keyspace",
+                 "$56\r\n# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0,subexpiry=0\r\n\r\n");
+}
+
+Test(ks, random_churn_keeps_the_indexes_exact)
+{
+    /* Keys come and go in random projects (shards created and freed, their
+     * ranks reused), with and without TTLs; ticks between. */
+    uint64_t seed = 42;
+    char line[128];
+    for (int op = 0; op < 6000; op++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        int p = (int)((seed >> 33) % 40), k = (int)((seed >> 45) % 12);
+        int what = (int)((seed >> 20) % 6);
+        switch (what) {
+        case 0:
+        case 1:
+            snprintf(line, sizeof line, "SET project:%d:k%d v", p, k);
+            break;
+        case 2:
+            snprintf(line, sizeof line, "SET project:%d:k%d v PX %d", p, k, 1 + k * 7);
+            break;
+        case 3:
+            snprintf(line, sizeof line, "DEL project:%d:k%d", p, k);
+            break;
+        case 4:
+            snprintf(line, sizeof line, "RANDOMKEY");
+            break;
+        default:
+            snprintf(line, sizeof line, "RENAME project:%d:k%d project:%d:k%d", p, k,
+                     (p + 1) % 40, k);
+            break;
+        }
+        run(line);
+        if (op % 50 == 0) {
+            fake_now += 5;
+            tick();
+        }
+        if (op % 500 == 0)
+            check_indexes();
+    }
+    check_indexes();
+}
+
+/* ---- timer work over many shards ---------------------------------------- */
+
+/* Shards with one key each: as many as run fast under the sanitizers. */
+#define NSHARDS 200000
+
+static void make_shards(int n)
+{
+    char key[64];
+    const char *argv[3] = {"SET", key, "01234567890123456789"};
+    size_t len;
+    for (int p = 0; p < n; p++) {
+        snprintf(key, sizeof key, "project:%d:k", p);
+        const char *r = runv(3, argv, &len);
+        cr_assert_eq(r[0], '+');
+    }
+    cr_assert_eq(st_int()->dbs[0]->norder, (size_t)n);
+}
+
+Test(ks, a_tick_over_many_shards_with_nothing_due_visits_none, .timeout = 60)
+{
+    make_shards(NSHARDS);
+    tick(); /* whatever rehashing the loading left */
+    struct store *st = st_int();
+    uint64_t v0 = st->timer_visits;
+    for (int i = 0; i < 10; i++) {
+        fake_now += 1000;
+        cr_assert_eq(respite_tick(rs, 1000), 0);
+    }
+    cr_assert_eq(st->timer_visits - v0, 0, "idle ticks visited %llu shards",
+                 (unsigned long long)(st->timer_visits - v0));
+    cr_assert_eq(run_int("DBSIZE"), NSHARDS);
+}
+
+Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shard,
+     .timeout = 60)
+{
+    make_shards(NSHARDS);
+    run("SET project:due:k v PX 10");
+    run("SET project:later:k v PX 100000");
+    tick();
+    struct store *st = st_int();
+    uint64_t v0 = st->timer_visits, expired0 = st->stats.expired_keys;
+    fake_now += 11;
+    cr_assert_eq(respite_tick(rs, 1000), 0);
+    cr_assert_eq(st->stats.expired_keys - expired0, 1);
+    cr_assert_leq(st->timer_visits - v0, 2, "the tick visited %llu shards",
+                  (unsigned long long)(st->timer_visits - v0));
+    expect_reply("EXISTS project:due:k project:later:k", ":1\r\n");
+    cr_assert_null(ks_project(st->dbs[0], RS_STR("due")), "the emptied shard is freed");
+    cr_assert_eq(run_int("DBSIZE"), NSHARDS + 1);
+}
+
+Test(ks, the_rehash_step_visits_only_rehashing_tables)
+{
+    char line[64];
+    for (int p = 0; p < 1000; p++) {
+        snprintf(line, sizeof line, "SET project:%d:k v", p);
+        run(line);
+    }
+    /* A table of 4 buckets grows at its 5th key: one shard rehashes. */
+    for (int k = 0; k < 5; k++) {
+        snprintf(line, sizeof line, "SET project:grow:k%d v", k);
+        run(line);
+    }
+    struct db *db = st_int()->dbs[0];
+    struct shard *sh = ks_project(db, RS_STR("grow"));
+    cr_assert_neq(sh->tbl.rehash_idx, -1, "the 5th key starts no rehash");
+    cr_assert_eq(db->rehashing.n, 1);
+    check_indexes();
+    uint64_t v0 = st_int()->timer_visits;
+    cr_assert_eq(respite_tick(rs, 1000), 0);
+    cr_assert_eq(sh->tbl.rehash_idx, -1);
+    cr_assert_eq(db->rehashing.n, 0);
+    cr_assert_leq(st_int()->timer_visits - v0, 2);
+    check_indexes();
+
+    /* A shard freed while its table rehashes leaves its rank listed; a new
+     * shard takes the rank; the step drops it, as that table does not
+     * rehash. */
+    for (int k = 0; k < 5; k++) {
+        snprintf(line, sizeof line, "SET project:gone:k%d v", k);
+        run(line);
+    }
+    uint32_t rank = ks_project(db, RS_STR("gone"))->rank;
+    run("DEL project:gone:k0 project:gone:k1 project:gone:k2 project:gone:k3 project:gone:k4");
+    cr_assert_null(ks_project(db, RS_STR("gone")));
+    cr_assert_eq(db->rehashing.n, 1);
+    run("SET project:new:k v");
+    cr_assert_eq(ks_project(db, RS_STR("new"))->rank, rank, "the freed rank is not reused");
+    check_indexes();
+    v0 = st_int()->timer_visits;
+    cr_assert_eq(respite_tick(rs, 1000), 0);
+    cr_assert_eq(db->rehashing.n, 0);
+    cr_assert_eq(st_int()->timer_visits - v0, 1);
+    check_indexes();
+}
+
+/* ---- RANDOMKEY ---------------------------------------------------------- */
+
+Test(ks, randomkey_is_uniform_over_keys_not_projects)
+{
+    char line[64];
+    for (int k = 0; k < 1000; k++) {
+        snprintf(line, sizeof line, "SET project:big:k%d v", k);
+        run(line);
+    }
+    for (int p = 0; p < 1000; p++) {
+        snprintf(line, sizeof line, "SET project:small%d:k v", p);
+        run(line);
+    }
+    check_draws(st_int()->dbs[0], "big");
+    /* Through the command: half the keys are in "big". With 4000 draws
+     * the count is 2000 +- 32 (one standard deviation); 8 of them is a
+     * bound a correct draw passes but for 1e-15, and one weighted by
+     * projects (1 in 1001) is far out of. */
+    int big = 0;
+    for (int i = 0; i < 4000; i++) {
+        const char *r = run("RANDOMKEY");
+        cr_assert_eq(r[0], '$');
+        big += strstr(r, "project:big:") != NULL;
+    }
+    cr_assert(big > 2000 - 256 && big < 2000 + 256, "%d of 4000 draws in the big project", big);
+
+    /* Deleting keys moves the draws at once. */
+    for (int k = 0; k < 1000; k++) {
+        snprintf(line, sizeof line, "DEL project:big:k%d", k);
+        run(line);
+    }
+    for (int i = 0; i < 200; i++)
+        cr_assert_null(strstr(run("RANDOMKEY"), "project:big:"));
+    check_indexes();
+}
+
+Test(ks, randomkey_deletes_expired_keys_it_draws_and_answers_null_when_empty)
+{
+    run("SET project:a:k v PX 10");
+    run("SET project:b:k v PX 10");
+    run("SET c v PX 10");
+    fake_now += 11;
+    expect_reply("RANDOMKEY", "$-1\r\n");
+    cr_assert_eq(run_int("DBSIZE"), 0);
+    check_indexes();
+    run("SET project:b:k v");
+    expect_reply("RANDOMKEY", "$11\r\nproject:b:k\r\n");
+}
