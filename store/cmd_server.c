@@ -1170,7 +1170,7 @@ static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
             sbuf_printf(b, "project_");
             sbuf_reserve(b, sh->idlen);
             for (size_t j = 0; j < sh->idlen; j++) {
-                char ch = sh->id[j];
+                char ch = shard_id(sh)[j];
                 bool plain = ch >= '!' && ch <= '~' && ch != ':' && ch != ',' && ch != '=';
                 b->p[b->len++] = plain ? ch : '?';
             }

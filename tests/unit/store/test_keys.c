@@ -565,7 +565,7 @@ Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
             cr_assert_lt(db->order[i - 1]->seq, db->order[i]->seq, "order broken at %zu", i);
     }
     cr_assert_eq(db->order[0]->idlen, 1);
-    cr_assert_eq(db->order[0]->id[0], 'a');
+    cr_assert_eq(shard_id(db->order[0])[0], 'a');
     unsigned long long cursor = 0;
     int total = 0;
     char line[64];
