@@ -590,8 +590,7 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     pmap_rebuild(db, 0); /* frees the map */
     if (async && tbl_count(&db->global.tbl)) {
         struct shard *g = rs_malloc(sizeof *g);
-        *g = db->global;
-        st->shard_bytes += shard_size(g);
+        *g = db->global; /* like the db's own, not in shard_bytes */
         to_garbage(st, g);
         shard_init(&db->global, db);
     } else {
@@ -635,7 +634,8 @@ static void free_lazy_some(struct store *st, int64_t *work)
         st->garbage = sh->next_garbage;
         exp_heap_free(&sh->exp);
         exp_heap_free(&sh->sub);
-        st->shard_bytes -= shard_size(sh);
+        if (sh->is_project)
+            st->shard_bytes -= shard_size(sh);
         rs_free(sh);
     }
 }

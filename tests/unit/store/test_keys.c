@@ -346,26 +346,6 @@ Test(keys, swapdb_rules)
 
 /* ---- KEYS, SCAN, RANDOMKEY ---------------------------------------------- */
 
-/* Split a SCAN reply into its cursor and keys; returns the key count. */
-static int parse_scan(const char *r, unsigned long long *cursor, char keys[][64], int max)
-{
-    int len, n;
-    cr_assert_eq(sscanf(r, "*2\r\n$%d\r\n%llu\r\n*%d\r\n", &len, cursor, &n), 3, "%s", r);
-    const char *p = strstr(r + 4, "\r\n*") + 3;
-    p = strstr(p, "\r\n") + 2;
-    cr_assert_leq(n, max);
-    for (int i = 0; i < n; i++) {
-        int kl;
-        cr_assert_eq(sscanf(p, "$%d\r\n", &kl), 1);
-        p = strstr(p, "\r\n") + 2;
-        cr_assert_lt(kl, 64);
-        memcpy(keys[i], p, (size_t)kl);
-        keys[i][kl] = '\0';
-        p += kl + 2;
-    }
-    return n;
-}
-
 static char scan_keys[100000][64];
 
 Test(keys, scan_argument_errors)

@@ -133,25 +133,6 @@ Test(projects, an_emptied_project_reads_as_one_that_never_had_keys)
     expect_reply("PROJECT LIST", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
 }
 
-static int parse_scan(const char *r, unsigned long long *cursor, char keys[][64], int max)
-{
-    int len, n;
-    cr_assert_eq(sscanf(r, "*2\r\n$%d\r\n%llu\r\n*%d\r\n", &len, cursor, &n), 3, "%s", r);
-    const char *p = strstr(r + 4, "\r\n*") + 3;
-    p = strstr(p, "\r\n") + 2;
-    cr_assert_leq(n, max);
-    for (int i = 0; i < n; i++) {
-        int kl;
-        cr_assert_eq(sscanf(p, "$%d\r\n", &kl), 1);
-        p = strstr(p, "\r\n") + 2;
-        cr_assert_lt(kl, 64);
-        memcpy(keys[i], p, (size_t)kl);
-        keys[i][kl] = '\0';
-        p += kl + 2;
-    }
-    return n;
-}
-
 Test(projects, scan_returns_every_kept_key_while_other_projects_go_and_come)
 {
     enum { N = 2000 };
