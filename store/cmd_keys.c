@@ -374,7 +374,7 @@ void cmd_scan(struct cmd_ctx *c)
                 break;
             }
         }
-        next = (sh->seq << SCAN_TC_BITS) | tc;
+        next = ((uint64_t)sh->seq << SCAN_TC_BITS) | tc;
         if (budget-- == 0 || a.sampled >= count)
             break;
     }

@@ -995,7 +995,8 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
-    unsigned long long used = st->used_memory, rss = rss_bytes();
+    unsigned long long dataset = st->used_memory, overhead = st->shard_bytes;
+    unsigned long long used = dataset + overhead, rss = rss_bytes();
     unsigned long long total = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
                                (unsigned long long)sysconf(_SC_PAGESIZE);
     unsigned long long maxmem = (unsigned long long)st->cfg.maxmemory;
@@ -1004,14 +1005,16 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
     human_bytes(h_rss, sizeof h_rss, rss);
     human_bytes(h_total, sizeof h_total, total);
     human_bytes(h_max, sizeof h_max, maxmem);
-    /* used_memory is what the store accounts for its keys and values
-     * (mem.h); the process as a whole is used_memory_rss. */
+    /* used_memory is what the store accounts for: its keys and values
+     * (used_memory_dataset) and what its project shards cost beyond them
+     * (used_memory_overhead); the process as a whole is used_memory_rss. */
     sbuf_printf(b,
                 "# Memory\r\n"
                 "used_memory:%llu\r\n"
                 "used_memory_human:%s\r\n"
                 "used_memory_rss:%llu\r\n"
                 "used_memory_rss_human:%s\r\n"
+                "used_memory_overhead:%llu\r\n"
                 "used_memory_dataset:%llu\r\n"
                 "total_system_memory:%llu\r\n"
                 "total_system_memory_human:%s\r\n"
@@ -1021,7 +1024,7 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "mem_allocator:libc\r\n"
                 "lazyfree_pending_objects:%llu\r\n"
                 "lazyfreed_objects:%llu\r\n",
-                used, h_used, rss, h_rss, used, total, h_total, maxmem, h_max,
+                used, h_used, rss, h_rss, overhead, dataset, total, h_total, maxmem, h_max,
                 (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
 }
 
@@ -1172,7 +1175,7 @@ static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
             sbuf_printf(b, "project_");
             sbuf_reserve(b, sh->idlen);
             for (size_t j = 0; j < sh->idlen; j++) {
-                char ch = sh->id[j];
+                char ch = shard_id(sh)[j];
                 bool plain = ch >= '!' && ch <= '~' && ch != ':' && ch != ',' && ch != '=';
                 b->p[b->len++] = plain ? ch : '?';
             }

@@ -35,8 +35,15 @@ static inline uint32_t *slot_of(const struct exp_heap *h, const void *p)
 void exp_heap_init(struct exp_heap *h, uint32_t idx_off)
 {
     h->a = NULL;
-    h->n = h->cap = 0;
-    h->idx_off = idx_off;
+    h->n = 0;
+    h->lgcap = 0;
+    h->idx_off = (uint16_t)idx_off;
+}
+
+/* Items h's array holds. */
+static inline uint32_t heap_cap(const struct exp_heap *h)
+{
+    return h->a ? (uint32_t)1 << h->lgcap : 0;
 }
 
 void exp_heap_free(struct exp_heap *h)
@@ -100,9 +107,9 @@ void exp_heap_set(struct exp_heap *h, void *p, int64_t when)
             sift_down(h, i);
         return;
     }
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 4;
-        h->a = rs_realloc(h->a, h->cap * sizeof *h->a);
+    if (h->n == heap_cap(h)) {
+        h->lgcap = h->a ? h->lgcap + 1 : 2;
+        h->a = rs_realloc(h->a, ((size_t)1 << h->lgcap) * sizeof *h->a);
     }
     i = h->n++;
     place(h, i, (struct exp_item){when, p});
@@ -125,9 +132,9 @@ void exp_heap_del(struct exp_heap *h, void *p)
     }
     if (h->n == 0) {
         exp_heap_free(h);
-    } else if (h->cap > 64 && h->n * 4 < h->cap) {
-        h->cap /= 2;
-        h->a = rs_realloc(h->a, h->cap * sizeof *h->a);
+    } else if (heap_cap(h) > 64 && h->n * 4 < heap_cap(h)) {
+        h->lgcap--;
+        h->a = rs_realloc(h->a, heap_cap(h) * sizeof *h->a);
     }
 }
 
@@ -159,7 +166,7 @@ void subttl_free(struct subttl *t)
 
 size_t subttl_bytes(const struct subttl *t)
 {
-    return t ? sizeof *t + t->h.cap * sizeof(struct exp_item) : 0;
+    return t ? sizeof *t + heap_cap(&t->h) * sizeof(struct exp_item) : 0;
 }
 
 void subttl_set(struct subttl **t, struct entry *f, int64_t when)

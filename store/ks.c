@@ -5,22 +5,29 @@
  * A database holds a global shard and one shard per project. A key
  * "project:<id>:<rest>" or "project:{<id>}:<rest>" (id non-empty) lives in
  * the shard of project <id>; every other key in the global shard. Project
- * shards are found through an open-addressing map (pmap) keyed by id, are
- * created on first write, and are freed once empty -- but only after the
- * command that emptied them has finished (ks_reap_empty), so that no kloc a
- * command holds ever points into a freed shard.
+ * shards are found through an open-addressing map (pmap) keyed by id and
+ * are created on first write. Each database also keeps its project shards
+ * in an array sorted by their creation sequence number: SCAN visits shards
+ * in that order, so a shard created during a scan is visited after those
+ * that existed before it.
  *
- * Each database also keeps its project shards in an array sorted by their
- * creation sequence number: SCAN visits shards in that order, so a shard
- * created during a scan is visited after those that existed before it.
+ * A shard that loses its last key stays where it is, empty (is_empty): a
+ * write to its project fills it again. Once as many of a db's shards are
+ * empty as have keys, the db compacts after the command (ks_reap_empty,
+ * never while a command may hold a kloc in a shard): empty shards are
+ * freed and the order array and map are rebuilt to fit the rest. So
+ * creating and emptying projects costs O(1) amortized, and a db whose
+ * projects all went holds no memory for them.
  *
  * Nothing that runs on a timer or answers a counter walks the shards: each
  * database counts its keys and TTLs as they come and go, keeps the shards
  * with a deadline in a heap (expire.c), those whose table rehashes in a
  * set, and the key counts of all in a tree (struct ranks) that RANDOMKEY
- * descends. A shard joins them when created and leaves them when freed;
- * FLUSHDB empties them with the shards.
+ * descends. A shard joins them when created and leaves them when freed
+ * (a compaction numbers the shards left again); FLUSHDB empties them with
+ * the shards.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -57,7 +64,9 @@ bool ks_project_id(struct rs_str key, struct rs_str *id)
 }
 
 /* ------------------------------------------------------------------------
- * Project map: linear probing, backward-shift deletion, load <= 1/2.
+ * Project map: linear probing, load at most 3/4. Nothing is deleted from
+ * it one by one: shards leave only when the db compacts (db_compact), which
+ * rebuilds the map at the size that fits the shards left.
  * ------------------------------------------------------------------------ */
 
 static uint64_t id_hash(const struct db *db, struct rs_str id)
@@ -73,55 +82,51 @@ static struct shard **pmap_slot(struct db *db, struct rs_str id)
     uint64_t mask = m->cap - 1, i = id_hash(db, id) & mask;
     for (;; i = (i + 1) & mask) {
         struct shard *sh = m->slots[i];
-        if (sh == NULL || (sh->idlen == id.len && memcmp(sh->id, id.p, id.len) == 0))
+        if (sh == NULL || (sh->idlen == id.len && memcmp(shard_id(sh), id.p, id.len) == 0))
             return &m->slots[i];
     }
 }
 
-static void pmap_put(struct db *db, struct shard *sh);
+/* Capacity a project map of n shards is rebuilt with: at most half full,
+ * so it grows only after as many creations again. */
+static uint64_t pmap_fit(uint64_t n)
+{
+    uint64_t cap = 8;
+    while (cap < 2 * n)
+        cap *= 2;
+    return cap;
+}
 
-static void pmap_grow(struct db *db)
+/* Rebuild db's map with cap slots from the shards of db->order. */
+static void pmap_rebuild(struct db *db, uint64_t cap)
 {
     struct pmap *m = &db->projects;
-    struct shard **old = m->slots;
-    uint64_t oldcap = m->cap;
-    m->cap = oldcap ? oldcap * 2 : 8;
-    m->slots = rs_calloc(m->cap, sizeof *m->slots);
-    m->used = 0;
-    for (uint64_t i = 0; i < oldcap; i++)
-        if (old[i])
-            pmap_put(db, old[i]);
-    rs_free(old);
+    struct store *st = db->st;
+    st->shard_bytes -= m->cap * sizeof *m->slots;
+    rs_free(m->slots);
+    m->slots = NULL;
+    m->cap = m->used = 0;
+    if (db->norder == 0)
+        return;
+    m->cap = cap;
+    m->slots = rs_calloc(cap, sizeof *m->slots);
+    st->shard_bytes += cap * sizeof *m->slots;
+    for (size_t i = 0; i < db->norder; i++) {
+        struct shard *sh = db->order[i];
+        *pmap_slot(db, rs_str_from(shard_id(sh), sh->idlen)) = sh;
+    }
+    m->used = db->norder;
 }
 
 static void pmap_put(struct db *db, struct shard *sh)
 {
     struct pmap *m = &db->projects;
-    if ((m->used + 1) * 2 > m->cap)
-        pmap_grow(db);
-    *pmap_slot(db, rs_str_from(sh->id, sh->idlen)) = sh;
-    m->used++;
-}
-
-static void pmap_del(struct db *db, struct shard *sh)
-{
-    struct pmap *m = &db->projects;
-    uint64_t mask = m->cap - 1;
-    uint64_t i = (uint64_t)(pmap_slot(db, rs_str_from(sh->id, sh->idlen)) - m->slots);
-    m->slots[i] = NULL;
-    m->used--;
-    /* Backward shift: move later members of the probe run into the hole
-     * when their home slot does not lie cyclically in (hole, j]. */
-    for (uint64_t j = (i + 1) & mask; m->slots[j]; j = (j + 1) & mask) {
-        struct shard *s = m->slots[j];
-        uint64_t home = id_hash(db, rs_str_from(s->id, s->idlen)) & mask;
-        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!between) {
-            m->slots[i] = s;
-            m->slots[j] = NULL;
-            i = j;
-        }
+    if ((m->used + 1) * 4 > m->cap * 3) {
+        pmap_rebuild(db, m->cap ? m->cap * 2 : 8); /* sh is in order already */
+        return;
     }
+    *pmap_slot(db, rs_str_from(shard_id(sh), sh->idlen)) = sh;
+    m->used++;
 }
 
 /* ------------------------------------------------------------------------
@@ -171,7 +176,8 @@ static void rankset_free(struct rankset *s)
     memset(s, 0, sizeof *s);
 }
 
-/* The shard of rank r, NULL if the rank is free. */
+/* The shard of rank r, NULL if the rank is free (callers read live ranks:
+ * those of shards and of the sets, which hold only those). */
 static struct shard *rank_shard(const struct ranks *k, uint32_t r)
 {
     return k->at[r] & 1 ? NULL : (struct shard *)k->at[r];
@@ -227,15 +233,6 @@ static void rank_take(struct shard *sh)
     rankset_add(&k->dirty, r);
 }
 
-/* sh's rank is free: sets that hold it drop it when they next meet it. */
-static void rank_give_back(const struct shard *sh)
-{
-    struct ranks *k = &sh->db->ranks;
-    k->at[sh->rank] = ((uintptr_t)k->free << 1) | 1;
-    k->free = sh->rank;
-    rankset_add(&k->dirty, sh->rank); /* its count goes to 0 when next read */
-}
-
 static void ranks_free(struct db *db)
 {
     rs_free(db->ranks.sum);
@@ -250,8 +247,7 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
     struct ranks *k = &db->ranks;
     while (k->dirty.n > 0) {
         uint32_t d = rankset_pop(&k->dirty);
-        struct shard *sh = rank_shard(k, d);
-        tree_add(k, d, (sh ? tbl_count(&sh->tbl) : 0) - tree_get(k, d));
+        tree_add(k, d, tbl_count(&rank_shard(k, d)->tbl) - tree_get(k, d));
     }
     if (db->nkeys == 0)
         return NULL;
@@ -298,12 +294,18 @@ static void shard_join(struct shard *sh)
     rank_take(sh);
 }
 
-/* sh, about to be freed, leaves them. O(log shards) for the heap, which it
- * is in only when freed with deadlines (a flush does not come here). */
-static void shard_leave(struct shard *sh)
+/* Number db's shards 1..n again, after a compaction freed many: the rank
+ * arrays and sets shrink with the shards. The tree is filled again when
+ * RANDOMKEY next reads it. O(shards). */
+static void ranks_rebuild(struct db *db)
 {
-    exp_heap_del(&sh->db->due, sh);
-    rank_give_back(sh);
+    ranks_free(db);
+    rank_take(&db->global);
+    note_rehash(&db->global);
+    for (size_t i = 0; i < db->norder; i++) {
+        rank_take(db->order[i]);
+        note_rehash(db->order[i]);
+    }
 }
 
 /* Empty db's indexes, and its counters, as a flush empties it. */
@@ -327,28 +329,43 @@ static void shard_init(struct shard *sh, struct db *db)
     sh->db = db;
 }
 
+static size_t shard_size(const struct shard *sh)
+{
+    return sizeof *sh + sh->idlen;
+}
+
+static void order_resize(struct db *db, size_t cap)
+{
+    db->st->shard_bytes += (cap - db->order_cap) * sizeof *db->order;
+    db->order_cap = cap;
+    db->order = rs_realloc(db->order, cap * sizeof *db->order);
+}
+
+/* A new, empty project shard (is_empty until ks_add puts a key in it). */
 static struct shard *shard_new(struct db *db, struct rs_str id)
 {
-    struct shard *sh = rs_malloc(sizeof *sh);
+    struct shard *sh = rs_malloc(sizeof *sh + id.len);
     shard_init(sh, db);
-    sh->id = rs_memdup(id.p, id.len);
-    sh->idlen = id.len;
+    memcpy((char *)shard_id(sh), id.p, id.len);
+    sh->idlen = (uint32_t)id.len;
+    sh->is_project = true;
+    sh->is_empty = true;
+    db->nempty++;
+    db->st->shard_bytes += shard_size(sh);
     /* SCAN cursors hold a seq in KS_SEQ_BITS bits. Once the counter runs
      * out (after 2^24 shard creations in this db), renumber the live shards
      * in order: only a SCAN in flight at that moment may miss keys. */
     if (db->next_seq + 1 >= (1ULL << KS_SEQ_BITS)) {
         for (size_t i = 0; i < db->norder; i++)
-            db->order[i]->seq = i + 1;
+            db->order[i]->seq = (uint32_t)(i + 1);
         db->next_seq = db->norder;
     }
-    sh->seq = ++db->next_seq;
-    pmap_put(db, sh);
+    sh->seq = (uint32_t)++db->next_seq;
     shard_join(sh);
-    if (db->norder == db->order_cap) {
-        db->order_cap = db->order_cap ? db->order_cap * 2 : 8;
-        db->order = rs_realloc(db->order, db->order_cap * sizeof *db->order);
-    }
+    if (db->norder == db->order_cap)
+        order_resize(db, db->order_cap ? db->order_cap * 2 : 8);
     db->order[db->norder++] = sh; /* seq only grows: the array stays sorted */
+    pmap_put(db, sh);
     return sh;
 }
 
@@ -365,27 +382,45 @@ static void shard_clear(struct shard *sh)
     exp_heap_free(&sh->sub);
 }
 
-/* Take a project shard out of its db's map and order array. */
-static void shard_detach(struct db *db, struct shard *sh)
-{
-    pmap_del(db, sh);
-    size_t lo = 0, hi = db->norder;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (db->order[mid]->seq < sh->seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    memmove(&db->order[lo], &db->order[lo + 1], (db->norder - lo - 1) * sizeof *db->order);
-    db->norder--;
-}
-
 static void shard_free(struct shard *sh)
 {
     shard_clear(sh);
-    rs_free(sh->id);
+    sh->db->st->shard_bytes -= shard_size(sh);
     rs_free(sh);
+}
+
+/* Free db's empty project shards; the order array and the map shrink to
+ * fit the rest. O(shards), run once at least as many shards are empty as
+ * have keys, so each emptied shard pays O(1) amortized. */
+static void db_compact(struct db *db)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < db->norder; i++) {
+        struct shard *sh = db->order[i];
+        if (tbl_count(&sh->tbl) == 0) {
+            /* Without keys it has no deadline (not in db->due); its rank
+             * goes with the renumbering below. */
+            assert(sh->due_idx == EXP_NONE);
+            shard_free(sh);
+        } else {
+            db->order[n++] = sh; /* in seq order still */
+        }
+    }
+    db->norder = n;
+    db->nempty = 0;
+    size_t cap = db->order_cap;
+    while (cap > 8 && n * 2 < cap)
+        cap /= 2;
+    if (n == 0) {
+        db->st->shard_bytes -= db->order_cap * sizeof *db->order;
+        rs_free(db->order);
+        db->order = NULL;
+        db->order_cap = 0;
+    } else if (cap != db->order_cap) {
+        order_resize(db, cap);
+    }
+    pmap_rebuild(db, pmap_fit(n));
+    ranks_rebuild(db);
 }
 
 struct shard *ks_project(struct db *db, struct rs_str id)
@@ -407,25 +442,33 @@ struct shard *ks_shard(struct db *db, struct rs_str key, bool create)
 
 void ks_reap_empty(struct store *st)
 {
-    while (st->empty) {
-        struct shard *sh = st->empty;
-        st->empty = sh->next_empty;
-        sh->queued_empty = false;
-        if (tbl_count(&sh->tbl) == 0) {
-            shard_leave(sh);
-            shard_detach(sh->db, sh);
-            shard_free(sh);
-        }
+    if (!st->has_empty)
+        return;
+    st->has_empty = false;
+    for (int d = 0; d < st->ndbs; d++) {
+        struct db *db = st->dbs[d];
+        if (db->nempty > 0 && db->nempty * 2 >= db->norder)
+            db_compact(db);
     }
 }
 
-static void queue_if_empty(struct shard *sh)
+/* sh lost its last key: it stays, empty, until its db compacts. */
+static void mark_if_empty(struct shard *sh)
 {
-    if (sh->id && !sh->queued_empty && tbl_count(&sh->tbl) == 0) {
-        struct store *st = sh->db->st;
-        sh->queued_empty = true;
-        sh->next_empty = st->empty;
-        st->empty = sh;
+    if (sh->is_project && !sh->is_empty && tbl_count(&sh->tbl) == 0) {
+        sh->is_empty = true;
+        sh->db->nempty++;
+        sh->db->st->has_empty = true;
+    }
+}
+
+/* A key goes into sh: if it was empty, it is a fresh project again. */
+static void unmark_empty(struct shard *sh)
+{
+    if (sh->is_empty) {
+        sh->is_empty = false;
+        sh->db->nempty--;
+        sh->ncommands = 0; /* counted for a project that had no keys */
     }
 }
 
@@ -600,6 +643,7 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
 {
     (void)db;
     e->lru = store_lru(sh->db->st);
+    unmark_empty(sh);
     tbl_insert(&sh->tbl, e);
     count_keys(sh, 1);
     note_rehash(sh);
@@ -677,7 +721,7 @@ struct entry *ks_take(struct kloc *loc)
      * not broken by the removal of that key (multi.c). */
     ks_touch(loc->sh->db, rs_str_from(entry_key(e), e->klen));
     ks_signal_deleted(loc->sh->db, rs_str_from(entry_key(e), e->klen));
-    queue_if_empty(loc->sh);
+    mark_if_empty(loc->sh);
     return e;
 }
 
@@ -724,7 +768,7 @@ uint64_t ks_db_expires(const struct db *db, bool sub)
 
 static void to_garbage(struct store *st, struct shard *sh)
 {
-    sh->next_empty = st->garbage;
+    sh->next_garbage = st->garbage;
     st->garbage = sh;
     st->lazy_pending += tbl_count(&sh->tbl); /* Redis counts a flushed db's keys */
 }
@@ -734,8 +778,6 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     async = async && has_background(st);
     ks_touch_db(db, NULL);
     ks_signal_db(db);
-    /* Shards queued as empty are about to be detached here: unqueue them. */
-    ks_reap_empty(st);
     for (size_t i = 0; i < db->norder; i++) {
         struct shard *sh = db->order[i];
         if (async)
@@ -743,15 +785,14 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
         else
             shard_free(sh);
     }
+    st->shard_bytes -= db->order_cap * sizeof *db->order;
     rs_free(db->order);
     db->order = NULL;
-    db->norder = db->order_cap = 0;
-    rs_free(db->projects.slots);
-    memset(&db->projects, 0, sizeof db->projects);
+    db->norder = db->order_cap = db->nempty = 0;
+    pmap_rebuild(db, 0); /* frees the map */
     if (async && tbl_count(&db->global.tbl)) {
         struct shard *g = rs_malloc(sizeof *g);
-        *g = db->global;
-        g->id = NULL;
+        *g = db->global; /* like the db's own, not in shard_bytes */
         to_garbage(st, g);
         shard_init(&db->global, db);
     } else {
@@ -795,10 +836,11 @@ static void free_lazy_some(struct store *st, int64_t *work)
         struct shard *sh = st->garbage;
         if (!tbl_free_some(&sh->tbl, work, free_garbage_entry, sh))
             return;
-        st->garbage = sh->next_empty;
+        st->garbage = sh->next_garbage;
         exp_heap_free(&sh->exp);
         exp_heap_free(&sh->sub);
-        rs_free(sh->id);
+        if (sh->is_project)
+            st->shard_bytes -= shard_size(sh);
         rs_free(sh);
     }
 }
@@ -830,12 +872,13 @@ int ks_rehash_step(struct store *st, int64_t budget_us)
         struct rankset *rh = &db->rehashing;
         while (rh->n > 0) {
             /* The last listed: a table leaves once its rehash is done and it
-             * needs no shrink (tbl_rehash starts one it was held back from);
-             * a freed shard's rank, or one reused by a shard whose table
-             * does not rehash, leaves at once. */
+             * needs no shrink (tbl_rehash starts one it was held back from).
+             * Listed ranks are live: a shard is freed only by a compaction,
+             * which numbers the rest again, or a flush, which empties the
+             * set. */
             struct shard *sh = rank_shard(&db->ranks, rh->list[rh->n - 1]);
             st->timer_visits++;
-            if (sh == NULL || !tbl_rehash(&sh->tbl, 100))
+            if (!tbl_rehash(&sh->tbl, 100))
                 rankset_pop(rh);
             if (rs_mono_us() >= end) {
                 for (; d < st->ndbs; d++)

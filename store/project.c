@@ -23,7 +23,7 @@ void cmd_project_list(struct cmd_ctx *c)
     for (size_t i = 0; i < db->norder; i++) {
         const struct shard *sh = db->order[i];
         if (tbl_count(&sh->tbl) > 0)
-            resp_add_bulk(c->out, sh->id, sh->idlen);
+            resp_add_bulk(c->out, shard_id(sh), sh->idlen);
     }
 }
 
@@ -33,6 +33,8 @@ void cmd_project_list(struct cmd_ctx *c)
 void cmd_project_info(struct cmd_ctx *c)
 {
     const struct shard *sh = ks_project(c->db, c->argv[2]);
+    if (sh && sh->is_empty)
+        sh = NULL; /* a project whose keys all went: as if it never had any */
     resp_add_map_len(c->out, 4);
     resp_add_bulk_cstr(c->out, "keys");
     resp_add_int(c->out, sh ? (long long)tbl_count(&sh->tbl) : 0);

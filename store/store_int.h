@@ -123,9 +123,10 @@ struct exp_item {
  * while it is in no heap. So changing or removing a deadline is O(log n)
  * and reading it O(1). */
 struct exp_heap {
-    struct exp_item *a;
-    uint32_t n, cap;
-    uint32_t idx_off;
+    struct exp_item *a; /* NULL while empty: an empty heap costs no allocation */
+    uint32_t n;
+    uint16_t idx_off;
+    uint8_t lgcap;      /* a holds 1 << lgcap items while it exists */
 };
 
 /* The deadlines of the fields of one hash or the members of one set: in h
@@ -140,23 +141,37 @@ struct subttl {
     struct entry *key;  /* the key entry holding the container, while in that heap */
 };
 
+/* A project shard is one allocation: the struct, then its id's bytes
+ * (shard_id). Its fixed cost, with its slots in the db's project map and
+ * order array, is what a project costs beyond its keys (README). */
 struct shard {
     struct table tbl;
     struct exp_heap exp; /* entries with a key TTL */
     struct exp_heap sub; /* subttls of containers with sub-key TTLs */
     struct db *db;
-    uint64_t seq;        /* creation order within the db: SCAN visits shards by seq */
-    char *id;            /* project id (not NUL-terminated), NULL for the global shard */
-    struct shard *next_empty; /* on the store's list of shards to reap */
-    bool queued_empty;
-    size_t idlen;
     /* stats */
     uint64_t nbytes;     /* allocated bytes of entries and values */
-    uint64_t ncommands;  /* commands that touched a key of this shard */
+    union {
+        uint64_t ncommands;         /* commands that touched a key of this shard */
+        struct shard *next_garbage; /* once no project's (flushed, freed in the
+                                     * background): on the store's garbage list */
+    };
+    uint32_t seq;          /* creation order within the db: SCAN visits shards by seq */
+    uint32_t idlen : 30;   /* bytes of the project id, 0 for the global shard */
+    uint32_t is_project : 1;
+    uint32_t is_empty : 1; /* a project shard without keys, counted in db->nempty:
+                            * it stays in the map and order array (a write
+                            * revives it) until the db compacts them (ks.c) */
     /* its places in its db's indexes (struct db), so leaving them is cheap */
-    uint32_t due_idx;    /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
-    uint32_t rank;       /* its number in db->ranks, for as long as the shard lives */
+    uint32_t due_idx;      /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
+    uint32_t rank;         /* its number in db->ranks, for as long as the shard lives */
 };
+
+/* The project id of a project shard (idlen bytes, not NUL-terminated). */
+static inline const char *shard_id(const struct shard *sh)
+{
+    return (const char *)(sh + 1);
+}
 
 /* Open-addressing map from project id to shard. */
 struct pmap {
@@ -165,8 +180,8 @@ struct pmap {
 };
 
 /* A set of shard ranks (ks.c): a bit per rank, and the members in a list
- * in the order they came. Adding is O(1); a rank stays in until taken out,
- * even when its shard is freed and the rank given to another. */
+ * in the order they came. Adding is O(1); a rank stays in until taken out
+ * (or the db's ranks are numbered again, which rebuilds the sets). */
 struct rankset {
     uint64_t *bits;  /* [ranks.cap / 64 + 1] */
     uint32_t *list;
@@ -174,8 +189,9 @@ struct rankset {
 };
 
 /* A db numbers its shards 1..cap (ks.c), so that its indexes of them are
- * arrays and a freed shard leaves them in O(1): a rank is its shard's for
- * the shard's life, then reused. For RANDOMKEY, a Fenwick tree of the
+ * arrays: a rank is its shard's until the db compacts (frees its empty
+ * shards, which are the only ones freed but by a flush) and numbers the
+ * shards left again, so the arrays shrink with them. For RANDOMKEY, a Fenwick tree of the
  * shards' key counts by rank, brought up to date only when read: a change
  * of a key count adds the rank to `dirty` (O(1)); a read applies the dirty
  * ranks (O(log cap) each), then finds the shard of the n-th key in
@@ -192,9 +208,10 @@ struct db {
     struct store *st;
     int idx;
     struct shard global;
-    struct pmap projects;
-    struct shard **order; /* project shards sorted by seq */
+    struct pmap projects; /* every project shard of order, by id */
+    struct shard **order; /* project shards sorted by seq, empty ones included */
     size_t norder, order_cap;
+    size_t nempty;        /* shards of order that are empty (is_empty) */
     uint64_t next_seq;
     uint64_t avg_ttl_hint; /* for INFO keyspace */
     /* Kept as keys and deadlines come and go, so DBSIZE and INFO keyspace
@@ -585,15 +602,19 @@ struct store {
     int npf;
 
     /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),
-     * chained by next_empty, and big values of deleted keys (UNLINK), first
+     * chained by next_garbage, and big values of deleted keys (UNLINK), first
      * in first out, freed in slices by respite_tick. */
     struct shard *garbage;
     struct lazy_val *lazy_head, *lazy_tail;
     uint64_t lazy_pending;  /* keys and values in either, not freed yet */
     int64_t last_tick_us;   /* monotonic clock at the last respite_tick, 0 before any */
-    struct shard *empty; /* project shards that became empty, reaped after the command */
+    bool has_empty; /* some project shard became empty: ks_reap_empty looks */
 
     uint64_t used_memory;
+    /* What the project shards cost beyond their keys (ks.c): the shards
+     * with their ids, the project maps' and order arrays' capacity. INFO's
+     * used_memory_overhead; not counted against any project. */
+    uint64_t shard_bytes;
     /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint64_t list_packed_threshold;

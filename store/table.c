@@ -26,7 +26,7 @@
 #include "mem.h"
 #include "table.h"
 
-#define TBL_MIN_SIZE 4
+#define TBL_MIN_SIZE 1
 
 void tbl_init(struct table *t, uint64_t seed)
 {

@@ -109,6 +109,28 @@ def dataset_streams(scale):
     return Plan(n, commands())
 
 
+def _many_projects(nproj, nkeys):
+    value = _filler(20, "many-projects")
+
+    def commands():
+        for p in range(nproj):
+            for k in range(nkeys):
+                yield (b"SET", b"project:%d:k%d" % (p, k), value)
+    return Plan(nproj * nkeys, commands())
+
+
+@dataset("projects-1m-x1", "1,000,000 projects of 1 key each, SET project:<p>:k0 <20 bytes> "
+                           "(issue 11: a project's fixed cost)")
+def dataset_projects_1m_x1(scale):
+    return _many_projects(max(1, int(1_000_000 * scale)), 1)
+
+
+@dataset("projects-100k-x10", "100,000 projects of 10 keys each, SET project:<p>:k<j> <20 bytes> "
+                              "(issue 11)")
+def dataset_projects_100k_x10(scale):
+    return _many_projects(max(1, int(100_000 * scale)), 10)
+
+
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()

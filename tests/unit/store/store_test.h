@@ -83,4 +83,25 @@ static inline long long run_int(const char *line)
     return atoll(r + 1);
 }
 
+/* Parse a SCAN reply: the next cursor in *cursor, the keys (each under 64
+ * bytes, at most max of them) in keys; returns how many. */
+static inline int parse_scan(const char *r, unsigned long long *cursor, char keys[][64], int max)
+{
+    int len, n;
+    cr_assert_eq(sscanf(r, "*2\r\n$%d\r\n%llu\r\n*%d\r\n", &len, cursor, &n), 3, "%s", r);
+    const char *p = strstr(r + 4, "\r\n*") + 3;
+    p = strstr(p, "\r\n") + 2;
+    cr_assert_leq(n, max);
+    for (int i = 0; i < n; i++) {
+        int kl;
+        cr_assert_eq(sscanf(p, "$%d\r\n", &kl), 1);
+        p = strstr(p, "\r\n") + 2;
+        cr_assert_lt(kl, 64);
+        memcpy(keys[i], p, (size_t)kl);
+        keys[i][kl] = '\0';
+        p += kl + 2;
+    }
+    return n;
+}
+
 #endif

@@ -346,26 +346,6 @@ Test(keys, swapdb_rules)
 
 /* ---- KEYS, SCAN, RANDOMKEY ---------------------------------------------- */
 
-/* Split a SCAN reply into its cursor and keys; returns the key count. */
-static int parse_scan(const char *r, unsigned long long *cursor, char keys[][64], int max)
-{
-    int len, n;
-    cr_assert_eq(sscanf(r, "*2\r\n$%d\r\n%llu\r\n*%d\r\n", &len, cursor, &n), 3, "%s", r);
-    const char *p = strstr(r + 4, "\r\n*") + 3;
-    p = strstr(p, "\r\n") + 2;
-    cr_assert_leq(n, max);
-    for (int i = 0; i < n; i++) {
-        int kl;
-        cr_assert_eq(sscanf(p, "$%d\r\n", &kl), 1);
-        p = strstr(p, "\r\n") + 2;
-        cr_assert_lt(kl, 64);
-        memcpy(keys[i], p, (size_t)kl);
-        keys[i][kl] = '\0';
-        p += kl + 2;
-    }
-    return n;
-}
-
 static char scan_keys[100000][64];
 
 Test(keys, scan_argument_errors)
@@ -565,7 +545,7 @@ Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
             cr_assert_lt(db->order[i - 1]->seq, db->order[i]->seq, "order broken at %zu", i);
     }
     cr_assert_eq(db->order[0]->idlen, 1);
-    cr_assert_eq(db->order[0]->id[0], 'a');
+    cr_assert_eq(shard_id(db->order[0])[0], 'a');
     unsigned long long cursor = 0;
     int total = 0;
     char line[64];

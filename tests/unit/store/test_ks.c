@@ -191,7 +191,8 @@ Test(ks, counters_follow_rename_move_copy_swapdb_and_flushes)
     expect_reply("COPY project:4:k0 project:4:c DB 1", ":1\r\n");
     expect_reply("COPY project:9:h project:11:h", ":1\r\n");
     check_indexes();
-    cr_assert_null(ks_project(st_int()->dbs[0], RS_STR("3")), "an emptied shard stays");
+    struct shard *emptied = ks_project(st_int()->dbs[0], RS_STR("3"));
+    cr_assert(emptied && emptied->is_empty, "an emptied shard stays, empty, until a compaction");
     cr_assert_eq(ks_db_size(st_int()->dbs[1]), 3);
 
     expect_reply("SWAPDB 0 1", "+OK\r\n");
@@ -312,7 +313,8 @@ Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shar
     cr_assert_leq(st->timer_visits - v0, 2, "the tick visited %llu shards",
                   (unsigned long long)(st->timer_visits - v0));
     expect_reply("EXISTS project:due:k project:later:k", ":1\r\n");
-    cr_assert_null(ks_project(st->dbs[0], RS_STR("due")), "the emptied shard is freed");
+    struct shard *emptied = ks_project(st->dbs[0], RS_STR("due"));
+    cr_assert(emptied && emptied->is_empty, "the emptied shard waits for a compaction");
     cr_assert_eq(run_int("DBSIZE"), NSHARDS + 1);
 }
 
@@ -340,24 +342,31 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
     cr_assert_leq(st_int()->timer_visits - v0, 2);
     check_indexes();
 
-    /* A shard freed while its table rehashes leaves its rank listed; a new
-     * shard takes the rank; the step drops it, as that table does not
-     * rehash. */
+    /* A compaction (as many shards empty as with keys) frees the empty
+     * shards and numbers the rest again: the rehashing set keeps the
+     * tables that still rehash, under their new ranks, and the rank arrays
+     * shrink. */
     for (int k = 0; k < 5; k++) {
-        snprintf(line, sizeof line, "SET project:gone:k%d v", k);
+        snprintf(line, sizeof line, "SET project:grow2:k%d v", k);
         run(line);
     }
-    uint32_t rank = ks_project(db, RS_STR("gone"))->rank;
-    run("DEL project:gone:k0 project:gone:k1 project:gone:k2 project:gone:k3 project:gone:k4");
-    cr_assert_null(ks_project(db, RS_STR("gone")));
+    struct shard *grow2 = ks_project(db, RS_STR("grow2"));
+    cr_assert_neq(grow2->tbl.rehash_idx, -1);
+    uint32_t cap0 = db->ranks.cap;
+    for (int p = 0; p < 1000; p++) {
+        snprintf(line, sizeof line, "DEL project:%d:k", p);
+        run(line);
+    }
+    cr_assert_lt(db->norder, 1000, "no compaction");
+    cr_assert_lt(db->ranks.cap, cap0);
     cr_assert_eq(db->rehashing.n, 1);
-    run("SET project:new:k v");
-    cr_assert_eq(ks_project(db, RS_STR("new"))->rank, rank, "the freed rank is not reused");
+    cr_assert_eq(db->rehashing.list[0], grow2->rank);
     check_indexes();
     v0 = st_int()->timer_visits;
     cr_assert_eq(respite_tick(rs, 1000), 0);
     cr_assert_eq(db->rehashing.n, 0);
-    cr_assert_eq(st_int()->timer_visits - v0, 1);
+    cr_assert_eq(grow2->tbl.rehash_idx, -1);
+    cr_assert_leq(st_int()->timer_visits - v0, 2);
     check_indexes();
 }
 

@@ -198,7 +198,19 @@ Test(table, a_table_emptied_during_a_rehash_still_shrinks)
         del("k", i);
     cr_assert_eq(tbl_count(&t), 0);
     finish_rehash();
-    cr_assert_eq(t.size[0], 4, "an empty table keeps %lu buckets", (unsigned long)t.size[0]);
+    cr_assert_eq(t.size[0], 1, "an empty table keeps %lu buckets", (unsigned long)t.size[0]);
+}
+
+Test(table, a_table_of_one_key_has_one_bucket)
+{
+    /* A project with one key pays for one bucket pointer, not four. */
+    add("k", 0);
+    cr_assert_eq(t.size[0], 1);
+    add("k", 1);
+    finish_rehash();
+    cr_assert_eq(t.size[0], 2);
+    cr_assert_not_null(find("k", 0));
+    cr_assert_not_null(find("k", 1));
 }
 
 /* ---- SCAN --------------------------------------------------------------- */
