@@ -1181,7 +1181,7 @@ static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
             }
             sbuf_printf(b, ":db=%d,keys=%llu,bytes=%llu,expiring_keys=%u,commands=%llu\r\n", i,
                         (unsigned long long)tbl_count(&sh->tbl), (unsigned long long)sh->nbytes,
-                        sh->exp.n, (unsigned long long)sh->ncommands);
+                        shard_nexp(sh), (unsigned long long)sh->ncommands);
         }
     }
 }

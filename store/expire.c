@@ -201,10 +201,10 @@ void subttl_moved(struct subttl *t, struct entry *from, struct entry *to)
 
 bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
-    if (sh->sub.n == 0 || (e->type != OBJ_HASH && e->type != OBJ_SET))
+    if (shard_nsub(sh) == 0 || (e->type != OBJ_HASH && e->type != OBJ_SET))
         return false;
     const struct subttl *t = *obj_subttl(e);
-    return t && t->idx != EXP_NONE && sh->sub.a[t->idx].when < now;
+    return t && t->idx != EXP_NONE && sh->ttl->sub.a[t->idx].when < now;
 }
 
 bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
@@ -252,33 +252,46 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
 
 /* sh's earliest deadline (of a key or a container's sub-key) may have
  * changed: move it in its db's heap of shards, or out when it has none.
- * Called after every change of the top of sh->exp or sh->sub. */
+ * Called after every change of the top of either of its heaps. */
 static void shard_deadline_changed(struct shard *sh)
 {
-    bool has = sh->exp.n > 0 || sh->sub.n > 0;
+    const struct shard_ttl *t = sh->ttl;
     int64_t next = INT64_MAX;
-    if (sh->exp.n > 0)
-        next = sh->exp.a[0].when;
-    if (sh->sub.n > 0 && sh->sub.a[0].when < next)
-        next = sh->sub.a[0].when;
+    if (t && t->exp.n > 0)
+        next = t->exp.a[0].when;
+    if (t && t->sub.n > 0 && t->sub.a[0].when < next)
+        next = t->sub.a[0].when;
     struct exp_heap *due = &sh->db->due;
-    if (!has)
+    if (next == INT64_MAX)
         exp_heap_del(due, sh);
     else if (sh->due_idx == EXP_NONE || due->a[sh->due_idx].when != next)
         exp_heap_set(due, sh, next);
 }
 
-/* Set or remove p's deadline in heap h of sh (its exp or its sub heap),
- * counting the objects h gains or loses in *count (when is -1 to remove). */
-static void shard_heap_change(struct shard *sh, struct exp_heap *h, void *p, int64_t when,
+enum shard_heap { SHARD_EXP, SHARD_SUB };
+
+/* Set or remove p's deadline in sh's heap `which`, counting the objects it
+ * gains or loses in *count (when is -1 to remove). The shard's deadlines
+ * come with the first and go with the last. */
+static void shard_heap_change(struct shard *sh, enum shard_heap which, void *p, int64_t when,
                               uint64_t *count)
 {
+    if (sh->ttl == NULL) {
+        if (when == -1)
+            return;
+        sh->ttl = rs_malloc(sizeof *sh->ttl);
+        exp_heap_init(&sh->ttl->exp, offsetof(struct entry, exp_idx));
+        exp_heap_init(&sh->ttl->sub, offsetof(struct subttl, idx));
+    }
+    struct exp_heap *h = which == SHARD_EXP ? &sh->ttl->exp : &sh->ttl->sub;
     uint32_t *slot = (uint32_t *)((char *)p + h->idx_off), was = *slot;
     if (when == -1) {
         if (was == EXP_NONE)
             return;
         exp_heap_del(h, p);
         --*count;
+        if (sh->ttl->exp.n == 0 && sh->ttl->sub.n == 0)
+            shard_ttl_free(sh);
     } else {
         exp_heap_set(h, p, when);
         *count += was == EXP_NONE;
@@ -288,24 +301,34 @@ static void shard_heap_change(struct shard *sh, struct exp_heap *h, void *p, int
         shard_deadline_changed(sh);
 }
 
+void shard_ttl_free(struct shard *sh)
+{
+    if (sh->ttl) {
+        exp_heap_free(&sh->ttl->exp);
+        exp_heap_free(&sh->ttl->sub);
+        rs_free(sh->ttl);
+        sh->ttl = NULL;
+    }
+}
+
 void exp_set(struct shard *sh, struct entry *e, int64_t when)
 {
-    shard_heap_change(sh, &sh->exp, e, when, &sh->db->nexpires);
+    shard_heap_change(sh, SHARD_EXP, e, when, &sh->db->nexpires);
 }
 
 void exp_clear(struct shard *sh, struct entry *e)
 {
-    shard_heap_change(sh, &sh->exp, e, -1, &sh->db->nexpires);
+    shard_heap_change(sh, SHARD_EXP, e, -1, &sh->db->nexpires);
 }
 
 void exp_sub_set(struct shard *sh, struct subttl *t, int64_t when)
 {
-    shard_heap_change(sh, &sh->sub, t, when, &sh->db->nsubexpires);
+    shard_heap_change(sh, SHARD_SUB, t, when, &sh->db->nsubexpires);
 }
 
 void exp_sub_del(struct shard *sh, struct subttl *t)
 {
-    shard_heap_change(sh, &sh->sub, t, -1, &sh->db->nsubexpires);
+    shard_heap_change(sh, SHARD_SUB, t, -1, &sh->db->nsubexpires);
 }
 
 /* ------------------------------------------------------------------------
@@ -325,17 +348,18 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
                         uint64_t *work)
 {
     for (int k = 0; k < EXP_VISIT_BATCH; k++) {
-        bool key_due = sh->exp.n > 0 && sh->exp.a[0].when < now;
-        bool sub_due = sh->sub.n > 0 && sh->sub.a[0].when < now;
+        const struct shard_ttl *t = sh->ttl; /* freed with its last deadline */
+        bool key_due = t && t->exp.n > 0 && t->exp.a[0].when < now;
+        bool sub_due = t && t->sub.n > 0 && t->sub.a[0].when < now;
         if (!key_due && !sub_due)
             return 0;
-        if (key_due && (!sub_due || sh->exp.a[0].when <= sh->sub.a[0].when)) {
-            struct entry *e = sh->exp.a[0].p;
+        if (key_due && (!sub_due || t->exp.a[0].when <= t->sub.a[0].when)) {
+            struct entry *e = t->exp.a[0].p;
             struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
             ks_delete_lazy(&loc, st->cfg.lazyfree_expire);
             st->stats.expired_keys++;
         } else {
-            struct entry *e = ((struct subttl *)sh->sub.a[0].p)->key;
+            struct entry *e = ((struct subttl *)t->sub.a[0].p)->key;
             struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
             bool deleted;
             if (exp_sub_expire(&loc, now, end, &deleted))

@@ -324,8 +324,6 @@ static void shard_init(struct shard *sh, struct db *db)
 {
     memset(sh, 0, sizeof *sh);
     tbl_init(&sh->tbl, db->st->seed);
-    exp_heap_init(&sh->exp, offsetof(struct entry, exp_idx));
-    exp_heap_init(&sh->sub, offsetof(struct subttl, idx));
     sh->db = db;
 }
 
@@ -378,8 +376,7 @@ static void free_entry_cb(void *ud, struct entry *e)
 static void shard_clear(struct shard *sh)
 {
     tbl_free(&sh->tbl, free_entry_cb, sh);
-    exp_heap_free(&sh->exp);
-    exp_heap_free(&sh->sub);
+    shard_ttl_free(sh);
 }
 
 static void shard_free(struct shard *sh)
@@ -837,8 +834,7 @@ static void free_lazy_some(struct store *st, int64_t *work)
         if (!tbl_free_some(&sh->tbl, work, free_garbage_entry, sh))
             return;
         st->garbage = sh->next_garbage;
-        exp_heap_free(&sh->exp);
-        exp_heap_free(&sh->sub);
+        shard_ttl_free(sh);
         if (sh->is_project)
             st->shard_bytes -= shard_size(sh);
         rs_free(sh);

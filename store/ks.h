@@ -314,7 +314,7 @@ void exp_heap_moved(struct exp_heap *h, void *p);
  * shards by earliest deadline. O(log n). */
 static inline int64_t exp_get(const struct shard *sh, const struct entry *e)
 {
-    return exp_heap_when(&sh->exp, e);
+    return e->exp_idx == EXP_NONE ? -1 : sh->ttl->exp.a[e->exp_idx].when;
 }
 void exp_set(struct shard *sh, struct entry *e, int64_t when);
 void exp_clear(struct shard *sh, struct entry *e);
@@ -323,15 +323,27 @@ void exp_clear(struct shard *sh, struct entry *e);
  * only ways that heap changes. O(log n). */
 void exp_sub_set(struct shard *sh, struct subttl *t, int64_t when);
 void exp_sub_del(struct shard *sh, struct subttl *t);
+/* e, which has a deadline in sh, took the place of the entry it had. */
 static inline void exp_moved(struct shard *sh, struct entry *e)
 {
-    exp_heap_moved(&sh->exp, e);
+    exp_heap_moved(&sh->ttl->exp, e);
 }
 /* Is e past its deadline at now? */
 static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
-    return e->exp_idx != EXP_NONE && sh->exp.a[e->exp_idx].when < now;
+    return e->exp_idx != EXP_NONE && sh->ttl->exp.a[e->exp_idx].when < now;
 }
+/* Keys of sh with a deadline, and containers with sub-key deadlines. O(1). */
+static inline uint32_t shard_nexp(const struct shard *sh)
+{
+    return sh->ttl ? sh->ttl->exp.n : 0;
+}
+static inline uint32_t shard_nsub(const struct shard *sh)
+{
+    return sh->ttl ? sh->ttl->sub.n : 0;
+}
+/* Free sh's deadlines (its keys are going with it). */
+void shard_ttl_free(struct shard *sh);
 
 /* Sub-key deadlines of one container (the container owns its subttl,
  * created on the first deadline; NULL before). f is a sub-entry of the

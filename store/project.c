@@ -41,7 +41,7 @@ void cmd_project_info(struct cmd_ctx *c)
     resp_add_bulk_cstr(c->out, "bytes");
     resp_add_int(c->out, sh ? (long long)sh->nbytes : 0);
     resp_add_bulk_cstr(c->out, "expiring_keys");
-    resp_add_int(c->out, sh ? (long long)sh->exp.n : 0);
+    resp_add_int(c->out, sh ? (long long)shard_nexp(sh) : 0);
     resp_add_bulk_cstr(c->out, "commands");
     resp_add_int(c->out, sh ? (long long)sh->ncommands : 0);
 }

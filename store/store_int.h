@@ -144,10 +144,17 @@ struct subttl {
 /* A project shard is one allocation: the struct, then its id's bytes
  * (shard_id). Its fixed cost, with its slots in the db's project map and
  * order array, is what a project costs beyond its keys (README). */
-struct shard {
-    struct table tbl;
+/* The deadlines of one shard: allocated with its first key or container
+ * deadline and freed with its last (expire.c), so that the many projects
+ * without any pay a pointer for them. */
+struct shard_ttl {
     struct exp_heap exp; /* entries with a key TTL */
     struct exp_heap sub; /* subttls of containers with sub-key TTLs */
+};
+
+struct shard {
+    struct table tbl;
+    struct shard_ttl *ttl; /* NULL while nothing of the shard has a deadline */
     struct db *db;
     /* stats */
     uint64_t nbytes;     /* allocated bytes of entries and values */

@@ -27,8 +27,6 @@ static void bare_shard(struct shard *sh, struct db *db)
     memset(db, 0, sizeof *db);
     exp_heap_init(&db->due, offsetof(struct shard, due_idx));
     memset(sh, 0, sizeof *sh);
-    exp_heap_init(&sh->exp, offsetof(struct entry, exp_idx));
-    exp_heap_init(&sh->sub, offsetof(struct subttl, idx));
     sh->db = db;
     sh->due_idx = EXP_NONE;
 }
@@ -37,24 +35,26 @@ static void bare_shard(struct shard *sh, struct db *db)
 static void check_db(const struct shard *sh)
 {
     const struct db *db = sh->db;
-    cr_assert_eq(db->nexpires, sh->exp.n);
-    if (sh->exp.n == 0) {
+    cr_assert_eq(db->nexpires, shard_nexp(sh));
+    if (shard_nexp(sh) == 0) {
         cr_assert_eq(db->due.n, 0);
         cr_assert_eq(sh->due_idx, EXP_NONE);
     } else {
         cr_assert_eq(db->due.n, 1);
         cr_assert_eq(db->due.a[0].p, sh);
-        cr_assert_eq(db->due.a[0].when, sh->exp.a[0].when, "the db sees the earliest deadline");
+        cr_assert_eq(db->due.a[0].when, sh->ttl->exp.a[0].when, "the db sees the earliest deadline");
     }
 }
 
 static void check_heap(const struct shard *sh)
 {
     check_db(sh);
-    for (uint32_t i = 0; i < sh->exp.n; i++) {
-        cr_assert_eq(((struct entry *)sh->exp.a[i].p)->exp_idx, i, "slot %u does not point back", i);
+    for (uint32_t i = 0; i < shard_nexp(sh); i++) {
+        cr_assert_eq(((struct entry *)sh->ttl->exp.a[i].p)->exp_idx, i, "slot %u does not point back",
+                     i);
         if (i > 0)
-            cr_assert_leq(sh->exp.a[(i - 1) / 2].when, sh->exp.a[i].when, "heap order at %u", i);
+            cr_assert_leq(sh->ttl->exp.a[(i - 1) / 2].when, sh->ttl->exp.a[i].when,
+                          "heap order at %u", i);
     }
 }
 
@@ -92,14 +92,14 @@ Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
             uint32_t n = 0;
             for (int j = 0; j < NENT; j++)
                 n += model[j] != -1;
-            cr_assert_eq(sh.exp.n, n);
+            cr_assert_eq(shard_nexp(&sh), n);
         }
     }
     check_heap(&sh);
     /* Draining from the top gives the deadlines in order. */
     int64_t last = -1;
-    while (sh.exp.n > 0) {
-        struct exp_item top = sh.exp.a[0];
+    while (shard_nexp(&sh) > 0) {
+        struct exp_item top = sh.ttl->exp.a[0];
         int64_t min = INT64_MAX;
         for (int j = 0; j < NENT; j++)
             if (model[j] != -1 && model[j] < min)
@@ -113,7 +113,7 @@ Test(expire, heap_keeps_order_and_slots_under_random_set_and_clear)
                 model[j] = -1;
         cr_assert_eq(((struct entry *)top.p)->exp_idx, EXP_NONE);
     }
-    cr_assert_null(sh.exp.a, "an empty heap keeps its array");
+    cr_assert_null(sh.ttl, "a shard without deadlines keeps their heaps");
     for (int i = 0; i < NENT; i++)
         free(e[i]);
 }
@@ -128,15 +128,15 @@ Test(expire, moving_a_deadline_up_and_down_reorders_the_heap)
         e[i] = bare_entry();
         exp_set(&sh, e[i], 100 * (i + 1));
     }
-    cr_assert_eq(sh.exp.a[0].p, e[0]);
+    cr_assert_eq(sh.ttl->exp.a[0].p, e[0]);
     exp_set(&sh, e[7], 50); /* later to earliest */
-    cr_assert_eq(sh.exp.a[0].p, e[7]);
+    cr_assert_eq(sh.ttl->exp.a[0].p, e[7]);
     exp_set(&sh, e[7], 10000); /* back to latest */
-    cr_assert_eq(sh.exp.a[0].p, e[0]);
+    cr_assert_eq(sh.ttl->exp.a[0].p, e[0]);
     check_heap(&sh);
     exp_clear(&sh, e[3]);
     exp_clear(&sh, e[3]); /* no TTL: nothing to do */
-    cr_assert_eq(sh.exp.n, 7);
+    cr_assert_eq(shard_nexp(&sh), 7);
     check_heap(&sh);
     for (int i = 0; i < 8; i++) {
         exp_clear(&sh, e[i]);
@@ -174,7 +174,7 @@ Test(expire, active_cycle_reclaims_keys_once_the_clock_passes_their_deadline)
     expect_reply("SET project:0:forever v", "+OK\r\n");
     cr_assert_eq(run_int("DBSIZE"), 502);
     struct db *db = st_int()->dbs[0];
-    cr_assert_eq(db->global.exp.n, 100);
+    cr_assert_eq(shard_nexp(&db->global), 100);
     cr_assert_eq(db->norder, 4);
 
     tick_all(); /* nothing is due yet */
@@ -223,8 +223,8 @@ Test(expire, due_keys_are_invisible_and_deleted_on_access_without_a_tick)
     expect_reply("SET a v PX 100", "+OK\r\n");
     expect_reply("SET project:9:b v PX 100", "+OK\r\n");
     struct db *db = st_int()->dbs[0];
-    cr_assert_eq(ks_project(db, RS_STR("9"))->exp.n, 1);
-    cr_assert_eq(db->global.exp.n, 1);
+    cr_assert_eq(shard_nexp(ks_project(db, RS_STR("9"))), 1);
+    cr_assert_eq(shard_nexp(&db->global), 1);
 
     fake_now += 99;
     expect_reply("PTTL a", ":1\r\n");

@@ -226,7 +226,7 @@ Test(keys, rename_moves_keys_and_ttls_across_project_shards)
     cr_assert_null(ks_project(db, RS_STR("1")));
     expect_reply("GET project:{2}:y", "$5\r\nhello\r\n");
     expect_reply("PTTL project:{2}:y", ":90000\r\n");
-    cr_assert_eq(ks_project(db, RS_STR("2"))->exp.n, 1);
+    cr_assert_eq(shard_nexp(ks_project(db, RS_STR("2"))), 1);
     /* Over an existing key of another project, then back to global. */
     expect_reply("SET project:3:z zz", "+OK\r\n");
     expect_reply("RENAMENX project:{2}:y project:3:z", ":0\r\n");
@@ -235,7 +235,7 @@ Test(keys, rename_moves_keys_and_ttls_across_project_shards)
     expect_reply("RENAMENX project:3:z back", ":1\r\n");
     expect_reply("PTTL back", ":90000\r\n");
     cr_assert_eq(db->norder, 0);
-    cr_assert_eq(db->global.exp.n, 1);
+    cr_assert_eq(shard_nexp(&db->global), 1);
     /* A raw (appended) string and an int keep their encoding. */
     expect_reply("SET n 42", "+OK\r\n");
     expect_reply("APPEND back !", ":6\r\n");

@@ -37,18 +37,18 @@ static void walk_shard(void *ud, struct shard *sh)
 {
     struct walk *w = ud;
     w->keys += tbl_count(&sh->tbl);
-    w->expires += sh->exp.n;
-    w->subexpires += sh->sub.n;
+    w->expires += shard_nexp(sh);
+    w->subexpires += shard_nsub(sh);
     cr_assert_eq(sh->db, w->db);
     /* In the db's heap exactly while it has a deadline, at its earliest. */
-    if (sh->exp.n == 0 && sh->sub.n == 0) {
+    if (shard_nexp(sh) == 0 && shard_nsub(sh) == 0) {
         cr_assert_eq(sh->due_idx, EXP_NONE, "a shard without deadlines is in the heap");
     } else {
         int64_t next = INT64_MAX;
-        if (sh->exp.n)
-            next = sh->exp.a[0].when;
-        if (sh->sub.n && sh->sub.a[0].when < next)
-            next = sh->sub.a[0].when;
+        if (shard_nexp(sh))
+            next = sh->ttl->exp.a[0].when;
+        if (shard_nsub(sh) && sh->ttl->sub.a[0].when < next)
+            next = sh->ttl->sub.a[0].when;
         cr_assert_neq(sh->due_idx, EXP_NONE, "a shard with deadlines is not in the heap");
         cr_assert_eq(w->db->due.a[sh->due_idx].p, sh);
         cr_assert_eq(w->db->due.a[sh->due_idx].when, next, "the heap has a stale deadline");

@@ -121,11 +121,11 @@ Test(lazyfree, hashes_and_sets_with_sub_key_ttls_leave_their_shard_and_are_freed
     expect_reply("HEXPIRE h 100 FIELDS 2 f1 f2", "*2\r\n:1\r\n:1\r\n");
     expect_reply("SEXPIRE s 100 MEMBERS 2 f1 f2", "*2\r\n:1\r\n:1\r\n");
     expect_reply("EXPIRE h 100", ":1\r\n");
-    cr_assert_eq(st->dbs[0]->global.sub.n, 2);
+    cr_assert_eq(shard_nsub(&st->dbs[0]->global), 2);
     respite_tick(rs, 0);
     expect_reply("UNLINK h s", ":2\r\n");
-    cr_expect_eq(st->dbs[0]->global.sub.n, 0);
-    cr_expect_eq(st->dbs[0]->global.exp.n, 0);
+    cr_expect_eq(shard_nsub(&st->dbs[0]->global), 0);
+    cr_expect_eq(shard_nexp(&st->dbs[0]->global), 0);
     cr_expect_eq(st->dbs[0]->global.nbytes, 0);
     cr_expect_eq(st->lazy_pending, 2);
     /* the clock passing their deadlines changes nothing for them now */

@@ -58,8 +58,8 @@ static void check_shard(const char *key)
     }
     cr_assert_neq(next, -1, "a subttl without deadlines is freed");
     cr_assert_neq(t->idx, EXP_NONE, "a subttl with deadlines is in the shard's heap");
-    cr_assert_eq(sh->sub.a[t->idx].p, t);
-    cr_assert_eq(sh->sub.a[t->idx].when, next);
+    cr_assert_eq(sh->ttl->sub.a[t->idx].p, t);
+    cr_assert_eq(sh->ttl->sub.a[t->idx].when, next);
     cr_assert_eq(t->key, e);
     for (uint32_t i = 0; i < t->h.n; i++) {
         cr_assert_eq(((struct entry *)t->h.a[i].p)->exp_idx, i);
@@ -110,7 +110,7 @@ Test(subkey, httl_rounds_seconds_up_and_persist_removes)
     expect_reply("HPERSIST h FIELDS 3 a b zz", "*3\r\n:1\r\n:-1\r\n:-2\r\n");
     expect_reply("HTTL h FIELDS 1 a", "*1\r\n:-1\r\n");
     cr_assert_null(*obj_subttl(entry_of("h")), "no TTL left: the subttl goes");
-    cr_assert_eq(shard_of("h")->sub.n, 0);
+    cr_assert_eq(shard_nsub(shard_of("h")), 0);
     check_shard("h");
 }
 
@@ -341,7 +341,7 @@ Test(subkey, active_reclamation_frees_fields_and_keys_without_access)
         char key[32];
         snprintf(key, sizeof key, "project:%d:cache", p);
         check_shard(key);
-        cr_assert_eq(ks_project(db, rs_str_from(key + 8, 1))->sub.n, 0);
+        cr_assert_eq(shard_nsub(ks_project(db, rs_str_from(key + 8, 1))), 0);
     }
 }
 
