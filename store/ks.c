@@ -176,11 +176,10 @@ static void rankset_free(struct rankset *s)
     memset(s, 0, sizeof *s);
 }
 
-/* The shard of rank r, NULL if the rank is free (callers read live ranks:
- * those of shards and of the sets, which hold only those). */
-static struct shard *rank_shard(const struct ranks *k, uint32_t r)
+/* The shard of rank r of db: 1 is the global shard, r >= 2 order[r - 2]. */
+static struct shard *rank_shard(struct db *db, uint32_t r)
 {
-    return k->at[r] & 1 ? NULL : (struct shard *)k->at[r];
+    return r == 1 ? &db->global : db->order[r - 2];
 }
 
 static void tree_add(struct ranks *k, uint32_t r, uint64_t delta)
@@ -205,30 +204,22 @@ static void ranks_grow(struct db *db)
     struct ranks *k = &db->ranks;
     uint32_t old = k->cap, cap = old ? old * 2 : 1;
     k->sum = rs_realloc(k->sum, (cap + 1) * sizeof *k->sum);
-    k->at = rs_realloc(k->at, (cap + 1) * sizeof *k->at);
     memset(k->sum + old + 1, 0, (cap - old) * sizeof *k->sum);
     if (old)
         k->sum[cap] = k->sum[old];
     rankset_grow(&k->dirty, old, cap);
     rankset_grow(&db->rehashing, old, cap);
-    /* New ranks go on the free list lowest first. */
-    for (uint32_t r = cap; r > old; r--) {
-        k->at[r] = ((uintptr_t)k->free << 1) | 1;
-        k->free = r;
-    }
     k->cap = cap;
 }
 
-/* Give sh a rank, with a count of 0 in the tree (a free rank's is, once
- * its dirty mark is applied). O(1) amortized. */
-static void rank_take(struct shard *sh)
+/* sh takes rank r, its place in its db (1 for the global shard, then its
+ * index in the order array + 2), with a count of 0 in the tree until its
+ * dirty mark is applied. O(1) amortized. */
+static void rank_take(struct shard *sh, uint32_t r)
 {
     struct ranks *k = &sh->db->ranks;
-    if (k->free == 0)
+    while (r > k->cap)
         ranks_grow(sh->db);
-    uint32_t r = k->free;
-    k->free = (uint32_t)(k->at[r] >> 1);
-    k->at[r] = (uintptr_t)sh;
     sh->rank = r;
     rankset_add(&k->dirty, r);
 }
@@ -236,7 +227,6 @@ static void rank_take(struct shard *sh)
 static void ranks_free(struct db *db)
 {
     rs_free(db->ranks.sum);
-    rs_free(db->ranks.at);
     rankset_free(&db->ranks.dirty);
     rankset_free(&db->rehashing);
     memset(&db->ranks, 0, sizeof db->ranks);
@@ -247,7 +237,7 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
     struct ranks *k = &db->ranks;
     while (k->dirty.n > 0) {
         uint32_t d = rankset_pop(&k->dirty);
-        tree_add(k, d, tbl_count(&rank_shard(k, d)->tbl) - tree_get(k, d));
+        tree_add(k, d, tbl_count(&rank_shard(db, d)->tbl) - tree_get(k, d));
     }
     if (db->nkeys == 0)
         return NULL;
@@ -260,7 +250,7 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
             x -= k->sum[pos];
         }
     }
-    return rank_shard(k, pos + 1);
+    return rank_shard(db, pos + 1);
 }
 
 /* ------------------------------------------------------------------------
@@ -287,23 +277,24 @@ void ks_walked(struct shard *sh)
     note_rehash(sh);
 }
 
-/* sh, new or emptied by a flush, enters its db's indexes. */
+/* sh, new (about to be appended to the order array) or the global shard
+ * of a db just flushed, enters its db's indexes. */
 static void shard_join(struct shard *sh)
 {
     sh->due_idx = EXP_NONE;
-    rank_take(sh);
+    rank_take(sh, sh->is_project ? (uint32_t)sh->db->norder + 2 : 1);
 }
 
-/* Number db's shards 1..n again, after a compaction freed many: the rank
- * arrays and sets shrink with the shards. The tree is filled again when
- * RANDOMKEY next reads it. O(shards). */
+/* Number db's shards again by their places, after a compaction moved them
+ * in the order array: the rank arrays and sets shrink with the shards. The
+ * tree is filled again when RANDOMKEY next reads it. O(shards). */
 static void ranks_rebuild(struct db *db)
 {
     ranks_free(db);
-    rank_take(&db->global);
+    rank_take(&db->global, 1);
     note_rehash(&db->global);
     for (size_t i = 0; i < db->norder; i++) {
-        rank_take(db->order[i]);
+        rank_take(db->order[i], (uint32_t)i + 2);
         note_rehash(db->order[i]);
     }
 }
@@ -872,7 +863,7 @@ int ks_rehash_step(struct store *st, int64_t budget_us)
              * Listed ranks are live: a shard is freed only by a compaction,
              * which numbers the rest again, or a flush, which empties the
              * set. */
-            struct shard *sh = rank_shard(&db->ranks, rh->list[rh->n - 1]);
+            struct shard *sh = rank_shard(db, rh->list[rh->n - 1]);
             st->timer_visits++;
             if (!tbl_rehash(&sh->tbl, 100))
                 rankset_pop(rh);

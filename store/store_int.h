@@ -195,20 +195,19 @@ struct rankset {
     uint32_t n, cap; /* members, room in list */
 };
 
-/* A db numbers its shards 1..cap (ks.c), so that its indexes of them are
- * arrays: a rank is its shard's until the db compacts (frees its empty
- * shards, which are the only ones freed but by a flush) and numbers the
- * shards left again, so the arrays shrink with them. For RANDOMKEY, a Fenwick tree of the
+/* A db numbers its shards by their places (ks.c): rank 1 is the global
+ * shard, rank i + 2 the project shard order[i]. Shards are only appended
+ * to the order array until the db compacts (frees its empty shards, the
+ * only ones freed but by a flush) and numbers the shards left again, so
+ * the indexes by rank are arrays that shrink with the shards. For RANDOMKEY, a Fenwick tree of the
  * shards' key counts by rank, brought up to date only when read: a change
  * of a key count adds the rank to `dirty` (O(1)); a read applies the dirty
  * ranks (O(log cap) each), then finds the shard of the n-th key in
  * O(log cap). */
 struct ranks {
-    uintptr_t *at;         /* [cap + 1]: the rank's shard, or (next free rank << 1) | 1 */
     uint64_t *sum;         /* [cap + 1]: Fenwick sums of the key counts */
     struct rankset dirty;  /* ranks whose count may differ from the tree's */
     uint32_t cap;          /* a power of two, or 0 */
-    uint32_t free;         /* the first free rank, 0 for none */
 };
 
 struct db {

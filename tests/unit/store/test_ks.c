@@ -54,8 +54,9 @@ static void walk_shard(void *ud, struct shard *sh)
         cr_assert_eq(w->db->due.a[sh->due_idx].when, next, "the heap has a stale deadline");
         w->shards_due++;
     }
-    /* Its rank is its own; listed while its table rehashes. */
-    cr_assert_eq(w->db->ranks.at[sh->rank], (uintptr_t)sh);
+    /* Its rank is its place (1 global, order[rank - 2]); listed while its
+     * table rehashes. */
+    cr_assert_eq(sh->rank == 1 ? &w->db->global : w->db->order[sh->rank - 2], sh);
     if (sh->tbl.rehash_idx != -1)
         cr_assert(in_set(&w->db->rehashing, sh->rank), "a rehashing table is not listed");
 }
