@@ -102,11 +102,12 @@ static inline void *entry_ptr(const struct entry *e)
 struct table {
     uint64_t seed; /* XXH3 seed, the store's */
     struct entry **b[2];
-    uint64_t size[2]; /* buckets, 0 or a power of two */
     uint64_t used[2];
     int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
     uint32_t paused;    /* walks in progress (tbl_pause): no rehash step, no
                          * resize while non-zero, so no entry moves under them */
+    uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
+                         * (tbl_size): a byte, so the header is 56 bytes */
 };
 
 /* ------------------------------------------------------------------------

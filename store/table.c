@@ -27,6 +27,14 @@
 #include "table.h"
 
 #define TBL_MIN_SIZE 1
+/* paused of a table that tbl_free_some frees in slices. */
+#define FREEING UINT32_MAX
+
+/* The lg[] code of a power of two n >= 1 (see struct table). */
+static uint8_t lg_of(uint64_t n)
+{
+    return (uint8_t)(__builtin_ctzll(n) + 1);
+}
 
 void tbl_init(struct table *t, uint64_t seed)
 {
@@ -57,12 +65,12 @@ static void rehash_one(struct table *t)
     int empty_visits = 10;
     while (t->b[0][t->rehash_idx] == NULL) {
         t->rehash_idx++;
-        if ((uint64_t)t->rehash_idx == t->size[0] || --empty_visits == 0)
+        if ((uint64_t)t->rehash_idx == tbl_size(t, 0) || --empty_visits == 0)
             break;
     }
-    if ((uint64_t)t->rehash_idx < t->size[0]) {
+    if ((uint64_t)t->rehash_idx < tbl_size(t, 0)) {
         struct entry *e = t->b[0][t->rehash_idx];
-        uint64_t mask = t->size[1] - 1;
+        uint64_t mask = tbl_size(t, 1) - 1;
         while (e) {
             struct entry *next = e->next;
             uint64_t h = tbl_hash(t, entry_key(e), e->klen) & mask;
@@ -75,13 +83,14 @@ static void rehash_one(struct table *t)
         t->b[0][t->rehash_idx] = NULL;
         t->rehash_idx++;
     }
-    if ((uint64_t)t->rehash_idx >= t->size[0] && t->used[0] == 0) {
+    if ((uint64_t)t->rehash_idx >= tbl_size(t, 0) && t->used[0] == 0) {
         rs_free(t->b[0]);
         t->b[0] = t->b[1];
-        t->size[0] = t->size[1];
+        t->lg[0] = t->lg[1];
         t->used[0] = t->used[1];
         t->b[1] = NULL;
-        t->size[1] = t->used[1] = 0;
+        t->lg[1] = 0;
+        t->used[1] = 0;
         t->rehash_idx = -1;
     }
 }
@@ -108,16 +117,16 @@ static uint64_t next_pow2(uint64_t n)
 static void resize(struct table *t, uint64_t n)
 {
     uint64_t size = next_pow2(n);
-    if (is_rehashing(t) || size == t->size[0])
+    if (is_rehashing(t) || size == tbl_size(t, 0))
         return;
     struct entry **b = rs_calloc(size, sizeof *b);
     if (t->b[0] == NULL) {
         t->b[0] = b;
-        t->size[0] = size;
+        t->lg[0] = lg_of(size);
         return;
     }
     t->b[1] = b;
-    t->size[1] = size;
+    t->lg[1] = lg_of(size);
     t->rehash_idx = 0;
 }
 
@@ -126,7 +135,8 @@ static void resize(struct table *t, uint64_t n)
  * checks it too: otherwise a table emptied during a rehash keeps its size. */
 static void shrink_if_sparse(struct table *t)
 {
-    if (can_move(t) && !is_rehashing(t) && t->size[0] > TBL_MIN_SIZE && t->used[0] * 8 < t->size[0])
+    if (can_move(t) && !is_rehashing(t) && tbl_size(t, 0) > TBL_MIN_SIZE &&
+        t->used[0] * 8 < tbl_size(t, 0))
         resize(t, t->used[0]);
 }
 
@@ -137,8 +147,8 @@ struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
 
 struct entry *tbl_get_hashed(const struct table *t, const char *key, size_t klen, uint64_t h)
 {
-    for (int i = 0; i < 2 && t->size[i]; i++) {
-        for (struct entry *e = t->b[i][h & (t->size[i] - 1)]; e; e = e->next)
+    for (int i = 0; i < 2 && tbl_size(t, i); i++) {
+        for (struct entry *e = t->b[i][h & (tbl_size(t, i) - 1)]; e; e = e->next)
             if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)
                 return e;
         if (!is_rehashing(t))
@@ -155,9 +165,9 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
         rehash_one(t);
     uint64_t h = tbl_hash(t, key, klen);
     for (int i = 0; i < 2; i++) {
-        if (t->size[i] == 0)
+        if (tbl_size(t, i) == 0)
             break;
-        struct entry **ref = &t->b[i][h & (t->size[i] - 1)];
+        struct entry **ref = &t->b[i][h & (tbl_size(t, i) - 1)];
         for (; *ref; ref = &(*ref)->next) {
             struct entry *e = *ref;
             if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)
@@ -172,8 +182,8 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
 uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen)
 {
     uint64_t h = tbl_hash(t, key, klen);
-    for (int i = 0; i < 2 && t->size[i]; i++)
-        __builtin_prefetch(&t->b[i][h & (t->size[i] - 1)]);
+    for (int i = 0; i < 2 && tbl_size(t, i); i++)
+        __builtin_prefetch(&t->b[i][h & (tbl_size(t, i) - 1)]);
     return h;
 }
 
@@ -188,8 +198,8 @@ static void prefetch_entry(const struct entry *e)
 const struct entry *tbl_prefetch_entry(const struct table *t, uint64_t h)
 {
     const struct entry *first = NULL;
-    for (int i = 0; i < 2 && t->size[i]; i++) {
-        const struct entry *e = t->b[i][h & (t->size[i] - 1)];
+    for (int i = 0; i < 2 && tbl_size(t, i); i++) {
+        const struct entry *e = t->b[i][h & (tbl_size(t, i) - 1)];
         if (e) {
             prefetch_entry(e);
             if (first == NULL)
@@ -212,11 +222,11 @@ void tbl_insert(struct table *t, struct entry *e)
     if (is_rehashing(t)) {
         if (can_move(t))
             rehash_one(t);
-    } else if (t->size[0] == 0 || (can_move(t) && tbl_count(t) >= t->size[0])) {
+    } else if (tbl_size(t, 0) == 0 || (can_move(t) && tbl_count(t) >= tbl_size(t, 0))) {
         resize(t, tbl_count(t) + 1);
     }
     int i = is_rehashing(t) ? 1 : 0;
-    uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (t->size[i] - 1);
+    uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1);
     e->next = t->b[i][h];
     t->b[i][h] = e;
     t->used[i]++;
@@ -228,7 +238,7 @@ static int array_of(const struct table *t, const struct entry *e)
     if (!is_rehashing(t))
         return 0;
     uint64_t h = tbl_hash(t, entry_key(e), e->klen);
-    uint64_t i0 = h & (t->size[0] - 1);
+    uint64_t i0 = h & (tbl_size(t, 0) - 1);
     /* Buckets of b[0] below rehash_idx are moved, so an entry hashing there
      * is in b[1]. Above it, an entry may still be in b[0] or have been
      * inserted into b[1] during the rehash: only its b[0] chain tells. */
@@ -291,7 +301,7 @@ static void tbl_resume(struct table *t)
 {
     if (--t->paused > 0)
         return;
-    if (!is_rehashing(t) && tbl_count(t) > t->size[0])
+    if (!is_rehashing(t) && tbl_count(t) > tbl_size(t, 0))
         resize(t, tbl_count(t));
     shrink_if_sparse(t);
 }
@@ -301,15 +311,15 @@ static uint64_t scan_step(struct table *t, uint64_t v, void (*fn)(void *ud, stru
                           void *ud)
 {
     if (!is_rehashing(t)) {
-        uint64_t m0 = t->size[0] - 1;
+        uint64_t m0 = tbl_size(t, 0) - 1;
         emit_bucket(t->b[0][v & m0], fn, ud);
         v |= ~m0;
         v = rev(v);
         v++;
         return rev(v);
     }
-    int small = t->size[0] <= t->size[1] ? 0 : 1, large = 1 - small;
-    uint64_t m0 = t->size[small] - 1, m1 = t->size[large] - 1;
+    int small = tbl_size(t, 0) <= tbl_size(t, 1) ? 0 : 1, large = 1 - small;
+    uint64_t m0 = tbl_size(t, small) - 1, m1 = tbl_size(t, large) - 1;
     emit_bucket(t->b[small][v & m0], fn, ud);
     /* Visit the expansions of the small bucket in the large table. */
     do {
@@ -343,11 +353,11 @@ struct entry *tbl_random(struct table *t, uint64_t r)
         r = r * 6364136223846793005ULL + 1442695040888963407ULL;
         uint64_t x = r >> 11;
         if (is_rehashing(t)) {
-            uint64_t span = t->size[0] + t->size[1] - (uint64_t)t->rehash_idx;
+            uint64_t span = tbl_size(t, 0) + tbl_size(t, 1) - (uint64_t)t->rehash_idx;
             uint64_t i = (uint64_t)t->rehash_idx + x % span;
-            e = i >= t->size[0] ? t->b[1][i - t->size[0]] : t->b[0][i];
+            e = i >= tbl_size(t, 0) ? t->b[1][i - tbl_size(t, 0)] : t->b[0][i];
         } else {
-            e = t->b[0][x & (t->size[0] - 1)];
+            e = t->b[0][x & (tbl_size(t, 0) - 1)];
         }
     }
     size_t n = 0;
@@ -369,7 +379,7 @@ struct entry *tbl_iter_next(struct tbl_iter *it)
 {
     struct table *t = it->t;
     while (it->next == NULL) {
-        if (it->j == t->size[it->i]) {
+        if (it->j == tbl_size(t, it->i)) {
             if (it->i == 1)
                 return NULL;
             it->i = 1;
@@ -402,7 +412,7 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
     /* Not tbl_foreach: its resume would check sizes of a table whose
      * entries are gone. */
     for (int i = 0; free_entry && i < 2; i++)
-        for (uint64_t j = 0; j < t->size[i]; j++)
+        for (uint64_t j = 0; j < tbl_size(t, i); j++)
             emit_bucket(t->b[i][j], free_entry, ud);
     rs_free(t->b[0]);
     rs_free(t->b[1]);
@@ -412,19 +422,23 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
 bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),
                    void *ud)
 {
-    /* From the last bucket down: the sizes count the buckets still to free,
-     * so the walk resumes where it stopped without any other state. */
-    for (int i = 0; i < 2; i++) {
-        while (t->size[i] > 0) {
-            if (*work <= 0)
-                return false;
-            for (struct entry *e = t->b[i][--t->size[i]], *next; e; e = next) {
-                next = e->next;
-                free_entry(ud, e);
-                (*work)--;
-            }
+    /* A table being freed is walked by no one and rehashes no more:
+     * rehash_idx counts the buckets of both arrays left to free, from the
+     * last down, so the walk resumes where it stopped. paused marks it. */
+    if (t->paused != FREEING) {
+        t->paused = FREEING;
+        t->rehash_idx = (int64_t)(tbl_size(t, 0) + tbl_size(t, 1));
+    }
+    while (t->rehash_idx > 0) {
+        if (*work <= 0)
+            return false;
+        uint64_t j = (uint64_t)--t->rehash_idx, s0 = tbl_size(t, 0);
+        for (struct entry *e = j >= s0 ? t->b[1][j - s0] : t->b[0][j], *next; e; e = next) {
+            next = e->next;
+            free_entry(ud, e);
             (*work)--;
         }
+        (*work)--;
     }
     t->used[0] = t->used[1] = 0;
     tbl_free(t, NULL, NULL);

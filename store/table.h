@@ -19,6 +19,12 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
 bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),
                    void *ud);
 
+/* Buckets of array i (0, or 1 while rehashing): 0 or a power of two. */
+static inline uint64_t tbl_size(const struct table *t, int i)
+{
+    return t->lg[i] ? 1ULL << (t->lg[i] - 1) : 0;
+}
+
 static inline uint64_t tbl_count(const struct table *t)
 {
     return t->used[0] + t->used[1];

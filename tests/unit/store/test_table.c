@@ -87,7 +87,7 @@ static uint64_t chained(void)
 {
     uint64_t n = 0;
     for (int i = 0; i < 2; i++)
-        for (uint64_t j = 0; j < t.size[i]; j++)
+        for (uint64_t j = 0; j < tbl_size(&t, i); j++)
             for (struct entry *e = t.b[i][j]; e; e = e->next)
                 n++;
     return n;
@@ -134,7 +134,7 @@ Test(table, entries_inserted_during_a_rehash_can_be_deleted)
      * inserted then go to the new array even when their old bucket is not
      * moved yet, and deleting them must debit that array. */
     int n = 0;
-    while (!rehashing() || t.size[1] < 2048)
+    while (!rehashing() || tbl_size(&t, 1) < 2048)
         add("k", n++);
     for (int i = 0; i < 200; i++)
         add("new", i);
@@ -168,13 +168,14 @@ Test(table, grows_with_the_keys_and_shrinks_when_they_go)
     for (int i = 0; i < 10000; i++)
         add("k", i);
     finish_rehash();
-    cr_assert_geq(t.size[0], 8192);
-    cr_assert_leq(t.used[0], t.size[0], "load factor above 1 after growth");
+    cr_assert_geq(tbl_size(&t, 0), 8192);
+    cr_assert_leq(t.used[0], tbl_size(&t, 0), "load factor above 1 after growth");
     for (int i = 10; i < 10000; i++)
         del("k", i);
     finish_rehash();
     /* Redis's minimum fill: at least 1/8 of the buckets used. */
-    cr_assert_geq(t.used[0] * 8, t.size[0], "size %lu for 10 keys", (unsigned long)t.size[0]);
+    cr_assert_geq(t.used[0] * 8, tbl_size(&t, 0), "size %lu for 10 keys",
+                  (unsigned long)tbl_size(&t, 0));
     cr_assert_eq(tbl_count(&t), 10);
     for (int i = 0; i < 10; i++)
         cr_assert_not_null(find("k", i));
@@ -192,23 +193,24 @@ Test(table, a_table_emptied_during_a_rehash_still_shrinks)
     /* Deletes start no shrink while a rehash runs: the background rehash
      * step must start it once the rehash is over. */
     int n = 0;
-    while (!rehashing() || t.size[1] < 16384)
+    while (!rehashing() || tbl_size(&t, 1) < 16384)
         add("k", n++);
     for (int i = 0; i < n; i++)
         del("k", i);
     cr_assert_eq(tbl_count(&t), 0);
     finish_rehash();
-    cr_assert_eq(t.size[0], 1, "an empty table keeps %lu buckets", (unsigned long)t.size[0]);
+    cr_assert_eq(tbl_size(&t, 0), 1, "an empty table keeps %lu buckets",
+                 (unsigned long)tbl_size(&t, 0));
 }
 
 Test(table, a_table_of_one_key_has_one_bucket)
 {
     /* A project with one key pays for one bucket pointer, not four. */
     add("k", 0);
-    cr_assert_eq(t.size[0], 1);
+    cr_assert_eq(tbl_size(&t, 0), 1);
     add("k", 1);
     finish_rehash();
-    cr_assert_eq(t.size[0], 2);
+    cr_assert_eq(tbl_size(&t, 0), 2);
     cr_assert_not_null(find("k", 0));
     cr_assert_not_null(find("k", 1));
 }
@@ -271,7 +273,7 @@ Test(table, scan_returns_every_stable_entry_while_the_table_grows_and_shrinks)
             for (int k = 0; k < 90 && first_tmp < next_tmp; k++)
                 del("tmp", first_tmp++);
         }
-        uint64_t size = t.size[0] > t.size[1] ? t.size[0] : t.size[1];
+        uint64_t size = tbl_size(&t, 0) > tbl_size(&t, 1) ? tbl_size(&t, 0) : tbl_size(&t, 1);
         min_size = size < min_size ? size : min_size;
         max_size = size > max_size ? size : max_size;
     } while (cur && calls < 100000);
@@ -367,6 +369,6 @@ Test(table, a_walk_sees_each_entry_once_while_its_callback_probes_inserts_and_un
             cr_assert((find("w", i) != NULL) == !w.del_current, "shape %d: w%d", shape, i);
         /* The walk's end starts what the pause held back. */
         finish_rehash();
-        cr_assert_geq(t.size[0], tbl_count(&t), "shape %d: over-full after the walk", shape);
+        cr_assert_geq(tbl_size(&t, 0), tbl_count(&t), "shape %d: over-full after the walk", shape);
     }
 }
