@@ -232,12 +232,35 @@ static void ranks_free(struct db *db)
     memset(&db->ranks, 0, sizeof db->ranks);
 }
 
+/* Fill db's tree from every shard's count at once, in O(cap) (each sum
+ * passes itself to the next that covers it), and empty the dirty set:
+ * cheaper than applying the dirty ranks one by one when most are, as after
+ * a load. */
+static void tree_rebuild(struct db *db)
+{
+    struct ranks *k = &db->ranks;
+    uint32_t last = (uint32_t)db->norder + 1; /* the highest rank in use */
+    for (uint32_t r = 1; r <= k->cap; r++)
+        k->sum[r] = r <= last ? tbl_count(&rank_shard(db, r)->tbl) : 0;
+    for (uint32_t r = 1; r <= k->cap; r++) {
+        uint32_t up = r + (r & -r);
+        if (up <= k->cap)
+            k->sum[up] += k->sum[r];
+    }
+    while (k->dirty.n > 0)
+        rankset_pop(&k->dirty);
+}
+
 struct shard *ks_random_shard(struct db *db, uint64_t r)
 {
     struct ranks *k = &db->ranks;
-    while (k->dirty.n > 0) {
-        uint32_t d = rankset_pop(&k->dirty);
-        tree_add(k, d, tbl_count(&rank_shard(db, d)->tbl) - tree_get(k, d));
+    if (k->dirty.n > k->cap / 16) {
+        tree_rebuild(db);
+    } else {
+        while (k->dirty.n > 0) {
+            uint32_t d = rankset_pop(&k->dirty);
+            tree_add(k, d, tbl_count(&rank_shard(db, d)->tbl) - tree_get(k, d));
+        }
     }
     if (db->nkeys == 0)
         return NULL;
