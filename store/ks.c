@@ -74,17 +74,24 @@ static uint64_t id_hash(const struct db *db, struct rs_str id)
     return XXH3_64bits_withSeed(id.p, id.len, db->st->seed);
 }
 
-static struct shard **pmap_slot(struct db *db, struct rs_str id)
+/* The slot of id (hash h) in db's map: its shard's, or the empty one where
+ * it would go. NULL if the map has no slots. */
+static struct shard **pmap_slot_hashed(struct db *db, struct rs_str id, uint64_t h)
 {
     struct pmap *m = &db->projects;
     if (m->cap == 0)
         return NULL;
-    uint64_t mask = m->cap - 1, i = id_hash(db, id) & mask;
+    uint64_t mask = m->cap - 1, i = h & mask;
     for (;; i = (i + 1) & mask) {
         struct shard *sh = m->slots[i];
         if (sh == NULL || (sh->idlen == id.len && memcmp(shard_id(sh), id.p, id.len) == 0))
             return &m->slots[i];
     }
+}
+
+static struct shard **pmap_slot(struct db *db, struct rs_str id)
+{
+    return db->projects.cap ? pmap_slot_hashed(db, id, id_hash(db, id)) : NULL;
 }
 
 /* Capacity a project map of n shards is rebuilt with: at most half full,
@@ -102,6 +109,7 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
 {
     struct pmap *m = &db->projects;
     struct store *st = db->st;
+    st->pmap_gen++; /* shards may leave: pointers from before may dangle */
     st->shard_bytes -= m->cap * sizeof *m->slots;
     rs_free(m->slots);
     m->slots = NULL;
@@ -429,15 +437,71 @@ struct shard *ks_project(struct db *db, struct rs_str id)
     return slot ? *slot : NULL;
 }
 
+/* Whether sh, found while the maps were at generation gen, is still the
+ * shard of project id in db. */
+static bool route_holds(const struct shard *sh, uint64_t gen, const struct db *db,
+                        struct rs_str id)
+{
+    return sh && gen == db->st->pmap_gen && sh->db == db && sh->idlen == id.len &&
+           memcmp(shard_id(sh), id.p, id.len) == 0;
+}
+
 struct shard *ks_shard(struct db *db, struct rs_str key, bool create)
 {
     struct rs_str id;
     if (!ks_project_id(key, &id))
         return &db->global;
+    /* A command resolves its key several times (the prefetch, the lookup,
+     * the count of the shard's commands): the last shard found is checked
+     * first, which skips the map's hash and probes. */
+    struct store *st = db->st;
+    if (route_holds(st->route_sh, st->route_gen, db, id))
+        return st->route_sh;
     struct shard *sh = ks_project(db, id);
     if (sh == NULL && create)
         sh = shard_new(db, id);
+    if (sh)
+        ks_route_remember(st, sh, st->pmap_gen);
     return sh;
+}
+
+void ks_route_remember(struct store *st, struct shard *sh, uint64_t gen)
+{
+    st->route_sh = sh;
+    st->route_gen = gen;
+}
+
+void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key)
+{
+    r->db = db;
+    r->gen = db->st->pmap_gen;
+    r->is_project = ks_project_id(key, &r->id);
+    if (!r->is_project || db->projects.cap == 0)
+        return;
+    r->h = id_hash(db, r->id);
+    __builtin_prefetch(&db->projects.slots[r->h & (db->projects.cap - 1)]);
+}
+
+void ks_route_load(const struct ks_route *r)
+{
+    const struct pmap *m = &r->db->projects;
+    if (!r->is_project || r->gen != r->db->st->pmap_gen || m->cap == 0)
+        return;
+    const struct shard *sh = m->slots[r->h & (m->cap - 1)];
+    if (sh) { /* the table's fields, and the id its probe compares */
+        __builtin_prefetch(sh);
+        __builtin_prefetch(shard_id(sh));
+    }
+}
+
+struct shard *ks_route_end(const struct ks_route *r)
+{
+    struct db *db = r->db;
+    if (!r->is_project)
+        return &db->global;
+    if (r->gen != db->st->pmap_gen || db->projects.cap == 0)
+        return NULL;
+    return *pmap_slot_hashed(db, r->id, r->h);
 }
 
 void ks_reap_empty(struct store *st)

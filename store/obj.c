@@ -364,6 +364,34 @@ bool obj_sub_remove(struct entry *e, struct rs_str name)
     return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
 }
 
+void obj_prefetch(const struct entry *e)
+{
+    if (e->type != OBJ_STRING || e->enc == ENC_RAW)
+        __builtin_prefetch(entry_ptr(e));
+}
+
+void obj_prefetch_data(const struct entry *e)
+{
+    switch (e->type) {
+    case OBJ_HASH:
+        hash_prefetch(entry_ptr(e));
+        break;
+    case OBJ_SET:
+        set_prefetch(entry_ptr(e));
+        break;
+    case OBJ_LIST: { /* pushes and pops at the head are the common case */
+        const struct quicklist *ql = entry_ptr(e);
+        if (ql->head) {
+            __builtin_prefetch(ql->head);
+            __builtin_prefetch((const char *)ql->head + 64);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 const struct table *obj_sub_table(const struct entry *e)
 {
     if (e->type == OBJ_HASH)

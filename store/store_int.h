@@ -179,6 +179,15 @@ struct pmap {
     uint64_t cap, used; /* cap is 0 or a power of two */
 };
 
+/* A key's shard lookup in steps (ks_route_begin, ks.h). */
+struct ks_route {
+    struct db *db;
+    struct rs_str id; /* the project id, when is_project */
+    uint64_t h;       /* id's hash in db's map */
+    uint64_t gen;     /* the store's pmap_gen at ks_route_begin */
+    bool is_project;
+};
+
 /* A set of shard ranks (ks.c): a bit per rank, and the members in a list
  * in the order they came. Adding is O(1); a rank stays in until taken out
  * (or the db's ranks are numbered again, which rebuilds the sets). */
@@ -595,11 +604,29 @@ struct store {
      * key's lookup, for respite_client_prefetch_flush. The strings borrow
      * the transport's buffer until the flush. */
     struct {
-        const struct table *t;
-        uint64_t h;
+        struct ks_route r; /* the key's shard lookup, begun */
         struct rs_str key, sub;
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
+    /* What the last flush found: the shard of each hint's key (NULL if
+     * none) while the maps were at generation gen, for the commands as
+     * they run in the hints' order (route_next, the next one's). key is
+     * the hint's, compared by address only; the shard is checked against
+     * the command's own key before it is used (ks_route_remember). */
+    struct {
+        const char *key;
+        struct shard *sh;
+        uint64_t gen;
+    } route[RESPITE_PREFETCH_MAX];
+    int nroute, route_next;
+
+    /* Shard routing (ks.c): pmap_gen counts the rebuilds of the project
+     * maps (a shard may have left: a pointer kept from before may dangle);
+     * route_sh, found at generation route_gen, is the shard ks_shard
+     * checks first. */
+    uint64_t pmap_gen;
+    struct shard *route_sh;
+    uint64_t route_gen;
 
     /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),
      * chained by next_garbage, and big values of deleted keys (UNLINK), first

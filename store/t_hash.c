@@ -90,6 +90,14 @@ const struct table *hash_table(const struct hash *h)
     return h->pk ? NULL : &h->t;
 }
 
+void hash_prefetch(const struct hash *h)
+{
+    if (h->pk) { /* a field's search starts at the pack's first bytes */
+        __builtin_prefetch(h->pk);
+        __builtin_prefetch((const char *)h->pk + 64);
+    }
+}
+
 
 static void free_field(void *ud, struct entry *e)
 {

@@ -74,6 +74,17 @@ const struct table *set_table(const struct rset *s)
     return s->enc == SENC_HT ? &s->ht : NULL;
 }
 
+void set_prefetch(const struct rset *s)
+{
+    const void *p = s->enc == SENC_LISTPACK ? (const void *)s->lp
+                    : s->enc == SENC_INTSET ? (const void *)s->is
+                                            : NULL;
+    if (p) { /* a member's search starts at the first bytes */
+        __builtin_prefetch(p);
+        __builtin_prefetch((const char *)p + 64);
+    }
+}
+
 uint64_t set_size(const struct rset *s)
 {
     switch (s->enc) {

@@ -48,6 +48,9 @@ void set_sub_delete(struct rset *s, struct entry *m);
 uint64_t set_size(const struct rset *s);
 /* The table of a set in table form, NULL otherwise. */
 const struct table *set_table(const struct rset *s);
+/* Start loading the first bytes of a set in packed or intset form (a CPU
+ * prefetch). */
+void set_prefetch(const struct rset *s);
 /* Delete member m and its TTL; returns whether it was there. */
 bool set_remove(struct rset *s, struct rs_str m);
 

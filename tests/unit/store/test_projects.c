@@ -163,3 +163,91 @@ Test(projects, scan_returns_every_kept_key_while_other_projects_go_and_come)
     for (int p = 0; p < N; p += 2)
         cr_assert(seen[p], "project %d, kept all along, was not returned", p);
 }
+
+/* Prefetch hints (respite_client_prefetch) resolve each key's project
+ * shard ahead of the commands, and the command whose key sits at the
+ * hint's address starts from that shard. The bytes there may have changed
+ * since (an embedder reuses its buffer): the shard is checked against the
+ * key the command runs with. */
+Test(projects, a_hinted_key_rewritten_in_place_before_it_runs_reaches_its_own_project)
+{
+    expect_reply("SADD project:1:s from-one", ":1\r\n");
+    expect_reply("SADD project:2:s from-two", ":1\r\n");
+    char key[] = "project:1:s";
+    struct rs_str hint[] = {rs_str_from("SMEMBERS", 8), rs_str_from(key, strlen(key))};
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[8] = '2';
+    const char *argv[] = {"SMEMBERS", key};
+    size_t len;
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$8\r\nfrom-two\r\n");
+    /* And the other way: the shard found last is no shortcut for another. */
+    key[8] = '1';
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$8\r\nfrom-one\r\n");
+}
+
+/* Commands of a batch run after its hints resolved their shards: one that
+ * frees shards (FLUSHALL, or the compaction after a DEL empties enough
+ * projects) leaves the later commands' shards dangling; they must find
+ * their projects again (the sanitizers catch a use of a freed shard). */
+static void hint_keys(int n, char keys[][32])
+{
+    for (int i = 0; i < n; i++) {
+        struct rs_str hint[] = {rs_str_from("SADD", 4), rs_str_from(keys[i], strlen(keys[i])),
+                                rs_str_from("m", 1)};
+        respite_client_prefetch(cl, 3, hint);
+    }
+    respite_client_prefetch_flush(cl);
+}
+
+Test(projects, a_batch_whose_shards_are_freed_by_an_earlier_command_finds_its_projects_again)
+{
+    char keys[8][32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(keys[i], sizeof keys[i], "project:%d:s", i);
+        const char *argv[] = {"SADD", keys[i], "m"};
+        size_t len;
+        cr_assert_str_eq(runv(3, argv, &len), ":1\r\n");
+    }
+    hint_keys(8, keys);
+    expect_reply("FLUSHALL", "+OK\r\n");
+    for (int i = 0; i < 8; i++) {
+        const char *argv[] = {"SADD", keys[i], "m"};
+        size_t len;
+        cr_expect_str_eq(runv(3, argv, &len), ":1\r\n", "%s", keys[i]);
+    }
+    /* Emptying the first half compacts the db after the command that
+     * empties the fourth: the rest of the batch runs on shards found
+     * before it. */
+    hint_keys(8, keys);
+    for (int i = 0; i < 8; i++) {
+        const char *argv[] = {i < 4 ? "DEL" : "SADD", keys[i], "n"};
+        size_t len;
+        cr_expect_str_eq(runv(i < 4 ? 2 : 3, argv, &len), ":1\r\n", "%s", keys[i]);
+    }
+    cr_expect_eq(db0()->norder, 4);
+    for (int i = 0; i < 8; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "SCARD %s", keys[i]);
+        cr_expect_eq(run_int(line), i < 4 ? 0 : 2, "%s", line);
+    }
+}
+
+/* A hint resolves in the client's database when it is given: a SELECT or
+ * SWAPDB that runs before the command points it at another one. */
+Test(projects, a_batch_that_changes_database_reaches_the_projects_of_the_new_one)
+{
+    expect_reply("SADD project:7:s in-db0", ":1\r\n");
+    expect_reply("SELECT 1", "+OK\r\n");
+    expect_reply("SADD project:7:s in-db1", ":1\r\n");
+    expect_reply("SELECT 0", "+OK\r\n");
+    char keys[2][32] = {"project:7:s", "project:7:s"};
+    hint_keys(2, keys);
+    const char *argv[] = {"SMEMBERS", keys[0]};
+    size_t len;
+    expect_reply("SELECT 1", "+OK\r\n");
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nin-db1\r\n");
+    hint_keys(2, keys);
+    expect_reply("SWAPDB 0 1", "+OK\r\n");
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nin-db0\r\n");
+}
