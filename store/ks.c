@@ -67,31 +67,57 @@ bool ks_project_id(struct rs_str key, struct rs_str *id)
  * Project map: linear probing, load at most 3/4. Nothing is deleted from
  * it one by one: shards leave only when the db compacts (db_compact), which
  * rebuilds the map at the size that fits the shards left.
+ *
+ * A slot holds its shard's address with bits of the id's hash in the low
+ * bits that the allocation leaves zero (malloc aligns for any type), 0 when
+ * empty: a probe reads a shard only when the bits match, so passing the
+ * slots of other projects costs no miss on their shards.
  * ------------------------------------------------------------------------ */
+
+#define PMAP_TAG_MASK ((uintptr_t)_Alignof(max_align_t) - 1)
+static_assert(_Alignof(max_align_t) >= 8, "a slot's tag needs 3 free bits");
 
 static uint64_t id_hash(const struct db *db, struct rs_str id)
 {
     return XXH3_64bits_withSeed(id.p, id.len, db->st->seed);
 }
 
-/* The slot of id (hash h) in db's map: its shard's, or the empty one where
- * it would go. NULL if the map has no slots. */
-static struct shard **pmap_slot_hashed(struct db *db, struct rs_str id, uint64_t h)
+/* The tag of hash h: bits the slot index does not use. */
+static uintptr_t pmap_tag(uint64_t h)
 {
-    struct pmap *m = &db->projects;
-    if (m->cap == 0)
-        return NULL;
-    uint64_t mask = m->cap - 1, i = h & mask;
-    for (;; i = (i + 1) & mask) {
-        struct shard *sh = m->slots[i];
-        if (sh == NULL || (sh->idlen == id.len && memcmp(shard_id(sh), id.p, id.len) == 0))
-            return &m->slots[i];
+    return (uintptr_t)(h >> 58) & PMAP_TAG_MASK;
+}
+
+static struct shard *slot_shard(uintptr_t v)
+{
+    return (struct shard *)(v & ~PMAP_TAG_MASK);
+}
+
+/* The index of id's slot in m (which has slots), h being id's hash: its
+ * shard's, or the empty one where it would go. */
+static uint64_t pmap_find(const struct pmap *m, struct rs_str id, uint64_t h)
+{
+    uint64_t mask = m->cap - 1;
+    uintptr_t tag = pmap_tag(h);
+    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+        uintptr_t v = m->slots[i];
+        if (v == 0)
+            return i;
+        const struct shard *sh = slot_shard(v);
+        if ((v & PMAP_TAG_MASK) == tag && sh->idlen == id.len &&
+            memcmp(shard_id(sh), id.p, id.len) == 0)
+            return i;
     }
 }
 
-static struct shard **pmap_slot(struct db *db, struct rs_str id)
+/* Put sh, not in db's map, in a map with room for it. */
+static void pmap_insert(struct db *db, struct shard *sh)
 {
-    return db->projects.cap ? pmap_slot_hashed(db, id, id_hash(db, id)) : NULL;
+    struct pmap *m = &db->projects;
+    struct rs_str id = rs_str_from(shard_id(sh), sh->idlen);
+    uint64_t h = id_hash(db, id);
+    assert(((uintptr_t)sh & PMAP_TAG_MASK) == 0);
+    m->slots[pmap_find(m, id, h)] = (uintptr_t)sh | pmap_tag(h);
 }
 
 /* Capacity a project map of n shards is rebuilt with: at most half full,
@@ -119,10 +145,8 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
     m->cap = cap;
     m->slots = rs_calloc(cap, sizeof *m->slots);
     st->shard_bytes += cap * sizeof *m->slots;
-    for (size_t i = 0; i < db->norder; i++) {
-        struct shard *sh = db->order[i];
-        *pmap_slot(db, rs_str_from(shard_id(sh), sh->idlen)) = sh;
-    }
+    for (size_t i = 0; i < db->norder; i++)
+        pmap_insert(db, db->order[i]);
     m->used = db->norder;
 }
 
@@ -133,7 +157,7 @@ static void pmap_put(struct db *db, struct shard *sh)
         pmap_rebuild(db, m->cap ? m->cap * 2 : 8); /* sh is in order already */
         return;
     }
-    *pmap_slot(db, rs_str_from(shard_id(sh), sh->idlen)) = sh;
+    pmap_insert(db, sh);
     m->used++;
 }
 
@@ -433,8 +457,8 @@ static void db_compact(struct db *db)
 
 struct shard *ks_project(struct db *db, struct rs_str id)
 {
-    struct shard **slot = pmap_slot(db, id);
-    return slot ? *slot : NULL;
+    const struct pmap *m = &db->projects;
+    return m->cap ? slot_shard(m->slots[pmap_find(m, id, id_hash(db, id))]) : NULL;
 }
 
 /* Whether sh, found while the maps were at generation gen, is still the
@@ -487,11 +511,19 @@ void ks_route_load(const struct ks_route *r)
     const struct pmap *m = &r->db->projects;
     if (!r->is_project || r->gen != r->db->st->pmap_gen || m->cap == 0)
         return;
-    const struct shard *sh = m->slots[r->h & (m->cap - 1)];
-    if (sh) { /* the table's fields, and the id its probe compares */
-        __builtin_prefetch(sh);
-        __builtin_prefetch(shard_id(sh));
-    }
+    /* The first shard whose tag matches: the project's, most likely. */
+    uint64_t mask = m->cap - 1, i = r->h & mask;
+    uintptr_t tag = pmap_tag(r->h);
+    while (m->slots[i] && (m->slots[i] & PMAP_TAG_MASK) != tag)
+        i = (i + 1) & mask;
+    const struct shard *sh = slot_shard(m->slots[i]);
+    if (sh == NULL)
+        return;
+    /* Every line from the header (the table, db, idlen) to the id the
+     * probe compares (up to 16 bytes of it): four at most. */
+    uintptr_t a = (uintptr_t)sh & ~(uintptr_t)63, end = (uintptr_t)shard_id(sh) + 16;
+    for (; a < end; a += 64)
+        __builtin_prefetch((const void *)a);
 }
 
 struct shard *ks_route_end(const struct ks_route *r)
@@ -499,9 +531,10 @@ struct shard *ks_route_end(const struct ks_route *r)
     struct db *db = r->db;
     if (!r->is_project)
         return &db->global;
-    if (r->gen != db->st->pmap_gen || db->projects.cap == 0)
+    const struct pmap *m = &db->projects;
+    if (r->gen != db->st->pmap_gen || m->cap == 0)
         return NULL;
-    return *pmap_slot_hashed(db, r->id, r->h);
+    return slot_shard(m->slots[pmap_find(m, r->id, r->h)]);
 }
 
 void ks_reap_empty(struct store *st)

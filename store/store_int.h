@@ -175,7 +175,7 @@ static inline const char *shard_id(const struct shard *sh)
 
 /* Open-addressing map from project id to shard. */
 struct pmap {
-    struct shard **slots;
+    uintptr_t *slots; /* shard addresses tagged with bits of the id's hash (ks.c), 0 if empty */
     uint64_t cap, used; /* cap is 0 or a power of two */
 };
 
