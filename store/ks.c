@@ -633,6 +633,11 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
     struct shard *sh = ks_shard(db, key, false);
     if (sh == NULL)
         return NULL;
+    int first = c->cmd ? c->cmd->first : 0;
+    if (first > 0 && first < c->argc && key.p == c->argv[first].p && db == c->db) {
+        c->first_sh = sh;
+        c->first_gen = c->st->pmap_gen;
+    }
     struct entry **ref = tbl_find_ref(&sh->tbl, key.p, key.len);
     if (ref == NULL)
         return NULL;

@@ -251,3 +251,36 @@ Test(projects, a_batch_that_changes_database_reaches_the_projects_of_the_new_one
     expect_reply("SWAPDB 0 1", "+OK\r\n");
     cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nin-db0\r\n");
 }
+
+/* PROJECT INFO's commands of project p. */
+static long long project_commands(int p)
+{
+    char line[64];
+    snprintf(line, sizeof line, "PROJECT INFO %d", p);
+    const char *r = strstr(run(line), "commands\r\n:");
+    cr_assert_not_null(r, "%s", line);
+    return atoll(r + strlen("commands\r\n:"));
+}
+
+/* A command counts in the shard its key's lookup found, or in the one it
+ * made, or in the key's shard after a compaction it caused. */
+Test(projects, each_command_counts_in_its_keys_project_however_its_shard_was_found)
+{
+    char keys[4][32] = {"project:1:s", "project:2:s", "project:1:s", "project:3:s"};
+    expect_reply("SADD project:1:s a", ":1\r\n");
+    expect_reply("SADD project:2:s a", ":1\r\n");
+    hint_keys(4, keys);
+    const char *const cmds[4][3] = {{"SADD", keys[0], "b"},
+                                    {"DEL", keys[1]}, /* 1 of 2 empty: compacts */
+                                    {"SCARD", keys[2]},
+                                    {"SADD", keys[3], "c"}}; /* a new project */
+    const int argc[4] = {3, 2, 2, 3};
+    const char *const want[4] = {":1\r\n", ":1\r\n", ":2\r\n", ":1\r\n"};
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        cr_expect_str_eq(runv(argc[i], cmds[i], &len), want[i], "%s", cmds[i][0]);
+    }
+    cr_expect_null(ks_project(db0(), RS_STR("2")));
+    cr_expect_eq(project_commands(1), 3);
+    cr_expect_eq(project_commands(3), 1);
+}
