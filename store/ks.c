@@ -638,7 +638,12 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
         c->first_sh = sh;
         c->first_gen = c->st->pmap_gen;
     }
-    struct entry **ref = tbl_find_ref(&sh->tbl, key.p, key.len);
+    /* The running command's key has its hash from the batch's prefetch. */
+    struct store *st = c->st;
+    struct entry **ref = st->key_t == &sh->tbl && key.p == st->key_hint.p &&
+                                 key.len == st->key_hint.len
+                             ? tbl_find_ref_hint(&sh->tbl, key.p, key.len, st->key_h)
+                             : tbl_find_ref(&sh->tbl, key.p, key.len);
     if (ref == NULL)
         return NULL;
     if (exp_is_due(sh, *ref, c->now)) {

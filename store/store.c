@@ -360,6 +360,8 @@ void respite_client_prefetch_flush(struct respite_client *c)
         t[i] = sh && tbl_count(&sh->tbl) ? &sh->tbl : NULL;
         if (t[i])
             h[i] = tbl_prefetch(t[i], st->pf[i].key.p, st->pf[i].key.len);
+        st->route[i].t = t[i];
+        st->route[i].h = t[i] ? h[i] : 0;
     }
     st->nroute = n;
     st->route_next = 0;
@@ -451,11 +453,16 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     s->last = c.now;
     st->cmd_now = c.now;
     st->npf = 0; /* hints point into tables that commands may change */
-    /* The shard the batch's prefetch found for this command's key. */
+    /* The shard the batch's prefetch found for this command's key, and
+     * the key's hash there. */
+    st->key_t = NULL;
     if (st->route_next < st->nroute && argc >= 2 && st->route[st->route_next].key == argv[1].p) {
-        if (st->route[st->route_next].sh)
-            ks_route_remember(st, st->route[st->route_next].sh, st->route[st->route_next].gen);
-        st->route_next++;
+        int i = st->route_next++;
+        if (st->route[i].sh)
+            ks_route_remember(st, st->route[i].sh, st->route[i].gen);
+        st->key_hint = argv[1];
+        st->key_t = st->route[i].t;
+        st->key_h = st->route[i].h;
     }
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {

@@ -622,8 +622,16 @@ struct store {
         const char *key;
         struct shard *sh;
         uint64_t gen;
+        const struct table *t; /* sh's table if the key's hash h is known */
+        uint64_t h;
     } route[RESPITE_PREFETCH_MAX];
     int nroute, route_next;
+    /* The running command's key (argv[1]) and its hash in table key_t, from
+     * its route entry, for its lookup (ks.c's find, tbl_find_ref_hint);
+     * key_t NULL if none. Compared by address: the hash is only a hint. */
+    struct rs_str key_hint;
+    const struct table *key_t;
+    uint64_t key_h;
 
     /* Shard routing (ks.c): pmap_gen counts the rebuilds of the project
      * maps (a shard may have left: a pointer kept from before may dangle);

@@ -184,6 +184,22 @@ Test(projects, a_hinted_key_rewritten_in_place_before_it_runs_reaches_its_own_pr
     /* And the other way: the shard found last is no shortcut for another. */
     key[8] = '1';
     cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$8\r\nfrom-one\r\n");
+    /* Another key of the hinted project: the hint's hash is not its own. */
+    expect_reply("SADD project:1:t from-t", ":1\r\n");
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[10] = 't';
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nfrom-t\r\n");
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[10] = 'u';
+    cr_expect_str_eq(runv(2, argv, &len), "*0\r\n");
+    const char *sadd[] = {"SADD", key, "new"};
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[10] = 't';
+    cr_expect_str_eq(runv(3, sadd, &len), ":1\r\n");
+    expect_reply("SCARD project:1:t", ":2\r\n");
 }
 
 /* Commands of a batch run after its hints resolved their shards: one that
