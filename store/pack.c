@@ -89,14 +89,19 @@ struct rs_str pack_get(const struct pack *p, uint32_t off, uint32_t *next)
 uint32_t pack_find(const struct pack *p, struct rs_str s, uint32_t step)
 {
     uint32_t off = 0;
-    uint32_t i = 0;
+    uint32_t gap = 0; /* elements before the next candidate */
     while (off < p->len) {
         uint32_t next;
         struct rs_str e = pack_get(p, off, &next);
-        if (i % step == 0 && e.len == s.len && (s.len == 0 || memcmp(e.p, s.p, s.len) == 0))
+        /* The last bytes first: members of one shape ("user:<number>")
+         * share a prefix and differ there, and most compares end without
+         * a call. */
+        if (gap == 0 && e.len == s.len &&
+            (s.len == 0 ||
+             (e.p[s.len - 1] == s.p[s.len - 1] && memcmp(e.p, s.p, s.len) == 0)))
             return off;
+        gap = gap == 0 ? step - 1 : gap - 1;
         off = next;
-        i++;
     }
     return UINT32_MAX;
 }
