@@ -506,35 +506,28 @@ void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key)
     __builtin_prefetch(&db->projects.slots[r->h & (db->projects.cap - 1)]);
 }
 
-void ks_route_load(const struct ks_route *r)
+struct shard *ks_route_guess(const struct ks_route *r)
 {
     const struct pmap *m = &r->db->projects;
-    if (!r->is_project || r->gen != r->db->st->pmap_gen || m->cap == 0)
-        return;
-    /* The first shard whose tag matches: the project's, most likely. */
+    if (!r->is_project)
+        return &r->db->global;
+    if (r->gen != r->db->st->pmap_gen || m->cap == 0)
+        return NULL;
+    /* The first shard whose tag matches: the project's, most likely; no
+     * id compare here, as the command checks it (ks_shard's route). */
     uint64_t mask = m->cap - 1, i = r->h & mask;
     uintptr_t tag = pmap_tag(r->h);
     while (m->slots[i] && (m->slots[i] & PMAP_TAG_MASK) != tag)
         i = (i + 1) & mask;
-    const struct shard *sh = slot_shard(m->slots[i]);
+    struct shard *sh = slot_shard(m->slots[i]);
     if (sh == NULL)
-        return;
+        return NULL;
     /* Every line from the header (the table, db, idlen) to the id the
-     * probe compares (up to 16 bytes of it): four at most. */
+     * check compares (up to 16 bytes of it): four at most. */
     uintptr_t a = (uintptr_t)sh & ~(uintptr_t)63, end = (uintptr_t)shard_id(sh) + 16;
     for (; a < end; a += 64)
         __builtin_prefetch((const void *)a);
-}
-
-struct shard *ks_route_end(const struct ks_route *r)
-{
-    struct db *db = r->db;
-    if (!r->is_project)
-        return &db->global;
-    const struct pmap *m = &db->projects;
-    if (r->gen != db->st->pmap_gen || m->cap == 0)
-        return NULL;
-    return slot_shard(m->slots[pmap_find(m, r->id, r->h)]);
+    return sh;
 }
 
 void ks_reap_empty(struct store *st)

@@ -167,16 +167,17 @@ struct shard *ks_shard(struct db *db, struct rs_str key, bool create);
  * (it may be gone) and it is the key's. */
 void ks_route_remember(struct store *st, struct shard *sh, uint64_t gen);
 
-/* A key's shard lookup in three steps, for a batch of keys whose cache
+/* A key's shard, guessed in two steps for a batch of keys whose cache
  * misses overlap when each step runs for all of them before the next:
- * ks_route_begin parses key and starts loading its map slot,
- * ks_route_load starts loading the shard that slot holds, ks_route_end
- * finds the shard (NULL if key's project has none, or if a project map
- * was rebuilt since ks_route_begin). key borrows until ks_route_end.
- * O(1); the first two only prefetch. */
+ * ks_route_begin parses key and starts loading its project map slot;
+ * ks_route_guess returns the shard that the first slot with bits of the
+ * id's hash holds, most likely the project's, and starts loading it (NULL
+ * if there is none, or if a map was rebuilt since ks_route_begin: the
+ * guess is a live shard). A guess is for prefetching and for
+ * ks_route_remember, which has the command check it against its key.
+ * key borrows until ks_route_guess. O(1); nothing changes. */
 void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key);
-void ks_route_load(const struct ks_route *r);
-struct shard *ks_route_end(const struct ks_route *r);
+struct shard *ks_route_guess(const struct ks_route *r);
 
 /* Find key in db for a read: deletes it first if expired, counts a keyspace
  * hit or miss, updates the access time unless CLIENT NO-TOUCH. loc may be

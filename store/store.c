@@ -350,10 +350,11 @@ void respite_client_prefetch_flush(struct respite_client *c)
      * began them), the shards, the keys' buckets and entries, the values,
      * what the values hold first; then the buckets and entries of the fields
      * and members in hashes and sets in table form. */
+    struct shard *guess[RESPITE_PREFETCH_MAX];
     for (int i = 0; i < n; i++)
-        ks_route_load(&st->pf[i].r);
+        guess[i] = ks_route_guess(&st->pf[i].r);
     for (int i = 0; i < n; i++) {
-        struct shard *sh = ks_route_end(&st->pf[i].r);
+        struct shard *sh = guess[i];
         st->route[i].key = st->pf[i].key.p;
         st->route[i].sh = sh;
         st->route[i].gen = st->pmap_gen;
