@@ -122,6 +122,8 @@ uint32_t pack_seek(const struct pack *p, uint32_t idx)
 /* Replace the old bytes [off, off+oldn) by room for newn bytes. */
 static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t newn)
 {
+    if (newn == oldn) /* a value overwritten by one as long (HSET's common case) */
+        return p;
     uint32_t tail = p->len - off - oldn;
     uint32_t len = p->len - oldn + newn;
     /* Appends to a small pack mostly fit the allocation's size class:

@@ -167,6 +167,15 @@ Test(pack, replace_grows_and_shrinks_in_the_middle)
     cr_expect_eq(p->len, 3 + 1 + 3 + 3);
     p = pack_replace(p, pack_seek(p, 3), S("last"));
     expect_at(p, 3, S("last"));
+    /* As long as before: overwritten in place, the neighbours kept. */
+    uint32_t len = p->len;
+    p = pack_replace(p, pack_seek(p, 2), S("F2"));
+    p = pack_replace(p, pack_seek(p, 3), S("LAST"));
+    expect_at(p, 1, S(""));
+    expect_at(p, 2, S("F2"));
+    expect_at(p, 3, S("LAST"));
+    cr_expect_eq(p->len, len);
+    cr_expect_eq(p->n, 4);
     pack_free(p);
 }
 
