@@ -375,13 +375,17 @@ void respite_client_prefetch_flush(struct respite_client *c)
     for (int i = 0; i < n; i++)
         if (e[i])
             obj_prefetch_data(e[i]);
+    int nsub = 0;
     for (int i = 0; i < n; i++) {
         const struct table *ct = e[i] && st->pf[i].sub.p ? obj_sub_table(e[i]) : NULL;
         t[i] = ct && tbl_count(ct) ? ct : NULL;
-        if (t[i])
+        if (t[i]) {
             h[i] = tbl_prefetch(ct, st->pf[i].sub.p, st->pf[i].sub.len);
+            nsub++;
+        }
     }
-    prefetch_lookups(n, t, h);
+    if (nsub) /* small containers (no table) are the common case */
+        prefetch_lookups(n, t, h);
 }
 
 void respite_batch(struct respite *rs, int on)
