@@ -522,11 +522,9 @@ struct shard *ks_route_guess(const struct ks_route *r)
     struct shard *sh = slot_shard(m->slots[i]);
     if (sh == NULL)
         return NULL;
-    /* Every line from the header (the table, db, idlen) to the id the
-     * check compares (up to 16 bytes of it): four at most. */
-    uintptr_t a = (uintptr_t)sh & ~(uintptr_t)63, end = (uintptr_t)shard_id(sh) + 16;
-    for (; a < end; a += 64)
-        __builtin_prefetch((const void *)a);
+    /* From the header (the table, db, idlen) to the id the check compares
+     * (up to 16 bytes of it). */
+    prefetch_span(sh, sizeof *sh + 16);
     return sh;
 }
 

@@ -366,8 +366,10 @@ bool obj_sub_remove(struct entry *e, struct rs_str name)
 
 void obj_prefetch(const struct entry *e)
 {
+    /* The first 128 bytes: a hash's or set's struct holds its table form
+     * in the middle and its byte count (read by every write) after it. */
     if (e->type != OBJ_STRING || e->enc == ENC_RAW)
-        __builtin_prefetch(entry_ptr(e));
+        prefetch_span(entry_ptr(e), 128);
 }
 
 void obj_prefetch_data(const struct entry *e)
