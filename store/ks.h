@@ -105,9 +105,10 @@ void obj_sub_delete(struct entry *e, struct entry *f);
 bool obj_sub_remove(struct entry *e, struct rs_str name);
 /* Start loading e's value when it is apart from the entry (a CPU
  * prefetch); obj_prefetch_data, once that is loaded, what the value holds
- * first (a packed hash's or set's bytes, a list's head chunk). */
+ * first (a packed hash's or set's first bytes, a list's head chunk), and
+ * with rest, once those are loaded, the rest of a packed hash or set. */
 void obj_prefetch(const struct entry *e);
-void obj_prefetch_data(const struct entry *e);
+void obj_prefetch_data(const struct entry *e, bool rest);
 /* The table of fields or members of e, a hash or set in table form; NULL
  * for any other value. */
 const struct table *obj_sub_table(const struct entry *e);
@@ -148,8 +149,9 @@ bool hash_remove(struct hash *h, struct rs_str f);
 uint64_t hash_size(const struct hash *h);
 /* The table of a hash in table form, NULL while packed. */
 const struct table *hash_table(const struct hash *h);
-/* Start loading the first bytes of a packed hash (a CPU prefetch). */
-void hash_prefetch(const struct hash *h);
+/* Start loading the first 128 bytes of a packed hash, or with rest (once
+ * they are loaded) the next ones (CPU prefetches). */
+void hash_prefetch(const struct hash *h, bool rest);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
 

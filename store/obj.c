@@ -16,6 +16,7 @@
 #include "t_list.h"
 #include "stream.h"
 #include "t_set.h"
+#include "util.h"
 
 #define HDR sizeof(struct entry)
 
@@ -372,16 +373,18 @@ void obj_prefetch(const struct entry *e)
         prefetch_span(entry_ptr(e), 128);
 }
 
-void obj_prefetch_data(const struct entry *e)
+void obj_prefetch_data(const struct entry *e, bool rest)
 {
     switch (e->type) {
     case OBJ_HASH:
-        hash_prefetch(entry_ptr(e));
+        hash_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_SET:
-        set_prefetch(entry_ptr(e));
+        set_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_LIST: { /* pushes and pops at the head are the common case */
+        if (rest)
+            break;
         const struct quicklist *ql = entry_ptr(e);
         if (ql->head) {
             __builtin_prefetch(ql->head);

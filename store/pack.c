@@ -19,6 +19,7 @@
 
 #include "mem.h"
 #include "pack.h"
+#include "util.h"
 
 static size_t varint_len(size_t v)
 {
@@ -135,6 +136,13 @@ static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t
         p = rs_realloc(p, sizeof *p + len);
     p->len = len;
     return p;
+}
+
+void pack_prefetch(const struct pack *p, size_t off)
+{
+    size_t end = sizeof *p + p->len < 2048 ? sizeof *p + p->len : 2048;
+    if (off < end)
+        prefetch_span((const char *)p + off, end - off);
 }
 
 struct pack *pack_append(struct pack *p, struct rs_str s)

@@ -20,6 +20,10 @@ struct pack {
     char buf[];
 };
 
+/* Start loading p's bytes from off on, up to 2 KB from its start (CPU
+ * prefetches; reads p's header). */
+void pack_prefetch(const struct pack *p, size_t off);
+
 /* An empty pack. */
 struct pack *pack_new(void);
 void pack_free(struct pack *p);

@@ -374,7 +374,10 @@ void respite_client_prefetch_flush(struct respite_client *c)
     }
     for (int i = 0; i < n; i++)
         if (e[i])
-            obj_prefetch_data(e[i]);
+            obj_prefetch_data(e[i], false);
+    for (int i = 0; i < n; i++)
+        if (e[i])
+            obj_prefetch_data(e[i], true);
     int nsub = 0;
     for (int i = 0; i < n; i++) {
         const struct table *ct = e[i] && st->pf[i].sub.p ? obj_sub_table(e[i]) : NULL;

@@ -167,16 +167,6 @@ struct shard {
     uint32_t rank;         /* its number in db->ranks, for as long as the shard lives */
 };
 
-/* Start loading every cache line of [p, p + n) (CPU prefetches): a struct
- * that malloc aligns to 16 bytes straddles one line more than its size
- * suggests. */
-static inline void prefetch_span(const void *p, size_t n)
-{
-    uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + n;
-    for (; a < end; a += 64)
-        __builtin_prefetch((const void *)a);
-}
-
 /* The project id of a project shard (idlen bytes, not NUL-terminated). */
 static inline const char *shard_id(const struct shard *sh)
 {

@@ -90,12 +90,13 @@ const struct table *hash_table(const struct hash *h)
     return h->pk ? NULL : &h->t;
 }
 
-void hash_prefetch(const struct hash *h)
+void hash_prefetch(const struct hash *h, bool rest)
 {
-    if (h->pk) { /* a field's search starts at the pack's first bytes */
-        __builtin_prefetch(h->pk);
-        __builtin_prefetch((const char *)h->pk + 64);
-    }
+    /* A field's search walks the pack from its first bytes. */
+    if (h->pk && rest)
+        pack_prefetch(h->pk, 128);
+    else if (h->pk)
+        prefetch_span(h->pk, 128);
 }
 
 

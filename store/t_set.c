@@ -74,15 +74,16 @@ const struct table *set_table(const struct rset *s)
     return s->enc == SENC_HT ? &s->ht : NULL;
 }
 
-void set_prefetch(const struct rset *s)
+void set_prefetch(const struct rset *s, bool rest)
 {
-    const void *p = s->enc == SENC_LISTPACK ? (const void *)s->lp
-                    : s->enc == SENC_INTSET ? (const void *)s->is
-                                            : NULL;
-    if (p) { /* a member's search starts at the first bytes */
-        __builtin_prefetch(p);
-        __builtin_prefetch((const char *)p + 64);
-    }
+    /* A member's search walks a pack from its first bytes (an intset is
+     * searched by halves: its first bytes only). */
+    if (s->enc == SENC_LISTPACK && rest)
+        pack_prefetch(s->lp, 128);
+    else if (s->enc == SENC_LISTPACK)
+        prefetch_span(s->lp, 128);
+    else if (s->enc == SENC_INTSET && !rest)
+        prefetch_span(s->is, 128);
 }
 
 uint64_t set_size(const struct rset *s)
