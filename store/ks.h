@@ -149,8 +149,8 @@ bool hash_remove(struct hash *h, struct rs_str f);
 uint64_t hash_size(const struct hash *h);
 /* The table of a hash in table form, NULL while packed. */
 const struct table *hash_table(const struct hash *h);
-/* Start loading the first 128 bytes of a packed hash, or with rest (once
- * they are loaded) the next ones (CPU prefetches). */
+/* Start loading the first line of a packed hash, or with rest (once it is
+ * loaded) the others (CPU prefetches, pack_prefetch). */
 void hash_prefetch(const struct hash *h, bool rest);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */

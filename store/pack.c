@@ -138,11 +138,17 @@ static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t
     return p;
 }
 
-void pack_prefetch(const struct pack *p, size_t off)
+void pack_prefetch(const struct pack *p, bool rest)
 {
+    if (!rest) {
+        __builtin_prefetch(p);
+        return;
+    }
+    /* The lines after the first, which holds the header read here. */
     size_t end = sizeof *p + p->len < 2048 ? sizeof *p + p->len : 2048;
-    if (off < end)
-        prefetch_span((const char *)p + off, end - off);
+    const char *next = (const char *)(((uintptr_t)p + 64) & ~(uintptr_t)63);
+    if ((const char *)p + end > next)
+        prefetch_span(next, (size_t)((const char *)p + end - next));
 }
 
 struct pack *pack_append(struct pack *p, struct rs_str s)

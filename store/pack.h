@@ -20,9 +20,9 @@ struct pack {
     char buf[];
 };
 
-/* Start loading p's bytes from off on, up to 2 KB from its start (CPU
- * prefetches; reads p's header). */
-void pack_prefetch(const struct pack *p, size_t off);
+/* Start loading the line where p starts, or with rest (once that is
+ * loaded: it reads p's header) the others, up to 2 KB (CPU prefetches). */
+void pack_prefetch(const struct pack *p, bool rest);
 
 /* An empty pack. */
 struct pack *pack_new(void);

@@ -93,10 +93,8 @@ const struct table *hash_table(const struct hash *h)
 void hash_prefetch(const struct hash *h, bool rest)
 {
     /* A field's search walks the pack from its first bytes. */
-    if (h->pk && rest)
-        pack_prefetch(h->pk, 128);
-    else if (h->pk)
-        prefetch_span(h->pk, 128);
+    if (h->pk)
+        pack_prefetch(h->pk, rest);
 }
 
 

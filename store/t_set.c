@@ -78,12 +78,10 @@ void set_prefetch(const struct rset *s, bool rest)
 {
     /* A member's search walks a pack from its first bytes (an intset is
      * searched by halves: its first bytes only). */
-    if (s->enc == SENC_LISTPACK && rest)
-        pack_prefetch(s->lp, 128);
-    else if (s->enc == SENC_LISTPACK)
-        prefetch_span(s->lp, 128);
+    if (s->enc == SENC_LISTPACK)
+        pack_prefetch(s->lp, rest);
     else if (s->enc == SENC_INTSET && !rest)
-        prefetch_span(s->is, 128);
+        __builtin_prefetch(s->is);
 }
 
 uint64_t set_size(const struct rset *s)
