@@ -104,6 +104,7 @@ void cmd_print_name(const char *name, char *buf, size_t size)
 
 struct cmd_lut {
     uint64_t mask;
+    uint64_t last; /* the slot of the name found last: pipelines repeat one */
     struct lut_slot {
         int16_t idx;  /* into table, -1 empty */
         uint8_t len;
@@ -168,14 +169,19 @@ static bool same_name(const char *a, const char *b, size_t n)
 
 const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name)
 {
-    const struct cmd_lut *l = st->lut;
+    struct cmd_lut *l = st->lut;
     if (name.len == 0 || name.len >= sizeof l->slots[0].name)
         return NULL;
+    const struct lut_slot *last = &l->slots[l->last];
+    if (last->idx != -1 && last->len == name.len && same_name(last->name, name.p, name.len))
+        return &table[last->idx];
     for (uint64_t h = name_hash(name.p, name.len) & l->mask; l->slots[h].idx != -1;
          h = (h + 1) & l->mask) {
         const struct lut_slot *s = &l->slots[h];
-        if (s->len == name.len && same_name(s->name, name.p, name.len))
+        if (s->len == name.len && same_name(s->name, name.p, name.len)) {
+            l->last = h;
             return &table[s->idx];
+        }
     }
     return NULL;
 }

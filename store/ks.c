@@ -37,6 +37,7 @@
 
 #include "ks.h"
 #include "mem.h"
+#include "util.h"
 
 /* ------------------------------------------------------------------------
  * Routing
@@ -67,24 +68,57 @@ bool ks_project_id(struct rs_str key, struct rs_str *id)
  * Project map: linear probing, load at most 3/4. Nothing is deleted from
  * it one by one: shards leave only when the db compacts (db_compact), which
  * rebuilds the map at the size that fits the shards left.
+ *
+ * A slot holds its shard's address with bits of the id's hash in the low
+ * bits that the allocation leaves zero (malloc aligns for any type), 0 when
+ * empty: a probe reads a shard only when the bits match, so passing the
+ * slots of other projects costs no miss on their shards.
  * ------------------------------------------------------------------------ */
+
+#define PMAP_TAG_MASK ((uintptr_t)_Alignof(max_align_t) - 1)
+static_assert(_Alignof(max_align_t) >= 8, "a slot's tag needs 3 free bits");
 
 static uint64_t id_hash(const struct db *db, struct rs_str id)
 {
     return XXH3_64bits_withSeed(id.p, id.len, db->st->seed);
 }
 
-static struct shard **pmap_slot(struct db *db, struct rs_str id)
+/* The tag of hash h: bits the slot index does not use. */
+static uintptr_t pmap_tag(uint64_t h)
+{
+    return (uintptr_t)(h >> 58) & PMAP_TAG_MASK;
+}
+
+static struct shard *slot_shard(uintptr_t v)
+{
+    return (struct shard *)(v & ~PMAP_TAG_MASK);
+}
+
+/* The index of id's slot in m (which has slots), h being id's hash: its
+ * shard's, or the empty one where it would go. */
+static uint64_t pmap_find(const struct pmap *m, struct rs_str id, uint64_t h)
+{
+    uint64_t mask = m->cap - 1;
+    uintptr_t tag = pmap_tag(h);
+    for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+        uintptr_t v = m->slots[i];
+        if (v == 0)
+            return i;
+        const struct shard *sh = slot_shard(v);
+        if ((v & PMAP_TAG_MASK) == tag && sh->idlen == id.len &&
+            memcmp(shard_id(sh), id.p, id.len) == 0)
+            return i;
+    }
+}
+
+/* Put sh, not in db's map, in a map with room for it. */
+static void pmap_insert(struct db *db, struct shard *sh)
 {
     struct pmap *m = &db->projects;
-    if (m->cap == 0)
-        return NULL;
-    uint64_t mask = m->cap - 1, i = id_hash(db, id) & mask;
-    for (;; i = (i + 1) & mask) {
-        struct shard *sh = m->slots[i];
-        if (sh == NULL || (sh->idlen == id.len && memcmp(shard_id(sh), id.p, id.len) == 0))
-            return &m->slots[i];
-    }
+    struct rs_str id = rs_str_from(shard_id(sh), sh->idlen);
+    uint64_t h = id_hash(db, id);
+    assert(((uintptr_t)sh & PMAP_TAG_MASK) == 0);
+    m->slots[pmap_find(m, id, h)] = (uintptr_t)sh | pmap_tag(h);
 }
 
 /* Capacity a project map of n shards is rebuilt with: at most half full,
@@ -102,6 +136,7 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
 {
     struct pmap *m = &db->projects;
     struct store *st = db->st;
+    st->pmap_gen++; /* shards may leave: pointers from before may dangle */
     st->shard_bytes -= m->cap * sizeof *m->slots;
     rs_free(m->slots);
     m->slots = NULL;
@@ -111,10 +146,8 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
     m->cap = cap;
     m->slots = rs_calloc(cap, sizeof *m->slots);
     st->shard_bytes += cap * sizeof *m->slots;
-    for (size_t i = 0; i < db->norder; i++) {
-        struct shard *sh = db->order[i];
-        *pmap_slot(db, rs_str_from(shard_id(sh), sh->idlen)) = sh;
-    }
+    for (size_t i = 0; i < db->norder; i++)
+        pmap_insert(db, db->order[i]);
     m->used = db->norder;
 }
 
@@ -125,7 +158,7 @@ static void pmap_put(struct db *db, struct shard *sh)
         pmap_rebuild(db, m->cap ? m->cap * 2 : 8); /* sh is in order already */
         return;
     }
-    *pmap_slot(db, rs_str_from(shard_id(sh), sh->idlen)) = sh;
+    pmap_insert(db, sh);
     m->used++;
 }
 
@@ -436,8 +469,17 @@ static void db_compact(struct db *db)
 
 struct shard *ks_project(struct db *db, struct rs_str id)
 {
-    struct shard **slot = pmap_slot(db, id);
-    return slot ? *slot : NULL;
+    const struct pmap *m = &db->projects;
+    return m->cap ? slot_shard(m->slots[pmap_find(m, id, id_hash(db, id))]) : NULL;
+}
+
+/* Whether sh, found while the maps were at generation gen, is still the
+ * shard of project id in db. */
+static bool route_holds(const struct shard *sh, uint64_t gen, const struct db *db,
+                        struct rs_str id)
+{
+    return sh && gen == db->st->pmap_gen && sh->db == db && sh->idlen == id.len &&
+           memcmp(shard_id(sh), id.p, id.len) == 0;
 }
 
 struct shard *ks_shard(struct db *db, struct rs_str key, bool create)
@@ -445,9 +487,56 @@ struct shard *ks_shard(struct db *db, struct rs_str key, bool create)
     struct rs_str id;
     if (!ks_project_id(key, &id))
         return &db->global;
+    /* A command resolves its key several times (the prefetch, the lookup,
+     * the count of the shard's commands): the last shard found is checked
+     * first, which skips the map's hash and probes. */
+    struct store *st = db->st;
+    if (route_holds(st->route_sh, st->route_gen, db, id))
+        return st->route_sh;
     struct shard *sh = ks_project(db, id);
     if (sh == NULL && create)
         sh = shard_new(db, id);
+    if (sh)
+        ks_route_remember(st, sh, st->pmap_gen);
+    return sh;
+}
+
+void ks_route_remember(struct store *st, struct shard *sh, uint64_t gen)
+{
+    st->route_sh = sh;
+    st->route_gen = gen;
+}
+
+void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key)
+{
+    r->db = db;
+    r->gen = db->st->pmap_gen;
+    r->is_project = ks_project_id(key, &r->id);
+    if (!r->is_project || db->projects.cap == 0)
+        return;
+    r->h = id_hash(db, r->id);
+    __builtin_prefetch(&db->projects.slots[r->h & (db->projects.cap - 1)]);
+}
+
+struct shard *ks_route_guess(const struct ks_route *r)
+{
+    const struct pmap *m = &r->db->projects;
+    if (!r->is_project)
+        return &r->db->global;
+    if (r->gen != r->db->st->pmap_gen || m->cap == 0)
+        return NULL;
+    /* The first shard whose tag matches: the project's, most likely; no
+     * id compare here, as the command checks it (ks_shard's route). */
+    uint64_t mask = m->cap - 1, i = r->h & mask;
+    uintptr_t tag = pmap_tag(r->h);
+    while (m->slots[i] && (m->slots[i] & PMAP_TAG_MASK) != tag)
+        i = (i + 1) & mask;
+    struct shard *sh = slot_shard(m->slots[i]);
+    if (sh == NULL)
+        return NULL;
+    /* From the header (the table, db, idlen) to the id the check compares
+     * (up to 16 bytes of it). */
+    prefetch_span(sh, sizeof *sh + 16);
     return sh;
 }
 
@@ -547,7 +636,17 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
     struct shard *sh = ks_shard(db, key, false);
     if (sh == NULL)
         return NULL;
-    struct entry **ref = tbl_find_ref(&sh->tbl, key.p, key.len);
+    int first = c->cmd ? c->cmd->first : 0;
+    if (first > 0 && first < c->argc && key.p == c->argv[first].p && db == c->db) {
+        c->first_sh = sh;
+        c->first_gen = c->st->pmap_gen;
+    }
+    /* The running command's key has its hash from the batch's prefetch. */
+    struct store *st = c->st;
+    struct entry **ref = st->key_t == &sh->tbl && key.p == st->key_hint.p &&
+                                 key.len == st->key_hint.len
+                             ? tbl_find_ref_hint(&sh->tbl, key.p, key.len, st->key_h)
+                             : tbl_find_ref(&sh->tbl, key.p, key.len);
     if (ref == NULL)
         return NULL;
     if (exp_is_due(sh, *ref, c->now)) {

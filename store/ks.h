@@ -103,6 +103,12 @@ uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove);
 void obj_sub_delete(struct entry *e, struct entry *f);
 /* Delete name, and its deadline, from container e; whether it was there. */
 bool obj_sub_remove(struct entry *e, struct rs_str name);
+/* Start loading e's value when it is apart from the entry (a CPU
+ * prefetch); obj_prefetch_data, once that is loaded, what the value holds
+ * first (a packed hash's or set's first bytes, a list's head chunk), and
+ * with rest, once those are loaded, the rest of a packed hash or set. */
+void obj_prefetch(const struct entry *e);
+void obj_prefetch_data(const struct entry *e, bool rest);
 /* The table of fields or members of e, a hash or set in table form; NULL
  * for any other value. */
 const struct table *obj_sub_table(const struct entry *e);
@@ -143,6 +149,9 @@ bool hash_remove(struct hash *h, struct rs_str f);
 uint64_t hash_size(const struct hash *h);
 /* The table of a hash in table form, NULL while packed. */
 const struct table *hash_table(const struct hash *h);
+/* Start loading the first line of a packed hash, or with rest (once it is
+ * loaded) the others (CPU prefetches, pack_prefetch). */
+void hash_prefetch(const struct hash *h, bool rest);
 
 /* ---- routing and lookups (ks.c) ----------------------------------------- */
 
@@ -150,8 +159,27 @@ const struct table *hash_table(const struct hash *h);
  * or false for a key of the global shard. */
 bool ks_project_id(struct rs_str key, struct rs_str *id);
 
-/* The shard of key in db; with create, a missing project shard is made. */
+/* The shard of key in db; with create, a missing project shard is made.
+ * O(1): the shard last found (ks_route_remember) is checked first. */
 struct shard *ks_shard(struct db *db, struct rs_str key, bool create);
+
+/* Make sh, found while the maps were at generation gen (st->pmap_gen),
+ * the first shard the next ks_shard checks (a batch's prefetch found it for
+ * the command about to run). It is used only if no map was rebuilt since
+ * (it may be gone) and it is the key's. */
+void ks_route_remember(struct store *st, struct shard *sh, uint64_t gen);
+
+/* A key's shard, guessed in two steps for a batch of keys whose cache
+ * misses overlap when each step runs for all of them before the next:
+ * ks_route_begin parses key and starts loading its project map slot;
+ * ks_route_guess returns the shard that the first slot with bits of the
+ * id's hash holds, most likely the project's, and starts loading it (NULL
+ * if there is none, or if a map was rebuilt since ks_route_begin: the
+ * guess is a live shard). A guess is for prefetching and for
+ * ks_route_remember, which has the command check it against its key.
+ * key borrows until ks_route_guess. O(1); nothing changes. */
+void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key);
+struct shard *ks_route_guess(const struct ks_route *r);
 
 /* Find key in db for a read: deletes it first if expired, counts a keyspace
  * hit or miss, updates the access time unless CLIENT NO-TOUCH. loc may be

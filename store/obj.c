@@ -16,6 +16,7 @@
 #include "t_list.h"
 #include "stream.h"
 #include "t_set.h"
+#include "util.h"
 
 #define HDR sizeof(struct entry)
 
@@ -362,6 +363,39 @@ void obj_sub_delete(struct entry *e, struct entry *f)
 bool obj_sub_remove(struct entry *e, struct rs_str name)
 {
     return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
+}
+
+void obj_prefetch(const struct entry *e)
+{
+    /* The whole struct: a hash's or set's (up to 128 bytes) holds its
+     * table form in the middle and its byte count (read by every write)
+     * after it. */
+    if (e->type != OBJ_STRING || e->enc == ENC_RAW)
+        prefetch_span(entry_ptr(e), e->type == OBJ_LIST ? sizeof(struct quicklist) : 128);
+}
+
+void obj_prefetch_data(const struct entry *e, bool rest)
+{
+    switch (e->type) {
+    case OBJ_HASH:
+        hash_prefetch(entry_ptr(e), rest);
+        break;
+    case OBJ_SET:
+        set_prefetch(entry_ptr(e), rest);
+        break;
+    case OBJ_LIST: { /* pushes and pops at the head are the common case */
+        if (rest)
+            break;
+        const struct quicklist *ql = entry_ptr(e);
+        if (ql->head) {
+            __builtin_prefetch(ql->head);
+            __builtin_prefetch((const char *)ql->head + 64);
+        }
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 const struct table *obj_sub_table(const struct entry *e)

@@ -19,6 +19,7 @@
 
 #include "mem.h"
 #include "pack.h"
+#include "util.h"
 
 static size_t varint_len(size_t v)
 {
@@ -89,14 +90,19 @@ struct rs_str pack_get(const struct pack *p, uint32_t off, uint32_t *next)
 uint32_t pack_find(const struct pack *p, struct rs_str s, uint32_t step)
 {
     uint32_t off = 0;
-    uint32_t i = 0;
+    uint32_t gap = 0; /* elements before the next candidate */
     while (off < p->len) {
         uint32_t next;
         struct rs_str e = pack_get(p, off, &next);
-        if (i % step == 0 && e.len == s.len && (s.len == 0 || memcmp(e.p, s.p, s.len) == 0))
+        /* The last bytes first: members of one shape ("user:<number>")
+         * share a prefix and differ there, and most compares end without
+         * a call. */
+        if (gap == 0 && e.len == s.len &&
+            (s.len == 0 ||
+             (e.p[s.len - 1] == s.p[s.len - 1] && memcmp(e.p, s.p, s.len) == 0)))
             return off;
+        gap = gap == 0 ? step - 1 : gap - 1;
         off = next;
-        i++;
     }
     return UINT32_MAX;
 }
@@ -117,6 +123,8 @@ uint32_t pack_seek(const struct pack *p, uint32_t idx)
 /* Replace the old bytes [off, off+oldn) by room for newn bytes. */
 static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t newn)
 {
+    if (newn == oldn) /* a value overwritten by one as long (HSET's common case) */
+        return p;
     uint32_t tail = p->len - off - oldn;
     uint32_t len = p->len - oldn + newn;
     /* Appends to a small pack mostly fit the allocation's size class:
@@ -128,6 +136,19 @@ static struct pack *splice(struct pack *p, uint32_t off, uint32_t oldn, uint32_t
         p = rs_realloc(p, sizeof *p + len);
     p->len = len;
     return p;
+}
+
+void pack_prefetch(const struct pack *p, bool rest)
+{
+    if (!rest) {
+        __builtin_prefetch(p);
+        return;
+    }
+    /* The lines after the first, which holds the header read here. */
+    size_t end = sizeof *p + p->len < 2048 ? sizeof *p + p->len : 2048;
+    const char *next = (const char *)(((uintptr_t)p + 64) & ~(uintptr_t)63);
+    if ((const char *)p + end > next)
+        prefetch_span(next, (size_t)((const char *)p + end - next));
 }
 
 struct pack *pack_append(struct pack *p, struct rs_str s)

@@ -20,6 +20,10 @@ struct pack {
     char buf[];
 };
 
+/* Start loading the line where p starts, or with rest (once that is
+ * loaded: it reads p's header) the others, up to 2 KB (CPU prefetches). */
+void pack_prefetch(const struct pack *p, bool rest);
+
 /* An empty pack. */
 struct pack *pack_new(void);
 void pack_free(struct pack *p);

@@ -211,14 +211,18 @@ void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv)
 /* Hints from a transport that has parsed several of c's commands before
  * running them: respite_client_prefetch for each command (its arguments:
  * argv[1] is usually a key of c's database, argv[2] of a hash or set
- * command a field or member) starts loading the hash bucket of the key's
- * lookup; respite_client_prefetch_flush, once all are given and just before
- * the commands run, loads the entries those buckets point at, then the
- * buckets and entries of the fields and members in hashes and sets. The
- * misses of a pipeline's lookups then overlap. CPU prefetches only: no
- * effect on any result. argv borrows the transport's buffer until the
- * flush. At most RESPITE_PREFETCH_MAX hints per flush are kept, more are
- * ignored; running a command drops hints not flushed. */
+ * command a field or member) starts loading the project map slot of the
+ * key's shard; respite_client_prefetch_flush, once all are given and just
+ * before the commands run, loads in turn the shards, the keys' buckets and
+ * entries, the values and their first bytes (a small hash's, set's or
+ * list's), then the buckets and entries of the fields and members in big
+ * hashes and sets. The misses of a pipeline's lookups then overlap. The
+ * shards found are kept for the commands, which run in the hints' order
+ * and start from them (each checked against the command's own key, so a
+ * stale hint costs a lookup, nothing else): no effect on any result. argv
+ * borrows the transport's buffer until the flush. At most
+ * RESPITE_PREFETCH_MAX hints per flush are kept, more are ignored; running
+ * a command drops hints not flushed. */
 #define RESPITE_PREFETCH_MAX 32
 void respite_client_prefetch(struct respite_client *c, int argc, const struct rs_str *argv);
 void respite_client_prefetch_flush(struct respite_client *c);

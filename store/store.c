@@ -318,25 +318,20 @@ void respite_client_prefetch(struct respite_client *c, int argc, const struct rs
     struct store *st = s->st;
     if (st->npf == RESPITE_PREFETCH_MAX || argc < 2)
         return;
-    struct rs_str key = argv[1];
-    struct shard *sh = ks_shard(st->dbs[s->db], key, false);
-    if (sh && tbl_count(&sh->tbl)) {
-        st->pf[st->npf].t = &sh->tbl;
-        st->pf[st->npf].h = tbl_prefetch(&sh->tbl, key.p, key.len);
-        st->pf[st->npf].key = key;
-        st->pf[st->npf].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
-        st->npf++;
-    }
+    int i = st->npf++;
+    st->pf[i].key = argv[1];
+    st->pf[i].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
+    ks_route_begin(&st->pf[i].r, st->dbs[s->db], argv[1]);
 }
 
 /* Load the bucket, the first entry and the second entry of each lookup of
- * pf[0..n) (tables t[], hashes h[]): one pass per step, so the misses of a
- * step overlap. */
+ * [0..n) with a table (t[], hashes h[]): one pass per step, so the misses
+ * of a step overlap. */
 static void prefetch_lookups(int n, const struct table *const *t, const uint64_t *h)
 {
     const struct entry *first[RESPITE_PREFETCH_MAX];
     for (int i = 0; i < n; i++)
-        first[i] = tbl_prefetch_entry(t[i], h[i]);
+        first[i] = t[i] ? tbl_prefetch_entry(t[i], h[i]) : NULL;
     for (int i = 0; i < n; i++)
         if (first[i])
             tbl_prefetch_next(first[i]);
@@ -347,27 +342,53 @@ void respite_client_prefetch_flush(struct respite_client *c)
     struct store *st = ((struct session *)c)->st;
     const struct table *t[RESPITE_PREFETCH_MAX];
     uint64_t h[RESPITE_PREFETCH_MAX];
+    const struct entry *e[RESPITE_PREFETCH_MAX];
     int n = st->npf;
+    st->npf = 0;
+    /* Each step of the lookups in a pass over all of them, so that a
+     * step's misses overlap: the project map's slots (respite_client_prefetch
+     * began them), the shards, the keys' buckets and entries, the values,
+     * what the values hold first; then the buckets and entries of the fields
+     * and members in hashes and sets in table form. */
+    struct shard *guess[RESPITE_PREFETCH_MAX];
+    for (int i = 0; i < n; i++)
+        guess[i] = ks_route_guess(&st->pf[i].r);
     for (int i = 0; i < n; i++) {
-        t[i] = st->pf[i].t;
-        h[i] = st->pf[i].h;
+        struct shard *sh = guess[i];
+        st->route[i].key = st->pf[i].key.p;
+        st->route[i].sh = sh;
+        st->route[i].gen = st->pmap_gen;
+        t[i] = sh && tbl_count(&sh->tbl) ? &sh->tbl : NULL;
+        if (t[i])
+            h[i] = tbl_prefetch(t[i], st->pf[i].key.p, st->pf[i].key.len);
+        st->route[i].t = t[i];
+        st->route[i].h = t[i] ? h[i] : 0;
     }
+    st->nroute = n;
+    st->route_next = 0;
     prefetch_lookups(n, t, h);
-    /* Then the field or member lookups of keys that hold a hash or set in
-     * table form (HGET, SISMEMBER, HSET, SADD... on big containers). */
-    int m = 0;
     for (int i = 0; i < n; i++) {
-        const struct entry *e = st->pf[i].sub.p
-                                    ? tbl_get_hashed(t[i], st->pf[i].key.p, st->pf[i].key.len, h[i])
-                                    : NULL;
-        const struct table *ct = e ? obj_sub_table(e) : NULL;
-        if (ct && tbl_count(ct)) {
-            t[m] = ct;
-            h[m++] = tbl_prefetch(ct, st->pf[i].sub.p, st->pf[i].sub.len);
+        e[i] = t[i] ? tbl_get_hashed(t[i], st->pf[i].key.p, st->pf[i].key.len, h[i]) : NULL;
+        if (e[i])
+            obj_prefetch(e[i]);
+    }
+    for (int i = 0; i < n; i++)
+        if (e[i])
+            obj_prefetch_data(e[i], false);
+    for (int i = 0; i < n; i++)
+        if (e[i])
+            obj_prefetch_data(e[i], true);
+    int nsub = 0;
+    for (int i = 0; i < n; i++) {
+        const struct table *ct = e[i] && st->pf[i].sub.p ? obj_sub_table(e[i]) : NULL;
+        t[i] = ct && tbl_count(ct) ? ct : NULL;
+        if (t[i]) {
+            h[i] = tbl_prefetch(ct, st->pf[i].sub.p, st->pf[i].sub.len);
+            nsub++;
         }
     }
-    prefetch_lookups(m, t, h);
-    st->npf = 0;
+    if (nsub) /* small containers (no table) are the common case */
+        prefetch_lookups(n, t, h);
 }
 
 void respite_batch(struct respite *rs, int on)
@@ -408,7 +429,12 @@ void store_count_shard_command(struct cmd_ctx *c)
     int first = c->cmd->first;
     if (first <= 0 || first >= c->argc)
         return;
-    struct shard *sh = ks_shard(c->db, c->argv[first], false);
+    /* The command's lookup found the shard, unless a shard left a map
+     * since (it may be gone) or the key had none then (the command may
+     * have made it). */
+    struct shard *sh = c->first_sh && c->first_gen == c->st->pmap_gen
+                           ? c->first_sh
+                           : ks_shard(c->db, c->argv[first], false);
     if (sh)
         sh->ncommands++;
 }
@@ -435,6 +461,17 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     s->last = c.now;
     st->cmd_now = c.now;
     st->npf = 0; /* hints point into tables that commands may change */
+    /* The shard the batch's prefetch found for this command's key, and
+     * the key's hash there. */
+    st->key_t = NULL;
+    if (st->route_next < st->nroute && argc >= 2 && st->route[st->route_next].key == argv[1].p) {
+        int i = st->route_next++;
+        if (st->route[i].sh)
+            ks_route_remember(st, st->route[i].sh, st->route[i].gen);
+        st->key_hint = argv[1];
+        st->key_t = st->route[i].t;
+        st->key_h = st->route[i].h;
+    }
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             if (c.cmd->handler == cmd_exec)

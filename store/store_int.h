@@ -183,8 +183,17 @@ static inline const char *shard_id(const struct shard *sh)
 
 /* Open-addressing map from project id to shard. */
 struct pmap {
-    struct shard **slots;
+    uintptr_t *slots; /* shard addresses tagged with bits of the id's hash (ks.c), 0 if empty */
     uint64_t cap, used; /* cap is 0 or a power of two */
+};
+
+/* A key's shard lookup in steps (ks_route_begin, ks.h). */
+struct ks_route {
+    struct db *db;
+    struct rs_str id; /* the project id, when is_project */
+    uint64_t h;       /* id's hash in db's map */
+    uint64_t gen;     /* the store's pmap_gen at ks_route_begin */
+    bool is_project;
 };
 
 /* A set of shard ranks (ks.c): a bit per rank, and the members in a list
@@ -363,6 +372,11 @@ struct cmd_ctx {
      * from the key that became ready, not its first non-empty one. */
     bool rerun;
     struct rs_str rerun_key;
+    /* The shard the command's first key (argv[cmd->first]) was found in,
+     * in db, while the project maps were at generation first_gen (ks.c's
+     * find), for store_count_shard_command; NULL until then. */
+    struct shard *first_sh;
+    uint64_t first_gen;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */
@@ -602,11 +616,37 @@ struct store {
      * key's lookup, for respite_client_prefetch_flush. The strings borrow
      * the transport's buffer until the flush. */
     struct {
-        const struct table *t;
-        uint64_t h;
+        struct ks_route r; /* the key's shard lookup, begun */
         struct rs_str key, sub;
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
+    /* What the last flush found: the shard of each hint's key (NULL if
+     * none) while the maps were at generation gen, for the commands as
+     * they run in the hints' order (route_next, the next one's). key is
+     * the hint's, compared by address only; the shard is checked against
+     * the command's own key before it is used (ks_route_remember). */
+    struct {
+        const char *key;
+        struct shard *sh;
+        uint64_t gen;
+        const struct table *t; /* sh's table if the key's hash h is known */
+        uint64_t h;
+    } route[RESPITE_PREFETCH_MAX];
+    int nroute, route_next;
+    /* The running command's key (argv[1]) and its hash in table key_t, from
+     * its route entry, for its lookup (ks.c's find, tbl_find_ref_hint);
+     * key_t NULL if none. Compared by address: the hash is only a hint. */
+    struct rs_str key_hint;
+    const struct table *key_t;
+    uint64_t key_h;
+
+    /* Shard routing (ks.c): pmap_gen counts the rebuilds of the project
+     * maps (a shard may have left: a pointer kept from before may dangle);
+     * route_sh, found at generation route_gen, is the shard ks_shard
+     * checks first. */
+    uint64_t pmap_gen;
+    struct shard *route_sh;
+    uint64_t route_gen;
 
     /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),
      * chained by next_garbage, and big values of deleted keys (UNLINK), first

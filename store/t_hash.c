@@ -90,6 +90,13 @@ const struct table *hash_table(const struct hash *h)
     return h->pk ? NULL : &h->t;
 }
 
+void hash_prefetch(const struct hash *h, bool rest)
+{
+    /* A field's search walks the pack from its first bytes. */
+    if (h->pk)
+        pack_prefetch(h->pk, rest);
+}
+
 
 static void free_field(void *ud, struct entry *e)
 {

@@ -74,6 +74,16 @@ const struct table *set_table(const struct rset *s)
     return s->enc == SENC_HT ? &s->ht : NULL;
 }
 
+void set_prefetch(const struct rset *s, bool rest)
+{
+    /* A member's search walks a pack from its first bytes (an intset is
+     * searched by halves: its first bytes only). */
+    if (s->enc == SENC_LISTPACK)
+        pack_prefetch(s->lp, rest);
+    else if (s->enc == SENC_INTSET && !rest)
+        __builtin_prefetch(s->is);
+}
+
 uint64_t set_size(const struct rset *s)
 {
     switch (s->enc) {

@@ -48,6 +48,10 @@ void set_sub_delete(struct rset *s, struct entry *m);
 uint64_t set_size(const struct rset *s);
 /* The table of a set in table form, NULL otherwise. */
 const struct table *set_table(const struct rset *s);
+/* Start loading the first line of a set in packed or intset form, or
+ * with rest (once it is loaded) the others of a packed one (CPU
+ * prefetches, pack_prefetch). */
+void set_prefetch(const struct rset *s, bool rest);
 /* Delete member m and its TTL; returns whether it was there. */
 bool set_remove(struct rset *s, struct rs_str m);
 

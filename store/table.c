@@ -157,13 +157,9 @@ struct entry *tbl_get_hashed(const struct table *t, const char *key, size_t klen
     return NULL;
 }
 
-struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
+/* The reference to key's entry among the buckets of hash h, or NULL. */
+static struct entry **find_ref_hashed(struct table *t, const char *key, size_t klen, uint64_t h)
 {
-    if (tbl_count(t) == 0)
-        return NULL;
-    if (is_rehashing(t) && can_move(t))
-        rehash_one(t);
-    uint64_t h = tbl_hash(t, key, klen);
     for (int i = 0; i < 2; i++) {
         if (tbl_size(t, i) == 0)
             break;
@@ -177,6 +173,28 @@ struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
             break;
     }
     return NULL;
+}
+
+struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    if (is_rehashing(t) && can_move(t))
+        rehash_one(t);
+    return find_ref_hashed(t, key, klen, tbl_hash(t, key, klen));
+}
+
+struct entry **tbl_find_ref_hint(struct table *t, const char *key, size_t klen, uint64_t hint)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    if (is_rehashing(t) && can_move(t))
+        rehash_one(t);
+    struct entry **ref = find_ref_hashed(t, key, klen, hint);
+    if (ref)
+        return ref; /* whatever hint was, this is key's entry */
+    uint64_t h = tbl_hash(t, key, klen);
+    return h == hint ? NULL : find_ref_hashed(t, key, klen, h);
 }
 
 uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen)

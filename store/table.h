@@ -48,6 +48,10 @@ void tbl_prefetch_next(const struct entry *e);
  * on this table. Takes an incremental rehash step (unless paused), so a
  * lookup that changes nothing should use tbl_get. O(1). */
 struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen);
+/* tbl_find_ref, starting from hint, a hash that was key's when computed
+ * (tbl_prefetch's): a stale hint costs a second lookup, never a wrong
+ * result. */
+struct entry **tbl_find_ref_hint(struct table *t, const char *key, size_t klen, uint64_t hint);
 
 /* The entry of key, or NULL. Unlike tbl_find_ref, no rehash step: nothing
  * moves, so a caller's references into the table stay valid. O(1). */

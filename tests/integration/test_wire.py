@@ -31,6 +31,31 @@ class Pipelining(ServerTestCase):
             self.assertEqual(c.reply(), i + 1)
             self.assertEqual(c.reply(), b"m%d" % i)
 
+    def test_a_batch_finds_its_projects_again_after_a_command_in_it_frees_them(self):
+        # A batch's keys are routed to their projects' shards before its
+        # commands run; FLUSHALL, or DELs that empty half the projects (the
+        # db compacts), free shards under the commands after them.
+        c = self.server.conn()
+        self.addCleanup(c.close)
+        keys = ["project:wire%d:s" % i for i in range(8)]
+        c.send(b"".join(encode("SADD", k, "m") for k in keys))
+        for _ in keys:
+            self.assertEqual(c.reply(), 1)
+        c.send(b"".join(encode("SADD", k, "n") for k in keys[:4]) + encode("FLUSHALL") +
+               b"".join(encode("SADD", k, "m") for k in keys[4:]) +
+               b"".join(encode("SCARD", k) for k in keys))
+        self.assertEqual([c.reply() for _ in range(4)], [1] * 4)
+        self.assertEqual(c.reply(), b"OK")
+        self.assertEqual([c.reply() for _ in range(4)], [1] * 4)
+        self.assertEqual([c.reply() for _ in keys], [0] * 4 + [1] * 4)
+        c.send(b"".join(encode("SADD", k, "m") for k in keys[:4]) +
+               b"".join(encode("DEL", k) for k in keys[:6]) +
+               b"".join(encode("SADD", k, "x") for k in keys) +
+               b"".join(encode("SCARD", k) for k in keys))
+        self.assertEqual([c.reply() for _ in range(10)], [1] * 10)
+        self.assertEqual([c.reply() for _ in keys], [1] * 8)
+        self.assertEqual([c.reply() for _ in keys], [1] * 6 + [2] * 2)
+
     def test_inline_and_multibulk_mixed_in_one_packet(self):
         c = self.server.conn()
         self.addCleanup(c.close)

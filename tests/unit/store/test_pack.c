@@ -53,6 +53,32 @@ Test(pack, append_get_find_and_bytes)
     pack_free(p);
 }
 
+/* Elements of one length that differ in their first byte only, or in their
+ * last only, at every stride: only an equal one at a candidate position
+ * matches (a listpackex set is member, deadline; a hash with deadlines is
+ * field, value, deadline). */
+Test(pack, find_tells_apart_elements_that_differ_in_one_end_at_any_stride)
+{
+    const char *const elems[] = {"user:0001", "user:0002", "vser:0001", "user:0003",
+                                 "user:0002", "xser:0002", "user:0004", "user:0005"};
+    struct pack *p = pack_new();
+    for (size_t i = 0; i < sizeof elems / sizeof *elems; i++)
+        p = pack_append(p, S(elems[i]));
+    for (uint32_t step = 1; step <= 3; step++) {
+        for (size_t i = 0; i < sizeof elems / sizeof *elems; i++) {
+            /* The first candidate position holding an equal element. */
+            uint32_t want = UINT32_MAX;
+            for (size_t j = 0; j < sizeof elems / sizeof *elems && want == UINT32_MAX; j += step)
+                if (strcmp(elems[j], elems[i]) == 0)
+                    want = pack_seek(p, (uint32_t)j);
+            cr_expect_eq(pack_find(p, S(elems[i]), step), want, "%s, step %u", elems[i], step);
+        }
+        cr_expect_eq(pack_find(p, S("user:0006"), step), UINT32_MAX);
+        cr_expect_eq(pack_find(p, S("wser:0001"), step), UINT32_MAX);
+    }
+    pack_free(p);
+}
+
 Test(pack, insert_before_an_element_or_at_the_end)
 {
     struct pack *p = pack_new();
@@ -141,6 +167,15 @@ Test(pack, replace_grows_and_shrinks_in_the_middle)
     cr_expect_eq(p->len, 3 + 1 + 3 + 3);
     p = pack_replace(p, pack_seek(p, 3), S("last"));
     expect_at(p, 3, S("last"));
+    /* As long as before: overwritten in place, the neighbours kept. */
+    uint32_t len = p->len;
+    p = pack_replace(p, pack_seek(p, 2), S("F2"));
+    p = pack_replace(p, pack_seek(p, 3), S("LAST"));
+    expect_at(p, 1, S(""));
+    expect_at(p, 2, S("F2"));
+    expect_at(p, 3, S("LAST"));
+    cr_expect_eq(p->len, len);
+    cr_expect_eq(p->n, 4);
     pack_free(p);
 }
 

@@ -164,3 +164,140 @@ Test(projects, scan_returns_every_kept_key_while_other_projects_go_and_come)
     for (int p = 0; p < N; p += 2)
         cr_assert(seen[p], "project %d, kept all along, was not returned", p);
 }
+
+/* Prefetch hints (respite_client_prefetch) resolve each key's project
+ * shard ahead of the commands, and the command whose key sits at the
+ * hint's address starts from that shard. The bytes there may have changed
+ * since (an embedder reuses its buffer): the shard is checked against the
+ * key the command runs with. */
+Test(projects, a_hinted_key_rewritten_in_place_before_it_runs_reaches_its_own_project)
+{
+    expect_reply("SADD project:1:s from-one", ":1\r\n");
+    expect_reply("SADD project:2:s from-two", ":1\r\n");
+    char key[] = "project:1:s";
+    struct rs_str hint[] = {rs_str_from("SMEMBERS", 8), rs_str_from(key, strlen(key))};
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[8] = '2';
+    const char *argv[] = {"SMEMBERS", key};
+    size_t len;
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$8\r\nfrom-two\r\n");
+    /* And the other way: the shard found last is no shortcut for another. */
+    key[8] = '1';
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$8\r\nfrom-one\r\n");
+    /* Another key of the hinted project: the hint's hash is not its own. */
+    expect_reply("SADD project:1:t from-t", ":1\r\n");
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[10] = 't';
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nfrom-t\r\n");
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[10] = 'u';
+    cr_expect_str_eq(runv(2, argv, &len), "*0\r\n");
+    const char *sadd[] = {"SADD", key, "new"};
+    respite_client_prefetch(cl, 2, hint);
+    respite_client_prefetch_flush(cl);
+    key[10] = 't';
+    cr_expect_str_eq(runv(3, sadd, &len), ":1\r\n");
+    expect_reply("SCARD project:1:t", ":2\r\n");
+}
+
+/* Commands of a batch run after its hints resolved their shards: one that
+ * frees shards (FLUSHALL, or the compaction after a DEL empties enough
+ * projects) leaves the later commands' shards dangling; they must find
+ * their projects again (the sanitizers catch a use of a freed shard). */
+static void hint_keys(int n, char keys[][32])
+{
+    for (int i = 0; i < n; i++) {
+        struct rs_str hint[] = {rs_str_from("SADD", 4), rs_str_from(keys[i], strlen(keys[i])),
+                                rs_str_from("m", 1)};
+        respite_client_prefetch(cl, 3, hint);
+    }
+    respite_client_prefetch_flush(cl);
+}
+
+Test(projects, a_batch_whose_shards_are_freed_by_an_earlier_command_finds_its_projects_again)
+{
+    char keys[8][32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(keys[i], sizeof keys[i], "project:%d:s", i);
+        const char *argv[] = {"SADD", keys[i], "m"};
+        size_t len;
+        cr_assert_str_eq(runv(3, argv, &len), ":1\r\n");
+    }
+    hint_keys(8, keys);
+    expect_reply("FLUSHALL", "+OK\r\n");
+    for (int i = 0; i < 8; i++) {
+        const char *argv[] = {"SADD", keys[i], "m"};
+        size_t len;
+        cr_expect_str_eq(runv(3, argv, &len), ":1\r\n", "%s", keys[i]);
+    }
+    /* Emptying the first half compacts the db after the command that
+     * empties the fourth: the rest of the batch runs on shards found
+     * before it. */
+    hint_keys(8, keys);
+    for (int i = 0; i < 8; i++) {
+        const char *argv[] = {i < 4 ? "DEL" : "SADD", keys[i], "n"};
+        size_t len;
+        cr_expect_str_eq(runv(i < 4 ? 2 : 3, argv, &len), ":1\r\n", "%s", keys[i]);
+    }
+    cr_expect_eq(db0()->norder, 4);
+    for (int i = 0; i < 8; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "SCARD %s", keys[i]);
+        cr_expect_eq(run_int(line), i < 4 ? 0 : 2, "%s", line);
+    }
+}
+
+/* A hint resolves in the client's database when it is given: a SELECT or
+ * SWAPDB that runs before the command points it at another one. */
+Test(projects, a_batch_that_changes_database_reaches_the_projects_of_the_new_one)
+{
+    expect_reply("SADD project:7:s in-db0", ":1\r\n");
+    expect_reply("SELECT 1", "+OK\r\n");
+    expect_reply("SADD project:7:s in-db1", ":1\r\n");
+    expect_reply("SELECT 0", "+OK\r\n");
+    char keys[2][32] = {"project:7:s", "project:7:s"};
+    hint_keys(2, keys);
+    const char *argv[] = {"SMEMBERS", keys[0]};
+    size_t len;
+    expect_reply("SELECT 1", "+OK\r\n");
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nin-db1\r\n");
+    hint_keys(2, keys);
+    expect_reply("SWAPDB 0 1", "+OK\r\n");
+    cr_expect_str_eq(runv(2, argv, &len), "*1\r\n$6\r\nin-db0\r\n");
+}
+
+/* PROJECT INFO's commands of project p. */
+static long long project_commands(int p)
+{
+    char line[64];
+    snprintf(line, sizeof line, "PROJECT INFO %d", p);
+    const char *r = strstr(run(line), "commands\r\n:");
+    cr_assert_not_null(r, "%s", line);
+    return atoll(r + strlen("commands\r\n:"));
+}
+
+/* A command counts in the shard its key's lookup found, or in the one it
+ * made, or in the key's shard after a compaction it caused. */
+Test(projects, each_command_counts_in_its_keys_project_however_its_shard_was_found)
+{
+    char keys[4][32] = {"project:1:s", "project:2:s", "project:1:s", "project:3:s"};
+    expect_reply("SADD project:1:s a", ":1\r\n");
+    expect_reply("SADD project:2:s a", ":1\r\n");
+    hint_keys(4, keys);
+    const char *const cmds[4][3] = {{"SADD", keys[0], "b"},
+                                    {"DEL", keys[1]}, /* 1 of 2 empty: compacts */
+                                    {"SCARD", keys[2]},
+                                    {"SADD", keys[3], "c"}}; /* a new project */
+    const int argc[4] = {3, 2, 2, 3};
+    const char *const want[4] = {":1\r\n", ":1\r\n", ":2\r\n", ":1\r\n"};
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        cr_expect_str_eq(runv(argc[i], cmds[i], &len), want[i], "%s", cmds[i][0]);
+    }
+    cr_expect_null(ks_project(db0(), RS_STR("2")));
+    cr_expect_eq(project_commands(1), 3);
+    cr_expect_eq(project_commands(3), 1);
+}

@@ -720,3 +720,19 @@ Test(server_cmds, project_info_reports_the_shard_counters)
     const char *info = RUN(cl, "INFO", "projects");
     cr_expect(strstr(info, "# Projects\r\nproject_p2:db=0,keys=1,bytes=") != NULL, "%s", info);
 }
+
+/* Command names resolve whatever came before: the name found last is
+ * checked first (pipelines repeat one), and a name of the same length, a
+ * longer one it begins, or the same in another case each get their own. */
+Test(server_cmds, command_names_resolve_the_same_after_any_other)
+{
+    EXPECT(cl, "+OK\r\n", "SET", "k", "v");
+    EXPECT(cl, "$1\r\nv\r\n", "GET", "k");
+    EXPECT(cl, "$1\r\nv\r\n", "gEt", "k");
+    EXPECT(cl, ":0\r\n", "SETNX", "k", "w");
+    EXPECT(cl, "+OK\r\n", "set", "k", "x");
+    EXPECT(cl, "-ERR unknown command 'SEX', with args beginning with: 'k' \r\n", "SEX", "k");
+    EXPECT(cl, "-ERR unknown command 'GETT', with args beginning with: 'k' \r\n", "GETT", "k");
+    EXPECT(cl, "$1\r\nx\r\n", "GET", "k");
+    EXPECT(cl, ":1\r\n", "STRLEN", "k");
+}

@@ -128,6 +128,38 @@ Test(table, insert_find_delete_under_incremental_rehash)
     }
 }
 
+/* A hint is a hash the caller computed for the key once: right, it finds
+ * the entry; stale (another key's), the lookup falls back to the key's own
+ * hash, so an absent key is never concluded from it. During a rehash too. */
+Test(table, a_lookup_from_a_stale_hint_finds_what_a_plain_one_finds)
+{
+    int checked = 0;
+    for (int i = 0; i < 3000; i++) {
+        add("k", i);
+        if (i % 61 != 0)
+            continue;
+        for (int j = 0; j <= i; j += 7) {
+            char k[32], other[32];
+            int n = snprintf(k, sizeof k, "k%d", j);
+            int m = snprintf(other, sizeof other, "k%d", j + 1);
+            uint64_t right = tbl_prefetch(&t, k, (size_t)n);
+            uint64_t stale = tbl_prefetch(&t, other, (size_t)m);
+            /* Each lookup may take a rehash step: the entries compare,
+             * not the references into the buckets. */
+            struct entry **ref = find("k", j);
+            cr_assert_not_null(ref);
+            struct entry *e = *ref;
+            ref = tbl_find_ref_hint(&t, k, (size_t)n, right);
+            cr_assert(ref && *ref == e, "k%d", j);
+            ref = tbl_find_ref_hint(&t, k, (size_t)n, stale);
+            cr_assert(ref && *ref == e, "k%d", j);
+            checked += rehashing();
+        }
+        cr_assert_null(tbl_find_ref_hint(&t, "absent", 6, tbl_prefetch(&t, "k0", 2)));
+    }
+    cr_assert_gt(checked, 0, "the test never ran during a rehash");
+}
+
 Test(table, entries_inserted_during_a_rehash_can_be_deleted)
 {
     /* Fill to the load limit, so the next insert starts a rehash; keys
