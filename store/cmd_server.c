@@ -1152,7 +1152,7 @@ static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
             continue;
         sbuf_printf(b, "db%d:keys=%llu,expires=%llu,avg_ttl=%llu,subexpiry=%llu\r\n", i,
                     (unsigned long long)keys, (unsigned long long)ks_db_expires(db, false),
-                    (unsigned long long)db->avg_ttl_hint,
+                    (unsigned long long)ks_db_avg_ttl(db, c->now),
                     (unsigned long long)ks_db_expires(db, true));
     }
 }

@@ -285,6 +285,13 @@ static void shard_heap_change(struct shard *sh, enum shard_heap which, void *p, 
     }
     struct exp_heap *h = which == SHARD_EXP ? &sh->ttl->exp : &sh->ttl->sub;
     uint32_t *slot = (uint32_t *)((char *)p + h->idx_off), was = *slot;
+    if (which == SHARD_EXP) {
+        /* Deadlines are store-clock milliseconds, >= 0. */
+        if (was != EXP_NONE)
+            sh->db->sum_deadlines -= (uint64_t)h->a[was].when;
+        if (when != -1)
+            sh->db->sum_deadlines += (uint64_t)when;
+    }
     if (when == -1) {
         if (was == EXP_NONE)
             return;

@@ -361,6 +361,7 @@ static void db_indexes_free(struct db *db)
     exp_heap_free(&db->due);
     ranks_free(db);
     db->nkeys = db->nexpires = db->nsubexpires = 0;
+    db->sum_deadlines = 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -874,6 +875,14 @@ uint64_t ks_db_size(const struct db *db)
 uint64_t ks_db_expires(const struct db *db, bool sub)
 {
     return sub ? db->nsubexpires : db->nexpires;
+}
+
+uint64_t ks_db_avg_ttl(const struct db *db, int64_t now)
+{
+    if (db->nexpires == 0)
+        return 0;
+    int64_t avg = (int64_t)(db->sum_deadlines / db->nexpires);
+    return avg > now ? (uint64_t)(avg - now) : 0;
 }
 
 static void to_garbage(struct store *st, struct shard *sh)

@@ -297,6 +297,10 @@ uint64_t ks_db_size(const struct db *db);
 /* Keys of db with a TTL, or with sub (INFO's subexpiry) hashes and sets
  * with TTLs on some of their fields or members. O(1) as ks_db_size. */
 uint64_t ks_db_expires(const struct db *db, bool sub);
+/* INFO keyspace's avg_ttl: the mean of db's keys' remaining TTLs at now, in
+ * milliseconds (0 without any, or when the mean deadline has passed). O(1):
+ * Redis estimates it by sampling in its expiry cycle, 0 until the first. */
+uint64_t ks_db_avg_ttl(const struct db *db, int64_t now);
 /* The shard holding the (r mod keys)-th key of db, each key equally likely
  * for a uniform r (RANDOMKEY); NULL if db has no key. O(log shards), after
  * O(log shards) for each shard whose key count changed since the last

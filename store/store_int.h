@@ -229,11 +229,12 @@ struct db {
     size_t norder, order_cap;
     size_t nempty;        /* shards of order that are empty (is_empty) */
     uint64_t next_seq;
-    uint64_t avg_ttl_hint; /* for INFO keyspace */
     /* Kept as keys and deadlines come and go, so DBSIZE and INFO keyspace
      * read them in O(1) whatever the number of shards. */
     uint64_t nkeys;       /* keys of every shard */
     uint64_t nexpires;    /* keys with a TTL (the shards' exp heaps) */
+    unsigned __int128 sum_deadlines; /* of those keys, for INFO's avg_ttl (exact,
+                                      * where Redis estimates it by sampling) */
     uint64_t nsubexpires; /* containers with sub-key TTLs (the shards' sub heaps) */
     /* Timer work visits only the shards that have some to do: those with a
      * deadline, in a heap by their earliest one (expire.c), and those whose

@@ -15,6 +15,7 @@ TestSuite(ks, .init = store_setup, .fini = store_teardown);
 struct walk {
     struct db *db;
     uint64_t keys, expires, subexpires, shards_due;
+    unsigned __int128 sum_deadlines;
 };
 
 static bool in_set(const struct rankset *s, uint32_t r)
@@ -39,6 +40,8 @@ static void walk_shard(void *ud, struct shard *sh)
     w->keys += tbl_count(&sh->tbl);
     w->expires += shard_nexp(sh);
     w->subexpires += shard_nsub(sh);
+    for (uint32_t i = 0; i < shard_nexp(sh); i++)
+        w->sum_deadlines += (uint64_t)sh->ttl->exp.a[i].when;
     cr_assert_eq(sh->db, w->db);
     /* In the db's heap exactly while it has a deadline, at its earliest. */
     if (shard_nexp(sh) == 0 && shard_nsub(sh) == 0) {
@@ -74,6 +77,7 @@ static void check_indexes(void)
         cr_assert_eq(ks_db_size(db), w.keys, "db%d: DBSIZE %llu, walk %llu", d,
                      (unsigned long long)ks_db_size(db), (unsigned long long)w.keys);
         cr_assert_eq(ks_db_expires(db, false), w.expires, "db%d: expires", d);
+        cr_assert(db->sum_deadlines == w.sum_deadlines, "db%d: the sum of deadlines", d);
         cr_assert_eq(ks_db_expires(db, true), w.subexpires, "db%d: subexpiry", d);
         cr_assert_eq(db->due.n, w.shards_due, "db%d: the heap holds freed shards", d);
         check_set(&db->rehashing, db->ranks.cap);

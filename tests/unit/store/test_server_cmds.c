@@ -581,9 +581,11 @@ Test(server_cmds, command_list_filters)
 
 Test(server_cmds, info_sections)
 {
+    EXPECT(cl, "+OK\r\n", "DEBUG", "CLOCK", "SET", "1700000000000"); /* avg_ttl stays put */
     EXPECT(cl, "+OK\r\n", "SET", "k", "v", "EX", "100");
     EXPECT(cl, "+OK\r\n", "SET", "j", "v");
-    EXPECT(cl, "$56\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0,subexpiry=0\r\n\r\n", "INFO", "keyspace");
+    EXPECT(cl, "$61\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=100000,subexpiry=0\r\n\r\n",
+           "INFO", "keyspace");
     EXPECT(cl, "$0\r\n\r\n", "INFO", "nosuch");
     /* Redis's order, whatever the order asked. */
     EXPECT(cl, "$43\r\n# Modules\r\n\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n", "INFO",
@@ -598,8 +600,29 @@ Test(server_cmds, info_sections)
     cr_expect(strstr(all, "\r\ncmdstat_set:calls=2,") != NULL, "%s", all);
     cr_expect(strstr(all, "# Projects") == NULL);
     RUN(cl, "HELLO", "3");
-    EXPECT(cl, "=60\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0,subexpiry=0\r\n\r\n", "INFO",
-           "keyspace");
+    EXPECT(cl, "=65\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=100000,subexpiry=0\r\n\r\n",
+           "INFO", "keyspace");
+}
+
+/* avg_ttl is the exact mean of the remaining TTLs (Redis's is a sampled
+ * estimate, 0 until its expiry cycle first samples the db). */
+Test(server_cmds, info_avg_ttl_is_the_mean_remaining_ttl)
+{
+    EXPECT(cl, "+OK\r\n", "DEBUG", "CLOCK", "SET", "1700000000000");
+    EXPECT(cl, "+OK\r\n", "SET", "a", "v", "EX", "100");
+    EXPECT(cl, "+OK\r\n", "SET", "b", "v", "PX", "300000");
+    EXPECT(cl, "$61\r\n# Keyspace\r\ndb0:keys=2,expires=2,avg_ttl=200000,subexpiry=0\r\n\r\n",
+           "INFO", "keyspace");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "CLOCK", "ADVANCE", "50000");
+    EXPECT(cl, "$61\r\n# Keyspace\r\ndb0:keys=2,expires=2,avg_ttl=150000,subexpiry=0\r\n\r\n",
+           "INFO", "keyspace");
+    EXPECT(cl, ":1\r\n", "EXPIRE", "a", "250");   /* 250 s from now */
+    EXPECT(cl, ":1\r\n", "PERSIST", "b");
+    EXPECT(cl, "$61\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=250000,subexpiry=0\r\n\r\n",
+           "INFO", "keyspace");
+    EXPECT(cl, ":1\r\n", "DEL", "a");
+    EXPECT(cl, "$56\r\n# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0,subexpiry=0\r\n\r\n",
+           "INFO", "keyspace");
 }
 
 Test(server_cmds, info_commandstats_and_errorstats_count_failures)
