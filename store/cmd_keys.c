@@ -269,14 +269,12 @@ void cmd_keys(struct cmd_ctx *c)
         if (only) {
             w.sh = only;
             tbl_foreach(&only->tbl, keys_cb, &w);
-            ks_walked(only);
         }
     } else {
         struct db *db = c->db;
         for (size_t i = 0; i <= db->norder; i++) {
             w.sh = i == 0 ? &db->global : db->order[i - 1];
             tbl_foreach(&w.sh->tbl, keys_cb, &w);
-            ks_walked(w.sh);
         }
     }
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, w.n);
@@ -366,7 +364,6 @@ void cmd_scan(struct cmd_ctx *c)
     while (sh) {
         a.sh = sh;
         tc = tbl_scan(&sh->tbl, tc, scan_cb, &a);
-        ks_walked(sh);
         if (tc == 0) {
             sh = scan_shard(db, routed, only, sh->seq + 1);
             if (sh == NULL) {

@@ -52,12 +52,6 @@ void exp_heap_free(struct exp_heap *h)
     exp_heap_init(h, h->idx_off);
 }
 
-int64_t exp_heap_when(const struct exp_heap *h, const void *p)
-{
-    uint32_t i = *slot_of(h, p);
-    return i == EXP_NONE ? -1 : h->a[i].when;
-}
-
 static void place(struct exp_heap *h, uint32_t i, struct exp_item it)
 {
     h->a[i] = it;
@@ -270,11 +264,11 @@ static void shard_deadline_changed(struct shard *sh)
 
 enum shard_heap { SHARD_EXP, SHARD_SUB };
 
-/* Set or remove p's deadline in sh's heap `which`, counting the objects it
- * gains or loses in *count (when is -1 to remove). The shard's deadlines
- * come with the first and go with the last. */
-static void shard_heap_change(struct shard *sh, enum shard_heap which, void *p, int64_t when,
-                              uint64_t *count)
+/* Set or remove p's deadline in sh's heap `which` (when is -1 to remove),
+ * keeping the db's count of the objects in such heaps and its sum of key
+ * deadlines. The shard's deadlines come with the first and go with the
+ * last. */
+static void shard_heap_change(struct shard *sh, enum shard_heap which, void *p, int64_t when)
 {
     if (sh->ttl == NULL) {
         if (when == -1)
@@ -284,6 +278,7 @@ static void shard_heap_change(struct shard *sh, enum shard_heap which, void *p, 
         exp_heap_init(&sh->ttl->sub, offsetof(struct subttl, idx));
     }
     struct exp_heap *h = which == SHARD_EXP ? &sh->ttl->exp : &sh->ttl->sub;
+    uint64_t *count = which == SHARD_EXP ? &sh->db->nexpires : &sh->db->nsubexpires;
     uint32_t *slot = (uint32_t *)((char *)p + h->idx_off), was = *slot;
     if (which == SHARD_EXP) {
         /* Deadlines are store-clock milliseconds, >= 0. */
@@ -320,22 +315,22 @@ void shard_ttl_free(struct shard *sh)
 
 void exp_set(struct shard *sh, struct entry *e, int64_t when)
 {
-    shard_heap_change(sh, SHARD_EXP, e, when, &sh->db->nexpires);
+    shard_heap_change(sh, SHARD_EXP, e, when);
 }
 
 void exp_clear(struct shard *sh, struct entry *e)
 {
-    shard_heap_change(sh, SHARD_EXP, e, -1, &sh->db->nexpires);
+    shard_heap_change(sh, SHARD_EXP, e, -1);
 }
 
 void exp_sub_set(struct shard *sh, struct subttl *t, int64_t when)
 {
-    shard_heap_change(sh, SHARD_SUB, t, when, &sh->db->nsubexpires);
+    shard_heap_change(sh, SHARD_SUB, t, when);
 }
 
 void exp_sub_del(struct shard *sh, struct subttl *t)
 {
-    shard_heap_change(sh, SHARD_SUB, t, -1, &sh->db->nsubexpires);
+    shard_heap_change(sh, SHARD_SUB, t, -1);
 }
 
 /* ------------------------------------------------------------------------

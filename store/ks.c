@@ -140,7 +140,7 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
     st->shard_bytes -= m->cap * sizeof *m->slots;
     rs_free(m->slots);
     m->slots = NULL;
-    m->cap = m->used = 0;
+    m->cap = 0;
     if (db->norder == 0)
         return;
     m->cap = cap;
@@ -148,18 +148,18 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
     st->shard_bytes += cap * sizeof *m->slots;
     for (size_t i = 0; i < db->norder; i++)
         pmap_insert(db, db->order[i]);
-    m->used = db->norder;
 }
 
+/* Add sh, just appended to db->order (so norder counts it): the map holds
+ * every shard of the order array. */
 static void pmap_put(struct db *db, struct shard *sh)
 {
     struct pmap *m = &db->projects;
-    if ((m->used + 1) * 4 > m->cap * 3) {
-        pmap_rebuild(db, m->cap ? m->cap * 2 : 8); /* sh is in order already */
+    if (db->norder * 4 > m->cap * 3) {
+        pmap_rebuild(db, m->cap ? m->cap * 2 : 8);
         return;
     }
     pmap_insert(db, sh);
-    m->used++;
 }
 
 /* ------------------------------------------------------------------------
@@ -180,18 +180,34 @@ static void rankset_add(struct rankset *s, uint32_t r)
     s->list[s->n++] = r;
 }
 
+/* s has just become empty: a burst (a load, a flush) leaves no big list
+ * behind, while a small one stays for the next adds. */
+static void rankset_emptied(struct rankset *s)
+{
+    if (s->cap > 64) {
+        rs_free(s->list);
+        s->list = NULL;
+        s->cap = 0;
+    }
+}
+
 /* Take the last member out of the set and return it; s is not empty. */
 static uint32_t rankset_pop(struct rankset *s)
 {
     uint32_t r = s->list[--s->n];
     s->bits[r >> 6] &= ~(1ULL << (r & 63));
-    if (s->n == 0) {
-        /* A burst (a load, a flush) leaves no big list behind. */
-        rs_free(s->list);
-        s->list = NULL;
-        s->cap = 0;
-    }
+    if (s->n == 0)
+        rankset_emptied(s);
     return r;
+}
+
+/* Take every member out. O(members). */
+static void rankset_clear(struct rankset *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        s->bits[s->list[i] >> 6] = 0;
+    s->n = 0;
+    rankset_emptied(s);
 }
 
 /* Room for ranks up to cap in s's bitmap (from old_cap). */
@@ -280,8 +296,7 @@ static void tree_rebuild(struct db *db)
         if (up <= k->cap)
             k->sum[up] += k->sum[r];
     }
-    while (k->dirty.n > 0)
-        rankset_pop(&k->dirty);
+    rankset_clear(&k->dirty);
 }
 
 struct shard *ks_random_shard(struct db *db, uint64_t r)
@@ -320,18 +335,16 @@ static void count_keys(struct shard *sh, int delta)
     rankset_add(&sh->db->ranks.dirty, sh->rank);
 }
 
-/* After an insert, an unlink or a walk of sh's table, which may start a
- * rehash: list sh for the background steps (ks_rehash_step) if it does. */
+/* After an insert or an unlink in sh's table, which may start a rehash:
+ * list sh for the background steps (ks_rehash_step) if it does. (KEYS and
+ * SCAN change nothing while they walk a key table, so the end of their walk
+ * starts no resize.) */
 static void note_rehash(struct shard *sh)
 {
     if (sh->tbl.rehash_idx != -1)
         rankset_add(&sh->db->rehashing, sh->rank);
 }
 
-void ks_walked(struct shard *sh)
-{
-    note_rehash(sh);
-}
 
 /* sh, new (about to be appended to the order array) or the global shard
  * of a db just flushed, enters its db's indexes. */

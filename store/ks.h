@@ -306,9 +306,6 @@ uint64_t ks_db_avg_ttl(const struct db *db, int64_t now);
  * O(log shards) for each shard whose key count changed since the last
  * call. */
 struct shard *ks_random_shard(struct db *db, uint64_t r);
-/* A walk of sh's table (tbl_foreach, tbl_scan) has ended: a resize it held
- * back may have started a rehash, which the background steps must know of. */
-void ks_walked(struct shard *sh);
 /* Empty a database; async moves its shards to the garbage list (O(1) a
  * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
@@ -332,8 +329,6 @@ void db_free(struct store *st, struct db *db);
 void exp_heap_init(struct exp_heap *h, uint32_t idx_off);
 /* Free the array (the objects in the heap are not touched). */
 void exp_heap_free(struct exp_heap *h);
-/* p's deadline, -1 if it is not in h. O(1). */
-int64_t exp_heap_when(const struct exp_heap *h, const void *p);
 /* Insert p or change its deadline. O(log n). */
 void exp_heap_set(struct exp_heap *h, void *p, int64_t when);
 /* Remove p if it is in h. O(log n). */
@@ -363,7 +358,8 @@ static inline void exp_moved(struct shard *sh, struct entry *e)
 /* Is e past its deadline at now? */
 static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
-    return e->exp_idx != EXP_NONE && sh->ttl->exp.a[e->exp_idx].when < now;
+    int64_t when = exp_get(sh, e);
+    return when != -1 && when < now;
 }
 /* Keys of sh with a deadline, and containers with sub-key deadlines. O(1). */
 static inline uint32_t shard_nexp(const struct shard *sh)

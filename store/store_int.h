@@ -184,7 +184,7 @@ static inline const char *shard_id(const struct shard *sh)
 /* Open-addressing map from project id to shard. */
 struct pmap {
     uintptr_t *slots; /* shard addresses tagged with bits of the id's hash (ks.c), 0 if empty */
-    uint64_t cap, used; /* cap is 0 or a power of two */
+    uint64_t cap;     /* 0 or a power of two; holds the db's norder shards */
 };
 
 /* A key's shard lookup in steps (ks_route_begin, ks.h). */
