@@ -272,6 +272,18 @@ static bool over_output_limits(struct srv_conn *conn, size_t pending)
     return false;
 }
 
+/* Close conn if what it owes passes its output limits: the writer refused
+ * bytes past the hard one, or the soft one held for its seconds. Returns
+ * whether it closed it. */
+static bool close_if_over_limits(struct srv_conn *conn)
+{
+    struct resp_out *o = respite_client_output(conn->cl);
+    if (!resp_out_full(o) && !over_output_limits(conn, o->nbytes + conn->inflight_bytes))
+        return false;
+    close_over_limits(conn);
+    return true;
+}
+
 static void flush(struct srv_conn *conn)
 {
     if (conn->closing)
@@ -285,10 +297,8 @@ static void flush(struct srv_conn *conn)
     struct resp_out *o = respite_client_output(conn->cl);
     /* Before the write in progress is waited for: a client that never
      * reads would otherwise keep its full writer for ever. */
-    if (resp_out_full(o)) {
-        close_over_limits(conn);
+    if (close_if_over_limits(conn))
         return;
-    }
     if (conn->writing)
         return;
     if (o->nbytes == 0) {
@@ -340,10 +350,8 @@ static void flush(struct srv_conn *conn)
     conn->bufs[k].len -= skip;
     conn->inflight = list;
     conn->inflight_bytes = total - (size_t)r;
-    if (over_output_limits(conn, conn->inflight_bytes)) {
-        close_over_limits(conn);
+    if (close_if_over_limits(conn))
         return;
-    }
     conn->wreq.data = conn;
     conn->writing = true;
     respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, conn->inflight_bytes);
@@ -374,12 +382,21 @@ static void arm_block_timer(struct respite_server *srv)
     uv_timer_start(&srv->blk_timer, on_blk_timer, delay_ms, 0);
 }
 
-/* Once per loop turn, after the reads of that turn: run the commands that
- * unblocked clients sent while blocked (which may unblock others), then
- * flush every connection with output. */
-static void on_check(uv_check_t *h)
+/* Keep background work going: a slice every millisecond while the store
+ * has some left (on_bg stops it). */
+static void kick_bg(struct respite_server *srv)
 {
-    struct respite_server *srv = h->data;
+    if (!uv_is_active((uv_handle_t *)&srv->bg))
+        uv_timer_start(&srv->bg, on_bg, 1, 1);
+}
+
+/* Run the commands that unblocked clients sent while blocked (which may
+ * unblock others), then flush every connection with output and arm the
+ * timers for what is left. From the check handle once per loop turn, and
+ * from the timers whose work may unblock clients: the loop may sleep
+ * before it reaches its check handle. */
+static void serve_ready(struct respite_server *srv)
+{
     while (srv->unblocked) {
         struct srv_conn *conn = srv->unblocked;
         srv->unblocked = conn->next_unblocked;
@@ -397,9 +414,17 @@ static void on_check(uv_check_t *h)
         arm_block_timer(srv);
         /* Freeing that a command queued (UNLINK, FLUSHALL ASYNC) starts now,
          * not at the next cron tick. */
-        if (respite_free_pending(srv->st) && !uv_is_active((uv_handle_t *)&srv->bg))
-            uv_timer_start(&srv->bg, on_bg, 1, 1);
+        if (respite_free_pending(srv->st))
+            kick_bg(srv);
     }
+}
+
+/* Once per loop turn, after the reads of that turn (a turn is what
+ * alloc_cb's one read per client counts). */
+static void on_check(uv_check_t *h)
+{
+    struct respite_server *srv = h->data;
+    serve_ready(srv);
     srv->turn++;
 }
 
@@ -411,7 +436,7 @@ static void on_blk_timer(uv_timer_t *t)
     struct respite_server *srv = t->data;
     srv->blk_armed = -1;
     respite_block_timeouts(srv->st);
-    on_check(&srv->flusher);
+    serve_ready(srv);
 }
 
 /* ------------------------------------------------------------------------
@@ -606,13 +631,7 @@ static void process_input(struct srv_conn *conn)
             conn->qcap = 0;
         }
     }
-    struct resp_out *o = respite_client_output(conn->cl);
-    if (o->nbytes + conn->inflight_bytes > 0 &&
-        over_output_limits(conn, o->nbytes + conn->inflight_bytes)) {
-        close_over_limits(conn);
-        return;
-    }
-    schedule_flush(conn);
+    schedule_flush(conn); /* which checks the output limits */
 }
 
 static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -736,16 +755,16 @@ static void on_bg(uv_timer_t *t)
     struct respite_server *srv = t->data;
     if (!respite_tick(srv->st, BG_SLICE_US))
         uv_timer_stop(t);
-    on_check(&srv->flusher); /* clients the tick unblocked, as on_blk_timer */
+    serve_ready(srv); /* clients the tick unblocked */
 }
 
 static void on_cron(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     int64_t now = real_ms();
-    if (respite_tick(srv->st, BG_SLICE_US) && !uv_is_active((uv_handle_t *)&srv->bg))
-        uv_timer_start(&srv->bg, on_bg, 1, 1);
-    on_check(&srv->flusher); /* clients the tick unblocked, as on_blk_timer */
+    if (respite_tick(srv->st, BG_SLICE_US))
+        kick_bg(srv);
+    serve_ready(srv); /* clients the tick unblocked */
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         if (c->writing) {
@@ -764,11 +783,8 @@ static void on_cron(uv_timer_t *t)
             conn_close(c);
             continue;
         }
-        if (c->writing && over_output_limits(c, c->inflight_bytes +
-                                                     respite_client_output(c->cl)->nbytes)) {
-            close_over_limits(c);
-            continue;
-        }
+        if (c->writing && close_if_over_limits(c))
+            continue; /* a soft limit's seconds ran out while it did not read */
         /* A client idle for a while keeps no buffers: thousands of idle
          * connections then cost only their structs. */
         if (now - c->last_ms > IDLE_BUFFERS_MS && !c->writing && c->qlen == c->qpos) {
@@ -824,7 +840,7 @@ static void stop_loop(struct respite_server *srv)
         return;
     srv->stopping = true;
     /* Let this turn's replies go out, then close everything. */
-    on_check(&srv->flusher);
+    serve_ready(srv);
     for (struct srv_conn *c = srv->conns, *next; c; c = next) {
         next = c->next;
         conn_close(c);
