@@ -126,12 +126,6 @@ size_t hash_bytes(const struct hash *h);
 /* A deep copy of h (COPY). O(n). */
 struct hash *hash_dup(const struct hash *h);
 void hash_free(struct hash *h);
-/* hash_free in slices (lazy freeing, obj_free_some): frees fields until
- * *work (one unit a field, a bucket or a whole pack) is spent. True once
- * the hash is freed; until then it is fit for nothing but this. */
-bool hash_free_some(struct hash *h, int64_t *work);
-/* The work hash_free_some needs: the fields of a table, 1 for a pack. */
-uint64_t hash_free_effort(const struct hash *h);
 /* "listpack", "listpackex" or "hashtable", for OBJECT ENCODING. */
 const char *hash_enc_name(const struct hash *h);
 /* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,

@@ -219,9 +219,10 @@ uint64_t obj_free_effort(const struct entry *e)
 {
     switch (e->type) {
     case OBJ_HASH:
-        return hash_free_effort(entry_ptr(e));
-    case OBJ_SET:
-        return set_free_effort(entry_ptr(e));
+    case OBJ_SET: { /* a table's fields or members, or one packed block */
+        const struct table *t = obj_sub_table(e);
+        return t ? tbl_count(t) : 1;
+    }
     case OBJ_LIST:
         return ((const struct quicklist *)entry_ptr(e))->nnodes;
     case OBJ_STREAM:
@@ -238,16 +239,32 @@ size_t obj_disown(struct shard *sh, struct entry *e)
     return n;
 }
 
+/* A field or a member: one block. */
+static void free_sub_entry(void *ud, struct entry *f)
+{
+    (void)ud;
+    rs_free(f);
+}
+
 bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *work)
 {
-    bool done;
+    bool done = true;
     switch (e->type) {
     case OBJ_HASH:
-        done = hash_free_some(entry_ptr(e), work);
+    case OBJ_SET: {
+        /* The table's entries in slices, then the rest in one go (a pack is
+         * one block whatever its size). The value is ours to free: the
+         * const of obj_sub_table, a reader, does not hold here. */
+        struct table *t = (struct table *)obj_sub_table(e);
+        if (t && !tbl_free_some(t, work, free_sub_entry, NULL))
+            return false;
+        if (e->type == OBJ_HASH)
+            hash_free(entry_ptr(e));
+        else
+            set_free(entry_ptr(e));
+        (*work)--;
         break;
-    case OBJ_SET:
-        done = set_free_some(entry_ptr(e), work);
-        break;
+    }
     case OBJ_LIST:
         done = ql_free_some(entry_ptr(e), work);
         break;

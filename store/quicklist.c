@@ -460,11 +460,8 @@ struct quicklist *ql_new(int fill, size_t packed_threshold)
 
 void ql_free(struct quicklist *ql)
 {
-    for (struct ql_node *nd = ql->head, *next; nd; nd = next) {
-        next = nd->next;
-        rs_free(nd);
-    }
-    rs_free(ql);
+    int64_t work = INT64_MAX;
+    ql_free_some(ql, &work);
 }
 
 bool ql_free_some(struct quicklist *ql, int64_t *work)

@@ -114,20 +114,6 @@ void hash_free(struct hash *h)
     rs_free(h);
 }
 
-bool hash_free_some(struct hash *h, int64_t *work)
-{
-    if (!h->pk && !tbl_free_some(&h->t, work, free_field, NULL))
-        return false;
-    hash_free(h); /* a pack is one block: one free whatever its size */
-    (*work)--;
-    return true;
-}
-
-uint64_t hash_free_effort(const struct hash *h)
-{
-    return h->pk ? 1 : tbl_count(&h->t);
-}
-
 struct dup_walk {
     const struct hash *from;
     struct hash *to;

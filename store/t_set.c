@@ -384,20 +384,6 @@ void set_free(struct rset *s)
     rs_free(s);
 }
 
-bool set_free_some(struct rset *s, int64_t *work)
-{
-    if (s->enc == SENC_HT && !tbl_free_some(&s->ht, work, member_free, NULL))
-        return false;
-    set_free(s); /* an intset or a pack is one block */
-    (*work)--;
-    return true;
-}
-
-uint64_t set_free_effort(const struct rset *s)
-{
-    return s->enc == SENC_HT ? tbl_count(&s->ht) : 1;
-}
-
 struct rset *set_dup(const struct rset *s)
 {
     struct rset *n = rs_calloc(1, sizeof *n);

@@ -22,13 +22,6 @@ struct rset;
 
 /* Free a set and its members. */
 void set_free(struct rset *s);
-/* set_free in slices (lazy freeing, obj_free_some): frees members until
- * *work (one unit a member, a bucket or a whole packed form) is spent.
- * True once the set is freed; until then it is fit for nothing but this. */
-bool set_free_some(struct rset *s, int64_t *work);
-/* The work set_free_some needs: the members of a table, 1 for a packed
- * form (Redis's lazyfreeGetFreeEffort). */
-uint64_t set_free_effort(const struct rset *s);
 /* A deep copy (COPY). */
 struct rset *set_dup(const struct rset *s);
 /* Allocated bytes of the set, members included. */
