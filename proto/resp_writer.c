@@ -73,7 +73,8 @@ static struct resp_chunk *push_chunk(struct resp_out *o, size_t want)
     return c;
 }
 
-/* Whether len more bytes may be written; the first refusal makes o full. */
+/* Whether len more bytes may be written under o's limit; the first refusal
+ * makes o full (a full o keeps its limit, see resp_out_set_limit). */
 static bool admit(struct resp_out *o, size_t len)
 {
     if (o->full)
@@ -87,7 +88,7 @@ static bool admit(struct resp_out *o, size_t len)
 
 static void append(struct resp_out *o, const char *p, size_t len)
 {
-    if (__builtin_expect(o->limit != 0 || o->full, 0) && !admit(o, len))
+    if (__builtin_expect(o->limit != 0, 0) && !admit(o, len))
         return;
     o->nbytes += len;
     while (len > 0) {
@@ -172,12 +173,14 @@ struct resp_chunk *resp_out_take(struct resp_out *o)
     return list;
 }
 
-/* Frees the chunks of list, keeping one full-size chunk as the spare if
- * there is none. */
-static void free_chunks(struct resp_out *o, struct resp_chunk *list)
+/* Frees a list from resp_out_take (NULL is fine), keeping one full-size
+ * chunk as the spare if there is none; its bytes are no longer held. */
+void resp_out_release(struct resp_out *o, struct resp_chunk *list)
 {
     while (list != NULL) {
         struct resp_chunk *next = list->next;
+        assert(list->len <= o->nheld);
+        o->nheld -= list->len;
         if (o->spare == NULL && list->cap == RESP_CHUNK_SIZE) {
             list->next = NULL;
             list->len = 0;
@@ -189,25 +192,10 @@ static void free_chunks(struct resp_out *o, struct resp_chunk *list)
     }
 }
 
-/* Frees a list from resp_out_take (NULL is fine); its bytes are no longer
- * held. */
-void resp_out_release(struct resp_out *o, struct resp_chunk *list)
-{
-    for (struct resp_chunk *c = list; c != NULL; c = c->next) {
-        assert(c->len <= o->nheld);
-        o->nheld -= c->len;
-    }
-    free_chunks(o, list);
-}
-
 /* Drops every pending byte; unset deferred headers become invalid. */
 void resp_out_discard(struct resp_out *o)
 {
-    struct resp_chunk *list = o->head;
-
-    o->head = o->tail = NULL;
-    o->nbytes = 0;
-    free_chunks(o, list);
+    resp_out_release(o, resp_out_take(o));
 }
 
 /* ---------------------------------------------------------------------------
@@ -461,5 +449,6 @@ void resp_out_drop_spare(struct resp_out *o)
 /* Sets the cap on nbytes + nheld (0: none); full is left as it is. */
 void resp_out_set_limit(struct resp_out *o, size_t limit)
 {
-    o->limit = limit;
+    if (!o->full) /* a full o stays full, limit and all */
+        o->limit = limit;
 }
