@@ -650,11 +650,6 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
     struct shard *sh = ks_shard(db, key, false);
     if (sh == NULL)
         return NULL;
-    int first = c->cmd ? c->cmd->first : 0;
-    if (first > 0 && first < c->argc && key.p == c->argv[first].p && db == c->db) {
-        c->first_sh = sh;
-        c->first_gen = c->st->pmap_gen;
-    }
     /* The running command's key has its hash from the batch's prefetch. */
     struct store *st = c->st;
     struct entry **ref = st->key_t == &sh->tbl && key.p == st->key_hint.p &&

@@ -429,12 +429,9 @@ void store_count_shard_command(struct cmd_ctx *c)
     int first = c->cmd->first;
     if (first <= 0 || first >= c->argc)
         return;
-    /* The command's lookup found the shard, unless a shard left a map
-     * since (it may be gone) or the key had none then (the command may
-     * have made it). */
-    struct shard *sh = c->first_sh && c->first_gen == c->st->pmap_gen
-                           ? c->first_sh
-                           : ks_shard(c->db, c->argv[first], false);
+    /* Usually the shard the command's lookup found, which ks_shard checks
+     * first. */
+    struct shard *sh = ks_shard(c->db, c->argv[first], false);
     if (sh)
         sh->ncommands++;
 }

@@ -373,11 +373,6 @@ struct cmd_ctx {
      * from the key that became ready, not its first non-empty one. */
     bool rerun;
     struct rs_str rerun_key;
-    /* The shard the command's first key (argv[cmd->first]) was found in,
-     * in db, while the project maps were at generation first_gen (ks.c's
-     * find), for store_count_shard_command; NULL until then. */
-    struct shard *first_sh;
-    uint64_t first_gen;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */
