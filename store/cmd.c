@@ -167,9 +167,8 @@ static bool same_name(const char *a, const char *b, size_t n)
     return true;
 }
 
-const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name)
+const struct cmd_def *cmd_lookup(struct cmd_lut *l, struct rs_str name)
 {
-    struct cmd_lut *l = st->lut;
     if (name.len == 0 || name.len >= sizeof l->slots[0].name)
         return NULL;
     const struct lut_slot *last = &l->slots[l->last];
@@ -286,7 +285,7 @@ void cmd_call(struct cmd_ctx *c)
 const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
 {
     struct rs_str *argv = c->argv;
-    const struct cmd_def *d = cmd_lookup(c->st, argv[0]);
+    const struct cmd_def *d = cmd_lookup(c->st->lut, argv[0]);
     char preview[400];
     /* Subcommands directly follow their parent in the table. */
     if (d && c->argc >= 2 && d + 1 < table + NTABLE && d[1].is_sub) {

@@ -21,8 +21,9 @@ void cmd_print_name(const char *name, char *buf, size_t size);
 
 struct cmd_lut *cmd_lut_new(void);
 void cmd_lut_free(struct cmd_lut *l);
-/* A top-level command by name, any case; NULL if unknown. */
-const struct cmd_def *cmd_lookup(const struct store *st, struct rs_str name);
+/* A top-level command by name, any case; NULL if unknown. l remembers the
+ * name it found last and checks it first (a pipeline repeats one command). */
+const struct cmd_def *cmd_lookup(struct cmd_lut *l, struct rs_str name);
 const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str name);
 
 /* Find the command of c->argv and check its arity; on failure write Redis's

@@ -174,8 +174,8 @@ static const struct cmd_def *lookup_fullname(const struct store *st, struct rs_s
 {
     const char *bar = memchr(name.p, '|', name.len);
     if (bar == NULL)
-        return cmd_lookup(st, name);
-    const struct cmd_def *d = cmd_lookup(st, rs_str_from(name.p, (size_t)(bar - name.p)));
+        return cmd_lookup(st->lut, name);
+    const struct cmd_def *d = cmd_lookup(st->lut, rs_str_from(name.p, (size_t)(bar - name.p)));
     if (d == NULL || cmd_nsubs(d) == 0)
         return NULL;
     struct rs_str sub = rs_str_from(bar + 1, name.len - (size_t)(bar - name.p) - 1);
@@ -913,7 +913,7 @@ void cmd_command_getkeys(struct cmd_ctx *c)
 {
     struct rs_str *args = c->argv + 2;
     int n = c->argc - 2;
-    const struct cmd_def *d = cmd_lookup(c->st, args[0]);
+    const struct cmd_def *d = cmd_lookup(c->st->lut, args[0]);
     if (d && n >= 2 && cmd_nsubs(d) > 0)
         d = cmd_lookup_sub(d, args[1]);
     if (d == NULL) {

@@ -100,13 +100,8 @@ static uint64_t rand_next(struct store *st)
 static void del_generic(struct cmd_ctx *c, bool lazy)
 {
     long long n = 0;
-    for (int i = 1; i < c->argc; i++) {
-        struct kloc loc;
-        if (ks_write(c, c->db, c->argv[i], &loc)) {
-            ks_delete_lazy(&loc, lazy);
-            n++;
-        }
-    }
+    for (int i = 1; i < c->argc; i++)
+        n += ks_delete_key(c, c->db, c->argv[i], lazy);
     resp_add_int(c->out, n);
 }
 

@@ -844,12 +844,12 @@ struct entry *ks_take(struct kloc *loc)
     return e;
 }
 
-bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key)
+bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy)
 {
     struct kloc loc;
     if (ks_write(c, db, key, &loc) == NULL)
         return false;
-    ks_delete(&loc);
+    ks_delete_lazy(&loc, lazy);
     return true;
 }
 

@@ -218,8 +218,8 @@ void ks_delete_lazy(struct kloc *loc, bool lazy);
  * dropped) without freeing it: RENAME and MOVE hand it to obj_rekey. It
  * stays accounted to loc->sh. O(1) + O(log n) with a TTL. */
 struct entry *ks_take(struct kloc *loc);
-/* Delete key if present; returns whether it was. */
-bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key);
+/* Delete key if present (lazy as ks_delete_lazy); returns whether it was. */
+bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy);
 
 /* The WATCH hook (multi.c): key of db was changed -- added, deleted,
  * overwritten, changed in place or given or stripped of a TTL -- so the

@@ -854,23 +854,12 @@ static void reply_pair(struct cmd_ctx *c, struct pair p, bool withvalues)
         resp_add_bulk_str(c->out, p.v);
 }
 
-/* count distinct random fields of table-encoded h, count < its size, as
- * Redis's hrandfieldWithCountCommand: when count is over a third of the
- * size, a copy of the fields loses random ones down to count, O(size);
- * else random draws, remembered (by entry address) in a temporary table
- * until count differ, O(count). */
+/* count distinct random fields of table-encoded h, count at most a third
+ * of its size, as Redis's hrandfieldWithCountCommand: random draws,
+ * remembered (by entry address) in a temporary table until count differ,
+ * O(count). */
 static void table_sample(struct cmd_ctx *c, struct hash *h, uint64_t count, bool withvalues)
 {
-    uint64_t size = hash_size(h);
-    if (count * 3 > size) {
-        struct pair *all = hash_pairs(h);
-        for (uint64_t n = size; n > count; n--)
-            all[rand_next(c->st) % n] = all[n - 1];
-        for (uint64_t i = 0; i < count; i++)
-            reply_pair(c, all[i], withvalues);
-        rs_free(all);
-        return;
-    }
     struct table seen;
     tbl_init(&seen, h->t.seed);
     for (uint64_t got = 0; got < count;) {
@@ -950,15 +939,16 @@ void cmd_hrandfield(struct cmd_ctx *c)
         }
         return;
     }
-    if (uniq && h->pk == NULL && count < size) {
+    if (uniq && h->pk == NULL && count * 3 <= size) {
         table_sample(c, h, count, withvalues);
         return;
     }
     struct pair *all = hash_pairs(h);
     if (uniq) {
         /* Selection sampling (Knuth's algorithm S): count distinct fields
-         * in the hash's own order, as Redis does for a listpack; the whole
-         * hash when count >= its size. */
+         * in the hash's own order, O(size), as Redis does for a listpack and
+         * for a count over a third of a table's size; the whole hash when
+         * count >= its size. */
         uint64_t need = count;
         for (uint64_t i = 0; i < size && need; i++) {
             if (rand_next(c->st) % (size - i) < need) {

@@ -990,7 +990,7 @@ static void set_op_store(struct cmd_ctx *c, enum set_op op)
     long long size = (long long)set_size(out);
     if (!size) {
         set_free(out);
-        ks_delete_key(c, c->db, dst);
+        ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del);
     } else {
         struct shard *sh = ks_shard(c->db, dst, true);
         ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_SET, ENC_RAW, out));
