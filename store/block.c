@@ -262,8 +262,8 @@ void block__signal_db(struct db *db)
 static int live_type(struct db *db, const struct kreg_key *bk)
 {
     struct rs_str key = rs_str_from(bk->key, bk->klen);
-    struct shard *sh = ks_shard(db, key, false);
-    struct entry *e = sh ? tbl_get(&sh->tbl, bk->key, bk->klen) : NULL;
+    struct shard *sh;
+    struct entry *e = ks_get(db, key, &sh);
     if (e == NULL || exp_is_due(sh, e, store_now(db->st)))
         return -1;
     return e->type;

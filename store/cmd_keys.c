@@ -223,21 +223,23 @@ static bool pattern_project(struct rs_str pat, struct rs_str *id, char *buf, siz
     return ks_project_id(rs_str_from(buf, n), id);
 }
 
-/* Where KEYS and SCAN look for pat: false for every shard of db; true for
- * only one project's shard, set in *only (NULL if it has no keys). */
-static bool pattern_shard(struct db *db, struct rs_str pat, bool has_pat, struct shard **only)
+/* Where KEYS and SCAN look for pat: false for every project of db; true
+ * for only one project, set in *only (only->sh NULL if it does not exist). */
+static bool pattern_project_of(struct db *db, struct rs_str pat, bool has_pat,
+                               struct ks_proj *only)
 {
     char buf[256];
     struct rs_str id;
     if (!has_pat || !pattern_project(pat, &id, buf, sizeof buf))
         return false;
-    *only = ks_project(db, id);
+    if (!ks_project(db, id, only))
+        only->sh = NULL;
     return true;
 }
 
 struct keys_walk {
     struct cmd_ctx *c;
-    struct shard *sh;
+    struct shard *sh; /* the shard the walked project's keys are accounted to */
     struct rs_str pat;
     bool all;
     long long n;
@@ -252,6 +254,13 @@ static void keys_cb(void *ud, struct entry *e)
     }
 }
 
+static void keys_project(void *ud, const struct ks_proj *p)
+{
+    struct keys_walk *w = ud;
+    w->sh = p->sh;
+    ks_proj_foreach(p, keys_cb, w);
+}
+
 /* KEYS pattern -- O(N) over the keys of the shards visited. Expired keys
  * are skipped, not deleted (the walk must not change the tables). */
 void cmd_keys(struct cmd_ctx *c)
@@ -259,40 +268,30 @@ void cmd_keys(struct cmd_ctx *c)
     struct rs_str pat = c->argv[1];
     struct keys_walk w = {c, NULL, pat, pat.len == 1 && pat.p[0] == '*', 0};
     struct resp_deferred d = resp_add_deferred(c->out);
-    struct shard *only;
-    if (pattern_shard(c->db, pat, !w.all, &only)) {
-        if (only) {
-            w.sh = only;
-            tbl_foreach(&only->tbl, keys_cb, &w);
-        }
-    } else {
-        struct db *db = c->db;
-        for (size_t i = 0; i <= db->norder; i++) {
-            w.sh = i == 0 ? &db->global : db->order[i - 1];
-            tbl_foreach(&w.sh->tbl, keys_cb, &w);
-        }
-    }
+    struct ks_proj only;
+    if (!pattern_project_of(c->db, pat, !w.all, &only))
+        ks_foreach_project(c->db, true, keys_project, &w);
+    else if (only.sh)
+        keys_project(&w, &only);
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, w.n);
 }
 
-/* The first shard at or after seq that a scan visits: the global shard for
- * seq 0, else the project shard with the smallest seq >= seq; NULL past the
- * last. A routed scan (MATCH naming a project) has the one shard only. */
-static struct shard *scan_shard(struct db *db, bool routed, struct shard *only, uint64_t seq)
+/* The first project at or after seq that a scan visits, in *p: the global
+ * shard for seq 0, else the project with the smallest seq >= seq; false
+ * past the last. A routed scan (MATCH naming a project) has the one
+ * project only. */
+static bool scan_project(struct db *db, bool routed, const struct ks_proj *only, uint64_t seq,
+                         struct ks_proj *p)
 {
-    if (routed)
-        return only && only->seq >= seq ? only : NULL;
-    if (seq == 0)
-        return &db->global;
-    size_t lo = 0, hi = db->norder;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (db->order[mid]->seq < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (routed) {
+        *p = *only;
+        return only->sh && ks_proj_seq(only) >= seq;
     }
-    return lo < db->norder ? db->order[lo] : NULL;
+    if (seq == 0) {
+        *p = (struct ks_proj){&db->global, NULL};
+        return true;
+    }
+    return ks_project_from_seq(db, seq, p);
 }
 
 struct scan_hit {
@@ -348,25 +347,25 @@ void cmd_scan(struct cmd_ctx *c)
     struct scan_acc a = {.pat = o.pat, .use_pat = o.use_pat};
 
     struct db *db = c->db;
-    struct shard *only = NULL;
-    bool routed = pattern_shard(db, a.pat, a.use_pat, &only);
+    struct ks_proj only, p;
+    bool routed = pattern_project_of(db, a.pat, a.use_pat, &only);
     uint64_t seq = cursor >> SCAN_TC_BITS, tc = cursor & SCAN_TC_MASK;
-    struct shard *sh = scan_shard(db, routed, only, seq);
-    if (sh && sh->seq != seq)
-        tc = 0; /* the cursor's shard is gone: start the next one */
+    bool more = scan_project(db, routed, &only, seq, &p);
+    if (more && ks_proj_seq(&p) != seq)
+        tc = 0; /* the cursor's project is gone: start the next one */
     long long budget = o.max_steps;
     uint64_t next = 0;
-    while (sh) {
-        a.sh = sh;
-        tc = tbl_scan(&sh->tbl, tc, scan_cb, &a);
+    while (more) {
+        a.sh = p.sh;
+        tc = ks_proj_scan(&p, tc, scan_cb, &a);
         if (tc == 0) {
-            sh = scan_shard(db, routed, only, sh->seq + 1);
-            if (sh == NULL) {
+            more = scan_project(db, routed, &only, (uint64_t)ks_proj_seq(&p) + 1, &p);
+            if (!more) {
                 next = 0;
                 break;
             }
         }
-        next = ((uint64_t)sh->seq << SCAN_TC_BITS) | tc;
+        next = ((uint64_t)ks_proj_seq(&p) << SCAN_TC_BITS) | tc;
         if (budget-- == 0 || a.sampled >= count)
             break;
     }
@@ -398,20 +397,20 @@ void cmd_scan(struct cmd_ctx *c)
 }
 
 /* RANDOMKEY -- a random key of the database, a null if it is empty. The
- * shard is drawn with a weight of its key count, so every key is equally
- * likely: O(log shards) (ks_random_shard). An expired key drawn is deleted
- * and the draw repeated, as Redis does. */
+ * project is drawn with a weight of its key count, so every key is equally
+ * likely: O(log projects) (ks_random_project). An expired key drawn is
+ * deleted and the draw repeated, as Redis does. */
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
     for (;;) {
-        struct shard *sh = ks_random_shard(db, rand_next(c->st));
-        if (sh == NULL) {
+        struct ks_proj p;
+        if (!ks_random_project(db, rand_next(c->st), &p)) {
             resp_add_null(c->out);
             return;
         }
-        struct entry *e = tbl_random(&sh->tbl, rand_next(c->st));
-        if (ks_is_live(sh, e, c->now)) {
+        struct entry *e = ks_proj_random(&p, rand_next(c->st));
+        if (ks_is_live(p.sh, e, c->now)) {
             resp_add_bulk(c->out, entry_key(e), e->klen);
             return;
         }
@@ -427,8 +426,10 @@ void cmd_randomkey(struct cmd_ctx *c)
  * db, with deadline when (-1: none). */
 static void move_entry(struct db *db, struct rs_str key, struct kloc *from, int64_t when)
 {
-    struct shard *to = ks_shard(db, key, true);
     struct entry *e = ks_take(from);
+    /* After the take: a kloc into a one-key project is stale once its
+     * project gets a second key (ks_shard). */
+    struct shard *to = ks_shard(db, key, true);
     e = obj_rekey(from->sh, to, key, e);
     uint32_t lru = e->lru;
     ks_add(db, to, e);

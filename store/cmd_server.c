@@ -1162,27 +1162,37 @@ static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
  * commands=..". Bytes of an id that would break the line format (outside
  * '!'..'~', or ':' ',' '=') are written as '?'. The one part of INFO that
  * walks the shards: its reply is a line per shard. */
+struct info_projects_walk {
+    struct sbuf *b;
+    int db;
+};
+
+static void info_project(void *ud, const struct ks_proj *p)
+{
+    struct info_projects_walk *w = ud;
+    struct sbuf *b = w->b;
+    if (ks_proj_keys(p) == 0)
+        return;
+    struct rs_str id = ks_proj_id(p);
+    sbuf_printf(b, "project_");
+    sbuf_reserve(b, id.len);
+    for (size_t j = 0; j < id.len; j++) {
+        char ch = id.p[j];
+        bool plain = ch >= '!' && ch <= '~' && ch != ':' && ch != ',' && ch != '=';
+        b->p[b->len++] = plain ? ch : '?';
+    }
+    sbuf_printf(b, ":db=%d,keys=%llu,bytes=%llu,expiring_keys=%llu,commands=%llu\r\n", w->db,
+                (unsigned long long)ks_proj_keys(p), (unsigned long long)ks_proj_bytes(p),
+                (unsigned long long)ks_proj_expiring(p), (unsigned long long)ks_proj_commands(p));
+}
+
 static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
     sbuf_printf(b, "# Projects\r\n");
     for (int i = 0; i < st->ndbs; i++) {
-        const struct db *db = st->dbs[i];
-        for (size_t k = 0; k < db->norder; k++) {
-            const struct shard *sh = db->order[k];
-            if (tbl_count(&sh->tbl) == 0)
-                continue;
-            sbuf_printf(b, "project_");
-            sbuf_reserve(b, sh->idlen);
-            for (size_t j = 0; j < sh->idlen; j++) {
-                char ch = shard_id(sh)[j];
-                bool plain = ch >= '!' && ch <= '~' && ch != ':' && ch != ',' && ch != '=';
-                b->p[b->len++] = plain ? ch : '?';
-            }
-            sbuf_printf(b, ":db=%d,keys=%llu,bytes=%llu,expiring_keys=%u,commands=%llu\r\n", i,
-                        (unsigned long long)tbl_count(&sh->tbl), (unsigned long long)sh->nbytes,
-                        shard_nexp(sh), (unsigned long long)sh->ncommands);
-        }
+        struct info_projects_walk w = {b, i};
+        ks_foreach_project(st->dbs[i], false, info_project, &w);
     }
 }
 

@@ -356,13 +356,13 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
         if (!key_due && !sub_due)
             return 0;
         if (key_due && (!sub_due || t->exp.a[0].when <= t->sub.a[0].when)) {
-            struct entry *e = t->exp.a[0].p;
-            struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
+            struct kloc loc;
+            ks_locate(sh, t->exp.a[0].p, &loc);
             ks_delete_lazy(&loc, st->cfg.lazyfree_expire);
             st->stats.expired_keys++;
         } else {
-            struct entry *e = ((struct subttl *)t->sub.a[0].p)->key;
-            struct kloc loc = {sh, tbl_find_ref(&sh->tbl, entry_key(e), e->klen)};
+            struct kloc loc;
+            ks_locate(sh, ((struct subttl *)t->sub.a[0].p)->key, &loc);
             bool deleted;
             if (exp_sub_expire(&loc, now, end, &deleted))
                 return 1;

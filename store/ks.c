@@ -65,37 +65,91 @@ bool ks_project_id(struct rs_str key, struct rs_str *id)
 }
 
 /* ------------------------------------------------------------------------
- * Project map: linear probing, load at most 3/4. Nothing is deleted from
- * it one by one: shards leave only when the db compacts (db_compact), which
- * rebuilds the map at the size that fits the shards left.
- *
- * A slot holds its shard's address with bits of the id's hash in the low
- * bits that the allocation leaves zero (malloc aligns for any type), 0 when
- * empty: a probe reads a shard only when the bits match, so passing the
- * slots of other projects costs no miss on their shards.
+ * Places. The map and the order array hold a db's projects as places: the
+ * address of a project's shard, or of its struct tiny with PLACE_TINY set
+ * (the low bits are zero in both, as malloc aligns for any type). A
+ * project is a tiny one from its first key until a second comes
+ * (ks_shard); it never goes back, but a compaction frees it once empty.
  * ------------------------------------------------------------------------ */
 
-#define PMAP_TAG_MASK ((uintptr_t)_Alignof(max_align_t) - 1)
-static_assert(_Alignof(max_align_t) >= 8, "a slot's tag needs 3 free bits");
+#define PLACE_TINY ((uintptr_t)1)
+#define PLACE_MASK ((uintptr_t)_Alignof(max_align_t) - 1)
+static_assert(_Alignof(max_align_t) >= 16, "a map slot's tag needs 4 free bits");
+/* The longest id a tiny project holds (its idlen is a byte). */
+#define TINY_ID_MAX 255
+
+static bool place_is_tiny(uintptr_t v)
+{
+    return v & PLACE_TINY;
+}
+
+static struct tiny *place_tiny(uintptr_t v)
+{
+    return (struct tiny *)(v & ~PLACE_MASK);
+}
+
+static struct shard *place_shard(uintptr_t v)
+{
+    return (struct shard *)(v & ~PLACE_MASK);
+}
+
+static struct rs_str place_id(uintptr_t v)
+{
+    if (place_is_tiny(v))
+        return rs_str_from(place_tiny(v)->id, place_tiny(v)->idlen);
+    return rs_str_from(shard_id(place_shard(v)), place_shard(v)->idlen);
+}
+
+static uint32_t place_seq(uintptr_t v)
+{
+    return place_is_tiny(v) ? place_tiny(v)->seq : place_shard(v)->seq;
+}
+
+static uint64_t place_count(uintptr_t v)
+{
+    return place_is_tiny(v) ? place_tiny(v)->e != NULL : tbl_count(&place_shard(v)->tbl);
+}
+
+static bool key_is(const struct entry *e, struct rs_str key)
+{
+    return e->klen == key.len && memcmp(entry_key(e), key.p, key.len) == 0;
+}
+
+static size_t tiny_size(const struct tiny *t)
+{
+    return offsetof(struct tiny, id) + t->idlen;
+}
+
+/* ------------------------------------------------------------------------
+ * Project map: linear probing, load at most 3/4. Nothing is deleted from
+ * it one by one: projects leave only when the db compacts (db_compact),
+ * which rebuilds the map at the size that fits the projects left.
+ *
+ * A slot holds its project's place with bits of the id's hash in the low
+ * bits the place leaves zero, 0 when empty: a probe reads a project only
+ * when the bits match, so passing the slots of other projects costs no
+ * miss on theirs.
+ * ------------------------------------------------------------------------ */
 
 static uint64_t id_hash(const struct db *db, struct rs_str id)
 {
     return XXH3_64bits_withSeed(id.p, id.len, db->st->seed);
 }
 
-/* The tag of hash h: bits the slot index does not use. */
+/* The tag of hash h: bits the slot index and PLACE_TINY do not use. */
 static uintptr_t pmap_tag(uint64_t h)
 {
-    return (uintptr_t)(h >> 58) & PMAP_TAG_MASK;
+    return (uintptr_t)(h >> 58) & PLACE_MASK & ~PLACE_TINY;
 }
 
-static struct shard *slot_shard(uintptr_t v)
+/* The place a slot holds. */
+static uintptr_t slot_place(uintptr_t v)
 {
-    return (struct shard *)(v & ~PMAP_TAG_MASK);
+    return v & ~(PLACE_MASK & ~PLACE_TINY);
 }
 
 /* The index of id's slot in m (which has slots), h being id's hash: its
- * shard's, or the empty one where it would go. */
+ * project's, or the empty one where it would go. */
 static uint64_t pmap_find(const struct pmap *m, struct rs_str id, uint64_t h)
 {
     uint64_t mask = m->cap - 1;
@@ -104,25 +158,23 @@ static uint64_t pmap_find(const struct pmap *m, struct rs_str id, uint64_t h)
         uintptr_t v = m->slots[i];
         if (v == 0)
             return i;
-        const struct shard *sh = slot_shard(v);
-        if ((v & PMAP_TAG_MASK) == tag && sh->idlen == id.len &&
-            memcmp(shard_id(sh), id.p, id.len) == 0)
+        if ((v & PLACE_MASK & ~PLACE_TINY) == tag && rs_str_eq(place_id(slot_place(v)), id))
             return i;
     }
 }
 
-/* Put sh, not in db's map, in a map with room for it. */
-static void pmap_insert(struct db *db, struct shard *sh)
+/* Put place v, not in db's map (or there to be replaced, with the same
+ * id), in a map with room for it. */
+static void pmap_insert(struct db *db, uintptr_t v)
 {
     struct pmap *m = &db->projects;
-    struct rs_str id = rs_str_from(shard_id(sh), sh->idlen);
+    struct rs_str id = place_id(v);
     uint64_t h = id_hash(db, id);
-    assert(((uintptr_t)sh & PMAP_TAG_MASK) == 0);
-    m->slots[pmap_find(m, id, h)] = (uintptr_t)sh | pmap_tag(h);
+    m->slots[pmap_find(m, id, h)] = v | pmap_tag(h);
 }
 
-/* Capacity a project map of n shards is rebuilt with: at most half full,
- * so it grows only after as many creations again. */
+/* Capacity a project map of n projects is rebuilt with: at most half
+ * full, so it grows only after as many creations again. */
 static uint64_t pmap_fit(uint64_t n)
 {
     uint64_t cap = 8;
@@ -131,12 +183,12 @@ static uint64_t pmap_fit(uint64_t n)
     return cap;
 }
 
-/* Rebuild db's map with cap slots from the shards of db->order. */
+/* Rebuild db's map with cap slots from the projects of db->order. */
 static void pmap_rebuild(struct db *db, uint64_t cap)
 {
     struct pmap *m = &db->projects;
     struct store *st = db->st;
-    st->pmap_gen++; /* shards may leave: pointers from before may dangle */
+    st->pmap_gen++; /* projects may leave: pointers from before may dangle */
     st->shard_bytes -= m->cap * sizeof *m->slots;
     rs_free(m->slots);
     m->slots = NULL;
@@ -150,16 +202,16 @@ static void pmap_rebuild(struct db *db, uint64_t cap)
         pmap_insert(db, db->order[i]);
 }
 
-/* Add sh, just appended to db->order (so norder counts it): the map holds
- * every shard of the order array. */
-static void pmap_put(struct db *db, struct shard *sh)
+/* Add v, just appended to db->order (so norder counts it): the map holds
+ * every project of the order array. */
+static void pmap_put(struct db *db, uintptr_t v)
 {
     struct pmap *m = &db->projects;
     if (db->norder * 4 > m->cap * 3) {
         pmap_rebuild(db, m->cap ? m->cap * 2 : 8);
         return;
     }
-    pmap_insert(db, sh);
+    pmap_insert(db, v);
 }
 
 /* ------------------------------------------------------------------------
@@ -225,10 +277,10 @@ static void rankset_free(struct rankset *s)
     memset(s, 0, sizeof *s);
 }
 
-/* The shard of rank r of db: 1 is the global shard, r >= 2 order[r - 2]. */
-static struct shard *rank_shard(struct db *db, uint32_t r)
+/* The place of rank r of db: 1 is the global shard, r >= 2 order[r - 2]. */
+static uintptr_t rank_place(const struct db *db, uint32_t r)
 {
-    return r == 1 ? &db->global : db->order[r - 2];
+    return r == 1 ? (uintptr_t)&db->global : db->order[r - 2];
 }
 
 static void tree_add(struct ranks *k, uint32_t r, uint64_t delta)
@@ -261,15 +313,18 @@ static void ranks_grow(struct db *db)
     k->cap = cap;
 }
 
-/* sh takes rank r, its place in its db (1 for the global shard, then its
- * index in the order array + 2), with a count of 0 in the tree until its
- * dirty mark is applied. O(1) amortized. */
-static void rank_take(struct shard *sh, uint32_t r)
+/* Place v of db takes rank r (1 for the global shard, then its index in
+ * the order array + 2), with a count of 0 in the tree until its dirty mark
+ * is applied. O(1) amortized. */
+static void rank_take(struct db *db, uintptr_t v, uint32_t r)
 {
-    struct ranks *k = &sh->db->ranks;
+    struct ranks *k = &db->ranks;
     while (r > k->cap)
-        ranks_grow(sh->db);
-    sh->rank = r;
+        ranks_grow(db);
+    if (place_is_tiny(v))
+        place_tiny(v)->rank = r;
+    else
+        place_shard(v)->rank = r;
     rankset_add(&k->dirty, r);
 }
 
@@ -290,7 +345,7 @@ static void tree_rebuild(struct db *db)
     struct ranks *k = &db->ranks;
     uint32_t last = (uint32_t)db->norder + 1; /* the highest rank in use */
     for (uint32_t r = 1; r <= k->cap; r++)
-        k->sum[r] = r <= last ? tbl_count(&rank_shard(db, r)->tbl) : 0;
+        k->sum[r] = r <= last ? place_count(rank_place(db, r)) : 0;
     for (uint32_t r = 1; r <= k->cap; r++) {
         uint32_t up = r + (r & -r);
         if (up <= k->cap)
@@ -299,7 +354,15 @@ static void tree_rebuild(struct db *db)
     rankset_clear(&k->dirty);
 }
 
-struct shard *ks_random_shard(struct db *db, uint64_t r)
+/* A project (or the global shard) as ks.h shows it. */
+static struct ks_proj proj_of(struct db *db, uintptr_t v)
+{
+    if (place_is_tiny(v))
+        return (struct ks_proj){&db->small, place_tiny(v)};
+    return (struct ks_proj){place_shard(v), NULL};
+}
+
+bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p)
 {
     struct ranks *k = &db->ranks;
     if (k->dirty.n > k->cap / 16) {
@@ -307,11 +370,11 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
     } else {
         while (k->dirty.n > 0) {
             uint32_t d = rankset_pop(&k->dirty);
-            tree_add(k, d, tbl_count(&rank_shard(db, d)->tbl) - tree_get(k, d));
+            tree_add(k, d, place_count(rank_place(db, d)) - tree_get(k, d));
         }
     }
     if (db->nkeys == 0)
-        return NULL;
+        return false;
     /* The shard of the (r mod nkeys)-th key: descend from the top sum. */
     uint64_t x = r % db->nkeys;
     uint32_t pos = 0;
@@ -321,18 +384,19 @@ struct shard *ks_random_shard(struct db *db, uint64_t r)
             x -= k->sum[pos];
         }
     }
-    return rank_shard(db, pos + 1);
+    *p = proj_of(db, rank_place(db, pos + 1));
+    return true;
 }
 
 /* ------------------------------------------------------------------------
  * The db's indexes of its shards
  * ------------------------------------------------------------------------ */
 
-/* sh's key count changed by delta. O(1). */
-static void count_keys(struct shard *sh, int delta)
+/* The key count of db's place of rank r changed by delta. O(1). */
+static void count_keys(struct db *db, uint32_t rank, int delta)
 {
-    sh->db->nkeys += (uint64_t)(int64_t)delta;
-    rankset_add(&sh->db->ranks.dirty, sh->rank);
+    db->nkeys += (uint64_t)(int64_t)delta;
+    rankset_add(&db->ranks.dirty, rank);
 }
 
 /* After an insert or an unlink in sh's table, which may start a rehash:
@@ -346,13 +410,6 @@ static void note_rehash(struct shard *sh)
 }
 
 
-/* sh, new (about to be appended to the order array) or the global shard
- * of a db just flushed, enters its db's indexes. */
-static void shard_join(struct shard *sh)
-{
-    sh->due_idx = EXP_NONE;
-    rank_take(sh, sh->is_project ? (uint32_t)sh->db->norder + 2 : 1);
-}
 
 /* Number db's shards again by their places, after a compaction moved them
  * in the order array: the rank arrays and sets shrink with the shards. The
@@ -360,11 +417,12 @@ static void shard_join(struct shard *sh)
 static void ranks_rebuild(struct db *db)
 {
     ranks_free(db);
-    rank_take(&db->global, 1);
+    rank_take(db, (uintptr_t)&db->global, 1);
     note_rehash(&db->global);
     for (size_t i = 0; i < db->norder; i++) {
-        rank_take(db->order[i], (uint32_t)i + 2);
-        note_rehash(db->order[i]);
+        rank_take(db, db->order[i], (uint32_t)i + 2);
+        if (!place_is_tiny(db->order[i]))
+            note_rehash(place_shard(db->order[i]));
     }
 }
 
@@ -378,6 +436,35 @@ static void db_indexes_free(struct db *db)
 }
 
 /* ------------------------------------------------------------------------
+ * Registration of containers with sub-key deadlines
+ * ------------------------------------------------------------------------ */
+
+/* The subttl of e if e is a container with sub-key deadlines. */
+static struct subttl *subttl_of(const struct entry *e)
+{
+    return e->type == OBJ_HASH || e->type == OBJ_SET ? *obj_subttl(e) : NULL;
+}
+
+/* Put e's subttl in sh's heap of containers, keyed by e's earliest
+ * sub-key deadline (or update it). */
+static void sub_register(struct shard *sh, struct entry *e)
+{
+    struct subttl *t = subttl_of(e);
+    int64_t next = t ? obj_sub_next(e) : -1;
+    if (next != -1) {
+        t->key = e;
+        exp_sub_set(sh, t, next);
+    }
+}
+
+static void sub_unregister(struct shard *sh, struct entry *e)
+{
+    struct subttl *t = subttl_of(e);
+    if (t)
+        exp_sub_del(sh, t);
+}
+
+/* ------------------------------------------------------------------------
  * Shards
  * ------------------------------------------------------------------------ */
 
@@ -386,6 +473,7 @@ static void shard_init(struct shard *sh, struct db *db)
     memset(sh, 0, sizeof *sh);
     tbl_init(&sh->tbl, db->st->seed);
     sh->db = db;
+    sh->due_idx = EXP_NONE;
 }
 
 static size_t shard_size(const struct shard *sh)
@@ -400,32 +488,67 @@ static void order_resize(struct db *db, size_t cap)
     db->order = rs_realloc(db->order, cap * sizeof *db->order);
 }
 
-/* A new, empty project shard (is_empty until ks_add puts a key in it). */
-static struct shard *shard_new(struct db *db, struct rs_str id)
+/* A project shard for id, in no index yet. */
+static struct shard *shard_alloc(struct db *db, struct rs_str id)
 {
     struct shard *sh = rs_malloc(sizeof *sh + id.len);
     shard_init(sh, db);
     memcpy((char *)shard_id(sh), id.p, id.len);
     sh->idlen = (uint32_t)id.len;
     sh->is_project = true;
-    sh->is_empty = true;
-    db->nempty++;
     db->st->shard_bytes += shard_size(sh);
+    return sh;
+}
+
+/* A new, empty project enters db at place v (its seq and rank are set
+ * here): ks_add puts its first key in. */
+static void project_join(struct db *db, uintptr_t v)
+{
+    db->nempty++;
     /* SCAN cursors hold a seq in KS_SEQ_BITS bits. Once the counter runs
-     * out (after 2^24 shard creations in this db), renumber the live shards
-     * in order: only a SCAN in flight at that moment may miss keys. */
+     * out (after 2^24 project creations in this db), renumber the live
+     * projects in order: only a SCAN in flight at that moment may miss
+     * keys. */
     if (db->next_seq + 1 >= (1ULL << KS_SEQ_BITS)) {
-        for (size_t i = 0; i < db->norder; i++)
-            db->order[i]->seq = (uint32_t)(i + 1);
+        for (size_t i = 0; i < db->norder; i++) {
+            if (place_is_tiny(db->order[i]))
+                place_tiny(db->order[i])->seq = (uint32_t)(i + 1);
+            else
+                place_shard(db->order[i])->seq = (uint32_t)(i + 1);
+        }
         db->next_seq = db->norder;
     }
-    sh->seq = (uint32_t)++db->next_seq;
-    shard_join(sh);
+    uint32_t seq = (uint32_t)++db->next_seq;
+    if (place_is_tiny(v))
+        place_tiny(v)->seq = seq;
+    else
+        place_shard(v)->seq = seq;
+    rank_take(db, v, (uint32_t)db->norder + 2);
     if (db->norder == db->order_cap)
         order_resize(db, db->order_cap ? db->order_cap * 2 : 8);
-    db->order[db->norder++] = sh; /* seq only grows: the array stays sorted */
-    pmap_put(db, sh);
-    return sh;
+    db->order[db->norder++] = v; /* seq only grows: the array stays sorted */
+    pmap_put(db, v);
+}
+
+/* A new, empty project of id: a tiny one unless its id is too long. */
+static uintptr_t project_new(struct db *db, struct rs_str id)
+{
+    uintptr_t v;
+    if (id.len <= TINY_ID_MAX) {
+        struct tiny *t = rs_malloc(offsetof(struct tiny, id) + id.len);
+        t->e = NULL;
+        t->ncommands = 0;
+        t->idlen = (uint8_t)id.len;
+        memcpy(t->id, id.p, id.len);
+        db->st->shard_bytes += tiny_size(t);
+        v = (uintptr_t)t | PLACE_TINY;
+    } else {
+        struct shard *sh = shard_alloc(db, id);
+        sh->is_empty = true;
+        v = (uintptr_t)sh;
+    }
+    project_join(db, v);
+    return v;
 }
 
 static void free_entry_cb(void *ud, struct entry *e)
@@ -447,21 +570,32 @@ static void shard_free(struct shard *sh)
     rs_free(sh);
 }
 
-/* Free db's empty project shards; the order array and the map shrink to
- * fit the rest. O(shards), run once at least as many shards are empty as
- * have keys, so each emptied shard pays O(1) amortized. */
+/* Free the record of a tiny project of db; its key, if any, goes too. */
+static void tiny_free(struct db *db, struct tiny *t)
+{
+    if (t->e)
+        obj_free(&db->small, t->e);
+    db->st->shard_bytes -= tiny_size(t);
+    rs_free(t);
+}
+
+/* Free db's empty projects; the order array and the map shrink to fit the
+ * rest. O(projects), run once at least as many projects are empty as have
+ * keys, so each emptied one pays O(1) amortized. */
 static void db_compact(struct db *db)
 {
     size_t n = 0;
     for (size_t i = 0; i < db->norder; i++) {
-        struct shard *sh = db->order[i];
-        if (tbl_count(&sh->tbl) == 0) {
+        uintptr_t v = db->order[i];
+        if (place_count(v) != 0) {
+            db->order[n++] = v; /* in seq order still */
+        } else if (place_is_tiny(v)) {
+            tiny_free(db, place_tiny(v));
+        } else {
             /* Without keys it has no deadline (not in db->due); its rank
              * goes with the renumbering below. */
-            assert(sh->due_idx == EXP_NONE);
-            shard_free(sh);
-        } else {
-            db->order[n++] = sh; /* in seq order still */
+            assert(place_shard(v)->due_idx == EXP_NONE);
+            shard_free(place_shard(v));
         }
     }
     db->norder = n;
@@ -481,43 +615,98 @@ static void db_compact(struct db *db)
     ranks_rebuild(db);
 }
 
-struct shard *ks_project(struct db *db, struct rs_str id)
+/* The place of project id in db, 0 if none. */
+static uintptr_t project_place(const struct db *db, struct rs_str id)
 {
     const struct pmap *m = &db->projects;
-    return m->cap ? slot_shard(m->slots[pmap_find(m, id, id_hash(db, id))]) : NULL;
+    return m->cap ? slot_place(m->slots[pmap_find(m, id, id_hash(db, id))]) : 0;
 }
 
-/* Whether sh, found while the maps were at generation gen, is still the
- * shard of project id in db. */
-static bool route_holds(const struct shard *sh, uint64_t gen, const struct db *db,
-                        struct rs_str id)
+bool ks_project(struct db *db, struct rs_str id, struct ks_proj *p)
 {
-    return sh && gen == db->st->pmap_gen && sh->db == db && sh->idlen == id.len &&
-           memcmp(shard_id(sh), id.p, id.len) == 0;
+    uintptr_t v = project_place(db, id);
+    if (v)
+        *p = proj_of(db, v);
+    return v != 0;
+}
+
+/* The place of key in db: the global shard's for a key of no project, its
+ * project's, 0 if it has none; with create, a missing project is made. */
+static uintptr_t route(struct db *db, struct rs_str key, bool create)
+{
+    struct rs_str id;
+    if (!ks_project_id(key, &id))
+        return (uintptr_t)&db->global;
+    /* A command resolves its key several times (the prefetch, the lookup,
+     * the count of the project's commands): the last place found is
+     * checked first, which skips the map's hash and probes. */
+    struct store *st = db->st;
+    uintptr_t v = st->route_place;
+    if (v && st->route_db == db && st->route_gen == st->pmap_gen && rs_str_eq(place_id(v), id))
+        return v;
+    v = project_place(db, id);
+    if (v == 0 && create)
+        v = project_new(db, id);
+    if (v)
+        ks_route_remember(st, db, v, st->pmap_gen);
+    return v;
+}
+
+/* The tiny project t of db has a key and gets a second: it becomes a
+ * shard, at its place (seq, rank), holding the key with its TTL and its
+ * sub-key deadlines. Places kept from before are stale (pmap_gen). */
+static struct shard *promote(struct db *db, struct tiny *t)
+{
+    struct shard *small = &db->small;
+    struct shard *sh = shard_alloc(db, rs_str_from(t->id, t->idlen));
+    sh->seq = t->seq;
+    sh->rank = t->rank;
+    sh->ncommands = t->ncommands;
+    struct entry *e = t->e;
+    int64_t when = exp_get(small, e);
+    if (when != -1)
+        exp_clear(small, e);
+    sub_unregister(small, e);
+    size_t bytes = obj_bytes(e);
+    small->nbytes -= bytes;
+    sh->nbytes += bytes;
+    tbl_insert(&sh->tbl, e);
+    if (when != -1)
+        exp_set(sh, e, when);
+    sub_register(sh, e);
+    db->order[t->rank - 2] = (uintptr_t)sh;
+    pmap_insert(db, (uintptr_t)sh); /* in the slot of t: same id */
+    db->st->shard_bytes -= tiny_size(t);
+    rs_free(t);
+    db->st->pmap_gen++;
+    ks_route_remember(db->st, db, (uintptr_t)sh, db->st->pmap_gen);
+    return sh;
 }
 
 struct shard *ks_shard(struct db *db, struct rs_str key, bool create)
 {
-    struct rs_str id;
-    if (!ks_project_id(key, &id))
-        return &db->global;
-    /* A command resolves its key several times (the prefetch, the lookup,
-     * the count of the shard's commands): the last shard found is checked
-     * first, which skips the map's hash and probes. */
-    struct store *st = db->st;
-    if (route_holds(st->route_sh, st->route_gen, db, id))
-        return st->route_sh;
-    struct shard *sh = ks_project(db, id);
-    if (sh == NULL && create)
-        sh = shard_new(db, id);
-    if (sh)
-        ks_route_remember(st, sh, st->pmap_gen);
-    return sh;
+    uintptr_t v = route(db, key, create);
+    if (!place_is_tiny(v))
+        return place_shard(v); /* NULL for 0 */
+    struct tiny *t = place_tiny(v);
+    if (create && t->e && !key_is(t->e, key))
+        return promote(db, t);
+    return &db->small;
 }
 
-void ks_route_remember(struct store *st, struct shard *sh, uint64_t gen)
+void ks_count_command(struct db *db, struct rs_str key)
 {
-    st->route_sh = sh;
+    uintptr_t v = route(db, key, false);
+    if (place_is_tiny(v))
+        place_tiny(v)->ncommands++;
+    else if (v)
+        place_shard(v)->ncommands++;
+}
+
+void ks_route_remember(struct store *st, struct db *db, uintptr_t place, uint64_t gen)
+{
+    st->route_place = place;
+    st->route_db = db;
     st->route_gen = gen;
 }
 
@@ -532,26 +721,41 @@ void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key)
     __builtin_prefetch(&db->projects.slots[r->h & (db->projects.cap - 1)]);
 }
 
-struct shard *ks_route_guess(const struct ks_route *r)
+uintptr_t ks_route_guess(const struct ks_route *r)
 {
     const struct pmap *m = &r->db->projects;
     if (!r->is_project)
-        return &r->db->global;
+        return (uintptr_t)&r->db->global;
     if (r->gen != r->db->st->pmap_gen || m->cap == 0)
-        return NULL;
-    /* The first shard whose tag matches: the project's, most likely; no
-     * id compare here, as the command checks it (ks_shard's route). */
+        return 0;
+    /* The first project whose tag matches: the key's, most likely; no id
+     * compare here, as the command checks it (route). */
     uint64_t mask = m->cap - 1, i = r->h & mask;
     uintptr_t tag = pmap_tag(r->h);
-    while (m->slots[i] && (m->slots[i] & PMAP_TAG_MASK) != tag)
+    while (m->slots[i] && (m->slots[i] & PLACE_MASK & ~PLACE_TINY) != tag)
         i = (i + 1) & mask;
-    struct shard *sh = slot_shard(m->slots[i]);
-    if (sh == NULL)
+    uintptr_t v = slot_place(m->slots[i]);
+    if (v == 0)
+        return 0;
+    /* From the header to the id the check compares (up to 16 bytes of it). */
+    if (place_is_tiny(v))
+        prefetch_span(place_tiny(v), offsetof(struct tiny, id) + 16);
+    else
+        prefetch_span(place_shard(v), sizeof(struct shard) + 16);
+    return v;
+}
+
+const struct table *ks_route_table(uintptr_t place, const struct entry **one)
+{
+    *one = NULL;
+    if (place == 0)
         return NULL;
-    /* From the header (the table, db, idlen) to the id the check compares
-     * (up to 16 bytes of it). */
-    prefetch_span(sh, sizeof *sh + 16);
-    return sh;
+    if (place_is_tiny(place)) {
+        *one = place_tiny(place)->e;
+        return NULL;
+    }
+    const struct table *t = &place_shard(place)->tbl;
+    return tbl_count(t) ? t : NULL;
 }
 
 void ks_reap_empty(struct store *st)
@@ -566,13 +770,20 @@ void ks_reap_empty(struct store *st)
     }
 }
 
-/* sh lost its last key: it stays, empty, until its db compacts. */
+/* A project of db lost its last key: it stays, empty, until its db
+ * compacts. */
+static void project_emptied(struct db *db)
+{
+    db->nempty++;
+    db->st->has_empty = true;
+}
+
+/* sh lost its last key (a project shard's: see project_emptied). */
 static void mark_if_empty(struct shard *sh)
 {
     if (sh->is_project && !sh->is_empty && tbl_count(&sh->tbl) == 0) {
         sh->is_empty = true;
-        sh->db->nempty++;
-        sh->db->st->has_empty = true;
+        project_emptied(sh->db);
     }
 }
 
@@ -647,17 +858,27 @@ static void drop(struct shard *sh, struct entry *e, bool lazy)
 
 static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
-    struct shard *sh = ks_shard(db, key, false);
-    if (sh == NULL)
+    uintptr_t v = route(db, key, false);
+    struct shard *sh;
+    struct entry **ref;
+    if (v == 0) {
         return NULL;
-    /* The running command's key has its hash from the batch's prefetch. */
-    struct store *st = c->st;
-    struct entry **ref = st->key_t == &sh->tbl && key.p == st->key_hint.p &&
-                                 key.len == st->key_hint.len
-                             ? tbl_find_ref_hint(&sh->tbl, key.p, key.len, st->key_h)
-                             : tbl_find_ref(&sh->tbl, key.p, key.len);
-    if (ref == NULL)
-        return NULL;
+    } else if (place_is_tiny(v)) {
+        struct tiny *t = place_tiny(v);
+        if (t->e == NULL || !key_is(t->e, key))
+            return NULL;
+        sh = &db->small;
+        ref = &t->e;
+    } else {
+        sh = place_shard(v);
+        /* The running command's key has its hash from the batch's prefetch. */
+        struct store *st = c->st;
+        ref = st->key_t == &sh->tbl && key.p == st->key_hint.p && key.len == st->key_hint.len
+                  ? tbl_find_ref_hint(&sh->tbl, key.p, key.len, st->key_h)
+                  : tbl_find_ref(&sh->tbl, key.p, key.len);
+        if (ref == NULL)
+            return NULL;
+    }
     if (exp_is_due(sh, *ref, c->now)) {
         struct kloc dead = {sh, ref};
         ks_delete_lazy(&dead, c->st->cfg.lazyfree_expire);
@@ -698,6 +919,34 @@ struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struc
     return e;
 }
 
+struct entry *ks_get(struct db *db, struct rs_str key, struct shard **sh)
+{
+    uintptr_t v = route(db, key, false);
+    if (v == 0)
+        return NULL;
+    if (place_is_tiny(v)) {
+        *sh = &db->small;
+        struct entry *e = place_tiny(v)->e;
+        return e && key_is(e, key) ? e : NULL;
+    }
+    *sh = place_shard(v);
+    return tbl_get(&(*sh)->tbl, key.p, key.len);
+}
+
+/* The tiny project whose key is e, accounted to its db's `small`. */
+static struct tiny *tiny_of(struct db *db, const struct entry *e)
+{
+    struct tiny *t = place_tiny(route(db, rs_str_from(entry_key(e), e->klen), false));
+    assert(t->e == e);
+    return t;
+}
+
+void ks_locate(struct shard *sh, struct entry *e, struct kloc *loc)
+{
+    loc->sh = sh;
+    loc->ref = sh->is_small ? &tiny_of(sh->db, e)->e : tbl_find_ref(&sh->tbl, entry_key(e), e->klen);
+}
+
 struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
     struct entry *e = find(c, db, key, loc);
@@ -733,39 +982,25 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
  * Changes
  * ------------------------------------------------------------------------ */
 
-/* The subttl of e if e is a container with sub-key deadlines. */
-static struct subttl *subttl_of(const struct entry *e)
-{
-    return e->type == OBJ_HASH || e->type == OBJ_SET ? *obj_subttl(e) : NULL;
-}
-
-/* Put e's subttl in sh's heap of containers, keyed by e's earliest
- * sub-key deadline (or update it). */
-static void sub_register(struct shard *sh, struct entry *e)
-{
-    struct subttl *t = subttl_of(e);
-    int64_t next = t ? obj_sub_next(e) : -1;
-    if (next != -1) {
-        t->key = e;
-        exp_sub_set(sh, t, next);
-    }
-}
-
-static void sub_unregister(struct shard *sh, struct entry *e)
-{
-    struct subttl *t = subttl_of(e);
-    if (t)
-        exp_sub_del(sh, t);
-}
-
 void ks_add(struct db *db, struct shard *sh, struct entry *e)
 {
-    (void)db;
-    e->lru = store_lru(sh->db->st);
-    unmark_empty(sh);
-    tbl_insert(&sh->tbl, e);
-    count_keys(sh, 1);
-    note_rehash(sh);
+    e->lru = store_lru(db->st);
+    if (sh->is_small) {
+        /* ks_shard made the project, or found it empty or holding e's key
+         * (gone since), and the caller added nothing to it since. */
+        struct tiny *t = place_tiny(route(db, rs_str_from(entry_key(e), e->klen), false));
+        assert(t->e == NULL);
+        t->e = e;
+        e->next = NULL;
+        db->nempty--;
+        t->ncommands = 0; /* counted while it had no keys */
+        count_keys(db, t->rank, 1);
+    } else {
+        unmark_empty(sh);
+        tbl_insert(&sh->tbl, e);
+        count_keys(db, sh->rank, 1);
+        note_rehash(sh);
+    }
     sub_register(sh, e);
     ks_changed(sh->db, rs_str_from(entry_key(e), e->klen));
 }
@@ -801,7 +1036,12 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
         }
     }
     sub_unregister(loc->sh, old);
-    tbl_replace(&loc->sh->tbl, loc->ref, e);
+    if (loc->sh->is_small) {
+        e->next = NULL;
+        *loc->ref = e;
+    } else {
+        tbl_replace(&loc->sh->tbl, loc->ref, e);
+    }
     sub_register(loc->sh, e);
     drop(loc->sh, old, loc->sh->db->st->cfg.lazyfree_server_del);
     ks_changed(loc->sh->db, rs_str_from(entry_key(e), e->klen));
@@ -831,9 +1071,19 @@ void ks_delete_lazy(struct kloc *loc, bool lazy)
 
 struct entry *ks_take(struct kloc *loc)
 {
-    struct entry *e = tbl_unlink(&loc->sh->tbl, loc->ref);
-    count_keys(loc->sh, -1);
-    note_rehash(loc->sh);
+    struct shard *sh = loc->sh;
+    struct entry *e;
+    if (sh->is_small) {
+        struct tiny *t = (struct tiny *)loc->ref; /* ref is &t->e, its first member */
+        e = t->e;
+        t->e = NULL;
+        count_keys(sh->db, t->rank, -1);
+        project_emptied(sh->db);
+    } else {
+        e = tbl_unlink(&sh->tbl, loc->ref);
+        count_keys(sh->db, sh->rank, -1);
+        note_rehash(sh);
+    }
     exp_clear(loc->sh, e);
     sub_unregister(loc->sh, e);
     /* After the unlink: a WATCH of a key already expired when watched is
@@ -864,15 +1114,96 @@ struct db *db_new(struct store *st, int idx)
     db->idx = idx;
     exp_heap_init(&db->due, offsetof(struct shard, due_idx));
     shard_init(&db->global, db);
-    shard_join(&db->global);
+    shard_init(&db->small, db);
+    db->small.is_small = true;
+    rank_take(db, (uintptr_t)&db->global, 1);
     return db;
 }
 
-void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), void *ud)
+void ks_foreach_project(struct db *db, bool global, void (*fn)(void *ud, const struct ks_proj *p),
+                        void *ud)
 {
-    fn(ud, &db->global);
-    for (size_t i = 0; i < db->norder; i++)
-        fn(ud, db->order[i]);
+    if (global) {
+        struct ks_proj p = {&db->global, NULL};
+        fn(ud, &p);
+    }
+    for (size_t i = 0; i < db->norder; i++) {
+        struct ks_proj p = proj_of(db, db->order[i]);
+        fn(ud, &p);
+    }
+}
+
+bool ks_project_from_seq(struct db *db, uint64_t seq, struct ks_proj *p)
+{
+    size_t lo = 0, hi = db->norder;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (place_seq(db->order[mid]) < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == db->norder)
+        return false;
+    *p = proj_of(db, db->order[lo]);
+    return true;
+}
+
+struct rs_str ks_proj_id(const struct ks_proj *p)
+{
+    return p->one ? rs_str_from(p->one->id, p->one->idlen) : rs_str_from(shard_id(p->sh), p->sh->idlen);
+}
+
+uint32_t ks_proj_seq(const struct ks_proj *p)
+{
+    return p->one ? p->one->seq : p->sh->seq;
+}
+
+uint64_t ks_proj_keys(const struct ks_proj *p)
+{
+    return p->one ? p->one->e != NULL : tbl_count(&p->sh->tbl);
+}
+
+uint64_t ks_proj_bytes(const struct ks_proj *p)
+{
+    if (p->one)
+        return p->one->e ? obj_bytes(p->one->e) : 0;
+    return p->sh->nbytes;
+}
+
+uint64_t ks_proj_expiring(const struct ks_proj *p)
+{
+    if (p->one)
+        return p->one->e && p->one->e->exp_idx != EXP_NONE;
+    return shard_nexp(p->sh);
+}
+
+uint64_t ks_proj_commands(const struct ks_proj *p)
+{
+    return p->one ? p->one->ncommands : p->sh->ncommands;
+}
+
+void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    if (p->one == NULL)
+        tbl_foreach(&p->sh->tbl, fn, ud);
+    else if (p->one->e)
+        fn(ud, p->one->e);
+}
+
+uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
+                      void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    if (p->one == NULL)
+        return tbl_scan(&p->sh->tbl, cursor, fn, ud);
+    if (p->one->e)
+        fn(ud, p->one->e);
+    return 0;
+}
+
+struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r)
+{
+    return p->one ? p->one->e : tbl_random(&p->sh->tbl, r);
 }
 
 uint64_t ks_db_size(const struct db *db)
@@ -905,13 +1236,36 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     async = async && has_background(st);
     ks_touch_db(db, NULL);
     ks_signal_db(db);
-    for (size_t i = 0; i < db->norder; i++) {
-        struct shard *sh = db->order[i];
-        if (async)
-            to_garbage(st, sh);
-        else
-            shard_free(sh);
+    /* The keys of the tiny projects go to the garbage in a shard of their
+     * own, with small's deadlines and bytes. */
+    struct shard *tg = NULL;
+    if (async && db->small.nbytes) {
+        tg = rs_malloc(sizeof *tg);
+        shard_init(tg, db);
+        tg->ttl = db->small.ttl;
+        tg->nbytes = db->small.nbytes;
+        db->small.ttl = NULL;
+        db->small.nbytes = 0;
     }
+    for (size_t i = 0; i < db->norder; i++) {
+        uintptr_t v = db->order[i];
+        if (!place_is_tiny(v)) {
+            if (async)
+                to_garbage(st, place_shard(v));
+            else
+                shard_free(place_shard(v));
+            continue;
+        }
+        struct tiny *t = place_tiny(v);
+        if (tg && t->e) {
+            tbl_insert(&tg->tbl, t->e);
+            t->e = NULL;
+        }
+        tiny_free(db, t);
+    }
+    if (tg)
+        to_garbage(st, tg);
+    shard_clear(&db->small);
     st->shard_bytes -= db->order_cap * sizeof *db->order;
     rs_free(db->order);
     db->order = NULL;
@@ -925,9 +1279,10 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     } else {
         shard_clear(&db->global);
     }
-    /* Every shard left, the global one is empty: start the indexes over. */
+    /* Every project left, the global shard is empty: start the indexes over. */
     db_indexes_free(db);
-    shard_join(&db->global);
+    db->global.due_idx = db->small.due_idx = EXP_NONE;
+    rank_take(db, (uintptr_t)&db->global, 1);
 }
 
 /* An entry of a garbage shard (ud): a big value joins the queue of values,
@@ -1002,7 +1357,7 @@ int ks_rehash_step(struct store *st, int64_t budget_us)
              * Listed ranks are live: a shard is freed only by a compaction,
              * which numbers the rest again, or a flush, which empties the
              * set. */
-            struct shard *sh = rank_shard(db, rh->list[rh->n - 1]);
+            struct shard *sh = place_shard(rank_place(db, rh->list[rh->n - 1]));
             st->timer_visits++;
             if (!tbl_rehash(&sh->tbl, 100))
                 rankset_pop(rh);

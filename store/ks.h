@@ -153,27 +153,42 @@ void hash_prefetch(const struct hash *h, bool rest);
  * or false for a key of the global shard. */
 bool ks_project_id(struct rs_str key, struct rs_str *id);
 
-/* The shard of key in db; with create, a missing project shard is made.
- * O(1): the shard last found (ks_route_remember) is checked first. */
+/* The shard key's entry is (or would be) accounted to in db: its
+ * project's shard, the global shard, or for a project of one key (struct
+ * tiny) the db's shard `small`. With create, a missing project is made (a
+ * one-key one), and a one-key project that holds another key than key
+ * becomes a shard: the caller is about to add key. That moves the key it
+ * held, so a kloc into it is stale after (as after any insert into a
+ * shard). NULL for a missing project without create. O(1): the place last
+ * found (ks_route_remember) is checked first. */
 struct shard *ks_shard(struct db *db, struct rs_str key, bool create);
 
-/* Make sh, found while the maps were at generation gen (st->pmap_gen),
- * the first shard the next ks_shard checks (a batch's prefetch found it for
- * the command about to run). It is used only if no map was rebuilt since
- * (it may be gone) and it is the key's. */
-void ks_route_remember(struct store *st, struct shard *sh, uint64_t gen);
+/* Make place (a project of db, or a shard), found while the maps were at
+ * generation gen (st->pmap_gen), the first that the next ks_shard checks
+ * (a batch's prefetch found it for the command about to run). It is used
+ * only if no map changed since (it may be gone) and it is the key's. */
+void ks_route_remember(struct store *st, struct db *db, uintptr_t place, uint64_t gen);
 
-/* A key's shard, guessed in two steps for a batch of keys whose cache
+/* A key's place, guessed in two steps for a batch of keys whose cache
  * misses overlap when each step runs for all of them before the next:
  * ks_route_begin parses key and starts loading its project map slot;
- * ks_route_guess returns the shard that the first slot with bits of the
- * id's hash holds, most likely the project's, and starts loading it (NULL
- * if there is none, or if a map was rebuilt since ks_route_begin: the
- * guess is a live shard). A guess is for prefetching and for
- * ks_route_remember, which has the command check it against its key.
- * key borrows until ks_route_guess. O(1); nothing changes. */
+ * ks_route_guess returns the place (a project's, or the global shard)
+ * that the first slot with bits of the id's hash holds, most likely the
+ * project's, and starts loading it (0 if there is none, or if a map
+ * changed since ks_route_begin: the guess is a live place). A guess is for
+ * prefetching and for ks_route_remember, which has the command check it
+ * against its key. key borrows until ks_route_guess. O(1); nothing
+ * changes. */
 void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key);
-struct shard *ks_route_guess(const struct ks_route *r);
+uintptr_t ks_route_guess(const struct ks_route *r);
+/* Where the lookup of a key in the guessed place goes next: the place's
+ * table (NULL if it has no keys), or for a one-key project NULL and in
+ * *one its key's entry (NULL if none; it may be another project's: for
+ * prefetching only). */
+const struct table *ks_route_table(uintptr_t place, const struct entry **one);
+
+/* Count a command in the project of key (PROJECT INFO's commands). */
+void ks_count_command(struct db *db, struct rs_str key);
 
 /* Find key in db for a read: deletes it first if expired, counts a keyspace
  * hit or miss, updates the access time unless CLIENT NO-TOUCH. loc may be
@@ -183,6 +198,12 @@ struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struc
 struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
 /* Without side effects except lazy expiry (TYPE, EXISTS, TTL use ks_read). */
 struct entry *ks_peek(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+/* The entry of key in db as it physically is (no lazy expiry, no rehash
+ * step: callers may hold klocs), and in *sh the shard it is accounted to;
+ * NULL if absent. */
+struct entry *ks_get(struct db *db, struct rs_str key, struct shard **sh);
+/* Where e, a key accounted to sh (met in sh's expiry heaps), is. */
+void ks_locate(struct shard *sh, struct entry *e, struct kloc *loc);
 
 /* ks_read, and if the key holds another type, reply WRONGTYPE and set
  * *wrong. */
@@ -295,22 +316,50 @@ uint64_t ks_db_expires(const struct db *db, bool sub);
  * milliseconds (0 without any, or when the mean deadline has passed). O(1):
  * Redis estimates it by sampling in its expiry cycle, 0 until the first. */
 uint64_t ks_db_avg_ttl(const struct db *db, int64_t now);
-/* The shard holding the (r mod keys)-th key of db, each key equally likely
- * for a uniform r (RANDOMKEY); NULL if db has no key. O(log shards), after
- * O(log shards) for each shard whose key count changed since the last
- * call. */
-struct shard *ks_random_shard(struct db *db, uint64_t r);
+/* A project (or the global shard) of a db as the walks and PROJECT see
+ * it: a shard, or a one-key project. Valid until the command ends (a db
+ * frees its empty projects after one, ks_reap_empty) or the project gets a
+ * second key. */
+struct ks_proj {
+    struct shard *sh; /* its shard; for a one-key project its db's `small` */
+    struct tiny *one; /* the one-key project, or NULL */
+};
+/* The project holding the (r mod keys)-th key of db, each key equally
+ * likely for a uniform r (RANDOMKEY); false if db has no key. O(log
+ * projects), after O(log projects) for each project whose key count changed
+ * since the last call. */
+bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p);
 /* Empty a database; async moves its shards to the garbage list (O(1) a
  * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
 /* Free queued values and garbage shards for about budget_us, in slices of
  * a thousand or so frees. Returns 1 if some is left. */
 int ks_free_garbage(struct store *st, int64_t budget_us);
-/* Visit every shard of db (global first, then projects by seq). O(shards):
- * for walks of the keys and checks, never for timers or counters. */
-void ks_foreach_shard(struct db *db, void (*fn)(void *ud, struct shard *sh), void *ud);
-/* The project shard of id in db, or NULL. */
-struct shard *ks_project(struct db *db, struct rs_str id);
+/* Visit every project of db by seq, the global shard first if global.
+ * O(projects): for walks of the keys and lists, never for timers or
+ * counters. */
+void ks_foreach_project(struct db *db, bool global, void (*fn)(void *ud, const struct ks_proj *p),
+                        void *ud);
+/* The project of id in db (an empty one included); false if none. */
+bool ks_project(struct db *db, struct rs_str id, struct ks_proj *p);
+/* The project of db with the smallest seq >= seq (>= 1); false if none.
+ * O(log projects). */
+bool ks_project_from_seq(struct db *db, uint64_t seq, struct ks_proj *p);
+/* A project's id, seq (0 for the global shard) and counters: keys, bytes
+ * (of its keys and values), keys with a TTL, commands. O(1). */
+struct rs_str ks_proj_id(const struct ks_proj *p);
+uint32_t ks_proj_seq(const struct ks_proj *p);
+uint64_t ks_proj_keys(const struct ks_proj *p);
+uint64_t ks_proj_bytes(const struct ks_proj *p);
+uint64_t ks_proj_expiring(const struct ks_proj *p);
+uint64_t ks_proj_commands(const struct ks_proj *p);
+/* The walks of a project's keys, as tbl_foreach, tbl_scan and tbl_random
+ * over its table (a one-key project's scan visits its key at cursor 0 and
+ * ends). */
+void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
+uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
+                      void (*fn)(void *ud, struct entry *e), void *ud);
+struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r);
 /* Advance the rehash of the shards' tables for about budget_us; only the
  * shards whose table rehashes are visited. 1 if more is left. */
 int ks_rehash_step(struct store *st, int64_t budget_us);

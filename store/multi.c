@@ -74,9 +74,7 @@ static int64_t clock_now(const struct store *st)
  * step (callers may hold klocs), NULL if absent. */
 static struct entry *present(struct db *db, const char *key, size_t klen, struct shard **sh)
 {
-    struct rs_str k = rs_str_from(key, klen);
-    *sh = ks_shard(db, k, false);
-    return *sh ? tbl_get(&(*sh)->tbl, key, klen) : NULL;
+    return ks_get(db, rs_str_from(key, klen), sh);
 }
 
 /* Is key in db, and past its deadline at now? */

@@ -3,28 +3,38 @@
  * PROJECT: respite's own commands over project shards (DESIGN.md, "Keyspace
  * and project shards"). A key "project:<id>:..." or "project:{<id>}:..."
  * lives in the shard of project <id> of its database; these commands list
- * the projects of the selected database and report one shard's counters
- * (store_int.h struct shard), which the keyspace keeps as it goes, so every
+ * the projects of the selected database and report one project's counters
+ * (ks.h struct ks_proj), which the keyspace keeps as it goes, so every
  * reply is O(1) per project.
  */
 #include "cmd.h"
 #include "ks.h"
-#include "table.h"
+
+struct list_walk {
+    struct cmd_ctx *c;
+    long long n;
+    bool reply; /* false: count the projects with keys; true: reply their ids */
+};
+
+static void list_cb(void *ud, const struct ks_proj *p)
+{
+    struct list_walk *w = ud;
+    if (ks_proj_keys(p) == 0)
+        return;
+    w->n++;
+    if (w->reply)
+        resp_add_bulk_str(w->c->out, ks_proj_id(p));
+}
 
 /* PROJECT LIST -- the ids of the projects that have keys in the selected
- * database, in the order their shards were created. */
+ * database, in the order they were created. */
 void cmd_project_list(struct cmd_ctx *c)
 {
-    const struct db *db = c->db;
-    long long n = 0;
-    for (size_t i = 0; i < db->norder; i++)
-        n += tbl_count(&db->order[i]->tbl) > 0;
-    resp_add_array_len(c->out, n);
-    for (size_t i = 0; i < db->norder; i++) {
-        const struct shard *sh = db->order[i];
-        if (tbl_count(&sh->tbl) > 0)
-            resp_add_bulk(c->out, shard_id(sh), sh->idlen);
-    }
+    struct list_walk w = {c, 0, false};
+    ks_foreach_project(c->db, false, list_cb, &w);
+    resp_add_array_len(c->out, w.n);
+    w.reply = true;
+    ks_foreach_project(c->db, false, list_cb, &w);
 }
 
 /* PROJECT INFO id -- a map of keys, bytes (of keys and values), expiring
@@ -32,18 +42,18 @@ void cmd_project_list(struct cmd_ctx *c)
  * with no shard in this database has all four at zero. */
 void cmd_project_info(struct cmd_ctx *c)
 {
-    const struct shard *sh = ks_project(c->db, c->argv[2]);
-    if (sh && sh->is_empty)
-        sh = NULL; /* a project whose keys all went: as if it never had any */
+    struct ks_proj p;
+    /* A project whose keys all went: as if it never had any. */
+    bool has = ks_project(c->db, c->argv[2], &p) && ks_proj_keys(&p) > 0;
     resp_add_map_len(c->out, 4);
     resp_add_bulk_cstr(c->out, "keys");
-    resp_add_int(c->out, sh ? (long long)tbl_count(&sh->tbl) : 0);
+    resp_add_int(c->out, has ? (long long)ks_proj_keys(&p) : 0);
     resp_add_bulk_cstr(c->out, "bytes");
-    resp_add_int(c->out, sh ? (long long)sh->nbytes : 0);
+    resp_add_int(c->out, has ? (long long)ks_proj_bytes(&p) : 0);
     resp_add_bulk_cstr(c->out, "expiring_keys");
-    resp_add_int(c->out, sh ? (long long)shard_nexp(sh) : 0);
+    resp_add_int(c->out, has ? (long long)ks_proj_expiring(&p) : 0);
     resp_add_bulk_cstr(c->out, "commands");
-    resp_add_int(c->out, sh ? (long long)sh->ncommands : 0);
+    resp_add_int(c->out, has ? (long long)ks_proj_commands(&p) : 0);
 }
 
 /* PROJECT HELP */

@@ -350,15 +350,15 @@ void respite_client_prefetch_flush(struct respite_client *c)
      * began them), the shards, the keys' buckets and entries, the values,
      * what the values hold first; then the buckets and entries of the fields
      * and members in hashes and sets in table form. */
-    struct shard *guess[RESPITE_PREFETCH_MAX];
+    uintptr_t guess[RESPITE_PREFETCH_MAX];
     for (int i = 0; i < n; i++)
         guess[i] = ks_route_guess(&st->pf[i].r);
     for (int i = 0; i < n; i++) {
-        struct shard *sh = guess[i];
         st->route[i].key = st->pf[i].key.p;
-        st->route[i].sh = sh;
+        st->route[i].place = guess[i];
+        st->route[i].db = st->pf[i].r.db;
         st->route[i].gen = st->pmap_gen;
-        t[i] = sh && tbl_count(&sh->tbl) ? &sh->tbl : NULL;
+        t[i] = ks_route_table(guess[i], &e[i]); /* or a one-key project's entry */
         if (t[i])
             h[i] = tbl_prefetch(t[i], st->pf[i].key.p, st->pf[i].key.len);
         st->route[i].t = t[i];
@@ -368,7 +368,8 @@ void respite_client_prefetch_flush(struct respite_client *c)
     st->route_next = 0;
     prefetch_lookups(n, t, h);
     for (int i = 0; i < n; i++) {
-        e[i] = t[i] ? tbl_get_hashed(t[i], st->pf[i].key.p, st->pf[i].key.len, h[i]) : NULL;
+        if (t[i])
+            e[i] = tbl_get_hashed(t[i], st->pf[i].key.p, st->pf[i].key.len, h[i]);
         if (e[i])
             obj_prefetch(e[i]);
     }
@@ -429,11 +430,9 @@ void store_count_shard_command(struct cmd_ctx *c)
     int first = c->cmd->first;
     if (first <= 0 || first >= c->argc)
         return;
-    /* Usually the shard the command's lookup found, which ks_shard checks
+    /* Usually the project the command's lookup found, which is checked
      * first. */
-    struct shard *sh = ks_shard(c->db, c->argv[first], false);
-    if (sh)
-        sh->ncommands++;
+    ks_count_command(c->db, c->argv[first]);
 }
 
 void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)
@@ -463,8 +462,8 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     st->key_t = NULL;
     if (st->route_next < st->nroute && argc >= 2 && st->route[st->route_next].key == argv[1].p) {
         int i = st->route_next++;
-        if (st->route[i].sh)
-            ks_route_remember(st, st->route[i].sh, st->route[i].gen);
+        if (st->route[i].place)
+            ks_route_remember(st, st->route[i].db, st->route[i].place, st->route[i].gen);
         st->key_hint = argv[1];
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;

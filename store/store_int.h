@@ -165,11 +165,12 @@ struct shard {
                                      * background): on the store's garbage list */
     };
     uint32_t seq;          /* creation order within the db: SCAN visits shards by seq */
-    uint32_t idlen : 30;   /* bytes of the project id, 0 for the global shard */
+    uint32_t idlen : 29;   /* bytes of the project id, 0 for the global shard */
     uint32_t is_project : 1;
     uint32_t is_empty : 1; /* a project shard without keys, counted in db->nempty:
                             * it stays in the map and order array (a write
                             * revives it) until the db compacts them (ks.c) */
+    uint32_t is_small : 1; /* the db's shard `small` of one-key projects (struct tiny) */
     /* its places in its db's indexes (struct db), so leaving them is cheap */
     uint32_t due_idx;      /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
     uint32_t rank;         /* its number in db->ranks, for as long as the shard lives */
@@ -181,9 +182,25 @@ static inline const char *shard_id(const struct shard *sh)
     return (const char *)(sh + 1);
 }
 
-/* Open-addressing map from project id to shard. */
+/* A project of at most one key (ks.c). A project needs no shard of its own
+ * until it has a second key: its key is accounted to its db's shard
+ * `small` (whose own table stays empty), TTL and sub-key deadlines
+ * included, and the db's map and order array hold this record where they
+ * hold a project's shard (a place, tagged PLACE_TINY). 32 bytes for an id
+ * of up to 7 bytes, where a shard costs 112 and its table 8 more. */
+struct tiny {
+    struct entry *e;    /* its key, NULL while it has none (empty) */
+    uint64_t ncommands; /* as a shard's */
+    uint32_t seq;
+    uint32_t rank;
+    uint8_t idlen;
+    char id[];
+};
+
+/* Open-addressing map from project id to place: a shard, or a struct tiny
+ * (ks.c). */
 struct pmap {
-    uintptr_t *slots; /* shard addresses tagged with bits of the id's hash (ks.c), 0 if empty */
+    uintptr_t *slots; /* places tagged with bits of the id's hash (ks.c), 0 if empty */
     uint64_t cap;     /* 0 or a power of two; holds the db's norder shards */
 };
 
@@ -206,7 +223,7 @@ struct rankset {
 };
 
 /* A db numbers its shards by their places (ks.c): rank 1 is the global
- * shard, rank i + 2 the project shard order[i]. Shards are only appended
+ * shard, rank i + 2 the project (a shard or a struct tiny) at order[i]. Shards are only appended
  * to the order array until the db compacts (frees its empty shards, the
  * only ones freed but by a flush) and numbers the shards left again, so
  * the indexes by rank are arrays that shrink with the shards. For RANDOMKEY, a Fenwick tree of the
@@ -224,10 +241,11 @@ struct db {
     struct store *st;
     int idx;
     struct shard global;
-    struct pmap projects; /* every project shard of order, by id */
-    struct shard **order; /* project shards sorted by seq, empty ones included */
+    struct shard small;   /* what the one-key projects' keys are accounted to (struct tiny) */
+    struct pmap projects; /* every project of order, by id */
+    uintptr_t *order;     /* projects (places, ks.c) sorted by seq, empty ones included */
     size_t norder, order_cap;
-    size_t nempty;        /* shards of order that are empty (is_empty) */
+    size_t nempty;        /* projects of order that are empty */
     uint64_t next_seq;
     /* Kept as keys and deadlines come and go, so DBSIZE and INFO keyspace
      * read them in O(1) whatever the number of shards. */
@@ -623,9 +641,10 @@ struct store {
      * the command's own key before it is used (ks_route_remember). */
     struct {
         const char *key;
-        struct shard *sh;
+        uintptr_t place; /* a project's place in db (ks.c) or a shard, 0 if none */
+        struct db *db;
         uint64_t gen;
-        const struct table *t; /* sh's table if the key's hash h is known */
+        const struct table *t; /* the place's table if the key's hash h is known */
         uint64_t h;
     } route[RESPITE_PREFETCH_MAX];
     int nroute, route_next;
@@ -637,11 +656,13 @@ struct store {
     uint64_t key_h;
 
     /* Shard routing (ks.c): pmap_gen counts the rebuilds of the project
-     * maps (a shard may have left: a pointer kept from before may dangle);
-     * route_sh, found at generation route_gen, is the shard ks_shard
-     * checks first. */
+     * maps and of the projects that became shards (a place may have left:
+     * a pointer kept from before may dangle); route_place, found in
+     * route_db at generation route_gen, is the place ks_shard checks
+     * first. */
     uint64_t pmap_gen;
-    struct shard *route_sh;
+    uintptr_t route_place;
+    struct db *route_db;
     uint64_t route_gen;
 
     /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),

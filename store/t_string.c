@@ -429,8 +429,7 @@ void cmd_setrange(struct cmd_ctx *c)
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
         e = obj_new_raw(sh, c->argv[1], rs_str_from("", 0), (size_t)off + val.len);
         ks_add(c->db, sh, e);
-        loc.sh = sh;
-        loc.ref = tbl_find_ref(&sh->tbl, c->argv[1].p, c->argv[1].len);
+        ks_locate(sh, e, &loc);
     } else {
         size_t olen = obj_strlen(e);
         if (val.len == 0) {

@@ -50,6 +50,39 @@ static inline struct store *st_int(void)
     return (struct store *)rs;
 }
 
+/* Whether db has a project of id (an empty one included). */
+static inline bool has_project(struct db *db, struct rs_str id)
+{
+    struct ks_proj p;
+    return ks_project(db, id, &p);
+}
+
+/* The project of id in db, which must exist. */
+static inline struct ks_proj project_in(struct db *db, struct rs_str id)
+{
+    struct ks_proj p;
+    cr_assert(ks_project(db, id, &p), "no project %.*s", (int)id.len, id.p);
+    return p;
+}
+
+static inline uint64_t project_keys(struct db *db, struct rs_str id)
+{
+    struct ks_proj p = project_in(db, id);
+    return ks_proj_keys(&p);
+}
+
+static inline uint64_t project_bytes(struct db *db, struct rs_str id)
+{
+    struct ks_proj p = project_in(db, id);
+    return ks_proj_bytes(&p);
+}
+
+static inline uint64_t project_expiring(struct db *db, struct rs_str id)
+{
+    struct ks_proj p = project_in(db, id);
+    return ks_proj_expiring(&p);
+}
+
 /* Run argv and return the raw reply (valid until the next command). */
 static inline const char *runv(int argc, const char *const *argv, size_t *len)
 {

@@ -196,8 +196,8 @@ Test(expire, active_cycle_reclaims_keys_once_the_clock_passes_their_deadline)
     expect_reply("EXISTS forever project:0:forever", ":2\r\n");
     /* Project shards emptied by expiry are freed; project 0 keeps a key. */
     cr_assert_eq(db->norder, 1);
-    cr_assert_not_null(ks_project(db, RS_STR("0")));
-    cr_assert_null(ks_project(db, RS_STR("1")));
+    cr_assert(has_project(db, RS_STR("0")));
+    cr_assert(!has_project(db, RS_STR("1")));
 }
 
 Test(expire, active_cycle_works_in_bounded_slices)
@@ -223,7 +223,7 @@ Test(expire, due_keys_are_invisible_and_deleted_on_access_without_a_tick)
     expect_reply("SET a v PX 100", "+OK\r\n");
     expect_reply("SET project:9:b v PX 100", "+OK\r\n");
     struct db *db = st_int()->dbs[0];
-    cr_assert_eq(shard_nexp(ks_project(db, RS_STR("9"))), 1);
+    cr_assert_eq(project_expiring(db, RS_STR("9")), 1);
     cr_assert_eq(shard_nexp(&db->global), 1);
 
     fake_now += 99;
@@ -240,7 +240,7 @@ Test(expire, due_keys_are_invisible_and_deleted_on_access_without_a_tick)
     expect_reply("TTL project:9:b", ":-2\r\n");
     cr_assert_eq(run_int("DBSIZE"), 0);
     /* The project's shard went with its last key. */
-    cr_assert_null(ks_project(db, RS_STR("9")));
+    cr_assert(!has_project(db, RS_STR("9")));
     cr_assert_eq(st_int()->stats.expired_keys, 2);
 }
 

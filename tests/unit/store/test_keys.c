@@ -218,15 +218,15 @@ Test(keys, rename_moves_keys_and_ttls_across_project_shards)
     expect_reply("SET g hello PX 90000", "+OK\r\n");
     expect_reply("RENAME g project:1:x", "+OK\r\n");
     cr_assert_eq(tbl_count(&db->global.tbl), 0);
-    cr_assert_eq(tbl_count(&ks_project(db, RS_STR("1"))->tbl), 1);
+    cr_assert_eq(project_keys(db, RS_STR("1")), 1);
     expect_reply("PTTL project:1:x", ":90000\r\n");
     /* project:{2}:... is project 2's shard too; project 1's shard is freed
      * with its last key. */
     expect_reply("RENAME project:1:x project:{2}:y", "+OK\r\n");
-    cr_assert_null(ks_project(db, RS_STR("1")));
+    cr_assert(!has_project(db, RS_STR("1")));
     expect_reply("GET project:{2}:y", "$5\r\nhello\r\n");
     expect_reply("PTTL project:{2}:y", ":90000\r\n");
-    cr_assert_eq(shard_nexp(ks_project(db, RS_STR("2"))), 1);
+    cr_assert_eq(project_expiring(db, RS_STR("2")), 1);
     /* Over an existing key of another project, then back to global. */
     expect_reply("SET project:3:z zz", "+OK\r\n");
     expect_reply("RENAMENX project:{2}:y project:3:z", ":0\r\n");
@@ -315,8 +315,8 @@ Test(keys, move_rules)
     expect_reply("GET k", "$1\r\nv\r\n");
     expect_reply("SET project:8:m mv", "+OK\r\n");
     expect_reply("MOVE project:8:m 2", ":1\r\n");
-    cr_assert_null(ks_project(st_int()->dbs[1], RS_STR("8")));
-    cr_assert_not_null(ks_project(st_int()->dbs[2], RS_STR("8")));
+    cr_assert(!has_project(st_int()->dbs[1], RS_STR("8")));
+    cr_assert(has_project(st_int()->dbs[2], RS_STR("8")));
     expect_reply("SELECT 2", "+OK\r\n");
     expect_reply("GET project:8:m", "$2\r\nmv\r\n");
 }
@@ -449,8 +449,8 @@ Test(keys, keys_patterns_and_project_routing)
     }
     struct db *db = db0();
     /* Routing: project:{1}: is project 1, as is project:1:. */
-    cr_assert_eq(tbl_count(&ks_project(db, RS_STR("1"))->tbl), 2);
-    cr_assert_eq(tbl_count(&ks_project(db, RS_STR("12"))->tbl), 1);
+    cr_assert_eq(project_keys(db, RS_STR("1")), 2);
+    cr_assert_eq(project_keys(db, RS_STR("12")), 1);
     cr_assert_eq(tbl_count(&db->global.tbl), 3);
     /* Several keys come in the table's order: count them. */
     cr_assert_eq(atoi(run("KEYS h[ae]llo") + 1), 2);
@@ -529,6 +529,21 @@ Test(keys, randomkey_reaches_keys_of_every_shard)
         cr_assert_gt(seen[p], 100, "project %d drawn %d times", p, seen[p]);
 }
 
+struct seq_walk {
+    uint32_t seq[8];
+    char first[8];
+    int n;
+};
+
+static void seq_cb(void *ud, const struct ks_proj *p)
+{
+    struct seq_walk *w = ud;
+    if (w->n < 8) {
+        w->seq[w->n] = ks_proj_seq(p);
+        w->first[w->n++] = ks_proj_id(p).p[0];
+    }
+}
+
 Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
 {
     struct db *db = db0();
@@ -539,13 +554,15 @@ Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
     run("SET project:d:k v");
     run("SET project:e:k v");
     cr_assert_eq(db->norder, 5);
-    for (size_t i = 0; i < db->norder; i++) {
-        cr_assert_lt(db->order[i]->seq, 1ULL << KS_SEQ_BITS);
+    struct seq_walk w = {.n = 0};
+    ks_foreach_project(db, false, seq_cb, &w);
+    cr_assert_eq(w.n, 5);
+    for (int i = 0; i < w.n; i++) {
+        cr_assert_lt(w.seq[i], 1ULL << KS_SEQ_BITS);
         if (i > 0)
-            cr_assert_lt(db->order[i - 1]->seq, db->order[i]->seq, "order broken at %zu", i);
+            cr_assert_lt(w.seq[i - 1], w.seq[i], "order broken at %d", i);
+        cr_assert_eq(w.first[i], 'a' + i);
     }
-    cr_assert_eq(db->order[0]->idlen, 1);
-    cr_assert_eq(shard_id(db->order[0])[0], 'a');
     unsigned long long cursor = 0;
     int total = 0;
     char line[64];

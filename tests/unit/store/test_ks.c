@@ -34,10 +34,9 @@ static void check_set(const struct rankset *s, uint32_t cap)
         cr_assert(in_set(s, s->list[i]));
 }
 
-static void walk_shard(void *ud, struct shard *sh)
+/* The deadlines of sh (a project's, the global shard or `small`). */
+static void walk_deadlines(struct walk *w, struct shard *sh)
 {
-    struct walk *w = ud;
-    w->keys += tbl_count(&sh->tbl);
     w->expires += shard_nexp(sh);
     w->subexpires += shard_nsub(sh);
     for (uint32_t i = 0; i < shard_nexp(sh); i++)
@@ -57,9 +56,32 @@ static void walk_shard(void *ud, struct shard *sh)
         cr_assert_eq(w->db->due.a[sh->due_idx].when, next, "the heap has a stale deadline");
         w->shards_due++;
     }
+}
+
+/* The address of the place at order[i] (a shard or a one-key project). */
+static uintptr_t order_addr(const struct db *db, size_t i)
+{
+    return db->order[i] & ~(uintptr_t)15;
+}
+
+static void walk_project(void *ud, const struct ks_proj *p)
+{
+    struct walk *w = ud;
+    w->keys += ks_proj_keys(p);
+    if (p->one) {
+        /* Its key's deadlines are small's; its rank is its place. */
+        cr_assert_eq(p->sh, &w->db->small);
+        cr_assert_eq(order_addr(w->db, p->one->rank - 2), (uintptr_t)p->one);
+        return;
+    }
+    struct shard *sh = p->sh;
+    walk_deadlines(w, sh);
     /* Its rank is its place (1 global, order[rank - 2]); listed while its
      * table rehashes. */
-    cr_assert_eq(sh->rank == 1 ? &w->db->global : w->db->order[sh->rank - 2], sh);
+    if (sh->rank == 1)
+        cr_assert_eq(sh, &w->db->global);
+    else
+        cr_assert_eq(order_addr(w->db, sh->rank - 2), (uintptr_t)sh);
     if (sh->tbl.rehash_idx != -1)
         cr_assert(in_set(&w->db->rehashing, sh->rank), "a rehashing table is not listed");
 }
@@ -73,7 +95,9 @@ static void check_indexes(void)
     for (int d = 0; d < st->ndbs; d++) {
         struct db *db = st->dbs[d];
         struct walk w = {.db = db};
-        ks_foreach_shard(db, walk_shard, &w);
+        ks_foreach_project(db, true, walk_project, &w);
+        walk_deadlines(&w, &db->small);
+        cr_assert_eq(tbl_count(&db->small.tbl), 0);
         cr_assert_eq(ks_db_size(db), w.keys, "db%d: DBSIZE %llu, walk %llu", d,
                      (unsigned long long)ks_db_size(db), (unsigned long long)w.keys);
         cr_assert_eq(ks_db_expires(db, false), w.expires, "db%d: expires", d);
@@ -86,25 +110,29 @@ static void check_indexes(void)
             continue;
         uint64_t seen = 0;
         for (uint64_t x = 0; x < w.keys; x++) {
-            struct shard *sh = ks_random_shard(db, x);
-            cr_assert_not_null(sh);
-            cr_assert_gt(tbl_count(&sh->tbl), 0, "drew an empty shard");
+            struct ks_proj p;
+            cr_assert(ks_random_project(db, x, &p));
+            cr_assert_gt(ks_proj_keys(&p), 0, "drew an empty project");
             seen++;
         }
         cr_assert_eq(seen, w.keys);
         if (w.keys == 0)
-            cr_assert_null(ks_random_shard(db, 12345));
+            cr_assert(!ks_random_project(db, 12345, &(struct ks_proj){0}));
     }
 }
 
-/* The draws 0..n-1 land on shard sh exactly its key count of times. */
+/* The draws 0..n-1 land on project id (the global shard for NULL)
+ * exactly its key count of times. */
 static void check_draws(struct db *db, const char *id)
 {
-    struct shard *sh = id ? ks_project(db, rs_str_from(id, strlen(id))) : &db->global;
+    struct ks_proj want = {&db->global, NULL}, got;
+    bool has = id == NULL || ks_project(db, rs_str_from(id, strlen(id)), &want);
     uint64_t n = ks_db_size(db), hits = 0;
-    for (uint64_t x = 0; x < n; x++)
-        hits += ks_random_shard(db, x) == sh;
-    cr_assert_eq(hits, sh ? tbl_count(&sh->tbl) : 0, "project %s", id ? id : "(global)");
+    for (uint64_t x = 0; x < n; x++) {
+        cr_assert(ks_random_project(db, x, &got));
+        hits += has && got.sh == want.sh && got.one == want.one;
+    }
+    cr_assert_eq(hits, has ? ks_proj_keys(&want) : 0, "project %s", id ? id : "(global)");
 }
 
 static void tick(void)
@@ -196,8 +224,9 @@ Test(ks, counters_follow_rename_move_copy_swapdb_and_flushes)
     expect_reply("COPY project:4:k0 project:4:c DB 1", ":1\r\n");
     expect_reply("COPY project:9:h project:11:h", ":1\r\n");
     check_indexes();
-    struct shard *emptied = ks_project(st_int()->dbs[0], RS_STR("3"));
-    cr_assert(emptied && emptied->is_empty, "an emptied shard stays, empty, until a compaction");
+    cr_assert(has_project(st_int()->dbs[0], RS_STR("3")) &&
+                  project_keys(st_int()->dbs[0], RS_STR("3")) == 0,
+              "an emptied project stays, empty, until a compaction");
     cr_assert_eq(ks_db_size(st_int()->dbs[1]), 3);
 
     expect_reply("SWAPDB 0 1", "+OK\r\n");
@@ -319,8 +348,8 @@ Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shar
     cr_assert_leq(st->timer_visits - v0, 2, "the tick visited %llu shards",
                   (unsigned long long)(st->timer_visits - v0));
     expect_reply("EXISTS project:due:k project:later:k", ":1\r\n");
-    struct shard *emptied = ks_project(st->dbs[0], RS_STR("due"));
-    cr_assert(emptied && emptied->is_empty, "the emptied shard waits for a compaction");
+    cr_assert(has_project(st->dbs[0], RS_STR("due")) && project_keys(st->dbs[0], RS_STR("due")) == 0,
+              "the emptied project waits for a compaction");
     cr_assert_eq(run_int("DBSIZE"), NSHARDS + 1);
 }
 
@@ -337,7 +366,7 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
         run(line);
     }
     struct db *db = st_int()->dbs[0];
-    struct shard *sh = ks_project(db, RS_STR("grow"));
+    struct shard *sh = project_in(db, RS_STR("grow")).sh;
     cr_assert_neq(sh->tbl.rehash_idx, -1, "the 5th key starts no rehash");
     cr_assert_eq(db->rehashing.n, 1);
     check_indexes();
@@ -356,7 +385,7 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
         snprintf(line, sizeof line, "SET project:grow2:k%d v", k);
         run(line);
     }
-    struct shard *grow2 = ks_project(db, RS_STR("grow2"));
+    struct shard *grow2 = project_in(db, RS_STR("grow2")).sh;
     cr_assert_neq(grow2->tbl.rehash_idx, -1);
     uint32_t cap0 = db->ranks.cap;
     for (int p = 0; p < 1000; p++) {

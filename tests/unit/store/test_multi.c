@@ -143,8 +143,8 @@ Test(multi, shards_emptied_inside_exec_are_reaped_after)
     expect_reply("DEL project:q:s", "+QUEUED\r\n");
     expect_reply("EXEC", "*5\r\n+OK\r\n:1\r\n:1\r\n:1\r\n:1\r\n");
     struct db *db = st_int()->dbs[0];
-    cr_expect_not_null(ks_project(db, rs_str_from("p", 1)));
-    cr_expect_null(ks_project(db, rs_str_from("q", 1)), "reaped once EXEC is over");
+    cr_expect(has_project(db, rs_str_from("p", 1)));
+    cr_expect(!has_project(db, rs_str_from("q", 1)), "reaped once EXEC is over");
     expect_reply("HGET project:p:h f", "$1\r\nv\r\n");
 }
 

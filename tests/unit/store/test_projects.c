@@ -63,10 +63,8 @@ Test(projects, a_project_with_one_key_costs_little_beyond_the_key)
                   (unsigned long long)(per_project - per_key));
     /* The key itself: its entry, header + key + value, nothing else. */
     cr_assert_leq(per_key, sizeof(struct entry) + strlen("project:9999:k0") + 20);
-    /* A project with one key has one bucket. */
-    struct shard *sh = ks_project(db0(), RS_STR("1234"));
-    cr_assert_not_null(sh);
-    cr_assert_eq(tbl_size(&sh->tbl, 0) + tbl_size(&sh->tbl, 1), 1);
+    /* A project with one key has no shard of its own. */
+    cr_assert_not_null(project_in(db0(), RS_STR("1234")).one);
 }
 
 Test(projects, creating_and_emptying_projects_in_rounds_gives_everything_back)
@@ -122,7 +120,7 @@ Test(projects, an_emptied_project_reads_as_one_that_never_had_keys)
     set_project_key(3, 0);
     run("GET project:2:k0");
     del_project_key(2, 0); /* 1 empty of 3: kept for now */
-    cr_assert_not_null(ks_project(db0(), RS_STR("2")));
+    cr_assert(has_project(db0(), RS_STR("2")));
     expect_reply("PROJECT INFO 2", "*8\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n"
                                    "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n");
     expect_reply("PROJECT LIST", "*2\r\n$1\r\n1\r\n$1\r\n3\r\n");
@@ -297,7 +295,7 @@ Test(projects, each_command_counts_in_its_keys_project_however_its_shard_was_fou
         size_t len;
         cr_expect_str_eq(runv(argc[i], cmds[i], &len), want[i], "%s", cmds[i][0]);
     }
-    cr_expect_null(ks_project(db0(), RS_STR("2")));
+    cr_expect(!has_project(db0(), RS_STR("2")));
     cr_expect_eq(project_commands(1), 3);
     cr_expect_eq(project_commands(3), 1);
 }

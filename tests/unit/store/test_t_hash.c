@@ -303,24 +303,22 @@ Test(hash, project_shards_account_and_reap_their_hashes)
 {
     struct db *db = db0();
     cr_expect_eq(hset_n("project:7:calc_cache", "f", 0, 600), 600);
-    struct shard *p7 = ks_project(db, RS_STR("7"));
-    cr_assert_not_null(p7);
-    struct entry **ref = tbl_find_ref(&p7->tbl, "project:7:calc_cache", 20);
-    cr_assert_not_null(ref);
-    cr_expect_eq(p7->nbytes, obj_bytes(*ref));
+    struct shard *p7;
+    struct entry *e = ks_get(db, RS_STR("project:7:calc_cache"), &p7);
+    cr_assert_not_null(e);
+    cr_expect_eq(p7->nbytes, obj_bytes(e));
+    cr_expect_eq(project_bytes(db, RS_STR("7")), obj_bytes(e));
     cr_expect_eq(st_int()->used_memory, p7->nbytes);
-    /* RENAME moves the hash to another shard with its bytes. */
+    /* RENAME moves the hash to another project with its bytes. */
     expect_reply("RENAME project:7:calc_cache project:{8}:c", "+OK\r\n");
-    cr_expect_null(ks_project(db, RS_STR("7")));
-    struct shard *p8 = ks_project(db, RS_STR("8"));
-    cr_assert_not_null(p8);
-    cr_expect_eq(st_int()->used_memory, p8->nbytes);
+    cr_expect(!has_project(db, RS_STR("7")));
+    cr_expect_eq(st_int()->used_memory, project_bytes(db, RS_STR("8")));
     expect_reply("HGET project:{8}:c f599", "$4\r\nv599\r\n");
     expect_reply("OBJECT ENCODING project:{8}:c", "$9\r\nhashtable\r\n");
     /* HDEL of the last field deletes the key, and the empty shard goes. */
     expect_reply("HSET project:9:h a 1", ":1\r\n");
     expect_reply("HDEL project:9:h a", ":1\r\n");
-    cr_expect_null(ks_project(db, RS_STR("9")));
+    cr_expect(!has_project(db, RS_STR("9")));
     expect_reply("FLUSHALL", "+OK\r\n");
     cr_expect_eq(st_int()->used_memory, 0);
 }

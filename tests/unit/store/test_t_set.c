@@ -212,7 +212,7 @@ Test(t_set, sets_live_in_project_shards)
 {
     expect_reply("SADD project:7:active_users user:42", ":1\r\n");
     struct rs_str id = rs_str_from("7", 1);
-    cr_assert_not_null(ks_project(st_int()->dbs[0], id));
+    cr_assert_eq(project_keys(st_int()->dbs[0], id), 1);
     expect_reply("SISMEMBER project:7:active_users user:42", ":1\r\n");
     expect_reply("SREM project:7:active_users user:42", ":1\r\n");
     expect_reply("EXISTS project:7:active_users", ":0\r\n");
