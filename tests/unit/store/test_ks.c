@@ -453,3 +453,201 @@ Test(ks, randomkey_deletes_expired_keys_it_draws_and_answers_null_when_empty)
     run("SET project:b:k v");
     expect_reply("RANDOMKEY", "$11\r\nproject:b:k\r\n");
 }
+
+/* ---- one-key projects (struct tiny) and their promotion to shards -------- */
+
+static bool is_tiny(const char *id)
+{
+    return project_in(st_int()->dbs[0], rs_str_from(id, strlen(id))).one != NULL;
+}
+
+static uint64_t key_bytes(const char *key)
+{
+    struct shard *sh;
+    struct entry *e = ks_get(st_int()->dbs[0], rs_str_from(key, strlen(key)), &sh);
+    cr_assert_not_null(e, "%s", key);
+    return obj_bytes(e);
+}
+
+Test(ks, a_second_key_makes_a_shard_that_keeps_the_first_keys_deadlines)
+{
+    struct db *db = st_int()->dbs[0];
+    expect_reply("HSET project:t:h f1 1 f2 2", ":2\r\n");
+    expect_reply("HPEXPIRE project:t:h 3000 FIELDS 1 f1", "*1\r\n:1\r\n");
+    expect_reply("PEXPIRE project:t:h 10000", ":1\r\n");
+    expect_reply("GET project:t:h", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    cr_assert(is_tiny("t"));
+    cr_assert_eq(project_expiring(db, RS_STR("t")), 1);
+    cr_assert_eq(project_bytes(db, RS_STR("t")), key_bytes("project:t:h"));
+    cr_assert_eq(db->small.nbytes, key_bytes("project:t:h"));
+    check_indexes();
+
+    expect_reply("SET project:t:s v", "+OK\r\n");
+    cr_assert(!is_tiny("t"), "a project of two keys has a shard");
+    cr_assert_eq(project_keys(db, RS_STR("t")), 2);
+    cr_assert_eq(project_expiring(db, RS_STR("t")), 1);
+    cr_assert_eq(project_bytes(db, RS_STR("t")), key_bytes("project:t:h") + key_bytes("project:t:s"));
+    cr_assert_eq(db->small.nbytes, 0);
+    cr_assert_eq(shard_nexp(&db->small) + shard_nsub(&db->small), 0);
+    expect_reply("PTTL project:t:h", ":10000\r\n");
+    expect_reply("HPTTL project:t:h FIELDS 1 f1", "*1\r\n:3000\r\n");
+    check_indexes();
+
+    /* The deadlines moved with the key: the shard's expiry reclaims them. */
+    fake_now += 3001;
+    tick();
+    expect_reply("HLEN project:t:h", ":1\r\n");
+    fake_now += 7000;
+    tick();
+    expect_reply("EXISTS project:t:h project:t:s", ":1\r\n");
+    check_indexes();
+}
+
+Test(ks, keys_move_within_a_one_key_project_and_out_of_it)
+{
+    struct db *db = st_int()->dbs[0];
+    /* RENAME within: the key leaves before the new one comes, no shard. */
+    expect_reply("SET project:r:a v EX 100", "+OK\r\n");
+    expect_reply("RENAME project:r:a project:r:b", "+OK\r\n");
+    cr_assert(is_tiny("r"));
+    expect_reply("TTL project:r:b", ":100\r\n");
+    /* COPY within makes a second key. */
+    expect_reply("COPY project:r:b project:r:c", ":1\r\n");
+    cr_assert(!is_tiny("r"));
+    expect_reply("MGET project:r:b project:r:c", "*2\r\n$1\r\nv\r\n$1\r\nv\r\n");
+    check_indexes();
+    /* SMOVE and LMOVE of a last member into a new key of the project. */
+    expect_reply("SADD project:s:a m", ":1\r\n");
+    expect_reply("SMOVE project:s:a project:s:b m", ":1\r\n");
+    cr_assert(is_tiny("s"));
+    expect_reply("SMEMBERS project:s:b", "*1\r\n$1\r\nm\r\n");
+    expect_reply("SADD project:s:a m2", ":1\r\n");
+    expect_reply("SMOVE project:s:a project:s:b m2", ":1\r\n");
+    expect_reply("SADD project:s:a m3 m4", ":2\r\n");
+    expect_reply("SMOVE project:s:a project:s:c m3", ":1\r\n");
+    cr_assert_eq(project_keys(db, RS_STR("s")), 3);
+    expect_reply("RPUSH project:l:a x y", ":2\r\n");
+    expect_reply("LMOVE project:l:a project:l:b LEFT LEFT", "$1\r\nx\r\n");
+    cr_assert(!is_tiny("l"));
+    expect_reply("LMOVE project:l:a project:l:b LEFT LEFT", "$1\r\ny\r\n");
+    expect_reply("LRANGE project:l:b 0 -1", "*2\r\n$1\r\ny\r\n$1\r\nx\r\n");
+    /* MSET of two keys of a new project; RENAME out of a one-key project
+     * into another, and a MOVE to another db. */
+    expect_reply("MSET project:m:x 1 project:m:y 2", "+OK\r\n");
+    cr_assert_eq(project_keys(db, RS_STR("m")), 2);
+    expect_reply("SET project:o:k v", "+OK\r\n");
+    expect_reply("RENAME project:o:k project:p:k", "+OK\r\n");
+    expect_reply("MOVE project:p:k 1", ":1\r\n");
+    expect_reply("SELECT 1", "+OK\r\n");
+    expect_reply("GET project:p:k", "$1\r\nv\r\n");
+    expect_reply("SELECT 0", "+OK\r\n");
+    expect_reply("EXISTS project:o:k project:p:k", ":0\r\n");
+    check_indexes();
+}
+
+struct key_set {
+    char keys[200][32];
+    int seen[200];
+    int n;
+};
+
+static void mark_key(struct key_set *ks, const char *k, size_t len)
+{
+    for (int i = 0; i < ks->n; i++)
+        if (strlen(ks->keys[i]) == len && memcmp(ks->keys[i], k, len) == 0) {
+            ks->seen[i]++;
+            return;
+        }
+    cr_assert_fail("SCAN returned %.*s", (int)len, k);
+}
+
+Test(ks, scan_keys_and_randomkey_see_one_key_projects_and_shards_alike)
+{
+    struct key_set ks = {.n = 0};
+    char line[96];
+    for (int p = 0; p < 60; p++) {
+        int nkeys = p % 20 == 0 ? 3 : 1; /* three shards among tiny ones */
+        for (int k = 0; k < nkeys; k++) {
+            snprintf(ks.keys[ks.n], sizeof ks.keys[0], "project:%d:k%d", p, k);
+            snprintf(line, sizeof line, "SET %s v", ks.keys[ks.n++]);
+            run(line);
+        }
+    }
+    strcpy(ks.keys[ks.n++], "global");
+    run("SET global v");
+    unsigned long long cursor = 0;
+    int calls = 0;
+    char got[16][64];
+    do {
+        snprintf(line, sizeof line, "SCAN %llu COUNT 3", cursor);
+        int n = parse_scan(run(line), &cursor, got, 16);
+        for (int i = 0; i < n; i++)
+            mark_key(&ks, got[i], strlen(got[i]));
+        cr_assert_lt(++calls, 1000);
+    } while (cursor != 0);
+    for (int i = 0; i < ks.n; i++)
+        cr_expect_eq(ks.seen[i], 1, "%s seen %d times", ks.keys[i], ks.seen[i]);
+    char want[16];
+    snprintf(want, sizeof want, "*%d\r\n", ks.n);
+    cr_assert_eq(strncmp(run("KEYS *"), want, strlen(want)), 0, "KEYS * of %d keys", ks.n);
+    expect_reply("KEYS project:7:*", "*1\r\n$12\r\nproject:7:k0\r\n");
+    expect_reply("SCAN 0 MATCH project:7:* COUNT 100",
+                 "*2\r\n$1\r\n0\r\n*1\r\n$12\r\nproject:7:k0\r\n");
+    expect_reply("SCAN 0 MATCH project:99:* COUNT 100", "*2\r\n$1\r\n0\r\n*0\r\n");
+    for (int i = 0; i < 300; i++) {
+        const char *r = run("RANDOMKEY");
+        int len;
+        cr_assert_eq(sscanf(r, "$%d\r\n", &len), 1, "%s", r);
+        mark_key(&ks, strstr(r, "\r\n") + 2, (size_t)len);
+    }
+    check_draws(st_int()->dbs[0], "7");
+    check_draws(st_int()->dbs[0], "20");
+    check_indexes();
+}
+
+Test(ks, a_flush_frees_one_key_projects_with_their_deadlines)
+{
+    char line[96];
+    for (int async = 0; async < 2; async++) {
+        for (int p = 0; p < 100; p++) {
+            snprintf(line, sizeof line, "SET project:%d:k v PX %d", p, 1000 + p);
+            run(line);
+            snprintf(line, sizeof line, "HSET project:h%d:h f v g w", p);
+            run(line);
+            snprintf(line, sizeof line, "HPEXPIRE project:h%d:h 500 FIELDS 1 f", p);
+            run(line);
+        }
+        check_indexes();
+        expect_reply(async ? "FLUSHALL ASYNC" : "FLUSHALL", "+OK\r\n");
+        tick();
+        cr_assert_eq(run_int("DBSIZE"), 0);
+        cr_assert_eq(st_int()->used_memory, 0);
+        cr_assert_eq(st_int()->lazy_pending, 0);
+        cr_assert_eq(st_int()->dbs[0]->small.nbytes, 0);
+        check_indexes();
+        fake_now += 2000; /* nothing is left to expire */
+        tick();
+        check_indexes();
+    }
+}
+
+/* A batch's hint for a key of a one-key project that an earlier command of
+ * the batch turns into a shard (the record the hint found is freed) finds
+ * the project again (the sanitizers catch a use of the freed record). */
+Test(ks, a_batch_whose_one_key_project_becomes_a_shard_finds_it_again)
+{
+    expect_reply("SET project:b:a 1", "+OK\r\n");
+    /* Hints are matched to commands by the address of their key. */
+    const char *set[] = {"SET", "project:b:x", "2"}, *incr[] = {"INCR", "project:b:a"};
+    struct rs_str hint_set[] = {RS_STR("SET"), rs_str_from(set[1], strlen(set[1])), RS_STR("2")};
+    struct rs_str hint_incr[] = {RS_STR("INCR"), rs_str_from(incr[1], strlen(incr[1]))};
+    respite_client_prefetch(cl, 3, hint_set);
+    respite_client_prefetch(cl, 2, hint_incr);
+    respite_client_prefetch_flush(cl);
+    cr_assert_eq(st_int()->nroute, 2);
+    size_t len;
+    cr_expect_str_eq(runv(3, set, &len), "+OK\r\n");
+    cr_expect_str_eq(runv(2, incr, &len), ":2\r\n");
+    cr_assert(!is_tiny("b"));
+    check_indexes();
+}

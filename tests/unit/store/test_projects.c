@@ -54,12 +54,12 @@ Test(projects, a_project_with_one_key_costs_little_beyond_the_key)
         set_project_key(p, 0);
     uint64_t per_key = (st_int()->used_memory - data0) / N;
     uint64_t per_project = (used() - base) / N;
-    /* The shard (its struct and id in one allocation) and its slots in the
-     * order array and project map: 134 bytes measured (104 + a 4-byte id
-     * + 2 x 8 x 16384 / 10000; its deadlines cost nothing while it has
-     * none), where the same accounting gives 245 before issue 11 (184 + a
-     * 5-byte id + 8 x 32768 / 10000 + 8 x 16384 / 10000). */
-    cr_assert_leq(per_project - per_key, 138, "a project costs %llu bytes beyond its key",
+    /* Its record (struct tiny: 25 bytes and a 4-byte id) and its slots in
+     * the order array and project map: 55 bytes measured (29 + 2 x 8 x
+     * 16384 / 10000), where a shard of its own gives 134 (104 + a 4-byte
+     * id + the same slots) and 245 before issue 11 (184 + a 5-byte id + 8 x
+     * 32768 / 10000 + 8 x 16384 / 10000). */
+    cr_assert_leq(per_project - per_key, 56, "a project costs %llu bytes beyond its key",
                   (unsigned long long)(per_project - per_key));
     /* The key itself: its entry, header + key + value, nothing else. */
     cr_assert_leq(per_key, sizeof(struct entry) + strlen("project:9999:k0") + 20);
