@@ -2,20 +2,23 @@
  *
  * Keyspace: databases, project shards and key lookups.
  *
- * A database holds a global shard and one shard per project. A key
+ * A database holds a global shard and its projects. A key
  * "project:<id>:<rest>" or "project:{<id>}:<rest>" (id non-empty) lives in
- * the shard of project <id>; every other key in the global shard. Project
- * shards are found through an open-addressing map (pmap) keyed by id and
- * are created on first write. Each database also keeps its project shards
- * in an array sorted by their creation sequence number: SCAN visits shards
- * in that order, so a shard created during a scan is visited after those
- * that existed before it.
+ * project <id>; every other key in the global shard. A project starts as
+ * a record of one key (struct tiny, 32 bytes), whose key is accounted to
+ * the db's shard `small` with its deadlines, and becomes a shard of its
+ * own at its second key: most of what a project costs is the shard, and
+ * many projects have one key. Projects are found through an
+ * open-addressing map (pmap) keyed by id and are created on first write.
+ * Each database also keeps its projects in an array sorted by their
+ * creation sequence number: SCAN visits projects in that order, so one
+ * created during a scan is visited after those that existed before it.
  *
- * A shard that loses its last key stays where it is, empty (is_empty): a
- * write to its project fills it again. Once as many of a db's shards are
- * empty as have keys, the db compacts after the command (ks_reap_empty,
- * never while a command may hold a kloc in a shard): empty shards are
- * freed and the order array and map are rebuilt to fit the rest. So
+ * A project that loses its last key stays where it is, empty: a write to
+ * it fills it again. Once as many of a db's projects are empty as have
+ * keys, the db compacts after the command (ks_reap_empty, never while a
+ * command may hold a kloc in a project): empty ones are freed and the
+ * order array and map are rebuilt to fit the rest. So
  * creating and emptying projects costs O(1) amortized, and a db whose
  * projects all went holds no memory for them.
  *
@@ -75,6 +78,7 @@ bool ks_project_id(struct rs_str key, struct rs_str *id)
 #define PLACE_TINY ((uintptr_t)1)
 #define PLACE_MASK ((uintptr_t)_Alignof(max_align_t) - 1)
 static_assert(_Alignof(max_align_t) >= 16, "a map slot's tag needs 4 free bits");
+static_assert(offsetof(struct tiny, e) == 0, "a kloc's ref into a tiny project is its address");
 /* The longest id a tiny project holds (its idlen is a byte). */
 #define TINY_ID_MAX 255
 
