@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "ks.h"
-#include "mem.h"
+#include "commands/commands.h"
+#include "keyspace/keyspace.h"
+#include "ds/mem.h"
 
 /* ------------------------------------------------------------------------
  * Clocks
