@@ -1,11 +1,74 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The command table (commands.def) and dispatch (cmd.c).
+ * The commands layer: the command table (commands.def) and its dispatch
+ * (table.c), the helpers command families share (arguments, scan options,
+ * help and error texts, sub-key TTL arguments), blocking commands
+ * (block.c), transactions (multi.c), configuration (config.c). Command
+ * files include this and the keyspace's headers; the engine (store.c)
+ * includes this to run them.
  */
-#ifndef CMD_H
-#define CMD_H
+#ifndef COMMANDS_H
+#define COMMANDS_H
 
-#include "keyspace/state.h"
+#include "keyspace/keyspace.h"
+
+/* ------------------------------------------------------------------------
+ * The command table
+ * ------------------------------------------------------------------------ */
+
+enum cmd_flag {
+    CMD_WRITE = 1 << 0,
+    CMD_READONLY = 1 << 1,
+    CMD_DENYOOM = 1 << 2,
+    CMD_ADMIN = 1 << 3,
+    CMD_PUBSUB = 1 << 4,
+    CMD_NOSCRIPT = 1 << 5,
+    CMD_BLOCKING = 1 << 6,
+    CMD_LOADING = 1 << 7,
+    CMD_STALE = 1 << 8,
+    CMD_SKIP_MONITOR = 1 << 9,
+    CMD_SKIP_SLOWLOG = 1 << 10,
+    CMD_FAST = 1 << 11,
+    CMD_NO_AUTH = 1 << 12,
+    CMD_MAY_REPLICATE = 1 << 13,
+    CMD_NO_MULTI = 1 << 14,
+    CMD_MOVABLE_KEYS = 1 << 15,
+    CMD_ALLOW_BUSY = 1 << 16,
+    CMD_SENTINEL = 1 << 17,
+};
+
+struct cmd_ctx;
+typedef void cmd_handler(struct cmd_ctx *c);
+
+struct cmd_stats {
+    uint64_t calls, usec, rejected, failed;
+};
+
+struct cmd_def {
+    const char *name;     /* lower case, '_' for '-'; for a subcommand without parent */
+    const char *fullname; /* "client|setname" for a subcommand */
+    cmd_handler *handler; /* NULL for a pure container (CLIENT, CONFIG, ...) */
+    int arity;            /* Redis convention: -N means at least N */
+    uint32_t flags;
+    const char *acl;      /* ACL categories, space separated, without '@' */
+    int first, last, step;
+    const char *group;    /* NULL for a subcommand: its parent's */
+    const char *since;
+    const char *summary;
+    int is_sub;
+};
+
+/* Apply one parameter; startup is true while reading the command line or
+ * config file (immutable parameters accepted). Returns NULL on success or an
+ * error text, written into err (errlen > 0 required). */
+const char *config_set(struct store *st, const char *name, const char *value, bool startup,
+                       char *err, size_t errlen);
+void config_defaults(struct rs_config *cfg);
+
+void reply_arity(struct cmd_ctx *c);
+
+/* Count c's command against the shard of its first key (PROJECT INFO). */
+void store_count_shard_command(struct cmd_ctx *c);
 
 /* The flat table: top-level commands, each followed by its subcommands. */
 int cmd_table_size(void);
@@ -61,7 +124,7 @@ bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_op
 /* "invalid expire time in '<command>' command" */
 void reply_expire_time(struct cmd_ctx *c);
 /* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
- * number of arguments for '<argv[1]>'. Try <CMD> HELP." (cmd_server.c) */
+ * number of arguments for '<argv[1]>'. Try <CMD> HELP." (server.c) */
 void reply_subcmd_syntax(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
@@ -99,5 +162,78 @@ struct setex_opts {
  * (type OBJ_HASH) or the MNX/MXX ... MEMBERS n m ... of SADDEX (OBJ_SET),
  * replying the error of a malformed one. */
 bool setex_parse(struct cmd_ctx *c, int type, struct setex_opts *o);
+
+/* ------------------------------------------------------------------------
+ * Blocking commands (block.c)
+ * ------------------------------------------------------------------------ */
+
+enum block_flags {
+    BLOCK_ON_NOKEY = 1, /* XREADGROUP: the key's deletion, or its turning into
+                         * another type, runs the command again (it answers
+                         * NOGROUP or WRONGTYPE) */
+};
+
+void block_init(struct store *st);
+void block_free(struct store *st);
+/* A blocking command's timeout argument, Redis's getTimeoutFromObjectOrReply:
+ * float seconds (BLPOP ...) or integer milliseconds (XREAD BLOCK). *ms is
+ * relative, 0 for ever. Replies the error of a bad one. */
+bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t *ms);
+/* c's command found nothing to serve on keys[0..nkeys): block its client
+ * until one of them, signaled, holds a value of type (OBJ_LIST,
+ * OBJ_STREAM), or timeout_ms passes (0: never), and return true; no reply
+ * is written (a timeout answers a null array, as Redis for lists and
+ * streams). In a re-run (c->rerun) the client stays blocked as it was.
+ * Returns false when nothing may wait -- inside EXEC, or a client without
+ * a transport to resume it: the command then answers as its non-blocking
+ * form would, as Redis does in MULTI. The command runs again with the same
+ * arguments when woken, so one whose arguments mean "now" (XREAD's $) must
+ * rewrite them in c->argv before calling this. */
+bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
+                    int64_t timeout_ms, unsigned flags);
+/* The blocked-clients hooks (struct ks_hooks, registered by store.c):
+ * key of db was signaled (ks_signal), every key of db (ks_signal_db). */
+void block__signal(struct db *db, const char *key, size_t klen, bool deleted);
+void block__signal_db(struct db *db);
+/* Serve the clients blocked on the keys signaled since the last call. */
+void block_serve_ready(struct store *st);
+/* s goes away: forget its blocked command, without a reply. */
+void block_cancel(struct session *s);
+/* CLIENT UNBLOCK: answer s's blocked command with its timeout reply, or
+ * with an UNBLOCKED error, and resume s. false if s was not blocked. */
+bool block_unblock(struct session *s, bool error);
+
+/* ------------------------------------------------------------------------
+ * Transactions (multi.c)
+ * ------------------------------------------------------------------------ */
+
+/* Does d run at once while its client is in MULTI (EXEC, DISCARD, MULTI,
+ * WATCH, QUIT, RESET) instead of being queued? */
+bool multi_runs_at_once(const struct cmd_def *d);
+/* Queue c's command for EXEC (argv copied) and answer +QUEUED, or reject a
+ * command flagged no-multi. c->s is in MULTI. */
+void multi_queue(struct cmd_ctx *c);
+/* A command of s was rejected (unknown, arity, NOAUTH): if s is in MULTI,
+ * its EXEC will answer EXECABORT, as Redis's flagTransaction. */
+static inline void multi_flag_rejected(struct session *s)
+{
+    if (s->mq)
+        s->flags |= SES_DIRTY_EXEC;
+}
+/* EXEC itself was rejected (why: RS_ERR_ARITY or RS_ERR_NOAUTH): answer
+ * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
+ * execCommandAbort). */
+cmd_handler cmd_exec;
+void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
+/* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
+ * disconnect. */
+void multi_reset(struct session *s);
+/* CLIENT LIST's multi= (-1 outside MULTI) and multi-mem= of s. */
+int multi_count(const struct session *s);
+size_t multi_mem(const struct session *s);
+/* The WATCH hooks behind ks_touch and ks_touch_db (struct ks_hooks,
+ * registered by store.c). */
+void multi__touch(struct db *db, const char *key, size_t klen);
+void multi__touch_db(struct db *emptied, struct db *replaced_with);
 
 #endif

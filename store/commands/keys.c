@@ -5,7 +5,7 @@
  * RENAMENX, COPY, TOUCH, the EXPIRE and TTL families, PERSIST, OBJECT,
  * DBSIZE, FLUSHDB, FLUSHALL, SWAPDB and MOVE.
  *
- * Keys live in shards (ks.c), so a command over two keys may span two
+ * Keys live in shards (keyspace.c), so a command over two keys may span two
  * shards or two databases: RENAME and MOVE hand the value to a new entry in
  * the destination shard (obj_rekey, no copy of the value), COPY duplicates
  * it (obj_dup). A TTL always travels with the key.

@@ -18,7 +18,7 @@
  * WATCH: the store keeps a registry (keyreg.c) of watched keys by (database
  * index, key), each with the list of its watchers (struct watch); each session
  * keeps the list of its own watches. Every change of a key reaches
- * multi__touch through ks_touch (ks.h), which marks the watchers
+ * multi__touch through ks_touch (keyspace.h), which marks the watchers
  * SES_DIRTY_CAS and, as Redis does, drops their watches at once (nothing can
  * undo the failure). Watches follow the database index, not its contents:
  * SWAPDB touches them, then leaves them where they are.

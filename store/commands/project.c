@@ -4,7 +4,7 @@
  * and project shards"). A key "project:<id>:..." or "project:{<id>}:..."
  * lives in the shard of project <id> of its database; these commands list
  * the projects of the selected database and report one shard's counters
- * (store_int.h struct shard), which the keyspace keeps as it goes, so every
+ * (keyspace/state.h struct shard), which the keyspace keeps as it goes, so every
  * reply is O(1) per project.
  */
 #include "commands/commands.h"

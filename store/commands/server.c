@@ -158,44 +158,6 @@ static void set_proto(struct session *s, int proto)
 }
 
 /* ------------------------------------------------------------------------
- * INFO errorstats
- * ------------------------------------------------------------------------ */
-
-/* The code is the first word when a space occurs within the first 32 bytes,
- * else "ERR" (Redis afterErrorReply). Codes are kept sorted, as Redis's rax
- * lists them; past RS_ERRSTATS_MAX distinct codes new ones are not counted. */
-void stats_error(struct store *st, const char *msg, size_t len)
-{
-    const char *sp = memchr(msg, ' ', len < 32 ? len : 32);
-    const char *code = sp ? msg : "ERR";
-    size_t n = sp ? (size_t)(sp - msg) : 3;
-    struct store_stats *ss = &st->stats;
-    int lo = 0, hi = ss->nerrors;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        int cmp = strncmp(ss->errors[mid].code, code, n);
-        if (cmp == 0 && ss->errors[mid].code[n] != '\0')
-            cmp = 1;
-        if (cmp == 0) {
-            ss->errors[mid].count++;
-            return;
-        }
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (ss->nerrors == RS_ERRSTATS_MAX)
-        return;
-    memmove(&ss->errors[lo + 1], &ss->errors[lo],
-            (size_t)(ss->nerrors - lo) * sizeof ss->errors[0]);
-    memcpy(ss->errors[lo].code, code, n);
-    ss->errors[lo].code[n] = '\0';
-    ss->errors[lo].count = 1;
-    ss->nerrors++;
-}
-
-/* ------------------------------------------------------------------------
  * PING ECHO QUIT SELECT
  * ------------------------------------------------------------------------ */
 
@@ -771,7 +733,7 @@ void cmd_client_no_evict(struct cmd_ctx *c)
 }
 
 /* CLIENT NO-TOUCH ON|OFF -- reads by this client leave keys' access time
- * alone (ks.c). */
+ * alone (keyspace.c). */
 void cmd_client_no_touch(struct cmd_ctx *c)
 {
     client_switch(c, SES_NO_TOUCH);
@@ -981,7 +943,7 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
                 "blocked_clients:%llu\r\n",
-                (unsigned long long)respite_client_count((const struct respite *)st),
+                (unsigned long long)st->nsessions,
                 st->cfg.maxclients, max_in, max_out,
                 (unsigned long long)st->stats.blocked_clients);
     /* Redis 7.4's WATCH gauges (multi.c). */

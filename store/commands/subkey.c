@@ -9,7 +9,7 @@
  * A container keeps the deadlines of its sub-keys in the form it has (a
  * small one packs them as "listpackex", a large one in its table's heap);
  * a container with deadlines is in its shard's heap keyed by the earliest
- * (expire.c), which ks.c consults so that due sub-keys are gone before any
+ * (expire.c), which keyspace.c consults so that due sub-keys are gone before any
  * command sees the container.
  */
 #include <limits.h>

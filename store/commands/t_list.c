@@ -99,30 +99,6 @@ static bool list_removed(const struct cmd_ctx *c, struct kloc *loc, size_t befor
 }
 
 /* ------------------------------------------------------------------------
- * Type API for obj.c
- * ------------------------------------------------------------------------ */
-
-size_t list_bytes(const struct quicklist *ql)
-{
-    return ql->bytes;
-}
-
-struct quicklist *list_dup(const struct quicklist *ql)
-{
-    return ql_dup(ql);
-}
-
-void list_free(struct quicklist *ql)
-{
-    ql_free(ql);
-}
-
-const char *list_enc_name(const struct quicklist *ql)
-{
-    return ql->listpack ? "listpack" : "quicklist";
-}
-
-/* ------------------------------------------------------------------------
  * Argument helpers
  * ------------------------------------------------------------------------ */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * String commands, with Redis 7.4's option parsing, replies and errors
- * (t_string.c there). Values live in entries (obj.c): int-encoded,
+ * (t_string.c there). Values live in entries (entries.c): int-encoded,
  * embedded, or in a growable buffer once modified in place.
  */
 #include <limits.h>

@@ -20,12 +20,6 @@
 #include "ds/mem.h"
 #include "resp_num.h"
 
-const char *const rs_err_text[RS_ERR__COUNT] = {
-#define ERR(sym, text) text,
-#include "keyspace/errors.def"
-#undef ERR
-};
-
 /* ------------------------------------------------------------------------
  * The table
  * ------------------------------------------------------------------------ */
@@ -197,30 +191,6 @@ const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str
 /* ------------------------------------------------------------------------
  * Error replies
  * ------------------------------------------------------------------------ */
-
-void reply_err(struct cmd_ctx *c, enum rs_err e)
-{
-    const char *t = rs_err_text[e];
-    resp_add_error(c->out, t, strlen(t));
-    stats_error(c->st, t, strlen(t));
-    c->failed = true;
-}
-
-void reply_errf(struct cmd_ctx *c, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        n = 0;
-    if ((size_t)n >= sizeof buf)
-        n = sizeof buf - 1;
-    resp_add_error(c->out, buf, (size_t)n);
-    stats_error(c->st, buf, (size_t)n);
-    c->failed = true;
-}
 
 void reply_arity(struct cmd_ctx *c)
 {
@@ -411,4 +381,16 @@ bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_op
         }
     }
     return true;
+}
+
+void store_count_shard_command(struct cmd_ctx *c)
+{
+    int first = c->cmd->first;
+    if (first <= 0 || first >= c->argc)
+        return;
+    /* Usually the shard the command's lookup found, which ks_shard checks
+     * first. */
+    struct shard *sh = ks_shard(c->db, c->argv[first], false);
+    if (sh)
+        sh->ncommands++;
 }

@@ -3,7 +3,7 @@
  * Allocation wrappers for store/: every allocation of the store goes through
  * them. They abort on failure, as Redis does (a store that cannot allocate
  * cannot keep its promises). Byte accounting per shard is done by the
- * callers that know the shard (obj.c), from the sizes they ask for.
+ * callers that know the shard (entries.c), from the sizes they ask for.
  */
 #ifndef MEM_H
 #define MEM_H

@@ -1,11 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Hash table of entries, keyed by the entry's key bytes (see table.c).
+ * Hash table of entries, keyed by the entry's key bytes (see table.c):
+ * chained, power-of-two sizes, incremental rehash between two bucket arrays
+ * as in Redis's dict.c.
  */
-#ifndef TABLE_H
-#define TABLE_H
+#ifndef DS_TABLE_H
+#define DS_TABLE_H
 
-#include "keyspace/state.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ds/entry.h"
+
+struct table {
+    uint64_t seed; /* XXH3 seed, the store's */
+    struct entry **b[2];
+    uint64_t used[2];
+    int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
+    uint32_t paused;    /* walks in progress (tbl_pause): no rehash step, no
+                         * resize while non-zero, so no entry moves under them */
+    uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
+                         * (tbl_size): a byte, so the header is 56 bytes */
+};
+
 
 void tbl_init(struct table *t, uint64_t seed);
 /* Free the bucket arrays; entries are handed to free_entry first. */

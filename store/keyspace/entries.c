@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Entries: a key and its value in one allocation (layout in store_int.h).
+ * Entries: a key and its value in one allocation (layout in keyspace/state.h).
  * Strings are int-encoded when they are canonical integers, embedded after
  * the key otherwise, and moved to a separate growable buffer (ENC_RAW) the
  * first time they are modified in place. Every entry's bytes are accounted
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "ds/quicklist.h"

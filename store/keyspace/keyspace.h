@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Keyspace: routing keys to project shards, lookups with lazy expiry,
- * insertion, deletion, key TTLs, and the entries themselves (obj.c).
+ * What the keyspace layer promises the layers above it: routing keys to
+ * project shards, lookups with lazy expiry, insertion, deletion, key and
+ * sub-key TTLs (expire.c), the entries themselves (entries.c), and the
+ * hooks that tell WATCH and blocked clients of a change. The values of
+ * hashes, sets and lists have their own headers (hash.h, set.h, list.h).
  * Used by every command file.
  */
-#ifndef KS_H
-#define KS_H
+#ifndef KEYSPACE_H
+#define KEYSPACE_H
 
 #include "keyspace/state.h"
 #include "ds/table.h"
@@ -17,7 +20,7 @@ struct kloc {
     struct entry **ref;
 };
 
-/* ---- entries (obj.c) ---------------------------------------------------- */
+/* ---- entries (entries.c) ------------------------------------------------ */
 
 /* A string entry for key/val: int-encoded when val is a canonical int64 of
  * at most 20 characters, else embedded. Accounted to sh. */
@@ -118,36 +121,7 @@ uint64_t obj_sub_count(const struct entry *e);
 const char *obj_type_name(int type);
 const char *obj_enc_name(const struct entry *e);
 
-/* ---- hash values (t_hash.c) --------------------------------------------- */
-
-struct hash;
-/* Bytes of a hash value (its fields and values), part of obj_bytes. */
-size_t hash_bytes(const struct hash *h);
-/* A deep copy of h (COPY). O(n). */
-struct hash *hash_dup(const struct hash *h);
-void hash_free(struct hash *h);
-/* "listpack", "listpackex" or "hashtable", for OBJECT ENCODING. */
-const char *hash_enc_name(const struct hash *h);
-/* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,
- * obj_sub_next, obj_sub_packed_due, obj_sub_delete and obj_sub_count of a
- * hash. */
-struct subttl **hash_subttl(struct hash *h);
-int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found);
-void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when);
-bool hash_field_persist(struct hash *h, struct rs_str f);
-int64_t hash_next_deadline(const struct hash *h);
-uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove);
-void hash_sub_delete(struct hash *h, struct entry *f);
-/* Delete field f and its TTL; returns whether it was there. */
-bool hash_remove(struct hash *h, struct rs_str f);
-uint64_t hash_size(const struct hash *h);
-/* The table of a hash in table form, NULL while packed. */
-const struct table *hash_table(const struct hash *h);
-/* Start loading the first line of a packed hash, or with rest (once it is
- * loaded) the others (CPU prefetches, pack_prefetch). */
-void hash_prefetch(const struct hash *h, bool rest);
-
-/* ---- routing and lookups (ks.c) ----------------------------------------- */
+/* ---- routing and lookups (keyspace.c) ----------------------------------- */
 
 /* The project id of a key ("project:<id>:..." or "project:{<id>}:..."),
  * or false for a key of the global shard. */
@@ -221,7 +195,7 @@ struct entry *ks_take(struct kloc *loc);
 /* Delete key if present (lazy as ks_delete_lazy); returns whether it was. */
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy);
 
-/* The WATCH hook (multi.c): key of db was changed -- added, deleted,
+/* The WATCH hook (commands/multi.c, through st->up): key of db was changed -- added, deleted,
  * overwritten, changed in place or given or stripped of a TTL -- so the
  * EXEC of every client watching it fails. ks_add, ks_replace and ks_take
  * call it; a command that changes a value or a TTL in place calls it itself,
@@ -231,13 +205,13 @@ bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool laz
 static inline void ks_touch(struct db *db, struct rs_str key)
 {
     if (__builtin_expect(db->st->watched.nkeys != 0, 0))
-        multi__touch(db, key.p, key.len);
+        db->st->up.touch(db, key.p, key.len);
 }
 /* The same for the key of the entry at loc. */
 static inline void ks_touch_loc(const struct kloc *loc)
 {
     if (__builtin_expect(loc->sh->db->st->watched.nkeys != 0, 0))
-        multi__touch(loc->sh->db, entry_key(*loc->ref), (*loc->ref)->klen);
+        loc->sh->db->st->up.touch(loc->sh->db, entry_key(*loc->ref), (*loc->ref)->klen);
 }
 /* db is about to be emptied (FLUSHDB, FLUSHALL) or, for SWAPDB, replaced by
  * the contents of replaced_with: touch its watched keys that exist in
@@ -245,10 +219,10 @@ static inline void ks_touch_loc(const struct kloc *loc)
 static inline void ks_touch_db(struct db *db, struct db *replaced_with)
 {
     if (db->st->watched.nkeys != 0)
-        multi__touch_db(db, replaced_with);
+        db->st->up.touch_db(db, replaced_with);
 }
 
-/* The blocked-clients hook (block.c): key of db was created, replaced or
+/* The blocked-clients hook (commands/block.c, through st->up): key of db was created, replaced or
  * (for XADD, XGROUP DESTROY) changed so that a client blocked on it may now
  * be served; ks_add and ks_replace call it. ks_signal_deleted: it was
  * deleted (ks_take calls it), which only XREADGROUP waiters hear of. Clients
@@ -257,12 +231,12 @@ static inline void ks_touch_db(struct db *db, struct db *replaced_with)
 static inline void ks_signal(struct db *db, struct rs_str key)
 {
     if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
-        block__signal(db, key.p, key.len, false);
+        db->st->up.signal(db, key.p, key.len, false);
 }
 static inline void ks_signal_deleted(struct db *db, struct rs_str key)
 {
     if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
-        block__signal(db, key.p, key.len, true);
+        db->st->up.signal(db, key.p, key.len, true);
 }
 /* Both hooks of a key added, replaced or changed so that a waiter may be
  * served: its watchers' EXEC fails and its waiters are woken. */
@@ -275,14 +249,14 @@ static inline void ks_changed(struct db *db, struct rs_str key)
 static inline void ks_signal_db(struct db *db)
 {
     if (db->st->blocking.nkeys != 0)
-        block__signal_db(db);
+        db->st->up.signal_db(db);
 }
 
 /* Free project shards left empty by the last command (called after each
  * command: a shard is never freed while a command may hold a kloc in it). */
 void ks_reap_empty(struct store *st);
 
-/* Bits of a shard's seq in a SCAN cursor (cmd_keys.c): a db renumbers its
+/* Bits of a shard's seq in a SCAN cursor (keys.c): a db renumbers its
  * shards 1..n before a seq would need more. */
 #define KS_SEQ_BITS 24
 
@@ -319,16 +293,6 @@ struct db *db_new(struct store *st, int idx);
 void db_free(struct store *st, struct db *db);
 
 /* ---- TTLs of keys and sub-keys (expire.c) -------------------------------- */
-
-void exp_heap_init(struct exp_heap *h, uint32_t idx_off);
-/* Free the array (the objects in the heap are not touched). */
-void exp_heap_free(struct exp_heap *h);
-/* Insert p or change its deadline. O(log n). */
-void exp_heap_set(struct exp_heap *h, void *p, int64_t when);
-/* Remove p if it is in h. O(log n). */
-void exp_heap_del(struct exp_heap *h, void *p);
-/* p, in h, now lives at another address (realloc, copy): fix its item. */
-void exp_heap_moved(struct exp_heap *h, void *p);
 
 /* Key deadlines, in the shard's heap. exp_set and exp_clear keep the db's
  * count of keys with a TTL and the shard's place in the db's heap of

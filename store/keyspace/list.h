@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The list value (t_list.c, a struct quicklist): obj.c frees, copies and
+ * The list value (list.c, a struct quicklist): entries.c frees, copies and
  * measures lists through these.
  */
 #ifndef T_LIST_H

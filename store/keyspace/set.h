@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * The set value (t_set.c): an intset while every member is an integer and
+ * The set value (set.c): an intset while every member is an integer and
  * there are at most set-max-intset-entries of them, a packed array of
  * members ("listpack", "listpackex" with member TTLs) while small, else a
- * table of member entries ("hashtable"). obj.c frees, copies and measures
- * sets through these.
+ * table of member entries ("hashtable"). entries.c frees, copies and
+ * measures sets through these; the commands (commands/t_set.c) read and
+ * write them.
  */
 #ifndef T_SET_H
 #define T_SET_H
@@ -12,13 +13,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ds/table.h"
 #include "resp.h"
 
-struct entry;
+struct intset;
+struct pack;
 struct store;
 struct subttl;
 
-struct rset;
+enum set_enc { SENC_INTSET, SENC_LISTPACK, SENC_HT };
+
+struct rset {
+    int enc;
+    struct intset *is;  /* SENC_INTSET */
+    struct pack *lp;    /* SENC_LISTPACK (pack.c) */
+    uint32_t per;       /* SENC_LISTPACK: elements a member, 1, or 2 for
+                         * listpackex (member, deadline) */
+    struct table ht;    /* SENC_HT */
+    size_t ht_members;  /* SENC_HT: bytes of the member entries */
+    struct subttl *ttl; /* NULL while no member has a deadline; else the
+                         * deadlines of the table's members, and the set's
+                         * registration in its shard in every form */
+};
 
 /* Free a set and its members. */
 void set_free(struct rset *s);
@@ -47,5 +63,20 @@ const struct table *set_table(const struct rset *s);
 void set_prefetch(const struct rset *s, bool rest);
 /* Delete member m and its TTL; returns whether it was there. */
 bool set_remove(struct rset *s, struct rs_str m);
+/* Redis's setTypeCreate: the encoding of a new set whose first member is
+ * first and which is about to receive size_hint members. */
+struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint);
+/* Add m; returns whether it was new. Converts as Redis's setTypeAdd. */
+bool set_add(struct store *st, struct rset *s, struct rs_str m);
+/* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
+ * hash table at once when they could not fit the current encoding. */
+void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint);
+/* A visit of one member: false ends the walk. */
+typedef bool member_fn(void *ud, struct rs_str m);
+/* Visit the members until fn says to stop; integers are formatted into a
+ * local buffer. A table is paused meanwhile (tbl_iter), so fn may probe
+ * the same set. */
+void set_foreach(struct rset *s, member_fn *fn, void *ud);
+bool set_contains(struct rset *s, struct rs_str m);
 
 #endif

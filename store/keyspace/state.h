@@ -1,29 +1,36 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Declarations private to store/: the store, its databases and shards, the
- * key entry, the command context. Nothing outside store/ includes this file;
- * embedders see only respite.h.
+ * The keyspace layer's state, as every layer above ds/ sees it: the store,
+ * its databases and shards, sessions, configuration values, the context of
+ * one command with its error replies (errors.c), the store clock
+ * (clock.c), and the hooks through which the keyspace reaches up to the
+ * layers above it (struct ks_hooks). Nothing outside store/ includes this
+ * file; embedders see only respite.h, whose types (the clock and transport
+ * callbacks) it uses.
  *
  * Ownership in one paragraph: a store owns its databases; a database owns its
  * shards; a shard owns its table of entries and its expiry heap; an entry owns
  * its value. Pointers returned by lookups are borrowed and stop being valid at
  * the next write to the same shard.
  */
-#ifndef STORE_INT_H
-#define STORE_INT_H
+#ifndef KEYSPACE_STATE_H
+#define KEYSPACE_STATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ds/heap.h"
+#include "ds/table.h"
 #include "resp.h"
 #include "resp_writer.h"
 #include "respite.h"
 
 struct store;
 struct session;
+struct cmd_def; /* commands/commands.h */
 
 /* ------------------------------------------------------------------------
- * Errors (errors.def)
+ * Errors (errors.def, errors.c)
  * ------------------------------------------------------------------------ */
 
 enum rs_err {
@@ -36,99 +43,8 @@ enum rs_err {
 extern const char *const rs_err_text[RS_ERR__COUNT];
 
 /* ------------------------------------------------------------------------
- * Entries: one key and its value in one allocation (obj.c)
+ * Shards and databases (keyspace.c, expire.c)
  * ------------------------------------------------------------------------ */
-
-enum obj_type { OBJ_STRING = 0, OBJ_LIST, OBJ_SET, OBJ_ZSET, OBJ_HASH, OBJ_STREAM };
-
-enum obj_enc {
-    ENC_EMBSTR = 0, /* string bytes follow the key inside the entry */
-    ENC_INT,        /* string that is a canonical int64, in the value word */
-    ENC_RAW,        /* string in a separate growable buffer (struct rstr) */
-    ENC_HASH,       /* a struct hash (t_hash.c), packed or a table inside */
-};
-
-#define EXP_NONE UINT32_MAX
-
-/* Layout of data[]: for ENC_EMBSTR the key bytes then the value bytes; for
- * every other encoding an 8-byte value word (int64 or pointer) then the key.
- * The header is 24 bytes, so the value word is 8-byte aligned. */
-struct entry {
-    struct entry *next; /* bucket chain */
-    uint32_t klen;
-    uint32_t vlen;      /* ENC_EMBSTR only */
-    uint32_t exp_idx;   /* slot in the shard's expiry heap, or EXP_NONE */
-    uint32_t lru : 24;  /* last access, store LRU clock (seconds) */
-    uint32_t type : 4;
-    uint32_t enc : 4;
-    char data[];
-};
-
-/* A string value that grows in place (APPEND, SETRANGE): amortised O(1). */
-struct rstr {
-    size_t len, cap;
-    char buf[];
-};
-
-static inline const char *entry_key(const struct entry *e)
-{
-    return e->enc == ENC_EMBSTR ? e->data : e->data + 8;
-}
-
-static inline int64_t entry_int(const struct entry *e)
-{
-    int64_t v;
-    memcpy(&v, e->data, 8);
-    return v;
-}
-
-static inline void entry_set_int(struct entry *e, int64_t v)
-{
-    memcpy(e->data, &v, 8);
-}
-
-static inline void *entry_ptr(const struct entry *e)
-{
-    void *p;
-    memcpy(&p, e->data, sizeof p);
-    return p;
-}
-
-/* ------------------------------------------------------------------------
- * Hash table of entries (table.c): chained, power-of-two sizes, incremental
- * rehash between two bucket arrays as in Redis's dict.c.
- * ------------------------------------------------------------------------ */
-
-struct table {
-    uint64_t seed; /* XXH3 seed, the store's */
-    struct entry **b[2];
-    uint64_t used[2];
-    int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
-    uint32_t paused;    /* walks in progress (tbl_pause): no rehash step, no
-                         * resize while non-zero, so no entry moves under them */
-    uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
-                         * (tbl_size): a byte, so the header is 56 bytes */
-};
-
-/* ------------------------------------------------------------------------
- * Shards and databases (shard.c, ks.c)
- * ------------------------------------------------------------------------ */
-
-struct exp_item {
-    int64_t when; /* absolute deadline, store clock milliseconds */
-    void *p;      /* a struct entry (key, hash field, set member) or a struct subttl */
-};
-
-/* A binary min-heap of deadlines (expire.c). Every object in it knows its
- * slot: the uint32_t at byte offset idx_off inside the object, EXP_NONE
- * while it is in no heap. So changing or removing a deadline is O(log n)
- * and reading it O(1). */
-struct exp_heap {
-    struct exp_item *a; /* NULL while empty: an empty heap costs no allocation */
-    uint32_t n;
-    uint16_t idx_off;
-    uint8_t lgcap;      /* a holds 1 << lgcap items while it exists */
-};
 
 /* The deadlines of the fields of one hash or the members of one set: in h
  * for its table form (the sub-entries' exp_idx are slots in h); its packed
@@ -169,7 +85,7 @@ struct shard {
     uint32_t is_project : 1;
     uint32_t is_empty : 1; /* a project shard without keys, counted in db->nempty:
                             * it stays in the map and order array (a write
-                            * revives it) until the db compacts them (ks.c) */
+                            * revives it) until the db compacts them (keyspace.c) */
     /* its places in its db's indexes (struct db), so leaving them is cheap */
     uint32_t due_idx;      /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
     uint32_t rank;         /* its number in db->ranks, for as long as the shard lives */
@@ -183,11 +99,11 @@ static inline const char *shard_id(const struct shard *sh)
 
 /* Open-addressing map from project id to shard. */
 struct pmap {
-    uintptr_t *slots; /* shard addresses tagged with bits of the id's hash (ks.c), 0 if empty */
+    uintptr_t *slots; /* shard addresses tagged with bits of the id's hash (keyspace.c), 0 if empty */
     uint64_t cap;     /* 0 or a power of two; holds the db's norder shards */
 };
 
-/* A key's shard lookup in steps (ks_route_begin, ks.h). */
+/* A key's shard lookup in steps (ks_route_begin, keyspace.h). */
 struct ks_route {
     struct db *db;
     struct rs_str id; /* the project id, when is_project */
@@ -196,7 +112,7 @@ struct ks_route {
     bool is_project;
 };
 
-/* A set of shard ranks (ks.c): a bit per rank, and the members in a list
+/* A set of shard ranks (keyspace.c): a bit per rank, and the members in a list
  * in the order they came. Adding is O(1); a rank stays in until taken out
  * (or the db's ranks are numbered again, which rebuilds the sets). */
 struct rankset {
@@ -205,7 +121,7 @@ struct rankset {
     uint32_t n, cap; /* members, room in list */
 };
 
-/* A db numbers its shards by their places (ks.c): rank 1 is the global
+/* A db numbers its shards by their places (keyspace.c): rank 1 is the global
  * shard, rank i + 2 the project shard order[i]. Shards are only appended
  * to the order array until the db compacts (frees its empty shards, the
  * only ones freed but by a flush) and numbers the shards left again, so
@@ -285,7 +201,7 @@ struct rs_config {
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
     int list_compress_depth;
-    /* Which deletions free big values in the background (ks.c), as Redis's
+    /* Which deletions free big values in the background (keyspace.c), as Redis's
      * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
      * deletions and overwrites done by other commands. UNLINK and ASYNC
      * always do. */
@@ -295,58 +211,9 @@ struct rs_config {
     bool lazyfree_server_del;
 };
 
-/* Apply one parameter; startup is true while reading the command line or
- * config file (immutable parameters accepted). Returns NULL on success or an
- * error text, written into err (errlen > 0 required). */
-const char *config_set(struct store *st, const char *name, const char *value, bool startup,
-                       char *err, size_t errlen);
-void config_defaults(struct rs_config *cfg);
-
 /* ------------------------------------------------------------------------
- * Commands (cmd.c, commands.def)
+ * The command context (the command table is commands/commands.h)
  * ------------------------------------------------------------------------ */
-
-enum cmd_flag {
-    CMD_WRITE = 1 << 0,
-    CMD_READONLY = 1 << 1,
-    CMD_DENYOOM = 1 << 2,
-    CMD_ADMIN = 1 << 3,
-    CMD_PUBSUB = 1 << 4,
-    CMD_NOSCRIPT = 1 << 5,
-    CMD_BLOCKING = 1 << 6,
-    CMD_LOADING = 1 << 7,
-    CMD_STALE = 1 << 8,
-    CMD_SKIP_MONITOR = 1 << 9,
-    CMD_SKIP_SLOWLOG = 1 << 10,
-    CMD_FAST = 1 << 11,
-    CMD_NO_AUTH = 1 << 12,
-    CMD_MAY_REPLICATE = 1 << 13,
-    CMD_NO_MULTI = 1 << 14,
-    CMD_MOVABLE_KEYS = 1 << 15,
-    CMD_ALLOW_BUSY = 1 << 16,
-    CMD_SENTINEL = 1 << 17,
-};
-
-struct cmd_ctx;
-typedef void cmd_handler(struct cmd_ctx *c);
-
-struct cmd_stats {
-    uint64_t calls, usec, rejected, failed;
-};
-
-struct cmd_def {
-    const char *name;     /* lower case, '_' for '-'; for a subcommand without parent */
-    const char *fullname; /* "client|setname" for a subcommand */
-    cmd_handler *handler; /* NULL for a pure container (CLIENT, CONFIG, ...) */
-    int arity;            /* Redis convention: -N means at least N */
-    uint32_t flags;
-    const char *acl;      /* ACL categories, space separated, without '@' */
-    int first, last, step;
-    const char *group;    /* NULL for a subcommand: its parent's */
-    const char *since;
-    const char *summary;
-    int is_sub;
-};
 
 /* The context of one command run. argv borrows the caller's buffer. */
 struct cmd_ctx {
@@ -378,10 +245,9 @@ struct cmd_ctx {
 /* Error replies; they also mark the command failed for INFO commandstats. */
 void reply_err(struct cmd_ctx *c, enum rs_err e);
 void reply_errf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void reply_arity(struct cmd_ctx *c);
 
 /* ------------------------------------------------------------------------
- * Sessions: the command-level state of one client (session.c)
+ * Sessions: the command-level state of one client (store.c)
  * ------------------------------------------------------------------------ */
 
 enum session_flag {
@@ -426,7 +292,8 @@ struct session {
 };
 
 /* ------------------------------------------------------------------------
- * Key registries (keyreg.c): (database index, key) -> a list of clients
+ * Key registries (keyreg.c): (database index, key) -> a list of clients,
+ * for WATCH (commands/multi.c) and blocked clients (commands/block.c)
  * ------------------------------------------------------------------------ */
 
 struct kreg_key {
@@ -456,80 +323,23 @@ struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct
 void kreg_del(struct kreg *t, struct kreg_key *k);
 
 /* ------------------------------------------------------------------------
- * Blocking commands (block.c)
- * ------------------------------------------------------------------------ */
-
-enum block_flags {
-    BLOCK_ON_NOKEY = 1, /* XREADGROUP: the key's deletion, or its turning into
-                         * another type, runs the command again (it answers
-                         * NOGROUP or WRONGTYPE) */
-};
-
-void block_init(struct store *st);
-void block_free(struct store *st);
-/* A blocking command's timeout argument, Redis's getTimeoutFromObjectOrReply:
- * float seconds (BLPOP ...) or integer milliseconds (XREAD BLOCK). *ms is
- * relative, 0 for ever. Replies the error of a bad one. */
-bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t *ms);
-/* c's command found nothing to serve on keys[0..nkeys): block its client
- * until one of them, signaled, holds a value of type (OBJ_LIST,
- * OBJ_STREAM), or timeout_ms passes (0: never), and return true; no reply
- * is written (a timeout answers a null array, as Redis for lists and
- * streams). In a re-run (c->rerun) the client stays blocked as it was.
- * Returns false when nothing may wait -- inside EXEC, or a client without
- * a transport to resume it: the command then answers as its non-blocking
- * form would, as Redis does in MULTI. The command runs again with the same
- * arguments when woken, so one whose arguments mean "now" (XREAD's $) must
- * rewrite them in c->argv before calling this. */
-bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
-                    int64_t timeout_ms, unsigned flags);
-/* The signal behind ks_signal (ks.h). */
-void block__signal(struct db *db, const char *key, size_t klen, bool deleted);
-/* Signal every key of db that clients wait on (FLUSHDB, FLUSHALL, SWAPDB). */
-void block__signal_db(struct db *db);
-/* Serve the clients blocked on the keys signaled since the last call. */
-void block_serve_ready(struct store *st);
-/* s goes away: forget its blocked command, without a reply. */
-void block_cancel(struct session *s);
-/* CLIENT UNBLOCK: answer s's blocked command with its timeout reply, or
- * with an UNBLOCKED error, and resume s. false if s was not blocked. */
-bool block_unblock(struct session *s, bool error);
-
-/* ------------------------------------------------------------------------
- * Transactions (multi.c)
- * ------------------------------------------------------------------------ */
-
-/* Does d run at once while its client is in MULTI (EXEC, DISCARD, MULTI,
- * WATCH, QUIT, RESET) instead of being queued? */
-bool multi_runs_at_once(const struct cmd_def *d);
-/* Queue c's command for EXEC (argv copied) and answer +QUEUED, or reject a
- * command flagged no-multi. c->s is in MULTI. */
-void multi_queue(struct cmd_ctx *c);
-/* A command of s was rejected (unknown, arity, NOAUTH): if s is in MULTI,
- * its EXEC will answer EXECABORT, as Redis's flagTransaction. */
-static inline void multi_flag_rejected(struct session *s)
-{
-    if (s->mq)
-        s->flags |= SES_DIRTY_EXEC;
-}
-/* EXEC itself was rejected (why: RS_ERR_ARITY or RS_ERR_NOAUTH): answer
- * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
- * execCommandAbort). */
-cmd_handler cmd_exec;
-void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
-/* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
- * disconnect. */
-void multi_reset(struct session *s);
-/* CLIENT LIST's multi= (-1 outside MULTI) and multi-mem= of s. */
-int multi_count(const struct session *s);
-size_t multi_mem(const struct session *s);
-/* The WATCH hooks behind ks_touch and ks_touch_db (ks.h). */
-void multi__touch(struct db *db, const char *key, size_t klen);
-void multi__touch_db(struct db *emptied, struct db *replaced_with);
-
-/* ------------------------------------------------------------------------
  * The store
  * ------------------------------------------------------------------------ */
+
+/* What the keyspace calls in the layers above it, registered by the engine
+ * at open (respite_open): WATCH (commands/multi.c) and blocked clients
+ * (commands/block.c). keyspace.h's ks_touch and ks_signal call them only
+ * when some client watches or waits. */
+struct ks_hooks {
+    /* key of db changed: its watchers' EXEC fails */
+    void (*touch)(struct db *db, const char *key, size_t klen);
+    /* emptied is about to be emptied, or replaced by replaced_with (SWAPDB) */
+    void (*touch_db)(struct db *emptied, struct db *replaced_with);
+    /* key of db was written (or deleted): clients blocked on it may go on */
+    void (*signal)(struct db *db, const char *key, size_t klen, bool deleted);
+    /* every key of db may have changed */
+    void (*signal_db)(struct db *db);
+};
 
 /* INFO errorstats: error replies counted by their code, the first word of
  * the message ("ERR", "WRONGTYPE"), as Redis counts them. */
@@ -548,7 +358,7 @@ struct store_stats {
     uint64_t expired_keys;
     uint64_t expired_subkeys; /* hash fields and set members */
     uint64_t expired_stale_perc;
-    uint64_t lazyfreed;       /* keys and values freed in the background (ks.c) */
+    uint64_t lazyfreed;       /* keys and values freed in the background (keyspace.c) */
     uint64_t keyspace_hits, keyspace_misses;
     uint64_t total_error_replies;
     uint64_t connected_clients;
@@ -630,13 +440,13 @@ struct store {
     } route[RESPITE_PREFETCH_MAX];
     int nroute, route_next;
     /* The running command's key (argv[1]) and its hash in table key_t, from
-     * its route entry, for its lookup (ks.c's find, tbl_find_ref_hint);
+     * its route entry, for its lookup (keyspace.c's find, tbl_find_ref_hint);
      * key_t NULL if none. Compared by address: the hash is only a hint. */
     struct rs_str key_hint;
     const struct table *key_t;
     uint64_t key_h;
 
-    /* Shard routing (ks.c): pmap_gen counts the rebuilds of the project
+    /* Shard routing (keyspace.c): pmap_gen counts the rebuilds of the project
      * maps (a shard may have left: a pointer kept from before may dangle);
      * route_sh, found at generation route_gen, is the shard ks_shard
      * checks first. */
@@ -644,7 +454,7 @@ struct store {
     struct shard *route_sh;
     uint64_t route_gen;
 
-    /* Lazy freeing (ks.c): shards of flushed databases (FLUSHALL ASYNC),
+    /* Lazy freeing (keyspace.c): shards of flushed databases (FLUSHALL ASYNC),
      * chained by next_garbage, and big values of deleted keys (UNLINK), first
      * in first out, freed in slices by respite_tick. */
     struct shard *garbage;
@@ -654,7 +464,7 @@ struct store {
     bool has_empty; /* some project shard became empty: ks_reap_empty looks */
 
     uint64_t used_memory;
-    /* What the project shards cost beyond their keys (ks.c): the shards
+    /* What the project shards cost beyond their keys (keyspace.c): the shards
      * with their ids, the project maps' and order arrays' capacity. INFO's
      * used_memory_overhead; not counted against any project. */
     uint64_t shard_bytes;
@@ -664,23 +474,23 @@ struct store {
     struct store_stats stats;
     const struct respite_hooks *hooks;
     void *hooks_ud;
+    struct ks_hooks up;
     char run_id[41];
 };
 
 /* Count one error reply (msg as written, "ERR ...") in INFO errorstats
- * (cmd_server.c). */
+ * (errors.c). */
 void stats_error(struct store *st, const char *msg, size_t len);
-
-/* Count c's command against the shard of its first key (PROJECT INFO). */
-void store_count_shard_command(struct cmd_ctx *c);
 
 /* The latest time DEBUG CLOCK may move the store clock to (ms, about year
  * 148000): TIME multiplies the clock by 1000 and `now + ttl` sums must keep
  * room, so the clock stays far below INT64_MAX even as real time runs on. */
 #define STORE_CLOCK_MAX (INT64_MAX / 2000)
 
-/* Store clock in milliseconds (real, offset or frozen). */
+/* Store clock in milliseconds (real, offset or frozen) (clock.c). */
 int64_t store_now(const struct store *st);
+/* The same at mono_us, a reading of rs_mono_us. */
+int64_t store_now_at(const struct store *st, int64_t mono_us);
 /* LRU clock in seconds, 24 bits, from the store clock (the running
  * command's time while one runs). */
 uint32_t store_lru(const struct store *st);

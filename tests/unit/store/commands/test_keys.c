@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Tests of the keyspace commands (cmd_keys.c) through the public API
+ * Tests of the keyspace commands (keys.c) through the public API
  * (respite_open, respite_client_new, respite_exec): raw reply bytes against
  * the RESP Redis 7.4 sends (the sequences were run on redis-server too).
- * TTLs run on a fake clock; project shards are checked through ks.h.
+ * TTLs run on a fake clock; project shards are checked through keyspace.h.
  */
 #include "store_test.h"
 

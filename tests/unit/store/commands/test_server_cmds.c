@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Tests of the connection and server commands (cmd_server.c, cmd_docs.c,
+ * Tests of the connection and server commands (server.c, docs.c,
  * project.c) through the public embedding API: each test opens a store,
  * runs commands on in-process clients and compares the exact reply bytes
  * with what Redis 7.4 sends (byte-identical to redis-server 7.0.15 where

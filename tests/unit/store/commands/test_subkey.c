@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Tests of TTLs on hash fields and set members (subkey.c, expire.c and the
- * hooks in t_hash.c, t_set.c, ks.c) on the substituted clock: every reply
+ * hooks in t_hash.c, t_set.c, keyspace.c) on the substituted clock: every reply
  * code, every rule of which writes keep or drop a TTL, both encodings and
  * the conversion to the table form, lazy and active reclamation, keys that
  * move between project shards with their TTLs, the byte accounting, and a

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Tests of ks.c's indexes of a database's shards: timer work (the active
+ * Tests of keyspace.c's indexes of a database's shards: timer work (the active
  * expiry cycle, the rehash step) visits only the shards with something
  * due, however many there are; DBSIZE, INFO keyspace and the TTL counts
  * are counters that agree with a walk of the shards after every kind of

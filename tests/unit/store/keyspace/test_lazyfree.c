@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Lazy freeing (ks.c): a big value of a deleted key is queued in O(1) and
+ * Lazy freeing (keyspace.c): a big value of a deleted key is queued in O(1) and
  * freed by ks_free_garbage in slices of bounded work; whole flushed shards
  * go the same way. Each test fills a value of 200,000 elements, deletes it,
  * then calls ks_free_garbage with no time budget, which does exactly one
