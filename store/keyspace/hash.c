@@ -119,9 +119,7 @@ struct hash *hash_dup(const struct hash *h)
     *d = *h;
     d->ttl = NULL;
     if (h->pk) {
-        d->pk = pack_dup(h->pk);
-        if (h->ttl)
-            d->ttl = subttl_new();
+        d->pk = pack_dup(h->pk); /* its registration: ks_add's */
     } else {
         tbl_init(&d->t, h->t.seed);
         struct dup_walk w = {h, d};
@@ -319,8 +317,6 @@ void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
         at = pack_find(h->pk, f, 3);
     }
     packed_set_deadline(h, at, when);
-    if (h->ttl == NULL)
-        h->ttl = subttl_new();
 }
 
 bool hash_field_persist(struct hash *h, struct rs_str f)

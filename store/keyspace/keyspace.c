@@ -739,16 +739,29 @@ static struct subttl *subttl_of(const struct entry *e)
     return e->type == OBJ_HASH || e->type == OBJ_SET ? *obj_subttl(e) : NULL;
 }
 
-/* Put e's subttl in sh's heap of containers, keyed by e's earliest
- * sub-key deadline (or update it). */
+/* Put the container e in sh's heap of containers keyed by next, its
+ * earliest sub-key deadline (obj_sub_next), or update it; nothing when
+ * next is -1. The one place a subttl is made for a packed container, whose
+ * deadlines are in its pack: it holds only this registration, and its
+ * bytes are accounted here. */
+static void sub_register_at(struct shard *sh, struct entry *e, int64_t next)
+{
+    if (next == -1)
+        return;
+    struct subttl **tp = obj_subttl(e);
+    if (*tp == NULL) {
+        *tp = subttl_new();
+        obj_account_change(sh, 0, subttl_bytes(*tp));
+    }
+    (*tp)->key = e;
+    exp_sub_set(sh, *tp, next);
+}
+
+/* sub_register_at for e of any type. */
 static void sub_register(struct shard *sh, struct entry *e)
 {
-    struct subttl *t = subttl_of(e);
-    int64_t next = t ? obj_sub_next(e) : -1;
-    if (next != -1) {
-        t->key = e;
-        exp_sub_set(sh, t, next);
-    }
+    if (e->type == OBJ_HASH || e->type == OBJ_SET)
+        sub_register_at(sh, e, obj_sub_next(e));
 }
 
 static void sub_unregister(struct shard *sh, struct entry *e)
@@ -774,14 +787,14 @@ bool ks_value_changed(struct kloc *loc, size_t before)
 {
     struct entry *e = *loc->ref;
     struct subttl **tp = obj_subttl(e);
-    if (*tp && obj_sub_next(e) == -1) {
+    int64_t next = obj_sub_next(e);
+    if (*tp && next == -1) {
         exp_sub_del(loc->sh, *tp);
         subttl_free(*tp);
         *tp = NULL;
-    } else {
-        sub_register(loc->sh, e);
     }
     obj_account_change(loc->sh, before, obj_bytes(e));
+    sub_register_at(loc->sh, e, next);
     if (obj_sub_count(e) != 0)
         return false;
     ks_delete(loc);

@@ -308,8 +308,6 @@ void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64
         s->per = 2;
     }
     s->lp = packex_set_deadline(s->lp, 2, pack_find(s->lp, m, 2), when);
-    if (s->ttl == NULL)
-        s->ttl = subttl_new();
 }
 
 bool set_member_persist(struct rset *s, struct rs_str m)
@@ -372,9 +370,7 @@ struct rset *set_dup(const struct rset *s)
         n->is = intset_dup(s->is);
     } else if (s->enc == SENC_LISTPACK) {
         n->lp = pack_dup(s->lp);
-        n->per = s->per;
-        if (s->ttl)
-            n->ttl = subttl_new();
+        n->per = s->per; /* its registration: ks_add's */
     } else {
         tbl_init(&n->ht, s->ht.seed);
         /* set_foreach only reads; the cast drops const for its callback type */
