@@ -271,3 +271,11 @@ uint32_t packex_due(const struct pack *p, uint32_t per, int64_t now)
     }
     return n;
 }
+
+uint32_t packex_take_due(struct pack **p, uint32_t per, int64_t now, bool remove)
+{
+    uint32_t n = packex_due(*p, per, now);
+    if (remove && n)
+        *p = pack_delete(*p, 0, n * per);
+    return n;
+}

@@ -88,5 +88,7 @@ struct pack *packex_set_deadline(struct pack *p, uint32_t per, uint32_t off, int
 int64_t packex_next(const struct pack *p, uint32_t per);
 /* How many entries are due at now (deadline before now): the first ones. */
 uint32_t packex_due(const struct pack *p, uint32_t per, int64_t now);
+/* packex_due, and with remove those entries deleted (*p may move). */
+uint32_t packex_take_due(struct pack **p, uint32_t per, int64_t now, bool remove);
 
 #endif

@@ -346,12 +346,9 @@ uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove)
 {
     if (h->pk == NULL || h->per == 2)
         return 0;
-    uint32_t n = packex_due(h->pk, 3, now);
-    if (remove && n) {
-        size_t before = pack_bytes(h->pk);
-        h->pk = pack_delete(h->pk, 0, n * 3);
-        h->bytes = h->bytes - before + pack_bytes(h->pk);
-    }
+    size_t before = pack_bytes(h->pk);
+    uint32_t n = packex_take_due(&h->pk, 3, now, remove);
+    h->bytes = h->bytes - before + pack_bytes(h->pk);
     return n;
 }
 

@@ -40,10 +40,12 @@ static bool as_int(struct rs_str m, int64_t *v)
     return true;
 }
 
-static void ht_add_member(struct rset *s, struct rs_str m)
+static struct entry *ht_add_member(struct rset *s, struct rs_str m)
 {
-    tbl_insert(&s->ht, obj_sub_entry(m, rs_str_from("", 0)));
+    struct entry *e = obj_sub_entry(m, rs_str_from("", 0));
+    tbl_insert(&s->ht, e);
     s->ht_members += sizeof(struct entry) + m.len;
+    return e;
 }
 
 static void member_free(void *ud, struct entry *e)
@@ -128,7 +130,16 @@ static bool to_packed_cb(void *ud, struct rs_str m)
 static void set_convert(struct store *st, struct rset *s, int enc)
 {
     struct rset n = {.enc = enc, .per = 1, .ttl = s->ttl};
-    if (enc == SENC_HT) {
+    if (enc == SENC_HT && s->enc == SENC_LISTPACK && s->per == 2) {
+        /* listpackex: each member and its deadline in one walk */
+        tbl_init(&n.ht, st->seed);
+        for (uint32_t off = 0; off < s->lp->len;) {
+            struct entry *e = ht_add_member(&n, pack_get(s->lp, off, &off));
+            int64_t when = packex_deadline(pack_get(s->lp, off, &off));
+            if (when != -1)
+                subttl_set(&n.ttl, e, when);
+        }
+    } else if (enc == SENC_HT) {
         tbl_init(&n.ht, st->seed);
         set_foreach(s, to_ht_cb, &n);
     } else {
@@ -140,12 +151,6 @@ static void set_convert(struct store *st, struct rset *s, int enc)
     if (old.enc == SENC_INTSET) {
         rs_free(old.is);
     } else if (old.enc == SENC_LISTPACK) {
-        for (uint32_t off = 0; old.per == 2 && off < old.lp->len;) {
-            struct rs_str m = pack_get(old.lp, off, &off);
-            int64_t when = packex_deadline(pack_get(old.lp, off, &off));
-            if (when != -1)
-                subttl_set(&s->ttl, *tbl_find_ref(&s->ht, m.p, m.len), when);
-        }
         pack_free(old.lp);
     }
 }
@@ -337,10 +342,7 @@ uint64_t set_packed_due(struct rset *s, int64_t now, bool remove)
 {
     if (s->enc != SENC_LISTPACK || s->per == 1)
         return 0;
-    uint32_t n = packex_due(s->lp, 2, now);
-    if (remove && n)
-        s->lp = pack_delete(s->lp, 0, n * 2);
-    return n;
+    return packex_take_due(&s->lp, 2, now, remove);
 }
 
 void set_sub_delete(struct rset *s, struct entry *m)
