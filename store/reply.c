@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mem.h"
+#include "ds/mem.h"
 #include "resp_num.h"
 #include "respite.h"
 

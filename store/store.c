@@ -11,54 +11,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "ks.h"
-#include "mem.h"
+#include "commands/commands.h"
+#include "keyspace/keyspace.h"
+#include "ds/mem.h"
 
 /* ------------------------------------------------------------------------
- * Clocks
+ * Clocks (the store clock is keyspace/clock.c's)
  * ------------------------------------------------------------------------ */
-
-int64_t rs_real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t rs_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* The real clock is read as the monotonic clock plus an offset to wall
- * time refreshed by respite_tick: the monotonic reading also times the
- * command for commandstats, so one clock read serves both. A step of the
- * wall clock is followed within one tick. */
-static int64_t now_at(const struct store *st, int64_t mono_us)
-{
-    if (st->clock_frozen >= 0)
-        return st->clock_frozen;
-    int64_t t = st->clock_fn ? st->clock_fn(st->clock_ud) : (mono_us + st->real_minus_mono_us) / 1000;
-    return t + st->clock_offset;
-}
 
 static void sync_real_clock(struct store *st)
 {
     st->real_minus_mono_us = rs_real_ms() * 1000 - rs_mono_us();
-}
-
-int64_t store_now(const struct store *st)
-{
-    return now_at(st, rs_mono_us());
-}
-
-uint32_t store_lru(const struct store *st)
-{
-    int64_t now = st->cmd_now >= 0 ? st->cmd_now : store_now(st);
-    return (uint32_t)((now / 1000) & 0xFFFFFF);
 }
 
 void respite_set_clock(struct respite *rs, respite_clock_fn *fn, void *ud)
@@ -145,6 +108,14 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     }
     make_dbs(st);
     block_init(st);
+    /* The keyspace reaches WATCH and blocked clients, a layer above it,
+     * through these. */
+    st->up = (struct ks_hooks){
+        .touch = multi__touch,
+        .touch_db = multi__touch_db,
+        .signal = block__signal,
+        .signal_db = block__signal_db,
+    };
     return (struct respite *)st;
 }
 
@@ -423,16 +394,6 @@ int respite_client_flags(const struct respite_client *c)
            (s->blk ? RESPITE_BLOCKED : 0);
 }
 
-void store_count_shard_command(struct cmd_ctx *c)
-{
-    int first = c->cmd->first;
-    if (first <= 0 || first >= c->argc)
-        return;
-    /* Usually the project the command's lookup found, which is checked
-     * first. */
-    ks_count_command(c->db, c->argv[first]);
-}
-
 void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)
 {
     struct session *s = (struct session *)cl;
@@ -449,7 +410,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         .argv = argv,
         .out = muted ? &s->discard : &s->out,
         .db = st->dbs[s->db],
-        .now = now_at(st, t0),
+        .now = store_now_at(st, t0),
         .t0_us = t0,
     };
     s->last = c.now;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ks.h"
+#include "keyspace/keyspace.h"
 #include "respite.h"
 
 /* 2033-05-18, a fixed point in time: tests move it by hand. */

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Blocked clients: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, and XREAD /
+ * XREADGROUP with BLOCK, as Redis 7.4's blocked.c.
+ *
+ * A blocking command that finds nothing to serve calls block_for_keys: its
+ * session keeps a copy of the command (struct blocked) and one wait per key
+ * in the store's registry of blocking keys (keyreg.c), each key's waits in
+ * the order clients blocked. The transport stops running the client's
+ * commands while it is blocked (RESPITE_BLOCKED).
+ *
+ * Waking: a change that may give a waiter data -- a key added or replaced
+ * (ks_add, ks_replace), an XADD, a deletion or group removal that
+ * XREADGROUP must hear of (ks_take, XGROUP DESTROY) -- signals its key
+ * (ks_signal), which queues it once in st->ready if anybody waits on it.
+ * After each top-level command (so after a whole EXEC: waiters see a
+ * transaction's final state) block_serve_ready takes the queued keys in
+ * order and, for each, runs again the blocked commands of the waiters whose
+ * type the key now holds, in the order they blocked, with c->rerun set (a
+ * list pop then serves from that key only): a command that now finds data
+ * replies and its client is unblocked; one that still finds nothing calls
+ * block_for_keys again, which leaves it blocked where it was. So a push that serves one waiter is not seen by the next, and a
+ * BLMOVE that pushes to another waiter's key queues that key and serves it
+ * in the same pass.
+ *
+ * Timeouts run on the monotonic clock (not the store clock that DEBUG
+ * CLOCK moves): a heap of deadlines, whose earliest the transport arms a
+ * timer for (respite_block_deadline, respite_block_timeouts).
+ */
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+
+#include "commands/commands.h"
+#include "keyspace/keyspace.h"
+#include "ds/mem.h"
+#include "resp_num.h"
+#include "ds/util.h"
+
+/* One blocked client's wait on one key. */
+struct bwait {
+    struct kreg_key *bk; /* in st->blocking; head/tail: the key's waits */
+    struct blocked *b;
+    struct bwait *prev, *next;
+};
+
+struct blocked {
+    struct session *s;
+    const struct cmd_def *cmd;
+    int argc;
+    struct rs_str *argv; /* a copy (argv_dup) */
+    int type;            /* OBJ_LIST or OBJ_STREAM: what serves it */
+    unsigned flags;      /* enum block_flags */
+    bool muted;          /* CLIENT REPLY OFF/SKIP when it blocked */
+    bool again;          /* set by block_for_keys when a re-run found nothing */
+    uint32_t tidx;       /* slot in st->btimeouts, EXP_NONE: waits forever */
+    int nwaits;
+    struct bwait waits[];
+};
+
+void block_init(struct store *st)
+{
+    exp_heap_init(&st->btimeouts, offsetof(struct blocked, tidx));
+}
+
+void block_free(struct store *st)
+{
+    exp_heap_free(&st->btimeouts);
+    rs_free(st->ready);
+}
+
+/* ------------------------------------------------------------------------
+ * Arguments
+ * ------------------------------------------------------------------------ */
+
+bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t *ms)
+{
+    long long t;
+    if (seconds) {
+        long double v;
+        if (!resp_str2ld(a.p, a.len, &v)) {
+            reply_errf(c, "ERR timeout is not a float or out of range");
+            return false;
+        }
+        v *= 1000.0L;
+        if (v > (long double)LLONG_MAX) {
+            reply_errf(c, "ERR timeout is out of range");
+            return false;
+        }
+        /* Milliseconds rounded up (a positive timeout never means "for
+         * ever"); Redis's C cast gives LLONG_MIN for what does not fit
+         * below: such a timeout is "negative". */
+        v = ceill(v);
+        t = v >= -0x1p63L ? (long long)v : LLONG_MIN;
+    } else if (!resp_str2ll(a.p, a.len, &t)) {
+        reply_errf(c, "ERR timeout is not an integer or out of range");
+        return false;
+    }
+    if (t < 0) {
+        reply_errf(c, "ERR timeout is negative");
+        return false;
+    }
+    if (t > 0 && t > LLONG_MAX - c->now) {
+        reply_errf(c, "ERR timeout is out of range");
+        return false;
+    }
+    *ms = t;
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Blocking and unblocking
+ * ------------------------------------------------------------------------ */
+
+static struct resp_out *out_of(struct blocked *b)
+{
+    return b->muted ? &b->s->discard : &b->s->out;
+}
+
+/* Count the waits that want deletions (total_blocking_keys_on_nokey). */
+static void nokey_count(struct store *st, struct kreg_key *bk, int delta)
+{
+    if (delta > 0 && bk->on_nokey++ == 0)
+        st->blocking_nokey++;
+    else if (delta < 0 && --bk->on_nokey == 0)
+        st->blocking_nokey--;
+}
+
+bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
+                    int64_t timeout_ms, unsigned flags)
+{
+    struct session *s = c->s;
+    struct store *st = c->st;
+    if (c->rerun) {
+        s->blk->again = true; /* still nothing: it stays where it is */
+        return true;
+    }
+    if (c->in_exec || s->io == NULL || s->io->unblocked == NULL)
+        return false;
+    struct blocked *b = rs_malloc(sizeof *b + (size_t)nkeys * sizeof b->waits[0]);
+    size_t bytes;
+    b->s = s;
+    b->cmd = c->cmd;
+    b->argc = c->argc;
+    b->argv = argv_dup(c->argc, c->argv, &bytes);
+    b->type = type;
+    b->flags = flags;
+    b->muted = c->out == &s->discard;
+    b->again = false;
+    b->tidx = EXP_NONE;
+    b->nwaits = 0;
+    for (int i = 0; i < nkeys; i++) {
+        struct kreg_key *bk = kreg_get(st, &st->blocking, s->db, keys[i]);
+        bool dup = false;
+        for (int j = 0; j < b->nwaits && !dup; j++)
+            dup = b->waits[j].bk == bk;
+        if (dup)
+            continue; /* BLPOP k k: one wait, so a key's waits are distinct clients */
+        struct bwait *w = &b->waits[b->nwaits++];
+        w->bk = bk;
+        w->b = b;
+        w->next = NULL;
+        w->prev = bk->tail;
+        if (w->prev)
+            w->prev->next = w;
+        else
+            bk->head = w;
+        bk->tail = w;
+        if (flags & BLOCK_ON_NOKEY)
+            nokey_count(st, bk, 1);
+    }
+    /* A deadline past the monotonic clock's range is no deadline. */
+    if (timeout_ms > 0 && timeout_ms < (INT64_MAX - c->t0_us) / 1000)
+        exp_heap_set(&st->btimeouts, b, c->t0_us + timeout_ms * 1000);
+    s->blk = b;
+    st->stats.blocked_clients++;
+    return true;
+}
+
+/* Take b's client out of every wait and free b; the transport hears of it
+ * (notify) unless the client is going away. */
+static void unblock(struct blocked *b, bool notify)
+{
+    struct session *s = b->s;
+    struct store *st = s->st;
+    for (int i = 0; i < b->nwaits; i++) {
+        struct bwait *w = &b->waits[i];
+        struct kreg_key *bk = w->bk;
+        if (w->prev)
+            w->prev->next = w->next;
+        else
+            bk->head = w->next;
+        if (w->next)
+            w->next->prev = w->prev;
+        else
+            bk->tail = w->prev;
+        if (b->flags & BLOCK_ON_NOKEY)
+            nokey_count(st, bk, -1);
+        /* A queued key, or the one being served, goes when its turn ends. */
+        if (bk->head == NULL && !bk->ready && bk != st->serving)
+            kreg_del(&st->blocking, bk);
+    }
+    exp_heap_del(&st->btimeouts, b);
+    st->stats.blocked_clients--;
+    s->blk = NULL;
+    rs_free(b->argv);
+    rs_free(b);
+    if (notify)
+        s->io->unblocked(s->io_ud);
+}
+
+void block_cancel(struct session *s)
+{
+    if (s->blk)
+        unblock(s->blk, false);
+}
+
+bool block_unblock(struct session *s, bool error)
+{
+    struct blocked *b = s->blk;
+    if (b == NULL)
+        return false;
+    if (error) {
+        static const char msg[] = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+        resp_add_error(out_of(b), msg, sizeof msg - 1);
+    } else {
+        resp_add_null_array(out_of(b));
+    }
+    unblock(b, true);
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Waking
+ * ------------------------------------------------------------------------ */
+
+void block__signal(struct db *db, const char *key, size_t klen, bool deleted)
+{
+    struct store *st = db->st;
+    struct kreg_key *bk = kreg_find(st, &st->blocking, db->idx, key, klen);
+    if (bk == NULL || bk->ready || (deleted && bk->on_nokey == 0))
+        return;
+    bk->ready = true;
+    if (st->nready == st->ready_cap) {
+        st->ready_cap = st->ready_cap ? st->ready_cap * 2 : 16;
+        st->ready = rs_realloc(st->ready, st->ready_cap * sizeof *st->ready);
+    }
+    st->ready[st->nready++] = bk;
+}
+
+void block__signal_db(struct db *db)
+{
+    struct store *st = db->st;
+    for (uint64_t i = 0; st->blocking.b && i <= st->blocking.mask; i++)
+        for (struct kreg_key *bk = st->blocking.b[i]; bk; bk = bk->next)
+            if (bk->db == db->idx)
+                block__signal(db, bk->key, bk->klen, false);
+}
+
+/* The type of key in db as a waiter sees it (-1: absent or expired), without
+ * reclaiming anything. */
+static int live_type(struct db *db, const struct kreg_key *bk)
+{
+    struct rs_str key = rs_str_from(bk->key, bk->klen);
+    struct shard *sh;
+    struct entry *e = ks_get(db, key, &sh);
+    if (e == NULL || exp_is_due(sh, e, store_now(db->st)))
+        return -1;
+    return e->type;
+}
+
+/* Run b's command again (bk was signaled and holds b's type). */
+static void rerun(struct store *st, struct blocked *b, const struct kreg_key *bk)
+{
+    struct session *s = b->s;
+    int64_t t0 = rs_mono_us();
+    struct cmd_ctx c = {
+        .st = st,
+        .s = s,
+        .cmd = b->cmd,
+        .argc = b->argc,
+        .argv = b->argv,
+        .out = out_of(b),
+        .db = st->dbs[s->db],
+        .now = store_now(st),
+        .t0_us = t0,
+        .rerun = true,
+        .rerun_key = rs_str_from(bk->key, bk->klen),
+    };
+    st->cmd_now = c.now;
+    b->again = false;
+    c.cmd->handler(&c);
+    st->cmd_now = -1;
+    if (!b->again)
+        unblock(b, true);
+}
+
+/* Serve the waits of bk in the order they came. */
+static void serve_key(struct store *st, struct kreg_key *bk)
+{
+    int type = live_type(st->dbs[bk->db], bk);
+    /* Each waiter is a distinct client (block_for_keys), and serving one
+     * unblocks only that one, so `next` survives. */
+    for (struct bwait *w = bk->head, *next; w; w = next) {
+        next = w->next;
+        struct blocked *b = w->b;
+        /* A waiter that must hear of its key's removal (XREADGROUP) runs
+         * again whatever the key holds now, and answers what its command
+         * answers then (NOGROUP for a missing key or group, WRONGTYPE), as
+         * Redis 7.4 does (7.0 answered -UNBLOCKED). */
+        if (type == b->type || (b->flags & BLOCK_ON_NOKEY)) {
+            rerun(st, b, bk);
+            type = live_type(st->dbs[bk->db], bk); /* it may have emptied the key */
+        }
+    }
+}
+
+void block_serve_ready(struct store *st)
+{
+    for (size_t i = 0; i < st->nready; i++) {
+        struct kreg_key *bk = st->ready[i];
+        bk->ready = false;
+        st->serving = bk;
+        serve_key(st, bk);
+        st->serving = NULL;
+        if (bk->head == NULL && !bk->ready)
+            kreg_del(&st->blocking, bk);
+    }
+    st->nready = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Timeouts (transport API)
+ * ------------------------------------------------------------------------ */
+
+int64_t respite_block_deadline(const struct respite *rs)
+{
+    const struct store *st = (const struct store *)rs;
+    return st->btimeouts.n ? st->btimeouts.a[0].when : -1;
+}
+
+void respite_block_timeouts(struct respite *rs)
+{
+    struct store *st = (struct store *)rs;
+    int64_t now = rs_mono_us();
+    while (st->btimeouts.n && st->btimeouts.a[0].when <= now) {
+        struct blocked *b = st->btimeouts.a[0].p;
+        resp_add_null_array(out_of(b));
+        unblock(b, true);
+    }
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The commands layer: the command table (commands.def) and its dispatch
+ * (table.c), the helpers command families share (arguments, scan options,
+ * help and error texts, sub-key TTL arguments), blocking commands
+ * (block.c), transactions (multi.c), configuration (config.c). Command
+ * files include this and the keyspace's headers; the engine (store.c)
+ * includes this to run them.
+ */
+#ifndef COMMANDS_H
+#define COMMANDS_H
+
+#include "keyspace/keyspace.h"
+
+/* ------------------------------------------------------------------------
+ * The command table
+ * ------------------------------------------------------------------------ */
+
+enum cmd_flag {
+    CMD_WRITE = 1 << 0,
+    CMD_READONLY = 1 << 1,
+    CMD_DENYOOM = 1 << 2,
+    CMD_ADMIN = 1 << 3,
+    CMD_PUBSUB = 1 << 4,
+    CMD_NOSCRIPT = 1 << 5,
+    CMD_BLOCKING = 1 << 6,
+    CMD_LOADING = 1 << 7,
+    CMD_STALE = 1 << 8,
+    CMD_SKIP_MONITOR = 1 << 9,
+    CMD_SKIP_SLOWLOG = 1 << 10,
+    CMD_FAST = 1 << 11,
+    CMD_NO_AUTH = 1 << 12,
+    CMD_MAY_REPLICATE = 1 << 13,
+    CMD_NO_MULTI = 1 << 14,
+    CMD_MOVABLE_KEYS = 1 << 15,
+    CMD_ALLOW_BUSY = 1 << 16,
+    CMD_SENTINEL = 1 << 17,
+};
+
+struct cmd_ctx;
+typedef void cmd_handler(struct cmd_ctx *c);
+
+struct cmd_stats {
+    uint64_t calls, usec, rejected, failed;
+};
+
+struct cmd_def {
+    const char *name;     /* lower case, '_' for '-'; for a subcommand without parent */
+    const char *fullname; /* "client|setname" for a subcommand */
+    cmd_handler *handler; /* NULL for a pure container (CLIENT, CONFIG, ...) */
+    int arity;            /* Redis convention: -N means at least N */
+    uint32_t flags;
+    const char *acl;      /* ACL categories, space separated, without '@' */
+    int first, last, step;
+    const char *group;    /* NULL for a subcommand: its parent's */
+    const char *since;
+    const char *summary;
+    int is_sub;
+};
+
+/* Apply one parameter; startup is true while reading the command line or
+ * config file (immutable parameters accepted). Returns NULL on success or an
+ * error text, written into err (errlen > 0 required). */
+const char *config_set(struct store *st, const char *name, const char *value, bool startup,
+                       char *err, size_t errlen);
+void config_defaults(struct rs_config *cfg);
+
+void reply_arity(struct cmd_ctx *c);
+
+/* Count c's command against the shard of its first key (PROJECT INFO). */
+void store_count_shard_command(struct cmd_ctx *c);
+
+/* The flat table: top-level commands, each followed by its subcommands. */
+int cmd_table_size(void);
+const struct cmd_def *cmd_at(int i);
+int cmd_index(const struct cmd_def *d);
+/* Number of subcommands of d (they follow it in the table). */
+int cmd_nsubs(const struct cmd_def *d);
+
+/* Does the table name (lower case, '_' for '-') equal s, ignoring case? */
+bool cmd_name_is(const char *name, struct rs_str s);
+/* The name as users spell it ('-' for '_'), NUL-terminated. */
+void cmd_print_name(const char *name, char *buf, size_t size);
+
+struct cmd_lut *cmd_lut_new(void);
+void cmd_lut_free(struct cmd_lut *l);
+/* A top-level command by name, any case; NULL if unknown. l remembers the
+ * name it found last and checks it first (a pipeline repeats one command). */
+const struct cmd_def *cmd_lookup(struct cmd_lut *l, struct rs_str name);
+const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str name);
+
+/* Find the command of c->argv and check its arity; on failure write Redis's
+ * rejection error and return NULL. Sets c->cmd. */
+const struct cmd_def *cmd_resolve(struct cmd_ctx *c);
+/* Run c->cmd's handler and account it in commandstats. */
+void cmd_call(struct cmd_ctx *c);
+
+
+
+/* Parse an integer argument (Redis string2ll); on failure reply
+ * "value is not an integer or out of range" and return false. */
+bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
+/* A SCAN-family cursor (Redis 7.4 parseScanCursorOrReply: string2ull, so
+ * " 1", "+7" and "-0" are cursors while "", "-1" and "1x" are not); on
+ * failure reply "invalid cursor" and return false. */
+bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor);
+
+/* The options of SCAN, SSCAN and HSCAN from argv[from] on. */
+enum { SCAN_ALLOW_TYPE = 1, SCAN_ALLOW_NOVALUES = 2 };
+struct scan_opts {
+    long long count;   /* COUNT, 10 by default */
+    long long max_steps; /* the buckets one call may visit: 10 * COUNT as
+                          * Redis, capped at LLONG_MAX */
+    struct rs_str pat; /* MATCH */
+    bool use_pat;      /* MATCH given and not "*" */
+    bool has_type;     /* TYPE (SCAN only) */
+    struct rs_str type;
+    bool novalues;     /* NOVALUES (HSCAN only) */
+};
+/* Parse [MATCH pattern] [COUNT count], plus TYPE or NOVALUES when allowed,
+ * as Redis's scanGenericCommand; on an error reply it and return false. */
+bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_opts *o);
+
+/* "invalid expire time in '<command>' command" */
+void reply_expire_time(struct cmd_ctx *c);
+/* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
+ * number of arguments for '<argv[1]>'. Try <CMD> HELP." (server.c) */
+void reply_subcmd_syntax(struct cmd_ctx *c);
+/* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
+ * then Redis's closing "HELP" lines. */
+void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
+/* ---- TTLs of hash fields and set members (subkey.c) ---------------------- */
+
+/* The error texts of a count of names: NAMES_EXPIRE for HEXPIRE and its
+ * kin, NAMES_OTHER for HTTL, HPERSIST, HGETEX, HGETDEL and their kin. */
+enum subkey_names_style { NAMES_EXPIRE, NAMES_OTHER };
+
+/* argv[pos] must be FIELDS (a hash, type OBJ_HASH) or MEMBERS (a set), and
+ * argv[pos + 1] the count of names that follow it to the end; *n gets it. */
+bool subkey_names(struct cmd_ctx *c, int type, int pos, enum subkey_names_style style,
+                  long long *n);
+
+/* The absolute deadline in ms of a sub-key time argument: base (the clock,
+ * or 0 for the *AT forms) plus arg in seconds or ms. Replies Redis's error
+ * for a non-integer, negative or too large time. */
+bool subkey_deadline(struct cmd_ctx *c, struct rs_str arg, int64_t base, bool seconds,
+                     int64_t *when);
+
+enum { SUBKEY_NX = 1, SUBKEY_XX = 2 };            /* FNX/MNX, FXX/MXX */
+enum { SUBKEY_DROP = 0, SUBKEY_KEEP, SUBKEY_SET }; /* what a write does to TTLs */
+
+/* The options of HSETEX and SADDEX, up to their names. */
+struct setex_opts {
+    int cond;     /* 0, SUBKEY_NX or SUBKEY_XX */
+    int ttl;      /* SUBKEY_DROP (no option), SUBKEY_KEEP (KEEPTTL), SUBKEY_SET */
+    int64_t when; /* SUBKEY_SET: the deadline */
+    int first;    /* argv index of the first name */
+    long long n;  /* names (field-value pairs for HSETEX) */
+};
+
+/* Parse "key [FNX|FXX] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] FIELDS n f v ..."
+ * (type OBJ_HASH) or the MNX/MXX ... MEMBERS n m ... of SADDEX (OBJ_SET),
+ * replying the error of a malformed one. */
+bool setex_parse(struct cmd_ctx *c, int type, struct setex_opts *o);
+
+/* ------------------------------------------------------------------------
+ * Blocking commands (block.c)
+ * ------------------------------------------------------------------------ */
+
+enum block_flags {
+    BLOCK_ON_NOKEY = 1, /* XREADGROUP: the key's deletion, or its turning into
+                         * another type, runs the command again (it answers
+                         * NOGROUP or WRONGTYPE) */
+};
+
+void block_init(struct store *st);
+void block_free(struct store *st);
+/* A blocking command's timeout argument, Redis's getTimeoutFromObjectOrReply:
+ * float seconds (BLPOP ...) or integer milliseconds (XREAD BLOCK). *ms is
+ * relative, 0 for ever. Replies the error of a bad one. */
+bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t *ms);
+/* c's command found nothing to serve on keys[0..nkeys): block its client
+ * until one of them, signaled, holds a value of type (OBJ_LIST,
+ * OBJ_STREAM), or timeout_ms passes (0: never), and return true; no reply
+ * is written (a timeout answers a null array, as Redis for lists and
+ * streams). In a re-run (c->rerun) the client stays blocked as it was.
+ * Returns false when nothing may wait -- inside EXEC, or a client without
+ * a transport to resume it: the command then answers as its non-blocking
+ * form would, as Redis does in MULTI. The command runs again with the same
+ * arguments when woken, so one whose arguments mean "now" (XREAD's $) must
+ * rewrite them in c->argv before calling this. */
+bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
+                    int64_t timeout_ms, unsigned flags);
+/* The blocked-clients hooks (struct ks_hooks, registered by store.c):
+ * key of db was signaled (ks_signal), every key of db (ks_signal_db). */
+void block__signal(struct db *db, const char *key, size_t klen, bool deleted);
+void block__signal_db(struct db *db);
+/* Serve the clients blocked on the keys signaled since the last call. */
+void block_serve_ready(struct store *st);
+/* s goes away: forget its blocked command, without a reply. */
+void block_cancel(struct session *s);
+/* CLIENT UNBLOCK: answer s's blocked command with its timeout reply, or
+ * with an UNBLOCKED error, and resume s. false if s was not blocked. */
+bool block_unblock(struct session *s, bool error);
+
+/* ------------------------------------------------------------------------
+ * Transactions (multi.c)
+ * ------------------------------------------------------------------------ */
+
+/* Does d run at once while its client is in MULTI (EXEC, DISCARD, MULTI,
+ * WATCH, QUIT, RESET) instead of being queued? */
+bool multi_runs_at_once(const struct cmd_def *d);
+/* Queue c's command for EXEC (argv copied) and answer +QUEUED, or reject a
+ * command flagged no-multi. c->s is in MULTI. */
+void multi_queue(struct cmd_ctx *c);
+/* A command of s was rejected (unknown, arity, NOAUTH): if s is in MULTI,
+ * its EXEC will answer EXECABORT, as Redis's flagTransaction. */
+static inline void multi_flag_rejected(struct session *s)
+{
+    if (s->mq)
+        s->flags |= SES_DIRTY_EXEC;
+}
+/* EXEC itself was rejected (why: RS_ERR_ARITY or RS_ERR_NOAUTH): answer
+ * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
+ * execCommandAbort). */
+cmd_handler cmd_exec;
+void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
+/* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
+ * disconnect. */
+void multi_reset(struct session *s);
+/* CLIENT LIST's multi= (-1 outside MULTI) and multi-mem= of s. */
+int multi_count(const struct session *s);
+size_t multi_mem(const struct session *s);
+/* The WATCH hooks behind ks_touch and ks_touch_db (struct ks_hooks,
+ * registered by store.c). */
+void multi__touch(struct db *db, const char *key, size_t klen);
+void multi__touch_db(struct db *emptied, struct db *replaced_with);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * PROJECT: respite's own commands over project shards (DESIGN.md, "Keyspace
+ * and project shards"). A key "project:<id>:..." or "project:{<id>}:..."
+ * lives in the shard of project <id> of its database; these commands list
+ * the projects of the selected database and report one project's counters
+ * (ks.h struct ks_proj), which the keyspace keeps as it goes, so every
+ * reply is O(1) per project.
+ */
+#include "commands/commands.h"
+#include "keyspace/keyspace.h"
+
+struct list_walk {
+    struct cmd_ctx *c;
+    long long n;
+    bool reply; /* false: count the projects with keys; true: reply their ids */
+};
+
+static void list_cb(void *ud, const struct ks_proj *p)
+{
+    struct list_walk *w = ud;
+    if (ks_proj_keys(p) == 0)
+        return;
+    w->n++;
+    if (w->reply)
+        resp_add_bulk_str(w->c->out, ks_proj_id(p));
+}
+
+/* PROJECT LIST -- the ids of the projects that have keys in the selected
+ * database, in the order they were created. */
+void cmd_project_list(struct cmd_ctx *c)
+{
+    struct list_walk w = {c, 0, false};
+    ks_foreach_project(c->db, false, list_cb, &w);
+    resp_add_array_len(c->out, w.n);
+    w.reply = true;
+    ks_foreach_project(c->db, false, list_cb, &w);
+}
+
+/* PROJECT INFO id -- a map of keys, bytes (of keys and values), expiring
+ * keys and commands (that named a key of the project first). A project
+ * with no shard in this database has all four at zero. */
+void cmd_project_info(struct cmd_ctx *c)
+{
+    struct ks_proj p;
+    /* A project whose keys all went: as if it never had any. */
+    bool has = ks_project(c->db, c->argv[2], &p) && ks_proj_keys(&p) > 0;
+    resp_add_map_len(c->out, 4);
+    resp_add_bulk_cstr(c->out, "keys");
+    resp_add_int(c->out, has ? (long long)ks_proj_keys(&p) : 0);
+    resp_add_bulk_cstr(c->out, "bytes");
+    resp_add_int(c->out, has ? (long long)ks_proj_bytes(&p) : 0);
+    resp_add_bulk_cstr(c->out, "expiring_keys");
+    resp_add_int(c->out, has ? (long long)ks_proj_expiring(&p) : 0);
+    resp_add_bulk_cstr(c->out, "commands");
+    resp_add_int(c->out, has ? (long long)ks_proj_commands(&p) : 0);
+}
+
+/* PROJECT HELP */
+void cmd_project_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "LIST",
+        "    Return the ids of the projects that have keys in the current database.",
+        "INFO <id>",
+        "    Return the keys, bytes, expiring keys and commands of project <id> in the",
+        "    current database (zeros for a project without keys).",
+        NULL,
+    };
+    reply_help(c, "PROJECT", lines);
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Hash table of entries: separate chaining through the entries' own next
+ * pointers (no allocation per key), power-of-two bucket arrays, XXH3 with the
+ * store's random seed, and incremental rehashing between two arrays as in
+ * Redis's dict.c: while b[1] exists, every lookup and insert moves one
+ * bucket of b[0] there, and buckets below rehash_idx in b[0] are empty.
+ *
+ * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
+ * while rehashing; the table grows when used >= size (load factor 1) and
+ * shrinks when under 1/8 full.
+ *
+ * Walks (tbl_foreach, tbl_scan) pause the table as Redis's safe iterators
+ * pause rehashing: while paused no rehash step runs and no resize starts or
+ * ends, so an entry the walk has passed cannot move to a bucket it has yet
+ * to visit (seen twice) nor the other way (missed), and no array is freed
+ * under it, whatever the callback looks up, inserts or unlinks. The checks
+ * skipped meanwhile run when the last walk ends (tbl_resume).
+ */
+#include <stdlib.h>
+#include <string.h>
+/* Inline XXH3: keys are short and hashing is on every lookup. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "ds/mem.h"
+#include "ds/table.h"
+
+#define TBL_MIN_SIZE 1
+/* paused of a table that tbl_free_some frees in slices. */
+#define FREEING UINT32_MAX
+
+/* The lg[] code of a power of two n >= 1 (see struct table). */
+static uint8_t lg_of(uint64_t n)
+{
+    return (uint8_t)(__builtin_ctzll(n) + 1);
+}
+
+void tbl_init(struct table *t, uint64_t seed)
+{
+    memset(t, 0, sizeof *t);
+    t->seed = seed;
+    t->rehash_idx = -1;
+}
+
+uint64_t tbl_hash(const struct table *t, const char *key, size_t klen)
+{
+    return XXH3_64bits_withSeed(key, klen, t->seed);
+}
+
+static inline bool is_rehashing(const struct table *t)
+{
+    return t->rehash_idx != -1;
+}
+
+/* Whether entries may move between buckets now (no walk in progress). */
+static inline bool can_move(const struct table *t)
+{
+    return t->paused == 0;
+}
+
+/* Move one non-empty bucket (visiting at most 10 empty ones). */
+static void rehash_one(struct table *t)
+{
+    int empty_visits = 10;
+    while (t->b[0][t->rehash_idx] == NULL) {
+        t->rehash_idx++;
+        if ((uint64_t)t->rehash_idx == tbl_size(t, 0) || --empty_visits == 0)
+            break;
+    }
+    if ((uint64_t)t->rehash_idx < tbl_size(t, 0)) {
+        struct entry *e = t->b[0][t->rehash_idx];
+        uint64_t mask = tbl_size(t, 1) - 1;
+        while (e) {
+            struct entry *next = e->next;
+            uint64_t h = tbl_hash(t, entry_key(e), e->klen) & mask;
+            e->next = t->b[1][h];
+            t->b[1][h] = e;
+            t->used[0]--;
+            t->used[1]++;
+            e = next;
+        }
+        t->b[0][t->rehash_idx] = NULL;
+        t->rehash_idx++;
+    }
+    if ((uint64_t)t->rehash_idx >= tbl_size(t, 0) && t->used[0] == 0) {
+        rs_free(t->b[0]);
+        t->b[0] = t->b[1];
+        t->lg[0] = t->lg[1];
+        t->used[0] = t->used[1];
+        t->b[1] = NULL;
+        t->lg[1] = 0;
+        t->used[1] = 0;
+        t->rehash_idx = -1;
+    }
+}
+
+static void shrink_if_sparse(struct table *t);
+
+int tbl_rehash(struct table *t, int n)
+{
+    while (n-- > 0 && is_rehashing(t) && can_move(t))
+        rehash_one(t);
+    shrink_if_sparse(t);
+    return is_rehashing(t);
+}
+
+static uint64_t next_pow2(uint64_t n)
+{
+    uint64_t s = TBL_MIN_SIZE;
+    while (s < n)
+        s <<= 1;
+    return s;
+}
+
+/* Start moving to a table of the size that fits n entries. */
+static void resize(struct table *t, uint64_t n)
+{
+    uint64_t size = next_pow2(n);
+    if (is_rehashing(t) || size == tbl_size(t, 0))
+        return;
+    struct entry **b = rs_calloc(size, sizeof *b);
+    if (t->b[0] == NULL) {
+        t->b[0] = b;
+        t->lg[0] = lg_of(size);
+        return;
+    }
+    t->b[1] = b;
+    t->lg[1] = lg_of(size);
+    t->rehash_idx = 0;
+}
+
+/* Start shrinking a table under 1/8 full (Redis's HASHTABLE_MIN_FILL).
+ * Deletes check it, but not while a rehash runs, so the background step
+ * checks it too: otherwise a table emptied during a rehash keeps its size. */
+static void shrink_if_sparse(struct table *t)
+{
+    if (can_move(t) && !is_rehashing(t) && tbl_size(t, 0) > TBL_MIN_SIZE &&
+        t->used[0] * 8 < tbl_size(t, 0))
+        resize(t, t->used[0]);
+}
+
+struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
+{
+    return tbl_count(t) ? tbl_get_hashed(t, key, klen, tbl_hash(t, key, klen)) : NULL;
+}
+
+struct entry *tbl_get_hashed(const struct table *t, const char *key, size_t klen, uint64_t h)
+{
+    for (int i = 0; i < 2 && tbl_size(t, i); i++) {
+        for (struct entry *e = t->b[i][h & (tbl_size(t, i) - 1)]; e; e = e->next)
+            if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)
+                return e;
+        if (!is_rehashing(t))
+            break;
+    }
+    return NULL;
+}
+
+/* The reference to key's entry among the buckets of hash h, or NULL. */
+static struct entry **find_ref_hashed(struct table *t, const char *key, size_t klen, uint64_t h)
+{
+    for (int i = 0; i < 2; i++) {
+        if (tbl_size(t, i) == 0)
+            break;
+        struct entry **ref = &t->b[i][h & (tbl_size(t, i) - 1)];
+        for (; *ref; ref = &(*ref)->next) {
+            struct entry *e = *ref;
+            if (e->klen == klen && memcmp(entry_key(e), key, klen) == 0)
+                return ref;
+        }
+        if (!is_rehashing(t))
+            break;
+    }
+    return NULL;
+}
+
+struct entry **tbl_find_ref(struct table *t, const char *key, size_t klen)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    if (is_rehashing(t) && can_move(t))
+        rehash_one(t);
+    return find_ref_hashed(t, key, klen, tbl_hash(t, key, klen));
+}
+
+struct entry **tbl_find_ref_hint(struct table *t, const char *key, size_t klen, uint64_t hint)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    if (is_rehashing(t) && can_move(t))
+        rehash_one(t);
+    struct entry **ref = find_ref_hashed(t, key, klen, hint);
+    if (ref)
+        return ref; /* whatever hint was, this is key's entry */
+    uint64_t h = tbl_hash(t, key, klen);
+    return h == hint ? NULL : find_ref_hashed(t, key, klen, h);
+}
+
+uint64_t tbl_prefetch(const struct table *t, const char *key, size_t klen)
+{
+    uint64_t h = tbl_hash(t, key, klen);
+    for (int i = 0; i < 2 && tbl_size(t, i); i++)
+        __builtin_prefetch(&t->b[i][h & (tbl_size(t, i) - 1)]);
+    return h;
+}
+
+/* The header and the key's first bytes, and the line after: an entry may
+ * straddle two. */
+static void prefetch_entry(const struct entry *e)
+{
+    __builtin_prefetch(e);
+    __builtin_prefetch((const char *)e + 64);
+}
+
+const struct entry *tbl_prefetch_entry(const struct table *t, uint64_t h)
+{
+    const struct entry *first = NULL;
+    for (int i = 0; i < 2 && tbl_size(t, i); i++) {
+        const struct entry *e = t->b[i][h & (tbl_size(t, i) - 1)];
+        if (e) {
+            prefetch_entry(e);
+            if (first == NULL)
+                first = e;
+        }
+    }
+    return first;
+}
+
+void tbl_prefetch_next(const struct entry *e)
+{
+    if (e->next)
+        prefetch_entry(e->next);
+}
+
+void tbl_insert(struct table *t, struct entry *e)
+{
+    /* A paused table takes the entry at a load over 1 rather than move
+     * others; only a first array (nothing to walk yet) is allocated. */
+    if (is_rehashing(t)) {
+        if (can_move(t))
+            rehash_one(t);
+    } else if (tbl_size(t, 0) == 0 || (can_move(t) && tbl_count(t) >= tbl_size(t, 0))) {
+        resize(t, tbl_count(t) + 1);
+    }
+    int i = is_rehashing(t) ? 1 : 0;
+    uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1);
+    e->next = t->b[i][h];
+    t->b[i][h] = e;
+    t->used[i]++;
+}
+
+/* Which array holds e. */
+static int array_of(const struct table *t, const struct entry *e)
+{
+    if (!is_rehashing(t))
+        return 0;
+    uint64_t h = tbl_hash(t, entry_key(e), e->klen);
+    uint64_t i0 = h & (tbl_size(t, 0) - 1);
+    /* Buckets of b[0] below rehash_idx are moved, so an entry hashing there
+     * is in b[1]. Above it, an entry may still be in b[0] or have been
+     * inserted into b[1] during the rehash: only its b[0] chain tells. */
+    if ((int64_t)i0 < t->rehash_idx)
+        return 1;
+    for (const struct entry *p = t->b[0][i0]; p; p = p->next)
+        if (p == e)
+            return 0;
+    return 1;
+}
+
+struct entry *tbl_unlink(struct table *t, struct entry **ref)
+{
+    struct entry *e = *ref;
+    t->used[array_of(t, e)]--;
+    *ref = e->next;
+    e->next = NULL;
+    shrink_if_sparse(t);
+    return e;
+}
+
+struct entry *tbl_replace(struct table *t, struct entry **ref, struct entry *e)
+{
+    struct entry *old = *ref;
+    e->next = old->next;
+    *ref = e;
+    old->next = NULL;
+    return old;
+}
+
+static uint64_t rev(uint64_t v)
+{
+    uint64_t s = 8 * sizeof v, mask = ~0ULL;
+    while ((s >>= 1) > 0) {
+        mask ^= mask << s;
+        v = ((v >> s) & mask) | ((v << s) & ~mask);
+    }
+    return v;
+}
+
+static void emit_bucket(struct entry *e, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    while (e) {
+        struct entry *next = e->next;
+        fn(ud, e);
+        e = next;
+    }
+}
+
+/* Pause t for a walk: until the matching tbl_resume no entry moves to
+ * another bucket and no bucket array is resized or freed. Pauses nest. */
+static void tbl_pause(struct table *t)
+{
+    t->paused++;
+}
+
+/* End a pause; the last one starts the resize that inserts or unlinks
+ * skipped meanwhile. */
+static void tbl_resume(struct table *t)
+{
+    if (--t->paused > 0)
+        return;
+    if (!is_rehashing(t) && tbl_count(t) > tbl_size(t, 0))
+        resize(t, tbl_count(t));
+    shrink_if_sparse(t);
+}
+
+/* One SCAN step of a paused table (see tbl_scan). */
+static uint64_t scan_step(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry *e),
+                          void *ud)
+{
+    if (!is_rehashing(t)) {
+        uint64_t m0 = tbl_size(t, 0) - 1;
+        emit_bucket(t->b[0][v & m0], fn, ud);
+        v |= ~m0;
+        v = rev(v);
+        v++;
+        return rev(v);
+    }
+    int small = tbl_size(t, 0) <= tbl_size(t, 1) ? 0 : 1, large = 1 - small;
+    uint64_t m0 = tbl_size(t, small) - 1, m1 = tbl_size(t, large) - 1;
+    emit_bucket(t->b[small][v & m0], fn, ud);
+    /* Visit the expansions of the small bucket in the large table. */
+    do {
+        emit_bucket(t->b[large][v & m1], fn, ud);
+        v |= ~m1;
+        v = rev(v);
+        v++;
+        v = rev(v);
+    } while (v & (m0 ^ m1));
+    return v;
+}
+
+uint64_t tbl_scan(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    if (tbl_count(t) == 0)
+        return 0;
+    tbl_pause(t);
+    v = scan_step(t, v, fn, ud);
+    tbl_resume(t);
+    return v;
+}
+
+struct entry *tbl_random(struct table *t, uint64_t r)
+{
+    if (tbl_count(t) == 0)
+        return NULL;
+    /* Pick a non-empty bucket (as dictGetRandomKey), then an element of its
+     * chain; r is mixed each try so a long run of empty buckets ends. */
+    struct entry *e = NULL;
+    while (e == NULL) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t x = r >> 11;
+        if (is_rehashing(t)) {
+            uint64_t span = tbl_size(t, 0) + tbl_size(t, 1) - (uint64_t)t->rehash_idx;
+            uint64_t i = (uint64_t)t->rehash_idx + x % span;
+            e = i >= tbl_size(t, 0) ? t->b[1][i - tbl_size(t, 0)] : t->b[0][i];
+        } else {
+            e = t->b[0][x & (tbl_size(t, 0) - 1)];
+        }
+    }
+    size_t n = 0;
+    for (struct entry *p = e; p; p = p->next)
+        n++;
+    size_t k = (size_t)((r >> 3) % n);
+    while (k--)
+        e = e->next;
+    return e;
+}
+
+void tbl_iter_start(struct tbl_iter *it, struct table *t)
+{
+    *it = (struct tbl_iter){.t = t};
+    tbl_pause(t);
+}
+
+struct entry *tbl_iter_next(struct tbl_iter *it)
+{
+    struct table *t = it->t;
+    while (it->next == NULL) {
+        if (it->j == tbl_size(t, it->i)) {
+            if (it->i == 1)
+                return NULL;
+            it->i = 1;
+            it->j = 0;
+            continue;
+        }
+        it->next = t->b[it->i][it->j++];
+    }
+    struct entry *e = it->next;
+    it->next = e->next;
+    return e;
+}
+
+void tbl_iter_end(struct tbl_iter *it)
+{
+    tbl_resume(it->t);
+}
+
+void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    struct tbl_iter it;
+    tbl_iter_start(&it, t);
+    for (struct entry *e; (e = tbl_iter_next(&it)) != NULL;)
+        fn(ud, e);
+    tbl_iter_end(&it);
+}
+
+void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)
+{
+    /* Not tbl_foreach: its resume would check sizes of a table whose
+     * entries are gone. */
+    for (int i = 0; free_entry && i < 2; i++)
+        for (uint64_t j = 0; j < tbl_size(t, i); j++)
+            emit_bucket(t->b[i][j], free_entry, ud);
+    rs_free(t->b[0]);
+    rs_free(t->b[1]);
+    tbl_init(t, t->seed);
+}
+
+bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),
+                   void *ud)
+{
+    /* A table being freed is walked by no one and rehashes no more:
+     * rehash_idx counts the buckets of both arrays left to free, from the
+     * last down, so the walk resumes where it stopped. paused marks it. */
+    if (t->paused != FREEING) {
+        t->paused = FREEING;
+        t->rehash_idx = (int64_t)(tbl_size(t, 0) + tbl_size(t, 1));
+    }
+    while (t->rehash_idx > 0) {
+        if (*work <= 0)
+            return false;
+        uint64_t j = (uint64_t)--t->rehash_idx, s0 = tbl_size(t, 0);
+        for (struct entry *e = j >= s0 ? t->b[1][j - s0] : t->b[0][j], *next; e; e = next) {
+            next = e->next;
+            free_entry(ud, e);
+            (*work)--;
+        }
+        (*work)--;
+    }
+    t->used[0] = t->used[1] = 0;
+    tbl_free(t, NULL, NULL);
+    return true;
+}

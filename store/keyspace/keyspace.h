@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What the keyspace layer promises the layers above it: routing keys to
+ * project shards, lookups with lazy expiry, insertion, deletion, key and
+ * sub-key TTLs (expire.c), the entries themselves (entries.c), and the
+ * hooks that tell WATCH and blocked clients of a change. The values of
+ * hashes, sets and lists have their own headers (hash.h, set.h, list.h).
+ * Used by every command file.
+ */
+#ifndef KEYSPACE_H
+#define KEYSPACE_H
+
+#include "keyspace/state.h"
+#include "ds/table.h"
+
+/* Where a key is: its shard and the table slot that points to its entry.
+ * Valid until the next operation on that shard. */
+struct kloc {
+    struct shard *sh;
+    struct entry **ref;
+};
+
+/* ---- entries (entries.c) ------------------------------------------------ */
+
+/* A string entry for key/val: int-encoded when val is a canonical int64 of
+ * at most 20 characters, else embedded. Accounted to sh. */
+struct entry *obj_new_string(struct shard *sh, struct rs_str key, struct rs_str val);
+/* A string entry embedded as bytes even if it reads as an integer
+ * (INCRBYFLOAT's results, as Redis never int-encodes them). */
+struct entry *obj_new_embstr(struct shard *sh, struct rs_str key, struct rs_str val);
+/* Overwrite the value of e with val when the result has exactly the
+ * entry's current encoding and size (the common SET of a value of the same
+ * length): no allocation, same accounting. False leaves e untouched. */
+bool obj_set_string_inplace(struct entry *e, struct rs_str val);
+/* An entry key -> val (embedded) that is not a key of the keyspace but an
+ * element inside a value (a hash field, a set member with an empty val):
+ * not accounted to any shard, its container accounts for it. */
+struct entry *obj_sub_entry(struct rs_str key, struct rs_str val);
+/* A string entry stored as an integer. */
+struct entry *obj_new_int(struct shard *sh, struct rs_str key, int64_t v);
+/* A string entry whose value is a growable buffer of capacity >= cap holding
+ * val (APPEND, SETRANGE). */
+struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val, size_t cap);
+/* An entry of any type whose value word is ptr (owned by the entry). */
+struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type type, int enc,
+                          void *ptr);
+/* A copy of e (same type, value duplicated) under another key, for COPY. */
+struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e);
+/* The entry for key in shard `to` holding e's value, for RENAME and MOVE:
+ * the value moves, it is not copied (O(1), but the bytes of an embedded
+ * string are copied with the header). e, out of table and heap and
+ * accounted to `from`, is freed -- or returned itself, re-accounted to `to`,
+ * when key is already its key. */
+struct entry *obj_rekey(struct shard *from, struct shard *to, struct rs_str key, struct entry *e);
+/* Free e and its value; the entry must already be out of table and heap. */
+void obj_free(struct shard *sh, struct entry *e);
+/* How much work freeing e's value takes, in obj_free_some's units: its
+ * fields, members, list chunks or stream nodes and pending entries; 1 for
+ * a value in one or two blocks (strings, packed forms). As Redis's
+ * lazyfreeGetFreeEffort, so the same values go to the background. */
+uint64_t obj_free_effort(const struct entry *e);
+/* e, out of table and heap, leaves sh's accounting (PROJECT INFO's bytes)
+ * but stays in the store's used_memory until obj_free_some frees it: its
+ * value is freed in the background. Returns its bytes, for obj_free_some. */
+size_t obj_disown(struct shard *sh, struct entry *e);
+/* Free a slice of the disowned e (a hash, set, list or stream) worth about
+ * *work units (obj_free_effort), taking them off *work. Returns true once
+ * e is freed, and its bytes (obj_disown's) are off used_memory; false to be
+ * called again. */
+bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *work);
+/* e's value changed size in place from before to after bytes (obj_bytes
+ * measured around the change): account the difference to sh. */
+void obj_account_change(struct shard *sh, size_t before, size_t after);
+/* Bytes e accounts for. */
+size_t obj_bytes(const struct entry *e);
+
+/* The string value of a string entry. Int-encoded values are formatted into
+ * buf (RESP_LL_STR_SIZE bytes), so the slice is valid while buf and e are. */
+struct rs_str obj_str(const struct entry *e, char *buf);
+/* Its length without formatting. */
+size_t obj_strlen(const struct entry *e);
+/* Grow e's string value for in-place writes: makes it ENC_RAW with room for
+ * at least need bytes; may move the entry (the table slot at loc is
+ * updated). Returns the rstr. */
+struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
+
+/* Containers with sub-keys (hashes, sets): where the container keeps its
+ * subttl (a NULL one while no sub-key has a deadline). e must be a hash or
+ * a set. */
+struct subttl **obj_subttl(const struct entry *e);
+/* The deadline of name in container e, -1 if none; *found says whether
+ * name is there. */
+int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found);
+/* Give name, which container e holds, the deadline when (the container
+ * takes the form that can hold it). */
+void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when);
+/* Remove name's deadline; whether it had one. */
+bool obj_sub_persist(struct entry *e, struct rs_str name);
+/* The earliest deadline of a sub-key of e, -1 if none: O(1) for a table,
+ * O(n) for a packed container. */
+int64_t obj_sub_next(const struct entry *e);
+/* How many sub-keys of a packed container e are due at now, deleting them
+ * when remove is set; 0 for a table, whose due ones are in its subttl. O(n). */
+uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove);
+/* Unlink the sub-entry f (without a deadline) from container e, free it. */
+void obj_sub_delete(struct entry *e, struct entry *f);
+/* Delete name, and its deadline, from container e; whether it was there. */
+bool obj_sub_remove(struct entry *e, struct rs_str name);
+/* Start loading e's value when it is apart from the entry (a CPU
+ * prefetch); obj_prefetch_data, once that is loaded, what the value holds
+ * first (a packed hash's or set's first bytes, a list's head chunk), and
+ * with rest, once those are loaded, the rest of a packed hash or set. */
+void obj_prefetch(const struct entry *e);
+void obj_prefetch_data(const struct entry *e, bool rest);
+/* The table of fields or members of e, a hash or set in table form; NULL
+ * for any other value. */
+const struct table *obj_sub_table(const struct entry *e);
+/* The number of fields or members of container e. */
+uint64_t obj_sub_count(const struct entry *e);
+
+const char *obj_type_name(int type);
+const char *obj_enc_name(const struct entry *e);
+
+/* ---- routing and lookups (keyspace.c) ----------------------------------- */
+
+/* The project id of a key ("project:<id>:..." or "project:{<id>}:..."),
+ * or false for a key of the global shard. */
+bool ks_project_id(struct rs_str key, struct rs_str *id);
+
+/* The shard key's entry is (or would be) accounted to in db: its
+ * project's shard, the global shard, or for a project of one key (struct
+ * tiny) the db's shard `small`. With create, a missing project is made (a
+ * one-key one), and a one-key project that holds another key than key
+ * becomes a shard: the caller is about to add key. That moves the key it
+ * held, so a kloc into it is stale after (as after any insert into a
+ * shard). NULL for a missing project without create. O(1): the place last
+ * found (ks_route_remember) is checked first. */
+struct shard *ks_shard(struct db *db, struct rs_str key, bool create);
+
+/* Make place (a project of db, or a shard), found while the maps were at
+ * generation gen (st->pmap_gen), the first that the next ks_shard checks
+ * (a batch's prefetch found it for the command about to run). It is used
+ * only if no map changed since (it may be gone) and it is the key's. */
+void ks_route_remember(struct store *st, struct db *db, uintptr_t place, uint64_t gen);
+
+/* A key's place, guessed in two steps for a batch of keys whose cache
+ * misses overlap when each step runs for all of them before the next:
+ * ks_route_begin parses key and starts loading its project map slot;
+ * ks_route_guess returns the place (a project's, or the global shard)
+ * that the first slot with bits of the id's hash holds, most likely the
+ * project's, and starts loading it (0 if there is none, or if a map
+ * changed since ks_route_begin: the guess is a live place). A guess is for
+ * prefetching and for ks_route_remember, which has the command check it
+ * against its key. key borrows until ks_route_guess. O(1); nothing
+ * changes. */
+void ks_route_begin(struct ks_route *r, struct db *db, struct rs_str key);
+uintptr_t ks_route_guess(const struct ks_route *r);
+/* Where the lookup of a key in the guessed place goes next: the place's
+ * table (NULL if it has no keys), or for a one-key project NULL and in
+ * *one its key's entry (NULL if none; it may be another project's: for
+ * prefetching only). */
+const struct table *ks_route_table(uintptr_t place, const struct entry **one);
+
+/* Count a command in the project of key (PROJECT INFO's commands). */
+void ks_count_command(struct db *db, struct rs_str key);
+
+/* Find key in db for a read: deletes it first if expired, counts a keyspace
+ * hit or miss, updates the access time unless CLIENT NO-TOUCH. loc may be
+ * NULL. Returns NULL if absent. O(1). */
+struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+/* The same for a write (no hit/miss stats). */
+struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+/* Without side effects except lazy expiry (TYPE, EXISTS, TTL use ks_read). */
+struct entry *ks_peek(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc);
+/* The entry of key in db as it physically is (no lazy expiry, no rehash
+ * step: callers may hold klocs), and in *sh the shard it is accounted to;
+ * NULL if absent. */
+struct entry *ks_get(struct db *db, struct rs_str key, struct shard **sh);
+/* Where e, a key accounted to sh (met in sh's expiry heaps), is. */
+void ks_locate(struct shard *sh, struct entry *e, struct kloc *loc);
+
+/* ks_read, and if the key holds another type, reply WRONGTYPE and set
+ * *wrong. */
+struct entry *ks_read_type(struct cmd_ctx *c, struct rs_str key, int type, struct kloc *loc,
+                           bool *wrong);
+struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, struct kloc *loc,
+                            bool *wrong);
+
+/* Add e (whose key is absent) to db; the shard is created if needed and
+ * must be the one e was accounted to (ks_shard(db, key, true)). */
+void ks_add(struct db *db, struct shard *sh, struct entry *e);
+/* Replace the entry at loc by e (same key), keeping its TTL unless
+ * keep_ttl is false; frees the old entry. */
+void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
+/* Set key to e: replaces an existing key (dropping its TTL) or adds it. */
+void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e);
+/* The value of the hash or set at loc changed in place, and had `before`
+ * bytes (obj_bytes) before: account the difference, keep the shard's
+ * index of sub-key deadlines in step, and delete the key if the value is
+ * now empty. Returns whether the key was deleted. */
+bool ks_value_changed(struct kloc *loc, size_t before);
+/* Delete the entry at loc (table, expiry, memory): a deletion the server
+ * does on its own (an overwrite, a destination emptied), whose big value
+ * is freed in the background under lazyfree-lazy-server-del. */
+void ks_delete(struct kloc *loc);
+/* Delete the entry at loc; with lazy, a big value (obj_free_effort over
+ * 64, as Redis) leaves its shard's accounting at once and is freed in
+ * slices by respite_tick (ks_free_garbage); it stays in used_memory, and in
+ * INFO's lazyfree_pending_objects, until freed. O(1) when lazy; when no
+ * respite_tick ran in the last 2 s, the value is freed at once. */
+void ks_delete_lazy(struct kloc *loc, bool lazy);
+/* Take the entry at loc out of its table and expiry heap (its TTL is
+ * dropped) without freeing it: RENAME and MOVE hand it to obj_rekey. It
+ * stays accounted to loc->sh. O(1) + O(log n) with a TTL. */
+struct entry *ks_take(struct kloc *loc);
+/* Delete key if present (lazy as ks_delete_lazy); returns whether it was. */
+bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy);
+
+/* The WATCH hook (commands/multi.c, through st->up): key of db was changed -- added, deleted,
+ * overwritten, changed in place or given or stripped of a TTL -- so the
+ * EXEC of every client watching it fails. ks_add, ks_replace and ks_take
+ * call it; a command that changes a value or a TTL in place calls it itself,
+ * exactly when Redis calls signalModifiedKey (not when it did nothing: SADD
+ * of a present member, SET NX of a present key). One predictable branch when
+ * no client watches a key. */
+static inline void ks_touch(struct db *db, struct rs_str key)
+{
+    if (__builtin_expect(db->st->watched.nkeys != 0, 0))
+        db->st->up.touch(db, key.p, key.len);
+}
+/* The same for the key of the entry at loc. */
+static inline void ks_touch_loc(const struct kloc *loc)
+{
+    if (__builtin_expect(loc->sh->db->st->watched.nkeys != 0, 0))
+        loc->sh->db->st->up.touch(loc->sh->db, entry_key(*loc->ref), (*loc->ref)->klen);
+}
+/* db is about to be emptied (FLUSHDB, FLUSHALL) or, for SWAPDB, replaced by
+ * the contents of replaced_with: touch its watched keys that exist in
+ * either (Redis touchAllWatchedKeysInDb). */
+static inline void ks_touch_db(struct db *db, struct db *replaced_with)
+{
+    if (db->st->watched.nkeys != 0)
+        db->st->up.touch_db(db, replaced_with);
+}
+
+/* The blocked-clients hook (commands/block.c, through st->up): key of db was created, replaced or
+ * (for XADD, XGROUP DESTROY) changed so that a client blocked on it may now
+ * be served; ks_add and ks_replace call it. ks_signal_deleted: it was
+ * deleted (ks_take calls it), which only XREADGROUP waiters hear of. Clients
+ * are served after the command. One predictable branch when none is
+ * blocked. */
+static inline void ks_signal(struct db *db, struct rs_str key)
+{
+    if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
+        db->st->up.signal(db, key.p, key.len, false);
+}
+static inline void ks_signal_deleted(struct db *db, struct rs_str key)
+{
+    if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
+        db->st->up.signal(db, key.p, key.len, true);
+}
+/* Both hooks of a key added, replaced or changed so that a waiter may be
+ * served: its watchers' EXEC fails and its waiters are woken. */
+static inline void ks_changed(struct db *db, struct rs_str key)
+{
+    ks_touch(db, key);
+    ks_signal(db, key);
+}
+/* Every key of db may have changed (FLUSHDB, FLUSHALL, SWAPDB). */
+static inline void ks_signal_db(struct db *db)
+{
+    if (db->st->blocking.nkeys != 0)
+        db->st->up.signal_db(db);
+}
+
+/* Free project shards left empty by the last command (called after each
+ * command: a shard is never freed while a command may hold a kloc in it). */
+void ks_reap_empty(struct store *st);
+
+/* Bits of a shard's seq in a SCAN cursor (keys.c): a db renumbers its
+ * shards 1..n before a seq would need more. */
+#define KS_SEQ_BITS 24
+
+/* Keys in db (all shards). O(1): a count kept as keys come and go. */
+uint64_t ks_db_size(const struct db *db);
+/* Keys of db with a TTL, or with sub (INFO's subexpiry) hashes and sets
+ * with TTLs on some of their fields or members. O(1) as ks_db_size. */
+uint64_t ks_db_expires(const struct db *db, bool sub);
+/* INFO keyspace's avg_ttl: the mean of db's keys' remaining TTLs at now, in
+ * milliseconds (0 without any, or when the mean deadline has passed). O(1):
+ * Redis estimates it by sampling in its expiry cycle, 0 until the first. */
+uint64_t ks_db_avg_ttl(const struct db *db, int64_t now);
+/* A project (or the global shard) of a db as the walks and PROJECT see
+ * it: a shard, or a one-key project. Valid until the command ends (a db
+ * frees its empty projects after one, ks_reap_empty) or the project gets a
+ * second key. */
+struct ks_proj {
+    struct shard *sh; /* its shard; for a one-key project its db's `small` */
+    struct tiny *one; /* the one-key project, or NULL */
+};
+/* The project holding the (r mod keys)-th key of db, each key equally
+ * likely for a uniform r (RANDOMKEY); false if db has no key. O(log
+ * projects), after O(log projects) for each project whose key count changed
+ * since the last call. */
+bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p);
+/* Empty a database; async moves its shards to the garbage list (O(1) a
+ * shard), as long as respite_tick runs (see ks_delete_lazy). */
+void ks_flush_db(struct store *st, struct db *db, bool async);
+/* Free queued values and garbage shards for about budget_us, in slices of
+ * a thousand or so frees. Returns 1 if some is left. */
+int ks_free_garbage(struct store *st, int64_t budget_us);
+/* Visit every project of db by seq, the global shard first if global.
+ * O(projects): for walks of the keys and lists, never for timers or
+ * counters. */
+void ks_foreach_project(struct db *db, bool global, void (*fn)(void *ud, const struct ks_proj *p),
+                        void *ud);
+/* The project of id in db (an empty one included); false if none. */
+bool ks_project(struct db *db, struct rs_str id, struct ks_proj *p);
+/* The project of db with the smallest seq >= seq (>= 1); false if none.
+ * O(log projects). */
+bool ks_project_from_seq(struct db *db, uint64_t seq, struct ks_proj *p);
+/* A project's id, seq (0 for the global shard) and counters: keys, bytes
+ * (of its keys and values), keys with a TTL, commands. O(1). */
+struct rs_str ks_proj_id(const struct ks_proj *p);
+uint32_t ks_proj_seq(const struct ks_proj *p);
+uint64_t ks_proj_keys(const struct ks_proj *p);
+uint64_t ks_proj_bytes(const struct ks_proj *p);
+uint64_t ks_proj_expiring(const struct ks_proj *p);
+uint64_t ks_proj_commands(const struct ks_proj *p);
+/* The walks of a project's keys, as tbl_foreach, tbl_scan and tbl_random
+ * over its table (a one-key project's scan visits its key at cursor 0 and
+ * ends). */
+void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
+uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
+                      void (*fn)(void *ud, struct entry *e), void *ud);
+struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r);
+/* Advance the rehash of the shards' tables for about budget_us; only the
+ * shards whose table rehashes are visited. 1 if more is left. */
+int ks_rehash_step(struct store *st, int64_t budget_us);
+
+struct db *db_new(struct store *st, int idx);
+void db_free(struct store *st, struct db *db);
+
+/* ---- TTLs of keys and sub-keys (expire.c) -------------------------------- */
+
+/* Key deadlines, in the shard's heap. exp_set and exp_clear keep the db's
+ * count of keys with a TTL and the shard's place in the db's heap of
+ * shards by earliest deadline. O(log n). */
+static inline int64_t exp_get(const struct shard *sh, const struct entry *e)
+{
+    return e->exp_idx == EXP_NONE ? -1 : sh->ttl->exp.a[e->exp_idx].when;
+}
+void exp_set(struct shard *sh, struct entry *e, int64_t when);
+void exp_clear(struct shard *sh, struct entry *e);
+/* The same for the sh's heap of containers with sub-key deadlines (sub):
+ * put t in at when, or change its deadline; take it out if it is in. The
+ * only ways that heap changes. O(log n). */
+void exp_sub_set(struct shard *sh, struct subttl *t, int64_t when);
+void exp_sub_del(struct shard *sh, struct subttl *t);
+/* e, which has a deadline in sh, took the place of the entry it had. */
+static inline void exp_moved(struct shard *sh, struct entry *e)
+{
+    exp_heap_moved(&sh->ttl->exp, e);
+}
+/* Is e past its deadline at now? */
+static inline bool exp_is_due(const struct shard *sh, const struct entry *e, int64_t now)
+{
+    int64_t when = exp_get(sh, e);
+    return when != -1 && when < now;
+}
+/* Keys of sh with a deadline, and containers with sub-key deadlines. O(1). */
+static inline uint32_t shard_nexp(const struct shard *sh)
+{
+    return sh->ttl ? sh->ttl->exp.n : 0;
+}
+static inline uint32_t shard_nsub(const struct shard *sh)
+{
+    return sh->ttl ? sh->ttl->sub.n : 0;
+}
+/* Free sh's deadlines (its keys are going with it). */
+void shard_ttl_free(struct shard *sh);
+
+/* Sub-key deadlines of one container (the container owns its subttl,
+ * created on the first deadline; NULL before). f is a sub-entry of the
+ * container's table form; a packed container keeps its deadlines itself
+ * and its subttl, with an empty heap, only for its shard's registration. */
+struct subttl *subttl_new(void);
+void subttl_free(struct subttl *t);
+size_t subttl_bytes(const struct subttl *t);
+void subttl_set(struct subttl **t, struct entry *f, int64_t when);
+/* Remove f's deadline if it has one (t may be NULL when f has none). */
+void subttl_clear(struct subttl *t, struct entry *f);
+/* f's deadline, -1 if none (t may be NULL when f has none). */
+int64_t subttl_get(const struct subttl *t, const struct entry *f);
+/* The sub-entry `from` is being replaced by `to`: to takes over from's
+ * deadline, if any (HINCRBY keeps a field's TTL). */
+void subttl_moved(struct subttl *t, struct entry *from, struct entry *to);
+
+/* Does the container e (in sh) hold sub-keys due at now? O(1): its
+ * earliest deadline is its key in sh's sub heap. */
+bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now);
+/* Are all sub-keys of e due at now (a container that reads as absent,
+ * waiting for reclamation)? O(1) unless some are due, then O(n). */
+bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now);
+/* Is e, found in sh, there for a command at now: neither past its deadline
+ * nor a container whose sub-keys are all due? For the walks that see
+ * entries without a lookup (KEYS, SCAN, RANDOMKEY). */
+static inline bool ks_is_live(const struct shard *sh, const struct entry *e, int64_t now)
+{
+    return !exp_is_due(sh, e, now) && !exp_sub_all_due(sh, e, now);
+}
+/* Delete the due sub-keys of the container at loc -- all of them when
+ * end_us is 0, else until the monotonic clock passes end_us -- and the key
+ * when it empties (*deleted). Returns 1 when it stopped with some due ones
+ * left. */
+int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted);
+
+/* Reclaim due keys and sub-keys for about budget_us, earliest deadline
+ * first: only the shards at the top of their db's heap of deadlines are
+ * visited, so the work is that of what is due plus O(databases), whatever
+ * the number of shards. 1 if some are left. */
+int exp_active_cycle(struct store *st, int64_t budget_us);
+
+#endif

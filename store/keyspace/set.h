@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The set value (set.c): an intset while every member is an integer and
+ * there are at most set-max-intset-entries of them, a packed array of
+ * members ("listpack", "listpackex" with member TTLs) while small, else a
+ * table of member entries ("hashtable"). entries.c frees, copies and
+ * measures sets through these; the commands (commands/t_set.c) read and
+ * write them.
+ */
+#ifndef T_SET_H
+#define T_SET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ds/table.h"
+#include "resp.h"
+
+struct intset;
+struct pack;
+struct store;
+struct subttl;
+
+enum set_enc { SENC_INTSET, SENC_LISTPACK, SENC_HT };
+
+struct rset {
+    int enc;
+    struct intset *is;  /* SENC_INTSET */
+    struct pack *lp;    /* SENC_LISTPACK (pack.c) */
+    uint32_t per;       /* SENC_LISTPACK: elements a member, 1, or 2 for
+                         * listpackex (member, deadline) */
+    struct table ht;    /* SENC_HT */
+    size_t ht_members;  /* SENC_HT: bytes of the member entries */
+    struct subttl *ttl; /* NULL while no member has a deadline; else the
+                         * deadlines of the table's members, and the set's
+                         * registration in its shard in every form */
+};
+
+/* Free a set and its members. */
+void set_free(struct rset *s);
+/* A deep copy (COPY). */
+struct rset *set_dup(const struct rset *s);
+/* Allocated bytes of the set, members included. */
+size_t set_bytes(const struct rset *s);
+/* OBJECT ENCODING's name: "intset", "listpack", "listpackex" or "hashtable". */
+const char *set_enc_name(const struct rset *s);
+/* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,
+ * obj_sub_next, obj_sub_packed_due, obj_sub_delete and obj_sub_count of a
+ * set. */
+struct subttl **set_subttl(struct rset *s);
+int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found);
+void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when);
+bool set_member_persist(struct rset *s, struct rs_str m);
+int64_t set_next_deadline(const struct rset *s);
+uint64_t set_packed_due(struct rset *s, int64_t now, bool remove);
+void set_sub_delete(struct rset *s, struct entry *m);
+uint64_t set_size(const struct rset *s);
+/* The table of a set in table form, NULL otherwise. */
+const struct table *set_table(const struct rset *s);
+/* Start loading the first line of a set in packed or intset form, or
+ * with rest (once it is loaded) the others of a packed one (CPU
+ * prefetches, pack_prefetch). */
+void set_prefetch(const struct rset *s, bool rest);
+/* Delete member m and its TTL; returns whether it was there. */
+bool set_remove(struct rset *s, struct rs_str m);
+/* Redis's setTypeCreate: the encoding of a new set whose first member is
+ * first and which is about to receive size_hint members. */
+struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint);
+/* Add m; returns whether it was new. Converts as Redis's setTypeAdd. */
+bool set_add(struct store *st, struct rset *s, struct rs_str m);
+/* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
+ * hash table at once when they could not fit the current encoding. */
+void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint);
+/* A visit of one member: false ends the walk. */
+typedef bool member_fn(void *ud, struct rs_str m);
+/* Visit the members until fn says to stop; integers are formatted into a
+ * local buffer. A table is paused meanwhile (tbl_iter), so fn may probe
+ * the same set. */
+void set_foreach(struct rset *s, member_fn *fn, void *ud);
+bool set_contains(struct rset *s, struct rs_str m);
+
+#endif

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The keyspace layer's state, as every layer above ds/ sees it: the store,
+ * its databases and shards, sessions, configuration values, the context of
+ * one command with its error replies (errors.c), the store clock
+ * (clock.c), and the hooks through which the keyspace reaches up to the
+ * layers above it (struct ks_hooks). Nothing outside store/ includes this
+ * file; embedders see only respite.h, whose types (the clock and transport
+ * callbacks) it uses.
+ *
+ * Ownership in one paragraph: a store owns its databases; a database owns its
+ * shards; a shard owns its table of entries and its expiry heap; an entry owns
+ * its value. Pointers returned by lookups are borrowed and stop being valid at
+ * the next write to the same shard.
+ */
+#ifndef KEYSPACE_STATE_H
+#define KEYSPACE_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ds/heap.h"
+#include "ds/table.h"
+#include "resp.h"
+#include "resp_writer.h"
+#include "respite.h"
+
+struct store;
+struct session;
+struct cmd_def; /* commands/commands.h */
+
+/* ------------------------------------------------------------------------
+ * Errors (errors.def, errors.c)
+ * ------------------------------------------------------------------------ */
+
+enum rs_err {
+#define ERR(sym, text) RS_ERR_##sym,
+#include "keyspace/errors.def"
+#undef ERR
+    RS_ERR__COUNT
+};
+
+extern const char *const rs_err_text[RS_ERR__COUNT];
+
+/* ------------------------------------------------------------------------
+ * Shards and databases (keyspace.c, expire.c)
+ * ------------------------------------------------------------------------ */
+
+/* The deadlines of the fields of one hash or the members of one set: in h
+ * for its table form (the sub-entries' exp_idx are slots in h); its packed
+ * form ("listpackex", pack.h) keeps them in the pack and h stays empty.
+ * While the container has deadlines the subttl is in its shard's `sub`
+ * heap, keyed by the earliest (obj_sub_next), so the shard finds due
+ * sub-keys without scanning its containers. Owned by the container value. */
+struct subttl {
+    struct exp_heap h;
+    uint32_t idx;       /* slot in the shard's sub heap, or EXP_NONE */
+    struct entry *key;  /* the key entry holding the container, while in that heap */
+};
+
+/* A project shard is one allocation: the struct, then its id's bytes
+ * (shard_id). Its fixed cost, with its slots in the db's project map and
+ * order array, is what a project costs beyond its keys (README). */
+/* The deadlines of one shard: allocated with its first key or container
+ * deadline and freed with its last (expire.c), so that the many projects
+ * without any pay a pointer for them. */
+struct shard_ttl {
+    struct exp_heap exp; /* entries with a key TTL */
+    struct exp_heap sub; /* subttls of containers with sub-key TTLs */
+};
+
+struct shard {
+    struct table tbl;
+    struct shard_ttl *ttl; /* NULL while nothing of the shard has a deadline */
+    struct db *db;
+    /* stats */
+    uint64_t nbytes;     /* allocated bytes of entries and values */
+    union {
+        uint64_t ncommands;         /* commands that touched a key of this shard */
+        struct shard *next_garbage; /* once no project's (flushed, freed in the
+                                     * background): on the store's garbage list */
+    };
+    uint32_t seq;          /* creation order within the db: SCAN visits shards by seq */
+    uint32_t idlen : 29;   /* bytes of the project id, 0 for the global shard */
+    uint32_t is_project : 1;
+    uint32_t is_empty : 1; /* a project shard without keys, counted in db->nempty:
+                            * it stays in the map and order array (a write
+                            * revives it) until the db compacts them (keyspace.c) */
+    uint32_t is_small : 1; /* the db's shard `small` of one-key projects (struct tiny) */
+    /* its places in its db's indexes (struct db), so leaving them is cheap */
+    uint32_t due_idx;      /* slot in db->due while exp or sub is non-empty, else EXP_NONE */
+    uint32_t rank;         /* its number in db->ranks, for as long as the shard lives */
+};
+
+/* The project id of a project shard (idlen bytes, not NUL-terminated). */
+static inline const char *shard_id(const struct shard *sh)
+{
+    return (const char *)(sh + 1);
+}
+
+/* A project of at most one key (keyspace.c). A project needs no shard of its own
+ * until it has a second key: its key is accounted to its db's shard
+ * `small` (whose own table stays empty), TTL and sub-key deadlines
+ * included, and the db's map and order array hold this record where they
+ * hold a project's shard (a place, tagged PLACE_TINY). 32 bytes for an id
+ * of up to 7 bytes, where a shard costs 112 and its table 8 more. */
+struct tiny {
+    struct entry *e;    /* its key, NULL while it has none (empty) */
+    uint64_t ncommands; /* as a shard's */
+    uint32_t seq;
+    uint32_t rank;
+    uint8_t idlen;
+    char id[];
+};
+
+/* Open-addressing map from project id to place: a shard, or a struct tiny
+ * (keyspace.c). */
+struct pmap {
+    uintptr_t *slots; /* places tagged with bits of the id's hash (keyspace.c), 0 if empty */
+    uint64_t cap;     /* 0 or a power of two; holds the db's norder shards */
+};
+
+/* A key's shard lookup in steps (ks_route_begin, keyspace.h). */
+struct ks_route {
+    struct db *db;
+    struct rs_str id; /* the project id, when is_project */
+    uint64_t h;       /* id's hash in db's map */
+    uint64_t gen;     /* the store's pmap_gen at ks_route_begin */
+    bool is_project;
+};
+
+/* A set of shard ranks (keyspace.c): a bit per rank, and the members in a list
+ * in the order they came. Adding is O(1); a rank stays in until taken out
+ * (or the db's ranks are numbered again, which rebuilds the sets). */
+struct rankset {
+    uint64_t *bits;  /* [ranks.cap / 64 + 1] */
+    uint32_t *list;
+    uint32_t n, cap; /* members, room in list */
+};
+
+/* A db numbers its shards by their places (keyspace.c): rank 1 is the global
+ * shard, rank i + 2 the project (a shard or a struct tiny) at order[i]. Shards are only appended
+ * to the order array until the db compacts (frees its empty shards, the
+ * only ones freed but by a flush) and numbers the shards left again, so
+ * the indexes by rank are arrays that shrink with the shards. For RANDOMKEY, a Fenwick tree of the
+ * shards' key counts by rank, brought up to date only when read: a change
+ * of a key count adds the rank to `dirty` (O(1)); a read applies the dirty
+ * ranks (O(log cap) each), then finds the shard of the n-th key in
+ * O(log cap). */
+struct ranks {
+    uint64_t *sum;         /* [cap + 1]: Fenwick sums of the key counts */
+    struct rankset dirty;  /* ranks whose count may differ from the tree's */
+    uint32_t cap;          /* a power of two, or 0 */
+};
+
+struct db {
+    struct store *st;
+    int idx;
+    struct shard global;
+    struct shard small;   /* what the one-key projects' keys are accounted to (struct tiny) */
+    struct pmap projects; /* every project of order, by id */
+    uintptr_t *order;     /* projects (places, keyspace.c) sorted by seq, empty ones included */
+    size_t norder, order_cap;
+    size_t nempty;        /* projects of order that are empty */
+    uint64_t next_seq;
+    /* Kept as keys and deadlines come and go, so DBSIZE and INFO keyspace
+     * read them in O(1) whatever the number of shards. */
+    uint64_t nkeys;       /* keys of every shard */
+    uint64_t nexpires;    /* keys with a TTL (the shards' exp heaps) */
+    unsigned __int128 sum_deadlines; /* of those keys, for INFO's avg_ttl (exact,
+                                      * where Redis estimates it by sampling) */
+    uint64_t nsubexpires; /* containers with sub-key TTLs (the shards' sub heaps) */
+    /* Timer work visits only the shards that have some to do: those with a
+     * deadline, in a heap by their earliest one (expire.c), and those whose
+     * key table rehashes (ks_rehash_step). */
+    struct exp_heap due;          /* shards, at shard.due_idx */
+    struct rankset rehashing;     /* ranks of shards whose table may rehash */
+    struct ranks ranks;           /* the shards by rank, their key counts */
+};
+
+/* ------------------------------------------------------------------------
+ * Configuration (config.c): every parameter CONFIG GET/SET knows.
+ * ------------------------------------------------------------------------ */
+
+struct rs_config {
+    /* network and limits, read by server/ */
+    char bind[256];
+    int port;
+    int maxclients;
+    int timeout; /* seconds, 0 = never */
+    int tcp_keepalive;
+    long long proto_max_bulk_len;
+    long long client_query_buffer_limit;
+    long long obuf_hard[3], obuf_soft[3], obuf_soft_secs[3]; /* normal, replica, pubsub */
+    int hz;
+    int loglevel; /* 0 debug, 1 verbose, 2 notice, 3 warning, 4 nothing */
+    char logfile[1024];
+    int databases;
+    int enable_debug_command; /* 0 no, 1 yes, 2 local */
+    char requirepass[512];
+    bool has_requirepass;
+    bool active_expire;
+    long long lua_time_limit;
+    char dir[1024];
+    bool protected_mode;
+    char pidfile[1024];
+    bool daemonize;
+    long long maxmemory;
+    int maxmemory_policy;
+    /* A hash is packed while it has at most this many fields, each field and
+     * value of at most this many bytes. */
+    long long hash_max_listpack_entries;
+    long long hash_max_listpack_value;
+    /* set encodings (t_set.c) */
+    int set_max_intset_entries;
+    int set_max_listpack_entries;
+    int set_max_listpack_value;
+    /* list chunks (quicklist.c): > 0 elements a chunk, < 0 a byte size
+     * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
+    int list_max_listpack_size;
+    int list_compress_depth;
+    /* Which deletions free big values in the background (keyspace.c), as Redis's
+     * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
+     * deletions and overwrites done by other commands. UNLINK and ASYNC
+     * always do. */
+    bool lazyfree_user_del;
+    bool lazyfree_user_flush;
+    bool lazyfree_expire;
+    bool lazyfree_server_del;
+};
+
+/* ------------------------------------------------------------------------
+ * The command context (the command table is commands/commands.h)
+ * ------------------------------------------------------------------------ */
+
+/* The context of one command run. argv borrows the caller's buffer. */
+struct cmd_ctx {
+    struct store *st;
+    struct session *s;
+    const struct cmd_def *cmd;
+    int argc;
+    struct rs_str *argv;
+    struct resp_out *out;
+    struct db *db;
+    int64_t now;     /* store clock at dispatch, ms */
+    int64_t t0_us;   /* monotonic clock at dispatch, for commandstats */
+    bool failed;     /* an error reply was written (commandstats) */
+    /* The command runs inside EXEC (multi.c). The hook for blocking
+     * commands (BLPOP, BLMOVE, ...): when in_exec is set they must not block
+     * but answer at once as their non-blocking form would -- the element if
+     * there is one, else the null (or empty) reply of a timeout -- as Redis
+     * does in MULTI: nothing may wait between two commands of one EXEC.
+     * Likewise, keys they push to are served to waiters only after EXEC. */
+    bool in_exec;
+    /* The command of a blocked client, run again because a key it waits on
+     * was signaled (block.c): block_for_keys then leaves it blocked. A list
+     * pop serves from that key only (rerun_key), as Redis serves a waiter
+     * from the key that became ready, not its first non-empty one. */
+    bool rerun;
+    struct rs_str rerun_key;
+};
+
+/* Error replies; they also mark the command failed for INFO commandstats. */
+void reply_err(struct cmd_ctx *c, enum rs_err e);
+void reply_errf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------------
+ * Sessions: the command-level state of one client (store.c)
+ * ------------------------------------------------------------------------ */
+
+enum session_flag {
+    SES_CLOSE_AFTER_REPLY = 1 << 0,
+    SES_REPLY_OFF = 1 << 1,
+    SES_REPLY_SKIP_NEXT = 1 << 2, /* CLIENT REPLY SKIP was just run */
+    SES_REPLY_SKIP = 1 << 3,      /* this command's reply is dropped */
+    SES_NO_EVICT = 1 << 4,
+    SES_NO_TOUCH = 1 << 5,
+    SES_AUTHENTICATED = 1 << 6,
+    SES_KILLED = 1 << 7,          /* CLIENT KILL: the server closes it */
+    SES_LOCAL = 1 << 8,           /* connected over loopback or a unix socket */
+    SES_DIRTY_CAS = 1 << 9,       /* a WATCHed key changed: EXEC answers a null array */
+    SES_DIRTY_EXEC = 1 << 10,     /* a command was rejected while queueing: EXECABORT */
+};
+
+struct mqueue;
+struct watch;
+struct blocked;
+
+struct session {
+    struct store *st;
+    uint64_t id;
+    int db;
+    uint32_t flags;
+    char *name, *lib_name, *lib_ver;
+    int64_t ctime;   /* store clock ms at creation */
+    int64_t last;    /* store clock ms of the last command */
+    char last_cmd[48];       /* name of the last command, for CLIENT LIST cmd= */
+    const struct cmd_def *last_def;
+    char *exec_buf;          /* respite_exec's contiguous reply */
+    size_t exec_cap;
+    struct resp_out out;     /* replies waiting for the transport */
+    struct resp_out discard; /* replies of CLIENT REPLY OFF/SKIP go here */
+    const struct respite_client_io *io; /* the transport's, may be NULL */
+    void *io_ud;
+    struct mqueue *mq;       /* commands queued since MULTI; NULL outside MULTI (multi.c) */
+    struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
+    struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
+    uint32_t nwatches;
+    struct session *prev, *next; /* store's list, creation order */
+};
+
+/* ------------------------------------------------------------------------
+ * Key registries (keyreg.c): (database index, key) -> a list of clients,
+ * for WATCH (commands/multi.c) and blocked clients (commands/block.c)
+ * ------------------------------------------------------------------------ */
+
+struct kreg_key {
+    struct kreg_key *next; /* bucket chain */
+    void *head, *tail;     /* the owner's list of clients on the key */
+    uint64_t hash;
+    int db;
+    bool ready;            /* block.c: queued in the store's ready keys */
+    uint32_t on_nokey;     /* block.c: waits that a deletion must wake (XREADGROUP) */
+    size_t klen;
+    char key[];
+};
+
+struct kreg {
+    struct kreg_key **b;
+    uint64_t mask; /* buckets - 1, buckets a power of two or none */
+    uint64_t nkeys;
+};
+
+/* key's entry in t, NULL if none. */
+struct kreg_key *kreg_find(const struct store *st, const struct kreg *t, int db, const char *key,
+                           size_t klen);
+/* key's entry in t, a new zeroed one (head and tail NULL) if there was none:
+ * the caller links its client at once. */
+struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct rs_str key);
+/* Remove and free k, whose list is empty; the table goes with its last key. */
+void kreg_del(struct kreg *t, struct kreg_key *k);
+
+/* ------------------------------------------------------------------------
+ * The store
+ * ------------------------------------------------------------------------ */
+
+/* What the keyspace calls in the layers above it, registered by the engine
+ * at open (respite_open): WATCH (commands/multi.c) and blocked clients
+ * (commands/block.c). keyspace.h's ks_touch and ks_signal call them only
+ * when some client watches or waits. */
+struct ks_hooks {
+    /* key of db changed: its watchers' EXEC fails */
+    void (*touch)(struct db *db, const char *key, size_t klen);
+    /* emptied is about to be emptied, or replaced by replaced_with (SWAPDB) */
+    void (*touch_db)(struct db *emptied, struct db *replaced_with);
+    /* key of db was written (or deleted): clients blocked on it may go on */
+    void (*signal)(struct db *db, const char *key, size_t klen, bool deleted);
+    /* every key of db may have changed */
+    void (*signal_db)(struct db *db);
+};
+
+/* INFO errorstats: error replies counted by their code, the first word of
+ * the message ("ERR", "WRONGTYPE"), as Redis counts them. */
+#define RS_ERRSTATS_MAX 128 /* distinct codes kept, Redis's ERROR_STATS_NUMBER */
+
+struct err_stat {
+    char code[32]; /* NUL-terminated */
+    uint64_t count;
+};
+
+struct store_stats {
+    uint64_t numcommands;
+    uint64_t numconnections;
+    uint64_t rejected_conn;
+    uint64_t net_in, net_out;
+    uint64_t expired_keys;
+    uint64_t expired_subkeys; /* hash fields and set members */
+    uint64_t expired_stale_perc;
+    uint64_t lazyfreed;       /* keys and values freed in the background (keyspace.c) */
+    uint64_t keyspace_hits, keyspace_misses;
+    uint64_t total_error_replies;
+    uint64_t connected_clients;
+    uint64_t blocked_clients;
+    uint64_t unexpected_error_replies;
+    int64_t start_ms;      /* real time at open */
+    int64_t lastsave;      /* unix seconds */
+    struct err_stat errors[RS_ERRSTATS_MAX]; /* sorted by code */
+    int nerrors;
+};
+
+struct store {
+    struct rs_config cfg;
+    struct db **dbs;
+    int ndbs;
+    uint64_t seed; /* XXH3 seed, random per process */
+    uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
+    /* Shards the active expiry cycle and the rehash step visited, for the
+     * tests that check timer work does not grow with the number of shards. */
+    uint64_t timer_visits;
+
+    /* clock */
+    respite_clock_fn *clock_fn;
+    void *clock_ud;
+    int64_t clock_offset; /* DEBUG CLOCK ADVANCE while real; the sum stays <= STORE_CLOCK_MAX */
+    int64_t clock_frozen; /* DEBUG CLOCK SET: >= 0 fixes the time */
+    int64_t cmd_now;      /* the running command's time (one clock read per command), -1 between */
+    int64_t real_minus_mono_us; /* wall clock minus monotonic clock, refreshed each tick */
+
+    /* commands */
+    struct cmd_lut *lut;  /* name -> cmd_def, built at open */
+    struct cmd_stats *cstats;
+    int ncstats;
+
+    /* clients */
+    struct session *sessions_head, *sessions_tail;
+    uint64_t next_client_id;
+    uint64_t nsessions;
+
+    /* WATCHed keys of every database (multi.c). nkeys == 0 is the one
+     * branch every key change pays when no client watches (ks_touch). */
+    struct kreg watched;
+
+    /* Blocked clients (block.c): the keys they wait on, their deadlines
+     * (monotonic us), the keys signaled by the running command. */
+    struct kreg blocking;
+    uint64_t blocking_nokey;  /* keys with a wait that a deletion wakes */
+    struct exp_heap btimeouts;
+    struct kreg_key **ready;
+    size_t nready, ready_cap;
+    struct kreg_key *serving; /* the key block_serve_ready is serving */
+
+    /* A transport's batch of commands run back to back (respite_batch):
+     * the end of one command, read for its statistics, is the start of the
+     * next, so each reads the clock once. 0: read it. */
+    bool in_batch;
+    int64_t batch_clock_us;
+
+    /* Prefetch hints of the transport's current batch (store.c): the key
+     * (and field or member) of each command, with the table and hash of the
+     * key's lookup, for respite_client_prefetch_flush. The strings borrow
+     * the transport's buffer until the flush. */
+    struct {
+        struct ks_route r; /* the key's shard lookup, begun */
+        struct rs_str key, sub;
+    } pf[RESPITE_PREFETCH_MAX];
+    int npf;
+    /* What the last flush found: the shard of each hint's key (NULL if
+     * none) while the maps were at generation gen, for the commands as
+     * they run in the hints' order (route_next, the next one's). key is
+     * the hint's, compared by address only; the shard is checked against
+     * the command's own key before it is used (ks_route_remember). */
+    struct {
+        const char *key;
+        uintptr_t place; /* a project's place in db (keyspace.c) or a shard, 0 if none */
+        struct db *db;
+        uint64_t gen;
+        const struct table *t; /* the place's table if the key's hash h is known */
+        uint64_t h;
+    } route[RESPITE_PREFETCH_MAX];
+    int nroute, route_next;
+    /* The running command's key (argv[1]) and its hash in table key_t, from
+     * its route entry, for its lookup (keyspace.c's find, tbl_find_ref_hint);
+     * key_t NULL if none. Compared by address: the hash is only a hint. */
+    struct rs_str key_hint;
+    const struct table *key_t;
+    uint64_t key_h;
+
+    /* Shard routing (keyspace.c): pmap_gen counts the rebuilds of the project
+     * maps and of the projects that became shards (a place may have left:
+     * a pointer kept from before may dangle); route_place, found in
+     * route_db at generation route_gen, is the place ks_shard checks
+     * first. */
+    uint64_t pmap_gen;
+    uintptr_t route_place;
+    struct db *route_db;
+    uint64_t route_gen;
+
+    /* Lazy freeing (keyspace.c): shards of flushed databases (FLUSHALL ASYNC),
+     * chained by next_garbage, and big values of deleted keys (UNLINK), first
+     * in first out, freed in slices by respite_tick. */
+    struct shard *garbage;
+    struct lazy_val *lazy_head, *lazy_tail;
+    uint64_t lazy_pending;  /* keys and values in either, not freed yet */
+    int64_t last_tick_us;   /* monotonic clock at the last respite_tick, 0 before any */
+    bool has_empty; /* some project shard became empty: ks_reap_empty looks */
+
+    uint64_t used_memory;
+    /* What the project shards cost beyond their keys (keyspace.c): the shards
+     * with their ids, the project maps' and order arrays' capacity. INFO's
+     * used_memory_overhead; not counted against any project. */
+    uint64_t shard_bytes;
+    /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
+     * bytes are stored unpacked; 0 means the default, 1 GB. */
+    uint64_t list_packed_threshold;
+    struct store_stats stats;
+    const struct respite_hooks *hooks;
+    void *hooks_ud;
+    struct ks_hooks up;
+    char run_id[41];
+};
+
+/* Count one error reply (msg as written, "ERR ...") in INFO errorstats
+ * (errors.c). */
+void stats_error(struct store *st, const char *msg, size_t len);
+
+/* The latest time DEBUG CLOCK may move the store clock to (ms, about year
+ * 148000): TIME multiplies the clock by 1000 and `now + ttl` sums must keep
+ * room, so the clock stays far below INT64_MAX even as real time runs on. */
+#define STORE_CLOCK_MAX (INT64_MAX / 2000)
+
+/* Store clock in milliseconds (real, offset or frozen) (clock.c). */
+int64_t store_now(const struct store *st);
+/* The same at mono_us, a reading of rs_mono_us. */
+int64_t store_now_at(const struct store *st, int64_t mono_us);
+/* LRU clock in seconds, 24 bits, from the store clock (the running
+ * command's time while one runs). */
+uint32_t store_lru(const struct store *st);
+/* Real wall-clock time in ms (for uptime, not for keys). */
+int64_t rs_real_ms(void);
+int64_t rs_mono_us(void);
+
+#endif

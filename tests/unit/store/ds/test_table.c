@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Tests of table.c, the per-shard hash table: lookups, inserts and deletes
+ * while an incremental rehash is half done, growth and shrinking, the
+ * reverse-binary SCAN cursor (every entry present for the whole scan is
+ * returned, whatever resizes happen between calls) and random picks.
+ * Entries are built by hand: the table reads only their key and chain.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ds/table.h"
+
+#define SEED 0x5eed5eed12345678ULL
+
+static struct table t;
+
+static void setup(void)
+{
+    tbl_init(&t, SEED);
+}
+
+static void free_cb(void *ud, struct entry *e)
+{
+    (void)ud;
+    free(e);
+}
+
+static void teardown(void)
+{
+    tbl_free(&t, free_cb, NULL);
+}
+
+TestSuite(table, .init = setup, .fini = teardown);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static struct entry *mk(const char *prefix, int i)
+{
+    char k[64];
+    int n = snprintf(k, sizeof k, "%s%d", prefix, i);
+    struct entry *e = calloc(1, sizeof *e + (size_t)n + 1); /* NUL after the key, for atoi */
+    cr_assert_not_null(e);
+    e->klen = (uint32_t)n;
+    e->enc = ENC_EMBSTR;
+    e->exp_idx = EXP_NONE;
+    memcpy(e->data, k, (size_t)n);
+    return e;
+}
+
+static struct entry **find(const char *prefix, int i)
+{
+    char k[64];
+    int n = snprintf(k, sizeof k, "%s%d", prefix, i);
+    return tbl_find_ref(&t, k, (size_t)n);
+}
+
+static void add(const char *prefix, int i)
+{
+    cr_assert_null(find(prefix, i), "%s%d inserted twice", prefix, i);
+    tbl_insert(&t, mk(prefix, i));
+}
+
+static void del(const char *prefix, int i)
+{
+    struct entry **ref = find(prefix, i);
+    cr_assert_not_null(ref, "%s%d missing", prefix, i);
+    free(tbl_unlink(&t, ref));
+}
+
+static bool rehashing(void)
+{
+    return t.rehash_idx != -1;
+}
+
+static void finish_rehash(void)
+{
+    for (int guard = 0; tbl_rehash(&t, 100); guard++)
+        cr_assert_lt(guard, 1000000, "rehash does not end");
+    cr_assert_eq(t.used[1], 0);
+    cr_assert_null(t.b[1]);
+}
+
+/* Count the entries actually chained in the buckets. */
+static uint64_t chained(void)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < 2; i++)
+        for (uint64_t j = 0; j < tbl_size(&t, i); j++)
+            for (struct entry *e = t.b[i][j]; e; e = e->next)
+                n++;
+    return n;
+}
+
+/* ---- lookups, inserts, deletes ------------------------------------------ */
+
+Test(table, empty_table_finds_nothing_and_scans_to_zero)
+{
+    cr_assert_null(find("k", 1));
+    cr_assert_eq(tbl_count(&t), 0);
+    cr_assert_eq(tbl_scan(&t, 0, free_cb, NULL), 0);
+    cr_assert_null(tbl_random(&t, 42));
+}
+
+Test(table, insert_find_delete_under_incremental_rehash)
+{
+    int saw_rehash = 0;
+    for (int i = 0; i < 5000; i++) {
+        add("k", i);
+        saw_rehash += rehashing();
+        /* Every key so far stays reachable in the middle of a rehash. */
+        if (i % 97 == 0)
+            for (int j = 0; j <= i; j++)
+                cr_assert_not_null(find("k", j), "k%d lost after %d inserts", j, i + 1);
+    }
+    cr_assert_gt(saw_rehash, 0, "the test never ran during a rehash");
+    cr_assert_eq(tbl_count(&t), 5000);
+    for (int i = 1; i < 5000; i += 2)
+        del("k", i);
+    cr_assert_eq(tbl_count(&t), 2500);
+    cr_assert_eq(chained(), 2500);
+    for (int i = 0; i < 5000; i++) {
+        if (i % 2)
+            cr_assert_null(find("k", i));
+        else
+            cr_assert_not_null(find("k", i));
+    }
+}
+
+/* A hint is a hash the caller computed for the key once: right, it finds
+ * the entry; stale (another key's), the lookup falls back to the key's own
+ * hash, so an absent key is never concluded from it. During a rehash too. */
+Test(table, a_lookup_from_a_stale_hint_finds_what_a_plain_one_finds)
+{
+    int checked = 0;
+    for (int i = 0; i < 3000; i++) {
+        add("k", i);
+        if (i % 61 != 0)
+            continue;
+        for (int j = 0; j <= i; j += 7) {
+            char k[32], other[32];
+            int n = snprintf(k, sizeof k, "k%d", j);
+            int m = snprintf(other, sizeof other, "k%d", j + 1);
+            uint64_t right = tbl_prefetch(&t, k, (size_t)n);
+            uint64_t stale = tbl_prefetch(&t, other, (size_t)m);
+            /* Each lookup may take a rehash step: the entries compare,
+             * not the references into the buckets. */
+            struct entry **ref = find("k", j);
+            cr_assert_not_null(ref);
+            struct entry *e = *ref;
+            ref = tbl_find_ref_hint(&t, k, (size_t)n, right);
+            cr_assert(ref && *ref == e, "k%d", j);
+            ref = tbl_find_ref_hint(&t, k, (size_t)n, stale);
+            cr_assert(ref && *ref == e, "k%d", j);
+            checked += rehashing();
+        }
+        cr_assert_null(tbl_find_ref_hint(&t, "absent", 6, tbl_prefetch(&t, "k0", 2)));
+    }
+    cr_assert_gt(checked, 0, "the test never ran during a rehash");
+}
+
+Test(table, entries_inserted_during_a_rehash_can_be_deleted)
+{
+    /* Fill to the load limit, so the next insert starts a rehash; keys
+     * inserted then go to the new array even when their old bucket is not
+     * moved yet, and deleting them must debit that array. */
+    int n = 0;
+    while (!rehashing() || tbl_size(&t, 1) < 2048)
+        add("k", n++);
+    for (int i = 0; i < 200; i++)
+        add("new", i);
+    cr_assert(rehashing());
+    for (int i = 0; i < 200; i++) {
+        del("new", i);
+        cr_assert_eq(t.used[0] + t.used[1], chained(), "counts drift after %d deletes", i + 1);
+    }
+    finish_rehash();
+    cr_assert_eq(tbl_count(&t), (uint64_t)n);
+    cr_assert_eq(t.used[0], chained());
+    for (int i = 0; i < n; i++)
+        cr_assert_not_null(find("k", i));
+}
+
+Test(table, replace_keeps_the_chain)
+{
+    for (int i = 0; i < 100; i++)
+        add("k", i);
+    struct entry **ref = find("k", 42);
+    struct entry *fresh = mk("k", 42);
+    free(tbl_replace(&t, ref, fresh));
+    cr_assert_eq(*find("k", 42), fresh);
+    cr_assert_eq(tbl_count(&t), 100);
+    for (int i = 0; i < 100; i++)
+        cr_assert_not_null(find("k", i));
+}
+
+Test(table, grows_with_the_keys_and_shrinks_when_they_go)
+{
+    for (int i = 0; i < 10000; i++)
+        add("k", i);
+    finish_rehash();
+    cr_assert_geq(tbl_size(&t, 0), 8192);
+    cr_assert_leq(t.used[0], tbl_size(&t, 0), "load factor above 1 after growth");
+    for (int i = 10; i < 10000; i++)
+        del("k", i);
+    finish_rehash();
+    /* Redis's minimum fill: at least 1/8 of the buckets used. */
+    cr_assert_geq(t.used[0] * 8, tbl_size(&t, 0), "size %lu for 10 keys",
+                  (unsigned long)tbl_size(&t, 0));
+    cr_assert_eq(tbl_count(&t), 10);
+    for (int i = 0; i < 10; i++)
+        cr_assert_not_null(find("k", i));
+    /* Down to nothing and back. */
+    for (int i = 0; i < 10; i++)
+        del("k", i);
+    finish_rehash();
+    cr_assert_eq(tbl_count(&t), 0);
+    add("k", 1);
+    cr_assert_not_null(find("k", 1));
+}
+
+Test(table, a_table_emptied_during_a_rehash_still_shrinks)
+{
+    /* Deletes start no shrink while a rehash runs: the background rehash
+     * step must start it once the rehash is over. */
+    int n = 0;
+    while (!rehashing() || tbl_size(&t, 1) < 16384)
+        add("k", n++);
+    for (int i = 0; i < n; i++)
+        del("k", i);
+    cr_assert_eq(tbl_count(&t), 0);
+    finish_rehash();
+    cr_assert_eq(tbl_size(&t, 0), 1, "an empty table keeps %lu buckets",
+                 (unsigned long)tbl_size(&t, 0));
+}
+
+Test(table, a_table_of_one_key_has_one_bucket)
+{
+    /* A project with one key pays for one bucket pointer, not four. */
+    add("k", 0);
+    cr_assert_eq(tbl_size(&t, 0), 1);
+    add("k", 1);
+    finish_rehash();
+    cr_assert_eq(tbl_size(&t, 0), 2);
+    cr_assert_not_null(find("k", 0));
+    cr_assert_not_null(find("k", 1));
+}
+
+/* ---- SCAN --------------------------------------------------------------- */
+
+#define NSTABLE 300
+
+struct seen {
+    int stable[NSTABLE];
+    uint64_t visits;
+};
+
+static void seen_cb(void *ud, struct entry *e)
+{
+    struct seen *s = ud;
+    s->visits++;
+    if (e->klen > 6 && memcmp(e->data, "stable", 6) == 0) {
+        int i = atoi(e->data + 6);
+        cr_assert(i >= 0 && i < NSTABLE);
+        s->stable[i]++;
+    }
+}
+
+Test(table, scan_of_a_quiet_table_returns_each_entry_exactly_once)
+{
+    for (int i = 0; i < NSTABLE; i++)
+        add("stable", i);
+    /* Once in the middle of a rehash, once after. */
+    for (int round = 0; round < 2; round++) {
+        struct seen s = {0};
+        uint64_t cur = 0;
+        do
+            cur = tbl_scan(&t, cur, seen_cb, &s);
+        while (cur);
+        for (int i = 0; i < NSTABLE; i++)
+            cr_assert_eq(s.stable[i], 1, "round %d: stable%d seen %d times", round, i,
+                         s.stable[i]);
+        finish_rehash();
+    }
+}
+
+Test(table, scan_returns_every_stable_entry_while_the_table_grows_and_shrinks)
+{
+    for (int i = 0; i < NSTABLE; i++)
+        add("stable", i);
+    struct seen s = {0};
+    uint64_t cur = 0;
+    int next_tmp = 0, first_tmp = 0, calls = 0;
+    uint64_t min_size = UINT64_MAX, max_size = 0;
+    do {
+        cur = tbl_scan(&t, cur, seen_cb, &s);
+        calls++;
+        /* Between calls: grow to thousands of entries, then drain them so
+         * the table shrinks back, over and over. */
+        if ((calls / 40) % 2 == 0) {
+            for (int k = 0; k < 60; k++)
+                add("tmp", next_tmp++);
+        } else {
+            for (int k = 0; k < 90 && first_tmp < next_tmp; k++)
+                del("tmp", first_tmp++);
+        }
+        uint64_t size = tbl_size(&t, 0) > tbl_size(&t, 1) ? tbl_size(&t, 0) : tbl_size(&t, 1);
+        min_size = size < min_size ? size : min_size;
+        max_size = size > max_size ? size : max_size;
+    } while (cur && calls < 100000);
+    cr_assert_eq(cur, 0, "scan did not end");
+    cr_assert_gt(max_size, 4 * min_size, "the table never really resized");
+    for (int i = 0; i < NSTABLE; i++)
+        cr_assert_geq(s.stable[i], 1, "stable%d never returned", i);
+}
+
+/* ---- random ------------------------------------------------------------- */
+
+Test(table, random_picks_only_present_entries_and_reaches_them_all)
+{
+    for (int i = 0; i < 64; i++)
+        add("k", i);
+    for (int i = 0; i < 64; i += 2)
+        del("k", i);
+    int hits[64] = {0};
+    uint64_t r = 1;
+    for (int n = 0; n < 20000; n++) {
+        r = r * 6364136223846793005ULL + 1;
+        struct entry *e = tbl_random(&t, r);
+        cr_assert_not_null(e);
+        int i = atoi(e->data + 1);
+        cr_assert(i % 2 == 1, "deleted k%d picked", i);
+        hits[i]++;
+    }
+    for (int i = 1; i < 64; i += 2)
+        cr_assert_gt(hits[i], 0, "k%d never picked", i);
+}
+
+/* ---- walks that change the table they walk -------------------------------- */
+
+#define NWALK 400
+
+struct busy_walk {
+    int seen[NWALK];
+    int inserted;
+    bool del_current;
+};
+
+/* Probes (a find takes a rehash step unless paused), inserts new keys and
+ * unlinks the entry visited: what SINTER s s, SMOVE or lazy expiry do to a
+ * table under a walk. */
+static void busy_cb(void *ud, struct entry *e)
+{
+    struct busy_walk *w = ud;
+    bool is_w = e->klen > 1 && e->data[0] == 'w';
+    if (is_w) {
+        int i = atoi(e->data + 1);
+        cr_assert(i >= 0 && i < NWALK);
+        w->seen[i]++;
+    }
+    for (int j = 0; j < 4; j++)
+        find("w", (int)(rand() % NWALK));
+    if (w->inserted < 200)
+        tbl_insert(&t, mk("new", w->inserted++));
+    if (w->del_current && is_w)
+        free(tbl_unlink(&t, tbl_find_ref(&t, e->data, e->klen)));
+}
+
+Test(table, a_walk_sees_each_entry_once_while_its_callback_probes_inserts_and_unlinks)
+{
+    srand(7);
+    /* Each shape: while growing (mid-rehash), while shrinking (most keys
+     * deleted, a shrink started), quiet; with and without deletions. */
+    for (int shape = 0; shape < 6; shape++) {
+        tbl_free(&t, free_cb, NULL);
+        tbl_init(&t, SEED);
+        /* 260: just past the growth at 256, whose rehash has barely begun */
+        int n = shape % 3 == 0 ? 260 : NWALK, keep = n;
+        for (int i = 0; i < n; i++)
+            add("w", i);
+        if (shape % 3 == 1) {
+            finish_rehash();
+            keep = 12;
+            for (int i = keep; i < n; i++)
+                del("w", i);
+            cr_assert(rehashing(), "shape %d: no shrink started", shape);
+        } else if (shape % 3 == 2) {
+            finish_rehash();
+        } else {
+            cr_assert(rehashing(), "shape %d: no rehash under way", shape);
+        }
+        struct busy_walk w = {.del_current = shape >= 3};
+        tbl_foreach(&t, busy_cb, &w);
+        for (int i = 0; i < keep; i++)
+            cr_assert_eq(w.seen[i], 1, "shape %d: w%d seen %d times", shape, i, w.seen[i]);
+        cr_assert_eq(chained(), tbl_count(&t), "shape %d", shape);
+        for (int i = 0; i < w.inserted; i++)
+            cr_assert_not_null(find("new", i), "shape %d: new%d lost", shape, i);
+        for (int i = 0; i < keep; i++)
+            cr_assert((find("w", i) != NULL) == !w.del_current, "shape %d: w%d", shape, i);
+        /* The walk's end starts what the pause held back. */
+        finish_rehash();
+        cr_assert_geq(tbl_size(&t, 0), tbl_count(&t), "shape %d: over-full after the walk", shape);
+    }
+}
