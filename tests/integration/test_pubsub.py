@@ -429,6 +429,64 @@ class RespiteOnly(ServerTestCase):
         b.close()
 
 
+class RedisPyFlows(ServerTestCase):
+    """redis-py (Debian's python3-redis, RESP2): two web servers broadcasting to each other
+    on project 42's channel, a worker on `project:42:*`, a PubSub object's
+    subscribe/unsubscribe bookkeeping and its PING health check."""
+
+    N = 300
+
+    def web_server(self):
+        r = self.server.client()
+        ps = r.pubsub(ignore_subscribe_messages=True)
+        ps.subscribe("project:42:events")
+        return r, ps
+
+    def collect(self, ps, want, timeout=10):
+        got = []
+        deadline = time.monotonic() + timeout
+        while len(got) < want and time.monotonic() < deadline:
+            m = ps.get_message(timeout=0.5)
+            if m:
+                got.append(m)
+        return got
+
+    def test_two_web_servers_and_a_pattern_worker(self):
+        a, a_sub = self.web_server()
+        b, b_sub = self.web_server()
+        worker = self.server.client().pubsub(ignore_subscribe_messages=True)
+        worker.psubscribe("project:42:*")
+        for i in range(self.N):
+            self.assertEqual(a.publish("project:42:events", "a:%d" % i), 3)
+            self.assertEqual(b.publish("project:42:events", "b:%d" % i), 3)
+        self.assertEqual(a.publish("project:42:cursor", "x=1"), 1)
+        self.assertEqual(a.publish("project:43:events", "elsewhere"), 0)
+        for sub in (a_sub, b_sub):
+            got = self.collect(sub, 2 * self.N)
+            data = [m["data"] for m in got]
+            self.assertEqual([d for d in data if d.startswith(b"a:")],
+                             [b"a:%d" % i for i in range(self.N)])
+            self.assertEqual([d for d in data if d.startswith(b"b:")],
+                             [b"b:%d" % i for i in range(self.N)])
+            self.assertTrue(all(m["type"] == "message" for m in got))
+        got = self.collect(worker, 2 * self.N + 1)
+        self.assertEqual(len(got), 2 * self.N + 1)
+        self.assertTrue(all(m["type"] == "pmessage" and m["pattern"] == b"project:42:*"
+                            for m in got))
+        self.assertEqual(got[-1]["channel"], b"project:42:cursor")
+        self.assertEqual(a.pubsub_numsub("project:42:events"), [(b"project:42:events", 2)])
+        self.assertEqual(a.pubsub_numpat(), 1)
+        b_sub.unsubscribe("project:42:events")
+        self.collect(b_sub, 1, timeout=0.5)
+        self.assertEqual(a.publish("project:42:events", "late"), 2)
+        a_sub.ping()  # RESP2 subscribed-mode PING: ["pong", ""]
+        got = self.collect(a_sub, 2)
+        self.assertEqual([m["type"] for m in got], ["message", "pong"])
+        for x in (a_sub, b_sub, worker):
+            x.close()
+        self.assertEqual(a.pubsub_channels(), [])
+
+
 class OutputLimit(unittest.TestCase):
     """A subscriber that stops reading is closed at the pubsub class's limit (made 1 MB
     hard, 256 kB soft over 60 s here, so the test is short); the publisher and a reading
