@@ -336,6 +336,13 @@ void resp_add_set_len(struct resp_out *o, long long n)
     append_header(o, o->proto == 3 ? '~' : '*', n);
 }
 
+/* n elements of an out-of-band message follow: ">n" in RESP3, "*<n>" in
+ * RESP2. */
+void resp_add_push_len(struct resp_out *o, long long n)
+{
+    append_header(o, o->proto == 3 ? '>' : '*', n);
+}
+
 /* ",<d>\r\n" in RESP3, a bulk of the same text in RESP2 (resp_d2str). */
 void resp_add_double(struct resp_out *o, double d)
 {

@@ -107,6 +107,8 @@ void resp_add_array_len(struct resp_out *o, long long n);
 void resp_add_map_len(struct resp_out *o, long long n);
 /* "*<n>" in RESP2, "~<n>" in RESP3. */
 void resp_add_set_len(struct resp_out *o, long long n);
+/* A push (pub/sub messages, confirmations): ">n" in RESP3, "*<n>" in RESP2. */
+void resp_add_push_len(struct resp_out *o, long long n);
 
 /* RESP3 ",<d>"; RESP2 a bulk string. Formatted as Redis 7.4 does
  * (resp_d2str: round-trip form, "inf", "-inf", "nan"). */

@@ -24,9 +24,9 @@
  * flushes its reply. One timer is armed for the earliest timeout.
  *
  * Limits: maxclients, client-query-buffer-limit (checked after every read,
- * whatever the client's state), the output buffer limits of
- * the "normal" class (hard: close at once; soft: close when exceeded for
- * that many seconds) and the idle timeout, checked hz times a second. A
+ * whatever the client's state), the output buffer limits of the client's
+ * class, "normal" or "pubsub" while it is subscribed (hard: close at once;
+ * soft: close when exceeded for that many seconds) and the idle timeout, checked hz times a second. A
  * client killed (CLIENT KILL) or timed out is closed even while a write to it
  * is in flight: uv_close cancels the write, its callback sees the closing flag.
  * The hard limit is also the cap of each client's reply writer, which drops
@@ -82,6 +82,7 @@ struct srv_conn {
     uint64_t read_turn;     /* the loop turn of its last read (srv->turn) */
     int64_t last_ms;        /* last interaction, real time */
     int64_t soft_since_ms;  /* over the soft output limit since, 0 = not */
+    int obuf_class;         /* RESPITE_OBUF_NORMAL, or _PUBSUB while subscribed */
     bool writing, closing, close_after_reply, on_pending, on_unblocked;
     bool killed; /* CLIENT KILL: closed at the next flush, its output dropped */
     struct srv_conn *next_pending;
@@ -209,7 +210,15 @@ static void conn_unblocked(void *ud)
     conn->srv->unblocked = conn;
 }
 
-static const struct respite_client_io conn_io = {conn_describe, conn_kill, conn_unblocked};
+/* A pub/sub message was appended to this client's output by another
+ * client's command or a timer: it leaves with this turn's flush. */
+static void conn_pushed(void *ud)
+{
+    schedule_flush(ud);
+}
+
+static const struct respite_client_io conn_io = {conn_describe, conn_kill, conn_unblocked,
+                                                 conn_pushed};
 
 /* ------------------------------------------------------------------------
  * Writing
@@ -254,17 +263,31 @@ static void close_over_limits(struct srv_conn *conn)
     conn_close(conn);
 }
 
-/* Enforce the output buffer limits of the normal class. */
+/* The client's output class follows its subscriptions (Redis's
+ * getClientType): a subscriber has the pubsub class's limits, its writer
+ * capped at that class's hard limit. Checked after each of its commands,
+ * the only place its subscriptions change. */
+static void update_obuf_class(struct srv_conn *conn, int flags)
+{
+    int cls = (flags & RESPITE_PUBSUB) ? RESPITE_OBUF_PUBSUB : RESPITE_OBUF_NORMAL;
+    if (cls == conn->obuf_class)
+        return;
+    conn->obuf_class = cls;
+    conn->soft_since_ms = 0;
+    resp_out_set_limit(respite_client_output(conn->cl), (size_t)conn->srv->cfg.obuf[cls].hard);
+}
+
+/* Enforce the output buffer limits of the client's class. */
 static bool over_output_limits(struct srv_conn *conn, size_t pending)
 {
-    const struct respite_net_config *cfg = &conn->srv->cfg;
-    if (cfg->obuf_hard > 0 && pending >= (size_t)cfg->obuf_hard)
+    const struct respite_obuf_limit *lim = &conn->srv->cfg.obuf[conn->obuf_class];
+    if (lim->hard > 0 && pending >= (size_t)lim->hard)
         return true;
-    if (cfg->obuf_soft > 0 && pending >= (size_t)cfg->obuf_soft) {
+    if (lim->soft > 0 && pending >= (size_t)lim->soft) {
         int64_t now = real_ms();
         if (conn->soft_since_ms == 0)
             conn->soft_since_ms = now;
-        else if ((now - conn->soft_since_ms) / 1000 >= cfg->obuf_soft_secs) /* no secs*1000 overflow */
+        else if ((now - conn->soft_since_ms) / 1000 >= lim->soft_secs) /* no secs*1000 overflow */
             return true;
     } else {
         conn->soft_since_ms = 0;
@@ -610,6 +633,7 @@ static void process_input(struct srv_conn *conn)
             int flags = respite_client_flags(conn->cl);
             if (flags & RESPITE_CLOSE_AFTER_REPLY)
                 conn->close_after_reply = true;
+            update_obuf_class(conn, flags);
             /* The rest was parsed under limits this command changed (RESET
              * back to unauthenticated, CONFIG SET proto-max-bulk-len). */
             if (i + 1 < n && ((flags & RESPITE_UNAUTHENTICATED) ||
@@ -730,7 +754,8 @@ static void on_connection(uv_stream_t *server, int status)
         format_addr(&ss, conn->laddr, sizeof conn->laddr, NULL);
 
     conn->cl = respite_client_attach(srv->st, &conn_io, conn, local);
-    resp_out_set_limit(respite_client_output(conn->cl), (size_t)srv->cfg.obuf_hard);
+    resp_out_set_limit(respite_client_output(conn->cl),
+                       (size_t)srv->cfg.obuf[RESPITE_OBUF_NORMAL].hard);
     resp_parser_init(&conn->parser, NULL, 0, srv->cfg.proto_max_bulk_len);
     conn->last_ms = real_ms();
     conn->read_turn = srv->turn - 1; /* it may read in this turn */
@@ -775,10 +800,12 @@ static void on_cron(uv_timer_t *t)
                 c->last_ms = now;
             c->wq_seen = wq;
         }
-        /* A blocked client is waiting, not idle (Redis exempts it too). A
-         * client whose replies drain is not idle either (every write counts
-         * as an interaction), but one that stopped reading them is. */
-        if (srv->cfg.timeout > 0 && !(respite_client_flags(c->cl) & RESPITE_BLOCKED) &&
+        /* A blocked client is waiting, not idle, and so is a subscriber
+         * (Redis exempts both). A client whose replies drain is not idle
+         * either (every write counts as an interaction), but one that
+         * stopped reading them is. */
+        if (srv->cfg.timeout > 0 &&
+            !(respite_client_flags(c->cl) & (RESPITE_BLOCKED | RESPITE_PUBSUB)) &&
             now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
             conn_close(c);
             continue;
@@ -809,7 +836,8 @@ static void on_config_changed(void *ud, const char *name)
             c->parser.max_bulk_len = srv->cfg.proto_max_bulk_len;
     if (strcmp(name, "client-output-buffer-limit") == 0)
         for (struct srv_conn *c = srv->conns; c; c = c->next)
-            resp_out_set_limit(respite_client_output(c->cl), (size_t)srv->cfg.obuf_hard);
+            resp_out_set_limit(respite_client_output(c->cl),
+                               (size_t)srv->cfg.obuf[c->obuf_class].hard);
 }
 
 /* Close every handle the server opened, once; the loop then ends when their

@@ -185,6 +185,12 @@ struct respite_client_io {
      * call). A transport without it never blocks clients: their blocking
      * commands answer the timeout reply at once. */
     void (*unblocked)(void *ud);
+    /* A message (pub/sub) was appended to the client's output while
+     * another client's command ran, or a timer: the transport writes it
+     * out with its other output (not from inside this call). Called once
+     * per message; a transport without it finds the messages in the
+     * output at the client's next command. */
+    void (*pushed)(void *ud);
 };
 
 /* Store-wide callbacks of the transport. */
@@ -252,6 +258,9 @@ enum {
                                       tighter request limits (resp_parser.h) */
     RESPITE_BLOCKED = 4,           /* in a blocking command: run nothing more for it
                                       until the unblocked callback */
+    RESPITE_PUBSUB = 8,            /* subscribed to a channel, pattern or shard
+                                      channel: the pubsub output class, and no idle
+                                      timeout */
 };
 int respite_client_flags(const struct respite_client *c);
 
@@ -275,11 +284,16 @@ struct respite_net_config {
     int hz;                     /* background task frequency, clamped to 1..500 */
     long long client_query_buffer_limit;
     long long proto_max_bulk_len;
-    long long obuf_hard, obuf_soft, obuf_soft_secs; /* "normal" class, 0 = none */
+    /* client-output-buffer-limit of the "normal" and "pubsub" classes
+     * (RESPITE_OBUF_NORMAL, RESPITE_OBUF_PUBSUB); 0 = none */
+    struct respite_obuf_limit {
+        long long hard, soft, soft_secs;
+    } obuf[2];
     int loglevel;               /* 0 debug .. 3 warning, 4 nothing */
     char logfile[1024];         /* "" = standard output */
     char pidfile[1024];
 };
+enum { RESPITE_OBUF_NORMAL = 0, RESPITE_OBUF_PUBSUB = 1 };
 void respite_net_config(const struct respite *st, struct respite_net_config *out);
 
 /* Blocked clients' timeouts: the earliest deadline, on the monotonic clock

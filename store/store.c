@@ -14,6 +14,7 @@
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "commands/pubsub.h"
 
 /* ------------------------------------------------------------------------
  * Clocks (the store clock is keyspace/clock.c's)
@@ -116,6 +117,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
         .signal = block__signal,
         .signal_db = block__signal_db,
     };
+    pubsub_init(st);
     return (struct respite *)st;
 }
 
@@ -130,6 +132,7 @@ void respite_close(struct respite *rs)
         session_free(st->sessions_head);
     free_dbs(st);
     block_free(st);
+    pubsub_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -266,6 +269,7 @@ static void session_free(struct session *s)
     st->nsessions--;
     multi_reset(s);
     block_cancel(s);
+    pubsub_client_free(s);
     resp_out_free(&s->out);
     resp_out_free(&s->discard);
     rs_free(s->name);
@@ -371,6 +375,7 @@ void respite_batch(struct respite *rs, int on)
 void respite_client_closing(struct respite_client *c)
 {
     block_cancel((struct session *)c);
+    pubsub_client_free((struct session *)c);
 }
 
 struct resp_out *respite_client_output(struct respite_client *c)
@@ -391,7 +396,23 @@ int respite_client_flags(const struct respite_client *c)
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
            ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
-           (s->blk ? RESPITE_BLOCKED : 0);
+           (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0);
+}
+
+/* c's command may not run now (why: its error, whose %s names the
+ * command): answer it as Redis's rejectCommand, an EXEC with EXECABORT. */
+static void reject(struct cmd_ctx *c, enum rs_err why)
+{
+    if (c->cmd->handler == cmd_exec) {
+        multi_exec_rejected(c, why);
+    } else {
+        char name[96];
+        cmd_print_name(c->cmd->fullname, name, sizeof name);
+        reply_errf(c, rs_err_text[why], name);
+    }
+    c->st->cstats[cmd_index(c->cmd)].rejected++;
+    c->st->stats.total_error_replies++;
+    multi_flag_rejected(c->s);
 }
 
 void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)
@@ -427,15 +448,12 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;
     }
+    pubsub_cmd_begin(st, s);
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
-            if (c.cmd->handler == cmd_exec)
-                multi_exec_rejected(&c, RS_ERR_NOAUTH);
-            else
-                reply_err(&c, RS_ERR_NOAUTH);
-            st->cstats[cmd_index(c.cmd)].rejected++;
-            st->stats.total_error_replies++;
-            multi_flag_rejected(s);
+            reject(&c, RS_ERR_NOAUTH);
+        } else if (!pubsub_allows(s, c.cmd)) {
+            reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {
@@ -452,6 +470,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         multi_flag_rejected(s);
     }
     st->cmd_now = -1;
+    pubsub_cmd_end(st); /* messages to s follow its reply */
     /* After the whole command (a whole EXEC): waiters see its final state. */
     if (st->nready) {
         block_serve_ready(st);

@@ -507,9 +507,13 @@ void respite_net_config(const struct respite *rs, struct respite_net_config *out
     out->hz = cfg->hz;
     out->client_query_buffer_limit = cfg->client_query_buffer_limit;
     out->proto_max_bulk_len = cfg->proto_max_bulk_len;
-    out->obuf_hard = cfg->obuf_hard[0];
-    out->obuf_soft = cfg->obuf_soft[0];
-    out->obuf_soft_secs = cfg->obuf_soft_secs[0];
+    /* The store's classes are Redis's: normal, replica, pubsub. */
+    static const int cls[2] = {0, 2};
+    for (int i = 0; i < 2; i++) {
+        out->obuf[i].hard = cfg->obuf_hard[cls[i]];
+        out->obuf[i].soft = cfg->obuf_soft[cls[i]];
+        out->obuf[i].soft_secs = cfg->obuf_soft_secs[cls[i]];
+    }
     out->loglevel = cfg->loglevel;
     snprintf(out->logfile, sizeof out->logfile, "%s", cfg->logfile);
     snprintf(out->pidfile, sizeof out->pidfile, "%s", cfg->pidfile);

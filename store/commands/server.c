@@ -31,6 +31,7 @@
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "commands/pubsub.h"
 #include "resp_num.h"
 #include "ds/table.h"
 #include "ds/util.h"
@@ -161,14 +162,18 @@ static void set_proto(struct session *s, int proto)
  * PING ECHO QUIT SELECT
  * ------------------------------------------------------------------------ */
 
-/* PING [message] */
+/* PING [message] -- a RESP2 subscriber gets ["pong", message or ""]. */
 void cmd_ping(struct cmd_ctx *c)
 {
     if (c->argc > 2) {
         reply_arity(c);
         return;
     }
-    if (c->argc == 2)
+    if (c->out->proto == 2 && pubsub_is_subscriber(c->s)) {
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk(c->out, "pong", 4);
+        resp_add_bulk_str(c->out, c->argc == 2 ? c->argv[1] : RS_STR(""));
+    } else if (c->argc == 2)
         resp_add_bulk_str(c->out, c->argv[1]);
     else
         resp_add_simple(c->out, "PONG", 4);
@@ -332,14 +337,15 @@ void cmd_auth(struct cmd_ctx *c)
 }
 
 /* RESET -- back to a fresh connection's state: out of MULTI, no WATCH,
- * RESP2, database 0, no name,
- * replies on, NO-TOUCH and NO-EVICT off, unauthenticated when a password is
+ * RESP2, database 0, no name, no subscriptions (left without
+ * confirmations), replies on, NO-TOUCH and NO-EVICT off, unauthenticated when a password is
  * set. The library name and version stay (Redis keeps them: they describe
  * the client library, not the connection state). */
 void cmd_reset(struct cmd_ctx *c)
 {
     struct session *s = c->s;
     multi_reset(s);
+    pubsub_reset(s);
     s->db = 0;
     set_proto(s, 2);
     if (c->st->cfg.has_requirepass)
@@ -382,6 +388,8 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
     struct session_desc d;
     describe(s, &d);
     char flags[16], *f = flags;
+    if (pubsub_is_subscriber(s))
+        *f++ = 'P';
     if (s->mq)
         *f++ = 'x';
     if (s->blk)
@@ -418,20 +426,23 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
                  (s->name ? strlen(s->name) + 1 : 0) + (s->lib_name ? strlen(s->lib_name) + 1 : 0) +
                  (s->lib_ver ? strlen(s->lib_ver) + 1 : 0) + multi_mem(s);
     sbuf_printf(b,
-                "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
-                "psub=0 ssub=0 multi=%d watch=%u qbuf=%zu qbuf-free=%zu argv-mem=%zu "
+                "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%llu "
+                "psub=%llu ssub=%llu multi=%d watch=%u qbuf=%zu qbuf-free=%zu argv-mem=%zu "
                 "multi-mem=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default "
                 "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
                 (unsigned long long)s->id, d.addr, d.laddr, d.fd, s->name ? s->name : "",
                 (long long)(c->now / 1000 - s->ctime / 1000),
-                (long long)(c->now / 1000 - s->last / 1000), flags, s->db, multi_count(s),
+                (long long)(c->now / 1000 - s->last / 1000), flags, s->db,
+                (unsigned long long)pubsub_count(s, PS_CHANNEL),
+                (unsigned long long)pubsub_count(s, PS_PATTERN),
+                (unsigned long long)pubsub_count(s, PS_SHARD), multi_count(s),
                 (unsigned)s->nwatches, d.qbuf, d.qbuf_free, argv_mem, multi_mem(s), d.obl, d.oll,
                 d.omem, tot, d.events, cmd, s->out.proto, s->lib_name ? s->lib_name : "",
                 s->lib_ver ? s->lib_ver : "");
 }
 
 /* Redis getClientTypeByName: 0 normal, 1 replica, 2 pubsub, 3 master, -1
- * unknown. Every respite client is of the normal class. */
+ * unknown. */
 static int client_type(struct rs_str name)
 {
     if (rs_str_eqi(name, "normal"))
@@ -443,6 +454,13 @@ static int client_type(struct rs_str name)
     if (rs_str_eqi(name, "master"))
         return 3;
     return -1;
+}
+
+/* The type of s (Redis getClientType): pubsub while subscribed, else
+ * normal. */
+static int session_type(const struct session *s)
+{
+    return pubsub_is_subscriber(s) ? 2 : 0;
 }
 
 /* CLIENT ID */
@@ -514,8 +532,9 @@ void cmd_client_list(struct cmd_ctx *c)
             sbuf_free(&b);
             return;
         }
-        for (struct session *s = c->st->sessions_head; s && type == 0; s = s->next)
-            client_line(c, s, &b);
+        for (struct session *s = c->st->sessions_head; s; s = s->next)
+            if (session_type(s) == type)
+                client_line(c, s, &b);
     } else if (c->argc > 3 && rs_str_eqi(c->argv[2], "id")) {
         /* Every id is checked before any line is written: a bad one fails
          * the whole command. */
@@ -570,7 +589,7 @@ static bool kill_matches(const struct cmd_ctx *c, const struct kill_filter *f,
         if (f->laddr && !rs_str_eq(*f->laddr, rs_str_from(d.laddr, strlen(d.laddr))))
             return false;
     }
-    if (f->type > 0)
+    if (f->type >= 0 && session_type(s) != f->type)
         return false;
     if (f->id && s->id != f->id)
         return false;
@@ -942,10 +961,12 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 "maxclients:%d\r\n"
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
-                "blocked_clients:%llu\r\n",
+                "blocked_clients:%llu\r\n"
+                "pubsub_clients:%llu\r\n",
                 (unsigned long long)st->nsessions,
                 st->cfg.maxclients, max_in, max_out,
-                (unsigned long long)st->stats.blocked_clients);
+                (unsigned long long)st->stats.blocked_clients,
+                (unsigned long long)pubsub_nclients(st));
     /* Redis 7.4's WATCH gauges (multi.c). */
     sbuf_printf(b, "watching_clients:%llu\r\ntotal_watched_keys:%llu\r\n", nwatching,
                 (unsigned long long)st->watched.nkeys);
@@ -1022,8 +1043,9 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "evicted_keys:0\r\n"
                 "keyspace_hits:%llu\r\n"
                 "keyspace_misses:%llu\r\n"
-                "pubsub_channels:0\r\n"
-                "pubsub_patterns:0\r\n"
+                "pubsub_channels:%llu\r\n"
+                "pubsub_patterns:%llu\r\n"
+                "pubsubshard_channels:%llu\r\n"
                 "unexpected_error_replies:%llu\r\n"
                 "total_error_replies:%llu\r\n",
                 (unsigned long long)ss->numconnections, (unsigned long long)ss->numcommands,
@@ -1031,6 +1053,9 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)ss->rejected_conn, (unsigned long long)ss->expired_keys,
                 (unsigned long long)ss->expired_subkeys,
                 (unsigned long long)ss->keyspace_hits, (unsigned long long)ss->keyspace_misses,
+                (unsigned long long)pubsub_nchannels(c->st, PS_CHANNEL),
+                (unsigned long long)pubsub_nchannels(c->st, PS_PATTERN),
+                (unsigned long long)pubsub_nchannels(c->st, PS_SHARD),
                 (unsigned long long)ss->unexpected_error_replies,
                 (unsigned long long)ss->total_error_replies);
 }

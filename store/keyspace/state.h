@@ -285,6 +285,7 @@ enum session_flag {
 struct mqueue;
 struct watch;
 struct blocked;
+struct ps_client;
 
 struct session {
     struct store *st;
@@ -305,6 +306,7 @@ struct session {
     struct mqueue *mq;       /* commands queued since MULTI; NULL outside MULTI (multi.c) */
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
+    struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
     uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
@@ -493,11 +495,22 @@ struct store {
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint64_t list_packed_threshold;
     struct store_stats stats;
+    /* Pub/sub (pubsub.c): the registry, and the hook through which the
+     * keyspace publishes (ks_publish), which pubsub_init registers. */
+    struct pubsub *ps;
+    long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     const struct respite_hooks *hooks;
     void *hooks_ud;
     struct ks_hooks up;
     char run_id[41];
 };
+
+/* Publish msg on channel chan from inside the store (keyspace
+ * notifications) as PUBLISH does; returns the number of deliveries. */
+static inline long long ks_publish(struct store *st, struct rs_str chan, struct rs_str msg)
+{
+    return st->publish ? st->publish(st, chan, msg) : 0;
+}
 
 /* Count one error reply (msg as written, "ERR ...") in INFO errorstats
  * (errors.c). */

@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""Pub/Sub side by side: fan-out to 1,000 subscribers, and PUBLISH with no subscribers.
+
+Fan-out: --subscribers connections (1,000) subscribe to one of --channels channels each
+(`ch:<i % channels>`), and some of them also to one of --patterns patterns (see below).
+One publisher
+pipelines `PUBLISH ch:<random> <payload>`, keeping at most --backlog publishes
+unanswered; the PUBLISH replies (receivers) are summed into deliveries. The subscribers
+are drained by a second process (so the publisher is not starved), which only counts
+bytes. Reported: deliveries per second, and server CPU per delivery (/proc/<pid>/stat
+around the measured seconds), the figure that shows each server's own cost.
+
+Patterns: subscriber j < patterns * per_pattern holds `ch:<j % patterns>*`, with
+per_pattern = subscribers / channels (10 by default), so each pattern has as many
+subscribers as a channel and `ch:3*` matches ch:3 and ch:30..ch:39.
+
+No subscribers: redis-benchmark -P 16 sending `PUBLISH ch:nobody <payload>`: ops/s and
+server CPU per publish.
+
+Rounds alternate which server goes first; medians are reported. Loopback only, bounded in
+time; only the servers started here are stopped, by PID.
+
+Example:
+  benchmarks/vs_redis/pubsub.py --respite build/respite-server \\
+      --redis /work/shared/tools/redis-7.4.1/redis-server --taskset
+"""
+
+import datetime
+import multiprocessing
+import random
+import re
+import resource
+import selectors
+import shlex
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import servers
+
+
+def drain_subscribers(port, args, ready, stop):
+    """Child process: open and subscribe every subscriber, then read until told to stop."""
+    per_pattern = max(1, args.subscribers // args.channels)
+    sel = selectors.DefaultSelector()
+    socks = []
+    for j in range(args.subscribers):
+        s = socket.create_connection((servers.HOST, port), timeout=10)
+        cmd = servers.encode(["SUBSCRIBE", "ch:%d" % (j % args.channels)])
+        if j < args.patterns * per_pattern:
+            cmd += servers.encode(["PSUBSCRIBE", "ch:%d*" % (j % args.patterns)])
+        s.sendall(cmd)
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+        socks.append(s)
+    ready.set()
+    while not stop.is_set():
+        for key, _ in sel.select(timeout=0.05):
+            try:
+                if not key.fileobj.recv(1 << 20):
+                    raise SystemExit("the server closed a subscriber")
+            except BlockingIOError:
+                pass
+    for s in socks:
+        s.close()
+
+
+def wait_subscribed(port, want, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    with servers.Conn(port, timeout=5.0) as c:
+        while time.monotonic() < deadline:
+            info = c.call("INFO", "clients")
+            m = re.search(rb"pubsub_clients:(\d+)", info if isinstance(info, bytes) else b"")
+            if m and int(m.group(1)) >= want:
+                return
+            time.sleep(0.05)
+    raise RuntimeError("subscribers did not all subscribe within %.0f s" % timeout)
+
+
+def fanout(srv, args):
+    """(deliveries per second, server CPU us per delivery)."""
+    ctx = multiprocessing.get_context("fork")
+    ready, stop = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=drain_subscribers, args=(srv.port, args, ready, stop))
+    child.start()
+    try:
+        if not ready.wait(60):
+            raise RuntimeError("subscribers did not connect")
+        wait_subscribed(srv.port, args.subscribers)
+        pub = socket.create_connection((servers.HOST, srv.port), timeout=10)
+        pub.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        rng = random.Random(7)
+        payload = "x" * args.payload
+        cmds = [servers.encode(["PUBLISH", "ch:%d" % i, payload]) for i in range(args.channels)]
+        sent = answered = deliveries = 0
+        buf = bytearray()
+        t0 = time.monotonic()
+        end = t0 + args.seconds
+        ticks0 = srv.cpu_ticks()
+        while time.monotonic() < end:
+            room = args.backlog - (sent - answered)
+            if room > 0:
+                pub.sendall(b"".join(cmds[rng.randrange(args.channels)] for _ in range(room)))
+                sent += room
+            buf += pub.recv(1 << 16)
+            for m in re.finditer(rb":(\d+)\r\n", buf):
+                deliveries += int(m.group(1))
+                answered += 1
+            cut = buf.rfind(b"\r\n")
+            del buf[:cut + 2]
+        elapsed = time.monotonic() - t0
+        ticks = srv.cpu_ticks() - ticks0
+        pub.close()
+    finally:
+        stop.set()
+        child.join(30)
+        if child.is_alive():
+            child.terminate()
+    if child.exitcode not in (0, None):
+        raise RuntimeError("a subscriber was disconnected")
+    return deliveries / elapsed, ticks * 1e6 / servers.CLK_TCK / deliveries
+
+
+def no_subscribers(srv, args):
+    """(publishes per second, server CPU us per publish) with redis-benchmark -P 16."""
+    ticks0 = srv.cpu_ticks()
+    out = subprocess.run(
+        [args.redis_benchmark, "-p", str(srv.port), "-h", servers.HOST, "-q", "-P", "16",
+         "-c", "50", "-n", str(args.requests), "--csv", "PUBLISH", "ch:nobody",
+         "x" * args.payload], capture_output=True, text=True, timeout=300, check=True).stdout
+    ticks = srv.cpu_ticks() - ticks0
+    rps = float(out.strip().splitlines()[-1].split(",")[1].strip('"'))
+    return rps, ticks * 1e6 / servers.CLK_TCK / args.requests
+
+
+def main():
+    ap = servers.arg_parser(__doc__)
+    ap.add_argument("--subscribers", type=int, default=1000)
+    ap.add_argument("--channels", type=int, default=100)
+    ap.add_argument("--patterns", type=int, default=10)
+    ap.add_argument("--payload", type=int, default=32, help="message bytes (default 32)")
+    ap.add_argument("--backlog", type=int, default=64, help="unanswered publishes at most")
+    ap.add_argument("--seconds", type=float, default=5.0, help="measured seconds per round")
+    ap.add_argument("--requests", type=int, default=2000000,
+                    help="publishes of the no-subscriber run (default 2,000,000)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--taskset", action="store_true", help="pin each server to CPU 0")
+    ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark"))
+    ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS)
+    ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS)
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    servers.check_binaries(ap, args)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = args.subscribers + 256
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    servers.install_cleanup()
+    workdir = tempfile.mkdtemp(prefix="respite-pubsub-")
+    extra = ["--maxclients", str(args.subscribers + 100)]
+    sides = [("respite", args.respite, servers.split_args(args.respite_args) + extra),
+             ("redis", args.redis, servers.split_args(args.redis_args) + extra)]
+    res = {name: {"fan": [], "none": []} for name, _, _ in sides}
+    for rnd in range(args.rounds):
+        for name, path, flags in (sides if rnd % 2 == 0 else sides[::-1]):
+            srv = servers.Server(name, path, flags, workdir,
+                                 cpu=0 if args.taskset else None).start()
+            try:
+                fan = fanout(srv, args)
+                none = no_subscribers(srv, args)
+            finally:
+                srv.stop()
+            servers.log("round %d %-7s fan-out %9.0f deliveries/s %.3f us CPU/delivery; "
+                        "no subscribers %9.0f publishes/s %.3f us CPU/publish"
+                        % (rnd + 1, name, fan[0], fan[1], none[0], none[1]))
+            res[name]["fan"].append(fan)
+            res[name]["none"].append(none)
+
+    def med(name, what, k):
+        return statistics.median(r[k] for r in res[name][what])
+
+    rows = []
+    for label, what, k, fmt in (("fan-out deliveries/s", "fan", 0, "%.0f"),
+                                ("fan-out server CPU us/delivery", "fan", 1, "%.3f"),
+                                ("PUBLISH, no subscribers, -P 16: ops/s", "none", 0, "%.0f"),
+                                ("PUBLISH, no subscribers: server CPU us/op", "none", 1, "%.3f")):
+        p, r = med("respite", what, k), med("redis", what, k)
+        rows.append([label, fmt % p, fmt % r, servers.fmt_ratio(p, r)])
+    header = [
+        "Pub/Sub: %d subscribers over %d channels and %d patterns, 1 publisher (%d-byte "
+        "messages, at most %d unanswered); PUBLISH with no subscribers by redis-benchmark "
+        "-P 16 -c 50; %d rounds, medians; %s; %s."
+        % (args.subscribers, args.channels, args.patterns, args.payload, args.backlog,
+           args.rounds, servers.machine_summary(), datetime.date.today().isoformat()),
+        "Command: " + shlex.join(sys.argv),
+    ]
+    servers.print_table(header, ["", "respite", "redis-server", "respite/redis"], rows, [],
+                        args.markdown)
+
+
+if __name__ == "__main__":
+    main()
