@@ -437,14 +437,13 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     s->last = c.now;
     st->cmd_now = c.now;
     st->npf = 0; /* hints point into tables that commands may change */
-    /* The shard the batch's prefetch found for this command's key, and
+    /* The project the batch's prefetch found for this command's key, and
      * the key's hash there. */
-    st->key_t = NULL;
+    st->key_hint = argc >= 2 ? argv[1] : rs_str_from(NULL, 0);
     if (st->route_next < st->nroute && argc >= 2 && st->route[st->route_next].key == argv[1].p) {
         int i = st->route_next++;
         if (st->route[i].place)
             ks_route_remember(st, st->route[i].db, st->route[i].place, st->route[i].gen);
-        st->key_hint = argv[1];
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;
     }
@@ -469,6 +468,10 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     } else {
         multi_flag_rejected(s);
     }
+    /* The hints hold for this command's argv only. */
+    st->key_hint = rs_str_from(NULL, 0);
+    st->key_t = NULL;
+    st->key_place = 0;
     st->cmd_now = -1;
     pubsub_cmd_end(st); /* messages to s follow its reply */
     /* After the whole command (a whole EXEC): waiters see its final state. */

@@ -466,6 +466,14 @@ struct store {
     struct rs_str key_hint;
     const struct table *key_t;
     uint64_t key_h;
+    /* The place (keyspace.c) of key_hint in key_place_db, once a lookup in
+     * the running command found it, at map generation key_place_gen; 0
+     * outside a command and until found. argv[1] stays put for the
+     * command, so a key at its address is that key: later lookups of it
+     * skip the parse of the key and the compare of the project id. */
+    uintptr_t key_place;
+    struct db *key_place_db;
+    uint64_t key_place_gen;
 
     /* Shard routing (keyspace.c): pmap_gen counts the rebuilds of the project
      * maps and of the projects that became shards (a place may have left:
