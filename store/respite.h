@@ -261,6 +261,7 @@ enum {
     RESPITE_PUBSUB = 8,            /* subscribed to a channel, pattern or shard
                                       channel: the pubsub output class, and no idle
                                       timeout */
+    RESPITE_MONITOR = 16,          /* MONITOR: no idle timeout (a Redis replica) */
 };
 int respite_client_flags(const struct respite_client *c);
 

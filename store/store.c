@@ -14,6 +14,7 @@
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
 
 /* ------------------------------------------------------------------------
@@ -133,6 +134,7 @@ void respite_close(struct respite *rs)
     free_dbs(st);
     block_free(st);
     pubsub_free(st);
+    monitor_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -270,6 +272,7 @@ static void session_free(struct session *s)
     multi_reset(s);
     block_cancel(s);
     pubsub_client_free(s);
+    monitor_stop(s);
     resp_out_free(&s->out);
     resp_out_free(&s->discard);
     rs_free(s->name);
@@ -376,6 +379,7 @@ void respite_client_closing(struct respite_client *c)
 {
     block_cancel((struct session *)c);
     pubsub_client_free((struct session *)c);
+    monitor_stop((struct session *)c);
 }
 
 struct resp_out *respite_client_output(struct respite_client *c)
@@ -396,7 +400,8 @@ int respite_client_flags(const struct respite_client *c)
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
            ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
-           (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0);
+           (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
+           ((s->flags & SES_MONITOR) ? RESPITE_MONITOR : 0);
 }
 
 /* c's command may not run now (why: its error, whose %s names the
@@ -452,6 +457,8 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             reject(&c, RS_ERR_NOAUTH);
+        } else if (!monitor_allows(s, c.cmd)) {
+            reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {

@@ -31,6 +31,7 @@
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "resp_num.h"
 #include "ds/table.h"
@@ -264,12 +265,17 @@ void cmd_hello(struct cmd_ctx *c)
         }
         next = 2;
     }
-    const struct rs_str *user = NULL, *pass = NULL, *name = NULL;
+    struct rs_str user, pass;
+    const struct rs_str *name = NULL;
+    bool has_auth = false;
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - 1 - j;
         if (rs_str_eqi(c->argv[j], "auth") && more >= 2) {
-            user = &c->argv[j + 1];
-            pass = &c->argv[j + 2];
+            user = c->argv[j + 1];
+            pass = c->argv[j + 2];
+            has_auth = true;
+            monitor_redact(c, j + 1); /* as Redis, only the AUTH options read */
+            monitor_redact(c, j + 2);
             j += 2;
         } else if (rs_str_eqi(c->argv[j], "setname") && more >= 1) {
             name = &c->argv[j + 1];
@@ -284,7 +290,7 @@ void cmd_hello(struct cmd_ctx *c)
             return;
         }
     }
-    if (user && !auth_or_reply(c, *user, *pass))
+    if (has_auth && !auth_or_reply(c, user, pass))
         return;
     struct session *s = c->s;
     if (!(s->flags & SES_AUTHENTICATED)) {
@@ -320,6 +326,9 @@ void cmd_auth(struct cmd_ctx *c)
         return;
     }
     struct rs_str user = RS_STR("default"), pass;
+    struct rs_str a1 = c->argv[1], a2 = c->argc == 3 ? c->argv[2] : a1;
+    for (int i = 1; i < c->argc; i++)
+        monitor_redact(c, i);
     if (c->argc == 2) {
         /* Redis keeps the old error for the one-argument form when the
          * default user needs no password. */
@@ -327,10 +336,10 @@ void cmd_auth(struct cmd_ctx *c)
             reply_err(c, RS_ERR_AUTH_NOPASS);
             return;
         }
-        pass = c->argv[1];
+        pass = a1;
     } else {
-        user = c->argv[1];
-        pass = c->argv[2];
+        user = a1;
+        pass = a2;
     }
     if (auth_or_reply(c, user, pass))
         resp_add_ok(c->out);
@@ -346,6 +355,7 @@ void cmd_reset(struct cmd_ctx *c)
     struct session *s = c->s;
     multi_reset(s);
     pubsub_reset(s);
+    monitor_stop(s);
     s->db = 0;
     set_proto(s, 2);
     if (c->st->cfg.has_requirepass)
@@ -388,6 +398,8 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
     struct session_desc d;
     describe(s, &d);
     char flags[16], *f = flags;
+    if (s->flags & SES_MONITOR)
+        *f++ = 'O';
     if (pubsub_is_subscriber(s))
         *f++ = 'P';
     if (s->mq)

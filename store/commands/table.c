@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/monitor.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -237,6 +238,7 @@ void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     c->cmd->handler(c);
+    monitor_feed(c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;
     if (st->in_batch)
         st->batch_clock_us = end;
