@@ -427,6 +427,7 @@ static void serve_ready(struct respite_server *srv)
         if (!conn->closing)
             process_input(conn);
     }
+    respite_deliver(srv->st);
     while (srv->pending) {
         struct srv_conn *conn = srv->pending;
         srv->pending = conn->next_pending;

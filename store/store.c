@@ -16,6 +16,7 @@
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/tracking.h"
 
 /* ------------------------------------------------------------------------
  * Clocks (the store clock is keyspace/clock.c's)
@@ -73,6 +74,16 @@ static void free_dbs(struct store *st)
     st->ndbs = 0;
 }
 
+/* The touch hook: WATCH and client tracking hear of a changed key, each
+ * only while it has some. */
+static void touch_key(struct db *db, const char *key, size_t klen)
+{
+    if (db->st->watched.nkeys)
+        multi__touch(db, key, klen);
+    if (db->st->ntracked)
+        tracking__touch(db->st, key, klen);
+}
+
 struct respite *respite_open(const char *const *config, int nconfig, char *err, size_t errlen)
 {
     struct store *st = rs_calloc(1, sizeof *st);
@@ -110,15 +121,16 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     }
     make_dbs(st);
     block_init(st);
-    /* The keyspace reaches WATCH and blocked clients, a layer above it,
-     * through these. */
+    /* The keyspace reaches WATCH, client tracking and blocked clients, a
+     * layer above it, through these. */
     st->up = (struct ks_hooks){
-        .touch = multi__touch,
+        .touch = touch_key,
         .touch_db = multi__touch_db,
         .signal = block__signal,
         .signal_db = block__signal_db,
     };
     pubsub_init(st);
+    tracking_init(st);
     return (struct respite *)st;
 }
 
@@ -134,6 +146,7 @@ void respite_close(struct respite *rs)
     free_dbs(st);
     block_free(st);
     pubsub_free(st);
+    tracking_free(st);
     monitor_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
@@ -273,6 +286,7 @@ static void session_free(struct session *s)
     block_cancel(s);
     pubsub_client_free(s);
     monitor_stop(s);
+    tracking_client_free(s);
     resp_out_free(&s->out);
     resp_out_free(&s->discard);
     rs_free(s->name);
@@ -368,6 +382,11 @@ void respite_client_prefetch_flush(struct respite_client *c)
         prefetch_lookups(n, t, h);
 }
 
+void respite_deliver(struct respite *rs)
+{
+    tracking_deliver((struct store *)rs);
+}
+
 void respite_batch(struct respite *rs, int on)
 {
     struct store *st = (struct store *)rs;
@@ -454,6 +473,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         st->key_h = st->route[i].h;
     }
     pubsub_cmd_begin(st, s);
+    tracking_cmd_begin(st, s);
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             reject(&c, RS_ERR_NOAUTH);
@@ -476,6 +496,7 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     } else {
         multi_flag_rejected(s);
     }
+    tracking_cmd_end(s, c.cmd);
     st->cmd_now = -1;
     pubsub_cmd_end(st); /* messages to s follow its reply */
     /* After the whole command (a whole EXEC): waiters see its final state. */

@@ -80,6 +80,169 @@ m SUBSCRIBE c
 a PUBLISH c hi
 m PING
 """,
+    "tracking_resp3": r"""
+a HELLO 3
+a CLIENT TRACKING ON
+a GET k
+a MGET k2 k3 k2
+a HGET h f
+b SET k v
+b MSET k2 1 k3 2
+b HSET h f v
+a GET k
+a SET k mine
+a GET k
+b DEL k
+b SET k x
+!a CLIENT TRACKINGINFO
+!a CLIENT GETREDIR
+a GET k
+a MULTI
+a GET k
+a SET k y
+a EXEC
+a GET k
+a GET "bin\x00\xff"
+b SET "bin\x00\xff" 1
+b SELECT 1
+b SET k other-db
+a GET k
+b FLUSHALL
+a GET k
+b FLUSHDB
+a FLUSHDB
+a CLIENT TRACKING OFF
+b SET k z
+a CLIENT TRACKINGINFO
+a CLIENT GETREDIR
+""",
+    "tracking_resp2_redirect": r"""
+r SUBSCRIBE __redis__:invalidate
+q PING
+!a CLIENT TRACKING ON REDIRECT {id:r}
+a GET k
+a GET k2
+b SET k 1
+!a CLIENT GETREDIR
+!a CLIENT TRACKINGINFO
+a SET k2 2
+b FLUSHALL
+a CLIENT TRACKING ON REDIRECT {id:q}
+a GET k
+b SET k 3
+t HELLO 3
+a CLIENT TRACKING ON REDIRECT {id:t}
+a GET k
+b SET k 4
+a CLIENT TRACKING OFF
+a HELLO 3
+a CLIENT TRACKING ON REDIRECT {id:r}
+a GET k
+b SET k 5
+b FLUSHALL
+""",
+    "tracking_broken_redirect": r"""
+x HELLO 3
+y PING
+x CLIENT TRACKING ON REDIRECT {id:y}
+x GET k
+!x CLIENT TRACKINGINFO
+y QUIT
+!b SET k 1
+!x CLIENT TRACKINGINFO
+x GET k
+!b SET k 2
+z CLIENT TRACKING ON REDIRECT {id:y}
+""",
+    "tracking_errors": r"""
+a CLIENT TRACKING
+a CLIENT TRACKING MAYBE
+a CLIENT TRACKING ON FOO
+a CLIENT TRACKING ON PREFIX a
+a CLIENT TRACKING ON REDIRECT 99999
+a CLIENT TRACKING ON REDIRECT x
+a CLIENT TRACKING ON REDIRECT
+a CLIENT TRACKING ON BCAST OPTIN
+a CLIENT TRACKING ON OPTIN OPTOUT
+a CLIENT TRACKING ON REDIRECT {id:b} REDIRECT {id:b}
+a CLIENT CACHING YES
+a CLIENT TRACKING ON OPTIN
+a CLIENT CACHING NO
+a CLIENT CACHING maybe
+a CLIENT TRACKING ON OPTOUT
+a CLIENT TRACKING ON BCAST
+a CLIENT TRACKING OFF
+a CLIENT TRACKING ON BCAST PREFIX ab PREFIX a
+a CLIENT TRACKING ON BCAST PREFIX x PREFIX ab PREFIX a
+a CLIENT TRACKINGINFO
+a CLIENT TRACKING ON BCAST PREFIX abc
+a CLIENT TRACKING ON BCAST PREFIX q PREFIX "\x00z"
+a CLIENT TRACKINGINFO
+a CLIENT TRACKING ON
+a CLIENT CACHING
+a CLIENT GETREDIR x
+a CLIENT TRACKINGINFO x
+a CLIENT TRACKING off
+a CLIENT TRACKING OFF BCAST
+a CLIENT TRACKINGINFO
+""",
+    "tracking_bcast": r"""
+a HELLO 3
+a CLIENT TRACKING ON BCAST PREFIX user: PREFIX obj:
+n HELLO 3
+n CLIENT TRACKING ON BCAST NOLOOP
+r SUBSCRIBE x
+o CLIENT TRACKING ON BCAST PREFIX user REDIRECT {id:r}
+b SET user:1 x
+b SET other y
+b MSET obj:2 a user:0 b user:1 c
+n SET n1 1
+n MSET user:5 1 n2 2
+a SET user:9 z
+b MULTI
+b SET user:3 a
+b SET user:2 b
+b SET user:3 c
+b DEL user:2 nokey
+b EXEC
+b FLUSHALL
+a CLIENT TRACKINGINFO
+n CLIENT TRACKINGINFO
+a CLIENT TRACKING OFF
+b SET user:1 again
+""",
+    "tracking_optin_optout_noloop": r"""
+a HELLO 3
+a CLIENT TRACKING ON OPTIN
+a GET k1
+a CLIENT CACHING YES
+a CLIENT TRACKINGINFO
+a GET k2
+a GET k3
+b MSET k1 1 k2 2 k3 3
+a CLIENT CACHING YES
+!a CLIENT ID
+a GET k1
+a CLIENT CACHING YES
+a MULTI
+a GET k3
+a GET k4
+a EXEC
+a GET k5
+b MSET k1 1 k3 3 k4 4 k5 5
+a CLIENT TRACKING OFF
+c HELLO 3
+c CLIENT TRACKING ON OPTOUT NOLOOP
+c GET o1
+c CLIENT CACHING NO
+c CLIENT TRACKINGINFO
+c GET o2
+c SET o1 x
+c GET o1
+b MSET o1 1 o2 2
+c GET o3
+c FLUSHALL
+""",
 }
 
 TS_ADDR = re.compile(rb"\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]")
@@ -134,6 +297,24 @@ class CompatWithRedis74(unittest.TestCase):
 
     def test_monitor_resp3(self):
         self.check("monitor_resp3")
+
+    def test_tracking_resp3(self):
+        self.check("tracking_resp3")
+
+    def test_tracking_resp2_redirect(self):
+        self.check("tracking_resp2_redirect")
+
+    def test_tracking_broken_redirect(self):
+        self.check("tracking_broken_redirect")
+
+    def test_tracking_errors(self):
+        self.check("tracking_errors")
+
+    def test_tracking_bcast(self):
+        self.check("tracking_bcast")
+
+    def test_tracking_optin_optout_noloop(self):
+        self.check("tracking_optin_optout_noloop")
 
 
 class MonitorTest(ServerTestCase):
