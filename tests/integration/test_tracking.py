@@ -13,8 +13,10 @@ BCAST with prefixes, OPTIN / OPTOUT with CLIENT CACHING, NOLOOP, FLUSHALL/FLUSHD
 broken redirect, CLIENT TRACKINGINFO / GETREDIR and the errors of bad options.
 
 Then respite alone: a monitor line names the client's real address; INFO's tracking
-gauges; CLIENT LIST flags t/R/B/O; an expired key invalidates; 100,000 tracked keys then
-a disconnect (the ASan build reports a leak at exit).
+gauges; CLIENT LIST flags t/R/B/O and redir=; an expired key invalidates; 100,000 tracked
+keys then a disconnect (the ASan build reports a leak at exit); node-redis v5's
+client-side cache over RESP3 (tests/integration/node/client_cache.js; skipped without
+node and npm).
 """
 import os
 import re
@@ -26,7 +28,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase, encode,  # noqa: E402
                      main, redis74_path)
+from test_node_clients import HERE, MODULES  # noqa: E402
 from test_pubsub import drain, normalize, split_line  # noqa: E402
+import subprocess  # noqa: E402
 
 # Scripts as test_pubsub's: lines "<conn> <command words>". {id:x} stands for the client
 # id of connection x (asked with CLIENT ID when x connects, before the script uses it);
@@ -334,6 +338,85 @@ class MonitorTest(ServerTestCase):
         self.assertLess(abs(float(lines[-2][1:18]) - now), 5)
         info = a.cmd("CLIENT", "LIST")
         self.assertRegex(info, rb"flags=O ")
+
+
+def info(conn):
+    text = conn.cmd("INFO", "everything").decode()
+    return dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+
+
+class TrackingTest(ServerTestCase):
+    def setUp(self):
+        self.conn().cmd("FLUSHALL")  # forgets the keys other tests tracked
+
+    def conn(self):
+        c = RespConn(socket.create_connection((HOST, self.server.port), timeout=10))
+        self.addCleanup(c.close)
+        return c
+
+    def test_info_and_client_list(self):
+        a, b, r = self.conn(), self.conn(), self.conn()
+        a.cmd("HELLO", "3")
+        a.cmd("CLIENT", "TRACKING", "ON")
+        a.cmd("MGET", "k1", "k2")
+        rid = r.cmd("CLIENT", "ID")
+        b.cmd("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "p:", "PREFIX", "q:", "REDIRECT",
+              str(rid))
+        i = info(r)
+        self.assertEqual((i["tracking_clients"], i["tracking_total_keys"],
+                          i["tracking_total_items"], i["tracking_total_prefixes"]),
+                         ("2", "2", "2", "2"))
+        self.assertRegex(a.cmd("CLIENT", "INFO"), rb"flags=t .* redir=0 ")
+        self.assertRegex(b.cmd("CLIENT", "INFO"), rb"flags=tB .* redir=%d " % rid)
+        r.close()
+        b.cmd("SET", "p:1", "x")  # the redirect client is gone: broken at the next message
+        time.sleep(0.1)
+        self.assertRegex(b.cmd("CLIENT", "INFO"), rb"flags=tRB ")
+        b.cmd("CLIENT", "TRACKING", "OFF")
+        self.assertEqual(info(a)["tracking_total_prefixes"], "0")
+
+    def test_expired_key_invalidates(self):
+        a, b = self.conn(), self.conn()
+        a.cmd("HELLO", "3")
+        a.cmd("CLIENT", "TRACKING", "ON")
+        b.cmd("SET", "session:42", "x", "PX", "100")
+        self.assertEqual(a.cmd("GET", "session:42"), b"x")
+        time.sleep(0.4)  # active expiry reclaims it on time, unread
+        self.assertEqual(drain(a.sock), b">2\r\n$10\r\ninvalidate\r\n*1\r\n$10\r\nsession:42\r\n")
+
+    def test_100k_tracked_keys_then_disconnect(self):
+        a, b = self.conn(), self.conn()
+        a.cmd("HELLO", "3")
+        a.cmd("CLIENT", "TRACKING", "ON")
+        for i in range(0, 100000, 1000):
+            a.send(encode(b"MGET", *[b"key:%d" % j for j in range(i, i + 1000)]))
+        for i in range(100):
+            a.reply()
+        self.assertEqual(info(b)["tracking_total_keys"], "100000")
+        a.close()
+        deadline = time.monotonic() + 5
+        while info(b)["tracking_clients"] != "0" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # As Redis: the keys of a client gone stay until they change or a flush.
+        i = info(b)
+        self.assertEqual((i["tracking_clients"], i["tracking_total_items"]), ("0", "100000"))
+        b.cmd("SET", "key:7", "x")
+        self.assertEqual(info(b)["tracking_total_keys"], "99999")
+        b.cmd("FLUSHALL")
+        i = info(b)
+        self.assertEqual((i["tracking_total_keys"], i["tracking_total_items"]), ("0", "0"))
+        # the ASan build reports any leak when the server stops
+
+
+@unittest.skipUnless(MODULES, "node, npm or the redis package are not available")
+class NodeRedisClientSideCache(ServerTestCase):
+    def test_node_redis_client_side_cache_resp3(self):
+        env = dict(os.environ, NODE_PATH=MODULES)
+        p = subprocess.run(["node", os.path.join(HERE, "node", "client_cache.js"),
+                            str(self.server.port)],
+                           capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertTrue(p.stdout.startswith("ok "), p.stdout)
 
 
 if __name__ == "__main__":
