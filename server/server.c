@@ -427,6 +427,7 @@ static void serve_ready(struct respite_server *srv)
         if (!conn->closing)
             process_input(conn);
     }
+    respite_deliver(srv->st);
     while (srv->pending) {
         struct srv_conn *conn = srv->pending;
         srv->pending = conn->next_pending;
@@ -800,12 +801,12 @@ static void on_cron(uv_timer_t *t)
                 c->last_ms = now;
             c->wq_seen = wq;
         }
-        /* A blocked client is waiting, not idle, and so is a subscriber
-         * (Redis exempts both). A client whose replies drain is not idle
+        /* A blocked client is waiting, not idle, and so are a subscriber
+         * and a monitor (Redis exempts them). A client whose replies drain is not idle
          * either (every write counts as an interaction), but one that
          * stopped reading them is. */
         if (srv->cfg.timeout > 0 &&
-            !(respite_client_flags(c->cl) & (RESPITE_BLOCKED | RESPITE_PUBSUB)) &&
+            !(respite_client_flags(c->cl) & (RESPITE_BLOCKED | RESPITE_PUBSUB | RESPITE_MONITOR)) &&
             now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
             conn_close(c);
             continue;

@@ -323,26 +323,32 @@ static size_t encode(struct pubsub *ps, const char *kind, const struct ps_chan *
     return n;
 }
 
+void pubsub_push(struct session *s, const char *msg, size_t len)
+{
+    struct pubsub *ps = s->st->ps;
+    if (s == ps->running) {
+        if (ps->nlater + len > ps->later_cap) {
+            ps->later_cap = (ps->nlater + len) * 2;
+            ps->later = rs_realloc(ps->later, ps->later_cap);
+        }
+        memcpy(ps->later + ps->nlater, msg, len);
+        ps->nlater += len;
+        return;
+    }
+    if (resp_out_full(&s->out))
+        return; /* over its limit: its transport closes it */
+    resp_add_raw(&s->out, msg, len);
+    if (s->io && s->io->pushed)
+        s->io->pushed(s->io_ud);
+}
+
 /* Hand the encoded message to every subscriber of ch. */
 static void deliver(struct pubsub *ps, const struct ps_chan *ch, size_t len)
 {
     for (uint32_t i = 0; i < ch->nsubs; i++) {
         struct session *s = ch->subs[i]->s;
         ps->enc[0] = s->out.proto == 3 ? '>' : '*';
-        if (s == ps->running) {
-            if (ps->nlater + len > ps->later_cap) {
-                ps->later_cap = (ps->nlater + len) * 2;
-                ps->later = rs_realloc(ps->later, ps->later_cap);
-            }
-            memcpy(ps->later + ps->nlater, ps->enc, len);
-            ps->nlater += len;
-            continue;
-        }
-        if (resp_out_full(&s->out))
-            continue; /* over its limit: its transport closes it */
-        resp_add_raw(&s->out, ps->enc, len);
-        if (s->io && s->io->pushed)
-            s->io->pushed(s->io_ud);
+        pubsub_push(s, ps->enc, len);
     }
 }
 

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/monitor.h"
+#include "commands/tracking.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -237,6 +239,8 @@ void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     c->cmd->handler(c);
+    monitor_feed(c);
+    tracking_remember(c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;
     if (st->in_batch)
         st->batch_clock_us = end;

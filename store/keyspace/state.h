@@ -280,12 +280,14 @@ enum session_flag {
     SES_LOCAL = 1 << 8,           /* connected over loopback or a unix socket */
     SES_DIRTY_CAS = 1 << 9,       /* a WATCHed key changed: EXEC answers a null array */
     SES_DIRTY_EXEC = 1 << 10,     /* a command was rejected while queueing: EXECABORT */
+    SES_MONITOR = 1 << 11,        /* in st->monitors (commands/monitor.c) */
 };
 
 struct mqueue;
 struct watch;
 struct blocked;
 struct ps_client;
+struct trk_client;
 
 struct session {
     struct store *st;
@@ -307,6 +309,7 @@ struct session {
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
+    struct trk_client *trk;  /* its CLIENT TRACKING state, NULL while off (tracking.c) */
     uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
@@ -507,6 +510,18 @@ struct store {
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
+    /* MONITOR (commands/monitor.c): the monitors in the order they came,
+     * and the scratch buffer a command's line is formatted into once.
+     * nmonitors == 0 is the one branch a command pays when none watches. */
+    struct session **monitors;
+    uint32_t nmonitors, monitors_cap;
+    char *mon_line;
+    size_t mon_len, mon_cap;
+    /* Client-side caching (commands/tracking.c). ntracked counts the keys
+     * remembered for tracking clients and the BCAST prefixes: while it is
+     * 0 a key change pays no tracking work (ks_touch's gate). */
+    struct tracking *trk;
+    uint64_t ntracked;
     const struct respite_hooks *hooks;
     void *hooks_ud;
     struct ks_hooks up;
