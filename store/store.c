@@ -78,7 +78,7 @@ static void free_dbs(struct store *st)
  * only while it has some. */
 static void touch_key(struct db *db, const char *key, size_t klen)
 {
-    if (db->st->watched.nkeys)
+    if (db->st->watched.n)
         multi__touch(db, key, klen);
     if (db->st->ntracked)
         tracking__touch(db->st, key, klen);

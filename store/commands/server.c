@@ -987,10 +987,10 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)pubsub_nclients(st));
     /* Redis 7.4's WATCH gauges (multi.c). */
     sbuf_printf(b, "watching_clients:%llu\r\ntotal_watched_keys:%llu\r\n", nwatching,
-                (unsigned long long)st->watched.nkeys);
+                (unsigned long long)st->watched.n);
     /* And its blocking gauges (block.c). */
     sbuf_printf(b, "total_blocking_keys:%llu\r\ntotal_blocking_keys_on_nokey:%llu\r\n",
-                (unsigned long long)st->blocking.nkeys, (unsigned long long)st->blocking_nokey);
+                (unsigned long long)st->blocking.n, (unsigned long long)st->blocking_nokey);
 }
 
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)

@@ -82,9 +82,9 @@ struct trk_ids {
 };
 
 struct tracking {
-    struct kreg keys;          /* default mode: key -> struct trk_ids */
+    struct chain keys;         /* default mode: key -> struct trk_ids */
     uint64_t nitems;           /* (key, client) pairs */
-    struct kreg byid;          /* tracking clients by id (8 bytes) -> session */
+    struct chain byid;         /* tracking clients by id (8 bytes) -> session */
     struct session **clients;  /* every tracking client */
     uint32_t nclients, cap;
     uint32_t nredirs;          /* of them, with a REDIRECT */
@@ -97,7 +97,7 @@ struct tracking {
 
 static void gate(struct store *st)
 {
-    st->ntracked = st->trk->keys.nkeys + st->trk->nprefixes;
+    st->ntracked = st->trk->keys.n + st->trk->nprefixes;
 }
 
 /* ------------------------------------------------------------------------
@@ -233,22 +233,30 @@ static void remember(struct store *st, struct rs_str key, uint64_t id)
     gate(st);
 }
 
-static void forget(struct store *st, struct kreg_key *k)
+/* Free the clients remembered for k. */
+static void drop_ids(struct store *st, struct kreg_key *k)
 {
     struct trk_ids *ids = k->head;
     st->trk->nitems -= ids->n;
     rs_free(ids);
+}
+
+static void forget(struct store *st, struct kreg_key *k)
+{
+    drop_ids(st, k);
     kreg_del(&st->trk->keys, k);
+}
+
+static void forget_cb(void *ud, struct chain_link *l)
+{
+    struct kreg_key *k = chain_of(l, struct kreg_key, link);
+    drop_ids(ud, k);
+    rs_free(k); /* kreg_get's, out of the drained registry */
 }
 
 static void forget_all(struct store *st)
 {
-    struct kreg *r = &st->trk->keys;
-    while (r->nkeys) {
-        for (uint64_t i = 0; r->b && i <= r->mask; i++)
-            while (r->b && r->b[i])
-                forget(st, r->b[i]);
-    }
+    chain_drain(&st->trk->keys, forget_cb, st);
     gate(st);
 }
 
@@ -571,7 +579,7 @@ void tracking_stats(const struct store *st, uint64_t *nclients, uint64_t *nkeys,
 {
     const struct tracking *t = st->trk;
     *nclients = t->nclients;
-    *nkeys = t->keys.nkeys;
+    *nkeys = t->keys.n;
     *nitems = t->nitems;
     *nprefixes = t->nprefixes;
 }

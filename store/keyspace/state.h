@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ds/chain.h"
 #include "ds/heap.h"
 #include "ds/table.h"
 #include "resp.h"
@@ -320,9 +321,8 @@ struct session {
  * ------------------------------------------------------------------------ */
 
 struct kreg_key {
-    struct kreg_key *next; /* bucket chain */
-    void *head, *tail;     /* the owner's list of clients on the key */
-    uint64_t hash;
+    struct chain_link link; /* in its registry, the hash of (db, key) */
+    void *head, *tail;      /* the owner's list of clients on the key */
     int db;
     bool ready;            /* block.c: queued in the store's ready keys */
     uint32_t on_nokey;     /* block.c: waits that a deletion must wake (XREADGROUP) */
@@ -330,20 +330,14 @@ struct kreg_key {
     char key[];
 };
 
-struct kreg {
-    struct kreg_key **b;
-    uint64_t mask; /* buckets - 1, buckets a power of two or none */
-    uint64_t nkeys;
-};
-
 /* key's entry in t, NULL if none. */
-struct kreg_key *kreg_find(const struct store *st, const struct kreg *t, int db, const char *key,
+struct kreg_key *kreg_find(const struct store *st, const struct chain *t, int db, const char *key,
                            size_t klen);
 /* key's entry in t, a new zeroed one (head and tail NULL) if there was none:
  * the caller links its client at once. */
-struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct rs_str key);
+struct kreg_key *kreg_get(const struct store *st, struct chain *t, int db, struct rs_str key);
 /* Remove and free k, whose list is empty; the table goes with its last key. */
-void kreg_del(struct kreg *t, struct kreg_key *k);
+void kreg_del(struct chain *t, struct kreg_key *k);
 
 /* ------------------------------------------------------------------------
  * The store
@@ -423,11 +417,11 @@ struct store {
 
     /* WATCHed keys of every database (multi.c). nkeys == 0 is the one
      * branch every key change pays when no client watches (ks_touch). */
-    struct kreg watched;
+    struct chain watched;
 
     /* Blocked clients (block.c): the keys they wait on, their deadlines
      * (monotonic us), the keys signaled by the running command. */
-    struct kreg blocking;
+    struct chain blocking;
     uint64_t blocking_nokey;  /* keys with a wait that a deletion wakes */
     struct exp_heap btimeouts;
     struct kreg_key **ready;
