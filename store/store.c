@@ -15,6 +15,7 @@
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "commands/pubsub.h"
+#include "commands/script.h"
 
 /* ------------------------------------------------------------------------
  * Clocks (the store clock is keyspace/clock.c's)
@@ -133,6 +134,7 @@ void respite_close(struct respite *rs)
     free_dbs(st);
     block_free(st);
     pubsub_free(st);
+    script_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
