@@ -1129,6 +1129,10 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
         reply_errf(c, rs_err_text[RS_ERR_LUA_RUN], r->sha, msg);
         lua_pop(L, 1);
     }
+    /* A script that met the cap leaves its garbage near it: collect it
+     * now rather than in the small steps of later runs. */
+    if (rc == LUA_ERRMEM)
+        lua_gc(L, LUA_GCCOLLECT, 0);
     e->run = NULL;
     lua_settop(L, HANDLER_IDX);
 }
