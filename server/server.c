@@ -885,7 +885,13 @@ static void on_shutdown(void *ud, int flags)
     stop_loop(srv);
 }
 
-static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed};
+static void on_log(void *ud, int level, const char *msg)
+{
+    struct respite_server *srv = ud;
+    srv_log(&srv->log, level, "%s", msg);
+}
+
+static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log};
 
 static void on_wakeup(uv_async_t *a)
 {

@@ -200,6 +200,9 @@ struct respite_hooks {
     /* A configuration parameter that the transport applies changed (maxclients,
      * timeout, ...): it re-reads what it needs. */
     void (*config_changed)(void *ud, const char *name);
+    /* A line for the server's log (redis.log in a script); level 0 debug
+     * .. 3 warning, already checked against loglevel. */
+    void (*log)(void *ud, int level, const char *msg);
 };
 
 void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);

@@ -17,6 +17,7 @@
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "commands/tracking.h"
+#include "commands/script.h"
 
 /* ------------------------------------------------------------------------
  * Clocks (the store clock is keyspace/clock.c's)
@@ -148,6 +149,7 @@ void respite_close(struct respite *rs)
     pubsub_free(st);
     tracking_free(st);
     monitor_free(st);
+    script_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);

@@ -12,6 +12,10 @@
 
 #include "keyspace/keyspace.h"
 
+/* The Redis version respite behaves as (HELLO, INFO, redis.REDIS_VERSION). */
+#define RS_REDIS_VERSION "7.4.0"
+#define RS_REDIS_VERSION_NUM 0x070400
+
 /* ------------------------------------------------------------------------
  * The command table
  * ------------------------------------------------------------------------ */

@@ -34,11 +34,10 @@
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "commands/tracking.h"
+#include "commands/script.h"
 #include "resp_num.h"
 #include "ds/table.h"
 #include "ds/util.h"
-
-#define RS_REDIS_VERSION "7.4.0"
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -1027,6 +1026,23 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "lazyfreed_objects:%llu\r\n",
                 used, h_used, rss, h_rss, overhead, dataset, total, h_total, maxmem, h_max,
                 (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
+    /* Scripting, in Redis 7.4's names (the Lua VM, the cache of scripts). */
+    struct script_stats ss;
+    script_stats(st, &ss);
+    char h_vm[32], h_scripts[32];
+    human_bytes(h_vm, sizeof h_vm, ss.vm_bytes);
+    human_bytes(h_scripts, sizeof h_scripts, ss.script_bytes);
+    sbuf_printf(b,
+                "used_memory_vm_eval:%llu\r\n"
+                "used_memory_lua:%llu\r\n"
+                "used_memory_lua_human:%s\r\n"
+                "used_memory_scripts_eval:%llu\r\n"
+                "number_of_cached_scripts:%llu\r\n"
+                "used_memory_scripts:%llu\r\n"
+                "used_memory_scripts_human:%s\r\n",
+                (unsigned long long)ss.vm_bytes, (unsigned long long)ss.vm_bytes, h_vm,
+                (unsigned long long)ss.script_bytes, (unsigned long long)ss.nscripts,
+                (unsigned long long)ss.script_bytes, h_scripts);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
@@ -1082,6 +1098,9 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)titems, (unsigned long long)tprefixes,
                 (unsigned long long)ss->unexpected_error_replies,
                 (unsigned long long)ss->total_error_replies);
+    struct script_stats sc;
+    script_stats(c->st, &sc);
+    sbuf_printf(b, "evicted_scripts:%llu\r\n", (unsigned long long)sc.evicted);
 }
 
 static void info_replication(const struct cmd_ctx *c, struct sbuf *b)

@@ -264,6 +264,8 @@ struct cmd_ctx {
 /* Error replies; they also mark the command failed for INFO commandstats. */
 void reply_err(struct cmd_ctx *c, enum rs_err e);
 void reply_errf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An error reply of msg[0..len) as it is ("CODE text"), of any length. */
+void reply_error_bytes(struct cmd_ctx *c, const char *msg, size_t len);
 
 /* ------------------------------------------------------------------------
  * Sessions: the command-level state of one client (store.c)
@@ -503,6 +505,7 @@ struct store {
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;
+    struct scripting *scripting; /* script cache and Lua engine (commands/script.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
      * and the scratch buffer a command's line is formatted into once.
