@@ -73,14 +73,20 @@ static void put_repr(struct store *st, struct rs_str a)
 
 void monitor__feed(struct cmd_ctx *c)
 {
-    if (c->cmd->flags & (CMD_ADMIN | CMD_SKIP_MONITOR))
-        return;
+    if (!(c->cmd->flags & (CMD_ADMIN | CMD_SKIP_MONITOR)))
+        monitor__feed_line(c);
+}
+
+void monitor__feed_line(struct cmd_ctx *c)
+{
     struct store *st = c->st;
     struct session *s = c->s;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     struct session_desc d = {.addr = ""};
-    if (s->io && s->io->describe)
+    if (s->flags & SES_SCRIPT)
+        memcpy(d.addr, "lua", 4);
+    else if (s->io && s->io->describe)
         s->io->describe(s->io_ud, &d);
     char head[160];
     int n = snprintf(head, sizeof head, "+%lld.%06ld [%d %s] ", (long long)ts.tv_sec,

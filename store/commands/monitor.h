@@ -19,6 +19,17 @@ static inline void monitor_feed(struct cmd_ctx *c)
         monitor__feed(c);
 }
 
+/* c's command (EVAL and its kin, skip-monitor for cmd_call's feed) is
+ * about to run a script: show it now, whatever comes of it, so the
+ * commands its script runs follow it, as Redis 7.4 shows them. */
+void monitor__feed_line(struct cmd_ctx *c);
+
+static inline void monitor_feed_before(struct cmd_ctx *c)
+{
+    if (__builtin_expect(c->st->nmonitors != 0, 0))
+        monitor__feed_line(c);
+}
+
 /* Show argv[i] of c's command to monitors as "(redacted)" (AUTH and
  * HELLO's passwords). The handler reads the argument before: c->argv[i]
  * points elsewhere after the call. */

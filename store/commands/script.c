@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/monitor.h"
 #include "commands/script.h"
 #include "ds/mem.h"
 #include "ds/sha1.h"
@@ -322,6 +323,7 @@ void script_stats(const struct store *st, struct script_stats *out)
  * (EVAL) or the script of the SHA-1 argv[1] (EVALSHA). */
 static void eval_generic(struct cmd_ctx *c, bool by_sha, bool ro)
 {
+    monitor_feed_before(c);
     if (by_sha && c->argv[1].len != 40) {
         reply_err(c, RS_ERR_NOSCRIPT);
         return;

@@ -998,7 +998,7 @@ struct lua_engine *lua_engine_new(struct store *st)
     e->cap = LUA_DEFAULT_CAP;
     e->rand48 = RAND48_INIT;
     e->ls.st = st;
-    e->ls.flags = SES_AUTHENTICATED;
+    e->ls.flags = SES_AUTHENTICATED | SES_SCRIPT;
     resp_out_init(&e->ls.out, 2);
     resp_out_init(&e->ls.discard, 2);
     resp_out_init(&e->scratch, 2);

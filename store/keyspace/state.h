@@ -284,6 +284,8 @@ enum session_flag {
     SES_DIRTY_CAS = 1 << 9,       /* a WATCHed key changed: EXEC answers a null array */
     SES_DIRTY_EXEC = 1 << 10,     /* a command was rejected while queueing: EXECABORT */
     SES_MONITOR = 1 << 11,        /* in st->monitors (commands/monitor.c) */
+    SES_SCRIPT = 1 << 12,         /* the scripting engine's (redis.call's client):
+                                   * monitors see its commands from "lua" */
 };
 
 struct mqueue;

@@ -59,6 +59,11 @@ a GET
 a MULTI
 a MONITOR
 a EXEC
+a EVAL "redis.call('set','s','1') return redis.call('incr','s')" 0
+a EVAL "return 1" 5
+a EVALSHA 0000000000000000000000000000000000000000 0
+a SCRIPT LOAD "return redis.call('get','s')"
+a EVALSHA_RO e2d750f75168e84b89f0e74ab0912ed4eedc7f19 0
 b BLPOP q 0
 a RPUSH q x
 m GET k
@@ -249,7 +254,7 @@ c FLUSHALL
 """,
 }
 
-TS_ADDR = re.compile(rb"\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]")
+TS_ADDR = re.compile(rb"\+\d+\.\d{6} \[(\d+) (?:127\.0\.0\.1:\d+|(lua))\]")
 
 
 def run_script(port, script):
@@ -269,7 +274,7 @@ def run_script(port, script):
             for name, s in sorted(conns.items()):
                 data = drain(s)
                 if data:
-                    data = TS_ADDR.sub(rb"+<ts> [\1 <addr>]", data)
+                    data = TS_ADDR.sub(lambda m: b"+<ts> [%s %s]" % (m.group(1), m.group(2) or b"<addr>"), data)
                     for k, v in ids.items() if line.startswith("!") else ():
                         data = data.replace(b":%d\r\n" % v, b":<id:%s>\r\n" % k.encode())
                     got[name] = normalize(data)
