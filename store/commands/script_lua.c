@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "commands/script.h"
+#include "commands/tracking.h"
 #include "ds/mem.h"
 #include "ds/sha1.h"
 #include "resp_num.h"
@@ -681,6 +682,8 @@ static int redis_call_generic(lua_State *L, bool raise)
         .in_exec = true,
     };
     cmd_call(&sub);
+    /* What a script reads is tracked for its caller, as Redis does. */
+    tracking_remember(caller->s, &sub);
     store_count_shard_command(&sub);
     size_t len;
     const char *p = scratch_bytes(e, &len);

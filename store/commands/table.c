@@ -248,7 +248,7 @@ void cmd_call(struct cmd_ctx *c)
     struct store *st = c->st;
     c->cmd->handler(c);
     monitor_feed(c);
-    tracking_remember(c);
+    tracking_remember(c->s, c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;
     if (st->in_batch)
         st->batch_clock_us = end;

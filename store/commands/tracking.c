@@ -260,9 +260,9 @@ static void forget_all(struct store *st)
     gate(st);
 }
 
-void tracking__remember(struct cmd_ctx *c)
+void tracking__remember(struct session *s, struct cmd_ctx *c)
 {
-    struct trk_client *tc = c->s->trk;
+    struct trk_client *tc = s->trk;
     if ((tc->flags & TRK_BCAST) || (c->cmd->flags & CMD_PUBSUB))
         return;
     bool caching = tc->flags & TRK_CACHING;
@@ -271,7 +271,7 @@ void tracking__remember(struct cmd_ctx *c)
     int *pos = NULL;
     int n = cmd_key_positions(c->cmd, c->argv, c->argc, &pos);
     for (int i = 0; i < n; i++)
-        remember(c->st, c->argv[pos[i]], c->s->id);
+        remember(c->st, c->argv[pos[i]], s->id);
     rs_free(pos);
 }
 

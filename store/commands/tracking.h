@@ -19,13 +19,14 @@ void tracking_free(struct store *st);
  * tracking_deliver. O(trackers of key + prefixes). */
 void tracking__touch(struct store *st, const char *key, size_t klen);
 
-/* c's read-only command ran for a tracking client (cmd_call): remember
- * its keys for it, unless OPTIN/OPTOUT and CLIENT CACHING say otherwise. */
-void tracking__remember(struct cmd_ctx *c);
-static inline void tracking_remember(struct cmd_ctx *c)
+/* c's read-only command ran for s, a tracking client (cmd_call; a script's
+ * caller for the commands the script runs): remember its keys for s,
+ * unless OPTIN/OPTOUT and CLIENT CACHING say otherwise. */
+void tracking__remember(struct session *s, struct cmd_ctx *c);
+static inline void tracking_remember(struct session *s, struct cmd_ctx *c)
 {
-    if (__builtin_expect(c->s->trk != NULL, 0) && (c->cmd->flags & CMD_READONLY))
-        tracking__remember(c);
+    if (__builtin_expect(s->trk != NULL, 0) && (c->cmd->flags & CMD_READONLY))
+        tracking__remember(s, c);
 }
 
 /* A top-level command of s begins / ended (d: its command, NULL if it was

@@ -120,6 +120,10 @@ b FLUSHALL
 a GET k
 b FLUSHDB
 a FLUSHDB
+a EVAL "return redis.call('get','sk')" 0
+b SET sk 1
+a EVAL_RO "return redis.call('mget','sk','sk2')" 0
+b MSET sk 2 sk2 3
 a CLIENT TRACKING OFF
 b SET k z
 a CLIENT TRACKINGINFO
