@@ -58,14 +58,15 @@ static bool hash_open(struct cmd_ctx *c, struct rs_str key, bool create, struct 
 
 /* Account the change of the hash; if the command changed it, touch the key
  * (WATCH) and publish event (class h); delete the key if it is empty, with
- * its `del` event. */
+ * its `del` event. event NULL: no event of its own. */
 static void hash_close(struct cmd_ctx *c, struct hw *w, const char *event)
 {
     if (w->h == NULL)
         return;
     if (w->changed) {
         ks_touch_loc(&w->loc);
-        ks_notify(c->db, NOTIFY_HASH, event, c->argv[1]);
+        if (event)
+            ks_notify(c->db, NOTIFY_HASH, event, c->argv[1]);
     }
     if (ks_value_changed(&w->loc, w->bytes0))
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);

@@ -266,6 +266,17 @@ static int expire_shard(struct shard *sh, int64_t now, int64_t end, uint64_t *wo
     return 0;
 }
 
+int64_t exp_next_deadline(const struct store *st)
+{
+    int64_t next = -1;
+    for (int d = 0; d < st->ndbs; d++) {
+        const struct exp_heap *h = &st->dbs[d]->due;
+        if (h->n > 0 && (next == -1 || h->a[0].when < next))
+            next = h->a[0].when;
+    }
+    return next;
+}
+
 int exp_active_cycle(struct store *st, int64_t budget_us)
 {
     int64_t now = store_now(st), end = rs_mono_us() + budget_us;

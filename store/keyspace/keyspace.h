@@ -459,5 +459,8 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
  * visited, so the work is that of what is due plus O(databases), whatever
  * the number of shards. 1 if some are left. */
 int exp_active_cycle(struct store *st, int64_t budget_us);
+/* The earliest deadline of a key or sub-key in any db (store clock ms),
+ * -1 if none. O(databases). */
+int64_t exp_next_deadline(const struct store *st);
 
 #endif
