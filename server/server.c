@@ -392,38 +392,34 @@ static void on_blk_timer(uv_timer_t *t);
 static void on_bg(uv_timer_t *t);
 static void on_exp_timer(uv_timer_t *t);
 
-/* Arm blk_timer for the earliest blocked client's deadline, if it moved. */
-static void arm_block_timer(struct respite_server *srv)
+/* Arm timer t (armed for *armed) to call cb at d (monotonic us; -1: stop
+ * it), if d moved. */
+static void arm_timer(uv_timer_t *t, int64_t *armed, int64_t d, uv_timer_cb cb)
 {
-    int64_t d = respite_block_deadline(srv->st);
-    if (d == srv->blk_armed)
+    if (d == *armed)
         return;
-    srv->blk_armed = d;
+    *armed = d;
     if (d < 0) {
-        uv_timer_stop(&srv->blk_timer);
+        uv_timer_stop(t);
         return;
     }
     int64_t now = (int64_t)(uv_hrtime() / 1000);
     uint64_t delay_ms = d > now ? (uint64_t)((d - now + 999) / 1000) : 0;
-    uv_timer_start(&srv->blk_timer, on_blk_timer, delay_ms, 0);
+    uv_timer_start(t, cb, delay_ms, 0);
 }
 
-/* Arm exp_timer for the store's next deadline, if it moved: keys are
- * reclaimed (and their expired events sent) within a millisecond or so of
- * their deadline, not at the next cron tick. */
+/* Arm blk_timer for the earliest blocked client's deadline. */
+static void arm_block_timer(struct respite_server *srv)
+{
+    arm_timer(&srv->blk_timer, &srv->blk_armed, respite_block_deadline(srv->st), on_blk_timer);
+}
+
+/* Arm exp_timer for the store's next key deadline: keys are reclaimed (and
+ * their expired events sent) within a millisecond or so of their deadline,
+ * not at the next cron tick. */
 static void arm_expire_timer(struct respite_server *srv)
 {
-    int64_t d = respite_expire_deadline(srv->st);
-    if (d == srv->exp_armed)
-        return;
-    srv->exp_armed = d;
-    if (d < 0) {
-        uv_timer_stop(&srv->exp_timer);
-        return;
-    }
-    int64_t now = (int64_t)(uv_hrtime() / 1000);
-    uint64_t delay_ms = d > now ? (uint64_t)((d - now + 999) / 1000) : 0;
-    uv_timer_start(&srv->exp_timer, on_exp_timer, delay_ms, 0);
+    arm_timer(&srv->exp_timer, &srv->exp_armed, respite_expire_deadline(srv->st), on_exp_timer);
 }
 
 /* Keep background work going: a slice every millisecond while the store

@@ -26,6 +26,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, RespError, Server,  # noqa: E402
                      ServerTestCase, encode, main, redis74_path)
+from test_pubsub import split_line  # noqa: E402
 
 PATTERN = b"__key*__:*"
 MARK = b"__keymark__:"  # matched by PATTERN: splits the event stream at each command
@@ -247,25 +248,6 @@ FLUSHDB
 """
 
 FLAG_SETS = ["KEA", "KA", "EA", "Eg", "E$lshzxetdn", "Kxn", "KEAm", "KEA"]
-
-
-def split_line(line):
-    """Words of a script line: spaces separate, double quotes group."""
-    out, i, n = [], 0, len(line)
-    while i < n:
-        if line[i] == " ":
-            i += 1
-            continue
-        if line[i] == '"':
-            j = line.index('"', i + 1)
-            out.append(line[i + 1:j].encode())
-            i = j + 1
-        else:
-            j = line.find(" ", i)
-            j = n if j < 0 else j
-            out.append(line[i:j].encode())
-            i = j
-    return out
 
 
 def run_script(port, flags, script, proto=2):
