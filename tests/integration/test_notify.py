@@ -35,6 +35,8 @@ MARK = b"__keymark__:"  # matched by PATTERN: splits the event stream at each co
 # that a key or field expires and both servers' active expiry reclaims it (or, after DEBUG
 # SET-ACTIVE-EXPIRE 0, the next access does). Replies are compared too, so that the
 # sequence is known to do the same on both, but for lines marked "?" (random replies).
+# "&<command>" sends a (blocking) command on a second connection without waiting; "@" reads
+# its reply there.
 SCRIPT = r"""
 SET s1 v
 SET s1 v2 EX 100
@@ -223,6 +225,26 @@ XGROUP DELCONSUMER x1 g1 alice
 XGROUP DELCONSUMER x1 g1 nobody
 XGROUP DESTROY x1 g1
 XGROUP DESTROY x1 g1
+MULTI
+SET t1 1
+INCR t1
+LPUSH t2 a
+RENAME t2 t3
+EXEC
+&BLPOP bl 5
+sleep 0.1
+RPUSH bl a
+@
+&BLMOVE bl2 bl3 LEFT RIGHT 5
+sleep 0.1
+LPUSH bl2 a b
+@
+XADD x5 1-1 f v
+XGROUP CREATE x5 g2 $
+&XREADGROUP GROUP g2 newc BLOCK 5000 STREAMS x5 >
+sleep 0.1
+XADD x5 2-1 f v
+@
 SET e1 v PX 50
 sleep 0.4
 DEBUG SET-ACTIVE-EXPIRE 0
@@ -250,28 +272,38 @@ FLUSHDB
 FLAG_SETS = ["KEA", "KA", "EA", "Eg", "E$lshzxetdn", "Kxn", "KEAm", "KEA"]
 
 
-def run_script(port, flags, script, proto=2):
+def run_script(port, flags, script):
     """[(line, reply, [(channel, message)...])] of script on the server at port, with
     notify-keyspace-events set to flags and a subscriber on PATTERN."""
     sub = RespConn(socket.create_connection((HOST, port), timeout=10))
     c = RespConn(socket.create_connection((HOST, port), timeout=10))
+    blocked = RespConn(socket.create_connection((HOST, port), timeout=10))
     out = []
     try:
         assert sub.cmd(b"PSUBSCRIBE", PATTERN)[0] == b"psubscribe"
-        if proto == 3:
-            c.cmd(b"HELLO", b"3")
         assert c.cmd(b"FLUSHALL") == b"OK"
         assert c.cmd(b"CONFIG", b"SET", b"notify-keyspace-events", flags) == b"OK"
+        in_multi = False
         for i, line in enumerate(script.strip().splitlines()):
             if line.startswith("sleep "):
                 time.sleep(float(line.split()[1]))
                 reply = None
+            elif line.startswith("&"):
+                blocked.send(encode(*split_line(line[1:])))
+                reply = None
+            elif line == "@":
+                reply = blocked.reply()
             else:
                 reply = c.cmd(*split_line(line.lstrip("?")))
                 if isinstance(reply, RespError):
                     reply = str(reply)
                 if line.startswith("?"):
                     reply = "?"
+            word = line.split(" ", 1)[0].upper()
+            in_multi = (in_multi or word == "MULTI") and word != "EXEC"
+            if in_multi:  # a marker would be queued too: EXEC's line gets the events
+                out.append((line, reply, []))
+                continue
             mark = MARK + str(i).encode()
             c.cmd(b"PUBLISH", mark, b"")
             events = []
@@ -286,6 +318,7 @@ def run_script(port, flags, script, proto=2):
     finally:
         sub.close()
         c.close()
+        blocked.close()
     return out
 
 
