@@ -232,17 +232,14 @@ LPUSH t2 a
 RENAME t2 t3
 EXEC
 &BLPOP bl 5
-sleep 0.1
 RPUSH bl a
 @
 &BLMOVE bl2 bl3 LEFT RIGHT 5
-sleep 0.1
 LPUSH bl2 a b
 @
 XADD x5 1-1 f v
 XGROUP CREATE x5 g2 $
 &XREADGROUP GROUP g2 newc BLOCK 5000 STREAMS x5 >
-sleep 0.1
 XADD x5 2-1 f v
 @
 SET e1 v PX 50
@@ -290,6 +287,7 @@ def run_script(port, flags, script):
                 reply = None
             elif line.startswith("&"):
                 blocked.send(encode(*split_line(line[1:])))
+                time.sleep(0.1)  # it runs (and blocks) before the marker
                 reply = None
             elif line == "@":
                 reply = blocked.reply()
@@ -412,10 +410,10 @@ OWN_SCRIPT = [
     ("SPERSIST s MEMBERS 2 a b", [b"spersist"]),
     ("SPERSIST s MEMBERS 1 a", []),
     ("SPEXPIRE s 1 MEMBERS 1 b", [b"sexpire"]),
-    ("sleep 0.05", [b"sexpired"]),
+    ("sleep 0.2", [b"sexpired"]),
     ("SEXPIREAT s 1 MEMBERS 1 c", [b"srem"]),
     ("SPEXPIRE s 1 MEMBERS 1 a", [b"sexpire"]),
-    ("sleep 0.05", [b"sexpired", b"del"]),
+    ("sleep 0.2", [b"sexpired", b"del"]),
     ("SADDEX s2 EX 100 MEMBERS 2 x y", [b"sadd", b"sexpire"]),
     ("SADDEX s2 MNX MEMBERS 1 x", []),
     ("SADDEX s2 KEEPTTL MEMBERS 1 z", [b"sadd"]),
@@ -446,7 +444,7 @@ class OwnCommands(ServerTestCase):
             self.assertEqual([msg for _, msg in events], want, line)
 
     def test_classes_filter_the_set_events(self):
-        script = "SADD s a\nSPEXPIRE s 1 MEMBERS 1 a\nsleep 0.05\nSADD s b\n"
+        script = "SADD s a\nSPEXPIRE s 1 MEMBERS 1 a\nsleep 0.2\nSADD s b\n"
         for flags, want in (("Kh", []), ("Kg", [b"del"]), ("Ks", [b"sadd", b"sexpire",
                                                                  b"sexpired", b"sadd"])):
             out = run_script(self.server.port, flags, script)
@@ -498,7 +496,7 @@ class SessionCleanupWorker(ServerTestCase):
 
     def test_expired_events_leave_on_time(self):
         # Reclaimed at the deadline (a timer armed for it), not at the next hz tick
-        # (100 ms apart): the median delay is a few ms even in the sanitizer build.
+        # (100 ms apart, a median of 50 ms): a few ms even in the sanitizer build.
         r = self.server.client()
         r.config_set("notify-keyspace-events", "Ex")
         p = self.server.client().pubsub()
@@ -518,7 +516,7 @@ class SessionCleanupWorker(ServerTestCase):
         p.close()
         delays.sort()
         self.assertGreaterEqual(delays[0], 0)
-        self.assertLess(delays[len(delays) // 2], 20, delays)
+        self.assertLess(delays[len(delays) // 2], 30, delays)
 
 
 if __name__ == "__main__":
