@@ -444,6 +444,7 @@ static void serve_ready(struct respite_server *srv)
         if (!conn->closing)
             process_input(conn);
     }
+    respite_deliver(srv->st);
     while (srv->pending) {
         struct srv_conn *conn = srv->pending;
         srv->pending = conn->next_pending;
@@ -828,12 +829,12 @@ static void on_cron(uv_timer_t *t)
                 c->last_ms = now;
             c->wq_seen = wq;
         }
-        /* A blocked client is waiting, not idle, and so is a subscriber
-         * (Redis exempts both). A client whose replies drain is not idle
+        /* A blocked client is waiting, not idle, and so are a subscriber
+         * and a monitor (Redis exempts them). A client whose replies drain is not idle
          * either (every write counts as an interaction), but one that
          * stopped reading them is. */
         if (srv->cfg.timeout > 0 &&
-            !(respite_client_flags(c->cl) & (RESPITE_BLOCKED | RESPITE_PUBSUB)) &&
+            !(respite_client_flags(c->cl) & (RESPITE_BLOCKED | RESPITE_PUBSUB | RESPITE_MONITOR)) &&
             now - c->last_ms > (int64_t)srv->cfg.timeout * 1000) {
             conn_close(c);
             continue;
@@ -913,7 +914,13 @@ static void on_shutdown(void *ud, int flags)
     stop_loop(srv);
 }
 
-static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed};
+static void on_log(void *ud, int level, const char *msg)
+{
+    struct respite_server *srv = ud;
+    srv_log(&srv->log, level, "%s", msg);
+}
+
+static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log};
 
 static void on_wakeup(uv_async_t *a)
 {

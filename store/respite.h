@@ -209,6 +209,9 @@ struct respite_hooks {
     /* A configuration parameter that the transport applies changed (maxclients,
      * timeout, ...): it re-reads what it needs. */
     void (*config_changed)(void *ud, const char *name);
+    /* A line for the server's log (redis.log in a script); level 0 debug
+     * .. 3 warning, already checked against loglevel. */
+    void (*log)(void *ud, int level, const char *msg);
 };
 
 void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);
@@ -260,6 +263,13 @@ struct resp_out *respite_client_output(struct respite_client *c);
  * reached") written by the transport itself. msg includes the code. */
 void respite_client_error(struct respite_client *c, const char *msg);
 
+/* What the store gathers over a loop turn and sends at its end (the
+ * CLIENT TRACKING BCAST invalidations, which Redis sends before it
+ * sleeps): a transport calls this once per loop turn, after the turn's
+ * commands and before it writes out; the messages reach the clients'
+ * outputs through their pushed callbacks. */
+void respite_deliver(struct respite *rs);
+
 /* Flags a transport acts on after each command. */
 enum {
     RESPITE_CLOSE_AFTER_REPLY = 1, /* QUIT, a kill by another client */
@@ -270,6 +280,7 @@ enum {
     RESPITE_PUBSUB = 8,            /* subscribed to a channel, pattern or shard
                                       channel: the pubsub output class, and no idle
                                       timeout */
+    RESPITE_MONITOR = 16,          /* MONITOR: no idle timeout (a Redis replica) */
 };
 int respite_client_flags(const struct respite_client *c);
 

@@ -14,7 +14,10 @@
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/tracking.h"
+#include "commands/script.h"
 
 /* ------------------------------------------------------------------------
  * Clocks (the store clock is keyspace/clock.c's)
@@ -72,6 +75,16 @@ static void free_dbs(struct store *st)
     st->ndbs = 0;
 }
 
+/* The touch hook: WATCH and client tracking hear of a changed key, each
+ * only while it has some. */
+static void touch_key(struct db *db, const char *key, size_t klen)
+{
+    if (db->st->watched.n)
+        multi__touch(db, key, klen);
+    if (db->st->ntracked)
+        tracking__touch(db->st, key, klen);
+}
+
 struct respite *respite_open(const char *const *config, int nconfig, char *err, size_t errlen)
 {
     struct store *st = rs_calloc(1, sizeof *st);
@@ -109,15 +122,16 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     }
     make_dbs(st);
     block_init(st);
-    /* The keyspace reaches WATCH and blocked clients, a layer above it,
-     * through these. */
+    /* The keyspace reaches WATCH, client tracking and blocked clients, a
+     * layer above it, through these. */
     st->up = (struct ks_hooks){
-        .touch = multi__touch,
+        .touch = touch_key,
         .touch_db = multi__touch_db,
         .signal = block__signal,
         .signal_db = block__signal_db,
     };
     pubsub_init(st);
+    tracking_init(st);
     return (struct respite *)st;
 }
 
@@ -133,6 +147,9 @@ void respite_close(struct respite *rs)
     free_dbs(st);
     block_free(st);
     pubsub_free(st);
+    tracking_free(st);
+    monitor_free(st);
+    script_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -284,6 +301,8 @@ static void session_free(struct session *s)
     multi_reset(s);
     block_cancel(s);
     pubsub_client_free(s);
+    monitor_stop(s);
+    tracking_client_free(s);
     resp_out_free(&s->out);
     resp_out_free(&s->discard);
     rs_free(s->name);
@@ -379,6 +398,11 @@ void respite_client_prefetch_flush(struct respite_client *c)
         prefetch_lookups(n, t, h);
 }
 
+void respite_deliver(struct respite *rs)
+{
+    tracking_deliver((struct store *)rs);
+}
+
 void respite_batch(struct respite *rs, int on)
 {
     struct store *st = (struct store *)rs;
@@ -390,6 +414,7 @@ void respite_client_closing(struct respite_client *c)
 {
     block_cancel((struct session *)c);
     pubsub_client_free((struct session *)c);
+    monitor_stop((struct session *)c);
 }
 
 struct resp_out *respite_client_output(struct respite_client *c)
@@ -410,7 +435,8 @@ int respite_client_flags(const struct respite_client *c)
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
            ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
-           (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0);
+           (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
+           ((s->flags & SES_MONITOR) ? RESPITE_MONITOR : 0);
 }
 
 /* c's command may not run now (why: its error, whose %s names the
@@ -451,21 +477,23 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     s->last = c.now;
     st->cmd_now = c.now;
     st->npf = 0; /* hints point into tables that commands may change */
-    /* The shard the batch's prefetch found for this command's key, and
+    /* The project the batch's prefetch found for this command's key, and
      * the key's hash there. */
-    st->key_t = NULL;
+    st->key_hint = argc >= 2 ? argv[1] : rs_str_from(NULL, 0);
     if (st->route_next < st->nroute && argc >= 2 && st->route[st->route_next].key == argv[1].p) {
         int i = st->route_next++;
         if (st->route[i].place)
             ks_route_remember(st, st->route[i].db, st->route[i].place, st->route[i].gen);
-        st->key_hint = argv[1];
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;
     }
     pubsub_cmd_begin(st, s);
+    tracking_cmd_begin(st, s);
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             reject(&c, RS_ERR_NOAUTH);
+        } else if (!monitor_allows(s, c.cmd)) {
+            reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
@@ -483,6 +511,11 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     } else {
         multi_flag_rejected(s);
     }
+    tracking_cmd_end(s, c.cmd);
+    /* The hints hold for this command's argv only. */
+    st->key_hint = rs_str_from(NULL, 0);
+    st->key_t = NULL;
+    st->key_place = 0;
     st->cmd_now = -1;
     pubsub_cmd_end(st); /* messages to s follow its reply */
     /* After the whole command (a whole EXEC): waiters see its final state. */

@@ -252,9 +252,11 @@ void block__signal_db(struct db *db)
 {
     struct store *st = db->st;
     for (uint64_t i = 0; st->blocking.b && i <= st->blocking.mask; i++)
-        for (struct kreg_key *bk = st->blocking.b[i]; bk; bk = bk->next)
+        for (struct chain_link *l = st->blocking.b[i]; l; l = l->next) {
+            struct kreg_key *bk = chain_of(l, struct kreg_key, link);
             if (bk->db == db->idx)
                 block__signal(db, bk->key, bk->klen, false);
+        }
 }
 
 /* The type of key in db as a waiter sees it (-1: absent or expired), without

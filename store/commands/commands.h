@@ -12,6 +12,10 @@
 
 #include "keyspace/keyspace.h"
 
+/* The Redis version respite behaves as (HELLO, INFO, redis.REDIS_VERSION). */
+#define RS_REDIS_VERSION "7.4.0"
+#define RS_REDIS_VERSION_NUM 0x070400
+
 /* ------------------------------------------------------------------------
  * The command table
  * ------------------------------------------------------------------------ */
@@ -92,6 +96,11 @@ const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str
 /* Find the command of c->argv and check its arity; on failure write Redis's
  * rejection error and return NULL. Sets c->cmd. */
 const struct cmd_def *cmd_resolve(struct cmd_ctx *c);
+/* The argv indexes of the keys of d's command line argv[0..argc), found
+ * through its key specs (Redis getKeysFromCommand), into *pos (NULL or
+ * the caller's to rs_free). Returns their number, 0 when the arguments
+ * cannot hold them (docs.c). */
+int cmd_key_positions(const struct cmd_def *d, const struct rs_str *argv, int argc, int **pos);
 /* Run c->cmd's handler and account it in commandstats. */
 void cmd_call(struct cmd_ctx *c);
 

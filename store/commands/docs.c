@@ -907,6 +907,31 @@ static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, i
     return true;
 }
 
+/* The argument indexes of the keys of d's command line args[0..n) into
+ * *pos (NULL or the caller's to rs_free); *nspecs gets d's number of key
+ * specs. Returns their number, or -1 when the arguments cannot hold them. */
+static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n, int **pos,
+                   int *nspecs)
+{
+    char name[96];
+    cmd_print_name(d->fullname, name, sizeof name);
+    struct cmd_keyspec derived;
+    const struct cmd_keyspec *ks = find_keyspecs(d, name, nspecs, &derived);
+    int npos = 0, cap = 0;
+    *pos = NULL;
+    for (int i = 0; i < *nspecs; i++)
+        if (!spec_keys(&ks[i], args, n, pos, &npos, &cap))
+            return -1;
+    return npos;
+}
+
+int cmd_key_positions(const struct cmd_def *d, const struct rs_str *args, int n, int **pos)
+{
+    int nspecs;
+    int npos = keys_of(d, args, n, pos, &nspecs);
+    return npos > 0 ? npos : 0;
+}
+
 /* COMMAND GETKEYS command [arg ...] -- the keys of a full command line,
  * found through the command's key specs. */
 void cmd_command_getkeys(struct cmd_ctx *c)
@@ -920,24 +945,13 @@ void cmd_command_getkeys(struct cmd_ctx *c)
         reply_err(c, RS_ERR_GETKEYS_CMD);
         return;
     }
-    char name[96];
-    cmd_print_name(d->fullname, name, sizeof name);
-    int nspecs;
-    struct cmd_keyspec derived;
-    const struct cmd_keyspec *ks = find_keyspecs(d, name, &nspecs, &derived);
+    int *pos, nspecs;
+    int npos = keys_of(d, args, n, &pos, &nspecs);
     if (nspecs == 0) {
         reply_err(c, RS_ERR_GETKEYS_NOKEYS);
-        return;
-    }
-    if ((d->arity > 0 && d->arity != n) || n < -d->arity) {
+    } else if ((d->arity > 0 && d->arity != n) || n < -d->arity) {
         reply_err(c, RS_ERR_GETKEYS_ARITY);
-        return;
-    }
-    int *pos = NULL, npos = 0, cap = 0;
-    bool ok = true;
-    for (int i = 0; i < nspecs && ok; i++)
-        ok = spec_keys(&ks[i], args, n, &pos, &npos, &cap);
-    if (!ok || npos == 0) {
+    } else if (npos <= 0) {
         reply_err(c, RS_ERR_GETKEYS_ARGS);
     } else {
         resp_add_array_len(c->out, npos);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/tracking.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -186,6 +187,7 @@ void cmd_flushdb(struct cmd_ctx *c)
     if (!flush_mode(c, &async))
         return;
     ks_flush_db(c->st, c->db, async);
+    tracking_flushed(c->st);
     resp_add_ok(c->out);
 }
 
@@ -197,6 +199,7 @@ void cmd_flushall(struct cmd_ctx *c)
         return;
     for (int i = 0; i < c->st->ndbs; i++)
         ks_flush_db(c->st, c->st->dbs[i], async);
+    tracking_flushed(c->st);
     resp_add_ok(c->out);
 }
 

@@ -157,7 +157,8 @@ void multi__touch_db(struct db *emptied, struct db *replaced_with)
     struct store *st = emptied->st;
     int64_t now = clock_now(st);
     for (uint64_t i = 0; st->watched.b && i <= st->watched.mask; i++) {
-        for (struct kreg_key *wk = st->watched.b[i]; wk; wk = wk->next) {
+        for (struct chain_link *l = st->watched.b[i]; l; l = l->next) {
+            struct kreg_key *wk = chain_of(l, struct kreg_key, link);
             if (wk->db != emptied->idx)
                 continue;
             struct shard *sh;

@@ -32,78 +32,12 @@
 #include "commands/commands.h"
 #include "ds/mem.h"
 #include "commands/pubsub.h"
+#include "ds/chain.h"
 #include "resp_num.h"
 #include "ds/util.h"
 
 cmd_handler cmd_ping, cmd_quit, cmd_reset, cmd_subscribe, cmd_unsubscribe, cmd_psubscribe,
     cmd_punsubscribe, cmd_ssubscribe, cmd_sunsubscribe;
-
-/* ------------------------------------------------------------------------
- * Chained tables with an intrusive link (no incremental rehash: a resize
- * is O(n) and at most doubles or shrinks 8x, so it amortises to O(1))
- * ------------------------------------------------------------------------ */
-
-struct ps_link {
-    struct ps_link *next;
-    uint64_t hash;
-};
-
-struct ps_tab {
-    struct ps_link **b; /* NULL while empty */
-    uint64_t mask;      /* buckets - 1 */
-    uint64_t n;
-};
-
-static void tab_resize(struct ps_tab *t, uint64_t nb)
-{
-    struct ps_link **b = rs_calloc(nb, sizeof *b);
-    if (t->b) {
-        for (uint64_t i = 0; i <= t->mask; i++) {
-            for (struct ps_link *l = t->b[i], *next; l; l = next) {
-                next = l->next;
-                l->next = b[l->hash & (nb - 1)];
-                b[l->hash & (nb - 1)] = l;
-            }
-        }
-        rs_free(t->b);
-    }
-    t->b = b;
-    t->mask = nb - 1;
-}
-
-static void tab_add(struct ps_tab *t, struct ps_link *l)
-{
-    if (t->b == NULL)
-        tab_resize(t, 4);
-    else if (t->n > t->mask)
-        tab_resize(t, (t->mask + 1) * 2);
-    struct ps_link **head = &t->b[l->hash & t->mask];
-    l->next = *head;
-    *head = l;
-    t->n++;
-}
-
-/* Unlink l; the table shrinks as it empties, and is freed with its last
- * link. */
-static void tab_del(struct ps_tab *t, struct ps_link *l)
-{
-    struct ps_link **p = &t->b[l->hash & t->mask];
-    while (*p != l)
-        p = &(*p)->next;
-    *p = l->next;
-    if (--t->n == 0) {
-        rs_free(t->b);
-        t->b = NULL;
-        t->mask = 0;
-    } else if (t->mask >= 64 && t->n < (t->mask + 1) / 8) {
-        tab_resize(t, (t->mask + 1) / 4);
-    }
-}
-
-static struct ps_link *tab_head(const struct ps_tab *t, uint64_t hash)
-{
-    return t->b ? t->b[hash & t->mask] : NULL;
-}
 
 /* ------------------------------------------------------------------------
  * The registry
@@ -113,7 +47,7 @@ struct ps_sub;
 
 /* A channel, pattern or shard channel with at least one subscriber. */
 struct ps_chan {
-    struct ps_link link;  /* in its namespace, hash of the name */
+    struct chain_link link;  /* in its namespace, hash of the name */
     struct ps_sub **subs; /* its subscribers, in no particular order */
     uint32_t nsubs, cap;
     uint32_t pos;         /* patterns: slot in pubsub.pats */
@@ -123,18 +57,18 @@ struct ps_chan {
 
 /* One client's subscription to one ps_chan. */
 struct ps_sub {
-    struct ps_link link;  /* in its client's table, hash of ch's address */
+    struct chain_link link;  /* in its client's table, hash of ch's address */
     struct ps_chan *ch;
     struct session *s;
     uint32_t idx;         /* slot in ch->subs */
 };
 
 struct ps_client {
-    struct ps_tab t[PS__KINDS];
+    struct chain t[PS__KINDS];
 };
 
 struct pubsub {
-    struct ps_tab ns[PS__KINDS];
+    struct chain ns[PS__KINDS];
     struct ps_chan **pats; /* every pattern, for PUBLISH to match each once */
     uint32_t npats, pats_cap;
     uint64_t nclients;     /* sessions subscribed to anything */
@@ -162,8 +96,8 @@ static uint64_t ptr_hash(const void *p)
 static struct ps_chan *chan_find(const struct store *st, enum ps_kind kind, struct rs_str name,
                                  uint64_t h)
 {
-    for (struct ps_link *l = tab_head(&st->ps->ns[kind], h); l; l = l->next) {
-        struct ps_chan *ch = (struct ps_chan *)l;
+    for (struct chain_link *l = chain_head(&st->ps->ns[kind], h); l; l = l->next) {
+        struct ps_chan *ch = chain_of(l, struct ps_chan, link);
         if (l->hash == h && ch->len == name.len && memcmp(ch->name, name.p, name.len) == 0)
             return ch;
     }
@@ -174,9 +108,9 @@ static struct ps_sub *sub_find(const struct ps_client *pc, enum ps_kind kind,
                                const struct ps_chan *ch)
 {
     uint64_t h = ptr_hash(ch);
-    for (struct ps_link *l = tab_head(&pc->t[kind], h); l; l = l->next)
-        if (((struct ps_sub *)l)->ch == ch)
-            return (struct ps_sub *)l;
+    for (struct chain_link *l = chain_head(&pc->t[kind], h); l; l = l->next)
+        if ((chain_of(l, struct ps_sub, link))->ch == ch)
+            return chain_of(l, struct ps_sub, link);
     return NULL;
 }
 
@@ -201,7 +135,7 @@ static bool subscribe(struct session *s, enum ps_kind kind, struct rs_str name)
         ch->link.hash = h;
         ch->len = (uint32_t)name.len;
         memcpy(ch->name, name.p, name.len);
-        tab_add(&ps->ns[kind], &ch->link);
+        chain_add(&ps->ns[kind], &ch->link);
         if (kind == PS_PATTERN) {
             if (ps->npats == ps->pats_cap) {
                 ps->pats_cap = ps->pats_cap ? ps->pats_cap * 2 : 8;
@@ -223,7 +157,7 @@ static bool subscribe(struct session *s, enum ps_kind kind, struct rs_str name)
     ch->subs[ch->nsubs++] = sub;
     if (total(s->ps) == 0)
         ps->nclients++;
-    tab_add(&s->ps->t[kind], &sub->link);
+    chain_add(&s->ps->t[kind], &sub->link);
     return true;
 }
 
@@ -243,7 +177,7 @@ static void sub_drop(struct pubsub *ps, enum ps_kind kind, struct ps_sub *sub)
         }
         return;
     }
-    tab_del(&ps->ns[kind], &ch->link);
+    chain_del(&ps->ns[kind], &ch->link);
     if (kind == PS_PATTERN) {
         struct ps_chan *moved = ps->pats[--ps->npats];
         ps->pats[ch->pos] = moved;
@@ -256,10 +190,21 @@ static void sub_drop(struct pubsub *ps, enum ps_kind kind, struct ps_sub *sub)
 /* Unsubscribe s from sub. */
 static void unsubscribe(struct session *s, enum ps_kind kind, struct ps_sub *sub)
 {
-    tab_del(&s->ps->t[kind], &sub->link);
+    chain_del(&s->ps->t[kind], &sub->link);
     sub_drop(s->st->ps, kind, sub);
     if (total(s->ps) == 0)
         s->st->ps->nclients--;
+}
+
+struct drop_walk {
+    struct pubsub *ps;
+    enum ps_kind kind;
+};
+
+static void drop_cb(void *ud, struct chain_link *l)
+{
+    struct drop_walk *w = ud;
+    sub_drop(w->ps, w->kind, chain_of(l, struct ps_sub, link));
 }
 
 static void leave_all(struct session *s)
@@ -270,13 +215,8 @@ static void leave_all(struct session *s)
     if (total(pc) > 0)
         s->st->ps->nclients--;
     for (int k = 0; k < PS__KINDS; k++) {
-        struct ps_tab *t = &pc->t[k];
-        for (uint64_t i = 0; t->b && i <= t->mask; i++)
-            for (struct ps_link *l = t->b[i], *next; l; l = next) {
-                next = l->next;
-                sub_drop(s->st->ps, (enum ps_kind)k, (struct ps_sub *)l);
-            }
-        rs_free(t->b);
+        struct drop_walk w = {s->st->ps, (enum ps_kind)k};
+        chain_drain(&pc->t[k], drop_cb, &w);
     }
     rs_free(pc);
     s->ps = NULL;
@@ -323,26 +263,32 @@ static size_t encode(struct pubsub *ps, const char *kind, const struct ps_chan *
     return n;
 }
 
+void pubsub_push(struct session *s, const char *msg, size_t len)
+{
+    struct pubsub *ps = s->st->ps;
+    if (s == ps->running) {
+        if (ps->nlater + len > ps->later_cap) {
+            ps->later_cap = (ps->nlater + len) * 2;
+            ps->later = rs_realloc(ps->later, ps->later_cap);
+        }
+        memcpy(ps->later + ps->nlater, msg, len);
+        ps->nlater += len;
+        return;
+    }
+    if (resp_out_full(&s->out))
+        return; /* over its limit: its transport closes it */
+    resp_add_raw(&s->out, msg, len);
+    if (s->io && s->io->pushed)
+        s->io->pushed(s->io_ud);
+}
+
 /* Hand the encoded message to every subscriber of ch. */
 static void deliver(struct pubsub *ps, const struct ps_chan *ch, size_t len)
 {
     for (uint32_t i = 0; i < ch->nsubs; i++) {
         struct session *s = ch->subs[i]->s;
         ps->enc[0] = s->out.proto == 3 ? '>' : '*';
-        if (s == ps->running) {
-            if (ps->nlater + len > ps->later_cap) {
-                ps->later_cap = (ps->nlater + len) * 2;
-                ps->later = rs_realloc(ps->later, ps->later_cap);
-            }
-            memcpy(ps->later + ps->nlater, ps->enc, len);
-            ps->nlater += len;
-            continue;
-        }
-        if (resp_out_full(&s->out))
-            continue; /* over its limit: its transport closes it */
-        resp_add_raw(&s->out, ps->enc, len);
-        if (s->io && s->io->pushed)
-            s->io->pushed(s->io_ud);
+        pubsub_push(s, ps->enc, len);
     }
 }
 
@@ -496,7 +442,7 @@ static void unsubscribe_cmd(struct cmd_ctx *c, enum ps_kind kind)
     struct session *s = c->s;
     struct store *st = c->st;
     if (c->argc == 1) {
-        struct ps_tab *t = s->ps ? &s->ps->t[kind] : NULL;
+        struct chain *t = s->ps ? &s->ps->t[kind] : NULL;
         if (t == NULL || t->n == 0) {
             confirm(c, unsub_word[kind], NULL, kind);
             return;
@@ -511,7 +457,7 @@ static void unsubscribe_cmd(struct cmd_ctx *c, enum ps_kind kind)
             }
             while (t->b[i] == NULL)
                 i++;
-            struct ps_sub *sub = (struct ps_sub *)t->b[i];
+            struct ps_sub *sub = chain_of(t->b[i], struct ps_sub, link);
             /* The name outlives the confirmation only if copied: the
              * channel may go with this subscription. */
             struct ps_chan *ch = sub->ch;
@@ -596,12 +542,12 @@ static void list_names(struct cmd_ctx *c, enum ps_kind kind)
         reply_subcmd_syntax(c);
         return;
     }
-    const struct ps_tab *t = &c->st->ps->ns[kind];
+    const struct chain *t = &c->st->ps->ns[kind];
     struct resp_deferred d = resp_add_deferred(c->out);
     long long n = 0;
     for (uint64_t i = 0; t->b && i <= t->mask; i++)
-        for (const struct ps_link *l = t->b[i]; l; l = l->next) {
-            const struct ps_chan *ch = (const struct ps_chan *)l;
+        for (const struct chain_link *l = t->b[i]; l; l = l->next) {
+            const struct ps_chan *ch = chain_of(l, const struct ps_chan, link);
             if (c->argc == 3 && !glob_match(c->argv[2].p, c->argv[2].len, ch->name, ch->len, false))
                 continue;
             resp_add_bulk(c->out, ch->name, ch->len);

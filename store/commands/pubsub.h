@@ -38,6 +38,11 @@ bool pubsub_is_subscriber(const struct session *s);
 void pubsub_cmd_begin(struct store *st, struct session *s);
 void pubsub_cmd_end(struct store *st);
 
+/* Append a message (RESP bytes) to s's output as a push: after the reply
+ * of s's command if it is running, dropped while s is over its output
+ * limit. Client tracking's invalidations go this way. */
+void pubsub_push(struct session *s, const char *msg, size_t len);
+
 /* Whether command d may run for s now: a RESP2 client subscribed to
  * anything runs only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and
  * RESET. */

@@ -31,12 +31,13 @@
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/tracking.h"
+#include "commands/script.h"
 #include "resp_num.h"
 #include "ds/table.h"
 #include "ds/util.h"
-
-#define RS_REDIS_VERSION "7.4.0"
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -264,12 +265,17 @@ void cmd_hello(struct cmd_ctx *c)
         }
         next = 2;
     }
-    const struct rs_str *user = NULL, *pass = NULL, *name = NULL;
+    struct rs_str user, pass;
+    const struct rs_str *name = NULL;
+    bool has_auth = false;
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - 1 - j;
         if (rs_str_eqi(c->argv[j], "auth") && more >= 2) {
-            user = &c->argv[j + 1];
-            pass = &c->argv[j + 2];
+            user = c->argv[j + 1];
+            pass = c->argv[j + 2];
+            has_auth = true;
+            monitor_redact(c, j + 1); /* as Redis, only the AUTH options read */
+            monitor_redact(c, j + 2);
             j += 2;
         } else if (rs_str_eqi(c->argv[j], "setname") && more >= 1) {
             name = &c->argv[j + 1];
@@ -284,7 +290,7 @@ void cmd_hello(struct cmd_ctx *c)
             return;
         }
     }
-    if (user && !auth_or_reply(c, *user, *pass))
+    if (has_auth && !auth_or_reply(c, user, pass))
         return;
     struct session *s = c->s;
     if (!(s->flags & SES_AUTHENTICATED)) {
@@ -320,6 +326,9 @@ void cmd_auth(struct cmd_ctx *c)
         return;
     }
     struct rs_str user = RS_STR("default"), pass;
+    struct rs_str a1 = c->argv[1], a2 = c->argc == 3 ? c->argv[2] : a1;
+    for (int i = 1; i < c->argc; i++)
+        monitor_redact(c, i);
     if (c->argc == 2) {
         /* Redis keeps the old error for the one-argument form when the
          * default user needs no password. */
@@ -327,10 +336,10 @@ void cmd_auth(struct cmd_ctx *c)
             reply_err(c, RS_ERR_AUTH_NOPASS);
             return;
         }
-        pass = c->argv[1];
+        pass = a1;
     } else {
-        user = c->argv[1];
-        pass = c->argv[2];
+        user = a1;
+        pass = a2;
     }
     if (auth_or_reply(c, user, pass))
         resp_add_ok(c->out);
@@ -346,6 +355,8 @@ void cmd_reset(struct cmd_ctx *c)
     struct session *s = c->s;
     multi_reset(s);
     pubsub_reset(s);
+    monitor_stop(s);
+    tracking_reset(s);
     s->db = 0;
     set_proto(s, 2);
     if (c->st->cfg.has_requirepass)
@@ -388,12 +399,15 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
     struct session_desc d;
     describe(s, &d);
     char flags[16], *f = flags;
+    if (s->flags & SES_MONITOR)
+        *f++ = 'O';
     if (pubsub_is_subscriber(s))
         *f++ = 'P';
     if (s->mq)
         *f++ = 'x';
     if (s->blk)
         *f++ = 'b';
+    f = tracking_flags(s, f);
     if (s->flags & SES_DIRTY_CAS)
         *f++ = 'd';
     if (s->flags & SES_CLOSE_AFTER_REPLY)
@@ -429,7 +443,7 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%llu "
                 "psub=%llu ssub=%llu multi=%d watch=%u qbuf=%zu qbuf-free=%zu argv-mem=%zu "
                 "multi-mem=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default "
-                "redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
+                "redir=%lld resp=%d lib-name=%s lib-ver=%s\n",
                 (unsigned long long)s->id, d.addr, d.laddr, d.fd, s->name ? s->name : "",
                 (long long)(c->now / 1000 - s->ctime / 1000),
                 (long long)(c->now / 1000 - s->last / 1000), flags, s->db,
@@ -437,7 +451,7 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
                 (unsigned long long)pubsub_count(s, PS_PATTERN),
                 (unsigned long long)pubsub_count(s, PS_SHARD), multi_count(s),
                 (unsigned)s->nwatches, d.qbuf, d.qbuf_free, argv_mem, multi_mem(s), d.obl, d.oll,
-                d.omem, tot, d.events, cmd, s->out.proto, s->lib_name ? s->lib_name : "",
+                d.omem, tot, d.events, cmd, tracking_redir(s), s->out.proto, s->lib_name ? s->lib_name : "",
                 s->lib_ver ? s->lib_ver : "");
 }
 
@@ -942,6 +956,8 @@ static void info_server(const struct cmd_ctx *c, struct sbuf *b)
 static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
+    uint64_t ntracking, tkeys, titems, tprefixes;
+    tracking_stats(st, &ntracking, &tkeys, &titems, &tprefixes);
     /* The largest buffers now: the transport keeps no history. */
     size_t max_in = 0, max_out = 0;
     unsigned long long nwatching = 0;
@@ -962,17 +978,18 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
                 "blocked_clients:%llu\r\n"
+                "tracking_clients:%llu\r\n"
                 "pubsub_clients:%llu\r\n",
                 (unsigned long long)st->nsessions,
                 st->cfg.maxclients, max_in, max_out,
-                (unsigned long long)st->stats.blocked_clients,
+                (unsigned long long)st->stats.blocked_clients, (unsigned long long)ntracking,
                 (unsigned long long)pubsub_nclients(st));
     /* Redis 7.4's WATCH gauges (multi.c). */
     sbuf_printf(b, "watching_clients:%llu\r\ntotal_watched_keys:%llu\r\n", nwatching,
-                (unsigned long long)st->watched.nkeys);
+                (unsigned long long)st->watched.n);
     /* And its blocking gauges (block.c). */
     sbuf_printf(b, "total_blocking_keys:%llu\r\ntotal_blocking_keys_on_nokey:%llu\r\n",
-                (unsigned long long)st->blocking.nkeys, (unsigned long long)st->blocking_nokey);
+                (unsigned long long)st->blocking.n, (unsigned long long)st->blocking_nokey);
 }
 
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
@@ -1009,6 +1026,23 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "lazyfreed_objects:%llu\r\n",
                 used, h_used, rss, h_rss, overhead, dataset, total, h_total, maxmem, h_max,
                 (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
+    /* Scripting, in Redis 7.4's names (the Lua VM, the cache of scripts). */
+    struct script_stats ss;
+    script_stats(st, &ss);
+    char h_vm[32], h_scripts[32];
+    human_bytes(h_vm, sizeof h_vm, ss.vm_bytes);
+    human_bytes(h_scripts, sizeof h_scripts, ss.script_bytes);
+    sbuf_printf(b,
+                "used_memory_vm_eval:%llu\r\n"
+                "used_memory_lua:%llu\r\n"
+                "used_memory_lua_human:%s\r\n"
+                "used_memory_scripts_eval:%llu\r\n"
+                "number_of_cached_scripts:%llu\r\n"
+                "used_memory_scripts:%llu\r\n"
+                "used_memory_scripts_human:%s\r\n",
+                (unsigned long long)ss.vm_bytes, (unsigned long long)ss.vm_bytes, h_vm,
+                (unsigned long long)ss.script_bytes, (unsigned long long)ss.nscripts,
+                (unsigned long long)ss.script_bytes, h_scripts);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
@@ -1031,6 +1065,8 @@ static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
 static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store_stats *ss = &c->st->stats;
+    uint64_t ntracking, tkeys, titems, tprefixes;
+    tracking_stats(c->st, &ntracking, &tkeys, &titems, &tprefixes);
     sbuf_printf(b,
                 "# Stats\r\n"
                 "total_connections_received:%llu\r\n"
@@ -1046,6 +1082,9 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "pubsub_channels:%llu\r\n"
                 "pubsub_patterns:%llu\r\n"
                 "pubsubshard_channels:%llu\r\n"
+                "tracking_total_keys:%llu\r\n"
+                "tracking_total_items:%llu\r\n"
+                "tracking_total_prefixes:%llu\r\n"
                 "unexpected_error_replies:%llu\r\n"
                 "total_error_replies:%llu\r\n",
                 (unsigned long long)ss->numconnections, (unsigned long long)ss->numcommands,
@@ -1055,9 +1094,13 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)ss->keyspace_hits, (unsigned long long)ss->keyspace_misses,
                 (unsigned long long)pubsub_nchannels(c->st, PS_CHANNEL),
                 (unsigned long long)pubsub_nchannels(c->st, PS_PATTERN),
-                (unsigned long long)pubsub_nchannels(c->st, PS_SHARD),
+                (unsigned long long)pubsub_nchannels(c->st, PS_SHARD), (unsigned long long)tkeys,
+                (unsigned long long)titems, (unsigned long long)tprefixes,
                 (unsigned long long)ss->unexpected_error_replies,
                 (unsigned long long)ss->total_error_replies);
+    struct script_stats sc;
+    script_stats(c->st, &sc);
+    sbuf_printf(b, "evicted_scripts:%llu\r\n", (unsigned long long)sc.evicted);
 }
 
 static void info_replication(const struct cmd_ctx *c, struct sbuf *b)

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/monitor.h"
+#include "commands/tracking.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -72,24 +74,32 @@ int cmd_nsubs(const struct cmd_def *d)
 }
 
 /* Names compare with '_' in the table equal to '-' typed by users
- * (CLIENT NO-EVICT), case-insensitively. */
+ * (CLIENT NO-EVICT) and "__" equal to '_' (EVAL_RO), case-insensitively. */
 bool cmd_name_is(const char *name, struct rs_str s)
 {
-    size_t i = 0;
-    for (; name[i] && i < s.len; i++) {
-        char a = name[i] == '_' ? '-' : name[i];
-        if (a != tolower((unsigned char)s.p[i]))
+    size_t i = 0, j = 0;
+    for (; name[i] && j < s.len; i++, j++) {
+        char a = name[i];
+        if (a == '_' && name[i + 1] == '_')
+            i++;
+        else if (a == '_')
+            a = '-';
+        if (a != tolower((unsigned char)s.p[j]))
             return false;
     }
-    return name[i] == '\0' && i == s.len;
+    return name[i] == '\0' && j == s.len;
 }
 
 void cmd_print_name(const char *name, char *buf, size_t size)
 {
-    size_t i = 0;
-    for (; name[i] && i + 1 < size; i++)
-        buf[i] = name[i] == '_' ? '-' : name[i];
-    buf[i] = '\0';
+    size_t j = 0;
+    for (size_t i = 0; name[i] && j + 1 < size; i++, j++) {
+        if (name[i] == '_' && name[i + 1] == '_')
+            buf[j] = name[++i];
+        else
+            buf[j] = name[i] == '_' ? '-' : name[i];
+    }
+    buf[j] = '\0';
 }
 
 /* ------------------------------------------------------------------------
@@ -237,6 +247,8 @@ void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     c->cmd->handler(c);
+    monitor_feed(c);
+    tracking_remember(c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;
     if (st->in_batch)
         st->batch_clock_us = end;

@@ -230,30 +230,78 @@ struct pack *packex_widen(struct pack *p, uint32_t per)
     return w;
 }
 
-/* Where an entry with deadline when goes. */
-static uint32_t place(const struct pack *p, uint32_t per, int64_t when)
+/* The offset after the entry at off, and in *when its deadline (-1 if
+ * none): each element decoded once. */
+static uint32_t entry_end(const struct pack *p, uint32_t per, uint32_t off, int64_t *when)
 {
-    for (uint32_t off = 0; when != -1 && off < p->len; off = skip(p, off, per)) {
-        int64_t w = packex_deadline_at(p, per, off);
+    *when = packex_deadline(pack_get(p, skip(p, off, per - 1), &off));
+    return off;
+}
+
+/* Where, among the entries other than the one at [self, self_end), an entry
+ * with deadline when goes: the offset of the first one with no deadline or
+ * a later one, p->len if none. */
+static uint32_t place(const struct pack *p, uint32_t per, int64_t when, uint32_t self,
+                      uint32_t self_end)
+{
+    if (when == -1)
+        return p->len;
+    for (uint32_t off = 0; off < p->len;) {
+        if (off == self) {
+            off = self_end;
+            continue;
+        }
+        int64_t w;
+        uint32_t end = entry_end(p, per, off, &w);
         if (w == -1 || w > when)
             return off;
+        off = end;
     }
     return p->len;
 }
 
 struct pack *packex_set_deadline(struct pack *p, uint32_t per, uint32_t off, int64_t when)
 {
-    /* The entry's elements but its deadline move as they are encoded. */
-    uint32_t n = skip(p, off, per - 1) - off;
-    char *tmp = rs_malloc(n ? n : 1);
-    memcpy(tmp, p->buf + off, n);
-    p = pack_delete(p, off, per);
-    uint32_t at = place(p, per, when);
-    p = splice(p, at, 0, n);
-    memcpy(p->buf + at, tmp, n);
-    p->n += per - 1;
-    rs_free(tmp);
-    return pack_insert(p, at + n, packex_deadline_str(&when));
+    uint32_t dl = skip(p, off, per - 1); /* the old deadline element */
+    uint32_t end;
+    pack_get(p, dl, &end);
+    uint32_t at = place(p, per, when, off, end);
+    struct rs_str d = packex_deadline_str(&when);
+    uint32_t dn = (uint32_t)varint_len(d.len) + (uint32_t)d.len;
+
+    /* The entry's elements but its deadline (k bytes) land at dst; the
+     * entries between its old place and at move over it by one memmove,
+     * and one splice resizes the deadline where it ends up. */
+    uint32_t k = dl - off;
+    uint32_t dst;
+    char small[256];
+    char *tmp = NULL;
+    if (at != off && at != end) {
+        tmp = k <= sizeof small ? small : rs_malloc(k);
+        memcpy(tmp, p->buf + off, k);
+    }
+    if (tmp == NULL) {
+        dst = off; /* it stays */
+        p = splice(p, dl, end - dl, dn);
+    } else if (at < off) {
+        /* Earlier: the resize moves only what follows the entry. */
+        dst = at;
+        p = splice(p, dl, end - dl, dn);
+        memmove(p->buf + at + k + dn, p->buf + at, off - at);
+    } else {
+        /* Later: the resize moves only what follows at. */
+        dst = at - (end - off);
+        memmove(p->buf + off, p->buf + end, at - end);
+        p = splice(p, dst + k, end - dl, dn);
+    }
+    if (tmp) {
+        memcpy(p->buf + dst, tmp, k);
+        if (tmp != small)
+            rs_free(tmp);
+    }
+    varint_put(p->buf + dst + k, d.len);
+    memcpy(p->buf + dst + k + dn - d.len, d.p, d.len);
+    return p;
 }
 
 int64_t packex_next(const struct pack *p, uint32_t per)
@@ -264,8 +312,9 @@ int64_t packex_next(const struct pack *p, uint32_t per)
 uint32_t packex_due(const struct pack *p, uint32_t per, int64_t now)
 {
     uint32_t n = 0;
-    for (uint32_t off = 0; off < p->len; off = skip(p, off, per), n++) {
-        int64_t w = packex_deadline_at(p, per, off);
+    for (uint32_t off = 0; off < p->len; n++) {
+        int64_t w;
+        off = entry_end(p, per, off, &w);
         if (w == -1 || w >= now)
             break;
     }

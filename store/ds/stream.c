@@ -267,40 +267,6 @@ static struct snode *node_at(const struct sentries *e, size_t i)
     return e->nodes[e->head + i];
 }
 
-/* Do the field names of fv equal the node's master fields? */
-static bool same_fields(const struct snode *n, const struct rs_str *fv, uint32_t nfields)
-{
-    const uint8_t *p = n->buf;
-    if (varint_get(&p) != nfields)
-        return false;
-    for (uint32_t i = 0; i < nfields; i++) {
-        struct rs_str f = sentry_str(&p);
-        if (f.len != fv[2 * i].len || memcmp(f.p, fv[2 * i].p, f.len) != 0)
-            return false;
-    }
-    return true;
-}
-
-static size_t strs_size(const struct rs_str *fv, uint32_t nfields, int which)
-{
-    size_t n = 0;
-    for (uint32_t i = 0; i < nfields; i++)
-        n += varint_len(fv[2 * i + which].len) + fv[2 * i + which].len;
-    return n;
-}
-
-static uint8_t *put_strs(uint8_t *p, const struct rs_str *fv, uint32_t nfields, int which)
-{
-    for (uint32_t i = 0; i < nfields; i++) {
-        struct rs_str s = fv[2 * i + which];
-        p = varint_put(p, s.len);
-        if (s.len)
-            memcpy(p, s.p, s.len);
-        p += s.len;
-    }
-    return p;
-}
-
 /* Make room for one more node pointer at the tail. */
 static void nodes_reserve(struct sentries *e)
 {
@@ -359,12 +325,20 @@ static size_t lp_str(struct rs_str s)
     return lp_elem(s.len + (s.len < 64 ? 1 : s.len < 4096 ? 2 : 5));
 }
 
-static size_t lp_strs(const struct rs_str *fv, uint32_t nfields, int which)
+/* Write the names (which 0) or the values (which 1) of fv at p; returns
+ * the end, and adds to *lp their sizes in Redis's listpack. */
+static uint8_t *put_strs(uint8_t *p, const struct rs_str *fv, uint32_t nfields, int which,
+                         size_t *lp)
 {
-    size_t n = 0;
-    for (uint32_t i = 0; i < nfields; i++)
-        n += lp_str(fv[2 * i + which]);
-    return n;
+    for (uint32_t i = 0; i < nfields; i++) {
+        struct rs_str s = fv[2 * i + which];
+        p = varint_put(p, s.len);
+        if (s.len)
+            memcpy(p, s.p, s.len);
+        p += s.len;
+        *lp += lp_str(s);
+    }
+    return p;
 }
 
 /* The capacity to grow node n to for need more bytes: a guess of its final
@@ -393,11 +367,23 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
                      uint32_t nfields)
 {
     struct snode *n = e->n ? node_at(e, e->n - 1) : NULL;
-    size_t vsize = strs_size(fv, nfields, 1);
-    size_t fsize = strs_size(fv, nfields, 0);
-    size_t rawlen = 0; /* Redis's totelelen: the bytes of names and values */
-    for (uint32_t i = 0; i < 2 * nfields; i++)
-        rawlen += fv[i].len;
+    /* One walk over fv for what must be known before writing: the encoded
+     * sizes of names and values, Redis's totelelen (the bytes of names and
+     * values), and whether the names are the tail node's master fields
+     * (the listpack sizes are summed as the strings are written). */
+    size_t fsize = 0, vsize = 0, rawlen = 0;
+    const uint8_t *master = n ? n->buf : NULL;
+    bool same = n && varint_get(&master) == nfields;
+    for (uint32_t i = 0; i < nfields; i++) {
+        struct rs_str f = fv[2 * i], v = fv[2 * i + 1];
+        fsize += varint_len(f.len) + f.len;
+        vsize += varint_len(v.len) + v.len;
+        rawlen += f.len + v.len;
+        if (same) {
+            struct rs_str mf = sentry_str(&master);
+            same = mf.len == f.len && memcmp(mf.p, f.p, f.len) == 0;
+        }
+    }
     /* A new node starts with the size of the one before it (entries of a
      * stream tend to look alike), so most nodes are allocated once. */
     size_t prev_len = 0;
@@ -418,16 +404,17 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
         memset(n, 0, sizeof *n);
         n->cap = (uint32_t)cap;
         n->master = id;
+        size_t names_lp = 0;
         uint8_t *p = varint_put(n->buf, nfields);
-        p = put_strs(p, fv, nfields, 0);
+        p = put_strs(p, fv, nfields, 0, &names_lp);
         n->entries_off = n->len = (uint32_t)(p - n->buf);
         /* master entry: count, deleted, num-fields, names, terminator */
         n->lp_bytes = (uint32_t)(LP_HDR_AND_END + lp_int(1) + lp_int(0) + lp_int(nfields) +
-                                 lp_strs(fv, nfields, 0) + lp_int(0));
+                                 names_lp + lp_int(0));
         nodes_reserve(e);
         e->nodes[e->head + e->n++] = n;
+        same = true; /* its master fields are these names */
     }
-    bool same = same_fields(n, fv, nfields);
     size_t need = 1 + varint_len(id.ms - n->master.ms) + varint_len(id.seq) +
                   (same ? 0 : varint_len(nfields) + fsize) + vsize;
     if (n->len + need > n->cap) {
@@ -441,17 +428,17 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
     *p++ = same ? SE_SAME_FIELDS : 0;
     p = varint_put(p, id.ms - n->master.ms);
     p = varint_put(p, id.seq);
+    size_t strs_lp = 0; /* of the names when not same, and of the values */
     if (!same) {
         p = varint_put(p, nfields);
-        p = put_strs(p, fv, nfields, 0);
+        p = put_strs(p, fv, nfields, 0, &strs_lp);
     }
-    p = put_strs(p, fv, nfields, 1);
+    p = put_strs(p, fv, nfields, 1, &strs_lp);
     n->len = (uint32_t)(p - n->buf);
     /* flags, ms-diff, seq-diff, [num-fields, names], values, lp-count */
     n->lp_bytes += (uint32_t)(lp_int(same ? 2 : 0) + lp_int((int64_t)(id.ms - n->master.ms)) +
                               lp_int((int64_t)(id.seq - n->master.seq)) +
-                              (same ? 0 : lp_int(nfields) + lp_strs(fv, nfields, 0)) +
-                              lp_strs(fv, nfields, 1) +
+                              (same ? 0 : lp_int(nfields)) + strs_lp +
                               lp_int(nfields + 3 + (same ? 0 : nfields + 1)));
     n->count++;
     n->live++;

@@ -78,7 +78,12 @@ void reply_errf(struct cmd_ctx *c, const char *fmt, ...)
         n = 0;
     if ((size_t)n >= sizeof buf)
         n = sizeof buf - 1;
-    resp_add_error(c->out, buf, (size_t)n);
-    stats_error(c->st, buf, (size_t)n);
+    reply_error_bytes(c, buf, (size_t)n);
+}
+
+void reply_error_bytes(struct cmd_ctx *c, const char *msg, size_t len)
+{
+    resp_add_error(c->out, msg, len);
+    stats_error(c->st, msg, len);
     c->failed = true;
 }

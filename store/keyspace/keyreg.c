@@ -18,77 +18,45 @@ static uint64_t kreg_hash(const struct store *st, int db, const char *key, size_
     return XXH3_64bits_withSeed(key, klen, st->seed ^ ((uint64_t)db * 0x9E3779B97F4A7C15ULL));
 }
 
-/* The slot holding key's entry, or the empty slot at the end of its chain;
- * NULL when the table has no buckets. */
-static struct kreg_key **kreg_ref(const struct kreg *t, int db, const char *key, size_t klen,
-                                  uint64_t h)
+/* key's entry in t (h its hash), NULL if none. */
+static struct kreg_key *lookup(const struct chain *t, int db, const char *key, size_t klen,
+                               uint64_t h)
 {
-    if (t->b == NULL)
-        return NULL;
-    struct kreg_key **ref = &t->b[h & t->mask];
-    for (; *ref; ref = &(*ref)->next) {
-        struct kreg_key *k = *ref;
-        if (k->hash == h && k->db == db && k->klen == klen && memcmp(k->key, key, klen) == 0)
-            return ref;
+    for (struct chain_link *l = chain_head(t, h); l; l = l->next) {
+        struct kreg_key *k = chain_of(l, struct kreg_key, link);
+        if (l->hash == h && k->db == db && k->klen == klen && memcmp(k->key, key, klen) == 0)
+            return k;
     }
-    return ref;
+    return NULL;
 }
 
-static void kreg_grow(struct kreg *t)
-{
-    uint64_t old = t->b ? t->mask + 1 : 0, cap = old ? old * 2 : 16;
-    struct kreg_key **b = rs_calloc(cap, sizeof *b);
-    for (uint64_t i = 0; i < old; i++) {
-        for (struct kreg_key *k = t->b[i], *next; k; k = next) {
-            next = k->next;
-            k->next = b[k->hash & (cap - 1)];
-            b[k->hash & (cap - 1)] = k;
-        }
-    }
-    rs_free(t->b);
-    t->b = b;
-    t->mask = cap - 1;
-}
-
-struct kreg_key *kreg_find(const struct store *st, const struct kreg *t, int db, const char *key,
+struct kreg_key *kreg_find(const struct store *st, const struct chain *t, int db, const char *key,
                            size_t klen)
 {
-    if (t->nkeys == 0)
+    if (t->n == 0)
         return NULL;
-    struct kreg_key **ref = kreg_ref(t, db, key, klen, kreg_hash(st, db, key, klen));
-    return ref ? *ref : NULL;
+    return lookup(t, db, key, klen, kreg_hash(st, db, key, klen));
 }
 
-struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct rs_str key)
+struct kreg_key *kreg_get(const struct store *st, struct chain *t, int db, struct rs_str key)
 {
     uint64_t h = kreg_hash(st, db, key.p, key.len);
-    struct kreg_key **ref = kreg_ref(t, db, key.p, key.len, h);
-    if (ref && *ref)
-        return *ref;
-    if (t->b == NULL || t->nkeys > t->mask) {
-        kreg_grow(t);
-        ref = kreg_ref(t, db, key.p, key.len, h);
-    }
-    struct kreg_key *k = rs_malloc(sizeof *k + key.len);
+    struct kreg_key *k = lookup(t, db, key.p, key.len, h);
+    if (k)
+        return k;
+    k = rs_malloc(sizeof *k + key.len);
     memset(k, 0, sizeof *k);
-    k->hash = h;
+    k->link.hash = h;
     k->db = db;
     k->klen = key.len;
     if (key.len)
         memcpy(k->key, key.p, key.len);
-    *ref = k;
-    t->nkeys++;
+    chain_add(t, &k->link);
     return k;
 }
 
-void kreg_del(struct kreg *t, struct kreg_key *k)
+void kreg_del(struct chain *t, struct kreg_key *k)
 {
-    struct kreg_key **ref = kreg_ref(t, k->db, k->key, k->klen, k->hash);
-    *ref = k->next;
+    chain_del(t, &k->link);
     rs_free(k);
-    if (--t->nkeys == 0) {
-        rs_free(t->b);
-        t->b = NULL;
-        t->mask = 0;
-    }
 }

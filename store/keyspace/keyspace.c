@@ -651,21 +651,32 @@ bool ks_project(struct db *db, struct rs_str id, struct ks_proj *p)
  * project's, 0 if it has none; with create, a missing project is made. */
 static uintptr_t route(struct db *db, struct rs_str key, bool create)
 {
+    /* A command resolves its key several times (the prefetch, the lookup,
+     * an insert, the count of the project's commands): once its argv[1]
+     * is found, the place is known by the key's address. */
+    struct store *st = db->st;
+    if (key.p == st->key_hint.p && st->key_place && key.len == st->key_hint.len &&
+        st->key_place_db == db && st->key_place_gen == st->pmap_gen)
+        return st->key_place;
     struct rs_str id;
     if (!ks_project_id(key, &id))
         return (uintptr_t)&db->global;
-    /* A command resolves its key several times (the prefetch, the lookup,
-     * the count of the project's commands): the last place found is
-     * checked first, which skips the map's hash and probes. */
-    struct store *st = db->st;
+    /* Else the last place found is checked first (the batch's prefetch
+     * guessed it), which skips the map's hash and probes. */
     uintptr_t v = st->route_place;
-    if (v && st->route_db == db && st->route_gen == st->pmap_gen && rs_str_eq(place_id(v), id))
-        return v;
-    v = project_place(db, id);
-    if (v == 0 && create)
-        v = project_new(db, id);
-    if (v)
+    if (!(v && st->route_db == db && st->route_gen == st->pmap_gen && rs_str_eq(place_id(v), id))) {
+        v = project_place(db, id);
+        if (v == 0 && create)
+            v = project_new(db, id);
+        if (v == 0)
+            return 0;
         ks_route_remember(st, db, v, st->pmap_gen);
+    }
+    if (key.p == st->key_hint.p && key.len == st->key_hint.len) {
+        st->key_place = v;
+        st->key_place_db = db;
+        st->key_place_gen = st->pmap_gen;
+    }
     return v;
 }
 

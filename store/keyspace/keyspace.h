@@ -220,22 +220,22 @@ struct entry *ks_take(struct kloc *loc);
 /* Delete key if present (lazy as ks_delete_lazy); returns whether it was. */
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy);
 
-/* The WATCH hook (commands/multi.c, through st->up): key of db was changed -- added, deleted,
+/* The WATCH and tracking hook (commands/multi.c, commands/tracking.c, through st->up): key of db was changed -- added, deleted,
  * overwritten, changed in place or given or stripped of a TTL -- so the
  * EXEC of every client watching it fails. ks_add, ks_replace and ks_take
  * call it; a command that changes a value or a TTL in place calls it itself,
  * exactly when Redis calls signalModifiedKey (not when it did nothing: SADD
  * of a present member, SET NX of a present key). One predictable branch when
- * no client watches a key. */
+ * no client watches a key and none tracks one (st->ntracked). */
 static inline void ks_touch(struct db *db, struct rs_str key)
 {
-    if (__builtin_expect(db->st->watched.nkeys != 0, 0))
+    if (__builtin_expect((db->st->watched.n | db->st->ntracked) != 0, 0))
         db->st->up.touch(db, key.p, key.len);
 }
 /* The same for the key of the entry at loc. */
 static inline void ks_touch_loc(const struct kloc *loc)
 {
-    if (__builtin_expect(loc->sh->db->st->watched.nkeys != 0, 0))
+    if (__builtin_expect((loc->sh->db->st->watched.n | loc->sh->db->st->ntracked) != 0, 0))
         loc->sh->db->st->up.touch(loc->sh->db, entry_key(*loc->ref), (*loc->ref)->klen);
 }
 /* db is about to be emptied (FLUSHDB, FLUSHALL) or, for SWAPDB, replaced by
@@ -243,7 +243,7 @@ static inline void ks_touch_loc(const struct kloc *loc)
  * either (Redis touchAllWatchedKeysInDb). */
 static inline void ks_touch_db(struct db *db, struct db *replaced_with)
 {
-    if (db->st->watched.nkeys != 0)
+    if (db->st->watched.n != 0)
         db->st->up.touch_db(db, replaced_with);
 }
 
@@ -255,12 +255,12 @@ static inline void ks_touch_db(struct db *db, struct db *replaced_with)
  * blocked. */
 static inline void ks_signal(struct db *db, struct rs_str key)
 {
-    if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
+    if (__builtin_expect(db->st->blocking.n != 0, 0))
         db->st->up.signal(db, key.p, key.len, false);
 }
 static inline void ks_signal_deleted(struct db *db, struct rs_str key)
 {
-    if (__builtin_expect(db->st->blocking.nkeys != 0, 0))
+    if (__builtin_expect(db->st->blocking.n != 0, 0))
         db->st->up.signal(db, key.p, key.len, true);
 }
 /* Both hooks of a key added, replaced or changed so that a waiter may be
@@ -273,7 +273,7 @@ static inline void ks_changed(struct db *db, struct rs_str key)
 /* Every key of db may have changed (FLUSHDB, FLUSHALL, SWAPDB). */
 static inline void ks_signal_db(struct db *db)
 {
-    if (db->st->blocking.nkeys != 0)
+    if (db->st->blocking.n != 0)
         db->st->up.signal_db(db);
 }
 

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ds/chain.h"
 #include "ds/heap.h"
 #include "ds/table.h"
 #include "resp.h"
@@ -290,6 +291,8 @@ struct cmd_ctx {
 /* Error replies; they also mark the command failed for INFO commandstats. */
 void reply_err(struct cmd_ctx *c, enum rs_err e);
 void reply_errf(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An error reply of msg[0..len) as it is ("CODE text"), of any length. */
+void reply_error_bytes(struct cmd_ctx *c, const char *msg, size_t len);
 
 /* ------------------------------------------------------------------------
  * Sessions: the command-level state of one client (store.c)
@@ -307,12 +310,14 @@ enum session_flag {
     SES_LOCAL = 1 << 8,           /* connected over loopback or a unix socket */
     SES_DIRTY_CAS = 1 << 9,       /* a WATCHed key changed: EXEC answers a null array */
     SES_DIRTY_EXEC = 1 << 10,     /* a command was rejected while queueing: EXECABORT */
+    SES_MONITOR = 1 << 11,        /* in st->monitors (commands/monitor.c) */
 };
 
 struct mqueue;
 struct watch;
 struct blocked;
 struct ps_client;
+struct trk_client;
 
 struct session {
     struct store *st;
@@ -334,6 +339,7 @@ struct session {
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
+    struct trk_client *trk;  /* its CLIENT TRACKING state, NULL while off (tracking.c) */
     uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
@@ -344,9 +350,8 @@ struct session {
  * ------------------------------------------------------------------------ */
 
 struct kreg_key {
-    struct kreg_key *next; /* bucket chain */
-    void *head, *tail;     /* the owner's list of clients on the key */
-    uint64_t hash;
+    struct chain_link link; /* in its registry, the hash of (db, key) */
+    void *head, *tail;      /* the owner's list of clients on the key */
     int db;
     bool ready;            /* block.c: queued in the store's ready keys */
     uint32_t on_nokey;     /* block.c: waits that a deletion must wake (XREADGROUP) */
@@ -354,20 +359,14 @@ struct kreg_key {
     char key[];
 };
 
-struct kreg {
-    struct kreg_key **b;
-    uint64_t mask; /* buckets - 1, buckets a power of two or none */
-    uint64_t nkeys;
-};
-
 /* key's entry in t, NULL if none. */
-struct kreg_key *kreg_find(const struct store *st, const struct kreg *t, int db, const char *key,
+struct kreg_key *kreg_find(const struct store *st, const struct chain *t, int db, const char *key,
                            size_t klen);
 /* key's entry in t, a new zeroed one (head and tail NULL) if there was none:
  * the caller links its client at once. */
-struct kreg_key *kreg_get(const struct store *st, struct kreg *t, int db, struct rs_str key);
+struct kreg_key *kreg_get(const struct store *st, struct chain *t, int db, struct rs_str key);
 /* Remove and free k, whose list is empty; the table goes with its last key. */
-void kreg_del(struct kreg *t, struct kreg_key *k);
+void kreg_del(struct chain *t, struct kreg_key *k);
 
 /* ------------------------------------------------------------------------
  * The store
@@ -447,11 +446,11 @@ struct store {
 
     /* WATCHed keys of every database (multi.c). nkeys == 0 is the one
      * branch every key change pays when no client watches (ks_touch). */
-    struct kreg watched;
+    struct chain watched;
 
     /* Blocked clients (block.c): the keys they wait on, their deadlines
      * (monotonic us), the keys signaled by the running command. */
-    struct kreg blocking;
+    struct chain blocking;
     uint64_t blocking_nokey;  /* keys with a wait that a deletion wakes */
     struct exp_heap btimeouts;
     struct kreg_key **ready;
@@ -493,6 +492,14 @@ struct store {
     struct rs_str key_hint;
     const struct table *key_t;
     uint64_t key_h;
+    /* The place (keyspace.c) of key_hint in key_place_db, once a lookup in
+     * the running command found it, at map generation key_place_gen; 0
+     * outside a command and until found. argv[1] stays put for the
+     * command, so a key at its address is that key: later lookups of it
+     * skip the parse of the key and the compare of the project id. */
+    uintptr_t key_place;
+    struct db *key_place_db;
+    uint64_t key_place_gen;
 
     /* Shard routing (keyspace.c): pmap_gen counts the rebuilds of the project
      * maps and of the projects that became shards (a place may have left:
@@ -525,7 +532,20 @@ struct store {
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;
+    struct scripting *scripting; /* script cache and Lua engine (commands/script.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
+    /* MONITOR (commands/monitor.c): the monitors in the order they came,
+     * and the scratch buffer a command's line is formatted into once.
+     * nmonitors == 0 is the one branch a command pays when none watches. */
+    struct session **monitors;
+    uint32_t nmonitors, monitors_cap;
+    char *mon_line;
+    size_t mon_len, mon_cap;
+    /* Client-side caching (commands/tracking.c). ntracked counts the keys
+     * remembered for tracking clients and the BCAST prefixes: while it is
+     * 0 a key change pays no tracking work (ks_touch's gate). */
+    struct tracking *trk;
+    uint64_t ntracked;
     const struct respite_hooks *hooks;
     void *hooks_ud;
     struct ks_hooks up;

@@ -231,6 +231,7 @@ INCR t1
 LPUSH t2 a
 RENAME t2 t3
 EXEC
+EVAL "redis.call('SET', KEYS[1], 'x') redis.call('EXPIRE', KEYS[1], 100) return redis.call('DEL', KEYS[1])" 1 lua1
 &BLPOP bl 5
 RPUSH bl a
 @

@@ -22,7 +22,7 @@ static const char *run_on(struct respite_client *c, const char *line)
 
 static uint64_t nwatched(void)
 {
-    return st_int()->watched.nkeys;
+    return st_int()->watched.n;
 }
 
 Test(multi, queue_exec_discard)

@@ -129,6 +129,111 @@ Test(pack, deadlines_keep_redis_order)
     pack_free(p);
 }
 
+/* An entry of a hash with deadlines (field, value, deadline). */
+struct hentry {
+    const char *f;
+    const char *v;
+    int64_t when;
+};
+
+/* Expect p to hold exactly the n entries want, in that order, and no byte
+ * more. */
+static void expect_hentries(const struct pack *p, const struct hentry *want, uint32_t n)
+{
+    cr_assert_eq(p->n, 3 * n);
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct rs_str f = pack_get(p, off, &off);
+        struct rs_str v = pack_get(p, off, &off);
+        int64_t when = packex_deadline(pack_get(p, off, &off));
+        cr_expect(f.len == strlen(want[i].f) && memcmp(f.p, want[i].f, f.len) == 0,
+                  "entry %u: field %.*s, want %s", i, (int)f.len, f.p, want[i].f);
+        cr_expect(v.len == strlen(want[i].v) && memcmp(v.p, want[i].v, v.len) == 0,
+                  "entry %u: value of %s", i, want[i].f);
+        cr_expect_eq(when, want[i].when, "entry %u (%s): deadline %ld, want %ld", i, want[i].f,
+                     (long)when, (long)want[i].when);
+    }
+    cr_expect_eq(off, p->len);
+}
+
+static struct pack *set_deadline(struct pack *p, const char *f, int64_t when)
+{
+    uint32_t off = pack_find(p, S(f), 3);
+    cr_assert_neq(off, UINT32_MAX, "%s", f);
+    return packex_set_deadline(p, 3, off, when);
+}
+
+/* Each move of packex_set_deadline: from none (to the front, between
+ * deadlines), earlier and later among deadlines, to none (to the end), a
+ * change that keeps the place and none to none; the entries it passes over
+ * keep their order and bytes. */
+Test(pack, deadline_moves_keep_every_entry_intact)
+{
+    static char big[300]; /* a field longer than the move's stack copy */
+    memset(big, 'F', sizeof big - 1);
+    struct pack *p = pack_new();
+    const char *const fv[] = {"a", "1", "bb", "22", "c", "", big, "v", "e", "5"};
+    for (size_t i = 0; i < sizeof fv / sizeof *fv; i++)
+        p = pack_append(p, S(fv[i]));
+    p = packex_widen(p, 3);
+
+    p = set_deadline(p, "c", 500); /* from none, to the front */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {"c", "", 500}, {"a", "1", -1}, {"bb", "22", -1}, {big, "v", -1},
+                        {"e", "5", -1}},
+                    5);
+    p = set_deadline(p, big, 300); /* from none, before a deadline */
+    p = set_deadline(p, "e", 400); /* from none, between deadlines */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {big, "v", 300}, {"e", "5", 400}, {"c", "", 500}, {"a", "1", -1},
+                        {"bb", "22", -1}},
+                    5);
+    p = set_deadline(p, "c", 100); /* earlier, over two */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {"c", "", 100}, {big, "v", 300}, {"e", "5", 400}, {"a", "1", -1},
+                        {"bb", "22", -1}},
+                    5);
+    p = set_deadline(p, big, 400); /* later, after the equal one */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {"c", "", 100}, {"e", "5", 400}, {big, "v", 400}, {"a", "1", -1},
+                        {"bb", "22", -1}},
+                    5);
+    p = set_deadline(p, "c", 450); /* later, over two */
+    p = set_deadline(p, big, 200); /* earlier, a long field */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {big, "v", 200}, {"e", "5", 400}, {"c", "", 450}, {"a", "1", -1},
+                        {"bb", "22", -1}},
+                    5);
+    p = set_deadline(p, "e", 420); /* a new deadline in the same place */
+    p = set_deadline(p, big, -1);  /* to none: after the others without one */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {"e", "5", 420}, {"c", "", 450}, {"a", "1", -1}, {"bb", "22", -1},
+                        {big, "v", -1}},
+                    5);
+    p = set_deadline(p, "c", -1);  /* to none, from before the none ones */
+    p = set_deadline(p, "a", -1);  /* none to none: to the end too */
+    p = set_deadline(p, "a", -1);  /* and again, already the last */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {"e", "5", 420}, {"bb", "22", -1}, {big, "v", -1}, {"c", "", -1},
+                        {"a", "1", -1}},
+                    5);
+    p = set_deadline(p, "e", -1); /* the last deadline goes */
+    expect_hentries(p,
+                    (struct hentry[]){
+                        {"bb", "22", -1}, {big, "v", -1}, {"c", "", -1}, {"a", "1", -1},
+                        {"e", "5", -1}},
+                    5);
+    cr_expect_eq(packex_next(p, 3), -1);
+    pack_free(p);
+}
+
 Test(pack, long_elements_use_multibyte_lengths)
 {
     static char big[70000];

@@ -1,0 +1,101 @@
+#!/usr/bin/python3
+"""Lua scripts side by side: EVALSHA of a rate limiter and of a read-only 10-HGET script.
+
+rate-limiter: INCR a key, PTTL it, PEXPIRE it when it has no TTL, answer whether the count
+is under the limit (the fixed-window limiter of Node and Python rate-limit libraries);
+redis-benchmark's __rand_int__ spreads the calls over --keys keys.
+hget10: a read-only script (#!lua flags=no-writes) doing 10 HGETs on a 10-field hash.
+
+Each is loaded with SCRIPT LOAD and run by redis-benchmark (EVALSHA) at -P 1 and -P 16 with
+--clients connections. Reported: ops/s (redis-benchmark's) and server CPU per call
+(/proc/<pid>/stat around the run). Rounds alternate which server goes first; medians are
+reported. Loopback only; only the servers started here are stopped, by PID.
+
+Example:
+  benchmarks/vs_redis/lua.py --respite build/respite-server \\
+      --redis /work/shared/tools/redis-7.4.1/redis-server --rounds 3
+"""
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import servers  # noqa: E402
+
+RATE_LIMITER = """local c = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if c > tonumber(ARGV[2]) then return 0 end
+return c"""
+
+HGET10 = """#!lua flags=no-writes
+local r = {}
+for i = 1, 10 do r[i] = redis.call('HGET', KEYS[1], 'f' .. i) end
+return r"""
+
+
+def bench(srv, args, sha, tail, pipeline):
+    cmd = ["redis-benchmark", "-p", str(srv.port), "-n", str(args.requests), "-c",
+           str(args.clients), "-P", str(pipeline), "-r", str(args.keys), "--csv",
+           "EVALSHA", sha, "1"] + tail
+    t0 = srv.cpu_ticks()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    cpu = (srv.cpu_ticks() - t0) / servers.CLK_TCK
+    rps = float(re.findall(r'"([0-9.]+)"', out.splitlines()[-1])[0])
+    return rps, cpu * 1e6 / args.requests
+
+
+def main():
+    ap = servers.arg_parser(__doc__)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=300000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--keys", type=int, default=10000)
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    servers.check_binaries(ap, args)
+    servers.install_cleanup()
+    work = tempfile.mkdtemp(prefix="respite-lua-bench-")
+    extra = servers.split_args(servers.DEFAULT_SERVER_ARGS)
+    sides = [servers.Server("respite", args.respite, extra, work),
+             servers.Server("redis", args.redis, extra, work)]
+    tests = [("rate-limiter", RATE_LIMITER, ["rl:__rand_int__", "60000", "100"]),
+             ("hget10", HGET10, ["h"])]
+    results = {}
+    for rnd in range(args.rounds):
+        order = sides if rnd % 2 == 0 else sides[::-1]
+        for srv in order:
+            srv.start()
+            with servers.Conn(srv.port) as c:
+                c.call("HSET", "h", *[x for i in range(1, 11) for x in ("f%d" % i, "v%d" % i)])
+                shas = [c.call("SCRIPT", "LOAD", body) for _, body, _ in tests]
+            for (name, _, tail), sha in zip(tests, shas):
+                for p in (1, 16):
+                    results.setdefault((name, p, srv.label), []).append(
+                        bench(srv, args, sha, tail, p))
+            srv.stop()
+    rows = []
+    for name, _, _ in tests:
+        for p in (1, 16):
+            a = results[(name, p, "respite")]
+            b = results[(name, p, "redis")]
+            ra, rb = statistics.median(x[0] for x in a), statistics.median(x[0] for x in b)
+            ca, cb = statistics.median(x[1] for x in a), statistics.median(x[1] for x in b)
+            rows.append(["%s -P %d" % (name, p), "%.0f" % ra, "%.0f" % rb,
+                         servers.fmt_ratio(ra, rb), "%.2f" % ca, "%.2f" % cb,
+                         servers.fmt_ratio(ca, cb)])
+    header = ["test", "respite ops/s", "redis ops/s", "ratio", "respite CPU us/call",
+              "redis CPU us/call", "CPU ratio"]
+    _, redis_short, rev, when, cmdline = servers.run_info(args)
+    head = ["respite %s vs %s, %s, medians of %d rounds of %d calls, %d clients:"
+            % (rev or "?", redis_short, when.strftime("%Y-%m-%d"), args.rounds, args.requests,
+               args.clients), "`%s`" % cmdline]
+    servers.print_table(head, header, rows, [], args.markdown)
+
+
+if __name__ == "__main__":
+    main()

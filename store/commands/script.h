@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Lua scripting, split in two: the commands and the script cache
+ * (script.c: EVAL, EVALSHA, their _RO forms, SCRIPT, shebang flags, the
+ * LRU of EVAL-loaded scripts) and the Lua engine (script_lua.c: the
+ * sandboxed interpreter, the redis.* API, the conversions between Lua
+ * values and RESP). The engine runs a script's redis.call through the same
+ * command table as the wire, in-process, with the caller's clock.
+ */
+#ifndef COMMANDS_SCRIPT_H
+#define COMMANDS_SCRIPT_H
+
+#include "commands/commands.h"
+
+/* Shebang flags of a script (#!lua flags=...), as Redis's SCRIPT_FLAG_*. */
+enum script_flag {
+    SCRIPT_NO_WRITES = 1 << 0,
+    SCRIPT_ALLOW_OOM = 1 << 1,
+    SCRIPT_ALLOW_STALE = 1 << 2,
+    SCRIPT_NO_CLUSTER = 1 << 3,
+    SCRIPT_ALLOW_CROSS_SLOT = 1 << 4,
+    SCRIPT_COMPAT = 1 << 5, /* no shebang: EVAL's compatibility mode */
+};
+
+/* The Lua interpreter of a store, created on the first script. */
+struct lua_engine;
+
+struct lua_engine *lua_engine_new(struct store *st);
+void lua_engine_free(struct lua_engine *e);
+/* Bytes the interpreter holds (INFO used_memory_lua). */
+size_t lua_engine_memory(const struct lua_engine *e);
+
+/* Compile body[0..len) (the script after its shebang line, whose newline
+ * it keeps so line numbers hold) into a function kept by the engine.
+ * Returns its reference (>= 0), or -1 with Lua's message in err. */
+int lua_engine_compile(struct lua_engine *e, const char *body, size_t len, char *err,
+                       size_t errlen);
+/* Forget the function of ref. */
+void lua_engine_drop(struct lua_engine *e, int ref);
+
+/* What a run may do and whose it is. */
+struct script_run {
+    struct cmd_ctx *caller; /* the EVAL: its client, clock and reply */
+    const char *sha;        /* 40 hex digits, for error texts */
+    bool read_only;         /* no-writes flag, or EVAL_RO / EVALSHA_RO */
+    bool allow_oom;
+    int nkeys, nargs;
+    struct rs_str *keys, *args; /* borrowed from the caller's argv */
+};
+
+/* Run the function of ref with KEYS and ARGV and write its reply (or its
+ * error, with Redis's "script: <sha>, on @user_script:<line>." suffix) to
+ * r->caller. Nothing else runs meanwhile. */
+void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r);
+
+/* The scripting state of a store (script.c), freed at close. */
+void script_free(struct store *st);
+
+/* INFO figures: the interpreter's bytes, the cached scripts and the
+ * bytes of their bodies and cache entries, scripts evicted from the LRU. */
+struct script_stats {
+    uint64_t vm_bytes, nscripts, script_bytes, evicted;
+};
+void script_stats(const struct store *st, struct script_stats *out);
+
+#endif

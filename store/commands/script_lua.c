@@ -1,0 +1,1138 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The Lua engine of EVAL (script.h): Debian's Lua 5.1 interpreter (the
+ * language and the pairs() order Redis scripts see), its libraries (base,
+ * table, string, math, os.clock, Debian's lua-cjson and lua-bitop), Redis
+ * 7.4's sandbox and its redis.* API.
+ *
+ * Sandbox. Redis patches its Lua with read-only tables; Debian's Lua is
+ * unpatched, so the same texts come from proxies: the globals a script sees
+ * are an empty table P whose metatable reads through to the real globals G
+ * and refuses writes ("Attempt to modify a readonly table"); G's metatable
+ * refuses reads of what it lacks ("Script attempted to access nonexistent
+ * global variable"). Each library table is behind a proxy of its own, and
+ * rawset and setmetatable refuse proxies, so nothing a script does leaks
+ * into the next one. KEYS and ARGV are written into G directly.
+ *
+ * Stack. The main thread keeps G at index 1 and the error handler at 2
+ * for its whole life; a run pushes the function, calls it with the handler
+ * and converts the one value it returns.
+ *
+ * redis.call runs a command through the command table (cmd_lookup,
+ * cmd_call) on the engine's own session, which starts each run in the
+ * caller's database, with the caller's clock reading; blocking commands
+ * act as their non-blocking forms (in_exec). Its reply is written in the
+ * script's protocol (redis.setresp) to a scratch output and read back with
+ * resp_read_item into Lua values as Redis does.
+ *
+ * Memory: the interpreter allocates with libc, not mem.h (whose failures
+ * abort), under a cap (maxmemory, or 1 GiB without it): a script past it
+ * gets Lua's "not enough memory" error and the server lives on.
+ */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <lua-bitop.h>
+#include <lua-cjson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands/script.h"
+#include "ds/mem.h"
+#include "ds/sha1.h"
+#include "resp_num.h"
+#include "resp_reader.h"
+
+#define LUA_DEFAULT_CAP (1ULL << 30)
+/* Redis runs a GC step of this size every this many runs (LUA_GC_CYCLE_PERIOD). */
+#define GC_PERIOD 50
+/* The (x2 << 15 | x1 >> 1) state of Redis's rand.c before any seed. */
+#define RAND48_INIT 0x1234ABCD330EULL
+
+enum { G_IDX = 1, HANDLER_IDX = 2 };
+
+struct lua_engine {
+    lua_State *L;
+    struct store *st;
+    size_t bytes, cap;      /* what the interpreter holds, the most it may */
+    struct session ls;      /* redis.call's client: database, flags */
+    struct resp_out scratch; /* redis.call's reply, in the script's protocol */
+    const struct script_run *run; /* NULL between runs */
+    unsigned ncalls;        /* runs since the last GC step */
+    uint64_t rand48;        /* math.random's state, Redis's rand.c */
+    char *flat;             /* scratch replies made contiguous */
+    size_t flat_cap;
+    struct rs_str *argv;    /* redis.call's arguments */
+    char (*nums)[RESP_D_STR_SIZE]; /* numbers among them, formatted */
+    int argv_cap;
+};
+
+/* ------------------------------------------------------------------------
+ * Numbers
+ * ------------------------------------------------------------------------ */
+
+/* Redis's double2ll: d as a long long when it is integral and well inside
+ * the range (|d| <= LLONG_MAX / 2). */
+static bool double_to_ll_exact(double d, long long *out)
+{
+    if (!(d >= (double)(-LLONG_MAX / 2) && d <= (double)(LLONG_MAX / 2)))
+        return false;
+    long long ll = (long long)d;
+    if ((double)ll != d)
+        return false;
+    *out = ll;
+    return true;
+}
+
+/* (long long)d as x86-64 computes it, NaN and out of range giving
+ * LLONG_MIN, without C's undefined behaviour. */
+static long long double_to_ll_trunc(double d)
+{
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return LLONG_MIN;
+    return (long long)d;
+}
+
+/* ------------------------------------------------------------------------
+ * Allocation
+ * ------------------------------------------------------------------------ */
+
+static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct lua_engine *e = ud;
+    if (nsize == 0) {
+        free(ptr);
+        e->bytes -= osize;
+        return NULL;
+    }
+    /* Lua assumes a shrink never fails: only growth is refused. */
+    if (nsize > osize && e->bytes + (nsize - osize) > e->cap)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p == NULL)
+        return NULL;
+    e->bytes = e->bytes - osize + nsize;
+    return p;
+}
+
+size_t lua_engine_memory(const struct lua_engine *e)
+{
+    return e->bytes;
+}
+
+/* ------------------------------------------------------------------------
+ * Errors as Redis's Lua sees them
+ * ------------------------------------------------------------------------ */
+
+/* Push {err = "<CODE> <msg>"} as Redis's luaPushErrorBuff: a text starting
+ * with '-' has its code up to the first space (ERR if none), any other
+ * text gets ERR; CR and LF at the end are dropped. */
+static void push_error(lua_State *L, const char *s, size_t n)
+{
+    const char *code = "ERR";
+    size_t ncode = 3;
+    if (n && s[0] == '-') {
+        const char *sp = memchr(s, ' ', n);
+        if (sp) {
+            code = s + 1;
+            ncode = (size_t)(sp - s - 1);
+            n -= (size_t)(sp + 1 - s);
+            s = sp + 1;
+        } else {
+            s++;
+            n--;
+        }
+    }
+    while (n && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    while (n && (s[0] == '\r' || s[0] == '\n')) {
+        s++;
+        n--;
+    }
+    lua_createtable(L, 0, 1);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, code, ncode);
+    luaL_addchar(&b, ' ');
+    luaL_addlstring(&b, s, n);
+    luaL_pushresult(&b);
+    lua_setfield(L, -2, "err");
+}
+
+/* An error of errors.def ("ERR ...") as an {err=} table. */
+static void push_rs_error(lua_State *L, enum rs_err why)
+{
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, rs_err_text[why]);
+    lua_setfield(L, -2, "err");
+}
+
+/* Raise an errors.def error as an {err=} table. */
+static int raise_rs_error(lua_State *L, enum rs_err why)
+{
+    push_rs_error(L, why);
+    return lua_error(L);
+}
+
+/* The message handler of every run: a string error becomes
+ * {err = "ERR " .. tostring(err)}, and the table gets the source and line
+ * of the Lua function that raised it (the caller of a C function that
+ * raised it), as Redis's __redis__err__handler. Upvalue 1: tostring. */
+static int error_handler(lua_State *L)
+{
+    lua_Debug ar;
+    bool has = lua_getstack(L, 1, &ar) && lua_getinfo(L, "nSl", &ar);
+    if (has && strcmp(ar.what, "C") == 0)
+        has = lua_getstack(L, 2, &ar) && lua_getinfo(L, "nSl", &ar);
+    if (!lua_istable(L, 1)) {
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+        lua_pushliteral(L, "ERR ");
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        lua_createtable(L, 0, 3);
+        lua_insert(L, -2);
+        lua_setfield(L, -2, "err");
+        lua_replace(L, 1);
+    }
+    if (has) {
+        lua_pushstring(L, ar.source);
+        lua_setfield(L, 1, "source");
+        lua_pushinteger(L, ar.currentline);
+        lua_setfield(L, 1, "line");
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* __index of the real globals: a read of a missing one. */
+static int nonexistent_global(lua_State *L)
+{
+    return luaL_error(L, rs_err_text[RS_ERR_LUA_NO_GLOBAL], lua_tostring(L, 2));
+}
+
+/* __newindex of a proxy: the error names the script's line, as Redis's
+ * VM does for an assignment. */
+static int readonly_error(lua_State *L)
+{
+    return luaL_error(L, "%s", rs_err_text[RS_ERR_LUA_READONLY]);
+}
+
+static bool is_proxy(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx))
+        return false;
+    lua_getfield(L, -1, "__newindex");
+    bool ro = lua_tocfunction(L, -1) == readonly_error;
+    lua_pop(L, 2);
+    return ro;
+}
+
+/* rawset and setmetatable, refusing the read-only tables. Upvalue 1: the
+ * original function. */
+static int guarded(lua_State *L)
+{
+    if (lua_istable(L, 1) && is_proxy(L, 1)) {
+        /* Raised from inside the C function: no line, as Redis's rawset. */
+        lua_pushstring(L, rs_err_text[RS_ERR_LUA_READONLY]);
+        return lua_error(L);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* Replace the table at the top of the stack by a read-only proxy of it. */
+static void make_proxy(lua_State *L)
+{
+    lua_newtable(L);              /* t, P */
+    lua_createtable(L, 0, 2);     /* t, P, mt */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, readonly_error);
+    lua_setfield(L, -2, "__newindex");
+    lua_setmetatable(L, -2);      /* t, P */
+    lua_replace(L, -2);
+}
+
+/* ------------------------------------------------------------------------
+ * RESP -> Lua (redis.call's reply), as Redis's redisProtocolToLuaType
+ * ------------------------------------------------------------------------ */
+
+static bool push_reply(lua_State *L, const char **pos, const char *end);
+
+/* A table {name = <value at the top>}. */
+static void wrap_field(lua_State *L, const char *name)
+{
+    lua_createtable(L, 0, 1);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, name);
+}
+
+static bool push_reply(lua_State *L, const char **pos, const char *end)
+{
+    struct resp_item it;
+    if (!resp_read_item(pos, end, &it))
+        return false;
+    if (!lua_checkstack(L, 5))
+        luaL_error(L, "%s", rs_err_text[RS_ERR_LUA_STACK]);
+    switch (it.type) {
+    case '$':
+        lua_pushlstring(L, it.p, it.len);
+        return true;
+    case '+':
+        lua_pushlstring(L, it.p, it.len);
+        wrap_field(L, "ok");
+        return true;
+    case '-': {
+        /* "-" and the text, as Redis hands it to luaPushErrorBuff. */
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        luaL_addchar(&b, '-');
+        luaL_addlstring(&b, it.p, it.len);
+        luaL_pushresult(&b);
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        push_error(L, s, n);
+        lua_remove(L, -2);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "ignore_error_stats_update");
+        return true;
+    }
+    case ':':
+        lua_pushnumber(L, (lua_Number)it.n);
+        return true;
+    case '_':
+        /* RESP2's null bulk and null array are false, RESP3's null nil. */
+        if (it.len == 0)
+            lua_pushnil(L);
+        else
+            lua_pushboolean(L, 0);
+        return true;
+    case '#':
+        lua_pushboolean(L, (int)it.n);
+        return true;
+    case ',': {
+        char buf[64];
+        size_t n = it.len < sizeof buf - 1 ? it.len : sizeof buf - 1;
+        memcpy(buf, it.p, n);
+        buf[n] = '\0';
+        lua_pushnumber(L, strtod(buf, NULL));
+        wrap_field(L, "double");
+        return true;
+    }
+    case '(':
+        lua_pushlstring(L, it.p, it.len);
+        wrap_field(L, "big_number");
+        return true;
+    case '=':
+        lua_createtable(L, 0, 2);
+        lua_pushlstring(L, it.p, it.len >= 3 ? 3 : it.len);
+        lua_setfield(L, -2, "format");
+        lua_pushlstring(L, it.len > 4 ? it.p + 4 : "", it.len > 4 ? it.len - 4 : 0);
+        lua_setfield(L, -2, "string");
+        wrap_field(L, "verbatim_string");
+        return true;
+    case '*':
+    case '>':
+        lua_createtable(L, it.n > 64 ? 64 : (int)it.n, 0);
+        for (long long i = 1; i <= it.n; i++) {
+            if (!push_reply(L, pos, end))
+                return false;
+            lua_rawseti(L, -2, (int)i);
+        }
+        return true;
+    case '%':
+    case '~':
+        lua_newtable(L);
+        for (long long i = 0; i < it.n; i++) {
+            if (!push_reply(L, pos, end))
+                return false;
+            if (it.type == '%') {
+                if (!push_reply(L, pos, end))
+                    return false;
+            } else {
+                lua_pushboolean(L, 1);
+            }
+            lua_settable(L, -3);
+        }
+        wrap_field(L, it.type == '%' ? "map" : "set");
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Lua -> RESP (the script's return value), as Redis's luaReplyToRedisReply
+ * ------------------------------------------------------------------------ */
+
+static void reply_value(struct lua_engine *e, struct cmd_ctx *c);
+
+/* The {err=} table at the top: "-<err>" and, raised, the place. */
+static void reply_error_table(struct cmd_ctx *c, lua_State *L, const char *sha)
+{
+    lua_getfield(L, -1, "err");
+    size_t n;
+    const char *msg = lua_tolstring(L, -1, &n);
+    lua_getfield(L, -2, "source");
+    lua_getfield(L, -3, "line");
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, msg ? msg : "", msg ? n : 0);
+    if (sha && lua_isstring(L, -1) && lua_isstring(L, -2)) {
+        luaL_addstring(&b, " script: ");
+        luaL_addstring(&b, sha);
+        luaL_addstring(&b, ", on ");
+        luaL_addstring(&b, lua_tostring(L, -2));
+        luaL_addchar(&b, ':');
+        luaL_addstring(&b, lua_tostring(L, -1));
+        luaL_addchar(&b, '.');
+    }
+    luaL_pushresult(&b);
+    const char *s = lua_tolstring(L, -1, &n);
+    reply_error_bytes(c, s, n);
+    lua_pop(L, 4);
+}
+
+/* Field name of the table at the top, of the given type: pushed (true), or
+ * nothing pushed. */
+static bool field_of_type(lua_State *L, const char *name, int type)
+{
+    lua_pushstring(L, name);
+    lua_rawget(L, -2);
+    if (lua_type(L, -1) == type)
+        return true;
+    lua_pop(L, 1);
+    return false;
+}
+
+/* Elements of the array at the top, up to its first nil. */
+static long long array_len(lua_State *L)
+{
+    long long n = 0;
+    for (;;) {
+        lua_rawgeti(L, -1, (int)(n + 1));
+        bool end = lua_isnil(L, -1);
+        lua_pop(L, 1);
+        if (end)
+            return n;
+        n++;
+    }
+}
+
+static long long pairs_count(lua_State *L)
+{
+    long long n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        n++;
+    }
+    return n;
+}
+
+static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
+{
+    lua_State *L = e->L;
+    if (field_of_type(L, "err", LUA_TSTRING)) {
+        lua_pop(L, 1);
+        reply_error_table(c, L, NULL);
+        return;
+    }
+    if (field_of_type(L, "ok", LUA_TSTRING)) {
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        char *t = rs_memdup(s, n);
+        for (size_t i = 0; i < n; i++)
+            if (t[i] == '\r' || t[i] == '\n')
+                t[i] = ' ';
+        resp_add_simple(c->out, t, n);
+        rs_free(t);
+        lua_pop(L, 1);
+        return;
+    }
+    if (field_of_type(L, "double", LUA_TNUMBER)) {
+        resp_add_double(c->out, lua_tonumber(L, -1));
+        lua_pop(L, 1);
+        return;
+    }
+    if (field_of_type(L, "big_number", LUA_TSTRING)) {
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        char *t = rs_memdup(s, n);
+        for (size_t i = 0; i < n; i++)
+            if (t[i] == '\r' || t[i] == '\n')
+                t[i] = ' ';
+        resp_add_bignum(c->out, t, n);
+        rs_free(t);
+        lua_pop(L, 1);
+        return;
+    }
+    if (field_of_type(L, "verbatim_string", LUA_TTABLE)) {
+        bool done = false;
+        if (field_of_type(L, "format", LUA_TSTRING)) {
+            lua_pushstring(L, "string");
+            lua_rawget(L, -3);
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                size_t n;
+                const char *s = lua_tolstring(L, -1, &n);
+                resp_add_verbatim(c->out, s, n, lua_tostring(L, -2));
+                done = true;
+            }
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+        if (done)
+            return;
+    }
+    if (field_of_type(L, "map", LUA_TTABLE)) {
+        resp_add_map_len(c->out, pairs_count(L));
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pushvalue(L, -2);
+            reply_value(e, c); /* the key */
+            reply_value(e, c); /* the value */
+        }
+        lua_pop(L, 1);
+        return;
+    }
+    if (field_of_type(L, "set", LUA_TTABLE)) {
+        resp_add_set_len(c->out, pairs_count(L));
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            reply_value(e, c);
+        }
+        lua_pop(L, 1);
+        return;
+    }
+    long long n = array_len(L);
+    resp_add_array_len(c->out, n);
+    for (long long i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, (int)i);
+        reply_value(e, c);
+    }
+}
+
+/* Write the value at the top of the stack to c and pop it. */
+static void reply_value(struct lua_engine *e, struct cmd_ctx *c)
+{
+    lua_State *L = e->L;
+    /* A map needs 4 more slots: past Lua's limit, an error in its place. */
+    if (!lua_checkstack(L, 4)) {
+        reply_error_bytes(c, rs_err_text[RS_ERR_LUA_STACK], strlen(rs_err_text[RS_ERR_LUA_STACK]));
+        lua_pop(L, 1);
+        return;
+    }
+    switch (lua_type(L, -1)) {
+    case LUA_TSTRING: {
+        size_t n;
+        const char *s = lua_tolstring(L, -1, &n);
+        resp_add_bulk(c->out, s, n);
+        break;
+    }
+    case LUA_TBOOLEAN:
+        if (e->scratch.proto == 2) {
+            if (lua_toboolean(L, -1))
+                resp_add_int(c->out, 1);
+            else
+                resp_add_null(c->out);
+        } else {
+            resp_add_bool(c->out, lua_toboolean(L, -1));
+        }
+        break;
+    case LUA_TNUMBER:
+        resp_add_int(c->out, double_to_ll_trunc(lua_tonumber(L, -1)));
+        break;
+    case LUA_TTABLE:
+        reply_table(e, c);
+        break;
+    default:
+        resp_add_null(c->out);
+    }
+    lua_pop(L, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * redis.call and redis.pcall
+ * ------------------------------------------------------------------------ */
+
+static struct lua_engine *engine_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* The arguments of redis.call as strings into e->argv: Lua strings are
+ * borrowed (they stay on the stack for the call), numbers formatted as
+ * Redis does (integers exactly, others shortest round-trip). false if one
+ * is of another type. */
+static bool call_args(struct lua_engine *e, lua_State *L, int argc)
+{
+    if (argc > e->argv_cap) {
+        e->argv_cap = argc * 2;
+        e->argv = rs_realloc(e->argv, (size_t)e->argv_cap * sizeof *e->argv);
+        e->nums = rs_realloc(e->nums, (size_t)e->argv_cap * sizeof *e->nums);
+    }
+    for (int i = 0; i < argc; i++) {
+        if (lua_type(L, i + 1) == LUA_TNUMBER) {
+            double d = lua_tonumber(L, i + 1);
+            long long ll;
+            size_t n = double_to_ll_exact(d, &ll) ? resp_ll2str(e->nums[i], ll)
+                                                  : resp_d2str(e->nums[i], RESP_D_STR_SIZE, d);
+            e->argv[i] = rs_str_from(e->nums[i], n);
+        } else if (lua_type(L, i + 1) == LUA_TSTRING) {
+            size_t n;
+            const char *s = lua_tolstring(L, i + 1, &n);
+            e->argv[i] = rs_str_from(s, n);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The reply in e->scratch as one contiguous run of bytes. */
+static const char *scratch_bytes(struct lua_engine *e, size_t *len)
+{
+    struct resp_out *o = &e->scratch;
+    *len = o->nbytes;
+    if (o->head == o->tail && o->head)
+        return o->head->data;
+    if (o->nbytes > e->flat_cap) {
+        e->flat_cap = o->nbytes;
+        e->flat = rs_realloc(e->flat, e->flat_cap);
+    }
+    size_t off = 0;
+    for (struct resp_chunk *ch = o->head; ch; ch = ch->next) {
+        memcpy(e->flat + off, ch->data, ch->len);
+        off += ch->len;
+    }
+    return e->flat;
+}
+
+/* Why c's command may not run from this script, or RS_OK. */
+static int refusal(const struct lua_engine *e, const struct cmd_def *d)
+{
+    if (d->flags & CMD_NOSCRIPT)
+        return RS_ERR_LUA_NOSCRIPT_CMD;
+    if (e->run->read_only && (d->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
+        return RS_ERR_LUA_RO_WRITE;
+    if (!e->run->allow_oom && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
+        e->st->used_memory + e->st->shard_bytes > (uint64_t)e->st->cfg.maxmemory)
+        return RS_ERR_OOM;
+    return 0;
+}
+
+static int redis_call_generic(lua_State *L, bool raise)
+{
+    struct lua_engine *e = engine_of(L);
+    int argc = lua_gettop(L);
+    if (e->run == NULL)
+        return raise_rs_error(L, RS_ERR_LUA_NOT_IN_SCRIPT);
+    if (argc == 0) {
+        push_rs_error(L, RS_ERR_LUA_NO_ARGS);
+        return raise ? lua_error(L) : 1;
+    }
+    if (!call_args(e, L, argc)) {
+        push_rs_error(L, RS_ERR_LUA_BAD_ARGS);
+        return raise ? lua_error(L) : 1;
+    }
+    struct store *st = e->st;
+    const struct cmd_def *d = cmd_lookup(st->lut, e->argv[0]);
+    if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
+        d = cmd_lookup_sub(d, e->argv[1]);
+    int why = 0;
+    if (d == NULL)
+        why = RS_ERR_LUA_UNKNOWN_CMD;
+    else if ((d->arity > 0 && d->arity != argc) || argc < -d->arity || d->handler == NULL)
+        why = RS_ERR_LUA_ARITY;
+    else
+        why = refusal(e, d);
+    if (why) {
+        push_rs_error(L, (enum rs_err)why);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, "ignore_error_stats_update");
+        stats_error(st, rs_err_text[why], strlen(rs_err_text[why]));
+        if (d)
+            st->cstats[cmd_index(d)].rejected++;
+        return raise ? lua_error(L) : 1;
+    }
+    struct cmd_ctx *caller = e->run->caller;
+    struct cmd_ctx sub = {
+        .st = st,
+        .s = &e->ls,
+        .cmd = d,
+        .argc = argc,
+        .argv = e->argv,
+        .out = &e->scratch,
+        .db = st->dbs[e->ls.db],
+        .now = caller->now,
+        .t0_us = rs_mono_us(),
+        .in_exec = true,
+    };
+    cmd_call(&sub);
+    store_count_shard_command(&sub);
+    size_t len;
+    const char *p = scratch_bytes(e, &len);
+    const char *pos = p;
+    bool ok = push_reply(L, &pos, p + len);
+    resp_out_discard(&e->scratch);
+    if (!ok)
+        return luaL_error(L, "%s", rs_err_text[RS_ERR_LUA_STACK]);
+    if (raise && len && p[0] == '-')
+        return lua_error(L);
+    return 1;
+}
+
+static int redis_call(lua_State *L)
+{
+    return redis_call_generic(L, true);
+}
+
+static int redis_pcall(lua_State *L)
+{
+    return redis_call_generic(L, false);
+}
+
+/* ------------------------------------------------------------------------
+ * The rest of the redis table
+ * ------------------------------------------------------------------------ */
+
+/* redis.error_reply(msg), redis.status_reply(msg) */
+static int redis_error_reply(lua_State *L)
+{
+    if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+        push_rs_error(L, RS_ERR_LUA_ARGS_TYPE);
+        return 1;
+    }
+    size_t n;
+    const char *s = lua_tolstring(L, 1, &n);
+    if (n && s[0] == '-') {
+        push_error(L, s, n);
+    } else {
+        lua_pushliteral(L, "-");
+        lua_pushvalue(L, 1);
+        lua_concat(L, 2);
+        s = lua_tolstring(L, -1, &n);
+        push_error(L, s, n);
+    }
+    return 1;
+}
+
+static int redis_status_reply(lua_State *L)
+{
+    if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
+        push_rs_error(L, RS_ERR_LUA_ARGS_TYPE);
+        return 1;
+    }
+    lua_createtable(L, 0, 1);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "ok");
+    return 1;
+}
+
+static int redis_sha1hex(lua_State *L)
+{
+    if (lua_gettop(L) != 1)
+        return raise_rs_error(L, RS_ERR_LUA_NARGS);
+    size_t n = 0;
+    const char *s = lua_tolstring(L, 1, &n);
+    char hex[41];
+    sha1_hex(hex, s ? s : "", s ? n : 0);
+    lua_pushstring(L, hex);
+    return 1;
+}
+
+/* redis.log(level, msg, ...): the words joined by spaces, to the
+ * transport's log when the level passes loglevel. */
+static int redis_log(lua_State *L)
+{
+    int argc = lua_gettop(L);
+    if (argc < 2)
+        return raise_rs_error(L, RS_ERR_LUA_LOG_ARGS);
+    if (!lua_isnumber(L, 1))
+        return raise_rs_error(L, RS_ERR_LUA_LOG_LEVEL_TYPE);
+    int level = (int)lua_tonumber(L, 1);
+    if (level < 0 || level > 3)
+        return raise_rs_error(L, RS_ERR_LUA_LOG_LEVEL);
+    struct lua_engine *e = engine_of(L);
+    if (level < e->st->cfg.loglevel || !e->st->hooks || !e->st->hooks->log)
+        return 0;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 2; i <= argc; i++) {
+        size_t n;
+        const char *s = lua_tolstring(L, i, &n);
+        if (s) {
+            if (i != 2)
+                luaL_addchar(&b, ' ');
+            luaL_addlstring(&b, s, n);
+        }
+    }
+    luaL_pushresult(&b);
+    e->st->hooks->log(e->st->hooks_ud, level, lua_tostring(L, -1));
+    return 0;
+}
+
+static int redis_setresp(lua_State *L)
+{
+    struct lua_engine *e = engine_of(L);
+    if (e->run == NULL)
+        return raise_rs_error(L, RS_ERR_LUA_SETRESP_OUTSIDE);
+    if (lua_gettop(L) != 1)
+        return raise_rs_error(L, RS_ERR_LUA_SETRESP_ARGS);
+    int resp = (int)lua_tonumber(L, 1);
+    if (resp != 2 && resp != 3)
+        return raise_rs_error(L, RS_ERR_LUA_SETRESP_VERSION);
+    e->scratch.proto = resp;
+    return 0;
+}
+
+/* redis.set_repl(flags): checked, then nothing (there are no replicas and
+ * a script's effects are its commands'). */
+static int redis_set_repl(lua_State *L)
+{
+    if (lua_gettop(L) != 1)
+        return raise_rs_error(L, RS_ERR_LUA_SET_REPL_ARGS);
+    int flags = (int)lua_tonumber(L, -1);
+    if (flags & ~3)
+        return raise_rs_error(L, RS_ERR_LUA_SET_REPL_FLAGS);
+    return 0;
+}
+
+static int redis_true(lua_State *L)
+{
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* redis.breakpoint(): false, no debugger is attached. */
+static int redis_false(lua_State *L)
+{
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
+/* pcall as Redis 7 replaces it: an error that is an {err=} table (a
+ * failed redis.call) is caught as its err string. */
+static int redis_pcall_builtin(lua_State *L)
+{
+    int argc = lua_gettop(L);
+    luaL_checkany(L, 1);
+    lua_pushboolean(L, 1);
+    lua_insert(L, 1);
+    if (lua_pcall(L, argc - 1, LUA_MULTRET, 0)) {
+        lua_remove(L, 1);
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "err");
+            if (lua_isstring(L, -1))
+                lua_replace(L, -2);
+            else
+                lua_pop(L, 1);
+        }
+        lua_pushboolean(L, 0);
+        lua_insert(L, 1);
+    }
+    return lua_gettop(L);
+}
+
+static int redis_nothing(lua_State *L)
+{
+    return 0;
+}
+
+/* redis.acl_check_cmd(cmd, ...): there are no ACL users, so any known
+ * command is allowed. */
+static int redis_acl_check_cmd(lua_State *L)
+{
+    struct lua_engine *e = engine_of(L);
+    int argc = lua_gettop(L);
+    if (argc == 0)
+        return raise_rs_error(L, RS_ERR_LUA_NO_ARGS);
+    if (!call_args(e, L, argc))
+        return raise_rs_error(L, RS_ERR_LUA_BAD_ARGS);
+    const struct cmd_def *d = cmd_lookup(e->st->lut, e->argv[0]);
+    if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
+        d = cmd_lookup_sub(d, e->argv[1]);
+    if (d == NULL)
+        return raise_rs_error(L, RS_ERR_LUA_ACL_CMD);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------
+ * math.random, os.clock
+ * ------------------------------------------------------------------------ */
+
+/* Redis's redisLrand48: the 48-bit generator of drand48, its upper 31
+ * bits. */
+static int32_t lrand48_next(struct lua_engine *e)
+{
+    e->rand48 = (e->rand48 * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);
+    return (int32_t)(e->rand48 >> 17);
+}
+
+static int math_random(lua_State *L)
+{
+    struct lua_engine *e = engine_of(L);
+    lua_Number r = (lua_Number)(lrand48_next(e) % INT32_MAX) / (lua_Number)INT32_MAX;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, r);
+        break;
+    case 1: {
+        int u = luaL_checkint(L, 1);
+        luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+        lua_pushnumber(L, floor(r * u) + 1);
+        break;
+    }
+    case 2: {
+        int l = luaL_checkint(L, 1);
+        int u = luaL_checkint(L, 2);
+        luaL_argcheck(L, l <= u, 2, "interval is empty");
+        lua_pushnumber(L, floor(r * (u - l + 1)) + l);
+        break;
+    }
+    default:
+        return luaL_error(L, "wrong number of arguments");
+    }
+    return 1;
+}
+
+/* math.randomseed(x): srand48's state, x in its middle 32 bits. */
+static int math_randomseed(lua_State *L)
+{
+    struct lua_engine *e = engine_of(L);
+    uint32_t seed = (uint32_t)luaL_checkint(L, 1);
+    e->rand48 = ((uint64_t)seed << 16) | 0x330E;
+    return 0;
+}
+
+static int os_clock(lua_State *L)
+{
+    lua_pushnumber(L, (lua_Number)clock() / (lua_Number)CLOCKS_PER_SEC);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------
+ * The interpreter
+ * ------------------------------------------------------------------------ */
+
+/* Open a library; a named one becomes the global of that name (lua-cjson
+ * only returns its table). */
+static void open_lib(lua_State *L, const char *name, lua_CFunction open)
+{
+    lua_pushcfunction(L, open);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (name[0])
+        lua_setglobal(L, name);
+    else
+        lua_pop(L, 1);
+}
+
+static void set_fn(lua_State *L, const char *name, lua_CFunction f)
+{
+    lua_pushcfunction(L, f);
+    lua_setfield(L, -2, name);
+}
+
+static void set_num(lua_State *L, const char *name, lua_Number v)
+{
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, name);
+}
+
+static void redis_table(lua_State *L)
+{
+    lua_newtable(L);
+    set_fn(L, "call", redis_call);
+    set_fn(L, "pcall", redis_pcall);
+    set_fn(L, "log", redis_log);
+    set_num(L, "LOG_DEBUG", 0);
+    set_num(L, "LOG_VERBOSE", 1);
+    set_num(L, "LOG_NOTICE", 2);
+    set_num(L, "LOG_WARNING", 3);
+    set_fn(L, "setresp", redis_setresp);
+    set_fn(L, "sha1hex", redis_sha1hex);
+    set_fn(L, "error_reply", redis_error_reply);
+    set_fn(L, "status_reply", redis_status_reply);
+    set_fn(L, "set_repl", redis_set_repl);
+    set_fn(L, "replicate_commands", redis_true);
+    set_fn(L, "breakpoint", redis_false);
+    set_fn(L, "debug", redis_nothing);
+    set_fn(L, "acl_check_cmd", redis_acl_check_cmd);
+    set_num(L, "REPL_NONE", 0);
+    set_num(L, "REPL_AOF", 1);
+    set_num(L, "REPL_SLAVE", 2);
+    set_num(L, "REPL_REPLICA", 2);
+    set_num(L, "REPL_ALL", 3);
+    lua_pushstring(L, RS_REDIS_VERSION);
+    lua_setfield(L, -2, "REDIS_VERSION");
+    set_num(L, "REDIS_VERSION_NUM", RS_REDIS_VERSION_NUM);
+    lua_setglobal(L, "redis");
+}
+
+/* Wrap G's function name with guarded(). */
+static void guard(lua_State *L, const char *name)
+{
+    lua_getglobal(L, name);
+    lua_pushcclosure(L, guarded, 1);
+    lua_setglobal(L, name);
+}
+
+struct lua_engine *lua_engine_new(struct store *st)
+{
+    struct lua_engine *e = rs_calloc(1, sizeof *e);
+    e->st = st;
+    e->cap = LUA_DEFAULT_CAP;
+    e->rand48 = RAND48_INIT;
+    e->ls.st = st;
+    e->ls.flags = SES_AUTHENTICATED;
+    resp_out_init(&e->ls.out, 2);
+    resp_out_init(&e->ls.discard, 2);
+    resp_out_init(&e->scratch, 2);
+    lua_State *L = e->L = lua_newstate(lua_alloc, e);
+    open_lib(L, "", luaopen_base);
+    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    open_lib(L, "cjson", luaopen_cjson);
+    open_lib(L, "bit", luaopen_bit);
+    /* luaopen_* leave their tables in package.loaded and the globals,
+     * which Redis exposes as globals only. */
+    lua_pushnil(L);
+    lua_setglobal(L, "package");
+    lua_pushnil(L);
+    lua_setglobal(L, "dofile");
+    lua_pushnil(L);
+    lua_setglobal(L, "loadfile");
+    lua_pushnil(L);
+    lua_setglobal(L, "print");
+    lua_newtable(L);
+    set_fn(L, "clock", os_clock);
+    lua_setglobal(L, "os");
+    lua_getglobal(L, "math");
+    set_fn(L, "random", math_random);
+    set_fn(L, "randomseed", math_randomseed);
+    lua_pop(L, 1);
+    redis_table(L);
+    lua_pushcfunction(L, redis_pcall_builtin);
+    lua_setglobal(L, "pcall");
+    guard(L, "rawset");
+    guard(L, "setmetatable");
+    lua_getglobal(L, "tostring");
+    lua_pushcclosure(L, error_handler, 1);
+    lua_setglobal(L, "__redis__err__handler");
+
+    /* Every table among the globals behind a proxy (the library tables,
+     * not G itself, which _G names: that is P below). */
+    static const char *const libs[] = {"string", "table", "math", "os", "coroutine",
+                                       "cjson", "bit", "redis", NULL};
+    for (int i = 0; libs[i]; i++) {
+        lua_getglobal(L, libs[i]);
+        make_proxy(L);
+        lua_setglobal(L, libs[i]);
+    }
+    lua_pushvalue(L, LUA_GLOBALSINDEX);     /* G */
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, nonexistent_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    make_proxy(L);                          /* G, P */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "_G");
+    lua_replace(L, LUA_GLOBALSINDEX);       /* G */
+    lua_getfield(L, G_IDX, "__redis__err__handler");
+    return e;
+}
+
+void lua_engine_free(struct lua_engine *e)
+{
+    if (e == NULL)
+        return;
+    lua_close(e->L);
+    resp_out_free(&e->scratch);
+    resp_out_free(&e->ls.out);
+    resp_out_free(&e->ls.discard);
+    rs_free(e->flat);
+    rs_free(e->argv);
+    rs_free(e->nums);
+    rs_free(e);
+}
+
+int lua_engine_compile(struct lua_engine *e, const char *body, size_t len, char *err,
+                       size_t errlen)
+{
+    lua_State *L = e->L;
+    if (luaL_loadbuffer(L, body, len, "@user_script")) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return -1;
+    }
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void lua_engine_drop(struct lua_engine *e, int ref)
+{
+    luaL_unref(e->L, LUA_REGISTRYINDEX, ref);
+}
+
+/* A global of G (KEYS or ARGV) set to an array of the n strings of v. */
+static void set_array(lua_State *L, const char *name, const struct rs_str *v, int n)
+{
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushlstring(L, v[i].p, v[i].len);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, G_IDX, name);
+}
+
+void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
+{
+    lua_State *L = e->L;
+    struct cmd_ctx *c = r->caller;
+    struct store *st = e->st;
+    e->cap = st->cfg.maxmemory ? (size_t)st->cfg.maxmemory : LUA_DEFAULT_CAP;
+    if (e->cap < e->bytes + (1 << 20)) /* room to report the error */
+        e->cap = e->bytes + (1 << 20);
+    e->run = r;
+    e->ls.db = c->s->db;
+    e->scratch.proto = 2;
+    /* G's fields are set raw: G has only a read metatable. */
+    set_array(L, "KEYS", r->keys, r->nkeys);
+    set_array(L, "ARGV", r->args, r->nargs);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    int rc = lua_pcall(L, 0, 1, HANDLER_IDX);
+    if (++e->ncalls == GC_PERIOD) {
+        lua_gc(L, LUA_GCSTEP, GC_PERIOD);
+        e->ncalls = 0;
+    }
+    if (rc == 0) {
+        reply_value(e, c);
+    } else if (lua_istable(L, -1)) {
+        reply_error_table(c, L, r->sha);
+    } else {
+        const char *msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
+        reply_errf(c, rs_err_text[RS_ERR_LUA_RUN], r->sha, msg);
+        lua_pop(L, 1);
+    }
+    /* A script that met the cap leaves its garbage near it: collect it
+     * now rather than in the small steps of later runs. */
+    if (rc == LUA_ERRMEM)
+        lua_gc(L, LUA_GCCOLLECT, 0);
+    e->run = NULL;
+    lua_settop(L, HANDLER_IDX);
+}
