@@ -103,6 +103,8 @@ struct respite_server {
     uv_timer_t bg;       /* background slices while work is left */
     uv_timer_t blk_timer; /* the earliest blocked client's timeout */
     int64_t blk_armed;    /* the deadline blk_timer is armed for (monotonic us), -1 none */
+    uv_timer_t exp_timer; /* the store's next key deadline (respite_expire_deadline) */
+    int64_t exp_armed;    /* the deadline exp_timer is armed for (monotonic us), -1 none */
     uv_async_t wakeup;   /* respite_server_stop from another thread */
     uv_signal_t sigint, sigterm;
     bool signals;
@@ -388,21 +390,36 @@ static void flush(struct srv_conn *conn)
 static void process_input(struct srv_conn *conn);
 static void on_blk_timer(uv_timer_t *t);
 static void on_bg(uv_timer_t *t);
+static void on_exp_timer(uv_timer_t *t);
 
-/* Arm blk_timer for the earliest blocked client's deadline, if it moved. */
-static void arm_block_timer(struct respite_server *srv)
+/* Arm timer t (armed for *armed) to call cb at d (monotonic us; -1: stop
+ * it), if d moved. */
+static void arm_timer(uv_timer_t *t, int64_t *armed, int64_t d, uv_timer_cb cb)
 {
-    int64_t d = respite_block_deadline(srv->st);
-    if (d == srv->blk_armed)
+    if (d == *armed)
         return;
-    srv->blk_armed = d;
+    *armed = d;
     if (d < 0) {
-        uv_timer_stop(&srv->blk_timer);
+        uv_timer_stop(t);
         return;
     }
     int64_t now = (int64_t)(uv_hrtime() / 1000);
     uint64_t delay_ms = d > now ? (uint64_t)((d - now + 999) / 1000) : 0;
-    uv_timer_start(&srv->blk_timer, on_blk_timer, delay_ms, 0);
+    uv_timer_start(t, cb, delay_ms, 0);
+}
+
+/* Arm blk_timer for the earliest blocked client's deadline. */
+static void arm_block_timer(struct respite_server *srv)
+{
+    arm_timer(&srv->blk_timer, &srv->blk_armed, respite_block_deadline(srv->st), on_blk_timer);
+}
+
+/* Arm exp_timer for the store's next key deadline: keys are reclaimed (and
+ * their expired events sent) within a millisecond or so of their deadline,
+ * not at the next cron tick. */
+static void arm_expire_timer(struct respite_server *srv)
+{
+    arm_timer(&srv->exp_timer, &srv->exp_armed, respite_expire_deadline(srv->st), on_exp_timer);
 }
 
 /* Keep background work going: a slice every millisecond while the store
@@ -436,6 +453,7 @@ static void serve_ready(struct respite_server *srv)
     }
     if (!srv->stopping) {
         arm_block_timer(srv);
+        arm_expire_timer(srv);
         /* Freeing that a command queued (UNLINK, FLUSHALL ASYNC) starts now,
          * not at the next cron tick. */
         if (respite_free_pending(srv->st))
@@ -784,6 +802,16 @@ static void on_bg(uv_timer_t *t)
     serve_ready(srv); /* clients the tick unblocked */
 }
 
+/* A key's deadline passed: a tick reclaims what is due, as the cron's. */
+static void on_exp_timer(uv_timer_t *t)
+{
+    struct respite_server *srv = t->data;
+    srv->exp_armed = -1;
+    if (respite_tick(srv->st, BG_SLICE_US))
+        kick_bg(srv);
+    serve_ready(srv); /* clients the tick unblocked; arms the timer again */
+}
+
 static void on_cron(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
@@ -855,6 +883,7 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->cron, NULL);
         uv_close((uv_handle_t *)&srv->bg, NULL);
         uv_close((uv_handle_t *)&srv->blk_timer, NULL);
+        uv_close((uv_handle_t *)&srv->exp_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
     }
     if (srv->signals) {
@@ -998,6 +1027,9 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     uv_timer_init(&srv->loop, &srv->blk_timer);
     srv->blk_timer.data = srv;
     srv->blk_armed = -1;
+    uv_timer_init(&srv->loop, &srv->exp_timer);
+    srv->exp_timer.data = srv;
+    srv->exp_armed = -1;
     uv_async_init(&srv->loop, &srv->wakeup, on_wakeup);
     srv->wakeup.data = srv;
     srv->timers_open = true;

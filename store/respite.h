@@ -94,6 +94,15 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
  * a prompt further call would do, else 0. */
 int respite_tick(struct respite *st, int64_t budget_us);
 
+/* When the next key or hash field or set member expires, on the monotonic
+ * clock in microseconds (CLOCK_MONOTONIC), -1 if nothing will (no
+ * deadline, active expiry off, or a clock that does not run with the real
+ * one); at most an hour ahead, when the transport asks again: it calls
+ * respite_tick then, so that keys are reclaimed,
+ * and their `expired` events published, on time rather than at the next
+ * of its hz ticks. O(databases). */
+int64_t respite_expire_deadline(const struct respite *st);
+
 /* Whether values or flushed databases wait to be freed in the background
  * (UNLINK, FLUSHALL ASYNC), 1 or 0: a transport calls respite_tick promptly while
  * this holds, so memory comes back at once rather than at the next tick of

@@ -200,6 +200,20 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     return more;
 }
 
+int64_t respite_expire_deadline(const struct respite *rs)
+{
+    const struct store *st = (const struct store *)rs;
+    int64_t next = exp_next_deadline(st);
+    /* A frozen or embedder's clock does not follow the monotonic one. */
+    if (next < 0 || !st->cfg.active_expire || st->clock_frozen >= 0 || st->clock_fn)
+        return -1;
+    int64_t mono = rs_mono_us();
+    /* Due once the clock passes it: at next + 1 ms. A deadline years ahead
+     * is asked about again in an hour, and the product stays in range. */
+    int64_t ms = next + 1 - store_now_at(st, mono);
+    return mono + (ms < 3600 * 1000 ? ms : 3600 * 1000) * 1000;
+}
+
 int respite_free_pending(const struct respite *rs)
 {
     const struct store *st = (const struct store *)rs;

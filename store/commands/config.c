@@ -24,7 +24,7 @@
 #include "resp_num.h"
 #include "ds/util.h"
 
-enum cfg_type { CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_FIXED };
+enum cfg_type { CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_NOTIFY, CFG_FIXED };
 
 enum { CFG_IMMUTABLE = 1, CFG_SENSITIVE = 2, CFG_LONG = 4 /* a CFG_INT held in a long long */ };
 
@@ -82,6 +82,7 @@ static const struct cfg_param params[] = {
     {"lazyfree-lazy-eviction", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"replica-lazy-flush", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"slave-lazy-flush", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
+    {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -301,6 +302,14 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
         return NULL;
     case CFG_OBUF:
         return parse_obuf(cfg, value);
+    case CFG_NOTIFY: {
+        int flags = ks_notify_parse(value);
+        if (flags < 0)
+            return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+        cfg->notify_keyspace_events = flags;
+        cfg->notify_mask = ks_notify_mask(flags);
+        return NULL;
+    }
     case CFG_FIXED: {
         if ((msg = parse_value(p, p->check, value, &v, err, errlen)) != NULL)
             return msg;
@@ -363,6 +372,12 @@ static void format_param(const struct rs_config *cfg, const struct cfg_param *p,
             len += (size_t)snprintf(buf + len, size - len, "%s%s %lld %lld %lld", k ? " " : "",
                                     obuf_classes[k], cfg->obuf_hard[k], cfg->obuf_soft[k],
                                     cfg->obuf_soft_secs[k]);
+        break;
+    }
+    case CFG_NOTIFY: {
+        char flags[16];
+        ks_notify_format(cfg->notify_keyspace_events, flags);
+        snprintf(buf, size, "%s", flags);
         break;
     }
     case CFG_FIXED:

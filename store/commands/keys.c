@@ -37,14 +37,19 @@
  * ------------------------------------------------------------------------ */
 
 /* lookupKeyReadWithFlags(LOOKUP_NOTOUCH): lazy expiry and hit/miss counts,
- * but the access time is left alone (TYPE, TTL, EXISTS, OBJECT). */
-static struct entry *read_notouch(struct cmd_ctx *c, struct rs_str key, struct kloc *loc)
+ * but the access time is left alone (TYPE, TTL, EXISTS, OBJECT); a miss
+ * publishes keymiss when notify (not for OBJECT, Redis's LOOKUP_NONOTIFY). */
+static struct entry *read_notouch(struct cmd_ctx *c, struct rs_str key, struct kloc *loc,
+                                  bool notify)
 {
     struct entry *e = ks_peek(c, c->db, key, loc);
-    if (e)
+    if (e) {
         c->st->stats.keyspace_hits++;
-    else
+    } else {
         c->st->stats.keyspace_misses++;
+        if (notify)
+            ks_notify(c->db, NOTIFY_KEY_MISS, "keymiss", key);
+    }
     return e;
 }
 
@@ -101,8 +106,12 @@ static uint64_t rand_next(struct store *st)
 static void del_generic(struct cmd_ctx *c, bool lazy)
 {
     long long n = 0;
-    for (int i = 1; i < c->argc; i++)
-        n += ks_delete_key(c, c->db, c->argv[i], lazy);
+    for (int i = 1; i < c->argc; i++) {
+        if (ks_delete_key(c, c->db, c->argv[i], lazy)) {
+            ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[i]);
+            n++;
+        }
+    }
     resp_add_int(c->out, n);
 }
 
@@ -124,14 +133,14 @@ void cmd_exists(struct cmd_ctx *c)
 {
     long long n = 0;
     for (int i = 1; i < c->argc; i++)
-        n += read_notouch(c, c->argv[i], NULL) != NULL;
+        n += read_notouch(c, c->argv[i], NULL, true) != NULL;
     resp_add_int(c->out, n);
 }
 
 /* TYPE key -- a status reply: the type name, or "none". */
 void cmd_type(struct cmd_ctx *c)
 {
-    struct entry *e = read_notouch(c, c->argv[1], NULL);
+    struct entry *e = read_notouch(c, c->argv[1], NULL, true);
     const char *name = e ? obj_type_name(e->type) : "none";
     resp_add_simple(c->out, name, strlen(name));
 }
@@ -380,7 +389,7 @@ void cmd_scan(struct cmd_ctx *c)
         struct scan_hit h = a.hits[i];
         if (by_type) {
             /* Redis 7.4 checks the type through a lookup: hit/miss stats. */
-            struct entry *e = read_notouch(c, key_of(h.e), NULL);
+            struct entry *e = read_notouch(c, key_of(h.e), NULL, false);
             if (e == NULL || (int)e->type != type)
                 continue;
         } else if (!ks_is_live(h.sh, h.e, c->now)) {
@@ -469,6 +478,8 @@ static void rename_generic(struct cmd_ctx *c, bool nx)
      * step, an unlink in the same chain): find it again. */
     ks_peek(c, c->db, src, &sl);
     move_entry(c->db, dst, &sl, when);
+    ks_notify(c->db, NOTIFY_GENERIC, "rename_from", src);
+    ks_notify(c->db, NOTIFY_GENERIC, "rename_to", dst);
     if (nx)
         resp_add_int(c->out, 1);
     else
@@ -534,6 +545,7 @@ void cmd_copy(struct cmd_ctx *c)
     ks_add(dst_db, to, n);
     if (when != -1)
         exp_set(to, n, when);
+    ks_notify(dst_db, NOTIFY_GENERIC, "copy_to", dst);
     resp_add_int(c->out, 1);
 }
 
@@ -558,6 +570,8 @@ void cmd_move(struct cmd_ctx *c)
         return;
     }
     move_entry(dst, key, &sl, exp_get(sl.sh, e));
+    ks_notify(c->db, NOTIFY_GENERIC, "move_from", key);
+    ks_notify(dst, NOTIFY_GENERIC, "move_to", key);
     resp_add_int(c->out, 1);
 }
 
@@ -663,9 +677,11 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
     }
     if (when <= c->now) {
         ks_delete_lazy(&loc, c->st->cfg.lazyfree_expire); /* an expiry, for Redis */
+        ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
     } else {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
+        ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
     }
     resp_add_int(c->out, 1);
 }
@@ -699,7 +715,7 @@ void cmd_pexpireat(struct cmd_ctx *c)
 static void ttl_generic(struct cmd_ctx *c, bool ms, bool abs)
 {
     struct kloc loc;
-    struct entry *e = read_notouch(c, c->argv[1], &loc);
+    struct entry *e = read_notouch(c, c->argv[1], &loc, true);
     if (e == NULL) {
         resp_add_int(c->out, -2);
         return;
@@ -750,6 +766,7 @@ void cmd_persist(struct cmd_ctx *c)
     if (had) {
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
+        ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
     }
     resp_add_int(c->out, had);
 }
@@ -761,7 +778,7 @@ void cmd_persist(struct cmd_ctx *c)
 /* The key of OBJECT <sub> key, or NULL after a null reply. */
 static struct entry *object_lookup(struct cmd_ctx *c)
 {
-    struct entry *e = read_notouch(c, c->argv[2], NULL);
+    struct entry *e = read_notouch(c, c->argv[2], NULL, false);
     if (e == NULL)
         resp_add_null(c->out);
     return e;

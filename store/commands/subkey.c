@@ -196,7 +196,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
         return;
     }
     size_t before = obj_bytes(e);
-    bool changed = false;
+    bool changed = false, deleted = false;
     for (int i = pos + 2; i < c->argc; i++) {
         bool found;
         int64_t cur = obj_sub_ttl(e, c->argv[i], &found);
@@ -213,6 +213,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
         changed = true;
         if (when <= c->now) {
             obj_sub_remove(e, c->argv[i]);
+            deleted = true;
             c->st->stats.expired_subkeys++;
             resp_add_int(c->out, SK_DELETED);
             continue;
@@ -220,9 +221,16 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
         obj_sub_set_ttl(c->st, e, c->argv[i], when);
         resp_add_int(c->out, SK_SET);
     }
-    if (changed)
+    /* One event, as Redis 7.4: the deletion's if any name was deleted. */
+    bool is_hash = type == OBJ_HASH;
+    if (changed) {
         ks_touch_loc(&loc);
-    ks_value_changed(&loc, before);
+        ks_notify(c->db, is_hash ? NOTIFY_HASH : NOTIFY_SET,
+                  deleted ? (is_hash ? "hdel" : "srem") : (is_hash ? "hexpire" : "sexpire"),
+                  c->argv[1]);
+    }
+    if (ks_value_changed(&loc, before))
+        ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
 }
 
 /* HEXPIRE key seconds [NX|XX|GT|LT] FIELDS numfields field [field ...] */
@@ -302,7 +310,7 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
         else if (when == -1)
             resp_add_int(c->out, SK_NO_TTL);
         else if (q == Q_PERSIST) {
-            changed = obj_sub_persist(e, c->argv[i]);
+            changed |= obj_sub_persist(e, c->argv[i]);
             resp_add_int(c->out, 1);
         } else if (q == Q_TTL)
             resp_add_int(c->out, (when - c->now + 999) / 1000);
@@ -313,8 +321,11 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
         else
             resp_add_int(c->out, when);
     }
-    if (changed)
+    if (changed) {
         ks_touch_loc(&loc);
+        ks_notify(c->db, type == OBJ_HASH ? NOTIFY_HASH : NOTIFY_SET,
+                  type == OBJ_HASH ? "hpersist" : "spersist", c->argv[1]);
+    }
     if (e && q == Q_PERSIST)
         ks_value_changed(&loc, before);
 }

@@ -56,15 +56,20 @@ static bool hash_open(struct cmd_ctx *c, struct rs_str key, bool create, struct 
     return true;
 }
 
-/* Account the change of the hash, touch the key if the command changed it
- * (WATCH); delete the key if it is empty. */
-static void hash_close(struct hw *w)
+/* Account the change of the hash; if the command changed it, touch the key
+ * (WATCH) and publish event (class h); delete the key if it is empty, with
+ * its `del` event. event NULL: no event of its own. */
+static void hash_close(struct cmd_ctx *c, struct hw *w, const char *event)
 {
     if (w->h == NULL)
         return;
-    if (w->changed)
+    if (w->changed) {
         ks_touch_loc(&w->loc);
-    ks_value_changed(&w->loc, w->bytes0);
+        if (event)
+            ks_notify(c->db, NOTIFY_HASH, event, c->argv[1]);
+    }
+    if (ks_value_changed(&w->loc, w->bytes0))
+        ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
 }
 
 /* The hash of key for reading, NULL if absent; *wrong after a WRONGTYPE. */
@@ -91,7 +96,7 @@ static void hset_generic(struct cmd_ctx *c, bool hmset)
     for (int i = 2; i < c->argc; i += 2)
         added += hash_set(c, w.h, c->argv[i], c->argv[i + 1], false);
     w.changed = true;
-    hash_close(&w);
+    hash_close(c, &w, "hset");
     if (hmset)
         resp_add_ok(c->out);
     else
@@ -122,7 +127,7 @@ void cmd_hsetnx(struct cmd_ctx *c)
         added = hash_set(c, w.h, c->argv[2], c->argv[3], false);
     }
     w.changed = added;
-    hash_close(&w);
+    hash_close(c, &w, "hset");
     resp_add_int(c->out, added);
 }
 
@@ -265,7 +270,7 @@ void cmd_hdel(struct cmd_ctx *c)
     for (int i = 2; w.h && i < c->argc; i++)
         n += hash_remove(w.h, c->argv[i]);
     w.changed = n > 0;
-    hash_close(&w);
+    hash_close(c, &w, "hdel");
     resp_add_int(c->out, n);
 }
 
@@ -293,7 +298,7 @@ void cmd_hincrby(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(buf, resp_ll2str(buf, v));
     hash_set(c, w.h, c->argv[2], s, true);
     w.changed = true;
-    hash_close(&w);
+    hash_close(c, &w, "hincrby");
     resp_add_int(c->out, v);
 }
 
@@ -326,7 +331,7 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(out, resp_ld2str(out, sizeof out, v));
     hash_set(c, w.h, c->argv[2], s, true);
     w.changed = true;
-    hash_close(&w);
+    hash_close(c, &w, "hincrbyfloat");
     resp_add_bulk_str(c->out, s);
 }
 
@@ -368,7 +373,12 @@ void cmd_hsetex(struct cmd_ctx *c)
             field_expire(c, &w, c->argv[i], o.when);
     }
     w.changed = ok;
-    hash_close(&w);
+    /* Redis 8.0's events: hset, then hexpire for a TTL given (or hdel for
+     * one already past, which deleted the fields). */
+    bool past = o.ttl == SUBKEY_SET && o.when <= c->now;
+    if (ok && !past)
+        ks_notify(c->db, NOTIFY_HASH, "hset", c->argv[1]);
+    hash_close(c, &w, o.ttl != SUBKEY_SET ? NULL : past ? "hdel" : "hexpire");
     resp_add_int(c->out, ok);
 }
 
@@ -411,7 +421,7 @@ void cmd_hgetex(struct cmd_ctx *c)
             w.changed |= hash_field_persist(w.h, f);
         }
     }
-    hash_close(&w);
+    hash_close(c, &w, persist ? "hpersist" : when <= c->now ? "hdel" : "hexpire");
 }
 
 /* HGETDEL key FIELDS n field ... -- the values (nulls for absent fields),
@@ -432,7 +442,7 @@ void cmd_hgetdel(struct cmd_ctx *c)
             resp_add_null(c->out);
         }
     }
-    hash_close(&w);
+    hash_close(c, &w, "hdel");
 }
 
 /* ------------------------------------------------------------------------

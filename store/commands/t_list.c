@@ -84,13 +84,19 @@ static void list_shrunk(const struct cmd_ctx *c, struct quicklist *ql)
 
 /* The list at loc lost elements (it had `before` bytes): delete the key
  * if it is empty, else try the conversion back and account the bytes.
- * Touches the key for WATCH. Returns whether the key was deleted. */
-static bool list_removed(const struct cmd_ctx *c, struct kloc *loc, size_t before)
+ * Touches the key for WATCH and publishes event (class l, unless NULL),
+ * then `del` if the key goes. Returns whether the key was deleted. */
+static bool list_removed(const struct cmd_ctx *c, struct kloc *loc, size_t before,
+                         const char *event)
 {
     struct quicklist *ql = list_of(*loc->ref);
     ks_touch_loc(loc);
+    if (event)
+        ks_notify_entry(c->db, NOTIFY_LIST, event, *loc->ref);
     obj_account_change(loc->sh, before, ql->bytes);
     if (ql->count == 0) {
+        if (event)
+            ks_notify_entry(c->db, NOTIFY_GENERIC, "del", *loc->ref);
         ks_delete(loc);
         return true;
     }
@@ -173,6 +179,7 @@ static void push_generic(struct cmd_ctx *c, enum ql_where where, bool only_exist
         ql_push(ql, c->argv[i], where);
     obj_account_change(loc.sh, before, ql->bytes);
     ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new list */
+    ks_notify(c->db, NOTIFY_LIST, where == QL_HEAD ? "lpush" : "rpush", c->argv[1]);
     resp_add_int(c->out, (long long)ql->count);
 }
 
@@ -210,7 +217,7 @@ static void pop_range_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where w
         resp_add_bulk_str(c->out, ql_get(pos));
         ql_delete(ql, &pos, where == QL_HEAD); /* pos moves to the new end */
     }
-    list_removed(c, loc, before);
+    list_removed(c, loc, before, where == QL_HEAD ? "lpop" : "rpop");
 }
 
 /* Reply one element popped from an end of the list at loc, as a bulk, then
@@ -222,7 +229,7 @@ static void pop_one_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where whe
     struct ql_pos pos = ql_end(ql, where);
     resp_add_bulk_str(c->out, ql_get(pos));
     ql_delete(ql, &pos, where == QL_HEAD);
-    list_removed(c, loc, before);
+    list_removed(c, loc, before, where == QL_HEAD ? "lpop" : "rpop");
 }
 
 /* LPOP, RPOP key [count] -- without count a bulk or a null; with count an
@@ -405,12 +412,17 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     bool is_int = v.len > 0 && v.len <= 20 && resp_str2ll(v.p, v.len, &ll);
     size_t vbytes = is_int && !sq->listpack ? 0 : v.len;
     ql_pop(sq, from);
+    /* Redis's events: dst's push (after its `new`), src's pop, src's del. */
+    const char *pushed = to == QL_HEAD ? "lpush" : "rpush";
+    const char *popped = from == QL_HEAD ? "lpop" : "rpop";
     if (se == de) {
         list_growing(c, sq, vbytes, 1);
         ql_push(sq, v, to);
-        list_removed(c, &sloc, sbefore);
+        list_removed(c, &sloc, sbefore, NULL);
+        ks_notify(c->db, NOTIFY_LIST, pushed, dst);
+        ks_notify(c->db, NOTIFY_LIST, popped, src);
     } else {
-        list_removed(c, &sloc, sbefore);
+        bool src_gone = list_removed(c, &sloc, sbefore, NULL);
         de = list_open_push(c, dst, false, &dloc, &wrong);
         struct quicklist *dq = list_for_write(c, de);
         size_t dbefore = dq->bytes;
@@ -418,6 +430,10 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
         ql_push(dq, v, to);
         obj_account_change(dloc.sh, dbefore, dq->bytes);
         ks_touch(c->db, dst);
+        ks_notify(c->db, NOTIFY_LIST, pushed, dst);
+        ks_notify(c->db, NOTIFY_LIST, popped, src);
+        if (src_gone)
+            ks_notify(c->db, NOTIFY_GENERIC, "del", src);
     }
     resp_add_bulk_str(c->out, v);
     if (buf != small)
@@ -634,7 +650,7 @@ void cmd_lset(struct cmd_ctx *c)
         return;
     }
     ql_replace(ql, &pos, c->argv[3]);
-    list_removed(c, &loc, before);
+    list_removed(c, &loc, before, "lset");
     resp_add_ok(c->out);
 }
 
@@ -672,6 +688,7 @@ void cmd_linsert(struct cmd_ctx *c)
             ql_insert(ql, at, c->argv[4], after);
             obj_account_change(loc.sh, before, ql->bytes);
             ks_touch_loc(&loc);
+            ks_notify(c->db, NOTIFY_LIST, "linsert", c->argv[1]);
             resp_add_int(c->out, (long long)ql->count);
             return;
         }
@@ -715,7 +732,7 @@ void cmd_lrem(struct cmd_ctx *c)
         }
     }
     if (removed)
-        list_removed(c, &loc, before);
+        list_removed(c, &loc, before, "lrem");
     resp_add_int(c->out, (long long)removed);
 }
 
@@ -740,7 +757,7 @@ void cmd_ltrim(struct cmd_ctx *c)
         }
         ql_trim(ql, QL_HEAD, (uint64_t)ltrim);
         ql_trim(ql, QL_TAIL, (uint64_t)rtrim);
-        list_removed(c, &loc, before);
+        list_removed(c, &loc, before, "ltrim");
     }
     resp_add_ok(c->out);
 }

@@ -56,8 +56,10 @@ void cmd_sadd(struct cmd_ctx *c)
     for (int i = 2; i < c->argc; i++)
         added += set_add(c->st, s, c->argv[i]);
     obj_account_change(loc.sh, before, obj_bytes(e));
-    if (added)
+    if (added) {
         ks_touch(c->db, c->argv[1]);
+        ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
+    }
     resp_add_int(c->out, added);
 }
 
@@ -88,9 +90,12 @@ void cmd_saddex(struct cmd_ctx *c)
             for (int i = o.first; i < c->argc; i++)
                 gone += set_remove(set_of(e), c->argv[i]);
             c->st->stats.expired_subkeys += gone;
-            if (gone)
+            if (gone) {
                 ks_touch_loc(&loc);
-            ks_value_changed(&loc, before);
+                ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
+            }
+            if (ks_value_changed(&loc, before))
+                ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
         }
         resp_add_int(c->out, 0);
         return;
@@ -109,6 +114,10 @@ void cmd_saddex(struct cmd_ctx *c)
     }
     if (added || o.ttl != SUBKEY_KEEP)
         ks_touch_loc(&loc);
+    /* As HSETEX's: sadd, then sexpire when the members got a TTL. */
+    ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
+    if (o.ttl == SUBKEY_SET)
+        ks_notify(c->db, NOTIFY_SET, "sexpire", c->argv[1]);
     ks_value_changed(&loc, before);
     resp_add_int(c->out, added);
 }
@@ -127,9 +136,12 @@ void cmd_srem(struct cmd_ctx *c)
         size_t before = obj_bytes(e);
         for (int i = 2; i < c->argc && set_size(s); i++)
             removed += set_remove(s, c->argv[i]);
-        if (removed)
+        if (removed) {
             ks_touch_loc(&loc);
-        ks_value_changed(&loc, before);
+            ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
+        }
+        if (ks_value_changed(&loc, before))
+            ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
     }
     resp_add_int(c->out, removed);
 }
@@ -261,6 +273,8 @@ void cmd_spop(struct cmd_ctx *c)
         resp_add_set_len(c->out, (long long)set_size(s));
         set_foreach(s, reply_member_cb, c->out);
         ks_delete(&loc);
+        ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
+        ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
         return;
     }
     size_t before = obj_bytes(e);
@@ -274,7 +288,9 @@ void cmd_spop(struct cmd_ctx *c)
         rs_free(owned);
     }
     ks_touch_loc(&loc);
-    ks_value_changed(&loc, before);
+    ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
+    if (ks_value_changed(&loc, before))
+        ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
 }
 
 static struct rset *set_tmp(void)
@@ -388,16 +404,21 @@ void cmd_smove(struct cmd_ctx *c)
         return;
     }
     ks_touch(c->db, src);
-    if (ks_value_changed(&sloc, before))
+    ks_notify(c->db, NOTIFY_SET, "srem", src);
+    if (ks_value_changed(&sloc, before)) {
+        ks_notify(c->db, NOTIFY_GENERIC, "del", src);
         de = ks_write(c, c->db, dst, &dloc); /* the deletion may move dst's slot */
+    }
     if (!de) {
         dloc.sh = ks_shard(c->db, dst, true);
         de = obj_new_ptr(dloc.sh, dst, OBJ_SET, ENC_RAW, set_new(c->st, m, 1));
         ks_add(c->db, dloc.sh, de);
     }
     before = obj_bytes(de);
-    if (set_add(c->st, set_of(de), m))
+    if (set_add(c->st, set_of(de), m)) {
         ks_touch(c->db, dst);
+        ks_notify(c->db, NOTIFY_SET, "sadd", dst);
+    }
     obj_account_change(dloc.sh, before, obj_bytes(de));
     resp_add_int(c->out, 1);
 }
@@ -577,10 +598,14 @@ static void set_op_store(struct cmd_ctx *c, enum set_op op)
     long long size = (long long)set_size(out);
     if (!size) {
         set_free(out);
-        ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del);
+        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del))
+            ks_notify(c->db, NOTIFY_GENERIC, "del", dst);
     } else {
         struct shard *sh = ks_shard(c->db, dst, true);
         ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_SET, ENC_RAW, out));
+        static const char *const events[] = {
+            [OP_INTER] = "sinterstore", [OP_UNION] = "sunionstore", [OP_DIFF] = "sdiffstore"};
+        ks_notify(c->db, NOTIFY_SET, events[op], dst);
     }
     resp_add_int(c->out, size);
 }

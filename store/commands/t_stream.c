@@ -98,6 +98,16 @@ static struct entry *stream_create(struct cmd_ctx *c, struct rs_str key, struct 
     return ks_write_type(c, key, OBJ_STREAM, loc, &wrong);
 }
 
+/* Create consumer name in group g of the stream s at key, and publish
+ * xgroup-createconsumer as Redis does wherever a consumer is created. */
+static struct sconsumer *consumer_create(struct cmd_ctx *c, struct rs_str key, struct stream *s,
+                                         struct sgroup *g, struct rs_str name)
+{
+    struct sconsumer *cons = group_consumer_add(s, g, name, c->now);
+    ks_notify(c->db, NOTIFY_STREAM, "xgroup-createconsumer", key);
+    return cons;
+}
+
 /* Redis streamEstimateDistanceFromFirstEverEntry: the logical read counter
  * of id, or SCG_INVALID_ENTRIES_READ when it cannot be known. */
 static int64_t stream_distance(const struct stream *s, struct sid id)
@@ -382,11 +392,13 @@ void cmd_xadd(struct cmd_ctx *c)
     s->last_id = id;
     s->entries_added++;
     reply_id(c, id);
-    if (a.strategy)
-        stream_trim(s, &a);
+    int64_t trimmed = a.strategy ? stream_trim(s, &a) : 0;
     obj_account_change(loc.sh, before, obj_bytes(e));
     if (!created)
         ks_changed(c->db, c->argv[1]); /* WATCH, and XREAD waiters */
+    ks_notify(c->db, NOTIFY_STREAM, "xadd", c->argv[1]);
+    if (trimmed)
+        ks_notify(c->db, NOTIFY_STREAM, "xtrim", c->argv[1]);
 }
 
 /* XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count] */
@@ -408,8 +420,10 @@ void cmd_xtrim(struct cmd_ctx *c)
     long long trimmed = stream_trim(stream_of(e), &a);
     resp_add_int(c->out, trimmed);
     obj_account_change(loc.sh, before, obj_bytes(e));
-    if (trimmed)
+    if (trimmed) {
         ks_touch_loc(&loc);
+        ks_notify(c->db, NOTIFY_STREAM, "xtrim", c->argv[1]);
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -515,8 +529,10 @@ void cmd_xdel(struct cmd_ctx *c)
         update_first_id(s);
     rs_free(ids);
     obj_account_change(loc.sh, before, obj_bytes(e));
-    if (deleted)
+    if (deleted) {
         ks_touch_loc(&loc);
+        ks_notify(c->db, NOTIFY_STREAM, "xdel", c->argv[1]);
+    }
     resp_add_int(c->out, deleted);
 }
 
@@ -583,6 +599,7 @@ void cmd_xsetid(struct cmd_ctx *c)
         s->entries_added = (uint64_t)added;
     if (!sid_is_zero(maxdel))
         s->max_deleted = maxdel;
+    ks_notify(c->db, NOTIFY_STREAM, "xsetid", c->argv[1]);
     resp_add_ok(c->out);
 }
 
@@ -784,7 +801,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
             }
             cons = group_consumer(groups[k], cname);
             if (!cons)
-                cons = group_consumer_add(s, groups[k], cname, c->now);
+                cons = consumer_create(c, key, s, groups[k], cname);
             cons->seen_time = c->now;
         } else if (s->e.length) {
             struct sid top;
@@ -979,7 +996,7 @@ static struct sconsumer *claimer(struct cmd_ctx *c, struct stream *s, struct sgr
 {
     struct sconsumer *cons = group_consumer(g, c->argv[3]);
     if (!cons)
-        cons = group_consumer_add(s, g, c->argv[3], c->now);
+        cons = consumer_create(c, c->argv[1], s, g, c->argv[3]);
     cons->seen_time = c->now;
     return cons;
 }
@@ -1262,6 +1279,7 @@ void cmd_xgroup_create(struct cmd_ctx *c)
     size_t before = obj_bytes(e);
     stream_group_add(stream_of(e), c->argv[3], id, read);
     obj_account_change(loc.sh, before, obj_bytes(e));
+    ks_notify(c->db, NOTIFY_STREAM, "xgroup-create", c->argv[2]);
     resp_add_ok(c->out);
 }
 
@@ -1293,6 +1311,7 @@ void cmd_xgroup_setid(struct cmd_ctx *c)
         return;
     g->last_id = id;
     g->entries_read = read;
+    ks_notify(c->db, NOTIFY_STREAM, "xgroup-setid", c->argv[2]);
     resp_add_ok(c->out);
 }
 
@@ -1308,8 +1327,10 @@ void cmd_xgroup_destroy(struct cmd_ctx *c)
     bool del = stream_group_del(stream_of(e), c->argv[3]);
     resp_add_int(c->out, del);
     obj_account_change(loc.sh, before, obj_bytes(e));
-    if (del)
+    if (del) {
         ks_signal(c->db, c->argv[2]); /* its blocked XREADGROUPs answer NOGROUP */
+        ks_notify(c->db, NOTIFY_STREAM, "xgroup-destroy", c->argv[2]);
+    }
 }
 
 /* XGROUP CREATECONSUMER key group consumer */
@@ -1325,7 +1346,7 @@ void cmd_xgroup_createconsumer(struct cmd_ctx *c)
         return;
     }
     size_t before = obj_bytes(e);
-    group_consumer_add(stream_of(e), g, c->argv[4], c->now);
+    consumer_create(c, c->argv[2], stream_of(e), g, c->argv[4]);
     obj_account_change(loc.sh, before, obj_bytes(e));
     resp_add_int(c->out, 1);
 }
@@ -1339,8 +1360,11 @@ void cmd_xgroup_delconsumer(struct cmd_ctx *c)
     if (!xgroup_open(c, false, true, &loc, &e, &g))
         return;
     size_t before = obj_bytes(e);
+    bool had = group_consumer(g, c->argv[4]) != NULL;
     resp_add_int(c->out, (long long)group_consumer_del(stream_of(e), g, c->argv[4]));
     obj_account_change(loc.sh, before, obj_bytes(e));
+    if (had)
+        ks_notify(c->db, NOTIFY_STREAM, "xgroup-delconsumer", c->argv[2]);
 }
 
 void cmd_xgroup_help(struct cmd_ctx *c)

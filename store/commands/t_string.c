@@ -161,8 +161,11 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
         e = obj_new_string(sh, key, val);
         ks_add(c->db, sh, e);
     }
-    if (ttl)
+    ks_notify(c->db, NOTIFY_STRING, "set", key);
+    if (ttl) {
         exp_set(sh, e, when);
+        ks_notify(c->db, NOTIFY_GENERIC, "expire", key);
+    }
     if (!(flags & SET_GET)) {
         if (int_replies)
             resp_add_int(c->out, 1);
@@ -216,6 +219,7 @@ void cmd_getset(struct cmd_ctx *c)
         return;
     struct shard *sh = ks_shard(c->db, c->argv[1], true);
     ks_set(c, c->db, c->argv[1], obj_new_string(sh, c->argv[1], c->argv[2]));
+    ks_notify(c->db, NOTIFY_STRING, "set", c->argv[1]);
 }
 
 /* The string at key for a command that answers a null when it is missing:
@@ -238,6 +242,7 @@ void cmd_getdel(struct cmd_ctx *c)
         return;
     reply_value(c, e);
     ks_delete(&loc);
+    ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
 }
 
 /* GETEX key [EX s|PX ms|EXAT ts|PXAT ts-ms|PERSIST] */
@@ -257,12 +262,15 @@ void cmd_getex(struct cmd_ctx *c)
     reply_value(c, e);
     if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now) {
         ks_delete(&loc);
+        ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
     } else if (flags & SET_ANY_TTL) {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
+        ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
     } else if ((flags & SET_PERSIST) && e->exp_idx != EXP_NONE) {
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
+        ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
     }
 }
 
@@ -296,6 +304,7 @@ static void mset_generic(struct cmd_ctx *c, bool nx)
     for (int i = 1; i < c->argc; i += 2) {
         struct shard *sh = ks_shard(c->db, c->argv[i], true);
         ks_set(c, c->db, c->argv[i], obj_new_string(sh, c->argv[i], c->argv[i + 1]));
+        ks_notify(c->db, NOTIFY_STRING, "set", c->argv[i]);
     }
     if (nx)
         resp_add_int(c->out, 1);
@@ -338,6 +347,7 @@ void cmd_append(struct cmd_ctx *c)
     if (e == NULL) {
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
         ks_add(c->db, sh, obj_new_string(sh, c->argv[1], val));
+        ks_notify(c->db, NOTIFY_STRING, "append", c->argv[1]);
         resp_add_int(c->out, (long long)val.len);
         return;
     }
@@ -349,6 +359,7 @@ void cmd_append(struct cmd_ctx *c)
         memcpy(r->buf + r->len, val.p, val.len);
     r->len += val.len;
     ks_touch(c->db, c->argv[1]); /* even for an empty value, as Redis */
+    ks_notify(c->db, NOTIFY_STRING, "append", c->argv[1]);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -447,6 +458,7 @@ void cmd_setrange(struct cmd_ctx *c)
     if (r->len < need)
         r->len = need;
     ks_touch(c->db, c->argv[1]);
+    ks_notify(c->db, NOTIFY_STRING, "setrange", c->argv[1]);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -487,6 +499,7 @@ static void incr_generic(struct cmd_ctx *c, long long by)
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
         ks_add(c->db, sh, obj_new_int(sh, c->argv[1], v));
     }
+    ks_notify(c->db, NOTIFY_STRING, "incrby", c->argv[1]);
     resp_add_int(c->out, v);
 }
 
@@ -559,6 +572,7 @@ void cmd_incrbyfloat(struct cmd_ctx *c)
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
         ks_add(c->db, sh, obj_new_embstr(sh, c->argv[1], s));
     }
+    ks_notify(c->db, NOTIFY_STRING, "incrbyfloat", c->argv[1]);
     resp_add_bulk(c->out, out, n);
 }
 

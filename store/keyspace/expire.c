@@ -120,8 +120,17 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
         n++;
     }
     loc->sh->db->st->stats.expired_subkeys += n;
-    if (n)
+    if (n) {
         ks_touch_loc(loc); /* Redis 7.4 signals the hash modified */
+        /* One event for the fields or members reclaimed together, as
+         * Redis's active expiry publishes one per hash, and `del` for the
+         * key they leave empty (before it goes, with its key's bytes). */
+        bool is_hash = e->type == OBJ_HASH;
+        ks_notify_entry(loc->sh->db, is_hash ? NOTIFY_HASH : NOTIFY_SET,
+                        is_hash ? "hexpired" : "sexpired", e);
+        if (obj_sub_count(e) == 0)
+            ks_notify_entry(loc->sh->db, NOTIFY_GENERIC, "del", e);
+    }
     *deleted = ks_value_changed(loc, before);
     return more;
 }
@@ -232,8 +241,7 @@ void exp_sub_del(struct shard *sh, struct subttl *t)
 /* Delete due keys and containers' due sub-keys of sh, earliest first, up
  * to a batch. *work counts them across the cycle; the clock is read every
  * 32. Returns 1 if it stopped on the time budget. */
-static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t end,
-                        uint64_t *work)
+static int expire_shard(struct shard *sh, int64_t now, int64_t end, uint64_t *work)
 {
     for (int k = 0; k < EXP_VISIT_BATCH; k++) {
         const struct shard_ttl *t = sh->ttl; /* freed with its last deadline */
@@ -244,8 +252,7 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
         if (key_due && (!sub_due || t->exp.a[0].when <= t->sub.a[0].when)) {
             struct kloc loc;
             ks_locate(sh, t->exp.a[0].p, &loc);
-            ks_delete_lazy(&loc, st->cfg.lazyfree_expire);
-            st->stats.expired_keys++;
+            ks_expire(&loc);
         } else {
             struct kloc loc;
             ks_locate(sh, ((struct subttl *)t->sub.a[0].p)->key, &loc);
@@ -257,6 +264,17 @@ static int expire_shard(struct store *st, struct shard *sh, int64_t now, int64_t
             return 1;
     }
     return 0;
+}
+
+int64_t exp_next_deadline(const struct store *st)
+{
+    int64_t next = -1;
+    for (int d = 0; d < st->ndbs; d++) {
+        const struct exp_heap *h = &st->dbs[d]->due;
+        if (h->n > 0 && (next == -1 || h->a[0].when < next))
+            next = h->a[0].when;
+    }
+    return next;
 }
 
 int exp_active_cycle(struct store *st, int64_t budget_us)
@@ -278,7 +296,7 @@ int exp_active_cycle(struct store *st, int64_t budget_us)
         if (best == NULL)
             break;
         st->timer_visits++;
-        if (expire_shard(st, best->due.a[0].p, now, end, &work)) {
+        if (expire_shard(best->due.a[0].p, now, end, &work)) {
             more = 1;
             break;
         }

@@ -884,7 +884,11 @@ static void drop(struct shard *sh, struct entry *e, bool lazy)
  * Lookups
  * ------------------------------------------------------------------------ */
 
-static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
+/* key's entry in db after lazy expiry, NULL if none; *emptied (when not
+ * NULL) says the key was there until its due sub-keys, all it had, went
+ * (Redis finds the key there, then expires the fields: no keymiss). */
+static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc,
+                          bool *emptied)
 {
     uintptr_t v = route(db, key, false);
     struct shard *sh;
@@ -909,8 +913,7 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
     }
     if (exp_is_due(sh, *ref, c->now)) {
         struct kloc dead = {sh, ref};
-        ks_delete_lazy(&dead, c->st->cfg.lazyfree_expire);
-        c->st->stats.expired_keys++;
+        ks_expire(&dead);
         return NULL;
     }
     if (exp_sub_due(sh, *ref, c->now)) {
@@ -919,8 +922,11 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
         struct kloc at = {sh, ref};
         bool deleted;
         exp_sub_expire(&at, c->now, 0, &deleted);
-        if (deleted)
+        if (deleted) {
+            if (emptied)
+                *emptied = true;
             return NULL;
+        }
     }
     if (loc) {
         loc->sh = sh;
@@ -931,14 +937,17 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
 
 struct entry *ks_peek(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
-    return find(c, db, key, loc);
+    return find(c, db, key, loc, NULL);
 }
 
 struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
-    struct entry *e = find(c, db, key, loc);
+    bool emptied = false;
+    struct entry *e = find(c, db, key, loc, &emptied);
     if (e == NULL) {
         c->st->stats.keyspace_misses++;
+        if (!emptied)
+            ks_notify(db, NOTIFY_KEY_MISS, "keymiss", key);
         return NULL;
     }
     c->st->stats.keyspace_hits++;
@@ -977,7 +986,7 @@ void ks_locate(struct shard *sh, struct entry *e, struct kloc *loc)
 
 struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
-    struct entry *e = find(c, db, key, loc);
+    struct entry *e = find(c, db, key, loc, NULL);
     if (e && !(c->s->flags & SES_NO_TOUCH))
         e->lru = store_lru(c->st);
     return e;
@@ -1031,6 +1040,7 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
     }
     sub_register(sh, e);
     ks_changed(sh->db, rs_str_from(entry_key(e), e->klen));
+    ks_notify_entry(db, NOTIFY_NEW, "new", e);
 }
 
 bool ks_value_changed(struct kloc *loc, size_t before)
@@ -1084,6 +1094,16 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
     } else {
         ks_add(db, ks_shard(db, key, true), e);
     }
+}
+
+void ks_expire(struct kloc *loc)
+{
+    struct store *st = loc->sh->db->st;
+    /* Before the entry goes with its key's bytes; Redis publishes after the
+     * deletion, which no subscriber can tell apart. */
+    ks_notify_entry(loc->sh->db, NOTIFY_EXPIRED, "expired", *loc->ref);
+    ks_delete_lazy(loc, st->cfg.lazyfree_expire);
+    st->stats.expired_keys++;
 }
 
 void ks_delete(struct kloc *loc)

@@ -199,6 +199,10 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
  * index of sub-key deadlines in step, and delete the key if the value is
  * now empty. Returns whether the key was deleted. */
 bool ks_value_changed(struct kloc *loc, size_t before);
+/* The key at loc is past its deadline: delete it as lazyfree-lazy-expire
+ * says, count it in expired_keys and publish its `expired` event. Lazy
+ * and active expiry both reclaim keys through it. */
+void ks_expire(struct kloc *loc);
 /* Delete the entry at loc (table, expiry, memory): a deletion the server
  * does on its own (an overwrite, a destination emptied), whose big value
  * is freed in the background under lazyfree-lazy-server-del. */
@@ -271,6 +275,41 @@ static inline void ks_signal_db(struct db *db)
 {
     if (db->st->blocking.n != 0)
         db->st->up.signal_db(db);
+}
+
+/* ---- keyspace notifications (notify.c) ---------------------------------- */
+
+/* Publish event (of class type, one NOTIFY_* bit) about key of db, as
+ * Redis's notifyKeyspaceEvent: on __keyspace@<db>__:<key> with the event
+ * as message (class K), then on __keyevent@<db>__:<event> with the key
+ * (class E), if notify-keyspace-events has type's class. A command calls
+ * it where Redis 7.4 does, after the change. One predictable branch while
+ * notifications are off; on, the channels are built on the stack for keys
+ * of up to 200 bytes and no allocation is made per event. */
+void ks__notify(struct db *db, int type, const char *event, struct rs_str key);
+static inline void ks_notify(struct db *db, int type, const char *event, struct rs_str key)
+{
+    if (__builtin_expect((db->st->cfg.notify_mask & type) != 0, 0))
+        ks__notify(db, type, event, key);
+}
+/* The same for the key of the entry e. */
+static inline void ks_notify_entry(struct db *db, int type, const char *event,
+                                   const struct entry *e)
+{
+    if (__builtin_expect((db->st->cfg.notify_mask & type) != 0, 0))
+        ks__notify(db, type, event, rs_str_from(entry_key(e), e->klen));
+}
+/* notify-keyspace-events as Redis parses it: the NOTIFY_* bits of the
+ * class letters of s ("KEA", "Ex"...), or -1 for a character that names
+ * no class. */
+int ks_notify_parse(const char *s);
+/* flags as Redis prints them into buf (at least 16 bytes): A for all of
+ * NOTIFY_ALL, else the letters g$lshzxetdn in that order, then K E m. */
+void ks_notify_format(int flags, char *buf);
+/* The mask ks_notify tests for configured flags: 0 without K and E. */
+static inline int ks_notify_mask(int flags)
+{
+    return flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT) ? flags : 0;
 }
 
 /* Free project shards left empty by the last command (called after each
@@ -420,5 +459,8 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
  * visited, so the work is that of what is due plus O(databases), whatever
  * the number of shards. 1 if some are left. */
 int exp_active_cycle(struct store *st, int64_t budget_us);
+/* The earliest deadline of a key or sub-key in any db (store clock ms),
+ * -1 if none. O(databases). */
+int64_t exp_next_deadline(const struct store *st);
 
 #endif

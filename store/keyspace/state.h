@@ -228,6 +228,33 @@ struct rs_config {
     bool lazyfree_user_flush;
     bool lazyfree_expire;
     bool lazyfree_server_del;
+    /* notify-keyspace-events (notify.c): the classes as configured, which
+     * CONFIG GET prints, and the mask ks_notify tests -- the same, or 0
+     * while neither K nor E is set and nothing would be published. */
+    int notify_keyspace_events;
+    int notify_mask;
+};
+
+/* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
+ * bits: K and E say where events go, the others which events are sent. */
+enum ks_notify_class {
+    NOTIFY_KEYSPACE = 1 << 0, /* K: __keyspace@<db>__:<key>, the event as message */
+    NOTIFY_KEYEVENT = 1 << 1, /* E: __keyevent@<db>__:<event>, the key as message */
+    NOTIFY_GENERIC = 1 << 2,  /* g: del, expire, rename_from, copy_to, move_to... */
+    NOTIFY_STRING = 1 << 3,   /* $ */
+    NOTIFY_LIST = 1 << 4,     /* l */
+    NOTIFY_SET = 1 << 5,      /* s, set-member TTLs included (sexpire, sexpired, spersist) */
+    NOTIFY_HASH = 1 << 6,     /* h */
+    NOTIFY_ZSET = 1 << 7,     /* z */
+    NOTIFY_EXPIRED = 1 << 8,  /* x: expired */
+    NOTIFY_EVICTED = 1 << 9,  /* e: evicted */
+    NOTIFY_STREAM = 1 << 10,  /* t */
+    NOTIFY_KEY_MISS = 1 << 11, /* m: keymiss, not in A */
+    NOTIFY_MODULE = 1 << 12,  /* d */
+    NOTIFY_NEW = 1 << 13,     /* n: new, not in A */
+    /* A: what Redis 7.4's A stands for */
+    NOTIFY_ALL = NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH |
+                 NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE,
 };
 
 /* ------------------------------------------------------------------------

@@ -268,11 +268,13 @@ def redis74_path():
 
 class RedisServer:
     """A real redis-server (the reference the flow tests compare respite with) on a free
-    loopback port, without persistence, in a temporary directory. start() waits (bounded)
+    loopback port, without persistence, in a temporary directory, with extra command line
+    args. start() waits (bounded)
     until it answers PING; stop() sends SIGTERM, then SIGKILL if it lingers."""
 
-    def __init__(self, binary=None):
+    def __init__(self, binary=None, args=()):
         self.binary = binary or shutil.which("redis-server")
+        self.args = list(args)
         self.proc = None
         self.dir = None
         self.port = None
@@ -282,7 +284,7 @@ class RedisServer:
         self.port = free_port()
         self.proc = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", HOST, "--save", "",
-             "--appendonly", "no", "--dir", self.dir],
+             "--appendonly", "no", "--dir", self.dir] + self.args,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
