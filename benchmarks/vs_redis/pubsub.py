@@ -17,6 +17,10 @@ subscribers as a channel and `ch:3*` matches ch:3 and ch:30..ch:39.
 No subscribers: redis-benchmark -P 16 sending `PUBLISH ch:nobody <payload>`: ops/s and
 server CPU per publish.
 
+Memory per subscription: one connection subscribes to --mem-channels channels
+(`sub:<i>`, 1,000 a command) and as many patterns (`pat:<i>*`); the server's RSS growth
+divided by the subscriptions, each kind apart.
+
 Rounds alternate which server goes first; medians are reported. Loopback only, bounded in
 time; only the servers started here are stopped, by PID.
 
@@ -125,6 +129,25 @@ def fanout(srv, args):
     return deliveries / elapsed, ticks * 1e6 / servers.CLK_TCK / deliveries
 
 
+def subscription_memory(srv, args):
+    """(RSS bytes per channel subscription, per pattern subscription)."""
+    n = args.mem_channels
+    out = []
+    with socket.create_connection((servers.HOST, srv.port), timeout=60) as s:
+        for verb, name in (("SUBSCRIBE", "sub:%d"), ("PSUBSCRIBE", "pat:%d*")):
+            time.sleep(0.5)
+            before = srv.rss_kib()
+            for first in range(0, n, 1000):
+                s.sendall(servers.encode([verb] + [name % i for i in range(first, min(n, first + 1000))]))
+            want, got = b":%d\r\n" % (len(out) * n + n), bytearray()
+            while not got.endswith(want):
+                got += s.recv(1 << 20)
+                del got[:max(0, len(got) - 64)]
+            time.sleep(0.5)
+            out.append((srv.rss_kib() - before) * 1024 / n)
+    return tuple(out)
+
+
 def no_subscribers(srv, args):
     """(publishes per second, server CPU us per publish) with redis-benchmark -P 16."""
     ticks0 = srv.cpu_ticks()
@@ -147,6 +170,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=5.0, help="measured seconds per round")
     ap.add_argument("--requests", type=int, default=2000000,
                     help="publishes of the no-subscriber run (default 2,000,000)")
+    ap.add_argument("--mem-channels", type=int, default=100000,
+                    help="channels and patterns one connection subscribes to (default 100,000)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--taskset", action="store_true", help="pin each server to CPU 0")
     ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark"))
@@ -164,7 +189,7 @@ def main():
     extra = ["--maxclients", str(args.subscribers + 100)]
     sides = [("respite", args.respite, servers.split_args(args.respite_args) + extra),
              ("redis", args.redis, servers.split_args(args.redis_args) + extra)]
-    res = {name: {"fan": [], "none": []} for name, _, _ in sides}
+    res = {name: {"fan": [], "none": [], "mem": []} for name, _, _ in sides}
     for rnd in range(args.rounds):
         for name, path, flags in (sides if rnd % 2 == 0 else sides[::-1]):
             srv = servers.Server(name, path, flags, workdir,
@@ -172,6 +197,7 @@ def main():
             try:
                 fan = fanout(srv, args)
                 none = no_subscribers(srv, args)
+                mem = subscription_memory(srv, args)
             finally:
                 srv.stop()
             servers.log("round %d %-7s fan-out %9.0f deliveries/s %.3f us CPU/delivery; "
@@ -179,6 +205,7 @@ def main():
                         % (rnd + 1, name, fan[0], fan[1], none[0], none[1]))
             res[name]["fan"].append(fan)
             res[name]["none"].append(none)
+            res[name]["mem"].append(mem)
 
     def med(name, what, k):
         return statistics.median(r[k] for r in res[name][what])
@@ -187,7 +214,9 @@ def main():
     for label, what, k, fmt in (("fan-out deliveries/s", "fan", 0, "%.0f"),
                                 ("fan-out server CPU us/delivery", "fan", 1, "%.3f"),
                                 ("PUBLISH, no subscribers, -P 16: ops/s", "none", 0, "%.0f"),
-                                ("PUBLISH, no subscribers: server CPU us/op", "none", 1, "%.3f")):
+                                ("PUBLISH, no subscribers: server CPU us/op", "none", 1, "%.3f"),
+                                ("RSS bytes per channel subscription", "mem", 0, "%.0f"),
+                                ("RSS bytes per pattern subscription", "mem", 1, "%.0f")):
         p, r = med("respite", what, k), med("redis", what, k)
         rows.append([label, fmt % p, fmt % r, servers.fmt_ratio(p, r)])
     header = [
