@@ -1006,6 +1006,7 @@ struct lua_engine *lua_engine_new(struct store *st)
     open_lib(L, "cjson", luaopen_cjson);
     open_lib(L, "bit", luaopen_bit);
     open_lib(L, "struct", luaopen_struct);
+    open_lib(L, "cmsgpack", luaopen_cmsgpack);
     /* luaopen_* leave their tables in package.loaded and the globals,
      * which Redis exposes as globals only. */
     lua_pushnil(L);
@@ -1035,7 +1036,7 @@ struct lua_engine *lua_engine_new(struct store *st)
     /* Every table among the globals behind a proxy (the library tables,
      * not G itself, which _G names: that is P below). */
     static const char *const libs[] = {"string", "table", "math", "os", "coroutine",
-                                       "cjson", "bit", "struct", "redis", NULL};
+                                       "cjson", "bit", "struct", "cmsgpack", "redis", NULL};
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
         make_proxy(L);
