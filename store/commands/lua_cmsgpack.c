@@ -179,17 +179,25 @@ static bool table_is_array(lua_State *L)
     return max == count;
 }
 
+/* An array's or a map's header: the fix form (0x90 / 0x80) under 16
+ * elements, else the 16-bit (0xdc / 0xde) or the 32-bit one after it. */
+static void put_container(lua_State *L, struct mp_buf *buf, unsigned char fix,
+                          unsigned char tag16, size_t len)
+{
+    if (len <= 15)
+        put_tagged(L, buf, (unsigned char)(fix | len), 0, 0);
+    else if (len <= 0xffff)
+        put_tagged(L, buf, tag16, len, 2);
+    else
+        put_tagged(L, buf, tag16 + 1, len, 4);
+}
+
 static void encode_value(lua_State *L, struct mp_buf *buf, int level);
 
 static void encode_array(lua_State *L, struct mp_buf *buf, int level)
 {
     size_t len = lua_objlen(L, -1);
-    if (len <= 15)
-        put_tagged(L, buf, (unsigned char)(0x90 | len), 0, 0);
-    else if (len <= 0xffff)
-        put_tagged(L, buf, 0xdc, len, 2);
-    else
-        put_tagged(L, buf, 0xdd, len, 4);
+    put_container(L, buf, 0x90, 0xdc, len);
     luaL_checkstack(L, 1, "in function mp_encode_lua_table_as_array");
     for (size_t j = 1; j <= len; j++) {
         lua_pushnumber(L, (lua_Number)j);
@@ -207,12 +215,7 @@ static void encode_map(lua_State *L, struct mp_buf *buf, int level)
         lua_pop(L, 1);
         len++;
     }
-    if (len <= 15)
-        put_tagged(L, buf, (unsigned char)(0x80 | len), 0, 0);
-    else if (len <= 0xffff)
-        put_tagged(L, buf, 0xde, len, 2);
-    else
-        put_tagged(L, buf, 0xdf, len, 4);
+    put_container(L, buf, 0x80, 0xde, len);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
         lua_pushvalue(L, -2);

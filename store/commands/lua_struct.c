@@ -94,6 +94,17 @@ static size_t padding(size_t pos, const struct fmt_state *st, int opt, size_t si
     return (a - (pos & (a - 1))) & (a - 1);
 }
 
+/* Read the option at *fmt and its count: return it, its size in *size,
+ * and move *pos past the padding before it. */
+static int next_option(lua_State *L, const char **fmt, const struct fmt_state *st, size_t *pos,
+                       size_t *size)
+{
+    int opt = *(*fmt)++;
+    *size = option_size(L, opt, fmt);
+    *pos += padding(*pos, st, opt, *size);
+    return opt;
+}
+
 /* Apply an option that is not a value: ' ', '<', '>', '!'; anything else
  * is an error about argument 1. */
 static void control_option(lua_State *L, int opt, const char **fmt, struct fmt_state *st)
@@ -158,6 +169,27 @@ static lua_Number get_int(const unsigned char *p, size_t size, bool is_signed,
     return (lua_Number)(long long)v;
 }
 
+/* A float (size 4) or a double (size 8). */
+static void put_float(luaL_Buffer *b, lua_Number n, size_t size, const struct fmt_state *st)
+{
+    float f = (float)n;
+    char bytes[sizeof n];
+    copy_ordered(bytes, size == sizeof f ? (const void *)&f : (const void *)&n, size, st);
+    luaL_addlstring(b, bytes, size);
+}
+
+static lua_Number get_float(const unsigned char *p, size_t size, const struct fmt_state *st)
+{
+    if (size == sizeof(float)) {
+        float f;
+        copy_ordered(&f, p, sizeof f, st);
+        return f;
+    }
+    double d;
+    copy_ordered(&d, p, sizeof d, st);
+    return d;
+}
+
 /* ------------------------------------------------------------------------
  * struct.pack, struct.unpack, struct.size
  * ------------------------------------------------------------------------ */
@@ -174,11 +206,9 @@ static int struct_pack(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     while (*fmt) {
-        int opt = *fmt++;
-        size_t size = option_size(L, opt, &fmt);
-        size_t pad = padding(pos, &st, opt, size);
-        pos += pad;
-        for (; pad > 0; pad--)
+        size_t size, start = pos;
+        int opt = next_option(L, &fmt, &st, &pos, &size);
+        for (size_t i = start; i < pos; i++) /* the padding */
             luaL_addchar(&b, '\0');
         switch (opt) {
         case 'b': case 'B': case 'h': case 'H': case 'l': case 'L': case 'T': case 'i': case 'I':
@@ -187,20 +217,9 @@ static int struct_pack(lua_State *L)
         case 'x':
             luaL_addchar(&b, '\0');
             break;
-        case 'f': {
-            float f = (float)luaL_checknumber(L, arg++);
-            char bytes[sizeof f];
-            copy_ordered(bytes, &f, sizeof f, &st);
-            luaL_addlstring(&b, bytes, sizeof f);
+        case 'f': case 'd':
+            put_float(&b, luaL_checknumber(L, arg++), size, &st);
             break;
-        }
-        case 'd': {
-            double d = luaL_checknumber(L, arg++);
-            char bytes[sizeof d];
-            copy_ordered(bytes, &d, sizeof d, &st);
-            luaL_addlstring(&b, bytes, sizeof d);
-            break;
-        }
         case 'c': case 's': {
             size_t len;
             const char *s = luaL_checklstring(L, arg++, &len);
@@ -236,9 +255,8 @@ static int struct_unpack(lua_State *L)
     struct fmt_state st = {.is_big = false, .align = 1};
     int n = 0;
     while (*fmt) {
-        int opt = *fmt++;
-        size_t size = option_size(L, opt, &fmt);
-        pos += padding(pos, &st, opt, size);
+        size_t size;
+        int opt = next_option(L, &fmt, &st, &pos, &size);
         luaL_argcheck(L, size <= len && pos <= len - size, 2, "data string too short");
         luaL_checkstack(L, 2, "too many results");
         const unsigned char *p = (const unsigned char *)data + pos;
@@ -249,20 +267,10 @@ static int struct_unpack(lua_State *L)
             break;
         case 'x':
             break;
-        case 'f': {
-            float f;
-            copy_ordered(&f, p, sizeof f, &st);
-            lua_pushnumber(L, f);
+        case 'f': case 'd':
+            lua_pushnumber(L, get_float(p, size, &st));
             n++;
             break;
-        }
-        case 'd': {
-            double d;
-            copy_ordered(&d, p, sizeof d, &st);
-            lua_pushnumber(L, d);
-            n++;
-            break;
-        }
         case 'c':
             if (size == 0) {
                 /* Any value Lua reads as a number, a string from c too. */
@@ -300,9 +308,8 @@ static int struct_size(lua_State *L)
     struct fmt_state st = {.is_big = false, .align = 1};
     size_t pos = 0;
     while (*fmt) {
-        int opt = *fmt++;
-        size_t size = option_size(L, opt, &fmt);
-        pos += padding(pos, &st, opt, size);
+        size_t size;
+        int opt = next_option(L, &fmt, &st, &pos, &size);
         if (opt == 's')
             luaL_argerror(L, 1, "option 's' has no fixed size");
         else if (opt == 'c' && size == 0)
