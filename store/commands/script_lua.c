@@ -2,8 +2,9 @@
  *
  * The Lua engine of EVAL (script.h): Debian's Lua 5.1 interpreter (the
  * language and the pairs() order Redis scripts see), its libraries (base,
- * table, string, math, os.clock, Debian's lua-cjson and lua-bitop), Redis
- * 7.4's sandbox and its redis.* API.
+ * table, string, math, os.clock, Debian's lua-cjson and lua-bitop, our
+ * struct and cmsgpack: lua_libs.h), Redis 7.4's sandbox and its redis.*
+ * API.
  *
  * Sandbox. Redis patches its Lua with read-only tables; Debian's Lua is
  * unpatched, so the same texts come from proxies: the globals a script sees
@@ -41,6 +42,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "commands/lua_libs.h"
 #include "commands/script.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
@@ -87,15 +89,6 @@ static bool double_to_ll_exact(double d, long long *out)
         return false;
     *out = ll;
     return true;
-}
-
-/* (long long)d as x86-64 computes it, NaN and out of range giving
- * LLONG_MIN, without C's undefined behaviour. */
-static long long double_to_ll_trunc(double d)
-{
-    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
-        return LLONG_MIN;
-    return (long long)d;
 }
 
 /* ------------------------------------------------------------------------
@@ -1012,6 +1005,8 @@ struct lua_engine *lua_engine_new(struct store *st)
     open_lib(L, LUA_MATHLIBNAME, luaopen_math);
     open_lib(L, "cjson", luaopen_cjson);
     open_lib(L, "bit", luaopen_bit);
+    open_lib(L, "struct", luaopen_struct);
+    open_lib(L, "cmsgpack", luaopen_cmsgpack);
     /* luaopen_* leave their tables in package.loaded and the globals,
      * which Redis exposes as globals only. */
     lua_pushnil(L);
@@ -1041,7 +1036,7 @@ struct lua_engine *lua_engine_new(struct store *st)
     /* Every table among the globals behind a proxy (the library tables,
      * not G itself, which _G names: that is P below). */
     static const char *const libs[] = {"string", "table", "math", "os", "coroutine",
-                                       "cjson", "bit", "redis", NULL};
+                                       "cjson", "bit", "struct", "cmsgpack", "redis", NULL};
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
         make_proxy(L);
