@@ -599,7 +599,6 @@ void cmd_xsetid(struct cmd_ctx *c)
         s->entries_added = (uint64_t)added;
     if (!sid_is_zero(maxdel))
         s->max_deleted = maxdel;
-    ks_touch(c->db, c->argv[1]);
     ks_notify(c->db, NOTIFY_STREAM, "xsetid", c->argv[1]);
     resp_add_ok(c->out);
 }

@@ -71,18 +71,6 @@ Test(multi, watch_broken_by_another_client)
     respite_client_free(b);
 }
 
-Test(multi, xsetid_breaks_a_watch_of_its_stream)
-{
-    struct respite_client *b = respite_client_new(rs);
-    expect_reply("XADD s 1-1 f v", "$3\r\n1-1\r\n");
-    expect_reply("WATCH s", "+OK\r\n");
-    cr_expect_str_eq(run_on(b, "XSETID s 5-0"), "+OK\r\n");
-    expect_reply("MULTI", "+OK\r\n");
-    expect_reply("XLEN s", "+QUEUED\r\n");
-    expect_reply("EXEC", "*-1\r\n");
-    respite_client_free(b);
-}
-
 Test(multi, watch_released_everywhere)
 {
     struct respite_client *b = respite_client_new(rs);
