@@ -14,9 +14,11 @@
  * rawset and setmetatable refuse proxies, so nothing a script does leaks
  * into the next one. KEYS and ARGV are written into G directly.
  *
- * Stack. The main thread keeps G at index 1 and the error handler at 2
- * for its whole life; a run pushes the function, calls it with the handler
- * and converts the one value it returns.
+ * Stack. The main thread keeps the error handler at index 1 for its whole
+ * life (G is in the registry); a run pushes the function, calls it with
+ * the handler and converts the one value it returns. Redis's stack holds
+ * the same, so a deeply nested return value meets Lua's stack limit at
+ * the same depth.
  *
  * redis.call runs a command through the command table (cmd_lookup,
  * cmd_call) on the engine's own session, which starts each run in the
@@ -55,10 +57,11 @@
 /* The (x2 << 15 | x1 >> 1) state of Redis's rand.c before any seed. */
 #define RAND48_INIT 0x1234ABCD330EULL
 
-enum { G_IDX = 1, HANDLER_IDX = 2 };
+enum { HANDLER_IDX = 1 };
 
 struct lua_engine {
     lua_State *L;
+    int g_ref; /* the real globals G, in the registry */
     struct store *st;
     size_t bytes, cap;      /* what the interpreter holds, the most it may */
     struct session ls;      /* redis.call's client: database, flags */
@@ -1139,7 +1142,9 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
-    lua_getfield(L, G_IDX, "__redis__err__handler");
+    lua_getfield(L, 1, "__redis__err__handler");
+    lua_insert(L, HANDLER_IDX);
+    e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return e;
 }
 
@@ -1174,7 +1179,7 @@ void lua_engine_drop(struct lua_engine *e, int ref)
     luaL_unref(e->L, LUA_REGISTRYINDEX, ref);
 }
 
-/* A global of G (KEYS or ARGV) set to an array of the n strings of v. */
+/* A global of G (KEYS or ARGV), G at the top, set to an array of the n strings of v. */
 static void set_array(lua_State *L, const char *name, const struct rs_str *v, int n)
 {
     lua_createtable(L, n, 0);
@@ -1182,7 +1187,7 @@ static void set_array(lua_State *L, const char *name, const struct rs_str *v, in
         lua_pushlstring(L, v[i].p, v[i].len);
         lua_rawseti(L, -2, i + 1);
     }
-    lua_setfield(L, G_IDX, name);
+    lua_setfield(L, -2, name);
 }
 
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
@@ -1196,9 +1201,11 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->run = r;
     e->ls.db = c->s->db;
     e->scratch.proto = 2;
-    /* G's fields are set raw: G has only a read metatable. */
+    /* Into G (which has only a read metatable), not through P. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
     set_array(L, "KEYS", r->keys, r->nkeys);
     set_array(L, "ARGV", r->args, r->nargs);
+    lua_pop(L, 1);
     e->start_us = rs_mono_us();
     e->timed_out = e->wrote = e->killed = false;
     if (st->cfg.busy_reply_threshold > 0)
