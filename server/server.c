@@ -32,6 +32,11 @@
  * The hard limit is also the cap of each client's reply writer, which drops
  * what a command writes past it and turns full (resp_writer.h): a reply
  * that grows with an argument stops there, and flush() closes the client.
+ *
+ * A script past busy-reply-threshold runs inside a read callback; the
+ * engine calls on_script_busy every 100,000 Lua instructions, which
+ * serves the other clients with a poll(2) of its own (libuv's loop cannot
+ * be entered again from a callback): see there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
