@@ -747,16 +747,23 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t siz
 
 static void conn_start(struct srv_conn *conn);
 
-static void on_connection(uv_stream_t *server, int status)
+/* A connection of srv, its handle initialised, no socket yet. */
+static struct srv_conn *conn_new(struct respite_server *srv)
 {
-    struct respite_server *srv = server->data;
-    if (status < 0)
-        return;
     struct srv_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL)
         abort();
     conn->srv = srv;
     uv_tcp_init(&srv->loop, &conn->handle);
+    return conn;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct respite_server *srv = server->data;
+    if (status < 0)
+        return;
+    struct srv_conn *conn = conn_new(srv);
     if (uv_accept(server, (uv_stream_t *)&conn->handle) != 0) {
         uv_close((uv_handle_t *)&conn->handle, (uv_close_cb)free);
         return;
@@ -815,11 +822,7 @@ static void accept_now(struct respite_server *srv, int lfd)
     int fd = accept(lfd, NULL, NULL);
     if (fd < 0)
         return;
-    struct srv_conn *conn = calloc(1, sizeof *conn);
-    if (conn == NULL)
-        abort();
-    conn->srv = srv;
-    uv_tcp_init(&srv->loop, &conn->handle);
+    struct srv_conn *conn = conn_new(srv);
     if (uv_tcp_open(&conn->handle, fd) != 0) { /* it made fd non-blocking */
         close(fd);
         uv_close((uv_handle_t *)&conn->handle, (uv_close_cb)free);

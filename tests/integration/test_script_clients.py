@@ -16,7 +16,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RedisServer, Server, main, redis74_path  # noqa: E402
+from harness import RespiteAndRedis, main, redis74_path  # noqa: E402
 from test_node_clients import MODULES  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,26 +69,11 @@ def node_flows(port):
 
 
 @unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")
-class ScriptClients(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.redis = RedisServer(redis74_path()).start()
-        try:
-            cls.respite = Server().start()
-        except BaseException:
-            cls.redis.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.respite.stop()
-        finally:
-            cls.redis.stop()
+class ScriptClients(RespiteAndRedis):
+    reference_binary = redis74_path()
 
     def test_redis_py_register_script(self):
-        want = py_flows(self.redis.client())
+        want = py_flows(self.reference.client())
         got = py_flows(self.respite.client())
         self.assertEqual(got, want)
         self.assertEqual(want[:8], [[1, 1, 1], [1, 2, 1], [1, 3, 1], [1, 4, 1], [1, 5, 1],
@@ -96,7 +81,7 @@ class ScriptClients(unittest.TestCase):
 
     @unittest.skipUnless(MODULES, "node, npm or the ioredis package are not available")
     def test_ioredis_define_command(self):
-        want = node_flows(self.redis.port)
+        want = node_flows(self.reference.port)
         got = node_flows(self.respite.port)
         self.assertEqual(got, want)
         self.assertEqual(want[7], [1, 1, 1])
