@@ -32,16 +32,23 @@
  * The hard limit is also the cap of each client's reply writer, which drops
  * what a command writes past it and turns full (resp_writer.h): a reply
  * that grows with an argument stops there, and flush() closes the client.
+ *
+ * A script past busy-reply-threshold runs inside a read callback; the
+ * engine calls on_script_busy every 100,000 Lua instructions, which
+ * serves the other clients with a poll(2) of its own (libuv's loop cannot
+ * be entered again from a callback): see there.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "resp_parser.h"
@@ -118,6 +125,13 @@ struct respite_server {
     uint64_t nconns;
     struct srv_conn *pending;
     struct srv_conn *unblocked; /* clients whose blocking command answered */
+    /* Serving from inside a long script (on_script_busy): its poll set,
+     * each entry's connection (NULL for a listener), and whether its
+     * commands run now. */
+    struct pollfd *pfd;
+    struct srv_conn **pconn;
+    size_t poll_cap;
+    bool in_script;
     struct srv_log log;
 };
 
@@ -493,6 +507,8 @@ static void on_blk_timer(uv_timer_t *t)
  * sleep on it. A read is READ_CHUNK, or what a big argument being received
  * still needs (the buffer growing only with what arrives), so the commands
  * run per turn are about READ_CHUNK's worth. */
+static uv_buf_t lend(struct srv_conn *conn);
+
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)h;
@@ -502,6 +518,12 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         return;
     }
     conn->read_turn = conn->srv->turn;
+    *buf = lend(conn);
+}
+
+/* The free tail of conn's query buffer to read into, grown as needed. */
+static uv_buf_t lend(struct srv_conn *conn)
+{
     /* Move a partial command to the front before growing. */
     if (conn->qpos > 0) {
         memmove(conn->qbuf, conn->qbuf + conn->qpos, conn->qlen - conn->qpos);
@@ -524,12 +546,12 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     size_t want = resp_parser_bulk_left(&conn->parser, conn->qlen);
     if (want < READ_CHUNK)
         want = READ_CHUNK;
-    size_t lend = conn->qcap - conn->qlen;
-    if (lend > want)
-        lend = want;
-    if (lend > UINT_MAX)
-        lend = UINT_MAX;
-    *buf = uv_buf_init(conn->qbuf + conn->qlen, (unsigned)lend);
+    size_t n = conn->qcap - conn->qlen;
+    if (n > want)
+        n = want;
+    if (n > UINT_MAX)
+        n = UINT_MAX;
+    return uv_buf_init(conn->qbuf + conn->qlen, (unsigned)n);
 }
 
 /* Parse the command at qbuf + off, its arguments going to conn->pool from
@@ -588,7 +610,11 @@ static void process_input(struct srv_conn *conn)
             size_t off, consumed, first;
             int argc;
         } batch[PARSE_BATCH];
-        int max = respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED ? 1 : PARSE_BATCH;
+        /* One at a time inside a long script: the script's command owns
+         * the batch state (prefetch hints, batch clock). */
+        int max = (respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED) || srv->in_script
+                      ? 1
+                      : PARSE_BATCH;
         long long max_bulk_len = conn->parser.max_bulk_len;
         int n = 0;
         size_t off = conn->qpos, used = 0, consumed;
@@ -737,20 +763,37 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t siz
     }
 }
 
-static void on_connection(uv_stream_t *server, int status)
+static void conn_start(struct srv_conn *conn);
+
+/* A connection of srv, its handle initialised, no socket yet. */
+static struct srv_conn *conn_new(struct respite_server *srv)
 {
-    struct respite_server *srv = server->data;
-    if (status < 0)
-        return;
     struct srv_conn *conn = calloc(1, sizeof *conn);
     if (conn == NULL)
         abort();
     conn->srv = srv;
     uv_tcp_init(&srv->loop, &conn->handle);
+    return conn;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct respite_server *srv = server->data;
+    if (status < 0)
+        return;
+    struct srv_conn *conn = conn_new(srv);
     if (uv_accept(server, (uv_stream_t *)&conn->handle) != 0) {
         uv_close((uv_handle_t *)&conn->handle, (uv_close_cb)free);
         return;
     }
+    conn_start(conn);
+}
+
+/* Serve the connection accepted into conn->handle, or refuse it past
+ * maxclients. */
+static void conn_start(struct srv_conn *conn)
+{
+    struct respite_server *srv = conn->srv;
     if (srv->nconns >= (uint64_t)srv->cfg.maxclients) {
         static const char msg[] = "-ERR max number of clients reached\r\n";
         uv_buf_t b = uv_buf_init((char *)msg, sizeof msg - 1);
@@ -785,6 +828,108 @@ static void on_connection(uv_stream_t *server, int status)
     srv->nconns++;
     respite_stat_add(srv->st, RESPITE_STAT_CONNECTIONS, 1);
     uv_read_start((uv_stream_t *)&conn->handle, alloc_cb, read_cb);
+}
+
+/* ------------------------------------------------------------------------
+ * Serving while a script runs long
+ * ------------------------------------------------------------------------ */
+
+/* Accept one connection waiting on the listening socket lfd. */
+static void accept_now(struct respite_server *srv, int lfd)
+{
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0)
+        return;
+    struct srv_conn *conn = conn_new(srv);
+    if (uv_tcp_open(&conn->handle, fd) != 0) { /* it made fd non-blocking */
+        close(fd);
+        uv_close((uv_handle_t *)&conn->handle, (uv_close_cb)free);
+        return;
+    }
+    conn_start(conn);
+}
+
+/* Read once what conn sent, as read_cb does after libuv's read. */
+static void read_now(struct srv_conn *conn, int fd)
+{
+    uv_buf_t b = lend(conn);
+    ssize_t r;
+    do
+        r = read(fd, b.base, b.len);
+    while (r < 0 && errno == EINTR);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    read_cb((uv_stream_t *)&conn->handle, r > 0 ? r : UV_EOF, &b);
+}
+
+/* The script_busy hook: a script runs past busy-reply-threshold inside a
+ * callback of this loop (the read of its caller's command), and uv_run
+ * may not be entered again from a callback. So, as Redis's
+ * processEventsWhileBlocked, one poll(2) of the listeners and the
+ * connections, without waiting: a new connection is accepted, a
+ * readable one read once (read(2) into its query buffer) and its
+ * commands run -- the store answers -BUSY to all but SCRIPT KILL,
+ * SHUTDOWN NOSAVE and a few others -- and the replies are written.
+ * libuv then finds the sockets drained (EAGAIN). The caller is left
+ * alone: its command runs, its reply may be half written. No timer runs
+ * (expiry would change the data under the script). */
+static void on_script_busy(void *ud, void *caller)
+{
+    struct respite_server *srv = ud;
+    if (srv->stopping)
+        return;
+    size_t n = (size_t)srv->nlisteners + srv->nconns;
+    if (n > srv->poll_cap) {
+        srv->poll_cap = n * 2;
+        free(srv->pfd);
+        free(srv->pconn);
+        srv->pfd = malloc(srv->poll_cap * sizeof *srv->pfd);
+        srv->pconn = malloc(srv->poll_cap * sizeof *srv->pconn);
+        if (srv->pfd == NULL || srv->pconn == NULL)
+            abort();
+    }
+    size_t k = 0;
+    uv_os_fd_t fd;
+    for (int i = 0; i < srv->nlisteners; i++) {
+        if (uv_fileno((uv_handle_t *)&srv->listeners[i], &fd) != 0)
+            continue;
+        srv->pfd[k] = (struct pollfd){.fd = fd, .events = POLLIN};
+        srv->pconn[k++] = NULL; /* a listener */
+    }
+    for (struct srv_conn *c = srv->conns; c; c = c->next) {
+        if (c == caller || uv_fileno((uv_handle_t *)&c->handle, &fd) != 0)
+            continue;
+        srv->pfd[k] = (struct pollfd){.fd = fd, .events = POLLIN};
+        srv->pconn[k++] = c;
+    }
+    if (poll(srv->pfd, (nfds_t)k, 0) > 0) {
+        srv->in_script = true;
+        /* A SHUTDOWN NOSAVE among the commands closes every socket. */
+        for (size_t i = 0; i < k && !srv->stopping; i++) {
+            if (!(srv->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            if (srv->pconn[i] == NULL)
+                accept_now(srv, srv->pfd[i].fd);
+            else if (!srv->pconn[i]->closing)
+                read_now(srv->pconn[i], srv->pfd[i].fd);
+        }
+        srv->in_script = false;
+    }
+    /* Write the replies, not the caller's. */
+    struct srv_conn *list = srv->pending;
+    bool caller_pending = false;
+    srv->pending = NULL;
+    while (list) {
+        struct srv_conn *c = list;
+        list = c->next_pending;
+        c->on_pending = false;
+        if (c == caller)
+            caller_pending = true;
+        else
+            flush(c);
+    }
+    if (caller_pending)
+        schedule_flush(caller);
 }
 
 /* ------------------------------------------------------------------------
@@ -920,7 +1065,8 @@ static void on_log(void *ud, int level, const char *msg)
     srv_log(&srv->log, level, "%s", msg);
 }
 
-static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log};
+static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log,
+                                                   on_script_busy};
 
 static void on_wakeup(uv_async_t *a)
 {
@@ -1090,5 +1236,7 @@ void respite_server_free(struct respite_server *srv)
     uv_loop_close(&srv->loop);
     respite_set_hooks(srv->st, NULL, NULL);
     srv_log_close(&srv->log);
+    free(srv->pfd);
+    free(srv->pconn);
     free(srv);
 }

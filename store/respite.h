@@ -212,6 +212,19 @@ struct respite_hooks {
     /* A line for the server's log (redis.log in a script); level 0 debug
      * .. 3 warning, already checked against loglevel. */
     void (*log)(void *ud, int level, const char *msg);
+    /* A script has run past busy-reply-threshold: the transport serves
+     * its other clients now, as Redis's processEventsWhileBlocked -- reads
+     * what they sent and runs it with respite_client_run (the store answers
+     * -BUSY to all but the commands Redis allows meanwhile: SCRIPT KILL,
+     * SHUTDOWN NOSAVE, AUTH, HELLO, MULTI, DISCARD, WATCH, UNWATCH, QUIT,
+     * RESET), accepts connections, writes replies -- and returns without
+     * waiting. Called about every 100,000 Lua instructions until the
+     * script ends. caller is the io ud of the client whose command runs
+     * the script (NULL if it has no io): nothing more of it may run, and
+     * its output must not be written, until that command returns. Timers
+     * must not run (expiry would change what the script sees). Without
+     * this hook a script runs to its end and nobody gets -BUSY. */
+    void (*script_busy)(void *ud, void *caller);
 };
 
 void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);

@@ -455,12 +455,13 @@ static void reject(struct cmd_ctx *c, enum rs_err why)
     multi_flag_rejected(c->s);
 }
 
-void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)
+/* Run one command of s. nested: from the script_busy hook, inside the
+ * command whose script runs past its threshold, which keeps its own
+ * messages to send after its reply, tracking client and emptied shards
+ * to reap (respite_client_run keeps its clock reading). */
+static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
 {
-    struct session *s = (struct session *)cl;
     struct store *st = s->st;
-    if (argc <= 0)
-        return;
     bool muted = s->flags & (SES_REPLY_OFF | SES_REPLY_SKIP);
     /* In a batch, the previous command's end is this one's start. */
     int64_t t0 = st->batch_clock_us ? st->batch_clock_us : rs_mono_us();
@@ -487,8 +488,10 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;
     }
-    pubsub_cmd_begin(st, s);
-    tracking_cmd_begin(st, s);
+    if (!nested) {
+        pubsub_cmd_begin(st, s);
+        tracking_cmd_begin(st, s);
+    }
     if (cmd_resolve(&c)) {
         if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
             reject(&c, RS_ERR_NOAUTH);
@@ -496,6 +499,8 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
+        } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
+            reject(&c, (enum rs_err)st->script_busy);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {
@@ -517,13 +522,15 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     st->key_t = NULL;
     st->key_place = 0;
     st->cmd_now = -1;
-    pubsub_cmd_end(st); /* messages to s follow its reply */
-    /* After the whole command (a whole EXEC): waiters see its final state. */
-    if (st->nready) {
-        block_serve_ready(st);
-        st->batch_clock_us = 0; /* that took time: read the clock again */
+    if (!nested) {
+        pubsub_cmd_end(st); /* messages to s follow its reply */
+        /* After the whole command (a whole EXEC): waiters see its final state. */
+        if (st->nready) {
+            block_serve_ready(st);
+            st->batch_clock_us = 0; /* that took time: read the clock again */
+        }
+        ks_reap_empty(st);
     }
-    ks_reap_empty(st);
     /* CLIENT REPLY SKIP mutes exactly the command after it. */
     s->flags &= ~SES_REPLY_SKIP;
     if (s->flags & SES_REPLY_SKIP_NEXT) {
@@ -532,6 +539,25 @@ void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv
     }
     if (s->discard.nbytes)
         resp_out_discard(&s->discard);
+}
+
+void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)
+{
+    struct session *s = (struct session *)cl;
+    struct store *st = s->st;
+    if (argc <= 0)
+        return;
+    if (!st->script_busy) {
+        run(s, argc, argv, false);
+        return;
+    }
+    /* Inside the script's command, whose clock reading comes back after
+     * (its key hints are for its argv[1], the script: run drops them). A
+     * batch's clock is the script's start, not this command's. */
+    int64_t cmd_now = st->cmd_now;
+    st->batch_clock_us = 0;
+    run(s, argc, argv, true);
+    st->cmd_now = cmd_now;
 }
 
 const char *respite_exec(struct respite_client *cl, int argc, const char *const *argv,

@@ -83,6 +83,8 @@ static const struct cfg_param params[] = {
     {"replica-lazy-flush", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"slave-lazy-flush", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
+    {"busy-reply-threshold", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"lua-time-limit", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -127,6 +129,7 @@ void config_defaults(struct rs_config *cfg)
     cfg->set_max_listpack_value = 64;
     cfg->list_max_listpack_size = -2;
     cfg->loglevel = 2;
+    cfg->busy_reply_threshold = 5000;
     cfg->active_expire = true;
 }
 

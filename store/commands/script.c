@@ -436,11 +436,21 @@ void cmd_script_flush(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
-/* SCRIPT KILL: a script runs inside one command, so none is running
- * while another client's command is read. */
+int script_kill(struct store *st, bool force)
+{
+    struct scripting *s = st->scripting;
+    return s && s->engine ? lua_engine_kill(s->engine, force) : RS_ERR_NOTBUSY;
+}
+
+/* SCRIPT KILL: from another client while a script runs past
+ * busy-reply-threshold (the transport serves it from inside the script). */
 void cmd_script_kill(struct cmd_ctx *c)
 {
-    reply_err(c, RS_ERR_NOTBUSY);
+    int why = script_kill(c->st, false);
+    if (why)
+        reply_err(c, (enum rs_err)why);
+    else
+        resp_add_ok(c->out);
 }
 
 void cmd_script_help(struct cmd_ctx *c)

@@ -53,6 +53,14 @@ struct script_run {
  * r->caller. Nothing else runs meanwhile. */
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r);
 
+/* Stop the running script, as SCRIPT KILL (force false) or SHUTDOWN
+ * NOSAVE (force true): it stops at its next check of the clock with
+ * "Script killed by user with SCRIPT KILL...". Returns 0, or why not:
+ * RS_ERR_NOTBUSY (none runs), RS_ERR_UNKILLABLE (it ran a write command
+ * and force is false). */
+int lua_engine_kill(struct lua_engine *e, bool force);
+int script_kill(struct store *st, bool force);
+
 /* The scripting state of a store (script.c), freed at close. */
 void script_free(struct store *st);
 

@@ -15,9 +15,11 @@
  * rawset and setmetatable refuse proxies, so nothing a script does leaks
  * into the next one. KEYS and ARGV are written into G directly.
  *
- * Stack. The main thread keeps G at index 1 and the error handler at 2
- * for its whole life; a run pushes the function, calls it with the handler
- * and converts the one value it returns.
+ * Stack. The main thread keeps the error handler at index 1 for its whole
+ * life (G is in the registry); a run pushes the function, calls it with
+ * the handler and converts the one value it returns. Redis's stack holds
+ * the same, so a deeply nested return value meets Lua's stack limit at
+ * the same depth.
  *
  * redis.call runs a command through the command table (cmd_lookup,
  * cmd_call) on the engine's own session, which starts each run in the
@@ -37,6 +39,7 @@
 #include <lua-cjson.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,15 +59,21 @@
 /* The (x2 << 15 | x1 >> 1) state of Redis's rand.c before any seed. */
 #define RAND48_INIT 0x1234ABCD330EULL
 
-enum { G_IDX = 1, HANDLER_IDX = 2 };
+enum { HANDLER_IDX = 1 };
 
 struct lua_engine {
     lua_State *L;
+    int g_ref; /* the real globals G, in the registry */
     struct store *st;
     size_t bytes, cap;      /* what the interpreter holds, the most it may */
     struct session ls;      /* redis.call's client: database, flags */
     struct resp_out scratch; /* redis.call's reply, in the script's protocol */
     const struct script_run *run; /* NULL between runs */
+    /* The run's start (rs_mono_us); whether it passed busy-reply-threshold
+     * (st->script_busy set), ran a write command (SCRIPT KILL refuses
+     * then), was killed (its hook raises the error at every line since). */
+    int64_t start_us;
+    bool timed_out, wrote, killed;
     unsigned ncalls;        /* runs since the last GC step */
     uint64_t rand48;        /* math.random's state, Redis's rand.c */
     char *flat;             /* scratch replies made contiguous */
@@ -661,6 +670,9 @@ static int redis_call_generic(lua_State *L, bool raise)
             st->cstats[cmd_index(d)].rejected++;
         return raise ? lua_error(L) : 1;
     }
+    /* Even if it changes nothing, as Redis's SCRIPT_WRITE_DIRTY. */
+    if (d->flags & CMD_WRITE)
+        e->wrote = true;
     struct cmd_ctx *caller = e->run->caller;
     struct cmd_ctx sub = {
         .st = st,
@@ -749,6 +761,27 @@ static int redis_sha1hex(lua_State *L)
     return 1;
 }
 
+/* Whether a line of level reaches the transport's log. */
+static bool log_enabled(const struct lua_engine *e, int level)
+{
+    return level >= e->st->cfg.loglevel && e->st->hooks && e->st->hooks->log;
+}
+
+static void engine_log(const struct lua_engine *e, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void engine_log(const struct lua_engine *e, int level, const char *fmt, ...)
+{
+    if (!log_enabled(e, level))
+        return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    e->st->hooks->log(e->st->hooks_ud, level, msg);
+}
+
 /* redis.log(level, msg, ...): the words joined by spaces, to the
  * transport's log when the level passes loglevel. */
 static int redis_log(lua_State *L)
@@ -762,7 +795,7 @@ static int redis_log(lua_State *L)
     if (level < 0 || level > 3)
         return raise_rs_error(L, RS_ERR_LUA_LOG_LEVEL);
     struct lua_engine *e = engine_of(L);
-    if (level < e->st->cfg.loglevel || !e->st->hooks || !e->st->hooks->log)
+    if (!log_enabled(e, level))
         return 0;
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -921,6 +954,58 @@ static int os_clock(lua_State *L)
 }
 
 /* ------------------------------------------------------------------------
+ * Long scripts, as Redis's scriptInterrupt
+ * ------------------------------------------------------------------------ */
+
+/* Lua instructions between two looks at the clock (Redis's count). */
+#define HOOK_COUNT 100000
+
+/* Every HOOK_COUNT instructions of a run (then every line once killed):
+ * past busy-reply-threshold, the run is timed out -- other clients get
+ * -BUSY -- and the transport serves them (script_busy hook), SCRIPT KILL
+ * among them; a killed run raises its error here. */
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    struct lua_engine *e = engine_of(L);
+    struct store *st = e->st;
+    if (!e->timed_out) {
+        long long ms = (long long)((rs_mono_us() - e->start_us) / 1000);
+        if (ms < st->cfg.busy_reply_threshold)
+            return;
+        engine_log(e, 3,
+                   "Slow script detected: still in execution after %lld milliseconds. You can "
+                   "try killing the script using the SCRIPT KILL command. Script name is: %s.",
+                   ms, e->run->sha);
+        e->timed_out = true;
+        st->script_busy = RS_ERR_BUSY_SCRIPT;
+    }
+    if (st->hooks && st->hooks->script_busy) {
+        const struct session *caller = e->run->caller->s;
+        st->hooks->script_busy(st->hooks_ud, caller->io ? caller->io_ud : NULL);
+    }
+    if (e->killed) {
+        if (ar->event == LUA_HOOKCOUNT) {
+            engine_log(e, 2, "Lua script killed by user with SCRIPT KILL.");
+            /* At every line from now on: a pcall that catches the error
+             * only gets it again. */
+            lua_sethook(L, count_hook, LUA_MASKLINE, 0);
+        }
+        raise_rs_error(L, RS_ERR_LUA_KILLED);
+    }
+}
+
+int lua_engine_kill(struct lua_engine *e, bool force)
+{
+    if (e->run == NULL)
+        return RS_ERR_NOTBUSY;
+    if (e->wrote && !force)
+        return RS_ERR_UNKILLABLE;
+    e->killed = true;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
  * The interpreter
  * ------------------------------------------------------------------------ */
 
@@ -1052,7 +1137,9 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
-    lua_getfield(L, G_IDX, "__redis__err__handler");
+    lua_getfield(L, 1, "__redis__err__handler");
+    lua_insert(L, HANDLER_IDX);
+    e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return e;
 }
 
@@ -1087,7 +1174,7 @@ void lua_engine_drop(struct lua_engine *e, int ref)
     luaL_unref(e->L, LUA_REGISTRYINDEX, ref);
 }
 
-/* A global of G (KEYS or ARGV) set to an array of the n strings of v. */
+/* A global of G (KEYS or ARGV), G at the top, set to an array of the n strings of v. */
 static void set_array(lua_State *L, const char *name, const struct rs_str *v, int n)
 {
     lua_createtable(L, n, 0);
@@ -1095,7 +1182,7 @@ static void set_array(lua_State *L, const char *name, const struct rs_str *v, in
         lua_pushlstring(L, v[i].p, v[i].len);
         lua_rawseti(L, -2, i + 1);
     }
-    lua_setfield(L, G_IDX, name);
+    lua_setfield(L, -2, name);
 }
 
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
@@ -1109,11 +1196,19 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->run = r;
     e->ls.db = c->s->db;
     e->scratch.proto = 2;
-    /* G's fields are set raw: G has only a read metatable. */
+    /* Into G (which has only a read metatable), not through P. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
     set_array(L, "KEYS", r->keys, r->nkeys);
     set_array(L, "ARGV", r->args, r->nargs);
+    lua_pop(L, 1);
+    e->start_us = rs_mono_us();
+    e->timed_out = e->wrote = e->killed = false;
+    if (st->cfg.busy_reply_threshold > 0)
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_COUNT);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     int rc = lua_pcall(L, 0, 1, HANDLER_IDX);
+    lua_sethook(L, NULL, 0, 0);
+    st->script_busy = 0;
     if (++e->ncalls == GC_PERIOD) {
         lua_gc(L, LUA_GCSTEP, GC_PERIOD);
         e->ncalls = 0;

@@ -1396,11 +1396,18 @@ void cmd_shutdown(struct cmd_ctx *c)
         reply_err(c, RS_ERR_NO_SHUTDOWN);
         return;
     }
-    const struct store *st = c->st;
+    struct store *st = c->st;
+    /* During a long script, only without saving: the script stops. */
+    if (st->script_busy && !(flags & NOSAVE)) {
+        reply_err(c, (enum rs_err)st->script_busy);
+        return;
+    }
     if (st->hooks == NULL || st->hooks->shutdown == NULL) {
         reply_err(c, RS_ERR_SHUTDOWN_FAILED);
         return;
     }
+    if (st->script_busy)
+        script_kill(st, true);
     c->s->flags |= SES_CLOSE_AFTER_REPLY;
     st->hooks->shutdown(st->hooks_ud, flags);
 }

@@ -207,6 +207,9 @@ struct rs_config {
     char pidfile[1024];
     bool daemonize;
     long long maxmemory;
+    /* busy-reply-threshold (lua-time-limit): ms a script runs before other
+     * clients get -BUSY and SCRIPT KILL may stop it; 0 never */
+    long long busy_reply_threshold;
     int maxmemory_policy;
     /* A hash is packed while it has at most this many fields, each field and
      * value of at most this many bytes. */
@@ -535,6 +538,10 @@ struct store {
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;
     struct scripting *scripting; /* script cache and Lua engine (commands/script.c), NULL until used */
+    /* While a script runs past busy-reply-threshold (script_lua.c), the
+     * error other clients' commands get (RS_ERR_BUSY_SCRIPT), unless
+     * flagged CMD_ALLOW_BUSY; 0 otherwise. */
+    int script_busy;
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
      * and the scratch buffer a command's line is formatted into once.

@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Long scripts, as Redis 7.4.1 runs them (compared with a real redis-server 7.4.1,
+harness.redis74_path; skipped without it): past busy-reply-threshold (lua-time-limit)
+other clients get -BUSY except for the commands 7.4 allows meanwhile, new connections
+are accepted and answered, SCRIPT KILL stops a script that has not written (its caller
+gets the kill error, a pcall cannot catch it), a script that wrote is UNKILLABLE and only
+SHUTDOWN NOSAVE ends it, stopping the server. Each scenario runs on both servers and
+their transcripts must be equal; respite must also exit cleanly, without a sanitizer
+report.
+"""
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (HOST, RedisServer, RespConn, RespError, Server, encode, main,  # noqa: E402
+                     read_until_closed, redis74_path)
+
+LOOP = "local i = 0 while true do i = i + 1 end"
+BUSY_TIMEOUT = 10.0
+
+
+def conn(port):
+    s = socket.create_connection((HOST, port), timeout=10.0)
+    return RespConn(s)
+
+
+def wait_busy(port):
+    """PING from a fresh connection until the server answers -BUSY (bounded)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    c = conn(port)
+    try:
+        while time.monotonic() < deadline:
+            r = c.cmd("PING")
+            if isinstance(r, RespError) and str(r).startswith("BUSY"):
+                return r
+            time.sleep(0.02)
+    finally:
+        c.close()
+    raise AssertionError("no BUSY within %.0fs" % BUSY_TIMEOUT)
+
+
+def start_script(port, body, *extra):
+    """A connection that sent EVAL body 0 (and extra commands after it), not read yet."""
+    c = conn(port)
+    c.send(encode("EVAL", body, 0) + b"".join(encode(*e) for e in extra))
+    return c
+
+
+def scenario_kill(port):
+    """A read-only endless script: what the other clients get, then SCRIPT KILL."""
+    out = []
+    c = conn(port)
+    out.append(c.cmd("CONFIG", "SET", "busy-reply-threshold", "100"))
+    out.append(c.cmd("CONFIG", "GET", "lua-time-limit"))
+    out.append(c.cmd("SET", "k", "v"))
+    out.append(c.cmd("SCRIPT", "KILL"))  # NOTBUSY
+    caller = start_script(port, LOOP, ("GET", "k"))
+    out.append(wait_busy(port))
+    # What an established client gets, one command at a time.
+    for cmd in (("PING",), ("GET", "k"), ("CLIENT", "ID"), ("ECHO", "x"), ("FOO",),
+                ("GET",), ("SCRIPT", "FLUSH"), ("EVAL", "return 1", 0),
+                ("CONFIG", "SET", "busy-reply-threshold", "0"), ("SHUTDOWN",),
+                ("SHUTDOWN", "NOW"), ("SHUTDOWN", "ABORT"), ("AUTH", "x"),
+                ("WATCH", "k"), ("UNWATCH",), ("MULTI",), ("GET", "k"), ("EXEC",),
+                ("MULTI",), ("DISCARD",)):
+        out.append((cmd, c.cmd(*cmd)))
+    # HELLO runs (its reply names the server's version and the client's id).
+    out.append(isinstance(c.cmd("HELLO", "2", "SETNAME", "busy"), list))
+    # A pipeline is answered in order; a new connection is served too.
+    c.send(encode("PING") + encode("ECHO", "a") + encode("UNWATCH"))
+    out.append([c.reply() for _ in range(3)])
+    fresh = conn(port)
+    out.append(fresh.cmd("PING"))
+    out.append(fresh.cmd("SCRIPT", "KILL"))
+    # The caller: the kill error, then its pipelined GET.
+    out.append(caller.reply())
+    out.append(caller.reply())
+    out.append(c.cmd("PING"))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    # pcall does not catch the kill.
+    caller.close()
+    caller = start_script(port, "while true do pcall(function() %s end) end" % LOOP)
+    out.append(wait_busy(port))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    out.append(caller.reply())
+    # A script that calls redis.call in its loop (reads only) is killable.
+    caller.close()
+    caller = start_script(port, "while true do redis.call('GET', 'k') end")
+    out.append(wait_busy(port))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    out.append(caller.reply())
+    out.append(c.cmd("GET", "k"))
+    for x in (caller, fresh, c):
+        x.close()
+    return out
+
+
+def scenario_unkillable(port):
+    """A script that wrote first: UNKILLABLE, SHUTDOWN refused, SHUTDOWN NOSAVE stops the
+    server, and its caller's connection closes."""
+    out = []
+    c = conn(port)
+    out.append(c.cmd("CONFIG", "SET", "lua-time-limit", "100"))
+    caller = start_script(port, "redis.call('SET', 'w', '1') " + LOOP)
+    out.append(wait_busy(port))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    out.append(c.cmd("SHUTDOWN"))
+    out.append(c.cmd("SHUTDOWN", "SAVE"))
+    c.send(encode("SHUTDOWN", "NOSAVE"))
+    out.append(read_until_closed(c.sock, timeout=10))
+    out.append(read_until_closed(caller.sock, timeout=10))
+    c.close()
+    caller.close()
+    return out
+
+
+def scenario_config(port):
+    """busy-reply-threshold and its alias lua-time-limit in CONFIG GET/SET."""
+    c = conn(port)
+    out = [c.cmd("CONFIG", "GET", "busy-reply-threshold"), c.cmd("CONFIG", "GET", "lua-time*")]
+    for v in ("-1", "abc", "9223372036854775808", "0", "250"):
+        out.append(c.cmd("CONFIG", "SET", "lua-time-limit", v))
+        out.append(c.cmd("CONFIG", "SET", "busy-reply-threshold", v))
+    out.append(c.cmd("CONFIG", "GET", "busy-reply-threshold"))
+    out.append(c.cmd("CONFIG", "GET", "lua-time-limit"))
+    c.close()
+    return out
+
+
+def scenario_no_threshold(port):
+    """With busy-reply-threshold 0 a long script (60M iterations, a few hundred ms) is
+    never BUSY: a PING sent meanwhile is answered PONG once the script is done."""
+    c = conn(port)
+    out = [c.cmd("CONFIG", "SET", "busy-reply-threshold", "0")]
+    caller = start_script(port, "for i = 1, 60000000 do end return 1")
+    time.sleep(0.1)
+    out.append(c.cmd("PING"))
+    out.append(caller.reply())
+    caller.close()
+    c.close()
+    return out
+
+
+@unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")
+class LongScripts(unittest.TestCase):
+
+    def compare(self, scenario, stops=False):
+        redis = RedisServer(redis74_path()).start()
+        try:
+            want = scenario(redis.port)
+        finally:
+            redis.stop()
+        respite = Server().start()
+        try:
+            got = scenario(respite.port)
+        except BaseException:
+            respite.kill()
+            raise
+        if stops:
+            respite.wait_exit(0)
+        else:
+            respite.stop()
+        self.assertEqual(got, want)
+        return respite
+
+    def test_busy_then_script_kill(self):
+        self.compare(scenario_kill)
+
+    def test_unkillable_then_shutdown_nosave(self):
+        self.compare(scenario_unkillable, stops=True)
+
+    def test_config(self):
+        self.compare(scenario_config)
+
+    def test_no_threshold_no_busy(self):
+        self.compare(scenario_no_threshold)
+
+
+class Respite(unittest.TestCase):
+
+    def test_config_file_and_log(self):
+        srv = Server(config="port 0\nbind 127.0.0.1\nlua-time-limit 150\n").start()
+        try:
+            c = srv.conn()
+            self.assertEqual(c.cmd("CONFIG", "GET", "busy-reply-threshold"),
+                             [b"busy-reply-threshold", b"150"])
+            caller = start_script(srv.port, LOOP)
+            wait_busy(srv.port)
+            self.assertEqual(c.cmd("SCRIPT", "KILL"), b"OK")
+            self.assertTrue(str(caller.reply()).startswith("ERR Script killed by user"))
+            caller.close()
+            c.close()
+            log = srv.stdout()
+            self.assertRegex(log, r"# Slow script detected: still in execution after 1[5-9]\d "
+                                  r"milliseconds. You can try killing the script using the "
+                                  r"SCRIPT KILL command. Script name is: [0-9a-f]{40}\.")
+            self.assertIn("* Lua script killed by user with SCRIPT KILL.", log)
+        finally:
+            srv.stop()
+
+
+if __name__ == "__main__":
+    main()
