@@ -24,11 +24,21 @@ enum script_flag {
 
 /* The Lua interpreter of a store, created on the first script. */
 struct lua_engine;
+struct lua_State;
 
 struct lua_engine *lua_engine_new(struct store *st);
 void lua_engine_free(struct lua_engine *e);
 /* Bytes the interpreter holds (INFO used_memory_lua). */
 size_t lua_engine_memory(const struct lua_engine *e);
+/* The interpreter itself, for the functions engine (function.c) to load
+ * libraries with: its stack must be left as found. */
+struct lua_State *lua_engine_state(struct lua_engine *e);
+/* Replace the table at the top of L's stack by a read-only proxy of it
+ * (writes raise "Attempt to modify a readonly table"). */
+void lua_engine_proxy(struct lua_State *L);
+/* A C function for a table's __index: raises Redis's "Script attempted to
+ * access nonexistent global variable" for the key read. */
+int lua_engine_no_global(struct lua_State *L);
 
 /* Compile body[0..len) (the script after its shebang line, whose newline
  * it keeps so line numbers hold) into a function kept by the engine.
@@ -41,9 +51,11 @@ void lua_engine_drop(struct lua_engine *e, int ref);
 /* What a run may do and whose it is. */
 struct script_run {
     struct cmd_ctx *caller; /* the EVAL: its client, clock and reply */
-    const char *sha;        /* 40 hex digits, for error texts */
+    const char *sha;        /* 40 hex digits (a function's name), for error texts */
     bool read_only;         /* no-writes flag, or EVAL_RO / EVALSHA_RO */
     bool allow_oom;
+    bool fn_args;           /* FCALL: keys and args are the function's two
+                               arguments, not the globals KEYS and ARGV */
     int nkeys, nargs;
     struct rs_str *keys, *args; /* borrowed from the caller's argv */
 };

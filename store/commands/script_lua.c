@@ -125,6 +125,11 @@ size_t lua_engine_memory(const struct lua_engine *e)
     return e->bytes;
 }
 
+lua_State *lua_engine_state(struct lua_engine *e)
+{
+    return e->L;
+}
+
 /* ------------------------------------------------------------------------
  * Errors as Redis's Lua sees them
  * ------------------------------------------------------------------------ */
@@ -212,7 +217,7 @@ static int error_handler(lua_State *L)
 }
 
 /* __index of the real globals: a read of a missing one. */
-static int nonexistent_global(lua_State *L)
+int lua_engine_no_global(lua_State *L)
 {
     return luaL_error(L, rs_err_text[RS_ERR_LUA_NO_GLOBAL], lua_tostring(L, 2));
 }
@@ -250,7 +255,7 @@ static int guarded(lua_State *L)
 }
 
 /* Replace the table at the top of the stack by a read-only proxy of it. */
-static void make_proxy(lua_State *L)
+void lua_engine_proxy(lua_State *L)
 {
     lua_newtable(L);              /* t, P */
     lua_createtable(L, 0, 2);     /* t, P, mt */
@@ -1044,16 +1049,16 @@ struct lua_engine *lua_engine_new(struct store *st)
                                        "cjson", "bit", "redis", NULL};
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
-        make_proxy(L);
+        lua_engine_proxy(L);
         lua_setglobal(L, libs[i]);
     }
     lua_pushvalue(L, LUA_GLOBALSINDEX);     /* G */
     lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, nonexistent_global);
+    lua_pushcfunction(L, lua_engine_no_global);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    make_proxy(L);                          /* G, P */
+    lua_engine_proxy(L);                          /* G, P */
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
@@ -1092,15 +1097,14 @@ void lua_engine_drop(struct lua_engine *e, int ref)
     luaL_unref(e->L, LUA_REGISTRYINDEX, ref);
 }
 
-/* A global of G (KEYS or ARGV) set to an array of the n strings of v. */
-static void set_array(lua_State *L, const char *name, const struct rs_str *v, int n)
+/* Push an array of the n strings of v. */
+static void push_array(lua_State *L, const struct rs_str *v, int n)
 {
     lua_createtable(L, n, 0);
     for (int i = 0; i < n; i++) {
         lua_pushlstring(L, v[i].p, v[i].len);
         lua_rawseti(L, -2, i + 1);
     }
-    lua_setfield(L, G_IDX, name);
 }
 
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
@@ -1114,11 +1118,15 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->run = r;
     e->ls.db = c->s->db;
     e->scratch.proto = 2;
-    /* G's fields are set raw: G has only a read metatable. */
-    set_array(L, "KEYS", r->keys, r->nkeys);
-    set_array(L, "ARGV", r->args, r->nargs);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    int rc = lua_pcall(L, 0, 1, HANDLER_IDX);
+    push_array(L, r->keys, r->nkeys);
+    push_array(L, r->args, r->nargs);
+    if (!r->fn_args) {
+        /* G's fields are set raw: G has only a read metatable. */
+        lua_setfield(L, G_IDX, "ARGV");
+        lua_setfield(L, G_IDX, "KEYS");
+    }
+    int rc = lua_pcall(L, r->fn_args ? 2 : 0, 1, HANDLER_IDX);
     if (++e->ncalls == GC_PERIOD) {
         lua_gc(L, LUA_GCSTEP, GC_PERIOD);
         e->ncalls = 0;

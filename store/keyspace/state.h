@@ -508,6 +508,7 @@ struct store {
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;
     struct scripting *scripting; /* script cache and Lua engine (commands/script.c), NULL until used */
+    struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
      * and the scratch buffer a command's line is formatted into once.
