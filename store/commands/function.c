@@ -278,18 +278,22 @@ static bool valid_name(const char *s, size_t n)
     return true;
 }
 
+/* The flags a function may have, in the order FUNCTION LIST shows them
+ * (Redis's scripts_flags_def). */
+static const struct {
+    const char *name;
+    uint32_t flag;
+} flag_names[] = {
+    {"no-writes", SCRIPT_NO_WRITES},     {"allow-oom", SCRIPT_ALLOW_OOM},
+    {"allow-stale", SCRIPT_ALLOW_STALE}, {"no-cluster", SCRIPT_NO_CLUSTER},
+    {"allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT},
+};
+#define NFLAGS (sizeof flag_names / sizeof flag_names[0])
+
 /* The flags of the array at the top, as Redis reads them (names without
  * case); false on a value that is not a known flag. */
 static bool read_flags(lua_State *L, uint32_t *flags)
 {
-    static const struct {
-        const char *name;
-        uint32_t flag;
-    } names[] = {
-        {"no-writes", SCRIPT_NO_WRITES},     {"allow-oom", SCRIPT_ALLOW_OOM},
-        {"allow-stale", SCRIPT_ALLOW_STALE}, {"no-cluster", SCRIPT_NO_CLUSTER},
-        {"allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT},
-    };
     *flags = 0;
     for (int j = 1;; j++) {
         lua_pushnumber(L, j);
@@ -304,13 +308,13 @@ static bool read_flags(lua_State *L, uint32_t *flags)
         }
         const char *s = lua_tostring(L, -1);
         size_t i = 0;
-        for (; i < sizeof names / sizeof names[0]; i++)
-            if (strcasecmp(names[i].name, s) == 0)
+        for (; i < NFLAGS; i++)
+            if (strcasecmp(flag_names[i].name, s) == 0)
                 break;
         lua_pop(L, 1);
-        if (i == sizeof names / sizeof names[0])
+        if (i == NFLAGS)
             return false;
-        *flags |= names[i].flag;
+        *flags |= flag_names[i].flag;
     }
 }
 
@@ -324,6 +328,18 @@ struct reg_args {
     uint32_t flags;
 };
 
+/* Keep the string (or number, as a string) at the top in slot; false if
+ * it is neither. */
+static bool take_string(lua_State *L, int slot)
+{
+    if (!lua_isstring(L, -1))
+        return false;
+    lua_tostring(L, -1);
+    lua_pushvalue(L, -1);
+    lua_replace(L, slot);
+    return true;
+}
+
 /* redis.register_function{function_name=, callback=, flags=, description=} */
 static enum rs_err read_named(lua_State *L, struct reg_args *a)
 {
@@ -335,17 +351,11 @@ static enum rs_err read_named(lua_State *L, struct reg_args *a)
             return lua_isnumber(L, -2) ? RS_ERR_FN_REG_ARG : RS_ERR_FN_REG_KEY;
         const char *key = lua_tostring(L, -2);
         if (strcasecmp(key, "function_name") == 0) {
-            if (!lua_isstring(L, -1))
+            if (!take_string(L, a->name_idx))
                 return RS_ERR_FN_REG_NAME_TYPE;
-            lua_tostring(L, -1);
-            lua_pushvalue(L, -1);
-            lua_replace(L, a->name_idx);
         } else if (strcasecmp(key, "description") == 0) {
-            if (!lua_isstring(L, -1))
+            if (!take_string(L, a->desc_idx))
                 return RS_ERR_FN_REG_DESC_TYPE;
-            lua_tostring(L, -1);
-            lua_pushvalue(L, -1);
-            lua_replace(L, a->desc_idx);
         } else if (strcasecmp(key, "callback") == 0) {
             if (!lua_isfunction(L, -1))
                 return RS_ERR_FN_REG_CB_TYPE;
@@ -389,9 +399,9 @@ static int register_function(lua_State *L)
     } else if (!lua_isfunction(L, 2)) {
         why = RS_ERR_FN_REG_SECOND;
     } else {
-        lua_tostring(L, 1);
         lua_pushvalue(L, 1);
-        lua_replace(L, a.name_idx);
+        take_string(L, a.name_idx);
+        lua_pop(L, 1);
         lua_pushvalue(L, 2);
         lua_replace(L, a.ref);
     }
@@ -769,21 +779,13 @@ void cmd_function_load(struct cmd_ctx *c)
 
 static void reply_flags(struct cmd_ctx *c, uint32_t flags)
 {
-    static const struct {
-        const char *name;
-        uint32_t flag;
-    } names[] = {
-        {"no-writes", SCRIPT_NO_WRITES},     {"allow-oom", SCRIPT_ALLOW_OOM},
-        {"allow-stale", SCRIPT_ALLOW_STALE}, {"no-cluster", SCRIPT_NO_CLUSTER},
-        {"allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT},
-    };
     int n = 0;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        n += (flags & names[i].flag) != 0;
+    for (size_t i = 0; i < NFLAGS; i++)
+        n += (flags & flag_names[i].flag) != 0;
     resp_add_set_len(c->out, n);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (flags & names[i].flag)
-            resp_add_simple(c->out, names[i].name, strlen(names[i].name));
+    for (size_t i = 0; i < NFLAGS; i++)
+        if (flags & flag_names[i].flag)
+            resp_add_simple(c->out, flag_names[i].name, strlen(flag_names[i].name));
 }
 
 /* FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE] */
