@@ -278,18 +278,6 @@ static bool valid_name(const char *s, size_t n)
     return true;
 }
 
-/* The flags a function may have, in the order FUNCTION LIST shows them
- * (Redis's scripts_flags_def). */
-static const struct {
-    const char *name;
-    uint32_t flag;
-} flag_names[] = {
-    {"no-writes", SCRIPT_NO_WRITES},     {"allow-oom", SCRIPT_ALLOW_OOM},
-    {"allow-stale", SCRIPT_ALLOW_STALE}, {"no-cluster", SCRIPT_NO_CLUSTER},
-    {"allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT},
-};
-#define NFLAGS (sizeof flag_names / sizeof flag_names[0])
-
 /* The flags of the array at the top, as Redis reads them (names without
  * case); false on a value that is not a known flag. */
 static bool read_flags(lua_State *L, uint32_t *flags)
@@ -308,13 +296,13 @@ static bool read_flags(lua_State *L, uint32_t *flags)
         }
         const char *s = lua_tostring(L, -1);
         size_t i = 0;
-        for (; i < NFLAGS; i++)
-            if (strcasecmp(flag_names[i].name, s) == 0)
+        for (; i < SCRIPT_NFLAGS; i++)
+            if (strcasecmp(script_flag_names[i].name, s) == 0)
                 break;
         lua_pop(L, 1);
-        if (i == NFLAGS)
+        if (i == SCRIPT_NFLAGS)
             return false;
-        *flags |= flag_names[i].flag;
+        *flags |= script_flag_names[i].flag;
     }
 }
 
@@ -780,12 +768,12 @@ void cmd_function_load(struct cmd_ctx *c)
 static void reply_flags(struct cmd_ctx *c, uint32_t flags)
 {
     int n = 0;
-    for (size_t i = 0; i < NFLAGS; i++)
-        n += (flags & flag_names[i].flag) != 0;
+    for (size_t i = 0; i < SCRIPT_NFLAGS; i++)
+        n += (flags & script_flag_names[i].flag) != 0;
     resp_add_set_len(c->out, n);
-    for (size_t i = 0; i < NFLAGS; i++)
-        if (flags & flag_names[i].flag)
-            resp_add_simple(c->out, flag_names[i].name, strlen(flag_names[i].name));
+    for (size_t i = 0; i < SCRIPT_NFLAGS; i++)
+        if (flags & script_flag_names[i].flag)
+            resp_add_simple(c->out, script_flag_names[i].name, strlen(script_flag_names[i].name));
 }
 
 /* FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE] */

@@ -22,6 +22,15 @@ enum script_flag {
     SCRIPT_COMPAT = 1 << 5, /* no shebang: EVAL's compatibility mode */
 };
 
+/* The flags scripts and functions may declare, by name, in the order
+ * Redis lists them (scripts_flags_def); SCRIPT_NFLAGS entries. */
+struct script_flag_name {
+    const char *name;
+    uint32_t flag;
+};
+#define SCRIPT_NFLAGS 5
+extern const struct script_flag_name script_flag_names[SCRIPT_NFLAGS];
+
 /* The Lua interpreter of a store, created on the first script. */
 struct lua_engine;
 struct lua_State;
