@@ -17,6 +17,7 @@
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "commands/tracking.h"
+#include "commands/function.h"
 #include "commands/script.h"
 
 /* ------------------------------------------------------------------------
@@ -150,6 +151,7 @@ void respite_close(struct respite *rs)
     tracking_free(st);
     monitor_free(st);
     script_free(st);
+    functions_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);

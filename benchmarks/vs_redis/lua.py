@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Lua scripts side by side: EVALSHA of a rate limiter and of a read-only 10-HGET script.
+"""Lua scripts side by side: a rate limiter and a read-only 10-HGET script, each run as a
+script (EVALSHA) and as a function (FCALL).
 
 rate-limiter: INCR a key, PTTL it, PEXPIRE it when it has no TTL, answer whether the count
 is under the limit (the fixed-window limiter of Node and Python rate-limit libraries);
 redis-benchmark's __rand_int__ spreads the calls over --keys keys.
 hget10: a read-only script (#!lua flags=no-writes) doing 10 HGETs on a 10-field hash.
 
-Each is loaded with SCRIPT LOAD and run by redis-benchmark (EVALSHA) at -P 1 and -P 16 with
---clients connections. Reported: ops/s (redis-benchmark's) and server CPU per call
+Each is loaded with SCRIPT LOAD and run by redis-benchmark (EVALSHA), and as a function of
+one library (FUNCTION LOAD, then FCALL), at -P 1 and -P 16 with --clients connections. Reported: ops/s (redis-benchmark's) and server CPU per call
 (/proc/<pid>/stat around the run). Rounds alternate which server goes first; medians are
 reported. Loopback only; only the servers started here are stopped, by PID.
 
@@ -37,11 +38,28 @@ local r = {}
 for i = 1, 10 do r[i] = redis.call('HGET', KEYS[1], 'f' .. i) end
 return r"""
 
+# The same two as functions of one library.
+LIBRARY = """#!lua name=bench
+local function rate_limiter(keys, args)
+  local c = redis.call('INCR', keys[1])
+  local ttl = redis.call('PTTL', keys[1])
+  if ttl < 0 then redis.call('PEXPIRE', keys[1], args[1]) end
+  if c > tonumber(args[2]) then return 0 end
+  return c
+end
+local function hget10(keys)
+  local r = {}
+  for i = 1, 10 do r[i] = redis.call('HGET', keys[1], 'f' .. i) end
+  return r
+end
+redis.register_function('rate_limiter', rate_limiter)
+redis.register_function{function_name='hget10', callback=hget10, flags={'no-writes'}}"""
 
-def bench(srv, args, sha, tail, pipeline):
+
+def bench(srv, args, call, tail, pipeline):
+    """redis-benchmark of call (the command and its words up to numkeys) + tail."""
     cmd = ["redis-benchmark", "-p", str(srv.port), "-n", str(args.requests), "-c",
-           str(args.clients), "-P", str(pipeline), "-r", str(args.keys), "--csv",
-           "EVALSHA", sha, "1"] + tail
+           str(args.clients), "-P", str(pipeline), "-r", str(args.keys), "--csv"] + call + tail
     t0 = srv.cpu_ticks()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     cpu = (srv.cpu_ticks() - t0) / servers.CLK_TCK
@@ -63,8 +81,11 @@ def main():
     extra = servers.split_args(servers.DEFAULT_SERVER_ARGS)
     sides = [servers.Server("respite", args.respite, extra, work),
              servers.Server("redis", args.redis, extra, work)]
-    tests = [("rate-limiter", RATE_LIMITER, ["rl:__rand_int__", "60000", "100"]),
-             ("hget10", HGET10, ["h"])]
+    # (name, script body or None for a function of LIBRARY, function name, tail)
+    tests = [("rate-limiter", RATE_LIMITER, None, ["rl:__rand_int__", "60000", "100"]),
+             ("hget10", HGET10, None, ["h"]),
+             ("FCALL rate-limiter", None, "rate_limiter", ["rl:__rand_int__", "60000", "100"]),
+             ("FCALL hget10", None, "hget10", ["h"])]
     results = {}
     for rnd in range(args.rounds):
         order = sides if rnd % 2 == 0 else sides[::-1]
@@ -72,14 +93,16 @@ def main():
             srv.start()
             with servers.Conn(srv.port) as c:
                 c.call("HSET", "h", *[x for i in range(1, 11) for x in ("f%d" % i, "v%d" % i)])
-                shas = [c.call("SCRIPT", "LOAD", body) for _, body, _ in tests]
-            for (name, _, tail), sha in zip(tests, shas):
+                c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)
+                calls = [["EVALSHA", c.call("SCRIPT", "LOAD", body), "1"] if body else
+                         ["FCALL", fn, "1"] for _, body, fn, _ in tests]
+            for (name, _, _, tail), call in zip(tests, calls):
                 for p in (1, 16):
                     results.setdefault((name, p, srv.label), []).append(
-                        bench(srv, args, sha, tail, p))
+                        bench(srv, args, call, tail, p))
             srv.stop()
     rows = []
-    for name, _, _ in tests:
+    for name, _, _, _ in tests:
         for p in (1, 16):
             a = results[(name, p, "respite")]
             b = results[(name, p, "redis")]

@@ -10,6 +10,8 @@
 #ifndef COMMANDS_H
 #define COMMANDS_H
 
+#include <string.h>
+
 #include "keyspace/keyspace.h"
 
 /* The Redis version respite behaves as (HELLO, INFO, redis.REDIS_VERSION). */
@@ -109,6 +111,15 @@ void cmd_call(struct cmd_ctx *c);
 /* Parse an integer argument (Redis string2ll); on failure reply
  * "value is not an integer or out of range" and return false. */
 bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
+
+/* Length of an argument as Redis's %s would print it: up to a NUL byte,
+ * at most max bytes. */
+static inline int cstr_len(struct rs_str s, size_t max)
+{
+    const char *nul = memchr(s.p, '\0', s.len);
+    size_t n = nul ? (size_t)(nul - s.p) : s.len;
+    return (int)(n < max ? n : max);
+}
 /* A SCAN-family cursor (Redis 7.4 parseScanCursorOrReply: string2ull, so
  * " 1", "+7" and "-0" are cursors while "", "-1" and "1x" are not); on
  * failure reply "invalid cursor" and return false. */

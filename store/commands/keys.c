@@ -77,14 +77,6 @@ static struct db *db_or_reply(struct cmd_ctx *c, int idx)
     return c->st->dbs[idx];
 }
 
-/* Bytes of s up to its first NUL: what Redis prints of an argument with %s. */
-static int cstr_len(struct rs_str s)
-{
-    const char *nul = memchr(s.p, '\0', s.len);
-    size_t n = nul ? (size_t)(nul - s.p) : s.len;
-    return n > 512 ? 512 : (int)n;
-}
-
 static inline struct rs_str key_of(const struct entry *e)
 {
     return rs_str_from(entry_key(e), e->klen);
@@ -629,7 +621,7 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
         } else if (rs_str_eqi(o, "lt")) {
             flags |= EXP_LT;
         } else {
-            reply_errf(c, rs_err_text[RS_ERR_UNSUPPORTED_OPTION], cstr_len(o), o.p);
+            reply_errf(c, rs_err_text[RS_ERR_UNSUPPORTED_OPTION], cstr_len(o, 512), o.p);
             return;
         }
     }

@@ -51,6 +51,12 @@ struct scripting {
     uint64_t evicted;
 };
 
+const struct script_flag_name script_flag_names[SCRIPT_NFLAGS] = {
+    {"no-writes", SCRIPT_NO_WRITES},     {"allow-oom", SCRIPT_ALLOW_OOM},
+    {"allow-stale", SCRIPT_ALLOW_STALE}, {"no-cluster", SCRIPT_NO_CLUSTER},
+    {"allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT},
+};
+
 /* ------------------------------------------------------------------------
  * The cache
  * ------------------------------------------------------------------------ */
@@ -178,14 +184,6 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
     }
     *skip = (size_t)(nl - body);
     *flags = 0;
-    static const struct {
-        const char *name;
-        uint32_t flag;
-    } names[] = {
-        {"no-writes", SCRIPT_NO_WRITES},   {"allow-oom", SCRIPT_ALLOW_OOM},
-        {"allow-stale", SCRIPT_ALLOW_STALE}, {"no-cluster", SCRIPT_NO_CLUSTER},
-        {"allow-cross-slot-keys", SCRIPT_ALLOW_CROSS_SLOT},
-    };
     /* Words split on blanks as sdssplitargs does for unquoted words. */
     const char *p = body, *end = nl;
     bool first = true;
@@ -215,14 +213,15 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
             const char *fe = comma ? comma : p;
             size_t fn = (size_t)(fe - f);
             size_t i = 0;
-            for (; i < sizeof names / sizeof names[0]; i++)
-                if (strlen(names[i].name) == fn && memcmp(names[i].name, f, fn) == 0)
+            for (; i < SCRIPT_NFLAGS; i++)
+                if (strlen(script_flag_names[i].name) == fn &&
+                    memcmp(script_flag_names[i].name, f, fn) == 0)
                     break;
-            if (i == sizeof names / sizeof names[0]) {
+            if (i == SCRIPT_NFLAGS) {
                 reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_FLAG], (int)fn, f);
                 return false;
             }
-            *flags |= names[i].flag;
+            *flags |= script_flag_names[i].flag;
             f = comma ? comma + 1 : p;
         }
     }
@@ -436,17 +435,16 @@ void cmd_script_flush(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
-int script_kill(struct store *st, bool force)
+int script_kill(struct store *st, enum script_killer k)
 {
-    struct scripting *s = st->scripting;
-    return s && s->engine ? lua_engine_kill(s->engine, force) : RS_ERR_NOTBUSY;
+    return st->script_running ? lua_engine_kill(st->script_running, k) : RS_ERR_NOTBUSY;
 }
 
 /* SCRIPT KILL: from another client while a script runs past
  * busy-reply-threshold (the transport serves it from inside the script). */
 void cmd_script_kill(struct cmd_ctx *c)
 {
-    int why = script_kill(c->st, false);
+    int why = script_kill(c->st, KILL_BY_SCRIPT);
     if (why)
         reply_err(c, (enum rs_err)why);
     else

@@ -22,13 +22,32 @@ enum script_flag {
     SCRIPT_COMPAT = 1 << 5, /* no shebang: EVAL's compatibility mode */
 };
 
+/* The flags scripts and functions may declare, by name, in the order
+ * Redis lists them (scripts_flags_def); SCRIPT_NFLAGS entries. */
+struct script_flag_name {
+    const char *name;
+    uint32_t flag;
+};
+#define SCRIPT_NFLAGS 5
+extern const struct script_flag_name script_flag_names[SCRIPT_NFLAGS];
+
 /* The Lua interpreter of a store, created on the first script. */
 struct lua_engine;
+struct lua_State;
 
 struct lua_engine *lua_engine_new(struct store *st);
 void lua_engine_free(struct lua_engine *e);
 /* Bytes the interpreter holds (INFO used_memory_lua). */
 size_t lua_engine_memory(const struct lua_engine *e);
+/* The interpreter itself, for the functions engine (function.c) to load
+ * libraries with: its stack must be left as found. */
+struct lua_State *lua_engine_state(struct lua_engine *e);
+/* Replace the table at the top of L's stack by a read-only proxy of it
+ * (writes raise "Attempt to modify a readonly table"). */
+void lua_engine_proxy(struct lua_State *L);
+/* A C function for a table's __index: raises Redis's "Script attempted to
+ * access nonexistent global variable" for the key read. */
+int lua_engine_no_global(struct lua_State *L);
 
 /* Compile body[0..len) (the script after its shebang line, whose newline
  * it keeps so line numbers hold) into a function kept by the engine.
@@ -41,9 +60,11 @@ void lua_engine_drop(struct lua_engine *e, int ref);
 /* What a run may do and whose it is. */
 struct script_run {
     struct cmd_ctx *caller; /* the EVAL: its client, clock and reply */
-    const char *sha;        /* 40 hex digits, for error texts */
+    const char *sha;        /* 40 hex digits (a function's name), for error texts */
     bool read_only;         /* no-writes flag, or EVAL_RO / EVALSHA_RO */
     bool allow_oom;
+    bool fn_args;           /* FCALL: keys and args are the function's two
+                               arguments, not the globals KEYS and ARGV */
     int nkeys, nargs;
     struct rs_str *keys, *args; /* borrowed from the caller's argv */
 };
@@ -53,13 +74,25 @@ struct script_run {
  * r->caller. Nothing else runs meanwhile. */
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r);
 
-/* Stop the running script, as SCRIPT KILL (force false) or SHUTDOWN
- * NOSAVE (force true): it stops at its next check of the clock with
- * "Script killed by user with SCRIPT KILL...". Returns 0, or why not:
- * RS_ERR_NOTBUSY (none runs), RS_ERR_UNKILLABLE (it ran a write command
- * and force is false). */
-int lua_engine_kill(struct lua_engine *e, bool force);
-int script_kill(struct store *st, bool force);
+/* Who stops a running script: SCRIPT KILL stops an EVAL's, FUNCTION KILL
+ * a function, SHUTDOWN NOSAVE either, whatever it wrote. */
+enum script_killer { KILL_BY_SCRIPT, KILL_BY_FUNCTION, KILL_BY_SHUTDOWN };
+
+/* Stop the running script (EVAL's or a function, in whichever engine),
+ * as k asks: it stops at its next check of the clock with "Script killed
+ * by user with SCRIPT KILL...". Returns 0, or why not, in Redis 7.4's
+ * order: RS_ERR_NOTBUSY (none runs), RS_ERR_UNKILLABLE (it ran a write
+ * command), RS_ERR_BUSY_FUNCTION / RS_ERR_BUSY_SCRIPT (SCRIPT KILL of a
+ * function, FUNCTION KILL of an EVAL). */
+int script_kill(struct store *st, enum script_killer k);
+int lua_engine_kill(struct lua_engine *e, enum script_killer k);
+
+/* The function that runs, for FUNCTION STATS: false if none (or an
+ * EVAL's script runs: script_running_eval); else its name, the FCALL's
+ * argv and how long it has run. */
+bool script_running_eval(const struct store *st);
+bool script_running_function(const struct store *st, struct rs_str *name, const struct cmd_ctx **fcall,
+                             int64_t *ms);
 
 /* The scripting state of a store (script.c), freed at close. */
 void script_free(struct store *st);

@@ -127,6 +127,11 @@ size_t lua_engine_memory(const struct lua_engine *e)
     return e->bytes;
 }
 
+lua_State *lua_engine_state(struct lua_engine *e)
+{
+    return e->L;
+}
+
 /* ------------------------------------------------------------------------
  * Errors as Redis's Lua sees them
  * ------------------------------------------------------------------------ */
@@ -214,7 +219,7 @@ static int error_handler(lua_State *L)
 }
 
 /* __index of the real globals: a read of a missing one. */
-static int nonexistent_global(lua_State *L)
+int lua_engine_no_global(lua_State *L)
 {
     return luaL_error(L, rs_err_text[RS_ERR_LUA_NO_GLOBAL], lua_tostring(L, 2));
 }
@@ -252,7 +257,7 @@ static int guarded(lua_State *L)
 }
 
 /* Replace the table at the top of the stack by a read-only proxy of it. */
-static void make_proxy(lua_State *L)
+void lua_engine_proxy(lua_State *L)
 {
     lua_newtable(L);              /* t, P */
     lua_createtable(L, 0, 2);     /* t, P, mt */
@@ -973,12 +978,13 @@ static void count_hook(lua_State *L, lua_Debug *ar)
         long long ms = (long long)((rs_mono_us() - e->start_us) / 1000);
         if (ms < st->cfg.busy_reply_threshold)
             return;
+        bool fn = e->run->fn_args;
         engine_log(e, 3,
                    "Slow script detected: still in execution after %lld milliseconds. You can "
-                   "try killing the script using the SCRIPT KILL command. Script name is: %s.",
-                   ms, e->run->sha);
+                   "try killing the script using the %s command. Script name is: %s.",
+                   ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
         e->timed_out = true;
-        st->script_busy = RS_ERR_BUSY_SCRIPT;
+        st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
     }
     if (st->hooks && st->hooks->script_busy) {
         const struct session *caller = e->run->caller->s;
@@ -995,14 +1001,39 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
-int lua_engine_kill(struct lua_engine *e, bool force)
+int lua_engine_kill(struct lua_engine *e, enum script_killer k)
 {
     if (e->run == NULL)
         return RS_ERR_NOTBUSY;
-    if (e->wrote && !force)
+    if (k == KILL_BY_SHUTDOWN) {
+        e->killed = true;
+        return 0;
+    }
+    if (e->wrote)
         return RS_ERR_UNKILLABLE;
+    if (k == KILL_BY_SCRIPT && e->run->fn_args)
+        return RS_ERR_BUSY_FUNCTION;
+    if (k == KILL_BY_FUNCTION && !e->run->fn_args)
+        return RS_ERR_BUSY_SCRIPT;
     e->killed = true;
     return 0;
+}
+
+bool script_running_eval(const struct store *st)
+{
+    return st->script_running && !st->script_running->run->fn_args;
+}
+
+bool script_running_function(const struct store *st, struct rs_str *name, const struct cmd_ctx **fcall,
+                             int64_t *ms)
+{
+    const struct lua_engine *e = st->script_running;
+    if (e == NULL || !e->run->fn_args)
+        return false;
+    *name = rs_str_from(e->run->sha, strlen(e->run->sha));
+    *fcall = e->run->caller;
+    *ms = (rs_mono_us() - e->start_us) / 1000;
+    return true;
 }
 
 /* ------------------------------------------------------------------------
@@ -1124,16 +1155,16 @@ struct lua_engine *lua_engine_new(struct store *st)
                                        "cjson", "bit", "struct", "cmsgpack", "redis", NULL};
     for (int i = 0; libs[i]; i++) {
         lua_getglobal(L, libs[i]);
-        make_proxy(L);
+        lua_engine_proxy(L);
         lua_setglobal(L, libs[i]);
     }
     lua_pushvalue(L, LUA_GLOBALSINDEX);     /* G */
     lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, nonexistent_global);
+    lua_pushcfunction(L, lua_engine_no_global);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
-    make_proxy(L);                          /* G, P */
+    lua_engine_proxy(L);                          /* G, P */
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
@@ -1174,15 +1205,14 @@ void lua_engine_drop(struct lua_engine *e, int ref)
     luaL_unref(e->L, LUA_REGISTRYINDEX, ref);
 }
 
-/* A global of G (KEYS or ARGV), G at the top, set to an array of the n strings of v. */
-static void set_array(lua_State *L, const char *name, const struct rs_str *v, int n)
+/* Push an array of the n strings of v. */
+static void push_array(lua_State *L, const struct rs_str *v, int n)
 {
     lua_createtable(L, n, 0);
     for (int i = 0; i < n; i++) {
         lua_pushlstring(L, v[i].p, v[i].len);
         lua_rawseti(L, -2, i + 1);
     }
-    lua_setfield(L, -2, name);
 }
 
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
@@ -1194,19 +1224,25 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     if (e->cap < e->bytes + (1 << 20)) /* room to report the error */
         e->cap = e->bytes + (1 << 20);
     e->run = r;
+    st->script_running = e;
     e->ls.db = c->s->db;
     e->scratch.proto = 2;
-    /* Into G (which has only a read metatable), not through P. */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
-    set_array(L, "KEYS", r->keys, r->nkeys);
-    set_array(L, "ARGV", r->args, r->nargs);
-    lua_pop(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+    push_array(L, r->keys, r->nkeys);
+    push_array(L, r->args, r->nargs);
+    if (!r->fn_args) {
+        /* Into G (which has only a read metatable), not through P. */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
+        lua_insert(L, -3);
+        lua_setfield(L, -3, "ARGV");
+        lua_setfield(L, -2, "KEYS");
+        lua_pop(L, 1);
+    }
     e->start_us = rs_mono_us();
     e->timed_out = e->wrote = e->killed = false;
     if (st->cfg.busy_reply_threshold > 0)
         lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_COUNT);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    int rc = lua_pcall(L, 0, 1, HANDLER_IDX);
+    int rc = lua_pcall(L, r->fn_args ? 2 : 0, 1, HANDLER_IDX);
     lua_sethook(L, NULL, 0, 0);
     st->script_busy = 0;
     if (++e->ncalls == GC_PERIOD) {
@@ -1227,5 +1263,6 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     if (rc == LUA_ERRMEM)
         lua_gc(L, LUA_GCCOLLECT, 0);
     e->run = NULL;
+    st->script_running = NULL;
     lua_settop(L, HANDLER_IDX);
 }

@@ -34,6 +34,7 @@
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "commands/tracking.h"
+#include "commands/function.h"
 #include "commands/script.h"
 #include "resp_num.h"
 #include "ds/table.h"
@@ -82,15 +83,6 @@ static void sbuf_free(struct sbuf *b)
     rs_free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
-}
-
-/* Length of an argument as Redis's %s would print it: up to a NUL byte,
- * at most max bytes. */
-static int cstr_len(struct rs_str s, size_t max)
-{
-    const char *nul = memchr(s.p, '\0', s.len);
-    size_t n = nul ? (size_t)(nul - s.p) : s.len;
-    return (int)(n < max ? n : max);
 }
 
 /* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
@@ -1026,23 +1018,36 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "lazyfreed_objects:%llu\r\n",
                 used, h_used, rss, h_rss, overhead, dataset, total, h_total, maxmem, h_max,
                 (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
-    /* Scripting, in Redis 7.4's names (the Lua VM, the cache of scripts). */
+    /* Scripting, in Redis 7.4's names: EVAL's VM and cache of scripts,
+     * the functions' VM and libraries, and both together. */
     struct script_stats ss;
     script_stats(st, &ss);
-    char h_vm[32], h_scripts[32];
+    struct functions_stats fs;
+    functions_stats(st, &fs);
+    uint64_t vm_total = ss.vm_bytes + fs.vm_bytes, scripts = ss.script_bytes + fs.bytes;
+    char h_vm[32], h_vm_total[32], h_scripts[32];
     human_bytes(h_vm, sizeof h_vm, ss.vm_bytes);
-    human_bytes(h_scripts, sizeof h_scripts, ss.script_bytes);
+    human_bytes(h_vm_total, sizeof h_vm_total, vm_total);
+    human_bytes(h_scripts, sizeof h_scripts, scripts);
     sbuf_printf(b,
-                "used_memory_vm_eval:%llu\r\n"
                 "used_memory_lua:%llu\r\n"
+                "used_memory_vm_eval:%llu\r\n"
                 "used_memory_lua_human:%s\r\n"
                 "used_memory_scripts_eval:%llu\r\n"
                 "number_of_cached_scripts:%llu\r\n"
+                "number_of_functions:%llu\r\n"
+                "number_of_libraries:%llu\r\n"
+                "used_memory_vm_functions:%llu\r\n"
+                "used_memory_vm_total:%llu\r\n"
+                "used_memory_vm_total_human:%s\r\n"
+                "used_memory_functions:%llu\r\n"
                 "used_memory_scripts:%llu\r\n"
                 "used_memory_scripts_human:%s\r\n",
                 (unsigned long long)ss.vm_bytes, (unsigned long long)ss.vm_bytes, h_vm,
                 (unsigned long long)ss.script_bytes, (unsigned long long)ss.nscripts,
-                (unsigned long long)ss.script_bytes, h_scripts);
+                (unsigned long long)fs.nfunctions, (unsigned long long)fs.nlibraries,
+                (unsigned long long)fs.vm_bytes, (unsigned long long)vm_total, h_vm_total,
+                (unsigned long long)fs.bytes, (unsigned long long)scripts, h_scripts);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
@@ -1298,69 +1303,6 @@ void cmd_lastsave(struct cmd_ctx *c)
     resp_add_int(c->out, (long long)c->st->stats.lastsave);
 }
 
-/* FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE] -- respite runs no
- * scripts, so there are no libraries; the options are checked as Redis
- * checks them. */
-void cmd_function_list(struct cmd_ctx *c)
-{
-    bool with_code = false, has_name = false;
-    for (int i = 2; i < c->argc; i++) {
-        if (!with_code && rs_str_eqi(c->argv[i], "withcode")) {
-            with_code = true;
-        } else if (!has_name && rs_str_eqi(c->argv[i], "libraryname")) {
-            if (i >= c->argc - 1) {
-                reply_err(c, RS_ERR_FUNCTION_LIBNAME);
-                return;
-            }
-            has_name = true;
-            i++;
-        } else {
-            reply_errf(c, rs_err_text[RS_ERR_FUNCTION_ARG], cstr_len(c->argv[i], 128),
-                       c->argv[i].p);
-            return;
-        }
-    }
-    resp_add_array_len(c->out, 0);
-}
-
-/* FUNCTION FLUSH [ASYNC|SYNC] -- no libraries to delete. */
-void cmd_function_flush(struct cmd_ctx *c)
-{
-    if (c->argc > 3) {
-        reply_subcmd_syntax(c);
-        return;
-    }
-    if (c->argc == 3 && !rs_str_eqi(c->argv[2], "sync") && !rs_str_eqi(c->argv[2], "async")) {
-        reply_err(c, RS_ERR_FUNCTION_FLUSH_MODE);
-        return;
-    }
-    resp_add_ok(c->out);
-}
-
-/* FUNCTION HELP */
-void cmd_function_help(struct cmd_ctx *c)
-{
-    static const char *const lines[] = {
-        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
-        "    Return general information on all the libraries:",
-        "    * Library name",
-        "    * The engine used to run the Library",
-        "    * Library description",
-        "    * Functions list",
-        "    * Library code (if WITHCODE is given)",
-        "    It also possible to get only function that matches a pattern using "
-        "LIBRARYNAME argument.",
-        "FLUSH [ASYNC|SYNC]",
-        "    Delete all the libraries.",
-        "    When called without the optional mode argument, the behavior is determined by the",
-        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-        "    * ASYNC: Asynchronously flush the libraries.",
-        "    * SYNC: Synchronously flush the libraries.",
-        NULL,
-    };
-    reply_help(c, "FUNCTION", lines);
-}
-
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
  * The transport stops serving and closes every connection after this
  * command; like Redis, the caller gets no reply. Nothing is persisted yet,
@@ -1407,7 +1349,7 @@ void cmd_shutdown(struct cmd_ctx *c)
         return;
     }
     if (st->script_busy)
-        script_kill(st, true);
+        script_kill(st, KILL_BY_SHUTDOWN);
     c->s->flags |= SES_CLOSE_AFTER_REPLY;
     st->hooks->shutdown(st->hooks_ud, flags);
 }

@@ -542,6 +542,8 @@ struct store {
      * error other clients' commands get (RS_ERR_BUSY_SCRIPT), unless
      * flagged CMD_ALLOW_BUSY; 0 otherwise. */
     int script_busy;
+    struct lua_engine *script_running; /* whose script runs (script_lua.c), NULL between */
+    struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
      * and the scratch buffer a command's line is formatted into once.

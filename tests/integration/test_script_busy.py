@@ -117,6 +117,38 @@ def scenario_unkillable(port):
     return out
 
 
+def scenario_function(port):
+    """An endless function: FUNCTION KILL stops it, SCRIPT KILL is refused; an endless
+    EVAL: SCRIPT KILL stops it, FUNCTION KILL is refused; FUNCTION STATS meanwhile."""
+    out = []
+    c = conn(port)
+    out.append(c.cmd("CONFIG", "SET", "busy-reply-threshold", "100"))
+    out.append(c.cmd("FUNCTION", "LOAD", "REPLACE",
+                     "#!lua name=spinlib\nredis.register_function('spin', function(k, a) %s end)"
+                     % LOOP))
+    out.append(c.cmd("FUNCTION", "KILL"))  # NOTBUSY
+    caller = conn(port)
+    caller.send(encode("FCALL", "spin", 1, "key", "arg"))
+    out.append(wait_busy(port))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    stats = c.cmd("FUNCTION", "STATS")
+    running = dict(zip(stats[1][0::2], stats[1][1::2]))
+    out.append((running[b"name"], running[b"command"], running[b"duration_ms"] >= 100))
+    out.append(c.cmd("FUNCTION", "KILL"))
+    out.append(caller.reply())
+    out.append(c.cmd("FUNCTION", "STATS")[1])
+    caller.close()
+    caller = start_script(port, LOOP)
+    out.append(wait_busy(port))
+    out.append(c.cmd("FUNCTION", "KILL"))
+    out.append(c.cmd("FUNCTION", "STATS"))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    out.append(caller.reply())
+    for x in (caller, c):
+        x.close()
+    return out
+
+
 def scenario_config(port):
     """busy-reply-threshold and its alias lua-time-limit in CONFIG GET/SET."""
     c = conn(port)
@@ -171,6 +203,9 @@ class LongScripts(unittest.TestCase):
 
     def test_unkillable_then_shutdown_nosave(self):
         self.compare(scenario_unkillable, stops=True)
+
+    def test_function_kill_and_stats(self):
+        self.compare(scenario_function)
 
     def test_config(self):
         self.compare(scenario_config)

@@ -64,6 +64,11 @@ a EVAL "return 1" 5
 a EVALSHA 0000000000000000000000000000000000000000 0
 a SCRIPT LOAD "return redis.call('get','s')"
 a EVALSHA_RO e2d750f75168e84b89f0e74ab0912ed4eedc7f19 0
+a FUNCTION LOAD REPLACE "#!lua name=mon\nredis.register_function('fset', function(keys, args) redis.call('set', keys[1], args[1]) return redis.call('get', keys[1]) end)\nredis.register_function{function_name='fget', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}"
+a FCALL fset 1 fk fv
+a FCALL_RO fget 1 fk
+a FCALL nosuch 0
+a FCALL fget x
 b BLPOP q 0
 a RPUSH q x
 m GET k
@@ -124,6 +129,11 @@ a EVAL "return redis.call('get','sk')" 0
 b SET sk 1
 a EVAL_RO "return redis.call('mget','sk','sk2')" 0
 b MSET sk 2 sk2 3
+a FUNCTION LOAD REPLACE "#!lua name=trk\nredis.register_function{function_name='tget', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}"
+a FCALL_RO tget 1 fk
+b SET fk 1
+a FCALL tget 1 fk2
+b SET fk2 1
 a CLIENT TRACKING OFF
 b SET k z
 a CLIENT TRACKINGINFO

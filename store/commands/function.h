@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Functions (function.c): the libraries of FUNCTION LOAD and their
+ * interpreter, as the store's other parts see them.
+ */
+#ifndef COMMANDS_FUNCTION_H
+#define COMMANDS_FUNCTION_H
+
+#include "commands/commands.h"
+
+/* The libraries and the functions' interpreter of a store, freed at close. */
+void functions_free(struct store *st);
+
+/* INFO figures, in Redis 7.4's terms: the interpreter's bytes
+ * (used_memory_vm_functions), the records of libraries and functions
+ * (used_memory_functions), and how many there are. */
+struct functions_stats {
+    uint64_t vm_bytes, bytes, nfunctions, nlibraries;
+};
+void functions_stats(const struct store *st, struct functions_stats *out);
+
+#endif
