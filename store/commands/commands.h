@@ -109,6 +109,10 @@ void cmd_call(struct cmd_ctx *c);
 /* Parse an integer argument (Redis string2ll); on failure reply
  * "value is not an integer or out of range" and return false. */
 bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
+/* Redis getRangeLongFromObjectOrReply with a message: one error text for
+ * a non-integer and for a value out of [min, max]. */
+bool arg_range(struct cmd_ctx *c, struct rs_str a, long long min, long long max, enum rs_err err,
+               long long *v);
 /* A SCAN-family cursor (Redis 7.4 parseScanCursorOrReply: string2ull, so
  * " 1", "+7" and "-0" are cursors while "", "-1" and "1x" are not); on
  * failure reply "invalid cursor" and return false. */
