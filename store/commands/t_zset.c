@@ -7,6 +7,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -850,7 +851,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     struct zset_it it;
     if ((uint64_t)l >= size) {
         reply_members_len(c, (long long)size, withscores);
-        for (zset_it_rank(&it, z, 0, false); it.ok; zset_it_next(&it))
+        for (zset_it_rank(&it, z, 0, true); it.ok; zset_it_next(&it))
             reply_member(c, zset_it_member(&it), zset_it_score(&it), withscores);
         return;
     }
@@ -940,10 +941,12 @@ void cmd_zscan(struct cmd_ctx *c)
         if (o.use_pat && !glob_match_str(o.pat, w.m[i]))
             continue;
         /* Redis prints a packed score as stored (d2string), a skip
-         * list's with ld2string(LD_STR_HUMAN): 0.35 is 0.34999999999999998 */
-        char buf[RESP_LD_STR_SIZE];
-        size_t len = z->lp ? resp_d2str(buf, sizeof buf, w.s[i])
-                           : resp_ld2str(buf, sizeof buf, w.s[i]);
+         * list's with "%.17Lg" (ld2string's LD_STR_AUTO): 0.35 is
+         * 0.34999999999999998 */
+        char buf[RESP_D_STR_SIZE];
+        size_t len = z->lp || isinf(w.s[i])
+                         ? resp_d2str(buf, sizeof buf, w.s[i])
+                         : (size_t)snprintf(buf, sizeof buf, "%.17g", w.s[i]);
         resp_add_bulk_str(c->out, w.m[i]);
         resp_add_bulk(c->out, buf, len);
         n += 2;

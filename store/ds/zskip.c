@@ -485,7 +485,8 @@ void zsl_delete_ranks(struct zskip *zs, uint64_t start, uint64_t end,
     for (uint64_t r = start; x && r <= end; r++) {
         struct zsl_node *next = zsl_next(x);
         unlink_node(zs, x, update);
-        fn(ud, zsl_entry(x));
+        if (fn)
+            fn(ud, zsl_entry(x));
         zs->bytes -= node_free(x);
         x = next;
     }

@@ -121,7 +121,7 @@ struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_le
 struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r);
 /* Delete the nodes of ranks [start, end] (0-based, end < n), handing each
  * entry to fn before it is freed (to unlink it from a hash table). O(log n
- * + deleted). */
+ * + deleted). fn may be NULL. */
 void zsl_delete_ranks(struct zskip *zs, uint64_t start, uint64_t end,
                       void (*fn)(void *ud, struct entry *e), void *ud);
 

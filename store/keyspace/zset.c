@@ -41,6 +41,15 @@ static struct rs_str lp_pair(const struct pack *p, uint32_t off, double *score, 
     return m;
 }
 
+/* A score's element. Redis packs an integral score as an integer, so a
+ * packed -0 reads back as 0 (a skip list keeps -0). */
+static struct rs_str lp_score_str(double *score)
+{
+    if (*score == 0)
+        *score = 0;
+    return rs_str_from((const char *)score, sizeof *score);
+}
+
 /* Insert the pair at its place. */
 static struct pack *lp_insert(struct pack *p, struct rs_str m, double score)
 {
@@ -56,7 +65,7 @@ static struct pack *lp_insert(struct pack *p, struct rs_str m, double score)
     p = pack_insert(p, off, m);
     uint32_t soff;
     pack_get(p, off, &soff);
-    return pack_insert(p, soff, rs_str_from((const char *)&score, sizeof score));
+    return pack_insert(p, soff, lp_score_str(&score));
 }
 
 /* ------------------------------------------------------------------------
@@ -124,7 +133,8 @@ static void to_packed(struct rzset *z)
     struct pack *p = pack_new();
     for (struct zsl_node *n = zsl_first(&z->big->zs); n; n = zsl_next(n)) {
         p = pack_append(p, zsl_member(n));
-        p = pack_append(p, rs_str_from((const char *)&n->score, sizeof n->score));
+        double score = n->score;
+        p = pack_append(p, lp_score_str(&score));
     }
     big_free(z->big);
     z->big = NULL;
