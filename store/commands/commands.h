@@ -111,6 +111,10 @@ void cmd_call(struct cmd_ctx *c);
 /* Parse an integer argument (Redis string2ll); on failure reply
  * "value is not an integer or out of range" and return false. */
 bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
+/* Redis getRangeLongFromObjectOrReply with a message: one error text for
+ * a non-integer and for a value out of [min, max]. */
+bool arg_range(struct cmd_ctx *c, struct rs_str a, long long min, long long max, enum rs_err err,
+               long long *v);
 
 /* Length of an argument as Redis's %s would print it: up to a NUL byte,
  * at most max bytes. */

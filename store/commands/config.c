@@ -68,6 +68,12 @@ static const struct cfg_param params[] = {
     {"hash-max-ziplist-entries", CFG_INT, F(hash_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
      CFG_LONG},
     {"hash-max-ziplist-value", CFG_MEM, F(hash_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
+    {"zset-max-listpack-entries", CFG_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"zset-max-listpack-value", CFG_MEM, F(zset_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
+    {"zset-max-ziplist-entries", CFG_INT, F(zset_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"zset-max-ziplist-value", CFG_MEM, F(zset_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
     {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, INT_MAX, NULL, NULL, 0},
     {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, INT_MAX, NULL, NULL, 0},
     {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, INT_MAX, NULL, NULL, 0},
@@ -124,6 +130,8 @@ void config_defaults(struct rs_config *cfg)
     cfg->hz = 10;
     cfg->hash_max_listpack_entries = 512;
     cfg->hash_max_listpack_value = 64;
+    cfg->zset_max_listpack_entries = 128;
+    cfg->zset_max_listpack_value = 64;
     cfg->set_max_intset_entries = 512;
     cfg->set_max_listpack_entries = 128;
     cfg->set_max_listpack_value = 64;

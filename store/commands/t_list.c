@@ -121,18 +121,6 @@ static bool parse_where(struct cmd_ctx *c, struct rs_str a, enum ql_where *w)
     return true;
 }
 
-/* Redis getRangeLongFromObjectOrReply with a message: one error text for
- * a non-integer and for a value out of [min, max]. */
-static bool arg_range(struct cmd_ctx *c, struct rs_str a, long long min, long long max,
-                      enum rs_err err, long long *v)
-{
-    if (!resp_str2ll(a.p, a.len, v) || *v < min || *v > max) {
-        reply_err(c, err);
-        return false;
-    }
-    return true;
-}
-
 static bool str_eq(struct rs_str a, struct rs_str b)
 {
     return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);

@@ -308,6 +308,16 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
  * Argument helpers
  * ------------------------------------------------------------------------ */
 
+bool arg_range(struct cmd_ctx *c, struct rs_str a, long long min, long long max, enum rs_err err,
+               long long *v)
+{
+    if (!resp_str2ll(a.p, a.len, v) || *v < min || *v > max) {
+        reply_err(c, err);
+        return false;
+    }
+    return true;
+}
+
 bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v)
 {
     if (resp_str2ll(a.p, a.len, v))

@@ -18,6 +18,7 @@
 #include "ds/stream.h"
 #include "keyspace/set.h"
 #include "ds/util.h"
+#include "keyspace/zset.h"
 
 #define HDR sizeof(struct entry)
 
@@ -41,6 +42,8 @@ size_t obj_bytes(const struct entry *e)
         n += hash_bytes(entry_ptr(e));
     else if (e->type == OBJ_SET)
         n += set_bytes(entry_ptr(e));
+    else if (e->type == OBJ_ZSET)
+        n += zset_bytes(entry_ptr(e));
     else if (e->type == OBJ_LIST)
         n += list_bytes(entry_ptr(e));
     else if (e->type == OBJ_STREAM)
@@ -168,6 +171,8 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(entry_ptr(e)));
     case OBJ_SET:
         return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
+    case OBJ_ZSET:
+        return obj_new_ptr(sh, key, OBJ_ZSET, e->enc, zset_dup(entry_ptr(e)));
     case OBJ_LIST:
         return obj_new_ptr(sh, key, OBJ_LIST, e->enc, list_dup(entry_ptr(e)));
     case OBJ_STREAM:
@@ -209,6 +214,8 @@ void obj_free(struct shard *sh, struct entry *e)
         hash_free(entry_ptr(e));
     else if (e->type == OBJ_SET)
         set_free(entry_ptr(e));
+    else if (e->type == OBJ_ZSET)
+        zset_free(entry_ptr(e));
     else if (e->type == OBJ_LIST)
         list_free(entry_ptr(e));
     else if (e->type == OBJ_STREAM)
@@ -224,6 +231,8 @@ uint64_t obj_free_effort(const struct entry *e)
         const struct table *t = obj_sub_table(e);
         return t ? tbl_count(t) : 1;
     }
+    case OBJ_ZSET:
+        return zset_free_effort(entry_ptr(e));
     case OBJ_LIST:
         return ((const struct quicklist *)entry_ptr(e))->nnodes;
     case OBJ_STREAM:
@@ -266,6 +275,9 @@ bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *wor
         (*work)--;
         break;
     }
+    case OBJ_ZSET:
+        done = zset_free_some(entry_ptr(e), work);
+        break;
     case OBJ_LIST:
         done = ql_free_some(entry_ptr(e), work);
         break;
@@ -447,6 +459,8 @@ const char *obj_enc_name(const struct entry *e)
         return hash_enc_name(entry_ptr(e));
     case OBJ_SET:
         return set_enc_name(entry_ptr(e));
+    case OBJ_ZSET:
+        return zset_enc_name(entry_ptr(e));
     case OBJ_LIST:
         return list_enc_name(entry_ptr(e));
     case OBJ_STREAM:

@@ -215,6 +215,9 @@ struct rs_config {
      * value of at most this many bytes. */
     long long hash_max_listpack_entries;
     long long hash_max_listpack_value;
+    /* sorted set encodings (keyspace/zset.c), as the hash's */
+    long long zset_max_listpack_entries;
+    long long zset_max_listpack_value;
     /* set encodings (t_set.c) */
     int set_max_intset_entries;
     int set_max_listpack_entries;

@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Skip list of (score, member) as Redis's t_zset.c zsl* functions: levels
+ * drawn with p = 1/4 up to ZSL_MAXLEVEL, each level's forward pointer with
+ * its span (how many nodes it jumps), so ranks add up along a search.
+ *
+ * A node of L levels is one allocation, from low to high addresses:
+ *
+ *     [pad] span[L-1] ... span[1] | fwd[L-1] ... fwd[0] | node | entry key
+ *      u32 each, 8-aligned          pointers              16 B   24 B + klen
+ *
+ * The pointer to a node is to its struct zsl_node; fwd[i] is the i-th
+ * pointer below it, span[i] (i >= 1) the i-th u32 below the forward
+ * pointers. Level 0 always jumps one node, so its span is not stored. The
+ * member's struct entry follows the node (klen and the key bytes; vlen
+ * holds L; next is the hash table's), so node and entry find each other by
+ * a constant offset. Spans are 32-bit: a sorted set of 4 billion members
+ * would not fit the memory of the machines respite runs on anyway.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ds/mem.h"
+#include "ds/zskip.h"
+
+/* ------------------------------------------------------------------------
+ * Ranges
+ * ------------------------------------------------------------------------ */
+
+int zsl_cmp_member(struct rs_str a, struct rs_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.p, b.p, n) : 0;
+    if (c)
+        return c;
+    return a.len < b.len ? -1 : a.len > b.len;
+}
+
+/* One bound: "(1.5" exclusive, "1.5" inclusive; NaN refused. */
+static bool score_bound(struct rs_str s, double *v, bool *ex)
+{
+    *ex = s.len > 0 && s.p[0] == '(';
+    if (*ex) {
+        s.p++;
+        s.len--;
+    }
+    /* Redis's zslParseRange: strtod up to the first NUL, which must end
+     * the number ("" is 0, " 1" is 1), NaN refused. */
+    char small[128];
+    char *buf = s.len < sizeof small ? small : rs_malloc(s.len + 1);
+    memcpy(buf, s.p, s.len);
+    buf[s.len] = '\0';
+    char *end;
+    *v = strtod(buf, &end);
+    bool ok = *end == '\0' && !isnan(*v);
+    if (buf != small)
+        rs_free(buf);
+    return ok;
+}
+
+bool zrange_score_parse(struct rs_str min, struct rs_str max, struct zrange_score *r)
+{
+    return score_bound(min, &r->min, &r->minex) && score_bound(max, &r->max, &r->maxex);
+}
+
+static bool lex_bound(struct rs_str s, struct rs_str *v, int *k)
+{
+    if (s.len == 0)
+        return false;
+    *v = rs_str_from(s.p + 1, s.len - 1);
+    switch (s.p[0]) {
+    case '+':
+    case '-':
+        *k = s.p[0] == '+' ? ZLEX_POS_INF : ZLEX_NEG_INF;
+        return s.len == 1;
+    case '(':
+        *k = ZLEX_EXCL;
+        return true;
+    case '[':
+        *k = ZLEX_INCL;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool zrange_lex_parse(struct rs_str min, struct rs_str max, struct zrange_lex *r)
+{
+    return lex_bound(min, &r->min, &r->mink) && lex_bound(max, &r->max, &r->maxk);
+}
+
+bool zrange_score_gte_min(const struct zrange_score *r, double v)
+{
+    return r->minex ? v > r->min : v >= r->min;
+}
+
+bool zrange_score_lte_max(const struct zrange_score *r, double v)
+{
+    return r->maxex ? v < r->max : v <= r->max;
+}
+
+bool zrange_lex_gte_min(const struct zrange_lex *r, struct rs_str m)
+{
+    if (r->mink == ZLEX_NEG_INF || r->mink == ZLEX_POS_INF)
+        return r->mink == ZLEX_NEG_INF;
+    int c = zsl_cmp_member(m, r->min);
+    return r->mink == ZLEX_EXCL ? c > 0 : c >= 0;
+}
+
+bool zrange_lex_lte_max(const struct zrange_lex *r, struct rs_str m)
+{
+    if (r->maxk == ZLEX_NEG_INF || r->maxk == ZLEX_POS_INF)
+        return r->maxk == ZLEX_POS_INF;
+    int c = zsl_cmp_member(m, r->max);
+    return r->maxk == ZLEX_EXCL ? c < 0 : c <= 0;
+}
+
+bool zrange_score_empty(const struct zrange_score *r)
+{
+    return r->min > r->max || (r->min == r->max && (r->minex || r->maxex));
+}
+
+/* Redis's sdscmplex: -inf below every string, +inf above. */
+static int lex_bound_cmp(int ka, struct rs_str a, int kb, struct rs_str b)
+{
+    int ra = ka == ZLEX_NEG_INF ? -1 : ka == ZLEX_POS_INF ? 1 : 0;
+    int rb = kb == ZLEX_NEG_INF ? -1 : kb == ZLEX_POS_INF ? 1 : 0;
+    if (ra || rb)
+        return ra - rb;
+    return zsl_cmp_member(a, b);
+}
+
+bool zrange_lex_empty(const struct zrange_lex *r)
+{
+    /* Infinities count as exclusive bounds, as in Redis. */
+    int c = lex_bound_cmp(r->mink, r->min, r->maxk, r->max);
+    return c > 0 || (c == 0 && (r->mink != ZLEX_INCL || r->maxk != ZLEX_INCL));
+}
+
+/* ------------------------------------------------------------------------
+ * Nodes
+ * ------------------------------------------------------------------------ */
+
+static inline uint32_t node_level(const struct zsl_node *n)
+{
+    return ((const struct entry *)(n + 1))->vlen;
+}
+
+static inline struct zsl_node **fwd(const struct zsl_node *n, int i)
+{
+    return (struct zsl_node **)n - 1 - i;
+}
+
+static inline size_t span_bytes(uint32_t level)
+{
+    return ((size_t)(level - 1) * 4 + 7) & ~(size_t)7;
+}
+
+/* Level i's span (i >= 1). */
+static inline uint32_t *span(const struct zsl_node *n, int i)
+{
+    return (uint32_t *)((char *)n - 8 * (size_t)node_level(n)) - i;
+}
+
+static inline uint64_t span_of(const struct zsl_node *n, int i)
+{
+    return i == 0 ? 1 : *span(n, i);
+}
+
+static inline void span_set(struct zsl_node *n, int i, uint64_t v)
+{
+    if (i > 0)
+        *span(n, i) = (uint32_t)v;
+}
+
+static size_t node_bytes(uint32_t level, size_t klen)
+{
+    return span_bytes(level) + 8 * (size_t)level + sizeof(struct zsl_node) +
+           sizeof(struct entry) + klen;
+}
+
+static struct zsl_node *node_new(uint32_t level, double score, struct rs_str m)
+{
+    char *base = rs_malloc(node_bytes(level, m.len));
+    struct zsl_node *n = (struct zsl_node *)(base + span_bytes(level) + 8 * (size_t)level);
+    n->score = score;
+    n->back = NULL;
+    struct entry *e = zsl_entry(n);
+    e->next = NULL;
+    e->klen = (uint32_t)m.len;
+    e->vlen = level;
+    e->exp_idx = EXP_NONE;
+    e->lru = 0;
+    e->type = OBJ_STRING;
+    e->enc = ENC_EMBSTR;
+    if (m.len)
+        memcpy(e->data, m.p, m.len);
+    for (uint32_t i = 0; i < level; i++) {
+        *fwd(n, (int)i) = NULL;
+        span_set(n, (int)i, 0);
+    }
+    return n;
+}
+
+static size_t node_free(struct zsl_node *n)
+{
+    uint32_t level = node_level(n);
+    size_t bytes = node_bytes(level, zsl_entry(n)->klen);
+    rs_free((char *)n - span_bytes(level) - 8 * (size_t)level);
+    return bytes;
+}
+
+struct zsl_node *zsl_next(const struct zsl_node *n)
+{
+    return *fwd(n, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * The list
+ * ------------------------------------------------------------------------ */
+
+void zsl_init(struct zskip *zs, uint64_t seed)
+{
+    zs->head = node_new(ZSL_MAXLEVEL, 0, rs_str_from("", 0));
+    zs->tail = NULL;
+    zs->n = 0;
+    zs->bytes = node_bytes(ZSL_MAXLEVEL, 0);
+    zs->rng = seed | 1;
+    zs->level = 1;
+}
+
+void zsl_free(struct zskip *zs)
+{
+    struct zsl_node *n = zsl_first(zs);
+    while (n) {
+        struct zsl_node *next = zsl_next(n);
+        node_free(n);
+        n = next;
+    }
+    node_free(zs->head);
+    zs->head = zs->tail = NULL;
+    zs->n = zs->bytes = 0;
+}
+
+bool zsl_free_some(struct zskip *zs, int64_t *work)
+{
+    struct zsl_node *n = zsl_first(zs);
+    for (; n && *work > 0; (*work)--) {
+        struct zsl_node *next = zsl_next(n);
+        zs->bytes -= node_free(n);
+        n = next;
+    }
+    /* Only level 0 is walked from now on. */
+    *fwd(zs->head, 0) = n;
+    return n == NULL;
+}
+
+/* Redis's zslRandomLevel: each further level with probability 1/4. */
+static uint32_t random_level(struct zskip *zs)
+{
+    uint32_t level = 1;
+    for (;;) {
+        zs->rng ^= zs->rng << 13;
+        zs->rng ^= zs->rng >> 7;
+        zs->rng ^= zs->rng << 17;
+        if ((zs->rng & 0xFFFF) >= 0xFFFF / 4 || level == ZSL_MAXLEVEL)
+            return level;
+        level++;
+    }
+}
+
+/* Whether node x sorts before (score, m). */
+static inline bool before(const struct zsl_node *x, double score, struct rs_str m)
+{
+    return x->score < score || (x->score == score && zsl_cmp_member(zsl_member(x), m) < 0);
+}
+
+/* Link the unlinked node x at its place. */
+static void link_node(struct zskip *zs, struct zsl_node *x)
+{
+    struct zsl_node *update[ZSL_MAXLEVEL], *h = zs->head;
+    uint64_t rank[ZSL_MAXLEVEL];
+    struct rs_str m = zsl_member(x);
+    for (int i = zs->level - 1; i >= 0; i--) {
+        rank[i] = i == zs->level - 1 ? 0 : rank[i + 1];
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && before(f, x->score, m)) {
+            rank[i] += span_of(h, i);
+            h = f;
+        }
+        update[i] = h;
+    }
+    int level = (int)node_level(x);
+    if (level > zs->level) {
+        for (int i = zs->level; i < level; i++) {
+            rank[i] = 0;
+            update[i] = zs->head;
+            span_set(zs->head, i, zs->n);
+        }
+        zs->level = level;
+    }
+    for (int i = 0; i < level; i++) {
+        *fwd(x, i) = *fwd(update[i], i);
+        *fwd(update[i], i) = x;
+        span_set(x, i, span_of(update[i], i) - (rank[0] - rank[i]));
+        span_set(update[i], i, rank[0] - rank[i] + 1);
+    }
+    for (int i = level; i < zs->level; i++)
+        span_set(update[i], i, span_of(update[i], i) + 1);
+    x->back = update[0] == zs->head ? NULL : update[0];
+    if (*fwd(x, 0))
+        (*fwd(x, 0))->back = x;
+    else
+        zs->tail = x;
+    zs->n++;
+}
+
+/* Unlink x, whose predecessors at every level are update[]. */
+static void unlink_node(struct zskip *zs, struct zsl_node *x, struct zsl_node **update)
+{
+    for (int i = 0; i < zs->level; i++) {
+        if (*fwd(update[i], i) == x) {
+            span_set(update[i], i, span_of(update[i], i) + span_of(x, i) - 1);
+            *fwd(update[i], i) = *fwd(x, i);
+        } else {
+            span_set(update[i], i, span_of(update[i], i) - 1);
+        }
+    }
+    if (*fwd(x, 0))
+        (*fwd(x, 0))->back = x->back;
+    else
+        zs->tail = x->back;
+    while (zs->level > 1 && *fwd(zs->head, zs->level - 1) == NULL)
+        zs->level--;
+    zs->n--;
+}
+
+/* The predecessors of x at every level. */
+static void find_update(const struct zskip *zs, const struct zsl_node *x,
+                        struct zsl_node **update)
+{
+    struct zsl_node *h = zs->head;
+    struct rs_str m = zsl_member(x);
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && f != x && before(f, x->score, m))
+            h = f;
+        update[i] = h;
+    }
+}
+
+struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m)
+{
+    struct zsl_node *x = node_new(random_level(zs), score, m);
+    zs->bytes += node_bytes(node_level(x), m.len);
+    link_node(zs, x);
+    return x;
+}
+
+void zsl_delete(struct zskip *zs, struct zsl_node *n)
+{
+    struct zsl_node *update[ZSL_MAXLEVEL];
+    find_update(zs, n, update);
+    unlink_node(zs, n, update);
+    zs->bytes -= node_free(n);
+}
+
+void zsl_update(struct zskip *zs, struct zsl_node *n, double score)
+{
+    /* In place when it keeps its order (Redis's fast path). */
+    struct zsl_node *next = zsl_next(n);
+    if ((n->back == NULL || n->back->score < score) && (next == NULL || next->score > score)) {
+        n->score = score;
+        return;
+    }
+    struct zsl_node *update[ZSL_MAXLEVEL];
+    find_update(zs, n, update);
+    unlink_node(zs, n, update);
+    n->score = score;
+    link_node(zs, n);
+}
+
+uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n)
+{
+    struct zsl_node *h = zs->head;
+    uint64_t rank = 0;
+    struct rs_str m = zsl_member(n);
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && (f == n || before(f, n->score, m))) {
+            rank += span_of(h, i);
+            h = f;
+        }
+        if (h == n)
+            return rank - 1;
+    }
+    return rank - 1; /* not reached for a node of the list */
+}
+
+/* The node before the one of 1-based rank r (the head for r = 1), and in
+ * update (unless NULL) its predecessors at every level. */
+static struct zsl_node *walk_rank(const struct zskip *zs, uint64_t r, struct zsl_node **update)
+{
+    struct zsl_node *h = zs->head;
+    uint64_t traversed = 0;
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && traversed + span_of(h, i) < r) {
+            traversed += span_of(h, i);
+            h = f;
+        }
+        if (update)
+            update[i] = h;
+    }
+    return h;
+}
+
+struct zsl_node *zsl_at_rank(const struct zskip *zs, uint64_t r)
+{
+    return zsl_next(walk_rank(zs, r + 1, NULL));
+}
+
+struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r)
+{
+    if (zrange_score_empty(r) || !zs->tail || !zrange_score_gte_min(r, zs->tail->score))
+        return NULL;
+    struct zsl_node *h = zs->head;
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && !zrange_score_gte_min(r, f->score))
+            h = f;
+    }
+    h = zsl_next(h);
+    return h && zrange_score_lte_max(r, h->score) ? h : NULL;
+}
+
+struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r)
+{
+    struct zsl_node *first = zsl_first(zs);
+    if (zrange_score_empty(r) || !first || !zrange_score_lte_max(r, first->score))
+        return NULL;
+    struct zsl_node *h = zs->head;
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && zrange_score_lte_max(r, f->score))
+            h = f;
+    }
+    return h != zs->head && zrange_score_gte_min(r, h->score) ? h : NULL;
+}
+
+struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r)
+{
+    if (zrange_lex_empty(r) || !zs->tail || !zrange_lex_gte_min(r, zsl_member(zs->tail)))
+        return NULL;
+    struct zsl_node *h = zs->head;
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f)))
+            h = f;
+    }
+    h = zsl_next(h);
+    return h && zrange_lex_lte_max(r, zsl_member(h)) ? h : NULL;
+}
+
+struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r)
+{
+    struct zsl_node *first = zsl_first(zs);
+    if (zrange_lex_empty(r) || !first || !zrange_lex_lte_max(r, zsl_member(first)))
+        return NULL;
+    struct zsl_node *h = zs->head;
+    for (int i = zs->level - 1; i >= 0; i--) {
+        struct zsl_node *f;
+        while ((f = *fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f)))
+            h = f;
+    }
+    return h != zs->head && zrange_lex_gte_min(r, zsl_member(h)) ? h : NULL;
+}
+
+void zsl_delete_ranks(struct zskip *zs, uint64_t start, uint64_t end,
+                      void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    struct zsl_node *update[ZSL_MAXLEVEL];
+    struct zsl_node *x = zsl_next(walk_rank(zs, start + 1, update));
+    for (uint64_t r = start; x && r <= end; r++) {
+        struct zsl_node *next = zsl_next(x);
+        unlink_node(zs, x, update);
+        if (fn)
+            fn(ud, zsl_entry(x));
+        zs->bytes -= node_free(x);
+        x = next;
+    }
+}

@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Sorted set values (zset.h), in Redis 7.4's two forms and with its
+ * conversions (t_zset.c's zsetTypeCreate, zsetAdd, zsetTypeMaybeConvert,
+ * zsetConvertToListpackIfNeeded).
+ *
+ * Packed: a pack (ds/pack.h) of pairs, the member then its score as the 8
+ * bytes of a double, in (score, member) order: rank i is pair i. Every
+ * operation is a walk of at most zset-max-listpack-entries pairs.
+ *
+ * Large: a skip list (ds/zskip.h) whose nodes hold the members as entries,
+ * which a table (ds/table.h) chains by member: O(1) lookup, O(log n) rank,
+ * range and update. The table holds no allocation of its own per member.
+ */
+#include <string.h>
+
+#include "ds/mem.h"
+#include "ds/pack.h"
+#include "keyspace/keyspace.h"
+#include "keyspace/zset.h"
+
+/* ------------------------------------------------------------------------
+ * Packed form
+ * ------------------------------------------------------------------------ */
+
+static double lp_score(const struct pack *p, uint32_t off)
+{
+    struct rs_str s = pack_get(p, off, NULL);
+    double d;
+    memcpy(&d, s.p, sizeof d);
+    return d;
+}
+
+/* The member at off, *score its score, *next the offset of the next pair. */
+static struct rs_str lp_pair(const struct pack *p, uint32_t off, double *score, uint32_t *next)
+{
+    uint32_t soff;
+    struct rs_str m = pack_get(p, off, &soff);
+    struct rs_str s = pack_get(p, soff, next);
+    memcpy(score, s.p, sizeof *score);
+    return m;
+}
+
+/* A score's element. Redis packs an integral score as an integer, so a
+ * packed -0 reads back as 0 (a skip list keeps -0). */
+static struct rs_str lp_score_str(double *score)
+{
+    if (*score == 0)
+        *score = 0;
+    return rs_str_from((const char *)score, sizeof *score);
+}
+
+/* Insert the pair at its place. */
+static struct pack *lp_insert(struct pack *p, struct rs_str m, double score)
+{
+    uint32_t off = 0;
+    while (off < p->len) {
+        double s;
+        uint32_t next;
+        struct rs_str cur = lp_pair(p, off, &s, &next);
+        if (s > score || (s == score && zsl_cmp_member(cur, m) > 0))
+            break;
+        off = next;
+    }
+    p = pack_insert(p, off, m);
+    uint32_t soff;
+    pack_get(p, off, &soff);
+    return pack_insert(p, soff, lp_score_str(&score));
+}
+
+/* ------------------------------------------------------------------------
+ * Large form
+ * ------------------------------------------------------------------------ */
+
+static struct zbig *big_new(uint64_t seed)
+{
+    struct zbig *b = rs_malloc(sizeof *b);
+    zsl_init(&b->zs, seed);
+    tbl_init(&b->dict, seed);
+    return b;
+}
+
+static void big_add(struct zbig *b, struct rs_str m, double score)
+{
+    tbl_insert(&b->dict, zsl_entry(zsl_insert(&b->zs, score, m)));
+}
+
+static struct zsl_node *big_find(const struct zbig *b, struct rs_str m)
+{
+    struct entry *e = tbl_get(&b->dict, m.p, m.len);
+    return e ? zsl_node_of(e) : NULL;
+}
+
+/* The table's part of the nodes' freeing: they free themselves. */
+static void entry_unchain(void *ud, struct entry *e)
+{
+    struct table *t = ud;
+    tbl_unlink(t, tbl_find_ref(t, e->data, e->klen));
+}
+
+static void no_free(void *ud, struct entry *e)
+{
+    (void)ud;
+    (void)e;
+}
+
+static void big_free(struct zbig *b)
+{
+    tbl_free(&b->dict, no_free, NULL);
+    zsl_free(&b->zs);
+    rs_free(b);
+}
+
+/* ------------------------------------------------------------------------
+ * Conversions
+ * ------------------------------------------------------------------------ */
+
+static void to_big(struct store *st, struct rzset *z)
+{
+    struct zbig *b = big_new(st->seed);
+    for (uint32_t off = 0; off < z->lp->len;) {
+        double s;
+        struct rs_str m = lp_pair(z->lp, off, &s, &off);
+        big_add(b, m, s);
+    }
+    pack_free(z->lp);
+    z->lp = NULL;
+    z->big = b;
+}
+
+static void to_packed(struct rzset *z)
+{
+    struct pack *p = pack_new();
+    for (struct zsl_node *n = zsl_first(&z->big->zs); n; n = zsl_next(n)) {
+        p = pack_append(p, zsl_member(n));
+        double score = n->score;
+        p = pack_append(p, lp_score_str(&score));
+    }
+    big_free(z->big);
+    z->big = NULL;
+    z->lp = p;
+}
+
+struct rzset *zset_new(struct store *st, size_t size_hint, size_t maxlen)
+{
+    struct rzset *z = rs_calloc(1, sizeof *z);
+    if (size_hint <= (size_t)st->cfg.zset_max_listpack_entries &&
+        maxlen <= (size_t)st->cfg.zset_max_listpack_value)
+        z->lp = pack_new();
+    else
+        z->big = big_new(st->seed);
+    return z;
+}
+
+void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, size_t maxlen)
+{
+    if (z->lp && (size_hint > (size_t)st->cfg.zset_max_listpack_entries ||
+                  maxlen > (size_t)st->cfg.zset_max_listpack_value))
+        to_big(st, z);
+}
+
+void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen)
+{
+    if (z->big && z->big->zs.n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
+        maxlen <= (size_t)st->cfg.zset_max_listpack_value &&
+        pack_safe_to_add(NULL, z->big->zs.n * (maxlen + sizeof(double))))
+        to_packed(z);
+}
+
+void zset_free(struct rzset *z)
+{
+    if (z->lp)
+        pack_free(z->lp);
+    else
+        big_free(z->big);
+    rs_free(z);
+}
+
+struct rzset *zset_dup(const struct rzset *z)
+{
+    struct rzset *n = rs_calloc(1, sizeof *n);
+    if (z->lp) {
+        n->lp = pack_dup(z->lp);
+        return n;
+    }
+    n->big = big_new(z->big->zs.rng);
+    /* From the end, so each insert lands first: no walk along the list. */
+    for (struct zsl_node *x = z->big->zs.tail; x; x = x->back)
+        big_add(n->big, zsl_member(x), x->score);
+    return n;
+}
+
+size_t zset_bytes(const struct rzset *z)
+{
+    size_t n = sizeof *z;
+    if (z->lp)
+        return n + pack_bytes(z->lp);
+    /* one bucket per member, as set_bytes counts its table */
+    return n + sizeof *z->big + z->big->zs.bytes + tbl_count(&z->big->dict) * sizeof(void *);
+}
+
+uint64_t zset_free_effort(const struct rzset *z)
+{
+    return z->lp ? 1 : z->big->zs.n;
+}
+
+bool zset_free_some(struct rzset *z, int64_t *work)
+{
+    if (z->big && !(tbl_free_some(&z->big->dict, work, no_free, NULL) &&
+                    zsl_free_some(&z->big->zs, work)))
+        return false;
+    zset_free(z);
+    (*work)--;
+    return true;
+}
+
+const char *zset_enc_name(const struct rzset *z)
+{
+    return z->lp ? "listpack" : "skiplist";
+}
+
+uint64_t zset_len(const struct rzset *z)
+{
+    return z->lp ? z->lp->n / 2 : z->big->zs.n;
+}
+
+/* ------------------------------------------------------------------------
+ * Members
+ * ------------------------------------------------------------------------ */
+
+bool zset_score(const struct rzset *z, struct rs_str m, double *score)
+{
+    if (z->lp) {
+        uint32_t off = pack_find(z->lp, m, 2);
+        if (off == UINT32_MAX)
+            return false;
+        uint32_t soff;
+        pack_get(z->lp, off, &soff);
+        *score = lp_score(z->lp, soff);
+        return true;
+    }
+    struct zsl_node *n = big_find(z->big, m);
+    if (n)
+        *score = n->score;
+    return n != NULL;
+}
+
+bool zset_remove(struct rzset *z, struct rs_str m)
+{
+    if (z->lp) {
+        uint32_t off = pack_find(z->lp, m, 2);
+        if (off == UINT32_MAX)
+            return false;
+        z->lp = pack_delete(z->lp, off, 2);
+        return true;
+    }
+    struct entry **ref = tbl_find_ref(&z->big->dict, m.p, m.len);
+    if (!ref)
+        return false;
+    struct entry *e = tbl_unlink(&z->big->dict, ref);
+    zsl_delete(&z->big->zs, zsl_node_of(e));
+    return true;
+}
+
+bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, int flags,
+              int *out, double *newscore)
+{
+    double cur;
+    *out = 0;
+    if (zset_score(z, m, &cur)) {
+        if (flags & ZADD_NX) {
+            *out = ZADD_OUT_NOP;
+            return true;
+        }
+        if (flags & ZADD_INCR) {
+            score += cur;
+            if (score != score) {
+                *out = ZADD_OUT_NAN;
+                return false;
+            }
+        }
+        /* GT and LT refuse a move the wrong way, or none */
+        if (((flags & ZADD_LT) && score >= cur) || ((flags & ZADD_GT) && score <= cur)) {
+            *out = ZADD_OUT_NOP;
+            return true;
+        }
+        if (newscore)
+            *newscore = score;
+        if (score != cur) {
+            if (z->lp) {
+                zset_remove(z, m);
+                z->lp = lp_insert(z->lp, m, score);
+            } else {
+                zsl_update(&z->big->zs, big_find(z->big, m), score);
+            }
+            *out = ZADD_OUT_UPDATED;
+        }
+        return true;
+    }
+    if (flags & ZADD_XX) {
+        *out = ZADD_OUT_NOP;
+        return true;
+    }
+    if (z->lp && (zset_len(z) + 1 > (uint64_t)st->cfg.zset_max_listpack_entries ||
+                  m.len > (size_t)st->cfg.zset_max_listpack_value ||
+                  !pack_safe_to_add(z->lp, m.len + sizeof(double))))
+        to_big(st, z);
+    if (z->lp)
+        z->lp = lp_insert(z->lp, m, score);
+    else
+        big_add(z->big, m, score);
+    if (newscore)
+        *newscore = score;
+    *out = ZADD_OUT_ADDED;
+    return true;
+}
+
+bool zset_rank(const struct rzset *z, struct rs_str m, bool rev, uint64_t *rank, double *score)
+{
+    uint64_t r, len = zset_len(z);
+    if (z->lp) {
+        uint32_t off = 0;
+        for (r = 0; off < z->lp->len; r++) {
+            struct rs_str cur = lp_pair(z->lp, off, score, &off);
+            if (cur.len == m.len && memcmp(cur.p, m.p, m.len) == 0)
+                break;
+        }
+        if (off >= z->lp->len && r == len)
+            return false;
+    } else {
+        struct zsl_node *n = big_find(z->big, m);
+        if (!n)
+            return false;
+        *score = n->score;
+        r = zsl_rank(&z->big->zs, n);
+    }
+    *rank = rev ? len - 1 - r : r;
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Ranges
+ * ------------------------------------------------------------------------ */
+
+static bool in_min(const struct zrange_score *sr, const struct zrange_lex *lr, struct rs_str m,
+                   double s)
+{
+    return sr ? zrange_score_gte_min(sr, s) : zrange_lex_gte_min(lr, m);
+}
+
+static bool in_max(const struct zrange_score *sr, const struct zrange_lex *lr, struct rs_str m,
+                   double s)
+{
+    return sr ? zrange_score_lte_max(sr, s) : zrange_lex_lte_max(lr, m);
+}
+
+bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
+                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last)
+{
+    if (sr ? zrange_score_empty(sr) : zrange_lex_empty(lr))
+        return false;
+    if (z->lp) {
+        bool found = false;
+        uint32_t off = 0;
+        for (uint64_t r = 0; off < z->lp->len; r++) {
+            double s;
+            struct rs_str m = lp_pair(z->lp, off, &s, &off);
+            if (!in_min(sr, lr, m, s))
+                continue;
+            if (!in_max(sr, lr, m, s))
+                break;
+            if (!found)
+                *first = r;
+            *last = r;
+            found = true;
+        }
+        return found;
+    }
+    const struct zskip *zs = &z->big->zs;
+    struct zsl_node *a = sr ? zsl_first_in_score(zs, sr) : zsl_first_in_lex(zs, lr);
+    if (!a)
+        return false;
+    struct zsl_node *b = sr ? zsl_last_in_score(zs, sr) : zsl_last_in_lex(zs, lr);
+    *first = zsl_rank(zs, a);
+    *last = zsl_rank(zs, b);
+    return true;
+}
+
+void zset_delete_ranks(struct rzset *z, uint64_t start, uint64_t end)
+{
+    if (z->lp) {
+        z->lp = pack_delete(z->lp, pack_seek(z->lp, (uint32_t)start * 2),
+                            (uint32_t)(end - start + 1) * 2);
+        return;
+    }
+    zsl_delete_ranks(&z->big->zs, start, end, entry_unchain, &z->big->dict);
+}
+
+/* ------------------------------------------------------------------------
+ * Walks
+ * ------------------------------------------------------------------------ */
+
+/* Position it at rank it->idx (from the start), or mark it done. */
+static void it_seek(struct zset_it *it)
+{
+    it->ok = it->idx < zset_len(it->z);
+    if (!it->ok || !it->z->lp)
+        return;
+    it->off = pack_seek(it->z->lp, (uint32_t)it->idx * 2);
+}
+
+void zset_it_rank(struct zset_it *it, const struct rzset *z, uint64_t rank, bool rev)
+{
+    it->z = z;
+    it->rev = rev;
+    it->idx = rev ? zset_len(z) - 1 - rank : rank;
+    it_seek(it);
+    if (it->ok && z->big)
+        it->n = zsl_at_rank(&z->big->zs, it->idx);
+}
+
+void zset_it_next(struct zset_it *it)
+{
+    if (it->rev && it->idx == 0) {
+        it->ok = false;
+        return;
+    }
+    if (it->z->big) {
+        it->n = it->rev ? it->n->back : zsl_next(it->n);
+        it->idx += it->rev ? -1 : 1;
+        it->ok = it->n != NULL;
+        return;
+    }
+    if (it->rev) {
+        it->idx--;
+        it_seek(it); /* a pack is walked forwards only: O(n) a step, n <= 128 */
+        return;
+    }
+    it->idx++;
+    uint32_t soff;
+    pack_get(it->z->lp, it->off, &soff);
+    pack_get(it->z->lp, soff, &it->off);
+    it->ok = it->off < it->z->lp->len;
+}
+
+struct rs_str zset_it_member(const struct zset_it *it)
+{
+    return it->z->lp ? pack_get(it->z->lp, it->off, NULL) : zsl_member(it->n);
+}
+
+double zset_it_score(const struct zset_it *it)
+{
+    if (!it->z->lp)
+        return it->n->score;
+    uint32_t soff;
+    pack_get(it->z->lp, it->off, &soff);
+    return lp_score(it->z->lp, soff);
+}
+
+struct scan_ud {
+    zset_pair_fn *fn;
+    void *ud;
+};
+
+static void scan_entry(void *ud, struct entry *e)
+{
+    struct scan_ud *s = ud;
+    struct zsl_node *n = zsl_node_of(e);
+    s->fn(s->ud, zsl_member(n), n->score);
+}
+
+uint64_t zset_scan(struct rzset *z, uint64_t cursor, zset_pair_fn *fn, void *ud)
+{
+    if (z->big) {
+        struct scan_ud s = {fn, ud};
+        return tbl_scan(&z->big->dict, cursor, scan_entry, &s);
+    }
+    for (uint32_t off = 0; off < z->lp->len;) {
+        double s;
+        struct rs_str m = lp_pair(z->lp, off, &s, &off);
+        fn(ud, m, s);
+    }
+    return 0;
+}
+
+void zset_random(const struct rzset *z, uint64_t r, struct rs_str *m, double *score)
+{
+    if (z->big) {
+        struct zsl_node *n = zsl_node_of(tbl_random((struct table *)&z->big->dict, r));
+        *m = zsl_member(n);
+        *score = n->score;
+        return;
+    }
+    uint32_t next;
+    *m = lp_pair(z->lp, pack_seek(z->lp, (uint32_t)(r % zset_len(z)) * 2), score, &next);
+}
