@@ -984,11 +984,7 @@ void cmd_function_stats(struct cmd_ctx *c)
  * an EVAL's script is SCRIPT KILL's. */
 void cmd_function_kill(struct cmd_ctx *c)
 {
-    int why = script_kill(c->st, KILL_BY_FUNCTION);
-    if (why)
-        reply_err(c, (enum rs_err)why);
-    else
-        resp_add_ok(c->out);
+    script_kill_reply(c, KILL_BY_FUNCTION);
 }
 
 void cmd_function_help(struct cmd_ctx *c)

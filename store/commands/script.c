@@ -440,15 +440,20 @@ int script_kill(struct store *st, enum script_killer k)
     return st->script_running ? lua_engine_kill(st->script_running, k) : RS_ERR_NOTBUSY;
 }
 
-/* SCRIPT KILL: from another client while a script runs past
- * busy-reply-threshold (the transport serves it from inside the script). */
-void cmd_script_kill(struct cmd_ctx *c)
+void script_kill_reply(struct cmd_ctx *c, enum script_killer k)
 {
-    int why = script_kill(c->st, KILL_BY_SCRIPT);
+    int why = script_kill(c->st, k);
     if (why)
         reply_err(c, (enum rs_err)why);
     else
         resp_add_ok(c->out);
+}
+
+/* SCRIPT KILL: from another client while a script runs past
+ * busy-reply-threshold (the transport serves it from inside the script). */
+void cmd_script_kill(struct cmd_ctx *c)
+{
+    script_kill_reply(c, KILL_BY_SCRIPT);
 }
 
 void cmd_script_help(struct cmd_ctx *c)

@@ -85,6 +85,8 @@ enum script_killer { KILL_BY_SCRIPT, KILL_BY_FUNCTION, KILL_BY_SHUTDOWN };
  * command), RS_ERR_BUSY_FUNCTION / RS_ERR_BUSY_SCRIPT (SCRIPT KILL of a
  * function, FUNCTION KILL of an EVAL). */
 int script_kill(struct store *st, enum script_killer k);
+/* SCRIPT KILL and FUNCTION KILL: script_kill's answer to c. */
+void script_kill_reply(struct cmd_ctx *c, enum script_killer k);
 int lua_engine_kill(struct lua_engine *e, enum script_killer k);
 
 /* The function that runs, for FUNCTION STATS: false if none (or an

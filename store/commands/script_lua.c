@@ -446,6 +446,19 @@ static long long pairs_count(lua_State *L)
     return n;
 }
 
+/* A copy of the string at the top of L's stack with CR and LF made
+ * spaces, as Redis writes a status or big number a script returned;
+ * the caller frees it. */
+static char *one_line_copy(lua_State *L, size_t *n)
+{
+    const char *s = lua_tolstring(L, -1, n);
+    char *t = rs_memdup(s, *n);
+    for (size_t i = 0; i < *n; i++)
+        if (t[i] == '\r' || t[i] == '\n')
+            t[i] = ' ';
+    return t;
+}
+
 static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
 {
     lua_State *L = e->L;
@@ -456,11 +469,7 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
     }
     if (field_of_type(L, "ok", LUA_TSTRING)) {
         size_t n;
-        const char *s = lua_tolstring(L, -1, &n);
-        char *t = rs_memdup(s, n);
-        for (size_t i = 0; i < n; i++)
-            if (t[i] == '\r' || t[i] == '\n')
-                t[i] = ' ';
+        char *t = one_line_copy(L, &n);
         resp_add_simple(c->out, t, n);
         rs_free(t);
         lua_pop(L, 1);
@@ -473,11 +482,7 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
     }
     if (field_of_type(L, "big_number", LUA_TSTRING)) {
         size_t n;
-        const char *s = lua_tolstring(L, -1, &n);
-        char *t = rs_memdup(s, n);
-        for (size_t i = 0; i < n; i++)
-            if (t[i] == '\r' || t[i] == '\n')
-                t[i] = ' ';
+        char *t = one_line_copy(L, &n);
         resp_add_bignum(c->out, t, n);
         rs_free(t);
         lua_pop(L, 1);
