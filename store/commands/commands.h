@@ -144,6 +144,12 @@ struct scan_opts {
 /* Parse [MATCH pattern] [COUNT count], plus TYPE or NOVALUES when allowed,
  * as Redis's scanGenericCommand; on an error reply it and return false. */
 bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_opts *o);
+/* The start of HSCAN, SSCAN and ZSCAN key cursor [options], in Redis's
+ * order (the cursor, the key's type, then the options, so a missing key
+ * answers an empty scan whatever its options): the key's entry (of type
+ * type), its cursor and options; NULL once c is answered. */
+struct entry *scan_open(struct cmd_ctx *c, int type, unsigned allow, uint64_t *cursor,
+                        struct scan_opts *o);
 
 /* "invalid expire time in '<command>' command" */
 void reply_expire_time(struct cmd_ctx *c);

@@ -630,21 +630,11 @@ static void hscan_cb(void *ud, struct entry *e)
 void cmd_hscan(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!arg_cursor(c, c->argv[2], &cursor))
-        return;
-    bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
-    if (wrong)
-        return;
-    if (h == NULL) {
-        resp_add_array_len(c->out, 2);
-        resp_add_bulk(c->out, "0", 1);
-        resp_add_array_len(c->out, 0);
-        return;
-    }
     struct scan_opts o;
-    if (!scan_opts_parse(c, 3, SCAN_ALLOW_NOVALUES, &o))
+    struct entry *e = scan_open(c, OBJ_HASH, SCAN_ALLOW_NOVALUES, &cursor, &o);
+    if (e == NULL)
         return;
+    struct hash *h = entry_ptr(e);
     long long count = o.count;
     struct rs_str pat = o.pat;
     bool use_pat = o.use_pat, novalues = o.novalues;

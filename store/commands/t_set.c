@@ -717,20 +717,9 @@ static bool sscan_member_cb(void *ud, struct rs_str m)
 void cmd_sscan(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!arg_cursor(c, c->argv[2], &cursor))
-        return;
-    bool wrong;
-    struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
-    if (wrong)
-        return;
-    if (!e) {
-        resp_add_array_len(c->out, 2);
-        resp_add_bulk(c->out, "0", 1);
-        resp_add_array_len(c->out, 0);
-        return;
-    }
     struct scan_opts o;
-    if (!scan_opts_parse(c, 3, 0, &o))
+    struct entry *e = scan_open(c, OBJ_SET, 0, &cursor, &o);
+    if (e == NULL)
         return;
     long long count = o.count;
     struct sscan_reply r = {.c = c, .pat = o.pat, .use_pat = o.use_pat};

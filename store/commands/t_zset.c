@@ -909,20 +909,9 @@ static void zscan_cb(void *ud, struct rs_str m, double score)
 void cmd_zscan(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!arg_cursor(c, c->argv[2], &cursor))
-        return;
-    bool wrong;
-    struct entry *e = ks_read_type(c, c->argv[1], OBJ_ZSET, NULL, &wrong);
-    if (wrong)
-        return;
-    if (!e) {
-        resp_add_array_len(c->out, 2);
-        resp_add_bulk(c->out, "0", 1);
-        resp_add_array_len(c->out, 0);
-        return;
-    }
     struct scan_opts o;
-    if (!scan_opts_parse(c, 3, 0, &o))
+    struct entry *e = scan_open(c, OBJ_ZSET, 0, &cursor, &o);
+    if (e == NULL)
         return;
     struct rzset *z = zset_of(e);
     struct zscan_walk w = {0};

@@ -374,6 +374,24 @@ bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
     return true;
 }
 
+struct entry *scan_open(struct cmd_ctx *c, int type, unsigned allow, uint64_t *cursor,
+                        struct scan_opts *o)
+{
+    if (!arg_cursor(c, c->argv[2], cursor))
+        return NULL;
+    bool wrong;
+    struct entry *e = ks_read_type(c, c->argv[1], type, NULL, &wrong);
+    if (wrong)
+        return NULL;
+    if (!e) {
+        resp_add_array_len(c->out, 2);
+        resp_add_bulk(c->out, "0", 1);
+        resp_add_array_len(c->out, 0);
+        return NULL;
+    }
+    return scan_opts_parse(c, 3, allow, o) ? e : NULL;
+}
+
 bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_opts *o)
 {
     memset(o, 0, sizeof *o);
