@@ -151,6 +151,13 @@ bool scan_opts_parse(struct cmd_ctx *c, int from, unsigned allow, struct scan_op
 struct entry *scan_open(struct cmd_ctx *c, int type, unsigned allow, uint64_t *cursor,
                         struct scan_opts *o);
 
+/* The arguments of LMPOP and ZMPOP (and their blocking forms) from
+ * argv[at]: numkeys key [key ...] <end> [COUNT count], <end> ends[0] or
+ * ends[1] in any case. Sets the key count, the end given (0 or 1) and the
+ * count (1 without COUNT); false once c is answered, in Redis's order. */
+bool mpop_args(struct cmd_ctx *c, int at, const char *const ends[2], int *numkeys, int *end,
+               long long *count);
+
 /* "invalid expire time in '<command>' command" */
 void reply_expire_time(struct cmd_ctx *c);
 /* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong

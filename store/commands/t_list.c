@@ -296,34 +296,18 @@ static bool pop_first(struct cmd_ctx *c, const struct rs_str *keys, int n, enum 
  * argv[1], which is checked after the other arguments, as Redis does. */
 static void lmpop_generic(struct cmd_ctx *c, int at, bool block)
 {
-    long long numkeys, count = -1;
-    if (!arg_range(c, c->argv[at], 1, LLONG_MAX, RS_ERR_NUMKEYS, &numkeys))
+    static const char *const ends[2] = {"left", "right"};
+    int numkeys, end;
+    long long count;
+    if (!mpop_args(c, at, ends, &numkeys, &end, &count))
         return;
-    if (numkeys >= c->argc - at - 1) {
-        reply_err(c, RS_ERR_SYNTAX);
-        return;
-    }
-    int where_idx = at + 1 + (int)numkeys;
-    enum ql_where where;
-    if (!parse_where(c, c->argv[where_idx], &where))
-        return;
-    for (int j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && rs_str_eqi(c->argv[j], "count") && j + 1 < c->argc) {
-            if (!arg_range(c, c->argv[++j], 1, LLONG_MAX, RS_ERR_COUNT_POSITIVE, &count))
-                return;
-        } else {
-            reply_err(c, RS_ERR_SYNTAX);
-            return;
-        }
-    }
-    if (count == -1)
-        count = 1;
+    enum ql_where where = end ? QL_TAIL : QL_HEAD;
     int64_t timeout_ms = 0;
     if ((block && !block_timeout_arg(c, c->argv[1], true, &timeout_ms)) ||
-        pop_first(c, c->argv + at + 1, (int)numkeys, where, count))
+        pop_first(c, c->argv + at + 1, numkeys, where, count))
         return;
     if (!block ||
-        !block_for_keys(c, c->argv + at + 1, (int)numkeys, OBJ_LIST, timeout_ms, 0))
+        !block_for_keys(c, c->argv + at + 1, numkeys, OBJ_LIST, timeout_ms, 0))
         resp_add_null_array(c->out);
 }
 

@@ -731,35 +731,17 @@ void cmd_bzpopmax(struct cmd_ctx *c)
 /* [B]ZMPOP from argv[at]: numkeys key [key ...] MIN|MAX [COUNT count] */
 static void zmpop_generic(struct cmd_ctx *c, int at, bool block)
 {
-    long long numkeys, count = -1;
-    if (!arg_range(c, c->argv[at], 1, LLONG_MAX, RS_ERR_NUMKEYS, &numkeys))
+    static const char *const ends[2] = {"min", "max"};
+    int numkeys, end;
+    long long count;
+    if (!mpop_args(c, at, ends, &numkeys, &end, &count))
         return;
-    if (numkeys >= c->argc - at - 1) {
-        reply_err(c, RS_ERR_SYNTAX);
-        return;
-    }
-    int where_idx = at + 1 + (int)numkeys;
-    bool max = rs_str_eqi(c->argv[where_idx], "max");
-    if (!max && !rs_str_eqi(c->argv[where_idx], "min")) {
-        reply_err(c, RS_ERR_SYNTAX);
-        return;
-    }
-    for (int j = where_idx + 1; j < c->argc; j++) {
-        if (count == -1 && rs_str_eqi(c->argv[j], "count") && j + 1 < c->argc) {
-            if (!arg_range(c, c->argv[++j], 1, LLONG_MAX, RS_ERR_COUNT_POSITIVE, &count))
-                return;
-        } else {
-            reply_err(c, RS_ERR_SYNTAX);
-            return;
-        }
-    }
-    if (count == -1)
-        count = 1;
+    bool max = end;
     int64_t timeout_ms = 0;
     if ((block && !block_timeout_arg(c, c->argv[1], true, &timeout_ms)) ||
-        pop_first(c, c->argv + at + 1, (int)numkeys, max, count, POP_MPOP))
+        pop_first(c, c->argv + at + 1, numkeys, max, count, POP_MPOP))
         return;
-    if (!block || !block_for_keys(c, c->argv + at + 1, (int)numkeys, OBJ_ZSET, timeout_ms, 0))
+    if (!block || !block_for_keys(c, c->argv + at + 1, numkeys, OBJ_ZSET, timeout_ms, 0))
         resp_add_null_array(c->out);
 }
 

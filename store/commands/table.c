@@ -374,6 +374,41 @@ bool arg_cursor(struct cmd_ctx *c, struct rs_str a, uint64_t *cursor)
     return true;
 }
 
+bool mpop_args(struct cmd_ctx *c, int at, const char *const ends[2], int *numkeys, int *end,
+               long long *count)
+{
+    long long n;
+    if (!arg_range(c, c->argv[at], 1, LLONG_MAX, RS_ERR_NUMKEYS, &n))
+        return false;
+    if (n >= c->argc - at - 1) {
+        reply_err(c, RS_ERR_SYNTAX);
+        return false;
+    }
+    int end_idx = at + 1 + (int)n;
+    if (rs_str_eqi(c->argv[end_idx], ends[0])) {
+        *end = 0;
+    } else if (rs_str_eqi(c->argv[end_idx], ends[1])) {
+        *end = 1;
+    } else {
+        reply_err(c, RS_ERR_SYNTAX);
+        return false;
+    }
+    *count = -1;
+    for (int j = end_idx + 1; j < c->argc; j++) {
+        if (*count == -1 && rs_str_eqi(c->argv[j], "count") && j + 1 < c->argc) {
+            if (!arg_range(c, c->argv[++j], 1, LLONG_MAX, RS_ERR_COUNT_POSITIVE, count))
+                return false;
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return false;
+        }
+    }
+    if (*count == -1)
+        *count = 1;
+    *numkeys = (int)n;
+    return true;
+}
+
 struct entry *scan_open(struct cmd_ctx *c, int type, unsigned allow, uint64_t *cursor,
                         struct scan_opts *o)
 {
