@@ -440,9 +440,21 @@ class OwnCommands(ServerTestCase):
     def test_set_member_ttl_and_hash_field_commands(self):
         script = "\n".join(line for line, _ in OWN_SCRIPT)
         out = run_script(self.server.port, "KA", script)
+        # A deadline of a millisecond may pass before the command's marker is
+        # published (a loaded machine): its events are checked with those of
+        # the sleep after it, as one.
+        want_groups, got_groups = [], []
         for (line, want), (_, reply, events) in zip(OWN_SCRIPT, out):
             self.assertNotIsInstance(reply, str if line.startswith("sleep") else RespError)
-            self.assertEqual([msg for _, msg in events], want, line)
+            got = [msg for _, msg in events]
+            if line.startswith("sleep") and want_groups:
+                want_groups[-1][1].extend(want)
+                got_groups[-1].extend(got)
+            else:
+                want_groups.append((line, list(want)))
+                got_groups.append(got)
+        for (line, want), got in zip(want_groups, got_groups):
+            self.assertEqual(got, want, line)
 
     def test_classes_filter_the_set_events(self):
         script = "SADD s a\nSPEXPIRE s 1 MEMBERS 1 a\nsleep 0.2\nSADD s b\n"

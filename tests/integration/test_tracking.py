@@ -388,6 +388,9 @@ class TrackingTest(ServerTestCase):
         self.assertRegex(a.cmd("CLIENT", "INFO"), rb"flags=t .* redir=0 ")
         self.assertRegex(b.cmd("CLIENT", "INFO"), rb"flags=tB .* redir=%d " % rid)
         r.close()
+        deadline = time.monotonic() + 5  # until the server has seen it go (bounded)
+        while b"id=%d " % rid in b.cmd("CLIENT", "LIST") and time.monotonic() < deadline:
+            time.sleep(0.01)
         b.cmd("SET", "p:1", "x")  # the redirect client is gone: broken at the next message
         time.sleep(0.1)
         self.assertRegex(b.cmd("CLIENT", "INFO"), rb"flags=tRB ")
