@@ -76,6 +76,13 @@ BUILTIN = {
     "proj_xadd": ["XADD", "project:__rand_int__:parameter_changes", "*", "f", "v"],
     "proj_sadd": ["SADD", "project:__rand_int__:active_users", "user:__rand_int__"],
     "proj_lpush": ["LPUSH", "project:__rand_int__:notifications:1", "x"],
+    # Sorted sets (issue 15), on redis-benchmark's own set `myzset` (its zadd: `ZADD myzset
+    # __rand_int__ element:__rand_int__`), which PREPARE fills to -r members first. The
+    # LIMIT range starts at a random score, as a delayed-job poller's does.
+    "zincrby": ["ZINCRBY", "myzset", "1", "element:__rand_int__"],
+    "zscore": ["ZSCORE", "myzset", "element:__rand_int__"],
+    "zrange_100": ["ZRANGE", "myzset", "0", "99", "WITHSCORES"],
+    "zrangebyscore_limit": ["ZRANGEBYSCORE", "myzset", "__rand_int__", "+inf", "LIMIT", "0", "10"],
 }
 # Tests run by loadgen.c instead of redis-benchmark: one request there is more
 # than one command (a MULTI block; an XREADGROUP and the XACK of what it read).
@@ -84,27 +91,47 @@ LOADGEN = {"multi", "xreadgroup"}
 # The issue-4 set: `--tests lpush,lrange_100,lrange_600,lmove,rpop,multi`
 # The issue-5 set: `--tests xadd,xadd_maxlen,xrange_10,xrange_100,xreadgroup`
 # The issue-11 set: `--tests set,get,proj_hset,proj_xadd,proj_sadd,proj_lpush --pipeline 16`
+# The issue-15 set: `--tests zadd,zincrby,zscore,zrange_100,zrangebyscore_limit,zpopmin`
 # redis-benchmark's own tests that produce exactly one result row; usable by name too.
 PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
                "zadd", "zpopmin"]
 DEFAULT_TESTS = "ping,set,get,incr,mset,setex"
 
 
-def prepare_list(conn, _requests):
+def prepare_list(conn, _args):
     """mylist holds at least the 600 elements lrange_600 reads (lpush usually filled it)."""
     if conn.call("LLEN", "mylist") < 600:
         send_all(conn, [["RPUSH", "mylist"] + ["xxx"] * 600])
 
 
-def prepare_stream(conn, _requests):
+def prepare_stream(conn, _args):
     """mystream holds at least the 100 entries xrange_100 reads (xadd usually filled it)."""
     if conn.call("XLEN", "mystream") < 100:
         send_all(conn, [["XADD", "mystream", "*", "f", "v"]] * 100)
 
 
-def prepare_group(conn, requests):
-    """A fresh stream s:group of `requests` unread entries and its group g: one run's reads."""
-    send_all(conn, [["DEL", "s:group"]] + [["XADD", "s:group", "*", "f", "v"]] * requests
+def add_members(conn, members):
+    """ZADD myzset every (score, name) of members, 100 a command."""
+    send_all(conn, [["ZADD", "myzset"] + [str(x) for pair in members[k:k + 100] for x in pair]
+                    for k in range(0, len(members), 100)])
+
+
+def prepare_zset(conn, args):
+    """myzset holds at least -r members: element:<n> with score n, the names zadd writes."""
+    if conn.call("ZCARD", "myzset") < args.keyspace:
+        add_members(conn, [(n, "element:%012d" % n) for n in range(args.keyspace)])
+
+
+def prepare_zpopmin(conn, args):
+    """Beside the -r members, one member per request scored below them all, so that every
+    ZPOPMIN of the run pops one (and the run leaves the -r members for the next test)."""
+    prepare_zset(conn, args)
+    add_members(conn, [(-1 - n, "pop:%d" % n) for n in range(args.requests)])
+
+
+def prepare_group(conn, args):
+    """A fresh stream s:group of --requests unread entries and its group g: one run's reads."""
+    send_all(conn, [["DEL", "s:group"]] + [["XADD", "s:group", "*", "f", "v"]] * args.requests
              + [["XGROUP", "CREATE", "s:group", "g", "0"]])
 
 
@@ -117,7 +144,9 @@ def send_all(conn, commands):
 
 # Run before every run of the test, outside the measured window (no server CPU counted).
 PREPARE = {"lrange_100": prepare_list, "lrange_600": prepare_list, "lmove": prepare_list,
-           "xrange_10": prepare_stream, "xrange_100": prepare_stream, "xreadgroup": prepare_group}
+           "xrange_10": prepare_stream, "xrange_100": prepare_stream, "xreadgroup": prepare_group,
+           "zincrby": prepare_zset, "zscore": prepare_zset, "zrange_100": prepare_zset,
+           "zrangebyscore_limit": prepare_zset, "zpopmin": prepare_zpopmin}
 RESTARTS = []        # notes about servers restarted after dying
 COARSE_TICKS = 100   # below this, one tick of /proc accounting is > 1% of the measurement
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -192,7 +221,7 @@ def run_one(args, server, test, pipeline):
     if test.prepare:
         try:
             with servers.Conn(server.port, timeout=args.timeout) as conn:
-                test.prepare(conn, args.requests)
+                test.prepare(conn, args)
         except (OSError, servers.ProtocolError) as e:
             return {"error": "preparing %s failed: %s" % (test.name, e)}
     cmd = []

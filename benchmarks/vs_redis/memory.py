@@ -131,6 +131,35 @@ def dataset_projects_100k_x10(scale):
     return _many_projects(max(1, int(100_000 * scale)), 10)
 
 
+def _zsets(nsets, nmembers, per_command=100):
+    """nsets sorted sets queue:<s> of nmembers jobs each, `job:<s>:<n>` scored by a due time
+    in ms with a fraction (as a job queue's delayed set holds), ZADDed per_command at a time."""
+    base = 1_700_000_000_000
+
+    def commands():
+        for s in range(nsets):
+            key = b"queue:%d" % s
+            for lo in range(0, nmembers, per_command):
+                args = [b"ZADD", key]
+                for n in range(lo, min(lo + per_command, nmembers)):
+                    args += [b"%d.%d" % (base + (n * 7919 + s) % 86_400_000, n % 10),
+                             b"job:%d:%d" % (s, n)]
+                yield args
+    return Plan(nsets, commands())
+
+
+@dataset("zsets", "1,000 sorted sets of 1,000 members job:<s>:<n> scored by due times "
+                  "(issue 15: delayed-job sets, skip-list form)")
+def dataset_zsets(scale):
+    return _zsets(max(1, int(1_000 * scale)), 1000)
+
+
+@dataset("zset-10m", "one sorted set of 10,000,000 members job:0:<n> scored by due times "
+                     "(issue 15: bytes per member of a huge set)")
+def dataset_zset_10m(scale):
+    return _zsets(1, max(1, int(10_000_000 * scale)))
+
+
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()

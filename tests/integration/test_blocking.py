@@ -11,8 +11,13 @@ types that do not serve), BLMOVE cycles and wrong-type destinations, CLIENT KILL
 CLIENT REPLY OFF while blocked, and timeouts (bounds, deadline order, none after a
 serve).
 
-Every scenario runs on redis-server (7.0, the reference) and on respite, each in a
-subTest, with the same expected outcome asserted on both. Timeouts are fractions of a
+Sorted sets: BZPOPMIN, BZPOPMAX and BZMPOP waiters served in the order they blocked,
+woken after EXEC (and not by a transaction that leaves no member), CLIENT UNBLOCK with
+each reason, timeouts in RESP2 and RESP3, compared with redis-server 7.4
+(harness.redis74_path; skipped without it).
+
+Every scenario runs on redis-server (7.0, the reference, or 7.4 for sorted sets) and on
+respite, each in a subTest, with the same expected outcome asserted on both. Timeouts are fractions of a
 second; every read has a deadline (a blocked reply that must not come is checked by
 waiting SILENCE seconds), so the whole file runs in a few seconds.
 
@@ -30,7 +35,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RespConn, RespError, RespiteAndRedis, ServerTestCase,  # noqa: E402
-                     encode, main, raise_nofile, read_until_closed)
+                     encode, main, raise_nofile, read_until_closed, redis74_path)
 
 REDIS = shutil.which("redis-server")
 WAIT_LIMIT = 3.0   # seconds a wait for a state of the server may take at most
@@ -131,9 +136,8 @@ class Target:
         self.conns = []
 
 
-@unittest.skipUnless(REDIS, "redis-server is not installed")
-class Blocking(RespiteAndRedis):
-    """Each scenario on redis-server, then on respite (see on_both)."""
+class BothServers(RespiteAndRedis):
+    """A base for scenarios run on redis-server, then on respite (see on_both)."""
 
     @classmethod
     def setUpClass(cls):
@@ -157,6 +161,12 @@ class Blocking(RespiteAndRedis):
                         t2.wait_blocked(0)
                     finally:
                         t2.close()
+
+
+
+@unittest.skipUnless(REDIS, "redis-server is not installed")
+class Blocking(BothServers):
+    """The list pops, each scenario on redis-server 7.0, then on respite."""
 
     # ---- immediate serves ------------------------------------------------------------
 
@@ -1066,6 +1076,132 @@ class Blocking(RespiteAndRedis):
             self.assertTrue(w.silent())
             self.assertEqual(c.cmd("SWAPDB", "0", "1"), b"OK")
             self.assertEqual(w.get(), [b"k", b"db0"])
+        self.on_both(scenario)
+
+
+@unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")
+class ZsetBlocking(BothServers):
+    """BZPOPMIN, BZPOPMAX and BZMPOP, each scenario on redis-server 7.4, then on respite."""
+
+    reference_binary = redis74_path()
+
+    def test_served_in_the_order_they_blocked(self):
+        def scenario(t):
+            c = t.ctl
+            ws = [t.block("BZPOPMIN", "z", "0"), t.block("BZPOPMAX", "z", "0"),
+                  t.block("BZMPOP", "0", "1", "z", "MIN", "COUNT", "2"),
+                  t.block("BZPOPMIN", "z", "0")]
+            self.assertEqual(c.cmd("ZADD", "z", "5", "e"), 1)
+            self.assertEqual(ws[0].get(), [b"z", b"e", b"5"])
+            for w in ws[1:]:
+                self.assertTrue(w.silent(0.02))
+            self.assertEqual(c.cmd("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"), 4)
+            self.assertEqual(ws[1].get(), [b"z", b"d", b"4"])
+            self.assertEqual(ws[2].get(), [b"z", [[b"a", b"1"], [b"b", b"2"]]])
+            self.assertEqual(ws[3].get(), [b"z", b"c", b"3"])
+            self.assertEqual(c.cmd("EXISTS", "z"), 0)
+            self.assertEqual(t.blocked(), 0)
+            # a waiter on two keys is served from the one that gets a member, once
+            w = t.block("BZPOPMIN", "z1", "z2", "0")
+            w2 = t.block("BZPOPMIN", "z2", "0")
+            self.assertEqual(c.cmd("ZADD", "z2", "-inf", "m"), 1)
+            self.assertEqual(w.get(), [b"z2", b"m", b"-inf"])
+            self.assertTrue(w2.silent())
+            self.assertEqual(t.blocked(), 1)
+        self.on_both(scenario)
+
+    def test_woken_after_exec(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.block("BZPOPMIN", "z", "0")
+            self.assertEqual(c.cmd("MULTI"), b"OK")
+            c.cmd("ZADD", "z", "1", "a", "2", "b")
+            c.cmd("ZINCRBY", "z", "5", "a")
+            self.assertTrue(w.silent(0.02))
+            c.cmd("ZPOPMIN", "z")
+            self.assertEqual(c.cmd("EXEC"), [2, b"6", [b"b", b"2"]])
+            self.assertEqual(w.get(), [b"z", b"a", b"6"])
+            self.assertEqual(c.cmd("EXISTS", "z"), 0)
+            # a transaction that leaves no member wakes nobody
+            w.post("BZPOPMAX", "z", "0")
+            t.wait_blocked(1)
+            c.cmd("MULTI")
+            c.cmd("ZADD", "z", "1", "x")
+            c.cmd("ZREM", "z", "x")
+            self.assertEqual(c.cmd("EXEC"), [1, 1])
+            self.assertTrue(w.silent())
+            # a store command creating the key wakes it
+            c.cmd("ZADD", "src", "3", "s")
+            self.assertEqual(c.cmd("ZUNIONSTORE", "z", "1", "src", "WEIGHTS", "2"), 1)
+            self.assertEqual(w.get(), [b"z", b"s", b"6"])
+            # inside MULTI the blocking forms do not block
+            self.assertEqual(c.cmd("MULTI"), b"OK")
+            c.cmd("BZPOPMIN", "z", "0")
+            c.cmd("BZMPOP", "0", "1", "z", "MAX")
+            c.post("EXEC")
+            self.assertEqual(c.raw(14), b"*2\r\n*-1\r\n*-1\r\n")
+            self.assertEqual(t.blocked(), 0)
+        self.on_both(scenario)
+
+    def test_client_unblock(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.conn()
+            wid = w.cmd("CLIENT", "ID")
+            for cmd in (("BZPOPMIN", "z", "0"), ("BZPOPMAX", "z", "y", "0"),
+                        ("BZMPOP", "0", "2", "z", "y", "MIN")):
+                for reason, reply in ((None, b"*-1\r\n"), ("TIMEOUT", b"*-1\r\n"),
+                                      ("ERROR", b"-" + str(UNBLOCKED).encode() + b"\r\n")):
+                    w.post(*cmd)
+                    t.wait_blocked(1)
+                    args = ("CLIENT", "UNBLOCK", wid) + ((reason,) if reason else ())
+                    self.assertEqual(c.cmd(*args), 1, (cmd, reason))
+                    self.assertEqual(w.raw(len(reply)), reply, (cmd, reason))
+                    self.assertEqual(t.blocked(), 0)
+            # unblocked, it takes nothing from a later ZADD
+            self.assertEqual(c.cmd("ZADD", "z", "1", "a"), 1)
+            self.assertTrue(w.silent())
+            self.assertEqual(c.cmd("ZCARD", "z"), 1)
+            w.cmd("HELLO", "3")
+            w.post("BZPOPMIN", "y", "0")
+            t.wait_blocked(1)
+            self.assertEqual(c.cmd("CLIENT", "UNBLOCK", wid, "TIMEOUT"), 1)
+            self.assertEqual(w.raw(3), b"_\r\n")
+        self.on_both(scenario)
+
+    def test_timeouts(self):
+        def scenario(t):
+            c = t.ctl
+            w = t.conn()
+            for cmd in (("BZPOPMIN", "z", "0.1"), ("BZPOPMAX", "z", "y", "0.1"),
+                        ("BZMPOP", "0.1", "1", "z", "MAX", "COUNT", "3")):
+                start = time.monotonic()
+                w.post(*cmd)
+                self.assertEqual(w.raw(5), b"*-1\r\n", cmd)
+                took = time.monotonic() - start
+                self.assertGreaterEqual(took, 0.1, cmd)
+                self.assertLess(took, 0.5, cmd)
+            a = t.block("BZPOPMIN", "z", "0.3")
+            b = t.block("BZPOPMIN", "z", "0.1")
+            keep = t.block("BZPOPMIN", "z", "0")
+            self.assertIsNone(b.get())
+            self.assertTrue(a.silent(0.05))
+            self.assertIsNone(a.get())
+            self.assertEqual(t.blocked(), 1)
+            c.cmd("ZADD", "z", "1.5", "m")
+            self.assertEqual(keep.get(), [b"z", b"m", b"1.5"])
+            # served before its deadline, then no timeout reply
+            w2 = t.block("BZPOPMAX", "z", "0.15")
+            c.cmd("ZADD", "z", "2", "n")
+            self.assertEqual(w2.get(), [b"z", b"n", b"2"])
+            self.assertTrue(w2.silent(0.25))
+            for bad in (("BZPOPMIN", "z", "-1"), ("BZPOPMIN", "z", "abc"),
+                        ("BZMPOP", "0", "0", "z", "MIN"), ("BZMPOP", "0", "1", "z", "MID")):
+                self.assertIsInstance(c.cmd(*bad), RespError, bad)
+            w3 = t.conn()
+            w3.cmd("HELLO", "3")
+            w3.post("BZMPOP", "0.05", "1", "z", "MIN")
+            self.assertEqual(w3.raw(3), b"_\r\n")
         self.on_both(scenario)
 
 

@@ -219,8 +219,8 @@ class QueryBuffer(ServerTestCase):
 
 
 class HugeReply(ServerTestCase):
-    """A small command whose reply grows with an argument (SRANDMEMBER, HRANDFIELD with a
-    huge negative count) from a client that never reads: the reply stops growing at the
+    """A small command whose reply grows with an argument (SRANDMEMBER, HRANDFIELD,
+    ZRANDMEMBER with a huge negative count) from a client that never reads: the reply stops growing at the
     hard limit, the client is closed, the server's memory peak stays near the limit, and
     another client is answered meanwhile."""
 
@@ -241,6 +241,7 @@ class HugeReply(ServerTestCase):
                                "normal %dmb 0 0" % self.LIMIT_MB), b"OK")
         self.assertEqual(c.cmd("SADD", "tiny", "a", "b", "c"), 3)
         self.assertEqual(c.cmd("HSET", "tinyh", "f1", "v1", "f2", "v2"), 2)
+        self.assertEqual(c.cmd("ZADD", "tinyz", "1", "a", "2.5", "b"), 2)
         return srv, c
 
     def closed_while_others_served(self, srv, c, payload):
@@ -273,6 +274,15 @@ class HugeReply(ServerTestCase):
         srv, c = self.limited_server()
         self.closed_while_others_served(
             srv, c, encode("HRANDFIELD", "tinyh", "-30000000", "WITHVALUES"))
+
+    def test_zrandmember_huge_negative_count(self):
+        srv, c = self.limited_server()
+        self.closed_while_others_served(srv, c, encode("ZRANDMEMBER", "tinyz", "-50000000"))
+
+    def test_zrandmember_huge_negative_count_withscores(self):
+        srv, c = self.limited_server()
+        self.closed_while_others_served(
+            srv, c, encode("ZRANDMEMBER", "tinyz", "-30000000", "WITHSCORES"))
 
     def test_inside_exec_the_reply_stops_and_the_writes_after_it_still_run(self):
         srv, c = self.limited_server()

@@ -2,7 +2,7 @@
 """Keyspace notifications, compared event for event with Redis 7.4.
 
 Compatibility: a scripted sequence covering every command that publishes an event (strings,
-keys, hashes with field TTLs, lists, sets, streams, lazy and active expiry of keys and hash
+keys, hashes with field TTLs, lists, sets, sorted sets, streams, lazy and active expiry of keys and hash
 fields, two databases) runs on respite and on redis-server 7.4.1 (harness.redis74_path;
 skipped without it) under several notify-keyspace-events flag sets, with a subscriber on
 PSUBSCRIBE '__key*__:*'. After each command the commanding connection publishes a marker on
@@ -225,6 +225,45 @@ XGROUP DELCONSUMER x1 g1 alice
 XGROUP DELCONSUMER x1 g1 nobody
 XGROUP DESTROY x1 g1
 XGROUP DESTROY x1 g1
+ZADD z1 1 a 2 b 3 c
+ZADD z1 1 a
+ZADD z1 XX CH 5 a 9 nope
+ZADD z1 NX 7 a
+ZADD z1 GT 0 b
+ZADD z1 INCR 2 c
+ZADD z1 INCR NX 2 c
+ZINCRBY z1 1.5 b
+ZREM z1 nope
+ZREM z1 a
+ZADD z2 1 x 2 y 3 z 4 w
+ZREMRANGEBYRANK z2 0 0
+ZREMRANGEBYRANK z2 10 20
+ZREMRANGEBYSCORE z2 3 3
+ZREMRANGEBYLEX z2 - +
+ZADD z3 0 a 0 b 0 c
+ZREMRANGEBYLEX z3 [a [b
+ZPOPMIN z3
+ZPOPMIN z3
+ZPOPMAX z9
+ZADD z4 1 p 2 q
+ZMPOP 2 z9 z4 MAX COUNT 5
+ZADD z5 1 a 2 b
+ZADD z6 2 b 3 c
+ZUNIONSTORE zu 2 z5 z6
+ZINTERSTORE zi 2 z5 z6
+ZDIFFSTORE zd 2 z5 z6
+ZINTERSTORE zi 2 z5 nokey
+ZDIFFSTORE zd 2 z5 z5
+ZRANGESTORE zr z5 0 0
+ZRANGESTORE zr z5 5 9
+ZRANGESTORE zr z5 5 9
+RENAME z6 z7
+&BZPOPMIN bz 5
+ZADD bz 1 m 2 n
+@
+&BZMPOP 5 1 bz2 MIN
+ZADD bz2 1 m
+@
 MULTI
 SET t1 1
 INCR t1
@@ -267,7 +306,7 @@ DEL e3
 FLUSHDB
 """
 
-FLAG_SETS = ["KEA", "KA", "EA", "Eg", "E$lshzxetdn", "Kxn", "KEAm", "KEA"]
+FLAG_SETS = ["KEA", "KA", "EA", "Eg", "E$lshzxetdn", "Kxn", "Kz", "KEAm", "KEA"]
 
 
 def run_script(port, flags, script):
@@ -348,6 +387,7 @@ class CompatWithRedis74(unittest.TestCase):
         counts = {f: self.compare(f) for f in FLAG_SETS}
         self.assertGreater(counts["KEA"], 300)  # the script does publish
         self.assertEqual(counts["KEA"], 2 * counts["KA"])
+        self.assertGreaterEqual(counts["Kz"], 24)  # the sorted-set commands publish
 
     def test_off_publishes_nothing(self):
         self.assertEqual(self.compare(""), 0)
