@@ -158,6 +158,13 @@ void rdb_lp_begin(struct rdb_lp *lp)
     rdb_put_raw(&lp->b, hdr, LP_HDR);
 }
 
+/* Bytes of an element's back length, at Redis's lpEncodeBacklen bounds
+ * (one under each power of 128: Redis's validation recomputes them). */
+static int lp_backlen_size(uint64_t l)
+{
+    return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+}
+
 /* The element's encoding and data e[0..n) followed by its back length. */
 static void lp_put_element(struct rdb_lp *lp, const uint8_t *e, size_t n, const char *data,
                            size_t dlen)
@@ -166,7 +173,7 @@ static void lp_put_element(struct rdb_lp *lp, const uint8_t *e, size_t n, const 
     rdb_put_raw(&lp->b, data, dlen);
     uint64_t l = n + dlen;
     uint8_t back[5];
-    int nb = l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5;
+    int nb = lp_backlen_size(l);
     /* the most significant 7 bits first; all but the last byte read
      * (backwards) flag that more follow */
     for (int i = 0; i < nb; i++) {
@@ -485,7 +492,7 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s)
         return blob_bad(it);
     }
     size_t l = hdr + dlen;
-    size_t nb = l < 128 ? 1 : l < 16384 ? 2 : l < 2097152 ? 3 : l < 268435456 ? 4 : 5;
+    size_t nb = (size_t)lp_backlen_size(l);
     if (dlen > avail || l + nb > avail)
         return blob_bad(it);
     if (is_int)

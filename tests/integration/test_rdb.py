@@ -55,7 +55,9 @@ def load_dataset(r, field_ttls=True):
     p.sadd("set:bigint", *range(600))
     p.rpush("l:small", "a", "b", 1, -2, "")
     p.rpush("l:big", *["element-%d" % i for i in range(5000)])
-    p.rpush("l:long", "z" * 10000, "short")
+    # 16378 bytes: an element of 16383 bytes with its header, where the back length
+    # takes 3 bytes in Redis listpacks
+    p.rpush("l:long", "z" * 10000, "short", "w" * 16378)
     p.zadd("z:small", {"a": 1, "b": 2.5, "c": -3, "d": 1e20, "e": float("inf")})
     p.zadd("z:big", {"m%d" % i: i / 7 for i in range(300)})
     p.select(1)
