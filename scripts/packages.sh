@@ -32,7 +32,7 @@ ensure_packages() {
 }
 
 # shellcheck disable=SC2034  # used by the scripts that source this file
-BUILD_PACKAGES=(build-essential cmake pkg-config libuv1-dev libxxhash-dev libjemalloc-dev
+BUILD_PACKAGES=(build-essential cmake pkg-config libuv1-dev libxxhash-dev liblzf-dev libjemalloc-dev
                 liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 # shellcheck disable=SC2034
 TEST_PACKAGES=("${BUILD_PACKAGES[@]}" libcriterion-dev redis-server redis-tools python3-redis

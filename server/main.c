@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include "resp_parser.h"
 #include "respite_server.h"
@@ -209,6 +210,17 @@ int main(int argc, char **argv)
             (int)(sizeof(void *) * 8), (int)getpid());
 
     adjust_open_files(st, &log, cfg.maxclients);
+    /* The data is loaded before the port opens: no client waits on it. */
+    uint64_t t0 = uv_hrtime();
+    int loaded = respite_load_rdb(st, err, sizeof err);
+    if (loaded < 0) {
+        srv_log(&log, SRV_LOG_WARNING, "%s", err);
+        srv_log(&log, SRV_LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
+        return 1;
+    }
+    if (loaded == 0)
+        srv_log(&log, SRV_LOG_NOTICE, "DB loaded from disk: %.3f seconds",
+                (double)(uv_hrtime() - t0) / 1e9);
     struct respite_server *srv = respite_server_new(st, err, sizeof err);
     if (srv == NULL) {
         srv_log(&log, SRV_LOG_WARNING, "%s", err);

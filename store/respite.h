@@ -61,6 +61,20 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
  * this; they are freed with it. */
 void respite_close(struct respite *st);
 
+/* Persistence. The store reads and writes Redis RDB files (version 12,
+ * what Redis 7.4 writes; it reads versions 1 to 12) at <dir>/<dbfilename>,
+ * the parameters `dir` (an absolute path: the store never changes the
+ * process's working directory), `dbfilename`, `rdbcompression` and
+ * `rdbchecksum`. SAVE writes the file on the calling thread, like every
+ * command, through a temporary file renamed over the old one.
+ *
+ * respite_load_rdb adds the keys (and function libraries) of that file to
+ * a store that has none, dropping those already expired. Returns 0 when
+ * loaded, 1 when there is no file (nothing done), -1 with the reason in err
+ * for a file that cannot be read, is corrupt or holds what respite cannot
+ * load yet (some keys may then be loaded). Call it before any client. */
+int respite_load_rdb(struct respite *st, char *err, size_t errlen);
+
 /* Set one parameter as CONFIG SET would, or at start-up time also the ones
  * CONFIG SET refuses (port, bind, databases...) while no client exists.
  * Returns 0, or -1 with a message in err. */

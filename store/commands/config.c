@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
@@ -97,6 +99,12 @@ static const struct cfg_param params[] = {
     {"enable-debug-command", CFG_ENUM, F(enable_debug_command), 0, 0, debug_modes, NULL,
      CFG_IMMUTABLE},
     {"requirepass", CFG_STR, F(requirepass), 0, SZ(requirepass), NULL, NULL, CFG_SENSITIVE},
+    /* dir is kept as an absolute path and never chdir'ed to: the store may
+     * live in a host process whose working directory is its own */
+    {"dir", CFG_STR, F(dir), 0, SZ(dir), NULL, NULL, 0},
+    {"dbfilename", CFG_STR, F(dbfilename), 0, SZ(dbfilename), NULL, NULL, 0},
+    {"rdbcompression", CFG_BOOL, F(rdbcompression), 0, 0, NULL, NULL, 0},
+    {"rdbchecksum", CFG_BOOL, F(rdbchecksum), 0, 0, NULL, NULL, 0},
     {"save", CFG_FIXED, 0, 0, 0, NULL, "", 0, CFG_STR},
     {"appendonly", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
@@ -138,6 +146,11 @@ void config_defaults(struct rs_config *cfg)
     cfg->list_max_listpack_size = -2;
     cfg->loglevel = 2;
     cfg->busy_reply_threshold = 5000;
+    if (getcwd(cfg->dir, sizeof cfg->dir) == NULL)
+        snprintf(cfg->dir, sizeof cfg->dir, "/");
+    snprintf(cfg->dbfilename, sizeof cfg->dbfilename, "dump.rdb");
+    cfg->rdbcompression = true;
+    cfg->rdbchecksum = true;
     cfg->active_expire = true;
 }
 
@@ -236,6 +249,26 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
     return NULL;
 }
 
+/* dir: an existing directory, kept as its absolute path. */
+static const char *set_dir(struct rs_config *cfg, const char *value, char *err, size_t errlen)
+{
+    char abs[PATH_MAX];
+    struct stat sb;
+    if (realpath(value, abs) == NULL || stat(abs, &sb) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return err;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s", strerror(ENOTDIR));
+        return err;
+    }
+    size_t n = strlen(abs);
+    if (n >= sizeof cfg->dir)
+        return "argument is too long";
+    memcpy(cfg->dir, abs, n + 1);
+    return NULL;
+}
+
 /* Parse value as a parameter of the given type would take it: the number
  * (CFG_INT, CFG_MEM, CFG_BOOL as 0/1) or the enum index in *v. Returns NULL
  * or Redis's error text (possibly written in err). */
@@ -307,6 +340,10 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
     case CFG_STR:
         if (strlen(value) >= (size_t)p->max)
             return "argument is too long";
+        if (p->off == F(dir))
+            return set_dir(cfg, value, err, errlen);
+        if (p->off == F(dbfilename) && strchr(value, '/') != NULL)
+            return "dbfilename can't be a path, just a filename";
         snprintf(field, (size_t)p->max, "%s", value);
         if (p->off == F(requirepass))
             cfg->has_requirepass = value[0] != '\0';

@@ -860,15 +860,32 @@ void cmd_function_flush(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
+void function_rdb_put(struct store *st, struct rdb_buf *b)
+{
+    if (st->functions == NULL)
+        return;
+    for (const struct library *li = functions(st)->cur.libs; li; li = li->next) {
+        rdb_put_type(b, RDB_OPCODE_FUNCTION2);
+        rdb_put_string(b, li->code, li->code_len);
+    }
+}
+
+bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen)
+{
+    struct functions *fs = functions(st);
+    struct libset loaded = {0};
+    bool ok = create_library(st, &loaded, code, len, false, err, errlen) != NULL &&
+              join(fs, &fs->cur, &loaded, false, err, errlen);
+    set_clear(fs, &loaded);
+    return ok;
+}
+
 /* FUNCTION DUMP: every library, as Redis's rdbSaveFunctions, and the
  * DUMP footer. */
 void cmd_function_dump(struct cmd_ctx *c)
 {
-    struct rdb_buf b = {0};
-    for (const struct library *li = functions(c->st)->cur.libs; li; li = li->next) {
-        rdb_put_type(&b, RDB_OPCODE_FUNCTION2);
-        rdb_put_string(&b, li->code, li->code_len);
-    }
+    struct rdb_buf b = {.no_lzf = !c->st->cfg.rdbcompression};
+    function_rdb_put(c->st, &b);
     rdb_put_dump_footer(&b);
     resp_add_bulk(c->out, (const char *)b.p, b.len);
     rs_free(b.p);

@@ -19,4 +19,14 @@ struct functions_stats {
 };
 void functions_stats(const struct store *st, struct functions_stats *out);
 
+struct rdb_buf;
+/* Append every library to b as an RDB_OPCODE_FUNCTION2 record (its code as
+ * an RDB string), as Redis's rdbSaveFunctions: RDB files and FUNCTION
+ * DUMP. */
+void function_rdb_put(struct store *st, struct rdb_buf *b);
+/* Create the library of code[0..len) (one FUNCTION2 record of an RDB
+ * file); false, with Redis's message in err, if it does not load or a
+ * library of its name exists. */
+bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen);
+
 #endif

@@ -21,16 +21,9 @@
 #include "keyspace/list.h"
 #include "ds/util.h"
 
-#define DEFAULT_PACKED_THRESHOLD (1ULL << 30)
-
 /* ------------------------------------------------------------------------
  * Encoding conversions
  * ------------------------------------------------------------------------ */
-
-static size_t packed_threshold(const struct store *st)
-{
-    return st->list_packed_threshold ? st->list_packed_threshold : DEFAULT_PACKED_THRESHOLD;
-}
 
 static struct quicklist *list_of(const struct entry *e)
 {
@@ -42,22 +35,8 @@ static struct quicklist *list_of(const struct entry *e)
 static struct quicklist *list_for_write(const struct cmd_ctx *c, const struct entry *e)
 {
     struct quicklist *ql = list_of(e);
-    ql->packed_threshold = packed_threshold(c->st);
+    ql->packed_threshold = list_packed_threshold(c->st);
     return ql;
-}
-
-/* Before n elements are added: a listpack that would pass the limits
- * becomes a quicklist. bytes is the raw length of the elements. */
-static void list_growing(const struct cmd_ctx *c, struct quicklist *ql, size_t bytes, uint64_t n)
-{
-    if (!ql->listpack)
-        return;
-    int fill = c->st->cfg.list_max_listpack_size;
-    size_t lpsz = ql->head ? ql->head->lpsz : QL_LP_EMPTY;
-    if (ql_exceeds(fill, lpsz + bytes, ql->count + n)) {
-        ql->listpack = false;
-        ql->fill = fill;
-    }
 }
 
 static size_t args_bytes(const struct rs_str *argv, int n)
@@ -140,7 +119,7 @@ static struct entry *list_open_push(struct cmd_ctx *c, struct rs_str key, bool o
     if (*wrong || e || only_existing)
         return e;
     loc->sh = ks_shard(c->db, key, true);
-    struct quicklist *ql = ql_new(c->st->cfg.list_max_listpack_size, packed_threshold(c->st));
+    struct quicklist *ql = ql_new(c->st->cfg.list_max_listpack_size, list_packed_threshold(c->st));
     e = obj_new_ptr(loc->sh, key, OBJ_LIST, ENC_RAW, ql);
     ks_add(c->db, loc->sh, e);
     return e;
@@ -162,7 +141,7 @@ static void push_generic(struct cmd_ctx *c, enum ql_where where, bool only_exist
     struct quicklist *ql = list_for_write(c, e);
     size_t before = ql->bytes;
     int n = c->argc - 2;
-    list_growing(c, ql, args_bytes(c->argv + 2, n), (uint64_t)n);
+    list_growing(c->st, ql, args_bytes(c->argv + 2, n), (uint64_t)n);
     for (int i = 2; i < c->argc; i++)
         ql_push(ql, c->argv[i], where);
     obj_account_change(loc.sh, before, ql->bytes);
@@ -388,7 +367,7 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     const char *pushed = to == QL_HEAD ? "lpush" : "rpush";
     const char *popped = from == QL_HEAD ? "lpop" : "rpop";
     if (se == de) {
-        list_growing(c, sq, vbytes, 1);
+        list_growing(c->st, sq, vbytes, 1);
         ql_push(sq, v, to);
         list_removed(c, &sloc, sbefore, NULL);
         ks_notify(c->db, NOTIFY_LIST, pushed, dst);
@@ -398,7 +377,7 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
         de = list_open_push(c, dst, false, &dloc, &wrong);
         struct quicklist *dq = list_for_write(c, de);
         size_t dbefore = dq->bytes;
-        list_growing(c, dq, vbytes, 1);
+        list_growing(c->st, dq, vbytes, 1);
         ql_push(dq, v, to);
         obj_account_change(dloc.sh, dbefore, dq->bytes);
         ks_touch(c->db, dst);
@@ -615,7 +594,7 @@ void cmd_lset(struct cmd_ctx *c)
         return;
     struct quicklist *ql = list_for_write(c, e);
     size_t before = ql->bytes;
-    list_growing(c, ql, c->argv[3].len, 1);
+    list_growing(c->st, ql, c->argv[3].len, 1);
     struct ql_pos pos;
     if (!ql_index(ql, idx, &pos)) {
         reply_err(c, RS_ERR_INDEX_RANGE);
@@ -652,7 +631,7 @@ void cmd_linsert(struct cmd_ctx *c)
     size_t before = ql->bytes;
     /* As Redis, the list is converted for the element before the pivot is
      * known to be there. */
-    list_growing(c, ql, c->argv[4].len, 1);
+    list_growing(c->st, ql, c->argv[4].len, 1);
     struct ql_pos pos = ql_end(ql, QL_HEAD);
     for (bool more = true; more;) {
         struct ql_pos at = pos;

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * RDB lengths, strings and the DUMP footer (rdb.h), written and read as
- * Redis 7.4's rdb.c does.
+ * RDB lengths, strings, the DUMP footer and the listpack, ziplist and
+ * intset blobs (rdb.h), written and read as Redis 7.4's rdb.c,
+ * listpack.c, ziplist.c and intset.c do. LZF is Debian's liblzf, which
+ * compresses to the bytes of the copy Redis bundles.
  */
 #include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <lzf.h>
 #include <string.h>
 
 #include "ds/crc64.h"
-#include "ds/lzf.h"
 #include "ds/mem.h"
 #include "keyspace/rdb.h"
 #include "resp_num.h"
@@ -100,10 +104,11 @@ void rdb_put_string(struct rdb_buf *b, const char *s, size_t len)
         rdb_put_raw(b, enc, (size_t)n);
         return;
     }
-    /* Under 21 bytes LZF cannot win; it must save 4 bytes to be used. */
-    if (len > 20) {
+    /* Under 21 bytes LZF cannot win; it must save 4 bytes to be used.
+     * liblzf counts in unsigned ints, as Redis's copy does. */
+    if (len > 20 && !b->no_lzf && len <= UINT_MAX) {
         uint8_t *out = rs_malloc(len - 4);
-        size_t clen = lzf_compress(s, len, out, len - 4);
+        size_t clen = lzf_compress(s, (unsigned)len, out, (unsigned)(len - 4));
         if (clen) {
             rdb_put_type(b, (RDB_ENCVAL << 6) | RDB_ENC_LZF);
             rdb_put_len(b, clen);
@@ -118,15 +123,128 @@ void rdb_put_string(struct rdb_buf *b, const char *s, size_t len)
     rdb_put_raw(b, s, len);
 }
 
+void rdb_put_u64le(struct rdb_buf *b, uint64_t v)
+{
+    uint8_t le[8];
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(v >> (8 * i));
+    rdb_put_raw(b, le, 8);
+}
+
+void rdb_put_double(struct rdb_buf *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    rdb_put_u64le(b, u);
+}
+
 void rdb_put_dump_footer(struct rdb_buf *b)
 {
     uint8_t ver[2] = {RDB_VERSION & 0xff, (RDB_VERSION >> 8) & 0xff};
     rdb_put_raw(b, ver, 2);
-    uint64_t crc = crc64(0, b->p, b->len);
-    uint8_t le[8];
-    for (int i = 0; i < 8; i++)
-        le[i] = (uint8_t)(crc >> (8 * i));
-    rdb_put_raw(b, le, 8);
+    rdb_put_u64le(b, crc64(0, b->p, b->len));
+}
+
+/* ------------------------------------------------------------------------
+ * Listpacks
+ * ------------------------------------------------------------------------ */
+
+enum { LP_HDR = 6, LP_EOF = 0xff };
+
+void rdb_lp_begin(struct rdb_lp *lp)
+{
+    memset(lp, 0, sizeof *lp);
+    uint8_t hdr[LP_HDR] = {0};
+    rdb_put_raw(&lp->b, hdr, LP_HDR);
+}
+
+/* Bytes of an element's back length, at Redis's lpEncodeBacklen bounds
+ * (one under each power of 128: Redis's validation recomputes them). */
+static int lp_backlen_size(uint64_t l)
+{
+    return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+}
+
+/* The element's encoding and data e[0..n) followed by its back length. */
+static void lp_put_element(struct rdb_lp *lp, const uint8_t *e, size_t n, const char *data,
+                           size_t dlen)
+{
+    rdb_put_raw(&lp->b, e, n);
+    rdb_put_raw(&lp->b, data, dlen);
+    uint64_t l = n + dlen;
+    uint8_t back[5];
+    int nb = lp_backlen_size(l);
+    /* the most significant 7 bits first; all but the last byte read
+     * (backwards) flag that more follow */
+    for (int i = 0; i < nb; i++) {
+        back[i] = (uint8_t)((l >> (7 * (nb - 1 - i))) & 127);
+        if (i > 0)
+            back[i] |= 128;
+    }
+    rdb_put_raw(&lp->b, back, (size_t)nb);
+    lp->n++;
+}
+
+void rdb_lp_add_int(struct rdb_lp *lp, int64_t v)
+{
+    uint8_t e[9];
+    size_t n;
+    uint64_t u = (uint64_t)v;
+    if (v >= 0 && v <= 127) {
+        e[0] = (uint8_t)v;
+        n = 1;
+    } else if (v >= -4096 && v <= 4095) {
+        uint64_t t = v < 0 ? (uint64_t)((1 << 13) + v) : u;
+        e[0] = (uint8_t)(0xc0 | (t >> 8));
+        e[1] = (uint8_t)t;
+        n = 2;
+    } else {
+        int bytes = v >= -32768 && v <= 32767         ? 2
+                    : v >= -8388608 && v <= 8388607   ? 3
+                    : v >= INT32_MIN && v <= INT32_MAX ? 4
+                                                       : 8;
+        e[0] = bytes == 2 ? 0xf1 : bytes == 3 ? 0xf2 : bytes == 4 ? 0xf3 : 0xf4;
+        for (int i = 0; i < bytes; i++)
+            e[1 + i] = (uint8_t)(u >> (8 * i));
+        n = (size_t)bytes + 1;
+    }
+    lp_put_element(lp, e, n, NULL, 0);
+}
+
+void rdb_lp_add(struct rdb_lp *lp, const char *s, size_t len)
+{
+    long long v;
+    if (len <= 20 && resp_str2ll(s, len, &v)) {
+        rdb_lp_add_int(lp, v);
+        return;
+    }
+    uint8_t e[5];
+    size_t n;
+    if (len < 64) {
+        e[0] = (uint8_t)(0x80 | len);
+        n = 1;
+    } else if (len < 4096) {
+        e[0] = (uint8_t)(0xe0 | (len >> 8));
+        e[1] = (uint8_t)len;
+        n = 2;
+    } else {
+        e[0] = 0xf0;
+        for (int i = 0; i < 4; i++)
+            e[1 + i] = (uint8_t)(len >> (8 * i));
+        n = 5;
+    }
+    lp_put_element(lp, e, n, s, len);
+}
+
+void rdb_lp_end(struct rdb_lp *lp)
+{
+    rdb_put_type(&lp->b, LP_EOF);
+    uint64_t total = lp->b.len;
+    uint16_t count = lp->n < 65535 ? (uint16_t)lp->n : 65535;
+    for (int i = 0; i < 4; i++)
+        lp->b.p[i] = (uint8_t)(total >> (8 * i));
+    lp->b.p[4] = (uint8_t)count;
+    lp->b.p[5] = (uint8_t)(count >> 8);
 }
 
 /* ------------------------------------------------------------------------
@@ -171,10 +289,65 @@ static bool get_len(struct rdb_reader *r, uint64_t *len, bool *encoded)
     return true;
 }
 
-static bool get_plain_len(struct rdb_reader *r, uint64_t *len)
+bool rdb_get_len(struct rdb_reader *r, uint64_t *len)
 {
     bool encoded;
     return get_len(r, len, &encoded) && !encoded;
+}
+
+static uint64_t le_at(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+bool rdb_get_u64le(struct rdb_reader *r, uint64_t *v)
+{
+    if (r->end - r->p < 8)
+        return false;
+    *v = le_at(r->p, 8);
+    r->p += 8;
+    return true;
+}
+
+bool rdb_get_u32le(struct rdb_reader *r, uint32_t *v)
+{
+    if (r->end - r->p < 4)
+        return false;
+    *v = (uint32_t)le_at(r->p, 4);
+    r->p += 4;
+    return true;
+}
+
+bool rdb_get_double(struct rdb_reader *r, double *v)
+{
+    uint64_t u;
+    if (!rdb_get_u64le(r, &u))
+        return false;
+    memcpy(v, &u, 8);
+    return true;
+}
+
+bool rdb_get_text_double(struct rdb_reader *r, double *v)
+{
+    if (r->p >= r->end)
+        return false;
+    uint8_t n = *r->p++;
+    if (n >= 253) {
+        *v = n == 253 ? NAN : n == 254 ? INFINITY : -INFINITY;
+        return true;
+    }
+    if (r->end - r->p < n)
+        return false;
+    char buf[256];
+    memcpy(buf, r->p, n);
+    buf[n] = '\0';
+    r->p += n;
+    char *end;
+    *v = strtod(buf, &end);
+    return end == buf + n && n > 0;
 }
 
 char *rdb_get_string(struct rdb_reader *r, size_t *len)
@@ -195,15 +368,15 @@ char *rdb_get_string(struct rdb_reader *r, size_t *len)
     }
     if (n == RDB_ENC_LZF) {
         uint64_t clen, ulen;
-        if (!get_plain_len(r, &clen) || !get_plain_len(r, &ulen) ||
+        if (!rdb_get_len(r, &clen) || !rdb_get_len(r, &ulen) ||
             (uint64_t)(r->end - r->p) < clen || ulen == 0)
             return NULL;
         /* The original length is the input's word: only a corrupt payload
          * would claim more than LZF's best ratio allows. */
-        if (ulen > clen * 264)
+        if (ulen > clen * 264 || ulen > UINT_MAX)
             return NULL;
         char *s = rs_malloc(ulen + 1);
-        if (lzf_decompress(r->p, clen, s, ulen) != ulen) {
+        if (lzf_decompress(r->p, (unsigned)clen, s, (unsigned)ulen) != ulen) {
             rs_free(s);
             return NULL;
         }
@@ -239,4 +412,154 @@ bool rdb_dump_verify(const uint8_t *p, size_t len, uint16_t *version)
         if (footer[2 + i] != (uint8_t)(crc >> (8 * i)))
             return false;
     return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading listpack, ziplist and intset blobs
+ * ------------------------------------------------------------------------ */
+
+bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *blob, size_t len)
+{
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->end = blob + len;
+    if (kind == RDB_BLOB_INTSET) {
+        if (len < 8)
+            return false;
+        it->width = (uint32_t)le_at(blob, 4);
+        it->left = le_at(blob + 4, 4);
+        it->p = blob + 8;
+        return (it->width == 2 || it->width == 4 || it->width == 8) &&
+               it->left * it->width == len - 8;
+    }
+    size_t hdr = kind == RDB_BLOB_LISTPACK ? LP_HDR : 10;
+    /* the total must be the blob's, and it ends with the end mark */
+    if (len < hdr + 1 || le_at(blob, 4) != len || blob[len - 1] != LP_EOF)
+        return false;
+    it->p = blob + hdr;
+    it->end = blob + len - 1;
+    return true;
+}
+
+static bool blob_int(struct rdb_blob *it, int64_t v, struct rs_str *s)
+{
+    *s = rs_str_from(it->num, resp_ll2str(it->num, v));
+    return true;
+}
+
+static int64_t sign_extend(uint64_t v, int bits)
+{
+    uint64_t m = 1ULL << (bits - 1);
+    return (int64_t)((v ^ m) - m);
+}
+
+static bool blob_bad(struct rdb_blob *it)
+{
+    it->bad = true;
+    return false;
+}
+
+static bool lp_next(struct rdb_blob *it, struct rs_str *s)
+{
+    const uint8_t *p = it->p;
+    size_t avail = (size_t)(it->end - p);
+    uint8_t b = p[0];
+    size_t hdr, dlen = 0;
+    int64_t v = 0;
+    bool is_int = true;
+    if (b < 0x80) {
+        hdr = 1, v = b;
+    } else if ((b & 0xc0) == 0x80) {
+        hdr = 1, dlen = b & 0x3f, is_int = false;
+    } else if ((b & 0xe0) == 0xc0) {
+        if (avail < 2)
+            return blob_bad(it);
+        hdr = 2, v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);
+    } else if ((b & 0xf0) == 0xe0) {
+        if (avail < 2)
+            return blob_bad(it);
+        hdr = 2, dlen = ((size_t)(b & 0x0f) << 8) | p[1], is_int = false;
+    } else if (b == 0xf0) {
+        if (avail < 5)
+            return blob_bad(it);
+        hdr = 5, dlen = le_at(p + 1, 4), is_int = false;
+    } else if (b >= 0xf1 && b <= 0xf4) {
+        int bytes = b == 0xf1 ? 2 : b == 0xf2 ? 3 : b == 0xf3 ? 4 : 8;
+        if (avail < (size_t)bytes + 1)
+            return blob_bad(it);
+        hdr = (size_t)bytes + 1, v = sign_extend(le_at(p + 1, bytes), bytes * 8);
+    } else {
+        return blob_bad(it);
+    }
+    size_t l = hdr + dlen;
+    size_t nb = (size_t)lp_backlen_size(l);
+    if (dlen > avail || l + nb > avail)
+        return blob_bad(it);
+    if (is_int)
+        blob_int(it, v, s);
+    else
+        *s = rs_str_from((const char *)p + hdr, dlen);
+    it->p = p + l + nb;
+    return true;
+}
+
+static bool zl_next(struct rdb_blob *it, struct rs_str *s)
+{
+    const uint8_t *p = it->p;
+    size_t avail = (size_t)(it->end - p);
+    size_t prev = p[0] == 0xfe ? 5 : 1;
+    if (avail < prev + 1)
+        return blob_bad(it);
+    p += prev;
+    avail -= prev;
+    uint8_t b = p[0];
+    size_t hdr, dlen = 0;
+    int64_t v = 0;
+    int bytes = 0;
+    switch (b >> 6) {
+    case 0:
+        hdr = 1, dlen = b & 0x3f;
+        break;
+    case 1:
+        if (avail < 2)
+            return blob_bad(it);
+        hdr = 2, dlen = ((size_t)(b & 0x3f) << 8) | p[1];
+        break;
+    case 2:
+        if (avail < 5)
+            return blob_bad(it);
+        hdr = 5, dlen = (size_t)p[1] << 24 | (size_t)p[2] << 16 | (size_t)p[3] << 8 | p[4];
+        break;
+    default:
+        hdr = 1;
+        bytes = b == 0xc0 ? 2 : b == 0xd0 ? 4 : b == 0xe0 ? 8 : b == 0xf0 ? 3 : b == 0xfe ? 1 : 0;
+        if (bytes == 0 && (b < 0xf1 || b > 0xfd))
+            return blob_bad(it);
+        if (avail < hdr + (size_t)bytes)
+            return blob_bad(it);
+        v = bytes ? sign_extend(le_at(p + 1, bytes), bytes * 8) : (int64_t)(b & 0x0f) - 1;
+        blob_int(it, v, s);
+        it->p = p + hdr + (size_t)bytes;
+        return true;
+    }
+    if (dlen > avail - hdr)
+        return blob_bad(it);
+    *s = rs_str_from((const char *)p + hdr, dlen);
+    it->p = p + hdr + dlen;
+    return true;
+}
+
+bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+{
+    if (it->kind == RDB_BLOB_INTSET) {
+        if (it->left == 0)
+            return false;
+        it->left--;
+        int64_t v = sign_extend(le_at(it->p, (int)it->width), (int)it->width * 8);
+        it->p += it->width;
+        return blob_int(it, v, s);
+    }
+    if (it->p >= it->end)
+        return false;
+    return it->kind == RDB_BLOB_LISTPACK ? lp_next(it, s) : zl_next(it, s);
 }

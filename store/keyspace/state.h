@@ -202,7 +202,11 @@ struct rs_config {
     bool has_requirepass;
     bool active_expire;
     long long lua_time_limit;
-    char dir[1024];
+    /* persistence (keyspace/rdb_file.h) */
+    char dir[1024];          /* absolute */
+    char dbfilename[256];
+    bool rdbcompression;
+    bool rdbchecksum;
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;

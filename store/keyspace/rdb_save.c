@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Writing the keyspace as an RDB file, version 12, as Redis 7.4's
+ * rdbSaveRio: the magic "REDIS0012", aux fields, then for each non-empty
+ * database its selector and resize hint and its keys (a deadline opcode
+ * before a key with a TTL, the value's type, the key, the value), EOF and
+ * the CRC-64 of everything before it (0 under rdbchecksum no). Each value
+ * keeps its encoding's RDB type, so Redis 7.4 loads it in the same
+ * encoding: listpacks as Redis listpacks, tables as plain lengths and
+ * strings, lists as quicklist v2 nodes, hash field TTLs as 7.4's
+ * listpackex and metadata types. A set with member TTLs has no Redis type:
+ * RDB_TYPE_RESPITE_SET_TTL (rdb.h).
+ *
+ * The file is written to temp-<pid>.rdb in the same directory, flushed,
+ * fsync'd and renamed over the target, so a crash never leaves a torn
+ * dump.rdb. Synchronous: the caller waits for the whole file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ds/crc64.h"
+#include "ds/intset.h"
+#include "ds/mem.h"
+#include "ds/pack.h"
+#include "ds/quicklist.h"
+#include "keyspace/hash.h"
+#include "keyspace/keyspace.h"
+#include "keyspace/rdb.h"
+#include "keyspace/rdb_file.h"
+#include "keyspace/set.h"
+#include "keyspace/zset.h"
+#include "resp_num.h"
+
+/* The buffer goes to the file once it holds this much. */
+#define FLUSH_AT (1 << 20)
+
+struct saver {
+    struct store *st;
+    FILE *f;
+    struct rdb_buf b;
+    uint64_t crc;
+    bool io_failed;         /* a write failed; errno tells why */
+    const struct shard *sh; /* the shard whose keys are being visited */
+    const char *refused;    /* the type of a key that cannot be saved yet */
+};
+
+static void flush_buf(struct saver *sv)
+{
+    if (sv->b.len == 0)
+        return;
+    sv->crc = crc64(sv->crc, sv->b.p, sv->b.len);
+    if (!sv->io_failed && fwrite(sv->b.p, 1, sv->b.len, sv->f) != sv->b.len)
+        sv->io_failed = true;
+    sv->b.len = 0;
+}
+
+static void put_str(struct rdb_buf *b, struct rs_str s)
+{
+    rdb_put_string(b, s.p, s.len);
+}
+
+/* A listpack blob as an RDB string, and free it. */
+static void put_lp(struct rdb_buf *b, struct rdb_lp *lp)
+{
+    rdb_lp_end(lp);
+    rdb_put_string(b, (const char *)lp->b.p, lp->b.len);
+    rs_free(lp->b.p);
+}
+
+static void put_aux(struct rdb_buf *b, const char *name, const char *value)
+{
+    rdb_put_type(b, RDB_OPCODE_AUX);
+    rdb_put_string(b, name, strlen(name));
+    rdb_put_string(b, value, strlen(value));
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+struct field_walk {
+    struct rdb_buf *b;
+    const struct subttl *ttl;
+    int64_t min;      /* the earliest deadline: they are saved relative to it */
+    bool with_value;  /* hash fields; set members have none */
+};
+
+static void put_ttl_field(void *ud, struct entry *e)
+{
+    struct field_walk *w = ud;
+    int64_t when = e->exp_idx == EXP_NONE ? -1 : subttl_get(w->ttl, e);
+    if (w->min != -1)
+        rdb_put_len(w->b, when == -1 ? 0 : (uint64_t)(when - w->min) + 1);
+    put_str(w->b, field_key(e));
+    if (w->with_value)
+        put_str(w->b, field_val(e));
+}
+
+/* The type byte of a hash: its listpack form, with field TTLs 7.4's
+ * listpackex, or its table form, with field TTLs 7.4's metadata type. */
+static uint8_t hash_type(const struct hash *h)
+{
+    bool ttl = hash_next_deadline(h) != -1;
+    if (h->pk)
+        return ttl ? RDB_TYPE_HASH_LISTPACK_EX : RDB_TYPE_HASH_LISTPACK;
+    return ttl ? RDB_TYPE_HASH_METADATA : RDB_TYPE_HASH;
+}
+
+static void put_hash_value(struct rdb_buf *b, struct hash *h)
+{
+    int64_t min = hash_next_deadline(h);
+    if (min != -1)
+        rdb_put_u64le(b, (uint64_t)min);
+    if (h->pk) {
+        struct rdb_lp lp;
+        rdb_lp_begin(&lp);
+        for (uint32_t off = 0; off < h->pk->len;) {
+            struct rs_str f, v;
+            int64_t when;
+            off = packed_field(h->pk, h->per, off, &f, &v, &when);
+            rdb_lp_add(&lp, f.p, f.len);
+            rdb_lp_add(&lp, v.p, v.len);
+            if (min != -1)
+                rdb_lp_add_int(&lp, when == -1 ? 0 : when);
+        }
+        put_lp(b, &lp);
+        return;
+    }
+    rdb_put_len(b, tbl_count(&h->t));
+    struct field_walk w = {b, h->ttl, min, true};
+    tbl_foreach(&h->t, put_ttl_field, &w);
+}
+
+static uint8_t set_type(const struct rset *s)
+{
+    if (set_next_deadline(s) != -1)
+        return RDB_TYPE_RESPITE_SET_TTL;
+    return s->enc == SENC_INTSET ? RDB_TYPE_SET_INTSET
+           : s->enc == SENC_LISTPACK ? RDB_TYPE_SET_LISTPACK
+                                     : RDB_TYPE_SET;
+}
+
+static void put_set_value(struct rdb_buf *b, struct rset *s)
+{
+    int64_t min = set_next_deadline(s);
+    if (min != -1)
+        rdb_put_u64le(b, (uint64_t)min);
+    if (s->enc == SENC_INTSET) {
+        const struct intset *is = s->is;
+        uint32_t width = 2;
+        for (uint32_t i = 0; i < is->n; i++) {
+            int64_t v = is->v[i];
+            if (v < INT32_MIN || v > INT32_MAX)
+                width = 8;
+            else if ((v < INT16_MIN || v > INT16_MAX) && width < 4)
+                width = 4;
+        }
+        struct rdb_buf blob = {0};
+        uint8_t hdr[8];
+        for (int i = 0; i < 4; i++) {
+            hdr[i] = (uint8_t)(width >> (8 * i));
+            hdr[4 + i] = (uint8_t)(is->n >> (8 * i));
+        }
+        rdb_put_raw(&blob, hdr, 8);
+        for (uint32_t i = 0; i < is->n; i++) {
+            uint8_t le[8];
+            for (uint32_t k = 0; k < width; k++)
+                le[k] = (uint8_t)((uint64_t)is->v[i] >> (8 * k));
+            rdb_put_raw(&blob, le, width);
+        }
+        rdb_put_string(b, (const char *)blob.p, blob.len);
+        rs_free(blob.p);
+        return;
+    }
+    if (s->enc == SENC_LISTPACK) {
+        struct rdb_lp lp;
+        if (min == -1)
+            rdb_lp_begin(&lp);
+        else
+            rdb_put_len(b, s->lp->n / s->per);
+        for (uint32_t off = 0; off < s->lp->len;) {
+            struct rs_str m = pack_get(s->lp, off, &off);
+            int64_t when = -1;
+            if (s->per == 2)
+                when = packex_deadline(pack_get(s->lp, off, &off));
+            if (min == -1) {
+                rdb_lp_add(&lp, m.p, m.len);
+            } else {
+                rdb_put_len(b, when == -1 ? 0 : (uint64_t)(when - min) + 1);
+                put_str(b, m);
+            }
+        }
+        if (min == -1)
+            put_lp(b, &lp);
+        return;
+    }
+    rdb_put_len(b, tbl_count(&s->ht));
+    struct field_walk w = {b, s->ttl, min, false};
+    tbl_foreach(&s->ht, put_ttl_field, &w);
+}
+
+/* Each chunk a quicklist v2 node: a listpack of its elements, or a plain
+ * node of its one big element. A list in listpack form is one node. */
+static void put_list_value(struct rdb_buf *b, const struct quicklist *ql)
+{
+    rdb_put_len(b, ql->nnodes);
+    for (const struct ql_node *nd = ql->head; nd; nd = nd->next) {
+        struct ql_pos pos = {(struct ql_node *)nd, nd->head};
+        if (nd->plain) {
+            rdb_put_len(b, 1);
+            put_str(b, ql_get(pos));
+            continue;
+        }
+        rdb_put_len(b, 2);
+        struct rdb_lp lp;
+        rdb_lp_begin(&lp);
+        for (uint32_t i = 0; i < nd->n; i++) {
+            bool more;
+            struct rs_str e = ql_read(&pos, &more);
+            rdb_lp_add(&lp, e.p, e.len);
+        }
+        put_lp(b, &lp);
+    }
+}
+
+/* A listpack as Redis's zset listpack (member, score as zzlInsertAt writes
+ * it: d2string's text, an integer element when integral); a skip list as
+ * ZSET_2 from the tail, as Redis writes it so that loading inserts at the
+ * head. */
+static void put_zset_value(struct rdb_buf *b, const struct rzset *z)
+{
+    uint64_t n = zset_len(z);
+    struct zset_it it;
+    if (z->lp) {
+        struct rdb_lp lp;
+        rdb_lp_begin(&lp);
+        for (zset_it_rank(&it, z, 0, false); n && it.ok; zset_it_next(&it)) {
+            struct rs_str m = zset_it_member(&it);
+            char num[RESP_D_STR_SIZE];
+            size_t len = resp_d2str(num, sizeof num, zset_it_score(&it));
+            rdb_lp_add(&lp, m.p, m.len);
+            rdb_lp_add(&lp, num, len);
+        }
+        put_lp(b, &lp);
+        return;
+    }
+    rdb_put_len(b, n);
+    for (zset_it_rank(&it, z, 0, true); n && it.ok; zset_it_next(&it)) {
+        put_str(b, zset_it_member(&it));
+        rdb_put_double(b, zset_it_score(&it));
+    }
+}
+
+static void put_key(void *ud, struct entry *e)
+{
+    struct saver *sv = ud;
+    struct rdb_buf *b = &sv->b;
+    struct rs_str key = rs_str_from(entry_key(e), e->klen);
+    if (e->type == OBJ_STREAM) {
+        sv->refused = "stream";
+        return;
+    }
+    int64_t when = exp_get(sv->sh, e);
+    if (when != -1) {
+        rdb_put_type(b, RDB_OPCODE_EXPIRETIME_MS);
+        rdb_put_u64le(b, (uint64_t)when);
+    }
+    char num[RESP_LL_STR_SIZE];
+    switch (e->type) {
+    case OBJ_STRING:
+        rdb_put_type(b, RDB_TYPE_STRING);
+        put_str(b, key);
+        put_str(b, obj_str(e, num));
+        break;
+    case OBJ_HASH:
+        rdb_put_type(b, hash_type(entry_ptr(e)));
+        put_str(b, key);
+        put_hash_value(b, entry_ptr(e));
+        break;
+    case OBJ_SET:
+        rdb_put_type(b, set_type(entry_ptr(e)));
+        put_str(b, key);
+        put_set_value(b, entry_ptr(e));
+        break;
+    case OBJ_LIST:
+        rdb_put_type(b, RDB_TYPE_LIST_QUICKLIST_2);
+        put_str(b, key);
+        put_list_value(b, entry_ptr(e));
+        break;
+    case OBJ_ZSET: {
+        const struct rzset *z = entry_ptr(e);
+        rdb_put_type(b, z->lp ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2);
+        put_str(b, key);
+        put_zset_value(b, z);
+        break;
+    }
+    default:
+        break;
+    }
+    if (b->len >= FLUSH_AT)
+        flush_buf(sv);
+}
+
+static void put_project(void *ud, const struct ks_proj *p)
+{
+    struct saver *sv = ud;
+    sv->sh = p->sh;
+    ks_proj_foreach(p, put_key, sv);
+}
+
+/* ---- the file ----------------------------------------------------------- */
+
+int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
+             size_t errlen)
+{
+    char tmp[4096];
+    const char *slash = strrchr(path, '/');
+    int dirlen = slash ? (int)(slash - path) + 1 : 0;
+    snprintf(tmp, sizeof tmp, "%.*stemp-%d.rdb", dirlen, path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        snprintf(err, errlen, "Failed opening the temp RDB file %s (in server root dir %s) for "
+                 "saving: %s", tmp, st->cfg.dir, strerror(errno));
+        return -1;
+    }
+    struct saver sv = {.st = st, .f = f};
+    sv.b.no_lzf = !st->cfg.rdbcompression;
+    struct rdb_buf *b = &sv.b;
+    char num[32];
+    rdb_put_raw(b, "REDIS0012", 9);
+    put_aux(b, "redis-ver", RDB_REDIS_VER);
+    put_aux(b, "redis-bits", "64");
+    snprintf(num, sizeof num, "%lld", (long long)(rs_real_ms() / 1000));
+    put_aux(b, "ctime", num);
+    snprintf(num, sizeof num, "%" PRIu64, st->used_memory);
+    put_aux(b, "used-mem", num);
+    put_aux(b, "aof-base", "0");
+    if (hooks && hooks->put_functions)
+        hooks->put_functions(st, b);
+    for (int i = 0; i < st->ndbs && !sv.refused; i++) {
+        struct db *db = st->dbs[i];
+        if (ks_db_size(db) == 0)
+            continue;
+        rdb_put_type(b, RDB_OPCODE_SELECTDB);
+        rdb_put_len(b, (uint64_t)i);
+        rdb_put_type(b, RDB_OPCODE_RESIZEDB);
+        rdb_put_len(b, ks_db_size(db));
+        rdb_put_len(b, ks_db_expires(db, false));
+        ks_foreach_project(db, true, put_project, &sv);
+    }
+    rdb_put_type(b, RDB_OPCODE_EOF);
+    flush_buf(&sv);
+    uint8_t le[8] = {0};
+    if (st->cfg.rdbchecksum)
+        for (int i = 0; i < 8; i++)
+            le[i] = (uint8_t)(sv.crc >> (8 * i));
+    bool ok = !sv.refused && !sv.io_failed && fwrite(le, 1, 8, f) == 8 && fflush(f) == 0 &&
+              fsync(fileno(f)) == 0;
+    int saved_errno = errno;
+    ok = fclose(f) == 0 && ok;
+    rs_free(b->p);
+    if (ok && rename(tmp, path) == 0)
+        return 0;
+    saved_errno = ok ? errno : saved_errno;
+    unlink(tmp);
+    if (sv.refused)
+        snprintf(err, errlen, "RDB saving of %s values is not implemented yet", sv.refused);
+    else
+        snprintf(err, errlen, "Write error saving DB on disk: %s", strerror(saved_errno));
+    return -1;
+}
