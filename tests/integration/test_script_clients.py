@@ -4,8 +4,8 @@
 register_script (EVALSHA, SCRIPT LOAD and a retry on NOSCRIPT, scripts in a pipeline)
 and ioredis's defineCommand (EVALSHA, EVAL on NOSCRIPT; node/script_flows.js, skipped
 without node and the ioredis package, installed as test_node_clients.py does) running a
-fixed-window rate limiter, a sliding-window rate limiter on a list of request times (the
-sorted-set form needs ZADD, which respite lacks yet) and a lock with safe release and
+fixed-window rate limiter, a sliding-window rate limiter on a sorted set of request times
+and a lock with safe release and
 extension, the scripts of lua/. Times are the client's, passed as arguments, so both
 servers see the same.
 """
@@ -41,7 +41,7 @@ def py_flows(r):
     out.append(r.script_exists(fixed.sha, sliding.sha))
     for t in (1000, 1100, 1200, 1300, 1999, 2000, 2101, 2150, 3500):
         out.append(sliding(keys=["rl:slide:a"], args=[t, 1000, 3]))
-    out.append(r.lrange("rl:slide:a", 0, -1))
+    out.append(r.zrange("rl:slide:a", 0, -1))
     out.append(r.set("lock:report", "tok-1", px=10000, nx=True))
     out.append(r.set("lock:report", "tok-2", px=10000, nx=True))
     out.append(release(keys=["lock:report"], args=["tok-2"]))

@@ -1,16 +1,12 @@
--- Sliding-window rate limiter on a list (newest first) of request times in ms:
--- KEYS[1] the list, ARGV[1] now, ARGV[2] the window, ARGV[3] the limit. Times that
--- left the window are dropped from the tail. Returns {allowed 0/1, requests in window}.
+-- Sliding-window rate limiter on a sorted set of request times in ms (score and member
+-- the time): KEYS[1] the set, ARGV[1] now, ARGV[2] the window, ARGV[3] the limit. Times
+-- that left the window are dropped. Returns {allowed 0/1, requests in window}.
 local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-while true do
-  local oldest = redis.call('LINDEX', KEYS[1], -1)
-  if not oldest or tonumber(oldest) > now - window then break end
-  redis.call('RPOP', KEYS[1])
-end
-local n = redis.call('LLEN', KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
 if n >= limit then
   return {0, n}
 end
-redis.call('LPUSH', KEYS[1], now)
+redis.call('ZADD', KEYS[1], now, now)
 redis.call('PEXPIRE', KEYS[1], window)
 return {1, n + 1}

@@ -30,7 +30,7 @@ async function main() {
   out.push(await r.fixedWindow('rl:fixed:b', 5, 60000)); // NOSCRIPT, then EVAL
   for (const t of [1000, 1100, 1200, 1300, 1999, 2000, 2101, 2150, 3500])
     out.push(await r.slidingWindow('rl:slide:a', t, 1000, 3));
-  out.push(await r.lrange('rl:slide:a', 0, -1));
+  out.push(await r.zrange('rl:slide:a', 0, -1));
   out.push(await r.set('lock:report', 'tok-1', 'PX', 10000, 'NX'));
   out.push(await r.set('lock:report', 'tok-2', 'PX', 10000, 'NX'));
   out.push(await r.lockRelease('lock:report', 'tok-2'));
