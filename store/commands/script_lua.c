@@ -63,6 +63,15 @@
 
 enum { HANDLER_IDX = 1 };
 
+/* The fields a returned table is looked up for (reply_table), interned
+ * once and kept in the registry: naming them by C string would hash and
+ * intern each name again for every table a script returns. */
+enum reply_field { F_ERR, F_OK, F_DOUBLE, F_BIG_NUMBER, F_VERBATIM, F_FORMAT, F_STRING, F_MAP,
+                   F_SET, NFIELDS };
+static const char *const field_names[NFIELDS] = {
+    "err", "ok", "double", "big_number", "verbatim_string", "format", "string", "map", "set",
+};
+
 struct lua_engine {
     lua_State *L;
     int g_ref; /* the real globals G, in the registry */
@@ -82,6 +91,7 @@ struct lua_engine {
     struct rs_str *argv;    /* redis.call's arguments */
     char (*nums)[RESP_D_STR_SIZE]; /* numbers among them, formatted */
     int argv_cap;
+    int field_ref[NFIELDS]; /* field_names, in the registry */
 };
 
 /* ------------------------------------------------------------------------
@@ -410,11 +420,18 @@ static void reply_error_table(struct cmd_ctx *c, lua_State *L, const char *sha)
     lua_pop(L, 4);
 }
 
-/* Field name of the table at the top, of the given type: pushed (true), or
- * nothing pushed. */
-static bool field_of_type(lua_State *L, const char *name, int type)
+/* Push the name of field f. */
+static void push_field_name(const struct lua_engine *e, enum reply_field f)
 {
-    lua_pushstring(L, name);
+    lua_rawgeti(e->L, LUA_REGISTRYINDEX, e->field_ref[f]);
+}
+
+/* Field f of the table at the top, of the given type: pushed (true), or
+ * nothing pushed. */
+static bool field_of_type(const struct lua_engine *e, enum reply_field f, int type)
+{
+    lua_State *L = e->L;
+    push_field_name(e, f);
     lua_rawget(L, -2);
     if (lua_type(L, -1) == type)
         return true;
@@ -450,12 +467,12 @@ static long long pairs_count(lua_State *L)
 static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
 {
     lua_State *L = e->L;
-    if (field_of_type(L, "err", LUA_TSTRING)) {
+    if (field_of_type(e, F_ERR, LUA_TSTRING)) {
         lua_pop(L, 1);
         reply_error_table(c, L, NULL);
         return;
     }
-    if (field_of_type(L, "ok", LUA_TSTRING)) {
+    if (field_of_type(e, F_OK, LUA_TSTRING)) {
         size_t n;
         const char *s = lua_tolstring(L, -1, &n);
         char *t = rs_memdup(s, n);
@@ -467,12 +484,12 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "double", LUA_TNUMBER)) {
+    if (field_of_type(e, F_DOUBLE, LUA_TNUMBER)) {
         resp_add_double(c->out, lua_tonumber(L, -1));
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "big_number", LUA_TSTRING)) {
+    if (field_of_type(e, F_BIG_NUMBER, LUA_TSTRING)) {
         size_t n;
         const char *s = lua_tolstring(L, -1, &n);
         char *t = rs_memdup(s, n);
@@ -484,10 +501,10 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "verbatim_string", LUA_TTABLE)) {
+    if (field_of_type(e, F_VERBATIM, LUA_TTABLE)) {
         bool done = false;
-        if (field_of_type(L, "format", LUA_TSTRING)) {
-            lua_pushstring(L, "string");
+        if (field_of_type(e, F_FORMAT, LUA_TSTRING)) {
+            push_field_name(e, F_STRING);
             lua_rawget(L, -3);
             if (lua_type(L, -1) == LUA_TSTRING) {
                 size_t n;
@@ -501,7 +518,7 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         if (done)
             return;
     }
-    if (field_of_type(L, "map", LUA_TTABLE)) {
+    if (field_of_type(e, F_MAP, LUA_TTABLE)) {
         resp_add_map_len(c->out, pairs_count(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
@@ -512,7 +529,7 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "set", LUA_TTABLE)) {
+    if (field_of_type(e, F_SET, LUA_TTABLE)) {
         resp_add_set_len(c->out, pairs_count(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
@@ -1170,6 +1187,10 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
+    for (int i = 0; i < NFIELDS; i++) {
+        lua_pushstring(L, field_names[i]);
+        e->field_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     lua_getfield(L, 1, "__redis__err__handler");
     lua_insert(L, HANDLER_IDX);
     e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
