@@ -30,7 +30,11 @@
  *
  * Memory: the interpreter allocates with libc, not mem.h (whose failures
  * abort), under a cap (maxmemory, or 1 GiB without it): a script past it
- * gets Lua's "not enough memory" error and the server lives on.
+ * gets Lua's "not enough memory" error and the server lives on. Garbage is
+ * left to Lua's incremental collector, paced by what scripts allocate.
+ * Redis adds a 50 KB step every 50 runs (LUA_GC_CYCLE_PERIOD), which for
+ * small scripts amounts to a full cycle over the libraries and the cached
+ * scripts every 50 runs: 9% of a rate limiter's server CPU here.
  */
 #include <lauxlib.h>
 #include <lua.h>
@@ -54,12 +58,19 @@
 #include "resp_reader.h"
 
 #define LUA_DEFAULT_CAP (1ULL << 30)
-/* Redis runs a GC step of this size every this many runs (LUA_GC_CYCLE_PERIOD). */
-#define GC_PERIOD 50
 /* The (x2 << 15 | x1 >> 1) state of Redis's rand.c before any seed. */
 #define RAND48_INIT 0x1234ABCD330EULL
 
 enum { HANDLER_IDX = 1 };
+
+/* The fields a returned table is looked up for (reply_table), interned
+ * once and kept in the registry: naming them by C string would hash and
+ * intern each name again for every table a script returns. */
+enum reply_field { F_ERR, F_OK, F_DOUBLE, F_BIG_NUMBER, F_VERBATIM, F_FORMAT, F_STRING, F_MAP,
+                   F_SET, NFIELDS };
+static const char *const field_names[NFIELDS] = {
+    "err", "ok", "double", "big_number", "verbatim_string", "format", "string", "map", "set",
+};
 
 struct lua_engine {
     lua_State *L;
@@ -74,13 +85,13 @@ struct lua_engine {
      * then), was killed (its hook raises the error at every line since). */
     int64_t start_us;
     bool timed_out, wrote, killed;
-    unsigned ncalls;        /* runs since the last GC step */
     uint64_t rand48;        /* math.random's state, Redis's rand.c */
     char *flat;             /* scratch replies made contiguous */
     size_t flat_cap;
     struct rs_str *argv;    /* redis.call's arguments */
     char (*nums)[RESP_D_STR_SIZE]; /* numbers among them, formatted */
     int argv_cap;
+    int field_ref[NFIELDS]; /* field_names, in the registry */
 };
 
 /* ------------------------------------------------------------------------
@@ -409,11 +420,18 @@ static void reply_error_table(struct cmd_ctx *c, lua_State *L, const char *sha)
     lua_pop(L, 4);
 }
 
-/* Field name of the table at the top, of the given type: pushed (true), or
- * nothing pushed. */
-static bool field_of_type(lua_State *L, const char *name, int type)
+/* Push the name of field f. */
+static void push_field_name(const struct lua_engine *e, enum reply_field f)
 {
-    lua_pushstring(L, name);
+    lua_rawgeti(e->L, LUA_REGISTRYINDEX, e->field_ref[f]);
+}
+
+/* Field f of the table at the top, of the given type: pushed (true), or
+ * nothing pushed. */
+static bool field_of_type(const struct lua_engine *e, enum reply_field f, int type)
+{
+    lua_State *L = e->L;
+    push_field_name(e, f);
     lua_rawget(L, -2);
     if (lua_type(L, -1) == type)
         return true;
@@ -462,12 +480,12 @@ static char *one_line_copy(lua_State *L, size_t *n)
 static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
 {
     lua_State *L = e->L;
-    if (field_of_type(L, "err", LUA_TSTRING)) {
+    if (field_of_type(e, F_ERR, LUA_TSTRING)) {
         lua_pop(L, 1);
         reply_error_table(c, L, NULL);
         return;
     }
-    if (field_of_type(L, "ok", LUA_TSTRING)) {
+    if (field_of_type(e, F_OK, LUA_TSTRING)) {
         size_t n;
         char *t = one_line_copy(L, &n);
         resp_add_simple(c->out, t, n);
@@ -475,12 +493,12 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "double", LUA_TNUMBER)) {
+    if (field_of_type(e, F_DOUBLE, LUA_TNUMBER)) {
         resp_add_double(c->out, lua_tonumber(L, -1));
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "big_number", LUA_TSTRING)) {
+    if (field_of_type(e, F_BIG_NUMBER, LUA_TSTRING)) {
         size_t n;
         char *t = one_line_copy(L, &n);
         resp_add_bignum(c->out, t, n);
@@ -488,10 +506,10 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "verbatim_string", LUA_TTABLE)) {
+    if (field_of_type(e, F_VERBATIM, LUA_TTABLE)) {
         bool done = false;
-        if (field_of_type(L, "format", LUA_TSTRING)) {
-            lua_pushstring(L, "string");
+        if (field_of_type(e, F_FORMAT, LUA_TSTRING)) {
+            push_field_name(e, F_STRING);
             lua_rawget(L, -3);
             if (lua_type(L, -1) == LUA_TSTRING) {
                 size_t n;
@@ -505,7 +523,7 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         if (done)
             return;
     }
-    if (field_of_type(L, "map", LUA_TTABLE)) {
+    if (field_of_type(e, F_MAP, LUA_TTABLE)) {
         resp_add_map_len(c->out, pairs_count(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
@@ -516,7 +534,7 @@ static void reply_table(struct lua_engine *e, struct cmd_ctx *c)
         lua_pop(L, 1);
         return;
     }
-    if (field_of_type(L, "set", LUA_TTABLE)) {
+    if (field_of_type(e, F_SET, LUA_TTABLE)) {
         resp_add_set_len(c->out, pairs_count(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
@@ -597,13 +615,14 @@ static bool call_args(struct lua_engine *e, lua_State *L, int argc)
         e->nums = rs_realloc(e->nums, (size_t)e->argv_cap * sizeof *e->nums);
     }
     for (int i = 0; i < argc; i++) {
-        if (lua_type(L, i + 1) == LUA_TNUMBER) {
+        int t = lua_type(L, i + 1);
+        if (t == LUA_TNUMBER) {
             double d = lua_tonumber(L, i + 1);
             long long ll;
             size_t n = double_to_ll_exact(d, &ll) ? resp_ll2str(e->nums[i], ll)
                                                   : resp_d2str(e->nums[i], RESP_D_STR_SIZE, d);
             e->argv[i] = rs_str_from(e->nums[i], n);
-        } else if (lua_type(L, i + 1) == LUA_TSTRING) {
+        } else if (t == LUA_TSTRING) {
             size_t n;
             const char *s = lua_tolstring(L, i + 1, &n);
             e->argv[i] = rs_str_from(s, n);
@@ -1173,6 +1192,10 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
+    for (int i = 0; i < NFIELDS; i++) {
+        lua_pushstring(L, field_names[i]);
+        e->field_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
     lua_getfield(L, 1, "__redis__err__handler");
     lua_insert(L, HANDLER_IDX);
     e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1250,10 +1273,6 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     int rc = lua_pcall(L, r->fn_args ? 2 : 0, 1, HANDLER_IDX);
     lua_sethook(L, NULL, 0, 0);
     st->script_busy = 0;
-    if (++e->ncalls == GC_PERIOD) {
-        lua_gc(L, LUA_GCSTEP, GC_PERIOD);
-        e->ncalls = 0;
-    }
     if (rc == 0) {
         reply_value(e, c);
     } else if (lua_istable(L, -1)) {
