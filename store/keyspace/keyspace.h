@@ -81,7 +81,7 @@ struct rs_str obj_str(const struct entry *e, char *buf);
 size_t obj_strlen(const struct entry *e);
 /* Grow e's string value for in-place writes: makes it ENC_RAW with room for
  * at least need bytes; may move the entry (the table slot at loc is
- * updated). Returns the rstr. */
+ * updated, nobody is told: ks_reencode). Returns the rstr. */
 struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 
 /* Containers with sub-keys (hashes, sets): where the container keeps its
@@ -189,9 +189,18 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
 /* Add e (whose key is absent) to db; the shard is created if needed and
  * must be the one e was accounted to (ks_shard(db, key, true)). */
 void ks_add(struct db *db, struct shard *sh, struct entry *e);
+/* ks_add without telling WATCH and tracking (ks_touch), as Redis's dbAdd
+ * that no signalModifiedKey follows: for a command that creates its key
+ * and may then report no change (a BITFIELD whose writes all failed). The
+ * caller calls ks_touch itself when it changes the value. */
+void ks_add_untouched(struct db *db, struct shard *sh, struct entry *e);
 /* Replace the entry at loc by e (same key), keeping its TTL unless
  * keep_ttl is false; frees the old entry. */
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
+/* Replace the entry at loc by e, the same value in another encoding (a
+ * string made a growable buffer), keeping TTL and access time; nobody is
+ * told, as Redis's dbReplaceValue: the value did not change. */
+void ks_reencode(struct kloc *loc, struct entry *e);
 /* Set key to e: replaces an existing key (dropping its TTL) or adds it. */
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e);
 /* The value of the hash or set at loc changed in place, and had `before`
