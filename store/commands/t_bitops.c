@@ -154,8 +154,8 @@ static inline unsigned popcount64(uint64_t x)
     return (unsigned)((x * 0x0101010101010101ULL) >> 56);
 }
 
-/* Set bits in p[0..n). O(n), eight bytes a step. */
-static uint64_t popcount(const unsigned char *p, size_t n)
+/* Set bits in p[0..n), eight bytes a step: SWAR, for any CPU. */
+static uint64_t popcount_swar(const unsigned char *p, size_t n)
 {
     uint64_t count = 0;
     size_t i = 0;
@@ -164,6 +164,38 @@ static uint64_t popcount(const unsigned char *p, size_t n)
     for (; i < n; i++)
         count += popcount64(p[i]);
     return count;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same with the POPCNT instruction, 32 bytes a step in four
+ * independent sums (its latency is 3 cycles, its throughput 1). */
+__attribute__((target("popcnt"))) static uint64_t popcount_hw(const unsigned char *p, size_t n)
+{
+    uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        c0 += (uint64_t)__builtin_popcountll(load64(p + i));
+        c1 += (uint64_t)__builtin_popcountll(load64(p + i + 8));
+        c2 += (uint64_t)__builtin_popcountll(load64(p + i + 16));
+        c3 += (uint64_t)__builtin_popcountll(load64(p + i + 24));
+    }
+    for (; i + 8 <= n; i += 8)
+        c0 += (uint64_t)__builtin_popcountll(load64(p + i));
+    for (; i < n; i++)
+        c0 += (uint64_t)__builtin_popcount(p[i]);
+    return c0 + c1 + c2 + c3;
+}
+#endif
+
+/* Set bits in p[0..n). O(n): a 12.5 KB bitmap (100,000 bits) costs about
+ * 1,600 POPCNTs where the CPU has it. */
+static uint64_t popcount(const unsigned char *p, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("popcnt"))
+        return popcount_hw(p, n);
+#endif
+    return popcount_swar(p, n);
 }
 
 /* Position of the first bit equal to bit in p[0..n) (Redis redisBitpos):
