@@ -14,8 +14,8 @@ Examples:
       --tests 'ping,hset=HSET h:__rand_int__ f v' --pipeline 1
 
 A benchmark, not a test: nothing here is run by ctest. Needs redis-benchmark,
-taskset (util-linux) for --taskset, and a C compiler for the multi and
-xreadgroup tests (run by loadgen.c). See benchmarks/README.md.
+taskset (util-linux) for --taskset, and a C compiler for the multi,
+xreadgroup and bitmap tests (run by loadgen.c). See benchmarks/README.md.
 """
 
 import csv
