@@ -116,6 +116,23 @@ bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
 bool arg_range(struct cmd_ctx *c, struct rs_str a, long long min, long long max, enum rs_err err,
                long long *v);
 
+/* Redis's index rule of GETRANGE, BITCOUNT and BITPOS: negative indexes
+ * count from the end of a sequence of len, then both are clamped to
+ * [0, len - 1]; *start > *end afterwards means an empty range. */
+static inline void clamp_str_range(long long *start, long long *end, long long len)
+{
+    if (*start < 0)
+        *start += len;
+    if (*end < 0)
+        *end += len;
+    if (*start < 0)
+        *start = 0;
+    if (*end < 0)
+        *end = 0;
+    if (*end >= len)
+        *end = len - 1;
+}
+
 /* Length of an argument as Redis's %s would print it: up to a NUL byte,
  * at most max bytes. */
 static inline int cstr_len(struct rs_str s, size_t max)

@@ -37,6 +37,16 @@ static bool opt_is(struct rs_str a, const char *lit)
     return rs_str_eqi(rs_str_from(a.p, nul ? (size_t)(nul - a.p) : a.len), lit);
 }
 
+/* The index in names (NULL-terminated) of the option a names, as
+ * opt_is compares; -1 for none. */
+static int opt_index(struct rs_str a, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (opt_is(a, names[i]))
+            return i;
+    return -1;
+}
+
 /* A bit offset (Redis getBitOffsetFromArgument): an integer, or with
  * is_field "#n" for n fields of `bits` bits. The product wraps as Redis's
  * unchecked multiplication does (so "#2305843009213693953" of u8 is bit
@@ -257,7 +267,7 @@ static int64_t field_signed(uint64_t v, int bits)
     return (int64_t)v;
 }
 
-enum { OVERFLOW_WRAP, OVERFLOW_SAT, OVERFLOW_FAIL };
+enum { OVERFLOW_WRAP, OVERFLOW_SAT, OVERFLOW_FAIL }; /* in the order of BITFIELD's names */
 
 /* Whether value + incr leaves the range of an unsigned field of `bits`
  * bits (Redis checkUnsignedBitfieldOverflow, to its wrapping arithmetic);
@@ -360,22 +370,12 @@ struct bit_range {
     unsigned char tail_out; /* last byte: bits after the range */
 };
 
-/* Clamp [start, end] (negative from the end, in bytes or with is_bit in
- * bits) to a string of len bytes, as BITCOUNT and BITPOS do. */
-static struct bit_range clamp_range(long long start, long long end, long long len, bool is_bit)
+/* [start, end] in bytes (or with is_bit in bits) of a string of len bytes,
+ * clamped as BITCOUNT and BITPOS do. */
+static struct bit_range bit_range_of(long long start, long long end, long long len, bool is_bit)
 {
     struct bit_range r = {0, 0, 0, 0};
-    long long total = is_bit ? len * 8 : len;
-    if (start < 0)
-        start += total;
-    if (end < 0)
-        end += total;
-    if (start < 0)
-        start = 0;
-    if (end < 0)
-        end = 0;
-    if (end >= total)
-        end = total - 1;
+    clamp_str_range(&start, &end, is_bit ? len * 8 : len);
     if (is_bit && start <= end) {
         r.head_out = (unsigned char)~((1u << (8 - (start & 7))) - 1);
         r.tail_out = (unsigned char)((1u << (7 - (end & 7))) - 1);
@@ -413,7 +413,7 @@ void cmd_bitcount(struct cmd_ctx *c)
         resp_add_int(c->out, 0);
         return;
     }
-    struct bit_range r = clamp_range(start, end, (long long)s.len, is_bit);
+    struct bit_range r = bit_range_of(start, end, (long long)s.len, is_bit);
     if (e == NULL || r.start > r.end) {
         resp_add_int(c->out, 0);
         return;
@@ -494,7 +494,7 @@ void cmd_bitpos(struct cmd_ctx *c)
         resp_add_int(c->out, bit ? -1 : 0);
         return;
     }
-    struct bit_range r = clamp_range(start, end, (long long)s.len, is_bit);
+    struct bit_range r = bit_range_of(start, end, (long long)s.len, is_bit);
     if (r.start > r.end) {
         resp_add_int(c->out, -1);
         return;
@@ -514,17 +514,10 @@ void cmd_bitpos(struct cmd_ctx *c)
  * are zeros. An empty result deletes destkey. O(N * number of keys). */
 void cmd_bitop(struct cmd_ctx *c)
 {
-    enum { OP_AND, OP_OR, OP_XOR, OP_NOT } op;
-    struct rs_str name = c->argv[1];
-    if (opt_is(name, "and")) {
-        op = OP_AND;
-    } else if (opt_is(name, "or")) {
-        op = OP_OR;
-    } else if (opt_is(name, "xor")) {
-        op = OP_XOR;
-    } else if (opt_is(name, "not")) {
-        op = OP_NOT;
-    } else {
+    enum { OP_AND, OP_OR, OP_XOR, OP_NOT };
+    static const char *const ops[] = {"and", "or", "xor", "not", NULL};
+    int op = opt_index(c->argv[1], ops);
+    if (op < 0) {
         reply_err(c, RS_ERR_SYNTAX);
         return;
     }
@@ -636,14 +629,9 @@ static int parse_field_ops(struct cmd_ctx *c, struct field_op *ops, uint64_t *hi
         } else if (opt_is(sub, "incrby") && left >= 3) {
             op->kind = FIELD_INCRBY;
         } else if (opt_is(sub, "overflow") && left >= 1) {
-            struct rs_str how = c->argv[++j];
-            if (opt_is(how, "wrap")) {
-                overflow = OVERFLOW_WRAP;
-            } else if (opt_is(how, "sat")) {
-                overflow = OVERFLOW_SAT;
-            } else if (opt_is(how, "fail")) {
-                overflow = OVERFLOW_FAIL;
-            } else {
+            static const char *const hows[] = {"wrap", "sat", "fail", NULL};
+            overflow = opt_index(c->argv[++j], hows);
+            if (overflow < 0) {
                 reply_err(c, RS_ERR_BITFIELD_OVERFLOW);
                 return -1;
             }

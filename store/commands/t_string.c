@@ -393,16 +393,7 @@ void cmd_getrange(struct cmd_ctx *c)
         resp_add_bulk(c->out, "", 0);
         return;
     }
-    if (start < 0)
-        start += len;
-    if (end < 0)
-        end += len;
-    if (start < 0)
-        start = 0;
-    if (end < 0)
-        end = 0;
-    if (end >= len)
-        end = len - 1;
+    clamp_str_range(&start, &end, len);
     if (start > end || len == 0)
         resp_add_bulk(c->out, "", 0);
     else
