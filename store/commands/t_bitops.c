@@ -14,8 +14,8 @@
  *
  * Redis tells WATCH, tracking and subscribers of a change only when a bit
  * changed or the string was created or lengthened: a SETBIT that finds its
- * bit already set, or a BITFIELD whose writes all failed under OVERFLOW
- * FAIL, changes nothing visible, even when it created the key.
+ * bit as asked, or a BITFIELD whose writes all failed under OVERFLOW FAIL,
+ * changes nothing visible, even when it created the key.
  */
 #include <stdlib.h>
 #include <string.h>
