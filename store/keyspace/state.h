@@ -214,6 +214,8 @@ struct rs_config {
     /* busy-reply-threshold (lua-time-limit): ms a script runs before other
      * clients get -BUSY and SCRIPT KILL may stop it; 0 never */
     long long busy_reply_threshold;
+    /* keys the client tracking table holds at most (commands/tracking.c); 0 no limit */
+    long long tracking_table_max_keys;
     int maxmemory_policy;
     /* A hash is packed while it has at most this many fields, each field and
      * value of at most this many bytes. */
@@ -569,6 +571,17 @@ struct store {
     struct ks_hooks up;
     char run_id[41];
 };
+
+/* A random 64-bit number: splitmix64 over the store's own state (no
+ * global generator in store/), for RANDOMKEY, SPOP, SRANDMEMBER,
+ * HRANDFIELD, ZRANDMEMBER and the tracking table's evictions. */
+static inline uint64_t ks_rand(struct store *st)
+{
+    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 
 /* Publish msg on channel chan from inside the store (keyspace
  * notifications) as PUBLISH does; returns the number of deliveries. */
