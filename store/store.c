@@ -133,6 +133,9 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     };
     pubsub_init(st);
     tracking_init(st);
+    st->lua_rand48 = LUA_RAND48_INIT;
+    script_init(st);
+    functions_init(st);
     return (struct respite *)st;
 }
 

@@ -58,8 +58,6 @@
 #include "resp_reader.h"
 
 #define LUA_DEFAULT_CAP (1ULL << 30)
-/* The (x2 << 15 | x1 >> 1) state of Redis's rand.c before any seed. */
-#define RAND48_INIT 0x1234ABCD330EULL
 
 enum { HANDLER_IDX = 1 };
 
@@ -85,7 +83,6 @@ struct lua_engine {
      * then), was killed (its hook raises the error at every line since). */
     int64_t start_us;
     bool timed_out, wrote, killed;
-    uint64_t rand48;        /* math.random's state, Redis's rand.c */
     char *flat;             /* scratch replies made contiguous */
     size_t flat_cap;
     struct rs_str *argv;    /* redis.call's arguments */
@@ -135,7 +132,7 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 size_t lua_engine_memory(const struct lua_engine *e)
 {
-    return e->bytes;
+    return e->bytes & ~(size_t)1023;
 }
 
 lua_State *lua_engine_state(struct lua_engine *e)
@@ -934,16 +931,16 @@ static int redis_acl_check_cmd(lua_State *L)
 
 /* Redis's redisLrand48: the 48-bit generator of drand48, its upper 31
  * bits. */
-static int32_t lrand48_next(struct lua_engine *e)
+static int32_t lrand48_next(struct store *st)
 {
-    e->rand48 = (e->rand48 * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);
-    return (int32_t)(e->rand48 >> 17);
+    st->lua_rand48 = (st->lua_rand48 * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);
+    return (int32_t)(st->lua_rand48 >> 17);
 }
 
 static int math_random(lua_State *L)
 {
     struct lua_engine *e = engine_of(L);
-    lua_Number r = (lua_Number)(lrand48_next(e) % INT32_MAX) / (lua_Number)INT32_MAX;
+    lua_Number r = (lua_Number)(lrand48_next(e->st) % INT32_MAX) / (lua_Number)INT32_MAX;
     switch (lua_gettop(L)) {
     case 0:
         lua_pushnumber(L, r);
@@ -972,7 +969,7 @@ static int math_randomseed(lua_State *L)
 {
     struct lua_engine *e = engine_of(L);
     uint32_t seed = (uint32_t)luaL_checkint(L, 1);
-    e->rand48 = ((uint64_t)seed << 16) | 0x330E;
+    e->st->lua_rand48 = ((uint64_t)seed << 16) | 0x330E;
     return 0;
 }
 
@@ -1132,7 +1129,6 @@ struct lua_engine *lua_engine_new(struct store *st)
     struct lua_engine *e = rs_calloc(1, sizeof *e);
     e->st = st;
     e->cap = LUA_DEFAULT_CAP;
-    e->rand48 = RAND48_INIT;
     e->ls.st = st;
     e->ls.flags = SES_AUTHENTICATED | SES_SCRIPT;
     resp_out_init(&e->ls.out, 2);

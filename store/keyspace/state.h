@@ -552,6 +552,9 @@ struct store {
      * flagged CMD_ALLOW_BUSY; 0 otherwise. */
     int script_busy;
     struct lua_engine *script_running; /* whose script runs (script_lua.c), NULL between */
+    /* math.random's state (Redis's rand.c), one for EVAL's and FUNCTION's
+     * engines and the server's life, as in Redis 7: no flush resets it */
+    uint64_t lua_rand48;
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
