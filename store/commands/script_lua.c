@@ -697,8 +697,10 @@ static int redis_call_generic(lua_State *L, bool raise)
         return raise ? lua_error(L) : 1;
     }
     /* Even if it changes nothing, as Redis's SCRIPT_WRITE_DIRTY. */
-    if (d->flags & CMD_WRITE)
+    if ((d->flags & CMD_WRITE) && !e->wrote) {
         e->wrote = true;
+        atomic_fetch_or_explicit(&st->script_state, 4, memory_order_release);
+    }
     struct cmd_ctx *caller = e->run->caller;
     struct cmd_ctx sub = {
         .st = st,
@@ -986,28 +988,45 @@ static int os_clock(lua_State *L)
 /* Lua instructions between two looks at the clock (Redis's count). */
 #define HOOK_COUNT 100000
 
-/* Every HOOK_COUNT instructions of a run (then every line once killed):
- * past busy-reply-threshold, the run is timed out -- other clients get
- * -BUSY -- and the transport serves them (script_busy hook), SCRIPT KILL
- * among them; a killed run raises its error here. */
+/* A kill request of another thread (respite_script_kill), req: act on it
+ * as SCRIPT KILL / FUNCTION KILL now if it was made during this run (the
+ * run may have written since: then it goes on), else drop it. */
+static void take_kill_request(struct lua_engine *e, uint64_t req)
+{
+    struct store *st = e->st;
+    /* Cleared only if no newer request replaced it meanwhile. */
+    atomic_compare_exchange_strong_explicit(&st->script_kill_req, &req, 0, memory_order_acq_rel,
+                                            memory_order_acquire);
+    uint64_t state = atomic_load_explicit(&st->script_state, memory_order_relaxed);
+    if (req >> 3 == state >> 3)
+        lua_engine_kill(e, (req & 3) == 2 ? KILL_BY_FUNCTION : KILL_BY_SCRIPT);
+}
+
+/* Every HOOK_COUNT instructions of a run (then every line once killed): a
+ * kill request of another thread is taken; past busy-reply-threshold (if
+ * not 0), the run is timed out -- other clients get -BUSY -- and the
+ * transport serves them (script_busy hook), SCRIPT KILL among them; a
+ * killed run raises its error here. */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     struct lua_engine *e = engine_of(L);
     struct store *st = e->st;
-    if (!e->timed_out) {
+    uint64_t req = atomic_load_explicit(&st->script_kill_req, memory_order_acquire);
+    if (req)
+        take_kill_request(e, req);
+    if (!e->timed_out && st->cfg.busy_reply_threshold > 0) {
         long long ms = (long long)((rs_mono_us() - e->start_us) / 1000);
-        if (ms < st->cfg.busy_reply_threshold)
-            return;
-        bool fn = e->run->fn_args;
-        engine_log(e, 3,
-                   "Slow script detected: still in execution after %lld milliseconds. You can "
-                   "try killing the script using the %s command. Script name is: %s.",
-                   ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
-        e->timed_out = true;
-        st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
+        if (ms >= st->cfg.busy_reply_threshold) {
+            bool fn = e->run->fn_args;
+            engine_log(e, 3,
+                       "Slow script detected: still in execution after %lld milliseconds. You "
+                       "can try killing the script using the %s command. Script name is: %s.",
+                       ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
+            e->timed_out = true;
+            st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
+        }
     }
-    if (st->hooks && st->hooks->script_busy) {
+    if (e->timed_out && st->hooks && st->hooks->script_busy) {
         const struct session *caller = e->run->caller->s;
         st->hooks->script_busy(st->hooks_ud, caller->io ? caller->io_ud : NULL);
     }
@@ -1020,6 +1039,20 @@ static void count_hook(lua_State *L, lua_Debug *ar)
         }
         raise_rs_error(L, RS_ERR_LUA_KILLED);
     }
+}
+
+enum respite_kill_result respite_script_kill(struct respite *rs, enum respite_killer which)
+{
+    struct store *st = (struct store *)rs;
+    uint64_t state = atomic_load_explicit(&st->script_state, memory_order_acquire);
+    if ((state & 3) == 0)
+        return RESPITE_KILL_NOTBUSY;
+    if (state & 4)
+        return RESPITE_KILL_UNKILLABLE;
+    if ((state & 3) != (uint64_t)which)
+        return RESPITE_KILL_OTHER;
+    atomic_store_explicit(&st->script_kill_req, state, memory_order_release);
+    return RESPITE_KILL_ASKED;
 }
 
 int lua_engine_kill(struct lua_engine *e, enum script_killer k)
@@ -1264,10 +1297,13 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     }
     e->start_us = rs_mono_us();
     e->timed_out = e->wrote = e->killed = false;
-    if (st->cfg.busy_reply_threshold > 0)
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_COUNT);
+    atomic_store_explicit(&st->script_state, ++st->script_runs << 3 | (r->fn_args ? 2 : 1),
+                          memory_order_release);
+    /* Always: respite_script_kill needs the hook when no threshold does. */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_COUNT);
     int rc = lua_pcall(L, r->fn_args ? 2 : 0, 1, HANDLER_IDX);
     lua_sethook(L, NULL, 0, 0);
+    atomic_store_explicit(&st->script_state, 0, memory_order_release);
     st->script_busy = 0;
     if (rc == 0) {
         reply_value(e, c);

@@ -16,6 +16,7 @@
 #ifndef KEYSPACE_STATE_H
 #define KEYSPACE_STATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -555,6 +556,13 @@ struct store {
     /* math.random's state (Redis's rand.c), one for EVAL's and FUNCTION's
      * engines and the server's life, as in Redis 7: no flush resets it */
     uint64_t lua_rand48;
+    /* What other threads see of scripts (respite_script_kill, script_lua.c):
+     * the running script's run number << 3 | 4 once it wrote | its kind
+     * (1 EVAL, 2 function; 0 while none runs), written by the store's
+     * thread only; and a kill request, the state it was aimed at (0 none). */
+    _Atomic uint64_t script_state;
+    _Atomic uint64_t script_kill_req;
+    uint64_t script_runs;
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
