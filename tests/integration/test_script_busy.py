@@ -194,9 +194,12 @@ def scenario_sigterm(port, pid):
     out.append(c.cmd("PING"))
     fresh = conn(port)
     out.append(fresh.cmd("GET", "k"))
-    out.append(c.cmd("SCRIPT", "KILL"))
+    # SCRIPT KILL's +OK too may be lost by Redis 7.4 (it writes replies at the start of
+    # its next round of events, which the stop may come before): both outcomes accepted.
+    c.send(encode("SCRIPT", "KILL"))
+    data, closed = read_until_closed(c.sock, timeout=10)
+    out.append((data in (b"", b"+OK\r\n"), closed))
     out.append(read_until_closed(caller.sock, timeout=10)[1])
-    out.append(read_until_closed(c.sock, timeout=10))
     out.append(read_until_closed(fresh.sock, timeout=10))
     for x in (caller, fresh, c):
         x.close()
