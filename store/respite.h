@@ -96,8 +96,9 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 
 /* Background work, bounded to about budget_us microseconds in all: reclaims
  * expired keys (active expiry), frees flushed data (FLUSHALL ASYNC) and big
- * values of deleted keys (UNLINK) in slices, and advances hash table
- * rehashing. (Whether freed memory goes back to the system is the
+ * values of deleted keys (UNLINK) in slices, advances hash table
+ * rehashing, and keeps client tracking's table within
+ * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left, with a 1 ms budget; an embedder without a server may call it
