@@ -269,7 +269,8 @@ static void roundtrip(int line, int fd, const char *req, const char *want)
     check_bytes(line, buf, got, want);
 }
 
-static void test_served(struct respite *st)
+/* A server for st on a free loopback port, started on its background thread. */
+static struct respite_server *serve_on_loopback(struct respite *st)
 {
     char err[256];
     CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
@@ -281,6 +282,13 @@ static void test_served(struct respite *st)
     int port = respite_server_port(srv);
     CHECK(port > 0 && port < 65536);
     CHECK(respite_server_start(srv) == 0);
+    return srv;
+}
+
+static void test_served(struct respite *st)
+{
+    struct respite_server *srv = serve_on_loopback(st);
+    int port = respite_server_port(srv);
 
     int fd = connect_local(port);
     roundtrip(__LINE__, fd, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n");
@@ -305,15 +313,8 @@ static void test_served(struct respite *st)
  * not the program: the embedder still stops and frees the server, and keeps its store. */
 static void test_shutdown_command(struct respite *st)
 {
-    char err[256];
-    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
-    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
-    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
-    struct respite_server *srv = respite_server_new(st, err, sizeof err);
-    if (srv == NULL)
-        fail(__func__, __LINE__, err);
+    struct respite_server *srv = serve_on_loopback(st);
     int port = respite_server_port(srv);
-    CHECK(respite_server_start(srv) == 0);
 
     int fd = connect_local(port);
     roundtrip(__LINE__, fd, "SET before-shutdown 1\r\n", "+OK\r\n");
@@ -437,14 +438,7 @@ static void test_kill_from_another_thread(struct respite *st)
  * the host's thread. */
 static void test_kill_served(struct respite *st)
 {
-    char err[256];
-    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
-    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
-    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
-    struct respite_server *srv = respite_server_new(st, err, sizeof err);
-    if (srv == NULL)
-        fail(__func__, __LINE__, err);
-    CHECK(respite_server_start(srv) == 0);
+    struct respite_server *srv = serve_on_loopback(st);
     int fd = connect_local(respite_server_port(srv));
     const char *req = "EVAL \"while true do end\" 0\r\n";
     CHECK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
