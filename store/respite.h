@@ -17,7 +17,8 @@
  *     respite_close(st);
  *
  * Threads: a store is not thread-safe. All calls on one store and its clients
- * must come from one thread at a time. While a store is served by
+ * must come from one thread at a time, except respite_script_kill (any
+ * thread, any time). While a store is served by
  * respite_server (respite_server.h) from a background thread, only that
  * thread may touch it.
  *
@@ -95,8 +96,9 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 
 /* Background work, bounded to about budget_us microseconds in all: reclaims
  * expired keys (active expiry), frees flushed data (FLUSHALL ASYNC) and big
- * values of deleted keys (UNLINK) in slices, and advances hash table
- * rehashing. (Whether freed memory goes back to the system is the
+ * values of deleted keys (UNLINK) in slices, advances hash table
+ * rehashing, and keeps client tracking's table within
+ * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left, with a 1 ms budget; an embedder without a server may call it
@@ -122,6 +124,39 @@ int64_t respite_expire_deadline(const struct respite *st);
  * this holds, so memory comes back at once rather than at the next tick of
  * its hz timer. O(1). */
 int respite_free_pending(const struct respite *st);
+
+/* ------------------------------------------------------------------------
+ * Stopping a script from another thread
+ * ------------------------------------------------------------------------ */
+
+enum respite_killer {
+    RESPITE_KILL_SCRIPT = 1,   /* as SCRIPT KILL: an EVAL's script */
+    RESPITE_KILL_FUNCTION = 2, /* as FUNCTION KILL: an FCALL's function */
+};
+
+enum respite_kill_result {
+    RESPITE_KILL_ASKED = 0,      /* the running script will stop (see below) */
+    RESPITE_KILL_NOTBUSY = -1,   /* no script runs */
+    RESPITE_KILL_UNKILLABLE = -2, /* it ran a write command: it runs to its end */
+    RESPITE_KILL_OTHER = -3,     /* a script of the other kind runs */
+};
+
+/* The one call of this header that any thread may make, at any time
+ * between respite_open and respite_close, concurrently with the thread
+ * that uses the store (it reads and writes two atomic words of the store
+ * and nothing else): a host's watchdog or UI thread stops the Lua script
+ * that a command on the store's thread is running, as SCRIPT KILL or
+ * FUNCTION KILL would. Returns at once, with RESPITE_KILL_NOTBUSY,
+ * _UNKILLABLE or _OTHER in Redis's order (as those commands' errors), or
+ * RESPITE_KILL_ASKED: the store's thread then looks at the request within
+ * 100,000 Lua instructions (about a millisecond), whether or not the
+ * script passed busy-reply-threshold and whether or not a server serves
+ * the store, and stops it there -- unless it ran a write command in
+ * between, when it goes on as SCRIPT KILL would then have answered
+ * -UNKILLABLE. The stopped command replies `-ERR Script killed by user
+ * with SCRIPT KILL...`, the log says so, as for SCRIPT KILL. A request
+ * only ever stops the run it was made during, never a later one. */
+enum respite_kill_result respite_script_kill(struct respite *st, enum respite_killer which);
 
 /* ------------------------------------------------------------------------
  * Clients and commands

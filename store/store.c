@@ -133,6 +133,9 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     };
     pubsub_init(st);
     tracking_init(st);
+    st->lua_rand48 = LUA_RAND48_INIT;
+    script_init(st);
+    functions_init(st);
     return (struct respite *)st;
 }
 
@@ -192,6 +195,9 @@ int respite_tick(struct respite *rs, int64_t budget_us)
      * makes progress and says whether work is left. */
     more |= ks_free_garbage(st, end - rs_mono_us());
     more |= ks_rehash_step(st, end - rs_mono_us());
+    /* Also here, as Redis's cron: a limit lowered by CONFIG SET applies
+     * while no command comes. */
+    tracking_limit(st, NULL);
     /* Keys the tick removed (active expiry) wake their waiters now, not
      * after the next command of some client: XREADGROUP answers that its
      * stream is gone. The transport hears of each through io->unblocked. */
@@ -495,7 +501,12 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         tracking_cmd_begin(st, s);
     }
     if (cmd_resolve(&c)) {
-        if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
+        bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH);
+        /* Where Redis's processCommand does it: after the NOAUTH check,
+         * before the others, for a command queued in MULTI too. */
+        if (authed)
+            tracking_limit(st, s);
+        if (!authed) {
             reject(&c, RS_ERR_NOAUTH);
         } else if (!monitor_allows(s, c.cmd)) {
             reject(&c, RS_ERR_REPLICA_KEYSPACE);

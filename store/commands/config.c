@@ -93,6 +93,8 @@ static const struct cfg_param params[] = {
     {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
     {"busy-reply-threshold", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     {"lua-time-limit", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"tracking-table-max-keys", CFG_INT, F(tracking_table_max_keys), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -146,6 +148,7 @@ void config_defaults(struct rs_config *cfg)
     cfg->list_max_listpack_size = -2;
     cfg->loglevel = 2;
     cfg->busy_reply_threshold = 5000;
+    cfg->tracking_table_max_keys = 1000000;
     if (getcwd(cfg->dir, sizeof cfg->dir) == NULL)
         snprintf(cfg->dir, sizeof cfg->dir, "/");
     snprintf(cfg->dbfilename, sizeof cfg->dbfilename, "dump.rdb");

@@ -649,6 +649,11 @@ static bool join(struct functions *fs, struct libset *dst, struct libset *src, b
     return true;
 }
 
+void functions_init(struct store *st)
+{
+    engine(st);
+}
+
 void functions_free(struct store *st)
 {
     struct functions *fs = st->functions;
@@ -857,6 +862,7 @@ void cmd_function_flush(struct cmd_ctx *c)
         return;
     }
     functions_free(c->st);
+    functions_init(c->st);
     resp_add_ok(c->out);
 }
 

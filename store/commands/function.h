@@ -8,7 +8,11 @@
 
 #include "commands/commands.h"
 
-/* The libraries and the functions' interpreter of a store, freed at close. */
+/* The libraries and the functions' interpreter of a store: made at
+ * respite_open, as Redis makes its functions engine at start (INFO reports
+ * its memory from then on), and made again by FUNCTION FLUSH; freed at
+ * close. */
+void functions_init(struct store *st);
 void functions_free(struct store *st);
 
 /* INFO figures, in Redis 7.4's terms: the interpreter's bytes

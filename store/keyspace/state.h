@@ -16,6 +16,7 @@
 #ifndef KEYSPACE_STATE_H
 #define KEYSPACE_STATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -214,6 +215,8 @@ struct rs_config {
     /* busy-reply-threshold (lua-time-limit): ms a script runs before other
      * clients get -BUSY and SCRIPT KILL may stop it; 0 never */
     long long busy_reply_threshold;
+    /* keys the client tracking table holds at most (commands/tracking.c); 0 no limit */
+    long long tracking_table_max_keys;
     int maxmemory_policy;
     /* A hash is packed while it has at most this many fields, each field and
      * value of at most this many bytes. */
@@ -550,6 +553,16 @@ struct store {
      * flagged CMD_ALLOW_BUSY; 0 otherwise. */
     int script_busy;
     struct lua_engine *script_running; /* whose script runs (script_lua.c), NULL between */
+    /* math.random's state (Redis's rand.c), one for EVAL's and FUNCTION's
+     * engines and the server's life, as in Redis 7: no flush resets it */
+    uint64_t lua_rand48;
+    /* What other threads see of scripts (respite_script_kill, script_lua.c):
+     * the running script's run number << 3 | 4 once it wrote | its kind
+     * (1 EVAL, 2 function; 0 while none runs), written by the store's
+     * thread only; and a kill request, the state it was aimed at (0 none). */
+    _Atomic uint64_t script_state;
+    _Atomic uint64_t script_kill_req;
+    uint64_t script_runs;
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
@@ -569,6 +582,17 @@ struct store {
     struct ks_hooks up;
     char run_id[41];
 };
+
+/* A random 64-bit number: splitmix64 over the store's own state (no
+ * global generator in store/), for RANDOMKEY, SPOP, SRANDMEMBER,
+ * HRANDFIELD, ZRANDMEMBER and the tracking table's evictions. */
+static inline uint64_t ks_rand(struct store *st)
+{
+    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 
 /* Publish msg on channel chan from inside the store (keyspace
  * notifications) as PUBLISH does; returns the number of deliveries. */
