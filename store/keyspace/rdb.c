@@ -312,6 +312,15 @@ bool rdb_get_u64le(struct rdb_reader *r, uint64_t *v)
     return true;
 }
 
+bool rdb_get_raw(struct rdb_reader *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return false;
+    memcpy(out, r->p, n);
+    r->p += n;
+    return true;
+}
+
 bool rdb_get_u32le(struct rdb_reader *r, uint32_t *v)
 {
     if (r->end - r->p < 4)

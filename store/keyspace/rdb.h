@@ -135,6 +135,8 @@ int rdb_get_type(struct rdb_reader *r);
 /* A plain length (not a string encoding). */
 bool rdb_get_len(struct rdb_reader *r, uint64_t *len);
 bool rdb_get_u64le(struct rdb_reader *r, uint64_t *v);
+/* n bytes as they are, into out. */
+bool rdb_get_raw(struct rdb_reader *r, void *out, size_t n);
 bool rdb_get_u32le(struct rdb_reader *r, uint32_t *v);
 bool rdb_get_double(struct rdb_reader *r, double *v);
 /* A score of RDB_TYPE_ZSET: a length byte then its text; 253 nan, 254

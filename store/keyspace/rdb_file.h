@@ -12,8 +12,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "keyspace/keyspace.h"
+
 struct store;
 struct rdb_buf;
+struct rdb_reader;
 
 /* The Redis version a file says it was written by ("redis-ver"). */
 #define RDB_REDIS_VER "7.4.1"
@@ -45,5 +48,33 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
  * before stay). O(file bytes). */
 int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
              size_t errlen);
+
+/* The RDB type byte of e's value, then the value, as a file holds it after
+ * the key and a DUMP payload before its footer. Borrows e. O(its size). */
+void rdb_put_value(struct rdb_buf *b, struct entry *e);
+
+/* A value read from RDB bytes, not yet in a keyspace: a string (s, slen) or
+ * an aggregate (v) of type, owned by it until rdb_value_entry or
+ * rdb_value_free. */
+struct rdb_value {
+    enum obj_type type;
+    int enc;
+    void *v;
+    char *s;
+    size_t slen;
+};
+
+/* Read a value of RDB type `type` from r (advanced past it), checking it
+ * whole: every count against the bytes there, listpacks element by
+ * element, stream IDs in order, PELs against their groups. Hash fields and
+ * set members past their deadlines are dropped. Returns 0 (*out filled),
+ * 1 when nothing is left (an empty aggregate, every part expired: *out
+ * empty), or -1 with the reason in err (malformed, a type not known).
+ * O(value bytes). */
+int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_value *out,
+                   char *err, size_t errlen);
+/* The entry of key holding val's value (val is emptied); shard sh's. */
+struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_value *val);
+void rdb_value_free(struct rdb_value *val);
 
 #endif
