@@ -160,13 +160,17 @@ struct rdb_blob {
     enum rdb_blob_kind kind;
     uint32_t width;        /* intset: bytes a value */
     uint64_t left;         /* intset: values left */
+    uint32_t count, seen;  /* listpack, ziplist: the header's count, elements read */
     bool bad;
     char num[24];          /* an integer element's text */
 };
 /* Start a walk of blob[0..len); false if its header is wrong. */
 bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *blob, size_t len);
 /* The next element in *s (an integer formatted into it->num, valid until
- * the next call); false at the end or on a bad element (it->bad). */
+ * the next call); false at the end or on a bad element (it->bad). A
+ * listpack's elements are checked as lpValidateIntegrity checks them
+ * (encoding, bounds, back length), and at the end their number against
+ * the header's. */
 bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s);
 
 #endif

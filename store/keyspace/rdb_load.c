@@ -15,6 +15,7 @@
  * rdb_value_read is the value alone, for RESTORE as well as for files.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,10 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
     if (type == RDB_TYPE_LIST_QUICKLIST || type == RDB_TYPE_LIST_QUICKLIST_2)
         if (!rdb_get_len(&ld->r, &nodes))
             return false;
+    /* several nodes: a quicklist, whose chunks are the file's (Redis keeps
+     * them; one node that fits the limits is a listpack, in Redis too) */
+    if (type == RDB_TYPE_LIST_QUICKLIST_2 && nodes > 1)
+        list_as_quicklist(st, ql);
     for (uint64_t i = 0; i < nodes; i++) {
         struct elems es;
         bool ok;
@@ -144,10 +149,14 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
                                                               : RDB_BLOB_ZIPLIST);
         }
         struct rs_str s;
-        bool bad = !ok;
+        bool bad = !ok, first = true;
         while (!bad && elems_next(&es, &s, &bad)) {
             list_growing(st, ql, s.len, 1);
-            ql_push(ql, s, QL_TAIL);
+            if (first && type == RDB_TYPE_LIST_QUICKLIST_2)
+                ql_push_chunk(ql, s);
+            else
+                ql_push(ql, s, QL_TAIL);
+            first = false;
         }
         elems_close(&es);
         if (bad)
@@ -177,7 +186,8 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         elems_strings(&es, &ld->r, n);
     }
     struct rs_str m;
-    bool bad = false;
+    bool bad = false, has_prev = false;
+    long long prev = 0;
     for (;;) {
         int64_t when = -1;
         if (min != -1 && es.left > 0) {
@@ -193,9 +203,22 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         when = due_or_kept(when, ld->now);
         if (when == -2)
             continue;
+        if (type == RDB_TYPE_SET_INTSET) {
+            /* an intset is sorted, each member once (Redis's deep check) */
+            long long v;
+            if (!resp_str2ll(m.p, m.len, &v) || (has_prev && v <= prev)) {
+                bad = true;
+                break;
+            }
+            prev = v;
+            has_prev = true;
+        }
         if (*out == NULL)
             *out = set_new(st, m, n ? n : 1);
-        set_add(st, *out, m);
+        if (!set_add(st, *out, m)) {
+            bad = true; /* a member twice */
+            break;
+        }
         if (when != -1)
             set_member_set_ttl(st, *out, m, when);
     }
@@ -265,13 +288,15 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         }
         when = due_or_kept(when, ld->now);
         if (when != -2) {
-            hash_set(&c, h, f, v, false);
-            if (when != -1)
+            bad = !hash_set(&c, h, f, v, false); /* a field twice */
+            if (when != -1 && !bad)
                 hash_field_set_ttl(h, f, when);
         }
         rs_free(fcopy);
         if (lpex)
             rs_free((char *)v.p);
+        if (bad)
+            break;
     }
     elems_close(&es);
     return !bad;
@@ -323,9 +348,11 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
             bad = type == RDB_TYPE_ZSET_2 ? !rdb_get_double(&ld->r, &score)
                                           : !rdb_get_text_double(&ld->r, &score);
         }
+        bad = bad || isnan(score);
         if (!bad) {
             int flags_out;
             zset_add(st, *out, m, score, 0, &flags_out, NULL);
+            bad = !(flags_out & ZADD_OUT_ADDED); /* a member twice */
         }
         if (blob)
             rs_free((char *)m.p);
