@@ -617,7 +617,8 @@ void cmd_restore(struct cmd_ctx *c)
         reply_err(c, RS_ERR_FN_PAYLOAD);
         return;
     }
-    struct rdb_reader r = {data, data + len - 10};
+    /* the value may run into the footer: Redis reads the payload whole */
+    struct rdb_reader r = {data, data + len};
     struct rdb_value val;
     char err[128];
     int type = rdb_get_type(&r);
