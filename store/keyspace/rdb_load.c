@@ -109,6 +109,24 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
 
 /* ---- values --------------------------------------------------------------- */
 
+/* The latest deadline a hash field or set member takes (Redis's
+ * HFE_MAX_ABS_TIME_MSEC, commands/subkey.c's limit): a later one is
+ * corrupt. */
+#define SUBTTL_MAX_MS 0x3FFFFFFFFFFFLL
+
+/* A deadline saved relative to min (0: none) into *when (-1: none); false
+ * past SUBTTL_MAX_MS. */
+static bool rel_deadline(int64_t min, uint64_t rel, int64_t *when)
+{
+    *when = -1;
+    if (rel == 0)
+        return true;
+    if (min < 0 || min > SUBTTL_MAX_MS || rel - 1 > (uint64_t)(SUBTTL_MAX_MS - min))
+        return false;
+    *when = min + (int64_t)(rel - 1);
+    return true;
+}
+
 static int64_t due_or_kept(int64_t when, int64_t now)
 {
     return when != -1 && when < now ? -2 : when;
@@ -128,7 +146,7 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
     if (type == RDB_TYPE_LIST_QUICKLIST_2 && nodes > 1)
         list_as_quicklist(st, ql);
     for (uint64_t i = 0; i < nodes; i++) {
-        struct elems es;
+        struct elems es = {0};
         bool ok;
         uint64_t container = 2;
         if (type == RDB_TYPE_LIST_QUICKLIST_2 && !rdb_get_len(&ld->r, &container))
@@ -169,7 +187,7 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
 static bool load_set(struct loader *ld, int type, struct rset **out)
 {
     struct store *st = ld->st;
-    struct elems es;
+    struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
@@ -192,11 +210,10 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         int64_t when = -1;
         if (min != -1 && es.left > 0) {
             uint64_t rel;
-            if (!rdb_get_len(&ld->r, &rel)) {
+            if (!rdb_get_len(&ld->r, &rel) || !rel_deadline(min, rel, &when)) {
                 bad = true;
                 break;
             }
-            when = rel == 0 ? -1 : min + (int64_t)rel - 1;
         }
         if (!elems_next(&es, &m, &bad))
             break;
@@ -231,7 +248,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
 {
     struct cmd_ctx c = {.st = ld->st};
     struct hash *h = *out = hash_new();
-    struct elems es;
+    struct elems es = {0};
     int64_t min = -1;
     bool metadata = type == RDB_TYPE_HASH_METADATA;
     bool lpex = type == RDB_TYPE_HASH_LISTPACK_EX || type == RDB_TYPE_HASH_LISTPACK_EX_PRE_GA;
@@ -254,11 +271,10 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         int64_t when = -1;
         if (metadata && es.left > 0) {
             uint64_t rel;
-            if (!rdb_get_len(&ld->r, &rel)) {
+            if (!rdb_get_len(&ld->r, &rel) || !rel_deadline(min, rel, &when)) {
                 bad = true;
                 break;
             }
-            when = rel == 0 ? -1 : min + (int64_t)rel - 1;
         }
         struct rs_str f, v;
         if (!elems_next(&es, &f, &bad))
@@ -278,7 +294,8 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
             v.p = vcopy;
             struct rs_str t;
             long long ttl;
-            if (!elems_next(&es, &t, &bad) || !resp_str2ll(t.p, t.len, &ttl)) {
+            if (!elems_next(&es, &t, &bad) || !resp_str2ll(t.p, t.len, &ttl) || ttl < 0 ||
+                ttl > SUBTTL_MAX_MS) {
                 rs_free(fcopy);
                 rs_free(vcopy);
                 bad = true;
@@ -317,7 +334,7 @@ static bool parse_score(struct rs_str s, double *score)
 static bool load_zset(struct loader *ld, int type, struct rzset **out)
 {
     struct store *st = ld->st;
-    struct elems es;
+    struct elems es = {0};
     uint64_t n = 0;
     bool blob = type == RDB_TYPE_ZSET_ZIPLIST || type == RDB_TYPE_ZSET_LISTPACK;
     if (blob) {
@@ -434,7 +451,7 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     if (!rdb_blob_open(&it, RDB_BLOB_LISTPACK, (const uint8_t *)lp, lplen))
         return false;
     struct sid master = sid_from_raw(key);
-    int64_t live, deleted, nnames, zero;
+    int64_t live = 0, deleted = 0, nnames = 0, zero = 0;
     struct lp_elems names = {0}, ent = {0};
     struct rs_str *fv = NULL;
     bool ok = lp_next_int(&it, &live) && lp_next_int(&it, &deleted) &&
@@ -450,7 +467,7 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     }
     int64_t seen_live = 0;
     for (int64_t j = 0; ok && j < live + deleted; j++) {
-        int64_t flags, msd, seqd, nf = nnames, count;
+        int64_t flags = 0, msd = 0, seqd = 0, nf = nnames, count = 0;
         ok = lp_next_int(&it, &flags) && flags >= 0 && flags <= 3 && lp_next_int(&it, &msd) &&
              lp_next_int(&it, &seqd);
         bool same = flags & 2, del = flags & 1;
@@ -575,7 +592,7 @@ static bool load_stream(struct loader *ld, int type, struct stream **out)
             return false;
         for (uint64_t j = 0; j < ncons; j++) {
             char *cname = rdb_get_string(r, &nlen);
-            uint64_t seen, active;
+            uint64_t seen = 0, active;
             ok = cname && rdb_get_u64le(r, &seen) &&
                  group_consumer(g, rs_str_from(cname, nlen)) == NULL;
             active = seen;
