@@ -24,10 +24,10 @@ struct rdb_reader;
 struct rdb_hooks {
     /* Append the libraries as RDB_OPCODE_FUNCTION2 records. */
     void (*put_functions)(struct store *st, struct rdb_buf *b);
-    /* Create the library of code[0..len) (a FUNCTION2 record); false with
-     * the reason in err. */
-    bool (*load_function)(struct store *st, const char *code, size_t len, char *err,
-                          size_t errlen);
+    /* Create the library of code[0..len) (a FUNCTION2 record), replacing
+     * one of the same name if replace; false with the reason in err. */
+    bool (*load_function)(struct store *st, const char *code, size_t len, bool replace,
+                          char *err, size_t errlen);
 };
 
 /* Write every database of st to path (through a temporary file in the
@@ -38,7 +38,9 @@ struct rdb_hooks {
 int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
              size_t errlen);
 
-/* Add the keys of the RDB file at path to st, which should be empty:
+/* Add the keys of the RDB file at path to st, which should be empty
+ * unless merge (then a key or function library there already is replaced
+ * by the file's):
  * keys already past their deadline, and hash fields and set members past
  * theirs, are dropped, as Redis drops them on a primary. Older encodings
  * (ziplists, zipmaps are refused) are converted to those respite keeps.
@@ -46,8 +48,8 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
  * the reason in err: unreadable, corrupt, a bad checksum (checked unless
  * rdbchecksum is off or the file's is 0), a type not known (the keys read
  * before stay). O(file bytes). */
-int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
-             size_t errlen);
+int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
+             char *err, size_t errlen);
 
 /* The RDB type byte of e's value, then the value, as a file holds it after
  * the key and a DUMP payload before its footer. Borrows e. O(its size). */

@@ -37,6 +37,7 @@ struct loader {
     struct store *st;
     struct rdb_reader r;
     int64_t now;
+    bool merge; /* a key already there is replaced by the file's */
     char *err;
     size_t errlen;
 };
@@ -747,8 +748,14 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
                      int64_t expire)
 {
     struct shard *sh;
-    if (ks_get(db, key, &sh) != NULL)
+    struct entry *old = ks_get(db, key, &sh);
+    if (old != NULL && !ld->merge)
         return fail(ld, "Duplicate key in the RDB file");
+    if (old != NULL) {
+        struct kloc loc;
+        ks_locate(sh, old, &loc);
+        ks_delete(&loc);
+    }
     struct rdb_value val;
     int rc = rdb_value_read(ld->st, &ld->r, type, &val, ld->err, ld->errlen);
     if (rc < 0)
@@ -837,7 +844,7 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
             if (code == NULL)
                 return fail(ld, "Short read loading the RDB file");
             bool ok = hooks && hooks->load_function &&
-                      hooks->load_function(st, code, n, ld->err, ld->errlen);
+                      hooks->load_function(st, code, n, ld->merge, ld->err, ld->errlen);
             rs_free(code);
             if (!ok)
                 return false;
@@ -862,8 +869,8 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
     }
 }
 
-int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
-             size_t errlen)
+int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
+             char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -880,7 +887,8 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
         rdb_put_raw(&data, chunk, n);
     bool read_ok = !ferror(f);
     fclose(f);
-    struct loader ld = {.st = st, .now = store_now(st), .err = err, .errlen = errlen};
+    struct loader ld = {.st = st, .now = store_now(st), .merge = merge, .err = err,
+                        .errlen = errlen};
     ld.r.p = data.p;
     ld.r.end = data.p + data.len;
     int version = 0;

@@ -7,16 +7,21 @@ and respite's in Redis, the data compared key by key (test_rdb's dataset: every 
 encoding, field TTLs, streams with groups, PELs and consumers). Replies of RESTORE's
 options and errors, of corrupt payloads (with a good checksum, under Redis's
 sanitize-dump-payload yes) and the restore/del events are compared byte for byte.
-respite's own member TTLs round-trip through DUMP/RESTORE. Skips without Redis 7.4.
+respite's own member TTLs round-trip through DUMP/RESTORE. DEBUG RELOAD brings back every
+key, TTL, field and member TTL, with Redis's replies to its options; DEBUG OBJECT's
+serializedlength is Redis's for every key of the dataset. Skips without Redis 7.4.
 """
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, RespConn, RespiteAndRedis, encode, main, redis74_path  # noqa: E402
+from harness import (HOST, RedisServer, RespConn, RespiteAndRedis, ServerTestCase,  # noqa: E402
+                     encode, main, redis74_path)
 from test_rdb import FAR, load_dataset, snapshot  # noqa: E402
 
 
@@ -243,6 +248,69 @@ class DumpRestore(RespiteAndRedis):
             r.config_set("notify-keyspace-events", "")
         self.assertEqual(out[1], out[0])
         self.assertIn(b"restore", [m[3] for m in out[0]])
+
+
+@unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
+class Debug(ServerTestCase):
+    def servers(self):
+        """Redis 7.4 and a respite, both allowing DEBUG, each with an empty dir of its own;
+        redis-py clients."""
+        ref = RedisServer(redis74_path(), ["--enable-debug-command", "yes"]).start()
+        self.addCleanup(ref.stop)
+        d = tempfile.mkdtemp(prefix="respite-dump-")
+        self.addCleanup(shutil.rmtree, d, True)
+        rs = self.spawn("--dir", d, "--enable-debug-command", "yes")
+        return ref, rs
+
+    def test_serializedlength_as_redis(self):
+        ref, rs = (s.client() for s in self.servers())
+        load_dataset(ref)
+        load_dataset(rs)
+        n = 0
+        for db in (0, 1):
+            ref.select(db)
+            rs.select(db)
+            for key in ref.keys("*"):
+                want = ref.debug_object(key)["serializedlength"]
+                self.assertEqual(rs.debug_object(key)["serializedlength"], want, key)
+                n += 1
+        self.assertGreater(n, 30)
+
+    def test_reload_keeps_everything(self):
+        ref, rs = self.servers()
+        r = rs.client()
+        load_dataset(r)
+        r.execute_command("SADDEX", "set:mttl", "PXAT", FAR, "MEMBERS", 2, "a", "b")
+        r.sadd("set:mttl", "c")
+        want = snapshot(r)
+        want_ttls = r.execute_command("SPEXPIRETIME", "set:mttl", "MEMBERS", 3, "a", "b", "c")
+        self.assertEqual(r.execute_command("DEBUG", "RELOAD"), b"OK")
+        self.assertEqual(snapshot(r), want)
+        self.assertEqual(r.execute_command("SPEXPIRETIME", "set:mttl", "MEMBERS", 3, "a", "b", "c"),
+                         want_ttls)
+        commands = [
+            ("FLUSHALL",),
+            ("DEBUG", "RELOAD", "BOGUS"),
+            ("SET", "a", "1"),
+            ("DEBUG", "RELOAD"),
+            ("SET", "b", "2"),
+            ("DEBUG", "RELOAD", "NOSAVE"),
+            ("KEYS", "*"),
+            ("SET", "c", "3"),
+            ("SET", "a", "changed"),
+            ("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"),
+            ("KEYS", "*"),
+            ("GET", "a"),
+        ]
+        got = RawConn(socket.create_connection((HOST, rs.port), timeout=30))
+        want = RawConn(socket.create_connection((HOST, ref.port), timeout=30))
+        self.addCleanup(got.close)
+        self.addCleanup(want.close)
+        for cmd in commands:
+            w, g = want.raw_cmd(*cmd), got.raw_cmd(*cmd)
+            if cmd[0] == "KEYS":
+                w, g = sorted(w.split(b"\r\n")), sorted(g.split(b"\r\n"))
+            self.assertEqual(g, w, cmd)
 
 
 if __name__ == "__main__":
