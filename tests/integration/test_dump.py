@@ -60,6 +60,19 @@ def rdb_str(b):
     return bytes([len(b)]) + b
 
 
+def dataset_keys(ref, rs):
+    """Load test_rdb's dataset into both servers (redis-py clients) and yield each of its
+    keys, with both clients on the key's database."""
+    load_dataset(ref)
+    load_dataset(rs)
+    for db in (0, 1):
+        ref.select(db)
+        rs.select(db)
+        yield from ref.keys("*")
+    ref.select(0)
+    rs.select(0)
+
+
 class RawConn(RespConn):
     """RespConn that also keeps the raw bytes of the last reply."""
 
@@ -126,20 +139,15 @@ class DumpRestore(RespiteAndRedis):
 
     def test_payloads_are_redis_bytes(self):
         ref, rs = self.both()
-        load_dataset(ref)
-        load_dataset(rs)
         compared = 0
-        for db in (0, 1):
-            ref.select(db)
-            rs.select(db)
-            for key in ref.keys("*"):
-                # hash tables have their own order; x:st holds delivery times, the
-                # project stream an ID from the clock, s:rand random bytes
-                if ref.object("encoding", key) == b"hashtable" or \
-                        key in (b"x:st", b"project:7:changes", b"s:rand"):
-                    continue
-                self.assertEqual(rs.dump(key), ref.dump(key), key)
-                compared += 1
+        for key in dataset_keys(ref, rs):
+            # hash tables have their own order; x:st holds delivery times, the project
+            # stream an ID from the clock, s:rand random bytes
+            if ref.object("encoding", key) == b"hashtable" or \
+                    key in (b"x:st", b"project:7:changes", b"s:rand"):
+                continue
+            self.assertEqual(rs.dump(key), ref.dump(key), key)
+            compared += 1
         self.assertGreater(compared, 25)
 
     def test_payloads_move_both_ways(self):
@@ -264,16 +272,11 @@ class Debug(ServerTestCase):
 
     def test_serializedlength_as_redis(self):
         ref, rs = (s.client() for s in self.servers())
-        load_dataset(ref)
-        load_dataset(rs)
         n = 0
-        for db in (0, 1):
-            ref.select(db)
-            rs.select(db)
-            for key in ref.keys("*"):
-                want = ref.debug_object(key)["serializedlength"]
-                self.assertEqual(rs.debug_object(key)["serializedlength"], want, key)
-                n += 1
+        for key in dataset_keys(ref, rs):
+            want = ref.debug_object(key)["serializedlength"]
+            self.assertEqual(rs.debug_object(key)["serializedlength"], want, key)
+            n += 1
         self.assertGreater(n, 30)
 
     def test_reload_keeps_everything(self):
