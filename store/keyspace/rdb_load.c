@@ -52,7 +52,8 @@ static bool fail(struct loader *ld, const char *what)
 
 /* The elements of a value, from RDB strings (a count of them) or from a
  * listpack, ziplist or intset blob. The last element returned is valid
- * until the next call. */
+ * until the next call, and past it when it is a string of the blob (keep)
+ * or one of the RDB strings (the one before the last stays too). */
 struct elems {
     struct rdb_reader *r;
     uint64_t left;      /* RDB strings still to read */
@@ -60,13 +61,15 @@ struct elems {
     struct rdb_blob blob;
     char *blob_bytes;   /* the blob's string */
     char *cur;          /* the last RDB string read */
+    char *prev;         /* the one before, still valid (a field while its value is read) */
 };
 
 static void elems_close(struct elems *es)
 {
     rs_free(es->blob_bytes);
     rs_free(es->cur);
-    es->blob_bytes = es->cur = NULL;
+    rs_free(es->prev);
+    es->blob_bytes = es->cur = es->prev = NULL;
 }
 
 /* n strings follow in r. */
@@ -96,7 +99,8 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
         *bad = es->blob.bad;
         return more;
     }
-    rs_free(es->cur);
+    rs_free(es->prev);
+    es->prev = es->cur;
     es->cur = NULL;
     if (es->left == 0)
         return false;
@@ -106,6 +110,66 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
     *bad = es->cur == NULL;
     *s = rs_str_from(es->cur, len);
     return !*bad;
+}
+
+/* s as it stays valid past the next elems_next: an integer of a blob is
+ * copied into buf (24 bytes), the walk's buffer being reused. */
+static struct rs_str keep(const struct elems *es, struct rs_str s, char *buf)
+{
+    if (es->is_blob && s.p == es->blob.num) {
+        memcpy(buf, s.p, s.len);
+        s.p = buf;
+    }
+    return s;
+}
+
+/* An element of a blob for the repeats check: its bytes in the blob, or
+ * the text of an integer. */
+struct blob_key {
+    const char *p;
+    size_t len;
+    char num[24];
+};
+
+static int blob_key_cmp(const void *a, const void *b)
+{
+    const struct blob_key *x = a, *y = b;
+    const char *xp = x->p ? x->p : x->num, *yp = y->p ? y->p : y->num;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(xp, yp, x->len);
+}
+
+/* Whether elements 0, stride, 2 stride... of the blob (a listpack or
+ * ziplist, its bytes in es) repeat one another, compared as text as
+ * Redis's lpValidateIntegrityAndDups compares them. O(n log n). */
+static bool blob_repeats(const struct elems *es, int stride)
+{
+    struct rdb_blob it = es->blob;
+    struct blob_key *keys = NULL;
+    size_t n = 0, cap = 0;
+    struct rs_str s;
+    for (size_t i = 0; rdb_blob_next(&it, &s); i++) {
+        if (i % (size_t)stride)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            keys = rs_realloc(keys, cap * sizeof *keys);
+        }
+        struct blob_key *k = &keys[n++];
+        k->len = s.len;
+        k->p = s.p == it.num ? NULL : s.p;
+        if (k->p == NULL)
+            memcpy(k->num, s.p, s.len);
+    }
+    bool repeats = false;
+    if (n > 1) {
+        qsort(keys, n, sizeof *keys, blob_key_cmp);
+        for (size_t i = 1; i < n && !repeats; i++)
+            repeats = blob_key_cmp(&keys[i - 1], &keys[i]) == 0;
+    }
+    rs_free(keys);
+    return repeats;
 }
 
 /* ---- values --------------------------------------------------------------- */
@@ -260,6 +324,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         uint64_t n;
         if (!rdb_get_len(&ld->r, &n))
             return false;
+        hash_reserve(&c, h, n);
         elems_strings(&es, &ld->r, 2 * n);
     } else if (!elems_blob(&es, &ld->r,
                            type == RDB_TYPE_HASH_ZIPLIST ? RDB_BLOB_ZIPLIST
@@ -267,8 +332,10 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         elems_close(&es);
         return false;
     }
-    bool bad = false;
-    for (;;) {
+    /* a blob's fields are checked for repeats at once, then added without
+     * a search; separate strings are searched for as they come */
+    bool bad = es.is_blob && blob_repeats(&es, lpex ? 3 : 2);
+    while (!bad) {
         int64_t when = -1;
         if (metadata && es.left > 0) {
             uint64_t rel;
@@ -277,44 +344,34 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
                 break;
             }
         }
-        struct rs_str f, v;
+        struct rs_str f, v, t;
+        char fnum[24], vnum[24];
         if (!elems_next(&es, &f, &bad))
             break;
-        /* the field outlives the value's read only as a copy */
-        char *fcopy = rs_malloc(f.len + 1);
-        memcpy(fcopy, f.p, f.len);
-        f.p = fcopy;
+        f = keep(&es, f, fnum);
         if (!elems_next(&es, &v, &bad)) {
-            rs_free(fcopy);
             bad = true;
             break;
         }
         if (lpex) {
-            char *vcopy = rs_malloc(v.len + 1);
-            memcpy(vcopy, v.p, v.len);
-            v.p = vcopy;
-            struct rs_str t;
+            v = keep(&es, v, vnum);
             long long ttl;
             if (!elems_next(&es, &t, &bad) || !resp_str2ll(t.p, t.len, &ttl) || ttl < 0 ||
                 ttl > SUBTTL_MAX_MS) {
-                rs_free(fcopy);
-                rs_free(vcopy);
                 bad = true;
                 break;
             }
             when = ttl == 0 ? -1 : ttl;
         }
         when = due_or_kept(when, ld->now);
-        if (when != -2) {
+        if (when == -2)
+            continue;
+        if (es.is_blob)
+            hash_add(&c, h, f, v);
+        else
             bad = !hash_set(&c, h, f, v, false); /* a field twice */
-            if (when != -1 && !bad)
-                hash_field_set_ttl(h, f, when);
-        }
-        rs_free(fcopy);
-        if (lpex)
-            rs_free((char *)v.p);
-        if (bad)
-            break;
+        if (when != -1 && !bad)
+            hash_field_set_ttl(h, f, when);
     }
     elems_close(&es);
     return !bad;
