@@ -32,18 +32,13 @@ enum {
  * Writing
  * ------------------------------------------------------------------------ */
 
-void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n)
+void rdb__grow(struct rdb_buf *b, size_t n)
 {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->p = rs_realloc(b->p, cap);
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + n)
+        cap *= 2;
+    b->p = rs_realloc(b->p, cap);
+    b->cap = cap;
 }
 
 void rdb_put_type(struct rdb_buf *b, uint8_t type)

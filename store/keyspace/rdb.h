@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "resp.h"
 
@@ -95,7 +96,18 @@ struct rdb_buf {
     bool no_lzf; /* rdbcompression no: strings are never LZF-compressed */
 };
 
-void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n);
+/* Room for n more bytes in b (rdb_put_raw's slow path). */
+void rdb__grow(struct rdb_buf *b, size_t n);
+/* Append p[0..n) to b; inline, as values are written a few bytes at a
+ * time. */
+static inline void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n)
+        rdb__grow(b, n);
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
 void rdb_put_type(struct rdb_buf *b, uint8_t type);
 void rdb_put_len(struct rdb_buf *b, uint64_t len);
 /* v in 8 bytes, little-endian (deadlines: rdbSaveMillisecondTime). */
