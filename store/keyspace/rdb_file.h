@@ -4,7 +4,8 @@
  * in Redis 7.4's format (version 12) and read back from any version from
  * 1 to 12. What the keyspace layer cannot write or read itself -- the
  * function libraries, which the commands layer owns -- goes through
- * struct rdb_hooks.
+ * struct rdb_hooks. Values alone, in the same bytes, for DUMP and RESTORE
+ * (rdb_put_value, rdb_value_read).
  */
 #ifndef KEYSPACE_RDB_FILE_H
 #define KEYSPACE_RDB_FILE_H
