@@ -7,7 +7,8 @@ and respite's in Redis, the data compared key by key (test_rdb's dataset: every 
 encoding, field TTLs, streams with groups, PELs and consumers). Replies of RESTORE's
 options and errors, of corrupt payloads (with a good checksum, under Redis's
 sanitize-dump-payload yes) and the restore/del events are compared byte for byte.
-respite's own member TTLs round-trip through DUMP/RESTORE. DEBUG RELOAD brings back every
+Stream payloads rewritten as Redis 7.0's and 5/6's types (19, 15) restore in both with
+the same XINFO STREAM FULL. respite's own member TTLs round-trip through DUMP/RESTORE. DEBUG RELOAD brings back every
 key, TTL, field and member TTL, with Redis's replies to its options; DEBUG OBJECT's
 serializedlength is Redis's for every key of the dataset. Skips without Redis 7.4.
 """
@@ -22,7 +23,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, RespiteAndRedis, ServerTestCase,  # noqa: E402
                      encode, main, redis74_path)
-from test_rdb import FAR, load_dataset, snapshot  # noqa: E402
+from test_rdb import FAR, load_dataset, snapshot, stream_info  # noqa: E402
 
 
 def crc64(data):
@@ -40,6 +41,9 @@ def payload(body, version=12):
     """body (type byte and value) with a DUMP footer whose checksum is right."""
     data = body + version.to_bytes(2, "little")
     return data + crc64(data).to_bytes(8, "little")
+
+
+payload_footer = payload
 
 
 def lp(*elems):
@@ -71,6 +75,83 @@ def dataset_keys(ref, rs):
         yield from ref.keys("*")
     ref.select(0)
     rs.select(0)
+
+
+def rdb_len(b, i):
+    """An RDB length at b[i]: (value, next index), or (("enc", code), next index) for a
+    string encoding."""
+    first = b[i]
+    kind = first >> 6
+    if kind == 0:
+        return first & 63, i + 1
+    if kind == 1:
+        return (first & 63) << 8 | b[i + 1], i + 2
+    if kind == 3:
+        return ("enc", first & 63), i + 1
+    n = 4 if first == 0x80 else 8
+    return int.from_bytes(b[i + 1:i + 1 + n], "big"), i + 1 + n
+
+
+def skip_str(b, i):
+    v, i = rdb_len(b, i)
+    if not isinstance(v, tuple):
+        return i + v
+    if v[1] < 3:
+        return i + (1, 2, 4)[v[1]]
+    clen, i = rdb_len(b, i)
+    _, i = rdb_len(b, i)
+    return i + clen
+
+
+def older_stream(payload, rdb_type):
+    """A STREAM_LISTPACKS_3 DUMP payload rewritten as type 19 (Redis 7.0: no consumer
+    active times) or 15 (Redis 5 and 6: nor first and deleted IDs, entries added and
+    read), with a good footer."""
+    b = payload[:-10]
+    assert b[0] == 21
+    out, i = bytearray([rdb_type]), 1
+    nodes, j = rdb_len(b, i)
+    for _ in range(nodes):
+        j = skip_str(b, skip_str(b, j))
+    for _ in range(3):                      # length, last ID
+        _, j = rdb_len(b, j)
+    out += b[i:j]
+    i = j
+    for _ in range(5):                      # first ID, max deleted ID, entries added
+        _, j = rdb_len(b, j)
+    if rdb_type == 19:
+        out += b[i:j]
+    i = j
+    groups, j = rdb_len(b, i)
+    out += b[i:j]
+    i = j
+    for _ in range(groups):
+        j = skip_str(b, i)
+        for _ in range(2):
+            _, j = rdb_len(b, j)
+        out += b[i:j]
+        i = j
+        _, j = rdb_len(b, i)                # entries read
+        if rdb_type == 19:
+            out += b[i:j]
+        i = j
+        pel, j = rdb_len(b, i)
+        for _ in range(pel):
+            j += 16 + 8
+            _, j = rdb_len(b, j)
+        consumers, j = rdb_len(b, j)
+        out += b[i:j]
+        i = j
+        for _ in range(consumers):
+            j = skip_str(b, i) + 8          # name, seen time
+            out += b[i:j]
+            i = j + 8                       # active time: neither type has it
+            pel, j = rdb_len(b, i)
+            j += 16 * pel
+            out += b[i:j]
+            i = j
+    assert i == len(b)
+    return payload_footer(bytes(out))
 
 
 class RawConn(RespConn):
@@ -171,6 +252,21 @@ class DumpRestore(RespiteAndRedis):
             del want["functions"], got["functions"]
             self.assertEqual(got, want)
             self.assertGreater(len(want), 30)
+
+    def test_older_stream_types_restore_as_in_redis(self):
+        # Redis 7.4's DUMP of a stream with deleted entries, groups, pending entries and
+        # consumers, rewritten as the types of Redis 7.0 (19) and 5/6 (15): both servers
+        # fill in what those lack (entries read, active times...) the same way
+        ref, rs = self.both()
+        load_dataset(ref)
+        ref.select(1)
+        data = ref.dump("x:st")
+        for rdb_type in (19, 15):
+            older = older_stream(data, rdb_type)
+            for r in (ref, rs):
+                r.restore("old:%d" % rdb_type, 0, older, replace=True)
+            self.assertEqual(stream_info(rs, "old:%d" % rdb_type),
+                             stream_info(ref, "old:%d" % rdb_type), rdb_type)
 
     def test_member_ttls_come_back(self):
         rs = self.respite.client()
