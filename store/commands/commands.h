@@ -183,6 +183,9 @@ void reply_subcmd_syntax(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
+
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persist.c; cmd_debug calls it). */
+void debug_reload(struct cmd_ctx *c);
 /* ---- TTLs of hash fields and set members (subkey.c) ---------------------- */
 
 /* The error texts of a count of names: NAMES_EXPIRE for HEXPIRE and its

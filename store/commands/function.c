@@ -876,12 +876,13 @@ void function_rdb_put(struct store *st, struct rdb_buf *b)
     }
 }
 
-bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen)
+bool function_rdb_load(struct store *st, const char *code, size_t len, bool replace, char *err,
+                       size_t errlen)
 {
     struct functions *fs = functions(st);
     struct libset loaded = {0};
     bool ok = create_library(st, &loaded, code, len, false, err, errlen) != NULL &&
-              join(fs, &fs->cur, &loaded, false, err, errlen);
+              join(fs, &fs->cur, &loaded, replace, err, errlen);
     set_clear(fs, &loaded);
     return ok;
 }

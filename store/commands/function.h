@@ -30,7 +30,8 @@ struct rdb_buf;
 void function_rdb_put(struct store *st, struct rdb_buf *b);
 /* Create the library of code[0..len) (one FUNCTION2 record of an RDB
  * file); false, with Redis's message in err, if it does not load or a
- * library of its name exists. */
-bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen);
+ * library of its name exists and replace is not set. */
+bool function_rdb_load(struct store *st, const char *code, size_t len, bool replace, char *err,
+                       size_t errlen);
 
 #endif

@@ -28,6 +28,8 @@
 #include "commands/commands.h"
 #include "commands/tracking.h"
 #include "keyspace/keyspace.h"
+#include "keyspace/rdb.h"
+#include "keyspace/rdb_file.h"
 #include "ds/mem.h"
 #include "resp_num.h"
 #include "ds/util.h"
@@ -530,6 +532,120 @@ void cmd_copy(struct cmd_ctx *c)
         exp_set(to, n, when);
     ks_notify(dst_db, NOTIFY_GENERIC, "copy_to", dst);
     resp_add_int(c->out, 1);
+}
+
+/* DUMP key -- Redis's payload of the value: its RDB type and value (LZF
+ * under rdbcompression, as Redis), the RDB version in 2 bytes and the
+ * CRC-64 in 8, both little-endian; a null for a missing key. O(value). */
+void cmd_dump(struct cmd_ctx *c)
+{
+    struct entry *e = ks_read(c, c->db, c->argv[1], NULL);
+    if (e == NULL) {
+        resp_add_null(c->out);
+        return;
+    }
+    struct rdb_buf b = {.no_lzf = !c->st->cfg.rdbcompression};
+    rdb_put_value(&b, e);
+    rdb_put_dump_footer(&b);
+    resp_add_bulk(c->out, (const char *)b.p, b.len);
+    rs_free(b.p);
+}
+
+/* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ f]
+ * -- the key from a DUMP payload (of respite or Redis, RDB version <= 12),
+ * checked in Redis 7.4's order: options, BUSYKEY, the TTL, the footer
+ * (version and CRC-64), then the value, which is checked whole (as Redis
+ * under sanitize-dump-payload yes), so a bad one is "Bad data format" and
+ * never a broken key. A TTL of 0 is none; one already past deletes a
+ * replaced key (event del) and restores nothing. FREQ is checked and
+ * ignored (respite has no LFU policy). O(value). */
+void cmd_restore(struct cmd_ctx *c)
+{
+    long long idle = -1, freq = -1, ttl;
+    bool replace = false, absttl = false;
+    for (int j = 4; j < c->argc; j++) {
+        bool more = j + 1 < c->argc;
+        if (rs_str_eqi(c->argv[j], "replace")) {
+            replace = true;
+        } else if (rs_str_eqi(c->argv[j], "absttl")) {
+            absttl = true;
+        } else if (rs_str_eqi(c->argv[j], "idletime") && more && freq == -1) {
+            if (!arg_ll(c, c->argv[++j], &idle))
+                return;
+            if (idle < 0) {
+                reply_err(c, RS_ERR_RESTORE_IDLETIME);
+                return;
+            }
+        } else if (rs_str_eqi(c->argv[j], "freq") && more && idle == -1) {
+            if (!arg_ll(c, c->argv[++j], &freq))
+                return;
+            if (freq < 0 || freq > 255) {
+                reply_err(c, RS_ERR_RESTORE_FREQ);
+                return;
+            }
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    struct rs_str key = c->argv[1];
+    struct kloc loc;
+    bool existed = ks_write(c, c->db, key, &loc) != NULL;
+    if (existed && !replace) {
+        reply_err(c, RS_ERR_BUSYKEY);
+        return;
+    }
+    if (!arg_ll(c, c->argv[2], &ttl))
+        return;
+    if (ttl < 0) {
+        reply_err(c, RS_ERR_RESTORE_TTL);
+        return;
+    }
+    const uint8_t *data = (const uint8_t *)c->argv[3].p;
+    size_t len = c->argv[3].len;
+    uint16_t version;
+    if (!rdb_dump_verify(data, len, &version)) {
+        reply_err(c, RS_ERR_FN_PAYLOAD);
+        return;
+    }
+    /* the value may run into the footer: Redis reads the payload whole */
+    struct rdb_reader r = {data, data + len};
+    struct rdb_value val;
+    char err[128];
+    int type = rdb_get_type(&r);
+    if (type == -1 || rdb_value_read(c->st, &r, type, &val, err, sizeof err) != 0) {
+        reply_err(c, RS_ERR_BAD_DATA);
+        return;
+    }
+    if (ttl && !absttl)
+        ttl = (long long)((uint64_t)ttl + (uint64_t)c->now); /* wraps as Redis's sum */
+    if (ttl && ttl <= c->now) {
+        rdb_value_free(&val);
+        if (existed) {
+            ks_delete(&loc);
+            ks_notify(c->db, NOTIFY_GENERIC, "del", key);
+        }
+        resp_add_ok(c->out);
+        return;
+    }
+    struct shard *sh = ks_shard(c->db, key, true);
+    struct entry *e = rdb_value_entry(sh, key, &val);
+    if (existed)
+        ks_replace(&loc, e, false);
+    else
+        ks_add(c->db, sh, e);
+    if (ttl)
+        exp_set(sh, e, ttl);
+    if (idle >= 0) {
+        /* Redis's objectSetLRUOrLFU: the access time idle seconds ago, on
+         * the 24-bit clock that wraps */
+        long long at = (long long)store_lru(c->st) - idle;
+        if (at < 0)
+            at += 0xFFFFFF;
+        e->lru = (uint32_t)at & 0xFFFFFF;
+    }
+    ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
+    resp_add_ok(c->out);
 }
 
 /* MOVE key db -- :1 moved, :0 missing here or present there. O(1). */

@@ -30,6 +30,8 @@
 
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
+#include "keyspace/rdb.h"
+#include "keyspace/rdb_file.h"
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
@@ -1365,34 +1367,10 @@ static bool debug_allowed(const struct cmd_ctx *c)
     return mode == 1 || (mode == 2 && (c->s->flags & SES_LOCAL));
 }
 
-/* Bytes of an RDB length prefix (rdbSaveLen). */
-static size_t rdb_len_bytes(uint64_t len)
-{
-    return len < (1 << 6) ? 1 : len < (1 << 14) ? 2 : len <= UINT32_MAX ? 5 : 9;
-}
-
-/* Size of a string value in an RDB file without LZF compression
- * (rdbSaveLongLongAsStringObject / rdbSaveRawString): integers that fit 32
- * bits take 2, 3 or 5 bytes, other strings a length prefix and the bytes. */
-static size_t rdb_string_len(const struct entry *e)
-{
-    char buf[RESP_LL_STR_SIZE];
-    struct rs_str v = obj_str(e, buf);
-    long long ll;
-    if (v.len <= 11 && resp_str2ll(v.p, v.len, &ll)) {
-        if (ll >= -(1 << 7) && ll <= (1 << 7) - 1)
-            return 2;
-        if (ll >= -(1 << 15) && ll <= (1 << 15) - 1)
-            return 3;
-        if (ll >= INT32_MIN && ll <= INT32_MAX)
-            return 5;
-    }
-    return rdb_len_bytes(v.len) + v.len;
-}
-
 /* DEBUG OBJECT key -- Redis's status line. It does not touch the key.
- * serializedlength is the RDB size for strings (uncompressed) and the
- * in-memory size for other types. */
+ * serializedlength is Redis 7.4's rdbSavedObjectLen: the bytes of the
+ * value in an RDB file (its type byte and key not counted), LZF-compressed
+ * under rdbcompression as SAVE writes them. O(value). */
 static void debug_object(struct cmd_ctx *c)
 {
     struct entry *e = ks_peek(c, c->db, c->argv[2], NULL);
@@ -1400,7 +1378,15 @@ static void debug_object(struct cmd_ctx *c)
         reply_err(c, RS_ERR_NO_SUCH_KEY);
         return;
     }
-    size_t serialized = e->type == OBJ_STRING ? rdb_string_len(e) : obj_bytes(e);
+    struct rdb_buf b = {.no_lzf = !c->st->cfg.rdbcompression};
+    rdb_put_value(&b, e);
+    /* Redis leaves out the 8 bytes of a hash's earliest field deadline;
+     * so for a set's earliest member deadline */
+    uint8_t type = b.p[0];
+    bool min_ttl = type == RDB_TYPE_HASH_METADATA || type == RDB_TYPE_HASH_LISTPACK_EX ||
+                   type == RDB_TYPE_RESPITE_SET_TTL;
+    size_t serialized = b.len - 1 - (min_ttl ? 8 : 0);
+    rs_free(b.p);
     const uint32_t lru_max = (1u << 24) - 1;
     uint32_t now = store_lru(c->st);
     unsigned long long idle = now >= e->lru ? now - e->lru : now + (lru_max - e->lru);
@@ -1581,6 +1567,19 @@ static void debug_help(struct cmd_ctx *c)
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -1608,6 +1607,8 @@ void cmd_debug(struct cmd_ctx *c)
         debug_help(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "object")) {
         debug_object(c);
+    } else if (rs_str_eqi(sub, "reload")) {
+        debug_reload(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "sleep")) {
         debug_sleep(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "set-active-expire")) {

@@ -108,29 +108,6 @@ static struct sconsumer *consumer_create(struct cmd_ctx *c, struct rs_str key, s
     return cons;
 }
 
-/* Redis streamEstimateDistanceFromFirstEverEntry: the logical read counter
- * of id, or SCG_INVALID_ENTRIES_READ when it cannot be known. */
-static int64_t stream_distance(const struct stream *s, struct sid id)
-{
-    if (!s->entries_added)
-        return 0;
-    if (!s->e.length && sid_cmp(id, s->last_id) < 1)
-        return (int64_t)s->entries_added;
-    int cmp_last = sid_cmp(id, s->last_id);
-    if (cmp_last == 0)
-        return (int64_t)s->entries_added;
-    if (cmp_last > 0)
-        return SCG_INVALID_ENTRIES_READ;
-    int cmp_first = sid_cmp(id, s->first_id);
-    if (sid_is_zero(s->max_deleted) || sid_cmp(s->max_deleted, s->first_id) < 0) {
-        if (cmp_first < 0)
-            return (int64_t)(s->entries_added - s->e.length);
-        if (cmp_first == 0)
-            return (int64_t)(s->entries_added - s->e.length + 1);
-    }
-    return SCG_INVALID_ENTRIES_READ;
-}
-
 /* Redis streamRangeHasTombstones with no end: is there a deleted entry at
  * or after start? */
 static bool stream_tombstones_after(const struct stream *s, struct sid start)
