@@ -961,6 +961,7 @@ static void on_cron(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     int64_t now = real_ms();
+    respite_persist_cron(srv->st);
     if (respite_tick(srv->st, BG_SLICE_US))
         kick_bg(srv);
     serve_ready(srv); /* clients the tick unblocked */
@@ -1055,7 +1056,6 @@ static void on_shutdown(void *ud, int flags)
 {
     struct respite_server *srv = ud;
     (void)flags;
-    srv_log(&srv->log, SRV_LOG_WARNING, "User requested shutdown...");
     stop_loop(srv);
 }
 
@@ -1076,8 +1076,15 @@ static void on_wakeup(uv_async_t *a)
 static void on_signal(uv_signal_t *s, int signum)
 {
     struct respite_server *srv = s->data;
-    srv_log(&srv->log, SRV_LOG_WARNING, "Received %s scheduling shutdown...",
-            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    srv_log(&srv->log, SRV_LOG_WARNING, "Received %s scheduling shutdown...", name);
+    /* The final save, when save points are set; if it fails the server
+     * stays up, as Redis does. */
+    if (respite_shutdown(srv->st, 0) != 0) {
+        srv_log(&srv->log, SRV_LOG_WARNING, "%s received but errors trying to shut down the "
+                "server, check the logs for more information", name);
+        return;
+    }
     stop_loop(srv);
 }
 

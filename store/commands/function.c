@@ -762,6 +762,7 @@ void cmd_function_load(struct cmd_ctx *c)
         reply_error_bytes(c, err, strlen(err));
         return;
     }
+    ks_dirty(c->st, 1);
     resp_add_bulk(c->out, li->name, li->name_len);
 }
 
@@ -841,6 +842,7 @@ void cmd_function_delete(struct cmd_ctx *c)
     }
     set_unlink(&fs->cur, li);
     lib_free(fs, li);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -857,6 +859,7 @@ void cmd_function_flush(struct cmd_ctx *c)
         return;
     }
     functions_free(c->st);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -954,6 +957,7 @@ void cmd_function_restore(struct cmd_ctx *c)
         reply_error_bytes(c, err, strlen(err));
         return;
     }
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
