@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
@@ -53,6 +54,10 @@ static void fatal_config(int lineno, const char *line, const char *msg)
     exit(1);
 }
 
+/* Whether a line named save: if none does, the server has Redis's save
+ * points (the library has none). */
+static bool save_seen;
+
 /* Apply one configuration line: the first word is the name, the remaining
  * words are joined by spaces into the value (bind takes several). */
 static void apply_line(struct respite *st, const char *text, int lineno)
@@ -82,6 +87,7 @@ static void apply_line(struct respite *st, const char *text, int lineno)
         if (p.argc < 2)
             fatal_config(lineno, text, "wrong number of arguments");
         char err[256];
+        save_seen |= strcasecmp(name, "save") == 0;
         if (respite_config_set(st, name, value, err, sizeof err) != 0)
             fatal_config(lineno, text, err);
     }
@@ -197,6 +203,8 @@ int main(int argc, char **argv)
         from = 2;
     }
     load_args(st, argc, argv, from, nnewlines + 2);
+    if (!save_seen)
+        respite_config_set(st, "save", "3600 1 300 100 60 10000", err, sizeof err);
 
     struct respite_net_config cfg;
     respite_net_config(st, &cfg);

@@ -68,8 +68,9 @@ void respite_close(struct respite *st);
  * `rdbchecksum`. SAVE writes the file on the calling thread, like every
  * command, through a temporary file renamed over the old one.
  *
- * BGSAVE, and the save points (`save`, Redis's "3600 1 300 100 60 10000"
- * unless set; "" for none), fork the process, as Redis does: the child
+ * BGSAVE, and the save points (`save`: none in a store that is opened;
+ * respite-server sets Redis's "3600 1 300 100 60 10000" unless its config
+ * file or command line names save), fork the process, as Redis does: the child
  * process writes the file from its copy-on-write view of the memory while
  * the store goes on. In a host with threads of its own, the child has only
  * the thread that called fork -- the one running the command, or

@@ -155,11 +155,7 @@ void config_defaults(struct rs_config *cfg)
     snprintf(cfg->dbfilename, sizeof cfg->dbfilename, "dump.rdb");
     cfg->rdbcompression = true;
     cfg->rdbchecksum = true;
-    /* Redis's save points when none is configured: after an hour with a
-     * change, 5 minutes with 100, a minute with 10,000 */
-    static const struct save_point save[] = {{3600, 1}, {300, 100}, {60, 10000}};
-    memcpy(cfg->save, save, sizeof save);
-    cfg->nsave = 3;
+    /* No save points in a library (respite-server sets Redis's) */
     cfg->stop_writes_on_bgsave_error = true;
     cfg->active_expire = true;
 }
@@ -267,11 +263,17 @@ static const char *parse_save(struct rs_config *cfg, const char *value, bool app
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", value);
     struct save_point pts[RS_SAVE_POINTS_MAX];
-    int n = append ? cfg->nsave : 0, nwords = 0;
-    if (append)
+    /* "" empties the points even after other lines, as in Redis */
+    int n = append && value[0] ? cfg->nsave : 0, nwords = 0;
+    if (n)
         memcpy(pts, cfg->save, sizeof pts);
     long long v[2];
-    for (char *save, *t = strtok_r(buf, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    /* Words split at every single space, as Redis's sdssplitlen: "7  8"
+     * has an empty word (0), "" none. */
+    for (char *t = buf, *next; buf[0] && t; t = next) {
+        next = strchr(t, ' ');
+        if (next)
+            *next++ = '\0';
         char *end;
         errno = 0;
         v[nwords % 2] = strtoll(t, &end, 10);

@@ -206,9 +206,10 @@ class RespiteRoundTrip(ServerTestCase):
         r.xadd("st", {"f": "v"})
         d = self.tmpdir()
         r.config_set("dir", d)
-        with self.assertRaisesRegex(redis.ResponseError,
-                                    "RDB saving of stream values is not implemented yet"):
+        # Redis's bare -ERR for a failed SAVE; the reason goes to the log.
+        with self.assertRaisesRegex(redis.ResponseError, "^$"):
             r.save()
+        self.assertIn("RDB saving of stream values is not implemented yet", self.server.stdout())
         self.assertEqual(os.listdir(d), [])
         r.delete("st")
 
