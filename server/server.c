@@ -1065,8 +1065,15 @@ static void on_log(void *ud, int level, const char *msg)
     srv_log(&srv->log, level, "%s", msg);
 }
 
+/* The loading hook: serve the clients as during a long script, with no
+ * caller to leave alone. */
+static void on_loading(void *ud)
+{
+    on_script_busy(ud, NULL);
+}
+
 static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log,
-                                                   on_script_busy};
+                                                   on_script_busy, on_loading};
 
 static void on_wakeup(uv_async_t *a)
 {
@@ -1207,7 +1214,8 @@ void respite_server_catch_signals(struct respite_server *srv)
 
 int respite_server_run(struct respite_server *srv)
 {
-    srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
+    if (!srv->stopping) /* a SHUTDOWN may have come while the data loaded */
+        srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     return 0;
 }

@@ -110,7 +110,10 @@ int respite_shutdown(struct respite *st, int flags);
  * a store that has none, dropping those already expired. Returns 0 when
  * loaded, 1 when there is no file (nothing done), -1 with the reason in err
  * for a file that cannot be read, is corrupt or holds what respite cannot
- * load yet (some keys may then be loaded). Call it before any client. */
+ * load yet (some keys may then be loaded), 2 when a SHUTDOWN came while
+ * loading (the transport is stopping; some keys are loaded). Call it before any client runs
+ * a command: clients that a transport serves meanwhile (the loading hook)
+ * get -LOADING, and INFO says loading:1 with Redis's loading_* fields. */
 int respite_load_rdb(struct respite *st, char *err, size_t errlen);
 
 /* Set one parameter as CONFIG SET would, or at start-up time also the ones
@@ -278,6 +281,12 @@ struct respite_hooks {
      * must not run (expiry would change what the script sees). Without
      * this hook a script runs to its end and nobody gets -BUSY. */
     void (*script_busy)(void *ud, void *caller);
+    /* respite_load_rdb is loading the file: as script_busy, the transport
+     * serves its clients now (accepts, reads, runs their commands, writes)
+     * and returns without waiting; the store answers -LOADING to all but
+     * the commands Redis runs while loading (INFO, CONFIG, SHUTDOWN...).
+     * Called about every 2 MB of the file, or 100 ms. No timer may run. */
+    void (*loading)(void *ud);
 };
 
 void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);

@@ -511,6 +511,8 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         } else if ((c.cmd->flags & CMD_WRITE || c.cmd->handler == cmd_ping) &&
                    persist_refuses_writes(st)) {
             reject(&c, RS_ERR_MISCONF);
+        } else if (st->persist.loading && !(c.cmd->flags & CMD_LOADING)) {
+            reject(&c, RS_ERR_LOADING);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {

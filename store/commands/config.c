@@ -110,6 +110,7 @@ static const struct cfg_param params[] = {
     {"rdbchecksum", CFG_BOOL, F(rdbchecksum), 0, 0, NULL, NULL, 0},
     {"save", CFG_SAVE, 0, 0, 0, NULL, NULL, 0},
     {"stop-writes-on-bgsave-error", CFG_BOOL, F(stop_writes_on_bgsave_error), 0, 0, NULL, NULL, 0},
+    {"key-load-delay", CFG_INT, F(key_load_delay), INT_MIN, INT_MAX, NULL, NULL, 0},
     {"appendonly", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"maxmemory", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,9 +41,12 @@
  * CONFIG_BGSAVE_RETRY_DELAY). */
 #define RETRY_DELAY 5
 
+static bool load_progress(struct store *st, size_t done, size_t total);
+
 static const struct rdb_hooks hooks = {
     .put_functions = function_rdb_put,
     .load_function = function_rdb_load,
+    .progress = load_progress,
 };
 
 /* What the child writes to its pipe before it exits. */
@@ -303,6 +307,12 @@ int respite_shutdown(struct respite *rs, int flags)
 {
     struct store *st = (struct store *)rs;
     store_log(st, RS_LOG_WARNING, "User requested shutdown...");
+    /* While loading, as Redis: never a save (of half the data); the load
+     * stops. */
+    if (st->persist.loading) {
+        st->persist.stop_loading = true;
+        return 0;
+    }
     if (st->persist.child) {
         store_log(st, RS_LOG_WARNING, "There is a child saving an .rdb. Killing it!");
         persist_kill_child(st);
@@ -327,11 +337,29 @@ int respite_shutdown(struct respite *rs, int flags)
 void persist_info(const struct store *st, char *buf, size_t size)
 {
     const struct persist *ps = &st->persist;
+    size_t n = (size_t)snprintf(buf, size, "# Persistence\r\nloading:%d\r\nasync_loading:0\r\n",
+                                ps->loading);
+    if (ps->loading && n < size) {
+        int64_t secs = (rs_real_ms() - ps->load_start_ms) / 1000;
+        double perc = ps->load_total ? 100.0 * (double)ps->load_done / (double)ps->load_total : 0;
+        /* Redis's estimate: the rate so far over what is left (1 s when
+         * nothing is read yet) */
+        int64_t eta = ps->load_done && secs
+                          ? (int64_t)((double)(ps->load_total - ps->load_done) /
+                                      ((double)ps->load_done / (double)secs))
+                          : 1;
+        n += (size_t)snprintf(buf + n, size - n,
+                              "loading_start_time:%" PRId64 "\r\n"
+                              "loading_total_bytes:%zu\r\n"
+                              "loading_rdb_used_mem:0\r\n"
+                              "loading_loaded_bytes:%zu\r\n"
+                              "loading_loaded_perc:%.2f\r\n"
+                              "loading_eta_seconds:%" PRId64 "\r\n",
+                              ps->load_start_ms / 1000, ps->load_total, ps->load_done, perc, eta);
+    }
     int64_t current = ps->child ? (rs_real_ms() - ps->child_start) / 1000 : -1;
-    snprintf(buf, size,
-             "# Persistence\r\n"
-             "loading:0\r\n"
-             "async_loading:0\r\n"
+    if (n < size)
+        snprintf(buf + n, size - n,
              "current_cow_peak:0\r\n"
              "current_cow_size:0\r\n"
              "current_cow_size_age:0\r\n"
@@ -346,7 +374,7 @@ void persist_info(const struct store *st, char *buf, size_t size)
              "rdb_current_bgsave_time_sec:%" PRId64 "\r\n"
              "rdb_saves:%" PRIu64 "\r\n"
              "rdb_last_cow_size:%" PRIu64 "\r\n"
-             "rdb_last_load_keys_expired:%" PRIu64 "\r\n"
+             "rdb_last_load_keys_expired:0\r\n"
              "rdb_last_load_keys_loaded:%" PRIu64 "\r\n"
              "aof_enabled:0\r\n"
              "aof_rewrite_in_progress:0\r\n"
@@ -362,15 +390,44 @@ void persist_info(const struct store *st, char *buf, size_t size)
              "module_fork_last_cow_size:0\r\n",
              ps->child ? ps->child_keys : 0, ps->dirty, ps->child != 0, st->stats.lastsave,
              ps->last_bgsave_ok ? "ok" : "err", ps->last_bgsave_secs, current, ps->saves,
-             ps->last_cow, (uint64_t)0, ps->load_loaded);
+             ps->last_cow, ps->load_loaded);
+}
+
+/* Every RDB_PROGRESS_KEYS keys of the load: the figures for INFO, and the
+ * transport serves its clients about every 2 MB or 100 ms (Redis's
+ * loading-process-events-interval-bytes), as Redis's
+ * processEventsWhileBlocked. */
+static bool load_progress(struct store *st, size_t done, size_t total)
+{
+    struct persist *ps = &st->persist;
+    ps->load_done = done;
+    ps->load_total = total;
+    if (st->cfg.key_load_delay > 0)
+        usleep((useconds_t)st->cfg.key_load_delay * RDB_PROGRESS_KEYS);
+    int64_t now = rs_mono_us();
+    if (done - ps->events_done < 2 * 1024 * 1024 && now - ps->events_us < 100 * 1000)
+        return true;
+    ps->events_done = done;
+    ps->events_us = now;
+    if (st->hooks && st->hooks->loading)
+        st->hooks->loading(st->hooks_ud);
+    return !ps->stop_loading;
 }
 
 int respite_load_rdb(struct respite *rs, char *err, size_t errlen)
 {
     struct store *st = (struct store *)rs;
+    struct persist *ps = &st->persist;
     char path[2048];
     rdb_path(st, path, sizeof path);
+    struct stat sb;
+    ps->loading = true;
+    ps->load_start_ms = rs_real_ms();
+    ps->load_total = stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
+    ps->load_done = ps->events_done = 0;
+    ps->events_us = rs_mono_us();
     int rc = rdb_load(st, path, &hooks, err, errlen);
+    ps->loading = false;
     if (rc == 0) {
         st->stats.lastsave = unix_s();
         st->persist.load_loaded = total_keys(st);

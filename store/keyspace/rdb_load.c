@@ -30,6 +30,9 @@
 struct loader {
     struct store *st;
     struct rdb_reader r;
+    const uint8_t *base; /* the file's first byte */
+    uint64_t nkeys;      /* keys read, for the progress hook */
+    bool stopped;        /* by the progress hook */
     int64_t now;
     char *err;
     size_t errlen;
@@ -539,6 +542,11 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
         if (!ok)
             return false;
         expire = -1;
+        if (++ld->nkeys % RDB_PROGRESS_KEYS == 0 && hooks && hooks->progress &&
+            !hooks->progress(st, (size_t)(r->p - ld->base), (size_t)(r->end - ld->base))) {
+            ld->stopped = true;
+            return false;
+        }
     }
 }
 
@@ -561,7 +569,7 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     bool read_ok = !ferror(f);
     fclose(f);
     struct loader ld = {.st = st, .now = store_now(st), .err = err, .errlen = errlen};
-    ld.r.p = data.p;
+    ld.r.p = ld.base = data.p;
     ld.r.end = data.p + data.len;
     int version = 0;
     bool ok = read_ok;
@@ -592,5 +600,5 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
         }
     }
     rs_free(data.p);
-    return ok ? 0 : -1;
+    return ok ? 0 : ld.stopped ? 2 : -1;
 }

@@ -217,6 +217,7 @@ struct rs_config {
     } save[RS_SAVE_POINTS_MAX];
     int nsave;
     bool stop_writes_on_bgsave_error;
+    int key_load_delay; /* a debug aid, as Redis's: microseconds of sleep per key loaded */
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;
@@ -568,6 +569,13 @@ struct store {
         uint64_t saves;         /* rdb_saves: SAVE and BGSAVE runs */
         uint64_t last_cow;      /* rdb_last_cow_size: the child's private dirty bytes */
         uint64_t load_loaded;   /* rdb_last_load_keys_loaded */
+        /* the load at start (respite_load_rdb): INFO's loading_* fields */
+        bool loading;
+        bool stop_loading;      /* SHUTDOWN while loading: the load stops */
+        int64_t load_start_ms;  /* unix ms */
+        size_t load_total, load_done; /* bytes of the file, bytes read */
+        size_t events_done;     /* load_done when clients were last served */
+        int64_t events_us;      /* and when (monotonic) */
     } persist;
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */

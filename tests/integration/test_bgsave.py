@@ -8,6 +8,7 @@ PING, MULTI and scripts after a failed BGSAVE, as 7.4), and SHUTDOWN / SIGTERM s
 (RESPITE_REDIS74) where it is there; those tests skip without it.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -550,6 +551,72 @@ class AsRedis74(unittest.TestCase):
             self.assertEqual(field(c, "rdb_saves"), "1")
             self.assertTrue(os.path.exists(os.path.join(where, "dump.rdb")))
         self.assertIn("2 changes in 1 seconds. Saving...", srv.stdout())
+
+
+class Loading(unittest.TestCase):
+    """A server started on a file of 200,000 keys, loading it slowly (key-load-delay, a
+    debug aid as Redis's): the port is open meanwhile and clients get -LOADING."""
+
+    def slow_start(self):
+        d = data_dir(self)
+        src = Server(["--save", "", "--dir", d]).start()
+        fill(src.conn(), 200000, 10)
+        self.assertEqual(src.conn().cmd("SAVE"), b"OK")
+        src.stop()
+        srv = Server(["--dir", d, "--key-load-delay", "50"])
+        srv._wait_ready = lambda: None          # it answers -LOADING, not PONG, for a while
+        srv.start()
+        deadline = time.monotonic() + 20
+        while True:
+            m = re.search(r"port=(\d+)", srv.stdout())
+            if m:
+                srv.port = int(m.group(1))
+                try:
+                    return srv, srv.conn()
+                except OSError:
+                    pass
+            self.assertLess(time.monotonic(), deadline, srv.output())
+            time.sleep(0.02)
+
+    def test_clients_get_loading_until_the_data_is_in(self):
+        srv, c = self.slow_start()
+        try:
+            loading = "LOADING Redis is loading the dataset in memory"
+            self.assertEqual(str(c.cmd("PING")), loading)
+            self.assertEqual(str(c.cmd("GET", "key:1")), loading)
+            self.assertEqual(str(c.cmd("DBSIZE")), loading)
+            self.assertEqual(c.cmd("CONFIG", "GET", "save"), [b"save", b""])
+            info = persistence(c)
+            names = [k for k, _ in info]
+            self.assertEqual(names[:9], ["loading", "async_loading", "loading_start_time",
+                                         "loading_total_bytes", "loading_rdb_used_mem",
+                                         "loading_loaded_bytes", "loading_loaded_perc",
+                                         "loading_eta_seconds", "current_cow_peak"])
+            info = dict(info)
+            self.assertEqual(info["loading"], "1")
+            self.assertGreater(int(info["loading_total_bytes"]), 0)
+            self.assertLess(int(info["loading_loaded_bytes"]), int(info["loading_total_bytes"]))
+            deadline = time.monotonic() + 120
+            while field(c, "loading") != "0":
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.1)
+            self.assertEqual(c.cmd("PING"), b"PONG")
+            self.assertEqual(c.cmd("DBSIZE"), 200000)
+            self.assertEqual(field(c, "rdb_last_load_keys_loaded"), "200000")
+            self.assertIn("DB loaded from disk", srv.stdout())
+        finally:
+            srv.stop()
+
+    def test_shutdown_while_loading_stops_at_once_without_saving(self):
+        srv, c = self.slow_start()
+        d = srv.args[srv.args.index("--dir") + 1]
+        before = os.path.getmtime(os.path.join(d, "dump.rdb"))
+        c.send(encode("SHUTDOWN", "SAVE"))
+        _, closed = read_until_closed(c.sock, timeout=30)
+        self.assertTrue(closed)
+        srv.wait_exit(0)
+        self.assertEqual(os.path.getmtime(os.path.join(d, "dump.rdb")), before)
+        self.assertNotIn("DB loaded from disk", srv.stdout())
 
 
 class Shutdown(unittest.TestCase):
