@@ -18,7 +18,8 @@ project:<p>:connections (5 fields), :active_sessions (5), :calc_cache (10 JSON v
 ~100 bytes, EX 3600), :ai_context (3 of ~200 bytes, EX 1800), rate_limit:<p> (3, EX 600);
 a set project:<p>:active_users (5 members); lists project:<p>:notifications:u1 (5
 items), :undo:s1 (5), :redo:s1 (2); a string session:<p>:state (~150 bytes of JSON,
-EX 3600): 1,000,000 keys in all.
+EX 3600): 1,000,000 keys in all. The dataset "strings" is memory.py's: 1,000,000 keys
+key:<n> of 100-byte values, every other one with EX 3600.
 
 Examples:
   benchmarks/vs_redis/persist.py --respite build/respite-server --redis /path/to/redis-server
@@ -65,6 +66,18 @@ def dashboard(nproj):
         yield [b"RPUSH", pk + b"undo:s1"] + [json(60, i) for i in range(5)]
         yield [b"RPUSH", pk + b"redo:s1"] + [json(60, i) for i in range(2)]
         yield [b"SET", b"session:%d:state" % p, json(150, p), b"EX", b"3600"]
+
+
+def strings(n):
+    """memory.py's strings dataset, n keys."""
+    tail = b"s" * 90
+    for i in range(n):
+        value = (b"%010d" % i) + tail
+        yield [b"SET", b"key:%d" % i, value] + ([b"EX", b"3600"] if i % 2 == 0 else [])
+
+
+DATASETS = {"dashboard": lambda scale: dashboard(max(1, int(100_000 * scale))),
+            "strings": lambda scale: strings(max(1, int(1_000_000 * scale)))}
 
 
 def info_field(conn, name):
@@ -117,8 +130,9 @@ def median(xs):
 
 def main():
     ap = servers.arg_parser(__doc__)
+    ap.add_argument("--dataset", default="dashboard", choices=sorted(DATASETS))
     ap.add_argument("--scale", type=float, default=1.0,
-                    help="multiply the dataset's 100,000 projects (default 1.0)")
+                    help="multiply the dataset's size (default 1.0: 1,000,000 keys)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of each measure (default 3)")
     ap.add_argument("--batch", type=int, default=10000, help="commands per pipelined write")
     ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS)
@@ -127,7 +141,6 @@ def main():
     args = ap.parse_args()
     servers.check_binaries(ap, args)
     redis_version, redis_short, respite_rev, started, command_line = servers.run_info(args)
-    nproj = max(1, int(100_000 * args.scale))
 
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-persist-")
@@ -142,7 +155,7 @@ def main():
             srv.start()
             t0 = time.monotonic()
             with servers.Conn(srv.port, timeout=120) as c:
-                for payload, count in servers.batches(dashboard(nproj), args.batch):
+                for payload, count in servers.batches(DATASETS[args.dataset](args.scale), args.batch):
                     errors = c.pipeline(payload, count)
                     if errors:
                         raise RuntimeError("%s: %s" % (label, errors[0]))
@@ -192,7 +205,8 @@ def main():
         "respite%s vs %s, %s; %s." % (" " + respite_rev if respite_rev else "", redis_short,
                                       started.strftime("%Y-%m-%d %H:%M UTC"),
                                       servers.machine_summary()),
-        "Dataset dashboard, %d keys; medians of %d rounds, interleaved." % (a["keys"], args.rounds),
+        "Dataset %s, %d keys; medians of %d rounds, interleaved." % (args.dataset, a["keys"],
+                                                                    args.rounds),
         "Command: %s" % command_line,
     ]
     servers.print_table(header_lines, ["measure", "respite", "redis", "ratio"], rows, [],

@@ -799,7 +799,6 @@ static bool log_enabled(const struct lua_engine *e, int level)
     return level >= e->st->cfg.loglevel && e->st->hooks && e->st->hooks->log;
 }
 
-
 /* redis.log(level, msg, ...): the words joined by spaces, to the
  * transport's log when the level passes loglevel. */
 static int redis_log(lua_State *L)
@@ -993,9 +992,9 @@ static void count_hook(lua_State *L, lua_Debug *ar)
             return;
         bool fn = e->run->fn_args;
         store_log(e->st, RS_LOG_WARNING,
-                   "Slow script detected: still in execution after %lld milliseconds. You can "
-                   "try killing the script using the %s command. Script name is: %s.",
-                   ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
+                  "Slow script detected: still in execution after %lld milliseconds. You can "
+                  "try killing the script using the %s command. Script name is: %s.",
+                  ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
         e->timed_out = true;
         st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
     }
