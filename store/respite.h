@@ -74,10 +74,11 @@ void respite_close(struct respite *st);
  * process writes the file from its copy-on-write view of the memory while
  * the store goes on. In a host with threads of its own, the child has only
  * the thread that called fork -- the one running the command, or
- * respite_persist_cron -- and does nothing but write the file (through
- * malloc, whose locks glibc and jemalloc reset in a child, and stdio on
- * its own FILE) and _exit(): no other lock of the host, no atexit
- * handler, no flush of the host's stdio buffers. Its memory costs the
+ * respite_persist_cron -- and does nothing but write the file and
+ * _exit(): it allocates from memory of its own (mmap(2), never malloc,
+ * whose lock another thread may have held at the fork), writes with
+ * write(2) (no stdio), takes no lock of the host, runs no atexit handler
+ * and flushes none of the host's stdio buffers. Its memory costs the
  * pages the host and the store write while it runs. SIGTERM, SIGINT and
  * SIGUSR1 get their default actions in the child. The child is waited
  * for by its pid only (waitpid), so a host's own children are not

@@ -35,6 +35,7 @@
 #include "commands/commands.h"
 #include "commands/function.h"
 #include "commands/persist.h"
+#include "ds/mem.h"
 #include "keyspace/rdb_file.h"
 
 /* Seconds a save point waits after a failed BGSAVE (Redis's
@@ -117,6 +118,7 @@ static uint64_t private_dirty(void)
  * persist_kill_child) ends it rather than running the parent's handler. */
 static void child_main(struct store *st, int wfd)
 {
+    rs_mem_arena();
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
