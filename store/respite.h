@@ -78,7 +78,9 @@ void respite_close(struct respite *st);
  * _exit(): it allocates from memory of its own (mmap(2), never malloc,
  * whose lock another thread may have held at the fork), writes with
  * write(2) (no stdio), takes no lock of the host, runs no atexit handler
- * and flushes none of the host's stdio buffers. Its memory costs the
+ * and flushes none of the host's stdio buffers. It closes its copies of
+ * every descriptor but 0-2 (the host's sockets and files stay the
+ * parent's alone). Its memory costs the
  * pages the host and the store write while it runs. SIGTERM, SIGINT and
  * SIGUSR1 get their default actions in the child. The child is waited
  * for by its pid only (waitpid), so a host's own children are not

@@ -115,13 +115,20 @@ static uint64_t private_dirty(void)
 
 /* The child: write the file, report, exit. Signals the host caught go
  * back to their defaults first, so a SIGTERM for the child (or SIGUSR1,
- * persist_kill_child) ends it rather than running the parent's handler. */
+ * persist_kill_child) ends it rather than running the parent's handler;
+ * every descriptor but the report pipe's and the standard ones is closed,
+ * so the child holds no listening socket (a restarted server can bind
+ * while it runs) and no client connection (one the server closes ends at
+ * once, not when the child exits). */
 static void child_main(struct store *st, int wfd)
 {
     rs_mem_arena();
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    if (wfd > 3)
+        close_range(3, (unsigned)wfd - 1, 0);
+    close_range((unsigned)wfd + 1, ~0U, 0);
     struct child_report rep;
     memset(&rep, 0, sizeof rep);
     char path[2048];

@@ -372,6 +372,28 @@ class Bgsave(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_the_child_holds_no_socket(self):
+        # The child closes its copies of the listening socket and the connections: a
+        # restarted server can bind while it runs, a client the server closes sees the
+        # end at once.
+        srv = Server(["--save", "", "--rdbcompression", "no"]).start()
+        try:
+            c = srv.conn()
+            fill(c, 300000, 100)
+            self.assertEqual(c.cmd("BGSAVE"), b"Background saving started")
+            pid = int(re.findall(r"Background saving started by pid (\d+)", srv.stdout())[-1])
+            try:
+                fds = [os.readlink("/proc/%d/fd/%s" % (pid, fd))
+                       for fd in os.listdir("/proc/%d/fd" % pid)]
+            except OSError:
+                fds = None
+            wait_bgsave_done(c)
+            if fds is None:
+                self.skipTest("the child finished before the check")
+            self.assertEqual([f for f in fds if f.startswith("socket:")], [])
+        finally:
+            srv.stop()
+
     def test_child_failure_sets_err_and_logs(self):
         srv = Server(["--save", ""]).start()
         gone = tempfile.mkdtemp(prefix="respite-it-gone-")
