@@ -961,6 +961,7 @@ static void on_cron(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     int64_t now = real_ms();
+    respite_persist_cron(srv->st);
     if (respite_tick(srv->st, BG_SLICE_US))
         kick_bg(srv);
     serve_ready(srv); /* clients the tick unblocked */
@@ -1051,16 +1052,10 @@ static void stop_loop(struct respite_server *srv)
     close_handles(srv);
 }
 
-static void shutdown_requested(struct respite_server *srv)
-{
-    srv_log(&srv->log, SRV_LOG_NOTICE, "User requested shutdown...");
-    stop_loop(srv);
-}
-
 static void on_shutdown(void *ud, int flags)
 {
     (void)flags;
-    shutdown_requested(ud);
+    stop_loop(ud);
 }
 
 static void on_log(void *ud, int level, const char *msg)
@@ -1069,19 +1064,41 @@ static void on_log(void *ud, int level, const char *msg)
     srv_log(&srv->log, level, "%s", msg);
 }
 
+/* The loading hook: serve the clients as during a long script, with no
+ * caller to leave alone. */
+static void on_loading(void *ud)
+{
+    on_script_busy(ud, NULL);
+}
+
 static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log,
-                                                   on_script_busy};
+                                                   on_script_busy, on_loading};
 
 /* The server of respite_server_catch_signals (a handler has no user
  * data: one such server a process), and the first signal it caught. */
 static struct respite_server *sig_srv;
 static volatile sig_atomic_t sig_caught;
 
+/* The shutdown a signal asked for, in the loop: the final save when save
+ * points are set (respite_shutdown); if it fails the server stays up, as
+ * Redis does, and a later signal tries again. */
+static void signal_shutdown(struct respite_server *srv)
+{
+    const char *name = sig_caught == SIGINT ? "SIGINT" : "SIGTERM";
+    if (respite_shutdown(srv->st, 0) != 0) {
+        srv_log(&srv->log, SRV_LOG_WARNING, "%s received but errors trying to shut down the "
+                "server, check the logs for more information", name);
+        sig_caught = 0;
+        return;
+    }
+    stop_loop(srv);
+}
+
 static void on_wakeup(uv_async_t *a)
 {
     struct respite_server *srv = a->data;
     if (sig_caught && srv == sig_srv)
-        shutdown_requested(srv);
+        signal_shutdown(srv);
     else
         stop_loop(srv);
 }
@@ -1225,7 +1242,8 @@ void respite_server_catch_signals(struct respite_server *srv)
 
 int respite_server_run(struct respite_server *srv)
 {
-    srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
+    if (!srv->stopping) /* a SHUTDOWN may have come while the data loaded */
+        srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     return 0;
 }

@@ -69,11 +69,55 @@ void respite_close(struct respite *st);
  * `rdbchecksum`. SAVE writes the file on the calling thread, like every
  * command, through a temporary file renamed over the old one.
  *
- * respite_load_rdb adds the keys (and function libraries) of that file to
+ * BGSAVE, and the save points (`save`: none in a store that is opened;
+ * respite-server sets Redis's "3600 1 300 100 60 10000" unless its config
+ * file or command line names save), fork the process, as Redis does: the child
+ * process writes the file from its copy-on-write view of the memory while
+ * the store goes on. In a host with threads of its own, the child has only
+ * the thread that called fork -- the one running the command, or
+ * respite_persist_cron -- and does nothing but write the file and
+ * _exit(): it allocates from memory of its own (mmap(2), never malloc,
+ * whose lock another thread may have held at the fork), writes with
+ * write(2) (no stdio), takes no lock of the host, runs no atexit handler
+ * and flushes none of the host's stdio buffers. It closes its copies of
+ * every descriptor but 0-2 (the host's sockets and files stay the
+ * parent's alone). Its memory costs the
+ * pages the host and the store write while it runs. SIGTERM, SIGINT and
+ * SIGUSR1 get their default actions in the child. The child is waited
+ * for by its pid only (waitpid), so a host's own children are not
+ * touched; a host that sets SIGCHLD to SIG_IGN makes the kernel reap it,
+ * and its outcome then counts as a failure.
+ *
+ * respite_persist_cron notices the end of a BGSAVE (rdb_bgsave_in_progress
+ * stays 1 until it runs) and starts the BGSAVE a save point or a BGSAVE
+ * SCHEDULE calls for; respite-server calls it hz times a second, an
+ * embedder that wants BGSAVE or save points calls it periodically. O(save
+ * points). */
+void respite_persist_cron(struct respite *st);
+
+/* What a shutdown does before the transport stops, for SHUTDOWN and the
+ * transport's own reasons (a signal), as Redis's prepareForShutdown: stop
+ * a running BGSAVE, then write the RDB file if save points are set and
+ * RESPITE_SHUTDOWN_NOSAVE is not given, or RESPITE_SHUTDOWN_SAVE is;
+ * logs Redis's lines through the log hook. Returns 0 when the transport
+ * may stop, -1 when the save failed (without RESPITE_SHUTDOWN_FORCE): the
+ * store then stays as it was and serves on. */
+enum {
+    RESPITE_SHUTDOWN_NOSAVE = 1,
+    RESPITE_SHUTDOWN_SAVE = 2,
+    RESPITE_SHUTDOWN_NOW = 4,
+    RESPITE_SHUTDOWN_FORCE = 8,
+};
+int respite_shutdown(struct respite *st, int flags);
+
+/* respite_load_rdb adds the keys (and function libraries) of that file to
  * a store that has none, dropping those already expired. Returns 0 when
  * loaded, 1 when there is no file (nothing done), -1 with the reason in err
  * for a file that cannot be read, is corrupt or holds what respite cannot
- * load yet (some keys may then be loaded). Call it before any client. */
+ * load yet (some keys may then be loaded), 2 when a SHUTDOWN came while
+ * loading (the transport is stopping; some keys are loaded). Call it before any client runs
+ * a command: clients that a transport serves meanwhile (the loading hook)
+ * get -LOADING, and INFO says loading:1 with Redis's loading_* fields. */
 int respite_load_rdb(struct respite *st, char *err, size_t errlen);
 
 /* Set one parameter as CONFIG SET would, or at start-up time also the ones
@@ -253,7 +297,8 @@ struct respite_client_io {
 
 /* Store-wide callbacks of the transport. */
 struct respite_hooks {
-    /* SHUTDOWN: stop serving after this command's reply. flags: unused. */
+    /* SHUTDOWN, once respite_shutdown allowed it: stop serving after this
+     * command's reply. flags: RESPITE_SHUTDOWN_*. */
     void (*shutdown)(void *ud, int flags);
     /* A configuration parameter that the transport applies changed (maxclients,
      * timeout, ...): it re-reads what it needs. */
@@ -274,6 +319,12 @@ struct respite_hooks {
      * must not run (expiry would change what the script sees). Without
      * this hook a script runs to its end and nobody gets -BUSY. */
     void (*script_busy)(void *ud, void *caller);
+    /* respite_load_rdb is loading the file: as script_busy, the transport
+     * serves its clients now (accepts, reads, runs their commands, writes)
+     * and returns without waiting; the store answers -LOADING to all but
+     * the commands Redis runs while loading (INFO, CONFIG, SHUTDOWN...).
+     * Called about every 2 MB of the file, or 100 ms. No timer may run. */
+    void (*loading)(void *ud);
 };
 
 void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);

@@ -16,6 +16,7 @@
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/persist.h"
 #include "commands/tracking.h"
 #include "commands/function.h"
 #include "commands/script.h"
@@ -97,6 +98,9 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->next_client_id = 1;
     st->stats.start_ms = rs_real_ms();
     st->stats.lastsave = st->stats.start_ms / 1000;
+    st->persist.child_pipe = -1;
+    st->persist.last_bgsave_ok = true;
+    st->persist.last_bgsave_secs = -1;
     uint64_t r = random_seed();
     for (int i = 0; i < 40; i++) {
         st->run_id[i] = "0123456789abcdef"[r & 15];
@@ -146,6 +150,7 @@ void respite_close(struct respite *rs)
     struct store *st = (struct store *)rs;
     if (st == NULL)
         return;
+    persist_kill_child(st);
     while (st->sessions_head)
         session_free(st->sessions_head);
     free_dbs(st);
@@ -514,6 +519,11 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
             reject(&c, (enum rs_err)st->script_busy);
+        } else if ((c.cmd->flags & CMD_WRITE || c.cmd->handler == cmd_ping) &&
+                   persist_refuses_writes(st)) {
+            reject(&c, RS_ERR_MISCONF);
+        } else if (st->persist.loading && !(c.cmd->flags & CMD_LOADING)) {
+            reject(&c, RS_ERR_LOADING);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {

@@ -73,6 +73,12 @@ void config_defaults(struct rs_config *cfg);
 
 void reply_arity(struct cmd_ctx *c);
 
+/* A line for the transport's log (the log hook of respite.h), if level
+ * passes loglevel; lines longer than 1 KB are cut. */
+enum { RS_LOG_DEBUG = 0, RS_LOG_VERBOSE = 1, RS_LOG_NOTICE = 2, RS_LOG_WARNING = 3 };
+void store_log(const struct store *st, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Count c's command against the shard of its first key (PROJECT INFO). */
 void store_count_shard_command(struct cmd_ctx *c);
 
@@ -281,6 +287,8 @@ static inline void multi_flag_rejected(struct session *s)
  * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
  * execCommandAbort). */
 cmd_handler cmd_exec;
+/* PING, refused with the write commands under -MISCONF (persist.h). */
+cmd_handler cmd_ping;
 void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
 /* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
  * disconnect. */

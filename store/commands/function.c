@@ -767,6 +767,7 @@ void cmd_function_load(struct cmd_ctx *c)
         reply_error_bytes(c, err, strlen(err));
         return;
     }
+    ks_dirty(c->st, 1);
     resp_add_bulk(c->out, li->name, li->name_len);
 }
 
@@ -846,6 +847,7 @@ void cmd_function_delete(struct cmd_ctx *c)
     }
     set_unlink(&fs->cur, li);
     lib_free(fs, li);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -863,6 +865,7 @@ void cmd_function_flush(struct cmd_ctx *c)
     }
     functions_free(c->st);
     functions_init(c->st);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -961,6 +964,7 @@ void cmd_function_restore(struct cmd_ctx *c)
         reply_error_bytes(c, err, strlen(err));
         return;
     }
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 

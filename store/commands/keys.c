@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/persist.h"
 #include "commands/tracking.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/rdb.h"
@@ -94,6 +95,7 @@ static void del_generic(struct cmd_ctx *c, bool lazy)
     for (int i = 1; i < c->argc; i++) {
         if (ks_delete_key(c, c->db, c->argv[i], lazy)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[i]);
+            ks_dirty(c->st, 1);
             n++;
         }
     }
@@ -171,6 +173,7 @@ void cmd_flushdb(struct cmd_ctx *c)
     bool async;
     if (!flush_mode(c, &async))
         return;
+    ks_dirty(c->st, ks_db_size(c->db));
     ks_flush_db(c->st, c->db, async);
     tracking_flushed(c->st);
     resp_add_ok(c->out);
@@ -182,9 +185,15 @@ void cmd_flushall(struct cmd_ctx *c)
     bool async;
     if (!flush_mode(c, &async))
         return;
-    for (int i = 0; i < c->st->ndbs; i++)
+    for (int i = 0; i < c->st->ndbs; i++) {
+        ks_dirty(c->st, ks_db_size(c->st->dbs[i]));
         ks_flush_db(c->st, c->st->dbs[i], async);
+    }
     tracking_flushed(c->st);
+    /* As Redis 7.4: with save points, the emptied dataset is saved at
+     * once (a failure is only logged). */
+    if (c->st->cfg.nsave > 0)
+        persist_save(c->st);
     resp_add_ok(c->out);
 }
 
@@ -465,6 +474,7 @@ static void rename_generic(struct cmd_ctx *c, bool nx)
     move_entry(c->db, dst, &sl, when);
     ks_notify(c->db, NOTIFY_GENERIC, "rename_from", src);
     ks_notify(c->db, NOTIFY_GENERIC, "rename_to", dst);
+    ks_dirty(c->st, 1);
     if (nx)
         resp_add_int(c->out, 1);
     else
@@ -531,6 +541,7 @@ void cmd_copy(struct cmd_ctx *c)
     if (when != -1)
         exp_set(to, n, when);
     ks_notify(dst_db, NOTIFY_GENERIC, "copy_to", dst);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, 1);
 }
 
@@ -671,6 +682,7 @@ void cmd_move(struct cmd_ctx *c)
     move_entry(dst, key, &sl, exp_get(sl.sh, e));
     ks_notify(c->db, NOTIFY_GENERIC, "move_from", key);
     ks_notify(dst, NOTIFY_GENERIC, "move_to", key);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, 1);
 }
 
@@ -701,6 +713,7 @@ void cmd_swapdb(struct cmd_ctx *c)
         ks_signal_db(dbs[a]);
         ks_signal_db(dbs[b]);
     }
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -777,10 +790,12 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
     if (when <= c->now) {
         ks_delete_lazy(&loc, c->st->cfg.lazyfree_expire); /* an expiry, for Redis */
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+        ks_dirty(c->st, 1);
     } else {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
+        ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, 1);
 }
@@ -866,6 +881,7 @@ void cmd_persist(struct cmd_ctx *c)
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
+        ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, had);
 }

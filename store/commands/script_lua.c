@@ -51,6 +51,7 @@
 
 #include "commands/lua_libs.h"
 #include "commands/script.h"
+#include "commands/persist.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
 #include "ds/sha1.h"
@@ -656,6 +657,8 @@ static int refusal(const struct lua_engine *e, const struct cmd_def *d)
         return RS_ERR_LUA_NOSCRIPT_CMD;
     if (e->run->read_only && (d->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
         return RS_ERR_LUA_RO_WRITE;
+    if ((d->flags & CMD_WRITE) && persist_refuses_writes(e->st))
+        return RS_ERR_MISCONF;
     if (!e->run->allow_oom && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
         e->st->used_memory + e->st->shard_bytes > (uint64_t)e->st->cfg.maxmemory)
         return RS_ERR_OOM;
@@ -793,21 +796,6 @@ static int redis_sha1hex(lua_State *L)
 static bool log_enabled(const struct lua_engine *e, int level)
 {
     return level >= e->st->cfg.loglevel && e->st->hooks && e->st->hooks->log;
-}
-
-static void engine_log(const struct lua_engine *e, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void engine_log(const struct lua_engine *e, int level, const char *fmt, ...)
-{
-    if (!log_enabled(e, level))
-        return;
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    e->st->hooks->log(e->st->hooks_ud, level, msg);
 }
 
 /* redis.log(level, msg, ...): the words joined by spaces, to the
@@ -1018,10 +1006,10 @@ static void count_hook(lua_State *L, lua_Debug *ar)
         long long ms = (long long)((rs_mono_us() - e->start_us) / 1000);
         if (ms >= st->cfg.busy_reply_threshold) {
             bool fn = e->run->fn_args;
-            engine_log(e, 3,
-                       "Slow script detected: still in execution after %lld milliseconds. You "
-                       "can try killing the script using the %s command. Script name is: %s.",
-                       ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
+            store_log(st, RS_LOG_WARNING,
+                      "Slow script detected: still in execution after %lld milliseconds. You "
+                      "can try killing the script using the %s command. Script name is: %s.",
+                      ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
             e->timed_out = true;
             st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
         }
@@ -1032,7 +1020,7 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
     if (e->killed) {
         if (ar->event == LUA_HOOKCOUNT) {
-            engine_log(e, 2, "Lua script killed by user with SCRIPT KILL.");
+            store_log(e->st, RS_LOG_NOTICE, "Lua script killed by user with SCRIPT KILL.");
             /* At every line from now on: a pcall that catches the error
              * only gets it again. */
             lua_sethook(L, count_hook, LUA_MASKLINE, 0);

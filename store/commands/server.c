@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "commands/commands.h"
+#include "commands/persist.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/rdb.h"
 #include "keyspace/rdb_file.h"
@@ -1054,19 +1055,9 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
 {
-    sbuf_printf(b,
-                "# Persistence\r\n"
-                "loading:0\r\n"
-                "async_loading:0\r\n"
-                "rdb_bgsave_in_progress:0\r\n"
-                "rdb_last_save_time:%lld\r\n"
-                "rdb_last_bgsave_status:ok\r\n"
-                "aof_enabled:0\r\n"
-                "aof_rewrite_in_progress:0\r\n"
-                "aof_rewrite_scheduled:0\r\n"
-                "aof_last_bgrewrite_status:ok\r\n"
-                "aof_last_write_status:ok\r\n",
-                (long long)c->st->stats.lastsave);
+    char buf[2048];
+    persist_info(c->st, buf, sizeof buf);
+    sbuf_printf(b, "%s", buf);
 }
 
 static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
@@ -1306,24 +1297,23 @@ void cmd_lastsave(struct cmd_ctx *c)
 }
 
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
- * The transport stops serving and closes every connection after this
- * command; like Redis, the caller gets no reply. Nothing is persisted yet,
- * so SAVE and NOSAVE only differ in being accepted. An embedded store with
- * no transport cannot shut down and says so. */
+ * After respite_shutdown (the final save, when one is due) the transport
+ * stops serving and closes every connection; like Redis, the caller gets
+ * no reply. A failed save refuses the shutdown, unless FORCE. An embedded
+ * store with no transport cannot shut down and says so. */
 void cmd_shutdown(struct cmd_ctx *c)
 {
-    enum { NOSAVE = 1, SAVE = 2, NOW = 4, FORCE = 8 };
     int flags = 0;
     bool abort_it = false;
     for (int i = 1; i < c->argc; i++) {
         if (rs_str_eqi(c->argv[i], "nosave")) {
-            flags |= NOSAVE;
+            flags |= RESPITE_SHUTDOWN_NOSAVE;
         } else if (rs_str_eqi(c->argv[i], "save")) {
-            flags |= SAVE;
+            flags |= RESPITE_SHUTDOWN_SAVE;
         } else if (rs_str_eqi(c->argv[i], "now")) {
-            flags |= NOW;
+            flags |= RESPITE_SHUTDOWN_NOW;
         } else if (rs_str_eqi(c->argv[i], "force")) {
-            flags |= FORCE;
+            flags |= RESPITE_SHUTDOWN_FORCE;
         } else if (rs_str_eqi(c->argv[i], "abort")) {
             abort_it = true;
         } else {
@@ -1331,7 +1321,7 @@ void cmd_shutdown(struct cmd_ctx *c)
             return;
         }
     }
-    if ((abort_it && flags) || ((flags & NOSAVE) && (flags & SAVE))) {
+    if ((abort_it && flags) || ((flags & RESPITE_SHUTDOWN_NOSAVE) && (flags & RESPITE_SHUTDOWN_SAVE))) {
         reply_err(c, RS_ERR_SYNTAX);
         return;
     }
@@ -1342,11 +1332,15 @@ void cmd_shutdown(struct cmd_ctx *c)
     }
     struct store *st = c->st;
     /* During a long script, only without saving: the script stops. */
-    if (st->script_busy && !(flags & NOSAVE)) {
+    if (st->script_busy && !(flags & RESPITE_SHUTDOWN_NOSAVE)) {
         reply_err(c, (enum rs_err)st->script_busy);
         return;
     }
     if (st->hooks == NULL || st->hooks->shutdown == NULL) {
+        reply_err(c, RS_ERR_SHUTDOWN_FAILED);
+        return;
+    }
+    if (respite_shutdown((struct respite *)st, flags) != 0) {
         reply_err(c, RS_ERR_SHUTDOWN_FAILED);
         return;
     }

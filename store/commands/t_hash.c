@@ -96,6 +96,7 @@ static void hset_generic(struct cmd_ctx *c, bool hmset)
     for (int i = 2; i < c->argc; i += 2)
         added += hash_set(c, w.h, c->argv[i], c->argv[i + 1], false);
     w.changed = true;
+    ks_dirty(c->st, (uint64_t)(c->argc - 2) / 2);
     hash_close(c, &w, "hset");
     if (hmset)
         resp_add_ok(c->out);
@@ -127,6 +128,7 @@ void cmd_hsetnx(struct cmd_ctx *c)
         added = hash_set(c, w.h, c->argv[2], c->argv[3], false);
     }
     w.changed = added;
+    ks_dirty(c->st, added);
     hash_close(c, &w, "hset");
     resp_add_int(c->out, added);
 }
@@ -270,6 +272,7 @@ void cmd_hdel(struct cmd_ctx *c)
     for (int i = 2; w.h && i < c->argc; i++)
         n += hash_remove(w.h, c->argv[i]);
     w.changed = n > 0;
+    ks_dirty(c->st, (uint64_t)n);
     hash_close(c, &w, "hdel");
     resp_add_int(c->out, n);
 }
@@ -298,6 +301,7 @@ void cmd_hincrby(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(buf, resp_ll2str(buf, v));
     hash_set(c, w.h, c->argv[2], s, true);
     w.changed = true;
+    ks_dirty(c->st, 1);
     hash_close(c, &w, "hincrby");
     resp_add_int(c->out, v);
 }
@@ -331,6 +335,7 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(out, resp_ld2str(out, sizeof out, v));
     hash_set(c, w.h, c->argv[2], s, true);
     w.changed = true;
+    ks_dirty(c->st, 1);
     hash_close(c, &w, "hincrbyfloat");
     resp_add_bulk_str(c->out, s);
 }
@@ -373,6 +378,8 @@ void cmd_hsetex(struct cmd_ctx *c)
             field_expire(c, &w, c->argv[i], o.when);
     }
     w.changed = ok;
+    if (ok)
+        ks_dirty(c->st, (uint64_t)(c->argc - o.first) / 2);
     /* Redis 8.0's events: hset, then hexpire for a TTL given (or hdel for
      * one already past, which deleted the fields). */
     bool past = o.ttl == SUBKEY_SET && o.when <= c->now;
@@ -414,12 +421,13 @@ void cmd_hgetex(struct cmd_ctx *c)
             continue;
         }
         resp_add_bulk_str(c->out, v);
-        if (set) {
+        bool changed = set;
+        if (set)
             field_expire(c, &w, f, when);
-            w.changed = true;
-        } else if (persist) {
-            w.changed |= hash_field_persist(w.h, f);
-        }
+        else if (persist)
+            changed = hash_field_persist(w.h, f);
+        w.changed |= changed;
+        ks_dirty(c->st, changed);
     }
     hash_close(c, &w, persist ? "hpersist" : when <= c->now ? "hdel" : "hexpire");
 }
@@ -437,7 +445,9 @@ void cmd_hgetdel(struct cmd_ctx *c)
         struct rs_str v;
         if (w.h && hash_get(w.h, c->argv[i], &v)) {
             resp_add_bulk_str(c->out, v);
-            w.changed |= hash_remove(w.h, c->argv[i]);
+            bool removed = hash_remove(w.h, c->argv[i]);
+            w.changed |= removed;
+            ks_dirty(c->st, removed);
         } else {
             resp_add_null(c->out);
         }

@@ -60,6 +60,7 @@ void cmd_sadd(struct cmd_ctx *c)
         ks_touch(c->db, c->argv[1]);
         ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
     }
+    ks_dirty(c->st, (uint64_t)added);
     resp_add_int(c->out, added);
 }
 
@@ -90,6 +91,7 @@ void cmd_saddex(struct cmd_ctx *c)
             for (int i = o.first; i < c->argc; i++)
                 gone += set_remove(set_of(e), c->argv[i]);
             c->st->stats.expired_subkeys += gone;
+            ks_dirty(c->st, gone);
             if (gone) {
                 ks_touch_loc(&loc);
                 ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
@@ -114,6 +116,8 @@ void cmd_saddex(struct cmd_ctx *c)
     }
     if (added || o.ttl != SUBKEY_KEEP)
         ks_touch_loc(&loc);
+    /* the members added, or all given when their TTLs were rewritten */
+    ks_dirty(c->st, o.ttl == SUBKEY_KEEP ? (uint64_t)added : (uint64_t)o.n);
     /* As HSETEX's: sadd, then sexpire when the members got a TTL. */
     ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
     if (o.ttl == SUBKEY_SET)
@@ -140,6 +144,7 @@ void cmd_srem(struct cmd_ctx *c)
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
         }
+        ks_dirty(c->st, (uint64_t)removed);
         if (ks_value_changed(&loc, before))
             ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
     }
@@ -263,6 +268,7 @@ void cmd_spop(struct cmd_ctx *c)
     if (with_count && (uint64_t)count >= set_size(s)) {
         resp_add_set_len(c->out, (long long)set_size(s));
         set_foreach(s, reply_member_cb, c->out);
+        ks_dirty(c->st, set_size(s));
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
@@ -279,6 +285,7 @@ void cmd_spop(struct cmd_ctx *c)
         rs_free(owned);
     }
     ks_touch_loc(&loc);
+    ks_dirty(c->st, (uint64_t)count);
     ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
     if (ks_value_changed(&loc, before))
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
@@ -395,6 +402,7 @@ void cmd_smove(struct cmd_ctx *c)
         return;
     }
     ks_touch(c->db, src);
+    ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_SET, "srem", src);
     if (ks_value_changed(&sloc, before)) {
         ks_notify(c->db, NOTIFY_GENERIC, "del", src);
@@ -408,6 +416,7 @@ void cmd_smove(struct cmd_ctx *c)
     before = obj_bytes(de);
     if (set_add(c->st, set_of(de), m)) {
         ks_touch(c->db, dst);
+        ks_dirty(c->st, 1);
         ks_notify(c->db, NOTIFY_SET, "sadd", dst);
     }
     obj_account_change(dloc.sh, before, obj_bytes(de));
@@ -589,14 +598,17 @@ static void set_op_store(struct cmd_ctx *c, enum set_op op)
     long long size = (long long)set_size(out);
     if (!size) {
         set_free(out);
-        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", dst);
+            ks_dirty(c->st, 1);
+        }
     } else {
         struct shard *sh = ks_shard(c->db, dst, true);
         ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_SET, ENC_RAW, out));
         static const char *const events[] = {
             [OP_INTER] = "sinterstore", [OP_UNION] = "sunionstore", [OP_DIFF] = "sdiffstore"};
         ks_notify(c->db, NOTIFY_SET, events[op], dst);
+        ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, size);
 }

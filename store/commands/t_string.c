@@ -162,6 +162,7 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
         ks_add(c->db, sh, e);
     }
     ks_notify(c->db, NOTIFY_STRING, "set", key);
+    ks_dirty(c->st, 1);
     if (ttl) {
         exp_set(sh, e, when);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", key);
@@ -220,6 +221,7 @@ void cmd_getset(struct cmd_ctx *c)
     struct shard *sh = ks_shard(c->db, c->argv[1], true);
     ks_set(c, c->db, c->argv[1], obj_new_string(sh, c->argv[1], c->argv[2]));
     ks_notify(c->db, NOTIFY_STRING, "set", c->argv[1]);
+    ks_dirty(c->st, 1);
 }
 
 /* The string at key for a command that answers a null when it is missing:
@@ -243,6 +245,7 @@ void cmd_getdel(struct cmd_ctx *c)
     reply_value(c, e);
     ks_delete(&loc);
     ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+    ks_dirty(c->st, 1);
 }
 
 /* GETEX key [EX s|PX ms|EXAT ts|PXAT ts-ms|PERSIST] */
@@ -263,14 +266,17 @@ void cmd_getex(struct cmd_ctx *c)
     if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now) {
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+        ks_dirty(c->st, 1);
     } else if (flags & SET_ANY_TTL) {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
+        ks_dirty(c->st, 1);
     } else if ((flags & SET_PERSIST) && e->exp_idx != EXP_NONE) {
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
+        ks_dirty(c->st, 1);
     }
 }
 
@@ -305,6 +311,7 @@ static void mset_generic(struct cmd_ctx *c, bool nx)
         struct shard *sh = ks_shard(c->db, c->argv[i], true);
         ks_set(c, c->db, c->argv[i], obj_new_string(sh, c->argv[i], c->argv[i + 1]));
         ks_notify(c->db, NOTIFY_STRING, "set", c->argv[i]);
+        ks_dirty(c->st, 1);
     }
     if (nx)
         resp_add_int(c->out, 1);
@@ -348,6 +355,7 @@ void cmd_append(struct cmd_ctx *c)
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
         ks_add(c->db, sh, obj_new_string(sh, c->argv[1], val));
         ks_notify(c->db, NOTIFY_STRING, "append", c->argv[1]);
+        ks_dirty(c->st, 1);
         resp_add_int(c->out, (long long)val.len);
         return;
     }
@@ -360,6 +368,7 @@ void cmd_append(struct cmd_ctx *c)
     r->len += val.len;
     ks_touch(c->db, c->argv[1]); /* even for an empty value, as Redis */
     ks_notify(c->db, NOTIFY_STRING, "append", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -450,6 +459,7 @@ void cmd_setrange(struct cmd_ctx *c)
         r->len = need;
     ks_touch(c->db, c->argv[1]);
     ks_notify(c->db, NOTIFY_STRING, "setrange", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -491,6 +501,7 @@ static void incr_generic(struct cmd_ctx *c, long long by)
         ks_add(c->db, sh, obj_new_int(sh, c->argv[1], v));
     }
     ks_notify(c->db, NOTIFY_STRING, "incrby", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, v);
 }
 
@@ -564,6 +575,7 @@ void cmd_incrbyfloat(struct cmd_ctx *c)
         ks_add(c->db, sh, obj_new_embstr(sh, c->argv[1], s));
     }
     ks_notify(c->db, NOTIFY_STRING, "incrbyfloat", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_bulk(c->out, out, n);
 }
 

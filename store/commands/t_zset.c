@@ -171,6 +171,7 @@ reply:
         resp_add_int(c->out, ch ? added + updated : added);
 events:
     if (added || updated) {
+        ks_dirty(c->st, (uint64_t)(added + updated));
         ks_touch(c->db, key);
         ks_notify(c->db, NOTIFY_ZSET, flags & ZADD_INCR ? "zincr" : "zadd", key);
     }
@@ -205,6 +206,7 @@ void cmd_zrem(struct cmd_ctx *c)
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_ZSET, "zrem", c->argv[1]);
         }
+        ks_dirty(c->st, (uint64_t)deleted);
         zset_changed(c, &loc, before, c->argv[1]);
     }
     resp_add_int(c->out, deleted);
@@ -477,8 +479,10 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
         return;
     }
     if (!some) {
-        if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", *dst);
+            ks_dirty(c->st, 1);
+        }
         resp_add_int(c->out, 0);
         return;
     }
@@ -488,6 +492,7 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
     ks_set(c, c->db, *dst, obj_new_ptr(sh, *dst, OBJ_ZSET, ENC_RAW, o.dst));
     resp_add_int(c->out, (long long)n);
     ks_notify(c->db, NOTIFY_ZSET, "zrangestore", *dst);
+    ks_dirty(c->st, 1);
 }
 
 void cmd_zrange(struct cmd_ctx *c)
@@ -586,6 +591,7 @@ static void remrange_generic(struct cmd_ctx *c, enum range_kind kind)
         [BY_LEX] = "zremrangebylex"};
     ks_touch_loc(&loc);
     ks_notify(c->db, NOTIFY_ZSET, events[kind], c->argv[1]);
+    ks_dirty(c->st, last - first + 1);
     zset_changed(c, &loc, before, c->argv[1]);
     resp_add_int(c->out, (long long)(last - first + 1));
 }
@@ -647,6 +653,7 @@ static void pop_from(struct cmd_ctx *c, struct kloc *loc, struct rs_str key, boo
     else
         zset_delete_ranks(z, 0, (uint64_t)n - 1);
     ks_notify(c->db, NOTIFY_ZSET, max ? "zpopmax" : "zpopmin", key);
+    ks_dirty(c->st, (uint64_t)n);
     zset_changed(c, loc, before, key);
     ks_touch(c->db, key);
 }
@@ -1144,11 +1151,14 @@ static void zop_generic(struct cmd_ctx *c, int at, const struct rs_str *dst, enu
                 [ZOP_DIFF] = "zdiffstore"};
             resp_add_int(c->out, n);
             ks_notify(c->db, NOTIFY_ZSET, events[op], *dst);
+            ks_dirty(c->st, 1);
         } else {
             zset_free(w.out);
             resp_add_int(c->out, 0);
-            if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del))
+            if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del)) {
                 ks_notify(c->db, NOTIFY_GENERIC, "del", *dst);
+                ks_dirty(c->st, 1);
+            }
         }
     } else {
         reply_members_len(c, (long long)zset_len(w.out), withscores);

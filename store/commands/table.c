@@ -202,6 +202,18 @@ const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str
  * Error replies
  * ------------------------------------------------------------------------ */
 
+void store_log(const struct store *st, int level, const char *fmt, ...)
+{
+    if (level < st->cfg.loglevel || st->hooks == NULL || st->hooks->log == NULL)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    st->hooks->log(st->hooks_ud, level, msg);
+}
+
 void reply_arity(struct cmd_ctx *c)
 {
     char name[96];

@@ -229,6 +229,17 @@ struct entry *ks_take(struct kloc *loc);
 /* Delete key if present (lazy as ks_delete_lazy); returns whether it was. */
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy);
 
+/* Count n changes of the dataset (Redis's server.dirty), which
+ * rdb_changes_since_last_save reports and the save points compare: a
+ * command calls it where Redis 7.4 adds to server.dirty -- once per key
+ * written for most, the elements added or removed for SADD, SREM, HSET,
+ * HDEL, LPUSH, ZADD, ZREM, DEL..., nothing when it changed nothing.
+ * Expiries do not count (7.4 counts none). */
+static inline void ks_dirty(struct store *st, uint64_t n)
+{
+    st->persist.dirty += n;
+}
+
 /* The WATCH and tracking hook (commands/multi.c, commands/tracking.c, through st->up): key of db was changed -- added, deleted,
  * overwritten, changed in place or given or stripped of a TTL -- so the
  * EXEC of every client watching it fails. ks_add, ks_replace and ks_take

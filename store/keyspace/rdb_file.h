@@ -29,7 +29,13 @@ struct rdb_hooks {
      * one of the same name if replace; false with the reason in err. */
     bool (*load_function)(struct store *st, const char *code, size_t len, bool replace,
                           char *err, size_t errlen);
+    /* Loading: called every RDB_PROGRESS_KEYS keys with the bytes of the
+     * file read so far and its size (clients may be served from it);
+     * false stops the load (a shutdown came). */
+    bool (*progress)(struct store *st, size_t done, size_t total);
 };
+
+#define RDB_PROGRESS_KEYS 1024
 
 /* Write every database of st to path (through a temporary file in the
  * same directory, renamed over it), LZF-compressing strings unless
@@ -45,10 +51,12 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
  * keys already past their deadline, and hash fields and set members past
  * theirs, are dropped, as Redis drops them on a primary. Older encodings
  * (ziplists, zipmaps are refused) are converted to those respite keeps.
- * Returns 0, 1 when there is no file at path (nothing loaded), or -1 with
+ * Returns 0, 1 when there is no file at path (nothing loaded), 2 when
+ * hooks->progress stopped it (the keys read stay), or -1 with
  * the reason in err: unreadable, corrupt, a bad checksum (checked unless
  * rdbchecksum is off or the file's is 0), a type not known (the keys read
- * before stay). O(file bytes). */
+ * before stay). O(file bytes). hooks->progress may run commands between
+ * two keys: nothing it runs may write. */
 int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
              char *err, size_t errlen);
 

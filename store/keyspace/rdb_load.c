@@ -36,6 +36,9 @@
 struct loader {
     struct store *st;
     struct rdb_reader r;
+    const uint8_t *base; /* the file's first byte */
+    uint64_t nkeys;      /* keys read, for the progress hook */
+    bool stopped;        /* by the progress hook */
     int64_t now;
     bool merge; /* a key already there is replaced by the file's */
     char *err;
@@ -923,6 +926,11 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
         if (!ok)
             return false;
         expire = -1;
+        if (++ld->nkeys % RDB_PROGRESS_KEYS == 0 && hooks && hooks->progress &&
+            !hooks->progress(st, (size_t)(r->p - ld->base), (size_t)(r->end - ld->base))) {
+            ld->stopped = true;
+            return false;
+        }
     }
 }
 
@@ -946,7 +954,7 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     fclose(f);
     struct loader ld = {.st = st, .now = store_now(st), .merge = merge, .err = err,
                         .errlen = errlen};
-    ld.r.p = data.p;
+    ld.r.p = ld.base = data.p;
     ld.r.end = data.p + data.len;
     int version = 0;
     bool ok = read_ok;
@@ -977,5 +985,5 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
         }
     }
     rs_free(data.p);
-    return ok ? 0 : -1;
+    return ok ? 0 : ld.stopped ? 2 : -1;
 }

@@ -17,6 +17,7 @@
  * dump.rdb. Synchronous: the caller waits for the whole file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,19 +42,33 @@
 
 struct saver {
     struct store *st;
-    FILE *f;
+    int fd; /* write(2), not stdio: a BGSAVE child allocates nothing through malloc */
     struct rdb_buf b;
     uint64_t crc;
     bool io_failed;         /* a write failed; errno tells why */
     const struct shard *sh; /* the shard whose keys are being visited */
 };
 
+static bool write_all(int fd, const void *p, size_t n)
+{
+    for (const char *c = p; n;) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
 static void flush_buf(struct saver *sv)
 {
     if (sv->b.len == 0)
         return;
     sv->crc = crc64(sv->crc, sv->b.p, sv->b.len);
-    if (!sv->io_failed && fwrite(sv->b.p, 1, sv->b.len, sv->f) != sv->b.len)
+    if (!sv->io_failed && !write_all(sv->fd, sv->b.p, sv->b.len))
         sv->io_failed = true;
     sv->b.len = 0;
 }
@@ -446,13 +461,13 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) + 1 : 0;
     snprintf(tmp, sizeof tmp, "%.*stemp-%d.rdb", dirlen, path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
         snprintf(err, errlen, "Failed opening the temp RDB file %s (in server root dir %s) for "
                  "saving: %s", tmp, st->cfg.dir, strerror(errno));
         return -1;
     }
-    struct saver sv = {.st = st, .f = f};
+    struct saver sv = {.st = st, .fd = fd};
     sv.b.no_lzf = !st->cfg.rdbcompression;
     struct rdb_buf *b = &sv.b;
     char num[32];
@@ -483,10 +498,9 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     if (st->cfg.rdbchecksum)
         for (int i = 0; i < 8; i++)
             le[i] = (uint8_t)(sv.crc >> (8 * i));
-    bool ok = !sv.io_failed && fwrite(le, 1, 8, f) == 8 && fflush(f) == 0 &&
-              fsync(fileno(f)) == 0;
+    bool ok = !sv.io_failed && write_all(fd, le, 8) && fsync(fd) == 0;
     int saved_errno = errno;
-    ok = fclose(f) == 0 && ok;
+    ok = close(fd) == 0 && ok;
     rs_free(b->p);
     if (ok && rename(tmp, path) == 0)
         return 0;

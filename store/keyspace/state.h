@@ -184,6 +184,8 @@ struct db {
  * Configuration (config.c): every parameter CONFIG GET/SET knows.
  * ------------------------------------------------------------------------ */
 
+#define RS_SAVE_POINTS_MAX 16
+
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
@@ -208,6 +210,15 @@ struct rs_config {
     char dbfilename[256];
     bool rdbcompression;
     bool rdbchecksum;
+    /* save points (`save <seconds> <changes> ...`): a BGSAVE when at least
+     * changes were made and seconds have passed since the last save */
+    struct save_point {
+        int64_t seconds;
+        int64_t changes;
+    } save[RS_SAVE_POINTS_MAX];
+    int nsave;
+    bool stop_writes_on_bgsave_error;
+    int key_load_delay; /* a debug aid, as Redis's: microseconds of sleep per key loaded */
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;
@@ -544,6 +555,31 @@ struct store {
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint64_t list_packed_threshold;
     struct store_stats stats;
+    bool save_appending; /* a save line was read at start-up: the next adds to it */
+    /* Snapshots (commands/persist.c): what INFO's Persistence section
+     * reports and the save points compare. */
+    struct persist {
+        uint64_t dirty;         /* changes since the last save (ks_dirty) */
+        uint64_t dirty_at_fork; /* dirty when the running BGSAVE forked */
+        int child;              /* the BGSAVE child's pid, 0 none */
+        int child_pipe;         /* read end of its report pipe, -1 none */
+        int64_t child_start;    /* unix ms when it forked */
+        uint64_t child_keys;    /* keys when it forked (current_save_keys_total) */
+        bool scheduled;         /* BGSAVE SCHEDULE (or in EXEC): start one when none runs */
+        bool last_bgsave_ok;    /* rdb_last_bgsave_status */
+        int64_t last_bgsave_secs; /* rdb_last_bgsave_time_sec, -1 none yet */
+        int64_t last_try;       /* unix s of the last BGSAVE fork attempt */
+        uint64_t saves;         /* rdb_saves: SAVE and BGSAVE runs */
+        uint64_t last_cow;      /* rdb_last_cow_size: the child's private dirty bytes */
+        uint64_t load_loaded;   /* rdb_last_load_keys_loaded */
+        /* the load at start (respite_load_rdb): INFO's loading_* fields */
+        bool loading;
+        bool stop_loading;      /* SHUTDOWN while loading: the load stops */
+        int64_t load_start_ms;  /* unix ms */
+        size_t load_total, load_done; /* bytes of the file, bytes read */
+        size_t events_done;     /* load_done when clients were last served */
+        int64_t events_us;      /* and when (monotonic) */
+    } persist;
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;

@@ -6,7 +6,9 @@
  * thread (respite_server_start) and talks to it with a plain socket on 127.0.0.1, before
  * stopping and freeing everything. respite_script_kill stops endless scripts and
  * functions that another pthread runs, in process and served over TCP, with what it
- * answers when none runs, one of the other kind does, or one wrote. Any mismatch prints what was expected and what came,
+ * answers when none runs, one of the other kind does, or one wrote. BGSAVE forks from
+ * such a host, whose other threads allocate meanwhile. Any mismatch prints what was
+ * expected and what came,
  * and exits 1; ASan/UBSan in the test build catch leaks and misuse on the way.
  */
 #include <arpa/inet.h>
@@ -452,8 +454,109 @@ static void test_kill_served(struct respite *st)
     respite_server_free(srv);
 }
 
-/* Usage: embed_test [shutdown]. Without an argument, the in-process and served tests;
- * with "shutdown", the SHUTDOWN command against an embedded server. */
+/* A host thread that allocates and frees without pause while BGSAVE forks: the child,
+ * which allocates as it writes the file, must not inherit a malloc lock held by it. */
+static volatile int churn_stop;
+
+static void *churn(void *arg)
+{
+    (void)arg;
+    while (!churn_stop) {
+        void *p[64];
+        for (int i = 0; i < 64; i++)
+            p[i] = malloc((size_t)(16 + i * 37));
+        for (int i = 0; i < 64; i++)
+            free(p[i]);
+    }
+    return NULL;
+}
+
+/* The value of an INFO persistence field read over fd into buf. */
+static const char *info_field(int fd, const char *name, char *buf, size_t size)
+{
+    const char *req = "INFO persistence\r\n";
+    CHECK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    size_t got = 0;
+    char *body;
+    long len = -1;
+    for (;;) {
+        ssize_t r = read(fd, buf + got, size - 1 - got);
+        CHECK(r > 0);
+        got += (size_t)r;
+        buf[got] = '\0';
+        if (len < 0 && (body = strstr(buf, "\r\n")) != NULL)
+            len = strtol(buf + 1, NULL, 10);
+        if (len >= 0 && got >= (size_t)(body - buf) + 2 + (size_t)len + 2)
+            break;
+    }
+    char *at = strstr(buf, name);
+    CHECK(at != NULL);
+    at += strlen(name) + 1;
+    at[strcspn(at, "\r")] = '\0';
+    return at;
+}
+
+/* BGSAVE of a store served from a background thread, in a host with threads of its own
+ * (one allocating without pause): the fork's child writes the file and exits, the
+ * server's timer reaps it, and the file loads into another store. */
+static void test_bgsave_in_threaded_host(struct respite *st)
+{
+    char err[256], dir[] = "/tmp/respite-embed-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "dir", dir, err, sizeof err) == 0);
+    struct respite_client *c = respite_client_new(st);
+    for (int i = 0; i < 20000; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "key:%d", i);
+        EXPECT(c, "+OK\r\n", "SET", k, "some value");
+    }
+    respite_client_free(c);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, churn, NULL) == 0);
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL)
+        fail(__func__, __LINE__, err);
+    CHECK(respite_server_start(srv) == 0);
+    int fd = connect_local(respite_server_port(srv));
+    for (int round = 0; round < 3; round++) {
+        roundtrip(__LINE__, fd, "BGSAVE\r\n", "+Background saving started\r\n");
+        char buf[8192];
+        int waited = 0;
+        while (strcmp(info_field(fd, "rdb_bgsave_in_progress", buf, sizeof buf), "0") != 0) {
+            CHECK(++waited < 3000); /* 30 s */
+            usleep(10 * 1000);
+        }
+        CHECK(strcmp(info_field(fd, "rdb_last_bgsave_status", buf, sizeof buf), "ok") == 0);
+    }
+    close(fd);
+    churn_stop = 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    respite_server_stop(srv);
+    respite_server_free(srv);
+
+    const char *config[] = {"dir", dir};
+    struct respite *other = respite_open(config, 1, err, sizeof err);
+    CHECK(other != NULL);
+    CHECK(respite_load_rdb(other, err, sizeof err) == 0);
+    c = respite_client_new(other);
+    EXPECT(c, ":20000\r\n", "DBSIZE");
+    EXPECT(c, "$10\r\nsome value\r\n", "GET", "key:19999");
+    respite_client_free(c);
+    respite_close(other);
+    char path[64];
+    snprintf(path, sizeof path, "%s/dump.rdb", dir);
+    CHECK(unlink(path) == 0);
+    CHECK(rmdir(dir) == 0);
+}
+
+/* Usage: embed_test [shutdown|bgsave]. Without an argument, the in-process and served
+ * tests; with "shutdown", the SHUTDOWN command against an embedded server; with "bgsave",
+ * BGSAVE in a threaded host. */
 int main(int argc, char **argv)
 {
     char err[256];
@@ -464,6 +567,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "shutdown") == 0) {
         test_shutdown_command(st);
+    } else if (argc > 1 && strcmp(argv[1], "bgsave") == 0) {
+        test_bgsave_in_threaded_host(st);
     } else {
         const char *bad[] = {"no-such-parameter", "1"};
         struct respite *none = respite_open(bad, 1, err, sizeof err);
