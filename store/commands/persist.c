@@ -317,7 +317,7 @@ void cmd_bgsave(struct cmd_ctx *c)
 int respite_shutdown(struct respite *rs, int flags)
 {
     struct store *st = (struct store *)rs;
-    store_log(st, RS_LOG_WARNING, "User requested shutdown...");
+    store_log(st, RS_LOG_NOTICE, "User requested shutdown...");
     /* While loading, as Redis: never a save (of half the data); the load
      * stops. */
     if (st->persist.loading) {
