@@ -1022,6 +1022,11 @@ static void close_handles(struct respite_server *srv)
     if (srv->handles_closed)
         return;
     srv->handles_closed = true;
+    /* First: the handler wakes the loop through srv->wakeup, closed below. */
+    if (srv->signals) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+    }
     for (int i = 0; i < srv->nlisteners; i++)
         uv_close((uv_handle_t *)&srv->listeners[i], NULL);
     if (srv->timers_open) {
@@ -1031,10 +1036,6 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->blk_timer, NULL);
         uv_close((uv_handle_t *)&srv->exp_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
-    }
-    if (srv->signals) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
     }
 }
 
