@@ -459,6 +459,8 @@ class AsRedis74(unittest.TestCase):
             wait_bgsave_done(c)
             r.append(c.cmd("SAVE"))
             r.append(field(c, "rdb_saves"))
+            r.append(c.cmd("CONFIG", "RESETSTAT"))
+            r.append(field(c, "rdb_saves"))
             r.append(c.cmd("MULTI"))
             r.append(c.cmd("SAVE"))
             r.append(c.cmd("EXEC"))
