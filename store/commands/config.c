@@ -604,6 +604,7 @@ void cmd_config_resetstat(struct cmd_ctx *c)
     st->stats.start_ms = start;
     st->stats.lastsave = lastsave;
     st->stats.connected_clients = connected;
+    st->persist.saves = 0; /* rdb_saves, as Redis's resetServerStats */
     resp_add_ok(c->out);
 }
 
