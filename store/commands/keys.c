@@ -82,15 +82,6 @@ static inline struct rs_str key_of(const struct entry *e)
     return rs_str_from(entry_key(e), e->klen);
 }
 
-/* splitmix64 over the store's own state: no global generator in store/. */
-static uint64_t rand_next(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /* ------------------------------------------------------------------------
  * DEL, UNLINK, EXISTS, TYPE, TOUCH, DBSIZE, FLUSHDB, FLUSHALL
  * ------------------------------------------------------------------------ */
@@ -401,19 +392,21 @@ void cmd_scan(struct cmd_ctx *c)
 }
 
 /* RANDOMKEY -- a random key of the database, a null if it is empty. The
- * project is drawn with a weight of its key count, so every key is equally
- * likely: O(log projects) (ks_random_project). An expired key drawn is
+ * project is drawn with a weight of its key count, then a key of its
+ * table (tbl_random), so every key is exactly equally likely: O(log
+ * projects) (ks_random_project). An expired key drawn is
  * deleted and the draw repeated, as Redis does. */
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
     for (;;) {
+        uint64_t n = ks_db_size(db);
         struct ks_proj p;
-        if (!ks_random_project(db, rand_next(c->st), &p)) {
+        if (n == 0 || !ks_random_project(db, rng_below(&c->st->rng, n), &p)) {
             resp_add_null(c->out);
             return;
         }
-        struct entry *e = ks_proj_random(&p, rand_next(c->st));
+        struct entry *e = ks_proj_random(&p, &c->st->rng);
         if (ks_is_live(p.sh, e, c->now)) {
             resp_add_bulk(c->out, entry_key(e), e->klen);
             return;

@@ -759,15 +759,6 @@ void cmd_bzmpop(struct cmd_ctx *c)
  * ZRANDMEMBER
  * ------------------------------------------------------------------------ */
 
-/* splitmix64 over the store's random state, as SRANDMEMBER draws. */
-static uint64_t zrand(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 static void free_taken(void *ud, struct entry *e)
 {
     (void)ud;
@@ -810,7 +801,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
             resp_add_null(c->out);
             return;
         }
-        zset_random(zset_of(e), zrand(c->st), &m, &score);
+        zset_random(zset_of(e), &c->st->rng, &m, &score);
         resp_add_bulk_str(c->out, m);
         return;
     }
@@ -825,7 +816,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
         reply_members_len(c, n, withscores);
         /* Stops when the client's output is full: it is being closed. */
         for (long long i = 0; i < n && !resp_out_full(c->out); i++) {
-            zset_random(z, zrand(c->st), &m, &score);
+            zset_random(z, &c->st->rng, &m, &score);
             reply_member(c, m, score, withscores);
         }
         return;
@@ -845,7 +836,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     if ((uint64_t)l * 3 > size) {
         uint64_t need = (uint64_t)l, left = size;
         for (zset_it_rank(&it, z, 0, false); it.ok && need; zset_it_next(&it), left--) {
-            if (zrand(c->st) % left < need) {
+            if (rng_below(&c->st->rng, left) < need) {
                 reply_member(c, zset_it_member(&it), zset_it_score(&it), withscores);
                 need--;
             }
@@ -855,7 +846,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     struct table taken;
     tbl_init(&taken, c->st->seed);
     while (tbl_count(&taken) < (uint64_t)l) {
-        zset_random(z, zrand(c->st), &m, &score);
+        zset_random(z, &c->st->rng, &m, &score);
         if (tbl_get(&taken, m.p, m.len))
             continue;
         tbl_insert(&taken, obj_sub_entry(m, rs_str_from("", 0)));

@@ -433,7 +433,7 @@ struct store {
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
-    uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
+    struct rng rng; /* the store's random numbers (every random pick) */
     /* Shards the active expiry cycle and the rehash step visited, for the
      * tests that check timer work does not grow with the number of shards. */
     uint64_t timer_visits;
