@@ -205,43 +205,46 @@ static int item_cmp(const struct sort_item *x, const struct sort_item *y,
     return o->desc ? -cmp : cmp;
 }
 
+/* The sorts move pointers to the items: the same moves as Redis's on its
+ * 16-byte items, cheaper than moving ours. */
+
 /* glibc 2.36's qsort for arrays that fit its buffer: a top-down merge
  * sort, stable, the left half taken on ties. tmp holds n items. */
-static void merge_sort(struct sort_item *a, size_t n, struct sort_item *tmp,
+static void merge_sort(struct sort_item **a, size_t n, struct sort_item **tmp,
                        const struct sort_opts *o)
 {
     if (n <= 1)
         return;
     size_t n1 = n / 2, n2 = n - n1;
-    struct sort_item *b = a + n1;
+    struct sort_item **b = a + n1;
     merge_sort(a, n1, tmp, o);
     merge_sort(b, n2, tmp, o);
     size_t i = 0, j = 0, k = 0;
     while (i < n1 && j < n2)
-        tmp[k++] = item_cmp(&a[i], &b[j], o) <= 0 ? a[i++] : b[j++];
+        tmp[k++] = item_cmp(a[i], b[j], o) <= 0 ? a[i++] : b[j++];
     while (i < n1)
         tmp[k++] = a[i++];
     memcpy(a, tmp, k * sizeof *a); /* what is left of b is in place */
 }
 
-static void swap_items(struct sort_item *a, size_t i, size_t j)
+static void swap_items(struct sort_item **a, size_t i, size_t j)
 {
-    struct sort_item t = a[i];
+    struct sort_item *t = a[i];
     a[i] = a[j];
     a[j] = t;
 }
 
-static void swap_runs(struct sort_item *a, size_t i, size_t j, size_t n)
+static void swap_runs(struct sort_item **a, size_t i, size_t j, size_t n)
 {
     for (size_t k = 0; k < n; k++)
         swap_items(a, i + k, j + k);
 }
 
-static size_t med3(struct sort_item *a, size_t i, size_t j, size_t k, const struct sort_opts *o)
+static size_t med3(struct sort_item **a, size_t i, size_t j, size_t k, const struct sort_opts *o)
 {
-    return item_cmp(&a[i], &a[j], o) < 0
-               ? (item_cmp(&a[j], &a[k], o) < 0 ? j : item_cmp(&a[i], &a[k], o) < 0 ? k : i)
-               : (item_cmp(&a[j], &a[k], o) > 0 ? j : item_cmp(&a[i], &a[k], o) < 0 ? i : k);
+    return item_cmp(a[i], a[j], o) < 0
+               ? (item_cmp(a[j], a[k], o) < 0 ? j : item_cmp(a[i], a[k], o) < 0 ? k : i)
+               : (item_cmp(a[j], a[k], o) > 0 ? j : item_cmp(a[i], a[k], o) < 0 ? i : k);
 }
 
 /* Redis's pqsort: Bentley and McIlroy's quicksort (median of three, of
@@ -249,13 +252,13 @@ static size_t med3(struct sort_item *a, size_t i, size_t j, size_t k, const stru
  * middle, insertion sort under 7) over a[base, base + n), which leaves
  * unsorted the partitions that do not meet [lo, hi]. Recurses on the left
  * partition and loops on the right one, as Redis's does. */
-static void pqsort(struct sort_item *a, size_t base, size_t n, size_t lo, size_t hi,
+static void pqsort(struct sort_item **a, size_t base, size_t n, size_t lo, size_t hi,
                    const struct sort_opts *o)
 {
     for (;;) {
         if (n < 7) {
             for (size_t m = base + 1; m < base + n; m++)
-                for (size_t l = m; l > base && item_cmp(&a[l - 1], &a[l], o) > 0; l--)
+                for (size_t l = m; l > base && item_cmp(a[l - 1], a[l], o) > 0; l--)
                     swap_items(a, l, l - 1);
             return;
         }
@@ -274,12 +277,12 @@ static void pqsort(struct sort_item *a, size_t base, size_t n, size_t lo, size_t
         size_t pa = base + 1, pb = pa, pc = base + n - 1, pd = pc;
         for (;;) {
             int cmp;
-            while (pb <= pc && (cmp = item_cmp(&a[pb], &a[base], o)) <= 0) {
+            while (pb <= pc && (cmp = item_cmp(a[pb], a[base], o)) <= 0) {
                 if (cmp == 0)
                     swap_items(a, pa++, pb);
                 pb++;
             }
-            while (pb <= pc && (cmp = item_cmp(&a[pc], &a[base], o)) >= 0) {
+            while (pb <= pc && (cmp = item_cmp(a[pc], a[base], o)) >= 0) {
                 if (cmp == 0)
                     swap_items(a, pc, pd--);
                 pc--;
@@ -513,17 +516,18 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
     struct loader l = {rs_malloc((cap ? cap : 1) * sizeof *l.v), 0, &arena};
     load(e, &a, &start, &end, &l);
 
+    /* order[j]: the j-th item of the output, tmp the merge sort's room. */
+    struct sort_item **order = rs_malloc(2 * (l.n ? l.n : 1) * sizeof *order);
+    for (size_t i = 0; i < l.n; i++)
+        order[i] = &l.v[i];
     bool bad_score = false;
     if (!a.dontsort) {
         for (size_t i = 0; i < l.n; i++)
             bad_score |= !score(c, &a, &l.v[i], &arena);
-        if (a.o.by && (start != 0 || end != (long long)l.n - 1)) {
-            pqsort(l.v, 0, l.n, (size_t)start, (size_t)end, &a.o);
-        } else {
-            struct sort_item *tmp = rs_malloc((l.n ? l.n : 1) * sizeof *tmp);
-            merge_sort(l.v, l.n, tmp, &a.o);
-            rs_free(tmp);
-        }
+        if (a.o.by && (start != 0 || end != (long long)l.n - 1))
+            pqsort(order, 0, l.n, (size_t)start, (size_t)end, &a.o);
+        else
+            merge_sort(order, l.n, order + l.n, &a.o);
     }
 
     long long nout = (end - start + 1) * (a.ngets ? a.ngets : 1);
@@ -537,13 +541,14 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
             resp_add_array_len(c->out, nout);
         for (long long j = start; j <= end; j++) {
             if (a.ngets == 0)
-                emit(c, rs_str_from("#", 1), l.v[j].el, ql);
+                emit(c, rs_str_from("#", 1), order[j]->el, ql);
             for (int g = 0; g < a.ngets; g++)
-                emit(c, c->argv[a.gets[g]], l.v[j].el, ql);
+                emit(c, c->argv[a.gets[g]], order[j]->el, ql);
         }
         if (ql)
             store_result(c, a.store, ql, nout);
     }
+    rs_free(order);
     rs_free(l.v);
     arena_free(&arena);
 out:
