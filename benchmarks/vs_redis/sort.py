@@ -20,9 +20,7 @@ Example:
 
 import os
 import random
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -49,16 +47,6 @@ def load(srv, n):
                    "name", "user-%06d" % rnd.randrange(10 ** 6))
 
 
-def bench(srv, args, command):
-    cmd = ["redis-benchmark", "-p", str(srv.port), "-n", str(args.requests), "-c",
-           str(args.clients), "-P", "1", "--csv"] + command
-    t0 = srv.cpu_ticks()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    cpu = (srv.cpu_ticks() - t0) / servers.CLK_TCK
-    rps = float(re.findall(r'"([0-9.]+)"', out.splitlines()[-1])[0])
-    return rps, cpu * 1e6 / args.requests
-
-
 def main():
     ap = servers.arg_parser(__doc__)
     ap.add_argument("--rounds", type=int, default=3)
@@ -80,7 +68,8 @@ def main():
             srv.start()
             load(srv, args.elements)
             for name, command in TESTS:
-                results.setdefault((name, srv.label), []).append(bench(srv, args, command))
+                results.setdefault((name, srv.label), []).append(
+                    servers.redis_benchmark(srv, command, args.requests, args.clients))
             srv.stop()
     rows = []
     for name, command in TESTS:
