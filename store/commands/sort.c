@@ -539,7 +539,9 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
             ql = ql_new(c->st->cfg.list_max_listpack_size, list_packed_threshold(c->st));
         else
             resp_add_array_len(c->out, nout);
-        for (long long j = start; j <= end; j++) {
+        /* A reply stops being built once its client's output is full: it
+         * is being closed (GETs multiply the elements). */
+        for (long long j = start; j <= end && (ql || !resp_out_full(c->out)); j++) {
             if (a.ngets == 0)
                 emit(c, rs_str_from("#", 1), order[j]->el, ql);
             for (int g = 0; g < a.ngets; g++)
