@@ -182,6 +182,41 @@ static inline uint64_t count_picks(const char *r, char prefix, uint64_t *hits, i
     return counted;
 }
 
+/* Run `line` rounds times, refilling set s with `after` ("SADD", or NULL)
+ * after each, and
+ * assert that the picks its replies hold (count_picks with prefix, of
+ * names numbered below n, n 10 or 100) pass the chi-square bound a uniform
+ * pick passes with probability 0.9999. */
+static inline void check_uniform(const char *line, char prefix, int n, int rounds,
+                                 const char *after)
+{
+    uint64_t hits[100] = {0};
+    cr_assert(n == 10 || n == 100);
+    for (int i = 0; i < rounds; i++) {
+        count_picks(run(line), prefix, hits, n);
+        if (after)
+            run_members(after, "s", n, false);
+    }
+    double x = chi_square(hits, n);
+    cr_assert_lt(x, n == 10 ? CHISQ_P0001_DF9 : CHISQ_P0001_DF99, "%s over %d: chi-square %.1f",
+                 line, n, x);
+}
+
+/* key made anew as a hash table of n members m<i> by `add` (SADD, or HSET
+ * with values v<i> when pairs), after `config` ("CONFIG SET ..." that makes
+ * any such value a table). */
+static inline void table_value(const char *config, const char *add, const char *key, int n,
+                               bool pairs)
+{
+    char line[128];
+    expect_reply(config, "+OK\r\n");
+    snprintf(line, sizeof line, "DEL %s", key);
+    run(line);
+    run_members(add, key, n, pairs);
+    snprintf(line, sizeof line, "OBJECT ENCODING %s", key);
+    cr_assert_str_eq(run(line), "$9\r\nhashtable\r\n");
+}
+
 /* Parse a SCAN reply: the next cursor in *cursor, the keys (each under 64
  * bytes, at most max of them) in keys; returns how many. */
 static inline int parse_scan(const char *r, unsigned long long *cursor, char keys[][64], int max)

@@ -575,18 +575,6 @@ Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
 
 /* ---- uniform RANDOMKEY (issue 17) ------------------------------------------ */
 
-/* rounds RANDOMKEYs over keys k<i> (i < n, in whatever shards), held to the
- * chi-square bound a uniform pick passes with probability 0.9999. */
-static void check_randomkey(int n, int rounds)
-{
-    uint64_t hits[100] = {0};
-    for (int i = 0; i < rounds; i++)
-        cr_assert_eq(count_picks(run("RANDOMKEY"), 'k', hits, n), 1);
-    double x = chi_square(hits, n);
-    cr_assert_lt(x, n == 10 ? CHISQ_P0001_DF9 : CHISQ_P0001_DF99, "%d keys: chi-square %.1f", n,
-                 x);
-}
-
 Test(keys, randomkey_is_uniform_within_a_shard)
 {
     seed_store(17);
@@ -600,14 +588,14 @@ Test(keys, randomkey_is_uniform_within_a_shard)
                 snprintf(line, sizeof line, "SET k%d v", i);
             run(line);
         }
-        check_randomkey(10, 1000);
+        check_uniform("RANDOMKEY", 'k', 10, 1000, NULL);
     }
     run("FLUSHALL");
     for (int i = 0; i < 100; i++) {
         snprintf(line, sizeof line, "SET project:7:k%d v", i);
         run(line);
     }
-    check_randomkey(100, 20000);
+    check_uniform("RANDOMKEY", 'k', 100, 20000, NULL);
 }
 
 Test(keys, randomkey_is_uniform_over_keys_of_uneven_shards)
@@ -624,5 +612,5 @@ Test(keys, randomkey_is_uniform_over_keys_of_uneven_shards)
             snprintf(line, sizeof line, "SET project:%d:k%d v", p, i);
         run(line);
     }
-    check_randomkey(100, 20000);
+    check_uniform("RANDOMKEY", 'k', 100, 20000, NULL);
 }

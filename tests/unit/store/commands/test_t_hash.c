@@ -383,25 +383,10 @@ Test(hash, hrandfield_samples_a_big_table_without_copying_it)
 
 /* ---- uniform random picks (issue 17) --------------------------------------- */
 
-/* `cmd` run `rounds` times on a table-encoded hash of n fields m<i> (values
- * v<i>), the fields picked held to the chi-square bound a uniform pick
- * passes with probability 0.9999 (the seed is fixed). */
-static void check_field_picks(const char *cmd, int n, int rounds)
-{
-    uint64_t hits[100] = {0};
-    for (int i = 0; i < rounds; i++)
-        count_picks(run(cmd), 'm', hits, n);
-    double x = chi_square(hits, n);
-    cr_assert_lt(x, n == 10 ? CHISQ_P0001_DF9 : CHISQ_P0001_DF99, "%s over %d: chi-square %.1f",
-                 cmd, n, x);
-}
-
+/* As t_set's: table-encoded hashes of 10 and 100 fields, at a fixed seed. */
 static void table_hash(int n)
 {
-    expect_reply("CONFIG SET hash-max-listpack-entries 1", "+OK\r\n");
-    run("DEL h");
-    run_members("HSET", "h", n, true);
-    cr_assert_str_eq(run("OBJECT ENCODING h"), "$9\r\nhashtable\r\n");
+    table_value("CONFIG SET hash-max-listpack-entries 1", "HSET", "h", n, true);
 }
 
 Test(hash, hrandfield_is_uniform_over_twenty_ten_field_tables)
@@ -409,11 +394,11 @@ Test(hash, hrandfield_is_uniform_over_twenty_ten_field_tables)
     seed_store(17);
     for (int s = 0; s < 20; s++) {
         table_hash(10);
-        check_field_picks("HRANDFIELD h -1000", 10, 1);
-        check_field_picks("HRANDFIELD h -500 WITHVALUES", 10, 2);
-        check_field_picks("HRANDFIELD h", 10, 1000);
-        check_field_picks("HRANDFIELD h 3", 10, 300); /* draws until distinct */
-        check_field_picks("HRANDFIELD h 7 WITHVALUES", 10, 150); /* selection sampling */
+        check_uniform("HRANDFIELD h -1000", 'm', 10, 1, NULL);
+        check_uniform("HRANDFIELD h -500 WITHVALUES", 'm', 10, 2, NULL);
+        check_uniform("HRANDFIELD h", 'm', 10, 1000, NULL);
+        check_uniform("HRANDFIELD h 3", 'm', 10, 300, NULL);              /* draws until distinct */
+        check_uniform("HRANDFIELD h 7 WITHVALUES", 'm', 10, 150, NULL);   /* selection sampling */
     }
 }
 
@@ -421,10 +406,10 @@ Test(hash, hrandfield_is_uniform_over_many_picks_of_a_hundred)
 {
     seed_store(17);
     table_hash(100);
-    check_field_picks("HRANDFIELD h -10000", 100, 100); /* 1,000,000 picks */
-    check_field_picks("HRANDFIELD h -10000 WITHVALUES", 100, 10);
-    /* The forms that cost a command per few picks: 100,000 or 20,000. */
-    check_field_picks("HRANDFIELD h 20", 100, 5000);
-    check_field_picks("HRANDFIELD h 60", 100, 1667);
-    check_field_picks("HRANDFIELD h", 100, 20000);
+    check_uniform("HRANDFIELD h -10000", 'm', 100, 100, NULL); /* 1,000,000 picks */
+    check_uniform("HRANDFIELD h -10000 WITHVALUES", 'm', 100, 10, NULL);
+    /* The forms that cost a command per few picks: 50,000 or 10,000. */
+    check_uniform("HRANDFIELD h 20", 'm', 100, 2500, NULL);
+    check_uniform("HRANDFIELD h 60", 'm', 100, 834, NULL);
+    check_uniform("HRANDFIELD h", 'm', 100, 10000, NULL);
 }

@@ -539,71 +539,49 @@ Test(t_set, sdiff_of_a_big_set_against_many_small_ones_copies_then_removes)
 /* The issue's two shapes on table-encoded sets: 20 sets of 10 members
  * (Redis 7.4 keeps their chi-square between 3 and 21, respite did between
  * 244 and 329) and many picks from 100 members (1,000,000 of SRANDMEMBER
- * -10000: Redis 7.4 gives 39,890, respite gave 185,653), each held to the bound a uniform pick passes with
- * probability 0.9999. `cmd` is run `rounds` times on a set of n members,
- * refilled after each round when it pops; the seed is fixed. */
-static void check_set_picks(const char *cmd, int n, int rounds, bool refill)
-{
-    char line[64];
-    uint64_t hits[100] = {0};
-    snprintf(line, sizeof line, cmd, "s");
-    for (int i = 0; i < rounds; i++) {
-        count_picks(run(line), 'm', hits, n);
-        if (refill)
-            run_members("SADD", "s", n, false);
-    }
-    double x = chi_square(hits, n);
-    cr_assert_lt(x, n == 10 ? CHISQ_P0001_DF9 : CHISQ_P0001_DF99, "%s over %d: chi-square %.1f",
-                 line, n, x);
-}
-
+ * -10000: Redis 7.4 gives 39,890, respite gave 185,653), at a fixed seed. */
 static void table_set(int n)
 {
-    expect_reply("CONFIG SET set-max-listpack-entries 1", "+OK\r\n");
-    run("DEL s");
-    run_members("SADD", "s", n, false);
-    cr_assert_str_eq(run("OBJECT ENCODING s"), "$9\r\nhashtable\r\n");
-}
-
-/* Each of cmds on 20 sets of 10 members, rounds[k] times each. */
-static void twenty_sets(const char *const *cmds, const int *rounds, int ncmds, bool refill)
-{
-    seed_store(17);
-    for (int s = 0; s < 20; s++) {
-        table_set(10);
-        for (int k = 0; k < ncmds; k++)
-            check_set_picks(cmds[k], 10, rounds[k], refill);
-    }
+    table_value("CONFIG SET set-max-listpack-entries 1", "SADD", "s", n, false);
 }
 
 Test(t_set, srandmember_is_uniform_over_twenty_ten_member_tables)
 {
-    const char *cmds[] = {"SRANDMEMBER %s -1000", "SRANDMEMBER %s", "SRANDMEMBER %s 3",
-                          "SRANDMEMBER %s 7"};
-    twenty_sets(cmds, (int[]){1, 1000, 300, 150}, 4, false);
+    seed_store(17);
+    for (int s = 0; s < 20; s++) {
+        table_set(10);
+        check_uniform("SRANDMEMBER s -1000", 'm', 10, 1, NULL);
+        check_uniform("SRANDMEMBER s", 'm', 10, 1000, NULL);
+        check_uniform("SRANDMEMBER s 3", 'm', 10, 300, NULL); /* distinct draws */
+        check_uniform("SRANDMEMBER s 7", 'm', 10, 150, NULL); /* a copy loses 3 */
+    }
 }
 
 Test(t_set, spop_is_uniform_over_twenty_ten_member_tables)
 {
-    const char *cmds[] = {"SPOP %s 3", "SPOP %s"};
-    twenty_sets(cmds, (int[]){300, 1000}, 2, true);
+    seed_store(17);
+    for (int s = 0; s < 20; s++) {
+        table_set(10);
+        check_uniform("SPOP s 3", 'm', 10, 300, "SADD");
+        check_uniform("SPOP s", 'm', 10, 1000, "SADD");
+    }
 }
 
 Test(t_set, srandmember_is_uniform_over_a_million_picks_of_a_hundred)
 {
     seed_store(17);
     table_set(100);
-    check_set_picks("SRANDMEMBER %s -10000", 100, 100, false);
-    /* The forms that cost a command per few picks, over 100,000 picks (or
-     * 20,000) to keep the test short: the same bound holds. */
-    check_set_picks("SRANDMEMBER %s 20", 100, 5000, false); /* distinct draws */
-    check_set_picks("SRANDMEMBER %s 60", 100, 1667, false); /* a copy loses 40 */
-    check_set_picks("SRANDMEMBER %s", 100, 20000, false);
+    check_uniform("SRANDMEMBER s -10000", 'm', 100, 100, NULL);
+    /* The forms that cost a command per few picks, over 50,000 picks (or
+     * 10,000) to keep the test short: the same bound holds. */
+    check_uniform("SRANDMEMBER s 20", 'm', 100, 2500, NULL); /* distinct draws */
+    check_uniform("SRANDMEMBER s 60", 'm', 100, 834, NULL);  /* a copy loses 40 */
+    check_uniform("SRANDMEMBER s", 'm', 100, 10000, NULL);
 }
 
 Test(t_set, spop_is_uniform_over_many_picks_of_a_hundred)
 {
     seed_store(17);
     table_set(100);
-    check_set_picks("SPOP %s 50", 100, 2000, true); /* 100,000 picks, refilled */
+    check_uniform("SPOP s 50", 'm', 100, 1000, "SADD"); /* 50,000 picks, refilled */
 }

@@ -388,7 +388,7 @@ Test(table, random_is_uniform_mid_rehash_and_after_deletes)
     for (int i = 72; i < 100; i++)
         add("k", i);
     cr_assert(rehashing() && t.rehash_idx > 0 && t.used[0] > 0 && t.used[1] > 0);
-    double x = draw_chi(&g, 1000000, 100);
+    double x = draw_chi(&g, 300000, 100);
     cr_assert_lt(x, CHISQ_P0001_DF99, "mid-rehash: chi-square %.1f", x);
     tbl_iter_end(&it);
     finish_rehash();
@@ -399,7 +399,7 @@ Test(table, random_is_uniform_mid_rehash_and_after_deletes)
         if (i % 3 != 0)
             del("k", i);
     cr_assert_eq(tbl_count(&t), 100);
-    x = draw_chi(&g, 1000000, 100);
+    x = draw_chi(&g, 300000, 100);
     cr_assert_lt(x, CHISQ_P0001_DF99, "after deletes: chi-square %.1f", x);
 }
 
