@@ -20,6 +20,7 @@
  * under it, whatever the callback looks up, inserts or unlinks. The checks
  * skipped meanwhile run when the last walk ends (tbl_resume).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 /* Inline XXH3: keys are short and hashing is on every lookup. */
@@ -400,6 +401,7 @@ struct entry *tbl_random(const struct table *t, struct rng *g)
         bound = t->chain[1];
     if (bound == TBL_CHAIN_UNKNOWN)
         return nth_entry(t, rng_below(g, tbl_count(t)));
+    assert(bound > 0 && "an entry got in without link_head");
     /* The buckets that may hold entries: b[0] from rehash_idx (those below
      * are moved), then b[1]. A draw is a (bucket, place) pair, each with
      * probability 1 / (buckets x bound), and every entry sits at exactly
