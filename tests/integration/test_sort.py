@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """SORT over the wire, side by side with redis-server 7.4.1 (harness.redis74_path; skipped
 without it): what SORT ... STORE does to other clients -- the keyspace events (`sortstore`,
-`del` for an empty result, `new`), a WATCH of the destination failing EXEC (and not for a
+`del` for an empty result, `new`, `keymiss` of BY and GET keys; the keyspace hits and misses
+of their lookups), a WATCH of the destination failing EXEC (and not for a
 destination that stays absent), a client blocked in BLPOP/BRPOP on the destination woken
 with its first element (after EXEC inside MULTI) -- a set sorted by `BY nosort` inside a
 script (ALPHA then, as Redis), and bad or extreme input: huge LIMITs, 10,000 GETs, long and
@@ -56,7 +57,7 @@ class SortOverTheWire(RespiteAndRedis):
         def script(srv):
             c, sub = conn(srv), conn(srv)
             try:
-                self.assertEqual(c.cmd("CONFIG", "SET", "notify-keyspace-events", "KEAn"), b"OK")
+                self.assertEqual(c.cmd("CONFIG", "SET", "notify-keyspace-events", "KEAnm"), b"OK")
                 sub.cmd("PSUBSCRIBE", "__key*__:*")
                 c.cmd("RPUSH", "src", "3", "1", "2")
                 c.cmd("SORT", "src", "STORE", "dst")          # new, sortstore
@@ -67,6 +68,8 @@ class SortOverTheWire(RespiteAndRedis):
                 c.cmd("SORT", "nosuch", "STORE", "dst")       # nothing to delete: no event
                 c.cmd("SORT", "src", "LIMIT", "0", "0", "STORE", "str")
                 c.cmd("SORT", "src")                          # a read: no event
+                c.cmd("SET", "w_1", "5")
+                c.cmd("SORT", "src", "BY", "w_*", "GET", "w_*")  # keymiss of w_2, w_3
                 c.cmd("PUBLISH", "__keyspace@0__:end", "end")
                 events = []
                 while True:
@@ -75,14 +78,18 @@ class SortOverTheWire(RespiteAndRedis):
                         break
                     events.append(m[2:])
                 c.cmd("CONFIG", "SET", "notify-keyspace-events", "")
-                return events
+                # Every BY and GET lookup counts as a keyspace hit or miss.
+                stats = c.cmd("INFO", "stats").decode().split("\r\n")
+                counts = [x for x in stats if x.startswith(("keyspace_hits:", "keyspace_misses:"))]
+                return events, counts
             finally:
                 c.close()
                 sub.close()
         want, got = self.on_both(script)
         self.assertEqual(got, want)
-        self.assertIn([b"__keyevent@0__:sortstore", b"dst"], want)
-        self.assertIn([b"__keyevent@0__:del", b"dst"], want)
+        self.assertIn([b"__keyevent@0__:sortstore", b"dst"], want[0])
+        self.assertIn([b"__keyevent@0__:del", b"dst"], want[0])
+        self.assertIn([b"__keyevent@0__:keymiss", b"w_2"], want[0])
 
     def test_store_fails_a_watch_of_its_destination(self):
         def script(srv):
