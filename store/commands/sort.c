@@ -396,9 +396,10 @@ static bool load_member(void *ud, struct rs_str m)
     return true;
 }
 
-/* The elements of value e (NULL: none) into l, the range [*start, *end]
- * only, in the value's order or reversed, when not sorting a list or a
- * sorted set (*start and *end then index l->v). */
+/* The elements of value e (NULL: none) into l: all of them in the
+ * value's order, except for a list or sorted set left unsorted (BY
+ * nosort), of which only the range [*start, *end] is read, reversed by
+ * DESC, and *start and *end are made to index l->v. */
 static void load(struct entry *e, const struct sort_args *a, long long *start, long long *end,
                  struct loader *l)
 {
@@ -433,7 +434,7 @@ static void load(struct entry *e, const struct sort_args *a, long long *start, l
     }
 }
 
-/* What element i sorts by, from the BY pattern or itself; false if a value
+/* What item it sorts by, from the BY pattern or itself; false if a value
  * is not a number in a numeric sort (the sort goes on, then fails). */
 static bool score(struct cmd_ctx *c, const struct sort_args *a, struct sort_item *it,
                   struct arena *arena)
