@@ -405,8 +405,8 @@ struct entry *tbl_random(const struct table *t, struct rng *g)
     /* The buckets that may hold entries: b[0] from rehash_idx (those below
      * are moved), then b[1]. A draw is a (bucket, place) pair, each with
      * probability 1 / (buckets x bound), and every entry sits at exactly
-     * one place of one bucket, so the first place that holds an entry is
-     * each entry's with equal probability. */
+     * one place of one bucket, so the first draw that lands on an entry
+     * lands on each with equal probability. */
     uint64_t first = is_rehashing(t) ? (uint64_t)t->rehash_idx : 0;
     uint64_t n0 = tbl_size(t, 0) - first;
     uint64_t nbuckets = n0 + (is_rehashing(t) ? tbl_size(t, 1) : 0);
