@@ -92,6 +92,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     struct store *st = rs_calloc(1, sizeof *st);
     config_defaults(&st->cfg);
     st->seed = random_seed();
+    st->rng.seed = st->seed;
     st->clock_frozen = -1;
     st->cmd_now = -1;
     sync_real_clock(st);

@@ -403,19 +403,21 @@ void cmd_scan(struct cmd_ctx *c)
 }
 
 /* RANDOMKEY -- a random key of the database, a null if it is empty. The
- * project is drawn with a weight of its key count, so every key is equally
- * likely: O(log projects) (ks_random_project). An expired key drawn is
+ * project is drawn with a weight of its key count, then a key of its
+ * table (tbl_random), so every key is exactly equally likely: O(log
+ * projects) (ks_random_project). An expired key drawn is
  * deleted and the draw repeated, as Redis does. */
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
     for (;;) {
+        uint64_t n = ks_db_size(db);
         struct ks_proj p;
-        if (!ks_random_project(db, ks_rand(c->st), &p)) {
+        if (n == 0 || !ks_random_project(db, rng_below(&c->st->rng, n), &p)) {
             resp_add_null(c->out);
             return;
         }
-        struct entry *e = ks_proj_random(&p, ks_rand(c->st));
+        struct entry *e = ks_proj_random(&p, &c->st->rng);
         if (ks_is_live(p.sh, e, c->now)) {
             resp_add_bulk(c->out, entry_key(e), e->klen);
             return;

@@ -509,7 +509,7 @@ static void table_sample(struct cmd_ctx *c, struct hash *h, uint64_t count, bool
     struct table seen;
     tbl_init(&seen, h->t.seed);
     for (uint64_t got = 0; got < count;) {
-        struct entry *e = tbl_random(&h->t, ks_rand(c->st));
+        struct entry *e = tbl_random(&h->t, &c->st->rng);
         struct rs_str id = rs_str_from((const char *)&e, sizeof e);
         if (tbl_get(&seen, id.p, id.len))
             continue;
@@ -558,11 +558,11 @@ void cmd_hrandfield(struct cmd_ctx *c)
             return;
         }
         if (h->pk == NULL) {
-            resp_add_bulk_str(c->out, field_key(tbl_random(&h->t, ks_rand(c->st))));
+            resp_add_bulk_str(c->out, field_key(tbl_random(&h->t, &c->st->rng)));
             return;
         }
         struct pair *all = hash_pairs(h);
-        resp_add_bulk_str(c->out, all[ks_rand(c->st) % hash_size(h)].f);
+        resp_add_bulk_str(c->out, all[rng_below(&c->st->rng, hash_size(h))].f);
         rs_free(all);
         return;
     }
@@ -580,7 +580,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
         /* Repeats allowed: one O(1) draw per field from the table. */
         /* Stops when the client's output is full: it is being closed. */
         for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++) {
-            struct entry *e = tbl_random(&h->t, ks_rand(c->st));
+            struct entry *e = tbl_random(&h->t, &c->st->rng);
             reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
         }
         return;
@@ -597,14 +597,14 @@ void cmd_hrandfield(struct cmd_ctx *c)
          * count >= its size. */
         uint64_t need = count;
         for (uint64_t i = 0; i < size && need; i++) {
-            if (ks_rand(c->st) % (size - i) < need) {
+            if (rng_below(&c->st->rng, size - i) < need) {
                 reply_pair(c, all[i], withvalues);
                 need--;
             }
         }
     } else {
         for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++)
-            reply_pair(c, all[ks_rand(c->st) % size], withvalues);
+            reply_pair(c, all[rng_below(&c->st->rng, size)], withvalues);
     }
     rs_free(all);
 }

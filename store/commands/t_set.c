@@ -207,20 +207,20 @@ void cmd_scard(struct cmd_ctx *c)
  * Random members (SPOP, SRANDMEMBER)
  * ------------------------------------------------------------------------ */
 
-/* A random member of a non-empty set; an integer is formatted into buf
- * (RESP_LL_STR_SIZE bytes). O(1), O(n) for the small packed form. */
+/* A random member of a non-empty set, every member equally likely; an
+ * integer is formatted into buf (RESP_LL_STR_SIZE bytes). O(1) expected,
+ * O(n) for the small packed form. */
 static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
 {
-    uint64_t r = ks_rand(st);
     switch (s->enc) {
     case SENC_INTSET:
-        return rs_str_from(buf, resp_ll2str(buf, s->is->v[r % s->is->n]));
+        return rs_str_from(buf, resp_ll2str(buf, s->is->v[rng_below(&st->rng, s->is->n)]));
     case SENC_LISTPACK: {
-        uint32_t next;
-        return pack_get(s->lp, pack_seek(s->lp, (uint32_t)(r % set_size(s)) * s->per), &next);
+        uint32_t next, i = (uint32_t)rng_below(&st->rng, set_size(s));
+        return pack_get(s->lp, pack_seek(s->lp, i * s->per), &next);
     }
     default: {
-        struct entry *e = tbl_random(&s->ht, r);
+        struct entry *e = tbl_random(&s->ht, &st->rng);
         return rs_str_from(e->data, e->klen);
     }
     }

@@ -808,7 +808,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
             resp_add_null(c->out);
             return;
         }
-        zset_random(zset_of(e), ks_rand(c->st), &m, &score);
+        zset_random(zset_of(e), &c->st->rng, &m, &score);
         resp_add_bulk_str(c->out, m);
         return;
     }
@@ -823,7 +823,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
         reply_members_len(c, n, withscores);
         /* Stops when the client's output is full: it is being closed. */
         for (long long i = 0; i < n && !resp_out_full(c->out); i++) {
-            zset_random(z, ks_rand(c->st), &m, &score);
+            zset_random(z, &c->st->rng, &m, &score);
             reply_member(c, m, score, withscores);
         }
         return;
@@ -843,7 +843,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     if ((uint64_t)l * 3 > size) {
         uint64_t need = (uint64_t)l, left = size;
         for (zset_it_rank(&it, z, 0, false); it.ok && need; zset_it_next(&it), left--) {
-            if (ks_rand(c->st) % left < need) {
+            if (rng_below(&c->st->rng, left) < need) {
                 reply_member(c, zset_it_member(&it), zset_it_score(&it), withscores);
                 need--;
             }
@@ -853,7 +853,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     struct table taken;
     tbl_init(&taken, c->st->seed);
     while (tbl_count(&taken) < (uint64_t)l) {
-        zset_random(z, ks_rand(c->st), &m, &score);
+        zset_random(z, &c->st->rng, &m, &score);
         if (tbl_get(&taken, m.p, m.len))
             continue;
         tbl_insert(&taken, obj_sub_entry(m, rs_str_from("", 0)));

@@ -515,7 +515,7 @@ void tracking__limit(struct store *st, const struct session *cur)
             t->limit_rounds++;
             return;
         }
-        struct chain_link *l = chain_random(&t->keys, ks_rand(st));
+        struct chain_link *l = chain_random(&t->keys, rng_next(&st->rng));
         invalidate(st, chain_of(l, struct kreg_key, link), cur, true);
     }
     t->limit_rounds = 0;

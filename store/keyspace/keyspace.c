@@ -366,7 +366,7 @@ static struct ks_proj proj_of(struct db *db, uintptr_t v)
     return (struct ks_proj){place_shard(v), NULL};
 }
 
-bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p)
+bool ks_random_project(struct db *db, uint64_t x, struct ks_proj *p)
 {
     struct ranks *k = &db->ranks;
     if (k->dirty.n > k->cap / 16) {
@@ -379,8 +379,8 @@ bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p)
     }
     if (db->nkeys == 0)
         return false;
-    /* The shard of the (r mod nkeys)-th key: descend from the top sum. */
-    uint64_t x = r % db->nkeys;
+    /* The shard of the x-th key: descend from the top sum. */
+    x %= db->nkeys;
     uint32_t pos = 0;
     for (uint32_t step = k->cap; step > 0; step >>= 1) {
         if (pos + step <= k->cap && k->sum[pos + step] <= x) {
@@ -1273,9 +1273,9 @@ uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
     return 0;
 }
 
-struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r)
+struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g)
 {
-    return p->one ? p->one->e : tbl_random(&p->sh->tbl, r);
+    return p->one ? p->one->e : tbl_random(&p->sh->tbl, g);
 }
 
 uint64_t ks_db_size(const struct db *db)

@@ -357,11 +357,12 @@ struct ks_proj {
     struct shard *sh; /* its shard; for a one-key project its db's `small` */
     struct tiny *one; /* the one-key project, or NULL */
 };
-/* The project holding the (r mod keys)-th key of db, each key equally
- * likely for a uniform r (RANDOMKEY); false if db has no key. O(log
+/* The project holding the x-th key of db in its projects' order (x below
+ * ks_db_size: RANDOMKEY draws it uniformly, so each key is exactly equally
+ * likely; reduced modulo the size past it); false if db has no key. O(log
  * projects), after O(log projects) for each project whose key count changed
  * since the last call. */
-bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p);
+bool ks_random_project(struct db *db, uint64_t x, struct ks_proj *p);
 /* Empty a database; async moves its shards to the garbage list (O(1) a
  * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
@@ -392,7 +393,7 @@ uint64_t ks_proj_commands(const struct ks_proj *p);
 void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud);
-struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r);
+struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g);
 /* Advance the rehash of the shards' tables for about budget_us; only the
  * shards whose table rehashes are visited. 1 if more is left. */
 int ks_rehash_step(struct store *st, int64_t budget_us);

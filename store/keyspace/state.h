@@ -447,7 +447,7 @@ struct store {
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
-    uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
+    struct rng rng; /* the store's random numbers (every random pick) */
     /* Shards the active expiry cycle and the rehash step visited, for the
      * tests that check timer work does not grow with the number of shards. */
     uint64_t timer_visits;
@@ -618,17 +618,6 @@ struct store {
     struct ks_hooks up;
     char run_id[41];
 };
-
-/* A random 64-bit number: splitmix64 over the store's own state (no
- * global generator in store/), for RANDOMKEY, SPOP, SRANDMEMBER,
- * HRANDFIELD, ZRANDMEMBER and the tracking table's evictions. */
-static inline uint64_t ks_rand(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 /* Publish msg on channel chan from inside the store (keyspace
  * notifications) as PUBLISH does; returns the number of deliveries. */
