@@ -388,11 +388,19 @@ class Bgsave(unittest.TestCase):
             fill(c, 300000, 100)
             self.assertEqual(c.cmd("BGSAVE"), b"Background saving started")
             pid = int(re.findall(r"Background saving started by pid (\d+)", srv.stdout())[-1])
-            try:
-                fds = [os.readlink("/proc/%d/fd/%s" % (pid, fd))
-                       for fd in os.listdir("/proc/%d/fd" % pid)]
-            except OSError:
-                fds = None
+            # Once the child has its temporary file open, it has closed what it inherited.
+            fds = None
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    links = [os.readlink("/proc/%d/fd/%s" % (pid, fd))
+                             for fd in os.listdir("/proc/%d/fd" % pid)]
+                except OSError:
+                    break                   # the child is gone
+                if any(l.endswith("temp-%d.rdb" % pid) for l in links):
+                    fds = links
+                    break
+                time.sleep(0.001)
             wait_bgsave_done(c)
             if fds is None:
                 self.skipTest("the child finished before the check")
