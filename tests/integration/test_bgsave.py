@@ -388,25 +388,23 @@ class Bgsave(unittest.TestCase):
             fill(c, 300000, 100)
             self.assertEqual(c.cmd("BGSAVE"), b"Background saving started")
             pid = int(re.findall(r"Background saving started by pid (\d+)", srv.stdout())[-1])
-            # The child closes them first thing, but a loaded machine may look
-            # before it has run at all: look again for up to 5 s.
-            sockets = None
-            deadline = time.monotonic() + 5
+            # Once the child has its temporary file open, it has closed what it inherited.
+            fds = None
+            deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
-                    fds = [os.readlink("/proc/%d/fd/%s" % (pid, fd))
-                           for fd in os.listdir("/proc/%d/fd" % pid)]
-                except OSError:  # gone: what was seen before it ran proves nothing
-                    sockets = None
+                    links = [os.readlink("/proc/%d/fd/%s" % (pid, fd))
+                             for fd in os.listdir("/proc/%d/fd" % pid)]
+                except OSError:
+                    break                   # the child is gone
+                if any(l.endswith("temp-%d.rdb" % pid) for l in links):
+                    fds = links
                     break
-                sockets = [f for f in fds if f.startswith("socket:")]
-                if not sockets:
-                    break
-                time.sleep(0.01)
+                time.sleep(0.001)
             wait_bgsave_done(c)
-            if sockets is None:
+            if fds is None:
                 self.skipTest("the child finished before the check")
-            self.assertEqual(sockets, [])
+            self.assertEqual([f for f in fds if f.startswith("socket:")], [])
         finally:
             srv.stop()
 
