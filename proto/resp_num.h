@@ -39,8 +39,11 @@ size_t resp_ll_digits(long long v);
 size_t resp_ld2str(char *buf, size_t size, long double v);
 /* Redis 7.2+ d2string: "nan", "inf", "-inf", "0", "-0", integral values
  * within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 text ("1.5",
- * "1e+20", "1e-7"), which reads back as the same double. Returns length, 0
- * if it does not fit (RESP_D_STR_SIZE always does). */
+ * "1e+20", "1e-7"), which reads back as the same double. Written to out
+ * without a NUL; returns the length, always under RESP_D_STR_SIZE. */
+size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v);
+/* resp_d2chars with a NUL into buf[0..size). Returns the length, 0 if it
+ * does not fit (RESP_D_STR_SIZE always does). */
 size_t resp_d2str(char *buf, size_t size, double v);
 
 #endif
