@@ -214,6 +214,21 @@ bool zset_free_some(struct rzset *z, int64_t *work)
     return true;
 }
 
+void zset_prefetch(const struct rzset *z, bool rest)
+{
+    if (z->lp) {
+        pack_prefetch(z->lp, rest);
+    } else if (!rest) {
+        __builtin_prefetch(z->big);
+        __builtin_prefetch((const char *)z->big + 64);
+    }
+}
+
+const struct table *zset_table(const struct rzset *z)
+{
+    return z->big ? &z->big->dict : NULL;
+}
+
 const char *zset_enc_name(const struct rzset *z)
 {
     return z->lp ? "listpack" : "skiplist";

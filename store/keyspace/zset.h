@@ -48,6 +48,12 @@ uint64_t zset_free_effort(const struct rzset *z);
  * them off *work; true once z is freed. Between calls z is fit for
  * nothing but this. */
 bool zset_free_some(struct rzset *z, int64_t *work);
+/* Start loading what a member lookup reads first (the pack's first
+ * bytes, or the large form's list and table headers), or with rest (once
+ * that is loaded) the rest of a pack. CPU prefetches, for a batch. */
+void zset_prefetch(const struct rzset *z, bool rest);
+/* The table of the large form's members; NULL when packed. */
+const struct table *zset_table(const struct rzset *z);
 /* OBJECT ENCODING's name: "listpack" or "skiplist". */
 const char *zset_enc_name(const struct rzset *z);
 uint64_t zset_len(const struct rzset *z);
