@@ -7,8 +7,9 @@
  * bucket of b[0] there, and buckets below rehash_idx in b[0] are empty.
  *
  * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
- * while rehashing; the table grows when used >= size (load factor 1) and
- * shrinks when under 1/8 full.
+ * while rehashing; the table grows when used >= size << load_lg (load
+ * factor 1, or 2^load_lg for a table that asks for it) and shrinks when
+ * under 1/8 full.
  *
  * Walks (tbl_foreach, tbl_scan) pause the table as Redis's safe iterators
  * pause rehashing: while paused no rehash step runs and no resize starts or
@@ -41,6 +42,17 @@ void tbl_init(struct table *t, uint64_t seed)
     memset(t, 0, sizeof *t);
     t->seed = seed;
     t->rehash_idx = -1;
+}
+
+void tbl_set_load(struct table *t, unsigned load_lg)
+{
+    t->load_lg = (uint8_t)load_lg;
+}
+
+/* The bucket count resize() needs for n entries at t's load. */
+static uint64_t buckets_for(const struct table *t, uint64_t n)
+{
+    return (n + ((uint64_t)1 << t->load_lg) - 1) >> t->load_lg;
 }
 
 uint64_t tbl_hash(const struct table *t, const char *key, size_t klen)
@@ -113,7 +125,7 @@ static uint64_t next_pow2(uint64_t n)
     return s;
 }
 
-/* Start moving to a table of the size that fits n entries. */
+/* Start moving to a table of n buckets, rounded up to a power of two. */
 static void resize(struct table *t, uint64_t n)
 {
     uint64_t size = next_pow2(n);
@@ -137,7 +149,7 @@ static void shrink_if_sparse(struct table *t)
 {
     if (can_move(t) && !is_rehashing(t) && tbl_size(t, 0) > TBL_MIN_SIZE &&
         t->used[0] * 8 < tbl_size(t, 0))
-        resize(t, t->used[0]);
+        resize(t, buckets_for(t, t->used[0]));
 }
 
 struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
@@ -240,8 +252,9 @@ void tbl_insert(struct table *t, struct entry *e)
     if (is_rehashing(t)) {
         if (can_move(t))
             rehash_one(t);
-    } else if (tbl_size(t, 0) == 0 || (can_move(t) && tbl_count(t) >= tbl_size(t, 0))) {
-        resize(t, tbl_count(t) + 1);
+    } else if (tbl_size(t, 0) == 0 ||
+               (can_move(t) && tbl_count(t) >= tbl_size(t, 0) << t->load_lg)) {
+        resize(t, buckets_for(t, tbl_count(t) + 1));
     }
     int i = is_rehashing(t) ? 1 : 0;
     uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1);
@@ -319,8 +332,8 @@ static void tbl_resume(struct table *t)
 {
     if (--t->paused > 0)
         return;
-    if (!is_rehashing(t) && tbl_count(t) > tbl_size(t, 0))
-        resize(t, tbl_count(t));
+    if (!is_rehashing(t) && tbl_count(t) > tbl_size(t, 0) << t->load_lg)
+        resize(t, buckets_for(t, tbl_count(t)));
     shrink_if_sparse(t);
 }
 
@@ -434,7 +447,9 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
             emit_bucket(t->b[i][j], free_entry, ud);
     rs_free(t->b[0]);
     rs_free(t->b[1]);
+    unsigned load_lg = t->load_lg;
     tbl_init(t, t->seed);
+    t->load_lg = (uint8_t)load_lg;
 }
 
 bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),

@@ -21,10 +21,15 @@ struct table {
                          * resize while non-zero, so no entry moves under them */
     uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
                          * (tbl_size): a byte, so the header is 56 bytes */
+    uint8_t load_lg;    /* grows past 2^load_lg entries a bucket (tbl_set_load) */
 };
 
 
 void tbl_init(struct table *t, uint64_t seed);
+/* Let t hold up to 2^load_lg entries a bucket on average before it grows
+ * (0 after tbl_init: Redis's load factor of 1): fewer buckets, longer
+ * chains. Kept across tbl_free. */
+void tbl_set_load(struct table *t, unsigned load_lg);
 /* Free the bucket arrays; entries are handed to free_entry first. */
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud);
 /* tbl_free in slices, for a table nothing else uses any more (a value or a
