@@ -471,59 +471,82 @@ struct zsl_node *zsl_at_rank(const struct zskip *zs, uint64_t r)
     return zsl_next(walk_rank(zs, r + 1, NULL));
 }
 
-struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r)
+/* The walks of the range ends below count the ranks they pass (spans), so
+ * a range's ranks cost no walk of their own. */
+
+struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r,
+                                    uint64_t *rank)
 {
     if (zrange_score_empty(r) || !zs->tail || !zrange_score_gte_min(r, zs->tail->score))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && !zrange_score_gte_min(r, f->score))
+        while ((f = *fwd(h, i)) && !zrange_score_gte_min(r, f->score)) {
+            n += span_of(h, i);
             h = f;
+        }
     }
     h = zsl_next(h);
+    *rank = n;
     return h && zrange_score_lte_max(r, h->score) ? h : NULL;
 }
 
-struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r)
+struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r,
+                                   uint64_t *rank)
 {
     struct zsl_node *first = zsl_first(zs);
     if (zrange_score_empty(r) || !first || !zrange_score_lte_max(r, first->score))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && zrange_score_lte_max(r, f->score))
+        while ((f = *fwd(h, i)) && zrange_score_lte_max(r, f->score)) {
+            n += span_of(h, i);
             h = f;
+        }
     }
+    *rank = n - 1;
     return h != zs->head && zrange_score_gte_min(r, h->score) ? h : NULL;
 }
 
-struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r)
+struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r,
+                                  uint64_t *rank)
 {
     if (zrange_lex_empty(r) || !zs->tail || !zrange_lex_gte_min(r, zsl_member(zs->tail)))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f)))
+        while ((f = *fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f))) {
+            n += span_of(h, i);
             h = f;
+        }
     }
     h = zsl_next(h);
+    *rank = n;
     return h && zrange_lex_lte_max(r, zsl_member(h)) ? h : NULL;
 }
 
-struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r)
+struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r,
+                                 uint64_t *rank)
 {
     struct zsl_node *first = zsl_first(zs);
     if (zrange_lex_empty(r) || !first || !zrange_lex_lte_max(r, zsl_member(first)))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f)))
+        while ((f = *fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f))) {
+            n += span_of(h, i);
             h = f;
+        }
     }
+    *rank = n - 1;
     return h != zs->head && zrange_lex_gte_min(r, zsl_member(h)) ? h : NULL;
 }
 

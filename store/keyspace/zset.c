@@ -376,7 +376,8 @@ static bool in_max(const struct zrange_score *sr, const struct zrange_lex *lr, s
 }
 
 bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
-                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last)
+                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last, bool rev,
+                      struct zset_it *it)
 {
     if (sr ? zrange_score_empty(sr) : zrange_lex_empty(lr))
         return false;
@@ -395,15 +396,18 @@ bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
             *last = r;
             found = true;
         }
+        if (found && it)
+            zset_it_rank(it, z, rev ? zset_len(z) - 1 - *last : *first, rev);
         return found;
     }
     const struct zskip *zs = &z->big->zs;
-    struct zsl_node *a = sr ? zsl_first_in_score(zs, sr) : zsl_first_in_lex(zs, lr);
+    struct zsl_node *a = sr ? zsl_first_in_score(zs, sr, first) : zsl_first_in_lex(zs, lr, first);
     if (!a)
         return false;
-    struct zsl_node *b = sr ? zsl_last_in_score(zs, sr) : zsl_last_in_lex(zs, lr);
-    *first = zsl_rank(zs, a);
-    *last = zsl_rank(zs, b);
+    struct zsl_node *b = sr ? zsl_last_in_score(zs, sr, last) : zsl_last_in_lex(zs, lr, last);
+    if (it)
+        *it = (struct zset_it){.z = z, .rev = rev, .ok = true, .idx = rev ? *last : *first,
+                               .n = rev ? b : a};
     return true;
 }
 

@@ -72,9 +72,14 @@ static void check_ranges(const struct zskip *zs)
             last = i;
         }
     }
-    struct zsl_node *a = zsl_first_in_score(zs, &r), *b = zsl_last_in_score(zs, &r);
+    uint64_t ra, rb;
+    struct zsl_node *a = zsl_first_in_score(zs, &r, &ra), *b = zsl_last_in_score(zs, &r, &rb);
     cr_assert_eq(a, first < 0 ? NULL : model[first].node);
     cr_assert_eq(b, last < 0 ? NULL : model[last].node);
+    if (a) {
+        cr_assert_eq(ra, (uint64_t)first, "rank of the first node in range");
+        cr_assert_eq(rb, (uint64_t)last, "rank of the last node in range");
+    }
     /* lex ranges among equal scores are what BYLEX serves; here over the
      * whole order, which holds as long as it is sorted by member too */
     char lo[8], hi[8];
