@@ -286,9 +286,13 @@ bool zset_remove(struct rzset *z, struct rs_str m)
 bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, int flags,
               int *out, double *newscore)
 {
-    double cur;
+    double cur = 0;
     *out = 0;
-    if (zset_score(z, m, &cur)) {
+    /* the large form's node, found once for the lookup and the update */
+    struct zsl_node *node = z->big ? big_find(z->big, m) : NULL;
+    if (node)
+        cur = node->score;
+    if (node || (z->lp && zset_score(z, m, &cur))) {
         if (flags & ZADD_NX) {
             *out = ZADD_OUT_NOP;
             return true;
@@ -312,7 +316,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
                 zset_remove(z, m);
                 z->lp = lp_insert(z->lp, m, score);
             } else {
-                zsl_update(&z->big->zs, big_find(z->big, m), score);
+                zsl_update(&z->big->zs, node, score);
             }
             *out = ZADD_OUT_UPDATED;
         }
