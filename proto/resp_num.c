@@ -107,6 +107,15 @@ bool resp_str2ld(const char *s, size_t len, long double *v)
     return true;
 }
 
+/* A canonical integer of at most 15 characters: under 2^53, so the double
+ * of it is exact and what strtod reads from the same text (scores and
+ * timestamps mostly look like this; strtod costs a few hundred
+ * instructions). "-0", "007" and the like are left to strtod. */
+bool resp_int_as_double(const char *s, size_t len, long long *v)
+{
+    return len <= 15 && resp_str2ll(s, len, v);
+}
+
 /* Accepts what strtod reads entirely, except: empty, leading white space,
  * NaN, overflow to +-inf and underflow to zero ("inf", "-inf", hex floats
  * and denormals pass). Redis runs strtod on the NUL-terminated sds, so a
@@ -117,9 +126,14 @@ bool resp_str2d(const char *s, size_t len, double *v)
 {
     char stack[RESP_LD_STR_SIZE];
     char *buf = stack;
+    long long ll;
 
     if (len == 0)
         return false;
+    if (resp_int_as_double(s, len, &ll)) {
+        *v = (double)ll;
+        return true;
+    }
     if (len >= sizeof(stack)) {
         buf = malloc(len + 1);
         if (buf == NULL)

@@ -23,6 +23,7 @@
 
 #include "ds/mem.h"
 #include "ds/zskip.h"
+#include "resp_num.h"
 
 /* ------------------------------------------------------------------------
  * Ranges
@@ -44,6 +45,11 @@ static bool score_bound(struct rs_str s, double *v, bool *ex)
     if (*ex) {
         s.p++;
         s.len--;
+    }
+    long long ll;
+    if (resp_int_as_double(s.p, s.len, &ll)) {
+        *v = (double)ll;
+        return true;
     }
     /* Redis's zslParseRange: strtod up to the first NUL, which must end
      * the number ("" is 0, " 1" is 1), NaN refused. */
