@@ -107,6 +107,15 @@ bool resp_str2ld(const char *s, size_t len, long double *v)
     return true;
 }
 
+/* A canonical integer of at most 15 characters: under 2^53, so the double
+ * of it is exact and what strtod reads from the same text (scores and
+ * timestamps mostly look like this; strtod costs a few hundred
+ * instructions). "-0", "007" and the like are left to strtod. */
+bool resp_int_as_double(const char *s, size_t len, long long *v)
+{
+    return len <= 15 && resp_str2ll(s, len, v);
+}
+
 /* Accepts what strtod reads entirely, except: empty, leading white space,
  * NaN, overflow to +-inf and underflow to zero ("inf", "-inf", hex floats
  * and denormals pass). Redis runs strtod on the NUL-terminated sds, so a
@@ -117,9 +126,14 @@ bool resp_str2d(const char *s, size_t len, double *v)
 {
     char stack[RESP_LD_STR_SIZE];
     char *buf = stack;
+    long long ll;
 
     if (len == 0)
         return false;
+    if (resp_int_as_double(s, len, &ll)) {
+        *v = (double)ll;
+        return true;
+    }
     if (len >= sizeof(stack)) {
         buf = malloc(len + 1);
         if (buf == NULL)
@@ -144,25 +158,55 @@ bool resp_str2d(const char *s, size_t len, double *v)
  * Number to text
  * ------------------------------------------------------------------------- */
 
+/* "00" "01" ... "99": two digits a step, as Redis's ull2string. */
+static const char digit_pairs[201] = "0001020304050607080910111213141516171819"
+                                     "2021222324252627282930313233343536373839"
+                                     "4041424344454647484950515253545556575859"
+                                     "6061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
+/* Number of decimal digits of u. */
+static size_t u64_digits(unsigned long long u)
+{
+    size_t n = 1;
+    for (;;) {
+        if (u < 10)
+            return n;
+        if (u < 100)
+            return n + 1;
+        if (u < 1000)
+            return n + 2;
+        if (u < 10000)
+            return n + 3;
+        u /= 10000;
+        n += 4;
+    }
+}
+
 /* Writes the digits of v and a NUL into buf (RESP_LL_STR_SIZE bytes are
  * enough); returns the length without the NUL. O(digits). */
 size_t resp_ll2str(char *buf, long long v)
 {
-    char tmp[RESP_LL_STR_SIZE];
     /* Negating in unsigned arithmetic keeps LLONG_MIN defined. */
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    size_t n = 0;
+    size_t len = (v < 0) + u64_digits(u);
+    char *p = buf + len;
 
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    size_t len = 0;
+    *p = '\0';
+    while (u >= 100) {
+        unsigned i = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--p = digit_pairs[i + 1];
+        *--p = digit_pairs[i];
+    }
+    if (u >= 10) {
+        *--p = digit_pairs[u * 2 + 1];
+        *--p = digit_pairs[u * 2];
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
-        buf[len++] = '-';
-    while (n > 0)
-        buf[len++] = tmp[--n];
-    buf[len] = '\0';
+        buf[0] = '-';
     return len;
 }
 
@@ -170,13 +214,7 @@ size_t resp_ll2str(char *buf, long long v)
 size_t resp_ll_digits(long long v)
 {
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    size_t n = v < 0 ? 2 : 1;
-
-    while (u >= 10) {
-        u /= 10;
-        n++;
-    }
-    return n;
+    return (v < 0) + u64_digits(u);
 }
 
 /* Formats v into buf[0..size) with a NUL; returns the length, or 0 (and an
@@ -464,37 +502,46 @@ static size_t emit_digits(char *out, const char *digits, int n, int k)
     return len + (size_t)snprintf(out + len, 8, "%d", abs_e);
 }
 
-/* Formats v as Redis 7.2+ d2string does and writes it with a NUL into
- * buf[0..size); returns the length, or 0 (and an empty string when
- * size > 0) if it does not fit, which RESP_D_STR_SIZE bytes always do.
- * "nan", "inf", "-inf", "0", "-0", integers within +-LLONG_MAX/2 in full,
- * else fpconv_dtoa's Grisu2 digits and layout. */
+/* Formats v as Redis 7.2+ d2string does into out, without a NUL; returns
+ * the length (under RESP_D_STR_SIZE). "nan", "inf", "-inf", "0", "-0",
+ * integers within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 digits
+ * and layout. One pass: the text is laid out where it ends up. */
+size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v)
+{
+    long long ll;
+
+    if (isnan(v)) { /* first: d2ll's cast of a NaN is undefined */
+        memcpy(out, "nan", 3);
+        return 3;
+    }
+    if (d2ll(v, &ll)) {
+        /* 0 is integral; -0 is too, but Redis spells its sign */
+        if (ll == 0 && signbit(v)) {
+            memcpy(out, "-0", 2);
+            return 2;
+        }
+        return resp_ll2str(out, ll);
+    }
+    if (isinf(v)) {
+        memcpy(out, v > 0 ? "inf" : "-inf", v > 0 ? 3 : 4);
+        return v > 0 ? 3 : 4;
+    }
+    char digits[32];
+    int k;
+    int n = grisu2(v, digits, &k);
+    size_t len = 0;
+    if (v < 0)
+        out[len++] = '-';
+    return len + emit_digits(out + len, digits, n, k);
+}
+
+/* resp_d2chars with a NUL into buf[0..size); returns the length, or 0 (and
+ * an empty string when size > 0) if it does not fit, which
+ * RESP_D_STR_SIZE bytes always do. */
 size_t resp_d2str(char *buf, size_t size, double v)
 {
     char tmp[RESP_D_STR_SIZE];
-    size_t len;
-    long long ll;
-
-    if (isnan(v)) {
-        len = 3;
-        memcpy(tmp, "nan", len);
-    } else if (isinf(v)) {
-        len = v > 0 ? 3 : 4;
-        memcpy(tmp, v > 0 ? "inf" : "-inf", len);
-    } else if (v == 0) {
-        len = signbit(v) ? 2 : 1;
-        memcpy(tmp, signbit(v) ? "-0" : "0", len);
-    } else if (d2ll(v, &ll)) {
-        len = resp_ll2str(tmp, ll);
-    } else {
-        char digits[32];
-        int k;
-        int n = grisu2(v, digits, &k);
-        len = 0;
-        if (v < 0)
-            tmp[len++] = '-';
-        len += emit_digits(tmp + len, digits, n, k);
-    }
+    size_t len = resp_d2chars(tmp, v);
 
     if (len + 1 > size) {
         if (size > 0)

@@ -24,6 +24,9 @@
 bool resp_str2ll(const char *s, size_t len, long long *v);
 /* Redis string2ld (INCRBYFLOAT's argument and value). */
 bool resp_str2ld(const char *s, size_t len, long double *v);
+/* True, *v set, when s[0..len) is a canonical integer that strtod reads
+ * as the exact double (long long)*v: resp_str2d's fast path. */
+bool resp_int_as_double(const char *s, size_t len, long long *v);
 /* Redis getDoubleFromObject rules (strtod, no leading space, no NaN, whole
  * string; "inf" and "-inf" accepted). */
 bool resp_str2d(const char *s, size_t len, double *v);
@@ -39,8 +42,11 @@ size_t resp_ll_digits(long long v);
 size_t resp_ld2str(char *buf, size_t size, long double v);
 /* Redis 7.2+ d2string: "nan", "inf", "-inf", "0", "-0", integral values
  * within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 text ("1.5",
- * "1e+20", "1e-7"), which reads back as the same double. Returns length, 0
- * if it does not fit (RESP_D_STR_SIZE always does). */
+ * "1e+20", "1e-7"), which reads back as the same double. Written to out
+ * without a NUL; returns the length, always under RESP_D_STR_SIZE. */
+size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v);
+/* resp_d2chars with a NUL into buf[0..size). Returns the length, 0 if it
+ * does not fit (RESP_D_STR_SIZE always does). */
 size_t resp_d2str(char *buf, size_t size, double v);
 
 #endif

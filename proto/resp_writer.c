@@ -86,7 +86,8 @@ static bool admit(struct resp_out *o, size_t len)
     return true;
 }
 
-static void append(struct resp_out *o, const char *p, size_t len)
+/* The general write: under the limit, across chunks. */
+static void append_slow(struct resp_out *o, const char *p, size_t len)
 {
     if (__builtin_expect(o->limit != 0, 0) && !admit(o, len))
         return;
@@ -103,17 +104,73 @@ static void append(struct resp_out *o, const char *p, size_t len)
     }
 }
 
+/* Where a write of at most max bytes goes when the tail chunk has room for
+ * max and max stays under the limit; NULL sends the caller to the general
+ * path (append_slow), which decides on the exact length. The replies of a
+ * pipelined batch take this path nearly always: one test, then the bytes
+ * are laid out in place and advance() counts them. */
+static inline char *room(struct resp_out *o, size_t max)
+{
+    struct resp_chunk *t = o->tail;
+    if (t == NULL || t->cap - t->len < max)
+        return NULL;
+    if (__builtin_expect(o->limit != 0, 0) && (o->full || o->nbytes + o->nheld + max >= o->limit))
+        return NULL;
+    return t->data + t->len;
+}
+
+/* Counts the bytes written from room() up to p. */
+static inline void advance(struct resp_out *o, const char *p)
+{
+    struct resp_chunk *t = o->tail;
+    size_t n = (size_t)(p - (t->data + t->len));
+    t->len += n;
+    o->nbytes += n;
+}
+
+static inline void append(struct resp_out *o, const char *p, size_t len)
+{
+    char *d = room(o, len);
+    if (d == NULL) {
+        append_slow(o, p, len);
+        return;
+    }
+    memcpy(d, p, len);
+    advance(o, d + len);
+}
+
+/* Writes the digits of v at d; returns the end. Lengths and counts under
+ * 100 (nearly all of them) without a call. */
+static inline char *put_ll(char *d, long long v)
+{
+    if (v >= 0 && v < 10) {
+        *d++ = (char)('0' + v);
+    } else if (v >= 10 && v < 100) {
+        *d++ = (char)('0' + v / 10);
+        *d++ = (char)('0' + v % 10);
+    } else {
+        d += resp_ll2str(d, v);
+    }
+    return d;
+}
+
 /* Writes <prefix><v>\r\n. */
 static void append_header(struct resp_out *o, char prefix, long long v)
 {
     char buf[1 + RESP_LL_STR_SIZE + 2];
-    size_t len = 1;
-
-    buf[0] = prefix;
-    len += resp_ll2str(buf + 1, v);
-    buf[len++] = '\r';
-    buf[len++] = '\n';
-    append(o, buf, len);
+    char *d = room(o, sizeof buf);
+    bool is_fast = d != NULL;
+    if (!is_fast)
+        d = buf;
+    char *p = d;
+    *p++ = prefix;
+    p = put_ll(p, v);
+    *p++ = '\r';
+    *p++ = '\n';
+    if (is_fast)
+        advance(o, p);
+    else
+        append_slow(o, buf, (size_t)(p - buf));
 }
 
 /* Writes "-" msg "\r\n" with CR and LF inside msg turned into spaces. */
@@ -273,9 +330,22 @@ void resp_add_int(struct resp_out *o, long long v)
 /* "$<len>\r\n<p>\r\n". */
 void resp_add_bulk(struct resp_out *o, const char *p, size_t len)
 {
-    append_header(o, '$', (long long)len);
-    append(o, p, len);
-    append(o, "\r\n", 2);
+    char *d = room(o, 1 + RESP_LL_STR_SIZE + 2 + len + 2);
+    if (d == NULL) {
+        append_header(o, '$', (long long)len);
+        append_slow(o, p, len);
+        append_slow(o, "\r\n", 2);
+        return;
+    }
+    *d++ = '$';
+    d = put_ll(d, (long long)len);
+    *d++ = '\r';
+    *d++ = '\n';
+    memcpy(d, p, len);
+    d += len;
+    *d++ = '\r';
+    *d++ = '\n';
+    advance(o, d);
 }
 
 /* A bulk of the NUL-terminated s; a null bulk when s is NULL, as Redis's
@@ -343,21 +413,38 @@ void resp_add_push_len(struct resp_out *o, long long n)
     append_header(o, o->proto == 3 ? '>' : '*', n);
 }
 
-/* ",<d>\r\n" in RESP3, a bulk of the same text in RESP2 (resp_d2str). */
+/* ",<d>\r\n" in RESP3, a bulk of the same text in RESP2 (resp_d2chars). */
 void resp_add_double(struct resp_out *o, double d)
 {
-    char buf[RESP_D_STR_SIZE + 3];
-
+    char num[RESP_D_STR_SIZE];
+    size_t len = resp_d2chars(num, d);
+    /* "$NN\r\n" at most before the text: it is shorter than RESP_D_STR_SIZE */
+    char buf[5 + sizeof num + 2];
+    char *w0 = room(o, sizeof buf);
+    bool is_fast = w0 != NULL;
+    if (!is_fast)
+        w0 = buf;
+    char *w = w0;
     if (o->proto == 3) {
-        buf[0] = ',';
-        size_t len = 1 + resp_d2str(buf + 1, RESP_D_STR_SIZE, d);
-        buf[len++] = '\r';
-        buf[len++] = '\n';
-        append(o, buf, len);
+        *w++ = ',';
     } else {
-        size_t len = resp_d2str(buf, sizeof(buf), d);
-        resp_add_bulk(o, buf, len);
+        *w++ = '$';
+        if (len >= 10)
+            *w++ = (char)('0' + len / 10);
+        *w++ = (char)('0' + len % 10);
+        *w++ = '\r';
+        *w++ = '\n';
     }
+    /* the whole of num, a fixed size the compiler copies inline; the bytes
+     * past len are overwritten next or left past the chunk's length */
+    memcpy(w, num, sizeof num);
+    w += len;
+    *w++ = '\r';
+    *w++ = '\n';
+    if (is_fast)
+        advance(o, w);
+    else
+        append_slow(o, buf, (size_t)(w - buf));
 }
 
 /* "#t\r\n"/"#f\r\n" in RESP3, ":1\r\n"/":0\r\n" in RESP2. */

@@ -341,6 +341,7 @@ void respite_client_prefetch(struct respite_client *c, int argc, const struct rs
     int i = st->npf++;
     st->pf[i].key = argv[1];
     st->pf[i].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
+    st->pf[i].last = argc >= 3 ? argv[argc - 1] : rs_str_from(NULL, 0);
     ks_route_begin(&st->pf[i].r, st->dbs[s->db], argv[1]);
 }
 
@@ -369,7 +370,7 @@ void respite_client_prefetch_flush(struct respite_client *c)
      * step's misses overlap: the project map's slots (respite_client_prefetch
      * began them), the shards, the keys' buckets and entries, the values,
      * what the values hold first; then the buckets and entries of the fields
-     * and members in hashes and sets in table form. */
+     * and members in hashes, sets and sorted sets in table form. */
     uintptr_t guess[RESPITE_PREFETCH_MAX];
     for (int i = 0; i < n; i++)
         guess[i] = ks_route_guess(&st->pf[i].r);
@@ -401,10 +402,11 @@ void respite_client_prefetch_flush(struct respite_client *c)
             obj_prefetch_data(e[i], true);
     int nsub = 0;
     for (int i = 0; i < n; i++) {
-        const struct table *ct = e[i] && st->pf[i].sub.p ? obj_sub_table(e[i]) : NULL;
+        const struct table *ct = e[i] && st->pf[i].sub.p ? obj_member_table(e[i]) : NULL;
         t[i] = ct && tbl_count(ct) ? ct : NULL;
         if (t[i]) {
-            h[i] = tbl_prefetch(ct, st->pf[i].sub.p, st->pf[i].sub.len);
+            struct rs_str m = e[i]->type == OBJ_ZSET ? st->pf[i].last : st->pf[i].sub;
+            h[i] = tbl_prefetch(ct, m.p, m.len);
             nsub++;
         }
     }

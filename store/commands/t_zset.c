@@ -378,15 +378,19 @@ struct range_out {
     struct rzset *dst; /* ZRANGESTORE */
 };
 
-/* Walk n members from rank start (an absolute rank; backwards with rev). */
+/* Walk n members from rank start (an absolute rank; backwards with rev),
+ * from at when that walk is already there (NULL: seek it). */
 static void emit_window(struct range_out *o, const struct rzset *z, uint64_t start, uint64_t n,
-                        bool rev)
+                        bool rev, const struct zset_it *at)
 {
     if (!o->dst)
         reply_members_len(o->c, (long long)n, o->withscores);
     struct zset_it it;
     uint64_t len = zset_len(z);
-    zset_it_rank(&it, z, rev ? len - 1 - start : start, rev);
+    if (at)
+        it = *at;
+    else
+        zset_it_rank(&it, z, rev ? len - 1 - start : start, rev);
     for (uint64_t i = 0; i < n && it.ok; i++, zset_it_next(&it)) {
         if (o->dst) {
             int out;
@@ -456,6 +460,8 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
     struct range_out o = {c, withscores, NULL};
     uint64_t from = 0, n = 0;
     bool some = false;
+    struct zset_it walk; /* where a range starts, which LIMIT's offset 0 keeps */
+    const struct zset_it *hint = NULL;
     if (e) {
         const struct rzset *z = zset_of(e);
         if (kind == BY_RANK) {
@@ -467,13 +473,14 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
         } else {
             uint64_t first, last;
             bool found = zset_range_ranks(z, kind == BY_SCORE ? &sr : NULL,
-                                          kind == BY_LEX ? &lr : NULL, &first, &last);
+                                          kind == BY_LEX ? &lr : NULL, &first, &last, rev, &walk);
             some = limit_window(z, found, first, last, offset, limit, rev, &from, &n);
+            hint = some && walk.idx == from ? &walk : NULL;
         }
     }
     if (!dst) {
         if (some)
-            emit_window(&o, zset_of(e), from, n, rev);
+            emit_window(&o, zset_of(e), from, n, rev, hint);
         else
             resp_add_array_len(c->out, 0);
         return;
@@ -487,7 +494,7 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
         return;
     }
     o.dst = zset_new(c->st, n, 0);
-    emit_window(&o, zset_of(e), from, n, rev);
+    emit_window(&o, zset_of(e), from, n, rev, hint);
     struct shard *sh = ks_shard(c->db, *dst, true);
     ks_set(c, c->db, *dst, obj_new_ptr(sh, *dst, OBJ_ZSET, ENC_RAW, o.dst));
     resp_add_int(c->out, (long long)n);
@@ -544,7 +551,7 @@ static void count_generic(struct cmd_ctx *c, enum range_kind kind)
         return;
     uint64_t first, last;
     bool found = e && zset_range_ranks(zset_of(e), kind == BY_SCORE ? &sr : NULL,
-                                       kind == BY_LEX ? &lr : NULL, &first, &last);
+                                       kind == BY_LEX ? &lr : NULL, &first, &last, false, NULL);
     resp_add_int(c->out, found ? (long long)(last - first + 1) : 0);
 }
 
@@ -579,7 +586,7 @@ static void remrange_generic(struct cmd_ctx *c, enum range_kind kind)
         some = rank_window(start, end, (long long)zset_len(zset_of(e)), &first, &last);
     else if (e)
         some = zset_range_ranks(zset_of(e), kind == BY_SCORE ? &sr : NULL,
-                                kind == BY_LEX ? &lr : NULL, &first, &last);
+                                kind == BY_LEX ? &lr : NULL, &first, &last, false, NULL);
     if (!some) {
         resp_add_int(c->out, 0);
         return;

@@ -7,11 +7,12 @@
  * bucket of b[0] there, and buckets below rehash_idx in b[0] are empty.
  *
  * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
- * while rehashing; the table grows when used >= size (load factor 1) and
- * shrinks when under 1/8 full; no chain of b[i] is longer than chain[i]
- * (unless that is TBL_CHAIN_UNKNOWN), which the places where chains grow
- * (inserts, rehash moves) keep and a new array starts at 0, so tbl_random
- * can draw uniformly by rejection.
+ * while rehashing; the table grows when used >= size << load_lg (load
+ * factor 1, or 2^load_lg for a table that asks for it) and shrinks when
+ * under 1/8 full; no chain of b[i] is longer than chain[i] (unless that is
+ * TBL_CHAIN_UNKNOWN), which the places where chains grow (inserts, rehash
+ * moves) keep and a new array starts at 0, so tbl_random can draw
+ * uniformly by rejection.
  *
  * Walks (tbl_foreach, tbl_scan) pause the table as Redis's safe iterators
  * pause rehashing: while paused no rehash step runs and no resize starts or
@@ -32,7 +33,7 @@
 
 #define TBL_MIN_SIZE 1
 /* paused of a table that tbl_free_some frees in slices. */
-#define FREEING UINT32_MAX
+#define FREEING UINT16_MAX
 
 /* The lg[] code of a power of two n >= 1 (see struct table). */
 static uint8_t lg_of(uint64_t n)
@@ -45,6 +46,17 @@ void tbl_init(struct table *t, uint64_t seed)
     memset(t, 0, sizeof *t);
     t->seed = seed;
     t->rehash_idx = -1;
+}
+
+void tbl_set_load(struct table *t, unsigned load_lg)
+{
+    t->load_lg = (uint8_t)load_lg;
+}
+
+/* The bucket count resize() needs for n entries at t's load. */
+static uint64_t buckets_for(const struct table *t, uint64_t n)
+{
+    return (n + ((uint64_t)1 << t->load_lg) - 1) >> t->load_lg;
 }
 
 uint64_t tbl_hash(const struct table *t, const char *key, size_t klen)
@@ -133,7 +145,7 @@ static uint64_t next_pow2(uint64_t n)
     return s;
 }
 
-/* Start moving to a table of the size that fits n entries. */
+/* Start moving to a table of n buckets, rounded up to a power of two. */
 static void resize(struct table *t, uint64_t n)
 {
     uint64_t size = next_pow2(n);
@@ -159,7 +171,7 @@ static void shrink_if_sparse(struct table *t)
 {
     if (can_move(t) && !is_rehashing(t) && tbl_size(t, 0) > TBL_MIN_SIZE &&
         t->used[0] * 8 < tbl_size(t, 0))
-        resize(t, t->used[0]);
+        resize(t, buckets_for(t, t->used[0]));
 }
 
 struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
@@ -262,8 +274,9 @@ void tbl_insert(struct table *t, struct entry *e)
     if (is_rehashing(t)) {
         if (can_move(t))
             rehash_one(t);
-    } else if (tbl_size(t, 0) == 0 || (can_move(t) && tbl_count(t) >= tbl_size(t, 0))) {
-        resize(t, tbl_count(t) + 1);
+    } else if (tbl_size(t, 0) == 0 ||
+               (can_move(t) && tbl_count(t) >= tbl_size(t, 0) << t->load_lg)) {
+        resize(t, buckets_for(t, tbl_count(t) + 1));
     }
     int i = is_rehashing(t) ? 1 : 0;
     link_head(t, i, tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1), e);
@@ -339,8 +352,8 @@ static void tbl_resume(struct table *t)
 {
     if (--t->paused > 0)
         return;
-    if (!is_rehashing(t) && tbl_count(t) > tbl_size(t, 0))
-        resize(t, tbl_count(t));
+    if (!is_rehashing(t) && tbl_count(t) > tbl_size(t, 0) << t->load_lg)
+        resize(t, buckets_for(t, tbl_count(t)));
     shrink_if_sparse(t);
 }
 
@@ -468,7 +481,9 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
             emit_bucket(t->b[i][j], free_entry, ud);
     rs_free(t->b[0]);
     rs_free(t->b[1]);
+    unsigned load_lg = t->load_lg;
     tbl_init(t, t->seed);
+    t->load_lg = (uint8_t)load_lg;
 }
 
 bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),

@@ -18,19 +18,27 @@ struct table {
     struct entry **b[2];
     uint64_t used[2];
     int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
-    uint32_t paused;    /* walks in progress (tbl_pause): no rehash step, no
-                         * resize while non-zero, so no entry moves under them */
+    uint16_t paused;    /* walks in progress (tbl_pause; they nest a few deep):
+                         * no rehash step, no resize while non-zero, so no
+                         * entry moves under them */
     uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
-                         * (tbl_size): a byte, so the header is 56 bytes */
+                         * (tbl_size): bytes, so the header is 56 bytes */
     uint8_t chain[2];   /* no chain of b[i] is longer (tbl_random's bound; it
                          * may be stale high after unlinks), TBL_CHAIN_UNKNOWN
                          * past 254 */
+    uint8_t load_lg;    /* grows past 2^load_lg entries a bucket (tbl_set_load) */
 };
+
+_Static_assert(sizeof(struct table) == 56, "a table header is 56 bytes (hashes, sets)");
 
 #define TBL_CHAIN_UNKNOWN UINT8_MAX
 
 
 void tbl_init(struct table *t, uint64_t seed);
+/* Let t hold up to 2^load_lg entries a bucket on average before it grows
+ * (0 after tbl_init: Redis's load factor of 1): fewer buckets, longer
+ * chains. Kept across tbl_free. */
+void tbl_set_load(struct table *t, unsigned load_lg);
 /* Free the bucket arrays; entries are handed to free_entry first. */
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud);
 /* tbl_free in slices, for a table nothing else uses any more (a value or a

@@ -23,6 +23,7 @@
 
 #include "ds/mem.h"
 #include "ds/zskip.h"
+#include "resp_num.h"
 
 /* ------------------------------------------------------------------------
  * Ranges
@@ -44,6 +45,11 @@ static bool score_bound(struct rs_str s, double *v, bool *ex)
     if (*ex) {
         s.p++;
         s.len--;
+    }
+    long long ll;
+    if (resp_int_as_double(s.p, s.len, &ll)) {
+        *v = (double)ll;
+        return true;
     }
     /* Redis's zslParseRange: strtod up to the first NUL, which must end
      * the number ("" is 0, " 1" is 1), NaN refused. */
@@ -276,21 +282,28 @@ static inline bool before(const struct zsl_node *x, double score, struct rs_str 
     return x->score < score || (x->score == score && zsl_cmp_member(zsl_member(x), m) < 0);
 }
 
-/* Link the unlinked node x at its place. */
-static void link_node(struct zskip *zs, struct zsl_node *x)
+/* Walk to the place of (score, m): the last node before it at every level
+ * (update[]) and that node's rank (rank[], 1-based, the head's 0). */
+static void walk_to(const struct zskip *zs, double score, struct rs_str m,
+                    struct zsl_node **update, uint64_t *rank)
 {
-    struct zsl_node *update[ZSL_MAXLEVEL], *h = zs->head;
-    uint64_t rank[ZSL_MAXLEVEL];
-    struct rs_str m = zsl_member(x);
+    struct zsl_node *h = zs->head;
+    uint64_t r = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
-        rank[i] = i == zs->level - 1 ? 0 : rank[i + 1];
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && before(f, x->score, m)) {
-            rank[i] += span_of(h, i);
+        while ((f = *fwd(h, i)) && before(f, score, m)) {
+            r += span_of(h, i);
             h = f;
         }
         update[i] = h;
+        rank[i] = r;
     }
+}
+
+/* Link the unlinked node x after update[] (walk_to's for its place). */
+static void link_at(struct zskip *zs, struct zsl_node *x, struct zsl_node **update,
+                    uint64_t *rank)
+{
     int level = (int)node_level(x);
     if (level > zs->level) {
         for (int i = zs->level; i < level; i++) {
@@ -336,49 +349,92 @@ static void unlink_node(struct zskip *zs, struct zsl_node *x, struct zsl_node **
     zs->n--;
 }
 
-/* The predecessors of x at every level. */
-static void find_update(const struct zskip *zs, const struct zsl_node *x,
-                        struct zsl_node **update)
-{
-    struct zsl_node *h = zs->head;
-    struct rs_str m = zsl_member(x);
-    for (int i = zs->level - 1; i >= 0; i--) {
-        struct zsl_node *f;
-        while ((f = *fwd(h, i)) && f != x && before(f, x->score, m))
-            h = f;
-        update[i] = h;
-    }
-}
-
 struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m)
 {
     struct zsl_node *x = node_new(random_level(zs), score, m);
     zs->bytes += node_bytes(node_level(x), m.len);
-    link_node(zs, x);
+    struct zsl_node *update[ZSL_MAXLEVEL];
+    uint64_t rank[ZSL_MAXLEVEL];
+    walk_to(zs, score, m, update, rank);
+    link_at(zs, x, update, rank);
     return x;
 }
 
 void zsl_delete(struct zskip *zs, struct zsl_node *n)
 {
     struct zsl_node *update[ZSL_MAXLEVEL];
-    find_update(zs, n, update);
+    uint64_t rank[ZSL_MAXLEVEL];
+    walk_to(zs, n->score, zsl_member(n), update, rank);
     unlink_node(zs, n, update);
     zs->bytes -= node_free(n);
 }
 
+/* How far a node of one level moves in place at level 0 (move_near). */
+#define ZSL_NEAR 3
+
+/* Move n, of one level, to its place for score when that is within
+ * ZSL_NEAR nodes of one level: it stays in the same gap between taller
+ * nodes, whose spans count it as before, so only level 0 changes and no
+ * walk from the head is needed (ZINCRBY's small steps). False, nothing
+ * done, otherwise. */
+static bool move_near(struct zskip *zs, struct zsl_node *n, double score)
+{
+    struct rs_str m = zsl_member(n);
+    struct zsl_node *p = n->back, *q = zsl_next(n); /* the new neighbours */
+    if (node_level(n) != 1)
+        return false;
+    if (q && before(q, score, m)) {
+        for (int k = 0; q && before(q, score, m); k++) {
+            if (k == ZSL_NEAR || node_level(q) != 1)
+                return false;
+            p = q;
+            q = zsl_next(q);
+        }
+    } else {
+        for (int k = 0; p && !before(p, score, m); k++) {
+            if (k == ZSL_NEAR || node_level(p) != 1)
+                return false;
+            q = p;
+            p = p->back;
+        }
+    }
+    struct zsl_node *b = n->back, *f = zsl_next(n);
+    *fwd(b ? b : zs->head, 0) = f;
+    if (f)
+        f->back = b;
+    else
+        zs->tail = b;
+    *fwd(n, 0) = q;
+    *fwd(p ? p : zs->head, 0) = n;
+    n->back = p;
+    if (q)
+        q->back = n;
+    else
+        zs->tail = n;
+    n->score = score;
+    return true;
+}
+
 void zsl_update(struct zskip *zs, struct zsl_node *n, double score)
 {
-    /* In place when it keeps its order (Redis's fast path). */
+    /* In place when it keeps its order: Redis's fast path, with ties on
+     * the score settled by the members as the order is. */
+    struct rs_str m = zsl_member(n);
     struct zsl_node *next = zsl_next(n);
-    if ((n->back == NULL || n->back->score < score) && (next == NULL || next->score > score)) {
+    if ((n->back == NULL || before(n->back, score, m)) &&
+        (next == NULL || !before(next, score, m))) {
         n->score = score;
         return;
     }
+    if (move_near(zs, n, score))
+        return;
     struct zsl_node *update[ZSL_MAXLEVEL];
-    find_update(zs, n, update);
+    uint64_t rank[ZSL_MAXLEVEL];
+    walk_to(zs, n->score, m, update, rank);
     unlink_node(zs, n, update);
     n->score = score;
-    link_node(zs, n);
+    walk_to(zs, score, m, update, rank);
+    link_at(zs, n, update, rank);
 }
 
 uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n)
@@ -421,59 +477,82 @@ struct zsl_node *zsl_at_rank(const struct zskip *zs, uint64_t r)
     return zsl_next(walk_rank(zs, r + 1, NULL));
 }
 
-struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r)
+/* The walks of the range ends below count the ranks they pass (spans), so
+ * a range's ranks cost no walk of their own. */
+
+struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r,
+                                    uint64_t *rank)
 {
     if (zrange_score_empty(r) || !zs->tail || !zrange_score_gte_min(r, zs->tail->score))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && !zrange_score_gte_min(r, f->score))
+        while ((f = *fwd(h, i)) && !zrange_score_gte_min(r, f->score)) {
+            n += span_of(h, i);
             h = f;
+        }
     }
     h = zsl_next(h);
+    *rank = n;
     return h && zrange_score_lte_max(r, h->score) ? h : NULL;
 }
 
-struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r)
+struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r,
+                                   uint64_t *rank)
 {
     struct zsl_node *first = zsl_first(zs);
     if (zrange_score_empty(r) || !first || !zrange_score_lte_max(r, first->score))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && zrange_score_lte_max(r, f->score))
+        while ((f = *fwd(h, i)) && zrange_score_lte_max(r, f->score)) {
+            n += span_of(h, i);
             h = f;
+        }
     }
+    *rank = n - 1;
     return h != zs->head && zrange_score_gte_min(r, h->score) ? h : NULL;
 }
 
-struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r)
+struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r,
+                                  uint64_t *rank)
 {
     if (zrange_lex_empty(r) || !zs->tail || !zrange_lex_gte_min(r, zsl_member(zs->tail)))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f)))
+        while ((f = *fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f))) {
+            n += span_of(h, i);
             h = f;
+        }
     }
     h = zsl_next(h);
+    *rank = n;
     return h && zrange_lex_lte_max(r, zsl_member(h)) ? h : NULL;
 }
 
-struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r)
+struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r,
+                                 uint64_t *rank)
 {
     struct zsl_node *first = zsl_first(zs);
     if (zrange_lex_empty(r) || !first || !zrange_lex_lte_max(r, zsl_member(first)))
         return NULL;
     struct zsl_node *h = zs->head;
+    uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f)))
+        while ((f = *fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f))) {
+            n += span_of(h, i);
             h = f;
+        }
     }
+    *rank = n - 1;
     return h != zs->head && zrange_lex_gte_min(r, zsl_member(h)) ? h : NULL;
 }
 

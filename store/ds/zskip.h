@@ -114,11 +114,16 @@ void zsl_update(struct zskip *zs, struct zsl_node *n, double score);
 uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n);
 /* The node of 0-based rank r (r < n). O(log n). */
 struct zsl_node *zsl_at_rank(const struct zskip *zs, uint64_t r);
-/* The first / last node within a range, NULL if none. O(log n). */
-struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r);
-struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r);
-struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r);
-struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r);
+/* The first / last node within a range, NULL if none, and *rank its
+ * 0-based rank (meaningful only with a node). O(log n). */
+struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r,
+                                    uint64_t *rank);
+struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r,
+                                   uint64_t *rank);
+struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r,
+                                  uint64_t *rank);
+struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex *r,
+                                 uint64_t *rank);
 /* Delete the nodes of ranks [start, end] (0-based, end < n), handing each
  * entry to fn before it is freed (to unlink it from a hash table). O(log n
  * + deleted). fn may be NULL. */

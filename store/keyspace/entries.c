@@ -413,6 +413,9 @@ void obj_prefetch_data(const struct entry *e, bool rest)
     case OBJ_SET:
         set_prefetch(entry_ptr(e), rest);
         break;
+    case OBJ_ZSET:
+        zset_prefetch(entry_ptr(e), rest);
+        break;
     case OBJ_LIST: { /* pushes and pops at the head are the common case */
         if (rest)
             break;
@@ -433,6 +436,11 @@ const struct table *obj_sub_table(const struct entry *e)
     if (e->type == OBJ_HASH)
         return hash_table(entry_ptr(e));
     return e->type == OBJ_SET ? set_table(entry_ptr(e)) : NULL;
+}
+
+const struct table *obj_member_table(const struct entry *e)
+{
+    return e->type == OBJ_ZSET ? zset_table(entry_ptr(e)) : obj_sub_table(e);
 }
 
 uint64_t obj_sub_count(const struct entry *e)

@@ -495,7 +495,9 @@ struct store {
      * the transport's buffer until the flush. */
     struct {
         struct ks_route r; /* the key's shard lookup, begun */
-        struct rs_str key, sub;
+        struct rs_str key, sub; /* sub: argv[2], a field's or set member's place */
+        struct rs_str last;     /* a sorted-set member's: ZADD key score member,
+                                 * ZINCRBY, ZSCORE, ZREM, ZRANK end with it */
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
     /* What the last flush found: the shard of each hint's key (NULL if

@@ -10,7 +10,8 @@
  *
  * Large: a skip list (ds/zskip.h) whose nodes hold the members as entries,
  * which a table (ds/table.h) chains by member: O(1) lookup, O(log n) rank,
- * range and update. The table holds no allocation of its own per member.
+ * range and update. The table holds no allocation of its own per member,
+ * and half a bucket per member (load factor 2).
  */
 #include <string.h>
 
@@ -77,6 +78,9 @@ static struct zbig *big_new(uint64_t seed)
     struct zbig *b = rs_malloc(sizeof *b);
     zsl_init(&b->zs, seed);
     tbl_init(&b->dict, seed);
+    /* Two members a bucket: 4 bytes a member less than Redis's load of 1,
+     * and the batch prefetch loads a chain's first two entries together. */
+    tbl_set_load(&b->dict, 1);
     return b;
 }
 
@@ -195,8 +199,10 @@ size_t zset_bytes(const struct rzset *z)
     size_t n = sizeof *z;
     if (z->lp)
         return n + pack_bytes(z->lp);
-    /* one bucket per member, as set_bytes counts its table */
-    return n + sizeof *z->big + z->big->zs.bytes + tbl_count(&z->big->dict) * sizeof(void *);
+    /* half a bucket per member (the table's load), as set_bytes counts
+     * its table's: from the count, which only the value's writes change */
+    return n + sizeof *z->big + z->big->zs.bytes +
+           (tbl_count(&z->big->dict) + 1) / 2 * sizeof(void *);
 }
 
 uint64_t zset_free_effort(const struct rzset *z)
@@ -212,6 +218,21 @@ bool zset_free_some(struct rzset *z, int64_t *work)
     zset_free(z);
     (*work)--;
     return true;
+}
+
+void zset_prefetch(const struct rzset *z, bool rest)
+{
+    if (z->lp) {
+        pack_prefetch(z->lp, rest);
+    } else if (!rest) {
+        __builtin_prefetch(z->big);
+        __builtin_prefetch((const char *)z->big + 64);
+    }
+}
+
+const struct table *zset_table(const struct rzset *z)
+{
+    return z->big ? &z->big->dict : NULL;
 }
 
 const char *zset_enc_name(const struct rzset *z)
@@ -265,9 +286,13 @@ bool zset_remove(struct rzset *z, struct rs_str m)
 bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, int flags,
               int *out, double *newscore)
 {
-    double cur;
+    double cur = 0;
     *out = 0;
-    if (zset_score(z, m, &cur)) {
+    /* the large form's node, found once for the lookup and the update */
+    struct zsl_node *node = z->big ? big_find(z->big, m) : NULL;
+    if (node)
+        cur = node->score;
+    if (node || (z->lp && zset_score(z, m, &cur))) {
         if (flags & ZADD_NX) {
             *out = ZADD_OUT_NOP;
             return true;
@@ -291,7 +316,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
                 zset_remove(z, m);
                 z->lp = lp_insert(z->lp, m, score);
             } else {
-                zsl_update(&z->big->zs, big_find(z->big, m), score);
+                zsl_update(&z->big->zs, node, score);
             }
             *out = ZADD_OUT_UPDATED;
         }
@@ -355,7 +380,8 @@ static bool in_max(const struct zrange_score *sr, const struct zrange_lex *lr, s
 }
 
 bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
-                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last)
+                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last, bool rev,
+                      struct zset_it *it)
 {
     if (sr ? zrange_score_empty(sr) : zrange_lex_empty(lr))
         return false;
@@ -374,15 +400,18 @@ bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
             *last = r;
             found = true;
         }
+        if (found && it)
+            zset_it_rank(it, z, rev ? zset_len(z) - 1 - *last : *first, rev);
         return found;
     }
     const struct zskip *zs = &z->big->zs;
-    struct zsl_node *a = sr ? zsl_first_in_score(zs, sr) : zsl_first_in_lex(zs, lr);
+    struct zsl_node *a = sr ? zsl_first_in_score(zs, sr, first) : zsl_first_in_lex(zs, lr, first);
     if (!a)
         return false;
-    struct zsl_node *b = sr ? zsl_last_in_score(zs, sr) : zsl_last_in_lex(zs, lr);
-    *first = zsl_rank(zs, a);
-    *last = zsl_rank(zs, b);
+    struct zsl_node *b = sr ? zsl_last_in_score(zs, sr, last) : zsl_last_in_lex(zs, lr, last);
+    if (it)
+        *it = (struct zset_it){.z = z, .rev = rev, .ok = true, .idx = rev ? *last : *first,
+                               .n = rev ? b : a};
     return true;
 }
 

@@ -48,6 +48,12 @@ uint64_t zset_free_effort(const struct rzset *z);
  * them off *work; true once z is freed. Between calls z is fit for
  * nothing but this. */
 bool zset_free_some(struct rzset *z, int64_t *work);
+/* Start loading what a member lookup reads first (the pack's first
+ * bytes, or the large form's list and table headers), or with rest (once
+ * that is loaded) the rest of a pack. CPU prefetches, for a batch. */
+void zset_prefetch(const struct rzset *z, bool rest);
+/* The table of the large form's members; NULL when packed. */
+const struct table *zset_table(const struct rzset *z);
 /* OBJECT ENCODING's name: "listpack" or "skiplist". */
 const char *zset_enc_name(const struct rzset *z);
 uint64_t zset_len(const struct rzset *z);
@@ -79,10 +85,14 @@ bool zset_remove(struct rzset *z, struct rs_str m);
  * absent. O(log n). */
 bool zset_rank(const struct rzset *z, struct rs_str m, bool rev, uint64_t *rank, double *score);
 
+struct zset_it;
 /* The ranks [*first, *last] of the members in a score or lex range (one
- * of the two, the other NULL); false when none is. O(log n). */
+ * of the two, the other NULL); false when none is. With it (may be NULL),
+ * also a walk from *first forwards, or from *last backwards with rev,
+ * which in the large form costs no walk of its own. O(log n). */
 bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
-                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last);
+                      const struct zrange_lex *lr, uint64_t *first, uint64_t *last, bool rev,
+                      struct zset_it *it);
 /* Delete the members of ranks [start, end] (end < length). O(log n + M). */
 void zset_delete_ranks(struct rzset *z, uint64_t start, uint64_t end);
 

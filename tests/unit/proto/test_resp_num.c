@@ -210,6 +210,23 @@ Test(resp_num, str2d_refuses_empty_space_trailing_bytes_nan_and_range_errors)
     cr_assert_not(resp_str2d("1\0" "5", 3, &v));
 }
 
+/* Integers take a path of their own (resp_int_as_double): every one gives
+ * strtod's double, the sign of "-0" included, up to the 15 characters it
+ * takes and past them. */
+Test(resp_num, str2d_of_integers_is_strtod_s_double)
+{
+    static const char *const ints[] = {
+        "0", "-0", "1", "-1", "42", "1700000000000", "-1700000000000", "999999999999999",
+        "-99999999999999", "9007199254740993", "-9007199254740993", "123456789012345678",
+        "9223372036854775807", "-9223372036854775808", "00", "-007",
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+        double v = 42, want = strtod(ints[i], NULL);
+        cr_assert(resp_str2d(ints[i], strlen(ints[i]), &v), "refused \"%s\"", ints[i]);
+        cr_assert(v == want && signbit(v) == signbit(want), "\"%s\" read as %.17g", ints[i], v);
+    }
+}
+
 Test(resp_num, str2d_reads_only_len_bytes_of_an_unterminated_slice)
 {
     double v = 0;

@@ -189,6 +189,40 @@ ParameterizedTest(int *proto, resp_writer, replies_in_sequence_are_concatenated)
     resp_out_free(&o);
 }
 
+ParameterizedTestParameters(resp_writer, replies_straddling_a_chunk_end_are_byte_exact)
+{
+    static int protos[] = {2, 3};
+    return cr_make_param_array(int, protos, 2);
+}
+
+/* Bulks, doubles and headers are laid out in place when the tail chunk has
+ * room for their longest form, else written piecewise: every offset before
+ * a chunk's end gives the same bytes. */
+ParameterizedTest(int *proto, resp_writer, replies_straddling_a_chunk_end_are_byte_exact)
+{
+    static char fill[RESP_CHUNK_SIZE];
+    memset(fill, 'x', sizeof fill);
+    const char *bulk = "$20\r\nelement:000000000042\r\n";
+    const char *dbl = *proto == 2 ? "$19\r\n0.30000000000000004\r\n$7\r\n1234567\r\n$4\r\n-inf\r\n"
+                                  : ",0.30000000000000004\r\n,1234567\r\n,-inf\r\n";
+    for (size_t room = 0; room <= 80; room++) {
+        struct resp_out o;
+        resp_out_init(&o, *proto);
+        resp_add_raw(&o, fill, RESP_CHUNK_SIZE - room);
+        resp_add_array_len(&o, 123);
+        resp_add_bulk(&o, "element:000000000042", 20);
+        resp_add_double(&o, 0.1 + 0.2);
+        resp_add_double(&o, 1234567);
+        resp_add_double(&o, -INFINITY);
+
+        char want[RESP_CHUNK_SIZE + 256];
+        int n = snprintf(want, sizeof want, "%.*s*123\r\n%s%s", (int)(RESP_CHUNK_SIZE - room),
+                         fill, bulk, dbl);
+        assert_pending(&o, want, (size_t)n, "straddling");
+        resp_out_free(&o);
+    }
+}
+
 Test(resp_writer, errorf_longer_than_its_stack_buffer_is_complete)
 {
     struct resp_out o;

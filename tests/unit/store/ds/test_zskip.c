@@ -4,7 +4,8 @@
  * inserts, deletes, score updates and rank-range deletes against a sorted
  * array of (score, member), checking after every step the order both ways,
  * every rank (zsl_rank, zsl_at_rank), the scores, the bytes accounted, and
- * the first and last nodes of random score and lex ranges.
+ * the first and last nodes of random score and lex ranges; and score
+ * updates near and far in a list of several levels.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -13,11 +14,11 @@
 
 #include "ds/zskip.h"
 
-#define MAXN 300
+#define MAXN 3000
 
 struct ref {
     double score;
-    char m[8];
+    char m[12];
     struct zsl_node *node;
 };
 
@@ -71,9 +72,14 @@ static void check_ranges(const struct zskip *zs)
             last = i;
         }
     }
-    struct zsl_node *a = zsl_first_in_score(zs, &r), *b = zsl_last_in_score(zs, &r);
+    uint64_t ra, rb;
+    struct zsl_node *a = zsl_first_in_score(zs, &r, &ra), *b = zsl_last_in_score(zs, &r, &rb);
     cr_assert_eq(a, first < 0 ? NULL : model[first].node);
     cr_assert_eq(b, last < 0 ? NULL : model[last].node);
+    if (a) {
+        cr_assert_eq(ra, (uint64_t)first, "rank of the first node in range");
+        cr_assert_eq(rb, (uint64_t)last, "rank of the last node in range");
+    }
     /* lex ranges among equal scores are what BYLEX serves; here over the
      * whole order, which holds as long as it is sorted by member too */
     char lo[8], hi[8];
@@ -123,5 +129,33 @@ Test(zskip, random_operations_match_a_sorted_array)
     while (nmodel)
         zsl_delete(&zs, model[--nmodel].node);
     cr_assert_eq(zs.bytes, base, "every node's bytes given back");
+    zsl_free(&zs);
+}
+
+/* Updates that move a node a few places either way (ZINCRBY's: a node of
+ * one level among others moves at level 0 only), onto ties, or far, in a
+ * list tall enough for several levels. */
+Test(zskip, updates_near_and_far_keep_order_and_ranks)
+{
+    struct zskip zs;
+    zsl_init(&zs, 99);
+    srand(11);
+    nmodel = 0;
+    for (int i = 0; i < MAXN; i++) {
+        model[i].score = (double)(i / 2);
+        snprintf(model[i].m, sizeof model[i].m, "e%d", i);
+        model[i].node = zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)));
+        nmodel++;
+    }
+    cr_assert_geq(zs.level, 4);
+    for (int step = 0; step < 3000; step++) {
+        int at = rand() % nmodel;
+        double by = step % 5 == 4 ? (double)(rand() % 3000 - 1500) : (double)(rand() % 7 - 3);
+        model[at].score += by;
+        zsl_update(&zs, model[at].node, model[at].score);
+        if (step % 100 == 99)
+            check(&zs);
+    }
+    check(&zs);
     zsl_free(&zs);
 }
