@@ -212,12 +212,14 @@ int main(int argc, char **argv)
     adjust_open_files(st, &log, cfg.maxclients);
     /* The data is loaded before the port opens: no client waits on it. */
     uint64_t t0 = uv_hrtime();
-    int loaded = respite_load_rdb(st, err, sizeof err);
+    int loaded = respite_load(st, err, sizeof err);
     if (loaded < 0) {
         srv_log(&log, SRV_LOG_WARNING, "%s", err);
         srv_log(&log, SRV_LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         return 1;
     }
+    if (loaded == 0 && err[0])
+        srv_log(&log, SRV_LOG_WARNING, "%s", err);
     if (loaded == 0)
         srv_log(&log, SRV_LOG_NOTICE, "DB loaded from disk: %.3f seconds",
                 (double)(uv_hrtime() - t0) / 1e9);

@@ -68,12 +68,36 @@ void respite_close(struct respite *st);
  * `rdbchecksum`. SAVE writes the file on the calling thread, like every
  * command, through a temporary file renamed over the old one.
  *
- * respite_load_rdb adds the keys (and function libraries) of that file to
- * a store that has none, dropping those already expired. Returns 0 when
- * loaded, 1 when there is no file (nothing done), -1 with the reason in err
- * for a file that cannot be read, is corrupt or holds what respite cannot
- * load yet (some keys may then be loaded). Call it before any client. */
-int respite_load_rdb(struct respite *st, char *err, size_t errlen);
+ * Under `appendonly yes` every write is also logged to Redis 7's
+ * multi-part append-only file (<dir>/<appenddirname>: a base, incremental
+ * files, a manifest; `appendfilename`, `appendfsync`,
+ * `aof-use-rdb-preamble`, `aof-load-truncated`, `aof-timestamp-enabled`,
+ * `auto-aof-rewrite-percentage`, `auto-aof-rewrite-min-size`). The store
+ * writes it only in respite_aof_flush, which the embedder calls before it
+ * hands the replies of the commands run since to their clients: under
+ * `appendfsync always` that call returns once the bytes are on disk. The
+ * store runs one thread of its own while the file is open (the `everysec`
+ * fsync, which touches only the file), and BGREWRITEAOF forks: the child
+ * only writes the new base and exits, but a host process whose other
+ * threads hold locks across fork() should not run BGREWRITEAOF or the
+ * automatic rewrite (`auto-aof-rewrite-percentage 0` turns it off).
+ *
+ * respite_load fills a store that has no keys yet: under `appendonly yes`
+ * from the append-only files (creating them, with an empty base, when
+ * there are none, as Redis does), else from the RDB file, dropping keys
+ * already expired. Returns 0 when loaded, 1 when there was nothing to load,
+ * -1 with the reason in err for files that cannot be read, are corrupt or
+ * hold what respite cannot load yet (some keys may then be loaded). On 0,
+ * err holds a warning to log, or "" (a torn last command was cut under
+ * `aof-load-truncated yes`). Call it before any client. */
+int respite_load(struct respite *st, char *err, size_t errlen);
+
+/* Write the commands logged since the last call to the append-only file,
+ * fsynced under `appendfsync always` (nothing when appendonly is off). */
+void respite_aof_flush(struct respite *st);
+/* Whether logged commands wait for respite_aof_flush under `appendfsync
+ * always`: the replies of their clients must not be sent before it. */
+int respite_aof_pending(const struct respite *st);
 
 /* Set one parameter as CONFIG SET would, or at start-up time also the ones
  * CONFIG SET refuses (port, bind, databases...) while no client exists.

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -130,6 +131,8 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
         .touch_db = multi__touch_db,
         .signal = block__signal,
         .signal_db = block__signal_db,
+        .expired = prop_expired,
+        .sub_expired = prop_sub_expired,
     };
     pubsub_init(st);
     tracking_init(st);
@@ -145,6 +148,7 @@ void respite_close(struct respite *rs)
         return;
     while (st->sessions_head)
         session_free(st->sessions_head);
+    aof_stop(st);
     free_dbs(st);
     block_free(st);
     pubsub_free(st);
@@ -199,6 +203,7 @@ int respite_tick(struct respite *rs, int64_t budget_us)
         block_serve_ready(st);
         ks_reap_empty(st);
     }
+    aof_cron(st);
     return more;
 }
 

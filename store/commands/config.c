@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -43,6 +44,8 @@ struct cfg_param {
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", "nothing", NULL};
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
+/* in enum aof_fsync's order (aof.h) */
+static const char *const fsyncs[] = {"no", "always", "everysec", NULL};
 static const char *const obuf_classes[] = {"normal", "slave", "pubsub", NULL};
 static const char *const policies[] = {"volatile-lru", "volatile-lfu", "volatile-random",
                                        "volatile-ttl", "allkeys-lru", "allkeys-lfu",
@@ -106,7 +109,19 @@ static const struct cfg_param params[] = {
     {"rdbcompression", CFG_BOOL, F(rdbcompression), 0, 0, NULL, NULL, 0},
     {"rdbchecksum", CFG_BOOL, F(rdbchecksum), 0, 0, NULL, NULL, 0},
     {"save", CFG_FIXED, 0, 0, 0, NULL, "", 0, CFG_STR},
-    {"appendonly", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
+    {"appendonly", CFG_BOOL, F(appendonly), 0, 0, NULL, NULL, 0},
+    {"appendfilename", CFG_STR, F(appendfilename), 0, SZ(appendfilename), NULL, NULL,
+     CFG_IMMUTABLE},
+    {"appenddirname", CFG_STR, F(appenddirname), 0, SZ(appenddirname), NULL, NULL,
+     CFG_IMMUTABLE},
+    {"appendfsync", CFG_ENUM, F(appendfsync), 0, 0, fsyncs, NULL, 0},
+    {"aof-use-rdb-preamble", CFG_BOOL, F(aof_use_rdb_preamble), 0, 0, NULL, NULL, 0},
+    {"aof-load-truncated", CFG_BOOL, F(aof_load_truncated), 0, 0, NULL, NULL, 0},
+    {"aof-timestamp-enabled", CFG_BOOL, F(aof_timestamp), 0, 0, NULL, NULL, 0},
+    {"auto-aof-rewrite-percentage", CFG_INT, F(auto_aof_rewrite_percentage), 0, INT_MAX, NULL,
+     NULL, 0},
+    {"auto-aof-rewrite-min-size", CFG_MEM, F(auto_aof_rewrite_min_size), 0, LLONG_MAX, NULL, NULL,
+     0},
     {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"maxmemory", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
     {"maxmemory-policy", CFG_FIXED, 0, 0, 0, policies, "noeviction", 0, CFG_ENUM},
@@ -151,6 +166,13 @@ void config_defaults(struct rs_config *cfg)
     snprintf(cfg->dbfilename, sizeof cfg->dbfilename, "dump.rdb");
     cfg->rdbcompression = true;
     cfg->rdbchecksum = true;
+    snprintf(cfg->appendfilename, sizeof cfg->appendfilename, "appendonly.aof");
+    snprintf(cfg->appenddirname, sizeof cfg->appenddirname, "appendonlydir");
+    cfg->appendfsync = AOF_FSYNC_EVERYSEC;
+    cfg->aof_use_rdb_preamble = true;
+    cfg->aof_load_truncated = true;
+    cfg->auto_aof_rewrite_percentage = 100;
+    cfg->auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
     cfg->active_expire = true;
 }
 
@@ -344,6 +366,10 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
             return set_dir(cfg, value, err, errlen);
         if (p->off == F(dbfilename) && strchr(value, '/') != NULL)
             return "dbfilename can't be a path, just a filename";
+        if (p->off == F(appendfilename) && strchr(value, '/') != NULL)
+            return "appendfilename can't be a path, just a filename";
+        if (p->off == F(appenddirname) && strchr(value, '/') != NULL)
+            return "appenddirname can't be a path, just a dirname";
         snprintf(field, (size_t)p->max, "%s", value);
         if (p->off == F(requirepass))
             cfg->has_requirepass = value[0] != '\0';
@@ -382,7 +408,19 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
         snprintf(err, errlen, "can't set immutable config");
         return err;
     }
+    bool was_on = st->cfg.appendonly;
     const char *msg = apply(&st->cfg, p, value, err, errlen);
+    /* At start-up the flag is only noted: loading (respite_load) opens
+     * the files. At run time the AOF starts (a base first) or stops. */
+    if (msg == NULL && !startup && p->off == F(appendonly) && was_on != st->cfg.appendonly) {
+        char why[256];
+        if (!was_on && aof_start(st, why, sizeof why) != 0) {
+            st->cfg.appendonly = false;
+            msg = "Unable to turn on AOF. Check server logs.";
+        } else if (was_on) {
+            aof_stop(st);
+        }
+    }
     if (msg && msg != err) {
         snprintf(err, errlen, "%s", msg);
         msg = err;

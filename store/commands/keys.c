@@ -653,6 +653,7 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
 
     struct kloc loc;
     struct entry *e = ks_write(c, c->db, c->argv[1], &loc);
+    c->propagated = true; /* logged below when it changed the key */
     if (e == NULL) {
         resp_add_int(c->out, 0);
         return;
@@ -670,10 +671,12 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
     if (when <= c->now) {
         ks_delete_lazy(&loc, c->st->cfg.lazyfree_expire); /* an expiry, for Redis */
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+        prop_addf(c, "cs", "DEL", c->argv[1]);
     } else {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
+        prop_addf(c, "csi", "PEXPIREAT", c->argv[1], (long long)when);
     }
     resp_add_int(c->out, 1);
 }

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -1058,13 +1059,12 @@ static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
                 "async_loading:0\r\n"
                 "rdb_bgsave_in_progress:0\r\n"
                 "rdb_last_save_time:%lld\r\n"
-                "rdb_last_bgsave_status:ok\r\n"
-                "aof_enabled:0\r\n"
-                "aof_rewrite_in_progress:0\r\n"
-                "aof_rewrite_scheduled:0\r\n"
-                "aof_last_bgrewrite_status:ok\r\n"
-                "aof_last_write_status:ok\r\n",
+                "rdb_last_bgsave_status:ok\r\n",
                 (long long)c->st->stats.lastsave);
+    struct rdb_buf ab = {0};
+    aof_info(c->st, &ab);
+    sbuf_printf(b, "%.*s", (int)ab.len, (const char *)ab.p);
+    rs_free(ab.p);
 }
 
 static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
@@ -1594,6 +1594,28 @@ static void debug_help(struct cmd_ctx *c)
     reply_help(c, "DEBUG", lines);
 }
 
+/* DEBUG LOADAOF: what is buffered goes to the file, then the keyspace
+ * and the function libraries are emptied and loaded again from the
+ * append-only files, as Redis's. */
+static void debug_loadaof(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    char err[1024];
+    if (st->aof == NULL) {
+        reply_errf(c, "ERR appendonly is off: there is no append-only file to load");
+        return;
+    }
+    aof_flush(st);
+    for (int i = 0; i < st->ndbs; i++)
+        ks_flush_db(st, st->dbs[i], false);
+    functions_free(st);
+    if (aof_load(st, err, sizeof err) != 0) {
+        reply_errf(c, "ERR Error loading the AOF: %s", err);
+        return;
+    }
+    resp_add_ok(c->out);
+}
+
 /* DEBUG <subcommand> ... -- refused unless enable-debug-command allows it
  * for this client. A subcommand with the wrong number of arguments is
  * unknown, as in Redis. */
@@ -1624,6 +1646,8 @@ void cmd_debug(struct cmd_ctx *c)
         debug_stringmatch(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "protocol")) {
         debug_protocol(c);
+    } else if (c->argc == 2 && rs_str_eqi(sub, "loadaof")) {
+        debug_loadaof(c);
     } else if (c->argc == 2 && rs_str_eqi(sub, "jmap")) {
         resp_add_ok(c->out);
     } else {

@@ -84,6 +84,7 @@ void cmd_saddex(struct cmd_ctx *c)
     for (int i = o.first; e && ok && o.cond && i < c->argc; i++)
         ok = set_contains(set_of(e), c->argv[i]) == (o.cond == SUBKEY_XX);
     if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
+        c->propagated = true;
         if (ok && e) {
             size_t before = obj_bytes(e);
             uint64_t gone = 0;
@@ -91,6 +92,7 @@ void cmd_saddex(struct cmd_ctx *c)
                 gone += set_remove(set_of(e), c->argv[i]);
             c->st->stats.expired_subkeys += gone;
             if (gone) {
+                prop_addf(c, "csv", "SREM", c->argv[1], c->argc - o.first, c->argv + o.first);
                 ks_touch_loc(&loc);
                 ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
             }
@@ -114,6 +116,8 @@ void cmd_saddex(struct cmd_ctx *c)
     }
     if (added || o.ttl != SUBKEY_KEEP)
         ks_touch_loc(&loc);
+    c->propagated = true;
+    setex_propagate(c, OBJ_SET, &o);
     /* As HSETEX's: sadd, then sexpire when the members got a TTL. */
     ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
     if (o.ttl == SUBKEY_SET)
@@ -272,6 +276,7 @@ void cmd_spop(struct cmd_ctx *c)
     if (with_count && (uint64_t)count >= set_size(s)) {
         resp_add_set_len(c->out, (long long)set_size(s));
         set_foreach(s, reply_member_cb, c->out);
+        prop_addf(c, "cs", "DEL", c->argv[1]);
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
@@ -280,11 +285,13 @@ void cmd_spop(struct cmd_ctx *c)
     size_t before = obj_bytes(e);
     if (with_count)
         resp_add_set_len(c->out, count);
+    /* The members taken, as SREM: the choice was random. */
     for (long long i = 0; i < count; i++) {
         char buf[RESP_LL_STR_SIZE], *owned;
         struct rs_str m = member_copy(set_random(c->st, s, buf), &owned);
         set_remove(s, m);
         resp_add_bulk_str(c->out, m);
+        prop_addf(c, "css", "SREM", c->argv[1], m);
         rs_free(owned);
     }
     ks_touch_loc(&loc);

@@ -7,6 +7,7 @@
  * XREAD and XREADGROUP with BLOCK that find nothing block their client
  * (block.c); XADD and XGROUP DESTROY signal the key so that they run again.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "commands/commands.h"
@@ -393,6 +394,16 @@ void cmd_xadd(struct cmd_ctx *c)
     s->entries_added++;
     reply_id(c, id);
     int64_t trimmed = a.strategy ? stream_trim(s, &a) : 0;
+    /* The id given, and an approximate trim as the exact one it did. */
+    if (prop_on(c->st)) {
+        char idbuf[48];
+        int n = snprintf(idbuf, sizeof idbuf, "%llu-%llu", (unsigned long long)id.ms,
+                         (unsigned long long)id.seq);
+        prop_addf(c, "cssv", "XADD", c->argv[1], rs_str_from(idbuf, (size_t)n), c->argc - fpos,
+                  c->argv + fpos);
+        if (trimmed)
+            prop_addf(c, "cscci", "XTRIM", c->argv[1], "MAXLEN", "=", (long long)s->e.length);
+    }
     obj_account_change(loc.sh, before, obj_bytes(e));
     if (!created)
         ks_changed(c->db, c->argv[1]); /* WATCH, and XREAD waiters */
@@ -666,6 +677,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
 {
     long long count = 0;
     int64_t block_ms = -1; /* no BLOCK */
+    int block_at = 0;      /* argv index of BLOCK */
     int streams = 0, nstreams = 0;
     bool noack = false;
     struct rs_str gname = {0}, cname = {0};
@@ -674,6 +686,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         int more = c->argc - i - 1;
         struct rs_str o = c->argv[i];
         if (rs_str_eqi(o, "block") && more) {
+            block_at = i;
             if (!block_timeout_arg(c, c->argv[++i], false, &block_ms))
                 return;
         } else if (rs_str_eqi(o, "count") && more) {
@@ -824,13 +837,24 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         if (xreadgroup)
             obj_account_change(loc.sh, before, obj_bytes(e));
     }
+    bool blocked = false;
     if (ok) {
         if (nreplied)
             resp_set_deferred(c->out, d, c->out->proto == 2 ? RESP_AGG_ARRAY : RESP_AGG_MAP,
                               nreplied);
-        else if (block_ms < 0 || !xread_block(c, streams, nstreams, ids, block_ms, xreadgroup))
+        else if (block_ms < 0 ||
+                 !(blocked = xread_block(c, streams, nstreams, ids, block_ms, xreadgroup)))
             /* Nothing to serve and no waiting: the reply of a timeout. */
             resp_add_null_array(c->out);
+    }
+    /* XREADGROUP replays as itself without its BLOCK: on the same stream
+     * and group it delivers the same entries (their delivery time is the
+     * replay's). */
+    if (xreadgroup && ok && !blocked) {
+        if (block_at)
+            prop_addf(c, "vv", block_at, c->argv, c->argc - block_at - 2, c->argv + block_at + 2);
+        else
+            prop_add(c, c->argc, c->argv);
     }
     rs_free(ids);
     rs_free(groups);

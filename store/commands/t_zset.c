@@ -667,6 +667,8 @@ static bool pop_first(struct cmd_ctx *c, const struct rs_str *keys, int n, bool 
             reply_err(c, RS_ERR_WRONGTYPE);
             return true;
         }
+        /* The pop that happened, from the key it happened on. */
+        prop_addf(c, "csi", max ? "ZPOPMAX" : "ZPOPMIN", keys[j], count);
         pop_from(c, &loc, keys[j], max, count, shape);
         return true;
     }

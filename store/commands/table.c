@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/monitor.h"
 #include "commands/tracking.h"
@@ -246,7 +247,11 @@ static bool arity_ok(const struct cmd_def *d, int argc)
 void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
+    st->call_depth++;
     c->cmd->handler(c);
+    st->call_depth--;
+    if (st->aof)
+        prop_call_done(c);
     monitor_feed(c);
     tracking_remember(c->s, c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;

@@ -207,6 +207,16 @@ struct rs_config {
     char dbfilename[256];
     bool rdbcompression;
     bool rdbchecksum;
+    /* the append-only file (commands/aof.c) */
+    bool appendonly;
+    char appendfilename[256];
+    char appenddirname[256];
+    int appendfsync;           /* enum aof_fsync */
+    bool aof_use_rdb_preamble; /* the base is an RDB file, else RESP commands */
+    bool aof_load_truncated;   /* a torn last command is cut, not fatal */
+    bool aof_timestamp;        /* #TS: annotations */
+    int auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;
@@ -296,6 +306,9 @@ struct cmd_ctx {
      * from the key that became ready, not its first non-empty one. */
     bool rerun;
     struct rs_str rerun_key;
+    /* The handler gave the form its command replays as (prop_add,
+     * commands/propagate.c): its own argv is not logged. */
+    bool propagated;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */
@@ -397,6 +410,11 @@ struct ks_hooks {
     void (*signal)(struct db *db, const char *key, size_t klen, bool deleted);
     /* every key of db may have changed */
     void (*signal_db)(struct db *db);
+    /* Called only while st->aof is set: key of db is about to be deleted
+     * for its TTL; name, a field (is_hash) or member of key, is about to
+     * be deleted for its own. The append-only file logs DEL, HDEL, SREM. */
+    void (*expired)(struct db *db, struct rs_str key);
+    void (*sub_expired)(struct db *db, struct rs_str key, bool is_hash, struct rs_str name);
 };
 
 /* INFO errorstats: error replies counted by their code, the first word of
@@ -567,6 +585,11 @@ struct store {
     const struct respite_hooks *hooks;
     void *hooks_ud;
     struct ks_hooks up;
+    /* The append-only file and what commands propagate to it
+     * (commands/aof.c, propagate.c); NULL while appendonly is off and
+     * while a file loads, so propagation costs one branch per command. */
+    struct aof *aof;
+    int call_depth; /* cmd_call nesting: EXEC and scripts run commands inside one */
     char run_id[41];
 };
 

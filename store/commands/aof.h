@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The append-only file (aof.c) and the stream of commands that feeds it
+ * (propagate.c). Commands propagate in the form that replays to the same
+ * state (absolute deadlines, the members SPOP took, the ids XADD gave, the
+ * pops a blocked client got, expiries as deletions); the commands of one
+ * outermost call -- a command, an EXEC, a script -- go out together, in a
+ * MULTI ... EXEC block when there are several, after a SELECT when their
+ * database is not the file's current one, as Redis 7 propagates them.
+ *
+ * The files are Redis 7's multi-part layout: in <dir>/<appenddirname>, a
+ * base (an RDB file, or RESP commands) and incremental files of RESP
+ * commands, listed in order by the manifest <appendfilename>.manifest.
+ * The engine and commands see struct aof only through these functions;
+ * st->aof is NULL while appendonly is off and while files load.
+ */
+#ifndef COMMANDS_AOF_H
+#define COMMANDS_AOF_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "keyspace/rdb.h"
+#include "keyspace/state.h"
+
+enum aof_fsync { AOF_FSYNC_NO, AOF_FSYNC_ALWAYS, AOF_FSYNC_EVERYSEC };
+
+struct aof {
+    /* propagation (propagate.c) */
+    struct rdb_buf pend; /* RESP of the running call's commands, not yet in buf */
+    int *pend_db;        /* the database of each pending command */
+    uint32_t *pend_end;  /* and where it ends in pend */
+    int npend, pend_cap;
+    int cur_db;          /* the database the file's next command runs in, -1: SELECT first */
+    int64_t last_ts;     /* unix seconds of the last #TS: annotation */
+    struct rdb_buf buf;  /* bytes for the incremental file, not yet written */
+    /* files (aof.c) */
+    int fd;              /* the open incremental file */
+    long long base_seq;               /* the manifest's base */
+    long long incr_first, incr_last; /* its incremental files; fd is incr_last's */
+    bool base_is_rdb;
+    uint64_t base_size;  /* bytes of the base and the incremental files at the last rewrite */
+    uint64_t size;       /* bytes of the base and incremental files now */
+    bool sync_pending;   /* written since the last fsync (appendfsync always) */
+    /* the fsync thread (everysec): fsyncs fd when asked, off the loop */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool fsync_asked, stopping;
+    int64_t last_fsync_ms;
+    /* BGREWRITEAOF: the child writing the next base */
+    pid_t child;                     /* 0 when none */
+    int64_t rewrite_start_ms;
+    long long child_incr;            /* the incremental file opened at its fork */
+    /* stats (INFO) */
+    bool last_write_ok;
+    bool last_rewrite_ok;
+    int64_t last_rewrite_secs; /* -1 before any */
+    uint64_t rewrites, rewrite_failures;
+    bool rewrite_scheduled;
+};
+
+/* ---- propagation (propagate.c) ------------------------------------------ */
+
+/* c's command has run (cmd_call, a blocked client's re-run): log it unless
+ * it is not a write, failed or gave its own form (prop_add); at the end of
+ * the outermost call, move the call's commands to the file's buffer. */
+void prop_call_done(struct cmd_ctx *c);
+/* The keyspace's hooks (struct ks_hooks): DEL of an expired key, HDEL or
+ * SREM of an expired field or member. */
+void prop_expired(struct db *db, struct rs_str key);
+void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_str name);
+
+/* ---- the files (aof.c) --------------------------------------------------- */
+
+/* Turn appendonly on: write a base of the keyspace, open a new incremental
+ * file, write the manifest. 0, or -1 with the reason in err. */
+int aof_start(struct store *st, char *err, size_t errlen);
+/* Turn it off: write and fsync what is buffered, close the file. */
+void aof_stop(struct store *st);
+/* Load the files of the manifest into st (empty); 1 when there is no
+ * manifest, 0 when loaded, -1 with the reason in err. */
+int aof_load(struct store *st, char *err, size_t errlen);
+/* Write the buffered bytes to the incremental file, and fsync them under
+ * appendfsync always. */
+void aof_flush(struct store *st);
+/* Once a tick: the everysec fsync, a finished rewrite child, the
+ * automatic rewrite. */
+void aof_cron(struct store *st);
+/* BGREWRITEAOF: fork a child writing a new base; 0, or -1 with err. */
+int aof_rewrite_start(struct store *st, char *err, size_t errlen);
+/* INFO's aof_* fields (Redis's order), appended to buf. */
+void aof_info(const struct store *st, struct rdb_buf *buf);
+
+/* ---- persist.c ------------------------------------------------------------ */
+
+/* The RDB hooks of this layer (the function libraries). */
+extern const struct rdb_hooks persist_rdb_hooks;
+/* Load <dir>/<dbfilename>: as respite_load without appendonly. */
+int persist_load_rdb(struct store *st, char *err, size_t errlen);
+
+#endif
