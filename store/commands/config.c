@@ -396,6 +396,25 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
     return NULL;
 }
 
+/* After a change of the parameters at run time: appendonly turned on
+ * starts the append-only file (a base first), turned off stops it. NULL,
+ * or Redis's error when the file cannot start (appendonly is off again). */
+static const char *appendonly_changed(struct store *st, bool was_on)
+{
+    if (was_on == st->cfg.appendonly)
+        return NULL;
+    if (was_on) {
+        aof_stop(st);
+        return NULL;
+    }
+    char why[512];
+    if (aof_start(st, why, sizeof why) != 0) {
+        st->cfg.appendonly = false;
+        return "Unable to turn on AOF. Check server logs.";
+    }
+    return NULL;
+}
+
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
@@ -411,16 +430,9 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
     bool was_on = st->cfg.appendonly;
     const char *msg = apply(&st->cfg, p, value, err, errlen);
     /* At start-up the flag is only noted: loading (respite_load) opens
-     * the files. At run time the AOF starts (a base first) or stops. */
-    if (msg == NULL && !startup && p->off == F(appendonly) && was_on != st->cfg.appendonly) {
-        char why[256];
-        if (!was_on && aof_start(st, why, sizeof why) != 0) {
-            st->cfg.appendonly = false;
-            msg = "Unable to turn on AOF. Check server logs.";
-        } else if (was_on) {
-            aof_stop(st);
-        }
-    }
+     * the files. */
+    if (msg == NULL && !startup)
+        msg = appendonly_changed(st, was_on);
     if (msg && msg != err) {
         snprintf(err, errlen, "%s", msg);
         msg = err;
@@ -562,7 +574,15 @@ void cmd_config_set(struct cmd_ctx *c)
         }
         changed[nchanged++] = p;
     }
+    struct rs_config before = c->st->cfg;
     c->st->cfg = next;
+    const char *msg = appendonly_changed(c->st, before.appendonly);
+    if (msg) {
+        c->st->cfg = before; /* all or nothing */
+        reply_errf(c, "ERR CONFIG SET failed (possibly related to argument 'appendonly') - %s",
+                   msg);
+        return;
+    }
     if (c->st->hooks && c->st->hooks->config_changed)
         for (int i = 0; i < nchanged; i++)
             c->st->hooks->config_changed(c->st->hooks_ud, changed[i]->name);

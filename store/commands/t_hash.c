@@ -434,6 +434,8 @@ void cmd_hgetex(struct cmd_ctx *c)
     }
     /* The names replay to the same effect; the deadline made absolute. */
     c->propagated = true;
+    if (w.h == NULL) /* w.changed is only set for an open hash */
+        return;
     if (w.changed && set)
         prop_addf(c, "csiv", "HPEXPIREAT", c->argv[1], (long long)when, c->argc - pos,
                   c->argv + pos);

@@ -1,0 +1,525 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The append-only file: respite -> appendonlydir -> respite for every type, the commands
+logged in the form that replays to the same state (relative TTLs, SPOP, XADD *, served
+blocking pops, INCRBYFLOAT, scripts, MULTI/EXEC, expiries), CONFIG SET appendonly yes at run
+time, BGREWRITEAOF, aof-timestamp-enabled, a torn last command cut at every byte (and a torn
+MULTI block cut whole), and a crash test: a writer pipelining acknowledged writes under
+appendfsync always while the server is SIGKILLed at random moments (RESPITE_AOF_KILLS,
+default 50); after each restart no acknowledged write is lost and no MULTI is half-applied.
+With Redis 7.4.1 (RESPITE_REDIS74): it loads respite's appendonlydir, its redis-check-aof
+accepts it, and respite loads Redis 7.4's.
+"""
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase,  # noqa: E402
+                     encode, main, redis74_path)
+from test_rdb import FAR, assert_same, load_dataset, snapshot  # noqa: E402
+
+import redis  # noqa: E402
+
+MANIFEST = "appendonly.aof.manifest"
+
+
+def full_snapshot(r, field_ttls=True):
+    """snapshot() and the streams (entries, groups with their PELs) of databases 0-1."""
+    out, moved = {}, []
+    for db in (0, 1):
+        r.select(db)
+        for key in r.keys("*"):
+            if r.type(key) == b"stream":
+                groups = []
+                for g in r.xinfo_groups(key):
+                    pel = r.xpending_range(key, g["name"], "-", "+", 1000)
+                    groups.append((g["name"], g["last-delivered-id"],
+                                   [(p["message_id"], p["consumer"]) for p in pel]))
+                out[(db, key)] = (r.xrange(key), groups, r.pexpiretime(key))
+                assert r.move(key, 10 + db)  # out of snapshot()'s way
+                moved.append((db, key))
+    r.select(0)
+    snap = snapshot(r, field_ttls)
+    for db, key in moved:
+        r.select(10 + db)
+        assert r.move(key, db)
+    r.select(0)
+    snap.update(out)
+    return snap
+
+
+def aof_dir(d):
+    return os.path.join(d, "appendonlydir")
+
+
+def manifest_lines(d):
+    with open(os.path.join(aof_dir(d), MANIFEST)) as f:
+        return f.read().splitlines()
+
+
+def incr_path(d):
+    """The last incremental file the manifest lists."""
+    name = [ln for ln in manifest_lines(d) if ln.endswith("type i")][-1].split()[1]
+    return os.path.join(aof_dir(d), name)
+
+
+def check_aof(test, d):
+    check = os.path.join(os.path.dirname(redis74_path()), "redis-check-aof")
+    out = subprocess.run([check, os.path.join(aof_dir(d), MANIFEST)], capture_output=True,
+                         text=True, timeout=60)
+    test.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+    test.assertIn("All AOF files and manifest are valid", out.stdout)
+
+
+def wait_rewrite(r):
+    deadline = time.monotonic() + 30
+    while r.info("persistence")["aof_rewrite_in_progress"]:
+        assert time.monotonic() < deadline, "BGREWRITEAOF did not finish"
+        time.sleep(0.05)
+
+
+def replay_forms(r, extras=True):
+    """Commands whose line would not replay to the same state: relative TTLs, random
+    choices, generated ids, float results, blocking pops served later, scripts, MULTI.
+    extras: also Redis 8.0's HSETEX and HGETEX and respite's set-member TTLs, which
+    Redis 7.4 has not, and HINCRBYFLOAT of a field with a TTL, which Redis 7.4 logs as an
+    HSET that drops the TTL when replayed (respite adds the HPEXPIREAT)."""
+    r.set("ex", "v", ex=1000)
+    r.set("px", "v", px=500000)
+    r.setex("setex", 1000, "v")
+    r.psetex("psetex", 900000, "v")
+    r.set("getex", "v")
+    r.getex("getex", ex=800)
+    r.set("persist", "v", ex=100)
+    r.getex("persist", persist=True)
+    r.set("expire", "v")
+    r.expire("expire", 700)
+    r.set("pexpire", "v")
+    r.pexpire("pexpire", 600000)
+    r.set("gone", "v")
+    r.expire("gone", -1)  # deletes
+    r.set("float", "1.1")
+    r.incrbyfloat("float", "2.000000001")
+    r.set("floatttl", "1", ex=1000)
+    r.incrbyfloat("floatttl", 0.5)
+    r.hset("hf", mapping={"a": "1.5", "b": 2})
+    r.hincrbyfloat("hf", "a", 0.25)
+    r.execute_command("HEXPIRE", "hf", 1000, "FIELDS", 1, "b")
+    if extras:
+        r.hincrbyfloat("hf", "b", 1.5)  # keeps b's TTL
+    r.execute_command("HPEXPIRE", "hf", 900000, "NX", "FIELDS", 2, "a", "nope")
+    if extras:
+        r.execute_command("HSETEX", "hsx", "EX", 500, "FIELDS", 2, "f", "v", "g", "w")
+        r.execute_command("HSETEX", "hsx", "KEEPTTL", "FIELDS", 1, "f", "v2")
+        r.hset("hgx", mapping={"a": 1, "b": 2, "c": 3})
+        r.execute_command("HGETEX", "hgx", "EX", 400, "FIELDS", 2, "a", "b")
+        r.execute_command("HGETEX", "hgx", "PERSIST", "FIELDS", 1, "b")
+        r.execute_command("SADDEX", "smt", "EX", 1000, "MEMBERS", 2, "m1", "m2")
+        r.sadd("smt", "m3")
+        r.execute_command("SEXPIRE", "smt", 500, "MEMBERS", 1, "m3")
+        r.execute_command("SADDEX", "smt", "KEEPTTL", "MEMBERS", 2, "m1", "m4")
+    r.sadd("sp", *range(50))
+    r.spop("sp")
+    r.spop("sp", 10)
+    r.sadd("spall", "x", "y")
+    r.spop("spall", 5)
+    r.xadd("xs", {"f": "v"})
+    r.xadd("xs", {"g": "w"})
+    for i in range(30):
+        r.xadd("xtrim", {"i": i}, maxlen=10, approximate=True)
+    r.xgroup_create("xs", "grp", id="0")
+    r.xreadgroup("grp", "alice", {"xs": ">"}, count=1)
+    r.zadd("zs", {"a": 1, "b": 2, "c": 3})
+    r.bzpopmin("zs", 1)
+    r.rpush("ls", "a", "b", "c")
+    r.blpop("ls", 1)
+    r.blmove("ls", "ls2", 1, "RIGHT", "LEFT")
+    r.lmpop(1, "ls", direction="LEFT")
+    r.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('expire', KEYS[1], 300); "
+           "redis.call('sadd', 'evalset', 'a', 'b'); return redis.call('spop', 'evalset')",
+           1, "evalkey", "ev")
+    p = r.pipeline(transaction=True)
+    p.incr("mc").set("mex", "v", ex=300).spop("sp").execute()
+    r.select(3)
+    r.set("db3", "x", px=700000)
+    r.select(0)
+
+
+def served_blocking_pops(server):
+    """BLPOP, BLMOVE, BZPOPMIN and XREADGROUP that wait, then are served by a push."""
+    waiters = []
+    for cmd in (("BLPOP", "wl", 0), ("BLMOVE", "wm", "wm2", "LEFT", "RIGHT", 0),
+                ("BZPOPMAX", "wz", 0), ("BLMPOP", 0, 1, "wl2", "RIGHT", "COUNT", 2)):
+        c = RespConn(server.connect())
+        c.send(encode(*cmd))
+        waiters.append(c)
+    r = server.client()
+    r.xadd("wx", {"a": 1}, id="1-1")
+    r.xgroup_create("wx", "g", id="$")
+    xw = RespConn(server.connect())
+    xw.send(encode("XREADGROUP", "GROUP", "g", "bob", "BLOCK", 0, "STREAMS", "wx", ">"))
+    waiters.append(xw)
+    time.sleep(0.2)
+    r.rpush("wl", "x", "y")
+    r.rpush("wm", "m1", "m2")
+    r.zadd("wz", {"lo": 1, "hi": 2})
+    r.rpush("wl2", "p", "q", "s")
+    r.xadd("wx", {"b": 2}, id="2-1")
+    for c in waiters:
+        assert c.reply() is not None
+        c.close()
+
+
+class RoundTrip(ServerTestCase):
+    def tmpdir(self):
+        d = tempfile.mkdtemp(prefix="respite-aof-")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def test_every_type_and_replay_form_comes_back(self):
+        for fsync in ("always", "everysec", "no"):
+            with self.subTest(appendfsync=fsync):
+                d = self.tmpdir()
+                s = Server(["--dir", d, "--appendonly", "yes", "--appendfsync", fsync]).start()
+                try:
+                    r = s.client()
+                    load_dataset(r)
+                    r.execute_command("SADDEX", "set:ttl", "PXAT", FAR, "MEMBERS", 2, "m1", "m2")
+                    replay_forms(r)
+                    served_blocking_pops(s)
+                    want = full_snapshot(r)
+                    r.select(3)
+                    want_db3 = (r.get("db3"), r.pexpiretime("db3"))
+                    r.select(0)
+                finally:
+                    s.stop()
+                self.assertEqual(manifest_lines(d), [
+                    "file appendonly.aof.1.base.rdb seq 1 type b",
+                    "file appendonly.aof.1.incr.aof seq 1 type i"])
+                copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+                assert_same(self, full_snapshot(copy), want)
+                copy.select(3)
+                self.assertEqual((copy.get("db3"), copy.pexpiretime("db3")), want_db3)
+                self.assertNotIn((0, b"gone"), want)
+
+    def test_the_log_holds_absolute_forms(self):
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes")
+        r = s.client()
+        r.set("k", "v", ex=100)
+        r.expire("k", 200)
+        r.sadd("s", "a", "b", "c")
+        r.spop("s")
+        r.xadd("x", {"f": "v"})
+        r.incrbyfloat("f", 1.5)
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        self.assertIn(b"$4\r\nPXAT\r\n", log)
+        self.assertIn(b"$9\r\nPEXPIREAT\r\n", log)
+        self.assertIn(b"$4\r\nSREM\r\n", log)
+        self.assertIn(b"$7\r\nKEEPTTL\r\n", log)
+        self.assertNotIn(b"$1\r\n*\r\n", log)  # XADD's id, not "*"
+        self.assertNotIn(b"SPOP", log.upper())
+        self.assertNotIn(b"$6\r\nEXPIRE\r\n", log.upper())
+        self.assertNotIn(b"INCRBYFLOAT", log.upper())
+
+    def test_expiries_are_logged_as_deletions(self):
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes")
+        r = s.client()
+        r.set("k", "v", px=50)
+        r.hset("h", mapping={"a": 1, "b": 2})
+        r.execute_command("HPEXPIRE", "h", 50, "FIELDS", 1, "a")
+        r.sadd("s", "x", "y")
+        r.execute_command("SPEXPIRE", "s", 50, "MEMBERS", 1, "x")
+        time.sleep(0.5)  # the active cycle takes them
+        self.assertEqual(r.exists("k"), 0)
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        self.assertIn(b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n", log)
+        self.assertIn(b"*3\r\n$4\r\nHDEL\r\n$1\r\nh\r\n$1\r\na\r\n", log)
+        self.assertIn(b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n", log)
+
+    def test_config_set_appendonly_writes_a_base_first(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d]).start()
+        try:
+            r = s.client()
+            r.set("before", "1")
+            r.hset("h", "f", "v")
+            self.assertEqual(r.info("persistence")["aof_enabled"], 0)
+            self.assertTrue(r.config_set("appendonly", "yes"))
+            self.assertEqual(r.info("persistence")["aof_enabled"], 1)
+            self.assertEqual(manifest_lines(d), [
+                "file appendonly.aof.1.base.rdb seq 1 type b",
+                "file appendonly.aof.1.incr.aof seq 1 type i"])
+            r.set("after", "2")
+            r.config_set("appendonly", "no")
+            r.set("lost", "3")
+            r.config_set("appendonly", "yes")  # a new base: the old files go
+            self.assertEqual(sorted(os.listdir(aof_dir(d))), [
+                "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
+            r.set("last", "4")
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(copy.mget("before", "after", "lost", "last"), [b"1", b"2", b"3", b"4"])
+        self.assertEqual(copy.hget("h", "f"), b"v")
+
+    def test_bgrewriteaof_makes_a_new_base_and_drops_the_old_files(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            for i in range(100):
+                r.incr("counter")
+            self.assertEqual(r.bgrewriteaof(), True)
+            for i in range(50):
+                r.incr("counter")
+            wait_rewrite(r)
+            info = r.info("persistence")
+            self.assertEqual((info["aof_rewrites"], info["aof_last_bgrewrite_status"]), (1, "ok"))
+            self.assertEqual(manifest_lines(d), [
+                "file appendonly.aof.2.base.rdb seq 2 type b",
+                "file appendonly.aof.2.incr.aof seq 2 type i"])
+            self.assertEqual(sorted(os.listdir(aof_dir(d))), [
+                "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
+            r.incr("counter")
+            want = snapshot(r)
+            r.execute_command("DEBUG", "LOADAOF")
+            assert_same(self, snapshot(r), want)
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(copy.get("counter"), b"151")
+        assert_same(self, snapshot(copy), want)
+        if redis74_path():
+            check_aof(self, d)
+
+    def test_auto_rewrite_on_growth(self):
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes", "--auto-aof-rewrite-min-size", "10kb",
+                       "--auto-aof-rewrite-percentage", "100")
+        r = s.client()
+        for i in range(300):
+            r.set("k%d" % i, "v" * 50)
+        deadline = time.monotonic() + 10
+        while r.info("persistence")["aof_rewrites"] < 1:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        wait_rewrite(r)
+        self.assertTrue(any(ln.endswith("type b") and ".2.base" in ln
+                            for ln in manifest_lines(d)))
+
+    def test_timestamp_annotations_load(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--aof-timestamp-enabled", "yes"]).start()
+        try:
+            r = s.client()
+            r.set("a", 1)
+            time.sleep(1.1)
+            r.set("b", 2)
+        finally:
+            s.stop()
+        with open(incr_path(d), "rb") as f:
+            self.assertEqual(f.read().count(b"#TS:"), 2)
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(copy.mget("a", "b"), [b"1", b"2"])
+        if redis74_path():
+            check_aof(self, d)
+
+
+class TornTail(unittest.TestCase):
+    """A file cut inside its last command loads without it (and is cut back to the last
+    whole command) under aof-load-truncated yes; a cut MULTI block goes whole."""
+
+    def setUp(self):
+        self.d = tempfile.mkdtemp(prefix="respite-aof-")
+        self.addCleanup(shutil.rmtree, self.d, True)
+
+    def make(self, last):
+        s = Server(["--dir", self.d, "--appendonly", "yes"]).start()
+        try:
+            r = s.client()
+            r.set("a", "1")
+            r.rpush("l", "x")
+            size = os.path.getsize(incr_path(self.d))
+            last(r)
+        finally:
+            s.stop()
+        with open(incr_path(self.d), "rb") as f:
+            return f.read(), size
+
+    def load_cut(self, data, cut, *args):
+        with open(incr_path(self.d), "wb") as f:
+            f.write(data[:cut])
+        s = Server(["--dir", self.d, "--appendonly", "yes"] + list(args))
+        try:
+            s.start()
+        except AssertionError as e:
+            return None, str(e)
+        try:
+            r = s.client()
+            return (r.get("a"), r.lrange("l", 0, -1), r.get("b"), r.get("c")), s.output()
+        finally:
+            s.stop()
+
+    def test_a_torn_last_command_is_cut_at_every_byte(self):
+        data, whole = self.make(lambda r: r.set("b", "2"))
+        for cut in range(whole + 1, len(data)):
+            got, log = self.load_cut(data, cut)
+            self.assertEqual(got, (b"1", [b"x"], None, None), cut)
+            self.assertIn("short read while loading the AOF file", log)
+            self.assertEqual(os.path.getsize(incr_path(self.d)), whole)
+        got, _ = self.load_cut(data, len(data))
+        self.assertEqual(got, (b"1", [b"x"], b"2", None))
+
+    def test_a_torn_multi_block_is_cut_whole(self):
+        def block(r):
+            p = r.pipeline(transaction=True)
+            p.set("b", "2").set("c", "3").execute()
+        data, whole = self.make(block)
+        self.assertIn(b"MULTI", data[whole:])
+        for cut in range(whole + 1, len(data)):
+            got, _ = self.load_cut(data, cut)
+            self.assertEqual(got, (b"1", [b"x"], None, None), cut)
+            self.assertEqual(os.path.getsize(incr_path(self.d)), whole)
+        got, _ = self.load_cut(data, len(data))
+        self.assertEqual(got, (b"1", [b"x"], b"2", b"3"))
+
+    def test_without_aof_load_truncated_the_start_stops(self):
+        data, whole = self.make(lambda r: r.set("b", "2"))
+        got, log = self.load_cut(data, whole + 5, "--aof-load-truncated", "no")
+        self.assertIsNone(got)
+        self.assertIn("Unexpected end of file reading the append only file", log)
+
+
+class CrashSafety(unittest.TestCase):
+    """appendfsync always: a writer pipelines iterations i (RPUSH plog i, then MULTI RPUSH
+    log i, SET last i, INCR n EXEC) and counts the acknowledged ones while the server is
+    SIGKILLed at a random moment; after each restart plog and log hold 0..m in order with
+    m at least the last acknowledged i, last == m and n == m + 1 (no block half-applied)."""
+
+    def test_no_acknowledged_write_lost_across_kills(self):
+        kills = int(os.environ.get("RESPITE_AOF_KILLS", "50"))
+        d = tempfile.mkdtemp(prefix="respite-aof-crash-")
+        self.addCleanup(shutil.rmtree, d, True)
+        rng = random.Random(int(os.environ.get("RESPITE_AOF_SEED", "16")))
+        args = ["--dir", d, "--appendonly", "yes", "--appendfsync", "always"]
+        acked = -1
+        for k in range(kills):
+            s = Server(args).start()
+            try:
+                r = s.client()
+                log = [int(x) for x in r.lrange("log", 0, -1)]
+                plog = [int(x) for x in r.lrange("plog", 0, -1)]
+                m = len(log) - 1
+                self.assertEqual(log, list(range(m + 1)), "kill %d" % k)
+                self.assertGreaterEqual(m, acked, "kill %d: acknowledged writes lost" % k)
+                self.assertEqual(plog[:m + 1], log, "kill %d" % k)
+                self.assertLessEqual(len(plog), m + 2, "kill %d" % k)
+                self.assertEqual(r.get("last"), None if m < 0 else str(m).encode())
+                self.assertEqual(int(r.get("n") or 0), m + 1, "kill %d" % k)
+                if len(plog) == m + 2:  # its block was not acknowledged: redo the iteration
+                    r.rpop("plog")
+                start = m + 1
+                done = threading.Event()
+                result = {}
+                t = threading.Thread(target=self.writer, args=(s.port, start, done, result))
+                t.start()
+                time.sleep(rng.uniform(0.02, 0.25))
+                s.proc.kill()
+                s.proc.wait(10)
+                done.set()
+                t.join(10)
+                acked = result.get("acked", start - 1)
+            finally:
+                s.kill()
+        self.assertGreater(acked, kills)  # the writer made progress
+
+    @staticmethod
+    def writer(port, start, done, result):
+        result["acked"] = start - 1
+        try:
+            sock = socket.create_connection((HOST, port), timeout=5)
+        except OSError:
+            return
+        try:
+            c = RespConn(sock)
+            i = start
+            while not done.is_set():
+                batch = b"".join(
+                    encode("RPUSH", "plog", j) + encode("MULTI") + encode("RPUSH", "log", j) +
+                    encode("SET", "last", j) + encode("INCR", "n") + encode("EXEC")
+                    for j in range(i, i + 8))
+                c.send(batch)
+                for j in range(i, i + 8):
+                    for _ in range(5):
+                        c.reply()
+                    exec_reply = c.reply()
+                    assert isinstance(exec_reply, list) and len(exec_reply) == 3
+                    result["acked"] = j
+                i += 8
+        except Exception:  # the kill ends the writer anywhere in a reply
+            pass
+        finally:
+            sock.close()
+
+
+@unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
+class WithRedis74(unittest.TestCase):
+    def tmpdir(self):
+        d = tempfile.mkdtemp(prefix="respite-aof-")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def test_redis_loads_respites_appendonlydir(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            replay_forms(r, extras=False)
+            r.xadd("stream", {"f": "v"})
+            want = full_snapshot(r)
+        finally:
+            s.stop()
+        check_aof(self, d)
+        ref = RedisServer(redis74_path(), ["--dir", d, "--appendonly", "yes"]).start()
+        self.addCleanup(ref.stop)
+        assert_same(self, full_snapshot(ref.client()), want)
+
+    def test_respite_loads_redis_74s_appendonlydir(self):
+        d = self.tmpdir()
+        ref = RedisServer(redis74_path(), ["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            r = ref.client()
+            r.set("in-the-base", "1")
+            r.bgrewriteaof()
+            time.sleep(0.2)
+            wait_rewrite(r)
+            load_dataset(r)
+            replay_forms(r, extras=False)
+            r.set("after", "x", ex=1000)
+            r.spop("sp")
+            want = full_snapshot(r)
+        finally:
+            ref.stop()  # SIGTERM: Redis writes and fsyncs its AOF (its own dir goes, not d)
+        self.assertIn("file appendonly.aof.2.base.rdb seq 2 type b", manifest_lines(d))
+        copy = Server(["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            assert_same(self, full_snapshot(copy.client()), want)
+        finally:
+            copy.stop()
+
+
+if __name__ == "__main__":
+    main()
