@@ -2,7 +2,9 @@
  *
  * The append-only file, in Redis 7's multi-part layout: in
  * <dir>/<appenddirname>, a base (<appendfilename>.<seq>.base.rdb, an RDB
- * file written by rdb_save), incremental files of RESP commands
+ * file written by rdb_save, or under aof-use-rdb-preamble no
+ * <appendfilename>.<seq>.base.aof, RESP commands written by resp_save),
+ * incremental files of RESP commands
  * (<appendfilename>.<seq>.incr.aof, what propagate.c produces) and the
  * manifest <appendfilename>.manifest, whose lines are Redis's:
  *
@@ -346,6 +348,13 @@ static void delete_unlisted(const struct store *st, const struct manifest *m, lo
     }
 }
 
+/* Write a base to path: an RDB file, or RESP commands (rdb false). */
+static int write_base(struct store *st, const char *path, bool rdb, char *err, size_t errlen)
+{
+    return rdb ? rdb_save(st, path, &persist_rdb_hooks, err, errlen)
+               : resp_save(st, path, &persist_rdb_hooks, err, errlen);
+}
+
 int aof_start(struct store *st, char *err, size_t errlen)
 {
     char dir[2048], name[512], path[2048];
@@ -361,15 +370,16 @@ int aof_start(struct store *st, char *err, size_t errlen)
         return -1;
     }
     long long base_seq = old.base_seq + 1, incr_seq = old.incr_last + 1;
-    base_name(st, base_seq, true, name, sizeof name);
+    bool rdb = st->cfg.aof_use_rdb_preamble;
+    base_name(st, base_seq, rdb, name, sizeof name);
     aof_path(st, name, path, sizeof path);
-    if (rdb_save(st, path, &persist_rdb_hooks, err, errlen) != 0) {
+    if (write_base(st, path, rdb, err, errlen) != 0) {
         log_line(st, 3, "%s", err);
         return -1;
     }
     int fd = open_incr(st, incr_seq, err, errlen);
     if (fd < 0 ||
-        manifest_write(st, base_seq, true, incr_seq, incr_seq, err, errlen) != 0) {
+        manifest_write(st, base_seq, rdb, incr_seq, incr_seq, err, errlen) != 0) {
         log_line(st, 3, "%s", err);
         if (fd >= 0)
             close(fd);
@@ -380,11 +390,11 @@ int aof_start(struct store *st, char *err, size_t errlen)
     struct aof *a = aof_new(fd);
     a->base_seq = base_seq;
     a->incr_first = a->incr_last = incr_seq;
-    a->base_is_rdb = true;
+    a->base_is_rdb = rdb;
     a->size = a->base_size = file_size(path);
     st->aof = a;
     st->cfg.appendonly = true;
-    log_line(st, 2, "Background append only file rewriting started: base %s", name);
+    log_line(st, 2, "Creating AOF base file %s", name);
     return 0;
 }
 
@@ -677,6 +687,7 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
         return -1;
     }
     long long next = a->incr_last + 1;
+    a->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
     int fd = open_incr(st, next, err, errlen);
     if (fd < 0)
         return -1;
@@ -704,7 +715,7 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
          * temporary base; nothing else of the parent's is touched. */
         char path[2048], why[512];
         temp_base_path(st, getpid(), path, sizeof path);
-        if (rdb_save(st, path, &persist_rdb_hooks, why, sizeof why) != 0) {
+        if (write_base(st, path, a->child_rdb, why, sizeof why) != 0) {
             fprintf(stderr, "AOF rewrite child: %s\n", why);
             _exit(1);
         }
@@ -727,22 +738,23 @@ static void rewrite_done(struct store *st, int status)
     a->last_rewrite_secs = (rs_real_ms() - a->rewrite_start_ms) / 1000;
     a->child = 0;
     long long base = a->base_seq + 1;
-    base_name(st, base, true, name, sizeof name);
+    base_name(st, base, a->child_rdb, name, sizeof name);
     aof_path(st, name, path, sizeof path);
     bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     struct manifest old;
     if (ok && manifest_read(st, &old, err, sizeof err) == 0 && rename(tmp, path) == 0 &&
-        manifest_write(st, base, true, a->child_incr, a->incr_last, err, sizeof err) == 0) {
+        manifest_write(st, base, a->child_rdb, a->child_incr, a->incr_last, err, sizeof err) ==
+            0) {
         delete_unlisted(st, &old, base, a->child_incr);
         a->base_seq = base;
-        a->base_is_rdb = true;
+        a->base_is_rdb = a->child_rdb;
         a->incr_first = a->child_incr;
         a->size = file_size(path);
         for (long long s = a->incr_first; s <= a->incr_last; s++) {
             char iname[512], ipath[2048];
             incr_name(st, s, iname, sizeof iname);
             aof_path(st, iname, ipath, sizeof ipath);
-            a->size += file_size(ipath) + (s == a->incr_last ? a->buf.len : 0);
+            a->size += file_size(ipath);
         }
         a->base_size = a->size;
         a->last_rewrite_ok = true;

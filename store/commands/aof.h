@@ -54,6 +54,7 @@ struct aof {
     pid_t child;                     /* 0 when none */
     int64_t rewrite_start_ms;
     long long child_incr;            /* the incremental file opened at its fork */
+    bool child_rdb;                  /* it writes an RDB base, else RESP */
     /* stats (INFO) */
     bool last_write_ok;
     bool last_rewrite_ok;

@@ -28,5 +28,8 @@ void function_rdb_put(struct store *st, struct rdb_buf *b);
  * file); false, with Redis's message in err, if it does not load or a
  * library of its name exists. */
 bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen);
+/* Call fn with the code of each library, in the order FUNCTION LIST has
+ * them (an append-only file's RESP base). */
+void function_each(struct store *st, void (*fn)(void *ud, const char *code, size_t len), void *ud);
 
 #endif

@@ -17,6 +17,7 @@
 const struct rdb_hooks persist_rdb_hooks = {
     .put_functions = function_rdb_put,
     .load_function = function_rdb_load,
+    .each_function = function_each,
 };
 
 /* <dir>/<dbfilename> into buf. */

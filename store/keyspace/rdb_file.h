@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * RDB files (rdb_save.c, rdb_load.c): the whole keyspace written to a file
+ * RDB files (rdb_save.c, rdb_load.c), and the keyspace as RESP commands
+ * (resp_save.c): the whole keyspace written to a file
  * in Redis 7.4's format (version 12) and read back from any version from
  * 1 to 12. What the keyspace layer cannot write or read itself -- the
  * function libraries, which the commands layer owns -- goes through
@@ -25,6 +26,9 @@ struct rdb_hooks {
      * the reason in err. */
     bool (*load_function)(struct store *st, const char *code, size_t len, char *err,
                           size_t errlen);
+    /* Call fn with the code of each library (a RESP base's FUNCTION LOAD). */
+    void (*each_function)(struct store *st, void (*fn)(void *ud, const char *code, size_t len),
+                          void *ud);
 };
 
 /* Write every database of st to path (through a temporary file in the
@@ -45,5 +49,13 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
  * before stay). O(file bytes). */
 int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
              size_t errlen);
+
+/* Write the function libraries (FUNCTION LOAD) and every database of st
+ * to path as RESP commands (resp_save.c), an append-only file's base
+ * under aof-use-rdb-preamble no; through a temporary file renamed over
+ * it. Streams are refused: -1 with the reason in err, as for a write
+ * error. O(keys + their bytes). */
+int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
+              size_t errlen);
 
 #endif

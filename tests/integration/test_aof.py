@@ -304,6 +304,39 @@ class RoundTrip(ServerTestCase):
         if redis74_path():
             check_aof(self, d)
 
+    def test_a_resp_base_without_rdb_preamble(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble", "no"]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            r.execute_command("SADDEX", "set:ttl", "PXAT", FAR, "MEMBERS", 2, "m1", "m2")
+            r.sadd("set:ttl", "m3")
+            self.assertEqual(r.bgrewriteaof(), True)
+            wait_rewrite(r)
+            self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.2.base.aof seq 2 type b")
+            with open(os.path.join(aof_dir(d), "appendonly.aof.2.base.aof"), "rb") as f:
+                base = f.read()
+            self.assertTrue(base.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"))
+            self.assertIn(b"$10\r\nHPEXPIREAT\r\n", base)
+            self.assertIn(b"$10\r\nSPEXPIREAT\r\n", base)
+            r.set("after", "1")
+            want = snapshot(r)
+            want_ttl = r.execute_command("SPEXPIRETIME", "set:ttl", "MEMBERS", 3, "m1", "m2", "m3")
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble",
+                          "no").client()
+        assert_same(self, snapshot(copy), want)
+        self.assertEqual(copy.execute_command("SPEXPIRETIME", "set:ttl", "MEMBERS", 3, "m1", "m2",
+                                              "m3"), want_ttl)
+        copy.delete("set:ttl")  # respite's own command, which Redis has not
+        copy.bgrewriteaof()
+        wait_rewrite(copy)
+        self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.3.base.aof seq 3 type b")
+        if redis74_path():
+            check_aof(self, d)
+
     def test_auto_rewrite_on_growth(self):
         d = self.tmpdir()
         s = self.spawn("--dir", d, "--appendonly", "yes", "--auto-aof-rewrite-min-size", "10kb",
