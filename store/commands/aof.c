@@ -488,12 +488,13 @@ static int load_resp(struct store *st, const char *path, bool last, char *err, s
             rc = -1;
             break;
         }
-        if (argc > cap) {
-            cap = argc;
-            argv = rs_realloc(argv, (size_t)cap * sizeof *argv);
-        }
         bool whole = true, bad = false;
         for (long long i = 0; i < argc && whole && !bad; i++) {
+            /* Grown with what is read: a count is only a claim. */
+            if (i == cap) {
+                cap = cap ? cap * 2 : 16;
+                argv = rs_realloc(argv, (size_t)cap * sizeof *argv);
+            }
             if (q >= end) {
                 whole = false;
                 break;

@@ -25,23 +25,8 @@
 #include "ds/mem.h"
 #include "resp_num.h"
 
-static void put_bulk(struct rdb_buf *b, const char *p, size_t len)
-{
-    char hdr[32];
-    int n = snprintf(hdr, sizeof hdr, "$%zu\r\n", len);
-    rdb_put_raw(b, hdr, (size_t)n);
-    rdb_put_raw(b, p, len);
-    rdb_put_raw(b, "\r\n", 2);
-}
-
-static void put_array_len(struct rdb_buf *b, int n)
-{
-    char hdr[32];
-    int len = snprintf(hdr, sizeof hdr, "*%d\r\n", n);
-    rdb_put_raw(b, hdr, (size_t)len);
-}
-
-/* Close the pending command that starts at... ends now, run in db. */
+/* The pending command written since the previous one ends here; it runs
+ * in db. */
 static void pend_close(struct aof *a, int db)
 {
     if (a->npend == a->pend_cap) {
@@ -55,9 +40,9 @@ static void pend_close(struct aof *a, int db)
 
 static void pend_argv(struct aof *a, int db, int argc, const struct rs_str *argv)
 {
-    put_array_len(&a->pend, argc);
+    rdb_put_resp_array(&a->pend, argc);
     for (int i = 0; i < argc; i++)
-        put_bulk(&a->pend, argv[i].p, argv[i].len);
+        rdb_put_resp_bulk(&a->pend, argv[i].p, argv[i].len);
     pend_close(a, db);
 }
 
@@ -67,9 +52,9 @@ static void select_db(struct aof *a, int db)
         return;
     char num[16];
     int n = snprintf(num, sizeof num, "%d", db);
-    put_array_len(&a->buf, 2);
-    put_bulk(&a->buf, "SELECT", 6);
-    put_bulk(&a->buf, num, (size_t)n);
+    rdb_put_resp_array(&a->buf, 2);
+    rdb_put_resp_bulk(&a->buf, "SELECT", 6);
+    rdb_put_resp_bulk(&a->buf, num, (size_t)n);
     a->cur_db = db;
 }
 
@@ -137,24 +122,24 @@ void prop_addf(struct cmd_ctx *c, const char *fmt, ...)
         }
     }
     va_end(ap);
-    put_array_len(&a->pend, argc);
+    rdb_put_resp_array(&a->pend, argc);
     va_start(ap, fmt);
     for (const char *f = fmt; *f; f++) {
         if (*f == 'c') {
             const char *s = va_arg(ap, const char *);
-            put_bulk(&a->pend, s, strlen(s));
+            rdb_put_resp_bulk(&a->pend, s, strlen(s));
         } else if (*f == 's') {
             struct rs_str s = va_arg(ap, struct rs_str);
-            put_bulk(&a->pend, s.p, s.len);
+            rdb_put_resp_bulk(&a->pend, s.p, s.len);
         } else if (*f == 'v') {
             int n = va_arg(ap, int);
             const struct rs_str *v = va_arg(ap, const struct rs_str *);
             for (int i = 0; i < n; i++)
-                put_bulk(&a->pend, v[i].p, v[i].len);
+                rdb_put_resp_bulk(&a->pend, v[i].p, v[i].len);
         } else {
             char num[RESP_LL_STR_SIZE];
             size_t n = resp_ll2str(num, va_arg(ap, long long));
-            put_bulk(&a->pend, num, n);
+            rdb_put_resp_bulk(&a->pend, num, n);
         }
     }
     va_end(ap);

@@ -7,6 +7,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <lzf.h>
 #include <string.h>
@@ -44,6 +45,22 @@ void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n)
     if (n)
         memcpy(b->p + b->len, p, n);
     b->len += n;
+}
+
+void rdb_put_resp_bulk(struct rdb_buf *b, const char *p, size_t len)
+{
+    char hdr[32];
+    int n = snprintf(hdr, sizeof hdr, "$%zu\r\n", len);
+    rdb_put_raw(b, hdr, (size_t)n);
+    rdb_put_raw(b, p, len);
+    rdb_put_raw(b, "\r\n", 2);
+}
+
+void rdb_put_resp_array(struct rdb_buf *b, int n)
+{
+    char hdr[32];
+    int len = snprintf(hdr, sizeof hdr, "*%d\r\n", n);
+    rdb_put_raw(b, hdr, (size_t)len);
 }
 
 void rdb_put_type(struct rdb_buf *b, uint8_t type)

@@ -45,22 +45,6 @@ struct writer {
     int nargs;
 };
 
-static void put_bulk(struct rdb_buf *b, const char *p, size_t len)
-{
-    char hdr[32];
-    int n = snprintf(hdr, sizeof hdr, "$%zu\r\n", len);
-    rdb_put_raw(b, hdr, (size_t)n);
-    rdb_put_raw(b, p, len);
-    rdb_put_raw(b, "\r\n", 2);
-}
-
-static void put_array(struct rdb_buf *b, int n)
-{
-    char hdr[32];
-    int len = snprintf(hdr, sizeof hdr, "*%d\r\n", n);
-    rdb_put_raw(b, hdr, (size_t)len);
-}
-
 static void flush_out(struct writer *w)
 {
     if (w->b.len && !w->io_failed && fwrite(w->b.p, 1, w->b.len, w->f) != w->b.len)
@@ -73,9 +57,9 @@ static void cmd_end(struct writer *w)
 {
     if (w->nargs == 0)
         return;
-    put_array(&w->b, 2 + w->nargs);
-    put_bulk(&w->b, w->cmd, strlen(w->cmd));
-    put_bulk(&w->b, w->key.p, w->key.len);
+    rdb_put_resp_array(&w->b, 2 + w->nargs);
+    rdb_put_resp_bulk(&w->b, w->cmd, strlen(w->cmd));
+    rdb_put_resp_bulk(&w->b, w->key.p, w->key.len);
     rdb_put_raw(&w->b, w->args.p, w->args.len);
     w->args.len = 0;
     w->nargs = 0;
@@ -93,10 +77,10 @@ static void cmd_begin(struct writer *w, const char *cmd)
 /* One element (per: the arguments it takes, 1 or 2). */
 static void cmd_add(struct writer *w, struct rs_str a, const struct rs_str *b)
 {
-    put_bulk(&w->args, a.p, a.len);
+    rdb_put_resp_bulk(&w->args, a.p, a.len);
     w->nargs++;
     if (b) {
-        put_bulk(&w->args, b->p, b->len);
+        rdb_put_resp_bulk(&w->args, b->p, b->len);
         w->nargs++;
     }
     if (w->nargs >= ITEMS_PER_CMD * (b ? 2 : 1))
@@ -109,14 +93,14 @@ static void put_deadline(struct writer *w, const char *cmd, int64_t when, const 
 {
     char num[RESP_LL_STR_SIZE];
     size_t n = resp_ll2str(num, when);
-    put_array(&w->b, kw ? 6 : 3);
-    put_bulk(&w->b, cmd, strlen(cmd));
-    put_bulk(&w->b, w->key.p, w->key.len);
-    put_bulk(&w->b, num, n);
+    rdb_put_resp_array(&w->b, kw ? 6 : 3);
+    rdb_put_resp_bulk(&w->b, cmd, strlen(cmd));
+    rdb_put_resp_bulk(&w->b, w->key.p, w->key.len);
+    rdb_put_resp_bulk(&w->b, num, n);
     if (kw) {
-        put_bulk(&w->b, kw, strlen(kw));
-        put_bulk(&w->b, "1", 1);
-        put_bulk(&w->b, name.p, name.len);
+        rdb_put_resp_bulk(&w->b, kw, strlen(kw));
+        rdb_put_resp_bulk(&w->b, "1", 1);
+        rdb_put_resp_bulk(&w->b, name.p, name.len);
     }
 }
 
@@ -245,10 +229,10 @@ static void put_key(void *ud, struct entry *e)
     switch (e->type) {
     case OBJ_STRING: {
         struct rs_str v = obj_str(e, num);
-        put_array(&w->b, 3);
-        put_bulk(&w->b, "SET", 3);
-        put_bulk(&w->b, w->key.p, w->key.len);
-        put_bulk(&w->b, v.p, v.len);
+        rdb_put_resp_array(&w->b, 3);
+        rdb_put_resp_bulk(&w->b, "SET", 3);
+        rdb_put_resp_bulk(&w->b, w->key.p, w->key.len);
+        rdb_put_resp_bulk(&w->b, v.p, v.len);
         break;
     }
     case OBJ_HASH:
@@ -284,10 +268,10 @@ static void put_project(void *ud, const struct ks_proj *p)
 static void put_function(void *ud, const char *code, size_t len)
 {
     struct writer *w = ud;
-    put_array(&w->b, 3);
-    put_bulk(&w->b, "FUNCTION", 8);
-    put_bulk(&w->b, "LOAD", 4);
-    put_bulk(&w->b, code, len);
+    rdb_put_resp_array(&w->b, 3);
+    rdb_put_resp_bulk(&w->b, "FUNCTION", 8);
+    rdb_put_resp_bulk(&w->b, "LOAD", 4);
+    rdb_put_resp_bulk(&w->b, code, len);
 }
 
 int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
@@ -311,9 +295,9 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
             continue;
         char num[16];
         int n = snprintf(num, sizeof num, "%d", i);
-        put_array(&w.b, 2);
-        put_bulk(&w.b, "SELECT", 6);
-        put_bulk(&w.b, num, (size_t)n);
+        rdb_put_resp_array(&w.b, 2);
+        rdb_put_resp_bulk(&w.b, "SELECT", 6);
+        rdb_put_resp_bulk(&w.b, num, (size_t)n);
         ks_foreach_project(db, true, put_project, &w);
     }
     flush_out(&w);

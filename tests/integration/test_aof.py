@@ -55,6 +55,12 @@ def full_snapshot(r, field_ttls=True):
     return snap
 
 
+def make_tmpdir(test):
+    d = tempfile.mkdtemp(prefix="respite-aof-")
+    test.addCleanup(shutil.rmtree, d, True)
+    return d
+
+
 def aof_dir(d):
     return os.path.join(d, "appendonlydir")
 
@@ -179,9 +185,7 @@ def served_blocking_pops(server):
 
 class RoundTrip(ServerTestCase):
     def tmpdir(self):
-        d = tempfile.mkdtemp(prefix="respite-aof-")
-        self.addCleanup(shutil.rmtree, d, True)
-        return d
+        return make_tmpdir(self)
 
     def test_every_type_and_replay_form_comes_back(self):
         for fsync in ("always", "everysec", "no"):
@@ -375,8 +379,7 @@ class TornTail(unittest.TestCase):
     whole command) under aof-load-truncated yes; a cut MULTI block goes whole."""
 
     def setUp(self):
-        self.d = tempfile.mkdtemp(prefix="respite-aof-")
-        self.addCleanup(shutil.rmtree, self.d, True)
+        self.d = make_tmpdir(self)
 
     def make(self, last):
         s = Server(["--dir", self.d, "--appendonly", "yes"]).start()
@@ -443,8 +446,7 @@ class CrashSafety(unittest.TestCase):
 
     def test_no_acknowledged_write_lost_across_kills(self):
         kills = int(os.environ.get("RESPITE_AOF_KILLS", "50"))
-        d = tempfile.mkdtemp(prefix="respite-aof-crash-")
-        self.addCleanup(shutil.rmtree, d, True)
+        d = make_tmpdir(self)
         rng = random.Random(int(os.environ.get("RESPITE_AOF_SEED", "16")))
         args = ["--dir", d, "--appendonly", "yes", "--appendfsync", "always"]
         acked = -1
@@ -510,9 +512,7 @@ class CrashSafety(unittest.TestCase):
 @unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
 class WithRedis74(unittest.TestCase):
     def tmpdir(self):
-        d = tempfile.mkdtemp(prefix="respite-aof-")
-        self.addCleanup(shutil.rmtree, d, True)
-        return d
+        return make_tmpdir(self)
 
     def test_redis_loads_respites_appendonlydir(self):
         d = self.tmpdir()
