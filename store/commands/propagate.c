@@ -38,11 +38,16 @@ static void pend_close(struct aof *a, int db)
     a->pend_end[a->npend++] = (uint32_t)a->pend.len;
 }
 
+static void put_argv(struct rdb_buf *b, int argc, const struct rs_str *argv)
+{
+    rdb_put_resp_array(b, argc);
+    for (int i = 0; i < argc; i++)
+        rdb_put_resp_bulk(b, argv[i].p, argv[i].len);
+}
+
 static void pend_argv(struct aof *a, int db, int argc, const struct rs_str *argv)
 {
-    rdb_put_resp_array(&a->pend, argc);
-    for (int i = 0; i < argc; i++)
-        rdb_put_resp_bulk(&a->pend, argv[i].p, argv[i].len);
+    put_argv(&a->pend, argc, argv);
     pend_close(a, db);
 }
 
@@ -50,12 +55,26 @@ static void select_db(struct aof *a, int db)
 {
     if (a->cur_db == db)
         return;
-    char num[16];
-    int n = snprintf(num, sizeof num, "%d", db);
-    rdb_put_resp_array(&a->buf, 2);
-    rdb_put_resp_bulk(&a->buf, "SELECT", 6);
-    rdb_put_resp_bulk(&a->buf, num, (size_t)n);
+    char num[RESP_LL_STR_SIZE];
+    struct rs_str argv[2] = {rs_str_from("SELECT", 6), rs_str_from(num, resp_ll2str(num, db))};
+    put_argv(&a->buf, 2, argv);
     a->cur_db = db;
+}
+
+/* Under aof-timestamp-enabled, "#TS:<unix seconds>" before the commands
+ * of a new second. */
+static void annotate(struct store *st)
+{
+    struct aof *a = st->aof;
+    if (!st->cfg.aof_timestamp)
+        return;
+    int64_t now = rs_real_ms() / 1000;
+    if (now > a->last_ts) {
+        char ts[40];
+        int n = snprintf(ts, sizeof ts, "#TS:%lld\r\n", (long long)now);
+        rdb_put_raw(&a->buf, ts, (size_t)n);
+        a->last_ts = now;
+    }
 }
 
 /* The call is over: its commands go to the file's buffer. */
@@ -64,15 +83,7 @@ static void flush_pending(struct store *st)
     struct aof *a = st->aof;
     if (a->npend == 0)
         return;
-    if (st->cfg.aof_timestamp) {
-        int64_t now = rs_real_ms() / 1000;
-        if (now > a->last_ts) {
-            char ts[40];
-            int n = snprintf(ts, sizeof ts, "#TS:%lld\r\n", (long long)now);
-            rdb_put_raw(&a->buf, ts, (size_t)n);
-            a->last_ts = now;
-        }
-    }
+    annotate(st);
     bool multi = a->npend > 1;
     if (multi) {
         select_db(a, a->pend_db[0]);
@@ -150,8 +161,17 @@ void prop_call_done(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     uint32_t flags = c->cmd->flags;
-    if ((flags & CMD_WRITE) && !c->failed && !c->propagated && !(flags & CMD_BLOCKING))
-        pend_argv(st->aof, c->db->idx, c->argc, c->argv);
+    bool log = (flags & CMD_WRITE) && !c->failed && !c->propagated && !(flags & CMD_BLOCKING);
+    struct aof *a = st->aof;
+    if (log && st->call_depth == 0 && a->npend == 0) {
+        /* The common case, a command alone: straight to the file's buffer. */
+        annotate(st);
+        select_db(a, c->db->idx);
+        put_argv(&a->buf, c->argc, c->argv);
+        return;
+    }
+    if (log)
+        pend_argv(a, c->db->idx, c->argc, c->argv);
     if (st->call_depth == 0)
         flush_pending(st);
 }

@@ -7,7 +7,6 @@
  */
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <lzf.h>
 #include <string.h>
@@ -47,20 +46,27 @@ void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n)
     b->len += n;
 }
 
+/* "<c><n>\r\n" (a bulk's or an array's header) */
+static void put_resp_header(struct rdb_buf *b, char c, long long n)
+{
+    char hdr[RESP_LL_STR_SIZE + 3];
+    hdr[0] = c;
+    size_t len = 1 + resp_ll2str(hdr + 1, n);
+    hdr[len++] = '\r';
+    hdr[len++] = '\n';
+    rdb_put_raw(b, hdr, len);
+}
+
 void rdb_put_resp_bulk(struct rdb_buf *b, const char *p, size_t len)
 {
-    char hdr[32];
-    int n = snprintf(hdr, sizeof hdr, "$%zu\r\n", len);
-    rdb_put_raw(b, hdr, (size_t)n);
+    put_resp_header(b, '$', (long long)len);
     rdb_put_raw(b, p, len);
     rdb_put_raw(b, "\r\n", 2);
 }
 
 void rdb_put_resp_array(struct rdb_buf *b, int n)
 {
-    char hdr[32];
-    int len = snprintf(hdr, sizeof hdr, "*%d\r\n", n);
-    rdb_put_raw(b, hdr, (size_t)len);
+    put_resp_header(b, '*', n);
 }
 
 void rdb_put_type(struct rdb_buf *b, uint8_t type)

@@ -40,7 +40,6 @@ struct writer {
     struct rs_str key;
     /* the command being filled with elements (cmd_begin, cmd_add) */
     const char *cmd;
-    int nheader;      /* its arguments before the elements (name, key) */
     struct rdb_buf args; /* the elements' RESP */
     int nargs;
 };
@@ -74,7 +73,7 @@ static void cmd_begin(struct writer *w, const char *cmd)
     w->args.len = 0;
 }
 
-/* One element (per: the arguments it takes, 1 or 2). */
+/* One element: a, or the pair a b. */
 static void cmd_add(struct writer *w, struct rs_str a, const struct rs_str *b)
 {
     rdb_put_resp_bulk(&w->args, a.p, a.len);
