@@ -396,11 +396,9 @@ void cmd_xadd(struct cmd_ctx *c)
     int64_t trimmed = a.strategy ? stream_trim(s, &a) : 0;
     /* The id given, and an approximate trim as the exact one it did. */
     if (prop_on(c->st)) {
-        char idbuf[48];
-        int n = snprintf(idbuf, sizeof idbuf, "%llu-%llu", (unsigned long long)id.ms,
-                         (unsigned long long)id.seq);
-        prop_addf(c, "cssv", "XADD", c->argv[1], rs_str_from(idbuf, (size_t)n), c->argc - fpos,
-                  c->argv + fpos);
+        char idbuf[SID_STR_SIZE];
+        prop_addf(c, "cssv", "XADD", c->argv[1], rs_str_from(idbuf, sid_format(id, idbuf)),
+                  c->argc - fpos, c->argv + fpos);
         if (trimmed)
             prop_addf(c, "cscci", "XTRIM", c->argv[1], "MAXLEN", "=", (long long)s->e.length);
     }
@@ -1014,10 +1012,33 @@ void cmd_xpending(struct cmd_ctx *c)
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
 }
 
+/* X[AUTO]CLAIM replay as what they did, as Redis's
+ * streamPropagateXCLAIM: the consumer's creation, then per claimed entry
+ * an XCLAIM of it alone, forced, with its delivery time and count (a
+ * min-idle-time compares with the clock, which replay does not share),
+ * and per pending entry of a deleted one an XCLAIM that drops it. */
+static void prop_claim(struct cmd_ctx *c, const struct sgroup *g, struct sid id,
+                       const struct snack *nk)
+{
+    if (!prop_on(c->st))
+        return;
+    char idbuf[SID_STR_SIZE], lastbuf[SID_STR_SIZE];
+    struct rs_str ids = rs_str_from(idbuf, sid_format(id, idbuf));
+    if (nk == NULL) {
+        prop_addf(c, "cssscsc", "XCLAIM", c->argv[1], c->argv[2], c->argv[3], "0", ids,
+                  "JUSTID");
+        return;
+    }
+    prop_addf(c, "cssscscicicccs", "XCLAIM", c->argv[1], c->argv[2], c->argv[3], "0", ids,
+              "TIME", (long long)nk->delivery_time, "RETRYCOUNT", (long long)nk->delivery_count,
+              "FORCE", "JUSTID", "LASTID", rs_str_from(lastbuf, sid_format(g->last_id, lastbuf)));
+}
+
 /* The claiming consumer argv[3]: X[AUTO]CLAIM create it even when they
  * claim nothing (Redis 7.2+), and count the attempt as its last seen. */
 static struct sconsumer *claimer(struct cmd_ctx *c, struct stream *s, struct sgroup *g)
 {
+    prop_addf(c, "ccsss", "XGROUP", "CREATECONSUMER", c->argv[1], c->argv[2], c->argv[3]);
     struct sconsumer *cons = group_consumer(g, c->argv[3]);
     if (!cons)
         cons = consumer_create(c, c->argv[1], s, g, c->argv[3]);
@@ -1096,8 +1117,10 @@ void cmd_xclaim(struct cmd_ctx *c)
         struct snack *nk = idmap_find(&g->pel, id);
         if (!sentries_exists(&s->e, id)) {
             /* The entry is gone: so goes its pending entry. */
-            if (nk)
+            if (nk) {
                 group_nack_del(s, g, id);
+                prop_claim(c, g, id, NULL);
+            }
             continue;
         }
         if (force && !nk)
@@ -1112,6 +1135,7 @@ void cmd_xclaim(struct cmd_ctx *c)
             nk->delivery_count = (uint64_t)retry;
         else if (!justid)
             nk->delivery_count++;
+        prop_claim(c, g, id, nk);
         if (justid)
             reply_id(c, id);
         else
@@ -1184,6 +1208,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         x = x->next[0];
         if (!sentries_exists(&s->e, id)) {
             group_nack_del(s, g, id);
+            prop_claim(c, g, id, NULL);
             if (ndeleted == capdeleted) {
                 capdeleted *= 2;
                 deleted = rs_realloc(deleted, sizeof *deleted * capdeleted);
@@ -1198,6 +1223,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         nk->delivery_time = c->now;
         if (!justid)
             nk->delivery_count++;
+        prop_claim(c, g, id, nk);
         if (justid)
             reply_id(c, id);
         else

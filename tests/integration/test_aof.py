@@ -40,8 +40,10 @@ def full_snapshot(r, field_ttls=True):
                 groups = []
                 for g in r.xinfo_groups(key):
                     pel = r.xpending_range(key, g["name"], "-", "+", 1000)
-                    groups.append((g["name"], g["last-delivered-id"],
-                                   [(p["message_id"], p["consumer"]) for p in pel]))
+                    consumers = sorted(c["name"] for c in r.xinfo_consumers(key, g["name"]))
+                    groups.append((g["name"], g["last-delivered-id"], consumers,
+                                   [(p["message_id"], p["consumer"], p["times_delivered"])
+                                    for p in pel]))
                 out[(db, key)] = (r.xrange(key), groups, r.pexpiretime(key))
                 assert r.move(key, 10 + db)  # out of snapshot()'s way
                 moved.append((db, key))
@@ -95,8 +97,9 @@ def replay_forms(r, extras=True):
     """Commands whose line would not replay to the same state: relative TTLs, random
     choices, generated ids, float results, blocking pops served later, scripts, MULTI.
     extras: also Redis 8.0's HSETEX and HGETEX and respite's set-member TTLs, which
-    Redis 7.4 has not, and HINCRBYFLOAT of a field with a TTL, which Redis 7.4 logs as an
-    HSET that drops the TTL when replayed (respite adds the HPEXPIREAT)."""
+    Redis 7.4 has not, and what Redis 7.4 logs in a form that loses state: HINCRBYFLOAT of
+    a field with a TTL (an HSET, which drops the TTL; respite adds the HPEXPIREAT) and an
+    XAUTOCLAIM that claims nothing (the consumer it creates is not logged)."""
     r.set("ex", "v", ex=1000)
     r.set("px", "v", px=500000)
     r.setex("setex", 1000, "v")
@@ -141,7 +144,13 @@ def replay_forms(r, extras=True):
     for i in range(30):
         r.xadd("xtrim", {"i": i}, maxlen=10, approximate=True)
     r.xgroup_create("xs", "grp", id="0")
-    r.xreadgroup("grp", "alice", {"xs": ">"}, count=1)
+    r.xreadgroup("grp", "alice", {"xs": ">"})
+    time.sleep(0.1)
+    # claims that depend on the idle time, which a replay does not share
+    first = r.xpending_range("xs", "grp", "-", "+", 10)[0]["message_id"]
+    r.xclaim("xs", "grp", "carol", 50, [first])
+    if extras:
+        r.xautoclaim("xs", "grp", "erin", 10 ** 9, "0-0")
     r.zadd("zs", {"a": 1, "b": 2, "c": 3})
     r.bzpopmin("zs", 1)
     r.rpush("ls", "a", "b", "c")
