@@ -232,19 +232,19 @@ static void *fsync_thread(void *arg)
     return NULL;
 }
 
-/* Write buf[0..len) to fd whole (a short write is retried). */
-static bool write_all(int fd, const char *p, size_t len)
+/* Write as much of buf[0..len) to fd as it takes; the bytes written. */
+static size_t write_some(int fd, const char *p, size_t len)
 {
-    while (len) {
-        ssize_t n = write(fd, p, len);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
+            break;
+        done += (size_t)n;
     }
-    return true;
+    return done;
 }
 
 void aof_flush(struct store *st)
@@ -252,17 +252,20 @@ void aof_flush(struct store *st)
     struct aof *a = st->aof;
     if (a == NULL || a->buf.len == 0)
         return;
-    bool ok = write_all(a->fd, (const char *)a->buf.p, a->buf.len);
-    if (!ok) {
-        /* What could not be written stays, and is tried again; until
-         * then the last write status says err (INFO). */
+    size_t n = write_some(a->fd, (const char *)a->buf.p, a->buf.len);
+    a->size += n;
+    if (n < a->buf.len) {
+        /* What could not be written (a full disk) stays and is tried
+         * again from where it stopped; meanwhile the last write status
+         * says err (INFO) and, under always, no reply of it leaves. */
         if (a->last_write_ok)
             log_line(st, 3, "Error writing to the AOF file: %s", strerror(errno));
         a->last_write_ok = false;
+        memmove(a->buf.p, a->buf.p + n, a->buf.len - n);
+        a->buf.len -= n;
         return;
     }
     a->last_write_ok = true;
-    a->size += a->buf.len;
     a->buf.len = 0;
     if (st->cfg.appendfsync == AOF_FSYNC_ALWAYS) {
         pthread_mutex_lock(&a->mu);
@@ -687,6 +690,13 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "Background append only file rewriting already in progress");
         return -1;
     }
+    if (st->call_depth > 1) {
+        /* Inside EXEC: the transaction's earlier commands are not logged
+         * yet, and would follow the fork in the new incremental file. The
+         * cron starts it, as Redis schedules it. */
+        a->rewrite_scheduled = true;
+        return 1;
+    }
     long long next = a->incr_last + 1;
     a->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
     int fd = open_incr(st, next, err, errlen);
@@ -717,7 +727,7 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
         char path[2048], why[512];
         temp_base_path(st, getpid(), path, sizeof path);
         if (write_base(st, path, a->child_rdb, why, sizeof why) != 0) {
-            fprintf(stderr, "AOF rewrite child: %s\n", why);
+            log_line(st, 3, "AOF rewrite child: %s", why);
             _exit(1);
         }
         _exit(0);
@@ -766,7 +776,7 @@ static void rewrite_done(struct store *st, int status)
         unlink(tmp);
         a->last_rewrite_ok = false;
         a->rewrite_failures++;
-        log_line(st, 3, "Background AOF rewrite failed (status %d)", status);
+        log_line(st, 3, "Background AOF rewrite terminated with error");
     }
 }
 
@@ -792,6 +802,11 @@ void aof_cron(struct store *st)
     if (a->child && waitpid(a->child, &status, WNOHANG) == a->child)
         rewrite_done(st, status);
     int64_t now = rs_real_ms();
+    if (a->child == 0 && a->rewrite_scheduled) {
+        char err[512];
+        if (aof_rewrite_start(st, err, sizeof err) < 0)
+            log_line(st, 3, "%s", err);
+    }
     if (st->cfg.appendfsync == AOF_FSYNC_EVERYSEC && a->sync_pending &&
         now - a->last_fsync_ms >= 1000) {
         pthread_mutex_lock(&a->mu);
@@ -811,7 +826,7 @@ void aof_cron(struct store *st)
         char err[512];
         log_line(st, 2, "Starting automatic rewriting of AOF on %llu%% growth",
                  (unsigned long long)((a->size - base) * 100 / base));
-        if (aof_rewrite_start(st, err, sizeof err) != 0)
+        if (aof_rewrite_start(st, err, sizeof err) < 0)
             log_line(st, 3, "%s", err);
     }
 }

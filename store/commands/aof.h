@@ -90,7 +90,8 @@ void aof_flush(struct store *st);
 /* Once a tick: the everysec fsync, a finished rewrite child, the
  * automatic rewrite. */
 void aof_cron(struct store *st);
-/* BGREWRITEAOF: fork a child writing a new base; 0, or -1 with err. */
+/* BGREWRITEAOF: fork a child writing a new base; 0, 1 when scheduled
+ * for the next cron (called inside EXEC), or -1 with err. */
 int aof_rewrite_start(struct store *st, char *err, size_t errlen);
 /* INFO's aof_* fields (Redis's order), appended to buf. */
 void aof_info(const struct store *st, struct rdb_buf *buf);

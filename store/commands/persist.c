@@ -49,12 +49,17 @@ void cmd_bgrewriteaof(struct cmd_ctx *c)
                       "appendonly yes in respite");
         return;
     }
-    if (aof_rewrite_start(c->st, err, sizeof err) != 0) {
+    int rc = aof_rewrite_start(c->st, err, sizeof err);
+    if (rc < 0) {
         reply_errf(c, "ERR %s", err);
         return;
     }
-    static const char msg[] = "Background append only file rewriting started";
-    resp_add_simple(c->out, msg, sizeof msg - 1);
+    static const char started[] = "Background append only file rewriting started";
+    static const char scheduled[] = "Background append only file rewriting scheduled";
+    if (rc == 0)
+        resp_add_simple(c->out, started, sizeof started - 1);
+    else
+        resp_add_simple(c->out, scheduled, sizeof scheduled - 1);
 }
 
 int persist_load_rdb(struct store *st, char *err, size_t errlen)

@@ -305,6 +305,21 @@ class RoundTrip(ServerTestCase):
                 "file appendonly.aof.2.incr.aof seq 2 type i"])
             self.assertEqual(sorted(os.listdir(aof_dir(d))), [
                 "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
+            # Inside EXEC it is scheduled: the block's INCRs must not land in
+            # both the new base and the new incremental file.
+            c = RespConn(s.connect())
+            c.send(encode("MULTI") + encode("INCR", "counter") + encode("BGREWRITEAOF") +
+                   encode("INCR", "counter") + encode("EXEC"))
+            for _ in range(4):
+                c.reply()
+            self.assertEqual(c.reply(),
+                             [151, b"Background append only file rewriting scheduled", 152])
+            c.close()
+            deadline = time.monotonic() + 10
+            while r.info("persistence")["aof_rewrites"] < 2:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            wait_rewrite(r)
             r.incr("counter")
             want = snapshot(r)
             r.execute_command("DEBUG", "LOADAOF")
@@ -312,7 +327,7 @@ class RoundTrip(ServerTestCase):
         finally:
             s.stop()
         copy = self.spawn("--dir", d, "--appendonly", "yes").client()
-        self.assertEqual(copy.get("counter"), b"151")
+        self.assertEqual(copy.get("counter"), b"153")
         assert_same(self, snapshot(copy), want)
         if redis74_path():
             check_aof(self, d)
