@@ -35,6 +35,7 @@
  * aof-load-truncated is on, as Redis does; anything else malformed stops
  * the load.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -95,9 +96,18 @@ struct manifest {
     bool base_is_rdb;
     char base[512];
     long long incr_first, incr_last;
-    char incr[64][512]; /* their names, in order */
+    char **incr; /* their names, in order */
     int nincr;
 };
+
+static void manifest_free(struct manifest *m)
+{
+    for (int i = 0; i < m->nincr; i++)
+        rs_free(m->incr[i]);
+    rs_free(m->incr);
+    m->incr = NULL;
+    m->nincr = 0;
+}
 
 /* Read the manifest; 1 when there is none, -1 with err when malformed. */
 static int manifest_read(const struct store *st, struct manifest *m, char *err, size_t errlen)
@@ -140,18 +150,16 @@ static int manifest_read(const struct store *st, struct manifest *m, char *err, 
             size_t n = strlen(file);
             m->base_is_rdb = n > 4 && strcmp(file + n - 4, ".rdb") == 0;
         } else if (type == 'i') {
-            if (m->nincr == (int)(sizeof m->incr / sizeof m->incr[0])) {
-                snprintf(err, errlen, "Too many incremental AOF files in the manifest");
-                rc = -1;
-                break;
-            }
             if (m->nincr == 0)
                 m->incr_first = seq;
             m->incr_last = seq;
-            snprintf(m->incr[m->nincr++], sizeof m->incr[0], "%s", file);
+            m->incr = rs_realloc(m->incr, (size_t)(m->nincr + 1) * sizeof *m->incr);
+            m->incr[m->nincr++] = rs_memdup(file, strlen(file));
         }
     }
     fclose(f);
+    if (rc != 0)
+        manifest_free(m);
     return rc;
 }
 
@@ -358,6 +366,36 @@ static int write_base(struct store *st, const char *path, bool rdb, char *err, s
                : resp_save(st, path, &persist_rdb_hooks, err, errlen);
 }
 
+/* What a process killed mid-rewrite leaves in the directory: files of
+ * ours that m does not list (a base renamed before its manifest, old files
+ * a new manifest dropped before they were deleted) and temporary files.
+ * Deleted at start, once m is loaded. */
+static void delete_strays(const struct store *st, const struct manifest *m)
+{
+    char dir[2048], path[2048];
+    aof_path(st, NULL, dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    size_t plen = strlen(st->cfg.appendfilename);
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        const char *n = de->d_name;
+        size_t len = strlen(n);
+        bool ours = strncmp(n, st->cfg.appendfilename, plen) == 0 && n[plen] == '.' &&
+                    ((len > 9 && strcmp(n + len - 9, ".incr.aof") == 0) ||
+                     (len > 9 && strcmp(n + len - 9, ".base.rdb") == 0) ||
+                     (len > 9 && strcmp(n + len - 9, ".base.aof") == 0));
+        bool listed = strcmp(n, m->base) == 0;
+        for (int i = 0; i < m->nincr && !listed; i++)
+            listed = strcmp(n, m->incr[i]) == 0;
+        if ((ours && !listed) || strncmp(n, "temp-", 5) == 0) {
+            aof_path(st, n, path, sizeof path);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 int aof_start(struct store *st, char *err, size_t errlen)
 {
     char dir[2048], name[512], path[2048];
@@ -376,20 +414,19 @@ int aof_start(struct store *st, char *err, size_t errlen)
     bool rdb = st->cfg.aof_use_rdb_preamble;
     base_name(st, base_seq, rdb, name, sizeof name);
     aof_path(st, name, path, sizeof path);
-    if (write_base(st, path, rdb, err, errlen) != 0) {
-        log_line(st, 3, "%s", err);
-        return -1;
-    }
-    int fd = open_incr(st, incr_seq, err, errlen);
-    if (fd < 0 ||
+    int fd = -1;
+    if (write_base(st, path, rdb, err, errlen) != 0 ||
+        (fd = open_incr(st, incr_seq, err, errlen)) < 0 ||
         manifest_write(st, base_seq, rdb, incr_seq, incr_seq, err, errlen) != 0) {
         log_line(st, 3, "%s", err);
         if (fd >= 0)
             close(fd);
         unlink(path);
+        manifest_free(&old);
         return -1;
     }
     delete_unlisted(st, &old, base_seq, incr_seq);
+    manifest_free(&old);
     struct aof *a = aof_new(fd);
     a->base_seq = base_seq;
     a->incr_first = a->incr_last = incr_seq;
@@ -600,6 +637,7 @@ int aof_load(struct store *st, char *err, size_t errlen)
     struct aof *on = st->aof;
     st->aof = NULL; /* replay propagates nothing */
     rc = load_manifest(st, &m, err, errlen, note, sizeof note);
+    manifest_free(&m);
     st->aof = on;
     if (rc == 0 && note[0])
         snprintf(err, errlen, "%s", note);
@@ -664,12 +702,16 @@ int respite_load(struct respite *rs, char *err, size_t errlen)
     if (rc == 1) /* no AOF yet: a base of the (empty) keyspace, as Redis */
         return aof_start(st, err, errlen) == 0 ? 1 : -1;
     char note[1024] = "";
-    if (load_manifest(st, &m, err, errlen, note, sizeof note) != 0)
-        return -1;
-    if (aof_open(st, &m, err, errlen) != 0)
-        return -1;
-    snprintf(err, errlen, "%s", note);
-    return 0;
+    rc = load_manifest(st, &m, err, errlen, note, sizeof note) == 0 &&
+                 aof_open(st, &m, err, errlen) == 0
+             ? 0
+             : -1;
+    if (rc == 0) {
+        delete_strays(st, &m);
+        snprintf(err, errlen, "%s", note);
+    }
+    manifest_free(&m);
+    return rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -751,9 +793,9 @@ static void rewrite_done(struct store *st, int status)
     long long base = a->base_seq + 1;
     base_name(st, base, a->child_rdb, name, sizeof name);
     aof_path(st, name, path, sizeof path);
-    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    struct manifest old;
-    if (ok && manifest_read(st, &old, err, sizeof err) == 0 && rename(tmp, path) == 0 &&
+    struct manifest old = {0};
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+        manifest_read(st, &old, err, sizeof err) == 0 && rename(tmp, path) == 0 &&
         manifest_write(st, base, a->child_rdb, a->child_incr, a->incr_last, err, sizeof err) ==
             0) {
         delete_unlisted(st, &old, base, a->child_incr);
@@ -773,11 +815,14 @@ static void rewrite_done(struct store *st, int status)
         a->rewrite_failures = 0;
         log_line(st, 2, "Background AOF rewrite finished successfully");
     } else {
+        /* The next base is listed nowhere yet, whichever step failed. */
+        unlink(path);
         unlink(tmp);
         a->last_rewrite_ok = false;
         a->rewrite_failures++;
         log_line(st, 3, "Background AOF rewrite terminated with error");
     }
+    manifest_free(&old);
 }
 
 static void rewrite_abort(struct store *st)
