@@ -246,6 +246,7 @@ void cmd_getdel(struct cmd_ctx *c)
     reply_value(c, e);
     ks_delete(&loc);
     ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+    prop_addf(c, "cs", "DEL", c->argv[1]); /* as Redis logs it */
 }
 
 /* GETEX key [EX s|PX ms|EXAT ts|PXAT ts-ms|PERSIST] */

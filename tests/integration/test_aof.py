@@ -572,6 +572,53 @@ class WithRedis74(unittest.TestCase):
         self.addCleanup(ref.stop)
         assert_same(self, full_snapshot(ref.client()), want)
 
+    def test_the_log_is_byte_equal_to_redis_74s(self):
+        """The same commands, without times or randomness in what they log, give the
+        same incremental file: rewritten forms, MULTI blocks, scripts' effects, SELECT."""
+        def run(r):
+            r.set("a", "1")
+            r.incr("n")
+            r.incrbyfloat("f", "1.5")
+            r.sadd("one", "m")
+            r.spop("one")
+            r.lpush("l", "x", "y")
+            r.blpop("l", 1)
+            r.rpush("l2", "a")
+            r.blmove("l2", "l3", 1, "LEFT", "RIGHT")
+            r.zadd("z", {"a": 1, "b": 2})
+            r.bzpopmin("z", 1)
+            r.zpopmax("z")
+            r.pipeline().set("b", 2).incr("n").execute()
+            r.pipeline().set("single", 1).execute()
+            r.eval("redis.call('set','e1','1'); redis.call('set','e2','2')", 0)
+            r.eval("redis.call('set','e3','1')", 0)
+            r.select(2)
+            r.set("d2", "x")
+            r.select(0)
+            r.set("d0", "y")
+            r.hset("h", "f", "1.5")
+            r.hincrbyfloat("h", "f", "1")
+            r.getdel("a")
+            r.xadd("s", {"f": "v"}, id="1-1")
+            r.xgroup_create("s", "g", "0")
+            r.function_load("#!lua name=lib\nredis.register_function('f', function() "
+                            "return 1 end)")
+
+        logs = []
+        for start in (lambda d: Server(["--dir", d, "--appendonly", "yes"]).start(),
+                      lambda d: RedisServer(redis74_path(),
+                                            ["--dir", d, "--appendonly", "yes"]).start()):
+            d = make_tmpdir(self)
+            s = start(d)
+            try:
+                run(s.client())
+            finally:
+                s.stop()
+            with open(os.path.join(aof_dir(d), "appendonly.aof.1.incr.aof"), "rb") as f:
+                logs.append(f.read())
+        self.maxDiff = None
+        self.assertEqual(logs[0].split(b"\r\n*"), logs[1].split(b"\r\n*"))
+
     def test_respite_loads_redis_74s_appendonlydir(self):
         d = self.tmpdir()
         ref = RedisServer(redis74_path(), ["--dir", d, "--appendonly", "yes"]).start()
