@@ -448,6 +448,13 @@ int respite_client_flags(const struct respite_client *c)
 
 /* c's command may not run now (why: its error, whose %s names the
  * command): answer it as Redis's rejectCommand, an EXEC with EXECABORT. */
+static void rejected(struct cmd_ctx *c)
+{
+    c->st->cstats[cmd_index(c->cmd)].rejected++;
+    c->st->stats.total_error_replies++;
+    multi_flag_rejected(c->s);
+}
+
 static void reject(struct cmd_ctx *c, enum rs_err why)
 {
     if (c->cmd->handler == cmd_exec) {
@@ -457,9 +464,7 @@ static void reject(struct cmd_ctx *c, enum rs_err why)
         cmd_print_name(c->cmd->fullname, name, sizeof name);
         reply_errf(c, rs_err_text[why], name);
     }
-    c->st->cstats[cmd_index(c->cmd)].rejected++;
-    c->st->stats.total_error_replies++;
-    multi_flag_rejected(c->s);
+    rejected(c);
 }
 
 /* Run one command of s. nested: from the script_busy hook, inside the
@@ -508,6 +513,11 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
             reject(&c, (enum rs_err)st->script_busy);
+        } else if (st->aof && (c.cmd->flags & CMD_WRITE) && aof_write_errno(st)) {
+            /* The append-only file cannot be written (a full disk): no
+             * write is taken until it can, as Redis refuses them. */
+            reply_errf(&c, rs_err_text[RS_ERR_MISCONF_AOF], strerror(aof_write_errno(st)));
+            rejected(&c);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {

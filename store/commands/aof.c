@@ -267,13 +267,17 @@ void aof_flush(struct store *st)
         /* What could not be written (a full disk) stays and is tried
          * again from where it stopped; meanwhile the last write status
          * says err (INFO) and, under always, no reply of it leaves. */
+        int e = errno ? errno : EIO;
         if (a->last_write_ok)
-            log_line(st, 3, "Error writing to the AOF file: %s", strerror(errno));
+            log_line(st, 3, "Error writing to the AOF file: %s", strerror(e));
         a->last_write_ok = false;
+        a->write_errno = e;
         memmove(a->buf.p, a->buf.p + n, a->buf.len - n);
         a->buf.len -= n;
         return;
     }
+    if (!a->last_write_ok)
+        log_line(st, 3, "AOF write error looks solved, respite can write again.");
     a->last_write_ok = true;
     a->buf.len = 0;
     if (st->cfg.appendfsync == AOF_FSYNC_ALWAYS) {
@@ -848,6 +852,8 @@ void aof_cron(struct store *st)
     int status;
     if (a->child && waitpid(a->child, &status, WNOHANG) == a->child)
         rewrite_done(st, status);
+    if (!a->last_write_ok) /* try again: no client may come to flush it */
+        aof_flush(st);
     int64_t now = rs_real_ms();
     if (a->child == 0 && a->rewrite_scheduled) {
         char err[512];

@@ -57,6 +57,7 @@ struct aof {
     bool child_rdb;                  /* it writes an RDB base, else RESP */
     /* stats (INFO) */
     bool last_write_ok;
+    int write_errno;       /* of the failed write, while last_write_ok is false */
     bool last_rewrite_ok;
     int64_t last_rewrite_secs; /* -1 before any */
     uint64_t rewrites, rewrite_failures;
@@ -93,6 +94,12 @@ void aof_cron(struct store *st);
 /* BGREWRITEAOF: fork a child writing a new base; 0, 1 when scheduled
  * for the next cron (called inside EXEC), or -1 with err. */
 int aof_rewrite_start(struct store *st, char *err, size_t errlen);
+/* The errno of the last write to the file when it failed (a full disk),
+ * 0 once writes succeed again. st->aof must be set. */
+static inline int aof_write_errno(const struct store *st)
+{
+    return st->aof->last_write_ok ? 0 : st->aof->write_errno;
+}
 /* INFO's aof_* fields (Redis's order), appended to buf. */
 void aof_info(const struct store *st, struct rdb_buf *buf);
 

@@ -471,6 +471,72 @@ class TornTail(unittest.TestCase):
         self.assertIn("Unexpected end of file reading the append only file", log)
 
 
+def mount_small_fs(test, size):
+    """A tmpfs of size bytes on a new temporary directory, unmounted at cleanup; skips the
+    test where mounting is not allowed (not root, a container without the right)."""
+    d = make_tmpdir(test)
+    try:
+        out = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d" % size, "tmpfs", d],
+                             capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise unittest.SkipTest("cannot mount a tmpfs: %s" % e)
+    if out.returncode != 0:
+        raise unittest.SkipTest("cannot mount a tmpfs: %s" % out.stderr.decode().strip())
+    test.addCleanup(subprocess.run, ["umount", "-l", d], timeout=30)
+    return d
+
+
+class FullDisk(unittest.TestCase):
+    """A full disk: writes are refused with Redis's -MISCONF while reads go on, INFO says
+    aof_last_write_status:err, and once space returns the buffered bytes are written and
+    writes are taken again; a restart then has every acknowledged write."""
+
+    def test_writes_refused_until_space_returns(self):
+        d = mount_small_fs(self, 1 << 20)
+        filler = os.path.join(d, "filler")
+        s = Server(["--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble", "yes"]).start()
+        try:
+            r = s.client()
+            r.set("before", "1")
+            with open(filler, "wb") as f:  # the rest of the disk, all but 8 KB
+                try:
+                    f.write(b"\0" * (1 << 20))
+                except OSError:
+                    pass
+            acked, refused = [], None
+            for i in range(200):
+                try:
+                    r.set("k%d" % i, "v" * 1000)
+                    acked.append(i)
+                except redis.ResponseError as e:
+                    refused = str(e)
+                    break
+                time.sleep(0.002)
+            self.assertIsNotNone(refused, "no write was refused on a full disk")
+            self.assertTrue(refused.startswith("MISCONF Errors writing to the AOF file: No space"),
+                            refused)
+            self.assertEqual(r.get("before"), b"1")  # reads go on
+            self.assertEqual(r.info("persistence")["aof_last_write_status"], "err")
+            os.unlink(filler)
+            deadline = time.monotonic() + 10
+            while r.info("persistence")["aof_last_write_status"] != "ok":
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            r.set("after", "2")
+        finally:
+            s.stop()
+        copy = self.spawn_in(d)
+        self.assertEqual(copy.get("before"), b"1")
+        self.assertEqual(copy.get("after"), b"2")
+        for i in acked:
+            self.assertEqual(copy.get("k%d" % i), b"v" * 1000, i)
+
+    def spawn_in(self, d):
+        s = Server(["--dir", d, "--appendonly", "yes"]).start()
+        self.addCleanup(s.stop)
+        return s.client()
+
+
 class CrashSafety(unittest.TestCase):
     """appendfsync always: a writer pipelines iterations i (RPUSH plog i, then MULTI RPUSH
     log i, SET last i, INCR n EXEC) and counts the acknowledged ones while the server is
