@@ -872,7 +872,13 @@ void aof_cron(struct store *st)
     /* auto-aof-rewrite-percentage: grown by that much since the last
      * rewrite (or the start), and at least auto-aof-rewrite-min-size. */
     uint64_t base = a->base_size ? a->base_size : 1;
-    if (a->child == 0 && st->cfg.auto_aof_rewrite_percentage > 0 &&
+    /* After failed rewrites, the next automatic one waits 2, 4 ... 64 s
+     * (one that cannot succeed, a stream in the keyspace, must not fork
+     * at every tick). */
+    int shift = a->rewrite_failures < 6 ? (int)a->rewrite_failures : 6;
+    bool may = a->rewrite_failures == 0 ||
+               now - a->rewrite_start_ms >= (int64_t)(1000LL << shift);
+    if (a->child == 0 && may && st->cfg.auto_aof_rewrite_percentage > 0 &&
         a->size >= (uint64_t)st->cfg.auto_aof_rewrite_min_size &&
         (a->size - (a->size > base ? base : a->size)) * 100 / base >=
             (uint64_t)st->cfg.auto_aof_rewrite_percentage) {
