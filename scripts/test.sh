@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Install what is missing (Debian 12), build respite in build-test/ as a Debug build with
 # ASan/UBSan and -Werror, run every ctest test (unit, integration, compat), then fuzz the
-# RESP parser for about a minute (FUZZ_SECONDS) when tests/fuzz/run.sh exists.
+# RESP parser and RESTORE payloads for about a minute each (FUZZ_SECONDS) when
+# tests/fuzz/run.sh exists.
 # Exits non-zero if anything failed; every stage runs even when an earlier test failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
@@ -53,6 +54,10 @@ static void fatal_config(int lineno, const char *line, const char *msg)
     exit(1);
 }
 
+/* Whether a line named save: if none does, the server has Redis's save
+ * points (the library has none). */
+static bool save_seen;
+
 /* Apply one configuration line: the first word is the name, the remaining
  * words are joined by spaces into the value (bind takes several). */
 static void apply_line(struct respite *st, const char *text, int lineno)
@@ -82,6 +87,7 @@ static void apply_line(struct respite *st, const char *text, int lineno)
         if (p.argc < 2)
             fatal_config(lineno, text, "wrong number of arguments");
         char err[256];
+        save_seen |= strcasecmp(name, "save") == 0;
         if (respite_config_set(st, name, value, err, sizeof err) != 0)
             fatal_config(lineno, text, err);
     }
@@ -197,6 +203,8 @@ int main(int argc, char **argv)
         from = 2;
     }
     load_args(st, argc, argv, from, nnewlines + 2);
+    if (!save_seen)
+        respite_config_set(st, "save", "3600 1 300 100 60 10000", err, sizeof err);
 
     struct respite_net_config cfg;
     respite_net_config(st, &cfg);
@@ -210,12 +218,22 @@ int main(int argc, char **argv)
             (int)(sizeof(void *) * 8), (int)getpid());
 
     adjust_open_files(st, &log, cfg.maxclients);
-    /* The data is loaded before the port opens: no client waits on it. */
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL) {
+        srv_log(&log, SRV_LOG_WARNING, "%s", err);
+        return 1;
+    }
+    srv_log(&log, SRV_LOG_NOTICE, "Running mode=standalone, port=%d.", respite_server_port(srv));
+    respite_server_catch_signals(srv);
+    /* The port is open while the data loads, as Redis's: clients that come
+     * meanwhile get -LOADING (the server's loading hook serves them). */
     uint64_t t0 = uv_hrtime();
     int loaded = respite_load(st, err, sizeof err);
     if (loaded < 0) {
         srv_log(&log, SRV_LOG_WARNING, "%s", err);
         srv_log(&log, SRV_LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
+        respite_server_free(srv);
+        respite_close(st);
         return 1;
     }
     if (loaded == 0 && err[0])
@@ -223,12 +241,8 @@ int main(int argc, char **argv)
     if (loaded == 0)
         srv_log(&log, SRV_LOG_NOTICE, "DB loaded from disk: %.3f seconds",
                 (double)(uv_hrtime() - t0) / 1e9);
-    struct respite_server *srv = respite_server_new(st, err, sizeof err);
-    if (srv == NULL) {
-        srv_log(&log, SRV_LOG_WARNING, "%s", err);
-        return 1;
-    }
-    srv_log(&log, SRV_LOG_NOTICE, "Running mode=standalone, port=%d.", respite_server_port(srv));
+    /* loaded == 2: a SHUTDOWN during the load stopped the server; the loop
+     * below only closes what is left. */
     if (cfg.pidfile[0]) {
         FILE *pf = fopen(cfg.pidfile, "w");
         if (pf) {
@@ -236,7 +250,6 @@ int main(int argc, char **argv)
             fclose(pf);
         }
     }
-    respite_server_catch_signals(srv);
     respite_server_run(srv);
     respite_server_free(srv);
     respite_close(st);

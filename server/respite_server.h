@@ -44,7 +44,11 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
 int respite_server_port(const struct respite_server *srv);
 
 /* Stop cleanly on SIGINT and SIGTERM (for a program whose main loop this is,
- * like respite-server). Call before running. */
+ * like respite-server; one server a process), as redis-server: the signal
+ * is logged at once, and the loop stops at its next turn -- while a script
+ * runs, once it ends (meanwhile others get -BUSY); a second SIGINT before
+ * then exits at once with status 1. Installs sigaction handlers (restored
+ * to the defaults when the server closes). Call before running. */
 void respite_server_catch_signals(struct respite_server *srv);
 
 /* Run the loop on the calling thread until SHUTDOWN, a caught signal or

@@ -43,6 +43,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,9 +113,8 @@ struct respite_server {
     int64_t blk_armed;    /* the deadline blk_timer is armed for (monotonic us), -1 none */
     uv_timer_t exp_timer; /* the store's next key deadline (respite_expire_deadline) */
     int64_t exp_armed;    /* the deadline exp_timer is armed for (monotonic us), -1 none */
-    uv_async_t wakeup;   /* respite_server_stop from another thread */
-    uv_signal_t sigint, sigterm;
-    bool signals;
+    uv_async_t wakeup;   /* respite_server_stop from another thread, or a caught signal */
+    bool signals;        /* respite_server_catch_signals: sig_srv is this one */
     uv_thread_t thread;
     bool threaded;
     bool stopping;
@@ -970,6 +970,7 @@ static void on_cron(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     int64_t now = real_ms();
+    respite_persist_cron(srv->st);
     if (respite_tick(srv->st, BG_SLICE_US))
         kick_bg(srv);
     serve_ready(srv); /* clients the tick unblocked */
@@ -1030,6 +1031,11 @@ static void close_handles(struct respite_server *srv)
     if (srv->handles_closed)
         return;
     srv->handles_closed = true;
+    /* First: the handler wakes the loop through srv->wakeup, closed below. */
+    if (srv->signals) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+    }
     for (int i = 0; i < srv->nlisteners; i++)
         uv_close((uv_handle_t *)&srv->listeners[i], NULL);
     if (srv->timers_open) {
@@ -1039,10 +1045,6 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->blk_timer, NULL);
         uv_close((uv_handle_t *)&srv->exp_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
-    }
-    if (srv->signals) {
-        uv_close((uv_handle_t *)&srv->sigint, NULL);
-        uv_close((uv_handle_t *)&srv->sigterm, NULL);
     }
 }
 
@@ -1062,10 +1064,8 @@ static void stop_loop(struct respite_server *srv)
 
 static void on_shutdown(void *ud, int flags)
 {
-    struct respite_server *srv = ud;
     (void)flags;
-    srv_log(&srv->log, SRV_LOG_WARNING, "User requested shutdown...");
-    stop_loop(srv);
+    stop_loop(ud);
 }
 
 static void on_log(void *ud, int level, const char *msg)
@@ -1074,20 +1074,63 @@ static void on_log(void *ud, int level, const char *msg)
     srv_log(&srv->log, level, "%s", msg);
 }
 
+/* The loading hook: serve the clients as during a long script, with no
+ * caller to leave alone. */
+static void on_loading(void *ud)
+{
+    on_script_busy(ud, NULL);
+}
+
 static const struct respite_hooks server_hooks = {on_shutdown, on_config_changed, on_log,
-                                                   on_script_busy};
+                                                   on_script_busy, on_loading};
+
+/* The server of respite_server_catch_signals (a handler has no user
+ * data: one such server a process), and the first signal it caught. */
+static struct respite_server *sig_srv;
+static volatile sig_atomic_t sig_caught;
+
+/* The shutdown a signal asked for, in the loop: the final save when save
+ * points are set (respite_shutdown); if it fails the server stays up, as
+ * Redis does, and a later signal tries again. */
+static void signal_shutdown(struct respite_server *srv)
+{
+    const char *name = sig_caught == SIGINT ? "SIGINT" : "SIGTERM";
+    if (respite_shutdown(srv->st, 0) != 0) {
+        srv_log(&srv->log, SRV_LOG_WARNING, "%s received but errors trying to shut down the "
+                "server, check the logs for more information", name);
+        sig_caught = 0;
+        return;
+    }
+    stop_loop(srv);
+}
 
 static void on_wakeup(uv_async_t *a)
 {
-    stop_loop(a->data);
+    struct respite_server *srv = a->data;
+    if (sig_caught && srv == sig_srv)
+        signal_shutdown(srv);
+    else
+        stop_loop(srv);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+/* SIGINT, SIGTERM: as Redis 7.4's sigShutdownHandler, log at once and
+ * stop at the loop's next turn -- which, while a script runs, is after
+ * it ends (the script_busy hook serves sockets, not this): the server
+ * answers -BUSY meanwhile and stops once SCRIPT KILL or the script's end
+ * lets it. A second SIGINT meanwhile exits at once with status 1 (the way
+ * out of an unkillable script from a terminal). */
+static void on_signal(int signum)
 {
-    struct respite_server *srv = s->data;
-    srv_log(&srv->log, SRV_LOG_WARNING, "Received %s scheduling shutdown...",
-            signum == SIGINT ? "SIGINT" : "SIGTERM");
-    stop_loop(srv);
+    struct respite_server *srv = sig_srv;
+    if (sig_caught && signum == SIGINT) {
+        srv_log_from_handler(&srv->log, SRV_LOG_WARNING, "You insist... exiting now.");
+        _exit(1);
+    }
+    srv_log_from_handler(&srv->log, SRV_LOG_WARNING,
+                         signum == SIGINT ? "Received SIGINT scheduling shutdown..."
+                                          : "Received SIGTERM scheduling shutdown...");
+    sig_caught = signum;
+    uv_async_send(&srv->wakeup); /* async-signal-safe (libuv's uv_async_send) */
 }
 
 /* ------------------------------------------------------------------------
@@ -1200,16 +1243,17 @@ int respite_server_port(const struct respite_server *srv)
 void respite_server_catch_signals(struct respite_server *srv)
 {
     srv->signals = true;
-    uv_signal_init(&srv->loop, &srv->sigint);
-    uv_signal_init(&srv->loop, &srv->sigterm);
-    srv->sigint.data = srv->sigterm.data = srv;
-    uv_signal_start(&srv->sigint, on_signal, SIGINT);
-    uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+    sig_srv = srv;
+    struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 int respite_server_run(struct respite_server *srv)
 {
-    srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
+    if (!srv->stopping) /* a SHUTDOWN may have come while the data loaded */
+        srv_log(&srv->log, SRV_LOG_NOTICE, "Ready to accept connections tcp");
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     return 0;
 }

@@ -13,6 +13,7 @@ enum { SRV_LOG_DEBUG, SRV_LOG_VERBOSE, SRV_LOG_NOTICE, SRV_LOG_WARNING, SRV_LOG_
 
 struct srv_log {
     FILE *f;     /* stdout or an opened logfile */
+    int fd;      /* f's descriptor, for srv_log_from_handler */
     int level;   /* lines below it are dropped */
     int is_file;
 };
@@ -24,5 +25,9 @@ void srv_log_configure(struct srv_log *log, int level, const char *unused);
 void srv_log_close(struct srv_log *log);
 void srv_log(struct srv_log *log, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* From a signal handler (async-signal-safe: one write(2), no stdio), in
+ * redis-server's form for it: "<pid>:signal-handler (<unix time>) msg".
+ * srv_log flushes every line, so the two never interleave mid-line. */
+void srv_log_from_handler(const struct srv_log *log, int level, const char *msg);
 
 #endif

@@ -17,7 +17,8 @@
  *     respite_close(st);
  *
  * Threads: a store is not thread-safe. All calls on one store and its clients
- * must come from one thread at a time. While a store is served by
+ * must come from one thread at a time, except respite_script_kill (any
+ * thread, any time). While a store is served by
  * respite_server (respite_server.h) from a background thread, only that
  * thread may touch it.
  *
@@ -77,19 +78,67 @@ void respite_close(struct respite *st);
  * hands the replies of the commands run since to their clients: under
  * `appendfsync always` that call returns once the bytes are on disk. The
  * store runs one thread of its own while the file is open (the `everysec`
- * fsync, which touches only the file), and BGREWRITEAOF forks: the child
- * only writes the new base and exits, but a host process whose other
- * threads hold locks across fork() should not run BGREWRITEAOF or the
- * automatic rewrite (`auto-aof-rewrite-percentage 0` turns it off).
+ * fsync, which touches only the file), and BGREWRITEAOF and the automatic
+ * rewrite (`auto-aof-rewrite-percentage`, 0 turns it off) fork a child
+ * that writes the new base, under the rules below for BGSAVE's child.
  *
- * respite_load fills a store that has no keys yet: under `appendonly yes`
+ * BGSAVE, BGREWRITEAOF and the save points (`save`: none in a store that
+ * is opened; respite-server sets Redis's "3600 1 300 100 60 10000" unless
+ * its config file or command line names save), fork the process, as Redis does: the child
+ * process writes the file from its copy-on-write view of the memory while
+ * the store goes on. In a host with threads of its own, the child has only
+ * the thread that called fork -- the one running the command, or
+ * respite_persist_cron -- and does nothing but write the file and
+ * _exit(): it allocates from memory of its own (mmap(2), never malloc,
+ * whose lock another thread may have held at the fork), writes with
+ * write(2) (no stdio), takes no lock of the host, runs no atexit handler
+ * and flushes none of the host's stdio buffers. It closes its copies of
+ * every descriptor but 0-2 (the host's sockets and files stay the
+ * parent's alone). Its memory costs the
+ * pages the host and the store write while it runs. SIGTERM, SIGINT and
+ * SIGUSR1 get their default actions in the child. The child is waited
+ * for by its pid only (waitpid), so a host's own children are not
+ * touched; a host that sets SIGCHLD to SIG_IGN makes the kernel reap it,
+ * and its outcome then counts as a failure.
+ *
+ * One child runs at a time, as in Redis: a BGREWRITEAOF asked for while a
+ * BGSAVE runs is scheduled, a BGSAVE while a rewrite runs is refused
+ * unless SCHEDULE is given. respite_persist_cron notices the end of the
+ * child (rdb_bgsave_in_progress or aof_rewrite_in_progress stays 1 until
+ * it runs) and starts what is scheduled, a save point's BGSAVE or the
+ * automatic rewrite; respite-server calls it hz times a second, an
+ * embedder that wants BGSAVE or save points calls it periodically. O(save
+ * points). */
+void respite_persist_cron(struct respite *st);
+
+/* What a shutdown does before the transport stops, for SHUTDOWN and the
+ * transport's own reasons (a signal), as Redis's prepareForShutdown: stop
+ * a running child; under appendonly write and fsync the append-only file;
+ * then write the RDB file if save points are set and
+ * RESPITE_SHUTDOWN_NOSAVE is not given, or RESPITE_SHUTDOWN_SAVE is;
+ * logs Redis's lines through the log hook. Returns 0 when the transport
+ * may stop, -1 when the save failed (without RESPITE_SHUTDOWN_FORCE): the
+ * store then stays as it was and serves on. */
+enum {
+    RESPITE_SHUTDOWN_NOSAVE = 1,
+    RESPITE_SHUTDOWN_SAVE = 2,
+    RESPITE_SHUTDOWN_NOW = 4,
+    RESPITE_SHUTDOWN_FORCE = 8,
+};
+int respite_shutdown(struct respite *st, int flags);
+
+/* respite_load fills a store that has no keys yet: under `appendonly yes`
  * from the append-only files (creating them, with an empty base, when
  * there are none, as Redis does), else from the RDB file, dropping keys
- * already expired. Returns 0 when loaded, 1 when there was nothing to load,
- * -1 with the reason in err for files that cannot be read, are corrupt or
- * hold what respite cannot load yet (some keys may then be loaded). On 0,
- * err holds a warning to log, or "" (a torn last command was cut under
- * `aof-load-truncated yes`). Call it before any client. */
+ * already expired. Returns 0 when loaded, 1 when there was nothing to
+ * load, -1 with the reason in err for files that cannot be read, are
+ * corrupt or hold what respite cannot load yet (some keys may then be
+ * loaded), 2 when a SHUTDOWN came while loading (the transport is
+ * stopping; some keys are loaded). On 0, err holds a warning to log, or ""
+ * (a torn last command was cut under `aof-load-truncated yes`). Call it
+ * before any client runs a command: clients that a transport serves
+ * meanwhile (the loading hook) get -LOADING, and INFO says loading:1 with
+ * Redis's loading_* fields. */
 int respite_load(struct respite *st, char *err, size_t errlen);
 
 /* Write the commands logged since the last call to the append-only file,
@@ -119,8 +168,9 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 
 /* Background work, bounded to about budget_us microseconds in all: reclaims
  * expired keys (active expiry), frees flushed data (FLUSHALL ASYNC) and big
- * values of deleted keys (UNLINK) in slices, and advances hash table
- * rehashing. (Whether freed memory goes back to the system is the
+ * values of deleted keys (UNLINK) in slices, advances hash table
+ * rehashing, and keeps client tracking's table within
+ * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left, with a 1 ms budget; an embedder without a server may call it
@@ -146,6 +196,39 @@ int64_t respite_expire_deadline(const struct respite *st);
  * this holds, so memory comes back at once rather than at the next tick of
  * its hz timer. O(1). */
 int respite_free_pending(const struct respite *st);
+
+/* ------------------------------------------------------------------------
+ * Stopping a script from another thread
+ * ------------------------------------------------------------------------ */
+
+enum respite_killer {
+    RESPITE_KILL_SCRIPT = 1,   /* as SCRIPT KILL: an EVAL's script */
+    RESPITE_KILL_FUNCTION = 2, /* as FUNCTION KILL: an FCALL's function */
+};
+
+enum respite_kill_result {
+    RESPITE_KILL_ASKED = 0,      /* the running script will stop (see below) */
+    RESPITE_KILL_NOTBUSY = -1,   /* no script runs */
+    RESPITE_KILL_UNKILLABLE = -2, /* it ran a write command: it runs to its end */
+    RESPITE_KILL_OTHER = -3,     /* a script of the other kind runs */
+};
+
+/* The one call of this header that any thread may make, at any time
+ * between respite_open and respite_close, concurrently with the thread
+ * that uses the store (it reads and writes two atomic words of the store
+ * and nothing else): a host's watchdog or UI thread stops the Lua script
+ * that a command on the store's thread is running, as SCRIPT KILL or
+ * FUNCTION KILL would. Returns at once, with RESPITE_KILL_NOTBUSY,
+ * _UNKILLABLE or _OTHER in Redis's order (as those commands' errors), or
+ * RESPITE_KILL_ASKED: the store's thread then looks at the request within
+ * 100,000 Lua instructions (about a millisecond), whether or not the
+ * script passed busy-reply-threshold and whether or not a server serves
+ * the store, and stops it there -- unless it ran a write command in
+ * between, when it goes on as SCRIPT KILL would then have answered
+ * -UNKILLABLE. The stopped command replies `-ERR Script killed by user
+ * with SCRIPT KILL...`, the log says so, as for SCRIPT KILL. A request
+ * only ever stops the run it was made during, never a later one. */
+enum respite_kill_result respite_script_kill(struct respite *st, enum respite_killer which);
 
 /* ------------------------------------------------------------------------
  * Clients and commands
@@ -242,7 +325,8 @@ struct respite_client_io {
 
 /* Store-wide callbacks of the transport. */
 struct respite_hooks {
-    /* SHUTDOWN: stop serving after this command's reply. flags: unused. */
+    /* SHUTDOWN, once respite_shutdown allowed it: stop serving after this
+     * command's reply. flags: RESPITE_SHUTDOWN_*. */
     void (*shutdown)(void *ud, int flags);
     /* A configuration parameter that the transport applies changed (maxclients,
      * timeout, ...): it re-reads what it needs. */
@@ -263,6 +347,12 @@ struct respite_hooks {
      * must not run (expiry would change what the script sees). Without
      * this hook a script runs to its end and nobody gets -BUSY. */
     void (*script_busy)(void *ud, void *caller);
+    /* respite_load is loading the file: as script_busy, the transport
+     * serves its clients now (accepts, reads, runs their commands, writes)
+     * and returns without waiting; the store answers -LOADING to all but
+     * the commands Redis runs while loading (INFO, CONFIG, SHUTDOWN...).
+     * Called about every 2 MB of the file, or 100 ms. No timer may run. */
+    void (*loading)(void *ud);
 };
 
 void respite_set_hooks(struct respite *st, const struct respite_hooks *hooks, void *ud);

@@ -17,6 +17,7 @@
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
+#include "commands/persist.h"
 #include "commands/tracking.h"
 #include "commands/function.h"
 #include "commands/script.h"
@@ -92,12 +93,16 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     struct store *st = rs_calloc(1, sizeof *st);
     config_defaults(&st->cfg);
     st->seed = random_seed();
+    st->rng.seed = st->seed;
     st->clock_frozen = -1;
     st->cmd_now = -1;
     sync_real_clock(st);
     st->next_client_id = 1;
     st->stats.start_ms = rs_real_ms();
     st->stats.lastsave = st->stats.start_ms / 1000;
+    st->persist.child_pipe = -1;
+    st->persist.last_bgsave_ok = true;
+    st->persist.last_bgsave_secs = -1;
     uint64_t r = random_seed();
     for (int i = 0; i < 40; i++) {
         st->run_id[i] = "0123456789abcdef"[r & 15];
@@ -136,6 +141,9 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     };
     pubsub_init(st);
     tracking_init(st);
+    st->lua_rand48 = LUA_RAND48_INIT;
+    script_init(st);
+    functions_init(st);
     return (struct respite *)st;
 }
 
@@ -146,6 +154,7 @@ void respite_close(struct respite *rs)
     struct store *st = (struct store *)rs;
     if (st == NULL)
         return;
+    persist_kill_child(st);
     while (st->sessions_head)
         session_free(st->sessions_head);
     aof_stop(st);
@@ -196,6 +205,9 @@ int respite_tick(struct respite *rs, int64_t budget_us)
      * makes progress and says whether work is left. */
     more |= ks_free_garbage(st, end - rs_mono_us());
     more |= ks_rehash_step(st, end - rs_mono_us());
+    /* Also here, as Redis's cron: a limit lowered by CONFIG SET applies
+     * while no command comes. */
+    tracking_limit(st, NULL);
     /* Keys the tick removed (active expiry) wake their waiters now, not
      * after the next command of some client: XREADGROUP answers that its
      * stream is gone. The transport hears of each through io->unblocked. */
@@ -455,16 +467,23 @@ static void rejected(struct cmd_ctx *c)
     multi_flag_rejected(c->s);
 }
 
+/* Refuse c's command with the error text (Redis's EXECABORT for EXEC). */
+static void reject_text(struct cmd_ctx *c, const char *text)
+{
+    if (c->cmd->handler == cmd_exec)
+        multi_exec_rejected(c, text);
+    else
+        reply_errf(c, "%s", text);
+    rejected(c);
+}
+
+/* Refuse it with the error why (a %s in its text names the command). */
 static void reject(struct cmd_ctx *c, enum rs_err why)
 {
-    if (c->cmd->handler == cmd_exec) {
-        multi_exec_rejected(c, why);
-    } else {
-        char name[96];
-        cmd_print_name(c->cmd->fullname, name, sizeof name);
-        reply_errf(c, rs_err_text[why], name);
-    }
-    rejected(c);
+    char name[96], text[512];
+    cmd_print_name(c->cmd->fullname, name, sizeof name);
+    snprintf(text, sizeof text, rs_err_text[why], name);
+    reject_text(c, text);
 }
 
 /* Run one command of s. nested: from the script_busy hook, inside the
@@ -505,7 +524,13 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         tracking_cmd_begin(st, s);
     }
     if (cmd_resolve(&c)) {
-        if (!(s->flags & SES_AUTHENTICATED) && !(c.cmd->flags & CMD_NO_AUTH)) {
+        char misconf[512];
+        bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH);
+        /* Where Redis's processCommand does it: after the NOAUTH check,
+         * before the others, for a command queued in MULTI too. */
+        if (authed)
+            tracking_limit(st, s);
+        if (!authed) {
             reject(&c, RS_ERR_NOAUTH);
         } else if (!monitor_allows(s, c.cmd)) {
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
@@ -513,11 +538,12 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
             reject(&c, (enum rs_err)st->script_busy);
-        } else if (st->aof && (c.cmd->flags & CMD_WRITE) && aof_write_errno(st)) {
-            /* The append-only file cannot be written (a full disk): no
-             * write is taken until it can, as Redis refuses them. */
-            reply_errf(&c, rs_err_text[RS_ERR_MISCONF_AOF], strerror(aof_write_errno(st)));
-            rejected(&c);
+        } else if ((c.cmd->flags & CMD_WRITE || c.cmd->handler == cmd_ping) &&
+                   persist_refuses_writes(st, misconf, sizeof misconf)) {
+            reject_text(&c, misconf);
+        } else if (st->persist.loading && !(c.cmd->flags & CMD_LOADING) &&
+                   !(s->flags & SES_REPLAY)) {
+            reject(&c, RS_ERR_LOADING);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {

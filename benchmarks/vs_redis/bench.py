@@ -14,8 +14,8 @@ Examples:
       --tests 'ping,hset=HSET h:__rand_int__ f v' --pipeline 1
 
 A benchmark, not a test: nothing here is run by ctest. Needs redis-benchmark,
-taskset (util-linux) for --taskset, and a C compiler for the multi and
-xreadgroup tests (run by loadgen.c). See benchmarks/README.md.
+taskset (util-linux) for --taskset, and a C compiler for the multi,
+xreadgroup and bitmap tests (run by loadgen.c). See benchmarks/README.md.
 """
 
 import csv
@@ -87,11 +87,27 @@ BUILTIN = {
 # Tests run by loadgen.c instead of redis-benchmark: one request there is more
 # than one command (a MULTI block; an XREADGROUP and the XACK of what it read).
 LOADGEN = {"multi", "xreadgroup"}
+# Single commands run by loadgen.c's command mode, because their random part is an
+# integer argument, which redis-benchmark's __rand_int__ (12 zero-padded digits) is not
+# to Redis; loadgen writes it plain, uniform in [0, -r).
+# Bitmaps (issue 17): one presence bitmap `mybitmap` of -r bits (PREPARE gives it its
+# full length, every other bit set, so reads see a real bitmap whatever ran before),
+# bit n standing for user n. BITPOS looks for the next active user after a random one
+# (a BIT range, so both masked edge bytes are searched); BITCOUNT counts the whole map
+# (-r / 8 bytes). BITFIELD bumps one of -r 16-bit counters packed in `mycounters`.
+LOADGEN_COMMANDS = {
+    "setbit": ["SETBIT", "mybitmap", "__rand_int__", "1"],
+    "getbit": ["GETBIT", "mybitmap", "__rand_int__"],
+    "bitcount": ["BITCOUNT", "mybitmap"],
+    "bitpos": ["BITPOS", "mybitmap", "1", "__rand_int__", "-1", "BIT"],
+    "bitfield": ["BITFIELD", "mycounters", "INCRBY", "u16", "#__rand_int__", "1"],
+}
 # The issue-3 set: `--tests hset,hget,hincrby,sadd,sismember,spop --extra-respite-only hexpire,saddex`
 # The issue-4 set: `--tests lpush,lrange_100,lrange_600,lmove,rpop,multi`
 # The issue-5 set: `--tests xadd,xadd_maxlen,xrange_10,xrange_100,xreadgroup`
 # The issue-11 set: `--tests set,get,proj_hset,proj_xadd,proj_sadd,proj_lpush --pipeline 16`
 # The issue-15 set: `--tests zadd,zincrby,zscore,zrange_100,zrangebyscore_limit,zpopmin`
+# The issue-17 bitmap set: `--tests setbit,getbit,bitcount,bitpos,bitfield --pipeline 16`
 # redis-benchmark's own tests that produce exactly one result row; usable by name too.
 PASSTHROUGH = ["ping_inline", "lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop",
                "zadd", "zpopmin"]
@@ -129,6 +145,13 @@ def prepare_zpopmin(conn, args):
     add_members(conn, [(-1 - n, "pop:%d" % n) for n in range(args.requests)])
 
 
+def prepare_bitmap(conn, args):
+    """mybitmap is -r bits long (its last bit set), a 0x55 pattern unless setbit wrote it."""
+    if conn.call("STRLEN", "mybitmap") < (args.keyspace + 7) // 8:
+        send_all(conn, [["SET", "mybitmap", "U" * ((args.keyspace + 7) // 8)],
+                        ["SETBIT", "mybitmap", str(args.keyspace - 1), "1"]])
+
+
 def prepare_group(conn, args):
     """A fresh stream s:group of --requests unread entries and its group g: one run's reads."""
     send_all(conn, [["DEL", "s:group"]] + [["XADD", "s:group", "*", "f", "v"]] * args.requests
@@ -146,7 +169,9 @@ def send_all(conn, commands):
 PREPARE = {"lrange_100": prepare_list, "lrange_600": prepare_list, "lmove": prepare_list,
            "xrange_10": prepare_stream, "xrange_100": prepare_stream, "xreadgroup": prepare_group,
            "zincrby": prepare_zset, "zscore": prepare_zset, "zrange_100": prepare_zset,
-           "zrangebyscore_limit": prepare_zset, "zpopmin": prepare_zpopmin}
+           "zrangebyscore_limit": prepare_zset, "zpopmin": prepare_zpopmin,
+           "setbit": prepare_bitmap, "getbit": prepare_bitmap, "bitcount": prepare_bitmap,
+           "bitpos": prepare_bitmap}
 RESTARTS = []        # notes about servers restarted after dying
 COARSE_TICKS = 100   # below this, one tick of /proc accounting is > 1% of the measurement
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -159,7 +184,7 @@ class Test:
         self.spec = spec
         self.respite_only = respite_only
         self.prepare = PREPARE.get(name) if spec == name else None
-        self.is_loadgen = spec == name and name in LOADGEN
+        self.is_loadgen = spec == name and (name in LOADGEN or name in LOADGEN_COMMANDS)
 
 
 def parse_tests(texts, respite_only=False):
@@ -171,7 +196,8 @@ def parse_tests(texts, respite_only=False):
     for text in texts:
         for piece in text.split(","):
             stripped = piece.strip()
-            known = stripped in BUILTIN or stripped in PASSTHROUGH or stripped in LOADGEN
+            known = (stripped in BUILTIN or stripped in PASSTHROUGH or stripped in LOADGEN
+                     or stripped in LOADGEN_COMMANDS)
             custom = "=" in stripped and NAME_RE.match(stripped.split("=", 1)[0].strip())
             if pieces and not known and not custom and stripped:
                 pieces[-1] += "," + piece
@@ -190,10 +216,12 @@ def parse_tests(texts, respite_only=False):
             tests.append(Test(p, list(BUILTIN[p]), p, respite_only))
         elif p in PASSTHROUGH or p in LOADGEN:
             tests.append(Test(p, ["-t", p], p, respite_only))
+        elif p in LOADGEN_COMMANDS:
+            tests.append(Test(p, ["-t", "command", "--"] + LOADGEN_COMMANDS[p], p, respite_only))
         else:
-            raise SystemExit("bench.py: unknown test %r (known: %s, %s, %s; or name=RAW COMMAND)"
+            raise SystemExit("bench.py: unknown test %r (known: %s, %s, %s, %s; or name=RAW COMMAND)"
                              % (p, ", ".join(BUILTIN), ", ".join(PASSTHROUGH),
-                                ", ".join(sorted(LOADGEN))))
+                                ", ".join(sorted(LOADGEN)), ", ".join(LOADGEN_COMMANDS)))
     return tests
 
 
@@ -329,10 +357,10 @@ def main():
     ap.add_argument("--clients", type=int, default=50, help="redis-benchmark -c (default 50)")
     ap.add_argument("--pipeline", default="1,16", help="comma-separated -P depths (default 1,16)")
     ap.add_argument("--tests", action="append", default=None,
-                    help="comma-separated tests: %s, any of %s, %s (run by loadgen.c), "
+                    help="comma-separated tests: %s, any of %s, %s, %s (run by loadgen.c), "
                          "or name=RAW COMMAND (default %s; may be repeated)"
                          % (", ".join(BUILTIN), ", ".join(PASSTHROUGH), ", ".join(sorted(LOADGEN)),
-                            DEFAULT_TESTS))
+                            ", ".join(LOADGEN_COMMANDS), DEFAULT_TESTS))
     ap.add_argument("--extra-respite-only", action="append", default=[], metavar="TESTS",
                     help="more tests, same syntax, run against respite only")
     ap.add_argument("--keyspace", type=int, default=100000, help="redis-benchmark -r (default 100000)")
@@ -345,7 +373,7 @@ def main():
     ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS,
                     help="extra respite-server flags (default: %(default)s)")
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"),
-                    help="C compiler that builds loadgen.c for the multi and xreadgroup tests "
+                    help="C compiler that builds loadgen.c for the multi, xreadgroup and bitmap tests "
                          "(default: $CC or cc)")
     ap.add_argument("--timeout", type=int, default=300,
                     help="seconds allowed per redis-benchmark or loadgen run")

@@ -1,10 +1,14 @@
-/* loadgen.c: a load generator for the two bench.py tests redis-benchmark cannot
- * express, because one operation is more than one command:
+/* loadgen.c: a load generator for the bench.py tests redis-benchmark cannot
+ * express, because one operation is more than one command, or because a
+ * random number is an integer argument (redis-benchmark writes __rand_int__
+ * as 12 zero-padded digits, which Redis does not read as an integer):
  *
  *   multi       MULTI; SET key:R v; INCR counter:R; LPUSH list:R v; EXEC
  *               (one operation = one transaction of three writes, 5 replies)
  *   xreadgroup  XREADGROUP GROUP g c<conn> COUNT 1 STREAMS s:group >, then
  *               XACK s:group g <id read>  (one operation = one read + its ack)
+ *   command     the command given after "--", each __rand_int__ in its words
+ *               replaced by R in plain decimal (SETBIT mybitmap __rand_int__ 1)
  *
  * It works like redis-benchmark: -c connections over 127.0.0.1, each sending a
  * batch of -P operations and waiting for all their replies before the next
@@ -37,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum lg_test { LG_MULTI, LG_XREADGROUP };
+enum lg_test { LG_MULTI, LG_XREADGROUP, LG_COMMAND };
 
 #define LG_ID_MAX 48 /* a stream id is at most 41 bytes: "<20 digits>-<20 digits>" */
 
@@ -56,6 +60,8 @@ struct lg_conn {
 };
 
 static enum lg_test test;
+static char **cmd_words; /* LG_COMMAND: the command, with __rand_int__ placeholders */
+static int ncmd_words;
 static long nops = 100000, npipeline = 1, keyspace = 100000;
 static long issued, completed;
 static uint64_t rng = 0x9e3779b97f4a7c15u;
@@ -94,16 +100,9 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Appends one command, given as NULL-terminated strings, to c's write buffer. */
-static void put_cmd(struct lg_conn *c, ...)
+/* Appends one command of argc words to c's write buffer. */
+static void put_argv(struct lg_conn *c, int argc, const char *const *argv)
 {
-    const char *argv[16];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, c);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 16;)
-        argv[argc++] = a;
-    va_end(ap);
     size_t need = 16;
     for (int i = 0; i < argc; i++)
         need += strlen(argv[i]) + 32;
@@ -114,6 +113,38 @@ static void put_cmd(struct lg_conn *c, ...)
     c->wlen += sprintf(c->wbuf + c->wlen, "*%d\r\n", argc);
     for (int i = 0; i < argc; i++)
         c->wlen += sprintf(c->wbuf + c->wlen, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+}
+
+/* Appends one command, given as NULL-terminated strings, to c's write buffer. */
+static void put_cmd(struct lg_conn *c, ...)
+{
+    const char *argv[16];
+    int argc = 0;
+    va_list ap;
+    va_start(ap, c);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 16;)
+        argv[argc++] = a;
+    va_end(ap);
+    put_argv(c, argc, argv);
+}
+
+/* Appends the command of LG_COMMAND, every __rand_int__ replaced by r. */
+static void put_command(struct lg_conn *c, unsigned long long r)
+{
+    static const char mark[] = "__rand_int__";
+    char words[16][128];
+    const char *argv[16];
+    for (int i = 0; i < ncmd_words; i++) {
+        const char *w = cmd_words[i], *at;
+        size_t n = 0;
+        while ((at = strstr(w, mark)) != NULL && n < 64) {
+            n += (size_t)snprintf(words[i] + n, sizeof words[i] - n, "%.*s%llu", (int)(at - w), w, r);
+            w = at + sizeof mark - 1;
+        }
+        snprintf(words[i] + n, sizeof words[i] - n, "%s", w);
+        argv[i] = words[i];
+    }
+    put_argv(c, ncmd_words, argv);
 }
 
 /* Queues the next batch of c, or leaves c idle when all operations are issued. */
@@ -134,6 +165,10 @@ static void start_batch(struct lg_conn *c)
             continue;
         }
         unsigned long long r = next_rand() % (uint64_t)keyspace;
+        if (test == LG_COMMAND) {
+            put_command(c, r);
+            continue;
+        }
         snprintf(key, sizeof key, "key:%012llu", r);
         snprintf(counter, sizeof counter, "counter:%012llu", r);
         snprintf(list, sizeof list, "list:%012llu", r);
@@ -266,7 +301,8 @@ static int connect_to(const char *host, int port)
 static void usage(void)
 {
     fputs("usage: loadgen -t multi|xreadgroup [-h 127.0.0.1] -p PORT [-c 50] [-n 100000]\n"
-          "               [-P 1] [-r 100000] [--timeout 300]\n",
+          "               [-P 1] [-r 100000] [--timeout 300]\n"
+          "       loadgen -t command [options] -- WORD... (at most 16 words of 64 bytes)\n",
           stderr);
     exit(2);
 }
@@ -276,7 +312,16 @@ int main(int argc, char **argv)
     const char *host = "127.0.0.1", *name = NULL;
     int port = 0, nconns = 50;
     double timeout = 300;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    int nopts = argc;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            nopts = i;
+            cmd_words = argv + i + 1;
+            ncmd_words = argc - i - 1;
+            break;
+        }
+    }
+    for (int i = 1; i + 1 < nopts; i += 2) {
         const char *opt = argv[i], *val = argv[i + 1];
         if (!strcmp(opt, "-t"))
             name = val;
@@ -297,15 +342,22 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    if (argc % 2 == 0 || !name || port <= 0 || nconns < 1 || nops < 1 || npipeline < 1 ||
+    if (nopts % 2 == 0 || !name || port <= 0 || nconns < 1 || nops < 1 || npipeline < 1 ||
         keyspace < 1 || timeout <= 0)
         usage();
     if (!strcmp(name, "multi"))
         test = LG_MULTI;
     else if (!strcmp(name, "xreadgroup"))
         test = LG_XREADGROUP;
+    else if (!strcmp(name, "command"))
+        test = LG_COMMAND;
     else
         usage();
+    if ((test == LG_COMMAND) != (ncmd_words > 0) || ncmd_words > 16)
+        usage();
+    for (int i = 0; i < ncmd_words; i++)
+        if (strlen(cmd_words[i]) > 64)
+            usage();
 
     struct lg_conn *conns = calloc((size_t)nconns, sizeof *conns);
     struct pollfd *pfds = calloc((size_t)nconns, sizeof *pfds);
@@ -358,7 +410,8 @@ int main(int argc, char **argv)
         }
     }
     double elapsed = now_s() - t0;
-    printf("\"test\",\"rps\"\n\"%s\",\"%.2f\"\n", test == LG_MULTI ? "MULTI" : "XREADGROUP+XACK",
+    printf("\"test\",\"rps\"\n\"%s\",\"%.2f\"\n",
+           test == LG_MULTI ? "MULTI" : test == LG_COMMAND ? cmd_words[0] : "XREADGROUP+XACK",
            nops / elapsed);
     return 0;
 }

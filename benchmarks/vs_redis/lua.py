@@ -18,9 +18,7 @@ Example:
 """
 
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -58,13 +56,8 @@ redis.register_function{function_name='hget10', callback=hget10, flags={'no-writ
 
 def bench(srv, args, call, tail, pipeline):
     """redis-benchmark of call (the command and its words up to numkeys) + tail."""
-    cmd = ["redis-benchmark", "-p", str(srv.port), "-n", str(args.requests), "-c",
-           str(args.clients), "-P", str(pipeline), "-r", str(args.keys), "--csv"] + call + tail
-    t0 = srv.cpu_ticks()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    cpu = (srv.cpu_ticks() - t0) / servers.CLK_TCK
-    rps = float(re.findall(r'"([0-9.]+)"', out.splitlines()[-1])[0])
-    return rps, cpu * 1e6 / args.requests
+    return servers.redis_benchmark(srv, call + tail, args.requests, args.clients, pipeline,
+                                   ["-r", str(args.keys)])
 
 
 def main():

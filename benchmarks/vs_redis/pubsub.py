@@ -8,7 +8,9 @@ pipelines `PUBLISH ch:<random> <payload>`, keeping at most --backlog publishes
 unanswered; the PUBLISH replies (receivers) are summed into deliveries. The subscribers
 are drained by a second process (so the publisher is not starved), which only counts
 bytes. Reported: deliveries per second, and server CPU per delivery (/proc/<pid>/stat
-around the measured seconds), the figure that shows each server's own cost.
+around the measured seconds), the figure that shows each server's own cost, split into
+user and system time, and the server's write(2)-family calls per delivery (/proc/<pid>/io
+syscw): what the kernel's share of the cost scales with.
 
 Patterns: subscriber j < patterns * per_pattern holds `ch:<j % patterns>*`, with
 per_pattern = subscribers / channels (10 by default), so each pattern has as many
@@ -85,8 +87,19 @@ def wait_subscribed(port, want, timeout=60.0):
     raise RuntimeError("subscribers did not all subscribe within %.0f s" % timeout)
 
 
+def proc_counters(pid):
+    """(utime, stime in clock ticks, write syscalls) of the whole process."""
+    with open("/proc/%d/stat" % pid, "rb") as f:
+        data = f.read()
+    fields = data[data.rindex(b")") + 2:].split()
+    with open("/proc/%d/io" % pid) as f:
+        io = dict(line.split(": ") for line in f.read().splitlines())
+    return int(fields[11]), int(fields[12]), int(io["syscw"])
+
+
 def fanout(srv, args):
-    """(deliveries per second, server CPU us per delivery)."""
+    """(deliveries per second, server CPU us per delivery, user us per delivery, system us
+    per delivery, write syscalls per delivery)."""
     ctx = multiprocessing.get_context("fork")
     ready, stop = ctx.Event(), ctx.Event()
     child = ctx.Process(target=drain_subscribers, args=(srv.port, args, ready, stop))
@@ -104,7 +117,7 @@ def fanout(srv, args):
         buf = bytearray()
         t0 = time.monotonic()
         end = t0 + args.seconds
-        ticks0 = srv.cpu_ticks()
+        user0, sys0, writes0 = proc_counters(srv.proc.pid)
         while time.monotonic() < end:
             room = args.backlog - (sent - answered)
             if room > 0:
@@ -117,7 +130,7 @@ def fanout(srv, args):
             cut = buf.rfind(b"\r\n")
             del buf[:cut + 2]
         elapsed = time.monotonic() - t0
-        ticks = srv.cpu_ticks() - ticks0
+        user1, sys1, writes1 = proc_counters(srv.proc.pid)
         pub.close()
     finally:
         stop.set()
@@ -126,7 +139,9 @@ def fanout(srv, args):
             child.terminate()
     if child.exitcode not in (0, None):
         raise RuntimeError("a subscriber was disconnected")
-    return deliveries / elapsed, ticks * 1e6 / servers.CLK_TCK / deliveries
+    us = 1e6 / servers.CLK_TCK / deliveries
+    user, system = (user1 - user0) * us, (sys1 - sys0) * us
+    return deliveries / elapsed, user + system, user, system, (writes1 - writes0) / deliveries
 
 
 def subscription_memory(srv, args):
@@ -200,9 +215,11 @@ def main():
                 mem = subscription_memory(srv, args)
             finally:
                 srv.stop()
-            servers.log("round %d %-7s fan-out %9.0f deliveries/s %.3f us CPU/delivery; "
-                        "no subscribers %9.0f publishes/s %.3f us CPU/publish"
-                        % (rnd + 1, name, fan[0], fan[1], none[0], none[1]))
+            servers.log("round %d %-7s fan-out %9.0f deliveries/s %.3f us CPU/delivery (user "
+                        "%.3f, system %.3f, %.3f writes); no subscribers %9.0f publishes/s "
+                        "%.3f us CPU/publish"
+                        % (rnd + 1, name, fan[0], fan[1], fan[2], fan[3], fan[4], none[0],
+                           none[1]))
             res[name]["fan"].append(fan)
             res[name]["none"].append(none)
             res[name]["mem"].append(mem)
@@ -213,6 +230,9 @@ def main():
     rows = []
     for label, what, k, fmt in (("fan-out deliveries/s", "fan", 0, "%.0f"),
                                 ("fan-out server CPU us/delivery", "fan", 1, "%.3f"),
+                                ("  of which user", "fan", 2, "%.3f"),
+                                ("  of which system", "fan", 3, "%.3f"),
+                                ("fan-out write syscalls/delivery", "fan", 4, "%.3f"),
                                 ("PUBLISH, no subscribers, -P 16: ops/s", "none", 0, "%.0f"),
                                 ("PUBLISH, no subscribers: server CPU us/op", "none", 1, "%.3f"),
                                 ("RSS bytes per channel subscription", "mem", 0, "%.0f"),

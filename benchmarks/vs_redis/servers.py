@@ -510,6 +510,18 @@ def check_binaries(ap, args):
             ap.error("%s %s is not an executable file" % (what, p))
 
 
+def redis_benchmark(srv, command, requests, clients, pipeline=1, extra=()):
+    """redis-benchmark of command (a list of words) on srv: (its ops/s, srv's CPU
+    microseconds per request, from /proc/<pid>/stat around the run)."""
+    cmd = ["redis-benchmark", "-p", str(srv.port), "-n", str(requests), "-c", str(clients),
+           "-P", str(pipeline), *extra, "--csv"] + list(command)
+    t0 = srv.cpu_ticks()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    cpu = (srv.cpu_ticks() - t0) / CLK_TCK
+    rps = float(re.findall(r'"([0-9.]+)"', out.splitlines()[-1])[0])
+    return rps, cpu * 1e6 / requests
+
+
 def fmt_ratio(a, b):
     return "\u2014" if a is None or b is None or b == 0 else "%.2f" % (a / b)
 

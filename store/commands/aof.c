@@ -50,6 +50,7 @@
 
 #include "commands/aof.h"
 #include "commands/commands.h"
+#include "commands/persist.h"
 #include "keyspace/rdb_file.h"
 #include "ds/mem.h"
 
@@ -443,16 +444,21 @@ int aof_start(struct store *st, char *err, size_t errlen)
     return 0;
 }
 
-static void rewrite_abort(struct store *st);
+void aof_sync(struct store *st)
+{
+    aof_flush(st);
+    if (fsync(st->aof->fd) != 0)
+        log_line(st, 3, "Fail to fsync the AOF file: %s.", strerror(errno));
+}
 
 void aof_stop(struct store *st)
 {
     struct aof *a = st->aof;
     if (a == NULL)
         return;
-    rewrite_abort(st);
-    aof_flush(st);
-    fsync(a->fd);
+    if (st->persist.child && st->persist.child_type == PERSIST_CHILD_AOF)
+        persist_kill_child(st);
+    aof_sync(st);
     close(a->fd);
     st->aof = NULL;
     aof_free(a);
@@ -506,7 +512,7 @@ static int load_resp(struct store *st, const char *path, bool last, char *err, s
         return -1;
     }
     struct session *s = (struct session *)respite_client_new((struct respite *)st);
-    s->flags |= SES_AUTHENTICATED;
+    s->flags |= SES_AUTHENTICATED | SES_REPLAY;
     struct rs_str *argv = NULL;
     long long cap = 0;
     const char *p = buf, *end = buf + len, *multi_at = NULL;
@@ -616,14 +622,15 @@ static int load_manifest(struct store *st, const struct manifest *m, char *err, 
     char path[2048];
     if (m->base_seq) {
         aof_path(st, m->base, path, sizeof path);
-        int rc = m->base_is_rdb ? rdb_load(st, path, &persist_rdb_hooks, err, errlen)
-                                : load_resp(st, path, m->nincr == 0, err, errlen, note, notelen);
+        int rc = m->base_is_rdb
+                     ? rdb_load(st, path, &persist_rdb_hooks, false, err, errlen)
+                     : load_resp(st, path, m->nincr == 0, err, errlen, note, notelen);
         if (rc == 1) {
             snprintf(err, errlen, "The AOF base file %s doesn't exist", path);
             return -1;
         }
         if (rc != 0)
-            return -1;
+            return rc; /* 2: a SHUTDOWN stopped it */
     }
     for (int i = 0; i < m->nincr; i++) {
         aof_path(st, m->incr[i], path, sizeof path);
@@ -695,12 +702,8 @@ int respite_aof_pending(const struct respite *rs)
     return st->aof && st->aof->buf.len && st->cfg.appendfsync == AOF_FSYNC_ALWAYS;
 }
 
-int respite_load(struct respite *rs, char *err, size_t errlen)
+int aof_load_at_start(struct store *st, char *err, size_t errlen)
 {
-    struct store *st = (struct store *)rs;
-    err[0] = '\0';
-    if (!st->cfg.appendonly)
-        return persist_load_rdb(st, err, errlen);
     struct manifest m;
     int rc = manifest_read(st, &m, err, errlen);
     if (rc < 0)
@@ -708,10 +711,9 @@ int respite_load(struct respite *rs, char *err, size_t errlen)
     if (rc == 1) /* no AOF yet: a base of the (empty) keyspace, as Redis */
         return aof_start(st, err, errlen) == 0 ? 1 : -1;
     char note[1024] = "";
-    rc = load_manifest(st, &m, err, errlen, note, sizeof note) == 0 &&
-                 aof_open(st, &m, err, errlen) == 0
-             ? 0
-             : -1;
+    rc = load_manifest(st, &m, err, errlen, note, sizeof note);
+    if (rc == 0 && aof_open(st, &m, err, errlen) != 0)
+        rc = -1;
     if (rc == 0) {
         delete_strays(st, &m);
         snprintf(err, errlen, "%s", note);
@@ -731,20 +733,20 @@ static void temp_base_path(const struct store *st, pid_t child, char *buf, size_
     aof_path(st, name, buf, size);
 }
 
+/* The rewrite child's job: the keyspace as it was at the fork, into the
+ * temporary base. */
+static int rewrite_job(struct store *st, const void *arg, char *err, size_t errlen)
+{
+    (void)arg;
+    char path[2048];
+    temp_base_path(st, getpid(), path, sizeof path);
+    return write_base(st, path, st->aof->child_rdb, err, errlen);
+}
+
 int aof_rewrite_start(struct store *st, char *err, size_t errlen)
 {
     struct aof *a = st->aof;
-    if (a->child) {
-        snprintf(err, errlen, "Background append only file rewriting already in progress");
-        return -1;
-    }
-    if (st->call_depth > 1) {
-        /* Inside EXEC: the transaction's earlier commands are not logged
-         * yet, and would follow the fork in the new incremental file. The
-         * cron starts it, as Redis schedules it. */
-        a->rewrite_scheduled = true;
-        return 1;
-    }
+    a->rewrite_scheduled = false;
     long long next = a->incr_last + 1;
     a->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
     int fd = open_incr(st, next, err, errlen);
@@ -761,41 +763,31 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
     if (a->incr_first == 0)
         a->incr_first = next;
     a->incr_last = next;
-    pid_t pid = fork();
+    a->rewrite_start_ms = rs_real_ms();
+    char why[256];
+    int pid = persist_fork(st, PERSIST_CHILD_AOF, rewrite_job, NULL, why, sizeof why);
     if (pid < 0) {
-        snprintf(err, errlen, "Can't rewrite append only file in background: fork: %s",
-                 strerror(errno));
+        snprintf(err, errlen, "Can't rewrite append only file in background: %s", why);
         a->last_rewrite_ok = false;
         a->rewrite_failures++;
         return -1;
     }
-    if (pid == 0) {
-        /* The child: the keyspace as it was at the fork, into the
-         * temporary base; nothing else of the parent's is touched. */
-        char path[2048], why[512];
-        temp_base_path(st, getpid(), path, sizeof path);
-        if (write_base(st, path, a->child_rdb, why, sizeof why) != 0) {
-            log_line(st, 3, "AOF rewrite child: %s", why);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    a->child = pid;
     a->child_incr = next;
-    a->rewrite_start_ms = rs_real_ms();
-    a->rewrite_scheduled = false;
-    log_line(st, 2, "Background append only file rewriting started by pid %d", (int)pid);
+    log_line(st, 2, "Background append only file rewriting started by pid %d", pid);
     return 0;
 }
 
-/* The child ended with status: install its base, or keep the old files. */
-static void rewrite_done(struct store *st, int status)
+void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why)
 {
     struct aof *a = st->aof;
     char tmp[2048], name[512], path[2048], err[512];
-    temp_base_path(st, a->child, tmp, sizeof tmp);
+    temp_base_path(st, pid, tmp, sizeof tmp);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) { /* stopped by us */
+        unlink(tmp);
+        return;
+    }
     a->last_rewrite_secs = (rs_real_ms() - a->rewrite_start_ms) / 1000;
-    a->child = 0;
+    a->last_cow = cow;
     long long base = a->base_seq + 1;
     base_name(st, base, a->child_rdb, name, sizeof name);
     aof_path(st, name, path, sizeof path);
@@ -826,22 +818,11 @@ static void rewrite_done(struct store *st, int status)
         unlink(tmp);
         a->last_rewrite_ok = false;
         a->rewrite_failures++;
+        if (why[0])
+            log_line(st, 3, "AOF rewrite child: %s", why);
         log_line(st, 3, "Background AOF rewrite terminated with error");
     }
     manifest_free(&old);
-}
-
-static void rewrite_abort(struct store *st)
-{
-    struct aof *a = st->aof;
-    if (a->child == 0)
-        return;
-    char tmp[2048];
-    temp_base_path(st, a->child, tmp, sizeof tmp);
-    kill(a->child, SIGUSR1);
-    waitpid(a->child, NULL, 0);
-    unlink(tmp);
-    a->child = 0;
 }
 
 void aof_cron(struct store *st)
@@ -849,17 +830,9 @@ void aof_cron(struct store *st)
     struct aof *a = st->aof;
     if (a == NULL)
         return;
-    int status;
-    if (a->child && waitpid(a->child, &status, WNOHANG) == a->child)
-        rewrite_done(st, status);
     if (!a->last_write_ok) /* try again: no client may come to flush it */
         aof_flush(st);
     int64_t now = rs_real_ms();
-    if (a->child == 0 && a->rewrite_scheduled) {
-        char err[512];
-        if (aof_rewrite_start(st, err, sizeof err) < 0)
-            log_line(st, 3, "%s", err);
-    }
     if (st->cfg.appendfsync == AOF_FSYNC_EVERYSEC && a->sync_pending &&
         now - a->last_fsync_ms >= 1000) {
         pthread_mutex_lock(&a->mu);
@@ -869,62 +842,36 @@ void aof_cron(struct store *st)
         a->sync_pending = false;
         a->last_fsync_ms = now;
     }
-    /* auto-aof-rewrite-percentage: grown by that much since the last
-     * rewrite (or the start), and at least auto-aof-rewrite-min-size. */
-    uint64_t base = a->base_size ? a->base_size : 1;
-    /* After failed rewrites, the next automatic one waits 2, 4 ... 64 s
-     * (one that cannot succeed, a stream in the keyspace, must not fork
-     * at every tick). */
-    int shift = a->rewrite_failures < 6 ? (int)a->rewrite_failures : 6;
-    bool may = a->rewrite_failures == 0 ||
-               now - a->rewrite_start_ms >= (int64_t)(1000LL << shift);
-    if (a->child == 0 && may && st->cfg.auto_aof_rewrite_percentage > 0 &&
-        a->size >= (uint64_t)st->cfg.auto_aof_rewrite_min_size &&
-        (a->size - (a->size > base ? base : a->size)) * 100 / base >=
-            (uint64_t)st->cfg.auto_aof_rewrite_percentage) {
-        char err[512];
-        log_line(st, 2, "Starting automatic rewriting of AOF on %llu%% growth",
-                 (unsigned long long)((a->size - base) * 100 / base));
-        if (aof_rewrite_start(st, err, sizeof err) < 0)
-            log_line(st, 3, "%s", err);
-    }
 }
 
-void aof_info(const struct store *st, struct rdb_buf *b)
+/* Growth of the files since the last rewrite (or the start), in percent
+ * of their size then. */
+static uint64_t growth(const struct aof *a)
+{
+    uint64_t base = a->base_size ? a->base_size : 1;
+    return (a->size - (a->size > base ? base : a->size)) * 100 / base;
+}
+
+bool aof_rewrite_due(const struct store *st)
 {
     const struct aof *a = st->aof;
-    char line[2048];
-    int64_t cur = a && a->child ? (rs_real_ms() - a->rewrite_start_ms) / 1000 : -1;
-    int n = snprintf(line, sizeof line,
-                     "aof_enabled:%d\r\n"
-                     "aof_rewrite_in_progress:%d\r\n"
-                     "aof_rewrite_scheduled:%d\r\n"
-                     "aof_last_rewrite_time_sec:%lld\r\n"
-                     "aof_current_rewrite_time_sec:%lld\r\n"
-                     "aof_last_bgrewrite_status:%s\r\n"
-                     "aof_rewrites:%llu\r\n"
-                     "aof_rewrites_consecutive_failures:%llu\r\n"
-                     "aof_last_write_status:%s\r\n"
-                     "aof_last_cow_size:0\r\n"
-                     "module_fork_in_progress:0\r\n"
-                     "module_fork_last_cow_size:0\r\n",
-                     a != NULL, a && a->child, a && a->rewrite_scheduled,
-                     a ? (long long)a->last_rewrite_secs : -1LL, (long long)cur,
-                     !a || a->last_rewrite_ok ? "ok" : "err",
-                     a ? (unsigned long long)a->rewrites : 0ULL,
-                     a ? (unsigned long long)a->rewrite_failures : 0ULL,
-                     !a || a->last_write_ok ? "ok" : "err");
-    rdb_put_raw(b, line, (size_t)n);
-    if (a == NULL)
-        return;
-    n = snprintf(line, sizeof line,
-                 "aof_current_size:%llu\r\n"
-                 "aof_base_size:%llu\r\n"
-                 "aof_pending_rewrite:0\r\n"
-                 "aof_buffer_length:%zu\r\n"
-                 "aof_pending_bio_fsync:%d\r\n"
-                 "aof_delayed_fsync:0\r\n",
-                 (unsigned long long)a->size, (unsigned long long)a->base_size, a->buf.len,
-                 a->fsync_asked);
-    rdb_put_raw(b, line, (size_t)n);
+    /* After failed rewrites, the next automatic one waits 2, 4 ... 64 s
+     * (one that cannot succeed, a stream under aof-use-rdb-preamble no,
+     * must not fork at every tick). */
+    int shift = a->rewrite_failures < 6 ? (int)a->rewrite_failures : 6;
+    bool may = a->rewrite_failures == 0 ||
+               rs_real_ms() - a->rewrite_start_ms >= (int64_t)(1000LL << shift);
+    return may && st->cfg.auto_aof_rewrite_percentage > 0 &&
+           a->size >= (uint64_t)st->cfg.auto_aof_rewrite_min_size &&
+           growth(a) >= (uint64_t)st->cfg.auto_aof_rewrite_percentage;
+}
+
+void aof_rewrite_cron(struct store *st)
+{
+    if (!st->aof->rewrite_scheduled)
+        log_line(st, 2, "Starting automatic rewriting of AOF on %llu%% growth",
+                 (unsigned long long)growth(st->aof));
+    char err[512];
+    if (aof_rewrite_start(st, err, sizeof err) < 0)
+        log_line(st, 3, "%s", err);
 }

@@ -50,8 +50,8 @@ struct aof {
     pthread_cond_t cv;
     bool fsync_asked, stopping;
     int64_t last_fsync_ms;
-    /* BGREWRITEAOF: the child writing the next base */
-    pid_t child;                     /* 0 when none */
+    /* BGREWRITEAOF: the child writing the next base (struct persist's
+     * child of type PERSIST_CHILD_AOF) */
     int64_t rewrite_start_ms;
     long long child_incr;            /* the incremental file opened at its fork */
     bool child_rdb;                  /* it writes an RDB base, else RESP */
@@ -61,7 +61,8 @@ struct aof {
     bool last_rewrite_ok;
     int64_t last_rewrite_secs; /* -1 before any */
     uint64_t rewrites, rewrite_failures;
-    bool rewrite_scheduled;
+    uint64_t last_cow;     /* aof_last_cow_size: the last child's private dirty bytes */
+    bool rewrite_scheduled; /* asked for in EXEC or while a BGSAVE ran: the cron starts it */
 };
 
 /* ---- propagation (propagate.c) ------------------------------------------ */
@@ -80,34 +81,43 @@ void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_
 /* Turn appendonly on: write a base of the keyspace, open a new incremental
  * file, write the manifest. 0, or -1 with the reason in err. */
 int aof_start(struct store *st, char *err, size_t errlen);
-/* Turn it off: write and fsync what is buffered, close the file. */
+/* Turn it off: stop a rewrite child, write and fsync what is buffered,
+ * close the file. */
 void aof_stop(struct store *st);
 /* Load the files of the manifest into st (empty); 1 when there is no
  * manifest, 0 when loaded, -1 with the reason in err. */
 int aof_load(struct store *st, char *err, size_t errlen);
+/* respite_load under appendonly yes: load the files and open them for
+ * appending, or create them (an empty base) when there are none, as
+ * Redis; as respite_load's returns (2: a SHUTDOWN stopped the load of the
+ * RDB base). */
+int aof_load_at_start(struct store *st, char *err, size_t errlen);
 /* Write the buffered bytes to the incremental file, and fsync them under
  * appendfsync always. */
 void aof_flush(struct store *st);
-/* Once a tick: the everysec fsync, a finished rewrite child, the
- * automatic rewrite. */
+/* Write the buffered bytes and fsync the file now (a shutdown). */
+void aof_sync(struct store *st);
+/* Once a tick: the everysec fsync, the retry of a failed write. */
 void aof_cron(struct store *st);
-/* BGREWRITEAOF: fork a child writing a new base; 0, 1 when scheduled
- * for the next cron (called inside EXEC), or -1 with err. */
+/* Fork the rewrite child (persist_fork) writing a new base, with no child
+ * running and not inside EXEC: 0, or -1 with the reason in err (counted
+ * as a failed rewrite). */
 int aof_rewrite_start(struct store *st, char *err, size_t errlen);
+/* Whether the automatic rewrite is due (auto-aof-rewrite-percentage and
+ * -min-size, the backoff after failures). */
+bool aof_rewrite_due(const struct store *st);
+/* Start the scheduled or automatic rewrite from the cron (logged). */
+void aof_rewrite_cron(struct store *st);
+/* The rewrite child pid ended with status (persist.c reaped it): install
+ * its base, or keep the old files; cow is its private dirty bytes, why its
+ * error text ("" when none). A SIGUSR1 (persist_kill_child) is no
+ * failure. */
+void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why);
 /* The errno of the last write to the file when it failed (a full disk),
  * 0 once writes succeed again. st->aof must be set. */
 static inline int aof_write_errno(const struct store *st)
 {
     return st->aof->last_write_ok ? 0 : st->aof->write_errno;
 }
-/* INFO's aof_* fields (Redis's order), appended to buf. */
-void aof_info(const struct store *st, struct rdb_buf *buf);
-
-/* ---- persist.c ------------------------------------------------------------ */
-
-/* The RDB hooks of this layer (the function libraries). */
-extern const struct rdb_hooks persist_rdb_hooks;
-/* Load <dir>/<dbfilename>: as respite_load without appendonly. */
-int persist_load_rdb(struct store *st, char *err, size_t errlen);
 
 #endif

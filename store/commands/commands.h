@@ -73,6 +73,12 @@ void config_defaults(struct rs_config *cfg);
 
 void reply_arity(struct cmd_ctx *c);
 
+/* A line for the transport's log (the log hook of respite.h), if level
+ * passes loglevel; lines longer than 1 KB are cut. */
+enum { RS_LOG_DEBUG = 0, RS_LOG_VERBOSE = 1, RS_LOG_NOTICE = 2, RS_LOG_WARNING = 3 };
+void store_log(const struct store *st, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Count c's command against the shard of its first key (PROJECT INFO). */
 void store_count_shard_command(struct cmd_ctx *c);
 
@@ -133,6 +139,23 @@ bool arg_ll(struct cmd_ctx *c, struct rs_str a, long long *v);
 bool arg_range(struct cmd_ctx *c, struct rs_str a, long long min, long long max, enum rs_err err,
                long long *v);
 
+/* Redis's index rule of GETRANGE, BITCOUNT and BITPOS: negative indexes
+ * count from the end of a sequence of len, then both are clamped to
+ * [0, len - 1]; *start > *end afterwards means an empty range. */
+static inline void clamp_str_range(long long *start, long long *end, long long len)
+{
+    if (*start < 0)
+        *start += len;
+    if (*end < 0)
+        *end += len;
+    if (*start < 0)
+        *start = 0;
+    if (*end < 0)
+        *end = 0;
+    if (*end >= len)
+        *end = len - 1;
+}
+
 /* Length of an argument as Redis's %s would print it: up to a NUL byte,
  * at most max bytes. */
 static inline int cstr_len(struct rs_str s, size_t max)
@@ -183,6 +206,9 @@ void reply_subcmd_syntax(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
+
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persist.c; cmd_debug calls it). */
+void debug_reload(struct cmd_ctx *c);
 /* ---- TTLs of hash fields and set members (subkey.c) ---------------------- */
 
 /* The error texts of a count of names: NAMES_EXPIRE for HEXPIRE and its
@@ -282,7 +308,11 @@ static inline void multi_flag_rejected(struct session *s)
  * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
  * execCommandAbort). */
 cmd_handler cmd_exec;
-void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
+/* PING, refused with the write commands under -MISCONF (persist.h). */
+cmd_handler cmd_ping;
+/* EXEC refused with the error text (without its '-'): Redis's EXECABORT
+ * naming it, the transaction dropped. */
+void multi_exec_rejected(struct cmd_ctx *c, const char *text);
 /* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
  * disconnect. */
 void multi_reset(struct session *s);

@@ -5,12 +5,13 @@
  * mutability); start-up (command line, config file, respite_open) and
  * CONFIG GET/SET all go through it, with Redis 7's error texts.
  *
- * A parameter respite has no use for yet but that tools read (save,
- * appendonly) is FIXED: CONFIG GET reports the truth and CONFIG SET accepts
+ * A parameter respite has no use for yet but that tools read (appendonly)
+ * is FIXED: CONFIG GET reports the truth and CONFIG SET accepts
  * only that same value.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,7 +28,9 @@
 #include "resp_num.h"
 #include "ds/util.h"
 
-enum cfg_type { CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_NOTIFY, CFG_FIXED };
+enum cfg_type {
+    CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_NOTIFY, CFG_SAVE, CFG_FIXED
+};
 
 enum { CFG_IMMUTABLE = 1, CFG_SENSITIVE = 2, CFG_LONG = 4 /* a CFG_INT held in a long long */ };
 
@@ -96,6 +99,8 @@ static const struct cfg_param params[] = {
     {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
     {"busy-reply-threshold", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     {"lua-time-limit", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"tracking-table-max-keys", CFG_INT, F(tracking_table_max_keys), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
     {"logfile", CFG_STR, F(logfile), 0, SZ(logfile), NULL, NULL, CFG_IMMUTABLE},
     {"pidfile", CFG_STR, F(pidfile), 0, SZ(pidfile), NULL, NULL, CFG_IMMUTABLE},
@@ -108,7 +113,9 @@ static const struct cfg_param params[] = {
     {"dbfilename", CFG_STR, F(dbfilename), 0, SZ(dbfilename), NULL, NULL, 0},
     {"rdbcompression", CFG_BOOL, F(rdbcompression), 0, 0, NULL, NULL, 0},
     {"rdbchecksum", CFG_BOOL, F(rdbchecksum), 0, 0, NULL, NULL, 0},
-    {"save", CFG_FIXED, 0, 0, 0, NULL, "", 0, CFG_STR},
+    {"save", CFG_SAVE, 0, 0, 0, NULL, NULL, 0},
+    {"stop-writes-on-bgsave-error", CFG_BOOL, F(stop_writes_on_bgsave_error), 0, 0, NULL, NULL, 0},
+    {"key-load-delay", CFG_INT, F(key_load_delay), INT_MIN, INT_MAX, NULL, NULL, 0},
     {"appendonly", CFG_BOOL, F(appendonly), 0, 0, NULL, NULL, 0},
     {"appendfilename", CFG_STR, F(appendfilename), 0, SZ(appendfilename), NULL, NULL,
      CFG_IMMUTABLE},
@@ -161,6 +168,7 @@ void config_defaults(struct rs_config *cfg)
     cfg->list_max_listpack_size = -2;
     cfg->loglevel = 2;
     cfg->busy_reply_threshold = 5000;
+    cfg->tracking_table_max_keys = 1000000;
     if (getcwd(cfg->dir, sizeof cfg->dir) == NULL)
         snprintf(cfg->dir, sizeof cfg->dir, "/");
     snprintf(cfg->dbfilename, sizeof cfg->dbfilename, "dump.rdb");
@@ -173,6 +181,8 @@ void config_defaults(struct rs_config *cfg)
     cfg->aof_load_truncated = true;
     cfg->auto_aof_rewrite_percentage = 100;
     cfg->auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+    /* No save points in a library (respite-server sets Redis's) */
+    cfg->stop_writes_on_bgsave_error = true;
     cfg->active_expire = true;
 }
 
@@ -268,6 +278,43 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
         cfg->obuf_soft[k] = soft[k];
         cfg->obuf_soft_secs[k] = secs[k];
     }
+    return NULL;
+}
+
+/* save: "<seconds> <changes> ..." pairs (seconds >= 1, changes >= 0), ""
+ * for none, replacing the points, or added to them (append: the second
+ * and later save lines of a config file, as Redis reads them). */
+static const char *parse_save(struct rs_config *cfg, const char *value, bool append)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", value);
+    struct save_point pts[RS_SAVE_POINTS_MAX];
+    /* "" empties the points even after other lines, as in Redis */
+    int n = append && value[0] ? cfg->nsave : 0, nwords = 0;
+    if (n)
+        memcpy(pts, cfg->save, sizeof pts);
+    long long v[2];
+    /* Words split at every single space, as Redis's sdssplitlen: "7  8"
+     * has an empty word (0), "" none. */
+    for (char *t = buf, *next; buf[0] && t; t = next) {
+        next = strchr(t, ' ');
+        if (next)
+            *next++ = '\0';
+        char *end;
+        errno = 0;
+        v[nwords % 2] = strtoll(t, &end, 10);
+        if (*end != '\0' || errno || (nwords % 2 == 0 ? v[0] < 1 : v[1] < 0))
+            return "Invalid save parameters";
+        if (nwords++ % 2 == 1) {
+            if (n == RS_SAVE_POINTS_MAX)
+                return "Too many save parameters";
+            pts[n++] = (struct save_point){v[0], v[1]};
+        }
+    }
+    if (nwords % 2 != 0)
+        return "Invalid save parameters";
+    memcpy(cfg->save, pts, sizeof pts);
+    cfg->nsave = n;
     return NULL;
 }
 
@@ -376,6 +423,8 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
         return NULL;
     case CFG_OBUF:
         return parse_obuf(cfg, value);
+    case CFG_SAVE:
+        return parse_save(cfg, value, false);
     case CFG_NOTIFY: {
         int flags = ks_notify_parse(value);
         if (flags < 0)
@@ -428,7 +477,13 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
         return err;
     }
     bool was_on = st->cfg.appendonly;
-    const char *msg = apply(&st->cfg, p, value, err, errlen);
+    /* The save lines of a config file (and the command line) add up, the
+     * first replacing the default points. */
+    const char *msg = p->type == CFG_SAVE && startup
+                          ? parse_save(&st->cfg, value, st->save_appending)
+                          : apply(&st->cfg, p, value, err, errlen);
+    if (p->type == CFG_SAVE && startup && !msg)
+        st->save_appending = true;
     /* At start-up the flag is only noted: loading (respite_load) opens
      * the files. */
     if (msg == NULL && !startup)
@@ -470,6 +525,14 @@ static void format_param(const struct rs_config *cfg, const struct cfg_param *p,
             len += (size_t)snprintf(buf + len, size - len, "%s%s %lld %lld %lld", k ? " " : "",
                                     obuf_classes[k], cfg->obuf_hard[k], cfg->obuf_soft[k],
                                     cfg->obuf_soft_secs[k]);
+        break;
+    }
+    case CFG_SAVE: {
+        size_t len = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < cfg->nsave && len < size; i++)
+            len += (size_t)snprintf(buf + len, size - len, "%s%" PRId64 " %" PRId64,
+                                    i ? " " : "", cfg->save[i].seconds, cfg->save[i].changes);
         break;
     }
     case CFG_NOTIFY: {
@@ -599,6 +662,7 @@ void cmd_config_resetstat(struct cmd_ctx *c)
     st->stats.start_ms = start;
     st->stats.lastsave = lastsave;
     st->stats.connected_clients = connected;
+    st->persist.saves = 0; /* rdb_saves, as Redis's resetServerStats */
     resp_add_ok(c->out);
 }
 

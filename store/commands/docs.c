@@ -17,6 +17,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands/commands.h"
@@ -48,6 +49,8 @@ struct cmd_keyspec {
     int limit;           /* find_keys range's limit (keyword specs) */
     const char *flags;   /* space separated */
     const char *notes; /* or NULL */
+    bool unknown;      /* begin_search and find_keys "unknown": the keys are
+                        * found by the command's own getkeys (SORT's) */
 };
 
 static const struct cmd_doc docs[] = {
@@ -56,12 +59,14 @@ static const struct cmd_doc docs[] = {
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
 #define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
+#define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
 #undef KEYSPEC_KEYNUM
 #undef KEYSPEC_KEYWORD
+#undef KEYSPEC_UNKNOWN
 };
 
 static const struct cmd_tips tips[] = {
@@ -70,12 +75,14 @@ static const struct cmd_tips tips[] = {
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
 #define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
+#define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
 #undef KEYSPEC_KEYNUM
 #undef KEYSPEC_KEYWORD
+#undef KEYSPEC_UNKNOWN
 };
 
 static const struct cmd_keyspec keyspecs[] = {
@@ -87,12 +94,15 @@ static const struct cmd_keyspec keyspecs[] = {
     {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, NULL},
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags) \
     {name, startfrom, lastkey, keystep, false, 0, 0, keyword, limit, flags, NULL},
+#define KEYSPEC_UNKNOWN(name, flags, notes) \
+    {name, 0, 0, 0, false, 0, 0, NULL, 0, flags, notes, true},
 #include "commands/cmd_docs.def"
 #undef DOC
 #undef TIPS
 #undef KEYSPEC
 #undef KEYSPEC_KEYNUM
 #undef KEYSPEC_KEYWORD
+#undef KEYSPEC_UNKNOWN
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -131,6 +141,7 @@ static const struct cmd_keyspec *find_keyspecs(const struct cmd_def *d, const ch
         *n = 0;
         return NULL;
     }
+    *derived = (struct cmd_keyspec){0};
     derived->name = name;
     derived->index = d->first;
     derived->lastkey = d->last < 0 ? d->last : d->last - d->first;
@@ -244,6 +255,18 @@ static void reply_keyspec(struct resp_out *o, const struct cmd_keyspec *ks)
     resp_add_bulk_cstr(o, "flags");
     resp_add_set_len(o, words(ks->flags, NULL, NULL));
     words(ks->flags, o, add_status);
+    if (ks->unknown) {
+        static const char *const parts[] = {"begin_search", "find_keys"};
+        for (int i = 0; i < 2; i++) {
+            resp_add_bulk_cstr(o, parts[i]);
+            resp_add_map_len(o, 2);
+            resp_add_bulk_cstr(o, "type");
+            resp_add_bulk_cstr(o, "unknown");
+            resp_add_bulk_cstr(o, "spec");
+            resp_add_map_len(o, 0);
+        }
+        return;
+    }
     resp_add_bulk_cstr(o, "begin_search");
     resp_add_map_len(o, 2);
     resp_add_bulk_cstr(o, "type");
@@ -415,6 +438,7 @@ struct doc_arg {
     enum name_kind name_kind;
     enum arg_type type;
     int flags;
+    int spec;        /* key_spec_index given as name@type#N, else -1 */
     int child, next; /* first child, next sibling: indexes, -1 for none */
 };
 
@@ -436,7 +460,7 @@ static int new_arg(struct doc_tree *t)
     }
     struct doc_arg *a = &t->a[t->n];
     memset(a, 0, sizeof *a);
-    a->child = a->next = -1;
+    a->child = a->next = a->spec = -1;
     return t->n++;
 }
 
@@ -488,7 +512,7 @@ static enum arg_type infer_type(struct rs_str name)
 
 static int parse_body(struct doc_tree *t, char close, bool named);
 
-/* A leaf: TOKEN, or name[@type]. */
+/* A leaf: TOKEN, or name[@type][#spec]. */
 static int parse_leaf(struct doc_tree *t, struct rs_str w, bool named)
 {
     int i = new_arg(t);
@@ -501,6 +525,11 @@ static int parse_leaf(struct doc_tree *t, struct rs_str w, bool named)
         a->name = w;
         a->name_kind = named ? NAME_AS_IS : NAME_LOWER;
         return i;
+    }
+    const char *hash = memchr(w.p, '#', w.len);
+    if (hash) {
+        a->spec = atoi(hash + 1);
+        w.len = (size_t)(hash - w.p);
     }
     const char *atsign = memchr(w.p, '@', w.len);
     a->name = rs_str_from(w.p, atsign ? (size_t)(atsign - w.p) : w.len);
@@ -691,16 +720,19 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
     for (; i >= 0; i = t->a[i].next) {
         const struct doc_arg *a = &t->a[i];
         bool group = a->type == ARG_ONEOF || a->type == ARG_BLOCK;
-        resp_add_map_len(o, 2 + (a->type == ARG_KEY) + (a->token.p != NULL) + (a->flags != 0) +
-                                group);
+        bool has_spec = a->type == ARG_KEY || a->spec >= 0;
+        resp_add_map_len(o, 2 + has_spec + (a->token.p != NULL) + (a->flags != 0) + group);
         char name[256];
         size_t len = arg_name(t, i, name, sizeof name);
         resp_add_bulk_cstr(o, "name");
         resp_add_bulk(o, name, len);
         resp_add_bulk_cstr(o, "type");
         resp_add_bulk_cstr(o, arg_type_names[a->type]);
-        if (a->type == ARG_KEY) {
-            int spec = *nkeys < nspecs ? *nkeys : nspecs > 0 ? nspecs - 1 : 0;
+        if (has_spec) {
+            int spec = a->spec >= 0     ? a->spec
+                       : *nkeys < nspecs ? *nkeys
+                       : nspecs > 0      ? nspecs - 1
+                                         : 0;
             (*nkeys)++;
             resp_add_bulk_cstr(o, "key_spec_index");
             resp_add_int(o, spec);
@@ -907,6 +939,33 @@ static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, i
     return true;
 }
 
+/* SORT's keys (Redis sortGetKeys): the key sorted, and the destination of
+ * the last STORE, found by skipping the arguments of LIMIT, GET and BY;
+ * SORT_RO's, the key sorted. */
+static int sort_keys(const struct rs_str *args, int n, bool readonly, int *pos)
+{
+    static const struct {
+        const char *name;
+        int skip;
+    } skips[] = {{"limit", 2}, {"get", 1}, {"by", 1}};
+    int npos = 0;
+    pos[npos++] = 1;
+    for (int i = 2; i < n && !readonly; i++) {
+        bool skipped = false;
+        for (size_t j = 0; j < NELEM(skips) && !skipped; j++) {
+            if (rs_str_eqi(args[i], skips[j].name)) {
+                i += skips[j].skip;
+                skipped = true;
+            }
+        }
+        if (!skipped && rs_str_eqi(args[i], "store") && i + 1 < n) {
+            pos[1] = i + 1;
+            npos = 2;
+        }
+    }
+    return npos;
+}
+
 /* The argument indexes of the keys of d's command line args[0..n) into
  * *pos (NULL or the caller's to rs_free); *nspecs gets d's number of key
  * specs. Returns their number, or -1 when the arguments cannot hold them. */
@@ -919,6 +978,10 @@ static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n, in
     const struct cmd_keyspec *ks = find_keyspecs(d, name, nspecs, &derived);
     int npos = 0, cap = 0;
     *pos = NULL;
+    if (*nspecs > 0 && ks[*nspecs - 1].unknown) { /* SORT's and SORT_RO's only */
+        *pos = rs_malloc(2 * sizeof **pos);
+        return sort_keys(args, n, (d->flags & CMD_READONLY) != 0, *pos);
+    }
     for (int i = 0; i < *nspecs; i++)
         if (!spec_keys(&ks[i], args, n, pos, &npos, &cap))
             return -1;

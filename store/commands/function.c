@@ -649,6 +649,11 @@ static bool join(struct functions *fs, struct libset *dst, struct libset *src, b
     return true;
 }
 
+void functions_init(struct store *st)
+{
+    engine(st);
+}
+
 void functions_free(struct store *st)
 {
     struct functions *fs = st->functions;
@@ -762,6 +767,7 @@ void cmd_function_load(struct cmd_ctx *c)
         reply_error_bytes(c, err, strlen(err));
         return;
     }
+    ks_dirty(c->st, 1);
     resp_add_bulk(c->out, li->name, li->name_len);
 }
 
@@ -841,6 +847,7 @@ void cmd_function_delete(struct cmd_ctx *c)
     }
     set_unlink(&fs->cur, li);
     lib_free(fs, li);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -857,6 +864,8 @@ void cmd_function_flush(struct cmd_ctx *c)
         return;
     }
     functions_free(c->st);
+    functions_init(c->st);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -878,12 +887,13 @@ void function_each(struct store *st, void (*fn)(void *ud, const char *code, size
         fn(ud, li->code, li->code_len);
 }
 
-bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen)
+bool function_rdb_load(struct store *st, const char *code, size_t len, bool replace, char *err,
+                       size_t errlen)
 {
     struct functions *fs = functions(st);
     struct libset loaded = {0};
     bool ok = create_library(st, &loaded, code, len, false, err, errlen) != NULL &&
-              join(fs, &fs->cur, &loaded, false, err, errlen);
+              join(fs, &fs->cur, &loaded, replace, err, errlen);
     set_clear(fs, &loaded);
     return ok;
 }
@@ -962,6 +972,7 @@ void cmd_function_restore(struct cmd_ctx *c)
         reply_error_bytes(c, err, strlen(err));
         return;
     }
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 

@@ -8,7 +8,11 @@
 
 #include "commands/commands.h"
 
-/* The libraries and the functions' interpreter of a store, freed at close. */
+/* The libraries and the functions' interpreter of a store: made at
+ * respite_open, as Redis makes its functions engine at start (INFO reports
+ * its memory from then on), and made again by FUNCTION FLUSH; freed at
+ * close. */
+void functions_init(struct store *st);
 void functions_free(struct store *st);
 
 /* INFO figures, in Redis 7.4's terms: the interpreter's bytes
@@ -26,8 +30,9 @@ struct rdb_buf;
 void function_rdb_put(struct store *st, struct rdb_buf *b);
 /* Create the library of code[0..len) (one FUNCTION2 record of an RDB
  * file); false, with Redis's message in err, if it does not load or a
- * library of its name exists. */
-bool function_rdb_load(struct store *st, const char *code, size_t len, char *err, size_t errlen);
+ * library of its name exists and replace is not set. */
+bool function_rdb_load(struct store *st, const char *code, size_t len, bool replace, char *err,
+                       size_t errlen);
 /* Call fn with the code of each library, in the order FUNCTION LIST has
  * them (an append-only file's RESP base). */
 void function_each(struct store *st, void (*fn)(void *ud, const char *code, size_t len), void *ud);

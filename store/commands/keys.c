@@ -26,8 +26,11 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/persist.h"
 #include "commands/tracking.h"
 #include "keyspace/keyspace.h"
+#include "keyspace/rdb.h"
+#include "keyspace/rdb_file.h"
 #include "ds/mem.h"
 #include "resp_num.h"
 #include "ds/util.h"
@@ -82,15 +85,6 @@ static inline struct rs_str key_of(const struct entry *e)
     return rs_str_from(entry_key(e), e->klen);
 }
 
-/* splitmix64 over the store's own state: no global generator in store/. */
-static uint64_t rand_next(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 /* ------------------------------------------------------------------------
  * DEL, UNLINK, EXISTS, TYPE, TOUCH, DBSIZE, FLUSHDB, FLUSHALL
  * ------------------------------------------------------------------------ */
@@ -101,6 +95,7 @@ static void del_generic(struct cmd_ctx *c, bool lazy)
     for (int i = 1; i < c->argc; i++) {
         if (ks_delete_key(c, c->db, c->argv[i], lazy)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[i]);
+            ks_dirty(c->st, 1);
             n++;
         }
     }
@@ -178,6 +173,7 @@ void cmd_flushdb(struct cmd_ctx *c)
     bool async;
     if (!flush_mode(c, &async))
         return;
+    ks_dirty(c->st, ks_db_size(c->db));
     ks_flush_db(c->st, c->db, async);
     tracking_flushed(c->st);
     resp_add_ok(c->out);
@@ -189,9 +185,15 @@ void cmd_flushall(struct cmd_ctx *c)
     bool async;
     if (!flush_mode(c, &async))
         return;
-    for (int i = 0; i < c->st->ndbs; i++)
+    for (int i = 0; i < c->st->ndbs; i++) {
+        ks_dirty(c->st, ks_db_size(c->st->dbs[i]));
         ks_flush_db(c->st, c->st->dbs[i], async);
+    }
     tracking_flushed(c->st);
+    /* As Redis 7.4: with save points, the emptied dataset is saved at
+     * once (a failure is only logged). */
+    if (c->st->cfg.nsave > 0)
+        persist_save(c->st);
     resp_add_ok(c->out);
 }
 
@@ -401,19 +403,21 @@ void cmd_scan(struct cmd_ctx *c)
 }
 
 /* RANDOMKEY -- a random key of the database, a null if it is empty. The
- * project is drawn with a weight of its key count, so every key is equally
- * likely: O(log projects) (ks_random_project). An expired key drawn is
+ * project is drawn with a weight of its key count, then a key of its
+ * table (tbl_random), so every key is exactly equally likely: O(log
+ * projects) (ks_random_project). An expired key drawn is
  * deleted and the draw repeated, as Redis does. */
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
     for (;;) {
+        uint64_t n = ks_db_size(db);
         struct ks_proj p;
-        if (!ks_random_project(db, rand_next(c->st), &p)) {
+        if (n == 0 || !ks_random_project(db, rng_below(&c->st->rng, n), &p)) {
             resp_add_null(c->out);
             return;
         }
-        struct entry *e = ks_proj_random(&p, rand_next(c->st));
+        struct entry *e = ks_proj_random(&p, &c->st->rng);
         if (ks_is_live(p.sh, e, c->now)) {
             resp_add_bulk(c->out, entry_key(e), e->klen);
             return;
@@ -472,6 +476,7 @@ static void rename_generic(struct cmd_ctx *c, bool nx)
     move_entry(c->db, dst, &sl, when);
     ks_notify(c->db, NOTIFY_GENERIC, "rename_from", src);
     ks_notify(c->db, NOTIFY_GENERIC, "rename_to", dst);
+    ks_dirty(c->st, 1);
     if (nx)
         resp_add_int(c->out, 1);
     else
@@ -538,7 +543,129 @@ void cmd_copy(struct cmd_ctx *c)
     if (when != -1)
         exp_set(to, n, when);
     ks_notify(dst_db, NOTIFY_GENERIC, "copy_to", dst);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, 1);
+}
+
+/* DUMP key -- Redis's payload of the value: its RDB type and value (LZF
+ * under rdbcompression, as Redis), the RDB version in 2 bytes and the
+ * CRC-64 in 8, both little-endian; a null for a missing key. O(value). */
+void cmd_dump(struct cmd_ctx *c)
+{
+    struct entry *e = ks_read(c, c->db, c->argv[1], NULL);
+    if (e == NULL) {
+        resp_add_null(c->out);
+        return;
+    }
+    struct rdb_buf b = {.no_lzf = !c->st->cfg.rdbcompression};
+    rdb_put_value(&b, e);
+    rdb_put_dump_footer(&b);
+    resp_add_bulk(c->out, (const char *)b.p, b.len);
+    rs_free(b.p);
+}
+
+/* RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ f]
+ * -- the key from a DUMP payload (of respite or Redis, RDB version <= 12),
+ * checked in Redis 7.4's order: options, BUSYKEY, the TTL, the footer
+ * (version and CRC-64), then the value, which is checked whole (as Redis
+ * under sanitize-dump-payload yes), so a bad one is "Bad data format" and
+ * never a broken key. A TTL of 0 is none; one already past deletes a
+ * replaced key (event del) and restores nothing. FREQ is checked and
+ * ignored (respite has no LFU policy). O(value). */
+void cmd_restore(struct cmd_ctx *c)
+{
+    long long idle = -1, freq = -1, ttl;
+    bool replace = false, absttl = false;
+    for (int j = 4; j < c->argc; j++) {
+        bool more = j + 1 < c->argc;
+        if (rs_str_eqi(c->argv[j], "replace")) {
+            replace = true;
+        } else if (rs_str_eqi(c->argv[j], "absttl")) {
+            absttl = true;
+        } else if (rs_str_eqi(c->argv[j], "idletime") && more && freq == -1) {
+            if (!arg_ll(c, c->argv[++j], &idle))
+                return;
+            if (idle < 0) {
+                reply_err(c, RS_ERR_RESTORE_IDLETIME);
+                return;
+            }
+        } else if (rs_str_eqi(c->argv[j], "freq") && more && idle == -1) {
+            if (!arg_ll(c, c->argv[++j], &freq))
+                return;
+            if (freq < 0 || freq > 255) {
+                reply_err(c, RS_ERR_RESTORE_FREQ);
+                return;
+            }
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    struct rs_str key = c->argv[1];
+    struct kloc loc;
+    bool existed = ks_write(c, c->db, key, &loc) != NULL;
+    if (existed && !replace) {
+        reply_err(c, RS_ERR_BUSYKEY);
+        return;
+    }
+    if (!arg_ll(c, c->argv[2], &ttl))
+        return;
+    if (ttl < 0) {
+        reply_err(c, RS_ERR_RESTORE_TTL);
+        return;
+    }
+    const uint8_t *data = (const uint8_t *)c->argv[3].p;
+    size_t len = c->argv[3].len;
+    uint16_t version;
+    if (!rdb_dump_verify(data, len, &version)) {
+        reply_err(c, RS_ERR_FN_PAYLOAD);
+        return;
+    }
+    /* the value may run into the footer: Redis reads the payload whole */
+    struct rdb_reader r = {data, data + len};
+    struct rdb_value val;
+    char err[128];
+    int type = rdb_get_type(&r);
+    if (type == -1 || rdb_value_read(c->st, &r, type, &val, err, sizeof err) != 0) {
+        reply_err(c, RS_ERR_BAD_DATA);
+        return;
+    }
+    if (ttl && !absttl)
+        ttl = (long long)((uint64_t)ttl + (uint64_t)c->now); /* wraps as Redis's sum */
+    if (ttl && ttl <= c->now) {
+        rdb_value_free(&val);
+        c->propagated = true; /* nothing restored: only the deletion is logged */
+        if (existed) {
+            ks_delete(&loc);
+            ks_notify(c->db, NOTIFY_GENERIC, "del", key);
+            prop_addf(c, "cs", "DEL", key);
+        }
+        resp_add_ok(c->out);
+        return;
+    }
+    /* A relative TTL is logged as the deadline it gave, as Redis rewrites
+     * it: ttl ABSTTL. */
+    if (ttl && !absttl)
+        prop_addf(c, "csisvc", "RESTORE", key, ttl, c->argv[3], c->argc - 4, c->argv + 4,
+                  "ABSTTL");
+    struct shard *sh = ks_shard(c->db, key, true);
+    struct entry *e = rdb_value_entry(sh, key, &val);
+    if (existed)
+        ks_replace(&loc, e, false);
+    else
+        ks_add(c->db, sh, e);
+    if (ttl)
+        exp_set(sh, e, ttl);
+    if (idle >= 0) {
+        /* Redis's objectSetLRUOrLFU: the access time idle seconds ago, on
+         * the 24-bit clock that wraps */
+        long long at = (long long)store_lru(c->st) - idle;
+        if (at < 0)
+            at += 0xFFFFFF;
+        e->lru = (uint32_t)at & 0xFFFFFF;
+    }
+    ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
+    resp_add_ok(c->out);
 }
 
 /* MOVE key db -- :1 moved, :0 missing here or present there. O(1). */
@@ -564,6 +691,7 @@ void cmd_move(struct cmd_ctx *c)
     move_entry(dst, key, &sl, exp_get(sl.sh, e));
     ks_notify(c->db, NOTIFY_GENERIC, "move_from", key);
     ks_notify(dst, NOTIFY_GENERIC, "move_to", key);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, 1);
 }
 
@@ -594,6 +722,7 @@ void cmd_swapdb(struct cmd_ctx *c)
         ks_signal_db(dbs[a]);
         ks_signal_db(dbs[b]);
     }
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -672,11 +801,13 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
         ks_delete_lazy(&loc, c->st->cfg.lazyfree_expire); /* an expiry, for Redis */
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
         prop_addf(c, "cs", "DEL", c->argv[1]);
+        ks_dirty(c->st, 1);
     } else {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
         prop_addf(c, "csi", "PEXPIREAT", c->argv[1], (long long)when);
+        ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, 1);
 }
@@ -762,6 +893,7 @@ void cmd_persist(struct cmd_ctx *c)
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
+        ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, had);
 }

@@ -295,6 +295,11 @@ static void flush_cache(struct store *st)
     s->engine = NULL;
 }
 
+void script_init(struct store *st)
+{
+    engine(st);
+}
+
 void script_free(struct store *st)
 {
     flush_cache(st);
@@ -432,6 +437,7 @@ void cmd_script_flush(struct cmd_ctx *c)
         return;
     }
     flush_cache(c->st);
+    script_init(c->st); /* a new interpreter, as Redis's scriptingReset */
     resp_add_ok(c->out);
 }
 

@@ -31,13 +31,19 @@ struct script_flag_name {
 #define SCRIPT_NFLAGS 5
 extern const struct script_flag_name script_flag_names[SCRIPT_NFLAGS];
 
+/* The state of Redis's rand.c before any seed ((x2 << 15 | x1 >> 1) of
+ * its drand48): st->lua_rand48 at respite_open. */
+#define LUA_RAND48_INIT 0x1234ABCD330EULL
+
 /* The Lua interpreter of a store, created on the first script. */
 struct lua_engine;
 struct lua_State;
 
 struct lua_engine *lua_engine_new(struct store *st);
 void lua_engine_free(struct lua_engine *e);
-/* Bytes the interpreter holds (INFO used_memory_lua). */
+/* Bytes the interpreter holds, in whole KiB as Lua counts them (Redis's
+ * lua_gc(LUA_GCCOUNT) * 1024: INFO used_memory_lua, _vm_eval,
+ * _vm_functions). */
 size_t lua_engine_memory(const struct lua_engine *e);
 /* The interpreter itself, for the functions engine (function.c) to load
  * libraries with: its stack must be left as found. */
@@ -96,7 +102,10 @@ bool script_running_eval(const struct store *st);
 bool script_running_function(const struct store *st, struct rs_str *name, const struct cmd_ctx **fcall,
                              int64_t *ms);
 
-/* The scripting state of a store (script.c), freed at close. */
+/* The scripting state of a store (script.c): made with EVAL's interpreter
+ * at respite_open, as Redis makes its VM at start (INFO reports its memory
+ * from then on), and made again by SCRIPT FLUSH; freed at close. */
+void script_init(struct store *st);
 void script_free(struct store *st);
 
 /* INFO figures: the interpreter's bytes, the cached scripts and the

@@ -51,6 +51,7 @@
 
 #include "commands/lua_libs.h"
 #include "commands/script.h"
+#include "commands/persist.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
 #include "ds/sha1.h"
@@ -58,8 +59,6 @@
 #include "resp_reader.h"
 
 #define LUA_DEFAULT_CAP (1ULL << 30)
-/* The (x2 << 15 | x1 >> 1) state of Redis's rand.c before any seed. */
-#define RAND48_INIT 0x1234ABCD330EULL
 
 enum { HANDLER_IDX = 1 };
 
@@ -85,7 +84,6 @@ struct lua_engine {
      * then), was killed (its hook raises the error at every line since). */
     int64_t start_us;
     bool timed_out, wrote, killed;
-    uint64_t rand48;        /* math.random's state, Redis's rand.c */
     char *flat;             /* scratch replies made contiguous */
     size_t flat_cap;
     struct rs_str *argv;    /* redis.call's arguments */
@@ -135,7 +133,7 @@ static void *lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 size_t lua_engine_memory(const struct lua_engine *e)
 {
-    return e->bytes;
+    return e->bytes & ~(size_t)1023;
 }
 
 lua_State *lua_engine_state(struct lua_engine *e)
@@ -183,11 +181,17 @@ static void push_error(lua_State *L, const char *s, size_t n)
 }
 
 /* An error of errors.def ("ERR ...") as an {err=} table. */
-static void push_rs_error(lua_State *L, enum rs_err why)
+/* Push the error text as an {err=} table. */
+static void push_error_text(lua_State *L, const char *text)
 {
     lua_createtable(L, 0, 1);
-    lua_pushstring(L, rs_err_text[why]);
+    lua_pushstring(L, text);
     lua_setfield(L, -2, "err");
+}
+
+static void push_rs_error(lua_State *L, enum rs_err why)
+{
+    push_error_text(L, rs_err_text[why]);
 }
 
 /* Raise an errors.def error as an {err=} table. */
@@ -652,17 +656,21 @@ static const char *scratch_bytes(struct lua_engine *e, size_t *len)
     return e->flat;
 }
 
-/* Why c's command may not run from this script, or RS_OK. */
-static int refusal(const struct lua_engine *e, const struct cmd_def *d)
+/* Why c's command may not run from this script (an error's text, the
+ * MISCONF one written into buf), or NULL. */
+static const char *refusal(const struct lua_engine *e, const struct cmd_def *d, char *buf,
+                           size_t size)
 {
     if (d->flags & CMD_NOSCRIPT)
-        return RS_ERR_LUA_NOSCRIPT_CMD;
+        return rs_err_text[RS_ERR_LUA_NOSCRIPT_CMD];
     if (e->run->read_only && (d->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
-        return RS_ERR_LUA_RO_WRITE;
+        return rs_err_text[RS_ERR_LUA_RO_WRITE];
+    if ((d->flags & CMD_WRITE) && persist_refuses_writes(e->st, buf, size))
+        return buf;
     if (!e->run->allow_oom && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
         e->st->used_memory + e->st->shard_bytes > (uint64_t)e->st->cfg.maxmemory)
-        return RS_ERR_OOM;
-    return 0;
+        return rs_err_text[RS_ERR_OOM];
+    return NULL;
 }
 
 static int redis_call_generic(lua_State *L, bool raise)
@@ -683,25 +691,28 @@ static int redis_call_generic(lua_State *L, bool raise)
     const struct cmd_def *d = cmd_lookup(st->lut, e->argv[0]);
     if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
         d = cmd_lookup_sub(d, e->argv[1]);
-    int why = 0;
+    const char *why;
+    char misconf[512];
     if (d == NULL)
-        why = RS_ERR_LUA_UNKNOWN_CMD;
+        why = rs_err_text[RS_ERR_LUA_UNKNOWN_CMD];
     else if ((d->arity > 0 && d->arity != argc) || argc < -d->arity || d->handler == NULL)
-        why = RS_ERR_LUA_ARITY;
+        why = rs_err_text[RS_ERR_LUA_ARITY];
     else
-        why = refusal(e, d);
+        why = refusal(e, d, misconf, sizeof misconf);
     if (why) {
-        push_rs_error(L, (enum rs_err)why);
+        push_error_text(L, why);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
-        stats_error(st, rs_err_text[why], strlen(rs_err_text[why]));
+        stats_error(st, why, strlen(why));
         if (d)
             st->cstats[cmd_index(d)].rejected++;
         return raise ? lua_error(L) : 1;
     }
     /* Even if it changes nothing, as Redis's SCRIPT_WRITE_DIRTY. */
-    if (d->flags & CMD_WRITE)
+    if ((d->flags & CMD_WRITE) && !e->wrote) {
         e->wrote = true;
+        atomic_fetch_or_explicit(&st->script_state, 4, memory_order_release);
+    }
     struct cmd_ctx *caller = e->run->caller;
     struct cmd_ctx sub = {
         .st = st,
@@ -794,21 +805,6 @@ static int redis_sha1hex(lua_State *L)
 static bool log_enabled(const struct lua_engine *e, int level)
 {
     return level >= e->st->cfg.loglevel && e->st->hooks && e->st->hooks->log;
-}
-
-static void engine_log(const struct lua_engine *e, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void engine_log(const struct lua_engine *e, int level, const char *fmt, ...)
-{
-    if (!log_enabled(e, level))
-        return;
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    e->st->hooks->log(e->st->hooks_ud, level, msg);
 }
 
 /* redis.log(level, msg, ...): the words joined by spaces, to the
@@ -934,16 +930,16 @@ static int redis_acl_check_cmd(lua_State *L)
 
 /* Redis's redisLrand48: the 48-bit generator of drand48, its upper 31
  * bits. */
-static int32_t lrand48_next(struct lua_engine *e)
+static int32_t lrand48_next(struct store *st)
 {
-    e->rand48 = (e->rand48 * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);
-    return (int32_t)(e->rand48 >> 17);
+    st->lua_rand48 = (st->lua_rand48 * 0x5DEECE66DULL + 0xB) & ((1ULL << 48) - 1);
+    return (int32_t)(st->lua_rand48 >> 17);
 }
 
 static int math_random(lua_State *L)
 {
     struct lua_engine *e = engine_of(L);
-    lua_Number r = (lua_Number)(lrand48_next(e) % INT32_MAX) / (lua_Number)INT32_MAX;
+    lua_Number r = (lua_Number)(lrand48_next(e->st) % INT32_MAX) / (lua_Number)INT32_MAX;
     switch (lua_gettop(L)) {
     case 0:
         lua_pushnumber(L, r);
@@ -972,7 +968,7 @@ static int math_randomseed(lua_State *L)
 {
     struct lua_engine *e = engine_of(L);
     uint32_t seed = (uint32_t)luaL_checkint(L, 1);
-    e->rand48 = ((uint64_t)seed << 16) | 0x330E;
+    e->st->lua_rand48 = ((uint64_t)seed << 16) | 0x330E;
     return 0;
 }
 
@@ -989,40 +985,71 @@ static int os_clock(lua_State *L)
 /* Lua instructions between two looks at the clock (Redis's count). */
 #define HOOK_COUNT 100000
 
-/* Every HOOK_COUNT instructions of a run (then every line once killed):
- * past busy-reply-threshold, the run is timed out -- other clients get
- * -BUSY -- and the transport serves them (script_busy hook), SCRIPT KILL
- * among them; a killed run raises its error here. */
+/* A kill request of another thread (respite_script_kill), req: act on it
+ * as SCRIPT KILL / FUNCTION KILL now if it was made during this run (the
+ * run may have written since: then it goes on), else drop it. */
+static void take_kill_request(struct lua_engine *e, uint64_t req)
+{
+    struct store *st = e->st;
+    /* Cleared only if no newer request replaced it meanwhile. */
+    atomic_compare_exchange_strong_explicit(&st->script_kill_req, &req, 0, memory_order_acq_rel,
+                                            memory_order_acquire);
+    uint64_t state = atomic_load_explicit(&st->script_state, memory_order_relaxed);
+    if (req >> 3 == state >> 3)
+        lua_engine_kill(e, (req & 3) == 2 ? KILL_BY_FUNCTION : KILL_BY_SCRIPT);
+}
+
+/* Every HOOK_COUNT instructions of a run (then every line once killed): a
+ * kill request of another thread is taken; past busy-reply-threshold (if
+ * not 0), the run is timed out -- other clients get -BUSY -- and the
+ * transport serves them (script_busy hook), SCRIPT KILL among them; a
+ * killed run raises its error here. */
 static void count_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     struct lua_engine *e = engine_of(L);
     struct store *st = e->st;
-    if (!e->timed_out) {
+    uint64_t req = atomic_load_explicit(&st->script_kill_req, memory_order_acquire);
+    if (req)
+        take_kill_request(e, req);
+    if (!e->timed_out && st->cfg.busy_reply_threshold > 0) {
         long long ms = (long long)((rs_mono_us() - e->start_us) / 1000);
-        if (ms < st->cfg.busy_reply_threshold)
-            return;
-        bool fn = e->run->fn_args;
-        engine_log(e, 3,
-                   "Slow script detected: still in execution after %lld milliseconds. You can "
-                   "try killing the script using the %s command. Script name is: %s.",
-                   ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
-        e->timed_out = true;
-        st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
+        if (ms >= st->cfg.busy_reply_threshold) {
+            bool fn = e->run->fn_args;
+            store_log(st, RS_LOG_WARNING,
+                      "Slow script detected: still in execution after %lld milliseconds. You "
+                      "can try killing the script using the %s command. Script name is: %s.",
+                      ms, fn ? "FUNCTION KILL" : "SCRIPT KILL", e->run->sha);
+            e->timed_out = true;
+            st->script_busy = fn ? RS_ERR_BUSY_FUNCTION : RS_ERR_BUSY_SCRIPT;
+        }
     }
-    if (st->hooks && st->hooks->script_busy) {
+    if (e->timed_out && st->hooks && st->hooks->script_busy) {
         const struct session *caller = e->run->caller->s;
         st->hooks->script_busy(st->hooks_ud, caller->io ? caller->io_ud : NULL);
     }
     if (e->killed) {
         if (ar->event == LUA_HOOKCOUNT) {
-            engine_log(e, 2, "Lua script killed by user with SCRIPT KILL.");
+            store_log(e->st, RS_LOG_NOTICE, "Lua script killed by user with SCRIPT KILL.");
             /* At every line from now on: a pcall that catches the error
              * only gets it again. */
             lua_sethook(L, count_hook, LUA_MASKLINE, 0);
         }
         raise_rs_error(L, RS_ERR_LUA_KILLED);
     }
+}
+
+enum respite_kill_result respite_script_kill(struct respite *rs, enum respite_killer which)
+{
+    struct store *st = (struct store *)rs;
+    uint64_t state = atomic_load_explicit(&st->script_state, memory_order_acquire);
+    if ((state & 3) == 0)
+        return RESPITE_KILL_NOTBUSY;
+    if (state & 4)
+        return RESPITE_KILL_UNKILLABLE;
+    if ((state & 3) != (uint64_t)which)
+        return RESPITE_KILL_OTHER;
+    atomic_store_explicit(&st->script_kill_req, state, memory_order_release);
+    return RESPITE_KILL_ASKED;
 }
 
 int lua_engine_kill(struct lua_engine *e, enum script_killer k)
@@ -1132,7 +1159,6 @@ struct lua_engine *lua_engine_new(struct store *st)
     struct lua_engine *e = rs_calloc(1, sizeof *e);
     e->st = st;
     e->cap = LUA_DEFAULT_CAP;
-    e->rand48 = RAND48_INIT;
     e->ls.st = st;
     e->ls.flags = SES_AUTHENTICATED | SES_SCRIPT;
     resp_out_init(&e->ls.out, 2);
@@ -1268,10 +1294,13 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     }
     e->start_us = rs_mono_us();
     e->timed_out = e->wrote = e->killed = false;
-    if (st->cfg.busy_reply_threshold > 0)
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_COUNT);
+    atomic_store_explicit(&st->script_state, ++st->script_runs << 3 | (r->fn_args ? 2 : 1),
+                          memory_order_release);
+    /* Always: respite_script_kill needs the hook when no threshold does. */
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_COUNT);
     int rc = lua_pcall(L, r->fn_args ? 2 : 0, 1, HANDLER_IDX);
     lua_sethook(L, NULL, 0, 0);
+    atomic_store_explicit(&st->script_state, 0, memory_order_release);
     st->script_busy = 0;
     if (rc == 0) {
         reply_value(e, c);

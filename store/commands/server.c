@@ -30,7 +30,10 @@
 
 #include "commands/aof.h"
 #include "commands/commands.h"
+#include "commands/persist.h"
 #include "keyspace/keyspace.h"
+#include "keyspace/rdb.h"
+#include "keyspace/rdb_file.h"
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
@@ -1053,18 +1056,9 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
 {
-    sbuf_printf(b,
-                "# Persistence\r\n"
-                "loading:0\r\n"
-                "async_loading:0\r\n"
-                "rdb_bgsave_in_progress:0\r\n"
-                "rdb_last_save_time:%lld\r\n"
-                "rdb_last_bgsave_status:ok\r\n",
-                (long long)c->st->stats.lastsave);
-    struct rdb_buf ab = {0};
-    aof_info(c->st, &ab);
-    sbuf_printf(b, "%.*s", (int)ab.len, (const char *)ab.p);
-    rs_free(ab.p);
+    char buf[4096];
+    persist_info(c->st, buf, sizeof buf);
+    sbuf_printf(b, "%s", buf);
 }
 
 static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
@@ -1304,24 +1298,23 @@ void cmd_lastsave(struct cmd_ctx *c)
 }
 
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
- * The transport stops serving and closes every connection after this
- * command; like Redis, the caller gets no reply. Nothing is persisted yet,
- * so SAVE and NOSAVE only differ in being accepted. An embedded store with
- * no transport cannot shut down and says so. */
+ * After respite_shutdown (the final save, when one is due) the transport
+ * stops serving and closes every connection; like Redis, the caller gets
+ * no reply. A failed save refuses the shutdown, unless FORCE. An embedded
+ * store with no transport cannot shut down and says so. */
 void cmd_shutdown(struct cmd_ctx *c)
 {
-    enum { NOSAVE = 1, SAVE = 2, NOW = 4, FORCE = 8 };
     int flags = 0;
     bool abort_it = false;
     for (int i = 1; i < c->argc; i++) {
         if (rs_str_eqi(c->argv[i], "nosave")) {
-            flags |= NOSAVE;
+            flags |= RESPITE_SHUTDOWN_NOSAVE;
         } else if (rs_str_eqi(c->argv[i], "save")) {
-            flags |= SAVE;
+            flags |= RESPITE_SHUTDOWN_SAVE;
         } else if (rs_str_eqi(c->argv[i], "now")) {
-            flags |= NOW;
+            flags |= RESPITE_SHUTDOWN_NOW;
         } else if (rs_str_eqi(c->argv[i], "force")) {
-            flags |= FORCE;
+            flags |= RESPITE_SHUTDOWN_FORCE;
         } else if (rs_str_eqi(c->argv[i], "abort")) {
             abort_it = true;
         } else {
@@ -1329,7 +1322,7 @@ void cmd_shutdown(struct cmd_ctx *c)
             return;
         }
     }
-    if ((abort_it && flags) || ((flags & NOSAVE) && (flags & SAVE))) {
+    if ((abort_it && flags) || ((flags & RESPITE_SHUTDOWN_NOSAVE) && (flags & RESPITE_SHUTDOWN_SAVE))) {
         reply_err(c, RS_ERR_SYNTAX);
         return;
     }
@@ -1340,11 +1333,15 @@ void cmd_shutdown(struct cmd_ctx *c)
     }
     struct store *st = c->st;
     /* During a long script, only without saving: the script stops. */
-    if (st->script_busy && !(flags & NOSAVE)) {
+    if (st->script_busy && !(flags & RESPITE_SHUTDOWN_NOSAVE)) {
         reply_err(c, (enum rs_err)st->script_busy);
         return;
     }
     if (st->hooks == NULL || st->hooks->shutdown == NULL) {
+        reply_err(c, RS_ERR_SHUTDOWN_FAILED);
+        return;
+    }
+    if (respite_shutdown((struct respite *)st, flags) != 0) {
         reply_err(c, RS_ERR_SHUTDOWN_FAILED);
         return;
     }
@@ -1365,34 +1362,10 @@ static bool debug_allowed(const struct cmd_ctx *c)
     return mode == 1 || (mode == 2 && (c->s->flags & SES_LOCAL));
 }
 
-/* Bytes of an RDB length prefix (rdbSaveLen). */
-static size_t rdb_len_bytes(uint64_t len)
-{
-    return len < (1 << 6) ? 1 : len < (1 << 14) ? 2 : len <= UINT32_MAX ? 5 : 9;
-}
-
-/* Size of a string value in an RDB file without LZF compression
- * (rdbSaveLongLongAsStringObject / rdbSaveRawString): integers that fit 32
- * bits take 2, 3 or 5 bytes, other strings a length prefix and the bytes. */
-static size_t rdb_string_len(const struct entry *e)
-{
-    char buf[RESP_LL_STR_SIZE];
-    struct rs_str v = obj_str(e, buf);
-    long long ll;
-    if (v.len <= 11 && resp_str2ll(v.p, v.len, &ll)) {
-        if (ll >= -(1 << 7) && ll <= (1 << 7) - 1)
-            return 2;
-        if (ll >= -(1 << 15) && ll <= (1 << 15) - 1)
-            return 3;
-        if (ll >= INT32_MIN && ll <= INT32_MAX)
-            return 5;
-    }
-    return rdb_len_bytes(v.len) + v.len;
-}
-
 /* DEBUG OBJECT key -- Redis's status line. It does not touch the key.
- * serializedlength is the RDB size for strings (uncompressed) and the
- * in-memory size for other types. */
+ * serializedlength is Redis 7.4's rdbSavedObjectLen: the bytes of the
+ * value in an RDB file (its type byte and key not counted), LZF-compressed
+ * under rdbcompression as SAVE writes them. O(value). */
 static void debug_object(struct cmd_ctx *c)
 {
     struct entry *e = ks_peek(c, c->db, c->argv[2], NULL);
@@ -1400,7 +1373,15 @@ static void debug_object(struct cmd_ctx *c)
         reply_err(c, RS_ERR_NO_SUCH_KEY);
         return;
     }
-    size_t serialized = e->type == OBJ_STRING ? rdb_string_len(e) : obj_bytes(e);
+    struct rdb_buf b = {.no_lzf = !c->st->cfg.rdbcompression};
+    rdb_put_value(&b, e);
+    /* Redis leaves out the 8 bytes of a hash's earliest field deadline;
+     * so for a set's earliest member deadline */
+    uint8_t type = b.p[0];
+    bool min_ttl = type == RDB_TYPE_HASH_METADATA || type == RDB_TYPE_HASH_LISTPACK_EX ||
+                   type == RDB_TYPE_RESPITE_SET_TTL;
+    size_t serialized = b.len - 1 - (min_ttl ? 8 : 0);
+    rs_free(b.p);
     const uint32_t lru_max = (1u << 24) - 1;
     uint32_t now = store_lru(c->st);
     unsigned long long idle = now >= e->lru ? now - e->lru : now + (lru_max - e->lru);
@@ -1581,6 +1562,19 @@ static void debug_help(struct cmd_ctx *c)
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "    Examples:",
+        "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+        "      the database.",
+        "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+        "      existing RDB file.",
+        "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+        "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -1630,6 +1624,8 @@ void cmd_debug(struct cmd_ctx *c)
         debug_help(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "object")) {
         debug_object(c);
+    } else if (rs_str_eqi(sub, "reload")) {
+        debug_reload(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "sleep")) {
         debug_sleep(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "set-active-expire")) {

@@ -242,6 +242,7 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
             continue;
         }
         changed = true;
+        ks_dirty(c->st, 1);
         if (when <= c->now) {
             obj_sub_remove(e, c->argv[i]);
             deleted = true;
@@ -358,6 +359,7 @@ static void query_generic(struct cmd_ctx *c, int type, enum query q)
     }
     if (changed) {
         ks_touch_loc(&loc);
+        ks_dirty(c->st, 1); /* once, as 7.4's HPERSIST (HEXPIRE counts each field) */
         ks_notify(c->db, type == OBJ_HASH ? NOTIFY_HASH : NOTIFY_SET,
                   type == OBJ_HASH ? "hpersist" : "spersist", c->argv[1]);
     }

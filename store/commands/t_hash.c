@@ -96,6 +96,7 @@ static void hset_generic(struct cmd_ctx *c, bool hmset)
     for (int i = 2; i < c->argc; i += 2)
         added += hash_set(c, w.h, c->argv[i], c->argv[i + 1], false);
     w.changed = true;
+    ks_dirty(c->st, (uint64_t)(c->argc - 2) / 2);
     hash_close(c, &w, "hset");
     if (hmset)
         resp_add_ok(c->out);
@@ -127,6 +128,7 @@ void cmd_hsetnx(struct cmd_ctx *c)
         added = hash_set(c, w.h, c->argv[2], c->argv[3], false);
     }
     w.changed = added;
+    ks_dirty(c->st, added);
     hash_close(c, &w, "hset");
     resp_add_int(c->out, added);
 }
@@ -270,6 +272,7 @@ void cmd_hdel(struct cmd_ctx *c)
     for (int i = 2; w.h && i < c->argc; i++)
         n += hash_remove(w.h, c->argv[i]);
     w.changed = n > 0;
+    ks_dirty(c->st, (uint64_t)n);
     hash_close(c, &w, "hdel");
     resp_add_int(c->out, n);
 }
@@ -298,6 +301,7 @@ void cmd_hincrby(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(buf, resp_ll2str(buf, v));
     hash_set(c, w.h, c->argv[2], s, true);
     w.changed = true;
+    ks_dirty(c->st, 1);
     hash_close(c, &w, "hincrby");
     resp_add_int(c->out, v);
 }
@@ -339,6 +343,7 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     if (ttl >= 0)
         prop_addf(c, "csicis", "HPEXPIREAT", c->argv[1], (long long)ttl, "FIELDS", 1LL,
                   c->argv[2]);
+    ks_dirty(c->st, 1);
     hash_close(c, &w, "hincrbyfloat");
     resp_add_bulk_str(c->out, s);
 }
@@ -382,8 +387,10 @@ void cmd_hsetex(struct cmd_ctx *c)
     }
     w.changed = ok;
     c->propagated = true;
-    if (ok)
+    if (ok) {
         setex_propagate(c, OBJ_HASH, &o);
+        ks_dirty(c->st, (uint64_t)(c->argc - o.first) / 2);
+    }
     /* Redis 8.0's events: hset, then hexpire for a TTL given (or hdel for
      * one already past, which deleted the fields). */
     bool past = o.ttl == SUBKEY_SET && o.when <= c->now;
@@ -425,12 +432,13 @@ void cmd_hgetex(struct cmd_ctx *c)
             continue;
         }
         resp_add_bulk_str(c->out, v);
-        if (set) {
+        bool changed = set;
+        if (set)
             field_expire(c, &w, f, when);
-            w.changed = true;
-        } else if (persist) {
-            w.changed |= hash_field_persist(w.h, f);
-        }
+        else if (persist)
+            changed = hash_field_persist(w.h, f);
+        w.changed |= changed;
+        ks_dirty(c->st, changed);
     }
     /* The names replay to the same effect; the deadline made absolute. */
     c->propagated = true;
@@ -457,7 +465,9 @@ void cmd_hgetdel(struct cmd_ctx *c)
         struct rs_str v;
         if (w.h && hash_get(w.h, c->argv[i], &v)) {
             resp_add_bulk_str(c->out, v);
-            w.changed |= hash_remove(w.h, c->argv[i]);
+            bool removed = hash_remove(w.h, c->argv[i]);
+            w.changed |= removed;
+            ks_dirty(c->st, removed);
         } else {
             resp_add_null(c->out);
         }
@@ -468,15 +478,6 @@ void cmd_hgetdel(struct cmd_ctx *c)
 /* ------------------------------------------------------------------------
  * HRANDFIELD and HSCAN
  * ------------------------------------------------------------------------ */
-
-/* splitmix64 over the store's random state (as RANDOMKEY's). */
-static uint64_t rand_next(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 struct pair {
     struct rs_str f, v;
@@ -528,7 +529,7 @@ static void table_sample(struct cmd_ctx *c, struct hash *h, uint64_t count, bool
     struct table seen;
     tbl_init(&seen, h->t.seed);
     for (uint64_t got = 0; got < count;) {
-        struct entry *e = tbl_random(&h->t, rand_next(c->st));
+        struct entry *e = tbl_random(&h->t, &c->st->rng);
         struct rs_str id = rs_str_from((const char *)&e, sizeof e);
         if (tbl_get(&seen, id.p, id.len))
             continue;
@@ -577,11 +578,11 @@ void cmd_hrandfield(struct cmd_ctx *c)
             return;
         }
         if (h->pk == NULL) {
-            resp_add_bulk_str(c->out, field_key(tbl_random(&h->t, rand_next(c->st))));
+            resp_add_bulk_str(c->out, field_key(tbl_random(&h->t, &c->st->rng)));
             return;
         }
         struct pair *all = hash_pairs(h);
-        resp_add_bulk_str(c->out, all[rand_next(c->st) % hash_size(h)].f);
+        resp_add_bulk_str(c->out, all[rng_below(&c->st->rng, hash_size(h))].f);
         rs_free(all);
         return;
     }
@@ -599,7 +600,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
         /* Repeats allowed: one O(1) draw per field from the table. */
         /* Stops when the client's output is full: it is being closed. */
         for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++) {
-            struct entry *e = tbl_random(&h->t, rand_next(c->st));
+            struct entry *e = tbl_random(&h->t, &c->st->rng);
             reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
         }
         return;
@@ -616,14 +617,14 @@ void cmd_hrandfield(struct cmd_ctx *c)
          * count >= its size. */
         uint64_t need = count;
         for (uint64_t i = 0; i < size && need; i++) {
-            if (rand_next(c->st) % (size - i) < need) {
+            if (rng_below(&c->st->rng, size - i) < need) {
                 reply_pair(c, all[i], withvalues);
                 need--;
             }
         }
     } else {
         for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++)
-            reply_pair(c, all[rand_next(c->st) % size], withvalues);
+            reply_pair(c, all[rng_below(&c->st->rng, size)], withvalues);
     }
     rs_free(all);
 }

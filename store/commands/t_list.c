@@ -146,6 +146,7 @@ static void push_generic(struct cmd_ctx *c, enum ql_where where, bool only_exist
         ql_push(ql, c->argv[i], where);
     obj_account_change(loc.sh, before, ql->bytes);
     ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new list */
+    ks_dirty(c->st, (uint64_t)n);
     ks_notify(c->db, NOTIFY_LIST, where == QL_HEAD ? "lpush" : "rpush", c->argv[1]);
     resp_add_int(c->out, (long long)ql->count);
 }
@@ -184,6 +185,7 @@ static void pop_range_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where w
         resp_add_bulk_str(c->out, ql_get(pos));
         ql_delete(ql, &pos, where == QL_HEAD); /* pos moves to the new end */
     }
+    ks_dirty(c->st, n);
     list_removed(c, loc, before, where == QL_HEAD ? "lpop" : "rpop");
 }
 
@@ -196,6 +198,7 @@ static void pop_one_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where whe
     struct ql_pos pos = ql_end(ql, where);
     resp_add_bulk_str(c->out, ql_get(pos));
     ql_delete(ql, &pos, where == QL_HEAD);
+    ks_dirty(c->st, 1);
     list_removed(c, loc, before, where == QL_HEAD ? "lpop" : "rpop");
 }
 
@@ -368,6 +371,7 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     bool is_int = v.len > 0 && v.len <= 20 && resp_str2ll(v.p, v.len, &ll);
     size_t vbytes = is_int && !sq->listpack ? 0 : v.len;
     ql_pop(sq, from);
+    ks_dirty(c->st, 1);
     /* Redis's events: dst's push (after its `new`), src's pop, src's del. */
     const char *pushed = to == QL_HEAD ? "lpush" : "rpush";
     const char *popped = from == QL_HEAD ? "lpop" : "rpop";
@@ -609,6 +613,7 @@ void cmd_lset(struct cmd_ctx *c)
         return;
     }
     ql_replace(ql, &pos, c->argv[3]);
+    ks_dirty(c->st, 1);
     list_removed(c, &loc, before, "lset");
     resp_add_ok(c->out);
 }
@@ -648,6 +653,7 @@ void cmd_linsert(struct cmd_ctx *c)
             obj_account_change(loc.sh, before, ql->bytes);
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_LIST, "linsert", c->argv[1]);
+            ks_dirty(c->st, 1);
             resp_add_int(c->out, (long long)ql->count);
             return;
         }
@@ -690,6 +696,7 @@ void cmd_lrem(struct cmd_ctx *c)
             more = forward ? ql_next(&pos) : ql_prev(&pos);
         }
     }
+    ks_dirty(c->st, removed);
     if (removed)
         list_removed(c, &loc, before, "lrem");
     resp_add_int(c->out, (long long)removed);
@@ -716,6 +723,7 @@ void cmd_ltrim(struct cmd_ctx *c)
         }
         ql_trim(ql, QL_HEAD, (uint64_t)ltrim);
         ql_trim(ql, QL_TAIL, (uint64_t)rtrim);
+        ks_dirty(c->st, (uint64_t)(ltrim + rtrim));
         list_removed(c, &loc, before, "ltrim");
     }
     resp_add_ok(c->out);

@@ -60,6 +60,7 @@ void cmd_sadd(struct cmd_ctx *c)
         ks_touch(c->db, c->argv[1]);
         ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
     }
+    ks_dirty(c->st, (uint64_t)added);
     resp_add_int(c->out, added);
 }
 
@@ -91,6 +92,7 @@ void cmd_saddex(struct cmd_ctx *c)
             for (int i = o.first; i < c->argc; i++)
                 gone += set_remove(set_of(e), c->argv[i]);
             c->st->stats.expired_subkeys += gone;
+            ks_dirty(c->st, gone);
             if (gone) {
                 prop_addf(c, "csv", "SREM", c->argv[1], c->argc - o.first, c->argv + o.first);
                 ks_touch_loc(&loc);
@@ -118,6 +120,8 @@ void cmd_saddex(struct cmd_ctx *c)
         ks_touch_loc(&loc);
     c->propagated = true;
     setex_propagate(c, OBJ_SET, &o);
+    /* the members added, or all given when their TTLs were rewritten */
+    ks_dirty(c->st, o.ttl == SUBKEY_KEEP ? (uint64_t)added : (uint64_t)o.n);
     /* As HSETEX's: sadd, then sexpire when the members got a TTL. */
     ks_notify(c->db, NOTIFY_SET, "sadd", c->argv[1]);
     if (o.ttl == SUBKEY_SET)
@@ -144,6 +148,7 @@ void cmd_srem(struct cmd_ctx *c)
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
         }
+        ks_dirty(c->st, (uint64_t)removed);
         if (ks_value_changed(&loc, before))
             ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
     }
@@ -206,29 +211,20 @@ void cmd_scard(struct cmd_ctx *c)
  * Random members (SPOP, SRANDMEMBER)
  * ------------------------------------------------------------------------ */
 
-/* splitmix64 over the store's random state, as RANDOMKEY draws. */
-static uint64_t set_rand(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-/* A random member of a non-empty set; an integer is formatted into buf
- * (RESP_LL_STR_SIZE bytes). O(1), O(n) for the small packed form. */
+/* A random member of a non-empty set, every member equally likely; an
+ * integer is formatted into buf (RESP_LL_STR_SIZE bytes). O(1) expected,
+ * O(n) for the small packed form. */
 static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
 {
-    uint64_t r = set_rand(st);
     switch (s->enc) {
     case SENC_INTSET:
-        return rs_str_from(buf, resp_ll2str(buf, s->is->v[r % s->is->n]));
+        return rs_str_from(buf, resp_ll2str(buf, s->is->v[rng_below(&st->rng, s->is->n)]));
     case SENC_LISTPACK: {
-        uint32_t next;
-        return pack_get(s->lp, pack_seek(s->lp, (uint32_t)(r % set_size(s)) * s->per), &next);
+        uint32_t next, i = (uint32_t)rng_below(&st->rng, set_size(s));
+        return pack_get(s->lp, pack_seek(s->lp, i * s->per), &next);
     }
     default: {
-        struct entry *e = tbl_random(&s->ht, r);
+        struct entry *e = tbl_random(&s->ht, &st->rng);
         return rs_str_from(e->data, e->klen);
     }
     }
@@ -277,6 +273,7 @@ void cmd_spop(struct cmd_ctx *c)
         resp_add_set_len(c->out, (long long)set_size(s));
         set_foreach(s, reply_member_cb, c->out);
         prop_addf(c, "cs", "DEL", c->argv[1]);
+        ks_dirty(c->st, set_size(s));
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
@@ -295,6 +292,7 @@ void cmd_spop(struct cmd_ctx *c)
         rs_free(owned);
     }
     ks_touch_loc(&loc);
+    ks_dirty(c->st, (uint64_t)count);
     ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
     if (ks_value_changed(&loc, before))
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
@@ -411,6 +409,7 @@ void cmd_smove(struct cmd_ctx *c)
         return;
     }
     ks_touch(c->db, src);
+    ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_SET, "srem", src);
     if (ks_value_changed(&sloc, before)) {
         ks_notify(c->db, NOTIFY_GENERIC, "del", src);
@@ -424,6 +423,7 @@ void cmd_smove(struct cmd_ctx *c)
     before = obj_bytes(de);
     if (set_add(c->st, set_of(de), m)) {
         ks_touch(c->db, dst);
+        ks_dirty(c->st, 1);
         ks_notify(c->db, NOTIFY_SET, "sadd", dst);
     }
     obj_account_change(dloc.sh, before, obj_bytes(de));
@@ -605,14 +605,17 @@ static void set_op_store(struct cmd_ctx *c, enum set_op op)
     long long size = (long long)set_size(out);
     if (!size) {
         set_free(out);
-        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", dst);
+            ks_dirty(c->st, 1);
+        }
     } else {
         struct shard *sh = ks_shard(c->db, dst, true);
         ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_SET, ENC_RAW, out));
         static const char *const events[] = {
             [OP_INTER] = "sinterstore", [OP_UNION] = "sunionstore", [OP_DIFF] = "sdiffstore"};
         ks_notify(c->db, NOTIFY_SET, events[op], dst);
+        ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, size);
 }

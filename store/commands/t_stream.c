@@ -106,30 +106,8 @@ static struct sconsumer *consumer_create(struct cmd_ctx *c, struct rs_str key, s
 {
     struct sconsumer *cons = group_consumer_add(s, g, name, c->now);
     ks_notify(c->db, NOTIFY_STREAM, "xgroup-createconsumer", key);
+    ks_dirty(c->st, 1);
     return cons;
-}
-
-/* Redis streamEstimateDistanceFromFirstEverEntry: the logical read counter
- * of id, or SCG_INVALID_ENTRIES_READ when it cannot be known. */
-static int64_t stream_distance(const struct stream *s, struct sid id)
-{
-    if (!s->entries_added)
-        return 0;
-    if (!s->e.length && sid_cmp(id, s->last_id) < 1)
-        return (int64_t)s->entries_added;
-    int cmp_last = sid_cmp(id, s->last_id);
-    if (cmp_last == 0)
-        return (int64_t)s->entries_added;
-    if (cmp_last > 0)
-        return SCG_INVALID_ENTRIES_READ;
-    int cmp_first = sid_cmp(id, s->first_id);
-    if (sid_is_zero(s->max_deleted) || sid_cmp(s->max_deleted, s->first_id) < 0) {
-        if (cmp_first < 0)
-            return (int64_t)(s->entries_added - s->e.length);
-        if (cmp_first == 0)
-            return (int64_t)(s->entries_added - s->e.length + 1);
-    }
-    return SCG_INVALID_ENTRIES_READ;
 }
 
 /* Redis streamRangeHasTombstones with no end: is there a deleted entry at
@@ -406,6 +384,7 @@ void cmd_xadd(struct cmd_ctx *c)
     if (!created)
         ks_changed(c->db, c->argv[1]); /* WATCH, and XREAD waiters */
     ks_notify(c->db, NOTIFY_STREAM, "xadd", c->argv[1]);
+    ks_dirty(c->st, 1);
     if (trimmed)
         ks_notify(c->db, NOTIFY_STREAM, "xtrim", c->argv[1]);
 }
@@ -433,6 +412,7 @@ void cmd_xtrim(struct cmd_ctx *c)
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_STREAM, "xtrim", c->argv[1]);
     }
+    ks_dirty(c->st, (uint64_t)trimmed);
 }
 
 /* ------------------------------------------------------------------------
@@ -542,6 +522,7 @@ void cmd_xdel(struct cmd_ctx *c)
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_STREAM, "xdel", c->argv[1]);
     }
+    ks_dirty(c->st, (uint64_t)deleted);
     resp_add_int(c->out, deleted);
 }
 
@@ -609,6 +590,7 @@ void cmd_xsetid(struct cmd_ctx *c)
     if (!sid_is_zero(maxdel))
         s->max_deleted = maxdel;
     ks_notify(c->db, NOTIFY_STREAM, "xsetid", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -831,6 +813,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
                 reply_history(c, s, cons, start, count);
             else
                 reply_range(c, s, start, SID_MAX, count, false, groups[k], cons, noack);
+            ks_dirty(c->st, !history && xreadgroup); /* the group's last ID moved */
         }
         if (xreadgroup)
             obj_account_change(loc.sh, before, obj_bytes(e));
@@ -906,6 +889,7 @@ void cmd_xack(struct cmd_ctx *c)
     long long n = 0;
     for (int j = 0; j < c->argc - 3; j++)
         n += group_nack_del(stream_of(e), g, ids[j]);
+    ks_dirty(c->st, (uint64_t)n);
     rs_free(ids);
     obj_account_change(loc.sh, before, obj_bytes(e));
     resp_add_int(c->out, n);
@@ -1120,6 +1104,7 @@ void cmd_xclaim(struct cmd_ctx *c)
             if (nk) {
                 group_nack_del(s, g, id);
                 prop_claim(c, g, id, NULL);
+                ks_dirty(c->st, 1);
             }
             continue;
         }
@@ -1141,6 +1126,7 @@ void cmd_xclaim(struct cmd_ctx *c)
         else
             reply_one(c, s, id);
         cons->active_time = c->now;
+        ks_dirty(c->st, 1);
         n++;
     }
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
@@ -1209,6 +1195,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         if (!sentries_exists(&s->e, id)) {
             group_nack_del(s, g, id);
             prop_claim(c, g, id, NULL);
+            ks_dirty(c->st, 1);
             if (ndeleted == capdeleted) {
                 capdeleted *= 2;
                 deleted = rs_realloc(deleted, sizeof *deleted * capdeleted);
@@ -1229,6 +1216,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         else
             reply_one(c, s, id);
         cons->active_time = c->now;
+        ks_dirty(c->st, 1);
         n++;
         count--;
     }
@@ -1330,6 +1318,7 @@ void cmd_xgroup_create(struct cmd_ctx *c)
     stream_group_add(stream_of(e), c->argv[3], id, read);
     obj_account_change(loc.sh, before, obj_bytes(e));
     ks_notify(c->db, NOTIFY_STREAM, "xgroup-create", c->argv[2]);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -1362,6 +1351,7 @@ void cmd_xgroup_setid(struct cmd_ctx *c)
     g->last_id = id;
     g->entries_read = read;
     ks_notify(c->db, NOTIFY_STREAM, "xgroup-setid", c->argv[2]);
+    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
@@ -1380,6 +1370,7 @@ void cmd_xgroup_destroy(struct cmd_ctx *c)
     if (del) {
         ks_signal(c->db, c->argv[2]); /* its blocked XREADGROUPs answer NOGROUP */
         ks_notify(c->db, NOTIFY_STREAM, "xgroup-destroy", c->argv[2]);
+        ks_dirty(c->st, 1);
     }
 }
 
@@ -1413,8 +1404,10 @@ void cmd_xgroup_delconsumer(struct cmd_ctx *c)
     bool had = group_consumer(g, c->argv[4]) != NULL;
     resp_add_int(c->out, (long long)group_consumer_del(stream_of(e), g, c->argv[4]));
     obj_account_change(loc.sh, before, obj_bytes(e));
-    if (had)
+    if (had) {
         ks_notify(c->db, NOTIFY_STREAM, "xgroup-delconsumer", c->argv[2]);
+        ks_dirty(c->st, 1);
+    }
 }
 
 void cmd_xgroup_help(struct cmd_ctx *c)

@@ -163,6 +163,7 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
         ks_add(c->db, sh, e);
     }
     ks_notify(c->db, NOTIFY_STRING, "set", key);
+    ks_dirty(c->st, 1);
     if (ttl) {
         exp_set(sh, e, when);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", key);
@@ -223,6 +224,7 @@ void cmd_getset(struct cmd_ctx *c)
     struct shard *sh = ks_shard(c->db, c->argv[1], true);
     ks_set(c, c->db, c->argv[1], obj_new_string(sh, c->argv[1], c->argv[2]));
     ks_notify(c->db, NOTIFY_STRING, "set", c->argv[1]);
+    ks_dirty(c->st, 1);
 }
 
 /* The string at key for a command that answers a null when it is missing:
@@ -247,6 +249,7 @@ void cmd_getdel(struct cmd_ctx *c)
     ks_delete(&loc);
     ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
     prop_addf(c, "cs", "DEL", c->argv[1]); /* as Redis logs it */
+    ks_dirty(c->st, 1);
 }
 
 /* GETEX key [EX s|PX ms|EXAT ts|PXAT ts-ms|PERSIST] */
@@ -269,16 +272,19 @@ void cmd_getex(struct cmd_ctx *c)
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
         prop_addf(c, "cs", "DEL", c->argv[1]);
+        ks_dirty(c->st, 1);
     } else if (flags & SET_ANY_TTL) {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
         prop_addf(c, "csi", "PEXPIREAT", c->argv[1], (long long)when);
+        ks_dirty(c->st, 1);
     } else if ((flags & SET_PERSIST) && e->exp_idx != EXP_NONE) {
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
         prop_addf(c, "cs", "PERSIST", c->argv[1]);
+        ks_dirty(c->st, 1);
     }
 }
 
@@ -313,6 +319,7 @@ static void mset_generic(struct cmd_ctx *c, bool nx)
         struct shard *sh = ks_shard(c->db, c->argv[i], true);
         ks_set(c, c->db, c->argv[i], obj_new_string(sh, c->argv[i], c->argv[i + 1]));
         ks_notify(c->db, NOTIFY_STRING, "set", c->argv[i]);
+        ks_dirty(c->st, 1);
     }
     if (nx)
         resp_add_int(c->out, 1);
@@ -356,6 +363,7 @@ void cmd_append(struct cmd_ctx *c)
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
         ks_add(c->db, sh, obj_new_string(sh, c->argv[1], val));
         ks_notify(c->db, NOTIFY_STRING, "append", c->argv[1]);
+        ks_dirty(c->st, 1);
         resp_add_int(c->out, (long long)val.len);
         return;
     }
@@ -368,6 +376,7 @@ void cmd_append(struct cmd_ctx *c)
     r->len += val.len;
     ks_touch(c->db, c->argv[1]); /* even for an empty value, as Redis */
     ks_notify(c->db, NOTIFY_STRING, "append", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -401,16 +410,7 @@ void cmd_getrange(struct cmd_ctx *c)
         resp_add_bulk(c->out, "", 0);
         return;
     }
-    if (start < 0)
-        start += len;
-    if (end < 0)
-        end += len;
-    if (start < 0)
-        start = 0;
-    if (end < 0)
-        end = 0;
-    if (end >= len)
-        end = len - 1;
+    clamp_str_range(&start, &end, len);
     if (start > end || len == 0)
         resp_add_bulk(c->out, "", 0);
     else
@@ -467,6 +467,7 @@ void cmd_setrange(struct cmd_ctx *c)
         r->len = need;
     ks_touch(c->db, c->argv[1]);
     ks_notify(c->db, NOTIFY_STRING, "setrange", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, (long long)r->len);
 }
 
@@ -508,6 +509,7 @@ static void incr_generic(struct cmd_ctx *c, long long by)
         ks_add(c->db, sh, obj_new_int(sh, c->argv[1], v));
     }
     ks_notify(c->db, NOTIFY_STRING, "incrby", c->argv[1]);
+    ks_dirty(c->st, 1);
     resp_add_int(c->out, v);
 }
 
@@ -583,6 +585,7 @@ void cmd_incrbyfloat(struct cmd_ctx *c)
     ks_notify(c->db, NOTIFY_STRING, "incrbyfloat", c->argv[1]);
     /* The result, not the increment: float formatting must not drift. */
     prop_addf(c, "cssc", "SET", c->argv[1], s, "KEEPTTL");
+    ks_dirty(c->st, 1);
     resp_add_bulk(c->out, out, n);
 }
 

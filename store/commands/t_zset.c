@@ -171,6 +171,7 @@ reply:
         resp_add_int(c->out, ch ? added + updated : added);
 events:
     if (added || updated) {
+        ks_dirty(c->st, (uint64_t)(added + updated));
         ks_touch(c->db, key);
         ks_notify(c->db, NOTIFY_ZSET, flags & ZADD_INCR ? "zincr" : "zadd", key);
     }
@@ -205,6 +206,7 @@ void cmd_zrem(struct cmd_ctx *c)
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_ZSET, "zrem", c->argv[1]);
         }
+        ks_dirty(c->st, (uint64_t)deleted);
         zset_changed(c, &loc, before, c->argv[1]);
     }
     resp_add_int(c->out, deleted);
@@ -477,8 +479,10 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
         return;
     }
     if (!some) {
-        if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", *dst);
+            ks_dirty(c->st, 1);
+        }
         resp_add_int(c->out, 0);
         return;
     }
@@ -488,6 +492,7 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
     ks_set(c, c->db, *dst, obj_new_ptr(sh, *dst, OBJ_ZSET, ENC_RAW, o.dst));
     resp_add_int(c->out, (long long)n);
     ks_notify(c->db, NOTIFY_ZSET, "zrangestore", *dst);
+    ks_dirty(c->st, 1);
 }
 
 void cmd_zrange(struct cmd_ctx *c)
@@ -586,6 +591,7 @@ static void remrange_generic(struct cmd_ctx *c, enum range_kind kind)
         [BY_LEX] = "zremrangebylex"};
     ks_touch_loc(&loc);
     ks_notify(c->db, NOTIFY_ZSET, events[kind], c->argv[1]);
+    ks_dirty(c->st, last - first + 1);
     zset_changed(c, &loc, before, c->argv[1]);
     resp_add_int(c->out, (long long)(last - first + 1));
 }
@@ -647,6 +653,7 @@ static void pop_from(struct cmd_ctx *c, struct kloc *loc, struct rs_str key, boo
     else
         zset_delete_ranks(z, 0, (uint64_t)n - 1);
     ks_notify(c->db, NOTIFY_ZSET, max ? "zpopmax" : "zpopmin", key);
+    ks_dirty(c->st, (uint64_t)n);
     zset_changed(c, loc, before, key);
     ks_touch(c->db, key);
 }
@@ -765,15 +772,6 @@ void cmd_bzmpop(struct cmd_ctx *c)
  * ZRANDMEMBER
  * ------------------------------------------------------------------------ */
 
-/* splitmix64 over the store's random state, as SRANDMEMBER draws. */
-static uint64_t zrand(struct store *st)
-{
-    uint64_t z = (st->rng += 0x9E3779B97F4A7C15ULL) ^ st->seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 static void free_taken(void *ud, struct entry *e)
 {
     (void)ud;
@@ -816,7 +814,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
             resp_add_null(c->out);
             return;
         }
-        zset_random(zset_of(e), zrand(c->st), &m, &score);
+        zset_random(zset_of(e), &c->st->rng, &m, &score);
         resp_add_bulk_str(c->out, m);
         return;
     }
@@ -831,7 +829,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
         reply_members_len(c, n, withscores);
         /* Stops when the client's output is full: it is being closed. */
         for (long long i = 0; i < n && !resp_out_full(c->out); i++) {
-            zset_random(z, zrand(c->st), &m, &score);
+            zset_random(z, &c->st->rng, &m, &score);
             reply_member(c, m, score, withscores);
         }
         return;
@@ -851,7 +849,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     if ((uint64_t)l * 3 > size) {
         uint64_t need = (uint64_t)l, left = size;
         for (zset_it_rank(&it, z, 0, false); it.ok && need; zset_it_next(&it), left--) {
-            if (zrand(c->st) % left < need) {
+            if (rng_below(&c->st->rng, left) < need) {
                 reply_member(c, zset_it_member(&it), zset_it_score(&it), withscores);
                 need--;
             }
@@ -861,7 +859,7 @@ void cmd_zrandmember(struct cmd_ctx *c)
     struct table taken;
     tbl_init(&taken, c->st->seed);
     while (tbl_count(&taken) < (uint64_t)l) {
-        zset_random(z, zrand(c->st), &m, &score);
+        zset_random(z, &c->st->rng, &m, &score);
         if (tbl_get(&taken, m.p, m.len))
             continue;
         tbl_insert(&taken, obj_sub_entry(m, rs_str_from("", 0)));
@@ -1159,11 +1157,14 @@ static void zop_generic(struct cmd_ctx *c, int at, const struct rs_str *dst, enu
                 [ZOP_DIFF] = "zdiffstore"};
             resp_add_int(c->out, n);
             ks_notify(c->db, NOTIFY_ZSET, events[op], *dst);
+            ks_dirty(c->st, 1);
         } else {
             zset_free(w.out);
             resp_add_int(c->out, 0);
-            if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del))
+            if (ks_delete_key(c, c->db, *dst, c->st->cfg.lazyfree_server_del)) {
                 ks_notify(c->db, NOTIFY_GENERIC, "del", *dst);
+                ks_dirty(c->st, 1);
+            }
         }
     } else {
         reply_members_len(c, (long long)zset_len(w.out), withscores);

@@ -203,6 +203,18 @@ const struct cmd_def *cmd_lookup_sub(const struct cmd_def *parent, struct rs_str
  * Error replies
  * ------------------------------------------------------------------------ */
 
+void store_log(const struct store *st, int level, const char *fmt, ...)
+{
+    if (level < st->cfg.loglevel || st->hooks == NULL || st->hooks->log == NULL)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    st->hooks->log(st->hooks_ud, level, msg);
+}
+
 void reply_arity(struct cmd_ctx *c)
 {
     char name[96];
@@ -298,10 +310,13 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
     }
     c->cmd = d;
     if (!arity_ok(d, c->argc) || (d->handler == NULL)) {
-        if (d->handler == cmd_exec)
-            multi_exec_rejected(c, RS_ERR_ARITY);
-        else
+        if (d->handler == cmd_exec) {
+            char text[256];
+            snprintf(text, sizeof text, rs_err_text[RS_ERR_ARITY], "exec");
+            multi_exec_rejected(c, text);
+        } else {
             reply_arity(c);
+        }
         c->st->cstats[cmd_index(d)].rejected++;
         c->st->stats.total_error_replies++;
         return NULL;

@@ -91,6 +91,7 @@ struct tracking {
     struct trk_prefix **prefixes; /* in prefix_cmp order */
     uint32_t nprefixes, pcap;
     const struct session *cur; /* the client whose command runs */
+    uint64_t limit_rounds;     /* tracking__limit calls in a row left over the limit */
     char *enc;                 /* scratch: one message */
     size_t enc_len, enc_cap;
 };
@@ -444,6 +445,39 @@ void tracking_deliver(struct store *st)
  * Invalidation
  * ------------------------------------------------------------------------ */
 
+/* Tell the default-mode trackers of k that it changed, skipping a NOLOOP
+ * one that is cur (the client whose command runs, NULL if none), then
+ * forget k (Redis trackingInvalidateKey). now: the messages go before the
+ * reply of cur's command (see push). */
+static void invalidate(struct store *st, struct kreg_key *k, const struct session *cur, bool now)
+{
+    /* One message for all: "*1\r\n$<len>\r\n<key>\r\n", built after the
+     * headers send_msg appends, so kept in a buffer of its own. */
+    char small[256];
+    size_t klen = k->klen;
+    size_t plen = 4 + 24 + klen + 2;
+    char *payload = plen <= sizeof small ? small : rs_malloc(plen);
+    memcpy(payload, "*1\r\n$", 5);
+    size_t n = 5 + resp_ll2str(payload + 5, (long long)klen);
+    memcpy(payload + n, "\r\n", 2);
+    memcpy(payload + n + 2, k->key, klen);
+    memcpy(payload + n + 2 + klen, "\r\n", 2);
+    plen = n + 4 + klen;
+    struct trk_ids *ids = k->head;
+    for (uint32_t i = 0; i < ids->n; i++) {
+        struct session *s = client_by_id(st, ids->id[i]);
+        if (s == NULL || (s->trk->flags & TRK_BCAST))
+            continue;
+        if ((s->trk->flags & TRK_NOLOOP) && s == cur)
+            continue;
+        send_msg(st, s, payload, plen, now);
+    }
+    if (payload != small)
+        rs_free(payload);
+    forget(st, k);
+    gate(st);
+}
+
 void tracking__touch(struct store *st, const char *key, size_t klen)
 {
     struct tracking *t = st->trk;
@@ -463,32 +497,28 @@ void tracking__touch(struct store *st, const char *key, size_t klen)
         e->seq = px->npend++;
     }
     struct kreg_key *k = kreg_find(st, &t->keys, 0, key, klen);
-    if (k == NULL)
+    if (k)
+        invalidate(st, k, t->cur, false);
+}
+
+void tracking__limit(struct store *st, const struct session *cur)
+{
+    struct tracking *t = st->trk;
+    uint64_t max = (uint64_t)st->cfg.tracking_table_max_keys;
+    if (t->nclients == 0 || max == 0)
         return;
-    /* One message for all: "*1\r\n$<len>\r\n<key>\r\n", built after the
-     * headers send_msg appends, so kept in a buffer of its own. */
-    char small[256];
-    size_t plen = 4 + 24 + klen + 2;
-    char *payload = plen <= sizeof small ? small : rs_malloc(plen);
-    memcpy(payload, "*1\r\n$", 5);
-    size_t n = 5 + resp_ll2str(payload + 5, (long long)klen);
-    memcpy(payload + n, "\r\n", 2);
-    memcpy(payload + n + 2, key, klen);
-    memcpy(payload + n + 2 + klen, "\r\n", 2);
-    plen = n + 4 + klen;
-    struct trk_ids *ids = k->head;
-    for (uint32_t i = 0; i < ids->n; i++) {
-        struct session *s = client_by_id(st, ids->id[i]);
-        if (s == NULL || (s->trk->flags & TRK_BCAST))
-            continue;
-        if ((s->trk->flags & TRK_NOLOOP) && s == t->cur)
-            continue;
-        send_msg(st, s, payload, plen, false);
+    /* As Redis: the effort grows with the calls that could not get back
+     * under the limit, so a table far over it shrinks in a few calls
+     * while one call stays bounded. */
+    for (uint64_t effort = 100 * (t->limit_rounds + 1); t->keys.n > max; effort--) {
+        if (effort == 0) {
+            t->limit_rounds++;
+            return;
+        }
+        struct chain_link *l = chain_random(&t->keys, rng_next(&st->rng));
+        invalidate(st, chain_of(l, struct kreg_key, link), cur, true);
     }
-    if (payload != small)
-        rs_free(payload);
-    forget(st, k);
-    gate(st);
+    t->limit_rounds = 0;
 }
 
 void tracking_flushed(struct store *st)

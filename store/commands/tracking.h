@@ -35,6 +35,20 @@ static inline void tracking_remember(struct session *s, struct cmd_ctx *c)
 void tracking_cmd_begin(struct store *st, struct session *s);
 void tracking_cmd_end(struct session *s, const struct cmd_def *d);
 
+/* Keep the default mode's table within tracking-table-max-keys (0: no
+ * limit) while some client tracks, as Redis's trackingLimitUsedSlots:
+ * random keys are forgotten, their trackers told at once (before the
+ * reply of cur's command; a NOLOOP tracker that is cur is not told),
+ * at most 100 keys a call, 100 more for each call in a row that ended
+ * still over the limit. Before each command (cur: its client) and at
+ * each respite_tick (cur NULL). */
+void tracking__limit(struct store *st, const struct session *cur);
+static inline void tracking_limit(struct store *st, const struct session *cur)
+{
+    if (__builtin_expect(st->ntracked != 0, 0))
+        tracking__limit(st, cur);
+}
+
 /* FLUSHALL / FLUSHDB: every tracking client is told that everything
  * changed (a null), and every remembered key is forgotten. */
 void tracking_flushed(struct store *st);

@@ -47,6 +47,22 @@ void chain_del(struct chain *t, struct chain_link *l)
     }
 }
 
+struct chain_link *chain_random(const struct chain *t, uint64_t r)
+{
+    if (t->n == 0)
+        return NULL;
+    uint64_t i = r & t->mask;
+    while (t->b[i] == NULL)
+        i = (i + 1) & t->mask;
+    uint64_t len = 0;
+    for (struct chain_link *l = t->b[i]; l; l = l->next)
+        len++;
+    struct chain_link *l = t->b[i];
+    for (uint64_t k = (r >> 32) % len; k > 0; k--)
+        l = l->next;
+    return l;
+}
+
 void chain_drain(struct chain *t, void (*fn)(void *ud, struct chain_link *l), void *ud)
 {
     struct chain all = *t;

@@ -40,6 +40,13 @@ static inline struct chain_link *chain_head(const struct chain *t, uint64_t hash
 /* The record of type T that holds link l as its member m. */
 #define chain_of(l, T, m) ((T *)(void *)((char *)(l) - offsetof(T, m)))
 
+/* A link of t chosen by r, NULL if t is empty: the first non-empty bucket
+ * from r's, and a place in its chain by r's high bits. Not uniform (a
+ * link after empty buckets or in a short chain is likelier), as Redis's
+ * random walks are not. O(buckets) at worst; the table stays at least
+ * 1/8 full, so about 8 buckets are visited on average. */
+struct chain_link *chain_random(const struct chain *t, uint64_t r);
+
 /* Visit every link of t; fn must not change t. O(buckets + links). */
 void chain_foreach(const struct chain *t, void (*fn)(void *ud, struct chain_link *l), void *ud);
 /* Empty t, handing each link to fn (which may free its record, and must

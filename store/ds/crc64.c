@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * CRC-64/Jones, a byte at a time (crc64.h). The table is of the reflected
- * polynomial 0x95ac9329ac4bc9b5 (entry i: i shifted right through it 8
- * times), so the register shifts right as the bytes come in least
- * significant bit first.
+ * CRC-64/Jones (crc64.h). The table is of the reflected polynomial
+ * 0x95ac9329ac4bc9b5 (entry i: i shifted right through it 8 times), so the
+ * register shifts right as the bytes come in least significant bit first.
+ * On a little-endian machine eight bytes go at a time ("slicing by 8", as
+ * Redis's crcspeed): slice[k][i] is the CRC of byte i followed by k zero
+ * bytes, built from the table once at load time, so eight lookups fold a
+ * whole 64-bit word; the bytes that are left go one at a time.
  */
+#include <string.h>
+
 #include "ds/crc64.h"
 
 static const uint64_t table[256] = {
@@ -96,9 +101,33 @@ static const uint64_t table[256] = {
     0x29b7d047efec8728ULL,
 };
 
+static uint64_t slice[8][256];
+
+/* Before main (and before any thread an embedder starts): the tables are
+ * only read afterwards. */
+__attribute__((constructor)) static void slices_init(void)
+{
+    for (int i = 0; i < 256; i++) {
+        slice[0][i] = table[i];
+        for (int k = 1; k < 8; k++)
+            slice[k][i] = (slice[k - 1][i] >> 8) ^ table[slice[k - 1][i] & 0xff];
+    }
+}
+
 uint64_t crc64(uint64_t crc, const void *p, size_t len)
 {
     const unsigned char *s = p;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; len >= 8; s += 8, len -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        crc ^= w;
+        crc = slice[7][crc & 0xff] ^ slice[6][(crc >> 8) & 0xff] ^
+              slice[5][(crc >> 16) & 0xff] ^ slice[4][(crc >> 24) & 0xff] ^
+              slice[3][(crc >> 32) & 0xff] ^ slice[2][(crc >> 40) & 0xff] ^
+              slice[1][(crc >> 48) & 0xff] ^ slice[0][crc >> 56];
+    }
+#endif
     for (size_t i = 0; i < len; i++)
         crc = table[(crc ^ s[i]) & 0xff] ^ (crc >> 8);
     return crc;

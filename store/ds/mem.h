@@ -16,4 +16,12 @@ void *rs_realloc(void *p, size_t n);
 char *rs_memdup(const void *p, size_t n); /* n bytes and a NUL */
 void rs_free(void *p);
 
+/* From now on, for good: allocate from private mmap(2)'d memory, never
+ * through malloc, and ignore frees of what malloc gave before. For the
+ * child of a fork in a process with other threads (BGSAVE), which writes a
+ * file and exits: one of them may have held a lock of the allocator at
+ * the fork, which the child would wait on for ever (not glibc's nor
+ * jemalloc's, which reset theirs in a child, but ASan's does not). */
+void rs_mem_arena(void);
+
 #endif

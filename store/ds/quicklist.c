@@ -23,8 +23,10 @@
  * while lpsz + len + 8 stays within list-max-listpack-size (Redis's
  * _quicklistNodeAllowInsert), so chunk boundaries -- and the listpack /
  * quicklist conversions t_list.c bases on them -- fall where Redis's do.
- * An element of at least packed_threshold bytes (DEBUG
- * QUICKLIST-PACKED-THRESHOLD) gets a plain chunk of its own.
+ * An element too big for a chunk of the fill's size limit (8 KB under a
+ * positive fill), or of at least packed_threshold bytes once DEBUG
+ * QUICKLIST-PACKED-THRESHOLD set one, gets a plain chunk of its own
+ * (Redis 7.4's isLargeElement), so RDB nodes are Redis's.
  *
  * list-compress-depth is accepted by CONFIG but chunks are never
  * compressed: respite keeps lists uncompressed.
@@ -109,9 +111,19 @@ size_t ql_lp_entry_size(struct rs_str s)
     return enc + lp_backlen_size(enc);
 }
 
+static bool is_large(const struct quicklist *ql, size_t len)
+{
+    if (ql->packed_threshold != QL_DEFAULT_PACKED_THRESHOLD)
+        return len >= ql->packed_threshold;
+    size_t sz;
+    uint64_t count;
+    ql_limits(ql->fill, &sz, &count);
+    return len > (sz == SIZE_MAX ? SIZE_SAFETY_LIMIT : sz);
+}
+
 static bool allow_insert(const struct quicklist *ql, const struct ql_node *nd, size_t len)
 {
-    if (!nd || nd->plain || len >= ql->packed_threshold)
+    if (!nd || nd->plain || is_large(ql, len))
         return false;
     return !ql_exceeds(ql->fill, nd->lpsz + len + SIZE_ESTIMATE_OVERHEAD, (uint64_t)nd->n + 1);
 }
@@ -372,7 +384,7 @@ static void node_add_with(struct quicklist *ql, struct ql_node *after, struct rs
                           enum ql_where fill_from)
 {
     uint32_t es = elem_size(s.len);
-    bool plain = !ql->listpack && s.len >= ql->packed_threshold;
+    bool plain = !ql->listpack && is_large(ql, s.len);
     uint32_t cap = plain ? es : es + (es < 64 ? MIN_CAP : es / 4);
     struct ql_node *nd = node_new(ql, cap, fill_from);
     nd->plain = plain;
@@ -502,6 +514,14 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
         node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where);
 }
 
+void ql_push_chunk(struct quicklist *ql, struct rs_str s)
+{
+    if (ql->listpack || ql->tail == NULL)
+        ql_push(ql, s, QL_TAIL);
+    else
+        node_add_with(ql, ql->tail, s, QL_TAIL);
+}
+
 struct ql_pos ql_end(const struct quicklist *ql, enum ql_where where)
 {
     if (where == QL_HEAD)
@@ -611,7 +631,7 @@ void ql_replace(struct quicklist *ql, struct ql_pos *pos, struct rs_str s)
     uint32_t off = node_splice(ql, &nd, pos->off, next - pos->off, elem_size(s.len));
     elem_put(nd->buf + off, s);
     nd->lpsz += ql_lp_entry_size(s);
-    nd->plain = !ql->listpack && nd->n == 1 && s.len >= ql->packed_threshold;
+    nd->plain = !ql->listpack && nd->n == 1 && is_large(ql, s.len);
     pos->node = nd;
     pos->off = off;
 }
@@ -625,7 +645,7 @@ void ql_insert(struct quicklist *ql, struct ql_pos pos, struct rs_str s, bool af
     uint32_t next;
     elem_at(nd->buf, pos.off, &next);
     uint32_t at = after ? next : pos.off;
-    bool large = s.len >= ql->packed_threshold;
+    bool large = is_large(ql, s.len);
     if (ql->listpack || (!large && allow_insert(ql, nd, s.len))) {
         node_insert_at(ql, nd, at, s);
         return;

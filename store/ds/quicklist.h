@@ -48,6 +48,10 @@ struct ql_pos {
     uint32_t off;
 };
 
+/* Redis's packed_threshold when DEBUG QUICKLIST-PACKED-THRESHOLD set none:
+ * then the fill's size limit decides what is plain. */
+#define QL_DEFAULT_PACKED_THRESHOLD ((size_t)1 << 30)
+
 /* An empty list with chunks limited by fill (list-max-listpack-size), in
  * its listpack form. */
 struct quicklist *ql_new(int fill, size_t packed_threshold);
@@ -72,6 +76,10 @@ void ql_limits(int fill, size_t *sz, uint64_t *count);
 
 /* Add s (copied) at an end. O(1) amortised. */
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where);
+/* Add s at the tail in a chunk of its own (unless the list is in its
+ * listpack form, one chunk): loading starts each RDB node so, and the
+ * ql_push calls after it fill that chunk, so chunks stay the file's. */
+void ql_push_chunk(struct quicklist *ql, struct rs_str s);
 /* The first or last element (the list must not be empty). */
 struct ql_pos ql_end(const struct quicklist *ql, enum ql_where where);
 /* Remove the first or last element. O(1) amortised. */

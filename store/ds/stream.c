@@ -325,13 +325,13 @@ static size_t lp_str(struct rs_str s)
     return lp_elem(s.len + (s.len < 64 ? 1 : s.len < 4096 ? 2 : 5));
 }
 
-/* Write the names (which 0) or the values (which 1) of fv at p; returns
- * the end, and adds to *lp their sizes in Redis's listpack. */
-static uint8_t *put_strs(uint8_t *p, const struct rs_str *fv, uint32_t nfields, int which,
+/* Write n strings of strs, stride apart, at p; returns the end, and adds
+ * to *lp their sizes in Redis's listpack. */
+static uint8_t *put_strs(uint8_t *p, const struct rs_str *strs, uint32_t n, size_t stride,
                          size_t *lp)
 {
-    for (uint32_t i = 0; i < nfields; i++) {
-        struct rs_str s = fv[2 * i + which];
+    for (uint32_t i = 0; i < n; i++) {
+        struct rs_str s = strs[i * stride];
         p = varint_put(p, s.len);
         if (s.len)
             memcpy(p, s.p, s.len);
@@ -363,27 +363,102 @@ static size_t node_grow_to(const struct snode *n, size_t need)
     return guess > want ? guess : want;
 }
 
-void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
-                     uint32_t nfields)
+/* Open a node at the tail whose master is id with the nnames names of
+ * names (stride apart); cap is a first guess of the bytes it needs. */
+static struct snode *node_open(struct sentries *e, struct sid id, const struct rs_str *names,
+                               uint32_t nnames, size_t stride, size_t cap)
 {
-    struct snode *n = e->n ? node_at(e, e->n - 1) : NULL;
-    /* One walk over fv for what must be known before writing: the encoded
-     * sizes of names and values, Redis's totelelen (the bytes of names and
-     * values), and whether the names are the tail node's master fields
-     * (the listpack sizes are summed as the strings are written). */
-    size_t fsize = 0, vsize = 0, rawlen = 0;
-    const uint8_t *master = n ? n->buf : NULL;
-    bool same = n && varint_get(&master) == nfields;
+    size_t mlen = varint_len(nnames);
+    for (uint32_t i = 0; i < nnames; i++)
+        mlen += varint_len(names[i * stride].len) + names[i * stride].len;
+    if (cap < mlen + 64)
+        cap = mlen + 64;
+    struct snode *n = rs_malloc(sizeof *n + cap);
+    count_bytes(e->bytes, sizeof *n + cap, true);
+    memset(n, 0, sizeof *n);
+    n->cap = (uint32_t)cap;
+    n->master = id;
+    size_t names_lp = 0;
+    uint8_t *p = varint_put(n->buf, nnames);
+    p = put_strs(p, names, nnames, stride, &names_lp);
+    n->entries_off = n->len = (uint32_t)(p - n->buf);
+    /* master entry: count, deleted, num-fields, names, terminator */
+    n->lp_bytes = (uint32_t)(LP_HDR_AND_END + lp_int(1) + lp_int(0) + lp_int(nnames) +
+                             names_lp + lp_int(0));
+    nodes_reserve(e);
+    e->nodes[e->head + e->n++] = n;
+    return n;
+}
+
+/* Append entry id to the tail node n (fv: nfields pairs; same: the names
+ * are n's master fields, stored once; fsize and vsize: the bytes names and
+ * values take in the node); flags SE_DELETED makes it a tombstone. */
+static void entry_put(struct sentries *e, struct snode *n, struct sid id,
+                      const struct rs_str *fv, uint32_t nfields, size_t fsize, size_t vsize,
+                      uint8_t flags)
+{
+    bool same = flags & SE_SAME_FIELDS;
+    size_t need = 1 + varint_len(id.ms - n->master.ms) + varint_len(id.seq) +
+                  (same ? 0 : varint_len(nfields) + fsize) + vsize;
+    if (n->len + need > n->cap) {
+        size_t cap = node_grow_to(n, need);
+        count_bytes(e->bytes, cap - n->cap, true);
+        n = rs_realloc(n, sizeof *n + cap);
+        n->cap = (uint32_t)cap;
+        e->nodes[e->head + e->n - 1] = n;
+    }
+    uint8_t *p = n->buf + n->len;
+    *p++ = flags;
+    p = varint_put(p, id.ms - n->master.ms);
+    p = varint_put(p, id.seq);
+    size_t strs_lp = 0; /* of the names when not same, and of the values */
+    if (!same) {
+        p = varint_put(p, nfields);
+        p = put_strs(p, fv, nfields, 2, &strs_lp);
+    }
+    p = put_strs(p, fv + 1, nfields, 2, &strs_lp);
+    n->len = (uint32_t)(p - n->buf);
+    /* flags, ms-diff, seq-diff, [num-fields, names], values, lp-count */
+    n->lp_bytes += (uint32_t)(lp_int(flags) + lp_int((int64_t)(id.ms - n->master.ms)) +
+                              lp_int((int64_t)(id.seq - n->master.seq)) +
+                              (same ? 0 : lp_int(nfields)) + strs_lp +
+                              lp_int(nfields + 3 + (same ? 0 : nfields + 1)));
+    n->count++;
+    n->last = id;
+    if (!(flags & SE_DELETED)) {
+        n->live++;
+        e->length++;
+    }
+}
+
+/* The bytes names (*fsize) and values (*vsize) of fv take in a node, and
+ * whether the names are those of master (a node's master fields; NULL
+ * for none). */
+static bool fv_sizes(const struct rs_str *fv, uint32_t nfields, const uint8_t *master,
+                     size_t *fsize, size_t *vsize)
+{
+    *fsize = *vsize = 0;
+    bool same = master && varint_get(&master) == nfields;
     for (uint32_t i = 0; i < nfields; i++) {
         struct rs_str f = fv[2 * i], v = fv[2 * i + 1];
-        fsize += varint_len(f.len) + f.len;
-        vsize += varint_len(v.len) + v.len;
-        rawlen += f.len + v.len;
+        *fsize += varint_len(f.len) + f.len;
+        *vsize += varint_len(v.len) + v.len;
         if (same) {
             struct rs_str mf = sentry_str(&master);
             same = mf.len == f.len && memcmp(mf.p, f.p, f.len) == 0;
         }
     }
+    return same;
+}
+
+void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
+                     uint32_t nfields)
+{
+    struct snode *n = e->n ? node_at(e, e->n - 1) : NULL;
+    size_t fsize, vsize, rawlen = 0; /* rawlen: Redis's totelelen, names and values */
+    bool same = fv_sizes(fv, nfields, n ? n->buf : NULL, &fsize, &vsize);
+    for (uint32_t i = 0; i < 2 * nfields; i++)
+        rawlen += fv[i].len;
     /* A new node starts with the size of the one before it (entries of a
      * stream tend to look alike), so most nodes are allocated once. */
     size_t prev_len = 0;
@@ -395,55 +470,41 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
         n = NULL;
     }
     if (!n) {
-        size_t mlen = varint_len(nfields) + fsize;
-        size_t cap = mlen + 64;
-        if (prev_len + prev_len / 64 > cap)
-            cap = prev_len + prev_len / 64;
-        n = rs_malloc(sizeof *n + cap);
-        count_bytes(e->bytes, sizeof *n + cap, true);
-        memset(n, 0, sizeof *n);
-        n->cap = (uint32_t)cap;
-        n->master = id;
-        size_t names_lp = 0;
-        uint8_t *p = varint_put(n->buf, nfields);
-        p = put_strs(p, fv, nfields, 0, &names_lp);
-        n->entries_off = n->len = (uint32_t)(p - n->buf);
-        /* master entry: count, deleted, num-fields, names, terminator */
-        n->lp_bytes = (uint32_t)(LP_HDR_AND_END + lp_int(1) + lp_int(0) + lp_int(nfields) +
-                                 names_lp + lp_int(0));
-        nodes_reserve(e);
-        e->nodes[e->head + e->n++] = n;
+        n = node_open(e, id, fv, nfields, 2, prev_len + prev_len / 64);
         same = true; /* its master fields are these names */
     }
-    size_t need = 1 + varint_len(id.ms - n->master.ms) + varint_len(id.seq) +
-                  (same ? 0 : varint_len(nfields) + fsize) + vsize;
-    if (n->len + need > n->cap) {
-        size_t cap = node_grow_to(n, need);
-        count_bytes(e->bytes, cap - n->cap, true);
-        n = rs_realloc(n, sizeof *n + cap);
-        n->cap = (uint32_t)cap;
-        e->nodes[e->head + e->n - 1] = n;
-    }
-    uint8_t *p = n->buf + n->len;
-    *p++ = same ? SE_SAME_FIELDS : 0;
-    p = varint_put(p, id.ms - n->master.ms);
-    p = varint_put(p, id.seq);
-    size_t strs_lp = 0; /* of the names when not same, and of the values */
-    if (!same) {
-        p = varint_put(p, nfields);
-        p = put_strs(p, fv, nfields, 0, &strs_lp);
-    }
-    p = put_strs(p, fv, nfields, 1, &strs_lp);
-    n->len = (uint32_t)(p - n->buf);
-    /* flags, ms-diff, seq-diff, [num-fields, names], values, lp-count */
-    n->lp_bytes += (uint32_t)(lp_int(same ? 2 : 0) + lp_int((int64_t)(id.ms - n->master.ms)) +
-                              lp_int((int64_t)(id.seq - n->master.seq)) +
-                              (same ? 0 : lp_int(nfields)) + strs_lp +
-                              lp_int(nfields + 3 + (same ? 0 : nfields + 1)));
-    n->count++;
-    n->live++;
-    n->last = id;
-    e->length++;
+    entry_put(e, n, id, fv, nfields, fsize, vsize, same ? SE_SAME_FIELDS : 0);
+}
+
+void sentries_load_node(struct sentries *e, struct sid master, const struct rs_str *names,
+                        uint32_t nnames)
+{
+    if (e->n)
+        e->nodes[e->head + e->n - 1] = node_seal(e, node_at(e, e->n - 1));
+    node_open(e, master, names, nnames, 1, 0);
+}
+
+bool sentries_load_entry(struct sentries *e, struct sid id, const struct rs_str *fv,
+                         uint32_t nfields, bool same, bool deleted)
+{
+    struct snode *n = node_at(e, e->n - 1);
+    size_t fsize, vsize;
+    if (!fv_sizes(fv, nfields, n->buf, &fsize, &vsize) && same)
+        return false;
+    entry_put(e, n, id, fv, nfields, fsize, vsize,
+              (uint8_t)((same ? SE_SAME_FIELDS : 0) | (deleted ? SE_DELETED : 0)));
+    return true;
+}
+
+void sentries_node_info(const struct sentries *e, size_t i, struct snode_info *out)
+{
+    const struct snode *n = node_at(e, i);
+    const uint8_t *p = n->buf;
+    out->master = n->master;
+    out->count = n->count;
+    out->live = n->live;
+    out->nnames = (uint32_t)varint_get(&p);
+    out->names = p;
 }
 
 /* Decode the entry at off of node n; returns the offset after it. */
@@ -466,6 +527,21 @@ static uint32_t node_entry(const struct snode *n, uint32_t off, struct sentry *o
     out->values = p;
     skip_strs(&p, out->nfields);
     return (uint32_t)(p - n->buf);
+}
+
+bool sentries_node_next(const struct sentries *e, size_t i, uint32_t *off, struct sentry *out,
+                        bool *deleted, bool *same)
+{
+    const struct snode *n = node_at(e, i);
+    if (*off == 0)
+        *off = n->entries_off;
+    if (*off >= n->len)
+        return false;
+    uint8_t flags;
+    *off = node_entry(n, *off, out, &flags);
+    *deleted = flags & SE_DELETED;
+    *same = flags & SE_SAME_FIELDS;
+    return true;
 }
 
 /* The index of the node that may hold id: the last whose master <= id, or
@@ -965,6 +1041,27 @@ uint64_t stream_free_effort(const struct stream *s)
 size_t stream_bytes(const struct stream *s)
 {
     return sizeof *s + s->bytes;
+}
+
+int64_t stream_distance(const struct stream *s, struct sid id)
+{
+    if (!s->entries_added)
+        return 0;
+    if (!s->e.length && sid_cmp(id, s->last_id) < 1)
+        return (int64_t)s->entries_added;
+    int cmp_last = sid_cmp(id, s->last_id);
+    if (cmp_last == 0)
+        return (int64_t)s->entries_added;
+    if (cmp_last > 0)
+        return SCG_INVALID_ENTRIES_READ;
+    int cmp_first = sid_cmp(id, s->first_id);
+    if (sid_is_zero(s->max_deleted) || sid_cmp(s->max_deleted, s->first_id) < 0) {
+        if (cmp_first < 0)
+            return (int64_t)(s->entries_added - s->e.length);
+        if (cmp_first == 0)
+            return (int64_t)(s->entries_added - s->e.length + 1);
+    }
+    return SCG_INVALID_ENTRIES_READ;
 }
 
 struct sgroup *stream_group(const struct stream *s, struct rs_str name)

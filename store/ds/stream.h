@@ -107,6 +107,33 @@ size_t sentries_nodes(const struct sentries *e);
 /* A deep copy into dst (its own counter). */
 void sentries_dup(struct sentries *dst, const struct sentries *src, size_t *bytes);
 
+/* Nodes whole, as an RDB file holds them (Redis's listpack nodes). A
+ * node's master entry: */
+struct snode_info {
+    struct sid master;   /* the ID its entries are relative to */
+    uint32_t count;      /* entries, live and deleted */
+    uint32_t live;
+    uint32_t nnames;     /* the master fields: nnames packed strings */
+    const uint8_t *names;
+};
+/* Node i (0 .. sentries_nodes - 1); pointers borrow the node. */
+void sentries_node_info(const struct sentries *e, size_t i, struct snode_info *out);
+/* The entries of node i in order, tombstones included: *off is 0 at the
+ * start; false past the last. *same: the entry's names are the master
+ * fields (stored once). */
+bool sentries_node_next(const struct sentries *e, size_t i, uint32_t *off, struct sentry *out,
+                        bool *deleted, bool *same);
+/* Loading a stream node by node: open a node at the tail with its master
+ * ID and master fields (names[0..nnames)), then give it its entries in ID
+ * order, tombstones included, each above every ID before it. The caller
+ * keeps the node within STREAM_NODE_MAX_ENTRIES entries and gives it at
+ * least one live one. sentries_load_entry returns false (nothing added)
+ * when same is claimed for names that are not the master fields. */
+void sentries_load_node(struct sentries *e, struct sid master, const struct rs_str *names,
+                        uint32_t nnames);
+bool sentries_load_entry(struct sentries *e, struct sid id, const struct rs_str *fv,
+                         uint32_t nfields, bool same, bool deleted);
+
 /* Iteration over live entries in [lo, hi], forward or in reverse. */
 struct siter {
     const struct sentries *e;
@@ -218,6 +245,10 @@ uint64_t stream_free_effort(const struct stream *s);
 struct stream *stream_dup(const struct stream *s);
 size_t stream_bytes(const struct stream *s);
 
+/* Redis's streamEstimateDistanceFromFirstEverEntry: the logical read
+ * counter of id (entries added up to it), or SCG_INVALID_ENTRIES_READ when
+ * it cannot be known. O(1). */
+int64_t stream_distance(const struct stream *s, struct sid id);
 /* Groups and consumers by name; NULL if absent. */
 struct sgroup *stream_group(const struct stream *s, struct rs_str name);
 /* A new group (name not present). */

@@ -8,7 +8,10 @@
  *
  * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
  * while rehashing; the table grows when used >= size (load factor 1) and
- * shrinks when under 1/8 full.
+ * shrinks when under 1/8 full; no chain of b[i] is longer than chain[i]
+ * (unless that is TBL_CHAIN_UNKNOWN), which the places where chains grow
+ * (inserts, rehash moves) keep and a new array starts at 0, so tbl_random
+ * can draw uniformly by rejection.
  *
  * Walks (tbl_foreach, tbl_scan) pause the table as Redis's safe iterators
  * pause rehashing: while paused no rehash step runs and no resize starts or
@@ -17,6 +20,7 @@
  * under it, whatever the callback looks up, inserts or unlinks. The checks
  * skipped meanwhile run when the last walk ends (tbl_resume).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 /* Inline XXH3: keys are short and hashing is on every lookup. */
@@ -59,6 +63,22 @@ static inline bool can_move(const struct table *t)
     return t->paused == 0;
 }
 
+/* Put e at the head of bucket j of b[i], keeping chain[i] a bound of its
+ * chains: the chain is walked, short as it is, because the bound must hold
+ * for tbl_random to be exact. */
+static inline void link_head(struct table *t, int i, uint64_t j, struct entry *e)
+{
+    e->next = t->b[i][j];
+    t->b[i][j] = e;
+    if (t->chain[i] == TBL_CHAIN_UNKNOWN)
+        return;
+    unsigned n = 0;
+    for (const struct entry *p = e; p && n <= t->chain[i]; p = p->next)
+        n++;
+    if (n > t->chain[i])
+        t->chain[i] = (uint8_t)n;
+}
+
 /* Move one non-empty bucket (visiting at most 10 empty ones). */
 static void rehash_one(struct table *t)
 {
@@ -73,9 +93,7 @@ static void rehash_one(struct table *t)
         uint64_t mask = tbl_size(t, 1) - 1;
         while (e) {
             struct entry *next = e->next;
-            uint64_t h = tbl_hash(t, entry_key(e), e->klen) & mask;
-            e->next = t->b[1][h];
-            t->b[1][h] = e;
+            link_head(t, 1, tbl_hash(t, entry_key(e), e->klen) & mask, e);
             t->used[0]--;
             t->used[1]++;
             e = next;
@@ -88,9 +106,11 @@ static void rehash_one(struct table *t)
         t->b[0] = t->b[1];
         t->lg[0] = t->lg[1];
         t->used[0] = t->used[1];
+        t->chain[0] = t->chain[1];
         t->b[1] = NULL;
         t->lg[1] = 0;
         t->used[1] = 0;
+        t->chain[1] = 0;
         t->rehash_idx = -1;
     }
 }
@@ -123,10 +143,12 @@ static void resize(struct table *t, uint64_t n)
     if (t->b[0] == NULL) {
         t->b[0] = b;
         t->lg[0] = lg_of(size);
+        t->chain[0] = 0;
         return;
     }
     t->b[1] = b;
     t->lg[1] = lg_of(size);
+    t->chain[1] = 0;
     t->rehash_idx = 0;
 }
 
@@ -244,9 +266,7 @@ void tbl_insert(struct table *t, struct entry *e)
         resize(t, tbl_count(t) + 1);
     }
     int i = is_rehashing(t) ? 1 : 0;
-    uint64_t h = tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1);
-    e->next = t->b[i][h];
-    t->b[i][h] = e;
+    link_head(t, i, tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1), e);
     t->used[i]++;
 }
 
@@ -360,31 +380,45 @@ uint64_t tbl_scan(struct table *t, uint64_t v, void (*fn)(void *ud, struct entry
     return v;
 }
 
-struct entry *tbl_random(struct table *t, uint64_t r)
+/* The k-th entry in walk order (k < tbl_count): tbl_random's way when no
+ * chain bound is known. O(n). */
+static struct entry *nth_entry(const struct table *t, uint64_t k)
+{
+    for (int i = 0; i < 2; i++)
+        for (uint64_t j = 0; j < tbl_size(t, i); j++)
+            for (struct entry *e = t->b[i][j]; e; e = e->next)
+                if (k-- == 0)
+                    return e;
+    return NULL;
+}
+
+struct entry *tbl_random(const struct table *t, struct rng *g)
 {
     if (tbl_count(t) == 0)
         return NULL;
-    /* Pick a non-empty bucket (as dictGetRandomKey), then an element of its
-     * chain; r is mixed each try so a long run of empty buckets ends. */
-    struct entry *e = NULL;
-    while (e == NULL) {
-        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
-        uint64_t x = r >> 11;
-        if (is_rehashing(t)) {
-            uint64_t span = tbl_size(t, 0) + tbl_size(t, 1) - (uint64_t)t->rehash_idx;
-            uint64_t i = (uint64_t)t->rehash_idx + x % span;
-            e = i >= tbl_size(t, 0) ? t->b[1][i - tbl_size(t, 0)] : t->b[0][i];
-        } else {
-            e = t->b[0][x & (tbl_size(t, 0) - 1)];
-        }
+    unsigned bound = t->chain[0];
+    if (is_rehashing(t) && t->chain[1] > bound)
+        bound = t->chain[1];
+    if (bound == TBL_CHAIN_UNKNOWN)
+        return nth_entry(t, rng_below(g, tbl_count(t)));
+    assert(bound > 0 && "an entry got in without link_head");
+    /* The buckets that may hold entries: b[0] from rehash_idx (those below
+     * are moved), then b[1]. A draw is a (bucket, place) pair, each with
+     * probability 1 / (buckets x bound), and every entry sits at exactly
+     * one place of one bucket, so the first draw that lands on an entry
+     * lands on each with equal probability. */
+    uint64_t first = is_rehashing(t) ? (uint64_t)t->rehash_idx : 0;
+    uint64_t n0 = tbl_size(t, 0) - first;
+    uint64_t nbuckets = n0 + (is_rehashing(t) ? tbl_size(t, 1) : 0);
+    for (;;) {
+        uint64_t x = rng_below(g, nbuckets * bound);
+        uint64_t j = x / bound, place = x % bound;
+        struct entry *e = j < n0 ? t->b[0][first + j] : t->b[1][j - n0];
+        while (e && place--)
+            e = e->next;
+        if (e)
+            return e;
     }
-    size_t n = 0;
-    for (struct entry *p = e; p; p = p->next)
-        n++;
-    size_t k = (size_t)((r >> 3) % n);
-    while (k--)
-        e = e->next;
-    return e;
 }
 
 void tbl_iter_start(struct tbl_iter *it, struct table *t)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "ds/entry.h"
+#include "ds/util.h"
 
 struct table {
     uint64_t seed; /* XXH3 seed, the store's */
@@ -21,7 +22,12 @@ struct table {
                          * resize while non-zero, so no entry moves under them */
     uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
                          * (tbl_size): a byte, so the header is 56 bytes */
+    uint8_t chain[2];   /* no chain of b[i] is longer (tbl_random's bound; it
+                         * may be stale high after unlinks), TBL_CHAIN_UNKNOWN
+                         * past 254 */
 };
+
+#define TBL_CHAIN_UNKNOWN UINT8_MAX
 
 
 void tbl_init(struct table *t, uint64_t seed);
@@ -97,8 +103,13 @@ int tbl_rehash(struct table *t, int n);
 uint64_t tbl_scan(struct table *t, uint64_t cursor, void (*fn)(void *ud, struct entry *e),
                   void *ud);
 
-/* A random entry, or NULL if empty; r is a random number. */
-struct entry *tbl_random(struct table *t, uint64_t r);
+/* A random entry, or NULL if empty: every entry exactly equally likely,
+ * whatever the chains and a rehash in progress (a uniform bucket and a
+ * uniform place in [0, longest chain), drawn again until that place holds
+ * an entry). Draws from g. O(1) expected: about buckets x longest chain /
+ * entries draws, a few since the table is at least 1/8 full; O(n) only for
+ * a table whose chains passed 254 (filled while paused). */
+struct entry *tbl_random(const struct table *t, struct rng *g);
 
 /* A walk that its caller drives (and may end early): between tbl_iter_start
  * and tbl_iter_end the table is paused as for tbl_foreach, with the same

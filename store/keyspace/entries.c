@@ -341,7 +341,7 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
     size_t cap = need > obj_strlen(e) ? need : obj_strlen(e);
     struct entry *n = obj_new_raw(loc->sh, key, obj_str(e, buf), cap);
     n->lru = e->lru;
-    ks_replace(loc, n, true);
+    ks_reencode(loc, n);
     return entry_ptr(n);
 }
 

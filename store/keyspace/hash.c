@@ -181,6 +181,12 @@ static void hash_to_table(struct hash *h, uint64_t seed)
     pack_free(pk);
 }
 
+void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n)
+{
+    if (h->pk && n > (uint64_t)c->st->cfg.hash_max_listpack_entries)
+        hash_to_table(h, c->st->seed);
+}
+
 /* The value of field f; false if absent. The slice is valid until the
  * next change of h. */
 bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
@@ -204,8 +210,9 @@ bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
  * when keep_ttl is set and loses it otherwise. A packed h becomes a table
  * first when f or v is too long to pack, or after when it has too many
  * fields. */
-bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
-                     bool keep_ttl)
+/* hash_set, and hash_add when is_new says f is absent (no search). */
+static bool set_field(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
+                      bool keep_ttl, bool is_new)
 {
     if (h->pk && ((long long)f.len > c->st->cfg.hash_max_listpack_value ||
                   (long long)v.len > c->st->cfg.hash_max_listpack_value ||
@@ -213,7 +220,7 @@ bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str 
         hash_to_table(h, c->st->seed);
     if (h->pk) {
         size_t before = pack_bytes(h->pk);
-        uint32_t at = pack_find(h->pk, f, h->per);
+        uint32_t at = is_new ? UINT32_MAX : pack_find(h->pk, f, h->per);
         bool added = at == UINT32_MAX;
         if (added) {
             h->pk = pack_append(h->pk, f);
@@ -233,7 +240,7 @@ bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str 
             hash_to_table(h, c->st->seed);
         return added;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    struct entry **ref = is_new ? NULL : tbl_find_ref(&h->t, f.p, f.len);
     if (ref && (*ref)->vlen == v.len) {
         /* A value of the same length is overwritten in place. */
         memcpy((*ref)->data + (*ref)->klen, v.p, v.len);
@@ -257,6 +264,17 @@ bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str 
     h->bytes -= field_bytes(old);
     rs_free(old);
     return false;
+}
+
+bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
+              bool keep_ttl)
+{
+    return set_field(c, h, f, v, keep_ttl, false);
+}
+
+void hash_add(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v)
+{
+    set_field(c, h, f, v, false, true);
 }
 
 bool hash_remove(struct hash *h, struct rs_str f)

@@ -58,6 +58,14 @@ bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v);
  * fields. */
 bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
                      bool keep_ttl);
+/* h is about to receive n fields: a table at once when they pass
+ * hash-max-listpack-entries (as Redis's RDB load), so they are not first
+ * searched for in a pack. */
+void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n);
+/* hash_set of a field f the caller knows is absent (loading a value checked
+ * for repeats): appended without a search, so loading n packed fields is
+ * O(n), not O(n^2). */
+void hash_add(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v);
 struct rs_str field_key(const struct entry *e);
 struct rs_str field_val(const struct entry *e);
 /* The field at off of pk, packed with per elements a field: its value in

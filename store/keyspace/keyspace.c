@@ -366,7 +366,7 @@ static struct ks_proj proj_of(struct db *db, uintptr_t v)
     return (struct ks_proj){place_shard(v), NULL};
 }
 
-bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p)
+bool ks_random_project(struct db *db, uint64_t x, struct ks_proj *p)
 {
     struct ranks *k = &db->ranks;
     if (k->dirty.n > k->cap / 16) {
@@ -379,8 +379,8 @@ bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p)
     }
     if (db->nkeys == 0)
         return false;
-    /* The shard of the (r mod nkeys)-th key: descend from the top sum. */
-    uint64_t x = r % db->nkeys;
+    /* The shard of the x-th key: descend from the top sum. */
+    x %= db->nkeys;
     uint32_t pos = 0;
     for (uint32_t step = k->cap; step > 0; step >>= 1) {
         if (pos + step <= k->cap && k->sum[pos + step] <= x) {
@@ -1019,7 +1019,8 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
  * Changes
  * ------------------------------------------------------------------------ */
 
-void ks_add(struct db *db, struct shard *sh, struct entry *e)
+/* ks_add without its hooks and event. */
+static void add_entry(struct db *db, struct shard *sh, struct entry *e)
 {
     e->lru = store_lru(db->st);
     if (sh->is_small) {
@@ -1039,7 +1040,19 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e)
         note_rehash(sh);
     }
     sub_register(sh, e);
+}
+
+void ks_add(struct db *db, struct shard *sh, struct entry *e)
+{
+    add_entry(db, sh, e);
     ks_changed(sh->db, rs_str_from(entry_key(e), e->klen));
+    ks_notify_entry(db, NOTIFY_NEW, "new", e);
+}
+
+void ks_add_untouched(struct db *db, struct shard *sh, struct entry *e)
+{
+    add_entry(db, sh, e);
+    ks_signal(sh->db, rs_str_from(entry_key(e), e->klen));
     ks_notify_entry(db, NOTIFY_NEW, "new", e);
 }
 
@@ -1061,7 +1074,8 @@ bool ks_value_changed(struct kloc *loc, size_t before)
     return true;
 }
 
-void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
+/* ks_replace without its hooks. */
+static void replace_entry(struct kloc *loc, struct entry *e, bool keep_ttl)
 {
     struct entry *old = *loc->ref;
     if (old->exp_idx != EXP_NONE) {
@@ -1082,7 +1096,17 @@ void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
     }
     sub_register(loc->sh, e);
     drop(loc->sh, old, loc->sh->db->st->cfg.lazyfree_server_del);
+}
+
+void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
+{
+    replace_entry(loc, e, keep_ttl);
     ks_changed(loc->sh->db, rs_str_from(entry_key(e), e->klen));
+}
+
+void ks_reencode(struct kloc *loc, struct entry *e)
+{
+    replace_entry(loc, e, true);
 }
 
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e)
@@ -1251,9 +1275,9 @@ uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
     return 0;
 }
 
-struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r)
+struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g)
 {
-    return p->one ? p->one->e : tbl_random(&p->sh->tbl, r);
+    return p->one ? p->one->e : tbl_random(&p->sh->tbl, g);
 }
 
 uint64_t ks_db_size(const struct db *db)

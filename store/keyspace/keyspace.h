@@ -81,7 +81,7 @@ struct rs_str obj_str(const struct entry *e, char *buf);
 size_t obj_strlen(const struct entry *e);
 /* Grow e's string value for in-place writes: makes it ENC_RAW with room for
  * at least need bytes; may move the entry (the table slot at loc is
- * updated). Returns the rstr. */
+ * updated, nobody is told: ks_reencode). Returns the rstr. */
 struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 
 /* Containers with sub-keys (hashes, sets): where the container keeps its
@@ -193,9 +193,18 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
 /* Add e (whose key is absent) to db; the shard is created if needed and
  * must be the one e was accounted to (ks_shard(db, key, true)). */
 void ks_add(struct db *db, struct shard *sh, struct entry *e);
+/* ks_add without telling WATCH and tracking (ks_touch), as Redis's dbAdd
+ * that no signalModifiedKey follows: for a command that creates its key
+ * and may then report no change (a BITFIELD whose writes all failed). The
+ * caller calls ks_touch itself when it changes the value. */
+void ks_add_untouched(struct db *db, struct shard *sh, struct entry *e);
 /* Replace the entry at loc by e (same key), keeping its TTL unless
  * keep_ttl is false; frees the old entry. */
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
+/* Replace the entry at loc by e, the same value in another encoding (a
+ * string made a growable buffer), keeping TTL and access time; nobody is
+ * told, as Redis's dbReplaceValue: the value did not change. */
+void ks_reencode(struct kloc *loc, struct entry *e);
 /* Set key to e: replaces an existing key (dropping its TTL) or adds it. */
 void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e);
 /* The value of the hash or set at loc changed in place, and had `before`
@@ -223,6 +232,17 @@ void ks_delete_lazy(struct kloc *loc, bool lazy);
 struct entry *ks_take(struct kloc *loc);
 /* Delete key if present (lazy as ks_delete_lazy); returns whether it was. */
 bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool lazy);
+
+/* Count n changes of the dataset (Redis's server.dirty), which
+ * rdb_changes_since_last_save reports and the save points compare: a
+ * command calls it where Redis 7.4 adds to server.dirty -- once per key
+ * written for most, the elements added or removed for SADD, SREM, HSET,
+ * HDEL, LPUSH, ZADD, ZREM, DEL..., nothing when it changed nothing.
+ * Expiries do not count (7.4 counts none). */
+static inline void ks_dirty(struct store *st, uint64_t n)
+{
+    st->persist.dirty += n;
+}
 
 /* The WATCH and tracking hook (commands/multi.c, commands/tracking.c, through st->up): key of db was changed -- added, deleted,
  * overwritten, changed in place or given or stripped of a TTL -- so the
@@ -341,11 +361,12 @@ struct ks_proj {
     struct shard *sh; /* its shard; for a one-key project its db's `small` */
     struct tiny *one; /* the one-key project, or NULL */
 };
-/* The project holding the (r mod keys)-th key of db, each key equally
- * likely for a uniform r (RANDOMKEY); false if db has no key. O(log
+/* The project holding the x-th key of db in its projects' order (x below
+ * ks_db_size: RANDOMKEY draws it uniformly, so each key is exactly equally
+ * likely; reduced modulo the size past it); false if db has no key. O(log
  * projects), after O(log projects) for each project whose key count changed
  * since the last call. */
-bool ks_random_project(struct db *db, uint64_t r, struct ks_proj *p);
+bool ks_random_project(struct db *db, uint64_t x, struct ks_proj *p);
 /* Empty a database; async moves its shards to the garbage list (O(1) a
  * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
@@ -376,7 +397,7 @@ uint64_t ks_proj_commands(const struct ks_proj *p);
 void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud);
-struct entry *ks_proj_random(const struct ks_proj *p, uint64_t r);
+struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g);
 /* Advance the rehash of the shards' tables for about budget_us; only the
  * shards whose table rehashes are visited. 1 if more is left. */
 int ks_rehash_step(struct store *st, int64_t budget_us);

@@ -7,7 +7,6 @@
 #include "keyspace/list.h"
 #include "keyspace/state.h"
 
-#define DEFAULT_PACKED_THRESHOLD (1ULL << 30)
 
 size_t list_bytes(const struct quicklist *ql)
 {
@@ -31,17 +30,20 @@ const char *list_enc_name(const struct quicklist *ql)
 
 size_t list_packed_threshold(const struct store *st)
 {
-    return st->list_packed_threshold ? st->list_packed_threshold : DEFAULT_PACKED_THRESHOLD;
+    return st->list_packed_threshold ? st->list_packed_threshold : QL_DEFAULT_PACKED_THRESHOLD;
+}
+
+void list_as_quicklist(const struct store *st, struct quicklist *ql)
+{
+    ql->listpack = false;
+    ql->fill = st->cfg.list_max_listpack_size;
 }
 
 void list_growing(const struct store *st, struct quicklist *ql, size_t bytes, uint64_t n)
 {
     if (!ql->listpack)
         return;
-    int fill = st->cfg.list_max_listpack_size;
     size_t lpsz = ql->head ? ql->head->lpsz : QL_LP_EMPTY;
-    if (ql_exceeds(fill, lpsz + bytes, ql->count + n)) {
-        ql->listpack = false;
-        ql->fill = fill;
-    }
+    if (ql_exceeds(st->cfg.list_max_listpack_size, lpsz + bytes, ql->count + n))
+        list_as_quicklist(st, ql);
 }

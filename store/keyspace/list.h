@@ -25,5 +25,8 @@ size_t list_packed_threshold(const struct store *st);
 /* Before n elements of bytes raw bytes are added: a list in listpack form
  * that would pass list-max-listpack-size becomes a quicklist. */
 void list_growing(const struct store *st, struct quicklist *ql, size_t bytes, uint64_t n);
+/* The list (empty, or in listpack form) takes its quicklist form, with
+ * chunks limited by list-max-listpack-size. */
+void list_as_quicklist(const struct store *st, struct quicklist *ql);
 
 #endif

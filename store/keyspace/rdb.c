@@ -32,18 +32,13 @@ enum {
  * Writing
  * ------------------------------------------------------------------------ */
 
-void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n)
+void rdb__grow(struct rdb_buf *b, size_t n)
 {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->p = rs_realloc(b->p, cap);
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->p + b->len, p, n);
-    b->len += n;
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    while (cap < b->len + n)
+        cap *= 2;
+    b->p = rs_realloc(b->p, cap);
+    b->cap = cap;
 }
 
 /* "<c><n>\r\n" (a bulk's or an array's header) */
@@ -335,6 +330,15 @@ bool rdb_get_u64le(struct rdb_reader *r, uint64_t *v)
     return true;
 }
 
+bool rdb_get_raw(struct rdb_reader *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return false;
+    memcpy(out, r->p, n);
+    r->p += n;
+    return true;
+}
+
 bool rdb_get_u32le(struct rdb_reader *r, uint32_t *v)
 {
     if (r->end - r->p < 4)
@@ -459,6 +463,7 @@ bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *
     /* the total must be the blob's, and it ends with the end mark */
     if (len < hdr + 1 || le_at(blob, 4) != len || blob[len - 1] != LP_EOF)
         return false;
+    it->count = (uint32_t)le_at(blob + (kind == RDB_BLOB_LISTPACK ? 4 : 8), 2);
     it->p = blob + hdr;
     it->end = blob + len - 1;
     return true;
@@ -518,6 +523,16 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s)
     size_t nb = (size_t)lp_backlen_size(l);
     if (dlen > avail || l + nb > avail)
         return blob_bad(it);
+    /* the back length, read backwards as lpDecodeBacklen, must be l */
+    uint64_t back = 0;
+    for (size_t i = 0; i < nb; i++) {
+        uint8_t c = p[l + nb - 1 - i];
+        back |= (uint64_t)(c & 127) << (7 * i);
+        if (((c & 128) != 0) != (i + 1 < nb))
+            return blob_bad(it);
+    }
+    if (back != l)
+        return blob_bad(it);
     if (is_int)
         blob_int(it, v, s);
     else
@@ -574,6 +589,13 @@ static bool zl_next(struct rdb_blob *it, struct rs_str *s)
 
 bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
 {
+    if (it->kind != RDB_BLOB_INTSET && it->p >= it->end) {
+        /* the header's count, unless it says "too many to count" */
+        if (it->count != UINT16_MAX && it->seen != it->count)
+            it->bad = true;
+        return false;
+    }
+    it->seen++;
     if (it->kind == RDB_BLOB_INTSET) {
         if (it->left == 0)
             return false;

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "resp.h"
 
@@ -95,7 +96,18 @@ struct rdb_buf {
     bool no_lzf; /* rdbcompression no: strings are never LZF-compressed */
 };
 
-void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n);
+/* Room for n more bytes in b (rdb_put_raw's slow path). */
+void rdb__grow(struct rdb_buf *b, size_t n);
+/* Append p[0..n) to b; inline, as values are written a few bytes at a
+ * time. */
+static inline void rdb_put_raw(struct rdb_buf *b, const void *p, size_t n)
+{
+    if (b->cap - b->len < n)
+        rdb__grow(b, n);
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
 void rdb_put_type(struct rdb_buf *b, uint8_t type);
 void rdb_put_len(struct rdb_buf *b, uint64_t len);
 /* v in 8 bytes, little-endian (deadlines: rdbSaveMillisecondTime). */
@@ -141,6 +153,8 @@ int rdb_get_type(struct rdb_reader *r);
 /* A plain length (not a string encoding). */
 bool rdb_get_len(struct rdb_reader *r, uint64_t *len);
 bool rdb_get_u64le(struct rdb_reader *r, uint64_t *v);
+/* n bytes as they are, into out. */
+bool rdb_get_raw(struct rdb_reader *r, void *out, size_t n);
 bool rdb_get_u32le(struct rdb_reader *r, uint32_t *v);
 bool rdb_get_double(struct rdb_reader *r, double *v);
 /* A score of RDB_TYPE_ZSET: a length byte then its text; 253 nan, 254
@@ -164,13 +178,17 @@ struct rdb_blob {
     enum rdb_blob_kind kind;
     uint32_t width;        /* intset: bytes a value */
     uint64_t left;         /* intset: values left */
+    uint32_t count, seen;  /* listpack, ziplist: the header's count, elements read */
     bool bad;
     char num[24];          /* an integer element's text */
 };
 /* Start a walk of blob[0..len); false if its header is wrong. */
 bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *blob, size_t len);
 /* The next element in *s (an integer formatted into it->num, valid until
- * the next call); false at the end or on a bad element (it->bad). */
+ * the next call); false at the end or on a bad element (it->bad). A
+ * listpack's elements are checked as lpValidateIntegrity checks them
+ * (encoding, bounds, back length), and at the end their number against
+ * the header's. */
 bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s);
 
 #endif

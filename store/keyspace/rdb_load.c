@@ -8,9 +8,14 @@
  * use (hash_set, set_add, ql_push, zset_add), so each takes the encoding
  * respite would give it -- a Redis 6 ziplist becomes a listpack, a big
  * intset a table -- and its sub-key deadlines are registered in its shard
- * as for a command's write.
+ * as for a command's write. A stream's nodes are kept as the file has them
+ * (sentries_load_node), unless one holds more entries than respite's nodes
+ * take.
+ *
+ * rdb_value_read is the value alone, for RESTORE as well as for files.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "ds/crc64.h"
 #include "ds/mem.h"
 #include "ds/quicklist.h"
+#include "ds/stream.h"
 #include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/list.h"
@@ -30,7 +36,11 @@
 struct loader {
     struct store *st;
     struct rdb_reader r;
+    const uint8_t *base; /* the file's first byte */
+    uint64_t nkeys;      /* keys read, for the progress hook */
+    bool stopped;        /* by the progress hook */
     int64_t now;
+    bool merge; /* a key already there is replaced by the file's */
     char *err;
     size_t errlen;
 };
@@ -45,7 +55,8 @@ static bool fail(struct loader *ld, const char *what)
 
 /* The elements of a value, from RDB strings (a count of them) or from a
  * listpack, ziplist or intset blob. The last element returned is valid
- * until the next call. */
+ * until the next call, and past it when it is a string of the blob (keep)
+ * or one of the RDB strings (the one before the last stays too). */
 struct elems {
     struct rdb_reader *r;
     uint64_t left;      /* RDB strings still to read */
@@ -53,13 +64,15 @@ struct elems {
     struct rdb_blob blob;
     char *blob_bytes;   /* the blob's string */
     char *cur;          /* the last RDB string read */
+    char *prev;         /* the one before, still valid (a field while its value is read) */
 };
 
 static void elems_close(struct elems *es)
 {
     rs_free(es->blob_bytes);
     rs_free(es->cur);
-    es->blob_bytes = es->cur = NULL;
+    rs_free(es->prev);
+    es->blob_bytes = es->cur = es->prev = NULL;
 }
 
 /* n strings follow in r. */
@@ -89,7 +102,8 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
         *bad = es->blob.bad;
         return more;
     }
-    rs_free(es->cur);
+    rs_free(es->prev);
+    es->prev = es->cur;
     es->cur = NULL;
     if (es->left == 0)
         return false;
@@ -101,7 +115,85 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
     return !*bad;
 }
 
+/* s as it stays valid past the next elems_next: an integer of a blob is
+ * copied into buf (24 bytes), the walk's buffer being reused. */
+static struct rs_str keep(const struct elems *es, struct rs_str s, char *buf)
+{
+    if (es->is_blob && s.p == es->blob.num) {
+        memcpy(buf, s.p, s.len);
+        s.p = buf;
+    }
+    return s;
+}
+
+/* An element of a blob for the repeats check: its bytes in the blob, or
+ * the text of an integer. */
+struct blob_key {
+    const char *p;
+    size_t len;
+    char num[24];
+};
+
+static int blob_key_cmp(const void *a, const void *b)
+{
+    const struct blob_key *x = a, *y = b;
+    const char *xp = x->p ? x->p : x->num, *yp = y->p ? y->p : y->num;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(xp, yp, x->len);
+}
+
+/* Whether elements 0, stride, 2 stride... of the blob (a listpack or
+ * ziplist, its bytes in es) repeat one another, compared as text as
+ * Redis's lpValidateIntegrityAndDups compares them. O(n log n). */
+static bool blob_repeats(const struct elems *es, int stride)
+{
+    struct rdb_blob it = es->blob;
+    struct blob_key *keys = NULL;
+    size_t n = 0, cap = 0;
+    struct rs_str s;
+    for (size_t i = 0; rdb_blob_next(&it, &s); i++) {
+        if (i % (size_t)stride)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            keys = rs_realloc(keys, cap * sizeof *keys);
+        }
+        struct blob_key *k = &keys[n++];
+        k->len = s.len;
+        k->p = s.p == it.num ? NULL : s.p;
+        if (k->p == NULL)
+            memcpy(k->num, s.p, s.len);
+    }
+    bool repeats = false;
+    if (n > 1) {
+        qsort(keys, n, sizeof *keys, blob_key_cmp);
+        for (size_t i = 1; i < n && !repeats; i++)
+            repeats = blob_key_cmp(&keys[i - 1], &keys[i]) == 0;
+    }
+    rs_free(keys);
+    return repeats;
+}
+
 /* ---- values --------------------------------------------------------------- */
+
+/* The latest deadline a hash field or set member takes (Redis's
+ * HFE_MAX_ABS_TIME_MSEC, commands/subkey.c's limit): a later one is
+ * corrupt. */
+#define SUBTTL_MAX_MS 0x3FFFFFFFFFFFLL
+
+/* A deadline saved relative to min (0: none) into *when (-1: none); false
+ * past SUBTTL_MAX_MS. */
+static bool rel_deadline(int64_t min, uint64_t rel, int64_t *when)
+{
+    *when = -1;
+    if (rel == 0)
+        return true;
+    if (min < 0 || min > SUBTTL_MAX_MS || rel - 1 > (uint64_t)(SUBTTL_MAX_MS - min))
+        return false;
+    *when = min + (int64_t)(rel - 1);
+    return true;
+}
 
 static int64_t due_or_kept(int64_t when, int64_t now)
 {
@@ -117,8 +209,12 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
     if (type == RDB_TYPE_LIST_QUICKLIST || type == RDB_TYPE_LIST_QUICKLIST_2)
         if (!rdb_get_len(&ld->r, &nodes))
             return false;
+    /* several nodes: a quicklist, whose chunks are the file's (Redis keeps
+     * them; one node that fits the limits is a listpack, in Redis too) */
+    if (type == RDB_TYPE_LIST_QUICKLIST_2 && nodes > 1)
+        list_as_quicklist(st, ql);
     for (uint64_t i = 0; i < nodes; i++) {
-        struct elems es;
+        struct elems es = {0};
         bool ok;
         uint64_t container = 2;
         if (type == RDB_TYPE_LIST_QUICKLIST_2 && !rdb_get_len(&ld->r, &container))
@@ -139,10 +235,14 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
                                                               : RDB_BLOB_ZIPLIST);
         }
         struct rs_str s;
-        bool bad = !ok;
+        bool bad = !ok, first = true;
         while (!bad && elems_next(&es, &s, &bad)) {
             list_growing(st, ql, s.len, 1);
-            ql_push(ql, s, QL_TAIL);
+            if (first && type == RDB_TYPE_LIST_QUICKLIST_2)
+                ql_push_chunk(ql, s);
+            else
+                ql_push(ql, s, QL_TAIL);
+            first = false;
         }
         elems_close(&es);
         if (bad)
@@ -155,7 +255,7 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
 static bool load_set(struct loader *ld, int type, struct rset **out)
 {
     struct store *st = ld->st;
-    struct elems es;
+    struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
@@ -172,25 +272,38 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         elems_strings(&es, &ld->r, n);
     }
     struct rs_str m;
-    bool bad = false;
+    bool bad = false, has_prev = false;
+    long long prev = 0;
     for (;;) {
         int64_t when = -1;
         if (min != -1 && es.left > 0) {
             uint64_t rel;
-            if (!rdb_get_len(&ld->r, &rel)) {
+            if (!rdb_get_len(&ld->r, &rel) || !rel_deadline(min, rel, &when)) {
                 bad = true;
                 break;
             }
-            when = rel == 0 ? -1 : min + (int64_t)rel - 1;
         }
         if (!elems_next(&es, &m, &bad))
             break;
         when = due_or_kept(when, ld->now);
         if (when == -2)
             continue;
+        if (type == RDB_TYPE_SET_INTSET) {
+            /* an intset is sorted, each member once (Redis's deep check) */
+            long long v;
+            if (!resp_str2ll(m.p, m.len, &v) || (has_prev && v <= prev)) {
+                bad = true;
+                break;
+            }
+            prev = v;
+            has_prev = true;
+        }
         if (*out == NULL)
             *out = set_new(st, m, n ? n : 1);
-        set_add(st, *out, m);
+        if (!set_add(st, *out, m)) {
+            bad = true; /* a member twice */
+            break;
+        }
         if (when != -1)
             set_member_set_ttl(st, *out, m, when);
     }
@@ -203,7 +316,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
 {
     struct cmd_ctx c = {.st = ld->st};
     struct hash *h = *out = hash_new();
-    struct elems es;
+    struct elems es = {0};
     int64_t min = -1;
     bool metadata = type == RDB_TYPE_HASH_METADATA;
     bool lpex = type == RDB_TYPE_HASH_LISTPACK_EX || type == RDB_TYPE_HASH_LISTPACK_EX_PRE_GA;
@@ -214,6 +327,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         uint64_t n;
         if (!rdb_get_len(&ld->r, &n))
             return false;
+        hash_reserve(&c, h, n);
         elems_strings(&es, &ld->r, 2 * n);
     } else if (!elems_blob(&es, &ld->r,
                            type == RDB_TYPE_HASH_ZIPLIST ? RDB_BLOB_ZIPLIST
@@ -221,52 +335,46 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         elems_close(&es);
         return false;
     }
-    bool bad = false;
-    for (;;) {
+    /* a blob's fields are checked for repeats at once, then added without
+     * a search; separate strings are searched for as they come */
+    bool bad = es.is_blob && blob_repeats(&es, lpex ? 3 : 2);
+    while (!bad) {
         int64_t when = -1;
         if (metadata && es.left > 0) {
             uint64_t rel;
-            if (!rdb_get_len(&ld->r, &rel)) {
+            if (!rdb_get_len(&ld->r, &rel) || !rel_deadline(min, rel, &when)) {
                 bad = true;
                 break;
             }
-            when = rel == 0 ? -1 : min + (int64_t)rel - 1;
         }
-        struct rs_str f, v;
+        struct rs_str f, v, t;
+        char fnum[24], vnum[24];
         if (!elems_next(&es, &f, &bad))
             break;
-        /* the field outlives the value's read only as a copy */
-        char *fcopy = rs_malloc(f.len + 1);
-        memcpy(fcopy, f.p, f.len);
-        f.p = fcopy;
+        f = keep(&es, f, fnum);
         if (!elems_next(&es, &v, &bad)) {
-            rs_free(fcopy);
             bad = true;
             break;
         }
         if (lpex) {
-            char *vcopy = rs_malloc(v.len + 1);
-            memcpy(vcopy, v.p, v.len);
-            v.p = vcopy;
-            struct rs_str t;
+            v = keep(&es, v, vnum);
             long long ttl;
-            if (!elems_next(&es, &t, &bad) || !resp_str2ll(t.p, t.len, &ttl)) {
-                rs_free(fcopy);
-                rs_free(vcopy);
+            if (!elems_next(&es, &t, &bad) || !resp_str2ll(t.p, t.len, &ttl) || ttl < 0 ||
+                ttl > SUBTTL_MAX_MS) {
                 bad = true;
                 break;
             }
             when = ttl == 0 ? -1 : ttl;
         }
         when = due_or_kept(when, ld->now);
-        if (when != -2) {
-            hash_set(&c, h, f, v, false);
-            if (when != -1)
-                hash_field_set_ttl(h, f, when);
-        }
-        rs_free(fcopy);
-        if (lpex)
-            rs_free((char *)v.p);
+        if (when == -2)
+            continue;
+        if (es.is_blob)
+            hash_add(&c, h, f, v);
+        else
+            bad = !hash_set(&c, h, f, v, false); /* a field twice */
+        if (when != -1 && !bad)
+            hash_field_set_ttl(h, f, when);
     }
     elems_close(&es);
     return !bad;
@@ -287,7 +395,7 @@ static bool parse_score(struct rs_str s, double *score)
 static bool load_zset(struct loader *ld, int type, struct rzset **out)
 {
     struct store *st = ld->st;
-    struct elems es;
+    struct elems es = {0};
     uint64_t n = 0;
     bool blob = type == RDB_TYPE_ZSET_ZIPLIST || type == RDB_TYPE_ZSET_LISTPACK;
     if (blob) {
@@ -318,9 +426,11 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
             bad = type == RDB_TYPE_ZSET_2 ? !rdb_get_double(&ld->r, &score)
                                           : !rdb_get_text_double(&ld->r, &score);
         }
+        bad = bad || isnan(score);
         if (!bad) {
             int flags_out;
             zset_add(st, *out, m, score, 0, &flags_out, NULL);
+            bad = !(flags_out & ZADD_OUT_ADDED); /* a member twice */
         }
         if (blob)
             rs_free((char *)m.p);
@@ -331,10 +441,244 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
     return !bad;
 }
 
+/* ---- streams -------------------------------------------------------------- */
+
+static struct sid sid_from_raw(const uint8_t raw[16])
+{
+    struct sid id = {0, 0};
+    for (int i = 0; i < 8; i++) {
+        id.ms = id.ms << 8 | raw[i];
+        id.seq = id.seq << 8 | raw[8 + i];
+    }
+    return id;
+}
+
+static bool get_sid(struct rdb_reader *r, struct sid *id)
+{
+    return rdb_get_len(r, &id->ms) && rdb_get_len(r, &id->seq);
+}
+
+/* The elements of one stream entry (or master entry), copied out of the
+ * listpack walk (whose integers live in a buffer the next element
+ * overwrites). */
+struct lp_elems {
+    struct rdb_buf bytes;
+    size_t *off, *len;
+    uint32_t n, cap;
+};
+
+static bool lp_next_int(struct rdb_blob *it, int64_t *v)
+{
+    struct rs_str s;
+    long long ll;
+    if (!rdb_blob_next(it, &s) || !resp_str2ll(s.p, s.len, &ll))
+        return false;
+    *v = ll;
+    return true;
+}
+
+/* Read n strings from it into es (after what it holds). */
+static bool lp_take(struct rdb_blob *it, struct lp_elems *es, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        struct rs_str s;
+        if (!rdb_blob_next(it, &s))
+            return false;
+        if (es->n == es->cap) {
+            es->cap = es->cap ? es->cap * 2 : 16;
+            es->off = rs_realloc(es->off, es->cap * sizeof *es->off);
+            es->len = rs_realloc(es->len, es->cap * sizeof *es->len);
+        }
+        es->off[es->n] = es->bytes.len;
+        es->len[es->n++] = s.len;
+        rdb_put_raw(&es->bytes, s.p, s.len);
+    }
+    return true;
+}
+
+static struct rs_str lp_elem(const struct lp_elems *es, uint32_t i)
+{
+    return rs_str_from((const char *)es->bytes.p + es->off[i], es->len[i]);
+}
+
+/* A node of Redis's stream (put_stream_node in rdb_save.c has the layout)
+ * into s->e: the same node when it holds at most STREAM_NODE_MAX_ENTRIES
+ * entries, else its live entries appended as XADD would. Every ID must be
+ * above *prev (the last so far, updated; *any: there was one). */
+static bool load_stream_node(struct stream *s, const uint8_t *key, const char *lp, size_t lplen,
+                             struct sid *prev, bool *any)
+{
+    struct rdb_blob it;
+    if (!rdb_blob_open(&it, RDB_BLOB_LISTPACK, (const uint8_t *)lp, lplen))
+        return false;
+    struct sid master = sid_from_raw(key);
+    int64_t live = 0, deleted = 0, nnames = 0, zero = 0;
+    struct lp_elems names = {0}, ent = {0};
+    struct rs_str *fv = NULL;
+    bool ok = lp_next_int(&it, &live) && lp_next_int(&it, &deleted) &&
+              lp_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
+              (uint64_t)nnames <= lplen && lp_take(&it, &names, nnames) &&
+              lp_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
+    bool exact = live + deleted <= STREAM_NODE_MAX_ENTRIES;
+    if (ok && exact) {
+        fv = rs_malloc(((size_t)nnames + 1) * sizeof *fv);
+        for (uint32_t j = 0; j < (uint32_t)nnames; j++)
+            fv[j] = lp_elem(&names, j);
+        sentries_load_node(&s->e, master, fv, (uint32_t)nnames);
+    }
+    int64_t seen_live = 0;
+    for (int64_t j = 0; ok && j < live + deleted; j++) {
+        int64_t flags = 0, msd = 0, seqd = 0, nf = nnames, count = 0;
+        ok = lp_next_int(&it, &flags) && flags >= 0 && flags <= 3 && lp_next_int(&it, &msd) &&
+             lp_next_int(&it, &seqd);
+        bool same = flags & 2, del = flags & 1;
+        if (ok && !same)
+            ok = lp_next_int(&it, &nf) && nf >= 0 && (uint64_t)nf <= lplen / 2;
+        ent.n = 0;
+        ent.bytes.len = 0;
+        ok = ok && lp_take(&it, &ent, same ? nf : 2 * nf) && lp_next_int(&it, &count) &&
+             count == nf + 3 + (same ? 0 : nf + 1);
+        struct sid id = {master.ms + (uint64_t)msd, master.seq + (uint64_t)seqd};
+        ok = ok && (j > 0 || sid_cmp(id, master) == 0) && (!*any || sid_cmp(id, *prev) > 0);
+        if (!ok)
+            break;
+        *prev = id;
+        *any = true;
+        fv = rs_realloc(fv, (2 * (size_t)nf + 1) * sizeof *fv);
+        for (uint32_t k = 0; k < (uint32_t)nf; k++) {
+            fv[2 * k] = same ? lp_elem(&names, k) : lp_elem(&ent, 2 * k);
+            fv[2 * k + 1] = same ? lp_elem(&ent, k) : lp_elem(&ent, 2 * k + 1);
+        }
+        seen_live += !del;
+        if (exact)
+            ok = sentries_load_entry(&s->e, id, fv, (uint32_t)nf, same, del);
+        else if (!del)
+            sentries_append(&s->e, id, fv, (uint32_t)nf);
+    }
+    struct rs_str rest;
+    ok = ok && seen_live == live && !rdb_blob_next(&it, &rest) && !it.bad;
+    rs_free(fv);
+    rs_free(names.bytes.p);
+    rs_free(names.off);
+    rs_free(names.len);
+    rs_free(ent.bytes.p);
+    rs_free(ent.off);
+    rs_free(ent.len);
+    return ok;
+}
+
+/* A pending entries list of group g: with nacks, the group's (IDs, delivery
+ * times and counts); else consumer c's, IDs of the group's, each owned by
+ * no other consumer. */
+static bool load_pel(struct loader *ld, struct stream *s, struct sgroup *g,
+                     struct sconsumer *c)
+{
+    uint64_t n;
+    if (!rdb_get_len(&ld->r, &n))
+        return false;
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t raw[16];
+        if (!rdb_get_raw(&ld->r, raw, sizeof raw))
+            return false;
+        struct sid id = sid_from_raw(raw);
+        if (c) {
+            struct snack *k = idmap_find(&g->pel, id);
+            if (k == NULL || k->consumer)
+                return false;
+            group_nack_assign(id, k, c);
+            continue;
+        }
+        uint64_t when, count;
+        if (!rdb_get_u64le(&ld->r, &when) || !rdb_get_len(&ld->r, &count) ||
+            idmap_find(&g->pel, id))
+            return false;
+        struct snack *k = group_nack_add(s, g, id, NULL, (int64_t)when);
+        k->delivery_count = count;
+    }
+    return true;
+}
+
+/* RDB_TYPE_STREAM_LISTPACKS (Redis 5, 6), _2 (7.0: first and deleted IDs,
+ * entries added and read) and _3 (7.2: consumers' active time). */
+static bool load_stream(struct loader *ld, int type, struct stream **out)
+{
+    struct rdb_reader *r = &ld->r;
+    struct stream *s = *out = stream_new();
+    uint64_t nodes;
+    if (!rdb_get_len(r, &nodes))
+        return false;
+    struct sid prev = {0, 0};
+    bool any = false;
+    for (uint64_t i = 0; i < nodes; i++) {
+        size_t klen, lplen;
+        char *key = rdb_get_string(r, &klen);
+        char *lp = key && klen == 16 ? rdb_get_string(r, &lplen) : NULL;
+        bool ok = lp && load_stream_node(s, (const uint8_t *)key, lp, lplen, &prev, &any);
+        rs_free(key);
+        rs_free(lp);
+        if (!ok)
+            return false;
+    }
+    uint64_t length;
+    if (!rdb_get_len(r, &length) || !get_sid(r, &s->last_id) || length != s->e.length ||
+        (any && sid_cmp(prev, s->last_id) > 0))
+        return false;
+    if (type >= RDB_TYPE_STREAM_LISTPACKS_2) {
+        if (!get_sid(r, &s->first_id) || !get_sid(r, &s->max_deleted) ||
+            !rdb_get_len(r, &s->entries_added))
+            return false;
+    } else {
+        s->entries_added = length;
+        sentries_edge(&s->e, false, &s->first_id);
+    }
+    uint64_t ngroups;
+    if (!rdb_get_len(r, &ngroups))
+        return false;
+    for (uint64_t i = 0; i < ngroups; i++) {
+        size_t nlen;
+        char *name = rdb_get_string(r, &nlen);
+        struct sid last;
+        uint64_t read = 0;
+        bool ok = name && get_sid(r, &last) &&
+                  (type < RDB_TYPE_STREAM_LISTPACKS_2 || rdb_get_len(r, &read)) &&
+                  stream_group(s, rs_str_from(name, nlen)) == NULL;
+        struct sgroup *g = NULL;
+        if (ok)
+            g = stream_group_add(s, rs_str_from(name, nlen), last,
+                                 type < RDB_TYPE_STREAM_LISTPACKS_2 ? stream_distance(s, last)
+                                                                    : (int64_t)read);
+        rs_free(name);
+        uint64_t ncons;
+        if (!ok || !load_pel(ld, s, g, NULL) || !rdb_get_len(r, &ncons))
+            return false;
+        for (uint64_t j = 0; j < ncons; j++) {
+            char *cname = rdb_get_string(r, &nlen);
+            uint64_t seen = 0, active;
+            ok = cname && rdb_get_u64le(r, &seen) &&
+                 group_consumer(g, rs_str_from(cname, nlen)) == NULL;
+            active = seen;
+            ok = ok && (type < RDB_TYPE_STREAM_LISTPACKS_3 || rdb_get_u64le(r, &active));
+            struct sconsumer *c = NULL;
+            if (ok) {
+                c = group_consumer_add(s, g, rs_str_from(cname, nlen), (int64_t)seen);
+                c->active_time = (int64_t)active;
+            }
+            rs_free(cname);
+            if (!ok || !load_pel(ld, s, g, c))
+                return false;
+        }
+        /* every pending entry has its consumer */
+        for (const struct idmap_node *n = g->pel.head->next[0]; n; n = n->next[0])
+            if (((const struct snack *)n->val)->consumer == NULL)
+                return false;
+    }
+    return true;
+}
+
 /* ---- keys ----------------------------------------------------------------- */
 
 /* Elements of a value being loaded (v may be NULL: a set whose members all
- * expired). */
+ * expired). A stream is never empty: it keeps its IDs and groups. */
 static uint64_t value_size(enum obj_type type, void *v)
 {
     if (v == NULL)
@@ -346,14 +690,22 @@ static uint64_t value_size(enum obj_type type, void *v)
         return set_size(v);
     case OBJ_HASH:
         return hash_size(v);
-    default:
+    case OBJ_ZSET:
         return zset_len(v);
+    default:
+        return 1;
     }
 }
 
-static void value_free(enum obj_type type, void *v)
+void rdb_value_free(struct rdb_value *val)
 {
-    switch (type) {
+    void *v = val->v;
+    rs_free(val->s);
+    val->s = NULL;
+    val->v = NULL;
+    if (v == NULL)
+        return;
+    switch (val->type) {
     case OBJ_LIST:
         list_free(v);
         break;
@@ -363,10 +715,91 @@ static void value_free(enum obj_type type, void *v)
     case OBJ_HASH:
         hash_free(v);
         break;
-    default:
+    case OBJ_ZSET:
         zset_free(v);
         break;
+    default:
+        stream_free(v);
+        break;
     }
+}
+
+int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_value *out,
+                   char *err, size_t errlen)
+{
+    struct loader ld = {.st = st, .r = *r, .now = store_now(st), .err = err, .errlen = errlen};
+    memset(out, 0, sizeof *out);
+    out->enc = ENC_RAW;
+    bool ok;
+    switch (type) {
+    case RDB_TYPE_STRING:
+        out->type = OBJ_STRING;
+        out->s = rdb_get_string(&ld.r, &out->slen);
+        ok = out->s != NULL;
+        break;
+    case RDB_TYPE_LIST:
+    case RDB_TYPE_LIST_ZIPLIST:
+    case RDB_TYPE_LIST_QUICKLIST:
+    case RDB_TYPE_LIST_QUICKLIST_2:
+        out->type = OBJ_LIST;
+        ok = load_list(&ld, type, (struct quicklist **)&out->v);
+        break;
+    case RDB_TYPE_SET:
+    case RDB_TYPE_SET_INTSET:
+    case RDB_TYPE_SET_LISTPACK:
+    case RDB_TYPE_RESPITE_SET_TTL:
+        out->type = OBJ_SET;
+        ok = load_set(&ld, type, (struct rset **)&out->v);
+        break;
+    case RDB_TYPE_HASH:
+    case RDB_TYPE_HASH_ZIPLIST:
+    case RDB_TYPE_HASH_LISTPACK:
+    case RDB_TYPE_HASH_METADATA:
+    case RDB_TYPE_HASH_LISTPACK_EX:
+    case RDB_TYPE_HASH_LISTPACK_EX_PRE_GA:
+        out->type = OBJ_HASH;
+        out->enc = ENC_HASH;
+        ok = load_hash(&ld, type, (struct hash **)&out->v);
+        break;
+    case RDB_TYPE_ZSET:
+    case RDB_TYPE_ZSET_2:
+    case RDB_TYPE_ZSET_ZIPLIST:
+    case RDB_TYPE_ZSET_LISTPACK:
+        out->type = OBJ_ZSET;
+        ok = load_zset(&ld, type, (struct rzset **)&out->v);
+        break;
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+    case RDB_TYPE_STREAM_LISTPACKS_3:
+        out->type = OBJ_STREAM;
+        ok = load_stream(&ld, type, (struct stream **)&out->v);
+        break;
+    default:
+        snprintf(err, errlen, "Unknown RDB type %d", type);
+        return -1;
+    }
+    *r = ld.r;
+    if (!ok) {
+        rdb_value_free(out);
+        snprintf(err, errlen, "Corrupt RDB value");
+        return -1;
+    }
+    if (out->type != OBJ_STRING && value_size(out->type, out->v) == 0) {
+        rdb_value_free(out);
+        return 1;
+    }
+    return 0;
+}
+
+struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_value *val)
+{
+    struct entry *e = val->type == OBJ_STRING
+                          ? obj_new_string(sh, key, rs_str_from(val->s, val->slen))
+                          : obj_new_ptr(sh, key, val->type, val->enc, val->v);
+    rs_free(val->s);
+    val->s = NULL;
+    val->v = NULL;
+    return e;
 }
 
 /* Read the value of type for key and add it to db unless expire is past;
@@ -375,72 +808,26 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
                      int64_t expire)
 {
     struct shard *sh;
-    if (ks_get(db, key, &sh) != NULL)
+    struct entry *old = ks_get(db, key, &sh);
+    if (old != NULL && !ld->merge)
         return fail(ld, "Duplicate key in the RDB file");
-    void *v = NULL;
-    enum obj_type otype;
-    int enc = ENC_RAW;
-    bool ok;
-    size_t slen = 0;
-    char *s = NULL;
-    switch (type) {
-    case RDB_TYPE_STRING:
-        otype = OBJ_STRING;
-        s = rdb_get_string(&ld->r, &slen);
-        ok = s != NULL;
-        break;
-    case RDB_TYPE_LIST:
-    case RDB_TYPE_LIST_ZIPLIST:
-    case RDB_TYPE_LIST_QUICKLIST:
-    case RDB_TYPE_LIST_QUICKLIST_2:
-        otype = OBJ_LIST;
-        ok = load_list(ld, type, (struct quicklist **)&v);
-        break;
-    case RDB_TYPE_SET:
-    case RDB_TYPE_SET_INTSET:
-    case RDB_TYPE_SET_LISTPACK:
-    case RDB_TYPE_RESPITE_SET_TTL:
-        otype = OBJ_SET;
-        ok = load_set(ld, type, (struct rset **)&v);
-        break;
-    case RDB_TYPE_HASH:
-    case RDB_TYPE_HASH_ZIPLIST:
-    case RDB_TYPE_HASH_LISTPACK:
-    case RDB_TYPE_HASH_METADATA:
-    case RDB_TYPE_HASH_LISTPACK_EX:
-    case RDB_TYPE_HASH_LISTPACK_EX_PRE_GA:
-        otype = OBJ_HASH;
-        enc = ENC_HASH;
-        ok = load_hash(ld, type, (struct hash **)&v);
-        break;
-    case RDB_TYPE_ZSET:
-    case RDB_TYPE_ZSET_2:
-    case RDB_TYPE_ZSET_ZIPLIST:
-    case RDB_TYPE_ZSET_LISTPACK:
-        otype = OBJ_ZSET;
-        ok = load_zset(ld, type, (struct rzset **)&v);
-        break;
-    case RDB_TYPE_STREAM_LISTPACKS:
-    case RDB_TYPE_STREAM_LISTPACKS_2:
-    case RDB_TYPE_STREAM_LISTPACKS_3:
-        snprintf(ld->err, ld->errlen, "RDB loading of stream values is not implemented yet");
-        return false;
-    default:
-        snprintf(ld->err, ld->errlen, "Unknown RDB type %d", type);
-        return false;
+    if (old != NULL) {
+        struct kloc loc;
+        ks_locate(sh, old, &loc);
+        ks_delete(&loc);
     }
-    bool keep = ok && (otype == OBJ_STRING || value_size(otype, v) != 0) &&
-                (expire == -1 || expire >= ld->now);
-    if (!keep) {
-        if (v)
-            value_free(otype, v);
-        rs_free(s);
-        return ok || fail(ld, "Corrupt RDB value");
+    struct rdb_value val;
+    int rc = rdb_value_read(ld->st, &ld->r, type, &val, ld->err, ld->errlen);
+    if (rc < 0)
+        return false;
+    if (rc > 0)
+        return true; /* empty, or every part of it past its deadline */
+    if (expire != -1 && expire < ld->now) {
+        rdb_value_free(&val);
+        return true;
     }
     sh = ks_shard(db, key, true);
-    struct entry *e = otype == OBJ_STRING ? obj_new_string(sh, key, rs_str_from(s, slen))
-                                          : obj_new_ptr(sh, key, otype, enc, v);
-    rs_free(s);
+    struct entry *e = rdb_value_entry(sh, key, &val);
     ks_add(db, sh, e);
     if (expire != -1)
         exp_set(sh, e, expire);
@@ -517,7 +904,7 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
             if (code == NULL)
                 return fail(ld, "Short read loading the RDB file");
             bool ok = hooks && hooks->load_function &&
-                      hooks->load_function(st, code, n, ld->err, ld->errlen);
+                      hooks->load_function(st, code, n, ld->merge, ld->err, ld->errlen);
             rs_free(code);
             if (!ok)
                 return false;
@@ -539,11 +926,16 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
         if (!ok)
             return false;
         expire = -1;
+        if (++ld->nkeys % RDB_PROGRESS_KEYS == 0 && hooks && hooks->progress &&
+            !hooks->progress(st, (size_t)(r->p - ld->base), (size_t)(r->end - ld->base))) {
+            ld->stopped = true;
+            return false;
+        }
     }
 }
 
-int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
-             size_t errlen)
+int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
+             char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -560,8 +952,9 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
         rdb_put_raw(&data, chunk, n);
     bool read_ok = !ferror(f);
     fclose(f);
-    struct loader ld = {.st = st, .now = store_now(st), .err = err, .errlen = errlen};
-    ld.r.p = data.p;
+    struct loader ld = {.st = st, .now = store_now(st), .merge = merge, .err = err,
+                        .errlen = errlen};
+    ld.r.p = ld.base = data.p;
     ld.r.end = data.p + data.len;
     int version = 0;
     bool ok = read_ok;
@@ -592,5 +985,5 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
         }
     }
     rs_free(data.p);
-    return ok ? 0 : -1;
+    return ok ? 0 : ld.stopped ? 2 : -1;
 }

@@ -8,14 +8,16 @@
  * keeps its encoding's RDB type, so Redis 7.4 loads it in the same
  * encoding: listpacks as Redis listpacks, tables as plain lengths and
  * strings, lists as quicklist v2 nodes, hash field TTLs as 7.4's
- * listpackex and metadata types. A set with member TTLs has no Redis type:
- * RDB_TYPE_RESPITE_SET_TTL (rdb.h).
+ * listpackex and metadata types, streams as 7.4's STREAM_LISTPACKS_3
+ * (each node as Redis's listpack of it, so the bytes are Redis's). A set
+ * with member TTLs has no Redis type: RDB_TYPE_RESPITE_SET_TTL (rdb.h).
  *
  * The file is written to temp-<pid>.rdb in the same directory, flushed,
  * fsync'd and renamed over the target, so a crash never leaves a torn
  * dump.rdb. Synchronous: the caller waits for the whole file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include "ds/mem.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
+#include "ds/stream.h"
 #include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/rdb.h"
@@ -39,20 +42,33 @@
 
 struct saver {
     struct store *st;
-    FILE *f;
+    int fd; /* write(2), not stdio: a BGSAVE child allocates nothing through malloc */
     struct rdb_buf b;
     uint64_t crc;
     bool io_failed;         /* a write failed; errno tells why */
     const struct shard *sh; /* the shard whose keys are being visited */
-    const char *refused;    /* the type of a key that cannot be saved yet */
 };
+
+bool rdb_write_all(int fd, const void *p, size_t n)
+{
+    for (const char *c = p; n;) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
 
 static void flush_buf(struct saver *sv)
 {
     if (sv->b.len == 0)
         return;
     sv->crc = crc64(sv->crc, sv->b.p, sv->b.len);
-    if (!sv->io_failed && fwrite(sv->b.p, 1, sv->b.len, sv->f) != sv->b.len)
+    if (!sv->io_failed && !rdb_write_all(sv->fd, sv->b.p, sv->b.len))
         sv->io_failed = true;
     sv->b.len = 0;
 }
@@ -252,52 +268,179 @@ static void put_zset_value(struct rdb_buf *b, const struct rzset *z)
     }
 }
 
+/* A stream ID as Redis keys its radix trees: ms then seq, big-endian. */
+static void sid_raw(struct sid id, uint8_t out[16])
+{
+    for (int i = 0; i < 8; i++) {
+        out[i] = (uint8_t)(id.ms >> (56 - 8 * i));
+        out[8 + i] = (uint8_t)(id.seq >> (56 - 8 * i));
+    }
+}
+
+static void put_sid(struct rdb_buf *b, struct sid id)
+{
+    rdb_put_len(b, id.ms);
+    rdb_put_len(b, id.seq);
+}
+
+/* A node as Redis's listpack of it (t_stream.c's layout): the master entry
+ * (live count, deleted count, the master fields, 0), then per entry its
+ * flags, ID relative to the master, [field count and names unless they are
+ * the master's], values (interleaved with the names when there are both),
+ * and the count of the entry's elements (for walking backwards). */
+static void put_stream_node(struct rdb_buf *b, const struct sentries *e, size_t i)
+{
+    struct snode_info ni;
+    sentries_node_info(e, i, &ni);
+    uint8_t key[16];
+    sid_raw(ni.master, key);
+    rdb_put_string(b, (const char *)key, sizeof key);
+    struct rdb_lp lp;
+    rdb_lp_begin(&lp);
+    rdb_lp_add_int(&lp, ni.live);
+    rdb_lp_add_int(&lp, ni.count - ni.live);
+    rdb_lp_add_int(&lp, ni.nnames);
+    const uint8_t *p = ni.names;
+    for (uint32_t j = 0; j < ni.nnames; j++) {
+        struct rs_str f = sentry_str(&p);
+        rdb_lp_add(&lp, f.p, f.len);
+    }
+    rdb_lp_add_int(&lp, 0);
+    uint32_t off = 0;
+    struct sentry se;
+    bool deleted, same;
+    while (sentries_node_next(e, i, &off, &se, &deleted, &same)) {
+        rdb_lp_add_int(&lp, (deleted ? 1 : 0) | (same ? 2 : 0));
+        rdb_lp_add_int(&lp, (int64_t)(se.id.ms - ni.master.ms));
+        rdb_lp_add_int(&lp, (int64_t)(se.id.seq - ni.master.seq));
+        if (!same)
+            rdb_lp_add_int(&lp, se.nfields);
+        const uint8_t *fp = se.fields, *vp = se.values;
+        for (uint32_t j = 0; j < se.nfields; j++) {
+            struct rs_str f = sentry_str(&fp), v = sentry_str(&vp);
+            if (!same)
+                rdb_lp_add(&lp, f.p, f.len);
+            rdb_lp_add(&lp, v.p, v.len);
+        }
+        rdb_lp_add_int(&lp, se.nfields + 3 + (same ? 0 : se.nfields + 1));
+    }
+    put_lp(b, &lp);
+}
+
+/* A pending entries list: its IDs raw, with (the group's) or without (a
+ * consumer's) their delivery time and count. */
+static void put_pel(struct rdb_buf *b, const struct idmap *pel, bool nacks)
+{
+    rdb_put_len(b, pel->size);
+    for (const struct idmap_node *n = pel->head->next[0]; n; n = n->next[0]) {
+        uint8_t raw[16];
+        sid_raw(n->id, raw);
+        rdb_put_raw(b, raw, sizeof raw);
+        if (nacks) {
+            const struct snack *k = n->val;
+            rdb_put_u64le(b, (uint64_t)k->delivery_time);
+            rdb_put_len(b, k->delivery_count);
+        }
+    }
+}
+
+/* RDB_TYPE_STREAM_LISTPACKS_3: the nodes, the length, the last, first and
+ * largest deleted IDs, entries added, then each group (name order) with its
+ * last ID, entries read, PEL and consumers (name order: seen and active
+ * times, the IDs of their PELs). */
+static void put_stream_value(struct rdb_buf *b, const struct stream *s)
+{
+    size_t nn = sentries_nodes(&s->e);
+    rdb_put_len(b, nn);
+    for (size_t i = 0; i < nn; i++)
+        put_stream_node(b, &s->e, i);
+    rdb_put_len(b, s->e.length);
+    put_sid(b, s->last_id);
+    put_sid(b, s->first_id);
+    put_sid(b, s->max_deleted);
+    rdb_put_len(b, s->entries_added);
+    rdb_put_len(b, s->ngroups);
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const struct sgroup *g = s->groups[i];
+        rdb_put_string(b, g->name.p, g->name.len);
+        put_sid(b, g->last_id);
+        rdb_put_len(b, (uint64_t)g->entries_read);
+        put_pel(b, &g->pel, true);
+        rdb_put_len(b, g->ncons);
+        for (size_t j = 0; j < g->ncons; j++) {
+            const struct sconsumer *c = g->cons[j];
+            rdb_put_string(b, c->name.p, c->name.len);
+            rdb_put_u64le(b, (uint64_t)c->seen_time);
+            rdb_put_u64le(b, (uint64_t)c->active_time);
+            put_pel(b, &c->pel, false);
+        }
+    }
+}
+
+/* The RDB type byte of e's value. */
+static uint8_t value_type(const struct entry *e)
+{
+    switch (e->type) {
+    case OBJ_STRING:
+        return RDB_TYPE_STRING;
+    case OBJ_HASH:
+        return hash_type(entry_ptr(e));
+    case OBJ_SET:
+        return set_type(entry_ptr(e));
+    case OBJ_LIST:
+        return RDB_TYPE_LIST_QUICKLIST_2;
+    case OBJ_ZSET:
+        return ((const struct rzset *)entry_ptr(e))->lp ? RDB_TYPE_ZSET_LISTPACK
+                                                        : RDB_TYPE_ZSET_2;
+    default:
+        return RDB_TYPE_STREAM_LISTPACKS_3;
+    }
+}
+
+/* The value of e, after its type byte. */
+static void put_value(struct rdb_buf *b, struct entry *e)
+{
+    char num[RESP_LL_STR_SIZE];
+    switch (e->type) {
+    case OBJ_STRING:
+        put_str(b, obj_str(e, num));
+        break;
+    case OBJ_HASH:
+        put_hash_value(b, entry_ptr(e));
+        break;
+    case OBJ_SET:
+        put_set_value(b, entry_ptr(e));
+        break;
+    case OBJ_LIST:
+        put_list_value(b, entry_ptr(e));
+        break;
+    case OBJ_ZSET:
+        put_zset_value(b, entry_ptr(e));
+        break;
+    default:
+        put_stream_value(b, entry_ptr(e));
+        break;
+    }
+}
+
+void rdb_put_value(struct rdb_buf *b, struct entry *e)
+{
+    rdb_put_type(b, value_type(e));
+    put_value(b, e);
+}
+
 static void put_key(void *ud, struct entry *e)
 {
     struct saver *sv = ud;
     struct rdb_buf *b = &sv->b;
-    struct rs_str key = rs_str_from(entry_key(e), e->klen);
-    if (e->type == OBJ_STREAM) {
-        sv->refused = "stream";
-        return;
-    }
     int64_t when = exp_get(sv->sh, e);
     if (when != -1) {
         rdb_put_type(b, RDB_OPCODE_EXPIRETIME_MS);
         rdb_put_u64le(b, (uint64_t)when);
     }
-    char num[RESP_LL_STR_SIZE];
-    switch (e->type) {
-    case OBJ_STRING:
-        rdb_put_type(b, RDB_TYPE_STRING);
-        put_str(b, key);
-        put_str(b, obj_str(e, num));
-        break;
-    case OBJ_HASH:
-        rdb_put_type(b, hash_type(entry_ptr(e)));
-        put_str(b, key);
-        put_hash_value(b, entry_ptr(e));
-        break;
-    case OBJ_SET:
-        rdb_put_type(b, set_type(entry_ptr(e)));
-        put_str(b, key);
-        put_set_value(b, entry_ptr(e));
-        break;
-    case OBJ_LIST:
-        rdb_put_type(b, RDB_TYPE_LIST_QUICKLIST_2);
-        put_str(b, key);
-        put_list_value(b, entry_ptr(e));
-        break;
-    case OBJ_ZSET: {
-        const struct rzset *z = entry_ptr(e);
-        rdb_put_type(b, z->lp ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2);
-        put_str(b, key);
-        put_zset_value(b, z);
-        break;
-    }
-    default:
-        break;
-    }
+    rdb_put_type(b, value_type(e));
+    put_str(b, rs_str_from(entry_key(e), e->klen));
+    put_value(b, e);
     if (b->len >= FLUSH_AT)
         flush_buf(sv);
 }
@@ -318,13 +461,13 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) + 1 : 0;
     snprintf(tmp, sizeof tmp, "%.*stemp-%d.rdb", dirlen, path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
         snprintf(err, errlen, "Failed opening the temp RDB file %s (in server root dir %s) for "
                  "saving: %s", tmp, st->cfg.dir, strerror(errno));
         return -1;
     }
-    struct saver sv = {.st = st, .f = f};
+    struct saver sv = {.st = st, .fd = fd};
     sv.b.no_lzf = !st->cfg.rdbcompression;
     struct rdb_buf *b = &sv.b;
     char num[32];
@@ -338,7 +481,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     put_aux(b, "aof-base", "0");
     if (hooks && hooks->put_functions)
         hooks->put_functions(st, b);
-    for (int i = 0; i < st->ndbs && !sv.refused; i++) {
+    for (int i = 0; i < st->ndbs; i++) {
         struct db *db = st->dbs[i];
         if (ks_db_size(db) == 0)
             continue;
@@ -355,18 +498,14 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     if (st->cfg.rdbchecksum)
         for (int i = 0; i < 8; i++)
             le[i] = (uint8_t)(sv.crc >> (8 * i));
-    bool ok = !sv.refused && !sv.io_failed && fwrite(le, 1, 8, f) == 8 && fflush(f) == 0 &&
-              fsync(fileno(f)) == 0;
+    bool ok = !sv.io_failed && rdb_write_all(fd, le, 8) && fsync(fd) == 0;
     int saved_errno = errno;
-    ok = fclose(f) == 0 && ok;
+    ok = close(fd) == 0 && ok;
     rs_free(b->p);
     if (ok && rename(tmp, path) == 0)
         return 0;
     saved_errno = ok ? errno : saved_errno;
     unlink(tmp);
-    if (sv.refused)
-        snprintf(err, errlen, "RDB saving of %s values is not implemented yet", sv.refused);
-    else
-        snprintf(err, errlen, "Write error saving DB on disk: %s", strerror(saved_errno));
+    snprintf(err, errlen, "Write error saving DB on disk: %s", strerror(saved_errno));
     return -1;
 }

@@ -13,6 +13,7 @@
  * Written to temp-<pid>.aof beside the target, fsynced, renamed over it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,7 +33,7 @@
 #define FLUSH_AT (1 << 20)
 
 struct writer {
-    FILE *f;
+    int fd; /* write(2), not stdio: the rewrite child allocates nothing through malloc */
     struct rdb_buf b;
     bool io_failed;
     const char *refused;
@@ -46,7 +47,7 @@ struct writer {
 
 static void flush_out(struct writer *w)
 {
-    if (w->b.len && !w->io_failed && fwrite(w->b.p, 1, w->b.len, w->f) != w->b.len)
+    if (w->b.len && !w->io_failed && !rdb_write_all(w->fd, w->b.p, w->b.len))
         w->io_failed = true;
     w->b.len = 0;
 }
@@ -280,12 +281,12 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
     const char *slash = strrchr(path, '/');
     int dirlen = slash ? (int)(slash - path) + 1 : 0;
     snprintf(tmp, sizeof tmp, "%.*stemp-%d.aof", dirlen, path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
         snprintf(err, errlen, "Failed opening the temp AOF file %s: %s", tmp, strerror(errno));
         return -1;
     }
-    struct writer w = {.f = f};
+    struct writer w = {.fd = fd};
     if (hooks && hooks->each_function)
         hooks->each_function(st, put_function, &w);
     for (int i = 0; i < st->ndbs && !w.refused; i++) {
@@ -300,9 +301,9 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
         ks_foreach_project(db, true, put_project, &w);
     }
     flush_out(&w);
-    bool ok = !w.refused && !w.io_failed && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    bool ok = !w.refused && !w.io_failed && fsync(fd) == 0;
     int saved_errno = errno;
-    ok = fclose(f) == 0 && ok;
+    ok = close(fd) == 0 && ok;
     rs_free(w.b.p);
     rs_free(w.args.p);
     if (ok && rename(tmp, path) == 0)

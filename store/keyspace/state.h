@@ -16,6 +16,7 @@
 #ifndef KEYSPACE_STATE_H
 #define KEYSPACE_STATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -183,6 +184,8 @@ struct db {
  * Configuration (config.c): every parameter CONFIG GET/SET knows.
  * ------------------------------------------------------------------------ */
 
+#define RS_SAVE_POINTS_MAX 16
+
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
@@ -217,6 +220,15 @@ struct rs_config {
     bool aof_timestamp;        /* #TS: annotations */
     int auto_aof_rewrite_percentage;
     long long auto_aof_rewrite_min_size;
+    /* save points (`save <seconds> <changes> ...`): a BGSAVE when at least
+     * changes were made and seconds have passed since the last save */
+    struct save_point {
+        int64_t seconds;
+        int64_t changes;
+    } save[RS_SAVE_POINTS_MAX];
+    int nsave;
+    bool stop_writes_on_bgsave_error;
+    int key_load_delay; /* a debug aid, as Redis's: microseconds of sleep per key loaded */
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;
@@ -224,6 +236,8 @@ struct rs_config {
     /* busy-reply-threshold (lua-time-limit): ms a script runs before other
      * clients get -BUSY and SCRIPT KILL may stop it; 0 never */
     long long busy_reply_threshold;
+    /* keys the client tracking table holds at most (commands/tracking.c); 0 no limit */
+    long long tracking_table_max_keys;
     int maxmemory_policy;
     /* A hash is packed while it has at most this many fields, each field and
      * value of at most this many bytes. */
@@ -336,6 +350,8 @@ enum session_flag {
     SES_MONITOR = 1 << 11,        /* in st->monitors (commands/monitor.c) */
     SES_SCRIPT = 1 << 12,         /* the scripting engine's (redis.call's client):
                                    * monitors see its commands from "lua" */
+    SES_REPLAY = 1 << 13,         /* the append-only file's loader (aof.c): not
+                                   * refused with -LOADING, as Redis's fake client */
 };
 
 struct mqueue;
@@ -451,7 +467,7 @@ struct store {
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
-    uint64_t rng;  /* state of the store's random numbers (RANDOMKEY) */
+    struct rng rng; /* the store's random numbers (every random pick) */
     /* Shards the active expiry cycle and the rehash step visited, for the
      * tests that check timer work does not grow with the number of shards. */
     uint64_t timer_visits;
@@ -559,6 +575,34 @@ struct store {
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint64_t list_packed_threshold;
     struct store_stats stats;
+    bool save_appending; /* a save line was read at start-up: the next adds to it */
+    /* Snapshots (commands/persist.c): what INFO's Persistence section
+     * reports and the save points compare. */
+    struct persist {
+        uint64_t dirty;         /* changes since the last save (ks_dirty) */
+        uint64_t dirty_at_fork; /* dirty when the running BGSAVE forked */
+        /* The one child process (persist_fork), as Redis allows one:
+         * a BGSAVE or a BGREWRITEAOF. */
+        int child;              /* its pid, 0 none */
+        int child_type;         /* enum persist_child */
+        int child_pipe;         /* read end of its report pipe, -1 none */
+        int64_t child_start;    /* unix ms when it forked */
+        uint64_t child_keys;    /* keys when it forked (current_save_keys_total) */
+        bool scheduled;         /* BGSAVE SCHEDULE (or in EXEC): start one when none runs */
+        bool last_bgsave_ok;    /* rdb_last_bgsave_status */
+        int64_t last_bgsave_secs; /* rdb_last_bgsave_time_sec, -1 none yet */
+        int64_t last_try;       /* unix s of the last BGSAVE fork attempt */
+        uint64_t saves;         /* rdb_saves: SAVE and BGSAVE runs */
+        uint64_t last_cow;      /* rdb_last_cow_size: the child's private dirty bytes */
+        uint64_t load_loaded;   /* rdb_last_load_keys_loaded */
+        /* the load at start (respite_load): INFO's loading_* fields */
+        bool loading;
+        bool stop_loading;      /* SHUTDOWN while loading: the load stops */
+        int64_t load_start_ms;  /* unix ms */
+        size_t load_total, load_done; /* bytes of the file, bytes read */
+        size_t events_done;     /* load_done when clients were last served */
+        int64_t events_us;      /* and when (monotonic) */
+    } persist;
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */
     struct pubsub *ps;
@@ -568,6 +612,16 @@ struct store {
      * flagged CMD_ALLOW_BUSY; 0 otherwise. */
     int script_busy;
     struct lua_engine *script_running; /* whose script runs (script_lua.c), NULL between */
+    /* math.random's state (Redis's rand.c), one for EVAL's and FUNCTION's
+     * engines and the server's life, as in Redis 7: no flush resets it */
+    uint64_t lua_rand48;
+    /* What other threads see of scripts (respite_script_kill, script_lua.c):
+     * the running script's run number << 3 | 4 once it wrote | its kind
+     * (1 EVAL, 2 function; 0 while none runs), written by the store's
+     * thread only; and a kill request, the state it was aimed at (0 none). */
+    _Atomic uint64_t script_state;
+    _Atomic uint64_t script_kill_req;
+    uint64_t script_runs;
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,

@@ -483,14 +483,14 @@ uint64_t zset_scan(struct rzset *z, uint64_t cursor, zset_pair_fn *fn, void *ud)
     return 0;
 }
 
-void zset_random(const struct rzset *z, uint64_t r, struct rs_str *m, double *score)
+void zset_random(const struct rzset *z, struct rng *g, struct rs_str *m, double *score)
 {
     if (z->big) {
-        struct zsl_node *n = zsl_node_of(tbl_random((struct table *)&z->big->dict, r));
+        struct zsl_node *n = zsl_node_of(tbl_random(&z->big->dict, g));
         *m = zsl_member(n);
         *score = n->score;
         return;
     }
     uint32_t next;
-    *m = lp_pair(z->lp, pack_seek(z->lp, (uint32_t)(r % zset_len(z)) * 2), score, &next);
+    *m = lp_pair(z->lp, pack_seek(z->lp, (uint32_t)rng_below(g, zset_len(z)) * 2), score, &next);
 }

@@ -105,7 +105,8 @@ double zset_it_score(const struct zset_it *it);
  * cursor 0 returned) passed to fn with their scores; the next cursor. */
 typedef void zset_pair_fn(void *ud, struct rs_str m, double score);
 uint64_t zset_scan(struct rzset *z, uint64_t cursor, zset_pair_fn *fn, void *ud);
-/* A random member and its score; r is a random number. O(1) (O(n) packed). */
-void zset_random(const struct rzset *z, uint64_t r, struct rs_str *m, double *score);
+/* A random member and its score, each member equally likely, drawn from g.
+ * O(1) expected (O(n) packed). */
+void zset_random(const struct rzset *z, struct rng *g, struct rs_str *m, double *score);
 
 #endif

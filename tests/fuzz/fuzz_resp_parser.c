@@ -23,19 +23,11 @@
 #include <string.h>
 
 #include "resp_parser.h"
+#include "fuzz_check.h"
 
 /* Small enough for fuzz inputs to cross it. */
 #define FUZZ_MAX_BULK 512
 #define FUZZ_BYTEWISE_MAX 512
-
-/* Independent of NDEBUG, which release builds define. */
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 /* What a run produced, serialized so that runs compare with memcmp. */
 struct transcript {

@@ -4,11 +4,16 @@
  * (respite_exec for raw RESP bytes, respite_command for parsed replies), expires a key by
  * substituting the store's clock, then serves the same store over TCP from a background
  * thread (respite_server_start) and talks to it with a plain socket on 127.0.0.1, before
- * stopping and freeing everything. Any mismatch prints what was expected and what came,
+ * stopping and freeing everything. respite_script_kill stops endless scripts and
+ * functions that another pthread runs, in process and served over TCP, with what it
+ * answers when none runs, one of the other kind does, or one wrote. BGSAVE forks from
+ * such a host, whose other threads allocate meanwhile. Any mismatch prints what was
+ * expected and what came,
  * and exits 1; ASan/UBSan in the test build catch leaks and misuse on the way.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,7 +271,8 @@ static void roundtrip(int line, int fd, const char *req, const char *want)
     check_bytes(line, buf, got, want);
 }
 
-static void test_served(struct respite *st)
+/* A server for st on a free loopback port, started on its background thread. */
+static struct respite_server *serve_on_loopback(struct respite *st)
 {
     char err[256];
     CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
@@ -278,6 +284,13 @@ static void test_served(struct respite *st)
     int port = respite_server_port(srv);
     CHECK(port > 0 && port < 65536);
     CHECK(respite_server_start(srv) == 0);
+    return srv;
+}
+
+static void test_served(struct respite *st)
+{
+    struct respite_server *srv = serve_on_loopback(st);
+    int port = respite_server_port(srv);
 
     int fd = connect_local(port);
     roundtrip(__LINE__, fd, "*1\r\n$4\r\nPING\r\n", "+PONG\r\n");
@@ -302,15 +315,8 @@ static void test_served(struct respite *st)
  * not the program: the embedder still stops and frees the server, and keeps its store. */
 static void test_shutdown_command(struct respite *st)
 {
-    char err[256];
-    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
-    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
-    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
-    struct respite_server *srv = respite_server_new(st, err, sizeof err);
-    if (srv == NULL)
-        fail(__func__, __LINE__, err);
+    struct respite_server *srv = serve_on_loopback(st);
     int port = respite_server_port(srv);
-    CHECK(respite_server_start(srv) == 0);
 
     int fd = connect_local(port);
     roundtrip(__LINE__, fd, "SET before-shutdown 1\r\n", "+OK\r\n");
@@ -347,8 +353,210 @@ static void test_shutdown_command(struct respite *st)
     respite_client_free(c);
 }
 
-/* Usage: embed_test [shutdown]. Without an argument, the in-process and served tests;
- * with "shutdown", the SHUTDOWN command against an embedded server. */
+/* ------------------------------------------------------------------------
+ * respite_script_kill from another thread
+ * ------------------------------------------------------------------------ */
+
+/* A command the worker pthread runs on its own client: the store's thread, for as long
+ * as the command runs. */
+struct job {
+    struct respite *st;
+    const char *const *argv;
+    int argc;
+    char reply[256];
+};
+
+static void *run_job(void *arg)
+{
+    struct job *j = arg;
+    struct respite_client *c = respite_client_new(j->st);
+    size_t len;
+    const char *r = respite_exec(c, j->argc, j->argv, NULL, &len);
+    snprintf(j->reply, sizeof j->reply, "%.*s", (int)len, r);
+    respite_client_free(c);
+    return NULL;
+}
+
+/* Ask for which until the request lands (the worker may not have started the script
+ * yet: NOTBUSY until then; bounded to 10 s), and return what the last call said. */
+static enum respite_kill_result kill_when_running(struct respite *st, enum respite_killer which)
+{
+    enum respite_kill_result r = RESPITE_KILL_NOTBUSY;
+    for (int i = 0; i < 10000 && r == RESPITE_KILL_NOTBUSY; i++) {
+        r = respite_script_kill(st, which);
+        if (r == RESPITE_KILL_NOTBUSY)
+            usleep(1000);
+    }
+    return r;
+}
+
+#define KILLED "-ERR Script killed by user with SCRIPT KILL... script: "
+
+static void test_kill_from_another_thread(struct respite *st)
+{
+    struct respite_client *c = respite_client_new(st);
+    CHECK(respite_script_kill(st, RESPITE_KILL_SCRIPT) == RESPITE_KILL_NOTBUSY);
+    /* No busy-reply-threshold: no -BUSY, no SCRIPT KILL over the wire, and still the
+     * host can stop the script. */
+    EXPECT(c, "+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "0");
+    const char *spin[] = {"EVAL", "local i = 0 while true do i = i + 1 end", "0"};
+    struct job j = {st, spin, 3, ""};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, run_job, &j) == 0);
+    CHECK(kill_when_running(st, RESPITE_KILL_FUNCTION) == RESPITE_KILL_OTHER);
+    CHECK(respite_script_kill(st, RESPITE_KILL_SCRIPT) == RESPITE_KILL_ASKED);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(strncmp(j.reply, KILLED, strlen(KILLED)) == 0);
+    CHECK(respite_script_kill(st, RESPITE_KILL_SCRIPT) == RESPITE_KILL_NOTBUSY);
+
+    /* A function, with the default threshold: FUNCTION KILL's way. */
+    EXPECT(c, "+OK\r\n", "CONFIG", "SET", "busy-reply-threshold", "5000");
+    EXPECT(c, "$4\r\nspin\r\n", "FUNCTION", "LOAD",
+           "#!lua name=spin\nredis.register_function('spin', function() "
+           "local i = 0 while true do i = i + 1 end end)");
+    const char *fcall[] = {"FCALL", "spin", "0"};
+    j = (struct job){st, fcall, 3, ""};
+    CHECK(pthread_create(&t, NULL, run_job, &j) == 0);
+    CHECK(kill_when_running(st, RESPITE_KILL_FUNCTION) == RESPITE_KILL_ASKED);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(strncmp(j.reply, KILLED, strlen(KILLED)) == 0);
+
+    /* A script that wrote runs to its end (a bounded one here). */
+    const char *writer[] = {"EVAL",
+                            "redis.call('SET', 'w', '1') local t = os.clock() "
+                            "while os.clock() - t < 0.3 do end return 'done'",
+                            "0"};
+    j = (struct job){st, writer, 3, ""};
+    CHECK(pthread_create(&t, NULL, run_job, &j) == 0);
+    enum respite_kill_result r = kill_when_running(st, RESPITE_KILL_SCRIPT);
+    CHECK(pthread_join(t, NULL) == 0);
+    /* Asked before its SET ran, it still ends as an UNKILLABLE script does. */
+    CHECK(r == RESPITE_KILL_UNKILLABLE || r == RESPITE_KILL_ASKED);
+    check_bytes(__LINE__, j.reply, strlen(j.reply), "$4\r\ndone\r\n");
+    respite_client_free(c);
+}
+
+/* The store served from the server's thread: a TCP client's endless script, stopped by
+ * the host's thread. */
+static void test_kill_served(struct respite *st)
+{
+    struct respite_server *srv = serve_on_loopback(st);
+    int fd = connect_local(respite_server_port(srv));
+    const char *req = "EVAL \"while true do end\" 0\r\n";
+    CHECK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    CHECK(kill_when_running(st, RESPITE_KILL_SCRIPT) == RESPITE_KILL_ASKED);
+    char buf[256];
+    ssize_t n = read(fd, buf, sizeof buf);
+    CHECK(n > (ssize_t)strlen(KILLED) && memcmp(buf, KILLED, strlen(KILLED)) == 0);
+    roundtrip(__LINE__, fd, "PING\r\n", "+PONG\r\n");
+    close(fd);
+    respite_server_stop(srv);
+    respite_server_free(srv);
+}
+
+/* A host thread that allocates and frees without pause while BGSAVE forks: the child,
+ * which allocates as it writes the file, must not inherit a malloc lock held by it. */
+static volatile int churn_stop;
+
+static void *churn(void *arg)
+{
+    (void)arg;
+    while (!churn_stop) {
+        void *p[64];
+        for (int i = 0; i < 64; i++)
+            p[i] = malloc((size_t)(16 + i * 37));
+        for (int i = 0; i < 64; i++)
+            free(p[i]);
+    }
+    return NULL;
+}
+
+/* The value of an INFO persistence field read over fd into buf. */
+static const char *info_field(int fd, const char *name, char *buf, size_t size)
+{
+    const char *req = "INFO persistence\r\n";
+    CHECK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    size_t got = 0;
+    char *body;
+    long len = -1;
+    for (;;) {
+        ssize_t r = read(fd, buf + got, size - 1 - got);
+        CHECK(r > 0);
+        got += (size_t)r;
+        buf[got] = '\0';
+        if (len < 0 && (body = strstr(buf, "\r\n")) != NULL)
+            len = strtol(buf + 1, NULL, 10);
+        if (len >= 0 && got >= (size_t)(body - buf) + 2 + (size_t)len + 2)
+            break;
+    }
+    char *at = strstr(buf, name);
+    CHECK(at != NULL);
+    at += strlen(name) + 1;
+    at[strcspn(at, "\r")] = '\0';
+    return at;
+}
+
+/* BGSAVE of a store served from a background thread, in a host with threads of its own
+ * (one allocating without pause): the fork's child writes the file and exits, the
+ * server's timer reaps it, and the file loads into another store. */
+static void test_bgsave_in_threaded_host(struct respite *st)
+{
+    char err[256], dir[] = "/tmp/respite-embed-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(respite_config_set(st, "port", "0", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "bind", "127.0.0.1", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "loglevel", "warning", err, sizeof err) == 0);
+    CHECK(respite_config_set(st, "dir", dir, err, sizeof err) == 0);
+    struct respite_client *c = respite_client_new(st);
+    for (int i = 0; i < 20000; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "key:%d", i);
+        EXPECT(c, "+OK\r\n", "SET", k, "some value");
+    }
+    respite_client_free(c);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&t[i], NULL, churn, NULL) == 0);
+    struct respite_server *srv = respite_server_new(st, err, sizeof err);
+    if (srv == NULL)
+        fail(__func__, __LINE__, err);
+    CHECK(respite_server_start(srv) == 0);
+    int fd = connect_local(respite_server_port(srv));
+    for (int round = 0; round < 3; round++) {
+        roundtrip(__LINE__, fd, "BGSAVE\r\n", "+Background saving started\r\n");
+        char buf[8192];
+        int waited = 0;
+        while (strcmp(info_field(fd, "rdb_bgsave_in_progress", buf, sizeof buf), "0") != 0) {
+            CHECK(++waited < 3000); /* 30 s */
+            usleep(10 * 1000);
+        }
+        CHECK(strcmp(info_field(fd, "rdb_last_bgsave_status", buf, sizeof buf), "ok") == 0);
+    }
+    close(fd);
+    churn_stop = 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    respite_server_stop(srv);
+    respite_server_free(srv);
+
+    const char *config[] = {"dir", dir};
+    struct respite *other = respite_open(config, 1, err, sizeof err);
+    CHECK(other != NULL);
+    CHECK(respite_load(other, err, sizeof err) == 0);
+    c = respite_client_new(other);
+    EXPECT(c, ":20000\r\n", "DBSIZE");
+    EXPECT(c, "$10\r\nsome value\r\n", "GET", "key:19999");
+    respite_client_free(c);
+    respite_close(other);
+    char path[64];
+    snprintf(path, sizeof path, "%s/dump.rdb", dir);
+    CHECK(unlink(path) == 0);
+    CHECK(rmdir(dir) == 0);
+}
+
+/* Usage: embed_test [shutdown|bgsave]. Without an argument, the in-process and served
+ * tests; with "shutdown", the SHUTDOWN command against an embedded server; with "bgsave",
+ * BGSAVE in a threaded host. */
 int main(int argc, char **argv)
 {
     char err[256];
@@ -359,6 +567,8 @@ int main(int argc, char **argv)
 
     if (argc > 1 && strcmp(argv[1], "shutdown") == 0) {
         test_shutdown_command(st);
+    } else if (argc > 1 && strcmp(argv[1], "bgsave") == 0) {
+        test_bgsave_in_threaded_host(st);
     } else {
         const char *bad[] = {"no-such-parameter", "1"};
         struct respite *none = respite_open(bad, 1, err, sizeof err);
@@ -366,6 +576,8 @@ int main(int argc, char **argv)
         test_in_process(st);
         test_served(st);
         test_lazy_free(st);
+        test_kill_from_another_thread(st);
+        test_kill_served(st);
     }
     respite_close(st);
     printf("embed_test: %d checks passed\n", nchecks);

@@ -74,10 +74,13 @@ class Server:
     """One respite-server process. args: extra command line arguments; config: text of a
     config file written to the temp dir and passed first, which then names the port and
     bind address itself (port: the one it names, or 0 to read it from the log);
-    nofile: RLIMIT_NOFILE the server gets (raised in the child before exec)."""
+    nofile: RLIMIT_NOFILE the server gets (raised in the child before exec); persist:
+    keep respite-server's default save points (else `--save ""` comes first, as for the
+    reference RedisServer: a test server writes no dump.rdb unless its test asks)."""
 
-    def __init__(self, args=(), config=None, port=0, nofile=None):
+    def __init__(self, args=(), config=None, port=0, nofile=None, persist=False):
         self.args = list(args)
+        self.persist = persist
         self.config = config
         self.port = port
         self.nofile = nofile
@@ -97,6 +100,8 @@ class Server:
         if self.config is None:
             argv += ["--port", str(self.port), "--bind", HOST]
         argv += ["--enable-debug-command", "yes"]
+        if not self.persist:
+            argv += ["--save", ""]
         argv += self.args
         self.out_path = os.path.join(self.dir, "stdout.log")
         self.err_path = os.path.join(self.dir, "stderr.log")

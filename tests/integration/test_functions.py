@@ -7,6 +7,11 @@ and every function's FCALL reply. The libraries are short (stored verbatim), lon
 repetitive (stored LZF-compressed: respite must decompress Redis's and write what Redis
 decompresses), and numerous. A payload that crossed is then restored back with REPLACE,
 FLUSH and APPEND (which must fail on the clash). Skipped without Redis 7.4.
+
+Then the scripting figures of INFO memory on a fresh server, after scripts and libraries
+were loaded and after SCRIPT FLUSH / FUNCTION FLUSH: which are non-zero (both
+interpreters exist from the start, as Redis 7.4's), Lua's heap counted in whole KiB, and
+the totals; the same flow on Redis 7.4 when it is there.
 """
 import os
 import sys
@@ -81,6 +86,56 @@ class DumpRestoreWithRedis74(ServerTestCase):
             r.execute_command("FUNCTION", "LOAD", library(3))
         self.assertEqual(self.respite.execute_command("FUNCTION", "DUMP"),
                          self.redis.execute_command("FUNCTION", "DUMP"))
+
+
+SCRIPT_MEMORY = ("used_memory_lua", "used_memory_vm_eval", "used_memory_scripts_eval",
+                 "number_of_cached_scripts", "used_memory_vm_functions", "used_memory_vm_total",
+                 "used_memory_functions", "used_memory_scripts")
+
+
+def script_memory_flow(r):
+    """For each stage (fresh, loaded, flushed): which INFO scripting figures are non-zero,
+    and whether their sums and units hold."""
+    out = []
+
+    def stage():
+        i = r.info("memory")
+        out.append(([k for k in SCRIPT_MEMORY if i[k] > 0],
+                     i["used_memory_lua"] == i["used_memory_vm_eval"],
+                     i["used_memory_vm_total"] == i["used_memory_vm_eval"]
+                     + i["used_memory_vm_functions"],
+                     i["used_memory_scripts"] == i["used_memory_scripts_eval"]
+                     + i["used_memory_functions"],
+                     i["used_memory_vm_eval"] % 1024 == 0
+                     and i["used_memory_vm_functions"] % 1024 == 0,
+                     i["number_of_cached_scripts"]))
+
+    stage()
+    r.execute_command("EVAL", "return 1", 0)
+    r.execute_command("SCRIPT", "LOAD", "return 2")
+    r.execute_command("FUNCTION", "LOAD", library(1))
+    stage()
+    r.execute_command("SCRIPT", "FLUSH")
+    r.execute_command("FUNCTION", "FLUSH")
+    stage()
+    return out
+
+
+class ScriptMemoryInfo(ServerTestCase):
+    ALL_BUT_EVAL_CACHE = ["used_memory_lua", "used_memory_vm_eval", "used_memory_vm_functions",
+                          "used_memory_vm_total", "used_memory_functions", "used_memory_scripts"]
+    WANT = [(ALL_BUT_EVAL_CACHE, True, True, True, True, 0),
+            (list(SCRIPT_MEMORY), True, True, True, True, 2),
+            (ALL_BUT_EVAL_CACHE, True, True, True, True, 0)]
+
+    def test_respite(self):
+        self.assertEqual(script_memory_flow(self.spawn().client()), self.WANT)
+
+    @unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
+    def test_redis74(self):
+        ref = RedisServer(redis74_path()).start()
+        self.addCleanup(ref.stop)
+        self.assertEqual(script_memory_flow(ref.client()), self.WANT)
 
 
 if __name__ == "__main__":

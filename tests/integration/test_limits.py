@@ -284,6 +284,11 @@ class HugeReply(ServerTestCase):
         self.closed_while_others_served(
             srv, c, encode("ZRANDMEMBER", "tinyz", "-30000000", "WITHSCORES"))
 
+    def test_sort_with_many_gets(self):
+        srv, c = self.limited_server()
+        c.cmd("RPUSH", "l", *[str(i) for i in range(1000)])
+        self.closed_while_others_served(srv, c, encode("SORT", "l", *["GET", "#"] * 20000))
+
     def test_inside_exec_the_reply_stops_and_the_writes_after_it_still_run(self):
         srv, c = self.limited_server()
         self.closed_while_others_served(

@@ -64,6 +64,7 @@ def load_dataset(r, field_ttls=True):
     p.set("db1:s", "one").pexpireat("db1:s", FAR + 5)
     p.lpush("db1:l", "x", "y")
     p.execute()
+    load_streams(r)
     r.function_load(LIBRARY, replace=True)
     if field_ttls:
         r.hset("h:ttl", mapping={"a": 1, "b": 2, "c": 3})
@@ -75,6 +76,49 @@ def load_dataset(r, field_ttls=True):
         r.hset("h:lvttl", mapping={"k": "v" * 100, "n": 5})
         hpexpireat(r, "h:lvttl", FAR + 1, "k")
     r.select(0)
+
+
+def load_streams(r):
+    """Streams in database 0: nodes full (100 entries) and closed by size, entries with their
+    own fields, deleted ones and a trimmed head, an emptied stream, groups with pending
+    entries, consumers with and without them."""
+    p = r.pipeline(transaction=False)
+    for i in range(250):
+        p.xadd("x:st", {"f": i, "g": "v%d" % i}, id="%d-%d" % (1000 + i // 3, i % 3))
+    p.xadd("x:st", {"other": 1, "n": -5}, id="2000-0")
+    p.xadd("x:st", {"f": "x" * 3000}, id="2000-1")
+    p.xadd("x:st", {"f": "y" * 3000}, id="2000-2")
+    p.xdel("x:st", "1000-1", "1050-0", "2000-1")
+    p.xadd("x:empty", {"a": 1}, id="5-1")
+    p.xdel("x:empty", "5-1")
+    p.xadd("x:trimmed", {"a": 1}, id="1-1").xadd("x:trimmed", {"a": 2}, id="1-2")
+    p.xadd("x:trimmed", {"b": 3}, id="2-0")
+    p.xtrim("x:trimmed", maxlen=1)
+    p.xadd("project:7:changes", {"param": "zoom", "value": 3})
+    p.execute()
+    r.xgroup_create("x:st", "g1", id="0")
+    r.xgroup_create("x:st", "g0", id="$")
+    r.xgroup_create("x:empty", "lonely", id="0")
+    r.xreadgroup("g1", "alice", {"x:st": ">"}, count=5)
+    r.xreadgroup("g1", "bob", {"x:st": ">"}, count=3)
+    r.xreadgroup("g1", "bob", {"x:st": "0"}, count=1)
+    r.xack("x:st", "g1", "1000-0")
+    r.xgroup_createconsumer("x:st", "g1", "carol")
+
+
+def stream_info(r, key, active_time=True):
+    """XINFO STREAM FULL of key, every entry, without radix-tree-nodes (how Redis's radix
+    tree splits its keys); without the consumers' active-time for Redis 7.0."""
+    info = r.execute_command("XINFO", "STREAM", key, "FULL", "COUNT", 0)
+    info = dict(zip(info[::2], info[1::2]))
+    del info[b"radix-tree-nodes"]
+    if not active_time:
+        for g in info[b"groups"]:
+            for c in g[g.index(b"consumers") + 1]:
+                if b"active-time" in c:
+                    i = c.index(b"active-time")
+                    del c[i:i + 2]
+    return info
 
 
 def snapshot(r, field_ttls=True):
@@ -93,8 +137,10 @@ def snapshot(r, field_ttls=True):
                 val = sorted(r.smembers(key))
             elif t == "list":
                 val = r.lrange(key, 0, -1)
-            else:
+            elif t == "zset":
                 val = r.zrange(key, 0, -1, withscores=True)
+            else:
+                val = stream_info(r, key, active_time=field_ttls)
             fields = None
             if t == "hash" and field_ttls:
                 names = sorted(r.hkeys(key))
@@ -199,19 +245,6 @@ class RespiteRoundTrip(ServerTestCase):
             s.start()
         s.cleanup()
 
-    def test_streams_are_refused_not_lost(self):
-        r = self.server.client()
-        r.flushall()
-        r.set("k", "v")
-        r.xadd("st", {"f": "v"})
-        d = self.tmpdir()
-        r.config_set("dir", d)
-        with self.assertRaisesRegex(redis.ResponseError,
-                                    "RDB saving of stream values is not implemented yet"):
-            r.save()
-        self.assertEqual(os.listdir(d), [])
-        r.delete("st")
-
     def test_dir_and_dbfilename(self):
         r = self.server.client()
         d = self.tmpdir()
@@ -263,6 +296,29 @@ class WithRedis74(ServerTestCase):
         want = snapshot(ref)
         ref.save()
         assert_same(self, snapshot(self.spawn("--dir", d).client()), want)
+
+    def test_nodes_bigger_than_respites_are_split(self):
+        # Redis configured for 1,000-entry nodes: respite keeps at most 100 an entry node,
+        # so it appends the live entries of a bigger one as XADD would
+        d = self.tmpdir()
+        srv = RedisServer(redis74_path(), ["--dir", d, "--stream-node-max-entries", "1000",
+                                           "--stream-node-max-bytes", "0"]).start()
+        self.addCleanup(srv.stop)
+        ref = srv.client()
+        p = ref.pipeline(transaction=False)
+        for i in range(450):
+            p.xadd("big", {"n": i}, id="7-%d" % (i + 1))
+        p.xdel("big", *["7-%d" % i for i in range(1, 450, 7)])
+        p.execute()
+        ref.xgroup_create("big", "g", id="0")
+        ref.xreadgroup("g", "c", {"big": ">"}, count=20)
+        want = stream_info(ref, "big")
+        self.assertEqual(want[b"radix-tree-keys"], 1)
+        ref.save()
+        got = stream_info(self.spawn("--dir", d).client(), "big")
+        self.assertEqual(got.pop(b"radix-tree-keys"), 4)
+        del want[b"radix-tree-keys"]
+        self.assertEqual(got, want)
 
     def test_redis_refuses_member_ttls(self):
         r = self.server.client()

@@ -4,11 +4,14 @@ harness.redis74_path; skipped without it): past busy-reply-threshold (lua-time-l
 other clients get -BUSY except for the commands 7.4 allows meanwhile, new connections
 are accepted and answered, SCRIPT KILL stops a script that has not written (its caller
 gets the kill error, a pcall cannot catch it), a script that wrote is UNKILLABLE and only
-SHUTDOWN NOSAVE ends it, stopping the server. Each scenario runs on both servers and
-their transcripts must be equal; respite must also exit cleanly, without a sanitizer
-report.
+SHUTDOWN NOSAVE ends it, stopping the server; SIGTERM or SIGINT meanwhile is logged at
+once and stops the server (status 0) only when the script is over, a second SIGINT exits
+at once (status 1). Each scenario runs on both servers and their transcripts must be
+equal; respite must also exit cleanly, without a sanitizer report, and log the signal as
+Redis does.
 """
 import os
+import signal
 import socket
 import sys
 import time
@@ -174,6 +177,86 @@ def scenario_no_threshold(port):
     caller.close()
     c.close()
     return out
+
+
+def scenario_sigterm(port, pid):
+    """SIGTERM while a script runs: still serving (-BUSY, new connections), SCRIPT KILL
+    works, then the server stops by itself and every connection closes. (The caller's
+    kill error: respite writes it before closing; Redis 7.4 writes it only if its cron
+    is not due yet, which after a long script it always is -- so not compared.)"""
+    out = []
+    c = conn(port)
+    out.append(c.cmd("CONFIG", "SET", "busy-reply-threshold", "100"))
+    caller = start_script(port, LOOP)
+    out.append(wait_busy(port))
+    os.kill(pid, signal.SIGTERM)
+    time.sleep(0.3)
+    out.append(c.cmd("PING"))
+    fresh = conn(port)
+    out.append(fresh.cmd("GET", "k"))
+    # SCRIPT KILL's +OK too may be lost by Redis 7.4 (it writes replies at the start of
+    # its next round of events, which the stop may come before): both outcomes accepted.
+    c.send(encode("SCRIPT", "KILL"))
+    data, closed = read_until_closed(c.sock, timeout=10)
+    out.append((data in (b"", b"+OK\r\n"), closed))
+    out.append(read_until_closed(caller.sock, timeout=10)[1])
+    out.append(read_until_closed(fresh.sock, timeout=10))
+    for x in (caller, fresh, c):
+        x.close()
+    return out
+
+
+def scenario_sigint_twice(port, pid):
+    """SIGINT during a script that wrote (UNKILLABLE): still serving; a second SIGINT
+    exits at once."""
+    out = []
+    c = conn(port)
+    out.append(c.cmd("CONFIG", "SET", "busy-reply-threshold", "100"))
+    caller = start_script(port, "redis.call('SET', 'w', '1') " + LOOP)
+    out.append(wait_busy(port))
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.3)
+    out.append(c.cmd("PING"))
+    out.append(c.cmd("SCRIPT", "KILL"))
+    os.kill(pid, signal.SIGINT)
+    out.append(read_until_closed(caller.sock, timeout=10))
+    out.append(read_until_closed(c.sock, timeout=10))
+    caller.close()
+    c.close()
+    return out
+
+
+@unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")
+class Signals(unittest.TestCase):
+
+    def compare(self, scenario, status):
+        redis = RedisServer(redis74_path()).start()
+        try:
+            want = scenario(redis.port, redis.proc.pid)
+            self.assertEqual(redis.proc.wait(10), status)
+        finally:
+            redis.stop()
+        respite = Server().start()
+        try:
+            got = scenario(respite.port, respite.pid)
+        except BaseException:
+            respite.kill()
+            raise
+        respite.wait_exit(status)
+        self.assertEqual(got, want)
+        return respite.stdout()
+
+    def test_sigterm_waits_for_the_script(self):
+        log = self.compare(scenario_sigterm, 0)
+        self.assertRegex(log, r"\n\d+:signal-handler \(\d+\) Received SIGTERM scheduling "
+                              r"shutdown\.\.\.\n\d+:M .* \* Lua script killed by user with "
+                              r"SCRIPT KILL\.\n\d+:M .* \* User requested shutdown\.\.\.\n")
+
+    def test_second_sigint_exits_at_once(self):
+        log = self.compare(scenario_sigint_twice, 1)
+        self.assertRegex(log, r"\n\d+:signal-handler \(\d+\) Received SIGINT scheduling "
+                              r"shutdown\.\.\.\n\d+:signal-handler \(\d+\) You insist\.\.\. "
+                              r"exiting now\.\n")
 
 
 @unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")

@@ -430,6 +430,96 @@ class TrackingTest(ServerTestCase):
         # the ASan build reports any leak when the server stops
 
 
+def limit_flow(port):
+    """tracking-table-max-keys on the server at port, as observed by a RESP3 tracking
+    client: [what it got for each step], each an ordered list of "reply" tokens and the
+    sets of keys invalidated in between (which keys: random, so only their number and
+    the partition of all the keys read are compared)."""
+    a = RespConn(socket.create_connection((HOST, port), timeout=10))
+    b = RespConn(socket.create_connection((HOST, port), timeout=10))
+    try:
+        a.cmd("HELLO", "3")
+        b.cmd("CONFIG", "SET", "tracking-table-max-keys", "10")
+        a.cmd("CLIENT", "TRACKING", "ON")
+
+        def collect(nreplies):
+            """Replies and pushes until nreplies replies came: [n invalidated, "reply"...]
+            and every key invalidated."""
+            shape, keys, n = [], [], 0
+            while nreplies:
+                r = a.reply()
+                if isinstance(r, list) and r and r[0] == b"invalidate":
+                    keys += r[1]
+                    n += 1
+                    continue
+                if n:
+                    shape.append(n)
+                    n = 0
+                shape.append("reply")
+                nreplies -= 1
+            return shape, keys
+
+        steps = []
+        # One packet, so no cron runs in between: each PING first takes the table back
+        # towards 10 keys, 100 keys at most, 100 more at each call that ended over it.
+        keys = [b"k%d" % i for i in range(500)]
+        a.send(encode(b"MGET", *keys) + encode(b"PING") * 4)
+        shape, evicted = collect(5)
+        steps.append(shape)
+        steps.append(len(set(evicted)) == len(evicted) and set(evicted) < set(keys))
+        steps.append(info(b)["tracking_total_keys"])
+        # The 10 left are invalidated when written, and only they.
+        b.cmd("MSET", *[x for k in keys for x in (k, b"v")])
+        a.send(encode(b"PING"))
+        shape, written = collect(1)
+        steps.append((shape, sorted(set(written) | set(evicted)) == sorted(keys),
+                      len(written)))
+        # Lowered while nobody sends anything: the server's cron applies it.
+        a.send(encode(b"MGET", *[b"j%d" % i for i in range(8)]))
+        steps.append(collect(1)[0])
+        b.cmd("CONFIG", "SET", "tracking-table-max-keys", "3")
+        deadline = time.monotonic() + 5
+        got = []
+        while len(got) < 5 and time.monotonic() < deadline:
+            got += re.findall(rb">2\r\n\$10\r\ninvalidate\r\n\*1\r\n\$2\r\n(j\d)\r\n",
+                              drain(a.sock))
+        steps.append((len(got), info(b)["tracking_total_keys"]))
+        # 0: no limit.
+        b.cmd("CONFIG", "SET", "tracking-table-max-keys", "0")
+        a.send(encode(b"MGET", *[b"z%d" % i for i in range(300)]) + encode(b"PING"))
+        steps.append(collect(2)[0])
+        steps.append(info(b)["tracking_total_keys"])
+        return steps
+    finally:
+        a.close()
+        b.close()
+
+
+class TrackingTableLimit(unittest.TestCase):
+    WANT = [["reply", 100, "reply", 200, "reply", 190, "reply", "reply"], True, "10",
+            ([10, "reply"], True, 10), ["reply"], (5, "3"), ["reply", "reply"], "303"]
+
+    def test_respite_evicts_as_redis_does(self):
+        respite = Server(["--tracking-table-max-keys", "5"]).start()
+        try:
+            c = RespConn(socket.create_connection((HOST, respite.port), timeout=10))
+            self.assertEqual(c.cmd("CONFIG", "GET", "tracking-table-max-keys"),
+                             [b"tracking-table-max-keys", b"5"])
+            c.close()
+            self.assertEqual(limit_flow(respite.port), self.WANT)
+            respite.assert_alive()
+        finally:
+            respite.stop()
+
+    @unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")
+    def test_redis74_evicts_so(self):
+        redis = RedisServer(redis74_path()).start()
+        try:
+            self.assertEqual(limit_flow(redis.port), self.WANT)
+        finally:
+            redis.stop()
+
+
 @unittest.skipUnless(MODULES, "node, npm or the redis package are not available")
 class NodeRedisClientSideCache(ServerTestCase):
     def test_node_redis_client_side_cache_resp3(self):

@@ -572,3 +572,45 @@ Test(keys, shard_seqs_are_renumbered_before_they_outgrow_a_scan_cursor)
     } while (cursor != 0);
     cr_assert_eq(total, 5);
 }
+
+/* ---- uniform RANDOMKEY (issue 17) ------------------------------------------ */
+
+Test(keys, randomkey_is_uniform_within_a_shard)
+{
+    seed_store(17);
+    char line[128];
+    for (int s = 0; s < 20; s++) { /* 20 shards of 10 keys: a project's, or the global one */
+        run("FLUSHALL");
+        for (int i = 0; i < 10; i++) {
+            if (s % 2)
+                snprintf(line, sizeof line, "SET project:%d:k%d v", s, i);
+            else
+                snprintf(line, sizeof line, "SET k%d v", i);
+            run(line);
+        }
+        check_uniform("RANDOMKEY", 'k', 10, 1000, NULL);
+    }
+    run("FLUSHALL");
+    for (int i = 0; i < 100; i++) {
+        snprintf(line, sizeof line, "SET project:7:k%d v", i);
+        run(line);
+    }
+    check_uniform("RANDOMKEY", 'k', 100, 20000, NULL);
+}
+
+Test(keys, randomkey_is_uniform_over_keys_of_uneven_shards)
+{
+    /* Projects of 1 to 13 keys and the global shard: each key, not each
+     * shard, equally likely. */
+    seed_store(17);
+    char line[128];
+    for (int i = 0; i < 100; i++) {
+        int p = i < 40 ? i % 13 : i < 50 ? 100 + i : -1;
+        if (p < 0)
+            snprintf(line, sizeof line, "SET k%d v", i);
+        else
+            snprintf(line, sizeof line, "SET project:%d:k%d v", p, i);
+        run(line);
+    }
+    check_uniform("RANDOMKEY", 'k', 100, 20000, NULL);
+}

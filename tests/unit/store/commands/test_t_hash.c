@@ -380,3 +380,36 @@ Test(hash, hrandfield_samples_a_big_table_without_copying_it)
     cr_assert_lt(one * 20, copy, "HRANDFIELD big 1: %lld us, 70000: %lld us", (long long)one,
                  (long long)copy);
 }
+
+/* ---- uniform random picks (issue 17) --------------------------------------- */
+
+/* As t_set's: table-encoded hashes of 10 and 100 fields, at a fixed seed. */
+static void table_hash(int n)
+{
+    table_value("CONFIG SET hash-max-listpack-entries 1", "HSET", "h", n, true);
+}
+
+Test(hash, hrandfield_is_uniform_over_twenty_ten_field_tables)
+{
+    seed_store(17);
+    for (int s = 0; s < 20; s++) {
+        table_hash(10);
+        check_uniform("HRANDFIELD h -1000", 'm', 10, 1, NULL);
+        check_uniform("HRANDFIELD h -500 WITHVALUES", 'm', 10, 2, NULL);
+        check_uniform("HRANDFIELD h", 'm', 10, 1000, NULL);
+        check_uniform("HRANDFIELD h 3", 'm', 10, 300, NULL);              /* draws until distinct */
+        check_uniform("HRANDFIELD h 7 WITHVALUES", 'm', 10, 150, NULL);   /* selection sampling */
+    }
+}
+
+Test(hash, hrandfield_is_uniform_over_many_picks_of_a_hundred)
+{
+    seed_store(17);
+    table_hash(100);
+    check_uniform("HRANDFIELD h -10000", 'm', 100, 100, NULL); /* 1,000,000 picks */
+    check_uniform("HRANDFIELD h -10000 WITHVALUES", 'm', 100, 10, NULL);
+    /* The forms that cost a command per few picks: 50,000 or 10,000. */
+    check_uniform("HRANDFIELD h 20", 'm', 100, 2500, NULL);
+    check_uniform("HRANDFIELD h 60", 'm', 100, 834, NULL);
+    check_uniform("HRANDFIELD h", 'm', 100, 10000, NULL);
+}

@@ -79,3 +79,27 @@ Test(chain, drain_hands_over_every_link_and_empties_the_table)
     cr_assert_null(t.b);
     cr_assert_eq(t.n, 0);
 }
+
+Test(chain, random_reaches_every_link_and_none_of_an_empty_table)
+{
+    static struct rec recs[N];
+    struct chain t = {0};
+    cr_assert_null(chain_random(&t, 42));
+    for (int i = 0; i < N; i++) {
+        recs[i] = (struct rec){.id = i};
+        recs[i].link.hash = (uint64_t)i * 0x9E3779B97F4A7C15ULL;
+        chain_add(&t, &recs[i].link);
+    }
+    /* xorshift64 draws (fixed seed): 100 draws a link reach every one. */
+    uint64_t s = 88172645463325252ULL;
+    for (int k = 0; k < 100 * N; k++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        chain_of(chain_random(&t, s), struct rec, link)->seen++;
+    }
+    for (int i = 0; i < N; i++)
+        cr_assert_gt(recs[i].seen, 0, "%d never drawn", i);
+    for (int i = 0; i < N; i++)
+        chain_del(&t, &recs[i].link);
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "chisq.h"
 #include "ds/table.h"
 
 #define SEED 0x5eed5eed12345678ULL
@@ -100,7 +101,7 @@ Test(table, empty_table_finds_nothing_and_scans_to_zero)
     cr_assert_null(find("k", 1));
     cr_assert_eq(tbl_count(&t), 0);
     cr_assert_eq(tbl_scan(&t, 0, free_cb, NULL), 0);
-    cr_assert_null(tbl_random(&t, 42));
+    cr_assert_null(tbl_random(&t, &(struct rng){1, SEED}));
 }
 
 Test(table, insert_find_delete_under_incremental_rehash)
@@ -324,10 +325,9 @@ Test(table, random_picks_only_present_entries_and_reaches_them_all)
     for (int i = 0; i < 64; i += 2)
         del("k", i);
     int hits[64] = {0};
-    uint64_t r = 1;
+    struct rng g = {1, SEED};
     for (int n = 0; n < 20000; n++) {
-        r = r * 6364136223846793005ULL + 1;
-        struct entry *e = tbl_random(&t, r);
+        struct entry *e = tbl_random(&t, &g);
         cr_assert_not_null(e);
         int i = atoi(e->data + 1);
         cr_assert(i % 2 == 1, "deleted k%d picked", i);
@@ -335,6 +335,92 @@ Test(table, random_picks_only_present_entries_and_reaches_them_all)
     }
     for (int i = 1; i < 64; i += 2)
         cr_assert_gt(hits[i], 0, "k%d never picked", i);
+}
+
+/* n draws from the table, counted by the number after the key's one-letter
+ * prefix, modulo ncells; returns the chi-square of the counts. */
+static double draw_chi(struct rng *g, uint64_t n, int ncells)
+{
+    uint64_t hits[100] = {0};
+    cr_assert_leq(ncells, 100);
+    for (uint64_t d = 0; d < n; d++)
+        hits[atoi(tbl_random(&t, g)->data + 1) % ncells]++;
+    return chi_square(hits, ncells);
+}
+
+Test(table, random_is_uniform_over_twenty_ten_entry_tables)
+{
+    /* The issue's first shape: Redis 7.4 keeps the chi-square of 1000 draws
+     * from each between 3 and 21, respite did between 244 and 329. */
+    struct rng g = {7, SEED};
+    for (int s = 0; s < 20; s++) {
+        tbl_free(&t, free_cb, NULL);
+        tbl_init(&t, SEED + (uint64_t)s);
+        for (int i = 0; i < 10; i++)
+            add("k", i);
+        double x = draw_chi(&g, 1000, 10);
+        cr_assert_lt(x, CHISQ_P0001_DF9, "table %d: chi-square %.1f", s, x);
+    }
+}
+
+Test(table, random_is_uniform_over_a_million_draws_of_a_hundred_entries)
+{
+    struct rng g = {7, SEED};
+    for (int i = 0; i < 100; i++)
+        add("k", i);
+    uint64_t before = g.state;
+    double x = draw_chi(&g, 1000000, 100);
+    cr_assert_lt(x, CHISQ_P0001_DF99, "chi-square %.1f", x);
+    /* O(1) expected: buckets x longest chain / entries draws a pick. */
+    double per_pick = (double)((g.state - before) / 0x9E3779B97F4A7C15ULL) / 1e6;
+    double bound = (double)tbl_size(&t, 0) * t.chain[0] / 100;
+    cr_assert_lt(per_pick, bound * 1.05, "%.2f draws a pick, %.2f expected", per_pick, bound);
+}
+
+Test(table, random_is_uniform_mid_rehash_and_after_deletes)
+{
+    struct rng g = {7, SEED};
+    for (int i = 0; i < 72; i++) /* the 65th starts the growth to 128 */
+        add("k", i);
+    cr_assert(rehashing());
+    struct tbl_iter it;
+    tbl_iter_start(&it, &t); /* holds the rehash half done */
+    for (int i = 72; i < 100; i++)
+        add("k", i);
+    cr_assert(rehashing() && t.rehash_idx > 0 && t.used[0] > 0 && t.used[1] > 0);
+    double x = draw_chi(&g, 300000, 100);
+    cr_assert_lt(x, CHISQ_P0001_DF99, "mid-rehash: chi-square %.1f", x);
+    tbl_iter_end(&it);
+    finish_rehash();
+    /* Deletes leave the chain bound high: still exact, only slower. */
+    for (int i = 100; i < 300; i++)
+        add("k", i);
+    for (int i = 0; i < 300; i++)
+        if (i % 3 != 0)
+            del("k", i);
+    cr_assert_eq(tbl_count(&t), 100);
+    x = draw_chi(&g, 300000, 100);
+    cr_assert_lt(x, CHISQ_P0001_DF99, "after deletes: chi-square %.1f", x);
+}
+
+Test(table, random_stays_uniform_when_a_paused_table_chains_past_the_bound)
+{
+    /* A table filled while paused keeps its one first bucket: a chain of
+     * 300, past what chain[] holds, so picks walk to a uniform index. */
+    struct rng g = {7, SEED};
+    struct tbl_iter it;
+    tbl_iter_start(&it, &t);
+    for (int i = 0; i < 300; i++)
+        add("k", i);
+    cr_assert_eq(tbl_size(&t, 0), 1);
+    cr_assert_eq(t.chain[0], TBL_CHAIN_UNKNOWN);
+    double x = draw_chi(&g, 300000, 100);
+    cr_assert_lt(x, CHISQ_P0001_DF99, "chi-square %.1f", x);
+    tbl_iter_end(&it);
+    finish_rehash();
+    cr_assert_lt(t.chain[0], 20, "the rehash bounds the new chains again");
+    x = draw_chi(&g, 300000, 100);
+    cr_assert_lt(x, CHISQ_P0001_DF99, "after the rehash: chi-square %.1f", x);
 }
 
 /* ---- walks that change the table they walk -------------------------------- */
