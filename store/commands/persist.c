@@ -262,6 +262,7 @@ void persist_kill_child(struct store *st)
     if (ps->child == 0)
         return;
     kill(ps->child, SIGUSR1);
+    kill(ps->child, SIGCONT); /* a stopped child acts on it only once continued */
     int status;
     while (waitpid(ps->child, &status, 0) < 0 && errno == EINTR)
         ;

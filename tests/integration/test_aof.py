@@ -12,6 +12,7 @@ accepts it, and respite loads Redis 7.4's.
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -162,6 +163,20 @@ def replay_forms(r, extras=True):
            1, "evalkey", "ev")
     p = r.pipeline(transaction=True)
     p.incr("mc").set("mex", "v", ex=300).spop("sp").execute()
+    # main's writes: RESTORE's relative TTL becomes a deadline (ABSTTL); one already past
+    # deletes the key it replaces; SORT is logged only with STORE; bit operations as given
+    r.set("dumped", "payload", ex=1000)
+    payload = r.dump("dumped")
+    r.restore("restored", 900000, payload)
+    r.restore("restored_abs", int(time.time() * 1000) + 800000, payload, absttl=True)
+    r.set("restored_gone", "v")
+    r.restore("restored_gone", 1, payload, replace=True, absttl=True)
+    r.rpush("tosort", 3, 1, 2)
+    r.sort("tosort")
+    r.sort("tosort", desc=True, store="sorted")
+    r.setbit("bits", 100, 1)
+    r.bitop("NOT", "bitsnot", "bits")
+    r.bitfield("bf").set("u8", 0, 200).incrby("i5", 8, 3).execute()
     r.select(3)
     r.set("db3", "x", px=700000)
     r.select(0)
@@ -620,6 +635,131 @@ class CrashSafety(unittest.TestCase):
             pass
         finally:
             sock.close()
+
+
+class WithBgsave(unittest.TestCase):
+    """BGSAVE and BGREWRITEAOF share one child process, with Redis 7.4.1's replies (checked
+    by hand against it: its rdb-key-save-delay holds its child, SIGSTOP holds ours); the
+    final flush of SHUTDOWN; main's writes in the log's replayable forms."""
+
+    def tmpdir(self):
+        return make_tmpdir(self)
+
+    def child_of(self, s):
+        with open("/proc/%d/task/%d/children" % (s.pid, s.pid)) as f:
+            pids = f.read().split()
+        self.assertEqual(len(pids), 1, pids)
+        return int(pids[0])
+
+    def wait(self, r, field, value):
+        deadline = time.monotonic() + 30
+        while r.info("persistence")[field] != value:
+            self.assertLess(time.monotonic(), deadline, field)
+            time.sleep(0.02)
+
+    def test_one_child_at_a_time(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(s.stop)
+        r = s.client()
+        for cmd in ("BGSAVE", "BGREWRITEAOF", "SAVE"):  # the status lines, not True
+            r.set_response_callback(cmd, lambda resp, **kw: resp)
+        r.set("k", "v")
+        # a BGSAVE runs: the rewrite waits for it
+        self.assertEqual(r.execute_command("BGSAVE"), b"Background saving started")
+        child = self.child_of(s)
+        os.kill(child, signal.SIGSTOP)
+        self.assertEqual(r.execute_command("BGREWRITEAOF"),
+                         b"Background append only file rewriting scheduled")
+        with self.assertRaisesRegex(redis.ResponseError, "^Background save already in progress$"):
+            r.execute_command("BGSAVE")
+        info = r.info("persistence")
+        self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"],
+                          info["aof_rewrite_scheduled"], info["aof_pending_rewrite"]),
+                         (1, 0, 1, 1))
+        os.kill(child, signal.SIGCONT)
+        self.wait(r, "aof_rewrites", 1)
+        self.assertEqual(r.info("persistence")["rdb_last_bgsave_status"], "ok")
+        # a rewrite runs: BGSAVE is refused, or scheduled with SCHEDULE; SAVE runs beside it
+        self.assertEqual(r.execute_command("BGREWRITEAOF"),
+                         b"Background append only file rewriting started")
+        child = self.child_of(s)
+        os.kill(child, signal.SIGSTOP)
+        with self.assertRaisesRegex(redis.ResponseError,
+                                    r"^Another child process is active \(AOF\?\): can't BGSAVE "
+                                    r"right now. Use BGSAVE SCHEDULE in order to schedule a "
+                                    r"BGSAVE whenever possible.$"):
+            r.execute_command("BGSAVE")
+        with self.assertRaisesRegex(redis.ResponseError,
+                                    "^Background append only file rewriting already in "
+                                    "progress$"):
+            r.execute_command("BGREWRITEAOF")
+        self.assertEqual(r.execute_command("BGSAVE", "SCHEDULE"), b"Background saving scheduled")
+        saves = r.info("persistence")["rdb_saves"]
+        self.assertEqual(r.execute_command("SAVE"), b"OK")
+        self.assertEqual(r.info("persistence")["rdb_saves"], saves + 1)
+        os.kill(child, signal.SIGCONT)
+        self.wait(r, "rdb_saves", saves + 2)  # the scheduled BGSAVE ran once the rewrite ended
+        self.wait(r, "rdb_bgsave_in_progress", 0)
+        info = r.info("persistence")
+        self.assertEqual((info["aof_rewrites"], info["aof_last_bgrewrite_status"],
+                          info["rdb_last_bgsave_status"]), (2, "ok", "ok"))
+
+    def test_shutdown_flushes_the_aof_and_stops_a_rewrite(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--appendfsync", "no",
+                    "--save", ""]).start()
+        r = s.client()
+        r.set("k", "v")
+        r.bgrewriteaof()
+        os.kill(self.child_of(s), signal.SIGSTOP)
+        r.set("late", "1")
+        try:
+            r.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass
+        s.wait_exit(0)
+        out = s.output()
+        self.assertIn("There is a child rewriting the AOF. Killing it!", out)
+        self.assertIn("Calling fsync() on the AOF file.", out)
+        copy = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(copy.stop)
+        self.assertEqual(copy.client().mget("k", "late"), [b"v", b"1"])
+        # the killed rewrite's base is not listed; its temporary file is gone
+        self.assertFalse([n for n in os.listdir(aof_dir(d)) if n.startswith("temp-")])
+
+    def test_main_writes_in_replayable_forms(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(s.stop)
+        r = s.client()
+        r.set("src", "v")
+        payload = r.dump("src")
+        r.restore("rel", 500000, payload)
+        r.rpush("l", 2, 1)
+        r.sort("l")
+        r.sort("l", store="sl")
+        r.xadd("stream", {"f": "v"}, id="1-1")
+        r.xgroup_create("stream", "g", id="0")
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        deadline = r.pexpiretime("rel")
+        self.assertIn(b"$7\r\nRESTORE\r\n$3\r\nrel\r\n$13\r\n%d\r\n" % deadline, log)
+        self.assertIn(b"$6\r\nABSTTL\r\n", log)
+        self.assertEqual(log.count(b"$4\r\nSORT\r\n"), 1)  # only the one with STORE
+        # a stream now goes into the RDB base of a rewrite
+        r.bgrewriteaof()
+        wait_rewrite(r)
+        self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.2.base.rdb seq 2 type b")
+        self.assertEqual(r.info("persistence")["aof_last_bgrewrite_status"], "ok")
+        want = (r.xrange("stream"), r.xinfo_groups("stream")[0]["name"], r.pexpiretime("rel"))
+        s.stop()
+        copy = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(copy.stop)
+        c = copy.client()
+        self.assertEqual((c.xrange("stream"), c.xinfo_groups("stream")[0]["name"],
+                          c.pexpiretime("rel")), want)
+        self.assertEqual(c.lrange("sl", 0, -1), [b"1", b"2"])
 
 
 @unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
