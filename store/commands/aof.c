@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,20 +56,6 @@
 /* ------------------------------------------------------------------------
  * Names and the manifest
  * ------------------------------------------------------------------------ */
-
-static void log_line(struct store *st, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void log_line(struct store *st, int level, const char *fmt, ...)
-{
-    if (st->hooks == NULL || st->hooks->log == NULL || level < st->cfg.loglevel)
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    st->hooks->log(st->hooks_ud, level, msg);
-}
 
 /* <dir>/<appenddirname>[/name] into buf. */
 static void aof_path(const struct store *st, const char *name, char *buf, size_t size)
@@ -270,7 +255,7 @@ void aof_flush(struct store *st)
          * says err (INFO) and, under always, no reply of it leaves. */
         int e = errno ? errno : EIO;
         if (a->last_write_ok)
-            log_line(st, 3, "Error writing to the AOF file: %s", strerror(e));
+            store_log(st, RS_LOG_WARNING, "Error writing to the AOF file: %s", strerror(e));
         a->last_write_ok = false;
         a->write_errno = e;
         memmove(a->buf.p, a->buf.p + n, a->buf.len - n);
@@ -278,7 +263,7 @@ void aof_flush(struct store *st)
         return;
     }
     if (!a->last_write_ok)
-        log_line(st, 3, "AOF write error looks solved, respite can write again.");
+        store_log(st, RS_LOG_WARNING, "AOF write error looks solved, respite can write again.");
     a->last_write_ok = true;
     a->buf.len = 0;
     if (st->cfg.appendfsync == AOF_FSYNC_ALWAYS) {
@@ -408,12 +393,12 @@ int aof_start(struct store *st, char *err, size_t errlen)
     aof_path(st, NULL, dir, sizeof dir);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
-        log_line(st, 3, "%s", err);
+        store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
     struct manifest old;
     if (manifest_read(st, &old, err, errlen) < 0) {
-        log_line(st, 3, "%s", err);
+        store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
     long long base_seq = old.base_seq + 1, incr_seq = old.incr_last + 1;
@@ -424,7 +409,7 @@ int aof_start(struct store *st, char *err, size_t errlen)
     if (write_base(st, path, rdb, err, errlen) != 0 ||
         (fd = open_incr(st, incr_seq, err, errlen)) < 0 ||
         manifest_write(st, base_seq, rdb, incr_seq, incr_seq, err, errlen) != 0) {
-        log_line(st, 3, "%s", err);
+        store_log(st, RS_LOG_WARNING, "%s", err);
         if (fd >= 0)
             close(fd);
         unlink(path);
@@ -440,7 +425,7 @@ int aof_start(struct store *st, char *err, size_t errlen)
     a->size = a->base_size = file_size(path);
     st->aof = a;
     st->cfg.appendonly = true;
-    log_line(st, 2, "Creating AOF base file %s", name);
+    store_log(st, RS_LOG_NOTICE, "Creating AOF base file %s", name);
     return 0;
 }
 
@@ -448,7 +433,7 @@ void aof_sync(struct store *st)
 {
     aof_flush(st);
     if (fsync(st->aof->fd) != 0)
-        log_line(st, 3, "Fail to fsync the AOF file: %s.", strerror(errno));
+        store_log(st, RS_LOG_WARNING, "Fail to fsync the AOF file: %s.", strerror(errno));
 }
 
 void aof_stop(struct store *st)
@@ -773,7 +758,7 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
         return -1;
     }
     a->child_incr = next;
-    log_line(st, 2, "Background append only file rewriting started by pid %d", pid);
+    store_log(st, RS_LOG_NOTICE, "Background append only file rewriting started by pid %d", pid);
     return 0;
 }
 
@@ -811,7 +796,7 @@ void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const
         a->last_rewrite_ok = true;
         a->rewrites++;
         a->rewrite_failures = 0;
-        log_line(st, 2, "Background AOF rewrite finished successfully");
+        store_log(st, RS_LOG_NOTICE, "Background AOF rewrite finished successfully");
     } else {
         /* The next base is listed nowhere yet, whichever step failed. */
         unlink(path);
@@ -819,8 +804,8 @@ void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const
         a->last_rewrite_ok = false;
         a->rewrite_failures++;
         if (why[0])
-            log_line(st, 3, "AOF rewrite child: %s", why);
-        log_line(st, 3, "Background AOF rewrite terminated with error");
+            store_log(st, RS_LOG_WARNING, "AOF rewrite child: %s", why);
+        store_log(st, RS_LOG_WARNING, "Background AOF rewrite terminated with error");
     }
     manifest_free(&old);
 }
@@ -869,9 +854,9 @@ bool aof_rewrite_due(const struct store *st)
 void aof_rewrite_cron(struct store *st)
 {
     if (!st->aof->rewrite_scheduled)
-        log_line(st, 2, "Starting automatic rewriting of AOF on %llu%% growth",
+        store_log(st, RS_LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
                  (unsigned long long)growth(st->aof));
     char err[512];
     if (aof_rewrite_start(st, err, sizeof err) < 0)
-        log_line(st, 3, "%s", err);
+        store_log(st, RS_LOG_WARNING, "%s", err);
 }
