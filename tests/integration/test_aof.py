@@ -705,6 +705,38 @@ class WithBgsave(unittest.TestCase):
         self.assertEqual((info["aof_rewrites"], info["aof_last_bgrewrite_status"],
                           info["rdb_last_bgsave_status"]), (2, "ok", "ok"))
 
+    @unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
+    def test_a_failed_bgsave_refuses_writes_under_appendonly_as_redis_74(self):
+        """One MISCONF check: the BGSAVE one comes first (the AOF, still writable in the
+        removed directory, is not at fault), for writes, PING and a script's write."""
+        out = []
+        for make in (lambda a: RedisServer(redis74_path(), a), Server):
+            gone = tempfile.mkdtemp(prefix="respite-aof-gone-")
+            s = make(["--dir", gone, "--appendonly", "yes", "--save", "3600 100"]).start()
+            try:
+                r = s.client()
+                r.set("k", "v")
+                shutil.rmtree(gone)
+                r.bgsave()
+                deadline = time.monotonic() + 30
+                while r.info("persistence")["rdb_bgsave_in_progress"]:
+                    self.assertLess(time.monotonic(), deadline)
+                    time.sleep(0.02)
+                got = [r.info("persistence")["rdb_last_bgsave_status"],
+                       r.info("persistence")["aof_last_write_status"], r.get("k")]
+                for cmd in (("SET", "k", "w"), ("PING",),
+                            ("EVAL", "return redis.pcall('set','x','1')", "0")):
+                    try:
+                        got.append(r.execute_command(*cmd))
+                    except redis.ResponseError as e:
+                        got.append(str(e))
+                out.append(got)
+                r.config_set("save", "")  # the final save would fail and refuse the stop
+            finally:
+                s.stop()
+        self.assertEqual(out[1], out[0])
+        self.assertTrue(out[0][3].startswith("MISCONF Redis is configured to save RDB"), out)
+
     def test_shutdown_flushes_the_aof_and_stops_a_rewrite(self):
         d = self.tmpdir()
         s = Server(["--dir", d, "--appendonly", "yes", "--appendfsync", "no",
