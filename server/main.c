@@ -228,7 +228,7 @@ int main(int argc, char **argv)
     /* The port is open while the data loads, as Redis's: clients that come
      * meanwhile get -LOADING (the server's loading hook serves them). */
     uint64_t t0 = uv_hrtime();
-    int loaded = respite_load_rdb(st, err, sizeof err);
+    int loaded = respite_load(st, err, sizeof err);
     if (loaded < 0) {
         srv_log(&log, SRV_LOG_WARNING, "%s", err);
         srv_log(&log, SRV_LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
@@ -236,6 +236,8 @@ int main(int argc, char **argv)
         respite_close(st);
         return 1;
     }
+    if (loaded == 0 && err[0])
+        srv_log(&log, SRV_LOG_WARNING, "%s", err);
     if (loaded == 0)
         srv_log(&log, SRV_LOG_NOTICE, "DB loaded from disk: %.3f seconds",
                 (double)(uv_hrtime() - t0) / 1e9);

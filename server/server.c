@@ -340,6 +340,12 @@ static void flush(struct srv_conn *conn)
         return;
     if (conn->writing)
         return;
+    /* Replies of writes not yet on disk (appendfsync always) wait for the
+     * check handle, which writes the file first (serve_ready). */
+    if (respite_aof_pending(srv->st)) {
+        schedule_flush(conn);
+        return;
+    }
     if (o->nbytes == 0) {
         if (conn->close_after_reply)
             conn_close(conn);
@@ -459,6 +465,9 @@ static void serve_ready(struct respite_server *srv)
             process_input(conn);
     }
     respite_deliver(srv->st);
+    /* The turn's writes reach the append-only file before any reply of
+     * theirs leaves (appendfsync always: on disk, one fsync for all). */
+    respite_aof_flush(srv->st);
     while (srv->pending) {
         struct srv_conn *conn = srv->pending;
         srv->pending = conn->next_pending;

@@ -69,9 +69,22 @@ void respite_close(struct respite *st);
  * `rdbchecksum`. SAVE writes the file on the calling thread, like every
  * command, through a temporary file renamed over the old one.
  *
- * BGSAVE, and the save points (`save`: none in a store that is opened;
- * respite-server sets Redis's "3600 1 300 100 60 10000" unless its config
- * file or command line names save), fork the process, as Redis does: the child
+ * Under `appendonly yes` every write is also logged to Redis 7's
+ * multi-part append-only file (<dir>/<appenddirname>: a base, incremental
+ * files, a manifest; `appendfilename`, `appendfsync`,
+ * `aof-use-rdb-preamble`, `aof-load-truncated`, `aof-timestamp-enabled`,
+ * `auto-aof-rewrite-percentage`, `auto-aof-rewrite-min-size`). The store
+ * writes it only in respite_aof_flush, which the embedder calls before it
+ * hands the replies of the commands run since to their clients: under
+ * `appendfsync always` that call returns once the bytes are on disk. The
+ * store runs one thread of its own while the file is open (the `everysec`
+ * fsync, which touches only the file), and BGREWRITEAOF and the automatic
+ * rewrite (`auto-aof-rewrite-percentage`, 0 turns it off) fork a child
+ * that writes the new base, under the rules below for BGSAVE's child.
+ *
+ * BGSAVE, BGREWRITEAOF and the save points (`save`: none in a store that
+ * is opened; respite-server sets Redis's "3600 1 300 100 60 10000" unless
+ * its config file or command line names save), fork the process, as Redis does: the child
  * process writes the file from its copy-on-write view of the memory while
  * the store goes on. In a host with threads of its own, the child has only
  * the thread that called fork -- the one running the command, or
@@ -88,16 +101,20 @@ void respite_close(struct respite *st);
  * touched; a host that sets SIGCHLD to SIG_IGN makes the kernel reap it,
  * and its outcome then counts as a failure.
  *
- * respite_persist_cron notices the end of a BGSAVE (rdb_bgsave_in_progress
- * stays 1 until it runs) and starts the BGSAVE a save point or a BGSAVE
- * SCHEDULE calls for; respite-server calls it hz times a second, an
+ * One child runs at a time, as in Redis: a BGREWRITEAOF asked for while a
+ * BGSAVE runs is scheduled, a BGSAVE while a rewrite runs is refused
+ * unless SCHEDULE is given. respite_persist_cron notices the end of the
+ * child (rdb_bgsave_in_progress or aof_rewrite_in_progress stays 1 until
+ * it runs) and starts what is scheduled, a save point's BGSAVE or the
+ * automatic rewrite; respite-server calls it hz times a second, an
  * embedder that wants BGSAVE or save points calls it periodically. O(save
  * points). */
 void respite_persist_cron(struct respite *st);
 
 /* What a shutdown does before the transport stops, for SHUTDOWN and the
  * transport's own reasons (a signal), as Redis's prepareForShutdown: stop
- * a running BGSAVE, then write the RDB file if save points are set and
+ * a running child; under appendonly write and fsync the append-only file;
+ * then write the RDB file if save points are set and
  * RESPITE_SHUTDOWN_NOSAVE is not given, or RESPITE_SHUTDOWN_SAVE is;
  * logs Redis's lines through the log hook. Returns 0 when the transport
  * may stop, -1 when the save failed (without RESPITE_SHUTDOWN_FORCE): the
@@ -110,15 +127,26 @@ enum {
 };
 int respite_shutdown(struct respite *st, int flags);
 
-/* respite_load_rdb adds the keys (and function libraries) of that file to
- * a store that has none, dropping those already expired. Returns 0 when
- * loaded, 1 when there is no file (nothing done), -1 with the reason in err
- * for a file that cannot be read, is corrupt or holds what respite cannot
- * load yet (some keys may then be loaded), 2 when a SHUTDOWN came while
- * loading (the transport is stopping; some keys are loaded). Call it before any client runs
- * a command: clients that a transport serves meanwhile (the loading hook)
- * get -LOADING, and INFO says loading:1 with Redis's loading_* fields. */
-int respite_load_rdb(struct respite *st, char *err, size_t errlen);
+/* respite_load fills a store that has no keys yet: under `appendonly yes`
+ * from the append-only files (creating them, with an empty base, when
+ * there are none, as Redis does), else from the RDB file, dropping keys
+ * already expired. Returns 0 when loaded, 1 when there was nothing to
+ * load, -1 with the reason in err for files that cannot be read, are
+ * corrupt or hold what respite cannot load yet (some keys may then be
+ * loaded), 2 when a SHUTDOWN came while loading (the transport is
+ * stopping; some keys are loaded). On 0, err holds a warning to log, or ""
+ * (a torn last command was cut under `aof-load-truncated yes`). Call it
+ * before any client runs a command: clients that a transport serves
+ * meanwhile (the loading hook) get -LOADING, and INFO says loading:1 with
+ * Redis's loading_* fields. */
+int respite_load(struct respite *st, char *err, size_t errlen);
+
+/* Write the commands logged since the last call to the append-only file,
+ * fsynced under `appendfsync always` (nothing when appendonly is off). */
+void respite_aof_flush(struct respite *st);
+/* Whether logged commands wait for respite_aof_flush under `appendfsync
+ * always`: the replies of their clients must not be sent before it. */
+int respite_aof_pending(const struct respite *st);
 
 /* Set one parameter as CONFIG SET would, or at start-up time also the ones
  * CONFIG SET refuses (port, bind, databases...) while no client exists.
@@ -319,7 +347,7 @@ struct respite_hooks {
      * must not run (expiry would change what the script sees). Without
      * this hook a script runs to its end and nobody gets -BUSY. */
     void (*script_busy)(void *ud, void *caller);
-    /* respite_load_rdb is loading the file: as script_busy, the transport
+    /* respite_load is loading the file: as script_busy, the transport
      * serves its clients now (accepts, reads, runs their commands, writes)
      * and returns without waiting; the store answers -LOADING to all but
      * the commands Redis runs while loading (INFO, CONFIG, SHUTDOWN...).

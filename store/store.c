@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -135,6 +136,8 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
         .touch_db = multi__touch_db,
         .signal = block__signal,
         .signal_db = block__signal_db,
+        .expired = prop_expired,
+        .sub_expired = prop_sub_expired,
     };
     pubsub_init(st);
     tracking_init(st);
@@ -154,6 +157,7 @@ void respite_close(struct respite *rs)
     persist_kill_child(st);
     while (st->sessions_head)
         session_free(st->sessions_head);
+    aof_stop(st);
     free_dbs(st);
     block_free(st);
     pubsub_free(st);
@@ -211,6 +215,7 @@ int respite_tick(struct respite *rs, int64_t budget_us)
         block_serve_ready(st);
         ks_reap_empty(st);
     }
+    aof_cron(st);
     return more;
 }
 
@@ -457,18 +462,30 @@ int respite_client_flags(const struct respite_client *c)
 
 /* c's command may not run now (why: its error, whose %s names the
  * command): answer it as Redis's rejectCommand, an EXEC with EXECABORT. */
-static void reject(struct cmd_ctx *c, enum rs_err why)
+static void rejected(struct cmd_ctx *c)
 {
-    if (c->cmd->handler == cmd_exec) {
-        multi_exec_rejected(c, why);
-    } else {
-        char name[96];
-        cmd_print_name(c->cmd->fullname, name, sizeof name);
-        reply_errf(c, rs_err_text[why], name);
-    }
     c->st->cstats[cmd_index(c->cmd)].rejected++;
     c->st->stats.total_error_replies++;
     multi_flag_rejected(c->s);
+}
+
+/* Refuse c's command with the error text (Redis's EXECABORT for EXEC). */
+static void reject_text(struct cmd_ctx *c, const char *text)
+{
+    if (c->cmd->handler == cmd_exec)
+        multi_exec_rejected(c, text);
+    else
+        reply_errf(c, "%s", text);
+    rejected(c);
+}
+
+/* Refuse it with the error why (a %s in its text names the command). */
+static void reject(struct cmd_ctx *c, enum rs_err why)
+{
+    char name[96], text[512];
+    cmd_print_name(c->cmd->fullname, name, sizeof name);
+    snprintf(text, sizeof text, rs_err_text[why], name);
+    reject_text(c, text);
 }
 
 /* Run one command of s. nested: from the script_busy hook, inside the
@@ -509,6 +526,7 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         tracking_cmd_begin(st, s);
     }
     if (cmd_resolve(&c)) {
+        char misconf[512];
         bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
@@ -523,9 +541,10 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
             reject(&c, (enum rs_err)st->script_busy);
         } else if ((c.cmd->flags & CMD_WRITE || c.cmd->handler == cmd_ping) &&
-                   persist_refuses_writes(st)) {
-            reject(&c, RS_ERR_MISCONF);
-        } else if (st->persist.loading && !(c.cmd->flags & CMD_LOADING)) {
+                   persist_refuses_writes(st, misconf, sizeof misconf)) {
+            reject_text(&c, misconf);
+        } else if (st->persist.loading && !(c.cmd->flags & CMD_LOADING) &&
+                   !(s->flags & SES_REPLAY)) {
             reject(&c, RS_ERR_LOADING);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);

@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -292,6 +293,8 @@ static void rerun(struct store *st, struct blocked *b, const struct kreg_key *bk
     st->cmd_now = c.now;
     b->again = false;
     c.cmd->handler(&c);
+    if (st->aof)
+        prop_call_done(&c);
     st->cmd_now = -1;
     if (!b->again)
         unblock(b, true);

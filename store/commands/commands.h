@@ -109,8 +109,25 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c);
  * the caller's to rs_free). Returns their number, 0 when the arguments
  * cannot hold them (docs.c). */
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *argv, int argc, int **pos);
-/* Run c->cmd's handler and account it in commandstats. */
+/* Run c->cmd's handler, propagate it (propagate.c) and account it in
+ * commandstats. */
 void cmd_call(struct cmd_ctx *c);
+
+/* Propagation (propagate.c): c's command replays as argv[0..argc) -- a
+ * relative TTL made absolute, a random choice made explicit -- instead of
+ * its own line. Each call adds one command, in order; argv is copied. A
+ * handler calls it only where it changed something (a refused or no-op
+ * form need not be logged), and may skip building the form while
+ * prop_on is false. */
+void prop_add(struct cmd_ctx *c, int argc, const struct rs_str *argv);
+/* The same with the arguments given by fmt, one letter each: c a C
+ * string, s a struct rs_str, i a long long, v an int n and a const struct
+ * rs_str * of n arguments. */
+void prop_addf(struct cmd_ctx *c, const char *fmt, ...);
+static inline bool prop_on(const struct store *st)
+{
+    return st->aof != NULL;
+}
 
 
 
@@ -225,6 +242,10 @@ struct setex_opts {
  * (type OBJ_HASH) or the MNX/MXX ... MEMBERS n m ... of SADDEX (OBJ_SET),
  * replying the error of a malformed one. */
 bool setex_parse(struct cmd_ctx *c, int type, struct setex_opts *o);
+/* Propagate an HSETEX or SADDEX (type) that wrote its names, o as
+ * setex_parse gave it: the deadline made absolute, a hash's as HSET and
+ * HPEXPIREAT (commands Redis 7.4 replays), HSETEX only for KEEPTTL. */
+void setex_propagate(struct cmd_ctx *c, int type, const struct setex_opts *o);
 
 /* ------------------------------------------------------------------------
  * Blocking commands (block.c)
@@ -289,7 +310,9 @@ static inline void multi_flag_rejected(struct session *s)
 cmd_handler cmd_exec;
 /* PING, refused with the write commands under -MISCONF (persist.h). */
 cmd_handler cmd_ping;
-void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why);
+/* EXEC refused with the error text (without its '-'): Redis's EXECABORT
+ * naming it, the transaction dropped. */
+void multi_exec_rejected(struct cmd_ctx *c, const char *text);
 /* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
  * disconnect. */
 void multi_reset(struct session *s);

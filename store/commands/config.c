@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -46,6 +47,8 @@ struct cfg_param {
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning", "nothing", NULL};
 static const char *const debug_modes[] = {"no", "yes", "local", NULL};
+/* in enum aof_fsync's order (aof.h) */
+static const char *const fsyncs[] = {"no", "always", "everysec", NULL};
 static const char *const obuf_classes[] = {"normal", "slave", "pubsub", NULL};
 static const char *const policies[] = {"volatile-lru", "volatile-lfu", "volatile-random",
                                        "volatile-ttl", "allkeys-lru", "allkeys-lfu",
@@ -113,7 +116,19 @@ static const struct cfg_param params[] = {
     {"save", CFG_SAVE, 0, 0, 0, NULL, NULL, 0},
     {"stop-writes-on-bgsave-error", CFG_BOOL, F(stop_writes_on_bgsave_error), 0, 0, NULL, NULL, 0},
     {"key-load-delay", CFG_INT, F(key_load_delay), INT_MIN, INT_MAX, NULL, NULL, 0},
-    {"appendonly", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
+    {"appendonly", CFG_BOOL, F(appendonly), 0, 0, NULL, NULL, 0},
+    {"appendfilename", CFG_STR, F(appendfilename), 0, SZ(appendfilename), NULL, NULL,
+     CFG_IMMUTABLE},
+    {"appenddirname", CFG_STR, F(appenddirname), 0, SZ(appenddirname), NULL, NULL,
+     CFG_IMMUTABLE},
+    {"appendfsync", CFG_ENUM, F(appendfsync), 0, 0, fsyncs, NULL, 0},
+    {"aof-use-rdb-preamble", CFG_BOOL, F(aof_use_rdb_preamble), 0, 0, NULL, NULL, 0},
+    {"aof-load-truncated", CFG_BOOL, F(aof_load_truncated), 0, 0, NULL, NULL, 0},
+    {"aof-timestamp-enabled", CFG_BOOL, F(aof_timestamp), 0, 0, NULL, NULL, 0},
+    {"auto-aof-rewrite-percentage", CFG_INT, F(auto_aof_rewrite_percentage), 0, INT_MAX, NULL,
+     NULL, 0},
+    {"auto-aof-rewrite-min-size", CFG_MEM, F(auto_aof_rewrite_min_size), 0, LLONG_MAX, NULL, NULL,
+     0},
     {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"maxmemory", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
     {"maxmemory-policy", CFG_FIXED, 0, 0, 0, policies, "noeviction", 0, CFG_ENUM},
@@ -159,6 +174,13 @@ void config_defaults(struct rs_config *cfg)
     snprintf(cfg->dbfilename, sizeof cfg->dbfilename, "dump.rdb");
     cfg->rdbcompression = true;
     cfg->rdbchecksum = true;
+    snprintf(cfg->appendfilename, sizeof cfg->appendfilename, "appendonly.aof");
+    snprintf(cfg->appenddirname, sizeof cfg->appenddirname, "appendonlydir");
+    cfg->appendfsync = AOF_FSYNC_EVERYSEC;
+    cfg->aof_use_rdb_preamble = true;
+    cfg->aof_load_truncated = true;
+    cfg->auto_aof_rewrite_percentage = 100;
+    cfg->auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
     /* No save points in a library (respite-server sets Redis's) */
     cfg->stop_writes_on_bgsave_error = true;
     cfg->active_expire = true;
@@ -391,6 +413,10 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
             return set_dir(cfg, value, err, errlen);
         if (p->off == F(dbfilename) && strchr(value, '/') != NULL)
             return "dbfilename can't be a path, just a filename";
+        if (p->off == F(appendfilename) && strchr(value, '/') != NULL)
+            return "appendfilename can't be a path, just a filename";
+        if (p->off == F(appenddirname) && strchr(value, '/') != NULL)
+            return "appenddirname can't be a path, just a dirname";
         snprintf(field, (size_t)p->max, "%s", value);
         if (p->off == F(requirepass))
             cfg->has_requirepass = value[0] != '\0';
@@ -419,6 +445,25 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
     return NULL;
 }
 
+/* After a change of the parameters at run time: appendonly turned on
+ * starts the append-only file (a base first), turned off stops it. NULL,
+ * or Redis's error when the file cannot start (appendonly is off again). */
+static const char *appendonly_changed(struct store *st, bool was_on)
+{
+    if (was_on == st->cfg.appendonly)
+        return NULL;
+    if (was_on) {
+        aof_stop(st);
+        return NULL;
+    }
+    char why[512];
+    if (aof_start(st, why, sizeof why) != 0) {
+        st->cfg.appendonly = false;
+        return "Unable to turn on AOF. Check server logs.";
+    }
+    return NULL;
+}
+
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
@@ -431,6 +476,7 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
         snprintf(err, errlen, "can't set immutable config");
         return err;
     }
+    bool was_on = st->cfg.appendonly;
     /* The save lines of a config file (and the command line) add up, the
      * first replacing the default points. */
     const char *msg = p->type == CFG_SAVE && startup
@@ -438,6 +484,10 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
                           : apply(&st->cfg, p, value, err, errlen);
     if (p->type == CFG_SAVE && startup && !msg)
         st->save_appending = true;
+    /* At start-up the flag is only noted: loading (respite_load) opens
+     * the files. */
+    if (msg == NULL && !startup)
+        msg = appendonly_changed(st, was_on);
     if (msg && msg != err) {
         snprintf(err, errlen, "%s", msg);
         msg = err;
@@ -587,7 +637,15 @@ void cmd_config_set(struct cmd_ctx *c)
         }
         changed[nchanged++] = p;
     }
+    struct rs_config before = c->st->cfg;
     c->st->cfg = next;
+    const char *msg = appendonly_changed(c->st, before.appendonly);
+    if (msg) {
+        c->st->cfg = before; /* all or nothing */
+        reply_errf(c, "ERR CONFIG SET failed (possibly related to argument 'appendonly') - %s",
+                   msg);
+        return;
+    }
     if (c->st->hooks && c->st->hooks->config_changed)
         for (int i = 0; i < nchanged; i++)
             c->st->hooks->config_changed(c->st->hooks_ud, changed[i]->name);

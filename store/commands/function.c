@@ -879,6 +879,14 @@ void function_rdb_put(struct store *st, struct rdb_buf *b)
     }
 }
 
+void function_each(struct store *st, void (*fn)(void *ud, const char *code, size_t len), void *ud)
+{
+    if (st->functions == NULL)
+        return;
+    for (const struct library *li = functions(st)->cur.libs; li; li = li->next)
+        fn(ud, li->code, li->code_len);
+}
+
 bool function_rdb_load(struct store *st, const char *code, size_t len, bool replace, char *err,
                        size_t errlen)
 {

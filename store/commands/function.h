@@ -33,5 +33,8 @@ void function_rdb_put(struct store *st, struct rdb_buf *b);
  * library of its name exists and replace is not set. */
 bool function_rdb_load(struct store *st, const char *code, size_t len, bool replace, char *err,
                        size_t errlen);
+/* Call fn with the code of each library, in the order FUNCTION LIST has
+ * them (an append-only file's RESP base). */
+void function_each(struct store *st, void (*fn)(void *ud, const char *code, size_t len), void *ud);
 
 #endif

@@ -634,13 +634,20 @@ void cmd_restore(struct cmd_ctx *c)
         ttl = (long long)((uint64_t)ttl + (uint64_t)c->now); /* wraps as Redis's sum */
     if (ttl && ttl <= c->now) {
         rdb_value_free(&val);
+        c->propagated = true; /* nothing restored: only the deletion is logged */
         if (existed) {
             ks_delete(&loc);
             ks_notify(c->db, NOTIFY_GENERIC, "del", key);
+            prop_addf(c, "cs", "DEL", key);
         }
         resp_add_ok(c->out);
         return;
     }
+    /* A relative TTL is logged as the deadline it gave, as Redis rewrites
+     * it: ttl ABSTTL. */
+    if (ttl && !absttl)
+        prop_addf(c, "csisvc", "RESTORE", key, ttl, c->argv[3], c->argc - 4, c->argv + 4,
+                  "ABSTTL");
     struct shard *sh = ks_shard(c->db, key, true);
     struct entry *e = rdb_value_entry(sh, key, &val);
     if (existed)
@@ -775,6 +782,7 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
 
     struct kloc loc;
     struct entry *e = ks_write(c, c->db, c->argv[1], &loc);
+    c->propagated = true; /* logged below when it changed the key */
     if (e == NULL) {
         resp_add_int(c->out, 0);
         return;
@@ -792,11 +800,13 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds)
     if (when <= c->now) {
         ks_delete_lazy(&loc, c->st->cfg.lazyfree_expire); /* an expiry, for Redis */
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+        prop_addf(c, "cs", "DEL", c->argv[1]);
         ks_dirty(c->st, 1);
     } else {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
+        prop_addf(c, "csi", "PEXPIREAT", c->argv[1], (long long)when);
         ks_dirty(c->st, 1);
     }
     resp_add_int(c->out, 1);

@@ -255,10 +255,8 @@ void multi_reset(struct session *s)
     discard(s);
 }
 
-void multi_exec_rejected(struct cmd_ctx *c, enum rs_err why)
+void multi_exec_rejected(struct cmd_ctx *c, const char *text)
 {
-    char text[256];
-    snprintf(text, sizeof text, rs_err_text[why], "exec"); /* the arity error names it */
     bool err_prefix = strncmp(text, "ERR ", 4) == 0;
     reply_errf(c, rs_err_text[RS_ERR_EXECABORT_WHY], err_prefix ? text + 4 : text);
     discard(c->s);

@@ -1,21 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Persistence as commands and the embedding API see it: SAVE, BGSAVE
- * [SCHEDULE], the save points, stop-writes-on-bgsave-error (-MISCONF),
- * the save before a shutdown, INFO's Persistence section, and the loading
- * of the RDB file at start (respite_load_rdb). The file format is the
+ * [SCHEDULE], BGREWRITEAOF, the save points, stop-writes-on-bgsave-error
+ * and the AOF's write errors (-MISCONF), the save before a shutdown,
+ * INFO's Persistence section, and the loading at start (respite_load: the
+ * RDB file, or under appendonly yes the append-only files, which aof.c
+ * reads). The file format is the
  * keyspace's (keyspace/rdb_file.h); the function libraries, which live in
  * this layer, go in and out through its hooks. DEBUG RELOAD saves and
  * loads back.
  *
- * BGSAVE forks, as Redis does: the child writes the file from its copy of
- * the memory (copy-on-write pages) with rdb_save, reports through a pipe
- * (its outcome, the error text, its private dirty bytes) and _exit()s;
- * it touches nothing else -- no log, no loop, no atexit handler, no lock
- * of the host but the allocator's, which glibc and jemalloc make usable
- * after fork. The parent goes on serving and reaps the child from the
- * transport's timer (respite_persist_cron: waitpid on that pid only, so a
- * host's own children are left alone). Redis's state machine follows: the
+ * BGSAVE and BGREWRITEAOF fork, as Redis does, one child at a time
+ * (persist_fork): the child writes its file from its copy of the memory
+ * (copy-on-write pages), reports through a pipe (its outcome, the error
+ * text, its private dirty bytes) and _exit()s; it touches nothing else --
+ * no log, no loop, no atexit handler, no lock of the host (it allocates
+ * from an arena of its own). The parent goes on serving and reaps the
+ * child from the transport's timer (respite_persist_cron: waitpid on that
+ * pid only, so a host's own children are left alone). Whichever of the
+ * two is asked for while the other runs waits for it (scheduled), as in
+ * Redis. Redis's state machine follows: the
  * change count drops by the changes made before the fork on success,
  * rdb_last_bgsave_status turns err on failure (and writes get -MISCONF
  * while save points are set), a save point retries 5 seconds after a
@@ -33,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/function.h"
 #include "commands/persist.h"
@@ -46,10 +51,11 @@
 
 static bool load_progress(struct store *st, size_t done, size_t total);
 
-static const struct rdb_hooks hooks = {
+const struct rdb_hooks persist_rdb_hooks = {
     .put_functions = function_rdb_put,
     .load_function = function_rdb_load,
     .progress = load_progress,
+    .each_function = function_each,
 };
 
 /* What the child writes to its pipe before it exits. */
@@ -86,7 +92,7 @@ int persist_save(struct store *st)
 {
     char path[2048], err[512];
     rdb_path(st, path, sizeof path);
-    if (rdb_save(st, path, &hooks, err, sizeof err) != 0) {
+    if (rdb_save(st, path, &persist_rdb_hooks, err, sizeof err) != 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
@@ -115,14 +121,16 @@ static uint64_t private_dirty(void)
     return p ? strtoull(p + 14, NULL, 10) * 1024 : 0;
 }
 
-/* The child: write the file, report, exit. Signals the host caught go
- * back to their defaults first, so a SIGTERM for the child (or SIGUSR1,
+/* The child: run job, report, exit. Signals the host caught go back to
+ * their defaults first, so a SIGTERM for the child (or SIGUSR1,
  * persist_kill_child) ends it rather than running the parent's handler;
  * every descriptor but the report pipe's and the standard ones is closed,
  * so the child holds no listening socket (a restarted server can bind
  * while it runs) and no client connection (one the server closes ends at
  * once, not when the child exits). */
-static void child_main(struct store *st, int wfd)
+static void child_main(struct store *st, int wfd,
+                       int (*job)(struct store *st, const void *arg, char *err, size_t errlen),
+                       const void *arg)
 {
     rs_mem_arena();
     signal(SIGTERM, SIG_DFL);
@@ -133,13 +141,48 @@ static void child_main(struct store *st, int wfd)
     close_range((unsigned)wfd + 1, ~0U, 0);
     struct child_report rep;
     memset(&rep, 0, sizeof rep);
-    char path[2048];
-    rdb_path(st, path, sizeof path);
-    rep.ok = rdb_save(st, path, &hooks, rep.err, sizeof rep.err) == 0;
+    rep.ok = job(st, arg, rep.err, sizeof rep.err) == 0;
     rep.cow = private_dirty();
     ssize_t w = write(wfd, &rep, sizeof rep);
     (void)w; /* the parent treats a missing report as "no details" */
     _exit(rep.ok ? 0 : 1);
+}
+
+int persist_fork(struct store *st, enum persist_child type,
+                 int (*job)(struct store *st, const void *arg, char *err, size_t errlen),
+                 const void *arg, char *err, size_t errlen)
+{
+    struct persist *ps = &st->persist;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(st, fds[1], job, arg);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        return -1;
+    }
+    ps->child = pid;
+    ps->child_type = type;
+    ps->child_pipe = fds[0];
+    ps->child_start = rs_real_ms();
+    return pid;
+}
+
+/* BGSAVE's child job: the RDB file. */
+static int rdb_job(struct store *st, const void *arg, char *err, size_t errlen)
+{
+    (void)arg;
+    char path[2048];
+    rdb_path(st, path, sizeof path);
+    return rdb_save(st, path, &persist_rdb_hooks, err, errlen);
 }
 
 /* Fork the BGSAVE child (Redis's rdbSaveBackground). Returns 0 when it
@@ -149,56 +192,33 @@ static int bgsave_start(struct store *st)
     struct persist *ps = &st->persist;
     ps->last_try = unix_s();
     ps->saves++;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        ps->last_bgsave_ok = false;
-        store_log(st, RS_LOG_WARNING, "Can't save in background: pipe: %s", strerror(errno));
-        return -1;
-    }
     ps->dirty_at_fork = ps->dirty;
     ps->child_keys = total_keys(st);
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        child_main(st, fds[1]);
-    }
-    close(fds[1]);
+    char err[512];
+    int pid = persist_fork(st, PERSIST_CHILD_RDB, rdb_job, NULL, err, sizeof err);
     if (pid < 0) {
-        close(fds[0]);
         ps->last_bgsave_ok = false;
-        store_log(st, RS_LOG_WARNING, "Can't save in background: fork: %s", strerror(errno));
+        store_log(st, RS_LOG_WARNING, "Can't save in background: %s", err);
         return -1;
     }
-    ps->child = pid;
-    ps->child_pipe = fds[0];
-    ps->child_start = rs_real_ms();
-    store_log(st, RS_LOG_NOTICE, "Background saving started by pid %d", (int)pid);
+    store_log(st, RS_LOG_NOTICE, "Background saving started by pid %d", pid);
     return 0;
 }
 
-/* The child is gone with status: record it as Redis's
- * backgroundSaveDoneHandlerDisk. A report the child did not write (it was
- * killed) reads as empty. */
-static void bgsave_done(struct store *st, int status)
+/* The BGSAVE child pid is gone with status: record it as Redis's
+ * backgroundSaveDoneHandlerDisk. rep is NULL when the child wrote no
+ * report (it was killed). */
+static void bgsave_done(struct store *st, int pid, int status, const struct child_report *rep)
 {
     struct persist *ps = &st->persist;
-    struct child_report rep;
-    memset(&rep, 0, sizeof rep);
-    ssize_t n = read(ps->child_pipe, &rep, sizeof rep);
-    bool reported = n == (ssize_t)sizeof rep;
-    rep.err[sizeof rep.err - 1] = '\0';
-    close(ps->child_pipe);
-    ps->child_pipe = -1;
-    int pid = ps->child;
-    ps->child = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         store_log(st, RS_LOG_NOTICE, "Background saving terminated with success");
         ps->dirty -= ps->dirty_at_fork;
         st->stats.lastsave = unix_s();
         ps->last_bgsave_ok = true;
     } else if (WIFEXITED(status)) {
-        if (reported && rep.err[0])
-            store_log(st, RS_LOG_WARNING, "%s", rep.err);
+        if (rep && rep->err[0])
+            store_log(st, RS_LOG_WARNING, "%s", rep->err);
         store_log(st, RS_LOG_WARNING, "Background saving error");
         ps->last_bgsave_ok = false;
     } else {
@@ -211,9 +231,29 @@ static void bgsave_done(struct store *st, int status)
         if (sig != SIGUSR1)
             ps->last_bgsave_ok = false;
     }
-    if (reported)
-        ps->last_cow = rep.cow;
+    if (rep)
+        ps->last_cow = rep->cow;
     ps->last_bgsave_secs = (rs_real_ms() - ps->child_start) / 1000;
+}
+
+/* The child is gone with status: read its report, hand it to its type's
+ * end. A report the child did not write (it was killed) reads as empty. */
+static void child_done(struct store *st, int status)
+{
+    struct persist *ps = &st->persist;
+    struct child_report rep;
+    memset(&rep, 0, sizeof rep);
+    ssize_t n = read(ps->child_pipe, &rep, sizeof rep);
+    bool reported = n == (ssize_t)sizeof rep;
+    rep.err[sizeof rep.err - 1] = '\0';
+    close(ps->child_pipe);
+    ps->child_pipe = -1;
+    int pid = ps->child;
+    ps->child = 0;
+    if (ps->child_type == PERSIST_CHILD_RDB)
+        bgsave_done(st, pid, status, reported ? &rep : NULL);
+    else
+        aof_rewrite_done(st, pid, status, reported ? rep.cow : 0, rep.err);
 }
 
 void persist_kill_child(struct store *st)
@@ -222,16 +262,22 @@ void persist_kill_child(struct store *st)
     if (ps->child == 0)
         return;
     kill(ps->child, SIGUSR1);
+    kill(ps->child, SIGCONT); /* a stopped child acts on it only once continued */
     int status;
     while (waitpid(ps->child, &status, 0) < 0 && errno == EINTR)
         ;
-    bgsave_done(st, status);
+    child_done(st, status);
 }
 
-bool persist_refuses_writes(const struct store *st)
+bool persist_refuses_writes(const struct store *st, char *buf, size_t size)
 {
-    return st->cfg.stop_writes_on_bgsave_error && st->cfg.nsave > 0 &&
-           !st->persist.last_bgsave_ok;
+    if (st->cfg.stop_writes_on_bgsave_error && st->cfg.nsave > 0 && !st->persist.last_bgsave_ok)
+        snprintf(buf, size, "%s", rs_err_text[RS_ERR_MISCONF]);
+    else if (st->aof && aof_write_errno(st))
+        snprintf(buf, size, rs_err_text[RS_ERR_MISCONF_AOF], strerror(aof_write_errno(st)));
+    else
+        return false;
+    return true;
 }
 
 void respite_persist_cron(struct respite *rs)
@@ -242,11 +288,18 @@ void respite_persist_cron(struct respite *rs)
         int status;
         pid_t r = waitpid(ps->child, &status, WNOHANG);
         if (r == ps->child)
-            bgsave_done(st, status);
+            child_done(st, status);
         else if (r < 0 && errno == ECHILD) /* reaped by someone else: outcome unknown */
-            bgsave_done(st, 1 << 8);
+            child_done(st, 1 << 8);
         if (ps->child)
             return;
+    }
+    /* No child runs. As Redis's serverCron: a rewrite scheduled while a
+     * BGSAVE ran first, then a scheduled BGSAVE or a save point, then the
+     * automatic rewrite. */
+    if (st->aof && st->aof->rewrite_scheduled) {
+        aof_rewrite_cron(st);
+        return;
     }
     int64_t now = unix_s();
     bool may_retry = now - ps->last_try > RETRY_DELAY || ps->last_bgsave_ok;
@@ -265,6 +318,8 @@ void respite_persist_cron(struct respite *rs)
             return;
         }
     }
+    if (st->aof && aof_rewrite_due(st))
+        aof_rewrite_cron(st);
 }
 
 /* ------------------------------------------------------------------------
@@ -272,10 +327,11 @@ void respite_persist_cron(struct respite *rs)
  * ------------------------------------------------------------------------ */
 
 /* SAVE: the RDB file, written before the reply; Redis's bare -ERR when it
- * fails (the reason is logged). */
+ * fails (the reason is logged). A BGREWRITEAOF child may run meanwhile,
+ * as in Redis. */
 void cmd_save(struct cmd_ctx *c)
 {
-    if (c->st->persist.child) {
+    if (c->st->persist.child && c->st->persist.child_type == PERSIST_CHILD_RDB) {
         reply_err(c, RS_ERR_BGSAVE_RUNNING);
         return;
     }
@@ -288,25 +344,56 @@ void cmd_save(struct cmd_ctx *c)
 }
 
 /* BGSAVE [SCHEDULE]: fork the child that writes the file. Inside
- * MULTI/EXEC it is only scheduled, as in Redis (nothing may fork between
- * the commands of a transaction); SCHEDULE is accepted for Redis's sake:
- * with no other kind of child, a BGSAVE that is not running starts. */
+ * MULTI/EXEC, or with SCHEDULE while a BGREWRITEAOF child runs, it is only
+ * scheduled, as in Redis (nothing may fork between the commands of a
+ * transaction; one child at a time). */
 void cmd_bgsave(struct cmd_ctx *c)
 {
-    if (c->argc > 2 || (c->argc == 2 && !rs_str_eqi(c->argv[1], "schedule"))) {
+    bool schedule = c->argc == 2 && rs_str_eqi(c->argv[1], "schedule");
+    if (c->argc > 2 || (c->argc == 2 && !schedule)) {
         reply_err(c, RS_ERR_SYNTAX);
         return;
     }
     struct persist *ps = &c->st->persist;
-    if (ps->child) {
+    if (ps->child && ps->child_type == PERSIST_CHILD_RDB) {
         reply_err(c, RS_ERR_BGSAVE_RUNNING);
-    } else if (c->in_exec) {
+    } else if (ps->child && !schedule && !c->in_exec) {
+        reply_err(c, RS_ERR_BGSAVE_OTHER_CHILD);
+    } else if (ps->child || c->in_exec) {
         ps->scheduled = true;
         resp_add_simple(c->out, "Background saving scheduled", 27);
     } else if (bgsave_start(c->st) == 0) {
         resp_add_simple(c->out, "Background saving started", 25);
     } else {
         reply_err(c, RS_ERR_BARE);
+    }
+}
+
+/* BGREWRITEAOF: a child writes the next base (aof.c); scheduled for the
+ * cron inside EXEC (the transaction's commands are logged after the fork)
+ * or while a BGSAVE runs, as in Redis. Under appendonly no, an error: no
+ * file to rewrite. */
+void cmd_bgrewriteaof(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    struct persist *ps = &st->persist;
+    static const char started[] = "Background append only file rewriting started";
+    static const char scheduled[] = "Background append only file rewriting scheduled";
+    char err[512];
+    if (st->aof == NULL) {
+        reply_errf(c, "ERR Background append only file rewriting is only possible with "
+                      "appendonly yes in respite");
+    } else if (ps->child && ps->child_type == PERSIST_CHILD_AOF) {
+        reply_err(c, RS_ERR_AOFRW_RUNNING);
+    } else if (ps->child || c->in_exec) {
+        st->aof->rewrite_scheduled = true;
+        st->aof->rewrite_failures = 0;
+        resp_add_simple(c->out, scheduled, sizeof scheduled - 1);
+    } else if (aof_rewrite_start(st, err, sizeof err) == 0) {
+        resp_add_simple(c->out, started, sizeof started - 1);
+    } else {
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        reply_err(c, RS_ERR_AOFRW_FAILED);
     }
 }
 
@@ -324,9 +411,19 @@ int respite_shutdown(struct respite *rs, int flags)
         st->persist.stop_loading = true;
         return 0;
     }
-    if (st->persist.child) {
+    if (st->persist.child && st->persist.child_type == PERSIST_CHILD_RDB) {
         store_log(st, RS_LOG_WARNING, "There is a child saving an .rdb. Killing it!");
         persist_kill_child(st);
+    }
+    if (st->aof) {
+        /* The files hold the whole dataset already: a rewrite is not
+         * waited for. */
+        if (st->persist.child) {
+            store_log(st, RS_LOG_WARNING, "There is a child rewriting the AOF. Killing it!");
+            persist_kill_child(st);
+        }
+        store_log(st, RS_LOG_NOTICE, "Calling fsync() on the AOF file.");
+        aof_sync(st);
     }
     bool save = flags & RESPITE_SHUTDOWN_SAVE;
     if ((st->cfg.nsave > 0 && !(flags & RESPITE_SHUTDOWN_NOSAVE)) || save) {
@@ -368,9 +465,12 @@ void persist_info(const struct store *st, char *buf, size_t size)
                               "loading_eta_seconds:%" PRId64 "\r\n",
                               ps->load_start_ms / 1000, ps->load_total, ps->load_done, perc, eta);
     }
-    int64_t current = ps->child ? (rs_real_ms() - ps->child_start) / 1000 : -1;
+    bool rdb_child = ps->child && ps->child_type == PERSIST_CHILD_RDB;
+    bool aof_child = ps->child && ps->child_type == PERSIST_CHILD_AOF;
+    int64_t running = ps->child ? (rs_real_ms() - ps->child_start) / 1000 : -1;
+    const struct aof *a = st->aof;
     if (n < size)
-        snprintf(buf + n, size - n,
+        n += (size_t)snprintf(buf + n, size - n,
              "current_cow_peak:0\r\n"
              "current_cow_size:0\r\n"
              "current_cow_size_age:0\r\n"
@@ -387,21 +487,35 @@ void persist_info(const struct store *st, char *buf, size_t size)
              "rdb_last_cow_size:%" PRIu64 "\r\n"
              "rdb_last_load_keys_expired:0\r\n"
              "rdb_last_load_keys_loaded:%" PRIu64 "\r\n"
-             "aof_enabled:0\r\n"
-             "aof_rewrite_in_progress:0\r\n"
-             "aof_rewrite_scheduled:0\r\n"
-             "aof_last_rewrite_time_sec:-1\r\n"
-             "aof_current_rewrite_time_sec:-1\r\n"
-             "aof_last_bgrewrite_status:ok\r\n"
-             "aof_rewrites:0\r\n"
-             "aof_rewrites_consecutive_failures:0\r\n"
-             "aof_last_write_status:ok\r\n"
-             "aof_last_cow_size:0\r\n"
+             "aof_enabled:%d\r\n"
+             "aof_rewrite_in_progress:%d\r\n"
+             "aof_rewrite_scheduled:%d\r\n"
+             "aof_last_rewrite_time_sec:%" PRId64 "\r\n"
+             "aof_current_rewrite_time_sec:%" PRId64 "\r\n"
+             "aof_last_bgrewrite_status:%s\r\n"
+             "aof_rewrites:%" PRIu64 "\r\n"
+             "aof_rewrites_consecutive_failures:%" PRIu64 "\r\n"
+             "aof_last_write_status:%s\r\n"
+             "aof_last_cow_size:%" PRIu64 "\r\n"
              "module_fork_in_progress:0\r\n"
              "module_fork_last_cow_size:0\r\n",
-             ps->child ? ps->child_keys : 0, ps->dirty, ps->child != 0, st->stats.lastsave,
-             ps->last_bgsave_ok ? "ok" : "err", ps->last_bgsave_secs, current, ps->saves,
-             ps->last_cow, ps->load_loaded);
+             rdb_child ? ps->child_keys : 0, ps->dirty, rdb_child, st->stats.lastsave,
+             ps->last_bgsave_ok ? "ok" : "err", ps->last_bgsave_secs, rdb_child ? running : -1,
+             ps->saves, ps->last_cow, ps->load_loaded, a != NULL, aof_child,
+             a && a->rewrite_scheduled, a ? a->last_rewrite_secs : -1, aof_child ? running : -1,
+             !a || a->last_rewrite_ok ? "ok" : "err", a ? a->rewrites : 0,
+             a ? a->rewrite_failures : 0, !a || a->last_write_ok ? "ok" : "err",
+             a ? a->last_cow : 0);
+    /* Redis adds these while appendonly is on. */
+    if (a && n < size)
+        snprintf(buf + n, size - n,
+                 "aof_current_size:%" PRIu64 "\r\n"
+                 "aof_base_size:%" PRIu64 "\r\n"
+                 "aof_pending_rewrite:%d\r\n"
+                 "aof_buffer_length:%zu\r\n"
+                 "aof_pending_bio_fsync:%d\r\n"
+                 "aof_delayed_fsync:0\r\n",
+                 a->size, a->base_size, a->rewrite_scheduled, a->buf.len, a->fsync_asked);
 }
 
 /* Every RDB_PROGRESS_KEYS keys of the load: the figures for INFO, and the
@@ -425,19 +539,23 @@ static bool load_progress(struct store *st, size_t done, size_t total)
     return !ps->stop_loading;
 }
 
-int respite_load_rdb(struct respite *rs, char *err, size_t errlen)
+int respite_load(struct respite *rs, char *err, size_t errlen)
 {
     struct store *st = (struct store *)rs;
     struct persist *ps = &st->persist;
+    err[0] = '\0';
     char path[2048];
     rdb_path(st, path, sizeof path);
     struct stat sb;
     ps->loading = true;
     ps->load_start_ms = rs_real_ms();
-    ps->load_total = stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
+    ps->load_total = !st->cfg.appendonly && stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
     ps->load_done = ps->events_done = 0;
     ps->events_us = rs_mono_us();
-    int rc = rdb_load(st, path, &hooks, false, err, errlen);
+    /* Under appendonly, the RDB base of the files sets load_total as it
+     * loads (the progress hook). */
+    int rc = st->cfg.appendonly ? aof_load_at_start(st, err, errlen)
+                                : rdb_load(st, path, &persist_rdb_hooks, false, err, errlen);
     ps->loading = false;
     if (rc == 0) {
         st->stats.lastsave = unix_s();
@@ -479,7 +597,7 @@ void debug_reload(struct cmd_ctx *c)
         functions_free(st);
         tracking_flushed(st);
     }
-    if (rdb_load(st, path, &hooks, merge, err, sizeof err) != 0) {
+    if (rdb_load(st, path, &persist_rdb_hooks, merge, err, sizeof err) != 0) {
         reply_err(c, RS_ERR_DEBUG_RELOAD_LOAD);
         return;
     }

@@ -181,11 +181,17 @@ static void push_error(lua_State *L, const char *s, size_t n)
 }
 
 /* An error of errors.def ("ERR ...") as an {err=} table. */
-static void push_rs_error(lua_State *L, enum rs_err why)
+/* Push the error text as an {err=} table. */
+static void push_error_text(lua_State *L, const char *text)
 {
     lua_createtable(L, 0, 1);
-    lua_pushstring(L, rs_err_text[why]);
+    lua_pushstring(L, text);
     lua_setfield(L, -2, "err");
+}
+
+static void push_rs_error(lua_State *L, enum rs_err why)
+{
+    push_error_text(L, rs_err_text[why]);
 }
 
 /* Raise an errors.def error as an {err=} table. */
@@ -650,19 +656,21 @@ static const char *scratch_bytes(struct lua_engine *e, size_t *len)
     return e->flat;
 }
 
-/* Why c's command may not run from this script, or RS_OK. */
-static int refusal(const struct lua_engine *e, const struct cmd_def *d)
+/* Why c's command may not run from this script (an error's text, the
+ * MISCONF one written into buf), or NULL. */
+static const char *refusal(const struct lua_engine *e, const struct cmd_def *d, char *buf,
+                           size_t size)
 {
     if (d->flags & CMD_NOSCRIPT)
-        return RS_ERR_LUA_NOSCRIPT_CMD;
+        return rs_err_text[RS_ERR_LUA_NOSCRIPT_CMD];
     if (e->run->read_only && (d->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
-        return RS_ERR_LUA_RO_WRITE;
-    if ((d->flags & CMD_WRITE) && persist_refuses_writes(e->st))
-        return RS_ERR_MISCONF;
+        return rs_err_text[RS_ERR_LUA_RO_WRITE];
+    if ((d->flags & CMD_WRITE) && persist_refuses_writes(e->st, buf, size))
+        return buf;
     if (!e->run->allow_oom && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
         e->st->used_memory + e->st->shard_bytes > (uint64_t)e->st->cfg.maxmemory)
-        return RS_ERR_OOM;
-    return 0;
+        return rs_err_text[RS_ERR_OOM];
+    return NULL;
 }
 
 static int redis_call_generic(lua_State *L, bool raise)
@@ -683,18 +691,19 @@ static int redis_call_generic(lua_State *L, bool raise)
     const struct cmd_def *d = cmd_lookup(st->lut, e->argv[0]);
     if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
         d = cmd_lookup_sub(d, e->argv[1]);
-    int why = 0;
+    const char *why;
+    char misconf[512];
     if (d == NULL)
-        why = RS_ERR_LUA_UNKNOWN_CMD;
+        why = rs_err_text[RS_ERR_LUA_UNKNOWN_CMD];
     else if ((d->arity > 0 && d->arity != argc) || argc < -d->arity || d->handler == NULL)
-        why = RS_ERR_LUA_ARITY;
+        why = rs_err_text[RS_ERR_LUA_ARITY];
     else
-        why = refusal(e, d);
+        why = refusal(e, d, misconf, sizeof misconf);
     if (why) {
-        push_rs_error(L, (enum rs_err)why);
+        push_error_text(L, why);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
-        stats_error(st, rs_err_text[why], strlen(rs_err_text[why]));
+        stats_error(st, why, strlen(why));
         if (d)
             st->cstats[cmd_index(d)].rejected++;
         return raise ? lua_error(L) : 1;

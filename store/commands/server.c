@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/persist.h"
 #include "keyspace/keyspace.h"
@@ -1055,7 +1056,7 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
 {
-    char buf[2048];
+    char buf[4096];
     persist_info(c->st, buf, sizeof buf);
     sbuf_printf(b, "%s", buf);
 }
@@ -1587,6 +1588,28 @@ static void debug_help(struct cmd_ctx *c)
     reply_help(c, "DEBUG", lines);
 }
 
+/* DEBUG LOADAOF: what is buffered goes to the file, then the keyspace
+ * and the function libraries are emptied and loaded again from the
+ * append-only files, as Redis's. */
+static void debug_loadaof(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    char err[1024];
+    if (st->aof == NULL) {
+        reply_errf(c, "ERR appendonly is off: there is no append-only file to load");
+        return;
+    }
+    aof_flush(st);
+    for (int i = 0; i < st->ndbs; i++)
+        ks_flush_db(st, st->dbs[i], false);
+    functions_free(st);
+    if (aof_load(st, err, sizeof err) != 0) {
+        reply_errf(c, "ERR Error loading the AOF: %s", err);
+        return;
+    }
+    resp_add_ok(c->out);
+}
+
 /* DEBUG <subcommand> ... -- refused unless enable-debug-command allows it
  * for this client. A subcommand with the wrong number of arguments is
  * unknown, as in Redis. */
@@ -1619,6 +1642,8 @@ void cmd_debug(struct cmd_ctx *c)
         debug_stringmatch(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "protocol")) {
         debug_protocol(c);
+    } else if (c->argc == 2 && rs_str_eqi(sub, "loadaof")) {
+        debug_loadaof(c);
     } else if (c->argc == 2 && rs_str_eqi(sub, "jmap")) {
         resp_add_ok(c->out);
     } else {

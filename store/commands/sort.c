@@ -516,6 +516,8 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
         goto out;
     }
     a.o.store = a.store.p != NULL;
+    if (!a.o.store)
+        c->propagated = true; /* a write only with STORE: nothing to log */
     if (a.dontsort && e && e->type == OBJ_SET && (a.o.store || (c->s->flags & SES_SCRIPT))) {
         a.dontsort = false; /* a set's order would differ by replica and run */
         a.o.alpha = true;

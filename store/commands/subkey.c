@@ -17,6 +17,7 @@
 
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
+#include "ds/mem.h"
 #include "resp_num.h"
 
 /* The largest deadline a sub-key may have, in ms: Redis's
@@ -154,6 +155,36 @@ bool setex_parse(struct cmd_ctx *c, int type, struct setex_opts *o)
     return true;
 }
 
+void setex_propagate(struct cmd_ctx *c, int type, const struct setex_opts *o)
+{
+    struct rs_str key = c->argv[1];
+    /* from "FIELDS n" (or "MEMBERS n") to the end */
+    int nargs = c->argc - (o->first - 2);
+    const struct rs_str *args = c->argv + o->first - 2;
+    if (type == OBJ_SET) {
+        if (o->ttl == SUBKEY_SET)
+            prop_addf(c, "csciv", "SADDEX", key, "PXAT", (long long)o->when, nargs, args);
+        else if (o->ttl == SUBKEY_KEEP)
+            prop_addf(c, "cscv", "SADDEX", key, "KEEPTTL", nargs, args);
+        else
+            prop_addf(c, "csv", "SADDEX", key, nargs, args);
+        return;
+    }
+    if (o->ttl == SUBKEY_KEEP) {
+        prop_addf(c, "cscv", "HSETEX", key, "KEEPTTL", nargs, args);
+        return;
+    }
+    prop_addf(c, "csv", "HSET", key, c->argc - o->first, c->argv + o->first);
+    if (o->ttl != SUBKEY_SET || !prop_on(c->st))
+        return;
+    struct rs_str *names = rs_malloc((size_t)o->n * sizeof *names);
+    for (long long i = 0; i < o->n; i++)
+        names[i] = c->argv[o->first + 2 * i];
+    prop_addf(c, "csiciv", "HPEXPIREAT", key, (long long)o->when, "FIELDS", (long long)o->n,
+              (int)o->n, names);
+    rs_free(names);
+}
+
 /* ------------------------------------------------------------------------
  * HEXPIRE HPEXPIRE HEXPIREAT HPEXPIREAT, SEXPIRE SPEXPIRE SEXPIREAT SPEXPIREAT
  * ------------------------------------------------------------------------ */
@@ -224,7 +255,11 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
     }
     /* One event, as Redis 7.4: the deletion's if any name was deleted. */
     bool is_hash = type == OBJ_HASH;
+    c->propagated = true;
     if (changed) {
+        /* The deadline made absolute; the names replay to the same codes. */
+        prop_addf(c, "csiv", is_hash ? "HPEXPIREAT" : "SPEXPIREAT", c->argv[1], (long long)when,
+                  c->argc - 3, c->argv + 3);
         ks_touch_loc(&loc);
         ks_notify(c->db, is_hash ? NOTIFY_HASH : NOTIFY_SET,
                   deleted ? (is_hash ? "hdel" : "srem") : (is_hash ? "hexpire" : "sexpire"),

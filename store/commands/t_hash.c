@@ -335,6 +335,14 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(out, resp_ld2str(out, sizeof out, v));
     hash_set(c, w.h, c->argv[2], s, true);
     w.changed = true;
+    /* The result, as Redis propagates it, and the TTL the field keeps (HSET
+     * alone would drop it). */
+    prop_addf(c, "csss", "HSET", c->argv[1], c->argv[2], s);
+    bool found;
+    int64_t ttl = prop_on(c->st) ? obj_sub_ttl(*w.loc.ref, c->argv[2], &found) : -1;
+    if (ttl >= 0)
+        prop_addf(c, "csicis", "HPEXPIREAT", c->argv[1], (long long)ttl, "FIELDS", 1LL,
+                  c->argv[2]);
     ks_dirty(c->st, 1);
     hash_close(c, &w, "hincrbyfloat");
     resp_add_bulk_str(c->out, s);
@@ -378,8 +386,11 @@ void cmd_hsetex(struct cmd_ctx *c)
             field_expire(c, &w, c->argv[i], o.when);
     }
     w.changed = ok;
-    if (ok)
+    c->propagated = true;
+    if (ok) {
+        setex_propagate(c, OBJ_HASH, &o);
         ks_dirty(c->st, (uint64_t)(c->argc - o.first) / 2);
+    }
     /* Redis 8.0's events: hset, then hexpire for a TTL given (or hdel for
      * one already past, which deleted the fields). */
     bool past = o.ttl == SUBKEY_SET && o.when <= c->now;
@@ -429,6 +440,15 @@ void cmd_hgetex(struct cmd_ctx *c)
         w.changed |= changed;
         ks_dirty(c->st, changed);
     }
+    /* The names replay to the same effect; the deadline made absolute. */
+    c->propagated = true;
+    if (w.h == NULL) /* w.changed is only set for an open hash */
+        return;
+    if (w.changed && set)
+        prop_addf(c, "csiv", "HPEXPIREAT", c->argv[1], (long long)when, c->argc - pos,
+                  c->argv + pos);
+    else if (w.changed && persist)
+        prop_addf(c, "csv", "HPERSIST", c->argv[1], c->argc - pos, c->argv + pos);
     hash_close(c, &w, persist ? "hpersist" : when <= c->now ? "hdel" : "hexpire");
 }
 

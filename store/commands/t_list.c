@@ -263,10 +263,15 @@ static bool pop_first(struct cmd_ctx *c, const struct rs_str *keys, int n, enum 
         }
         resp_add_array_len(c->out, 2);
         resp_add_bulk_str(c->out, keys[j]);
-        if (count == 0)
+        /* The pop that happened, from the key it happened on. */
+        const char *pop = where == QL_HEAD ? "LPOP" : "RPOP";
+        if (count == 0) {
+            prop_addf(c, "cs", pop, keys[j]);
             pop_one_reply(c, &loc, where);
-        else
+        } else {
+            prop_addf(c, "csi", pop, keys[j], count);
             pop_range_reply(c, &loc, where, count);
+        }
         return true;
     }
     return false;
@@ -390,6 +395,9 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
         if (src_gone)
             ks_notify(c->db, NOTIFY_GENERIC, "del", src);
     }
+    if (block) /* what a served wait did, without the wait */
+        prop_addf(c, "csscc", "LMOVE", src, dst, from == QL_HEAD ? "LEFT" : "RIGHT",
+                  to == QL_HEAD ? "LEFT" : "RIGHT");
     resp_add_bulk_str(c->out, v);
     if (buf != small)
         rs_free(buf);

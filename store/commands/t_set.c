@@ -85,6 +85,7 @@ void cmd_saddex(struct cmd_ctx *c)
     for (int i = o.first; e && ok && o.cond && i < c->argc; i++)
         ok = set_contains(set_of(e), c->argv[i]) == (o.cond == SUBKEY_XX);
     if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
+        c->propagated = true;
         if (ok && e) {
             size_t before = obj_bytes(e);
             uint64_t gone = 0;
@@ -93,6 +94,7 @@ void cmd_saddex(struct cmd_ctx *c)
             c->st->stats.expired_subkeys += gone;
             ks_dirty(c->st, gone);
             if (gone) {
+                prop_addf(c, "csv", "SREM", c->argv[1], c->argc - o.first, c->argv + o.first);
                 ks_touch_loc(&loc);
                 ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
             }
@@ -116,6 +118,8 @@ void cmd_saddex(struct cmd_ctx *c)
     }
     if (added || o.ttl != SUBKEY_KEEP)
         ks_touch_loc(&loc);
+    c->propagated = true;
+    setex_propagate(c, OBJ_SET, &o);
     /* the members added, or all given when their TTLs were rewritten */
     ks_dirty(c->st, o.ttl == SUBKEY_KEEP ? (uint64_t)added : (uint64_t)o.n);
     /* As HSETEX's: sadd, then sexpire when the members got a TTL. */
@@ -268,6 +272,7 @@ void cmd_spop(struct cmd_ctx *c)
     if (with_count && (uint64_t)count >= set_size(s)) {
         resp_add_set_len(c->out, (long long)set_size(s));
         set_foreach(s, reply_member_cb, c->out);
+        prop_addf(c, "cs", "DEL", c->argv[1]);
         ks_dirty(c->st, set_size(s));
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
@@ -277,11 +282,13 @@ void cmd_spop(struct cmd_ctx *c)
     size_t before = obj_bytes(e);
     if (with_count)
         resp_add_set_len(c->out, count);
+    /* The members taken, as SREM: the choice was random. */
     for (long long i = 0; i < count; i++) {
         char buf[RESP_LL_STR_SIZE], *owned;
         struct rs_str m = member_copy(set_random(c->st, s, buf), &owned);
         set_remove(s, m);
         resp_add_bulk_str(c->out, m);
+        prop_addf(c, "css", "SREM", c->argv[1], m);
         rs_free(owned);
     }
     ks_touch_loc(&loc);

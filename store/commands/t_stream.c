@@ -7,6 +7,7 @@
  * XREAD and XREADGROUP with BLOCK that find nothing block their client
  * (block.c); XADD and XGROUP DESTROY signal the key so that they run again.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "commands/commands.h"
@@ -371,6 +372,14 @@ void cmd_xadd(struct cmd_ctx *c)
     s->entries_added++;
     reply_id(c, id);
     int64_t trimmed = a.strategy ? stream_trim(s, &a) : 0;
+    /* The id given, and an approximate trim as the exact one it did. */
+    if (prop_on(c->st)) {
+        char idbuf[SID_STR_SIZE];
+        prop_addf(c, "cssv", "XADD", c->argv[1], rs_str_from(idbuf, sid_format(id, idbuf)),
+                  c->argc - fpos, c->argv + fpos);
+        if (trimmed)
+            prop_addf(c, "cscci", "XTRIM", c->argv[1], "MAXLEN", "=", (long long)s->e.length);
+    }
     obj_account_change(loc.sh, before, obj_bytes(e));
     if (!created)
         ks_changed(c->db, c->argv[1]); /* WATCH, and XREAD waiters */
@@ -648,6 +657,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
 {
     long long count = 0;
     int64_t block_ms = -1; /* no BLOCK */
+    int block_at = 0;      /* argv index of BLOCK */
     int streams = 0, nstreams = 0;
     bool noack = false;
     struct rs_str gname = {0}, cname = {0};
@@ -656,6 +666,7 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         int more = c->argc - i - 1;
         struct rs_str o = c->argv[i];
         if (rs_str_eqi(o, "block") && more) {
+            block_at = i;
             if (!block_timeout_arg(c, c->argv[++i], false, &block_ms))
                 return;
         } else if (rs_str_eqi(o, "count") && more) {
@@ -807,13 +818,24 @@ static void xread_generic(struct cmd_ctx *c, bool xreadgroup)
         if (xreadgroup)
             obj_account_change(loc.sh, before, obj_bytes(e));
     }
+    bool blocked = false;
     if (ok) {
         if (nreplied)
             resp_set_deferred(c->out, d, c->out->proto == 2 ? RESP_AGG_ARRAY : RESP_AGG_MAP,
                               nreplied);
-        else if (block_ms < 0 || !xread_block(c, streams, nstreams, ids, block_ms, xreadgroup))
+        else if (block_ms < 0 ||
+                 !(blocked = xread_block(c, streams, nstreams, ids, block_ms, xreadgroup)))
             /* Nothing to serve and no waiting: the reply of a timeout. */
             resp_add_null_array(c->out);
+    }
+    /* XREADGROUP replays as itself without its BLOCK: on the same stream
+     * and group it delivers the same entries (their delivery time is the
+     * replay's). */
+    if (xreadgroup && ok && !blocked) {
+        if (block_at)
+            prop_addf(c, "vv", block_at, c->argv, c->argc - block_at - 2, c->argv + block_at + 2);
+        else
+            prop_add(c, c->argc, c->argv);
     }
     rs_free(ids);
     rs_free(groups);
@@ -974,10 +996,33 @@ void cmd_xpending(struct cmd_ctx *c)
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
 }
 
+/* X[AUTO]CLAIM replay as what they did, as Redis's
+ * streamPropagateXCLAIM: the consumer's creation, then per claimed entry
+ * an XCLAIM of it alone, forced, with its delivery time and count (a
+ * min-idle-time compares with the clock, which replay does not share),
+ * and per pending entry of a deleted one an XCLAIM that drops it. */
+static void prop_claim(struct cmd_ctx *c, const struct sgroup *g, struct sid id,
+                       const struct snack *nk)
+{
+    if (!prop_on(c->st))
+        return;
+    char idbuf[SID_STR_SIZE], lastbuf[SID_STR_SIZE];
+    struct rs_str ids = rs_str_from(idbuf, sid_format(id, idbuf));
+    if (nk == NULL) {
+        prop_addf(c, "cssscsc", "XCLAIM", c->argv[1], c->argv[2], c->argv[3], "0", ids,
+                  "JUSTID");
+        return;
+    }
+    prop_addf(c, "cssscscicicccs", "XCLAIM", c->argv[1], c->argv[2], c->argv[3], "0", ids,
+              "TIME", (long long)nk->delivery_time, "RETRYCOUNT", (long long)nk->delivery_count,
+              "FORCE", "JUSTID", "LASTID", rs_str_from(lastbuf, sid_format(g->last_id, lastbuf)));
+}
+
 /* The claiming consumer argv[3]: X[AUTO]CLAIM create it even when they
  * claim nothing (Redis 7.2+), and count the attempt as its last seen. */
 static struct sconsumer *claimer(struct cmd_ctx *c, struct stream *s, struct sgroup *g)
 {
+    prop_addf(c, "ccsss", "XGROUP", "CREATECONSUMER", c->argv[1], c->argv[2], c->argv[3]);
     struct sconsumer *cons = group_consumer(g, c->argv[3]);
     if (!cons)
         cons = consumer_create(c, c->argv[1], s, g, c->argv[3]);
@@ -1058,6 +1103,7 @@ void cmd_xclaim(struct cmd_ctx *c)
             /* The entry is gone: so goes its pending entry. */
             if (nk) {
                 group_nack_del(s, g, id);
+                prop_claim(c, g, id, NULL);
                 ks_dirty(c->st, 1);
             }
             continue;
@@ -1074,6 +1120,7 @@ void cmd_xclaim(struct cmd_ctx *c)
             nk->delivery_count = (uint64_t)retry;
         else if (!justid)
             nk->delivery_count++;
+        prop_claim(c, g, id, nk);
         if (justid)
             reply_id(c, id);
         else
@@ -1147,6 +1194,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         x = x->next[0];
         if (!sentries_exists(&s->e, id)) {
             group_nack_del(s, g, id);
+            prop_claim(c, g, id, NULL);
             ks_dirty(c->st, 1);
             if (ndeleted == capdeleted) {
                 capdeleted *= 2;
@@ -1162,6 +1210,7 @@ void cmd_xautoclaim(struct cmd_ctx *c)
         nk->delivery_time = c->now;
         if (!justid)
             nk->delivery_count++;
+        prop_claim(c, g, id, nk);
         if (justid)
             reply_id(c, id);
         else

@@ -138,6 +138,7 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
     struct kloc loc;
     struct entry *old = ks_write(c, c->db, key, &loc);
     if (((flags & SET_NX) && old) || ((flags & SET_XX) && !old)) {
+        c->propagated = true; /* nothing changed: nothing to log */
         if (!(flags & SET_GET)) {
             if (int_replies)
                 resp_add_int(c->out, 0);
@@ -166,6 +167,8 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
     if (ttl) {
         exp_set(sh, e, when);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", key);
+        /* The deadline made absolute, as Redis 7 propagates SET EX. */
+        prop_addf(c, "cssci", "SET", key, val, "PXAT", (long long)when);
     }
     if (!(flags & SET_GET)) {
         if (int_replies)
@@ -245,6 +248,7 @@ void cmd_getdel(struct cmd_ctx *c)
     reply_value(c, e);
     ks_delete(&loc);
     ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+    prop_addf(c, "cs", "DEL", c->argv[1]); /* as Redis logs it */
     ks_dirty(c->st, 1);
 }
 
@@ -263,19 +267,23 @@ void cmd_getex(struct cmd_ctx *c)
     if ((flags & SET_ANY_TTL) && !expire_ms(c, ttl, flags, &when))
         return;
     reply_value(c, e);
+    c->propagated = true; /* GETEX logs what it changed, if anything */
     if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now) {
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
+        prop_addf(c, "cs", "DEL", c->argv[1]);
         ks_dirty(c->st, 1);
     } else if (flags & SET_ANY_TTL) {
         exp_set(loc.sh, e, when);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "expire", c->argv[1]);
+        prop_addf(c, "csi", "PEXPIREAT", c->argv[1], (long long)when);
         ks_dirty(c->st, 1);
     } else if ((flags & SET_PERSIST) && e->exp_idx != EXP_NONE) {
         exp_clear(loc.sh, e);
         ks_touch_loc(&loc);
         ks_notify(c->db, NOTIFY_GENERIC, "persist", c->argv[1]);
+        prop_addf(c, "cs", "PERSIST", c->argv[1]);
         ks_dirty(c->st, 1);
     }
 }
@@ -575,6 +583,8 @@ void cmd_incrbyfloat(struct cmd_ctx *c)
         ks_add(c->db, sh, obj_new_embstr(sh, c->argv[1], s));
     }
     ks_notify(c->db, NOTIFY_STRING, "incrbyfloat", c->argv[1]);
+    /* The result, not the increment: float formatting must not drift. */
+    prop_addf(c, "cssc", "SET", c->argv[1], s, "KEEPTTL");
     ks_dirty(c->st, 1);
     resp_add_bulk(c->out, out, n);
 }

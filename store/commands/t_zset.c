@@ -681,6 +681,12 @@ static bool pop_first(struct cmd_ctx *c, const struct rs_str *keys, int n, bool 
             reply_err(c, RS_ERR_WRONGTYPE);
             return true;
         }
+        /* The pop that happened, from the key it happened on (BZPOPMIN's
+         * one member without a count, as Redis logs it). */
+        if (shape == POP_KEYED)
+            prop_addf(c, "cs", max ? "ZPOPMAX" : "ZPOPMIN", keys[j]);
+        else
+            prop_addf(c, "csi", max ? "ZPOPMAX" : "ZPOPMIN", keys[j], count);
         pop_from(c, &loc, keys[j], max, count, shape);
         return true;
     }

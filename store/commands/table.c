@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/monitor.h"
 #include "commands/tracking.h"
@@ -258,7 +259,11 @@ static bool arity_ok(const struct cmd_def *d, int argc)
 void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
+    st->call_depth++;
     c->cmd->handler(c);
+    st->call_depth--;
+    if (st->aof)
+        prop_call_done(c);
     monitor_feed(c);
     tracking_remember(c->s, c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;
@@ -305,10 +310,13 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
     }
     c->cmd = d;
     if (!arity_ok(d, c->argc) || (d->handler == NULL)) {
-        if (d->handler == cmd_exec)
-            multi_exec_rejected(c, RS_ERR_ARITY);
-        else
+        if (d->handler == cmd_exec) {
+            char text[256];
+            snprintf(text, sizeof text, rs_err_text[RS_ERR_ARITY], "exec");
+            multi_exec_rejected(c, text);
+        } else {
             reply_arity(c);
+        }
         c->st->cstats[cmd_index(d)].rejected++;
         c->st->stats.total_error_replies++;
         return NULL;

@@ -382,6 +382,18 @@ uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove)
                                : set_packed_due(entry_ptr(e), now, remove);
 }
 
+const struct pack *obj_sub_pack(const struct entry *e, uint32_t *per)
+{
+    if (e->type == OBJ_HASH) {
+        const struct hash *h = entry_ptr(e);
+        *per = 3;
+        return h->pk && h->per == 3 ? h->pk : NULL;
+    }
+    const struct rset *s = entry_ptr(e);
+    *per = 2;
+    return s->enc == SENC_LISTPACK && s->per == 2 ? s->lp : NULL;
+}
+
 void obj_sub_delete(struct entry *e, struct entry *f)
 {
     if (e->type == OBJ_HASH)

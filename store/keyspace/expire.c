@@ -22,6 +22,7 @@
 
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
+#include "ds/pack.h"
 
 /* ------------------------------------------------------------------------
  * Sub-key deadlines of one container
@@ -107,6 +108,23 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
     struct entry *e = *loc->ref;
     struct subttl *t = *obj_subttl(e);
     size_t before = obj_bytes(e);
+    struct db *db = loc->sh->db;
+    struct rs_str key = rs_str_from(entry_key(e), e->klen);
+    bool is_hash = e->type == OBJ_HASH;
+    if (db->st->aof) {
+        uint32_t per;
+        const struct pack *p = obj_sub_pack(e, &per);
+        /* The due entries are the pack's first ones (pack.h). */
+        uint32_t ndue = p ? packex_due(p, per, now) : 0;
+        uint32_t off = ndue ? pack_seek(p, 0) : 0;
+        for (uint32_t i = 0; i < ndue * per; i++) {
+            uint32_t next;
+            struct rs_str s = pack_get(p, off, &next);
+            if (i % per == 0)
+                db->st->up.sub_expired(db, key, is_hash, s);
+            off = next;
+        }
+    }
     uint64_t n = obj_sub_packed_due(e, now, true);
     int more = 0;
     while (t->h.n && t->h.a[0].when < now) {
@@ -115,6 +133,8 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
             break;
         }
         struct entry *f = t->h.a[0].p;
+        if (db->st->aof)
+            db->st->up.sub_expired(db, key, is_hash, rs_str_from(f->data, f->klen));
         exp_heap_del(&t->h, f);
         obj_sub_delete(e, f);
         n++;
@@ -125,7 +145,6 @@ int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
         /* One event for the fields or members reclaimed together, as
          * Redis's active expiry publishes one per hash, and `del` for the
          * key they leave empty (before it goes, with its key's bytes). */
-        bool is_hash = e->type == OBJ_HASH;
         ks_notify_entry(loc->sh->db, is_hash ? NOTIFY_HASH : NOTIFY_SET,
                         is_hash ? "hexpired" : "sexpired", e);
         if (obj_sub_count(e) == 0)

@@ -1126,6 +1126,8 @@ void ks_expire(struct kloc *loc)
     /* Before the entry goes with its key's bytes; Redis publishes after the
      * deletion, which no subscriber can tell apart. */
     ks_notify_entry(loc->sh->db, NOTIFY_EXPIRED, "expired", *loc->ref);
+    if (st->aof)
+        st->up.expired(loc->sh->db, rs_str_from(entry_key(*loc->ref), (*loc->ref)->klen));
     ks_delete_lazy(loc, st->cfg.lazyfree_expire);
     st->stats.expired_keys++;
 }

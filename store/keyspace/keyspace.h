@@ -102,6 +102,10 @@ int64_t obj_sub_next(const struct entry *e);
 /* How many sub-keys of a packed container e are due at now, deleting them
  * when remove is set; 0 for a table, whose due ones are in its subttl. O(n). */
 uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove);
+/* The pack of container e in its packed form with deadlines (pack.h's
+ * listpackex, *per elements an entry, the name first), NULL in any other
+ * form. Borrowed until e changes. */
+const struct pack *obj_sub_pack(const struct entry *e, uint32_t *per);
 /* Unlink the sub-entry f (without a deadline) from container e, free it. */
 void obj_sub_delete(struct entry *e, struct entry *f);
 /* Delete name, and its deadline, from container e; whether it was there. */

@@ -41,6 +41,29 @@ void rdb__grow(struct rdb_buf *b, size_t n)
     b->cap = cap;
 }
 
+/* "<c><n>\r\n" (a bulk's or an array's header) */
+static void put_resp_header(struct rdb_buf *b, char c, long long n)
+{
+    char hdr[RESP_LL_STR_SIZE + 3];
+    hdr[0] = c;
+    size_t len = 1 + resp_ll2str(hdr + 1, n);
+    hdr[len++] = '\r';
+    hdr[len++] = '\n';
+    rdb_put_raw(b, hdr, len);
+}
+
+void rdb_put_resp_bulk(struct rdb_buf *b, const char *p, size_t len)
+{
+    put_resp_header(b, '$', (long long)len);
+    rdb_put_raw(b, p, len);
+    rdb_put_raw(b, "\r\n", 2);
+}
+
+void rdb_put_resp_array(struct rdb_buf *b, int n)
+{
+    put_resp_header(b, '*', n);
+}
+
 void rdb_put_type(struct rdb_buf *b, uint8_t type)
 {
     rdb_put_raw(b, &type, 1);

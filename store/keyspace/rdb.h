@@ -119,6 +119,12 @@ void rdb_put_double(struct rdb_buf *b, double v);
  * b->no_lzf) when over 20 bytes and it saves at least 4, else verbatim. */
 void rdb_put_string(struct rdb_buf *b, const char *s, size_t len);
 
+/* RESP in b, for the files of commands (an AOF base, resp_save.c, and
+ * the incremental files, commands/propagate.c): a bulk string of
+ * p[0..len), an array header of n elements. */
+void rdb_put_resp_bulk(struct rdb_buf *b, const char *p, size_t len);
+void rdb_put_resp_array(struct rdb_buf *b, int n);
+
 /* A Redis listpack being built (rdb_lp_begin, rdb_lp_add..., rdb_lp_end):
  * its bytes in b. */
 struct rdb_lp {

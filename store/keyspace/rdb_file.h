@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * RDB files (rdb_save.c, rdb_load.c): the whole keyspace written to a file
+ * RDB files (rdb_save.c, rdb_load.c), and the keyspace as RESP commands
+ * (resp_save.c): the whole keyspace written to a file
  * in Redis 7.4's format (version 12) and read back from any version from
  * 1 to 12. What the keyspace layer cannot write or read itself -- the
  * function libraries, which the commands layer owns -- goes through
@@ -33,6 +34,9 @@ struct rdb_hooks {
      * file read so far and its size (clients may be served from it);
      * false stops the load (a shutdown came). */
     bool (*progress)(struct store *st, size_t done, size_t total);
+    /* Call fn with the code of each library (a RESP base's FUNCTION LOAD). */
+    void (*each_function)(struct store *st, void (*fn)(void *ud, const char *code, size_t len),
+                          void *ud);
 };
 
 #define RDB_PROGRESS_KEYS 1024
@@ -87,5 +91,17 @@ int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_
 /* The entry of key holding val's value (val is emptied); shard sh's. */
 struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_value *val);
 void rdb_value_free(struct rdb_value *val);
+
+/* Write n bytes at p to fd with write(2) (no stdio: what a forked child
+ * may use); false once a write fails (errno tells why). */
+bool rdb_write_all(int fd, const void *p, size_t n);
+
+/* Write the function libraries (FUNCTION LOAD) and every database of st
+ * to path as RESP commands (resp_save.c), an append-only file's base
+ * under aof-use-rdb-preamble no; through a temporary file renamed over
+ * it. Streams are refused: -1 with the reason in err, as for a write
+ * error. O(keys + their bytes). */
+int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
+              size_t errlen);
 
 #endif

@@ -49,7 +49,7 @@ struct saver {
     const struct shard *sh; /* the shard whose keys are being visited */
 };
 
-static bool write_all(int fd, const void *p, size_t n)
+bool rdb_write_all(int fd, const void *p, size_t n)
 {
     for (const char *c = p; n;) {
         ssize_t w = write(fd, c, n);
@@ -68,7 +68,7 @@ static void flush_buf(struct saver *sv)
     if (sv->b.len == 0)
         return;
     sv->crc = crc64(sv->crc, sv->b.p, sv->b.len);
-    if (!sv->io_failed && !write_all(sv->fd, sv->b.p, sv->b.len))
+    if (!sv->io_failed && !rdb_write_all(sv->fd, sv->b.p, sv->b.len))
         sv->io_failed = true;
     sv->b.len = 0;
 }
@@ -498,7 +498,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     if (st->cfg.rdbchecksum)
         for (int i = 0; i < 8; i++)
             le[i] = (uint8_t)(sv.crc >> (8 * i));
-    bool ok = !sv.io_failed && write_all(fd, le, 8) && fsync(fd) == 0;
+    bool ok = !sv.io_failed && rdb_write_all(fd, le, 8) && fsync(fd) == 0;
     int saved_errno = errno;
     ok = close(fd) == 0 && ok;
     rs_free(b->p);

@@ -210,6 +210,16 @@ struct rs_config {
     char dbfilename[256];
     bool rdbcompression;
     bool rdbchecksum;
+    /* the append-only file (commands/aof.c) */
+    bool appendonly;
+    char appendfilename[256];
+    char appenddirname[256];
+    int appendfsync;           /* enum aof_fsync */
+    bool aof_use_rdb_preamble; /* the base is an RDB file, else RESP commands */
+    bool aof_load_truncated;   /* a torn last command is cut, not fatal */
+    bool aof_timestamp;        /* #TS: annotations */
+    int auto_aof_rewrite_percentage;
+    long long auto_aof_rewrite_min_size;
     /* save points (`save <seconds> <changes> ...`): a BGSAVE when at least
      * changes were made and seconds have passed since the last save */
     struct save_point {
@@ -310,6 +320,9 @@ struct cmd_ctx {
      * from the key that became ready, not its first non-empty one. */
     bool rerun;
     struct rs_str rerun_key;
+    /* The handler gave the form its command replays as (prop_add,
+     * commands/propagate.c): its own argv is not logged. */
+    bool propagated;
 };
 
 /* Error replies; they also mark the command failed for INFO commandstats. */
@@ -337,6 +350,8 @@ enum session_flag {
     SES_MONITOR = 1 << 11,        /* in st->monitors (commands/monitor.c) */
     SES_SCRIPT = 1 << 12,         /* the scripting engine's (redis.call's client):
                                    * monitors see its commands from "lua" */
+    SES_REPLAY = 1 << 13,         /* the append-only file's loader (aof.c): not
+                                   * refused with -LOADING, as Redis's fake client */
 };
 
 struct mqueue;
@@ -411,6 +426,11 @@ struct ks_hooks {
     void (*signal)(struct db *db, const char *key, size_t klen, bool deleted);
     /* every key of db may have changed */
     void (*signal_db)(struct db *db);
+    /* Called only while st->aof is set: key of db is about to be deleted
+     * for its TTL; name, a field (is_hash) or member of key, is about to
+     * be deleted for its own. The append-only file logs DEL, HDEL, SREM. */
+    void (*expired)(struct db *db, struct rs_str key);
+    void (*sub_expired)(struct db *db, struct rs_str key, bool is_hash, struct rs_str name);
 };
 
 /* INFO errorstats: error replies counted by their code, the first word of
@@ -563,7 +583,10 @@ struct store {
     struct persist {
         uint64_t dirty;         /* changes since the last save (ks_dirty) */
         uint64_t dirty_at_fork; /* dirty when the running BGSAVE forked */
-        int child;              /* the BGSAVE child's pid, 0 none */
+        /* The one child process (persist_fork), as Redis allows one:
+         * a BGSAVE or a BGREWRITEAOF. */
+        int child;              /* its pid, 0 none */
+        int child_type;         /* enum persist_child */
         int child_pipe;         /* read end of its report pipe, -1 none */
         int64_t child_start;    /* unix ms when it forked */
         uint64_t child_keys;    /* keys when it forked (current_save_keys_total) */
@@ -574,7 +597,7 @@ struct store {
         uint64_t saves;         /* rdb_saves: SAVE and BGSAVE runs */
         uint64_t last_cow;      /* rdb_last_cow_size: the child's private dirty bytes */
         uint64_t load_loaded;   /* rdb_last_load_keys_loaded */
-        /* the load at start (respite_load_rdb): INFO's loading_* fields */
+        /* the load at start (respite_load): INFO's loading_* fields */
         bool loading;
         bool stop_loading;      /* SHUTDOWN while loading: the load stops */
         int64_t load_start_ms;  /* unix ms */
@@ -618,6 +641,11 @@ struct store {
     const struct respite_hooks *hooks;
     void *hooks_ud;
     struct ks_hooks up;
+    /* The append-only file and what commands propagate to it
+     * (commands/aof.c, propagate.c); NULL while appendonly is off and
+     * while a file loads, so propagation costs one branch per command. */
+    struct aof *aof;
+    int call_depth; /* cmd_call nesting: EXEC and scripts run commands inside one */
     char run_id[41];
 };
 

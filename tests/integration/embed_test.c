@@ -542,7 +542,7 @@ static void test_bgsave_in_threaded_host(struct respite *st)
     const char *config[] = {"dir", dir};
     struct respite *other = respite_open(config, 1, err, sizeof err);
     CHECK(other != NULL);
-    CHECK(respite_load_rdb(other, err, sizeof err) == 0);
+    CHECK(respite_load(other, err, sizeof err) == 0);
     c = respite_client_new(other);
     EXPECT(c, ":20000\r\n", "DBSIZE");
     EXPECT(c, "$10\r\nsome value\r\n", "GET", "key:19999");

@@ -1,0 +1,862 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The append-only file, in Redis 7's multi-part layout: in
+ * <dir>/<appenddirname>, a base (<appendfilename>.<seq>.base.rdb, an RDB
+ * file written by rdb_save, or under aof-use-rdb-preamble no
+ * <appendfilename>.<seq>.base.aof, RESP commands written by resp_save),
+ * incremental files of RESP commands
+ * (<appendfilename>.<seq>.incr.aof, what propagate.c produces) and the
+ * manifest <appendfilename>.manifest, whose lines are Redis's:
+ *
+ *     file appendonly.aof.1.base.rdb seq 1 type b
+ *     file appendonly.aof.1.incr.aof seq 1 type i
+ *
+ * The manifest is replaced atomically (a temporary file, fsynced, renamed,
+ * the directory fsynced), so a crash leaves the old list or the new one.
+ *
+ * Writing: the commands of a loop turn collect in aof->buf; aof_flush
+ * writes them (respite_aof_flush, before the transport sends the turn's
+ * replies) and, under appendfsync always, fsyncs them in the same call, so
+ * no reply leaves before its write is on disk and one fsync covers every
+ * client of the turn. Under everysec the fsync runs on a thread of its own
+ * once a second, never on the loop's.
+ *
+ * BGREWRITEAOF forks: the parent opens the next incremental file at once
+ * (listed in the manifest with the old ones, so a crash meanwhile loses
+ * nothing), the child writes the keyspace as it was at the fork into a
+ * temporary base; when the child succeeds the parent renames it to the new
+ * base, lists only the new base and the new incremental file, and deletes
+ * the old files, as Redis does.
+ *
+ * Loading replays each incremental file's commands through a session of
+ * its own (MULTI ... EXEC blocks run as transactions). A file that ends in
+ * the middle of a command (a torn write) is cut back to the last whole
+ * command -- to before the MULTI of a block without its EXEC -- when
+ * aof-load-truncated is on, as Redis does; anything else malformed stops
+ * the load.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands/aof.h"
+#include "commands/commands.h"
+#include "commands/persist.h"
+#include "keyspace/rdb_file.h"
+#include "ds/mem.h"
+
+/* ------------------------------------------------------------------------
+ * Names and the manifest
+ * ------------------------------------------------------------------------ */
+
+/* <dir>/<appenddirname>[/name] into buf. */
+static void aof_path(const struct store *st, const char *name, char *buf, size_t size)
+{
+    if (name)
+        snprintf(buf, size, "%s/%s/%s", st->cfg.dir, st->cfg.appenddirname, name);
+    else
+        snprintf(buf, size, "%s/%s", st->cfg.dir, st->cfg.appenddirname);
+}
+
+static void base_name(const struct store *st, long long seq, bool rdb, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.%lld.base.%s", st->cfg.appendfilename, seq, rdb ? "rdb" : "aof");
+}
+
+static void incr_name(const struct store *st, long long seq, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.%lld.incr.aof", st->cfg.appendfilename, seq);
+}
+
+/* What a manifest lists: one base and incremental files incr_first to
+ * incr_last (Redis numbers them one after the other), 0 when none. */
+struct manifest {
+    long long base_seq; /* 0: no base */
+    bool base_is_rdb;
+    char base[512];
+    long long incr_first, incr_last;
+    char **incr; /* their names, in order */
+    int nincr;
+};
+
+static void manifest_free(struct manifest *m)
+{
+    for (int i = 0; i < m->nincr; i++)
+        rs_free(m->incr[i]);
+    rs_free(m->incr);
+    m->incr = NULL;
+    m->nincr = 0;
+}
+
+/* Read the manifest; 1 when there is none, -1 with err when malformed. */
+static int manifest_read(const struct store *st, struct manifest *m, char *err, size_t errlen)
+{
+    char name[512], path[2048];
+    snprintf(name, sizeof name, "%s.manifest", st->cfg.appendfilename);
+    aof_path(st, name, path, sizeof path);
+    memset(m, 0, sizeof *m);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 1;
+    char line[1200];
+    int rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        /* key value pairs, in any order: file, seq, type (b, h, i) */
+        char file[512] = "", type = 0;
+        long long seq = -1;
+        char *save = NULL;
+        for (char *k = strtok_r(line, " \r\n", &save); k; k = strtok_r(NULL, " \r\n", &save)) {
+            char *v = strtok_r(NULL, " \r\n", &save);
+            if (v == NULL)
+                break;
+            if (strcmp(k, "file") == 0)
+                snprintf(file, sizeof file, "%s", v);
+            else if (strcmp(k, "seq") == 0)
+                seq = atoll(v);
+            else if (strcmp(k, "type") == 0)
+                type = v[0];
+        }
+        if (!file[0] || seq < 0 || (type != 'b' && type != 'h' && type != 'i')) {
+            snprintf(err, errlen, "Invalid AOF manifest file format");
+            rc = -1;
+            break;
+        }
+        if (type == 'b') {
+            m->base_seq = seq;
+            snprintf(m->base, sizeof m->base, "%s", file);
+            size_t n = strlen(file);
+            m->base_is_rdb = n > 4 && strcmp(file + n - 4, ".rdb") == 0;
+        } else if (type == 'i') {
+            if (m->nincr == 0)
+                m->incr_first = seq;
+            m->incr_last = seq;
+            m->incr = rs_realloc(m->incr, (size_t)(m->nincr + 1) * sizeof *m->incr);
+            m->incr[m->nincr++] = rs_memdup(file, strlen(file));
+        }
+    }
+    fclose(f);
+    if (rc != 0)
+        manifest_free(m);
+    return rc;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Write the manifest listing base base_seq and incremental files
+ * incr_first..incr_last, atomically. 0 or -1 with err. */
+static int manifest_write(const struct store *st, long long base_seq, bool base_is_rdb,
+                          long long incr_first, long long incr_last, char *err, size_t errlen)
+{
+    char name[512], path[2048], tmp[2048], dir[2048], line[1100];
+    snprintf(name, sizeof name, "%s.manifest", st->cfg.appendfilename);
+    aof_path(st, name, path, sizeof path);
+    snprintf(name, sizeof name, "temp-%s.manifest", st->cfg.appendfilename);
+    aof_path(st, name, tmp, sizeof tmp);
+    aof_path(st, NULL, dir, sizeof dir);
+    struct rdb_buf b = {0};
+    if (base_seq) {
+        base_name(st, base_seq, base_is_rdb, name, sizeof name);
+        int n = snprintf(line, sizeof line, "file %s seq %lld type b\n", name, base_seq);
+        rdb_put_raw(&b, line, (size_t)n);
+    }
+    for (long long s = incr_first; s && s <= incr_last; s++) {
+        incr_name(st, s, name, sizeof name);
+        int n = snprintf(line, sizeof line, "file %s seq %lld type i\n", name, s);
+        rdb_put_raw(&b, line, (size_t)n);
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    bool ok = fd >= 0 && write(fd, b.p, b.len) == (ssize_t)b.len && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    ok = ok && rename(tmp, path) == 0 && fsync_dir(dir) == 0;
+    rs_free(b.p);
+    if (!ok) {
+        snprintf(err, errlen, "Can't persist the AOF manifest file %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Writing
+ * ------------------------------------------------------------------------ */
+
+static void *fsync_thread(void *arg)
+{
+    struct aof *a = arg;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->fsync_asked && !a->stopping)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->fsync_asked) {
+            a->fsync_asked = false;
+            int fd = a->fd;
+            /* fd stays open while the thread runs: aof_stop and the switch
+             * to a new incremental file take the lock to close one. */
+            fdatasync(fd);
+        }
+        if (a->stopping)
+            break;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* Write as much of buf[0..len) to fd as it takes; the bytes written. */
+static size_t write_some(int fd, const char *p, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    return done;
+}
+
+void aof_flush(struct store *st)
+{
+    struct aof *a = st->aof;
+    if (a == NULL || a->buf.len == 0)
+        return;
+    size_t n = write_some(a->fd, (const char *)a->buf.p, a->buf.len);
+    a->size += n;
+    if (n < a->buf.len) {
+        /* What could not be written (a full disk) stays and is tried
+         * again from where it stopped; meanwhile the last write status
+         * says err (INFO) and, under always, no reply of it leaves. */
+        int e = errno ? errno : EIO;
+        if (a->last_write_ok)
+            store_log(st, RS_LOG_WARNING, "Error writing to the AOF file: %s", strerror(e));
+        a->last_write_ok = false;
+        a->write_errno = e;
+        memmove(a->buf.p, a->buf.p + n, a->buf.len - n);
+        a->buf.len -= n;
+        return;
+    }
+    if (!a->last_write_ok)
+        store_log(st, RS_LOG_WARNING, "AOF write error looks solved, respite can write again.");
+    a->last_write_ok = true;
+    a->buf.len = 0;
+    if (st->cfg.appendfsync == AOF_FSYNC_ALWAYS) {
+        pthread_mutex_lock(&a->mu);
+        fdatasync(a->fd);
+        pthread_mutex_unlock(&a->mu);
+        a->last_fsync_ms = rs_real_ms();
+    } else {
+        a->sync_pending = true;
+    }
+}
+
+/* Open incremental file seq for appending (created empty). */
+static int open_incr(struct store *st, long long seq, char *err, size_t errlen)
+{
+    char name[512], path[2048];
+    incr_name(st, seq, name, sizeof name);
+    aof_path(st, name, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0)
+        snprintf(err, errlen, "Can't open the append-only file %s: %s", path, strerror(errno));
+    return fd;
+}
+
+/* Move writing to the new file fd (its seq incr_last): what is buffered
+ * goes to the old one first, fsynced. */
+static void switch_incr(struct aof *a, struct store *st, int fd)
+{
+    aof_flush(st);
+    pthread_mutex_lock(&a->mu);
+    fdatasync(a->fd);
+    close(a->fd);
+    a->fd = fd;
+    pthread_mutex_unlock(&a->mu);
+    a->sync_pending = false;
+    a->cur_db = -1; /* a file's commands start in db 0: SELECT first */
+}
+
+static struct aof *aof_new(int fd)
+{
+    struct aof *a = rs_calloc(1, sizeof *a);
+    a->fd = fd;
+    a->cur_db = -1;
+    a->last_write_ok = a->last_rewrite_ok = true;
+    a->last_rewrite_secs = -1;
+    a->last_fsync_ms = rs_real_ms();
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    pthread_create(&a->thread, NULL, fsync_thread, a);
+    return a;
+}
+
+static void aof_free(struct aof *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->stopping = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    rs_free(a->pend.p);
+    rs_free(a->pend_db);
+    rs_free(a->pend_end);
+    rs_free(a->buf.p);
+    rs_free(a);
+}
+
+/* Delete the files of m that are not base keep_base or incremental files
+ * from keep_incr on (what a new manifest no longer lists). */
+static void delete_unlisted(const struct store *st, const struct manifest *m, long long keep_base,
+                            long long keep_incr)
+{
+    char path[2048];
+    if (m->base_seq && m->base_seq != keep_base) {
+        aof_path(st, m->base, path, sizeof path);
+        unlink(path);
+    }
+    for (int i = 0; i < m->nincr; i++) {
+        if (m->incr_first + i >= keep_incr)
+            continue;
+        aof_path(st, m->incr[i], path, sizeof path);
+        unlink(path);
+    }
+}
+
+/* Write a base to path: an RDB file, or RESP commands (rdb false). */
+static int write_base(struct store *st, const char *path, bool rdb, char *err, size_t errlen)
+{
+    return rdb ? rdb_save(st, path, &persist_rdb_hooks, err, errlen)
+               : resp_save(st, path, &persist_rdb_hooks, err, errlen);
+}
+
+/* What a process killed mid-rewrite leaves in the directory: files of
+ * ours that m does not list (a base renamed before its manifest, old files
+ * a new manifest dropped before they were deleted) and temporary files.
+ * Deleted at start, once m is loaded. */
+static void delete_strays(const struct store *st, const struct manifest *m)
+{
+    char dir[2048], path[2048];
+    aof_path(st, NULL, dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    size_t plen = strlen(st->cfg.appendfilename);
+    for (struct dirent *de; (de = readdir(d)) != NULL;) {
+        const char *n = de->d_name;
+        size_t len = strlen(n);
+        bool ours = strncmp(n, st->cfg.appendfilename, plen) == 0 && n[plen] == '.' &&
+                    ((len > 9 && strcmp(n + len - 9, ".incr.aof") == 0) ||
+                     (len > 9 && strcmp(n + len - 9, ".base.rdb") == 0) ||
+                     (len > 9 && strcmp(n + len - 9, ".base.aof") == 0));
+        bool listed = strcmp(n, m->base) == 0;
+        for (int i = 0; i < m->nincr && !listed; i++)
+            listed = strcmp(n, m->incr[i]) == 0;
+        if ((ours && !listed) || strncmp(n, "temp-", 5) == 0) {
+            aof_path(st, n, path, sizeof path);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+int aof_start(struct store *st, char *err, size_t errlen)
+{
+    char dir[2048], name[512], path[2048];
+    aof_path(st, NULL, dir, sizeof dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        return -1;
+    }
+    struct manifest old;
+    if (manifest_read(st, &old, err, errlen) < 0) {
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        return -1;
+    }
+    long long base_seq = old.base_seq + 1, incr_seq = old.incr_last + 1;
+    bool rdb = st->cfg.aof_use_rdb_preamble;
+    base_name(st, base_seq, rdb, name, sizeof name);
+    aof_path(st, name, path, sizeof path);
+    int fd = -1;
+    if (write_base(st, path, rdb, err, errlen) != 0 ||
+        (fd = open_incr(st, incr_seq, err, errlen)) < 0 ||
+        manifest_write(st, base_seq, rdb, incr_seq, incr_seq, err, errlen) != 0) {
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        if (fd >= 0)
+            close(fd);
+        unlink(path);
+        manifest_free(&old);
+        return -1;
+    }
+    delete_unlisted(st, &old, base_seq, incr_seq);
+    manifest_free(&old);
+    struct aof *a = aof_new(fd);
+    a->base_seq = base_seq;
+    a->incr_first = a->incr_last = incr_seq;
+    a->base_is_rdb = rdb;
+    a->size = a->base_size = file_size(path);
+    st->aof = a;
+    st->cfg.appendonly = true;
+    store_log(st, RS_LOG_NOTICE, "Creating AOF base file %s", name);
+    return 0;
+}
+
+void aof_sync(struct store *st)
+{
+    aof_flush(st);
+    if (fsync(st->aof->fd) != 0)
+        store_log(st, RS_LOG_WARNING, "Fail to fsync the AOF file: %s.", strerror(errno));
+}
+
+void aof_stop(struct store *st)
+{
+    struct aof *a = st->aof;
+    if (a == NULL)
+        return;
+    if (st->persist.child && st->persist.child_type == PERSIST_CHILD_AOF)
+        persist_kill_child(st);
+    aof_sync(st);
+    close(a->fd);
+    st->aof = NULL;
+    aof_free(a);
+}
+
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------ */
+
+/* A decimal after p's first byte up to CRLF, within end; -1 if not whole,
+ * -2 if malformed. *next after the CRLF. */
+static long long read_count(const char *p, const char *end, const char **next)
+{
+    const char *cr = memchr(p, '\r', (size_t)(end - p));
+    if (cr == NULL || cr + 1 >= end)
+        return -1;
+    if (cr[1] != '\n' || cr == p + 1)
+        return -2;
+    long long v = 0;
+    for (const char *q = p + 1; q < cr; q++) {
+        if (*q < '0' || *q > '9' || v > (1LL << 40))
+            return -2;
+        v = v * 10 + (*q - '0');
+    }
+    *next = cr + 2;
+    return v;
+}
+
+/* Replay the RESP commands of file path (last: the manifest's last file,
+ * whose torn tail may be cut). 0, or -1 with err. */
+static int load_resp(struct store *st, const char *path, bool last, char *err, size_t errlen,
+                     char *note, size_t notelen)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        snprintf(err, errlen, "Can't open the append-only file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* Mapped, not read: the pages of a big file come and go as the
+     * replay walks it. */
+    struct stat sb;
+    size_t len = fstat(fd, &sb) == 0 ? (size_t)sb.st_size : 0;
+    if (len == 0) { /* nothing to replay */
+        close(fd);
+        return 0;
+    }
+    char *buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (buf == MAP_FAILED) {
+        snprintf(err, errlen, "Can't map the append-only file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct session *s = (struct session *)respite_client_new((struct respite *)st);
+    s->flags |= SES_AUTHENTICATED | SES_REPLAY;
+    struct rs_str *argv = NULL;
+    long long cap = 0;
+    const char *p = buf, *end = buf + len, *multi_at = NULL;
+    int rc = 0;
+    const char *torn = NULL; /* where the whole commands end */
+    while (p < end) {
+        const char *start = p;
+        if (*p == '#') { /* an annotation (#TS:...) */
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (nl == NULL) {
+                torn = start;
+                break;
+            }
+            p = nl + 1;
+            continue;
+        }
+        const char *q;
+        long long argc = *p == '*' ? read_count(p, end, &q) : -2;
+        if (argc == -1) {
+            torn = start;
+            break;
+        }
+        if (argc < 1) {
+            snprintf(err, errlen, "Bad file format reading the append only file %s", path);
+            rc = -1;
+            break;
+        }
+        bool whole = true, bad = false;
+        for (long long i = 0; i < argc && whole && !bad; i++) {
+            /* Grown with what is read: a count is only a claim. */
+            if (i == cap) {
+                cap = cap ? cap * 2 : 16;
+                argv = rs_realloc(argv, (size_t)cap * sizeof *argv);
+            }
+            if (q >= end) {
+                whole = false;
+                break;
+            }
+            long long n = *q == '$' ? read_count(q, end, &q) : -2;
+            if (n == -1 || (n >= 0 && (size_t)(end - q) < (size_t)n + 2)) {
+                whole = false;
+            } else if (n < 0 || q[n] != '\r' || q[n + 1] != '\n') {
+                bad = true;
+            } else {
+                argv[i] = rs_str_from(q, (size_t)n);
+                q += n + 2;
+            }
+        }
+        if (bad) {
+            snprintf(err, errlen, "Bad file format reading the append only file %s", path);
+            rc = -1;
+            break;
+        }
+        if (!whole) {
+            torn = start;
+            break;
+        }
+        p = q;
+        if (cmd_lookup(st->lut, argv[0]) == NULL) {
+            snprintf(err, errlen, "Unknown command '%.*s' reading the append only file %s",
+                     (int)(argv[0].len < 64 ? argv[0].len : 64), argv[0].p, path);
+            rc = -1;
+            break;
+        }
+        bool is_multi = rs_str_eqi(argv[0], "multi");
+        if (is_multi)
+            multi_at = start;
+        respite_client_run((struct respite_client *)s, (int)argc, argv);
+        resp_out_discard(&s->out);
+        if (rs_str_eqi(argv[0], "exec"))
+            multi_at = NULL;
+    }
+    /* A block without its EXEC did not run (its session is freed with
+     * the queue): the file is cut before its MULTI. */
+    if (rc == 0 && multi_at)
+        torn = multi_at;
+    if (rc == 0 && torn) {
+        if (!last || !st->cfg.aof_load_truncated) {
+            snprintf(err, errlen,
+                     "Unexpected end of file reading the append only file %s. You can: 1) Make "
+                     "a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. "
+                     "2) Alternatively you can set the 'aof-load-truncated' configuration option "
+                     "to yes and restart the server.",
+                     path);
+            rc = -1;
+        } else if (truncate(path, (off_t)(torn - buf)) != 0) {
+            snprintf(err, errlen, "Error truncating the AOF file %s: %s", path, strerror(errno));
+            rc = -1;
+        } else {
+            snprintf(note, notelen,
+                     "!!! Warning: short read while loading the AOF file %s!!! AOF loaded anyway "
+                     "because aof-load-truncated is enabled; the file was cut to %lld bytes (%lld "
+                     "dropped)",
+                     path, (long long)(torn - buf), (long long)(end - torn));
+        }
+    }
+    respite_client_free((struct respite_client *)s);
+    rs_free(argv);
+    munmap(buf, len);
+    return rc;
+}
+
+/* Load the files m lists. */
+static int load_manifest(struct store *st, const struct manifest *m, char *err, size_t errlen,
+                         char *note, size_t notelen)
+{
+    char path[2048];
+    if (m->base_seq) {
+        aof_path(st, m->base, path, sizeof path);
+        int rc = m->base_is_rdb
+                     ? rdb_load(st, path, &persist_rdb_hooks, false, err, errlen)
+                     : load_resp(st, path, m->nincr == 0, err, errlen, note, notelen);
+        if (rc == 1) {
+            snprintf(err, errlen, "The AOF base file %s doesn't exist", path);
+            return -1;
+        }
+        if (rc != 0)
+            return rc; /* 2: a SHUTDOWN stopped it */
+    }
+    for (int i = 0; i < m->nincr; i++) {
+        aof_path(st, m->incr[i], path, sizeof path);
+        if (load_resp(st, path, i == m->nincr - 1, err, errlen, note, notelen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int aof_load(struct store *st, char *err, size_t errlen)
+{
+    struct manifest m;
+    int rc = manifest_read(st, &m, err, errlen);
+    if (rc != 0)
+        return rc;
+    char note[1024] = "";
+    struct aof *on = st->aof;
+    st->aof = NULL; /* replay propagates nothing */
+    rc = load_manifest(st, &m, err, errlen, note, sizeof note);
+    manifest_free(&m);
+    st->aof = on;
+    if (rc == 0 && note[0])
+        snprintf(err, errlen, "%s", note);
+    else if (rc == 0)
+        err[0] = '\0';
+    return rc;
+}
+
+/* Open the files m lists for appending (the last incremental file; a new
+ * one when it lists none). */
+static int aof_open(struct store *st, const struct manifest *m, char *err, size_t errlen)
+{
+    long long incr = m->nincr ? m->incr_last : 1;
+    int fd = open_incr(st, incr, err, errlen);
+    if (fd < 0)
+        return -1;
+    if (m->nincr == 0 && manifest_write(st, m->base_seq, m->base_is_rdb, incr, incr, err,
+                                        errlen) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct aof *a = aof_new(fd);
+    a->base_seq = m->base_seq;
+    a->base_is_rdb = m->base_is_rdb;
+    a->incr_first = m->nincr ? m->incr_first : incr;
+    a->incr_last = incr;
+    char path[2048];
+    if (m->base_seq) {
+        aof_path(st, m->base, path, sizeof path);
+        a->size += file_size(path);
+    }
+    for (int i = 0; i < m->nincr; i++) {
+        aof_path(st, m->incr[i], path, sizeof path);
+        a->size += file_size(path);
+    }
+    a->base_size = a->size;
+    st->aof = a;
+    return 0;
+}
+
+void respite_aof_flush(struct respite *rs)
+{
+    aof_flush((struct store *)rs);
+}
+
+int respite_aof_pending(const struct respite *rs)
+{
+    const struct store *st = (const struct store *)rs;
+    return st->aof && st->aof->buf.len && st->cfg.appendfsync == AOF_FSYNC_ALWAYS;
+}
+
+int aof_load_at_start(struct store *st, char *err, size_t errlen)
+{
+    struct manifest m;
+    int rc = manifest_read(st, &m, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) /* no AOF yet: a base of the (empty) keyspace, as Redis */
+        return aof_start(st, err, errlen) == 0 ? 1 : -1;
+    char note[1024] = "";
+    rc = load_manifest(st, &m, err, errlen, note, sizeof note);
+    if (rc == 0 && aof_open(st, &m, err, errlen) != 0)
+        rc = -1;
+    if (rc == 0) {
+        delete_strays(st, &m);
+        snprintf(err, errlen, "%s", note);
+    }
+    manifest_free(&m);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Rewriting (BGREWRITEAOF) and the cron
+ * ------------------------------------------------------------------------ */
+
+static void temp_base_path(const struct store *st, pid_t child, char *buf, size_t size)
+{
+    char name[64];
+    snprintf(name, sizeof name, "temp-rewriteaof-bg-%d.aof", (int)child);
+    aof_path(st, name, buf, size);
+}
+
+/* The rewrite child's job: the keyspace as it was at the fork, into the
+ * temporary base. */
+static int rewrite_job(struct store *st, const void *arg, char *err, size_t errlen)
+{
+    (void)arg;
+    char path[2048];
+    temp_base_path(st, getpid(), path, sizeof path);
+    return write_base(st, path, st->aof->child_rdb, err, errlen);
+}
+
+int aof_rewrite_start(struct store *st, char *err, size_t errlen)
+{
+    struct aof *a = st->aof;
+    a->rewrite_scheduled = false;
+    long long next = a->incr_last + 1;
+    a->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
+    int fd = open_incr(st, next, err, errlen);
+    if (fd < 0)
+        return -1;
+    /* The new incremental file is listed before the child starts: a crash
+     * during the rewrite loads the old base and every incremental file. */
+    if (manifest_write(st, a->base_seq, a->base_is_rdb, a->incr_first ? a->incr_first : next, next,
+                       err, errlen) != 0) {
+        close(fd);
+        return -1;
+    }
+    switch_incr(a, st, fd);
+    if (a->incr_first == 0)
+        a->incr_first = next;
+    a->incr_last = next;
+    a->rewrite_start_ms = rs_real_ms();
+    char why[256];
+    int pid = persist_fork(st, PERSIST_CHILD_AOF, rewrite_job, NULL, why, sizeof why);
+    if (pid < 0) {
+        snprintf(err, errlen, "Can't rewrite append only file in background: %s", why);
+        a->last_rewrite_ok = false;
+        a->rewrite_failures++;
+        return -1;
+    }
+    a->child_incr = next;
+    store_log(st, RS_LOG_NOTICE, "Background append only file rewriting started by pid %d", pid);
+    return 0;
+}
+
+void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why)
+{
+    struct aof *a = st->aof;
+    char tmp[2048], name[512], path[2048], err[512];
+    temp_base_path(st, pid, tmp, sizeof tmp);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) { /* stopped by us */
+        unlink(tmp);
+        return;
+    }
+    a->last_rewrite_secs = (rs_real_ms() - a->rewrite_start_ms) / 1000;
+    a->last_cow = cow;
+    long long base = a->base_seq + 1;
+    base_name(st, base, a->child_rdb, name, sizeof name);
+    aof_path(st, name, path, sizeof path);
+    struct manifest old = {0};
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+        manifest_read(st, &old, err, sizeof err) == 0 && rename(tmp, path) == 0 &&
+        manifest_write(st, base, a->child_rdb, a->child_incr, a->incr_last, err, sizeof err) ==
+            0) {
+        delete_unlisted(st, &old, base, a->child_incr);
+        a->base_seq = base;
+        a->base_is_rdb = a->child_rdb;
+        a->incr_first = a->child_incr;
+        a->size = file_size(path);
+        for (long long s = a->incr_first; s <= a->incr_last; s++) {
+            char iname[512], ipath[2048];
+            incr_name(st, s, iname, sizeof iname);
+            aof_path(st, iname, ipath, sizeof ipath);
+            a->size += file_size(ipath);
+        }
+        a->base_size = a->size;
+        a->last_rewrite_ok = true;
+        a->rewrites++;
+        a->rewrite_failures = 0;
+        store_log(st, RS_LOG_NOTICE, "Background AOF rewrite finished successfully");
+    } else {
+        /* The next base is listed nowhere yet, whichever step failed. */
+        unlink(path);
+        unlink(tmp);
+        a->last_rewrite_ok = false;
+        a->rewrite_failures++;
+        if (why[0])
+            store_log(st, RS_LOG_WARNING, "AOF rewrite child: %s", why);
+        store_log(st, RS_LOG_WARNING, "Background AOF rewrite terminated with error");
+    }
+    manifest_free(&old);
+}
+
+void aof_cron(struct store *st)
+{
+    struct aof *a = st->aof;
+    if (a == NULL)
+        return;
+    if (!a->last_write_ok) /* try again: no client may come to flush it */
+        aof_flush(st);
+    int64_t now = rs_real_ms();
+    if (st->cfg.appendfsync == AOF_FSYNC_EVERYSEC && a->sync_pending &&
+        now - a->last_fsync_ms >= 1000) {
+        pthread_mutex_lock(&a->mu);
+        a->fsync_asked = true;
+        pthread_cond_signal(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        a->sync_pending = false;
+        a->last_fsync_ms = now;
+    }
+}
+
+/* Growth of the files since the last rewrite (or the start), in percent
+ * of their size then. */
+static uint64_t growth(const struct aof *a)
+{
+    uint64_t base = a->base_size ? a->base_size : 1;
+    return (a->size - (a->size > base ? base : a->size)) * 100 / base;
+}
+
+bool aof_rewrite_due(const struct store *st)
+{
+    const struct aof *a = st->aof;
+    /* After failed rewrites, the next automatic one waits 2, 4 ... 64 s
+     * (one that cannot succeed, a stream under aof-use-rdb-preamble no,
+     * must not fork at every tick). */
+    int shift = a->rewrite_failures < 6 ? (int)a->rewrite_failures : 6;
+    bool may = a->rewrite_failures == 0 ||
+               rs_real_ms() - a->rewrite_start_ms >= (int64_t)(1000LL << shift);
+    return may && st->cfg.auto_aof_rewrite_percentage > 0 &&
+           a->size >= (uint64_t)st->cfg.auto_aof_rewrite_min_size &&
+           growth(a) >= (uint64_t)st->cfg.auto_aof_rewrite_percentage;
+}
+
+void aof_rewrite_cron(struct store *st)
+{
+    if (!st->aof->rewrite_scheduled)
+        store_log(st, RS_LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
+                 (unsigned long long)growth(st->aof));
+    char err[512];
+    if (aof_rewrite_start(st, err, sizeof err) < 0)
+        store_log(st, RS_LOG_WARNING, "%s", err);
+}

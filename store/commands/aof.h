@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * The append-only file (aof.c) and the stream of commands that feeds it
+ * (propagate.c). Commands propagate in the form that replays to the same
+ * state (absolute deadlines, the members SPOP took, the ids XADD gave, the
+ * pops a blocked client got, expiries as deletions); the commands of one
+ * outermost call -- a command, an EXEC, a script -- go out together, in a
+ * MULTI ... EXEC block when there are several, after a SELECT when their
+ * database is not the file's current one, as Redis 7 propagates them.
+ *
+ * The files are Redis 7's multi-part layout: in <dir>/<appenddirname>, a
+ * base (an RDB file, or RESP commands) and incremental files of RESP
+ * commands, listed in order by the manifest <appendfilename>.manifest.
+ * The engine and commands see struct aof only through these functions;
+ * st->aof is NULL while appendonly is off and while files load.
+ */
+#ifndef COMMANDS_AOF_H
+#define COMMANDS_AOF_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "keyspace/rdb.h"
+#include "keyspace/state.h"
+
+enum aof_fsync { AOF_FSYNC_NO, AOF_FSYNC_ALWAYS, AOF_FSYNC_EVERYSEC };
+
+struct aof {
+    /* propagation (propagate.c) */
+    struct rdb_buf pend; /* RESP of the running call's commands, not yet in buf */
+    int *pend_db;        /* the database of each pending command */
+    uint32_t *pend_end;  /* and where it ends in pend */
+    int npend, pend_cap;
+    int cur_db;          /* the database the file's next command runs in, -1: SELECT first */
+    int64_t last_ts;     /* unix seconds of the last #TS: annotation */
+    struct rdb_buf buf;  /* bytes for the incremental file, not yet written */
+    /* files (aof.c) */
+    int fd;              /* the open incremental file */
+    long long base_seq;               /* the manifest's base */
+    long long incr_first, incr_last; /* its incremental files; fd is incr_last's */
+    bool base_is_rdb;
+    uint64_t base_size;  /* bytes of the base and the incremental files at the last rewrite */
+    uint64_t size;       /* bytes of the base and incremental files now */
+    bool sync_pending;   /* written since the last fsync (appendfsync always) */
+    /* the fsync thread (everysec): fsyncs fd when asked, off the loop */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool fsync_asked, stopping;
+    int64_t last_fsync_ms;
+    /* BGREWRITEAOF: the child writing the next base (struct persist's
+     * child of type PERSIST_CHILD_AOF) */
+    int64_t rewrite_start_ms;
+    long long child_incr;            /* the incremental file opened at its fork */
+    bool child_rdb;                  /* it writes an RDB base, else RESP */
+    /* stats (INFO) */
+    bool last_write_ok;
+    int write_errno;       /* of the failed write, while last_write_ok is false */
+    bool last_rewrite_ok;
+    int64_t last_rewrite_secs; /* -1 before any */
+    uint64_t rewrites, rewrite_failures;
+    uint64_t last_cow;     /* aof_last_cow_size: the last child's private dirty bytes */
+    bool rewrite_scheduled; /* asked for in EXEC or while a BGSAVE ran: the cron starts it */
+};
+
+/* ---- propagation (propagate.c) ------------------------------------------ */
+
+/* c's command has run (cmd_call, a blocked client's re-run): log it unless
+ * it is not a write, failed or gave its own form (prop_add); at the end of
+ * the outermost call, move the call's commands to the file's buffer. */
+void prop_call_done(struct cmd_ctx *c);
+/* The keyspace's hooks (struct ks_hooks): DEL of an expired key, HDEL or
+ * SREM of an expired field or member. */
+void prop_expired(struct db *db, struct rs_str key);
+void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_str name);
+
+/* ---- the files (aof.c) --------------------------------------------------- */
+
+/* Turn appendonly on: write a base of the keyspace, open a new incremental
+ * file, write the manifest. 0, or -1 with the reason in err. */
+int aof_start(struct store *st, char *err, size_t errlen);
+/* Turn it off: stop a rewrite child, write and fsync what is buffered,
+ * close the file. */
+void aof_stop(struct store *st);
+/* Load the files of the manifest into st (empty); 1 when there is no
+ * manifest, 0 when loaded, -1 with the reason in err. */
+int aof_load(struct store *st, char *err, size_t errlen);
+/* respite_load under appendonly yes: load the files and open them for
+ * appending, or create them (an empty base) when there are none, as
+ * Redis; as respite_load's returns (2: a SHUTDOWN stopped the load of the
+ * RDB base). */
+int aof_load_at_start(struct store *st, char *err, size_t errlen);
+/* Write the buffered bytes to the incremental file, and fsync them under
+ * appendfsync always. */
+void aof_flush(struct store *st);
+/* Write the buffered bytes and fsync the file now (a shutdown). */
+void aof_sync(struct store *st);
+/* Once a tick: the everysec fsync, the retry of a failed write. */
+void aof_cron(struct store *st);
+/* Fork the rewrite child (persist_fork) writing a new base, with no child
+ * running and not inside EXEC: 0, or -1 with the reason in err (counted
+ * as a failed rewrite). */
+int aof_rewrite_start(struct store *st, char *err, size_t errlen);
+/* Whether the automatic rewrite is due (auto-aof-rewrite-percentage and
+ * -min-size, the backoff after failures). */
+bool aof_rewrite_due(const struct store *st);
+/* Start the scheduled or automatic rewrite from the cron (logged). */
+void aof_rewrite_cron(struct store *st);
+/* The rewrite child pid ended with status (persist.c reaped it): install
+ * its base, or keep the old files; cow is its private dirty bytes, why its
+ * error text ("" when none). A SIGUSR1 (persist_kill_child) is no
+ * failure. */
+void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why);
+/* The errno of the last write to the file when it failed (a full disk),
+ * 0 once writes succeed again. st->aof must be set. */
+static inline int aof_write_errno(const struct store *st)
+{
+    return st->aof->last_write_ok ? 0 : st->aof->write_errno;
+}
+
+#endif

@@ -1,0 +1,898 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The append-only file: respite -> appendonlydir -> respite for every type, the commands
+logged in the form that replays to the same state (relative TTLs, SPOP, XADD *, served
+blocking pops, INCRBYFLOAT, scripts, MULTI/EXEC, expiries), CONFIG SET appendonly yes at run
+time, BGREWRITEAOF, aof-timestamp-enabled, a torn last command cut at every byte (and a torn
+MULTI block cut whole), and a crash test: a writer pipelining acknowledged writes under
+appendfsync always while the server is SIGKILLed at random moments (RESPITE_AOF_KILLS,
+default 50); after each restart no acknowledged write is lost and no MULTI is half-applied.
+With Redis 7.4.1 (RESPITE_REDIS74): it loads respite's appendonlydir, its redis-check-aof
+accepts it, and respite loads Redis 7.4's.
+"""
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase,  # noqa: E402
+                     encode, main, redis74_path)
+from test_rdb import FAR, assert_same, load_dataset, snapshot  # noqa: E402
+
+import redis  # noqa: E402
+
+MANIFEST = "appendonly.aof.manifest"
+
+
+def full_snapshot(r, field_ttls=True):
+    """snapshot() and the streams (entries, groups with their PELs) of databases 0-1."""
+    out, moved = {}, []
+    for db in (0, 1):
+        r.select(db)
+        for key in r.keys("*"):
+            if r.type(key) == b"stream":
+                groups = []
+                for g in r.xinfo_groups(key):
+                    pel = r.xpending_range(key, g["name"], "-", "+", 1000)
+                    consumers = sorted(c["name"] for c in r.xinfo_consumers(key, g["name"]))
+                    groups.append((g["name"], g["last-delivered-id"], consumers,
+                                   [(p["message_id"], p["consumer"], p["times_delivered"])
+                                    for p in pel]))
+                out[(db, key)] = (r.xrange(key), groups, r.pexpiretime(key))
+                assert r.move(key, 10 + db)  # out of snapshot()'s way
+                moved.append((db, key))
+    r.select(0)
+    snap = snapshot(r, field_ttls)
+    for db, key in moved:
+        r.select(10 + db)
+        assert r.move(key, db)
+    r.select(0)
+    snap.update(out)
+    return snap
+
+
+def make_tmpdir(test):
+    d = tempfile.mkdtemp(prefix="respite-aof-")
+    test.addCleanup(shutil.rmtree, d, True)
+    return d
+
+
+def aof_dir(d):
+    return os.path.join(d, "appendonlydir")
+
+
+def manifest_lines(d):
+    with open(os.path.join(aof_dir(d), MANIFEST)) as f:
+        return f.read().splitlines()
+
+
+def incr_path(d):
+    """The last incremental file the manifest lists."""
+    name = [ln for ln in manifest_lines(d) if ln.endswith("type i")][-1].split()[1]
+    return os.path.join(aof_dir(d), name)
+
+
+def check_aof(test, d):
+    check = os.path.join(os.path.dirname(redis74_path()), "redis-check-aof")
+    out = subprocess.run([check, os.path.join(aof_dir(d), MANIFEST)], capture_output=True,
+                         text=True, timeout=60)
+    test.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+    test.assertIn("All AOF files and manifest are valid", out.stdout)
+
+
+def wait_rewrite(r):
+    deadline = time.monotonic() + 30
+    while r.info("persistence")["aof_rewrite_in_progress"]:
+        assert time.monotonic() < deadline, "BGREWRITEAOF did not finish"
+        time.sleep(0.05)
+
+
+def replay_forms(r, extras=True):
+    """Commands whose line would not replay to the same state: relative TTLs, random
+    choices, generated ids, float results, blocking pops served later, scripts, MULTI.
+    extras: also Redis 8.0's HSETEX and HGETEX and respite's set-member TTLs, which
+    Redis 7.4 has not, and what Redis 7.4 logs in a form that loses state: HINCRBYFLOAT of
+    a field with a TTL (an HSET, which drops the TTL; respite adds the HPEXPIREAT) and an
+    XAUTOCLAIM that claims nothing (the consumer it creates is not logged)."""
+    r.set("ex", "v", ex=1000)
+    r.set("px", "v", px=500000)
+    r.setex("setex", 1000, "v")
+    r.psetex("psetex", 900000, "v")
+    r.set("getex", "v")
+    r.getex("getex", ex=800)
+    r.set("persist", "v", ex=100)
+    r.getex("persist", persist=True)
+    r.set("expire", "v")
+    r.expire("expire", 700)
+    r.set("pexpire", "v")
+    r.pexpire("pexpire", 600000)
+    r.set("gone", "v")
+    r.expire("gone", -1)  # deletes
+    r.set("float", "1.1")
+    r.incrbyfloat("float", "2.000000001")
+    r.set("floatttl", "1", ex=1000)
+    r.incrbyfloat("floatttl", 0.5)
+    r.hset("hf", mapping={"a": "1.5", "b": 2})
+    r.hincrbyfloat("hf", "a", 0.25)
+    r.execute_command("HEXPIRE", "hf", 1000, "FIELDS", 1, "b")
+    if extras:
+        r.hincrbyfloat("hf", "b", 1.5)  # keeps b's TTL
+    r.execute_command("HPEXPIRE", "hf", 900000, "NX", "FIELDS", 2, "a", "nope")
+    if extras:
+        r.execute_command("HSETEX", "hsx", "EX", 500, "FIELDS", 2, "f", "v", "g", "w")
+        r.execute_command("HSETEX", "hsx", "KEEPTTL", "FIELDS", 1, "f", "v2")
+        r.hset("hgx", mapping={"a": 1, "b": 2, "c": 3})
+        r.execute_command("HGETEX", "hgx", "EX", 400, "FIELDS", 2, "a", "b")
+        r.execute_command("HGETEX", "hgx", "PERSIST", "FIELDS", 1, "b")
+        r.execute_command("SADDEX", "smt", "EX", 1000, "MEMBERS", 2, "m1", "m2")
+        r.sadd("smt", "m3")
+        r.execute_command("SEXPIRE", "smt", 500, "MEMBERS", 1, "m3")
+        r.execute_command("SADDEX", "smt", "KEEPTTL", "MEMBERS", 2, "m1", "m4")
+    r.sadd("sp", *range(50))
+    r.spop("sp")
+    r.spop("sp", 10)
+    r.sadd("spall", "x", "y")
+    r.spop("spall", 5)
+    r.xadd("xs", {"f": "v"})
+    r.xadd("xs", {"g": "w"})
+    for i in range(30):
+        r.xadd("xtrim", {"i": i}, maxlen=10, approximate=True)
+    r.xgroup_create("xs", "grp", id="0")
+    r.xreadgroup("grp", "alice", {"xs": ">"})
+    time.sleep(0.1)
+    # claims that depend on the idle time, which a replay does not share
+    first = r.xpending_range("xs", "grp", "-", "+", 10)[0]["message_id"]
+    r.xclaim("xs", "grp", "carol", 50, [first])
+    if extras:
+        r.xautoclaim("xs", "grp", "erin", 10 ** 9, "0-0")
+    r.zadd("zs", {"a": 1, "b": 2, "c": 3})
+    r.bzpopmin("zs", 1)
+    r.rpush("ls", "a", "b", "c")
+    r.blpop("ls", 1)
+    r.blmove("ls", "ls2", 1, "RIGHT", "LEFT")
+    r.lmpop(1, "ls", direction="LEFT")
+    r.eval("redis.call('set', KEYS[1], ARGV[1]); redis.call('expire', KEYS[1], 300); "
+           "redis.call('sadd', 'evalset', 'a', 'b'); return redis.call('spop', 'evalset')",
+           1, "evalkey", "ev")
+    p = r.pipeline(transaction=True)
+    p.incr("mc").set("mex", "v", ex=300).spop("sp").execute()
+    # main's writes: RESTORE's relative TTL becomes a deadline (ABSTTL); one already past
+    # deletes the key it replaces; SORT is logged only with STORE; bit operations as given
+    r.set("dumped", "payload", ex=1000)
+    payload = r.dump("dumped")
+    r.restore("restored", 900000, payload)
+    r.restore("restored_abs", int(time.time() * 1000) + 800000, payload, absttl=True)
+    r.set("restored_gone", "v")
+    r.restore("restored_gone", 1, payload, replace=True, absttl=True)
+    r.rpush("tosort", 3, 1, 2)
+    r.sort("tosort")
+    r.sort("tosort", desc=True, store="sorted")
+    r.setbit("bits", 100, 1)
+    r.bitop("NOT", "bitsnot", "bits")
+    r.bitfield("bf").set("u8", 0, 200).incrby("i5", 8, 3).execute()
+    r.select(3)
+    r.set("db3", "x", px=700000)
+    r.select(0)
+
+
+def served_blocking_pops(server):
+    """BLPOP, BLMOVE, BZPOPMIN and XREADGROUP that wait, then are served by a push."""
+    waiters = []
+    for cmd in (("BLPOP", "wl", 0), ("BLMOVE", "wm", "wm2", "LEFT", "RIGHT", 0),
+                ("BZPOPMAX", "wz", 0), ("BLMPOP", 0, 1, "wl2", "RIGHT", "COUNT", 2)):
+        c = RespConn(server.connect())
+        c.send(encode(*cmd))
+        waiters.append(c)
+    r = server.client()
+    r.xadd("wx", {"a": 1}, id="1-1")
+    r.xgroup_create("wx", "g", id="$")
+    xw = RespConn(server.connect())
+    xw.send(encode("XREADGROUP", "GROUP", "g", "bob", "BLOCK", 0, "STREAMS", "wx", ">"))
+    waiters.append(xw)
+    time.sleep(0.2)
+    r.rpush("wl", "x", "y")
+    r.rpush("wm", "m1", "m2")
+    r.zadd("wz", {"lo": 1, "hi": 2})
+    r.rpush("wl2", "p", "q", "s")
+    r.xadd("wx", {"b": 2}, id="2-1")
+    for c in waiters:
+        assert c.reply() is not None
+        c.close()
+
+
+class RoundTrip(ServerTestCase):
+    def tmpdir(self):
+        return make_tmpdir(self)
+
+    def test_every_type_and_replay_form_comes_back(self):
+        for fsync in ("always", "everysec", "no"):
+            with self.subTest(appendfsync=fsync):
+                d = self.tmpdir()
+                s = Server(["--dir", d, "--appendonly", "yes", "--appendfsync", fsync]).start()
+                try:
+                    r = s.client()
+                    load_dataset(r)
+                    r.execute_command("SADDEX", "set:ttl", "PXAT", FAR, "MEMBERS", 2, "m1", "m2")
+                    replay_forms(r)
+                    served_blocking_pops(s)
+                    want = full_snapshot(r)
+                    r.select(3)
+                    want_db3 = (r.get("db3"), r.pexpiretime("db3"))
+                    r.select(0)
+                finally:
+                    s.stop()
+                self.assertEqual(manifest_lines(d), [
+                    "file appendonly.aof.1.base.rdb seq 1 type b",
+                    "file appendonly.aof.1.incr.aof seq 1 type i"])
+                copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+                assert_same(self, full_snapshot(copy), want)
+                copy.select(3)
+                self.assertEqual((copy.get("db3"), copy.pexpiretime("db3")), want_db3)
+                self.assertNotIn((0, b"gone"), want)
+
+    def test_the_log_holds_absolute_forms(self):
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes")
+        r = s.client()
+        r.set("k", "v", ex=100)
+        r.expire("k", 200)
+        r.sadd("s", "a", "b", "c")
+        r.spop("s")
+        r.xadd("x", {"f": "v"})
+        r.incrbyfloat("f", 1.5)
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        self.assertIn(b"$4\r\nPXAT\r\n", log)
+        self.assertIn(b"$9\r\nPEXPIREAT\r\n", log)
+        self.assertIn(b"$4\r\nSREM\r\n", log)
+        self.assertIn(b"$7\r\nKEEPTTL\r\n", log)
+        self.assertNotIn(b"$1\r\n*\r\n", log)  # XADD's id, not "*"
+        self.assertNotIn(b"SPOP", log.upper())
+        self.assertNotIn(b"$6\r\nEXPIRE\r\n", log.upper())
+        self.assertNotIn(b"INCRBYFLOAT", log.upper())
+
+    def test_expiries_are_logged_as_deletions(self):
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes")
+        r = s.client()
+        r.set("k", "v", px=50)
+        r.hset("h", mapping={"a": 1, "b": 2})
+        r.execute_command("HPEXPIRE", "h", 50, "FIELDS", 1, "a")
+        r.sadd("s", "x", "y")
+        r.execute_command("SPEXPIRE", "s", 50, "MEMBERS", 1, "x")
+        time.sleep(0.5)  # the active cycle takes them
+        self.assertEqual(r.exists("k"), 0)
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        self.assertIn(b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n", log)
+        self.assertIn(b"*3\r\n$4\r\nHDEL\r\n$1\r\nh\r\n$1\r\na\r\n", log)
+        self.assertIn(b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n", log)
+
+    def test_config_set_appendonly_writes_a_base_first(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d]).start()
+        try:
+            r = s.client()
+            r.set("before", "1")
+            r.hset("h", "f", "v")
+            self.assertEqual(r.info("persistence")["aof_enabled"], 0)
+            self.assertTrue(r.config_set("appendonly", "yes"))
+            self.assertEqual(r.info("persistence")["aof_enabled"], 1)
+            self.assertEqual(manifest_lines(d), [
+                "file appendonly.aof.1.base.rdb seq 1 type b",
+                "file appendonly.aof.1.incr.aof seq 1 type i"])
+            r.set("after", "2")
+            r.config_set("appendonly", "no")
+            r.set("lost", "3")
+            r.config_set("appendonly", "yes")  # a new base: the old files go
+            self.assertEqual(sorted(os.listdir(aof_dir(d))), [
+                "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
+            r.set("last", "4")
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(copy.mget("before", "after", "lost", "last"), [b"1", b"2", b"3", b"4"])
+        self.assertEqual(copy.hget("h", "f"), b"v")
+
+    def test_bgrewriteaof_makes_a_new_base_and_drops_the_old_files(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            for i in range(100):
+                r.incr("counter")
+            self.assertEqual(r.bgrewriteaof(), True)
+            for i in range(50):
+                r.incr("counter")
+            wait_rewrite(r)
+            info = r.info("persistence")
+            self.assertEqual((info["aof_rewrites"], info["aof_last_bgrewrite_status"]), (1, "ok"))
+            self.assertEqual(manifest_lines(d), [
+                "file appendonly.aof.2.base.rdb seq 2 type b",
+                "file appendonly.aof.2.incr.aof seq 2 type i"])
+            self.assertEqual(sorted(os.listdir(aof_dir(d))), [
+                "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
+            # Inside EXEC it is scheduled: the block's INCRs must not land in
+            # both the new base and the new incremental file.
+            c = RespConn(s.connect())
+            c.send(encode("MULTI") + encode("INCR", "counter") + encode("BGREWRITEAOF") +
+                   encode("INCR", "counter") + encode("EXEC"))
+            for _ in range(4):
+                c.reply()
+            self.assertEqual(c.reply(),
+                             [151, b"Background append only file rewriting scheduled", 152])
+            c.close()
+            deadline = time.monotonic() + 10
+            while r.info("persistence")["aof_rewrites"] < 2:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            wait_rewrite(r)
+            r.incr("counter")
+            want = snapshot(r)
+            r.execute_command("DEBUG", "LOADAOF")
+            assert_same(self, snapshot(r), want)
+        finally:
+            s.stop()
+        # what a server killed mid-rewrite leaves: gone at the next start
+        listed = sorted(os.listdir(aof_dir(d)))
+        self.assertEqual(listed, ["appendonly.aof.3.base.rdb", "appendonly.aof.3.incr.aof",
+                                  MANIFEST])
+        for stray in ("appendonly.aof.9.base.rdb", "appendonly.aof.1.incr.aof",
+                      "temp-rewriteaof-bg-1.aof", "temp-1.rdb"):
+            with open(os.path.join(aof_dir(d), stray), "wb") as f:
+                f.write(b"x")
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(sorted(os.listdir(aof_dir(d))), listed)
+        self.assertEqual(copy.get("counter"), b"153")
+        assert_same(self, snapshot(copy), want)
+        if redis74_path():
+            check_aof(self, d)
+
+    def test_a_resp_base_without_rdb_preamble(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble", "no"]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            # A RESP base has no form for streams yet (the rewrite fails on one).
+            for db in (1, 0):
+                r.select(db)
+                for key in r.scan_iter(_type="stream"):
+                    r.delete(key)
+            r.execute_command("SADDEX", "set:ttl", "PXAT", FAR, "MEMBERS", 2, "m1", "m2")
+            r.sadd("set:ttl", "m3")
+            self.assertEqual(r.bgrewriteaof(), True)
+            wait_rewrite(r)
+            self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.2.base.aof seq 2 type b")
+            with open(os.path.join(aof_dir(d), "appendonly.aof.2.base.aof"), "rb") as f:
+                base = f.read()
+            self.assertTrue(base.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"))
+            self.assertIn(b"$10\r\nHPEXPIREAT\r\n", base)
+            self.assertIn(b"$10\r\nSPEXPIREAT\r\n", base)
+            r.set("after", "1")
+            want = snapshot(r)
+            want_ttl = r.execute_command("SPEXPIRETIME", "set:ttl", "MEMBERS", 3, "m1", "m2", "m3")
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble",
+                          "no").client()
+        assert_same(self, snapshot(copy), want)
+        self.assertEqual(copy.execute_command("SPEXPIRETIME", "set:ttl", "MEMBERS", 3, "m1", "m2",
+                                              "m3"), want_ttl)
+        copy.delete("set:ttl")  # respite's own command, which Redis has not
+        copy.bgrewriteaof()
+        wait_rewrite(copy)
+        self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.3.base.aof seq 3 type b")
+        if redis74_path():
+            check_aof(self, d)
+
+    def test_auto_rewrite_on_growth(self):
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes", "--auto-aof-rewrite-min-size", "10kb",
+                       "--auto-aof-rewrite-percentage", "100")
+        r = s.client()
+        for i in range(300):
+            r.set("k%d" % i, "v" * 50)
+        deadline = time.monotonic() + 10
+        while r.info("persistence")["aof_rewrites"] < 1:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        wait_rewrite(r)
+        self.assertTrue(any(ln.endswith("type b") and ".2.base" in ln
+                            for ln in manifest_lines(d)))
+
+    def test_timestamp_annotations_load(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--aof-timestamp-enabled", "yes"]).start()
+        try:
+            r = s.client()
+            r.set("a", 1)
+            time.sleep(1.1)
+            r.set("b", 2)
+        finally:
+            s.stop()
+        with open(incr_path(d), "rb") as f:
+            self.assertEqual(f.read().count(b"#TS:"), 2)
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(copy.mget("a", "b"), [b"1", b"2"])
+        if redis74_path():
+            check_aof(self, d)
+
+
+class TornTail(unittest.TestCase):
+    """A file cut inside its last command loads without it (and is cut back to the last
+    whole command) under aof-load-truncated yes; a cut MULTI block goes whole."""
+
+    def setUp(self):
+        self.d = make_tmpdir(self)
+
+    def make(self, last):
+        s = Server(["--dir", self.d, "--appendonly", "yes"]).start()
+        try:
+            r = s.client()
+            r.set("a", "1")
+            r.rpush("l", "x")
+            size = os.path.getsize(incr_path(self.d))
+            last(r)
+        finally:
+            s.stop()
+        with open(incr_path(self.d), "rb") as f:
+            return f.read(), size
+
+    def load_cut(self, data, cut, *args):
+        with open(incr_path(self.d), "wb") as f:
+            f.write(data[:cut])
+        s = Server(["--dir", self.d, "--appendonly", "yes"] + list(args))
+        try:
+            s.start()
+        except AssertionError as e:
+            return None, str(e)
+        try:
+            r = s.client()
+            return (r.get("a"), r.lrange("l", 0, -1), r.get("b"), r.get("c")), s.output()
+        finally:
+            s.stop()
+
+    def test_a_torn_last_command_is_cut_at_every_byte(self):
+        data, whole = self.make(lambda r: r.set("b", "2"))
+        for cut in range(whole + 1, len(data)):
+            got, log = self.load_cut(data, cut)
+            self.assertEqual(got, (b"1", [b"x"], None, None), cut)
+            self.assertIn("short read while loading the AOF file", log)
+            self.assertEqual(os.path.getsize(incr_path(self.d)), whole)
+        got, _ = self.load_cut(data, len(data))
+        self.assertEqual(got, (b"1", [b"x"], b"2", None))
+
+    def test_a_torn_multi_block_is_cut_whole(self):
+        def block(r):
+            p = r.pipeline(transaction=True)
+            p.set("b", "2").set("c", "3").execute()
+        data, whole = self.make(block)
+        self.assertIn(b"MULTI", data[whole:])
+        for cut in range(whole + 1, len(data)):
+            got, _ = self.load_cut(data, cut)
+            self.assertEqual(got, (b"1", [b"x"], None, None), cut)
+            self.assertEqual(os.path.getsize(incr_path(self.d)), whole)
+        got, _ = self.load_cut(data, len(data))
+        self.assertEqual(got, (b"1", [b"x"], b"2", b"3"))
+
+    def test_without_aof_load_truncated_the_start_stops(self):
+        data, whole = self.make(lambda r: r.set("b", "2"))
+        got, log = self.load_cut(data, whole + 5, "--aof-load-truncated", "no")
+        self.assertIsNone(got)
+        self.assertIn("Unexpected end of file reading the append only file", log)
+
+
+def mount_small_fs(test, size):
+    """A tmpfs of size bytes on a new temporary directory, unmounted at cleanup; skips the
+    test where mounting is not allowed (not root, a container without the right)."""
+    d = make_tmpdir(test)
+    try:
+        out = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d" % size, "tmpfs", d],
+                             capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise unittest.SkipTest("cannot mount a tmpfs: %s" % e)
+    if out.returncode != 0:
+        raise unittest.SkipTest("cannot mount a tmpfs: %s" % out.stderr.decode().strip())
+    test.addCleanup(subprocess.run, ["umount", "-l", d], timeout=30)
+    return d
+
+
+class FullDisk(unittest.TestCase):
+    """A full disk: writes are refused with Redis's -MISCONF while reads go on, INFO says
+    aof_last_write_status:err, and once space returns the buffered bytes are written and
+    writes are taken again; a restart then has every acknowledged write."""
+
+    def test_writes_refused_until_space_returns(self):
+        d = mount_small_fs(self, 1 << 20)
+        filler = os.path.join(d, "filler")
+        s = Server(["--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble", "yes"]).start()
+        try:
+            r = s.client()
+            r.set("before", "1")
+            with open(filler, "wb") as f:  # the rest of the disk, all but 8 KB
+                try:
+                    f.write(b"\0" * (1 << 20))
+                except OSError:
+                    pass
+            acked, refused = [], None
+            for i in range(200):
+                try:
+                    r.set("k%d" % i, "v" * 1000)
+                    acked.append(i)
+                except redis.ResponseError as e:
+                    refused = str(e)
+                    break
+                time.sleep(0.002)
+            self.assertIsNotNone(refused, "no write was refused on a full disk")
+            self.assertTrue(refused.startswith("MISCONF Errors writing to the AOF file: No space"),
+                            refused)
+            self.assertEqual(r.get("before"), b"1")  # reads go on
+            self.assertEqual(r.info("persistence")["aof_last_write_status"], "err")
+            os.unlink(filler)
+            deadline = time.monotonic() + 10
+            while r.info("persistence")["aof_last_write_status"] != "ok":
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            r.set("after", "2")
+        finally:
+            s.stop()
+        copy = self.spawn_in(d)
+        self.assertEqual(copy.get("before"), b"1")
+        self.assertEqual(copy.get("after"), b"2")
+        for i in acked:
+            self.assertEqual(copy.get("k%d" % i), b"v" * 1000, i)
+
+    def spawn_in(self, d):
+        s = Server(["--dir", d, "--appendonly", "yes"]).start()
+        self.addCleanup(s.stop)
+        return s.client()
+
+
+class CrashSafety(unittest.TestCase):
+    """appendfsync always: a writer pipelines iterations i (RPUSH plog i, then MULTI RPUSH
+    log i, SET last i, INCR n EXEC) and counts the acknowledged ones while the server is
+    SIGKILLed at a random moment -- every fourth time after it started a BGREWRITEAOF, so
+    kills also land during rewrites. After each restart log holds 0..m in order with m at
+    least the last acknowledged i, last == m and n == m + 1 (no block half-applied), and
+    plog holds log and at most the next i (whose block was not acknowledged)."""
+
+    def test_no_acknowledged_write_lost_across_kills(self):
+        kills = int(os.environ.get("RESPITE_AOF_KILLS", "50"))
+        d = make_tmpdir(self)
+        rng = random.Random(int(os.environ.get("RESPITE_AOF_SEED", "16")))
+        args = ["--dir", d, "--appendonly", "yes", "--appendfsync", "always"]
+        acked = -1
+        for k in range(kills + 1):
+            s = Server(args).start()
+            try:
+                r = s.client()
+                m = r.llen("log") - 1
+                where = "after kill %d" % k
+                self.assertGreaterEqual(m, acked, where + ": acknowledged writes lost")
+                self.assertEqual(r.lindex("log", -1), None if m < 0 else str(m).encode(), where)
+                self.assertEqual(r.get("last"), None if m < 0 else str(m).encode(), where)
+                self.assertEqual(int(r.get("n") or 0), m + 1, where)
+                nplog = r.llen("plog")
+                self.assertIn(nplog, (m + 1, m + 2), where)
+                if k % 25 == 0 or k == kills:  # the whole lists, now and then (O(n))
+                    self.assertEqual(r.lrange("log", 0, -1),
+                                     [str(i).encode() for i in range(m + 1)], where)
+                    self.assertEqual(r.lrange("plog", 0, m), r.lrange("log", 0, -1), where)
+                if k == kills:
+                    break
+                if nplog == m + 2:  # its block was not acknowledged: redo the iteration
+                    r.rpop("plog")
+                if k % 4 == 0:
+                    r.bgrewriteaof()
+                start = m + 1
+                done = threading.Event()
+                result = {}
+                t = threading.Thread(target=self.writer, args=(s.port, start, done, result))
+                t.start()
+                time.sleep(rng.uniform(0.02, 0.25))
+                s.proc.kill()
+                s.proc.wait(10)
+                done.set()
+                t.join(10)
+                acked = result["acked"]
+            finally:
+                s.kill()
+        self.assertGreater(acked, kills)  # the writer made progress
+
+    @staticmethod
+    def writer(port, start, done, result):
+        result["acked"] = start - 1
+        try:
+            sock = socket.create_connection((HOST, port), timeout=5)
+        except OSError:
+            return
+        try:
+            c = RespConn(sock)
+            i = start
+            while not done.is_set():
+                batch = b"".join(
+                    encode("RPUSH", "plog", j) + encode("MULTI") + encode("RPUSH", "log", j) +
+                    encode("SET", "last", j) + encode("INCR", "n") + encode("EXEC")
+                    for j in range(i, i + 8))
+                c.send(batch)
+                for j in range(i, i + 8):
+                    for _ in range(5):
+                        c.reply()
+                    exec_reply = c.reply()
+                    assert isinstance(exec_reply, list) and len(exec_reply) == 3
+                    result["acked"] = j
+                i += 8
+        except Exception:  # the kill ends the writer anywhere in a reply
+            pass
+        finally:
+            sock.close()
+
+
+class WithBgsave(unittest.TestCase):
+    """BGSAVE and BGREWRITEAOF share one child process, with Redis 7.4.1's replies (checked
+    by hand against it: its rdb-key-save-delay holds its child, SIGSTOP holds ours); the
+    final flush of SHUTDOWN; main's writes in the log's replayable forms."""
+
+    def tmpdir(self):
+        return make_tmpdir(self)
+
+    def child_of(self, s):
+        with open("/proc/%d/task/%d/children" % (s.pid, s.pid)) as f:
+            pids = f.read().split()
+        self.assertEqual(len(pids), 1, pids)
+        return int(pids[0])
+
+    def wait(self, r, field, value):
+        deadline = time.monotonic() + 30
+        while r.info("persistence")[field] != value:
+            self.assertLess(time.monotonic(), deadline, field)
+            time.sleep(0.02)
+
+    def test_one_child_at_a_time(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(s.stop)
+        r = s.client()
+        for cmd in ("BGSAVE", "BGREWRITEAOF", "SAVE"):  # the status lines, not True
+            r.set_response_callback(cmd, lambda resp, **kw: resp)
+        r.set("k", "v")
+        # a BGSAVE runs: the rewrite waits for it
+        self.assertEqual(r.execute_command("BGSAVE"), b"Background saving started")
+        child = self.child_of(s)
+        os.kill(child, signal.SIGSTOP)
+        self.assertEqual(r.execute_command("BGREWRITEAOF"),
+                         b"Background append only file rewriting scheduled")
+        with self.assertRaisesRegex(redis.ResponseError, "^Background save already in progress$"):
+            r.execute_command("BGSAVE")
+        info = r.info("persistence")
+        self.assertEqual((info["rdb_bgsave_in_progress"], info["aof_rewrite_in_progress"],
+                          info["aof_rewrite_scheduled"], info["aof_pending_rewrite"]),
+                         (1, 0, 1, 1))
+        os.kill(child, signal.SIGCONT)
+        self.wait(r, "aof_rewrites", 1)
+        self.assertEqual(r.info("persistence")["rdb_last_bgsave_status"], "ok")
+        # a rewrite runs: BGSAVE is refused, or scheduled with SCHEDULE; SAVE runs beside it
+        self.assertEqual(r.execute_command("BGREWRITEAOF"),
+                         b"Background append only file rewriting started")
+        child = self.child_of(s)
+        os.kill(child, signal.SIGSTOP)
+        with self.assertRaisesRegex(redis.ResponseError,
+                                    r"^Another child process is active \(AOF\?\): can't BGSAVE "
+                                    r"right now. Use BGSAVE SCHEDULE in order to schedule a "
+                                    r"BGSAVE whenever possible.$"):
+            r.execute_command("BGSAVE")
+        with self.assertRaisesRegex(redis.ResponseError,
+                                    "^Background append only file rewriting already in "
+                                    "progress$"):
+            r.execute_command("BGREWRITEAOF")
+        self.assertEqual(r.execute_command("BGSAVE", "SCHEDULE"), b"Background saving scheduled")
+        saves = r.info("persistence")["rdb_saves"]
+        self.assertEqual(r.execute_command("SAVE"), b"OK")
+        self.assertEqual(r.info("persistence")["rdb_saves"], saves + 1)
+        os.kill(child, signal.SIGCONT)
+        self.wait(r, "rdb_saves", saves + 2)  # the scheduled BGSAVE ran once the rewrite ended
+        self.wait(r, "rdb_bgsave_in_progress", 0)
+        info = r.info("persistence")
+        self.assertEqual((info["aof_rewrites"], info["aof_last_bgrewrite_status"],
+                          info["rdb_last_bgsave_status"]), (2, "ok", "ok"))
+
+    @unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
+    def test_a_failed_bgsave_refuses_writes_under_appendonly_as_redis_74(self):
+        """One MISCONF check: the BGSAVE one comes first (the AOF, still writable in the
+        removed directory, is not at fault), for writes, PING and a script's write."""
+        out = []
+        for make in (lambda a: RedisServer(redis74_path(), a), Server):
+            gone = tempfile.mkdtemp(prefix="respite-aof-gone-")
+            s = make(["--dir", gone, "--appendonly", "yes", "--save", "3600 100"]).start()
+            try:
+                r = s.client()
+                r.set("k", "v")
+                shutil.rmtree(gone)
+                r.bgsave()
+                deadline = time.monotonic() + 30
+                while r.info("persistence")["rdb_bgsave_in_progress"]:
+                    self.assertLess(time.monotonic(), deadline)
+                    time.sleep(0.02)
+                got = [r.info("persistence")["rdb_last_bgsave_status"],
+                       r.info("persistence")["aof_last_write_status"], r.get("k")]
+                for cmd in (("SET", "k", "w"), ("PING",),
+                            ("EVAL", "return redis.pcall('set','x','1')", "0")):
+                    try:
+                        got.append(r.execute_command(*cmd))
+                    except redis.ResponseError as e:
+                        got.append(str(e))
+                out.append(got)
+                r.config_set("save", "")  # the final save would fail and refuse the stop
+            finally:
+                s.stop()
+        self.assertEqual(out[1], out[0])
+        self.assertTrue(out[0][3].startswith("MISCONF Redis is configured to save RDB"), out)
+
+    def test_shutdown_flushes_the_aof_and_stops_a_rewrite(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--appendfsync", "no",
+                    "--save", ""]).start()
+        r = s.client()
+        r.set("k", "v")
+        r.bgrewriteaof()
+        os.kill(self.child_of(s), signal.SIGSTOP)
+        r.set("late", "1")
+        try:
+            r.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass
+        s.wait_exit(0)
+        out = s.output()
+        self.assertIn("There is a child rewriting the AOF. Killing it!", out)
+        self.assertIn("Calling fsync() on the AOF file.", out)
+        copy = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(copy.stop)
+        self.assertEqual(copy.client().mget("k", "late"), [b"v", b"1"])
+        # the killed rewrite's base is not listed; its temporary file is gone
+        self.assertFalse([n for n in os.listdir(aof_dir(d)) if n.startswith("temp-")])
+
+    def test_main_writes_in_replayable_forms(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(s.stop)
+        r = s.client()
+        r.set("src", "v")
+        payload = r.dump("src")
+        r.restore("rel", 500000, payload)
+        r.rpush("l", 2, 1)
+        r.sort("l")
+        r.sort("l", store="sl")
+        r.xadd("stream", {"f": "v"}, id="1-1")
+        r.xgroup_create("stream", "g", id="0")
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        deadline = r.pexpiretime("rel")
+        self.assertIn(b"$7\r\nRESTORE\r\n$3\r\nrel\r\n$13\r\n%d\r\n" % deadline, log)
+        self.assertIn(b"$6\r\nABSTTL\r\n", log)
+        self.assertEqual(log.count(b"$4\r\nSORT\r\n"), 1)  # only the one with STORE
+        # a stream now goes into the RDB base of a rewrite
+        r.bgrewriteaof()
+        wait_rewrite(r)
+        self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.2.base.rdb seq 2 type b")
+        self.assertEqual(r.info("persistence")["aof_last_bgrewrite_status"], "ok")
+        want = (r.xrange("stream"), r.xinfo_groups("stream")[0]["name"], r.pexpiretime("rel"))
+        s.stop()
+        copy = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
+        self.addCleanup(copy.stop)
+        c = copy.client()
+        self.assertEqual((c.xrange("stream"), c.xinfo_groups("stream")[0]["name"],
+                          c.pexpiretime("rel")), want)
+        self.assertEqual(c.lrange("sl", 0, -1), [b"1", b"2"])
+
+
+@unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
+class WithRedis74(unittest.TestCase):
+    def tmpdir(self):
+        return make_tmpdir(self)
+
+    def test_redis_loads_respites_appendonlydir(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            replay_forms(r, extras=False)
+            r.xadd("stream", {"f": "v"})
+            want = full_snapshot(r)
+        finally:
+            s.stop()
+        check_aof(self, d)
+        ref = RedisServer(redis74_path(), ["--dir", d, "--appendonly", "yes"]).start()
+        self.addCleanup(ref.stop)
+        assert_same(self, full_snapshot(ref.client()), want)
+
+    def test_the_log_is_byte_equal_to_redis_74s(self):
+        """The same commands, without times or randomness in what they log, give the
+        same incremental file: rewritten forms, MULTI blocks, scripts' effects, SELECT."""
+        def run(r):
+            r.set("a", "1")
+            r.incr("n")
+            r.incrbyfloat("f", "1.5")
+            r.sadd("one", "m")
+            r.spop("one")
+            r.lpush("l", "x", "y")
+            r.blpop("l", 1)
+            r.rpush("l2", "a")
+            r.blmove("l2", "l3", 1, "LEFT", "RIGHT")
+            r.zadd("z", {"a": 1, "b": 2})
+            r.bzpopmin("z", 1)
+            r.zpopmax("z")
+            r.pipeline().set("b", 2).incr("n").execute()
+            r.pipeline().set("single", 1).execute()
+            r.eval("redis.call('set','e1','1'); redis.call('set','e2','2')", 0)
+            r.eval("redis.call('set','e3','1')", 0)
+            r.select(2)
+            r.set("d2", "x")
+            r.select(0)
+            r.set("d0", "y")
+            r.hset("h", "f", "1.5")
+            r.hincrbyfloat("h", "f", "1")
+            r.getdel("a")
+            r.xadd("s", {"f": "v"}, id="1-1")
+            r.xgroup_create("s", "g", "0")
+            r.function_load("#!lua name=lib\nredis.register_function('f', function() "
+                            "return 1 end)")
+
+        logs = []
+        for start in (lambda d: Server(["--dir", d, "--appendonly", "yes"]).start(),
+                      lambda d: RedisServer(redis74_path(),
+                                            ["--dir", d, "--appendonly", "yes"]).start()):
+            d = make_tmpdir(self)
+            s = start(d)
+            try:
+                run(s.client())
+            finally:
+                s.stop()
+            with open(os.path.join(aof_dir(d), "appendonly.aof.1.incr.aof"), "rb") as f:
+                logs.append(f.read())
+        self.maxDiff = None
+        self.assertEqual(logs[0].split(b"\r\n*"), logs[1].split(b"\r\n*"))
+
+    def test_respite_loads_redis_74s_appendonlydir(self):
+        d = self.tmpdir()
+        ref = RedisServer(redis74_path(), ["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            r = ref.client()
+            r.set("in-the-base", "1")
+            r.bgrewriteaof()
+            time.sleep(0.2)
+            wait_rewrite(r)
+            load_dataset(r)
+            replay_forms(r, extras=False)
+            r.set("after", "x", ex=1000)
+            r.spop("sp")
+        finally:
+            ref.stop()  # SIGTERM: Redis writes and fsyncs its AOF (its own dir goes, not d)
+        self.assertIn("file appendonly.aof.2.base.rdb seq 2 type b", manifest_lines(d))
+        # What Redis itself loads from these files: its memory can differ from its log (an
+        # XREADGROUP of a consumer's history counts a delivery it does not log).
+        again = os.path.join(self.tmpdir(), "again")
+        shutil.copytree(d, again)
+        ref = RedisServer(redis74_path(), ["--dir", again, "--appendonly", "yes"]).start()
+        try:
+            want = full_snapshot(ref.client())
+        finally:
+            ref.stop()
+        copy = Server(["--dir", d, "--appendonly", "yes"]).start()
+        try:
+            assert_same(self, full_snapshot(copy.client()), want)
+        finally:
+            copy.stop()
+
+
+if __name__ == "__main__":
+    main()
