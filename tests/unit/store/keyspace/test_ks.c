@@ -322,7 +322,7 @@ static void make_shards(int n)
     cr_assert_null(last.one, "a project of two keys has a shard");
 }
 
-Test(ks, a_tick_over_many_shards_with_nothing_due_visits_none, .timeout = 60)
+Test(ks, a_tick_over_many_shards_with_nothing_due_visits_none, .timeout = 180)
 {
     make_shards(NSHARDS);
     tick(); /* whatever rehashing the loading left */
@@ -338,7 +338,7 @@ Test(ks, a_tick_over_many_shards_with_nothing_due_visits_none, .timeout = 60)
 }
 
 Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shard,
-     .timeout = 60)
+     .timeout = 180)
 {
     make_shards(NSHARDS);
     run("SET project:due:k v PX 10");
