@@ -28,7 +28,7 @@ time; only the servers started here are stopped, by PID.
 
 Example:
   benchmarks/vs_redis/pubsub.py --respite build/respite-server \\
-      --redis /work/shared/tools/redis-7.4.1/redis-server --taskset
+      --redis ../shared/tools/redis-7.4.1/redis-server --taskset
 """
 
 import datetime

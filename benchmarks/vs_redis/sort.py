@@ -15,7 +15,7 @@ the servers started here are stopped, by PID.
 
 Example:
   benchmarks/vs_redis/sort.py --respite build/respite-server \\
-      --redis /work/shared/tools/redis-7.4.1/redis-server --rounds 3
+      --redis ../shared/tools/redis-7.4.1/redis-server --rounds 3
 """
 
 import os

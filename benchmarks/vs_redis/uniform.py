@@ -16,7 +16,7 @@ Loopback only; only the servers started here are stopped, by PID.
 
 Example:
   benchmarks/vs_redis/uniform.py --respite build/respite-server \\
-      --redis /work/shared/tools/redis-7.4.1/redis-server
+      --redis ../shared/tools/redis-7.4.1/redis-server
 """
 
 import os
