@@ -1,13 +1,17 @@
 #!/usr/bin/python3
-"""RDB snapshots: BGSAVE time, load time at start, file size and the longest command
-latency of another client during BGSAVE, respite-server vs redis-server on the same data.
+"""Snapshots: BGSAVE and BGREWRITEAOF time, load time at start, file size and the longest
+command latency of another client during BGSAVE and BGREWRITEAOF, respite-server vs
+redis-server on the same data.
 
 Both servers are started (--save '', each in a directory of its own) and filled with the
 same dataset, then, for --rounds rounds, each in turn (the order alternating between
 rounds): BGSAVE while a Probe connection PINGs about every millisecond, timed from the
 BGSAVE reply until INFO says rdb_bgsave_in_progress:0 (polled every 5 ms; both servers
 notice their child's end from a timer at hz 10, so both figures include up to ~100 ms of
-that); the longest PING round trip meanwhile is the latency figure. Then, for --rounds
+that); the longest PING round trip meanwhile is the latency figure. Then appendonly is
+turned on in both (CONFIG SET, whose first base is waited for) and the same is done with
+BGREWRITEAOF (aof_rewrite_in_progress; the base is an RDB preamble, as both default to).
+Then, for --rounds
 rounds, each server's dump.rdb is loaded by a new process of the same binary and the
 load time is the one it logs ("DB loaded from disk: <s> seconds", which both print).
 Medians of the rounds are reported, with respite/redis ratios.
@@ -86,25 +90,42 @@ def info_field(conn, name):
     return m.group(1) if m else None
 
 
-def bgsave(srv):
-    """One BGSAVE on srv with a PING probe: (seconds until done, max PING ms, p99 ms)."""
+def background(srv, command, started, running, status):
+    """One background job on srv (BGSAVE or BGREWRITEAOF) with a PING probe: (seconds from
+    its reply `started` until INFO's `running` field is 0, max PING ms, p99 ms); raises
+    unless INFO's `status` field then says ok."""
     with servers.Conn(srv.port, timeout=120) as c:
         probe = servers.Probe(srv.port)
         time.sleep(0.2)
         t0 = time.monotonic()
-        reply = c.call("BGSAVE")
-        if reply != "Background saving started":
+        reply = c.call(command)
+        if reply != started:
             probe.stop()
-            raise RuntimeError("%s: BGSAVE replied %r" % (srv.label, reply))
-        while info_field(c, "rdb_bgsave_in_progress") != "0":
+            raise RuntimeError("%s: %s replied %r" % (srv.label, command, reply))
+        while info_field(c, running) != "0":
             time.sleep(0.005)
         secs = time.monotonic() - t0
         time.sleep(0.2)
         lat = probe.stop()
-        status = info_field(c, "rdb_last_bgsave_status")
-        if status != "ok":
-            raise RuntimeError("%s: rdb_last_bgsave_status %s" % (srv.label, status))
+        if info_field(c, status) != "ok":
+            raise RuntimeError("%s: %s %s" % (srv.label, status, info_field(c, status)))
     return secs, lat["ping_max_ms"], lat["ping_p99_ms"]
+
+
+JOBS = {"bgsave": ("BGSAVE", "Background saving started", "rdb_bgsave_in_progress",
+                   "rdb_last_bgsave_status"),
+        "aofrw": ("BGREWRITEAOF", "Background append only file rewriting started",
+                  "aof_rewrite_in_progress", "aof_last_bgrewrite_status")}
+
+
+def aof_on(srv):
+    """CONFIG SET appendonly yes on srv, and wait for the base it writes."""
+    with servers.Conn(srv.port, timeout=120) as c:
+        if c.call("CONFIG", "SET", "appendonly", "yes") != "OK":
+            raise RuntimeError("%s: CONFIG SET appendonly yes refused" % srv.label)
+        while (info_field(c, "aof_rewrite_in_progress") != "0" or
+               info_field(c, "aof_rewrite_scheduled") != "0"):
+            time.sleep(0.01)
 
 
 def load_time(label, path, extra, data_dir, workdir):
@@ -163,17 +184,20 @@ def main():
             log("%-7s filled: %d keys in %.1f s, RSS %.0f MiB" % (
                 label, keys, time.monotonic() - t0, srv.rss_kib() / 1024))
             sides[label] = {"srv": srv, "path": path, "extra": extra, "dir": d, "keys": keys,
-                            "bgsave": [], "max": [], "p99": [], "load": []}
+                            "load": []}
         order = ["respite", "redis"]
-        for r in range(args.rounds):
-            for label in (order if r % 2 == 0 else order[::-1]):
-                s = sides[label]
-                secs, mx, p99 = bgsave(s["srv"])
-                s["bgsave"].append(secs)
-                s["max"].append(mx)
-                s["p99"].append(p99)
-                log("  round %d %-7s BGSAVE %.2f s, PING max %.1f ms p99 %.1f ms"
-                    % (r + 1, label, secs, mx, p99))
+        for job, (command, reply, running, status) in JOBS.items():
+            if job == "aofrw":
+                for label in order:
+                    aof_on(sides[label]["srv"])
+            for r in range(args.rounds):
+                for label in (order if r % 2 == 0 else order[::-1]):
+                    s = sides[label]
+                    secs, mx, p99 = background(s["srv"], command, reply, running, status)
+                    for key, v in ((job, secs), (job + "_max", mx), (job + "_p99", p99)):
+                        s.setdefault(key, []).append(v)
+                    log("  round %d %-7s %s %.2f s, PING max %.1f ms p99 %.1f ms"
+                        % (r + 1, label, command, secs, mx, p99))
         for label in order:
             s = sides[label]
             s["size"] = os.path.getsize(os.path.join(s["dir"], "dump.rdb"))
@@ -194,8 +218,11 @@ def main():
     a, b = sides["respite"], sides["redis"]
     rows = []
     for name, key, fmt in (("BGSAVE, s (until INFO shows it done)", "bgsave", "%.2f"),
-                           ("longest PING during BGSAVE, ms", "max", "%.1f"),
-                           ("p99 PING during BGSAVE, ms", "p99", "%.1f"),
+                           ("longest PING during BGSAVE, ms", "bgsave_max", "%.1f"),
+                           ("p99 PING during BGSAVE, ms", "bgsave_p99", "%.1f"),
+                           ("BGREWRITEAOF, s (RDB preamble)", "aofrw", "%.2f"),
+                           ("longest PING during BGREWRITEAOF, ms", "aofrw_max", "%.1f"),
+                           ("p99 PING during BGREWRITEAOF, ms", "aofrw_p99", "%.1f"),
                            ("load at start, s (as logged)", "load", "%.3f")):
         x, y = median(a[key]), median(b[key])
         rows.append([name, fmt % x, fmt % y, servers.fmt_ratio(x, y)])
