@@ -227,27 +227,12 @@ static void *fsync_thread(void *arg)
     return NULL;
 }
 
-/* Write as much of buf[0..len) to fd as it takes; the bytes written. */
-static size_t write_some(int fd, const char *p, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    return done;
-}
-
 void aof_flush(struct store *st)
 {
     struct aof *a = st->aof;
     if (a == NULL || a->buf.len == 0)
         return;
-    size_t n = write_some(a->fd, (const char *)a->buf.p, a->buf.len);
+    size_t n = rdb_write(a->fd, a->buf.p, a->buf.len);
     a->size += n;
     if (n < a->buf.len) {
         /* What could not be written (a full disk) stays and is tried

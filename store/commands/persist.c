@@ -269,7 +269,7 @@ void persist_kill_child(struct store *st)
     child_done(st, status);
 }
 
-bool persist_refuses_writes(const struct store *st, char *buf, size_t size)
+bool persist__refuses_writes(const struct store *st, char *buf, size_t size)
 {
     if (st->cfg.stop_writes_on_bgsave_error && st->cfg.nsave > 0 && !st->persist.last_bgsave_ok)
         snprintf(buf, size, "%s", rs_err_text[RS_ERR_MISCONF]);

@@ -43,8 +43,16 @@ int persist_save(struct store *st);
  * writeCommandsDeniedByDiskError, and the text into buf: Redis's
  * RDB one when a background save failed while save points are set and
  * stop-writes-on-bgsave-error is yes, and none succeeded since; else its
- * AOF one when the last write to the append-only file failed. */
-bool persist_refuses_writes(const struct store *st, char *buf, size_t size);
+ * AOF one when the last write to the append-only file failed. One
+ * predictable branch when the last BGSAVE went well and there is no AOF:
+ * it runs before every write command. */
+bool persist__refuses_writes(const struct store *st, char *buf, size_t size);
+static inline bool persist_refuses_writes(const struct store *st, char *buf, size_t size)
+{
+    if (__builtin_expect(st->persist.last_bgsave_ok && st->aof == NULL, 1))
+        return false;
+    return persist__refuses_writes(st, buf, size);
+}
 
 /* Stop the running child (SIGUSR1, as Redis's killRDBChild and
  * killAppendOnlyChild), wait for its process and remove its temporary

@@ -93,8 +93,14 @@ struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_va
 void rdb_value_free(struct rdb_value *val);
 
 /* Write n bytes at p to fd with write(2) (no stdio: what a forked child
- * may use); false once a write fails (errno tells why). */
-bool rdb_write_all(int fd, const void *p, size_t n);
+ * may use), retrying after EINTR; returns the bytes written, fewer than n
+ * once a write fails (errno tells why). */
+size_t rdb_write(int fd, const void *p, size_t n);
+/* Whether rdb_write wrote all n bytes. */
+static inline bool rdb_write_all(int fd, const void *p, size_t n)
+{
+    return rdb_write(fd, p, n) == n;
+}
 
 /* Write the function libraries (FUNCTION LOAD) and every database of st
  * to path as RESP commands (resp_save.c), an append-only file's base

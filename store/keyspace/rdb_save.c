@@ -49,18 +49,18 @@ struct saver {
     const struct shard *sh; /* the shard whose keys are being visited */
 };
 
-bool rdb_write_all(int fd, const void *p, size_t n)
+size_t rdb_write(int fd, const void *p, size_t n)
 {
-    for (const char *c = p; n;) {
-        ssize_t w = write(fd, c, n);
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, (const char *)p + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return false;
-        c += w;
-        n -= (size_t)w;
+            break;
+        done += (size_t)w;
     }
-    return true;
+    return done;
 }
 
 static void flush_buf(struct saver *sv)
