@@ -62,13 +62,14 @@
 
 enum { HANDLER_IDX = 1 };
 
-/* The fields a returned table is looked up for (reply_table), interned
- * once and kept in the registry: naming them by C string would hash and
- * intern each name again for every table a script returns. */
+/* The fields a returned table is looked up for (reply_table) and the
+ * globals every EVAL sets, interned once and kept in the registry: naming
+ * them by C string would hash and intern each name again for every run. */
 enum reply_field { F_ERR, F_OK, F_DOUBLE, F_BIG_NUMBER, F_VERBATIM, F_FORMAT, F_STRING, F_MAP,
-                   F_SET, NFIELDS };
+                   F_SET, F_KEYS, F_ARGV, NFIELDS };
 static const char *const field_names[NFIELDS] = {
     "err", "ok", "double", "big_number", "verbatim_string", "format", "string", "map", "set",
+    "KEYS", "ARGV",
 };
 
 struct lua_engine {
@@ -1282,14 +1283,19 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->ls.db = c->s->db;
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    push_array(L, r->keys, r->nkeys);
-    push_array(L, r->args, r->nargs);
-    if (!r->fn_args) {
-        /* Into G (which has only a read metatable), not through P. */
+    if (r->fn_args) {
+        push_array(L, r->keys, r->nkeys);
+        push_array(L, r->args, r->nargs);
+    } else {
+        /* Into G, not through P; G has only a read metatable, so a raw
+         * set is what lua_setfield would do, without hashing the names. */
         lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
-        lua_insert(L, -3);
-        lua_setfield(L, -3, "ARGV");
-        lua_setfield(L, -2, "KEYS");
+        push_field_name(e, F_KEYS);
+        push_array(L, r->keys, r->nkeys);
+        lua_rawset(L, -3);
+        push_field_name(e, F_ARGV);
+        push_array(L, r->args, r->nargs);
+        lua_rawset(L, -3);
         lua_pop(L, 1);
     }
     e->start_us = rs_mono_us();
