@@ -1209,6 +1209,14 @@ struct lua_engine *lua_engine_new(struct store *st)
         lua_engine_proxy(L);
         lua_setglobal(L, libs[i]);
     }
+    /* Strings' methods too: a script writing to getmetatable('').__index
+     * meets the read-only string table, as in Redis, instead of changing
+     * the string library of every later script. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_getglobal(L, "string");
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 2);
     lua_pushvalue(L, LUA_GLOBALSINDEX);     /* G */
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, lua_engine_no_global);
