@@ -411,6 +411,70 @@ class RoundTrip(ServerTestCase):
         if redis74_path():
             check_aof(self, d)
 
+    def test_a_pre_70_appendonly_aof_is_moved_in_as_the_base(self):
+        """Redis 7's upgrade: <dir>/appendonly.aof (commands alone, or an RDB preamble
+        followed by commands) becomes appendonlydir/appendonly.aof, listed as the base
+        (seq 1), the manifest written before the move; later rewrites replace it."""
+        cmds = encode("SET", "tail", "1") + encode("RPUSH", "l", "a", "b")
+        src = self.tmpdir()
+        s = Server(["--dir", src, "--save", ""]).start()
+        try:
+            r = s.client()
+            r.set("pre", "amble")
+            r.hset("h", mapping={"f": "v"})
+            r.save()
+        finally:
+            s.stop()
+        with open(os.path.join(src, "dump.rdb"), "rb") as f:
+            rdb = f.read()
+        for name, content, want in (
+                ("commands", cmds, {b"tail": b"1"}),
+                ("rdb preamble", rdb + cmds, {b"tail": b"1", b"pre": b"amble"})):
+            with self.subTest(name):
+                d = self.tmpdir()
+                with open(os.path.join(d, "appendonly.aof"), "wb") as f:
+                    f.write(content)
+                srv = self.spawn("--dir", d, "--appendonly", "yes")
+                r = srv.client()
+                for k, v in want.items():
+                    self.assertEqual(r.get(k), v)
+                self.assertEqual(r.lrange("l", 0, -1), [b"a", b"b"])
+                self.assertFalse(os.path.exists(os.path.join(d, "appendonly.aof")))
+                self.assertEqual(sorted(os.listdir(aof_dir(d))),
+                                 ["appendonly.aof", "appendonly.aof.1.incr.aof", MANIFEST])
+                self.assertEqual(manifest_lines(d), ["file appendonly.aof seq 1 type b",
+                                                     "file appendonly.aof.1.incr.aof seq 1 type i"])
+                self.assertIn("Successfully migrated an old-style AOF file (appendonly.aof) into "
+                              "the AOF directory (appendonlydir).", srv.output())
+                r.set("after", "x")
+                r.bgrewriteaof()
+                wait_rewrite(r)
+                self.assertNotIn("appendonly.aof", os.listdir(aof_dir(d)))
+                if redis74_path():
+                    check_aof(self, d)
+                srv.stop()
+                again = self.spawn("--dir", d, "--appendonly", "yes").client()
+                self.assertEqual(again.get("after"), b"x")
+                self.assertEqual(again.lrange("l", 0, -1), [b"a", b"b"])
+
+    def test_a_manifest_with_a_base_alone_gets_an_incremental_file_that_stays(self):
+        """Redis writes a base without incremental files (BGREWRITEAOF under appendonly
+        no); the incremental file respite opens for it at start is kept and listed, and
+        the writes in it survive a restart."""
+        d = self.tmpdir()
+        os.mkdir(aof_dir(d))
+        with open(os.path.join(aof_dir(d), "appendonly.aof.4.base.aof"), "wb") as f:
+            f.write(encode("SET", "base", "1"))
+        with open(os.path.join(aof_dir(d), MANIFEST), "w") as f:
+            f.write("file appendonly.aof.4.base.aof seq 4 type b\n")
+        srv = self.spawn("--dir", d, "--appendonly", "yes")
+        srv.client().set("later", "2")
+        self.assertEqual(manifest_lines(d), ["file appendonly.aof.4.base.aof seq 4 type b",
+                                             "file appendonly.aof.1.incr.aof seq 1 type i"])
+        srv.stop()
+        again = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(again.mget("base", "later"), [b"1", b"2"])
+
     def test_auto_rewrite_on_growth(self):
         d = self.tmpdir()
         s = self.spawn("--dir", d, "--appendonly", "yes", "--auto-aof-rewrite-min-size", "10kb",
