@@ -1603,9 +1603,11 @@ static void debug_protocol(struct cmd_ctx *c)
             reply_err(c, RS_ERR_RESP2_UNSUPPORTED);
             return;
         }
+        /* Redis 7.2+ holds a push made during a command until its reply
+         * is out, so the reply comes first. */
         static const char push[] = ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n";
-        resp_add_raw(o, push, sizeof push - 1);
         resp_add_bulk_cstr(o, "Some real reply following the push reply");
+        resp_add_raw(o, push, sizeof push - 1);
     } else if (rs_str_eqi(t, "true") || rs_str_eqi(t, "false")) {
         resp_add_bool(o, rs_str_eqi(t, "true"));
     } else if (rs_str_eqi(t, "verbatim")) {
