@@ -20,7 +20,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase, main,  # noqa: E402
+from harness import (HOST, RespConn, RespiteAndRedis, ServerTestCase, main,  # noqa: E402
                      redis74_path)
 
 LONG = "x" * 100  # past every *-max-listpack-value: a table, a skip list, a raw string
@@ -81,23 +81,9 @@ def build(c):
 
 
 @unittest.skipUnless(redis74_path(), "no Redis 7.4 reference (RESPITE_REDIS74)")
-class DigestAndUsageAsRedis74(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.reference = RedisServer(redis74_path(), ["--enable-debug-command", "yes"]).start()
-        try:
-            cls.respite = Server().start()
-        except BaseException:
-            cls.reference.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.respite.stop()
-        finally:
-            cls.reference.stop()
+class DigestAndUsageAsRedis74(RespiteAndRedis):
+    reference_binary = redis74_path()
+    reference_args = ("--enable-debug-command", "yes")
 
     def setUp(self):
         self.conns = [conn(self.reference), conn(self.respite)]
@@ -108,7 +94,7 @@ class DigestAndUsageAsRedis74(unittest.TestCase):
     def tearDown(self):
         for c in self.conns:
             c.close()
-        self.respite.assert_alive()
+        super().tearDown()
 
     def both(self, *cmd):
         return [c.cmd(*cmd) for c in self.conns]
