@@ -513,8 +513,8 @@ class ServerTestCase(unittest.TestCase):
 class RespiteAndRedis(unittest.TestCase):
     """A test class whose tests run on a respite-server and on a real redis-server (the
     reference, `reference`: reference_binary, else Debian's, with reference_args), both
-    shared across its tests. With respite_is_redis set, a second redis-server stands in for respite, to
-    check the tests themselves."""
+    shared across its tests. With respite_is_redis set, a second redis-server stands in
+    for respite, to check the tests themselves."""
 
     respite_is_redis = False
     reference_binary = None
