@@ -253,8 +253,10 @@ static void stat_double(struct resp_out *o, const char *name, double v)
 }
 
 /* MEMORY STATS -- Redis 7.4's fields in its order. Each database with
- * keys reports the bucket array and expiry heap of its global shard (a
- * project's shard is in overhead.total, as INFO's used_memory_overhead). */
+ * keys reports the bucket array and expiry heap of its global shard, and
+ * the rehashing figures count the global shards' tables (a project's shard
+ * is in overhead.total, as INFO's used_memory_overhead); respite has no
+ * slot lookup table (overhead.db.hashtable.lut, 0). */
 void cmd_memory_stats(struct cmd_ctx *c)
 {
     struct store *st = c->st;
@@ -267,10 +269,15 @@ void cmd_memory_stats(struct cmd_ctx *c)
     struct alloc_info a;
     alloc_info(&a);
     int ndbs = 0;
-    uint64_t nkeys = 0;
+    uint64_t nkeys = 0, nrehashing = 0, rehashing_bytes = 0;
     for (int i = 0; i < st->ndbs; i++) {
+        const struct table *t = &st->dbs[i]->global.tbl;
         nkeys += st->dbs[i]->nkeys;
         ndbs += st->dbs[i]->nkeys > 0;
+        if (t->rehash_idx != -1) { /* the array being emptied */
+            nrehashing++;
+            rehashing_bytes += tbl_size(t, 0) * sizeof(struct entry *);
+        }
     }
     struct resp_out *o = c->out;
     resp_add_map_len(o, 31 + ndbs);
@@ -299,9 +306,9 @@ void cmd_memory_stats(struct cmd_ctx *c)
                  g->ttl ? (long long)(exp_heap_cap(&g->ttl->exp) * sizeof(struct exp_item)) : 0);
     }
     stat_int(o, "overhead.db.hashtable.lut", 0);
-    stat_int(o, "overhead.db.hashtable.rehashing", 0);
+    stat_int(o, "overhead.db.hashtable.rehashing", (long long)rehashing_bytes);
     stat_int(o, "overhead.total", (long long)m.overhead);
-    stat_int(o, "db.dict.rehashing.count", 0);
+    stat_int(o, "db.dict.rehashing.count", (long long)nrehashing);
     stat_int(o, "keys.count", (long long)nkeys);
     stat_int(o, "keys.bytes-per-key", nkeys ? (long long)(m.dataset / nkeys) : 0);
     stat_int(o, "dataset.bytes", (long long)m.dataset);
