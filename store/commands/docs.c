@@ -30,14 +30,25 @@
  * ------------------------------------------------------------------------ */
 
 struct cmd_doc {
-    const char *name; /* as users spell it: "set", "client|no-evict" */
-    const char *complexity;
+    const char *name;       /* as users spell it: "set", "client|no-evict" */
+    const char *complexity; /* or NULL */
     const char *grammar;
 };
 
 struct cmd_tips {
     const char *name;
     const char *tips; /* space separated */
+};
+
+struct cmd_docflags {
+    const char *name;
+    const char *flags;            /* space separated: deprecated, syscmd */
+    const char *deprecated_since; /* or NULL */
+    const char *replaced_by;      /* or NULL */
+};
+
+struct cmd_history {
+    const char *name, *version, *text;
 };
 
 struct cmd_keyspec {
@@ -53,56 +64,39 @@ struct cmd_keyspec {
                         * found by the command's own getkeys (SORT's) */
 };
 
+/* Each table takes its own rows of cmd_docs.def, which defines the macros
+ * a table leaves undefined as nothing and undefines them all at its end. */
 static const struct cmd_doc docs[] = {
 #define DOC(name, complexity, grammar) {name, complexity, grammar},
-#define TIPS(name, tips)
-#define KEYSPEC(name, index, lastkey, keystep, flags, notes)
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
-#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
-#define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
-#undef DOC
-#undef TIPS
-#undef KEYSPEC
-#undef KEYSPEC_KEYNUM
-#undef KEYSPEC_KEYWORD
-#undef KEYSPEC_UNKNOWN
 };
 
 static const struct cmd_tips tips[] = {
-#define DOC(name, complexity, grammar)
 #define TIPS(name, tips) {name, tips},
-#define KEYSPEC(name, index, lastkey, keystep, flags, notes)
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
-#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
-#define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
-#undef DOC
-#undef TIPS
-#undef KEYSPEC
-#undef KEYSPEC_KEYNUM
-#undef KEYSPEC_KEYWORD
-#undef KEYSPEC_UNKNOWN
+};
+
+static const struct cmd_docflags docflags[] = {
+#define DOCFLAGS(name, flags, deprecated_since, replaced_by) \
+    {name, flags, deprecated_since, replaced_by},
+#include "commands/cmd_docs.def"
+};
+
+static const struct cmd_history history[] = {
+#define HISTORY(name, version, text) {name, version, text},
+#include "commands/cmd_docs.def"
 };
 
 static const struct cmd_keyspec keyspecs[] = {
-#define DOC(name, complexity, grammar)
-#define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes) \
     {name, index, lastkey, keystep, false, 0, 0, NULL, 0, flags, notes},
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags) \
-    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, NULL},
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags, notes) \
+    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, notes},
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags) \
     {name, startfrom, lastkey, keystep, false, 0, 0, keyword, limit, flags, NULL},
 #define KEYSPEC_UNKNOWN(name, flags, notes) \
     {name, 0, 0, 0, false, 0, 0, NULL, 0, flags, notes, true},
 #include "commands/cmd_docs.def"
-#undef DOC
-#undef TIPS
-#undef KEYSPEC
-#undef KEYSPEC_KEYNUM
-#undef KEYSPEC_KEYWORD
-#undef KEYSPEC_UNKNOWN
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -215,8 +209,9 @@ static const struct {
     {CMD_ADMIN, "admin"},         {CMD_PUBSUB, "pubsub"},         {CMD_NOSCRIPT, "noscript"},
     {CMD_BLOCKING, "blocking"},   {CMD_LOADING, "loading"},       {CMD_STALE, "stale"},
     {CMD_SKIP_MONITOR, "skip_monitor"}, {CMD_SKIP_SLOWLOG, "skip_slowlog"},
-    {CMD_FAST, "fast"},           {CMD_NO_AUTH, "no_auth"},       {CMD_NO_MULTI, "no_multi"},
-    {CMD_MOVABLE_KEYS, "movablekeys"}, {CMD_ALLOW_BUSY, "allow_busy"},
+    {CMD_FAST, "fast"},           {CMD_NO_AUTH, "no_auth"},
+    {CMD_NO_MANDATORY_KEYS, "no_mandatory_keys"}, {CMD_NO_ASYNC_LOADING, "no_async_loading"},
+    {CMD_NO_MULTI, "no_multi"},   {CMD_MOVABLE_KEYS, "movablekeys"}, {CMD_ALLOW_BUSY, "allow_busy"},
 };
 
 /* Redis's ACL categories, in the order COMMAND INFO lists them. */
@@ -435,6 +430,7 @@ enum name_kind {
 
 struct doc_arg {
     struct rs_str name, token; /* token.p NULL when none */
+    struct rs_str display, since, deprecated; /* .p NULL when not given */
     enum name_kind name_kind;
     enum arg_type type;
     int flags;
@@ -475,11 +471,17 @@ static bool at(const struct doc_tree *t, char ch)
     return t->p < t->end && *t->p == ch;
 }
 
-/* A word runs to a space, a bracket, '|', '=' or "...". */
+/* A word runs to a space, a bracket, '|', '=', '{' or "..."; a quoted
+ * one ('=') to its closing quote. */
 static struct rs_str word(struct doc_tree *t)
 {
     const char *s = t->p;
-    while (t->p < t->end && !strchr(" []()|=", *t->p) &&
+    if (at(t, '\'')) {
+        const char *q = memchr(t->p + 1, '\'', (size_t)(t->end - t->p - 1));
+        t->p = q ? q + 1 : t->end;
+        return rs_str_from(s, (size_t)(t->p - s));
+    }
+    while (t->p < t->end && !strchr(" []()|={", *t->p) &&
            !(t->end - t->p >= 3 && memcmp(t->p, "...", 3) == 0))
         t->p++;
     return rs_str_from(s, (size_t)(t->p - s));
@@ -519,9 +521,10 @@ static int parse_leaf(struct doc_tree *t, struct rs_str w, bool named)
     if (i < 0)
         return -1;
     struct doc_arg *a = &t->a[i];
-    if (is_token(w)) {
+    bool quoted = w.len >= 2 && w.p[0] == '\'' && w.p[w.len - 1] == '\'';
+    if (quoted || is_token(w)) {
         a->type = ARG_PURE_TOKEN;
-        a->token = w;
+        a->token = quoted ? rs_str_from(w.p + 1, w.len - 2) : w;
         a->name = w;
         a->name_kind = named ? NAME_AS_IS : NAME_LOWER;
         return i;
@@ -546,7 +549,40 @@ static int parse_leaf(struct doc_tree *t, struct rs_str w, bool named)
     return i;
 }
 
-/* item := [name '='] ( '[' body ']' | '(' body ')' | leaf ) ['...'] */
+/* Annotations "{k=v ...}" of argument i, if the grammar has them here. */
+static void parse_annotations(struct doc_tree *t, int i)
+{
+    if (!at(t, '{'))
+        return;
+    t->p++;
+    static const char *const keys[] = {"display", "since", "deprecated"};
+    struct doc_arg *a = &t->a[i];
+    struct rs_str *fields[] = {&a->display, &a->since, &a->deprecated};
+    for (skip_spaces(t); t->p < t->end && !at(t, '}'); skip_spaces(t)) {
+        const char *eq = t->p;
+        while (eq < t->end && *eq != '=' && *eq != '}')
+            eq++;
+        const char *v = eq + 1, *e = v;
+        while (e < t->end && *e != ' ' && *e != '}')
+            e++;
+        size_t k = 0;
+        while (k < NELEM(keys) && !(strlen(keys[k]) == (size_t)(eq - t->p) &&
+                                    memcmp(keys[k], t->p, (size_t)(eq - t->p)) == 0))
+            k++;
+        if (eq == t->end || *eq != '=' || k == NELEM(keys)) {
+            t->bad = true;
+            return;
+        }
+        *fields[k] = rs_str_from(v, (size_t)(e - v));
+        t->p = e;
+    }
+    if (!at(t, '}'))
+        t->bad = true;
+    else
+        t->p++;
+}
+
+/* item := [name '='] ( '[' body ']' | '(' body ')' | leaf ) [annotations] ['...'] */
 static int parse_item(struct doc_tree *t)
 {
     skip_spaces(t);
@@ -574,6 +610,7 @@ static int parse_item(struct doc_tree *t)
     }
     if (i < 0)
         return -1;
+    parse_annotations(t, i);
     if (t->end - t->p >= 3 && memcmp(t->p, "...", 3) == 0) {
         t->p += 3;
         t->a[i].flags |= ARGF_MULTIPLE;
@@ -597,13 +634,15 @@ static void adopt(struct doc_tree *t, int parent, const int *items, int n)
 
 /* One alternative of a group: a single argument, or a token and what it
  * introduces, or a block. A named group of a token and one argument is a
- * block of one (Redis's "id" block of CLIENT LIST), not that argument. */
+ * block of one (Redis's "id" block of CLIENT LIST), not that argument; a
+ * named token (full=FULL) introduces nothing. */
 static int seq_to_arg(struct doc_tree *t, const int *seq, int n, bool named)
 {
     if (n == 1)
         return seq[0];
     const struct doc_arg *first = &t->a[seq[0]];
-    bool token_first = first->type == ARG_PURE_TOKEN && first->flags == 0;
+    bool token_first =
+        first->type == ARG_PURE_TOKEN && first->flags == 0 && first->name_kind == NAME_LOWER;
     if (token_first && n == 2 && !named) {
         t->a[seq[1]].token = first->token;
         return seq[1];
@@ -721,13 +760,21 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
         const struct doc_arg *a = &t->a[i];
         bool group = a->type == ARG_ONEOF || a->type == ARG_BLOCK;
         bool has_spec = a->type == ARG_KEY || a->spec >= 0;
-        resp_add_map_len(o, 2 + has_spec + (a->token.p != NULL) + (a->flags != 0) + group);
+        resp_add_map_len(o, 2 + !group + has_spec + (a->token.p != NULL) + (a->since.p != NULL) +
+                                (a->deprecated.p != NULL) + (a->flags != 0) + group);
         char name[256];
         size_t len = arg_name(t, i, name, sizeof name);
         resp_add_bulk_cstr(o, "name");
         resp_add_bulk(o, name, len);
         resp_add_bulk_cstr(o, "type");
         resp_add_bulk_cstr(o, arg_type_names[a->type]);
+        if (!group) { /* Redis's display_text: the given text, else the name */
+            resp_add_bulk_cstr(o, "display_text");
+            if (a->display.p)
+                resp_add_bulk(o, a->display.p, a->display.len);
+            else
+                resp_add_bulk(o, name, len);
+        }
         if (has_spec) {
             int spec = a->spec >= 0     ? a->spec
                        : *nkeys < nspecs ? *nkeys
@@ -740,6 +787,14 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
         if (a->token.p) {
             resp_add_bulk_cstr(o, "token");
             resp_add_bulk(o, a->token.p, a->token.len);
+        }
+        if (a->since.p) {
+            resp_add_bulk_cstr(o, "since");
+            resp_add_bulk(o, a->since.p, a->since.len);
+        }
+        if (a->deprecated.p) {
+            resp_add_bulk_cstr(o, "deprecated_since");
+            resp_add_bulk(o, a->deprecated.p, a->deprecated.len);
         }
         if (a->flags) {
             resp_add_bulk_cstr(o, "flags");
@@ -759,8 +814,31 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
     }
 }
 
+static const struct cmd_docflags *find_docflags(const char *name)
+{
+    for (size_t i = 0; i < NELEM(docflags); i++)
+        if (strcmp(docflags[i].name, name) == 0)
+            return &docflags[i];
+    return NULL;
+}
+
+/* The history rows of name: the first, and their number in *n. */
+static const struct cmd_history *find_history(const char *name, int *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < NELEM(history); i++) {
+        if (strcmp(history[i].name, name) == 0) {
+            while (i + (size_t)*n < NELEM(history) && strcmp(history[i + *n].name, name) == 0)
+                (*n)++;
+            return &history[i];
+        }
+    }
+    return NULL;
+}
+
 /* One command's COMMAND DOCS map (Redis addReplyCommandDocs): summary,
- * since, group, complexity, arguments, subcommands. */
+ * since, group, complexity, doc_flags, deprecated_since, replaced_by,
+ * history, arguments, subcommands. */
 static void reply_docs(struct resp_out *o, const struct cmd_def *d)
 {
     char name[96];
@@ -771,16 +849,43 @@ static void reply_docs(struct resp_out *o, const struct cmd_def *d)
     if (doc && doc->grammar[0])
         nargs = parse_grammar(&tree, doc->grammar, &first);
     int nsubs = d->is_sub ? 0 : cmd_nsubs(d);
-    resp_add_map_len(o, 3 + (doc != NULL) + (nargs > 0) + (nsubs > 0));
+    const struct cmd_docflags *df = find_docflags(name);
+    int nhist;
+    const struct cmd_history *h = find_history(name, &nhist);
+    bool has_cx = doc && doc->complexity;
+    resp_add_map_len(o, 3 + has_cx + (df != NULL) + (df && df->deprecated_since) +
+                            (df && df->replaced_by) + (nhist > 0) + (nargs > 0) + (nsubs > 0));
     resp_add_bulk_cstr(o, "summary");
     resp_add_bulk_cstr(o, d->summary);
     resp_add_bulk_cstr(o, "since");
     resp_add_bulk_cstr(o, d->since);
     resp_add_bulk_cstr(o, "group");
     resp_add_bulk_cstr(o, parent_of(d)->group);
-    if (doc) {
+    if (has_cx) {
         resp_add_bulk_cstr(o, "complexity");
         resp_add_bulk_cstr(o, doc->complexity);
+    }
+    if (df) {
+        resp_add_bulk_cstr(o, "doc_flags");
+        resp_add_set_len(o, words(df->flags, NULL, NULL));
+        words(df->flags, o, add_status);
+        if (df->deprecated_since) {
+            resp_add_bulk_cstr(o, "deprecated_since");
+            resp_add_bulk_cstr(o, df->deprecated_since);
+        }
+        if (df->replaced_by) {
+            resp_add_bulk_cstr(o, "replaced_by");
+            resp_add_bulk_cstr(o, df->replaced_by);
+        }
+    }
+    if (nhist > 0) {
+        resp_add_bulk_cstr(o, "history");
+        resp_add_set_len(o, nhist);
+        for (int i = 0; i < nhist; i++) {
+            resp_add_array_len(o, 2);
+            resp_add_bulk_cstr(o, h[i].version);
+            resp_add_bulk_cstr(o, h[i].text);
+        }
     }
     if (nargs > 0) {
         struct cmd_keyspec derived;
