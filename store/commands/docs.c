@@ -1009,11 +1009,27 @@ static int spec_begin(const struct cmd_keyspec *ks, const struct rs_str *args, i
     return -1;
 }
 
-/* The argument indexes of the keys of spec ks in args[0..n) into pos
- * (growing *npos, capacity cap); false if the arguments cannot hold them
- * (Redis getKeysUsingKeySpecs). */
-static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n, int **pos,
-                      int *npos, int *cap)
+/* A key found in a command line: its argument index and its flags (Redis's
+ * keyReference). */
+struct key_ref {
+    int pos;
+    const char *flags; /* space separated, as key specs spell them */
+};
+
+static void add_key(struct key_ref **keys, int *nkeys, int *cap, int pos, const char *flags)
+{
+    if (*nkeys == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *keys = rs_realloc(*keys, (size_t)*cap * sizeof **keys);
+    }
+    (*keys)[(*nkeys)++] = (struct key_ref){pos, flags};
+}
+
+/* The keys of spec ks in args[0..n) into keys (growing *nkeys, capacity
+ * cap); false if the arguments cannot hold them (Redis
+ * getKeysUsingKeySpecs). */
+static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n,
+                      struct key_ref **keys, int *nkeys, int *cap)
 {
     int first = spec_begin(ks, args, n), last;
     if (first < 0)
@@ -1035,26 +1051,23 @@ static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, i
     for (int i = first; i <= last; i += step) {
         if (i >= n)
             return false;
-        if (*npos == *cap) {
-            *cap = *cap ? *cap * 2 : 8;
-            *pos = rs_realloc(*pos, (size_t)*cap * sizeof **pos);
-        }
-        (*pos)[(*npos)++] = i;
+        add_key(keys, nkeys, cap, i, ks->flags);
     }
     return true;
 }
 
 /* SORT's keys (Redis sortGetKeys): the key sorted, and the destination of
  * the last STORE, found by skipping the arguments of LIMIT, GET and BY;
- * SORT_RO's, the key sorted. */
-static int sort_keys(const struct rs_str *args, int n, bool readonly, int *pos)
+ * SORT_RO's, the key sorted. The flags are those of the first and the last
+ * spec. */
+static void sort_keys(const struct cmd_keyspec *ks, int nspecs, const struct rs_str *args, int n,
+                      bool readonly, struct key_ref **keys, int *nkeys, int *cap)
 {
     static const struct {
         const char *name;
         int skip;
     } skips[] = {{"limit", 2}, {"get", 1}, {"by", 1}};
-    int npos = 0;
-    pos[npos++] = 1;
+    int store = -1;
     for (int i = 2; i < n && !readonly; i++) {
         bool skipped = false;
         for (size_t j = 0; j < NELEM(skips) && !skipped; j++) {
@@ -1063,46 +1076,86 @@ static int sort_keys(const struct rs_str *args, int n, bool readonly, int *pos)
                 skipped = true;
             }
         }
-        if (!skipped && rs_str_eqi(args[i], "store") && i + 1 < n) {
-            pos[1] = i + 1;
-            npos = 2;
-        }
+        if (!skipped && rs_str_eqi(args[i], "store") && i + 1 < n)
+            store = i + 1;
     }
-    return npos;
+    add_key(keys, nkeys, cap, 1, ks[0].flags);
+    if (store >= 0)
+        add_key(keys, nkeys, cap, store, ks[nspecs - 1].flags);
 }
 
-/* The argument indexes of the keys of d's command line args[0..n) into
- * *pos (NULL or the caller's to rs_free); *nspecs gets d's number of key
- * specs. Returns their number, or -1 when the arguments cannot hold them. */
-static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n, int **pos,
-                   int *nspecs)
+/* The flags of the one key of SET or BITFIELD, whose spec says
+ * variable_flags (Redis setGetKeys, bitfieldGetKeys): SET with GET reads
+ * the key, else overwrites it; BITFIELD with only GETs reads it. */
+static const char *variable_flags(const struct cmd_def *d, const struct rs_str *args, int n)
+{
+    if (strcmp(d->name, "set") == 0) {
+        for (int i = 3; i < n; i++)
+            if (rs_str_eqi(args[i], "get"))
+                return "RW access update";
+        return "OW update";
+    }
+    for (int i = 2; i < n; i++) {
+        int rem = n - i - 1;
+        if (rs_str_eqi(args[i], "get") && rem >= 2)
+            i += 2;
+        else if ((rs_str_eqi(args[i], "set") || rs_str_eqi(args[i], "incrby")) && rem >= 3)
+            return "RW access update";
+        else if (rs_str_eqi(args[i], "overflow") && rem >= 1)
+            i += 1;
+    }
+    return "RO access";
+}
+
+/* The keys of d's command line args[0..n) into *keys (NULL or the caller's
+ * to rs_free); *nspecs gets d's number of key specs that name keys (not
+ * SPUBLISH's not_key channels, as Redis's doesCommandHaveKeys). Returns
+ * their number, or -1 when the arguments cannot hold them. */
+static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n,
+                   struct key_ref **keys, int *nspecs)
 {
     char name[96];
     cmd_print_name(d->fullname, name, sizeof name);
     struct cmd_keyspec derived;
     const struct cmd_keyspec *ks = find_keyspecs(d, name, nspecs, &derived);
-    int npos = 0, cap = 0;
-    *pos = NULL;
+    int nkeys = 0, cap = 0;
+    *keys = NULL;
     if (*nspecs > 0 && ks[*nspecs - 1].unknown) { /* SORT's and SORT_RO's only */
-        *pos = rs_malloc(2 * sizeof **pos);
-        return sort_keys(args, n, (d->flags & CMD_READONLY) != 0, *pos);
+        sort_keys(ks, *nspecs, args, n, (d->flags & CMD_READONLY) != 0, keys, &nkeys, &cap);
+        return nkeys;
     }
-    for (int i = 0; i < *nspecs; i++)
-        if (!spec_keys(&ks[i], args, n, pos, &npos, &cap))
+    int nall = *nspecs;
+    for (int i = 0; i < nall; i++) {
+        if (has_word(ks[i].flags, "not_key"))
+            (*nspecs)--;
+        else if (!spec_keys(&ks[i], args, n, keys, &nkeys, &cap))
             return -1;
-    return npos;
+    }
+    if (nall == 1 && nkeys == 1 && has_word(ks[0].flags, "variable_flags"))
+        (*keys)[0].flags = variable_flags(d, args, n);
+    return nkeys;
 }
 
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *args, int n, int **pos)
 {
     int nspecs;
-    int npos = keys_of(d, args, n, pos, &nspecs);
-    return npos > 0 ? npos : 0;
+    struct key_ref *keys;
+    int nkeys = keys_of(d, args, n, &keys, &nspecs);
+    *pos = NULL;
+    if (nkeys > 0) {
+        *pos = rs_malloc((size_t)nkeys * sizeof **pos);
+        for (int i = 0; i < nkeys; i++)
+            (*pos)[i] = keys[i].pos;
+    }
+    rs_free(keys);
+    return nkeys > 0 ? nkeys : 0;
 }
 
-/* COMMAND GETKEYS command [arg ...] -- the keys of a full command line,
- * found through the command's key specs. */
-void cmd_command_getkeys(struct cmd_ctx *c)
+/* COMMAND GETKEYS and GETKEYSANDFLAGS command [arg ...] -- the keys of a
+ * full command line, found through the command's key specs (Redis
+ * getKeysSubcommandImpl): a command that may have no keys (EVAL's numkeys
+ * 0) gets an empty array where another gets an error. */
+static void getkeys(struct cmd_ctx *c, bool with_flags)
 {
     struct rs_str *args = c->argv + 2;
     int n = c->argc - 2;
@@ -1113,20 +1166,40 @@ void cmd_command_getkeys(struct cmd_ctx *c)
         reply_err(c, RS_ERR_GETKEYS_CMD);
         return;
     }
-    int *pos, nspecs;
-    int npos = keys_of(d, args, n, &pos, &nspecs);
+    struct key_ref *keys;
+    int nspecs;
+    int nkeys = keys_of(d, args, n, &keys, &nspecs);
     if (nspecs == 0) {
         reply_err(c, RS_ERR_GETKEYS_NOKEYS);
     } else if ((d->arity > 0 && d->arity != n) || n < -d->arity) {
         reply_err(c, RS_ERR_GETKEYS_ARITY);
-    } else if (npos <= 0) {
+    } else if (nkeys <= 0 && !(d->flags & CMD_NO_MANDATORY_KEYS)) {
         reply_err(c, RS_ERR_GETKEYS_ARGS);
     } else {
-        resp_add_array_len(c->out, npos);
-        for (int i = 0; i < npos; i++)
-            resp_add_bulk_str(c->out, args[pos[i]]);
+        nkeys = nkeys < 0 ? 0 : nkeys;
+        resp_add_array_len(c->out, nkeys);
+        for (int i = 0; i < nkeys; i++) {
+            if (with_flags) {
+                resp_add_array_len(c->out, 2);
+                resp_add_bulk_str(c->out, args[keys[i].pos]);
+                resp_add_set_len(c->out, words(keys[i].flags, NULL, NULL));
+                words(keys[i].flags, c->out, add_status);
+            } else {
+                resp_add_bulk_str(c->out, args[keys[i].pos]);
+            }
+        }
     }
-    rs_free(pos);
+    rs_free(keys);
+}
+
+void cmd_command_getkeys(struct cmd_ctx *c)
+{
+    getkeys(c, false);
+}
+
+void cmd_command_getkeysandflags(struct cmd_ctx *c)
+{
+    getkeys(c, true);
 }
 
 /* COMMAND HELP */
