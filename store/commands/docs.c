@@ -1086,7 +1086,8 @@ static void sort_keys(const struct cmd_keyspec *ks, int nspecs, const struct rs_
 
 /* The flags of the one key of SET or BITFIELD, whose spec says
  * variable_flags (Redis setGetKeys, bitfieldGetKeys): SET with GET reads
- * the key, else overwrites it; BITFIELD with only GETs reads it. */
+ * the key, else overwrites it; BITFIELD with only whole GETs (and
+ * OVERFLOWs) reads it. */
 static const char *variable_flags(const struct cmd_def *d, const struct rs_str *args, int n)
 {
     if (strcmp(d->name, "set") == 0) {
@@ -1099,10 +1100,10 @@ static const char *variable_flags(const struct cmd_def *d, const struct rs_str *
         int rem = n - i - 1;
         if (rs_str_eqi(args[i], "get") && rem >= 2)
             i += 2;
-        else if ((rs_str_eqi(args[i], "set") || rs_str_eqi(args[i], "incrby")) && rem >= 3)
-            return "RW access update";
         else if (rs_str_eqi(args[i], "overflow") && rem >= 1)
             i += 1;
+        else /* SET, INCRBY, or a syntax error that may be one */
+            return "RW access update";
     }
     return "RO access";
 }
