@@ -1223,6 +1223,8 @@ void cmd_command_help(struct cmd_ctx *c)
         "    commands are returned.",
         "GETKEYS <full-command>",
         "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
         NULL,
     };
     reply_help(c, "COMMAND", lines);
