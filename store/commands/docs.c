@@ -8,7 +8,8 @@
  * and categories in Redis's order (may_replicate and sentinel hidden, as
  * Redis hides them), key specs from cmd_docs.def or derived from
  * first/last/step. COMMAND DOCS turns each row's grammar into Redis's
- * argument maps.
+ * argument maps, beside the command's history and doc flags. GETKEYS and
+ * GETKEYSANDFLAGS find keys through the key specs.
  *
  * Grammar (syntax in cmd_docs.def's header): parsed on demand into a small
  * tree of struct doc_arg held on the stack. The grammars are program data,
