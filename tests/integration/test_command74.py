@@ -102,6 +102,28 @@ LIST_LINES = [
 ]
 
 
+# A sample value of each argument type, for command lines built from 7.4's COMMAND DOCS.
+SAMPLES = {b"key": "k", b"integer": "1", b"double": "1.5", b"pattern": "*", b"unix-time": "100",
+           b"string": "x"}
+
+
+def sample_line(args, alt):
+    """A command line that 7.4's documentation allows: every argument once, optional ones
+    too, the alt-th alternative of each oneof."""
+    out = []
+    for a in args:
+        kind = a[b"type"]
+        if b"token" in a:
+            out.append(a[b"token"].decode())
+        if kind in SAMPLES:
+            out.append(SAMPLES[kind])
+        elif kind == b"oneof":
+            out += sample_line([a[b"arguments"][alt % len(a[b"arguments"])]], alt)
+        elif kind == b"block":
+            out += sample_line(a[b"arguments"], alt)
+    return out
+
+
 @unittest.skipIf(redis74_path() is None, "no Redis 7.4.1 reference (RESPITE_REDIS74)")
 class Command74(RespiteAndRedis):
     reference_binary = redis74_path()
@@ -136,6 +158,34 @@ class Command74(RespiteAndRedis):
             return parts[:9]
         pairs = list(zip(parts[0::2], parts[1::2]))
         return [p for p in pairs if p[0] != b"$11\r\nsubcommands\r\n"]
+
+    def test_getkeys_of_every_documented_shape_are_74s(self):
+        """GETKEYS and GETKEYSANDFLAGS of command lines built from each shared command's
+        documentation (three alternatives, and each with one argument more and one less)."""
+        shared, _ = self.names()
+        c = RespConn(socket.create_connection((HOST, self.reference.port), timeout=SOCK_TIMEOUT))
+        try:
+            c.cmd("HELLO", "3")
+            c.send(b"".join(encode("COMMAND", "DOCS", n) for n in shared))
+            docs = [c.reply() for _ in shared]
+        finally:
+            c.close()
+        cmds = []
+        for name, doc in zip(shared, docs):
+            (entry,) = doc.values()
+            for alt in range(3):
+                line = name.split("|") + sample_line(entry.get(b"arguments", []), alt)
+                for shape in (line, line + ["x"], line[:-1]):
+                    cmds += [("COMMAND", "GETKEYS") + tuple(shape),
+                             ("COMMAND", "GETKEYSANDFLAGS") + tuple(shape)]
+        self.assertGreater(len(cmds), 3000)
+        for proto in (2, 3):
+            want = raw_replies(self.reference, cmds, proto)
+            got = raw_replies(self.respite, cmds, proto)
+            differ = [(cmd, g, w) for cmd, w, g in zip(cmds, want, got) if g != w]
+            self.assertEqual(differ, [], "RESP%d" % proto)
+            # Most lines name keys: the lines are what the commands accept.
+            self.assertGreater(sum(w[:1] == b"*" for w in want), len(cmds) // 3)
 
     def test_getkeys_and_list_are_74s(self):
         cmds = [("COMMAND", sub) + line for line in GETKEYS_LINES
