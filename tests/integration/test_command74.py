@@ -3,7 +3,8 @@
 """COMMAND's introspection against redis-server 7.4.1 (harness.redis74_path; skipped, saying
 so, without it): COMMAND INFO and COMMAND DOCS of every command and subcommand respite lists
 (COMMAND LIST) that 7.4 has, byte for byte in RESP2 and RESP3, and GETKEYS, GETKEYSANDFLAGS
-and LIST FILTERBY on a set of command lines. A container's reply (CLIENT, CONFIG...) lists
+and LIST FILTERBY on a set of command lines and on lines built from each command's 7.4
+documentation. A container's reply (CLIENT, CONFIG...) lists
 its subcommands, of which respite has fewer: its other parts are compared, and each
 subcommand on its own. Everything is pipelined: one round trip per table a server.
 """
