@@ -16,7 +16,7 @@ import unittest
 
 from harness import (HOST, SOCK_TIMEOUT, RespConn, RespiteAndRedis, encode, main,
                      redis74_path)
-from test_command74 import raw_replies
+from test_command74 import raw_replies, sample_line
 
 SKIP = {
     # block, or change the connection, the server or every database
@@ -44,38 +44,12 @@ SETUP = [("SET", "s", "abc"), ("SET", "n", "10"), ("RPUSH", "l", "a", "b", "c"),
 KEYS = ["nokey", "s", "l", "h", "st", "z", "x", "n"]
 BAD = ["", "x", "-1", "0", "abc", "1.5", "9223372036854775808", "-9223372036854775808", "inf",
        "4294967296", " 1"]
-# Sample values by type; times are far from now, so no reply depends on the clock.
-SAMPLES = {b"integer": "1", b"double": "1.5", b"pattern": "*", b"unix-time": "100",
-           b"string": "x"}
-TIMES = {b"seconds", b"milliseconds"}
-
-
-def sample_line(args, key, alt):
-    """A line 7.4's documentation allows: each argument once, the alt-th of each choice."""
-    out = []
-    for a in args:
-        kind = a[b"type"]
-        if b"token" in a:
-            out.append(a[b"token"].decode())
-        if kind == b"key":
-            out.append(key)
-        elif a[b"name"] in TIMES:
-            out.append("100000")
-        elif kind in SAMPLES:
-            out.append(SAMPLES[kind])
-        elif kind == b"oneof":
-            out += sample_line([a[b"arguments"][alt % len(a[b"arguments"])]], key, alt)
-        elif kind == b"block":
-            out += sample_line(a[b"arguments"], key, alt)
-    return out
-
-
 def lines_of(name, doc):
     parts = name.split("|")
     seen, out = set(), []
     for key in KEYS:
         for alt in range(2):
-            base = sample_line(doc.get(b"arguments", []), key, alt)
+            base = sample_line(doc.get(b"arguments", []), alt, key)
             variants = [base, base[:-1], base + ["x"]]
             for i in range(len(base)):
                 variants += [base[:i] + [v] + base[i + 1:] for v in BAD]

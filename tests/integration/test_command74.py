@@ -103,25 +103,32 @@ LIST_LINES = [
 ]
 
 
-# A sample value of each argument type, for command lines built from 7.4's COMMAND DOCS.
-SAMPLES = {b"key": "k", b"integer": "1", b"double": "1.5", b"pattern": "*", b"unix-time": "100",
+# A sample value of each argument type, for command lines built from 7.4's COMMAND DOCS;
+# times are far from now, so no reply depends on the clock.
+SAMPLES = {b"integer": "1", b"double": "1.5", b"pattern": "*", b"unix-time": "100",
            b"string": "x"}
+TIMES = {b"seconds", b"milliseconds"}
 
 
-def sample_line(args, alt):
-    """A command line that 7.4's documentation allows: every argument once, optional ones
-    too, the alt-th alternative of each oneof."""
+def sample_line(args, alt, key="k"):
+    """A command line that 7.4's documentation (COMMAND DOCS's arguments, parsed) allows:
+    every argument once, optional ones too, the alt-th alternative of each oneof, key for
+    each key."""
     out = []
     for a in args:
         kind = a[b"type"]
         if b"token" in a:
             out.append(a[b"token"].decode())
-        if kind in SAMPLES:
+        if kind == b"key":
+            out.append(key)
+        elif a[b"name"] in TIMES:
+            out.append("100000")
+        elif kind in SAMPLES:
             out.append(SAMPLES[kind])
         elif kind == b"oneof":
-            out += sample_line([a[b"arguments"][alt % len(a[b"arguments"])]], alt)
+            out += sample_line([a[b"arguments"][alt % len(a[b"arguments"])]], alt, key)
         elif kind == b"block":
-            out += sample_line(a[b"arguments"], alt)
+            out += sample_line(a[b"arguments"], alt, key)
     return out
 
 
