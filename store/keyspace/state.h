@@ -186,6 +186,10 @@ struct db {
 
 #define RS_SAVE_POINTS_MAX 16
 
+/* Room for the accepted-and-ignored parameters: config.c checks its table
+ * fits (a longer value is refused as "argument is too long"). */
+enum { RS_CFG_NKEPT = 160, RS_CFG_KEPT_LEN = 256 };
+
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
@@ -267,6 +271,10 @@ struct rs_config {
      * while neither K nor E is set and nothing would be published. */
     int notify_keyspace_events;
     int notify_mask;
+    int enable_protected_configs; /* 0 no, 1 yes, 2 local: may CONFIG SET change dir, dbfilename */
+    /* The parameters respite accepts and ignores (config.c's CFG_KEPT rows),
+     * each as CONFIG GET prints it. */
+    char kept[RS_CFG_NKEPT][RS_CFG_KEPT_LEN];
 };
 
 /* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
@@ -464,6 +472,7 @@ struct store_stats {
 
 struct store {
     struct rs_config cfg;
+    char config_file[4096]; /* absolute path of the configuration file (CONFIG REWRITE), "" none */
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
