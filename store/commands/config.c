@@ -38,7 +38,8 @@ enum cfg_type {
     CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_NOTIFY, CFG_SAVE, CFG_FIXED,
     CFG_KEPT, /* accepted and ignored: the value is only kept, in rs_config.kept */
     CFG_OCTAL, CFG_PCTL /* latency percentiles */, CFG_OOM /* oom-score-adj-values */,
-    CFG_HOST /* a cluster-announce hostname */, CFG_TITLE /* proc-title-template */
+    CFG_HOST /* a cluster-announce hostname */, CFG_NODENAME /* a human node name */,
+    CFG_TITLE /* proc-title-template */
 };
 
 enum {
@@ -103,7 +104,7 @@ static const struct cfg_param params[] = {
     {"bind", CFG_STR, F(bind), 0, SZ(bind), NULL, NULL, CFG_IMMUTABLE},
     {"port", CFG_INT, F(port), 0, 65535, NULL, NULL, CFG_IMMUTABLE},
     {"databases", CFG_INT, F(databases), 1, INT_MAX, NULL, NULL, CFG_IMMUTABLE},
-    {"maxclients", CFG_INT, F(maxclients), 1, INT_MAX, NULL, NULL, 0},
+    {"maxclients", CFG_INT, F(maxclients), 1, UINT_MAX, NULL, NULL, CFG_LONG},
     {"timeout", CFG_INT, F(timeout), 0, INT_MAX, NULL, NULL, 0},
     {"tcp-keepalive", CFG_INT, F(tcp_keepalive), 0, INT_MAX, NULL, NULL, 0},
     {"proto-max-bulk-len", CFG_MEM, F(proto_max_bulk_len), 1024 * 1024, LLONG_MAX, NULL, NULL, 0},
@@ -121,9 +122,9 @@ static const struct cfg_param params[] = {
     {"zset-max-listpack-value", CFG_MEM, F(zset_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
     ALIAS("zset-max-ziplist-entries", "zset-max-listpack-entries"),
     ALIAS("zset-max-ziplist-value", "zset-max-listpack-value"),
-    {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, INT_MAX, NULL, NULL, 0},
-    {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, INT_MAX, NULL, NULL, 0},
-    {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, INT_MAX, NULL, NULL, 0},
+    {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     {"list-max-listpack-size", CFG_INT, F(list_max_listpack_size), INT_MIN, INT_MAX, NULL, NULL, 0},
     ALIAS("list-max-ziplist-size", "list-max-listpack-size"),
     {"list-compress-depth", CFG_INT, F(list_compress_depth), 0, INT_MAX, NULL, NULL, 0},
@@ -216,7 +217,7 @@ static const struct cfg_param params[] = {
     KBOOL("cluster-allow-replica-migration", "yes", 0),
     KINT("cluster-announce-bus-port", 0, 65535, "0", 0),
     KEPT("cluster-announce-hostname", CFG_HOST, 0, 0, NULL, "", CFG_NULL_EMPTY),
-    KSTR("cluster-announce-human-nodename", "", CFG_NULL_EMPTY),
+    KEPT("cluster-announce-human-nodename", CFG_NODENAME, 0, 0, NULL, "", CFG_NULL_EMPTY),
     KSTR("cluster-announce-ip", "", CFG_NULL_EMPTY),
     KINT("cluster-announce-port", 0, 65535, "0", 0),
     KINT("cluster-announce-tls-port", 0, 65535, "0", 0),
@@ -613,13 +614,12 @@ static const char *parse_value(const struct cfg_param *p, enum cfg_type type, co
     }
 }
 
-/* proc-title-template: text with {title} {listen-addr} {server-mode}
- * {port} {tls-port} {unixsocket} {config-file}, and {title} in it. */
+/* proc-title-template: non-empty text whose {...} are among {title}
+ * {listen-addr} {server-mode} {port} {tls-port} {unixsocket} {config-file}. */
 static bool valid_title(const char *t)
 {
     static const char *const vars[] = {"title", "listen-addr", "server-mode", "port", "tls-port",
                                        "unixsocket", "config-file", NULL};
-    bool has_title = false;
     for (const char *c = t; *c; c++) {
         if (*c == '}')
             return false;
@@ -634,10 +634,9 @@ static bool valid_title(const char *t)
             k++;
         if (vars[k] == NULL)
             return false;
-        has_title |= k == 0;
         c = end;
     }
-    return has_title;
+    return t[0] != '\0';
 }
 
 /* A kept parameter's value as CONFIG GET will print it, into out
@@ -663,6 +662,8 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
             n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "%s", p->names[v]);
         else if (p->check == CFG_OCTAL)
             n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "%llo", v);
+        else if (strcmp(p->name, "repl-backlog-size") == 0 && v < 16384)
+            n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "16384"); /* Redis's floor, as it reports */
         else
             n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, v < 0 && (p->flags & CFG_PERCENT)
                                  ? "%lld%%" : "%lld", v < 0 && (p->flags & CFG_PERCENT) ? -v : v);
@@ -673,6 +674,11 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
         for (const char *c = value; *c; c++)
             if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.')
                 return "Hostnames may only contain alphanumeric characters, hyphens or dots";
+        break;
+    case CFG_NODENAME:
+        for (const char *c = value; *c; c++)
+            if (!isalnum((unsigned char)*c) && strchr("!#$%&()*+:;<>?@[]^{|}~", *c))
+                return "Announced human node name contained invalid character";
         break;
     case CFG_TITLE:
         if (!valid_title(value))
@@ -1473,7 +1479,7 @@ void respite_net_config(const struct respite *rs, struct respite_net_config *out
     memset(out, 0, sizeof *out);
     snprintf(out->bind, sizeof out->bind, "%s", cfg->bind);
     out->port = cfg->port;
-    out->maxclients = cfg->maxclients;
+    out->maxclients = cfg->maxclients < INT_MAX ? (int)cfg->maxclients : INT_MAX;
     out->timeout = cfg->timeout;
     out->tcp_keepalive = cfg->tcp_keepalive;
     out->hz = cfg->hz;

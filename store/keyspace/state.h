@@ -194,7 +194,7 @@ struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
     int port;
-    int maxclients;
+    long long maxclients; /* Redis's range, 1..UINT_MAX; the server takes at most INT_MAX */
     int timeout; /* seconds, 0 = never */
     int tcp_keepalive;
     long long proto_max_bulk_len;
@@ -251,9 +251,9 @@ struct rs_config {
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     /* set encodings (t_set.c) */
-    int set_max_intset_entries;
-    int set_max_listpack_entries;
-    int set_max_listpack_value;
+    long long set_max_intset_entries;
+    long long set_max_listpack_entries;
+    long long set_max_listpack_value;
     /* list chunks (quicklist.c): > 0 elements a chunk, < 0 a byte size
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
