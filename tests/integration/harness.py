@@ -6,7 +6,8 @@ importable) and takes the server binary as `--server PATH` (what ctest passes) o
 RESPITE_SERVER environment variable.
 
 A Server is started on a free loopback port (`--port 0`; the port is read back from the
-start log line) with `--enable-debug-command yes`, in a fresh temporary directory that
+start log line) with `--enable-debug-command yes` and `--enable-protected-configs yes` (tests
+move `dir` with CONFIG SET), in a fresh temporary directory that
 holds its stdout and stderr. Stopping sends SIGTERM, waits a bounded time, then SIGKILLs;
 a server that needed SIGKILL, exited with a status other than 0, or wrote a sanitizer
 report fails the test. Every socket operation has a timeout, every wait loop a deadline,
@@ -99,7 +100,7 @@ class Server:
             argv.append(path)
         if self.config is None:
             argv += ["--port", str(self.port), "--bind", HOST]
-        argv += ["--enable-debug-command", "yes"]
+        argv += ["--enable-debug-command", "yes", "--enable-protected-configs", "yes"]
         if not self.persist:
             argv += ["--save", ""]
         argv += self.args
