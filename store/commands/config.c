@@ -657,15 +657,15 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
         if ((msg = parse_value(p, p->check, value, &v, err, errlen)) != NULL)
             return msg;
         if (p->check == CFG_BOOL)
-            n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "%s", v ? "yes" : "no");
+            snprintf(out, RS_CFG_KEPT_LEN, "%s", v ? "yes" : "no");
         else if (p->check == CFG_ENUM)
-            n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "%s", p->names[v]);
+            snprintf(out, RS_CFG_KEPT_LEN, "%s", p->names[v]);
         else if (p->check == CFG_OCTAL)
-            n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "%llo", v);
+            snprintf(out, RS_CFG_KEPT_LEN, "%llo", v);
         else if (strcmp(p->name, "repl-backlog-size") == 0 && v < 16384)
-            n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, "16384"); /* Redis's floor, as it reports */
+            snprintf(out, RS_CFG_KEPT_LEN, "16384"); /* Redis's floor, as it reports */
         else
-            n = (size_t)snprintf(out, RS_CFG_KEPT_LEN, v < 0 && (p->flags & CFG_PERCENT)
+            snprintf(out, RS_CFG_KEPT_LEN, v < 0 && (p->flags & CFG_PERCENT)
                                  ? "%lld%%" : "%lld", v < 0 && (p->flags & CFG_PERCENT) ? -v : v);
         return NULL;
     case CFG_HOST:
