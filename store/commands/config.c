@@ -77,6 +77,7 @@ static const char *const facilities[] = {"user", "local0", "local1", "local2", "
                                          "local4", "local5", "local6", "local7", NULL};
 static const char *const diskless_loads[] = {"disabled", "on-empty-db", "swapdb", NULL};
 static const char *const tls_auths[] = {"no", "yes", "optional", NULL};
+/* "relative" is another name of "yes": Redis reports it as yes */
 static const char *const oom_adjs[] = {"no", "yes", "relative", "absolute", NULL};
 static const char *const pubsub_defaults[] = {"allchannels", "resetchannels", NULL};
 static const char *const sanitizes[] = {"no", "yes", "clients", NULL};
@@ -656,6 +657,8 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
     case CFG_ENUM:
         if ((msg = parse_value(p, p->check, value, &v, err, errlen)) != NULL)
             return msg;
+        if (p->names == oom_adjs && v == 2)
+            v = 1;
         if (p->check == CFG_BOOL)
             snprintf(out, RS_CFG_KEPT_LEN, "%s", v ? "yes" : "no");
         else if (p->check == CFG_ENUM)

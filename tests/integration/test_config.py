@@ -109,6 +109,16 @@ def error_of(fn, *args):
     raise AssertionError("no error from %r" % (args,))
 
 
+def reference(test, *args, **kw):
+    """A Redis 7.4 reference server stopped when the test ends; the test skips without one."""
+    path = redis74_path()
+    if path is None:
+        test.skipTest("no Redis 7.4 reference (RESPITE_REDIS74)")
+    ref = RedisServer(path, *args, **kw)
+    test.addCleanup(ref.stop)
+    return ref
+
+
 def comparable(text, port):
     """A rewritten file with what differs between two servers by nature put aside: the
     port and dir lines, and the lines appended after the signature as a sorted list (Redis appends
@@ -132,14 +142,7 @@ class ConfigSetTest(ServerTestCase):
         self.assertEqual(sorted(got), sorted(REDIS74_PARAMETERS))
 
     def test_defaults_are_redis74s(self):
-        path = redis74_path()
-        if path is None:
-            self.skipTest("no Redis 7.4 reference (RESPITE_REDIS74)")
-        ref = RedisServer(path).start()
-        try:
-            want = ref.client(decode_responses=True).config_get("*")
-        finally:
-            ref.stop()
+        want = reference(self).start().client(decode_responses=True).config_get("*")
         got = self.server.client(decode_responses=True).config_get("*")
         self.assertEqual(sorted(got), sorted(want))
         # what the two command lines and machines set apart
@@ -184,14 +187,8 @@ class ConfigSetTest(ServerTestCase):
         self.assertEqual(r.config_get("hz", "timeout"), {"hz": "50", "timeout": "77"})
 
     def test_the_same_failing_apply_on_redis74(self):
-        path = redis74_path()
-        if path is None:
-            self.skipTest("no Redis 7.4 reference (RESPITE_REDIS74)")
-        ref = RedisServer(path).start()
-        try:
-            self.check_failing_apply(ref.client(decode_responses=True), ref.dir)
-        finally:
-            ref.stop()
+        ref = reference(self).start()
+        self.check_failing_apply(ref.client(decode_responses=True), ref.dir)
 
     def test_protected_configs(self):
         srv = self.spawn("--enable-protected-configs", "no")
@@ -260,9 +257,6 @@ class ConfigRewriteTest(unittest.TestCase):
             first.stop()
 
     def test_rewrite_is_redis74s(self):
-        path74 = redis74_path()
-        if path74 is None:
-            self.skipTest("no Redis 7.4 reference (RESPITE_REDIS74)")
         d = tempfile.mkdtemp(prefix="respite-it-rewrite-")
         self.addCleanup(shutil.rmtree, d, True)
         conf = os.path.join(d, "redis.conf")
@@ -270,8 +264,8 @@ class ConfigRewriteTest(unittest.TestCase):
             f.write(CONFIG_FILE)
         # the same options after the file: the harnesses' (--save "", a dir of its own...)
         # and respite's two enable-* for Redis
-        ref = RedisServer(path74, ["--enable-debug-command", "yes",
-                                   "--enable-protected-configs", "yes"], config=conf)
+        ref = reference(self, ["--enable-debug-command", "yes",
+                               "--enable-protected-configs", "yes"], config=conf)
         results = []
         for srv in (ref.start(), Server(["--port", "0", "--appendonly", "no"],
                                         config=CONFIG_FILE).start()):
