@@ -933,10 +933,18 @@ int respite_config_get(struct respite *rs, const char *name, char *buf, size_t s
 int respite_config_file(struct respite *rs, const char *path)
 {
     struct store *st = (struct store *)rs;
-    char abs[PATH_MAX];
-    if (realpath(path, abs) == NULL || strlen(abs) >= sizeof st->config_file)
+    /* made absolute as Redis's getAbsolutePath: relative to the working
+     * directory, a symbolic link kept (the rewrite replaces the link) */
+    char cwd[PATH_MAX] = "";
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd) == NULL)
         return -1;
-    memcpy(st->config_file, abs, strlen(abs) + 1);
+    int n = snprintf(st->config_file, sizeof st->config_file, "%s%s%s", cwd, cwd[0] ? "/" : "",
+                     path);
+    if (n < 0 || (size_t)n >= sizeof st->config_file) {
+        st->config_file[0] = '\0';
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     return 0;
 }
 
