@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Configuration parameters and the CONFIG command. One table describes
- * every parameter (redis.conf name, type, field of struct rs_config, range,
- * mutability); start-up (command line, config file, respite_open) and
- * CONFIG GET/SET all go through it, with Redis 7's error texts.
+ * every parameter of Redis 7.4 (redis.conf name, type, field of struct
+ * rs_config, range, mutability, alias); start-up (command line, config
+ * file, respite_open) and CONFIG GET/SET/REWRITE all go through it, with
+ * Redis 7.4's error texts.
  *
- * A parameter respite has no use for yet but that tools read (appendonly)
- * is FIXED: CONFIG GET reports the truth and CONFIG SET accepts
- * only that same value.
+ * A parameter is real (a field respite acts on), KEPT (accepted, checked as
+ * Redis checks it, kept as CONFIG GET prints it, and ignored: tuning of what
+ * respite does its own way or not at all) or FIXED (what respite does not do
+ * and a user would count on: CONFIG GET reports the truth and only that
+ * value is accepted). An alias is a row of its own that names its
+ * parameter: Redis reports it under its own name and counts it as another
+ * name in CONFIG SET's duplicate check.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -123,9 +128,12 @@ static const struct cfg_param params[] = {
     {"zset-max-listpack-value", CFG_MEM, F(zset_max_listpack_value), 0, LLONG_MAX, NULL, NULL, 0},
     ALIAS("zset-max-ziplist-entries", "zset-max-listpack-entries"),
     ALIAS("zset-max-ziplist-value", "zset-max-listpack-value"),
-    {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
-    {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
-    {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"set-max-intset-entries", CFG_INT, F(set_max_intset_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"set-max-listpack-entries", CFG_INT, F(set_max_listpack_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"set-max-listpack-value", CFG_INT, F(set_max_listpack_value), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
     {"list-max-listpack-size", CFG_INT, F(list_max_listpack_size), INT_MIN, INT_MAX, NULL, NULL, 0},
     ALIAS("list-max-ziplist-size", "list-max-listpack-size"),
     {"list-compress-depth", CFG_INT, F(list_compress_depth), 0, INT_MAX, NULL, NULL, 0},
@@ -330,7 +338,8 @@ static const struct cfg_param params[] = {
 };
 
 enum { NKEPT = __COUNTER__ - KEPT_BASE };
-_Static_assert((int)NKEPT <= (int)RS_CFG_NKEPT, "rs_config.kept has no room for every kept parameter");
+_Static_assert((int)NKEPT <= (int)RS_CFG_NKEPT,
+               "rs_config.kept has no room for every kept parameter");
 
 #define NPARAMS (sizeof params / sizeof params[0])
 
