@@ -840,10 +840,17 @@ static const char *appendonly_changed(struct store *st, bool was_on)
     return NULL;
 }
 
+/* Lines of older config files that Redis 7.4 still reads, and ignores. */
+static const char *const deprecated[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
+                                         "lua-replicate-commands", NULL};
+
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
     const struct cfg_param *p = find_param(name);
+    for (int i = 0; p == NULL && startup && deprecated[i]; i++)
+        if (strcasecmp(name, deprecated[i]) == 0)
+            return NULL;
     if (p == NULL) {
         snprintf(err, errlen, "Bad directive or wrong number of arguments");
         return err;

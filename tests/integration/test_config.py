@@ -70,9 +70,10 @@ REDIS74_PARAMETERS = """
 """.split()
 
 # A configuration file both servers take: comments, blank lines, aliases (Redis 6 names),
-# a parameter twice, several save lines, a quoted value.
+# a parameter twice, several save lines, a quoted value, a line Redis 7.4 reads and ignores.
 CONFIG_FILE = """# a configuration file
 #   with an indented comment
+lua-replicate-commands yes
 
 bind 127.0.0.1
 save 900 1
@@ -224,8 +225,9 @@ class ConfigRewriteTest(unittest.TestCase):
             # kept: comments (trimmed), blank lines, order; changed in place; the second hz
             # and the requirepass set back to "" gone; new ones after the signature
             lines = text.split("\n")
-            self.assertEqual(lines[:4], ['dir "%s"' % d, "# a configuration file",
-                                         "#   with an indented comment", ""])
+            self.assertEqual(lines[:5], ['dir "%s"' % d, "# a configuration file",
+                                         "#   with an indented comment",
+                                         "# ??? lua-replicate-commands yes", ""])
             self.assertIn("hash-max-listpack-entries 100", lines)
             self.assertIn("busy-reply-threshold 3000", lines)
             self.assertIn("replica-priority 100", lines)
