@@ -1056,9 +1056,9 @@ static int rw_read(struct rw *rw, const char *path)
         char *nl = memchr(buf + start, '\n', len - start);
         size_t end = nl ? (size_t)(nl - buf) : len;
         size_t a = start, b = end;
-        while (a < b && strchr("\r\n\t ", buf[a]))
+        while (a < b && memchr("\r\n\t ", buf[a], 4))
             a++;
-        while (b > a && strchr("\r\n\t ", buf[b - 1]))
+        while (b > a && memchr("\r\n\t ", buf[b - 1], 4))
             b--;
         char *line = rw_strdup(buf + a, b - a);
         start = end + 1;
