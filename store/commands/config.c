@@ -55,6 +55,7 @@ enum {
     CFG_HIDDEN = 16,     /* CONFIG GET shows it to its exact name only, never to a glob */
     CFG_PERCENT = 32,    /* a CFG_MEM that also takes "N%" (kept as -N) */
     CFG_NULL_EMPTY = 64, /* a string whose "" is Redis's NULL: REWRITE writes no line */
+    CFG_DENY_LOADING = 128, /* CONFIG SET answers -LOADING while the data loads */
 };
 
 struct cfg_param {
@@ -157,14 +158,14 @@ static const struct cfg_param params[] = {
      CFG_SENSITIVE | CFG_NULL_EMPTY},
     /* dir is kept as an absolute path and never chdir'ed to: the store may
      * live in a host process whose working directory is its own */
-    {"dir", CFG_STR, F(dir), 0, SZ(dir), NULL, NULL, CFG_PROTECTED},
+    {"dir", CFG_STR, F(dir), 0, SZ(dir), NULL, NULL, CFG_PROTECTED | CFG_DENY_LOADING},
     {"dbfilename", CFG_STR, F(dbfilename), 0, SZ(dbfilename), NULL, NULL, CFG_PROTECTED},
     {"rdbcompression", CFG_BOOL, F(rdbcompression), 0, 0, NULL, NULL, 0},
     {"rdbchecksum", CFG_BOOL, F(rdbchecksum), 0, 0, NULL, NULL, CFG_IMMUTABLE},
     {"save", CFG_SAVE, 0, 0, 0, NULL, NULL, 0},
     {"stop-writes-on-bgsave-error", CFG_BOOL, F(stop_writes_on_bgsave_error), 0, 0, NULL, NULL, 0},
     {"key-load-delay", CFG_INT, F(key_load_delay), INT_MIN, INT_MAX, NULL, NULL, CFG_HIDDEN},
-    {"appendonly", CFG_BOOL, F(appendonly), 0, 0, NULL, NULL, 0},
+    {"appendonly", CFG_BOOL, F(appendonly), 0, 0, NULL, NULL, CFG_DENY_LOADING},
     {"appendfilename", CFG_STR, F(appendfilename), 0, SZ(appendfilename), NULL, NULL,
      CFG_IMMUTABLE},
     {"appenddirname", CFG_STR, F(appenddirname), 0, SZ(appenddirname), NULL, NULL,
@@ -279,7 +280,7 @@ static const struct cfg_param params[] = {
     KMEM("repl-backlog-size", 1, LLONG_MAX, "1048576", 0),
     KINT("repl-backlog-ttl", 0, LLONG_MAX, "3600", 0),
     KBOOL("repl-disable-tcp-nodelay", "no", 0),
-    KENUM("repl-diskless-load", diskless_loads, "disabled", 0),
+    KENUM("repl-diskless-load", diskless_loads, "disabled", CFG_DENY_LOADING),
     KBOOL("repl-diskless-sync", "yes", 0),
     KINT("repl-diskless-sync-delay", 0, INT_MAX, "5", 0),
     KINT("repl-diskless-sync-max-replicas", 0, INT_MAX, "0", 0),
@@ -1361,8 +1362,8 @@ static bool protected_allowed(const struct cmd_ctx *c)
 
 /* CONFIG SET parameter value [parameter value ...]: all or nothing, as
  * Redis 7.4's. Every name is checked first (the first problem is the
- * error: unknown, immutable, protected, or named twice -- an alias is a
- * name of its own); then every value is applied, in order, to a copy of the
+ * error: unknown, immutable, protected, -LOADING for what must wait for the
+ * data, or named twice -- an alias is a name of its own); then every value is applied, in order, to a copy of the
  * configuration, the first bad one failing the command; the copy becomes
  * the configuration, and if turning the append-only file on fails, the
  * previous configuration comes back whole. */
@@ -1375,9 +1376,10 @@ void cmd_config_set(struct cmd_ctx *c)
     int npairs = (c->argc - 2) / 2;
     const struct cfg_param **rows = rs_malloc((size_t)npairs * sizeof *rows);
     char name[128];
-    const char *bad = NULL;
+    const char *bad = NULL; /* "" unknown, else the error of rows[bad_at] */
     int bad_at = 0;
-    for (int i = 0; i < npairs && !bad; i++) {
+    bool deny_loading = false;
+    for (int i = 0; i < npairs && !bad && !deny_loading; i++) {
         struct rs_str arg = c->argv[2 + 2 * i];
         snprintf(name, sizeof name, "%.*s", (int)arg.len, arg.p);
         rows[i] = arg.len < sizeof name ? find_param(name) : NULL;
@@ -1388,15 +1390,19 @@ void cmd_config_set(struct cmd_ctx *c)
             bad = "can't set immutable config";
         } else if ((primary(rows[i])->flags & CFG_PROTECTED) && !protected_allowed(c)) {
             bad = "can't set protected config";
+        } else if ((primary(rows[i])->flags & CFG_DENY_LOADING) && c->st->persist.loading) {
+            deny_loading = true;
         } else {
             for (int j = 0; j < i; j++)
                 if (rows[j] == rows[i])
                     bad = "duplicate parameter";
         }
     }
-    if (bad) {
+    if (bad || deny_loading) {
         struct rs_str arg = c->argv[2 + 2 * bad_at];
-        if (bad[0] == '\0')
+        if (deny_loading)
+            reply_err(c, RS_ERR_LOADING);
+        else if (bad[0] == '\0')
             reply_errf(c, "ERR Unknown option or number of arguments for CONFIG SET - '%.*s'",
                        (int)arg.len, arg.p);
         else
