@@ -200,6 +200,12 @@ int main(int argc, char **argv)
     int from = 1, nnewlines = 0;
     if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {
         nnewlines = load_file(st, argv[1]);
+        /* CONFIG REWRITE's file; from stdin there is none, as in Redis */
+        if (strcmp(argv[1], "-") != 0 && respite_config_file(st, argv[1]) != 0) {
+            fprintf(stderr, "Fatal error, can't resolve the config file path '%s': %s\n",
+                    argv[1], strerror(errno));
+            return 1;
+        }
         from = 2;
     }
     load_args(st, argc, argv, from, nnewlines + 2);

@@ -963,7 +963,7 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 "# Clients\r\n"
                 "connected_clients:%llu\r\n"
                 "cluster_connections:0\r\n"
-                "maxclients:%d\r\n"
+                "maxclients:%lld\r\n"
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
                 "blocked_clients:%llu\r\n"
