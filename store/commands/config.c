@@ -138,6 +138,9 @@ static const struct cfg_param params[] = {
     {"list-max-listpack-size", CFG_INT, F(list_max_listpack_size), INT_MIN, INT_MAX, NULL, NULL, 0},
     ALIAS("list-max-ziplist-size", "list-max-listpack-size"),
     {"list-compress-depth", CFG_INT, F(list_compress_depth), 0, INT_MAX, NULL, NULL, 0},
+    {"stream-node-max-bytes", CFG_MEM, F(stream_node_max_bytes), 0, LLONG_MAX, NULL, NULL, 0},
+    {"stream-node-max-entries", CFG_INT, F(stream_node_max_entries), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
     {"lazyfree-lazy-user-del", CFG_BOOL, F(lazyfree_user_del), 0, 0, NULL, NULL, 0},
     {"lazyfree-lazy-user-flush", CFG_BOOL, F(lazyfree_user_flush), 0, 0, NULL, NULL, 0},
     {"lazyfree-lazy-expire", CFG_BOOL, F(lazyfree_expire), 0, 0, NULL, NULL, 0},
@@ -311,8 +314,6 @@ static const struct cfg_param params[] = {
     KINT("slowlog-log-slower-than", -1, LLONG_MAX, "10000", 0),
     KINT("slowlog-max-len", 0, LLONG_MAX, "128", 0),
     KINT("socket-mark-id", 0, UINT_MAX, "0", CFG_IMMUTABLE),
-    KMEM("stream-node-max-bytes", 0, LLONG_MAX, "4096", 0),
-    KINT("stream-node-max-entries", 0, LLONG_MAX, "100", 0),
     KENUM("syslog-facility", facilities, "local0", CFG_IMMUTABLE),
     KSTR("syslog-ident", "redis", CFG_IMMUTABLE),
     KINT("tcp-backlog", 0, INT_MAX, "511", CFG_IMMUTABLE),
@@ -369,6 +370,8 @@ void config_defaults(struct rs_config *cfg)
     cfg->set_max_listpack_entries = 128;
     cfg->set_max_listpack_value = 64;
     cfg->list_max_listpack_size = -2;
+    cfg->stream_node_max_bytes = 4096;
+    cfg->stream_node_max_entries = 100;
     cfg->loglevel = 2;
     cfg->busy_reply_threshold = 5000;
     cfg->tracking_table_max_keys = 1000000;

@@ -258,6 +258,10 @@ struct rs_config {
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
     int list_compress_depth;
+    /* stream nodes (stream.c's struct snode_limits): listpack bytes and
+     * entries a node takes, 0 for no limit */
+    long long stream_node_max_bytes;
+    long long stream_node_max_entries;
     /* Which deletions free big values in the background (keyspace.c), as Redis's
      * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
      * deletions and overwrites done by other commands. UNLINK and ASYNC
