@@ -180,20 +180,16 @@ static void touch_emptied(struct db *emptied, struct db *replaced_with, struct k
     }
 }
 
-/* touch_emptied for each watched key of db, of project id only when
- * is_project. O(watched keys). */
-static void touch_watched(struct db *db, struct db *replaced_with, bool is_project,
-                          struct rs_str id)
+/* touch_emptied for each watched key of db, of project *id only when id
+ * is not NULL. O(watched keys). */
+static void touch_watched(struct db *db, struct db *replaced_with, const struct rs_str *id)
 {
     struct store *st = db->st;
     int64_t now = clock_now(st);
     for (uint64_t i = 0; st->watched.b && i <= st->watched.mask; i++) {
         for (struct chain_link *l = st->watched.b[i]; l; l = l->next) {
             struct kreg_key *wk = chain_of(l, struct kreg_key, link);
-            struct rs_str kid;
-            if (wk->db != db->idx ||
-                (is_project && !(ks_project_id(rs_str_from(wk->key, wk->klen), &kid) &&
-                                 rs_str_eq(kid, id))))
+            if (wk->db != db->idx || (id && !ks_key_in_project(wk->key, wk->klen, *id)))
                 continue;
             touch_emptied(db, replaced_with, wk, now);
         }
@@ -202,13 +198,13 @@ static void touch_watched(struct db *db, struct db *replaced_with, bool is_proje
 
 void multi__touch_db(struct db *emptied, struct db *replaced_with)
 {
-    touch_watched(emptied, replaced_with, false, rs_str_from("", 0));
+    touch_watched(emptied, replaced_with, NULL);
 }
 
 void multi_touch_project(struct db *db, struct rs_str id)
 {
     if (db->st->watched.n != 0)
-        touch_watched(db, NULL, true, id);
+        touch_watched(db, NULL, &id);
 }
 
 /* Has a key that was live when watched expired since (Redis

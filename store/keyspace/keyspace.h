@@ -133,6 +133,12 @@ const char *obj_enc_name(const struct entry *e);
 /* The project id of a key ("project:<id>:..." or "project:{<id>}:..."),
  * or false for a key of the global shard. */
 bool ks_project_id(struct rs_str key, struct rs_str *id);
+/* Is key (klen bytes) a key of project id? */
+static inline bool ks_key_in_project(const char *key, size_t klen, struct rs_str id)
+{
+    struct rs_str kid;
+    return ks_project_id(rs_str_from(key, klen), &kid) && rs_str_eq(kid, id);
+}
 
 /* The shard key's entry is (or would be) accounted to in db: its
  * project's shard, the global shard, or for a project of one key (struct

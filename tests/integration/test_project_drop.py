@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RespError, ServerTestCase, encode, main  # noqa: E402
+from harness import RespError, ServerTestCase, encode, info_fields, main  # noqa: E402
 
 DRAIN_TIMEOUT = 60.0
 BIG = 100000
@@ -28,15 +28,6 @@ BIG = 100000
 # 0.4 to 6 ms). The release figures for 1,000,000 keys are in the README.
 REPLY_MAX = 0.25   # s, the caller's reply to the drop of BIG keys
 PING_MAX = 0.25    # s, the longest PING of another client while the keys are freed
-
-
-def info_fields(text):
-    out = {}
-    for line in text.decode().split("\r\n"):
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            out[k] = v
-    return out
 
 
 class ProjectDrop(ServerTestCase):
