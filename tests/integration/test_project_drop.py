@@ -8,7 +8,7 @@ and its hash fields' and set members' TTLs never fire later; a WATCH of one of i
 fails the EXEC; a BLPOP on one of its keys keeps waiting (as after DEL) and is served by
 a later LPUSH, a blocked XREADGROUP gets the error a DEL of its stream gives; tracking
 clients are told as for a flush; one project_drop event; a SCAN in progress goes on;
-the append-only file replays the drop.
+the append-only file replays the drop, and an RDB file written after lacks the keys.
 """
 import os
 import shutil
@@ -251,11 +251,36 @@ class ProjectDrop(ServerTestCase):
         self.assertEqual(c.cmd("SET", "project:p:again", "v"), b"OK")
         c.close()
         s.stop()
+        aof = os.path.join(d, "appendonlydir")
+        incr = b"".join(open(os.path.join(aof, f), "rb").read()
+                        for f in os.listdir(aof) if f.endswith(".incr.aof"))
+        self.assertIn(encode("PROJECT", "DROP", "p"), incr)
         r = self.spawn("--dir", d, "--appendonly", "yes").conn()
         self.addCleanup(r.close)
         self.assertEqual(r.cmd("DBSIZE"), 2)
         self.assertEqual(sorted(r.cmd("KEYS", "*")), [b"project:p:again", b"project:q:k"])
         self.assertEqual(sorted(r.cmd("PROJECT", "LIST")), [b"p", b"q"])
+
+    def test_rdb_written_after_lacks_the_keys(self):
+        d = tempfile.mkdtemp(prefix="respite-drop-")
+        self.addCleanup(shutil.rmtree, d, True)
+        s = self.spawn("--dir", d)
+        c = s.conn()
+        self.addCleanup(c.close)
+        for i in range(100):
+            self.assertEqual(c.cmd("SET", "project:p:k%d" % i, "v", "EX", "1000"), b"OK")
+        self.assertEqual(c.cmd("SET", "project:q:k", "v"), b"OK")
+        # Saved while the shard may still be freeing in the background.
+        c.send(encode("PROJECT", "DROP", "p") + encode("SAVE"))
+        self.assertEqual(c.reply(), 100)
+        self.assertEqual(c.reply(), b"OK")
+        c.close()
+        s.stop()
+        r = self.spawn("--dir", d).conn()
+        self.addCleanup(r.close)
+        self.assertEqual(r.cmd("KEYS", "*"), [b"project:q:k"])
+        self.assertEqual(info_fields(r.cmd("INFO", "keyspace"))["db0"],
+                         "keys=1,expires=0,avg_ttl=0,subexpiry=0")
 
 
 if __name__ == "__main__":
