@@ -249,15 +249,28 @@ void block__signal(struct db *db, const char *key, size_t klen, bool deleted)
     st->ready[st->nready++] = bk;
 }
 
-void block__signal_db(struct db *db)
+/* block__signal for each key of db waited on, of project *id only when id
+ * is not NULL. O(keys waited on). */
+static void signal_keys(struct db *db, const struct rs_str *id, bool deleted)
 {
     struct store *st = db->st;
     for (uint64_t i = 0; st->blocking.b && i <= st->blocking.mask; i++)
         for (struct chain_link *l = st->blocking.b[i]; l; l = l->next) {
             struct kreg_key *bk = chain_of(l, struct kreg_key, link);
-            if (bk->db == db->idx)
-                block__signal(db, bk->key, bk->klen, false);
+            if (bk->db == db->idx && (!id || ks_key_in_project(bk->key, bk->klen, *id)))
+                block__signal(db, bk->key, bk->klen, deleted);
         }
+}
+
+void block__signal_db(struct db *db)
+{
+    signal_keys(db, NULL, false);
+}
+
+void block_signal_project(struct db *db, struct rs_str id)
+{
+    if (db->st->blocking.n != 0)
+        signal_keys(db, &id, true);
 }
 
 /* The type of key in db as a waiter sees it (-1: absent or expired), without

@@ -309,6 +309,10 @@ bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int
  * key of db was signaled (ks_signal), every key of db (ks_signal_db). */
 void block__signal(struct db *db, const char *key, size_t klen, bool deleted);
 void block__signal_db(struct db *db);
+/* PROJECT DROP is about to remove every key of project id from db: the
+ * clients waiting on one are signaled as for a deleted key (only
+ * XREADGROUP's wake). O(keys waited on in the store). */
+void block_signal_project(struct db *db, struct rs_str id);
 /* Serve the clients blocked on the keys signaled since the last call. */
 void block_serve_ready(struct store *st);
 /* s goes away: forget its blocked command, without a reply. */
@@ -353,5 +357,9 @@ size_t multi_mem(const struct session *s);
  * registered by store.c). */
 void multi__touch(struct db *db, const char *key, size_t klen);
 void multi__touch_db(struct db *emptied, struct db *replaced_with);
+/* PROJECT DROP is about to remove every key of project id from db: the
+ * EXEC of each client watching one that exists fails. O(watched keys in
+ * the store), not O(keys of the project). */
+void multi_touch_project(struct db *db, struct rs_str id);
 
 #endif

@@ -152,39 +152,59 @@ void multi__touch(struct db *db, const char *key, size_t klen)
     }
 }
 
-void multi__touch_db(struct db *emptied, struct db *replaced_with)
+/* The watched key wk of emptied is about to go, and replaced_with's (NULL
+ * for none) to take its place: flag its watchers whose EXEC must fail.
+ * Only flagged, not unwatched: that would free keys of the caller's walk. */
+static void touch_emptied(struct db *emptied, struct db *replaced_with, struct kreg_key *wk,
+                          int64_t now)
 {
-    struct store *st = emptied->st;
+    struct shard *sh;
+    bool in_emptied = present(emptied, wk->key, wk->klen, &sh) != NULL;
+    bool in_other = replaced_with && present(replaced_with, wk->key, wk->klen, &sh);
+    if (!in_emptied && !in_other)
+        return;
+    bool other_expired = in_other && expired_in(replaced_with, wk->key, wk->klen, now);
+    for (struct watch *w = wk->head; w; w = w->next) {
+        if (w->expired) {
+            if (!in_other) {
+                w->expired = false; /* an expired key deleted: no change */
+                continue;
+            }
+            if (other_expired)
+                continue; /* expired, and still expired */
+        } else if (!in_emptied && other_expired) {
+            w->expired = true; /* absent, now expired: no change yet */
+            continue;
+        }
+        w->s->flags |= SES_DIRTY_CAS;
+    }
+}
+
+/* touch_emptied for each watched key of db, of project *id only when id
+ * is not NULL. O(watched keys). */
+static void touch_watched(struct db *db, struct db *replaced_with, const struct rs_str *id)
+{
+    struct store *st = db->st;
     int64_t now = clock_now(st);
     for (uint64_t i = 0; st->watched.b && i <= st->watched.mask; i++) {
         for (struct chain_link *l = st->watched.b[i]; l; l = l->next) {
             struct kreg_key *wk = chain_of(l, struct kreg_key, link);
-            if (wk->db != emptied->idx)
+            if (wk->db != db->idx || (id && !ks_key_in_project(wk->key, wk->klen, *id)))
                 continue;
-            struct shard *sh;
-            bool in_emptied = present(emptied, wk->key, wk->klen, &sh) != NULL;
-            bool in_other = replaced_with && present(replaced_with, wk->key, wk->klen, &sh);
-            if (!in_emptied && !in_other)
-                continue;
-            bool other_expired = in_other && expired_in(replaced_with, wk->key, wk->klen, now);
-            /* Only flagged, not unwatched: that would free keys of this
-             * very walk. */
-            for (struct watch *w = wk->head; w; w = w->next) {
-                if (w->expired) {
-                    if (!in_other) {
-                        w->expired = false; /* an expired key deleted: no change */
-                        continue;
-                    }
-                    if (other_expired)
-                        continue; /* expired, and still expired */
-                } else if (!in_emptied && other_expired) {
-                    w->expired = true; /* absent, now expired: no change yet */
-                    continue;
-                }
-                w->s->flags |= SES_DIRTY_CAS;
-            }
+            touch_emptied(db, replaced_with, wk, now);
         }
     }
+}
+
+void multi__touch_db(struct db *emptied, struct db *replaced_with)
+{
+    touch_watched(emptied, replaced_with, NULL);
+}
+
+void multi_touch_project(struct db *db, struct rs_str id)
+{
+    if (db->st->watched.n != 0)
+        touch_watched(db, NULL, &id);
 }
 
 /* Has a key that was live when watched expired since (Redis

@@ -5,9 +5,13 @@
  * lives in the shard of project <id> of its database; these commands list
  * the projects of the selected database and report one project's counters
  * (ks.h struct ks_proj), which the keyspace keeps as it goes, so every
- * reply is O(1) per project.
+ * reply is O(1) per project; PROJECT DROP removes a whole project from
+ * every database at once (ks_project_drop).
  */
+#include <stdio.h>
+
 #include "commands/commands.h"
+#include "commands/tracking.h"
 #include "keyspace/keyspace.h"
 
 struct list_walk {
@@ -56,6 +60,47 @@ void cmd_project_info(struct cmd_ctx *c)
     resp_add_int(c->out, has ? (long long)ks_proj_commands(&p) : 0);
 }
 
+/* The one event of a PROJECT DROP that removed keys of db: the id on
+ * __keyevent@<db>__:project_drop, class g. No keyspace channel: the id is
+ * no key, and one message per key is what the drop avoids. */
+static void notify_drop(struct db *db, struct rs_str id)
+{
+    int need = NOTIFY_KEYEVENT | NOTIFY_GENERIC;
+    if ((db->st->cfg.notify_mask & need) != need)
+        return;
+    char chan[64];
+    int n = snprintf(chan, sizeof chan, "__keyevent@%d__:project_drop", db->idx);
+    ks_publish(db->st, rs_str_from(chan, (size_t)n), id);
+}
+
+/* PROJECT DROP id -- every key of project id, in every database, gone at
+ * once: the number of keys dropped. Watchers of those keys fail their
+ * EXEC, waiters hear of deleted keys (list and zset pops wait on, as after
+ * DEL), tracking clients are told as for a flush (a null: their keys are
+ * not listed, as they are not walked), one event per database. Dirty
+ * counts the keys, as DEL and FLUSHALL do; the AOF logs the command. */
+void cmd_project_drop(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    struct rs_str id = c->argv[2];
+    uint64_t total = 0;
+    for (int i = 0; i < st->ndbs; i++) {
+        struct db *db = st->dbs[i];
+        struct ks_proj p;
+        if (!ks_project(db, id, &p) || ks_proj_keys(&p) == 0)
+            continue;
+        multi_touch_project(db, id); /* while the keys are there to be found */
+        block_signal_project(db, id);
+        total += ks_project_drop(db, id);
+        notify_drop(db, id);
+    }
+    if (total > 0) {
+        ks_dirty(st, total);
+        tracking_flushed(st);
+    }
+    resp_add_int(c->out, (long long)total);
+}
+
 /* PROJECT HELP */
 void cmd_project_help(struct cmd_ctx *c)
 {
@@ -65,6 +110,9 @@ void cmd_project_help(struct cmd_ctx *c)
         "INFO <id>",
         "    Return the keys, bytes, expiring keys and commands of project <id> in the",
         "    current database (zeros for a project without keys).",
+        "DROP <id>",
+        "    Delete every key of project <id> in every database at once (freed in the",
+        "    background); return the number of keys deleted.",
         NULL,
     };
     reply_help(c, "PROJECT", lines);

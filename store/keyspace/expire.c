@@ -190,16 +190,21 @@ static void shard_heap_change(struct shard *sh, enum shard_heap which, void *p, 
         sh->ttl = rs_malloc(sizeof *sh->ttl);
         exp_heap_init(&sh->ttl->exp, offsetof(struct entry, exp_idx));
         exp_heap_init(&sh->ttl->sub, offsetof(struct subttl, idx));
+        sh->ttl->sum_deadlines = 0;
     }
     struct exp_heap *h = which == SHARD_EXP ? &sh->ttl->exp : &sh->ttl->sub;
     uint64_t *count = which == SHARD_EXP ? &sh->db->nexpires : &sh->db->nsubexpires;
     uint32_t *slot = (uint32_t *)((char *)p + h->idx_off), was = *slot;
     if (which == SHARD_EXP) {
         /* Deadlines are store-clock milliseconds, >= 0. */
-        if (was != EXP_NONE)
+        if (was != EXP_NONE) {
             sh->db->sum_deadlines -= (uint64_t)h->a[was].when;
-        if (when != -1)
+            sh->ttl->sum_deadlines -= (uint64_t)h->a[was].when;
+        }
+        if (when != -1) {
             sh->db->sum_deadlines += (uint64_t)when;
+            sh->ttl->sum_deadlines += (uint64_t)when;
+        }
     }
     if (when == -1) {
         if (was == EXP_NONE)

@@ -1359,6 +1359,49 @@ void ks_flush_db(struct store *st, struct db *db, bool async)
     rank_take(db, (uintptr_t)&db->global, 1);
 }
 
+uint64_t ks_project_drop(struct db *db, struct rs_str id)
+{
+    uintptr_t v = project_place(db, id);
+    if (v == 0 || place_count(v) == 0)
+        return 0;
+    if (place_is_tiny(v)) {
+        /* Its one key, accounted to small, goes as UNLINK's would. */
+        struct kloc loc = {&db->small, &place_tiny(v)->e};
+        ks_delete_lazy(&loc, true);
+        return 1;
+    }
+    struct store *st = db->st;
+    struct shard *old = place_shard(v);
+    uint64_t n = tbl_count(&old->tbl);
+    /* Its deadlines leave the db's heap and counts with its own heaps,
+     * which go with it: nothing of it comes due later. */
+    exp_heap_del(&db->due, old);
+    if (old->ttl) {
+        db->nexpires -= old->ttl->exp.n;
+        db->nsubexpires -= old->ttl->sub.n;
+        db->sum_deadlines -= old->ttl->sum_deadlines;
+    }
+    db->nkeys -= n;
+    /* An empty shard of the same id takes its place (seq, rank, map slot),
+     * as if every key had been deleted: a SCAN cursor into the project
+     * finds it empty and goes on with the next, a write fills it again,
+     * and the next compaction frees it as any emptied project. */
+    struct shard *fresh = shard_alloc(db, id);
+    fresh->seq = old->seq;
+    fresh->rank = old->rank;
+    fresh->is_empty = true;
+    db->order[old->rank - 2] = (uintptr_t)fresh;
+    pmap_insert(db, (uintptr_t)fresh); /* in the slot of old: same id */
+    rankset_add(&db->ranks.dirty, fresh->rank);
+    project_emptied(db);
+    st->pmap_gen++; /* places kept from before may name old */
+    if (has_background(st))
+        to_garbage(st, old);
+    else
+        shard_free(old);
+    return n;
+}
+
 /* An entry of a garbage shard (ud): a big value joins the queue of values,
  * as UNLINK's would, so one huge value does not hold up a slice. */
 static void free_garbage_entry(void *ud, struct entry *e)

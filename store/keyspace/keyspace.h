@@ -133,6 +133,12 @@ const char *obj_enc_name(const struct entry *e);
 /* The project id of a key ("project:<id>:..." or "project:{<id>}:..."),
  * or false for a key of the global shard. */
 bool ks_project_id(struct rs_str key, struct rs_str *id);
+/* Is key (klen bytes) a key of project id? */
+static inline bool ks_key_in_project(const char *key, size_t klen, struct rs_str id)
+{
+    struct rs_str kid;
+    return ks_project_id(rs_str_from(key, klen), &kid) && rs_str_eq(kid, id);
+}
 
 /* The shard key's entry is (or would be) accounted to in db: its
  * project's shard, the global shard, or for a project of one key (struct
@@ -373,6 +379,15 @@ bool ks_random_project(struct db *db, uint64_t x, struct ks_proj *p);
 /* Empty a database; async moves its shards to the garbage list (O(1) a
  * shard), as long as respite_tick runs (see ks_delete_lazy). */
 void ks_flush_db(struct store *st, struct db *db, bool async);
+/* PROJECT DROP in db: every key of project id leaves db at once, and
+ * leaves its indexes (map and order array, RANDOMKEY's tree, the heaps of
+ * key and sub-key deadlines, the counts of DBSIZE and INFO); the project
+ * stays as an emptied one. Its shard goes to the garbage list and is
+ * freed in slices, as a FLUSHALL ASYNC's (at once when respite_tick does
+ * not run); a one-key project's key is deleted as by UNLINK. O(1) but for
+ * that key's hooks: WATCH, tracking and blocked clients are the caller's
+ * (commands/project.c). Returns the keys dropped. */
+uint64_t ks_project_drop(struct db *db, struct rs_str id);
 /* Free queued values and garbage shards for about budget_us, in slices of
  * a thousand or so frees. Returns 1 if some is left. */
 int ks_free_garbage(struct store *st, int64_t budget_us);

@@ -69,6 +69,9 @@ struct subttl {
 struct shard_ttl {
     struct exp_heap exp; /* entries with a key TTL */
     struct exp_heap sub; /* subttls of containers with sub-key TTLs */
+    /* the sum of exp's deadlines, its share of db->sum_deadlines, which a
+     * project drop (ks_project_drop) takes off in O(1) */
+    unsigned __int128 sum_deadlines;
 };
 
 struct shard {
