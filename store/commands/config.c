@@ -92,8 +92,8 @@ static const struct cfg_param params[] = {
     {"lazyfree-lazy-user-flush", CFG_BOOL, F(lazyfree_user_flush), 0, 0, NULL, NULL, 0},
     {"lazyfree-lazy-expire", CFG_BOOL, F(lazyfree_expire), 0, 0, NULL, NULL, 0},
     {"lazyfree-lazy-server-del", CFG_BOOL, F(lazyfree_server_del), 0, 0, NULL, NULL, 0},
-    /* there is no eviction (maxmemory is 0) and no replica to flush */
-    {"lazyfree-lazy-eviction", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
+    {"lazyfree-lazy-eviction", CFG_BOOL, F(lazyfree_eviction), 0, 0, NULL, NULL, 0},
+    /* there is no replica to flush */
     {"replica-lazy-flush", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"slave-lazy-flush", CFG_FIXED, 0, 0, 0, NULL, "no", 0, CFG_BOOL},
     {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
@@ -130,10 +130,13 @@ static const struct cfg_param params[] = {
     {"auto-aof-rewrite-min-size", CFG_MEM, F(auto_aof_rewrite_min_size), 0, LLONG_MAX, NULL, NULL,
      0},
     {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
-    {"maxmemory", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
-    {"maxmemory-policy", CFG_FIXED, 0, 0, 0, policies, "noeviction", 0, CFG_ENUM},
-    {"maxmemory-samples", CFG_FIXED, 0, 1, 64, NULL, "5", 0, CFG_INT},
-    {"maxmemory-eviction-tenacity", CFG_FIXED, 0, 0, 100, NULL, "10", 0, CFG_INT},
+    {"maxmemory", CFG_MEM, F(maxmemory), 0, LLONG_MAX, NULL, NULL, 0},
+    {"maxmemory-policy", CFG_ENUM, F(maxmemory_policy), 0, 0, policies, NULL, 0},
+    {"maxmemory-samples", CFG_INT, F(maxmemory_samples), 1, 64, NULL, NULL, 0},
+    {"maxmemory-eviction-tenacity", CFG_INT, F(maxmemory_eviction_tenacity), 0, 100, NULL, NULL,
+     0},
+    {"lfu-log-factor", CFG_INT, F(lfu_log_factor), 0, INT_MAX, NULL, NULL, 0},
+    {"lfu-decay-time", CFG_INT, F(lfu_decay_time), 0, INT_MAX, NULL, NULL, 0},
     {"maxmemory-clients", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
     {"cluster-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"io-threads", CFG_FIXED, 0, 1, 128, NULL, "1", CFG_IMMUTABLE, CFG_INT},
@@ -168,6 +171,11 @@ void config_defaults(struct rs_config *cfg)
     cfg->list_max_listpack_size = -2;
     cfg->loglevel = 2;
     cfg->busy_reply_threshold = 5000;
+    cfg->maxmemory_policy = MM_NOEVICTION;
+    cfg->maxmemory_samples = 5;
+    cfg->maxmemory_eviction_tenacity = 10;
+    cfg->lfu_log_factor = 10;
+    cfg->lfu_decay_time = 1;
     cfg->tracking_table_max_keys = 1000000;
     if (getcwd(cfg->dir, sizeof cfg->dir) == NULL)
         snprintf(cfg->dir, sizeof cfg->dir, "/");
@@ -488,6 +496,10 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
      * the files. */
     if (msg == NULL && !startup)
         msg = appendonly_changed(st, was_on);
+    /* A limit set at run time applies at once, not at the next write
+     * (Redis's eviction time proc): respite_tick evicts down to it. */
+    if (msg == NULL && !startup && p->off == F(maxmemory) && st->cfg.maxmemory)
+        st->evict_running = true;
     if (msg && msg != err) {
         snprintf(err, errlen, "%s", msg);
         msg = err;
