@@ -495,22 +495,17 @@ static void reject(struct cmd_ctx *c, enum rs_err why)
 
 /* Redis's processCommand under maxmemory: evict first, then refuse c's
  * command when the store is still over the limit and the command may grow
- * it -- flagged denyoom (for EXEC: one of its queued commands; for EVAL and
- * FCALL: by the script's flags), or about to be queued in MULTI, which
- * grows without limit (not EXEC, DISCARD, QUIT, RESET). Notes the state
- * for the scripts the command runs (st->oom_at_start). */
+ * it: flagged denyoom (for EXEC: one of its queued commands; for EVAL and
+ * FCALL: by the script's flags), in MULTI too (7.4 queues the others
+ * there). Notes the state for the scripts the command runs
+ * (st->oom_at_start). */
 static bool refused_for_oom(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     bool oom = ks_evict(st) == KS_EVICT_FAIL;
     st->oom_at_start = oom;
-    if (!oom)
-        return false;
-    cmd_handler *h = c->cmd->handler;
-    if (c->s->mq && h != cmd_exec && h != cmd_discard && h != cmd_quit && h != cmd_reset)
-        return true;
-    return (cmd_flags_of(c) & CMD_DENYOOM) ||
-           (h == cmd_exec && (multi_flags(c->s) & CMD_DENYOOM));
+    return oom && ((cmd_flags_of(c) & CMD_DENYOOM) ||
+                   (c->cmd->handler == cmd_exec && (multi_flags(c->s) & CMD_DENYOOM)));
 }
 
 /* Run one command of s. nested: from the script_busy hook, inside the

@@ -312,8 +312,6 @@ static inline void multi_flag_rejected(struct session *s)
  * EXECABORT with the reason and leave MULTI, in MULTI or not (Redis
  * execCommandAbort). */
 cmd_handler cmd_exec;
-/* And the commands that are not refused in MULTI over maxmemory (store.c). */
-cmd_handler cmd_discard, cmd_quit, cmd_reset;
 /* PING, refused with the write commands under -MISCONF (persist.h). */
 cmd_handler cmd_ping;
 /* EXEC refused with the error text (without its '-'): Redis's EXECABORT
