@@ -136,8 +136,13 @@ void cmd_type(struct cmd_ctx *c)
 void cmd_touch(struct cmd_ctx *c)
 {
     long long n = 0;
-    for (int i = 1; i < c->argc; i++)
-        n += ks_read(c, c->db, c->argv[i], NULL) != NULL;
+    for (int i = 1; i < c->argc; i++) {
+        struct entry *e = ks_read(c, c->db, c->argv[i], NULL);
+        /* TOUCH touches even for a CLIENT NO-TOUCH client, as in Redis */
+        if (e && (c->s->flags & SES_NO_TOUCH))
+            ks_access(c->st, e);
+        n += e != NULL;
+    }
     resp_add_int(c->out, n);
 }
 

@@ -181,6 +181,9 @@ class Evict(ServerTestCase):
         self.assertEqual(self.c.cmd("CLIENT", "NO-TOUCH", "ON"), b"OK")
         self.assertEqual(self.c.cmd("GET", "k"), b"v")
         self.assertGreaterEqual(self.c.cmd("OBJECT", "IDLETIME", "k"), 50)
+        self.assertEqual(self.c.cmd("TOUCH", "k"), 1)  # TOUCH touches all the same
+        self.assertLess(self.c.cmd("OBJECT", "IDLETIME", "k"), 50)
+        self.assertEqual(self.c.cmd("DEBUG", "CLOCK", "ADVANCE", "50000"), b"OK")
         self.assertEqual(self.c.cmd("CLIENT", "NO-TOUCH", "OFF"), b"OK")
         self.assertEqual(self.c.cmd("GET", "k"), b"v")
         self.assertLess(self.c.cmd("OBJECT", "IDLETIME", "k"), 50)
@@ -229,6 +232,30 @@ class Evict(ServerTestCase):
         self.assertEqual(self.info("stats")["evicted_keys"], "1")
         self.assertEqual(self.c.cmd("CONFIG", "RESETSTAT"), b"OK")
         self.assertEqual(self.info("stats")["evicted_keys"], "0")
+
+    def test_evictions_are_logged_to_the_aof_as_del_or_unlink(self):
+        for lazy, verb in (("no", b"DEL"), ("yes", b"UNLINK")):
+            with self.subTest(lazy=lazy):
+                s = self.spawn("--appendonly", "yes", "--appendfsync", "always",
+                               "--lazyfree-lazy-eviction", lazy,
+                               "--maxmemory-policy", "allkeys-random")
+                c = s.conn()
+                self.addCleanup(c.close)
+                replies = pipeline(c, [("SET", "k:%d" % i, "v" * 40) for i in range(100)])
+                self.assertEqual(set(replies), {b"OK"})
+                limit = int(info_fields(c.cmd("INFO", "memory"))["used_memory"]) // 2
+                self.assertEqual(c.cmd("CONFIG", "SET", "maxmemory", str(limit)), b"OK")
+                deadline = time.monotonic() + SETTLE_TIMEOUT
+                while int(info_fields(c.cmd("INFO", "memory"))["used_memory"]) > limit:
+                    self.assertLess(time.monotonic(), deadline, "still over maxmemory")
+                    time.sleep(0.01)
+                evicted = int(info_fields(c.cmd("INFO", "stats"))["evicted_keys"])
+                self.assertGreater(evicted, 0)
+                self.assertEqual(c.cmd("PING"), b"PONG")  # after the file's last write
+                d = os.path.join(s.dir, "appendonlydir")
+                log = b"".join(open(os.path.join(d, f), "rb").read()
+                               for f in sorted(os.listdir(d)) if f.endswith(".incr.aof"))
+                self.assertEqual(log.count(b"$%d\r\n%s\r\n" % (len(verb), verb)), evicted)
 
     def test_projects_lose_keys_in_proportion_to_their_size(self):
         for policy in ("allkeys-random", "allkeys-lru", "volatile-random"):
