@@ -339,6 +339,16 @@ class RespError(Exception):
         return hash(str(self))
 
 
+def info_fields(text):
+    """An INFO reply (bytes) as a dict of its fields, the values as text."""
+    out = {}
+    for line in text.decode().split("\r\n"):
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
 def encode(*args):
     """A command as a RESP multibulk."""
     out = [b"*%d\r\n" % len(args)]

@@ -25,21 +25,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RedisServer, RespConn, RespError, ServerTestCase, encode,  # noqa: E402
-                     main, redis74_path)
+from harness import (HOST, RespConn, RespError, RespiteAndRedis, ServerTestCase,  # noqa: E402
+                     encode, info_fields, main, redis74_path)
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 SETTLE_TIMEOUT = 30.0
 N = 400  # keys of the policy tests
-
-
-def info_fields(text):
-    out = {}
-    for line in text.decode().split("\r\n"):
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            out[k] = v
-    return out
 
 
 def pipeline(c, cmds):
@@ -92,6 +83,15 @@ class Evict(ServerTestCase):
         self.assertGreater(evicted, 0)
         return evicted
 
+    def assert_hot_kept(self, hot):
+        """Of the keys k:0..N-1, after 40% of the memory was evicted, those of hot are
+        nearly all there and the others mostly gone."""
+        left = set(self.present("k:%d", N))
+        hot_left = sum(1 for i in hot if i in left)
+        cold_left = len(left) - hot_left
+        self.assertGreater(hot_left, len(hot) * 0.9, (hot_left, cold_left))
+        self.assertLess(cold_left, (N - len(hot)) * 0.4, (hot_left, cold_left))
+
     # ---- which keys each policy takes ------------------------------------------------
 
     def test_volatile_policies_never_evict_keys_without_ttl(self):
@@ -141,11 +141,7 @@ class Evict(ServerTestCase):
         self.assertGreaterEqual(int(self.c.cmd("OBJECT", "IDLETIME", "k:1")), 100)
         self.assertLess(int(self.c.cmd("OBJECT", "IDLETIME", "k:0")), 100)
         self.evict_fraction("allkeys-lru", 0.4)
-        left = set(self.present("k:%d", N))
-        hot_left = sum(1 for i in hot if i in left)
-        cold_left = len(left) - hot_left
-        self.assertGreater(hot_left, len(hot) * 0.9, (hot_left, cold_left))
-        self.assertLess(cold_left, (N - len(hot)) * 0.4, (hot_left, cold_left))
+        self.assert_hot_kept(hot)
 
     def test_lfu_keeps_the_keys_read_often(self):
         self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"), b"OK")
@@ -156,11 +152,7 @@ class Evict(ServerTestCase):
         self.assertGreater(int(self.c.cmd("OBJECT", "FREQ", "k:0")), 5)
         self.assertEqual(self.c.cmd("OBJECT", "FREQ", "k:1"), 5)  # a new key's counter
         self.evict_fraction("allkeys-lfu", 0.4)
-        left = set(self.present("k:%d", N))
-        hot_left = sum(1 for i in hot if i in left)
-        cold_left = len(left) - hot_left
-        self.assertGreater(hot_left, len(hot) * 0.9, (hot_left, cold_left))
-        self.assertLess(cold_left, (N - len(hot)) * 0.4, (hot_left, cold_left))
+        self.assert_hot_kept(hot)
 
     def test_lfu_counter_decays_with_idle_minutes(self):
         for k, v in (("maxmemory-policy", "allkeys-lfu"), ("lfu-log-factor", "0"),
@@ -276,28 +268,16 @@ class Evict(ServerTestCase):
                 self.assertGreater(big, 4 * small, (big, small, ones))
 
 
-class EvictVsRedis74(unittest.TestCase):
+class EvictVsRedis74(RespiteAndRedis):
     """The same sequences on respite and on Redis 7.4.1: equal replies."""
+
+    reference_binary = redis74_path()
 
     @classmethod
     def setUpClass(cls):
-        path = redis74_path()
-        if path is None:
+        if cls.reference_binary is None:
             raise unittest.SkipTest("needs Redis 7.4 (RESPITE_REDIS74)")
-        from harness import Server
-        cls.respite = Server().start()
-        try:
-            cls.redis = RedisServer(path).start()
-        except BaseException:
-            cls.respite.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.respite.stop()
-        finally:
-            cls.redis.stop()
+        super().setUpClass()
 
     def conn(self, port):
         c = RespConn(socket.create_connection((HOST, port), timeout=10))
@@ -307,7 +287,7 @@ class EvictVsRedis74(unittest.TestCase):
     def both(self, script):
         """Run script(a, b) -- two connections -- on each server; their replies."""
         out = []
-        for port in (self.respite.port, self.redis.port):
+        for port in (self.respite.port, self.reference.port):
             a, b = self.conn(port), self.conn(port)
             for k, v in (("maxmemory", "0"), ("maxmemory-policy", "noeviction")):
                 a.cmd("CONFIG", "SET", k, v)

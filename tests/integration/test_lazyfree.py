@@ -15,20 +15,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ServerTestCase, encode, main  # noqa: E402
+from harness import ServerTestCase, encode, info_fields, main  # noqa: E402
 
 N = 200000        # fields, members or elements of the big values
 BATCH = 1000      # of them a command when filling
 DRAIN_TIMEOUT = 30.0
-
-
-def info_fields(text):
-    out = {}
-    for line in text.decode().split("\r\n"):
-        if ":" in line and not line.startswith("#"):
-            k, v = line.split(":", 1)
-            out[k] = v
-    return out
 
 
 class LazyFree(ServerTestCase):
