@@ -194,7 +194,8 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
                             bool *wrong);
 
 /* Add e (whose key is absent) to db; the shard is created if needed and
- * must be the one e was accounted to (ks_shard(db, key, true)). */
+ * must be the one e was accounted to (ks_shard(db, key, true)). e's access
+ * clock starts (ks_access_init). */
 void ks_add(struct db *db, struct shard *sh, struct entry *e);
 /* ks_add without telling WATCH and tracking (ks_touch), as Redis's dbAdd
  * that no signalModifiedKey follows: for a command that creates its key
@@ -202,7 +203,8 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e);
  * caller calls ks_touch itself when it changes the value. */
 void ks_add_untouched(struct db *db, struct shard *sh, struct entry *e);
 /* Replace the entry at loc by e (same key), keeping its TTL unless
- * keep_ttl is false; frees the old entry. */
+ * keep_ttl is false; frees the old entry. e is accessed now (its LRU
+ * clock), or under an LFU policy keeps the old entry's counter. */
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
 /* Replace the entry at loc by e, the same value in another encoding (a
  * string made a growable buffer), keeping TTL and access time; nobody is
