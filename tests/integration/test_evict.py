@@ -189,6 +189,19 @@ class Evict(ServerTestCase):
         self.assertEqual(self.c.cmd("RESTORE", "b", "0", payload, "FREQ", "100"), b"OK")
         self.assertEqual(self.c.cmd("OBJECT", "FREQ", "b"), 100)
 
+    def test_rdb_keeps_idle_time_under_lru_and_counter_under_lfu(self):
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"), b"OK")
+        self.assertEqual(self.c.cmd("SET", "k", "v"), b"OK")
+        self.assertEqual(self.c.cmd("DEBUG", "CLOCK", "ADVANCE", "100000"), b"OK")
+        self.assertEqual(self.c.cmd("DEBUG", "RELOAD"), b"OK")
+        self.assertGreaterEqual(self.c.cmd("OBJECT", "IDLETIME", "k"), 100)
+        for k, v in (("maxmemory-policy", "allkeys-lfu"), ("lfu-log-factor", "0")):
+            self.assertEqual(self.c.cmd("CONFIG", "SET", k, v), b"OK")
+        self.assertEqual(self.c.cmd("SET", "f", "v"), b"OK")
+        pipeline(self.c, [("GET", "f")] * 10)
+        self.assertEqual(self.c.cmd("DEBUG", "RELOAD"), b"OK")
+        self.assertEqual(self.c.cmd("OBJECT", "FREQ", "f"), 15)
+
     # ---- refusals -------------------------------------------------------------------
 
     def test_noeviction_refuses_denyoom_commands(self):
