@@ -6,7 +6,9 @@ volatile-ttl the nearest deadlines, the LRU ones keep the keys read lately (the 
 clock moved on with DEBUG CLOCK ADVANCE between the writes and the reads), the LFU ones
 the keys read often. noeviction, or nothing left the policy may take, answers Redis's
 -OOM to commands flagged denyoom. An eviction publishes `evicted` (class e), breaks a
-WATCH, and takes from each project in proportion to the keys it holds.
+WATCH, is logged to the AOF as DEL (UNLINK under lazyfree-lazy-eviction), and takes
+from each project in proportion to the keys it holds. RESTORE and RDB files carry the
+idle time under LRU and the counter under LFU.
 
 A limit is set below the memory in use (INFO used_memory, which in respite counts keys,
 values and project shards); the server then evicts before the next command and, past
