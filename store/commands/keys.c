@@ -642,6 +642,7 @@ void cmd_restore(struct cmd_ctx *c)
         c->propagated = true; /* nothing restored: only the deletion is logged */
         if (existed) {
             ks_delete(&loc);
+            ks_dirty(c->st, 1);
             ks_notify(c->db, NOTIFY_GENERIC, "del", key);
             prop_addf(c, "cs", "DEL", key);
         }
@@ -662,6 +663,7 @@ void cmd_restore(struct cmd_ctx *c)
     if (ttl)
         exp_set(sh, e, ttl);
     ks_set_idle_or_freq(c->st, e, idle, (int)freq);
+    ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
     resp_add_ok(c->out);
 }
