@@ -21,6 +21,7 @@ shebang flags, FCALL, OBJECT FREQ and IDLETIME under each kind of policy, RESTOR
 the configuration parameters' errors, and the order of the INFO fields.
 """
 import os
+import random
 import socket
 import sys
 import time
@@ -268,9 +269,14 @@ class Evict(ServerTestCase):
         for policy in ("allkeys-random", "allkeys-lru", "volatile-random"):
             with self.subTest(policy=policy):
                 self.setUp()
-                self.fill("project:big:%d", 900, ttl=1000)
-                self.fill("project:small:%d", 100, ttl=1000)
-                self.fill("project:one%d:k", 50, ttl=1000)  # one-key projects
+                # The projects' keys written interleaved, so that under LRU no
+                # project's keys are all older than another's (a second may pass).
+                keys = (["project:big:%d" % i for i in range(900)] +
+                        ["project:small:%d" % i for i in range(100)] +
+                        ["project:one%d:k" % i for i in range(50)])  # one-key projects
+                random.Random(7).shuffle(keys)
+                replies = pipeline(self.c, [("SET", k, "v" * 40, "EX", "1000") for k in keys])
+                self.assertEqual(set(replies), {b"OK"})
                 evicted = self.evict_fraction(policy, 0.4)
                 big = 900 - len(self.present("project:big:%d", 900))
                 small = 100 - len(self.present("project:small:%d", 100))
