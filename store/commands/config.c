@@ -854,6 +854,15 @@ static const char *appendonly_changed(struct store *st, bool was_on)
 static const char *const deprecated[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
                                          "lua-replicate-commands", NULL};
 
+/* maxmemory was set at run time: the limit applies at once, not at the
+ * next command (Redis's eviction time proc), as respite_tick evicts down to
+ * it (respite_free_pending has the transport tick at once). */
+static void maxmemory_set(struct store *st)
+{
+    if (st->cfg.maxmemory)
+        st->evict_running = true;
+}
+
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
@@ -882,10 +891,8 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
      * the files. */
     if (msg == NULL && !startup)
         msg = appendonly_changed(st, was_on);
-    /* A limit set at run time applies at once, not at the next write
-     * (Redis's eviction time proc): respite_tick evicts down to it. */
-    if (msg == NULL && !startup && p->off == F(maxmemory) && st->cfg.maxmemory)
-        st->evict_running = true;
+    if (msg == NULL && !startup && p->off == F(maxmemory))
+        maxmemory_set(st);
     if (msg && msg != err) {
         snprintf(err, errlen, "%s", msg);
         msg = err;
@@ -1454,6 +1461,9 @@ void cmd_config_set(struct cmd_ctx *c)
         if (c->st->hooks && c->st->hooks->config_changed)
             for (int i = 0; i < npairs; i++)
                 c->st->hooks->config_changed(c->st->hooks_ud, primary(rows[i])->name);
+        for (int i = 0; i < npairs; i++)
+            if (primary(rows[i])->off == F(maxmemory) && primary(rows[i])->type == CFG_MEM)
+                maxmemory_set(c->st);
         resp_add_ok(c->out);
     }
     rs_free(next);

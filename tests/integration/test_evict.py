@@ -241,6 +241,19 @@ class Evict(ServerTestCase):
         self.assertEqual(self.c.cmd("CONFIG", "RESETSTAT"), b"OK")
         self.assertEqual(self.info("stats")["evicted_keys"], "0")
 
+    def test_a_lower_limit_evicts_without_another_command(self):
+        """CONFIG SET maxmemory evicts between commands (Redis's eviction time proc): a
+        subscriber hears every `evicted` while no client sends anything."""
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "notify-keyspace-events", "Ee"), b"OK")
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"), b"OK")
+        self.fill("k:%d", 200)
+        sub = self.server.conn()
+        self.addCleanup(sub.close)
+        self.assertEqual(sub.cmd("SUBSCRIBE", "__keyevent@0__:evicted")[0], b"subscribe")
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory", "1"), b"OK")
+        keys = {sub.reply()[2] for _ in range(200)}  # bounded by the socket timeout
+        self.assertEqual(keys, {b"k:%d" % i for i in range(200)})
+
     def test_evictions_are_logged_to_the_aof_as_del_or_unlink(self):
         for lazy, verb in (("no", b"DEL"), ("yes", b"UNLINK")):
             with self.subTest(lazy=lazy):
