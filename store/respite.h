@@ -198,9 +198,10 @@ int respite_tick(struct respite *st, int64_t budget_us);
 int64_t respite_expire_deadline(const struct respite *st);
 
 /* Whether values or flushed databases wait to be freed in the background
- * (UNLINK, FLUSHALL ASYNC), 1 or 0: a transport calls respite_tick promptly while
- * this holds, so memory comes back at once rather than at the next tick of
- * its hz timer. O(1). */
+ * (UNLINK, FLUSHALL ASYNC), or keys to be evicted (an eviction stopped at
+ * its time limit over maxmemory), 1 or 0: a transport calls respite_tick
+ * promptly while this holds, so memory comes back at once rather than at
+ * the next tick of its hz timer. O(1). */
 int respite_free_pending(const struct respite *st);
 
 /* ------------------------------------------------------------------------

@@ -166,6 +166,7 @@ void respite_close(struct respite *rs)
     monitor_free(st);
     script_free(st);
     functions_free(st);
+    ks_evict_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -206,6 +207,10 @@ int respite_tick(struct respite *rs, int64_t budget_us)
      * makes progress and says whether work is left. */
     more |= ks_free_garbage(st, end - rs_mono_us());
     more |= ks_rehash_step(st, end - rs_mono_us());
+    /* What the last eviction left over its time limit (Redis's eviction
+     * time proc), with the same limit. */
+    if (st->evict_running)
+        more |= ks_evict(st) == KS_EVICT_RUNNING;
     /* Also here, as Redis's cron: a limit lowered by CONFIG SET applies
      * while no command comes. */
     tracking_limit(st, NULL);
@@ -238,7 +243,7 @@ int64_t respite_expire_deadline(const struct respite *rs)
 int respite_free_pending(const struct respite *rs)
 {
     const struct store *st = (const struct store *)rs;
-    return st->lazy_head != NULL || st->garbage != NULL;
+    return st->lazy_head != NULL || st->garbage != NULL || st->evict_running;
 }
 
 void respite_set_hooks(struct respite *rs, const struct respite_hooks *hooks, void *ud)
@@ -490,6 +495,21 @@ static void reject(struct cmd_ctx *c, enum rs_err why)
     reject_text(c, text);
 }
 
+/* Redis's processCommand under maxmemory: evict first, then refuse c's
+ * command when the store is still over the limit and the command may grow
+ * it: flagged denyoom (for EXEC: one of its queued commands; for EVAL and
+ * FCALL: by the script's flags), in MULTI too (7.4 queues the others
+ * there). Notes the state for the scripts the command runs
+ * (st->oom_at_start). */
+static bool refused_for_oom(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    bool oom = ks_evict(st) == KS_EVICT_FAIL;
+    st->oom_at_start = oom;
+    return oom && ((cmd_flags_of(c) & CMD_DENYOOM) ||
+                   (c->cmd->handler == cmd_exec && (multi_flags(c->s) & CMD_DENYOOM)));
+}
+
 /* Run one command of s. nested: from the script_busy hook, inside the
  * command whose script runs past its threshold, which keeps its own
  * messages to send after its reply, tracking client and emptied shards
@@ -538,6 +558,8 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_NOAUTH);
         } else if (!monitor_allows(s, c.cmd)) {
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
+        } else if (st->cfg.maxmemory && !st->script_busy && refused_for_oom(&c)) {
+            reject(&c, RS_ERR_OOM);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {

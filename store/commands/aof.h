@@ -72,9 +72,9 @@ struct aof {
  * it is not a write, failed or gave its own form (prop_add); at the end of
  * the outermost call, move the call's commands to the file's buffer. */
 void prop_call_done(struct cmd_ctx *c);
-/* The keyspace's hooks (struct ks_hooks): DEL of an expired key, HDEL or
- * SREM of an expired field or member. */
-void prop_expired(struct db *db, struct rs_str key);
+/* The keyspace's hooks (struct ks_hooks): DEL (UNLINK when lazy) of an
+ * expired or evicted key, HDEL or SREM of an expired field or member. */
+void prop_expired(struct db *db, struct rs_str key, bool lazy);
 void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_str name);
 
 /* ---- the files (aof.c) --------------------------------------------------- */

@@ -114,6 +114,10 @@ int cmd_key_positions(const struct cmd_def *d, const struct rs_str *argv, int ar
 /* Run c->cmd's handler, propagate it (propagate.c) and account it in
  * commandstats. */
 void cmd_call(struct cmd_ctx *c);
+/* The flags c's command runs with (Redis's getCommandFlags): its table's,
+ * but for EVAL, EVALSHA and FCALL (and their _RO forms) those the script's
+ * shebang flags give (script_cmd_flags). */
+uint32_t cmd_flags_of(struct cmd_ctx *c);
 
 /* Propagation (propagate.c): c's command replays as argv[0..argc) -- a
  * relative TTL made absolute, a random choice made explicit -- instead of
@@ -350,6 +354,9 @@ void multi_exec_rejected(struct cmd_ctx *c, const char *text);
 /* Leave MULTI (dropping the queue) and release every WATCH of s: RESET,
  * disconnect. */
 void multi_reset(struct session *s);
+/* The flags of the commands s queued since MULTI, together (0 outside
+ * MULTI): EXEC is denyoom when one of them is (Redis's mstate.cmd_flags). */
+uint32_t multi_flags(const struct session *s);
 /* CLIENT LIST's multi= (-1 outside MULTI) and multi-mem= of s. */
 int multi_count(const struct session *s);
 size_t multi_mem(const struct session *s);

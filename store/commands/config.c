@@ -145,6 +145,7 @@ static const struct cfg_param params[] = {
     {"lazyfree-lazy-user-flush", CFG_BOOL, F(lazyfree_user_flush), 0, 0, NULL, NULL, 0},
     {"lazyfree-lazy-expire", CFG_BOOL, F(lazyfree_expire), 0, 0, NULL, NULL, 0},
     {"lazyfree-lazy-server-del", CFG_BOOL, F(lazyfree_server_del), 0, 0, NULL, NULL, 0},
+    {"lazyfree-lazy-eviction", CFG_BOOL, F(lazyfree_eviction), 0, 0, NULL, NULL, 0},
     {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
     {"busy-reply-threshold", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     ALIAS("lua-time-limit", "busy-reply-threshold"),
@@ -181,10 +182,13 @@ static const struct cfg_param params[] = {
      NULL, 0},
     {"auto-aof-rewrite-min-size", CFG_MEM, F(auto_aof_rewrite_min_size), 0, LLONG_MAX, NULL, NULL,
      0},
-    {"maxmemory", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
-    {"maxmemory-policy", CFG_FIXED, 0, 0, 0, policies, "noeviction", 0, CFG_ENUM},
-    {"maxmemory-samples", CFG_FIXED, 0, 1, 64, NULL, "5", 0, CFG_INT},
-    {"maxmemory-eviction-tenacity", CFG_FIXED, 0, 0, 100, NULL, "10", 0, CFG_INT},
+    {"maxmemory", CFG_MEM, F(maxmemory), 0, LLONG_MAX, NULL, NULL, 0},
+    {"maxmemory-policy", CFG_ENUM, F(maxmemory_policy), 0, 0, policies, NULL, 0},
+    {"maxmemory-samples", CFG_INT, F(maxmemory_samples), 1, 64, NULL, NULL, 0},
+    {"maxmemory-eviction-tenacity", CFG_INT, F(maxmemory_eviction_tenacity), 0, 100, NULL, NULL,
+     0},
+    {"lfu-log-factor", CFG_INT, F(lfu_log_factor), 0, INT_MAX, NULL, NULL, 0},
+    {"lfu-decay-time", CFG_INT, F(lfu_decay_time), 0, INT_MAX, NULL, NULL, 0},
 
     /* Refused but at their default: what respite does not do and a user
      * would count on (a replica, a cluster, a TLS port, ACLs from a file, a
@@ -259,9 +263,6 @@ static const struct cfg_param params[] = {
     KINT("latency-monitor-threshold", 0, LLONG_MAX, "0", 0),
     KBOOL("latency-tracking", "yes", 0),
     KEPT("latency-tracking-info-percentiles", CFG_PCTL, 0, 0, NULL, "50 99 99.9", 0),
-    KBOOL("lazyfree-lazy-eviction", "no", 0),
-    KINT("lfu-decay-time", 0, INT_MAX, "1", 0),
-    KINT("lfu-log-factor", 0, INT_MAX, "10", 0),
     KSTR("masterauth", "", CFG_SENSITIVE | CFG_NULL_EMPTY),
     KSTR("masteruser", "", CFG_SENSITIVE | CFG_NULL_EMPTY),
     KINT("max-new-connections-per-cycle", 1, 1000, "10", 0),
@@ -374,6 +375,11 @@ void config_defaults(struct rs_config *cfg)
     cfg->stream_node_max_entries = 100;
     cfg->loglevel = 2;
     cfg->busy_reply_threshold = 5000;
+    cfg->maxmemory_policy = MM_NOEVICTION;
+    cfg->maxmemory_samples = 5;
+    cfg->maxmemory_eviction_tenacity = 10;
+    cfg->lfu_log_factor = 10;
+    cfg->lfu_decay_time = 1;
     cfg->tracking_table_max_keys = 1000000;
     if (getcwd(cfg->dir, sizeof cfg->dir) == NULL)
         snprintf(cfg->dir, sizeof cfg->dir, "/");
@@ -848,6 +854,15 @@ static const char *appendonly_changed(struct store *st, bool was_on)
 static const char *const deprecated[] = {"list-max-ziplist-entries", "list-max-ziplist-value",
                                          "lua-replicate-commands", NULL};
 
+/* maxmemory was set at run time: the limit applies at once, not at the
+ * next command (Redis's eviction time proc), as respite_tick evicts down to
+ * it (respite_free_pending has the transport tick at once). */
+static void maxmemory_set(struct store *st)
+{
+    if (st->cfg.maxmemory)
+        st->evict_running = true;
+}
+
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
@@ -876,6 +891,8 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
      * the files. */
     if (msg == NULL && !startup)
         msg = appendonly_changed(st, was_on);
+    if (msg == NULL && !startup && p->off == F(maxmemory))
+        maxmemory_set(st);
     if (msg && msg != err) {
         snprintf(err, errlen, "%s", msg);
         msg = err;
@@ -1444,6 +1461,9 @@ void cmd_config_set(struct cmd_ctx *c)
         if (c->st->hooks && c->st->hooks->config_changed)
             for (int i = 0; i < npairs; i++)
                 c->st->hooks->config_changed(c->st->hooks_ud, primary(rows[i])->name);
+        for (int i = 0; i < npairs; i++)
+            if (primary(rows[i])->off == F(maxmemory) && primary(rows[i])->type == CFG_MEM)
+                maxmemory_set(c->st);
         resp_add_ok(c->out);
     }
     rs_free(next);

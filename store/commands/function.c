@@ -682,6 +682,13 @@ void functions_stats(const struct store *st, struct functions_stats *out)
  * FCALL
  * ------------------------------------------------------------------------ */
 
+uint32_t function_cmd_flags(const struct cmd_ctx *c)
+{
+    struct functions *fs = c->st->functions;
+    struct fn *f = fs ? set_find_fn(&fs->cur, c->argv[1].p, c->argv[1].len) : NULL;
+    return f ? script_flags_to_cmd(c->cmd->flags, f->flags) : c->cmd->flags;
+}
+
 static void fcall_generic(struct cmd_ctx *c, bool ro)
 {
     /* Functions are fed to monitors before the commands they run. */
@@ -710,8 +717,7 @@ static void fcall_generic(struct cmd_ctx *c, bool ro)
         reply_err(c, RS_ERR_LUA_RO_SCRIPT);
         return;
     }
-    if (!(f->flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)) && c->st->cfg.maxmemory &&
-        c->st->used_memory + c->st->shard_bytes > (uint64_t)c->st->cfg.maxmemory) {
+    if (script_refuses_oom(c->st, f->flags)) {
         reply_err(c, RS_ERR_LUA_OOM_FLAG);
         return;
     }

@@ -23,6 +23,11 @@ struct functions_stats {
 };
 void functions_stats(const struct store *st, struct functions_stats *out);
 
+/* The flags c's FCALL or FCALL_RO runs with: its command's, as the
+ * called function's flags change them (script_flags_to_cmd); the
+ * command's own for a function not found. */
+uint32_t function_cmd_flags(const struct cmd_ctx *c);
+
 struct rdb_buf;
 /* Append every library to b as an RDB_OPCODE_FUNCTION2 record (its code as
  * an RDB string), as Redis's rdbSaveFunctions: RDB files and FUNCTION

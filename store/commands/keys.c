@@ -136,8 +136,13 @@ void cmd_type(struct cmd_ctx *c)
 void cmd_touch(struct cmd_ctx *c)
 {
     long long n = 0;
-    for (int i = 1; i < c->argc; i++)
-        n += ks_read(c, c->db, c->argv[i], NULL) != NULL;
+    for (int i = 1; i < c->argc; i++) {
+        struct entry *e = ks_read(c, c->db, c->argv[i], NULL);
+        /* TOUCH touches even for a CLIENT NO-TOUCH client, as in Redis */
+        if (e && (c->s->flags & SES_NO_TOUCH))
+            ks_access(c->st, e);
+        n += e != NULL;
+    }
     resp_add_int(c->out, n);
 }
 
@@ -657,14 +662,7 @@ void cmd_restore(struct cmd_ctx *c)
         ks_add(c->db, sh, e);
     if (ttl)
         exp_set(sh, e, ttl);
-    if (idle >= 0) {
-        /* Redis's objectSetLRUOrLFU: the access time idle seconds ago, on
-         * the 24-bit clock that wraps */
-        long long at = (long long)store_lru(c->st) - idle;
-        if (at < 0)
-            at += 0xFFFFFF;
-        e->lru = (uint32_t)at & 0xFFFFFF;
-    }
+    ks_set_idle_or_freq(c->st, e, idle, (int)freq);
     ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
     resp_add_ok(c->out);
@@ -921,24 +919,32 @@ void cmd_object_encoding(struct cmd_ctx *c)
         resp_add_bulk_cstr(c->out, obj_enc_name(e));
 }
 
-/* OBJECT FREQ key -- respite has no LFU policy, so Redis's error for a
- * server whose policy is not LFU (after the key lookup, as there). */
+/* OBJECT FREQ key -- the key's LFU counter, decayed to now, under an LFU
+ * policy; Redis's error under the others (after the key lookup, as
+ * there). */
 void cmd_object_freq(struct cmd_ctx *c)
 {
-    if (object_lookup(c))
+    struct entry *e = object_lookup(c);
+    if (e == NULL)
+        return;
+    if (MM_HOW(c->st->cfg.maxmemory_policy) != MM_LFU)
         reply_err(c, RS_ERR_LFU_NOT_SELECTED);
+    else
+        resp_add_int(c->out, ks_lfu_freq(c->st, e));
 }
 
 /* OBJECT IDLETIME key -- seconds since the last access, on the store's
- * 24-bit LRU clock (wrapping as Redis's estimateObjectIdleTime). */
+ * 24-bit LRU clock (wrapping as Redis's estimateObjectIdleTime); Redis's
+ * error under an LFU policy. */
 void cmd_object_idletime(struct cmd_ctx *c)
 {
     struct entry *e = object_lookup(c);
     if (e == NULL)
         return;
-    uint32_t now = store_lru(c->st), lru = e->lru;
-    long long idle = now >= lru ? now - lru : now + (0xFFFFFFu - lru);
-    resp_add_int(c->out, idle);
+    if (MM_HOW(c->st->cfg.maxmemory_policy) == MM_LFU)
+        reply_err(c, RS_ERR_LRU_SELECTED);
+    else
+        resp_add_int(c->out, (long long)(ks_idle_ms(c->st, e) / 1000));
 }
 
 /* OBJECT REFCOUNT key -- values are not shared in respite, but Redis

@@ -49,6 +49,7 @@ struct mqueue {
     int n, cap;
     size_t mem; /* CLIENT LIST multi-mem: argument bytes plus a pointer per
                  * argument, as Redis counts argv_len_sums */
+    uint32_t flags; /* the queued commands' flags (cmd_flags_of) together */
 };
 
 /* One session's watch of one key. */
@@ -252,6 +253,7 @@ void multi_queue(struct cmd_ctx *c)
     m->argc = c->argc;
     m->argv = argv_dup(c->argc, c->argv, &bytes);
     q->mem += bytes + (size_t)c->argc * sizeof(void *);
+    q->flags |= cmd_flags_of(c);
     resp_add_simple(c->out, "QUEUED", 6);
 }
 
@@ -268,6 +270,11 @@ static void discard(struct session *s)
     }
     s->flags &= ~(uint32_t)(SES_DIRTY_CAS | SES_DIRTY_EXEC);
     unwatch_all(s);
+}
+
+uint32_t multi_flags(const struct session *s)
+{
+    return s->mq ? s->mq->flags : 0;
 }
 
 void multi_reset(struct session *s)

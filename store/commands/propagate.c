@@ -176,10 +176,10 @@ void prop_call_done(struct cmd_ctx *c)
         flush_pending(st);
 }
 
-void prop_expired(struct db *db, struct rs_str key)
+void prop_expired(struct db *db, struct rs_str key, bool lazy)
 {
     struct store *st = db->st;
-    struct rs_str argv[2] = {rs_str_from("DEL", 3), key};
+    struct rs_str argv[2] = {lazy ? rs_str_from("UNLINK", 6) : rs_str_from("DEL", 3), key};
     pend_argv(st->aof, db->idx, 2, argv);
     if (st->call_depth == 0) /* the active expiry cycle, between commands */
         flush_pending(st);

@@ -169,7 +169,8 @@ static void cache_add(struct scripting *s, struct script *x)
 
 /* The flags of body's "#!lua flags=a,b" line (Redis's
  * evalExtractShebangFlags), and where the code starts: the shebang's
- * newline, which stays so line numbers hold. false with the error replied. */
+ * newline, which stays so line numbers hold. false with the error replied
+ * (to c, unless NULL). */
 static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *flags,
                     size_t *skip)
 {
@@ -179,7 +180,8 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
         return true;
     const char *nl = memchr(body, '\n', len);
     if (nl == NULL) {
-        reply_err(c, RS_ERR_LUA_SHEBANG);
+        if (c)
+            reply_err(c, RS_ERR_LUA_SHEBANG);
         return false;
     }
     *skip = (size_t)(nl - body);
@@ -198,14 +200,16 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
         size_t wn = (size_t)(p - w);
         if (first) {
             if (wn != 5 || memcmp(w, "#!lua", 5) != 0) {
-                reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_ENGINE], (int)wn, w);
+                if (c)
+                    reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_ENGINE], (int)wn, w);
                 return false;
             }
             first = false;
             continue;
         }
         if (wn < 6 || memcmp(w, "flags=", 6) != 0) {
-            reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_OPTION], (int)wn, w);
+            if (c)
+                reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_OPTION], (int)wn, w);
             return false;
         }
         for (const char *f = w + 6; f < p;) {
@@ -218,7 +222,8 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
                     memcmp(script_flag_names[i].name, f, fn) == 0)
                     break;
             if (i == SCRIPT_NFLAGS) {
-                reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_FLAG], (int)fn, f);
+                if (c)
+                    reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_FLAG], (int)fn, f);
                 return false;
             }
             *flags |= script_flag_names[i].flag;
@@ -320,6 +325,53 @@ void script_stats(const struct store *st, struct script_stats *out)
 }
 
 /* ------------------------------------------------------------------------
+ * Flags
+ * ------------------------------------------------------------------------ */
+
+uint32_t script_flags_to_cmd(uint32_t flags, uint32_t sflags)
+{
+    if (sflags & SCRIPT_COMPAT)
+        return flags;
+    flags &= ~(uint32_t)(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(sflags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)))
+        flags |= CMD_DENYOOM;
+    if (!(sflags & SCRIPT_NO_WRITES))
+        flags |= CMD_WRITE;
+    if (sflags & SCRIPT_ALLOW_STALE)
+        flags |= CMD_STALE;
+    return flags;
+}
+
+uint32_t script_cmd_flags(struct cmd_ctx *c, bool by_sha)
+{
+    uint32_t flags = c->cmd->flags;
+    if (by_sha && c->argv[1].len != 40)
+        return flags;
+    struct scripting *s = c->st->scripting;
+    struct script *x = NULL;
+    if (s && by_sha) {
+        x = find(s, c->argv[1].p, 40);
+    } else if (s) {
+        char sha[41];
+        sha1_hex(sha, c->argv[1].p, c->argv[1].len);
+        x = find(s, sha, 40);
+    }
+    uint32_t sflags;
+    size_t skip;
+    if (x)
+        sflags = x->flags;
+    else if (by_sha || !shebang(NULL, c->argv[1].p, c->argv[1].len, &sflags, &skip))
+        return flags;
+    return script_flags_to_cmd(flags, sflags);
+}
+
+bool script_refuses_oom(const struct store *st, uint32_t sflags)
+{
+    return !(sflags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)) && st->cfg.maxmemory &&
+           st->oom_at_start;
+}
+
+/* ------------------------------------------------------------------------
  * Commands
  * ------------------------------------------------------------------------ */
 
@@ -367,8 +419,7 @@ static void eval_generic(struct cmd_ctx *c, bool by_sha, bool ro)
             return;
         }
     }
-    if (!compat && !(x->flags & (SCRIPT_ALLOW_OOM | SCRIPT_NO_WRITES)) && c->st->cfg.maxmemory &&
-        c->st->used_memory + c->st->shard_bytes > (uint64_t)c->st->cfg.maxmemory) {
+    if (!compat && script_refuses_oom(c->st, x->flags)) {
         reply_err(c, RS_ERR_LUA_OOM_FLAG);
         return;
     }

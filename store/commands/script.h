@@ -31,6 +31,21 @@ struct script_flag_name {
 #define SCRIPT_NFLAGS 5
 extern const struct script_flag_name script_flag_names[SCRIPT_NFLAGS];
 
+/* A command's flags (CMD_*) as a script's shebang flags sflags change
+ * them, as Redis's scriptFlagsToCmdFlags: none for a script without a
+ * shebang (SCRIPT_COMPAT); else denyoom unless allow-oom or no-writes,
+ * write unless no-writes, stale with allow-stale. */
+uint32_t script_flags_to_cmd(uint32_t flags, uint32_t sflags);
+/* The flags c's EVAL, EVALSHA (by_sha) or their _RO form runs with
+ * (Redis's evalGetCommandFlags): its command's, as the flags of the script
+ * it names (cached, or the shebang of EVAL's body) change them. O(script)
+ * for an EVAL body not cached. */
+uint32_t script_cmd_flags(struct cmd_ctx *c, bool by_sha);
+/* Must a script or function with shebang flags sflags be refused to run,
+ * the store over maxmemory when its command started (st->oom_at_start)
+ * and the script not allowed to grow it? */
+bool script_refuses_oom(const struct store *st, uint32_t sflags);
+
 /* The state of Redis's rand.c before any seed ((x2 << 15 | x1 >> 1) of
  * its drand48): st->lua_rand48 at respite_open. */
 #define LUA_RAND48_INIT 0x1234ABCD330EULL

@@ -692,8 +692,11 @@ static const char *refusal(const struct lua_engine *e, const struct cmd_def *d, 
         return rs_err_text[RS_ERR_LUA_RO_WRITE];
     if ((d->flags & CMD_WRITE) && persist_refuses_writes(e->st, buf, size))
         return buf;
-    if (!e->run->allow_oom && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
-        e->st->used_memory + e->st->shard_bytes > (uint64_t)e->st->cfg.maxmemory)
+    /* As Redis's scriptVerifyOOM: by the store's state when the command
+     * that runs the script started, and only until the script's first
+     * write (it cannot stop half-way). */
+    if (!e->run->allow_oom && !e->wrote && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
+        e->st->oom_at_start)
         return rs_err_text[RS_ERR_OOM];
     return NULL;
 }

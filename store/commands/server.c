@@ -1032,15 +1032,8 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "used_memory_overhead:%llu\r\n"
                 "used_memory_dataset:%llu\r\n"
                 "total_system_memory:%llu\r\n"
-                "total_system_memory_human:%s\r\n"
-                "maxmemory:%llu\r\n"
-                "maxmemory_human:%s\r\n"
-                "maxmemory_policy:noeviction\r\n"
-                "mem_allocator:libc\r\n"
-                "lazyfree_pending_objects:%llu\r\n"
-                "lazyfreed_objects:%llu\r\n",
-                used, h_used, rss, h_rss, overhead, dataset, total, h_total, maxmem, h_max,
-                (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
+                "total_system_memory_human:%s\r\n",
+                used, h_used, rss, h_rss, overhead, dataset, total, h_total);
     /* Scripting, in Redis 7.4's names: EVAL's VM and cache of scripts,
      * the functions' VM and libraries, and both together. */
     struct script_stats ss;
@@ -1071,6 +1064,22 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)fs.nfunctions, (unsigned long long)fs.nlibraries,
                 (unsigned long long)fs.vm_bytes, (unsigned long long)vm_total, h_vm_total,
                 (unsigned long long)fs.bytes, (unsigned long long)scripts, h_scripts);
+    /* mem_not_counted_for_evict: values queued for freeing in the
+     * background, in used_memory until freed but no longer against
+     * maxmemory (keyspace/evict.c) */
+    char policy[32];
+    respite_config_get((struct respite *)c->st, "maxmemory-policy", policy, sizeof policy);
+    sbuf_printf(b,
+                "maxmemory:%llu\r\n"
+                "maxmemory_human:%s\r\n"
+                "maxmemory_policy:%s\r\n"
+                "mem_not_counted_for_evict:%llu\r\n"
+                "mem_allocator:libc\r\n"
+                "lazyfree_pending_objects:%llu\r\n"
+                "lazyfreed_objects:%llu\r\n",
+                maxmem, h_max, policy,
+                (unsigned long long)st->lazy_bytes, (unsigned long long)st->lazy_pending,
+                (unsigned long long)st->stats.lazyfreed);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
@@ -1085,6 +1094,8 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
     const struct store_stats *ss = &c->st->stats;
     uint64_t ntracking, tkeys, titems, tprefixes;
     tracking_stats(c->st, &ntracking, &tkeys, &titems, &tprefixes);
+    struct script_stats sc;
+    script_stats(c->st, &sc);
     sbuf_printf(b,
                 "# Stats\r\n"
                 "total_connections_received:%llu\r\n"
@@ -1092,9 +1103,13 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "total_net_input_bytes:%llu\r\n"
                 "total_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\n"
-                "expired_keys:%llu\r\n"
                 "expired_subkeys:%llu\r\n"
-                "evicted_keys:0\r\n"
+                "expired_keys:%llu\r\n"
+                "evicted_keys:%llu\r\n"
+                "evicted_clients:0\r\n"
+                "evicted_scripts:%llu\r\n"
+                "total_eviction_exceeded_time:%llu\r\n"
+                "current_eviction_exceeded_time:%llu\r\n"
                 "keyspace_hits:%llu\r\n"
                 "keyspace_misses:%llu\r\n"
                 "pubsub_channels:%llu\r\n"
@@ -1107,8 +1122,11 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "total_error_replies:%llu\r\n",
                 (unsigned long long)ss->numconnections, (unsigned long long)ss->numcommands,
                 (unsigned long long)ss->net_in, (unsigned long long)ss->net_out,
-                (unsigned long long)ss->rejected_conn, (unsigned long long)ss->expired_keys,
-                (unsigned long long)ss->expired_subkeys,
+                (unsigned long long)ss->rejected_conn, (unsigned long long)ss->expired_subkeys,
+                (unsigned long long)ss->expired_keys, (unsigned long long)ss->evicted_keys,
+                (unsigned long long)sc.evicted,
+                (unsigned long long)ks_evict_exceeded_ms(c->st, true),
+                (unsigned long long)ks_evict_exceeded_ms(c->st, false),
                 (unsigned long long)ss->keyspace_hits, (unsigned long long)ss->keyspace_misses,
                 (unsigned long long)pubsub_nchannels(c->st, PS_CHANNEL),
                 (unsigned long long)pubsub_nchannels(c->st, PS_PATTERN),
@@ -1116,9 +1134,6 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)titems, (unsigned long long)tprefixes,
                 (unsigned long long)ss->unexpected_error_replies,
                 (unsigned long long)ss->total_error_replies);
-    struct script_stats sc;
-    script_stats(c->st, &sc);
-    sbuf_printf(b, "evicted_scripts:%llu\r\n", (unsigned long long)sc.evicted);
 }
 
 static void info_replication(const struct cmd_ctx *c, struct sbuf *b)
@@ -1401,9 +1416,7 @@ static void debug_object(struct cmd_ctx *c)
                    type == RDB_TYPE_RESPITE_SET_TTL;
     size_t serialized = b.len - 1 - (min_ttl ? 8 : 0);
     rs_free(b.p);
-    const uint32_t lru_max = (1u << 24) - 1;
-    uint32_t now = store_lru(c->st);
-    unsigned long long idle = now >= e->lru ? now - e->lru : now + (lru_max - e->lru);
+    unsigned long long idle = ks_idle_ms(c->st, e) / 1000;
     char line[512];
     int n = snprintf(line, sizeof line,
                      "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "

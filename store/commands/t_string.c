@@ -156,7 +156,6 @@ static void set_generic(struct cmd_ctx *c, int flags, struct rs_str key, struct 
         ks_touch_loc(&loc);
     } else if (old) {
         e = obj_new_string(sh, key, val);
-        e->lru = store_lru(c->st);
         ks_replace(&loc, e, flags & SET_KEEPTTL);
     } else {
         e = obj_new_string(sh, key, val);
@@ -502,7 +501,6 @@ static void incr_generic(struct cmd_ctx *c, long long by)
         ks_touch_loc(&loc);
     } else if (e) {
         struct entry *n = obj_new_int(loc.sh, c->argv[1], v);
-        n->lru = e->lru;
         ks_replace(&loc, n, true);
     } else {
         struct shard *sh = ks_shard(c->db, c->argv[1], true);
@@ -576,7 +574,6 @@ void cmd_incrbyfloat(struct cmd_ctx *c)
     struct rs_str s = rs_str_from(out, n);
     if (e) {
         struct entry *ne = obj_new_embstr(loc.sh, c->argv[1], s);
-        ne->lru = e->lru;
         ks_replace(&loc, ne, true);
     } else {
         struct shard *sh = ks_shard(c->db, c->argv[1], true);

@@ -17,7 +17,9 @@
 
 #include "commands/aof.h"
 #include "commands/commands.h"
+#include "commands/function.h"
 #include "commands/monitor.h"
+#include "commands/script.h"
 #include "commands/tracking.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -254,6 +256,16 @@ static size_t cstrlen(struct rs_str s, size_t max)
 static bool arity_ok(const struct cmd_def *d, int argc)
 {
     return d->arity > 0 ? argc == d->arity : argc >= -d->arity;
+}
+
+uint32_t cmd_flags_of(struct cmd_ctx *c)
+{
+    cmd_handler *h = c->cmd->handler;
+    if (h == cmd_eval || h == cmd_eval__ro || h == cmd_evalsha || h == cmd_evalsha__ro)
+        return script_cmd_flags(c, h == cmd_evalsha || h == cmd_evalsha__ro);
+    if (h == cmd_fcall || h == cmd_fcall__ro)
+        return function_cmd_flags(c);
+    return c->cmd->flags;
 }
 
 void cmd_call(struct cmd_ctx *c)

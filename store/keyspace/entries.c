@@ -340,7 +340,6 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
     struct rs_str key = rs_str_from(entry_key(e), e->klen);
     size_t cap = need > obj_strlen(e) ? need : obj_strlen(e);
     struct entry *n = obj_new_raw(loc->sh, key, obj_str(e, buf), cap);
-    n->lru = e->lru;
     ks_reencode(loc, n);
     return entry_ptr(n);
 }

@@ -860,6 +860,7 @@ static void lazy_push(struct store *st, struct shard *sh, struct entry *e)
     v->next = NULL;
     v->e = e;
     v->bytes = obj_disown(sh, e);
+    st->lazy_bytes += v->bytes;
     if (st->lazy_tail)
         st->lazy_tail->next = v;
     else
@@ -952,7 +953,7 @@ struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struc
     }
     c->st->stats.keyspace_hits++;
     if (!(c->s->flags & SES_NO_TOUCH))
-        e->lru = store_lru(c->st);
+        ks_access(c->st, e);
     return e;
 }
 
@@ -988,7 +989,7 @@ struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, stru
 {
     struct entry *e = find(c, db, key, loc, NULL);
     if (e && !(c->s->flags & SES_NO_TOUCH))
-        e->lru = store_lru(c->st);
+        ks_access(c->st, e);
     return e;
 }
 
@@ -1022,7 +1023,7 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
 /* ks_add without its hooks and event. */
 static void add_entry(struct db *db, struct shard *sh, struct entry *e)
 {
-    e->lru = store_lru(db->st);
+    ks_access_init(db->st, e);
     if (sh->is_small) {
         /* ks_shard made the project, or found it empty or holding e's key
          * (gone since), and the caller added nothing to it since. */
@@ -1100,12 +1101,20 @@ static void replace_entry(struct kloc *loc, struct entry *e, bool keep_ttl)
 
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl)
 {
+    /* A new value, accessed now; under LFU it keeps the key's counter, as
+     * Redis's dbSetValue. */
+    const struct store *st = loc->sh->db->st;
+    if (MM_HOW(st->cfg.maxmemory_policy) == MM_LFU)
+        e->lru = (*loc->ref)->lru;
+    else
+        e->lru = store_lru(st);
     replace_entry(loc, e, keep_ttl);
     ks_changed(loc->sh->db, rs_str_from(entry_key(e), e->klen));
 }
 
 void ks_reencode(struct kloc *loc, struct entry *e)
 {
+    e->lru = (*loc->ref)->lru;
     replace_entry(loc, e, true);
 }
 
@@ -1113,7 +1122,6 @@ void ks_set(struct cmd_ctx *c, struct db *db, struct rs_str key, struct entry *e
 {
     struct kloc loc;
     if (ks_write(c, db, key, &loc)) {
-        e->lru = store_lru(c->st);
         ks_replace(&loc, e, false);
     } else {
         ks_add(db, ks_shard(db, key, true), e);
@@ -1127,7 +1135,8 @@ void ks_expire(struct kloc *loc)
      * deletion, which no subscriber can tell apart. */
     ks_notify_entry(loc->sh->db, NOTIFY_EXPIRED, "expired", *loc->ref);
     if (st->aof)
-        st->up.expired(loc->sh->db, rs_str_from(entry_key(*loc->ref), (*loc->ref)->klen));
+        st->up.expired(loc->sh->db, rs_str_from(entry_key(*loc->ref), (*loc->ref)->klen),
+                       st->cfg.lazyfree_expire);
     ks_delete_lazy(loc, st->cfg.lazyfree_expire);
     st->stats.expired_keys++;
 }
@@ -1424,6 +1433,7 @@ static void free_lazy_some(struct store *st, int64_t *work)
         struct lazy_val *v = st->lazy_head;
         if (!obj_free_some(st, v->e, v->bytes, work))
             return;
+        st->lazy_bytes -= v->bytes;
         st->lazy_head = v->next;
         if (st->lazy_head == NULL)
             st->lazy_tail = NULL;

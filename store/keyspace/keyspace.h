@@ -200,7 +200,8 @@ struct entry *ks_write_type(struct cmd_ctx *c, struct rs_str key, int type, stru
                             bool *wrong);
 
 /* Add e (whose key is absent) to db; the shard is created if needed and
- * must be the one e was accounted to (ks_shard(db, key, true)). */
+ * must be the one e was accounted to (ks_shard(db, key, true)). e's access
+ * clock starts (ks_access_init). */
 void ks_add(struct db *db, struct shard *sh, struct entry *e);
 /* ks_add without telling WATCH and tracking (ks_touch), as Redis's dbAdd
  * that no signalModifiedKey follows: for a command that creates its key
@@ -208,7 +209,8 @@ void ks_add(struct db *db, struct shard *sh, struct entry *e);
  * caller calls ks_touch itself when it changes the value. */
 void ks_add_untouched(struct db *db, struct shard *sh, struct entry *e);
 /* Replace the entry at loc by e (same key), keeping its TTL unless
- * keep_ttl is false; frees the old entry. */
+ * keep_ttl is false; frees the old entry. e is accessed now (its LRU
+ * clock), or under an LFU policy keeps the old entry's counter. */
 void ks_replace(struct kloc *loc, struct entry *e, bool keep_ttl);
 /* Replace the entry at loc by e, the same value in another encoding (a
  * string made a growable buffer), keeping TTL and access time; nobody is
@@ -422,6 +424,52 @@ int ks_rehash_step(struct store *st, int64_t budget_us);
 
 struct db *db_new(struct store *st, int idx);
 void db_free(struct store *st, struct db *db);
+
+/* ---- maxmemory: access clocks and eviction (evict.c) ---------------------- */
+
+/* Record an access to e for the eviction policy: the LRU clock, or under
+ * an LFU policy the counter's decay and logarithmic increment (a random
+ * draw). One predictable branch and a store for LRU. */
+void ks__lfu_touch(struct store *st, struct entry *e);
+static inline void ks_access(struct store *st, struct entry *e)
+{
+    if (__builtin_expect(MM_HOW(st->cfg.maxmemory_policy) == MM_LFU, 0))
+        ks__lfu_touch(st, e);
+    else
+        e->lru = store_lru(st);
+}
+/* The access clock of a new key: now, or an LFU counter at its start. */
+void ks_access_init(const struct store *st, struct entry *e);
+/* Milliseconds since e's last access (second resolution), as Redis's
+ * estimateObjectIdleTime; meaningful under the LRU policies. */
+uint64_t ks_idle_ms(const struct store *st, const struct entry *e);
+/* e's LFU counter, decayed to now (OBJECT FREQ); meaningful under the LFU
+ * policies. */
+uint32_t ks_lfu_freq(const struct store *st, const struct entry *e);
+/* RESTORE's IDLETIME (seconds, -1 none) under an LRU policy, FREQ (0..255,
+ * -1 none) under an LFU one, as Redis's objectSetLRUOrLFU. */
+void ks_set_idle_or_freq(const struct store *st, struct entry *e, long long idle_secs,
+                         int freq);
+/* Is the store over maxmemory (0: never)? used_memory and the project
+ * shards' cost count, values queued for freeing do not. The one test of
+ * the limit. O(1). */
+bool ks_over_maxmemory(const struct store *st);
+
+enum { KS_EVICT_OK, KS_EVICT_RUNNING, KS_EVICT_FAIL };
+/* Evict keys by maxmemory-policy until the store is under maxmemory, for
+ * at most the time maxmemory-eviction-tenacity allows. KS_EVICT_OK under
+ * the limit (or no limit, or while loading or a script is busy);
+ * KS_EVICT_RUNNING over it at the time limit (st->evict_running: call
+ * again soon); KS_EVICT_FAIL over it with nothing left to evict
+ * (noeviction, or no key the policy may take). Keys deleted here leave
+ * as DEL and expiry delete them (ks_delete_lazy): no kloc held by a
+ * caller survives it. */
+int ks_evict(struct store *st);
+/* INFO's total_eviction_exceeded_time (total) or
+ * current_eviction_exceeded_time, in ms. */
+uint64_t ks_evict_exceeded_ms(const struct store *st, bool total);
+/* Free the eviction pool (at close). */
+void ks_evict_free(struct store *st);
 
 /* ---- TTLs of keys and sub-keys (expire.c) -------------------------------- */
 

@@ -14,6 +14,7 @@
  * rdb_value_read is the value alone, for RESTORE as well as for files.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -801,8 +802,11 @@ struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_va
 
 /* Read the value of type for key and add it to db unless expire is past;
  * false with err set when the value is malformed or of an unknown type. */
+/* Load the value of key (type); expire: its deadline, -1 none; idle and
+ * freq: its access clock (RDB_OPCODE_IDLE, _FREQ), -1 none, applied as the
+ * policy says (ks_set_idle_or_freq). */
 static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str key,
-                     int64_t expire)
+                     int64_t expire, long long idle, int freq)
 {
     struct shard *sh;
     struct entry *old = ks_get(db, key, &sh);
@@ -828,6 +832,7 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
     ks_add(db, sh, e);
     if (expire != -1)
         exp_set(sh, e, expire);
+    ks_set_idle_or_freq(ld->st, e, idle, freq);
     return true;
 }
 
@@ -837,6 +842,8 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
     struct rdb_reader *r = &ld->r;
     struct db *db = st->dbs[0];
     int64_t expire = -1;
+    long long idle = -1;
+    int freq = -1;
     for (;;) {
         int type = rdb_get_type(r);
         uint64_t a, b;
@@ -858,12 +865,13 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
             continue;
         }
         case RDB_OPCODE_FREQ:
-            if (rdb_get_type(r) == -1)
+            if ((freq = rdb_get_type(r)) == -1)
                 return fail(ld, "Short read loading the RDB file");
             continue;
         case RDB_OPCODE_IDLE:
             if (!rdb_get_len(r, &a))
                 return fail(ld, "Short read loading the RDB file");
+            idle = a > LLONG_MAX ? LLONG_MAX : (long long)a;
             continue;
         case RDB_OPCODE_SELECTDB:
             if (!rdb_get_len(r, &a))
@@ -918,11 +926,12 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
         char *key = rdb_get_string(r, &klen);
         if (key == NULL)
             return fail(ld, "Short read loading the RDB file");
-        bool ok = load_key(ld, db, type, rs_str_from(key, klen), expire);
+        bool ok = load_key(ld, db, type, rs_str_from(key, klen), expire, idle, freq);
         rs_free(key);
         if (!ok)
             return false;
-        expire = -1;
+        expire = idle = -1;
+        freq = -1;
         if (++ld->nkeys % RDB_PROGRESS_KEYS == 0 && hooks && hooks->progress &&
             !hooks->progress(st, (size_t)(r->p - ld->base), (size_t)(r->end - ld->base))) {
             ld->stopped = true;

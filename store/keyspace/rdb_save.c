@@ -429,6 +429,17 @@ static void put_key(void *ud, struct entry *e)
         rdb_put_type(b, RDB_OPCODE_EXPIRETIME_MS);
         rdb_put_u64le(b, (uint64_t)when);
     }
+    /* The access clock under the policies that read it, as Redis writes it:
+     * seconds idle under an LRU one, the counter under an LFU one. */
+    const struct store *st = sv->sh->db->st;
+    int policy = st->cfg.maxmemory_policy;
+    if (policy == MM_VOLATILE_LRU || policy == MM_ALLKEYS_LRU) {
+        rdb_put_type(b, RDB_OPCODE_IDLE);
+        rdb_put_len(b, ks_idle_ms(st, e) / 1000);
+    } else if (MM_HOW(policy) == MM_LFU) {
+        rdb_put_type(b, RDB_OPCODE_FREQ);
+        rdb_put_type(b, (uint8_t)ks_lfu_freq(st, e));
+    }
     rdb_put_type(b, value_type(e));
     put_str(b, rs_str_from(entry_key(e), e->klen));
     put_value(b, e);

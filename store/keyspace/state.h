@@ -239,13 +239,21 @@ struct rs_config {
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;
+    /* maxmemory (keyspace/evict.c): bytes of used_memory past which keys are
+     * evicted before a command by maxmemory_policy (enum mm_policy), or
+     * commands flagged denyoom refused; 0 no limit */
     long long maxmemory;
+    int maxmemory_samples;           /* keys sampled per database per eviction */
+    int maxmemory_eviction_tenacity; /* 0..100: the time one eviction may take */
+    int lfu_log_factor;              /* LFU counter: the higher, the slower it grows */
+    int lfu_decay_time;              /* minutes per decrement of an idle LFU counter */
+    bool lazyfree_eviction;          /* lazyfree-lazy-eviction */
     /* busy-reply-threshold (lua-time-limit): ms a script runs before other
      * clients get -BUSY and SCRIPT KILL may stop it; 0 never */
     long long busy_reply_threshold;
     /* keys the client tracking table holds at most (commands/tracking.c); 0 no limit */
     long long tracking_table_max_keys;
-    int maxmemory_policy;
+    int maxmemory_policy; /* enum mm_policy */
     /* A hash is packed while it has at most this many fields, each field and
      * value of at most this many bytes. */
     long long hash_max_listpack_entries;
@@ -283,6 +291,26 @@ struct rs_config {
      * each as CONFIG GET prints it. */
     char kept[RS_CFG_NKEPT][RS_CFG_KEPT_LEN];
 };
+
+/* maxmemory-policy, in the order of config.c's names: the low two bits say
+ * how a key is chosen (LRU, LFU, random, nearest deadline), bit 2 among all
+ * keys rather than those with a TTL. */
+enum mm_policy {
+    MM_VOLATILE_LRU = 0,
+    MM_VOLATILE_LFU,
+    MM_VOLATILE_RANDOM,
+    MM_VOLATILE_TTL,
+    MM_ALLKEYS_LRU,
+    MM_ALLKEYS_LFU,
+    MM_ALLKEYS_RANDOM,
+    MM_NOEVICTION,
+};
+#define MM_HOW(p) ((p) & 3)
+#define MM_LRU 0
+#define MM_LFU 1
+#define MM_RANDOM 2
+#define MM_TTL 3
+#define MM_ALLKEYS 4
 
 /* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
  * bits: K and E say where events go, the others which events are sent. */
@@ -442,9 +470,11 @@ struct ks_hooks {
     /* every key of db may have changed */
     void (*signal_db)(struct db *db);
     /* Called only while st->aof is set: key of db is about to be deleted
-     * for its TTL; name, a field (is_hash) or member of key, is about to
-     * be deleted for its own. The append-only file logs DEL, HDEL, SREM. */
-    void (*expired)(struct db *db, struct rs_str key);
+     * for its TTL or evicted, lazily (lazyfree-lazy-expire or -eviction)
+     * or not; name, a field (is_hash) or member of key, is about to be
+     * deleted for its own. The append-only file logs DEL (UNLINK when
+     * lazy, as Redis's propagateDeletion), HDEL, SREM. */
+    void (*expired)(struct db *db, struct rs_str key, bool lazy);
     void (*sub_expired)(struct db *db, struct rs_str key, bool is_hash, struct rs_str name);
 };
 
@@ -465,6 +495,11 @@ struct store_stats {
     uint64_t expired_keys;
     uint64_t expired_subkeys; /* hash fields and set members */
     uint64_t expired_stale_perc;
+    uint64_t evicted_keys;
+    /* Time spent over maxmemory (keyspace/evict.c): the total of the past
+     * spells, and the start of the current one (monotonic us, 0 none) */
+    uint64_t evict_exceeded_us;
+    int64_t evict_exceeded_since;
     uint64_t lazyfreed;       /* keys and values freed in the background (keyspace.c) */
     uint64_t keyspace_hits, keyspace_misses;
     uint64_t total_error_replies;
@@ -586,6 +621,21 @@ struct store {
     bool has_empty; /* some project shard became empty: ks_reap_empty looks */
 
     uint64_t used_memory;
+    /* Bytes of values queued for freeing in the background (keyspace.c's
+     * lazy_val): still in used_memory, not counted against maxmemory
+     * (INFO mem_not_counted_for_evict), being on their way out. */
+    uint64_t lazy_bytes;
+    /* Eviction (keyspace/evict.c): the pool of candidates, NULL until a
+     * sampling policy first evicts; whether the last eviction stopped at
+     * its time limit over maxmemory (respite_tick goes on with it); the
+     * database the random policies start from; and whether the store was
+     * over maxmemory when the running command started, after eviction
+     * (Redis's pre_command_oom_state), which scripts' denyoom commands
+     * read. */
+    struct evict_pool *evpool;
+    bool evict_running;
+    bool oom_at_start;
+    int evict_next_db;
     /* What the project shards cost beyond their keys (keyspace.c): the shards
      * with their ids, the project maps' and order arrays' capacity. INFO's
      * used_memory_overhead; not counted against any project. */
