@@ -92,7 +92,7 @@ int persist_save(struct store *st)
 {
     char path[2048], err[512];
     rdb_path(st, path, sizeof path);
-    if (rdb_save(st, path, &persist_rdb_hooks, err, sizeof err) != 0) {
+    if (rdb_save(st, path, &persist_rdb_hooks, false, err, sizeof err) != 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
@@ -182,7 +182,7 @@ static int rdb_job(struct store *st, const void *arg, char *err, size_t errlen)
     (void)arg;
     char path[2048];
     rdb_path(st, path, sizeof path);
-    return rdb_save(st, path, &persist_rdb_hooks, err, errlen);
+    return rdb_save(st, path, &persist_rdb_hooks, false, err, errlen);
 }
 
 /* Fork the BGSAVE child (Redis's rdbSaveBackground). Returns 0 when it
@@ -297,7 +297,7 @@ void respite_persist_cron(struct respite *rs)
     /* No child runs. As Redis's serverCron: a rewrite scheduled while a
      * BGSAVE ran first, then a scheduled BGSAVE or a save point, then the
      * automatic rewrite. */
-    if (st->aof && st->aof->rewrite_scheduled) {
+    if (st->persist.aofrw.scheduled) {
         aof_rewrite_cron(st);
         return;
     }
@@ -371,8 +371,8 @@ void cmd_bgsave(struct cmd_ctx *c)
 
 /* BGREWRITEAOF: a child writes the next base (aof.c); scheduled for the
  * cron inside EXEC (the transaction's commands are logged after the fork)
- * or while a BGSAVE runs, as in Redis. Under appendonly no, an error: no
- * file to rewrite. */
+ * or while a BGSAVE runs, as in Redis. Under appendonly no too, as Redis:
+ * the base alone then, without an incremental file. */
 void cmd_bgrewriteaof(struct cmd_ctx *c)
 {
     struct store *st = c->st;
@@ -380,14 +380,11 @@ void cmd_bgrewriteaof(struct cmd_ctx *c)
     static const char started[] = "Background append only file rewriting started";
     static const char scheduled[] = "Background append only file rewriting scheduled";
     char err[512];
-    if (st->aof == NULL) {
-        reply_errf(c, "ERR Background append only file rewriting is only possible with "
-                      "appendonly yes in respite");
-    } else if (ps->child && ps->child_type == PERSIST_CHILD_AOF) {
+    if (ps->child && ps->child_type == PERSIST_CHILD_AOF) {
         reply_err(c, RS_ERR_AOFRW_RUNNING);
     } else if (ps->child || c->in_exec) {
-        st->aof->rewrite_scheduled = true;
-        st->aof->rewrite_failures = 0;
+        ps->aofrw.scheduled = true;
+        ps->aofrw.failures = 0;
         resp_add_simple(c->out, scheduled, sizeof scheduled - 1);
     } else if (aof_rewrite_start(st, err, sizeof err) == 0) {
         resp_add_simple(c->out, started, sizeof started - 1);
@@ -469,6 +466,7 @@ void persist_info(const struct store *st, char *buf, size_t size)
     bool aof_child = ps->child && ps->child_type == PERSIST_CHILD_AOF;
     int64_t running = ps->child ? (rs_real_ms() - ps->child_start) / 1000 : -1;
     const struct aof *a = st->aof;
+    const struct persist_aofrw *rw = &ps->aofrw;
     if (n < size)
         n += (size_t)snprintf(buf + n, size - n,
              "current_cow_peak:0\r\n"
@@ -501,11 +499,9 @@ void persist_info(const struct store *st, char *buf, size_t size)
              "module_fork_last_cow_size:0\r\n",
              rdb_child ? ps->child_keys : 0, ps->dirty, rdb_child, st->stats.lastsave,
              ps->last_bgsave_ok ? "ok" : "err", ps->last_bgsave_secs, rdb_child ? running : -1,
-             ps->saves, ps->last_cow, ps->load_loaded, a != NULL, aof_child,
-             a && a->rewrite_scheduled, a ? a->last_rewrite_secs : -1, aof_child ? running : -1,
-             !a || a->last_rewrite_ok ? "ok" : "err", a ? a->rewrites : 0,
-             a ? a->rewrite_failures : 0, !a || a->last_write_ok ? "ok" : "err",
-             a ? a->last_cow : 0);
+             ps->saves, ps->last_cow, ps->load_loaded, a != NULL, aof_child, rw->scheduled,
+             rw->last_secs, aof_child ? running : -1, rw->last_ok ? "ok" : "err", rw->count,
+             rw->failures, !a || a->last_write_ok ? "ok" : "err", rw->last_cow);
     /* Redis adds these while appendonly is on. */
     if (a && n < size)
         snprintf(buf + n, size - n,
@@ -515,7 +511,7 @@ void persist_info(const struct store *st, char *buf, size_t size)
                  "aof_buffer_length:%zu\r\n"
                  "aof_pending_bio_fsync:%d\r\n"
                  "aof_delayed_fsync:0\r\n",
-                 a->size, a->base_size, a->rewrite_scheduled, a->buf.len, a->fsync_asked);
+                 a->size, a->base_size, rw->scheduled, a->buf.len, a->fsync_asked);
 }
 
 /* Every RDB_PROGRESS_KEYS keys of the load: the figures for INFO, and the

@@ -493,10 +493,13 @@ static void store_result(struct cmd_ctx *c, struct rs_str dst, struct quicklist 
         struct shard *sh = ks_shard(c->db, dst, true);
         ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_LIST, ENC_RAW, ql));
         ks_notify(c->db, NOTIFY_LIST, "sortstore", dst);
+        ks_dirty(c->st, (uint64_t)count);
     } else {
         ql_free(ql);
-        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del)) {
             ks_notify(c->db, NOTIFY_GENERIC, "del", dst);
+            ks_dirty(c->st, 1);
+        }
     }
     resp_add_int(c->out, count);
 }

@@ -454,8 +454,8 @@ static void put_project(void *ud, const struct ks_proj *p)
 
 /* ---- the file ----------------------------------------------------------- */
 
-int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
-             size_t errlen)
+int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, bool aof_base,
+             char *err, size_t errlen)
 {
     char tmp[4096];
     const char *slash = strrchr(path, '/');
@@ -478,7 +478,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     put_aux(b, "ctime", num);
     snprintf(num, sizeof num, "%" PRIu64, st->used_memory);
     put_aux(b, "used-mem", num);
-    put_aux(b, "aof-base", "0");
+    put_aux(b, "aof-base", aof_base ? "1" : "0");
     if (hooks && hooks->put_functions)
         hooks->put_functions(st, b);
     for (int i = 0; i < st->ndbs; i++) {

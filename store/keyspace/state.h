@@ -583,6 +583,8 @@ struct store {
      * reports and the save points compare. */
     struct persist {
         uint64_t dirty;         /* changes since the last save (ks_dirty) */
+        uint64_t changes;       /* every change since the start (ks_dirty), never reset: a
+                                 * call that moved it is logged (propagate.c) */
         uint64_t dirty_at_fork; /* dirty when the running BGSAVE forked */
         /* The one child process (persist_fork), as Redis allows one:
          * a BGSAVE or a BGREWRITEAOF. */
@@ -605,6 +607,19 @@ struct store {
         size_t load_total, load_done; /* bytes of the file, bytes read */
         size_t events_done;     /* load_done when clients were last served */
         int64_t events_us;      /* and when (monotonic) */
+        /* BGREWRITEAOF (commands/aof.c), kept while appendonly is off too:
+         * Redis rewrites then as well, a base alone. */
+        struct persist_aofrw {
+            bool scheduled;       /* asked for in EXEC or while a BGSAVE ran: the cron starts it */
+            int64_t start_ms;     /* unix ms when the running or the last one forked */
+            long long child_incr; /* the incremental file opened at its fork, 0 none (AOF off) */
+            bool child_rdb;       /* it writes an RDB base, else RESP */
+            bool last_ok;         /* aof_last_bgrewrite_status */
+            int64_t last_secs;    /* aof_last_rewrite_time_sec, -1 before any */
+            uint64_t count;       /* aof_rewrites */
+            uint64_t failures;    /* aof_rewrites_consecutive_failures */
+            uint64_t last_cow;    /* aof_last_cow_size: the last child's private dirty bytes */
+        } aofrw;
     } persist;
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */
