@@ -34,6 +34,9 @@ struct rdb_hooks {
      * file read so far and its size (clients may be served from it);
      * false stops the load (a shutdown came). */
     bool (*progress)(struct store *st, size_t done, size_t total);
+    /* Saving (rdb_save, resp_save): called every RDB_PROGRESS_KEYS keys
+     * written with their count (a fork child reports its progress). */
+    void (*save_progress)(struct store *st, uint64_t keys);
     /* Call fn with the code of each library (a RESP base's FUNCTION LOAD). */
     void (*each_function)(struct store *st, void (*fn)(void *ud, const char *code, size_t len),
                           void *ud);

@@ -47,6 +47,8 @@ struct saver {
     uint64_t crc;
     bool io_failed;         /* a write failed; errno tells why */
     const struct shard *sh; /* the shard whose keys are being visited */
+    const struct rdb_hooks *hooks;
+    uint64_t nkeys;         /* keys written, for hooks->save_progress */
 };
 
 size_t rdb_write(int fd, const void *p, size_t n)
@@ -443,6 +445,8 @@ static void put_key(void *ud, struct entry *e)
     put_value(b, e);
     if (b->len >= FLUSH_AT)
         flush_buf(sv);
+    if (++sv->nkeys % RDB_PROGRESS_KEYS == 0 && sv->hooks && sv->hooks->save_progress)
+        sv->hooks->save_progress(sv->st, sv->nkeys);
 }
 
 static void put_project(void *ud, const struct ks_proj *p)
@@ -467,7 +471,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
                  "saving: %s", tmp, st->cfg.dir, strerror(errno));
         return -1;
     }
-    struct saver sv = {.st = st, .fd = fd};
+    struct saver sv = {.st = st, .fd = fd, .hooks = hooks};
     sv.b.no_lzf = !st->cfg.rdbcompression;
     struct rdb_buf *b = &sv.b;
     char num[32];
