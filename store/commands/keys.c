@@ -639,6 +639,7 @@ void cmd_restore(struct cmd_ctx *c)
         c->propagated = true; /* nothing restored: only the deletion is logged */
         if (existed) {
             ks_delete(&loc);
+            ks_dirty(c->st, 1);
             ks_notify(c->db, NOTIFY_GENERIC, "del", key);
             ks_dirty(c->st, 1);
             prop_addf(c, "cs", "DEL", key);
@@ -667,6 +668,7 @@ void cmd_restore(struct cmd_ctx *c)
             at += 0xFFFFFF;
         e->lru = (uint32_t)at & 0xFFFFFF;
     }
+    ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
     ks_dirty(c->st, 1);
     resp_add_ok(c->out);

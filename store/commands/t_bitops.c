@@ -137,8 +137,8 @@ static bool bitmap_for_read(struct cmd_ctx *c, struct rs_str key, char *buf, str
     return true;
 }
 
-/* The key changed by nchanges writes: WATCH, tracking, the `event`
- * notification, the change count. */
+/* The key changed (nchanges times, as Redis counts them in server.dirty):
+ * WATCH, tracking, and the `event` notification. */
 static void bitmap_changed(struct cmd_ctx *c, struct rs_str key, const char *event,
                            uint64_t nchanges)
 {
@@ -547,8 +547,8 @@ void cmd_bitop(struct cmd_ctx *c)
     struct rs_str dest = c->argv[2];
     if (maxlen == 0) {
         if (ks_delete_key(c, c->db, dest, c->st->cfg.lazyfree_server_del)) {
-            ks_notify(c->db, NOTIFY_GENERIC, "del", dest);
             ks_dirty(c->st, 1);
+            ks_notify(c->db, NOTIFY_GENERIC, "del", dest);
         }
         resp_add_int(c->out, 0);
         rs_free(src);
@@ -583,8 +583,8 @@ void cmd_bitop(struct cmd_ctx *c)
     r->len = maxlen;
     rs_free(src);
     ks_set(c, c->db, dest, e);
-    ks_notify(c->db, NOTIFY_STRING, "set", dest);
     ks_dirty(c->st, 1);
+    ks_notify(c->db, NOTIFY_STRING, "set", dest);
     resp_add_int(c->out, (long long)maxlen);
 }
 
@@ -757,7 +757,7 @@ static void bitfield_generic(struct cmd_ctx *c, bool read_only)
         s = rs_str_from(r->buf, r->len);
     }
     resp_add_array_len(c->out, n);
-    uint64_t nchanged = 0;
+    uint64_t changes = 0;
     for (int i = 0; i < n; i++) {
         if (ops[i].kind == FIELD_GET) {
             field_read(c, s, &ops[i]);
@@ -765,11 +765,11 @@ static void bitfield_generic(struct cmd_ctx *c, bool read_only)
             /* Once the string was created or lengthened, any write that
              * was not refused counts as a change, as in Redis. */
             enum field_result res = field_write(c, p, &ops[i]);
-            nchanged += res == FIELD_CHANGED || (grown && res == FIELD_SAME);
+            changes += res == FIELD_CHANGED || (grown && res == FIELD_SAME);
         }
     }
-    if (nchanged)
-        bitmap_changed(c, key, "setbit", nchanged);
+    if (changes)
+        bitmap_changed(c, key, "setbit", changes);
     rs_free(ops);
 }
 
