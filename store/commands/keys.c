@@ -641,7 +641,6 @@ void cmd_restore(struct cmd_ctx *c)
             ks_delete(&loc);
             ks_dirty(c->st, 1);
             ks_notify(c->db, NOTIFY_GENERIC, "del", key);
-            ks_dirty(c->st, 1);
             prop_addf(c, "cs", "DEL", key);
         }
         resp_add_ok(c->out);
@@ -670,7 +669,6 @@ void cmd_restore(struct cmd_ctx *c)
     }
     ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
-    ks_dirty(c->st, 1);
     resp_add_ok(c->out);
 }
 
