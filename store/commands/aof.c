@@ -26,7 +26,10 @@
  * nothing), the child writes the keyspace as it was at the fork into a
  * temporary base; when the child succeeds the parent renames it to the new
  * base, lists only the new base and the new incremental file, and deletes
- * the old files, as Redis does.
+ * the old files, as Redis does. Under appendonly no it rewrites too, as
+ * Redis: the child writes the next base, which the manifest then lists
+ * alone (no incremental file is opened or kept); the rewrite's state and
+ * figures are st->persist.aofrw, which outlives struct aof.
  *
  * Loading replays each incremental file's commands through a session of
  * its own (MULTI ... EXEC blocks run as transactions). A file that ends in

@@ -71,8 +71,9 @@ void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_
 
 /* ---- the files (aof.c) --------------------------------------------------- */
 
-/* Turn appendonly on: write a base of the keyspace, open a new incremental
- * file, write the manifest. 0, or -1 with the reason in err. */
+/* Turn appendonly on: stop a rewrite child appendonly no started, write
+ * a base of the keyspace, open a new incremental file, write the
+ * manifest. 0, or -1 with the reason in err. */
 int aof_start(struct store *st, char *err, size_t errlen);
 /* Turn it off: stop a rewrite child, write and fsync what is buffered,
  * close the file. */
@@ -93,8 +94,8 @@ void aof_sync(struct store *st);
 /* Once a tick: the everysec fsync, the retry of a failed write. */
 void aof_cron(struct store *st);
 /* Fork the rewrite child (persist_fork) writing a new base, with no child
- * running and not inside EXEC: 0, or -1 with the reason in err (counted
- * as a failed rewrite). */
+ * running and not inside EXEC, under appendonly yes or no (a base alone
+ * then): 0, or -1 with the reason in err (counted as a failed rewrite). */
 int aof_rewrite_start(struct store *st, char *err, size_t errlen);
 /* Whether the automatic rewrite is due (auto-aof-rewrite-percentage and
  * -min-size, the backoff after failures). */

@@ -12,9 +12,10 @@
  *
  * BGSAVE and BGREWRITEAOF fork, as Redis does, one child at a time
  * (persist_fork): the child writes its file from its copy of the memory
- * (copy-on-write pages), reports through a pipe (its outcome, the error
- * text, its private dirty bytes) and _exit()s; it touches nothing else --
- * no log, no loop, no atexit handler, no lock of the host (it allocates
+ * (copy-on-write pages), reports through a pipe (about once a second
+ * the keys it wrote and its private dirty bytes, INFO's current_*; then
+ * its outcome, the error text, its private dirty bytes) and _exit()s; it
+ * touches nothing else -- no log, no loop, no atexit handler, no lock of the host (it allocates
  * from an arena of its own). The parent goes on serving and reaps the
  * child from the transport's timer (respite_persist_cron: waitpid on that
  * pid only, so a host's own children are left alone). Whichever of the
