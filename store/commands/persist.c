@@ -582,7 +582,8 @@ void persist_info(const struct store *st, char *buf, size_t size)
              ps->child_cow_peak, ps->child_cow, cow_age, fork_perc, ps->child_keys_done,
              ps->child_keys, ps->dirty, rdb_child, st->stats.lastsave,
              ps->last_bgsave_ok ? "ok" : "err", ps->last_bgsave_secs, rdb_child ? running : -1,
-             ps->saves, ps->last_cow, ps->load_expired, ps->load_loaded, a != NULL, aof_child, rw->scheduled,
+             ps->saves, ps->last_cow, ps->load_expired, ps->load_loaded, a != NULL, aof_child,
+             rw->scheduled,
              rw->last_secs, aof_child ? running : -1, rw->last_ok ? "ok" : "err", rw->count,
              rw->failures, !a || a->last_write_ok ? "ok" : "err", rw->last_cow);
     /* Redis adds these while appendonly is on. */
