@@ -103,6 +103,8 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->persist.child_pipe = -1;
     st->persist.last_bgsave_ok = true;
     st->persist.last_bgsave_secs = -1;
+    st->persist.aofrw.last_ok = true;
+    st->persist.aofrw.last_secs = -1;
     uint64_t r = random_seed();
     for (int i = 0; i < 40; i++) {
         st->run_id[i] = "0123456789abcdef"[r & 15];

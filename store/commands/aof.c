@@ -26,7 +26,10 @@
  * nothing), the child writes the keyspace as it was at the fork into a
  * temporary base; when the child succeeds the parent renames it to the new
  * base, lists only the new base and the new incremental file, and deletes
- * the old files, as Redis does.
+ * the old files, as Redis does. Under appendonly no it rewrites too, as
+ * Redis: the child writes the next base, which the manifest then lists
+ * alone (no incremental file is opened or kept); the rewrite's state and
+ * figures are st->persist.aofrw, which outlives struct aof.
  *
  * Loading replays each incremental file's commands through a session of
  * its own (MULTI ... EXEC blocks run as transactions). A file that ends in
@@ -38,6 +41,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,8 +292,7 @@ static struct aof *aof_new(int fd)
     struct aof *a = rs_calloc(1, sizeof *a);
     a->fd = fd;
     a->cur_db = -1;
-    a->last_write_ok = a->last_rewrite_ok = true;
-    a->last_rewrite_secs = -1;
+    a->last_write_ok = true;
     a->last_fsync_ms = rs_real_ms();
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
@@ -320,12 +323,14 @@ static void delete_unlisted(const struct store *st, const struct manifest *m, lo
 {
     char path[2048];
     if (m->base_seq && m->base_seq != keep_base) {
+        store_log(st, RS_LOG_NOTICE, "Removing the history file %s", m->base);
         aof_path(st, m->base, path, sizeof path);
         unlink(path);
     }
     for (int i = 0; i < m->nincr; i++) {
         if (m->incr_first + i >= keep_incr)
             continue;
+        store_log(st, RS_LOG_NOTICE, "Removing the history file %s", m->incr[i]);
         aof_path(st, m->incr[i], path, sizeof path);
         unlink(path);
     }
@@ -334,7 +339,7 @@ static void delete_unlisted(const struct store *st, const struct manifest *m, lo
 /* Write a base to path: an RDB file, or RESP commands (rdb false). */
 static int write_base(struct store *st, const char *path, bool rdb, char *err, size_t errlen)
 {
-    return rdb ? rdb_save(st, path, &persist_rdb_hooks, err, errlen)
+    return rdb ? rdb_save(st, path, &persist_rdb_hooks, true, err, errlen)
                : resp_save(st, path, &persist_rdb_hooks, err, errlen);
 }
 
@@ -376,6 +381,13 @@ int aof_start(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
+    }
+    /* A rewrite that appendonly no started writes a base this one makes
+     * old, and would list no incremental file: stopped, as Redis does. */
+    if (st->persist.child && st->persist.child_type == PERSIST_CHILD_AOF) {
+        store_log(st, RS_LOG_NOTICE, "AOF was enabled but there is already an AOF rewriting in "
+                  "background. Stopping background AOF and starting a rewrite now.");
+        persist_kill_child(st);
     }
     struct manifest old;
     if (manifest_read(st, &old, err, errlen) < 0) {
@@ -775,20 +787,19 @@ static int rewrite_job(struct store *st, const void *arg, char *err, size_t errl
     (void)arg;
     char path[2048];
     temp_base_path(st, getpid(), path, sizeof path);
-    return write_base(st, path, st->aof->child_rdb, err, errlen);
+    return write_base(st, path, st->persist.aofrw.child_rdb, err, errlen);
 }
 
-int aof_rewrite_start(struct store *st, char *err, size_t errlen)
+/* Under appendonly yes, open the next incremental file and list it before
+ * the child starts (a crash during the rewrite loads the old base and
+ * every incremental file); returns its seq, or -1 with err. */
+static long long rewrite_next_incr(struct store *st, char *err, size_t errlen)
 {
     struct aof *a = st->aof;
-    a->rewrite_scheduled = false;
     long long next = a->incr_last + 1;
-    a->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
     int fd = open_incr(st, next, err, errlen);
     if (fd < 0)
         return -1;
-    /* The new incremental file is listed before the child starts: a crash
-     * during the rewrite loads the old base and every incremental file. */
     if (manifest_write(st, a->base_seq, a->base, a->incr_first ? a->incr_first : next, next,
                        err, errlen) != 0) {
         close(fd);
@@ -798,60 +809,102 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
     if (a->incr_first == 0)
         a->incr_first = next;
     a->incr_last = next;
-    a->rewrite_start_ms = rs_real_ms();
+    return next;
+}
+
+int aof_rewrite_start(struct store *st, char *err, size_t errlen)
+{
+    struct persist_aofrw *rw = &st->persist.aofrw;
+    rw->scheduled = false;
+    rw->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
+    char dir[2048];
+    aof_path(st, NULL, dir, sizeof dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* Under appendonly no there is no incremental file: the new base is
+     * all the files hold, as Redis writes it then. */
+    long long next = st->aof ? rewrite_next_incr(st, err, errlen) : 0;
+    if (next < 0)
+        return -1;
+    rw->start_ms = rs_real_ms();
     char why[256];
     int pid = persist_fork(st, PERSIST_CHILD_AOF, rewrite_job, NULL, why, sizeof why);
     if (pid < 0) {
         snprintf(err, errlen, "Can't rewrite append only file in background: %s", why);
-        a->last_rewrite_ok = false;
-        a->rewrite_failures++;
+        rw->last_ok = false;
+        rw->failures++;
         return -1;
     }
-    a->child_incr = next;
+    rw->child_incr = next;
     store_log(st, RS_LOG_NOTICE, "Background append only file rewriting started by pid %d", pid);
     return 0;
 }
 
-void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why)
+/* The sizes of the files after a rewrite: the new base (path) and the
+ * incremental files from its fork's on. */
+static void rewrite_sizes(struct store *st, const char *path)
 {
     struct aof *a = st->aof;
+    a->size = file_size(path);
+    for (long long s = a->incr_first; s <= a->incr_last; s++) {
+        char iname[512], ipath[2048];
+        incr_name(st, s, iname, sizeof iname);
+        aof_path(st, iname, ipath, sizeof ipath);
+        a->size += file_size(ipath);
+    }
+    a->base_size = a->size;
+}
+
+void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why)
+{
+    struct persist_aofrw *rw = &st->persist.aofrw;
     char tmp[2048], name[512], path[2048], err[512];
     temp_base_path(st, pid, tmp, sizeof tmp);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) { /* stopped by us */
         unlink(tmp);
         return;
     }
-    a->last_rewrite_secs = (rs_real_ms() - a->rewrite_start_ms) / 1000;
-    a->last_cow = cow;
-    long long base = a->base_seq + 1;
-    base_name(st, base, a->child_rdb, name, sizeof name);
-    aof_path(st, name, path, sizeof path);
+    rw->last_secs = (rs_real_ms() - rw->start_ms) / 1000;
+    rw->last_cow = cow;
     struct manifest old = {0};
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-        manifest_read(st, &old, err, sizeof err) == 0 && rename(tmp, path) == 0 &&
-        manifest_write(st, base, name, a->child_incr, a->incr_last, err, sizeof err) == 0) {
-        delete_unlisted(st, &old, base, a->child_incr);
-        a->base_seq = base;
-        snprintf(a->base, sizeof a->base, "%s", name);
-        a->incr_first = a->child_incr;
-        a->size = file_size(path);
-        for (long long s = a->incr_first; s <= a->incr_last; s++) {
-            char iname[512], ipath[2048];
-            incr_name(st, s, iname, sizeof iname);
-            aof_path(st, iname, ipath, sizeof ipath);
-            a->size += file_size(ipath);
+    bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (ok) {
+        store_log(st, RS_LOG_NOTICE, "Background AOF rewrite terminated with success");
+        ok = manifest_read(st, &old, err, sizeof err) >= 0;
+    }
+    /* The next base follows the manifest's (none under appendonly no
+     * before the first rewrite); the incremental files from the fork's
+     * on stay listed, none when appendonly was off. */
+    long long base = old.base_seq + 1, keep = rw->child_incr ? rw->child_incr : LLONG_MAX;
+    base_name(st, base, rw->child_rdb, name, sizeof name);
+    aof_path(st, name, path, sizeof path);
+    bool renamed = ok && rename(tmp, path) == 0;
+    if (renamed)
+        store_log(st, RS_LOG_NOTICE, "Successfully renamed the temporary AOF base file %s into %s",
+                  strrchr(tmp, '/') + 1, name);
+    if (renamed && manifest_write(st, base, name, rw->child_incr,
+                             st->aof ? st->aof->incr_last : 0, err, sizeof err) == 0) {
+        delete_unlisted(st, &old, base, keep);
+        if (st->aof) {
+            struct aof *a = st->aof;
+            a->base_seq = base;
+            snprintf(a->base, sizeof a->base, "%s", name);
+            a->incr_first = rw->child_incr;
+            rewrite_sizes(st, path);
         }
-        a->base_size = a->size;
-        a->last_rewrite_ok = true;
-        a->rewrites++;
-        a->rewrite_failures = 0;
+        rw->last_ok = true;
+        rw->count++;
+        rw->failures = 0;
         store_log(st, RS_LOG_NOTICE, "Background AOF rewrite finished successfully");
     } else {
         /* The next base is listed nowhere yet, whichever step failed. */
-        unlink(path);
+        if (renamed)
+            unlink(path);
         unlink(tmp);
-        a->last_rewrite_ok = false;
-        a->rewrite_failures++;
+        rw->last_ok = false;
+        rw->failures++;
         if (why[0])
             store_log(st, RS_LOG_WARNING, "AOF rewrite child: %s", why);
         store_log(st, RS_LOG_WARNING, "Background AOF rewrite terminated with error");
@@ -892,9 +945,9 @@ bool aof_rewrite_due(const struct store *st)
     /* After failed rewrites, the next automatic one waits 2, 4 ... 64 s
      * (one that cannot succeed, a stream under aof-use-rdb-preamble no,
      * must not fork at every tick). */
-    int shift = a->rewrite_failures < 6 ? (int)a->rewrite_failures : 6;
-    bool may = a->rewrite_failures == 0 ||
-               rs_real_ms() - a->rewrite_start_ms >= (int64_t)(1000LL << shift);
+    const struct persist_aofrw *rw = &st->persist.aofrw;
+    int shift = rw->failures < 6 ? (int)rw->failures : 6;
+    bool may = rw->failures == 0 || rs_real_ms() - rw->start_ms >= (int64_t)(1000LL << shift);
     return may && st->cfg.auto_aof_rewrite_percentage > 0 &&
            a->size >= (uint64_t)st->cfg.auto_aof_rewrite_min_size &&
            growth(a) >= (uint64_t)st->cfg.auto_aof_rewrite_percentage;
@@ -902,7 +955,7 @@ bool aof_rewrite_due(const struct store *st)
 
 void aof_rewrite_cron(struct store *st)
 {
-    if (!st->aof->rewrite_scheduled)
+    if (!st->persist.aofrw.scheduled)
         store_log(st, RS_LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
                  (unsigned long long)growth(st->aof));
     char err[512];

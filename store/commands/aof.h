@@ -51,27 +51,19 @@ struct aof {
     pthread_cond_t cv;
     bool fsync_asked, stopping;
     int64_t last_fsync_ms;
-    /* BGREWRITEAOF: the child writing the next base (struct persist's
-     * child of type PERSIST_CHILD_AOF) */
-    int64_t rewrite_start_ms;
-    long long child_incr;            /* the incremental file opened at its fork */
-    bool child_rdb;                  /* it writes an RDB base, else RESP */
-    /* stats (INFO) */
+    /* stats (INFO); BGREWRITEAOF's are st->persist.aofrw */
     bool last_write_ok;
     int write_errno;       /* of the failed write, while last_write_ok is false */
-    bool last_rewrite_ok;
-    int64_t last_rewrite_secs; /* -1 before any */
-    uint64_t rewrites, rewrite_failures;
-    uint64_t last_cow;     /* aof_last_cow_size: the last child's private dirty bytes */
-    bool rewrite_scheduled; /* asked for in EXEC or while a BGSAVE ran: the cron starts it */
 };
 
 /* ---- propagation (propagate.c) ------------------------------------------ */
 
-/* c's command has run (cmd_call, a blocked client's re-run): log it unless
- * it is not a write, failed or gave its own form (prop_add); at the end of
- * the outermost call, move the call's commands to the file's buffer. */
-void prop_call_done(struct cmd_ctx *c);
+/* c's command has run (cmd_call, a blocked client's re-run): log it when
+ * it is a write that changed the dataset (changed: ks_dirty counted a
+ * change during the call, as Redis propagates only when server.dirty
+ * moved) and gave no form of its own (prop_add); at the end of the
+ * outermost call, move the call's commands to the file's buffer. */
+void prop_call_done(struct cmd_ctx *c, bool changed);
 /* The keyspace's hooks (struct ks_hooks): DEL (UNLINK when lazy) of an
  * expired or evicted key, HDEL or SREM of an expired field or member. */
 void prop_expired(struct db *db, struct rs_str key, bool lazy);
@@ -79,8 +71,9 @@ void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_
 
 /* ---- the files (aof.c) --------------------------------------------------- */
 
-/* Turn appendonly on: write a base of the keyspace, open a new incremental
- * file, write the manifest. 0, or -1 with the reason in err. */
+/* Turn appendonly on: stop a rewrite child appendonly no started, write
+ * a base of the keyspace, open a new incremental file, write the
+ * manifest. 0, or -1 with the reason in err. */
 int aof_start(struct store *st, char *err, size_t errlen);
 /* Turn it off: stop a rewrite child, write and fsync what is buffered,
  * close the file. */
@@ -101,8 +94,8 @@ void aof_sync(struct store *st);
 /* Once a tick: the everysec fsync, the retry of a failed write. */
 void aof_cron(struct store *st);
 /* Fork the rewrite child (persist_fork) writing a new base, with no child
- * running and not inside EXEC: 0, or -1 with the reason in err (counted
- * as a failed rewrite). */
+ * running and not inside EXEC, under appendonly yes or no (a base alone
+ * then): 0, or -1 with the reason in err (counted as a failed rewrite). */
 int aof_rewrite_start(struct store *st, char *err, size_t errlen);
 /* Whether the automatic rewrite is due (auto-aof-rewrite-percentage and
  * -min-size, the backoff after failures). */

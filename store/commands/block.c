@@ -305,9 +305,10 @@ static void rerun(struct store *st, struct blocked *b, const struct kreg_key *bk
     };
     st->cmd_now = c.now;
     b->again = false;
+    uint64_t changes = st->persist.changes;
     c.cmd->handler(&c);
     if (st->aof)
-        prop_call_done(&c);
+        prop_call_done(&c, st->persist.changes != changes);
     st->cmd_now = -1;
     if (!b->again)
         unblock(b, true);

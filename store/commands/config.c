@@ -169,6 +169,8 @@ static const struct cfg_param params[] = {
     {"save", CFG_SAVE, 0, 0, 0, NULL, NULL, 0},
     {"stop-writes-on-bgsave-error", CFG_BOOL, F(stop_writes_on_bgsave_error), 0, 0, NULL, NULL, 0},
     {"key-load-delay", CFG_INT, F(key_load_delay), INT_MIN, INT_MAX, NULL, NULL, CFG_HIDDEN},
+    {"rdb-key-save-delay", CFG_INT, F(rdb_key_save_delay), INT_MIN, INT_MAX, NULL, NULL,
+     CFG_HIDDEN},
     {"appendonly", CFG_BOOL, F(appendonly), 0, 0, NULL, NULL, CFG_DENY_LOADING},
     {"appendfilename", CFG_STR, F(appendfilename), 0, SZ(appendfilename), NULL, NULL,
      CFG_IMMUTABLE},

@@ -181,6 +181,7 @@ void cmd_flushdb(struct cmd_ctx *c)
     ks_dirty(c->st, ks_db_size(c->db));
     ks_flush_db(c->st, c->db, async);
     tracking_flushed(c->st);
+    prop_add(c, c->argc, c->argv); /* even of an empty database, as Redis forces it */
     resp_add_ok(c->out);
 }
 
@@ -199,6 +200,7 @@ void cmd_flushall(struct cmd_ctx *c)
      * once (a failure is only logged). */
     if (c->st->cfg.nsave > 0)
         persist_save(c->st);
+    prop_add(c, c->argc, c->argv); /* even of nothing, as Redis forces it */
     resp_add_ok(c->out);
 }
 
@@ -707,6 +709,9 @@ void cmd_swapdb(struct cmd_ctx *c)
         reply_err(c, RS_ERR_DB_RANGE);
         return;
     }
+    /* Logged in the caller's database, which c->db stops being once the
+     * indexes move. */
+    prop_add(c, c->argc, c->argv);
     struct db **dbs = c->st->dbs, *t = dbs[a];
     /* Watches stay with the index: a key that exists on either side is
      * touched for the watchers of both (SWAPDB i i changes nothing). */

@@ -12,9 +12,10 @@
  *
  * BGSAVE and BGREWRITEAOF fork, as Redis does, one child at a time
  * (persist_fork): the child writes its file from its copy of the memory
- * (copy-on-write pages), reports through a pipe (its outcome, the error
- * text, its private dirty bytes) and _exit()s; it touches nothing else --
- * no log, no loop, no atexit handler, no lock of the host (it allocates
+ * (copy-on-write pages), reports through a pipe (about once a second
+ * the keys it wrote and its private dirty bytes, INFO's current_*; then
+ * its outcome, the error text, its private dirty bytes) and _exit()s; it
+ * touches nothing else -- no log, no loop, no atexit handler, no lock of the host (it allocates
  * from an arena of its own). The parent goes on serving and reaps the
  * child from the transport's timer (respite_persist_cron: waitpid on that
  * pid only, so a host's own children are left alone). Whichever of the
@@ -50,18 +51,24 @@
 #define RETRY_DELAY 5
 
 static bool load_progress(struct store *st, size_t done, size_t total);
+static void save_progress(struct store *st, uint64_t keys);
 
 const struct rdb_hooks persist_rdb_hooks = {
     .put_functions = function_rdb_put,
     .load_function = function_rdb_load,
     .progress = load_progress,
+    .save_progress = save_progress,
     .each_function = function_each,
 };
 
-/* What the child writes to its pipe before it exits. */
+/* What the child writes to its pipe: about once a second its progress,
+ * and its outcome before it exits (is_final). Under PIPE_BUF bytes, so
+ * each write arrives whole. */
 struct child_report {
+    int is_final;
     int ok;
-    uint64_t cow;   /* Private_Dirty bytes of the child once the file is written */
+    uint64_t keys;  /* keys written so far */
+    uint64_t cow;   /* Private_Dirty bytes of the child now */
     char err[512];  /* why it failed */
 };
 
@@ -92,7 +99,7 @@ int persist_save(struct store *st)
 {
     char path[2048], err[512];
     rdb_path(st, path, sizeof path);
-    if (rdb_save(st, path, &persist_rdb_hooks, err, sizeof err) != 0) {
+    if (rdb_save(st, path, &persist_rdb_hooks, false, err, sizeof err) != 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
@@ -139,13 +146,60 @@ static void child_main(struct store *st, int wfd,
     if (wfd > 3)
         close_range(3, (unsigned)wfd - 1, 0);
     close_range((unsigned)wfd + 1, ~0U, 0);
+    st->persist.report_fd = wfd;
+    st->persist.report_us = rs_mono_us();
     struct child_report rep;
     memset(&rep, 0, sizeof rep);
     rep.ok = job(st, arg, rep.err, sizeof rep.err) == 0;
+    rep.is_final = 1;
     rep.cow = private_dirty();
     ssize_t w = write(wfd, &rep, sizeof rep);
     (void)w; /* the parent treats a missing report as "no details" */
     _exit(rep.ok ? 0 : 1);
+}
+
+/* Every RDB_PROGRESS_KEYS keys written: rdb-key-save-delay's sleep; in
+ * the child, at most once a second, the keys so far and the copied pages
+ * to the parent, as Redis's sendChildInfo (nothing in the server itself:
+ * a SAVE). */
+static void save_progress(struct store *st, uint64_t keys)
+{
+    struct persist *ps = &st->persist;
+    if (st->cfg.rdb_key_save_delay > 0)
+        usleep((useconds_t)st->cfg.rdb_key_save_delay * RDB_PROGRESS_KEYS);
+    int64_t now = rs_mono_us();
+    if (ps->report_fd <= 0 || now - ps->report_us < 1000000)
+        return;
+    ps->report_us = now;
+    struct child_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.keys = keys;
+    rep.cow = private_dirty();
+    ssize_t w = write(ps->report_fd, &rep, sizeof rep);
+    (void)w; /* progress only: the parent does without */
+}
+
+/* Read what the child reported so far (the pipe does not block): its
+ * progress into INFO's figures; its final report into *final (then
+ * true). */
+static bool read_reports(struct store *st, struct child_report *final)
+{
+    struct persist *ps = &st->persist;
+    struct child_report rep;
+    bool got = false;
+    while (read(ps->child_pipe, &rep, sizeof rep) == (ssize_t)sizeof rep) {
+        if (rep.is_final) {
+            *final = rep;
+            got = true;
+            continue;
+        }
+        ps->child_keys_done = rep.keys;
+        ps->child_cow = rep.cow;
+        if (rep.cow > ps->child_cow_peak)
+            ps->child_cow_peak = rep.cow;
+        ps->child_cow_ms = rs_real_ms();
+    }
+    return got;
 }
 
 int persist_fork(struct store *st, enum persist_child type,
@@ -169,6 +223,10 @@ int persist_fork(struct store *st, enum persist_child type,
         snprintf(err, errlen, "fork: %s", strerror(errno));
         return -1;
     }
+    fcntl(fds[0], F_SETFL, O_NONBLOCK); /* the cron reads the progress as it comes */
+    ps->child_keys = total_keys(st);
+    ps->child_keys_done = ps->child_cow = ps->child_cow_peak = 0;
+    ps->child_cow_ms = 0;
     ps->child = pid;
     ps->child_type = type;
     ps->child_pipe = fds[0];
@@ -182,7 +240,7 @@ static int rdb_job(struct store *st, const void *arg, char *err, size_t errlen)
     (void)arg;
     char path[2048];
     rdb_path(st, path, sizeof path);
-    return rdb_save(st, path, &persist_rdb_hooks, err, errlen);
+    return rdb_save(st, path, &persist_rdb_hooks, false, err, errlen);
 }
 
 /* Fork the BGSAVE child (Redis's rdbSaveBackground). Returns 0 when it
@@ -193,7 +251,6 @@ static int bgsave_start(struct store *st)
     ps->last_try = unix_s();
     ps->saves++;
     ps->dirty_at_fork = ps->dirty;
-    ps->child_keys = total_keys(st);
     char err[512];
     int pid = persist_fork(st, PERSIST_CHILD_RDB, rdb_job, NULL, err, sizeof err);
     if (pid < 0) {
@@ -238,22 +295,30 @@ static void bgsave_done(struct store *st, int pid, int status, const struct chil
 
 /* The child is gone with status: read its report, hand it to its type's
  * end. A report the child did not write (it was killed) reads as empty. */
-static void child_done(struct store *st, int status)
+static void child_finish(struct store *st, int status, struct child_report *rep, bool reported)
 {
     struct persist *ps = &st->persist;
-    struct child_report rep;
-    memset(&rep, 0, sizeof rep);
-    ssize_t n = read(ps->child_pipe, &rep, sizeof rep);
-    bool reported = n == (ssize_t)sizeof rep;
-    rep.err[sizeof rep.err - 1] = '\0';
+    rep->err[sizeof rep->err - 1] = '\0';
     close(ps->child_pipe);
     ps->child_pipe = -1;
     int pid = ps->child;
     ps->child = 0;
+    /* INFO's current_* are the running child's: none now, as Redis's
+     * resetChildState */
+    ps->child_keys = ps->child_keys_done = ps->child_cow = ps->child_cow_peak = 0;
+    ps->child_cow_ms = 0;
     if (ps->child_type == PERSIST_CHILD_RDB)
-        bgsave_done(st, pid, status, reported ? &rep : NULL);
+        bgsave_done(st, pid, status, reported ? rep : NULL);
     else
-        aof_rewrite_done(st, pid, status, reported ? rep.cow : 0, rep.err);
+        aof_rewrite_done(st, pid, status, reported ? rep->cow : 0, rep->err);
+}
+
+static void child_done(struct store *st, int status)
+{
+    struct child_report rep;
+    memset(&rep, 0, sizeof rep);
+    bool reported = read_reports(st, &rep);
+    child_finish(st, status, &rep, reported);
 }
 
 void persist_kill_child(struct store *st)
@@ -285,19 +350,29 @@ void respite_persist_cron(struct respite *rs)
     struct store *st = (struct store *)rs;
     struct persist *ps = &st->persist;
     if (ps->child) {
+        struct child_report rep;
+        memset(&rep, 0, sizeof rep);
         int status;
-        pid_t r = waitpid(ps->child, &status, WNOHANG);
-        if (r == ps->child)
+        pid_t r;
+        if (read_reports(st, &rep)) {
+            /* Its outcome is in: only its _exit is left to wait for. */
+            while ((r = waitpid(ps->child, &status, 0)) < 0 && errno == EINTR)
+                ;
+            if (r < 0) /* reaped by someone else: its report says */
+                status = rep.ok ? 0 : 1 << 8;
+            child_finish(st, status, &rep, true);
+        } else if ((r = waitpid(ps->child, &status, WNOHANG)) == ps->child) {
             child_done(st, status);
-        else if (r < 0 && errno == ECHILD) /* reaped by someone else: outcome unknown */
+        } else if (r < 0 && errno == ECHILD) { /* reaped by someone else: outcome unknown */
             child_done(st, 1 << 8);
+        }
         if (ps->child)
             return;
     }
     /* No child runs. As Redis's serverCron: a rewrite scheduled while a
      * BGSAVE ran first, then a scheduled BGSAVE or a save point, then the
      * automatic rewrite. */
-    if (st->aof && st->aof->rewrite_scheduled) {
+    if (st->persist.aofrw.scheduled) {
         aof_rewrite_cron(st);
         return;
     }
@@ -371,8 +446,8 @@ void cmd_bgsave(struct cmd_ctx *c)
 
 /* BGREWRITEAOF: a child writes the next base (aof.c); scheduled for the
  * cron inside EXEC (the transaction's commands are logged after the fork)
- * or while a BGSAVE runs, as in Redis. Under appendonly no, an error: no
- * file to rewrite. */
+ * or while a BGSAVE runs, as in Redis. Under appendonly no too, as Redis:
+ * the base alone then, without an incremental file. */
 void cmd_bgrewriteaof(struct cmd_ctx *c)
 {
     struct store *st = c->st;
@@ -380,14 +455,11 @@ void cmd_bgrewriteaof(struct cmd_ctx *c)
     static const char started[] = "Background append only file rewriting started";
     static const char scheduled[] = "Background append only file rewriting scheduled";
     char err[512];
-    if (st->aof == NULL) {
-        reply_errf(c, "ERR Background append only file rewriting is only possible with "
-                      "appendonly yes in respite");
-    } else if (ps->child && ps->child_type == PERSIST_CHILD_AOF) {
+    if (ps->child && ps->child_type == PERSIST_CHILD_AOF) {
         reply_err(c, RS_ERR_AOFRW_RUNNING);
     } else if (ps->child || c->in_exec) {
-        st->aof->rewrite_scheduled = true;
-        st->aof->rewrite_failures = 0;
+        ps->aofrw.scheduled = true;
+        ps->aofrw.failures = 0;
         resp_add_simple(c->out, scheduled, sizeof scheduled - 1);
     } else if (aof_rewrite_start(st, err, sizeof err) == 0) {
         resp_add_simple(c->out, started, sizeof started - 1);
@@ -459,23 +531,31 @@ void persist_info(const struct store *st, char *buf, size_t size)
         n += (size_t)snprintf(buf + n, size - n,
                               "loading_start_time:%" PRId64 "\r\n"
                               "loading_total_bytes:%zu\r\n"
-                              "loading_rdb_used_mem:0\r\n"
+                              "loading_rdb_used_mem:%" PRIu64 "\r\n"
                               "loading_loaded_bytes:%zu\r\n"
                               "loading_loaded_perc:%.2f\r\n"
                               "loading_eta_seconds:%" PRId64 "\r\n",
-                              ps->load_start_ms / 1000, ps->load_total, ps->load_done, perc, eta);
+                              ps->load_start_ms / 1000, ps->load_total,
+                              ps->load_rdb_used_mem, ps->load_done, perc, eta);
     }
     bool rdb_child = ps->child && ps->child_type == PERSIST_CHILD_RDB;
     bool aof_child = ps->child && ps->child_type == PERSIST_CHILD_AOF;
     int64_t running = ps->child ? (rs_real_ms() - ps->child_start) / 1000 : -1;
     const struct aof *a = st->aof;
+    const struct persist_aofrw *rw = &ps->aofrw;
+    /* the running child's progress, as Redis: the share of the keys it
+     * wrote, the pages copied since its fork at its last report and
+     * that report's age */
+    double fork_perc = ps->child_keys ? 100.0 * (double)ps->child_keys_done /
+                                            (double)ps->child_keys : 0;
+    int64_t cow_age = ps->child_cow_ms ? (rs_real_ms() - ps->child_cow_ms) / 1000 : 0;
     if (n < size)
         n += (size_t)snprintf(buf + n, size - n,
-             "current_cow_peak:0\r\n"
-             "current_cow_size:0\r\n"
-             "current_cow_size_age:0\r\n"
-             "current_fork_perc:0.00\r\n"
-             "current_save_keys_processed:0\r\n"
+             "current_cow_peak:%" PRIu64 "\r\n"
+             "current_cow_size:%" PRIu64 "\r\n"
+             "current_cow_size_age:%" PRId64 "\r\n"
+             "current_fork_perc:%.2f\r\n"
+             "current_save_keys_processed:%" PRIu64 "\r\n"
              "current_save_keys_total:%" PRIu64 "\r\n"
              "rdb_changes_since_last_save:%" PRIu64 "\r\n"
              "rdb_bgsave_in_progress:%d\r\n"
@@ -485,7 +565,7 @@ void persist_info(const struct store *st, char *buf, size_t size)
              "rdb_current_bgsave_time_sec:%" PRId64 "\r\n"
              "rdb_saves:%" PRIu64 "\r\n"
              "rdb_last_cow_size:%" PRIu64 "\r\n"
-             "rdb_last_load_keys_expired:0\r\n"
+             "rdb_last_load_keys_expired:%" PRIu64 "\r\n"
              "rdb_last_load_keys_loaded:%" PRIu64 "\r\n"
              "aof_enabled:%d\r\n"
              "aof_rewrite_in_progress:%d\r\n"
@@ -499,13 +579,13 @@ void persist_info(const struct store *st, char *buf, size_t size)
              "aof_last_cow_size:%" PRIu64 "\r\n"
              "module_fork_in_progress:0\r\n"
              "module_fork_last_cow_size:0\r\n",
-             rdb_child ? ps->child_keys : 0, ps->dirty, rdb_child, st->stats.lastsave,
+             ps->child_cow_peak, ps->child_cow, cow_age, fork_perc, ps->child_keys_done,
+             ps->child_keys, ps->dirty, rdb_child, st->stats.lastsave,
              ps->last_bgsave_ok ? "ok" : "err", ps->last_bgsave_secs, rdb_child ? running : -1,
-             ps->saves, ps->last_cow, ps->load_loaded, a != NULL, aof_child,
-             a && a->rewrite_scheduled, a ? a->last_rewrite_secs : -1, aof_child ? running : -1,
-             !a || a->last_rewrite_ok ? "ok" : "err", a ? a->rewrites : 0,
-             a ? a->rewrite_failures : 0, !a || a->last_write_ok ? "ok" : "err",
-             a ? a->last_cow : 0);
+             ps->saves, ps->last_cow, ps->load_expired, ps->load_loaded, a != NULL, aof_child,
+             rw->scheduled,
+             rw->last_secs, aof_child ? running : -1, rw->last_ok ? "ok" : "err", rw->count,
+             rw->failures, !a || a->last_write_ok ? "ok" : "err", rw->last_cow);
     /* Redis adds these while appendonly is on. */
     if (a && n < size)
         snprintf(buf + n, size - n,
@@ -515,7 +595,7 @@ void persist_info(const struct store *st, char *buf, size_t size)
                  "aof_buffer_length:%zu\r\n"
                  "aof_pending_bio_fsync:%d\r\n"
                  "aof_delayed_fsync:0\r\n",
-                 a->size, a->base_size, a->rewrite_scheduled, a->buf.len, a->fsync_asked);
+                 a->size, a->base_size, rw->scheduled, a->buf.len, a->fsync_asked);
 }
 
 /* Every RDB_PROGRESS_KEYS keys of the load: the figures for INFO, and the
@@ -549,6 +629,7 @@ int respite_load(struct respite *rs, char *err, size_t errlen)
     struct stat sb;
     ps->loading = true;
     ps->load_start_ms = rs_real_ms();
+    ps->load_rdb_used_mem = 0;
     ps->load_total = !st->cfg.appendonly && stat(path, &sb) == 0 ? (size_t)sb.st_size : 0;
     ps->load_done = ps->events_done = 0;
     ps->events_us = rs_mono_us();
@@ -557,10 +638,8 @@ int respite_load(struct respite *rs, char *err, size_t errlen)
     int rc = st->cfg.appendonly ? aof_load_at_start(st, err, errlen)
                                 : rdb_load(st, path, &persist_rdb_hooks, false, err, errlen);
     ps->loading = false;
-    if (rc == 0) {
+    if (rc == 0)
         st->stats.lastsave = unix_s();
-        st->persist.load_loaded = total_keys(st);
-    }
     return rc;
 }
 

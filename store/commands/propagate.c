@@ -4,8 +4,11 @@
  * Redis's call()/alsoPropagate. A write command that did not fail is
  * logged as it was sent, unless its handler gave the form it replays as
  * (prop_add: SET ... PXAT for SET EX, SREM for SPOP, LPOP for a BLPOP that
- * was served...). A no-op write is logged too (Redis counts dirty keys,
- * respite does not): it replays as a no-op, since replay is in order.
+ * was served...). A write that changed nothing (no ks_dirty during its
+ * call: SET NX of a present key, DEL of a missing one, SREM of a missing
+ * member...) is not logged, as Redis propagates only when server.dirty
+ * moved; FLUSHDB and FLUSHALL log themselves (prop_add), even of nothing,
+ * as Redis forces their propagation.
  * Blocking commands are logged only in the form their handler gives, since
  * their own line would block or wait again.
  *
@@ -157,11 +160,13 @@ void prop_addf(struct cmd_ctx *c, const char *fmt, ...)
     pend_close(a, c->db->idx);
 }
 
-void prop_call_done(struct cmd_ctx *c)
+void prop_call_done(struct cmd_ctx *c, bool changed)
 {
     struct store *st = c->st;
     uint32_t flags = c->cmd->flags;
-    bool log = (flags & CMD_WRITE) && !c->failed && !c->propagated && !(flags & CMD_BLOCKING);
+    /* A failed command that changed something is logged, as in Redis:
+     * what it changed stays. */
+    bool log = changed && (flags & CMD_WRITE) && !c->propagated && !(flags & CMD_BLOCKING);
     struct aof *a = st->aof;
     if (log && st->call_depth == 0 && a->npend == 0) {
         /* The common case, a command alone: straight to the file's buffer. */

@@ -1396,6 +1396,55 @@ static bool debug_allowed(const struct cmd_ctx *c)
     return mode == 1 || (mode == 2 && (c->s->flags & SES_LOCAL));
 }
 
+/* DEBUG POPULATE count [prefix [size]], as Redis 7.4: for n in 0 ..
+ * count-1, the key <prefix>:<n> (prefix "key"; cut at its first NUL byte,
+ * the name at 127 bytes, as Redis's snprintf), when missing, set to the
+ * string value:<n>, or with a size to size bytes, value:<n> cut or padded
+ * with zero bytes. Keys already there are left alone. As in Redis, no
+ * change is counted and nothing propagates. Where Redis's allocation
+ * would fail (its "OOM in dictTryExpand", or an abort for the values),
+ * here counts and sizes whose keys cannot fit in the machine's memory are
+ * refused before anything is created. O(count * size). */
+static void debug_populate(struct cmd_ctx *c)
+{
+    long long count, size = 0;
+    if (!resp_str2ll(c->argv[2].p, c->argv[2].len, &count) || count < 0 ||
+        (c->argc == 5 && (!resp_str2ll(c->argv[4].p, c->argv[4].len, &size) || size < 0))) {
+        reply_err(c, RS_ERR_NOT_POSITIVE);
+        return;
+    }
+    /* 48 bytes: the least an entry and its table slot take */
+    unsigned long long mem = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
+                             (unsigned long long)sysconf(_SC_PAGESIZE);
+    if ((unsigned long long)count > mem / (48 + (unsigned long long)size)) {
+        reply_err(c, RS_ERR_DEBUG_POPULATE_OOM);
+        return;
+    }
+    struct rs_str prefix = c->argc >= 4 ? c->argv[3] : rs_str_from("key", 3);
+    const char *nul = memchr(prefix.p, '\0', prefix.len);
+    int plen = (int)(nul ? (size_t)(nul - prefix.p) : prefix.len < 128 ? prefix.len : 128);
+    char name[128], val[64];
+    char *padded = size && count ? rs_malloc((size_t)size) : NULL;
+    for (long long j = 0; j < count; j++) {
+        int n = snprintf(name, sizeof name, "%.*s:%lld", plen, prefix.p, j);
+        struct rs_str key = rs_str_from(name, n < (int)sizeof name ? (size_t)n : sizeof name - 1);
+        struct kloc loc;
+        if (ks_write(c, c->db, key, &loc) != NULL)
+            continue;
+        size_t vlen = (size_t)snprintf(val, sizeof val, "value:%lld", j);
+        struct rs_str v = rs_str_from(val, vlen);
+        if (size) {
+            memset(padded, 0, (size_t)size);
+            memcpy(padded, val, vlen < (size_t)size ? vlen : (size_t)size);
+            v = rs_str_from(padded, (size_t)size);
+        }
+        struct shard *sh = ks_shard(c->db, key, true);
+        ks_add(c->db, sh, obj_new_embstr(sh, key, v));
+    }
+    rs_free(padded);
+    resp_add_ok(c->out);
+}
+
 /* DEBUG OBJECT key -- Redis's status line. It does not touch the key.
  * serializedlength is Redis 7.4's rdbSavedObjectLen: the bytes of the
  * value in an RDB file (its type byte and key not counted), LZF-compressed
@@ -1653,6 +1702,11 @@ static void debug_help(struct cmd_ctx *c)
         "    Show low level info about the listpack encoding of <key>.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix. These are not propagated to",
+        "    replicas. Cluster slots are not respected so keys not belonging to the",
+        "    current node can be created in cluster mode.",
         "PROTOCOL <type>",
         "    Reply with a test value of the specified type. <type> can be: string,",
         "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -1726,6 +1780,8 @@ void cmd_debug(struct cmd_ctx *c)
     struct rs_str sub = c->argv[1];
     if (c->argc == 2 && rs_str_eqi(sub, "help")) {
         debug_help(c);
+    } else if (c->argc >= 3 && c->argc <= 5 && rs_str_eqi(sub, "populate")) {
+        debug_populate(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "object")) {
         debug_object(c);
     } else if (rs_str_eqi(sub, "reload")) {

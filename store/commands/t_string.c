@@ -224,6 +224,7 @@ void cmd_getset(struct cmd_ctx *c)
     ks_set(c, c->db, c->argv[1], obj_new_string(sh, c->argv[1], c->argv[2]));
     ks_notify(c->db, NOTIFY_STRING, "set", c->argv[1]);
     ks_dirty(c->st, 1);
+    prop_addf(c, "css", "SET", c->argv[1], c->argv[2]); /* as Redis 7.4 logs it */
 }
 
 /* The string at key for a command that answers a null when it is missing:

@@ -271,11 +271,12 @@ uint32_t cmd_flags_of(struct cmd_ctx *c)
 void cmd_call(struct cmd_ctx *c)
 {
     struct store *st = c->st;
+    uint64_t changes = st->persist.changes;
     st->call_depth++;
     c->cmd->handler(c);
     st->call_depth--;
     if (st->aof)
-        prop_call_done(c);
+        prop_call_done(c, st->persist.changes != changes);
     monitor_feed(c);
     tracking_remember(c->s, c);
     int64_t end = rs_mono_us(), dt = end - c->t0_us;

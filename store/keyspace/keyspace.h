@@ -253,6 +253,7 @@ bool ks_delete_key(struct cmd_ctx *c, struct db *db, struct rs_str key, bool laz
 static inline void ks_dirty(struct store *st, uint64_t n)
 {
     st->persist.dirty += n;
+    st->persist.changes += n;
 }
 
 /* The WATCH and tracking hook (commands/multi.c, commands/tracking.c, through st->up): key of db was changed -- added, deleted,

@@ -34,6 +34,9 @@ struct rdb_hooks {
      * file read so far and its size (clients may be served from it);
      * false stops the load (a shutdown came). */
     bool (*progress)(struct store *st, size_t done, size_t total);
+    /* Saving (rdb_save, resp_save): called every RDB_PROGRESS_KEYS keys
+     * written with their count (a fork child reports its progress). */
+    void (*save_progress)(struct store *st, uint64_t keys);
     /* Call fn with the code of each library (a RESP base's FUNCTION LOAD). */
     void (*each_function)(struct store *st, void (*fn)(void *ud, const char *code, size_t len),
                           void *ud);
@@ -43,11 +46,13 @@ struct rdb_hooks {
 
 /* Write every database of st to path (through a temporary file in the
  * same directory, renamed over it), LZF-compressing strings unless
- * rdbcompression is off, with the CRC-64 unless rdbchecksum is off.
+ * rdbcompression is off, with the CRC-64 unless rdbchecksum is off; the
+ * aux field aof-base says 1 when aof_base (the base of an append-only
+ * file, as Redis marks it), else 0.
  * Returns 0, or -1 with Redis's message in err (the target untouched).
  * O(keys + their bytes); the caller is blocked meanwhile. */
-int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
-             size_t errlen);
+int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, bool aof_base,
+             char *err, size_t errlen);
 
 /* Add the keys of the RDB file at path to st, which should be empty
  * unless merge (then a key or function library there already is replaced

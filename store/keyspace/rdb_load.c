@@ -38,6 +38,8 @@ struct loader {
     struct rdb_reader r;
     const uint8_t *base; /* the file's first byte */
     uint64_t nkeys;      /* keys read, for the progress hook */
+    uint64_t nexpired;   /* keys dropped as past their deadline (rdb_last_load_keys_expired) */
+    uint64_t nloaded;    /* keys added (rdb_last_load_keys_loaded) */
     bool stopped;        /* by the progress hook */
     int64_t now;
     bool merge; /* a key already there is replaced by the file's */
@@ -825,6 +827,7 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
         return true; /* empty, or every part of it past its deadline */
     if (expire != -1 && expire < ld->now) {
         rdb_value_free(&val);
+        ld->nexpired++;
         return true;
     }
     sh = ks_shard(db, key, true);
@@ -833,6 +836,7 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
     if (expire != -1)
         exp_set(sh, e, expire);
     ks_set_idle_or_freq(ld->st, e, idle, freq);
+    ld->nloaded++;
     return true;
 }
 
@@ -894,9 +898,13 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
                 return fail(ld, "Short read loading the RDB file");
             continue;
         case RDB_OPCODE_AUX: {
-            size_t n;
+            size_t n, vn;
             char *name = rdb_get_string(r, &n);
-            char *value = name ? rdb_get_string(r, &n) : NULL;
+            char *value = name ? rdb_get_string(r, &vn) : NULL;
+            /* the memory of the server that wrote the file (INFO's
+             * loading_rdb_used_mem) */
+            if (value && n == 8 && memcmp(name, "used-mem", 8) == 0)
+                st->persist.load_rdb_used_mem = strtoull(value, NULL, 10);
             rs_free(name);
             rs_free(value);
             if (value == NULL)
@@ -998,6 +1006,10 @@ int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *
     }
     if (used)
         *used = (size_t)(ld.r.p - data.p);
+    if (ok) {
+        st->persist.load_loaded = ld.nloaded;
+        st->persist.load_expired = ld.nexpired;
+    }
     rs_free(data.p);
     return ok ? 0 : ld.stopped ? 2 : -1;
 }

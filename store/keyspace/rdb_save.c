@@ -47,6 +47,8 @@ struct saver {
     uint64_t crc;
     bool io_failed;         /* a write failed; errno tells why */
     const struct shard *sh; /* the shard whose keys are being visited */
+    const struct rdb_hooks *hooks;
+    uint64_t nkeys;         /* keys written, for hooks->save_progress */
 };
 
 size_t rdb_write(int fd, const void *p, size_t n)
@@ -445,6 +447,8 @@ static void put_key(void *ud, struct entry *e)
     put_value(b, e);
     if (b->len >= FLUSH_AT)
         flush_buf(sv);
+    if (++sv->nkeys % RDB_PROGRESS_KEYS == 0 && sv->hooks && sv->hooks->save_progress)
+        sv->hooks->save_progress(sv->st, sv->nkeys);
 }
 
 static void put_project(void *ud, const struct ks_proj *p)
@@ -456,8 +460,8 @@ static void put_project(void *ud, const struct ks_proj *p)
 
 /* ---- the file ----------------------------------------------------------- */
 
-int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
-             size_t errlen)
+int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, bool aof_base,
+             char *err, size_t errlen)
 {
     char tmp[4096];
     const char *slash = strrchr(path, '/');
@@ -469,7 +473,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
                  "saving: %s", tmp, st->cfg.dir, strerror(errno));
         return -1;
     }
-    struct saver sv = {.st = st, .fd = fd};
+    struct saver sv = {.st = st, .fd = fd, .hooks = hooks};
     sv.b.no_lzf = !st->cfg.rdbcompression;
     struct rdb_buf *b = &sv.b;
     char num[32];
@@ -480,7 +484,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     put_aux(b, "ctime", num);
     snprintf(num, sizeof num, "%" PRIu64, st->used_memory);
     put_aux(b, "used-mem", num);
-    put_aux(b, "aof-base", "0");
+    put_aux(b, "aof-base", aof_base ? "1" : "0");
     if (hooks && hooks->put_functions)
         hooks->put_functions(st, b);
     for (int i = 0; i < st->ndbs; i++) {

@@ -37,6 +37,9 @@ struct writer {
     struct rdb_buf b;
     bool io_failed;
     const struct shard *sh;
+    struct store *st;
+    const struct rdb_hooks *hooks;
+    uint64_t nkeys; /* keys written, for hooks->save_progress */
     struct rs_str key;
     /* the command being filled with elements (cmd_begin, cmd_add) */
     const char *cmd;
@@ -338,6 +341,8 @@ static void put_key(void *ud, struct entry *e)
         put_deadline(w, "PEXPIREAT", when, NULL, w->key);
     if (w->b.len >= FLUSH_AT)
         flush_out(w);
+    if (++w->nkeys % RDB_PROGRESS_KEYS == 0 && w->hooks && w->hooks->save_progress)
+        w->hooks->save_progress(w->st, w->nkeys);
 }
 
 static void put_project(void *ud, const struct ks_proj *p)
@@ -368,7 +373,7 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
         snprintf(err, errlen, "Failed opening the temp AOF file %s: %s", tmp, strerror(errno));
         return -1;
     }
-    struct writer w = {.fd = fd};
+    struct writer w = {.fd = fd, .st = st, .hooks = hooks};
     if (hooks && hooks->each_function)
         hooks->each_function(st, put_function, &w);
     for (int i = 0; i < st->ndbs; i++) {

@@ -236,6 +236,7 @@ struct rs_config {
     int nsave;
     bool stop_writes_on_bgsave_error;
     int key_load_delay; /* a debug aid, as Redis's: microseconds of sleep per key loaded */
+    int rdb_key_save_delay; /* and per key saved (RDB or RESP file) */
     bool protected_mode;
     char pidfile[1024];
     bool daemonize;
@@ -649,6 +650,8 @@ struct store {
      * reports and the save points compare. */
     struct persist {
         uint64_t dirty;         /* changes since the last save (ks_dirty) */
+        uint64_t changes;       /* every change since the start (ks_dirty), never reset: a
+                                 * call that moved it is logged (propagate.c) */
         uint64_t dirty_at_fork; /* dirty when the running BGSAVE forked */
         /* The one child process (persist_fork), as Redis allows one:
          * a BGSAVE or a BGREWRITEAOF. */
@@ -657,13 +660,21 @@ struct store {
         int child_pipe;         /* read end of its report pipe, -1 none */
         int64_t child_start;    /* unix ms when it forked */
         uint64_t child_keys;    /* keys when it forked (current_save_keys_total) */
+        /* what the child reported of its progress (persist.c): INFO's current_* */
+        uint64_t child_keys_done;  /* current_save_keys_processed */
+        uint64_t child_cow, child_cow_peak; /* current_cow_size, current_cow_peak */
+        int64_t child_cow_ms;   /* unix ms of its last report, 0 none */
+        int report_fd;          /* in the child only: its report pipe, 0 in the server */
+        int64_t report_us;      /* in the child: when it last reported (monotonic) */
         bool scheduled;         /* BGSAVE SCHEDULE (or in EXEC): start one when none runs */
         bool last_bgsave_ok;    /* rdb_last_bgsave_status */
         int64_t last_bgsave_secs; /* rdb_last_bgsave_time_sec, -1 none yet */
         int64_t last_try;       /* unix s of the last BGSAVE fork attempt */
         uint64_t saves;         /* rdb_saves: SAVE and BGSAVE runs */
         uint64_t last_cow;      /* rdb_last_cow_size: the child's private dirty bytes */
-        uint64_t load_loaded;   /* rdb_last_load_keys_loaded */
+        uint64_t load_loaded;   /* rdb_last_load_keys_loaded: keys the last RDB load added */
+        uint64_t load_expired;  /* rdb_last_load_keys_expired: and dropped as expired */
+        uint64_t load_rdb_used_mem; /* loading_rdb_used_mem: the used-mem aux of the file */
         /* the load at start (respite_load): INFO's loading_* fields */
         bool loading;
         bool stop_loading;      /* SHUTDOWN while loading: the load stops */
@@ -671,6 +682,19 @@ struct store {
         size_t load_total, load_done; /* bytes of the file, bytes read */
         size_t events_done;     /* load_done when clients were last served */
         int64_t events_us;      /* and when (monotonic) */
+        /* BGREWRITEAOF (commands/aof.c), kept while appendonly is off too:
+         * Redis rewrites then as well, a base alone. */
+        struct persist_aofrw {
+            bool scheduled;       /* asked for in EXEC or while a BGSAVE ran: the cron starts it */
+            int64_t start_ms;     /* unix ms when the running or the last one forked */
+            long long child_incr; /* the incremental file opened at its fork, 0 none (AOF off) */
+            bool child_rdb;       /* it writes an RDB base, else RESP */
+            bool last_ok;         /* aof_last_bgrewrite_status */
+            int64_t last_secs;    /* aof_last_rewrite_time_sec, -1 before any */
+            uint64_t count;       /* aof_rewrites */
+            uint64_t failures;    /* aof_rewrites_consecutive_failures */
+            uint64_t last_cow;    /* aof_last_cow_size: the last child's private dirty bytes */
+        } aofrw;
     } persist;
     /* Pub/sub (pubsub.c): the registry, and the hook through which the
      * keyspace publishes (ks_publish), which pubsub_init registers. */

@@ -106,6 +106,28 @@ def check_aof(test, d):
     test.assertIn("All AOF files and manifest are valid", out.stdout)
 
 
+# What after_two_rewrites sees on Redis 7.4.1 (checked by WithRedis74 as well).
+REWRITES_UNDER_APPENDONLY_NO = (
+    [True, True],
+    ["appendonly.aof.2.base.rdb", MANIFEST],
+    ["file appendonly.aof.2.base.rdb seq 2 type b"],
+    {"aof_enabled": 0, "aof_rewrites": 2, "aof_last_bgrewrite_status": "ok",
+     "aof_rewrites_consecutive_failures": 0, "aof_rewrite_in_progress": 0})
+
+
+def after_two_rewrites(r, d):
+    """Two BGREWRITEAOFs under appendonly no: their replies, the directory, the manifest,
+    INFO's aof fields."""
+    replies = []
+    for _ in range(2):
+        replies.append(r.bgrewriteaof())
+        wait_rewrite(r)
+    info = r.info("persistence")
+    keys = REWRITES_UNDER_APPENDONLY_NO[3].keys()
+    return (replies, sorted(os.listdir(aof_dir(d))), manifest_lines(d),
+            {k: info[k] for k in keys})
+
+
 def wait_rewrite(r):
     deadline = time.monotonic() + 30
     while r.info("persistence")["aof_rewrite_in_progress"]:
@@ -374,6 +396,30 @@ class RoundTrip(ServerTestCase):
         assert_same(self, snapshot(copy), want)
         if redis74_path():
             check_aof(self, d)
+
+    def test_bgrewriteaof_under_appendonly_no_writes_a_base_alone(self):
+        """As Redis 7.4: a base in appendonlydir (seq 1, then the manifest's + 1), a manifest
+        that lists it alone, the old base removed, counted in INFO; its RDB says aof-base 1
+        (a SAVE's dump.rdb says 0); appendonly yes on that directory loads it."""
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--save", ""]).start()
+        try:
+            r = s.client()
+            load_dataset(r)
+            want = snapshot(r)
+            got = after_two_rewrites(r, d)
+            self.assertEqual(got, REWRITES_UNDER_APPENDONLY_NO)
+            with open(os.path.join(aof_dir(d), "appendonly.aof.2.base.rdb"), "rb") as f:
+                self.assertIn(b"\xfa\x08aof-base\xc0\x01", f.read())
+            r.save()
+            with open(os.path.join(d, "dump.rdb"), "rb") as f:
+                self.assertIn(b"\xfa\x08aof-base\xc0\x00", f.read())
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        assert_same(self, snapshot(copy), want)
+        self.assertEqual(manifest_lines(d), ["file appendonly.aof.2.base.rdb seq 2 type b",
+                                             "file appendonly.aof.1.incr.aof seq 1 type i"])
 
     def test_a_resp_base_without_rdb_preamble(self):
         d = self.tmpdir()
@@ -744,6 +790,22 @@ class WithBgsave(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, field)
             time.sleep(0.02)
 
+    def test_appendonly_yes_stops_a_rewrite_that_appendonly_no_started(self):
+        d = self.tmpdir()
+        s = Server(["--dir", d, "--save", ""]).start()
+        self.addCleanup(s.stop)
+        r = s.client()
+        r.set("before", "0")
+        r.bgrewriteaof()
+        os.kill(self.child_of(s), signal.SIGSTOP)  # held: appendonly yes must not wait
+        r.config_set("appendonly", "yes")  # the child goes: its base would list no incr file
+        r.set("after", "1")
+        self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 0)
+        self.assertEqual(manifest_lines(d), ["file appendonly.aof.1.base.rdb seq 1 type b",
+                                             "file appendonly.aof.1.incr.aof seq 1 type i"])
+        r.execute_command("DEBUG", "LOADAOF")
+        self.assertEqual(r.mget("before", "after"), [b"0", b"1"])
+
     def test_one_child_at_a_time(self):
         d = self.tmpdir()
         s = Server(["--dir", d, "--appendonly", "yes", "--save", ""]).start()
@@ -934,6 +996,11 @@ class WithRedis74(unittest.TestCase):
             r.function_load("#!lua name=lib\nredis.register_function('f', function() "
                             "return 1 end)")
 
+        self.assert_same_log(run)
+
+    def assert_same_log(self, run):
+        """run(client) against respite and Redis 7.4.1 under appendonly yes gives the same
+        incremental file."""
         logs = []
         for start in (lambda d: Server(["--dir", d, "--appendonly", "yes"]).start(),
                       lambda d: RedisServer(redis74_path(),
@@ -948,6 +1015,143 @@ class WithRedis74(unittest.TestCase):
                 logs.append(f.read())
         self.maxDiff = None
         self.assertEqual(logs[0].split(b"\r\n*"), logs[1].split(b"\r\n*"))
+
+    def test_no_op_writes_are_not_logged_as_redis_74(self):
+        """A write that changed nothing is not logged (Redis propagates a command only when
+        server.dirty moved); a FLUSHDB/FLUSHALL of nothing is (forced, as in Redis). Each
+        no-op runs between two markers, so a stray line shows where it came from."""
+        def run(r):
+            x = r.execute_command
+            r.set("s", "v")
+            r.sadd("set", "a")
+            r.sadd("set2", "z")
+            r.hset("h", "f", "v")
+            r.rpush("l", "a", "b")
+            r.zadd("z", {"a": 1})
+            r.xadd("x", {"f": "v"}, id="1-1")
+            r.xgroup_create("x", "g", "0")
+            x("SET", "ttl", "v", "PXAT", 4102444800000)
+            noops = [
+                ("SET", "s", "w", "NX"), ("SET", "missing", "w", "XX"), ("SETNX", "s", "w"),
+                ("SET", "s", "w", "NX", "GET"), ("SET", "s", "w", "NX", "EX", 100),
+                ("MSETNX", "s", "1", "new", "2"), ("DEL", "missing"),
+                ("DEL", "missing", "missing2"), ("UNLINK", "missing"),
+                ("GETDEL", "missing"), ("GETEX", "missing", "EX", 100), ("GETEX", "s"),
+                ("SETRANGE", "s", 0, ""), ("SETRANGE", "missing", 3, ""),
+                ("EXPIRE", "missing", 100), ("PEXPIRE", "missing", 100),
+                ("EXPIREAT", "missing", 4102444800), ("PEXPIREAT", "missing", 4102444800000),
+                ("EXPIRE", "ttl", 100, "NX"), ("EXPIRE", "s", 100, "XX"),
+                ("EXPIRE", "s", 100, "GT"), ("EXPIRE", "ttl", 4102444800 * 2, "LT"),
+                ("PERSIST", "s"), ("PERSIST", "missing"),
+                ("RENAMENX", "s", "set"), ("MOVE", "missing", 1), ("COPY", "missing", "c"),
+                ("COPY", "s", "set"),
+                ("SADD", "set", "a"), ("SREM", "set", "nope"), ("SREM", "missing", "a"),
+                ("SMOVE", "set", "set2", "nope"), ("SMOVE", "missing", "set2", "a"),
+                ("SMOVE", "set", "set", "a"), ("SPOP", "missing"), ("SPOP", "missing", 3),
+                ("SINTERSTORE", "newdst", "set", "set2"), ("SDIFFSTORE", "newdst", "missing"),
+                ("SUNIONSTORE", "newdst", "missing"),
+                ("HDEL", "h", "nope", "nope2"), ("HDEL", "missing", "f"),
+                ("HSETNX", "h", "f", "w"),
+                ("HEXPIRE", "h", 100, "FIELDS", 1, "nope"),
+                ("HEXPIRE", "missing", 100, "FIELDS", 1, "f"),
+                ("HPERSIST", "h", "FIELDS", 1, "f"), ("HPEXPIRE", "h", 100, "XX", "FIELDS", 1, "f"),
+                ("LREM", "l", 0, "nope"), ("LREM", "missing", 0, "a"), ("LTRIM", "l", 0, -1),
+                ("LTRIM", "missing", 0, 1), ("LPUSHX", "missing", "a"), ("RPUSHX", "missing", "a"),
+                ("LINSERT", "l", "BEFORE", "nope", "x"), ("LINSERT", "missing", "BEFORE", "a", "x"),
+                ("LPOP", "missing"), ("RPOP", "missing", 2), ("RPOPLPUSH", "missing", "l"),
+                ("LMOVE", "missing", "l", "LEFT", "RIGHT"), ("LMPOP", 1, "missing", "LEFT"),
+                ("ZREM", "z", "nope"), ("ZREM", "missing", "a"), ("ZADD", "z", "NX", 5, "a"),
+                ("ZADD", "z", "XX", 5, "nope"), ("ZADD", "z", 1, "a"),
+                ("ZADD", "z", "GT", 0, "a"),
+                ("ZREMRANGEBYSCORE", "z", 10, 20), ("ZREMRANGEBYRANK", "z", 5, 10),
+                ("ZREMRANGEBYLEX", "z", "[x", "[y"), ("ZPOPMIN", "missing"),
+                ("ZMPOP", 1, "missing", "MIN"),
+                ("ZUNIONSTORE", "newdst", 1, "missing"), ("ZINTERSTORE", "newdst", 2, "z", "missing"),
+                ("ZRANGESTORE", "newdst", "z", 5, 10), ("ZDIFFSTORE", "newdst", 1, "missing"),
+                ("XDEL", "x", "9-9"), ("XDEL", "missing", "1-1"), ("XTRIM", "x", "MAXLEN", 5),
+                ("XACK", "x", "g", "1-1"), ("XADD", "missing", "NOMKSTREAM", "*", "f", "v"),
+                ("XGROUP", "DELCONSUMER", "x", "g", "nobody"),
+                ("XGROUP", "DESTROY", "x", "nogroup"),
+                ("SORT", "missing", "STORE", "newdst"),
+                ("BITOP", "AND", "newdst", "missing", "missing2"),
+                ("BITFIELD", "missing", "GET", "u8", 0),
+            ]
+            for i, cmd in enumerate(noops):
+                r.set("marker", i)
+                try:
+                    x(*cmd)
+                except redis.ResponseError:
+                    pass
+            r.set("marker", "flush")
+            r.select(5)
+            x("FLUSHDB")
+            r.select(0)
+            x("SET", "marker", "end")
+        self.assert_same_log(run)
+
+    def test_every_write_that_changes_is_logged_as_redis_74(self):
+        """The other side of the no-ops: one changing form of every write command (none with
+        a relative TTL or a random choice, whose logged form depends on the moment) is logged
+        as 7.4.1 logs it."""
+        def run(r):
+            x = r.execute_command
+            payload = None
+            for cmd in [
+                ("SET", "s", "v"), ("SETNX", "s2", "v"), ("GETSET", "s", "w"), ("GETDEL", "s2"),
+                ("MSET", "m1", "1", "m2", "2"), ("MSETNX", "m3", "1"), ("APPEND", "s", "x"),
+                ("SETRANGE", "s", 1, "yy"), ("INCR", "n"), ("DECR", "n"), ("INCRBY", "n", 5),
+                ("DECRBY", "n", 2), ("SETBIT", "b", 7, 1), ("BITOP", "NOT", "bn", "b"),
+                ("BITFIELD", "bf", "SET", "u8", 0, 200, "INCRBY", "u8", 0, 1),
+                ("HSET", "h", "f", "1", "g", "2"), ("HSETNX", "h", "k", "3"),
+                ("HMSET", "h", "f", "4"), ("HINCRBY", "h", "f", 2), ("HDEL", "h", "g"),
+                ("HPEXPIREAT", "h", 4102444800000, "FIELDS", 1, "f"),
+                ("HEXPIREAT", "h", 4102444801, "FIELDS", 1, "k"),
+                ("HPERSIST", "h", "FIELDS", 1, "k"),
+                ("DEL", "m1"), ("UNLINK", "m2"), ("RENAME", "m3", "m4"), ("RENAMENX", "m4", "m5"),
+                ("COPY", "m5", "m6"), ("MOVE", "m6", 1),
+                ("PEXPIREAT", "m5", 4102444800000), ("EXPIREAT", "n", 4102444800),
+                ("PERSIST", "n"), ("SWAPDB", 0, 1), ("SWAPDB", 0, 1),
+                ("LPUSH", "l", "a", "b", "c"), ("RPUSH", "l", "d"), ("LPUSHX", "l", "e"),
+                ("RPUSHX", "l", "f"), ("LPOP", "l"), ("RPOP", "l", 1), ("LSET", "l", 0, "z"),
+                ("LINSERT", "l", "AFTER", "z", "y"), ("LREM", "l", 0, "y"), ("LTRIM", "l", 0, 1),
+                ("LMOVE", "l", "l2", "LEFT", "RIGHT"), ("RPOPLPUSH", "l", "l2"),
+                ("LMPOP", 1, "l2", "LEFT", "COUNT", 1), ("SORT", "l2", "ALPHA", "STORE", "sorted"),
+                ("SADD", "st", "a", "b", "c"), ("SREM", "st", "c"), ("SMOVE", "st", "st2", "b"),
+                ("SINTERSTORE", "si", "st", "st"), ("SUNIONSTORE", "su", "st", "st2"),
+                ("SDIFFSTORE", "sd", "st", "st2"),
+                ("ZADD", "z", 1, "a", 2, "b", 3, "c", 4, "d"), ("ZINCRBY", "z", 5, "a"),
+                ("ZREM", "z", "b"), ("ZRANGESTORE", "zr", "z", 0, 0),
+                ("ZREMRANGEBYRANK", "zr", 0, 0), ("ZREMRANGEBYSCORE", "z", 3, 3),
+                ("ZADD", "zl", 0, "a", 0, "b"), ("ZREMRANGEBYLEX", "zl", "[a", "[a"),
+                ("ZPOPMIN", "z"), ("ZPOPMAX", "z"), ("ZADD", "z", 1, "q"),
+                ("ZMPOP", 1, "z", "MIN"), ("ZUNIONSTORE", "zu", 1, "zl"),
+                ("ZINTERSTORE", "zi", 1, "zl"), ("ZDIFFSTORE", "zd", 1, "zl"),
+                ("XADD", "x", "1-1", "f", "v"), ("XADD", "x", "2-1", "f", "w"),
+                ("XGROUP", "CREATE", "x", "g", "0"), ("XGROUP", "CREATECONSUMER", "x", "g", "c1"),
+                ("XGROUP", "SETID", "x", "g", "1-1"), ("XACK", "x", "g", "1-1"),
+                ("XDEL", "x", "1-1"), ("XTRIM", "x", "MAXLEN", 0), ("XSETID", "x", "5-5"),
+                ("XGROUP", "DELCONSUMER", "x", "g", "c1"), ("XGROUP", "DESTROY", "x", "g"),
+                ("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', "
+                 "function() return 1 end)"),
+                ("FUNCTION", "DELETE", "lib"), ("FUNCTION", "FLUSH"),
+                ("RESTORE", "restored", 0, "DUMPED"), ("FLUSHDB",), ("FLUSHALL",),
+            ]:
+                if cmd[-1] == "DUMPED":
+                    cmd = cmd[:-1] + (payload,)
+                x(*cmd)
+                if cmd[0] == "SET":
+                    payload = r.dump("s")
+        self.assert_same_log(run)
+
+    def test_bgrewriteaof_under_appendonly_no_as_redis_74(self):
+        d = self.tmpdir()
+        ref = RedisServer(redis74_path(), ["--dir", d, "--save", ""]).start()
+        self.addCleanup(ref.stop)
+        r = ref.client()
+        r.set("k", "v")
+        self.assertEqual(after_two_rewrites(r, d), REWRITES_UNDER_APPENDONLY_NO)
+        with open(os.path.join(aof_dir(d), "appendonly.aof.2.base.rdb"), "rb") as f:
+            self.assertIn(b"\xfa\x08aof-base\xc0\x01", f.read())
 
     def test_a_resp_base_of_streams_is_byte_equal_to_redis_74s(self):
         """Under aof-use-rdb-preamble no, streams as 7.4's rewriteStreamObject writes

@@ -591,6 +591,86 @@ class AsRedis74(unittest.TestCase):
         self.assertIn("2 changes in 1 seconds. Saving...", srv.stdout())
 
 
+class ChildProgress(unittest.TestCase):
+    """INFO's current_* fields while a child runs, from what it reports through its pipe
+    about once a second (Redis 7.4's meaning): the keys it wrote of those at the fork, their
+    share, the pages copied since the fork (size, peak, age of the figure); all 0 once it is
+    gone, as Redis resets them. rdb-key-save-delay slows the child (a debug aid, as Redis's)."""
+
+    def check_child(self, c, start, in_progress):
+        self.assertEqual(c.cmd("DEBUG", "POPULATE", 6000, "key", 10), b"OK")
+        self.assertEqual(c.cmd("CONFIG", "SET", "rdb-key-save-delay", "400"), b"OK")
+        c.cmd(*start)
+        deadline = time.monotonic() + 30
+        while True:
+            info = dict(persistence(c))
+            if int(info["current_save_keys_processed"]) > 0 or info[in_progress] == "0":
+                break
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertEqual(info[in_progress], "1")
+        done, total = int(info["current_save_keys_processed"]), int(info["current_save_keys_total"])
+        self.assertEqual(total, 6000)
+        self.assertTrue(0 < done < total, info)
+        self.assertEqual(info["current_fork_perc"], "%.2f" % (100.0 * done / total))
+        self.assertGreater(int(info["current_cow_peak"]), 0)
+        self.assertLessEqual(int(info["current_cow_size"]), int(info["current_cow_peak"]))
+        self.assertLessEqual(int(info["current_cow_size_age"]), 2)
+        c.cmd("CONFIG", "SET", "rdb-key-save-delay", "0")
+        deadline = time.monotonic() + 60
+        while field(c, in_progress) != "0":
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        info = dict(persistence(c))
+        for name in ("current_cow_peak", "current_cow_size", "current_cow_size_age",
+                     "current_save_keys_processed", "current_save_keys_total"):
+            self.assertEqual(info[name], "0", name)
+        self.assertEqual(info["current_fork_perc"], "0.00")
+        return info
+
+    def test_bgsave(self):
+        srv = Server(["--save", "", "--dir", data_dir(self), "--enable-debug-command", "yes"])
+        srv.start()
+        self.addCleanup(srv.stop)
+        info = self.check_child(srv.conn(), ("BGSAVE",), "rdb_bgsave_in_progress")
+        self.assertEqual(info["rdb_last_bgsave_status"], "ok")
+        self.assertGreater(int(info["rdb_last_cow_size"]), 0)
+
+    def test_bgrewriteaof_under_appendonly_no(self):
+        srv = Server(["--save", "", "--dir", data_dir(self), "--enable-debug-command", "yes"])
+        srv.start()
+        self.addCleanup(srv.stop)
+        info = self.check_child(srv.conn(), ("BGREWRITEAOF",), "aof_rewrite_in_progress")
+        self.assertEqual((info["aof_last_bgrewrite_status"], info["aof_rewrites"]), ("ok", "1"))
+        self.assertGreater(int(info["aof_last_cow_size"]), 0)
+
+
+class LoadCounts(unittest.TestCase):
+    """rdb_last_load_keys_loaded and rdb_last_load_keys_expired as Redis 7.4 counts them:
+    the keys a load added and those it dropped as past their deadline (DEBUG RELOAD NOSAVE
+    of a file saved before they expired)."""
+
+    def counts(self, c):
+        c.send(b"".join(encode("SET", "e%d" % i, "v", "PX", 400) for i in range(5)) +
+               encode("SET", "p1", "v") + encode("SET", "p2", "v") + encode("SAVE"))
+        for _ in range(8):
+            c.reply()
+        time.sleep(0.6)
+        self.assertEqual(c.cmd("DEBUG", "RELOAD", "NOSAVE"), b"OK")
+        info = dict(persistence(c))
+        return info["rdb_last_load_keys_loaded"], info["rdb_last_load_keys_expired"]
+
+    def test_as_redis_74(self):
+        srv = Server(["--save", "", "--dir", data_dir(self), "--enable-debug-command", "yes"])
+        srv.start()
+        self.addCleanup(srv.stop)
+        self.assertEqual(self.counts(srv.conn()), ("2", "5"))
+        if REDIS74:
+            ref = Redis74(None, ["--save", "", "--enable-debug-command", "yes"])
+            self.addCleanup(ref.stop)
+            self.assertEqual(self.counts(ref.conn()), ("2", "5"))
+
+
 class Loading(unittest.TestCase):
     """A server started on a file of 200,000 keys, loading it slowly (key-load-delay, a
     debug aid as Redis's): the port is open meanwhile and clients get -LOADING."""
@@ -638,6 +718,8 @@ class Loading(unittest.TestCase):
             info = dict(info)
             self.assertEqual(info["loading"], "1")
             self.assertGreater(int(info["loading_total_bytes"]), 0)
+            # the used-mem aux field of the file: the memory of the server that wrote it
+            self.assertGreater(int(info["loading_rdb_used_mem"]), 200000 * 10)
             self.assertLess(int(info["loading_loaded_bytes"]), int(info["loading_total_bytes"]))
             deadline = time.monotonic() + 120
             while field(c, "loading") != "0":
