@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
@@ -113,6 +114,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->lut = cmd_lut_new();
     st->ncstats = cmd_table_size();
     st->cstats = rs_calloc((size_t)st->ncstats, sizeof *st->cstats);
+    acl_init(st); /* before the configuration: requirepass and user lines */
     char local[256];
     if (err == NULL || errlen == 0) {
         err = local;
@@ -121,6 +123,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     for (int i = 0; i < nconfig; i++) {
         const char *msg = config_set(st, config[2 * i], config[2 * i + 1], true, err, errlen);
         if (msg) {
+            acl_free(st);
             cmd_lut_free(st->lut);
             rs_free(st->cstats);
             rs_free(st);
@@ -165,6 +168,7 @@ void respite_close(struct respite *rs)
     monitor_free(st);
     script_free(st);
     functions_free(st);
+    acl_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -286,8 +290,7 @@ struct respite_client *respite_client_attach(struct respite *rs, const struct re
     s->ctime = s->last = store_now(st);
     if (local)
         s->flags |= SES_LOCAL;
-    if (!st->cfg.has_requirepass)
-        s->flags |= SES_AUTHENTICATED;
+    acl_session_init(s);
     resp_out_init(&s->out, 2);
     resp_out_init(&s->discard, 2);
     s->prev = st->sessions_tail;
@@ -455,7 +458,7 @@ int respite_client_flags(const struct respite_client *c)
 {
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
-           ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
+           (acl_auth_required(s) ? RESPITE_UNAUTHENTICATED : 0) |
            (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
            ((s->flags & SES_MONITOR) ? RESPITE_MONITOR : 0);
 }
@@ -486,6 +489,26 @@ static void reject(struct cmd_ctx *c, enum rs_err why)
     cmd_print_name(c->cmd->fullname, name, sizeof name);
     snprintf(text, sizeof text, rs_err_text[why], name);
     reject_text(c, text);
+}
+
+/* The ACL check of c's command for a session flagged SES_ACL_CHECK, where
+ * Redis's processCommand runs it (after NOAUTH): on a refusal, the ACL
+ * LOG entry and -NOPERM (EXECABORT for EXEC), and true. A command that
+ * MULTI refuses as no-multi gets that error first, as in Redis. */
+static bool acl_refused(struct cmd_ctx *c)
+{
+    struct session *s = c->s;
+    if (s->mq && (c->cmd->flags & CMD_NO_MULTI))
+        return false;
+    int pos = 0;
+    int why = acl_check(c, s, &pos);
+    if (why == ACL_OK)
+        return false;
+    acl_log_denied(c, c, s, why, s->mq ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL, pos);
+    char text[1200] = "NOPERM ";
+    acl_error_text(c, s, why, pos, text + 7, sizeof text - 7);
+    reject_text(c, text);
+    return true;
 }
 
 /* Run one command of s. nested: from the script_busy hook, inside the
@@ -527,13 +550,16 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (cmd_resolve(&c)) {
         char misconf[512];
-        bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH);
+        bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH) ||
+                      !acl_auth_required(s);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
         if (authed)
             tracking_limit(st, s);
         if (!authed) {
             reject(&c, RS_ERR_NOAUTH);
+        } else if (__builtin_expect((s->flags & SES_ACL_CHECK) != 0, 0) && acl_refused(&c)) {
+            /* refused: NOPERM */
         } else if (!monitor_allows(s, c.cmd)) {
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (!pubsub_allows(s, c.cmd)) {

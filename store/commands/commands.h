@@ -109,6 +109,32 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c);
  * the caller's to rs_free). Returns their number, 0 when the arguments
  * cannot hold them (docs.c). */
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *argv, int argc, int **pos);
+/* Redis's ACL categories in its order (ACL CAT, COMMAND INFO): their
+ * number, and the names into *names. */
+int cmd_acl_categories(const char *const **names);
+/* d's categories as bits: bit i for the i-th of cmd_acl_categories. */
+uint32_t cmd_acl_mask(const struct cmd_def *d);
+
+/* What the ACL check needs to find the keys of a command quickly (acl.c
+ * keeps one per command, found once): its key specs and the permission
+ * each asks of its keys (KEY_PERM_*). */
+enum { KEY_PERM_READ = 1, KEY_PERM_WRITE = 2, KEY_PERM_NOT_KEY = 4 };
+struct cmd_key_plan {
+    int16_t spec;    /* its first key spec row, -1 if none or derived */
+    int8_t nspecs;
+    bool derived;    /* one spec from first/last/step */
+    bool sort;       /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
+    uint8_t perm[4]; /* per spec */
+};
+void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p);
+/* The keys of d's command line args[0..n) by plan p, as Redis's
+ * getKeysFromCommandWithSpecs: their argv indexes into *pos and the
+ * permission each needs into *perm, arrays of *cap entries grown with
+ * rs_realloc (the caller's, kept from call to call). Specs of things that
+ * are not keys (SPUBLISH's channel) are skipped; 0 when the arguments
+ * cannot hold the keys (the command will refuse them itself). */
+int cmd_key_refs(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
+                 int n, int **pos, uint8_t **perm, int *cap);
 /* Run c->cmd's handler, propagate it (propagate.c) and account it in
  * commandstats. */
 void cmd_call(struct cmd_ctx *c);
@@ -206,6 +232,10 @@ void reply_subcmd_syntax(struct cmd_ctx *c);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
+
+/* s's CLIENT INFO line without its newline (Redis catClientInfoString),
+ * as c, the running command, shows it; rs_malloc'd, *len its length. */
+char *client_info_string(const struct cmd_ctx *c, const struct session *s, size_t *len);
 
 /* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persist.c; cmd_debug calls it). */
 void debug_reload(struct cmd_ctx *c);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
@@ -107,6 +108,8 @@ static const struct cfg_param params[] = {
     {"enable-debug-command", CFG_ENUM, F(enable_debug_command), 0, 0, debug_modes, NULL,
      CFG_IMMUTABLE},
     {"requirepass", CFG_STR, F(requirepass), 0, SZ(requirepass), NULL, NULL, CFG_SENSITIVE},
+    {"aclfile", CFG_STR, F(aclfile), 0, SZ(aclfile), NULL, NULL, CFG_IMMUTABLE},
+    {"acllog-max-len", CFG_INT, F(acllog_max_len), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     /* dir is kept as an absolute path and never chdir'ed to: the store may
      * live in a host process whose working directory is its own */
     {"dir", CFG_STR, F(dir), 0, SZ(dir), NULL, NULL, 0},
@@ -151,6 +154,7 @@ void config_defaults(struct rs_config *cfg)
     cfg->tcp_keepalive = 300;
     cfg->proto_max_bulk_len = RESP_BULK_MAX_DEFAULT;
     cfg->client_query_buffer_limit = 1024LL * 1024 * 1024;
+    cfg->acllog_max_len = 128;
     cfg->obuf_hard[1] = 256LL * 1024 * 1024;
     cfg->obuf_soft[1] = 64LL * 1024 * 1024;
     cfg->obuf_soft_secs[1] = 60;
@@ -418,8 +422,6 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
         if (p->off == F(appenddirname) && strchr(value, '/') != NULL)
             return "appenddirname can't be a path, just a dirname";
         snprintf(field, (size_t)p->max, "%s", value);
-        if (p->off == F(requirepass))
-            cfg->has_requirepass = value[0] != '\0';
         return NULL;
     case CFG_OBUF:
         return parse_obuf(cfg, value);
@@ -467,6 +469,9 @@ static const char *appendonly_changed(struct store *st, bool was_on)
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
+    /* `user <name> <rules>` lines of the configuration make users. */
+    if (startup && strcasecmp(name, "user") == 0)
+        return acl_config_user(st, value, err, errlen);
     const struct cfg_param *p = find_param(name);
     if (p == NULL) {
         snprintf(err, errlen, "Bad directive or wrong number of arguments");
@@ -484,6 +489,8 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
                           : apply(&st->cfg, p, value, err, errlen);
     if (p->type == CFG_SAVE && startup && !msg)
         st->save_appending = true;
+    if (p->off == F(requirepass) && !msg)
+        acl_requirepass_changed(st);
     /* At start-up the flag is only noted: loading (respite_load) opens
      * the files. */
     if (msg == NULL && !startup)

@@ -235,6 +235,21 @@ static bool has_word(const char *list, const char *w)
     return false;
 }
 
+int cmd_acl_categories(const char *const **names)
+{
+    *names = acl_order;
+    return (int)NELEM(acl_order);
+}
+
+uint32_t cmd_acl_mask(const struct cmd_def *d)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; i < NELEM(acl_order); i++)
+        if (has_word(d->acl, acl_order[i]))
+            mask |= 1u << i;
+    return mask;
+}
+
 static void add_status(struct resp_out *o, const char *p, size_t len)
 {
     resp_add_simple(o, p, len);
@@ -904,11 +919,33 @@ static int spec_begin(const struct cmd_keyspec *ks, const struct rs_str *args, i
     return -1;
 }
 
-/* The argument indexes of the keys of spec ks in args[0..n) into pos
- * (growing *npos, capacity cap); false if the arguments cannot hold them
- * (Redis getKeysUsingKeySpecs). */
-static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n, int **pos,
-                      int *npos, int *cap)
+/* A growing list of key positions, each with the ACL permission its spec
+ * asks for (perm NULL: positions only). */
+struct keybuf {
+    int **pos;
+    uint8_t **perm;
+    int n, cap;
+};
+
+static void keybuf_add(struct keybuf *b, int at, uint8_t perm)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 8;
+        *b->pos = rs_realloc(*b->pos, (size_t)b->cap * sizeof **b->pos);
+        if (b->perm)
+            *b->perm = rs_realloc(*b->perm, (size_t)b->cap);
+    }
+    (*b->pos)[b->n] = at;
+    if (b->perm)
+        (*b->perm)[b->n] = perm;
+    b->n++;
+}
+
+/* The argument indexes of the keys of spec ks in args[0..n) into b, each
+ * with perm; false if the arguments cannot hold them (Redis
+ * getKeysUsingKeySpecs). */
+static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n,
+                      struct keybuf *b, uint8_t perm)
 {
     int first = spec_begin(ks, args, n), last;
     if (first < 0)
@@ -930,11 +967,7 @@ static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, i
     for (int i = first; i <= last; i += step) {
         if (i >= n)
             return false;
-        if (*npos == *cap) {
-            *cap = *cap ? *cap * 2 : 8;
-            *pos = rs_realloc(*pos, (size_t)*cap * sizeof **pos);
-        }
-        (*pos)[(*npos)++] = i;
+        keybuf_add(b, i, perm);
     }
     return true;
 }
@@ -976,16 +1009,16 @@ static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n, in
     cmd_print_name(d->fullname, name, sizeof name);
     struct cmd_keyspec derived;
     const struct cmd_keyspec *ks = find_keyspecs(d, name, nspecs, &derived);
-    int npos = 0, cap = 0;
+    struct keybuf b = {pos, NULL, 0, 0};
     *pos = NULL;
     if (*nspecs > 0 && ks[*nspecs - 1].unknown) { /* SORT's and SORT_RO's only */
         *pos = rs_malloc(2 * sizeof **pos);
         return sort_keys(args, n, (d->flags & CMD_READONLY) != 0, *pos);
     }
     for (int i = 0; i < *nspecs; i++)
-        if (!spec_keys(&ks[i], args, n, pos, &npos, &cap))
+        if (!spec_keys(&ks[i], args, n, &b, 0))
             return -1;
-    return npos;
+    return b.n;
 }
 
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *args, int n, int **pos)
@@ -993,6 +1026,67 @@ int cmd_key_positions(const struct cmd_def *d, const struct rs_str *args, int n,
     int nspecs;
     int npos = keys_of(d, args, n, pos, &nspecs);
     return npos > 0 ? npos : 0;
+}
+
+/* The ACL permission a spec's flags ask of its keys (Redis
+ * ACLSelectorCheckKey): reading for "access", writing for "insert",
+ * "delete" or "update"; none for a spec of things that are not keys. */
+static uint8_t spec_perm(const char *flags)
+{
+    uint8_t perm = 0;
+    if (has_word(flags, "not_key"))
+        return KEY_PERM_NOT_KEY;
+    if (has_word(flags, "access"))
+        perm |= KEY_PERM_READ;
+    if (has_word(flags, "insert") || has_word(flags, "delete") || has_word(flags, "update"))
+        perm |= KEY_PERM_WRITE;
+    return perm;
+}
+
+void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p)
+{
+    char name[96];
+    cmd_print_name(d->fullname, name, sizeof name);
+    struct cmd_keyspec derived;
+    int nspecs;
+    const struct cmd_keyspec *ks = find_keyspecs(d, name, &nspecs, &derived);
+    memset(p, 0, sizeof *p);
+    p->nspecs = (int8_t)nspecs;
+    p->sort = nspecs > 0 && ks[nspecs - 1].unknown;
+    p->derived = ks == &derived;
+    p->spec = p->derived || nspecs == 0 ? -1 : (int16_t)(ks - keyspecs);
+    assert(nspecs <= (int)sizeof p->perm);
+    for (int i = 0; i < nspecs; i++)
+        p->perm[i] = spec_perm(ks[i].flags);
+}
+
+int cmd_key_refs(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
+                 int n, int **pos, uint8_t **perm, int *cap)
+{
+    struct keybuf b = {pos, perm, 0, *cap};
+    if (p->sort) {
+        /* Redis sortGetKeys: the key sorted is read, STORE's written. */
+        int at[2];
+        int nat = sort_keys(args, n, (d->flags & CMD_READONLY) != 0, at);
+        for (int i = 0; i < nat; i++)
+            keybuf_add(&b, at[i], i == 0 ? KEY_PERM_READ : KEY_PERM_WRITE);
+    } else if (p->derived) {
+        struct cmd_keyspec ks = {0};
+        ks.index = d->first;
+        ks.lastkey = d->last < 0 ? d->last : d->last - d->first;
+        ks.keystep = d->step;
+        if (!spec_keys(&ks, args, n, &b, p->perm[0]))
+            b.n = -1;
+    } else {
+        for (int i = 0; i < p->nspecs && b.n >= 0; i++) {
+            if (p->perm[i] == KEY_PERM_NOT_KEY)
+                continue;
+            if (!spec_keys(&keyspecs[p->spec + i], args, n, &b, p->perm[i]))
+                b.n = -1;
+        }
+    }
+    *cap = b.cap;
+    return b.n > 0 ? b.n : 0;
 }
 
 /* COMMAND GETKEYS command [arg ...] -- the keys of a full command line,
