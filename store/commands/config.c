@@ -489,7 +489,7 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
                           : apply(&st->cfg, p, value, err, errlen);
     if (p->type == CFG_SAVE && startup && !msg)
         st->save_appending = true;
-    if (p->off == F(requirepass) && !msg)
+    if (p->type == CFG_STR && p->off == F(requirepass) && !msg)
         acl_requirepass_changed(st);
     /* At start-up the flag is only noted: loading (respite_load) opens
      * the files. */
@@ -653,6 +653,8 @@ void cmd_config_set(struct cmd_ctx *c)
                    msg);
         return;
     }
+    if (strcmp(before.requirepass, next.requirepass) != 0)
+        acl_requirepass_changed(c->st);
     if (c->st->hooks && c->st->hooks->config_changed)
         for (int i = 0; i < nchanged; i++)
             c->st->hooks->config_changed(c->st->hooks_ud, changed[i]->name);
