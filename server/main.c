@@ -208,6 +208,7 @@ int main(int argc, char **argv)
 
     if (respite_acl_load(st, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
+        respite_close(st);
         return 1;
     }
     struct respite_net_config cfg;

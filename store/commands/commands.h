@@ -119,11 +119,13 @@ uint32_t cmd_acl_mask(const struct cmd_def *d);
  * keeps one per command, found once): its key specs and the permission
  * each asks of its keys (KEY_PERM_*). */
 enum { KEY_PERM_READ = 1, KEY_PERM_WRITE = 2, KEY_PERM_NOT_KEY = 4 };
+enum { KEY_VAR_SET = 1, KEY_VAR_BITFIELD = 2 };
 struct cmd_key_plan {
     int16_t spec;    /* its first key spec row, -1 if none or derived */
     int8_t nspecs;
     bool derived;    /* one spec from first/last/step */
     bool sort;       /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
+    uint8_t varflags; /* KEY_VAR_*: the key's permission depends on the arguments */
     uint8_t perm[4]; /* per spec */
 };
 void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p);

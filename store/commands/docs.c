@@ -57,7 +57,7 @@ static const struct cmd_doc docs[] = {
 #define DOC(name, complexity, grammar) {name, complexity, grammar},
 #define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags, notes)
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
 #define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
@@ -73,7 +73,7 @@ static const struct cmd_tips tips[] = {
 #define DOC(name, complexity, grammar)
 #define TIPS(name, tips) {name, tips},
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes)
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags, notes)
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
 #define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
@@ -90,8 +90,8 @@ static const struct cmd_keyspec keyspecs[] = {
 #define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes) \
     {name, index, lastkey, keystep, false, 0, 0, NULL, 0, flags, notes},
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags) \
-    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, NULL},
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags, notes) \
+    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, notes},
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags) \
     {name, startfrom, lastkey, keystep, false, 0, 0, keyword, limit, flags, NULL},
 #define KEYSPEC_UNKNOWN(name, flags, notes) \
@@ -1054,15 +1054,48 @@ void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p)
     p->nspecs = (int8_t)nspecs;
     p->sort = nspecs > 0 && ks[nspecs - 1].unknown;
     p->derived = ks == &derived;
+    if (nspecs == 1 && has_word(ks[0].flags, "variable_flags"))
+        p->varflags = strcmp(name, "set") == 0 ? KEY_VAR_SET : KEY_VAR_BITFIELD;
     p->spec = p->derived || nspecs == 0 ? -1 : (int16_t)(ks - keyspecs);
     assert(nspecs <= (int)sizeof p->perm);
     for (int i = 0; i < nspecs; i++)
         p->perm[i] = spec_perm(ks[i].flags);
 }
 
+/* The permission SET's or BITFIELD's key needs by their arguments (Redis
+ * setGetKeys, bitfieldGetKeys): SET writes only, unless GET reads too;
+ * BITFIELD only reads when all its operations are GETs. */
+static uint8_t variable_perm(int kind, const struct rs_str *args, int n)
+{
+    const uint8_t rw = KEY_PERM_READ | KEY_PERM_WRITE;
+    if (kind == KEY_VAR_SET) {
+        for (int i = 3; i < n; i++)
+            if (rs_str_eqi(args[i], "get"))
+                return rw;
+        return KEY_PERM_WRITE;
+    }
+    for (int i = 2; i < n; i++) {
+        int more = n - i - 1;
+        if (rs_str_eqi(args[i], "get") && more >= 2)
+            i += 2;
+        else if (rs_str_eqi(args[i], "overflow") && more >= 1)
+            i += 1;
+        else
+            return rw; /* a write, or a syntax error: not read-only */
+    }
+    return KEY_PERM_READ;
+}
+
 int cmd_key_refs(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
                  int n, int **pos, uint8_t **perm, int *cap)
 {
+    if (p->varflags) {
+        struct keybuf b = {pos, perm, 0, *cap};
+        if (n > 1)
+            keybuf_add(&b, 1, variable_perm(p->varflags, args, n));
+        *cap = b.cap;
+        return b.n;
+    }
     struct keybuf b = {pos, perm, 0, *cap};
     if (p->sort) {
         /* Redis sortGetKeys: the key sorted is read, STORE's written. */
