@@ -35,6 +35,7 @@
 #include "commands/acl.h"
 #include "commands/commands.h"
 #include "commands/monitor.h"
+#include "commands/pubsub.h"
 #include "ds/mem.h"
 #include "ds/sha256.h"
 #include "ds/util.h"
@@ -789,6 +790,57 @@ static void user_delete(struct cmd_ctx *c, int at)
     user_free(u);
 }
 
+static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
+
+/* Is one of the channel patterns of u's selectors equal to ch (a
+ * PSUBSCRIBE pattern), or matching it (a channel)? (Redis checks the
+ * channels of every selector as one list here.) */
+static bool any_sel_allows_channel(const struct acl_user *u, struct rs_str ch, bool is_pattern)
+{
+    for (int i = 0; i < u->nsels; i++)
+        if (channel_allowed(&u->sels[i], ch, is_pattern))
+            return true;
+    return false;
+}
+
+static bool sub_refused(void *ud, enum ps_kind kind, struct rs_str name)
+{
+    return !any_sel_allows_channel(ud, name, kind == PS_PATTERN);
+}
+
+static bool has_channel(const struct acl_user *u, const struct pat *p)
+{
+    for (int i = 0; i < u->nsels; i++)
+        for (int j = 0; j < u->sels[i].nchans; j++)
+            if (rs_str_eq(rs_str_from(u->sels[i].chans[j]->p, u->sels[i].chans[j]->len),
+                          rs_str_from(p->p, p->len)))
+                return true;
+    return false;
+}
+
+/* u's rules become next's: close u's subscribed sessions whose channels
+ * next no longer allows (Redis ACLKillPubsubClientsIfNeeded), unless next
+ * allows every channel or keeps each channel pattern u had. */
+static void kill_pubsub_if_needed(struct cmd_ctx *c, const struct acl_user *next,
+                                  struct acl_user *u)
+{
+    bool keeps = true;
+    for (int i = 0; i < next->nsels; i++)
+        if (next->sels[i].flags & SEL_ALLCHANNELS)
+            return;
+    for (int i = 0; i < u->nsels && keeps; i++) {
+        keeps = !(u->sels[i].flags & SEL_ALLCHANNELS);
+        for (int j = 0; j < u->sels[i].nchans && keeps; j++)
+            keeps = has_channel(next, u->sels[i].chans[j]);
+    }
+    if (keeps)
+        return;
+    for (struct session *s = c->st->sessions_head; s; s = s->next)
+        if (s->user == u && pubsub_is_subscriber(s) &&
+            pubsub_any(s, sub_refused, (void *)next))
+            kill_session(c, s);
+}
+
 /* Merge rules split over arguments "(~a" "+get)" into one selector rule
  * (Redis ACLMergeSelectorArguments). Returns the merged rules (each
  * rs_malloc'd, the array too) and their number, or NULL with the index of
@@ -844,8 +896,9 @@ static void free_strs(char **v, int n)
 /* Apply rules argv[0..argc) to a copy of u (a new user named name when u
  * is NULL) and, if all of them apply, to u itself (Redis
  * ACLStringSetUser). NULL, or the error text in err. */
-static const char *set_user(struct store *st, struct acl_user *u, struct rs_str name,
-                            const struct rs_str *argv, int argc, char *err, size_t errlen)
+static const char *set_user(struct store *st, struct cmd_ctx *c, struct acl_user *u,
+                            struct rs_str name, const struct rs_str *argv, int argc, char *err,
+                            size_t errlen)
 {
     int n, bad;
     char **rules = merge_selectors(argv, argc, &n, &bad);
@@ -872,6 +925,8 @@ static const char *set_user(struct store *st, struct acl_user *u, struct rs_str 
         return msg;
     }
     if (u) {
+        if (c)
+            kill_pubsub_if_needed(c, tmp, u);
         user_copy(u, tmp);
         user_free(tmp);
     } else {
@@ -1094,7 +1149,7 @@ const char *acl_config_user(struct store *st, const char *rules, char *err, size
         /* The default user, named in the configuration, starts from reset. */
         if (u)
             user_apply(st, u, "reset", 5);
-        if (set_user(st, u, argv[0], argv + 1, argc - 1, err, errlen)) {
+        if (set_user(st, NULL, u, argv[0], argv + 1, argc - 1, err, errlen)) {
             /* Redis's text for a line of the config file. */
             char why[512];
             snprintf(why, sizeof why, "%s", err + 4);
@@ -1582,7 +1637,7 @@ void cmd_acl_setuser(struct cmd_ctx *c)
     } else {
         char err[2048];
         struct acl_user *u = user_find(c->st->acl, name.p, name.len);
-        const char *msg = set_user(c->st, u, name, c->argv + 3, c->argc - 3, err, sizeof err);
+        const char *msg = set_user(c->st, c, u, name, c->argv + 3, c->argc - 3, err, sizeof err);
         if (msg)
             reply_errf(c, "%s", msg);
         else

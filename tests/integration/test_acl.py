@@ -227,6 +227,25 @@ class AclTest(ServerTestCase):
         self.assertEqual(a.cmd("ACL", "USERS"), [b"default"])
         self.assertEqual(a.cmd("PING"), b"PONG")
 
+    def test_setuser_closes_subscribers_of_channels_taken_away(self):
+        a = self.admin
+        a.cmd("ACL", "SETUSER", "u", "on", ">pw", "+@all", "~*", "resetchannels", "&c*", "&d")
+        sub = self.user_conn()
+        psub = self.user_conn()
+        self.assertEqual(sub.cmd("SUBSCRIBE", "c1"), [b"subscribe", b"c1", 1])
+        self.assertEqual(psub.cmd("PSUBSCRIBE", "c*"), [b"psubscribe", b"c*", 1])
+        # Every pattern kept (one added): nobody is closed.
+        self.assertEqual(a.cmd("ACL", "SETUSER", "u", "&e"), b"OK")
+        self.assertEqual(a.cmd("PUBLISH", "c1", "m"), 2)
+        # c* gone, c1 still allowed by c1*: only the pattern subscriber goes.
+        self.assertEqual(a.cmd("ACL", "SETUSER", "u", "resetchannels", "&c1*"), b"OK")
+        read_until_closed(psub.sock)
+        self.assertEqual(a.cmd("PUBLISH", "c1", "m"), 1)
+        self.assertEqual(sub.reply(), [b"message", b"c1", b"m"])
+        self.assertEqual(a.cmd("ACL", "SETUSER", "u", "resetchannels"), b"OK")
+        read_until_closed(sub.sock)
+        self.assertEqual(a.cmd("PUBLISH", "c1", "m"), 0)
+
     def test_redis_py_username_password(self):
         a = self.admin
         a.cmd("ACL", "SETUSER", "app", "on", ">s3cret", "~app:*", "+@all", "-@dangerous")
