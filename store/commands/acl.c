@@ -37,7 +37,7 @@
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
 #include "ds/mem.h"
-#include "ds/sha256.h"
+#include "ds/sha.h"
 #include "ds/util.h"
 #include "resp_num.h"
 
@@ -895,16 +895,19 @@ static void free_strs(char **v, int n)
 
 /* Apply rules argv[0..argc) to a copy of u (a new user named name when u
  * is NULL) and, if all of them apply, to u itself (Redis
- * ACLStringSetUser). NULL, or the error text in err. */
+ * ACLStringSetUser); c (NULL at start-up) is the command doing it. NULL,
+ * or ACL SETUSER's error text in err, with the reason in *rc and in *at
+ * the index of the rule refused (or of the unmatched '(' in argv). */
 static const char *set_user(struct store *st, struct cmd_ctx *c, struct acl_user *u,
                             struct rs_str name, const struct rs_str *argv, int argc, char *err,
-                            size_t errlen)
+                            size_t errlen, int *rc, int *at)
 {
-    int n, bad;
-    char **rules = merge_selectors(argv, argc, &n, &bad);
+    int n;
+    char **rules = merge_selectors(argv, argc, &n, at);
     if (rules == NULL) {
-        snprintf(err, errlen, "ERR Unmatched parenthesis in acl selector starting at '%.*s'.",
-                 cstr_len(argv[bad], 1024), argv[bad].p);
+        snprintf(err, errlen, rs_err_text[RS_ERR_ACL_UNMATCHED], cstr_len(argv[*at], 1024),
+                 argv[*at].p);
+        *rc = RULE_SYNTAX;
         return err;
     }
     struct acl_user *tmp = user_new(name.p, name.len);
@@ -912,10 +915,10 @@ static const char *set_user(struct store *st, struct cmd_ctx *c, struct acl_user
         user_copy(tmp, u);
     const char *msg = NULL;
     for (int j = 0; j < n && !msg; j++) {
-        int rc = user_apply(st, tmp, rules[j], strlen(rules[j]));
-        if (rc != RULE_OK) {
-            snprintf(err, errlen, "ERR Error in ACL SETUSER modifier '%s': %s", rules[j],
-                     rule_error(rc));
+        *rc = user_apply(st, tmp, rules[j], strlen(rules[j]));
+        if (*rc != RULE_OK) {
+            snprintf(err, errlen, rs_err_text[RS_ERR_ACL_MODIFIER], rules[j], rule_error(*rc));
+            *at = j;
             msg = err;
         }
     }
@@ -1134,39 +1137,37 @@ const char *acl_config_user(struct store *st, const char *rules, char *err, size
     struct acl *a = st->acl;
     struct rs_str *argv;
     int argc = split_spaces(rules, &argv);
-    const char *msg = NULL;
+    int rc = RULE_OK, at = 0;
+    for (int i = 0; argc && i < a->nconfig_users && rc == RULE_OK; i++)
+        if (rs_str_eq(argv[0], rs_str_from(a->config_users[i], strlen(a->config_users[i]))))
+            rc = RULE_DUP_USER;
     if (argc < 1) {
-        msg = "wrong number of arguments";
-    } else {
-        for (int i = 0; i < a->nconfig_users && !msg; i++)
-            if (rs_str_eq(argv[0], rs_str_from(a->config_users[i], strlen(a->config_users[i]))))
-                msg = rule_error(RULE_DUP_USER);
-    }
-    if (!msg && has_space(argv[0].p, argv[0].len))
-        msg = "Spaces not allowed in ACL usernames";
-    if (!msg) {
+        snprintf(err, errlen, "wrong number of arguments");
+    } else if (rc == RULE_OK && has_space(argv[0].p, argv[0].len)) {
+        snprintf(err, errlen, "Spaces not allowed in ACL usernames");
+        rc = RULE_SYNTAX;
+    } else if (rc == RULE_OK) {
         struct acl_user *u = user_find(a, argv[0].p, argv[0].len);
         /* The default user, named in the configuration, starts from reset. */
         if (u)
             user_apply(st, u, "reset", 5);
-        if (set_user(st, NULL, u, argv[0], argv + 1, argc - 1, err, errlen)) {
-            /* Redis's text for a line of the config file. */
-            char why[512];
-            snprintf(why, sizeof why, "%s", err + 4);
-            snprintf(err, errlen, "Error in user declaration '%s'", why);
-            msg = err;
-        } else {
+        if (!set_user(st, NULL, u, argv[0], argv + 1, argc - 1, err, errlen, &rc, &at)) {
             a->config_users = rs_realloc(a->config_users,
                                          (size_t)(a->nconfig_users + 1) * sizeof(char *));
             a->config_users[a->nconfig_users++] = rs_memdup(argv[0].p, argv[0].len);
         }
+    } else {
+        at = 1;
+    }
+    /* Redis names the word of the line "user <name> <rules...>" at the
+     * index of the rule refused among the rules (the name for the first). */
+    if (argc >= 1 && rc != RULE_OK) {
+        struct rs_str word = at == 0 ? RS_STR("user") : argv[at - 1 < argc ? at - 1 : 0];
+        snprintf(err, errlen, "Error in user declaration '%.*s': %s", (int)word.len, word.p,
+                 rule_error(rc));
     }
     rs_free(argv);
-    if (msg && msg != err) {
-        snprintf(err, errlen, "%s", msg);
-        msg = err;
-    }
-    return msg;
+    return argc < 1 || rc != RULE_OK ? err : NULL;
 }
 
 void acl_session_init(struct session *s)
@@ -1195,9 +1196,10 @@ bool acl_default_nopass(const struct store *st)
 
 bool acl_auth_required(const struct session *s)
 {
+    if (s->flags & SES_AUTHENTICATED)
+        return false;
     const struct acl_user *def = s->st->acl->def;
-    return (!(def->flags & USER_NOPASS) || (def->flags & USER_OFF)) &&
-           !(s->flags & SES_AUTHENTICATED);
+    return !(def->flags & USER_NOPASS) || (def->flags & USER_OFF);
 }
 
 /* Does pass open u? Every digest is compared in full. */
@@ -1637,7 +1639,9 @@ void cmd_acl_setuser(struct cmd_ctx *c)
     } else {
         char err[2048];
         struct acl_user *u = user_find(c->st->acl, name.p, name.len);
-        const char *msg = set_user(c->st, c, u, name, c->argv + 3, c->argc - 3, err, sizeof err);
+        int rc, at;
+        const char *msg =
+            set_user(c->st, c, u, name, c->argv + 3, c->argc - 3, err, sizeof err, &rc, &at);
         if (msg)
             reply_errf(c, "%s", msg);
         else

@@ -55,7 +55,7 @@
 #include "commands/persist.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
-#include "ds/sha1.h"
+#include "ds/sha.h"
 #include "resp_num.h"
 #include "resp_reader.h"
 

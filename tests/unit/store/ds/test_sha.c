@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Tests of ds/sha256 against the FIPS 180-4 example vectors (NIST's
+ * Tests of ds/sha: SHA-1's FIPS "abc" vector, and SHA-256 against the FIPS 180-4 example vectors (NIST's
  * "abc", the empty string, the 448-bit and 896-bit messages, a million
  * 'a's), and at every length around the block and padding boundaries
  * against the digests Redis 7.4 stores for ACL passwords.
@@ -8,13 +8,22 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "ds/sha256.h"
+#include "ds/sha.h"
 
 static void check(const char *msg, size_t len, const char *want)
 {
     char out[65];
     sha256_hex(out, msg, len);
     cr_assert_str_eq(out, want, "length %zu", len);
+}
+
+Test(sha1, fips_180_4_vectors)
+{
+    char out[41];
+    sha1_hex(out, "abc", 3);
+    cr_assert_str_eq(out, "a9993e364706816aba3e25717850c26c9cd0d89d");
+    sha1_hex(out, "", 0);
+    cr_assert_str_eq(out, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
 }
 
 Test(sha256, fips_180_4_vectors)
