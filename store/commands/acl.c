@@ -1423,6 +1423,26 @@ static int user_check(struct acl *a, const struct acl_user *u, const struct cmd_
     return worst;
 }
 
+bool acl_reads_every_key(const struct cmd_ctx *c)
+{
+    const struct acl_user *u = c->s->user;
+    struct acl *a = c->st->acl;
+    int nkeys = -1;
+    for (int i = 0; i < u->nsels; i++) {
+        const struct sel *s = &u->sels[i];
+        int pos;
+        if (sel_check(a, s, c->cmd, c->argv, c->argc, &pos, &nkeys) != ACL_OK)
+            continue;
+        if (s->flags & SEL_ALLKEYS)
+            return true;
+        for (int k = 0; k < s->nkeys; k++)
+            if ((s->keys[k]->perm & KEY_PERM_READ) && s->keys[k]->len == 1 &&
+                s->keys[k]->p[0] == '*')
+                return true;
+    }
+    return false;
+}
+
 int acl_check(const struct cmd_ctx *c, const struct session *of, int *pos)
 {
     return user_check(c->st->acl, of->user, c->cmd, c->argv, c->argc, pos);

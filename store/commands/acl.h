@@ -71,6 +71,10 @@ bool acl_default_nopass(const struct store *st);
  * caller): ACL_OK, or why not, with the argv index of the key or channel
  * refused in *pos. */
 int acl_check(const struct cmd_ctx *c, const struct session *of, int *pos);
+/* May c->s's user run c's command in a selector that reads every key
+ * (allkeys, or a read pattern "*")? (Redis
+ * ACLUserCheckCmdWithUnrestrictedKeyAccess: SORT's BY and GET.) */
+bool acl_reads_every_key(const struct cmd_ctx *c);
 /* Write the ACL LOG entry of info's command refused (why, at argv[pos])
  * for of's user, in ctx; client is the command whose client the entry
  * shows (the script's caller for redis.call, as Redis). */

@@ -1312,6 +1312,9 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->run = r;
     st->script_running = e;
     e->ls.db = c->s->db;
+    /* Its commands run as its caller's user (what SORT asks of it). */
+    e->ls.user = c->s->user;
+    e->ls.flags = (e->ls.flags & ~(uint32_t)SES_ACL_CHECK) | (c->s->flags & SES_ACL_CHECK);
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     push_array(L, r->keys, r->nkeys);

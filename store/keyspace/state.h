@@ -385,8 +385,8 @@ struct session {
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
     struct trk_client *trk;  /* its CLIENT TRACKING state, NULL while off (tracking.c) */
-    struct acl_user *user;   /* who it runs as (commands/acl.c); NULL for a
-                              * script's session, which runs as its caller */
+    struct acl_user *user;   /* who it runs as (commands/acl.c); a script's
+                              * session runs as its caller's, set at each run */
     uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
