@@ -550,8 +550,7 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (cmd_resolve(&c)) {
         char misconf[512];
-        bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH) ||
-                      !acl_auth_required(s);
+        bool authed = !acl_auth_required(s) || (c.cmd->flags & CMD_NO_AUTH);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
         if (authed)

@@ -108,10 +108,13 @@ static const char *rule_error(int e)
 }
 
 /* A key pattern (perm: KEY_PERM_READ and/or KEY_PERM_WRITE) or a channel
- * pattern, NUL-terminated for printing. */
+ * pattern, NUL-terminated for printing. The usual forms match without the
+ * glob matcher: a literal, or a literal then one '*' (~project:42:*). */
+enum { PAT_GLOB, PAT_EXACT, PAT_PREFIX };
 struct pat {
     size_t len;
     uint8_t perm;
+    uint8_t form; /* PAT_* */
     char p[];
 };
 
@@ -204,7 +207,23 @@ static struct pat *pat_new(const char *p, size_t len, uint8_t perm)
     x->perm = perm;
     memcpy(x->p, p, len);
     x->p[len] = '\0';
+    size_t lit = strcspn(x->p, "*?[\\");
+    x->form = lit == len                          ? PAT_EXACT
+              : lit + 1 == len && p[lit] == '*' ? PAT_PREFIX
+                                                : PAT_GLOB;
     return x;
+}
+
+/* Does s match pattern x (Redis stringmatchlen, case-sensitive)? */
+static bool pat_match(const struct pat *x, struct rs_str s)
+{
+    switch (x->form) {
+    case PAT_EXACT:
+        return s.len == x->len && memcmp(s.p, x->p, s.len) == 0;
+    case PAT_PREFIX:
+        return s.len >= x->len - 1 && memcmp(s.p, x->p, x->len - 1) == 0;
+    }
+    return glob_match(x->p, x->len, s.p, s.len, false);
 }
 
 static void pats_clear(struct pat ***v, int *n)
@@ -755,9 +774,12 @@ static void session_set_user(struct session *s, struct acl_user *u)
         s->flags |= SES_ACL_CHECK;
 }
 
-/* After a change of users: every session's check flag follows its user. */
+/* After a change of users: every session's check flag follows its user,
+ * and st->auth_open the default user. */
 static void refresh_sessions(struct store *st)
 {
+    uint32_t def = st->acl->def->flags;
+    st->auth_open = (def & USER_NOPASS) && !(def & USER_OFF) ? SES_AUTHENTICATED : 0;
     for (struct session *s = st->sessions_head; s; s = s->next)
         session_set_user(s, s->user);
 }
@@ -1056,6 +1078,7 @@ void acl_init(struct store *st)
     a->planned = rs_calloc((size_t)n, 1);
     a->def = default_user_new(st);
     user_insert(a, a->def);
+    refresh_sessions(st);
 }
 
 static void log_free(struct log_entry *e)
@@ -1107,6 +1130,7 @@ void acl_requirepass_changed(struct store *st)
     } else {
         user_apply(st, u, "nopass", 6);
     }
+    refresh_sessions(st);
 }
 
 /* Split text at spaces into argv (borrowing text); returns the count. */
@@ -1192,14 +1216,6 @@ const char *acl_user_name(const struct session *s)
 bool acl_default_nopass(const struct store *st)
 {
     return (st->acl->def->flags & USER_NOPASS) != 0;
-}
-
-bool acl_auth_required(const struct session *s)
-{
-    if (s->flags & SES_AUTHENTICATED)
-        return false;
-    const struct acl_user *def = s->st->acl->def;
-    return !(def->flags & USER_NOPASS) || (def->flags & USER_OFF);
 }
 
 /* Does pass open u? Every digest is compared in full. */
@@ -1312,7 +1328,7 @@ static bool key_allowed(const struct sel *s, struct rs_str key, uint8_t perm)
 {
     for (int i = 0; i < s->nkeys; i++) {
         const struct pat *p = s->keys[i];
-        if ((p->perm & perm) == perm && glob_match(p->p, p->len, key.p, key.len, false))
+        if ((p->perm & perm) == perm && pat_match(p, key))
             return true;
     }
     return false;
@@ -1324,8 +1340,7 @@ static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_patte
 {
     for (int i = 0; i < s->nchans; i++) {
         const struct pat *p = s->chans[i];
-        if (is_pattern ? rs_str_eq(rs_str_from(p->p, p->len), ch)
-                       : glob_match(p->p, p->len, ch.p, ch.len, false))
+        if (is_pattern ? rs_str_eq(rs_str_from(p->p, p->len), ch) : pat_match(p, ch))
             return true;
     }
     return false;
@@ -1421,6 +1436,19 @@ static int user_check(struct acl *a, const struct acl_user *u, const struct cmd_
     }
     *pos = worst_pos;
     return worst;
+}
+
+bool acl_allows_rerun(struct cmd_ctx *c)
+{
+    int pos = 0;
+    int why = acl_check(c, c->s, &pos);
+    if (why == ACL_OK)
+        return true;
+    acl_log_denied(c, c, c->s, why, ACL_CTX_TOPLEVEL, pos);
+    char text[1200] = "NOPERM ";
+    acl_error_text(c, c->s, why, pos, text + 7, sizeof text - 7);
+    reply_error_bytes(c, text, strlen(text));
+    return false;
 }
 
 bool acl_reads_every_key(const struct cmd_ctx *c)

@@ -55,8 +55,12 @@ void acl_session_init(struct session *s);
 const char *acl_user_name(const struct session *s);
 
 /* Must s authenticate before running commands? (Redis authRequired: the
- * default user has a password or is off, and s has not authenticated.) */
-bool acl_auth_required(const struct session *s);
+ * default user has a password or is off, and s has not authenticated.)
+ * No branch: st->auth_open follows the default user. */
+static inline bool acl_auth_required(const struct session *s)
+{
+    return !((s->flags | s->st->auth_open) & SES_AUTHENTICATED);
+}
 /* AUTH and HELLO AUTH: check user/pass; on success s runs as that user
  * (and is authenticated), else WRONGPASS is replied and an ACL LOG entry
  * made. */
@@ -71,6 +75,9 @@ bool acl_default_nopass(const struct store *st);
  * caller): ACL_OK, or why not, with the argv index of the key or channel
  * refused in *pos. */
 int acl_check(const struct cmd_ctx *c, const struct session *of, int *pos);
+/* A blocked command about to run again, served (block.c): true if c->s's
+ * user may still run it, else its -NOPERM reply and ACL LOG entry. */
+bool acl_allows_rerun(struct cmd_ctx *c);
 /* May c->s's user run c's command in a selector that reads every key
  * (allkeys, or a read pattern "*")? (Redis
  * ACLUserCheckCmdWithUnrestrictedKeyAccess: SORT's BY and GET.) */

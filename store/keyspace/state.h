@@ -631,6 +631,10 @@ struct store {
     _Atomic uint64_t script_kill_req;
     uint64_t script_runs;
     struct acl *acl; /* users and the ACL LOG (commands/acl.c) */
+    /* SES_AUTHENTICATED while the default user needs no password (on and
+     * nopass), else 0: or-ed into a session's flags, it says whether the
+     * session may run commands (commands/acl.h acl_auth_required). */
+    uint32_t auth_open;
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,

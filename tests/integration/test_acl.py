@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -140,6 +141,23 @@ class AclTest(ServerTestCase):
         self.assertIn(b" user=", log[0][b"client-info"])
         cmds = [e for e in log if e[b"reason"] == b"command"]
         self.assertEqual([e[b"object"] for e in cmds], [b"config|get", b"del"])
+
+    def test_blocked_command_checked_again_when_served(self):
+        a = self.admin
+        a.cmd("ACL", "SETUSER", "u", "on", ">pw", "~bk", "-@all", "+blpop")
+        c = self.user_conn()
+        a.cmd("DEL", "bk")
+        c.send(b"*3\r\n$5\r\nBLPOP\r\n$2\r\nbk\r\n$1\r\n0\r\n")
+        deadline = time.monotonic() + SOCK_TIMEOUT
+        while b"cmd=blpop" not in a.cmd("CLIENT", "LIST") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(a.cmd("ACL", "SETUSER", "u", "resetkeys"), b"OK")
+        self.assertEqual(a.cmd("LPUSH", "bk", "v"), 1)
+        self.assertEqual(c.reply(), NOPERM_KEY)
+        self.assertEqual(a.cmd("LLEN", "bk"), 1)  # nothing popped
+        log = log_entries(a, 1)
+        self.assertEqual((log[0][b"reason"], log[0][b"object"], log[0][b"context"]),
+                         (b"key", b"bk", b"toplevel"))
 
     def test_selectors(self):
         a = self.admin
