@@ -767,6 +767,11 @@ static bool unrestricted(const struct acl_user *u)
 
 static void session_set_user(struct session *s, struct acl_user *u)
 {
+    uint32_t def = s->st->acl->def->flags;
+    if ((def & USER_NOPASS) && !(def & USER_OFF))
+        s->flags |= SES_AUTH_OPEN;
+    else
+        s->flags &= ~(uint32_t)SES_AUTH_OPEN;
     s->user = u;
     if (unrestricted(u) || (s->flags & SES_REPLAY))
         s->flags &= ~(uint32_t)SES_ACL_CHECK;
@@ -774,12 +779,10 @@ static void session_set_user(struct session *s, struct acl_user *u)
         s->flags |= SES_ACL_CHECK;
 }
 
-/* After a change of users: every session's check flag follows its user,
- * and st->auth_open the default user. */
+/* After a change of users: every session's flags follow its user and the
+ * default user. */
 static void refresh_sessions(struct store *st)
 {
-    uint32_t def = st->acl->def->flags;
-    st->auth_open = (def & USER_NOPASS) && !(def & USER_OFF) ? SES_AUTHENTICATED : 0;
     for (struct session *s = st->sessions_head; s; s = s->next)
         session_set_user(s, s->user);
 }
@@ -1078,7 +1081,6 @@ void acl_init(struct store *st)
     a->planned = rs_calloc((size_t)n, 1);
     a->def = default_user_new(st);
     user_insert(a, a->def);
-    refresh_sessions(st);
 }
 
 static void log_free(struct log_entry *e)
@@ -1196,9 +1198,8 @@ const char *acl_config_user(struct store *st, const char *rules, char *err, size
 
 void acl_session_init(struct session *s)
 {
-    struct acl_user *def = s->st->acl->def;
-    session_set_user(s, def);
-    if ((def->flags & USER_NOPASS) && !(def->flags & USER_OFF))
+    session_set_user(s, s->st->acl->def);
+    if (s->flags & SES_AUTH_OPEN)
         s->flags |= SES_AUTHENTICATED;
 }
 

@@ -56,10 +56,10 @@ const char *acl_user_name(const struct session *s);
 
 /* Must s authenticate before running commands? (Redis authRequired: the
  * default user has a password or is off, and s has not authenticated.)
- * No branch: st->auth_open follows the default user. */
+ * One flag test: SES_AUTH_OPEN follows the default user. */
 static inline bool acl_auth_required(const struct session *s)
 {
-    return !((s->flags | s->st->auth_open) & SES_AUTHENTICATED);
+    return !(s->flags & (SES_AUTHENTICATED | SES_AUTH_OPEN));
 }
 /* AUTH and HELLO AUTH: check user/pass; on success s runs as that user
  * (and is authenticated), else WRONGPASS is replied and an ACL LOG entry

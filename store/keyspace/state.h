@@ -355,6 +355,9 @@ enum session_flag {
                                    * refused with -LOADING, as Redis's fake client */
     SES_ACL_CHECK = 1 << 14,      /* its user may not run everything: each command
                                    * passes the ACL check (commands/acl.c) */
+    SES_AUTH_OPEN = 1 << 15,      /* the default user needs no password now: no
+                                   * AUTH is required (kept on every session by
+                                   * commands/acl.c) */
 };
 
 struct mqueue;
@@ -631,10 +634,6 @@ struct store {
     _Atomic uint64_t script_kill_req;
     uint64_t script_runs;
     struct acl *acl; /* users and the ACL LOG (commands/acl.c) */
-    /* SES_AUTHENTICATED while the default user needs no password (on and
-     * nopass), else 0: or-ed into a session's flags, it says whether the
-     * session may run commands (commands/acl.h acl_auth_required). */
-    uint32_t auth_open;
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
