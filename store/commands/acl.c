@@ -266,11 +266,16 @@ static struct firstargs *firstargs_of(const struct sel *s, int cmd)
     return NULL;
 }
 
+static void free_strs(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        rs_free(v[i]);
+    rs_free(v);
+}
+
 static void rules_clear(struct sel *s)
 {
-    for (int i = 0; i < s->nrules; i++)
-        rs_free(s->rules[i]);
-    rs_free(s->rules);
+    free_strs(s->rules, s->nrules);
     s->rules = NULL;
     s->nrules = 0;
 }
@@ -356,6 +361,16 @@ static void rules_update(struct sel *s, const char *rule, size_t len, bool allow
     s->rules = rs_realloc(s->rules, (size_t)(kept + 1) * sizeof *s->rules);
     s->rules[kept] = r;
     s->nrules = kept + 1;
+}
+
+/* Allow or deny command id (and its subcommands), and keep the rule by
+ * the command's full name. */
+static void cmd_rule(struct sel *s, int id, bool allow)
+{
+    change_perm(s, id, allow);
+    char full[96];
+    cmd_print_name(cmd_at(id)->fullname, full, sizeof full);
+    rules_update(s, full, strlen(full), allow);
 }
 
 /* A command by the name rules use: "get", "config|get" (Redis
@@ -467,10 +482,7 @@ static int sel_allow_rule(struct store *st, struct sel *s, const char *op, size_
         int id = lookup_rule_cmd(st, name, nlen);
         if (id < 0)
             return RULE_UNKNOWN;
-        change_perm(s, id, true);
-        char full[96];
-        cmd_print_name(cmd_at(id)->fullname, full, sizeof full);
-        rules_update(s, full, strlen(full), true);
+        cmd_rule(s, id, true);
         return RULE_OK;
     }
     int id = lookup_rule_cmd(st, name, (size_t)(bar - name));
@@ -551,10 +563,7 @@ static int sel_apply(struct store *st, struct sel *s, const char *op, size_t len
         int id = lookup_rule_cmd(st, op + 1, len - 1);
         if (id < 0)
             return RULE_UNKNOWN;
-        change_perm(s, id, false);
-        char full[96];
-        cmd_print_name(cmd_at(id)->fullname, full, sizeof full);
-        rules_update(s, full, strlen(full), false);
+        cmd_rule(s, id, false);
     } else if (op[0] == '+' || op[0] == '-') {
         return sel_category_rule(st, s, op, len);
     } else {
@@ -909,13 +918,6 @@ static char **merge_selectors(const struct rs_str *argv, int argc, int *n, int *
         return NULL;
     }
     return out;
-}
-
-static void free_strs(char **v, int n)
-{
-    for (int i = 0; i < n; i++)
-        rs_free(v[i]);
-    rs_free(v);
 }
 
 /* Apply rules argv[0..argc) to a copy of u (a new user named name when u
