@@ -166,8 +166,7 @@ struct acl {
     uint32_t *cats;              /* per command: cmd_acl_mask */
     struct cmd_key_plan *plans;  /* per command, found on first use */
     uint8_t *planned;
-    int *kpos;                   /* the keys of the command being checked */
-    uint8_t *kperm;
+    struct cmd_key *keys;        /* the keys of the command being checked */
     int kcap;
     char **config_users; /* names given by `user` lines, for duplicates */
     int nconfig_users;
@@ -1115,8 +1114,7 @@ void acl_free(struct store *st)
     rs_free(a->cats);
     rs_free(a->plans);
     rs_free(a->planned);
-    rs_free(a->kpos);
-    rs_free(a->kperm);
+    rs_free(a->keys);
     free_strs(a->config_users, a->nconfig_users);
     rs_free(a);
     st->acl = NULL;
@@ -1378,7 +1376,8 @@ static int keys_of_cmd(struct acl *a, const struct cmd_def *d, const struct rs_s
     }
     if (a->plans[id].nspecs == 0)
         return 0;
-    return cmd_key_refs(d, &a->plans[id], argv, argc, &a->kpos, &a->kperm, &a->kcap);
+    int n = cmd_find_keys(d, &a->plans[id], argv, argc, &a->keys, &a->kcap);
+    return n > 0 ? n : 0;
 }
 
 /* One selector's verdict on d's command line (Redis ACLSelectorCheckCmd);
@@ -1401,8 +1400,8 @@ static int sel_check(struct acl *a, const struct sel *s, const struct cmd_def *d
         if (*nkeys < 0)
             *nkeys = keys_of_cmd(a, d, argv, argc);
         for (int i = 0; i < *nkeys; i++) {
-            if (!key_allowed(s, argv[a->kpos[i]], a->kperm[i])) {
-                *pos = a->kpos[i];
+            if (!key_allowed(s, argv[a->keys[i].pos], a->keys[i].perm)) {
+                *pos = a->keys[i].pos;
                 return ACL_DENIED_KEY;
             }
         }
@@ -1784,6 +1783,16 @@ void cmd_acl_getuser(struct cmd_ctx *c)
         resp_add_map_len(c->out, 3);
         reply_sel(c, &u->sels[i]);
     }
+}
+
+char *acl_user_line(const struct store *st, int i)
+{
+    const struct acl *a = st->acl;
+    if (i >= a->nusers)
+        return NULL;
+    struct text t = {0};
+    describe_user(&t, a->users[i]);
+    return t.p;
 }
 
 /* ACL LIST, ACL USERS */

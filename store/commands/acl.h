@@ -42,6 +42,10 @@ void acl_free(struct store *st);
  * that one, or nopass when empty, as Redis's ACLUpdateDefaultUserPassword. */
 void acl_requirepass_changed(struct store *st);
 
+/* The i-th user's line, "user <name> <rules>" as ACL LIST shows it
+ * (rs_malloc'd, NUL-terminated), NULL past the last user: CONFIG
+ * REWRITE's `user` lines. */
+char *acl_user_line(const struct store *st, int i);
 /* A `user <name> <rules...>` line of the configuration (rules separated
  * by spaces): the user is made now. NULL, or the error text. */
 const char *acl_config_user(struct store *st, const char *rules, char *err, size_t errlen);

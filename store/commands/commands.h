@@ -41,6 +41,8 @@ enum cmd_flag {
     CMD_MOVABLE_KEYS = 1 << 15,
     CMD_ALLOW_BUSY = 1 << 16,
     CMD_SENTINEL = 1 << 17,
+    CMD_NO_MANDATORY_KEYS = 1 << 18, /* keys may be absent (EVAL's numkeys 0): ACL's concern */
+    CMD_NO_ASYNC_LOADING = 1 << 19,
 };
 
 struct cmd_ctx;
@@ -115,28 +117,37 @@ int cmd_acl_categories(const char *const **names);
 /* d's categories as bits: bit i for the i-th of cmd_acl_categories. */
 uint32_t cmd_acl_mask(const struct cmd_def *d);
 
-/* What the ACL check needs to find the keys of a command quickly (acl.c
- * keeps one per command, found once): its key specs and the permission
- * each asks of its keys (KEY_PERM_*). */
+/* How to find the keys of a command (docs.c; found once per command by
+ * acl.c, per call by COMMAND GETKEYS): its key specs and the permission
+ * each asks of its keys (KEY_PERM_*, as Redis's ACLSelectorCheckKey reads
+ * the spec's flags). */
 enum { KEY_PERM_READ = 1, KEY_PERM_WRITE = 2, KEY_PERM_NOT_KEY = 4 };
 enum { KEY_VAR_SET = 1, KEY_VAR_BITFIELD = 2 };
 struct cmd_key_plan {
-    int16_t spec;    /* its first key spec row, -1 if none or derived */
+    int16_t spec;      /* its first key spec row, -1 if none or derived */
     int8_t nspecs;
-    bool derived;    /* one spec from first/last/step */
-    bool sort;       /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
-    uint8_t varflags; /* KEY_VAR_*: the key's permission depends on the arguments */
-    uint8_t perm[4]; /* per spec */
+    int8_t nkeyspecs;  /* the specs that name keys (not SPUBLISH's channel) */
+    bool derived;      /* one spec from first/last/step */
+    bool sort;         /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
+    uint8_t varflags;  /* KEY_VAR_*: the key's flags depend on the arguments */
+    uint8_t perm[4];   /* per spec */
 };
 void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p);
+/* A key of a command line (Redis keyReference): its argv index, the
+ * permission it needs and the flags of the spec that found it (space
+ * separated, as COMMAND GETKEYSANDFLAGS shows them; static). */
+struct cmd_key {
+    int pos;
+    uint8_t perm;
+    const char *flags;
+};
 /* The keys of d's command line args[0..n) by plan p, as Redis's
- * getKeysFromCommandWithSpecs: their argv indexes into *pos and the
- * permission each needs into *perm, arrays of *cap entries grown with
- * rs_realloc (the caller's, kept from call to call). Specs of things that
- * are not keys (SPUBLISH's channel) are skipped; 0 when the arguments
- * cannot hold the keys (the command will refuse them itself). */
-int cmd_key_refs(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
-                 int n, int **pos, uint8_t **perm, int *cap);
+ * getKeysFromCommandWithSpecs, into *keys, an array of *cap entries grown
+ * with rs_realloc (NULL or the caller's, may be kept from call to call).
+ * Specs of things that are not keys are skipped. Returns their number, -1
+ * when the arguments cannot hold them (the command refuses them itself). */
+int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
+                  int n, struct cmd_key **keys, int *cap);
 /* Run c->cmd's handler, propagate it (propagate.c) and account it in
  * commandstats. */
 void cmd_call(struct cmd_ctx *c);
@@ -231,6 +242,30 @@ void reply_expire_time(struct cmd_ctx *c);
 /* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
  * number of arguments for '<argv[1]>'. Try <CMD> HELP." (server.c) */
 void reply_subcmd_syntax(struct cmd_ctx *c);
+/* A growable text buffer for the multi-line replies (INFO, CLIENT LIST,
+ * MEMORY DOCTOR; server.c). Zero-initialised is empty; p is NULL until
+ * the first text, NUL-terminated after. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_free(struct sbuf *b);
+
+/* What INFO's Memory section reports (server.c), which MEMORY STATS and
+ * DOCTOR read too. Reading them notes the peak. */
+struct mem_info {
+    uint64_t used;     /* used_memory: keys, values and project shards */
+    uint64_t dataset;  /* used_memory_dataset: keys and values */
+    uint64_t overhead; /* used_memory_overhead: the project shards */
+    uint64_t peak;     /* the largest used noted (here and at each tick) */
+    uint64_t rss;      /* the process's resident set, 0 if unknown */
+    uint64_t clients;  /* the clients' query and output buffers */
+};
+void mem_info(struct store *st, struct mem_info *m);
+/* Note used memory in the peak (respite_tick, as Redis's cron). O(1). */
+void mem_note_peak(struct store *st);
+
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
@@ -239,6 +274,10 @@ void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
  * as c, the running command, shows it; rs_malloc'd, *len its length. */
 char *client_info_string(const struct cmd_ctx *c, const struct session *s, size_t *len);
 
+/* DEBUG DIGEST and DEBUG DIGEST-VALUE key ... (digest.c; cmd_debug calls
+ * them): Redis's digest of the dataset and of values. */
+void debug_digest(struct cmd_ctx *c);
+void debug_digest_value(struct cmd_ctx *c);
 /* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persist.c; cmd_debug calls it). */
 void debug_reload(struct cmd_ctx *c);
 /* ---- TTLs of hash fields and set members (subkey.c) ---------------------- */

@@ -53,9 +53,9 @@ static void block1(uint32_t h[5], const unsigned char *p)
 }
 
 /* Run block over data[0..len) and its padding from state h (nwords words),
- * then write the digest's hex digits and a NUL into out. */
+ * then write the digest's nwords * 4 bytes into out. */
 static void digest(uint32_t *h, int nwords, void (*block)(uint32_t *h, const unsigned char *p),
-                   const void *data, size_t len, char *out)
+                   const void *data, size_t len, unsigned char *out)
 {
     const unsigned char *p = data;
     size_t left = len;
@@ -73,19 +73,32 @@ static void digest(uint32_t *h, int nwords, void (*block)(uint32_t *h, const uns
     block(h, last);
     if (n == 128)
         block(h, last + 64);
+    for (int i = 0; i < nwords * 4; i++)
+        out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* The lower-case hex digits of d[0..n) and a NUL into out. */
+static void to_hex(char *out, const unsigned char *d, int n)
+{
     static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < nwords * 4; i++) {
-        unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-        out[2 * i] = hex[byte >> 4];
-        out[2 * i + 1] = hex[byte & 15];
+    for (int i = 0; i < n; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
     }
-    out[nwords * 8] = '\0';
+    out[2 * n] = '\0';
+}
+
+void sha1(unsigned char out[20], const void *data, size_t len)
+{
+    uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+    digest(h, 5, block1, data, len, out);
 }
 
 void sha1_hex(char out[41], const void *data, size_t len)
 {
-    uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-    digest(h, 5, block1, data, len, out);
+    unsigned char d[20];
+    sha1(d, data, len);
+    to_hex(out, d, 20);
 }
 
 static const uint32_t k[64] = {
@@ -142,5 +155,7 @@ void sha256_hex(char out[65], const void *data, size_t len)
 {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    digest(h, 8, block256, data, len, out);
+    unsigned char d[32];
+    digest(h, 8, block256, data, len, d);
+    to_hex(out, d, 32);
 }
