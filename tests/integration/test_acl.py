@@ -337,6 +337,20 @@ class AclFileTest(unittest.TestCase):
                                         "previously active ACL rules was performed"), r)
         self.assertEqual(c.cmd("ACL", "USERS"), [b"bob", b"carol", b"default"])
 
+    def test_config_rewrite_leaves_users_to_the_aclfile(self):
+        """With an aclfile, CONFIG REWRITE writes no user lines (Redis
+        rewriteConfigUserOption); without one it writes ACL LIST's lines (test_config)."""
+        path = self.aclfile("user bob on >pw ~b* +get\n")
+        s = Server(config="port 0\nbind %s\naclfile %s\n" % (HOST, path)).start()
+        self.addCleanup(s.stop)
+        c = s.conn()
+        self.addCleanup(c.close)
+        self.assertEqual(c.cmd("CONFIG", "REWRITE"), b"OK")
+        with open(os.path.join(s.dir, "respite.conf")) as f:
+            lines = f.read().split("\n")
+        self.assertIn('aclfile "%s"' % path, lines)
+        self.assertEqual([l for l in lines if l.startswith("user")], [])
+
     def test_start_refused_for_a_broken_aclfile(self):
         path = self.aclfile("user x ~a +nosuch\n")
         bad = Server(["--aclfile", path])

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Tests of ds/sha: SHA-1's FIPS "abc" vector, and SHA-256 against the FIPS 180-4 example vectors (NIST's
- * "abc", the empty string, the 448-bit and 896-bit messages, a million
- * 'a's), and at every length around the block and padding boundaries
- * against the digests Redis 7.4 stores for ACL passwords.
+ * Tests of ds/sha: SHA-1's FIPS "abc" vector (hex and raw), and SHA-256
+ * against the FIPS 180-4 example vectors (NIST's "abc", the empty string,
+ * the 448-bit and 896-bit messages, a million 'a's), and at every length
+ * around the block and padding boundaries against the digests Redis 7.4
+ * stores for ACL passwords.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -24,6 +25,17 @@ Test(sha1, fips_180_4_vectors)
     cr_assert_str_eq(out, "a9993e364706816aba3e25717850c26c9cd0d89d");
     sha1_hex(out, "", 0);
     cr_assert_str_eq(out, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+}
+
+/* The raw digest DEBUG DIGEST mixes: the same bytes as the hex digits. */
+Test(sha1, raw_digest)
+{
+    static const unsigned char want[20] = {0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81,
+                                           0x6a, 0xba, 0x3e, 0x25, 0x71, 0x78, 0x50,
+                                           0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
+    unsigned char out[20];
+    sha1(out, "abc", 3);
+    cr_assert_arr_eq(out, want, 20);
 }
 
 Test(sha256, fips_180_4_vectors)
