@@ -9,7 +9,8 @@
  * Redis hides them), key specs from cmd_docs.def or derived from
  * first/last/step. COMMAND DOCS turns each row's grammar into Redis's
  * argument maps, beside the command's history and doc flags. GETKEYS and
- * GETKEYSANDFLAGS find keys through the key specs.
+ * GETKEYSANDFLAGS find keys through the key specs, with the code the ACL
+ * check (acl.c) and tracking use (cmd_key_plan, cmd_find_keys).
  *
  * Grammar (syntax in cmd_docs.def's header): parsed on demand into a small
  * tree of struct doc_arg held on the stack. The grammars are program data,
@@ -1170,7 +1171,7 @@ void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p)
 }
 
 int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
-             int n, struct cmd_key **keys, int *cap)
+                  int n, struct cmd_key **keys, int *cap)
 {
     int nkeys = 0;
     struct cmd_keyspec derived;
