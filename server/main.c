@@ -213,6 +213,11 @@ int main(int argc, char **argv)
     if (!save_seen)
         respite_config_set(st, "save", "3600 1 300 100 60 10000", err, sizeof err);
 
+    if (respite_acl_load(st, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        respite_close(st);
+        return 1;
+    }
     struct respite_net_config cfg;
     respite_net_config(st, &cfg);
     struct srv_log log;

@@ -127,6 +127,12 @@ enum {
 };
 int respite_shutdown(struct respite *st, int flags);
 
+/* The users of `aclfile` (ACL LOAD's file), once the configuration is
+ * set, before clients connect; nothing without one. Refused (-1, the
+ * reason in err) when `user` lines were given too, or for a file with
+ * errors, as redis-server refuses to start; 0 otherwise. */
+int respite_acl_load(struct respite *st, char *err, size_t errlen);
+
 /* respite_load fills a store that has no keys yet: under `appendonly yes`
  * from the append-only files (creating them, with an empty base, when
  * there are none, as Redis does), else from the RDB file, dropping keys

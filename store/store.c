@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
@@ -116,6 +117,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->lut = cmd_lut_new();
     st->ncstats = cmd_table_size();
     st->cstats = rs_calloc((size_t)st->ncstats, sizeof *st->cstats);
+    acl_init(st); /* before the configuration: requirepass and user lines */
     char local[256];
     if (err == NULL || errlen == 0) {
         err = local;
@@ -124,6 +126,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     for (int i = 0; i < nconfig; i++) {
         const char *msg = config_set(st, config[2 * i], config[2 * i + 1], true, err, errlen);
         if (msg) {
+            acl_free(st);
             cmd_lut_free(st->lut);
             rs_free(st->cstats);
             rs_free(st);
@@ -169,6 +172,7 @@ void respite_close(struct respite *rs)
     script_free(st);
     functions_free(st);
     ks_evict_free(st);
+    acl_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -295,8 +299,7 @@ struct respite_client *respite_client_attach(struct respite *rs, const struct re
     s->ctime = s->last = store_now(st);
     if (local)
         s->flags |= SES_LOCAL;
-    if (!st->cfg.has_requirepass)
-        s->flags |= SES_AUTHENTICATED;
+    acl_session_init(s);
     resp_out_init(&s->out, 2);
     resp_out_init(&s->discard, 2);
     s->prev = st->sessions_tail;
@@ -464,7 +467,7 @@ int respite_client_flags(const struct respite_client *c)
 {
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
-           ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
+           (acl_auth_required(s) ? RESPITE_UNAUTHENTICATED : 0) |
            (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
            ((s->flags & SES_MONITOR) ? RESPITE_MONITOR : 0);
 }
@@ -512,6 +515,26 @@ static bool refused_for_oom(struct cmd_ctx *c)
                    (c->cmd->handler == cmd_exec && (multi_flags(c->s) & CMD_DENYOOM)));
 }
 
+/* The ACL check of c's command for a session flagged SES_ACL_CHECK, where
+ * Redis's processCommand runs it (after NOAUTH): on a refusal, the ACL
+ * LOG entry and -NOPERM (EXECABORT for EXEC), and true. A command that
+ * MULTI refuses as no-multi gets that error first, as in Redis. */
+static bool acl_refused(struct cmd_ctx *c)
+{
+    struct session *s = c->s;
+    if (s->mq && (c->cmd->flags & CMD_NO_MULTI))
+        return false;
+    int pos = 0;
+    int why = acl_check(c, s, &pos);
+    if (why == ACL_OK)
+        return false;
+    acl_log_denied(c, c, s, why, s->mq ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL, pos);
+    char text[1200] = "NOPERM ";
+    acl_error_text(c, s, why, pos, text + 7, sizeof text - 7);
+    reject_text(c, text);
+    return true;
+}
+
 /* Run one command of s. nested: from the script_busy hook, inside the
  * command whose script runs past its threshold, which keeps its own
  * messages to send after its reply, tracking client and emptied shards
@@ -551,13 +574,15 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (cmd_resolve(&c)) {
         char misconf[512];
-        bool authed = (s->flags & SES_AUTHENTICATED) || (c.cmd->flags & CMD_NO_AUTH);
+        bool authed = !acl_auth_required(s) || (c.cmd->flags & CMD_NO_AUTH);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
         if (authed)
             tracking_limit(st, s);
         if (!authed) {
             reject(&c, RS_ERR_NOAUTH);
+        } else if (__builtin_expect((s->flags & SES_ACL_CHECK) != 0, 0) && acl_refused(&c)) {
+            /* refused: NOPERM */
         } else if (!monitor_allows(s, c.cmd)) {
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (st->cfg.maxmemory && !st->script_busy && refused_for_oom(&c)) {

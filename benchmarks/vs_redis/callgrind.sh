@@ -16,6 +16,9 @@
 #       ZRANGE myzset 0 99 WITHSCORES
 #   benchmarks/vs_redis/callgrind.sh /usr/bin/redis-server 25002 50000 /tmp/za.cg -t zadd
 #
+# SERVER_ARGS adds server arguments (not glob-expanded), e.g. a confined
+# default user: SERVER_ARGS="--user default on nopass ~key:* ~myzset &* +@all".
+#
 # A benchmark, not a test: nothing here is run by ctest.
 set -eu
 [ $# -ge 5 ] || { sed -n '3,20p' "$0"; exit 2; }
@@ -23,9 +26,10 @@ server=$1 port=$2 n=$3 out=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 
-# shellcheck disable=SC2086  # CALLGRIND holds options
+set -f # SERVER_ARGS may hold patterns (~key:*)
+# shellcheck disable=SC2086  # CALLGRIND and SERVER_ARGS hold options
 valgrind --tool=callgrind ${CALLGRIND:-} --instr-atstart=no --callgrind-out-file="$out" \
-    "$server" --port "$port" --save '' --appendonly no >"$out.log" 2>&1 &
+    "$server" --port "$port" --save '' --appendonly no ${SERVER_ARGS:-} >"$out.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 i=0

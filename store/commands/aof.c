@@ -490,7 +490,7 @@ static int load_resp(struct store *st, const char *path, size_t from, bool last,
         return -1;
     }
     struct session *s = (struct session *)respite_client_new((struct respite *)st);
-    s->flags |= SES_AUTHENTICATED | SES_REPLAY;
+    s->flags = (s->flags | SES_AUTHENTICATED | SES_REPLAY) & ~(uint32_t)SES_ACL_CHECK;
     struct rs_str *argv = NULL;
     long long cap = 0;
     const char *p = buf + from, *end = buf + len, *multi_at = NULL;

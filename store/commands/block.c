@@ -32,6 +32,7 @@
 #include <stddef.h>
 
 #include "commands/aof.h"
+#include "commands/acl.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -304,6 +305,13 @@ static void rerun(struct store *st, struct blocked *b, const struct kreg_key *bk
         .rerun_key = rs_str_from(bk->key, bk->klen),
     };
     st->cmd_now = c.now;
+    /* As Redis processes the command again: the user's rules may have
+     * changed while it waited. */
+    if ((s->flags & SES_ACL_CHECK) && !acl_allows_rerun(&c)) {
+        st->cmd_now = -1;
+        unblock(b, true);
+        return;
+    }
     b->again = false;
     uint64_t changes = st->persist.changes;
     c.cmd->handler(&c);

@@ -111,6 +111,43 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c);
  * the caller's to rs_free). Returns their number, 0 when the arguments
  * cannot hold them (docs.c). */
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *argv, int argc, int **pos);
+/* Redis's ACL categories in its order (ACL CAT, COMMAND INFO): their
+ * number, and the names into *names. */
+int cmd_acl_categories(const char *const **names);
+/* d's categories as bits: bit i for the i-th of cmd_acl_categories. */
+uint32_t cmd_acl_mask(const struct cmd_def *d);
+
+/* How to find the keys of a command (docs.c; found once per command by
+ * acl.c, per call by COMMAND GETKEYS): its key specs and the permission
+ * each asks of its keys (KEY_PERM_*, as Redis's ACLSelectorCheckKey reads
+ * the spec's flags). */
+enum { KEY_PERM_READ = 1, KEY_PERM_WRITE = 2, KEY_PERM_NOT_KEY = 4 };
+enum { KEY_VAR_SET = 1, KEY_VAR_BITFIELD = 2 };
+struct cmd_key_plan {
+    int16_t spec;      /* its first key spec row, -1 if none or derived */
+    int8_t nspecs;
+    int8_t nkeyspecs;  /* the specs that name keys (not SPUBLISH's channel) */
+    bool derived;      /* one spec from first/last/step */
+    bool sort;         /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
+    uint8_t varflags;  /* KEY_VAR_*: the key's flags depend on the arguments */
+    uint8_t perm[4];   /* per spec */
+};
+void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p);
+/* A key of a command line (Redis keyReference): its argv index, the
+ * permission it needs and the flags of the spec that found it (space
+ * separated, as COMMAND GETKEYSANDFLAGS shows them; static). */
+struct cmd_key {
+    int pos;
+    uint8_t perm;
+    const char *flags;
+};
+/* The keys of d's command line args[0..n) by plan p, as Redis's
+ * getKeysFromCommandWithSpecs, into *keys, an array of *cap entries grown
+ * with rs_realloc (NULL or the caller's, may be kept from call to call).
+ * Specs of things that are not keys are skipped. Returns their number, -1
+ * when the arguments cannot hold them (the command refuses them itself). */
+int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
+                  int n, struct cmd_key **keys, int *cap);
 /* Run c->cmd's handler, propagate it (propagate.c) and account it in
  * commandstats. */
 void cmd_call(struct cmd_ctx *c);
@@ -236,6 +273,10 @@ void mem_note_peak(struct store *st);
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
+
+/* s's CLIENT INFO line without its newline (Redis catClientInfoString),
+ * as c, the running command, shows it; rs_malloc'd, *len its length. */
+char *client_info_string(const struct cmd_ctx *c, const struct session *s, size_t *len);
 
 /* DEBUG DIGEST and DEBUG DIGEST-VALUE key ... (digest.c; cmd_debug calls
  * them): Redis's digest of the dataset and of values. */

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
@@ -160,6 +161,8 @@ static const struct cfg_param params[] = {
      CFG_IMMUTABLE},
     {"requirepass", CFG_STR, F(requirepass), 0, SZ(requirepass), NULL, NULL,
      CFG_SENSITIVE | CFG_NULL_EMPTY},
+    {"aclfile", CFG_STR, F(aclfile), 0, SZ(aclfile), NULL, NULL, CFG_IMMUTABLE},
+    {"acllog-max-len", CFG_INT, F(acllog_max_len), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     /* dir is kept as an absolute path and never chdir'ed to: the store may
      * live in a host process whose working directory is its own */
     {"dir", CFG_STR, F(dir), 0, SZ(dir), NULL, NULL, CFG_PROTECTED | CFG_DENY_LOADING},
@@ -193,14 +196,13 @@ static const struct cfg_param params[] = {
     {"lfu-decay-time", CFG_INT, F(lfu_decay_time), 0, INT_MAX, NULL, NULL, 0},
 
     /* Refused but at their default: what respite does not do and a user
-     * would count on (a replica, a cluster, a TLS port, ACLs from a file, a
-     * unix socket, a daemon, syslog, other shutdown or collation rules). */
+     * would count on (a replica, a cluster, a TLS port, a unix socket, a
+     * daemon, syslog, other shutdown or collation rules). */
     {"daemonize", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"cluster-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"replicaof", CFG_FIXED, 0, 0, 0, NULL, "", CFG_IMMUTABLE | CFG_NULL_EMPTY, CFG_STR},
     ALIAS("slaveof", "replicaof"),
     {"tls-port", CFG_FIXED, 0, 0, 65535, NULL, "0", 0, CFG_INT},
-    {"aclfile", CFG_FIXED, 0, 0, 0, NULL, "", CFG_IMMUTABLE, CFG_STR},
     {"unixsocket", CFG_FIXED, 0, 0, 0, NULL, "", CFG_IMMUTABLE | CFG_NULL_EMPTY, CFG_STR},
     {"supervised", CFG_FIXED, 0, 0, 0, supervised, "no", CFG_IMMUTABLE, CFG_ENUM},
     {"syslog-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
@@ -212,7 +214,6 @@ static const struct cfg_param params[] = {
      * at all (replication, cluster, TLS, threads, defragmentation, process
      * settings, the slow log and latency monitor), harmless to take. */
     KENUM("acl-pubsub-default", pubsub_defaults, "resetchannels", 0),
-    KINT("acllog-max-len", 0, LLONG_MAX, "128", 0),
     KINT("active-defrag-cycle-max", 1, 99, "25", 0),
     KINT("active-defrag-cycle-min", 1, 99, "1", 0),
     KMEM("active-defrag-ignore-bytes", 1, LLONG_MAX, "104857600", 0),
@@ -358,6 +359,7 @@ void config_defaults(struct rs_config *cfg)
     cfg->tcp_keepalive = 300;
     cfg->proto_max_bulk_len = RESP_BULK_MAX_DEFAULT;
     cfg->client_query_buffer_limit = 1024LL * 1024 * 1024;
+    cfg->acllog_max_len = 128;
     cfg->obuf_hard[1] = 256LL * 1024 * 1024;
     cfg->obuf_soft[1] = 64LL * 1024 * 1024;
     cfg->obuf_soft_secs[1] = 60;
@@ -798,8 +800,6 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
         if (p->off == F(appenddirname) && strchr(value, '/') != NULL)
             return "appenddirname can't be a path, just a dirname";
         snprintf(field, (size_t)p->max, "%s", value);
-        if (p->off == F(requirepass))
-            cfg->has_requirepass = value[0] != '\0';
         return NULL;
     case CFG_OBUF:
         return parse_obuf(cfg, value);
@@ -868,6 +868,9 @@ static void maxmemory_set(struct store *st)
 const char *config_set(struct store *st, const char *name, const char *value, bool startup,
                        char *err, size_t errlen)
 {
+    /* `user <name> <rules>` lines of the configuration make users. */
+    if (startup && strcasecmp(name, "user") == 0)
+        return acl_config_user(st, value, err, errlen);
     const struct cfg_param *p = find_param(name);
     for (int i = 0; p == NULL && startup && deprecated[i]; i++)
         if (strcasecmp(name, deprecated[i]) == 0)
@@ -889,6 +892,8 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
                           : apply(&st->cfg, p, value, err, errlen);
     if (p->type == CFG_SAVE && startup && !msg)
         st->save_appending = true;
+    if (p->type == CFG_STR && p->off == F(requirepass) && !msg)
+        acl_requirepass_changed(st);
     /* At start-up the flag is only noted: loading (respite_load) opens
      * the files. */
     if (msg == NULL && !startup)
@@ -1037,7 +1042,7 @@ static int rw_opt(struct rw *rw, const char *name, bool add)
     for (int i = 0; i < rw->nopts; i++)
         if (strcasecmp(rw->opts[i], name) == 0)
             return i;
-    if (!add || rw->nopts == (int)NPARAMS)
+    if (!add || rw->nopts == (int)NPARAMS + 1)
         return -1;
     snprintf(rw->opts[rw->nopts], sizeof rw->opts[0], "%s", name);
     rw->processed[rw->nopts] = false;
@@ -1103,7 +1108,8 @@ static int rw_read(struct rw *rw, const char *path)
         if (s == RESP_OK && p.argc > 0 && args[0].len < sizeof name)
             snprintf(name, sizeof name, "%.*s", (int)args[0].len, work + args[0].off);
         rs_free(work);
-        if (name[0] == '\0' || find_param(name) == NULL) {
+        bool user = strcasecmp(name, "user") == 0; /* ACL users (acl.c) */
+        if (name[0] == '\0' || (!user && find_param(name) == NULL)) {
             size_t n = strlen(line) + 8;
             char *aux = rs_malloc(n);
             snprintf(aux, n, "# ??? %s", line);
@@ -1112,7 +1118,7 @@ static int rw_read(struct rw *rw, const char *path)
             continue;
         }
         /* an alias's lines (Redis 6's names) are its parameter's */
-        rw_append(rw, line, rw_opt(rw, primary(find_param(name))->name, true));
+        rw_append(rw, line, rw_opt(rw, user ? "user" : primary(find_param(name))->name, true));
     }
     rs_free(buf);
     return 0;
@@ -1287,12 +1293,15 @@ out:;
     return rc;
 }
 
-/* Rewrite path from cfg. Returns 0, or -1 with errno set. */
-static int rewrite_config(const char *path, const struct rs_config *cfg)
+/* Rewrite path from st's configuration and ACL users. Returns 0, or -1
+ * with errno set. */
+static int rewrite_config(const struct store *st, const char *path)
 {
+    const struct rs_config *cfg = &st->cfg;
     struct rw rw = {.needs_signature = true};
-    rw.opts = rs_malloc(NPARAMS * sizeof *rw.opts);
-    rw.processed = rs_malloc(NPARAMS * sizeof *rw.processed);
+    /* the parameters and "user" */
+    rw.opts = rs_malloc((NPARAMS + 1) * sizeof *rw.opts);
+    rw.processed = rs_malloc((NPARAMS + 1) * sizeof *rw.processed);
     int rc = rw_read(&rw, path);
     if (rc == 0) {
         struct rs_config *def = rs_malloc(sizeof *def);
@@ -1301,6 +1310,12 @@ static int rewrite_config(const char *path, const struct rs_config *cfg)
             if (params[i].alias_of == NULL)
                 rw_param(&rw, &params[i], cfg, def);
         rs_free(def);
+        /* Redis rewriteConfigUserOption: a line per user unless an aclfile
+         * holds them; the old user lines go either way */
+        char *user;
+        for (int i = 0; cfg->aclfile[0] == '\0' && (user = acl_user_line(st, i)); i++)
+            rw_line(&rw, "user", user, true);
+        rw_processed(&rw, "user");
         /* every run of blank lines becomes one */
         size_t len = 0, cap = 1;
         for (int i = 0; i < rw.nlines; i++) {
@@ -1453,6 +1468,8 @@ void cmd_config_set(struct cmd_ctx *c)
             for (int i = 0; i < npairs; i++)
                 if (primary(rows[i])->off == F(appendonly) && primary(rows[i])->type == CFG_BOOL)
                     bad_at = i;
+        } else if (strcmp(before->requirepass, next->requirepass) != 0) {
+            acl_requirepass_changed(c->st);
         }
         rs_free(before);
     }
@@ -1480,7 +1497,7 @@ void cmd_config_rewrite(struct cmd_ctx *c)
         reply_errf(c, "ERR The server is running without a config file");
         return;
     }
-    if (rewrite_config(c->st->config_file, &c->st->cfg) != 0) {
+    if (rewrite_config(c->st, c->st->config_file) != 0) {
         int e = errno;
         store_log(c->st, RS_LOG_WARNING, "CONFIG REWRITE failed: %s", strerror(e));
         reply_errf(c, "ERR Rewriting config file: %s", strerror(e));

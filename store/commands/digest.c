@@ -28,7 +28,7 @@
 #include "ds/intset.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
-#include "ds/sha1.h"
+#include "ds/sha.h"
 #include "ds/stream.h"
 #include "ds/table.h"
 #include "keyspace/hash.h"

@@ -9,7 +9,8 @@
  * Redis hides them), key specs from cmd_docs.def or derived from
  * first/last/step. COMMAND DOCS turns each row's grammar into Redis's
  * argument maps, beside the command's history and doc flags. GETKEYS and
- * GETKEYSANDFLAGS find keys through the key specs.
+ * GETKEYSANDFLAGS find keys through the key specs, with the code the ACL
+ * check (acl.c) and tracking use (cmd_key_plan, cmd_find_keys).
  *
  * Grammar (syntax in cmd_docs.def's header): parsed on demand into a small
  * tree of struct doc_arg held on the stack. The grammars are program data,
@@ -118,6 +119,18 @@ static const char *find_tips(const char *name)
     return NULL;
 }
 
+/* The one key spec of a keyed command without rows of its own, from its
+ * first/last/step, named name. */
+static void derive_keyspec(const struct cmd_def *d, const char *name, struct cmd_keyspec *ks)
+{
+    *ks = (struct cmd_keyspec){0};
+    ks->name = name;
+    ks->index = d->first;
+    ks->lastkey = d->last < 0 ? d->last : d->last - d->first;
+    ks->keystep = d->step;
+    ks->flags = (d->flags & CMD_READONLY) ? "RO access" : "RW update";
+}
+
 /* The key specs of a command: its rows, or one derived from first/last/
  * step (returned in *derived, *n = 1), or none. */
 static const struct cmd_keyspec *find_keyspecs(const struct cmd_def *d, const char *name, int *n,
@@ -136,16 +149,7 @@ static const struct cmd_keyspec *find_keyspecs(const struct cmd_def *d, const ch
         *n = 0;
         return NULL;
     }
-    *derived = (struct cmd_keyspec){0};
-    derived->name = name;
-    derived->index = d->first;
-    derived->lastkey = d->last < 0 ? d->last : d->last - d->first;
-    derived->keystep = d->step;
-    derived->keynum = false;
-    derived->keyword = NULL;
-    derived->limit = 0;
-    derived->flags = (d->flags & CMD_READONLY) ? "RO access" : "RW update";
-    derived->notes = NULL;
+    derive_keyspec(d, name, derived);
     *n = 1;
     return derived;
 }
@@ -229,6 +233,21 @@ static bool has_word(const char *list, const char *w)
         if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
             return true;
     return false;
+}
+
+int cmd_acl_categories(const char *const **names)
+{
+    *names = acl_order;
+    return (int)NELEM(acl_order);
+}
+
+uint32_t cmd_acl_mask(const struct cmd_def *d)
+{
+    uint32_t mask = 0;
+    for (size_t i = 0; i < NELEM(acl_order); i++)
+        if (has_word(d->acl, acl_order[i]))
+            mask |= 1u << i;
+    return mask;
 }
 
 static void add_status(struct resp_out *o, const char *p, size_t len)
@@ -1010,27 +1029,21 @@ static int spec_begin(const struct cmd_keyspec *ks, const struct rs_str *args, i
     return -1;
 }
 
-/* A key found in a command line: its argument index and its flags (Redis's
- * keyReference). */
-struct key_ref {
-    int pos;
-    const char *flags; /* space separated, as key specs spell them */
-};
-
-static void add_key(struct key_ref **keys, int *nkeys, int *cap, int pos, const char *flags)
+static void add_key(struct cmd_key **keys, int *nkeys, int *cap, int pos, const char *flags,
+                    uint8_t perm)
 {
     if (*nkeys == *cap) {
         *cap = *cap ? *cap * 2 : 8;
         *keys = rs_realloc(*keys, (size_t)*cap * sizeof **keys);
     }
-    (*keys)[(*nkeys)++] = (struct key_ref){pos, flags};
+    (*keys)[(*nkeys)++] = (struct cmd_key){pos, perm, flags};
 }
 
 /* The keys of spec ks in args[0..n) into keys (growing *nkeys, capacity
- * cap); false if the arguments cannot hold them (Redis
- * getKeysUsingKeySpecs). */
-static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n,
-                      struct key_ref **keys, int *nkeys, int *cap)
+ * cap), each with ks's flags and perm; false if the arguments cannot hold
+ * them (Redis getKeysUsingKeySpecs). */
+static bool spec_keys(const struct cmd_keyspec *ks, uint8_t perm, const struct rs_str *args, int n,
+                      struct cmd_key **keys, int *nkeys, int *cap)
 {
     int first = spec_begin(ks, args, n), last;
     if (first < 0)
@@ -1052,17 +1065,18 @@ static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, i
     for (int i = first; i <= last; i += step) {
         if (i >= n)
             return false;
-        add_key(keys, nkeys, cap, i, ks->flags);
+        add_key(keys, nkeys, cap, i, ks->flags, perm);
     }
     return true;
 }
 
 /* SORT's keys (Redis sortGetKeys): the key sorted, and the destination of
  * the last STORE, found by skipping the arguments of LIMIT, GET and BY;
- * SORT_RO's, the key sorted. The flags are those of the first and the last
- * spec. */
-static void sort_keys(const struct cmd_keyspec *ks, int nspecs, const struct rs_str *args, int n,
-                      bool readonly, struct key_ref **keys, int *nkeys, int *cap)
+ * SORT_RO's, the key sorted. The flags and permissions are those of the
+ * first and the last spec (ks[0..nspecs), whose permissions are perm). */
+static void sort_keys(const struct cmd_keyspec *ks, const uint8_t *perm, int nspecs,
+                      const struct rs_str *args, int n, bool readonly, struct cmd_key **keys,
+                      int *nkeys, int *cap)
 {
     static const struct {
         const char *name;
@@ -1080,22 +1094,48 @@ static void sort_keys(const struct cmd_keyspec *ks, int nspecs, const struct rs_
         if (!skipped && rs_str_eqi(args[i], "store") && i + 1 < n)
             store = i + 1;
     }
-    add_key(keys, nkeys, cap, 1, ks[0].flags);
+    add_key(keys, nkeys, cap, 1, ks[0].flags, perm[0]);
     if (store >= 0)
-        add_key(keys, nkeys, cap, store, ks[nspecs - 1].flags);
+        add_key(keys, nkeys, cap, store, ks[nspecs - 1].flags, perm[nspecs - 1]);
 }
 
-/* The flags of the one key of SET or BITFIELD, whose spec says
- * variable_flags (Redis setGetKeys, bitfieldGetKeys): SET with GET reads
- * the key, else overwrites it; BITFIELD with only whole GETs (and
- * OVERFLOWs) reads it. */
-static const char *variable_flags(const struct cmd_def *d, const struct rs_str *args, int n)
+/* The ACL permission a spec's flags ask of its keys (Redis
+ * ACLSelectorCheckKey): reading for "access", writing for "insert",
+ * "delete" or "update"; KEY_PERM_NOT_KEY for a spec of things that are not
+ * keys (SPUBLISH's channel). */
+static uint8_t spec_perm(const char *flags)
 {
-    if (strcmp(d->name, "set") == 0) {
+    uint8_t perm = 0;
+    if (has_word(flags, "not_key"))
+        return KEY_PERM_NOT_KEY;
+    if (has_word(flags, "access"))
+        perm |= KEY_PERM_READ;
+    if (has_word(flags, "insert") || has_word(flags, "delete") || has_word(flags, "update"))
+        perm |= KEY_PERM_WRITE;
+    return perm;
+}
+
+/* The flags of a key spec that says variable_flags, with their permission
+ * (spec_perm's of the flags, kept beside them for the ACL check). */
+struct var_flags {
+    const char *flags;
+    uint8_t perm;
+};
+
+/* The flags of the one key of SET or BITFIELD (kind KEY_VAR_*), whose spec
+ * says variable_flags (Redis setGetKeys, bitfieldGetKeys): SET with GET
+ * reads the key, else overwrites it; BITFIELD with only whole GETs (and
+ * OVERFLOWs) reads it. */
+static const struct var_flags *variable_flags(int kind, const struct rs_str *args, int n)
+{
+    static const struct var_flags rw = {"RW access update", KEY_PERM_READ | KEY_PERM_WRITE},
+                                  ow = {"OW update", KEY_PERM_WRITE},
+                                  ro = {"RO access", KEY_PERM_READ};
+    if (kind == KEY_VAR_SET) {
         for (int i = 3; i < n; i++)
             if (rs_str_eqi(args[i], "get"))
-                return "RW access update";
-        return "OW update";
+                return &rw;
+        return &ow;
     }
     for (int i = 2; i < n; i++) {
         int rem = n - i - 1;
@@ -1104,45 +1144,66 @@ static const char *variable_flags(const struct cmd_def *d, const struct rs_str *
         else if (rs_str_eqi(args[i], "overflow") && rem >= 1)
             i += 1;
         else /* SET, INCRBY, or a syntax error that may be one */
-            return "RW access update";
+            return &rw;
     }
-    return "RO access";
+    return &ro;
 }
 
-/* The keys of d's command line args[0..n) into *keys (NULL or the caller's
- * to rs_free); *nspecs gets d's number of key specs that name keys (not
- * SPUBLISH's not_key channels, as Redis's doesCommandHaveKeys). Returns
- * their number, or -1 when the arguments cannot hold them. */
-static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n,
-                   struct key_ref **keys, int *nspecs)
+void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p)
 {
     char name[96];
     cmd_print_name(d->fullname, name, sizeof name);
     struct cmd_keyspec derived;
-    const struct cmd_keyspec *ks = find_keyspecs(d, name, nspecs, &derived);
-    int nkeys = 0, cap = 0;
-    *keys = NULL;
-    if (*nspecs > 0 && ks[*nspecs - 1].unknown) { /* SORT's and SORT_RO's only */
-        sort_keys(ks, *nspecs, args, n, (d->flags & CMD_READONLY) != 0, keys, &nkeys, &cap);
+    int nspecs;
+    const struct cmd_keyspec *ks = find_keyspecs(d, name, &nspecs, &derived);
+    memset(p, 0, sizeof *p);
+    p->nspecs = (int8_t)nspecs;
+    p->sort = nspecs > 0 && ks[nspecs - 1].unknown;
+    p->derived = ks == &derived;
+    if (nspecs == 1 && has_word(ks[0].flags, "variable_flags"))
+        p->varflags = strcmp(name, "set") == 0 ? KEY_VAR_SET : KEY_VAR_BITFIELD;
+    p->spec = p->derived || nspecs == 0 ? -1 : (int16_t)(ks - keyspecs);
+    assert(nspecs <= (int)sizeof p->perm);
+    for (int i = 0; i < nspecs; i++) {
+        p->perm[i] = spec_perm(ks[i].flags);
+        p->nkeyspecs += p->perm[i] != KEY_PERM_NOT_KEY;
+    }
+}
+
+int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
+                  int n, struct cmd_key **keys, int *cap)
+{
+    int nkeys = 0;
+    struct cmd_keyspec derived;
+    const struct cmd_keyspec *ks = p->spec >= 0 ? &keyspecs[p->spec] : NULL;
+    if (p->derived) {
+        derive_keyspec(d, d->name, &derived);
+        ks = &derived;
+    }
+    if (p->sort) {
+        sort_keys(ks, p->perm, p->nspecs, args, n, (d->flags & CMD_READONLY) != 0, keys, &nkeys,
+                  cap);
         return nkeys;
     }
-    int nall = *nspecs;
-    for (int i = 0; i < nall; i++) {
-        if (has_word(ks[i].flags, "not_key"))
-            (*nspecs)--;
-        else if (!spec_keys(&ks[i], args, n, keys, &nkeys, &cap))
+    for (int i = 0; i < p->nspecs; i++)
+        if (p->perm[i] != KEY_PERM_NOT_KEY &&
+            !spec_keys(&ks[i], p->perm[i], args, n, keys, &nkeys, cap))
             return -1;
+    if (p->varflags && nkeys == 1) {
+        const struct var_flags *v = variable_flags(p->varflags, args, n);
+        (*keys)[0].flags = v->flags;
+        (*keys)[0].perm = v->perm;
     }
-    if (nall == 1 && nkeys == 1 && has_word(ks[0].flags, "variable_flags"))
-        (*keys)[0].flags = variable_flags(d, args, n);
     return nkeys;
 }
 
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *args, int n, int **pos)
 {
-    int nspecs;
-    struct key_ref *keys;
-    int nkeys = keys_of(d, args, n, &keys, &nspecs);
+    struct cmd_key_plan p;
+    cmd_key_plan(d, &p);
+    struct cmd_key *keys = NULL;
+    int cap = 0;
+    int nkeys = p.nspecs ? cmd_find_keys(d, &p, args, n, &keys, &cap) : 0;
     *pos = NULL;
     if (nkeys > 0) {
         *pos = rs_malloc((size_t)nkeys * sizeof **pos);
@@ -1168,10 +1229,12 @@ static void getkeys(struct cmd_ctx *c, bool with_flags)
         reply_err(c, RS_ERR_GETKEYS_CMD);
         return;
     }
-    struct key_ref *keys;
-    int nspecs;
-    int nkeys = keys_of(d, args, n, &keys, &nspecs);
-    if (nspecs == 0) {
+    struct cmd_key_plan p;
+    cmd_key_plan(d, &p);
+    struct cmd_key *keys = NULL;
+    int cap = 0;
+    int nkeys = p.nkeyspecs ? cmd_find_keys(d, &p, args, n, &keys, &cap) : 0;
+    if (p.nkeyspecs == 0) {
         reply_err(c, RS_ERR_GETKEYS_NOKEYS);
     } else if ((d->arity > 0 && d->arity != n) || n < -d->arity) {
         reply_err(c, RS_ERR_GETKEYS_ARITY);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/acl.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
@@ -325,6 +326,24 @@ void cmd_discard(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
+/* A queued command that its user may still run; else its NOPERM reply
+ * and ACL LOG entry, and false. */
+static bool exec_allowed(struct cmd_ctx *exec, struct cmd_ctx *sub)
+{
+    int pos = 0;
+    int why = acl_check(sub, sub->s, &pos);
+    if (why == ACL_OK)
+        return true;
+    static const char *const reasons[] = {
+        [ACL_DENIED_CMD] = "no permission to execute the command or subcommand",
+        [ACL_DENIED_KEY] = "no permission to touch the specified keys",
+        [ACL_DENIED_CHANNEL] = "no permission to access one of the channels used as arguments",
+    };
+    acl_log_denied(sub, exec, sub->s, why, ACL_CTX_MULTI, pos);
+    reply_errf(sub, rs_err_text[RS_ERR_NOPERM_EXEC], reasons[why]);
+    return false;
+}
+
 /* EXEC -- an array of the queued commands' replies, a null array when a
  * watched key changed, EXECABORT after a rejected command. Every command
  * runs at the EXEC's time; the queue stays in place (CLIENT LIST shows
@@ -364,8 +383,12 @@ void cmd_exec(struct cmd_ctx *c)
             .t0_us = rs_mono_us(),
             .in_exec = true,
         };
-        cmd_call(&sub);
-        store_count_shard_command(&sub);
+        /* The rules may have changed since it was queued (Redis checks
+         * again, with its own text). */
+        if (!(s->flags & SES_ACL_CHECK) || exec_allowed(c, &sub)) {
+            cmd_call(&sub);
+            store_count_shard_command(&sub);
+        }
     }
     discard(s);
 }

@@ -363,6 +363,32 @@ uint64_t pubsub_count(const struct session *s, enum ps_kind kind)
     return s->ps ? s->ps->t[kind].n : 0;
 }
 
+struct any_walk {
+    bool (*fn)(void *ud, enum ps_kind kind, struct rs_str name);
+    void *ud;
+    enum ps_kind kind;
+    bool hit;
+};
+
+static void any_one(void *ud, struct chain_link *l)
+{
+    struct any_walk *w = ud;
+    const struct ps_sub *sub = (const struct ps_sub *)l; /* link is its first member */
+    if (!w->hit)
+        w->hit = w->fn(w->ud, w->kind, rs_str_from(sub->ch->name, sub->ch->len));
+}
+
+bool pubsub_any(const struct session *s,
+                bool (*fn)(void *ud, enum ps_kind kind, struct rs_str name), void *ud)
+{
+    struct any_walk w = {fn, ud, PS_CHANNEL, false};
+    for (int k = 0; s->ps && k < PS__KINDS && !w.hit; k++) {
+        w.kind = (enum ps_kind)k;
+        chain_foreach(&s->ps->t[k], any_one, &w);
+    }
+    return w.hit;
+}
+
 bool pubsub_is_subscriber(const struct session *s)
 {
     return total(s->ps) > 0;

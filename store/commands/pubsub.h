@@ -29,6 +29,11 @@ void pubsub_reset(struct session *s);
 /* Subscriptions of s of one kind (CLIENT LIST sub= psub= ssub=). */
 uint64_t pubsub_count(const struct session *s, enum ps_kind kind);
 
+/* Does fn return true for one of s's subscriptions (its kind and name)?
+ * O(its subscriptions). */
+bool pubsub_any(const struct session *s,
+                bool (*fn)(void *ud, enum ps_kind kind, struct rs_str name), void *ud);
+
 /* Whether s is subscribed to anything (the pubsub client class, flag P). */
 bool pubsub_is_subscriber(const struct session *s);
 

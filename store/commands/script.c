@@ -24,7 +24,7 @@
 #include "commands/monitor.h"
 #include "commands/script.h"
 #include "ds/mem.h"
-#include "ds/sha1.h"
+#include "ds/sha.h"
 
 #define EVAL_LRU_MAX 500
 

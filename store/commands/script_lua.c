@@ -49,12 +49,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "commands/acl.h"
 #include "commands/lua_libs.h"
 #include "commands/script.h"
 #include "commands/persist.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
-#include "ds/sha1.h"
+#include "ds/sha.h"
 #include "resp_num.h"
 #include "resp_reader.h"
 
@@ -681,13 +682,37 @@ static const char *scratch_bytes(struct lua_engine *e, size_t *len)
     return e->flat;
 }
 
-/* Why c's command may not run from this script (an error's text, the
- * MISCONF one written into buf), or NULL. */
-static const char *refusal(const struct lua_engine *e, const struct cmd_def *d, char *buf,
+/* The ACL check of sub, a command of the script, for the script's caller
+ * (Redis scriptVerifyACL): NULL, or the refusal's text written into buf,
+ * logged in ACL LOG. */
+static const char *acl_refusal(const struct lua_engine *e, const struct cmd_ctx *sub, char *buf,
+                               size_t size)
+{
+    struct cmd_ctx *caller = e->run->caller;
+    if (!(caller->s->flags & SES_ACL_CHECK))
+        return NULL;
+    int pos = 0;
+    int why = acl_check(sub, caller->s, &pos);
+    if (why == ACL_OK)
+        return NULL;
+    acl_log_denied(sub, caller, caller->s, why, ACL_CTX_LUA, pos);
+    char text[1024];
+    acl_error_text(sub, caller->s, why, pos, text, sizeof text);
+    snprintf(buf, size, rs_err_text[RS_ERR_LUA_NOPERM], text);
+    return buf;
+}
+
+/* Why sub's command may not run from this script (an error's text, the
+ * MISCONF or NOPERM one written into buf), or NULL. */
+static const char *refusal(const struct lua_engine *e, const struct cmd_ctx *sub, char *buf,
                            size_t size)
 {
+    const struct cmd_def *d = sub->cmd;
+    const char *why;
     if (d->flags & CMD_NOSCRIPT)
         return rs_err_text[RS_ERR_LUA_NOSCRIPT_CMD];
+    if ((why = acl_refusal(e, sub, buf, size)) != NULL)
+        return why;
     if (e->run->read_only && (d->flags & (CMD_WRITE | CMD_MAY_REPLICATE)))
         return rs_err_text[RS_ERR_LUA_RO_WRITE];
     if ((d->flags & CMD_WRITE) && persist_refuses_writes(e->st, buf, size))
@@ -719,14 +744,27 @@ static int redis_call_generic(lua_State *L, bool raise)
     const struct cmd_def *d = cmd_lookup(st->lut, e->argv[0]);
     if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
         d = cmd_lookup_sub(d, e->argv[1]);
+    struct cmd_ctx *caller = e->run->caller;
+    struct cmd_ctx sub = {
+        .st = st,
+        .s = &e->ls,
+        .cmd = d,
+        .argc = argc,
+        .argv = e->argv,
+        .out = &e->scratch,
+        .db = st->dbs[e->ls.db],
+        .now = caller->now,
+        .t0_us = rs_mono_us(),
+        .in_exec = true,
+    };
     const char *why;
-    char misconf[512];
+    char text[1200];
     if (d == NULL)
         why = rs_err_text[RS_ERR_LUA_UNKNOWN_CMD];
     else if ((d->arity > 0 && d->arity != argc) || argc < -d->arity || d->handler == NULL)
         why = rs_err_text[RS_ERR_LUA_ARITY];
     else
-        why = refusal(e, d, misconf, sizeof misconf);
+        why = refusal(e, &sub, text, sizeof text);
     if (why) {
         push_error_text(L, why);
         lua_pushboolean(L, 1);
@@ -741,19 +779,7 @@ static int redis_call_generic(lua_State *L, bool raise)
         e->wrote = true;
         atomic_fetch_or_explicit(&st->script_state, 4, memory_order_release);
     }
-    struct cmd_ctx *caller = e->run->caller;
-    struct cmd_ctx sub = {
-        .st = st,
-        .s = &e->ls,
-        .cmd = d,
-        .argc = argc,
-        .argv = e->argv,
-        .out = &e->scratch,
-        .db = st->dbs[e->ls.db],
-        .now = caller->now,
-        .t0_us = rs_mono_us(),
-        .in_exec = true,
-    };
+    sub.t0_us = rs_mono_us();
     cmd_call(&sub);
     /* What a script reads is tracked for its caller, as Redis does. */
     tracking_remember(caller->s, &sub);
@@ -933,8 +959,8 @@ static int redis_nothing(lua_State *L)
     return 0;
 }
 
-/* redis.acl_check_cmd(cmd, ...): there are no ACL users, so any known
- * command is allowed. */
+/* redis.acl_check_cmd(cmd, ...): may the script's caller run this
+ * command line? An unknown command is an error. */
 static int redis_acl_check_cmd(lua_State *L)
 {
     struct lua_engine *e = engine_of(L);
@@ -948,7 +974,13 @@ static int redis_acl_check_cmd(lua_State *L)
         d = cmd_lookup_sub(d, e->argv[1]);
     if (d == NULL)
         return raise_rs_error(L, RS_ERR_LUA_ACL_CMD);
-    lua_pushboolean(L, 1);
+    if (e->run == NULL)
+        return raise_rs_error(L, RS_ERR_LUA_ACL_NOT_IN_SCRIPT);
+    struct cmd_ctx *caller = e->run->caller;
+    struct cmd_ctx sub = {.st = e->st, .cmd = d, .argc = argc, .argv = e->argv};
+    int pos;
+    lua_pushboolean(L, !(caller->s->flags & SES_ACL_CHECK) ||
+                           acl_check(&sub, caller->s, &pos) == ACL_OK);
     return 1;
 }
 
@@ -1440,6 +1472,9 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->run = r;
     st->script_running = e;
     e->ls.db = c->s->db;
+    /* Its commands run as its caller's user (what SORT asks of it). */
+    e->ls.user = c->s->user;
+    e->ls.flags = (e->ls.flags & ~(uint32_t)SES_ACL_CHECK) | (c->s->flags & SES_ACL_CHECK);
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     if (r->fn_args) {

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/persist.h"
@@ -205,37 +206,6 @@ void cmd_select(struct cmd_ctx *c)
  * Authentication: HELLO AUTH RESET
  * ------------------------------------------------------------------------ */
 
-/* Compare in time independent of where the bytes differ, as Redis does for
- * passwords. */
-static bool secret_equal(struct rs_str a, const char *b, size_t blen)
-{
-    unsigned diff = a.len != blen;
-    size_t n = a.len > blen ? a.len : blen;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char x = i < a.len ? (unsigned char)a.p[i] : 0;
-        unsigned char y = i < blen ? (unsigned char)b[i] : 0;
-        diff |= (unsigned)(x ^ y);
-    }
-    return diff == 0;
-}
-
-/* The only user is "default": it takes any password while requirepass is
- * unset (Redis's nopass default user), else exactly requirepass. On
- * success the session is authenticated; on failure WRONGPASS is replied. */
-static bool auth_or_reply(struct cmd_ctx *c, struct rs_str user, struct rs_str pass)
-{
-    const struct rs_config *cfg = &c->st->cfg;
-    bool ok = rs_str_eq(user, RS_STR("default")) &&
-              (!cfg->has_requirepass ||
-               secret_equal(pass, cfg->requirepass, strlen(cfg->requirepass)));
-    if (!ok) {
-        reply_err(c, RS_ERR_WRONGPASS);
-        return false;
-    }
-    c->s->flags |= SES_AUTHENTICATED;
-    return true;
-}
-
 /* HELLO [protover [AUTH username password] [SETNAME clientname]]
  * Options are all checked before any takes effect; AUTH runs before the
  * protocol switch, and a client that ends up unauthenticated changes
@@ -280,10 +250,10 @@ void cmd_hello(struct cmd_ctx *c)
             return;
         }
     }
-    if (has_auth && !auth_or_reply(c, user, pass))
+    if (has_auth && !acl_auth_or_reply(c, user, pass))
         return;
     struct session *s = c->s;
-    if (!(s->flags & SES_AUTHENTICATED)) {
+    if (acl_auth_required(s)) {
         reply_err(c, RS_ERR_HELLO_NOAUTH);
         return;
     }
@@ -322,7 +292,7 @@ void cmd_auth(struct cmd_ctx *c)
     if (c->argc == 2) {
         /* Redis keeps the old error for the one-argument form when the
          * default user needs no password. */
-        if (!c->st->cfg.has_requirepass) {
+        if (acl_default_nopass(c->st)) {
             reply_err(c, RS_ERR_AUTH_NOPASS);
             return;
         }
@@ -331,14 +301,14 @@ void cmd_auth(struct cmd_ctx *c)
         user = a1;
         pass = a2;
     }
-    if (auth_or_reply(c, user, pass))
+    if (acl_auth_or_reply(c, user, pass))
         resp_add_ok(c->out);
 }
 
 /* RESET -- back to a fresh connection's state: out of MULTI, no WATCH,
  * RESP2, database 0, no name, no subscriptions (left without
- * confirmations), replies on, NO-TOUCH and NO-EVICT off, unauthenticated when a password is
- * set. The library name and version stay (Redis keeps them: they describe
+ * confirmations), replies on, NO-TOUCH and NO-EVICT off, the default user
+ * (unauthenticated when it has a password). The library name and version stay (Redis keeps them: they describe
  * the client library, not the connection state). */
 void cmd_reset(struct cmd_ctx *c)
 {
@@ -349,10 +319,7 @@ void cmd_reset(struct cmd_ctx *c)
     tracking_reset(s);
     s->db = 0;
     set_proto(s, 2);
-    if (c->st->cfg.has_requirepass)
-        s->flags &= ~(uint32_t)SES_AUTHENTICATED;
-    else
-        s->flags |= SES_AUTHENTICATED;
+    acl_session_reset(s);
     set_str_field(&s->name, RS_STR(""));
     s->flags &= ~(uint32_t)(SES_REPLY_OFF | SES_REPLY_SKIP_NEXT | SES_NO_TOUCH | SES_NO_EVICT);
     /* REPLY OFF is lifted before the reply, so +RESET is heard; a SKIP
@@ -443,6 +410,16 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
                 (unsigned)s->nwatches, d.qbuf, d.qbuf_free, argv_mem, multi_mem(s), d.obl, d.oll,
                 d.omem, tot, d.events, cmd, tracking_redir(s), s->out.proto, s->lib_name ? s->lib_name : "",
                 s->lib_ver ? s->lib_ver : "");
+}
+
+char *client_info_string(const struct cmd_ctx *c, const struct session *s, size_t *len)
+{
+    struct sbuf b = {0};
+    client_line(c, s, &b);
+    if (b.len && b.p[b.len - 1] == '\n')
+        b.p[--b.len] = '\0';
+    *len = b.len;
+    return b.p;
 }
 
 /* Redis getClientTypeByName: 0 normal, 1 replica, 2 pubsub, 3 master, -1

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/acl.h"
 #include "commands/commands.h"
 #include "ds/mem.h"
 #include "ds/quicklist.h"
@@ -354,6 +355,9 @@ struct sort_args {
  * false after an error reply. */
 static bool parse_args(struct cmd_ctx *c, bool readonly, struct sort_args *a)
 {
+    /* BY with a pattern and GET read keys no key spec names: a user who
+     * may not read every key is refused them (Redis 7.4). */
+    bool reads_all = !(c->s->flags & SES_ACL_CHECK) || acl_reads_every_key(c);
     for (int j = 2; j < c->argc; j++) {
         struct rs_str w = c->argv[j];
         int left = c->argc - j - 1;
@@ -371,9 +375,17 @@ static bool parse_args(struct cmd_ctx *c, bool readonly, struct sort_args *a)
             a->store = c->argv[++j];
         } else if (rs_str_eqi(w, "by") && left >= 1) {
             a->by = c->argv[++j];
-            if (cstr_chr(a->by, '*') == NULL) /* and stays so, as in Redis */
+            if (cstr_chr(a->by, '*') == NULL) { /* and stays so, as in Redis */
                 a->dontsort = true;
+            } else if (!reads_all) {
+                reply_err(c, RS_ERR_SORT_BY_ACL);
+                return false;
+            }
         } else if (rs_str_eqi(w, "get") && left >= 1) {
+            if (!reads_all) {
+                reply_err(c, RS_ERR_SORT_GET_ACL);
+                return false;
+            }
             a->gets[a->ngets++] = ++j;
         } else {
             reply_err(c, RS_ERR_SYNTAX);

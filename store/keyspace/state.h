@@ -208,8 +208,9 @@ struct rs_config {
     char logfile[1024];
     int databases;
     int enable_debug_command; /* 0 no, 1 yes, 2 local */
-    char requirepass[512];
-    bool has_requirepass;
+    char requirepass[512]; /* the default user's password (commands/acl.c), "" none */
+    char aclfile[1024];    /* ACL LOAD/SAVE's file, "" none */
+    long long acllog_max_len;
     bool active_expire;
     long long lua_time_limit;
     /* persistence (keyspace/rdb_file.h) */
@@ -396,6 +397,11 @@ enum session_flag {
                                    * monitors see its commands from "lua" */
     SES_REPLAY = 1 << 13,         /* the append-only file's loader (aof.c): not
                                    * refused with -LOADING, as Redis's fake client */
+    SES_ACL_CHECK = 1 << 14,      /* its user may not run everything: each command
+                                   * passes the ACL check (commands/acl.c) */
+    SES_AUTH_OPEN = 1 << 15,      /* the default user needs no password now: no
+                                   * AUTH is required (kept on every session by
+                                   * commands/acl.c) */
 };
 
 struct mqueue;
@@ -403,6 +409,7 @@ struct watch;
 struct blocked;
 struct ps_client;
 struct trk_client;
+struct acl_user;
 
 struct session {
     struct store *st;
@@ -425,6 +432,8 @@ struct session {
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
     struct trk_client *trk;  /* its CLIENT TRACKING state, NULL while off (tracking.c) */
+    struct acl_user *user;   /* who it runs as (commands/acl.c); a script's
+                              * session runs as its caller's, set at each run */
     uint32_t nwatches;
     struct session *prev, *next; /* store's list, creation order */
 };
@@ -715,6 +724,7 @@ struct store {
     _Atomic uint64_t script_state;
     _Atomic uint64_t script_kill_req;
     uint64_t script_runs;
+    struct acl *acl; /* users and the ACL LOG (commands/acl.c) */
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
     long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,

@@ -35,6 +35,7 @@ SKIP = {
     "object|freq", "object|idletime", "function|stats", "function|dump", "pubsub|numsub",
     "pubsub|channels", "memory|usage", "memory|stats", "memory|doctor", "memory|malloc-stats",
     "echo", "ping", "xadd", "xautoclaim", "xclaim", "xinfo|stream", "xinfo|consumers", "xpending",
+    "acl|genpass", "acl|log",
     # list subcommands respite lacks (or has) beside 7.4's
     "client|help", "config|help", "command|help",
 }

@@ -1,0 +1,2060 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Access control, as Redis 7.4 behaves (its acl.c; this is respite's own
+ * code): the user model, the rules of ACL SETUSER, the permission check
+ * that runs before every command of a restricted user, ACL LOG, the ACL
+ * file, AUTH's credentials, and the ACL command.
+ *
+ * A user has flags (on/off, nopass, sanitize-payload), SHA-256 digests of
+ * its passwords, and selectors: the root one (the rules given outside
+ * parentheses) and those added with "(...)". A selector holds a bitmap of
+ * the commands it allows, indexed by the command's place in the command
+ * table (a subcommand has its own place), plus a reserved bit that only
+ * +@all sets ("may run commands that do not exist yet", which decides
+ * whether its rules are described from +@all or -@all); the allowed first
+ * arguments of commands without subcommands (+select|0); key patterns,
+ * each with read and/or write permission; channel patterns; and the
+ * command rules in the order given (Redis 7.2+ keeps them so, ACL LIST
+ * replays them). A command is allowed when one selector allows the
+ * command, every key it names with the access its key spec says, and
+ * every channel it publishes or subscribes to.
+ *
+ * Project users (later work): a user whose selectors' key patterns all
+ * lie inside projects (~project:42:*, ~project:{42}:*) is told apart by
+ * walking sels[].keys with ks_project_id; each pattern keeps its text and
+ * permission for that.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands/acl.h"
+#include "commands/commands.h"
+#include "commands/monitor.h"
+#include "commands/pubsub.h"
+#include "ds/mem.h"
+#include "ds/sha.h"
+#include "ds/util.h"
+#include "resp_num.h"
+
+#define CMD_BITS 1024
+#define FUTURE_BIT (CMD_BITS - 1) /* set by +@all only */
+#define LOG_GROUP_MS 60000        /* ACL LOG merges like entries this close */
+#define GENPASS_MAX_BITS 4096
+
+enum sel_flag { SEL_ROOT = 1, SEL_ALLKEYS = 2, SEL_ALLCHANNELS = 4, SEL_ALLCOMMANDS = 8 };
+
+/* User flags in the order ACL LIST and GETUSER show them. */
+enum user_flag {
+    USER_ON = 1,
+    USER_OFF = 2,
+    USER_NOPASS = 4,
+    USER_SKIP_SANITIZE = 8,
+    USER_SANITIZE = 16,
+};
+static const struct {
+    const char *name;
+    uint32_t flag;
+} user_flags[] = {
+    {"on", USER_ON},
+    {"off", USER_OFF},
+    {"nopass", USER_NOPASS},
+    {"skip-sanitize-payload", USER_SKIP_SANITIZE},
+    {"sanitize-payload", USER_SANITIZE},
+};
+
+/* Why a rule was refused (Redis sets errno; the texts are rule_error's). */
+enum rule_err {
+    RULE_OK = 0,
+    RULE_UNKNOWN, /* ENOENT */
+    RULE_SYNTAX,  /* EINVAL */
+    RULE_KEYS_ALL, /* EEXIST */
+    RULE_CHANNELS_ALL, /* EISDIR */
+    RULE_NO_PASS,  /* ENODEV */
+    RULE_BAD_HASH, /* EBADMSG */
+    RULE_DUP_USER, /* EALREADY */
+    RULE_SUB_FIRSTARG, /* ECHILD */
+};
+
+static const char *rule_error(int e)
+{
+    switch (e) {
+    case RULE_UNKNOWN:
+        return "Unknown command or category name in ACL";
+    case RULE_SYNTAX:
+        return "Syntax error";
+    case RULE_KEYS_ALL:
+        return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and "
+               "does not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+    case RULE_CHANNELS_ALL:
+        return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid "
+               "and does not have any effect. Try 'resetchannels' to start with an empty list of "
+               "channels";
+    case RULE_NO_PASS:
+        return "The password you are trying to remove from the user does not exist";
+    case RULE_BAD_HASH:
+        return "The password hash must be exactly 64 characters and contain only lowercase "
+               "hexadecimal characters";
+    case RULE_DUP_USER:
+        return "Duplicate user found. A user can only be defined once in config files";
+    case RULE_SUB_FIRSTARG:
+        return "Allowing first-arg of a subcommand is not supported";
+    }
+    return "Wrong format";
+}
+
+/* A key pattern (perm: KEY_PERM_READ and/or KEY_PERM_WRITE) or a channel
+ * pattern, NUL-terminated for printing. The usual forms match without the
+ * glob matcher: a literal, or a literal then one '*' (~project:42:*). */
+enum { PAT_GLOB, PAT_EXACT, PAT_PREFIX };
+struct pat {
+    size_t len;
+    uint8_t perm;
+    uint8_t form; /* PAT_* */
+    char p[];
+};
+
+/* The first arguments allowed for a command without subcommands whose bit
+ * is clear (+select|0). */
+struct firstargs {
+    int cmd;
+    int n;
+    char **args;
+};
+
+struct sel {
+    uint32_t flags;
+    uint64_t cmds[CMD_BITS / 64];
+    struct pat **keys, **chans;
+    int nkeys, nchans;
+    char **rules; /* "+get", "-@hash", "+select|0": lower case, in order */
+    int nrules;
+    struct firstargs *fa;
+    int nfa;
+};
+
+struct acl_user {
+    char *name;
+    size_t namelen;
+    uint32_t flags;
+    char (*pw)[65]; /* hex SHA-256 digests, in the order added */
+    int npw;
+    struct sel *sels; /* [0] is the root selector */
+    int nsels;
+};
+
+struct log_entry {
+    uint64_t count;
+    int reason, ctx;
+    char *object, *username, *cinfo;
+    size_t object_len, username_len, cinfo_len;
+    int64_t ctime, created;
+    long long id;
+    struct log_entry *next;
+};
+
+struct acl {
+    struct acl_user **users; /* sorted by name, as Redis's radix tree */
+    int nusers, cap;
+    struct acl_user *def;
+    struct log_entry *log; /* newest first */
+    long long nlog, next_id;
+    uint32_t *cats;              /* per command: cmd_acl_mask */
+    struct cmd_key_plan *plans;  /* per command, found on first use */
+    uint8_t *planned;
+    struct cmd_key *keys;        /* the keys of the command being checked */
+    int kcap;
+    char **config_users; /* names given by `user` lines, for duplicates */
+    int nconfig_users;
+};
+
+/* ------------------------------------------------------------------------
+ * Passwords
+ * ------------------------------------------------------------------------ */
+
+static bool is_hash(const char *p, size_t len)
+{
+    if (len != 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/* Equal digests, in a time that does not depend on where they differ. */
+static bool digest_equal(const char *a, const char *b)
+{
+    unsigned diff = 0;
+    for (int i = 0; i < 64; i++)
+        diff |= (unsigned)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Selectors
+ * ------------------------------------------------------------------------ */
+
+static struct pat *pat_new(const char *p, size_t len, uint8_t perm)
+{
+    struct pat *x = rs_malloc(sizeof *x + len + 1);
+    x->len = len;
+    x->perm = perm;
+    memcpy(x->p, p, len);
+    x->p[len] = '\0';
+    size_t lit = strcspn(x->p, "*?[\\");
+    x->form = lit == len                          ? PAT_EXACT
+              : lit + 1 == len && p[lit] == '*' ? PAT_PREFIX
+                                                : PAT_GLOB;
+    return x;
+}
+
+/* Does s match pattern x (Redis stringmatchlen, case-sensitive)? */
+static bool pat_match(const struct pat *x, struct rs_str s)
+{
+    switch (x->form) {
+    case PAT_EXACT:
+        return s.len == x->len && memcmp(s.p, x->p, s.len) == 0;
+    case PAT_PREFIX:
+        return s.len >= x->len - 1 && memcmp(s.p, x->p, x->len - 1) == 0;
+    }
+    return glob_match(x->p, x->len, s.p, s.len, false);
+}
+
+static void pats_clear(struct pat ***v, int *n)
+{
+    for (int i = 0; i < *n; i++)
+        rs_free((*v)[i]);
+    rs_free(*v);
+    *v = NULL;
+    *n = 0;
+}
+
+static void pats_add(struct pat ***v, int *n, struct pat *x)
+{
+    *v = rs_realloc(*v, (size_t)(*n + 1) * sizeof **v);
+    (*v)[(*n)++] = x;
+}
+
+static void firstargs_reset(struct sel *s, int cmd)
+{
+    for (int i = 0; i < s->nfa; i++) {
+        if (cmd >= 0 && s->fa[i].cmd != cmd)
+            continue;
+        for (int j = 0; j < s->fa[i].n; j++)
+            rs_free(s->fa[i].args[j]);
+        rs_free(s->fa[i].args);
+        s->fa[i] = s->fa[--s->nfa];
+        i--;
+    }
+    if (s->nfa == 0) {
+        rs_free(s->fa);
+        s->fa = NULL;
+    }
+}
+
+static struct firstargs *firstargs_of(const struct sel *s, int cmd)
+{
+    for (int i = 0; i < s->nfa; i++)
+        if (s->fa[i].cmd == cmd)
+            return &s->fa[i];
+    return NULL;
+}
+
+static void free_strs(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        rs_free(v[i]);
+    rs_free(v);
+}
+
+static void rules_clear(struct sel *s)
+{
+    free_strs(s->rules, s->nrules);
+    s->rules = NULL;
+    s->nrules = 0;
+}
+
+static void sel_clear(struct sel *s)
+{
+    pats_clear(&s->keys, &s->nkeys);
+    pats_clear(&s->chans, &s->nchans);
+    rules_clear(s);
+    firstargs_reset(s, -1);
+}
+
+static void sel_copy(struct sel *dst, const struct sel *src)
+{
+    *dst = *src;
+    dst->keys = dst->chans = NULL;
+    dst->nkeys = dst->nchans = 0;
+    for (int i = 0; i < src->nkeys; i++)
+        pats_add(&dst->keys, &dst->nkeys, pat_new(src->keys[i]->p, src->keys[i]->len,
+                                                  src->keys[i]->perm));
+    for (int i = 0; i < src->nchans; i++)
+        pats_add(&dst->chans, &dst->nchans, pat_new(src->chans[i]->p, src->chans[i]->len, 0));
+    dst->rules = src->nrules ? rs_malloc((size_t)src->nrules * sizeof *dst->rules) : NULL;
+    for (int i = 0; i < src->nrules; i++)
+        dst->rules[i] = rs_memdup(src->rules[i], strlen(src->rules[i]));
+    dst->fa = src->nfa ? rs_malloc((size_t)src->nfa * sizeof *dst->fa) : NULL;
+    for (int i = 0; i < src->nfa; i++) {
+        dst->fa[i] = src->fa[i];
+        dst->fa[i].args = rs_malloc((size_t)src->fa[i].n * sizeof(char *));
+        for (int j = 0; j < src->fa[i].n; j++)
+            dst->fa[i].args[j] = rs_memdup(src->fa[i].args[j], strlen(src->fa[i].args[j]));
+    }
+}
+
+static bool bit_get(const struct sel *s, int id)
+{
+    return (s->cmds[id / 64] >> (id % 64)) & 1;
+}
+
+static void bit_set(struct sel *s, int id, bool on)
+{
+    if (on) {
+        s->cmds[id / 64] |= 1ULL << (id % 64);
+    } else {
+        s->cmds[id / 64] &= ~(1ULL << (id % 64));
+        s->flags &= ~(uint32_t)SEL_ALLCOMMANDS;
+    }
+}
+
+/* Allow or deny command id, and all its subcommands (Redis
+ * ACLChangeSelectorPerm). */
+static void change_perm(struct sel *s, int id, bool allow)
+{
+    bit_set(s, id, allow);
+    firstargs_reset(s, id);
+    const struct cmd_def *d = cmd_at(id);
+    int nsubs = d->is_sub ? 0 : cmd_nsubs(d);
+    for (int i = 1; i <= nsubs; i++)
+        bit_set(s, id + i, allow);
+}
+
+/* Keep the rule (lower case, without its sign) last in the selector's
+ * rules, dropping earlier ones about the same command, its subcommands or
+ * the same category (Redis ACLUpdateCommandRules). */
+static void rules_update(struct sel *s, const char *rule, size_t len, bool allow)
+{
+    char *r = rs_malloc(len + 2);
+    r[0] = allow ? '+' : '-';
+    for (size_t i = 0; i < len; i++)
+        r[i + 1] = (char)tolower((unsigned char)rule[i]);
+    r[len + 1] = '\0';
+    int kept = 0;
+    for (int i = 0; i < s->nrules; i++) {
+        const char *body = s->rules[i] + 1;
+        size_t blen = strlen(body);
+        bool same = strncmp(body, r + 1, blen < len ? blen : len) == 0 &&
+                    (blen == len || (blen > len && body[len] == '|'));
+        if (same)
+            rs_free(s->rules[i]);
+        else
+            s->rules[kept++] = s->rules[i];
+    }
+    s->rules = rs_realloc(s->rules, (size_t)(kept + 1) * sizeof *s->rules);
+    s->rules[kept] = r;
+    s->nrules = kept + 1;
+}
+
+/* Allow or deny command id (and its subcommands), and keep the rule by
+ * the command's full name. */
+static void cmd_rule(struct sel *s, int id, bool allow)
+{
+    change_perm(s, id, allow);
+    char full[96];
+    cmd_print_name(cmd_at(id)->fullname, full, sizeof full);
+    rules_update(s, full, strlen(full), allow);
+}
+
+/* A command by the name rules use: "get", "config|get" (Redis
+ * ACLLookupCommand); -1 if none. */
+static int lookup_rule_cmd(struct store *st, const char *name, size_t len)
+{
+    const char *bar = memchr(name, '|', len);
+    size_t base = bar ? (size_t)(bar - name) : len;
+    const struct cmd_def *d = cmd_lookup(st->lut, rs_str_from(name, base));
+    if (d == NULL)
+        return -1;
+    if (bar == NULL)
+        return cmd_index(d);
+    struct rs_str sub = rs_str_from(bar + 1, len - base - 1);
+    if (memchr(sub.p, '|', sub.len) || cmd_nsubs(d) == 0)
+        return -1;
+    const struct cmd_def *sd = cmd_lookup_sub(d, sub);
+    return sd ? cmd_index(sd) : -1;
+}
+
+static bool eqi(const char *op, size_t len, const char *word)
+{
+    return strlen(word) == len && strncasecmp(op, word, len) == 0;
+}
+
+static bool has_space(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (isspace((unsigned char)p[i]) || p[i] == '\0')
+            return true;
+    return false;
+}
+
+static void sel_all_commands(struct sel *s, bool on)
+{
+    memset(s->cmds, on ? 0xff : 0, sizeof s->cmds);
+    if (on)
+        s->flags |= SEL_ALLCOMMANDS;
+    else
+        s->flags &= ~(uint32_t)SEL_ALLCOMMANDS;
+    rules_clear(s);
+    firstargs_reset(s, -1);
+}
+
+static int sel_key_rule(struct sel *s, const char *op, size_t len)
+{
+    if (s->flags & SEL_ALLKEYS)
+        return RULE_KEYS_ALL;
+    uint8_t perm = 0;
+    size_t off = 1;
+    if (op[0] == '%') {
+        bool ok = true;
+        for (; off < len; off++) {
+            char ch = (char)toupper((unsigned char)op[off]);
+            if (ch == 'R' && !(perm & KEY_PERM_READ)) {
+                perm |= KEY_PERM_READ;
+            } else if (ch == 'W' && !(perm & KEY_PERM_WRITE)) {
+                perm |= KEY_PERM_WRITE;
+            } else if (op[off] == '~') {
+                off++;
+                break;
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        if (!perm || !ok)
+            return RULE_SYNTAX;
+    } else {
+        perm = KEY_PERM_READ | KEY_PERM_WRITE;
+    }
+    if (has_space(op + off, len - off))
+        return RULE_SYNTAX;
+    for (int i = 0; i < s->nkeys; i++) {
+        if (s->keys[i]->len == len - off && memcmp(s->keys[i]->p, op + off, len - off) == 0) {
+            s->keys[i]->perm |= perm;
+            return RULE_OK;
+        }
+    }
+    pats_add(&s->keys, &s->nkeys, pat_new(op + off, len - off, perm));
+    return RULE_OK;
+}
+
+static int sel_channel_rule(struct sel *s, const char *op, size_t len)
+{
+    if (s->flags & SEL_ALLCHANNELS)
+        return RULE_CHANNELS_ALL;
+    if (has_space(op + 1, len - 1))
+        return RULE_SYNTAX;
+    for (int i = 0; i < s->nchans; i++)
+        if (s->chans[i]->len == len - 1 && memcmp(s->chans[i]->p, op + 1, len - 1) == 0)
+            return RULE_OK;
+    pats_add(&s->chans, &s->nchans, pat_new(op + 1, len - 1, 0));
+    return RULE_OK;
+}
+
+/* +cmd, +cmd|sub, +cmd|firstarg */
+static int sel_allow_rule(struct store *st, struct sel *s, const char *op, size_t len)
+{
+    const char *name = op + 1;
+    size_t nlen = len - 1;
+    const char *bar = NULL;
+    for (size_t i = nlen; i-- > 0;)
+        if (name[i] == '|') {
+            bar = name + i;
+            break;
+        }
+    if (bar == NULL) {
+        int id = lookup_rule_cmd(st, name, nlen);
+        if (id < 0)
+            return RULE_UNKNOWN;
+        cmd_rule(s, id, true);
+        return RULE_OK;
+    }
+    int id = lookup_rule_cmd(st, name, (size_t)(bar - name));
+    if (id < 0)
+        return RULE_UNKNOWN;
+    if (cmd_at(id)->is_sub)
+        return RULE_SUB_FIRSTARG;
+    size_t sublen = nlen - (size_t)(bar - name) - 1;
+    if (sublen == 0)
+        return RULE_SYNTAX;
+    if (cmd_nsubs(cmd_at(id)) > 0) {
+        int sid = lookup_rule_cmd(st, name, nlen);
+        if (sid < 0)
+            return RULE_UNKNOWN;
+        change_perm(s, sid, true);
+    } else {
+        struct firstargs *fa = firstargs_of(s, id);
+        if (fa == NULL) {
+            s->fa = rs_realloc(s->fa, (size_t)(s->nfa + 1) * sizeof *s->fa);
+            fa = &s->fa[s->nfa++];
+            *fa = (struct firstargs){.cmd = id};
+        }
+        bool dup = false;
+        for (int j = 0; j < fa->n && !dup; j++)
+            dup = strlen(fa->args[j]) == sublen && strncasecmp(fa->args[j], bar + 1, sublen) == 0;
+        if (!dup) {
+            fa->args = rs_realloc(fa->args, (size_t)(fa->n + 1) * sizeof *fa->args);
+            fa->args[fa->n++] = rs_memdup(bar + 1, sublen);
+        }
+    }
+    rules_update(s, name, nlen, true);
+    return RULE_OK;
+}
+
+static int sel_category_rule(struct store *st, struct sel *s, const char *op, size_t len)
+{
+    const char *const *names;
+    int ncat = cmd_acl_categories(&names);
+    bool allow = op[0] == '+';
+    for (int c = 0; c < ncat; c++) {
+        if (!eqi(op + 2, len - 2, names[c]))
+            continue;
+        rules_update(s, op + 1, len - 1, allow);
+        for (int id = 0; id < cmd_table_size(); id++)
+            if (st->acl->cats[id] & (1u << c))
+                change_perm(s, id, allow);
+        return RULE_OK;
+    }
+    return RULE_UNKNOWN;
+}
+
+/* One rule about a selector (Redis ACLSetSelector). */
+static int sel_apply(struct store *st, struct sel *s, const char *op, size_t len)
+{
+    if (eqi(op, len, "allkeys") || eqi(op, len, "~*")) {
+        s->flags |= SEL_ALLKEYS;
+        pats_clear(&s->keys, &s->nkeys);
+    } else if (eqi(op, len, "resetkeys")) {
+        s->flags &= ~(uint32_t)SEL_ALLKEYS;
+        pats_clear(&s->keys, &s->nkeys);
+    } else if (eqi(op, len, "allchannels") || eqi(op, len, "&*")) {
+        s->flags |= SEL_ALLCHANNELS;
+        pats_clear(&s->chans, &s->nchans);
+    } else if (eqi(op, len, "resetchannels")) {
+        s->flags &= ~(uint32_t)SEL_ALLCHANNELS;
+        pats_clear(&s->chans, &s->nchans);
+    } else if (eqi(op, len, "allcommands") || eqi(op, len, "+@all")) {
+        sel_all_commands(s, true);
+    } else if (eqi(op, len, "nocommands") || eqi(op, len, "-@all")) {
+        sel_all_commands(s, false);
+    } else if (op[0] == '~' || op[0] == '%') {
+        return sel_key_rule(s, op, len);
+    } else if (op[0] == '&') {
+        return sel_channel_rule(s, op, len);
+    } else if (op[0] == '+' && (len < 2 || op[1] != '@')) {
+        return sel_allow_rule(st, s, op, len);
+    } else if (op[0] == '-' && (len < 2 || op[1] != '@')) {
+        int id = lookup_rule_cmd(st, op + 1, len - 1);
+        if (id < 0)
+            return RULE_UNKNOWN;
+        cmd_rule(s, id, false);
+    } else if (op[0] == '+' || op[0] == '-') {
+        return sel_category_rule(st, s, op, len);
+    } else {
+        return RULE_SYNTAX;
+    }
+    return RULE_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * Users
+ * ------------------------------------------------------------------------ */
+
+static struct acl_user *user_new(const char *name, size_t len)
+{
+    struct acl_user *u = rs_calloc(1, sizeof *u);
+    u->name = rs_memdup(name, len);
+    u->namelen = len;
+    u->flags = USER_OFF | USER_SANITIZE;
+    u->sels = rs_calloc(1, sizeof *u->sels);
+    u->sels[0].flags = SEL_ROOT;
+    u->nsels = 1;
+    return u;
+}
+
+static void user_clear(struct acl_user *u)
+{
+    for (int i = 0; i < u->nsels; i++)
+        sel_clear(&u->sels[i]);
+    rs_free(u->sels);
+    rs_free(u->pw);
+    u->sels = NULL;
+    u->pw = NULL;
+    u->nsels = u->npw = 0;
+}
+
+static void user_free(struct acl_user *u)
+{
+    user_clear(u);
+    rs_free(u->name);
+    rs_free(u);
+}
+
+/* dst gets src's rules (its name stays): Redis ACLCopyUser. */
+static void user_copy(struct acl_user *dst, const struct acl_user *src)
+{
+    user_clear(dst);
+    dst->flags = src->flags;
+    dst->npw = src->npw;
+    dst->pw = src->npw ? rs_malloc((size_t)src->npw * sizeof *dst->pw) : NULL;
+    if (src->npw)
+        memcpy(dst->pw, src->pw, (size_t)src->npw * sizeof *dst->pw);
+    dst->nsels = src->nsels;
+    dst->sels = rs_calloc((size_t)src->nsels, sizeof *dst->sels);
+    for (int i = 0; i < src->nsels; i++)
+        sel_copy(&dst->sels[i], &src->sels[i]);
+}
+
+static int pw_find(const struct acl_user *u, const char *hex)
+{
+    for (int i = 0; i < u->npw; i++)
+        if (memcmp(u->pw[i], hex, 64) == 0)
+            return i;
+    return -1;
+}
+
+/* Split "(a b c)" into its rules and apply them to a new selector. */
+static int user_add_selector(struct store *st, struct acl_user *u, const char *op, size_t len)
+{
+    struct sel s = {0};
+    int rc = RULE_OK;
+    size_t i = 1, end = len - 1;
+    while (i < end && rc == RULE_OK) {
+        while (i < end && isspace((unsigned char)op[i]))
+            i++;
+        size_t j = i;
+        while (j < end && !isspace((unsigned char)op[j]))
+            j++;
+        if (j > i)
+            rc = sel_apply(st, &s, op + i, j - i);
+        i = j;
+    }
+    if (rc != RULE_OK) {
+        sel_clear(&s);
+        return rc;
+    }
+    u->sels = rs_realloc(u->sels, (size_t)(u->nsels + 1) * sizeof *u->sels);
+    u->sels[u->nsels++] = s;
+    return RULE_OK;
+}
+
+/* One rule about a user (Redis ACLSetUser). */
+static int user_apply(struct store *st, struct acl_user *u, const char *op, size_t len)
+{
+    if (len == 0)
+        return RULE_OK;
+    if (eqi(op, len, "on")) {
+        u->flags = (u->flags | USER_ON) & ~(uint32_t)USER_OFF;
+    } else if (eqi(op, len, "off")) {
+        u->flags = (u->flags | USER_OFF) & ~(uint32_t)USER_ON;
+    } else if (eqi(op, len, "skip-sanitize-payload")) {
+        u->flags = (u->flags | USER_SKIP_SANITIZE) & ~(uint32_t)USER_SANITIZE;
+    } else if (eqi(op, len, "sanitize-payload")) {
+        u->flags = (u->flags | USER_SANITIZE) & ~(uint32_t)USER_SKIP_SANITIZE;
+    } else if (eqi(op, len, "nopass")) {
+        u->flags |= USER_NOPASS;
+        u->npw = 0;
+    } else if (eqi(op, len, "resetpass")) {
+        u->flags &= ~(uint32_t)USER_NOPASS;
+        u->npw = 0;
+    } else if (op[0] == '>' || op[0] == '#' || op[0] == '<' || op[0] == '!') {
+        char hex[65];
+        if (op[0] == '>' || op[0] == '<') {
+            sha256_hex(hex, op + 1, len - 1);
+        } else {
+            if (!is_hash(op + 1, len - 1))
+                return RULE_BAD_HASH;
+            memcpy(hex, op + 1, 64);
+            hex[64] = '\0';
+        }
+        int at = pw_find(u, hex);
+        if (op[0] == '>' || op[0] == '#') {
+            if (at < 0) {
+                u->pw = rs_realloc(u->pw, (size_t)(u->npw + 1) * sizeof *u->pw);
+                memcpy(u->pw[u->npw++], hex, 65);
+            }
+            u->flags &= ~(uint32_t)USER_NOPASS;
+        } else {
+            if (at < 0)
+                return RULE_NO_PASS;
+            memmove(u->pw[at], u->pw[at + 1], (size_t)(u->npw - at - 1) * sizeof *u->pw);
+            u->npw--;
+        }
+    } else if (op[0] == '(' && op[len - 1] == ')') {
+        return user_add_selector(st, u, op, len);
+    } else if (eqi(op, len, "clearselectors")) {
+        for (int i = 1; i < u->nsels; i++)
+            sel_clear(&u->sels[i]);
+        u->nsels = 1;
+    } else if (eqi(op, len, "reset")) {
+        static const char *const steps[] = {"resetpass",        "resetkeys", "resetchannels",
+                                            "off",              "sanitize-payload",
+                                            "clearselectors",   "-@all"};
+        for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+            user_apply(st, u, steps[i], strlen(steps[i]));
+    } else {
+        return sel_apply(st, &u->sels[0], op, len);
+    }
+    return RULE_OK;
+}
+
+static int user_cmp(const struct acl_user *u, const char *name, size_t len)
+{
+    size_t n = u->namelen < len ? u->namelen : len;
+    int c = memcmp(u->name, name, n);
+    return c ? c : (u->namelen > len) - (u->namelen < len);
+}
+
+/* The place of name in the sorted users (found or where it would go). */
+static int user_place(const struct acl *a, const char *name, size_t len, bool *found)
+{
+    int lo = 0, hi = a->nusers;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        int c = user_cmp(a->users[mid], name, len);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static struct acl_user *user_find(const struct acl *a, const char *name, size_t len)
+{
+    bool found;
+    int at = user_place(a, name, len, &found);
+    return found ? a->users[at] : NULL;
+}
+
+static void user_insert(struct acl *a, struct acl_user *u)
+{
+    bool found;
+    int at = user_place(a, u->name, u->namelen, &found);
+    if (a->nusers == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 8;
+        a->users = rs_realloc(a->users, (size_t)a->cap * sizeof *a->users);
+    }
+    memmove(&a->users[at + 1], &a->users[at], (size_t)(a->nusers - at) * sizeof *a->users);
+    a->users[at] = u;
+    a->nusers++;
+}
+
+static void user_remove(struct acl *a, int at)
+{
+    memmove(&a->users[at], &a->users[at + 1], (size_t)(a->nusers - at - 1) * sizeof *a->users);
+    a->nusers--;
+}
+
+/* May the user run everything, so that its sessions skip the check? */
+static bool unrestricted(const struct acl_user *u)
+{
+    uint32_t all = SEL_ALLCOMMANDS | SEL_ALLKEYS | SEL_ALLCHANNELS;
+    return (u->sels[0].flags & all) == all;
+}
+
+static void session_set_user(struct session *s, struct acl_user *u)
+{
+    uint32_t def = s->st->acl->def->flags;
+    if ((def & USER_NOPASS) && !(def & USER_OFF))
+        s->flags |= SES_AUTH_OPEN;
+    else
+        s->flags &= ~(uint32_t)SES_AUTH_OPEN;
+    s->user = u;
+    if (unrestricted(u) || (s->flags & SES_REPLAY))
+        s->flags &= ~(uint32_t)SES_ACL_CHECK;
+    else
+        s->flags |= SES_ACL_CHECK;
+}
+
+/* After a change of users: every session's flags follow its user and the
+ * default user. */
+static void refresh_sessions(struct store *st)
+{
+    for (struct session *s = st->sessions_head; s; s = s->next)
+        session_set_user(s, s->user);
+}
+
+/* Close s, whose user went away (Redis ACLFreeUserAndKillClients): the
+ * caller after its reply, another at once. s runs as the default user,
+ * unauthenticated, meanwhile. */
+static void kill_session(struct cmd_ctx *c, struct session *s)
+{
+    session_set_user(s, c->st->acl->def);
+    s->flags &= ~(uint32_t)SES_AUTHENTICATED;
+    if (s == c->s) {
+        s->flags |= SES_CLOSE_AFTER_REPLY;
+        return;
+    }
+    s->flags |= SES_KILLED;
+    block_cancel(s);
+    if (s->io && s->io->kill)
+        s->io->kill(s->io_ud);
+}
+
+static void user_delete(struct cmd_ctx *c, int at)
+{
+    struct acl *a = c->st->acl;
+    struct acl_user *u = a->users[at];
+    user_remove(a, at);
+    for (struct session *s = c->st->sessions_head; s; s = s->next)
+        if (s->user == u)
+            kill_session(c, s);
+    user_free(u);
+}
+
+static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
+
+/* Is one of the channel patterns of u's selectors equal to ch (a
+ * PSUBSCRIBE pattern), or matching it (a channel)? (Redis checks the
+ * channels of every selector as one list here.) */
+static bool any_sel_allows_channel(const struct acl_user *u, struct rs_str ch, bool is_pattern)
+{
+    for (int i = 0; i < u->nsels; i++)
+        if (channel_allowed(&u->sels[i], ch, is_pattern))
+            return true;
+    return false;
+}
+
+static bool sub_refused(void *ud, enum ps_kind kind, struct rs_str name)
+{
+    return !any_sel_allows_channel(ud, name, kind == PS_PATTERN);
+}
+
+static bool has_channel(const struct acl_user *u, const struct pat *p)
+{
+    for (int i = 0; i < u->nsels; i++)
+        for (int j = 0; j < u->sels[i].nchans; j++)
+            if (rs_str_eq(rs_str_from(u->sels[i].chans[j]->p, u->sels[i].chans[j]->len),
+                          rs_str_from(p->p, p->len)))
+                return true;
+    return false;
+}
+
+/* u's rules become next's: close u's subscribed sessions whose channels
+ * next no longer allows (Redis ACLKillPubsubClientsIfNeeded), unless next
+ * allows every channel or keeps each channel pattern u had. */
+static void kill_pubsub_if_needed(struct cmd_ctx *c, const struct acl_user *next,
+                                  struct acl_user *u)
+{
+    bool keeps = true;
+    for (int i = 0; i < next->nsels; i++)
+        if (next->sels[i].flags & SEL_ALLCHANNELS)
+            return;
+    for (int i = 0; i < u->nsels && keeps; i++) {
+        keeps = !(u->sels[i].flags & SEL_ALLCHANNELS);
+        for (int j = 0; j < u->sels[i].nchans && keeps; j++)
+            keeps = has_channel(next, u->sels[i].chans[j]);
+    }
+    if (keeps)
+        return;
+    for (struct session *s = c->st->sessions_head; s; s = s->next)
+        if (s->user == u && pubsub_is_subscriber(s) &&
+            pubsub_any(s, sub_refused, (void *)next))
+            kill_session(c, s);
+}
+
+/* Merge rules split over arguments "(~a" "+get)" into one selector rule
+ * (Redis ACLMergeSelectorArguments). Returns the merged rules (each
+ * rs_malloc'd, the array too) and their number, or NULL with the index of
+ * the unmatched '(' in *bad. */
+static char **merge_selectors(const struct rs_str *argv, int argc, int *n, int *bad)
+{
+    char **out = rs_malloc((size_t)(argc ? argc : 1) * sizeof *out);
+    *n = 0;
+    int open = -1;
+    size_t len = 0;
+    char *cur = NULL;
+    for (int j = 0; j < argc; j++) {
+        struct rs_str a = argv[j];
+        if (open < 0 && a.len && a.p[0] == '(' && a.p[a.len - 1] != ')') {
+            open = j;
+            cur = rs_memdup(a.p, a.len);
+            len = a.len;
+            continue;
+        }
+        if (open >= 0) {
+            cur = rs_realloc(cur, len + a.len + 2);
+            cur[len++] = ' ';
+            memcpy(cur + len, a.p, a.len);
+            len += a.len;
+            cur[len] = '\0';
+            if (a.len && a.p[a.len - 1] == ')') {
+                open = -1;
+                out[(*n)++] = cur;
+                cur = NULL;
+            }
+            continue;
+        }
+        out[(*n)++] = rs_memdup(a.p, a.len);
+    }
+    if (open >= 0) {
+        for (int i = 0; i < *n; i++)
+            rs_free(out[i]);
+        rs_free(out);
+        rs_free(cur);
+        *bad = open;
+        return NULL;
+    }
+    return out;
+}
+
+/* Apply rules argv[0..argc) to a copy of u (a new user named name when u
+ * is NULL) and, if all of them apply, to u itself (Redis
+ * ACLStringSetUser); c (NULL at start-up) is the command doing it. NULL,
+ * or ACL SETUSER's error text in err, with the reason in *rc and in *at
+ * the index of the rule refused (or of the unmatched '(' in argv). */
+static const char *set_user(struct store *st, struct cmd_ctx *c, struct acl_user *u,
+                            struct rs_str name, const struct rs_str *argv, int argc, char *err,
+                            size_t errlen, int *rc, int *at)
+{
+    int n;
+    char **rules = merge_selectors(argv, argc, &n, at);
+    if (rules == NULL) {
+        snprintf(err, errlen, rs_err_text[RS_ERR_ACL_UNMATCHED], cstr_len(argv[*at], 1024),
+                 argv[*at].p);
+        *rc = RULE_SYNTAX;
+        return err;
+    }
+    struct acl_user *tmp = user_new(name.p, name.len);
+    if (u)
+        user_copy(tmp, u);
+    const char *msg = NULL;
+    for (int j = 0; j < n && !msg; j++) {
+        *rc = user_apply(st, tmp, rules[j], strlen(rules[j]));
+        if (*rc != RULE_OK) {
+            snprintf(err, errlen, rs_err_text[RS_ERR_ACL_MODIFIER], rules[j], rule_error(*rc));
+            *at = j;
+            msg = err;
+        }
+    }
+    free_strs(rules, n);
+    if (msg) {
+        user_free(tmp);
+        return msg;
+    }
+    if (u) {
+        if (c)
+            kill_pubsub_if_needed(c, tmp, u);
+        user_copy(u, tmp);
+        user_free(tmp);
+    } else {
+        user_insert(st->acl, tmp);
+    }
+    refresh_sessions(st);
+    return NULL;
+}
+
+static struct acl_user *default_user_new(struct store *st)
+{
+    struct acl_user *u = user_new("default", 7);
+    static const char *const rules[] = {"+@all", "~*", "&*", "on", "nopass"};
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        user_apply(st, u, rules[i], strlen(rules[i]));
+    return u;
+}
+
+/* ------------------------------------------------------------------------
+ * Describing users (ACL LIST, GETUSER, SAVE)
+ * ------------------------------------------------------------------------ */
+
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *p, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = (t->len + n + 1) * 2;
+        t->p = rs_realloc(t->p, t->cap);
+    }
+    memcpy(t->p + t->len, p, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static void text_cstr(struct text *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+static void describe_key(struct text *t, const struct pat *k)
+{
+    text_cstr(t, k->perm == (KEY_PERM_READ | KEY_PERM_WRITE) ? "~"
+                 : k->perm == KEY_PERM_READ                 ? "%R~"
+                                                            : "%W~");
+    text_add(t, k->p, k->len);
+}
+
+/* The command rules: +@all or -@all, then the rules as given (Redis
+ * ACLDescribeSelectorCommandRules). */
+static void describe_commands(struct text *t, const struct sel *s)
+{
+    text_cstr(t, bit_get(s, FUTURE_BIT) ? "+@all" : "-@all");
+    for (int i = 0; i < s->nrules; i++) {
+        text_cstr(t, " ");
+        text_cstr(t, s->rules[i]);
+    }
+}
+
+static void describe_sel(struct text *t, const struct sel *s)
+{
+    if (s->flags & SEL_ALLKEYS) {
+        text_cstr(t, "~* ");
+    } else {
+        for (int i = 0; i < s->nkeys; i++) {
+            describe_key(t, s->keys[i]);
+            text_cstr(t, " ");
+        }
+    }
+    if (s->flags & SEL_ALLCHANNELS) {
+        text_cstr(t, "&* ");
+    } else {
+        text_cstr(t, "resetchannels ");
+        for (int i = 0; i < s->nchans; i++) {
+            text_cstr(t, "&");
+            text_add(t, s->chans[i]->p, s->chans[i]->len);
+            text_cstr(t, " ");
+        }
+    }
+    describe_commands(t, s);
+}
+
+/* "user <name> <rules>" as ACL LIST and the ACL file show it. */
+static void describe_user(struct text *t, const struct acl_user *u)
+{
+    text_cstr(t, "user ");
+    text_add(t, u->name, u->namelen);
+    text_cstr(t, " ");
+    for (size_t i = 0; i < sizeof user_flags / sizeof user_flags[0]; i++) {
+        if (u->flags & user_flags[i].flag) {
+            text_cstr(t, user_flags[i].name);
+            text_cstr(t, " ");
+        }
+    }
+    for (int i = 0; i < u->npw; i++) {
+        text_cstr(t, "#");
+        text_add(t, u->pw[i], 64);
+        text_cstr(t, " ");
+    }
+    describe_sel(t, &u->sels[0]);
+    for (int i = 1; i < u->nsels; i++) {
+        text_cstr(t, " (");
+        describe_sel(t, &u->sels[i]);
+        text_cstr(t, ")");
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * State, configuration, sessions
+ * ------------------------------------------------------------------------ */
+
+void acl_init(struct store *st)
+{
+    struct acl *a = rs_calloc(1, sizeof *a);
+    st->acl = a;
+    int n = cmd_table_size();
+    a->cats = rs_malloc((size_t)n * sizeof *a->cats);
+    for (int i = 0; i < n; i++)
+        a->cats[i] = cmd_acl_mask(cmd_at(i));
+    a->plans = rs_calloc((size_t)n, sizeof *a->plans);
+    a->planned = rs_calloc((size_t)n, 1);
+    a->def = default_user_new(st);
+    user_insert(a, a->def);
+}
+
+static void log_free(struct log_entry *e)
+{
+    rs_free(e->object);
+    rs_free(e->username);
+    rs_free(e->cinfo);
+    rs_free(e);
+}
+
+static void log_reset(struct acl *a)
+{
+    while (a->log) {
+        struct log_entry *e = a->log;
+        a->log = e->next;
+        log_free(e);
+    }
+    a->nlog = 0;
+}
+
+void acl_free(struct store *st)
+{
+    struct acl *a = st->acl;
+    if (a == NULL)
+        return;
+    for (int i = 0; i < a->nusers; i++)
+        user_free(a->users[i]);
+    rs_free(a->users);
+    log_reset(a);
+    rs_free(a->cats);
+    rs_free(a->plans);
+    rs_free(a->planned);
+    rs_free(a->keys);
+    free_strs(a->config_users, a->nconfig_users);
+    rs_free(a);
+    st->acl = NULL;
+}
+
+void acl_requirepass_changed(struct store *st)
+{
+    struct acl_user *u = st->acl->def;
+    user_apply(st, u, "resetpass", 9);
+    const char *pass = st->cfg.requirepass;
+    if (pass[0]) {
+        char op[sizeof st->cfg.requirepass + 1];
+        int n = snprintf(op, sizeof op, ">%s", pass);
+        user_apply(st, u, op, (size_t)n);
+    } else {
+        user_apply(st, u, "nopass", 6);
+    }
+    refresh_sessions(st);
+}
+
+/* Split text at spaces into argv (borrowing text); returns the count. */
+static int split_spaces(const char *text, struct rs_str **argv)
+{
+    int n = 0, cap = 0;
+    *argv = NULL;
+    for (const char *p = text; *p;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *q = p;
+        while (*q && *q != ' ' && *q != '\t')
+            q++;
+        if (q > p) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 8;
+                *argv = rs_realloc(*argv, (size_t)cap * sizeof **argv);
+            }
+            (*argv)[n++] = rs_str_from(p, (size_t)(q - p));
+        }
+        p = q;
+    }
+    return n;
+}
+
+const char *acl_config_user(struct store *st, const char *rules, char *err, size_t errlen)
+{
+    struct acl *a = st->acl;
+    struct rs_str *argv;
+    int argc = split_spaces(rules, &argv);
+    int rc = RULE_OK, at = 0;
+    for (int i = 0; argc && i < a->nconfig_users && rc == RULE_OK; i++)
+        if (rs_str_eq(argv[0], rs_str_from(a->config_users[i], strlen(a->config_users[i]))))
+            rc = RULE_DUP_USER;
+    if (argc < 1) {
+        snprintf(err, errlen, "wrong number of arguments");
+    } else if (rc == RULE_OK && has_space(argv[0].p, argv[0].len)) {
+        snprintf(err, errlen, "Spaces not allowed in ACL usernames");
+        rc = RULE_SYNTAX;
+    } else if (rc == RULE_OK) {
+        struct acl_user *u = user_find(a, argv[0].p, argv[0].len);
+        /* The default user, named in the configuration, starts from reset. */
+        if (u)
+            user_apply(st, u, "reset", 5);
+        if (!set_user(st, NULL, u, argv[0], argv + 1, argc - 1, err, errlen, &rc, &at)) {
+            a->config_users = rs_realloc(a->config_users,
+                                         (size_t)(a->nconfig_users + 1) * sizeof(char *));
+            a->config_users[a->nconfig_users++] = rs_memdup(argv[0].p, argv[0].len);
+        }
+    } else {
+        at = 1;
+    }
+    /* Redis names the word of the line "user <name> <rules...>" at the
+     * index of the rule refused among the rules (the name for the first). */
+    if (argc >= 1 && rc != RULE_OK) {
+        struct rs_str word = at == 0 ? RS_STR("user") : argv[at - 1 < argc ? at - 1 : 0];
+        snprintf(err, errlen, "Error in user declaration '%.*s': %s", (int)word.len, word.p,
+                 rule_error(rc));
+    }
+    rs_free(argv);
+    return argc < 1 || rc != RULE_OK ? err : NULL;
+}
+
+void acl_session_init(struct session *s)
+{
+    session_set_user(s, s->st->acl->def);
+    if (s->flags & SES_AUTH_OPEN)
+        s->flags |= SES_AUTHENTICATED;
+}
+
+void acl_session_reset(struct session *s)
+{
+    s->flags &= ~(uint32_t)SES_AUTHENTICATED;
+    acl_session_init(s);
+}
+
+const char *acl_user_name(const struct session *s)
+{
+    return s->user ? s->user->name : "default";
+}
+
+bool acl_default_nopass(const struct store *st)
+{
+    return (st->acl->def->flags & USER_NOPASS) != 0;
+}
+
+/* Does pass open u? Every digest is compared in full. */
+static bool credentials_ok(const struct acl_user *u, struct rs_str pass)
+{
+    if (u == NULL || (u->flags & USER_OFF))
+        return false;
+    if (u->flags & USER_NOPASS)
+        return true;
+    char hex[65];
+    sha256_hex(hex, pass.p, pass.len);
+    bool ok = false;
+    for (int i = 0; i < u->npw; i++)
+        ok |= digest_equal(hex, u->pw[i]);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------
+ * ACL LOG
+ * ------------------------------------------------------------------------ */
+
+static void log_add(struct store *st, const struct cmd_ctx *info, int reason, int ctx,
+                    struct rs_str object, struct rs_str username)
+{
+    struct acl *a = st->acl;
+    int64_t now = info->now;
+    size_t cinfo_len;
+    char *cinfo = client_info_string(info, info->s, &cinfo_len);
+    struct log_entry **pp = &a->log;
+    for (int scanned = 0; *pp && scanned < 10; scanned++, pp = &(*pp)->next) {
+        struct log_entry *e = *pp;
+        int64_t delta = e->ctime - now;
+        if (e->reason == reason && e->ctx == ctx && (delta < 0 ? -delta : delta) <= LOG_GROUP_MS &&
+            rs_str_eq(rs_str_from(e->object, e->object_len), object) &&
+            rs_str_eq(rs_str_from(e->username, e->username_len), username)) {
+            *pp = e->next; /* to the head, updated */
+            e->next = a->log;
+            a->log = e;
+            rs_free(e->cinfo);
+            e->cinfo = cinfo;
+            e->cinfo_len = cinfo_len;
+            e->ctime = now;
+            e->count++;
+            return;
+        }
+    }
+    struct log_entry *e = rs_calloc(1, sizeof *e);
+    e->count = 1;
+    e->reason = reason;
+    e->ctx = ctx;
+    e->object = rs_memdup(object.p, object.len);
+    e->object_len = object.len;
+    e->username = rs_memdup(username.p, username.len);
+    e->username_len = username.len;
+    e->cinfo = cinfo;
+    e->cinfo_len = cinfo_len;
+    e->ctime = e->created = now;
+    e->id = a->next_id++;
+    e->next = a->log;
+    a->log = e;
+    a->nlog++;
+    /* Trim to acllog-max-len, oldest first. */
+    if (a->nlog > st->cfg.acllog_max_len) {
+        struct log_entry **tail = &a->log;
+        for (long long i = 0; i < st->cfg.acllog_max_len; i++)
+            tail = &(*tail)->next;
+        while (*tail) {
+            struct log_entry *x = *tail;
+            *tail = x->next;
+            log_free(x);
+            a->nlog--;
+        }
+    }
+}
+
+void acl_log_denied(const struct cmd_ctx *info, const struct cmd_ctx *client,
+                    const struct session *of, int why, int ctx, int pos)
+{
+    char name[96];
+    struct rs_str object;
+    if (why == ACL_DENIED_CMD) {
+        cmd_print_name(info->cmd->fullname, name, sizeof name);
+        object = rs_str_from(name, strlen(name));
+    } else {
+        object = info->argv[pos];
+    }
+    const char *user = acl_user_name(of);
+    log_add(info->st, client, why, ctx, object, rs_str_from(user, strlen(user)));
+}
+
+bool acl_auth_or_reply(struct cmd_ctx *c, struct rs_str user, struct rs_str pass)
+{
+    struct acl_user *u = user_find(c->st->acl, user.p, user.len);
+    if (!credentials_ok(u, pass)) {
+        log_add(c->st, c, ACL_DENIED_AUTH, c->s->mq ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL,
+                c->argv[0], user);
+        reply_err(c, RS_ERR_WRONGPASS);
+        return false;
+    }
+    session_set_user(c->s, u);
+    c->s->flags |= SES_AUTHENTICATED;
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * The check
+ * ------------------------------------------------------------------------ */
+
+static bool key_allowed(const struct sel *s, struct rs_str key, uint8_t perm)
+{
+    for (int i = 0; i < s->nkeys; i++) {
+        const struct pat *p = s->keys[i];
+        if ((p->perm & perm) == perm && pat_match(p, key))
+            return true;
+    }
+    return false;
+}
+
+/* A channel of PUBLISH or SUBSCRIBE matches a pattern; a pattern of
+ * PSUBSCRIBE must equal one (Redis ACLCheckChannelAgainstList). */
+static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern)
+{
+    for (int i = 0; i < s->nchans; i++) {
+        const struct pat *p = s->chans[i];
+        if (is_pattern ? rs_str_eq(rs_str_from(p->p, p->len), ch) : pat_match(p, ch))
+            return true;
+    }
+    return false;
+}
+
+cmd_handler cmd_subscribe, cmd_ssubscribe, cmd_psubscribe, cmd_publish, cmd_spublish;
+
+/* The argv range of the channels d publishes or subscribes to, and
+ * whether they are patterns; false for a command without any. */
+static bool channels_of(const struct cmd_def *d, int argc, int *from, int *to, bool *pattern)
+{
+    cmd_handler *h = d->handler;
+    *pattern = h == cmd_psubscribe;
+    *from = 1;
+    if (h == cmd_subscribe || h == cmd_ssubscribe || h == cmd_psubscribe)
+        *to = argc;
+    else if (h == cmd_publish || h == cmd_spublish)
+        *to = 2;
+    else
+        return false;
+    return true;
+}
+
+/* The keys of c's command with the permission each needs, found once per
+ * check (nkeys < 0 until then). */
+static int keys_of_cmd(struct acl *a, const struct cmd_def *d, const struct rs_str *argv, int argc)
+{
+    int id = cmd_index(d);
+    if (!a->planned[id]) {
+        cmd_key_plan(d, &a->plans[id]);
+        a->planned[id] = 1;
+    }
+    if (a->plans[id].nspecs == 0)
+        return 0;
+    int n = cmd_find_keys(d, &a->plans[id], argv, argc, &a->keys, &a->kcap);
+    return n > 0 ? n : 0;
+}
+
+/* One selector's verdict on d's command line (Redis ACLSelectorCheckCmd);
+ * *nkeys caches the keys between selectors. */
+static int sel_check(struct acl *a, const struct sel *s, const struct cmd_def *d,
+                     const struct rs_str *argv, int argc, int *pos, int *nkeys)
+{
+    int id = cmd_index(d);
+    if (!(s->flags & SEL_ALLCOMMANDS) && !(d->flags & CMD_NO_AUTH) && !bit_get(s, id)) {
+        const struct firstargs *fa = argc >= 2 ? firstargs_of(s, id) : NULL;
+        int at = d->is_sub ? 2 : 1;
+        bool ok = false;
+        for (int i = 0; fa && at < argc && i < fa->n && !ok; i++)
+            ok = strlen(fa->args[i]) == argv[at].len &&
+                 strncasecmp(fa->args[i], argv[at].p, argv[at].len) == 0;
+        if (!ok)
+            return ACL_DENIED_CMD;
+    }
+    if (!(s->flags & SEL_ALLKEYS)) {
+        if (*nkeys < 0)
+            *nkeys = keys_of_cmd(a, d, argv, argc);
+        for (int i = 0; i < *nkeys; i++) {
+            if (!key_allowed(s, argv[a->keys[i].pos], a->keys[i].perm)) {
+                *pos = a->keys[i].pos;
+                return ACL_DENIED_KEY;
+            }
+        }
+    }
+    int from, to;
+    bool pattern;
+    if (!(s->flags & SEL_ALLCHANNELS) && channels_of(d, argc, &from, &to, &pattern)) {
+        for (int i = from; i < to; i++) {
+            if (!channel_allowed(s, argv[i], pattern)) {
+                *pos = i;
+                return ACL_DENIED_CHANNEL;
+            }
+        }
+    }
+    return ACL_OK;
+}
+
+/* Redis ACLCheckAllUserCommandPerm: allowed if one selector allows it;
+ * otherwise the error reported is the command's if no selector allowed
+ * the command, else the key's or channel's of highest argv index. */
+static int user_check(struct acl *a, const struct acl_user *u, const struct cmd_def *d,
+                      const struct rs_str *argv, int argc, int *pos)
+{
+    int worst = ACL_DENIED_CMD, worst_pos = 0, nkeys = -1;
+    for (int i = 0; i < u->nsels; i++) {
+        int p = 0;
+        int rc = sel_check(a, &u->sels[i], d, argv, argc, &p, &nkeys);
+        if (rc == ACL_OK)
+            return ACL_OK;
+        if (rc > worst || (rc == worst && p > worst_pos)) {
+            worst = rc;
+            worst_pos = p;
+        }
+    }
+    *pos = worst_pos;
+    return worst;
+}
+
+bool acl_allows_rerun(struct cmd_ctx *c)
+{
+    int pos = 0;
+    int why = acl_check(c, c->s, &pos);
+    if (why == ACL_OK)
+        return true;
+    acl_log_denied(c, c, c->s, why, ACL_CTX_TOPLEVEL, pos);
+    char text[1200] = "NOPERM ";
+    acl_error_text(c, c->s, why, pos, text + 7, sizeof text - 7);
+    reply_error_bytes(c, text, strlen(text));
+    return false;
+}
+
+bool acl_reads_every_key(const struct cmd_ctx *c)
+{
+    const struct acl_user *u = c->s->user;
+    struct acl *a = c->st->acl;
+    int nkeys = -1;
+    for (int i = 0; i < u->nsels; i++) {
+        const struct sel *s = &u->sels[i];
+        int pos;
+        if (sel_check(a, s, c->cmd, c->argv, c->argc, &pos, &nkeys) != ACL_OK)
+            continue;
+        if (s->flags & SEL_ALLKEYS)
+            return true;
+        for (int k = 0; k < s->nkeys; k++)
+            if ((s->keys[k]->perm & KEY_PERM_READ) && s->keys[k]->len == 1 &&
+                s->keys[k]->p[0] == '*')
+                return true;
+    }
+    return false;
+}
+
+int acl_check(const struct cmd_ctx *c, const struct session *of, int *pos)
+{
+    return user_check(c->st->acl, of->user, c->cmd, c->argv, c->argc, pos);
+}
+
+/* Redis getAclErrorMessage; verbose names the key or channel (DRYRUN). */
+static void error_text(const char *user, const struct cmd_def *d, struct rs_str arg, int why,
+                       bool verbose, char *buf, size_t size)
+{
+    char name[96];
+    const char *what = why == ACL_DENIED_KEY ? "key" : "channel";
+    if (why == ACL_DENIED_CMD) {
+        cmd_print_name(d->fullname, name, sizeof name);
+        snprintf(buf, size, "User %s has no permissions to run the '%s' command", user, name);
+    } else if (verbose) {
+        snprintf(buf, size, "User %s has no permissions to access the '%.*s' %s", user,
+                 cstr_len(arg, 1024), arg.p, what);
+    } else {
+        snprintf(buf, size, "No permissions to access a %s", what);
+    }
+}
+
+void acl_error_text(const struct cmd_ctx *c, const struct session *of, int why, int pos,
+                    char *buf, size_t size)
+{
+    error_text(acl_user_name(of), c->cmd, c->argv[pos], why, false, buf, size);
+}
+
+/* ------------------------------------------------------------------------
+ * The ACL file
+ * ------------------------------------------------------------------------ */
+
+/* Load the ACL file into a new set of users; on success they replace the
+ * current ones (the default user keeps its identity, sessions of users
+ * gone are closed), else nothing changes (Redis ACLLoadFromFile). c is
+ * NULL at start-up. NULL, or the errors found. */
+static const char *load_file(struct store *st, struct cmd_ctx *c, char *err, size_t errlen)
+{
+    const char *path = st->cfg.aclfile;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "Error loading ACLs, opening file '%s': %s", path, strerror(errno));
+        return err;
+    }
+    struct acl *a = st->acl;
+    struct acl_user **old = a->users;
+    int nold = a->nusers, oldcap = a->cap;
+    a->users = NULL;
+    a->nusers = a->cap = 0;
+    struct text errors = {0};
+    char line[65536];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        while (n && strchr(" \t\r\n", line[n - 1]))
+            line[--n] = '\0';
+        char *p = line + strspn(line, " \t\r\n");
+        if (*p == '\0')
+            continue;
+        struct rs_str *argv;
+        int argc = split_spaces(p, &argv);
+        char buf[sizeof st->cfg.aclfile + 1024];
+        if (argc < 2 || !rs_str_eq(argv[0], RS_STR("user"))) {
+            snprintf(buf, sizeof buf, "%s:%d should start with user keyword followed by the "
+                     "username. ", path, lineno);
+            text_cstr(&errors, buf);
+        } else if (user_find(a, argv[1].p, argv[1].len)) {
+            snprintf(buf, sizeof buf, "WARNING: Duplicate user '%.*s' found on line %d. ",
+                     (int)argv[1].len, argv[1].p, lineno);
+            text_cstr(&errors, buf);
+        } else {
+            int nr, bad;
+            char **rules = merge_selectors(argv + 2, argc - 2, &nr, &bad);
+            struct acl_user *u = user_new(argv[1].p, argv[1].len);
+            user_insert(a, u);
+            if (rules == NULL) {
+                snprintf(buf, sizeof buf, "%s:%d: Unmatched parenthesis in selector definition.",
+                         path, lineno);
+                text_cstr(&errors, buf);
+            }
+            bool syntax = false;
+            for (int j = 0; rules && j < nr; j++) {
+                int rc = user_apply(st, u, rules[j], strlen(rules[j]));
+                if (rc == RULE_UNKNOWN) {
+                    snprintf(buf, sizeof buf, "%s:%d: Error in applying operation '%s': %s. ",
+                             path, lineno, rules[j], rule_error(rc));
+                    text_cstr(&errors, buf);
+                } else if (rc != RULE_OK && !syntax) {
+                    snprintf(buf, sizeof buf, "%s:%d: %s. ", path, lineno, rule_error(rc));
+                    text_cstr(&errors, buf);
+                    syntax = true;
+                }
+            }
+            if (rules)
+                free_strs(rules, nr);
+        }
+        rs_free(argv);
+    }
+    fclose(f);
+    struct acl_user **fresh = a->users;
+    int nfresh = a->nusers;
+    if (errors.len) {
+        for (int i = 0; i < nfresh; i++)
+            user_free(fresh[i]);
+        rs_free(fresh);
+        a->users = old;
+        a->nusers = nold;
+        a->cap = oldcap;
+        text_cstr(&errors, "WARNING: ACL errors detected, no change to the previously active "
+                           "ACL rules was performed");
+        snprintf(err, errlen, "%s", errors.p);
+        rs_free(errors.p);
+        return err;
+    }
+    /* The default user object stays (sessions point to it): it takes the
+     * new default's rules. */
+    struct acl_user *nd = user_find(a, "default", 7);
+    bool found;
+    if (nd) {
+        user_copy(a->def, nd);
+        a->users[user_place(a, "default", 7, &found)] = a->def;
+        user_free(nd);
+    } else {
+        struct acl_user *fresh_def = default_user_new(st);
+        user_copy(a->def, fresh_def);
+        user_free(fresh_def);
+        user_insert(a, a->def);
+    }
+    /* Sessions of the users replaced are closed, as Redis frees them. */
+    for (int i = 0; i < nold; i++) {
+        if (old[i] == a->def)
+            continue;
+        for (struct session *s = st->sessions_head; s; s = s->next) {
+            if (s->user != old[i])
+                continue;
+            if (c)
+                kill_session(c, s);
+            else
+                session_set_user(s, a->def);
+        }
+        user_free(old[i]);
+    }
+    rs_free(old);
+    refresh_sessions(st);
+    return NULL;
+}
+
+int respite_acl_load(struct respite *rs, char *err, size_t errlen)
+{
+    struct store *st = (struct store *)rs;
+    if (st->cfg.aclfile[0] == '\0')
+        return 0;
+    if (st->acl->nconfig_users) {
+        snprintf(err, errlen, "Configuring Redis with users defined in redis.conf and at the "
+                 "same setting an ACL file path is invalid. This setup is very likely to lead to "
+                 "configuration errors and security holes, please define either an ACL file or "
+                 "declare users directly in your redis.conf, but not both.");
+        return -1;
+    }
+    char why[4096];
+    if (load_file(st, NULL, why, sizeof why)) {
+        snprintf(err, errlen, "Aborting Redis startup because of ACL errors: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Write every user to the ACL file through a temporary file renamed over
+ * it. 0 or -1 (errno). */
+static int save_file(struct store *st)
+{
+    struct text t = {0};
+    for (int i = 0; i < st->acl->nusers; i++) {
+        describe_user(&t, st->acl->users[i]);
+        text_cstr(&t, "\n");
+    }
+    char tmp[sizeof st->cfg.aclfile + 64];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%d-%lld", st->cfg.aclfile, (int)getpid(),
+             (long long)rs_mono_us());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int rc = fd < 0 ? -1 : 0;
+    for (size_t off = 0; rc == 0 && off < t.len;) {
+        ssize_t w = write(fd, t.p + off, t.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = -1;
+        else
+            off += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -1;
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0 && rename(tmp, st->cfg.aclfile) != 0)
+        rc = -1;
+    if (rc != 0 && fd >= 0)
+        unlink(tmp);
+    rs_free(t.p);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * The ACL command
+ * ------------------------------------------------------------------------ */
+
+/* ACL SETUSER username [rule ...] */
+void cmd_acl_setuser(struct cmd_ctx *c)
+{
+    struct rs_str name = c->argv[2];
+    if (has_space(name.p, name.len)) {
+        reply_err(c, RS_ERR_ACL_USERNAME);
+    } else {
+        char err[2048];
+        struct acl_user *u = user_find(c->st->acl, name.p, name.len);
+        int rc, at;
+        const char *msg =
+            set_user(c->st, c, u, name, c->argv + 3, c->argc - 3, err, sizeof err, &rc, &at);
+        if (msg)
+            reply_errf(c, "%s", msg);
+        else
+            resp_add_ok(c->out);
+    }
+    /* Passwords are not shown to monitors, as Redis redacts them. */
+    for (int j = 2; j < c->argc; j++)
+        monitor_redact(c, j);
+}
+
+/* ACL DELUSER username [username ...] */
+void cmd_acl_deluser(struct cmd_ctx *c)
+{
+    for (int j = 2; j < c->argc; j++) {
+        if (rs_str_eq(c->argv[j], RS_STR("default"))) {
+            reply_err(c, RS_ERR_ACL_DEL_DEFAULT);
+            return;
+        }
+    }
+    long long deleted = 0;
+    for (int j = 2; j < c->argc; j++) {
+        bool found;
+        int at = user_place(c->st->acl, c->argv[j].p, c->argv[j].len, &found);
+        if (found) {
+            user_delete(c, at);
+            deleted++;
+        }
+    }
+    resp_add_int(c->out, deleted);
+}
+
+static void reply_sel(struct cmd_ctx *c, const struct sel *s)
+{
+    struct text t = {0};
+    resp_add_bulk_cstr(c->out, "commands");
+    describe_commands(&t, s);
+    resp_add_bulk(c->out, t.p, t.len);
+    t.len = 0;
+    resp_add_bulk_cstr(c->out, "keys");
+    if (s->flags & SEL_ALLKEYS) {
+        text_cstr(&t, "~*");
+    } else {
+        for (int i = 0; i < s->nkeys; i++) {
+            if (i)
+                text_cstr(&t, " ");
+            describe_key(&t, s->keys[i]);
+        }
+    }
+    resp_add_bulk(c->out, t.len ? t.p : "", t.len);
+    t.len = 0;
+    resp_add_bulk_cstr(c->out, "channels");
+    if (s->flags & SEL_ALLCHANNELS) {
+        text_cstr(&t, "&*");
+    } else {
+        for (int i = 0; i < s->nchans; i++) {
+            text_cstr(&t, i ? " &" : "&");
+            text_add(&t, s->chans[i]->p, s->chans[i]->len);
+        }
+    }
+    resp_add_bulk(c->out, t.len ? t.p : "", t.len);
+    rs_free(t.p);
+}
+
+/* ACL GETUSER username */
+void cmd_acl_getuser(struct cmd_ctx *c)
+{
+    const struct acl_user *u = user_find(c->st->acl, c->argv[2].p, c->argv[2].len);
+    if (u == NULL) {
+        resp_add_null(c->out);
+        return;
+    }
+    resp_add_map_len(c->out, 6);
+    resp_add_bulk_cstr(c->out, "flags");
+    long long nflags = 0;
+    for (size_t i = 0; i < sizeof user_flags / sizeof user_flags[0]; i++)
+        nflags += (u->flags & user_flags[i].flag) != 0;
+    resp_add_set_len(c->out, nflags);
+    for (size_t i = 0; i < sizeof user_flags / sizeof user_flags[0]; i++)
+        if (u->flags & user_flags[i].flag)
+            resp_add_bulk_cstr(c->out, user_flags[i].name);
+    resp_add_bulk_cstr(c->out, "passwords");
+    resp_add_array_len(c->out, u->npw);
+    for (int i = 0; i < u->npw; i++)
+        resp_add_bulk(c->out, u->pw[i], 64);
+    reply_sel(c, &u->sels[0]);
+    resp_add_bulk_cstr(c->out, "selectors");
+    resp_add_array_len(c->out, u->nsels - 1);
+    for (int i = 1; i < u->nsels; i++) {
+        resp_add_map_len(c->out, 3);
+        reply_sel(c, &u->sels[i]);
+    }
+}
+
+char *acl_user_line(const struct store *st, int i)
+{
+    const struct acl *a = st->acl;
+    if (i >= a->nusers)
+        return NULL;
+    struct text t = {0};
+    describe_user(&t, a->users[i]);
+    return t.p;
+}
+
+/* ACL LIST, ACL USERS */
+static void list_users(struct cmd_ctx *c, bool names)
+{
+    struct acl *a = c->st->acl;
+    resp_add_array_len(c->out, a->nusers);
+    struct text t = {0};
+    for (int i = 0; i < a->nusers; i++) {
+        if (names) {
+            resp_add_bulk(c->out, a->users[i]->name, a->users[i]->namelen);
+            continue;
+        }
+        t.len = 0;
+        describe_user(&t, a->users[i]);
+        resp_add_bulk(c->out, t.p, t.len);
+    }
+    rs_free(t.p);
+}
+
+void cmd_acl_list(struct cmd_ctx *c)
+{
+    list_users(c, false);
+}
+
+void cmd_acl_users(struct cmd_ctx *c)
+{
+    list_users(c, true);
+}
+
+/* ACL WHOAMI */
+void cmd_acl_whoami(struct cmd_ctx *c)
+{
+    resp_add_bulk_cstr(c->out, acl_user_name(c->s));
+}
+
+static bool has_aclfile_or_reply(struct cmd_ctx *c)
+{
+    if (c->st->cfg.aclfile[0])
+        return true;
+    reply_err(c, RS_ERR_ACL_NO_FILE);
+    return false;
+}
+
+/* ACL LOAD */
+void cmd_acl_load(struct cmd_ctx *c)
+{
+    if (!has_aclfile_or_reply(c))
+        return;
+    char err[8192];
+    if (load_file(c->st, c, err, sizeof err))
+        reply_errf(c, "ERR %s", err);
+    else
+        resp_add_ok(c->out);
+}
+
+/* ACL SAVE */
+void cmd_acl_save(struct cmd_ctx *c)
+{
+    if (!has_aclfile_or_reply(c))
+        return;
+    if (save_file(c->st) != 0) {
+        store_log(c->st, RS_LOG_WARNING, "Saving the ACL file %s: %s", c->st->cfg.aclfile,
+                  strerror(errno));
+        reply_err(c, RS_ERR_ACL_SAVE);
+        return;
+    }
+    resp_add_ok(c->out);
+}
+
+/* ACL CAT [category] */
+void cmd_acl_cat(struct cmd_ctx *c)
+{
+    const char *const *names;
+    int ncat = cmd_acl_categories(&names);
+    if (c->argc == 2) {
+        resp_add_array_len(c->out, ncat);
+        for (int i = 0; i < ncat; i++)
+            resp_add_bulk_cstr(c->out, names[i]);
+        return;
+    }
+    if (c->argc > 3) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    int cat = -1;
+    for (int i = 0; i < ncat && cat < 0; i++)
+        if (eqi(c->argv[2].p, c->argv[2].len, names[i]))
+            cat = i;
+    if (cat < 0) {
+        reply_errf(c, rs_err_text[RS_ERR_ACL_CATEGORY], cstr_len(c->argv[2], 128), c->argv[2].p);
+        return;
+    }
+    struct resp_deferred len = resp_add_deferred(c->out);
+    long long n = 0;
+    for (int id = 0; id < cmd_table_size(); id++) {
+        if (!(c->st->acl->cats[id] & (1u << cat)))
+            continue;
+        char name[96];
+        cmd_print_name(cmd_at(id)->fullname, name, sizeof name);
+        resp_add_bulk_cstr(c->out, name);
+        n++;
+    }
+    resp_set_deferred(c->out, len, RESP_AGG_ARRAY, n);
+}
+
+/* Hex digits of random bytes from the system's source (the store's
+ * generator if it cannot be read). */
+static void random_hex(struct store *st, char *out, size_t n)
+{
+    unsigned char bytes[GENPASS_MAX_BITS / 8];
+    size_t need = (n + 1) / 2;
+    int fd = open("/dev/urandom", O_RDONLY);
+    bool ok = fd >= 0 && read(fd, bytes, need) == (ssize_t)need;
+    if (fd >= 0)
+        close(fd);
+    for (size_t i = 0; !ok && i < need; i++)
+        bytes[i] = (unsigned char)rng_next(&st->rng);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++)
+        out[i] = hex[(bytes[i / 2] >> ((i & 1) ? 0 : 4)) & 15];
+}
+
+/* ACL GENPASS [bits] */
+void cmd_acl_genpass(struct cmd_ctx *c)
+{
+    long long bits = 256;
+    if (c->argc > 3) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    if (c->argc == 3 && !arg_ll(c, c->argv[2], &bits))
+        return;
+    if (bits <= 0 || bits > GENPASS_MAX_BITS) {
+        reply_err(c, RS_ERR_ACL_GENPASS);
+        return;
+    }
+    char pass[GENPASS_MAX_BITS / 4];
+    size_t chars = (size_t)(bits + 3) / 4;
+    random_hex(c->st, pass, chars);
+    resp_add_bulk(c->out, pass, chars);
+}
+
+/* ACL LOG [count | RESET] */
+void cmd_acl_log(struct cmd_ctx *c)
+{
+    struct acl *a = c->st->acl;
+    long long count = 10;
+    if (c->argc > 3) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    if (c->argc == 3) {
+        if (rs_str_eqi(c->argv[2], "reset")) {
+            log_reset(a);
+            resp_add_ok(c->out);
+            return;
+        }
+        if (!arg_ll(c, c->argv[2], &count))
+            return;
+        if (count < 0)
+            count = 0;
+    }
+    if (count > a->nlog)
+        count = a->nlog;
+    resp_add_array_len(c->out, count);
+    static const char *const reasons[] = {"", "command", "key", "auth", "channel"};
+    static const char *const ctxs[] = {"toplevel", "multi", "lua"};
+    struct log_entry *e = a->log;
+    for (long long i = 0; i < count; i++, e = e->next) {
+        resp_add_map_len(c->out, 10);
+        resp_add_bulk_cstr(c->out, "count");
+        resp_add_int(c->out, (long long)e->count);
+        resp_add_bulk_cstr(c->out, "reason");
+        resp_add_bulk_cstr(c->out, reasons[e->reason]);
+        resp_add_bulk_cstr(c->out, "context");
+        resp_add_bulk_cstr(c->out, ctxs[e->ctx]);
+        resp_add_bulk_cstr(c->out, "object");
+        resp_add_bulk(c->out, e->object, e->object_len);
+        resp_add_bulk_cstr(c->out, "username");
+        resp_add_bulk(c->out, e->username, e->username_len);
+        resp_add_bulk_cstr(c->out, "age-seconds");
+        resp_add_double(c->out, (double)(c->now - e->ctime) / 1000);
+        resp_add_bulk_cstr(c->out, "client-info");
+        resp_add_bulk(c->out, e->cinfo, e->cinfo_len);
+        resp_add_bulk_cstr(c->out, "entry-id");
+        resp_add_int(c->out, e->id);
+        resp_add_bulk_cstr(c->out, "timestamp-created");
+        resp_add_int(c->out, (long long)e->created);
+        resp_add_bulk_cstr(c->out, "timestamp-last-updated");
+        resp_add_int(c->out, (long long)e->ctime);
+    }
+}
+
+/* ACL DRYRUN username command [arg ...] */
+void cmd_acl_dryrun(struct cmd_ctx *c)
+{
+    struct acl_user *u = user_find(c->st->acl, c->argv[2].p, c->argv[2].len);
+    if (u == NULL) {
+        reply_errf(c, rs_err_text[RS_ERR_ACL_NO_USER], cstr_len(c->argv[2], 1024), c->argv[2].p);
+        return;
+    }
+    const struct rs_str *argv = c->argv + 3;
+    int argc = c->argc - 3;
+    const struct cmd_def *d = cmd_lookup(c->st->lut, argv[0]);
+    if (d && argc >= 2 && cmd_nsubs(d) > 0) {
+        const struct cmd_def *sub = cmd_lookup_sub(d, argv[1]);
+        d = sub ? sub : d->handler ? d : NULL;
+    }
+    if (d == NULL) {
+        reply_errf(c, rs_err_text[RS_ERR_ACL_NO_CMD], cstr_len(argv[0], 1024), argv[0].p);
+        return;
+    }
+    if ((d->arity > 0 && d->arity != argc) || argc < -d->arity) {
+        char name[96];
+        cmd_print_name(d->fullname, name, sizeof name);
+        reply_errf(c, rs_err_text[RS_ERR_ARITY], name);
+        return;
+    }
+    int pos = 0;
+    int rc = user_check(c->st->acl, u, d, argv, argc, &pos);
+    if (rc == ACL_OK) {
+        resp_add_ok(c->out);
+        return;
+    }
+    char text[2048];
+    error_text(u->name, d, argv[pos], rc, true, text, sizeof text);
+    resp_add_bulk_cstr(c->out, text);
+}
+
+/* ACL HELP */
+void cmd_acl_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "CAT [<category>]",
+        "    List all commands that belong to <category>, or all command categories",
+        "    when no category is specified.",
+        "DELUSER <username> [<username> ...]",
+        "    Delete a list of users.",
+        "DRYRUN <username> <command> [<arg> ...]",
+        "    Returns whether the user can execute the given command without executing the "
+        "command.",
+        "GETUSER <username>",
+        "    Get the user's details.",
+        "GENPASS [<bits>]",
+        "    Generate a secure 256-bit user password. The optional `bits` argument can",
+        "    be used to specify a different size.",
+        "LIST",
+        "    Show users details in config file format.",
+        "LOAD",
+        "    Reload users from the ACL file.",
+        "LOG [<count> | RESET]",
+        "    Show the ACL log entries.",
+        "SAVE",
+        "    Save the current config to the ACL file.",
+        "SETUSER <username> <attribute> [<attribute> ...]",
+        "    Create or modify a user with the specified attributes.",
+        "USERS",
+        "    List all the registered usernames.",
+        "WHOAMI",
+        "    Return the current connection username.",
+        NULL,
+    };
+    reply_help(c, "ACL", lines);
+}
