@@ -23,6 +23,7 @@
 
 #include "commands/aof.h"
 #include "commands/commands.h"
+#include "commands/introspect.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -137,6 +138,14 @@ static const struct cfg_param params[] = {
     {"maxmemory-clients", CFG_FIXED, 0, 0, LLONG_MAX, NULL, "0", 0, CFG_MEM},
     {"cluster-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"io-threads", CFG_FIXED, 0, 1, 128, NULL, "1", CFG_IMMUTABLE, CFG_INT},
+    {"slowlog-log-slower-than", CFG_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"slowlog-max-len", CFG_INT, F(slowlog_max_len), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"latency-monitor-threshold", CFG_INT, F(latency_monitor_threshold), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"latency-tracking", CFG_BOOL, F(latency_tracking), 0, 0, NULL, NULL, 0},
+    {"latency-tracking-info-percentiles", CFG_STR, F(latency_pctl_text), 0,
+     SZ(latency_pctl_text), NULL, NULL, 0},
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -184,6 +193,14 @@ void config_defaults(struct rs_config *cfg)
     /* No save points in a library (respite-server sets Redis's) */
     cfg->stop_writes_on_bgsave_error = true;
     cfg->active_expire = true;
+    cfg->slowlog_log_slower_than = 10000;
+    cfg->slowlog_max_len = 128;
+    cfg->latency_tracking = true;
+    cfg->latency_pctl[0] = 50;
+    cfg->latency_pctl[1] = 99;
+    cfg->latency_pctl[2] = 99.9;
+    cfg->nlatency_pctl = 3;
+    snprintf(cfg->latency_pctl_text, sizeof cfg->latency_pctl_text, "50 99 99.9");
 }
 
 static const struct cfg_param *find_param(const char *name)
@@ -318,6 +335,40 @@ static const char *parse_save(struct rs_config *cfg, const char *value, bool app
     return NULL;
 }
 
+/* latency-tracking-info-percentiles: numbers 0..100 separated by spaces
+ * ("" none), kept as values and as the text CONFIG GET prints: each %f
+ * without its trailing zeros, as Redis. */
+static const char *set_percentiles(struct rs_config *cfg, const char *value)
+{
+    double v[RS_PCTL_MAX];
+    int n = 0;
+    char text[sizeof cfg->latency_pctl_text];
+    size_t len = 0;
+    text[0] = '\0';
+    for (const char *p = value;;) {
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            break;
+        const char *w = p;
+        while (*p && *p != ' ')
+            p++;
+        double d;
+        if (n == RS_PCTL_MAX || !resp_str2d(w, (size_t)(p - w), &d))
+            return "Invalid latency-tracking-info-percentiles parameters";
+        if (d > 100.0 || d < 0.0)
+            return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+        v[n++] = d;
+        char num[400];
+        fmt_trimmed_double(num, sizeof num, d);
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s%s", len ? " " : "", num);
+    }
+    memcpy(cfg->latency_pctl, v, sizeof v);
+    cfg->nlatency_pctl = n;
+    memcpy(cfg->latency_pctl_text, text, sizeof text);
+    return NULL;
+}
+
 /* dir: an existing directory, kept as its absolute path. */
 static const char *set_dir(struct rs_config *cfg, const char *value, char *err, size_t errlen)
 {
@@ -411,6 +462,8 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
             return "argument is too long";
         if (p->off == F(dir))
             return set_dir(cfg, value, err, errlen);
+        if (p->off == F(latency_pctl_text))
+            return set_percentiles(cfg, value);
         if (p->off == F(dbfilename) && strchr(value, '/') != NULL)
             return "dbfilename can't be a path, just a filename";
         if (p->off == F(appendfilename) && strchr(value, '/') != NULL)
@@ -492,6 +545,8 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
         snprintf(err, errlen, "%s", msg);
         msg = err;
     }
+    if (msg == NULL && st->intro)
+        introspect_config(st);
     return msg;
 }
 
@@ -646,6 +701,7 @@ void cmd_config_set(struct cmd_ctx *c)
                    msg);
         return;
     }
+    introspect_config(c->st);
     if (c->st->hooks && c->st->hooks->config_changed)
         for (int i = 0; i < nchanged; i++)
             c->st->hooks->config_changed(c->st->hooks_ud, changed[i]->name);
@@ -656,6 +712,7 @@ void cmd_config_resetstat(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     memset(st->cstats, 0, (size_t)st->ncstats * sizeof *st->cstats);
+    introspect_reset_histograms(st);
     int64_t start = st->stats.start_ms, lastsave = st->stats.lastsave;
     uint64_t connected = st->stats.connected_clients;
     memset(&st->stats, 0, sizeof st->stats);

@@ -682,6 +682,13 @@ void functions_stats(const struct store *st, struct functions_stats *out)
  * FCALL
  * ------------------------------------------------------------------------ */
 
+bool function_may_write(struct cmd_ctx *c)
+{
+    const struct functions *fs = c->st->functions;
+    const struct fn *f = fs ? set_find_fn(&fs->cur, c->argv[1].p, c->argv[1].len) : NULL;
+    return f == NULL || !(f->flags & SCRIPT_NO_WRITES);
+}
+
 static void fcall_generic(struct cmd_ctx *c, bool ro)
 {
     /* Functions are fed to monitors before the commands they run. */

@@ -37,4 +37,9 @@ bool function_rdb_load(struct store *st, const char *code, size_t len, bool repl
  * them (an append-only file's RESP base). */
 void function_each(struct store *st, void (*fn)(void *ud, const char *code, size_t len), void *ud);
 
+/* FCALL's part of script_may_write: false only for a function that
+ * declares no-writes. */
+bool function_may_write(struct cmd_ctx *c);
+cmd_handler cmd_fcall;
+
 #endif

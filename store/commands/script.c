@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/function.h"
 #include "commands/monitor.h"
 #include "commands/script.h"
 #include "ds/mem.h"
@@ -169,7 +170,8 @@ static void cache_add(struct scripting *s, struct script *x)
 
 /* The flags of body's "#!lua flags=a,b" line (Redis's
  * evalExtractShebangFlags), and where the code starts: the shebang's
- * newline, which stays so line numbers hold. false with the error replied. */
+ * newline, which stays so line numbers hold. false with the error replied
+ * to c, or not replied when c is NULL. */
 static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *flags,
                     size_t *skip)
 {
@@ -179,7 +181,8 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
         return true;
     const char *nl = memchr(body, '\n', len);
     if (nl == NULL) {
-        reply_err(c, RS_ERR_LUA_SHEBANG);
+        if (c)
+            reply_err(c, RS_ERR_LUA_SHEBANG);
         return false;
     }
     *skip = (size_t)(nl - body);
@@ -198,14 +201,16 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
         size_t wn = (size_t)(p - w);
         if (first) {
             if (wn != 5 || memcmp(w, "#!lua", 5) != 0) {
-                reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_ENGINE], (int)wn, w);
+                if (c)
+                    reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_ENGINE], (int)wn, w);
                 return false;
             }
             first = false;
             continue;
         }
         if (wn < 6 || memcmp(w, "flags=", 6) != 0) {
-            reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_OPTION], (int)wn, w);
+            if (c)
+                reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_OPTION], (int)wn, w);
             return false;
         }
         for (const char *f = w + 6; f < p;) {
@@ -218,7 +223,8 @@ static bool shebang(struct cmd_ctx *c, const char *body, size_t len, uint32_t *f
                     memcmp(script_flag_names[i].name, f, fn) == 0)
                     break;
             if (i == SCRIPT_NFLAGS) {
-                reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_FLAG], (int)fn, f);
+                if (c)
+                    reply_errf(c, rs_err_text[RS_ERR_LUA_SHEBANG_FLAG], (int)fn, f);
                 return false;
             }
             *flags |= script_flag_names[i].flag;
@@ -385,6 +391,32 @@ static void eval_generic(struct cmd_ctx *c, bool by_sha, bool ro)
     /* The prefetch hint of EVAL's argv[1] names no key. */
     c->st->key_t = NULL;
     lua_engine_run(engine(c->st), x->ref, &r);
+}
+
+bool script_may_write(struct cmd_ctx *c)
+{
+    if (c->cmd->handler == cmd_fcall)
+        return function_may_write(c);
+    if (c->cmd->handler != cmd_eval && c->cmd->handler != cmd_evalsha)
+        return true;
+    struct scripting *s = c->st->scripting;
+    const struct script *x;
+    uint32_t flags = SCRIPT_COMPAT;
+    if (c->cmd->handler == cmd_evalsha) {
+        x = s ? find(s, c->argv[1].p, c->argv[1].len) : NULL;
+    } else {
+        char sha[41];
+        sha1_hex(sha, c->argv[1].p, c->argv[1].len);
+        x = s ? find(s, sha, 40) : NULL;
+        size_t skip;
+        /* A script not cached yet says it by its shebang; a bad one is
+         * refused when it runs. */
+        if (x == NULL && !shebang(NULL, c->argv[1].p, c->argv[1].len, &flags, &skip))
+            return true;
+    }
+    if (x)
+        flags = x->flags;
+    return (flags & SCRIPT_COMPAT) || !(flags & SCRIPT_NO_WRITES);
 }
 
 void cmd_eval(struct cmd_ctx *c)

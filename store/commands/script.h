@@ -35,6 +35,13 @@ extern const struct script_flag_name script_flag_names[SCRIPT_NFLAGS];
  * its drand48): st->lua_rand48 at respite_open. */
 #define LUA_RAND48_INIT 0x1234ABCD330EULL
 
+/* Under CLIENT PAUSE WRITE: whether c's EVAL, EVALSHA or FCALL may write
+ * -- false only for a script or function known to declare no-writes (an
+ * EVAL body not cached yet by its shebang), as Redis's evalGetCommandFlags;
+ * true for any other command. */
+bool script_may_write(struct cmd_ctx *c);
+cmd_handler cmd_eval, cmd_evalsha;
+
 /* The Lua interpreter of a store, created on the first script. */
 struct lua_engine;
 struct lua_State;

@@ -186,6 +186,8 @@ struct db {
 
 #define RS_SAVE_POINTS_MAX 16
 
+#define RS_PCTL_MAX 32 /* latency-tracking-info-percentiles kept at most */
+
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
@@ -267,6 +269,16 @@ struct rs_config {
      * while neither K nor E is set and nothing would be published. */
     int notify_keyspace_events;
     int notify_mask;
+    /* SLOWLOG and LATENCY (commands/introspect.c) */
+    long long slowlog_log_slower_than; /* us; < 0 logs nothing, 0 every command */
+    long long slowlog_max_len;
+    long long latency_monitor_threshold; /* ms, 0 off */
+    bool latency_tracking;               /* per-command histograms (INFO latencystats) */
+    /* latency-tracking-info-percentiles: the values, and the text CONFIG
+     * GET prints (each as %f without its trailing zeros, as Redis) */
+    double latency_pctl[RS_PCTL_MAX];
+    int nlatency_pctl;
+    char latency_pctl_text[RS_PCTL_MAX * 12];
 };
 
 /* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
@@ -377,6 +389,7 @@ struct session {
     const struct respite_client_io *io; /* the transport's, may be NULL */
     void *io_ud;
     struct mqueue *mq;       /* commands queued since MULTI; NULL outside MULTI (multi.c) */
+    struct postponed *pp;    /* its command held by CLIENT PAUSE, NULL if none (pause.c) */
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
@@ -484,6 +497,21 @@ struct store {
     struct cmd_lut *lut;  /* name -> cmd_def, built at open */
     struct cmd_stats *cstats;
     int ncstats;
+    /* SLOWLOG, LATENCY and the per-command latency histograms
+     * (commands/introspect.c). slow_us: a command that took at least this
+     * many microseconds goes to introspect_slow -- the lower of the two
+     * thresholds, INT64_MAX while both are off -- so the usual command pays
+     * one compare for both. */
+    int64_t slow_us;
+    struct introspect *intro;
+    /* CLIENT PAUSE (commands/pause.c): what is paused (enum pause_mode,
+     * 0 none) until pause_end_us (monotonic), and the clients whose command
+     * waits for the end, in the order they came. */
+    int pause_mode;
+    int64_t pause_end_us;
+    struct postponed *pp_head, *pp_tail;
+    /* The engine's run of one command (store.c), for the held ones. */
+    void (*run_postponed)(struct session *s, int argc, struct rs_str *argv);
 
     /* clients */
     struct session *sessions_head, *sessions_tail;

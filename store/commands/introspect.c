@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * What the server tells about its own speed, as Redis 7.4: SLOWLOG (the
+ * commands that took at least slowlog-log-slower-than microseconds),
+ * LATENCY's event monitor (latency-monitor-threshold: per event, the
+ * worst latency of each second in a ring of 160 samples) and the
+ * per-command latency histograms of LATENCY HISTOGRAM and INFO
+ * latencystats (latency-tracking).
+ *
+ * Cost on the command path (cmd_call): one compare of the duration with
+ * st->slow_us (the lower threshold of the slowlog and the monitor) and,
+ * with latency-tracking on, one histogram increment: O(1), no allocation
+ * but a command's first. Only a command past slow_us comes here.
+ *
+ * Histograms count nanoseconds (the microseconds measured, times 1000, as
+ * Redis) in HdrHistogram's layout for 1 ns .. 1 s at 2 significant digits:
+ * values below 256 one bucket each, then per power of two 128 buckets of
+ * equal width; a percentile is the highest value of its bucket, so the
+ * figures are those Redis prints for the same durations.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands/commands.h"
+#include "commands/introspect.h"
+#include "ds/mem.h"
+#include "resp_num.h"
+
+#define SLOWLOG_MAX_ARGC 32    /* arguments kept of a command, the last says how many more */
+#define SLOWLOG_MAX_STRING 128 /* bytes kept of an argument */
+#define LAT_TS_LEN 160         /* samples kept per event */
+#define LAT_EVENTS_MAX 32
+#define LAT_GRAPH_COLS 80
+#define HIST_SUB 128                 /* buckets per power of two */
+#define HIST_MAX_NS 1000000000LL     /* 1 s: longer durations count as 1 s */
+#define HIST_LEN (23 * HIST_SUB)     /* indexes of 0 .. HIST_MAX_NS */
+
+struct slow_entry {
+    struct slow_entry *next; /* older */
+    long long id, time, duration;
+    int argc;
+    struct rs_str *argv; /* copies, cut as Redis */
+    char *peer, *name;
+};
+
+struct lat_sample {
+    int64_t time;     /* unix seconds, 0: empty */
+    uint32_t latency; /* ms, the worst of that second */
+};
+
+struct lat_event {
+    char name[48];
+    uint32_t max;
+    int idx; /* next slot */
+    struct lat_sample samples[LAT_TS_LEN];
+};
+
+struct lat_hist {
+    uint64_t total;
+    uint64_t counts[HIST_LEN];
+};
+
+struct introspect {
+    struct slow_entry *slow_head; /* newest first */
+    long long slow_len, slow_next_id;
+    struct lat_event *events[LAT_EVENTS_MAX]; /* in the order they first happened */
+    int nevents;
+    struct lat_hist **hist; /* by command index, NULL until the command ran */
+};
+
+void introspect_init(struct store *st)
+{
+    st->intro = rs_calloc(1, sizeof *st->intro);
+    st->intro->hist = rs_calloc((size_t)st->ncstats, sizeof *st->intro->hist);
+    introspect_config(st);
+}
+
+static void slow_free(struct slow_entry *e)
+{
+    for (int i = 0; i < e->argc; i++)
+        rs_free((char *)e->argv[i].p);
+    rs_free(e->argv);
+    rs_free(e->peer);
+    rs_free(e->name);
+    rs_free(e);
+}
+
+static void slow_reset(struct introspect *in)
+{
+    while (in->slow_head) {
+        struct slow_entry *e = in->slow_head;
+        in->slow_head = e->next;
+        slow_free(e);
+    }
+    in->slow_len = 0;
+}
+
+void introspect_reset_histograms(struct store *st)
+{
+    for (int i = 0; i < st->ncstats; i++) {
+        rs_free(st->intro->hist[i]);
+        st->intro->hist[i] = NULL;
+    }
+}
+
+void introspect_free(struct store *st)
+{
+    if (st->intro == NULL)
+        return;
+    slow_reset(st->intro);
+    for (int i = 0; i < st->intro->nevents; i++)
+        rs_free(st->intro->events[i]);
+    introspect_reset_histograms(st);
+    rs_free(st->intro->hist);
+    rs_free(st->intro);
+    st->intro = NULL;
+}
+
+void introspect_config(struct store *st)
+{
+    const struct rs_config *cfg = &st->cfg;
+    int64_t slow = INT64_MAX;
+    if (cfg->slowlog_log_slower_than >= 0 && cfg->slowlog_max_len > 0)
+        slow = cfg->slowlog_log_slower_than;
+    if (cfg->latency_monitor_threshold > 0 && cfg->latency_monitor_threshold < INT64_MAX / 1000 &&
+        cfg->latency_monitor_threshold * 1000 < slow)
+        slow = cfg->latency_monitor_threshold * 1000;
+    st->slow_us = slow;
+    /* A shorter log drops its oldest entries now, as Redis's. */
+    struct introspect *in = st->intro;
+    if (in && in->slow_len > cfg->slowlog_max_len) {
+        struct slow_entry **pp = &in->slow_head;
+        for (long long i = 0; i < cfg->slowlog_max_len; i++)
+            pp = &(*pp)->next;
+        while (*pp) {
+            struct slow_entry *e = *pp;
+            *pp = e->next;
+            slow_free(e);
+        }
+        in->slow_len = cfg->slowlog_max_len;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Histograms
+ * ------------------------------------------------------------------------ */
+
+static int hist_index(int64_t ns)
+{
+    if (ns < 2 * HIST_SUB)
+        return (int)ns;
+    int e = 63 - __builtin_clzll((unsigned long long)ns); /* >= 8 */
+    return (e - 6) * HIST_SUB + (int)(ns >> (e - 7)) - HIST_SUB;
+}
+
+/* The lowest value counted at index i. */
+static int64_t hist_low(int i)
+{
+    if (i < 2 * HIST_SUB)
+        return i;
+    return (int64_t)(i % HIST_SUB + HIST_SUB) << (i / HIST_SUB - 1);
+}
+
+/* The highest value counted at index i. */
+static int64_t hist_value(int i)
+{
+    if (i < 2 * HIST_SUB)
+        return i;
+    return hist_low(i) + ((int64_t)1 << (i / HIST_SUB - 1)) - 1;
+}
+
+void introspect_record(struct store *st, int idx, int64_t us)
+{
+    struct lat_hist *h = st->intro->hist[idx];
+    if (h == NULL)
+        h = st->intro->hist[idx] = rs_calloc(1, sizeof *h);
+    int64_t ns = us * 1000;
+    ns = ns < 1 ? 1 : ns > HIST_MAX_NS ? HIST_MAX_NS : ns;
+    h->counts[hist_index(ns)]++;
+    h->total++;
+}
+
+uint64_t introspect_calls(const struct store *st, int idx)
+{
+    const struct lat_hist *h = st->intro->hist[idx];
+    return h ? h->total : 0;
+}
+
+double introspect_percentile(const struct store *st, int idx, double pct)
+{
+    const struct lat_hist *h = st->intro->hist[idx];
+    if (h == NULL || h->total == 0)
+        return 0;
+    double p = pct < 100.0 ? pct : 100.0;
+    uint64_t want = (uint64_t)(p / 100.0 * (double)h->total + 0.5), seen = 0;
+    if (want == 0)
+        want = 1;
+    for (int i = 0; i < HIST_LEN; i++) {
+        seen += h->counts[i];
+        if (seen >= want) {
+            /* Percentile 0 is the lowest value of its bucket, as Redis's. */
+            if (pct == 0.0)
+                return (double)hist_low(i) / 1000.0;
+            return (double)hist_value(i) / 1000.0;
+        }
+    }
+    return (double)hist_value(HIST_LEN - 1) / 1000.0;
+}
+
+/* One command's {calls, histogram_usec: {bucket: cumulative count}}: the
+ * buckets are the powers of two from 1024 ns, each named by its highest
+ * value in microseconds, listed where the count grew. */
+static void hist_reply(struct cmd_ctx *c, const struct lat_hist *h)
+{
+    resp_add_map_len(c->out, 2);
+    resp_add_bulk_cstr(c->out, "calls");
+    resp_add_int(c->out, (long long)h->total);
+    resp_add_bulk_cstr(c->out, "histogram_usec");
+    struct resp_deferred d = resp_add_deferred(c->out);
+    long long n = 0;
+    uint64_t cum = 0, prev = 0;
+    int i = 0;
+    for (int64_t level = 1024; cum < h->total; level *= 2) {
+        int last = hist_index(level < HIST_MAX_NS ? level : HIST_MAX_NS);
+        for (; i <= last && i < HIST_LEN; i++)
+            cum += h->counts[i];
+        if (cum > prev) {
+            resp_add_int(c->out, hist_value(last) / 1000);
+            resp_add_int(c->out, (long long)cum);
+            n++;
+        }
+        prev = cum;
+        if (level >= HIST_MAX_NS)
+            break;
+    }
+    resp_set_deferred(c->out, d, RESP_AGG_MAP, n);
+}
+
+/* ------------------------------------------------------------------------
+ * The slow path of a command: SLOWLOG and the latency monitor
+ * ------------------------------------------------------------------------ */
+
+static char *cstr_dup(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = rs_malloc(n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
+static void slowlog_push(struct cmd_ctx *c, int64_t us)
+{
+    struct introspect *in = c->st->intro;
+    struct slow_entry *e = rs_calloc(1, sizeof *e);
+    e->id = in->slow_next_id++;
+    e->time = (long long)(c->now / 1000);
+    e->duration = us;
+    e->argc = c->argc < SLOWLOG_MAX_ARGC ? c->argc : SLOWLOG_MAX_ARGC;
+    e->argv = rs_malloc((size_t)e->argc * sizeof *e->argv);
+    for (int i = 0; i < e->argc; i++) {
+        char buf[SLOWLOG_MAX_STRING + 64];
+        size_t n;
+        if (i == SLOWLOG_MAX_ARGC - 1 && c->argc > SLOWLOG_MAX_ARGC) {
+            n = (size_t)snprintf(buf, sizeof buf, "... (%d more arguments)",
+                                 c->argc - SLOWLOG_MAX_ARGC + 1);
+        } else if (c->argv[i].len > SLOWLOG_MAX_STRING) {
+            memcpy(buf, c->argv[i].p, SLOWLOG_MAX_STRING);
+            n = SLOWLOG_MAX_STRING + (size_t)snprintf(buf + SLOWLOG_MAX_STRING,
+                                                      sizeof buf - SLOWLOG_MAX_STRING,
+                                                      "... (%zu more bytes)",
+                                                      c->argv[i].len - SLOWLOG_MAX_STRING);
+        } else {
+            n = c->argv[i].len;
+            memcpy(buf, c->argv[i].p, n);
+        }
+        char *p = rs_malloc(n ? n : 1);
+        memcpy(p, buf, n);
+        e->argv[i] = rs_str_from(p, n);
+    }
+    struct session_desc d;
+    session_describe(c->s, &d);
+    e->peer = cstr_dup(d.addr);
+    e->name = cstr_dup(c->s->name ? c->s->name : "");
+    e->next = in->slow_head;
+    in->slow_head = e;
+    if (++in->slow_len > c->st->cfg.slowlog_max_len)
+        introspect_config(c->st); /* drops the oldest */
+}
+
+void introspect_slow(struct cmd_ctx *c, int64_t us)
+{
+    const struct rs_config *cfg = &c->st->cfg;
+    /* EXEC and the like are not logged (their commands are); a command
+     * that blocked its client is done only when it answers. */
+    if (c->s->blk)
+        return;
+    if (cfg->latency_monitor_threshold > 0)
+        latency_add_sample(c->st, (c->cmd->flags & CMD_FAST) ? "fast-command" : "command",
+                           us / 1000);
+    if (cfg->slowlog_log_slower_than >= 0 && us >= cfg->slowlog_log_slower_than &&
+        cfg->slowlog_max_len > 0 && !(c->cmd->flags & CMD_SKIP_SLOWLOG))
+        slowlog_push(c, us);
+}
+
+void introspect_unblocked(struct session *s, const struct cmd_def *cmd, int argc,
+                          struct rs_str *argv, int64_t us)
+{
+    struct cmd_ctx c = {
+        .st = s->st, .s = s, .cmd = cmd, .argc = argc, .argv = argv, .now = store_now(s->st)};
+    introspect_slow(&c, us);
+}
+
+static struct lat_event *event_find(const struct introspect *in, const char *name, size_t len)
+{
+    for (int i = 0; i < in->nevents; i++)
+        if (strlen(in->events[i]->name) == len && memcmp(in->events[i]->name, name, len) == 0)
+            return in->events[i];
+    return NULL;
+}
+
+void latency_add_sample(struct store *st, const char *event, int64_t ms)
+{
+    if (st->cfg.latency_monitor_threshold <= 0 || ms < st->cfg.latency_monitor_threshold)
+        return;
+    struct introspect *in = st->intro;
+    struct lat_event *ev = event_find(in, event, strlen(event));
+    if (ev == NULL) {
+        if (in->nevents == LAT_EVENTS_MAX)
+            return;
+        ev = rs_calloc(1, sizeof *ev);
+        snprintf(ev->name, sizeof ev->name, "%s", event);
+        in->events[in->nevents++] = ev;
+    }
+    uint32_t lat = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+    int64_t now = rs_real_ms() / 1000;
+    if (lat > ev->max)
+        ev->max = lat;
+    /* One sample per second: the worst of it. */
+    struct lat_sample *prev = &ev->samples[(ev->idx + LAT_TS_LEN - 1) % LAT_TS_LEN];
+    if (prev->time == now) {
+        if (lat > prev->latency)
+            prev->latency = lat;
+        return;
+    }
+    ev->samples[ev->idx] = (struct lat_sample){now, lat};
+    ev->idx = (ev->idx + 1) % LAT_TS_LEN;
+}
+
+/* ------------------------------------------------------------------------
+ * SLOWLOG
+ * ------------------------------------------------------------------------ */
+
+/* SLOWLOG GET [count] -- the newest count entries (10; -1 all). */
+void cmd_slowlog_get(struct cmd_ctx *c)
+{
+    long long count = 10;
+    if (c->argc > 3) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    if (c->argc == 3 && !arg_range(c, c->argv[2], -1, LLONG_MAX, RS_ERR_SLOWLOG_COUNT, &count))
+        return;
+    struct introspect *in = c->st->intro;
+    long long n = count < 0 || count > in->slow_len ? in->slow_len : count;
+    resp_add_array_len(c->out, n);
+    const struct slow_entry *e = in->slow_head;
+    for (long long i = 0; i < n; i++, e = e->next) {
+        resp_add_array_len(c->out, 6);
+        resp_add_int(c->out, e->id);
+        resp_add_int(c->out, e->time);
+        resp_add_int(c->out, e->duration);
+        resp_add_array_len(c->out, e->argc);
+        for (int j = 0; j < e->argc; j++)
+            resp_add_bulk(c->out, e->argv[j].p, e->argv[j].len);
+        resp_add_bulk_cstr(c->out, e->peer);
+        resp_add_bulk_cstr(c->out, e->name);
+    }
+}
+
+void cmd_slowlog_len(struct cmd_ctx *c)
+{
+    resp_add_int(c->out, c->st->intro->slow_len);
+}
+
+void cmd_slowlog_reset(struct cmd_ctx *c)
+{
+    slow_reset(c->st->intro);
+    resp_add_ok(c->out);
+}
+
+void cmd_slowlog_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+        NULL,
+    };
+    reply_help(c, "SLOWLOG", lines);
+}
+
+/* ------------------------------------------------------------------------
+ * LATENCY
+ * ------------------------------------------------------------------------ */
+
+static const struct lat_sample *last_sample(const struct lat_event *ev)
+{
+    return &ev->samples[(ev->idx + LAT_TS_LEN - 1) % LAT_TS_LEN];
+}
+
+/* LATENCY LATEST -- per event: name, time and latency of its last sample,
+ * its all-time worst. */
+void cmd_latency_latest(struct cmd_ctx *c)
+{
+    const struct introspect *in = c->st->intro;
+    resp_add_array_len(c->out, in->nevents);
+    for (int i = 0; i < in->nevents; i++) {
+        const struct lat_event *ev = in->events[i];
+        resp_add_array_len(c->out, 4);
+        resp_add_bulk_cstr(c->out, ev->name);
+        resp_add_int(c->out, last_sample(ev)->time);
+        resp_add_int(c->out, last_sample(ev)->latency);
+        resp_add_int(c->out, ev->max);
+    }
+}
+
+/* LATENCY HISTORY event -- its samples, oldest first, as [time, latency]. */
+void cmd_latency_history(struct cmd_ctx *c)
+{
+    const struct lat_event *ev = event_find(c->st->intro, c->argv[2].p, c->argv[2].len);
+    if (ev == NULL) {
+        resp_add_array_len(c->out, 0);
+        return;
+    }
+    struct resp_deferred d = resp_add_deferred(c->out);
+    long long n = 0;
+    for (int j = 0; j < LAT_TS_LEN; j++) {
+        const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
+        if (s->time == 0)
+            continue;
+        resp_add_array_len(c->out, 2);
+        resp_add_int(c->out, s->time);
+        resp_add_int(c->out, s->latency);
+        n++;
+    }
+    resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
+}
+
+static void event_remove(struct introspect *in, int i)
+{
+    rs_free(in->events[i]);
+    memmove(&in->events[i], &in->events[i + 1], (size_t)(in->nevents - i - 1) * sizeof in->events[0]);
+    in->nevents--;
+}
+
+/* LATENCY RESET [event ...] -- the number of events dropped. */
+void cmd_latency_reset(struct cmd_ctx *c)
+{
+    struct introspect *in = c->st->intro;
+    long long n = 0;
+    if (c->argc == 2) {
+        n = in->nevents;
+        while (in->nevents)
+            event_remove(in, in->nevents - 1);
+    } else {
+        for (int j = 2; j < c->argc; j++) {
+            for (int i = 0; i < in->nevents; i++) {
+                if (rs_str_eq(c->argv[j], rs_str_from(in->events[i]->name,
+                                                      strlen(in->events[i]->name)))) {
+                    event_remove(in, i);
+                    n++;
+                    break;
+                }
+            }
+        }
+    }
+    resp_add_int(c->out, n);
+}
+
+struct text {
+    char *p;
+    size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = (t->len + n + 1) * 2;
+        t->p = rs_realloc(t->p, t->cap);
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static void text_printf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_printf(struct text *t, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    text_add(t, buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+/* Rows of a filled sparkline of n values (4 rows of 3 heights each: '_',
+ * 'o', '#', '|' below the top), then a blank row and the labels written
+ * downwards, one character a row, as Redis's LATENCY GRAPH. */
+static void sparkline(struct text *t, const uint32_t *v, char (*labels)[24], int n)
+{
+    enum { ROWS = 4, HEIGHTS = 3 };
+    static const char fill[HEIGHTS] = {'_', 'o', '#'};
+    uint32_t min = v[0], max = v[0];
+    for (int j = 1; j < n; j++) {
+        min = v[j] < min ? v[j] : min;
+        max = v[j] > max ? v[j] : max;
+    }
+    double range = max - min ? (double)(max - min) : 1.0;
+    char line[LAT_GRAPH_COLS];
+    for (int row = 0; row < ROWS; row++) {
+        for (int j = 0; j < n; j++) {
+            int step = (int)((double)(v[j] - min) * ROWS * HEIGHTS / range);
+            step = step < 0 ? 0 : step >= ROWS * HEIGHTS ? ROWS * HEIGHTS - 1 : step;
+            int k = step - (ROWS - row - 1) * HEIGHTS;
+            line[j] = k < 0 ? ' ' : k < HEIGHTS ? fill[k] : '|';
+        }
+        text_add(t, line, (size_t)n);
+        text_add(t, "\n", 1);
+    }
+    memset(line, ' ', (size_t)n);
+    text_add(t, line, (size_t)n);
+    text_add(t, "\n", 1);
+    for (size_t k = 0;; k++) {
+        bool any = false;
+        for (int j = 0; j < n; j++) {
+            any |= strlen(labels[j]) > k;
+            line[j] = strlen(labels[j]) > k ? labels[j][k] : ' ';
+        }
+        if (!any)
+            break;
+        text_add(t, line, (size_t)n);
+        text_add(t, "\n", 1);
+    }
+}
+
+/* LATENCY GRAPH event -- its samples as an ASCII graph, labelled by how
+ * long ago each was (s, m, h, d). */
+void cmd_latency_graph(struct cmd_ctx *c)
+{
+    const struct lat_event *ev = event_find(c->st->intro, c->argv[2].p, c->argv[2].len);
+    if (ev == NULL) {
+        reply_errf(c, rs_err_text[RS_ERR_LATENCY_NO_SAMPLES], (int)c->argv[2].len, c->argv[2].p);
+        return;
+    }
+    uint32_t v[LAT_TS_LEN];
+    char labels[LAT_TS_LEN][24];
+    int n = 0;
+    int64_t now = rs_real_ms() / 1000;
+    uint32_t min = 0, max = 0;
+    for (int j = 0; j < LAT_TS_LEN; j++) {
+        const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
+        if (s->time == 0)
+            continue;
+        min = n == 0 || s->latency < min ? s->latency : min;
+        max = n == 0 || s->latency > max ? s->latency : max;
+        long long ago = now - s->time;
+        if (ago < 60)
+            snprintf(labels[n], sizeof labels[n], "%llds", ago);
+        else if (ago < 3600)
+            snprintf(labels[n], sizeof labels[n], "%lldm", ago / 60);
+        else if (ago < 86400)
+            snprintf(labels[n], sizeof labels[n], "%lldh", ago / 3600);
+        else
+            snprintf(labels[n], sizeof labels[n], "%lldd", ago / 86400);
+        v[n++] = s->latency;
+    }
+    struct text t = {0};
+    text_printf(&t, "%s - high %lu ms, low %lu ms (all time high %lu ms)\n", ev->name,
+                (unsigned long)max, (unsigned long)min, (unsigned long)ev->max);
+    char dashes[LAT_GRAPH_COLS];
+    memset(dashes, '-', sizeof dashes);
+    text_add(&t, dashes, sizeof dashes);
+    text_add(&t, "\n", 1);
+    /* Wider than the graph: in bands of LAT_GRAPH_COLS samples. */
+    for (int from = 0; from < n; from += LAT_GRAPH_COLS)
+        sparkline(&t, v + from, labels + from, n - from < LAT_GRAPH_COLS ? n - from : LAT_GRAPH_COLS);
+    resp_add_verbatim(c->out, t.p, t.len, "txt");
+    rs_free(t.p);
+}
+
+/* LATENCY DOCTOR -- Redis's report: each event's spikes (count, average,
+ * mean deviation, period, worst). Redis's advice paragraphs, which depend
+ * on its internals (transparent huge pages, fork rates), are not given. */
+void cmd_latency_doctor(struct cmd_ctx *c)
+{
+    const struct introspect *in = c->st->intro;
+    struct text t = {0};
+    if (in->nevents == 0 && c->st->cfg.latency_monitor_threshold == 0) {
+        text_printf(&t, "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this "
+                        "Redis instance. You may use \"CONFIG SET latency-monitor-threshold "
+                        "<milliseconds>.\" in order to enable it. If we weren't in a deep space "
+                        "mission I'd suggest to take a look at "
+                        "https://redis.io/topics/latency-monitor.\n");
+    } else if (in->nevents == 0) {
+        text_printf(&t, "Dave, no latency spike was observed during the lifetime of this Redis "
+                        "instance, not in the slightest bit. I honestly think you ought to sit "
+                        "down calmly, take a stress pill, and think things over.\n");
+    } else {
+        text_printf(&t, "Dave, I have observed latency spikes in this Redis instance. You don't "
+                        "mind talking about it, do you Dave?\n\n");
+        for (int i = 0; i < in->nevents; i++) {
+            const struct lat_event *ev = in->events[i];
+            long long n = 0, sum = 0, first = 0, last = 0;
+            for (int j = 0; j < LAT_TS_LEN; j++) {
+                const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
+                if (s->time == 0)
+                    continue;
+                if (n == 0)
+                    first = s->time;
+                last = s->time;
+                sum += s->latency;
+                n++;
+            }
+            long long avg = n ? sum / n : 0, mad = 0;
+            for (int j = 0; j < LAT_TS_LEN; j++) {
+                const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
+                if (s->time)
+                    mad += llabs((long long)s->latency - avg);
+            }
+            mad = n ? mad / n : 0;
+            text_printf(&t,
+                        "%d. %s: %lld latency spikes (average %lldms, mean deviation %lldms, "
+                        "period %.2f sec). Worst all time event %lums.\n",
+                        i + 1, ev->name, n, avg, mad, n ? (double)(last - first) / (double)n : 0.0,
+                        (unsigned long)ev->max);
+        }
+    }
+    resp_add_verbatim(c->out, t.p, t.len, "txt");
+    rs_free(t.p);
+}
+
+/* LATENCY HISTOGRAM [command ...] -- every command's histogram, or those
+ * named (a container names its subcommands). */
+void cmd_latency_histogram(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    struct resp_deferred d = resp_add_deferred(c->out);
+    long long n = 0;
+    char name[96];
+    if (c->argc == 2) {
+        for (int i = 0; i < st->ncstats; i++) {
+            if (st->intro->hist[i] == NULL)
+                continue;
+            cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
+            resp_add_bulk_cstr(c->out, name);
+            hist_reply(c, st->intro->hist[i]);
+            n++;
+        }
+    }
+    for (int j = 2; j < c->argc; j++) {
+        const struct cmd_def *d0 = cmd_lookup(st->lut, c->argv[j]);
+        if (d0 == NULL)
+            continue;
+        int from = cmd_index(d0), to = from + cmd_nsubs(d0);
+        for (int i = from; i <= to; i++) {
+            if (st->intro->hist[i] == NULL)
+                continue;
+            cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
+            resp_add_bulk_cstr(c->out, name);
+            hist_reply(c, st->intro->hist[i]);
+            n++;
+        }
+    }
+    resp_set_deferred(c->out, d, RESP_AGG_MAP, n);
+}
+
+void cmd_latency_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "DOCTOR",
+        "    Return a human readable latency analysis report.",
+        "GRAPH <event>",
+        "    Return an ASCII latency graph for the <event> class.",
+        "HISTORY <event>",
+        "    Return time-latency samples for the <event> class.",
+        "LATEST",
+        "    Return the latest latency samples for all events.",
+        "RESET [<event> ...]",
+        "    Reset latency data of one or more <event> classes.",
+        "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the "
+        "specified command names.",
+        "    If no commands are specified then all histograms are replied.",
+        NULL,
+    };
+    reply_help(c, "LATENCY", lines);
+}
