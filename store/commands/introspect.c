@@ -506,12 +506,20 @@ static void text_printf(struct text *t, const char *fmt, ...) __attribute__((for
 
 static void text_printf(struct text *t, const char *fmt, ...)
 {
-    char buf[512];
-    va_list ap;
+    va_list ap, again;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    text_add(t, buf, n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    if (n > 0) {
+        if (t->len + (size_t)n + 1 > t->cap) {
+            t->cap = (t->len + (size_t)n + 1) * 2;
+            t->p = rs_realloc(t->p, t->cap);
+        }
+        vsnprintf(t->p + t->len, (size_t)n + 1, fmt, again);
+        t->len += (size_t)n;
+    }
+    va_end(again);
 }
 
 /* Rows of a filled sparkline of n values (4 rows of 3 heights each: '_',
@@ -600,13 +608,15 @@ void cmd_latency_graph(struct cmd_ctx *c)
 }
 
 /* LATENCY DOCTOR -- Redis's report: each event's spikes (count, average,
- * mean deviation, period, worst). Redis's advice paragraphs, which depend
- * on its internals (transparent huge pages, fork rates), are not given. */
+ * mean deviation, period, worst), then the advice Redis gives for slow
+ * commands. Redis's advice on its other events (fork rates, transparent
+ * huge pages, the scheduler for fast-command) is not given. */
 void cmd_latency_doctor(struct cmd_ctx *c)
 {
     const struct introspect *in = c->st->intro;
+    const struct rs_config *cfg = &c->st->cfg;
     struct text t = {0};
-    if (in->nevents == 0 && c->st->cfg.latency_monitor_threshold == 0) {
+    if (in->nevents == 0 && cfg->latency_monitor_threshold == 0) {
         text_printf(&t, "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this "
                         "Redis instance. You may use \"CONFIG SET latency-monitor-threshold "
                         "<milliseconds>.\" in order to enable it. If we weren't in a deep space "
@@ -619,16 +629,17 @@ void cmd_latency_doctor(struct cmd_ctx *c)
     } else {
         text_printf(&t, "Dave, I have observed latency spikes in this Redis instance. You don't "
                         "mind talking about it, do you Dave?\n\n");
+        bool commands = false, fast = false;
+        int64_t now = rs_real_ms() / 1000;
         for (int i = 0; i < in->nevents; i++) {
             const struct lat_event *ev = in->events[i];
-            long long n = 0, sum = 0, first = 0, last = 0;
+            long long n = 0, sum = 0, first = 0;
             for (int j = 0; j < LAT_TS_LEN; j++) {
                 const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
                 if (s->time == 0)
                     continue;
                 if (n == 0)
                     first = s->time;
-                last = s->time;
                 sum += s->latency;
                 n++;
             }
@@ -639,11 +650,57 @@ void cmd_latency_doctor(struct cmd_ctx *c)
                     mad += llabs((long long)s->latency - avg);
             }
             mad = n ? mad / n : 0;
+            long long period = now - first > 0 ? now - first : 1;
             text_printf(&t,
                         "%d. %s: %lld latency spikes (average %lldms, mean deviation %lldms, "
                         "period %.2f sec). Worst all time event %lums.\n",
-                        i + 1, ev->name, n, avg, mad, n ? (double)(last - first) / (double)n : 0.0,
+                        i + 1, ev->name, n, avg, mad, n ? (double)period / (double)n : 0.0,
                         (unsigned long)ev->max);
+            commands |= strcmp(ev->name, "command") == 0;
+            fast |= strcmp(ev->name, "fast-command") == 0;
+        }
+        if (commands || fast)
+            text_printf(&t, "\nI have a few advices for you:\n\n");
+        if (commands) {
+            if (cfg->slowlog_log_slower_than < 0 || cfg->slowlog_max_len == 0)
+                text_printf(&t, "- There are latency issues with potentially slow commands you "
+                                "are using. Try to enable the Slow Log Redis feature using the "
+                                "command 'CONFIG SET slowlog-log-slower-than %llu'. If the Slow "
+                                "log is disabled Redis is not able to log slow commands execution "
+                                "for you.\n",
+                            (unsigned long long)cfg->latency_monitor_threshold * 1000);
+            else if (cfg->slowlog_log_slower_than / 1000 > cfg->latency_monitor_threshold)
+                text_printf(&t, "- Your current Slow Log configuration only logs events that are "
+                                "slower than your configured latency monitor threshold. Please "
+                                "use 'CONFIG SET slowlog-log-slower-than %llu'.\n",
+                            (unsigned long long)cfg->latency_monitor_threshold * 1000);
+            text_printf(&t, "- Check your Slow Log to understand what are the commands you are "
+                            "running which are too slow to execute. Please check "
+                            "https://redis.io/commands/slowlog for more information.\n");
+        }
+        if (fast)
+            text_printf(&t, "- The system is slow to execute Redis code paths not containing "
+                            "system calls. This usually means the system does not provide Redis "
+                            "CPU time to run for long periods. You should try to:\n"
+                            "  1) Lower the system load.\n"
+                            "  2) Use a computer / VM just for Redis if you are running other "
+                            "software in the same system.\n"
+                            "  3) Check if you have a \"noisy neighbour\" problem.\n"
+                            "  4) Check with 'redis-cli --intrinsic-latency 100' what is the "
+                            "intrinsic latency in your system.\n"
+                            "  5) Check if the problem is allocator-related by recompiling Redis "
+                            "with MALLOC=libc, if you are using Jemalloc. However this may "
+                            "create fragmentation problems.\n");
+        if (commands) {
+            text_printf(&t, "- Deleting, expiring or evicting (because of maxmemory policy) large "
+                            "objects is a blocking operation. If you have very large objects that "
+                            "are often deleted, expired, or evicted, try to fragment those objects "
+                            "into multiple smaller objects.\n");
+        }
+        if (!commands && !fast) {
+            text_printf(&t, "\nWhile there are latency events logged, I'm not able to suggest "
+                            "any easy fix. Please use the Redis community to get some help, "
+                            "providing this report in your help request.\n");
         }
     }
     resp_add_verbatim(c->out, t.p, t.len, "txt");

@@ -280,7 +280,8 @@ void cmd_call(struct cmd_ctx *c)
         introspect_record(st, idx, dt);
     if (c->failed) {
         cs->failed++;
-        st->stats.total_error_replies++;
+        if (!c->err_counted)
+            st->stats.total_error_replies++;
     }
     st->stats.numcommands++;
 }

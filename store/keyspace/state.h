@@ -319,6 +319,7 @@ struct cmd_ctx {
     int64_t now;     /* store clock at dispatch, ms */
     int64_t t0_us;   /* monotonic clock at dispatch, for commandstats */
     bool failed;     /* an error reply was written (commandstats) */
+    bool err_counted; /* that error was counted already (a script's, from a command it called) */
     /* The command runs inside EXEC (multi.c). The hook for blocking
      * commands (BLPOP, BLMOVE, ...): when in_exec is set they must not block
      * but answer at once as their non-blocking form would -- the element if
