@@ -239,6 +239,9 @@ int64_t respite_expire_deadline(const struct respite *rs)
     if (next < 0 || !st->cfg.active_expire || st->clock_frozen >= 0 || st->clock_fn)
         return -1;
     int64_t mono = rs_mono_us();
+    /* Expiry waits for the end of a CLIENT PAUSE. */
+    if (st->pause_mode && st->pause_end_us > mono)
+        return st->pause_end_us;
     /* Due once the clock passes it: at next + 1 ms. A deadline years ahead
      * is asked about again in an hour, and the product stays in range. */
     int64_t ms = next + 1 - store_now_at(st, mono);
