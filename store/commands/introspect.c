@@ -36,7 +36,7 @@
 #define LAT_GRAPH_COLS 80
 #define HIST_SUB 128                 /* buckets per power of two */
 #define HIST_MAX_NS 1000000000LL     /* 1 s: longer durations count as 1 s */
-#define HIST_LEN (23 * HIST_SUB)     /* indexes of 0 .. HIST_MAX_NS */
+#define HIST_LEN (24 * HIST_SUB)     /* indexes of 0 .. HIST_MAX_NS (2^29 .. 2^30 is the last power) */
 
 struct slow_entry {
     struct slow_entry *next; /* older */
@@ -707,37 +707,34 @@ void cmd_latency_doctor(struct cmd_ctx *c)
     rs_free(t.p);
 }
 
+/* The histograms of the commands at table indexes from..to that have
+ * one, as name: histogram pairs; returns how many. */
+static long long histograms_reply(struct cmd_ctx *c, int from, int to)
+{
+    const struct store *st = c->st;
+    long long n = 0;
+    char name[96];
+    for (int i = from; i <= to; i++) {
+        if (st->intro->hist[i] == NULL)
+            continue;
+        cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
+        resp_add_bulk_cstr(c->out, name);
+        hist_reply(c, st->intro->hist[i]);
+        n++;
+    }
+    return n;
+}
+
 /* LATENCY HISTOGRAM [command ...] -- every command's histogram, or those
  * named (a container names its subcommands). */
 void cmd_latency_histogram(struct cmd_ctx *c)
 {
-    struct store *st = c->st;
     struct resp_deferred d = resp_add_deferred(c->out);
-    long long n = 0;
-    char name[96];
-    if (c->argc == 2) {
-        for (int i = 0; i < st->ncstats; i++) {
-            if (st->intro->hist[i] == NULL)
-                continue;
-            cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
-            resp_add_bulk_cstr(c->out, name);
-            hist_reply(c, st->intro->hist[i]);
-            n++;
-        }
-    }
+    long long n = c->argc == 2 ? histograms_reply(c, 0, c->st->ncstats - 1) : 0;
     for (int j = 2; j < c->argc; j++) {
-        const struct cmd_def *d0 = cmd_lookup(st->lut, c->argv[j]);
-        if (d0 == NULL)
-            continue;
-        int from = cmd_index(d0), to = from + cmd_nsubs(d0);
-        for (int i = from; i <= to; i++) {
-            if (st->intro->hist[i] == NULL)
-                continue;
-            cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
-            resp_add_bulk_cstr(c->out, name);
-            hist_reply(c, st->intro->hist[i]);
-            n++;
-        }
+        const struct cmd_def *cmd = cmd_lookup(c->st->lut, c->argv[j]);
+        if (cmd)
+            n += histograms_reply(c, cmd_index(cmd), cmd_index(cmd) + cmd_nsubs(cmd));
     }
     resp_set_deferred(c->out, d, RESP_AGG_MAP, n);
 }
