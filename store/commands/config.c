@@ -24,6 +24,7 @@
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/introspect.h"
+#include "commands/monitor.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -676,6 +677,8 @@ void cmd_config_set(struct cmd_ctx *c)
                        name);
             return;
         }
+        if (p->flags & CFG_SENSITIVE) /* a password: SLOWLOG shows "(redacted)" */
+            monitor_redact(c, a + 1);
         for (int b = 2; b < a; b += 2) {
             if (rs_str_eqi(c->argv[b], p->name)) {
                 reply_errf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - "

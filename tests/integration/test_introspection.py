@@ -326,6 +326,15 @@ class Slowlog(ServerTestCase):
         self.assertIsNone(c.cmd("BLPOP", "nolist", "0.05"))
         self.assertEqual(c.cmd("SLOWLOG", "GET", "1")[0][3], [b"BLPOP", b"nolist", b"0.05"])
 
+    def test_config_set_password_redacted(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
+                                                       "slowlog-log-slower-than", "10000"))
+        self.assertEqual(c.cmd("CONFIG", "SET", "requirepass", ""), b"OK")
+        self.assertEqual(c.cmd("SLOWLOG", "GET", "1")[0][3],
+                         [b"CONFIG", b"SET", b"requirepass", b"(redacted)"])
+
     def test_off(self):
         c = self.server.conn()
         self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "-1"), b"OK")
