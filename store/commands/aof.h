@@ -39,8 +39,8 @@ struct aof {
     /* files (aof.c) */
     int fd;              /* the open incremental file */
     long long base_seq;               /* the manifest's base */
+    char base[512];                   /* its file's name */
     long long incr_first, incr_last; /* its incremental files; fd is incr_last's */
-    bool base_is_rdb;
     uint64_t base_size;  /* bytes of the base and the incremental files at the last rewrite */
     uint64_t size;       /* bytes of the base and incremental files now */
     bool sync_pending;   /* written since the last fsync (appendfsync always) */

@@ -937,6 +937,12 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
 int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
              char *err, size_t errlen)
 {
+    return rdb_load_prefix(st, path, hooks, merge, err, errlen, NULL);
+}
+
+int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
+                    char *err, size_t errlen, size_t *used)
+{
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         if (errno == ENOENT)
@@ -984,6 +990,8 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
             ok = fail(&ld, "Wrong RDB checksum. Aborting now.");
         }
     }
+    if (used)
+        *used = (size_t)(ld.r.p - data.p);
     rs_free(data.p);
     return ok ? 0 : ld.stopped ? 2 : -1;
 }

@@ -470,6 +470,7 @@ struct store_stats {
     uint64_t connected_clients;
     uint64_t blocked_clients;
     uint64_t unexpected_error_replies;
+    uint64_t peak_memory;  /* the largest used_memory noted (mem_note_peak) */
     int64_t start_ms;      /* real time at open */
     int64_t lastsave;      /* unix seconds */
     struct err_stat errors[RS_ERRSTATS_MAX]; /* sorted by code */
@@ -676,6 +677,7 @@ struct store {
     struct aof *aof;
     int call_depth; /* cmd_call nesting: EXEC and scripts run commands inside one */
     char run_id[41];
+    char replid[41]; /* INFO's master_replid: run_id until DEBUG CHANGE-REPL-ID */
 };
 
 /* Publish msg on channel chan from inside the store (keyspace

@@ -512,18 +512,19 @@ class ServerTestCase(unittest.TestCase):
 
 class RespiteAndRedis(unittest.TestCase):
     """A test class whose tests run on a respite-server and on a real redis-server (the
-    reference, `reference`: reference_binary, else Debian's), both shared across its
-    tests. With respite_is_redis set, a second redis-server stands in for respite, to
-    check the tests themselves."""
+    reference, `reference`: reference_binary, else Debian's, with reference_args), both
+    shared across its tests. With respite_is_redis set, a second redis-server stands in
+    for respite, to check the tests themselves."""
 
     respite_is_redis = False
     reference_binary = None
+    reference_args = ()
     respite = None
     reference = None
 
     @classmethod
     def setUpClass(cls):
-        cls.reference = RedisServer(cls.reference_binary).start()
+        cls.reference = RedisServer(cls.reference_binary, cls.reference_args).start()
         try:
             cls.respite = RedisServer().start() if cls.respite_is_redis else Server().start()
         except BaseException:

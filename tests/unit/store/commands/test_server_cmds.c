@@ -396,6 +396,82 @@ Test(server_cmds, debug_protocol_samples_each_resp_type)
     EXPECT(cl, "=29\r\ntxt:This is a verbatim\nstring\r\n", "DEBUG", "PROTOCOL", "verbatim");
 }
 
+Test(server_cmds, debug_protocol_push_comes_after_its_reply)
+{
+    RUN(cl, "HELLO", "3");
+    EXPECT(cl, "$40\r\nSome real reply following the push reply\r\n"
+               ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n",
+           "DEBUG", "PROTOCOL", "push");
+}
+
+/* The digests Redis 7.4.1 answers for the same data. */
+Test(server_cmds, debug_digest_is_redis_7_4s)
+{
+    EXPECT(cl, "+0000000000000000000000000000000000000000\r\n", "DEBUG", "DIGEST");
+    RUN(cl, "SET", "k", "v");
+    EXPECT(cl, "+264ccf65edec66bccfa7cc659414ccca432057d2\r\n", "DEBUG", "DIGEST");
+    RUN(cl, "RPUSH", "l", "a", "1");
+    RUN(cl, "SADD", "s", "1", "x");
+    RUN(cl, "ZADD", "z", "1e8", "m", "1.5", "n");
+    RUN(cl, "HSET", "h", "f", "v");
+    RUN(cl, "HEXPIRE", "h", "100", "FIELDS", "1", "f");
+    RUN(cl, "XADD", "x", "5-1", "a", "b");
+    RUN(cl, "EXPIRE", "k", "100");
+    EXPECT(cl,
+           "*7\r\n+311b17018163335616e089f6b951c82c477335ac\r\n"
+           "+a4b574dfd44a241b7583aa0f4da11ef31ee0b995\r\n"
+           "+96257d5cc29f1c46ff96a88360b5c99de66ae13f\r\n"
+           "+d3aaceaf8ba00702dfdb30f27577c8a3c696485e\r\n"
+           "+74b891d3701022bf67574b56900ce11f3e5270b3\r\n"
+           "+0b7ac3f6efd11832dec565ddf947210e4adca2dd\r\n"
+           "+0000000000000000000000000000000000000000\r\n",
+           "DEBUG", "DIGEST-VALUE", "k", "l", "s", "z", "h", "x", "nokey");
+    EXPECT(cl, "+bd31a7483c1ff58e165b2e3846691c1879c787b7\r\n", "DEBUG", "DIGEST");
+}
+
+Test(server_cmds, debug_object_listpack_replybuffer_change_repl_id)
+{
+    RUN(cl, "CONFIG", "SET", "list-max-listpack-size", "2");
+    RUN(cl, "RPUSH", "ql", "a", "b", "c", "d", "e");
+    const char *obj = RUN(cl, "DEBUG", "OBJECT", "ql");
+    cr_expect(strstr(obj, " encoding:quicklist ") != NULL, "%s", obj);
+    cr_expect(strstr(obj, " ql_nodes:3 ql_avg_node:1.67 ql_listpack_max:2 ql_compressed:0 "
+                          "ql_uncompressed_size:36\r\n") != NULL,
+              "%s", obj);
+    EXPECT(cl, "-ERR Not a listpack encoded object.\r\n", "DEBUG", "LISTPACK", "ql");
+    RUN(cl, "HSET", "h", "f", "v");
+    EXPECT(cl, "+Listpack structure printed on stdout\r\n", "DEBUG", "LISTPACK", "h");
+    EXPECT(cl, "-ERR no such key\r\n", "DEBUG", "LISTPACK", "nokey");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "REPLYBUFFER", "RESIZING", "0");
+    EXPECT(cl, "-ERR value is not an integer or out of range\r\n", "DEBUG", "REPLYBUFFER",
+           "PEAK-RESET-TIME", "x");
+    EXPECT(cl,
+           "-ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG "
+           "HELP.\r\n",
+           "DEBUG", "REPLYBUFFER", "foo", "1");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "CHANGE-REPL-ID");
+}
+
+Test(server_cmds, memory_usage_options_and_errors)
+{
+    RUN(cl, "SET", "k", "v");
+    struct respite_reply *r =
+        respite_command(cl, 3, (const char *[]){"MEMORY", "USAGE", "k"}, NULL);
+    cr_assert_eq(r->type, RESPITE_REPLY_INTEGER);
+    cr_expect_gt(r->integer, 3, "the key, its value and the entry's header");
+    respite_reply_free(r);
+    EXPECT(cl, "$-1\r\n", "MEMORY", "USAGE", "nokey");
+    EXPECT(cl, "-ERR syntax error\r\n", "MEMORY", "USAGE", "k", "SAMPLES", "-1");
+    EXPECT(cl, "-ERR syntax error\r\n", "MEMORY", "USAGE", "nokey", "FOO");
+    EXPECT(cl, "-ERR value is not an integer or out of range\r\n", "MEMORY", "USAGE", "nokey",
+           "SAMPLES", "x");
+    EXPECT(cl, "-ERR wrong number of arguments for 'memory|usage' command\r\n", "MEMORY",
+           "USAGE");
+    EXPECT(cl, "-ERR unknown subcommand 'FOO'. Try MEMORY HELP.\r\n", "MEMORY", "FOO");
+    EXPECT(cl, "+OK\r\n", "MEMORY", "PURGE");
+}
+
 /* ------------------------------------------------------------------------
  * COMMAND
  * ------------------------------------------------------------------------ */
