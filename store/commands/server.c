@@ -1030,7 +1030,7 @@ void mem_info(struct store *st, struct mem_info *m)
     m->clients = 0;
     for (const struct session *s = st->sessions_head; s; s = s->next) {
         struct session_desc d;
-        describe(s, &d);
+        session_describe(s, &d);
         m->clients += d.qbuf + d.qbuf_free + d.omem;
     }
 }
