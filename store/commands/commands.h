@@ -41,6 +41,8 @@ enum cmd_flag {
     CMD_MOVABLE_KEYS = 1 << 15,
     CMD_ALLOW_BUSY = 1 << 16,
     CMD_SENTINEL = 1 << 17,
+    CMD_NO_MANDATORY_KEYS = 1 << 18, /* keys may be absent (EVAL's numkeys 0): ACL's concern */
+    CMD_NO_ASYNC_LOADING = 1 << 19,
 };
 
 struct cmd_ctx;

@@ -59,6 +59,24 @@ def full_snapshot(r, field_ttls=True):
     return snap
 
 
+def make_streams(r, full, empty, empty_db=None):
+    """Stream full: entries, a deleted one, groups with PELs, a consumer without one;
+    stream empty (in database empty_db, if given): emptied, keeping its IDs."""
+    r.xadd(full, {"a": "1", "b": "2"}, id="5-1")
+    r.xadd(full, {"a": "3"}, id="5-2")
+    r.xadd(full, {"c": "4"}, id="7-0")
+    r.xdel(full, "5-2")
+    r.xgroup_create(full, "g1", id="0")
+    r.xreadgroup("g1", "alice", {full: ">"}, count=1)
+    r.xreadgroup("g1", "bob", {full: ">"})
+    r.xgroup_createconsumer(full, "g1", "carol")
+    r.xgroup_create(full, "g2", id="$")
+    if empty_db is not None:
+        r.execute_command("SELECT", empty_db)
+    r.xadd(empty, {"x": "y"}, id="9-9")
+    r.xdel(empty, "9-9")
+
+
 def make_tmpdir(test):
     d = tempfile.mkdtemp(prefix="respite-aof-")
     test.addCleanup(shutil.rmtree, d, True)
@@ -363,19 +381,7 @@ class RoundTrip(ServerTestCase):
         try:
             r = s.client()
             load_dataset(r)
-            # Streams: entries, a deleted one, groups with PELs, a consumer
-            # without one, an emptied stream that keeps its IDs.
-            r.xadd("aofstream:base", {"a": "1", "b": "2"}, id="5-1")
-            r.xadd("aofstream:base", {"a": "3"}, id="5-2")
-            r.xadd("aofstream:base", {"c": "4"}, id="7-0")
-            r.xdel("aofstream:base", "5-2")
-            r.xgroup_create("aofstream:base", "g1", id="0")
-            r.xreadgroup("g1", "alice", {"aofstream:base": ">"}, count=1)
-            r.xreadgroup("g1", "bob", {"aofstream:base": ">"})
-            r.xgroup_createconsumer("aofstream:base", "g1", "carol")
-            r.xgroup_create("aofstream:base", "g2", id="$")
-            r.xadd("aofstream:empty", {"x": "y"}, id="9-9")
-            r.xdel("aofstream:empty", "9-9")
+            make_streams(r, "aofstream:base", "aofstream:empty")
             r.pexpireat("aofstream:empty", int(FAR))
             r.execute_command("SADDEX", "set:ttl", "PXAT", FAR, "MEMBERS", 2, "m1", "m2")
             r.sadd("set:ttl", "m3")
@@ -949,18 +955,8 @@ class WithRedis74(unittest.TestCase):
         XGROUP CREATECONSUMER for a consumer without one, the XADD MAXLEN 0 of an emptied
         stream. The delivery times (TIME) differ between the servers and are masked."""
         def run(r):
-            r.xadd("s", {"a": "1", "b": "2"}, id="5-1")
-            r.xadd("s", {"a": "3"}, id="5-2")
-            r.xadd("s", {"c": "4"}, id="7-0")
-            r.xdel("s", "5-2")
-            r.xgroup_create("s", "g1", id="0")
-            r.xreadgroup("g1", "alice", {"s": ">"}, count=1)
-            r.xreadgroup("g1", "bob", {"s": ">"})
-            r.xgroup_createconsumer("s", "g1", "carol")
-            r.xgroup_create("s", "g2", id="$")
-            r.execute_command("SELECT", 1)  # one key a database: the order of keys is each
-            r.xadd("e", {"x": "y"}, id="9-9")  # server's own
-            r.xdel("e", "9-9")
+            # one key a database: the order of keys is each server's own
+            make_streams(r, "s", "e", empty_db=1)
             r.bgrewriteaof()
             wait_rewrite(r)
 
