@@ -471,6 +471,10 @@ static void serve_ready(struct respite_server *srv)
         struct srv_conn *conn = srv->unblocked;
         srv->unblocked = conn->next_unblocked;
         conn->on_unblocked = false;
+        /* The command that ran while it waited (held by CLIENT PAUSE: a
+         * QUIT under PAUSE ALL) may have asked for the close. */
+        if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+            conn->close_after_reply = true;
         if (!conn->closing)
             process_input(conn);
     }
@@ -624,10 +628,6 @@ static bool can_run(const struct srv_conn *conn)
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
-    /* A command that ran while the client waited (held by CLIENT PAUSE,
-     * a QUIT under PAUSE ALL) may have asked for the close. */
-    if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
-        conn->close_after_reply = true;
     while (can_run(conn)) {
         struct {
             size_t off, consumed, first;

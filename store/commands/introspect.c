@@ -34,9 +34,6 @@
 #define LAT_TS_LEN 160         /* samples kept per event */
 #define LAT_EVENTS_MAX 32
 #define LAT_GRAPH_COLS 80
-#define HIST_SUB 128                 /* buckets per power of two */
-#define HIST_MAX_NS 1000000000LL     /* 1 s: longer durations count as 1 s */
-#define HIST_LEN (24 * HIST_SUB)     /* indexes of 0 .. HIST_MAX_NS (2^29 .. 2^30 is the last power) */
 
 struct slow_entry {
     struct slow_entry *next; /* older */
@@ -58,23 +55,17 @@ struct lat_event {
     struct lat_sample samples[LAT_TS_LEN];
 };
 
-struct lat_hist {
-    uint64_t total;
-    uint64_t counts[HIST_LEN];
-};
-
 struct introspect {
     struct slow_entry *slow_head; /* newest first */
     long long slow_len, slow_next_id;
     struct lat_event *events[LAT_EVENTS_MAX]; /* in the order they first happened */
     int nevents;
-    struct lat_hist **hist; /* by command index, NULL until the command ran */
 };
 
 void introspect_init(struct store *st)
 {
     st->intro = rs_calloc(1, sizeof *st->intro);
-    st->intro->hist = rs_calloc((size_t)st->ncstats, sizeof *st->intro->hist);
+    st->lat_hist = rs_calloc((size_t)st->ncstats, sizeof *st->lat_hist);
     introspect_config(st);
 }
 
@@ -101,8 +92,8 @@ static void slow_reset(struct introspect *in)
 void introspect_reset_histograms(struct store *st)
 {
     for (int i = 0; i < st->ncstats; i++) {
-        rs_free(st->intro->hist[i]);
-        st->intro->hist[i] = NULL;
+        rs_free(st->lat_hist[i]);
+        st->lat_hist[i] = NULL;
     }
 }
 
@@ -114,7 +105,8 @@ void introspect_free(struct store *st)
     for (int i = 0; i < st->intro->nevents; i++)
         rs_free(st->intro->events[i]);
     introspect_reset_histograms(st);
-    rs_free(st->intro->hist);
+    rs_free(st->lat_hist);
+    st->lat_hist = NULL;
     rs_free(st->intro);
     st->intro = NULL;
 }
@@ -148,57 +140,43 @@ void introspect_config(struct store *st)
  * Histograms
  * ------------------------------------------------------------------------ */
 
-static int hist_index(int64_t ns)
-{
-    if (ns < 2 * HIST_SUB)
-        return (int)ns;
-    int e = 63 - __builtin_clzll((unsigned long long)ns); /* >= 8 */
-    return (e - 6) * HIST_SUB + (int)(ns >> (e - 7)) - HIST_SUB;
-}
-
 /* The lowest value counted at index i. */
 static int64_t hist_low(int i)
 {
-    if (i < 2 * HIST_SUB)
+    if (i < 2 * LAT_HIST_SUB)
         return i;
-    return (int64_t)(i % HIST_SUB + HIST_SUB) << (i / HIST_SUB - 1);
+    return (int64_t)(i % LAT_HIST_SUB + LAT_HIST_SUB) << (i / LAT_HIST_SUB - 1);
 }
 
 /* The highest value counted at index i. */
 static int64_t hist_value(int i)
 {
-    if (i < 2 * HIST_SUB)
+    if (i < 2 * LAT_HIST_SUB)
         return i;
-    return hist_low(i) + ((int64_t)1 << (i / HIST_SUB - 1)) - 1;
+    return hist_low(i) + ((int64_t)1 << (i / LAT_HIST_SUB - 1)) - 1;
 }
 
-void introspect_record(struct store *st, int idx, int64_t us)
+struct lat_hist *introspect_new_hist(struct store *st, int idx)
 {
-    struct lat_hist *h = st->intro->hist[idx];
-    if (h == NULL)
-        h = st->intro->hist[idx] = rs_calloc(1, sizeof *h);
-    int64_t ns = us * 1000;
-    ns = ns < 1 ? 1 : ns > HIST_MAX_NS ? HIST_MAX_NS : ns;
-    h->counts[hist_index(ns)]++;
-    h->total++;
+    return st->lat_hist[idx] = rs_calloc(1, sizeof *st->lat_hist[idx]);
 }
 
 uint64_t introspect_calls(const struct store *st, int idx)
 {
-    const struct lat_hist *h = st->intro->hist[idx];
+    const struct lat_hist *h = st->lat_hist[idx];
     return h ? h->total : 0;
 }
 
 double introspect_percentile(const struct store *st, int idx, double pct)
 {
-    const struct lat_hist *h = st->intro->hist[idx];
+    const struct lat_hist *h = st->lat_hist[idx];
     if (h == NULL || h->total == 0)
         return 0;
     double p = pct < 100.0 ? pct : 100.0;
     uint64_t want = (uint64_t)(p / 100.0 * (double)h->total + 0.5), seen = 0;
     if (want == 0)
         want = 1;
-    for (int i = 0; i < HIST_LEN; i++) {
+    for (int i = 0; i < LAT_HIST_LEN; i++) {
         seen += h->counts[i];
         if (seen >= want) {
             /* Percentile 0 is the lowest value of its bucket, as Redis's. */
@@ -207,7 +185,7 @@ double introspect_percentile(const struct store *st, int idx, double pct)
             return (double)hist_value(i) / 1000.0;
         }
     }
-    return (double)hist_value(HIST_LEN - 1) / 1000.0;
+    return (double)hist_value(LAT_HIST_LEN - 1) / 1000.0;
 }
 
 /* One command's {calls, histogram_usec: {bucket: cumulative count}}: the
@@ -224,8 +202,8 @@ static void hist_reply(struct cmd_ctx *c, const struct lat_hist *h)
     uint64_t cum = 0, prev = 0;
     int i = 0;
     for (int64_t level = 1024; cum < h->total; level *= 2) {
-        int last = hist_index(level < HIST_MAX_NS ? level : HIST_MAX_NS);
-        for (; i <= last && i < HIST_LEN; i++)
+        int last = lat_hist_index((uint64_t)(level < LAT_HIST_MAX_NS ? level : LAT_HIST_MAX_NS));
+        for (; i <= last && i < LAT_HIST_LEN; i++)
             cum += h->counts[i];
         if (cum > prev) {
             resp_add_int(c->out, hist_value(last) / 1000);
@@ -233,7 +211,7 @@ static void hist_reply(struct cmd_ctx *c, const struct lat_hist *h)
             n++;
         }
         prev = cum;
-        if (level >= HIST_MAX_NS)
+        if (level >= LAT_HIST_MAX_NS)
             break;
     }
     resp_set_deferred(c->out, d, RESP_AGG_MAP, n);
@@ -715,11 +693,11 @@ static long long histograms_reply(struct cmd_ctx *c, int from, int to)
     long long n = 0;
     char name[96];
     for (int i = from; i <= to; i++) {
-        if (st->intro->hist[i] == NULL)
+        if (st->lat_hist[i] == NULL)
             continue;
         cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
         resp_add_bulk_cstr(c->out, name);
-        hist_reply(c, st->intro->hist[i]);
+        hist_reply(c, st->lat_hist[i]);
         n++;
     }
     return n;

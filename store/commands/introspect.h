@@ -22,9 +22,42 @@ void introspect_slow(struct cmd_ctx *c, int64_t us);
  * copy), whose first run took us microseconds, at least st->slow_us. */
 void introspect_unblocked(struct session *s, const struct cmd_def *cmd, int argc,
                           struct rs_str *argv, int64_t us);
+/* A command's latency histogram: nanoseconds in HdrHistogram's layout for
+ * 1 ns .. 1 s at 2 significant digits (values below 256 a bucket each,
+ * then 128 buckets of equal width per power of two). */
+#define LAT_HIST_SUB 128
+#define LAT_HIST_MAX_NS 1000000000LL      /* longer runs count as 1 s */
+#define LAT_HIST_LEN (24 * LAT_HIST_SUB) /* 2^29 .. 2^30 ns is the last power */
+struct lat_hist {
+    uint64_t total;
+    uint64_t counts[LAT_HIST_LEN];
+};
+
+/* The bucket of ns (>= 1). */
+static inline int lat_hist_index(uint64_t ns)
+{
+    if (ns < 2 * LAT_HIST_SUB)
+        return (int)ns;
+    int e = 63 - __builtin_clzll(ns); /* >= 8 */
+    return (e - 6) * LAT_HIST_SUB + (int)(ns >> (e - 7)) - LAT_HIST_SUB;
+}
+
+/* st->lat_hist[idx], made (zeroed, 24 kB) at the command's first run. */
+struct lat_hist *introspect_new_hist(struct store *st, int idx);
+
 /* One run of the command at table index idx took us microseconds (latency-
- * tracking): O(1); the histogram (24 kB) is made at the command's first. */
-void introspect_record(struct store *st, int idx, int64_t us);
+ * tracking): O(1), inline in cmd_call. */
+static inline void introspect_record(struct store *st, int idx, int64_t us)
+{
+    struct lat_hist *h = st->lat_hist[idx];
+    if (h == NULL)
+        h = introspect_new_hist(st, idx);
+    uint64_t ns = us <= 0                           ? 1
+                  : us >= LAT_HIST_MAX_NS / 1000 ? (uint64_t)LAT_HIST_MAX_NS
+                                                    : (uint64_t)us * 1000;
+    h->counts[lat_hist_index(ns)]++;
+    h->total++;
+}
 /* CONFIG RESETSTAT: every histogram emptied. */
 void introspect_reset_histograms(struct store *st);
 /* The runs the histogram of command idx holds, and its percentile pct

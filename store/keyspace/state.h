@@ -365,6 +365,7 @@ enum session_flag {
                                    * monitors see its commands from "lua" */
     SES_REPLAY = 1 << 13,         /* the append-only file's loader (aof.c): not
                                    * refused with -LOADING, as Redis's fake client */
+    SES_POSTPONED = 1 << 14,      /* its command is held by CLIENT PAUSE (s->pp, pause.c) */
 };
 
 struct mqueue;
@@ -506,6 +507,7 @@ struct store {
      * one compare for both. */
     int64_t slow_us;
     struct introspect *intro;
+    struct lat_hist **lat_hist; /* by command index, NULL until it ran (introspect.h) */
     /* CLIENT PAUSE (commands/pause.c): what is paused (enum pause_mode,
      * 0 none) until pause_end_us (monotonic), and the clients whose command
      * waits for the end, in the order they came. */
