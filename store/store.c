@@ -475,7 +475,7 @@ int respite_client_flags(const struct respite_client *c)
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
            ((s->flags & SES_AUTHENTICATED) ? 0 : RESPITE_UNAUTHENTICATED) |
-           ((s->blk || (s->flags & SES_POSTPONED)) ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
+           ((s->flags & SES_WAITING) ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
            ((s->flags & SES_MONITOR) ? RESPITE_MONITOR : 0);
 }
 

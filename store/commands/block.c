@@ -177,6 +177,7 @@ bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int
         exp_heap_set(&st->btimeouts, b, c->t0_us + timeout_ms * 1000);
     b->us = rs_mono_us() - c->t0_us;
     s->blk = b;
+    s->flags |= SES_WAITING;
     st->stats.blocked_clients++;
     return true;
 }
@@ -207,6 +208,7 @@ static void unblock(struct blocked *b, bool notify)
     exp_heap_del(&st->btimeouts, b);
     st->stats.blocked_clients--;
     s->blk = NULL;
+    s->flags &= ~(uint32_t)SES_WAITING;
     /* Answered: its command is done, for the slowlog as in Redis. */
     if (notify && b->us >= st->slow_us)
         introspect_unblocked(s, b->cmd, b->argc, b->argv, b->us);

@@ -71,7 +71,7 @@ void pause_postpone(struct cmd_ctx *c)
         st->pp_head = p;
     st->pp_tail = p;
     c->s->pp = p;
-    c->s->flags |= SES_POSTPONED;
+    c->s->flags |= SES_WAITING;
     st->stats.blocked_clients++;
 }
 
@@ -96,7 +96,7 @@ void pause_cancel(struct session *s)
     if (st->pp_tail == p)
         st->pp_tail = prev;
     s->pp = NULL;
-    s->flags &= ~(uint32_t)SES_POSTPONED;
+    s->flags &= ~(uint32_t)SES_WAITING;
     st->stats.blocked_clients--;
     rs_free(p->argv);
     rs_free(p);
@@ -112,7 +112,7 @@ void pause_resume(struct store *st)
         list = p->next;
         struct session *s = p->s;
         s->pp = NULL;
-        s->flags &= ~(uint32_t)SES_POSTPONED;
+        s->flags &= ~(uint32_t)SES_WAITING;
         st->stats.blocked_clients--;
         st->run_postponed(s, p->argc, p->argv);
         rs_free(p->argv);

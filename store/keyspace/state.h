@@ -365,7 +365,8 @@ enum session_flag {
                                    * monitors see its commands from "lua" */
     SES_REPLAY = 1 << 13,         /* the append-only file's loader (aof.c): not
                                    * refused with -LOADING, as Redis's fake client */
-    SES_POSTPONED = 1 << 14,      /* its command is held by CLIENT PAUSE (s->pp, pause.c) */
+    SES_WAITING = 1 << 14,        /* blocked (s->blk, block.c) or its command held by
+                                   * CLIENT PAUSE (s->pp, pause.c): RESPITE_BLOCKED */
 };
 
 struct mqueue;
