@@ -35,6 +35,8 @@ SKIP = {
     "object|freq", "object|idletime", "function|stats", "function|dump", "pubsub|numsub",
     "pubsub|channels", "memory|usage", "memory|stats", "memory|doctor", "memory|malloc-stats",
     "echo", "ping", "xadd", "xautoclaim", "xclaim", "xinfo|stream", "xinfo|consumers", "xpending",
+    "slowlog|get", "slowlog|len", "latency|latest", "latency|history", "latency|graph",
+    "latency|doctor", "latency|histogram",
     # list subcommands respite lacks (or has) beside 7.4's
     "client|help", "config|help", "command|help",
 }
