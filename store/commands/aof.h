@@ -25,7 +25,8 @@
 #include "keyspace/rdb.h"
 #include "keyspace/state.h"
 
-enum aof_fsync { AOF_FSYNC_NO, AOF_FSYNC_ALWAYS, AOF_FSYNC_EVERYSEC };
+/* in Redis's order of the names (its CONFIG SET error lists them so) */
+enum aof_fsync { AOF_FSYNC_EVERYSEC, AOF_FSYNC_ALWAYS, AOF_FSYNC_NO };
 
 struct aof {
     /* propagation (propagate.c) */

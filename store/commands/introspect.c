@@ -114,6 +114,17 @@ void introspect_free(struct store *st)
 void introspect_config(struct store *st)
 {
     const struct rs_config *cfg = &st->cfg;
+    /* The percentiles' text, checked and written canonically by CONFIG. */
+    char text[RS_CFG_KEPT_LEN];
+    st->nlat_pctl = 0;
+    if (respite_config_get((struct respite *)st, "latency-tracking-info-percentiles", text,
+                           sizeof text) == 0)
+        for (char *w = text, *end; st->nlat_pctl < RS_PCTL_MAX; w = end) {
+            double v = strtod(w, &end);
+            if (end == w)
+                break;
+            st->lat_pctl[st->nlat_pctl++] = v;
+        }
     int64_t slow = INT64_MAX;
     if (cfg->slowlog_log_slower_than >= 0 && cfg->slowlog_max_len > 0)
         slow = cfg->slowlog_log_slower_than;

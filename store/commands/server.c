@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -994,7 +995,7 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 "# Clients\r\n"
                 "connected_clients:%llu\r\n"
                 "cluster_connections:0\r\n"
-                "maxclients:%d\r\n"
+                "maxclients:%lld\r\n"
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
                 "blocked_clients:%llu\r\n"
@@ -1223,7 +1224,6 @@ static void info_errorstats(const struct cmd_ctx *c, struct sbuf *b)
 static void info_latencystats(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
-    const struct rs_config *cfg = &st->cfg;
     sbuf_printf(b, "# Latencystats\r\n");
     for (int i = 0; i < st->ncstats; i++) {
         if (introspect_calls(st, i) == 0)
@@ -1231,11 +1231,11 @@ static void info_latencystats(const struct cmd_ctx *c, struct sbuf *b)
         char name[96];
         cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
         sbuf_printf(b, "latency_percentiles_usec_%s:", name);
-        for (int j = 0; j < cfg->nlatency_pctl; j++) {
+        for (int j = 0; j < st->nlat_pctl; j++) {
             char p[400];
-            fmt_trimmed_double(p, sizeof p, cfg->latency_pctl[j]);
+            fmt_trimmed_double(p, sizeof p, st->lat_pctl[j]);
             sbuf_printf(b, "%sp%s=%.3f", j ? "," : "", p,
-                        introspect_percentile(st, i, cfg->latency_pctl[j]));
+                        introspect_percentile(st, i, st->lat_pctl[j]));
         }
         sbuf_printf(b, "\r\n");
     }
@@ -1464,17 +1464,14 @@ static void debug_object(struct cmd_ctx *c)
                      "lru_seconds_idle:%llu",
                      (void *)e, obj_enc_name(e), serialized, (unsigned)e->lru, idle);
     /* A quicklist's chunks: their number, mean fill, list-max-listpack-size
-     * when the list became one, never compressed, and the bytes of
-     * Redis's listpacks for them. */
+     * when the list became one (clamped as Redis's), never compressed, and
+     * the bytes Redis's nodes for them take. */
     const struct quicklist *ql = e->type == OBJ_LIST ? entry_ptr(e) : NULL;
     if (ql && !ql->listpack) {
-        unsigned long lpsz = 0;
-        for (const struct ql_node *nd = ql->head; nd; nd = nd->next)
-            lpsz += nd->lpsz;
         n += snprintf(line + n, sizeof line - (size_t)n,
-                      " ql_nodes:%lu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:0"
-                      " ql_uncompressed_size:%lu",
-                      (unsigned long)ql->nnodes, (double)ql->count / ql->nnodes, ql->fill, lpsz);
+                      " ql_nodes:%" PRIu32 " ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:0"
+                      " ql_uncompressed_size:%zu",
+                      ql->nnodes, (double)ql->count / ql->nnodes, ql->fill, ql_lp_bytes(ql));
     }
     resp_add_simple(c->out, line, (size_t)n);
 }

@@ -186,13 +186,17 @@ struct db {
 
 #define RS_SAVE_POINTS_MAX 16
 
-#define RS_PCTL_MAX 32 /* latency-tracking-info-percentiles kept at most */
+#define RS_PCTL_MAX 32 /* latency-tracking-info-percentiles used at most */
+
+/* Room for the accepted-and-ignored parameters: config.c checks its table
+ * fits (a longer value is refused as "argument is too long"). */
+enum { RS_CFG_NKEPT = 160, RS_CFG_KEPT_LEN = 256 };
 
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
     int port;
-    int maxclients;
+    long long maxclients; /* Redis's range, 1..UINT_MAX; the server takes at most INT_MAX */
     int timeout; /* seconds, 0 = never */
     int tcp_keepalive;
     long long proto_max_bulk_len;
@@ -249,13 +253,17 @@ struct rs_config {
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     /* set encodings (t_set.c) */
-    int set_max_intset_entries;
-    int set_max_listpack_entries;
-    int set_max_listpack_value;
+    long long set_max_intset_entries;
+    long long set_max_listpack_entries;
+    long long set_max_listpack_value;
     /* list chunks (quicklist.c): > 0 elements a chunk, < 0 a byte size
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
     int list_compress_depth;
+    /* stream nodes (stream.c's struct snode_limits): listpack bytes and
+     * entries a node takes, 0 for no limit */
+    long long stream_node_max_bytes;
+    long long stream_node_max_entries;
     /* Which deletions free big values in the background (keyspace.c), as Redis's
      * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
      * deletions and overwrites done by other commands. UNLINK and ASYNC
@@ -274,11 +282,10 @@ struct rs_config {
     long long slowlog_max_len;
     long long latency_monitor_threshold; /* ms, 0 off */
     bool latency_tracking;               /* per-command histograms (INFO latencystats) */
-    /* latency-tracking-info-percentiles: the values, and the text CONFIG
-     * GET prints (each as %f without its trailing zeros, as Redis) */
-    double latency_pctl[RS_PCTL_MAX];
-    int nlatency_pctl;
-    char latency_pctl_text[RS_PCTL_MAX * 12];
+    int enable_protected_configs; /* 0 no, 1 yes, 2 local: may CONFIG SET change dir, dbfilename */
+    /* The parameters respite accepts and ignores (config.c's CFG_KEPT rows),
+     * each as CONFIG GET prints it. */
+    char kept[RS_CFG_NKEPT][RS_CFG_KEPT_LEN];
 };
 
 /* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
@@ -481,6 +488,7 @@ struct store_stats {
 
 struct store {
     struct rs_config cfg;
+    char config_file[4096]; /* absolute path of the configuration file (CONFIG REWRITE), "" none */
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
@@ -509,6 +517,10 @@ struct store {
     int64_t slow_us;
     struct introspect *intro;
     struct lat_hist **lat_hist; /* by command index, NULL until it ran (introspect.h) */
+    /* latency-tracking-info-percentiles as numbers (introspect_config reads
+     * them from the parameter's text) */
+    double lat_pctl[RS_PCTL_MAX];
+    int nlat_pctl;
     /* CLIENT PAUSE (commands/pause.c): what is paused (enum pause_mode,
      * 0 none) until pause_end_us (monotonic), and the clients whose command
      * waits for the end, in the order they came. */

@@ -673,8 +673,8 @@ Test(server_cmds, command_getkeysandflags_gives_each_keys_flags)
 Test(server_cmds, command_list_filters)
 {
     EXPECT(cl,
-           "*5\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n$11\r\nconfig|help\r\n"
-           "$16\r\nconfig|resetstat\r\n$10\r\nconfig|set\r\n",
+           "*6\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n$11\r\nconfig|help\r\n"
+           "$16\r\nconfig|resetstat\r\n$14\r\nconfig|rewrite\r\n$10\r\nconfig|set\r\n",
            "COMMAND", "LIST", "FILTERBY", "PATTERN", "CONF*");
     EXPECT(cl, "*0\r\n", "COMMAND", "LIST", "FILTERBY", "MODULE", "x");
     const char *conn = RUN(cl, "COMMAND", "LIST", "FILTERBY", "ACLCAT", "Connection");
