@@ -1369,6 +1369,15 @@ static bool protected_allowed(const struct cmd_ctx *c)
     return mode == 1 || (mode == 2 && (c->s->flags & SES_LOCAL));
 }
 
+/* The values of the first n rows that are passwords show "(redacted)"
+ * in SLOWLOG, as Redis's; only once they were read. */
+static void redact_secrets(struct cmd_ctx *c, const struct cfg_param **rows, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (rows[i] && (primary(rows[i])->flags & CFG_SENSITIVE))
+            monitor_redact(c, 3 + 2 * i);
+}
+
 /* CONFIG SET parameter value [parameter value ...]: all or nothing, as
  * Redis 7.4's. Every name is checked first (the first problem is the
  * error: unknown, immutable, protected, -LOADING for what must wait for the
@@ -1393,8 +1402,6 @@ void cmd_config_set(struct cmd_ctx *c)
         snprintf(name, sizeof name, "%.*s", (int)arg.len, arg.p);
         rows[i] = arg.len < sizeof name ? find_param(name) : NULL;
         bad_at = i;
-        if (rows[i] && (primary(rows[i])->flags & CFG_SENSITIVE))
-            monitor_redact(c, 3 + 2 * i); /* a password: SLOWLOG shows "(redacted)" */
         if (rows[i] == NULL) {
             bad = "";
         } else if (primary(rows[i])->flags & CFG_IMMUTABLE) {
@@ -1410,6 +1417,7 @@ void cmd_config_set(struct cmd_ctx *c)
         }
     }
     if (bad || deny_loading) {
+        redact_secrets(c, rows, bad_at);
         struct rs_str arg = c->argv[2 + 2 * bad_at];
         if (deny_loading)
             reply_err(c, RS_ERR_LOADING);
@@ -1432,6 +1440,7 @@ void cmd_config_set(struct cmd_ctx *c)
         bad_at = i;
         rs_free(value);
     }
+    redact_secrets(c, rows, npairs);
     if (!bad) {
         struct rs_config *before = rs_malloc(sizeof *before);
         *before = c->st->cfg;
