@@ -63,6 +63,7 @@
 #define BG_SLICE_US 1000           /* longest background slice (expiry, freeing, rehash) */
 #define IDLE_BUFFERS_MS 2000       /* an idle client's buffers are freed after this */
 #define PARSE_BATCH 16             /* commands parsed before they run (prefetching) */
+#define RBP_WINDOW_MS 5000         /* CLIENT LIST rbp: the reply buffer's peak over this long */
 
 struct srv_conn {
     uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
@@ -84,6 +85,11 @@ struct srv_conn {
     struct resp_chunk *inflight; /* frozen until write_cb */
     size_t inflight_bytes;
     size_t wq_seen; /* the write queue's size at the last cron, to see it drain */
+    /* CLIENT LIST rbp: the most reply bytes one flush found pending since
+     * rbp_since_ms, a window of RBP_WINDOW_MS restarted by the cron (Redis's
+     * reply buffer peak, reset every 5 seconds) */
+    size_t rbp;
+    int64_t rbp_since_ms;
     uv_buf_t *bufs;
     size_t bufs_cap;
 
@@ -196,6 +202,8 @@ static void conn_describe(void *ud, struct session_desc *d)
     d->oll = 0;
     for (struct resp_chunk *ch = o->head; ch; ch = ch->next)
         d->oll++;
+    d->rbs = o->tail ? o->tail->cap : o->spare ? o->spare->cap : 0;
+    d->rbp = conn->rbp > o->nbytes ? conn->rbp : o->nbytes;
     d->events = conn->writing ? "rw" : "r";
 }
 
@@ -334,6 +342,8 @@ static void flush(struct srv_conn *conn)
     }
     struct respite_server *srv = conn->srv;
     struct resp_out *o = respite_client_output(conn->cl);
+    if (o->nbytes > conn->rbp)
+        conn->rbp = o->nbytes;
     /* Before the write in progress is waited for: a client that never
      * reads would otherwise keep its full writer for ever. */
     if (close_if_over_limits(conn))
@@ -461,6 +471,10 @@ static void serve_ready(struct respite_server *srv)
         struct srv_conn *conn = srv->unblocked;
         srv->unblocked = conn->next_unblocked;
         conn->on_unblocked = false;
+        /* The command that ran while it waited (held by CLIENT PAUSE: a
+         * QUIT under PAUSE ALL) may have asked for the close. */
+        if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+            conn->close_after_reply = true;
         if (!conn->closing)
             process_input(conn);
     }
@@ -996,6 +1010,10 @@ static void on_cron(uv_timer_t *t)
         }
         if (c->writing && close_if_over_limits(c))
             continue; /* a soft limit's seconds ran out while it did not read */
+        if (now - c->rbp_since_ms >= RBP_WINDOW_MS) {
+            c->rbp = 0;
+            c->rbp_since_ms = now;
+        }
         /* A client idle for a while keeps no buffers: thousands of idle
          * connections then cost only their structs. */
         if (now - c->last_ms > IDLE_BUFFERS_MS && !c->writing && c->qlen == c->qpos) {

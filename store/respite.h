@@ -309,6 +309,9 @@ struct session_desc {
     int fd;
     size_t qbuf, qbuf_free, argv_mem;
     size_t obl, oll, omem;
+    /* the reply buffer replies are written into: its size, and the most it
+     * held at once in the last 5 seconds (Redis's rbs and rbp) */
+    size_t rbs, rbp;
     const char *events; /* "r", "w", "rw" */
 };
 

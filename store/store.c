@@ -22,6 +22,9 @@
 #include "commands/tracking.h"
 #include "commands/function.h"
 #include "commands/script.h"
+#include "commands/introspect.h"
+
+static void run_postponed(struct session *s, int argc, struct rs_str *argv);
 
 /* ------------------------------------------------------------------------
  * Clocks (the store clock is keyspace/clock.c's)
@@ -150,6 +153,8 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     st->lua_rand48 = LUA_RAND48_INIT;
     script_init(st);
     functions_init(st);
+    introspect_init(st);
+    st->run_postponed = run_postponed;
     return (struct respite *)st;
 }
 
@@ -173,6 +178,7 @@ void respite_close(struct respite *rs)
     functions_free(st);
     ks_evict_free(st);
     acl_free(st);
+    introspect_free(st);
     cmd_lut_free(st->lut);
     rs_free(st->cstats);
     rs_free(st);
@@ -206,9 +212,13 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     int64_t end = st->last_tick_us + budget_us;
     int more = 0;
     sync_real_clock(st);
-    /* One budget for all the steps: a tick exceeds it by a slice at most. */
-    if (st->cfg.active_expire)
+    /* One budget for all the steps: a tick exceeds it by a slice at most.
+     * Expiry waits while clients are paused (CLIENT PAUSE), as in Redis. */
+    if (st->cfg.active_expire && !pause_active(st)) {
+        int64_t t0 = rs_mono_us();
         more |= exp_active_cycle(st, budget_us);
+        latency_add_sample(st, "expire-cycle", (rs_mono_us() - t0) / 1000);
+    }
     /* Each step takes a slice even when the budget is spent, so a tick
      * makes progress and says whether work is left. */
     more |= ks_free_garbage(st, end - rs_mono_us());
@@ -229,6 +239,8 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     }
     aof_cron(st);
     mem_note_peak(st);
+    if (st->pp_head && !pause_active(st))
+        pause_resume(st);
     return more;
 }
 
@@ -240,6 +252,9 @@ int64_t respite_expire_deadline(const struct respite *rs)
     if (next < 0 || !st->cfg.active_expire || st->clock_frozen >= 0 || st->clock_fn)
         return -1;
     int64_t mono = rs_mono_us();
+    /* Expiry waits for the end of a CLIENT PAUSE. */
+    if (st->pause_mode && st->pause_end_us > mono)
+        return st->pause_end_us;
     /* Due once the clock passes it: at next + 1 ms. A deadline years ahead
      * is asked about again in an hour, and the product stays in range. */
     int64_t ms = next + 1 - store_now_at(st, mono);
@@ -331,6 +346,7 @@ static void session_free(struct session *s)
     st->nsessions--;
     multi_reset(s);
     block_cancel(s);
+    pause_cancel(s);
     pubsub_client_free(s);
     monitor_stop(s);
     tracking_client_free(s);
@@ -446,6 +462,7 @@ void respite_batch(struct respite *rs, int on)
 void respite_client_closing(struct respite_client *c)
 {
     block_cancel((struct session *)c);
+    pause_cancel((struct session *)c);
     pubsub_client_free((struct session *)c);
     monitor_stop((struct session *)c);
 }
@@ -468,7 +485,7 @@ int respite_client_flags(const struct respite_client *c)
     const struct session *s = (const struct session *)c;
     return ((s->flags & (SES_CLOSE_AFTER_REPLY | SES_KILLED)) ? RESPITE_CLOSE_AFTER_REPLY : 0) |
            (acl_auth_required(s) ? RESPITE_UNAUTHENTICATED : 0) |
-           (s->blk ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
+           ((s->flags & SES_WAITING) ? RESPITE_BLOCKED : 0) | (pubsub_is_subscriber(s) ? RESPITE_PUBSUB : 0) |
            ((s->flags & SES_MONITOR) ? RESPITE_MONITOR : 0);
 }
 
@@ -597,6 +614,8 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         } else if (st->persist.loading && !(c.cmd->flags & CMD_LOADING) &&
                    !(s->flags & SES_REPLAY)) {
             reject(&c, RS_ERR_LOADING);
+        } else if (st->pause_mode && pause_holds(&c)) {
+            pause_postpone(&c);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {
@@ -626,6 +645,12 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             st->batch_clock_us = 0; /* that took time: read the clock again */
         }
         ks_reap_empty(st);
+        /* The pause ended (CLIENT UNPAUSE, or its time): the held commands
+         * run now, after the one that saw it end. */
+        if (st->pp_head && !pause_active(st)) {
+            pause_resume(st);
+            st->batch_clock_us = 0;
+        }
     }
     /* CLIENT REPLY SKIP mutes exactly the command after it. */
     s->flags &= ~SES_REPLY_SKIP;
@@ -635,6 +660,12 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (s->discard.nbytes)
         resp_out_discard(&s->discard);
+}
+
+/* st->run_postponed: a command CLIENT PAUSE held runs as if just sent. */
+static void run_postponed(struct session *s, int argc, struct rs_str *argv)
+{
+    run(s, argc, argv, false);
 }
 
 void respite_client_run(struct respite_client *cl, int argc, struct rs_str *argv)

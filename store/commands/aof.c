@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include "commands/aof.h"
+#include "commands/introspect.h"
 #include "commands/commands.h"
 #include "commands/persist.h"
 #include "keyspace/rdb_file.h"
@@ -232,7 +233,9 @@ void aof_flush(struct store *st)
     struct aof *a = st->aof;
     if (a == NULL || a->buf.len == 0)
         return;
+    int64_t t0 = rs_mono_us();
     size_t n = rdb_write(a->fd, a->buf.p, a->buf.len);
+    latency_add_sample(st, "aof-write", (rs_mono_us() - t0) / 1000);
     a->size += n;
     if (n < a->buf.len) {
         /* What could not be written (a full disk) stays and is tried
@@ -252,9 +255,11 @@ void aof_flush(struct store *st)
     a->last_write_ok = true;
     a->buf.len = 0;
     if (st->cfg.appendfsync == AOF_FSYNC_ALWAYS) {
+        t0 = rs_mono_us();
         pthread_mutex_lock(&a->mu);
         fdatasync(a->fd);
         pthread_mutex_unlock(&a->mu);
+        latency_add_sample(st, "aof-fsync-always", (rs_mono_us() - t0) / 1000);
         a->last_fsync_ms = rs_real_ms();
     } else {
         a->sync_pending = true;

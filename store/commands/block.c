@@ -34,6 +34,7 @@
 #include "commands/aof.h"
 #include "commands/acl.h"
 #include "commands/commands.h"
+#include "commands/introspect.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -55,6 +56,7 @@ struct blocked {
     unsigned flags;      /* enum block_flags */
     bool muted;          /* CLIENT REPLY OFF/SKIP when it blocked */
     bool again;          /* set by block_for_keys when a re-run found nothing */
+    int64_t us;          /* how long its first run took (SLOWLOG, when it answers) */
     uint32_t tidx;       /* slot in st->btimeouts, EXP_NONE: waits forever */
     int nwaits;
     struct bwait waits[];
@@ -174,7 +176,9 @@ bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int
     /* A deadline past the monotonic clock's range is no deadline. */
     if (timeout_ms > 0 && timeout_ms < (INT64_MAX - c->t0_us) / 1000)
         exp_heap_set(&st->btimeouts, b, c->t0_us + timeout_ms * 1000);
+    b->us = rs_mono_us() - c->t0_us;
     s->blk = b;
+    s->flags |= SES_WAITING;
     st->stats.blocked_clients++;
     return true;
 }
@@ -205,6 +209,10 @@ static void unblock(struct blocked *b, bool notify)
     exp_heap_del(&st->btimeouts, b);
     st->stats.blocked_clients--;
     s->blk = NULL;
+    s->flags &= ~(uint32_t)SES_WAITING;
+    /* Answered: its command is done, for the slowlog as in Redis. */
+    if (notify && b->us >= st->slow_us)
+        introspect_unblocked(s, b->cmd, b->argc, b->argv, b->us);
     rs_free(b->argv);
     rs_free(b);
     if (notify)
@@ -363,12 +371,18 @@ void block_serve_ready(struct store *st)
 int64_t respite_block_deadline(const struct respite *rs)
 {
     const struct store *st = (const struct store *)rs;
-    return st->btimeouts.n ? st->btimeouts.a[0].when : -1;
+    int64_t when = st->btimeouts.n ? st->btimeouts.a[0].when : -1;
+    /* Clients held by CLIENT PAUSE wait for its end too. */
+    if (st->pp_head && st->pause_mode && (when < 0 || st->pause_end_us < when))
+        when = st->pause_end_us;
+    return when;
 }
 
 void respite_block_timeouts(struct respite *rs)
 {
     struct store *st = (struct store *)rs;
+    if (st->pp_head && !pause_active(st))
+        pause_resume(st);
     int64_t now = rs_mono_us();
     while (st->btimeouts.n && st->btimeouts.a[0].when <= now) {
         struct blocked *b = st->btimeouts.a[0].p;

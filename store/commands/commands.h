@@ -401,6 +401,12 @@ uint32_t multi_flags(const struct session *s);
 /* CLIENT LIST's multi= (-1 outside MULTI) and multi-mem= of s. */
 int multi_count(const struct session *s);
 size_t multi_mem(const struct session *s);
+/* Whether a command queued by s's MULTI may write (flagged write or
+ * may-replicate): CLIENT PAUSE WRITE holds its EXEC. O(queued). */
+bool multi_may_write(const struct session *s);
+/* What the transport knows of s (addresses, buffers), defaults for a client
+ * without one (an embedder's, the scripting engine's: no address). */
+void session_describe(const struct session *s, struct session_desc *d);
 /* The WATCH hooks behind ks_touch and ks_touch_db (struct ks_hooks,
  * registered by store.c). */
 void multi__touch(struct db *db, const char *key, size_t klen);

@@ -32,6 +32,8 @@
 #include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
+#include "commands/introspect.h"
+#include "commands/monitor.h"
 #include "keyspace/keyspace.h"
 #include "ds/mem.h"
 #include "resp_num.h"
@@ -150,6 +152,12 @@ static const struct cfg_param params[] = {
     {"notify-keyspace-events", CFG_NOTIFY, F(notify_keyspace_events), 0, 0, NULL, NULL, 0},
     {"busy-reply-threshold", CFG_INT, F(busy_reply_threshold), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
     ALIAS("lua-time-limit", "busy-reply-threshold"),
+    {"slowlog-log-slower-than", CFG_INT, F(slowlog_log_slower_than), -1, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"slowlog-max-len", CFG_INT, F(slowlog_max_len), 0, LLONG_MAX, NULL, NULL, CFG_LONG},
+    {"latency-monitor-threshold", CFG_INT, F(latency_monitor_threshold), 0, LLONG_MAX, NULL, NULL,
+     CFG_LONG},
+    {"latency-tracking", CFG_BOOL, F(latency_tracking), 0, 0, NULL, NULL, 0},
     {"tracking-table-max-keys", CFG_INT, F(tracking_table_max_keys), 0, LLONG_MAX, NULL, NULL,
      CFG_LONG},
     {"loglevel", CFG_ENUM, F(loglevel), 0, 0, loglevels, NULL, 0},
@@ -212,7 +220,8 @@ static const struct cfg_param params[] = {
 
     /* Accepted and ignored: tuning of what respite does its own way or not
      * at all (replication, cluster, TLS, threads, defragmentation, process
-     * settings, the slow log and latency monitor), harmless to take. */
+     * settings), harmless to take; latency-tracking-info-percentiles is
+     * kept here and read by commands/introspect.c (introspect_config). */
     KENUM("acl-pubsub-default", pubsub_defaults, "resetchannels", 0),
     KINT("active-defrag-cycle-max", 1, 99, "25", 0),
     KINT("active-defrag-cycle-min", 1, 99, "1", 0),
@@ -263,8 +272,6 @@ static const struct cfg_param params[] = {
     KINT("io-threads", 1, 128, "1", CFG_IMMUTABLE),
     KBOOL("io-threads-do-reads", "no", CFG_IMMUTABLE),
     KBOOL("jemalloc-bg-thread", "yes", 0),
-    KINT("latency-monitor-threshold", 0, LLONG_MAX, "0", 0),
-    KBOOL("latency-tracking", "yes", 0),
     KEPT("latency-tracking-info-percentiles", CFG_PCTL, 0, 0, NULL, "50 99 99.9", 0),
     KSTR("masterauth", "", CFG_SENSITIVE | CFG_NULL_EMPTY),
     KSTR("masteruser", "", CFG_SENSITIVE | CFG_NULL_EMPTY),
@@ -315,8 +322,6 @@ static const struct cfg_param params[] = {
     ALIAS("server_cpulist", "server-cpulist"),
     KBOOL("set-proc-title", "yes", CFG_IMMUTABLE),
     KINT("shutdown-timeout", 0, INT_MAX, "10", 0),
-    KINT("slowlog-log-slower-than", -1, LLONG_MAX, "10000", 0),
-    KINT("slowlog-max-len", 0, LLONG_MAX, "128", 0),
     KINT("socket-mark-id", 0, UINT_MAX, "0", CFG_IMMUTABLE),
     KENUM("syslog-facility", facilities, "local0", CFG_IMMUTABLE),
     KSTR("syslog-ident", "redis", CFG_IMMUTABLE),
@@ -400,6 +405,9 @@ void config_defaults(struct rs_config *cfg)
     /* No save points in a library (respite-server sets Redis's) */
     cfg->stop_writes_on_bgsave_error = true;
     cfg->active_expire = true;
+    cfg->slowlog_log_slower_than = 10000;
+    cfg->slowlog_max_len = 128;
+    cfg->latency_tracking = true;
     for (size_t i = 0; i < NPARAMS; i++)
         if (params[i].type == CFG_KEPT)
             snprintf(cfg->kept[params[i].off], RS_CFG_KEPT_LEN, "%s", params[i].fixed);
@@ -736,11 +744,7 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
                     return "latency-tracking-info-percentiles parameters should sit between "
                            "[0.0,100.0]";
                 char f[400];
-                int fl = snprintf(f, sizeof f, "%f", d);
-                while (fl > 0 && f[fl - 1] == '0')
-                    f[--fl] = '\0';
-                if (fl > 0 && f[fl - 1] == '.')
-                    f[--fl] = '\0';
+                fmt_trimmed_double(f, sizeof f, d);
                 if (n < RS_CFG_KEPT_LEN)
                     n += (size_t)snprintf(out + n, RS_CFG_KEPT_LEN - n, "%s%s", n ? " " : "", f);
             }
@@ -904,6 +908,8 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
         snprintf(err, errlen, "%s", msg);
         msg = err;
     }
+    if (msg == NULL && st->intro)
+        introspect_config(st);
     return msg;
 }
 
@@ -1397,6 +1403,15 @@ static bool protected_allowed(const struct cmd_ctx *c)
     return mode == 1 || (mode == 2 && (c->s->flags & SES_LOCAL));
 }
 
+/* The values of the first n rows that are passwords show "(redacted)"
+ * in SLOWLOG, as Redis's; only once they were read. */
+static void redact_secrets(struct cmd_ctx *c, const struct cfg_param **rows, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (rows[i] && (primary(rows[i])->flags & CFG_SENSITIVE))
+            monitor_redact(c, 3 + 2 * i);
+}
+
 /* CONFIG SET parameter value [parameter value ...]: all or nothing, as
  * Redis 7.4's. Every name is checked first (the first problem is the
  * error: unknown, immutable, protected, -LOADING for what must wait for the
@@ -1436,6 +1451,7 @@ void cmd_config_set(struct cmd_ctx *c)
         }
     }
     if (bad || deny_loading) {
+        redact_secrets(c, rows, bad_at);
         struct rs_str arg = c->argv[2 + 2 * bad_at];
         if (deny_loading)
             reply_err(c, RS_ERR_LOADING);
@@ -1458,6 +1474,7 @@ void cmd_config_set(struct cmd_ctx *c)
         bad_at = i;
         rs_free(value);
     }
+    redact_secrets(c, rows, npairs);
     if (!bad) {
         struct rs_config *before = rs_malloc(sizeof *before);
         *before = c->st->cfg;
@@ -1477,6 +1494,7 @@ void cmd_config_set(struct cmd_ctx *c)
         reply_errf(c, "ERR CONFIG SET failed (possibly related to argument '%s') - %s",
                    rows[bad_at]->name, bad);
     } else {
+        introspect_config(c->st);
         if (c->st->hooks && c->st->hooks->config_changed)
             for (int i = 0; i < npairs; i++)
                 c->st->hooks->config_changed(c->st->hooks_ud, primary(rows[i])->name);
@@ -1511,6 +1529,7 @@ void cmd_config_resetstat(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     memset(st->cstats, 0, (size_t)st->ncstats * sizeof *st->cstats);
+    introspect_reset_histograms(st);
     int64_t start = st->stats.start_ms, lastsave = st->stats.lastsave;
     uint64_t connected = st->stats.connected_clients;
     memset(&st->stats, 0, sizeof st->stats);

@@ -42,4 +42,6 @@ bool function_rdb_load(struct store *st, const char *code, size_t len, bool repl
  * them (an append-only file's RESP base). */
 void function_each(struct store *st, void (*fn)(void *ud, const char *code, size_t len), void *ud);
 
+cmd_handler cmd_fcall;
+
 #endif

@@ -300,6 +300,14 @@ size_t multi_mem(const struct session *s)
     return s->mq ? s->mq->mem : 0;
 }
 
+bool multi_may_write(const struct session *s)
+{
+    for (int i = 0; s->mq && i < s->mq->n; i++)
+        if (s->mq->cmds[i].cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE))
+            return true;
+    return false;
+}
+
 /* ------------------------------------------------------------------------
  * Commands
  * ------------------------------------------------------------------------ */

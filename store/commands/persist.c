@@ -41,6 +41,7 @@
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/function.h"
+#include "commands/introspect.h"
 #include "commands/persist.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
@@ -212,11 +213,13 @@ int persist_fork(struct store *st, enum persist_child type,
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
+    int64_t t0 = rs_mono_us();
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
         child_main(st, fds[1], job, arg);
     }
+    latency_add_sample(st, "fork", (rs_mono_us() - t0) / 1000);
     close(fds[1]);
     if (pid < 0) {
         close(fds[0]);

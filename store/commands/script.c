@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/function.h"
 #include "commands/monitor.h"
 #include "commands/script.h"
 #include "ds/mem.h"

@@ -50,6 +50,8 @@ bool script_refuses_oom(const struct store *st, uint32_t sflags);
  * its drand48): st->lua_rand48 at respite_open. */
 #define LUA_RAND48_INIT 0x1234ABCD330EULL
 
+cmd_handler cmd_eval, cmd_evalsha;
+
 /* The Lua interpreter of a store, created on the first script. */
 struct lua_engine;
 struct lua_State;

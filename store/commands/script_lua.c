@@ -427,6 +427,11 @@ static void reply_value(struct lua_engine *e, struct cmd_ctx *c);
 /* The {err=} table at the top: "-<err>" and, raised, the place. */
 static void reply_error_table(struct cmd_ctx *c, lua_State *L, const char *sha)
 {
+    /* The error of a command the script called: counted already (INFO
+     * errorstats, total_error_replies) when that command failed. */
+    lua_getfield(L, -1, "ignore_error_stats_update");
+    bool counted = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     lua_getfield(L, -1, "err");
     size_t n;
     const char *msg = lua_tolstring(L, -1, &n);
@@ -446,7 +451,12 @@ static void reply_error_table(struct cmd_ctx *c, lua_State *L, const char *sha)
     }
     luaL_pushresult(&b);
     const char *s = lua_tolstring(L, -1, &n);
-    reply_error_bytes(c, s, n);
+    if (counted) {
+        resp_add_error(c->out, s, n);
+        c->failed = c->err_counted = true;
+    } else {
+        reply_error_bytes(c, s, n);
+    }
     lua_pop(L, 4);
 }
 
@@ -769,7 +779,9 @@ static int redis_call_generic(lua_State *L, bool raise)
         push_error_text(L, why);
         lua_pushboolean(L, 1);
         lua_setfield(L, -2, "ignore_error_stats_update");
+        /* Counted here, as Redis counts a rejected command. */
         stats_error(st, why, strlen(why));
+        st->stats.total_error_replies++;
         if (d)
             st->cstats[cmd_index(d)].rejected++;
         return raise ? lua_error(L) : 1;

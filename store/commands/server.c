@@ -32,6 +32,7 @@
 #include "commands/acl.h"
 #include "commands/aof.h"
 #include "commands/commands.h"
+#include "commands/introspect.h"
 #include "commands/persist.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/rdb.h"
@@ -332,9 +333,7 @@ void cmd_reset(struct cmd_ctx *c)
  * CLIENT
  * ------------------------------------------------------------------------ */
 
-/* What the transport knows of s; defaults for a client with no transport
- * (an embedder's respite_client_new). */
-static void describe(const struct session *s, struct session_desc *d)
+void session_describe(const struct session *s, struct session_desc *d)
 {
     memset(d, 0, sizeof *d);
     d->fd = -1;
@@ -345,16 +344,18 @@ static void describe(const struct session *s, struct session_desc *d)
         d->omem = s->out.nbytes;
         for (const struct resp_chunk *ch = s->out.head; ch; ch = ch->next)
             d->oll++;
+        d->rbs = s->out.tail ? s->out.tail->cap : s->out.spare ? s->out.spare->cap : 0;
+        d->rbp = s->out.nbytes;
     }
 }
 
-/* One CLIENT LIST line (Redis catClientInfoString, 7.4's fields without
- * the read-buffer sizes rbs/rbp, which no transport reports). The running
- * command's client shows that command and its argv size, as in Redis. */
+/* One CLIENT LIST line (Redis catClientInfoString, 7.4's fields in its
+ * order). The running command's client shows that command and its argv
+ * size, as in Redis. */
 static void client_line(const struct cmd_ctx *c, const struct session *s, struct sbuf *b)
 {
     struct session_desc d;
-    describe(s, &d);
+    session_describe(s, &d);
     char flags[16], *f = flags;
     if (s->flags & SES_MONITOR)
         *f++ = 'O';
@@ -362,7 +363,7 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
         *f++ = 'P';
     if (s->mq)
         *f++ = 'x';
-    if (s->blk)
+    if (s->blk || s->pp)
         *f++ = 'b';
     f = tracking_flags(s, f);
     if (s->flags & SES_DIRTY_CAS)
@@ -392,23 +393,26 @@ static void client_line(const struct cmd_ctx *c, const struct session *s, struct
             argv_mem += c->argv[i].len;
     } else {
         snprintf(cmd, sizeof cmd, "%s", s->last_cmd[0] ? s->last_cmd : "NULL");
+        if (s->pp) /* the command CLIENT PAUSE holds */
+            argv_mem = pause_argv_mem(s);
     }
-    size_t tot = sizeof *s + d.qbuf + d.qbuf_free + argv_mem + d.omem +
+    size_t tot = sizeof *s + d.qbuf + d.qbuf_free + argv_mem + d.rbs + d.omem +
                  (s->name ? strlen(s->name) + 1 : 0) + (s->lib_name ? strlen(s->lib_name) + 1 : 0) +
                  (s->lib_ver ? strlen(s->lib_ver) + 1 : 0) + multi_mem(s);
     sbuf_printf(b,
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%llu "
                 "psub=%llu ssub=%llu multi=%d watch=%u qbuf=%zu qbuf-free=%zu argv-mem=%zu "
-                "multi-mem=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s cmd=%s user=default "
-                "redir=%lld resp=%d lib-name=%s lib-ver=%s\n",
+                "multi-mem=%zu rbs=%zu rbp=%zu obl=%zu oll=%zu omem=%zu tot-mem=%zu events=%s "
+                "cmd=%s user=%s redir=%lld resp=%d lib-name=%s lib-ver=%s\n",
                 (unsigned long long)s->id, d.addr, d.laddr, d.fd, s->name ? s->name : "",
                 (long long)(c->now / 1000 - s->ctime / 1000),
                 (long long)(c->now / 1000 - s->last / 1000), flags, s->db,
                 (unsigned long long)pubsub_count(s, PS_CHANNEL),
                 (unsigned long long)pubsub_count(s, PS_PATTERN),
                 (unsigned long long)pubsub_count(s, PS_SHARD), multi_count(s),
-                (unsigned)s->nwatches, d.qbuf, d.qbuf_free, argv_mem, multi_mem(s), d.obl, d.oll,
-                d.omem, tot, d.events, cmd, tracking_redir(s), s->out.proto, s->lib_name ? s->lib_name : "",
+                (unsigned)s->nwatches, d.qbuf, d.qbuf_free, argv_mem, multi_mem(s), d.rbs, d.rbp,
+                d.obl, d.oll, d.omem, tot, d.events, cmd, acl_user_name(s), tracking_redir(s),
+                s->out.proto, s->lib_name ? s->lib_name : "",
                 s->lib_ver ? s->lib_ver : "");
 }
 
@@ -550,26 +554,27 @@ void cmd_client_list(struct cmd_ctx *c)
 }
 
 struct kill_filter {
-    const struct rs_str *addr, *laddr;
+    const struct rs_str *addr, *laddr, *user;
     uint64_t id;        /* 0: any */
     int type;           /* -1: any */
     bool skipme;
     long long maxage;   /* seconds, 0: any */
 };
 
-/* Redis clientMatchesFilter. A USER filter always names "default", the
- * user of every client, so it matches everything and is not kept. */
+/* Redis clientMatchesFilter. */
 static bool kill_matches(const struct cmd_ctx *c, const struct kill_filter *f,
                          const struct session *s)
 {
     if (f->addr || f->laddr) {
         struct session_desc d;
-        describe(s, &d);
+        session_describe(s, &d);
         if (f->addr && !rs_str_eq(*f->addr, rs_str_from(d.addr, strlen(d.addr))))
             return false;
         if (f->laddr && !rs_str_eq(*f->laddr, rs_str_from(d.laddr, strlen(d.laddr))))
             return false;
     }
+    if (f->user && !rs_str_eq(*f->user, rs_str_from(acl_user_name(s), strlen(acl_user_name(s)))))
+        return false;
     if (f->type >= 0 && session_type(s) != f->type)
         return false;
     if (f->id && s->id != f->id)
@@ -605,10 +610,12 @@ static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
         } else if (rs_str_eqi(opt, "laddr")) {
             f->laddr = val;
         } else if (rs_str_eqi(opt, "user")) {
+            /* "default" is the one user there is. */
             if (!rs_str_eq(*val, RS_STR("default"))) {
                 reply_errf(c, rs_err_text[RS_ERR_NO_SUCH_USER], cstr_len(*val, 128), val->p);
                 return false;
             }
+            f->user = val;
         } else if (rs_str_eqi(opt, "skipme")) {
             if (rs_str_eqi(*val, "yes")) {
                 f->skipme = true;
@@ -697,6 +704,7 @@ void cmd_client_kill(struct cmd_ctx *c)
             /* Out of every wait list now: a push later in this EXEC or
              * pipeline must not be handed to a client that is going. */
             block_cancel(s);
+            pause_cancel(s);
             if (s->io && s->io->kill)
                 s->io->kill(s->io_ud);
         }
@@ -761,6 +769,10 @@ void cmd_client_reply(struct cmd_ctx *c)
 void cmd_client_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -789,6 +801,10 @@ void cmd_client_help(struct cmd_ctx *c)
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
@@ -797,6 +813,13 @@ void cmd_client_help(struct cmd_ctx *c)
         "    Set client meta attr. Options are:",
         "    * LIB-NAME: the client lib name.",
         "    * LIB-VER: the client lib version.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
@@ -853,10 +876,11 @@ enum {
     SEC_CLUSTER = 1 << 10,
     SEC_KEYSPACE = 1 << 11,
     SEC_PROJECTS = 1 << 12,
+    SEC_LATENCYSTATS = 1 << 13,
     SEC_DEFAULT = SEC_SERVER | SEC_CLIENTS | SEC_MEMORY | SEC_PERSISTENCE | SEC_STATS |
                   SEC_REPLICATION | SEC_CPU | SEC_MODULES | SEC_ERRORSTATS | SEC_CLUSTER |
                   SEC_KEYSPACE,
-    SEC_ALL = SEC_DEFAULT | SEC_COMMANDSTATS, /* "all" and "everything" */
+    SEC_ALL = SEC_DEFAULT | SEC_COMMANDSTATS | SEC_LATENCYSTATS, /* "all" and "everything" */
 };
 
 static const struct {
@@ -869,6 +893,7 @@ static const struct {
     {"cpu", SEC_CPU},                 {"modules", SEC_MODULES},
     {"module_list", SEC_MODULES},     {"commandstats", SEC_COMMANDSTATS},
     {"errorstats", SEC_ERRORSTATS},   {"cluster", SEC_CLUSTER},
+    {"latencystats", SEC_LATENCYSTATS},
     {"keyspace", SEC_KEYSPACE},       {"projects", SEC_PROJECTS},
     {"default", SEC_DEFAULT},         {"all", SEC_ALL},
     {"everything", SEC_ALL},
@@ -931,7 +956,7 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
     for (const struct session *s = st->sessions_head; s; s = s->next) {
         nwatching += s->nwatches > 0;
         struct session_desc d;
-        describe(s, &d);
+        session_describe(s, &d);
         if (d.qbuf + d.qbuf_free > max_in)
             max_in = d.qbuf + d.qbuf_free;
         if (d.omem > max_out)
@@ -977,7 +1002,7 @@ void mem_info(struct store *st, struct mem_info *m)
     m->clients = 0;
     for (const struct session *s = st->sessions_head; s; s = s->next) {
         struct session_desc d;
-        describe(s, &d);
+        session_describe(s, &d);
         m->clients += d.qbuf + d.qbuf_free + d.omem;
     }
 }
@@ -1180,6 +1205,28 @@ static void info_errorstats(const struct cmd_ctx *c, struct sbuf *b)
                     (unsigned long long)ss->errors[i].count);
 }
 
+/* Per command that ran since the last reset (latency-tracking): the
+ * percentiles of latency-tracking-info-percentiles, in microseconds. */
+static void info_latencystats(const struct cmd_ctx *c, struct sbuf *b)
+{
+    const struct store *st = c->st;
+    sbuf_printf(b, "# Latencystats\r\n");
+    for (int i = 0; i < st->ncstats; i++) {
+        if (introspect_calls(st, i) == 0)
+            continue;
+        char name[96];
+        cmd_print_name(cmd_at(i)->fullname, name, sizeof name);
+        sbuf_printf(b, "latency_percentiles_usec_%s:", name);
+        for (int j = 0; j < st->nlat_pctl; j++) {
+            char p[400];
+            fmt_trimmed_double(p, sizeof p, st->lat_pctl[j]);
+            sbuf_printf(b, "%sp%s=%.3f", j ? "," : "", p,
+                        introspect_percentile(st, i, st->lat_pctl[j]));
+        }
+        sbuf_printf(b, "\r\n");
+    }
+}
+
 /* The databases' counters (ks_db_size, ks_db_expires): O(databases). */
 static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
 {
@@ -1270,6 +1317,7 @@ void cmd_info(struct cmd_ctx *c)
     SECTION(SEC_MODULES, sbuf_printf(&b, "# Modules\r\n"));
     SECTION(SEC_COMMANDSTATS, info_commandstats(c, &b));
     SECTION(SEC_ERRORSTATS, info_errorstats(c, &b));
+    SECTION(SEC_LATENCYSTATS, info_latencystats(c, &b));
     SECTION(SEC_CLUSTER, sbuf_printf(&b, "# Cluster\r\ncluster_enabled:0\r\n"));
     SECTION(SEC_KEYSPACE, info_keyspace(c, &b));
     SECTION(SEC_PROJECTS, info_projects(c, &b));
@@ -1490,8 +1538,9 @@ static void debug_change_repl_id(struct cmd_ctx *c)
 }
 
 /* DEBUG REPLYBUFFER PEAK-RESET-TIME never|reset|<ms> / RESIZING <0|1> --
- * checked as Redis checks them; respite's output buffers are chunk lists
- * with no peak to reset nor buffer to resize, so they change nothing. */
+ * checked as Redis checks them; they change nothing: respite's output
+ * buffers are chunk lists with no buffer to resize, and CLIENT LIST's rbp
+ * is the peak of the transport's fixed 5-second window (server.c). */
 static void debug_replybuffer(struct cmd_ctx *c)
 {
     struct rs_str what = c->argv[2], v = c->argv[3];

@@ -18,6 +18,7 @@
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "commands/function.h"
+#include "commands/introspect.h"
 #include "commands/monitor.h"
 #include "commands/script.h"
 #include "commands/tracking.h"
@@ -282,12 +283,18 @@ void cmd_call(struct cmd_ctx *c)
     int64_t end = rs_mono_us(), dt = end - c->t0_us;
     if (st->in_batch)
         st->batch_clock_us = end;
-    struct cmd_stats *cs = &st->cstats[cmd_index(c->cmd)];
+    int idx = cmd_index(c->cmd);
+    struct cmd_stats *cs = &st->cstats[idx];
     cs->calls++;
     cs->usec += (uint64_t)dt;
+    if (dt >= st->slow_us)
+        introspect_slow(c, dt);
+    if (st->cfg.latency_tracking)
+        introspect_record(st, idx, dt);
     if (c->failed) {
         cs->failed++;
-        st->stats.total_error_replies++;
+        if (!c->err_counted)
+            st->stats.total_error_replies++;
     }
     st->stats.numcommands++;
 }

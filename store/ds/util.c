@@ -3,6 +3,7 @@
  * Glob matching with Redis's exact semantics, and argument copies (see util.h).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ds/mem.h"
@@ -142,4 +143,18 @@ struct rs_str *argv_dup(int argc, const struct rs_str *argv, size_t *bytes)
     }
     *bytes = n;
     return copy;
+}
+
+size_t fmt_trimmed_double(char *buf, size_t size, double v)
+{
+    int n = snprintf(buf, size, "%f", v);
+    size_t len = n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+    if (memchr(buf, '.', len)) {
+        while (len > 0 && buf[len - 1] == '0')
+            len--;
+        if (len > 0 && buf[len - 1] == '.')
+            len--;
+        buf[len] = '\0';
+    }
+    return len;
 }

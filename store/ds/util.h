@@ -66,4 +66,9 @@ static inline bool glob_match_str(struct rs_str pat, struct rs_str s)
  * freed with rs_free. *bytes gets the sum of the argument lengths. */
 struct rs_str *argv_dup(int argc, const struct rs_str *argv, size_t *bytes);
 
+/* v as "%f" with trailing zeros and a trailing point removed ("99.9",
+ * "50"): Redis's trimDoubleString form of the latency percentiles.
+ * Returns the length. */
+size_t fmt_trimmed_double(char *buf, size_t size, double v);
+
 #endif

@@ -189,6 +189,8 @@ struct db {
 
 #define RS_SAVE_POINTS_MAX 16
 
+#define RS_PCTL_MAX 32 /* latency-tracking-info-percentiles used at most */
+
 /* Room for the accepted-and-ignored parameters: config.c checks its table
  * fits (a longer value is refused as "argument is too long"). */
 enum { RS_CFG_NKEPT = 160, RS_CFG_KEPT_LEN = 256 };
@@ -288,6 +290,11 @@ struct rs_config {
      * while neither K nor E is set and nothing would be published. */
     int notify_keyspace_events;
     int notify_mask;
+    /* SLOWLOG and LATENCY (commands/introspect.c) */
+    long long slowlog_log_slower_than; /* us; < 0 logs nothing, 0 every command */
+    long long slowlog_max_len;
+    long long latency_monitor_threshold; /* ms, 0 off */
+    bool latency_tracking;               /* per-command histograms (INFO latencystats) */
     int enable_protected_configs; /* 0 no, 1 yes, 2 local: may CONFIG SET change dir, dbfilename */
     /* The parameters respite accepts and ignores (config.c's CFG_KEPT rows),
      * each as CONFIG GET prints it. */
@@ -352,6 +359,7 @@ struct cmd_ctx {
     int64_t now;     /* store clock at dispatch, ms */
     int64_t t0_us;   /* monotonic clock at dispatch, for commandstats */
     bool failed;     /* an error reply was written (commandstats) */
+    bool err_counted; /* that error was counted already (a script's, from a command it called) */
     /* The command runs inside EXEC (multi.c). The hook for blocking
      * commands (BLPOP, BLMOVE, ...): when in_exec is set they must not block
      * but answer at once as their non-blocking form would -- the element if
@@ -402,6 +410,8 @@ enum session_flag {
     SES_AUTH_OPEN = 1 << 15,      /* the default user needs no password now: no
                                    * AUTH is required (kept on every session by
                                    * commands/acl.c) */
+    SES_WAITING = 1 << 16,        /* blocked (s->blk, block.c) or its command held by
+                                   * CLIENT PAUSE (s->pp, pause.c): RESPITE_BLOCKED */
 };
 
 struct mqueue;
@@ -428,6 +438,7 @@ struct session {
     const struct respite_client_io *io; /* the transport's, may be NULL */
     void *io_ud;
     struct mqueue *mq;       /* commands queued since MULTI; NULL outside MULTI (multi.c) */
+    struct postponed *pp;    /* its command held by CLIENT PAUSE, NULL if none (pause.c) */
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
@@ -546,6 +557,26 @@ struct store {
     struct cmd_lut *lut;  /* name -> cmd_def, built at open */
     struct cmd_stats *cstats;
     int ncstats;
+    /* SLOWLOG, LATENCY and the per-command latency histograms
+     * (commands/introspect.c). slow_us: a command that took at least this
+     * many microseconds goes to introspect_slow -- the lower of the two
+     * thresholds, INT64_MAX while both are off -- so the usual command pays
+     * one compare for both. */
+    int64_t slow_us;
+    struct introspect *intro;
+    struct lat_hist **lat_hist; /* by command index, NULL until it ran (introspect.h) */
+    /* latency-tracking-info-percentiles as numbers (introspect_config reads
+     * them from the parameter's text) */
+    double lat_pctl[RS_PCTL_MAX];
+    int nlat_pctl;
+    /* CLIENT PAUSE (commands/pause.c): what is paused (enum pause_mode,
+     * 0 none) until pause_end_us (monotonic), and the clients whose command
+     * waits for the end, in the order they came. */
+    int pause_mode;
+    int64_t pause_end_us;
+    struct postponed *pp_head, *pp_tail;
+    /* The engine's run of one command (store.c), for the held ones. */
+    void (*run_postponed)(struct session *s, int argc, struct rs_str *argv);
 
     /* clients */
     struct session *sessions_head, *sessions_tail;

@@ -36,6 +36,8 @@ SKIP = {
     "pubsub|channels", "memory|usage", "memory|stats", "memory|doctor", "memory|malloc-stats",
     "echo", "ping", "xadd", "xautoclaim", "xclaim", "xinfo|stream", "xinfo|consumers", "xpending",
     "acl|genpass", "acl|log",
+    "slowlog|get", "slowlog|len", "latency|latest", "latency|history", "latency|graph",
+    "latency|doctor", "latency|histogram",
     # list subcommands respite lacks (or has) beside 7.4's
     "client|help", "config|help", "command|help",
 }

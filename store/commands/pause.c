@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * CLIENT PAUSE timeout [WRITE|ALL] and CLIENT UNPAUSE, as Redis 7.4.
+ *
+ * While a pause is on, the command of a client that it holds (every
+ * command under ALL; under WRITE those flagged write or may-replicate, an
+ * EXEC of such, EVAL/EVALSHA/FCALL unless the script or function declares
+ * no-writes) does not run: the session keeps a copy of it (struct
+ * postponed) in the store's queue, and counts as blocked (flag b,
+ * blocked_clients, RESPITE_BLOCKED for the transport, which runs nothing
+ * more of it). Expiry (active and lazy deletion) and eviction wait too.
+ *
+ * The pause ends with CLIENT UNPAUSE or when its time is up -- seen by the
+ * next command (pause_holds), by respite_block_timeouts (the transport's
+ * timer, armed for the end through respite_block_deadline) and by
+ * respite_tick. The held commands then run in the order they came,
+ * through the engine's run (st->run_postponed), after the command that
+ * ended it; each client is told (io->unblocked) so its transport runs
+ * what it sent meanwhile. A held command may be held again by a new
+ * pause.
+ */
+#include <string.h>
+
+#include "commands/commands.h"
+#include "commands/introspect.h"
+#include "ds/mem.h"
+#include "ds/util.h"
+
+struct postponed {
+    struct session *s;
+    struct postponed *next;
+    int argc;
+    struct rs_str *argv; /* a copy (argv_dup) */
+    size_t bytes;        /* the arguments' bytes: CLIENT LIST argv-mem */
+};
+
+bool pause_active(struct store *st)
+{
+    if (st->pause_mode && rs_mono_us() >= st->pause_end_us)
+        st->pause_mode = 0;
+    return st->pause_mode != 0;
+}
+
+/* Under WRITE: whether c's command may write (a script or function by its
+ * flags, as Redis's getCommandFlags tells). */
+static bool may_write(struct cmd_ctx *c)
+{
+    if (c->cmd->handler == cmd_exec)
+        return multi_may_write(c->s);
+    return (cmd_flags_of(c) & (CMD_WRITE | CMD_MAY_REPLICATE)) != 0;
+}
+
+bool pause_holds(struct cmd_ctx *c)
+{
+    /* Without a transport that hears of the end, nothing can wait. */
+    if (!pause_active(c->st) || c->s->io == NULL || c->s->io->unblocked == NULL)
+        return false;
+    return c->st->pause_mode == PAUSE_ALL || may_write(c);
+}
+
+void pause_postpone(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    struct postponed *p = rs_calloc(1, sizeof *p);
+    p->s = c->s;
+    p->argc = c->argc;
+    p->argv = argv_dup(c->argc, c->argv, &p->bytes);
+    if (st->pp_tail)
+        st->pp_tail->next = p;
+    else
+        st->pp_head = p;
+    st->pp_tail = p;
+    c->s->pp = p;
+    c->s->flags |= SES_WAITING;
+    st->stats.blocked_clients++;
+}
+
+size_t pause_argv_mem(const struct session *s)
+{
+    return s->pp ? s->pp->bytes : 0;
+}
+
+void pause_cancel(struct session *s)
+{
+    struct postponed *p = s->pp;
+    if (p == NULL)
+        return;
+    struct store *st = s->st;
+    struct postponed *prev = NULL;
+    for (struct postponed *q = st->pp_head; q != p; q = q->next)
+        prev = q;
+    if (prev)
+        prev->next = p->next;
+    else
+        st->pp_head = p->next;
+    if (st->pp_tail == p)
+        st->pp_tail = prev;
+    s->pp = NULL;
+    s->flags &= ~(uint32_t)SES_WAITING;
+    st->stats.blocked_clients--;
+    rs_free(p->argv);
+    rs_free(p);
+}
+
+void pause_resume(struct store *st)
+{
+    /* The queue as it is now: a command held again joins a new one. */
+    struct postponed *list = st->pp_head;
+    st->pp_head = st->pp_tail = NULL;
+    while (list) {
+        struct postponed *p = list;
+        list = p->next;
+        struct session *s = p->s;
+        s->pp = NULL;
+        s->flags &= ~(uint32_t)SES_WAITING;
+        st->stats.blocked_clients--;
+        st->run_postponed(s, p->argc, p->argv);
+        rs_free(p->argv);
+        rs_free(p);
+        /* Held again, or blocked by its command (BLPOP): told later. */
+        if (s->pp == NULL && s->blk == NULL && !(s->flags & SES_KILLED))
+            s->io->unblocked(s->io_ud);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------------ */
+
+/* CLIENT PAUSE timeout [WRITE|ALL] -- timeout in milliseconds; a pause
+ * already on is only ever made longer or wider, as in Redis. */
+void cmd_client_pause(struct cmd_ctx *c)
+{
+    if (c->argc > 4) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    int64_t ms;
+    if (!block_timeout_arg(c, c->argv[2], false, &ms))
+        return;
+    int mode = PAUSE_ALL;
+    if (c->argc == 4) {
+        if (rs_str_eqi(c->argv[3], "write")) {
+            mode = PAUSE_WRITE;
+        } else if (!rs_str_eqi(c->argv[3], "all")) {
+            reply_err(c, RS_ERR_PAUSE_MODE);
+            return;
+        }
+    }
+    struct store *st = c->st;
+    int64_t end = ms > (INT64_MAX - c->t0_us) / 1000 ? INT64_MAX : c->t0_us + ms * 1000;
+    if (!pause_active(st)) {
+        st->pause_mode = mode;
+        st->pause_end_us = end;
+    } else {
+        if (mode > st->pause_mode)
+            st->pause_mode = mode;
+        if (end > st->pause_end_us)
+            st->pause_end_us = end;
+    }
+    resp_add_ok(c->out);
+}
+
+/* CLIENT UNPAUSE -- the held commands run after this one. */
+void cmd_client_unpause(struct cmd_ctx *c)
+{
+    c->st->pause_mode = 0;
+    resp_add_ok(c->out);
+}

@@ -1,0 +1,458 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""What the server tells about its clients and its own speed, over the wire.
+
+ClientFields: CLIENT LIST and CLIENT INFO carry Redis 7.4's fields in its order (compared
+with the 7.4.1 reference when there is one), with values that follow each client's state:
+name, db, subscriptions, MULTI, WATCH, a partial command in its query buffer, a held reply
+buffer (rbs, rbp), RESP version, library, flags (N x P b e). CLIENT LIST TYPE and ID.
+
+Kill: CLIENT KILL by ID, ADDR, LADDR, USER, TYPE, MAXAGE (the store clock moved by DEBUG
+CLOCK), SKIPME, their combinations, and the old form.
+
+Pause: CLIENT PAUSE WRITE holds a writer (flag b, blocked_clients) until its time is up or
+CLIENT UNPAUSE, in order with what the client sent after, while readers and no-writes
+scripts run; ALL holds everything; a write queued in MULTI waits; a killed held client's
+command never runs; active expiry waits for the end.
+
+Slowlog: entries as 7.4 (id, time, duration, argv cut to 32 arguments and 128 bytes, the
+client's address and name), EXEC not logged but its commands, a script's commands with no
+address, AUTH's password redacted, slowlog-max-len, RESET.
+
+Latency: with latency-monitor-threshold, a DEBUG SLEEP is a `command` event in LATEST,
+HISTORY, GRAPH and DOCTOR; LATENCY HISTOGRAM and INFO latencystats place it in the right
+bucket; latency-tracking off records nothing; CONFIG RESETSTAT empties the histograms.
+
+ErrorStats: after the same series of errors (scripts' included) the INFO errorstats,
+total_error_replies and each command's failed_calls and rejected_calls equal Redis 7.4.1's.
+"""
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, RespError,  # noqa: E402
+                     ServerTestCase, encode, main, redis74_path)
+
+FIELDS_74 = ["id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
+             "ssub", "multi", "watch", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs",
+             "rbp", "obl", "oll", "omem", "tot-mem", "events", "cmd", "user", "redir", "resp",
+             "lib-name", "lib-ver"]
+
+
+def parse_line(line):
+    """A CLIENT LIST line as an ordered list of (field, value)."""
+    return [tuple(kv.split("=", 1)) for kv in line.split(" ")]
+
+
+def client_lines(c, *args):
+    text = c.cmd("CLIENT", "LIST", *args).decode()
+    return [dict(parse_line(l)) for l in text.split("\n") if l]
+
+
+def by_id(c, cid):
+    lines = client_lines(c, "ID", str(cid))
+    return lines[0] if lines else None
+
+
+def wait_for(pred, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+class ClientFields(ServerTestCase):
+
+    def test_fields_in_74_order(self):
+        c = self.server.conn()
+        info = c.cmd("CLIENT", "INFO").decode()
+        self.assertTrue(info.endswith("\n"))
+        self.assertEqual([k for k, _ in parse_line(info.rstrip("\n"))], FIELDS_74)
+        for line in c.cmd("CLIENT", "LIST").decode().rstrip("\n").split("\n"):
+            self.assertEqual([k for k, _ in parse_line(line)], FIELDS_74)
+
+    @unittest.skipIf(redis74_path() is None, "no Redis 7.4.1 reference (RESPITE_REDIS74)")
+    def test_fields_as_redis_74(self):
+        ref = RedisServer(redis74_path()).start()
+        self.addCleanup(ref.stop)
+        with ref.client() as r:
+            line = r.execute_command("CLIENT", "INFO").decode()
+        self.assertEqual([k for k, _ in parse_line(line.rstrip("\n"))], FIELDS_74)
+
+    def test_values_follow_state(self):
+        a, b = self.server.conn(), self.server.conn()
+        aid = a.cmd("CLIENT", "ID")
+        self.assertEqual(a.cmd("CLIENT", "SETNAME", "worker"), b"OK")
+        self.assertEqual(a.cmd("SELECT", "3"), b"OK")
+        self.assertEqual(a.cmd("CLIENT", "SETINFO", "LIB-NAME", "mylib"), b"OK")
+        self.assertEqual(a.cmd("CLIENT", "SETINFO", "LIB-VER", "1.2"), b"OK")
+        self.assertEqual(a.cmd("WATCH", "k1", "k2"), b"OK")
+        self.assertEqual(a.cmd("MULTI"), b"OK")
+        self.assertEqual(a.cmd("SET", "k1", "v"), b"QUEUED")
+        f = by_id(b, aid)
+        self.assertEqual((f["name"], f["db"], f["flags"], f["multi"], f["watch"]),
+                         ("worker", "3", "x", "1", "2"))
+        self.assertEqual((f["lib-name"], f["lib-ver"], f["user"], f["resp"]),
+                         ("mylib", "1.2", "default", "2"))
+        self.assertEqual(f["cmd"], "set")
+        self.assertGreater(int(f["multi-mem"]), 0)
+        self.assertEqual(a.cmd("DISCARD"), b"OK")
+        self.assertEqual(a.cmd("UNWATCH"), b"OK")
+        # A partial command waits in the query buffer.
+        a.send(b"*3\r\n$3\r\nSET\r\n$2\r\nkk\r\n$10\r\n12345")
+        self.assertTrue(wait_for(lambda: by_id(b, aid)["qbuf"] == "31"))
+        a.send(b"67890\r\n")
+        self.assertEqual(a.reply(), b"OK")
+        # Subscriptions, RESP3, CLIENT NO-EVICT.
+        self.assertEqual(a.cmd("HELLO", "3")[b"proto"], 3)
+        self.assertEqual(a.cmd("CLIENT", "NO-EVICT", "on"), b"OK")
+        self.assertEqual(by_id(b, aid)["flags"], "e")
+        self.assertEqual(by_id(b, aid)["resp"], "3")
+        self.assertEqual(a.cmd("CLIENT", "NO-EVICT", "off"), b"OK")
+        a.send(encode("SUBSCRIBE", "c1", "c2"))
+        a.reply(), a.reply()
+        a.send(encode("PSUBSCRIBE", "p*"))
+        a.reply()
+        f = by_id(b, aid)
+        self.assertEqual((f["flags"], f["sub"], f["psub"], f["ssub"]), ("P", "2", "1", "0"))
+        self.assertEqual([l["id"] for l in client_lines(b, "TYPE", "pubsub")], [str(aid)])
+        self.assertNotIn(str(aid), [l["id"] for l in client_lines(b, "TYPE", "normal")])
+        self.assertEqual(client_lines(b, "TYPE", "master"), [])
+        self.assertEqual(client_lines(b, "TYPE", "replica"), [])
+
+    def test_reply_buffer_size_and_peak(self):
+        a, b = self.server.conn(), self.server.conn()
+        aid = a.cmd("CLIENT", "ID")
+        self.assertEqual(a.cmd("SET", "big", "x" * 50000), b"OK")
+        self.assertEqual(len(a.cmd("GET", "big")), 50000)
+        f = by_id(b, aid)
+        self.assertGreaterEqual(int(f["rbp"]), 50000)  # the peak of the last 5 seconds
+        self.assertGreaterEqual(int(f["rbs"]), 0)
+        # The caller's own line: the buffer its reply goes to.
+        me = dict(parse_line(b.cmd("CLIENT", "INFO").decode().rstrip("\n")))
+        self.assertEqual(me["cmd"], "client|info")
+        self.assertEqual(me["argv-mem"], str(len("CLIENTINFO")))
+
+    def test_blocked_flag_and_list_by_id(self):
+        a, b = self.server.conn(), self.server.conn()
+        aid, bid = a.cmd("CLIENT", "ID"), b.cmd("CLIENT", "ID")
+        a.send(encode("BLPOP", "nolist", "0"))
+        self.assertTrue(wait_for(lambda: by_id(b, aid)["flags"] == "b"))
+        self.assertEqual(by_id(b, aid)["cmd"], "blpop")
+        ids = [l["id"] for l in client_lines(b, "ID", str(bid), "999999", str(aid))]
+        self.assertEqual(ids, [str(bid), str(aid)])
+        self.assertEqual(b.cmd("CLIENT", "UNBLOCK", str(aid)), 1)
+        self.assertIsNone(a.reply())
+
+
+class Kill(ServerTestCase):
+
+    def killed(self, conn):
+        """Whether the server closed conn."""
+        try:
+            conn.sock.settimeout(5)
+            return conn.sock.recv(1) == b""
+        except ConnectionError:
+            return True
+
+    def test_filters(self):
+        me = self.server.conn()
+        a, b, p = self.server.conn(), self.server.conn(), self.server.conn()
+        aid = a.cmd("CLIENT", "ID")
+        addr_b = dict(parse_line(b.cmd("CLIENT", "INFO").decode().rstrip("\n")))["addr"]
+        p.send(encode("SUBSCRIBE", "ch"))
+        p.reply()
+        self.assertEqual(me.cmd("CLIENT", "KILL", "ID", str(aid)), 1)
+        self.assertTrue(self.killed(a))
+        self.assertEqual(me.cmd("CLIENT", "KILL", "ID", str(aid)), 0)
+        self.assertEqual(me.cmd("CLIENT", "KILL", "ADDR", addr_b, "TYPE", "pubsub"), 0)
+        self.assertEqual(me.cmd("CLIENT", "KILL", "ADDR", addr_b), 1)
+        self.assertTrue(self.killed(b))
+        self.assertEqual(me.cmd("CLIENT", "KILL", "TYPE", "pubsub", "USER", "default"), 1)
+        self.assertTrue(self.killed(p))
+        # The old form: +OK, or an error when nothing matched.
+        c = self.server.conn()
+        addr_c = dict(parse_line(c.cmd("CLIENT", "INFO").decode().rstrip("\n")))["addr"]
+        self.assertEqual(me.cmd("CLIENT", "KILL", addr_c), b"OK")
+        self.assertTrue(self.killed(c))
+        self.assertEqual(me.cmd("CLIENT", "KILL", addr_c), RespError("ERR No such client"))
+        # LADDR matches every client of the listener; SKIPME yes spares the caller.
+        d = self.server.conn()
+        laddr = dict(parse_line(me.cmd("CLIENT", "INFO").decode().rstrip("\n")))["laddr"]
+        self.assertEqual(me.cmd("CLIENT", "KILL", "LADDR", laddr, "SKIPME", "yes"), 1)
+        self.assertTrue(self.killed(d))
+        self.assertEqual(me.cmd("PING"), b"PONG")
+        # SKIPME no: the caller too, after its reply.
+        self.assertEqual(me.cmd("CLIENT", "KILL", "USER", "default", "SKIPME", "no"), 1)
+        self.assertTrue(self.killed(me))
+
+    def test_maxage(self):
+        ctl = self.server.conn()
+        self.addCleanup(lambda: self.server.conn().cmd("DEBUG", "CLOCK", "REAL"))
+        old = self.server.conn()
+        self.assertEqual(ctl.cmd("DEBUG", "CLOCK", "ADVANCE", "100000"), b"OK")
+        young = self.server.conn()
+        self.assertEqual(young.cmd("PING"), b"PONG")
+        self.assertEqual(ctl.cmd("CLIENT", "KILL", "MAXAGE", "50"), 1)
+        self.assertTrue(self.killed(old))
+        self.assertEqual(young.cmd("PING"), b"PONG")
+
+
+class Pause(ServerTestCase):
+
+    def test_write_pause_holds_writers_in_order(self):
+        ctl, w, r = self.server.conn(), self.server.conn(), self.server.conn()
+        wid = w.cmd("CLIENT", "ID")
+        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "400", "WRITE"), b"OK")
+        t0 = time.monotonic()
+        w.send(encode("SET", "pk", "1") + encode("GET", "pk"))
+        self.assertTrue(wait_for(lambda: by_id(ctl, wid)["flags"] == "b"))
+        f = by_id(ctl, wid)
+        self.assertEqual((f["cmd"], f["argv-mem"]), ("set", "6"))
+        self.assertIn(b"blocked_clients:1", ctl.cmd("INFO", "clients"))
+        self.assertIsNone(r.cmd("GET", "pk"))  # readers run
+        self.assertEqual(r.cmd("EVAL", "#!lua flags=no-writes\nreturn 7", "0"), 7)
+        self.assertEqual(w.reply(), b"OK")
+        self.assertEqual(w.reply(), b"1")
+        self.assertGreaterEqual(time.monotonic() - t0, 0.35)
+        self.assertIn(b"blocked_clients:0", ctl.cmd("INFO", "clients"))
+
+    def test_unpause_releases_at_once(self):
+        ctl, w = self.server.conn(), self.server.conn()
+        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "60000", "WRITE"), b"OK")
+        t0 = time.monotonic()
+        w.send(encode("INCR", "pc"))
+        w.send(encode("EVAL", "return redis.call('incr', 'pc')", "0"))
+        time.sleep(0.1)
+        self.assertEqual(ctl.cmd("CLIENT", "UNPAUSE"), b"OK")
+        self.assertEqual((w.reply(), w.reply()), (1, 2))
+        self.assertLess(time.monotonic() - t0, 30)
+
+    def test_all_pause_holds_everything(self):
+        ctl, c = self.server.conn(), self.server.conn()
+        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "300", "ALL"), b"OK")
+        t0 = time.monotonic()
+        self.assertEqual(c.cmd("PING"), b"PONG")
+        self.assertGreaterEqual(time.monotonic() - t0, 0.25)
+
+    def test_multi_write_waits_and_killed_client_runs_nothing(self):
+        ctl, m, k = self.server.conn(), self.server.conn(), self.server.conn()
+        kid = k.cmd("CLIENT", "ID")
+        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "300", "WRITE"), b"OK")
+        self.assertEqual(m.cmd("MULTI"), b"OK")
+        self.assertEqual(m.cmd("GET", "mk"), b"QUEUED")  # reads are queued at once
+        t0 = time.monotonic()
+        m.send(encode("SET", "mk", "1"))
+        k.send(encode("SET", "killed", "1"))
+        self.assertTrue(wait_for(lambda: by_id(ctl, kid)["flags"] == "b"))
+        self.assertEqual(ctl.cmd("CLIENT", "KILL", "ID", str(kid)), 1)
+        self.assertEqual(m.reply(), b"QUEUED")
+        self.assertGreaterEqual(time.monotonic() - t0, 0.2)
+        self.assertEqual(m.cmd("EXEC"), [None, b"OK"])
+        self.assertEqual(ctl.cmd("EXISTS", "killed"), 0)
+
+    def test_expiry_waits(self):
+        ctl = self.server.conn()
+        self.assertEqual(ctl.cmd("SET", "ek", "v", "PX", "50"), b"OK")
+        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "600", "WRITE"), b"OK")
+        time.sleep(0.3)
+        self.assertEqual(ctl.cmd("DBSIZE"), 1)  # not reclaimed by the expiry cycle
+        self.assertTrue(wait_for(lambda: ctl.cmd("DBSIZE") == 0, 5.0))
+
+    def test_errors(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("CLIENT", "PAUSE", "-1"), RespError("ERR timeout is negative"))
+        self.assertEqual(c.cmd("CLIENT", "PAUSE", "10", "x"),
+                         RespError("ERR CLIENT PAUSE mode must be WRITE or ALL"))
+
+
+class Slowlog(ServerTestCase):
+
+    def test_entries(self):
+        c = self.server.conn()
+        me = dict(parse_line(c.cmd("CLIENT", "INFO").decode().rstrip("\n")))
+        self.assertEqual(c.cmd("CLIENT", "SETNAME", "slowpoke"), b"OK")
+        self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
+                                                       "slowlog-log-slower-than", "10000"))
+        self.assertEqual(c.cmd("SLOWLOG", "RESET"), b"OK")
+        self.assertEqual(c.cmd("SET", "k", "x" * 200), b"OK")
+        self.assertEqual(c.cmd("DEL", *["k%d" % i for i in range(40)]), 0)
+        self.assertEqual(c.cmd("MULTI"), b"OK")
+        self.assertEqual(c.cmd("INCR", "n"), b"QUEUED")
+        self.assertEqual(c.cmd("EXEC"), [1])
+        self.assertEqual(c.cmd("EVAL", "return redis.call('get', 'n')", "0"), b"1")
+        self.assertIsInstance(c.cmd("AUTH", "secret"), RespError)
+        entries = c.cmd("SLOWLOG", "GET", "-1")
+        argvs = [e[3] for e in entries]
+        self.assertEqual(argvs[0], [b"AUTH", b"(redacted)"])
+        self.assertEqual(argvs[1], [b"EVAL", b"return redis.call('get', 'n')", b"0"])
+        self.assertEqual(argvs[2], [b"get", b"n"])  # the script's, before its EVAL
+        self.assertEqual(entries[2][4:], [b"", b""])
+        self.assertEqual(argvs[3], [b"INCR", b"n"])  # EXEC itself is not logged
+        self.assertEqual(argvs[4], [b"MULTI"])
+        dl = argvs[5]
+        self.assertEqual(len(dl), 32)
+        self.assertEqual(dl[:2], [b"DEL", b"k0"])
+        self.assertEqual(dl[31], b"... (10 more arguments)")
+        self.assertEqual(argvs[6], [b"SET", b"k", b"x" * 128 + b"... (72 more bytes)"])
+        self.assertEqual(argvs[7], [b"SLOWLOG", b"RESET"])
+        ids = [e[0] for e in entries]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        self.assertEqual(len(set(ids)), len(ids))
+        for e in entries[:2] + entries[3:]:
+            self.assertEqual(e[4:], [me["addr"].encode(), b"slowpoke"])
+            self.assertGreaterEqual(e[2], 0)
+            self.assertLess(abs(e[1] - time.time()), 60)
+        self.assertEqual(c.cmd("SLOWLOG", "LEN"), len(entries) + 1)  # the GET itself
+        self.assertEqual(len(c.cmd("SLOWLOG", "GET")), 10)
+        self.assertEqual(len(c.cmd("SLOWLOG", "GET", "2")), 2)
+        self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-max-len", "3"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET", "slowlog-max-len", "128"))
+        self.assertEqual(c.cmd("SLOWLOG", "LEN"), 3)
+        self.assertEqual(c.cmd("SLOWLOG", "RESET"), b"OK")
+        self.assertEqual(c.cmd("SLOWLOG", "LEN"), 1)  # the RESET, logged after it ran
+
+    def test_blocked_command_logged_when_answered(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
+                                                       "slowlog-log-slower-than", "10000"))
+        self.assertEqual(c.cmd("SLOWLOG", "RESET"), b"OK")
+        self.assertIsNone(c.cmd("BLPOP", "nolist", "0.05"))
+        self.assertEqual(c.cmd("SLOWLOG", "GET", "1")[0][3], [b"BLPOP", b"nolist", b"0.05"])
+
+    def test_config_set_password_redacted(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
+                                                       "slowlog-log-slower-than", "10000"))
+        self.assertEqual(c.cmd("CONFIG", "SET", "requirepass", ""), b"OK")
+        self.assertEqual(c.cmd("SLOWLOG", "GET", "1")[0][3],
+                         [b"CONFIG", b"SET", b"requirepass", b"(redacted)"])
+
+    def test_off(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "-1"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
+                                                       "slowlog-log-slower-than", "10000"))
+        self.assertEqual(c.cmd("SLOWLOG", "RESET"), b"OK")
+        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.02"), b"OK")
+        self.assertEqual(c.cmd("SLOWLOG", "LEN"), 0)
+
+
+class Latency(ServerTestCase):
+
+    def test_monitor_after_debug_sleep(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
+        self.assertIn(b"Latency monitoring is disabled", c.cmd("LATENCY", "DOCTOR"))
+        self.assertEqual(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "10"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
+                                                       "latency-monitor-threshold", "0"))
+        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0"), b"OK")  # under the threshold
+        self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
+        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.03"), b"OK")
+        latest = c.cmd("LATENCY", "LATEST")
+        self.assertEqual(len(latest), 1)
+        name, when, last, worst = latest[0]
+        self.assertEqual(name, b"command")
+        self.assertGreaterEqual(last, 30)
+        self.assertEqual(worst, last)
+        self.assertLess(abs(when - time.time()), 60)
+        self.assertEqual(c.cmd("LATENCY", "HISTORY", "command"), [[when, last]])
+        graph = c.cmd("LATENCY", "GRAPH", "command").decode()
+        self.assertTrue(graph.startswith("command - high %d ms, low %d ms (all time high %d ms)\n"
+                                         % (last, last, last)))
+        self.assertIn("\n" + "-" * 80 + "\n", graph)
+        doctor = c.cmd("LATENCY", "DOCTOR").decode()
+        self.assertIn("1. command: 1 latency spikes (average %dms" % last, doctor)
+        self.assertIn("Check your Slow Log", doctor)
+        self.assertEqual(c.cmd("LATENCY", "RESET", "nosuch", "command"), 1)
+        self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
+
+    def test_histograms(self):
+        c = self.server.conn()
+        self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
+        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.02"), b"OK")
+        self.assertEqual(c.cmd("HELLO", "3")[b"proto"], 3)
+        h = c.cmd("LATENCY", "HISTOGRAM", "debug", "nosuch")
+        self.assertEqual(list(h), [b"debug"])
+        self.assertEqual(h[b"debug"][b"calls"], 1)
+        buckets = h[b"debug"][b"histogram_usec"]
+        # 20 ms is in the bucket of 2^24..2^25 ns, named by its highest value in us.
+        self.assertEqual(list(buckets.values()), [1])
+        self.assertIn(list(buckets)[0], (33816, 67633))
+        info = c.cmd("INFO", "latencystats").decode()
+        line = [l for l in info.split("\r\n") if l.startswith("latency_percentiles_usec_debug:")]
+        self.assertEqual(len(line), 1)
+        pct = dict(kv.split("=") for kv in line[0].split(":", 1)[1].split(","))
+        self.assertEqual(list(pct), ["p50", "p99", "p99.9"])
+        self.assertGreaterEqual(float(pct["p50"]), 20000)
+        self.assertEqual(pct["p50"], pct["p99.9"])
+        self.assertEqual(c.cmd("CONFIG", "SET", "latency-tracking-info-percentiles", "0 100"),
+                         b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd(
+            "CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"))
+        self.assertIn(b"latency_percentiles_usec_debug:p0=", c.cmd("INFO", "latencystats"))
+        # Off: nothing new is recorded; RESETSTAT empties what was.
+        self.assertEqual(c.cmd("CONFIG", "SET", "latency-tracking", "no"), b"OK")
+        self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET", "latency-tracking",
+                                                       "yes"))
+        self.assertEqual(c.cmd("INCR", "untracked"), 1)
+        self.assertEqual(c.cmd("LATENCY", "HISTOGRAM", "incr"), {})
+        self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
+        self.assertEqual(c.cmd("LATENCY", "HISTOGRAM"), {})
+        self.assertNotIn(b"latency_percentiles", c.cmd("INFO", "everything"))
+
+
+ERRORS = [["SET", "s", "v"], ["LPUSH", "s", "x"], ["INCR", "s"], ["GET"], ["NOSUCH"],
+          ["CLIENT", "NOSUCH"], ["SET", "k", "v", "EX", "-1"],
+          ["EVAL", "return redis.call('incr','s')", "0"],
+          ["EVAL", "return redis.pcall('incr','s')", "0"],
+          ["EVAL", "return {err='MYERR bad thing'}", "0"], ["EVAL", "error('boom')", "0"],
+          ["EVAL", "return redis.error_reply('XYZ oops')", "0"],
+          ["EVAL", "return redis.call('nosuch')", "0"], ["EVAL", "return redis.call('get')", "0"],
+          ["MULTI"], ["INCR", "s"], ["EXEC"], ["MULTI"], ["NOSUCH"], ["EXEC"], ["AUTH", "x"],
+          ["HSET", "h", "f"], ["EXPIRE", "s", "x"], ["SUBSCRIBE", "c"], ["GET", "a"], ["RESET"]]
+
+
+def error_figures(conn):
+    """INFO's error counters: errorstats lines, total_error_replies, and per command its
+    calls, failed_calls and rejected_calls (no timings)."""
+    out = {}
+    for line in conn.cmd("INFO", "everything").decode().split("\r\n"):
+        if line.startswith(("errorstat_", "total_error_replies", "unexpected_error")):
+            k, v = line.split(":", 1)
+            out[k] = v
+        elif line.startswith("cmdstat_"):
+            k, v = line.split(":", 1)
+            f = dict(kv.split("=") for kv in v.split(","))
+            out[k] = (f["calls"], f["failed_calls"], f["rejected_calls"])
+    return out
+
+
+@unittest.skipIf(redis74_path() is None, "no Redis 7.4.1 reference (RESPITE_REDIS74)")
+class ErrorStats(ServerTestCase):
+
+    def test_same_counts_as_redis_74(self):
+        ref = RedisServer(redis74_path()).start()
+        self.addCleanup(ref.stop)
+        figures = []
+        ref_conn = RespConn(socket.create_connection((HOST, ref.port), timeout=SOCK_TIMEOUT))
+        for conn in (self.server.conn(), ref_conn):
+            self.assertEqual(conn.cmd("CONFIG", "RESETSTAT"), b"OK")
+            for cmd in ERRORS:
+                conn.send(encode(*cmd))
+                conn.reply()
+            figures.append(error_figures(conn))
+        self.assertEqual(figures[0], figures[1])
+        self.assertGreater(int(figures[0]["total_error_replies"]), 15)
+
+
+if __name__ == "__main__":
+    main()
