@@ -22,7 +22,10 @@ def reply_end(buf, pos):
     kind, head, nxt = buf[pos:pos + 1], buf[pos + 1:eol], eol + 2
     if kind in b"$=!":
         n = int(head)
-        return (nxt if n < 0 else nxt + n + 2), []
+        end = nxt if n < 0 else nxt + n + 2
+        if end > len(buf):  # not all read yet: the caller reads more
+            raise IndexError(end)
+        return end, []
     if kind in b"*~>%|":
         n = int(head)
         if n < 0:
