@@ -379,13 +379,16 @@ static void node_insert_at(struct quicklist *ql, struct ql_node *nd, uint32_t at
     ql->count++;
 }
 
-/* A new chunk holding s alone, linked after `after` (NULL: first). */
+/* A new chunk holding s alone, linked after `after` (NULL: first), with
+ * room for `room` bytes of elements if that is more than its own rule. */
 static void node_add_with(struct quicklist *ql, struct ql_node *after, struct rs_str s,
-                          enum ql_where fill_from)
+                          enum ql_where fill_from, uint32_t room)
 {
     uint32_t es = elem_size(s.len);
     bool plain = !ql->listpack && is_large(ql, s.len);
     uint32_t cap = plain ? es : es + (es < 64 ? MIN_CAP : es / 4);
+    if (!plain && room > cap)
+        cap = room;
     struct ql_node *nd = node_new(ql, cap, fill_from);
     nd->plain = plain;
     node_link(ql, nd, after);
@@ -511,15 +514,15 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
     if (end && (ql->listpack || allow_insert(ql, end, s.len)))
         node_put(ql, end, s, where);
     else
-        node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where);
+        node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, 0);
 }
 
-void ql_push_chunk(struct quicklist *ql, struct rs_str s)
+void ql_push_chunk(struct quicklist *ql, struct rs_str s, size_t room)
 {
-    if (ql->listpack || ql->tail == NULL)
+    if (ql->listpack && ql->tail)
         ql_push(ql, s, QL_TAIL);
     else
-        node_add_with(ql, ql->tail, s, QL_TAIL);
+        node_add_with(ql, ql->tail, s, QL_TAIL, room < UINT32_MAX ? (uint32_t)room : 0);
 }
 
 struct ql_pos ql_end(const struct quicklist *ql, enum ql_where where)
@@ -656,11 +659,11 @@ void ql_insert(struct quicklist *ql, struct ql_pos pos, struct rs_str s, bool af
     } else if (at_head && allow_insert(ql, nd->prev, s.len)) {
         node_put(ql, nd->prev, s, QL_TAIL);
     } else if (at_tail || at_head) {
-        node_add_with(ql, at_tail ? nd : nd->prev, s, at_tail ? QL_HEAD : QL_TAIL);
+        node_add_with(ql, at_tail ? nd : nd->prev, s, at_tail ? QL_HEAD : QL_TAIL, 0);
     } else {
         struct ql_node *right = node_split(ql, nd, at);
         if (large) {
-            node_add_with(ql, right->prev, s, QL_TAIL);
+            node_add_with(ql, right->prev, s, QL_TAIL, 0);
         } else if (after) {
             /* The pivot's chunk is the left half: merges centre there. */
             right = node_put(ql, right, s, QL_HEAD);

@@ -22,6 +22,7 @@
 
 #include "ds/crc64.h"
 #include "ds/mem.h"
+#include "ds/pack.h"
 #include "ds/quicklist.h"
 #include "ds/stream.h"
 #include "keyspace/hash.h"
@@ -33,6 +34,11 @@
 #include "keyspace/zset.h"
 #include "resp_num.h"
 
+/* The loader's buffers (rdb_get_str's), reused from key to key so that a
+ * string costs no allocation of its own: the key's, the blob's or string
+ * value's, and two for the strings of an aggregate, which alternate. */
+enum { BUF_KEY, BUF_VALUE, BUF_ELEM, NBUFS = BUF_ELEM + 2 };
+
 struct loader {
     struct store *st;
     struct rdb_reader r;
@@ -43,7 +49,14 @@ struct loader {
     bool merge; /* a key already there is replaced by the file's */
     char *err;
     size_t errlen;
+    struct rdb_buf bufs[NBUFS]; /* rdb_get_str's, BUF_* */
 };
+
+static void loader_free_bufs(struct loader *ld)
+{
+    for (int i = 0; i < NBUFS; i++)
+        rs_free(ld->bufs[i].p);
+}
 
 static bool fail(struct loader *ld, const char *what)
 {
@@ -62,36 +75,30 @@ struct elems {
     uint64_t left;      /* RDB strings still to read */
     bool is_blob;
     struct rdb_blob blob;
-    char *blob_bytes;   /* the blob's string */
-    char *cur;          /* the last RDB string read */
-    char *prev;         /* the one before, still valid (a field while its value is read) */
+    struct rdb_buf *bufs; /* the loader's */
+    int flip;             /* the BUF_ELEM buffer the next string takes */
 };
 
-static void elems_close(struct elems *es)
-{
-    rs_free(es->blob_bytes);
-    rs_free(es->cur);
-    rs_free(es->prev);
-    es->blob_bytes = es->cur = es->prev = NULL;
-}
-
 /* n strings follow in r. */
-static void elems_strings(struct elems *es, struct rdb_reader *r, uint64_t n)
+static void elems_strings(struct elems *es, struct rdb_reader *r, struct rdb_buf *bufs,
+                          uint64_t n)
 {
     memset(es, 0, sizeof *es);
     es->r = r;
+    es->bufs = bufs;
     es->left = n;
 }
 
 /* A blob of kind follows in r as one string. */
-static bool elems_blob(struct elems *es, struct rdb_reader *r, enum rdb_blob_kind kind)
+static bool elems_blob(struct elems *es, struct rdb_reader *r, struct rdb_buf *bufs,
+                       enum rdb_blob_kind kind)
 {
     memset(es, 0, sizeof *es);
-    size_t len;
-    es->blob_bytes = rdb_get_string(r, &len);
+    es->bufs = bufs;
     es->is_blob = true;
-    return es->blob_bytes &&
-           rdb_blob_open(&es->blob, kind, (const uint8_t *)es->blob_bytes, len);
+    struct rs_str b;
+    return rdb_get_str(r, &bufs[BUF_VALUE], &b) &&
+           rdb_blob_open(&es->blob, kind, (const uint8_t *)b.p, b.len);
 }
 
 /* The next element in *s; false at the end or when malformed (*bad). */
@@ -102,16 +109,11 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
         *bad = es->blob.bad;
         return more;
     }
-    rs_free(es->prev);
-    es->prev = es->cur;
-    es->cur = NULL;
     if (es->left == 0)
         return false;
     es->left--;
-    size_t len;
-    es->cur = rdb_get_string(es->r, &len);
-    *bad = es->cur == NULL;
-    *s = rs_str_from(es->cur, len);
+    *bad = !rdb_get_str(es->r, &es->bufs[BUF_ELEM + es->flip], s);
+    es->flip ^= 1;
     return !*bad;
 }
 
@@ -143,36 +145,53 @@ static int blob_key_cmp(const void *a, const void *b)
     return memcmp(xp, yp, x->len);
 }
 
-/* Whether elements 0, stride, 2 stride... of the blob (a listpack or
- * ziplist, its bytes in es) repeat one another, compared as text as
- * Redis's lpValidateIntegrityAndDups compares them. O(n log n). */
-static bool blob_repeats(const struct elems *es, int stride)
+/* Keys of a blob that blob_scan compares pair by pair, on its stack. */
+#define SMALL_BLOB 16
+
+/* A walk of a listpack or ziplist blob (its bytes in es) before its
+ * elements are added: the bytes they take packed (pack_elem_bytes each;
+ * with scores, every second one is a double's 8 bytes), their number in
+ * *n, and with stride > 0 whether elements 0, stride, 2 stride... repeat
+ * one another (*repeats), compared as text as Redis's
+ * lpValidateIntegrityAndDups compares them. O(n log n). */
+static size_t blob_scan(const struct elems *es, int stride, bool scores, size_t *n,
+                        bool *repeats)
 {
     struct rdb_blob it = es->blob;
-    struct blob_key *keys = NULL;
-    size_t n = 0, cap = 0;
+    struct blob_key few[SMALL_BLOB], *keys = few;
+    size_t nkeys = 0, cap = SMALL_BLOB, bytes = 0;
     struct rs_str s;
-    for (size_t i = 0; rdb_blob_next(&it, &s); i++) {
-        if (i % (size_t)stride)
+    size_t i = 0;
+    for (; rdb_blob_next(&it, &s); i++) {
+        bytes += pack_elem_bytes(scores && i % 2 ? sizeof(double) : s.len);
+        if (stride == 0 || i % (size_t)stride)
             continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            keys = rs_realloc(keys, cap * sizeof *keys);
+        if (nkeys == cap) {
+            cap *= 2;
+            keys = keys == few ? memcpy(rs_malloc(cap * sizeof *keys), few, sizeof few)
+                               : rs_realloc(keys, cap * sizeof *keys);
         }
-        struct blob_key *k = &keys[n++];
+        struct blob_key *k = &keys[nkeys++];
         k->len = s.len;
         k->p = s.p == it.num ? NULL : s.p;
         if (k->p == NULL)
             memcpy(k->num, s.p, s.len);
     }
-    bool repeats = false;
-    if (n > 1) {
-        qsort(keys, n, sizeof *keys, blob_key_cmp);
-        for (size_t i = 1; i < n && !repeats; i++)
-            repeats = blob_key_cmp(&keys[i - 1], &keys[i]) == 0;
+    *n = i;
+    *repeats = false;
+    if (nkeys <= SMALL_BLOB) {
+        /* a few: each pair, cheaper than a sort */
+        for (size_t j = 1; j < nkeys && !*repeats; j++)
+            for (size_t k = 0; k < j && !*repeats; k++)
+                *repeats = blob_key_cmp(&keys[k], &keys[j]) == 0;
+    } else {
+        qsort(keys, nkeys, sizeof *keys, blob_key_cmp);
+        for (size_t j = 1; j < nkeys && !*repeats; j++)
+            *repeats = blob_key_cmp(&keys[j - 1], &keys[j]) == 0;
     }
-    rs_free(keys);
-    return repeats;
+    if (keys != few)
+        rs_free(keys);
+    return bytes;
 }
 
 /* ---- values --------------------------------------------------------------- */
@@ -223,28 +242,29 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
             uint64_t n;
             if (!rdb_get_len(&ld->r, &n))
                 return false;
-            elems_strings(&es, &ld->r, n);
+            elems_strings(&es, &ld->r, ld->bufs, n);
             ok = true;
         } else if (container == 1) {
-            elems_strings(&es, &ld->r, 1);
+            elems_strings(&es, &ld->r, ld->bufs, 1);
             ok = true;
         } else {
             ok = container == 2 &&
-                 elems_blob(&es, &ld->r,
+                 elems_blob(&es, &ld->r, ld->bufs,
                             type == RDB_TYPE_LIST_QUICKLIST_2 ? RDB_BLOB_LISTPACK
                                                               : RDB_BLOB_ZIPLIST);
         }
+        /* a node's chunk is about its listpack's size */
+        size_t room = es.is_blob ? (size_t)(es.blob.end - es.blob.p) : 0;
         struct rs_str s;
         bool bad = !ok, first = true;
         while (!bad && elems_next(&es, &s, &bad)) {
             list_growing(st, ql, s.len, 1);
             if (first && type == RDB_TYPE_LIST_QUICKLIST_2)
-                ql_push_chunk(ql, s);
+                ql_push_chunk(ql, s, room);
             else
                 ql_push(ql, s, QL_TAIL);
             first = false;
         }
-        elems_close(&es);
         if (bad)
             return false;
     }
@@ -258,18 +278,21 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
     struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
+    size_t bytes = 0, count = 0;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
-        if (!elems_blob(&es, &ld->r,
-                        type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK)) {
-            elems_close(&es);
+        if (!elems_blob(&es, &ld->r, ld->bufs,
+                        type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
+        if (type == RDB_TYPE_SET_LISTPACK) {
+            bool unused;
+            bytes = blob_scan(&es, 0, false, &count, &unused);
         }
     } else {
         if (type == RDB_TYPE_RESPITE_SET_TTL && !rdb_get_u64le(&ld->r, (uint64_t *)&min))
             return false;
         if (!rdb_get_len(&ld->r, &n))
             return false;
-        elems_strings(&es, &ld->r, n);
+        elems_strings(&es, &ld->r, ld->bufs, n);
     }
     struct rs_str m;
     bool bad = false, has_prev = false;
@@ -298,8 +321,10 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             prev = v;
             has_prev = true;
         }
-        if (*out == NULL)
+        if (*out == NULL) {
             *out = set_new(st, m, n ? n : 1);
+            set_reserve_packed(st, *out, count, bytes);
+        }
         if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;
@@ -307,7 +332,6 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         if (when != -1)
             set_member_set_ttl(st, *out, m, when);
     }
-    elems_close(&es);
     return !bad;
 }
 
@@ -328,16 +352,22 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         if (!rdb_get_len(&ld->r, &n))
             return false;
         hash_reserve(&c, h, n);
-        elems_strings(&es, &ld->r, 2 * n);
-    } else if (!elems_blob(&es, &ld->r,
+        elems_strings(&es, &ld->r, ld->bufs, 2 * n);
+    } else if (!elems_blob(&es, &ld->r, ld->bufs,
                            type == RDB_TYPE_HASH_ZIPLIST ? RDB_BLOB_ZIPLIST
                                                          : RDB_BLOB_LISTPACK)) {
-        elems_close(&es);
         return false;
     }
     /* a blob's fields are checked for repeats at once, then added without
-     * a search; separate strings are searched for as they come */
-    bool bad = es.is_blob && blob_repeats(&es, lpex ? 3 : 2);
+     * a search, into a pack of their size (with deadlines, the fields
+     * left and their size are known only once they are read); separate
+     * strings are searched for as they come */
+    bool bad = false;
+    if (es.is_blob) {
+        size_t count, bytes = blob_scan(&es, lpex ? 3 : 2, false, &count, &bad);
+        if (!lpex)
+            hash_reserve_packed(&c, h, count / 2, bytes);
+    }
     while (!bad) {
         int64_t when = -1;
         if (metadata && es.left > 0) {
@@ -376,7 +406,6 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         if (when != -1 && !bad)
             hash_field_set_ttl(h, f, when);
     }
-    elems_close(&es);
     return !bad;
 }
 
@@ -399,27 +428,30 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
     uint64_t n = 0;
     bool blob = type == RDB_TYPE_ZSET_ZIPLIST || type == RDB_TYPE_ZSET_LISTPACK;
     if (blob) {
-        if (!elems_blob(&es, &ld->r,
-                        type == RDB_TYPE_ZSET_ZIPLIST ? RDB_BLOB_ZIPLIST : RDB_BLOB_LISTPACK)) {
-            elems_close(&es);
+        if (!elems_blob(&es, &ld->r, ld->bufs,
+                        type == RDB_TYPE_ZSET_ZIPLIST ? RDB_BLOB_ZIPLIST : RDB_BLOB_LISTPACK))
             return false;
-        }
     } else {
         if (!rdb_get_len(&ld->r, &n))
             return false;
-        elems_strings(&es, &ld->r, n);
+        elems_strings(&es, &ld->r, ld->bufs, n);
     }
     *out = zset_new(st, blob ? 0 : (size_t)n, 0);
+    if (blob) {
+        size_t count;
+        bool unused;
+        size_t bytes = blob_scan(&es, 0, true, &count, &unused);
+        zset_reserve_packed(st, *out, count / 2, bytes);
+    }
     bool bad = false;
     struct rs_str m, sc;
     for (uint64_t i = 0; blob || i < n; i++) {
         double score;
+        char mnum[24];
         if (!elems_next(&es, &m, &bad))
             break;
         if (blob) {
-            char *mcopy = rs_malloc(m.len + 1);
-            memcpy(mcopy, m.p, m.len);
-            m.p = mcopy;
+            m = keep(&es, m, mnum);
             bad = !elems_next(&es, &sc, &bad) || !parse_score(sc, &score);
         } else {
             /* the score follows its member, outside the count of strings */
@@ -432,12 +464,9 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
             zset_add(st, *out, m, score, 0, &flags_out, NULL);
             bad = !(flags_out & ZADD_OUT_ADDED); /* a member twice */
         }
-        if (blob)
-            rs_free((char *)m.p);
         if (bad)
             break;
     }
-    elems_close(&es);
     return !bad;
 }
 
@@ -700,8 +729,8 @@ static uint64_t value_size(enum obj_type type, void *v)
 void rdb_value_free(struct rdb_value *val)
 {
     void *v = val->v;
-    rs_free(val->s);
-    val->s = NULL;
+    rs_free(val->owned);
+    val->owned = NULL;
     val->v = NULL;
     if (v == NULL)
         return;
@@ -724,32 +753,31 @@ void rdb_value_free(struct rdb_value *val)
     }
 }
 
-int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_value *out,
-                   char *err, size_t errlen)
+/* rdb_value_read from ld->r, a string value left in ld's buffers or the
+ * input (out->str, out->owned NULL). */
+static int read_value(struct loader *ld, int type, struct rdb_value *out)
 {
-    struct loader ld = {.st = st, .r = *r, .now = store_now(st), .err = err, .errlen = errlen};
     memset(out, 0, sizeof *out);
     out->enc = ENC_RAW;
     bool ok;
     switch (type) {
     case RDB_TYPE_STRING:
         out->type = OBJ_STRING;
-        out->s = rdb_get_string(&ld.r, &out->slen);
-        ok = out->s != NULL;
+        ok = rdb_get_str(&ld->r, &ld->bufs[BUF_VALUE], &out->str);
         break;
     case RDB_TYPE_LIST:
     case RDB_TYPE_LIST_ZIPLIST:
     case RDB_TYPE_LIST_QUICKLIST:
     case RDB_TYPE_LIST_QUICKLIST_2:
         out->type = OBJ_LIST;
-        ok = load_list(&ld, type, (struct quicklist **)&out->v);
+        ok = load_list(ld, type, (struct quicklist **)&out->v);
         break;
     case RDB_TYPE_SET:
     case RDB_TYPE_SET_INTSET:
     case RDB_TYPE_SET_LISTPACK:
     case RDB_TYPE_RESPITE_SET_TTL:
         out->type = OBJ_SET;
-        ok = load_set(&ld, type, (struct rset **)&out->v);
+        ok = load_set(ld, type, (struct rset **)&out->v);
         break;
     case RDB_TYPE_HASH:
     case RDB_TYPE_HASH_ZIPLIST:
@@ -759,29 +787,28 @@ int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_
     case RDB_TYPE_HASH_LISTPACK_EX_PRE_GA:
         out->type = OBJ_HASH;
         out->enc = ENC_HASH;
-        ok = load_hash(&ld, type, (struct hash **)&out->v);
+        ok = load_hash(ld, type, (struct hash **)&out->v);
         break;
     case RDB_TYPE_ZSET:
     case RDB_TYPE_ZSET_2:
     case RDB_TYPE_ZSET_ZIPLIST:
     case RDB_TYPE_ZSET_LISTPACK:
         out->type = OBJ_ZSET;
-        ok = load_zset(&ld, type, (struct rzset **)&out->v);
+        ok = load_zset(ld, type, (struct rzset **)&out->v);
         break;
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
     case RDB_TYPE_STREAM_LISTPACKS_3:
         out->type = OBJ_STREAM;
-        ok = load_stream(&ld, type, (struct stream **)&out->v);
+        ok = load_stream(ld, type, (struct stream **)&out->v);
         break;
     default:
-        snprintf(err, errlen, "Unknown RDB type %d", type);
+        snprintf(ld->err, ld->errlen, "Unknown RDB type %d", type);
         return -1;
     }
-    *r = ld.r;
     if (!ok) {
         rdb_value_free(out);
-        snprintf(err, errlen, "Corrupt RDB value");
+        snprintf(ld->err, ld->errlen, "Corrupt RDB value");
         return -1;
     }
     if (out->type != OBJ_STRING && value_size(out->type, out->v) == 0) {
@@ -791,13 +818,27 @@ int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_
     return 0;
 }
 
+int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_value *out,
+                   char *err, size_t errlen)
+{
+    struct loader ld = {.st = st, .r = *r, .now = store_now(st), .err = err, .errlen = errlen};
+    int rc = read_value(&ld, type, out);
+    *r = ld.r;
+    if (rc == 0 && out->type == OBJ_STRING && out->str.p == (char *)ld.bufs[BUF_VALUE].p) {
+        out->owned = (char *)ld.bufs[BUF_VALUE].p; /* decoded: the buffer goes with it */
+        ld.bufs[BUF_VALUE].p = NULL;
+    }
+    loader_free_bufs(&ld);
+    return rc;
+}
+
 struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_value *val)
 {
     struct entry *e = val->type == OBJ_STRING
-                          ? obj_new_string(sh, key, rs_str_from(val->s, val->slen))
+                          ? obj_new_string(sh, key, val->str)
                           : obj_new_ptr(sh, key, val->type, val->enc, val->v);
-    rs_free(val->s);
-    val->s = NULL;
+    rs_free(val->owned);
+    val->owned = NULL;
     val->v = NULL;
     return e;
 }
@@ -817,7 +858,7 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
         ks_delete(&loc);
     }
     struct rdb_value val;
-    int rc = rdb_value_read(ld->st, &ld->r, type, &val, ld->err, ld->errlen);
+    int rc = read_value(ld, type, &val);
     if (rc < 0)
         return false;
     if (rc > 0)
@@ -917,13 +958,10 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
         default:
             break;
         }
-        size_t klen;
-        char *key = rdb_get_string(r, &klen);
-        if (key == NULL)
+        struct rs_str key;
+        if (!rdb_get_str(r, &ld->bufs[BUF_KEY], &key))
             return fail(ld, "Short read loading the RDB file");
-        bool ok = load_key(ld, db, type, rs_str_from(key, klen), expire);
-        rs_free(key);
-        if (!ok)
+        if (!load_key(ld, db, type, key, expire))
             return false;
         expire = -1;
         if (++ld->nkeys % RDB_PROGRESS_KEYS == 0 && hooks && hooks->progress &&
@@ -984,6 +1022,7 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
             ok = fail(&ld, "Wrong RDB checksum. Aborting now.");
         }
     }
+    loader_free_bufs(&ld);
     rs_free(data.p);
     return ok ? 0 : ld.stopped ? 2 : -1;
 }

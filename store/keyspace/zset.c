@@ -163,6 +163,13 @@ void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, siz
         to_big(st, z);
 }
 
+void zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t bytes)
+{
+    if (z->lp && n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
+        pack_safe_to_add(z->lp, bytes))
+        z->lp = pack_reserve(z->lp, bytes);
+}
+
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen)
 {
     if (z->big && z->big->zs.n <= (uint64_t)st->cfg.zset_max_listpack_entries &&

@@ -60,6 +60,10 @@ uint64_t zset_len(const struct rzset *z);
 /* Redis's zsetTypeMaybeConvert: a packed set about to receive size_hint
  * members, or one of maxlen bytes, past the limits goes large at once. */
 void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, size_t maxlen);
+/* A packed z is about to receive n members and scores taking bytes packed
+ * (pack_elem_bytes each): room for them at once when they keep it packed
+ * (RDB loading). */
+void zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t bytes);
 /* Redis's zsetConvertToListpackIfNeeded: a large set that fits the
  * packed limits goes packed (the results of the *STORE commands). */
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen);
