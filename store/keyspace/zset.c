@@ -242,6 +242,19 @@ const struct table *zset_table(const struct rzset *z)
     return z->big ? &z->big->dict : NULL;
 }
 
+int zset_update_walks(const struct rzset *z, struct rs_str m, uint64_t h, double score,
+                      struct zsl_walk *w)
+{
+    struct entry *e = tbl_get_hashed(&z->big->dict, m.p, m.len, h);
+    int n = 0;
+    if (e && zsl_node_of(e)->score == score)
+        return 0;
+    if (e)
+        zsl_walk_begin(&w[n++], &z->big->zs, zsl_node_of(e)->score, m);
+    zsl_walk_begin(&w[n++], &z->big->zs, score, m);
+    return n;
+}
+
 const char *zset_enc_name(const struct rzset *z)
 {
     return z->lp ? "listpack" : "skiplist";
