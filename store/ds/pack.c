@@ -160,8 +160,14 @@ size_t pack_elem_bytes(size_t len)
 
 struct pack *pack_reserve(struct pack *p, size_t bytes)
 {
-    if (sizeof *p + bytes > malloc_usable_size(p))
-        p = rs_realloc(p, sizeof *p + bytes);
+    if (sizeof *p + bytes <= malloc_usable_size(p))
+        return p;
+    if (p->len) /* else nothing to copy: a new allocation is cheaper */
+        return rs_realloc(p, sizeof *p + bytes);
+    rs_free(p);
+    p = rs_malloc(sizeof *p + bytes);
+    p->n = 0;
+    p->len = 0;
     return p;
 }
 

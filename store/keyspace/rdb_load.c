@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ds/crc64.h"
 #include "ds/mem.h"
@@ -34,10 +35,11 @@
 #include "keyspace/zset.h"
 #include "resp_num.h"
 
-/* The loader's buffers (rdb_get_str's), reused from key to key so that a
- * string costs no allocation of its own: the key's, the blob's or string
- * value's, and two for the strings of an aggregate, which alternate. */
-enum { BUF_KEY, BUF_VALUE, BUF_ELEM, NBUFS = BUF_ELEM + 2 };
+/* The loader's buffers, reused from key to key so that a string costs no
+ * allocation of its own: rdb_get_str's for the key, the blob or string
+ * value, and two for the strings of an aggregate, which alternate; and
+ * the elements of a blob read ahead (blob_scan). */
+enum { BUF_KEY, BUF_VALUE, BUF_AHEAD, BUF_ELEM, NBUFS = BUF_ELEM + 2 };
 
 struct loader {
     struct store *st;
@@ -66,15 +68,31 @@ static bool fail(struct loader *ld, const char *what)
 
 /* ---- element sources ------------------------------------------------------ */
 
+/* An element of a blob read ahead (blob_scan): its bytes in the blob, or
+ * the text of an integer. */
+struct blob_key {
+    const char *p;
+    size_t len;
+    char num[24];
+};
+
+static struct rs_str blob_key_str(const struct blob_key *k)
+{
+    return rs_str_from(k->p ? k->p : k->num, k->len);
+}
+
 /* The elements of a value, from RDB strings (a count of them) or from a
  * listpack, ziplist or intset blob. The last element returned is valid
- * until the next call, and past it when it is a string of the blob (keep)
- * or one of the RDB strings (the one before the last stays too). */
+ * until the next call, and past it when it is a string of the blob or of
+ * its elements read ahead (keep) or one of the RDB strings (the one before
+ * the last stays too). */
 struct elems {
     struct rdb_reader *r;
     uint64_t left;      /* RDB strings still to read */
     bool is_blob;
     struct rdb_blob blob;
+    const struct blob_key *ahead; /* the blob's elements, once blob_scan read them */
+    size_t nahead, next;
     struct rdb_buf *bufs; /* the loader's */
     int flip;             /* the BUF_ELEM buffer the next string takes */
 };
@@ -104,6 +122,13 @@ static bool elems_blob(struct elems *es, struct rdb_reader *r, struct rdb_buf *b
 /* The next element in *s; false at the end or when malformed (*bad). */
 static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
 {
+    if (es->ahead) {
+        *bad = es->next == es->nahead && es->blob.bad;
+        if (es->next == es->nahead)
+            return false;
+        *s = blob_key_str(&es->ahead[es->next++]);
+        return true;
+    }
     if (es->is_blob) {
         bool more = rdb_blob_next(&es->blob, s);
         *bad = es->blob.bad;
@@ -117,8 +142,9 @@ static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
     return !*bad;
 }
 
-/* s as it stays valid past the next elems_next: an integer of a blob is
- * copied into buf (24 bytes), the walk's buffer being reused. */
+/* s as it stays valid past the next elems_next: an integer of a blob
+ * walked (not read ahead) is copied into buf (24 bytes), the walk's buffer
+ * being reused. */
 static struct rs_str keep(const struct elems *es, struct rs_str s, char *buf)
 {
     if (es->is_blob && s.p == es->blob.num) {
@@ -127,14 +153,6 @@ static struct rs_str keep(const struct elems *es, struct rs_str s, char *buf)
     }
     return s;
 }
-
-/* An element of a blob for the repeats check: its bytes in the blob, or
- * the text of an integer. */
-struct blob_key {
-    const char *p;
-    size_t len;
-    char num[24];
-};
 
 static int blob_key_cmp(const void *a, const void *b)
 {
@@ -145,52 +163,56 @@ static int blob_key_cmp(const void *a, const void *b)
     return memcmp(xp, yp, x->len);
 }
 
-/* Keys of a blob that blob_scan compares pair by pair, on its stack. */
-#define SMALL_BLOB 16
-
-/* A walk of a listpack or ziplist blob (its bytes in es) before its
- * elements are added: the bytes they take packed (pack_elem_bytes each;
- * with scores, every second one is a double's 8 bytes), their number in
- * *n, and with stride > 0 whether elements 0, stride, 2 stride... repeat
- * one another (*repeats), compared as text as Redis's
- * lpValidateIntegrityAndDups compares them. O(n log n). */
-static size_t blob_scan(const struct elems *es, int stride, bool scores, size_t *n,
-                        bool *repeats)
+/* Whether elements 0, stride, 2 stride... of the n in k repeat one
+ * another, compared as text as Redis's lpValidateIntegrityAndDups compares
+ * them: a few pair by pair (cheaper than a sort), more sorted. */
+static bool keys_repeat(const struct blob_key *k, size_t n, size_t stride)
 {
-    struct rdb_blob it = es->blob;
-    struct blob_key few[SMALL_BLOB], *keys = few;
-    size_t nkeys = 0, cap = SMALL_BLOB, bytes = 0;
+    size_t nkeys = (n + stride - 1) / stride;
+    if (nkeys <= 16) {
+        for (size_t j = stride; j < n; j += stride)
+            for (size_t i = 0; i < j; i += stride)
+                if (blob_key_cmp(&k[i], &k[j]) == 0)
+                    return true;
+        return false;
+    }
+    struct blob_key *sorted = rs_malloc(nkeys * sizeof *sorted);
+    for (size_t i = 0; i < nkeys; i++)
+        sorted[i] = k[i * stride];
+    qsort(sorted, nkeys, sizeof *sorted, blob_key_cmp);
+    bool repeats = false;
+    for (size_t j = 1; j < nkeys && !repeats; j++)
+        repeats = blob_key_cmp(&sorted[j - 1], &sorted[j]) == 0;
+    rs_free(sorted);
+    return repeats;
+}
+
+/* Read the elements of a listpack or ziplist blob ahead, before they are
+ * added, into the loader's BUF_AHEAD (each decoded once: elems_next then
+ * takes them from there): returns the bytes they take packed
+ * (pack_elem_bytes each; with scores, every second one is a double's 8
+ * bytes), their number in *n, and with stride > 0 whether elements 0,
+ * stride, 2 stride... repeat one another (*repeats). O(n log n). */
+static size_t blob_scan(struct elems *es, int stride, bool scores, size_t *n, bool *repeats)
+{
+    struct rdb_buf *b = &es->bufs[BUF_AHEAD];
+    b->len = 0;
+    size_t bytes = 0, i = 0;
     struct rs_str s;
-    size_t i = 0;
-    for (; rdb_blob_next(&it, &s); i++) {
+    for (; rdb_blob_next(&es->blob, &s); i++) {
         bytes += pack_elem_bytes(scores && i % 2 ? sizeof(double) : s.len);
-        if (stride == 0 || i % (size_t)stride)
-            continue;
-        if (nkeys == cap) {
-            cap *= 2;
-            keys = keys == few ? memcpy(rs_malloc(cap * sizeof *keys), few, sizeof few)
-                               : rs_realloc(keys, cap * sizeof *keys);
-        }
-        struct blob_key *k = &keys[nkeys++];
+        if (b->cap - b->len < sizeof(struct blob_key))
+            rdb__grow(b, sizeof(struct blob_key));
+        struct blob_key *k = (struct blob_key *)(b->p + b->len); /* malloc's alignment */
+        b->len += sizeof *k;
         k->len = s.len;
-        k->p = s.p == it.num ? NULL : s.p;
+        k->p = s.p == es->blob.num ? NULL : s.p;
         if (k->p == NULL)
             memcpy(k->num, s.p, s.len);
     }
-    *n = i;
-    *repeats = false;
-    if (nkeys <= SMALL_BLOB) {
-        /* a few: each pair, cheaper than a sort */
-        for (size_t j = 1; j < nkeys && !*repeats; j++)
-            for (size_t k = 0; k < j && !*repeats; k++)
-                *repeats = blob_key_cmp(&keys[k], &keys[j]) == 0;
-    } else {
-        qsort(keys, nkeys, sizeof *keys, blob_key_cmp);
-        for (size_t j = 1; j < nkeys && !*repeats; j++)
-            *repeats = blob_key_cmp(&keys[j - 1], &keys[j]) == 0;
-    }
-    if (keys != few)
-        rs_free(keys);
+    es->ahead = (const struct blob_key *)b->p;
+    es->nahead = *n = i;
+    *repeats = stride > 0 && keys_repeat(es->ahead, i, (size_t)stride);
     return bytes;
 }
 
@@ -983,11 +1005,19 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
                  path, strerror(errno));
         return -1;
     }
+    /* read whole into one buffer of the file's size (a file that grows
+     * meanwhile is read to its end all the same) */
     struct rdb_buf data = {0};
-    char chunk[65536];
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0)
+        rdb__grow(&data, (size_t)sb.st_size + 1);
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rdb_put_raw(&data, chunk, n);
+    do {
+        if (data.len == data.cap)
+            rdb__grow(&data, 65536);
+        n = fread(data.p + data.len, 1, data.cap - data.len, f);
+        data.len += n;
+    } while (n > 0);
     bool read_ok = !ferror(f);
     fclose(f);
     struct loader ld = {.st = st, .now = store_now(st), .merge = merge, .err = err,
