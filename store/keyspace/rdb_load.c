@@ -187,6 +187,15 @@ static bool keys_repeat(const struct blob_key *k, size_t n, size_t stride)
     return repeats;
 }
 
+/* Whether the blob's header counts its elements (under 65535): one worth
+ * reading ahead only to size its pack, the copy of its elements staying
+ * small (blob_scan's 40 bytes an element; a hash's is read ahead for its
+ * repeats check whatever its size). */
+static bool blob_countable(const struct elems *es)
+{
+    return es->blob.count != UINT16_MAX;
+}
+
 /* Read the elements of a listpack or ziplist blob ahead, before they are
  * added, into the loader's BUF_AHEAD (each decoded once: elems_next then
  * takes them from there): returns the bytes they take packed
@@ -305,7 +314,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         if (!elems_blob(&es, &ld->r, ld->bufs,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
-        if (type == RDB_TYPE_SET_LISTPACK) {
+        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
             bool unused;
             bytes = blob_scan(&es, 0, false, &count, &unused);
         }
@@ -459,7 +468,7 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
         elems_strings(&es, &ld->r, ld->bufs, n);
     }
     *out = zset_new(st, blob ? 0 : (size_t)n, 0);
-    if (blob) {
+    if (blob && blob_countable(&es)) {
         size_t count;
         bool unused;
         size_t bytes = blob_scan(&es, 0, true, &count, &unused);
