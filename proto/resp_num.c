@@ -523,37 +523,40 @@ static size_t emit_digits(char *out, const char *digits, int n, int k)
     return len + (size_t)snprintf(out + len, 8, "%d", abs_e);
 }
 
-/* Formats v as Redis 7.2+ d2string does into out, without a NUL; returns
- * the length (under RESP_D_STR_SIZE). "nan", "inf", "-inf", "0", "-0",
- * integers within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 digits
- * and layout. One pass: the text is laid out where it ends up. */
-size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v)
+/* Formats v as Redis's fpconv_dtoa does into out, without a NUL; returns
+ * the length (under RESP_D_STR_SIZE): "nan", "inf", "-inf", "0", "-0",
+ * else Grisu2's digits in emit_digits's layout. */
+size_t resp_dtoa(char out[RESP_D_STR_SIZE], double v)
 {
-    long long ll;
-
-    if (isnan(v)) { /* first: d2ll's cast of a NaN is undefined */
+    if (isnan(v)) {
         memcpy(out, "nan", 3);
         return 3;
     }
-    if (d2ll(v, &ll)) {
-        /* 0 is integral; -0 is too, but Redis spells its sign */
-        if (ll == 0 && signbit(v)) {
-            memcpy(out, "-0", 2);
-            return 2;
-        }
-        return resp_ll2str(out, ll);
-    }
-    if (isinf(v)) {
-        memcpy(out, v > 0 ? "inf" : "-inf", v > 0 ? 3 : 4);
-        return v > 0 ? 3 : 4;
+    size_t len = 0;
+    if (signbit(v))
+        out[len++] = '-';
+    if (isinf(v) || v == 0) {
+        memcpy(out + len, v == 0 ? "0" : "inf", v == 0 ? 1 : 3);
+        return len + (v == 0 ? 1 : 3);
     }
     char digits[32];
     int k;
     int n = grisu2(v, digits, &k);
-    size_t len = 0;
-    if (v < 0)
-        out[len++] = '-';
     return len + emit_digits(out + len, digits, n, k);
+}
+
+/* Formats v as Redis 7.2+ d2string does into out, without a NUL; returns
+ * the length (under RESP_D_STR_SIZE): integers within +-LLONG_MAX/2 in
+ * full (d2string's own path), anything else as fpconv_dtoa. */
+size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v)
+{
+    long long ll;
+
+    /* NaN first: d2ll's cast of a NaN is undefined; -0 is integral too,
+     * but Redis spells its sign, as fpconv_dtoa does */
+    if (!isnan(v) && !(v == 0 && signbit(v)) && d2ll(v, &ll))
+        return resp_ll2str(out, ll);
+    return resp_dtoa(out, v);
 }
 
 /* resp_d2chars with a NUL into buf[0..size); returns the length, or 0 (and

@@ -45,6 +45,11 @@ size_t resp_ld2str(char *buf, size_t size, long double v);
  * "1e+20", "1e-7"), which reads back as the same double. Written to out
  * without a NUL; returns the length, always under RESP_D_STR_SIZE. */
 size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v);
+/* Redis's fpconv_dtoa (DEBUG DIGEST's scores): as resp_d2chars but
+ * integral values too in Grisu2's layout ("1e+17" where d2string writes
+ * 100000000000000000). Written without a NUL; returns the length, always
+ * under RESP_D_STR_SIZE. */
+size_t resp_dtoa(char out[RESP_D_STR_SIZE], double v);
 /* resp_d2chars with a NUL into buf[0..size). Returns the length, 0 if it
  * does not fit (RESP_D_STR_SIZE always does). */
 size_t resp_d2str(char *buf, size_t size, double v);

@@ -200,6 +200,13 @@ int main(int argc, char **argv)
     int from = 1, nnewlines = 0;
     if (argc >= 2 && strncmp(argv[1], "--", 2) != 0) {
         nnewlines = load_file(st, argv[1]);
+        /* CONFIG REWRITE's file; from stdin there is none, as in Redis */
+        if (strcmp(argv[1], "-") != 0 && respite_config_file(st, argv[1]) != 0) {
+            fprintf(stderr, "Fatal error, can't resolve the config file path '%s': %s\n",
+                    argv[1], strerror(errno));
+            respite_close(st);
+            return 1;
+        }
         from = 2;
     }
     load_args(st, argc, argv, from, nnewlines + 2);
@@ -211,6 +218,7 @@ int main(int argc, char **argv)
     struct srv_log log;
     if (srv_log_open(&log, cfg.loglevel, cfg.logfile) != 0) {
         fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
+        respite_close(st);
         return 1;
     }
     srv_log(&log, SRV_LOG_WARNING, "oO0OoO0OoO0Oo respite is starting oO0OoO0OoO0Oo");
@@ -221,6 +229,8 @@ int main(int argc, char **argv)
     struct respite_server *srv = respite_server_new(st, err, sizeof err);
     if (srv == NULL) {
         srv_log(&log, SRV_LOG_WARNING, "%s", err);
+        srv_log_close(&log);
+        respite_close(st);
         return 1;
     }
     srv_log(&log, SRV_LOG_NOTICE, "Running mode=standalone, port=%d.", respite_server_port(srv));
@@ -234,6 +244,7 @@ int main(int argc, char **argv)
         srv_log(&log, SRV_LOG_WARNING, "Fatal error loading the DB, check server logs. Exiting.");
         respite_server_free(srv);
         respite_close(st);
+        srv_log_close(&log);
         return 1;
     }
     if (loaded == 0 && err[0])

@@ -158,6 +158,12 @@ int respite_config_set(struct respite *st, const char *name, const char *value, 
  * buf. Returns 0, or -1 if there is no such parameter. */
 int respite_config_get(struct respite *st, const char *name, char *buf, size_t size);
 
+/* The configuration file the store's parameters were read from, which
+ * CONFIG REWRITE rewrites (kept as an absolute path; path is copied).
+ * Without it, CONFIG REWRITE answers that there is none. Returns 0, or -1
+ * when the path cannot be made absolute. */
+int respite_config_file(struct respite *st, const char *path);
+
 /* A clock returns the current time in milliseconds since the Unix epoch. */
 typedef int64_t respite_clock_fn(void *ud);
 

@@ -112,6 +112,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
         if ((i & 15) == 15)
             r = random_seed();
     }
+    memcpy(st->replid, st->run_id, sizeof st->replid);
     st->lut = cmd_lut_new();
     st->ncstats = cmd_table_size();
     st->cstats = rs_calloc((size_t)st->ncstats, sizeof *st->cstats);
@@ -218,6 +219,7 @@ int respite_tick(struct respite *rs, int64_t budget_us)
         ks_reap_empty(st);
     }
     aof_cron(st);
+    mem_note_peak(st);
     return more;
 }
 

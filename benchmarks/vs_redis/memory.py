@@ -109,6 +109,21 @@ def dataset_streams(scale):
     return Plan(n, commands())
 
 
+@dataset("lists", "1,000 project notification queues of 1,000 messages each "
+                  "(60 to 120 bytes, LPUSH; quicklists of 8 KB listpack nodes)")
+def dataset_lists(scale):
+    n = max(1, int(1_000 * scale))
+    tail = _filler(110, "lists")
+
+    def commands():
+        for p in range(n):
+            key = b"project:{%d}:notifications" % p
+            for i in range(0, 1000, 10):
+                yield (b"LPUSH", key) + tuple(
+                    (b"%d:%d:" % (p, i + k)) + tail[:50 + (i + k) % 60] for k in range(10))
+    return Plan(n, commands())
+
+
 def _many_projects(nproj, nkeys):
     value = _filler(20, "many-projects")
 

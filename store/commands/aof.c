@@ -80,7 +80,6 @@ static void incr_name(const struct store *st, long long seq, char *buf, size_t s
  * incr_last (Redis numbers them one after the other), 0 when none. */
 struct manifest {
     long long base_seq; /* 0: no base */
-    bool base_is_rdb;
     char base[512];
     long long incr_first, incr_last;
     char **incr; /* their names, in order */
@@ -134,8 +133,6 @@ static int manifest_read(const struct store *st, struct manifest *m, char *err, 
         if (type == 'b') {
             m->base_seq = seq;
             snprintf(m->base, sizeof m->base, "%s", file);
-            size_t n = strlen(file);
-            m->base_is_rdb = n > 4 && strcmp(file + n - 4, ".rdb") == 0;
         } else if (type == 'i') {
             if (m->nincr == 0)
                 m->incr_first = seq;
@@ -160,9 +157,9 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-/* Write the manifest listing base base_seq and incremental files
- * incr_first..incr_last, atomically. 0 or -1 with err. */
-static int manifest_write(const struct store *st, long long base_seq, bool base_is_rdb,
+/* Write the manifest listing base base_seq (file base) and incremental
+ * files incr_first..incr_last, atomically. 0 or -1 with err. */
+static int manifest_write(const struct store *st, long long base_seq, const char *base,
                           long long incr_first, long long incr_last, char *err, size_t errlen)
 {
     char name[512], path[2048], tmp[2048], dir[2048], line[1100];
@@ -173,8 +170,7 @@ static int manifest_write(const struct store *st, long long base_seq, bool base_
     aof_path(st, NULL, dir, sizeof dir);
     struct rdb_buf b = {0};
     if (base_seq) {
-        base_name(st, base_seq, base_is_rdb, name, sizeof name);
-        int n = snprintf(line, sizeof line, "file %s seq %lld type b\n", name, base_seq);
+        int n = snprintf(line, sizeof line, "file %s seq %lld type b\n", base, base_seq);
         rdb_put_raw(&b, line, (size_t)n);
     }
     for (long long s = incr_first; s && s <= incr_last; s++) {
@@ -393,7 +389,7 @@ int aof_start(struct store *st, char *err, size_t errlen)
     int fd = -1;
     if (write_base(st, path, rdb, err, errlen) != 0 ||
         (fd = open_incr(st, incr_seq, err, errlen)) < 0 ||
-        manifest_write(st, base_seq, rdb, incr_seq, incr_seq, err, errlen) != 0) {
+        manifest_write(st, base_seq, name, incr_seq, incr_seq, err, errlen) != 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
         if (fd >= 0)
             close(fd);
@@ -406,7 +402,7 @@ int aof_start(struct store *st, char *err, size_t errlen)
     struct aof *a = aof_new(fd);
     a->base_seq = base_seq;
     a->incr_first = a->incr_last = incr_seq;
-    a->base_is_rdb = rdb;
+    snprintf(a->base, sizeof a->base, "%s", name);
     a->size = a->base_size = file_size(path);
     st->aof = a;
     st->cfg.appendonly = true;
@@ -457,10 +453,10 @@ static long long read_count(const char *p, const char *end, const char **next)
     return v;
 }
 
-/* Replay the RESP commands of file path (last: the manifest's last file,
- * whose torn tail may be cut). 0, or -1 with err. */
-static int load_resp(struct store *st, const char *path, bool last, char *err, size_t errlen,
-                     char *note, size_t notelen)
+/* Replay the RESP commands of file path from byte from on (last: the
+ * manifest's last file, whose torn tail may be cut). 0, or -1 with err. */
+static int load_resp(struct store *st, const char *path, size_t from, bool last, char *err,
+                     size_t errlen, char *note, size_t notelen)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -471,7 +467,7 @@ static int load_resp(struct store *st, const char *path, bool last, char *err, s
      * replay walks it. */
     struct stat sb;
     size_t len = fstat(fd, &sb) == 0 ? (size_t)sb.st_size : 0;
-    if (len == 0) { /* nothing to replay */
+    if (len <= from) { /* nothing to replay */
         close(fd);
         return 0;
     }
@@ -485,7 +481,7 @@ static int load_resp(struct store *st, const char *path, bool last, char *err, s
     s->flags |= SES_AUTHENTICATED | SES_REPLAY;
     struct rs_str *argv = NULL;
     long long cap = 0;
-    const char *p = buf, *end = buf + len, *multi_at = NULL;
+    const char *p = buf + from, *end = buf + len, *multi_at = NULL;
     int rc = 0;
     const char *torn = NULL; /* where the whole commands end */
     while (p < end) {
@@ -586,16 +582,39 @@ static int load_resp(struct store *st, const char *path, bool last, char *err, s
 }
 
 /* Load the files m lists. */
+/* The base file of m, known by its content as Redis's loader knows it: an
+ * RDB ("REDIS" first), which may be followed by commands (a pre-7.0 AOF
+ * with an RDB preamble, moved in by upgrade_old_aof), or commands alone.
+ * 0, 1 when there is no such file, 2 when a SHUTDOWN stopped it, or -1
+ * with err. */
+static int load_base(struct store *st, const struct manifest *m, char *err, size_t errlen,
+                     char *note, size_t notelen)
+{
+    char path[2048], magic[5] = "";
+    aof_path(st, m->base, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return errno == ENOENT ? 1 : (snprintf(err, errlen, "Can't open the AOF base file %s: %s",
+                                               path, strerror(errno)), -1);
+    bool rdb = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "REDIS", 5) == 0;
+    fclose(f);
+    size_t used = 0;
+    if (rdb) {
+        int rc = rdb_load_prefix(st, path, &persist_rdb_hooks, false, err, errlen, &used);
+        if (rc != 0)
+            return rc;
+    }
+    return load_resp(st, path, used, m->nincr == 0, err, errlen, note, notelen);
+}
+
 static int load_manifest(struct store *st, const struct manifest *m, char *err, size_t errlen,
                          char *note, size_t notelen)
 {
     char path[2048];
     if (m->base_seq) {
-        aof_path(st, m->base, path, sizeof path);
-        int rc = m->base_is_rdb
-                     ? rdb_load(st, path, &persist_rdb_hooks, false, err, errlen)
-                     : load_resp(st, path, m->nincr == 0, err, errlen, note, notelen);
+        int rc = load_base(st, m, err, errlen, note, notelen);
         if (rc == 1) {
+            aof_path(st, m->base, path, sizeof path);
             snprintf(err, errlen, "The AOF base file %s doesn't exist", path);
             return -1;
         }
@@ -604,7 +623,7 @@ static int load_manifest(struct store *st, const struct manifest *m, char *err, 
     }
     for (int i = 0; i < m->nincr; i++) {
         aof_path(st, m->incr[i], path, sizeof path);
-        if (load_resp(st, path, i == m->nincr - 1, err, errlen, note, notelen) != 0)
+        if (load_resp(st, path, 0, i == m->nincr - 1, err, errlen, note, notelen) != 0)
             return -1;
     }
     return 0;
@@ -637,14 +656,13 @@ static int aof_open(struct store *st, const struct manifest *m, char *err, size_
     int fd = open_incr(st, incr, err, errlen);
     if (fd < 0)
         return -1;
-    if (m->nincr == 0 && manifest_write(st, m->base_seq, m->base_is_rdb, incr, incr, err,
-                                        errlen) != 0) {
+    if (m->nincr == 0 && manifest_write(st, m->base_seq, m->base, incr, incr, err, errlen) != 0) {
         close(fd);
         return -1;
     }
     struct aof *a = aof_new(fd);
     a->base_seq = m->base_seq;
-    a->base_is_rdb = m->base_is_rdb;
+    snprintf(a->base, sizeof a->base, "%s", m->base);
     a->incr_first = m->nincr ? m->incr_first : incr;
     a->incr_last = incr;
     char path[2048];
@@ -672,22 +690,69 @@ int respite_aof_pending(const struct respite *rs)
     return st->aof && st->aof->buf.len && st->cfg.appendfsync == AOF_FSYNC_ALWAYS;
 }
 
+/* Move a pre-7.0 single append-only file (<dir>/<appendfilename>) into the
+ * AOF directory as its base, as Redis 7's aofUpgradePrepare: when the
+ * directory has no manifest (have is false) or an empty one, or one that
+ * lists only that file, which the directory lacks (a move cut short). The
+ * manifest is written first, then the file moved. 1 when it moved it, 0
+ * when there was nothing to move, -1 with err. */
+static int upgrade_old_aof(struct store *st, const struct manifest *m, bool have, char *err,
+                           size_t errlen)
+{
+    const char *name = st->cfg.appendfilename;
+    char old[2048], dir[2048], path[2048];
+    snprintf(old, sizeof old, "%s/%s", st->cfg.dir, name);
+    aof_path(st, NULL, dir, sizeof dir);
+    aof_path(st, name, path, sizeof path);
+    struct stat sb;
+    if (stat(old, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    if (have && m->nincr == 0 && m->base_seq &&
+        (strcmp(m->base, name) != 0 || stat(path, &sb) == 0))
+        return 0;
+    if (have && m->nincr != 0)
+        return 0;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (manifest_write(st, 1, name, 0, 0, err, errlen) != 0)
+        return -1;
+    if (rename(old, path) != 0 || fsync_dir(dir) != 0 || fsync_dir(st->cfg.dir) != 0) {
+        snprintf(err, errlen, "Error trying to rename the old AOF file %s into dir %s: %s", name,
+                 st->cfg.appenddirname, strerror(errno));
+        return -1;
+    }
+    store_log(st, RS_LOG_NOTICE,
+              "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).",
+              name, st->cfg.appenddirname);
+    return 1;
+}
+
 int aof_load_at_start(struct store *st, char *err, size_t errlen)
 {
     struct manifest m;
     int rc = manifest_read(st, &m, err, errlen);
     if (rc < 0)
         return -1;
+    int moved = upgrade_old_aof(st, &m, rc == 0, err, errlen);
+    if (moved != 0) {
+        manifest_free(&m);
+        if (moved < 0 || (rc = manifest_read(st, &m, err, errlen)) < 0)
+            return -1;
+    }
     if (rc == 1) /* no AOF yet: a base of the (empty) keyspace, as Redis */
         return aof_start(st, err, errlen) == 0 ? 1 : -1;
     char note[1024] = "";
     rc = load_manifest(st, &m, err, errlen, note, sizeof note);
+    /* Strays first: the incremental file aof_open may create for a
+     * manifest that lists none is not in m. */
+    if (rc == 0)
+        delete_strays(st, &m);
     if (rc == 0 && aof_open(st, &m, err, errlen) != 0)
         rc = -1;
-    if (rc == 0) {
-        delete_strays(st, &m);
+    if (rc == 0)
         snprintf(err, errlen, "%s", note);
-    }
     manifest_free(&m);
     return rc;
 }
@@ -724,7 +789,7 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
         return -1;
     /* The new incremental file is listed before the child starts: a crash
      * during the rewrite loads the old base and every incremental file. */
-    if (manifest_write(st, a->base_seq, a->base_is_rdb, a->incr_first ? a->incr_first : next, next,
+    if (manifest_write(st, a->base_seq, a->base, a->incr_first ? a->incr_first : next, next,
                        err, errlen) != 0) {
         close(fd);
         return -1;
@@ -764,11 +829,10 @@ void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const
     struct manifest old = {0};
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
         manifest_read(st, &old, err, sizeof err) == 0 && rename(tmp, path) == 0 &&
-        manifest_write(st, base, a->child_rdb, a->child_incr, a->incr_last, err, sizeof err) ==
-            0) {
+        manifest_write(st, base, name, a->child_incr, a->incr_last, err, sizeof err) == 0) {
         delete_unlisted(st, &old, base, a->child_incr);
         a->base_seq = base;
-        a->base_is_rdb = a->child_rdb;
+        snprintf(a->base, sizeof a->base, "%s", name);
         a->incr_first = a->child_incr;
         a->size = file_size(path);
         for (long long s = a->incr_first; s <= a->incr_last; s++) {

@@ -25,7 +25,8 @@
 #include "keyspace/rdb.h"
 #include "keyspace/state.h"
 
-enum aof_fsync { AOF_FSYNC_NO, AOF_FSYNC_ALWAYS, AOF_FSYNC_EVERYSEC };
+/* in Redis's order of the names (its CONFIG SET error lists them so) */
+enum aof_fsync { AOF_FSYNC_EVERYSEC, AOF_FSYNC_ALWAYS, AOF_FSYNC_NO };
 
 struct aof {
     /* propagation (propagate.c) */
@@ -39,8 +40,8 @@ struct aof {
     /* files (aof.c) */
     int fd;              /* the open incremental file */
     long long base_seq;               /* the manifest's base */
+    char base[512];                   /* its file's name */
     long long incr_first, incr_last; /* its incremental files; fd is incr_last's */
-    bool base_is_rdb;
     uint64_t base_size;  /* bytes of the base and the incremental files at the last rewrite */
     uint64_t size;       /* bytes of the base and incremental files now */
     bool sync_pending;   /* written since the last fsync (appendfsync always) */

@@ -41,6 +41,8 @@ enum cmd_flag {
     CMD_MOVABLE_KEYS = 1 << 15,
     CMD_ALLOW_BUSY = 1 << 16,
     CMD_SENTINEL = 1 << 17,
+    CMD_NO_MANDATORY_KEYS = 1 << 18, /* keys may be absent (EVAL's numkeys 0): ACL's concern */
+    CMD_NO_ASYNC_LOADING = 1 << 19,
 };
 
 struct cmd_ctx;
@@ -203,10 +205,38 @@ void reply_expire_time(struct cmd_ctx *c);
 /* Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong
  * number of arguments for '<argv[1]>'. Try <CMD> HELP." (server.c) */
 void reply_subcmd_syntax(struct cmd_ctx *c);
+/* A growable text buffer for the multi-line replies (INFO, CLIENT LIST,
+ * MEMORY DOCTOR; server.c). Zero-initialised is empty; p is NULL until
+ * the first text, NUL-terminated after. */
+struct sbuf {
+    char *p;
+    size_t len, cap;
+};
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_free(struct sbuf *b);
+
+/* What INFO's Memory section reports (server.c), which MEMORY STATS and
+ * DOCTOR read too. Reading them notes the peak. */
+struct mem_info {
+    uint64_t used;     /* used_memory: keys, values and project shards */
+    uint64_t dataset;  /* used_memory_dataset: keys and values */
+    uint64_t overhead; /* used_memory_overhead: the project shards */
+    uint64_t peak;     /* the largest used noted (here and at each tick) */
+    uint64_t rss;      /* the process's resident set, 0 if unknown */
+    uint64_t clients;  /* the clients' query and output buffers */
+};
+void mem_info(struct store *st, struct mem_info *m);
+/* Note used memory in the peak (respite_tick, as Redis's cron). O(1). */
+void mem_note_peak(struct store *st);
+
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */
 void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines);
 
+/* DEBUG DIGEST and DEBUG DIGEST-VALUE key ... (digest.c; cmd_debug calls
+ * them): Redis's digest of the dataset and of values. */
+void debug_digest(struct cmd_ctx *c);
+void debug_digest_value(struct cmd_ctx *c);
 /* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] (persist.c; cmd_debug calls it). */
 void debug_reload(struct cmd_ctx *c);
 /* ---- TTLs of hash fields and set members (subkey.c) ---------------------- */

@@ -8,7 +8,8 @@
  * and categories in Redis's order (may_replicate and sentinel hidden, as
  * Redis hides them), key specs from cmd_docs.def or derived from
  * first/last/step. COMMAND DOCS turns each row's grammar into Redis's
- * argument maps.
+ * argument maps, beside the command's history and doc flags. GETKEYS and
+ * GETKEYSANDFLAGS find keys through the key specs.
  *
  * Grammar (syntax in cmd_docs.def's header): parsed on demand into a small
  * tree of struct doc_arg held on the stack. The grammars are program data,
@@ -30,14 +31,25 @@
  * ------------------------------------------------------------------------ */
 
 struct cmd_doc {
-    const char *name; /* as users spell it: "set", "client|no-evict" */
-    const char *complexity;
+    const char *name;       /* as users spell it: "set", "client|no-evict" */
+    const char *complexity; /* or NULL */
     const char *grammar;
 };
 
 struct cmd_tips {
     const char *name;
     const char *tips; /* space separated */
+};
+
+struct cmd_docflags {
+    const char *name;
+    const char *flags;            /* space separated: deprecated, syscmd */
+    const char *deprecated_since; /* or NULL */
+    const char *replaced_by;      /* or NULL */
+};
+
+struct cmd_history {
+    const char *name, *version, *text;
 };
 
 struct cmd_keyspec {
@@ -53,56 +65,39 @@ struct cmd_keyspec {
                         * found by the command's own getkeys (SORT's) */
 };
 
+/* Each table takes its own rows of cmd_docs.def, which defines the macros
+ * a table leaves undefined as nothing and undefines them all at its end. */
 static const struct cmd_doc docs[] = {
 #define DOC(name, complexity, grammar) {name, complexity, grammar},
-#define TIPS(name, tips)
-#define KEYSPEC(name, index, lastkey, keystep, flags, notes)
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
-#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
-#define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
-#undef DOC
-#undef TIPS
-#undef KEYSPEC
-#undef KEYSPEC_KEYNUM
-#undef KEYSPEC_KEYWORD
-#undef KEYSPEC_UNKNOWN
 };
 
 static const struct cmd_tips tips[] = {
-#define DOC(name, complexity, grammar)
 #define TIPS(name, tips) {name, tips},
-#define KEYSPEC(name, index, lastkey, keystep, flags, notes)
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags)
-#define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags)
-#define KEYSPEC_UNKNOWN(name, flags, notes)
 #include "commands/cmd_docs.def"
-#undef DOC
-#undef TIPS
-#undef KEYSPEC
-#undef KEYSPEC_KEYNUM
-#undef KEYSPEC_KEYWORD
-#undef KEYSPEC_UNKNOWN
+};
+
+static const struct cmd_docflags docflags[] = {
+#define DOCFLAGS(name, flags, deprecated_since, replaced_by) \
+    {name, flags, deprecated_since, replaced_by},
+#include "commands/cmd_docs.def"
+};
+
+static const struct cmd_history history[] = {
+#define HISTORY(name, version, text) {name, version, text},
+#include "commands/cmd_docs.def"
 };
 
 static const struct cmd_keyspec keyspecs[] = {
-#define DOC(name, complexity, grammar)
-#define TIPS(name, tips)
 #define KEYSPEC(name, index, lastkey, keystep, flags, notes) \
     {name, index, lastkey, keystep, false, 0, 0, NULL, 0, flags, notes},
-#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags) \
-    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, NULL},
+#define KEYSPEC_KEYNUM(name, index, keynumidx, firstkey, keystep, flags, notes) \
+    {name, index, 0, keystep, true, keynumidx, firstkey, NULL, 0, flags, notes},
 #define KEYSPEC_KEYWORD(name, keyword, startfrom, lastkey, keystep, limit, flags) \
     {name, startfrom, lastkey, keystep, false, 0, 0, keyword, limit, flags, NULL},
 #define KEYSPEC_UNKNOWN(name, flags, notes) \
     {name, 0, 0, 0, false, 0, 0, NULL, 0, flags, notes, true},
 #include "commands/cmd_docs.def"
-#undef DOC
-#undef TIPS
-#undef KEYSPEC
-#undef KEYSPEC_KEYNUM
-#undef KEYSPEC_KEYWORD
-#undef KEYSPEC_UNKNOWN
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -215,8 +210,9 @@ static const struct {
     {CMD_ADMIN, "admin"},         {CMD_PUBSUB, "pubsub"},         {CMD_NOSCRIPT, "noscript"},
     {CMD_BLOCKING, "blocking"},   {CMD_LOADING, "loading"},       {CMD_STALE, "stale"},
     {CMD_SKIP_MONITOR, "skip_monitor"}, {CMD_SKIP_SLOWLOG, "skip_slowlog"},
-    {CMD_FAST, "fast"},           {CMD_NO_AUTH, "no_auth"},       {CMD_NO_MULTI, "no_multi"},
-    {CMD_MOVABLE_KEYS, "movablekeys"}, {CMD_ALLOW_BUSY, "allow_busy"},
+    {CMD_FAST, "fast"},           {CMD_NO_AUTH, "no_auth"},
+    {CMD_NO_MANDATORY_KEYS, "no_mandatory_keys"}, {CMD_NO_ASYNC_LOADING, "no_async_loading"},
+    {CMD_NO_MULTI, "no_multi"},   {CMD_MOVABLE_KEYS, "movablekeys"}, {CMD_ALLOW_BUSY, "allow_busy"},
 };
 
 /* Redis's ACL categories, in the order COMMAND INFO lists them. */
@@ -435,6 +431,7 @@ enum name_kind {
 
 struct doc_arg {
     struct rs_str name, token; /* token.p NULL when none */
+    struct rs_str display, since, deprecated; /* .p NULL when not given */
     enum name_kind name_kind;
     enum arg_type type;
     int flags;
@@ -475,11 +472,17 @@ static bool at(const struct doc_tree *t, char ch)
     return t->p < t->end && *t->p == ch;
 }
 
-/* A word runs to a space, a bracket, '|', '=' or "...". */
+/* A word runs to a space, a bracket, '|', '=', '{' or "..."; a quoted
+ * one ('=') to its closing quote. */
 static struct rs_str word(struct doc_tree *t)
 {
     const char *s = t->p;
-    while (t->p < t->end && !strchr(" []()|=", *t->p) &&
+    if (at(t, '\'')) {
+        const char *q = memchr(t->p + 1, '\'', (size_t)(t->end - t->p - 1));
+        t->p = q ? q + 1 : t->end;
+        return rs_str_from(s, (size_t)(t->p - s));
+    }
+    while (t->p < t->end && !strchr(" []()|={", *t->p) &&
            !(t->end - t->p >= 3 && memcmp(t->p, "...", 3) == 0))
         t->p++;
     return rs_str_from(s, (size_t)(t->p - s));
@@ -519,9 +522,10 @@ static int parse_leaf(struct doc_tree *t, struct rs_str w, bool named)
     if (i < 0)
         return -1;
     struct doc_arg *a = &t->a[i];
-    if (is_token(w)) {
+    bool quoted = w.len >= 2 && w.p[0] == '\'' && w.p[w.len - 1] == '\'';
+    if (quoted || is_token(w)) {
         a->type = ARG_PURE_TOKEN;
-        a->token = w;
+        a->token = quoted ? rs_str_from(w.p + 1, w.len - 2) : w;
         a->name = w;
         a->name_kind = named ? NAME_AS_IS : NAME_LOWER;
         return i;
@@ -546,7 +550,40 @@ static int parse_leaf(struct doc_tree *t, struct rs_str w, bool named)
     return i;
 }
 
-/* item := [name '='] ( '[' body ']' | '(' body ')' | leaf ) ['...'] */
+/* Annotations "{k=v ...}" of argument i, if the grammar has them here. */
+static void parse_annotations(struct doc_tree *t, int i)
+{
+    if (!at(t, '{'))
+        return;
+    t->p++;
+    static const char *const keys[] = {"display", "since", "deprecated"};
+    struct doc_arg *a = &t->a[i];
+    struct rs_str *fields[] = {&a->display, &a->since, &a->deprecated};
+    for (skip_spaces(t); t->p < t->end && !at(t, '}'); skip_spaces(t)) {
+        const char *eq = t->p;
+        while (eq < t->end && *eq != '=' && *eq != '}')
+            eq++;
+        const char *v = eq + 1, *e = v;
+        while (e < t->end && *e != ' ' && *e != '}')
+            e++;
+        size_t k = 0;
+        while (k < NELEM(keys) && !(strlen(keys[k]) == (size_t)(eq - t->p) &&
+                                    memcmp(keys[k], t->p, (size_t)(eq - t->p)) == 0))
+            k++;
+        if (eq == t->end || *eq != '=' || k == NELEM(keys)) {
+            t->bad = true;
+            return;
+        }
+        *fields[k] = rs_str_from(v, (size_t)(e - v));
+        t->p = e;
+    }
+    if (!at(t, '}'))
+        t->bad = true;
+    else
+        t->p++;
+}
+
+/* item := [name '='] ( '[' body ']' | '(' body ')' | leaf ) [annotations] ['...'] */
 static int parse_item(struct doc_tree *t)
 {
     skip_spaces(t);
@@ -574,6 +611,7 @@ static int parse_item(struct doc_tree *t)
     }
     if (i < 0)
         return -1;
+    parse_annotations(t, i);
     if (t->end - t->p >= 3 && memcmp(t->p, "...", 3) == 0) {
         t->p += 3;
         t->a[i].flags |= ARGF_MULTIPLE;
@@ -597,13 +635,15 @@ static void adopt(struct doc_tree *t, int parent, const int *items, int n)
 
 /* One alternative of a group: a single argument, or a token and what it
  * introduces, or a block. A named group of a token and one argument is a
- * block of one (Redis's "id" block of CLIENT LIST), not that argument. */
+ * block of one (Redis's "id" block of CLIENT LIST), not that argument; a
+ * named token (full=FULL) introduces nothing. */
 static int seq_to_arg(struct doc_tree *t, const int *seq, int n, bool named)
 {
     if (n == 1)
         return seq[0];
     const struct doc_arg *first = &t->a[seq[0]];
-    bool token_first = first->type == ARG_PURE_TOKEN && first->flags == 0;
+    bool token_first =
+        first->type == ARG_PURE_TOKEN && first->flags == 0 && first->name_kind == NAME_LOWER;
     if (token_first && n == 2 && !named) {
         t->a[seq[1]].token = first->token;
         return seq[1];
@@ -721,13 +761,21 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
         const struct doc_arg *a = &t->a[i];
         bool group = a->type == ARG_ONEOF || a->type == ARG_BLOCK;
         bool has_spec = a->type == ARG_KEY || a->spec >= 0;
-        resp_add_map_len(o, 2 + has_spec + (a->token.p != NULL) + (a->flags != 0) + group);
+        resp_add_map_len(o, 2 + !group + has_spec + (a->token.p != NULL) + (a->since.p != NULL) +
+                                (a->deprecated.p != NULL) + (a->flags != 0) + group);
         char name[256];
         size_t len = arg_name(t, i, name, sizeof name);
         resp_add_bulk_cstr(o, "name");
         resp_add_bulk(o, name, len);
         resp_add_bulk_cstr(o, "type");
         resp_add_bulk_cstr(o, arg_type_names[a->type]);
+        if (!group) { /* Redis's display_text: the given text, else the name */
+            resp_add_bulk_cstr(o, "display_text");
+            if (a->display.p)
+                resp_add_bulk(o, a->display.p, a->display.len);
+            else
+                resp_add_bulk(o, name, len);
+        }
         if (has_spec) {
             int spec = a->spec >= 0     ? a->spec
                        : *nkeys < nspecs ? *nkeys
@@ -740,6 +788,14 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
         if (a->token.p) {
             resp_add_bulk_cstr(o, "token");
             resp_add_bulk(o, a->token.p, a->token.len);
+        }
+        if (a->since.p) {
+            resp_add_bulk_cstr(o, "since");
+            resp_add_bulk(o, a->since.p, a->since.len);
+        }
+        if (a->deprecated.p) {
+            resp_add_bulk_cstr(o, "deprecated_since");
+            resp_add_bulk(o, a->deprecated.p, a->deprecated.len);
         }
         if (a->flags) {
             resp_add_bulk_cstr(o, "flags");
@@ -759,8 +815,31 @@ static void reply_args(struct resp_out *o, const struct doc_tree *t, int i, int 
     }
 }
 
+static const struct cmd_docflags *find_docflags(const char *name)
+{
+    for (size_t i = 0; i < NELEM(docflags); i++)
+        if (strcmp(docflags[i].name, name) == 0)
+            return &docflags[i];
+    return NULL;
+}
+
+/* The history rows of name: the first, and their number in *n. */
+static const struct cmd_history *find_history(const char *name, int *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < NELEM(history); i++) {
+        if (strcmp(history[i].name, name) == 0) {
+            while (i + (size_t)*n < NELEM(history) && strcmp(history[i + *n].name, name) == 0)
+                (*n)++;
+            return &history[i];
+        }
+    }
+    return NULL;
+}
+
 /* One command's COMMAND DOCS map (Redis addReplyCommandDocs): summary,
- * since, group, complexity, arguments, subcommands. */
+ * since, group, complexity, doc_flags, deprecated_since, replaced_by,
+ * history, arguments, subcommands. */
 static void reply_docs(struct resp_out *o, const struct cmd_def *d)
 {
     char name[96];
@@ -771,16 +850,43 @@ static void reply_docs(struct resp_out *o, const struct cmd_def *d)
     if (doc && doc->grammar[0])
         nargs = parse_grammar(&tree, doc->grammar, &first);
     int nsubs = d->is_sub ? 0 : cmd_nsubs(d);
-    resp_add_map_len(o, 3 + (doc != NULL) + (nargs > 0) + (nsubs > 0));
+    const struct cmd_docflags *df = find_docflags(name);
+    int nhist;
+    const struct cmd_history *h = find_history(name, &nhist);
+    bool has_cx = doc && doc->complexity;
+    resp_add_map_len(o, 3 + has_cx + (df != NULL) + (df && df->deprecated_since) +
+                            (df && df->replaced_by) + (nhist > 0) + (nargs > 0) + (nsubs > 0));
     resp_add_bulk_cstr(o, "summary");
     resp_add_bulk_cstr(o, d->summary);
     resp_add_bulk_cstr(o, "since");
     resp_add_bulk_cstr(o, d->since);
     resp_add_bulk_cstr(o, "group");
     resp_add_bulk_cstr(o, parent_of(d)->group);
-    if (doc) {
+    if (has_cx) {
         resp_add_bulk_cstr(o, "complexity");
         resp_add_bulk_cstr(o, doc->complexity);
+    }
+    if (df) {
+        resp_add_bulk_cstr(o, "doc_flags");
+        resp_add_set_len(o, words(df->flags, NULL, NULL));
+        words(df->flags, o, add_status);
+        if (df->deprecated_since) {
+            resp_add_bulk_cstr(o, "deprecated_since");
+            resp_add_bulk_cstr(o, df->deprecated_since);
+        }
+        if (df->replaced_by) {
+            resp_add_bulk_cstr(o, "replaced_by");
+            resp_add_bulk_cstr(o, df->replaced_by);
+        }
+    }
+    if (nhist > 0) {
+        resp_add_bulk_cstr(o, "history");
+        resp_add_set_len(o, nhist);
+        for (int i = 0; i < nhist; i++) {
+            resp_add_array_len(o, 2);
+            resp_add_bulk_cstr(o, h[i].version);
+            resp_add_bulk_cstr(o, h[i].text);
+        }
     }
     if (nargs > 0) {
         struct cmd_keyspec derived;
@@ -904,11 +1010,27 @@ static int spec_begin(const struct cmd_keyspec *ks, const struct rs_str *args, i
     return -1;
 }
 
-/* The argument indexes of the keys of spec ks in args[0..n) into pos
- * (growing *npos, capacity cap); false if the arguments cannot hold them
- * (Redis getKeysUsingKeySpecs). */
-static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n, int **pos,
-                      int *npos, int *cap)
+/* A key found in a command line: its argument index and its flags (Redis's
+ * keyReference). */
+struct key_ref {
+    int pos;
+    const char *flags; /* space separated, as key specs spell them */
+};
+
+static void add_key(struct key_ref **keys, int *nkeys, int *cap, int pos, const char *flags)
+{
+    if (*nkeys == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *keys = rs_realloc(*keys, (size_t)*cap * sizeof **keys);
+    }
+    (*keys)[(*nkeys)++] = (struct key_ref){pos, flags};
+}
+
+/* The keys of spec ks in args[0..n) into keys (growing *nkeys, capacity
+ * cap); false if the arguments cannot hold them (Redis
+ * getKeysUsingKeySpecs). */
+static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, int n,
+                      struct key_ref **keys, int *nkeys, int *cap)
 {
     int first = spec_begin(ks, args, n), last;
     if (first < 0)
@@ -930,26 +1052,23 @@ static bool spec_keys(const struct cmd_keyspec *ks, const struct rs_str *args, i
     for (int i = first; i <= last; i += step) {
         if (i >= n)
             return false;
-        if (*npos == *cap) {
-            *cap = *cap ? *cap * 2 : 8;
-            *pos = rs_realloc(*pos, (size_t)*cap * sizeof **pos);
-        }
-        (*pos)[(*npos)++] = i;
+        add_key(keys, nkeys, cap, i, ks->flags);
     }
     return true;
 }
 
 /* SORT's keys (Redis sortGetKeys): the key sorted, and the destination of
  * the last STORE, found by skipping the arguments of LIMIT, GET and BY;
- * SORT_RO's, the key sorted. */
-static int sort_keys(const struct rs_str *args, int n, bool readonly, int *pos)
+ * SORT_RO's, the key sorted. The flags are those of the first and the last
+ * spec. */
+static void sort_keys(const struct cmd_keyspec *ks, int nspecs, const struct rs_str *args, int n,
+                      bool readonly, struct key_ref **keys, int *nkeys, int *cap)
 {
     static const struct {
         const char *name;
         int skip;
     } skips[] = {{"limit", 2}, {"get", 1}, {"by", 1}};
-    int npos = 0;
-    pos[npos++] = 1;
+    int store = -1;
     for (int i = 2; i < n && !readonly; i++) {
         bool skipped = false;
         for (size_t j = 0; j < NELEM(skips) && !skipped; j++) {
@@ -958,46 +1077,87 @@ static int sort_keys(const struct rs_str *args, int n, bool readonly, int *pos)
                 skipped = true;
             }
         }
-        if (!skipped && rs_str_eqi(args[i], "store") && i + 1 < n) {
-            pos[1] = i + 1;
-            npos = 2;
-        }
+        if (!skipped && rs_str_eqi(args[i], "store") && i + 1 < n)
+            store = i + 1;
     }
-    return npos;
+    add_key(keys, nkeys, cap, 1, ks[0].flags);
+    if (store >= 0)
+        add_key(keys, nkeys, cap, store, ks[nspecs - 1].flags);
 }
 
-/* The argument indexes of the keys of d's command line args[0..n) into
- * *pos (NULL or the caller's to rs_free); *nspecs gets d's number of key
- * specs. Returns their number, or -1 when the arguments cannot hold them. */
-static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n, int **pos,
-                   int *nspecs)
+/* The flags of the one key of SET or BITFIELD, whose spec says
+ * variable_flags (Redis setGetKeys, bitfieldGetKeys): SET with GET reads
+ * the key, else overwrites it; BITFIELD with only whole GETs (and
+ * OVERFLOWs) reads it. */
+static const char *variable_flags(const struct cmd_def *d, const struct rs_str *args, int n)
+{
+    if (strcmp(d->name, "set") == 0) {
+        for (int i = 3; i < n; i++)
+            if (rs_str_eqi(args[i], "get"))
+                return "RW access update";
+        return "OW update";
+    }
+    for (int i = 2; i < n; i++) {
+        int rem = n - i - 1;
+        if (rs_str_eqi(args[i], "get") && rem >= 2)
+            i += 2;
+        else if (rs_str_eqi(args[i], "overflow") && rem >= 1)
+            i += 1;
+        else /* SET, INCRBY, or a syntax error that may be one */
+            return "RW access update";
+    }
+    return "RO access";
+}
+
+/* The keys of d's command line args[0..n) into *keys (NULL or the caller's
+ * to rs_free); *nspecs gets d's number of key specs that name keys (not
+ * SPUBLISH's not_key channels, as Redis's doesCommandHaveKeys). Returns
+ * their number, or -1 when the arguments cannot hold them. */
+static int keys_of(const struct cmd_def *d, const struct rs_str *args, int n,
+                   struct key_ref **keys, int *nspecs)
 {
     char name[96];
     cmd_print_name(d->fullname, name, sizeof name);
     struct cmd_keyspec derived;
     const struct cmd_keyspec *ks = find_keyspecs(d, name, nspecs, &derived);
-    int npos = 0, cap = 0;
-    *pos = NULL;
+    int nkeys = 0, cap = 0;
+    *keys = NULL;
     if (*nspecs > 0 && ks[*nspecs - 1].unknown) { /* SORT's and SORT_RO's only */
-        *pos = rs_malloc(2 * sizeof **pos);
-        return sort_keys(args, n, (d->flags & CMD_READONLY) != 0, *pos);
+        sort_keys(ks, *nspecs, args, n, (d->flags & CMD_READONLY) != 0, keys, &nkeys, &cap);
+        return nkeys;
     }
-    for (int i = 0; i < *nspecs; i++)
-        if (!spec_keys(&ks[i], args, n, pos, &npos, &cap))
+    int nall = *nspecs;
+    for (int i = 0; i < nall; i++) {
+        if (has_word(ks[i].flags, "not_key"))
+            (*nspecs)--;
+        else if (!spec_keys(&ks[i], args, n, keys, &nkeys, &cap))
             return -1;
-    return npos;
+    }
+    if (nall == 1 && nkeys == 1 && has_word(ks[0].flags, "variable_flags"))
+        (*keys)[0].flags = variable_flags(d, args, n);
+    return nkeys;
 }
 
 int cmd_key_positions(const struct cmd_def *d, const struct rs_str *args, int n, int **pos)
 {
     int nspecs;
-    int npos = keys_of(d, args, n, pos, &nspecs);
-    return npos > 0 ? npos : 0;
+    struct key_ref *keys;
+    int nkeys = keys_of(d, args, n, &keys, &nspecs);
+    *pos = NULL;
+    if (nkeys > 0) {
+        *pos = rs_malloc((size_t)nkeys * sizeof **pos);
+        for (int i = 0; i < nkeys; i++)
+            (*pos)[i] = keys[i].pos;
+    }
+    rs_free(keys);
+    return nkeys > 0 ? nkeys : 0;
 }
 
-/* COMMAND GETKEYS command [arg ...] -- the keys of a full command line,
- * found through the command's key specs. */
-void cmd_command_getkeys(struct cmd_ctx *c)
+/* COMMAND GETKEYS and GETKEYSANDFLAGS command [arg ...] -- the keys of a
+ * full command line, found through the command's key specs (Redis
+ * getKeysSubcommandImpl): a command that may have no keys (EVAL's numkeys
+ * 0) gets an empty array where another gets an error. */
+static void getkeys(struct cmd_ctx *c, bool with_flags)
 {
     struct rs_str *args = c->argv + 2;
     int n = c->argc - 2;
@@ -1008,20 +1168,40 @@ void cmd_command_getkeys(struct cmd_ctx *c)
         reply_err(c, RS_ERR_GETKEYS_CMD);
         return;
     }
-    int *pos, nspecs;
-    int npos = keys_of(d, args, n, &pos, &nspecs);
+    struct key_ref *keys;
+    int nspecs;
+    int nkeys = keys_of(d, args, n, &keys, &nspecs);
     if (nspecs == 0) {
         reply_err(c, RS_ERR_GETKEYS_NOKEYS);
     } else if ((d->arity > 0 && d->arity != n) || n < -d->arity) {
         reply_err(c, RS_ERR_GETKEYS_ARITY);
-    } else if (npos <= 0) {
+    } else if (nkeys <= 0 && !(d->flags & CMD_NO_MANDATORY_KEYS)) {
         reply_err(c, RS_ERR_GETKEYS_ARGS);
     } else {
-        resp_add_array_len(c->out, npos);
-        for (int i = 0; i < npos; i++)
-            resp_add_bulk_str(c->out, args[pos[i]]);
+        nkeys = nkeys < 0 ? 0 : nkeys;
+        resp_add_array_len(c->out, nkeys);
+        for (int i = 0; i < nkeys; i++) {
+            if (with_flags) {
+                resp_add_array_len(c->out, 2);
+                resp_add_bulk_str(c->out, args[keys[i].pos]);
+                resp_add_set_len(c->out, words(keys[i].flags, NULL, NULL));
+                words(keys[i].flags, c->out, add_status);
+            } else {
+                resp_add_bulk_str(c->out, args[keys[i].pos]);
+            }
+        }
     }
-    rs_free(pos);
+    rs_free(keys);
+}
+
+void cmd_command_getkeys(struct cmd_ctx *c)
+{
+    getkeys(c, false);
+}
+
+void cmd_command_getkeysandflags(struct cmd_ctx *c)
+{
+    getkeys(c, true);
 }
 
 /* COMMAND HELP */
@@ -1044,6 +1224,8 @@ void cmd_command_help(struct cmd_ctx *c)
         "    commands are returned.",
         "GETKEYS <full-command>",
         "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
         NULL,
     };
     reply_help(c, "COMMAND", lines);

@@ -637,6 +637,7 @@ void cmd_restore(struct cmd_ctx *c)
         c->propagated = true; /* nothing restored: only the deletion is logged */
         if (existed) {
             ks_delete(&loc);
+            ks_dirty(c->st, 1);
             ks_notify(c->db, NOTIFY_GENERIC, "del", key);
             prop_addf(c, "cs", "DEL", key);
         }
@@ -664,6 +665,7 @@ void cmd_restore(struct cmd_ctx *c)
             at += 0xFFFFFF;
         e->lru = (uint32_t)at & 0xFFFFFF;
     }
+    ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_GENERIC, "restore", key);
     resp_add_ok(c->out);
 }

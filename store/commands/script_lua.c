@@ -62,13 +62,14 @@
 
 enum { HANDLER_IDX = 1 };
 
-/* The fields a returned table is looked up for (reply_table), interned
- * once and kept in the registry: naming them by C string would hash and
- * intern each name again for every table a script returns. */
+/* The fields a returned table is looked up for (reply_table) and the
+ * globals every EVAL sets, interned once and kept in the registry: naming
+ * them by C string would hash and intern each name again for every run. */
 enum reply_field { F_ERR, F_OK, F_DOUBLE, F_BIG_NUMBER, F_VERBATIM, F_FORMAT, F_STRING, F_MAP,
-                   F_SET, NFIELDS };
+                   F_SET, F_KEYS, F_ARGV, NFIELDS };
 static const char *const field_names[NFIELDS] = {
     "err", "ok", "double", "big_number", "verbatim_string", "format", "string", "map", "set",
+    "KEYS", "ARGV",
 };
 
 struct lua_engine {
@@ -90,6 +91,15 @@ struct lua_engine {
     char (*nums)[RESP_D_STR_SIZE]; /* numbers among them, formatted */
     int argv_cap;
     int field_ref[NFIELDS]; /* field_names, in the registry */
+    /* EVAL's KEYS and ARGV, filled again run after run (keep_eval_tables):
+     * the tables in the registry (LUA_NOREF: make new ones), how many
+     * entries each holds, and whether a script reached a place where a
+     * table could outlive its run, which ends the reuse for good. */
+    int kv_ref[2];
+    int kv_len[2]; /* the number of entries, the size of the array part */
+    bool kv_never;
+    bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
+    int kv_mt_ref; /* their metatable */
 };
 
 /* ------------------------------------------------------------------------
@@ -256,19 +266,34 @@ static bool is_proxy(lua_State *L, int idx)
     return ro;
 }
 
-/* rawset and setmetatable, refusing the read-only tables. Upvalue 1: the
- * original function. */
-static int guarded(lua_State *L)
+static struct lua_engine *engine_of(lua_State *L);
+
+/* getmetatable, hiding the proxies' metatables, which a script could
+ * otherwise rewrite to make a library or the globals writable for every
+ * later script. Redis's read-only tables have none of their own: a library
+ * has no metatable, and _G's is a read-only view of the globals' own (its
+ * __index the function that refuses unknown names). Upvalues: the original
+ * getmetatable, P, that view. */
+static int guarded_getmetatable(lua_State *L)
 {
+    if (lua_type(L, 1) == LUA_TSTRING) /* the string metatable, writable */
+        engine_of(L)->kv_never = true;
     if (lua_istable(L, 1) && is_proxy(L, 1)) {
-        /* Raised from inside the C function: no line, as Redis's rawset. */
-        lua_pushstring(L, rs_err_text[RS_ERR_LUA_READONLY]);
-        return lua_error(L);
+        if (lua_rawequal(L, 1, lua_upvalueindex(2)))
+            lua_pushvalue(L, lua_upvalueindex(3));
+        else
+            lua_pushnil(L);
+        return 1;
     }
+    lua_settop(L, 1);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    lua_call(L, 1, 1);
+    if (lua_rawequal(L, -1, lua_upvalueindex(4))) { /* KEYS's, ARGV's */
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    }
+    return 1;
 }
 
 /* Replace the table at the top of the stack by a read-only proxy of it. */
@@ -1146,12 +1171,127 @@ static void redis_table(lua_State *L)
     lua_setglobal(L, "redis");
 }
 
-/* Wrap G's function name with guarded(). */
-static void guard(lua_State *L, const char *name)
+/* Push an array of the n strings of v. */
+static void push_array(lua_State *L, const struct rs_str *v, int n)
 {
-    lua_getglobal(L, name);
-    lua_pushcclosure(L, guarded, 1);
-    lua_setglobal(L, name);
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushlstring(L, v[i].p, v[i].len);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+/* EVAL's KEYS and ARGV.
+ *
+ * Redis makes both tables anew for every run; making them and collecting
+ * them were 16% of a rate limiter's instructions. The tables of the last
+ * run are filled again instead whenever no script can tell. Writing the
+ * keys 1..n over what a run left in a table made for n entries is the same
+ * as a new table, unless the run gave it another key or it can outlive the
+ * run.
+ * The first is seen by the tables' metatable (kv_newindex: __newindex
+ * fires for every key a table lacks; rawset and table.insert, which write
+ * past it, are watched too). The globals and libraries are read-only, so a
+ * table outlives its run only through a place that outlives runs and that
+ * scripts can write: the string metatable (getmetatable(''), writable in
+ * Redis too), an environment (setfenv), a metatable (setmetatable) or a
+ * finalizer (newproxy); reaching any of them ends the reuse for the
+ * engine's life. getmetatable hides the tables' metatable. */
+
+/* __newindex of EVAL's tables: a key the table lacked. */
+static int kv_newindex(lua_State *L)
+{
+    engine_of(L)->kv_dirty = true;
+    lua_rawset(L, 1);
+    return 0;
+}
+
+/* What watched does before calling the function it wraps. */
+enum {
+    W_REFUSE_PROXY = 1, /* refuse a read-only table as the first argument */
+    W_KV_WRITE = 2,     /* a write to EVAL's tables past __newindex */
+    W_KV_END = 4,       /* the end of their reuse */
+};
+
+/* rawset and setmetatable refuse the read-only tables; rawset and
+ * table.insert write past __newindex; setfenv, setmetatable and newproxy
+ * open ways for a table to outlive its run. One C function between the
+ * script and each (an error raised here names the script's line).
+ * Upvalues: the original function, EVAL's tables' metatable, the W_
+ * flags. */
+static int watched(lua_State *L)
+{
+    int flags = (int)lua_tointeger(L, lua_upvalueindex(3));
+    if ((flags & W_REFUSE_PROXY) && lua_istable(L, 1) && is_proxy(L, 1)) {
+        /* Raised from inside the C function: no line, as Redis's rawset. */
+        lua_pushstring(L, rs_err_text[RS_ERR_LUA_READONLY]);
+        return lua_error(L);
+    }
+    if ((flags & W_KV_WRITE) && lua_getmetatable(L, 1)) {
+        if (lua_rawequal(L, -1, lua_upvalueindex(2)))
+            engine_of(L)->kv_dirty = true;
+        lua_pop(L, 1);
+    }
+    if (flags & W_KV_END)
+        engine_of(L)->kv_never = true;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* Push EVAL's table i (0 KEYS, 1 ARGV) holding the n strings of v. */
+static void push_eval_table(struct lua_engine *e, int i, const struct rs_str *v, int n)
+{
+    lua_State *L = e->L;
+    /* Only a table of the same size is as a new one: past the array it
+     * was made with, a key would go to the hash part, where pairs() would
+     * meet it in another order; short of it, a key a script adds past the
+     * end would land in the array, where # could count it. */
+    if (n != e->kv_len[i]) {
+        luaL_unref(L, LUA_REGISTRYINDEX, e->kv_ref[i]);
+        e->kv_ref[i] = LUA_NOREF;
+    }
+    if (e->kv_ref[i] == LUA_NOREF) {
+        push_array(L, v, n);
+        e->kv_len[i] = n;
+        if (!e->kv_never) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_mt_ref);
+            lua_setmetatable(L, -2);
+            lua_pushvalue(L, -1);
+            e->kv_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+        }
+    } else {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_ref[i]);
+        for (int k = 0; k < n; k++) {
+            lua_pushlstring(L, v[k].p, v[k].len);
+            lua_rawseti(L, -2, k + 1);
+        }
+    }
+}
+
+/* After a run: let go of EVAL's tables unless the next run may fill them
+ * again. */
+static void keep_eval_tables(struct lua_engine *e)
+{
+    if (e->kv_dirty || e->kv_never) {
+        for (int i = 0; i < 2; i++) {
+            luaL_unref(e->L, LUA_REGISTRYINDEX, e->kv_ref[i]);
+            e->kv_ref[i] = LUA_NOREF;
+        }
+        e->kv_dirty = false;
+    }
+}
+
+/* Wrap the function name of the table at the top in watched. */
+static void watch(struct lua_engine *e, const char *name, int flags)
+{
+    lua_State *L = e->L;
+    lua_getfield(L, -1, name);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_mt_ref);
+    lua_pushinteger(L, flags);
+    lua_pushcclosure(L, watched, 3);
+    lua_setfield(L, -2, name);
 }
 
 struct lua_engine *lua_engine_new(struct store *st)
@@ -1193,11 +1333,23 @@ struct lua_engine *lua_engine_new(struct store *st)
     redis_table(L);
     lua_pushcfunction(L, redis_pcall_builtin);
     lua_setglobal(L, "pcall");
-    guard(L, "rawset");
-    guard(L, "setmetatable");
     lua_getglobal(L, "tostring");
     lua_pushcclosure(L, error_handler, 1);
     lua_setglobal(L, "__redis__err__handler");
+
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, kv_newindex);
+    lua_setfield(L, -2, "__newindex");
+    e->kv_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    e->kv_ref[0] = e->kv_ref[1] = LUA_NOREF;
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    watch(e, "rawset", W_REFUSE_PROXY | W_KV_WRITE);
+    watch(e, "setmetatable", W_REFUSE_PROXY | W_KV_END);
+    watch(e, "setfenv", W_KV_END);
+    watch(e, "newproxy", W_KV_END);
+    lua_getfield(L, -1, "table");
+    watch(e, "insert", W_KV_WRITE);
+    lua_pop(L, 2);
 
     /* Every table among the globals behind a proxy (the library tables,
      * not G itself, which _G names: that is P below). */
@@ -1208,6 +1360,14 @@ struct lua_engine *lua_engine_new(struct store *st)
         lua_engine_proxy(L);
         lua_setglobal(L, libs[i]);
     }
+    /* Strings' methods too: a script writing to getmetatable('').__index
+     * meets the read-only string table, as in Redis, instead of changing
+     * the string library of every later script. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_getglobal(L, "string");
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 2);
     lua_pushvalue(L, LUA_GLOBALSINDEX);     /* G */
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, lua_engine_no_global);
@@ -1217,6 +1377,13 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_engine_proxy(L);                          /* G, P */
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "_G");
+    lua_getfield(L, -2, "getmetatable");    /* G, P, getmetatable */
+    lua_pushvalue(L, -2);
+    lua_getmetatable(L, -4);                /* G's own metatable */
+    lua_engine_proxy(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_mt_ref);
+    lua_pushcclosure(L, guarded_getmetatable, 4);
+    lua_setfield(L, -3, "getmetatable");
     lua_replace(L, LUA_GLOBALSINDEX);       /* G */
     for (int i = 0; i < NFIELDS; i++) {
         lua_pushstring(L, field_names[i]);
@@ -1259,16 +1426,6 @@ void lua_engine_drop(struct lua_engine *e, int ref)
     luaL_unref(e->L, LUA_REGISTRYINDEX, ref);
 }
 
-/* Push an array of the n strings of v. */
-static void push_array(lua_State *L, const struct rs_str *v, int n)
-{
-    lua_createtable(L, n, 0);
-    for (int i = 0; i < n; i++) {
-        lua_pushlstring(L, v[i].p, v[i].len);
-        lua_rawseti(L, -2, i + 1);
-    }
-}
-
 void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
 {
     lua_State *L = e->L;
@@ -1282,14 +1439,19 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->ls.db = c->s->db;
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    push_array(L, r->keys, r->nkeys);
-    push_array(L, r->args, r->nargs);
-    if (!r->fn_args) {
-        /* Into G (which has only a read metatable), not through P. */
+    if (r->fn_args) {
+        push_array(L, r->keys, r->nkeys);
+        push_array(L, r->args, r->nargs);
+    } else {
+        /* Into G, not through P; G has only a read metatable, so a raw
+         * set is what lua_setfield would do, without hashing the names. */
         lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
-        lua_insert(L, -3);
-        lua_setfield(L, -3, "ARGV");
-        lua_setfield(L, -2, "KEYS");
+        push_field_name(e, F_KEYS);
+        push_eval_table(e, 0, r->keys, r->nkeys);
+        lua_rawset(L, -3);
+        push_field_name(e, F_ARGV);
+        push_eval_table(e, 1, r->args, r->nargs);
+        lua_rawset(L, -3);
         lua_pop(L, 1);
     }
     e->start_us = rs_mono_us();
@@ -1315,6 +1477,8 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
      * now rather than in the small steps of later runs. */
     if (rc == LUA_ERRMEM)
         lua_gc(L, LUA_GCCOLLECT, 0);
+    if (!r->fn_args)
+        keep_eval_tables(e);
     e->run = NULL;
     st->script_running = NULL;
     lua_settop(L, HANDLER_IDX);

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,17 +43,12 @@
 #include "commands/script.h"
 #include "resp_num.h"
 #include "ds/table.h"
+#include "ds/quicklist.h"
 #include "ds/util.h"
 
 /* ------------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------------ */
-
-/* A growable text buffer for the multi-line replies (INFO, CLIENT LIST). */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-};
 
 static void sbuf_reserve(struct sbuf *b, size_t more)
 {
@@ -65,9 +61,7 @@ static void sbuf_reserve(struct sbuf *b, size_t more)
     b->cap = cap;
 }
 
-static void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -82,7 +76,7 @@ static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-static void sbuf_free(struct sbuf *b)
+void sbuf_free(struct sbuf *b)
 {
     rs_free(b->p);
     b->p = NULL;
@@ -970,7 +964,7 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 "# Clients\r\n"
                 "connected_clients:%llu\r\n"
                 "cluster_connections:0\r\n"
-                "maxclients:%d\r\n"
+                "maxclients:%lld\r\n"
                 "client_recent_max_input_buffer:%zu\r\n"
                 "client_recent_max_output_buffer:%zu\r\n"
                 "blocked_clients:%llu\r\n"
@@ -988,11 +982,36 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)st->blocking.n, (unsigned long long)st->blocking_nokey);
 }
 
+void mem_note_peak(struct store *st)
+{
+    uint64_t used = st->used_memory + st->shard_bytes;
+    if (used > st->stats.peak_memory)
+        st->stats.peak_memory = used;
+}
+
+void mem_info(struct store *st, struct mem_info *m)
+{
+    mem_note_peak(st);
+    m->dataset = st->used_memory;
+    m->overhead = st->shard_bytes;
+    m->used = m->dataset + m->overhead;
+    m->peak = st->stats.peak_memory;
+    m->rss = rss_bytes();
+    m->clients = 0;
+    for (const struct session *s = st->sessions_head; s; s = s->next) {
+        struct session_desc d;
+        describe(s, &d);
+        m->clients += d.qbuf + d.qbuf_free + d.omem;
+    }
+}
+
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
-    unsigned long long dataset = st->used_memory, overhead = st->shard_bytes;
-    unsigned long long used = dataset + overhead, rss = rss_bytes();
+    struct mem_info m;
+    mem_info(c->st, &m);
+    unsigned long long dataset = m.dataset, overhead = m.overhead;
+    unsigned long long used = m.used, rss = m.rss;
     unsigned long long total = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
                                (unsigned long long)sysconf(_SC_PAGESIZE);
     unsigned long long maxmem = (unsigned long long)st->cfg.maxmemory;
@@ -1116,7 +1135,7 @@ static void info_replication(const struct cmd_ctx *c, struct sbuf *b)
                 "repl_backlog_active:0\r\n"
                 "repl_backlog_first_byte_offset:0\r\n"
                 "repl_backlog_histlen:0\r\n",
-                c->st->run_id);
+                c->st->replid);
 }
 
 static void info_cpu(struct sbuf *b)
@@ -1385,12 +1404,67 @@ static void debug_object(struct cmd_ctx *c)
     const uint32_t lru_max = (1u << 24) - 1;
     uint32_t now = store_lru(c->st);
     unsigned long long idle = now >= e->lru ? now - e->lru : now + (lru_max - e->lru);
-    char line[256];
+    char line[512];
     int n = snprintf(line, sizeof line,
                      "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                      "lru_seconds_idle:%llu",
                      (void *)e, obj_enc_name(e), serialized, (unsigned)e->lru, idle);
+    /* A quicklist's chunks: their number, mean fill, list-max-listpack-size
+     * when the list became one (clamped as Redis's), never compressed, and
+     * the bytes Redis's nodes for them take. */
+    const struct quicklist *ql = e->type == OBJ_LIST ? entry_ptr(e) : NULL;
+    if (ql && !ql->listpack) {
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      " ql_nodes:%" PRIu32 " ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:0"
+                      " ql_uncompressed_size:%zu",
+                      ql->nnodes, (double)ql->count / ql->nnodes, ql->fill, ql_lp_bytes(ql));
+    }
     resp_add_simple(c->out, line, (size_t)n);
+}
+
+/* DEBUG LISTPACK key -- Redis prints the listpack's entries to its
+ * standard output; respite logs the key's encoding and size. */
+static void debug_listpack(struct cmd_ctx *c)
+{
+    struct entry *e = ks_peek(c, c->db, c->argv[2], NULL);
+    if (e == NULL) {
+        reply_err(c, RS_ERR_NO_SUCH_KEY);
+        return;
+    }
+    const char *enc = obj_enc_name(e);
+    if (strcmp(enc, "listpack") != 0 && strcmp(enc, "listpackex") != 0) {
+        reply_err(c, RS_ERR_NOT_LISTPACK);
+        return;
+    }
+    store_log(c->st, RS_LOG_NOTICE, "DEBUG LISTPACK %.*s: %s of %zu bytes",
+              cstr_len(c->argv[2], 256), c->argv[2].p, enc, obj_bytes(e));
+    resp_add_simple(c->out, "Listpack structure printed on stdout", 36);
+}
+
+/* DEBUG CHANGE-REPL-ID -- a new random master_replid. */
+static void debug_change_repl_id(struct cmd_ctx *c)
+{
+    for (int i = 0; i < 40; i++)
+        c->st->replid[i] = "0123456789abcdef"[rng_next(&c->st->rng) & 15];
+    store_log(c->st, RS_LOG_NOTICE, "Changing replication IDs after receiving DEBUG change-repl-id");
+    resp_add_ok(c->out);
+}
+
+/* DEBUG REPLYBUFFER PEAK-RESET-TIME never|reset|<ms> / RESIZING <0|1> --
+ * checked as Redis checks them; respite's output buffers are chunk lists
+ * with no peak to reset nor buffer to resize, so they change nothing. */
+static void debug_replybuffer(struct cmd_ctx *c)
+{
+    struct rs_str what = c->argv[2], v = c->argv[3];
+    if (rs_str_eqi(what, "peak-reset-time")) {
+        long long ms;
+        if (!rs_str_eqi(v, "never") && !rs_str_eqi(v, "reset") && !arg_ll(c, v, &ms))
+            return;
+    } else if (!rs_str_eqi(what, "resizing")) {
+        reply_subcmd_syntax(c);
+        return;
+    }
+    resp_add_ok(c->out);
 }
 
 /* DEBUG SLEEP seconds -- blocks the store, as Redis blocks its server. The
@@ -1527,9 +1601,11 @@ static void debug_protocol(struct cmd_ctx *c)
             reply_err(c, RS_ERR_RESP2_UNSUPPORTED);
             return;
         }
+        /* Redis 7.2+ holds a push made during a command until its reply
+         * is out, so the reply comes first. */
         static const char push[] = ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n";
-        resp_add_raw(o, push, sizeof push - 1);
         resp_add_bulk_cstr(o, "Some real reply following the push reply");
+        resp_add_raw(o, push, sizeof push - 1);
     } else if (rs_str_eqi(t, "true") || rs_str_eqi(t, "false")) {
         resp_add_bool(o, rs_str_eqi(t, "true"));
     } else if (rs_str_eqi(t, "verbatim")) {
@@ -1542,6 +1618,9 @@ static void debug_protocol(struct cmd_ctx *c)
 static void debug_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
         "CLOCK ADVANCE <milliseconds>",
         "    Move the store clock forward: keys expire, TTLs shrink and TIME moves as if",
         "    that much time had passed. Applies to the real and to a frozen clock.",
@@ -1551,8 +1630,14 @@ static void debug_help(struct cmd_ctx *c)
         "    Return to the real clock, dropping any advance.",
         "CLOCK GET",
         "    Return the store clock in unix milliseconds.",
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
         "JMAP",
         "    Accepted for compatibility with Redis test suites; does nothing.",
+        "LISTPACK <key>",
+        "    Show low level info about the listpack encoding of <key>.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "PROTOCOL <type>",
@@ -1575,6 +1660,12 @@ static void debug_help(struct cmd_ctx *c)
         "      existing RDB file.",
         "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
         "      file to the database.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+        "    In case NEVER is provided the last observed peak will never be reset",
+        "    In case RESET is provided the peak reset time will be restored to the default value",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Enable or disable the reply buffer resize cron job",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -1644,6 +1735,16 @@ void cmd_debug(struct cmd_ctx *c)
         debug_protocol(c);
     } else if (c->argc == 2 && rs_str_eqi(sub, "loadaof")) {
         debug_loadaof(c);
+    } else if (c->argc == 2 && rs_str_eqi(sub, "digest")) {
+        debug_digest(c);
+    } else if (rs_str_eqi(sub, "digest-value")) {
+        debug_digest_value(c);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "listpack")) {
+        debug_listpack(c);
+    } else if (c->argc == 2 && rs_str_eqi(sub, "change-repl-id")) {
+        debug_change_repl_id(c);
+    } else if (c->argc == 4 && rs_str_eqi(sub, "replybuffer")) {
+        debug_replybuffer(c);
     } else if (c->argc == 2 && rs_str_eqi(sub, "jmap")) {
         resp_add_ok(c->out);
     } else {

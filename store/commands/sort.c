@@ -492,11 +492,14 @@ static void store_result(struct cmd_ctx *c, struct rs_str dst, struct quicklist 
     if (count > 0) {
         struct shard *sh = ks_shard(c->db, dst, true);
         ks_set(c, c->db, dst, obj_new_ptr(sh, dst, OBJ_LIST, ENC_RAW, ql));
+        ks_dirty(c->st, (uint64_t)count); /* one per element stored, as Redis */
         ks_notify(c->db, NOTIFY_LIST, "sortstore", dst);
     } else {
         ql_free(ql);
-        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, dst, c->st->cfg.lazyfree_server_del)) {
+            ks_dirty(c->st, 1);
             ks_notify(c->db, NOTIFY_GENERIC, "del", dst);
+        }
     }
     resp_add_int(c->out, count);
 }

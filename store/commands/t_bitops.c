@@ -137,9 +137,12 @@ static bool bitmap_for_read(struct cmd_ctx *c, struct rs_str key, char *buf, str
     return true;
 }
 
-/* The key changed: WATCH, tracking, and the `event` notification. */
-static void bitmap_changed(struct cmd_ctx *c, struct rs_str key, const char *event)
+/* The key changed (nchanges times, as Redis counts them in server.dirty):
+ * WATCH, tracking, and the `event` notification. */
+static void bitmap_changed(struct cmd_ctx *c, struct rs_str key, const char *event,
+                           uint64_t nchanges)
 {
+    ks_dirty(c->st, nchanges);
     ks_touch(c->db, key);
     ks_notify(c->db, NOTIFY_STRING, event, key);
 }
@@ -341,7 +344,7 @@ void cmd_setbit(struct cmd_ctx *c)
     bool was = (*byte & mask) != 0;
     if (grown || was != on) {
         *byte = on ? (unsigned char)(*byte | mask) : (unsigned char)(*byte & ~mask);
-        bitmap_changed(c, c->argv[1], "setbit");
+        bitmap_changed(c, c->argv[1], "setbit", 1);
     }
     resp_add_int(c->out, was);
 }
@@ -543,8 +546,10 @@ void cmd_bitop(struct cmd_ctx *c)
     }
     struct rs_str dest = c->argv[2];
     if (maxlen == 0) {
-        if (ks_delete_key(c, c->db, dest, c->st->cfg.lazyfree_server_del))
+        if (ks_delete_key(c, c->db, dest, c->st->cfg.lazyfree_server_del)) {
+            ks_dirty(c->st, 1);
             ks_notify(c->db, NOTIFY_GENERIC, "del", dest);
+        }
         resp_add_int(c->out, 0);
         rs_free(src);
         return;
@@ -578,6 +583,7 @@ void cmd_bitop(struct cmd_ctx *c)
     r->len = maxlen;
     rs_free(src);
     ks_set(c, c->db, dest, e);
+    ks_dirty(c->st, 1);
     ks_notify(c->db, NOTIFY_STRING, "set", dest);
     resp_add_int(c->out, (long long)maxlen);
 }
@@ -751,7 +757,7 @@ static void bitfield_generic(struct cmd_ctx *c, bool read_only)
         s = rs_str_from(r->buf, r->len);
     }
     resp_add_array_len(c->out, n);
-    bool changed = false;
+    uint64_t changes = 0;
     for (int i = 0; i < n; i++) {
         if (ops[i].kind == FIELD_GET) {
             field_read(c, s, &ops[i]);
@@ -759,11 +765,11 @@ static void bitfield_generic(struct cmd_ctx *c, bool read_only)
             /* Once the string was created or lengthened, any write that
              * was not refused counts as a change, as in Redis. */
             enum field_result res = field_write(c, p, &ops[i]);
-            changed |= res == FIELD_CHANGED || (grown && res == FIELD_SAME);
+            changes += res == FIELD_CHANGED || (grown && res == FIELD_SAME);
         }
     }
-    if (changed)
-        bitmap_changed(c, key, "setbit");
+    if (changes)
+        bitmap_changed(c, key, "setbit", changes);
     rs_free(ops);
 }
 

@@ -272,7 +272,8 @@ static int parse_add_trim(struct cmd_ctx *c, struct trim_args *a, bool xadd)
             return -1;
         }
     }
-    if (limit_given && !a->strategy) {
+    /* as Redis: LIMIT 0 passes this check (and meets the next) */
+    if (limit_given && a->limit && !a->strategy) {
         reply_errf(c, "ERR syntax error, LIMIT cannot be used without specifying a trimming "
                       "strategy");
         return -1;
@@ -286,9 +287,14 @@ static int parse_add_trim(struct cmd_ctx *c, struct trim_args *a, bool xadd)
             reply_errf(c, "ERR syntax error, LIMIT cannot be used without the special ~ option");
             return -1;
         }
+    } else if (a->approx) {
+        /* Redis's default: 100 nodes of stream-node-max-entries (the
+         * product wrapping as Redis's does), 10000 when that is not
+         * positive, at most 1000000 */
+        long long lim = (long long)((unsigned long long)c->st->cfg.stream_node_max_entries * 100);
+        a->limit = lim <= 0 ? 10000 : lim > 1000000 ? 1000000 : lim;
     } else {
-        /* Redis's default: 100 * stream-node-max-entries for ~, none for =. */
-        a->limit = a->approx ? 100 * STREAM_NODE_MAX_ENTRIES : 0;
+        a->limit = 0;
     }
     return i;
 }
@@ -365,7 +371,9 @@ void cmd_xadd(struct cmd_ctx *c)
         return;
     }
     size_t before = obj_bytes(e);
-    sentries_append(&s->e, id, c->argv + fpos, (uint32_t)((c->argc - fpos) / 2));
+    struct snode_limits lim = {(uint64_t)c->st->cfg.stream_node_max_bytes,
+                               (uint64_t)c->st->cfg.stream_node_max_entries};
+    sentries_append(&s->e, id, c->argv + fpos, (uint32_t)((c->argc - fpos) / 2), &lim);
     if (s->e.length == 1)
         s->first_id = id;
     s->last_id = id;
@@ -1596,12 +1604,11 @@ void cmd_xinfo_stream(struct cmd_ctx *c)
     resp_add_map_len(c->out, full ? 9 : 10);
     reply_field(c, "length");
     resp_add_int(c->out, (long long)s->e.length);
-    /* Redis's radix tree of nodes: one key per node; its node count is
-     * the root plus one per key for keys this short. */
+    /* Redis's radix tree of nodes: one key per node */
     reply_field(c, "radix-tree-keys");
     resp_add_int(c->out, (long long)nodes);
     reply_field(c, "radix-tree-nodes");
-    resp_add_int(c->out, (long long)nodes + 1);
+    resp_add_int(c->out, (long long)sentries_rax_nodes(&s->e));
     reply_field(c, "last-generated-id");
     reply_id(c, s->last_id);
     reply_field(c, "max-deleted-entry-id");

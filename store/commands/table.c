@@ -364,7 +364,7 @@ void reply_help(struct cmd_ctx *c, const char *cmd, const char *const *lines)
     for (; lines[n - 1]; n++)
         resp_add_simple(c->out, lines[n - 1], strlen(lines[n - 1]));
     resp_add_simple(c->out, "HELP", 4);
-    resp_add_simple(c->out, "    Prints this help.", 21);
+    resp_add_simple(c->out, "    Print this help.", 20); /* 7.0 said "Prints" */
     n += 2;
     resp_set_deferred(c->out, d, RESP_AGG_ARRAY, n);
 }

@@ -21,11 +21,14 @@ void tracking__touch(struct store *st, const char *key, size_t klen);
 
 /* c's read-only command ran for s, a tracking client (cmd_call; a script's
  * caller for the commands the script runs): remember its keys for s,
- * unless OPTIN/OPTOUT and CLIENT CACHING say otherwise. */
+ * unless OPTIN/OPTOUT and CLIENT CACHING say otherwise. EVAL_RO and
+ * FCALL_RO (no_mandatory_keys) are left out, as Redis leaves them: the keys
+ * the script reads are remembered by the commands it runs. */
 void tracking__remember(struct session *s, struct cmd_ctx *c);
 static inline void tracking_remember(struct session *s, struct cmd_ctx *c)
 {
-    if (__builtin_expect(s->trk != NULL, 0) && (c->cmd->flags & CMD_READONLY))
+    if (__builtin_expect(s->trk != NULL, 0) &&
+        (c->cmd->flags & (CMD_READONLY | CMD_NO_MANDATORY_KEYS)) == CMD_READONLY)
         tracking__remember(s, c);
 }
 

@@ -113,9 +113,7 @@ void *rs_realloc(void *p, size_t n)
     if (arena.on) {
         void *q = arena_alloc(n);
         if (p) {
-            /* malloc_usable_size of a block from before the fork reads
-             * the allocator's metadata and takes no lock */
-            size_t old = in_arena(p) ? arena_class_size(arena_class(p)) : malloc_usable_size(p);
+            size_t old = rs_alloc_size(p);
             memcpy(q, p, old < n ? old : n);
             rs_free(p);
         }
@@ -125,6 +123,17 @@ void *rs_realloc(void *p, size_t n)
     if (q == NULL)
         oom(n);
     return q;
+}
+
+size_t rs_alloc_size(const void *p)
+{
+    if (p == NULL)
+        return 0;
+    /* malloc_usable_size of a block from before the fork reads the
+     * allocator's metadata and takes no lock */
+    if (arena.on && in_arena(p))
+        return arena_class_size(arena_class(p));
+    return malloc_usable_size((void *)p);
 }
 
 char *rs_memdup(const void *p, size_t n)

@@ -15,6 +15,10 @@ void *rs_calloc(size_t n, size_t size);
 void *rs_realloc(void *p, size_t n);
 char *rs_memdup(const void *p, size_t n); /* n bytes and a NUL */
 void rs_free(void *p);
+/* The bytes the allocator holds for p, a block of these wrappers (at least
+ * what was asked; 0 for NULL): malloc_usable_size, whichever malloc the
+ * process links (jemalloc's in respite-server), for MEMORY USAGE. */
+size_t rs_alloc_size(const void *p);
 
 /* From now on, for good: allocate from private mmap(2)'d memory, never
  * through malloc, and ignore frees of what malloc gave before. For the

@@ -295,6 +295,24 @@ static struct ql_node *node_room(struct quicklist *ql, struct ql_node *nd, uint3
     return nd;
 }
 
+/* Give back all the room of a chunk that takes no more pushes (growing by
+ * half leaves a full chunk up to a third empty). Returns nd, which may
+ * have moved. */
+static struct ql_node *node_seal(struct quicklist *ql, struct ql_node *nd)
+{
+    uint32_t used = nd->tail - nd->head;
+    if (nd->cap - used < 64)
+        return nd; /* not worth a reallocation */
+    memmove(nd->buf, nd->buf + nd->head, used);
+    ql->bytes -= nd->cap - used;
+    nd = rs_realloc(nd, sizeof *nd + used);
+    nd->cap = used;
+    nd->head = 0;
+    nd->tail = used;
+    node_relink(ql, nd);
+    return nd;
+}
+
 /* Give back the room of a chunk that is mostly empty. Returns nd, which
  * may have moved; offsets relative to nd->head stay valid. */
 static struct ql_node *node_shrink(struct quicklist *ql, struct ql_node *nd)
@@ -380,15 +398,15 @@ static void node_insert_at(struct quicklist *ql, struct ql_node *nd, uint32_t at
 }
 
 /* A new chunk holding s alone, linked after `after` (NULL: first), with
- * room for `room` bytes of elements if that is more than its own rule. */
+ * room for at least guess bytes unless s is plain. */
 static void node_add_with(struct quicklist *ql, struct ql_node *after, struct rs_str s,
-                          enum ql_where fill_from, uint32_t room)
+                          enum ql_where fill_from, uint32_t guess)
 {
     uint32_t es = elem_size(s.len);
     bool plain = !ql->listpack && is_large(ql, s.len);
     uint32_t cap = plain ? es : es + (es < 64 ? MIN_CAP : es / 4);
-    if (!plain && room > cap)
-        cap = room;
+    if (!plain && guess > cap)
+        cap = guess;
     struct ql_node *nd = node_new(ql, cap, fill_from);
     nd->plain = plain;
     node_link(ql, nd, after);
@@ -463,10 +481,15 @@ static void merge_around(struct quicklist *ql, struct ql_node *center)
  * The list
  * ------------------------------------------------------------------------ */
 
+void ql_set_fill(struct quicklist *ql, int fill)
+{
+    ql->fill = fill > INT16_MAX ? INT16_MAX : fill < -5 ? -5 : fill;
+}
+
 struct quicklist *ql_new(int fill, size_t packed_threshold)
 {
     struct quicklist *ql = rs_calloc(1, sizeof *ql);
-    ql->fill = fill;
+    ql_set_fill(ql, fill);
     ql->packed_threshold = packed_threshold;
     ql->listpack = true;
     ql->bytes = sizeof *ql;
@@ -511,10 +534,19 @@ struct quicklist *ql_dup(const struct quicklist *ql)
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
 {
     struct ql_node *end = where == QL_HEAD ? ql->head : ql->tail;
-    if (end && (ql->listpack || allow_insert(ql, end, s.len)))
+    if (end && (ql->listpack || allow_insert(ql, end, s.len))) {
         node_put(ql, end, s, where);
-    else
-        node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, 0);
+        return;
+    }
+    /* The end chunk is full: sealed, and half its size is where the next
+     * starts (chunks of a list tend to fill alike), so a chunk is grown a
+     * couple of times, not a dozen. */
+    uint32_t guess = 0;
+    if (end && !end->plain) {
+        end = node_seal(ql, end);
+        guess = end->cap / 2;
+    }
+    node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, guess);
 }
 
 void ql_push_chunk(struct quicklist *ql, struct rs_str s, size_t room)
@@ -536,6 +568,14 @@ void ql_pop(struct quicklist *ql, enum ql_where where)
 {
     struct ql_pos pos = ql_end(ql, where);
     ql_delete(ql, &pos, where == QL_HEAD);
+}
+
+size_t ql_lp_bytes(const struct quicklist *ql)
+{
+    size_t sz = 0;
+    for (const struct ql_node *nd = ql->head; nd; nd = nd->next)
+        sz += nd->plain ? elem_at(nd->buf, nd->head, NULL).len : nd->lpsz;
+    return sz;
 }
 
 struct rs_str ql_get(struct ql_pos pos)

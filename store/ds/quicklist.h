@@ -36,7 +36,8 @@ struct quicklist {
     struct ql_node *head, *tail;
     uint64_t count;   /* elements */
     uint32_t nnodes;
-    int fill;         /* list-max-listpack-size when it became a quicklist */
+    int fill;         /* list-max-listpack-size when it became a quicklist,
+                       * within [-5, 32767] as Redis's 16-bit field keeps it */
     bool listpack;    /* Redis's listpack form: one chunk, pushes ignore the limits */
     size_t packed_threshold; /* elements of at least this many bytes are plain */
     size_t bytes;     /* allocated bytes, this struct and its chunks */
@@ -52,9 +53,11 @@ struct ql_pos {
  * then the fill's size limit decides what is plain. */
 #define QL_DEFAULT_PACKED_THRESHOLD ((size_t)1 << 30)
 
-/* An empty list with chunks limited by fill (list-max-listpack-size), in
- * its listpack form. */
+/* An empty list with chunks limited by fill (list-max-listpack-size,
+ * clamped as Redis's quicklistSetFill), in its listpack form. */
 struct quicklist *ql_new(int fill, size_t packed_threshold);
+/* Chunks from now on limited by fill, clamped as by ql_new. */
+void ql_set_fill(struct quicklist *ql, int fill);
 void ql_free(struct quicklist *ql);
 /* ql_free in slices (lazy freeing): frees chunks from the head until
  * *work (one unit a chunk) is spent. True once the list is freed; until
@@ -62,6 +65,10 @@ void ql_free(struct quicklist *ql);
 bool ql_free_some(struct quicklist *ql, int64_t *work);
 /* A deep copy. O(bytes). */
 struct quicklist *ql_dup(const struct quicklist *ql);
+/* What Redis's quicklist nodes weigh together (DEBUG OBJECT's
+ * ql_uncompressed_size): each chunk as its listpack's bytes, a plain one
+ * as its element's length. O(chunks). */
+size_t ql_lp_bytes(const struct quicklist *ql);
 
 /* Bytes the listpack of Redis would take for the element s (its header,
  * its bytes or integer, its back length), and for an empty listpack. */

@@ -51,7 +51,7 @@ static void block(uint32_t h[5], const unsigned char *p)
     h[4] += e;
 }
 
-void sha1_hex(char out[41], const void *data, size_t len)
+void sha1(unsigned char out[20], const void *data, size_t len)
 {
     uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
     const unsigned char *p = data;
@@ -70,11 +70,18 @@ void sha1_hex(char out[41], const void *data, size_t len)
     block(h, last);
     if (n == 128)
         block(h, last + 64);
+    for (int i = 0; i < 20; i++)
+        out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void sha1_hex(char out[41], const void *data, size_t len)
+{
+    unsigned char d[20];
+    sha1(d, data, len);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 20; i++) {
-        unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-        out[2 * i] = hex[byte >> 4];
-        out[2 * i + 1] = hex[byte & 15];
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
     }
     out[40] = '\0';
 }

@@ -9,6 +9,9 @@
  *   varint ms - master.ms, varint seq
  *   unless SE_SAME_FIELDS: varint nfields, nfields names (varint length, bytes)
  *   nfields values (varint length, bytes)
+ *   back length: the bytes above as a varint read from its last byte
+ *     backwards (as a listpack's), so a node is walked from its end in
+ *     O(1) an entry however many entries stream-node-max-entries allows
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +183,27 @@ static uint64_t varint_get(const uint8_t **pp)
     return v;
 }
 
+/* The back length v ending at end: its low 7 bits in the last byte, each
+ * byte but the first flagged 0x80 (more to the left). */
+static uint8_t *backlen_put(uint8_t *p, uint64_t v)
+{
+    size_t n = varint_len(v);
+    for (size_t i = n; i-- > 0; v >>= 7)
+        p[i] = (uint8_t)((v & 0x7f) | (i > 0 ? 0x80 : 0));
+    return p + n;
+}
+
+static uint64_t backlen_get(const uint8_t *end)
+{
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        uint8_t b = *--end;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+}
+
 struct rs_str sentry_str(const uint8_t **p)
 {
     size_t n = (size_t)varint_get(p);
@@ -203,7 +227,9 @@ struct snode {
     struct sid last;   /* ID of its last entry (live or not) */
     uint32_t count;    /* entries, live and deleted */
     uint32_t live;
-    uint32_t lp_bytes; /* the size Redis's listpack of these entries would have */
+    uint32_t lp_bytes; /* the size Redis's listpack of these entries would have,
+                        * without the master entry's live and deleted counts
+                        * (node_lp_bytes adds them: their sizes change) */
     uint32_t entries_off; /* where the entries start (after the master fields) */
     uint32_t len, cap;
     uint8_t buf[];
@@ -267,6 +293,48 @@ static struct snode *node_at(const struct sentries *e, size_t i)
     return e->nodes[e->head + i];
 }
 
+void sid_key(struct sid id, uint8_t k[16])
+{
+    for (int i = 0; i < 8; i++) {
+        k[i] = (uint8_t)(id.ms >> (56 - 8 * i));
+        k[8 + i] = (uint8_t)(id.seq >> (56 - 8 * i));
+    }
+}
+
+/* A radix tree's nodes are its root, every vertex of the keys' trie with
+ * other than one child (branches, and the keys' leaves), and every child
+ * of a branch; runs of one-child vertices are compressed into the node
+ * they start. Adding the keys in order, only the path of the last key
+ * changes: nchild[d] is the child count of its vertex at depth d. */
+uint64_t sentries_rax_nodes(const struct sentries *e)
+{
+    if (e->n == 0)
+        return 1;
+    uint8_t nchild[17], prev[16], k[16];
+    memset(nchild, 1, 16);
+    nchild[16] = 0;
+    sid_key(node_at(e, 0)->master, prev);
+    uint64_t count = 2; /* the root, compressed, and the first leaf */
+    for (size_t i = 1; i < e->n; i++) {
+        sid_key(node_at(e, i)->master, k);
+        int l = 0; /* the depth where k leaves the last key's path */
+        while (k[l] == prev[l])
+            l++;
+        if (nchild[l] == 1) {
+            /* the vertex becomes a branch: a node now if it was inside a
+             * run, and so is its old child if that one had one child */
+            count += !(l == 0 || nchild[l - 1] >= 2);
+            count += nchild[l + 1] == 1;
+        }
+        count += l == 15 ? 1 : 2; /* the new child and the new leaf */
+        if (nchild[l] < UINT8_MAX)
+            nchild[l]++;
+        memset(nchild + l + 1, 1, (size_t)(15 - l));
+        memcpy(prev, k, 16);
+    }
+    return count;
+}
+
 /* Make room for one more node pointer at the tail. */
 static void nodes_reserve(struct sentries *e)
 {
@@ -317,6 +385,12 @@ static size_t lp_int(int64_t v)
     return lp_elem(l);
 }
 
+/* Redis's lpBytes of node n. */
+static size_t node_lp_bytes(const struct snode *n)
+{
+    return n->lp_bytes + lp_int(n->live) + lp_int(n->count - n->live);
+}
+
 static size_t lp_str(struct rs_str s)
 {
     long long v;
@@ -341,22 +415,35 @@ static uint8_t *put_strs(uint8_t *p, const struct rs_str *strs, uint32_t n, size
     return p;
 }
 
+/* Redis's cap on a node's listpack, and the byte limit of lim in force
+ * (none, 0, or more than the cap is the cap). */
+#define STREAM_LP_MAX ((uint64_t)1 << 30)
+
+static uint64_t max_bytes(const struct snode_limits *lim)
+{
+    return lim->max_bytes == 0 || lim->max_bytes > STREAM_LP_MAX ? STREAM_LP_MAX
+                                                                 : lim->max_bytes;
+}
+
 /* The capacity to grow node n to for need more bytes: a guess of its final
- * size (it closes at STREAM_NODE_MAX_ENTRIES entries or when its listpack
- * size reaches STREAM_NODE_MAX_BYTES), so a node is reallocated a few
- * times and sealed with little to give back; at least 1.25 times its size. */
-static size_t node_grow_to(const struct snode *n, size_t need)
+ * size (it closes at lim's entries or when its listpack size reaches lim's
+ * bytes), so a node is reallocated a few times and sealed with little to
+ * give back; at least 1.25 times its size. lim NULL (loading): no guess. */
+static size_t node_grow_to(const struct snode *n, size_t need, const struct snode_limits *lim)
 {
     size_t want = n->len + need;
     if (n->count == 0)
         return want * 2;
-    size_t per = (n->len - n->entries_off) / n->count + 1;
-    size_t by_count = n->len + per * (STREAM_NODE_MAX_ENTRIES - n->count);
-    size_t by_bytes = n->lp_bytes < STREAM_NODE_MAX_BYTES
-                          ? n->len + (size_t)(STREAM_NODE_MAX_BYTES - n->lp_bytes) * n->len /
-                                         n->lp_bytes
-                          : want;
-    size_t guess = (by_count < by_bytes ? by_count : by_bytes) + need;
+    size_t guess = want;
+    if (lim) {
+        size_t per = (n->len - n->entries_off) / n->count + 1;
+        uint64_t left = lim->max_entries > n->count ? lim->max_entries - n->count : 0;
+        size_t by_count = lim->max_entries && left < SIZE_MAX / 2 / per ? n->len + per * left
+                                                                         : SIZE_MAX / 2;
+        size_t lpb = node_lp_bytes(n), mb = max_bytes(lim);
+        size_t by_bytes = lpb < mb ? n->len + (mb - lpb) * n->len / lpb : want;
+        guess = (by_count < by_bytes ? by_count : by_bytes) + need;
+    }
     size_t min = n->len + n->len / 4;
     if (guess < min)
         guess = min;
@@ -382,9 +469,8 @@ static struct snode *node_open(struct sentries *e, struct sid id, const struct r
     uint8_t *p = varint_put(n->buf, nnames);
     p = put_strs(p, names, nnames, stride, &names_lp);
     n->entries_off = n->len = (uint32_t)(p - n->buf);
-    /* master entry: count, deleted, num-fields, names, terminator */
-    n->lp_bytes = (uint32_t)(LP_HDR_AND_END + lp_int(1) + lp_int(0) + lp_int(nnames) +
-                             names_lp + lp_int(0));
+    /* master entry: [count, deleted,] num-fields, names, terminator */
+    n->lp_bytes = (uint32_t)(LP_HDR_AND_END + lp_int(nnames) + names_lp + lp_int(0));
     nodes_reserve(e);
     e->nodes[e->head + e->n++] = n;
     return n;
@@ -392,16 +478,18 @@ static struct snode *node_open(struct sentries *e, struct sid id, const struct r
 
 /* Append entry id to the tail node n (fv: nfields pairs; same: the names
  * are n's master fields, stored once; fsize and vsize: the bytes names and
- * values take in the node); flags SE_DELETED makes it a tombstone. */
+ * values take in the node); flags SE_DELETED makes it a tombstone. lim:
+ * the limits n is filled to (NULL when loading). */
 static void entry_put(struct sentries *e, struct snode *n, struct sid id,
                       const struct rs_str *fv, uint32_t nfields, size_t fsize, size_t vsize,
-                      uint8_t flags)
+                      uint8_t flags, const struct snode_limits *lim)
 {
     bool same = flags & SE_SAME_FIELDS;
-    size_t need = 1 + varint_len(id.ms - n->master.ms) + varint_len(id.seq) +
+    size_t elen = 1 + varint_len(id.ms - n->master.ms) + varint_len(id.seq) +
                   (same ? 0 : varint_len(nfields) + fsize) + vsize;
+    size_t need = elen + varint_len(elen);
     if (n->len + need > n->cap) {
-        size_t cap = node_grow_to(n, need);
+        size_t cap = node_grow_to(n, need, lim);
         count_bytes(e->bytes, cap - n->cap, true);
         n = rs_realloc(n, sizeof *n + cap);
         n->cap = (uint32_t)cap;
@@ -417,6 +505,7 @@ static void entry_put(struct sentries *e, struct snode *n, struct sid id,
         p = put_strs(p, fv, nfields, 2, &strs_lp);
     }
     p = put_strs(p, fv + 1, nfields, 2, &strs_lp);
+    p = backlen_put(p, elen);
     n->len = (uint32_t)(p - n->buf);
     /* flags, ms-diff, seq-diff, [num-fields, names], values, lp-count */
     n->lp_bytes += (uint32_t)(lp_int(flags) + lp_int((int64_t)(id.ms - n->master.ms)) +
@@ -452,7 +541,7 @@ static bool fv_sizes(const struct rs_str *fv, uint32_t nfields, const uint8_t *m
 }
 
 void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
-                     uint32_t nfields)
+                     uint32_t nfields, const struct snode_limits *lim)
 {
     struct snode *n = e->n ? node_at(e, e->n - 1) : NULL;
     size_t fsize, vsize, rawlen = 0; /* rawlen: Redis's totelelen, names and values */
@@ -462,8 +551,8 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
     /* A new node starts with the size of the one before it (entries of a
      * stream tend to look alike), so most nodes are allocated once. */
     size_t prev_len = 0;
-    if (n && (n->count >= STREAM_NODE_MAX_ENTRIES ||
-              n->lp_bytes + rawlen >= STREAM_NODE_MAX_BYTES)) {
+    if (n && (node_lp_bytes(n) + rawlen >= max_bytes(lim) ||
+              (lim->max_entries && n->count >= lim->max_entries))) {
         n = node_seal(e, n);
         e->nodes[e->head + e->n - 1] = n;
         prev_len = n->len;
@@ -473,7 +562,7 @@ void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
         n = node_open(e, id, fv, nfields, 2, prev_len + prev_len / 64);
         same = true; /* its master fields are these names */
     }
-    entry_put(e, n, id, fv, nfields, fsize, vsize, same ? SE_SAME_FIELDS : 0);
+    entry_put(e, n, id, fv, nfields, fsize, vsize, same ? SE_SAME_FIELDS : 0, lim);
 }
 
 void sentries_load_node(struct sentries *e, struct sid master, const struct rs_str *names,
@@ -492,7 +581,7 @@ bool sentries_load_entry(struct sentries *e, struct sid id, const struct rs_str 
     if (!fv_sizes(fv, nfields, n->buf, &fsize, &vsize) && same)
         return false;
     entry_put(e, n, id, fv, nfields, fsize, vsize,
-              (uint8_t)((same ? SE_SAME_FIELDS : 0) | (deleted ? SE_DELETED : 0)));
+              (uint8_t)((same ? SE_SAME_FIELDS : 0) | (deleted ? SE_DELETED : 0)), NULL);
     return true;
 }
 
@@ -526,6 +615,7 @@ static uint32_t node_entry(const struct snode *n, uint32_t off, struct sentry *o
     }
     out->values = p;
     skip_strs(&p, out->nfields);
+    p += varint_len((uint64_t)(p - (n->buf + off)));
     return (uint32_t)(p - n->buf);
 }
 
@@ -698,25 +788,13 @@ void sentries_dup(struct sentries *dst, const struct sentries *src, size_t *byte
 
 /* ---- iteration ------------------------------------------------------------ */
 
-/* Enter node it->node: forward, at its first entry (entries are decoded as
- * they are read, so a short range costs only what it reads); backward, with
- * the offsets of all its entries decoded into it->off. */
+/* Enter node it->node at its first entry, or backward after its last
+ * (entries are decoded as they are read, so a short range costs only what
+ * it reads, from either end). */
 static void siter_load(struct siter *it)
 {
     const struct snode *n = node_at(it->e, it->node);
-    uint32_t off = n->entries_off;
-    if (!it->rev) {
-        it->pos = off;
-        return;
-    }
-    it->count = 0;
-    while (off < n->len) {
-        struct sentry se;
-        uint8_t flags;
-        it->off[it->count++] = off;
-        off = node_entry(n, off, &se, &flags);
-    }
-    it->idx = it->count - 1;
+    it->pos = it->rev ? n->len : n->entries_off;
 }
 
 void siter_start(struct siter *it, const struct sentries *e, struct sid lo, struct sid hi,
@@ -737,7 +815,7 @@ bool siter_next(struct siter *it, struct sentry *out)
 {
     while (!it->done) {
         const struct snode *n = node_at(it->e, it->node);
-        if (it->rev ? it->idx < 0 : it->pos >= n->len) {
+        if (it->rev ? it->pos <= n->entries_off : it->pos >= n->len) {
             if (it->rev ? it->node == 0 : it->node + 1 >= it->e->n) {
                 it->done = true;
                 break;
@@ -747,9 +825,11 @@ bool siter_next(struct siter *it, struct sentry *out)
             continue;
         }
         uint8_t flags;
-        if (it->rev)
-            node_entry(n, it->off[it->idx--], out, &flags);
-        else
+        if (it->rev) {
+            uint64_t elen = backlen_get(n->buf + it->pos);
+            it->pos -= (uint32_t)(elen + varint_len(elen));
+            node_entry(n, it->pos, out, &flags);
+        } else
             it->pos = node_entry(n, it->pos, out, &flags);
         if (flags & SE_DELETED)
             continue;

@@ -6,7 +6,7 @@
  *
  * Entries live in nodes, kept in ID order in an array of node pointers with
  * a movable head (so trimming whole nodes from the head is O(1)). A node
- * packs up to STREAM_NODE_MAX_ENTRIES entries into one byte block, after
+ * packs entries into one byte block (as many as struct snode_limits let in), after
  * the field names of its first entry (the node's master fields): an entry
  * with the same field names stores only its values, as Redis's listpack
  * nodes do. Appending is O(1) amortised, finding an ID is a binary search
@@ -25,12 +25,15 @@
 
 #include "resp.h"
 
-/* Redis's stream-node-max-entries and stream-node-max-bytes defaults: a
- * node takes no new entry once it holds this many (live or deleted), or
+/* Redis's stream-node-max-entries and stream-node-max-bytes: a node takes
+ * no new entry once it holds max_entries (live or deleted; 0: no limit), or
  * once the listpack Redis would keep for it, plus the new entry's names and
- * values, reaches this size -- so nodes split where Redis's do. */
-#define STREAM_NODE_MAX_ENTRIES 100
-#define STREAM_NODE_MAX_BYTES 4096
+ * values, reaches max_bytes (0 or over 1 GB: 1 GB, Redis's cap) -- so nodes
+ * split where Redis's do. */
+struct snode_limits {
+    uint64_t max_bytes;
+    uint64_t max_entries;
+};
 
 /* ---- IDs ------------------------------------------------------------------ */
 
@@ -51,6 +54,9 @@ bool sid_incr(struct sid *a);
 bool sid_decr(struct sid *a);
 /* Format "<ms>-<seq>" into buf (SID_STR_SIZE); returns the length. */
 size_t sid_format(struct sid a, char *buf);
+/* The 16 bytes Redis keys a stream node by (radix tree, RDB): ms then seq,
+ * big-endian. */
+void sid_key(struct sid id, uint8_t k[16]);
 
 /* Parse an ID argument as Redis's streamGenericParseIDOrReply: "-" and "+"
  * (unless strict), "<ms>", "<ms>-<seq>", and with seq_given non-NULL also
@@ -88,9 +94,10 @@ void sentries_free(struct sentries *e);
  * unit a node) is spent; true once e is empty (as after sentries_free). */
 bool sentries_free_some(struct sentries *e, int64_t *work);
 /* Append id (greater than every ID ever appended) with nfields pairs from
- * fv (field, value, field, value...). */
+ * fv (field, value, field, value...), in the last node unless it is full
+ * by lim. */
 void sentries_append(struct sentries *e, struct sid id, const struct rs_str *fv,
-                     uint32_t nfields);
+                     uint32_t nfields, const struct snode_limits *lim);
 /* Delete the live entry id; whether it was there. */
 bool sentries_delete(struct sentries *e, struct sid id);
 /* Does a live entry id exist? */
@@ -104,6 +111,10 @@ int64_t sentries_trim(struct sentries *e, bool use_minid, struct sid minid, uint
                       bool approx, int64_t limit);
 /* Node count (XINFO's radix-tree-keys). */
 size_t sentries_nodes(const struct sentries *e);
+/* The nodes Redis's radix tree keyed by these nodes' master IDs has
+ * (XINFO's radix-tree-nodes): its shape is that of the sorted keys, so it
+ * is counted from them. O(nodes). */
+uint64_t sentries_rax_nodes(const struct sentries *e);
 /* A deep copy into dst (its own counter). */
 void sentries_dup(struct sentries *dst, const struct sentries *src, size_t *bytes);
 
@@ -125,8 +136,8 @@ bool sentries_node_next(const struct sentries *e, size_t i, uint32_t *off, struc
                         bool *deleted, bool *same);
 /* Loading a stream node by node: open a node at the tail with its master
  * ID and master fields (names[0..nnames)), then give it its entries in ID
- * order, tombstones included, each above every ID before it. The caller
- * keeps the node within STREAM_NODE_MAX_ENTRIES entries and gives it at
+ * order, tombstones included, each above every ID before it (a node holds
+ * any number of entries, as the file has it). The caller gives it at
  * least one live one. sentries_load_entry returns false (nothing added)
  * when same is claimed for names that are not the master fields. */
 void sentries_load_node(struct sentries *e, struct sid master, const struct rs_str *names,
@@ -141,10 +152,8 @@ struct siter {
     bool rev;
     bool done;
     size_t node;  /* index into nodes[] relative to head */
-    uint32_t pos; /* forward: offset of the next entry in the node */
-    int idx;      /* backward: index of the next entry in off[] */
-    int count;    /* backward: entries decoded in off[] */
-    uint32_t off[STREAM_NODE_MAX_ENTRIES];
+    uint32_t pos; /* offset of the next entry in the node; backward, of the
+                   * end of the next entry */
 };
 
 void siter_start(struct siter *it, const struct sentries *e, struct sid lo, struct sid hi,

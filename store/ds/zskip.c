@@ -209,11 +209,16 @@ static struct zsl_node *node_new(uint32_t level, double score, struct rs_str m)
     return n;
 }
 
-static size_t node_free(struct zsl_node *n)
+const void *zsl_node_block(const struct zsl_node *n)
 {
     uint32_t level = node_level(n);
-    size_t bytes = node_bytes(level, zsl_entry(n)->klen);
-    rs_free((char *)n - span_bytes(level) - 8 * (size_t)level);
+    return (const char *)n - span_bytes(level) - 8 * (size_t)level;
+}
+
+static size_t node_free(struct zsl_node *n)
+{
+    size_t bytes = node_bytes(node_level(n), zsl_entry(n)->klen);
+    rs_free((void *)zsl_node_block(n));
     return bytes;
 }
 

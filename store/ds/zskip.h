@@ -93,6 +93,9 @@ static inline struct rs_str zsl_member(const struct zsl_node *n)
     const struct entry *e = (const struct entry *)(n + 1);
     return rs_str_from(e->data, e->klen);
 }
+/* The start of n's allocation (its levels lie before it; MEMORY USAGE
+ * measures it). */
+const void *zsl_node_block(const struct zsl_node *n);
 /* The node after n (NULL at the end); the one before is n->back. */
 struct zsl_node *zsl_next(const struct zsl_node *n);
 /* The first node, NULL when empty. */

@@ -36,7 +36,7 @@ size_t list_packed_threshold(const struct store *st)
 void list_as_quicklist(const struct store *st, struct quicklist *ql)
 {
     ql->listpack = false;
-    ql->fill = st->cfg.list_max_listpack_size;
+    ql_set_fill(ql, st->cfg.list_max_listpack_size);
 }
 
 void list_growing(const struct store *st, struct quicklist *ql, size_t bytes, uint64_t n)

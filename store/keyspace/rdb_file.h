@@ -63,6 +63,10 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
  * two keys: nothing it runs may write. */
 int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
              char *err, size_t errlen);
+/* rdb_load of a file that may go on past the RDB (an AOF whose RDB preamble
+ * is followed by commands): *used is where the RDB ended. */
+int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
+                    char *err, size_t errlen, size_t *used);
 
 /* The RDB type byte of e's value, then the value, as a file holds it after
  * the key and a DUMP payload before its footer. Borrows e. O(its size). */

@@ -9,8 +9,7 @@
  * respite would give it -- a Redis 6 ziplist becomes a listpack, a big
  * intset a table -- and its sub-key deadlines are registered in its shard
  * as for a command's write. A stream's nodes are kept as the file has them
- * (sentries_load_node), unless one holds more entries than respite's nodes
- * take.
+ * (sentries_load_node), whatever stream-node-max-* made them.
  *
  * rdb_value_read is the value alone, for RESTORE as well as for files.
  */
@@ -562,14 +561,16 @@ static struct rs_str lp_elem(const struct lp_elems *es, uint32_t i)
 }
 
 /* A node of Redis's stream (put_stream_node in rdb_save.c has the layout)
- * into s->e: the same node when it holds at most STREAM_NODE_MAX_ENTRIES
- * entries, else its live entries appended as XADD would. Every ID must be
- * above *prev (the last so far, updated; *any: there was one). */
+ * into s->e, as the same node. Every ID must be above *prev (the last so
+ * far, updated; *any: there was one). A node is at most 1.5 GB: more than
+ * Redis's XADD makes (1 GB and an entry), while respite's copy of it (at
+ * most about twice the listpack's bytes) stays within its 32-bit offsets. */
 static bool load_stream_node(struct stream *s, const uint8_t *key, const char *lp, size_t lplen,
                              struct sid *prev, bool *any)
 {
     struct rdb_blob it;
-    if (!rdb_blob_open(&it, RDB_BLOB_LISTPACK, (const uint8_t *)lp, lplen))
+    if (lplen > (size_t)3 << 29 ||
+        !rdb_blob_open(&it, RDB_BLOB_LISTPACK, (const uint8_t *)lp, lplen))
         return false;
     struct sid master = sid_from_raw(key);
     int64_t live = 0, deleted = 0, nnames = 0, zero = 0;
@@ -579,8 +580,7 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
               lp_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
               (uint64_t)nnames <= lplen && lp_take(&it, &names, nnames) &&
               lp_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
-    bool exact = live + deleted <= STREAM_NODE_MAX_ENTRIES;
-    if (ok && exact) {
+    if (ok) {
         fv = rs_malloc(((size_t)nnames + 1) * sizeof *fv);
         for (uint32_t j = 0; j < (uint32_t)nnames; j++)
             fv[j] = lp_elem(&names, j);
@@ -610,10 +610,7 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
             fv[2 * k + 1] = same ? lp_elem(&ent, k) : lp_elem(&ent, 2 * k + 1);
         }
         seen_live += !del;
-        if (exact)
-            ok = sentries_load_entry(&s->e, id, fv, (uint32_t)nf, same, del);
-        else if (!del)
-            sentries_append(&s->e, id, fv, (uint32_t)nf);
+        ok = sentries_load_entry(&s->e, id, fv, (uint32_t)nf, same, del);
     }
     struct rs_str rest;
     ok = ok && seen_live == live && !rdb_blob_next(&it, &rest) && !it.bad;
@@ -1006,6 +1003,12 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
 int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
              char *err, size_t errlen)
 {
+    return rdb_load_prefix(st, path, hooks, merge, err, errlen, NULL);
+}
+
+int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *hooks, bool merge,
+                    char *err, size_t errlen, size_t *used)
+{
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         if (errno == ENOENT)
@@ -1062,6 +1065,8 @@ int rdb_load(struct store *st, const char *path, const struct rdb_hooks *hooks, 
         }
     }
     loader_free_bufs(&ld);
+    if (used)
+        *used = (size_t)(ld.r.p - data.p);
     rs_free(data.p);
     return ok ? 0 : ld.stopped ? 2 : -1;
 }

@@ -268,15 +268,6 @@ static void put_zset_value(struct rdb_buf *b, const struct rzset *z)
     }
 }
 
-/* A stream ID as Redis keys its radix trees: ms then seq, big-endian. */
-static void sid_raw(struct sid id, uint8_t out[16])
-{
-    for (int i = 0; i < 8; i++) {
-        out[i] = (uint8_t)(id.ms >> (56 - 8 * i));
-        out[8 + i] = (uint8_t)(id.seq >> (56 - 8 * i));
-    }
-}
-
 static void put_sid(struct rdb_buf *b, struct sid id)
 {
     rdb_put_len(b, id.ms);
@@ -293,7 +284,7 @@ static void put_stream_node(struct rdb_buf *b, const struct sentries *e, size_t 
     struct snode_info ni;
     sentries_node_info(e, i, &ni);
     uint8_t key[16];
-    sid_raw(ni.master, key);
+    sid_key(ni.master, key);
     rdb_put_string(b, (const char *)key, sizeof key);
     struct rdb_lp lp;
     rdb_lp_begin(&lp);
@@ -334,7 +325,7 @@ static void put_pel(struct rdb_buf *b, const struct idmap *pel, bool nacks)
     rdb_put_len(b, pel->size);
     for (const struct idmap_node *n = pel->head->next[0]; n; n = n->next[0]) {
         uint8_t raw[16];
-        sid_raw(n->id, raw);
+        sid_key(n->id, raw);
         rdb_put_raw(b, raw, sizeof raw);
         if (nacks) {
             const struct snack *k = n->val;

@@ -7,8 +7,7 @@
  * a key's deadline, HPEXPIREAT for a field's, and respite's SPEXPIREAT
  * for a set member's; first the function libraries, as FUNCTION LOAD.
  * Scores are written in the shortest form that reads back as the same
- * double. Streams have no RESP form here yet: a keyspace holding one is
- * refused.
+ * double. Streams as XADD, XSETID, XGROUP and XCLAIM (put_stream).
  *
  * Written to temp-<pid>.aof beside the target, fsynced, renamed over it.
  */
@@ -21,6 +20,7 @@
 #include "ds/mem.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
+#include "ds/stream.h"
 #include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/rdb.h"
@@ -36,7 +36,6 @@ struct writer {
     int fd; /* write(2), not stdio: the rewrite child allocates nothing through malloc */
     struct rdb_buf b;
     bool io_failed;
-    const char *refused;
     const struct shard *sh;
     struct rs_str key;
     /* the command being filled with elements (cmd_begin, cmd_add) */
@@ -221,6 +220,89 @@ static void put_zset(struct writer *w, const struct rzset *z)
     cmd_end(w);
 }
 
+/* cmd [sub] key words[0..n) */
+static void put_cmd(struct writer *w, const char *cmd, const char *sub,
+                    const struct rs_str *words, int n)
+{
+    rdb_put_resp_array(&w->b, 2 + (sub ? 1 : 0) + n);
+    rdb_put_resp_bulk(&w->b, cmd, strlen(cmd));
+    if (sub)
+        rdb_put_resp_bulk(&w->b, sub, strlen(sub));
+    rdb_put_resp_bulk(&w->b, w->key.p, w->key.len);
+    for (int i = 0; i < n; i++)
+        rdb_put_resp_bulk(&w->b, words[i].p, words[i].len);
+}
+
+/* A stream as Redis 7.4's rewriteStreamObject writes it: an XADD per entry
+ * (an empty stream: XADD key MAXLEN 0 0-1 x y), XSETID with the last ID,
+ * entries added and largest deleted ID; per group XGROUP CREATE with its
+ * last ID and entries read, then per consumer XGROUP CREATECONSUMER when
+ * its PEL is empty, else an XCLAIM ... JUSTID FORCE of each of its pending
+ * entries with their delivery time and count. */
+static void put_stream(struct writer *w, const struct stream *s)
+{
+    char id[SID_STR_SIZE], id2[SID_STR_SIZE], n1[RESP_LL_STR_SIZE], n2[RESP_LL_STR_SIZE];
+#define ID(buf, x) rs_str_from(buf, sid_format(x, buf))
+#define NUM(buf, x) rs_str_from(buf, resp_ll2str(buf, (long long)(x)))
+    if (s->e.length) {
+        struct siter it;
+        struct sentry se;
+        siter_start(&it, &s->e, (struct sid){0, 0}, SID_MAX, false);
+        while (siter_next(&it, &se)) {
+            rdb_put_resp_array(&w->b, 3 + 2 * se.nfields);
+            rdb_put_resp_bulk(&w->b, "XADD", 4);
+            rdb_put_resp_bulk(&w->b, w->key.p, w->key.len);
+            struct rs_str sid = ID(id, se.id);
+            rdb_put_resp_bulk(&w->b, sid.p, sid.len);
+            const uint8_t *fp = se.fields, *vp = se.values;
+            for (uint32_t j = 0; j < se.nfields; j++) {
+                struct rs_str f = sentry_str(&fp), v = sentry_str(&vp);
+                rdb_put_resp_bulk(&w->b, f.p, f.len);
+                rdb_put_resp_bulk(&w->b, v.p, v.len);
+            }
+            if (w->b.len >= FLUSH_AT)
+                flush_out(w);
+        }
+    } else {
+        const struct rs_str empty[] = {rs_str_from("MAXLEN", 6), rs_str_from("0", 1),
+                                       rs_str_from("0-1", 3), rs_str_from("x", 1),
+                                       rs_str_from("y", 1)};
+        put_cmd(w, "XADD", NULL, empty, 5);
+    }
+    const struct rs_str setid[] = {ID(id, s->last_id), rs_str_from("ENTRIESADDED", 12),
+                                   NUM(n1, s->entries_added), rs_str_from("MAXDELETEDID", 12),
+                                   ID(id2, s->max_deleted)};
+    put_cmd(w, "XSETID", NULL, setid, 5);
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const struct sgroup *g = s->groups[i];
+        struct rs_str gname = rs_str_from(g->name.p, g->name.len);
+        const struct rs_str create[] = {gname, ID(id, g->last_id), rs_str_from("ENTRIESREAD", 11),
+                                        NUM(n1, g->entries_read)};
+        put_cmd(w, "XGROUP", "CREATE", create, 4);
+        for (size_t j = 0; j < g->ncons; j++) {
+            const struct sconsumer *c = g->cons[j];
+            struct rs_str cname = rs_str_from(c->name.p, c->name.len);
+            if (c->pel.size == 0) {
+                const struct rs_str cc[] = {gname, cname};
+                put_cmd(w, "XGROUP", "CREATECONSUMER", cc, 2);
+                continue;
+            }
+            for (const struct idmap_node *n = c->pel.head->next[0]; n; n = n->next[0]) {
+                const struct snack *k = n->val;
+                const struct rs_str claim[] = {
+                    gname, cname, rs_str_from("0", 1), ID(id, n->id), rs_str_from("TIME", 4),
+                    NUM(n1, k->delivery_time), rs_str_from("RETRYCOUNT", 10),
+                    NUM(n2, k->delivery_count), rs_str_from("JUSTID", 6), rs_str_from("FORCE", 5)};
+                put_cmd(w, "XCLAIM", NULL, claim, 10);
+                if (w->b.len >= FLUSH_AT)
+                    flush_out(w);
+            }
+        }
+    }
+#undef ID
+#undef NUM
+}
+
 static void put_key(void *ud, struct entry *e)
 {
     struct writer *w = ud;
@@ -248,8 +330,8 @@ static void put_key(void *ud, struct entry *e)
         put_zset(w, entry_ptr(e));
         break;
     default:
-        w->refused = "stream";
-        return;
+        put_stream(w, entry_ptr(e));
+        break;
     }
     int64_t when = exp_get(w->sh, e);
     if (when != -1)
@@ -289,7 +371,7 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
     struct writer w = {.fd = fd};
     if (hooks && hooks->each_function)
         hooks->each_function(st, put_function, &w);
-    for (int i = 0; i < st->ndbs && !w.refused; i++) {
+    for (int i = 0; i < st->ndbs; i++) {
         struct db *db = st->dbs[i];
         if (ks_db_size(db) == 0)
             continue;
@@ -301,7 +383,7 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
         ks_foreach_project(db, true, put_project, &w);
     }
     flush_out(&w);
-    bool ok = !w.refused && !w.io_failed && fsync(fd) == 0;
+    bool ok = !w.io_failed && fsync(fd) == 0;
     int saved_errno = errno;
     ok = close(fd) == 0 && ok;
     rs_free(w.b.p);
@@ -310,10 +392,6 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
         return 0;
     saved_errno = ok ? errno : saved_errno;
     unlink(tmp);
-    if (w.refused)
-        snprintf(err, errlen, "AOF rewriting of %s values without an RDB preamble is not "
-                              "implemented yet", w.refused);
-    else
-        snprintf(err, errlen, "Write error writing the AOF base: %s", strerror(saved_errno));
+    snprintf(err, errlen, "Write error writing the AOF base: %s", strerror(saved_errno));
     return -1;
 }

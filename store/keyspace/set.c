@@ -234,7 +234,7 @@ bool set_add(struct store *st, struct rset *s, struct rs_str m)
                 set_convert(st, s, SENC_HT);
             return added;
         }
-        if (s->is->n < (uint32_t)cfg->set_max_listpack_entries &&
+        if ((uint64_t)s->is->n < (uint64_t)cfg->set_max_listpack_entries &&
             m.len <= (size_t)cfg->set_max_listpack_value && intset_fits_pack(s, m.len))
             set_convert(st, s, SENC_LISTPACK);
         else
@@ -306,7 +306,8 @@ void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64
         return;
     if (s->enc == SENC_INTSET)
         set_convert(st, s,
-                    s->is->n <= (uint32_t)st->cfg.set_max_listpack_entries && intset_fits_pack(s, 0)
+                    (uint64_t)s->is->n <= (uint64_t)st->cfg.set_max_listpack_entries &&
+                            intset_fits_pack(s, 0)
                         ? SENC_LISTPACK
                         : SENC_HT);
     if (s->enc == SENC_HT) {

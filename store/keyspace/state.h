@@ -186,11 +186,15 @@ struct db {
 
 #define RS_SAVE_POINTS_MAX 16
 
+/* Room for the accepted-and-ignored parameters: config.c checks its table
+ * fits (a longer value is refused as "argument is too long"). */
+enum { RS_CFG_NKEPT = 160, RS_CFG_KEPT_LEN = 256 };
+
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
     int port;
-    int maxclients;
+    long long maxclients; /* Redis's range, 1..UINT_MAX; the server takes at most INT_MAX */
     int timeout; /* seconds, 0 = never */
     int tcp_keepalive;
     long long proto_max_bulk_len;
@@ -247,13 +251,17 @@ struct rs_config {
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     /* set encodings (t_set.c) */
-    int set_max_intset_entries;
-    int set_max_listpack_entries;
-    int set_max_listpack_value;
+    long long set_max_intset_entries;
+    long long set_max_listpack_entries;
+    long long set_max_listpack_value;
     /* list chunks (quicklist.c): > 0 elements a chunk, < 0 a byte size
      * class (-1 4 KB ... -5 64 KB); depth is accepted, never applied */
     int list_max_listpack_size;
     int list_compress_depth;
+    /* stream nodes (stream.c's struct snode_limits): listpack bytes and
+     * entries a node takes, 0 for no limit */
+    long long stream_node_max_bytes;
+    long long stream_node_max_entries;
     /* Which deletions free big values in the background (keyspace.c), as Redis's
      * lazyfree-lazy-*: DEL, FLUSHALL/FLUSHDB without a mode, expiry,
      * deletions and overwrites done by other commands. UNLINK and ASYNC
@@ -267,6 +275,10 @@ struct rs_config {
      * while neither K nor E is set and nothing would be published. */
     int notify_keyspace_events;
     int notify_mask;
+    int enable_protected_configs; /* 0 no, 1 yes, 2 local: may CONFIG SET change dir, dbfilename */
+    /* The parameters respite accepts and ignores (config.c's CFG_KEPT rows),
+     * each as CONFIG GET prints it. */
+    char kept[RS_CFG_NKEPT][RS_CFG_KEPT_LEN];
 };
 
 /* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
@@ -456,6 +468,7 @@ struct store_stats {
     uint64_t connected_clients;
     uint64_t blocked_clients;
     uint64_t unexpected_error_replies;
+    uint64_t peak_memory;  /* the largest used_memory noted (mem_note_peak) */
     int64_t start_ms;      /* real time at open */
     int64_t lastsave;      /* unix seconds */
     struct err_stat errors[RS_ERRSTATS_MAX]; /* sorted by code */
@@ -464,6 +477,7 @@ struct store_stats {
 
 struct store {
     struct rs_config cfg;
+    char config_file[4096]; /* absolute path of the configuration file (CONFIG REWRITE), "" none */
     struct db **dbs;
     int ndbs;
     uint64_t seed; /* XXH3 seed, random per process */
@@ -648,6 +662,7 @@ struct store {
     struct aof *aof;
     int call_depth; /* cmd_call nesting: EXEC and scripts run commands inside one */
     char run_id[41];
+    char replid[41]; /* INFO's master_replid: run_id until DEBUG CHANGE-REPL-ID */
 };
 
 /* Publish msg on channel chan from inside the store (keyspace

@@ -6,7 +6,8 @@ importable) and takes the server binary as `--server PATH` (what ctest passes) o
 RESPITE_SERVER environment variable.
 
 A Server is started on a free loopback port (`--port 0`; the port is read back from the
-start log line) with `--enable-debug-command yes`, in a fresh temporary directory that
+start log line) with `--enable-debug-command yes` and `--enable-protected-configs yes` (tests
+move `dir` with CONFIG SET), in a fresh temporary directory that
 holds its stdout and stderr. Stopping sends SIGTERM, waits a bounded time, then SIGKILLs;
 a server that needed SIGKILL, exited with a status other than 0, or wrote a sanitizer
 report fails the test. Every socket operation has a timeout, every wait loop a deadline,
@@ -99,7 +100,7 @@ class Server:
             argv.append(path)
         if self.config is None:
             argv += ["--port", str(self.port), "--bind", HOST]
-        argv += ["--enable-debug-command", "yes"]
+        argv += ["--enable-debug-command", "yes", "--enable-protected-configs", "yes"]
         if not self.persist:
             argv += ["--save", ""]
         argv += self.args
@@ -274,12 +275,13 @@ def redis74_path():
 class RedisServer:
     """A real redis-server (the reference the flow tests compare respite with) on a free
     loopback port, without persistence, in a temporary directory, with extra command line
-    args. start() waits (bounded)
+    args (after config, the path of a config file, if given). start() waits (bounded)
     until it answers PING; stop() sends SIGTERM, then SIGKILL if it lingers."""
 
-    def __init__(self, binary=None, args=()):
+    def __init__(self, binary=None, args=(), config=None):
         self.binary = binary or shutil.which("redis-server")
         self.args = list(args)
+        self.config = config
         self.proc = None
         self.dir = None
         self.port = None
@@ -288,7 +290,8 @@ class RedisServer:
         self.dir = tempfile.mkdtemp(prefix="respite-it-redis-")
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", HOST, "--save", "",
+            [self.binary] + ([self.config] if self.config else []) +
+            ["--port", str(self.port), "--bind", HOST, "--save", "",
              "--appendonly", "no", "--dir", self.dir] + self.args,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
@@ -296,7 +299,8 @@ class RedisServer:
             try:
                 with socket.create_connection((HOST, self.port), timeout=1.0) as s:
                     s.sendall(b"PING\r\n")
-                    if recv_exactly(s, 7, 1.0) == b"+PONG\r\n":
+                    # A server with requirepass answers, but with NOAUTH.
+                    if recv_exactly(s, 7, 1.0) in (b"+PONG\r\n", b"-NOAUTH"):
                         return self
             except OSError:
                 pass
@@ -512,18 +516,19 @@ class ServerTestCase(unittest.TestCase):
 
 class RespiteAndRedis(unittest.TestCase):
     """A test class whose tests run on a respite-server and on a real redis-server (the
-    reference, `reference`: reference_binary, else Debian's), both shared across its
-    tests. With respite_is_redis set, a second redis-server stands in for respite, to
-    check the tests themselves."""
+    reference, `reference`: reference_binary, else Debian's, with reference_args), both
+    shared across its tests. With respite_is_redis set, a second redis-server stands in
+    for respite, to check the tests themselves."""
 
     respite_is_redis = False
     reference_binary = None
+    reference_args = ()
     respite = None
     reference = None
 
     @classmethod
     def setUpClass(cls):
-        cls.reference = RedisServer(cls.reference_binary).start()
+        cls.reference = RedisServer(cls.reference_binary, cls.reference_args).start()
         try:
             cls.respite = RedisServer().start() if cls.respite_is_redis else Server().start()
         except BaseException:

@@ -11,6 +11,7 @@ accepts it, and respite loads Redis 7.4's.
 """
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -56,6 +57,24 @@ def full_snapshot(r, field_ttls=True):
     r.select(0)
     snap.update(out)
     return snap
+
+
+def make_streams(r, full, empty, empty_db=None):
+    """Stream full: entries, a deleted one, groups with PELs, a consumer without one;
+    stream empty (in database empty_db, if given): emptied, keeping its IDs."""
+    r.xadd(full, {"a": "1", "b": "2"}, id="5-1")
+    r.xadd(full, {"a": "3"}, id="5-2")
+    r.xadd(full, {"c": "4"}, id="7-0")
+    r.xdel(full, "5-2")
+    r.xgroup_create(full, "g1", id="0")
+    r.xreadgroup("g1", "alice", {full: ">"}, count=1)
+    r.xreadgroup("g1", "bob", {full: ">"})
+    r.xgroup_createconsumer(full, "g1", "carol")
+    r.xgroup_create(full, "g2", id="$")
+    if empty_db is not None:
+        r.execute_command("SELECT", empty_db)
+    r.xadd(empty, {"x": "y"}, id="9-9")
+    r.xdel(empty, "9-9")
 
 
 def make_tmpdir(test):
@@ -362,11 +381,8 @@ class RoundTrip(ServerTestCase):
         try:
             r = s.client()
             load_dataset(r)
-            # A RESP base has no form for streams yet (the rewrite fails on one).
-            for db in (1, 0):
-                r.select(db)
-                for key in r.scan_iter(_type="stream"):
-                    r.delete(key)
+            make_streams(r, "aofstream:base", "aofstream:empty")
+            r.pexpireat("aofstream:empty", int(FAR))
             r.execute_command("SADDEX", "set:ttl", "PXAT", FAR, "MEMBERS", 2, "m1", "m2")
             r.sadd("set:ttl", "m3")
             self.assertEqual(r.bgrewriteaof(), True)
@@ -377,14 +393,21 @@ class RoundTrip(ServerTestCase):
             self.assertTrue(base.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n"))
             self.assertIn(b"$10\r\nHPEXPIREAT\r\n", base)
             self.assertIn(b"$10\r\nSPEXPIREAT\r\n", base)
+            self.assertIn(b"$6\r\nXCLAIM\r\n", base)
             r.set("after", "1")
-            want = snapshot(r)
+            want = full_snapshot(r)
+            want_info = [r.xinfo_stream(k) for k in ("aofstream:base", "aofstream:empty")]
             want_ttl = r.execute_command("SPEXPIRETIME", "set:ttl", "MEMBERS", 3, "m1", "m2", "m3")
         finally:
             s.stop()
         copy = self.spawn("--dir", d, "--appendonly", "yes", "--aof-use-rdb-preamble",
                           "no").client()
-        assert_same(self, snapshot(copy), want)
+        assert_same(self, full_snapshot(copy), want)
+        for k, info in zip(("aofstream:base", "aofstream:empty"), want_info):
+            got = copy.xinfo_stream(k)
+            for field in ("length", "last-generated-id", "max-deleted-entry-id", "entries-added",
+                          "groups", "recorded-first-entry-id"):
+                self.assertEqual(got[field], info[field], (k, field))
         self.assertEqual(copy.execute_command("SPEXPIRETIME", "set:ttl", "MEMBERS", 3, "m1", "m2",
                                               "m3"), want_ttl)
         copy.delete("set:ttl")  # respite's own command, which Redis has not
@@ -393,6 +416,70 @@ class RoundTrip(ServerTestCase):
         self.assertEqual(manifest_lines(d)[0], "file appendonly.aof.3.base.aof seq 3 type b")
         if redis74_path():
             check_aof(self, d)
+
+    def test_a_pre_70_appendonly_aof_is_moved_in_as_the_base(self):
+        """Redis 7's upgrade: <dir>/appendonly.aof (commands alone, or an RDB preamble
+        followed by commands) becomes appendonlydir/appendonly.aof, listed as the base
+        (seq 1), the manifest written before the move; later rewrites replace it."""
+        cmds = encode("SET", "tail", "1") + encode("RPUSH", "l", "a", "b")
+        src = self.tmpdir()
+        s = Server(["--dir", src, "--save", ""]).start()
+        try:
+            r = s.client()
+            r.set("pre", "amble")
+            r.hset("h", mapping={"f": "v"})
+            r.save()
+        finally:
+            s.stop()
+        with open(os.path.join(src, "dump.rdb"), "rb") as f:
+            rdb = f.read()
+        for name, content, want in (
+                ("commands", cmds, {b"tail": b"1"}),
+                ("rdb preamble", rdb + cmds, {b"tail": b"1", b"pre": b"amble"})):
+            with self.subTest(name):
+                d = self.tmpdir()
+                with open(os.path.join(d, "appendonly.aof"), "wb") as f:
+                    f.write(content)
+                srv = self.spawn("--dir", d, "--appendonly", "yes")
+                r = srv.client()
+                for k, v in want.items():
+                    self.assertEqual(r.get(k), v)
+                self.assertEqual(r.lrange("l", 0, -1), [b"a", b"b"])
+                self.assertFalse(os.path.exists(os.path.join(d, "appendonly.aof")))
+                self.assertEqual(sorted(os.listdir(aof_dir(d))),
+                                 ["appendonly.aof", "appendonly.aof.1.incr.aof", MANIFEST])
+                self.assertEqual(manifest_lines(d), ["file appendonly.aof seq 1 type b",
+                                                     "file appendonly.aof.1.incr.aof seq 1 type i"])
+                self.assertIn("Successfully migrated an old-style AOF file (appendonly.aof) into "
+                              "the AOF directory (appendonlydir).", srv.output())
+                r.set("after", "x")
+                r.bgrewriteaof()
+                wait_rewrite(r)
+                self.assertNotIn("appendonly.aof", os.listdir(aof_dir(d)))
+                if redis74_path():
+                    check_aof(self, d)
+                srv.stop()
+                again = self.spawn("--dir", d, "--appendonly", "yes").client()
+                self.assertEqual(again.get("after"), b"x")
+                self.assertEqual(again.lrange("l", 0, -1), [b"a", b"b"])
+
+    def test_a_manifest_with_a_base_alone_gets_an_incremental_file_that_stays(self):
+        """Redis writes a base without incremental files (BGREWRITEAOF under appendonly
+        no); the incremental file respite opens for it at start is kept and listed, and
+        the writes in it survive a restart."""
+        d = self.tmpdir()
+        os.mkdir(aof_dir(d))
+        with open(os.path.join(aof_dir(d), "appendonly.aof.4.base.aof"), "wb") as f:
+            f.write(encode("SET", "base", "1"))
+        with open(os.path.join(aof_dir(d), MANIFEST), "w") as f:
+            f.write("file appendonly.aof.4.base.aof seq 4 type b\n")
+        srv = self.spawn("--dir", d, "--appendonly", "yes")
+        srv.client().set("later", "2")
+        self.assertEqual(manifest_lines(d), ["file appendonly.aof.4.base.aof seq 4 type b",
+                                             "file appendonly.aof.1.incr.aof seq 1 type i"])
+        srv.stop()
+        again = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(again.mget("base", "later"), [b"1", b"2"])
 
     def test_auto_rewrite_on_growth(self):
         d = self.tmpdir()
@@ -861,6 +948,34 @@ class WithRedis74(unittest.TestCase):
                 logs.append(f.read())
         self.maxDiff = None
         self.assertEqual(logs[0].split(b"\r\n*"), logs[1].split(b"\r\n*"))
+
+    def test_a_resp_base_of_streams_is_byte_equal_to_redis_74s(self):
+        """Under aof-use-rdb-preamble no, streams as 7.4's rewriteStreamObject writes
+        them: XADDs, XSETID, XGROUP CREATE, XCLAIM ... JUSTID FORCE per pending entry,
+        XGROUP CREATECONSUMER for a consumer without one, the XADD MAXLEN 0 of an emptied
+        stream. The delivery times (TIME) differ between the servers and are masked."""
+        def run(r):
+            # one key a database: the order of keys is each server's own
+            make_streams(r, "s", "e", empty_db=1)
+            r.bgrewriteaof()
+            wait_rewrite(r)
+
+        bases = []
+        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]
+        for start in (lambda d: Server(["--dir", d] + args).start(),
+                      lambda d: RedisServer(redis74_path(), ["--dir", d] + args).start()):
+            d = make_tmpdir(self)
+            s = start(d)
+            try:
+                run(s.client())
+            finally:
+                s.stop()
+            base = [ln for ln in manifest_lines(d) if ln.endswith("type b")][-1].split()[1]
+            with open(os.path.join(aof_dir(d), base), "rb") as f:
+                bases.append(re.sub(rb"TIME\r\n\$13\r\n\d{13}", b"TIME", f.read()))
+        self.maxDiff = None
+        self.assertIn(b"CREATECONSUMER", bases[1])
+        self.assertEqual(bases[0].split(b"\r\n*"), bases[1].split(b"\r\n*"))
 
     def test_respite_loads_redis_74s_appendonlydir(self):
         d = self.tmpdir()

@@ -624,6 +624,11 @@ class Loading(unittest.TestCase):
             self.assertEqual(str(c.cmd("GET", "key:1")), loading)
             self.assertEqual(str(c.cmd("DBSIZE")), loading)
             self.assertEqual(c.cmd("CONFIG", "GET", "save"), [b"save", b""])
+            # what must wait for the data, as Redis 7.4: appendonly, dir
+            self.assertEqual(str(c.cmd("CONFIG", "SET", "hz", "11", "appendonly", "yes")),
+                             loading)
+            self.assertEqual(str(c.cmd("CONFIG", "SET", "dir", ".")), loading)
+            self.assertEqual(c.cmd("CONFIG", "SET", "hz", "11"), b"OK")
             info = persistence(c)
             names = [k for k, _ in info]
             self.assertEqual(names[:9], ["loading", "async_loading", "loading_start_time",

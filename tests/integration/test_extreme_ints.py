@@ -11,7 +11,8 @@ commands, the further variants are sampled with a fixed seed (bounded time). The
 (a variant that blocks is unblocked with CLIENT UNBLOCK). The files of cases/ run on a
 real redis-server 7.0 too and every variant whose reply is an error on one side and
 not on the other is printed (not failed: where respite is right, Redis 7.0 differs
-from 7.4); set RESPITE_REDIS74 to a 7.4 redis-server to compare cases_74 as well.
+from 7.4); set RESPITE_REDIS74 to a 7.4 redis-server to compare cases_74 and cases_ref74
+as well.
 Every file starts on fresh connections after FLUSHALL, SELECT 0 and DEBUG CLOCK REAL;
 a variant of CONFIG SET, SELECT, HELLO or DEBUG CLOCK is followed by what undoes it.
 
@@ -316,7 +317,8 @@ class ExtremeSweep(unittest.TestCase):
             self.addCleanup(ref74.stop)
         rs = Side("respite", respite.port, True)
         files = sorted(glob.glob(os.path.join(COMPAT, "cases", "*.txt")))
-        files74 = sorted(glob.glob(os.path.join(COMPAT, "cases_74", "*.txt")))
+        files74 = sorted(glob.glob(os.path.join(COMPAT, "cases_74", "*.txt")) +
+                         glob.glob(os.path.join(COMPAT, "cases_ref74", "*.txt")))
         ncommands, diffs, covered = 0, [], set()
         for group, reference in ((files, ref), (files74, ref74)):
             other = Side("redis", reference.port, False) if reference else None

@@ -248,11 +248,6 @@ HELLO_ID = re.compile(rb"\$2\r\nid\r\n:\d+\r\n")
 VERSION = re.compile(rb"\$7\r\nversion\r\n\$\d+\r\n[0-9.]+\r\n")
 
 
-# Every HELP of respite ends as Redis 7.0's did ("Prints"; 7.4 says "Print"): shared by
-# all commands (cmd.c reply_help), compared with 7.0 by tests/compat.
-HELP_END = b"+    Prints this help.\r\n"
-
-
 CONFIRM = re.compile(rb"[*>]3\r\n\$\d+\r\n(\w+)\r\n(?:\$\d+\r\n(.*?)|\$-1|_)\r\n:(\d+)\r\n",
                      re.S)
 
@@ -264,7 +259,6 @@ def unordered(data):
 
 
 def normalize(data):
-    data = data.replace(HELP_END, b"+    Print this help.\r\n")
     return VERSION.sub(b"<version>", HELLO_ID.sub(b"<id>", data))
 
 

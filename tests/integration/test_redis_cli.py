@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """redis-cli against respite: one-shot commands (plain, --raw, --no-raw, -x), mass
-insertion with --pipe, and the interactive prompt with its argument hints, driven through
+insertion with --pipe, the key scans --bigkeys and --memkeys, and the interactive prompt with its argument hints, driven through
 a private tmux server (its own -L socket under a temp dir, killed alone at the end).
 """
 import os
@@ -65,6 +65,37 @@ class RedisCli(ServerTestCase):
         self.assertIn("errors: 0, replies: %d" % n, out)
         self.assertEqual(self.cli("-n", "3", "DBSIZE"), "%d\n" % (n - 1))
         self.assertEqual(self.cli("-n", "3", "GET", "mass:77777"), "value:77777\n")
+
+    def test_bigkeys_and_memkeys_scan_every_type(self):
+        """--bigkeys (TYPE, then STRLEN/LLEN/HLEN/SCARD/ZCARD/XLEN) and --memkeys (MEMORY
+        USAGE) over db 5: the biggest key of each type, with the sizes the commands give."""
+        db = ("-n", "5")
+        self.cli(*db, "FLUSHDB")
+        self.cli(*db, "SET", "bk:s", "x" * 300)
+        self.cli(*db, "SET", "bk:small", "1")
+        self.cli(*db, "RPUSH", "bk:l", *["e%d" % i for i in range(500)])
+        self.cli(*db, "HSET", "bk:h", "a", "1", "b", "2", "c", "3")
+        self.cli(*db, "SADD", "bk:set", *[str(i) for i in range(40)])
+        self.cli(*db, "ZADD", "bk:z", "1", "a", "2", "b")
+        self.cli(*db, "XADD", "bk:x", "1-1", "f", "v")
+        self.cli(*db, "SET", "project:cli:k", "v")
+        big = self.cli(*db, "--bigkeys")
+        self.assertIn("Sampled 8 keys in the keyspace!", big)
+        for line in ("Biggest string found '\"bk:s\"' has 300 bytes",
+                     "Biggest   list found '\"bk:l\"' has 500 items",
+                     "Biggest   hash found '\"bk:h\"' has 3 fields",
+                     "Biggest    set found '\"bk:set\"' has 40 members",
+                     "Biggest   zset found '\"bk:z\"' has 2 members",
+                     "Biggest stream found '\"bk:x\"' has 1 entries",
+                     "3 strings with 302 bytes"):
+            self.assertIn(line, big)
+        mem = self.cli(*db, "--memkeys")
+        self.assertIn("Sampled 8 keys in the keyspace!", mem)
+        for kind, key in (("string", "bk:s"), ("list", "bk:l"), ("hash", "bk:h"),
+                          ("set", "bk:set"), ("zset", "bk:z"), ("stream", "bk:x")):
+            usage = int(self.cli(*db, "MEMORY", "USAGE", key))
+            self.assertGreater(usage, 0)
+            self.assertIn("Biggest %6s found '\"%s\"' has %d bytes" % (kind, key, usage), mem)
 
 
 class InteractiveCli(ServerTestCase):

@@ -11,7 +11,10 @@ their timeout, plus a blocked reader that disconnects.
 
 The dashboard's flow and the blocking flow (raw replies, byte for byte) also
 run against a real redis-server, when one is installed, and must give the
-same outcome. Every block has a timeout under a second or is ended by the
+same outcome. A reader blocked in XREADGROUP, woken by each way its key or
+group can change (DEL, a new type, FLUSHDB, FLUSHALL, XGROUP DESTROY, the group
+or key recreated, RENAME, SWAPDB, expiry...), answers as 7.4.1 does, when the
+reference is there. Every block has a timeout under a second or is ended by the
 test; every wait for the server's state has a deadline.
 """
 import os
@@ -598,6 +601,70 @@ class BlockingSameAsRedis(StreamCase):
         ref = RedisServer(REDIS74).start()
         self.addCleanup(ref.stop)
         self.check_same(ref)
+
+
+# A client blocked in XREADGROUP ... STREAMS s > when another client changes s or its group:
+# 7.4 runs the command again (NOGROUP, WRONGTYPE, the entries, or blocking on), as respite.
+WAKERS = {
+    "DEL": [("DEL", "s")],
+    "UNLINK": [("UNLINK", "s")],
+    "DEL and SET": [("MULTI",), ("DEL", "s"), ("SET", "s", "x"), ("EXEC",)],
+    "SET over": [("SET", "s", "x")],
+    "a list in its place": [("MULTI",), ("DEL", "s"), ("RPUSH", "s", "a"), ("EXEC",)],
+    "FLUSHDB": [("FLUSHDB",)],
+    "FLUSHALL": [("FLUSHALL",)],
+    "FLUSHALL ASYNC": [("FLUSHALL", "ASYNC")],
+    "XGROUP DESTROY": [("XGROUP", "DESTROY", "s", "g")],
+    "group recreated": [("MULTI",), ("XGROUP", "DESTROY", "s", "g"),
+                        ("XGROUP", "CREATE", "s", "g", "0"), ("EXEC",)],
+    "key and group recreated": [("MULTI",), ("DEL", "s"), ("XADD", "s", "2-1", "a", "b"),
+                                ("XGROUP", "CREATE", "s", "g", "0"), ("EXEC",)],
+    "XGROUP SETID": [("XGROUP", "SETID", "s", "g", "0")],
+    "XGROUP DELCONSUMER": [("XGROUP", "DELCONSUMER", "s", "g", "c")],
+    "XADD": [("XADD", "s", "2-2", "f", "v")],
+    "RENAME": [("RENAME", "s", "t")],
+    "SWAPDB": [("SWAPDB", "0", "1")],
+    "expired": [("PEXPIRE", "s", "1"), ("DEBUG", "SLEEP", "0.02"), ("EXISTS", "s")],
+}
+
+
+@unittest.skipIf(REDIS74 is None, "no Redis 7.4.1 reference (RESPITE_REDIS74)")
+class BlockedGroupReaderAs74(unittest.TestCase):
+    """Each waker of WAKERS against respite and 7.4.1, in RESP2 and RESP3: the blocked
+    reader's reply (or its timeout, 300 ms) and the waker's replies, byte for byte."""
+
+    def outcome(self, port, wake, proto):
+        admin = RespConn(socket.create_connection((HOST, port), timeout=SOCK_TIMEOUT))
+        reader = RespConn(socket.create_connection((HOST, port), timeout=SOCK_TIMEOUT))
+        try:
+            admin.cmd("FLUSHALL")
+            admin.cmd("XADD", "s", "1-1", "f", "v")
+            admin.cmd("XGROUP", "CREATE", "s", "g", "$")
+            if proto == 3:
+                reader.cmd("HELLO", "3")
+            reader.send(encode("XREADGROUP", "GROUP", "g", "c", "BLOCK", "300",
+                               "STREAMS", "s", ">"))
+            deadline = time.monotonic() + 5
+            while b"blocked_clients:1" not in admin.cmd("INFO", "clients"):
+                self.assertLess(time.monotonic(), deadline, "the reader never blocked")
+                time.sleep(0.005)
+            said = [admin.cmd(*cmd) for cmd in wake]
+            return reader.reply(), said
+        finally:
+            admin.close()
+            reader.close()
+
+    def test_each_waker_as_74(self):
+        ref = RedisServer(REDIS74, args=("--enable-debug-command", "yes")).start()
+        self.addCleanup(ref.stop)
+        ours = Server().start()
+        self.addCleanup(ours.stop)
+        for proto in (2, 3):
+            for name, wake in WAKERS.items():
+                with self.subTest(waker=name, proto=proto):
+                    self.assertEqual(self.outcome(ours.port, wake, proto),
+                                     self.outcome(ref.port, wake, proto))
+        ours.assert_alive()
 
 
 if __name__ == "__main__":

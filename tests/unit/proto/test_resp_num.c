@@ -383,6 +383,26 @@ Test(resp_num, d2str_output_reads_back_as_the_same_double)
     }
 }
 
+Test(resp_num, dtoa_prints_like_fpconv_dtoa_integers_included)
+{
+    /* DEBUG DIGEST's scores: d2string's integer path is not taken. */
+    static const struct {
+        double v;
+        const char *s;
+    } cases[] = {
+        {0.0, "0"},        {-0.0, "-0"},     {3.0, "3"},          {-3.0, "-3"},
+        {1.5, "1.5"},      {1e7, "10000000"}, {1e8, "1e+8"},      {100000001.0, "100000001"},
+        {1e17, "1e+17"},   {1e20, "1e+20"},  {1e-7, "1e-7"},      {0.1, "0.1"},
+        {INFINITY, "inf"}, {-INFINITY, "-inf"}, {NAN, "nan"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[RESP_D_STR_SIZE];
+        size_t len = resp_dtoa(buf, cases[i].v);
+        cr_assert_eq(len, strlen(cases[i].s), "case %zu", i);
+        cr_assert(memcmp(buf, cases[i].s, len) == 0, "case %zu: %.*s", i, (int)len, buf);
+    }
+}
+
 Test(resp_num, d2str_returns_zero_when_the_buffer_is_too_small)
 {
     char buf[4];

@@ -52,7 +52,7 @@ Test(keys, object_subcommands)
     const char *help = run("OBJECT HELP");
     const char *head = "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
                        "+ENCODING <key>\r\n";
-    const char *tail = "+    <key>.\r\n+HELP\r\n+    Prints this help.\r\n";
+    const char *tail = "+    <key>.\r\n+HELP\r\n+    Print this help.\r\n";
     cr_expect(strncmp(help, head, strlen(head)) == 0, "%s", help);
     cr_expect_str_eq(help + strlen(help) - strlen(tail), tail);
 }

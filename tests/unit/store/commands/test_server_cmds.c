@@ -394,6 +394,82 @@ Test(server_cmds, debug_protocol_samples_each_resp_type)
     EXPECT(cl, "=29\r\ntxt:This is a verbatim\nstring\r\n", "DEBUG", "PROTOCOL", "verbatim");
 }
 
+Test(server_cmds, debug_protocol_push_comes_after_its_reply)
+{
+    RUN(cl, "HELLO", "3");
+    EXPECT(cl, "$40\r\nSome real reply following the push reply\r\n"
+               ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n",
+           "DEBUG", "PROTOCOL", "push");
+}
+
+/* The digests Redis 7.4.1 answers for the same data. */
+Test(server_cmds, debug_digest_is_redis_7_4s)
+{
+    EXPECT(cl, "+0000000000000000000000000000000000000000\r\n", "DEBUG", "DIGEST");
+    RUN(cl, "SET", "k", "v");
+    EXPECT(cl, "+264ccf65edec66bccfa7cc659414ccca432057d2\r\n", "DEBUG", "DIGEST");
+    RUN(cl, "RPUSH", "l", "a", "1");
+    RUN(cl, "SADD", "s", "1", "x");
+    RUN(cl, "ZADD", "z", "1e8", "m", "1.5", "n");
+    RUN(cl, "HSET", "h", "f", "v");
+    RUN(cl, "HEXPIRE", "h", "100", "FIELDS", "1", "f");
+    RUN(cl, "XADD", "x", "5-1", "a", "b");
+    RUN(cl, "EXPIRE", "k", "100");
+    EXPECT(cl,
+           "*7\r\n+311b17018163335616e089f6b951c82c477335ac\r\n"
+           "+a4b574dfd44a241b7583aa0f4da11ef31ee0b995\r\n"
+           "+96257d5cc29f1c46ff96a88360b5c99de66ae13f\r\n"
+           "+d3aaceaf8ba00702dfdb30f27577c8a3c696485e\r\n"
+           "+74b891d3701022bf67574b56900ce11f3e5270b3\r\n"
+           "+0b7ac3f6efd11832dec565ddf947210e4adca2dd\r\n"
+           "+0000000000000000000000000000000000000000\r\n",
+           "DEBUG", "DIGEST-VALUE", "k", "l", "s", "z", "h", "x", "nokey");
+    EXPECT(cl, "+bd31a7483c1ff58e165b2e3846691c1879c787b7\r\n", "DEBUG", "DIGEST");
+}
+
+Test(server_cmds, debug_object_listpack_replybuffer_change_repl_id)
+{
+    RUN(cl, "CONFIG", "SET", "list-max-listpack-size", "2");
+    RUN(cl, "RPUSH", "ql", "a", "b", "c", "d", "e");
+    const char *obj = RUN(cl, "DEBUG", "OBJECT", "ql");
+    cr_expect(strstr(obj, " encoding:quicklist ") != NULL, "%s", obj);
+    cr_expect(strstr(obj, " ql_nodes:3 ql_avg_node:1.67 ql_listpack_max:2 ql_compressed:0 "
+                          "ql_uncompressed_size:36\r\n") != NULL,
+              "%s", obj);
+    EXPECT(cl, "-ERR Not a listpack encoded object.\r\n", "DEBUG", "LISTPACK", "ql");
+    RUN(cl, "HSET", "h", "f", "v");
+    EXPECT(cl, "+Listpack structure printed on stdout\r\n", "DEBUG", "LISTPACK", "h");
+    EXPECT(cl, "-ERR no such key\r\n", "DEBUG", "LISTPACK", "nokey");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "REPLYBUFFER", "RESIZING", "0");
+    EXPECT(cl, "-ERR value is not an integer or out of range\r\n", "DEBUG", "REPLYBUFFER",
+           "PEAK-RESET-TIME", "x");
+    EXPECT(cl,
+           "-ERR unknown subcommand or wrong number of arguments for 'REPLYBUFFER'. Try DEBUG "
+           "HELP.\r\n",
+           "DEBUG", "REPLYBUFFER", "foo", "1");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "CHANGE-REPL-ID");
+}
+
+Test(server_cmds, memory_usage_options_and_errors)
+{
+    RUN(cl, "SET", "k", "v");
+    struct respite_reply *r =
+        respite_command(cl, 3, (const char *[]){"MEMORY", "USAGE", "k"}, NULL);
+    cr_assert_eq(r->type, RESPITE_REPLY_INTEGER);
+    cr_expect_gt(r->integer, 3, "the key, its value and the entry's header");
+    respite_reply_free(r);
+    EXPECT(cl, "$-1\r\n", "MEMORY", "USAGE", "nokey");
+    EXPECT(cl, "-ERR syntax error\r\n", "MEMORY", "USAGE", "k", "SAMPLES", "-1");
+    EXPECT(cl, "-ERR syntax error\r\n", "MEMORY", "USAGE", "nokey", "FOO");
+    EXPECT(cl, "-ERR value is not an integer or out of range\r\n", "MEMORY", "USAGE", "nokey",
+           "SAMPLES", "x");
+    EXPECT(cl, "-ERR wrong number of arguments for 'memory|usage' command\r\n", "MEMORY",
+           "USAGE");
+    EXPECT(cl, "-ERR unknown subcommand 'FOO'. Try MEMORY HELP.\r\n", "MEMORY", "FOO");
+    EXPECT(cl, "+OK\r\n", "MEMORY", "PURGE");
+}
+
 /* ------------------------------------------------------------------------
  * COMMAND
  * ------------------------------------------------------------------------ */
@@ -490,40 +566,48 @@ Test(server_cmds, command_info_resp3_uses_sets_as_redis)
 Test(server_cmds, command_docs_turns_the_grammar_into_redis_arguments)
 {
     EXPECT(cl,
-           "*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n$34\r\nReturns the string value of a key."
-           "\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n"
-           "$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n"
-           "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n",
+           "*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n$34\r\nReturns the string value of a key.\r\n"
+           "$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n$4\r\n"
+           "O(1)\r\n$9\r\narguments\r\n*1\r\n*8\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n"
+           "key\r\n$12\r\ndisplay_text\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n",
            "COMMAND", "DOCS", "get", "nosuch");
     RUN(cl, "HELLO", "3");
-    /* SET's condition and expiration oneofs, as Redis documents them
-     * (without the "since" of each argument). */
+    /* SET's condition and expiration oneofs, as Redis 7.4 documents them:
+     * display_text of each argument that is not a group, since of those
+     * added after SET. */
     const char *set = RUN(cl, "COMMAND", "DOCS", "set");
     static const char args[] =
         "$9\r\narguments\r\n*5\r\n"
-        "%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
-        "$14\r\nkey_spec_index\r\n:0\r\n"
-        "%2\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\ntype\r\n$6\r\nstring\r\n"
-        "%4\r\n$4\r\nname\r\n$9\r\ncondition\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nflags\r\n"
-        "~1\r\n+optional\r\n$9\r\narguments\r\n*2\r\n"
-        "%3\r\n$4\r\nname\r\n$2\r\nnx\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
-        "$2\r\nNX\r\n"
-        "%3\r\n$4\r\nname\r\n$2\r\nxx\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
-        "$2\r\nXX\r\n"
-        "%4\r\n$4\r\nname\r\n$3\r\nget\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
-        "$3\r\nGET\r\n$5\r\nflags\r\n~1\r\n+optional\r\n"
+        "%4\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$12\r\ndisplay_text\r\n"
+        "$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+        "%3\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r\ntype\r\n$6\r\nstring\r\n$12\r\ndisplay_text\r\n"
+        "$5\r\nvalue\r\n"
+        "%5\r\n$4\r\nname\r\n$9\r\ncondition\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nsince\r\n"
+        "$6\r\n2.6.12\r\n$5\r\nflags\r\n~1\r\n+optional\r\n$9\r\narguments\r\n*2\r\n"
+        "%4\r\n$4\r\nname\r\n$2\r\nnx\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$12\r\n"
+        "display_text\r\n$2\r\nnx\r\n$5\r\ntoken\r\n$2\r\nNX\r\n"
+        "%4\r\n$4\r\nname\r\n$2\r\nxx\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$12\r\n"
+        "display_text\r\n$2\r\nxx\r\n$5\r\ntoken\r\n$2\r\nXX\r\n"
+        "%6\r\n$4\r\nname\r\n$3\r\nget\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$12\r\n"
+        "display_text\r\n$3\r\nget\r\n$5\r\ntoken\r\n$3\r\nGET\r\n$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+        "$5\r\nflags\r\n~1\r\n+optional\r\n"
         "%4\r\n$4\r\nname\r\n$10\r\nexpiration\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\nflags\r\n"
         "~1\r\n+optional\r\n$9\r\narguments\r\n*5\r\n"
-        "%3\r\n$4\r\nname\r\n$7\r\nseconds\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
-        "$2\r\nEX\r\n"
-        "%3\r\n$4\r\nname\r\n$12\r\nmilliseconds\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n"
-        "$2\r\nPX\r\n"
-        "%3\r\n$4\r\nname\r\n$17\r\nunix-time-seconds\r\n$4\r\ntype\r\n$9\r\nunix-time\r\n"
-        "$5\r\ntoken\r\n$4\r\nEXAT\r\n"
-        "%3\r\n$4\r\nname\r\n$22\r\nunix-time-milliseconds\r\n$4\r\ntype\r\n$9\r\nunix-time\r\n"
-        "$5\r\ntoken\r\n$4\r\nPXAT\r\n"
-        "%3\r\n$4\r\nname\r\n$7\r\nkeepttl\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
-        "$7\r\nKEEPTTL\r\n";
+        "%5\r\n$4\r\nname\r\n$7\r\nseconds\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$12\r\n"
+        "display_text\r\n$7\r\nseconds\r\n$5\r\ntoken\r\n$2\r\nEX\r\n$5\r\nsince\r\n$6\r\n"
+        "2.6.12\r\n"
+        "%5\r\n$4\r\nname\r\n$12\r\nmilliseconds\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$12\r\n"
+        "display_text\r\n$12\r\nmilliseconds\r\n$5\r\ntoken\r\n$2\r\nPX\r\n$5\r\nsince\r\n$6\r\n"
+        "2.6.12\r\n"
+        "%5\r\n$4\r\nname\r\n$17\r\nunix-time-seconds\r\n$4\r\ntype\r\n$9\r\nunix-time\r\n$12\r\n"
+        "display_text\r\n$17\r\nunix-time-seconds\r\n$5\r\ntoken\r\n$4\r\nEXAT\r\n$5\r\nsince\r\n"
+        "$5\r\n6.2.0\r\n"
+        "%5\r\n$4\r\nname\r\n$22\r\nunix-time-milliseconds\r\n$4\r\ntype\r\n$9\r\nunix-time\r\n"
+        "$12\r\ndisplay_text\r\n$22\r\nunix-time-milliseconds\r\n$5\r\ntoken\r\n$4\r\nPXAT\r\n"
+        "$5\r\nsince\r\n$5\r\n6.2.0\r\n"
+        "%5\r\n$4\r\nname\r\n$7\r\nkeepttl\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$12\r\n"
+        "display_text\r\n$7\r\nkeepttl\r\n$5\r\ntoken\r\n$7\r\nKEEPTTL\r\n$5\r\nsince\r\n$5\r\n"
+        "6.0.0\r\n";
     const char *at = strstr(set, "$9\r\narguments\r\n");
     cr_assert_not_null(at, "%s", set);
     cr_expect_str_eq(at, args);
@@ -541,7 +625,10 @@ Test(server_cmds, command_docs_covers_every_command)
         bool complexity = false;
         for (size_t k = 0; k < doc->elements; k += 2)
             complexity |= strcmp(doc->element[k]->str, "complexity") == 0;
-        cr_expect(complexity, "%s has no complexity", all->element[i - 1]->str);
+        /* Redis documents none for XREAD and MONITOR. */
+        const char *name = all->element[i - 1]->str;
+        bool none = strcmp(name, "xread") == 0 || strcmp(name, "monitor") == 0;
+        cr_expect(complexity != none, "%s: complexity %d", name, complexity);
     }
     respite_reply_free(all);
     respite_reply_free(count);
@@ -560,11 +647,32 @@ Test(server_cmds, command_getkeys_uses_key_positions)
            "get", "a", "b");
 }
 
+Test(server_cmds, command_getkeysandflags_gives_each_keys_flags)
+{
+    EXPECT(cl, "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n"
+               "*2\r\n+RW\r\n+insert\r\n",
+           "COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "RIGHT");
+    /* SET's and BITFIELD's flags follow their arguments; RESP3 gives sets. */
+    EXPECT(cl, "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+OW\r\n+update\r\n", "COMMAND",
+           "GETKEYSANDFLAGS", "set", "k", "v");
+    RUN(cl, "HELLO", "3");
+    EXPECT(cl, "*1\r\n*2\r\n$1\r\nk\r\n~3\r\n+RW\r\n+access\r\n+update\r\n", "COMMAND",
+           "GETKEYSANDFLAGS", "set", "k", "v", "get");
+    EXPECT(cl, "*1\r\n*2\r\n$1\r\nk\r\n~2\r\n+RO\r\n+access\r\n", "COMMAND",
+           "GETKEYSANDFLAGS", "bitfield", "k", "get", "u8", "0");
+    /* EVAL may have no keys; ZUNIONSTORE may not. */
+    EXPECT(cl, "*0\r\n", "COMMAND", "GETKEYSANDFLAGS", "eval", "s", "0");
+    EXPECT(cl, "-ERR Invalid arguments specified for command\r\n", "COMMAND", "GETKEYSANDFLAGS",
+           "zunionstore", "d", "3", "a");
+    EXPECT(cl, "-ERR The command has no key arguments\r\n", "COMMAND", "GETKEYSANDFLAGS",
+           "spublish", "ch", "m");
+}
+
 Test(server_cmds, command_list_filters)
 {
     EXPECT(cl,
-           "*5\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n$11\r\nconfig|help\r\n"
-           "$16\r\nconfig|resetstat\r\n$10\r\nconfig|set\r\n",
+           "*6\r\n$6\r\nconfig\r\n$10\r\nconfig|get\r\n$11\r\nconfig|help\r\n"
+           "$16\r\nconfig|resetstat\r\n$14\r\nconfig|rewrite\r\n$10\r\nconfig|set\r\n",
            "COMMAND", "LIST", "FILTERBY", "PATTERN", "CONF*");
     EXPECT(cl, "*0\r\n", "COMMAND", "LIST", "FILTERBY", "MODULE", "x");
     const char *conn = RUN(cl, "COMMAND", "LIST", "FILTERBY", "ACLCAT", "Connection");

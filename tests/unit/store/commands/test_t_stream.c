@@ -84,9 +84,12 @@ static struct sid nth_id(int i)
     return (struct sid){1000 + (uint64_t)i / 3, (uint64_t)(i % 3) * 7};
 }
 
+/* Redis's stream-node-max-bytes and stream-node-max-entries defaults */
+static const struct snode_limits DEFAULT_LIMITS = {4096, 100};
+
 /* Entry i: fields "a","b" most of the time (the node's master fields),
- * other names every 7th, a value that names i. */
-static void fill(struct sentries *e, struct model *m)
+ * other names every 7th, a value that names i; nodes limited by lim. */
+static void fill_by(struct sentries *e, struct model *m, const struct snode_limits *lim)
 {
     for (int i = 0; i < N; i++) {
         char v1[16], v2[16];
@@ -97,9 +100,14 @@ static void fill(struct sentries *e, struct model *m)
             rs_str_from("b", 1),               rs_str_from(v2, strlen(v2)),
             rs_str_from("c", 1),               rs_str_from("", 0),
         };
-        sentries_append(e, nth_id(i), fv, i % 11 ? 2 : 3);
+        sentries_append(e, nth_id(i), fv, i % 11 ? 2 : 3, lim);
         m->live[m->n++] = nth_id(i);
     }
+}
+
+static void fill(struct sentries *e, struct model *m)
+{
+    fill_by(e, m, &DEFAULT_LIMITS);
 }
 
 /* The live entries of e in both directions equal the model's, and each
@@ -203,7 +211,7 @@ Test(t_stream, entries_delete_at_node_boundaries)
     }
     cr_expect_eq(sentries_nodes(&e), 2);
     struct rs_str fv[2] = {rs_str_from("a", 1), rs_str_from("v350", 4)};
-    sentries_append(&e, nth_id(N), fv, 1);
+    sentries_append(&e, nth_id(N), fv, 1, &DEFAULT_LIMITS);
     cr_expect(sentries_exists(&e, nth_id(N)));
     sentries_free(&e);
     cr_expect_eq(bytes, 0);
@@ -288,6 +296,94 @@ Test(t_stream, entries_dup_is_deep)
     cr_expect_eq(dbytes, 0);
 }
 
+Test(t_stream, nodes_close_at_either_limit)
+{
+    /* by entries: 7 a node, or a single node when nothing limits it */
+    const struct snode_limits by7 = {0, 7}, none = {0, 0}, small = {200, 0}, smaller = {120, 0};
+    size_t bytes = 0;
+    struct sentries e;
+    struct model m = {.n = 0};
+    sentries_init(&e, &bytes);
+    fill_by(&e, &m, &by7);
+    cr_expect_eq(sentries_nodes(&e), (N + 6) / 7);
+    check(&e, &m);
+    sentries_free(&e);
+    m.n = 0;
+    fill_by(&e, &m, &none);
+    cr_expect_eq(sentries_nodes(&e), 1);
+    /* one big node is read both ways, entry by entry, and deletes in place */
+    check(&e, &m);
+    for (int i = 1; i < N; i += 3) {
+        cr_assert(sentries_delete(&e, nth_id(i)));
+        model_del(&m, nth_id(i));
+    }
+    check(&e, &m);
+    /* an approximate trim cannot cut into it; an exact one can */
+    cr_expect_eq(sentries_trim(&e, false, (struct sid){0, 0}, 10, true, 0), 0);
+    cr_expect_eq(sentries_trim(&e, false, (struct sid){0, 0}, 10, false, 0),
+                 (int64_t)m.n - 10);
+    memmove(m.live, m.live + (m.n - 10), 10 * sizeof *m.live);
+    m.n = 10;
+    check(&e, &m);
+    sentries_free(&e);
+    /* by bytes: a smaller listpack limit makes more, smaller nodes */
+    size_t nodes[2];
+    const struct snode_limits *lims[2] = {&small, &smaller};
+    for (int k = 0; k < 2; k++) {
+        m.n = 0;
+        fill_by(&e, &m, lims[k]);
+        check(&e, &m);
+        nodes[k] = sentries_nodes(&e);
+        for (size_t i = 0; i < nodes[k]; i++) {
+            struct snode_info ni;
+            sentries_node_info(&e, i, &ni);
+            cr_expect_lt(ni.count, 100);
+        }
+        sentries_free(&e);
+    }
+    cr_expect_gt(nodes[0], 3);
+    cr_expect_gt(nodes[1], nodes[0]);
+    cr_expect_eq(bytes, 0);
+}
+
+/* A store with one node per ID of ids. */
+static void one_per_node(struct sentries *e, const struct sid *ids, int n)
+{
+    const struct snode_limits one = {0, 1};
+    struct rs_str fv[2] = {rs_str_from("f", 1), rs_str_from("v", 1)};
+    for (int i = 0; i < n; i++)
+        sentries_append(e, ids[i], fv, 1, &one);
+}
+
+Test(t_stream, rax_nodes_as_redis_counts_them)
+{
+    /* the figures Redis 7.4.1's XINFO STREAM gives for these node IDs */
+    size_t bytes = 0;
+    struct sentries e;
+    sentries_init(&e, &bytes);
+    cr_expect_eq(sentries_rax_nodes(&e), 1);
+    struct sid ids[60];
+    for (int i = 0; i < 60; i++)
+        ids[i] = (struct sid){1 + 20000 * (uint64_t)i, 1};
+    one_per_node(&e, ids, 1);
+    cr_expect_eq(sentries_rax_nodes(&e), 2);
+    sentries_free(&e);
+    one_per_node(&e, ids, 60);
+    cr_expect_eq(sentries_rax_nodes(&e), 140);
+    /* the last ten, as after trimming the first fifty */
+    cr_expect_eq(sentries_trim(&e, false, (struct sid){0, 0}, 10, true, 0), 50);
+    cr_expect_eq(sentries_rax_nodes(&e), 25);
+    sentries_free(&e);
+    /* keys parting at their last byte, and at every depth */
+    for (int i = 0; i < 60; i++)
+        ids[i] = (struct sid){7, (uint64_t)i};
+    one_per_node(&e, ids, 60);
+    /* a compressed run of 15 bytes, a branch of 60 leaves */
+    cr_expect_eq(sentries_rax_nodes(&e), 1 + 1 + 60);
+    sentries_free(&e);
+    cr_expect_eq(bytes, 0);
+}
+
 /* Copy e node by node into a fresh store through the RDB walk and load
  * (tombstones and SAMEFIELDS flags included). */
 static void copy_nodes(struct sentries *dst, const struct sentries *e, size_t *bytes)
@@ -339,8 +435,8 @@ Test(t_stream, nodes_walk_and_load_back_the_same)
     /* the loaded tail node takes new entries where the original does */
     struct rs_str fv[2] = {rs_str_from("a", 1), rs_str_from("z", 1)};
     for (int i = N; i < N + 150; i++) {
-        sentries_append(&e, nth_id(i), fv, 1);
-        sentries_append(&c, nth_id(i), fv, 1);
+        sentries_append(&e, nth_id(i), fv, 1, &DEFAULT_LIMITS);
+        sentries_append(&c, nth_id(i), fv, 1, &DEFAULT_LIMITS);
     }
     cr_assert_eq(sentries_nodes(&c), sentries_nodes(&e));
     /* SAMEFIELDS claimed for names that are not the master fields */

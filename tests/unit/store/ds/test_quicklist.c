@@ -376,6 +376,26 @@ Test(quicklist, large_elements_get_plain_chunks)
     ql_free(ql);
 }
 
+Test(quicklist, redis_node_sizes_and_clamped_fill)
+{
+    /* Redis keeps the fill in 16 bits, clamped to [-5, 32767] */
+    struct quicklist *ql = chunked(40000);
+    cr_expect_eq(ql->fill, 32767);
+    ql_set_fill(ql, -9);
+    cr_expect_eq(ql->fill, -5);
+    ql_set_fill(ql, 2);
+    ql->packed_threshold = 10;
+    /* two packed chunks (the header 7, "a" 3, "bb" 4; 7, "c" 3), a plain one (its 12 bytes) */
+    push(ql, "a", QL_TAIL);
+    push(ql, "bb", QL_TAIL);
+    push(ql, "0123456789ab", QL_TAIL);
+    push(ql, "c", QL_TAIL);
+    check(ql);
+    cr_expect_eq(ql->nnodes, 3);
+    cr_expect_eq(ql_lp_bytes(ql), (7 + 3 + 4) + 12 + (7 + 3));
+    ql_free(ql);
+}
+
 Test(quicklist, binary_and_long_elements_round_trip)
 {
     struct quicklist *ql = chunked(-2);

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * MEMORY: USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE and HELP, with Redis
+ * 7.4's replies and error texts (object.c there).
+ *
+ * MEMORY USAGE measures respite's own layout the way Redis's
+ * objectComputeSize measures Redis's: the allocator's size of every block
+ * of the key and its value (rs_alloc_size), each container's fixed parts
+ * whole, and its elements (table entries, list chunks, skip list nodes,
+ * stream nodes, consumer groups and their pending entries) from the mean
+ * of the first `samples` of them times their number; SAMPLES 0 measures
+ * them all. Bucket arrays count whole. What a value keeps outside its own
+ * blocks is not counted, as Redis does not: the key's slot in its shard's
+ * bucket array and its deadline in the shard's expiry heap.
+ *
+ * MEMORY STATS and DOCTOR read the figures INFO's Memory section reports
+ * (mem_info, server.c): used_memory is respite's accounting of its keys,
+ * values and project shards; the allocator fields come from jemalloc when
+ * the process links it (respite-server does), else are 0.
+ */
+#include <limits.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands/aof.h"
+#include "commands/commands.h"
+#include "commands/function.h"
+#include "commands/script.h"
+#include "ds/intset.h"
+#include "ds/mem.h"
+#include "ds/pack.h"
+#include "ds/quicklist.h"
+#include "ds/stream.h"
+#include "ds/table.h"
+#include "ds/zskip.h"
+#include "keyspace/hash.h"
+#include "keyspace/keyspace.h"
+#include "keyspace/set.h"
+#include "keyspace/zset.h"
+
+/* jemalloc's, when the process links it (respite-server); NULL otherwise
+ * (an embedder's malloc, or ASan's in the test build). */
+extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+    __attribute__((weak));
+extern void malloc_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
+                               const char *opts) __attribute__((weak));
+
+#define USAGE_DEFAULT_SAMPLES 5
+
+/* ------------------------------------------------------------------------
+ * MEMORY USAGE: the size of a value
+ * ------------------------------------------------------------------------ */
+
+/* n elements of which the first taken (<= n) measured sum bytes: the
+ * estimate for all n, as Redis's (double)elesize/samples*size. */
+static size_t extrapolate(size_t sum, uint64_t taken, uint64_t n)
+{
+    return taken ? (size_t)((double)sum / (double)taken * (double)n) : 0;
+}
+
+static size_t buckets_bytes(const struct table *t)
+{
+    return (size_t)(tbl_size(t, 0) + tbl_size(t, 1)) * sizeof(struct entry *);
+}
+
+/* A table whose entries are blocks of their own (hash fields, set
+ * members): its bucket arrays and its entries, sampled. */
+static size_t table_usage(struct table *t, uint64_t samples)
+{
+    size_t sum = 0;
+    uint64_t taken = 0;
+    struct tbl_iter it;
+    tbl_iter_start(&it, t);
+    for (struct entry *e; taken < samples && (e = tbl_iter_next(&it)) != NULL; taken++)
+        sum += rs_alloc_size(e);
+    tbl_iter_end(&it);
+    return buckets_bytes(t) + extrapolate(sum, taken, tbl_count(t));
+}
+
+/* An ID map (a PEL): its sentinel and its nodes, sampled, each with the
+ * block of its value when with_values (a group's PEL owns its pending
+ * entries; a consumer's shares them). */
+static size_t idmap_usage(const struct idmap *m, uint64_t samples, bool with_values)
+{
+    size_t sum = 0;
+    uint64_t taken = 0;
+    for (const struct idmap_node *n = m->head->next[0]; n && taken < samples;
+         n = n->next[0], taken++)
+        sum += rs_alloc_size(n) + (with_values ? rs_alloc_size(n->val) : 0);
+    return rs_alloc_size(m->head) + extrapolate(sum, taken, m->size);
+}
+
+static size_t group_usage(const struct sgroup *g, uint64_t samples)
+{
+    size_t n = rs_alloc_size(g) + rs_alloc_size(g->name.p) + rs_alloc_size(g->cons) +
+               idmap_usage(&g->pel, samples, true);
+    size_t sum = 0;
+    uint64_t taken = 0;
+    for (; taken < samples && taken < g->ncons; taken++) {
+        const struct sconsumer *k = g->cons[taken];
+        sum += rs_alloc_size(k) + rs_alloc_size(k->name.p) + idmap_usage(&k->pel, samples, false);
+    }
+    return n + extrapolate(sum, taken, g->ncons);
+}
+
+static size_t stream_usage(const struct stream *s, uint64_t samples)
+{
+    const struct sentries *e = &s->e;
+    size_t n = rs_alloc_size(s) + rs_alloc_size(e->nodes) + rs_alloc_size(s->groups);
+    size_t sum = 0;
+    uint64_t taken = 0;
+    for (; taken < samples && taken < e->n; taken++)
+        sum += rs_alloc_size(e->nodes[e->head + taken]);
+    n += extrapolate(sum, taken, e->n);
+    sum = 0;
+    for (taken = 0; taken < samples && taken < s->ngroups; taken++)
+        sum += group_usage(s->groups[taken], samples);
+    return n + extrapolate(sum, taken, s->ngroups);
+}
+
+static size_t list_usage(const struct quicklist *ql, uint64_t samples)
+{
+    size_t sum = 0;
+    uint64_t taken = 0;
+    for (const struct ql_node *nd = ql->head; nd && taken < samples; nd = nd->next, taken++)
+        sum += rs_alloc_size(nd);
+    return rs_alloc_size(ql) + extrapolate(sum, taken, ql->nnodes);
+}
+
+static size_t zset_usage(const struct rzset *z, uint64_t samples)
+{
+    size_t n = rs_alloc_size(z);
+    if (z->lp)
+        return n + rs_alloc_size(z->lp);
+    const struct zbig *big = z->big;
+    /* A member's node and its table entry are one block (zskip.h). */
+    n += rs_alloc_size(big) + buckets_bytes(&big->dict) + rs_alloc_size(zsl_node_block(big->zs.head));
+    size_t sum = 0;
+    uint64_t taken = 0;
+    for (const struct zsl_node *x = zsl_first(&big->zs); x && taken < samples;
+         x = zsl_next(x), taken++)
+        sum += rs_alloc_size(zsl_node_block(x));
+    return n + extrapolate(sum, taken, big->zs.n);
+}
+
+static size_t set_usage(struct rset *s, uint64_t samples)
+{
+    size_t n = rs_alloc_size(s) + subttl_bytes(s->ttl);
+    if (s->enc == SENC_INTSET)
+        return n + rs_alloc_size(s->is);
+    if (s->enc == SENC_LISTPACK)
+        return n + rs_alloc_size(s->lp);
+    return n + table_usage(&s->ht, samples);
+}
+
+static size_t hash_usage(struct hash *h, uint64_t samples)
+{
+    size_t n = rs_alloc_size(h) + subttl_bytes(h->ttl);
+    return n + (h->pk ? rs_alloc_size(h->pk) : table_usage(&h->t, samples));
+}
+
+/* Bytes of key e and its value, its containers' elements sampled
+ * (samples >= 1). O(samples) but for the groups of a stream: O(samples^2). */
+static size_t obj_usage(struct entry *e, uint64_t samples)
+{
+    size_t n = rs_alloc_size(e);
+    switch (e->type) {
+    case OBJ_STRING:
+        return n + (e->enc == ENC_RAW ? rs_alloc_size(entry_ptr(e)) : 0);
+    case OBJ_LIST:
+        return n + list_usage(entry_ptr(e), samples);
+    case OBJ_SET:
+        return n + set_usage(entry_ptr(e), samples);
+    case OBJ_ZSET:
+        return n + zset_usage(entry_ptr(e), samples);
+    case OBJ_HASH:
+        return n + hash_usage(entry_ptr(e), samples);
+    default:
+        return n + stream_usage(entry_ptr(e), samples);
+    }
+}
+
+/* MEMORY USAGE key [SAMPLES count] -- the options are checked before the
+ * key, as Redis does; a missing key is a null. */
+void cmd_memory_usage(struct cmd_ctx *c)
+{
+    long long samples = USAGE_DEFAULT_SAMPLES;
+    for (int j = 3; j < c->argc; j++) {
+        if (rs_str_eqi(c->argv[j], "samples") && j + 1 < c->argc) {
+            if (!arg_ll(c, c->argv[j + 1], &samples))
+                return;
+            if (samples < 0) {
+                reply_err(c, RS_ERR_SYNTAX);
+                return;
+            }
+            if (samples == 0)
+                samples = LLONG_MAX;
+            j++;
+        } else {
+            reply_err(c, RS_ERR_SYNTAX);
+            return;
+        }
+    }
+    struct entry *e = ks_peek(c, c->db, c->argv[2], NULL);
+    if (e == NULL) {
+        resp_add_null(c->out);
+        return;
+    }
+    resp_add_int(c->out, (long long)obj_usage(e, (uint64_t)samples));
+}
+
+/* ------------------------------------------------------------------------
+ * MEMORY STATS, DOCTOR, MALLOC-STATS, PURGE, HELP
+ * ------------------------------------------------------------------------ */
+
+/* jemalloc's allocated, active and resident bytes (after refreshing its
+ * statistics); all 0 without jemalloc. */
+struct alloc_info {
+    size_t allocated, active, resident;
+};
+
+static void alloc_info(struct alloc_info *a)
+{
+    memset(a, 0, sizeof *a);
+    if (mallctl == NULL)
+        return;
+    uint64_t epoch = 1;
+    size_t len = sizeof epoch;
+    mallctl("epoch", &epoch, &len, &epoch, len);
+    len = sizeof a->allocated;
+    mallctl("stats.allocated", &a->allocated, &len, NULL, 0);
+    mallctl("stats.active", &a->active, &len, NULL, 0);
+    mallctl("stats.resident", &a->resident, &len, NULL, 0);
+}
+
+/* a / b as Redis's float ratios; 0 when b is. */
+static double ratio(double a, double b)
+{
+    return b > 0 ? (double)(float)(a / b) : 0;
+}
+
+static void stat_int(struct resp_out *o, const char *name, long long v)
+{
+    resp_add_bulk_cstr(o, name);
+    resp_add_int(o, v);
+}
+
+static void stat_double(struct resp_out *o, const char *name, double v)
+{
+    resp_add_bulk_cstr(o, name);
+    resp_add_double(o, v);
+}
+
+/* MEMORY STATS -- Redis 7.4's fields in its order. Each database with
+ * keys reports the bucket array and expiry heap of its global shard, and
+ * the rehashing figures count the global shards' tables (a project's shard
+ * is in overhead.total, as INFO's used_memory_overhead); respite has no
+ * slot lookup table (overhead.db.hashtable.lut, 0). */
+void cmd_memory_stats(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    struct mem_info m;
+    mem_info(st, &m);
+    struct script_stats ss;
+    script_stats(st, &ss);
+    struct functions_stats fs;
+    functions_stats(st, &fs);
+    struct alloc_info a;
+    alloc_info(&a);
+    int ndbs = 0;
+    uint64_t nkeys = 0, nrehashing = 0, rehashing_bytes = 0;
+    for (int i = 0; i < st->ndbs; i++) {
+        const struct table *t = &st->dbs[i]->global.tbl;
+        nkeys += st->dbs[i]->nkeys;
+        ndbs += st->dbs[i]->nkeys > 0;
+        if (t->rehash_idx != -1) { /* the array being emptied */
+            nrehashing++;
+            rehashing_bytes += tbl_size(t, 0) * sizeof(struct entry *);
+        }
+    }
+    struct resp_out *o = c->out;
+    resp_add_map_len(o, 31 + ndbs);
+    stat_int(o, "peak.allocated", (long long)m.peak);
+    stat_int(o, "total.allocated", (long long)m.used);
+    stat_int(o, "startup.allocated", 0);
+    stat_int(o, "replication.backlog", 0);
+    stat_int(o, "clients.slaves", 0);
+    stat_int(o, "clients.normal", (long long)m.clients);
+    stat_int(o, "cluster.links", 0);
+    stat_int(o, "aof.buffer",
+             st->aof ? (long long)(rs_alloc_size(st->aof->buf.p) + rs_alloc_size(st->aof->pend.p)) : 0);
+    stat_int(o, "lua.caches", (long long)ss.script_bytes);
+    stat_int(o, "functions.caches", (long long)fs.bytes);
+    for (int i = 0; i < st->ndbs; i++) {
+        const struct db *db = st->dbs[i];
+        if (db->nkeys == 0)
+            continue;
+        char name[32];
+        snprintf(name, sizeof name, "db.%d", i);
+        resp_add_bulk_cstr(o, name);
+        resp_add_map_len(o, 2);
+        const struct shard *g = &db->global;
+        stat_int(o, "overhead.hashtable.main", (long long)buckets_bytes(&g->tbl));
+        stat_int(o, "overhead.hashtable.expires",
+                 g->ttl ? (long long)(exp_heap_cap(&g->ttl->exp) * sizeof(struct exp_item)) : 0);
+    }
+    stat_int(o, "overhead.db.hashtable.lut", 0);
+    stat_int(o, "overhead.db.hashtable.rehashing", (long long)rehashing_bytes);
+    stat_int(o, "overhead.total", (long long)m.overhead);
+    stat_int(o, "db.dict.rehashing.count", (long long)nrehashing);
+    stat_int(o, "keys.count", (long long)nkeys);
+    stat_int(o, "keys.bytes-per-key", nkeys ? (long long)(m.dataset / nkeys) : 0);
+    stat_int(o, "dataset.bytes", (long long)m.dataset);
+    stat_double(o, "dataset.percentage", ratio((double)m.dataset * 100, (double)m.used));
+    stat_double(o, "peak.percentage", ratio((double)m.used * 100, (double)m.peak));
+    stat_int(o, "allocator.allocated", (long long)a.allocated);
+    stat_int(o, "allocator.active", (long long)a.active);
+    stat_int(o, "allocator.resident", (long long)a.resident);
+    stat_int(o, "allocator.muzzy", 0);
+    stat_double(o, "allocator-fragmentation.ratio", ratio((double)a.active, (double)a.allocated));
+    stat_int(o, "allocator-fragmentation.bytes", (long long)a.active - (long long)a.allocated);
+    stat_double(o, "allocator-rss.ratio", ratio((double)a.resident, (double)a.active));
+    stat_int(o, "allocator-rss.bytes", (long long)a.resident - (long long)a.active);
+    stat_double(o, "rss-overhead.ratio", ratio((double)m.rss, (double)a.resident));
+    stat_int(o, "rss-overhead.bytes", a.resident ? (long long)m.rss - (long long)a.resident : 0);
+    stat_double(o, "fragmentation", ratio((double)m.rss, (double)m.used));
+    stat_int(o, "fragmentation.bytes", (long long)m.rss - (long long)m.used);
+}
+
+/* malloc_stats_print's writer. */
+static void sbuf_add(void *ud, const char *s)
+{
+    sbuf_printf(ud, "%s", s);
+}
+
+/* The allocator as Redis's ZMALLOC_LIB names it: "jemalloc-5.3.0", or
+ * "libc" for another. */
+static void alloc_name(char *buf, size_t size)
+{
+    const char *v = NULL;
+    size_t len = sizeof v;
+    if (mallctl == NULL || mallctl("version", &v, &len, NULL, 0) != 0 || v == NULL) {
+        snprintf(buf, size, "libc");
+        return;
+    }
+    snprintf(buf, size, "jemalloc-%.*s", (int)strcspn(v, "-"), v);
+}
+
+/* MEMORY DOCTOR -- Redis's report: below 5 MB used the instance counts as
+ * empty; else a peak over 150% of what is used, a resident set over 1.4
+ * times it (and 10 MB more), client buffers over 200 KB a client and more
+ * than 1000 cached scripts are reported, with Redis's texts. */
+void cmd_memory_doctor(struct cmd_ctx *c)
+{
+    struct store *st = c->st;
+    struct mem_info m;
+    mem_info(st, &m);
+    struct script_stats ss;
+    script_stats(st, &ss);
+    bool empty = m.used < (5u << 20);
+    bool big_peak = !empty && (float)m.peak / (float)m.used > 1.5f;
+    bool high_frag = !empty && (float)m.rss / (float)m.used > 1.4f && m.rss > m.used + (10u << 20);
+    bool big_client_buf = !empty && st->nsessions && m.clients / st->nsessions > 200 * 1024;
+    bool many_scripts = !empty && ss.nscripts > 1000;
+    struct sbuf t = {0};
+    if (empty) {
+        sbuf_printf(&t, "%s", "Hi Sam, this instance is empty or is using very little memory, my issues "
+                     "detector can't be used in these conditions. Please, leave for your mission "
+                     "on Earth and fill it with some data. The new Sam and I will be back to our "
+                     "programming as soon as I finished rebooting.\n");
+    } else if (!big_peak && !high_frag && !big_client_buf && !many_scripts) {
+        sbuf_printf(&t, "%s", "Hi Sam, I can't find any memory issue in your instance. I can only account "
+                     "for what occurs on this base.\n");
+    } else {
+        sbuf_printf(&t, "%s", "Sam, I detected a few issues in this Redis instance memory implants:\n\n");
+        if (big_peak)
+            sbuf_printf(&t, "%s", " * Peak memory: In the past this instance used more than 150% the memory "
+                         "that is currently using. The allocator is normally not able to release "
+                         "memory after a peak, so you can expect to see a big fragmentation "
+                         "ratio, however this is actually harmless and is only due to the memory "
+                         "peak, and if the Redis instance Resident Set Size (RSS) is currently "
+                         "bigger than expected, the memory will be used as soon as you fill the "
+                         "Redis instance with more data. If the memory peak was only occasional "
+                         "and you want to try to reclaim memory, please try the MEMORY PURGE "
+                         "command, otherwise the only other option is to shutdown and restart the "
+                         "instance.\n\n");
+        if (high_frag) {
+            char name[64];
+            alloc_name(name, sizeof name);
+            sbuf_printf(&t, "%s", " * High total RSS: This instance has a memory fragmentation and RSS "
+                         "overhead greater than 1.4 (this means that the Resident Set Size of the "
+                         "Redis process is much larger than the sum of the logical allocations "
+                         "Redis performed). This problem is usually due either to a large peak "
+                         "memory (check if there is a peak memory entry above in the report) or "
+                         "may result from a workload that causes the allocator to fragment memory "
+                         "a lot. If the problem is a large peak memory, then there is no issue. "
+                         "Otherwise, make sure you are using the Jemalloc allocator and not the "
+                         "default libc malloc. Note: The currently used allocator is \"");
+            sbuf_printf(&t, "%s", name);
+            sbuf_printf(&t, "%s", "\".\n\n");
+        }
+        if (big_client_buf)
+            sbuf_printf(&t, "%s", " * Big client buffers: The clients output buffers in this instance are "
+                         "greater than 200K per client (on average). This may result from "
+                         "different causes, like Pub/Sub clients subscribed to channels bot not "
+                         "receiving data fast enough, so that data piles on the Redis instance "
+                         "output buffer, or clients sending commands with large replies or very "
+                         "large sequences of commands in the same pipeline. Please use the CLIENT "
+                         "LIST command in order to investigate the issue if it causes problems in "
+                         "your instance, or to understand better why certain clients are using a "
+                         "big amount of memory.\n\n");
+        if (many_scripts)
+            sbuf_printf(&t, "%s", " * Many scripts: There seem to be many cached scripts in this instance "
+                         "(more than 1000). This may be because scripts are generated and "
+                         "`EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT "
+                         "LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, "
+                         "the scripts' caches may end up consuming most of your memory.\n\n");
+        sbuf_printf(&t, "%s", "I'm here to keep you safe, Sam. I want to help you.\n");
+    }
+    resp_add_verbatim(c->out, t.p, t.len, "txt");
+    sbuf_free(&t);
+}
+
+/* MEMORY MALLOC-STATS -- jemalloc's report, or Redis's text for another
+ * allocator. */
+void cmd_memory_malloc_stats(struct cmd_ctx *c)
+{
+    if (malloc_stats_print == NULL) {
+        resp_add_bulk_cstr(c->out, "Stats not supported for the current allocator");
+        return;
+    }
+    struct sbuf t = {0};
+    malloc_stats_print(sbuf_add, &t, NULL);
+    resp_add_verbatim(c->out, t.p ? t.p : "", t.len, "txt");
+    sbuf_free(&t);
+}
+
+/* MEMORY PURGE -- jemalloc purges its arenas' dirty pages, as Redis's;
+ * glibc's malloc gives back the free top of its heaps (malloc_trim). */
+void cmd_memory_purge(struct cmd_ctx *c)
+{
+    if (mallctl != NULL)
+        mallctl("arena.4096.purge", NULL, NULL, NULL, 0); /* 4096: MALLCTL_ARENAS_ALL */
+    else
+        malloc_trim(0);
+    resp_add_ok(c->out);
+}
+
+void cmd_memory_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "DOCTOR",
+        "    Return memory problems reports.",
+        "MALLOC-STATS",
+        "    Return internal statistics report from the memory allocator.",
+        "PURGE",
+        "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS",
+        "    Return information about the memory usage of the server.",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        NULL,
+    };
+    reply_help(c, "MEMORY", lines);
+}
