@@ -122,18 +122,39 @@ bool resp_int_as_double(const char *s, size_t len, long long *v)
  * NUL inside s makes it fail. s needs a terminated copy: on the stack up to
  * RESP_LD_STR_SIZE bytes, else a temporary heap copy (Redis puts no bound
  * on the length; abort on OOM). *v is untouched on failure. O(len). */
+/* True, *v set, when s[0..len) is digits after an optional sign with at
+ * most 15 of them after the leading zeros: the double strtod reads is then
+ * that integer exactly ("-0" is -0). redis-benchmark's zero-padded
+ * __rand_int__ is such a number. */
+static bool digits_as_double(const char *s, size_t len, double *v)
+{
+    size_t i = len && (s[0] == '-' || s[0] == '+');
+    if (i == len)
+        return false;
+    while (i < len && s[i] == '0')
+        i++;
+    if (len - i > 15)
+        return false;
+    uint64_t u = 0;
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return false;
+        u = u * 10 + d;
+    }
+    *v = s[0] == '-' ? -(double)u : (double)u;
+    return true;
+}
+
 bool resp_str2d(const char *s, size_t len, double *v)
 {
     char stack[RESP_LD_STR_SIZE];
     char *buf = stack;
-    long long ll;
 
     if (len == 0)
         return false;
-    if (resp_int_as_double(s, len, &ll)) {
-        *v = (double)ll;
+    if (digits_as_double(s, len, v))
         return true;
-    }
     if (len >= sizeof(stack)) {
         buf = malloc(len + 1);
         if (buf == NULL)

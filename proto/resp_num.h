@@ -25,7 +25,7 @@ bool resp_str2ll(const char *s, size_t len, long long *v);
 /* Redis string2ld (INCRBYFLOAT's argument and value). */
 bool resp_str2ld(const char *s, size_t len, long double *v);
 /* True, *v set, when s[0..len) is a canonical integer that strtod reads
- * as the exact double (long long)*v: resp_str2d's fast path. */
+ * as the exact double (long long)*v (a score range bound's fast path). */
 bool resp_int_as_double(const char *s, size_t len, long long *v);
 /* Redis getDoubleFromObject rules (strtod, no leading space, no NaN, whole
  * string; "inf" and "-inf" accepted). */

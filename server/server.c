@@ -679,12 +679,15 @@ static void process_input(struct srv_conn *conn)
             resp_parser_reset(&conn->parser);
         if (n > 1) {
             for (int i = 0; i < n; i++) {
-                /* The key and, for hash and set commands, the field. */
-                struct rs_str args[3];
-                int argc = batch[i].argc < 3 ? batch[i].argc : 3;
+                /* The name, the key, the next argument (a hash's or set's
+                 * field) and the last (a sorted set's member). */
+                struct rs_str args[4];
+                int argc = batch[i].argc;
                 const struct resp_arg *a = conn->pool + batch[i].first;
-                for (int j = 0; j < argc; j++)
-                    args[j] = rs_str_from(conn->qbuf + batch[i].off + a[j].off, a[j].len);
+                for (int j = 0; j < argc && j < 4; j++) {
+                    const struct resp_arg *x = &a[j < 3 ? j : argc - 1];
+                    args[j] = rs_str_from(conn->qbuf + batch[i].off + x->off, x->len);
+                }
                 respite_client_prefetch(conn->cl, argc, args);
             }
             respite_client_prefetch_flush(conn->cl);

@@ -384,9 +384,11 @@ struct respite_client *respite_client_attach(struct respite *st, const struct re
 void respite_client_run(struct respite_client *c, int argc, struct rs_str *argv);
 
 /* Hints from a transport that has parsed several of c's commands before
- * running them: respite_client_prefetch for each command (its arguments:
- * argv[1] is usually a key of c's database, argv[2] of a hash or set
- * command a field or member) starts loading the project map slot of the
+ * running them: respite_client_prefetch for each command (argc its
+ * arguments, of which argv holds the first three and, when argc >= 4, the
+ * last in argv[3]: argv[1] is usually a key of c's database, argv[2] of a
+ * hash or set command a field or member, the last of a sorted-set command
+ * a member) starts loading the project map slot of the
  * key's shard; respite_client_prefetch_flush, once all are given and just
  * before the commands run, loads in turn the shards, the keys' buckets and
  * entries, the values and their first bytes (a small hash's, set's or

@@ -15,6 +15,7 @@
 #include "commands/aof.h"
 #include "commands/commands.h"
 #include "keyspace/keyspace.h"
+#include "keyspace/zset.h"
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
@@ -23,6 +24,7 @@
 #include "commands/function.h"
 #include "commands/script.h"
 #include "commands/introspect.h"
+#include "resp_num.h"
 
 static void run_postponed(struct session *s, int argc, struct rs_str *argv);
 
@@ -374,7 +376,8 @@ void respite_client_prefetch(struct respite_client *c, int argc, const struct rs
     int i = st->npf++;
     st->pf[i].key = argv[1];
     st->pf[i].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
-    st->pf[i].last = argc >= 3 ? argv[argc - 1] : rs_str_from(NULL, 0);
+    st->pf[i].last = argc >= 3 ? argv[argc >= 4 ? 3 : 2] : rs_str_from(NULL, 0);
+    st->pf[i].zadd = argc == 4 && rs_str_eqi(argv[0], "zadd");
     ks_route_begin(&st->pf[i].r, st->dbs[s->db], argv[1]);
 }
 
@@ -443,8 +446,22 @@ void respite_client_prefetch_flush(struct respite_client *c)
             nsub++;
         }
     }
-    if (nsub) /* small containers (no table) are the common case */
-        prefetch_lookups(n, t, h);
+    if (nsub == 0) /* small containers (no table) are the common case */
+        return;
+    prefetch_lookups(n, t, h);
+    /* ZADD key score member on a sorted set in skip-list form: the walks
+     * of its update (to the member's place, to its new score), all the
+     * batch's in step. */
+    struct zsl_walk w[2 * RESPITE_PREFETCH_MAX];
+    int nw = 0;
+    for (int i = 0; i < n; i++) {
+        double score;
+        if (t[i] && st->pf[i].zadd && e[i]->type == OBJ_ZSET &&
+            resp_str2d(st->pf[i].sub.p, st->pf[i].sub.len, &score))
+            nw += zset_update_walks(entry_ptr(e[i]), st->pf[i].last, h[i], score, w + nw);
+    }
+    if (nw)
+        zsl_prefetch_walks(w, nw);
 }
 
 void respite_deliver(struct respite *rs)

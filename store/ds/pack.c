@@ -8,8 +8,10 @@
  *
  *     "a", "hello"  ->  01 'a' 05 'h' 'e' 'l' 'l' 'o'
  *
- * The buffer is exactly as long as the elements (every change reallocates),
- * so a pack costs its header plus one to five bytes of length per element.
+ * The allocation is the size class of the elements' bytes (a change
+ * reallocates when they outgrow it or shrink; pack_reserve makes room
+ * ahead), so a pack costs its header plus one to five bytes of length per
+ * element.
  * A hash stores field, value, field, value...; lookups walk the buffer.
  * With deadlines (pack.h: packex_*) a hash stores field, value, deadline...
  * and a set member, deadline...
@@ -149,6 +151,24 @@ void pack_prefetch(const struct pack *p, bool rest)
     const char *next = (const char *)(((uintptr_t)p + 64) & ~(uintptr_t)63);
     if ((const char *)p + end > next)
         prefetch_span(next, (size_t)((const char *)p + end - next));
+}
+
+size_t pack_elem_bytes(size_t len)
+{
+    return varint_len(len) + len;
+}
+
+struct pack *pack_reserve(struct pack *p, size_t bytes)
+{
+    if (sizeof *p + bytes <= malloc_usable_size(p))
+        return p;
+    if (p->len) /* else nothing to copy: a new allocation is cheaper */
+        return rs_realloc(p, sizeof *p + bytes);
+    rs_free(p);
+    p = rs_malloc(sizeof *p + bytes);
+    p->n = 0;
+    p->len = 0;
+    return p;
 }
 
 struct pack *pack_append(struct pack *p, struct rs_str s)

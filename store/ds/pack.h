@@ -51,6 +51,13 @@ uint32_t pack_seek(const struct pack *p, uint32_t idx);
  * PACK_SAFE_BYTES; a caller that is refused uses its unpacked form. O(1). */
 bool pack_safe_to_add(const struct pack *p, size_t add);
 
+/* Bytes an element of len bytes takes in a pack (its length and itself). */
+size_t pack_elem_bytes(size_t len);
+/* Room in p for elements of bytes bytes in all (pack_elem_bytes each), so
+ * that inserting them reallocates nothing: for a caller that knows the
+ * final size (loading an RDB listpack). Returns the (possibly moved) pack. */
+struct pack *pack_reserve(struct pack *p, size_t bytes);
+
 /* Append s; returns the (possibly moved) pack. */
 struct pack *pack_append(struct pack *p, struct rs_str s);
 

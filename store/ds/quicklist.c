@@ -549,12 +549,12 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
     node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, guess);
 }
 
-void ql_push_chunk(struct quicklist *ql, struct rs_str s)
+void ql_push_chunk(struct quicklist *ql, struct rs_str s, size_t room)
 {
-    if (ql->listpack || ql->tail == NULL)
+    if (ql->listpack && ql->tail)
         ql_push(ql, s, QL_TAIL);
     else
-        node_add_with(ql, ql->tail, s, QL_TAIL, 0);
+        node_add_with(ql, ql->tail, s, QL_TAIL, room < UINT32_MAX ? (uint32_t)room : 0);
 }
 
 struct ql_pos ql_end(const struct quicklist *ql, enum ql_where where)

@@ -85,8 +85,11 @@ void ql_limits(int fill, size_t *sz, uint64_t *count);
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where);
 /* Add s at the tail in a chunk of its own (unless the list is in its
  * listpack form, one chunk): loading starts each RDB node so, and the
- * ql_push calls after it fill that chunk, so chunks stay the file's. */
-void ql_push_chunk(struct quicklist *ql, struct rs_str s);
+ * ql_push calls after it fill that chunk, so chunks stay the file's. The
+ * chunk gets room for about `room` bytes of elements (the node's listpack
+ * size, which a chunk of the same elements is close to), so that those
+ * pushes do not reallocate it. */
+void ql_push_chunk(struct quicklist *ql, struct rs_str s, size_t room);
 /* The first or last element (the list must not be empty). */
 struct ql_pos ql_end(const struct quicklist *ql, enum ql_where where);
 /* Remove the first or last element. O(1) amortised. */

@@ -305,6 +305,43 @@ static void walk_to(const struct zskip *zs, double score, struct rs_str m,
     }
 }
 
+void zsl_walk_begin(struct zsl_walk *w, const struct zskip *zs, double score, struct rs_str m)
+{
+    w->zs = zs;
+    w->at = zs->head;
+    w->score = score;
+    w->m = m;
+    w->level = zs->level - 1;
+}
+
+void zsl_prefetch_walks(struct zsl_walk *w, int n)
+{
+    /* w[0..live) are the walks not done: a finished one swaps with the
+     * last, so a pass costs only the walks left */
+    for (int live = n; live > 0;) {
+        for (int i = 0; i < live;) {
+            struct zsl_walk *x = &w[i];
+            /* f was prefetched by the step before: walk_to's step */
+            struct zsl_node *f = *fwd(x->at, x->level);
+            if (f && before(f, x->score, x->m))
+                x->at = f;
+            else if (--x->level < 0) {
+                struct zsl_walk done = *x;
+                *x = w[--live];
+                w[live] = done;
+                continue;
+            }
+            /* the next step reads the next node's score and, if it
+             * moves there, its forward pointer at this level: both lines */
+            if ((f = *fwd(x->at, x->level)) != NULL) {
+                __builtin_prefetch(f);
+                __builtin_prefetch(fwd(f, x->level));
+            }
+            i++;
+        }
+    }
+}
+
 /* Link the unlinked node x after update[] (walk_to's for its place). */
 static void link_at(struct zskip *zs, struct zsl_node *x, struct zsl_node **update,
                     uint64_t *rank)

@@ -104,6 +104,22 @@ static inline struct zsl_node *zsl_first(const struct zskip *zs)
     return zsl_next(zs->head);
 }
 
+/* A walk to the place of (score, m), as an insert, delete or update makes
+ * one, run ahead only to load its nodes into the cache (zsl_prefetch_walks). */
+struct zsl_walk {
+    const struct zskip *zs;
+    struct zsl_node *at;
+    double score;
+    struct rs_str m;
+    int level; /* the level being walked; -1 once done */
+};
+void zsl_walk_begin(struct zsl_walk *w, const struct zskip *zs, double score, struct rs_str m);
+/* Run the n walks of w to their end (reordering w), one step of each in
+ * turn, prefetching every step's next node, so the cache misses of
+ * different walks overlap (a pipeline's updates, about to run). Reads
+ * only. O(n log size). */
+void zsl_prefetch_walks(struct zsl_walk *w, int n);
+
 /* Insert member m (not yet in the list) with score; returns its node.
  * O(log n). */
 struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m);

@@ -187,6 +187,13 @@ void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n)
         hash_to_table(h, c->st->seed);
 }
 
+void hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t bytes)
+{
+    if (h->pk && n <= (uint64_t)c->st->cfg.hash_max_listpack_entries &&
+        pack_safe_to_add(h->pk, bytes))
+        h->pk = pack_reserve(h->pk, bytes);
+}
+
 /* The value of field f; false if absent. The slice is valid until the
  * next change of h. */
 bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)

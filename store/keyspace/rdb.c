@@ -377,53 +377,64 @@ bool rdb_get_text_double(struct rdb_reader *r, double *v)
     return end == buf + n && n > 0;
 }
 
-char *rdb_get_string(struct rdb_reader *r, size_t *len)
+bool rdb_get_str(struct rdb_reader *r, struct rdb_buf *buf, struct rs_str *s)
 {
     uint64_t n;
     bool encoded;
     if (!get_len(r, &n, &encoded))
-        return NULL;
+        return false;
     if (!encoded) {
         if ((uint64_t)(r->end - r->p) < n)
-            return NULL;
-        char *s = rs_malloc(n + 1);
-        memcpy(s, r->p, n);
-        s[n] = '\0';
+            return false;
+        *s = rs_str_from((const char *)r->p, (size_t)n);
         r->p += n;
-        *len = n;
-        return s;
+        return true;
     }
+    buf->len = 0;
     if (n == RDB_ENC_LZF) {
         uint64_t clen, ulen;
         if (!rdb_get_len(r, &clen) || !rdb_get_len(r, &ulen) ||
             (uint64_t)(r->end - r->p) < clen || ulen == 0)
-            return NULL;
+            return false;
         /* The original length is the input's word: only a corrupt payload
          * would claim more than LZF's best ratio allows. */
         if (ulen > clen * 264 || ulen > UINT_MAX)
-            return NULL;
-        char *s = rs_malloc(ulen + 1);
-        if (lzf_decompress(r->p, (unsigned)clen, s, (unsigned)ulen) != ulen) {
-            rs_free(s);
-            return NULL;
-        }
-        s[ulen] = '\0';
+            return false;
+        if (buf->cap < ulen)
+            rdb__grow(buf, (size_t)ulen);
+        if (lzf_decompress(r->p, (unsigned)clen, buf->p, (unsigned)ulen) != ulen)
+            return false;
         r->p += clen;
-        *len = ulen;
-        return s;
+        *s = rs_str_from((const char *)buf->p, (size_t)ulen);
+        return true;
     }
     int bytes = n == RDB_ENC_INT8 ? 1 : n == RDB_ENC_INT16 ? 2 : n == RDB_ENC_INT32 ? 4 : 0;
     if (bytes == 0 || r->end - r->p < bytes)
-        return NULL;
+        return false;
     uint32_t u = 0;
     for (int i = 0; i < bytes; i++)
         u |= (uint32_t)r->p[i] << (8 * i);
     r->p += bytes;
     long long v = bytes == 1 ? (int8_t)u : bytes == 2 ? (int16_t)u : (int32_t)u;
-    char *s = rs_malloc(24);
-    *len = resp_ll2str(s, v);
-    s[*len] = '\0';
-    return s;
+    if (buf->cap < RESP_LL_STR_SIZE)
+        rdb__grow(buf, RESP_LL_STR_SIZE);
+    *s = rs_str_from((const char *)buf->p, resp_ll2str((char *)buf->p, v));
+    return true;
+}
+
+char *rdb_get_string(struct rdb_reader *r, size_t *len)
+{
+    struct rdb_buf buf = {0};
+    struct rs_str s;
+    char *out = NULL;
+    if (rdb_get_str(r, &buf, &s)) {
+        out = rs_malloc(s.len + 1);
+        memcpy(out, s.p, s.len);
+        out[s.len] = '\0';
+        *len = s.len;
+    }
+    rs_free(buf.p);
+    return out;
 }
 
 bool rdb_dump_verify(const uint8_t *p, size_t len, uint16_t *version)

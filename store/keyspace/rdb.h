@@ -160,8 +160,13 @@ bool rdb_get_double(struct rdb_reader *r, double *v);
 /* A score of RDB_TYPE_ZSET: a length byte then its text; 253 nan, 254
  * inf, 255 -inf. */
 bool rdb_get_text_double(struct rdb_reader *r, double *v);
-/* A string in any encoding, in a new rs_malloc'd buffer of *len bytes
- * (plus a NUL terminator, not counted); NULL if malformed. */
+/* A string in any encoding in *s, without an allocation of its own: the
+ * input's bytes when it is stored verbatim, else decoded into buf (its
+ * bytes replaced, grown as needed; the caller frees buf->p), so *s is
+ * valid while both are and buf is not reused. False if malformed. */
+bool rdb_get_str(struct rdb_reader *r, struct rdb_buf *buf, struct rs_str *s);
+/* rdb_get_str's string in a new rs_malloc'd buffer of *len bytes (plus a
+ * NUL terminator, not counted); NULL if malformed. */
 char *rdb_get_string(struct rdb_reader *r, size_t *len);
 
 /* Whether p[0..len) ends with a DUMP footer whose version this reads

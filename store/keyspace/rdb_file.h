@@ -77,15 +77,15 @@ int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *
  * the key and a DUMP payload before its footer. Borrows e. O(its size). */
 void rdb_put_value(struct rdb_buf *b, struct entry *e);
 
-/* A value read from RDB bytes, not yet in a keyspace: a string (s, slen) or
- * an aggregate (v) of type, owned by it until rdb_value_entry or
- * rdb_value_free. */
+/* A value read from RDB bytes, not yet in a keyspace: a string (str: the
+ * input's bytes, or owned's, a buffer of its own) or an aggregate (v) of
+ * type, owned by it until rdb_value_entry or rdb_value_free. */
 struct rdb_value {
     enum obj_type type;
     int enc;
     void *v;
-    char *s;
-    size_t slen;
+    struct rs_str str;
+    char *owned;
 };
 
 /* Read a value of RDB type `type` from r (advanced past it), checking it

@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ds/crc64.h"
 #include "ds/mem.h"
+#include "ds/pack.h"
 #include "ds/quicklist.h"
 #include "ds/stream.h"
 #include "keyspace/hash.h"
@@ -32,6 +34,12 @@
 #include "keyspace/set.h"
 #include "keyspace/zset.h"
 #include "resp_num.h"
+
+/* The loader's buffers, reused from key to key so that a string costs no
+ * allocation of its own: rdb_get_str's for the key, the blob or string
+ * value, and two for the strings of an aggregate, which alternate; and
+ * the elements of a blob read ahead (blob_scan). */
+enum { BUF_KEY, BUF_VALUE, BUF_AHEAD, BUF_ELEM, NBUFS = BUF_ELEM + 2 };
 
 struct loader {
     struct store *st;
@@ -45,7 +53,14 @@ struct loader {
     bool merge; /* a key already there is replaced by the file's */
     char *err;
     size_t errlen;
+    struct rdb_buf bufs[NBUFS]; /* rdb_get_str's, BUF_* */
 };
+
+static void loader_free_bufs(struct loader *ld)
+{
+    for (int i = 0; i < NBUFS; i++)
+        rs_free(ld->bufs[i].p);
+}
 
 static bool fail(struct loader *ld, const char *what)
 {
@@ -55,70 +70,83 @@ static bool fail(struct loader *ld, const char *what)
 
 /* ---- element sources ------------------------------------------------------ */
 
+/* An element of a blob read ahead (blob_scan): its bytes in the blob, or
+ * the text of an integer. */
+struct blob_key {
+    const char *p;
+    size_t len;
+    char num[24];
+};
+
+static struct rs_str blob_key_str(const struct blob_key *k)
+{
+    return rs_str_from(k->p ? k->p : k->num, k->len);
+}
+
 /* The elements of a value, from RDB strings (a count of them) or from a
  * listpack, ziplist or intset blob. The last element returned is valid
- * until the next call, and past it when it is a string of the blob (keep)
- * or one of the RDB strings (the one before the last stays too). */
+ * until the next call, and past it when it is a string of the blob or of
+ * its elements read ahead (keep) or one of the RDB strings (the one before
+ * the last stays too). */
 struct elems {
     struct rdb_reader *r;
     uint64_t left;      /* RDB strings still to read */
     bool is_blob;
     struct rdb_blob blob;
-    char *blob_bytes;   /* the blob's string */
-    char *cur;          /* the last RDB string read */
-    char *prev;         /* the one before, still valid (a field while its value is read) */
+    const struct blob_key *ahead; /* the blob's elements, once blob_scan read them */
+    size_t nahead, next;
+    struct rdb_buf *bufs; /* the loader's */
+    int flip;             /* the BUF_ELEM buffer the next string takes */
 };
 
-static void elems_close(struct elems *es)
-{
-    rs_free(es->blob_bytes);
-    rs_free(es->cur);
-    rs_free(es->prev);
-    es->blob_bytes = es->cur = es->prev = NULL;
-}
-
 /* n strings follow in r. */
-static void elems_strings(struct elems *es, struct rdb_reader *r, uint64_t n)
+static void elems_strings(struct elems *es, struct rdb_reader *r, struct rdb_buf *bufs,
+                          uint64_t n)
 {
     memset(es, 0, sizeof *es);
     es->r = r;
+    es->bufs = bufs;
     es->left = n;
 }
 
 /* A blob of kind follows in r as one string. */
-static bool elems_blob(struct elems *es, struct rdb_reader *r, enum rdb_blob_kind kind)
+static bool elems_blob(struct elems *es, struct rdb_reader *r, struct rdb_buf *bufs,
+                       enum rdb_blob_kind kind)
 {
     memset(es, 0, sizeof *es);
-    size_t len;
-    es->blob_bytes = rdb_get_string(r, &len);
+    es->bufs = bufs;
     es->is_blob = true;
-    return es->blob_bytes &&
-           rdb_blob_open(&es->blob, kind, (const uint8_t *)es->blob_bytes, len);
+    struct rs_str b;
+    return rdb_get_str(r, &bufs[BUF_VALUE], &b) &&
+           rdb_blob_open(&es->blob, kind, (const uint8_t *)b.p, b.len);
 }
 
 /* The next element in *s; false at the end or when malformed (*bad). */
 static bool elems_next(struct elems *es, struct rs_str *s, bool *bad)
 {
+    if (es->ahead) {
+        *bad = es->next == es->nahead && es->blob.bad;
+        if (es->next == es->nahead)
+            return false;
+        *s = blob_key_str(&es->ahead[es->next++]);
+        return true;
+    }
     if (es->is_blob) {
         bool more = rdb_blob_next(&es->blob, s);
         *bad = es->blob.bad;
         return more;
     }
-    rs_free(es->prev);
-    es->prev = es->cur;
-    es->cur = NULL;
     if (es->left == 0)
         return false;
     es->left--;
-    size_t len;
-    es->cur = rdb_get_string(es->r, &len);
-    *bad = es->cur == NULL;
-    *s = rs_str_from(es->cur, len);
+    *bad = !rdb_get_str(es->r, &es->bufs[BUF_ELEM + es->flip], s);
+    es->flip ^= 1;
     return !*bad;
 }
 
-/* s as it stays valid past the next elems_next: an integer of a blob is
- * copied into buf (24 bytes), the walk's buffer being reused. */
+/* s as it stays valid past the next elems_next: an integer of a blob
+ * walked (not read ahead) is copied into buf (24 bytes), the walk's buffer
+ * being reused. */
 static struct rs_str keep(const struct elems *es, struct rs_str s, char *buf)
 {
     if (es->is_blob && s.p == es->blob.num) {
@@ -127,14 +155,6 @@ static struct rs_str keep(const struct elems *es, struct rs_str s, char *buf)
     }
     return s;
 }
-
-/* An element of a blob for the repeats check: its bytes in the blob, or
- * the text of an integer. */
-struct blob_key {
-    const char *p;
-    size_t len;
-    char num[24];
-};
 
 static int blob_key_cmp(const void *a, const void *b)
 {
@@ -145,36 +165,66 @@ static int blob_key_cmp(const void *a, const void *b)
     return memcmp(xp, yp, x->len);
 }
 
-/* Whether elements 0, stride, 2 stride... of the blob (a listpack or
- * ziplist, its bytes in es) repeat one another, compared as text as
- * Redis's lpValidateIntegrityAndDups compares them. O(n log n). */
-static bool blob_repeats(const struct elems *es, int stride)
+/* Whether elements 0, stride, 2 stride... of the n in k repeat one
+ * another, compared as text as Redis's lpValidateIntegrityAndDups compares
+ * them: a few pair by pair (cheaper than a sort), more sorted. */
+static bool keys_repeat(const struct blob_key *k, size_t n, size_t stride)
 {
-    struct rdb_blob it = es->blob;
-    struct blob_key *keys = NULL;
-    size_t n = 0, cap = 0;
+    size_t nkeys = (n + stride - 1) / stride;
+    if (nkeys <= 16) {
+        for (size_t j = stride; j < n; j += stride)
+            for (size_t i = 0; i < j; i += stride)
+                if (blob_key_cmp(&k[i], &k[j]) == 0)
+                    return true;
+        return false;
+    }
+    struct blob_key *sorted = rs_malloc(nkeys * sizeof *sorted);
+    for (size_t i = 0; i < nkeys; i++)
+        sorted[i] = k[i * stride];
+    qsort(sorted, nkeys, sizeof *sorted, blob_key_cmp);
+    bool repeats = false;
+    for (size_t j = 1; j < nkeys && !repeats; j++)
+        repeats = blob_key_cmp(&sorted[j - 1], &sorted[j]) == 0;
+    rs_free(sorted);
+    return repeats;
+}
+
+/* Whether the blob's header counts its elements (under 65535): one worth
+ * reading ahead only to size its pack, the copy of its elements staying
+ * small (blob_scan's 40 bytes an element; a hash's is read ahead for its
+ * repeats check whatever its size). */
+static bool blob_countable(const struct elems *es)
+{
+    return es->blob.count != UINT16_MAX;
+}
+
+/* Read the elements of a listpack or ziplist blob ahead, before they are
+ * added, into the loader's BUF_AHEAD (each decoded once: elems_next then
+ * takes them from there): returns the bytes they take packed
+ * (pack_elem_bytes each; with scores, every second one is a double's 8
+ * bytes), their number in *n, and with stride > 0 whether elements 0,
+ * stride, 2 stride... repeat one another (*repeats). O(n log n). */
+static size_t blob_scan(struct elems *es, int stride, bool scores, size_t *n, bool *repeats)
+{
+    struct rdb_buf *b = &es->bufs[BUF_AHEAD];
+    b->len = 0;
+    size_t bytes = 0, i = 0;
     struct rs_str s;
-    for (size_t i = 0; rdb_blob_next(&it, &s); i++) {
-        if (i % (size_t)stride)
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            keys = rs_realloc(keys, cap * sizeof *keys);
-        }
-        struct blob_key *k = &keys[n++];
+    for (; rdb_blob_next(&es->blob, &s); i++) {
+        bytes += pack_elem_bytes(scores && i % 2 ? sizeof(double) : s.len);
+        if (b->cap - b->len < sizeof(struct blob_key))
+            rdb__grow(b, sizeof(struct blob_key));
+        struct blob_key *k = (struct blob_key *)(b->p + b->len); /* malloc's alignment */
+        b->len += sizeof *k;
         k->len = s.len;
-        k->p = s.p == it.num ? NULL : s.p;
+        k->p = s.p == es->blob.num ? NULL : s.p;
         if (k->p == NULL)
             memcpy(k->num, s.p, s.len);
     }
-    bool repeats = false;
-    if (n > 1) {
-        qsort(keys, n, sizeof *keys, blob_key_cmp);
-        for (size_t i = 1; i < n && !repeats; i++)
-            repeats = blob_key_cmp(&keys[i - 1], &keys[i]) == 0;
-    }
-    rs_free(keys);
-    return repeats;
+    es->ahead = (const struct blob_key *)b->p;
+    es->nahead = *n = i;
+    *repeats = stride > 0 && keys_repeat(es->ahead, i, (size_t)stride);
+    return bytes;
 }
 
 /* ---- values --------------------------------------------------------------- */
@@ -225,28 +275,29 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
             uint64_t n;
             if (!rdb_get_len(&ld->r, &n))
                 return false;
-            elems_strings(&es, &ld->r, n);
+            elems_strings(&es, &ld->r, ld->bufs, n);
             ok = true;
         } else if (container == 1) {
-            elems_strings(&es, &ld->r, 1);
+            elems_strings(&es, &ld->r, ld->bufs, 1);
             ok = true;
         } else {
             ok = container == 2 &&
-                 elems_blob(&es, &ld->r,
+                 elems_blob(&es, &ld->r, ld->bufs,
                             type == RDB_TYPE_LIST_QUICKLIST_2 ? RDB_BLOB_LISTPACK
                                                               : RDB_BLOB_ZIPLIST);
         }
+        /* a node's chunk is about its listpack's size */
+        size_t room = es.is_blob ? (size_t)(es.blob.end - es.blob.p) : 0;
         struct rs_str s;
         bool bad = !ok, first = true;
         while (!bad && elems_next(&es, &s, &bad)) {
             list_growing(st, ql, s.len, 1);
             if (first && type == RDB_TYPE_LIST_QUICKLIST_2)
-                ql_push_chunk(ql, s);
+                ql_push_chunk(ql, s, room);
             else
                 ql_push(ql, s, QL_TAIL);
             first = false;
         }
-        elems_close(&es);
         if (bad)
             return false;
     }
@@ -260,18 +311,21 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
     struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
+    size_t bytes = 0, count = 0;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
-        if (!elems_blob(&es, &ld->r,
-                        type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK)) {
-            elems_close(&es);
+        if (!elems_blob(&es, &ld->r, ld->bufs,
+                        type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
+        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
+            bool unused;
+            bytes = blob_scan(&es, 0, false, &count, &unused);
         }
     } else {
         if (type == RDB_TYPE_RESPITE_SET_TTL && !rdb_get_u64le(&ld->r, (uint64_t *)&min))
             return false;
         if (!rdb_get_len(&ld->r, &n))
             return false;
-        elems_strings(&es, &ld->r, n);
+        elems_strings(&es, &ld->r, ld->bufs, n);
     }
     struct rs_str m;
     bool bad = false, has_prev = false;
@@ -300,8 +354,10 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             prev = v;
             has_prev = true;
         }
-        if (*out == NULL)
+        if (*out == NULL) {
             *out = set_new(st, m, n ? n : 1);
+            set_reserve_packed(st, *out, count, bytes);
+        }
         if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;
@@ -309,7 +365,6 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         if (when != -1)
             set_member_set_ttl(st, *out, m, when);
     }
-    elems_close(&es);
     return !bad;
 }
 
@@ -330,16 +385,22 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         if (!rdb_get_len(&ld->r, &n))
             return false;
         hash_reserve(&c, h, n);
-        elems_strings(&es, &ld->r, 2 * n);
-    } else if (!elems_blob(&es, &ld->r,
+        elems_strings(&es, &ld->r, ld->bufs, 2 * n);
+    } else if (!elems_blob(&es, &ld->r, ld->bufs,
                            type == RDB_TYPE_HASH_ZIPLIST ? RDB_BLOB_ZIPLIST
                                                          : RDB_BLOB_LISTPACK)) {
-        elems_close(&es);
         return false;
     }
     /* a blob's fields are checked for repeats at once, then added without
-     * a search; separate strings are searched for as they come */
-    bool bad = es.is_blob && blob_repeats(&es, lpex ? 3 : 2);
+     * a search, into a pack of their size (with deadlines, the fields
+     * left and their size are known only once they are read); separate
+     * strings are searched for as they come */
+    bool bad = false;
+    if (es.is_blob) {
+        size_t count, bytes = blob_scan(&es, lpex ? 3 : 2, false, &count, &bad);
+        if (!lpex)
+            hash_reserve_packed(&c, h, count / 2, bytes);
+    }
     while (!bad) {
         int64_t when = -1;
         if (metadata && es.left > 0) {
@@ -378,7 +439,6 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         if (when != -1 && !bad)
             hash_field_set_ttl(h, f, when);
     }
-    elems_close(&es);
     return !bad;
 }
 
@@ -401,27 +461,30 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
     uint64_t n = 0;
     bool blob = type == RDB_TYPE_ZSET_ZIPLIST || type == RDB_TYPE_ZSET_LISTPACK;
     if (blob) {
-        if (!elems_blob(&es, &ld->r,
-                        type == RDB_TYPE_ZSET_ZIPLIST ? RDB_BLOB_ZIPLIST : RDB_BLOB_LISTPACK)) {
-            elems_close(&es);
+        if (!elems_blob(&es, &ld->r, ld->bufs,
+                        type == RDB_TYPE_ZSET_ZIPLIST ? RDB_BLOB_ZIPLIST : RDB_BLOB_LISTPACK))
             return false;
-        }
     } else {
         if (!rdb_get_len(&ld->r, &n))
             return false;
-        elems_strings(&es, &ld->r, n);
+        elems_strings(&es, &ld->r, ld->bufs, n);
     }
     *out = zset_new(st, blob ? 0 : (size_t)n, 0);
+    if (blob && blob_countable(&es)) {
+        size_t count;
+        bool unused;
+        size_t bytes = blob_scan(&es, 0, true, &count, &unused);
+        zset_reserve_packed(st, *out, count / 2, bytes);
+    }
     bool bad = false;
     struct rs_str m, sc;
     for (uint64_t i = 0; blob || i < n; i++) {
         double score;
+        char mnum[24];
         if (!elems_next(&es, &m, &bad))
             break;
         if (blob) {
-            char *mcopy = rs_malloc(m.len + 1);
-            memcpy(mcopy, m.p, m.len);
-            m.p = mcopy;
+            m = keep(&es, m, mnum);
             bad = !elems_next(&es, &sc, &bad) || !parse_score(sc, &score);
         } else {
             /* the score follows its member, outside the count of strings */
@@ -434,12 +497,9 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
             zset_add(st, *out, m, score, 0, &flags_out, NULL);
             bad = !(flags_out & ZADD_OUT_ADDED); /* a member twice */
         }
-        if (blob)
-            rs_free((char *)m.p);
         if (bad)
             break;
     }
-    elems_close(&es);
     return !bad;
 }
 
@@ -700,8 +760,8 @@ static uint64_t value_size(enum obj_type type, void *v)
 void rdb_value_free(struct rdb_value *val)
 {
     void *v = val->v;
-    rs_free(val->s);
-    val->s = NULL;
+    rs_free(val->owned);
+    val->owned = NULL;
     val->v = NULL;
     if (v == NULL)
         return;
@@ -724,32 +784,31 @@ void rdb_value_free(struct rdb_value *val)
     }
 }
 
-int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_value *out,
-                   char *err, size_t errlen)
+/* rdb_value_read from ld->r, a string value left in ld's buffers or the
+ * input (out->str, out->owned NULL). */
+static int read_value(struct loader *ld, int type, struct rdb_value *out)
 {
-    struct loader ld = {.st = st, .r = *r, .now = store_now(st), .err = err, .errlen = errlen};
     memset(out, 0, sizeof *out);
     out->enc = ENC_RAW;
     bool ok;
     switch (type) {
     case RDB_TYPE_STRING:
         out->type = OBJ_STRING;
-        out->s = rdb_get_string(&ld.r, &out->slen);
-        ok = out->s != NULL;
+        ok = rdb_get_str(&ld->r, &ld->bufs[BUF_VALUE], &out->str);
         break;
     case RDB_TYPE_LIST:
     case RDB_TYPE_LIST_ZIPLIST:
     case RDB_TYPE_LIST_QUICKLIST:
     case RDB_TYPE_LIST_QUICKLIST_2:
         out->type = OBJ_LIST;
-        ok = load_list(&ld, type, (struct quicklist **)&out->v);
+        ok = load_list(ld, type, (struct quicklist **)&out->v);
         break;
     case RDB_TYPE_SET:
     case RDB_TYPE_SET_INTSET:
     case RDB_TYPE_SET_LISTPACK:
     case RDB_TYPE_RESPITE_SET_TTL:
         out->type = OBJ_SET;
-        ok = load_set(&ld, type, (struct rset **)&out->v);
+        ok = load_set(ld, type, (struct rset **)&out->v);
         break;
     case RDB_TYPE_HASH:
     case RDB_TYPE_HASH_ZIPLIST:
@@ -759,29 +818,28 @@ int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_
     case RDB_TYPE_HASH_LISTPACK_EX_PRE_GA:
         out->type = OBJ_HASH;
         out->enc = ENC_HASH;
-        ok = load_hash(&ld, type, (struct hash **)&out->v);
+        ok = load_hash(ld, type, (struct hash **)&out->v);
         break;
     case RDB_TYPE_ZSET:
     case RDB_TYPE_ZSET_2:
     case RDB_TYPE_ZSET_ZIPLIST:
     case RDB_TYPE_ZSET_LISTPACK:
         out->type = OBJ_ZSET;
-        ok = load_zset(&ld, type, (struct rzset **)&out->v);
+        ok = load_zset(ld, type, (struct rzset **)&out->v);
         break;
     case RDB_TYPE_STREAM_LISTPACKS:
     case RDB_TYPE_STREAM_LISTPACKS_2:
     case RDB_TYPE_STREAM_LISTPACKS_3:
         out->type = OBJ_STREAM;
-        ok = load_stream(&ld, type, (struct stream **)&out->v);
+        ok = load_stream(ld, type, (struct stream **)&out->v);
         break;
     default:
-        snprintf(err, errlen, "Unknown RDB type %d", type);
+        snprintf(ld->err, ld->errlen, "Unknown RDB type %d", type);
         return -1;
     }
-    *r = ld.r;
     if (!ok) {
         rdb_value_free(out);
-        snprintf(err, errlen, "Corrupt RDB value");
+        snprintf(ld->err, ld->errlen, "Corrupt RDB value");
         return -1;
     }
     if (out->type != OBJ_STRING && value_size(out->type, out->v) == 0) {
@@ -791,13 +849,27 @@ int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_
     return 0;
 }
 
+int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_value *out,
+                   char *err, size_t errlen)
+{
+    struct loader ld = {.st = st, .r = *r, .now = store_now(st), .err = err, .errlen = errlen};
+    int rc = read_value(&ld, type, out);
+    *r = ld.r;
+    if (rc == 0 && out->type == OBJ_STRING && out->str.p == (char *)ld.bufs[BUF_VALUE].p) {
+        out->owned = (char *)ld.bufs[BUF_VALUE].p; /* decoded: the buffer goes with it */
+        ld.bufs[BUF_VALUE].p = NULL;
+    }
+    loader_free_bufs(&ld);
+    return rc;
+}
+
 struct entry *rdb_value_entry(struct shard *sh, struct rs_str key, struct rdb_value *val)
 {
     struct entry *e = val->type == OBJ_STRING
-                          ? obj_new_string(sh, key, rs_str_from(val->s, val->slen))
+                          ? obj_new_string(sh, key, val->str)
                           : obj_new_ptr(sh, key, val->type, val->enc, val->v);
-    rs_free(val->s);
-    val->s = NULL;
+    rs_free(val->owned);
+    val->owned = NULL;
     val->v = NULL;
     return e;
 }
@@ -820,7 +892,7 @@ static bool load_key(struct loader *ld, struct db *db, int type, struct rs_str k
         ks_delete(&loc);
     }
     struct rdb_value val;
-    int rc = rdb_value_read(ld->st, &ld->r, type, &val, ld->err, ld->errlen);
+    int rc = read_value(ld, type, &val);
     if (rc < 0)
         return false;
     if (rc > 0)
@@ -930,13 +1002,10 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
         default:
             break;
         }
-        size_t klen;
-        char *key = rdb_get_string(r, &klen);
-        if (key == NULL)
+        struct rs_str key;
+        if (!rdb_get_str(r, &ld->bufs[BUF_KEY], &key))
             return fail(ld, "Short read loading the RDB file");
-        bool ok = load_key(ld, db, type, rs_str_from(key, klen), expire, idle, freq);
-        rs_free(key);
-        if (!ok)
+        if (!load_key(ld, db, type, key, expire, idle, freq))
             return false;
         expire = idle = -1;
         freq = -1;
@@ -965,11 +1034,19 @@ int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *
                  path, strerror(errno));
         return -1;
     }
+    /* read whole into one buffer of the file's size (a file that grows
+     * meanwhile is read to its end all the same) */
     struct rdb_buf data = {0};
-    char chunk[65536];
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0)
+        rdb__grow(&data, (size_t)sb.st_size + 1);
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rdb_put_raw(&data, chunk, n);
+    do {
+        if (data.len == data.cap)
+            rdb__grow(&data, 65536);
+        n = fread(data.p + data.len, 1, data.cap - data.len, f);
+        data.len += n;
+    } while (n > 0);
     bool read_ok = !ferror(f);
     fclose(f);
     struct loader ld = {.st = st, .now = store_now(st), .merge = merge, .err = err,
@@ -1004,6 +1081,7 @@ int rdb_load_prefix(struct store *st, const char *path, const struct rdb_hooks *
             ok = fail(&ld, "Wrong RDB checksum. Aborting now.");
         }
     }
+    loader_free_bufs(&ld);
     if (used)
         *used = (size_t)(ld.r.p - data.p);
     if (ok) {

@@ -200,6 +200,13 @@ void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint)
         set_convert(st, s, SENC_HT);
 }
 
+void set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t bytes)
+{
+    if (s->enc == SENC_LISTPACK && n <= (uint64_t)st->cfg.set_max_listpack_entries &&
+        pack_safe_to_add(s->lp, bytes))
+        s->lp = pack_reserve(s->lp, bytes);
+}
+
 bool set_contains(struct rset *s, struct rs_str m)
 {
     int64_t v;

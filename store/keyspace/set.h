@@ -71,6 +71,10 @@ bool set_add(struct store *st, struct rset *s, struct rs_str m);
 /* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
  * hash table at once when they could not fit the current encoding. */
 void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint);
+/* A packed s is about to receive n members taking bytes packed
+ * (pack_elem_bytes each): room for them at once when they keep it packed
+ * (RDB loading). */
+void set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t bytes);
 /* A visit of one member: false ends the walk. */
 typedef bool member_fn(void *ud, struct rs_str m);
 /* Visit the members until fn says to stop; integers are formatted into a

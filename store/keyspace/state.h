@@ -611,6 +611,7 @@ struct store {
         struct rs_str key, sub; /* sub: argv[2], a field's or set member's place */
         struct rs_str last;     /* a sorted-set member's: ZADD key score member,
                                  * ZINCRBY, ZSCORE, ZREM, ZRANK end with it */
+        bool zadd;              /* ZADD key score member: sub is the score */
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
     /* What the last flush found: the shard of each hint's key (NULL if

@@ -163,6 +163,13 @@ void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, siz
         to_big(st, z);
 }
 
+void zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t bytes)
+{
+    if (z->lp && n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
+        pack_safe_to_add(z->lp, bytes))
+        z->lp = pack_reserve(z->lp, bytes);
+}
+
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen)
 {
     if (z->big && z->big->zs.n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
@@ -233,6 +240,19 @@ void zset_prefetch(const struct rzset *z, bool rest)
 const struct table *zset_table(const struct rzset *z)
 {
     return z->big ? &z->big->dict : NULL;
+}
+
+int zset_update_walks(const struct rzset *z, struct rs_str m, uint64_t h, double score,
+                      struct zsl_walk *w)
+{
+    struct entry *e = tbl_get_hashed(&z->big->dict, m.p, m.len, h);
+    int n = 0;
+    if (e && zsl_node_of(e)->score == score)
+        return 0;
+    if (e)
+        zsl_walk_begin(&w[n++], &z->big->zs, zsl_node_of(e)->score, m);
+    zsl_walk_begin(&w[n++], &z->big->zs, score, m);
+    return n;
 }
 
 const char *zset_enc_name(const struct rzset *z)

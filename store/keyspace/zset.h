@@ -54,12 +54,22 @@ bool zset_free_some(struct rzset *z, int64_t *work);
 void zset_prefetch(const struct rzset *z, bool rest);
 /* The table of the large form's members; NULL when packed. */
 const struct table *zset_table(const struct rzset *z);
+/* The skip-list walks of ZADD's setting member m (hashed h by zset_table)
+ * to score in z, in skip-list form: to m's place (when m is there and its
+ * score changes) and to score's, begun in w[0..2); returns how many (the
+ * batch prefetch runs them, zsl_prefetch_walks). */
+int zset_update_walks(const struct rzset *z, struct rs_str m, uint64_t h, double score,
+                      struct zsl_walk *w);
 /* OBJECT ENCODING's name: "listpack" or "skiplist". */
 const char *zset_enc_name(const struct rzset *z);
 uint64_t zset_len(const struct rzset *z);
 /* Redis's zsetTypeMaybeConvert: a packed set about to receive size_hint
  * members, or one of maxlen bytes, past the limits goes large at once. */
 void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, size_t maxlen);
+/* A packed z is about to receive n members and scores taking bytes packed
+ * (pack_elem_bytes each): room for them at once when they keep it packed
+ * (RDB loading). */
+void zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t bytes);
 /* Redis's zsetConvertToListpackIfNeeded: a large set that fits the
  * packed limits goes packed (the results of the *STORE commands). */
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen);

@@ -199,7 +199,7 @@ Test(resp_num, str2d_refuses_empty_space_trailing_bytes_nan_and_range_errors)
 {
     static const char *const bad[] = {
         "", " 1", "\t1", "1 ", "1x", "nan", "NAN", "-nan", "1e400", "-1e400", "1e-400",
-        "x", "--1", "1e",
+        "x", "--1", "1e", "-", "+", "+-1", "-+1", "0x",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         double v = 42;
@@ -210,15 +210,17 @@ Test(resp_num, str2d_refuses_empty_space_trailing_bytes_nan_and_range_errors)
     cr_assert_not(resp_str2d("1\0" "5", 3, &v));
 }
 
-/* Integers take a path of their own (resp_int_as_double): every one gives
- * strtod's double, the sign of "-0" included, up to the 15 characters it
- * takes and past them. */
+/* Integers of up to 15 digits after their leading zeros take a path of
+ * their own: every one gives strtod's double, the sign of "-0" included,
+ * zero-padded (redis-benchmark's __rand_int__) or signed, and past 15. */
 Test(resp_num, str2d_of_integers_is_strtod_s_double)
 {
     static const char *const ints[] = {
         "0", "-0", "1", "-1", "42", "1700000000000", "-1700000000000", "999999999999999",
         "-99999999999999", "9007199254740993", "-9007199254740993", "123456789012345678",
-        "9223372036854775807", "-9223372036854775808", "00", "-007",
+        "9223372036854775807", "-9223372036854775808", "00", "-007", "000000012345",
+        "-000", "+0", "+0012", "00000000000000000000999999999999999", "0001234567890123456",
+        "-00000000000000000009007199254740993",
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
         double v = 42, want = strtod(ints[i], NULL);

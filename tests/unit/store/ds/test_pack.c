@@ -322,3 +322,37 @@ Test(pack, no_pack_grows_past_the_safe_size)
     cr_assert_not(pack_safe_to_add(p, SIZE_MAX));
     pack_free(p);
 }
+
+/* pack_reserve makes room for elements of a known size (RDB loading): the
+ * appends after it fill the pack where it is, empty or not. */
+Test(pack, reserve_takes_the_appends_without_a_move)
+{
+    char big[300];
+    memset(big, 'v', sizeof big);
+    const struct rs_str elems[] = {rs_str_from("field", 5), rs_str_from(big, sizeof big),
+                                   rs_str_from("", 0), rs_str_from(big, 200)};
+    for (int first = 0; first < 2; first++) {
+        struct pack *p = pack_new();
+        if (first)
+            p = pack_append(p, rs_str_from("a", 1));
+        size_t bytes = first ? pack_elem_bytes(1) : 0;
+        for (size_t i = 0; i < 4; i++)
+            bytes += pack_elem_bytes(elems[i].len);
+        cr_assert_eq(bytes, (first ? 2u : 0u) + 6 + 302 + 1 + 202);
+        p = pack_reserve(p, bytes);
+        struct pack *at = p;
+        for (size_t i = 0; i < 4; i++)
+            p = pack_append(p, elems[i]);
+        cr_assert(p == at, "an append moved the reserved pack");
+        cr_assert_eq(p->len, bytes);
+        cr_assert_eq(p->n, 4u + (unsigned)first);
+        uint32_t off = first ? pack_elem_bytes(1) : 0;
+        for (size_t i = 0; i < 4; i++) {
+            struct rs_str s = pack_get(p, off, &off);
+            cr_assert(s.len == elems[i].len && memcmp(s.p, elems[i].p, s.len) == 0);
+        }
+        if (first)
+            cr_assert(pack_get(p, 0, NULL).p[0] == 'a');
+        pack_free(p);
+    }
+}

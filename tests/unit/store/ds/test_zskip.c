@@ -159,3 +159,47 @@ Test(zskip, updates_near_and_far_keep_order_and_ranks)
     check(&zs);
     zsl_free(&zs);
 }
+
+/* The batch prefetch's walks (zsl_prefetch_walks), run together: each ends
+ * at the node before its (score, member) -- the head when it goes first --
+ * and the list is left as it was. */
+Test(zskip, prefetch_walks_end_before_their_place_and_change_nothing)
+{
+    struct zskip zs;
+    zsl_init(&zs, 5);
+    srand(23);
+    nmodel = 0;
+    for (int i = 0; i < MAXN; i++) {
+        model[i].score = (double)(rand() % 1000);
+        snprintf(model[i].m, sizeof model[i].m, "m%d", i);
+        model[i].node = zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)));
+        nmodel++;
+    }
+    cr_assert_geq(zs.level, 4);
+    enum { NW = 40 };
+    struct zsl_walk w[NW];
+    char names[NW][12];
+    for (int i = 0; i < NW; i++) {
+        /* members of the list, at their score and elsewhere, and others */
+        int k = rand() % nmodel;
+        double score = i % 3 == 0 ? model[k].score : (double)(rand() % 1100 - 50);
+        snprintf(names[i], sizeof names[i], i % 2 ? "m%d" : "x%d", k);
+        zsl_walk_begin(&w[i], &zs, score, rs_str_from(names[i], strlen(names[i])));
+    }
+    zsl_prefetch_walks(w, NW);
+    for (int i = 0; i < NW; i++) {
+        struct zsl_node *want = zs.head;
+        for (struct zsl_node *x = zsl_first(&zs); x; x = zsl_next(x)) {
+            struct rs_str m = zsl_member(x);
+            if (!(x->score < w[i].score ||
+                  (x->score == w[i].score && zsl_cmp_member(m, w[i].m) < 0)))
+                break;
+            want = x;
+        }
+        cr_assert_eq(w[i].level, -1);
+        cr_assert(w[i].at == want, "walk %d to %g %.*s", i, w[i].score, (int)w[i].m.len,
+                  w[i].m.p);
+    }
+    check(&zs);
+    zsl_free(&zs);
+}
