@@ -254,6 +254,30 @@ class Evict(ServerTestCase):
         keys = {sub.reply()[2] for _ in range(200)}  # bounded by the socket timeout
         self.assertEqual(keys, {b"k:%d" % i for i in range(200)})
 
+    def test_eviction_waits_while_clients_are_paused_and_is_a_latency_event(self):
+        """CLIENT PAUSE stops eviction, as Redis's performEvictions (isPausedActions...
+        PAUSE_ACTION_EVICT) until UNPAUSE; an eviction cycle that takes at least
+        latency-monitor-threshold ms is a LATENCY sample `eviction-cycle`."""
+        self.addCleanup(self.c.cmd, "CONFIG", "SET", "latency-monitor-threshold", "0",
+                        "maxmemory-eviction-tenacity", "10")
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-random"), b"OK")
+        self.fill("k:%d", 20000)
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "latency-monitor-threshold", "1",
+                                    "maxmemory-eviction-tenacity", "100"), b"OK")
+        self.assertEqual(self.c.cmd("CLIENT", "PAUSE", "20000", "WRITE"), b"OK")
+        self.addCleanup(self.c.cmd, "CLIENT", "UNPAUSE")
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory", "1"), b"OK")
+        time.sleep(0.3)
+        self.assertEqual(self.c.cmd("DBSIZE"), 20000)
+        self.assertEqual(self.info("stats")["evicted_keys"], "0")
+        self.assertEqual(self.c.cmd("CLIENT", "UNPAUSE"), b"OK")
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while self.c.cmd("DBSIZE") > 0:
+            self.assertLess(time.monotonic(), deadline, "not evicted after UNPAUSE")
+            time.sleep(0.01)
+        events = [e[0] for e in self.c.cmd("LATENCY", "LATEST")]
+        self.assertIn(b"eviction-cycle", events)
+
     def test_evictions_are_logged_to_the_aof_as_del_or_unlink(self):
         for lazy, verb in (("no", b"DEL"), ("yes", b"UNLINK")):
             with self.subTest(lazy=lazy):
