@@ -796,6 +796,9 @@ class WithBgsave(unittest.TestCase):
         self.addCleanup(s.stop)
         r = s.client()
         r.set("before", "0")
+        # a child slow enough to be caught running: 2,048 keys, a 1 s sleep each 1,024
+        r.execute_command("DEBUG", "POPULATE", 2047)
+        r.config_set("rdb-key-save-delay", 1000)
         r.bgrewriteaof()
         os.kill(self.child_of(s), signal.SIGSTOP)  # held: appendonly yes must not wait
         r.config_set("appendonly", "yes")  # the child goes: its base would list no incr file
