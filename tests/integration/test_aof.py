@@ -778,6 +778,13 @@ class WithBgsave(unittest.TestCase):
     def tmpdir(self):
         return make_tmpdir(self)
 
+    def slow_children(self, r):
+        """Make s's children slow enough to be caught running (a fast machine finishes a
+        small dataset before the test can stop the child): 2,048 keys more, and a 1 s sleep
+        each 1,024 keys a save writes (rdb-key-save-delay)."""
+        r.execute_command("DEBUG", "POPULATE", 2048, "slow:")
+        r.config_set("rdb-key-save-delay", 1000)
+
     def child_of(self, s):
         with open("/proc/%d/task/%d/children" % (s.pid, s.pid)) as f:
             pids = f.read().split()
@@ -796,9 +803,7 @@ class WithBgsave(unittest.TestCase):
         self.addCleanup(s.stop)
         r = s.client()
         r.set("before", "0")
-        # a child slow enough to be caught running: 2,048 keys, a 1 s sleep each 1,024
-        r.execute_command("DEBUG", "POPULATE", 2047)
-        r.config_set("rdb-key-save-delay", 1000)
+        self.slow_children(r)
         r.bgrewriteaof()
         os.kill(self.child_of(s), signal.SIGSTOP)  # held: appendonly yes must not wait
         r.config_set("appendonly", "yes")  # the child goes: its base would list no incr file
@@ -817,6 +822,7 @@ class WithBgsave(unittest.TestCase):
         for cmd in ("BGSAVE", "BGREWRITEAOF", "SAVE"):  # the status lines, not True
             r.set_response_callback(cmd, lambda resp, **kw: resp)
         r.set("k", "v")
+        self.slow_children(r)
         # a BGSAVE runs: the rewrite waits for it
         self.assertEqual(r.execute_command("BGSAVE"), b"Background saving started")
         child = self.child_of(s)
@@ -895,6 +901,7 @@ class WithBgsave(unittest.TestCase):
                     "--save", ""]).start()
         r = s.client()
         r.set("k", "v")
+        self.slow_children(r)
         r.bgrewriteaof()
         os.kill(self.child_of(s), signal.SIGSTOP)
         r.set("late", "1")
