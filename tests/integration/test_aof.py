@@ -1008,21 +1008,28 @@ class WithRedis74(unittest.TestCase):
 
         self.assert_same_log(run)
 
-    def assert_same_log(self, run):
-        """run(client) against respite and Redis 7.4.1 under appendonly yes gives the same
-        incremental file."""
-        logs = []
-        for start in (lambda d: Server(["--dir", d, "--appendonly", "yes"]).start(),
-                      lambda d: RedisServer(redis74_path(),
-                                            ["--dir", d, "--appendonly", "yes"]).start()):
+    def on_both(self, run, args, read):
+        """run(client) on respite, then on Redis 7.4.1, each with args in a directory of
+        its own; read(directory) of each after it stopped."""
+        out = []
+        for start in (lambda d: Server(["--dir", d] + args).start(),
+                      lambda d: RedisServer(redis74_path(), ["--dir", d] + args).start()):
             d = make_tmpdir(self)
             s = start(d)
             try:
                 run(s.client())
             finally:
                 s.stop()
+            out.append(read(d))
+        return out
+
+    def assert_same_log(self, run):
+        """run(client) against respite and Redis 7.4.1 under appendonly yes gives the same
+        incremental file."""
+        def incr(d):
             with open(os.path.join(aof_dir(d), "appendonly.aof.1.incr.aof"), "rb") as f:
-                logs.append(f.read())
+                return f.read()
+        logs = self.on_both(run, ["--appendonly", "yes"], incr)
         self.maxDiff = None
         self.assertEqual(logs[0].split(b"\r\n*"), logs[1].split(b"\r\n*"))
 
@@ -1174,19 +1181,11 @@ class WithRedis74(unittest.TestCase):
             r.bgrewriteaof()
             wait_rewrite(r)
 
-        bases = []
-        args = ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"]
-        for start in (lambda d: Server(["--dir", d] + args).start(),
-                      lambda d: RedisServer(redis74_path(), ["--dir", d] + args).start()):
-            d = make_tmpdir(self)
-            s = start(d)
-            try:
-                run(s.client())
-            finally:
-                s.stop()
-            base = [ln for ln in manifest_lines(d) if ln.endswith("type b")][-1].split()[1]
-            with open(os.path.join(aof_dir(d), base), "rb") as f:
-                bases.append(re.sub(rb"TIME\r\n\$13\r\n\d{13}", b"TIME", f.read()))
+        def base(d):
+            name = [ln for ln in manifest_lines(d) if ln.endswith("type b")][-1].split()[1]
+            with open(os.path.join(aof_dir(d), name), "rb") as f:
+                return re.sub(rb"TIME\r\n\$13\r\n\d{13}", b"TIME", f.read())
+        bases = self.on_both(run, ["--appendonly", "yes", "--aof-use-rdb-preamble", "no"], base)
         self.maxDiff = None
         self.assertIn(b"CREATECONSUMER", bases[1])
         self.assertEqual(bases[0].split(b"\r\n*"), bases[1].split(b"\r\n*"))
