@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 
+#include "commands/acl.h"
 #include "commands/commands.h"
 #include "commands/tracking.h"
 #include "keyspace/keyspace.h"
@@ -20,10 +21,17 @@ struct list_walk {
     bool reply; /* false: count the projects with keys; true: reply their ids */
 };
 
+/* A project user (commands/acl.h) sees only its own projects: of any
+ * other, PROJECT INFO and DROP answer NOPERM whether it exists or not. */
+static bool project_hidden(const struct cmd_ctx *c, struct rs_str id)
+{
+    return (c->s->flags & SES_PROJECT) && !acl_in_projects(c->s, id);
+}
+
 static void list_cb(void *ud, const struct ks_proj *p)
 {
     struct list_walk *w = ud;
-    if (ks_proj_keys(p) == 0)
+    if (ks_proj_keys(p) == 0 || project_hidden(w->c, ks_proj_id(p)))
         return;
     w->n++;
     if (w->reply)
@@ -47,6 +55,10 @@ void cmd_project_list(struct cmd_ctx *c)
 void cmd_project_info(struct cmd_ctx *c)
 {
     struct ks_proj p;
+    if (project_hidden(c, c->argv[2])) {
+        reply_err(c, RS_ERR_PROJECT_NOPERM);
+        return;
+    }
     /* A project whose keys all went: as if it never had any. */
     bool has = ks_project(c->db, c->argv[2], &p) && ks_proj_keys(&p) > 0;
     resp_add_map_len(c->out, 4);
@@ -70,7 +82,8 @@ static void notify_drop(struct db *db, struct rs_str id)
         return;
     char chan[64];
     int n = snprintf(chan, sizeof chan, "__keyevent@%d__:project_drop", db->idx);
-    ks_publish(db->st, rs_str_from(chan, (size_t)n), id);
+    struct ks_event about = {id, true};
+    ks_publish(db->st, rs_str_from(chan, (size_t)n), id, &about);
 }
 
 /* PROJECT DROP id -- every key of project id, in every database, gone at
@@ -84,6 +97,10 @@ void cmd_project_drop(struct cmd_ctx *c)
     struct store *st = c->st;
     struct rs_str id = c->argv[2];
     uint64_t total = 0;
+    if (project_hidden(c, id)) {
+        reply_err(c, RS_ERR_PROJECT_NOPERM);
+        return;
+    }
     for (int i = 0; i < st->ndbs; i++) {
         struct db *db = st->dbs[i];
         struct ks_proj p;
