@@ -839,8 +839,10 @@ static void projects_update(struct acl_user *u)
     projects_clear(u);
     for (int i = 0; i < u->nsels; i++) {
         const struct sel *s = &u->sels[i];
-        if (s->flags & SEL_ALLKEYS)
+        if (s->flags & SEL_ALLKEYS) {
+            projects_clear(u);
             return;
+        }
         for (int k = 0; k < s->nkeys; k++) {
             struct rs_str id;
             if (!pat_project(s->keys[k], &id)) {
