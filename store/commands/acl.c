@@ -884,7 +884,8 @@ int acl_nprojects(const struct session *s)
 
 struct rs_str acl_project(const struct session *s, int i, bool *whole)
 {
-    *whole = s->user->proj[i].whole;
+    if (whole)
+        *whole = s->user->proj[i].whole;
     return s->user->proj[i].id;
 }
 

@@ -106,8 +106,8 @@ void acl_error_text(const struct cmd_ctx *c, const struct session *of, int why, 
  * session the functions below see everything. */
 
 /* The number of projects of s's user (0 unless a project user), and the
- * i-th, sorted by id; *whole when it may read every key of it (both
- * spellings of its prefix), so that its counters are the user's. */
+ * i-th, sorted by id; *whole (if not NULL) when it may read every key of
+ * it (both spellings of its prefix), so that its counters are the user's. */
 int acl_nprojects(const struct session *s);
 struct rs_str acl_project(const struct session *s, int i, bool *whole);
 /* Is id one of the projects of s's project user? */

@@ -295,28 +295,23 @@ static bool pattern_project_of(struct db *db, struct rs_str pat, bool has_pat,
     return true;
 }
 
-/* The projects a walk of db visits for s: all when s is no project
- * user's (false), else the projects of its user (fn called for each that
- * db has). With a pattern routed to one project (only), that one if s may
- * see it. */
-static bool walk_user_projects(const struct session *s, struct db *db, bool routed,
+/* Call fn for each project of db that s, a project user's session, walks:
+ * its user's projects, or with a pattern routed to one project (only),
+ * that one if it is one of them. */
+static void walk_user_projects(const struct session *s, struct db *db, bool routed,
                                const struct ks_proj *only,
                                void (*fn)(void *ud, const struct ks_proj *p), void *ud)
 {
-    if (!(s->flags & SES_PROJECT))
-        return false;
     if (routed) {
         if (only->sh && acl_in_projects(s, ks_proj_id(only)))
             fn(ud, only);
-        return true;
+        return;
     }
     for (int i = 0, n = acl_nprojects(s); i < n; i++) {
-        bool whole;
         struct ks_proj p;
-        if (ks_project(db, acl_project(s, i, &whole), &p))
+        if (ks_project(db, acl_project(s, i, NULL), &p))
             fn(ud, &p);
     }
-    return true;
 }
 
 struct keys_walk {
@@ -353,8 +348,8 @@ void cmd_keys(struct cmd_ctx *c)
     struct resp_deferred d = resp_add_deferred(c->out);
     struct ks_proj only;
     bool routed = pattern_project_of(c->db, pat, !w.all, &only);
-    if (walk_user_projects(c->s, c->db, routed, &only, keys_project, &w))
-        ; /* a project user's projects only */
+    if (c->s->flags & SES_PROJECT)
+        walk_user_projects(c->s, c->db, routed, &only, keys_project, &w);
     else if (!routed)
         ks_foreach_project(c->db, true, keys_project, &w);
     else if (only.sh)
@@ -373,9 +368,8 @@ static bool scan_project(const struct session *s, struct db *db, bool routed,
         /* A project user's projects only, by seq: O(its projects). */
         bool found = false;
         for (int i = 0, n = acl_nprojects(s); i < n; i++) {
-            bool whole;
             struct ks_proj q;
-            if (!ks_project(db, acl_project(s, i, &whole), &q) || ks_proj_seq(&q) < seq ||
+            if (!ks_project(db, acl_project(s, i, NULL), &q) || ks_proj_seq(&q) < seq ||
                 (routed && (!only->sh || !rs_str_eq(ks_proj_id(&q), ks_proj_id(only)))) || (found && ks_proj_seq(&q) >= ks_proj_seq(p)))
                 continue;
             *p = q;
@@ -535,18 +529,16 @@ static void randomkey_projects(struct cmd_ctx *c)
         uint64_t total = 0;
         int n = acl_nprojects(c->s);
         for (int i = 0; i < n; i++) {
-            bool whole;
             struct ks_proj p;
-            if (ks_project(db, acl_project(c->s, i, &whole), &p))
+            if (ks_project(db, acl_project(c->s, i, NULL), &p))
                 total += ks_proj_keys(&p);
         }
         if (total == 0)
             break;
         uint64_t x = rng_below(&c->st->rng, total);
         for (int i = 0; i < n; i++) {
-            bool whole;
             struct ks_proj p;
-            if (!ks_project(db, acl_project(c->s, i, &whole), &p))
+            if (!ks_project(db, acl_project(c->s, i, NULL), &p))
                 continue;
             if (x >= ks_proj_keys(&p)) {
                 x -= ks_proj_keys(&p);
