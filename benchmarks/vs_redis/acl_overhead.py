@@ -118,9 +118,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--respite", required=True, help="respite-server binary")
     ap.add_argument("--redis", help="redis-server binary, measured the same way for reference")
-    ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark")
+    ap.add_argument("--redis-benchmark",
+                    default=shutil.which("redis-benchmark") or "redis-benchmark")
     ap.add_argument("--rounds", type=int, default=5, help="runs per user and test (default 5)")
-    ap.add_argument("--requests", type=int, default=1000000, help="redis-benchmark -n (default 1000000)")
+    ap.add_argument("--requests", type=int, default=1000000,
+                    help="redis-benchmark -n (default 1000000)")
     ap.add_argument("--pipeline", type=int, default=16, help="redis-benchmark -P (default 16)")
     ap.add_argument("--callgrind", type=int, metavar="N", default=0,
                     help="also count instructions per request under callgrind, N requests a run")
@@ -133,8 +135,9 @@ def main():
         print(servers.machine_summary())
         print("-P %d, 50 clients, -n %d, %d rounds, medians" % (args.pipeline, args.requests,
                                                                   args.rounds))
-        print(table(["server", "test", "default ops/s", "confined ops/s", "ratio",
-                     "default µs CPU/op", "confined µs CPU/op", "CPU ratio"], wall, args.markdown))
+        header = ["server", "test", "default ops/s", "confined ops/s", "ratio",
+                  "default µs CPU/op", "confined µs CPU/op", "CPU ratio"]
+        print(table(header, wall, args.markdown))
         if args.callgrind:
             cg = [row for label, path in sides for row in callgrind(args, label, path, workdir)]
             print("\ninstructions per request (callgrind, -n %d)" % args.callgrind)

@@ -1174,7 +1174,8 @@ void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p)
         p->fixed = true;
         p->first = (int8_t)ks->index;
         /* the last key taken, as spec_keys's loop steps */
-        p->last = (int8_t)(ks->lastkey >= 0 ? ks->lastkey / ks->keystep * ks->keystep : ks->lastkey);
+        int last = ks->lastkey >= 0 ? ks->lastkey / ks->keystep * ks->keystep : ks->lastkey;
+        p->last = (int8_t)last;
         p->step = (int8_t)ks->keystep;
     }
 }
