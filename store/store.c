@@ -571,11 +571,9 @@ static bool refused_for_oom(struct cmd_ctx *c)
 static bool acl_refused(struct cmd_ctx *c)
 {
     struct session *s = c->s;
-    if (s->mq && (c->cmd->flags & CMD_NO_MULTI))
-        return false;
     int pos = 0;
-    int why = acl_check(c, s, &pos);
-    if (why == ACL_OK)
+    int why = acl_check(c, s, &pos); /* first: the usual yes ends the check here */
+    if (why == ACL_OK || (s->mq && (c->cmd->flags & CMD_NO_MULTI)))
         return false;
     acl_log_denied(c, c, s, why, s->mq ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL, pos);
     char text[1200] = "NOPERM ";

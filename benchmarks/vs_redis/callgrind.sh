@@ -3,8 +3,10 @@
 #
 # Instructions a request, counted by callgrind: deterministic where wall-clock
 # and CPU-time figures drown in a shared machine's noise. Starts SERVER (any
-# redis-server compatible binary) under callgrind with instrumentation off,
-# fills `myzset` with 100,000 members as bench.py's sorted-set tests do,
+# redis-server compatible binary) under callgrind with instrumentation off
+# and its slow log off (under callgrind any command may pass its threshold,
+# and an entry costs thousands of instructions: noise), fills `myzset` with
+# 100,000 members as bench.py's sorted-set tests do (unless ZSET=no),
 # counts only a redis-benchmark load (50 clients, -r 100000, -P $P, default
 # 16) of N requests, and prints the server's instructions per request. The
 # profile stays in OUT (callgrind_annotate OUT) for the hot functions.
@@ -18,10 +20,12 @@
 #
 # SERVER_ARGS adds server arguments (not glob-expanded), e.g. a confined
 # default user: SERVER_ARGS="--user default on nopass ~key:* ~myzset &* +@all".
+# acl_overhead.py runs it for the ACL check's cost (a user of its own, with
+# --user and -a among the redis-benchmark arguments).
 #
 # A benchmark, not a test: nothing here is run by ctest.
 set -eu
-[ $# -ge 5 ] || { sed -n '3,20p' "$0"; exit 2; }
+[ $# -ge 5 ] || { sed -n '3,25p' "$0"; exit 2; }
 server=$1 port=$2 n=$3 out=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +33,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 set -f # SERVER_ARGS may hold patterns (~key:*)
 # shellcheck disable=SC2086  # CALLGRIND and SERVER_ARGS hold options
 valgrind --tool=callgrind ${CALLGRIND:-} --instr-atstart=no --callgrind-out-file="$out" \
-    "$server" --port "$port" --save '' --appendonly no ${SERVER_ARGS:-} >"$out.log" 2>&1 &
+    "$server" --port "$port" --save '' --appendonly no --slowlog-log-slower-than -1 \
+    ${SERVER_ARGS:-} >"$out.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 i=0
@@ -38,7 +43,7 @@ until redis-cli -p "$port" ping >/dev/null 2>&1; do
     [ $i -lt 200 ] || { echo "server did not start: $out.log" >&2; exit 1; }
     sleep 0.3
 done
-/usr/bin/python3 - "$here" "$port" <<'PY'
+[ "${ZSET:-yes}" = no ] || /usr/bin/python3 - "$here" "$port" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
 import bench, servers

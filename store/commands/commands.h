@@ -87,7 +87,13 @@ void store_count_shard_command(struct cmd_ctx *c);
 /* The flat table: top-level commands, each followed by its subcommands. */
 int cmd_table_size(void);
 const struct cmd_def *cmd_at(int i);
-int cmd_index(const struct cmd_def *d);
+extern const struct cmd_def cmd__table[]; /* table.c's, for cmd_index */
+/* d's place in the table: inline, the ACL check of every command of a
+ * confined user and commandstats take it. */
+static inline int cmd_index(const struct cmd_def *d)
+{
+    return (int)(d - cmd__table);
+}
 /* Number of subcommands of d (they follow it in the table). */
 int cmd_nsubs(const struct cmd_def *d);
 
@@ -131,8 +137,26 @@ struct cmd_key_plan {
     bool sort;         /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
     uint8_t varflags;  /* KEY_VAR_*: the key's flags depend on the arguments */
     uint8_t perm[4];   /* per spec */
+    /* fixed: the one spec, at fixed places as most commands' (no keyword,
+     * no count of keys, not SORT's): argv[first], then every step-th up to
+     * first + last (last >= 0, a multiple of step) or argc + last (< 0). */
+    bool fixed;
+    int8_t first, last, step;
 };
 void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p);
+/* The keys of a line of n arguments by a fixed plan p, found without an
+ * array (the ACL check of every command): argv[p->first..*last] every
+ * p->step-th (none when *last < p->first); false when the line cannot
+ * hold them (cmd_find_keys's -1). */
+static inline bool cmd_fixed_keys(const struct cmd_key_plan *p, int n, int *last)
+{
+    *last = p->last >= 0 ? p->first + p->last : n + p->last;
+    return p->last < 0 || *last < n;
+}
+/* The permission (KEY_PERM_*) each key of a fixed plan p asks in the
+ * line args[0..n): its spec's, or as the arguments say for the one key of
+ * a variable_flags spec (SET with or without GET, BITFIELD) (docs.c). */
+uint8_t cmd_fixed_perm(const struct cmd_key_plan *p, const struct rs_str *args, int n);
 /* A key of a command line (Redis keyReference): its argv index, the
  * permission it needs and the flags of the spec that found it (space
  * separated, as COMMAND GETKEYSANDFLAGS shows them; static). */
