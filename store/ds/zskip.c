@@ -545,7 +545,9 @@ void zsl_update(struct zskip *zs, struct zsl_node *n, double score, const struct
         n->score = score;
         return;
     }
-    if (move_near(zs, n, score))
+    /* with a walk to the new place, its path costs less than move_near's
+     * look at the neighbours (cache misses, the move being seldom near) */
+    if (!to && move_near(zs, n, score))
         return;
     struct zsl_node *update[ZSL_MAXLEVEL];
     uint64_t rank[ZSL_MAXLEVEL];
