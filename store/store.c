@@ -392,7 +392,11 @@ void respite_client_prefetch(struct respite_client *c, int argc, const struct rs
     st->pf[i].key = argv[1];
     st->pf[i].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
     st->pf[i].last = argc >= 3 ? argv[argc >= 4 ? 3 : 2] : rs_str_from(NULL, 0);
-    st->pf[i].zadd = argc == 4 && rs_str_eqi(argv[0], "zadd");
+    /* a hint only (the walks' paths are checked before use): the name's
+     * letters whatever their case, in four tests */
+    const char *n = argv[0].p;
+    st->pf[i].zadd = argc == 4 && argv[0].len == 4 && (n[0] | 0x20) == 'z' &&
+                     (n[1] | 0x20) == 'a' && (n[2] | 0x20) == 'd' && (n[3] | 0x20) == 'd';
     ks_route_begin(&st->pf[i].r, st->dbs[s->db], argv[1]);
 }
 
