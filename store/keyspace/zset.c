@@ -96,6 +96,18 @@ static struct zsl_node *big_find(const struct zbig *b, struct rs_str m)
     return e ? zsl_node_of(e) : NULL;
 }
 
+/* big_find, given the walk from m's place of the command's batch prefetch
+ * (or NULL): the walk's own node when it is m's -- alive while its list is
+ * walked, and m's while alive -- without hashing m again. */
+static struct zsl_node *big_find_walked(const struct zbig *b, struct rs_str m,
+                                        const struct zsl_walk *from)
+{
+    if (from && from->self && from->zs == &b->zs && b->zs.walked &&
+        rs_str_eq(zsl_member(from->self), m))
+        return (struct zsl_node *)from->self;
+    return big_find(b, m);
+}
+
 /* The table's part of the nodes' freeing: they free themselves. */
 static void entry_unchain(void *ud, struct entry *e)
 {
@@ -315,7 +327,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
     double cur = 0;
     *out = 0;
     /* the large form's node, found once for the lookup and the update */
-    struct zsl_node *node = z->big ? big_find(z->big, m) : NULL;
+    struct zsl_node *node = z->big ? big_find_walked(z->big, m, st->zw_from) : NULL;
     if (node)
         cur = node->score;
     if (node || (z->lp && zset_score(z, m, &cur))) {
