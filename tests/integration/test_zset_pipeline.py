@@ -10,12 +10,10 @@ server). The set's order and scores are compared after each pipeline.
 """
 import os
 import random
-import socket
 import sys
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, RespConn, RespiteAndRedis, encode, main  # noqa: E402
+from harness import RespiteAndRedis, encode, main  # noqa: E402
 
 ROUNDS = 40
 PIPELINE = 120   # commands a round, sent in one write: several batches of 16
@@ -57,18 +55,6 @@ def round_commands(rng):
 
 class ZsetPipeline(RespiteAndRedis):
 
-    def on_both(self, fn):
-        """fn(conn) on redis-server, then on respite, each flushed first."""
-        out = []
-        for srv in (self.reference, self.respite):
-            c = RespConn(socket.create_connection((HOST, srv.port), timeout=30))
-            try:
-                self.assertEqual(c.cmd("FLUSHALL"), b"OK")
-                out.append(fn(c))
-            finally:
-                c.close()
-        return out
-
     def test_pipelined_zadds_between_moves_and_frees(self):
         rng = random.Random(15)
         seed = []
@@ -84,7 +70,7 @@ class ZsetPipeline(RespiteAndRedis):
                 out.append([c.reply() for _ in cmds])
                 out.append(c.cmd("ZRANGE", "z", "0", "-1", "WITHSCORES"))
             return out
-        want, got = self.on_both(script)
+        want, got = self.on_both_flushed(script)
         self.assertEqual(want[1], b"skiplist")
         for i, (w, g) in enumerate(zip(want, got)):
             self.assertEqual(g, w, "step %d" % i)
