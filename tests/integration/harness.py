@@ -556,6 +556,19 @@ class RespiteAndRedis(unittest.TestCase):
         if isinstance(self.respite, Server):
             self.respite.assert_alive()
 
+    def on_both_flushed(self, fn):
+        """[fn(conn) on the reference, fn(conn) on respite]: each on a new connection to
+        its server, after FLUSHALL."""
+        out = []
+        for srv in (self.reference, self.respite):
+            c = RespConn(socket.create_connection((HOST, srv.port), timeout=30))
+            try:
+                self.assertEqual(c.cmd("FLUSHALL"), b"OK")
+                out.append(fn(c))
+            finally:
+                c.close()
+        return out
+
 
 def main():
     """unittest.main() after taking `--server PATH` out of the arguments."""
