@@ -441,6 +441,15 @@ void ks_quota_clear(struct store *st);
 /* Visit every quota record, in no particular order. fn must not add or
  * remove records. O(records). */
 void ks_quota_foreach(const struct store *st, void (*fn)(void *ud, struct ks_quota *q), void *ud);
+/* The RDB aux field of a quota record (rdb_save.c, rdb_load.c): named
+ * KS_QUOTA_AUX, valued "<maxmemory> <maxkeys> <maxops> <id>" (the id's
+ * bytes to the end). ks_quota_aux writes q's value into buf: its length, 0
+ * if size is too small (idlen + 64 bytes always fit).
+ * ks_quota_load_aux sets the quota a value gives; false for a malformed
+ * one (then nothing is set). */
+#define KS_QUOTA_AUX "respite-quota"
+size_t ks_quota_aux(const struct ks_quota *q, char *buf, size_t size);
+bool ks_quota_load_aux(struct store *st, const char *v, size_t n);
 /* Keys and bytes (of keys and values) of project id in every database.
  * O(databases). */
 void ks_quota_usage(struct store *st, struct rs_str id, uint64_t *keys, uint64_t *bytes);

@@ -5,10 +5,14 @@
  * across the databases. A record belongs to the id, not to a shard: it
  * stays while the project has no keys, through PROJECT DROP and FLUSHALL,
  * and goes only when its three limits are set to 0 (or a load replaces
- * the dataset). What a limit means for a command -- -OOM, a held command
+ * the dataset). Files keep them as RDB aux fields (KS_QUOTA_AUX, which
+ * Redis skips as it skips every aux field it does not know) and AOF
+ * commands. What a limit means for a command -- -OOM, a held command
  * -- is decided in commands/quota.c; eviction reads the records with a
  * MAXMEMORY (evict.c).
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -128,4 +132,44 @@ void ks_quota_usage(struct store *st, struct rs_str id, uint64_t *keys, uint64_t
         *keys += ks_proj_keys(&p);
         *bytes += ks_proj_bytes(&p);
     }
+}
+
+size_t ks_quota_aux(const struct ks_quota *q, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%" PRIu64 " %" PRIu64 " %" PRIu64 " ", q->maxmemory, q->maxkeys,
+                     q->maxops);
+    if (n < 0 || (size_t)n + q->idlen > size)
+        return 0;
+    memcpy(buf + n, q->id, q->idlen);
+    return (size_t)n + q->idlen;
+}
+
+/* The number at *p (decimal digits, then a space), p moved past the
+ * space; false if there is none. */
+static bool aux_num(const char **p, const char *end, uint64_t *v)
+{
+    const char *s = *p;
+    *v = 0;
+    if (s == end || *s < '0' || *s > '9')
+        return false;
+    for (; s < end && *s >= '0' && *s <= '9'; s++) {
+        if (*v > (UINT64_MAX - 9) / 10)
+            return false;
+        *v = *v * 10 + (uint64_t)(*s - '0');
+    }
+    if (s == end || *s != ' ')
+        return false;
+    *p = s + 1;
+    return true;
+}
+
+bool ks_quota_load_aux(struct store *st, const char *v, size_t n)
+{
+    const char *p = v, *end = v + n;
+    uint64_t mem, keys, ops;
+    if (!aux_num(&p, end, &mem) || !aux_num(&p, end, &keys) || !aux_num(&p, end, &ops) ||
+        p == end || mem > INT64_MAX || keys > INT64_MAX || ops > INT64_MAX)
+        return false;
+    ks_quota_set(st, rs_str_from(p, (size_t)(end - p)), mem, keys, ops);
+    return true;
 }
