@@ -627,7 +627,7 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (cmd_resolve(&c)) {
         char misconf[512];
-        int64_t hold_until = 0; /* a project's MAXOPS holds it until then */
+        int quota;
         bool authed = !acl_auth_required(s) || (c.cmd->flags & CMD_NO_AUTH);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
@@ -642,8 +642,11 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
         } else if (st->cfg.maxmemory && !st->script_busy && refused_for_oom(&c)) {
             reject(&c, RS_ERR_OOM);
         } else if (__builtin_expect(st->quotas.n != 0, 0) && !nested &&
-                   quota_refused(&c, &hold_until, misconf, sizeof misconf)) {
-            reject_text(&c, misconf);
+                   (quota = quota_check(&c, misconf, sizeof misconf)) != QUOTA_RUN) {
+            /* Refused (-OOM), or held by the MAXOPS of a project: it runs
+             * through here again, as a command CLIENT PAUSE held does. */
+            if (quota == QUOTA_REFUSED)
+                reject_text(&c, misconf);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
@@ -656,8 +659,6 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_LOADING);
         } else if (st->pause_mode && pause_holds(&c)) {
             pause_postpone(&c);
-        } else if (__builtin_expect(hold_until != 0, 0)) {
-            quota_postpone(&c, hold_until);
         } else if (s->mq && !multi_runs_at_once(c.cmd)) {
             multi_queue(&c);
         } else {

@@ -81,12 +81,13 @@ enum { RS_LOG_DEBUG = 0, RS_LOG_VERBOSE = 1, RS_LOG_NOTICE = 2, RS_LOG_WARNING =
 void store_log(const struct store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Project quotas (quota.c). Whether c's command must be refused for a
- * quota of a project it writes to (MAXMEMORY, MAXKEYS): its -OOM text
- * into text. Else, when it must wait for a project's MAXOPS rate, *until
- * (monotonic us) is set to when it may run (quota_postpone holds it);
- * else its tokens are taken. Call only while st->quotas.n. */
-bool quota_refused(struct cmd_ctx *c, int64_t *until, char *text, size_t size);
+/* Project quotas (quota.c). What the quotas of the projects c's command
+ * names do to it: QUOTA_REFUSED for MAXMEMORY or MAXKEYS (its -OOM text
+ * written into text), QUOTA_HELD when it waits for a project's MAXOPS
+ * rate (quota_postpone holds it; it runs through the engine again later),
+ * else QUOTA_RUN, its MAXOPS tokens taken. Call only while st->quotas.n. */
+enum { QUOTA_RUN, QUOTA_REFUSED, QUOTA_HELD };
+int quota_check(struct cmd_ctx *c, char *text, size_t size);
 /* The same for sub, a command of a script without a shebang, before the
  * script's first write (as Redis's scriptVerifyOOM): the -OOM text written
  * into text, or NULL. */

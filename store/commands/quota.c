@@ -241,12 +241,12 @@ static bool judge(struct cmd_ctx *c, struct quota_plans *qp, int64_t *until, cha
     return false;
 }
 
-bool quota_refused(struct cmd_ctx *c, int64_t *until, char *text, size_t size)
+int quota_check(struct cmd_ctx *c, char *text, size_t size)
 {
     struct store *st = c->st;
     struct session *s = c->s;
     if ((s->flags & SES_REPLAY) || st->persist.loading)
-        return false;
+        return QUOTA_RUN;
     struct quota_plans *qp = plans_of(st);
     qp->nt = qp->nm = 0;
     /* A command can wait only with a transport to resume it; one being
@@ -263,7 +263,15 @@ bool quota_refused(struct cmd_ctx *c, int64_t *until, char *text, size_t size)
         bool queued = s->mq && !multi_runs_at_once(c->cmd);
         collect(st, c->db, c->cmd, cmd_flags_of(c), c->argv, c->argc, ops && !queued, c->now);
     }
-    return qp->nt && judge(c, qp, until, text, size);
+    int64_t until = 0;
+    if (qp->nt == 0)
+        return QUOTA_RUN;
+    if (judge(c, qp, &until, text, size))
+        return QUOTA_REFUSED;
+    if (until == 0)
+        return QUOTA_RUN;
+    quota_postpone(c, until);
+    return QUOTA_HELD;
 }
 
 const char *quota_script_refusal(struct cmd_ctx *sub, char *text, size_t size)
