@@ -19,10 +19,14 @@
  * command, every key it names with the access its key spec says, and
  * every channel it publishes or subscribes to.
  *
- * Project users (later work): a user whose selectors' key patterns all
- * lie inside projects (~project:42:*, ~project:{42}:*) is told apart by
- * walking sels[].keys with ks_project_id; each pattern keeps its text and
- * permission for that.
+ * Project users (respite's own): a user whose key patterns all lie inside
+ * projects (~project:42:*, ~project:{42}:*, %R~project:7:cache:*) is a
+ * project user. Its user keeps the ids of those projects (computed again
+ * after every change of users, refresh_sessions), its sessions carry
+ * SES_PROJECT, and what they see of the keyspace, channels and events is
+ * cut to what they may read (acl_may_read and its callers); commands that
+ * act on the whole server are refused to it unless a rule names them
+ * (server_wide).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -137,6 +141,13 @@ struct sel {
     int nfa;
 };
 
+/* A project a project user's patterns lie in; whole when it may read
+ * every key of it (read patterns "project:<id>:*" and "project:{<id>}:*"). */
+struct user_proj {
+    struct rs_str id; /* rs_malloc'd */
+    bool whole;
+};
+
 struct acl_user {
     char *name;
     size_t namelen;
@@ -145,6 +156,8 @@ struct acl_user {
     int npw;
     struct sel *sels; /* [0] is the root selector */
     int nsels;
+    struct user_proj *proj; /* a project user's projects, sorted by id; */
+    int nproj;              /* 0 for any other user */
 };
 
 struct log_entry {
@@ -164,6 +177,8 @@ struct acl {
     struct log_entry *log; /* newest first */
     long long nlog, next_id;
     uint32_t *cats;              /* per command: cmd_acl_mask */
+    uint64_t server_wide[CMD_BITS / 64]; /* commands refused to project users
+                                          * unless a rule names them */
     struct cmd_key_plan *plans;  /* per command, found on first use */
     uint8_t *planned;
     struct cmd_key *keys;        /* the keys of the command being checked */
@@ -587,8 +602,18 @@ static struct acl_user *user_new(const char *name, size_t len)
     return u;
 }
 
+static void projects_clear(struct acl_user *u)
+{
+    for (int i = 0; i < u->nproj; i++)
+        rs_free((char *)u->proj[i].id.p);
+    rs_free(u->proj);
+    u->proj = NULL;
+    u->nproj = 0;
+}
+
 static void user_clear(struct acl_user *u)
 {
+    projects_clear(u);
     for (int i = 0; i < u->nsels; i++)
         sel_clear(&u->sels[i]);
     rs_free(u->sels);
@@ -773,6 +798,182 @@ static bool unrestricted(const struct acl_user *u)
     return (u->sels[0].flags & all) == all;
 }
 
+/* ------------------------------------------------------------------------
+ * Project users
+ * ------------------------------------------------------------------------ */
+
+static bool key_allowed(const struct sel *s, struct rs_str key, uint8_t perm);
+static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
+
+/* The project every key matching x lies in, in *id (borrowing x's text):
+ * its literal prefix, up to the first '*', '?', '[' or '\\', already holds
+ * the colon that ends a project id (ks_project_id decides by those bytes
+ * only). False for a pattern that can match keys of several projects or of
+ * the global shard. */
+static bool pat_project(const struct pat *x, struct rs_str *id)
+{
+    size_t lit = strcspn(x->p, "*?[\\");
+    return ks_project_id(rs_str_from(x->p, lit), id);
+}
+
+static int proj_cmp(const void *a, const void *b)
+{
+    const struct user_proj *x = a, *y = b;
+    size_t n = x->id.len < y->id.len ? x->id.len : y->id.len;
+    int c = memcmp(x->id.p, y->id.p, n);
+    return c ? c : (x->id.len > y->id.len) - (x->id.len < y->id.len);
+}
+
+static struct user_proj *proj_find(const struct acl_user *u, struct rs_str id)
+{
+    struct user_proj key = {.id = id};
+    if (u->nproj == 0)
+        return NULL;
+    return bsearch(&key, u->proj, (size_t)u->nproj, sizeof *u->proj, proj_cmp);
+}
+
+/* Is u a project user, and which are its projects? Worked out again from
+ * its selectors after every change of users. */
+static void projects_update(struct acl_user *u)
+{
+    projects_clear(u);
+    for (int i = 0; i < u->nsels; i++) {
+        const struct sel *s = &u->sels[i];
+        if (s->flags & SEL_ALLKEYS) {
+            projects_clear(u);
+            return;
+        }
+        for (int k = 0; k < s->nkeys; k++) {
+            struct rs_str id;
+            if (!pat_project(s->keys[k], &id)) {
+                projects_clear(u);
+                return;
+            }
+            if (proj_find(u, id))
+                continue;
+            u->proj = rs_realloc(u->proj, (size_t)(u->nproj + 1) * sizeof *u->proj);
+            u->proj[u->nproj++] = (struct user_proj){rs_str_from(rs_memdup(id.p, id.len), id.len)};
+            qsort(u->proj, (size_t)u->nproj, sizeof *u->proj, proj_cmp);
+        }
+    }
+    /* A project is whole when both spellings of its prefix are readable. */
+    for (int j = 0; j < u->nproj; j++) {
+        struct rs_str id = u->proj[j].id;
+        char plain[300], brace[300];
+        if (id.len > 280)
+            continue;
+        int n1 = snprintf(plain, sizeof plain, "project:%.*s:*", (int)id.len, id.p);
+        int n2 = snprintf(brace, sizeof brace, "project:{%.*s}:*", (int)id.len, id.p);
+        bool has1 = false, has2 = false;
+        for (int i = 0; i < u->nsels; i++)
+            for (int k = 0; k < u->sels[i].nkeys; k++) {
+                const struct pat *x = u->sels[i].keys[k];
+                if (!(x->perm & KEY_PERM_READ))
+                    continue;
+                has1 |= x->len == (size_t)n1 && memcmp(x->p, plain, x->len) == 0;
+                has2 |= x->len == (size_t)n2 && memcmp(x->p, brace, x->len) == 0;
+            }
+        u->proj[j].whole = has1 && has2;
+    }
+}
+
+int acl_nprojects(const struct session *s)
+{
+    return (s->flags & SES_PROJECT) ? s->user->nproj : 0;
+}
+
+struct rs_str acl_project(const struct session *s, int i, bool *whole)
+{
+    if (whole)
+        *whole = s->user->proj[i].whole;
+    return s->user->proj[i].id;
+}
+
+bool acl_in_projects(const struct session *s, struct rs_str id)
+{
+    return (s->flags & SES_PROJECT) && proj_find(s->user, id) != NULL;
+}
+
+bool acl_may_read(const struct session *s, struct rs_str key)
+{
+    if (!(s->flags & SES_PROJECT))
+        return true;
+    const struct acl_user *u = s->user;
+    for (int i = 0; i < u->nsels; i++)
+        if (key_allowed(&u->sels[i], key, KEY_PERM_READ))
+            return true;
+    return false;
+}
+
+bool acl_may_see_channel(const struct session *s, struct rs_str ch, bool is_pattern)
+{
+    if (!(s->flags & SES_PROJECT))
+        return true;
+    const struct acl_user *u = s->user;
+    for (int i = 0; i < u->nsels; i++) {
+        if (!(u->sels[i].flags & SEL_ALLCHANNELS) && !channel_allowed(&u->sels[i], ch, is_pattern))
+            continue;
+        /* The keyspace channel of a key names the key. */
+        static const char ksp[] = "__keyspace@";
+        if (ch.len > sizeof ksp - 1 && memcmp(ch.p, ksp, sizeof ksp - 1) == 0) {
+            const char *end = ch.p + ch.len;
+            const char *colon = memchr(ch.p + sizeof ksp - 1, ':', (size_t)(end - ch.p) - (sizeof ksp - 1));
+            if (colon && !acl_may_read(s, rs_str_from(colon + 1, (size_t)(end - colon - 1))))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Does a rule of s name command d itself, +<name> or +<container>|<sub>
+ * ("granted explicitly"), rather than through a category or +@all? The
+ * command's bit says whether it is allowed at all. */
+static bool sel_names_cmd(const struct sel *s, const struct cmd_def *d)
+{
+    char full[96];
+    cmd_print_name(d->fullname, full, sizeof full);
+    size_t flen = strlen(full);
+    const char *bar = memchr(full, '|', flen);
+    size_t base = bar ? (size_t)(bar - full) : flen;
+    for (int i = 0; i < s->nrules; i++) {
+        const char *r = s->rules[i];
+        if (r[0] != '+')
+            continue;
+        size_t rlen = strlen(r + 1);
+        if ((rlen == flen && memcmp(r + 1, full, flen) == 0) ||
+            (rlen == base && memcmp(r + 1, full, base) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* The commands that act on the whole server rather than on keys (Redis's
+ * @admin, and these), refused to a project user unless granted by name. */
+static void server_wide_init(struct store *st, struct acl *a)
+{
+    static const char *const names[] = {
+        "flushall",       "flushdb",         "swapdb",          "project|drop",
+        "project|quota",  "script|flush",    "script|kill",     "function|load",
+        "function|delete", "function|flush", "function|restore", "function|dump",
+        "function|list",  "function|kill",   "function|stats",  "memory|stats",
+        "memory|doctor",  "memory|malloc-stats", "memory|purge",
+    };
+    const char *const *cats;
+    int ncat = cmd_acl_categories(&cats), admin = -1;
+    for (int c = 0; c < ncat; c++)
+        if (strcmp(cats[c], "admin") == 0)
+            admin = c;
+    for (int i = 0; i < cmd_table_size() && i < FUTURE_BIT; i++)
+        if (admin >= 0 && (a->cats[i] >> admin & 1))
+            a->server_wide[i / 64] |= 1ULL << (i % 64);
+    for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
+        int id = lookup_rule_cmd(st, names[j], strlen(names[j]));
+        if (id >= 0)
+            a->server_wide[id / 64] |= 1ULL << (id % 64);
+    }
+}
+
 static void session_set_user(struct session *s, struct acl_user *u)
 {
     uint32_t def = s->st->acl->def->flags;
@@ -781,6 +982,10 @@ static void session_set_user(struct session *s, struct acl_user *u)
     else
         s->flags &= ~(uint32_t)SES_AUTH_OPEN;
     s->user = u;
+    if (u->nproj && !(s->flags & SES_REPLAY))
+        s->flags |= SES_PROJECT;
+    else
+        s->flags &= ~(uint32_t)SES_PROJECT;
     if (unrestricted(u) || (s->flags & SES_REPLAY))
         s->flags &= ~(uint32_t)SES_ACL_CHECK;
     else
@@ -791,6 +996,8 @@ static void session_set_user(struct session *s, struct acl_user *u)
  * default user. */
 static void refresh_sessions(struct store *st)
 {
+    for (int i = 0; i < st->acl->nusers; i++)
+        projects_update(st->acl->users[i]);
     for (struct session *s = st->sessions_head; s; s = s->next)
         session_set_user(s, s->user);
 }
@@ -822,8 +1029,6 @@ static void user_delete(struct cmd_ctx *c, int at)
             kill_session(c, s);
     user_free(u);
 }
-
-static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
 
 /* Is one of the channel patterns of u's selectors equal to ch (a
  * PSUBSCRIBE pattern), or matching it (a channel)? (Redis checks the
@@ -1080,6 +1285,7 @@ void acl_init(struct store *st)
         a->cats[i] = cmd_acl_mask(cmd_at(i));
     a->plans = rs_calloc((size_t)n, sizeof *a->plans);
     a->planned = rs_calloc((size_t)n, 1);
+    server_wide_init(st, a);
     a->def = default_user_new(st);
     user_insert(a, a->def);
 }
@@ -1425,9 +1631,12 @@ static int sel_check(struct acl *a, const struct sel *s, const struct cmd_def *d
 static int user_check(struct acl *a, const struct acl_user *u, const struct cmd_def *d,
                       const struct rs_str *argv, int argc, int *pos)
 {
-    int worst = ACL_DENIED_CMD, worst_pos = 0, nkeys = -1;
+    int worst = ACL_DENIED_CMD, worst_pos = 0, nkeys = -1, id = cmd_index(d);
+    bool named_only = u->nproj && (a->server_wide[id / 64] >> (id % 64) & 1);
     for (int i = 0; i < u->nsels; i++) {
         int p = 0;
+        if (named_only && !sel_names_cmd(&u->sels[i], d))
+            continue;
         int rc = sel_check(a, &u->sels[i], d, argv, argc, &p, &nkeys);
         if (rc == ACL_OK)
             return ACL_OK;

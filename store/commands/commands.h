@@ -162,6 +162,11 @@ struct cmd_key {
  * when the arguments cannot hold them (the command refuses them itself). */
 int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
                   int n, struct cmd_key **keys, int *cap);
+/* The keys of db that s sees (keys.c): all of them (ks_db_size), or for a
+ * project user's session those it may read (commands/acl.h), O(1) per
+ * project it reads whole, else a walk of the project; and in *expiring
+ * (if not NULL) how many of them have a TTL. */
+uint64_t keys_visible(const struct session *s, struct db *db, uint64_t *expiring);
 /* Run c->cmd's handler, propagate it (propagate.c) and account it in
  * commandstats. */
 void cmd_call(struct cmd_ctx *c);

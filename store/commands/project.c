@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "commands/acl.h"
 #include "commands/commands.h"
 #include "commands/tracking.h"
 #include "keyspace/keyspace.h"
@@ -22,10 +23,17 @@ struct list_walk {
     bool reply; /* false: count the projects with keys; true: reply their ids */
 };
 
+/* A project user (commands/acl.h) sees only its own projects: of any
+ * other, PROJECT INFO and DROP answer NOPERM whether it exists or not. */
+static bool project_hidden(const struct cmd_ctx *c, struct rs_str id)
+{
+    return (c->s->flags & SES_PROJECT) && !acl_in_projects(c->s, id);
+}
+
 static void list_cb(void *ud, const struct ks_proj *p)
 {
     struct list_walk *w = ud;
-    if (ks_proj_keys(p) == 0)
+    if (ks_proj_keys(p) == 0 || project_hidden(w->c, ks_proj_id(p)))
         return;
     w->n++;
     if (w->reply)
@@ -63,6 +71,10 @@ static void add_limits(struct cmd_ctx *c, const struct ks_quota *q)
 void cmd_project_info(struct cmd_ctx *c)
 {
     struct ks_proj p;
+    if (project_hidden(c, c->argv[2])) {
+        reply_err(c, RS_ERR_PROJECT_NOPERM);
+        return;
+    }
     /* A project whose keys all went: as if it never had any. */
     bool has = ks_project(c->db, c->argv[2], &p) && ks_proj_keys(&p) > 0;
     const struct ks_quota *q = ks_quota_find(c->st, c->argv[2]);
@@ -89,7 +101,8 @@ void cmd_project_info(struct cmd_ctx *c)
 }
 
 /* PROJECT QUOTA id [MAXMEMORY bytes] [MAXKEYS n] [MAXOPS per-second] --
- * without options, the map of the project's three limits (0: none); with
+ * (@admin: a project user runs it only if granted, and then only on its
+ * own projects, as PROJECT INFO) without options, the map of the project's three limits (0: none); with
  * some, those are set (the others kept) and the reply is OK. Each value is
  * an integer >= 0; an unknown option, or one without its value, is a
  * syntax error. Logged (AOF) as the whole new state, so a replay sets
@@ -98,6 +111,10 @@ void cmd_project_quota(struct cmd_ctx *c)
 {
     struct store *st = c->st;
     struct rs_str id = c->argv[2];
+    if (project_hidden(c, id)) {
+        reply_err(c, RS_ERR_PROJECT_NOPERM);
+        return;
+    }
     const struct ks_quota *q = ks_quota_find(st, id);
     if (c->argc == 3) {
         resp_add_map_len(c->out, 3);
@@ -136,7 +153,8 @@ static void notify_drop(struct db *db, struct rs_str id)
         return;
     char chan[64];
     int n = snprintf(chan, sizeof chan, "__keyevent@%d__:project_drop", db->idx);
-    ks_publish(db->st, rs_str_from(chan, (size_t)n), id);
+    struct ks_event about = {id, true};
+    ks_publish(db->st, rs_str_from(chan, (size_t)n), id, &about);
 }
 
 /* PROJECT DROP id -- every key of project id, in every database, gone at
@@ -152,6 +170,10 @@ void cmd_project_drop(struct cmd_ctx *c)
     struct store *st = c->st;
     struct rs_str id = c->argv[2];
     uint64_t total = 0;
+    if (project_hidden(c, id)) {
+        reply_err(c, RS_ERR_PROJECT_NOPERM);
+        return;
+    }
     for (int i = 0; i < st->ndbs; i++) {
         struct db *db = st->dbs[i];
         struct ks_proj p;

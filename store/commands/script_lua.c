@@ -1491,7 +1491,8 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->ls.db = c->s->db;
     /* Its commands run as its caller's user (what SORT asks of it). */
     e->ls.user = c->s->user;
-    e->ls.flags = (e->ls.flags & ~(uint32_t)SES_ACL_CHECK) | (c->s->flags & SES_ACL_CHECK);
+    uint32_t as_user = SES_ACL_CHECK | SES_PROJECT;
+    e->ls.flags = (e->ls.flags & ~as_user) | (c->s->flags & as_user);
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     if (r->fn_args) {

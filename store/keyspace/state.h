@@ -440,6 +440,8 @@ enum session_flag {
                                    * commands/acl.c) */
     SES_WAITING = 1 << 16,        /* blocked (s->blk, block.c) or its command held by
                                    * CLIENT PAUSE (s->pp, pause.c): RESPITE_BLOCKED */
+    SES_PROJECT = 1 << 17,        /* its user is a project user: it sees only what
+                                   * it may read (commands/acl.h) */
 };
 
 struct mqueue;
@@ -504,6 +506,14 @@ void kreg_del(struct chain *t, struct kreg_key *k);
 /* ------------------------------------------------------------------------
  * The store
  * ------------------------------------------------------------------------ */
+
+/* What a keyspace event is about, for whom may hear it (pub/sub hides
+ * events from project users that may not read their key): a key, or for
+ * PROJECT DROP's event a project id. */
+struct ks_event {
+    struct rs_str name;
+    bool project;
+};
 
 /* What the keyspace calls in the layers above it, registered by the engine
  * at open (respite_open): WATCH (commands/multi.c) and blocked clients
@@ -793,7 +803,8 @@ struct store {
     uint64_t script_runs;
     struct acl *acl; /* users and the ACL LOG (commands/acl.c) */
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
-    long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
+    long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg,
+                         const struct ks_event *event);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
      * and the scratch buffer a command's line is formatted into once.
      * nmonitors == 0 is the one branch a command pays when none watches. */
@@ -819,10 +830,12 @@ struct store {
 };
 
 /* Publish msg on channel chan from inside the store (keyspace
- * notifications) as PUBLISH does; returns the number of deliveries. */
-static inline long long ks_publish(struct store *st, struct rs_str chan, struct rs_str msg)
+ * notifications) as PUBLISH does, about event's key (or project: see
+ * struct ks_event); returns the number of deliveries. */
+static inline long long ks_publish(struct store *st, struct rs_str chan, struct rs_str msg,
+                                   const struct ks_event *event)
 {
-    return st->publish ? st->publish(st, chan, msg) : 0;
+    return st->publish ? st->publish(st, chan, msg, event) : 0;
 }
 
 /* Count one error reply (msg as written, "ERR ...") in INFO errorstats
