@@ -201,12 +201,7 @@ def main():
                     help="A's MAXMEMORY (bytes) in the +MAXMEMORY case")
     ap.add_argument("--no-alone", action="store_true", help="skip the B-alone cases")
     ap.add_argument("--timeout", type=float, default=60.0)
-    ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS)
-    ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS)
-    ap.add_argument("--markdown", action="store_true")
-    args = ap.parse_args()
-    servers.check_binaries(ap, args)
-    servers.install_cleanup()
+    args = servers.parse_pair_args(ap)
     rs = (args.respite, servers.split_args(args.respite_args))
     rd = (args.redis, servers.split_args(args.redis_args))
     cases = [("redis", rd, None, True), ("respite", rs, None, True),

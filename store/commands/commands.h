@@ -91,7 +91,7 @@ int quota_check(struct cmd_ctx *c, char *text, size_t size);
 /* The same for sub, a command of a script without a shebang, before the
  * script's first write (as Redis's scriptVerifyOOM): the -OOM text written
  * into text, or NULL. */
-const char *quota_script_refusal(struct cmd_ctx *sub, char *text, size_t size);
+const char *quota_script_refusal(const struct cmd_ctx *sub, char *text, size_t size);
 /* Free the check's plans and buffers (at close). */
 void quota_free(struct store *st);
 

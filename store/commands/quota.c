@@ -138,7 +138,7 @@ static void collect(struct store *st, struct db *db, const struct cmd_def *d, ui
             t->ops++;
             last = at;
         }
-        if (flags & CMD_DENYOOM)
+        if ((flags & CMD_DENYOOM) && (qp->keys[i].perm & KEY_PERM_WRITE))
             t->denyoom = true;
         if (q->maxkeys == 0 || !may_create(&qp->keys[i], flags))
             continue;
@@ -186,7 +186,7 @@ static void refill(struct ks_quota *q, int64_t now)
 
 /* The verdict on what collect noted: a refusal's text into text, or a
  * wait in *until; else the tokens are taken. */
-static bool judge(struct cmd_ctx *c, struct quota_plans *qp, int64_t *until, char *text,
+static bool judge(struct store *st, struct quota_plans *qp, int64_t *until, char *text,
                   size_t size)
 {
     char id[65];
@@ -201,7 +201,7 @@ static bool judge(struct cmd_ctx *c, struct quota_plans *qp, int64_t *until, cha
         if (!(q->maxmemory && t->denyoom) && !(q->maxkeys && creates))
             continue;
         uint64_t keys, bytes;
-        ks_quota_usage(c->st, rs_str_from(q->id, q->idlen), &keys, &bytes);
+        ks_quota_usage(st, rs_str_from(q->id, q->idlen), &keys, &bytes);
         print_id(q, id);
         if (q->maxmemory && t->denyoom && bytes >= q->maxmemory) {
             snprintf(text, size, rs_err_text[RS_ERR_QUOTA_MEMORY], id,
@@ -266,7 +266,7 @@ int quota_check(struct cmd_ctx *c, char *text, size_t size)
     int64_t until = 0;
     if (qp->nt == 0)
         return QUOTA_RUN;
-    if (judge(c, qp, &until, text, size))
+    if (judge(st, qp, &until, text, size))
         return QUOTA_REFUSED;
     if (until == 0)
         return QUOTA_RUN;
@@ -274,7 +274,7 @@ int quota_check(struct cmd_ctx *c, char *text, size_t size)
     return QUOTA_HELD;
 }
 
-const char *quota_script_refusal(struct cmd_ctx *sub, char *text, size_t size)
+const char *quota_script_refusal(const struct cmd_ctx *sub, char *text, size_t size)
 {
     struct store *st = sub->st;
     if (st->persist.loading)
@@ -283,5 +283,5 @@ const char *quota_script_refusal(struct cmd_ctx *sub, char *text, size_t size)
     qp->nt = qp->nm = 0;
     collect(st, sub->db, sub->cmd, sub->cmd->flags, sub->argv, sub->argc, false, sub->now);
     int64_t until = 0;
-    return qp->nt && judge(sub, qp, &until, text, size) ? text : NULL;
+    return qp->nt && judge(st, qp, &until, text, size) ? text : NULL;
 }

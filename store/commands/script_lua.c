@@ -737,7 +737,7 @@ static const char *refusal(const struct lua_engine *e, const struct cmd_ctx *sub
      * was also checked at its start, by its declared keys). */
     if (__builtin_expect(e->st->quotas.n != 0, 0) && !e->run->allow_oom && !e->wrote &&
         (d->flags & CMD_DENYOOM))
-        return quota_script_refusal((struct cmd_ctx *)sub, buf, size);
+        return quota_script_refusal(sub, buf, size);
     return NULL;
 }
 

@@ -116,6 +116,7 @@ class ProjectQuota(ServerTestCase):
     def test_maxmemory(self):
         c = self.c
         self.assertEqual(c.cmd("PROJECT", "QUOTA", "m", "MAXMEMORY", "20000"), b"OK")
+        self.assertEqual(c.cmd("SADD", "project:m:set", "x"), 1)
         refused = None
         for i in range(200):
             r = c.cmd("SET", "project:m:%d" % i, "x" * 500)
@@ -133,6 +134,10 @@ class ProjectQuota(ServerTestCase):
         self.assertIsInstance(c.cmd("APPEND", "project:m:0", "x"), RespError)
         self.assertEqual(c.cmd("GET", "project:m:0"), b"x" * 500)
         self.assertEqual(c.cmd("EXPIRE", "project:m:0", "100"), 1)
+        # a denyoom command that only reads the full project, writing another
+        self.assertEqual(c.cmd("SUNIONSTORE", "project:b:u", "project:m:set"), 1)
+        r = c.cmd("SUNIONSTORE", "project:m:u", "project:b:u")
+        self.assertTrue(str(r).startswith("OOM command not allowed when project 'm' used"), r)
         self.assertEqual(c.cmd("SET", "project:b:big", "x" * 50000), b"OK")
         self.assertEqual(c.cmd("SET", "global", "x" * 50000), b"OK")
         self.assertEqual(c.cmd("DEL", "project:m:0", "project:m:1"), 2)
