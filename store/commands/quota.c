@@ -184,10 +184,11 @@ static void refill(struct ks_quota *q, int64_t now)
     }
 }
 
-/* The verdict on what collect noted: a refusal's text into text, or a
- * wait in *until; else the tokens are taken. */
-static bool judge(struct store *st, struct quota_plans *qp, int64_t *until, char *text,
-                  size_t size)
+/* The verdict on what collect noted, at now (the command's monotonic
+ * start, us): a refusal's text into text, or a wait in *until; else the
+ * tokens are taken. */
+static bool judge(struct store *st, struct quota_plans *qp, int64_t now, int64_t *until,
+                  char *text, size_t size)
 {
     char id[65];
     if (qp->nm > 1)
@@ -202,11 +203,12 @@ static bool judge(struct store *st, struct quota_plans *qp, int64_t *until, char
             continue;
         uint64_t keys, bytes;
         ks_quota_usage(st, rs_str_from(q->id, q->idlen), &keys, &bytes);
-        print_id(q, id);
         if (q->maxmemory && t->denyoom && bytes >= q->maxmemory) {
+            print_id(q, id);
             snprintf(text, size, rs_err_text[RS_ERR_QUOTA_MEMORY], id,
                      (unsigned long long)bytes, (unsigned long long)q->maxmemory);
         } else if (q->maxkeys && creates && keys + creates > q->maxkeys) {
+            print_id(q, id);
             snprintf(text, size, rs_err_text[RS_ERR_QUOTA_KEYS], id, (unsigned long long)keys,
                      (unsigned long long)creates, (unsigned long long)q->maxkeys);
         } else {
@@ -217,7 +219,7 @@ static bool judge(struct store *st, struct quota_plans *qp, int64_t *until, char
     }
     /* Tokens: all or none, so a command held for one project takes none
      * of another's. */
-    int64_t now = rs_mono_us(), wait = 0;
+    int64_t wait = 0;
     for (int i = 0; i < qp->nt; i++) {
         struct ks_quota *q = qp->t[i].q;
         if (q->maxops == 0 || qp->t[i].ops == 0)
@@ -266,7 +268,7 @@ int quota_check(struct cmd_ctx *c, char *text, size_t size)
     int64_t until = 0;
     if (qp->nt == 0)
         return QUOTA_RUN;
-    if (judge(st, qp, &until, text, size))
+    if (judge(st, qp, c->t0_us, &until, text, size))
         return QUOTA_REFUSED;
     if (until == 0)
         return QUOTA_RUN;
@@ -283,5 +285,5 @@ const char *quota_script_refusal(const struct cmd_ctx *sub, char *text, size_t s
     qp->nt = qp->nm = 0;
     collect(st, sub->db, sub->cmd, sub->cmd->flags, sub->argv, sub->argc, false, sub->now);
     int64_t until = 0;
-    return qp->nt && judge(st, qp, &until, text, size) ? text : NULL;
+    return qp->nt && judge(st, qp, sub->t0_us, &until, text, size) ? text : NULL;
 }
