@@ -32,11 +32,6 @@ def keys_error(pid, keys, more, quota):
                      "quota (%d keys, %d more, quota %d)." % (pid, keys, more, quota))
 
 
-def pipeline(c, cmds):
-    c.send(b"".join(encode(*a) for a in cmds))
-    return [c.reply() for _ in cmds]
-
-
 class ProjectQuota(ServerTestCase):
 
     def setUp(self):
@@ -148,20 +143,20 @@ class ProjectQuota(ServerTestCase):
         self.assertEqual(c.cmd("PROJECT", "QUOTA", "a", "MAXKEYS", "2"), b"OK")
         self.assertEqual(c.cmd("SET", "project:a:1", "v"), b"OK")
         # each alone would fit, together they pass the quota: EXEC refuses them all
-        self.assertEqual(pipeline(c, [("MULTI",), ("SET", "project:a:2", "v"),
-                                      ("SET", "project:a:3", "v"), ("SET", "project:b:1", "v"),
-                                      ("EXEC",)]),
+        self.assertEqual(c.pipeline([("MULTI",), ("SET", "project:a:2", "v"),
+                                     ("SET", "project:a:3", "v"), ("SET", "project:b:1", "v"),
+                                     ("EXEC",)]),
                          [b"OK", b"QUEUED", b"QUEUED", b"QUEUED",
                           RespError("EXECABORT Transaction discarded because of: " +
                                     str(keys_error("a", 1, 2, 2)))])
         self.assertEqual(c.cmd("EXISTS", "project:a:2", "project:a:3", "project:b:1"), 0)
         # a queued command refused alone aborts the EXEC
         self.assertEqual(c.cmd("SET", "project:a:2", "v"), b"OK")
-        self.assertEqual(pipeline(c, [("MULTI",), ("SET", "project:a:3", "v"), ("EXEC",)]),
+        self.assertEqual(c.pipeline([("MULTI",), ("SET", "project:a:3", "v"), ("EXEC",)]),
                          [b"OK", keys_error("a", 2, 1, 2),
                           RespError("EXECABORT Transaction discarded because of previous "
                                     "errors.")])
-        self.assertEqual(pipeline(c, [("MULTI",), ("SET", "project:a:1", "w"), ("EXEC",)]),
+        self.assertEqual(c.pipeline([("MULTI",), ("SET", "project:a:1", "w"), ("EXEC",)]),
                          [b"OK", b"QUEUED", [b"OK"]])
 
     def test_scripts(self):
@@ -221,7 +216,7 @@ class ProjectQuota(ServerTestCase):
 
         def run_a():
             t0 = time.monotonic()
-            replies = pipeline(a, [("SET", "project:a:%d" % i, "v") for i in range(n)])
+            replies = a.pipeline([("SET", "project:a:%d" % i, "v") for i in range(n)])
             done["a"] = (time.monotonic() - t0, replies)
 
         t = threading.Thread(target=run_a)
@@ -272,8 +267,8 @@ class QuotaEviction(ServerTestCase):
         self.assertEqual(c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"), b"OK")
         n = 300
         for pid in ("over", "fair"):
-            self.assertEqual(set(pipeline(c, [("SET", "project:%s:%d" % (pid, i), "x" * 200)
-                                              for i in range(n)])), {b"OK"})
+            self.assertEqual(set(c.pipeline([("SET", "project:%s:%d" % (pid, i), "x" * 200)
+                                             for i in range(n)])), {b"OK"})
         fo = dict(zip(*[iter(c.cmd("PROJECT", "INFO", "over"))] * 2))
         half = fo[b"total_bytes"] // 2
         # "over" is over its quota by half its bytes; the store must lose a quarter of that
