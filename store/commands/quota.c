@@ -50,9 +50,11 @@ struct quota_plans {
     struct touched {
         struct ks_quota *q;
         uint64_t ops;     /* commands of it that take a token */
+        uint64_t by;      /* the last command (ncollected) that took one */
         bool denyoom;     /* a denyoom command writes to it */
     } *t;
     int nt, tcap;
+    uint64_t ncollected; /* the commands collect looked at, ever */
     /* the missing keys it may create: project (index in t) and key */
     struct missing {
         int t;
@@ -100,7 +102,7 @@ static struct touched *touch(struct quota_plans *qp, struct ks_quota *q, int *at
         qp->t = rs_realloc(qp->t, (size_t)qp->tcap * sizeof *qp->t);
     }
     *at = qp->nt;
-    qp->t[qp->nt] = (struct touched){q, 0, false};
+    qp->t[qp->nt] = (struct touched){q, 0, 0, false};
     return &qp->t[qp->nt++];
 }
 
@@ -126,7 +128,7 @@ static void collect(struct store *st, struct db *db, const struct cmd_def *d, ui
     if (qp->plans[id].nkeyspecs == 0)
         return;
     int n = cmd_find_keys(d, &qp->plans[id], argv, argc, &qp->keys, &qp->kcap);
-    int last = -1; /* the touched entry whose token this command took */
+    uint64_t me = ++qp->ncollected;
     for (int i = 0; i < n; i++) {
         struct rs_str key = argv[qp->keys[i].pos], pid;
         struct ks_quota *q;
@@ -134,9 +136,9 @@ static void collect(struct store *st, struct db *db, const struct cmd_def *d, ui
             continue;
         int at;
         struct touched *t = touch(qp, q, &at);
-        if (ops && at != last) {
+        if (ops && t->by != me) { /* one token a command, however many of its keys */
             t->ops++;
-            last = at;
+            t->by = me;
         }
         if ((flags & CMD_DENYOOM) && (qp->keys[i].perm & KEY_PERM_WRITE))
             t->denyoom = true;

@@ -247,6 +247,17 @@ class ProjectQuota(ServerTestCase):
         self.assertEqual(a.cmd("GET", "project:a:1"), b"v")
         self.assertLess(time.monotonic() - s, 1.0)
 
+    def test_maxops_one_token_a_command(self):
+        """A command naming three keys of a project, around a key of another, takes one
+        token: three of them fit a bucket of 3 with none held."""
+        c = self.c
+        self.assertEqual(c.cmd("PROJECT", "QUOTA", "a", "MAXOPS", "3"), b"OK")
+        mset = ("MSET", "project:a:1", "v", "project:b:1", "v", "project:a:2", "v",
+                "project:a:3", "v")
+        self.assertEqual(c.pipeline([mset] * 3), [b"OK"] * 3)
+        f = dict(zip(*[iter(c.cmd("PROJECT", "INFO", "a"))] * 2))
+        self.assertEqual(f[b"delayed_commands"], 0)
+
     def test_client_closed_while_held(self):
         c = self.c
         self.assertEqual(c.cmd("PROJECT", "QUOTA", "a", "MAXOPS", "1"), b"OK")
