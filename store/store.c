@@ -179,6 +179,8 @@ void respite_close(struct respite *rs)
     script_free(st);
     functions_free(st);
     ks_evict_free(st);
+    ks_quota_clear(st);
+    quota_free(st);
     acl_free(st);
     introspect_free(st);
     cmd_lut_free(st->lut);
@@ -258,6 +260,8 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     mem_note_peak(st);
     if (st->pp_head && !pause_active(st))
         pause_resume(st);
+    if (st->qp_head)
+        quota_resume(st);
     return more;
 }
 
@@ -628,6 +632,7 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (cmd_resolve(&c)) {
         char misconf[512];
+        int quota;
         bool authed = !acl_auth_required(s) || (c.cmd->flags & CMD_NO_AUTH);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
@@ -641,6 +646,12 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (st->cfg.maxmemory && !st->script_busy && refused_for_oom(&c)) {
             reject(&c, RS_ERR_OOM);
+        } else if (__builtin_expect(st->quotas.n != 0, 0) && !nested &&
+                   (quota = quota_check(&c, misconf, sizeof misconf)) != QUOTA_RUN) {
+            /* Refused (-OOM), or held by the MAXOPS of a project: it runs
+             * through here again, as a command CLIENT PAUSE held does. */
+            if (quota == QUOTA_REFUSED)
+                reject_text(&c, misconf);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {

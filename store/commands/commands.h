@@ -81,6 +81,20 @@ enum { RS_LOG_DEBUG = 0, RS_LOG_VERBOSE = 1, RS_LOG_NOTICE = 2, RS_LOG_WARNING =
 void store_log(const struct store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Project quotas (quota.c). What the quotas of the projects c's command
+ * names do to it: QUOTA_REFUSED for MAXMEMORY or MAXKEYS (its -OOM text
+ * written into text), QUOTA_HELD when it waits for a project's MAXOPS
+ * rate (quota_postpone holds it; it runs through the engine again later),
+ * else QUOTA_RUN, its MAXOPS tokens taken. Call only while st->quotas.n. */
+enum { QUOTA_RUN, QUOTA_REFUSED, QUOTA_HELD };
+int quota_check(struct cmd_ctx *c, char *text, size_t size);
+/* The same for sub, a command of a script without a shebang, before the
+ * script's first write (as Redis's scriptVerifyOOM): the -OOM text written
+ * into text, or NULL. */
+const char *quota_script_refusal(const struct cmd_ctx *sub, char *text, size_t size);
+/* Free the check's plans and buffers (at close). */
+void quota_free(struct store *st);
+
 /* Count c's command against the shard of its first key (PROJECT INFO). */
 void store_count_shard_command(struct cmd_ctx *c);
 
@@ -432,6 +446,10 @@ int multi_count(const struct session *s);
 size_t multi_mem(const struct session *s);
 /* Whether a command queued by s's MULTI may write (flagged write or
  * may-replicate): CLIENT PAUSE WRITE holds its EXEC. O(queued). */
+/* The i-th command queued by s (i below multi_count): its argv, command
+ * in *d and argc in *argc; borrowed until EXEC or DISCARD. */
+const struct rs_str *multi_queued(const struct session *s, int i, const struct cmd_def **d,
+                                 int *argc);
 bool multi_may_write(const struct session *s);
 /* What the transport knows of s (addresses, buffers), defaults for a client
  * without one (an embedder's, the scripting engine's: no address). */

@@ -647,8 +647,8 @@ int respite_load(struct respite *rs, char *err, size_t errlen)
 }
 
 /* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis: save the RDB file
- * (unless NOSAVE), empty every database and the function libraries (unless
- * NOFLUSH), load the file back (MERGE: a key already there takes the
+ * (unless NOSAVE), empty every database, the function libraries and the
+ * project quotas (unless NOFLUSH), load the file back (MERGE: a key already there takes the
  * file's value). Keys, their TTLs and the TTLs of fields and members come
  * back as SAVE wrote them. O(dataset); the store is blocked meanwhile. */
 void debug_reload(struct cmd_ctx *c)
@@ -677,6 +677,7 @@ void debug_reload(struct cmd_ctx *c)
         for (int i = 0; i < st->ndbs; i++)
             ks_flush_db(st, st->dbs[i], false);
         functions_free(st);
+        ks_quota_clear(st); /* the file's come back */
         tracking_flushed(st);
     }
     if (rdb_load(st, path, &persist_rdb_hooks, merge, err, sizeof err) != 0) {

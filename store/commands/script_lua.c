@@ -733,6 +733,11 @@ static const char *refusal(const struct lua_engine *e, const struct cmd_ctx *sub
     if (!e->run->allow_oom && !e->wrote && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
         e->st->oom_at_start)
         return rs_err_text[RS_ERR_OOM];
+    /* A project's MAXMEMORY and MAXKEYS likewise (a script with a shebang
+     * was also checked at its start, by its declared keys). */
+    if (__builtin_expect(e->st->quotas.n != 0, 0) && !e->run->allow_oom && !e->wrote &&
+        (d->flags & CMD_DENYOOM))
+        return quota_script_refusal(sub, buf, size);
     return NULL;
 }
 

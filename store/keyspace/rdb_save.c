@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Writing the keyspace as an RDB file, version 12, as Redis 7.4's
- * rdbSaveRio: the magic "REDIS0012", aux fields, then for each non-empty
+ * rdbSaveRio: the magic "REDIS0012", aux fields (and one of ours per
+ * project quota, KS_QUOTA_AUX), then for each non-empty
  * database its selector and resize hint and its keys (a deadline opcode
  * before a key with a TTL, the value's type, the key, the value), EOF and
  * the CRC-64 of everything before it (0 under rdbchecksum no). Each value
@@ -93,6 +94,17 @@ static void put_aux(struct rdb_buf *b, const char *name, const char *value)
     rdb_put_type(b, RDB_OPCODE_AUX);
     rdb_put_string(b, name, strlen(name));
     rdb_put_string(b, value, strlen(value));
+}
+
+/* A project's quotas as an aux field of ours, which Redis skips. */
+static void put_quota(void *ud, struct ks_quota *q)
+{
+    char *v = rs_malloc(q->idlen + 64);
+    size_t n = ks_quota_aux(q, v, q->idlen + 64);
+    rdb_put_type(ud, RDB_OPCODE_AUX);
+    rdb_put_string(ud, KS_QUOTA_AUX, strlen(KS_QUOTA_AUX));
+    rdb_put_string(ud, v, n);
+    rs_free(v);
 }
 
 /* ---- values ------------------------------------------------------------- */
@@ -485,6 +497,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     snprintf(num, sizeof num, "%" PRIu64, st->used_memory);
     put_aux(b, "used-mem", num);
     put_aux(b, "aof-base", aof_base ? "1" : "0");
+    ks_quota_foreach(st, put_quota, b);
     if (hooks && hooks->put_functions)
         hooks->put_functions(st, b);
     for (int i = 0; i < st->ndbs; i++) {

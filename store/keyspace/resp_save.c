@@ -5,7 +5,8 @@
  * database a SELECT, then per key the commands that rebuild it -- SET;
  * RPUSH, SADD, ZADD and HMSET of at most 64 elements each; PEXPIREAT for
  * a key's deadline, HPEXPIREAT for a field's, and respite's SPEXPIREAT
- * for a set member's; first the function libraries, as FUNCTION LOAD.
+ * for a set member's; first the function libraries, as FUNCTION LOAD,
+ * and the project quotas, as PROJECT QUOTA.
  * Scores are written in the shortest form that reads back as the same
  * double. Streams as XADD, XSETID, XGROUP and XCLAIM (put_stream).
  *
@@ -13,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -361,6 +363,24 @@ static void put_function(void *ud, const char *code, size_t len)
     rdb_put_resp_bulk(&w->b, code, len);
 }
 
+/* PROJECT QUOTA id MAXMEMORY m MAXKEYS k MAXOPS o: a project's quotas. */
+static void put_quota(void *ud, struct ks_quota *q)
+{
+    struct writer *w = ud;
+    const char *const names[3] = {"MAXMEMORY", "MAXKEYS", "MAXOPS"};
+    const uint64_t v[3] = {q->maxmemory, q->maxkeys, q->maxops};
+    rdb_put_resp_array(&w->b, 9);
+    rdb_put_resp_bulk(&w->b, "PROJECT", 7);
+    rdb_put_resp_bulk(&w->b, "QUOTA", 5);
+    rdb_put_resp_bulk(&w->b, q->id, q->idlen);
+    for (int i = 0; i < 3; i++) {
+        char num[24];
+        int n = snprintf(num, sizeof num, "%" PRIu64, v[i]);
+        rdb_put_resp_bulk(&w->b, names[i], strlen(names[i]));
+        rdb_put_resp_bulk(&w->b, num, (size_t)n);
+    }
+}
+
 int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
               size_t errlen)
 {
@@ -376,6 +396,7 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
     struct writer w = {.fd = fd, .st = st, .hooks = hooks};
     if (hooks && hooks->each_function)
         hooks->each_function(st, put_function, &w);
+    ks_quota_foreach(st, put_quota, &w);
     for (int i = 0; i < st->ndbs; i++) {
         struct db *db = st->dbs[i];
         if (ks_db_size(db) == 0)

@@ -184,6 +184,34 @@ struct db {
     struct ranks ranks;           /* the shards by rank, their key counts */
 };
 
+/* The quotas of one project id (PROJECT QUOTA; keyspace/quota.c), for
+ * the project across every database, kept while it has no keys. One
+ * allocation: the struct, then the id's bytes. */
+struct ks_quota {
+    struct ks_quota *next; /* in its slot's chain */
+    /* config: 0 is no limit */
+    uint64_t maxmemory;    /* bytes of keys and values (PROJECT INFO's bytes) */
+    uint64_t maxkeys;
+    uint64_t maxops;       /* commands naming a key of the project, per second */
+    /* MAXOPS's token bucket (commands/quota.c): tokens as of refill_us
+     * (monotonic), at most maxops, below 0 after an EXEC that took more */
+    double tokens;
+    int64_t refill_us;
+    /* stats */
+    uint64_t delayed;      /* commands held by MAXOPS */
+    uint64_t refused;      /* commands refused -OOM by MAXMEMORY or MAXKEYS */
+    uint32_t idlen;
+    char id[];
+};
+
+/* Every project's quotas, by id: chains in slots (cap a power of two, or
+ * 0). n == 0 is the one test a command pays while no quota is set. */
+struct ks_quotas {
+    struct ks_quota **slots;
+    uint32_t cap, n;
+    uint32_t nmemory; /* those with a MAXMEMORY: eviction looks at them first */
+};
+
 /* ------------------------------------------------------------------------
  * Configuration (config.c): every parameter CONFIG GET/SET knows.
  * ------------------------------------------------------------------------ */
@@ -696,6 +724,13 @@ struct store {
     bool evict_running;
     bool oom_at_start;
     int evict_next_db;
+    /* Project quotas (keyspace/quota.c), and the commands MAXOPS holds
+     * (commands/pause.c) in the order they came, with the earliest time one
+     * of them may run (monotonic us). */
+    struct ks_quotas quotas;
+    struct postponed *qp_head, *qp_tail;
+    int64_t qp_next_us;
+    struct quota_plans *qplans; /* commands/quota.c's, NULL until a check */
     /* What the project shards cost beyond their keys (keyspace.c): the shards
      * with their ids, the project maps' and order arrays' capacity. INFO's
      * used_memory_overhead; not counted against any project. */

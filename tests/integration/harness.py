@@ -429,6 +429,11 @@ class RespConn:
         self.send(encode(*args))
         return self.reply()
 
+    def pipeline(self, cmds):
+        """Send the commands (tuples of arguments) at once; their replies, in order."""
+        self.send(b"".join(encode(*a) for a in cmds))
+        return [self.reply() for _ in cmds]
+
     def read_bytes(self, n, timeout=SOCK_TIMEOUT):
         """Exactly n raw bytes (what the reader buffered first), bounded by timeout."""
         if len(self.buf) < n:
