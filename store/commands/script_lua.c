@@ -76,6 +76,16 @@ static const char *const field_names[NFIELDS] = {
 /* The tables push_kv_table fills again: EVAL's globals, FCALL's arguments. */
 enum kv_table { KV_KEYS, KV_ARGV, KV_FN_KEYS, KV_FN_ARGS, KV_NTABLES };
 
+/* A command name redis.call looked up (lookup_cmd): where its bytes were,
+ * a copy of them, what they name. */
+enum { NAME_MEMOS = 16, NAME_MEMO_LEN = 23 };
+struct name_memo {
+    const char *p;
+    const struct cmd_def *d;
+    uint8_t len;
+    char name[NAME_MEMO_LEN];
+};
+
 struct lua_engine {
     lua_State *L;
     int g_ref; /* the real globals G, in the registry */
@@ -105,6 +115,7 @@ struct lua_engine {
     bool kv_never;
     bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
     int kv_mt_ref; /* their metatable */
+    struct name_memo names[NAME_MEMOS]; /* lookup_cmd's */
 };
 
 /* ------------------------------------------------------------------------
@@ -740,6 +751,26 @@ static const char *refusal(const struct lua_engine *e, const struct cmd_ctx *sub
     return NULL;
 }
 
+/* cmd_lookup of name, remembered by the address of its bytes: a script's
+ * command names are constants of its function, Lua strings at the same
+ * address call after call, so a name is hashed and compared in the table
+ * once, not at every redis.call. The bytes are compared too, as a string
+ * collected since may have left its address to another. */
+static const struct cmd_def *lookup_cmd(struct lua_engine *e, struct rs_str name)
+{
+    struct name_memo *m = &e->names[((uintptr_t)name.p >> 4) % NAME_MEMOS];
+    if (m->p == name.p && m->len == name.len && memcmp(m->name, name.p, name.len) == 0)
+        return m->d;
+    const struct cmd_def *d = cmd_lookup(e->st->lut, name);
+    if (name.len <= NAME_MEMO_LEN) {
+        m->p = name.p;
+        m->d = d;
+        m->len = (uint8_t)name.len;
+        memcpy(m->name, name.p, name.len);
+    }
+    return d;
+}
+
 static int redis_call_generic(lua_State *L, bool raise)
 {
     struct lua_engine *e = engine_of(L);
@@ -755,7 +786,7 @@ static int redis_call_generic(lua_State *L, bool raise)
         return raise ? lua_error(L) : 1;
     }
     struct store *st = e->st;
-    const struct cmd_def *d = cmd_lookup(st->lut, e->argv[0]);
+    const struct cmd_def *d = lookup_cmd(e, e->argv[0]);
     if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
         d = cmd_lookup_sub(d, e->argv[1]);
     struct cmd_ctx *caller = e->run->caller;
@@ -1321,6 +1352,16 @@ static void push_kv_table(struct lua_engine *e, enum kv_table i, const struct rs
     } else {
         lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_ref[i]);
         for (int k = 0; k < n; k++) {
+            /* An entry that already holds these bytes stays: comparing
+             * costs less than interning them again (hashing, looking up,
+             * and the collector's step pushing a string may run). */
+            lua_rawgeti(L, -1, k + 1);
+            size_t len = 0;
+            const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+            bool same = p && len == v[k].len && memcmp(p, v[k].p, len) == 0;
+            lua_pop(L, 1);
+            if (same)
+                continue;
             lua_pushlstring(L, v[k].p, v[k].len);
             lua_rawseti(L, -2, k + 1);
         }
