@@ -416,6 +416,8 @@ uint64_t ks_proj_commands(const struct ks_proj *p);
  * over its table (a one-key project's scan visits its key at cursor 0 and
  * ends). */
 void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
+/* And as tbl_walk: for a walk that changes nothing (a save). */
+void ks_proj_walk(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud);
 struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g);

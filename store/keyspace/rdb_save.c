@@ -38,8 +38,10 @@
 #include "keyspace/zset.h"
 #include "resp_num.h"
 
-/* The buffer goes to the file once it holds this much. */
-#define FLUSH_AT (1 << 20)
+/* The buffer goes to the file once it holds this much: small, since in a
+ * fork's child its pages are the child's own (rdb_last_cow_size; 1 MB
+ * grew to 4 MB of them with its doublings). */
+#define FLUSH_AT (64 << 10)
 
 struct saver {
     struct store *st;
@@ -159,7 +161,7 @@ static void put_hash_value(struct rdb_buf *b, struct hash *h)
     }
     rdb_put_len(b, tbl_count(&h->t));
     struct field_walk w = {b, h->ttl, min, true};
-    tbl_foreach(&h->t, put_ttl_field, &w);
+    tbl_walk(&h->t, put_ttl_field, &w);
 }
 
 static uint8_t set_type(const struct rset *s)
@@ -227,7 +229,7 @@ static void put_set_value(struct rdb_buf *b, struct rset *s)
     }
     rdb_put_len(b, tbl_count(&s->ht));
     struct field_walk w = {b, s->ttl, min, false};
-    tbl_foreach(&s->ht, put_ttl_field, &w);
+    tbl_walk(&s->ht, put_ttl_field, &w);
 }
 
 /* Each chunk a quicklist v2 node: a listpack of its elements, or a plain
@@ -467,7 +469,7 @@ static void put_project(void *ud, const struct ks_proj *p)
 {
     struct saver *sv = ud;
     sv->sh = p->sh;
-    ks_proj_foreach(p, put_key, sv);
+    ks_proj_walk(p, put_key, sv);
 }
 
 /* ---- the file ----------------------------------------------------------- */

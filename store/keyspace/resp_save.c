@@ -32,7 +32,7 @@
 #include "resp_num.h"
 
 #define ITEMS_PER_CMD 64 /* Redis's AOF_REWRITE_ITEMS_PER_CMD */
-#define FLUSH_AT (1 << 20)
+#define FLUSH_AT (64 << 10)
 
 struct writer {
     int fd; /* write(2), not stdio: the rewrite child allocates nothing through malloc */
@@ -157,7 +157,7 @@ static void put_hash(struct writer *w, struct hash *h)
         }
     } else {
         struct hash_walk hw = {w, h->ttl, &t};
-        tbl_foreach(&h->t, put_field, &hw);
+        tbl_walk(&h->t, put_field, &hw);
     }
     cmd_end(w);
     /* After the fields: the slices point into the hash, which stays put. */
@@ -351,7 +351,7 @@ static void put_project(void *ud, const struct ks_proj *p)
 {
     struct writer *w = ud;
     w->sh = p->sh;
-    ks_proj_foreach(p, put_key, w);
+    ks_proj_walk(p, put_key, w);
 }
 
 static void put_function(void *ud, const char *code, size_t len)

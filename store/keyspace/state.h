@@ -750,6 +750,10 @@ struct store {
         /* The one child process (persist_fork), as Redis allows one:
          * a BGSAVE or a BGREWRITEAOF. */
         int child;              /* its pid, 0 none */
+        int exiting;            /* a child whose final report is in but that has not
+                                 * exited yet (tearing down its copy of a large address
+                                 * space takes tens of ms): reaped by a later tick,
+                                 * not waited for on the loop (persist.c); 0 none */
         int child_type;         /* enum persist_child */
         int child_pipe;         /* read end of its report pipe, -1 none */
         int64_t child_start;    /* unix ms when it forked */
