@@ -24,7 +24,6 @@ stopped, by PID. See benchmarks/README.md.
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -90,14 +89,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0)
     args = servers.parse_pair_args(ap)
-    paths = {"respite": (args.respite, servers.split_args(args.respite_args)),
-             "redis": (args.redis, servers.split_args(args.redis_args))}
-    res = {"respite": [], "redis": []}
-    with tempfile.TemporaryDirectory(prefix="bench-drop-") as workdir:
-        for r in range(args.rounds):
-            order = ("respite", "redis") if r % 2 == 0 else ("redis", "respite")
-            for side in order:
-                res[side].append(measure(side, paths[side][0], paths[side][1], args, workdir))
+    res = servers.alternating_rounds(args, measure, "bench-drop-")
     rows = []
     for name, key in (("drop's reply, ms", "reply_ms"), ("background freeing, ms", "free_ms"),
                       ("longest PING meanwhile, ms", "ping_max_ms"),

@@ -25,7 +25,6 @@ by PID. See benchmarks/README.md.
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -85,14 +84,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0)
     args = servers.parse_pair_args(ap)
-    paths = {"respite": (args.respite, servers.split_args(args.respite_args)),
-             "redis": (args.redis, servers.split_args(args.redis_args))}
-    res = {"respite": [], "redis": []}
-    with tempfile.TemporaryDirectory(prefix="bench-pscan-") as workdir:
-        for r in range(args.rounds):
-            order = ("respite", "redis") if r % 2 == 0 else ("redis", "respite")
-            for side in order:
-                res[side].append(measure(side, paths[side][0], paths[side][1], args, workdir))
+    res = servers.alternating_rounds(args, measure, "bench-pscan-")
     rows = []
     for name, key, fmt in (("SCAN calls to the end", "calls", "%d"),
                            ("whole walk, ms", "ms", "%.2f"),

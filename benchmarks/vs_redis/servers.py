@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -512,6 +513,21 @@ def parse_pair_args(ap):
     check_binaries(ap, args)
     install_cleanup()
     return args
+
+
+def alternating_rounds(args, measure, prefix):
+    """args.rounds rounds of measure(side, path, extra_args, args, workdir) on each of
+    respite and redis-server, the first of each round alternating, in one temporary
+    working directory: {"respite": [results...], "redis": [...]}."""
+    paths = {"respite": (args.respite, split_args(args.respite_args)),
+             "redis": (args.redis, split_args(args.redis_args))}
+    res = {"respite": [], "redis": []}
+    with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
+        for r in range(args.rounds):
+            order = ("respite", "redis") if r % 2 == 0 else ("redis", "respite")
+            for side in order:
+                res[side].append(measure(side, paths[side][0], paths[side][1], args, workdir))
+    return res
 
 
 def check_binaries(ap, args):
