@@ -483,10 +483,10 @@ static void merge_around(struct quicklist *ql, struct ql_node *center)
 
 void ql_set_fill(struct quicklist *ql, int fill)
 {
-    ql->fill = fill > INT16_MAX ? INT16_MAX : fill < -5 ? -5 : fill;
+    ql->fill = (int16_t)(fill > INT16_MAX ? INT16_MAX : fill < -5 ? -5 : fill);
 }
 
-struct quicklist *ql_new(int fill, size_t packed_threshold)
+struct quicklist *ql_new(int fill, uint32_t packed_threshold)
 {
     struct quicklist *ql = rs_calloc(1, sizeof *ql);
     ql_set_fill(ql, fill);

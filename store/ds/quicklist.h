@@ -32,16 +32,21 @@ struct ql_node {
     char buf[];
 };
 
+/* 48 bytes, a jemalloc class: every list has one, most lists are small. */
 struct quicklist {
     struct ql_node *head, *tail;
     uint64_t count;   /* elements */
+    size_t bytes;     /* allocated bytes, this struct and its chunks */
     uint32_t nnodes;
-    int fill;         /* list-max-listpack-size when it became a quicklist,
+    uint32_t packed_threshold; /* elements of at least this many bytes are
+                                * plain; below 4 GiB, as DEBUG
+                                * QUICKLIST-PACKED-THRESHOLD bounds it */
+    int16_t fill;     /* list-max-listpack-size when it became a quicklist,
                        * within [-5, 32767] as Redis's 16-bit field keeps it */
     bool listpack;    /* Redis's listpack form: one chunk, pushes ignore the limits */
-    size_t packed_threshold; /* elements of at least this many bytes are plain */
-    size_t bytes;     /* allocated bytes, this struct and its chunks */
 };
+
+_Static_assert(sizeof(struct quicklist) == 48, "a quicklist is 48 bytes (jemalloc's class)");
 
 /* An element's place: its chunk and its byte offset there. */
 struct ql_pos {
@@ -51,11 +56,11 @@ struct ql_pos {
 
 /* Redis's packed_threshold when DEBUG QUICKLIST-PACKED-THRESHOLD set none:
  * then the fill's size limit decides what is plain. */
-#define QL_DEFAULT_PACKED_THRESHOLD ((size_t)1 << 30)
+#define QL_DEFAULT_PACKED_THRESHOLD ((uint32_t)1 << 30)
 
 /* An empty list with chunks limited by fill (list-max-listpack-size,
  * clamped as Redis's quicklistSetFill), in its listpack form. */
-struct quicklist *ql_new(int fill, size_t packed_threshold);
+struct quicklist *ql_new(int fill, uint32_t packed_threshold);
 /* Chunks from now on limited by fill, clamped as by ql_new. */
 void ql_set_fill(struct quicklist *ql, int fill);
 void ql_free(struct quicklist *ql);
