@@ -88,6 +88,8 @@ void ql_limits(int fill, size_t *sz, uint64_t *count);
 
 /* Add s (copied) at an end. O(1) amortised. */
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where);
+/* ql_push of v[0..n) in turn (LPUSH and RPUSH's order). */
+void ql_push_many(struct quicklist *ql, const struct rs_str *v, size_t n, enum ql_where where);
 /* Add s at the tail in a chunk of its own (unless the list is in its
  * listpack form, one chunk): loading starts each RDB node so, and the
  * ql_push calls after it fill that chunk, so chunks stay the file's. The
