@@ -175,6 +175,14 @@ def dataset_zset_10m(scale):
     return _zsets(1, max(1, int(10_000_000 * scale)))
 
 
+@dataset("dashboard", "100,000 projects of 10 keys each: persist.py's dashboard (small hashes of "
+                      "3-10 fields, a 5-member set, lists of 5, 5 and 2 items, a string)")
+def dataset_dashboard(scale):
+    import persist  # its builder, so both benchmarks load the same data
+    nproj = max(1, int(100_000 * scale))
+    return Plan(nproj * 10, persist.dashboard(nproj))
+
+
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()

@@ -103,7 +103,7 @@ static void digest_hash(unsigned char d[20], struct hash *h)
         return;
     }
     struct field_walk w = {d, h->ttl};
-    tbl_foreach(&h->t, digest_field, &w);
+    tbl_foreach(h->t, digest_field, &w);
 }
 
 static void digest_set(unsigned char d[20], struct rset *s)
@@ -121,7 +121,7 @@ static void digest_set(unsigned char d[20], struct rset *s)
             xor_digest(d, m.p, m.len);
         }
     } else {
-        tbl_foreach(&s->ht, digest_member, d);
+        tbl_foreach(s->ht, digest_member, d);
     }
 }
 

@@ -151,13 +151,13 @@ static size_t set_usage(struct rset *s, uint64_t samples)
         return n + rs_alloc_size(s->is);
     if (s->enc == SENC_LISTPACK)
         return n + rs_alloc_size(s->lp);
-    return n + table_usage(&s->ht, samples);
+    return n + rs_alloc_size(s->ht) + table_usage(s->ht, samples);
 }
 
 static size_t hash_usage(struct hash *h, uint64_t samples)
 {
     size_t n = rs_alloc_size(h) + subttl_bytes(h->ttl);
-    return n + (h->pk ? rs_alloc_size(h->pk) : table_usage(&h->t, samples));
+    return n + (h->pk ? rs_alloc_size(h->pk) : rs_alloc_size(h->t) + table_usage(h->t, samples));
 }
 
 /* Bytes of key e and its value, its containers' elements sampled

@@ -1623,7 +1623,7 @@ static void debug_packed_threshold(struct cmd_ctx *c)
         reply_err(c, RS_ERR_PACKED_THRESHOLD);
         return;
     }
-    c->st->list_packed_threshold = sz;
+    c->st->list_packed_threshold = (uint32_t)sz;
     resp_add_ok(c->out);
 }
 

@@ -197,7 +197,7 @@ static void reply_all(struct cmd_ctx *c, struct hash *h, int what)
         return;
     }
     struct walk w = {c->out, what};
-    tbl_foreach(&h->t, walk_cb, &w);
+    tbl_foreach(h->t, walk_cb, &w);
 }
 
 static void getall_generic(struct cmd_ctx *c, int what)
@@ -506,7 +506,7 @@ static struct pair *hash_pairs(struct hash *h)
             off = packed_field(h->pk, h->per, off, &q->f, &q->v, &when);
         }
     } else {
-        tbl_foreach(&h->t, pairs_cb, &p);
+        tbl_foreach(h->t, pairs_cb, &p);
     }
     return p.a;
 }
@@ -527,9 +527,9 @@ static void reply_pair(struct cmd_ctx *c, struct pair p, bool withvalues)
 static void table_sample(struct cmd_ctx *c, struct hash *h, uint64_t count, bool withvalues)
 {
     struct table seen;
-    tbl_init(&seen, h->t.seed);
+    tbl_init(&seen, h->t->seed);
     for (uint64_t got = 0; got < count;) {
-        struct entry *e = tbl_random(&h->t, &c->st->rng);
+        struct entry *e = tbl_random(h->t, &c->st->rng);
         struct rs_str id = rs_str_from((const char *)&e, sizeof e);
         if (tbl_get(&seen, id.p, id.len))
             continue;
@@ -578,7 +578,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
             return;
         }
         if (h->pk == NULL) {
-            resp_add_bulk_str(c->out, field_key(tbl_random(&h->t, &c->st->rng)));
+            resp_add_bulk_str(c->out, field_key(tbl_random(h->t, &c->st->rng)));
             return;
         }
         struct pair *all = hash_pairs(h);
@@ -600,7 +600,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
         /* Repeats allowed: one O(1) draw per field from the table. */
         /* Stops when the client's output is full: it is being closed. */
         for (uint64_t i = 0; i < count && !resp_out_full(c->out); i++) {
-            struct entry *e = tbl_random(&h->t, &c->st->rng);
+            struct entry *e = tbl_random(h->t, &c->st->rng);
             reply_pair(c, (struct pair){field_key(e), field_val(e)}, withvalues);
         }
         return;
@@ -668,7 +668,7 @@ void cmd_hscan(struct cmd_ctx *c)
         long long budget = o.max_steps;
         next = cursor;
         do {
-            next = tbl_scan(&h->t, next, hscan_cb, &a);
+            next = tbl_scan(h->t, next, hscan_cb, &a);
         } while (next && budget-- && (long long)(novalues ? a.n : a.n * 2) < count);
     }
     size_t kept = 0;

@@ -142,8 +142,7 @@ static void push_generic(struct cmd_ctx *c, enum ql_where where, bool only_exist
     size_t before = ql->bytes;
     int n = c->argc - 2;
     list_growing(c->st, ql, args_bytes(c->argv + 2, n), (uint64_t)n);
-    for (int i = 2; i < c->argc; i++)
-        ql_push(ql, c->argv[i], where);
+    ql_push_many(ql, c->argv + 2, (size_t)n, where);
     obj_account_change(loc.sh, before, ql->bytes);
     ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new list */
     ks_dirty(c->st, (uint64_t)n);

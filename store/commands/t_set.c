@@ -224,7 +224,7 @@ static struct rs_str set_random(struct store *st, struct rset *s, char *buf)
         return pack_get(s->lp, pack_seek(s->lp, i * s->per), &next);
     }
     default: {
-        struct entry *e = tbl_random(&s->ht, &st->rng);
+        struct entry *e = tbl_random(s->ht, &st->rng);
         return rs_str_from(e->data, e->klen);
     }
     }
@@ -745,7 +745,7 @@ void cmd_sscan(struct cmd_ctx *c)
     struct sscan_walk w = {0};
     long long maxiter = o.max_steps;
     do {
-        cursor = tbl_scan(&s->ht, cursor, sscan_cb, &w);
+        cursor = tbl_scan(s->ht, cursor, sscan_cb, &w);
     } while (cursor && maxiter-- && (long long)w.n < count);
     resp_add_bulk_ll(c->out, (long long)cursor);
     struct resp_deferred mark = resp_add_deferred(c->out);

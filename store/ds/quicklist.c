@@ -483,10 +483,10 @@ static void merge_around(struct quicklist *ql, struct ql_node *center)
 
 void ql_set_fill(struct quicklist *ql, int fill)
 {
-    ql->fill = fill > INT16_MAX ? INT16_MAX : fill < -5 ? -5 : fill;
+    ql->fill = (int16_t)(fill > INT16_MAX ? INT16_MAX : fill < -5 ? -5 : fill);
 }
 
-struct quicklist *ql_new(int fill, size_t packed_threshold)
+struct quicklist *ql_new(int fill, uint32_t packed_threshold)
 {
     struct quicklist *ql = rs_calloc(1, sizeof *ql);
     ql_set_fill(ql, fill);
@@ -547,6 +547,22 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
         guess = end->cap / 2;
     }
     node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, guess);
+}
+
+void ql_push_many(struct quicklist *ql, const struct rs_str *v, size_t n, enum ql_where where)
+{
+    size_t i = 0;
+    if (ql->head == NULL && ql->listpack && n > 1) {
+        /* A new list in its listpack form: its one chunk is sized for all
+         * of them at once, not grown by half push after push (the slack
+         * left was a good part of a small list's bytes). */
+        size_t bytes = 0;
+        for (size_t j = 0; j < n; j++)
+            bytes += elem_size(v[j].len);
+        node_add_with(ql, NULL, v[i++], where, bytes < UINT32_MAX / 2 ? (uint32_t)bytes : 0);
+    }
+    for (; i < n; i++)
+        ql_push(ql, v[i], where);
 }
 
 void ql_push_chunk(struct quicklist *ql, struct rs_str s, size_t room)

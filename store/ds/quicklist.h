@@ -32,16 +32,21 @@ struct ql_node {
     char buf[];
 };
 
+/* 48 bytes, a jemalloc class: every list has one, most lists are small. */
 struct quicklist {
     struct ql_node *head, *tail;
     uint64_t count;   /* elements */
+    size_t bytes;     /* allocated bytes, this struct and its chunks */
     uint32_t nnodes;
-    int fill;         /* list-max-listpack-size when it became a quicklist,
+    uint32_t packed_threshold; /* elements of at least this many bytes are
+                                * plain; below 4 GiB, as DEBUG
+                                * QUICKLIST-PACKED-THRESHOLD bounds it */
+    int16_t fill;     /* list-max-listpack-size when it became a quicklist,
                        * within [-5, 32767] as Redis's 16-bit field keeps it */
     bool listpack;    /* Redis's listpack form: one chunk, pushes ignore the limits */
-    size_t packed_threshold; /* elements of at least this many bytes are plain */
-    size_t bytes;     /* allocated bytes, this struct and its chunks */
 };
+
+_Static_assert(sizeof(struct quicklist) == 48, "a quicklist is 48 bytes (jemalloc's class)");
 
 /* An element's place: its chunk and its byte offset there. */
 struct ql_pos {
@@ -51,11 +56,11 @@ struct ql_pos {
 
 /* Redis's packed_threshold when DEBUG QUICKLIST-PACKED-THRESHOLD set none:
  * then the fill's size limit decides what is plain. */
-#define QL_DEFAULT_PACKED_THRESHOLD ((size_t)1 << 30)
+#define QL_DEFAULT_PACKED_THRESHOLD ((uint32_t)1 << 30)
 
 /* An empty list with chunks limited by fill (list-max-listpack-size,
  * clamped as Redis's quicklistSetFill), in its listpack form. */
-struct quicklist *ql_new(int fill, size_t packed_threshold);
+struct quicklist *ql_new(int fill, uint32_t packed_threshold);
 /* Chunks from now on limited by fill, clamped as by ql_new. */
 void ql_set_fill(struct quicklist *ql, int fill);
 void ql_free(struct quicklist *ql);
@@ -83,6 +88,8 @@ void ql_limits(int fill, size_t *sz, uint64_t *count);
 
 /* Add s (copied) at an end. O(1) amortised. */
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where);
+/* ql_push of v[0..n) in turn (LPUSH and RPUSH's order). */
+void ql_push_many(struct quicklist *ql, const struct rs_str *v, size_t n, enum ql_where where);
 /* Add s at the tail in a chunk of its own (unless the list is in its
  * listpack form, one chunk): loading starts each RDB node so, and the
  * ql_push calls after it fill that chunk, so chunks stay the file's. The

@@ -50,6 +50,13 @@ void tbl_init(struct table *t, uint64_t seed)
     t->rehash_idx = -1;
 }
 
+struct table *tbl_new(uint64_t seed)
+{
+    struct table *t = rs_malloc(sizeof *t);
+    tbl_init(t, seed);
+    return t;
+}
+
 void tbl_set_load(struct table *t, unsigned load_lg)
 {
     t->load_lg = (uint8_t)load_lg;
@@ -492,6 +499,12 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
     unsigned load_lg = t->load_lg;
     tbl_init(t, t->seed);
     t->load_lg = (uint8_t)load_lg;
+}
+
+void tbl_destroy(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)
+{
+    tbl_free(t, free_entry, ud);
+    rs_free(t);
 }
 
 bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, struct entry *e),

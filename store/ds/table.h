@@ -35,12 +35,18 @@ _Static_assert(sizeof(struct table) == 56, "a table header is 56 bytes (hashes, 
 
 
 void tbl_init(struct table *t, uint64_t seed);
+/* A tbl_init'ed table in a block of its own, for values that hold their
+ * table apart (hashes and sets, only once they leave their packed form);
+ * freed by tbl_destroy. */
+struct table *tbl_new(uint64_t seed);
 /* Let t hold up to 2^load_lg entries a bucket on average before it grows
  * (0 after tbl_init: Redis's load factor of 1): fewer buckets, longer
  * chains. Kept across tbl_free. */
 void tbl_set_load(struct table *t, unsigned load_lg);
 /* Free the bucket arrays; entries are handed to free_entry first. */
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud);
+/* tbl_free, then the block of a tbl_new table. */
+void tbl_destroy(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud);
 /* tbl_free in slices, for a table nothing else uses any more (a value or a
  * shard being freed in the background): hands entries to free_entry, a
  * bucket at a time, until *work (one unit a bucket and one an entry) is

@@ -408,11 +408,13 @@ bool obj_sub_remove(struct entry *e, struct rs_str name)
 
 void obj_prefetch(const struct entry *e)
 {
-    /* The whole struct: a hash's or set's (up to 128 bytes) holds its
-     * table form in the middle and its byte count (read by every write)
-     * after it. */
+    /* The whole struct, whose fields every access reads (up to 128 bytes
+     * for a zset or a stream; a hash or a set is one line). */
     if (e->type != OBJ_STRING || e->enc == ENC_RAW)
-        prefetch_span(entry_ptr(e), e->type == OBJ_LIST ? sizeof(struct quicklist) : 128);
+        prefetch_span(entry_ptr(e), e->type == OBJ_LIST   ? sizeof(struct quicklist)
+                                    : e->type == OBJ_HASH ? sizeof(struct hash)
+                                    : e->type == OBJ_SET  ? sizeof(struct rset)
+                                                          : 128);
 }
 
 void obj_prefetch_data(const struct entry *e, bool rest)

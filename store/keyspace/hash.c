@@ -72,14 +72,17 @@ struct subttl **hash_subttl(struct hash *h)
 
 const struct table *hash_table(const struct hash *h)
 {
-    return h->pk ? NULL : &h->t;
+    return h->pk ? NULL : h->t;
 }
 
 void hash_prefetch(const struct hash *h, bool rest)
 {
-    /* A field's search walks the pack from its first bytes. */
+    /* A field's search walks the pack from its first bytes, or starts from
+     * the table's header, a block of its own. */
     if (h->pk)
         pack_prefetch(h->pk, rest);
+    else if (!rest)
+        __builtin_prefetch(h->t);
 }
 
 
@@ -94,7 +97,7 @@ void hash_free(struct hash *h)
     if (h->pk)
         pack_free(h->pk);
     else
-        tbl_free(&h->t, free_field, NULL);
+        tbl_destroy(h->t, free_field, NULL);
     subttl_free(h->ttl);
     rs_free(h);
 }
@@ -108,7 +111,7 @@ static void dup_field(void *ud, struct entry *e)
 {
     struct dup_walk *w = ud;
     struct entry *n = obj_sub_entry(field_key(e), field_val(e));
-    tbl_insert(&w->to->t, n);
+    tbl_insert(w->to->t, n);
     if (e->exp_idx != EXP_NONE)
         subttl_set(&w->to->ttl, n, subttl_get(w->from->ttl, e));
 }
@@ -121,9 +124,9 @@ struct hash *hash_dup(const struct hash *h)
     if (h->pk) {
         d->pk = pack_dup(h->pk); /* its registration: ks_add's */
     } else {
-        tbl_init(&d->t, h->t.seed);
+        d->t = tbl_new(h->t->seed);
         struct dup_walk w = {h, d};
-        tbl_foreach((struct table *)&h->t, dup_field, &w);
+        tbl_foreach(h->t, dup_field, &w);
     }
     return d;
 }
@@ -137,7 +140,7 @@ const char *hash_enc_name(const struct hash *h)
 
 uint64_t hash_size(const struct hash *h)
 {
-    return h->pk ? h->pk->n / h->per : tbl_count(&h->t);
+    return h->pk ? h->pk->n / h->per : tbl_count(h->t);
 }
 
 /* The field at off of pk, packed with per elements a field: its value in
@@ -164,16 +167,16 @@ static void packed_set_deadline(struct hash *h, uint32_t off, int64_t when)
 static void hash_to_table(struct hash *h, uint64_t seed)
 {
     struct pack *pk = h->pk;
-    tbl_init(&h->t, seed);
+    h->t = tbl_new(seed);
     h->pk = NULL;
-    h->bytes = sizeof *h;
+    h->bytes = sizeof *h + sizeof *h->t;
     uint32_t off = 0;
     while (off < pk->len) {
         struct rs_str f, v;
         int64_t when;
         off = packed_field(pk, h->per, off, &f, &v, &when);
         struct entry *e = obj_sub_entry(f, v);
-        tbl_insert(&h->t, e);
+        tbl_insert(h->t, e);
         h->bytes += field_bytes(e);
         if (when != -1)
             subttl_set(&h->ttl, e, when);
@@ -206,7 +209,7 @@ bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v)
         *v = pack_get(h->pk, off, NULL);
         return true;
     }
-    struct entry *e = tbl_get(&h->t, f.p, f.len);
+    struct entry *e = tbl_get(h->t, f.p, f.len);
     if (e == NULL)
         return false;
     *v = field_val(e);
@@ -247,7 +250,7 @@ static bool set_field(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct
             hash_to_table(h, c->st->seed);
         return added;
     }
-    struct entry **ref = is_new ? NULL : tbl_find_ref(&h->t, f.p, f.len);
+    struct entry **ref = is_new ? NULL : tbl_find_ref(h->t, f.p, f.len);
     if (ref && (*ref)->vlen == v.len) {
         /* A value of the same length is overwritten in place. */
         memcpy((*ref)->data + (*ref)->klen, v.p, v.len);
@@ -258,10 +261,10 @@ static bool set_field(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct
     struct entry *n = obj_sub_entry(f, v);
     h->bytes += field_bytes(n);
     if (ref == NULL) {
-        tbl_insert(&h->t, n);
+        tbl_insert(h->t, n);
         return true;
     }
-    struct entry *old = tbl_replace(&h->t, ref, n);
+    struct entry *old = tbl_replace(h->t, ref, n);
     if (old->exp_idx != EXP_NONE) {
         if (keep_ttl)
             subttl_moved(h->ttl, old, n);
@@ -295,10 +298,10 @@ bool hash_remove(struct hash *h, struct rs_str f)
         h->bytes = h->bytes - before + pack_bytes(h->pk);
         return true;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    struct entry **ref = tbl_find_ref(h->t, f.p, f.len);
     if (ref == NULL)
         return false;
-    struct entry *e = tbl_unlink(&h->t, ref);
+    struct entry *e = tbl_unlink(h->t, ref);
     subttl_clear(h->ttl, e);
     h->bytes -= field_bytes(e);
     rs_free(e);
@@ -317,7 +320,7 @@ int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found)
         packed_field(h->pk, h->per, off, &k, &v, &when);
         return when;
     }
-    struct entry *e = tbl_get(&h->t, f.p, f.len);
+    struct entry *e = tbl_get(h->t, f.p, f.len);
     *found = e != NULL;
     return e ? subttl_get(h->ttl, e) : -1;
 }
@@ -325,7 +328,7 @@ int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found)
 void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
 {
     if (h->pk == NULL) {
-        struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+        struct entry **ref = tbl_find_ref(h->t, f.p, f.len);
         if (ref)
             subttl_set(&h->ttl, *ref, when);
         return;
@@ -353,7 +356,7 @@ bool hash_field_persist(struct hash *h, struct rs_str f)
         packed_set_deadline(h, at, -1);
         return true;
     }
-    struct entry **ref = tbl_find_ref(&h->t, f.p, f.len);
+    struct entry **ref = tbl_find_ref(h->t, f.p, f.len);
     if (ref == NULL || subttl_get(h->ttl, *ref) == -1)
         return false;
     subttl_clear(h->ttl, *ref);
@@ -379,8 +382,8 @@ uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove)
 
 void hash_sub_delete(struct hash *h, struct entry *f)
 {
-    struct entry **ref = tbl_find_ref(&h->t, field_key(f).p, f->klen);
-    tbl_unlink(&h->t, ref);
+    struct entry **ref = tbl_find_ref(h->t, field_key(f).p, f->klen);
+    tbl_unlink(h->t, ref);
     h->bytes -= field_bytes(f);
     rs_free(f);
 }

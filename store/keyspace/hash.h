@@ -12,16 +12,22 @@
 
 struct pack;
 
+/* 32 bytes: most hashes stay small, so the table form is a block of its
+ * own, allocated when the hash converts (a 56-byte table header inside
+ * every packed hash was most of a small hash's overhead). */
 struct hash {
     struct pack *pk;     /* the packed form, NULL once a table */
-    uint32_t per;        /* pack elements per field: 2, or 3 for listpackex */
-    struct table t;      /* the table form */
+    struct table *t;     /* the table form, NULL while packed */
     struct subttl *ttl;  /* NULL while no field has a deadline; else the
                           * deadlines of the table form's fields, and the
                           * hash's registration in its shard in both forms */
-    size_t bytes;        /* this struct, the pack or the field entries (bucket arrays
-                          * are not counted, as for the shards' own tables) */
+    uint64_t bytes : 56; /* this struct, the pack or the table header and the
+                          * field entries (bucket arrays are not counted, as
+                          * for the shards' own tables) */
+    uint64_t per : 8;    /* pack elements per field: 2, or 3 for listpackex */
 };
+
+_Static_assert(sizeof(struct hash) == 32, "a hash is 32 bytes (jemalloc's class)");
 
 /* Bytes of a hash value (its fields and values), part of obj_bytes. */
 size_t hash_bytes(const struct hash *h);

@@ -28,7 +28,7 @@ const char *list_enc_name(const struct quicklist *ql)
     return ql->listpack ? "listpack" : "quicklist";
 }
 
-size_t list_packed_threshold(const struct store *st)
+uint32_t list_packed_threshold(const struct store *st)
 {
     return st->list_packed_threshold ? st->list_packed_threshold : QL_DEFAULT_PACKED_THRESHOLD;
 }

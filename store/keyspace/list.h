@@ -21,7 +21,7 @@ void list_free(struct quicklist *ql);
 const char *list_enc_name(const struct quicklist *ql);
 /* The size from which elements are stored unpacked (DEBUG
  * QUICKLIST-PACKED-THRESHOLD, else 1 GB). */
-size_t list_packed_threshold(const struct store *st);
+uint32_t list_packed_threshold(const struct store *st);
 /* Before n elements of bytes raw bytes are added: a list in listpack form
  * that would pass list-max-listpack-size becomes a quicklist. */
 void list_growing(const struct store *st, struct quicklist *ql, size_t bytes, uint64_t n);

@@ -159,9 +159,9 @@ static void put_hash_value(struct rdb_buf *b, struct hash *h)
         put_lp(b, &lp);
         return;
     }
-    rdb_put_len(b, tbl_count(&h->t));
+    rdb_put_len(b, tbl_count(h->t));
     struct field_walk w = {b, h->ttl, min, true};
-    tbl_walk(&h->t, put_ttl_field, &w);
+    tbl_walk(h->t, put_ttl_field, &w);
 }
 
 static uint8_t set_type(const struct rset *s)
@@ -227,9 +227,9 @@ static void put_set_value(struct rdb_buf *b, struct rset *s)
             put_lp(b, &lp);
         return;
     }
-    rdb_put_len(b, tbl_count(&s->ht));
+    rdb_put_len(b, tbl_count(s->ht));
     struct field_walk w = {b, s->ttl, min, false};
-    tbl_walk(&s->ht, put_ttl_field, &w);
+    tbl_walk(s->ht, put_ttl_field, &w);
 }
 
 /* Each chunk a quicklist v2 node: a listpack of its elements, or a plain

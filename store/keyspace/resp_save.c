@@ -157,7 +157,7 @@ static void put_hash(struct writer *w, struct hash *h)
         }
     } else {
         struct hash_walk hw = {w, h->ttl, &t};
-        tbl_walk(&h->t, put_field, &hw);
+        tbl_walk(h->t, put_field, &hw);
     }
     cmd_end(w);
     /* After the fields: the slices point into the hash, which stays put. */

@@ -43,7 +43,7 @@ static bool as_int(struct rs_str m, int64_t *v)
 static struct entry *ht_add_member(struct rset *s, struct rs_str m)
 {
     struct entry *e = obj_sub_entry(m, rs_str_from("", 0));
-    tbl_insert(&s->ht, e);
+    tbl_insert(s->ht, e);
     s->ht_members += sizeof(struct entry) + m.len;
     return e;
 }
@@ -56,17 +56,18 @@ static void member_free(void *ud, struct entry *e)
 
 const struct table *set_table(const struct rset *s)
 {
-    return s->enc == SENC_HT ? &s->ht : NULL;
+    return s->enc == SENC_HT ? s->ht : NULL;
 }
 
 void set_prefetch(const struct rset *s, bool rest)
 {
     /* A member's search walks a pack from its first bytes (an intset is
-     * searched by halves: its first bytes only). */
+     * searched by halves: its first bytes only; a table from its header,
+     * a block of its own). */
     if (s->enc == SENC_LISTPACK)
         pack_prefetch(s->lp, rest);
-    else if (s->enc == SENC_INTSET && !rest)
-        __builtin_prefetch(s->is);
+    else if (!rest)
+        __builtin_prefetch(s->enc == SENC_INTSET ? (const void *)s->is : s->ht);
 }
 
 uint64_t set_size(const struct rset *s)
@@ -77,7 +78,7 @@ uint64_t set_size(const struct rset *s)
     case SENC_LISTPACK:
         return s->lp->n / s->per;
     default:
-        return tbl_count(&s->ht);
+        return tbl_count(s->ht);
     }
 }
 
@@ -103,7 +104,7 @@ void set_foreach(struct rset *s, member_fn *fn, void *ud)
         break;
     default: {
         struct tbl_iter it;
-        tbl_iter_start(&it, &s->ht);
+        tbl_iter_start(&it, s->ht);
         for (struct entry *e; (e = tbl_iter_next(&it)) != NULL;)
             if (!fn(ud, rs_str_from(e->data, e->klen)))
                 break;
@@ -132,7 +133,7 @@ static void set_convert(struct store *st, struct rset *s, int enc)
     struct rset n = {.enc = enc, .per = 1, .ttl = s->ttl};
     if (enc == SENC_HT && s->enc == SENC_LISTPACK && s->per == 2) {
         /* listpackex: each member and its deadline in one walk */
-        tbl_init(&n.ht, st->seed);
+        n.ht = tbl_new(st->seed);
         for (uint32_t off = 0; off < s->lp->len;) {
             struct entry *e = ht_add_member(&n, pack_get(s->lp, off, &off));
             int64_t when = packex_deadline(pack_get(s->lp, off, &off));
@@ -140,7 +141,7 @@ static void set_convert(struct store *st, struct rset *s, int enc)
                 subttl_set(&n.ttl, e, when);
         }
     } else if (enc == SENC_HT) {
-        tbl_init(&n.ht, st->seed);
+        n.ht = tbl_new(st->seed);
         set_foreach(s, to_ht_cb, &n);
     } else {
         n.lp = pack_new();
@@ -185,7 +186,7 @@ struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint)
         s->per = 1;
     } else {
         s->enc = SENC_HT;
-        tbl_init(&s->ht, st->seed);
+        s->ht = tbl_new(st->seed);
     }
     return s;
 }
@@ -217,7 +218,7 @@ bool set_contains(struct rset *s, struct rs_str m)
         return pack_find(s->lp, m, s->per) != UINT32_MAX;
     default:
         /* no rehash step: the set may be under a walk (SINTER s s) */
-        return tbl_get(&s->ht, m.p, m.len) != NULL;
+        return tbl_get(s->ht, m.p, m.len) != NULL;
     }
 }
 
@@ -252,7 +253,7 @@ bool set_add(struct store *st, struct rset *s, struct rs_str m)
         }
         set_convert(st, s, SENC_HT);
     }
-    if (tbl_find_ref(&s->ht, m.p, m.len))
+    if (tbl_find_ref(s->ht, m.p, m.len))
         return false;
     ht_add_member(s, m);
     return true;
@@ -272,10 +273,10 @@ bool set_remove(struct rset *s, struct rs_str m)
         return true;
     }
     default: {
-        struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
+        struct entry **ref = tbl_find_ref(s->ht, m.p, m.len);
         if (!ref)
             return false;
-        struct entry *e = tbl_unlink(&s->ht, ref);
+        struct entry *e = tbl_unlink(s->ht, ref);
         subttl_clear(s->ttl, e);
         s->ht_members -= sizeof(struct entry) + e->klen;
         rs_free(e);
@@ -297,7 +298,7 @@ int64_t set_member_ttl(struct rset *s, struct rs_str m, bool *found)
         return -1;
     if (s->enc == SENC_LISTPACK)
         return packex_deadline_at(s->lp, 2, pack_find(s->lp, m, 2));
-    return subttl_get(s->ttl, tbl_get(&s->ht, m.p, m.len));
+    return subttl_get(s->ttl, tbl_get(s->ht, m.p, m.len));
 }
 
 void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64_t when)
@@ -311,7 +312,7 @@ void set_member_set_ttl(struct store *st, struct rset *s, struct rs_str m, int64
                         ? SENC_LISTPACK
                         : SENC_HT);
     if (s->enc == SENC_HT) {
-        struct entry **ref = tbl_find_ref(&s->ht, m.p, m.len);
+        struct entry **ref = tbl_find_ref(s->ht, m.p, m.len);
         if (ref)
             subttl_set(&s->ttl, *ref, when);
         return;
@@ -332,7 +333,7 @@ bool set_member_persist(struct rset *s, struct rs_str m)
         s->lp = packex_set_deadline(s->lp, 2, at, -1);
         return true;
     }
-    struct entry **ref = s->enc == SENC_HT ? tbl_find_ref(&s->ht, m.p, m.len) : NULL;
+    struct entry **ref = s->enc == SENC_HT ? tbl_find_ref(s->ht, m.p, m.len) : NULL;
     if (ref == NULL || subttl_get(s->ttl, *ref) == -1)
         return false;
     subttl_clear(s->ttl, *ref);
@@ -355,7 +356,7 @@ uint64_t set_packed_due(struct rset *s, int64_t now, bool remove)
 
 void set_sub_delete(struct rset *s, struct entry *m)
 {
-    tbl_unlink(&s->ht, tbl_find_ref(&s->ht, m->data, m->klen));
+    tbl_unlink(s->ht, tbl_find_ref(s->ht, m->data, m->klen));
     s->ht_members -= sizeof(struct entry) + m->klen;
     rs_free(m);
 }
@@ -367,7 +368,7 @@ void set_free(struct rset *s)
     else if (s->enc == SENC_LISTPACK)
         pack_free(s->lp);
     else
-        tbl_free(&s->ht, member_free, NULL);
+        tbl_destroy(s->ht, member_free, NULL);
     subttl_free(s->ttl);
     rs_free(s);
 }
@@ -382,13 +383,13 @@ struct rset *set_dup(const struct rset *s)
         n->lp = pack_dup(s->lp);
         n->per = s->per; /* its registration: ks_add's */
     } else {
-        tbl_init(&n->ht, s->ht.seed);
+        n->ht = tbl_new(s->ht->seed);
         /* set_foreach only reads; the cast drops const for its callback type */
         set_foreach((struct rset *)s, to_ht_cb, n);
         if (s->ttl) {
             for (uint32_t i = 0; i < s->ttl->h.n; i++) {
                 const struct entry *m = s->ttl->h.a[i].p;
-                struct entry **ref = tbl_find_ref(&n->ht, m->data, m->klen);
+                struct entry **ref = tbl_find_ref(n->ht, m->data, m->klen);
                 subttl_set(&n->ttl, *ref, s->ttl->h.a[i].when);
             }
         }
@@ -405,7 +406,7 @@ size_t set_bytes(const struct rset *s)
         n += pack_bytes(s->lp);
     else /* one bucket per member: lookups move incremental rehashes on, so
           * the arrays' real sizes change outside the writes that account */
-        n += s->ht_members + tbl_count(&s->ht) * sizeof(struct entry *);
+        n += sizeof *s->ht + s->ht_members + tbl_count(s->ht) * sizeof(struct entry *);
     return n + subttl_bytes(s->ttl);
 }
 

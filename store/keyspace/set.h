@@ -23,18 +23,24 @@ struct subttl;
 
 enum set_enc { SENC_INTSET, SENC_LISTPACK, SENC_HT };
 
+/* 32 bytes: one pointer for the form enc says, the table a block of its
+ * own (tbl_new) that only sets past their small forms pay for. */
 struct rset {
-    int enc;
-    struct intset *is;  /* SENC_INTSET */
-    struct pack *lp;    /* SENC_LISTPACK (pack.c) */
-    uint32_t per;       /* SENC_LISTPACK: elements a member, 1, or 2 for
-                         * listpackex (member, deadline) */
-    struct table ht;    /* SENC_HT */
-    size_t ht_members;  /* SENC_HT: bytes of the member entries */
+    union {
+        struct intset *is; /* SENC_INTSET */
+        struct pack *lp;   /* SENC_LISTPACK (pack.c) */
+        struct table *ht;  /* SENC_HT */
+    };
     struct subttl *ttl; /* NULL while no member has a deadline; else the
                          * deadlines of the table's members, and the set's
                          * registration in its shard in every form */
+    size_t ht_members;  /* SENC_HT: bytes of the member entries */
+    uint8_t enc;        /* enum set_enc */
+    uint8_t per;        /* SENC_LISTPACK: elements a member, 1, or 2 for
+                         * listpackex (member, deadline) */
 };
+
+_Static_assert(sizeof(struct rset) == 32, "a set is 32 bytes (jemalloc's class)");
 
 /* Free a set and its members. */
 void set_free(struct rset *s);

@@ -737,7 +737,7 @@ struct store {
     uint64_t shard_bytes;
     /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
      * bytes are stored unpacked; 0 means the default, 1 GB. */
-    uint64_t list_packed_threshold;
+    uint32_t list_packed_threshold; /* below 4 GiB (its parse bounds it) */
     struct store_stats stats;
     bool save_appending; /* a save line was read at start-up: the next adds to it */
     /* Snapshots (commands/persist.c): what INFO's Persistence section
