@@ -17,6 +17,8 @@ For each policy and each server (fresh, one at a time, alternating which goes fi
 3. Pressure: maxmemory is cut to half at once (CONFIG SET) while the workload runs on;
    the CONFIG SET's own latency and the probe's longest PING from then until the server
    is back under the limit show how long eviction holds the loop.
+4. Idle cut: maxmemory is cut to a quarter with no workload; the time until used_memory
+   is under it is the pace of background eviction (the probe's PINGs go on).
 
 Reported per policy and server: hit ratio, keys held at the end as a fraction of the
 keyspace (the calibration's check), evicted keys, server CPU per request, the probe's
@@ -152,12 +154,22 @@ def one_run(label, path, extra, policy, args, wl, workdir):
         wl.run(conn, lo, lo + args.pressure_requests, until=lambda: used_memory(conn) <= limit // 2)
         back_ms = (time.perf_counter() - t_cut) * 1000
         pressure = probe.stop()
+        # Idle cut: a quarter of the limit with no workload, background eviction alone
+        # (and the probe's PINGs) bringing it down; polled every 5 ms.
+        probe = servers.Probe(srv.port)
+        servers.timed(conn, "CONFIG", "SET", "maxmemory", str(limit // 4))
+        t_cut = time.perf_counter()
+        while used_memory(conn) > limit // 4 and time.perf_counter() - t_cut < 60:
+            time.sleep(0.005)
+        idle_ms = (time.perf_counter() - t_cut) * 1000
+        idle = probe.stop()
         conn.close()
         return {
             "hit": hits / gets, "held": held / args.keys, "evicted": evicted,
             "cpu_us": cpu * 1e6 / (gets + (gets - hits)), "per_key": per_key,
             "ping_p99": quiet["ping_p99_ms"], "ping_max": quiet["ping_max_ms"],
             "cut_ms": ms, "cut_ping_max": pressure["ping_max_ms"], "back_ms": back_ms,
+            "idle_ping_max": idle["ping_max_ms"], "idle_ms": idle_ms,
         }
     finally:
         srv.stop()
@@ -206,9 +218,11 @@ def main():
                              "%d" % m["evicted"], "%.0f" % m["per_key"], "%.2f" % m["cpu_us"],
                              "%.2f" % m["ping_p99"], "%.2f" % m["ping_max"],
                              "%.2f" % m["cut_ms"], "%.2f" % m["cut_ping_max"],
-                             "%.0f" % m["back_ms"]])
+                             "%.0f" % m["back_ms"], "%.2f" % m["idle_ping_max"],
+                             "%.0f" % m["idle_ms"]])
     header = ["policy server", "hit ratio", "held/keys", "evicted", "B/key", "CPU us/req",
-              "PING p99 ms", "PING max ms", "cut ms", "cut PING max ms", "back under ms"]
+              "PING p99 ms", "PING max ms", "cut ms", "cut PING max ms", "back under ms", "idle cut PING max ms",
+              "idle back under ms"]
     header_lines = [
         "Eviction, respite %s vs %s, %s, %s." % (rev or "?", redis_short, servers.machine_summary(),
                                                 when.strftime("%Y-%m-%d %H:%M UTC")),
@@ -220,7 +234,10 @@ def main():
     notes = ["B/key: used_memory per key as each server counts it (the calibration).",
              "cut: CONFIG SET maxmemory to half during the workload; cut ms is that command's "
              "latency, cut PING max the longest PING until used_memory is under the new limit "
-             "(back under ms)."]
+             "(back under ms).",
+             "idle cut: then CONFIG SET maxmemory to a quarter with no workload: background "
+             "eviction alone (and the probe's PINGs, one a millisecond) gets it back under "
+             "(idle back under ms; polled every 5 ms)."]
     servers.print_table(header_lines, header, rows, notes, args.markdown)
 
 

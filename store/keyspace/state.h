@@ -700,6 +700,7 @@ struct store {
         int child_type;         /* enum persist_child */
         int child_pipe;         /* read end of its report pipe, -1 none */
         int64_t child_start;    /* unix ms when it forked */
+        double fork_rate;       /* GB/s of the last fork (persist_fork), 0 before any */
         uint64_t child_keys;    /* keys when it forked (current_save_keys_total) */
         /* what the child reported of its progress (persist.c): INFO's current_* */
         uint64_t child_keys_done;  /* current_save_keys_processed */
