@@ -451,6 +451,11 @@ uint32_t ks_lfu_freq(const struct store *st, const struct entry *e);
  * -1 none) under an LFU one, as Redis's objectSetLRUOrLFU. */
 void ks_set_idle_or_freq(const struct store *st, struct entry *e, long long idle_secs,
                          int freq);
+/* Whether a CLIENT PAUSE (WRITE or ALL, commands/pause.c) is on; ends it
+ * once its time is up. Writes, expiry and eviction wait while it is
+ * (Redis's PAUSE_ACTION_EXPIRE/EVICT, which both modes pause): a read
+ * finds no key past its deadline but leaves it in place (find). O(1). */
+bool pause_active(struct store *st);
 /* Is the store over maxmemory (0: never)? used_memory and the project
  * shards' cost count, values queued for freeing do not. The one test of
  * the limit. O(1). */
