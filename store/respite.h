@@ -471,6 +471,11 @@ struct respite_net_config {
     int loglevel;               /* 0 debug .. 3 warning, 4 nothing */
     char logfile[1024];         /* "" = standard output */
     char pidfile[1024];
+    /* DEBUG REPLYBUFFER: how often a client's reply buffer peak restarts (ms,
+     * -1 never; PEAK-RESET-TIME) and whether its buffer follows the peak
+     * (RESIZING) */
+    long long reply_buffer_peak_reset_ms;
+    int reply_buffer_resizing;
 };
 enum { RESPITE_OBUF_NORMAL = 0, RESPITE_OBUF_PUBSUB = 1 };
 void respite_net_config(const struct respite *st, struct respite_net_config *out);

@@ -3,8 +3,9 @@
 
 ClientFields: CLIENT LIST and CLIENT INFO carry Redis 7.4's fields in its order (compared
 with the 7.4.1 reference when there is one), with values that follow each client's state:
-name, db, subscriptions, MULTI, WATCH, a partial command in its query buffer, a held reply
-buffer (rbs, rbp), RESP version, library, flags (N x P b e). CLIENT LIST TYPE and ID.
+name, db, subscriptions, MULTI, WATCH, a partial command in its query buffer, the reply
+buffer's size and peak (rbs, rbp) as 7.4's follow replies and DEBUG REPLYBUFFER (compared
+with 7.4.1), RESP version, library, flags (N x P b e). CLIENT LIST TYPE and ID.
 
 Kill: CLIENT KILL by ID, ADDR, LADDR, USER, TYPE, MAXAGE (the store clock moved by DEBUG
 CLOCK), SKIPME, their combinations, and the old form.
@@ -71,6 +72,47 @@ def wait_for(pred, timeout=5.0):
     return False
 
 
+def reply_buffer_steps(port):
+    """A client's CLIENT LIST rbs and rbp, as (step, (rbs, rbp)), through replies of several
+    sizes and DEBUG REPLYBUFFER's settings (PEAK-RESET-TIME 200, never, reset; RESIZING 0),
+    with time for the cron (hz 10) to resize its buffer between steps."""
+    conn = lambda: RespConn(socket.create_connection((HOST, port), timeout=SOCK_TIMEOUT))
+    ctl, a = conn(), conn()
+    out = []
+
+    def step(name, cid, wait=0.0):
+        time.sleep(wait)
+        f = by_id(ctl, cid)
+        out.append((name, (int(f["rbs"]), int(f["rbp"]))))
+
+    aid = a.cmd("CLIENT", "ID")
+    step("fresh", aid)
+    step("idle", aid, 0.4)
+    a.cmd("SET", "big", "x" * 3000)
+    a.cmd("GET", "big")
+    step("3000 bytes", aid)
+    step("3000 bytes later", aid, 0.4)
+    a.cmd("SET", "big2", "x" * 40000)
+    a.cmd("GET", "big2")
+    step("40000 bytes", aid)
+    step("40000 bytes later", aid, 0.4)
+    ctl.cmd("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "200")
+    step("reset 200", aid, 0.6)
+    a.cmd("GET", "big")
+    step("reset 200 later", aid, 0.6)
+    ctl.cmd("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "never")
+    a.cmd("GET", "big")
+    step("never", aid, 0.6)
+    ctl.cmd("DEBUG", "REPLYBUFFER", "RESIZING", "0")
+    ctl.cmd("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "reset")
+    b = conn()
+    bid = b.cmd("CLIENT", "ID")
+    step("resizing 0", bid, 0.4)
+    b.cmd("GET", "big2")
+    step("resizing 0, 40000 bytes", bid, 0.4)
+    return out
+
+
 class ClientFields(ServerTestCase):
 
     def test_fields_in_74_order(self):
@@ -131,17 +173,31 @@ class ClientFields(ServerTestCase):
         self.assertEqual(client_lines(b, "TYPE", "replica"), [])
 
     def test_reply_buffer_size_and_peak(self):
-        a, b = self.server.conn(), self.server.conn()
-        aid = a.cmd("CLIENT", "ID")
-        self.assertEqual(a.cmd("SET", "big", "x" * 50000), b"OK")
-        self.assertEqual(len(a.cmd("GET", "big")), 50000)
-        f = by_id(b, aid)
-        self.assertGreaterEqual(int(f["rbp"]), 50000)  # the peak of the last 5 seconds
-        self.assertGreaterEqual(int(f["rbs"]), 0)
+        steps = reply_buffer_steps(self.spawn().port)
+        rbs = {name: v[0] for name, v in steps}
+        rbp = {name: v[1] for name, v in steps}
+        self.assertEqual((rbs["fresh"], rbp["fresh"]), (16384, 16384))  # Redis's new buffer
+        self.assertEqual((rbs["idle"], rbp["idle"]), (1024, 0))  # shrunk to the smallest
+        self.assertEqual(rbp["3000 bytes"], 1024)  # the peak of the first chunk: all of it
+        self.assertEqual(rbs["3000 bytes later"], 2048)  # filled: doubled
+        self.assertEqual(rbs["40000 bytes later"], 4096)
+        self.assertEqual(rbp["40000 bytes later"], 2048)  # no reset within 5 s
+        self.assertEqual((rbs["reset 200"], rbp["reset 200"]), (1024, 0))
+        self.assertEqual(rbp["never"], 1024)
+        self.assertEqual(rbs["never"], 2048)
+        self.assertEqual(steps[-2][1], (16384, 16384))  # RESIZING 0: nothing moves
+        self.assertEqual(steps[-1][1], (16384, 16384))
         # The caller's own line: the buffer its reply goes to.
+        b = self.server.conn()
         me = dict(parse_line(b.cmd("CLIENT", "INFO").decode().rstrip("\n")))
         self.assertEqual(me["cmd"], "client|info")
         self.assertEqual(me["argv-mem"], str(len("CLIENTINFO")))
+
+    @unittest.skipIf(redis74_path() is None, "no Redis 7.4.1 reference (RESPITE_REDIS74)")
+    def test_reply_buffer_as_redis_74(self):
+        ref = RedisServer(redis74_path(), args=["--enable-debug-command", "yes"]).start()
+        self.addCleanup(ref.stop)
+        self.assertEqual(reply_buffer_steps(self.spawn().port), reply_buffer_steps(ref.port))
 
     def test_blocked_flag_and_list_by_id(self):
         a, b = self.server.conn(), self.server.conn()
