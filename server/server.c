@@ -116,6 +116,7 @@ struct respite_server {
     uv_check_t flusher;
     uv_timer_t cron;
     uv_timer_t bg;       /* background slices while work is left */
+    uv_idle_t evict;     /* eviction slices once a loop turn while over maxmemory */
     uv_timer_t blk_timer; /* the earliest blocked client's timeout */
     int64_t blk_armed;    /* the deadline blk_timer is armed for (monotonic us), -1 none */
     uv_timer_t exp_timer; /* the store's next key deadline (respite_expire_deadline) */
@@ -967,12 +968,28 @@ static void on_script_busy(void *ud, void *caller)
 
 /* Background work left over by a tick (a backlog of expired keys, a big
  * flush, a rehash) runs in 1 ms slices every millisecond until done, so no
- * command waits more than a slice for it. */
+ * command waits more than a slice for it; an eviction over maxmemory runs
+ * its slices (maxmemory-eviction-tenacity's time) every loop turn, the
+ * clients served between two, as Redis's eviction time event. */
+static void on_evict(uv_idle_t *h)
+{
+    struct respite_server *srv = h->data;
+    int more = respite_tick(srv->st, BG_SLICE_US);
+    if (!respite_evicting(srv->st)) {
+        uv_idle_stop(h);
+        if (more)
+            kick_bg(srv);
+    }
+    serve_ready(srv); /* clients the tick unblocked */
+}
+
 static void on_bg(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     if (!respite_tick(srv->st, BG_SLICE_US))
         uv_timer_stop(t);
+    else if (respite_evicting(srv->st))
+        uv_idle_start(&srv->evict, on_evict); /* while it runs, the timer's slices wait */
     serve_ready(srv); /* clients the tick unblocked */
 }
 
@@ -1088,6 +1105,7 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->flusher, NULL);
         uv_close((uv_handle_t *)&srv->cron, NULL);
         uv_close((uv_handle_t *)&srv->bg, NULL);
+        uv_close((uv_handle_t *)&srv->evict, NULL);
         uv_close((uv_handle_t *)&srv->blk_timer, NULL);
         uv_close((uv_handle_t *)&srv->exp_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
@@ -1268,6 +1286,8 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
                    (uint64_t)(1000 / srv->cfg.hz));
     uv_timer_init(&srv->loop, &srv->bg);
     srv->bg.data = srv;
+    uv_idle_init(&srv->loop, &srv->evict);
+    srv->evict.data = srv;
     uv_timer_init(&srv->loop, &srv->blk_timer);
     srv->blk_timer.data = srv;
     srv->blk_armed = -1;

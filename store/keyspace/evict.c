@@ -38,6 +38,7 @@
 #define EVPOOL_SIZE 16       /* candidates kept across evictions */
 #define EVPOOL_INLINE 48     /* key bytes a slot holds without an allocation */
 #define EVICT_CHECK_EVERY 16 /* keys evicted between two reads of the clock */
+#define EVICT_SAMPLES_MAX 64 /* maxmemory-samples' largest */
 #define LRU_CLOCK_MAX 0xFFFFFFu
 
 /* ------------------------------------------------------------------------
@@ -269,17 +270,37 @@ static uint64_t score(const struct store *st, int policy, const struct shard *sh
 }
 
 /* Sample maxmemory-samples keys of each database into the pool; false if
- * there was none to sample. */
+ * there was none to sample. Under the allkeys policies a project is drawn
+ * by its key count, then keys met together in its table (ks_proj_sample,
+ * as Redis's dictGetSomeKeys): a few cache misses for the whole sample,
+ * where drawing each key exactly uniformly (random_key) costs a dozen
+ * misses a key once evictions have thinned the table. */
 static bool pool_fill(struct store *st, int policy)
 {
     struct evict_pool *p = st->evpool;
     bool any = false;
+    int want = st->cfg.maxmemory_samples;
     for (int d = 0; d < st->ndbs; d++) {
         struct db *db = st->dbs[d];
-        for (int i = 0; i < st->cfg.maxmemory_samples; i++) {
+        if (policy & MM_ALLKEYS) {
+            struct entry *got[EVICT_SAMPLES_MAX];
+            for (int have = 0; have < want;) {
+                uint64_t n = ks_db_size(db);
+                struct ks_proj pj;
+                if (n == 0 || !ks_random_project(db, rng_below(&st->rng, n), &pj))
+                    break;
+                unsigned k = ks_proj_sample(&pj, &st->rng, got, (unsigned)(want - have));
+                for (unsigned i = 0; i < k; i++)
+                    pool_offer(p, d, entry_key(got[i]), got[i]->klen,
+                               score(st, policy, pj.sh, got[i]));
+                have += (int)k;
+                any = true;
+            }
+            continue;
+        }
+        for (int i = 0; i < want; i++) {
             struct shard *sh;
-            struct entry *e = policy & MM_ALLKEYS ? random_key(st, db, &sh)
-                                                  : random_volatile(st, db, &sh);
+            struct entry *e = random_volatile(st, db, &sh);
             if (e == NULL)
                 break;
             any = true;

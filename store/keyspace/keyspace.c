@@ -1305,6 +1305,15 @@ struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g)
     return p->one ? p->one->e : tbl_random(&p->sh->tbl, g);
 }
 
+unsigned ks_proj_sample(const struct ks_proj *p, struct rng *g, struct entry **out, unsigned n)
+{
+    if (p->one) {
+        out[0] = p->one->e;
+        return 1;
+    }
+    return tbl_sample(&p->sh->tbl, g, out, n);
+}
+
 uint64_t ks_db_size(const struct db *db)
 {
     return db->nkeys;

@@ -419,6 +419,9 @@ void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry 
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud);
 struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g);
+/* Up to n of a project's keys met together (tbl_sample; a one-key project
+ * gives its key): eviction's cheap samples. */
+unsigned ks_proj_sample(const struct ks_proj *p, struct rng *g, struct entry **out, unsigned n);
 /* Advance the rehash of the shards' tables for about budget_us; only the
  * shards whose table rehashes are visited. 1 if more is left. */
 int ks_rehash_step(struct store *st, int64_t budget_us);
