@@ -444,8 +444,10 @@ unsigned tbl_sample(const struct table *t, struct rng *g, struct entry **out, un
     uint64_t nbuckets = n0 + (is_rehashing(t) ? tbl_size(t, 1) : 0);
     uint64_t j = rng_below(g, nbuckets);
     unsigned got = 0;
-    /* Past 10 x n empty buckets, on until the first entry: there is one. */
-    for (uint64_t steps = 0; got < n && (steps < 10 * (uint64_t)n || got == 0); steps++) {
+    /* Past 10 x n buckets, on until the first entry (there is one); each
+     * bucket once at most, so no entry twice. */
+    for (uint64_t steps = 0;
+         got < n && steps < nbuckets && (steps < 10 * (uint64_t)n || got == 0); steps++) {
         for (struct entry *e = j < n0 ? t->b[0][first + j] : t->b[1][j - n0]; e && got < n;
              e = e->next)
             out[got++] = e;

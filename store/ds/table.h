@@ -120,7 +120,7 @@ uint64_t tbl_scan(struct table *t, uint64_t cursor, void (*fn)(void *ud, struct 
 struct entry *tbl_random(const struct table *t, struct rng *g);
 /* Up to n entries (into out; returns how many, 0 only when empty) met by
  * walking the buckets from a random one, as Redis's dictGetSomeKeys:
- * cheap (consecutive buckets, visited at most 10 x n, wrapping) but not
+ * cheap (consecutive buckets, at most 10 x n, wrapping, each once) but not
  * uniform -- an entry after a run of empty buckets is likelier, entries of
  * one chain come together. For eviction's samples, where Redis is no more
  * exact. Draws from g. */
