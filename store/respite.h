@@ -185,7 +185,8 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
  * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
- * is left, with a 1 ms budget; an embedder without a server may call it
+ * is left (every loop turn while an eviction is, respite_evicting), with a
+ * 1 ms budget; an embedder without a server may call it
  * whenever it likes (lazy expiry works without it). Clients blocked on keys
  * it removed are served before it returns (io->unblocked). Background
  * freeing relies on it: while it has not run for 2 seconds (or never),

@@ -17,8 +17,10 @@ For each policy and each server (fresh, one at a time, alternating which goes fi
 3. Pressure: maxmemory is cut to half at once (CONFIG SET) while the workload runs on;
    the CONFIG SET's own latency and the probe's longest PING from then until the server
    is back under the limit show how long eviction holds the loop.
-4. Idle cut: maxmemory is cut to a quarter with no workload; the time until used_memory
-   is under it is the pace of background eviction (the probe's PINGs go on).
+4. Idle cut: --idle-keys keys are written with no limit, then maxmemory set to hold
+   half of them (the empty server's used_memory plus half of what they added) with
+   no workload; the time until used_memory is under it is the pace of background
+   eviction, the probe's longest PING meanwhile how well clients are served.
 
 Reported per policy and server: hit ratio, keys held at the end as a fraction of the
 keyspace (the calibration's check), evicted keys, server CPU per request, the probe's
@@ -154,12 +156,20 @@ def one_run(label, path, extra, policy, args, wl, workdir):
         wl.run(conn, lo, lo + args.pressure_requests, until=lambda: used_memory(conn) <= limit // 2)
         back_ms = (time.perf_counter() - t_cut) * 1000
         pressure = probe.stop()
-        # Idle cut: a quarter of the limit with no workload, background eviction alone
-        # (and the probe's PINGs) bringing it down; polled every 5 ms.
+        # Idle cut: --idle-keys keys written with no limit, then a limit holding half
+        # of them; background eviction alone (and the probe's PINGs) brings it down.
+        conn.call("CONFIG", "SET", "maxmemory", "0")
+        conn.call("FLUSHALL")
+        base = used_memory(conn)
+        for lo in range(0, args.idle_keys, 10000):
+            hi = min(args.idle_keys, lo + 10000)
+            conn.pipeline(b"".join(servers.encode(("SET", wl.key(i), wl.value))
+                                   for i in range(lo, hi)), hi - lo)
+        target = base + (used_memory(conn) - base) // 2
         probe = servers.Probe(srv.port)
-        servers.timed(conn, "CONFIG", "SET", "maxmemory", str(limit // 4))
+        servers.timed(conn, "CONFIG", "SET", "maxmemory", str(target))
         t_cut = time.perf_counter()
-        while used_memory(conn) > limit // 4 and time.perf_counter() - t_cut < 60:
+        while used_memory(conn) > target and time.perf_counter() - t_cut < 60:
             time.sleep(0.005)
         idle_ms = (time.perf_counter() - t_cut) * 1000
         idle = probe.stop()
@@ -186,6 +196,8 @@ def main():
     ap.add_argument("--pressure-requests", type=int, default=100000,
                     help="GETs at most after the limit is halved (default 100000)")
     ap.add_argument("--value-size", type=int, default=100, help="bytes a value (default 100)")
+    ap.add_argument("--idle-keys", type=int, default=500000,
+                    help="keys of the idle cut (default 500000)")
     ap.add_argument("--batch", type=int, default=50, help="GETs a pipelined batch (default 50)")
     ap.add_argument("--calibrate", type=int, default=20000,
                     help="keys written to measure the bytes a key (default 20000)")
@@ -235,9 +247,10 @@ def main():
              "cut: CONFIG SET maxmemory to half during the workload; cut ms is that command's "
              "latency, cut PING max the longest PING until used_memory is under the new limit "
              "(back under ms).",
-             "idle cut: then CONFIG SET maxmemory to a quarter with no workload: background "
-             "eviction alone (and the probe's PINGs, one a millisecond) gets it back under "
-             "(idle back under ms; polled every 5 ms)."]
+             "idle cut: then %d keys written with no limit and maxmemory set to hold half "
+             "of them, no workload: background eviction alone (and the probe's PINGs, one "
+             "a millisecond) gets it back under (idle back under ms; polled every 5 ms)."
+             % args.idle_keys]
     servers.print_table(header_lines, header, rows, notes, args.markdown)
 
 
