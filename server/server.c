@@ -989,7 +989,7 @@ static void on_bg(uv_timer_t *t)
     if (!respite_tick(srv->st, BG_SLICE_US))
         uv_timer_stop(t);
     else if (respite_evicting(srv->st))
-        uv_idle_start(&srv->evict, on_evict); /* while it runs, the timer's slices wait */
+        uv_idle_start(&srv->evict, on_evict); /* a tick every loop turn from now on */
     serve_ready(srv); /* clients the tick unblocked */
 }
 

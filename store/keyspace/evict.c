@@ -132,6 +132,7 @@ bool ks_over_maxmemory(const struct store *st)
 
 struct evict_slot {
     uint64_t score;  /* the higher the better to evict */
+    const struct entry *e; /* the entry sampled: a key met again is known by it */
     int db;
     uint32_t klen;
     char *key;       /* buf, or an allocation for a longer key */
@@ -163,13 +164,17 @@ static void pool_remove(struct evict_pool *p, int i)
             p->s[k].key = p->s[k].buf;
 }
 
-/* Offer key (of db) with score: it takes a place if the pool has room or
- * it beats the worst, which leaves. O(pool). */
-static void pool_offer(struct evict_pool *p, int db, const char *key, uint32_t klen,
-                       uint64_t score)
+/* Offer e's key (of db) with score: it takes a place if the pool has room
+ * or it beats the worst, which leaves. A key sampled again is known by its
+ * entry's address (an address reused by another key since only costs that
+ * key its place in this round; a key deleted and set again may sit twice,
+ * and its stale slot finds nothing when its turn comes). O(pool). */
+static void pool_offer(struct evict_pool *p, int db, const struct entry *e, uint64_t score)
 {
+    const char *key = entry_key(e);
+    uint32_t klen = e->klen;
     for (int i = 0; i < p->n; i++)
-        if (p->s[i].db == db && p->s[i].klen == klen && memcmp(p->s[i].key, key, klen) == 0)
+        if (p->s[i].e == e)
             return; /* there already (sampled again) */
     if (p->n == EVPOOL_SIZE) {
         if (score <= p->s[0].score)
@@ -186,6 +191,7 @@ static void pool_offer(struct evict_pool *p, int db, const char *key, uint32_t k
             p->s[k].key = p->s[k].buf;
     struct evict_slot *x = &p->s[at];
     x->score = score;
+    x->e = e;
     x->db = db;
     x->klen = klen;
     x->key = klen <= EVPOOL_INLINE ? x->buf : rs_malloc(klen);
@@ -291,8 +297,7 @@ static bool pool_fill(struct store *st, int policy)
                     break;
                 unsigned k = ks_proj_sample(&pj, &st->rng, got, (unsigned)(want - have));
                 for (unsigned i = 0; i < k; i++)
-                    pool_offer(p, d, entry_key(got[i]), got[i]->klen,
-                               score(st, policy, pj.sh, got[i]));
+                    pool_offer(p, d, got[i], score(st, policy, pj.sh, got[i]));
                 have += (int)k;
                 any = true;
             }
@@ -304,7 +309,7 @@ static bool pool_fill(struct store *st, int policy)
             if (e == NULL)
                 break;
             any = true;
-            pool_offer(p, d, entry_key(e), e->klen, score(st, policy, sh, e));
+            pool_offer(p, d, e, score(st, policy, sh, e));
         }
     }
     return any;
@@ -397,10 +402,24 @@ static int exceeded(struct store *st, int result)
     return result;
 }
 
+static int evict_run(struct store *st);
+
 int ks_evict(struct store *st)
 {
     if (!st->cfg.maxmemory || st->persist.loading || st->script_busy)
         return KS_EVICT_OK;
+    /* One clock read for all the samples' idle times (store_lru reads
+     * cmd_now when set), as Redis's cached LRU clock. */
+    if (st->cmd_now >= 0)
+        return evict_run(st);
+    st->cmd_now = store_now(st);
+    int r = evict_run(st);
+    st->cmd_now = -1;
+    return r;
+}
+
+static int evict_run(struct store *st)
+{
     if (!ks_over_maxmemory(st))
         return exceeded(st, KS_EVICT_OK);
     int policy = st->cfg.maxmemory_policy;
