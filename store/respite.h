@@ -78,7 +78,10 @@ void respite_close(struct respite *st);
  * hands the replies of the commands run since to their clients: under
  * `appendfsync always` that call returns once the bytes are on disk. The
  * store runs one thread of its own while the file is open (the `everysec`
- * fsync, which touches only the file), and BGREWRITEAOF and the automatic
+ * fsync, which touches only the file), a rewrite's end deletes the old
+ * files through a short-lived detached thread each (it only closes the
+ * unlinked file, whose blocks the kernel then frees off the calling
+ * thread), and BGREWRITEAOF and the automatic
  * rewrite (`auto-aof-rewrite-percentage`, 0 turns it off) fork a child
  * that writes the new base, under the rules below for BGSAVE's child.
  *
@@ -98,7 +101,9 @@ void respite_close(struct respite *st);
  * pages the host and the store write while it runs. SIGTERM, SIGINT and
  * SIGUSR1 get their default actions in the child. The child is waited
  * for by its pid only (waitpid), so a host's own children are not
- * touched; a host that sets SIGCHLD to SIG_IGN makes the kernel reap it,
+ * touched, and never blocking: once its final report is in, its job is
+ * over, and a later respite_persist_cron (or the next fork, or
+ * respite_close) reaps it when its exit is done; a host that sets SIGCHLD to SIG_IGN makes the kernel reap it,
  * and its outcome then counts as a failure.
  *
  * One child runs at a time, as in Redis: a BGREWRITEAOF asked for while a

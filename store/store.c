@@ -179,6 +179,8 @@ void respite_close(struct respite *rs)
     script_free(st);
     functions_free(st);
     ks_evict_free(st);
+    ks_quota_clear(st);
+    quota_free(st);
     acl_free(st);
     introspect_free(st);
     cmd_lut_free(st->lut);
@@ -258,6 +260,8 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     mem_note_peak(st);
     if (st->pp_head && !pause_active(st))
         pause_resume(st);
+    if (st->qp_head)
+        quota_resume(st);
     return more;
 }
 
@@ -397,7 +401,11 @@ void respite_client_prefetch(struct respite_client *c, int argc, const struct rs
     st->pf[i].key = argv[1];
     st->pf[i].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
     st->pf[i].last = argc >= 3 ? argv[argc >= 4 ? 3 : 2] : rs_str_from(NULL, 0);
-    st->pf[i].zadd = argc == 4 && rs_str_eqi(argv[0], "zadd");
+    /* a hint only (the walks' paths are checked before use): the name's
+     * letters whatever their case, in four tests */
+    const char *n = argv[0].p;
+    st->pf[i].zadd = argc == 4 && argv[0].len == 4 && (n[0] | 0x20) == 'z' &&
+                     (n[1] | 0x20) == 'a' && (n[2] | 0x20) == 'd' && (n[3] | 0x20) == 'd';
     ks_route_begin(&st->pf[i].r, st->dbs[s->db], argv[1]);
 }
 
@@ -440,6 +448,7 @@ void respite_client_prefetch_flush(struct respite_client *c)
             h[i] = tbl_prefetch(t[i], st->pf[i].key.p, st->pf[i].key.len);
         st->route[i].t = t[i];
         st->route[i].h = t[i] ? h[i] : 0;
+        st->route[i].zw_from = st->route[i].zw_to = NULL;
     }
     st->nroute = n;
     st->route_next = 0;
@@ -471,17 +480,17 @@ void respite_client_prefetch_flush(struct respite_client *c)
     prefetch_lookups(n, t, h);
     /* ZADD key score member on a sorted set in skip-list form: the walks
      * of its update (to the member's place, to its new score), all the
-     * batch's in step. */
-    struct zsl_walk w[2 * RESPITE_PREFETCH_MAX];
+     * batch's in step; the command takes their paths if they still hold. */
     int nw = 0;
     for (int i = 0; i < n; i++) {
         double score;
         if (t[i] && st->pf[i].zadd && e[i]->type == OBJ_ZSET &&
             resp_str2d(st->pf[i].sub.p, st->pf[i].sub.len, &score))
-            nw += zset_update_walks(entry_ptr(e[i]), st->pf[i].last, h[i], score, w + nw);
+            nw += zset_update_walks(entry_ptr(e[i]), st->pf[i].last, h[i], score, st->zw + nw,
+                                    &st->route[i].zw_from, &st->route[i].zw_to);
     }
     if (nw)
-        zsl_prefetch_walks(w, nw);
+        zsl_walks_run(st->zw, nw);
 }
 
 void respite_deliver(struct respite *rs)
@@ -576,11 +585,9 @@ static bool refused_for_oom(struct cmd_ctx *c)
 static bool acl_refused(struct cmd_ctx *c)
 {
     struct session *s = c->s;
-    if (s->mq && (c->cmd->flags & CMD_NO_MULTI))
-        return false;
     int pos = 0;
-    int why = acl_check(c, s, &pos);
-    if (why == ACL_OK)
+    int why = acl_check(c, s, &pos); /* first: the usual yes ends the check here */
+    if (why == ACL_OK || (s->mq && (c->cmd->flags & CMD_NO_MULTI)))
         return false;
     acl_log_denied(c, c, s, why, s->mq ? ACL_CTX_MULTI : ACL_CTX_TOPLEVEL, pos);
     char text[1200] = "NOPERM ";
@@ -621,6 +628,8 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             ks_route_remember(st, st->route[i].db, st->route[i].place, st->route[i].gen);
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;
+        st->zw_from = st->route[i].zw_from;
+        st->zw_to = st->route[i].zw_to;
     }
     if (!nested) {
         pubsub_cmd_begin(st, s);
@@ -628,6 +637,7 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     }
     if (cmd_resolve(&c)) {
         char misconf[512];
+        int quota;
         bool authed = !acl_auth_required(s) || (c.cmd->flags & CMD_NO_AUTH);
         /* Where Redis's processCommand does it: after the NOAUTH check,
          * before the others, for a command queued in MULTI too. */
@@ -641,6 +651,12 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             reject(&c, RS_ERR_REPLICA_KEYSPACE);
         } else if (st->cfg.maxmemory && !st->script_busy && refused_for_oom(&c)) {
             reject(&c, RS_ERR_OOM);
+        } else if (__builtin_expect(st->quotas.n != 0, 0) && !nested &&
+                   (quota = quota_check(&c, misconf, sizeof misconf)) != QUOTA_RUN) {
+            /* Refused (-OOM), or held by the MAXOPS of a project: it runs
+             * through here again, as a command CLIENT PAUSE held does. */
+            if (quota == QUOTA_REFUSED)
+                reject_text(&c, misconf);
         } else if (!pubsub_allows(s, c.cmd)) {
             reject(&c, RS_ERR_NOT_IN_PUBSUB_CONTEXT);
         } else if (st->script_busy && !(c.cmd->flags & CMD_ALLOW_BUSY)) {
@@ -672,6 +688,7 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     /* The hints hold for this command's argv only. */
     st->key_hint = rs_str_from(NULL, 0);
     st->key_t = NULL;
+    st->zw_from = st->zw_to = NULL;
     st->key_place = 0;
     st->cmd_now = -1;
     if (!nested) {

@@ -15,6 +15,10 @@ reported. Loopback only; only the servers started here are stopped, by PID.
 Example:
   benchmarks/vs_redis/lua.py --respite build/respite-server \\
       --redis ../shared/tools/redis-7.4.1/redis-server --rounds 3
+
+`lua.py --load PORT` only loads the library and the two scripts into the
+server at PORT (callgrind.sh's SETUP; EVALSHA names a script by the SHA1 of
+its text).
 """
 
 import os
@@ -61,6 +65,12 @@ def bench(srv, args, call, tail, pipeline):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--load":
+        with servers.Conn(int(sys.argv[2]), timeout=120) as c:
+            c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)
+            for body in (RATE_LIMITER, HGET10):
+                c.call("SCRIPT", "LOAD", body)
+        return
     ap = servers.arg_parser(__doc__)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--requests", type=int, default=300000)

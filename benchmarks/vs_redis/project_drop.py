@@ -89,12 +89,7 @@ def main():
     ap.add_argument("--keys", type=int, default=1000000, help="keys of the dropped tenant")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0)
-    ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS)
-    ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS)
-    ap.add_argument("--markdown", action="store_true")
-    args = ap.parse_args()
-    servers.check_binaries(ap, args)
-    servers.install_cleanup()
+    args = servers.parse_pair_args(ap)
     paths = {"respite": (args.respite, servers.split_args(args.respite_args)),
              "redis": (args.redis, servers.split_args(args.redis_args))}
     res = {"respite": [], "redis": []}

@@ -501,6 +501,19 @@ def arg_parser(doc, epilog=None):
     return ap
 
 
+def parse_pair_args(ap):
+    """The arguments of a script that runs respite beside redis-server: ap's own plus
+    --respite-args, --redis-args (extra flags of each server) and --markdown; parsed,
+    the binaries checked (check_binaries) and install_cleanup() done."""
+    ap.add_argument("--respite-args", default=DEFAULT_SERVER_ARGS)
+    ap.add_argument("--redis-args", default=DEFAULT_SERVER_ARGS)
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    check_binaries(ap, args)
+    install_cleanup()
+    return args
+
+
 def check_binaries(ap, args):
     """argparse error unless --respite and --redis name executable files."""
     if not args.redis:

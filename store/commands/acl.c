@@ -19,10 +19,14 @@
  * command, every key it names with the access its key spec says, and
  * every channel it publishes or subscribes to.
  *
- * Project users (later work): a user whose selectors' key patterns all
- * lie inside projects (~project:42:*, ~project:{42}:*) is told apart by
- * walking sels[].keys with ks_project_id; each pattern keeps its text and
- * permission for that.
+ * Project users (respite's own): a user whose key patterns all lie inside
+ * projects (~project:42:*, ~project:{42}:*, %R~project:7:cache:*) is a
+ * project user. Its user keeps the ids of those projects (computed again
+ * after every change of users, refresh_sessions), its sessions carry
+ * SES_PROJECT, and what they see of the keyspace, channels and events is
+ * cut to what they may read (acl_may_read and its callers); commands that
+ * act on the whole server are refused to it unless a rule names them
+ * (server_wide).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -137,6 +141,13 @@ struct sel {
     int nfa;
 };
 
+/* A project a project user's patterns lie in; whole when it may read
+ * every key of it (read patterns "project:<id>:*" and "project:{<id>}:*"). */
+struct user_proj {
+    struct rs_str id; /* rs_malloc'd */
+    bool whole;
+};
+
 struct acl_user {
     char *name;
     size_t namelen;
@@ -145,7 +156,12 @@ struct acl_user {
     int npw;
     struct sel *sels; /* [0] is the root selector */
     int nsels;
+    struct user_proj *proj; /* a project user's projects, sorted by id; */
+    int nproj;              /* 0 for any other user */
+    uint8_t *quick; /* per command, QUICK_* or a key's argv index */
 };
+/* A user's quick verdicts (see "The quick verdict" below). */
+enum { QUICK_UNKNOWN = 0, QUICK_GENERAL = 254, QUICK_YES = 255 };
 
 struct log_entry {
     uint64_t count;
@@ -164,8 +180,9 @@ struct acl {
     struct log_entry *log; /* newest first */
     long long nlog, next_id;
     uint32_t *cats;              /* per command: cmd_acl_mask */
-    struct cmd_key_plan *plans;  /* per command, found on first use */
-    uint8_t *planned;
+    uint64_t server_wide[CMD_BITS / 64]; /* commands refused to project users
+                                          * unless a rule names them */
+    struct cmd_key_plan *plans;  /* per command */
     struct cmd_key *keys;        /* the keys of the command being checked */
     int kcap;
     char **config_users; /* names given by `user` lines, for duplicates */
@@ -213,16 +230,54 @@ static struct pat *pat_new(const char *p, size_t len, uint8_t perm)
     return x;
 }
 
-/* Does s match pattern x (Redis stringmatchlen, case-sensitive)? */
-static bool pat_match(const struct pat *x, struct rs_str s)
+/* Are a[0..n) and b[0..n) equal? Inline, in words: the literals of key
+ * patterns are short, and a call to memcmp costs more than comparing them
+ * (the ACL check before every command of a confined user). */
+static inline bool bytes_eq(const char *a, const char *b, size_t n)
 {
-    switch (x->form) {
-    case PAT_EXACT:
-        return s.len == x->len && memcmp(s.p, x->p, s.len) == 0;
-    case PAT_PREFIX:
-        return s.len >= x->len - 1 && memcmp(s.p, x->p, x->len - 1) == 0;
+    uint64_t x, y, d = 0;
+    uint32_t v, w;
+    if (n >= 8) { /* by 8, the last 8 overlapping those before */
+        size_t i = 0;
+        for (; n - i > 16; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d = x ^ y;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return (d | (x ^ y)) == 0;
     }
-    return glob_match(x->p, x->len, s.p, s.len, false);
+    if (n >= 4) { /* the same by 4 */
+        memcpy(&v, a, 4);
+        memcpy(&w, b, 4);
+        d = v ^ w;
+        memcpy(&v, a + n - 4, 4);
+        memcpy(&w, b + n - 4, 4);
+        return (d | (v ^ w)) == 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        d |= (uint8_t)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+/* Does s match x, a pattern of form PAT_EXACT or PAT_PREFIX? */
+static inline bool literal_match(const struct pat *x, struct rs_str s)
+{
+    if (x->form == PAT_EXACT)
+        return s.len == x->len && bytes_eq(s.p, x->p, s.len);
+    return s.len >= x->len - 1 && bytes_eq(s.p, x->p, x->len - 1);
+}
+
+/* Does s match pattern x (Redis stringmatchlen, case-sensitive)? */
+static inline bool pat_match(const struct pat *x, struct rs_str s)
+{
+    return x->form == PAT_GLOB ? glob_match(x->p, x->len, s.p, s.len, false)
+                               : literal_match(x, s);
 }
 
 static void pats_clear(struct pat ***v, int *n)
@@ -311,7 +366,7 @@ static void sel_copy(struct sel *dst, const struct sel *src)
 
 static bool bit_get(const struct sel *s, int id)
 {
-    return (s->cmds[id / 64] >> (id % 64)) & 1;
+    return (s->cmds[(unsigned)id / 64] >> ((unsigned)id % 64)) & 1;
 }
 
 static void bit_set(struct sel *s, int id, bool on)
@@ -584,15 +639,27 @@ static struct acl_user *user_new(const char *name, size_t len)
     u->sels = rs_calloc(1, sizeof *u->sels);
     u->sels[0].flags = SEL_ROOT;
     u->nsels = 1;
+    u->quick = rs_calloc((size_t)cmd_table_size(), 1);
     return u;
+}
+
+static void projects_clear(struct acl_user *u)
+{
+    for (int i = 0; i < u->nproj; i++)
+        rs_free((char *)u->proj[i].id.p);
+    rs_free(u->proj);
+    u->proj = NULL;
+    u->nproj = 0;
 }
 
 static void user_clear(struct acl_user *u)
 {
+    projects_clear(u);
     for (int i = 0; i < u->nsels; i++)
         sel_clear(&u->sels[i]);
     rs_free(u->sels);
     rs_free(u->pw);
+    memset(u->quick, QUICK_UNKNOWN, (size_t)cmd_table_size());
     u->sels = NULL;
     u->pw = NULL;
     u->nsels = u->npw = 0;
@@ -601,6 +668,7 @@ static void user_clear(struct acl_user *u)
 static void user_free(struct acl_user *u)
 {
     user_clear(u);
+    rs_free(u->quick);
     rs_free(u->name);
     rs_free(u);
 }
@@ -773,6 +841,182 @@ static bool unrestricted(const struct acl_user *u)
     return (u->sels[0].flags & all) == all;
 }
 
+/* ------------------------------------------------------------------------
+ * Project users
+ * ------------------------------------------------------------------------ */
+
+static bool key_allowed(const struct sel *s, struct rs_str key, uint8_t perm);
+static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
+
+/* The project every key matching x lies in, in *id (borrowing x's text):
+ * its literal prefix, up to the first '*', '?', '[' or '\\', already holds
+ * the colon that ends a project id (ks_project_id decides by those bytes
+ * only). False for a pattern that can match keys of several projects or of
+ * the global shard. */
+static bool pat_project(const struct pat *x, struct rs_str *id)
+{
+    size_t lit = strcspn(x->p, "*?[\\");
+    return ks_project_id(rs_str_from(x->p, lit), id);
+}
+
+static int proj_cmp(const void *a, const void *b)
+{
+    const struct user_proj *x = a, *y = b;
+    size_t n = x->id.len < y->id.len ? x->id.len : y->id.len;
+    int c = memcmp(x->id.p, y->id.p, n);
+    return c ? c : (x->id.len > y->id.len) - (x->id.len < y->id.len);
+}
+
+static struct user_proj *proj_find(const struct acl_user *u, struct rs_str id)
+{
+    struct user_proj key = {.id = id};
+    if (u->nproj == 0)
+        return NULL;
+    return bsearch(&key, u->proj, (size_t)u->nproj, sizeof *u->proj, proj_cmp);
+}
+
+/* Is u a project user, and which are its projects? Worked out again from
+ * its selectors after every change of users. */
+static void projects_update(struct acl_user *u)
+{
+    projects_clear(u);
+    for (int i = 0; i < u->nsels; i++) {
+        const struct sel *s = &u->sels[i];
+        if (s->flags & SEL_ALLKEYS) {
+            projects_clear(u);
+            return;
+        }
+        for (int k = 0; k < s->nkeys; k++) {
+            struct rs_str id;
+            if (!pat_project(s->keys[k], &id)) {
+                projects_clear(u);
+                return;
+            }
+            if (proj_find(u, id))
+                continue;
+            u->proj = rs_realloc(u->proj, (size_t)(u->nproj + 1) * sizeof *u->proj);
+            u->proj[u->nproj++] = (struct user_proj){rs_str_from(rs_memdup(id.p, id.len), id.len)};
+            qsort(u->proj, (size_t)u->nproj, sizeof *u->proj, proj_cmp);
+        }
+    }
+    /* A project is whole when both spellings of its prefix are readable. */
+    for (int j = 0; j < u->nproj; j++) {
+        struct rs_str id = u->proj[j].id;
+        char plain[300], brace[300];
+        if (id.len > 280)
+            continue;
+        int n1 = snprintf(plain, sizeof plain, "project:%.*s:*", (int)id.len, id.p);
+        int n2 = snprintf(brace, sizeof brace, "project:{%.*s}:*", (int)id.len, id.p);
+        bool has1 = false, has2 = false;
+        for (int i = 0; i < u->nsels; i++)
+            for (int k = 0; k < u->sels[i].nkeys; k++) {
+                const struct pat *x = u->sels[i].keys[k];
+                if (!(x->perm & KEY_PERM_READ))
+                    continue;
+                has1 |= x->len == (size_t)n1 && memcmp(x->p, plain, x->len) == 0;
+                has2 |= x->len == (size_t)n2 && memcmp(x->p, brace, x->len) == 0;
+            }
+        u->proj[j].whole = has1 && has2;
+    }
+}
+
+int acl_nprojects(const struct session *s)
+{
+    return (s->flags & SES_PROJECT) ? s->user->nproj : 0;
+}
+
+struct rs_str acl_project(const struct session *s, int i, bool *whole)
+{
+    if (whole)
+        *whole = s->user->proj[i].whole;
+    return s->user->proj[i].id;
+}
+
+bool acl_in_projects(const struct session *s, struct rs_str id)
+{
+    return (s->flags & SES_PROJECT) && proj_find(s->user, id) != NULL;
+}
+
+bool acl_may_read(const struct session *s, struct rs_str key)
+{
+    if (!(s->flags & SES_PROJECT))
+        return true;
+    const struct acl_user *u = s->user;
+    for (int i = 0; i < u->nsels; i++)
+        if (key_allowed(&u->sels[i], key, KEY_PERM_READ))
+            return true;
+    return false;
+}
+
+bool acl_may_see_channel(const struct session *s, struct rs_str ch, bool is_pattern)
+{
+    if (!(s->flags & SES_PROJECT))
+        return true;
+    const struct acl_user *u = s->user;
+    for (int i = 0; i < u->nsels; i++) {
+        if (!(u->sels[i].flags & SEL_ALLCHANNELS) && !channel_allowed(&u->sels[i], ch, is_pattern))
+            continue;
+        /* The keyspace channel of a key names the key. */
+        static const char ksp[] = "__keyspace@";
+        if (ch.len > sizeof ksp - 1 && memcmp(ch.p, ksp, sizeof ksp - 1) == 0) {
+            const char *end = ch.p + ch.len;
+            const char *colon = memchr(ch.p + sizeof ksp - 1, ':', (size_t)(end - ch.p) - (sizeof ksp - 1));
+            if (colon && !acl_may_read(s, rs_str_from(colon + 1, (size_t)(end - colon - 1))))
+                return false;
+        }
+        return true;
+    }
+    return false;
+}
+
+/* Does a rule of s name command d itself, +<name> or +<container>|<sub>
+ * ("granted explicitly"), rather than through a category or +@all? The
+ * command's bit says whether it is allowed at all. */
+static bool sel_names_cmd(const struct sel *s, const struct cmd_def *d)
+{
+    char full[96];
+    cmd_print_name(d->fullname, full, sizeof full);
+    size_t flen = strlen(full);
+    const char *bar = memchr(full, '|', flen);
+    size_t base = bar ? (size_t)(bar - full) : flen;
+    for (int i = 0; i < s->nrules; i++) {
+        const char *r = s->rules[i];
+        if (r[0] != '+')
+            continue;
+        size_t rlen = strlen(r + 1);
+        if ((rlen == flen && memcmp(r + 1, full, flen) == 0) ||
+            (rlen == base && memcmp(r + 1, full, base) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* The commands that act on the whole server rather than on keys (Redis's
+ * @admin, and these), refused to a project user unless granted by name. */
+static void server_wide_init(struct store *st, struct acl *a)
+{
+    static const char *const names[] = {
+        "flushall",       "flushdb",         "swapdb",          "project|drop",
+        "project|quota",  "script|flush",    "script|kill",     "function|load",
+        "function|delete", "function|flush", "function|restore", "function|dump",
+        "function|list",  "function|kill",   "function|stats",  "memory|stats",
+        "memory|doctor",  "memory|malloc-stats", "memory|purge",
+    };
+    const char *const *cats;
+    int ncat = cmd_acl_categories(&cats), admin = -1;
+    for (int c = 0; c < ncat; c++)
+        if (strcmp(cats[c], "admin") == 0)
+            admin = c;
+    for (int i = 0; i < cmd_table_size() && i < FUTURE_BIT; i++)
+        if (admin >= 0 && (a->cats[i] >> admin & 1))
+            a->server_wide[i / 64] |= 1ULL << (i % 64);
+    for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
+        int id = lookup_rule_cmd(st, names[j], strlen(names[j]));
+        if (id >= 0)
+            a->server_wide[id / 64] |= 1ULL << (id % 64);
+    }
+}
+
 static void session_set_user(struct session *s, struct acl_user *u)
 {
     uint32_t def = s->st->acl->def->flags;
@@ -781,16 +1025,25 @@ static void session_set_user(struct session *s, struct acl_user *u)
     else
         s->flags &= ~(uint32_t)SES_AUTH_OPEN;
     s->user = u;
+    if (u->nproj && !(s->flags & SES_REPLAY))
+        s->flags |= SES_PROJECT;
+    else
+        s->flags &= ~(uint32_t)SES_PROJECT;
     if (unrestricted(u) || (s->flags & SES_REPLAY))
         s->flags &= ~(uint32_t)SES_ACL_CHECK;
     else
         s->flags |= SES_ACL_CHECK;
 }
 
-/* After a change of users: every session's flags follow its user and the
- * default user. */
+/* After a change of users (every change ends here): every session's flags
+ * follow its user and the default user, and the users' quick verdicts
+ * are found again. */
 static void refresh_sessions(struct store *st)
 {
+    for (int i = 0; i < st->acl->nusers; i++) {
+        projects_update(st->acl->users[i]);
+        memset(st->acl->users[i]->quick, QUICK_UNKNOWN, (size_t)cmd_table_size());
+    }
     for (struct session *s = st->sessions_head; s; s = s->next)
         session_set_user(s, s->user);
 }
@@ -822,8 +1075,6 @@ static void user_delete(struct cmd_ctx *c, int at)
             kill_session(c, s);
     user_free(u);
 }
-
-static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
 
 /* Is one of the channel patterns of u's selectors equal to ch (a
  * PSUBSCRIBE pattern), or matching it (a channel)? (Redis checks the
@@ -1078,8 +1329,10 @@ void acl_init(struct store *st)
     a->cats = rs_malloc((size_t)n * sizeof *a->cats);
     for (int i = 0; i < n; i++)
         a->cats[i] = cmd_acl_mask(cmd_at(i));
-    a->plans = rs_calloc((size_t)n, sizeof *a->plans);
-    a->planned = rs_calloc((size_t)n, 1);
+    a->plans = rs_malloc((size_t)n * sizeof *a->plans);
+    for (int i = 0; i < n; i++)
+        cmd_key_plan(cmd_at(i), &a->plans[i]);
+    server_wide_init(st, a);
     a->def = default_user_new(st);
     user_insert(a, a->def);
 }
@@ -1113,7 +1366,6 @@ void acl_free(struct store *st)
     log_reset(a);
     rs_free(a->cats);
     rs_free(a->plans);
-    rs_free(a->planned);
     rs_free(a->keys);
     free_strs(a->config_users, a->nconfig_users);
     rs_free(a);
@@ -1349,86 +1601,127 @@ static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_patte
 
 cmd_handler cmd_subscribe, cmd_ssubscribe, cmd_psubscribe, cmd_publish, cmd_spublish;
 
-/* The argv range of the channels d publishes or subscribes to, and
- * whether they are patterns; false for a command without any. */
-static bool channels_of(const struct cmd_def *d, int argc, int *from, int *to, bool *pattern)
-{
-    cmd_handler *h = d->handler;
-    *pattern = h == cmd_psubscribe;
-    *from = 1;
-    if (h == cmd_subscribe || h == cmd_ssubscribe || h == cmd_psubscribe)
-        *to = argc;
-    else if (h == cmd_publish || h == cmd_spublish)
-        *to = 2;
-    else
-        return false;
-    return true;
-}
+/* The command line being checked: argv[0..argc) of d, d's place in the
+ * command table and its key plan. */
+struct check {
+    const struct cmd_def *d;
+    int id;
+    const struct rs_str *argv;
+    int argc;
+    const struct cmd_key_plan *plan;
+};
 
-/* The keys of c's command with the permission each needs, found once per
- * check (nkeys < 0 until then). */
-static int keys_of_cmd(struct acl *a, const struct cmd_def *d, const struct rs_str *argv, int argc)
+/* The keys of a check, found once for all the selectors of a user (nkeys
+ * < 0 until then): by a fixed plan (most commands), argv[plan->first..
+ * last] every plan->step-th, each asking perm, with no array to fill (last
+ * 0 when the line cannot hold them); else a->keys[0..nkeys). */
+struct found {
+    int nkeys, last;
+    uint8_t perm;
+};
+
+static struct check check_of(const struct acl *a, const struct cmd_def *d,
+                             const struct rs_str *argv, int argc)
 {
     int id = cmd_index(d);
-    if (!a->planned[id]) {
-        cmd_key_plan(d, &a->plans[id]);
-        a->planned[id] = 1;
+    return (struct check){d, id, argv, argc, &a->plans[id]};
+}
+
+/* A command whose bit s clears, allowed by one of the first arguments s
+ * allows it (+select|0), or because it needs no authentication. */
+static bool allowed_otherwise(const struct sel *s, struct check k)
+{
+    if (k.d->flags & CMD_NO_AUTH)
+        return true;
+    const struct firstargs *fa = k.argc >= 2 ? firstargs_of(s, k.id) : NULL;
+    int at = k.d->is_sub ? 2 : 1;
+    for (int i = 0; fa && at < k.argc && i < fa->n; i++)
+        if (strlen(fa->args[i]) == k.argv[at].len &&
+            strncasecmp(fa->args[i], k.argv[at].p, k.argv[at].len) == 0)
+            return true;
+    return false;
+}
+
+/* The argv index of the first of k's keys s refuses, 0 if none. */
+static int key_refused(struct acl *a, const struct sel *s, struct check k, struct found *f)
+{
+    const struct cmd_key_plan *p = k.plan;
+    if (f->nkeys < 0 && p->fixed) {
+        f->nkeys = 1;
+        if (cmd_fixed_keys(p, k.argc, &f->last))
+            f->perm = cmd_fixed_perm(p, k.argv, k.argc);
+        else
+            f->last = 0; /* none */
+    } else if (f->nkeys < 0) {
+        int n = p->nspecs ? cmd_find_keys(k.d, p, k.argv, k.argc, &a->keys, &a->kcap) : 0;
+        f->nkeys = n > 0 ? n : 0;
     }
-    if (a->plans[id].nspecs == 0)
+    if (p->fixed) {
+        for (int i = p->first; i <= f->last; i += p->step)
+            if (!key_allowed(s, k.argv[i], f->perm))
+                return i;
         return 0;
-    int n = cmd_find_keys(d, &a->plans[id], argv, argc, &a->keys, &a->kcap);
-    return n > 0 ? n : 0;
+    }
+    for (int i = 0; i < f->nkeys; i++)
+        if (!key_allowed(s, k.argv[a->keys[i].pos], a->keys[i].perm))
+            return a->keys[i].pos;
+    return 0;
 }
 
-/* One selector's verdict on d's command line (Redis ACLSelectorCheckCmd);
- * *nkeys caches the keys between selectors. */
-static int sel_check(struct acl *a, const struct sel *s, const struct cmd_def *d,
-                     const struct rs_str *argv, int argc, int *pos, int *nkeys)
+/* The argv index of the first channel k's command publishes or
+ * subscribes to that s refuses, 0 if none. */
+static int channel_refused(const struct sel *s, struct check k)
 {
-    int id = cmd_index(d);
-    if (!(s->flags & SEL_ALLCOMMANDS) && !(d->flags & CMD_NO_AUTH) && !bit_get(s, id)) {
-        const struct firstargs *fa = argc >= 2 ? firstargs_of(s, id) : NULL;
-        int at = d->is_sub ? 2 : 1;
-        bool ok = false;
-        for (int i = 0; fa && at < argc && i < fa->n && !ok; i++)
-            ok = strlen(fa->args[i]) == argv[at].len &&
-                 strncasecmp(fa->args[i], argv[at].p, argv[at].len) == 0;
-        if (!ok)
-            return ACL_DENIED_CMD;
-    }
-    if (!(s->flags & SEL_ALLKEYS)) {
-        if (*nkeys < 0)
-            *nkeys = keys_of_cmd(a, d, argv, argc);
-        for (int i = 0; i < *nkeys; i++) {
-            if (!key_allowed(s, argv[a->keys[i].pos], a->keys[i].perm)) {
-                *pos = a->keys[i].pos;
-                return ACL_DENIED_KEY;
-            }
-        }
-    }
-    int from, to;
-    bool pattern;
-    if (!(s->flags & SEL_ALLCHANNELS) && channels_of(d, argc, &from, &to, &pattern)) {
-        for (int i = from; i < to; i++) {
-            if (!channel_allowed(s, argv[i], pattern)) {
-                *pos = i;
-                return ACL_DENIED_CHANNEL;
-            }
-        }
-    }
+    cmd_handler *h = k.d->handler;
+    bool pattern = h == cmd_psubscribe;
+    int to;
+    if (h == cmd_subscribe || h == cmd_ssubscribe || h == cmd_psubscribe)
+        to = k.argc;
+    else if (h == cmd_publish || h == cmd_spublish)
+        to = 2;
+    else
+        return 0;
+    for (int i = 1; i < to; i++)
+        if (!channel_allowed(s, k.argv[i], pattern))
+            return i;
+    return 0;
+}
+
+/* One selector's verdict on k's command line (Redis ACLSelectorCheckCmd),
+ * the refused key or channel at argv[*pos]; f keeps the keys found for
+ * the next selector. */
+static int sel_check(struct acl *a, const struct sel *s, struct check k, struct found *f, int *pos)
+{
+    if (!(s->flags & SEL_ALLCOMMANDS) && !bit_get(s, k.id) && !allowed_otherwise(s, k))
+        return ACL_DENIED_CMD;
+    if (!(s->flags & SEL_ALLKEYS) && (*pos = key_refused(a, s, k, f)) != 0)
+        return ACL_DENIED_KEY;
+    if (!(s->flags & SEL_ALLCHANNELS) && (k.d->flags & CMD_PUBSUB) &&
+        (*pos = channel_refused(s, k)) != 0)
+        return ACL_DENIED_CHANNEL;
     return ACL_OK;
+}
+
+/* Is command id one that only a selector naming it may allow to u (a
+ * server-wide command and a project user)? */
+static bool named_only(const struct acl *a, const struct acl_user *u, int id)
+{
+    return u->nproj && (a->server_wide[id / 64] >> (id % 64) & 1);
 }
 
 /* Redis ACLCheckAllUserCommandPerm: allowed if one selector allows it;
  * otherwise the error reported is the command's if no selector allowed
  * the command, else the key's or channel's of highest argv index. */
-static int user_check(struct acl *a, const struct acl_user *u, const struct cmd_def *d,
-                      const struct rs_str *argv, int argc, int *pos)
+static int user_check(struct acl *a, const struct acl_user *u, struct check k, int *pos)
 {
-    int worst = ACL_DENIED_CMD, worst_pos = 0, nkeys = -1;
+    struct found f = {.nkeys = -1};
+    int worst = ACL_DENIED_CMD, worst_pos = 0;
+    bool by_name = named_only(a, u, k.id);
     for (int i = 0; i < u->nsels; i++) {
         int p = 0;
-        int rc = sel_check(a, &u->sels[i], d, argv, argc, &p, &nkeys);
+        if (by_name && !sel_names_cmd(&u->sels[i], k.d))
+            continue;
+        int rc = sel_check(a, &u->sels[i], k, &f, &p);
         if (rc == ACL_OK)
             return ACL_OK;
         if (rc > worst || (rc == worst && p > worst_pos)) {
@@ -1438,6 +1731,65 @@ static int user_check(struct acl *a, const struct acl_user *u, const struct cmd_
     }
     *pos = worst_pos;
     return worst;
+}
+
+/* ------------------------------------------------------------------------
+ * The quick verdict
+ *
+ * The check runs before every command of a confined user, and its usual
+ * outcome is a yes of the root selector for a command of one key (GET,
+ * SET, HSET ...) that a literal or prefix pattern allows (~project:42:*).
+ * Each user keeps, per command, what that yes depends on, found from the
+ * rules on the command's first run (quick_of): QUICK_YES, the root
+ * selector allows the command with no key or channel to check; a key's
+ * argv index, it allows it when a pattern of the root selector matches
+ * that key, its only one; QUICK_GENERAL, the check above must tell. A yes
+ * of the root selector is the user's (the choice among selectors is about
+ * errors), so acl_check answers such a yes in a few instructions and
+ * leaves all else to user_check. The table is cleared whenever users
+ * change (refresh_sessions, user_clear).
+ * ------------------------------------------------------------------------ */
+
+/* Does a pattern of s match key? For a selector whose key patterns are all
+ * literal or prefix ones, allowing what the key asks (quick_of). */
+static inline bool quick_key_matches(const struct sel *s, struct rs_str key)
+{
+    for (int i = 0; i < s->nkeys; i++)
+        if (literal_match(s->keys[i], key))
+            return true;
+    return false;
+}
+
+/* The quick verdict of command k.id for u's root selector s. */
+static uint8_t quick_of(const struct sel *s, struct check k)
+{
+    const struct cmd_key_plan *p = k.plan;
+    if (!(s->flags & SEL_ALLCOMMANDS) && !bit_get(s, k.id))
+        return QUICK_GENERAL; /* first arguments, or refused */
+    if ((k.d->flags & CMD_PUBSUB) && !(s->flags & SEL_ALLCHANNELS))
+        return QUICK_GENERAL;
+    if ((s->flags & SEL_ALLKEYS) || p->nkeyspecs == 0)
+        return QUICK_YES;
+    if (!p->fixed || p->last != 0) /* one key at argv[p->first] */
+        return QUICK_GENERAL;
+    /* What the key asks: a variable_flags one (SET's) at most both. */
+    uint8_t perm = p->varflags ? KEY_PERM_READ | KEY_PERM_WRITE : p->perm[0];
+    for (int i = 0; i < s->nkeys; i++)
+        if (s->keys[i]->form == PAT_GLOB || (s->keys[i]->perm & perm) != perm)
+            return QUICK_GENERAL;
+    return (uint8_t)p->first;
+}
+
+/* acl_check past the quick verdict (and finding it, the first time). */
+static __attribute__((noinline)) int acl_check_all(const struct cmd_ctx *c,
+                                                   const struct session *of, int *pos)
+{
+    struct acl *a = c->st->acl;
+    struct acl_user *u = of->user;
+    struct check k = check_of(a, c->cmd, c->argv, c->argc);
+    if (u->quick[k.id] == QUICK_UNKNOWN)
+        u->quick[k.id] = named_only(a, u, k.id) ? QUICK_GENERAL : quick_of(&u->sels[0], k);
+    return user_check(a, u, k, pos);
 }
 
 bool acl_allows_rerun(struct cmd_ctx *c)
@@ -1457,17 +1809,18 @@ bool acl_reads_every_key(const struct cmd_ctx *c)
 {
     const struct acl_user *u = c->s->user;
     struct acl *a = c->st->acl;
-    int nkeys = -1;
+    struct check k = check_of(a, c->cmd, c->argv, c->argc);
+    struct found f = {.nkeys = -1};
     for (int i = 0; i < u->nsels; i++) {
         const struct sel *s = &u->sels[i];
-        int pos;
-        if (sel_check(a, s, c->cmd, c->argv, c->argc, &pos, &nkeys) != ACL_OK)
+        int pos = 0;
+        if (sel_check(a, s, k, &f, &pos) != ACL_OK)
             continue;
         if (s->flags & SEL_ALLKEYS)
             return true;
-        for (int k = 0; k < s->nkeys; k++)
-            if ((s->keys[k]->perm & KEY_PERM_READ) && s->keys[k]->len == 1 &&
-                s->keys[k]->p[0] == '*')
+        for (int j = 0; j < s->nkeys; j++)
+            if ((s->keys[j]->perm & KEY_PERM_READ) && s->keys[j]->len == 1 &&
+                s->keys[j]->p[0] == '*')
                 return true;
     }
     return false;
@@ -1475,7 +1828,12 @@ bool acl_reads_every_key(const struct cmd_ctx *c)
 
 int acl_check(const struct cmd_ctx *c, const struct session *of, int *pos)
 {
-    return user_check(c->st->acl, of->user, c->cmd, c->argv, c->argc, pos);
+    const struct acl_user *u = of->user;
+    uint8_t q = u->quick[cmd_index(c->cmd)];
+    if (q == QUICK_YES || (q != QUICK_UNKNOWN && q < QUICK_GENERAL && q < c->argc &&
+                           quick_key_matches(&u->sels[0], c->argv[q])))
+        return ACL_OK;
+    return acl_check_all(c, of, pos);
 }
 
 /* Redis getAclErrorMessage; verbose names the key or channel (DRYRUN). */
@@ -2013,7 +2371,7 @@ void cmd_acl_dryrun(struct cmd_ctx *c)
         return;
     }
     int pos = 0;
-    int rc = user_check(c->st->acl, u, d, argv, argc, &pos);
+    int rc = user_check(c->st->acl, u, check_of(c->st->acl, d, argv, argc), &pos);
     if (rc == ACL_OK) {
         resp_add_ok(c->out);
         return;

@@ -95,4 +95,28 @@ void acl_log_denied(const struct cmd_ctx *info, const struct cmd_ctx *client,
 void acl_error_text(const struct cmd_ctx *c, const struct session *of, int why, int pos,
                     char *buf, size_t size);
 
+/* ---- Project users (respite's own) -------------------------------------
+ * A user whose key patterns all lie inside projects (each pattern's
+ * literal prefix names one: ~project:42:*, ~project:{42}:*) is a project
+ * user; its sessions carry SES_PROJECT. KEYS, SCAN, RANDOMKEY, DBSIZE,
+ * INFO keyspace, PROJECT, PUBSUB's listings, keyspace events and
+ * broadcast tracking show such a session only what it may read; commands
+ * acting on the whole server (@admin, FLUSHALL, FLUSHDB, SWAPDB, ...) are
+ * refused to it unless one of its rules names them. For any other
+ * session the functions below see everything. */
+
+/* The number of projects of s's user (0 unless a project user), and the
+ * i-th, sorted by id; *whole (if not NULL) when it may read every key of
+ * it (both spellings of its prefix), so that its counters are the user's. */
+int acl_nprojects(const struct session *s);
+struct rs_str acl_project(const struct session *s, int i, bool *whole);
+/* Is id one of the projects of s's project user? */
+bool acl_in_projects(const struct session *s, struct rs_str id);
+/* May s read key (true unless s is a project user's session)? */
+bool acl_may_read(const struct session *s, struct rs_str key);
+/* May s see channel (a pattern when is_pattern, as PSUBSCRIBE names it):
+ * one its user may subscribe to, and for a keyspace channel
+ * __keyspace@<db>__:<key>, a key it may read? */
+bool acl_may_see_channel(const struct session *s, struct rs_str ch, bool is_pattern);
+
 #endif

@@ -375,6 +375,9 @@ int64_t respite_block_deadline(const struct respite *rs)
     /* Clients held by CLIENT PAUSE wait for its end too. */
     if (st->pp_head && st->pause_mode && (when < 0 || st->pause_end_us < when))
         when = st->pause_end_us;
+    /* And those a project's MAXOPS holds, for their time. */
+    if (st->qp_head && (when < 0 || st->qp_next_us < when))
+        when = st->qp_next_us;
     return when;
 }
 
@@ -383,6 +386,8 @@ void respite_block_timeouts(struct respite *rs)
     struct store *st = (struct store *)rs;
     if (st->pp_head && !pause_active(st))
         pause_resume(st);
+    if (st->qp_head)
+        quota_resume(st);
     int64_t now = rs_mono_us();
     while (st->btimeouts.n && st->btimeouts.a[0].when <= now) {
         struct blocked *b = st->btimeouts.a[0].p;

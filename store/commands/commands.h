@@ -81,13 +81,33 @@ enum { RS_LOG_DEBUG = 0, RS_LOG_VERBOSE = 1, RS_LOG_NOTICE = 2, RS_LOG_WARNING =
 void store_log(const struct store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Project quotas (quota.c). What the quotas of the projects c's command
+ * names do to it: QUOTA_REFUSED for MAXMEMORY or MAXKEYS (its -OOM text
+ * written into text), QUOTA_HELD when it waits for a project's MAXOPS
+ * rate (quota_postpone holds it; it runs through the engine again later),
+ * else QUOTA_RUN, its MAXOPS tokens taken. Call only while st->quotas.n. */
+enum { QUOTA_RUN, QUOTA_REFUSED, QUOTA_HELD };
+int quota_check(struct cmd_ctx *c, char *text, size_t size);
+/* The same for sub, a command of a script without a shebang, before the
+ * script's first write (as Redis's scriptVerifyOOM): the -OOM text written
+ * into text, or NULL. */
+const char *quota_script_refusal(const struct cmd_ctx *sub, char *text, size_t size);
+/* Free the check's plans and buffers (at close). */
+void quota_free(struct store *st);
+
 /* Count c's command against the shard of its first key (PROJECT INFO). */
 void store_count_shard_command(struct cmd_ctx *c);
 
 /* The flat table: top-level commands, each followed by its subcommands. */
 int cmd_table_size(void);
 const struct cmd_def *cmd_at(int i);
-int cmd_index(const struct cmd_def *d);
+extern const struct cmd_def cmd__table[]; /* table.c's, for cmd_index */
+/* d's place in the table: inline, the ACL check of every command of a
+ * confined user and commandstats take it. */
+static inline int cmd_index(const struct cmd_def *d)
+{
+    return (int)(d - cmd__table);
+}
 /* Number of subcommands of d (they follow it in the table). */
 int cmd_nsubs(const struct cmd_def *d);
 
@@ -131,8 +151,26 @@ struct cmd_key_plan {
     bool sort;         /* SORT's and SORT_RO's keys (docs.c's sort_keys) */
     uint8_t varflags;  /* KEY_VAR_*: the key's flags depend on the arguments */
     uint8_t perm[4];   /* per spec */
+    /* fixed: the one spec, at fixed places as most commands' (no keyword,
+     * no count of keys, not SORT's): argv[first], then every step-th up to
+     * first + last (last >= 0, a multiple of step) or argc + last (< 0). */
+    bool fixed;
+    int8_t first, last, step;
 };
 void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p);
+/* The keys of a line of n arguments by a fixed plan p, found without an
+ * array (the ACL check of every command): argv[p->first..*last] every
+ * p->step-th (none when *last < p->first); false when the line cannot
+ * hold them (cmd_find_keys's -1). */
+static inline bool cmd_fixed_keys(const struct cmd_key_plan *p, int n, int *last)
+{
+    *last = p->last >= 0 ? p->first + p->last : n + p->last;
+    return p->last < 0 || *last < n;
+}
+/* The permission (KEY_PERM_*) each key of a fixed plan p asks in the
+ * line args[0..n): its spec's, or as the arguments say for the one key of
+ * a variable_flags spec (SET with or without GET, BITFIELD) (docs.c). */
+uint8_t cmd_fixed_perm(const struct cmd_key_plan *p, const struct rs_str *args, int n);
 /* A key of a command line (Redis keyReference): its argv index, the
  * permission it needs and the flags of the spec that found it (space
  * separated, as COMMAND GETKEYSANDFLAGS shows them; static). */
@@ -148,6 +186,11 @@ struct cmd_key {
  * when the arguments cannot hold them (the command refuses them itself). */
 int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
                   int n, struct cmd_key **keys, int *cap);
+/* The keys of db that s sees (keys.c): all of them (ks_db_size), or for a
+ * project user's session those it may read (commands/acl.h), O(1) per
+ * project it reads whole, else a walk of the project; and in *expiring
+ * (if not NULL) how many of them have a TTL. */
+uint64_t keys_visible(const struct session *s, struct db *db, uint64_t *expiring);
 /* Run c->cmd's handler, propagate it (propagate.c) and account it in
  * commandstats. */
 void cmd_call(struct cmd_ctx *c);
@@ -403,6 +446,10 @@ int multi_count(const struct session *s);
 size_t multi_mem(const struct session *s);
 /* Whether a command queued by s's MULTI may write (flagged write or
  * may-replicate): CLIENT PAUSE WRITE holds its EXEC. O(queued). */
+/* The i-th command queued by s (i below multi_count): its argv, command
+ * in *d and argc in *argc; borrowed until EXEC or DISCARD. */
+const struct rs_str *multi_queued(const struct session *s, int i, const struct cmd_def **d,
+                                 int *argc);
 bool multi_may_write(const struct session *s);
 /* What the transport knows of s (addresses, buffers), defaults for a client
  * without one (an embedder's, the scripting engine's: no address). */

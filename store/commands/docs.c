@@ -1168,6 +1168,21 @@ void cmd_key_plan(const struct cmd_def *d, struct cmd_key_plan *p)
         p->perm[i] = spec_perm(ks[i].flags);
         p->nkeyspecs += p->perm[i] != KEY_PERM_NOT_KEY;
     }
+    if (nspecs == 1 && !p->sort && !ks->keyword && !ks->keynum && p->perm[0] != KEY_PERM_NOT_KEY) {
+        assert(ks->index > 0 && ks->index <= INT8_MAX && ks->lastkey >= INT8_MIN &&
+               ks->lastkey <= INT8_MAX && ks->keystep > 0 && ks->keystep <= INT8_MAX);
+        p->fixed = true;
+        p->first = (int8_t)ks->index;
+        /* the last key taken, as spec_keys's loop steps */
+        int last = ks->lastkey >= 0 ? ks->lastkey / ks->keystep * ks->keystep : ks->lastkey;
+        p->last = (int8_t)last;
+        p->step = (int8_t)ks->keystep;
+    }
+}
+
+uint8_t cmd_fixed_perm(const struct cmd_key_plan *p, const struct rs_str *args, int n)
+{
+    return p->varflags ? variable_flags(p->varflags, args, n)->perm : p->perm[0];
 }
 
 int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const struct rs_str *args,
@@ -1185,7 +1200,14 @@ int cmd_find_keys(const struct cmd_def *d, const struct cmd_key_plan *p, const s
                   cap);
         return nkeys;
     }
-    for (int i = 0; i < p->nspecs; i++)
+    if (p->fixed) {
+        int last;
+        if (!cmd_fixed_keys(p, n, &last))
+            return -1;
+        for (int i = p->first; i <= last; i += p->step)
+            add_key(keys, &nkeys, cap, i, ks->flags, p->perm[0]);
+    }
+    for (int i = 0; i < p->nspecs && !p->fixed; i++)
         if (p->perm[i] != KEY_PERM_NOT_KEY &&
             !spec_keys(&ks[i], p->perm[i], args, n, keys, &nkeys, cap))
             return -1;

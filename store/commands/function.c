@@ -59,6 +59,7 @@ struct fn {
     struct library *lib;
     uint32_t flags;           /* enum script_flag */
     int ref;                  /* the callback in the engine's registry */
+    bool keeps_args;          /* lua_engine_fn_keeps_args of the callback */
     char *desc;               /* NULL when not given */
     size_t desc_len, name_len;
     char name[];              /* NUL-terminated */
@@ -413,6 +414,7 @@ static int register_function(lua_State *L)
     f->flags = a.flags;
     f->lib = li;
     lua_pushvalue(L, a.ref);
+    f->keeps_args = lua_engine_fn_keeps_args(L);
     f->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     *li->fns_tail = f;
     li->fns_tail = &f->next;
@@ -727,6 +729,7 @@ static void fcall_generic(struct cmd_ctx *c, bool ro)
         .read_only = ro || no_writes,
         .allow_oom = f->flags & SCRIPT_ALLOW_OOM,
         .fn_args = true,
+        .reuse_args = !f->keeps_args,
         .nkeys = (int)numkeys,
         .nargs = c->argc - 3 - (int)numkeys,
         .keys = c->argv + 3,

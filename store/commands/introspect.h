@@ -82,6 +82,14 @@ void pause_postpone(struct cmd_ctx *c);
  * respite_block_timeouts or the next command): the held commands run, in
  * the order they came, each client told through io->unblocked. */
 void pause_resume(struct store *st);
+/* Whether c's client can be held (it has a transport that hears of the
+ * end: io->unblocked). */
+bool pause_can_hold(const struct cmd_ctx *c);
+/* A project's MAXOPS (quota.c): hold c's command until until_us
+ * (monotonic); run the held commands whose time came (the others wait,
+ * st->qp_next_us the earliest). Cancelled as a paused one (pause_cancel). */
+void quota_postpone(struct cmd_ctx *c, int64_t until_us);
+void quota_resume(struct store *st);
 /* CLIENT LIST argv-mem of s while its command is held, else 0. */
 size_t pause_argv_mem(const struct session *s);
 /* s goes away (closed, killed): its held command is dropped. */

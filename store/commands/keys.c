@@ -19,12 +19,18 @@
  * created again gets a new, larger seq). When the cursor's shard is gone the
  * scan resumes at the start of the next one. KEYS and SCAN whose pattern's
  * literal prefix names a project ("project:42:*") visit only that shard.
+ *
+ * A project user's session (commands/acl.h) sees only the keys it may
+ * read: KEYS, SCAN, RANDOMKEY and DBSIZE visit only its projects' shards
+ * (a SCAN cursor then moves over their seqs alone) and skip the keys its
+ * patterns do not let it read.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/acl.h"
 #include "commands/commands.h"
 #include "commands/persist.h"
 #include "commands/tracking.h"
@@ -146,11 +152,50 @@ void cmd_touch(struct cmd_ctx *c)
     resp_add_int(c->out, n);
 }
 
+struct visible_walk {
+    const struct session *s;
+    uint64_t keys, expiring;
+};
+
+static void visible_cb(void *ud, struct entry *e)
+{
+    struct visible_walk *w = ud;
+    if (acl_may_read(w->s, key_of(e))) {
+        w->keys++;
+        w->expiring += e->exp_idx != EXP_NONE;
+    }
+}
+
+uint64_t keys_visible(const struct session *s, struct db *db, uint64_t *expiring)
+{
+    if (!(s->flags & SES_PROJECT)) {
+        if (expiring)
+            *expiring = ks_db_expires(db, false);
+        return ks_db_size(db);
+    }
+    struct visible_walk w = {s, 0, 0};
+    for (int i = 0, n = acl_nprojects(s); i < n; i++) {
+        bool whole;
+        struct ks_proj p;
+        if (!ks_project(db, acl_project(s, i, &whole), &p))
+            continue;
+        if (whole) {
+            w.keys += ks_proj_keys(&p);
+            w.expiring += ks_proj_expiring(&p);
+        } else {
+            ks_proj_foreach(&p, visible_cb, &w);
+        }
+    }
+    if (expiring)
+        *expiring = w.expiring;
+    return w.keys;
+}
+
 /* DBSIZE -- keys of the database, including expired ones not reclaimed yet
- * (Redis counts them too). */
+ * (Redis counts them too); for a project user, those it may read. */
 void cmd_dbsize(struct cmd_ctx *c)
 {
-    resp_add_int(c->out, (long long)ks_db_size(c->db));
+    resp_add_int(c->out, (long long)keys_visible(c->s, c->db, NULL));
 }
 
 /* [ASYNC|SYNC], lazyfree-lazy-user-flush when neither: false (and a
@@ -250,6 +295,25 @@ static bool pattern_project_of(struct db *db, struct rs_str pat, bool has_pat,
     return true;
 }
 
+/* Call fn for each project of db that s, a project user's session, walks:
+ * its user's projects, or with a pattern routed to one project (only),
+ * that one if it is one of them. */
+static void walk_user_projects(const struct session *s, struct db *db, bool routed,
+                               const struct ks_proj *only,
+                               void (*fn)(void *ud, const struct ks_proj *p), void *ud)
+{
+    if (routed) {
+        if (only->sh && acl_in_projects(s, ks_proj_id(only)))
+            fn(ud, only);
+        return;
+    }
+    for (int i = 0, n = acl_nprojects(s); i < n; i++) {
+        struct ks_proj p;
+        if (ks_project(db, acl_project(s, i, NULL), &p))
+            fn(ud, &p);
+    }
+}
+
 struct keys_walk {
     struct cmd_ctx *c;
     struct shard *sh; /* the shard the walked project's keys are accounted to */
@@ -261,7 +325,8 @@ struct keys_walk {
 static void keys_cb(void *ud, struct entry *e)
 {
     struct keys_walk *w = ud;
-    if ((w->all || glob_match_str(w->pat, key_of(e))) && ks_is_live(w->sh, e, w->c->now)) {
+    if ((w->all || glob_match_str(w->pat, key_of(e))) && ks_is_live(w->sh, e, w->c->now) &&
+        acl_may_read(w->c->s, key_of(e))) {
         resp_add_bulk(w->c->out, entry_key(e), e->klen);
         w->n++;
     }
@@ -282,7 +347,10 @@ void cmd_keys(struct cmd_ctx *c)
     struct keys_walk w = {c, NULL, pat, pat.len == 1 && pat.p[0] == '*', 0};
     struct resp_deferred d = resp_add_deferred(c->out);
     struct ks_proj only;
-    if (!pattern_project_of(c->db, pat, !w.all, &only))
+    bool routed = pattern_project_of(c->db, pat, !w.all, &only);
+    if (c->s->flags & SES_PROJECT)
+        walk_user_projects(c->s, c->db, routed, &only, keys_project, &w);
+    else if (!routed)
         ks_foreach_project(c->db, true, keys_project, &w);
     else if (only.sh)
         keys_project(&w, &only);
@@ -293,9 +361,22 @@ void cmd_keys(struct cmd_ctx *c)
  * shard for seq 0, else the project with the smallest seq >= seq; false
  * past the last. A routed scan (MATCH naming a project) has the one
  * project only. */
-static bool scan_project(struct db *db, bool routed, const struct ks_proj *only, uint64_t seq,
-                         struct ks_proj *p)
+static bool scan_project(const struct session *s, struct db *db, bool routed,
+                         const struct ks_proj *only, uint64_t seq, struct ks_proj *p)
 {
+    if (s->flags & SES_PROJECT) {
+        /* A project user's projects only, by seq: O(its projects). */
+        bool found = false;
+        for (int i = 0, n = acl_nprojects(s); i < n; i++) {
+            struct ks_proj q;
+            if (!ks_project(db, acl_project(s, i, NULL), &q) || ks_proj_seq(&q) < seq ||
+                (routed && (!only->sh || !rs_str_eq(ks_proj_id(&q), ks_proj_id(only)))) || (found && ks_proj_seq(&q) >= ks_proj_seq(p)))
+                continue;
+            *p = q;
+            found = true;
+        }
+        return found;
+    }
     if (routed) {
         *p = *only;
         return only->sh && ks_proj_seq(only) >= seq;
@@ -313,6 +394,7 @@ struct scan_hit {
 };
 
 struct scan_acc {
+    const struct session *s; /* keys it may not read are skipped */
     struct shard *sh; /* the shard being scanned */
     struct rs_str pat;
     bool use_pat;
@@ -325,7 +407,7 @@ static void scan_cb(void *ud, struct entry *e)
 {
     struct scan_acc *a = ud;
     a->sampled++;
-    if (a->use_pat && !glob_match_str(a->pat, key_of(e)))
+    if ((a->use_pat && !glob_match_str(a->pat, key_of(e))) || !acl_may_read(a->s, key_of(e)))
         return;
     if (a->n == a->cap) {
         a->cap = a->cap ? a->cap * 2 : 16;
@@ -357,13 +439,13 @@ void cmd_scan(struct cmd_ctx *c)
     long long count = o.count;
     bool by_type = o.has_type;
     int type = by_type ? scan_type(o.type) : -1;
-    struct scan_acc a = {.pat = o.pat, .use_pat = o.use_pat};
+    struct scan_acc a = {.s = c->s, .pat = o.pat, .use_pat = o.use_pat};
 
     struct db *db = c->db;
     struct ks_proj only, p;
     bool routed = pattern_project_of(db, a.pat, a.use_pat, &only);
     uint64_t seq = cursor >> SCAN_TC_BITS, tc = cursor & SCAN_TC_MASK;
-    bool more = scan_project(db, routed, &only, seq, &p);
+    bool more = scan_project(c->s, db, routed, &only, seq, &p);
     if (more && ks_proj_seq(&p) != seq)
         tc = 0; /* the cursor's project is gone: start the next one */
     long long budget = o.max_steps;
@@ -372,7 +454,7 @@ void cmd_scan(struct cmd_ctx *c)
         a.sh = p.sh;
         tc = ks_proj_scan(&p, tc, scan_cb, &a);
         if (tc == 0) {
-            more = scan_project(db, routed, &only, (uint64_t)ks_proj_seq(&p) + 1, &p);
+            more = scan_project(c->s, db, routed, &only, (uint64_t)ks_proj_seq(&p) + 1, &p);
             if (!more) {
                 next = 0;
                 break;
@@ -409,7 +491,81 @@ void cmd_scan(struct cmd_ctx *c)
     rs_free(a.hits);
 }
 
-/* RANDOMKEY -- a random key of the database, a null if it is empty. The
+struct pick_walk {
+    struct cmd_ctx *c;
+    struct shard *sh;
+    uint64_t seen;
+    struct entry *pick;
+};
+
+/* Reservoir sampling over the live keys s may read: each equally likely. */
+static void pick_cb(void *ud, struct entry *e)
+{
+    struct pick_walk *w = ud;
+    if (!ks_is_live(w->sh, e, w->c->now) || !acl_may_read(w->c->s, key_of(e)))
+        return;
+    if (rng_below(&w->c->st->rng, ++w->seen) == 0)
+        w->pick = e;
+}
+
+static void pick_project(void *ud, const struct ks_proj *p)
+{
+    struct pick_walk *w = ud;
+    w->sh = p->sh;
+    ks_proj_foreach(p, pick_cb, w);
+}
+
+#define RANDOMKEY_DRAWS 64
+
+/* RANDOMKEY of a project user: a key drawn uniformly over its projects'
+ * keys (a project by its key count, then a key of it), drawn again while
+ * it is one the user may not read or an expired one (deleted, as below);
+ * after RANDOMKEY_DRAWS misses, one walk of its projects picks among the
+ * keys it may read. */
+static void randomkey_projects(struct cmd_ctx *c)
+{
+    struct db *db = c->db;
+    for (int draw = 0; draw < RANDOMKEY_DRAWS; draw++) {
+        uint64_t total = 0;
+        int n = acl_nprojects(c->s);
+        for (int i = 0; i < n; i++) {
+            struct ks_proj p;
+            if (ks_project(db, acl_project(c->s, i, NULL), &p))
+                total += ks_proj_keys(&p);
+        }
+        if (total == 0)
+            break;
+        uint64_t x = rng_below(&c->st->rng, total);
+        for (int i = 0; i < n; i++) {
+            struct ks_proj p;
+            if (!ks_project(db, acl_project(c->s, i, NULL), &p))
+                continue;
+            if (x >= ks_proj_keys(&p)) {
+                x -= ks_proj_keys(&p);
+                continue;
+            }
+            struct entry *e = ks_proj_random(&p, &c->st->rng);
+            if (!acl_may_read(c->s, key_of(e)))
+                break;
+            if (ks_is_live(p.sh, e, c->now)) {
+                resp_add_bulk(c->out, entry_key(e), e->klen);
+                return;
+            }
+            ks_peek(c, db, key_of(e), NULL); /* deletes it, counted as expired */
+            break;
+        }
+    }
+    struct pick_walk w = {c, NULL, 0, NULL};
+    struct ks_proj none = {0};
+    walk_user_projects(c->s, db, false, &none, pick_project, &w);
+    if (w.pick)
+        resp_add_bulk(c->out, entry_key(w.pick), w.pick->klen);
+    else
+        resp_add_null(c->out);
+}
+
+/* RANDOMKEY -- a random key of the database, a null if it is empty (of
+ * those a project user may read, for its session). The
  * project is drawn with a weight of its key count, then a key of its
  * table (tbl_random), so every key is exactly equally likely: O(log
  * projects) (ks_random_project). An expired key drawn is
@@ -419,6 +575,10 @@ void cmd_scan(struct cmd_ctx *c)
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
+    if (c->s->flags & SES_PROJECT) {
+        randomkey_projects(c);
+        return;
+    }
     for (int draws = 1;; draws += draws < 100) {
         uint64_t n = ks_db_size(db);
         struct ks_proj p;

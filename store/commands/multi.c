@@ -300,6 +300,14 @@ size_t multi_mem(const struct session *s)
     return s->mq ? s->mq->mem : 0;
 }
 
+const struct rs_str *multi_queued(const struct session *s, int i, const struct cmd_def **d,
+                                 int *argc)
+{
+    *d = s->mq->cmds[i].cmd;
+    *argc = s->mq->cmds[i].argc;
+    return s->mq->cmds[i].argv;
+}
+
 bool multi_may_write(const struct session *s)
 {
     for (int i = 0; s->mq && i < s->mq->n; i++)

@@ -20,6 +20,11 @@
  * ended it; each client is told (io->unblocked) so its transport runs
  * what it sent meanwhile. A held command may be held again by a new
  * pause.
+ *
+ * A project's MAXOPS (quota.c) holds commands the same way, in a queue of
+ * its own (st->qp_head) where each waits until its time (until_us): the
+ * transport's timer is armed for the earliest (respite_block_deadline), and
+ * quota_resume runs those whose time came, which check their quota again.
  */
 #include <string.h>
 
@@ -34,6 +39,7 @@ struct postponed {
     int argc;
     struct rs_str *argv; /* a copy (argv_dup) */
     size_t bytes;        /* the arguments' bytes: CLIENT LIST argv-mem */
+    int64_t until_us;    /* held by a MAXOPS quota until then (monotonic), 0 by a pause */
 };
 
 /* Under WRITE: whether c's command may write (a script or function by its
@@ -48,26 +54,47 @@ static bool may_write(struct cmd_ctx *c)
 bool pause_holds(struct cmd_ctx *c)
 {
     /* Without a transport that hears of the end, nothing can wait. */
-    if (!pause_active(c->st) || c->s->io == NULL || c->s->io->unblocked == NULL)
+    if (!pause_active(c->st) || !pause_can_hold(c))
         return false;
     return c->st->pause_mode == PAUSE_ALL || may_write(c);
 }
 
-void pause_postpone(struct cmd_ctx *c)
+/* Hold c's command at the tail of the queue *head..*tail. */
+static void postpone(struct cmd_ctx *c, struct postponed **head, struct postponed **tail,
+                     int64_t until_us)
 {
     struct store *st = c->st;
     struct postponed *p = rs_calloc(1, sizeof *p);
     p->s = c->s;
     p->argc = c->argc;
     p->argv = argv_dup(c->argc, c->argv, &p->bytes);
-    if (st->pp_tail)
-        st->pp_tail->next = p;
+    p->until_us = until_us;
+    if (*tail)
+        (*tail)->next = p;
     else
-        st->pp_head = p;
-    st->pp_tail = p;
+        *head = p;
+    *tail = p;
     c->s->pp = p;
     c->s->flags |= SES_WAITING;
     st->stats.blocked_clients++;
+}
+
+void pause_postpone(struct cmd_ctx *c)
+{
+    postpone(c, &c->st->pp_head, &c->st->pp_tail, 0);
+}
+
+bool pause_can_hold(const struct cmd_ctx *c)
+{
+    return c->s->io && c->s->io->unblocked;
+}
+
+void quota_postpone(struct cmd_ctx *c, int64_t until_us)
+{
+    struct store *st = c->st;
+    if (st->qp_head == NULL || until_us < st->qp_next_us)
+        st->qp_next_us = until_us;
+    postpone(c, &st->qp_head, &st->qp_tail, until_us);
 }
 
 size_t pause_argv_mem(const struct session *s)
@@ -81,20 +108,37 @@ void pause_cancel(struct session *s)
     if (p == NULL)
         return;
     struct store *st = s->st;
+    struct postponed **head = p->until_us ? &st->qp_head : &st->pp_head;
+    struct postponed **tail = p->until_us ? &st->qp_tail : &st->pp_tail;
     struct postponed *prev = NULL;
-    for (struct postponed *q = st->pp_head; q != p; q = q->next)
+    for (struct postponed *q = *head; q != p; q = q->next)
         prev = q;
     if (prev)
         prev->next = p->next;
     else
-        st->pp_head = p->next;
-    if (st->pp_tail == p)
-        st->pp_tail = prev;
+        *head = p->next;
+    if (*tail == p)
+        *tail = prev;
     s->pp = NULL;
     s->flags &= ~(uint32_t)SES_WAITING;
     st->stats.blocked_clients--;
     rs_free(p->argv);
     rs_free(p);
+}
+
+/* Run the held command p, taken off its queue. */
+static void resume_one(struct store *st, struct postponed *p)
+{
+    struct session *s = p->s;
+    s->pp = NULL;
+    s->flags &= ~(uint32_t)SES_WAITING;
+    st->stats.blocked_clients--;
+    st->run_postponed(s, p->argc, p->argv);
+    rs_free(p->argv);
+    rs_free(p);
+    /* Held again, or blocked by its command (BLPOP): told later. */
+    if (s->pp == NULL && s->blk == NULL && !(s->flags & SES_KILLED))
+        s->io->unblocked(s->io_ud);
 }
 
 void pause_resume(struct store *st)
@@ -105,16 +149,41 @@ void pause_resume(struct store *st)
     while (list) {
         struct postponed *p = list;
         list = p->next;
-        struct session *s = p->s;
-        s->pp = NULL;
-        s->flags &= ~(uint32_t)SES_WAITING;
-        st->stats.blocked_clients--;
-        st->run_postponed(s, p->argc, p->argv);
-        rs_free(p->argv);
-        rs_free(p);
-        /* Held again, or blocked by its command (BLPOP): told later. */
-        if (s->pp == NULL && s->blk == NULL && !(s->flags & SES_KILLED))
-            s->io->unblocked(s->io_ud);
+        resume_one(st, p);
+    }
+}
+
+void quota_resume(struct store *st)
+{
+    int64_t now = rs_mono_us();
+    if (st->qp_head == NULL || st->qp_next_us > now)
+        return;
+    /* Those whose time came leave the queue, in the order they came; the
+     * others stay. A command held again joins the queue's tail. */
+    struct postponed *due = NULL, **due_tail = &due, *prev = NULL;
+    st->qp_next_us = INT64_MAX;
+    for (struct postponed *p = st->qp_head, *next; p; p = next) {
+        next = p->next;
+        if (p->until_us > now) {
+            if (p->until_us < st->qp_next_us)
+                st->qp_next_us = p->until_us;
+            prev = p;
+            continue;
+        }
+        if (prev)
+            prev->next = next;
+        else
+            st->qp_head = next;
+        if (st->qp_tail == p)
+            st->qp_tail = prev;
+        p->next = NULL;
+        *due_tail = p;
+        due_tail = &p->next;
+    }
+    while (due) {
+        struct postponed *p = due;
+        due = p->next;
+        resume_one(st, p);
     }
 }
 

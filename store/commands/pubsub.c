@@ -31,6 +31,7 @@
 
 #include "commands/commands.h"
 #include "ds/mem.h"
+#include "commands/acl.h"
 #include "commands/pubsub.h"
 #include "ds/chain.h"
 #include "resp_num.h"
@@ -282,11 +283,17 @@ void pubsub_push(struct session *s, const char *msg, size_t len)
         s->io->pushed(s->io_ud);
 }
 
-/* Hand the encoded message to every subscriber of ch. */
-static void deliver(struct pubsub *ps, const struct ps_chan *ch, size_t len)
+/* Hand the encoded message to every subscriber of ch; a keyspace event
+ * (event: the key it is about, or a project id for project_drop) skips
+ * the project users' sessions that may not read that key. */
+static void deliver(struct pubsub *ps, const struct ps_chan *ch, size_t len,
+                    const struct ks_event *event)
 {
     for (uint32_t i = 0; i < ch->nsubs; i++) {
         struct session *s = ch->subs[i]->s;
+        if (event && (s->flags & SES_PROJECT) &&
+            !(event->project ? acl_in_projects(s, event->name) : acl_may_read(s, event->name)))
+            continue;
         ps->enc[0] = s->out.proto == 3 ? '>' : '*';
         pubsub_push(s, ps->enc, len);
     }
@@ -295,14 +302,15 @@ static void deliver(struct pubsub *ps, const struct ps_chan *ch, size_t len)
 /* PUBLISH / SPUBLISH: deliver msg on chan (of kind PS_CHANNEL or
  * PS_SHARD) and, for a channel, to every matching pattern. Returns the
  * number of deliveries. O(subscribers of chan + patterns). */
-static long long publish(struct store *st, enum ps_kind kind, struct rs_str chan, struct rs_str msg)
+static long long publish(struct store *st, enum ps_kind kind, struct rs_str chan, struct rs_str msg,
+                         const struct ks_event *event)
 {
     struct pubsub *ps = st->ps;
     long long n = 0;
     struct ps_chan *ch = chan_find(st, kind, chan, name_hash(st, kind, chan));
     if (ch) {
         size_t len = encode(ps, kind == PS_SHARD ? "smessage" : "message", NULL, chan, msg);
-        deliver(ps, ch, len);
+        deliver(ps, ch, len, event);
         n += ch->nsubs;
     }
     if (kind != PS_CHANNEL)
@@ -312,16 +320,17 @@ static long long publish(struct store *st, enum ps_kind kind, struct rs_str chan
         if (!glob_match(pat->name, pat->len, chan.p, chan.len, false))
             continue;
         size_t len = encode(ps, "pmessage", pat, chan, msg);
-        deliver(ps, pat, len);
+        deliver(ps, pat, len, event);
         n += pat->nsubs;
     }
     return n;
 }
 
 /* The hook the keyspace publishes through (ks_publish). */
-static long long publish_hook(struct store *st, struct rs_str chan, struct rs_str msg)
+static long long publish_hook(struct store *st, struct rs_str chan, struct rs_str msg,
+                              const struct ks_event *event)
 {
-    return publish(st, PS_CHANNEL, chan, msg);
+    return publish(st, PS_CHANNEL, chan, msg, event);
 }
 
 /* ------------------------------------------------------------------------
@@ -551,13 +560,13 @@ void cmd_sunsubscribe(struct cmd_ctx *c)
 /* PUBLISH channel message */
 void cmd_publish(struct cmd_ctx *c)
 {
-    resp_add_int(c->out, publish(c->st, PS_CHANNEL, c->argv[1], c->argv[2]));
+    resp_add_int(c->out, publish(c->st, PS_CHANNEL, c->argv[1], c->argv[2], NULL));
 }
 
 /* SPUBLISH shardchannel message */
 void cmd_spublish(struct cmd_ctx *c)
 {
-    resp_add_int(c->out, publish(c->st, PS_SHARD, c->argv[1], c->argv[2]));
+    resp_add_int(c->out, publish(c->st, PS_SHARD, c->argv[1], c->argv[2], NULL));
 }
 
 /* PUBSUB CHANNELS / SHARDCHANNELS [pattern]: the names of kind matching
@@ -574,7 +583,9 @@ static void list_names(struct cmd_ctx *c, enum ps_kind kind)
     for (uint64_t i = 0; t->b && i <= t->mask; i++)
         for (const struct chain_link *l = t->b[i]; l; l = l->next) {
             const struct ps_chan *ch = chain_of(l, const struct ps_chan, link);
-            if (c->argc == 3 && !glob_match(c->argv[2].p, c->argv[2].len, ch->name, ch->len, false))
+            if ((c->argc == 3 &&
+                 !glob_match(c->argv[2].p, c->argv[2].len, ch->name, ch->len, false)) ||
+                !acl_may_see_channel(c->s, rs_str_from(ch->name, ch->len), false))
                 continue;
             resp_add_bulk(c->out, ch->name, ch->len);
             n++;
@@ -590,7 +601,7 @@ static void count_subs(struct cmd_ctx *c, enum ps_kind kind)
         const struct ps_chan *ch =
             chan_find(c->st, kind, c->argv[i], name_hash(c->st, kind, c->argv[i]));
         resp_add_bulk_str(c->out, c->argv[i]);
-        resp_add_int(c->out, ch ? ch->nsubs : 0);
+        resp_add_int(c->out, ch && acl_may_see_channel(c->s, c->argv[i], false) ? ch->nsubs : 0);
     }
 }
 
@@ -614,10 +625,18 @@ void cmd_pubsub_shardnumsub(struct cmd_ctx *c)
     count_subs(c, PS_SHARD);
 }
 
-/* PUBSUB NUMPAT: distinct patterns subscribed to. */
+/* PUBSUB NUMPAT: distinct patterns subscribed to (that a project user
+ * may subscribe to, for its session: O(patterns) then). */
 void cmd_pubsub_numpat(struct cmd_ctx *c)
 {
-    resp_add_int(c->out, (long long)c->st->ps->ns[PS_PATTERN].n);
+    const struct pubsub *ps = c->st->ps;
+    long long n = (long long)ps->ns[PS_PATTERN].n;
+    if (c->s->flags & SES_PROJECT) {
+        n = 0;
+        for (uint32_t i = 0; i < ps->npats; i++)
+            n += acl_may_see_channel(c->s, rs_str_from(ps->pats[i]->name, ps->pats[i]->len), true);
+    }
+    resp_add_int(c->out, n);
 }
 
 void cmd_pubsub_help(struct cmd_ctx *c)

@@ -79,6 +79,10 @@ int lua_engine_compile(struct lua_engine *e, const char *body, size_t len, char 
                        size_t errlen);
 /* Forget the function of ref. */
 void lua_engine_drop(struct lua_engine *e, int ref);
+/* Whether the function at the top of L's stack may keep or change the two
+ * tables it is called with (FCALL's keys and args): false only when its
+ * bytecode shows it cannot (lua_args.c). */
+bool lua_engine_fn_keeps_args(struct lua_State *L);
 
 /* What a run may do and whose it is. */
 struct script_run {
@@ -88,6 +92,9 @@ struct script_run {
     bool allow_oom;
     bool fn_args;           /* FCALL: keys and args are the function's two
                                arguments, not the globals KEYS and ARGV */
+    bool reuse_args;        /* FCALL of a function that cannot keep or change
+                               them: the tables of the last such call may
+                               be filled again */
     int nkeys, nargs;
     struct rs_str *keys, *args; /* borrowed from the caller's argv */
 };

@@ -73,6 +73,19 @@ static const char *const field_names[NFIELDS] = {
     "KEYS", "ARGV",
 };
 
+/* The tables push_kv_table fills again: EVAL's globals, FCALL's arguments. */
+enum kv_table { KV_KEYS, KV_ARGV, KV_FN_KEYS, KV_FN_ARGS, KV_NTABLES };
+
+/* A command name redis.call looked up (lookup_cmd): where its bytes were,
+ * a copy of them, what they name. */
+enum { NAME_MEMOS = 16, NAME_MEMO_LEN = 23 };
+struct name_memo {
+    const char *p;
+    const struct cmd_def *d;
+    uint8_t len;
+    char name[NAME_MEMO_LEN];
+};
+
 struct lua_engine {
     lua_State *L;
     int g_ref; /* the real globals G, in the registry */
@@ -92,15 +105,17 @@ struct lua_engine {
     char (*nums)[RESP_D_STR_SIZE]; /* numbers among them, formatted */
     int argv_cap;
     int field_ref[NFIELDS]; /* field_names, in the registry */
-    /* EVAL's KEYS and ARGV, filled again run after run (keep_eval_tables):
+    /* EVAL's KEYS and ARGV, and the keys and args of FCALLs of functions
+     * that cannot keep them, filled again run after run (push_kv_table):
      * the tables in the registry (LUA_NOREF: make new ones), how many
      * entries each holds, and whether a script reached a place where a
-     * table could outlive its run, which ends the reuse for good. */
-    int kv_ref[2];
-    int kv_len[2]; /* the number of entries, the size of the array part */
+     * table could outlive its run, which ends EVAL's reuse for good. */
+    int kv_ref[KV_NTABLES];
+    int kv_len[KV_NTABLES]; /* the number of entries, the size of the array part */
     bool kv_never;
     bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
     int kv_mt_ref; /* their metatable */
+    struct name_memo names[NAME_MEMOS]; /* lookup_cmd's */
 };
 
 /* ------------------------------------------------------------------------
@@ -733,7 +748,32 @@ static const char *refusal(const struct lua_engine *e, const struct cmd_ctx *sub
     if (!e->run->allow_oom && !e->wrote && (d->flags & CMD_DENYOOM) && e->st->cfg.maxmemory &&
         e->st->oom_at_start)
         return rs_err_text[RS_ERR_OOM];
+    /* A project's MAXMEMORY and MAXKEYS likewise (a script with a shebang
+     * was also checked at its start, by its declared keys). */
+    if (__builtin_expect(e->st->quotas.n != 0, 0) && !e->run->allow_oom && !e->wrote &&
+        (d->flags & CMD_DENYOOM))
+        return quota_script_refusal(sub, buf, size);
     return NULL;
+}
+
+/* cmd_lookup of name, remembered by the address of its bytes: a script's
+ * command names are constants of its function, Lua strings at the same
+ * address call after call, so a name is hashed and compared in the table
+ * once, not at every redis.call. The bytes are compared too, as a string
+ * collected since may have left its address to another. */
+static const struct cmd_def *lookup_cmd(struct lua_engine *e, struct rs_str name)
+{
+    struct name_memo *m = &e->names[((uintptr_t)name.p >> 4) % NAME_MEMOS];
+    if (m->p == name.p && m->len == name.len && memcmp(m->name, name.p, name.len) == 0)
+        return m->d;
+    const struct cmd_def *d = cmd_lookup(e->st->lut, name);
+    if (name.len <= NAME_MEMO_LEN) {
+        m->p = name.p;
+        m->d = d;
+        m->len = (uint8_t)name.len;
+        memcpy(m->name, name.p, name.len);
+    }
+    return d;
 }
 
 static int redis_call_generic(lua_State *L, bool raise)
@@ -751,7 +791,7 @@ static int redis_call_generic(lua_State *L, bool raise)
         return raise ? lua_error(L) : 1;
     }
     struct store *st = e->st;
-    const struct cmd_def *d = cmd_lookup(st->lut, e->argv[0]);
+    const struct cmd_def *d = lookup_cmd(e, e->argv[0]);
     if (d && argc >= 2 && d[1].is_sub && d->handler == NULL)
         d = cmd_lookup_sub(d, e->argv[1]);
     struct cmd_ctx *caller = e->run->caller;
@@ -764,8 +804,7 @@ static int redis_call_generic(lua_State *L, bool raise)
         .out = &e->scratch,
         .db = st->dbs[e->ls.db],
         .now = caller->now,
-        .t0_us = rs_mono_us(),
-        .in_exec = true,
+        .in_exec = true, /* t0_us: read just before cmd_call */
     };
     const char *why;
     char text[1200];
@@ -1287,8 +1326,12 @@ static int watched(lua_State *L)
     return lua_gettop(L);
 }
 
-/* Push EVAL's table i (0 KEYS, 1 ARGV) holding the n strings of v. */
-static void push_eval_table(struct lua_engine *e, int i, const struct rs_str *v, int n)
+/* Push table i holding the n strings of v: the one of the last run
+ * filled again when it was made for n entries, else a new one, kept for
+ * the next run unless EVAL's reuse has ended. FCALL's tables have no
+ * metatable: a function that could write to them gets new ones
+ * (lua_engine_fn_keeps_args). */
+static void push_kv_table(struct lua_engine *e, enum kv_table i, const struct rs_str *v, int n)
 {
     lua_State *L = e->L;
     /* Only a table of the same size is as a new one: past the array it
@@ -1302,15 +1345,28 @@ static void push_eval_table(struct lua_engine *e, int i, const struct rs_str *v,
     if (e->kv_ref[i] == LUA_NOREF) {
         push_array(L, v, n);
         e->kv_len[i] = n;
-        if (!e->kv_never) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_mt_ref);
-            lua_setmetatable(L, -2);
+        bool eval = i == KV_KEYS || i == KV_ARGV;
+        if (!eval || !e->kv_never) {
+            if (eval) {
+                lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_mt_ref);
+                lua_setmetatable(L, -2);
+            }
             lua_pushvalue(L, -1);
             e->kv_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
         }
     } else {
         lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_ref[i]);
         for (int k = 0; k < n; k++) {
+            /* An entry that already holds these bytes stays: comparing
+             * costs less than interning them again (hashing, looking up,
+             * and the collector's step pushing a string may run). */
+            lua_rawgeti(L, -1, k + 1);
+            size_t len = 0;
+            const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+            bool same = p && len == v[k].len && memcmp(p, v[k].p, len) == 0;
+            lua_pop(L, 1);
+            if (same)
+                continue;
             lua_pushlstring(L, v[k].p, v[k].len);
             lua_rawseti(L, -2, k + 1);
         }
@@ -1322,7 +1378,7 @@ static void push_eval_table(struct lua_engine *e, int i, const struct rs_str *v,
 static void keep_eval_tables(struct lua_engine *e)
 {
     if (e->kv_dirty || e->kv_never) {
-        for (int i = 0; i < 2; i++) {
+        for (int i = KV_KEYS; i <= KV_ARGV; i++) {
             luaL_unref(e->L, LUA_REGISTRYINDEX, e->kv_ref[i]);
             e->kv_ref[i] = LUA_NOREF;
         }
@@ -1388,7 +1444,8 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_pushcfunction(L, kv_newindex);
     lua_setfield(L, -2, "__newindex");
     e->kv_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    e->kv_ref[0] = e->kv_ref[1] = LUA_NOREF;
+    for (int i = 0; i < KV_NTABLES; i++)
+        e->kv_ref[i] = LUA_NOREF;
     lua_pushvalue(L, LUA_GLOBALSINDEX);
     watch(e, "rawset", W_REFUSE_PROXY | W_KV_WRITE);
     watch(e, "setmetatable", W_REFUSE_PROXY | W_KV_END);
@@ -1486,10 +1543,14 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->ls.db = c->s->db;
     /* Its commands run as its caller's user (what SORT asks of it). */
     e->ls.user = c->s->user;
-    e->ls.flags = (e->ls.flags & ~(uint32_t)SES_ACL_CHECK) | (c->s->flags & SES_ACL_CHECK);
+    uint32_t as_user = SES_ACL_CHECK | SES_PROJECT;
+    e->ls.flags = (e->ls.flags & ~as_user) | (c->s->flags & as_user);
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-    if (r->fn_args) {
+    if (r->reuse_args) {
+        push_kv_table(e, KV_FN_KEYS, r->keys, r->nkeys);
+        push_kv_table(e, KV_FN_ARGS, r->args, r->nargs);
+    } else if (r->fn_args) {
         push_array(L, r->keys, r->nkeys);
         push_array(L, r->args, r->nargs);
     } else {
@@ -1497,10 +1558,10 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
          * set is what lua_setfield would do, without hashing the names. */
         lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
         push_field_name(e, F_KEYS);
-        push_eval_table(e, 0, r->keys, r->nkeys);
+        push_kv_table(e, KV_KEYS, r->keys, r->nkeys);
         lua_rawset(L, -3);
         push_field_name(e, F_ARGV);
-        push_eval_table(e, 1, r->args, r->nargs);
+        push_kv_table(e, KV_ARGV, r->args, r->nargs);
         lua_rawset(L, -3);
         lua_pop(L, 1);
     }

@@ -1227,20 +1227,24 @@ static void info_latencystats(const struct cmd_ctx *c, struct sbuf *b)
     }
 }
 
-/* The databases' counters (ks_db_size, ks_db_expires): O(databases). */
+/* The databases' counters (ks_db_size, ks_db_expires): O(databases); for
+ * a project user, those of the keys it sees (keys_visible). */
 static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
 {
     const struct store *st = c->st;
     sbuf_printf(b, "# Keyspace\r\n");
+    bool mine = c->s->flags & SES_PROJECT;
     for (int i = 0; i < st->ndbs; i++) {
-        const struct db *db = st->dbs[i];
-        uint64_t keys = ks_db_size(db);
+        struct db *db = st->dbs[i];
+        uint64_t expires, keys = keys_visible(c->s, db, &expires);
         if (keys == 0)
             continue;
+        /* A project user's line: its keys; no mean TTL or sub-key count
+         * of them is kept, so both read 0. */
         sbuf_printf(b, "db%d:keys=%llu,expires=%llu,avg_ttl=%llu,subexpiry=%llu\r\n", i,
-                    (unsigned long long)keys, (unsigned long long)ks_db_expires(db, false),
-                    (unsigned long long)ks_db_avg_ttl(db, c->now),
-                    (unsigned long long)ks_db_expires(db, true));
+                    (unsigned long long)keys, (unsigned long long)expires,
+                    (unsigned long long)(mine ? 0 : ks_db_avg_ttl(db, c->now)),
+                    (unsigned long long)(mine ? 0 : ks_db_expires(db, true)));
     }
 }
 
@@ -1252,13 +1256,14 @@ static void info_keyspace(const struct cmd_ctx *c, struct sbuf *b)
 struct info_projects_walk {
     struct sbuf *b;
     int db;
+    const struct session *s; /* a project user's lists only its projects */
 };
 
 static void info_project(void *ud, const struct ks_proj *p)
 {
     struct info_projects_walk *w = ud;
     struct sbuf *b = w->b;
-    if (ks_proj_keys(p) == 0)
+    if (ks_proj_keys(p) == 0 || ((w->s->flags & SES_PROJECT) && !acl_in_projects(w->s, ks_proj_id(p))))
         return;
     struct rs_str id = ks_proj_id(p);
     sbuf_printf(b, "project_");
@@ -1278,7 +1283,7 @@ static void info_projects(const struct cmd_ctx *c, struct sbuf *b)
     const struct store *st = c->st;
     sbuf_printf(b, "# Projects\r\n");
     for (int i = 0; i < st->ndbs; i++) {
-        struct info_projects_walk w = {b, i};
+        struct info_projects_walk w = {b, i, c->s};
         ks_foreach_project(st->dbs[i], false, info_project, &w);
     }
 }

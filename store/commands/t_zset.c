@@ -70,6 +70,22 @@ static void reply_member(struct cmd_ctx *c, struct rs_str m, double score, bool 
  * ZADD, ZINCRBY, ZREM
  * ------------------------------------------------------------------------ */
 
+/* Whether a may be one of ZADD's flags: it starts as one does. */
+static bool zadd_flag_start(struct rs_str a)
+{
+    switch (a.len ? a.p[0] | 0x20 : 0) {
+    case 'n': /* nx */
+    case 'x': /* xx */
+    case 'c': /* ch */
+    case 'i': /* incr */
+    case 'g': /* gt */
+    case 'l': /* lt */
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...], and
  * ZINCRBY key increment member (flags ZADD_INCR): Redis's
  * zaddGenericCommand, its checks in its order. */
@@ -79,6 +95,9 @@ static void zadd_generic(struct cmd_ctx *c, int flags)
     bool ch = false;
     for (; idx < c->argc; idx++) {
         struct rs_str a = c->argv[idx];
+        /* the first score ends the flags: spare it six comparisons */
+        if (!zadd_flag_start(a))
+            break;
         if (rs_str_eqi(a, "nx"))
             flags |= ZADD_NX;
         else if (rs_str_eqi(a, "xx"))

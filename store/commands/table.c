@@ -39,7 +39,7 @@
 #undef CONTAINER
 #undef SUB
 
-static const struct cmd_def table[] = {
+const struct cmd_def cmd__table[] = {
 #define CMD(n, arity, flags, acl, f, l, s, group, since, summary) \
     {#n, #n, cmd_##n, arity, flags, acl, f, l, s, group, since, summary, 0},
 #define CONTAINER(n, flags, acl, group, since, summary) \
@@ -52,7 +52,7 @@ static const struct cmd_def table[] = {
 #undef SUB
 };
 
-#define NTABLE ((int)(sizeof table / sizeof table[0]))
+#define NTABLE ((int)(sizeof cmd__table / sizeof cmd__table[0]))
 
 int cmd_table_size(void)
 {
@@ -61,18 +61,13 @@ int cmd_table_size(void)
 
 const struct cmd_def *cmd_at(int i)
 {
-    return &table[i];
-}
-
-int cmd_index(const struct cmd_def *d)
-{
-    return (int)(d - table);
+    return &cmd__table[i];
 }
 
 int cmd_nsubs(const struct cmd_def *d)
 {
     int n = 0;
-    while (d + 1 + n < table + NTABLE && d[1 + n].is_sub)
+    while (d + 1 + n < cmd__table + NTABLE && d[1 + n].is_sub)
         n++;
     return n;
 }
@@ -141,10 +136,10 @@ struct cmd_lut *cmd_lut_new(void)
     for (uint64_t i = 0; i < cap; i++)
         l->slots[i].idx = -1;
     for (int i = 0; i < NTABLE; i++) {
-        if (table[i].is_sub)
+        if (cmd__table[i].is_sub)
             continue;
         char name[64];
-        cmd_print_name(table[i].name, name, sizeof name);
+        cmd_print_name(cmd__table[i].name, name, sizeof name);
         size_t n = strlen(name);
         uint64_t h = name_hash(name, n) & l->mask;
         while (l->slots[h].idx != -1)
@@ -181,13 +176,13 @@ const struct cmd_def *cmd_lookup(struct cmd_lut *l, struct rs_str name)
         return NULL;
     const struct lut_slot *last = &l->slots[l->last];
     if (last->idx != -1 && last->len == name.len && same_name(last->name, name.p, name.len))
-        return &table[last->idx];
+        return &cmd__table[last->idx];
     for (uint64_t h = name_hash(name.p, name.len) & l->mask; l->slots[h].idx != -1;
          h = (h + 1) & l->mask) {
         const struct lut_slot *s = &l->slots[h];
         if (s->len == name.len && same_name(s->name, name.p, name.len)) {
             l->last = h;
-            return &table[s->idx];
+            return &cmd__table[s->idx];
         }
     }
     return NULL;
@@ -307,7 +302,7 @@ const struct cmd_def *cmd_resolve(struct cmd_ctx *c)
     const struct cmd_def *d = cmd_lookup(c->st->lut, argv[0]);
     char preview[400];
     /* Subcommands directly follow their parent in the table. */
-    if (d && c->argc >= 2 && d + 1 < table + NTABLE && d[1].is_sub) {
+    if (d && c->argc >= 2 && d + 1 < cmd__table + NTABLE && d[1].is_sub) {
         const struct cmd_def *sub = cmd_lookup_sub(d, argv[1]);
         if (sub == NULL) {
             char up[64];

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands/acl.h"
 #include "commands/pubsub.h"
 #include "commands/tracking.h"
 #include "ds/mem.h"
@@ -405,19 +406,29 @@ static bool last_of_key(const struct trk_prefix *px, size_t i)
     return i + 1 == px->npend || e->len != e[1].len || memcmp(e->key, e[1].key, e->len) != 0;
 }
 
-/* The array of px's gathered keys (sorted, each once) into t->enc, less
- * those last changed by `skip` (NOLOOP); returns how many it holds. */
-static size_t build_keys(struct tracking *t, const struct trk_prefix *px, const struct session *skip)
+/* Is px's gathered key i one to send to s: the last change of its key,
+ * not made by s under NOLOOP, of a key s may read (a project user's
+ * session hears only of those, commands/acl.h)? */
+static bool key_for(const struct trk_prefix *px, size_t i, const struct session *s)
+{
+    const struct trk_pending *e = &px->pend[i];
+    return last_of_key(px, i) && !(e->writer == s && (s->trk->flags & TRK_NOLOOP)) &&
+           acl_may_read(s, rs_str_from(e->key, e->len));
+}
+
+/* The array of px's gathered keys (sorted, each once) that s is to hear
+ * of, into t->enc; returns how many it holds. */
+static size_t build_keys(struct tracking *t, const struct trk_prefix *px, const struct session *s)
 {
     size_t n = 0;
     for (size_t i = 0; i < px->npend; i++)
-        n += last_of_key(px, i) && px->pend[i].writer != skip;
+        n += key_for(px, i, s);
     t->enc_len = 0;
     if (n == 0)
         return 0;
     put_len(t, '*', n);
     for (size_t i = 0; i < px->npend; i++)
-        if (last_of_key(px, i) && px->pend[i].writer != skip)
+        if (key_for(px, i, s))
             put_bulk(t, px->pend[i].key, px->pend[i].len);
     return n;
 }
@@ -432,8 +443,7 @@ void tracking_deliver(struct store *st)
         qsort(px->pend, px->npend, sizeof *px->pend, pending_cmp);
         for (uint32_t j = 0; j < px->nsubs; j++) {
             struct session *s = px->subs[j];
-            bool noloop = s->trk->flags & TRK_NOLOOP;
-            if (build_keys(t, px, noloop ? s : NULL))
+            if (build_keys(t, px, s))
                 send_msg(st, s, NULL, t->enc_len, false);
         }
         t->enc_len = 0;

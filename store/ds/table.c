@@ -19,7 +19,9 @@
  * ends, so an entry the walk has passed cannot move to a bucket it has yet
  * to visit (seen twice) nor the other way (missed), and no array is freed
  * under it, whatever the callback looks up, inserts or unlinks. The checks
- * skipped meanwhile run when the last walk ends (tbl_resume).
+ * skipped meanwhile run when the last walk ends (tbl_resume). tbl_walk,
+ * for a walk that changes nothing (a save), does not pause: it writes
+ * nothing to the table.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -494,13 +496,19 @@ void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *u
     tbl_iter_end(&it);
 }
 
+void tbl_walk(const struct table *t, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    for (int i = 0; i < 2; i++)
+        for (uint64_t j = 0; j < tbl_size(t, i); j++)
+            emit_bucket(t->b[i][j], fn, ud);
+}
+
 void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)
 {
     /* Not tbl_foreach: its resume would check sizes of a table whose
      * entries are gone. */
-    for (int i = 0; free_entry && i < 2; i++)
-        for (uint64_t j = 0; j < tbl_size(t, i); j++)
-            emit_bucket(t->b[i][j], free_entry, ud);
+    if (free_entry)
+        tbl_walk(t, free_entry, ud);
     rs_free(t->b[0]);
     rs_free(t->b[1]);
     unsigned load_lg = t->load_lg;

@@ -147,5 +147,11 @@ void tbl_iter_end(struct tbl_iter *it);
  * entry may or may not be visited) and unlink the entry it is given (no
  * other: the walk holds the next one). O(size). */
 void tbl_foreach(struct table *t, void (*fn)(void *ud, struct entry *e), void *ud);
+/* Visit every entry once without writing t: no pause, so fn must change
+ * nothing of t and look nothing up in it (a lookup may take a rehash
+ * step). For a save, above all in a fork's child, where a write to the
+ * table's header would copy its page (pausing every table a save walks
+ * copied 16 MB of pages for 200,000 keys). O(size). */
+void tbl_walk(const struct table *t, void (*fn)(void *ud, struct entry *e), void *ud);
 
 #endif

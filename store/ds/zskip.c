@@ -239,6 +239,7 @@ void zsl_init(struct zskip *zs, uint64_t seed)
     zs->bytes = node_bytes(ZSL_MAXLEVEL, 0);
     zs->rng = seed | 1;
     zs->level = 1;
+    zs->walked = false;
 }
 
 void zsl_free(struct zskip *zs)
@@ -252,11 +253,13 @@ void zsl_free(struct zskip *zs)
     node_free(zs->head);
     zs->head = zs->tail = NULL;
     zs->n = zs->bytes = 0;
+    zs->walked = false;
 }
 
 bool zsl_free_some(struct zskip *zs, int64_t *work)
 {
     struct zsl_node *n = zsl_first(zs);
+    zs->walked = false;
     for (; n && *work > 0; (*work)--) {
         struct zsl_node *next = zsl_next(n);
         zs->bytes -= node_free(n);
@@ -287,58 +290,130 @@ static inline bool before(const struct zsl_node *x, double score, struct rs_str 
     return x->score < score || (x->score == score && zsl_cmp_member(zsl_member(x), m) < 0);
 }
 
-/* Walk to the place of (score, m): the last node before it at every level
- * (update[]) and that node's rank (rank[], 1-based, the head's 0). */
+/* Whether x sorts before the place of (score, m), self being the node
+ * there if any (NULL if none): x == self is not, without comparing the
+ * member with itself. */
+static inline bool precedes(const struct zsl_node *x, const struct zsl_node *self, double score,
+                            struct rs_str m)
+{
+    return x != self && before(x, score, m);
+}
+
+/* Walk to the place of (score, m) (self: precedes): the last node before
+ * it at every level (update[]) and, unless rank is NULL, that node's rank
+ * (rank[], 1-based, the head's 0). */
 static void walk_to(const struct zskip *zs, double score, struct rs_str m,
-                    struct zsl_node **update, uint64_t *rank)
+                    const struct zsl_node *self, struct zsl_node **update, uint64_t *rank)
 {
     struct zsl_node *h = zs->head;
     uint64_t r = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && before(f, score, m)) {
-            r += span_of(h, i);
+        while ((f = *fwd(h, i)) && precedes(f, self, score, m)) {
+            if (rank)
+                r += span_of(h, i);
             h = f;
         }
         update[i] = h;
-        rank[i] = r;
+        if (rank)
+            rank[i] = r;
     }
 }
 
-void zsl_walk_begin(struct zsl_walk *w, const struct zskip *zs, double score, struct rs_str m)
+void zsl_walk_begin(struct zsl_walk *w, struct zskip *zs, double score, struct rs_str m,
+                    const struct zsl_node *self)
 {
+    zs->walked = true;
     w->zs = zs;
+    w->self = self;
     w->at = zs->head;
     w->score = score;
     w->m = m;
+    w->levels = zs->level;
     w->level = zs->level - 1;
 }
 
-void zsl_prefetch_walks(struct zsl_walk *w, int n)
+void zsl_walks_run(struct zsl_walk *w, int n)
 {
-    /* w[0..live) are the walks not done: a finished one swaps with the
-     * last, so a pass costs only the walks left */
-    for (int live = n; live > 0;) {
-        for (int i = 0; i < live;) {
-            struct zsl_walk *x = &w[i];
-            /* f was prefetched by the step before: walk_to's step */
-            struct zsl_node *f = *fwd(x->at, x->level);
-            if (f && before(f, x->score, x->m))
-                x->at = f;
-            else if (--x->level < 0) {
-                struct zsl_walk done = *x;
-                *x = w[--live];
-                w[live] = done;
-                continue;
+    enum { CHUNK = 64 };
+    uint8_t live[CHUNK]; /* the walks of the chunk not done yet */
+    for (int base = 0; base < n; base += CHUNK) {
+        int nlive = n - base < CHUNK ? n - base : CHUNK;
+        for (int k = 0; k < nlive; k++)
+            live[k] = (uint8_t)k;
+        while (nlive > 0) {
+            for (int k = 0; k < nlive;) {
+                struct zsl_walk *x = &w[base + live[k]];
+                /* f was prefetched by the step before: walk_to's step */
+                struct zsl_node *f = *fwd(x->at, x->level);
+                if (f && precedes(f, x->self, x->score, x->m)) {
+                    x->at = f;
+                } else {
+                    x->path[x->level] = x->at;
+                    if (--x->level < 0) {
+                        /* f is the node at or after the place: an update
+                         * reads the one after it (zsl_update) */
+                        if (f && (f = *fwd(f, 0)) != NULL)
+                            __builtin_prefetch(f);
+                        live[k] = live[--nlive];
+                        continue;
+                    }
+                }
+                /* the next step reads the next node's score and, if it
+                 * moves there, its forward pointer at this level: both
+                 * lines */
+                if ((f = *fwd(x->at, x->level)) != NULL) {
+                    __builtin_prefetch(f);
+                    __builtin_prefetch(fwd(f, x->level));
+                }
+                k++;
             }
-            /* the next step reads the next node's score and, if it
-             * moves there, its forward pointer at this level: both lines */
-            if ((f = *fwd(x->at, x->level)) != NULL) {
-                __builtin_prefetch(f);
-                __builtin_prefetch(fwd(f, x->level));
-            }
-            i++;
         }
+    }
+}
+
+/* Whether the path of the run walk w (or NULL) is the place of (score, m)
+ * in zs as the list is now, at every level: its node there still before
+ * (score, m), the node after it not. zs->walked vouches that its nodes are
+ * alive, and a node keeps its levels while it is. */
+static bool path_holds(const struct zskip *zs, const struct zsl_walk *w, double score,
+                       struct rs_str m, const struct zsl_node *self)
+{
+    if (!w || w->zs != zs || !zs->walked || w->level >= 0 || w->levels < zs->level)
+        return false;
+    /* a node on several levels is checked once */
+    const struct zsl_node *pu = NULL, *pf = NULL;
+    for (int i = zs->level - 1; i >= 0; i--) {
+        const struct zsl_node *u = w->path[i], *f = *fwd(u, i);
+        if (u != pu && u != zs->head && !before(u, score, m))
+            return false;
+        if (f != pf && f && precedes(f, self, score, m))
+            return false;
+        pu = u;
+        pf = f;
+    }
+    return true;
+}
+
+/* update[] for the place of (score, m), from the path of to when it holds
+ * (path_holds), else by a walk; and rank[] as link_at reads it for a node
+ * of level levels: rank[0] - rank[i] for i < levels (rank[] relative to
+ * update[levels - 1] then), absolute when levels exceeds zs->level. */
+static void find_place(const struct zskip *zs, const struct zsl_walk *to, double score,
+                       struct rs_str m, int levels, struct zsl_node **update, uint64_t *rank)
+{
+    if (levels > zs->level || !path_holds(zs, to, score, m, NULL)) {
+        walk_to(zs, score, m, NULL, update, rank);
+        return;
+    }
+    memcpy(update, to->path, (size_t)zs->level * sizeof *update);
+    /* update[i] lies on level i after update[i + 1] */
+    rank[levels - 1] = 0;
+    for (int i = levels - 2; i >= 0; i--) {
+        uint64_t r = rank[i + 1];
+        for (struct zsl_node *h = update[i + 1]; h != update[i]; h = *fwd(h, i))
+            r += span_of(h, i);
+        rank[i] = r;
     }
 }
 
@@ -391,13 +466,14 @@ static void unlink_node(struct zskip *zs, struct zsl_node *x, struct zsl_node **
     zs->n--;
 }
 
-struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m)
+struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m,
+                            const struct zsl_walk *to)
 {
     struct zsl_node *x = node_new(random_level(zs), score, m);
     zs->bytes += node_bytes(node_level(x), m.len);
     struct zsl_node *update[ZSL_MAXLEVEL];
     uint64_t rank[ZSL_MAXLEVEL];
-    walk_to(zs, score, m, update, rank);
+    find_place(zs, to, score, m, (int)node_level(x), update, rank);
     link_at(zs, x, update, rank);
     return x;
 }
@@ -405,10 +481,10 @@ struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m)
 void zsl_delete(struct zskip *zs, struct zsl_node *n)
 {
     struct zsl_node *update[ZSL_MAXLEVEL];
-    uint64_t rank[ZSL_MAXLEVEL];
-    walk_to(zs, n->score, zsl_member(n), update, rank);
+    walk_to(zs, n->score, zsl_member(n), n, update, NULL);
     unlink_node(zs, n, update);
     zs->bytes -= node_free(n);
+    zs->walked = false;
 }
 
 /* How far a node of one level moves in place at level 0 (move_near). */
@@ -457,7 +533,8 @@ static bool move_near(struct zskip *zs, struct zsl_node *n, double score)
     return true;
 }
 
-void zsl_update(struct zskip *zs, struct zsl_node *n, double score)
+void zsl_update(struct zskip *zs, struct zsl_node *n, double score, const struct zsl_walk *from,
+                const struct zsl_walk *to)
 {
     /* In place when it keeps its order: Redis's fast path, with ties on
      * the score settled by the members as the order is. */
@@ -468,14 +545,19 @@ void zsl_update(struct zskip *zs, struct zsl_node *n, double score)
         n->score = score;
         return;
     }
-    if (move_near(zs, n, score))
+    /* with a walk to the new place, its path costs less than move_near's
+     * look at the neighbours (cache misses, the move being seldom near) */
+    if (!to && move_near(zs, n, score))
         return;
     struct zsl_node *update[ZSL_MAXLEVEL];
     uint64_t rank[ZSL_MAXLEVEL];
-    walk_to(zs, n->score, m, update, rank);
+    if (path_holds(zs, from, n->score, m, n))
+        memcpy(update, from->path, (size_t)zs->level * sizeof *update);
+    else
+        walk_to(zs, n->score, m, n, update, NULL);
     unlink_node(zs, n, update);
     n->score = score;
-    walk_to(zs, score, m, update, rank);
+    find_place(zs, to, score, m, (int)node_level(n), update, rank);
     link_at(zs, n, update, rank);
 }
 
@@ -603,6 +685,7 @@ void zsl_delete_ranks(struct zskip *zs, uint64_t start, uint64_t end,
 {
     struct zsl_node *update[ZSL_MAXLEVEL];
     struct zsl_node *x = zsl_next(walk_rank(zs, start + 1, update));
+    zs->walked = false;
     for (uint64_t r = start; x && r <= end; r++) {
         struct zsl_node *next = zsl_next(x);
         unlink_node(zs, x, update);

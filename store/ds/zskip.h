@@ -35,6 +35,9 @@ struct zskip {
     uint64_t bytes;        /* allocated bytes of the nodes, sentinel included */
     uint64_t rng;          /* state of the level draws */
     int level;             /* highest level in use, >= 1 */
+    /* A walk was begun on the list (zsl_walk_begin) and no node was freed
+     * since: the paths of its walks are made of live nodes. */
+    bool walked;
 };
 
 /* A score range: [min, max], either end exclusive. */
@@ -105,30 +108,45 @@ static inline struct zsl_node *zsl_first(const struct zskip *zs)
 }
 
 /* A walk to the place of (score, m), as an insert, delete or update makes
- * one, run ahead only to load its nodes into the cache (zsl_prefetch_walks). */
+ * one, run ahead of it (zsl_walks_run) so that it finds its nodes in the
+ * cache and, while its path still holds, does not walk again. */
 struct zsl_walk {
     const struct zskip *zs;
     struct zsl_node *at;
     double score;
-    struct rs_str m;
-    int level; /* the level being walked; -1 once done */
+    struct rs_str m; /* borrowed until the walk is run */
+    const struct zsl_node *self; /* the node at (score, m), NULL if none */
+    int level;       /* the level being walked; -1 once done */
+    int levels;      /* zs->level when begun */
+    /* once run: the last node before (score, m) at each level < levels
+     * (the head when none), what zsl_insert and zsl_update need */
+    struct zsl_node *path[ZSL_MAXLEVEL];
 };
-void zsl_walk_begin(struct zsl_walk *w, const struct zskip *zs, double score, struct rs_str m);
-/* Run the n walks of w to their end (reordering w), one step of each in
- * turn, prefetching every step's next node, so the cache misses of
- * different walks overlap (a pipeline's updates, about to run). Reads
- * only. O(n log size). */
-void zsl_prefetch_walks(struct zsl_walk *w, int n);
+/* Begin w to the place of (score, m), self the node there (the place of a
+ * member that moves) or NULL; marks zs walked (which its next node free
+ * undoes). */
+void zsl_walk_begin(struct zsl_walk *w, struct zskip *zs, double score, struct rs_str m,
+                    const struct zsl_node *self);
+/* Run the n walks of w to their end, one step of each in turn, prefetching
+ * every step's next node, so the cache misses of different walks overlap
+ * (a pipeline's updates, about to run). Reads the lists only. O(n log
+ * size). */
+void zsl_walks_run(struct zsl_walk *w, int n);
 
 /* Insert member m (not yet in the list) with score; returns its node.
- * O(log n). */
-struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m);
+ * to (or NULL) is a run walk of zs: its path is taken instead of a walk
+ * from the head when it is still the place's (checked, level by level,
+ * against the list as it is now). O(log n). */
+struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m,
+                            const struct zsl_walk *to);
 /* Unlink and free node n. O(log n). */
 void zsl_delete(struct zskip *zs, struct zsl_node *n);
 /* Give node n a new score, moving it to its place (the node itself moves
  * in the list, not in memory: its entry stays where a table chains it).
- * O(log n). */
-void zsl_update(struct zskip *zs, struct zsl_node *n, double score);
+ * from and to (or NULL) are run walks of zs, to n's place and to the new
+ * one, used as zsl_insert's. O(log n). */
+void zsl_update(struct zskip *zs, struct zsl_node *n, double score, const struct zsl_walk *from,
+                const struct zsl_walk *to);
 /* 0-based rank of n. O(log n). */
 uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n);
 /* The node of 0-based rank r (r < n). O(log n). */

@@ -23,6 +23,13 @@
  * 15% more a step, none at 100); the rest is evicted by respite_tick,
  * between commands, and by the next commands.
  *
+ * Projects over their MAXMEMORY quota (PROJECT QUOTA, quota.c) pay first:
+ * while one is, the victim is the best of maxmemory-samples keys of that
+ * project (drawn from its databases by their key counts, scored as the
+ * pool scores them), until no project is over its quota; then the pool
+ * as above. Finding them costs O(quotas with a MAXMEMORY x databases) per
+ * key evicted, nothing while no quota has a MAXMEMORY.
+ *
  * An eviction deletes the key as an expiry does: WATCH and tracking hear
  * of it (ks_take), the `evicted` event (class e) is published, the
  * append-only file logs a DEL (an UNLINK under lazyfree-lazy-eviction),
@@ -360,6 +367,71 @@ static bool pick(struct store *st, int policy, struct db **db, struct kloc *loc)
     }
 }
 
+/* Over-quota eviction: the project whose bytes pass its MAXMEMORY by the
+ * most, its keys in each database, their total. */
+struct over_quota {
+    struct store *st;
+    const struct ks_quota *q;
+    uint64_t excess;
+};
+
+static void find_over(void *ud, struct ks_quota *q)
+{
+    struct over_quota *o = ud;
+    if (q->maxmemory == 0)
+        return;
+    uint64_t keys, bytes;
+    ks_quota_usage(o->st, rs_str_from(q->id, q->idlen), &keys, &bytes);
+    if (keys && bytes > q->maxmemory && bytes - q->maxmemory > o->excess) {
+        o->excess = bytes - q->maxmemory;
+        o->q = q;
+    }
+}
+
+/* A victim among the keys of the project most over its MAXMEMORY quota,
+ * under policy; false if no project is over (or none of its sampled keys
+ * may go: the volatile policies take keys with a TTL only). */
+static bool pick_over_quota(struct store *st, int policy, struct db **db, struct kloc *loc)
+{
+    struct over_quota o = {st, NULL, 0};
+    ks_quota_foreach(st, find_over, &o);
+    if (o.q == NULL)
+        return false;
+    struct rs_str id = rs_str_from(o.q->id, o.q->idlen);
+    struct ks_proj *projs = rs_malloc((size_t)st->ndbs * sizeof *projs);
+    int *dbs = rs_malloc((size_t)st->ndbs * sizeof *dbs), n = 0;
+    uint64_t total = 0;
+    for (int d = 0; d < st->ndbs; d++) {
+        if (ks_project(st->dbs[d], id, &projs[n]) && ks_proj_keys(&projs[n])) {
+            total += ks_proj_keys(&projs[n]);
+            dbs[n++] = d;
+        }
+    }
+    bool found = false;
+    uint64_t best = 0;
+    for (int i = 0; i < st->cfg.maxmemory_samples && total; i++) {
+        uint64_t x = rng_below(&st->rng, total);
+        int k = 0;
+        while (x >= ks_proj_keys(&projs[k]))
+            x -= ks_proj_keys(&projs[k++]);
+        struct entry *e = ks_proj_random(&projs[k], &st->rng);
+        if (e == NULL || (!(policy & MM_ALLKEYS) && e->exp_idx == EXP_NONE))
+            continue;
+        uint64_t sc = MM_HOW(policy) == MM_RANDOM ? 1 : score(st, policy, projs[k].sh, e);
+        if (!found || sc > best) {
+            found = true;
+            best = sc;
+            *db = st->dbs[dbs[k]];
+            ks_locate(projs[k].sh, e, loc);
+        }
+        if (MM_HOW(policy) == MM_RANDOM)
+            break;
+    }
+    rs_free(projs);
+    rs_free(dbs);
+    return found;
+}
+
 /* Delete the key at loc of db as evicted. */
 static void evict_key(struct store *st, struct db *db, struct kloc *loc)
 {
@@ -430,7 +502,8 @@ static int evict_run(struct store *st)
     while (ks_over_maxmemory(st)) {
         struct db *db;
         struct kloc loc;
-        if (!pick(st, policy, &db, &loc))
+        if ((st->quotas.nmemory == 0 || !pick_over_quota(st, policy, &db, &loc)) &&
+            !pick(st, policy, &db, &loc))
             return exceeded(st, KS_EVICT_FAIL);
         evict_key(st, db, &loc);
         /* the clock is read every few keys: a key is quicker to evict */

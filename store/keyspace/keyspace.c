@@ -1290,6 +1290,14 @@ void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry 
         fn(ud, p->one->e);
 }
 
+void ks_proj_walk(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud)
+{
+    if (p->one == NULL)
+        tbl_walk(&p->sh->tbl, fn, ud);
+    else if (p->one->e)
+        fn(ud, p->one->e);
+}
+
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud)
 {

@@ -416,6 +416,8 @@ uint64_t ks_proj_commands(const struct ks_proj *p);
  * over its table (a one-key project's scan visits its key at cursor 0 and
  * ends). */
 void ks_proj_foreach(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
+/* And as tbl_walk: for a walk that changes nothing (a save). */
+void ks_proj_walk(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e), void *ud);
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud);
 struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g);
@@ -428,6 +430,34 @@ int ks_rehash_step(struct store *st, int64_t budget_us);
 
 struct db *db_new(struct store *st, int idx);
 void db_free(struct store *st, struct db *db);
+
+/* ---- project quotas (quota.c) -------------------------------------------- */
+
+/* The quotas of project id, NULL if it has none. O(1). */
+struct ks_quota *ks_quota_find(const struct store *st, struct rs_str id);
+/* Set project id's quotas (0 no limit); all three 0 removes its record.
+ * Returns the record, NULL once removed. A record removed or replaced
+ * invalidates pointers to it. O(1) amortised. */
+struct ks_quota *ks_quota_set(struct store *st, struct rs_str id, uint64_t maxmemory,
+                              uint64_t maxkeys, uint64_t maxops);
+/* Remove every quota (a load that replaces the dataset; the store's
+ * close). */
+void ks_quota_clear(struct store *st);
+/* Visit every quota record, in no particular order. fn must not add or
+ * remove records. O(records). */
+void ks_quota_foreach(const struct store *st, void (*fn)(void *ud, struct ks_quota *q), void *ud);
+/* The RDB aux field of a quota record (rdb_save.c, rdb_load.c): named
+ * KS_QUOTA_AUX, valued "<maxmemory> <maxkeys> <maxops> <id>" (the id's
+ * bytes to the end). ks_quota_aux writes q's value into buf: its length, 0
+ * if size is too small (idlen + 64 bytes always fit).
+ * ks_quota_load_aux sets the quota a value gives; false for a malformed
+ * one (then nothing is set). */
+#define KS_QUOTA_AUX "respite-quota"
+size_t ks_quota_aux(const struct ks_quota *q, char *buf, size_t size);
+bool ks_quota_load_aux(struct store *st, const char *v, size_t n);
+/* Keys and bytes (of keys and values) of project id in every database.
+ * O(databases). */
+void ks_quota_usage(struct store *st, struct rs_str id, uint64_t *keys, uint64_t *bytes);
 
 /* ---- maxmemory: access clocks and eviction (evict.c) ---------------------- */
 

@@ -75,14 +75,15 @@ void ks__notify(struct db *db, int type, const char *event, struct rs_str key)
     memcpy(buf + n, "__:", 3);
     n += 3;
     struct rs_str ev = rs_str_from(event, elen);
+    struct ks_event about = {key, false};
     if (flags & NOTIFY_KEYSPACE) {
         memcpy(buf + n, key.p, key.len);
-        ks_publish(st, rs_str_from(buf, n + key.len), ev);
+        ks_publish(st, rs_str_from(buf, n + key.len), ev, &about);
     }
     if (flags & NOTIFY_KEYEVENT) {
         memcpy(buf + 5, "event", 5);
         memcpy(buf + n, event, elen);
-        ks_publish(st, rs_str_from(buf, n + elen), key);
+        ks_publish(st, rs_str_from(buf, n + elen), key, &about);
     }
     if (buf != stack)
         rs_free(buf);

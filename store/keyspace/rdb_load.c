@@ -977,6 +977,10 @@ static bool load_body(struct loader *ld, const struct rdb_hooks *hooks)
              * loading_rdb_used_mem) */
             if (value && n == 8 && memcmp(name, "used-mem", 8) == 0)
                 st->persist.load_rdb_used_mem = strtoull(value, NULL, 10);
+            /* ours: a project's quotas (a malformed one is skipped, as an
+             * aux field not understood) */
+            if (value && n == strlen(KS_QUOTA_AUX) && memcmp(name, KS_QUOTA_AUX, n) == 0)
+                ks_quota_load_aux(st, value, vn);
             rs_free(name);
             rs_free(value);
             if (value == NULL)

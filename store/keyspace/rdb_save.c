@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Writing the keyspace as an RDB file, version 12, as Redis 7.4's
- * rdbSaveRio: the magic "REDIS0012", aux fields, then for each non-empty
+ * rdbSaveRio: the magic "REDIS0012", aux fields (and one of ours per
+ * project quota, KS_QUOTA_AUX), then for each non-empty
  * database its selector and resize hint and its keys (a deadline opcode
  * before a key with a TTL, the value's type, the key, the value), EOF and
  * the CRC-64 of everything before it (0 under rdbchecksum no). Each value
@@ -37,8 +38,10 @@
 #include "keyspace/zset.h"
 #include "resp_num.h"
 
-/* The buffer goes to the file once it holds this much. */
-#define FLUSH_AT (1 << 20)
+/* The buffer goes to the file once it holds this much: small, since in a
+ * fork's child its pages are the child's own (rdb_last_cow_size; 1 MB
+ * grew to 4 MB of them with its doublings). */
+#define FLUSH_AT (64 << 10)
 
 struct saver {
     struct store *st;
@@ -95,6 +98,17 @@ static void put_aux(struct rdb_buf *b, const char *name, const char *value)
     rdb_put_string(b, value, strlen(value));
 }
 
+/* A project's quotas as an aux field of ours, which Redis skips. */
+static void put_quota(void *ud, struct ks_quota *q)
+{
+    char *v = rs_malloc(q->idlen + 64);
+    size_t n = ks_quota_aux(q, v, q->idlen + 64);
+    rdb_put_type(ud, RDB_OPCODE_AUX);
+    rdb_put_string(ud, KS_QUOTA_AUX, strlen(KS_QUOTA_AUX));
+    rdb_put_string(ud, v, n);
+    rs_free(v);
+}
+
 /* ---- values ------------------------------------------------------------- */
 
 struct field_walk {
@@ -147,7 +161,7 @@ static void put_hash_value(struct rdb_buf *b, struct hash *h)
     }
     rdb_put_len(b, tbl_count(&h->t));
     struct field_walk w = {b, h->ttl, min, true};
-    tbl_foreach(&h->t, put_ttl_field, &w);
+    tbl_walk(&h->t, put_ttl_field, &w);
 }
 
 static uint8_t set_type(const struct rset *s)
@@ -215,7 +229,7 @@ static void put_set_value(struct rdb_buf *b, struct rset *s)
     }
     rdb_put_len(b, tbl_count(&s->ht));
     struct field_walk w = {b, s->ttl, min, false};
-    tbl_foreach(&s->ht, put_ttl_field, &w);
+    tbl_walk(&s->ht, put_ttl_field, &w);
 }
 
 /* Each chunk a quicklist v2 node: a listpack of its elements, or a plain
@@ -455,7 +469,7 @@ static void put_project(void *ud, const struct ks_proj *p)
 {
     struct saver *sv = ud;
     sv->sh = p->sh;
-    ks_proj_foreach(p, put_key, sv);
+    ks_proj_walk(p, put_key, sv);
 }
 
 /* ---- the file ----------------------------------------------------------- */
@@ -485,6 +499,7 @@ int rdb_save(struct store *st, const char *path, const struct rdb_hooks *hooks, 
     snprintf(num, sizeof num, "%" PRIu64, st->used_memory);
     put_aux(b, "used-mem", num);
     put_aux(b, "aof-base", aof_base ? "1" : "0");
+    ks_quota_foreach(st, put_quota, b);
     if (hooks && hooks->put_functions)
         hooks->put_functions(st, b);
     for (int i = 0; i < st->ndbs; i++) {

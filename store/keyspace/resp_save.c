@@ -5,7 +5,8 @@
  * database a SELECT, then per key the commands that rebuild it -- SET;
  * RPUSH, SADD, ZADD and HMSET of at most 64 elements each; PEXPIREAT for
  * a key's deadline, HPEXPIREAT for a field's, and respite's SPEXPIREAT
- * for a set member's; first the function libraries, as FUNCTION LOAD.
+ * for a set member's; first the function libraries, as FUNCTION LOAD,
+ * and the project quotas, as PROJECT QUOTA.
  * Scores are written in the shortest form that reads back as the same
  * double. Streams as XADD, XSETID, XGROUP and XCLAIM (put_stream).
  *
@@ -13,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,7 +32,7 @@
 #include "resp_num.h"
 
 #define ITEMS_PER_CMD 64 /* Redis's AOF_REWRITE_ITEMS_PER_CMD */
-#define FLUSH_AT (1 << 20)
+#define FLUSH_AT (64 << 10)
 
 struct writer {
     int fd; /* write(2), not stdio: the rewrite child allocates nothing through malloc */
@@ -155,7 +157,7 @@ static void put_hash(struct writer *w, struct hash *h)
         }
     } else {
         struct hash_walk hw = {w, h->ttl, &t};
-        tbl_foreach(&h->t, put_field, &hw);
+        tbl_walk(&h->t, put_field, &hw);
     }
     cmd_end(w);
     /* After the fields: the slices point into the hash, which stays put. */
@@ -349,7 +351,7 @@ static void put_project(void *ud, const struct ks_proj *p)
 {
     struct writer *w = ud;
     w->sh = p->sh;
-    ks_proj_foreach(p, put_key, w);
+    ks_proj_walk(p, put_key, w);
 }
 
 static void put_function(void *ud, const char *code, size_t len)
@@ -359,6 +361,24 @@ static void put_function(void *ud, const char *code, size_t len)
     rdb_put_resp_bulk(&w->b, "FUNCTION", 8);
     rdb_put_resp_bulk(&w->b, "LOAD", 4);
     rdb_put_resp_bulk(&w->b, code, len);
+}
+
+/* PROJECT QUOTA id MAXMEMORY m MAXKEYS k MAXOPS o: a project's quotas. */
+static void put_quota(void *ud, struct ks_quota *q)
+{
+    struct writer *w = ud;
+    const char *const names[3] = {"MAXMEMORY", "MAXKEYS", "MAXOPS"};
+    const uint64_t v[3] = {q->maxmemory, q->maxkeys, q->maxops};
+    rdb_put_resp_array(&w->b, 9);
+    rdb_put_resp_bulk(&w->b, "PROJECT", 7);
+    rdb_put_resp_bulk(&w->b, "QUOTA", 5);
+    rdb_put_resp_bulk(&w->b, q->id, q->idlen);
+    for (int i = 0; i < 3; i++) {
+        char num[24];
+        int n = snprintf(num, sizeof num, "%" PRIu64, v[i]);
+        rdb_put_resp_bulk(&w->b, names[i], strlen(names[i]));
+        rdb_put_resp_bulk(&w->b, num, (size_t)n);
+    }
 }
 
 int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks, char *err,
@@ -376,6 +396,7 @@ int resp_save(struct store *st, const char *path, const struct rdb_hooks *hooks,
     struct writer w = {.fd = fd, .st = st, .hooks = hooks};
     if (hooks && hooks->each_function)
         hooks->each_function(st, put_function, &w);
+    ks_quota_foreach(st, put_quota, &w);
     for (int i = 0; i < st->ndbs; i++) {
         struct db *db = st->dbs[i];
         if (ks_db_size(db) == 0)

@@ -23,6 +23,7 @@
 #include "ds/chain.h"
 #include "ds/heap.h"
 #include "ds/table.h"
+#include "ds/zskip.h"
 #include "resp.h"
 #include "resp_writer.h"
 #include "respite.h"
@@ -181,6 +182,34 @@ struct db {
     struct exp_heap due;          /* shards, at shard.due_idx */
     struct rankset rehashing;     /* ranks of shards whose table may rehash */
     struct ranks ranks;           /* the shards by rank, their key counts */
+};
+
+/* The quotas of one project id (PROJECT QUOTA; keyspace/quota.c), for
+ * the project across every database, kept while it has no keys. One
+ * allocation: the struct, then the id's bytes. */
+struct ks_quota {
+    struct ks_quota *next; /* in its slot's chain */
+    /* config: 0 is no limit */
+    uint64_t maxmemory;    /* bytes of keys and values (PROJECT INFO's bytes) */
+    uint64_t maxkeys;
+    uint64_t maxops;       /* commands naming a key of the project, per second */
+    /* MAXOPS's token bucket (commands/quota.c): tokens as of refill_us
+     * (monotonic), at most maxops, below 0 after an EXEC that took more */
+    double tokens;
+    int64_t refill_us;
+    /* stats */
+    uint64_t delayed;      /* commands held by MAXOPS */
+    uint64_t refused;      /* commands refused -OOM by MAXMEMORY or MAXKEYS */
+    uint32_t idlen;
+    char id[];
+};
+
+/* Every project's quotas, by id: chains in slots (cap a power of two, or
+ * 0). n == 0 is the one test a command pays while no quota is set. */
+struct ks_quotas {
+    struct ks_quota **slots;
+    uint32_t cap, n;
+    uint32_t nmemory; /* those with a MAXMEMORY: eviction looks at them first */
 };
 
 /* ------------------------------------------------------------------------
@@ -418,6 +447,8 @@ enum session_flag {
                                    * commands/acl.c) */
     SES_WAITING = 1 << 16,        /* blocked (s->blk, block.c) or its command held by
                                    * CLIENT PAUSE (s->pp, pause.c): RESPITE_BLOCKED */
+    SES_PROJECT = 1 << 17,        /* its user is a project user: it sees only what
+                                   * it may read (commands/acl.h) */
 };
 
 struct mqueue;
@@ -482,6 +513,14 @@ void kreg_del(struct chain *t, struct kreg_key *k);
 /* ------------------------------------------------------------------------
  * The store
  * ------------------------------------------------------------------------ */
+
+/* What a keyspace event is about, for whom may hear it (pub/sub hides
+ * events from project users that may not read their key): a key, or for
+ * PROJECT DROP's event a project id. */
+struct ks_event {
+    struct rs_str name;
+    bool project;
+};
 
 /* What the keyspace calls in the layers above it, registered by the engine
  * at open (respite_open): WATCH (commands/multi.c) and blocked clients
@@ -632,8 +671,15 @@ struct store {
         uint64_t gen;
         const struct table *t; /* the place's table if the key's hash h is known */
         uint64_t h;
+        /* a one-member ZADD's skip-list walks, run (in zw; NULL if none):
+         * to its member's place and to its new score's */
+        const struct zsl_walk *zw_from, *zw_to;
     } route[RESPITE_PREFETCH_MAX];
     int nroute, route_next;
+    struct zsl_walk zw[2 * RESPITE_PREFETCH_MAX];
+    /* The running command's walks from its route entry (NULL if none), for
+     * zset_add: only hints, each checked against the list before use. */
+    const struct zsl_walk *zw_from, *zw_to;
     /* The running command's key (argv[1]) and its hash in table key_t, from
      * its route entry, for its lookup (keyspace.c's find, tbl_find_ref_hint);
      * key_t NULL if none. Compared by address: the hash is only a hint. */
@@ -684,6 +730,13 @@ struct store {
     bool evict_running;
     bool oom_at_start;
     int evict_next_db;
+    /* Project quotas (keyspace/quota.c), and the commands MAXOPS holds
+     * (commands/pause.c) in the order they came, with the earliest time one
+     * of them may run (monotonic us). */
+    struct ks_quotas quotas;
+    struct postponed *qp_head, *qp_tail;
+    int64_t qp_next_us;
+    struct quota_plans *qplans; /* commands/quota.c's, NULL until a check */
     /* What the project shards cost beyond their keys (keyspace.c): the shards
      * with their ids, the project maps' and order arrays' capacity. INFO's
      * used_memory_overhead; not counted against any project. */
@@ -703,6 +756,10 @@ struct store {
         /* The one child process (persist_fork), as Redis allows one:
          * a BGSAVE or a BGREWRITEAOF. */
         int child;              /* its pid, 0 none */
+        int exiting;            /* a child whose final report is in but that has not
+                                 * exited yet (tearing down its copy of a large address
+                                 * space takes tens of ms): reaped by a later tick,
+                                 * not waited for on the loop (persist.c); 0 none */
         int child_type;         /* enum persist_child */
         int child_pipe;         /* read end of its report pipe, -1 none */
         int64_t child_start;    /* unix ms when it forked */
@@ -765,7 +822,8 @@ struct store {
     uint64_t script_runs;
     struct acl *acl; /* users and the ACL LOG (commands/acl.c) */
     struct functions *functions; /* FUNCTION libraries and their engine (commands/function.c), NULL until used */
-    long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg);
+    long long (*publish)(struct store *st, struct rs_str chan, struct rs_str msg,
+                         const struct ks_event *event);
     /* MONITOR (commands/monitor.c): the monitors in the order they came,
      * and the scratch buffer a command's line is formatted into once.
      * nmonitors == 0 is the one branch a command pays when none watches. */
@@ -791,10 +849,12 @@ struct store {
 };
 
 /* Publish msg on channel chan from inside the store (keyspace
- * notifications) as PUBLISH does; returns the number of deliveries. */
-static inline long long ks_publish(struct store *st, struct rs_str chan, struct rs_str msg)
+ * notifications) as PUBLISH does, about event's key (or project: see
+ * struct ks_event); returns the number of deliveries. */
+static inline long long ks_publish(struct store *st, struct rs_str chan, struct rs_str msg,
+                                   const struct ks_event *event)
 {
-    return st->publish ? st->publish(st, chan, msg) : 0;
+    return st->publish ? st->publish(st, chan, msg, event) : 0;
 }
 
 /* Count one error reply (msg as written, "ERR ...") in INFO errorstats

@@ -84,15 +84,28 @@ static struct zbig *big_new(uint64_t seed)
     return b;
 }
 
-static void big_add(struct zbig *b, struct rs_str m, double score)
+/* to: a run walk to the place of (score, m), or NULL (zsl_insert). */
+static void big_add(struct zbig *b, struct rs_str m, double score, const struct zsl_walk *to)
 {
-    tbl_insert(&b->dict, zsl_entry(zsl_insert(&b->zs, score, m)));
+    tbl_insert(&b->dict, zsl_entry(zsl_insert(&b->zs, score, m, to)));
 }
 
 static struct zsl_node *big_find(const struct zbig *b, struct rs_str m)
 {
     struct entry *e = tbl_get(&b->dict, m.p, m.len);
     return e ? zsl_node_of(e) : NULL;
+}
+
+/* big_find, given the walk from m's place of the command's batch prefetch
+ * (or NULL): the walk's own node when it is m's -- alive while its list is
+ * walked, and m's while alive -- without hashing m again. */
+static struct zsl_node *big_find_walked(const struct zbig *b, struct rs_str m,
+                                        const struct zsl_walk *from)
+{
+    if (from && from->self && from->zs == &b->zs && b->zs.walked &&
+        rs_str_eq(zsl_member(from->self), m))
+        return (struct zsl_node *)from->self;
+    return big_find(b, m);
 }
 
 /* The table's part of the nodes' freeing: they free themselves. */
@@ -125,7 +138,7 @@ static void to_big(struct store *st, struct rzset *z)
     for (uint32_t off = 0; off < z->lp->len;) {
         double s;
         struct rs_str m = lp_pair(z->lp, off, &s, &off);
-        big_add(b, m, s);
+        big_add(b, m, s, NULL);
     }
     pack_free(z->lp);
     z->lp = NULL;
@@ -197,7 +210,7 @@ struct rzset *zset_dup(const struct rzset *z)
     n->big = big_new(z->big->zs.rng);
     /* From the end, so each insert lands first: no walk along the list. */
     for (struct zsl_node *x = z->big->zs.tail; x; x = x->back)
-        big_add(n->big, zsl_member(x), x->score);
+        big_add(n->big, zsl_member(x), x->score, NULL);
     return n;
 }
 
@@ -242,16 +255,21 @@ const struct table *zset_table(const struct rzset *z)
     return z->big ? &z->big->dict : NULL;
 }
 
-int zset_update_walks(const struct rzset *z, struct rs_str m, uint64_t h, double score,
-                      struct zsl_walk *w)
+int zset_update_walks(struct rzset *z, struct rs_str m, uint64_t h, double score,
+                      struct zsl_walk *w, const struct zsl_walk **from,
+                      const struct zsl_walk **to)
 {
     struct entry *e = tbl_get_hashed(&z->big->dict, m.p, m.len, h);
     int n = 0;
+    *from = *to = NULL;
     if (e && zsl_node_of(e)->score == score)
         return 0;
-    if (e)
-        zsl_walk_begin(&w[n++], &z->big->zs, zsl_node_of(e)->score, m);
-    zsl_walk_begin(&w[n++], &z->big->zs, score, m);
+    if (e) {
+        zsl_walk_begin(&w[n], &z->big->zs, zsl_node_of(e)->score, m, zsl_node_of(e));
+        *from = &w[n++];
+    }
+    zsl_walk_begin(&w[n], &z->big->zs, score, m, NULL);
+    *to = &w[n++];
     return n;
 }
 
@@ -309,7 +327,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
     double cur = 0;
     *out = 0;
     /* the large form's node, found once for the lookup and the update */
-    struct zsl_node *node = z->big ? big_find(z->big, m) : NULL;
+    struct zsl_node *node = z->big ? big_find_walked(z->big, m, st->zw_from) : NULL;
     if (node)
         cur = node->score;
     if (node || (z->lp && zset_score(z, m, &cur))) {
@@ -336,7 +354,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
                 zset_remove(z, m);
                 z->lp = lp_insert(z->lp, m, score);
             } else {
-                zsl_update(&z->big->zs, node, score);
+                zsl_update(&z->big->zs, node, score, st->zw_from, st->zw_to);
             }
             *out = ZADD_OUT_UPDATED;
         }
@@ -353,7 +371,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
     if (z->lp)
         z->lp = lp_insert(z->lp, m, score);
     else
-        big_add(z->big, m, score);
+        big_add(z->big, m, score, st->zw_to);
     if (newscore)
         *newscore = score;
     *out = ZADD_OUT_ADDED;

@@ -55,11 +55,13 @@ void zset_prefetch(const struct rzset *z, bool rest);
 /* The table of the large form's members; NULL when packed. */
 const struct table *zset_table(const struct rzset *z);
 /* The skip-list walks of ZADD's setting member m (hashed h by zset_table)
- * to score in z, in skip-list form: to m's place (when m is there and its
- * score changes) and to score's, begun in w[0..2); returns how many (the
- * batch prefetch runs them, zsl_prefetch_walks). */
-int zset_update_walks(const struct rzset *z, struct rs_str m, uint64_t h, double score,
-                      struct zsl_walk *w);
+ * to score in z, in skip-list form, begun: *from to m's place (when m is
+ * there and its score changes; else NULL) and *to to score's (NULL when
+ * nothing moves), from w[0..2); returns how many of w it used (the batch
+ * prefetch runs them, zsl_walks_run, and zset_add takes their paths). */
+int zset_update_walks(struct rzset *z, struct rs_str m, uint64_t h, double score,
+                      struct zsl_walk *w, const struct zsl_walk **from,
+                      const struct zsl_walk **to);
 /* OBJECT ENCODING's name: "listpack" or "skiplist". */
 const char *zset_enc_name(const struct rzset *z);
 uint64_t zset_len(const struct rzset *z);

@@ -429,6 +429,11 @@ class RespConn:
         self.send(encode(*args))
         return self.reply()
 
+    def pipeline(self, cmds):
+        """Send the commands (tuples of arguments) at once; their replies, in order."""
+        self.send(b"".join(encode(*a) for a in cmds))
+        return [self.reply() for _ in cmds]
+
     def read_bytes(self, n, timeout=SOCK_TIMEOUT):
         """Exactly n raw bytes (what the reader buffered first), bounded by timeout."""
         if len(self.buf) < n:
@@ -555,6 +560,19 @@ class RespiteAndRedis(unittest.TestCase):
     def tearDown(self):
         if isinstance(self.respite, Server):
             self.respite.assert_alive()
+
+    def on_both_flushed(self, fn):
+        """[fn(conn) on the reference, fn(conn) on respite]: each on a new connection to
+        its server, after FLUSHALL."""
+        out = []
+        for srv in (self.reference, self.respite):
+            c = RespConn(socket.create_connection((HOST, srv.port), timeout=30))
+            try:
+                self.assertEqual(c.cmd("FLUSHALL"), b"OK")
+                out.append(fn(c))
+            finally:
+                c.close()
+        return out
 
 
 def main():

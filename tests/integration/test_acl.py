@@ -169,6 +169,34 @@ class AclTest(ServerTestCase):
         self.assertEqual(c.cmd("SET", "a1", "v"), NOPERM_KEY)
         self.assertEqual(c.cmd("DEL", "a1"), noperm_cmd("u", "del"))
 
+    def test_rules_changed_by_another_client_apply_to_the_next_command(self):
+        """A user's quick verdicts (acl.c), found on each command's first run,
+        follow the rules an admin changes from another connection, and a user
+        made again under the same name starts from none."""
+        a = self.admin
+        a.cmd("ACL", "SETUSER", "u", "on", ">pw", "~project:42:*", "&*", "+@all")
+        c = self.user_conn()
+        self.assertEqual(c.cmd("SET", "project:42:a", "v"), b"OK")
+        self.assertEqual(c.cmd("GET", "project:42:a"), b"v")
+        self.assertEqual(c.cmd("GET", "project:43:a"), NOPERM_KEY)
+        a.cmd("ACL", "SETUSER", "u", "resetkeys", "%R~project:42:*")
+        self.assertEqual(c.cmd("GET", "project:42:a"), b"v")
+        self.assertEqual(c.cmd("SET", "project:42:a", "w"), NOPERM_KEY)
+        a.cmd("ACL", "SETUSER", "u", "resetkeys", "~project:4[23]:*")
+        self.assertEqual(c.cmd("SET", "project:43:a", "w"), b"OK")
+        self.assertEqual(c.cmd("GET", "project:44:a"), NOPERM_KEY)
+        a.cmd("ACL", "SETUSER", "u", "-get")
+        self.assertEqual(c.cmd("GET", "project:42:a"), noperm_cmd("u", "get"))
+        self.assertEqual(a.cmd("ACL", "DELUSER", "u"), 1)
+        self.assertTrue(read_until_closed(c.sock)[1])
+        a.cmd("ACL", "SETUSER", "u", "on", ">pw", "~other:*", "+@all")
+        d = self.user_conn()
+        self.assertEqual(d.cmd("GET", "project:42:a"), NOPERM_KEY)
+        self.assertEqual(d.cmd("GET", "other:a"), None)
+        log = log_entries(a, 1)
+        self.assertEqual((log[0][b"reason"], log[0][b"object"], log[0][b"username"]),
+                         (b"key", b"project:42:a", b"u"))
+
     def test_multi_exec(self):
         a = self.admin
         a.cmd("ACL", "SETUSER", "u", "on", ">pw", "~k*", "-@all", "+multi", "+exec", "+get",

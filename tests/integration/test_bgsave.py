@@ -378,6 +378,30 @@ class Bgsave(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_the_child_copies_no_page_of_an_idle_server(self):
+        # The child only reads what it shares with the server: its walks of the project
+        # tables and of the hash tables write nothing to them (a pause of each table copied
+        # its page), and its own pages are a small write buffer. Nothing writes meanwhile,
+        # so rdb_last_cow_size is the child's doing alone (20 MB before for this dataset).
+        srv = Server(["--save", "", "--rdbcompression", "no"]).start()
+        try:
+            c = srv.conn()
+            value = b"j" * 100  # past hash-max-listpack-value: the hashes are tables
+            for p in range(0, 10000, 500):
+                for q in range(p, p + 500):
+                    for h in (b"a", b"b"):
+                        c.send(encode("HSET", b"project:%d:%s" % (q, h), "f1", value,
+                                      "f2", value, "f3", value))
+                for _ in range(1000):
+                    self.assertEqual(c.reply(), 3)
+            self.assertEqual(c.cmd("OBJECT", "ENCODING", "project:7:a"), b"hashtable")
+            self.assertEqual(c.cmd("BGSAVE"), b"Background saving started")
+            wait_bgsave_done(c)
+            self.assertEqual(field(c, "rdb_last_bgsave_status"), "ok")
+            self.assertLess(int(field(c, "rdb_last_cow_size")), 1 << 20)
+        finally:
+            srv.stop()
+
     def test_the_child_holds_no_socket(self):
         # The child closes its copies of the listening socket and the connections: a
         # restarted server can bind while it runs, a client the server closes sees the

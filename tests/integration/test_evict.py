@@ -30,16 +30,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RespConn, RespError, RespiteAndRedis, ServerTestCase,  # noqa: E402
-                     encode, info_fields, main, redis74_path)
+                     info_fields, main, redis74_path)
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 SETTLE_TIMEOUT = 30.0
 N = 400  # keys of the policy tests
-
-
-def pipeline(c, cmds):
-    c.send(b"".join(encode(*a) for a in cmds))
-    return [c.reply() for _ in cmds]
 
 
 class Evict(ServerTestCase):
@@ -71,11 +66,11 @@ class Evict(ServerTestCase):
 
     def fill(self, fmt, n, ttl=None):
         extra = ("EX", str(ttl)) if ttl else ()
-        replies = pipeline(self.c, [("SET", fmt % i, "v" * 40) + extra for i in range(n)])
+        replies = self.c.pipeline([("SET", fmt % i, "v" * 40) + extra for i in range(n)])
         self.assertEqual(set(replies), {b"OK"})
 
     def present(self, fmt, n):
-        found = pipeline(self.c, [("EXISTS", fmt % i) for i in range(n)])
+        found = self.c.pipeline([("EXISTS", fmt % i) for i in range(n)])
         return [i for i in range(n) if found[i]]
 
     def evict_fraction(self, policy, fraction):
@@ -127,8 +122,8 @@ class Evict(ServerTestCase):
 
     def test_volatile_ttl_takes_the_nearest_deadlines(self):
         self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory-samples", "10"), b"OK")
-        replies = pipeline(self.c, [("SET", "t:%d" % i, "v" * 40, "EX", str(1000 + 10 * i))
-                                    for i in range(N)])
+        replies = self.c.pipeline([("SET", "t:%d" % i, "v" * 40, "EX", str(1000 + 10 * i))
+                                   for i in range(N)])
         self.assertEqual(set(replies), {b"OK"})
         self.evict_fraction("volatile-ttl", 0.3)
         left = set(self.present("t:%d", N))
@@ -141,7 +136,7 @@ class Evict(ServerTestCase):
         self.fill("k:%d", N)
         self.assertEqual(self.c.cmd("DEBUG", "CLOCK", "ADVANCE", "100000"), b"OK")
         hot = range(0, N, 2)
-        self.assertNotIn(None, pipeline(self.c, [("GET", "k:%d" % i) for i in hot]))
+        self.assertNotIn(None, self.c.pipeline([("GET", "k:%d" % i) for i in hot]))
         self.assertGreaterEqual(int(self.c.cmd("OBJECT", "IDLETIME", "k:1")), 100)
         self.assertLess(int(self.c.cmd("OBJECT", "IDLETIME", "k:0")), 100)
         self.evict_fraction("allkeys-lru", 0.4)
@@ -152,7 +147,7 @@ class Evict(ServerTestCase):
         self.fill("k:%d", N)
         hot = range(0, N, 2)
         for _ in range(8):
-            self.assertNotIn(None, pipeline(self.c, [("GET", "k:%d" % i) for i in hot]))
+            self.assertNotIn(None, self.c.pipeline([("GET", "k:%d" % i) for i in hot]))
         self.assertGreater(int(self.c.cmd("OBJECT", "FREQ", "k:0")), 5)
         self.assertEqual(self.c.cmd("OBJECT", "FREQ", "k:1"), 5)  # a new key's counter
         self.evict_fraction("allkeys-lfu", 0.4)
@@ -163,7 +158,7 @@ class Evict(ServerTestCase):
                      ("lfu-decay-time", "2")):
             self.assertEqual(self.c.cmd("CONFIG", "SET", k, v), b"OK")
         self.assertEqual(self.c.cmd("SET", "k", "v"), b"OK")
-        pipeline(self.c, [("GET", "k")] * 20)
+        self.c.pipeline([("GET", "k")] * 20)
         self.assertEqual(self.c.cmd("OBJECT", "FREQ", "k"), 25)  # log factor 0: one a read
         self.assertEqual(self.c.cmd("DEBUG", "CLOCK", "ADVANCE", str(10 * 60000)), b"OK")
         self.assertEqual(self.c.cmd("OBJECT", "FREQ", "k"), 20)  # one a 2 minutes
@@ -202,7 +197,7 @@ class Evict(ServerTestCase):
         for k, v in (("maxmemory-policy", "allkeys-lfu"), ("lfu-log-factor", "0")):
             self.assertEqual(self.c.cmd("CONFIG", "SET", k, v), b"OK")
         self.assertEqual(self.c.cmd("SET", "f", "v"), b"OK")
-        pipeline(self.c, [("GET", "f")] * 10)
+        self.c.pipeline([("GET", "f")] * 10)
         self.assertEqual(self.c.cmd("DEBUG", "RELOAD"), b"OK")
         self.assertEqual(self.c.cmd("OBJECT", "FREQ", "f"), 15)
 
@@ -310,7 +305,7 @@ class Evict(ServerTestCase):
                                "--maxmemory-policy", "allkeys-random")
                 c = s.conn()
                 self.addCleanup(c.close)
-                replies = pipeline(c, [("SET", "k:%d" % i, "v" * 40) for i in range(100)])
+                replies = c.pipeline([("SET", "k:%d" % i, "v" * 40) for i in range(100)])
                 self.assertEqual(set(replies), {b"OK"})
                 limit = int(info_fields(c.cmd("INFO", "memory"))["used_memory"]) // 2
                 self.assertEqual(c.cmd("CONFIG", "SET", "maxmemory", str(limit)), b"OK")
@@ -336,7 +331,7 @@ class Evict(ServerTestCase):
                         ["project:small:%d" % i for i in range(100)] +
                         ["project:one%d:k" % i for i in range(50)])  # one-key projects
                 random.Random(7).shuffle(keys)
-                replies = pipeline(self.c, [("SET", k, "v" * 40, "EX", "1000") for k in keys])
+                replies = self.c.pipeline([("SET", k, "v" * 40, "EX", "1000") for k in keys])
                 self.assertEqual(set(replies), {b"OK"})
                 evicted = self.evict_fraction(policy, 0.4)
                 big = 900 - len(self.present("project:big:%d", 900))
@@ -445,7 +440,7 @@ class EvictVsRedis74(RespiteAndRedis):
                  a.cmd("CONFIG", "SET", "lfu-log-factor", "0"),
                  a.cmd("OBJECT", "IDLETIME", "k"), a.cmd("SET", "n", "v"),
                  a.cmd("OBJECT", "FREQ", "n")]
-            r += pipeline(a, [("GET", "n")] * 7)
+            r += a.pipeline([("GET", "n")] * 7)
             r += [a.cmd("OBJECT", "FREQ", "n"), a.cmd("SET", "n", "w"),
                   a.cmd("OBJECT", "FREQ", "n"), a.cmd("INCR", "c"), a.cmd("INCR", "c"),
                   a.cmd("OBJECT", "FREQ", "c")]

@@ -135,7 +135,9 @@ class ProjectDrop(ServerTestCase):
         self.assertEqual(self.info("keyspace")["db0"].split(",")[:2], ["keys=10", "expires=1"])
         self.assertEqual(c.cmd("PROJECT", "LIST"), [b"keep"])
         self.assertEqual(c.cmd("PROJECT", "INFO", "big"),
-                         [b"keys", 0, b"bytes", 0, b"expiring_keys", 0, b"commands", 0])
+                         [b"keys", 0, b"bytes", 0, b"expiring_keys", 0, b"commands", 0,
+                          b"total_keys", 0, b"total_bytes", 0, b"maxmemory", 0, b"maxkeys", 0,
+                          b"maxops", 0, b"delayed_commands", 0, b"refused_commands", 0])
         # Past every deadline of the dropped keys: none fires.
         time.sleep(1.2)
         after = self.info("stats")

@@ -9,13 +9,11 @@ whose reply has no bound is in test_limits.py (HugeReply): Redis's normal client
 output limit by default, so it is checked on respite with one.
 """
 import os
-import socket
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RespConn, RespError, RespiteAndRedis, encode, main,  # noqa: E402
-                     redis74_path)
+from harness import RespError, RespiteAndRedis, encode, main, redis74_path  # noqa: E402
 
 MAX = "9223372036854775807"
 MIN = "-9223372036854775808"
@@ -72,18 +70,6 @@ def run(r, line):
 class ZsetBadInput(RespiteAndRedis):
     reference_binary = redis74_path()
 
-    def on_both(self, fn):
-        """fn(conn) on redis-server 7.4, then on respite, each flushed first."""
-        out = []
-        for srv in (self.reference, self.respite):
-            c = RespConn(socket.create_connection((HOST, srv.port), timeout=30))
-            try:
-                self.assertEqual(c.cmd("FLUSHALL"), b"OK")
-                out.append(fn(c))
-            finally:
-                c.close()
-        return out
-
     def test_extreme_ranges_limits_and_counts(self):
         def script(c):
             members = []
@@ -94,7 +80,7 @@ class ZsetBadInput(RespiteAndRedis):
             c.cmd("ZADD", "zp", "1", "a", "2", "b")
             c.cmd("ZADD", "zq", "1", "a", "2", "b")
             return [(line, run(c, line)) for line in COMMANDS]
-        want, got = self.on_both(script)
+        want, got = self.on_both_flushed(script)
         for w, g in zip(want, got):
             self.assertEqual(g, w)
         self.assertEqual(len(got), len(want))
@@ -130,7 +116,7 @@ class ZsetBadInput(RespiteAndRedis):
             for k in ("u", "uw", "i", "i2", "d", "d2"):
                 out.append(c.cmd("ZRANGE", k, "0", "-1", "WITHSCORES"))
             return out
-        want, got = self.on_both(script)
+        want, got = self.on_both_flushed(script)
         self.assertEqual(got, want)
         self.assertEqual(want[0], 3 * NMEMBERS)
 

@@ -30,7 +30,8 @@ Test(pubsub, keyspace_hook_reaches_channels_and_patterns_in_both_protocols)
                  "*3\r\n$9\r\nsubscribe\r\n$18\r\n__keyevent@0__:set\r\n:1\r\n");
     cr_expect_str_eq(run_on(r3, "PSUBSCRIBE __key*"),
                      ">3\r\n$10\r\npsubscribe\r\n$6\r\n__key*\r\n:1\r\n");
-    long long n = ks_publish(st_int(), RS_STR("__keyevent@0__:set"), RS_STR("k"));
+    struct ks_event about = {RS_STR("k"), false};
+    long long n = ks_publish(st_int(), RS_STR("__keyevent@0__:set"), RS_STR("k"), &about);
     cr_expect_eq(n, 2);
     /* Each gets the message before its next reply. */
     expect_reply("PING", "*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:set\r\n$1\r\nk\r\n"

@@ -815,6 +815,13 @@ Test(server_cmds, shutdown_calls_the_transport_and_replies_nothing)
  * PROJECT
  * ------------------------------------------------------------------------ */
 
+/* PROJECT INFO's fields after its four counts, for a project without keys
+ * or quotas anywhere. */
+#define QUOTA_ZEROS                                                                                \
+    "$10\r\ntotal_keys\r\n:0\r\n$11\r\ntotal_bytes\r\n:0\r\n$9\r\nmaxmemory\r\n:0\r\n$7\r\n"       \
+    "maxkeys\r\n:0\r\n$6\r\nmaxops\r\n:0\r\n$16\r\ndelayed_commands\r\n:0\r\n$16\r\n"                \
+    "refused_commands\r\n:0\r\n"
+
 Test(server_cmds, project_info_reports_the_shard_counters)
 {
     EXPECT(cl, "*0\r\n", "PROJECT", "LIST");
@@ -834,21 +841,27 @@ Test(server_cmds, project_info_reports_the_shard_counters)
     cr_expect_eq(map_int(r, "commands"), 3);
     respite_reply_free(r);
 
-    static const char zeros[] = "*8\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n$13\r\n"
-                                "expiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n";
+    static const char zeros[] = "*22\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n$13\r\n"
+                                "expiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n" QUOTA_ZEROS;
     EXPECT(cl, zeros, "PROJECT", "INFO", "nope");
-    /* Another database has no projects. */
+    /* Another database has no projects: zeros there, but for the keys and
+     * bytes of the project in every database. */
     EXPECT(cl, "+OK\r\n", "SELECT", "1");
     EXPECT(cl, "*0\r\n", "PROJECT", "LIST");
-    EXPECT(cl, zeros, "PROJECT", "INFO", "p1");
+    r = respite_command(cl, 3, (const char *[]){"PROJECT", "INFO", "p1"}, NULL);
+    cr_expect_eq(map_int(r, "keys"), 0);
+    cr_expect_eq(map_int(r, "bytes"), 0);
+    cr_expect_eq(map_int(r, "total_keys"), 2);
+    cr_expect_gt(map_int(r, "total_bytes"), 0);
+    respite_reply_free(r);
     EXPECT(cl, "+OK\r\n", "SELECT", "0");
     /* Emptied: gone from the list, zeros again. */
     EXPECT(cl, ":2\r\n", "DEL", "project:p1:a", "project:{p1}:b");
     EXPECT(cl, "*1\r\n$2\r\np2\r\n", "PROJECT", "LIST");
     EXPECT(cl, zeros, "PROJECT", "INFO", "p1");
     RUN(cl, "HELLO", "3");
-    EXPECT(cl, "%4\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n$13\r\nexpiring_keys\r\n:0\r\n"
-               "$8\r\ncommands\r\n:0\r\n",
+    EXPECT(cl, "%11\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n$13\r\nexpiring_keys\r\n:0\r\n"
+               "$8\r\ncommands\r\n:0\r\n" QUOTA_ZEROS,
            "PROJECT", "INFO", "p1");
     const char *info = RUN(cl, "INFO", "projects");
     cr_expect(strstr(info, "# Projects\r\nproject_p2:db=0,keys=1,bytes=") != NULL, "%s", info);

@@ -10,6 +10,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "chisq.h"
 #include "ds/table.h"
@@ -517,5 +519,42 @@ Test(table, a_walk_sees_each_entry_once_while_its_callback_probes_inserts_and_un
         /* The walk's end starts what the pause held back. */
         finish_rehash();
         cr_assert_geq(tbl_size(&t, 0), tbl_count(&t), "shape %d: over-full after the walk", shape);
+    }
+}
+
+static void count_cb(void *ud, struct entry *e)
+{
+    int *seen = ud;
+    cr_assert(e->klen > 1 && e->data[0] == 'w');
+    int i = atoi(e->data + 1);
+    cr_assert(i >= 0 && i < NWALK);
+    seen[i]++;
+}
+
+/* tbl_walk is a save's walk, in a fork's child too: it must not write the
+ * table (a write copies the page of its header), mid-rehash included. The
+ * header is walked from a read-only page: a write would fault. */
+Test(table, a_read_only_walk_sees_each_entry_once_and_writes_nothing)
+{
+    for (int shape = 0; shape < 2; shape++) {
+        tbl_free(&t, free_cb, NULL);
+        tbl_init(&t, SEED);
+        int n = shape == 0 ? 260 : NWALK; /* 260: mid-rehash, as above */
+        for (int i = 0; i < n; i++)
+            add("w", i);
+        if (shape == 1)
+            finish_rehash();
+        cr_assert_eq(rehashing(), shape == 0, "shape %d", shape);
+        long page = sysconf(_SC_PAGESIZE);
+        struct table *ro = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        cr_assert(ro != MAP_FAILED);
+        *ro = t;
+        cr_assert_eq(mprotect(ro, (size_t)page, PROT_READ), 0);
+        int seen[NWALK] = {0};
+        tbl_walk(ro, count_cb, seen);
+        munmap(ro, (size_t)page);
+        for (int i = 0; i < n; i++)
+            cr_assert_eq(seen[i], 1, "shape %d: w%d seen %d times", shape, i, seen[i]);
     }
 }

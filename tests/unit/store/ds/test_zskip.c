@@ -107,12 +107,12 @@ Test(zskip, random_operations_match_a_sorted_array)
         if (op < 5 && at < 0 && nmodel < MAXN) {
             model[nmodel].score = score;
             strcpy(model[nmodel].m, m);
-            model[nmodel++].node = zsl_insert(&zs, score, rs_str_from(m, strlen(m)));
+            model[nmodel++].node = zsl_insert(&zs, score, rs_str_from(m, strlen(m)), NULL);
         } else if (op < 7 && at >= 0) {
             zsl_delete(&zs, model[at].node);
             model[at] = model[--nmodel];
         } else if (op < 9 && at >= 0) {
-            zsl_update(&zs, model[at].node, score);
+            zsl_update(&zs, model[at].node, score, NULL, NULL);
             model[at].score = score;
         } else if (nmodel > 0) {
             uint64_t s = (uint64_t)(rand() % nmodel), e = s + (uint64_t)(rand() % 3);
@@ -144,7 +144,8 @@ Test(zskip, updates_near_and_far_keep_order_and_ranks)
     for (int i = 0; i < MAXN; i++) {
         model[i].score = (double)(i / 2);
         snprintf(model[i].m, sizeof model[i].m, "e%d", i);
-        model[i].node = zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)));
+        model[i].node =
+            zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)), NULL);
         nmodel++;
     }
     cr_assert_geq(zs.level, 4);
@@ -152,7 +153,7 @@ Test(zskip, updates_near_and_far_keep_order_and_ranks)
         int at = rand() % nmodel;
         double by = step % 5 == 4 ? (double)(rand() % 3000 - 1500) : (double)(rand() % 7 - 3);
         model[at].score += by;
-        zsl_update(&zs, model[at].node, model[at].score);
+        zsl_update(&zs, model[at].node, model[at].score, NULL, NULL);
         if (step % 100 == 99)
             check(&zs);
     }
@@ -160,10 +161,11 @@ Test(zskip, updates_near_and_far_keep_order_and_ranks)
     zsl_free(&zs);
 }
 
-/* The batch prefetch's walks (zsl_prefetch_walks), run together: each ends
+/* The batch prefetch's walks (zsl_walks_run), run together: each ends
  * at the node before its (score, member) -- the head when it goes first --
- * and the list is left as it was. */
-Test(zskip, prefetch_walks_end_before_their_place_and_change_nothing)
+ * with that node's predecessor at every level as its path, and the list is
+ * left as it was. */
+Test(zskip, walks_end_before_their_place_and_change_nothing)
 {
     struct zskip zs;
     zsl_init(&zs, 5);
@@ -172,21 +174,22 @@ Test(zskip, prefetch_walks_end_before_their_place_and_change_nothing)
     for (int i = 0; i < MAXN; i++) {
         model[i].score = (double)(rand() % 1000);
         snprintf(model[i].m, sizeof model[i].m, "m%d", i);
-        model[i].node = zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)));
+        model[i].node =
+            zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)), NULL);
         nmodel++;
     }
     cr_assert_geq(zs.level, 4);
-    enum { NW = 40 };
-    struct zsl_walk w[NW];
+    enum { NW = 70 }; /* more than one chunk of zsl_walks_run */
+    static struct zsl_walk w[NW];
     char names[NW][12];
     for (int i = 0; i < NW; i++) {
         /* members of the list, at their score and elsewhere, and others */
         int k = rand() % nmodel;
         double score = i % 3 == 0 ? model[k].score : (double)(rand() % 1100 - 50);
         snprintf(names[i], sizeof names[i], i % 2 ? "m%d" : "x%d", k);
-        zsl_walk_begin(&w[i], &zs, score, rs_str_from(names[i], strlen(names[i])));
+        zsl_walk_begin(&w[i], &zs, score, rs_str_from(names[i], strlen(names[i])), NULL);
     }
-    zsl_prefetch_walks(w, NW);
+    zsl_walks_run(w, NW);
     for (int i = 0; i < NW; i++) {
         struct zsl_node *want = zs.head;
         for (struct zsl_node *x = zsl_first(&zs); x; x = zsl_next(x)) {
@@ -199,7 +202,98 @@ Test(zskip, prefetch_walks_end_before_their_place_and_change_nothing)
         cr_assert_eq(w[i].level, -1);
         cr_assert(w[i].at == want, "walk %d to %g %.*s", i, w[i].score, (int)w[i].m.len,
                   w[i].m.p);
+        cr_assert_eq(w[i].path[0], want);
+        /* level i's node is the last before the place among the nodes of
+         * more than i levels: at level i, it is followed by one at or
+         * after the place */
+        for (int l = 1; l < w[i].levels; l++) {
+            struct zsl_node *u = w[i].path[l];
+            cr_assert(u == zs.head || u->score < w[i].score ||
+                      (u->score == w[i].score && zsl_cmp_member(zsl_member(u), w[i].m) < 0));
+            cr_assert(u == w[i].path[l - 1] || u == zs.head ||
+                      u->score < w[i].path[l - 1]->score ||
+                      (u->score == w[i].path[l - 1]->score &&
+                       zsl_cmp_member(zsl_member(u), zsl_member(w[i].path[l - 1])) < 0));
+        }
     }
     check(&zs);
+    zsl_free(&zs);
+}
+
+/* A pipeline's updates and inserts given the paths of walks run before
+ * any of them (as the batch prefetch runs them), between other updates,
+ * inserts and deletes that leave some paths holding and make others stale
+ * (moved nodes, freed nodes: ASan sees a freed node read): each result is
+ * the model's, whichever paths were taken. */
+Test(zskip, updates_and_inserts_take_walked_paths_only_while_they_hold)
+{
+    struct zskip zs;
+    zsl_init(&zs, 77);
+    srand(31);
+    nmodel = 0;
+    int next_name = 0;
+    for (int i = 0; i < 2000; i++, next_name++) {
+        model[i].score = (double)(rand() % 500);
+        snprintf(model[i].m, sizeof model[i].m, "m%d", next_name);
+        model[i].node =
+            zsl_insert(&zs, model[i].score, rs_str_from(model[i].m, strlen(model[i].m)), NULL);
+        nmodel++;
+    }
+    enum { BATCH = 16 };
+    static struct zsl_walk w[2 * BATCH];
+    for (int round = 0; round < 150; round++) {
+        struct {
+            char m[12];
+            double score;
+            const struct zsl_walk *from, *to;
+        } op[BATCH];
+        int nw = 0;
+        for (int k = 0; k < BATCH; k++) {
+            /* an update (most), or an insert of a new member */
+            if (rand() % 4 || nmodel + BATCH >= MAXN)
+                strcpy(op[k].m, model[rand() % nmodel].m);
+            else
+                snprintf(op[k].m, sizeof op[k].m, "m%d", next_name++);
+            op[k].score = (double)(rand() % 500);
+            int at = find(op[k].m);
+            struct rs_str m = rs_str_from(op[k].m, strlen(op[k].m));
+            op[k].from = NULL;
+            if (at >= 0) {
+                zsl_walk_begin(&w[nw], &zs, model[at].score, m, model[at].node);
+                op[k].from = &w[nw++];
+            }
+            zsl_walk_begin(&w[nw], &zs, op[k].score, m, NULL);
+            op[k].to = &w[nw++];
+        }
+        zsl_walks_run(w, nw);
+        for (int k = 0; k < BATCH; k++) {
+            int at = find(op[k].m);
+            if (rand() % 8 == 0 && nmodel > 1) {
+                /* something else first: a delete (a node freed) or an
+                 * update without paths */
+                int o = rand() % nmodel;
+                if (o != at && rand() % 2) {
+                    zsl_delete(&zs, model[o].node);
+                    model[o] = model[--nmodel];
+                } else {
+                    model[o].score = (double)(rand() % 500);
+                    zsl_update(&zs, model[o].node, model[o].score, NULL, NULL);
+                }
+                at = find(op[k].m);
+            }
+            struct rs_str m = rs_str_from(op[k].m, strlen(op[k].m));
+            if (at >= 0) {
+                /* an insert's walk made for a member since added is no
+                 * update's: only its to */
+                zsl_update(&zs, model[at].node, op[k].score, op[k].from, op[k].to);
+                model[at].score = op[k].score;
+            } else {
+                model[nmodel].score = op[k].score;
+                strcpy(model[nmodel].m, op[k].m);
+                model[nmodel++].node = zsl_insert(&zs, op[k].score, m, op[k].to);
+            }
+        }
+        check(&zs);
+    }
     zsl_free(&zs);
 }

@@ -113,8 +113,10 @@ Test(project_drop, a_shard_leaves_every_index_at_once_and_is_freed_in_slices)
     cr_expect_eq(ks_db_expires(db0(), true), 0);
     cr_expect_eq(ks_db_avg_ttl(db0(), T0), 7000);
     cr_expect_eq(db0()->due.n, 1);
-    expect_reply("PROJECT INFO big", "*8\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n"
-                                     "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n");
+    expect_reply("PROJECT INFO big", "*22\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n"
+                                     "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n"
+                                     "$10\r\ntotal_keys\r\n:0\r\n$11\r\ntotal_bytes\r\n:0\r\n$9\r\nmaxmemory\r\n:0\r\n$7\r\nmaxkeys\r\n:0\r\n"
+                                     "$6\r\nmaxops\r\n:0\r\n$16\r\ndelayed_commands\r\n:0\r\n$16\r\nrefused_commands\r\n:0\r\n");
     expect_reply("PROJECT LIST", "*1\r\n$4\r\nkeep\r\n");
     expect_reply("EXISTS project:big:k0 project:big:h project:big:s", ":0\r\n");
     for (int i = 0; i < 200; i++) {

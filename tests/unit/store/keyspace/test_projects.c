@@ -121,14 +121,19 @@ Test(projects, an_emptied_project_reads_as_one_that_never_had_keys)
     run("GET project:2:k0");
     del_project_key(2, 0); /* 1 empty of 3: kept for now */
     cr_assert(has_project(db0(), RS_STR("2")));
-    expect_reply("PROJECT INFO 2", "*8\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n"
-                                   "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n");
+    expect_reply("PROJECT INFO 2", "*22\r\n$4\r\nkeys\r\n:0\r\n$5\r\nbytes\r\n:0\r\n"
+                                   "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:0\r\n"
+                                   "$10\r\ntotal_keys\r\n:0\r\n$11\r\ntotal_bytes\r\n:0\r\n$9\r\nmaxmemory\r\n:0\r\n$7\r\nmaxkeys\r\n:0\r\n"
+                                   "$6\r\nmaxops\r\n:0\r\n$16\r\ndelayed_commands\r\n:0\r\n$16\r\nrefused_commands\r\n:0\r\n");
     expect_reply("PROJECT LIST", "*2\r\n$1\r\n1\r\n$1\r\n3\r\n");
     run("GET project:2:k0");
     /* Filled again, it counts its commands from this write on. */
     set_project_key(2, 0);
-    expect_reply("PROJECT INFO 2", "*8\r\n$4\r\nkeys\r\n:1\r\n$5\r\nbytes\r\n:56\r\n"
-                                   "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:1\r\n");
+    expect_reply("PROJECT INFO 2", "*22\r\n$4\r\nkeys\r\n:1\r\n$5\r\nbytes\r\n:56\r\n"
+                                   "$13\r\nexpiring_keys\r\n:0\r\n$8\r\ncommands\r\n:1\r\n"
+                                   "$10\r\ntotal_keys\r\n:1\r\n$11\r\ntotal_bytes\r\n:56\r\n"
+                                   "$9\r\nmaxmemory\r\n:0\r\n$7\r\nmaxkeys\r\n:0\r\n$6\r\nmaxops\r\n:0\r\n"
+                                   "$16\r\ndelayed_commands\r\n:0\r\n$16\r\nrefused_commands\r\n:0\r\n");
     expect_reply("PROJECT LIST", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
 }
 

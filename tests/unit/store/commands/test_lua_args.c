@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * Tests of lua_engine_fn_keeps_args (lua_args.c): which functions may keep
+ * or change the keys and args tables FCALL calls them with, on functions
+ * compiled by the Lua 5.1 the server runs. Every way a table can leave the
+ * function's two registers says "may"; only reads in place say "cannot".
+ */
+#include <criterion/criterion.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "commands/script.h"
+
+/* The verdict on the function chunk returns. */
+static bool keeps(const char *chunk)
+{
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    cr_assert_eq(luaL_loadstring(L, chunk), 0, "%s", chunk);
+    lua_call(L, 0, 1);
+    cr_assert(lua_isfunction(L, -1), "%s", chunk);
+    bool k = lua_engine_fn_keeps_args(L);
+    cr_assert_eq(lua_gettop(L), 1, "the stack is left as found");
+    lua_close(L);
+    return k;
+}
+
+/* Each chunk returns the function judged. */
+static const struct {
+    const char *chunk;
+    bool keeps;
+} cases[] = {
+    /* Reads in place: the tables cannot leave. */
+    /* benchmarks/vs_redis/lua.py's two functions */
+    {"return function(keys, args)\n"
+     "  local c = redis.call('INCR', keys[1])\n"
+     "  local ttl = redis.call('PTTL', keys[1])\n"
+     "  if ttl < 0 then redis.call('PEXPIRE', keys[1], args[1]) end\n"
+     "  if c > tonumber(args[2]) then return 0 end\n"
+     "  return c\n"
+     "end", false},
+    {"return function(keys)\n"
+     "  local r = {}\n"
+     "  for i = 1, 10 do r[i] = redis.call('HGET', keys[1], 'f' .. i) end\n"
+     "  return r\n"
+     "end", false},
+    {"return function() return 1 end", false},
+    {"return function(k, a) if k and a then return #k * 10 + #a end end", false},
+    {"return function(k, a) for i = 1, #k do local x = k[i] end return k[1] == a[1] end", false},
+    {"return function(k, a, b) b = k[1] return b end", false},
+    {"local t = {} return function(k, a) t[k[1]] = a[2] return t[a[1]] end", false},
+    /* Every way out, or a function whose bytecode is not read. */
+    {"local s return function(k, a) s = k end", true},
+    {"local s return function(k, a) s = a end", true},
+    {"local t = {} return function(k, a) t[1] = a end", true},
+    {"local t = {} return function(k, a) t[a] = 1 end", true},
+    {"return function(k, a) return k end", true},
+    {"return function(k, a) return 1, a end", true},
+    {"return function(k, a) k[2] = 'x' end", true},
+    {"return function(k, a) a.y = 1 end", true},
+    {"return function(k, a) return function() return k end end", true},
+    {"return function(k, a) local x = k return x[1] end", true},
+    {"return function(k, a) return rawget(k, 1) end", true},
+    {"return function(k, a) table.insert(a, 'x') end", true},
+    {"return function(k, a) setmetatable(k, {}) end", true},
+    {"return function(k, a) return k:foo() end", true},
+    {"return function(k, a) return k .. 'x' end", true},
+    {"return function(k, a) return a + 1 end", true},
+    {"return function(k, a) return k == a end", true},
+    {"return function(k, a) return not k end", true},
+    {"return function(k, a) local t = {k, a} return t end", true},
+    {"return function(k, a) local t = {k = k} return t end", true},
+    {"return function(k, a) k = {} return k end", true},
+    {"return function(...) local k = ... return k[1] end", true},
+    {"return rawset", true},
+};
+
+Test(lua_args, verdicts)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        cr_expect_eq(keeps(cases[i].chunk), cases[i].keeps, "%s", cases[i].chunk);
+}
