@@ -500,7 +500,7 @@ static int evict_run(struct store *st)
     int64_t t0 = rs_mono_us(), limit = time_limit_us(st->cfg.maxmemory_eviction_tenacity);
     uint64_t n = 0;
     while (ks_over_maxmemory(st)) {
-        struct db *db;
+        struct db *db = NULL; /* set by whichever pick succeeds (gcc -O2 cannot tell) */
         struct kloc loc;
         if ((st->quotas.nmemory == 0 || !pick_over_quota(st, policy, &db, &loc)) &&
             !pick(st, policy, &db, &loc))
