@@ -4,8 +4,9 @@
  * writes them) appended to a list of chunks.
  *
  * Chunks: the tail chunk is filled up to its capacity, then a new one is
- * linked. A new chunk holds RESP_CHUNK_SIZE bytes, or exactly what is left
- * of a larger payload, so a big bulk is copied once and never reallocated.
+ * linked. A new chunk holds chunk_size bytes (RESP_CHUNK_SIZE unless the
+ * owner resizes it, resp_out_set_chunk_size), or exactly what is left of a
+ * larger payload, so a big bulk is copied once and never reallocated.
  * One full-size chunk is kept as a spare when a taken list is released: a
  * connection that replies and flushes in turn then reuses the same memory
  * and mallocs nothing.
@@ -63,11 +64,11 @@ static struct resp_chunk *push_chunk(struct resp_out *o, size_t want)
 {
     struct resp_chunk *c;
 
-    if (want <= RESP_CHUNK_SIZE && o->spare != NULL) {
+    if (want <= o->chunk_size && o->spare != NULL) {
         c = o->spare;
         o->spare = NULL;
     } else {
-        c = chunk_alloc(want > RESP_CHUNK_SIZE ? want : RESP_CHUNK_SIZE);
+        c = chunk_alloc(want > o->chunk_size ? want : o->chunk_size);
     }
     link_chunk(o, c);
     return c;
@@ -202,6 +203,7 @@ void resp_out_init(struct resp_out *o, int proto)
     o->head = o->tail = NULL;
     o->nbytes = 0;
     o->spare = NULL;
+    o->chunk_size = RESP_CHUNK_SIZE;
     o->proto = proto;
     o->nheld = 0;
     o->limit = 0;
@@ -238,7 +240,7 @@ void resp_out_release(struct resp_out *o, struct resp_chunk *list)
         struct resp_chunk *next = list->next;
         assert(list->len <= o->nheld);
         o->nheld -= list->len;
-        if (o->spare == NULL && list->cap == RESP_CHUNK_SIZE) {
+        if (o->spare == NULL && list->cap == o->chunk_size) {
             list->next = NULL;
             list->len = 0;
             o->spare = list;
@@ -538,6 +540,16 @@ void resp_out_drop_spare(struct resp_out *o)
 {
     free(o->spare);
     o->spare = NULL;
+}
+
+void resp_out_set_chunk_size(struct resp_out *o, size_t size)
+{
+    assert(size > 0);
+    o->chunk_size = size;
+    if (o->spare != NULL && o->spare->cap != size) {
+        free(o->spare);
+        o->spare = chunk_alloc(size);
+    }
 }
 
 /* Sets the cap on nbytes + nheld (0: none); full is left as it is. */

@@ -38,6 +38,7 @@ struct resp_out {
     struct resp_chunk *head, *tail; /* pending chunks, tail is being filled */
     size_t nbytes;                  /* bytes in head..tail */
     struct resp_chunk *spare;       /* one recycled chunk, saves a malloc per write */
+    size_t chunk_size;              /* a new chunk's capacity (RESP_CHUNK_SIZE unless set) */
     int proto;                      /* 2 or 3 */
     size_t nheld;                   /* bytes of taken lists not yet released */
     size_t limit;                   /* nbytes + nheld stay below it; 0 = no limit */
@@ -64,6 +65,10 @@ void resp_out_release(struct resp_out *o, struct resp_chunk *list);
 void resp_out_discard(struct resp_out *o);
 /* Free the spare chunk (an idle client need not keep one). */
 void resp_out_drop_spare(struct resp_out *o);
+/* Set the capacity of the chunks made from now on (and of the spare: one
+ * of another size is made again at it), as Redis resizes a client's reply
+ * buffer; size > 0. */
+void resp_out_set_chunk_size(struct resp_out *o, size_t size);
 /* Cap the bytes o's client owes at limit (0: none); see the file comment.
  * A limit already met makes o full at its next write. Once full, o stays
  * full: its client is to be closed. */

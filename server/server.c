@@ -63,7 +63,7 @@
 #define BG_SLICE_US 1000           /* longest background slice (expiry, freeing, rehash) */
 #define IDLE_BUFFERS_MS 2000       /* an idle client's buffers are freed after this */
 #define PARSE_BATCH 16             /* commands parsed before they run (prefetching) */
-#define RBP_WINDOW_MS 5000         /* CLIENT LIST rbp: the reply buffer's peak over this long */
+#define RB_MIN_BYTES 1024          /* the smallest reply chunk the cron shrinks one to */
 
 struct srv_conn {
     uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
@@ -85,9 +85,10 @@ struct srv_conn {
     struct resp_chunk *inflight; /* frozen until write_cb */
     size_t inflight_bytes;
     size_t wq_seen; /* the write queue's size at the last cron, to see it drain */
-    /* CLIENT LIST rbp: the most reply bytes one flush found pending since
-     * rbp_since_ms, a window of RBP_WINDOW_MS restarted by the cron (Redis's
-     * reply buffer peak, reset every 5 seconds) */
+    /* CLIENT LIST rbp: the most bytes a flush found in the first reply
+     * chunk (its capacity, chunk_size, is CLIENT LIST rbs) since
+     * rbp_since_ms, Redis's reply buffer peak: reset by the cron every
+     * reply_buffer_peak_reset_ms, it sizes the chunks (reply_buffer_cron) */
     size_t rbp;
     int64_t rbp_since_ms;
     uv_buf_t *bufs;
@@ -115,6 +116,7 @@ struct respite_server {
     uv_check_t flusher;
     uv_timer_t cron;
     uv_timer_t bg;       /* background slices while work is left */
+    uv_idle_t evict;     /* eviction slices once a loop turn while over maxmemory */
     uv_timer_t blk_timer; /* the earliest blocked client's timeout */
     int64_t blk_armed;    /* the deadline blk_timer is armed for (monotonic us), -1 none */
     uv_timer_t exp_timer; /* the store's next key deadline (respite_expire_deadline) */
@@ -203,7 +205,7 @@ static void conn_describe(void *ud, struct session_desc *d)
     for (struct resp_chunk *ch = o->head; ch; ch = ch->next)
         d->oll++;
     d->rbs = o->tail ? o->tail->cap : o->spare ? o->spare->cap : 0;
-    d->rbp = conn->rbp > o->nbytes ? conn->rbp : o->nbytes;
+    d->rbp = conn->rbp;
     d->events = conn->writing ? "rw" : "r";
 }
 
@@ -342,8 +344,9 @@ static void flush(struct srv_conn *conn)
     }
     struct respite_server *srv = conn->srv;
     struct resp_out *o = respite_client_output(conn->cl);
-    if (o->nbytes > conn->rbp)
-        conn->rbp = o->nbytes;
+    size_t first = o->nbytes < o->chunk_size ? o->nbytes : o->chunk_size;
+    if (first > conn->rbp)
+        conn->rbp = first;
     /* Before the write in progress is waited for: a client that never
      * reads would otherwise keep its full writer for ever. */
     if (close_if_over_limits(conn))
@@ -798,6 +801,7 @@ static struct srv_conn *conn_new(struct respite_server *srv)
     if (conn == NULL)
         abort();
     conn->srv = srv;
+    conn->rbp = RESP_CHUNK_SIZE; /* a new client's peak is its buffer, as in Redis */
     uv_tcp_init(&srv->loop, &conn->handle);
     return conn;
 }
@@ -964,12 +968,28 @@ static void on_script_busy(void *ud, void *caller)
 
 /* Background work left over by a tick (a backlog of expired keys, a big
  * flush, a rehash) runs in 1 ms slices every millisecond until done, so no
- * command waits more than a slice for it. */
+ * command waits more than a slice for it; an eviction over maxmemory runs
+ * its slices (maxmemory-eviction-tenacity's time) every loop turn, the
+ * clients served between two, as Redis's eviction time event. */
+static void on_evict(uv_idle_t *h)
+{
+    struct respite_server *srv = h->data;
+    int more = respite_tick(srv->st, BG_SLICE_US);
+    if (!respite_evicting(srv->st)) {
+        uv_idle_stop(h);
+        if (more)
+            kick_bg(srv);
+    }
+    serve_ready(srv); /* clients the tick unblocked */
+}
+
 static void on_bg(uv_timer_t *t)
 {
     struct respite_server *srv = t->data;
     if (!respite_tick(srv->st, BG_SLICE_US))
         uv_timer_stop(t);
+    else if (respite_evicting(srv->st))
+        uv_idle_start(&srv->evict, on_evict); /* a tick every loop turn from now on */
     serve_ready(srv); /* clients the tick unblocked */
 }
 
@@ -981,6 +1001,31 @@ static void on_exp_timer(uv_timer_t *t)
     if (respite_tick(srv->st, BG_SLICE_US))
         kick_bg(srv);
     serve_ready(srv); /* clients the tick unblocked; arms the timer again */
+}
+
+/* A client's reply chunks sized by their peak (rbp), as Redis's
+ * clientsCronResizeOutputBuffer sizes its reply buffer: halved down to
+ * the peak (RB_MIN_BYTES at least) while the peak fills less than half,
+ * doubled up to RESP_CHUNK_SIZE while it fills them whole; then the peak
+ * restarts, from what is pending now, every reply_buffer_peak_reset_ms
+ * (-1 never). DEBUG REPLYBUFFER RESIZING 0 stops both, as in Redis. */
+static void reply_buffer_cron(struct respite_server *srv, struct srv_conn *c, int64_t now)
+{
+    if (!srv->cfg.reply_buffer_resizing)
+        return;
+    struct resp_out *o = respite_client_output(c->cl);
+    size_t size = o->chunk_size, resized = 0;
+    if (size / 2 >= RB_MIN_BYTES && c->rbp < size / 2)
+        resized = c->rbp + 1 > RB_MIN_BYTES ? c->rbp + 1 : RB_MIN_BYTES;
+    else if (size * 2 < 2 * RESP_CHUNK_SIZE && c->rbp >= size)
+        resized = size * 2 < RESP_CHUNK_SIZE ? size * 2 : RESP_CHUNK_SIZE;
+    long long reset = srv->cfg.reply_buffer_peak_reset_ms;
+    if (reset >= 0 && now - c->rbp_since_ms >= reset) {
+        c->rbp = o->nbytes < size ? o->nbytes : size;
+        c->rbp_since_ms = now;
+    }
+    if (resized)
+        resp_out_set_chunk_size(o, resized);
 }
 
 static void on_cron(uv_timer_t *t)
@@ -1013,10 +1058,7 @@ static void on_cron(uv_timer_t *t)
         }
         if (c->writing && close_if_over_limits(c))
             continue; /* a soft limit's seconds ran out while it did not read */
-        if (now - c->rbp_since_ms >= RBP_WINDOW_MS) {
-            c->rbp = 0;
-            c->rbp_since_ms = now;
-        }
+        reply_buffer_cron(srv, c, now);
         /* A client idle for a while keeps no buffers: thousands of idle
          * connections then cost only their structs. */
         if (now - c->last_ms > IDLE_BUFFERS_MS && !c->writing && c->qlen == c->qpos) {
@@ -1063,6 +1105,7 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->flusher, NULL);
         uv_close((uv_handle_t *)&srv->cron, NULL);
         uv_close((uv_handle_t *)&srv->bg, NULL);
+        uv_close((uv_handle_t *)&srv->evict, NULL);
         uv_close((uv_handle_t *)&srv->blk_timer, NULL);
         uv_close((uv_handle_t *)&srv->exp_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
@@ -1243,6 +1286,8 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
                    (uint64_t)(1000 / srv->cfg.hz));
     uv_timer_init(&srv->loop, &srv->bg);
     srv->bg.data = srv;
+    uv_idle_init(&srv->loop, &srv->evict);
+    srv->evict.data = srv;
     uv_timer_init(&srv->loop, &srv->blk_timer);
     srv->blk_timer.data = srv;
     srv->blk_armed = -1;

@@ -190,7 +190,8 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
  * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
- * is left, with a 1 ms budget; an embedder without a server may call it
+ * is left (every loop turn while an eviction is, respite_evicting), with a
+ * 1 ms budget; an embedder without a server may call it
  * whenever it likes (lazy expiry works without it). Clients blocked on keys
  * it removed are served before it returns (io->unblocked). Background
  * freeing relies on it: while it has not run for 2 seconds (or never),
@@ -214,6 +215,12 @@ int64_t respite_expire_deadline(const struct respite *st);
  * promptly while this holds, so memory comes back at once rather than at
  * the next tick of its hz timer. O(1). */
 int respite_free_pending(const struct respite *st);
+
+/* Whether an eviction stopped at its time limit over maxmemory, 1 or 0: a
+ * transport then calls respite_tick again at its next loop turn, after
+ * serving its clients, as Redis runs its eviction time event, rather than
+ * a millisecond later (which halves the pace of eviction). O(1). */
+int respite_evicting(const struct respite *st);
 
 /* ------------------------------------------------------------------------
  * Stopping a script from another thread
@@ -476,6 +483,11 @@ struct respite_net_config {
     int loglevel;               /* 0 debug .. 3 warning, 4 nothing */
     char logfile[1024];         /* "" = standard output */
     char pidfile[1024];
+    /* DEBUG REPLYBUFFER: how often a client's reply buffer peak restarts (ms,
+     * -1 never; PEAK-RESET-TIME) and whether its buffer follows the peak
+     * (RESIZING) */
+    long long reply_buffer_peak_reset_ms;
+    int reply_buffer_resizing;
 };
 enum { RESPITE_OBUF_NORMAL = 0, RESPITE_OBUF_PUBSUB = 1 };
 void respite_net_config(const struct respite *st, struct respite_net_config *out);

@@ -288,6 +288,11 @@ int respite_free_pending(const struct respite *rs)
     return st->lazy_head != NULL || st->garbage != NULL || st->evict_running;
 }
 
+int respite_evicting(const struct respite *rs)
+{
+    return ((const struct store *)rs)->evict_running;
+}
+
 void respite_set_hooks(struct respite *rs, const struct respite_hooks *hooks, void *ud)
 {
     struct store *st = (struct store *)rs;

@@ -220,6 +220,7 @@ static void *fsync_thread(void *arg)
             /* fd stays open while the thread runs: aof_stop and the switch
              * to a new incremental file take the lock to close one. */
             fdatasync(fd);
+            atomic_store(&a->fsync_running, false);
         }
         if (a->stopping)
             break;
@@ -235,7 +236,15 @@ void aof_flush(struct store *st)
         return;
     int64_t t0 = rs_mono_us();
     size_t n = rdb_write(a->fd, a->buf.p, a->buf.len);
-    latency_add_sample(st, "aof-write", (rs_mono_us() - t0) / 1000);
+    int64_t ms = (rs_mono_us() - t0) / 1000;
+    /* Redis's classes of a slow write, then the write itself. */
+    latency_add_sample(st,
+                       st->cfg.appendfsync == AOF_FSYNC_EVERYSEC && atomic_load(&a->fsync_running)
+                           ? "aof-write-pending-fsync"
+                       : st->persist.child ? "aof-write-active-child"
+                                           : "aof-write-alone",
+                       ms);
+    latency_add_sample(st, "aof-write", ms);
     a->size += n;
     if (n < a->buf.len) {
         /* What could not be written (a full disk) stays and is tried
@@ -955,6 +964,7 @@ void aof_cron(struct store *st)
         now - a->last_fsync_ms >= 1000) {
         pthread_mutex_lock(&a->mu);
         a->fsync_asked = true;
+        atomic_store(&a->fsync_running, true);
         pthread_cond_signal(&a->cv);
         pthread_mutex_unlock(&a->mu);
         a->sync_pending = false;

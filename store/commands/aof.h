@@ -18,6 +18,7 @@
 #define COMMANDS_AOF_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -50,6 +51,9 @@ struct aof {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool fsync_asked, stopping;
+    /* an fsync asked and not finished: a write now waits on the disk with it
+     * (the aof-write-pending-fsync latency event); read without the lock */
+    _Atomic bool fsync_running;
     int64_t last_fsync_ms;
     /* stats (INFO); BGREWRITEAOF's are st->persist.aofrw */
     bool last_write_ok;

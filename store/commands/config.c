@@ -372,6 +372,8 @@ void config_defaults(struct rs_config *cfg)
     cfg->obuf_soft[2] = 8LL * 1024 * 1024;
     cfg->obuf_soft_secs[2] = 60;
     cfg->hz = 10;
+    cfg->reply_buffer_peak_reset_ms = REPLY_BUFFER_PEAK_RESET_MS;
+    cfg->reply_buffer_resizing = true;
     cfg->hash_max_listpack_entries = 512;
     cfg->hash_max_listpack_value = 64;
     cfg->zset_max_listpack_entries = 128;
@@ -1578,4 +1580,6 @@ void respite_net_config(const struct respite *rs, struct respite_net_config *out
     out->loglevel = cfg->loglevel;
     snprintf(out->logfile, sizeof out->logfile, "%s", cfg->logfile);
     snprintf(out->pidfile, sizeof out->pidfile, "%s", cfg->pidfile);
+    out->reply_buffer_peak_reset_ms = cfg->reply_buffer_peak_reset_ms;
+    out->reply_buffer_resizing = cfg->reply_buffer_resizing;
 }

@@ -25,7 +25,9 @@
 #include <string.h>
 
 #include "commands/commands.h"
+#include "commands/aof.h"
 #include "commands/introspect.h"
+#include "commands/persist.h"
 #include "ds/mem.h"
 #include "resp_num.h"
 
@@ -596,10 +598,193 @@ void cmd_latency_graph(struct cmd_ctx *c)
     rs_free(t.p);
 }
 
-/* LATENCY DOCTOR -- Redis's report: each event's spikes (count, average,
- * mean deviation, period, worst), then the advice Redis gives for slow
- * commands. Redis's advice on its other events (fork rates, transparent
- * huge pages, the scheduler for fast-command) is not given. */
+/* LATENCY DOCTOR's advice, in the order Redis 7.4 gives it. */
+enum {
+    ADV_BETTER_VM = 1 << 0,
+    ADV_SLOWLOG_ENABLED = 1 << 1,
+    ADV_SLOWLOG_TUNING = 1 << 2,
+    ADV_SLOWLOG_INSPECT = 1 << 3,
+    ADV_SCHEDULER = 1 << 4,
+    ADV_LOCAL_DISK = 1 << 5,
+    ADV_SSD = 1 << 6,
+    ADV_DATA_WRITEBACK = 1 << 7,
+    ADV_DISK_CONTENTION = 1 << 8,
+    ADV_NO_APPENDFSYNC = 1 << 9,
+    ADV_RELAX_FSYNC = 1 << 10,
+    ADV_WRITE_LOAD_INFO = 1 << 11,
+    ADV_HZ = 1 << 12,
+    ADV_LARGE_OBJECTS = 1 << 13,
+    ADV_MASS_EVICTION = 1 << 14,
+    ADV_DISABLE_THP = 1 << 15,
+};
+
+/* The advice each event of Redis's calls for, and how many advices it
+ * counts (Redis counts some twice, and counts the conditional ones --
+ * relax-fsync, hz -- even when it then prints nothing: with no other
+ * advice the report then ends in its bare heading, as Redis's does).
+ * `command`'s slow log advice depends on the configuration: the caller
+ * adds it. Events respite does not record (aof-fstat, aof-rename,
+ * rdb-unlink-temp-file...) are here so a report over any of Redis's
+ * names reads as Redis's. */
+static const struct {
+    const char *event;
+    unsigned advice;
+    int count;
+} doctor_events[] = {
+    {"command", ADV_SLOWLOG_INSPECT | ADV_LARGE_OBJECTS, 2},
+    {"fast-command", ADV_SCHEDULER, 1},
+    {"aof-write-pending-fsync", ADV_LOCAL_DISK | ADV_DISK_CONTENTION | ADV_SSD | ADV_DATA_WRITEBACK,
+     4},
+    {"aof-write-active-child", ADV_NO_APPENDFSYNC | ADV_DATA_WRITEBACK | ADV_SSD, 3},
+    {"aof-write-alone", ADV_LOCAL_DISK | ADV_DATA_WRITEBACK | ADV_SSD, 3},
+    {"aof-fsync-always", ADV_RELAX_FSYNC, 1},
+    {"aof-fstat", ADV_DISK_CONTENTION | ADV_LOCAL_DISK, 2},
+    {"rdb-unlink-temp-file", ADV_DISK_CONTENTION | ADV_LOCAL_DISK, 2},
+    {"aof-rewrite-diff-write", ADV_WRITE_LOAD_INFO | ADV_DATA_WRITEBACK | ADV_SSD | ADV_LOCAL_DISK,
+     4},
+    {"aof-rename", ADV_WRITE_LOAD_INFO | ADV_DATA_WRITEBACK | ADV_SSD | ADV_LOCAL_DISK, 4},
+    {"expire-cycle", ADV_HZ | ADV_LARGE_OBJECTS, 2},
+    {"eviction-del", ADV_LARGE_OBJECTS, 1},
+    {"eviction-cycle", ADV_MASS_EVICTION, 1},
+};
+
+static const char *const doctor_texts[] = {
+    /* ADV_BETTER_VM */
+    "- If you are using a virtual machine, consider upgrading it with a faster one using a "
+    "hypervisior that provides less latency during fork() calls. Xen is known to have poor fork() "
+    "performance. Even in the context of the same VM provider, certain kinds of instances can "
+    "execute fork faster than others.\n",
+    /* ADV_SLOWLOG_ENABLED, ADV_SLOWLOG_TUNING: printed with the threshold */
+    NULL,
+    NULL,
+    /* ADV_SLOWLOG_INSPECT */
+    "- Check your Slow Log to understand what are the commands you are running which are too "
+    "slow to execute. Please check https://redis.io/commands/slowlog for more information.\n",
+    /* ADV_SCHEDULER */
+    "- The system is slow to execute Redis code paths not containing system calls. This usually "
+    "means the system does not provide Redis CPU time to run for long periods. You should try "
+    "to:\n"
+    "  1) Lower the system load.\n"
+    "  2) Use a computer / VM just for Redis if you are running other software in the same "
+    "system.\n"
+    "  3) Check if you have a \"noisy neighbour\" problem.\n"
+    "  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your "
+    "system.\n"
+    "  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you "
+    "are using Jemalloc. However this may create fragmentation problems.\n",
+    /* ADV_LOCAL_DISK */
+    "- It is strongly advised to use local disks for persistence, especially if you are using "
+    "AOF. Remote disks provided by platform-as-a-service providers are known to be slow.\n",
+    /* ADV_SSD */
+    "- SSD disks are able to reduce fsync latency, and total time needed for snapshotting and AOF "
+    "log rewriting (resulting in smaller memory usage). With extremely high write load SSD disks "
+    "can be a good option. However Redis should perform reasonably with high load using normal "
+    "disks. Use this advice as a last resort.\n",
+    /* ADV_DATA_WRITEBACK */
+    "- Mounting ext3/4 filesystems with data=writeback can provide a performance boost compared "
+    "to data=ordered, however this mode of operation provides less guarantees, and sometimes it "
+    "can happen that after a hard crash the AOF file will have a half-written command at the end "
+    "and will require to be repaired before Redis restarts.\n",
+    /* ADV_DISK_CONTENTION */
+    "- Try to lower the disk contention. This is often caused by other disk intensive processes "
+    "running in the same computer (including other Redis instances).\n",
+    /* ADV_NO_APPENDFSYNC */
+    "- Assuming from the point of view of data safety this is viable in your environment, you "
+    "could try to enable the 'no-appendfsync-on-rewrite' option, so that fsync will not be "
+    "performed while there is a child rewriting the AOF file or producing an RDB file (the moment "
+    "where there is high disk contention).\n",
+    /* ADV_RELAX_FSYNC: under appendfsync always only */
+    "- Your fsync policy is set to 'always'. It is very hard to get good performances with such a "
+    "setup, if possible try to relax the fsync policy to 'onesec'.\n",
+    /* ADV_WRITE_LOAD_INFO */
+    "- Latency during the AOF atomic rename operation or when the final difference is flushed to "
+    "the AOF file at the end of the rewrite, sometimes is caused by very high write load, causing "
+    "the AOF buffer to get very large. If possible try to send less commands to accomplish the "
+    "same work, or use Lua scripts to group multiple operations into a single EVALSHA call.\n",
+    /* ADV_HZ: under hz 100 only */
+    "- In order to make the Redis keys expiring process more incremental, try to set the 'hz' "
+    "configuration parameter to 100 using 'CONFIG SET hz 100'.\n",
+    /* ADV_LARGE_OBJECTS */
+    "- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking "
+    "operation. If you have very large objects that are often deleted, expired, or evicted, try "
+    "to fragment those objects into multiple smaller objects.\n",
+    /* ADV_MASS_EVICTION */
+    "- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation of large objects "
+    "via sets or sorted sets intersections, STORE option of SORT, Redis Cluster large keys "
+    "migrations (RESTORE command), may create sudden memory pressure forcing the server to block "
+    "trying to evict keys. \n",
+    /* ADV_DISABLE_THP */
+    "- I detected a non zero amount of anonymous huge pages used by your process. This creates "
+    "very serious latency events in different conditions, especially when Redis is persisting on "
+    "disk. To disable THP support use the command 'echo never > "
+    "/sys/kernel/mm/transparent_hugepage/enabled', make sure to also add it into /etc/rc.local "
+    "so that the command will be executed again after a reboot. Note that even if you have "
+    "already disabled THP, you still need to restart the Redis process to get rid of the huge "
+    "pages already created.\n",
+};
+
+/* One event's line: its spikes (count, average, mean deviation, period
+ * per spike, worst), and for fork the fork rate; adds the advice it
+ * calls for to *advice and their count to *advices. */
+static void doctor_event(struct text *t, const struct store *st, int num,
+                         const struct lat_event *ev, unsigned *advice, int *advices)
+{
+    const struct rs_config *cfg = &st->cfg;
+    long long n = 0, sum = 0, oldest = 0;
+    for (int j = 0; j < LAT_TS_LEN; j++) {
+        const struct lat_sample *s = &ev->samples[j];
+        if (s->time == 0)
+            continue;
+        if (oldest == 0 || s->time < oldest)
+            oldest = s->time;
+        sum += s->latency;
+        n++;
+    }
+    long long avg = n ? sum / n : 0, mad = 0;
+    for (int j = 0; j < LAT_TS_LEN; j++)
+        if (ev->samples[j].time)
+            mad += llabs((long long)ev->samples[j].latency - avg);
+    mad = n ? mad / n : 0;
+    long long period = n ? rs_real_ms() / 1000 - oldest : 0;
+    if (n && period == 0)
+        period = 1;
+    text_printf(t,
+                "%d. %s: %lld latency spikes (average %lldms, mean deviation %lldms, period %.2f "
+                "sec). Worst all time event %lums.",
+                num, ev->name, n, avg, mad, n ? (double)period / (double)n : 0.0,
+                (unsigned long)ev->max);
+    if (strcmp(ev->name, "fork") == 0) {
+        double rate = st->persist.fork_rate;
+        const char *quality = rate < 10    ? "terrible"
+                              : rate < 25  ? "poor"
+                              : rate < 100 ? "good"
+                                           : "excellent";
+        if (rate < 25) {
+            *advice |= ADV_BETTER_VM;
+            (*advices)++;
+        }
+        text_printf(t, " Fork rate is %.2f GB/sec (%s).", rate, quality);
+    }
+    if (strcmp(ev->name, "command") == 0) {
+        if (cfg->slowlog_log_slower_than < 0 || cfg->slowlog_max_len == 0) {
+            *advice |= ADV_SLOWLOG_ENABLED;
+            (*advices)++;
+        } else if (cfg->slowlog_log_slower_than / 1000 > cfg->latency_monitor_threshold) {
+            *advice |= ADV_SLOWLOG_TUNING;
+            (*advices)++;
+        }
+    }
+    for (size_t k = 0; k < sizeof doctor_events / sizeof doctor_events[0]; k++)
+        if (strcmp(ev->name, doctor_events[k].event) == 0) {
+            *advice |= doctor_events[k].advice;
+            *advices += doctor_events[k].count;
+        }
+    text_add(t, "\n", 1);
+}
+
+/* LATENCY DOCTOR -- Redis 7.4's report: each event's line (doctor_event),
+ * then the advice its events call for, and the process's transparent
+ * huge pages (AnonHugePages) as Redis checks its own. */
 void cmd_latency_doctor(struct cmd_ctx *c)
 {
     const struct introspect *in = c->st->intro;
@@ -611,85 +796,53 @@ void cmd_latency_doctor(struct cmd_ctx *c)
                         "<milliseconds>.\" in order to enable it. If we weren't in a deep space "
                         "mission I'd suggest to take a look at "
                         "https://redis.io/topics/latency-monitor.\n");
-    } else if (in->nevents == 0) {
+        resp_add_verbatim(c->out, t.p, t.len, "txt");
+        rs_free(t.p);
+        return;
+    }
+    unsigned advice = 0;
+    int advices = 0;
+    if (in->nevents > 0)
+        text_printf(&t, "Dave, I have observed latency spikes in this Redis instance. You don't "
+                        "mind talking about it, do you Dave?\n\n");
+    for (int i = 0; i < in->nevents; i++)
+        doctor_event(&t, c->st, i + 1, in->events[i], &advice, &advices);
+    if (proc_rollup_bytes("AnonHugePages:") > 0) {
+        advice |= ADV_DISABLE_THP;
+        advices++;
+    }
+    if (in->nevents == 0 && advices == 0) {
         text_printf(&t, "Dave, no latency spike was observed during the lifetime of this Redis "
                         "instance, not in the slightest bit. I honestly think you ought to sit "
                         "down calmly, take a stress pill, and think things over.\n");
+    } else if (advices == 0) {
+        text_printf(&t, "\nWhile there are latency events logged, I'm not able to suggest "
+                        "any easy fix. Please use the Redis community to get some help, "
+                        "providing this report in your help request.\n");
     } else {
-        text_printf(&t, "Dave, I have observed latency spikes in this Redis instance. You don't "
-                        "mind talking about it, do you Dave?\n\n");
-        bool commands = false, fast = false;
-        int64_t now = rs_real_ms() / 1000;
-        for (int i = 0; i < in->nevents; i++) {
-            const struct lat_event *ev = in->events[i];
-            long long n = 0, sum = 0, first = 0;
-            for (int j = 0; j < LAT_TS_LEN; j++) {
-                const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
-                if (s->time == 0)
-                    continue;
-                if (n == 0)
-                    first = s->time;
-                sum += s->latency;
-                n++;
-            }
-            long long avg = n ? sum / n : 0, mad = 0;
-            for (int j = 0; j < LAT_TS_LEN; j++) {
-                const struct lat_sample *s = &ev->samples[(ev->idx + j) % LAT_TS_LEN];
-                if (s->time)
-                    mad += llabs((long long)s->latency - avg);
-            }
-            mad = n ? mad / n : 0;
-            long long period = now - first > 0 ? now - first : 1;
-            text_printf(&t,
-                        "%d. %s: %lld latency spikes (average %lldms, mean deviation %lldms, "
-                        "period %.2f sec). Worst all time event %lums.\n",
-                        i + 1, ev->name, n, avg, mad, n ? (double)period / (double)n : 0.0,
-                        (unsigned long)ev->max);
-            commands |= strcmp(ev->name, "command") == 0;
-            fast |= strcmp(ev->name, "fast-command") == 0;
-        }
-        if (commands || fast)
-            text_printf(&t, "\nI have a few advices for you:\n\n");
-        if (commands) {
-            if (cfg->slowlog_log_slower_than < 0 || cfg->slowlog_max_len == 0)
+        text_printf(&t, "\nI have a few advices for you:\n\n");
+        if (cfg->appendfsync != AOF_FSYNC_ALWAYS)
+            advice &= ~(unsigned)ADV_RELAX_FSYNC;
+        if (cfg->hz >= 100)
+            advice &= ~(unsigned)ADV_HZ;
+        unsigned long long threshold_us = (unsigned long long)cfg->latency_monitor_threshold * 1000;
+        for (size_t k = 0; k < sizeof doctor_texts / sizeof doctor_texts[0]; k++) {
+            if (!(advice & (1u << k)))
+                continue;
+            if (1u << k == ADV_SLOWLOG_ENABLED)
                 text_printf(&t, "- There are latency issues with potentially slow commands you "
                                 "are using. Try to enable the Slow Log Redis feature using the "
                                 "command 'CONFIG SET slowlog-log-slower-than %llu'. If the Slow "
                                 "log is disabled Redis is not able to log slow commands execution "
                                 "for you.\n",
-                            (unsigned long long)cfg->latency_monitor_threshold * 1000);
-            else if (cfg->slowlog_log_slower_than / 1000 > cfg->latency_monitor_threshold)
+                            threshold_us);
+            else if (1u << k == ADV_SLOWLOG_TUNING)
                 text_printf(&t, "- Your current Slow Log configuration only logs events that are "
                                 "slower than your configured latency monitor threshold. Please "
                                 "use 'CONFIG SET slowlog-log-slower-than %llu'.\n",
-                            (unsigned long long)cfg->latency_monitor_threshold * 1000);
-            text_printf(&t, "- Check your Slow Log to understand what are the commands you are "
-                            "running which are too slow to execute. Please check "
-                            "https://redis.io/commands/slowlog for more information.\n");
-        }
-        if (fast)
-            text_printf(&t, "- The system is slow to execute Redis code paths not containing "
-                            "system calls. This usually means the system does not provide Redis "
-                            "CPU time to run for long periods. You should try to:\n"
-                            "  1) Lower the system load.\n"
-                            "  2) Use a computer / VM just for Redis if you are running other "
-                            "software in the same system.\n"
-                            "  3) Check if you have a \"noisy neighbour\" problem.\n"
-                            "  4) Check with 'redis-cli --intrinsic-latency 100' what is the "
-                            "intrinsic latency in your system.\n"
-                            "  5) Check if the problem is allocator-related by recompiling Redis "
-                            "with MALLOC=libc, if you are using Jemalloc. However this may "
-                            "create fragmentation problems.\n");
-        if (commands) {
-            text_printf(&t, "- Deleting, expiring or evicting (because of maxmemory policy) large "
-                            "objects is a blocking operation. If you have very large objects that "
-                            "are often deleted, expired, or evicted, try to fragment those objects "
-                            "into multiple smaller objects.\n");
-        }
-        if (!commands && !fast) {
-            text_printf(&t, "\nWhile there are latency events logged, I'm not able to suggest "
-                            "any easy fix. Please use the Redis community to get some help, "
-                            "providing this report in your help request.\n");
+                            threshold_us);
+            else
+                text_add(&t, doctor_texts[k], strlen(doctor_texts[k]));
         }
     }
     resp_add_verbatim(c->out, t.p, t.len, "txt");

@@ -78,9 +78,6 @@ bool pause_holds(struct cmd_ctx *c);
 /* Keep c's command (a copy of its argv) until the pause ends; its client
  * counts as blocked for the transport (RESPITE_BLOCKED). */
 void pause_postpone(struct cmd_ctx *c);
-/* Whether a pause is on: writes, expiry and eviction wait (Redis's
- * PAUSE_ACTION_EXPIRE/EVICT, which both modes pause). */
-bool pause_active(struct store *st);
 /* The pause is over (CLIENT UNPAUSE, or its time ran out, seen by
  * respite_block_timeouts or the next command): the held commands run, in
  * the order they came, each client told through io->unblocked. */

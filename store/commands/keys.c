@@ -569,7 +569,9 @@ static void randomkey_projects(struct cmd_ctx *c)
  * project is drawn with a weight of its key count, then a key of its
  * table (tbl_random), so every key is exactly equally likely: O(log
  * projects) (ks_random_project). An expired key drawn is
- * deleted and the draw repeated, as Redis does. */
+ * deleted and the draw repeated, as Redis does; during a CLIENT PAUSE it
+ * stays, and when every key has a TTL (all may be past it) the 100th
+ * draw is answered whatever it is, as Redis's dbRandomKey. */
 void cmd_randomkey(struct cmd_ctx *c)
 {
     struct db *db = c->db;
@@ -577,7 +579,7 @@ void cmd_randomkey(struct cmd_ctx *c)
         randomkey_projects(c);
         return;
     }
-    for (;;) {
+    for (int draws = 1;; draws += draws < 100) {
         uint64_t n = ks_db_size(db);
         struct ks_proj p;
         if (n == 0 || !ks_random_project(db, rng_below(&c->st->rng, n), &p)) {
@@ -585,11 +587,12 @@ void cmd_randomkey(struct cmd_ctx *c)
             return;
         }
         struct entry *e = ks_proj_random(&p, &c->st->rng);
-        if (ks_is_live(p.sh, e, c->now)) {
+        if (ks_is_live(p.sh, e, c->now) ||
+            (draws == 100 && pause_active(c->st) && ks_db_expires(db, false) == n)) {
             resp_add_bulk(c->out, entry_key(e), e->klen);
             return;
         }
-        ks_peek(c, db, key_of(e), NULL); /* deletes it, counted as expired */
+        ks_peek(c, db, key_of(e), NULL); /* deletes it (not while paused), counted as expired */
     }
 }
 

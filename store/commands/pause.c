@@ -8,7 +8,9 @@
  * no-writes) does not run: the session keeps a copy of it (struct
  * postponed) in the store's queue, and counts as blocked (flag b,
  * blocked_clients, RESPITE_BLOCKED for the transport, which runs nothing
- * more of it). Expiry (active and lazy deletion) and eviction wait too.
+ * more of it). Expiry (active and lazy deletion: a lookup finds no key
+ * past its deadline but leaves it, keyspace.c) and eviction wait too; the
+ * test of the pause, pause_active, is the keyspace's.
  *
  * The pause ends with CLIENT UNPAUSE or when its time is up -- seen by the
  * next command (pause_holds), by respite_block_timeouts (the transport's
@@ -39,13 +41,6 @@ struct postponed {
     size_t bytes;        /* the arguments' bytes: CLIENT LIST argv-mem */
     int64_t until_us;    /* held by a MAXOPS quota until then (monotonic), 0 by a pause */
 };
-
-bool pause_active(struct store *st)
-{
-    if (st->pause_mode && rs_mono_us() >= st->pause_end_us)
-        st->pause_mode = 0;
-    return st->pause_mode != 0;
-}
 
 /* Under WRITE: whether c's command may write (a script or function by its
  * flags, as Redis's getCommandFlags tells). */

@@ -111,10 +111,7 @@ int persist_save(struct store *st)
     return 0;
 }
 
-/* The child's private dirty bytes: its pages copied since the fork, as
- * Redis's zmalloc_get_private_dirty; 0 when /proc does not say. Only
- * system calls: it runs in the child. */
-static uint64_t private_dirty(void)
+uint64_t proc_rollup_bytes(const char *field)
 {
     int fd = open("/proc/self/smaps_rollup", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -125,8 +122,8 @@ static uint64_t private_dirty(void)
     if (n <= 0)
         return 0;
     buf[n] = '\0';
-    const char *p = strstr(buf, "Private_Dirty:");
-    return p ? strtoull(p + 14, NULL, 10) * 1024 : 0;
+    const char *p = strstr(buf, field);
+    return p ? strtoull(p + strlen(field), NULL, 10) * 1024 : 0;
 }
 
 /* The child: run job, report, exit. Signals the host caught go back to
@@ -153,7 +150,7 @@ static void child_main(struct store *st, int wfd,
     memset(&rep, 0, sizeof rep);
     rep.ok = job(st, arg, rep.err, sizeof rep.err) == 0;
     rep.is_final = 1;
-    rep.cow = private_dirty();
+    rep.cow = proc_rollup_bytes("Private_Dirty:");
     ssize_t w = write(wfd, &rep, sizeof rep);
     (void)w; /* the parent treats a missing report as "no details" */
     _exit(rep.ok ? 0 : 1);
@@ -175,7 +172,7 @@ static void save_progress(struct store *st, uint64_t keys)
     struct child_report rep;
     memset(&rep, 0, sizeof rep);
     rep.keys = keys;
-    rep.cow = private_dirty();
+    rep.cow = proc_rollup_bytes("Private_Dirty:");
     ssize_t w = write(ps->report_fd, &rep, sizeof rep);
     (void)w; /* progress only: the parent does without */
 }
@@ -236,7 +233,12 @@ int persist_fork(struct store *st, enum persist_child type,
         close(fds[0]);
         child_main(st, fds[1], job, arg);
     }
-    latency_add_sample(st, "fork", (rs_mono_us() - t0) / 1000);
+    int64_t fork_us = rs_mono_us() - t0;
+    latency_add_sample(st, "fork", fork_us / 1000);
+    /* GB of used memory copied per second of fork(), as Redis's
+     * stat_fork_rate (LATENCY DOCTOR judges the fork event by it). */
+    ps->fork_rate = (double)(st->used_memory + st->shard_bytes) * 1e6 /
+                    (double)(fork_us > 0 ? fork_us : 1) / (1024.0 * 1024 * 1024);
     close(fds[1]);
     if (pid < 0) {
         close(fds[0]);

@@ -33,6 +33,11 @@ int persist_fork(struct store *st, enum persist_child type,
                  int (*job)(struct store *st, const void *arg, char *err, size_t errlen),
                  const void *arg, char *err, size_t errlen);
 
+/* The bytes of field ("Private_Dirty:", "AnonHugePages:") over the
+ * whole process in /proc/self/smaps_rollup, 0 when /proc does not say.
+ * Only system calls: a save child calls it. */
+uint64_t proc_rollup_bytes(const char *field);
+
 /* Write the RDB file now, on this thread, as Redis's rdbSave (SAVE, the
  * final save of a shutdown, FLUSHALL's): on success the change count
  * restarts from 0, lastsave is now and rdb_last_bgsave_status ok.

@@ -1543,20 +1543,34 @@ static void debug_change_repl_id(struct cmd_ctx *c)
 }
 
 /* DEBUG REPLYBUFFER PEAK-RESET-TIME never|reset|<ms> / RESIZING <0|1> --
- * checked as Redis checks them; they change nothing: respite's output
- * buffers are chunk lists with no buffer to resize, and CLIENT LIST's rbp
- * is the peak of the transport's fixed 5-second window (server.c). */
+ * as Redis: how often a client's reply buffer peak (CLIENT LIST rbp)
+ * restarts (never: -1, reset: the default 5000, a negative time is never
+ * too) and whether its buffer (rbs) follows it, RESIZING's argument read
+ * as atoi. The transport applies them (config_changed, server.c). */
 static void debug_replybuffer(struct cmd_ctx *c)
 {
     struct rs_str what = c->argv[2], v = c->argv[3];
+    struct rs_config *cfg = &c->st->cfg;
     if (rs_str_eqi(what, "peak-reset-time")) {
         long long ms;
-        if (!rs_str_eqi(v, "never") && !rs_str_eqi(v, "reset") && !arg_ll(c, v, &ms))
+        if (rs_str_eqi(v, "never")) {
+            ms = -1;
+        } else if (rs_str_eqi(v, "reset")) {
+            ms = REPLY_BUFFER_PEAK_RESET_MS;
+        } else if (!arg_ll(c, v, &ms)) {
             return;
-    } else if (!rs_str_eqi(what, "resizing")) {
+        }
+        cfg->reply_buffer_peak_reset_ms = ms;
+    } else if (rs_str_eqi(what, "resizing")) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.*s", cstr_len(v, sizeof buf - 1), v.p);
+        cfg->reply_buffer_resizing = atoi(buf) != 0;
+    } else {
         reply_subcmd_syntax(c);
         return;
     }
+    if (c->st->hooks && c->st->hooks->config_changed)
+        c->st->hooks->config_changed(c->st->hooks_ud, "replybuffer");
     resp_add_ok(c->out);
 }
 

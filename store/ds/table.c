@@ -443,6 +443,28 @@ struct entry *tbl_random(const struct table *t, struct rng *g)
     }
 }
 
+unsigned tbl_sample(const struct table *t, struct rng *g, struct entry **out, unsigned n)
+{
+    if (tbl_count(t) == 0 || n == 0)
+        return 0;
+    /* The buckets that may hold entries, as in tbl_random. */
+    uint64_t first = is_rehashing(t) ? (uint64_t)t->rehash_idx : 0;
+    uint64_t n0 = tbl_size(t, 0) - first;
+    uint64_t nbuckets = n0 + (is_rehashing(t) ? tbl_size(t, 1) : 0);
+    uint64_t j = rng_below(g, nbuckets);
+    unsigned got = 0;
+    /* Past 10 x n buckets, on until the first entry (there is one); each
+     * bucket once at most, so no entry twice. */
+    for (uint64_t steps = 0;
+         got < n && steps < nbuckets && (steps < 10 * (uint64_t)n || got == 0); steps++) {
+        for (struct entry *e = j < n0 ? t->b[0][first + j] : t->b[1][j - n0]; e && got < n;
+             e = e->next)
+            out[got++] = e;
+        j = j + 1 == nbuckets ? 0 : j + 1;
+    }
+    return got;
+}
+
 void tbl_iter_start(struct tbl_iter *it, struct table *t)
 {
     *it = (struct tbl_iter){.t = t};

@@ -124,6 +124,13 @@ uint64_t tbl_scan(struct table *t, uint64_t cursor, void (*fn)(void *ud, struct 
  * entries draws, a few since the table is at least 1/8 full; O(n) only for
  * a table whose chains passed 254 (filled while paused). */
 struct entry *tbl_random(const struct table *t, struct rng *g);
+/* Up to n entries (into out; returns how many, 0 only when empty) met by
+ * walking the buckets from a random one, as Redis's dictGetSomeKeys:
+ * cheap (consecutive buckets, at most 10 x n, wrapping, each once) but not
+ * uniform -- an entry after a run of empty buckets is likelier, entries of
+ * one chain come together. For eviction's samples, where Redis is no more
+ * exact. Draws from g. */
+unsigned tbl_sample(const struct table *t, struct rng *g, struct entry **out, unsigned n);
 
 /* A walk that its caller drives (and may end early): between tbl_iter_start
  * and tbl_iter_end the table is paused as for tbl_foreach, with the same

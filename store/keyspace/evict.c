@@ -45,6 +45,7 @@
 #define EVPOOL_SIZE 16       /* candidates kept across evictions */
 #define EVPOOL_INLINE 48     /* key bytes a slot holds without an allocation */
 #define EVICT_CHECK_EVERY 16 /* keys evicted between two reads of the clock */
+#define EVICT_SAMPLES_MAX 64 /* maxmemory-samples' largest */
 #define LRU_CLOCK_MAX 0xFFFFFFu
 
 /* ------------------------------------------------------------------------
@@ -138,6 +139,7 @@ bool ks_over_maxmemory(const struct store *st)
 
 struct evict_slot {
     uint64_t score;  /* the higher the better to evict */
+    const struct entry *e; /* the entry sampled: a key met again is known by it */
     int db;
     uint32_t klen;
     char *key;       /* buf, or an allocation for a longer key */
@@ -169,13 +171,17 @@ static void pool_remove(struct evict_pool *p, int i)
             p->s[k].key = p->s[k].buf;
 }
 
-/* Offer key (of db) with score: it takes a place if the pool has room or
- * it beats the worst, which leaves. O(pool). */
-static void pool_offer(struct evict_pool *p, int db, const char *key, uint32_t klen,
-                       uint64_t score)
+/* Offer e's key (of db) with score: it takes a place if the pool has room
+ * or it beats the worst, which leaves. A key sampled again is known by its
+ * entry's address (an address reused by another key since only costs that
+ * key its place in this round; a key deleted and set again may sit twice,
+ * and its stale slot finds nothing when its turn comes). O(pool). */
+static void pool_offer(struct evict_pool *p, int db, const struct entry *e, uint64_t score)
 {
+    const char *key = entry_key(e);
+    uint32_t klen = e->klen;
     for (int i = 0; i < p->n; i++)
-        if (p->s[i].db == db && p->s[i].klen == klen && memcmp(p->s[i].key, key, klen) == 0)
+        if (p->s[i].e == e)
             return; /* there already (sampled again) */
     if (p->n == EVPOOL_SIZE) {
         if (score <= p->s[0].score)
@@ -192,6 +198,7 @@ static void pool_offer(struct evict_pool *p, int db, const char *key, uint32_t k
             p->s[k].key = p->s[k].buf;
     struct evict_slot *x = &p->s[at];
     x->score = score;
+    x->e = e;
     x->db = db;
     x->klen = klen;
     x->key = klen <= EVPOOL_INLINE ? x->buf : rs_malloc(klen);
@@ -276,21 +283,40 @@ static uint64_t score(const struct store *st, int policy, const struct shard *sh
 }
 
 /* Sample maxmemory-samples keys of each database into the pool; false if
- * there was none to sample. */
+ * there was none to sample. Under the allkeys policies a project is drawn
+ * by its key count, then keys met together in its table (ks_proj_sample,
+ * as Redis's dictGetSomeKeys): a few cache misses for the whole sample,
+ * where drawing each key exactly uniformly (random_key) costs a dozen
+ * misses a key once evictions have thinned the table. */
 static bool pool_fill(struct store *st, int policy)
 {
     struct evict_pool *p = st->evpool;
     bool any = false;
+    int want = st->cfg.maxmemory_samples;
     for (int d = 0; d < st->ndbs; d++) {
         struct db *db = st->dbs[d];
-        for (int i = 0; i < st->cfg.maxmemory_samples; i++) {
+        if (policy & MM_ALLKEYS) {
+            struct entry *got[EVICT_SAMPLES_MAX];
+            for (int have = 0; have < want;) {
+                uint64_t n = ks_db_size(db);
+                struct ks_proj pj;
+                if (n == 0 || !ks_random_project(db, rng_below(&st->rng, n), &pj))
+                    break;
+                unsigned k = ks_proj_sample(&pj, &st->rng, got, (unsigned)(want - have));
+                for (unsigned i = 0; i < k; i++)
+                    pool_offer(p, d, got[i], score(st, policy, pj.sh, got[i]));
+                have += (int)k;
+                any = true;
+            }
+            continue;
+        }
+        for (int i = 0; i < want; i++) {
             struct shard *sh;
-            struct entry *e = policy & MM_ALLKEYS ? random_key(st, db, &sh)
-                                                  : random_volatile(st, db, &sh);
+            struct entry *e = random_volatile(st, db, &sh);
             if (e == NULL)
                 break;
             any = true;
-            pool_offer(p, d, entry_key(e), e->klen, score(st, policy, sh, e));
+            pool_offer(p, d, e, score(st, policy, sh, e));
         }
     }
     return any;
@@ -448,10 +474,24 @@ static int exceeded(struct store *st, int result)
     return result;
 }
 
+static int evict_run(struct store *st);
+
 int ks_evict(struct store *st)
 {
     if (!st->cfg.maxmemory || st->persist.loading || st->script_busy)
         return KS_EVICT_OK;
+    /* One clock read for all the samples' idle times (store_lru reads
+     * cmd_now when set), as Redis's cached LRU clock. */
+    if (st->cmd_now >= 0)
+        return evict_run(st);
+    st->cmd_now = store_now(st);
+    int r = evict_run(st);
+    st->cmd_now = -1;
+    return r;
+}
+
+static int evict_run(struct store *st)
+{
     if (!ks_over_maxmemory(st))
         return exceeded(st, KS_EVICT_OK);
     int policy = st->cfg.maxmemory_policy;
@@ -460,7 +500,7 @@ int ks_evict(struct store *st)
     int64_t t0 = rs_mono_us(), limit = time_limit_us(st->cfg.maxmemory_eviction_tenacity);
     uint64_t n = 0;
     while (ks_over_maxmemory(st)) {
-        struct db *db;
+        struct db *db = NULL; /* set by whichever pick succeeds (gcc -O2 cannot tell) */
         struct kloc loc;
         if ((st->quotas.nmemory == 0 || !pick_over_quota(st, policy, &db, &loc)) &&
             !pick(st, policy, &db, &loc))

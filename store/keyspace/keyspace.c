@@ -885,11 +885,25 @@ static void drop(struct shard *sh, struct entry *e, bool lazy)
  * Lookups
  * ------------------------------------------------------------------------ */
 
+bool pause_active(struct store *st)
+{
+    if (st->pause_mode && rs_mono_us() >= st->pause_end_us)
+        st->pause_mode = 0;
+    return st->pause_mode != 0;
+}
+
 /* key's entry in db after lazy expiry, NULL if none; *emptied (when not
  * NULL) says the key was there until its due sub-keys, all it had, went
- * (Redis finds the key there, then expires the fields: no keymiss). */
+ * (Redis finds the key there, then expires the fields: no keymiss). A
+ * read (!write) during a CLIENT PAUSE finds no key past its deadline but
+ * leaves it, as Redis 7.4's expireIfNeeded: not deleted, counted,
+ * published nor logged until the pause ends (DBSIZE still counts it).
+ * A write deletes it: the only writes a pause lets run are those no
+ * transport can hold (an embedder's), which may add the key again. Due
+ * fields and members go even then (respite shows none past its deadline,
+ * Redis hides them from most reads without deleting). */
 static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc,
-                          bool *emptied)
+                          bool *emptied, bool write)
 {
     uintptr_t v = route(db, key, false);
     struct shard *sh;
@@ -913,6 +927,8 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
             return NULL;
     }
     if (exp_is_due(sh, *ref, c->now)) {
+        if (!write && pause_active(c->st))
+            return NULL;
         struct kloc dead = {sh, ref};
         ks_expire(&dead);
         return NULL;
@@ -938,13 +954,13 @@ static struct entry *find(struct cmd_ctx *c, struct db *db, struct rs_str key, s
 
 struct entry *ks_peek(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
-    return find(c, db, key, loc, NULL);
+    return find(c, db, key, loc, NULL, false);
 }
 
 struct entry *ks_read(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
     bool emptied = false;
-    struct entry *e = find(c, db, key, loc, &emptied);
+    struct entry *e = find(c, db, key, loc, &emptied, false);
     if (e == NULL) {
         c->st->stats.keyspace_misses++;
         if (!emptied)
@@ -987,7 +1003,7 @@ void ks_locate(struct shard *sh, struct entry *e, struct kloc *loc)
 
 struct entry *ks_write(struct cmd_ctx *c, struct db *db, struct rs_str key, struct kloc *loc)
 {
-    struct entry *e = find(c, db, key, loc, NULL);
+    struct entry *e = find(c, db, key, loc, NULL, true);
     if (e && !(c->s->flags & SES_NO_TOUCH))
         ks_access(c->st, e);
     return e;
@@ -1295,6 +1311,15 @@ uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
 struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g)
 {
     return p->one ? p->one->e : tbl_random(&p->sh->tbl, g);
+}
+
+unsigned ks_proj_sample(const struct ks_proj *p, struct rng *g, struct entry **out, unsigned n)
+{
+    if (p->one) {
+        out[0] = p->one->e;
+        return 1;
+    }
+    return tbl_sample(&p->sh->tbl, g, out, n);
 }
 
 uint64_t ks_db_size(const struct db *db)

@@ -421,6 +421,9 @@ void ks_proj_walk(const struct ks_proj *p, void (*fn)(void *ud, struct entry *e)
 uint64_t ks_proj_scan(const struct ks_proj *p, uint64_t cursor,
                       void (*fn)(void *ud, struct entry *e), void *ud);
 struct entry *ks_proj_random(const struct ks_proj *p, struct rng *g);
+/* Up to n of a project's keys met together (tbl_sample; a one-key project
+ * gives its key): eviction's cheap samples. */
+unsigned ks_proj_sample(const struct ks_proj *p, struct rng *g, struct entry **out, unsigned n);
 /* Advance the rehash of the shards' tables for about budget_us; only the
  * shards whose table rehashes are visited. 1 if more is left. */
 int ks_rehash_step(struct store *st, int64_t budget_us);
@@ -481,6 +484,11 @@ uint32_t ks_lfu_freq(const struct store *st, const struct entry *e);
  * -1 none) under an LFU one, as Redis's objectSetLRUOrLFU. */
 void ks_set_idle_or_freq(const struct store *st, struct entry *e, long long idle_secs,
                          int freq);
+/* Whether a CLIENT PAUSE (WRITE or ALL, commands/pause.c) is on; ends it
+ * once its time is up. Writes, expiry and eviction wait while it is
+ * (Redis's PAUSE_ACTION_EXPIRE/EVICT, which both modes pause): a read
+ * finds no key past its deadline but leaves it in place (find). O(1). */
+bool pause_active(struct store *st);
 /* Is the store over maxmemory (0: never)? used_memory and the project
  * shards' cost count, values queued for freeing do not. The one test of
  * the limit. O(1). */

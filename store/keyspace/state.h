@@ -224,6 +224,8 @@ struct ks_quotas {
  * fits (a longer value is refused as "argument is too long"). */
 enum { RS_CFG_NKEPT = 160, RS_CFG_KEPT_LEN = 256 };
 
+#define REPLY_BUFFER_PEAK_RESET_MS 5000 /* Redis's default reply buffer peak window */
+
 struct rs_config {
     /* network and limits, read by server/ */
     char bind[256];
@@ -235,6 +237,10 @@ struct rs_config {
     long long client_query_buffer_limit;
     long long obuf_hard[3], obuf_soft[3], obuf_soft_secs[3]; /* normal, replica, pubsub */
     int hz;
+    /* Not parameters: DEBUG REPLYBUFFER's PEAK-RESET-TIME (ms, -1 never) and
+     * RESIZING, read by the transport (respite_net_config) */
+    long long reply_buffer_peak_reset_ms;
+    bool reply_buffer_resizing;
     int loglevel; /* 0 debug, 1 verbose, 2 notice, 3 warning, 4 nothing */
     char logfile[1024];
     int databases;
@@ -757,6 +763,7 @@ struct store {
         int child_type;         /* enum persist_child */
         int child_pipe;         /* read end of its report pipe, -1 none */
         int64_t child_start;    /* unix ms when it forked */
+        double fork_rate;       /* GB/s of the last fork (persist_fork), 0 before any */
         uint64_t child_keys;    /* keys when it forked (current_save_keys_total) */
         /* what the child reported of its progress (persist.c): INFO's current_* */
         uint64_t child_keys_done;  /* current_save_keys_processed */

@@ -12,8 +12,9 @@ idle time under LRU and the counter under LFU.
 
 A limit is set below the memory in use (INFO used_memory, which in respite counts keys,
 values and project shards); the server then evicts before the next command and, past
-maxmemory-eviction-tenacity's time, between commands: settle() waits, bounded, until
-used_memory is back under the limit.
+maxmemory-eviction-tenacity's time, between commands (every loop turn, other clients
+served between slices): settle() waits, bounded, until used_memory is back under the
+limit.
 
 With Redis 7.4.1 (RESPITE_REDIS74, skipped without it), the same sequences run on both
 servers and their replies must be equal: -OOM in MULTI/EXEC, EVAL with and without
@@ -248,6 +249,29 @@ class Evict(ServerTestCase):
         self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory", "1"), b"OK")
         keys = {sub.reply()[2] for _ in range(200)}  # bounded by the socket timeout
         self.assertEqual(keys, {b"k:%d" % i for i in range(200)})
+
+    def test_background_eviction_serves_clients_between_slices(self):
+        """After a limit far below the memory in use, eviction goes on between commands
+        in slices (maxmemory-eviction-tenacity's time, every loop turn) with the other
+        clients served between them: PINGs are answered while the server is still over
+        the limit, and it gets under it without further commands."""
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"), b"OK")
+        self.assertEqual(self.c.cmd("DEBUG", "POPULATE", "200000", "k", "50"), b"OK")
+        limit = self.used() // 4
+        probe = self.server.conn()
+        self.addCleanup(probe.close)
+        self.assertEqual(self.c.cmd("CONFIG", "SET", "maxmemory", str(limit)), b"OK")
+        answered_over = 0
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while True:
+            self.assertEqual(probe.cmd("PING"), b"PONG")
+            over = int(info_fields(probe.cmd("INFO", "memory"))["used_memory"]) > limit
+            if not over:
+                break
+            answered_over += 1
+            self.assertLess(time.monotonic(), deadline, "still over maxmemory")
+        self.assertGreater(answered_over, 2)
+        self.assertGreater(int(self.info("stats")["evicted_keys"]), 100000)
 
     def test_eviction_waits_while_clients_are_paused_and_is_a_latency_event(self):
         """CLIENT PAUSE stops eviction, as Redis's performEvictions (isPausedActions...

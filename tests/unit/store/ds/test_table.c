@@ -3,7 +3,8 @@
  * Tests of table.c, the per-shard hash table: lookups, inserts and deletes
  * while an incremental rehash is half done, growth and shrinking, the
  * reverse-binary SCAN cursor (every entry present for the whole scan is
- * returned, whatever resizes happen between calls) and random picks.
+ * returned, whatever resizes happen between calls), random picks and
+ * eviction's samples.
  * Entries are built by hand: the table reads only their key and chain.
  */
 #include <criterion/criterion.h>
@@ -337,6 +338,34 @@ Test(table, random_picks_only_present_entries_and_reaches_them_all)
     }
     for (int i = 1; i < 64; i += 2)
         cr_assert_gt(hits[i], 0, "k%d never picked", i);
+}
+
+Test(table, sample_gives_distinct_present_entries_and_reaches_them_all)
+{
+    struct entry *out[8];
+    struct rng g = {1, SEED};
+    cr_assert_eq(tbl_sample(&t, &g, out, 8), 0);
+    for (int i = 0; i < 3; i++)
+        add("k", i);
+    cr_assert_eq(tbl_sample(&t, &g, out, 8), 3); /* fewer than asked: all of them */
+    for (int i = 3; i < 400; i++)
+        add("k", i);
+    for (int i = 0; i < 400; i += 2)
+        del("k", i);
+    int hits[400] = {0};
+    for (int n = 0; n < 4000; n++) {
+        unsigned got = tbl_sample(&t, &g, out, 5);
+        cr_assert_eq(got, 5);
+        for (unsigned a = 0; a < got; a++) {
+            int i = atoi(out[a]->data + 1);
+            cr_assert(i % 2 == 1, "deleted k%d sampled", i);
+            for (unsigned b = 0; b < a; b++)
+                cr_assert_neq(out[a], out[b], "k%d sampled twice at once", i);
+            hits[i]++;
+        }
+    }
+    for (int i = 1; i < 400; i += 2)
+        cr_assert_gt(hits[i], 0, "k%d never sampled", i);
 }
 
 /* n draws from the table, counted by the number after the key's one-letter
