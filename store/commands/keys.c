@@ -551,7 +551,7 @@ static void randomkey_projects(struct cmd_ctx *c)
                 resp_add_bulk(c->out, entry_key(e), e->klen);
                 return;
             }
-            ks_peek(c, db, key_of(e), NULL); /* deletes it, counted as expired */
+            ks_peek(c, db, key_of(e), NULL); /* deletes it (not while paused) */
             break;
         }
     }
