@@ -200,16 +200,24 @@ static inline uint32_t elem_before(const char *buf, uint32_t end)
  * Chunks
  * ------------------------------------------------------------------------ */
 
+/* The bytes of a chunk of cap bytes of room: its header and the room, and
+ * never less than the struct (a few bytes of room are never all). */
+static size_t node_size(uint32_t cap)
+{
+    size_t b = QL_NODE_HDR + cap;
+    return b < sizeof(struct ql_node) ? sizeof(struct ql_node) : b;
+}
+
 static size_t node_bytes(const struct ql_node *nd)
 {
-    return sizeof *nd + nd->cap;
+    return node_size(nd->cap);
 }
 
 /* A chunk, not yet linked, with cap bytes of room on the side `where`
  * will be filled from. */
 static struct ql_node *node_new(struct quicklist *ql, uint32_t cap, enum ql_where where)
 {
-    struct ql_node *nd = rs_malloc(sizeof *nd + cap);
+    struct ql_node *nd = rs_malloc(node_size(cap));
     nd->prev = nd->next = NULL;
     nd->n = 0;
     nd->cap = cap;
@@ -279,8 +287,8 @@ static struct ql_node *node_room(struct quicklist *ql, struct ql_node *nd, uint3
     uint32_t cap = nd->cap;
     if (cap < want + want / 4) {
         cap = (uint32_t)(want + want / 2 < MIN_CAP ? MIN_CAP : want + want / 2);
-        ql->bytes += cap - nd->cap;
-        nd = rs_realloc(nd, sizeof *nd + cap);
+        ql->bytes += node_size(cap) - node_bytes(nd);
+        nd = rs_realloc(nd, node_size(cap));
         nd->cap = cap;
         node_relink(ql, nd);
     }
@@ -304,8 +312,8 @@ static struct ql_node *node_seal(struct quicklist *ql, struct ql_node *nd)
     if (nd->cap - used < 64)
         return nd; /* not worth a reallocation */
     memmove(nd->buf, nd->buf + nd->head, used);
-    ql->bytes -= nd->cap - used;
-    nd = rs_realloc(nd, sizeof *nd + used);
+    ql->bytes -= node_bytes(nd) - node_size(used);
+    nd = rs_realloc(nd, node_size(used));
     nd->cap = used;
     nd->head = 0;
     nd->tail = used;
@@ -323,8 +331,8 @@ static struct ql_node *node_shrink(struct quicklist *ql, struct ql_node *nd)
     uint32_t cap = used * 2 < MIN_CAP ? MIN_CAP : used * 2;
     uint32_t head = (cap - used) / 2;
     memmove(nd->buf + head, nd->buf + nd->head, used);
-    ql->bytes -= nd->cap - cap;
-    nd = rs_realloc(nd, sizeof *nd + cap);
+    ql->bytes -= node_bytes(nd) - node_size(cap);
+    nd = rs_realloc(nd, node_size(cap));
     nd->cap = cap;
     nd->head = head;
     nd->tail = head + used;
