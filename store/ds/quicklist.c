@@ -41,6 +41,7 @@
 #define SIZE_SAFETY_LIMIT 8192    /* a count-limited chunk's byte cap, Redis's */
 #define SIZE_ESTIMATE_OVERHEAD 8  /* Redis's margin when judging a push */
 #define MIN_CAP 32
+#define GROW_EXACT_BELOW 1024 /* node_room */
 
 static const size_t optimization_level[] = {4096, 8192, 16384, 32768, 65536};
 
@@ -213,6 +214,15 @@ static size_t node_bytes(const struct ql_node *nd)
     return node_size(nd->cap);
 }
 
+/* The room of nd as the allocator gave it: what its size class holds past
+ * the header (as much as was asked under a malloc that keeps no classes,
+ * ASan's), so that pushes use that slack before growing the chunk. */
+static uint32_t node_room_of(const struct ql_node *nd)
+{
+    size_t room = rs_alloc_size(nd) - QL_NODE_HDR;
+    return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
+}
+
 /* A chunk, not yet linked, with cap bytes of room on the side `where`
  * will be filled from. */
 static struct ql_node *node_new(struct quicklist *ql, uint32_t cap, enum ql_where where)
@@ -220,7 +230,7 @@ static struct ql_node *node_new(struct quicklist *ql, uint32_t cap, enum ql_wher
     struct ql_node *nd = rs_malloc(node_size(cap));
     nd->prev = nd->next = NULL;
     nd->n = 0;
-    nd->cap = cap;
+    cap = nd->cap = node_room_of(nd);
     nd->head = nd->tail = where == QL_HEAD ? cap : 0;
     nd->lpsz = QL_LP_EMPTY;
     nd->plain = false;
@@ -273,9 +283,26 @@ static void node_relink(struct quicklist *ql, struct ql_node *nd)
         ql->tail = nd;
 }
 
-/* Make at least need free bytes on side `where` of nd: grow it by half
- * when it is nearly full, else move its bytes, leaving the other side at
- * most half the slack. Returns nd, which may have moved. */
+/* Reallocate nd (its bytes stay at their offsets) with at least cap bytes
+ * of room. Returns nd, which may have moved, linked in its place. */
+static struct ql_node *node_resize(struct quicklist *ql, struct ql_node *nd, uint32_t cap)
+{
+    ql->bytes -= node_bytes(nd);
+    nd = rs_realloc(nd, node_size(cap));
+    nd->cap = node_room_of(nd);
+    ql->bytes += node_bytes(nd);
+    node_relink(ql, nd);
+    return nd;
+}
+
+/* Make at least need free bytes on side `where` of nd: grow it when it is
+ * nearly full, else move its bytes, leaving the other side at most half
+ * the slack. A chunk below GROW_EXACT_BELOW bytes grows to just what it
+ * needs (its size class's room): most lists are small, one chunk, built
+ * push by push, and the half a bigger chunk grows by would stay empty
+ * (Redis's listpack reallocates on every push, exactly). Bigger chunks
+ * grow by half, so a chunk filling up to 8 KB or more is copied a few
+ * times, not once every size class. Returns nd, which may have moved. */
 static struct ql_node *node_room(struct quicklist *ql, struct ql_node *nd, uint32_t need,
                                  enum ql_where where)
 {
@@ -284,14 +311,12 @@ static struct ql_node *node_room(struct quicklist *ql, struct ql_node *nd, uint3
         return nd;
     uint32_t used = nd->tail - nd->head;
     size_t want = (size_t)used + need;
-    uint32_t cap = nd->cap;
-    if (cap < want + want / 4) {
-        cap = (uint32_t)(want + want / 2 < MIN_CAP ? MIN_CAP : want + want / 2);
-        ql->bytes += node_size(cap) - node_bytes(nd);
-        nd = rs_realloc(nd, node_size(cap));
-        nd->cap = cap;
-        node_relink(ql, nd);
+    bool exact = want < GROW_EXACT_BELOW;
+    if (nd->cap < want || (!exact && nd->cap < want + want / 4)) {
+        size_t cap = exact ? want : want + want / 2;
+        nd = node_resize(ql, nd, (uint32_t)(cap < MIN_CAP ? MIN_CAP : cap));
     }
+    uint32_t cap = nd->cap;
     uint32_t slack = cap - used;
     uint32_t other = where == QL_HEAD ? cap - nd->tail : nd->head;
     if (other > (slack - need) / 2)
@@ -312,13 +337,9 @@ static struct ql_node *node_seal(struct quicklist *ql, struct ql_node *nd)
     if (nd->cap - used < 64)
         return nd; /* not worth a reallocation */
     memmove(nd->buf, nd->buf + nd->head, used);
-    ql->bytes -= node_bytes(nd) - node_size(used);
-    nd = rs_realloc(nd, node_size(used));
-    nd->cap = used;
     nd->head = 0;
     nd->tail = used;
-    node_relink(ql, nd);
-    return nd;
+    return node_resize(ql, nd, used);
 }
 
 /* Give back the room of a chunk that is mostly empty. Returns nd, which
@@ -331,13 +352,9 @@ static struct ql_node *node_shrink(struct quicklist *ql, struct ql_node *nd)
     uint32_t cap = used * 2 < MIN_CAP ? MIN_CAP : used * 2;
     uint32_t head = (cap - used) / 2;
     memmove(nd->buf + head, nd->buf + nd->head, used);
-    ql->bytes -= node_bytes(nd) - node_size(cap);
-    nd = rs_realloc(nd, node_size(cap));
-    nd->cap = cap;
     nd->head = head;
     nd->tail = head + used;
-    node_relink(ql, nd);
-    return nd;
+    return node_resize(ql, nd, cap);
 }
 
 /* Replace the oldn bytes at off by room for newn bytes, moving the shorter
