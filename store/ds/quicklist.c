@@ -577,14 +577,19 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
 void ql_push_many(struct quicklist *ql, const struct rs_str *v, size_t n, enum ql_where where)
 {
     size_t i = 0;
-    if (ql->head == NULL && ql->listpack && n > 1) {
-        /* A new list in its listpack form: its one chunk is sized for all
-         * of them at once, not grown by half push after push (the slack
-         * left was a good part of a small list's bytes). */
+    if (ql->listpack && n > 1) {
+        /* A list in its listpack form (one chunk): the chunk is sized for
+         * all of them at once, not grown push after push (a new list's
+         * slack was a good part of a small list's bytes; an old one's
+         * chunk would be reallocated once a size class). */
         size_t bytes = 0;
         for (size_t j = 0; j < n; j++)
             bytes += elem_size(v[j].len);
-        node_add_with(ql, NULL, v[i++], where, bytes < UINT32_MAX / 2 ? (uint32_t)bytes : 0);
+        uint32_t room = bytes < UINT32_MAX / 2 ? (uint32_t)bytes : 0;
+        if (ql->head == NULL)
+            node_add_with(ql, NULL, v[i++], where, room);
+        else if (room)
+            node_room(ql, ql->head, room, where);
     }
     for (; i < n; i++)
         ql_push(ql, v[i], where);

@@ -452,6 +452,37 @@ Test(quicklist, listpack_form_keeps_one_chunk)
     ql_free(ql);
 }
 
+/* ql_push_many into a new and then an old list in its listpack form: the
+ * elements in LPUSH's and RPUSH's order, and the one chunk sized for them
+ * at once (no room left past what they need at the end pushed to, beyond
+ * what a 48-byte element would leave). */
+Test(quicklist, push_many_sizes_the_listpack_chunk_at_once)
+{
+    nmodel = 0;
+    struct quicklist *ql = ql_new(-2, 1u << 30);
+    const char *first[] = {"alpha", "bravo", "charlie"};
+    const char *more[] = {"delta", "echo", "foxtrot", "golf"};
+    struct rs_str v[4];
+    for (int i = 0; i < 3; i++) {
+        v[i] = S(first[i]);
+        model_insert(nmodel, first[i]);
+    }
+    ql_push_many(ql, v, 3, QL_TAIL);
+    check(ql);
+    uint32_t room = ql->head->cap - ql->head->tail;
+    cr_expect_lt(room, 48, "%u bytes of room after a new list's pushes", room);
+    for (int i = 0; i < 4; i++) {
+        v[i] = S(more[i]);
+        model_insert(0, more[i]);
+    }
+    ql_push_many(ql, v, 4, QL_HEAD);
+    check(ql);
+    cr_expect_eq(ql->nnodes, 1);
+    cr_expect_lt(ql->head->head, 48, "%u bytes of room after an old list's pushes",
+                 (unsigned)ql->head->head);
+    ql_free(ql);
+}
+
 Test(quicklist, random_operations_match_the_model)
 {
     unsigned seed = 12345;
