@@ -6,7 +6,9 @@
  * Chunk format. A chunk's buffer keeps its elements in buf[head, tail),
  * with free room on both sides, so that a push at either end writes into
  * the room (no allocation, no copy) and only a full side makes the chunk
- * grow by half or re-centre its bytes: amortised O(1). Each element is
+ * grow or re-centre its bytes: by half from 1 KB on (amortised O(1)),
+ * below that to just the allocator's size class it needs (node_room: small
+ * lists keep no slack, and a small chunk's copy is cheap). Each element is
  *
  *     varint(len)  bytes  backvarint(len)
  *
