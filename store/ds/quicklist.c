@@ -571,7 +571,7 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
     uint32_t guess = 0;
     if (end && !end->plain) {
         end = node_seal(ql, end);
-        guess = end->cap / 2;
+        guess = (end->tail - end->head) / 2; /* not cap: its size class */
     }
     node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, guess);
 }
