@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Fill a server with hashes and sets of a few fields for callgrind.sh's SETUP.
+"""Fill a server with hashes, sets and lists of a few fields for callgrind.sh's SETUP.
 
 `small_values.py [--keys N] [--fields F] PORT` writes N hashes small:h:<n> of
-F fields f<i> = value-<i> and N sets small:s:<n> of F members member-<i>, n
-zero-padded to 12 digits as redis-benchmark's __rand_int__ is, so a load of
+F fields f<i> = value-<i>, N sets small:s:<n> of F members member-<i> and N
+lists small:l:<n> of F elements value-<i> (one RPUSH each), n zero-padded to 12 digits as redis-benchmark's __rand_int__ is, so a load of
 `-r N` reaches them. With the default F of 5 they are packed (listpack);
 past hash- and set-max-listpack-entries (128) they are tables. E.g.:
 
@@ -31,11 +31,13 @@ def main():
     args = ap.parse_args()
     hash_args = sum(([b"f%d" % i, b"value-%d" % i] for i in range(args.fields)), [])
     members = [b"member-%d" % i for i in range(args.fields)]
+    elements = [b"value-%d" % i for i in range(args.fields)]
     payload = b"".join(servers.encode([b"HSET", b"small:h:%012d" % n] + hash_args) +
-                       servers.encode([b"SADD", b"small:s:%012d" % n] + members)
+                       servers.encode([b"SADD", b"small:s:%012d" % n] + members) +
+                       servers.encode([b"RPUSH", b"small:l:%012d" % n] + elements)
                        for n in range(args.keys))
     with servers.Conn(args.port, timeout=120) as c:
-        errors = c.pipeline(payload, 2 * args.keys)
+        errors = c.pipeline(payload, 3 * args.keys)
     if errors:
         sys.exit("small_values.py: %r" % errors[0])
 

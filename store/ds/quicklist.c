@@ -6,7 +6,9 @@
  * Chunk format. A chunk's buffer keeps its elements in buf[head, tail),
  * with free room on both sides, so that a push at either end writes into
  * the room (no allocation, no copy) and only a full side makes the chunk
- * grow by half or re-centre its bytes: amortised O(1). Each element is
+ * grow or re-centre its bytes: by half from 1 KB on (amortised O(1)),
+ * below that to just the allocator's size class it needs (node_room: small
+ * lists keep no slack, and a small chunk's copy is cheap). Each element is
  *
  *     varint(len)  bytes  backvarint(len)
  *
@@ -41,6 +43,7 @@
 #define SIZE_SAFETY_LIMIT 8192    /* a count-limited chunk's byte cap, Redis's */
 #define SIZE_ESTIMATE_OVERHEAD 8  /* Redis's margin when judging a push */
 #define MIN_CAP 32
+#define GROW_EXACT_BELOW 1024 /* node_room */
 
 static const size_t optimization_level[] = {4096, 8192, 16384, 32768, 65536};
 
@@ -200,19 +203,36 @@ static inline uint32_t elem_before(const char *buf, uint32_t end)
  * Chunks
  * ------------------------------------------------------------------------ */
 
+/* The bytes of a chunk of cap bytes of room: its header and the room, and
+ * never less than the struct (a few bytes of room are never all). */
+static size_t node_size(uint32_t cap)
+{
+    size_t b = QL_NODE_HDR + cap;
+    return b < sizeof(struct ql_node) ? sizeof(struct ql_node) : b;
+}
+
 static size_t node_bytes(const struct ql_node *nd)
 {
-    return sizeof *nd + nd->cap;
+    return node_size(nd->cap);
+}
+
+/* The room of nd as the allocator gave it: what its size class holds past
+ * the header (as much as was asked under a malloc that keeps no classes,
+ * ASan's), so that pushes use that slack before growing the chunk. */
+static uint32_t node_room_of(const struct ql_node *nd)
+{
+    size_t room = rs_alloc_size(nd) - QL_NODE_HDR;
+    return room > UINT32_MAX ? UINT32_MAX : (uint32_t)room;
 }
 
 /* A chunk, not yet linked, with cap bytes of room on the side `where`
  * will be filled from. */
 static struct ql_node *node_new(struct quicklist *ql, uint32_t cap, enum ql_where where)
 {
-    struct ql_node *nd = rs_malloc(sizeof *nd + cap);
+    struct ql_node *nd = rs_malloc(node_size(cap));
     nd->prev = nd->next = NULL;
     nd->n = 0;
-    nd->cap = cap;
+    cap = nd->cap = node_room_of(nd);
     nd->head = nd->tail = where == QL_HEAD ? cap : 0;
     nd->lpsz = QL_LP_EMPTY;
     nd->plain = false;
@@ -265,9 +285,26 @@ static void node_relink(struct quicklist *ql, struct ql_node *nd)
         ql->tail = nd;
 }
 
-/* Make at least need free bytes on side `where` of nd: grow it by half
- * when it is nearly full, else move its bytes, leaving the other side at
- * most half the slack. Returns nd, which may have moved. */
+/* Reallocate nd (its bytes stay at their offsets) with at least cap bytes
+ * of room. Returns nd, which may have moved, linked in its place. */
+static struct ql_node *node_resize(struct quicklist *ql, struct ql_node *nd, uint32_t cap)
+{
+    ql->bytes -= node_bytes(nd);
+    nd = rs_realloc(nd, node_size(cap));
+    nd->cap = node_room_of(nd);
+    ql->bytes += node_bytes(nd);
+    node_relink(ql, nd);
+    return nd;
+}
+
+/* Make at least need free bytes on side `where` of nd: grow it when it is
+ * nearly full, else move its bytes, leaving the other side at most half
+ * the slack. A chunk below GROW_EXACT_BELOW bytes grows to just what it
+ * needs (its size class's room): most lists are small, one chunk, built
+ * push by push, and the half a bigger chunk grows by would stay empty
+ * (Redis's listpack reallocates on every push, exactly). Bigger chunks
+ * grow by half, so a chunk filling up to 8 KB or more is copied a few
+ * times, not once every size class. Returns nd, which may have moved. */
 static struct ql_node *node_room(struct quicklist *ql, struct ql_node *nd, uint32_t need,
                                  enum ql_where where)
 {
@@ -276,14 +313,12 @@ static struct ql_node *node_room(struct quicklist *ql, struct ql_node *nd, uint3
         return nd;
     uint32_t used = nd->tail - nd->head;
     size_t want = (size_t)used + need;
-    uint32_t cap = nd->cap;
-    if (cap < want + want / 4) {
-        cap = (uint32_t)(want + want / 2 < MIN_CAP ? MIN_CAP : want + want / 2);
-        ql->bytes += cap - nd->cap;
-        nd = rs_realloc(nd, sizeof *nd + cap);
-        nd->cap = cap;
-        node_relink(ql, nd);
+    bool exact = want < GROW_EXACT_BELOW;
+    if (nd->cap < want || (!exact && nd->cap < want + want / 4)) {
+        size_t cap = exact ? want : want + want / 2;
+        nd = node_resize(ql, nd, (uint32_t)(cap < MIN_CAP ? MIN_CAP : cap));
     }
+    uint32_t cap = nd->cap;
     uint32_t slack = cap - used;
     uint32_t other = where == QL_HEAD ? cap - nd->tail : nd->head;
     if (other > (slack - need) / 2)
@@ -304,13 +339,9 @@ static struct ql_node *node_seal(struct quicklist *ql, struct ql_node *nd)
     if (nd->cap - used < 64)
         return nd; /* not worth a reallocation */
     memmove(nd->buf, nd->buf + nd->head, used);
-    ql->bytes -= nd->cap - used;
-    nd = rs_realloc(nd, sizeof *nd + used);
-    nd->cap = used;
     nd->head = 0;
     nd->tail = used;
-    node_relink(ql, nd);
-    return nd;
+    return node_resize(ql, nd, used);
 }
 
 /* Give back the room of a chunk that is mostly empty. Returns nd, which
@@ -323,13 +354,9 @@ static struct ql_node *node_shrink(struct quicklist *ql, struct ql_node *nd)
     uint32_t cap = used * 2 < MIN_CAP ? MIN_CAP : used * 2;
     uint32_t head = (cap - used) / 2;
     memmove(nd->buf + head, nd->buf + nd->head, used);
-    ql->bytes -= nd->cap - cap;
-    nd = rs_realloc(nd, sizeof *nd + cap);
-    nd->cap = cap;
     nd->head = head;
     nd->tail = head + used;
-    node_relink(ql, nd);
-    return nd;
+    return node_resize(ql, nd, cap);
 }
 
 /* Replace the oldn bytes at off by room for newn bytes, moving the shorter
@@ -544,7 +571,7 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
     uint32_t guess = 0;
     if (end && !end->plain) {
         end = node_seal(ql, end);
-        guess = end->cap / 2;
+        guess = (end->tail - end->head) / 2; /* not cap: its size class */
     }
     node_add_with(ql, where == QL_HEAD ? NULL : ql->tail, s, where, guess);
 }
@@ -552,14 +579,19 @@ void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)
 void ql_push_many(struct quicklist *ql, const struct rs_str *v, size_t n, enum ql_where where)
 {
     size_t i = 0;
-    if (ql->head == NULL && ql->listpack && n > 1) {
-        /* A new list in its listpack form: its one chunk is sized for all
-         * of them at once, not grown by half push after push (the slack
-         * left was a good part of a small list's bytes). */
+    if (ql->listpack && n > 1) {
+        /* A list in its listpack form (one chunk): the chunk is sized for
+         * all of them at once, not grown push after push (a new list's
+         * slack was a good part of a small list's bytes; an old one's
+         * chunk would be reallocated once a size class). */
         size_t bytes = 0;
         for (size_t j = 0; j < n; j++)
             bytes += elem_size(v[j].len);
-        node_add_with(ql, NULL, v[i++], where, bytes < UINT32_MAX / 2 ? (uint32_t)bytes : 0);
+        uint32_t room = bytes < UINT32_MAX / 2 ? (uint32_t)bytes : 0;
+        if (ql->head == NULL)
+            node_add_with(ql, NULL, v[i++], where, room);
+        else if (room)
+            node_room(ql, ql->head, room, where);
     }
     for (; i < n; i++)
         ql_push(ql, v[i], where);

@@ -22,15 +22,22 @@
 
 enum ql_where { QL_HEAD = 0, QL_TAIL = 1 };
 
+/* A chunk is allocated as QL_NODE_HDR + cap bytes: the header's 36 bytes,
+ * not sizeof's 40 (most lists are one small chunk, and 8 bytes more often
+ * push a block into jemalloc's next size class). */
 struct ql_node {
     struct ql_node *prev, *next;
-    uint32_t n;          /* elements */
+    uint32_t n : 31;     /* elements (each takes at least 2 of buf's < 4 GiB) */
+    uint32_t plain : 1;  /* one element too big to share a chunk */
     uint32_t head, tail; /* the elements are buf[head, tail) */
     uint32_t cap;        /* bytes of buf */
-    size_t lpsz;         /* bytes of these elements as a Redis listpack (limits) */
-    bool plain;          /* one element too big to share a chunk */
+    uint32_t lpsz;       /* bytes of these elements as a Redis listpack
+                          * (limits), whose size is 32 bits as well */
     char buf[];
 };
+
+#define QL_NODE_HDR offsetof(struct ql_node, buf)
+_Static_assert(QL_NODE_HDR == 36, "a chunk's header is 36 bytes");
 
 /* 48 bytes, a jemalloc class: every list has one, most lists are small. */
 struct quicklist {

@@ -53,7 +53,9 @@ static void check_invariants(const struct quicklist *ql)
         cr_assert_leq(nd->tail, nd->cap);
         count += nd->n;
         nnodes++;
-        bytes += sizeof *nd + nd->cap;
+        /* a chunk is its 36-byte header and its room, at least the struct */
+        size_t nb = QL_NODE_HDR + nd->cap;
+        bytes += nb < sizeof *nd ? sizeof *nd : nb;
         struct ql_pos pos = {(struct ql_node *)nd, nd->head};
         size_t lpsz = QL_LP_EMPTY;
         for (uint32_t i = 0; i < nd->n; i++) {
@@ -61,7 +63,7 @@ static void check_invariants(const struct quicklist *ql)
             if (i + 1 < nd->n)
                 cr_assert(ql_next(&pos));
         }
-        cr_assert_eq(lpsz, nd->lpsz, "listpack size of a chunk: %zu, tracked %zu", lpsz, nd->lpsz);
+        cr_assert_eq(lpsz, nd->lpsz, "listpack size of a chunk: %zu, tracked %zu", lpsz, (size_t)nd->lpsz);
         if (!ql->listpack && !nd->plain && ql->fill > 0)
             cr_assert_leq(nd->n, (uint32_t)ql->fill, "chunk of %u elements", nd->n);
     }
@@ -447,6 +449,37 @@ Test(quicklist, listpack_form_keeps_one_chunk)
     model_insert(6, "x");
     check(ql);
     cr_expect_eq(ql->nnodes, 1);
+    ql_free(ql);
+}
+
+/* ql_push_many into a new and then an old list in its listpack form: the
+ * elements in LPUSH's and RPUSH's order, and the one chunk sized for them
+ * at once (no room left past what they need at the end pushed to, beyond
+ * what a 48-byte element would leave). */
+Test(quicklist, push_many_sizes_the_listpack_chunk_at_once)
+{
+    nmodel = 0;
+    struct quicklist *ql = ql_new(-2, 1u << 30);
+    const char *first[] = {"alpha", "bravo", "charlie"};
+    const char *more[] = {"delta", "echo", "foxtrot", "golf"};
+    struct rs_str v[4];
+    for (int i = 0; i < 3; i++) {
+        v[i] = S(first[i]);
+        model_insert(nmodel, first[i]);
+    }
+    ql_push_many(ql, v, 3, QL_TAIL);
+    check(ql);
+    uint32_t room = ql->head->cap - ql->head->tail;
+    cr_expect_lt(room, 48, "%u bytes of room after a new list's pushes", room);
+    for (int i = 0; i < 4; i++) {
+        v[i] = S(more[i]);
+        model_insert(0, more[i]);
+    }
+    ql_push_many(ql, v, 4, QL_HEAD);
+    check(ql);
+    cr_expect_eq(ql->nnodes, 1);
+    cr_expect_lt(ql->head->head, 48, "%u bytes of room after an old list's pushes",
+                 (unsigned)ql->head->head);
     ql_free(ql);
 }
 
