@@ -22,7 +22,6 @@ stopped, by PID. See benchmarks/README.md.
 """
 
 import os
-import statistics
 import sys
 import time
 
@@ -90,13 +89,10 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0)
     args = servers.parse_pair_args(ap)
     res = servers.alternating_rounds(args, measure, "bench-drop-")
-    rows = []
-    for name, key in (("drop's reply, ms", "reply_ms"), ("background freeing, ms", "free_ms"),
-                      ("longest PING meanwhile, ms", "ping_max_ms"),
-                      ("p99 PING meanwhile, ms", "ping_p99_ms")):
-        med = {s: statistics.median(o[key] for o in res[s]) for s in res}
-        rows.append([name, "%.2f" % med["respite"], "%.2f" % med["redis"],
-                     servers.fmt_ratio(med["respite"], med["redis"])])
+    rows = servers.median_rows(res, (("drop's reply, ms", "reply_ms", "%.2f"),
+                                     ("background freeing, ms", "free_ms", "%.2f"),
+                                     ("longest PING meanwhile, ms", "ping_max_ms", "%.2f"),
+                                     ("p99 PING meanwhile, ms", "ping_p99_ms", "%.2f")))
     servers.print_table(
         ["Dropping a tenant of %d keys (another's %d kept), median of %d rounds;"
          % (args.keys, OTHERS, args.rounds),

@@ -23,7 +23,6 @@ by PID. See benchmarks/README.md.
 """
 
 import os
-import statistics
 import sys
 import time
 
@@ -85,14 +84,11 @@ def main():
     ap.add_argument("--timeout", type=float, default=120.0)
     args = servers.parse_pair_args(ap)
     res = servers.alternating_rounds(args, measure, "bench-pscan-")
-    rows = []
-    for name, key, fmt in (("SCAN calls to the end", "calls", "%d"),
-                           ("whole walk, ms", "ms", "%.2f"),
-                           ("keys returned", "keys", "%d"),
-                           ("others' keys in SCAN 0 COUNT 10, no MATCH", "others", "%d")):
-        med = {s: statistics.median(o[key] for o in res[s]) for s in res}
-        rows.append([name, fmt % med["respite"], fmt % med["redis"],
-                     servers.fmt_ratio(med["respite"], med["redis"]) if med["redis"] else "-"])
+    rows = servers.median_rows(res, (("SCAN calls to the end", "calls", "%d"),
+                                     ("whole walk, ms", "ms", "%.2f"),
+                                     ("keys returned", "keys", "%d"),
+                                     ("others' keys in SCAN 0 COUNT 10, no MATCH", "others",
+                                      "%d")))
     servers.print_table(
         ["One tenant's SCAN COUNT 10 among %d projects of %d keys, median of %d rounds;"
          % (args.projects, args.keys, args.rounds),

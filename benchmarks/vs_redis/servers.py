@@ -21,6 +21,7 @@ import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -528,6 +529,17 @@ def alternating_rounds(args, measure, prefix):
             for side in order:
                 res[side].append(measure(side, paths[side][0], paths[side][1], args, workdir))
     return res
+
+
+def median_rows(res, figures):
+    """Table rows [name, respite, redis, ratio] of alternating_rounds' results: for each
+    (name, key, fmt) of figures, the medians of o[key] over each side's rounds."""
+    rows = []
+    for name, key, fmt in figures:
+        med = {s: statistics.median(o[key] for o in res[s]) for s in res}
+        rows.append([name, fmt % med["respite"], fmt % med["redis"],
+                     fmt_ratio(med["respite"], med["redis"]) if med["redis"] else "-"])
+    return rows
 
 
 def check_binaries(ap, args):
