@@ -14,7 +14,9 @@ refused unless granted by name, which users are project users, and a project use
 back from an ACL file after a restart.
 """
 import glob
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -24,6 +26,9 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "compat"))
 from harness import RespError, Server, ServerTestCase, encode, main  # noqa: E402
 import compat  # noqa: E402
+from test_node_clients import MODULES  # noqa: E402
+
+import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
 ALPHA = ("on >pa ~project:alpha:* ~project:{alpha}:* &project:alpha:* "
          "+@all").split()
@@ -299,6 +304,69 @@ class ProjectUserTest(ServerTestCase):
         self.admin.cmd("SET", "project:alpha:str", "y")
         self.assertEqual(c.reply(), [b"invalidate", [b"project:alpha:str"]])
         self.assertEqual(c.cmd("PING"), b"PONG")
+
+    # ---- real client libraries ------------------------------------------------------
+
+    OWN = sorted(["project:alpha:%s" % k for k in
+                  ("str", "ttl", "hash", "list", "set", "zset", "stream", "new")]
+                 + ["project:{alpha}:braced"])
+    NOPERM = "No permissions to access a key"
+
+    def test_redis_py(self):
+        self.admin.cmd("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        self.admin.cmd("ACL", "SETUSER", "alpha", "allchannels")
+        r = redis.Redis(host="127.0.0.1", port=self.server.port, username="alpha",
+                        password="pa", decode_responses=True)
+        self.addCleanup(r.close)
+        p = r.pubsub()
+        self.addCleanup(p.close)
+        p.psubscribe("__keyspace@0__:*")
+        self.assertEqual(p.get_message(timeout=2)["type"], "psubscribe")
+        self.assertTrue(r.set("project:alpha:new", "x"))
+        msg = p.get_message(timeout=2)
+        self.assertEqual((msg["channel"], msg["data"]), ("__keyspace@0__:project:alpha:new", "set"))
+        self.assertEqual(sorted(r.keys("*")), self.OWN)
+        self.assertEqual(sorted(set(r.scan_iter(count=2))), self.OWN)
+        self.assertEqual(sorted(set(r.scan_iter(_type="hash"))), ["project:alpha:hash"])
+        self.assertEqual(r.dbsize(), 9)
+        self.assertIn(r.randomkey(), self.OWN)
+        with self.assertRaises(redis.exceptions.NoPermissionError) as e:
+            r.get("project:bravo:str")
+        self.assertIn(self.NOPERM, str(e.exception))
+        with self.assertRaises(redis.exceptions.NoPermissionError):
+            r.flushall()
+        self.assertEqual(sorted(r.eval("return redis.call('KEYS', '*')", 0)), self.OWN)
+        # bravo's write is not heard; alpha's is.
+        self.admin.cmd("SET", "project:bravo:str", "z")
+        self.admin.cmd("SET", "project:alpha:str", "z")
+        msg = p.get_message(timeout=2)
+        self.assertEqual((msg["channel"], msg["data"]), ("__keyspace@0__:project:alpha:str", "set"))
+        self.assertIsNone(p.get_message(timeout=0.2))
+
+    def node_flows(self, lib, proto=2):
+        env = dict(os.environ, NODE_PATH=MODULES)
+        p = subprocess.run(["node", os.path.join(HERE, "node", "project_user_flows.js"),
+                            str(self.server.port), lib, str(proto)],
+                           capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out[:5], ["OK", "x", self.OWN, self.OWN, 9])
+        for refused in out[5:7]:
+            self.assertTrue(refused.startswith("error: NOPERM") and self.NOPERM in refused,
+                            refused)
+        self.assertEqual(out[7], self.OWN)
+
+    @unittest.skipUnless(MODULES, "node, npm or the ioredis package are not available")
+    def test_ioredis(self):
+        self.node_flows("ioredis")
+
+    @unittest.skipUnless(MODULES, "node, npm or the redis package are not available")
+    def test_node_redis_resp2(self):
+        self.node_flows("node-redis", 2)
+
+    @unittest.skipUnless(MODULES, "node, npm or the redis package are not available")
+    def test_node_redis_resp3(self):
+        self.node_flows("node-redis", 3)
 
     def test_scripts_see_what_the_caller_sees(self):
         c = self.user()
