@@ -30,6 +30,15 @@ static inline int rs_str_eq(struct rs_str a, struct rs_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
+/* Byte order, a prefix before what it begins (memcmp's sign, then length):
+ * Redis's compareStringObjects and the order of its radix trees. */
+static inline int rs_str_cmp(struct rs_str a, struct rs_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.p, b.p, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
 /* Case-insensitive comparison with a NUL-terminated ASCII literal, the way
  * Redis matches command options (strcasecmp). */
 int rs_str_eqi(struct rs_str a, const char *lit);

@@ -783,9 +783,7 @@ static int user_apply(struct store *st, struct acl_user *u, const char *op, size
 
 static int user_cmp(const struct acl_user *u, const char *name, size_t len)
 {
-    size_t n = u->namelen < len ? u->namelen : len;
-    int c = memcmp(u->name, name, n);
-    return c ? c : (u->namelen > len) - (u->namelen < len);
+    return rs_str_cmp(rs_str_from(u->name, u->namelen), rs_str_from(name, len));
 }
 
 /* The place of name in the sorted users (found or where it would go). */
@@ -862,9 +860,7 @@ static bool pat_project(const struct pat *x, struct rs_str *id)
 static int proj_cmp(const void *a, const void *b)
 {
     const struct user_proj *x = a, *y = b;
-    size_t n = x->id.len < y->id.len ? x->id.len : y->id.len;
-    int c = memcmp(x->id.p, y->id.p, n);
-    return c ? c : (x->id.len > y->id.len) - (x->id.len < y->id.len);
+    return rs_str_cmp(x->id, y->id);
 }
 
 static struct user_proj *proj_find(const struct acl_user *u, struct rs_str id)

@@ -161,9 +161,7 @@ static int missing_cmp(const void *a, const void *b)
     const struct missing *x = a, *y = b;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
-    size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
-    int r = memcmp(x->key.p, y->key.p, n);
-    return r ? r : (x->key.len > y->key.len) - (x->key.len < y->key.len);
+    return rs_str_cmp(x->key, y->key);
 }
 
 /* The id of q for an error text: printable bytes, at most 64 of them. */

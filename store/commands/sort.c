@@ -180,9 +180,7 @@ static int sign(int x)
 /* Bytes, then length (Redis compareStringObjects). */
 static int bin_cmp(struct rs_str a, struct rs_str b)
 {
-    size_t n = a.len < b.len ? a.len : b.len;
-    int cmp = n ? memcmp(a.p, b.p, n) : 0;
-    return cmp ? sign(cmp) : (a.len > b.len) - (a.len < b.len);
+    return sign(rs_str_cmp(a, b));
 }
 
 /* ALPHA's comparison: strcoll in the C locales (up to a NUL), bytes under

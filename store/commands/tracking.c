@@ -297,8 +297,7 @@ static int c_len(const char *p, size_t len)
  * it visits prefixes. */
 static int prefix_cmp(const struct trk_prefix *a, const struct trk_prefix *b)
 {
-    int r = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len);
-    return r ? r : (a->len > b->len) - (a->len < b->len);
+    return rs_str_cmp(rs_str_from(a->p, a->len), rs_str_from(b->p, b->len));
 }
 
 /* Insert px into arr[0..*n) (room for one more) kept in prefix_cmp order. */

@@ -995,11 +995,7 @@ static char *name_dup(size_t *bytes, struct rs_str name)
 
 static int name_cmp(const char *a, size_t alen, struct rs_str b)
 {
-    size_t n = alen < b.len ? alen : b.len;
-    int c = n ? memcmp(a, b.p, n) : 0;
-    if (c)
-        return c;
-    return alen < b.len ? -1 : alen > b.len;
+    return rs_str_cmp(rs_str_from(a, alen), b);
 }
 
 /* Binary search of a sorted array of groups or consumers (each starts
