@@ -846,6 +846,17 @@ static bool unrestricted(const struct acl_user *u)
 static bool key_allowed(const struct sel *s, struct rs_str key, uint8_t perm);
 static bool channel_allowed(const struct sel *s, struct rs_str ch, bool is_pattern);
 
+/* Does a selector of u allow every channel, or is one of its channel
+ * patterns equal to ch (a PSUBSCRIBE pattern), or matching it (a channel)?
+ * (Redis checks the channels of every selector as one list here.) */
+static bool any_sel_allows_channel(const struct acl_user *u, struct rs_str ch, bool is_pattern)
+{
+    for (int i = 0; i < u->nsels; i++)
+        if ((u->sels[i].flags & SEL_ALLCHANNELS) || channel_allowed(&u->sels[i], ch, is_pattern))
+            return true;
+    return false;
+}
+
 /* The project every key matching x lies in, in *id (borrowing x's text):
  * its literal prefix, up to the first '*', '?', '[' or '\\', already holds
  * the colon that ends a project id (ks_project_id decides by those bytes
@@ -933,10 +944,8 @@ bool acl_in_projects(const struct session *s, struct rs_str id)
     return (s->flags & SES_PROJECT) && proj_find(s->user, id) != NULL;
 }
 
-bool acl_may_read(const struct session *s, struct rs_str key)
+bool acl__may_read(const struct session *s, struct rs_str key)
 {
-    if (!(s->flags & SES_PROJECT))
-        return true;
     const struct acl_user *u = s->user;
     for (int i = 0; i < u->nsels; i++)
         if (key_allowed(&u->sels[i], key, KEY_PERM_READ))
@@ -948,21 +957,16 @@ bool acl_may_see_channel(const struct session *s, struct rs_str ch, bool is_patt
 {
     if (!(s->flags & SES_PROJECT))
         return true;
-    const struct acl_user *u = s->user;
-    for (int i = 0; i < u->nsels; i++) {
-        if (!(u->sels[i].flags & SEL_ALLCHANNELS) && !channel_allowed(&u->sels[i], ch, is_pattern))
-            continue;
-        /* The keyspace channel of a key names the key. */
-        static const char ksp[] = "__keyspace@";
-        if (ch.len > sizeof ksp - 1 && memcmp(ch.p, ksp, sizeof ksp - 1) == 0) {
-            const char *end = ch.p + ch.len;
-            const char *colon = memchr(ch.p + sizeof ksp - 1, ':', (size_t)(end - ch.p) - (sizeof ksp - 1));
-            if (colon && !acl_may_read(s, rs_str_from(colon + 1, (size_t)(end - colon - 1))))
-                return false;
-        }
+    if (!any_sel_allows_channel(s->user, ch, is_pattern))
+        return false;
+    /* The keyspace channel of a key, __keyspace@<db>__:<key>, names the key. */
+    static const char ksp[] = "__keyspace@";
+    const size_t plen = sizeof ksp - 1;
+    if (ch.len <= plen || memcmp(ch.p, ksp, plen) != 0)
         return true;
-    }
-    return false;
+    const char *colon = memchr(ch.p + plen, ':', ch.len - plen);
+    return colon == NULL ||
+           acl_may_read(s, rs_str_from(colon + 1, (size_t)(ch.p + ch.len - colon - 1)));
 }
 
 /* Does a rule of s name command d itself, +<name> or +<container>|<sub>
@@ -1070,17 +1074,6 @@ static void user_delete(struct cmd_ctx *c, int at)
         if (s->user == u)
             kill_session(c, s);
     user_free(u);
-}
-
-/* Is one of the channel patterns of u's selectors equal to ch (a
- * PSUBSCRIBE pattern), or matching it (a channel)? (Redis checks the
- * channels of every selector as one list here.) */
-static bool any_sel_allows_channel(const struct acl_user *u, struct rs_str ch, bool is_pattern)
-{
-    for (int i = 0; i < u->nsels; i++)
-        if (channel_allowed(&u->sels[i], ch, is_pattern))
-            return true;
-    return false;
 }
 
 static bool sub_refused(void *ud, enum ps_kind kind, struct rs_str name)

@@ -112,8 +112,13 @@ int acl_nprojects(const struct session *s);
 struct rs_str acl_project(const struct session *s, int i, bool *whole);
 /* Is id one of the projects of s's project user? */
 bool acl_in_projects(const struct session *s, struct rs_str id);
-/* May s read key (true unless s is a project user's session)? */
-bool acl_may_read(const struct session *s, struct rs_str key);
+/* May s read key (true unless s is a project user's session)? One flag
+ * test for any other session: the walks of KEYS and SCAN ask it per key. */
+bool acl__may_read(const struct session *s, struct rs_str key);
+static inline bool acl_may_read(const struct session *s, struct rs_str key)
+{
+    return !(s->flags & SES_PROJECT) || acl__may_read(s, key);
+}
 /* May s see channel (a pattern when is_pattern, as PSUBSCRIBE names it):
  * one its user may subscribe to, and for a keyspace channel
  * __keyspace@<db>__:<key>, a key it may read? */
