@@ -31,6 +31,14 @@
  * alone (no incremental file is opened or kept); the rewrite's state and
  * figures are st->persist.aofrw, which outlives struct aof.
  *
+ * Turning appendonly on at run time (aof_enable) is such a rewrite too, so
+ * the loop never writes the keyspace itself, as Redis's AOF_WAIT_REWRITE:
+ * the commands go meanwhile to a temporary incremental file
+ * (temp-<appendfilename>.incr) that no manifest lists; when the child's
+ * base is in, that file becomes the next incremental file and the manifest
+ * lists the two alone. A failed first rewrite drops the temporary file's
+ * commands (the next fork's snapshot holds them) and is scheduled again.
+ *
  * Loading replays each incremental file's commands through a session of
  * its own (MULTI ... EXEC blocks run as transactions). A file that ends in
  * the middle of a command (a torn write) is cut back to the last whole
@@ -79,6 +87,15 @@ static void base_name(const struct store *st, long long seq, bool rdb, char *buf
 static void incr_name(const struct store *st, long long seq, char *buf, size_t size)
 {
     snprintf(buf, size, "%s.%lld.incr.aof", st->cfg.appendfilename, seq);
+}
+
+/* The incremental file of a first rewrite (aof_enable), listed nowhere
+ * until the rewrite's base is in. */
+static void temp_incr_path(const struct store *st, char *buf, size_t size)
+{
+    char name[600];
+    snprintf(name, sizeof name, "temp-%s.incr", st->cfg.appendfilename);
+    aof_path(st, name, buf, size);
 }
 
 /* What a manifest lists: one base and incremental files incr_first to
@@ -413,7 +430,10 @@ static void delete_strays(const struct store *st, const struct manifest *m)
     closedir(d);
 }
 
-int aof_start(struct store *st, char *err, size_t errlen)
+/* A first base of the keyspace, written here, a new incremental file and
+ * the manifest listing the two: at start, when there are no files yet (the
+ * keyspace is empty). */
+static int aof_create(struct store *st, char *err, size_t errlen)
 {
     char dir[2048], name[512], path[2048];
     aof_path(st, NULL, dir, sizeof dir);
@@ -421,13 +441,6 @@ int aof_start(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
-    }
-    /* A rewrite that appendonly no started writes a base this one makes
-     * old, and would list no incremental file: stopped, as Redis does. */
-    if (st->persist.child && st->persist.child_type == PERSIST_CHILD_AOF) {
-        store_log(st, RS_LOG_NOTICE, "AOF was enabled but there is already an AOF rewriting in "
-                  "background. Stopping background AOF and starting a rewrite now.");
-        persist_kill_child(st);
     }
     struct manifest old;
     if (manifest_read(st, &old, err, errlen) < 0) {
@@ -457,8 +470,74 @@ int aof_start(struct store *st, char *err, size_t errlen)
     snprintf(a->base, sizeof a->base, "%s", name);
     a->size = a->base_size = file_size(path);
     st->aof = a;
-    st->cfg.appendonly = true;
     store_log(st, RS_LOG_NOTICE, "Creating AOF base file %s", name);
+    return 0;
+}
+
+/* What the temporary incremental file holds is in the snapshot of the
+ * child about to fork (or went with a failed child): it starts empty
+ * again. 0, or -1 with err (its old commands must not replay on top of a
+ * base that holds them). */
+static int temp_incr_restart(struct store *st, char *err, size_t errlen)
+{
+    struct aof *a = st->aof;
+    a->buf.len = 0;
+    a->size = 0;
+    a->cur_db = -1;
+    if (ftruncate(a->fd, 0) == 0)
+        return 0;
+    snprintf(err, errlen, "Can't truncate the temporary AOF incr file: %s", strerror(errno));
+    return -1;
+}
+
+int aof_enable(struct store *st, bool defer, char *err, size_t errlen)
+{
+    char dir[2048], path[2048];
+    aof_path(st, NULL, dir, sizeof dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        return -1;
+    }
+    struct persist *ps = &st->persist;
+    /* A rewrite that appendonly no started is not collecting the commands
+     * since its fork: stopped, as Redis does. */
+    if (ps->child && ps->child_type == PERSIST_CHILD_AOF && !defer) {
+        store_log(st, RS_LOG_WARNING, "AOF was enabled but there is already an AOF rewriting in "
+                  "background. Stopping background AOF and starting a rewrite now.");
+        persist_kill_child(st);
+    }
+    temp_incr_path(st, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "Can't open the append-only file %s: %s", path, strerror(errno));
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        return -1;
+    }
+    struct aof *a = aof_new(fd);
+    a->waiting = true;
+    st->aof = a;
+    if (ps->child || defer) {
+        ps->aofrw.scheduled = true;
+        ps->aofrw.failures = 0;
+        store_log(st, RS_LOG_WARNING,
+                  ps->child ? "AOF was enabled but there is already another background "
+                              "operation. An AOF background was scheduled to start when possible."
+                            : "AOF was enabled during a transaction. An AOF background was "
+                              "scheduled to start when possible.");
+        return 0;
+    }
+    if (aof_rewrite_start(st, err, errlen) != 0) {
+        store_log(st, RS_LOG_WARNING, "%s", err);
+        store_log(st, RS_LOG_WARNING, "respite needs to enable the AOF but can't trigger a "
+                  "background AOF rewrite operation. Check the above logs for more info about "
+                  "the error.");
+        st->aof = NULL;
+        close(fd);
+        unlink(path);
+        aof_free(a);
+        return -1;
+    }
     return 0;
 }
 
@@ -476,8 +555,16 @@ void aof_stop(struct store *st)
         return;
     if (st->persist.child && st->persist.child_type == PERSIST_CHILD_AOF)
         persist_kill_child(st);
-    aof_sync(st);
+    if (a->waiting) { /* no manifest lists what it wrote */
+        char path[2048];
+        temp_incr_path(st, path, sizeof path);
+        unlink(path);
+    } else {
+        aof_sync(st);
+    }
+    pthread_mutex_lock(&a->mu); /* not while the everysec thread fsyncs it */
     close(a->fd);
+    pthread_mutex_unlock(&a->mu);
     st->aof = NULL;
     aof_free(a);
 }
@@ -794,7 +881,7 @@ int aof_load_at_start(struct store *st, char *err, size_t errlen)
             return -1;
     }
     if (rc == 1) /* no AOF yet: a base of the (empty) keyspace, as Redis */
-        return aof_start(st, err, errlen) == 0 ? 1 : -1;
+        return aof_create(st, err, errlen) == 0 ? 1 : -1;
     char note[1024] = "";
     rc = load_manifest(st, &m, err, errlen, note, sizeof note);
     /* Strays first: the incremental file aof_open may create for a
@@ -818,6 +905,21 @@ static void temp_base_path(const struct store *st, pid_t child, char *buf, size_
     char name[64];
     snprintf(name, sizeof name, "temp-rewriteaof-bg-%d.aof", (int)child);
     aof_path(st, name, buf, size);
+}
+
+/* A rewrite child that did not succeed may leave its temporary base and,
+ * stopped mid-write, the file rdb_save or resp_save was writing it
+ * through (temp-<pid>.rdb, temp-<pid>.aof): all go. */
+static void remove_child_temps(const struct store *st, pid_t child)
+{
+    char name[64], path[2048];
+    temp_base_path(st, child, path, sizeof path);
+    unlink(path);
+    for (int i = 0; i < 2; i++) {
+        snprintf(name, sizeof name, "temp-%d.%s", (int)child, i ? "aof" : "rdb");
+        aof_path(st, name, path, sizeof path);
+        unlink(path);
+    }
 }
 
 /* The rewrite child's job: the keyspace as it was at the fork, into the
@@ -865,9 +967,13 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
     }
     /* Under appendonly no there is no incremental file: the new base is
      * all the files hold, as Redis writes it then. */
-    long long next = st->aof ? rewrite_next_incr(st, err, errlen) : 0;
-    if (next < 0)
+    long long next = 0;
+    if (st->aof && st->aof->waiting ? temp_incr_restart(st, err, errlen) != 0
+        : st->aof && (next = rewrite_next_incr(st, err, errlen)) < 0) {
+        rw->last_ok = false;
+        rw->failures++;
         return -1;
+    }
     rw->start_ms = rs_real_ms();
     char why[256];
     int pid = persist_fork(st, PERSIST_CHILD_AOF, rewrite_job, NULL, why, sizeof why);
@@ -897,13 +1003,47 @@ static void rewrite_sizes(struct store *st, const char *path)
     a->base_size = a->size;
 }
 
+/* A first rewrite (aof_enable) did not install its base: its temporary
+ * incremental file starts again and the rewrite is scheduled again, as
+ * Redis (after the backoff of failures, aof_rewrite_may_start). */
+static void first_rewrite_again(struct store *st)
+{
+    char err[256];
+    if (temp_incr_restart(st, err, sizeof err) != 0)
+        store_log(st, RS_LOG_WARNING, "%s", err);
+    st->persist.aofrw.scheduled = true;
+}
+
+/* Give the temporary incremental file of a first rewrite its name in the
+ * layout, seq; false (logged) when it cannot. */
+static bool temp_incr_install(struct store *st, long long seq)
+{
+    char tpath[2048], name[512], path[2048];
+    temp_incr_path(st, tpath, sizeof tpath);
+    incr_name(st, seq, name, sizeof name);
+    aof_path(st, name, path, sizeof path);
+    if (rename(tpath, path) != 0) {
+        store_log(st, RS_LOG_WARNING,
+                  "Error trying to rename the temporary AOF incr file %s into %s: %s", tpath, path,
+                  strerror(errno));
+        return false;
+    }
+    store_log(st, RS_LOG_NOTICE, "Successfully renamed the temporary AOF incr file %s into %s",
+              strrchr(tpath, '/') + 1, name);
+    return true;
+}
+
 void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const char *why)
 {
     struct persist_aofrw *rw = &st->persist.aofrw;
+    struct aof *a = st->aof;
+    bool first = a && a->waiting;
     char tmp[2048], name[512], path[2048], err[512];
     temp_base_path(st, pid, tmp, sizeof tmp);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGUSR1) { /* stopped by us */
-        unlink(tmp);
+        remove_child_temps(st, pid);
+        if (first)
+            first_rewrite_again(st);
         return;
     }
     rw->last_secs = (rs_real_ms() - rw->start_ms) / 1000;
@@ -915,23 +1055,30 @@ void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const
         ok = manifest_read(st, &old, err, sizeof err) >= 0;
     }
     /* The next base follows the manifest's (none under appendonly no
-     * before the first rewrite); the incremental files from the fork's
-     * on stay listed, none when appendonly was off. */
-    long long base = old.base_seq + 1, keep = rw->child_incr ? rw->child_incr : LLONG_MAX;
+     * before the first rewrite). The incremental files from the fork's on
+     * stay listed: none when appendonly was off, the temporary one under
+     * its next name after a first rewrite (every older file goes). */
+    long long base = old.base_seq + 1;
+    long long incr = first ? old.incr_last + 1 : rw->child_incr;
+    long long keep = first || incr == 0 ? LLONG_MAX : incr;
     base_name(st, base, rw->child_rdb, name, sizeof name);
     aof_path(st, name, path, sizeof path);
     bool renamed = ok && rename(tmp, path) == 0;
     if (renamed)
         store_log(st, RS_LOG_NOTICE, "Successfully renamed the temporary AOF base file %s into %s",
                   strrchr(tmp, '/') + 1, name);
-    if (renamed && manifest_write(st, base, name, rw->child_incr,
-                             st->aof ? st->aof->incr_last : 0, err, sizeof err) == 0) {
+    bool moved = renamed && first && temp_incr_install(st, incr);
+    if (renamed && (moved || !first) &&
+        manifest_write(st, base, name, incr, a ? (first ? incr : a->incr_last) : 0, err,
+                       sizeof err) == 0) {
         delete_unlisted(st, &old, base, keep);
-        if (st->aof) {
-            struct aof *a = st->aof;
+        if (a) {
+            a->waiting = false;
             a->base_seq = base;
             snprintf(a->base, sizeof a->base, "%s", name);
-            a->incr_first = rw->child_incr;
+            a->incr_first = incr;
+            if (first)
+                a->incr_last = incr;
             rewrite_sizes(st, path);
         }
         rw->last_ok = true;
@@ -939,15 +1086,26 @@ void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const
         rw->failures = 0;
         store_log(st, RS_LOG_NOTICE, "Background AOF rewrite finished successfully");
     } else {
-        /* The next base is listed nowhere yet, whichever step failed. */
+        /* The next base is listed nowhere yet, whichever step failed; the
+         * temporary incremental file goes back under its name. */
         if (renamed)
             unlink(path);
-        unlink(tmp);
+        remove_child_temps(st, pid);
+        if (moved) {
+            char iname[512], ipath[2048], tpath[2048];
+            incr_name(st, incr, iname, sizeof iname);
+            aof_path(st, iname, ipath, sizeof ipath);
+            temp_incr_path(st, tpath, sizeof tpath);
+            if (rename(ipath, tpath) != 0)
+                unlink(ipath);
+        }
         rw->last_ok = false;
         rw->failures++;
         if (why[0])
             store_log(st, RS_LOG_WARNING, "AOF rewrite child: %s", why);
         store_log(st, RS_LOG_WARNING, "Background AOF rewrite terminated with error");
+        if (first)
+            first_rewrite_again(st);
     }
     manifest_free(&old);
 }
@@ -980,16 +1138,17 @@ static uint64_t growth(const struct aof *a)
     return (a->size - (a->size > base ? base : a->size)) * 100 / base;
 }
 
+bool aof_rewrite_may_start(const struct store *st)
+{
+    const struct persist_aofrw *rw = &st->persist.aofrw;
+    int shift = rw->failures < 6 ? (int)rw->failures : 6;
+    return rw->failures == 0 || rs_real_ms() - rw->start_ms >= (int64_t)(1000LL << shift);
+}
+
 bool aof_rewrite_due(const struct store *st)
 {
     const struct aof *a = st->aof;
-    /* After failed rewrites, the next automatic one waits 2, 4 ... 64 s
-     * (one that cannot succeed, a stream under aof-use-rdb-preamble no,
-     * must not fork at every tick). */
-    const struct persist_aofrw *rw = &st->persist.aofrw;
-    int shift = rw->failures < 6 ? (int)rw->failures : 6;
-    bool may = rw->failures == 0 || rs_real_ms() - rw->start_ms >= (int64_t)(1000LL << shift);
-    return may && st->cfg.auto_aof_rewrite_percentage > 0 &&
+    return aof_rewrite_may_start(st) && st->cfg.auto_aof_rewrite_percentage > 0 &&
            a->size >= (uint64_t)st->cfg.auto_aof_rewrite_min_size &&
            growth(a) >= (uint64_t)st->cfg.auto_aof_rewrite_percentage;
 }
@@ -1000,6 +1159,10 @@ void aof_rewrite_cron(struct store *st)
         store_log(st, RS_LOG_NOTICE, "Starting automatic rewriting of AOF on %llu%% growth",
                  (unsigned long long)growth(st->aof));
     char err[512];
-    if (aof_rewrite_start(st, err, sizeof err) < 0)
+    if (aof_rewrite_start(st, err, sizeof err) < 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
+        /* appendonly waits for its first base: tried again */
+        if (st->aof && st->aof->waiting)
+            st->persist.aofrw.scheduled = true;
+    }
 }

@@ -40,6 +40,10 @@ struct aof {
     struct rdb_buf buf;  /* bytes for the incremental file, not yet written */
     /* files (aof.c) */
     int fd;              /* the open incremental file */
+    /* appendonly turned on at run time, its first rewrite not yet in: fd
+     * is the temporary incremental file, and the base_seq ... incr_last
+     * below are unset (aof_enable) */
+    bool waiting;
     long long base_seq;               /* the manifest's base */
     char base[512];                   /* its file's name */
     long long incr_first, incr_last; /* its incremental files; fd is incr_last's */
@@ -75,10 +79,12 @@ void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_
 
 /* ---- the files (aof.c) --------------------------------------------------- */
 
-/* Turn appendonly on: stop a rewrite child appendonly no started, write
- * a base of the keyspace, open a new incremental file, write the
- * manifest. 0, or -1 with the reason in err. */
-int aof_start(struct store *st, char *err, size_t errlen);
+/* Turn appendonly on at run time, as Redis: a rewrite child writes the
+ * first base while the commands go to a temporary incremental file (a
+ * child appendonly no started is stopped first); the rewrite is only
+ * scheduled when another child runs or defer is set (inside EXEC).
+ * 0, or -1 with the reason in err (appendonly stays off). */
+int aof_enable(struct store *st, bool defer, char *err, size_t errlen);
 /* Turn it off: stop a rewrite child, write and fsync what is buffered,
  * close the file. */
 void aof_stop(struct store *st);
@@ -101,8 +107,12 @@ void aof_cron(struct store *st);
  * running and not inside EXEC, under appendonly yes or no (a base alone
  * then): 0, or -1 with the reason in err (counted as a failed rewrite). */
 int aof_rewrite_start(struct store *st, char *err, size_t errlen);
+/* Whether the cron may start a rewrite: after failed ones, the next waits
+ * 2, 4 ... 64 s (one that cannot succeed, a stream under
+ * aof-use-rdb-preamble no or a full disk, must not fork at every tick). */
+bool aof_rewrite_may_start(const struct store *st);
 /* Whether the automatic rewrite is due (auto-aof-rewrite-percentage and
- * -min-size, the backoff after failures). */
+ * -min-size, aof_rewrite_may_start). */
 bool aof_rewrite_due(const struct store *st);
 /* Start the scheduled or automatic rewrite from the cron (logged). */
 void aof_rewrite_cron(struct store *st);

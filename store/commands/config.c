@@ -840,9 +840,10 @@ static const char *apply(struct rs_config *cfg, const struct cfg_param *p, const
 }
 
 /* After a change of the parameters at run time: appendonly turned on
- * starts the append-only file (a base first), turned off stops it. NULL,
- * or Redis's error when the file cannot start (appendonly is off again). */
-static const char *appendonly_changed(struct store *st, bool was_on)
+ * starts the append-only file (a rewrite child writes its base; only
+ * scheduled inside EXEC, in_exec), turned off stops it. NULL, or Redis's
+ * error when the file cannot start (appendonly is off again). */
+static const char *appendonly_changed(struct store *st, bool was_on, bool in_exec)
 {
     if (was_on == st->cfg.appendonly)
         return NULL;
@@ -851,7 +852,7 @@ static const char *appendonly_changed(struct store *st, bool was_on)
         return NULL;
     }
     char why[512];
-    if (aof_start(st, why, sizeof why) != 0) {
+    if (aof_enable(st, in_exec, why, sizeof why) != 0) {
         st->cfg.appendonly = false;
         return "Unable to turn on AOF. Check server logs.";
     }
@@ -903,7 +904,7 @@ const char *config_set(struct store *st, const char *name, const char *value, bo
     /* At start-up the flag is only noted: loading (respite_load) opens
      * the files. */
     if (msg == NULL && !startup)
-        msg = appendonly_changed(st, was_on);
+        msg = appendonly_changed(st, was_on, false);
     if (msg == NULL && !startup && p->off == F(maxmemory))
         maxmemory_set(st);
     if (msg && msg != err) {
@@ -1481,7 +1482,7 @@ void cmd_config_set(struct cmd_ctx *c)
         struct rs_config *before = rs_malloc(sizeof *before);
         *before = c->st->cfg;
         c->st->cfg = *next;
-        bad = appendonly_changed(c->st, before->appendonly);
+        bad = appendonly_changed(c->st, before->appendonly, c->in_exec);
         if (bad) {
             c->st->cfg = *before; /* all or nothing */
             for (int i = 0; i < npairs; i++)

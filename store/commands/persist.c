@@ -401,7 +401,7 @@ void respite_persist_cron(struct respite *rs)
     /* No child runs. As Redis's serverCron: a rewrite scheduled while a
      * BGSAVE ran first, then a scheduled BGSAVE or a save point, then the
      * automatic rewrite. */
-    if (st->persist.aofrw.scheduled) {
+    if (st->persist.aofrw.scheduled && aof_rewrite_may_start(st)) {
         aof_rewrite_cron(st);
         return;
     }
@@ -518,7 +518,16 @@ int respite_shutdown(struct respite *rs, int flags)
     }
     if (st->aof) {
         /* The files hold the whole dataset already: a rewrite is not
-         * waited for. */
+         * waited for -- unless it writes the first base, as Redis. */
+        if (st->persist.child && st->aof->waiting) {
+            if (!(flags & RESPITE_SHUTDOWN_FORCE)) {
+                store_log(st, RS_LOG_WARNING, "Writing initial AOF, can't exit.");
+                store_log(st, RS_LOG_WARNING, "Errors trying to shut down the server. Check the "
+                          "logs for more information.");
+                return -1;
+            }
+            store_log(st, RS_LOG_WARNING, "Writing initial AOF. Exit anyway.");
+        }
         if (st->persist.child) {
             store_log(st, RS_LOG_WARNING, "There is a child rewriting the AOF. Killing it!");
             persist_kill_child(st);

@@ -1802,6 +1802,11 @@ static void debug_loadaof(struct cmd_ctx *c)
         reply_errf(c, "ERR appendonly is off: there is no append-only file to load");
         return;
     }
+    if (st->aof->waiting) { /* no manifest lists what was written since */
+        reply_errf(c, "ERR the append-only files are being created (their first rewrite runs): "
+                      "no file to load yet");
+        return;
+    }
     aof_flush(st);
     for (int i = 0; i < st->ndbs; i++)
         ks_flush_db(st, st->dbs[i], false);

@@ -317,30 +317,99 @@ class RoundTrip(ServerTestCase):
         self.assertIn(b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n", log)
 
     def test_config_set_appendonly_writes_a_base_first(self):
+        """As Redis 7.4: a rewrite child writes the first base while the commands go to
+        temp-appendonly.aof.incr, which then becomes the first incremental file; SHUTDOWN
+        is refused meanwhile (the files would not hold the data), DEBUG LOADAOF too."""
         d = self.tmpdir()
-        s = Server(["--dir", d]).start()
+        s = Server(["--dir", d, "--enable-debug-command", "yes"]).start()
         try:
             r = s.client()
             r.set("before", "1")
             r.hset("h", "f", "v")
+            with r.pipeline(transaction=False) as p:
+                for i in range(2000):
+                    p.set("k%d" % i, i)
+                p.execute()
             self.assertEqual(r.info("persistence")["aof_enabled"], 0)
+            r.config_set("rdb-key-save-delay", 500)  # the child: 2000 keys * 0.5 ms
             self.assertTrue(r.config_set("appendonly", "yes"))
-            self.assertEqual(r.info("persistence")["aof_enabled"], 1)
+            info = r.info("persistence")
+            self.assertEqual((info["aof_enabled"], info["aof_rewrite_in_progress"]), (1, 1))
+            self.assertNotIn(MANIFEST, os.listdir(aof_dir(d)))
+            self.assertIn("temp-appendonly.aof.incr", os.listdir(aof_dir(d)))
+            for _ in range(10):
+                r.incr("during")
+            with self.assertRaisesRegex(redis.ResponseError, "Errors trying to SHUTDOWN"):
+                r.execute_command("SHUTDOWN")
+            with self.assertRaisesRegex(redis.ResponseError, "being created"):
+                r.execute_command("DEBUG", "LOADAOF")
+            r.config_set("rdb-key-save-delay", 0)
+            wait_rewrite(r)
             self.assertEqual(manifest_lines(d), [
                 "file appendonly.aof.1.base.rdb seq 1 type b",
                 "file appendonly.aof.1.incr.aof seq 1 type i"])
+            self.assertEqual(sorted(os.listdir(aof_dir(d))), [
+                "appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", MANIFEST])
+            with open(os.path.join(aof_dir(d), "appendonly.aof.1.incr.aof"), "rb") as f:
+                self.assertEqual(f.read().count(b"INCR"), 10)
             r.set("after", "2")
             r.config_set("appendonly", "no")
             r.set("lost", "3")
-            r.config_set("appendonly", "yes")  # a new base: the old files go
+            # a BGSAVE runs: the first rewrite waits for it (scheduled), as Redis
+            r.config_set("rdb-key-save-delay", 200)
+            self.assertEqual(r.bgsave(), True)
+            r.config_set("appendonly", "yes")
+            info = r.info("persistence")
+            self.assertEqual((info["aof_rewrite_scheduled"], info["rdb_bgsave_in_progress"]),
+                             (1, 1))
+            r.config_set("rdb-key-save-delay", 0)
+            r.set("last", "4")
+            deadline = time.monotonic() + 30
+            while r.info("persistence")["aof_rewrites"] < 2:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            wait_rewrite(r)
+            # a new base: the old files go
             self.assertEqual(sorted(os.listdir(aof_dir(d))), [
                 "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
-            r.set("last", "4")
+            r.incr("during")
+            want = snapshot(r)
         finally:
             s.stop()
         copy = self.spawn("--dir", d, "--appendonly", "yes").client()
-        self.assertEqual(copy.mget("before", "after", "lost", "last"), [b"1", b"2", b"3", b"4"])
+        self.assertEqual(copy.mget("before", "after", "lost", "last", "during"),
+                         [b"1", b"2", b"3", b"4", b"11"])
         self.assertEqual(copy.hget("h", "f"), b"v")
+        assert_same(self, snapshot(copy), want)
+        if redis74_path():
+            check_aof(self, d)
+
+    def test_config_set_appendonly_no_while_the_first_base_is_written(self):
+        """The child is stopped and the temporary file goes; the old files stay as they
+        were (appendonly yes at start loads them)."""
+        d = self.tmpdir()
+        s = Server(["--dir", d]).start()
+        try:
+            r = s.client()
+            r.set("a", "1")
+            r.config_set("appendonly", "yes")
+            wait_rewrite(r)
+            r.set("b", "2")
+            r.config_set("appendonly", "no")
+            r.mset({"k%d" % i: i for i in range(1000)})
+            r.config_set("rdb-key-save-delay", 1000)
+            r.config_set("appendonly", "yes")
+            r.set("c", "3")
+            self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
+            r.config_set("appendonly", "no")
+            info = r.info("persistence")
+            self.assertEqual((info["aof_enabled"], info["aof_rewrite_in_progress"]), (0, 0))
+            self.assertEqual(sorted(os.listdir(aof_dir(d))), [
+                "appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", MANIFEST])
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual((copy.get("a"), copy.get("b"), copy.get("c")), (b"1", b"2", None))
 
     def test_bgrewriteaof_makes_a_new_base_and_drops_the_old_files(self):
         d = self.tmpdir()
@@ -684,6 +753,45 @@ class FullDisk(unittest.TestCase):
         for i in acked:
             self.assertEqual(copy.get("k%d" % i), b"v" * 1000, i)
 
+    def test_a_first_rewrite_that_fails_is_tried_again(self):
+        """CONFIG SET appendonly yes on a disk without room for the base: the child fails,
+        appendonly stays on with the commands in the temporary file, and the rewrite is
+        tried again (after Redis's backoff) until space returns; then nothing is lost."""
+        d = mount_small_fs(self, 2 << 20)
+        s = Server(["--dir", d]).start()
+        try:
+            r = s.client()
+            rnd = random.Random(7)
+            r.mset({"k%d" % i: rnd.randbytes(1000) for i in range(600)})  # 600 KB, incompressible
+            with open(os.path.join(d, "filler"), "wb") as f:
+                try:
+                    f.write(b"\0" * ((2 << 20) - (300 << 10)))
+                except OSError:
+                    pass
+            self.assertTrue(r.config_set("appendonly", "yes"))
+            deadline = time.monotonic() + 30
+            while r.info("persistence")["aof_last_bgrewrite_status"] != "err":
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            info = r.info("persistence")
+            self.assertEqual(info["aof_enabled"], 1)
+            r.set("during", "1")
+            os.unlink(os.path.join(d, "filler"))
+            while r.info("persistence")["aof_rewrites"] < 1:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            wait_rewrite(r)
+            info = r.info("persistence")
+            self.assertEqual((info["aof_last_bgrewrite_status"], info["aof_rewrite_scheduled"]),
+                             ("ok", 0))
+            r.set("after", "2")
+            want = snapshot(r)
+        finally:
+            s.stop()
+        copy = self.spawn_in(d)
+        assert_same(self, snapshot(copy), want)
+        self.assertEqual((copy.get("during"), copy.get("after")), (b"1", b"2"))
+
     def spawn_in(self, d):
         s = Server(["--dir", d, "--appendonly", "yes"]).start()
         self.addCleanup(s.stop)
@@ -805,10 +913,13 @@ class WithBgsave(unittest.TestCase):
         r.set("before", "0")
         self.slow_children(r)
         r.bgrewriteaof()
-        os.kill(self.child_of(s), signal.SIGSTOP)  # held: appendonly yes must not wait
+        held = self.child_of(s)
+        os.kill(held, signal.SIGSTOP)  # held: appendonly yes must not wait
+        r.config_set("rdb-key-save-delay", 0)
         r.config_set("appendonly", "yes")  # the child goes: its base would list no incr file
         r.set("after", "1")
-        self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 0)
+        self.assertNotEqual(self.child_of(s), held)  # the first rewrite's own child
+        wait_rewrite(r)
         self.assertEqual(manifest_lines(d), ["file appendonly.aof.1.base.rdb seq 1 type b",
                                              "file appendonly.aof.1.incr.aof seq 1 type i"])
         r.execute_command("DEBUG", "LOADAOF")
