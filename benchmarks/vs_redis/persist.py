@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Snapshots: BGSAVE and BGREWRITEAOF time, load time at start, file size and the longest
-command latency of another client during BGSAVE and BGREWRITEAOF, respite-server vs
-redis-server on the same data.
+command latency of another client during BGSAVE, CONFIG SET appendonly yes and
+BGREWRITEAOF, respite-server vs redis-server on the same data.
 
 Both servers are started (--save '', each in a directory of its own) and filled with the
 same dataset, then, for --rounds rounds, each in turn (the order alternating between
@@ -9,10 +9,9 @@ rounds): BGSAVE while a Probe connection PINGs about every millisecond, timed fr
 BGSAVE reply until INFO says rdb_bgsave_in_progress:0 (polled every 5 ms; both servers
 notice their child's end from a timer at hz 10, so both figures include up to ~100 ms of
 that); the longest PING round trip meanwhile is the latency figure. Then appendonly is
-turned on in both (CONFIG SET, whose first base is waited for) and the same is done with
-BGREWRITEAOF (aof_rewrite_in_progress; the base is an RDB preamble, as both default to).
-Then, for --rounds
-rounds, each server's dump.rdb is loaded by a new process of the same binary and the
+turned on in both (CONFIG SET, once, with the same probe until its first base is in) and
+the same is done with BGREWRITEAOF (aof_rewrite_in_progress; the base is an RDB preamble,
+as both default to). Then, for --rounds rounds, each server's dump.rdb is loaded by a new process of the same binary and the
 load time is the one it logs ("DB loaded from disk: <s> seconds", which both print).
 Medians of the rounds are reported, with respite/redis ratios.
 
@@ -119,13 +118,22 @@ JOBS = {"bgsave": ("BGSAVE", "Background saving started", "rdb_bgsave_in_progres
 
 
 def aof_on(srv):
-    """CONFIG SET appendonly yes on srv, and wait for the base it writes."""
+    """CONFIG SET appendonly yes on srv with a PING probe, and wait for the first base it
+    writes: (seconds until the rewrite is done, max PING ms, p99 ms)."""
     with servers.Conn(srv.port, timeout=120) as c:
+        probe = servers.Probe(srv.port)
+        time.sleep(0.2)
+        t0 = time.monotonic()
         if c.call("CONFIG", "SET", "appendonly", "yes") != "OK":
+            probe.stop()
             raise RuntimeError("%s: CONFIG SET appendonly yes refused" % srv.label)
         while (info_field(c, "aof_rewrite_in_progress") != "0" or
                info_field(c, "aof_rewrite_scheduled") != "0"):
-            time.sleep(0.01)
+            time.sleep(0.005)
+        secs = time.monotonic() - t0
+        time.sleep(0.2)
+        lat = probe.stop()
+    return secs, lat["ping_max_ms"], lat["ping_p99_ms"]
 
 
 def load_time(label, path, extra, data_dir, workdir):
@@ -189,7 +197,11 @@ def main():
         for job, (command, reply, running, status) in JOBS.items():
             if job == "aofrw":
                 for label in order:
-                    aof_on(sides[label]["srv"])
+                    secs, mx, p99 = aof_on(sides[label]["srv"])
+                    s = sides[label]
+                    s["aofon"], s["aofon_max"], s["aofon_p99"] = [secs], [mx], [p99]
+                    log("  %-7s CONFIG SET appendonly yes %.2f s, PING max %.1f ms p99 %.1f ms"
+                        % (label, secs, mx, p99))
             for r in range(args.rounds):
                 for label in (order if r % 2 == 0 else order[::-1]):
                     s = sides[label]
@@ -220,6 +232,9 @@ def main():
     for name, key, fmt in (("BGSAVE, s (until INFO shows it done)", "bgsave", "%.2f"),
                            ("longest PING during BGSAVE, ms", "bgsave_max", "%.1f"),
                            ("p99 PING during BGSAVE, ms", "bgsave_p99", "%.1f"),
+                           ("CONFIG SET appendonly yes, s (until the base is in)", "aofon",
+                            "%.2f"),
+                           ("longest PING during it, ms", "aofon_max", "%.1f"),
                            ("BGREWRITEAOF, s (RDB preamble)", "aofrw", "%.2f"),
                            ("longest PING during BGREWRITEAOF, ms", "aofrw_max", "%.1f"),
                            ("p99 PING during BGREWRITEAOF, ms", "aofrw_p99", "%.1f"),
