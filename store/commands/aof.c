@@ -501,8 +501,9 @@ int aof_enable(struct store *st, bool defer, char *err, size_t errlen)
     }
     struct persist *ps = &st->persist;
     /* A rewrite that appendonly no started is not collecting the commands
-     * since its fork: stopped, as Redis does. */
-    if (ps->child && ps->child_type == PERSIST_CHILD_AOF && !defer) {
+     * since its fork: stopped, as Redis does (also inside EXEC, where the
+     * first rewrite is only scheduled: that child must not end as it). */
+    if (ps->child && ps->child_type == PERSIST_CHILD_AOF) {
         store_log(st, RS_LOG_WARNING, "AOF was enabled but there is already an AOF rewriting in "
                   "background. Stopping background AOF and starting a rewrite now.");
         persist_kill_child(st);

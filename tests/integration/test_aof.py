@@ -327,11 +327,11 @@ class RoundTrip(ServerTestCase):
             r.set("before", "1")
             r.hset("h", "f", "v")
             with r.pipeline(transaction=False) as p:
-                for i in range(2000):
+                for i in range(3000):
                     p.set("k%d" % i, i)
                 p.execute()
             self.assertEqual(r.info("persistence")["aof_enabled"], 0)
-            r.config_set("rdb-key-save-delay", 500)  # the child: 2000 keys * 0.5 ms
+            r.config_set("rdb-key-save-delay", 1000)  # the child: 1 s each 1,024 keys
             self.assertTrue(r.config_set("appendonly", "yes"))
             info = r.info("persistence")
             self.assertEqual((info["aof_enabled"], info["aof_rewrite_in_progress"]), (1, 1))
@@ -384,6 +384,31 @@ class RoundTrip(ServerTestCase):
         if redis74_path():
             check_aof(self, d)
 
+    def test_config_set_appendonly_yes_inside_multi_schedules_the_rewrite(self):
+        """Nothing forks between the commands of a transaction: the first rewrite is
+        scheduled (and the block's own writes are logged once, after it)."""
+        d = self.tmpdir()
+        s = Server(["--dir", d]).start()
+        try:
+            r = s.client()
+            r.set("n", 1)
+            with r.pipeline(transaction=True) as p:
+                p.incr("n")
+                p.config_set("appendonly", "yes")
+                p.incr("n")
+                self.assertEqual(p.execute(), [2, True, 3])
+            deadline = time.monotonic() + 10
+            while r.info("persistence")["aof_rewrites"] < 1:
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            wait_rewrite(r)
+            r.incr("n")
+            self.assertIn("AOF was enabled during a transaction", s.output())
+        finally:
+            s.stop()
+        copy = self.spawn("--dir", d, "--appendonly", "yes").client()
+        self.assertEqual(copy.get("n"), b"4")
+
     def test_config_set_appendonly_no_while_the_first_base_is_written(self):
         """The child is stopped and the temporary file goes; the old files stay as they
         were (appendonly yes at start loads them)."""
@@ -396,8 +421,8 @@ class RoundTrip(ServerTestCase):
             wait_rewrite(r)
             r.set("b", "2")
             r.config_set("appendonly", "no")
-            r.mset({"k%d" % i: i for i in range(1000)})
-            r.config_set("rdb-key-save-delay", 1000)
+            r.mset({"k%d" % i: i for i in range(3000)})
+            r.config_set("rdb-key-save-delay", 1000)  # the child: 1 s each 1,024 keys
             r.config_set("appendonly", "yes")
             r.set("c", "3")
             self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
