@@ -135,6 +135,15 @@ def wait_rewrite(r):
         time.sleep(0.05)
 
 
+def wait_rewrites(r, n, timeout=30):
+    """Until INFO counts n successful rewrites (a scheduled one started by the cron)."""
+    deadline = time.monotonic() + timeout
+    while r.info("persistence")["aof_rewrites"] < n:
+        assert time.monotonic() < deadline, "no rewrite %d" % n
+        time.sleep(0.05)
+    wait_rewrite(r)
+
+
 def replay_forms(r, extras=True):
     """Commands whose line would not replay to the same state: relative TTLs, random
     choices, generated ids, float results, blocking pops served later, scripts, MULTI.
@@ -364,11 +373,7 @@ class RoundTrip(ServerTestCase):
                              (1, 1))
             r.config_set("rdb-key-save-delay", 0)
             r.set("last", "4")
-            deadline = time.monotonic() + 30
-            while r.info("persistence")["aof_rewrites"] < 2:
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.05)
-            wait_rewrite(r)
+            wait_rewrites(r, 2, 30)
             # a new base: the old files go
             self.assertEqual(sorted(os.listdir(aof_dir(d))), [
                 "appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", MANIFEST])
@@ -397,11 +402,7 @@ class RoundTrip(ServerTestCase):
                 p.config_set("appendonly", "yes")
                 p.incr("n")
                 self.assertEqual(p.execute(), [2, True, 3])
-            deadline = time.monotonic() + 10
-            while r.info("persistence")["aof_rewrites"] < 1:
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.05)
-            wait_rewrite(r)
+            wait_rewrites(r, 1, 10)
             r.incr("n")
             self.assertIn("AOF was enabled during a transaction", s.output())
         finally:
@@ -465,11 +466,7 @@ class RoundTrip(ServerTestCase):
             self.assertEqual(c.reply(),
                              [151, b"Background append only file rewriting scheduled", 152])
             c.close()
-            deadline = time.monotonic() + 10
-            while r.info("persistence")["aof_rewrites"] < 2:
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.05)
-            wait_rewrite(r)
+            wait_rewrites(r, 2, 10)
             r.incr("counter")
             want = snapshot(r)
             r.execute_command("DEBUG", "LOADAOF")
@@ -628,11 +625,7 @@ class RoundTrip(ServerTestCase):
         r = s.client()
         for i in range(300):
             r.set("k%d" % i, "v" * 50)
-        deadline = time.monotonic() + 10
-        while r.info("persistence")["aof_rewrites"] < 1:
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        wait_rewrite(r)
+        wait_rewrites(r, 1, 10)
         self.assertTrue(any(ln.endswith("type b") and ".2.base" in ln
                             for ln in manifest_lines(d)))
 
@@ -802,10 +795,7 @@ class FullDisk(unittest.TestCase):
             self.assertEqual(info["aof_enabled"], 1)
             r.set("during", "1")
             os.unlink(os.path.join(d, "filler"))
-            while r.info("persistence")["aof_rewrites"] < 1:
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.05)
-            wait_rewrite(r)
+            wait_rewrites(r, 1)
             info = r.info("persistence")
             self.assertEqual((info["aof_last_bgrewrite_status"], info["aof_rewrite_scheduled"]),
                              ("ok", 0))
