@@ -98,6 +98,17 @@ static void temp_incr_path(const struct store *st, char *buf, size_t size)
     aof_path(st, name, buf, size);
 }
 
+/* Create <dir>/<appenddirname> unless it is there: 0, or -1 with err. */
+static int make_aof_dir(const struct store *st, char *err, size_t errlen)
+{
+    char dir[2048];
+    aof_path(st, NULL, dir, sizeof dir);
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+        return 0;
+    snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+    return -1;
+}
+
 /* What a manifest lists: one base and incremental files incr_first to
  * incr_last (Redis numbers them one after the other), 0 when none. */
 struct manifest {
@@ -435,10 +446,8 @@ static void delete_strays(const struct store *st, const struct manifest *m)
  * keyspace is empty). */
 static int aof_create(struct store *st, char *err, size_t errlen)
 {
-    char dir[2048], name[512], path[2048];
-    aof_path(st, NULL, dir, sizeof dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+    char name[512], path[2048];
+    if (make_aof_dir(st, err, errlen) != 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
@@ -492,10 +501,8 @@ static int temp_incr_restart(struct store *st, char *err, size_t errlen)
 
 int aof_enable(struct store *st, bool defer, char *err, size_t errlen)
 {
-    char dir[2048], path[2048];
-    aof_path(st, NULL, dir, sizeof dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+    char path[2048];
+    if (make_aof_dir(st, err, errlen) != 0) {
         store_log(st, RS_LOG_WARNING, "%s", err);
         return -1;
     }
@@ -852,10 +859,8 @@ static int upgrade_old_aof(struct store *st, const struct manifest *m, bool have
         return 0;
     if (have && m->nincr != 0)
         return 0;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+    if (make_aof_dir(st, err, errlen) != 0)
         return -1;
-    }
     if (manifest_write(st, 1, name, 0, 0, err, errlen) != 0)
         return -1;
     if (rename(old, path) != 0 || fsync_dir(dir) != 0 || fsync_dir(st->cfg.dir) != 0) {
@@ -960,12 +965,8 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
     struct persist_aofrw *rw = &st->persist.aofrw;
     rw->scheduled = false;
     rw->child_rdb = st->cfg.aof_use_rdb_preamble; /* the base's type, chosen now */
-    char dir[2048];
-    aof_path(st, NULL, dir, sizeof dir);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "Can't create the append-only dir %s: %s", dir, strerror(errno));
+    if (make_aof_dir(st, err, errlen) != 0)
         return -1;
-    }
     /* Under appendonly no there is no incremental file: the new base is
      * all the files hold, as Redis writes it then. */
     long long next = 0;
