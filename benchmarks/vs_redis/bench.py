@@ -262,7 +262,7 @@ def run_one(args, server, test, pipeline):
     else:
         cmd += [args.redis_benchmark] + common + ["-d", str(args.datasize), "--csv"]
         cmd += test.bench_args
-    ticks0 = server.cpu_ticks()
+    split0 = server.cpu_split()
     t0 = time.monotonic()
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
@@ -273,7 +273,7 @@ def run_one(args, server, test, pipeline):
     wall = time.monotonic() - t0
     if not server.alive():
         return {"error": "%s exited during the run (status %s)" % (server.label, server.proc.returncode)}
-    ticks1 = server.cpu_ticks()
+    split1 = server.cpu_split()
     if out.returncode != 0:
         msg = (out.stderr.strip() or out.stdout.strip() or "no output").splitlines()[0]
         return {"error": "%s exit %d: %s" % ("loadgen" if test.is_loadgen else "redis-benchmark",
@@ -282,9 +282,11 @@ def run_one(args, server, test, pipeline):
         ops = parse_rps(out.stdout)
     except (ValueError, IndexError) as e:
         return {"error": "%s; output: %r" % (e, out.stdout[:200])}
-    ticks = ticks1 - ticks0
-    return {"ops": ops, "cpu_ticks": ticks, "wall_s": round(wall, 3),
-            "cpu_us_per_op": ticks / servers.CLK_TCK / args.requests * 1e6}
+    user, system = split1[0] - split0[0], split1[1] - split0[1]
+    per_op = 1e6 / servers.CLK_TCK / args.requests
+    return {"ops": ops, "cpu_ticks": user + system, "wall_s": round(wall, 3),
+            "cpu_us_per_op": (user + system) * per_op,
+            "user_us_per_op": user * per_op, "sys_us_per_op": system * per_op}
 
 
 def build_loadgen(compiler, workdir):
@@ -314,9 +316,13 @@ def fmt_us(v):
     return "—" if v is None else "%.2f" % v
 
 
-def table_rows(results):
+def table_rows(results, split=False):
+    """The table's header, rows and notes; split adds each side's user and system CPU per
+    request (its own code against the kernel's work on its behalf) and their ratios."""
     header = ["test", "pipeline", "respite ops/s", "redis ops/s", "ratio",
               "respite µs CPU/op", "redis µs CPU/op", "CPU ratio"]
+    if split:
+        header += ["respite user/sys µs", "redis user/sys µs", "user ratio", "sys ratio"]
     rows = []
     notes = []
     coarse = False
@@ -340,6 +346,11 @@ def table_rows(results):
                     cells[col] = "ERR"
         if r["respite_only"]:
             cells[3] = "n/a"
+        if split:
+            cells += ["%s / %s" % (fmt_us(s["median_user_us"]), fmt_us(s["median_sys_us"])),
+                      "%s / %s" % (fmt_us(d["median_user_us"]), fmt_us(d["median_sys_us"])),
+                      servers.fmt_ratio(s["median_user_us"], d["median_user_us"]),
+                      servers.fmt_ratio(s["median_sys_us"], d["median_sys_us"])]
         rows.append(cells)
     if coarse:
         notes.insert(0, "* CPU/op measured from fewer than %d clock ticks of %d ms in some run: "
@@ -378,6 +389,8 @@ def main():
     ap.add_argument("--timeout", type=int, default=300,
                     help="seconds allowed per redis-benchmark or loadgen run")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
+    ap.add_argument("--split", action="store_true",
+                    help="also report user and system CPU per request apart (the kernel's share)")
     ap.add_argument("--json", metavar="FILE", help="also write every run's raw numbers to FILE")
     args = ap.parse_args()
 
@@ -455,6 +468,8 @@ def main():
                     row[side] = {
                         "median_ops": median_or_none([r["ops"] for r in good]),
                         "median_cpu_us": median_or_none([r["cpu_us_per_op"] for r in good]),
+                        "median_user_us": median_or_none([r["user_us_per_op"] for r in good]),
+                        "median_sys_us": median_or_none([r["sys_us_per_op"] for r in good]),
                         "runs": runs.get(side, []),
                         "error": errors.get(side),
                     }
@@ -474,7 +489,7 @@ def main():
             args.keyspace, args.datasize, pin, servers.machine_summary()),
         "Command: `%s`" % command_line,
     ]
-    header, rows, notes = table_rows(results)
+    header, rows, notes = table_rows(results, args.split)
     notes += RESTARTS
     servers.print_table(header_lines, header, rows, notes, args.markdown,
                         "ratio = respite/redis ops/s (higher is better for respite); "

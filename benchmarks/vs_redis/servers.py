@@ -81,14 +81,19 @@ def split_args(text):
     return shlex.split(text) if text else []
 
 
-def cpu_ticks(pid):
-    """utime+stime of the whole process (all its threads) in clock ticks (1/CLK_TCK s),
-    from /proc/<pid>/stat."""
+def cpu_split(pid):
+    """(utime, stime) of the whole process (all its threads) in clock ticks (1/CLK_TCK s),
+    from /proc/<pid>/stat: its own code's time and the kernel's on its behalf."""
     with open("/proc/%d/stat" % pid, "rb") as f:
         data = f.read()
     # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     fields = data[data.rindex(b")") + 2:].split()
-    return int(fields[11]) + int(fields[12])       # utime, stime: fields 14 and 15 of proc(5)
+    return int(fields[11]), int(fields[12])        # utime, stime: fields 14 and 15 of proc(5)
+
+
+def cpu_ticks(pid):
+    """utime+stime of the whole process in clock ticks."""
+    return sum(cpu_split(pid))
 
 
 def rss_kib(pid):
@@ -483,6 +488,9 @@ class Server:
 
     def cpu_ticks(self):
         return cpu_ticks(self.proc.pid)
+
+    def cpu_split(self):
+        return cpu_split(self.proc.pid)
 
     def rss_kib(self):
         return rss_kib(self.proc.pid)
