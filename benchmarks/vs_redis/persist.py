@@ -15,13 +15,14 @@ as both default to). Then, for --rounds rounds, each server's dump.rdb is loaded
 load time is the one it logs ("DB loaded from disk: <s> seconds", which both print).
 Medians of the rounds are reported, with respite/redis ratios.
 
-The dataset "dashboard" is the schema of shared/seeds (streams aside: they are not in
-respite's RDB files yet): per project <p> of 100,000, ten keys -- hashes
+The dataset "dashboard" is the schema of shared/seeds: per project <p> of 100,000, eleven
+keys -- a stream project:<p>:parameter_changes (3 entries of user_id, parameter_name,
+old_value, new_value, timestamp), hashes
 project:<p>:connections (5 fields), :active_sessions (5), :calc_cache (10 JSON values of
 ~100 bytes, EX 3600), :ai_context (3 of ~200 bytes, EX 1800), rate_limit:<p> (3, EX 600);
 a set project:<p>:active_users (5 members); lists project:<p>:notifications:u1 (5
 items), :undo:s1 (5), :redo:s1 (2); a string session:<p>:state (~150 bytes of JSON,
-EX 3600): 1,000,000 keys in all. The dataset "strings" is memory.py's: 1,000,000 keys
+EX 3600): 1,100,000 keys in all. The dataset "strings" is memory.py's: 1,000,000 keys
 key:<n> of 100-byte values, every other one with EX 3600.
 
 Examples:
@@ -45,7 +46,7 @@ from servers import log  # noqa: E402
 
 
 def dashboard(nproj):
-    """The commands of the dashboard dataset for nproj projects (10 keys each)."""
+    """The commands of the dashboard dataset for nproj projects (11 keys each)."""
     def json(n, seed):
         body = b'{"id":%d,"v":"' % seed
         return body + b"x" * max(0, n - len(body) - 2) + b'"}'
@@ -69,6 +70,10 @@ def dashboard(nproj):
         yield [b"RPUSH", pk + b"undo:s1"] + [json(60, i) for i in range(5)]
         yield [b"RPUSH", pk + b"redo:s1"] + [json(60, i) for i in range(2)]
         yield [b"SET", b"session:%d:state" % p, json(150, p), b"EX", b"3600"]
+        for e in range(3):
+            yield [b"XADD", pk + b"parameter_changes", b"*", b"user_id", b"user:%d" % e,
+                   b"parameter_name", b"param:%08x" % (p * 3 + e), b"old_value", b"%d" % e,
+                   b"new_value", b"%d" % (e + 1), b"timestamp", b"%d" % (1_700_000_000 + p)]
 
 
 def strings(n):
@@ -161,7 +166,8 @@ def main():
     ap = servers.arg_parser(__doc__)
     ap.add_argument("--dataset", default="dashboard", choices=sorted(DATASETS))
     ap.add_argument("--scale", type=float, default=1.0,
-                    help="multiply the dataset's size (default 1.0: 1,000,000 keys)")
+                    help="multiply the dataset's size (default 1.0: 100,000 projects, or "
+                         "1,000,000 strings)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of each measure (default 3)")
     ap.add_argument("--batch", type=int, default=10000, help="commands per pipelined write")
     ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS)
