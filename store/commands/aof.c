@@ -563,6 +563,9 @@ void aof_stop(struct store *st)
         return;
     if (st->persist.child && st->persist.child_type == PERSIST_CHILD_AOF)
         persist_kill_child(st);
+    /* nor is a rewrite scheduled any more (the first one, rescheduled
+     * as its child was stopped, included), as Redis's stopAppendOnly */
+    st->persist.aofrw.scheduled = false;
     if (a->waiting) { /* no manifest lists what it wrote */
         char path[2048];
         temp_incr_path(st, path, sizeof path);

@@ -85,8 +85,9 @@ void prop_sub_expired(struct db *db, struct rs_str key, bool is_hash, struct rs_
  * scheduled when another child runs or defer is set (inside EXEC).
  * 0, or -1 with the reason in err (appendonly stays off). */
 int aof_enable(struct store *st, bool defer, char *err, size_t errlen);
-/* Turn it off: stop a rewrite child, write and fsync what is buffered,
- * close the file. */
+/* Turn it off: stop a rewrite child, drop a scheduled rewrite, write and
+ * fsync what is buffered (or, while the first rewrite was still due,
+ * delete the temporary file), close the file. */
 void aof_stop(struct store *st);
 /* Load the files of the manifest into st (empty); 1 when there is no
  * manifest, 0 when loaded, -1 with the reason in err. */

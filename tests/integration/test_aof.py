@@ -428,8 +428,10 @@ class RoundTrip(ServerTestCase):
             r.set("c", "3")
             self.assertEqual(r.info("persistence")["aof_rewrite_in_progress"], 1)
             r.config_set("appendonly", "no")
+            time.sleep(0.3)  # three ticks of the cron: no rewrite starts again
             info = r.info("persistence")
-            self.assertEqual((info["aof_enabled"], info["aof_rewrite_in_progress"]), (0, 0))
+            self.assertEqual((info["aof_enabled"], info["aof_rewrite_in_progress"],
+                              info["aof_rewrite_scheduled"]), (0, 0, 0))
             self.assertEqual(sorted(os.listdir(aof_dir(d))), [
                 "appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", MANIFEST])
         finally:
