@@ -544,18 +544,47 @@ bool ql_free_some(struct quicklist *ql, int64_t *work)
     return true;
 }
 
+struct ql_node *ql_node_dup(const struct ql_node *nd)
+{
+    struct ql_node *c = rs_malloc(node_bytes(nd));
+    memcpy(c, nd, node_bytes(nd));
+    c->prev = c->next = NULL;
+    return c;
+}
+
 struct quicklist *ql_dup(const struct quicklist *ql)
 {
     struct quicklist *d = ql_new(ql->fill, ql->packed_threshold);
     d->listpack = ql->listpack;
     for (const struct ql_node *nd = ql->head; nd; nd = nd->next) {
-        struct ql_node *c = rs_malloc(node_bytes(nd));
-        memcpy(c, nd, node_bytes(nd));
+        struct ql_node *c = ql_node_dup(nd);
         d->bytes += node_bytes(c);
         node_link(d, c, d->tail);
     }
     d->count = ql->count;
     return d;
+}
+
+void ql_view(struct quicklist *view, struct ql_node *nd)
+{
+    /* fill is Redis's default: a listpack's pushes ignore it, and
+     * list_as_quicklist sets the configured one when the form changes. */
+    *view = (struct quicklist){.head = nd,
+                               .tail = nd,
+                               .count = nd ? nd->n : 0,
+                               .bytes = nd ? node_bytes(nd) : 0,
+                               .nnodes = nd != NULL,
+                               .packed_threshold = QL_DEFAULT_PACKED_THRESHOLD,
+                               .fill = -2,
+                               .listpack = true};
+}
+
+struct quicklist *ql_own(const struct quicklist *view)
+{
+    struct quicklist *ql = rs_malloc(sizeof *ql);
+    *ql = *view;
+    ql->bytes += sizeof *ql;
+    return ql;
 }
 
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)

@@ -77,6 +77,18 @@ void ql_free(struct quicklist *ql);
 bool ql_free_some(struct quicklist *ql, int64_t *work);
 /* A deep copy. O(bytes). */
 struct quicklist *ql_dup(const struct quicklist *ql);
+/* A copy of the chunk nd alone, unlinked. O(bytes). */
+struct ql_node *ql_node_dup(const struct ql_node *nd);
+
+/* A list in its listpack form kept as its one chunk alone, with no struct
+ * of its own (keyspace/list.c; NULL: no chunk yet): *view becomes a
+ * quicklist of that chunk, whose bytes count the chunk only, and which
+ * the ql_* functions change as any other (the chunk may move, go, or
+ * have neighbours once the list takes its quicklist form). */
+void ql_view(struct quicklist *view, struct ql_node *nd);
+/* A struct quicklist of its own for the chunks of view (ql_view's, its
+ * bytes then counting the struct too). */
+struct quicklist *ql_own(const struct quicklist *view);
 /* What Redis's quicklist nodes weigh together (DEBUG OBJECT's
  * ql_uncompressed_size): each chunk as its listpack's bytes, a plain one
  * as its element's length. O(chunks). */
