@@ -43,8 +43,7 @@ static struct quicklist *list_for_write(const struct cmd_ctx *c, const struct en
 static void list_store(struct shard *sh, struct entry *e, struct quicklist *ql,
                        struct quicklist *view, size_t before)
 {
-    list_put(e, ql, view);
-    obj_account_change(sh, before, list_bytes(entry_ptr(e), e->enc));
+    obj_account_change(sh, before, list_put(e, ql, view));
 }
 
 static size_t args_bytes(const struct rs_str *argv, int n)

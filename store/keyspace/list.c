@@ -11,35 +11,29 @@
 #include "keyspace/state.h"
 
 
-struct quicklist *list_get(const struct entry *e, struct quicklist *view)
-{
-    if (e->enc != ENC_LIST_CHUNK)
-        return entry_ptr(e);
-    ql_view(view, entry_ptr(e));
-    return view;
-}
-
-void list_put(struct entry *e, struct quicklist *ql, struct quicklist *view)
+size_t list_put(struct entry *e, struct quicklist *ql, struct quicklist *view)
 {
     if (ql->listpack) { /* one chunk, or none while empty */
+        size_t bytes = ql->bytes;
         entry_set_ptr(e, ql->head);
         e->enc = ENC_LIST_CHUNK;
-        if (ql != view)
+        if (ql != view) {
+            bytes -= sizeof *ql;
             rs_free(ql);
-        return;
+        }
+        return bytes;
     }
-    entry_set_ptr(e, ql == view ? ql_own(view) : ql);
+    struct quicklist *own = ql == view ? ql_own(view) : ql;
+    entry_set_ptr(e, own);
     e->enc = ENC_RAW;
+    return own->bytes;
 }
 
 size_t list_bytes(const void *v, int enc)
 {
-    struct quicklist view;
-    if (enc == ENC_LIST_CHUNK) {
-        ql_view(&view, (struct ql_node *)v);
-        v = &view;
-    }
-    return ((const struct quicklist *)v)->bytes;
+    if (enc != ENC_LIST_CHUNK)
+        return ((const struct quicklist *)v)->bytes;
+    return v ? ql_node_size(((const struct ql_node *)v)->cap) : 0;
 }
 
 void *list_dup(const void *v, int enc)

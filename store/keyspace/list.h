@@ -20,18 +20,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct entry;
-struct quicklist;
+#include "ds/entry.h"
+#include "ds/quicklist.h"
+
 struct store;
 
 /* The list of e as a struct quicklist: its own, or *view made of its one
  * chunk. Valid until e changes; after changing it, list_put. O(1). */
-struct quicklist *list_get(const struct entry *e, struct quicklist *view);
+static inline struct quicklist *list_get(const struct entry *e, struct quicklist *view)
+{
+    if (e->enc != ENC_LIST_CHUNK)
+        return entry_ptr(e);
+    ql_view(view, entry_ptr(e));
+    return view;
+}
+
 /* Store ql, list_get(e, view)'s after a change or a new list e takes
  * (ENC_RAW: obj_new_ptr), back in e in its form: a list in listpack form
  * as its chunk alone (a struct quicklist of its own is freed), else as a
- * struct quicklist (made here from view). O(1). */
-void list_put(struct entry *e, struct quicklist *ql, struct quicklist *view);
+ * struct quicklist (made here from view). Returns the list's bytes as
+ * stored (list_bytes). O(1). */
+size_t list_put(struct entry *e, struct quicklist *ql, struct quicklist *view);
 /* Allocated bytes of a list value v of encoding enc, elements included. */
 size_t list_bytes(const void *v, int enc);
 /* A deep copy of v (COPY), of the same encoding. O(bytes). */
