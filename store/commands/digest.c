@@ -28,6 +28,7 @@
 #include "ds/intset.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
+#include "keyspace/list.h"
 #include "ds/sha.h"
 #include "ds/stream.h"
 #include "ds/table.h"
@@ -174,9 +175,11 @@ static void digest_value(unsigned char d[20], struct entry *e, int64_t when)
         mix_str(d, obj_str(e, num));
         break;
     }
-    case OBJ_LIST:
-        digest_list(d, entry_ptr(e));
+    case OBJ_LIST: {
+        struct quicklist view;
+        digest_list(d, list_get(e, &view));
         break;
+    }
     case OBJ_SET:
         digest_set(d, entry_ptr(e));
         break;

@@ -31,6 +31,7 @@
 #include "ds/mem.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
+#include "keyspace/list.h"
 #include "ds/stream.h"
 #include "ds/table.h"
 #include "ds/zskip.h"
@@ -119,13 +120,16 @@ static size_t stream_usage(const struct stream *s, uint64_t samples)
     return n + extrapolate(sum, taken, s->ngroups);
 }
 
-static size_t list_usage(const struct quicklist *ql, uint64_t samples)
+/* A list kept as its one chunk has no struct quicklist (list.h). */
+static size_t list_usage(const struct entry *e, uint64_t samples)
 {
+    struct quicklist view;
+    const struct quicklist *ql = list_get(e, &view);
     size_t sum = 0;
     uint64_t taken = 0;
     for (const struct ql_node *nd = ql->head; nd && taken < samples; nd = nd->next, taken++)
         sum += rs_alloc_size(nd);
-    return rs_alloc_size(ql) + extrapolate(sum, taken, ql->nnodes);
+    return (ql == &view ? 0 : rs_alloc_size(ql)) + extrapolate(sum, taken, ql->nnodes);
 }
 
 static size_t zset_usage(const struct rzset *z, uint64_t samples)
@@ -169,7 +173,7 @@ static size_t obj_usage(struct entry *e, uint64_t samples)
     case OBJ_STRING:
         return n + (e->enc == ENC_RAW ? rs_alloc_size(entry_ptr(e)) : 0);
     case OBJ_LIST:
-        return n + list_usage(entry_ptr(e), samples);
+        return n + list_usage(e, samples);
     case OBJ_SET:
         return n + set_usage(entry_ptr(e), samples);
     case OBJ_ZSET:

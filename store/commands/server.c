@@ -46,6 +46,7 @@
 #include "resp_num.h"
 #include "ds/table.h"
 #include "ds/quicklist.h"
+#include "keyspace/list.h"
 #include "ds/util.h"
 
 /* ------------------------------------------------------------------------
@@ -1504,7 +1505,8 @@ static void debug_object(struct cmd_ctx *c)
     /* A quicklist's chunks: their number, mean fill, list-max-listpack-size
      * when the list became one (clamped as Redis's), never compressed, and
      * the bytes Redis's nodes for them take. */
-    const struct quicklist *ql = e->type == OBJ_LIST ? entry_ptr(e) : NULL;
+    struct quicklist view;
+    const struct quicklist *ql = e->type == OBJ_LIST ? list_get(e, &view) : NULL;
     if (ql && !ql->listpack) {
         n += snprintf(line + n, sizeof line - (size_t)n,
                       " ql_nodes:%" PRIu32 " ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:0"

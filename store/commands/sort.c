@@ -418,7 +418,8 @@ static void load(struct entry *e, const struct sort_args *a, long long *start, l
     bool direct = a->dontsort && e->type != OBJ_SET;
     long long from = direct ? *start : 0, n;
     if (e->type == OBJ_LIST) {
-        const struct quicklist *ql = entry_ptr(e);
+        struct quicklist view;
+        const struct quicklist *ql = list_get(e, &view);
         n = direct ? *end - *start + 1 : (long long)ql->count;
         struct ql_pos pos;
         bool more = n > 0 && ql_index(ql, a->o.desc && direct ? -1 - from : from, &pos);
@@ -539,8 +540,9 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
     a.o.by = a.by.p != NULL && !a.dontsort;
 
     long long len = 0;
+    struct quicklist view;
     if (e)
-        len = e->type == OBJ_LIST  ? (long long)((const struct quicklist *)entry_ptr(e))->count
+        len = e->type == OBJ_LIST  ? (long long)list_get(e, &view)->count
               : e->type == OBJ_SET ? (long long)set_size(entry_ptr(e))
                                    : (long long)zset_len(entry_ptr(e));
     /* LIMIT as Redis clamps it: [start, end] within [0, len). */

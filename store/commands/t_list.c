@@ -8,7 +8,10 @@
  * pushed); it is then a "quicklist" whose chunks obey the limit. A command
  * that removes elements turns a quicklist of one packed chunk back into a
  * listpack when that chunk is within half the limits
- * (listTypeTryConvertQuicklist with shrinking).
+ * (listTypeTryConvertQuicklist with shrinking). A command reads or changes
+ * the list through a struct quicklist, a view of its one chunk in listpack
+ * form (list.h), and stores it back in its entry (list_store,
+ * list_removed) before anything else may look at that key.
  */
 #include <limits.h>
 #include <string.h>
@@ -25,18 +28,22 @@
  * Encoding conversions
  * ------------------------------------------------------------------------ */
 
-static struct quicklist *list_of(const struct entry *e)
+/* The list of e (list_get, view its chunk's), ready for a change: DEBUG
+ * QUICKLIST-PACKED-THRESHOLD applies to every list at once, as in Redis. */
+static struct quicklist *list_for_write(const struct cmd_ctx *c, const struct entry *e,
+                                        struct quicklist *view)
 {
-    return entry_ptr(e);
-}
-
-/* The list of e, ready for a change: DEBUG QUICKLIST-PACKED-THRESHOLD
- * applies to every list at once, as in Redis. */
-static struct quicklist *list_for_write(const struct cmd_ctx *c, const struct entry *e)
-{
-    struct quicklist *ql = list_of(e);
+    struct quicklist *ql = list_get(e, view);
     ql->packed_threshold = list_packed_threshold(c->st);
     return ql;
+}
+
+/* Store ql, e's list changed (list_for_write's, with view), back in e and
+ * account its bytes to sh (it had `before`, ql->bytes when opened). */
+static void list_store(struct shard *sh, struct entry *e, struct quicklist *ql,
+                       struct quicklist *view, size_t before)
+{
+    obj_account_change(sh, before, list_put(e, ql, view));
 }
 
 static size_t args_bytes(const struct rs_str *argv, int n)
@@ -61,26 +68,27 @@ static void list_shrunk(const struct cmd_ctx *c, struct quicklist *ql)
     ql->listpack = true;
 }
 
-/* The list at loc lost elements (it had `before` bytes): delete the key
- * if it is empty, else try the conversion back and account the bytes.
- * Touches the key for WATCH and publishes event (class l, unless NULL),
- * then `del` if the key goes. Returns whether the key was deleted. */
-static bool list_removed(const struct cmd_ctx *c, struct kloc *loc, size_t before,
-                         const char *event)
+/* The list at loc, ql (list_for_write's, with view), lost elements (it
+ * had `before` bytes): try the conversion back unless it is empty, store
+ * it (list_store), then delete the key if it is empty. Touches the key for
+ * WATCH and publishes event (class l, unless NULL), then `del` if the key
+ * goes. Returns whether the key was deleted. */
+static bool list_removed(const struct cmd_ctx *c, struct kloc *loc, struct quicklist *ql,
+                         struct quicklist *view, size_t before, const char *event)
 {
-    struct quicklist *ql = list_of(*loc->ref);
+    bool empty = ql->count == 0;
+    if (!empty)
+        list_shrunk(c, ql);
+    list_store(loc->sh, *loc->ref, ql, view, before);
     ks_touch_loc(loc);
     if (event)
         ks_notify_entry(c->db, NOTIFY_LIST, event, *loc->ref);
-    obj_account_change(loc->sh, before, ql->bytes);
-    if (ql->count == 0) {
-        if (event)
-            ks_notify_entry(c->db, NOTIFY_GENERIC, "del", *loc->ref);
-        ks_delete(loc);
-        return true;
-    }
-    list_shrunk(c, ql);
-    return false;
+    if (!empty)
+        return false;
+    if (event)
+        ks_notify_entry(c->db, NOTIFY_GENERIC, "del", *loc->ref);
+    ks_delete(loc);
+    return true;
 }
 
 /* ------------------------------------------------------------------------
@@ -119,8 +127,7 @@ static struct entry *list_open_push(struct cmd_ctx *c, struct rs_str key, bool o
     if (*wrong || e || only_existing)
         return e;
     loc->sh = ks_shard(c->db, key, true);
-    struct quicklist *ql = ql_new(c->st->cfg.list_max_listpack_size, list_packed_threshold(c->st));
-    e = obj_new_ptr(loc->sh, key, OBJ_LIST, ENC_RAW, ql);
+    e = obj_new_ptr(loc->sh, key, OBJ_LIST, ENC_LIST_CHUNK, NULL); /* no chunk yet */
     ks_add(c->db, loc->sh, e);
     return e;
 }
@@ -138,16 +145,17 @@ static void push_generic(struct cmd_ctx *c, enum ql_where where, bool only_exist
         resp_add_int(c->out, 0);
         return;
     }
-    struct quicklist *ql = list_for_write(c, e);
+    struct quicklist view, *ql = list_for_write(c, e, &view);
     size_t before = ql->bytes;
     int n = c->argc - 2;
     list_growing(c->st, ql, args_bytes(c->argv + 2, n), (uint64_t)n);
     ql_push_many(ql, c->argv + 2, (size_t)n, where);
-    obj_account_change(loc.sh, before, ql->bytes);
+    uint64_t count = ql->count;
+    list_store(loc.sh, e, ql, &view, before);
     ks_touch(c->db, c->argv[1]); /* loc->ref is not set for a new list */
     ks_dirty(c->st, (uint64_t)n);
     ks_notify(c->db, NOTIFY_LIST, where == QL_HEAD ? "lpush" : "rpush", c->argv[1]);
-    resp_add_int(c->out, (long long)ql->count);
+    resp_add_int(c->out, (long long)count);
 }
 
 void cmd_lpush(struct cmd_ctx *c)
@@ -175,7 +183,7 @@ void cmd_rpushx(struct cmd_ctx *c)
 static void pop_range_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where where,
                             long long count)
 {
-    struct quicklist *ql = list_for_write(c, *loc->ref);
+    struct quicklist view, *ql = list_for_write(c, *loc->ref, &view);
     size_t before = ql->bytes;
     uint64_t n = (uint64_t)count < ql->count ? (uint64_t)count : ql->count;
     resp_add_array_len(c->out, (long long)n);
@@ -185,20 +193,20 @@ static void pop_range_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where w
         ql_delete(ql, &pos, where == QL_HEAD); /* pos moves to the new end */
     }
     ks_dirty(c->st, n);
-    list_removed(c, loc, before, where == QL_HEAD ? "lpop" : "rpop");
+    list_removed(c, loc, ql, &view, before, where == QL_HEAD ? "lpop" : "rpop");
 }
 
 /* Reply one element popped from an end of the list at loc, as a bulk, then
  * delete the key if it emptied. */
 static void pop_one_reply(struct cmd_ctx *c, struct kloc *loc, enum ql_where where)
 {
-    struct quicklist *ql = list_for_write(c, *loc->ref);
+    struct quicklist view, *ql = list_for_write(c, *loc->ref, &view);
     size_t before = ql->bytes;
     struct ql_pos pos = ql_end(ql, where);
     resp_add_bulk_str(c->out, ql_get(pos));
     ql_delete(ql, &pos, where == QL_HEAD);
     ks_dirty(c->st, 1);
-    list_removed(c, loc, before, where == QL_HEAD ? "lpop" : "rpop");
+    list_removed(c, loc, ql, &view, before, where == QL_HEAD ? "lpop" : "rpop");
 }
 
 /* LPOP, RPOP key [count] -- without count a bulk or a null; with count an
@@ -355,7 +363,7 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     }
     se = ks_write(c, c->db, src, &sloc); /* dst's lookup may have expired a key */
     /* The element is copied out: pushing may move the chunk it is in. */
-    struct quicklist *sq = list_for_write(c, se);
+    struct quicklist sview, *sq = list_for_write(c, se, &sview);
     size_t sbefore = sq->bytes;
     struct rs_str v = ql_get(ql_end(sq, from));
     char small[128];
@@ -377,17 +385,17 @@ static void move_generic(struct cmd_ctx *c, enum ql_where from, enum ql_where to
     if (se == de) {
         list_growing(c->st, sq, vbytes, 1);
         ql_push(sq, v, to);
-        list_removed(c, &sloc, sbefore, NULL);
+        list_removed(c, &sloc, sq, &sview, sbefore, NULL);
         ks_notify(c->db, NOTIFY_LIST, pushed, dst);
         ks_notify(c->db, NOTIFY_LIST, popped, src);
     } else {
-        bool src_gone = list_removed(c, &sloc, sbefore, NULL);
+        bool src_gone = list_removed(c, &sloc, sq, &sview, sbefore, NULL);
         de = list_open_push(c, dst, false, &dloc, &wrong);
-        struct quicklist *dq = list_for_write(c, de);
+        struct quicklist dview, *dq = list_for_write(c, de, &dview);
         size_t dbefore = dq->bytes;
         list_growing(c->st, dq, vbytes, 1);
         ql_push(dq, v, to);
-        obj_account_change(dloc.sh, dbefore, dq->bytes);
+        list_store(dloc.sh, de, dq, &dview, dbefore);
         ks_touch(c->db, dst);
         ks_notify(c->db, NOTIFY_LIST, pushed, dst);
         ks_notify(c->db, NOTIFY_LIST, popped, src);
@@ -445,8 +453,9 @@ void cmd_llen(struct cmd_ctx *c)
 {
     bool wrong;
     struct entry *e = ks_read_type(c, c->argv[1], OBJ_LIST, NULL, &wrong);
+    struct quicklist view;
     if (!wrong)
-        resp_add_int(c->out, e ? (long long)list_of(e)->count : 0);
+        resp_add_int(c->out, e ? (long long)list_get(e, &view)->count : 0);
 }
 
 /* LINDEX key index -- the element or a null; the key is checked before
@@ -464,8 +473,9 @@ void cmd_lindex(struct cmd_ctx *c)
     long long idx;
     if (!arg_ll(c, c->argv[2], &idx))
         return;
+    struct quicklist view;
     struct ql_pos pos;
-    if (ql_index(list_of(e), idx, &pos))
+    if (ql_index(list_get(e, &view), idx, &pos))
         resp_add_bulk_str(c->out, ql_get(pos));
     else
         resp_add_null(c->out);
@@ -498,7 +508,7 @@ void cmd_lrange(struct cmd_ctx *c)
     struct entry *e = ks_read_type(c, c->argv[1], OBJ_LIST, NULL, &wrong);
     if (wrong)
         return;
-    struct quicklist *ql = e ? list_of(e) : NULL;
+    struct quicklist view, *ql = e ? list_get(e, &view) : NULL;
     if (!ql || !clamp_range(&start, &end, (long long)ql->count)) {
         resp_add_array_len(c->out, 0);
         return;
@@ -554,7 +564,7 @@ void cmd_lpos(struct cmd_ctx *c)
             resp_add_null(c->out);
         return;
     }
-    struct quicklist *ql = list_of(e);
+    struct quicklist view, *ql = list_get(e, &view);
     struct resp_deferred d = {0};
     if (count != -1)
         d = resp_add_deferred(c->out);
@@ -603,17 +613,18 @@ void cmd_lset(struct cmd_ctx *c)
     long long idx;
     if (!arg_ll(c, c->argv[2], &idx))
         return;
-    struct quicklist *ql = list_for_write(c, e);
+    struct quicklist view, *ql = list_for_write(c, e, &view);
     size_t before = ql->bytes;
     list_growing(c->st, ql, c->argv[3].len, 1);
     struct ql_pos pos;
     if (!ql_index(ql, idx, &pos)) {
+        list_store(loc.sh, e, ql, &view, before); /* converted all the same, as Redis */
         reply_err(c, RS_ERR_INDEX_RANGE);
         return;
     }
     ql_replace(ql, &pos, c->argv[3]);
     ks_dirty(c->st, 1);
-    list_removed(c, &loc, before, "lset");
+    list_removed(c, &loc, ql, &view, before, "lset");
     resp_add_ok(c->out);
 }
 
@@ -639,7 +650,7 @@ void cmd_linsert(struct cmd_ctx *c)
         resp_add_int(c->out, 0);
         return;
     }
-    struct quicklist *ql = list_for_write(c, e);
+    struct quicklist view, *ql = list_for_write(c, e, &view);
     size_t before = ql->bytes;
     /* As Redis, the list is converted for the element before the pivot is
      * known to be there. */
@@ -649,14 +660,16 @@ void cmd_linsert(struct cmd_ctx *c)
         struct ql_pos at = pos;
         if (str_eq(ql_read(&pos, &more), c->argv[3])) {
             ql_insert(ql, at, c->argv[4], after);
-            obj_account_change(loc.sh, before, ql->bytes);
+            uint64_t count = ql->count;
+            list_store(loc.sh, e, ql, &view, before);
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_LIST, "linsert", c->argv[1]);
             ks_dirty(c->st, 1);
-            resp_add_int(c->out, (long long)ql->count);
+            resp_add_int(c->out, (long long)count);
             return;
         }
     }
+    list_store(loc.sh, e, ql, &view, before); /* converted all the same */
     resp_add_int(c->out, -1);
 }
 
@@ -682,7 +695,7 @@ void cmd_lrem(struct cmd_ctx *c)
     }
     bool forward = count >= 0;
     uint64_t limit = (uint64_t)(count < 0 ? -count : count);
-    struct quicklist *ql = list_for_write(c, e);
+    struct quicklist view, *ql = list_for_write(c, e, &view);
     size_t before = ql->bytes;
     uint64_t removed = 0;
     struct ql_pos pos = ql_end(ql, forward ? QL_HEAD : QL_TAIL);
@@ -697,7 +710,7 @@ void cmd_lrem(struct cmd_ctx *c)
     }
     ks_dirty(c->st, removed);
     if (removed)
-        list_removed(c, &loc, before, "lrem");
+        list_removed(c, &loc, ql, &view, before, "lrem");
     resp_add_int(c->out, (long long)removed);
 }
 
@@ -713,7 +726,7 @@ void cmd_ltrim(struct cmd_ctx *c)
     if (wrong)
         return;
     if (e) {
-        struct quicklist *ql = list_for_write(c, e);
+        struct quicklist view, *ql = list_for_write(c, e, &view);
         size_t before = ql->bytes;
         long long llen = (long long)ql->count, ltrim = llen, rtrim = 0;
         if (clamp_range(&start, &end, llen)) {
@@ -723,7 +736,7 @@ void cmd_ltrim(struct cmd_ctx *c)
         ql_trim(ql, QL_HEAD, (uint64_t)ltrim);
         ql_trim(ql, QL_TAIL, (uint64_t)rtrim);
         ks_dirty(c->st, (uint64_t)(ltrim + rtrim));
-        list_removed(c, &loc, before, "ltrim");
+        list_removed(c, &loc, ql, &view, before, "ltrim");
     }
     resp_add_ok(c->out);
 }

@@ -23,6 +23,9 @@ enum obj_enc {
     ENC_INT,        /* string that is a canonical int64, in the value word */
     ENC_RAW,        /* string in a separate growable buffer (struct rstr) */
     ENC_HASH,       /* a struct hash (t_hash.c), packed or a table inside */
+    ENC_LIST_CHUNK, /* a list in its listpack form: its one chunk alone, a
+                     * struct ql_node (NULL while empty); a list in another
+                     * form is ENC_RAW, a struct quicklist (keyspace/list.c) */
 };
 
 #define EXP_NONE UINT32_MAX
@@ -69,6 +72,11 @@ static inline void *entry_ptr(const struct entry *e)
     void *p;
     memcpy(&p, e->data, sizeof p);
     return p;
+}
+
+static inline void entry_set_ptr(struct entry *e, void *p)
+{
+    memcpy(e->data, &p, sizeof p);
 }
 
 #endif

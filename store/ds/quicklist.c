@@ -203,17 +203,9 @@ static inline uint32_t elem_before(const char *buf, uint32_t end)
  * Chunks
  * ------------------------------------------------------------------------ */
 
-/* The bytes of a chunk of cap bytes of room: its header and the room, and
- * never less than the struct (a few bytes of room are never all). */
-static size_t node_size(uint32_t cap)
-{
-    size_t b = QL_NODE_HDR + cap;
-    return b < sizeof(struct ql_node) ? sizeof(struct ql_node) : b;
-}
-
 static size_t node_bytes(const struct ql_node *nd)
 {
-    return node_size(nd->cap);
+    return ql_node_size(nd->cap);
 }
 
 /* The room of nd as the allocator gave it: what its size class holds past
@@ -229,7 +221,7 @@ static uint32_t node_room_of(const struct ql_node *nd)
  * will be filled from. */
 static struct ql_node *node_new(struct quicklist *ql, uint32_t cap, enum ql_where where)
 {
-    struct ql_node *nd = rs_malloc(node_size(cap));
+    struct ql_node *nd = rs_malloc(ql_node_size(cap));
     nd->prev = nd->next = NULL;
     nd->n = 0;
     cap = nd->cap = node_room_of(nd);
@@ -290,7 +282,7 @@ static void node_relink(struct quicklist *ql, struct ql_node *nd)
 static struct ql_node *node_resize(struct quicklist *ql, struct ql_node *nd, uint32_t cap)
 {
     ql->bytes -= node_bytes(nd);
-    nd = rs_realloc(nd, node_size(cap));
+    nd = rs_realloc(nd, ql_node_size(cap));
     nd->cap = node_room_of(nd);
     ql->bytes += node_bytes(nd);
     node_relink(ql, nd);
@@ -544,18 +536,33 @@ bool ql_free_some(struct quicklist *ql, int64_t *work)
     return true;
 }
 
+struct ql_node *ql_node_dup(const struct ql_node *nd)
+{
+    struct ql_node *c = rs_malloc(node_bytes(nd));
+    memcpy(c, nd, node_bytes(nd));
+    c->prev = c->next = NULL;
+    return c;
+}
+
 struct quicklist *ql_dup(const struct quicklist *ql)
 {
     struct quicklist *d = ql_new(ql->fill, ql->packed_threshold);
     d->listpack = ql->listpack;
     for (const struct ql_node *nd = ql->head; nd; nd = nd->next) {
-        struct ql_node *c = rs_malloc(node_bytes(nd));
-        memcpy(c, nd, node_bytes(nd));
+        struct ql_node *c = ql_node_dup(nd);
         d->bytes += node_bytes(c);
         node_link(d, c, d->tail);
     }
     d->count = ql->count;
     return d;
+}
+
+struct quicklist *ql_own(const struct quicklist *view)
+{
+    struct quicklist *ql = rs_malloc(sizeof *ql);
+    *ql = *view;
+    ql->bytes += sizeof *ql;
+    return ql;
 }
 
 void ql_push(struct quicklist *ql, struct rs_str s, enum ql_where where)

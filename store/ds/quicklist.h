@@ -77,6 +77,38 @@ void ql_free(struct quicklist *ql);
 bool ql_free_some(struct quicklist *ql, int64_t *work);
 /* A deep copy. O(bytes). */
 struct quicklist *ql_dup(const struct quicklist *ql);
+/* A copy of the chunk nd alone, unlinked. O(bytes). */
+struct ql_node *ql_node_dup(const struct ql_node *nd);
+
+/* The bytes of a chunk of cap bytes of room: its header and the room, and
+ * never less than the struct (a few bytes of room are never all). */
+static inline size_t ql_node_size(uint32_t cap)
+{
+    size_t b = QL_NODE_HDR + cap;
+    return b < sizeof(struct ql_node) ? sizeof(struct ql_node) : b;
+}
+
+/* A list in its listpack form kept as its one chunk alone, with no struct
+ * of its own (keyspace/list.c; NULL: no chunk yet): *view becomes a
+ * quicklist of that chunk, whose bytes count the chunk only, and which
+ * the ql_* functions change as any other (the chunk may move, go, or
+ * have neighbours once the list takes its quicklist form). Inline: every
+ * command on such a list starts here. */
+static inline void ql_view(struct quicklist *view, struct ql_node *nd)
+{
+    /* fill is Redis's default: a listpack's pushes ignore it, and
+     * list_as_quicklist sets the configured one when the form changes. */
+    view->head = view->tail = nd;
+    view->count = nd ? nd->n : 0;
+    view->bytes = nd ? ql_node_size(nd->cap) : 0;
+    view->nnodes = nd != NULL;
+    view->packed_threshold = QL_DEFAULT_PACKED_THRESHOLD;
+    view->fill = -2;
+    view->listpack = true;
+}
+/* A struct quicklist of its own for the chunks of view (ql_view's, its
+ * bytes then counting the struct too). */
+struct quicklist *ql_own(const struct quicklist *view);
 /* What Redis's quicklist nodes weigh together (DEBUG OBJECT's
  * ql_uncompressed_size): each chunk as its listpack's bytes, a plain one
  * as its element's length. O(chunks). */

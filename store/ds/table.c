@@ -154,7 +154,13 @@ static uint64_t next_pow2(uint64_t n)
     return s;
 }
 
-/* Start moving to a table of n buckets, rounded up to a power of two. */
+/* Start moving to a table of n buckets, rounded up to a power of two. A
+ * table of at most REHASH_AT_ONCE buckets moves at once: most value tables
+ * are small and see few operations after they grow, so an incremental
+ * rehash would keep both arrays for good (a 10-field hash its old 8
+ * buckets, 64 bytes), and moving a few dozen entries costs less than the
+ * dual lookups meanwhile. */
+#define REHASH_AT_ONCE 32
 static void resize(struct table *t, uint64_t n)
 {
     uint64_t size = next_pow2(n);
@@ -171,6 +177,9 @@ static void resize(struct table *t, uint64_t n)
     t->lg[1] = lg_of(size);
     t->chain[1] = 0;
     t->rehash_idx = 0;
+    if (tbl_size(t, 0) <= REHASH_AT_ONCE && can_move(t))
+        while (is_rehashing(t))
+            rehash_one(t);
 }
 
 /* Start shrinking a table under 1/8 full (Redis's HASHTABLE_MIN_FILL).

@@ -45,7 +45,7 @@ size_t obj_bytes(const struct entry *e)
     else if (e->type == OBJ_ZSET)
         n += zset_bytes(entry_ptr(e));
     else if (e->type == OBJ_LIST)
-        n += list_bytes(entry_ptr(e));
+        n += list_bytes(entry_ptr(e), e->enc);
     else if (e->type == OBJ_STREAM)
         n += stream_bytes(entry_ptr(e));
     return n;
@@ -152,7 +152,11 @@ struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type typ
                           void *ptr)
 {
     struct entry *e = alloc_entry(key, 8, type, enc);
-    memcpy(e->data, &ptr, sizeof ptr);
+    entry_set_ptr(e, ptr);
+    if (type == OBJ_LIST) { /* a list built in a struct quicklist takes its form */
+        struct quicklist view;
+        list_put(e, list_get(e, &view), &view);
+    }
     account(sh, obj_bytes(e), true);
     return e;
 }
@@ -174,7 +178,7 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
     case OBJ_ZSET:
         return obj_new_ptr(sh, key, OBJ_ZSET, e->enc, zset_dup(entry_ptr(e)));
     case OBJ_LIST:
-        return obj_new_ptr(sh, key, OBJ_LIST, e->enc, list_dup(entry_ptr(e)));
+        return obj_new_ptr(sh, key, OBJ_LIST, e->enc, list_dup(entry_ptr(e), e->enc));
     case OBJ_STREAM:
         return obj_new_ptr(sh, key, OBJ_STREAM, e->enc, stream_dup(entry_ptr(e)));
     default:
@@ -217,7 +221,7 @@ void obj_free(struct shard *sh, struct entry *e)
     else if (e->type == OBJ_ZSET)
         zset_free(entry_ptr(e));
     else if (e->type == OBJ_LIST)
-        list_free(entry_ptr(e));
+        list_free(entry_ptr(e), e->enc);
     else if (e->type == OBJ_STREAM)
         stream_free(entry_ptr(e));
     rs_free(e);
@@ -234,7 +238,7 @@ uint64_t obj_free_effort(const struct entry *e)
     case OBJ_ZSET:
         return zset_free_effort(entry_ptr(e));
     case OBJ_LIST:
-        return ((const struct quicklist *)entry_ptr(e))->nnodes;
+        return list_chunks(entry_ptr(e), e->enc);
     case OBJ_STREAM:
         return stream_free_effort(entry_ptr(e));
     default:
@@ -279,7 +283,7 @@ bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *wor
         done = zset_free_some(entry_ptr(e), work);
         break;
     case OBJ_LIST:
-        done = ql_free_some(entry_ptr(e), work);
+        done = list_free_some(entry_ptr(e), e->enc, work);
         break;
     case OBJ_STREAM:
         done = stream_free_some(entry_ptr(e), work);
@@ -409,8 +413,11 @@ bool obj_sub_remove(struct entry *e, struct rs_str name)
 void obj_prefetch(const struct entry *e)
 {
     /* The whole struct, whose fields every access reads (up to 128 bytes
-     * for a zset or a stream; a hash or a set is one line). */
-    if (e->type != OBJ_STRING || e->enc == ENC_RAW)
+     * for a zset or a stream; a hash or a set is one line); a list kept as
+     * its chunk, that chunk's header and first elements. */
+    if (e->enc == ENC_LIST_CHUNK)
+        prefetch_span(entry_ptr(e), 128);
+    else if (e->type != OBJ_STRING || e->enc == ENC_RAW)
         prefetch_span(entry_ptr(e), e->type == OBJ_LIST   ? sizeof(struct quicklist)
                                     : e->type == OBJ_HASH ? sizeof(struct hash)
                                     : e->type == OBJ_SET  ? sizeof(struct rset)
@@ -430,7 +437,7 @@ void obj_prefetch_data(const struct entry *e, bool rest)
         zset_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_LIST: { /* pushes and pops at the head are the common case */
-        if (rest)
+        if (rest || e->enc == ENC_LIST_CHUNK) /* obj_prefetch loaded the chunk */
             break;
         const struct quicklist *ql = entry_ptr(e);
         if (ql->head) {
@@ -483,7 +490,7 @@ const char *obj_enc_name(const struct entry *e)
     case OBJ_ZSET:
         return zset_enc_name(entry_ptr(e));
     case OBJ_LIST:
-        return list_enc_name(entry_ptr(e));
+        return list_enc_name(entry_ptr(e), e->enc);
     case OBJ_STREAM:
         return "stream";
     default:

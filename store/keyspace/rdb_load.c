@@ -767,7 +767,7 @@ void rdb_value_free(struct rdb_value *val)
         return;
     switch (val->type) {
     case OBJ_LIST:
-        list_free(v);
+        list_free(v, ENC_RAW);
         break;
     case OBJ_SET:
         set_free(v);

@@ -29,6 +29,7 @@
 #include "ds/mem.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
+#include "keyspace/list.h"
 #include "ds/stream.h"
 #include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
@@ -418,9 +419,11 @@ static void put_value(struct rdb_buf *b, struct entry *e)
     case OBJ_SET:
         put_set_value(b, entry_ptr(e));
         break;
-    case OBJ_LIST:
-        put_list_value(b, entry_ptr(e));
+    case OBJ_LIST: {
+        struct quicklist view;
+        put_list_value(b, list_get(e, &view));
         break;
+    }
     case OBJ_ZSET:
         put_zset_value(b, entry_ptr(e));
         break;

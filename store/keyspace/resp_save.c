@@ -22,6 +22,7 @@
 #include "ds/mem.h"
 #include "ds/pack.h"
 #include "ds/quicklist.h"
+#include "keyspace/list.h"
 #include "ds/stream.h"
 #include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
@@ -328,9 +329,11 @@ static void put_key(void *ud, struct entry *e)
     case OBJ_SET:
         put_set(w, entry_ptr(e));
         break;
-    case OBJ_LIST:
-        put_list(w, entry_ptr(e));
+    case OBJ_LIST: {
+        struct quicklist view;
+        put_list(w, list_get(e, &view));
         break;
+    }
     case OBJ_ZSET:
         put_zset(w, entry_ptr(e));
         break;

@@ -3,10 +3,13 @@
  * Tests of the list commands (t_list.c) through the public API: the
  * shard's byte accounting as lists grow across chunks, shrink, move, are
  * copied and deleted; encodings with plain chunks (DEBUG
- * QUICKLIST-PACKED-THRESHOLD); long lists read from both ends. Replies
- * are compared with redis-server by tests/compat/cases/lists.txt.
+ * QUICKLIST-PACKED-THRESHOLD); a list in listpack form kept as its one
+ * chunk alone, in and out of that form; long lists read from both ends.
+ * Replies are compared with redis-server by tests/compat/cases/lists.txt
+ * and cases_nodes/.
  */
 #include "store_test.h"
+#include "ds/mem.h"
 
 TestSuite(list, .init = store_setup, .fini = store_teardown);
 
@@ -88,6 +91,70 @@ Test(list, plain_chunks_keep_a_quicklist)
     expect_reply("LSET l 0 x", "+OK\r\n");
     expect_reply("OBJECT ENCODING l", "$8\r\nlistpack\r\n");
     expect_reply("LRANGE l 0 -1", "*1\r\n$1\r\nx\r\n");
+}
+
+/* The entry of key in the global shard. */
+static struct entry *entry_of(const char *key)
+{
+    struct entry **ref = tbl_find_ref(&db0()->global.tbl, key, strlen(key));
+    cr_assert(ref != NULL, "%s is missing", key);
+    return *ref;
+}
+
+/* key is in listpack form as its chunk alone (no struct quicklist), and
+ * accounts for that entry and that chunk only. */
+static void expect_chunk_alone(const char *key)
+{
+    struct entry *e = entry_of(key);
+    cr_expect_eq(e->enc, ENC_LIST_CHUNK, "%s: enc %d", key, e->enc);
+    cr_expect_eq(obj_bytes(e), 24 + 8 + strlen(key) + rs_alloc_size(entry_ptr(e)));
+}
+
+Test(list, listpacks_are_their_chunk_alone_both_ways)
+{
+    static const char *const keys[] = {"l", "c", "r"};
+    expect_reply("CONFIG SET list-max-listpack-size 4", "+OK\r\n");
+    expect_reply("RPUSH l a b c", ":3\r\n");
+    expect_chunk_alone("l");
+    expect_reply("LPUSH l z", ":4\r\n");
+    expect_chunk_alone("l");
+    expect_reply("RPUSH l d", ":5\r\n"); /* past the count limit */
+    cr_expect_eq(entry_of("l")->enc, ENC_RAW);
+    expect_reply("OBJECT ENCODING l", "$9\r\nquicklist\r\n");
+    expect_accounted(keys, 3);
+    expect_reply("RPOP l 2", "*2\r\n$1\r\nd\r\n$1\r\nc\r\n");
+    cr_expect_eq(entry_of("l")->enc, ENC_RAW); /* 3 is above half the limit */
+    expect_reply("LREM l 1 a", ":1\r\n");
+    expect_chunk_alone("l");
+    expect_reply("OBJECT ENCODING l", "$8\r\nlistpack\r\n");
+    expect_accounted(keys, 3);
+    /* LINSERT and LSET convert before they look for the pivot or index. */
+    expect_reply("LINSERT l BEFORE nope x", ":-1\r\n");
+    expect_chunk_alone("l");
+    expect_reply("RPUSH l 1 2", ":4\r\n");
+    expect_reply("LINSERT l BEFORE nope x", ":-1\r\n");
+    expect_reply("OBJECT ENCODING l", "$9\r\nquicklist\r\n");
+    expect_accounted(keys, 3);
+    expect_reply("LTRIM l 0 1", "+OK\r\n");
+    expect_chunk_alone("l");
+    expect_reply("LRANGE l 0 -1", "*2\r\n$1\r\nz\r\n$1\r\nb\r\n");
+    /* Copied, renamed, moved between keys, sorted into another (DUMP and
+     * RESTORE: tests/compat/cases_nodes/list_chunk.txt). */
+    expect_reply("COPY l c", ":1\r\n");
+    expect_chunk_alone("c");
+    cr_expect_neq(entry_ptr(entry_of("c")), entry_ptr(entry_of("l")));
+    expect_reply("RENAME c r", "+OK\r\n");
+    expect_chunk_alone("r");
+    expect_reply("LMOVE r c LEFT LEFT", "$1\r\nz\r\n");
+    expect_chunk_alone("r");
+    expect_chunk_alone("c");
+    expect_accounted(keys, 3);
+    expect_reply("SORT l ALPHA STORE r", ":2\r\n"); /* a list built apart, then stored */
+    expect_chunk_alone("r");
+    expect_reply("LRANGE r 0 -1", "*2\r\n$1\r\nb\r\n$1\r\nz\r\n");
+    expect_accounted(keys, 3);
+    expect_reply("DEL l c r", ":3\r\n");
+    cr_expect_eq(st_int()->used_memory, 0);
 }
 
 Test(list, long_lists_read_from_both_ends)

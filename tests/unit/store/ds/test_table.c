@@ -251,6 +251,34 @@ Test(table, a_table_of_one_key_has_one_bucket)
     cr_assert_not_null(find("k", 1));
 }
 
+Test(table, a_small_table_grows_and_shrinks_at_once_a_big_one_by_steps)
+{
+    /* Up to 32 buckets, a resize moves every entry when it starts: a small
+     * value table keeps no second array it would rarely get to free. */
+    for (int i = 0; i < 33; i++) {
+        add("k", i);
+        cr_assert(!rehashing(), "rehashing after %d inserts", i + 1);
+        cr_assert_null(t.b[1]);
+    }
+    cr_assert_eq(tbl_size(&t, 0), 64);
+    for (int i = 0; i < 33; i++)
+        cr_assert_not_null(find("k", i), "k%d lost", i);
+    for (int i = 33; i < 65; i++)
+        add("k", i);
+    cr_assert(rehashing(), "64 buckets grow by steps");
+    finish_rehash();
+    for (int i = 5; i < 65; i++)
+        del("k", i);
+    finish_rehash();
+    for (int i = 0; i < 3; i++) {
+        del("k", i);
+        cr_assert(!rehashing());
+    }
+    cr_assert_leq(tbl_size(&t, 0), 16);
+    cr_assert_not_null(find("k", 3));
+    cr_assert_not_null(find("k", 4));
+}
+
 /* ---- SCAN --------------------------------------------------------------- */
 
 #define NSTABLE 300
