@@ -16,10 +16,6 @@
  * chunks at once, and only what the socket would not take goes to uv_write,
  * whose chunks stay frozen until its callback. So replies of one loop turn
  * leave in one write per client, and the GET/SET path allocates nothing.
- * Pushes alone (pub/sub messages and the like, no reply of the client's
- * own) may wait while the server is busy -- input is ready, so the loop
- * turns again at once -- for 1 ms at most (holdable): one write then
- * carries several turns' messages of a subscriber.
  *
  * Blocked clients (BLPOP, XREAD BLOCK, ...): while a client is blocked its
  * bytes are still read but its commands wait. The store tells us when it is
@@ -68,9 +64,6 @@
 #define IDLE_BUFFERS_MS 2000       /* an idle client's buffers are freed after this */
 #define PARSE_BATCH 16             /* commands parsed before they run (prefetching) */
 #define RB_MIN_BYTES 1024          /* the smallest reply chunk the cron shrinks one to */
-#define HOLD_US 1000               /* pushes held (see holdable) this long at most */
-#define HOLD_BYTES (32 * 1024)     /* and while fewer than this many bytes are pending */
-#define HOLD_ASK_EVERY 32          /* connections written between two input_waiting */
 
 struct srv_conn {
     uv_tcp_t handle; /* first: a uv_handle_t* is a struct srv_conn* */
@@ -107,10 +100,6 @@ struct srv_conn {
     int obuf_class;         /* RESPITE_OBUF_NORMAL, or _PUBSUB while subscribed */
     bool writing, closing, close_after_reply, on_pending, on_unblocked;
     bool killed; /* CLIENT KILL: closed at the next flush, its output dropped */
-    /* Its own command ran since its output was last taken: the output
-     * holds a reply, so it leaves this turn (holdable). */
-    bool reply_due;
-    int64_t held_since_us; /* its pushes held since (monotonic), 0 = not held */
     struct srv_conn *next_pending;
     struct srv_conn *next_unblocked;
     struct srv_conn *prev, *next; /* all connections */
@@ -143,8 +132,6 @@ struct respite_server {
     struct srv_conn *conns;
     uint64_t nconns;
     struct srv_conn *pending;
-    struct srv_conn *held;     /* connections whose pushes wait (holdable), on_pending set */
-    uv_timer_t hold_timer;     /* flushes them at HOLD_US, should the loop sleep */
     struct srv_conn *unblocked; /* clients whose blocking command answered */
     /* Serving from inside a long script (on_script_busy): its poll set,
      * each entry's connection (NULL for a listener), and whether its
@@ -372,8 +359,6 @@ static void flush(struct srv_conn *conn)
         schedule_flush(conn);
         return;
     }
-    conn->reply_due = false;
-    conn->held_since_us = 0;
     if (o->nbytes == 0) {
         if (conn->close_after_reply)
             conn_close(conn);
@@ -478,59 +463,11 @@ static void kick_bg(struct respite_server *srv)
         uv_timer_start(&srv->bg, on_bg, 1, 1);
 }
 
-/* Whether input is ready now (a readable socket, a connection to accept,
- * a wake-up): a look at the loop's backend (epoll) descriptor, which
- * polls readable while any of its descriptors is ready, without waiting. */
-static bool input_waiting(struct respite_server *srv)
-{
-    struct pollfd p = {.fd = uv_backend_fd(&srv->loop), .events = POLLIN};
-    int r;
-    do
-        r = poll(&p, 1, 0);
-    while (r < 0 && errno == EINTR);
-    return r > 0;
-}
-
-/* Whether conn's output may wait for a later turn instead of being written
- * now (serve_ready decides): one write then carries the pushes of several
- * turns, and a fan-out's kernel time scales with the writes. Only pushes
- * wait (pub/sub messages, keyspace events, invalidations, MONITOR lines:
- * nothing of its own command, which never waits), for HOLD_US and
- * HOLD_BYTES at most, below the client's output limits. now: monotonic us. */
-static bool holdable(struct srv_conn *conn, int64_t now)
-{
-    struct respite_server *srv = conn->srv;
-    if (conn->reply_due || conn->closing || conn->killed || conn->close_after_reply ||
-        conn->writing || srv->stopping)
-        return false;
-    struct resp_out *o = respite_client_output(conn->cl);
-    const struct respite_obuf_limit *lim = &srv->cfg.obuf[conn->obuf_class];
-    if (o->nbytes == 0 || o->nbytes >= HOLD_BYTES || resp_out_full(o) ||
-        (lim->soft > 0 && o->nbytes >= (size_t)lim->soft) ||
-        (lim->hard > 0 && o->nbytes >= (size_t)lim->hard))
-        return false;
-    return conn->held_since_us == 0 || now - conn->held_since_us < HOLD_US;
-}
-
-/* Put the held connections back on the pending list, to be flushed or
- * held again. */
-static void unhold(struct respite_server *srv)
-{
-    while (srv->held) {
-        struct srv_conn *conn = srv->held;
-        srv->held = conn->next_pending;
-        conn->next_pending = srv->pending;
-        srv->pending = conn;
-    }
-}
-
-static void on_hold_timer(uv_timer_t *t);
-
 /* Run the commands that unblocked clients sent while blocked (which may
- * unblock others), then flush every connection with output (but pushes
- * that wait, see holdable) and arm the timers for what is left. From the
- * check handle once per loop turn, and from the timers whose work may
- * unblock clients: the loop may sleep before it reaches its check handle. */
+ * unblock others), then flush every connection with output and arm the
+ * timers for what is left. From the check handle once per loop turn, and
+ * from the timers whose work may unblock clients: the loop may sleep
+ * before it reaches its check handle. */
 static void serve_ready(struct respite_server *srv)
 {
     while (srv->unblocked) {
@@ -548,46 +485,12 @@ static void serve_ready(struct respite_server *srv)
     /* The turn's writes reach the append-only file before any reply of
      * theirs leaves (appendfsync always: on disk, one fsync for all). */
     respite_aof_flush(srv->st);
-    /* First what must leave now (replies: a publisher gets its answer
-     * before the subscribers are written, and may send more meanwhile),
-     * then the pushes that may wait, oldest first: they do wait, until
-     * the next turn, from the moment input is ready (the loop then turns
-     * again at once) -- asked every HOLD_ASK_EVERY connections. */
-    unhold(srv);
-    int64_t now = (int64_t)(uv_hrtime() / 1000);
-    struct srv_conn *may_wait = NULL, **tail = &may_wait;
     while (srv->pending) {
         struct srv_conn *conn = srv->pending;
         srv->pending = conn->next_pending;
-        if (holdable(conn, now)) {
-            *tail = conn;
-            tail = &conn->next_pending;
-            continue;
-        }
         conn->on_pending = false;
         flush(conn);
     }
-    *tail = NULL;
-    bool busy = false;
-    for (unsigned k = 0; may_wait; k++) {
-        struct srv_conn *conn = may_wait;
-        may_wait = conn->next_pending;
-        if (!busy && k % HOLD_ASK_EVERY == 0)
-            busy = input_waiting(srv);
-        if (busy) {
-            if (conn->held_since_us == 0)
-                conn->held_since_us = now;
-            conn->next_pending = srv->held; /* still on_pending: one list at a time */
-            srv->held = conn;
-            continue;
-        }
-        conn->on_pending = false;
-        flush(conn);
-    }
-    /* Should the input be gone by the time the loop polls (a descriptor
-     * libuv no longer watches), the held pushes leave when this fires. */
-    if (srv->held && !uv_is_active((uv_handle_t *)&srv->hold_timer))
-        uv_timer_start(&srv->hold_timer, on_hold_timer, HOLD_US / 1000, 0);
     if (!srv->stopping) {
         arm_block_timer(srv);
         arm_expire_timer(srv);
@@ -596,11 +499,6 @@ static void serve_ready(struct respite_server *srv)
         if (respite_free_pending(srv->st))
             kick_bg(srv);
     }
-}
-
-static void on_hold_timer(uv_timer_t *t)
-{
-    serve_ready(t->data);
 }
 
 /* Once per loop turn, after the reads of that turn (a turn is what
@@ -831,7 +729,6 @@ static void process_input(struct srv_conn *conn)
             conn->qcap = 0;
         }
     }
-    conn->reply_due = true;
     schedule_flush(conn); /* which checks the output limits */
 }
 
@@ -1048,8 +945,7 @@ static void on_script_busy(void *ud, void *caller)
         }
         srv->in_script = false;
     }
-    /* Write the replies, not the caller's, and every push held. */
-    unhold(srv);
+    /* Write the replies, not the caller's. */
     struct srv_conn *list = srv->pending;
     bool caller_pending = false;
     srv->pending = NULL;
@@ -1212,7 +1108,6 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->evict, NULL);
         uv_close((uv_handle_t *)&srv->blk_timer, NULL);
         uv_close((uv_handle_t *)&srv->exp_timer, NULL);
-        uv_close((uv_handle_t *)&srv->hold_timer, NULL);
         uv_close((uv_handle_t *)&srv->wakeup, NULL);
     }
 }
@@ -1399,8 +1294,6 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     uv_timer_init(&srv->loop, &srv->exp_timer);
     srv->exp_timer.data = srv;
     srv->exp_armed = -1;
-    uv_timer_init(&srv->loop, &srv->hold_timer);
-    srv->hold_timer.data = srv;
     uv_async_init(&srv->loop, &srv->wakeup, on_wakeup);
     srv->wakeup.data = srv;
     srv->timers_open = true;
