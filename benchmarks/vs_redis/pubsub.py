@@ -12,12 +12,16 @@ around the measured seconds), the figure that shows each server's own cost, spli
 user and system time, and the server's write(2)-family calls per delivery (/proc/<pid>/io
 syscw): what the kernel's share of the cost scales with.
 
-Delivery latency: the first --probes subscribers (10) are read by a third process that
-does nothing else, and every message carries the CLOCK_MONOTONIC time its publish was
+Delivery latency: --probes subscribers (10) are read by a third process that does nothing
+else, and every message carries the CLOCK_MONOTONIC time its publish was
 sent (`T<19 digits>` at the start of the payload); the probe notes the time each message
 arrives. Reported: p50 and p99 of publish-to-receive, under the saturating fan-out above,
 and under paced loads: each rate of --paced (publishes a second) for --paced-seconds, each
-publish sent alone and its reply awaited.
+publish sent alone and its reply awaited. A server writes the subscribers of a loop turn
+in some order, so where a probe sits in it changes its latency: all subscribers connect and
+subscribe one after the other from this process (the children inherit their sockets), and
+the probes are spread through that order (subscribers 0, 101, 202, ... 909 by default: one
+a channel, at places 1 to 10 of its subscribers).
 
 Patterns: subscriber j < patterns * per_pattern holds `ch:<j % patterns>*`, with
 per_pattern = subscribers / channels (10 by default), so each pattern has as many
@@ -59,27 +63,34 @@ import servers
 STAMP = re.compile(rb"T(\d{19})")
 
 
-def subscribe(port, args, js):
-    """A selector over subscribers js (connected, subscribed, non-blocking)."""
+def subscribe(port, args):
+    """Every subscriber, connected and subscribed in turn (non-blocking sockets):
+    (the drained ones, the probes)."""
     per_pattern = max(1, args.subscribers // args.channels)
-    sel = selectors.DefaultSelector()
-    for j in js:
+    every = args.subscribers // args.probes
+    probes = {k * every + k % every for k in range(args.probes)}
+    drained, probed = [], []
+    for j in range(args.subscribers):
         s = socket.create_connection((servers.HOST, port), timeout=10)
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         cmd = servers.encode(["SUBSCRIBE", "ch:%d" % (j % args.channels)])
         if j < args.patterns * per_pattern:
             cmd += servers.encode(["PSUBSCRIBE", "ch:%d*" % (j % args.patterns)])
         s.sendall(cmd)
         s.setblocking(False)
+        (probed if j in probes else drained).append(s)
+    return drained, probed
+
+
+def selector(socks):
+    sel = selectors.DefaultSelector()
+    for s in socks:
         sel.register(s, selectors.EVENT_READ, bytearray())
     return sel
 
 
-def drain_subscribers(port, args, ready, stop):
-    """Child process: open and subscribe the subscribers after the probes, then read
-    until told to stop."""
-    sel = subscribe(port, args, range(args.probes, args.subscribers))
-    ready.set()
+def drain_subscribers(socks, stop):
+    """Child process: read the subscribers socks until told to stop."""
+    sel = selector(socks)
     while not stop.is_set():
         for key, _ in sel.select(timeout=0.05):
             try:
@@ -87,16 +98,13 @@ def drain_subscribers(port, args, ready, stop):
                     raise SystemExit("the server closed a subscriber")
             except BlockingIOError:
                 pass
-    for key in list(sel.get_map().values()):
-        key.fileobj.close()
 
 
-def probe_subscribers(port, args, ready, stop, phase, out):
-    """Child process: the first --probes subscribers; sends out, for each phase (the
-    value of `phase` when the message came, -1 for none), the sorted publish-to-receive
-    delays in ms of the messages stamped by the publisher."""
-    sel = subscribe(port, args, range(args.probes))
-    ready.set()
+def probe_subscribers(socks, stop, phase, out):
+    """Child process: read the probes socks until told to stop; sends out, for each phase
+    (the value of `phase` when the message came, -1 for none), the sorted
+    publish-to-receive delays in ms of the messages stamped by the publisher."""
+    sel = selector(socks)
     lat = {}
     while not stop.is_set():
         for key, _ in sel.select(timeout=0.05):
@@ -116,8 +124,6 @@ def probe_subscribers(port, args, ready, stop, phase, out):
                 end = m.end()
             # A stamp cut by the read is found whole next time.
             del buf[:max(end, len(buf) - 20)]
-    for key in list(sel.get_map().values()):
-        key.fileobj.close()
     out.send({k: sorted(v) for k, v in lat.items()})
 
 
@@ -182,17 +188,17 @@ def fanout(srv, args):
     per delivery, write syscalls per delivery, p50 and p99 ms publish-to-receive under the
     fan-out, then p50 and p99 ms under each paced load)."""
     ctx = multiprocessing.get_context("fork")
-    ready, probed, stop = ctx.Event(), ctx.Event(), ctx.Event()
+    stop = ctx.Event()
     phase = ctx.Value("i", -1, lock=False)
     got, sent_lat = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=drain_subscribers, args=(srv.port, args, ready, stop))
-    probe = ctx.Process(target=probe_subscribers,
-                        args=(srv.port, args, probed, stop, phase, sent_lat))
+    drained, probed = subscribe(srv.port, args)
+    child = ctx.Process(target=drain_subscribers, args=(drained, stop))
+    probe = ctx.Process(target=probe_subscribers, args=(probed, stop, phase, sent_lat))
     child.start()
     probe.start()
+    for s in drained + probed:
+        s.close()  # the children's now
     try:
-        if not ready.wait(60) or not probed.wait(60):
-            raise RuntimeError("subscribers did not connect")
         wait_subscribed(srv.port, args.subscribers)
         pub = Publisher(srv.port, args)
         phase.value = 0
