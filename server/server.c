@@ -631,15 +631,6 @@ static bool can_run(const struct srv_conn *conn)
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
-    /* On the write list (which checks the output limits) before the
-     * clients its commands push to: the list is written last-in first, so
-     * the messages of its PUBLISHes leave before its replies, as Redis
-     * orders them (a client joins clients_pending_write at its first
-     * output). A pipelining publisher's next commands then come after the
-     * messages are out, instead of waiting in its socket while they are
-     * written. A client closed by its commands stays on the list: flush()
-     * skips it, and the list is written before its memory goes. */
-    schedule_flush(conn);
     while (can_run(conn)) {
         struct {
             size_t off, consumed, first;
@@ -738,6 +729,7 @@ static void process_input(struct srv_conn *conn)
             conn->qcap = 0;
         }
     }
+    schedule_flush(conn); /* which checks the output limits */
 }
 
 static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
