@@ -14,19 +14,24 @@ pubsub gauges, CLIENT LIST TYPE pubsub and CLIENT KILL TYPE pubsub, the pubsub o
 class (a subscriber that never reads while 10,000 messages of 4 kB are published is
 closed at the limit; the publisher and another subscriber are unaffected), the idle
 timeout that spares subscribers, 100,000 subscriptions on one connection then a
-disconnect (the ASan build would report a leak at exit), pathological glob patterns.
+disconnect (the ASan build would report a leak at exit), pathological glob patterns, and
+delivery while the server is busy with another client's pipeline (what a transport that
+coalesced a subscriber's pushes over loop turns would have to keep): a message on an idle or
+busy server arrives within milliseconds, a killed subscriber is closed at once, and pushes
+(messages, keyspace events) keep their order with a RESP3 client's own replies.
 """
 import os
 import re
 import select
 import socket
 import sys
+import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase, encode,  # noqa: E402
-                     main, redis74_path)
+from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, Server,  # noqa: E402
+                     ServerTestCase, encode, main, redis74_path)
 
 QUIET = 0.05  # a connection that sends nothing for this long has said everything
 
@@ -479,6 +484,134 @@ class RedisPyFlows(ServerTestCase):
         for x in (a_sub, b_sub, worker):
             x.close()
         self.assertEqual(a.pubsub_channels(), [])
+
+
+class Busy:
+    """A connection that keeps the server's input ready: PINGs pipelined 2,000 at a time
+    from one thread, their replies read by another, until stop()."""
+
+    def __init__(self, srv):
+        self.send_sock = srv.connect()
+        self.stopped = threading.Event()
+        batch = encode("PING") * 2000
+        self.threads = [threading.Thread(target=self._send, args=(batch,)),
+                        threading.Thread(target=self._read)]
+        for t in self.threads:
+            t.start()
+
+    def _send(self, batch):
+        while not self.stopped.is_set():
+            self.send_sock.sendall(batch)
+
+    def _read(self):
+        while not self.stopped.is_set():
+            if not self.send_sock.recv(1 << 20):
+                break
+
+    def stop(self):
+        self.stopped.set()
+        for t in self.threads:
+            t.join(SOCK_TIMEOUT)
+        self.send_sock.close()
+
+
+class DeliveryUnderLoad(ServerTestCase):
+    """Pushes leave promptly and in order whether the server is idle or busy: a change that
+    made them wait for later loop turns (to write several turns' messages at once) must
+    keep this."""
+
+    server_args = ("--notify-keyspace-events", "K$")
+
+    def delays(self, count=20, busy=False):
+        """The publish-to-receive delays (s) of count messages published one at a time."""
+        sub, pub = self.server.conn(), self.server.conn()
+        sub.send(encode("SUBSCRIBE", "feed"))
+        sub.reply()
+        load = Busy(self.server) if busy else None
+        try:
+            out = []
+            for i in range(count):
+                time.sleep(0.01)
+                t0 = time.monotonic()
+                self.assertEqual(pub.cmd("PUBLISH", "feed", str(i)), 1)
+                self.assertEqual(sub.reply(), [b"message", b"feed", str(i).encode()])
+                out.append(time.monotonic() - t0)
+        finally:
+            if load:
+                load.stop()
+        sub.close()
+        pub.close()
+        return sorted(out)
+
+    def test_idle_server_delivers_at_once(self):
+        # A message left for some later event (the cron, 100 ms) would show here.
+        self.assertLess(self.delays()[10], 0.01)
+
+    def test_busy_server_delivers_within_the_bound(self):
+        # One held for as long as input is ready would never arrive (the reply times out).
+        self.assertLess(self.delays(busy=True)[10], 0.02)
+
+    def test_busy_server_kills_a_subscriber_at_once(self):
+        sub, pub = self.server.conn(), self.server.conn()
+        sub.send(encode("SUBSCRIBE", "feed"))
+        sub.reply()
+        sid = pub.cmd("CLIENT", "LIST", "TYPE", "pubsub").split(b"id=")[1].split(b" ")[0]
+        load = Busy(self.server)
+        try:
+            for _ in range(100):
+                pub.cmd("PUBLISH", "feed", "x" * 100)
+            t0 = time.monotonic()
+            self.assertEqual(pub.cmd("CLIENT", "KILL", "ID", sid), 1)
+            self.assertTrue(drain(sub.sock, quiet=1.0).endswith(b"<closed>"))
+            self.assertLess(time.monotonic() - t0, 2.0)
+        finally:
+            load.stop()
+        pub.close()
+
+    def test_order_of_pushes_and_replies(self):
+        """A script increments seq and publishes its value (a keyspace event, then the
+        message); a RESP3 subscriber's GET seq must come after every message up to the value
+        it reads, and a RESP2 subscriber gets every message once, in order."""
+        resp3, resp2, pub = self.server.conn(), self.server.conn(), self.server.conn()
+        self.assertEqual(pub.cmd("DEL", "seq"), 0)
+        resp3.cmd("HELLO", "3")
+        resp3.send(encode("SUBSCRIBE", "seqs", "__keyspace@0__:seq"))
+        resp3.reply(), resp3.reply()
+        resp2.send(encode("SUBSCRIBE", "seqs"))
+        resp2.reply()
+        script = ("local n = redis.call('INCR', KEYS[1]) "
+                  "redis.call('PUBLISH', 'seqs', n) return n")
+        batch = 50
+        load = Busy(self.server)
+        try:
+            seen = 0  # the messages resp3 received, all in order
+            event_first = False
+            for rnd in range(40):
+                pub.send(encode("EVAL", script, "1", "seq") * batch)
+                resp3.send(encode("GET", "seq"))
+                while True:
+                    got = resp3.reply()
+                    if not isinstance(got, list):
+                        # GET's reply: every message it counts came before it.
+                        self.assertEqual(int(got or 0), seen)
+                        break
+                    if got[1] == b"__keyspace@0__:seq":
+                        self.assertEqual(got, [b"message", b"__keyspace@0__:seq", b"incrby"])
+                        self.assertFalse(event_first)
+                        event_first = True
+                    else:
+                        self.assertTrue(event_first)
+                        event_first = False
+                        seen += 1
+                        self.assertEqual(got, [b"message", b"seqs", str(seen).encode()])
+                for i in range(batch):
+                    self.assertEqual(pub.reply(), rnd * batch + i + 1)
+        finally:
+            load.stop()
+        for i in range(40 * batch):
+            self.assertEqual(resp2.reply(), [b"message", b"seqs", str(i + 1).encode()])
+        for c in (resp3, resp2, pub):
+            c.close()
 
 
 class OutputLimit(unittest.TestCase):
