@@ -141,12 +141,10 @@ def wait_subscribed(port, want, timeout=60.0):
 
 def proc_counters(pid):
     """(utime, stime in clock ticks, write syscalls) of the whole process."""
-    with open("/proc/%d/stat" % pid, "rb") as f:
-        data = f.read()
-    fields = data[data.rindex(b")") + 2:].split()
+    user, system = servers.cpu_split(pid)
     with open("/proc/%d/io" % pid) as f:
         io = dict(line.split(": ") for line in f.read().splitlines())
-    return int(fields[11]), int(fields[12]), int(io["syscw"])
+    return user, system, int(io["syscw"])
 
 
 class Publisher:
