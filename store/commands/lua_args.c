@@ -7,9 +7,9 @@
  *   function that cannot is called with the tables of the previous call
  *   filled again instead of two new ones (lua_engine_run): no script can
  *   tell them apart;
- * - whether an EVAL script's chunk assigns the globals KEYS or ARGV
- *   (lua_engine_chunk_sets_kv, "EVAL's KEYS and ARGV" below). One that
- *   does not reads them from an environment that holds them itself.
+ * - whether an EVAL script's chunk assigns a global
+ *   (lua_engine_chunk_sets_global, "EVAL's globals" below). One that does
+ *   not reads them from an environment that holds them itself.
  *
  * A table reaches a place that outlives the call, or is changed, only
  * through an instruction of the function that names the register holding
@@ -27,12 +27,14 @@
  * The debug library, which could read another function's registers, is
  * not in the sandbox.
  *
- * Layouts of a dump (Lua 5.1's lundump.c, ldump.c and lopcodes.h, which Debian's
- * liblua5.1-0-dev does not install): a 12-byte header that gives the sizes
- * of int, size_t and an instruction; the function's source name (a size_t
- * length counting its NUL, then the bytes), two ints (the lines), four
- * bytes (upvalues, parameters, vararg flags, stack size), an int count of
- * instructions and the instructions. An instruction: opcode in bits 0-5,
+ * Layouts of a dump (Lua 5.1's lundump.c, ldump.c and lopcodes.h, which
+ * Debian's liblua5.1-0-dev does not install): a 12-byte header that gives
+ * the sizes of int, size_t, an instruction and a lua_Number (bytes 7-10);
+ * then a function: its source name (a size_t length counting its NUL, then
+ * the bytes; none for a nested function), two ints (the lines), four bytes
+ * (upvalues, parameters, vararg flags, stack size), an int count of
+ * instructions and the instructions, then what "EVAL's globals" below
+ * steps over. An instruction: opcode in bits 0-5,
  * A in 6-13, C in 14-22, B in 23-31; an RK operand above 255 names a
  * constant, not a register.
  */
@@ -164,16 +166,17 @@ static bool chunk_open(struct lua_State *L, struct chunk *ch)
     return ch->int_sz != 0; /* read_uint refuses sizes other than 4 and 8 */
 }
 
-/* Step *pos over a dumped string (a size_t length counting its NUL, 0 for
- * none, then the bytes); its bytes without the NUL in *s, *len. */
-static bool skip_string(const struct chunk *ch, size_t *pos, const unsigned char **s, size_t *len)
+/* Step *pos over n dumped strings (each a size_t length counting its NUL,
+ * 0 for none, then the bytes), each followed by skip bytes. */
+static bool skip_strings(const struct chunk *ch, size_t *pos, uint64_t n, size_t skip)
 {
-    uint64_t n;
-    if (!read_uint(&ch->d, pos, ch->size_t_sz, &n) || ch->d.len - *pos < n)
-        return false;
-    *s = ch->d.p + *pos;
-    *len = n ? (size_t)n - 1 : 0;
-    *pos += n;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t len;
+        if (!read_uint(&ch->d, pos, ch->size_t_sz, &len) || ch->d.len - *pos < len ||
+            ch->d.len - *pos - len < skip)
+            return false;
+        *pos += len + skip;
+    }
     return true;
 }
 
@@ -187,11 +190,9 @@ struct fn_head {
 /* Read the function that starts at *pos up to the end of its code. */
 static bool read_fn_head(const struct chunk *ch, size_t *pos, struct fn_head *f)
 {
-    const unsigned char *s;
-    size_t len;
-    if (!skip_string(ch, pos, &s, &len) || ch->d.len - *pos < 2 * ch->int_sz + 4)
+    /* The source name, linedefined, lastlinedefined. */
+    if (!skip_strings(ch, pos, 1, 2 * ch->int_sz) || ch->d.len - *pos < 4)
         return false;
-    *pos += 2 * ch->int_sz; /* linedefined, lastlinedefined */
     f->nparams = ch->d.p[*pos + 1];
     f->vararg = ch->d.p[*pos + 2];
     *pos += 4;
@@ -237,115 +238,79 @@ out:
     return keeps;
 }
 
-/* EVAL's KEYS and ARGV.
+/* EVAL's globals.
  *
- * A script reads them as globals (GETGLOBAL), which in the sandbox costs
- * a miss in the empty proxy of the globals, the lookup of its __index and
- * a second lookup in the real globals (script_lua.c). A script that never
- * assigns either runs instead in an environment that holds both itself,
- * a read in one lookup. The only write to an environment that names no
- * table is SETGLOBAL, whose name is a constant of the function holding
- * it; every function of the chunk (those nested in it inherit its
- * environment) is read, and a SETGLOBAL of KEYS or ARGV anywhere in them
- * keeps the chunk on the proxy, where the write raises the read-only
- * error it raises in Redis. A write through the environment as a table
- * needs it as a value, which only getfenv gives, and script_lua.c's
- * getfenv answers the proxy in its place.
+ * A script reads a global (GETGLOBAL) in the sandbox through the empty
+ * proxy of the globals: a miss there, the lookup of its __index, then a
+ * second lookup in the real globals (script_lua.c). A script that assigns
+ * no global runs instead in an environment that holds them all itself, a
+ * read in one lookup. The only write to an environment that names no
+ * table is SETGLOBAL (a global assignment, which the sandbox refuses
+ * anyway); every function of the chunk (those nested in it inherit its
+ * environment) is read, and a SETGLOBAL anywhere in them keeps the chunk
+ * on the proxy, where it raises the read-only error it raises in Redis. A
+ * write through the environment as a table needs it as a value, which only
+ * getfenv gives, and script_lua.c's getfenv answers the proxy in its place.
  *
  * Past the code of a function (read_fn_head): its constants (an int
  * count, each a type byte then nothing for nil, a byte for a boolean, a
  * lua_Number, or a string), its nested functions (an int count, each a
  * function), then its debug information (an int count of line numbers and
  * the ints; an int count of locals, each a string and two ints; an int
- * count of upvalue names, each a string). SETGLOBAL's constant is its Bx,
- * bits 14-31. */
+ * count of upvalue names, each a string). */
 
 enum { MAX_NESTING = 256 }; /* past Lua's own limit of nested functions */
 
-/* Whether the function starting at *pos, or one nested in it, assigns
- * KEYS or ARGV (or is not as expected, which answers the same); *pos
- * ends past it. */
-static bool fn_sets_kv(const struct chunk *ch, size_t *pos, int depth)
+/* Whether the function starting at *pos, or one nested in it, assigns a
+ * global (or is not as expected, which answers the same); *pos ends past
+ * it. */
+static bool fn_sets_global(const struct chunk *ch, size_t *pos, int depth)
 {
     struct fn_head f;
-    uint64_t nk, n;
-    if (depth > MAX_NESTING || !read_fn_head(ch, pos, &f) ||
-        !read_uint(&ch->d, pos, ch->int_sz, &nk) || nk > ch->d.len - *pos)
+    uint64_t n;
+    if (depth > MAX_NESTING || !read_fn_head(ch, pos, &f))
         return true;
-    /* Where each constant starts: the string SETGLOBAL names is found by
-     * its index. nk is at most the bytes left (a constant takes one at
-     * least). */
-    size_t *at = rs_malloc((size_t)nk * sizeof *at + 1);
-    bool sets = true;
-    for (uint64_t k = 0; k < nk; k++) {
-        const unsigned char *s;
-        size_t len;
-        at[k] = *pos;
+    /* (The word after a SETLIST with C 0 is no instruction: read as one,
+     * it can only answer "assigns", the safe side.) */
+    for (uint64_t k = 0; k < f.ncode; k++)
+        if ((instr_at(ch, &f, k) & 0x3F) == OP_SETGLOBAL)
+            return true;
+    if (!read_uint(&ch->d, pos, ch->int_sz, &n))
+        return true;
+    for (uint64_t k = 0; k < n; k++) {
         if (*pos >= ch->d.len)
-            goto out;
+            return true;
         unsigned type = ch->d.p[(*pos)++];
-        if (type == LUA_TNIL)
-            continue;
-        size_t sz = type == LUA_TBOOLEAN ? 1 : type == LUA_TNUMBER ? ch->num_sz : 0;
         if (type == LUA_TSTRING) {
-            if (!skip_string(ch, pos, &s, &len))
-                goto out;
-        } else if (sz == 0 || ch->d.len - *pos < sz) {
-            goto out;
-        } else {
-            *pos += sz;
-        }
-    }
-    for (uint64_t k = 0; k < f.ncode; k++) {
-        uint32_t i = instr_at(ch, &f, k);
-        if ((i & 0x3F) != OP_SETGLOBAL)
+            if (!skip_strings(ch, pos, 1, 0))
+                return true;
             continue;
-        uint64_t bx = i >> 14;
-        if (bx >= nk || ch->d.p[at[bx]] != LUA_TSTRING)
-            goto out;
-        const unsigned char *s;
-        size_t len, p = at[bx] + 1;
-        if (!skip_string(ch, &p, &s, &len) ||
-            (len == 4 && (memcmp(s, "KEYS", 4) == 0 || memcmp(s, "ARGV", 4) == 0)))
-            goto out;
+        }
+        size_t sz = type == LUA_TNIL ? 0 : type == LUA_TBOOLEAN ? 1
+                  : type == LUA_TNUMBER ? ch->num_sz : SIZE_MAX;
+        if (sz > ch->d.len - *pos)
+            return true;
+        *pos += sz;
     }
     if (!read_uint(&ch->d, pos, ch->int_sz, &n))
-        goto out;
+        return true;
     for (uint64_t k = 0; k < n; k++)
-        if (fn_sets_kv(ch, pos, depth + 1))
-            goto out;
+        if (fn_sets_global(ch, pos, depth + 1))
+            return true;
     /* Debug information: line numbers, locals, upvalue names. */
     if (!read_uint(&ch->d, pos, ch->int_sz, &n) || (ch->d.len - *pos) / ch->int_sz < n)
-        goto out;
+        return true;
     *pos += n * ch->int_sz;
-    if (!read_uint(&ch->d, pos, ch->int_sz, &n))
-        goto out;
-    for (uint64_t k = 0; k < n; k++) {
-        const unsigned char *s;
-        size_t len;
-        if (!skip_string(ch, pos, &s, &len) || ch->d.len - *pos < 2 * ch->int_sz)
-            goto out;
-        *pos += 2 * ch->int_sz;
-    }
-    if (!read_uint(&ch->d, pos, ch->int_sz, &n))
-        goto out;
-    for (uint64_t k = 0; k < n; k++) {
-        const unsigned char *s;
-        size_t len;
-        if (!skip_string(ch, pos, &s, &len))
-            goto out;
-    }
-    sets = false;
-out:
-    rs_free(at);
-    return sets;
+    if (!read_uint(&ch->d, pos, ch->int_sz, &n) || !skip_strings(ch, pos, n, 2 * ch->int_sz))
+        return true;
+    return !read_uint(&ch->d, pos, ch->int_sz, &n) || !skip_strings(ch, pos, n, 0);
 }
 
-bool lua_engine_chunk_sets_kv(struct lua_State *L)
+bool lua_engine_chunk_sets_global(struct lua_State *L)
 {
     struct chunk ch;
     size_t pos = 12;
-    bool sets = !chunk_open(L, &ch) || fn_sets_kv(&ch, &pos, 0) || pos != ch.d.len;
+    bool sets = !chunk_open(L, &ch) || fn_sets_global(&ch, &pos, 0) || pos != ch.d.len;
     rs_free(ch.d.p);
     return sets;
 }

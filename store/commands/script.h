@@ -84,9 +84,9 @@ void lua_engine_drop(struct lua_engine *e, int ref);
  * bytecode shows it cannot (lua_args.c). */
 bool lua_engine_fn_keeps_args(struct lua_State *L);
 /* Whether the chunk at the top of L's stack (an EVAL script), or a
- * function nested in it, may assign the global KEYS or ARGV: false only
- * when its bytecode shows no SETGLOBAL of either (lua_args.c). */
-bool lua_engine_chunk_sets_kv(struct lua_State *L);
+ * function nested in it, may assign a global: false only when its
+ * bytecode shows no SETGLOBAL (lua_args.c). */
+bool lua_engine_chunk_sets_global(struct lua_State *L);
 
 /* What a run may do and whose it is. */
 struct script_run {

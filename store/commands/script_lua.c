@@ -13,10 +13,10 @@
  * refuses reads of what it lacks ("Script attempted to access nonexistent
  * global variable"). Each library table is behind a proxy of its own, and
  * rawset and setmetatable refuse proxies, so nothing a script does leaks
- * into the next one. KEYS and ARGV are written into G directly, and into
- * E, a second proxy of G (P's metatable) that holds them itself: the
- * environment of the scripts that never assign them, which read them in
- * one lookup instead of three ("EVAL's KEYS and ARGV").
+ * into the next one. KEYS and ARGV are written into G directly. A script
+ * that assigns no global runs in E instead of P: a copy of G behind P's
+ * metatable, where it reads a global in one lookup instead of three
+ * ("EVAL's environment").
  *
  * Stack. The main thread keeps the error handler at index 1 for its whole
  * life (G is in the registry); a run pushes the function, calls it with
@@ -118,7 +118,7 @@ struct lua_engine {
     bool kv_never;
     bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
     int kv_mt_ref; /* their metatable */
-    int env_ref;   /* E, the environment of scripts that never assign them */
+    int env_ref;   /* E, the environment of scripts that assign no global */
     struct name_memo names[NAME_MEMOS]; /* lookup_cmd's */
 };
 
@@ -1286,18 +1286,21 @@ static void push_array(lua_State *L, const struct rs_str *v, int n)
  * scripts can write: the string metatable (getmetatable(''), writable in
  * Redis too), an environment (setfenv), a metatable (setmetatable) or a
  * finalizer (newproxy); reaching any of them ends the reuse for the
- * engine's life. getmetatable hides the tables' metatable.
+ * engine's life. getmetatable hides the tables' metatable. */
+
+/* EVAL's environment.
  *
- * Reading them costs too: through P a read of KEYS misses in P, looks up
- * P's __index and then KEYS in G. A script whose chunk assigns neither
- * (lua_engine_chunk_sets_kv: no SETGLOBAL of them) runs in E instead,
- * where both are fields of the environment itself. E has P's metatable, so
- * every other global reads and refuses writes as through P; a SETGLOBAL of
- * KEYS or ARGV, which E would take without its __newindex, is what keeps a
- * chunk on P; and getfenv, the one way to hold an environment as a table
- * (to write to it, compare it with _G, iterate it), answers P for E. E's
- * fields are set with G's, so they are the same tables whichever
- * environment reads them. */
+ * Through P a read of a global (KEYS, redis, tonumber) misses in P, looks
+ * up P's __index and then the name in G. A script whose chunk assigns no
+ * global (lua_engine_chunk_sets_global: no SETGLOBAL, which P refuses
+ * anyway) runs in E instead: a table holding what G holds, with P's
+ * metatable, so a read is one lookup, and a name G lacks or a write of a
+ * name E lacks goes to the same metamethods as through P. G changes after
+ * the engine is made only by KEYS and ARGV, which are set into E with
+ * them (set_kv_global). Only a write to a name E holds would tell E from
+ * P: a SETGLOBAL keeps the chunk on P, and getfenv, the one way to hold an
+ * environment as a table (to write to it, compare it with _G, iterate
+ * it), answers P for E. */
 
 /* Lua 5.1's getfenv (lbaselib.c's getfunc and luaB_getfenv) answering P
  * where a function's environment is E. Upvalues: E, P. Written out rather
@@ -1554,13 +1557,20 @@ struct lua_engine *lua_engine_new(struct store *st)
         lua_pushstring(L, field_names[i]);
         e->field_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
+    /* E: G's getfenv first, then a copy of G (EVAL's environment). */
     lua_newtable(L);                        /* G, E */
-    lua_getmetatable(L, LUA_GLOBALSINDEX);
-    lua_setmetatable(L, -2);
     lua_pushvalue(L, -1);
     lua_pushvalue(L, LUA_GLOBALSINDEX);
     lua_pushcclosure(L, hiding_getfenv, 2);
     lua_setfield(L, -3, "getfenv");
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {               /* G, E, name, value */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_getmetatable(L, LUA_GLOBALSINDEX);
+    lua_setmetatable(L, -2);
     e->env_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* G */
     lua_getfield(L, 1, "__redis__err__handler");
     lua_insert(L, HANDLER_IDX);
@@ -1591,7 +1601,7 @@ int lua_engine_compile(struct lua_engine *e, const char *body, size_t len, char 
         lua_pop(L, 1);
         return -1;
     }
-    if (!lua_engine_chunk_sets_kv(L)) {
+    if (!lua_engine_chunk_sets_global(L)) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, e->env_ref);
         lua_setfenv(L, -2);
     }
