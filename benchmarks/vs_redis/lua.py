@@ -16,9 +16,9 @@ Example:
   benchmarks/vs_redis/lua.py --respite build/respite-server \\
       --redis ../shared/tools/redis-7.4.1/redis-server --rounds 3
 
-`lua.py --load PORT` only loads the library and the two scripts into the
-server at PORT (callgrind.sh's SETUP; EVALSHA names a script by the SHA1 of
-its text).
+`lua.py --load PORT` only fills hget10's hash and loads the library and the
+two scripts into the server at PORT (callgrind.sh's SETUP; EVALSHA names a
+script by the SHA1 of its text).
 """
 
 import os
@@ -64,12 +64,17 @@ def bench(srv, args, call, tail, pipeline):
                                    ["-r", str(args.keys)])
 
 
+def load(c):
+    """Fill hget10's hash, load LIBRARY and the two scripts; their SHA1s."""
+    c.call("HSET", "h", *[x for i in range(1, 11) for x in ("f%d" % i, "v%d" % i)])
+    c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)
+    return {body: c.call("SCRIPT", "LOAD", body) for body in (RATE_LIMITER, HGET10)}
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--load":
         with servers.Conn(int(sys.argv[2]), timeout=120) as c:
-            c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)
-            for body in (RATE_LIMITER, HGET10):
-                c.call("SCRIPT", "LOAD", body)
+            load(c)
         return
     ap = servers.arg_parser(__doc__)
     ap.add_argument("--rounds", type=int, default=3)
@@ -95,10 +100,9 @@ def main():
         for srv in order:
             srv.start()
             with servers.Conn(srv.port) as c:
-                c.call("HSET", "h", *[x for i in range(1, 11) for x in ("f%d" % i, "v%d" % i)])
-                c.call("FUNCTION", "LOAD", "REPLACE", LIBRARY)
-                calls = [["EVALSHA", c.call("SCRIPT", "LOAD", body), "1"] if body else
-                         ["FCALL", fn, "1"] for _, body, fn, _ in tests]
+                shas = load(c)
+            calls = [["EVALSHA", shas[body], "1"] if body else ["FCALL", fn, "1"]
+                     for _, body, fn, _ in tests]
             for (name, _, _, tail), call in zip(tests, calls):
                 for p in (1, 16):
                     results.setdefault((name, p, srv.label), []).append(

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Whether a function of a library (FCALL) can keep or change its two
- * arguments, the keys and args tables, read from its bytecode
- * (lua_engine_fn_keeps_args, script.h). A function that cannot is called
- * with the tables of the previous call filled again instead of two new
- * ones (lua_engine_run): no script can tell them apart.
+ * What a function's bytecode shows of how it treats its keys and
+ * arguments (script.h), the one reader of Lua 5.1's dumps:
+ * - whether a function of a library (FCALL) can keep or change its two
+ *   arguments, the keys and args tables (lua_engine_fn_keeps_args). A
+ *   function that cannot is called with the tables of the previous call
+ *   filled again instead of two new ones (lua_engine_run): no script can
+ *   tell them apart;
+ * - whether an EVAL script's chunk assigns a global
+ *   (lua_engine_chunk_sets_global, "EVAL's globals" below). One that does
+ *   not reads them from an environment that holds them itself.
  *
  * A table reaches a place that outlives the call, or is changed, only
  * through an instruction of the function that names the register holding
@@ -22,12 +27,14 @@
  * The debug library, which could read another function's registers, is
  * not in the sandbox.
  *
- * Layouts (Lua 5.1's lundump.c, ldump.c and lopcodes.h, which Debian's
- * liblua5.1-0-dev does not install): a 12-byte header that gives the sizes
- * of int, size_t and an instruction; the function's source name (a size_t
- * length counting its NUL, then the bytes), two ints (the lines), four
- * bytes (upvalues, parameters, vararg flags, stack size), an int count of
- * instructions and the instructions. An instruction: opcode in bits 0-5,
+ * Layouts of a dump (Lua 5.1's lundump.c, ldump.c and lopcodes.h, which
+ * Debian's liblua5.1-0-dev does not install): a 12-byte header that gives
+ * the sizes of int, size_t, an instruction and a lua_Number (bytes 7-10);
+ * then a function: its source name (a size_t length counting its NUL, then
+ * the bytes; none for a nested function), two ints (the lines), four bytes
+ * (upvalues, parameters, vararg flags, stack size), an int count of
+ * instructions and the instructions, then what "EVAL's globals" below
+ * steps over. An instruction: opcode in bits 0-5,
  * A in 6-13, C in 14-22, B in 23-31; an RK operand above 255 names a
  * constant, not a register.
  */
@@ -138,32 +145,85 @@ static bool names_param(uint32_t i, unsigned np)
     }
 }
 
+/* A dumped chunk (lua_dump) and the sizes its header gives. */
+struct chunk {
+    struct dump d;
+    size_t int_sz, size_t_sz, num_sz;
+};
+
+/* Dump the function at the top of L's stack into ch and read the header:
+ * signature, version 5.1, then the sizes; false if it is not as expected
+ * (ch->d.p is to be freed either way). */
+static bool chunk_open(struct lua_State *L, struct chunk *ch)
+{
+    memset(ch, 0, sizeof *ch);
+    if (lua_dump(L, dump_writer, &ch->d) != 0 || ch->d.len < 12 ||
+        memcmp(ch->d.p, "\033Lua\x51", 5) != 0 || ch->d.p[9] != sizeof(uint32_t))
+        return false;
+    ch->int_sz = ch->d.p[7];
+    ch->size_t_sz = ch->d.p[8];
+    ch->num_sz = ch->d.p[10];
+    return ch->int_sz != 0; /* read_uint refuses sizes other than 4 and 8 */
+}
+
+/* Step *pos over n dumped strings (each a size_t length counting its NUL,
+ * 0 for none, then the bytes), each followed by skip bytes. */
+static bool skip_strings(const struct chunk *ch, size_t *pos, uint64_t n, size_t skip)
+{
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t len;
+        if (!read_uint(&ch->d, pos, ch->size_t_sz, &len) || ch->d.len - *pos < len ||
+            ch->d.len - *pos - len < skip)
+            return false;
+        *pos += len + skip;
+    }
+    return true;
+}
+
+/* What a function's dump opens with, up to and including its code. */
+struct fn_head {
+    unsigned nparams, vararg;
+    uint64_t ncode;
+    size_t code; /* where its instructions start */
+};
+
+/* Read the function that starts at *pos up to the end of its code. */
+static bool read_fn_head(const struct chunk *ch, size_t *pos, struct fn_head *f)
+{
+    /* The source name, linedefined, lastlinedefined. */
+    if (!skip_strings(ch, pos, 1, 2 * ch->int_sz) || ch->d.len - *pos < 4)
+        return false;
+    f->nparams = ch->d.p[*pos + 1];
+    f->vararg = ch->d.p[*pos + 2];
+    *pos += 4;
+    if (!read_uint(&ch->d, pos, ch->int_sz, &f->ncode) ||
+        (ch->d.len - *pos) / sizeof(uint32_t) < f->ncode)
+        return false;
+    f->code = *pos;
+    *pos += f->ncode * sizeof(uint32_t);
+    return true;
+}
+
+static uint32_t instr_at(const struct chunk *ch, const struct fn_head *f, uint64_t k)
+{
+    uint32_t i;
+    memcpy(&i, ch->d.p + f->code + k * sizeof i, sizeof i);
+    return i;
+}
+
 bool lua_engine_fn_keeps_args(struct lua_State *L)
 {
     if (lua_iscfunction(L, -1))
         return true;
-    struct dump d = {0};
+    struct chunk ch;
+    struct fn_head f;
     bool keeps = true;
-    uint64_t n;
     size_t pos = 12;
-    /* Header: signature, version 5.1, format, endianness, then the sizes. */
-    if (lua_dump(L, dump_writer, &d) != 0 || d.len < pos || memcmp(d.p, "\033Lua\x51", 5) != 0)
+    if (!chunk_open(L, &ch) || !read_fn_head(&ch, &pos, &f) || f.vararg != 0)
         goto out;
-    size_t int_sz = d.p[7], size_t_sz = d.p[8], instr_sz = d.p[9];
-    if (instr_sz != sizeof(uint32_t) || !read_uint(&d, &pos, size_t_sz, &n) || d.len - pos < n)
-        goto out;
-    pos += n;                  /* the source name */
-    if (d.len - pos < 2 * int_sz + 4)
-        goto out;
-    pos += 2 * int_sz;         /* linedefined, lastlinedefined */
-    unsigned nparams = d.p[pos + 1], vararg = d.p[pos + 2];
-    pos += 4;
-    if (vararg != 0 || !read_uint(&d, &pos, int_sz, &n) || (d.len - pos) / sizeof(uint32_t) < n)
-        goto out;
-    unsigned np = nparams < 2 ? nparams : 2; /* registers 0 and 1: keys, args */
-    for (uint64_t k = 0; k < n; k++) {
-        uint32_t i;
-        memcpy(&i, d.p + pos + k * sizeof i, sizeof i);
+    unsigned np = f.nparams < 2 ? f.nparams : 2; /* registers 0 and 1: keys, args */
+    for (uint64_t k = 0; k < f.ncode; k++) {
+        uint32_t i = instr_at(&ch, &f, k);
         unsigned op = i & 0x3F;
         if (op >= NUM_OPCODES || names_param(i, np))
             goto out;
@@ -174,6 +234,83 @@ bool lua_engine_fn_keeps_args(struct lua_State *L)
     }
     keeps = false;
 out:
-    rs_free(d.p);
+    rs_free(ch.d.p);
     return keeps;
+}
+
+/* EVAL's globals.
+ *
+ * A script reads a global (GETGLOBAL) in the sandbox through the empty
+ * proxy of the globals: a miss there, the lookup of its __index, then a
+ * second lookup in the real globals (script_lua.c). A script that assigns
+ * no global runs instead in an environment that holds them all itself, a
+ * read in one lookup. The only write to an environment that names no
+ * table is SETGLOBAL (a global assignment, which the sandbox refuses
+ * anyway); every function of the chunk (those nested in it inherit its
+ * environment) is read, and a SETGLOBAL anywhere in them keeps the chunk
+ * on the proxy, where it raises the read-only error it raises in Redis. A
+ * write through the environment as a table needs it as a value, which only
+ * getfenv gives, and script_lua.c's getfenv answers the proxy in its place.
+ *
+ * Past the code of a function (read_fn_head): its constants (an int
+ * count, each a type byte then nothing for nil, a byte for a boolean, a
+ * lua_Number, or a string), its nested functions (an int count, each a
+ * function), then its debug information (an int count of line numbers and
+ * the ints; an int count of locals, each a string and two ints; an int
+ * count of upvalue names, each a string). */
+
+enum { MAX_NESTING = 256 }; /* past Lua's own limit of nested functions */
+
+/* Whether the function starting at *pos, or one nested in it, assigns a
+ * global (or is not as expected, which answers the same); *pos ends past
+ * it. */
+static bool fn_sets_global(const struct chunk *ch, size_t *pos, int depth)
+{
+    struct fn_head f;
+    uint64_t n;
+    if (depth > MAX_NESTING || !read_fn_head(ch, pos, &f))
+        return true;
+    /* (The word after a SETLIST with C 0 is no instruction: read as one,
+     * it can only answer "assigns", the safe side.) */
+    for (uint64_t k = 0; k < f.ncode; k++)
+        if ((instr_at(ch, &f, k) & 0x3F) == OP_SETGLOBAL)
+            return true;
+    if (!read_uint(&ch->d, pos, ch->int_sz, &n))
+        return true;
+    for (uint64_t k = 0; k < n; k++) {
+        if (*pos >= ch->d.len)
+            return true;
+        unsigned type = ch->d.p[(*pos)++];
+        if (type == LUA_TSTRING) {
+            if (!skip_strings(ch, pos, 1, 0))
+                return true;
+            continue;
+        }
+        size_t sz = type == LUA_TNIL ? 0 : type == LUA_TBOOLEAN ? 1
+                  : type == LUA_TNUMBER ? ch->num_sz : SIZE_MAX;
+        if (sz > ch->d.len - *pos)
+            return true;
+        *pos += sz;
+    }
+    if (!read_uint(&ch->d, pos, ch->int_sz, &n))
+        return true;
+    for (uint64_t k = 0; k < n; k++)
+        if (fn_sets_global(ch, pos, depth + 1))
+            return true;
+    /* Debug information: line numbers, locals, upvalue names. */
+    if (!read_uint(&ch->d, pos, ch->int_sz, &n) || (ch->d.len - *pos) / ch->int_sz < n)
+        return true;
+    *pos += n * ch->int_sz;
+    if (!read_uint(&ch->d, pos, ch->int_sz, &n) || !skip_strings(ch, pos, n, 2 * ch->int_sz))
+        return true;
+    return !read_uint(&ch->d, pos, ch->int_sz, &n) || !skip_strings(ch, pos, n, 0);
+}
+
+bool lua_engine_chunk_sets_global(struct lua_State *L)
+{
+    struct chunk ch;
+    size_t pos = 12;
+    bool sets = !chunk_open(L, &ch) || fn_sets_global(&ch, &pos, 0) || pos != ch.d.len;
+    rs_free(ch.d.p);
+    return sets;
 }

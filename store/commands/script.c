@@ -77,15 +77,18 @@ static struct lua_engine *engine(struct store *st)
     return s->engine;
 }
 
-/* The hash of 40 hex digits of either case; false if sha is not that. */
+/* The hash of 40 hex digits of either case (the value of the first 16);
+ * false if sha is not 40 bytes long. Setting bit 5 lowers the letters A-F
+ * and keeps the digits: for other bytes the hash is only not the value,
+ * and they match no cached SHA-1 anyway. */
 static bool sha_hash(const char *sha, size_t len, uint64_t *h)
 {
     if (len != 40)
         return false;
     uint64_t v = 0;
     for (int i = 0; i < 16; i++) {
-        int d = tolower((unsigned char)sha[i]);
-        v = v << 4 | (uint64_t)(d <= '9' ? d - '0' : d - 'a' + 10);
+        unsigned d = (unsigned char)sha[i] | 0x20;
+        v = v << 4 | (d <= '9' ? d - '0' : d - 'a' + 10);
     }
     *h = v;
     return true;
@@ -97,7 +100,8 @@ static struct script *find(struct scripting *s, const char *sha, size_t len)
     if (s->b == NULL || !sha_hash(sha, len, &h))
         return NULL;
     for (struct script *x = s->b[h & s->mask]; x; x = x->next)
-        if (x->hash == h && strncasecmp(x->sha, sha, 40) == 0)
+        /* Cached SHA-1s are lower case, as clients mostly send them. */
+        if (x->hash == h && (memcmp(x->sha, sha, 40) == 0 || strncasecmp(x->sha, sha, 40) == 0))
             return x;
     return NULL;
 }

@@ -83,6 +83,10 @@ void lua_engine_drop(struct lua_engine *e, int ref);
  * tables it is called with (FCALL's keys and args): false only when its
  * bytecode shows it cannot (lua_args.c). */
 bool lua_engine_fn_keeps_args(struct lua_State *L);
+/* Whether the chunk at the top of L's stack (an EVAL script), or a
+ * function nested in it, may assign a global: false only when its
+ * bytecode shows no SETGLOBAL (lua_args.c). */
+bool lua_engine_chunk_sets_global(struct lua_State *L);
 
 /* What a run may do and whose it is. */
 struct script_run {

@@ -13,7 +13,10 @@
  * refuses reads of what it lacks ("Script attempted to access nonexistent
  * global variable"). Each library table is behind a proxy of its own, and
  * rawset and setmetatable refuse proxies, so nothing a script does leaks
- * into the next one. KEYS and ARGV are written into G directly.
+ * into the next one. KEYS and ARGV are written into G directly. A script
+ * that assigns no global runs in E instead of P: a copy of G behind P's
+ * metatable, where it reads a global in one lookup instead of three
+ * ("EVAL's environment").
  *
  * Stack. The main thread keeps the error handler at index 1 for its whole
  * life (G is in the registry); a run pushes the function, calls it with
@@ -115,6 +118,7 @@ struct lua_engine {
     bool kv_never;
     bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
     int kv_mt_ref; /* their metatable */
+    int env_ref;   /* E, the environment of scripts that assign no global */
     struct name_memo names[NAME_MEMOS]; /* lookup_cmd's */
 };
 
@@ -1284,6 +1288,47 @@ static void push_array(lua_State *L, const struct rs_str *v, int n)
  * finalizer (newproxy); reaching any of them ends the reuse for the
  * engine's life. getmetatable hides the tables' metatable. */
 
+/* EVAL's environment.
+ *
+ * Through P a read of a global (KEYS, redis, tonumber) misses in P, looks
+ * up P's __index and then the name in G. A script whose chunk assigns no
+ * global (lua_engine_chunk_sets_global: no SETGLOBAL, which P refuses
+ * anyway) runs in E instead: a table holding what G holds, with P's
+ * metatable, so a read is one lookup, and a name G lacks or a write of a
+ * name E lacks goes to the same metamethods as through P. G changes after
+ * the engine is made only by KEYS and ARGV, which are set into E with
+ * them (set_kv_global). Only a write to a name E holds would tell E from
+ * P: a SETGLOBAL keeps the chunk on P, and getfenv, the one way to hold an
+ * environment as a table (to write to it, compare it with _G, iterate
+ * it), answers P for E. */
+
+/* Lua 5.1's getfenv (lbaselib.c's getfunc and luaB_getfenv) answering P
+ * where a function's environment is E. Upvalues: E, P. Written out rather
+ * than wrapping the original, which would count this function among the
+ * levels and name itself '?' in its argument errors. */
+static int hiding_getfenv(lua_State *L)
+{
+    if (lua_isfunction(L, 1)) {
+        lua_pushvalue(L, 1);
+    } else {
+        lua_Debug ar;
+        int level = luaL_optint(L, 1, 1);
+        luaL_argcheck(L, level >= 0, 1, "level must be non-negative");
+        if (lua_getstack(L, level, &ar) == 0)
+            luaL_argerror(L, 1, "invalid level");
+        lua_getinfo(L, "f", &ar);
+        if (lua_isnil(L, -1))
+            luaL_error(L, "no function environment for tail call at level %d", level);
+    }
+    if (lua_iscfunction(L, -1))
+        lua_pushvalue(L, LUA_GLOBALSINDEX);
+    else
+        lua_getfenv(L, -1);
+    if (lua_rawequal(L, -1, lua_upvalueindex(1)))
+        lua_pushvalue(L, lua_upvalueindex(2));
+    return 1;
+}
+
 /* __newindex of EVAL's tables: a key the table lacked. */
 static int kv_newindex(lua_State *L)
 {
@@ -1327,11 +1372,11 @@ static int watched(lua_State *L)
 }
 
 /* Push table i holding the n strings of v: the one of the last run
- * filled again when it was made for n entries, else a new one, kept for
- * the next run unless EVAL's reuse has ended. FCALL's tables have no
- * metatable: a function that could write to them gets new ones
+ * filled again when it was made for n entries (true), else a new one,
+ * kept for the next run unless EVAL's reuse has ended. FCALL's tables have
+ * no metatable: a function that could write to them gets new ones
  * (lua_engine_fn_keeps_args). */
-static void push_kv_table(struct lua_engine *e, enum kv_table i, const struct rs_str *v, int n)
+static bool push_kv_table(struct lua_engine *e, enum kv_table i, const struct rs_str *v, int n)
 {
     lua_State *L = e->L;
     /* Only a table of the same size is as a new one: past the array it
@@ -1354,23 +1399,42 @@ static void push_kv_table(struct lua_engine *e, enum kv_table i, const struct rs
             lua_pushvalue(L, -1);
             e->kv_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
         }
-    } else {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_ref[i]);
-        for (int k = 0; k < n; k++) {
-            /* An entry that already holds these bytes stays: comparing
-             * costs less than interning them again (hashing, looking up,
-             * and the collector's step pushing a string may run). */
-            lua_rawgeti(L, -1, k + 1);
-            size_t len = 0;
-            const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-            bool same = p && len == v[k].len && memcmp(p, v[k].p, len) == 0;
-            lua_pop(L, 1);
-            if (same)
-                continue;
-            lua_pushlstring(L, v[k].p, v[k].len);
-            lua_rawseti(L, -2, k + 1);
-        }
+        return false;
     }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_ref[i]);
+    for (int k = 0; k < n; k++) {
+        /* An entry that already holds these bytes stays: comparing costs
+         * less than interning them again (hashing, looking up, and the
+         * collector's step pushing a string may run). */
+        lua_rawgeti(L, -1, k + 1);
+        size_t len = 0;
+        const char *p = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        bool same = p && len == v[k].len && memcmp(p, v[k].p, len) == 0;
+        lua_pop(L, 1);
+        if (same)
+            continue;
+        lua_pushlstring(L, v[k].p, v[k].len);
+        lua_rawseti(L, -2, k + 1);
+    }
+    return true;
+}
+
+/* Set the EVAL table at the top, popped, as global f in G and in E. */
+static void set_kv_global(struct lua_engine *e, enum reply_field f)
+{
+    lua_State *L = e->L;
+    /* G has only a read metatable and E only P's, whose __newindex fires
+     * for keys a table lacks: a raw set is what lua_setfield would do,
+     * without hashing the names. */
+    const int envs[2] = {e->g_ref, e->env_ref};
+    for (int i = 0; i < 2; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, envs[i]);
+        push_field_name(e, f);
+        lua_pushvalue(L, -3);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
 }
 
 /* After a run: let go of EVAL's tables unless the next run may fill them
@@ -1493,6 +1557,21 @@ struct lua_engine *lua_engine_new(struct store *st)
         lua_pushstring(L, field_names[i]);
         e->field_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
+    /* E: G's getfenv first, then a copy of G (EVAL's environment). */
+    lua_newtable(L);                        /* G, E */
+    lua_pushvalue(L, -1);
+    lua_pushvalue(L, LUA_GLOBALSINDEX);
+    lua_pushcclosure(L, hiding_getfenv, 2);
+    lua_setfield(L, -3, "getfenv");
+    lua_pushnil(L);
+    while (lua_next(L, -3)) {               /* G, E, name, value */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_getmetatable(L, LUA_GLOBALSINDEX);
+    lua_setmetatable(L, -2);
+    e->env_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* G */
     lua_getfield(L, 1, "__redis__err__handler");
     lua_insert(L, HANDLER_IDX);
     e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1521,6 +1600,10 @@ int lua_engine_compile(struct lua_engine *e, const char *body, size_t len, char 
         snprintf(err, errlen, "%s", lua_tostring(L, -1));
         lua_pop(L, 1);
         return -1;
+    }
+    if (!lua_engine_chunk_sets_global(L)) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->env_ref);
+        lua_setfenv(L, -2);
     }
     return luaL_ref(L, LUA_REGISTRYINDEX);
 }
@@ -1554,16 +1637,15 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
         push_array(L, r->keys, r->nkeys);
         push_array(L, r->args, r->nargs);
     } else {
-        /* Into G, not through P; G has only a read metatable, so a raw
-         * set is what lua_setfield would do, without hashing the names. */
-        lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
-        push_field_name(e, F_KEYS);
-        push_kv_table(e, KV_KEYS, r->keys, r->nkeys);
-        lua_rawset(L, -3);
-        push_field_name(e, F_ARGV);
-        push_kv_table(e, KV_ARGV, r->args, r->nargs);
-        lua_rawset(L, -3);
-        lua_pop(L, 1);
+        /* The tables of the last run are already the globals. */
+        if (push_kv_table(e, KV_KEYS, r->keys, r->nkeys))
+            lua_pop(L, 1);
+        else
+            set_kv_global(e, F_KEYS);
+        if (push_kv_table(e, KV_ARGV, r->args, r->nargs))
+            lua_pop(L, 1);
+        else
+            set_kv_global(e, F_ARGV);
     }
     e->start_us = rs_mono_us();
     e->timed_out = e->wrote = e->killed = false;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
- * Tests of lua_engine_fn_keeps_args (lua_args.c): which functions may keep
- * or change the keys and args tables FCALL calls them with, on functions
- * compiled by the Lua 5.1 the server runs. Every way a table can leave the
- * function's two registers says "may"; only reads in place say "cannot".
+ * Tests of lua_args.c on functions compiled by the Lua 5.1 the server
+ * runs. lua_engine_fn_keeps_args: which functions may keep or change the
+ * keys and args tables FCALL calls them with; every way a table can leave
+ * the function's two registers says "may", only reads in place say
+ * "cannot". lua_engine_chunk_sets_global: which EVAL scripts may assign a
+ * global, in their chunk or any function nested in it.
  */
 #include <criterion/criterion.h>
 #include <lauxlib.h>
@@ -80,4 +82,57 @@ Test(lua_args, verdicts)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         cr_expect_eq(keeps(cases[i].chunk), cases[i].keeps, "%s", cases[i].chunk);
+}
+
+/* The verdict of lua_engine_chunk_sets_global on the script body. */
+static bool sets_global(const char *body)
+{
+    lua_State *L = luaL_newstate();
+    cr_assert_eq(luaL_loadstring(L, body), 0, "%s", body);
+    bool k = lua_engine_chunk_sets_global(L);
+    cr_assert_eq(lua_gettop(L), 1, "the stack is left as found");
+    lua_close(L);
+    return k;
+}
+
+static const struct {
+    const char *body;
+    bool sets;
+} scripts[] = {
+    /* benchmarks/vs_redis/lua.py's two scripts */
+    {"local c = redis.call('INCR', KEYS[1])\n"
+     "local ttl = redis.call('PTTL', KEYS[1])\n"
+     "if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end\n"
+     "if c > tonumber(ARGV[2]) then return 0 end\n"
+     "return c", false},
+    {"local r = {}\n"
+     "for i = 1, 10 do r[i] = redis.call('HGET', KEYS[1], 'f' .. i) end\n"
+     "return r", false},
+    {"return 1", false},
+    /* Changing tables, locals of global names: no SETGLOBAL. */
+    {"KEYS[1] = 'x' ARGV.y = 2 table.insert(KEYS, 1) _G.x = 1 return #KEYS", false},
+    {"local KEYS = {} KEYS = {1} local redis = 2 return KEYS", false},
+    {"local t = KEYS t[1] = 'x' local function f(k) return k end return f(ARGV)", false},
+    /* Every kind of constant, nested functions, locals and upvalues to
+     * step over. */
+    {"local a, b, c, d = nil, true, false, 1.5\n"
+     "local function f(x, ...)\n"
+     "  local y = {x, 'KEYS', 2^40, b}\n"
+     "  return function() d = 'ARGV' return y, a, c end\n"
+     "end\n"
+     "return f(KEYS, ARGV)", false},
+    /* Assignments, in the chunk or nested at any depth. */
+    {"KEYS = {}", true},
+    {"ARGV = nil", true},
+    {"x, y = 1, 2", true},
+    {"function f() end", true},
+    {"local a, b = nil, true local function f() local function g() other = {} end end", true},
+    {"local t = {1.5, 'KEYS', false} return function(...) return function() t2 = t end end",
+     true},
+};
+
+Test(lua_args, chunk_sets_global)
+{
+    for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++)
+        cr_expect_eq(sets_global(scripts[i].body), scripts[i].sets, "%s", scripts[i].body);
 }
