@@ -510,6 +510,11 @@ static struct shard *shard_alloc(struct db *db, struct rs_str id)
 {
     struct shard *sh = rs_malloc(sizeof *sh + id.len);
     shard_init(sh, db);
+    /* Two keys a bucket, as a sorted set's members: most projects hold a
+     * few keys, so their bucket array is a fixed cost of each (64 bytes
+     * for the dashboard's 9 keys where load 1 took 128); the global
+     * shard keeps Redis's load of 1. */
+    tbl_set_load(&sh->tbl, 1);
     memcpy((char *)shard_id(sh), id.p, id.len);
     sh->idlen = (uint32_t)id.len;
     sh->is_project = true;

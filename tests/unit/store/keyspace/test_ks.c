@@ -357,6 +357,33 @@ Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shar
     cr_assert_eq(run_int("DBSIZE"), 2 * NSHARDS + 1);
 }
 
+Test(ks, a_project_holds_two_keys_a_bucket_and_deadlines_only_while_it_has_some)
+{
+    char line[64];
+    for (int k = 0; k < 9; k++) {
+        snprintf(line, sizeof line, "SET project:p:k%d v", k);
+        run(line);
+        snprintf(line, sizeof line, "SET g%d v", k);
+        run(line);
+    }
+    struct db *db = st_int()->dbs[0];
+    struct shard *sh = project_in(db, RS_STR("p")).sh;
+    cr_assert_not_null(sh);
+    cr_assert_eq(tbl_size(&sh->tbl, 0), 8, "9 keys of a project in 8 buckets");
+    cr_assert_eq(tbl_size(&db->global.tbl, 0), 16, "9 global keys in 16 buckets");
+    cr_assert_null(sh->ttl, "a project without a deadline holds no heap");
+    run("EXPIRE project:p:k1 100");
+    run("EXPIRE project:p:k2 100");
+    cr_assert_not_null(sh->ttl);
+    cr_assert_eq(exp_heap_cap(&sh->ttl->exp), 2, "two deadlines, an array of two");
+    run("PERSIST project:p:k1");
+    cr_assert_not_null(sh->ttl);
+    run("DEL project:p:k2");
+    cr_assert_null(sh->ttl, "the heap goes with the project's last deadline");
+    cr_assert_eq(sh->due_idx, EXP_NONE);
+    check_indexes();
+}
+
 Test(ks, the_rehash_step_visits_only_rehashing_tables)
 {
     char line[64];
@@ -364,15 +391,15 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
         snprintf(line, sizeof line, "SET project:%d:k v", p);
         run(line);
     }
-    /* A table of 64 buckets grows at its 65th key (smaller ones move at
-     * once, table.c): one shard rehashes. */
-    for (int k = 0; k < 65; k++) {
+    /* A project's table of 64 buckets (two keys a bucket) grows at its
+     * 129th key (smaller ones move at once, table.c): one shard rehashes. */
+    for (int k = 0; k < 129; k++) {
         snprintf(line, sizeof line, "SET project:grow:k%d v", k);
         run(line);
     }
     struct db *db = st_int()->dbs[0];
     struct shard *sh = project_in(db, RS_STR("grow")).sh;
-    cr_assert_neq(sh->tbl.rehash_idx, -1, "the 65th key starts no rehash");
+    cr_assert_neq(sh->tbl.rehash_idx, -1, "the 129th key starts no rehash");
     cr_assert_eq(db->rehashing.n, 1);
     check_indexes();
     uint64_t v0 = st_int()->timer_visits;
@@ -386,7 +413,7 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
      * shards and numbers the rest again: the rehashing set keeps the
      * tables that still rehash, under their new ranks, and the rank arrays
      * shrink. */
-    for (int k = 0; k < 65; k++) {
+    for (int k = 0; k < 129; k++) {
         snprintf(line, sizeof line, "SET project:grow2:k%d v", k);
         run(line);
     }
