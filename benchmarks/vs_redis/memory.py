@@ -184,6 +184,14 @@ def dataset_dashboard(scale):
     return Plan(nproj * 11, persist.dashboard(nproj))
 
 
+@dataset("dashboard-10", "the dashboard without its streams: 100,000 projects of 10 keys, "
+                         "as before persist.py added them (3613ddf)")
+def dataset_dashboard_10(scale):
+    import persist
+    nproj = max(1, int(100_000 * scale))
+    return Plan(nproj * 10, persist.dashboard(nproj, streams=False))
+
+
 def load(server, plan, batch_size, timeout):
     """Send every command of the plan; returns (commands sent, seconds). Raises on error replies."""
     t0 = time.monotonic()
