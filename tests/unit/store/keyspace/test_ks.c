@@ -359,13 +359,9 @@ Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shar
 
 Test(ks, a_project_holds_two_keys_a_bucket_and_deadlines_only_while_it_has_some)
 {
-    char line[64];
-    for (int k = 0; k < 9; k++) {
-        snprintf(line, sizeof line, "SET project:p:k%d v", k);
-        run(line);
-        snprintf(line, sizeof line, "SET g%d v", k);
-        run(line);
-    }
+    run("MSET project:p:k0 v project:p:k1 v project:p:k2 v project:p:k3 v project:p:k4 v "
+        "project:p:k5 v project:p:k6 v project:p:k7 v project:p:k8 v");
+    run("MSET g0 v g1 v g2 v g3 v g4 v g5 v g6 v g7 v g8 v");
     struct db *db = st_int()->dbs[0];
     struct shard *sh = project_in(db, RS_STR("p")).sh;
     cr_assert_not_null(sh);
@@ -383,6 +379,7 @@ Test(ks, a_project_holds_two_keys_a_bucket_and_deadlines_only_while_it_has_some)
     cr_assert_eq(sh->due_idx, EXP_NONE);
     /* Past 32 buckets, one key a bucket as the global shard (k2 went:
      * k0 to k65 are 65 keys). */
+    char line[64];
     for (int k = 9; k < 66; k++) {
         snprintf(line, sizeof line, "SET project:p:k%d v", k);
         run(line);
