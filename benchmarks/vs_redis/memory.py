@@ -175,12 +175,21 @@ def dataset_zset_10m(scale):
     return _zsets(1, max(1, int(10_000_000 * scale)))
 
 
-@dataset("dashboard", "100,000 projects of 10 keys each: persist.py's dashboard (small hashes of "
-                      "3-10 fields, a 5-member set, lists of 5, 5 and 2 items, a string)")
+@dataset("dashboard", "100,000 projects of 11 keys each: persist.py's dashboard (small hashes of "
+                      "3-10 fields, a 5-member set, lists of 5, 5 and 2 items, a string, "
+                      "a stream of 3 entries)")
 def dataset_dashboard(scale):
     import persist  # its builder, so both benchmarks load the same data
     nproj = max(1, int(100_000 * scale))
-    return Plan(nproj * 10, persist.dashboard(nproj))
+    return Plan(nproj * 11, persist.dashboard(nproj))
+
+
+@dataset("dashboard-10", "the dashboard without its streams: 100,000 projects of 10 keys, "
+                         "as before persist.py added them (3613ddf)")
+def dataset_dashboard_10(scale):
+    import persist
+    nproj = max(1, int(100_000 * scale))
+    return Plan(nproj * 10, persist.dashboard(nproj, streams=False))
 
 
 def load(server, plan, batch_size, timeout):

@@ -33,7 +33,7 @@ import servers  # noqa: E402
 
 # In load order; a key is of the first kind (longest names first) its name holds.
 KINDS = ["session", "rate_limit", "connections", "active_sessions", "calc_cache", "ai_context",
-         "active_users", "notifications", "undo", "redo"]
+         "active_users", "notifications", "undo", "redo", "parameter_changes"]
 MATCH = sorted(KINDS, key=len, reverse=True)
 
 

@@ -45,8 +45,9 @@ import servers  # noqa: E402
 from servers import log  # noqa: E402
 
 
-def dashboard(nproj):
-    """The commands of the dashboard dataset for nproj projects (11 keys each)."""
+def dashboard(nproj, streams=True):
+    """The commands of the dashboard dataset for nproj projects (11 keys each; 10 without
+    the stream, as before 3613ddf)."""
     def json(n, seed):
         body = b'{"id":%d,"v":"' % seed
         return body + b"x" * max(0, n - len(body) - 2) + b'"}'
@@ -70,7 +71,7 @@ def dashboard(nproj):
         yield [b"RPUSH", pk + b"undo:s1"] + [json(60, i) for i in range(5)]
         yield [b"RPUSH", pk + b"redo:s1"] + [json(60, i) for i in range(2)]
         yield [b"SET", b"session:%d:state" % p, json(150, p), b"EX", b"3600"]
-        for e in range(3):
+        for e in range(3 if streams else 0):
             yield [b"XADD", pk + b"parameter_changes", b"*", b"user_id", b"user:%d" % e,
                    b"parameter_name", b"param:%08x" % (p * 3 + e), b"old_value", b"%d" % e,
                    b"new_value", b"%d" % (e + 1), b"timestamp", b"%d" % (1_700_000_000 + p)]

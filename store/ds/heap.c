@@ -74,8 +74,11 @@ void exp_heap_set(struct exp_heap *h, void *p, int64_t when)
             sift_down(h, i);
         return;
     }
+    /* The first array holds one item: most heaps are a project's key
+     * deadlines or a hash's field deadlines, of a few items (a 4-item
+     * start took 64 bytes from each such project for 2 deadlines). */
     if (h->n == exp_heap_cap(h)) {
-        h->lgcap = h->a ? h->lgcap + 1 : 2;
+        h->lgcap = h->a ? h->lgcap + 1 : 0;
         h->a = rs_realloc(h->a, ((size_t)1 << h->lgcap) * sizeof *h->a);
     }
     i = h->n++;

@@ -6,8 +6,9 @@
  * Redis's dict.c: while b[1] exists, every lookup and insert moves one
  * bucket of b[0] there, and buckets below rehash_idx in b[0] are empty.
  *
- * Invariants: used[i] counts the entries in b[i]; new entries go to b[1]
- * while rehashing; the table grows when used >= size << load_lg (load
+ * Invariants: used counts the entries of both arrays (the count of each
+ * is of no use: a rehash ends when it has passed every bucket of b[0]);
+ * new entries go to b[1] while rehashing; the table grows when used >= size << load_lg (load
  * factor 1, or 2^load_lg for a table that asks for it) and shrinks when
  * under 1/8 full; no chain of b[i] is longer than chain[i] (unless that is
  * TBL_CHAIN_UNKNOWN), which the places where chains grow (inserts, rehash
@@ -115,22 +116,18 @@ static void rehash_one(struct table *t)
         while (e) {
             struct entry *next = e->next;
             link_head(t, 1, tbl_hash(t, entry_key(e), e->klen) & mask, e);
-            t->used[0]--;
-            t->used[1]++;
             e = next;
         }
         t->b[0][t->rehash_idx] = NULL;
         t->rehash_idx++;
     }
-    if ((uint64_t)t->rehash_idx >= tbl_size(t, 0) && t->used[0] == 0) {
+    if ((uint64_t)t->rehash_idx >= tbl_size(t, 0)) { /* every bucket of b[0] moved */
         rs_free(t->b[0]);
         t->b[0] = t->b[1];
         t->lg[0] = t->lg[1];
-        t->used[0] = t->used[1];
         t->chain[0] = t->chain[1];
         t->b[1] = NULL;
         t->lg[1] = 0;
-        t->used[1] = 0;
         t->chain[1] = 0;
         t->rehash_idx = -1;
     }
@@ -188,8 +185,8 @@ static void resize(struct table *t, uint64_t n)
 static void shrink_if_sparse(struct table *t)
 {
     if (can_move(t) && !is_rehashing(t) && tbl_size(t, 0) > TBL_MIN_SIZE &&
-        t->used[0] * 8 < tbl_size(t, 0))
-        resize(t, buckets_for(t, t->used[0]));
+        t->used * 8 < tbl_size(t, 0))
+        resize(t, buckets_for(t, t->used));
 }
 
 struct entry *tbl_get(const struct table *t, const char *key, size_t klen)
@@ -298,31 +295,13 @@ void tbl_insert(struct table *t, struct entry *e)
     }
     int i = is_rehashing(t) ? 1 : 0;
     link_head(t, i, tbl_hash(t, entry_key(e), e->klen) & (tbl_size(t, i) - 1), e);
-    t->used[i]++;
-}
-
-/* Which array holds e. */
-static int array_of(const struct table *t, const struct entry *e)
-{
-    if (!is_rehashing(t))
-        return 0;
-    uint64_t h = tbl_hash(t, entry_key(e), e->klen);
-    uint64_t i0 = h & (tbl_size(t, 0) - 1);
-    /* Buckets of b[0] below rehash_idx are moved, so an entry hashing there
-     * is in b[1]. Above it, an entry may still be in b[0] or have been
-     * inserted into b[1] during the rehash: only its b[0] chain tells. */
-    if ((int64_t)i0 < t->rehash_idx)
-        return 1;
-    for (const struct entry *p = t->b[0][i0]; p; p = p->next)
-        if (p == e)
-            return 0;
-    return 1;
+    t->used++;
 }
 
 struct entry *tbl_unlink(struct table *t, struct entry **ref)
 {
     struct entry *e = *ref;
-    t->used[array_of(t, e)]--;
+    t->used--;
     *ref = e->next;
     e->next = NULL;
     shrink_if_sparse(t);
@@ -559,7 +538,7 @@ bool tbl_free_some(struct table *t, int64_t *work, void (*free_entry)(void *ud, 
         }
         (*work)--;
     }
-    t->used[0] = t->used[1] = 0;
+    t->used = 0;
     tbl_free(t, NULL, NULL);
     return true;
 }

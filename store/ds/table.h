@@ -16,20 +16,20 @@
 struct table {
     uint64_t seed; /* XXH3 seed, the store's */
     struct entry **b[2];
-    uint64_t used[2];
+    uint64_t used; /* entries in both arrays */
     int64_t rehash_idx; /* next bucket of b[0] to move, -1 when not rehashing */
     uint16_t paused;    /* walks in progress (tbl_pause; they nest a few deep):
                          * no rehash step, no resize while non-zero, so no
                          * entry moves under them */
     uint8_t lg[2];      /* b[i] has 1 << (lg[i] - 1) buckets, none when 0
-                         * (tbl_size): bytes, so the header is 56 bytes */
+                         * (tbl_size): bytes, so the header is 48 bytes */
     uint8_t chain[2];   /* no chain of b[i] is longer (tbl_random's bound; it
                          * may be stale high after unlinks), TBL_CHAIN_UNKNOWN
                          * past 254 */
     uint8_t load_lg;    /* grows past 2^load_lg entries a bucket (tbl_set_load) */
 };
 
-_Static_assert(sizeof(struct table) == 56, "a table header is 56 bytes (hashes, sets)");
+_Static_assert(sizeof(struct table) == 48, "a table header is 48 bytes (hashes, sets)");
 
 #define TBL_CHAIN_UNKNOWN UINT8_MAX
 
@@ -64,7 +64,7 @@ static inline uint64_t tbl_size(const struct table *t, int i)
 
 static inline uint64_t tbl_count(const struct table *t)
 {
-    return t->used[0] + t->used[1];
+    return t->used;
 }
 
 uint64_t tbl_hash(const struct table *t, const char *key, size_t klen);

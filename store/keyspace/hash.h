@@ -13,7 +13,7 @@
 struct pack;
 
 /* 32 bytes: most hashes stay small, so the table form is a block of its
- * own, allocated when the hash converts (a 56-byte table header inside
+ * own, allocated when the hash converts (a table header inside
  * every packed hash was most of a small hash's overhead). */
 struct hash {
     struct pack *pk;     /* the packed form, NULL once a table */

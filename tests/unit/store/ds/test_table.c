@@ -78,23 +78,29 @@ static bool rehashing(void)
     return t.rehash_idx != -1;
 }
 
+/* Count the entries actually chained in the buckets of array i. */
+static uint64_t chained_in(int i)
+{
+    uint64_t n = 0;
+    for (uint64_t j = 0; j < tbl_size(&t, i); j++)
+        for (struct entry *e = t.b[i][j]; e; e = e->next)
+            n++;
+    return n;
+}
+
+/* And in both arrays. */
+static uint64_t chained(void)
+{
+    return chained_in(0) + chained_in(1);
+}
+
 static void finish_rehash(void)
 {
     for (int guard = 0; tbl_rehash(&t, 100); guard++)
         cr_assert_lt(guard, 1000000, "rehash does not end");
-    cr_assert_eq(t.used[1], 0);
+    cr_assert_eq(t.lg[1], 0);
     cr_assert_null(t.b[1]);
-}
-
-/* Count the entries actually chained in the buckets. */
-static uint64_t chained(void)
-{
-    uint64_t n = 0;
-    for (int i = 0; i < 2; i++)
-        for (uint64_t j = 0; j < tbl_size(&t, i); j++)
-            for (struct entry *e = t.b[i][j]; e; e = e->next)
-                n++;
-    return n;
+    cr_assert_eq(t.used, chained_in(0), "every entry is in b[0] once the rehash ends");
 }
 
 /* ---- lookups, inserts, deletes ------------------------------------------ */
@@ -177,11 +183,11 @@ Test(table, entries_inserted_during_a_rehash_can_be_deleted)
     cr_assert(rehashing());
     for (int i = 0; i < 200; i++) {
         del("new", i);
-        cr_assert_eq(t.used[0] + t.used[1], chained(), "counts drift after %d deletes", i + 1);
+        cr_assert_eq(t.used, chained(), "counts drift after %d deletes", i + 1);
     }
     finish_rehash();
     cr_assert_eq(tbl_count(&t), (uint64_t)n);
-    cr_assert_eq(t.used[0], chained());
+    cr_assert_eq(t.used, chained());
     for (int i = 0; i < n; i++)
         cr_assert_not_null(find("k", i));
 }
@@ -205,12 +211,12 @@ Test(table, grows_with_the_keys_and_shrinks_when_they_go)
         add("k", i);
     finish_rehash();
     cr_assert_geq(tbl_size(&t, 0), 8192);
-    cr_assert_leq(t.used[0], tbl_size(&t, 0), "load factor above 1 after growth");
+    cr_assert_leq(t.used, tbl_size(&t, 0), "load factor above 1 after growth");
     for (int i = 10; i < 10000; i++)
         del("k", i);
     finish_rehash();
     /* Redis's minimum fill: at least 1/8 of the buckets used. */
-    cr_assert_geq(t.used[0] * 8, tbl_size(&t, 0), "size %lu for 10 keys",
+    cr_assert_geq(t.used * 8, tbl_size(&t, 0), "size %lu for 10 keys",
                   (unsigned long)tbl_size(&t, 0));
     cr_assert_eq(tbl_count(&t), 10);
     for (int i = 0; i < 10; i++)
@@ -446,7 +452,7 @@ Test(table, random_is_uniform_mid_rehash_and_after_deletes)
     tbl_iter_start(&it, &t); /* holds the rehash half done */
     for (int i = 72; i < 100; i++)
         add("k", i);
-    cr_assert(rehashing() && t.rehash_idx > 0 && t.used[0] > 0 && t.used[1] > 0);
+    cr_assert(rehashing() && t.rehash_idx > 0 && chained_in(0) > 0 && chained_in(1) > 0);
     double x = draw_chi(&g, 300000, 100);
     cr_assert_lt(x, CHISQ_P0001_DF99, "mid-rehash: chi-square %.1f", x);
     tbl_iter_end(&it);

@@ -144,6 +144,31 @@ Test(expire, moving_a_deadline_up_and_down_reorders_the_heap)
     }
 }
 
+Test(expire, a_heap_array_grows_from_one_item_and_goes_with_the_last)
+{
+    struct shard sh;
+    struct db db;
+    bare_shard(&sh, &db);
+    struct entry *e[5];
+    /* A project of two deadlines holds an array of two items (32 bytes),
+     * not of four. */
+    const uint32_t caps[5] = {1, 2, 4, 4, 8};
+    for (int i = 0; i < 5; i++) {
+        e[i] = bare_entry();
+        exp_set(&sh, e[i], 100 * (i + 1));
+        cr_assert_eq(exp_heap_cap(&sh.ttl->exp), caps[i], "capacity after %d deadlines", i + 1);
+        cr_assert_eq(exp_heap_cap(&sh.ttl->sub), 0, "no container deadline: no sub array");
+    }
+    check_heap(&sh);
+    for (int i = 0; i < 5; i++) {
+        exp_clear(&sh, e[i]);
+        free(e[i]);
+    }
+    cr_assert_null(sh.ttl, "the shard's deadlines go with its last");
+    cr_assert_eq(db.due.n, 0);
+    cr_assert_null(db.due.a, "the db's heap of shards frees its array when empty");
+}
+
 /* ---- active expiry ------------------------------------------------------ */
 
 static void tick_all(void)

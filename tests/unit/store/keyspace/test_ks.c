@@ -357,6 +357,40 @@ Test(ks, a_tick_over_many_shards_reclaims_the_one_due_key_visiting_only_its_shar
     cr_assert_eq(run_int("DBSIZE"), 2 * NSHARDS + 1);
 }
 
+Test(ks, a_project_holds_two_keys_a_bucket_and_deadlines_only_while_it_has_some)
+{
+    run("MSET project:p:k0 v project:p:k1 v project:p:k2 v project:p:k3 v project:p:k4 v "
+        "project:p:k5 v project:p:k6 v project:p:k7 v project:p:k8 v");
+    run("MSET g0 v g1 v g2 v g3 v g4 v g5 v g6 v g7 v g8 v");
+    struct db *db = st_int()->dbs[0];
+    struct shard *sh = project_in(db, RS_STR("p")).sh;
+    cr_assert_not_null(sh);
+    cr_assert_eq(tbl_size(&sh->tbl, 0), 8, "9 keys of a project in 8 buckets");
+    cr_assert_eq(tbl_size(&db->global.tbl, 0), 16, "9 global keys in 16 buckets");
+    cr_assert_null(sh->ttl, "a project without a deadline holds no heap");
+    run("EXPIRE project:p:k1 100");
+    run("EXPIRE project:p:k2 100");
+    cr_assert_not_null(sh->ttl);
+    cr_assert_eq(exp_heap_cap(&sh->ttl->exp), 2, "two deadlines, an array of two");
+    run("PERSIST project:p:k1");
+    cr_assert_not_null(sh->ttl);
+    run("DEL project:p:k2");
+    cr_assert_null(sh->ttl, "the heap goes with the project's last deadline");
+    cr_assert_eq(sh->due_idx, EXP_NONE);
+    /* Past 32 buckets, one key a bucket as the global shard (k2 went:
+     * k0 to k65 are 65 keys). */
+    char line[64];
+    for (int k = 9; k < 66; k++) {
+        snprintf(line, sizeof line, "SET project:p:k%d v", k);
+        run(line);
+    }
+    cr_assert_eq(tbl_size(&sh->tbl, 0), 64, "65 keys of a project in 64 buckets");
+    run("SET project:p:k66 v");
+    cr_assert_eq(tbl_size(&sh->tbl, sh->tbl.rehash_idx == -1 ? 0 : 1), 128,
+                 "its 66th key grows it to 128");
+    check_indexes();
+}
+
 Test(ks, the_rehash_step_visits_only_rehashing_tables)
 {
     char line[64];
@@ -364,15 +398,17 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
         snprintf(line, sizeof line, "SET project:%d:k v", p);
         run(line);
     }
-    /* A table of 64 buckets grows at its 65th key (smaller ones move at
-     * once, table.c): one shard rehashes. */
-    for (int k = 0; k < 65; k++) {
+    /* A project's table holds two keys a bucket up to 32 buckets: its
+     * 65th key grows it to 64 buckets (moved at once, as every table of at
+     * most 32, table.c) at one key a bucket, so its 66th starts a rehash:
+     * one shard rehashes. */
+    for (int k = 0; k < 66; k++) {
         snprintf(line, sizeof line, "SET project:grow:k%d v", k);
         run(line);
     }
     struct db *db = st_int()->dbs[0];
     struct shard *sh = project_in(db, RS_STR("grow")).sh;
-    cr_assert_neq(sh->tbl.rehash_idx, -1, "the 65th key starts no rehash");
+    cr_assert_neq(sh->tbl.rehash_idx, -1, "the 66th key starts no rehash");
     cr_assert_eq(db->rehashing.n, 1);
     check_indexes();
     uint64_t v0 = st_int()->timer_visits;
@@ -386,7 +422,7 @@ Test(ks, the_rehash_step_visits_only_rehashing_tables)
      * shards and numbers the rest again: the rehashing set keeps the
      * tables that still rehash, under their new ranks, and the rank arrays
      * shrink. */
-    for (int k = 0; k < 65; k++) {
+    for (int k = 0; k < 66; k++) {
         snprintf(line, sizeof line, "SET project:grow2:k%d v", k);
         run(line);
     }
