@@ -179,8 +179,7 @@ bool resp_str2d(const char *s, size_t len, double *v)
  * Number to text
  * ------------------------------------------------------------------------- */
 
-/* "00" "01" ... "99": two digits a step, as Redis's ull2string. */
-static const char digit_pairs[201] = "0001020304050607080910111213141516171819"
+const char resp_digit_pairs[201] = "0001020304050607080910111213141516171819"
                                      "2021222324252627282930313233343536373839"
                                      "4041424344454647484950515253545556575859"
                                      "6061626364656667686970717273747576777879"
@@ -189,24 +188,21 @@ static const char digit_pairs[201] = "0001020304050607080910111213141516171819"
 /* Number of decimal digits of u. */
 static size_t u64_digits(unsigned long long u)
 {
-    size_t n = 1;
-    for (;;) {
-        if (u < 10)
-            return n;
-        if (u < 100)
-            return n + 1;
-        if (u < 1000)
-            return n + 2;
-        if (u < 10000)
-            return n + 3;
-        u /= 10000;
-        n += 4;
-    }
+    static const unsigned long long pow10[20] = {
+        1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+        100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
+    /* u | 1 has u's digits (a power of ten is even) and a bit set; its bit
+     * length * log10(2) (1233/4096) is its digits, or one more */
+    unsigned long long v = u | 1;
+    size_t t = (size_t)((64 - __builtin_clzll(v)) * 1233) >> 12;
+    return t + (v >= pow10[t]);
 }
 
 /* Writes the digits of v and a NUL into buf (RESP_LL_STR_SIZE bytes are
  * enough); returns the length without the NUL. O(digits). */
-size_t resp_ll2str(char *buf, long long v)
+size_t resp_ll2str_any(char *buf, long long v)
 {
     /* Negating in unsigned arithmetic keeps LLONG_MIN defined. */
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -217,12 +213,12 @@ size_t resp_ll2str(char *buf, long long v)
     while (u >= 100) {
         unsigned i = (unsigned)(u % 100) * 2;
         u /= 100;
-        *--p = digit_pairs[i + 1];
-        *--p = digit_pairs[i];
+        *--p = resp_digit_pairs[i + 1];
+        *--p = resp_digit_pairs[i];
     }
     if (u >= 10) {
-        *--p = digit_pairs[u * 2 + 1];
-        *--p = digit_pairs[u * 2];
+        *--p = resp_digit_pairs[u * 2 + 1];
+        *--p = resp_digit_pairs[u * 2];
     } else {
         *--p = (char)('0' + u);
     }
@@ -280,18 +276,6 @@ no_room:
     if (size > 0)
         buf[0] = '\0';
     return 0;
-}
-
-/* Redis's double2ll: integral doubles within +-LLONG_MAX/2 convert exactly. */
-static bool d2ll(double d, long long *out)
-{
-    if (d < (double)(-LLONG_MAX / 2) || d > (double)(LLONG_MAX / 2))
-        return false;
-    long long ll = (long long)d;
-    if ((double)ll != d)
-        return false;
-    *out = ll;
-    return true;
 }
 
 /* ---------------------------------------------------------------------------
@@ -543,20 +527,6 @@ size_t resp_dtoa(char out[RESP_D_STR_SIZE], double v)
     int k;
     int n = grisu2(v, digits, &k);
     return len + emit_digits(out + len, digits, n, k);
-}
-
-/* Formats v as Redis 7.2+ d2string does into out, without a NUL; returns
- * the length (under RESP_D_STR_SIZE): integers within +-LLONG_MAX/2 in
- * full (d2string's own path), anything else as fpconv_dtoa. */
-size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v)
-{
-    long long ll;
-
-    /* NaN first: d2ll's cast of a NaN is undefined; -0 is integral too,
-     * but Redis spells its sign, as fpconv_dtoa does */
-    if (!isnan(v) && !(v == 0 && signbit(v)) && d2ll(v, &ll))
-        return resp_ll2str(out, ll);
-    return resp_dtoa(out, v);
 }
 
 /* resp_d2chars with a NUL into buf[0..size); returns the length, or 0 (and

@@ -9,8 +9,11 @@
 #ifndef RESP_NUM_H
 #define RESP_NUM_H
 
+#include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Buffer size that holds any formatted long long (with sign and NUL). */
 #define RESP_LL_STR_SIZE 21
@@ -31,25 +34,61 @@ bool resp_int_as_double(const char *s, size_t len, long long *v);
  * string; "inf" and "-inf" accepted). */
 bool resp_str2d(const char *s, size_t len, double *v);
 
+/* "00" "01" ... "99": two digits a step, as Redis's ull2string. */
+extern const char resp_digit_pairs[201];
+/* resp_ll2str's general case. */
+size_t resp_ll2str_any(char *buf, long long v);
 /* Decimal form of v, NUL-terminated; returns its length. buf holds at least
- * RESP_LL_STR_SIZE bytes. */
-size_t resp_ll2str(char *buf, long long v);
+ * RESP_LL_STR_SIZE bytes. Inline for 0 to 99 (lengths, counts, small
+ * scores: most of the numbers a reply holds). */
+static inline size_t resp_ll2str(char *buf, long long v)
+{
+    if ((unsigned long long)v < 10) {
+        buf[0] = (char)('0' + v);
+        buf[1] = '\0';
+        return 1;
+    }
+    if ((unsigned long long)v < 100) {
+        memcpy(buf, resp_digit_pairs + 2 * v, 2);
+        buf[2] = '\0';
+        return 2;
+    }
+    return resp_ll2str_any(buf, v);
+}
 /* Number of decimal characters of v (with '-'), without formatting it. */
 size_t resp_ll_digits(long long v);
 /* Redis ld2string(LD_STR_HUMAN): "%.17Lf" with trailing zeros and a
  * trailing point removed, "-0" written "0", "inf"/"-inf". buf holds at
  * least RESP_LD_STR_SIZE bytes. Returns the length, 0 if it does not fit. */
 size_t resp_ld2str(char *buf, size_t size, long double v);
-/* Redis 7.2+ d2string: "nan", "inf", "-inf", "0", "-0", integral values
- * within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 text ("1.5",
- * "1e+20", "1e-7"), which reads back as the same double. Written to out
- * without a NUL; returns the length, always under RESP_D_STR_SIZE. */
-size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v);
 /* Redis's fpconv_dtoa (DEBUG DIGEST's scores): as resp_d2chars but
  * integral values too in Grisu2's layout ("1e+17" where d2string writes
  * 100000000000000000). Written without a NUL; returns the length, always
  * under RESP_D_STR_SIZE. */
 size_t resp_dtoa(char out[RESP_D_STR_SIZE], double v);
+/* Redis's double2ll as d2string takes it: true, *ll set, when v is
+ * integral within +-LLONG_MAX/2 (so converts exactly) and not -0, whose
+ * sign d2string spells. NaN fails the range test before the cast. */
+static inline bool resp_d2ll(double v, long long *ll)
+{
+    if (!(v >= (double)(-LLONG_MAX / 2) && v <= (double)(LLONG_MAX / 2)))
+        return false;
+    *ll = (long long)v;
+    return (double)*ll == v && (*ll != 0 || !signbit(v));
+}
+/* Redis 7.2+ d2string: "nan", "inf", "-inf", "0", "-0", integral values
+ * within +-LLONG_MAX/2 in full, else fpconv_dtoa's Grisu2 text ("1.5",
+ * "1e+20", "1e-7"), which reads back as the same double. Written to out
+ * (with a NUL after an integer, none after Grisu2's text); returns the
+ * length, always under RESP_D_STR_SIZE. Inline: a sorted set's reply
+ * formats a score a member, mostly integers (times, counts). */
+static inline size_t resp_d2chars(char out[RESP_D_STR_SIZE], double v)
+{
+    long long ll;
+    if (resp_d2ll(v, &ll))
+        return resp_ll2str(out, ll);
+    return resp_dtoa(out, v);
+}
 /* resp_d2chars with a NUL into buf[0..size). Returns the length, 0 if it
  * does not fit (RESP_D_STR_SIZE always does). */
 size_t resp_d2str(char *buf, size_t size, double v);

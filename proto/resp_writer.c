@@ -140,21 +140,6 @@ static inline void append(struct resp_out *o, const char *p, size_t len)
     advance(o, d + len);
 }
 
-/* Writes the digits of v at d; returns the end. Lengths and counts under
- * 100 (nearly all of them) without a call. */
-static inline char *put_ll(char *d, long long v)
-{
-    if (v >= 0 && v < 10) {
-        *d++ = (char)('0' + v);
-    } else if (v >= 10 && v < 100) {
-        *d++ = (char)('0' + v / 10);
-        *d++ = (char)('0' + v % 10);
-    } else {
-        d += resp_ll2str(d, v);
-    }
-    return d;
-}
-
 /* Writes <prefix><v>\r\n. */
 static void append_header(struct resp_out *o, char prefix, long long v)
 {
@@ -165,7 +150,7 @@ static void append_header(struct resp_out *o, char prefix, long long v)
         d = buf;
     char *p = d;
     *p++ = prefix;
-    p = put_ll(p, v);
+    p += resp_ll2str(p, v);
     *p++ = '\r';
     *p++ = '\n';
     if (is_fast)
@@ -329,25 +314,57 @@ void resp_add_int(struct resp_out *o, long long v)
     append_header(o, ':', v);
 }
 
+/* memcpy(d, p, len) without a call for 8 to 32 bytes (a sorted set's
+ * members, a hash's fields): two moves that may overlap, reading p[0..len)
+ * only. */
+static inline void copy_short(char *d, const char *p, size_t len)
+{
+    if (len >= 16 && len <= 32) {
+        char a[16], b[16];
+        memcpy(a, p, 16);
+        memcpy(b, p + len - 16, 16);
+        memcpy(d, a, 16);
+        memcpy(d + len - 16, b, 16);
+    } else if (len >= 8 && len < 16) {
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + len - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + len - 8, &b, 8);
+    } else {
+        memcpy(d, p, len);
+    }
+}
+
+/* The most bytes a bulk of len bytes takes. */
+#define BULK_MAX(len) (1 + RESP_LL_STR_SIZE + 2 + (len) + 2)
+
+/* Lays "$<len>\r\n<p>\r\n" out at d (room for BULK_MAX(len)); returns the
+ * end. */
+static inline char *put_bulk(char *d, const char *p, size_t len)
+{
+    *d++ = '$';
+    d += resp_ll2str(d, (long long)len);
+    *d++ = '\r';
+    *d++ = '\n';
+    copy_short(d, p, len);
+    d += len;
+    *d++ = '\r';
+    *d++ = '\n';
+    return d;
+}
+
 /* "$<len>\r\n<p>\r\n". */
 void resp_add_bulk(struct resp_out *o, const char *p, size_t len)
 {
-    char *d = room(o, 1 + RESP_LL_STR_SIZE + 2 + len + 2);
+    char *d = room(o, BULK_MAX(len));
     if (d == NULL) {
         append_header(o, '$', (long long)len);
         append_slow(o, p, len);
         append_slow(o, "\r\n", 2);
         return;
     }
-    *d++ = '$';
-    d = put_ll(d, (long long)len);
-    *d++ = '\r';
-    *d++ = '\n';
-    memcpy(d, p, len);
-    d += len;
-    *d++ = '\r';
-    *d++ = '\n';
-    advance(o, d);
+    advance(o, put_bulk(d, p, len));
 }
 
 /* A bulk of the NUL-terminated s; a null bulk when s is NULL, as Redis's
@@ -415,38 +432,65 @@ void resp_add_push_len(struct resp_out *o, long long n)
     append_header(o, o->proto == 3 ? '>' : '*', n);
 }
 
-/* ",<d>\r\n" in RESP3, a bulk of the same text in RESP2 (resp_d2chars). */
-void resp_add_double(struct resp_out *o, double d)
+/* The most bytes a double takes: "$NN\r\n" at most before its text,
+ * which is shorter than RESP_D_STR_SIZE, then CRLF. */
+#define DOUBLE_MAX (5 + RESP_D_STR_SIZE + 2)
+
+/* Lays the double whose text resp_d2chars wrote to num (len bytes) out at
+ * w (room for DOUBLE_MAX): ",<num>\r\n" in RESP3, a bulk in RESP2.
+ * Returns the end. */
+static inline char *put_double(char *w, int proto, const char num[RESP_D_STR_SIZE], size_t len)
 {
-    char num[RESP_D_STR_SIZE];
-    size_t len = resp_d2chars(num, d);
-    /* "$NN\r\n" at most before the text: it is shorter than RESP_D_STR_SIZE */
-    char buf[5 + sizeof num + 2];
-    char *w0 = room(o, sizeof buf);
-    bool is_fast = w0 != NULL;
-    if (!is_fast)
-        w0 = buf;
-    char *w = w0;
-    if (o->proto == 3) {
+    if (proto == 3) {
         *w++ = ',';
     } else {
         *w++ = '$';
-        if (len >= 10)
-            *w++ = (char)('0' + len / 10);
-        *w++ = (char)('0' + len % 10);
+        w += resp_ll2str(w, (long long)len);
         *w++ = '\r';
         *w++ = '\n';
     }
     /* the whole of num, a fixed size the compiler copies inline; the bytes
      * past len are overwritten next or left past the chunk's length */
-    memcpy(w, num, sizeof num);
+    memcpy(w, num, RESP_D_STR_SIZE);
     w += len;
     *w++ = '\r';
     *w++ = '\n';
-    if (is_fast)
-        advance(o, w);
-    else
-        append_slow(o, buf, (size_t)(w - buf));
+    return w;
+}
+
+/* resp_add_double of the text num (len bytes, from resp_d2chars). */
+static void add_double_chars(struct resp_out *o, const char num[RESP_D_STR_SIZE], size_t len)
+{
+    char *w = room(o, DOUBLE_MAX);
+    if (w != NULL) {
+        advance(o, put_double(w, o->proto, num, len));
+        return;
+    }
+    char buf[DOUBLE_MAX];
+    append_slow(o, buf, (size_t)(put_double(buf, o->proto, num, len) - buf));
+}
+
+/* ",<d>\r\n" in RESP3, a bulk of the same text in RESP2 (resp_d2chars). */
+void resp_add_double(struct resp_out *o, double d)
+{
+    char num[RESP_D_STR_SIZE];
+    add_double_chars(o, num, resp_d2chars(num, d));
+}
+
+/* resp_add_bulk then resp_add_double, with one test for room: a sorted
+ * set's member and score, a hundred of them in a ZRANGE ... WITHSCORES. */
+void resp_add_bulk_double(struct resp_out *o, const char *p, size_t len, double d)
+{
+    char num[RESP_D_STR_SIZE];
+    size_t dlen = resp_d2chars(num, d);
+    char *w = room(o, BULK_MAX(len) + DOUBLE_MAX);
+    if (w == NULL) {
+        resp_add_bulk(o, p, len);
+        add_double_chars(o, num, dlen);
+        return;
+    }
+    w = put_bulk(w, p, len);
+    advance(o, put_double(w, o->proto, num, dlen));
 }
 
 /* "#t\r\n"/"#f\r\n" in RESP3, ":1\r\n"/":0\r\n" in RESP2. */

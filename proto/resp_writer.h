@@ -118,6 +118,9 @@ void resp_add_push_len(struct resp_out *o, long long n);
 /* RESP3 ",<d>"; RESP2 a bulk string. Formatted as Redis 7.4 does
  * (resp_d2str: round-trip form, "inf", "-inf", "nan"). */
 void resp_add_double(struct resp_out *o, double d);
+/* resp_add_bulk(o, p, len) then resp_add_double(o, d), in one call (a
+ * sorted set's member and score). */
+void resp_add_bulk_double(struct resp_out *o, const char *p, size_t len, double d);
 /* RESP3 "#t"/"#f"; RESP2 ":1"/":0". */
 void resp_add_bool(struct resp_out *o, bool b);
 /* RESP3 "=<len+4>\r\n<fmt>:<text>"; RESP2 a bulk string of text.

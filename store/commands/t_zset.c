@@ -47,8 +47,7 @@ static void reply_pair(struct cmd_ctx *c, struct rs_str m, double score, bool ne
 {
     if (nested)
         resp_add_array_len(c->out, 2);
-    resp_add_bulk_str(c->out, m);
-    resp_add_double(c->out, score);
+    resp_add_bulk_double(c->out, m.p, m.len, score);
 }
 
 /* The array header of n members, with scores or not: flat pairs in RESP2,
@@ -402,20 +401,30 @@ struct range_out {
 static void emit_window(struct range_out *o, const struct rzset *z, uint64_t start, uint64_t n,
                         bool rev, const struct zset_it *at)
 {
-    if (!o->dst)
-        reply_members_len(o->c, (long long)n, o->withscores);
+    struct cmd_ctx *c = o->c;
+    struct rzset *dst = o->dst;
+    bool withscores = o->withscores;
+    if (!dst)
+        reply_members_len(c, (long long)n, withscores);
     struct zset_it it;
-    uint64_t len = zset_len(z);
     if (at)
         it = *at;
     else
-        zset_it_rank(&it, z, rev ? len - 1 - start : start, rev);
+        zset_it_rank(&it, z, rev ? zset_len(z) - 1 - start : start, rev);
+    if (!dst && it.n) {
+        /* The large form's reply, node to node in registers (the walk
+         * below keeps it in memory across the writer's calls): a
+         * ZRANGE's hundred members. */
+        for (const struct zsl_node *x = it.n; n > 0 && x; n--, x = zsl_step(x, it.rev))
+            reply_member(c, zsl_member(x), x->score, withscores);
+        return;
+    }
     for (uint64_t i = 0; i < n && it.ok; i++, zset_it_next(&it)) {
-        if (o->dst) {
+        if (dst) {
             int out;
-            zset_add(o->c->st, o->dst, zset_it_member(&it), zset_it_score(&it), 0, &out, NULL);
+            zset_add(c->st, dst, zset_it_member(&it), zset_it_score(&it), 0, &out, NULL);
         } else {
-            reply_member(o->c, zset_it_member(&it), zset_it_score(&it), o->withscores);
+            reply_member(c, zset_it_member(&it), zset_it_score(&it), withscores);
         }
     }
 }

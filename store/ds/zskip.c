@@ -10,12 +10,13 @@
  *      u32 each, 8-aligned          pointers              16 B   24 B + klen
  *
  * The pointer to a node is to its struct zsl_node; fwd[i] is the i-th
- * pointer below it, span[i] (i >= 1) the i-th u32 below the forward
- * pointers. Level 0 always jumps one node, so its span is not stored. The
- * member's struct entry follows the node (klen and the key bytes; vlen
- * holds L; next is the hash table's), so node and entry find each other by
- * a constant offset. Spans are 32-bit: a sorted set of 4 billion members
- * would not fit the memory of the machines respite runs on anyway.
+ * pointer below it (zsl_fwd, in zskip.h for the inline zsl_next), span[i]
+ * (i >= 1) the i-th u32 below the forward pointers. Level 0 always jumps
+ * one node, so its span is not stored. The member's struct entry follows
+ * the node (klen and the key bytes; vlen holds L; next is the hash
+ * table's), so node and entry find each other by a constant offset.
+ * Spans are 32-bit: a sorted set of 4 billion members would not fit the
+ * memory of the machines respite runs on anyway.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -153,11 +154,6 @@ static inline uint32_t node_level(const struct zsl_node *n)
     return ((const struct entry *)(n + 1))->vlen;
 }
 
-static inline struct zsl_node **fwd(const struct zsl_node *n, int i)
-{
-    return (struct zsl_node **)n - 1 - i;
-}
-
 static inline size_t span_bytes(uint32_t level)
 {
     return ((size_t)(level - 1) * 4 + 7) & ~(size_t)7;
@@ -203,7 +199,7 @@ static struct zsl_node *node_new(uint32_t level, double score, struct rs_str m)
     if (m.len)
         memcpy(e->data, m.p, m.len);
     for (uint32_t i = 0; i < level; i++) {
-        *fwd(n, (int)i) = NULL;
+        *zsl_fwd(n, (int)i) = NULL;
         span_set(n, (int)i, 0);
     }
     return n;
@@ -220,11 +216,6 @@ static size_t node_free(struct zsl_node *n)
     size_t bytes = node_bytes(node_level(n), zsl_entry(n)->klen);
     rs_free((void *)zsl_node_block(n));
     return bytes;
-}
-
-struct zsl_node *zsl_next(const struct zsl_node *n)
-{
-    return *fwd(n, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -266,7 +257,7 @@ bool zsl_free_some(struct zskip *zs, int64_t *work)
         n = next;
     }
     /* Only level 0 is walked from now on. */
-    *fwd(zs->head, 0) = n;
+    *zsl_fwd(zs->head, 0) = n;
     return n == NULL;
 }
 
@@ -309,7 +300,7 @@ static void walk_to(const struct zskip *zs, double score, struct rs_str m,
     uint64_t r = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && precedes(f, self, score, m)) {
+        while ((f = *zsl_fwd(h, i)) && precedes(f, self, score, m)) {
             if (rank)
                 r += span_of(h, i);
             h = f;
@@ -345,7 +336,7 @@ void zsl_walks_run(struct zsl_walk *w, int n)
             for (int k = 0; k < nlive;) {
                 struct zsl_walk *x = &w[base + live[k]];
                 /* f was prefetched by the step before: walk_to's step */
-                struct zsl_node *f = *fwd(x->at, x->level);
+                struct zsl_node *f = *zsl_fwd(x->at, x->level);
                 if (f && precedes(f, x->self, x->score, x->m)) {
                     x->at = f;
                 } else {
@@ -353,7 +344,7 @@ void zsl_walks_run(struct zsl_walk *w, int n)
                     if (--x->level < 0) {
                         /* f is the node at or after the place: an update
                          * reads the one after it (zsl_update) */
-                        if (f && (f = *fwd(f, 0)) != NULL)
+                        if (f && (f = *zsl_fwd(f, 0)) != NULL)
                             __builtin_prefetch(f);
                         live[k] = live[--nlive];
                         continue;
@@ -362,9 +353,9 @@ void zsl_walks_run(struct zsl_walk *w, int n)
                 /* the next step reads the next node's score and, if it
                  * moves there, its forward pointer at this level: both
                  * lines */
-                if ((f = *fwd(x->at, x->level)) != NULL) {
+                if ((f = *zsl_fwd(x->at, x->level)) != NULL) {
                     __builtin_prefetch(f);
-                    __builtin_prefetch(fwd(f, x->level));
+                    __builtin_prefetch(zsl_fwd(f, x->level));
                 }
                 k++;
             }
@@ -384,7 +375,7 @@ static bool path_holds(const struct zskip *zs, const struct zsl_walk *w, double 
     /* a node on several levels is checked once */
     const struct zsl_node *pu = NULL, *pf = NULL;
     for (int i = zs->level - 1; i >= 0; i--) {
-        const struct zsl_node *u = w->path[i], *f = *fwd(u, i);
+        const struct zsl_node *u = w->path[i], *f = *zsl_fwd(u, i);
         if (u != pu && u != zs->head && !before(u, score, m))
             return false;
         if (f != pf && f && precedes(f, self, score, m))
@@ -411,7 +402,7 @@ static void find_place(const struct zskip *zs, const struct zsl_walk *to, double
     rank[levels - 1] = 0;
     for (int i = levels - 2; i >= 0; i--) {
         uint64_t r = rank[i + 1];
-        for (struct zsl_node *h = update[i + 1]; h != update[i]; h = *fwd(h, i))
+        for (struct zsl_node *h = update[i + 1]; h != update[i]; h = *zsl_fwd(h, i))
             r += span_of(h, i);
         rank[i] = r;
     }
@@ -431,37 +422,39 @@ static void link_at(struct zskip *zs, struct zsl_node *x, struct zsl_node **upda
         zs->level = level;
     }
     for (int i = 0; i < level; i++) {
-        *fwd(x, i) = *fwd(update[i], i);
-        *fwd(update[i], i) = x;
+        *zsl_fwd(x, i) = *zsl_fwd(update[i], i);
+        *zsl_fwd(update[i], i) = x;
         span_set(x, i, span_of(update[i], i) - (rank[0] - rank[i]));
         span_set(update[i], i, rank[0] - rank[i] + 1);
     }
     for (int i = level; i < zs->level; i++)
         span_set(update[i], i, span_of(update[i], i) + 1);
     x->back = update[0] == zs->head ? NULL : update[0];
-    if (*fwd(x, 0))
-        (*fwd(x, 0))->back = x;
+    if (*zsl_fwd(x, 0))
+        (*zsl_fwd(x, 0))->back = x;
     else
         zs->tail = x;
     zs->n++;
 }
 
-/* Unlink x, whose predecessors at every level are update[]. */
+/* Unlink x, whose predecessors at every level are update[]: at x's own
+ * levels they point to x (Redis tests it; it cannot be otherwise), above
+ * them they jump over x. */
 static void unlink_node(struct zskip *zs, struct zsl_node *x, struct zsl_node **update)
 {
-    for (int i = 0; i < zs->level; i++) {
-        if (*fwd(update[i], i) == x) {
-            span_set(update[i], i, span_of(update[i], i) + span_of(x, i) - 1);
-            *fwd(update[i], i) = *fwd(x, i);
-        } else {
-            span_set(update[i], i, span_of(update[i], i) - 1);
-        }
+    int xl = (int)node_level(x), i = 1;
+    *zsl_fwd(update[0], 0) = *zsl_fwd(x, 0); /* level 0: no span */
+    for (; i < xl; i++) {
+        span_set(update[i], i, span_of(update[i], i) + span_of(x, i) - 1);
+        *zsl_fwd(update[i], i) = *zsl_fwd(x, i);
     }
-    if (*fwd(x, 0))
-        (*fwd(x, 0))->back = x->back;
+    for (; i < zs->level; i++)
+        span_set(update[i], i, span_of(update[i], i) - 1);
+    if (*zsl_fwd(x, 0))
+        (*zsl_fwd(x, 0))->back = x->back;
     else
         zs->tail = x->back;
-    while (zs->level > 1 && *fwd(zs->head, zs->level - 1) == NULL)
+    while (zs->level > 1 && *zsl_fwd(zs->head, zs->level - 1) == NULL)
         zs->level--;
     zs->n--;
 }
@@ -517,13 +510,13 @@ static bool move_near(struct zskip *zs, struct zsl_node *n, double score)
         }
     }
     struct zsl_node *b = n->back, *f = zsl_next(n);
-    *fwd(b ? b : zs->head, 0) = f;
+    *zsl_fwd(b ? b : zs->head, 0) = f;
     if (f)
         f->back = b;
     else
         zs->tail = b;
-    *fwd(n, 0) = q;
-    *fwd(p ? p : zs->head, 0) = n;
+    *zsl_fwd(n, 0) = q;
+    *zsl_fwd(p ? p : zs->head, 0) = n;
     n->back = p;
     if (q)
         q->back = n;
@@ -568,7 +561,7 @@ uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n)
     struct rs_str m = zsl_member(n);
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && (f == n || before(f, n->score, m))) {
+        while ((f = *zsl_fwd(h, i)) && (f == n || before(f, n->score, m))) {
             rank += span_of(h, i);
             h = f;
         }
@@ -583,10 +576,15 @@ uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n)
 static struct zsl_node *walk_rank(const struct zskip *zs, uint64_t r, struct zsl_node **update)
 {
     struct zsl_node *h = zs->head;
+    if (r == 1) { /* the head at every level, no walk (ZPOPMIN's) */
+        for (int i = 0; update && i < zs->level; i++)
+            update[i] = h;
+        return h;
+    }
     uint64_t traversed = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && traversed + span_of(h, i) < r) {
+        while ((f = *zsl_fwd(h, i)) && traversed + span_of(h, i) < r) {
             traversed += span_of(h, i);
             h = f;
         }
@@ -598,6 +596,8 @@ static struct zsl_node *walk_rank(const struct zskip *zs, uint64_t r, struct zsl
 
 struct zsl_node *zsl_at_rank(const struct zskip *zs, uint64_t r)
 {
+    if (r + 1 == zs->n) /* the ends without a walk (ZPOPMAX's, ZRANGE -1) */
+        return zs->tail;
     return zsl_next(walk_rank(zs, r + 1, NULL));
 }
 
@@ -613,7 +613,7 @@ struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_
     uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && !zrange_score_gte_min(r, f->score)) {
+        while ((f = *zsl_fwd(h, i)) && !zrange_score_gte_min(r, f->score)) {
             n += span_of(h, i);
             h = f;
         }
@@ -633,7 +633,7 @@ struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_s
     uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && zrange_score_lte_max(r, f->score)) {
+        while ((f = *zsl_fwd(h, i)) && zrange_score_lte_max(r, f->score)) {
             n += span_of(h, i);
             h = f;
         }
@@ -651,7 +651,7 @@ struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_le
     uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f))) {
+        while ((f = *zsl_fwd(h, i)) && !zrange_lex_gte_min(r, zsl_member(f))) {
             n += span_of(h, i);
             h = f;
         }
@@ -671,7 +671,7 @@ struct zsl_node *zsl_last_in_lex(const struct zskip *zs, const struct zrange_lex
     uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f))) {
+        while ((f = *zsl_fwd(h, i)) && zrange_lex_lte_max(r, zsl_member(f))) {
             n += span_of(h, i);
             h = f;
         }

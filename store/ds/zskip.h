@@ -99,8 +99,23 @@ static inline struct rs_str zsl_member(const struct zsl_node *n)
 /* The start of n's allocation (its levels lie before it; MEMORY USAGE
  * measures it). */
 const void *zsl_node_block(const struct zsl_node *n);
-/* The node after n (NULL at the end); the one before is n->back. */
-struct zsl_node *zsl_next(const struct zsl_node *n);
+/* The address of n's level-i forward pointer: the i-th pointer below n
+ * (the layout is zskip.c's). */
+static inline struct zsl_node **zsl_fwd(const struct zsl_node *n, int i)
+{
+    return (struct zsl_node **)n - 1 - i;
+}
+/* The node after n (NULL at the end); the one before is n->back. Inline:
+ * the walks of ranges and pops take it a member at a time. */
+static inline struct zsl_node *zsl_next(const struct zsl_node *n)
+{
+    return *zsl_fwd(n, 0);
+}
+/* The node after n, or before it with rev; NULL past an end. */
+static inline struct zsl_node *zsl_step(const struct zsl_node *n, bool rev)
+{
+    return rev ? n->back : zsl_next(n);
+}
 /* The first node, NULL when empty. */
 static inline struct zsl_node *zsl_first(const struct zskip *zs)
 {

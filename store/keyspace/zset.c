@@ -481,24 +481,19 @@ void zset_it_rank(struct zset_it *it, const struct rzset *z, uint64_t rank, bool
     it->z = z;
     it->rev = rev;
     it->idx = rev ? zset_len(z) - 1 - rank : rank;
+    it->n = NULL;
     it_seek(it);
     if (it->ok && z->big)
         it->n = zsl_at_rank(&z->big->zs, it->idx);
 }
 
-void zset_it_next(struct zset_it *it)
+void zset_it_next_packed(struct zset_it *it)
 {
-    if (it->rev && it->idx == 0) {
-        it->ok = false;
-        return;
-    }
-    if (it->z->big) {
-        it->n = it->rev ? it->n->back : zsl_next(it->n);
-        it->idx += it->rev ? -1 : 1;
-        it->ok = it->n != NULL;
-        return;
-    }
     if (it->rev) {
+        if (it->idx == 0) {
+            it->ok = false;
+            return;
+        }
         it->idx--;
         it_seek(it); /* a pack is walked forwards only: O(n) a step, n <= 128 */
         return;
@@ -510,15 +505,13 @@ void zset_it_next(struct zset_it *it)
     it->ok = it->off < it->z->lp->len;
 }
 
-struct rs_str zset_it_member(const struct zset_it *it)
+struct rs_str zset_it_member_packed(const struct zset_it *it)
 {
-    return it->z->lp ? pack_get(it->z->lp, it->off, NULL) : zsl_member(it->n);
+    return pack_get(it->z->lp, it->off, NULL);
 }
 
-double zset_it_score(const struct zset_it *it)
+double zset_it_score_packed(const struct zset_it *it)
 {
-    if (!it->z->lp)
-        return it->n->score;
     uint32_t soff;
     pack_get(it->z->lp, it->off, &soff);
     return lp_score(it->z->lp, soff);

@@ -115,13 +115,35 @@ struct zset_it {
     bool ok;            /* at a member */
     uint64_t idx;       /* its rank from the start */
     uint32_t off;       /* packed: offset of its member element */
-    struct zsl_node *n; /* large */
+    struct zsl_node *n; /* large: the member's node; always NULL packed */
 };
 /* Start at rank (counted from the end with rev); rank < length. */
 void zset_it_rank(struct zset_it *it, const struct rzset *z, uint64_t rank, bool rev);
-void zset_it_next(struct zset_it *it);
-struct rs_str zset_it_member(const struct zset_it *it);
-double zset_it_score(const struct zset_it *it);
+/* The packed form's steps, which the inline ones below leave to zset.c. */
+void zset_it_next_packed(struct zset_it *it);
+struct rs_str zset_it_member_packed(const struct zset_it *it);
+double zset_it_score_packed(const struct zset_it *it);
+
+/* The large form's steps are inline: a range reply takes them a member at
+ * a time. Only while it->ok. */
+static inline void zset_it_next(struct zset_it *it)
+{
+    if (!it->n) {
+        zset_it_next_packed(it);
+        return;
+    }
+    it->n = zsl_step(it->n, it->rev);
+    it->idx += it->rev ? -1 : 1;
+    it->ok = it->n != NULL;
+}
+static inline struct rs_str zset_it_member(const struct zset_it *it)
+{
+    return it->n ? zsl_member(it->n) : zset_it_member_packed(it);
+}
+static inline double zset_it_score(const struct zset_it *it)
+{
+    return it->n ? it->n->score : zset_it_score_packed(it);
+}
 
 /* ZSCAN's step: the members of one table bucket (all of a packed set,
  * cursor 0 returned) passed to fn with their scores; the next cursor. */
