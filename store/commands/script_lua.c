@@ -11,9 +11,12 @@
  * are an empty table P whose metatable reads through to the real globals G
  * and refuses writes ("Attempt to modify a readonly table"); G's metatable
  * refuses reads of what it lacks ("Script attempted to access nonexistent
- * global variable"). Each library table is behind a proxy of its own, and
- * rawset and setmetatable refuse proxies, so nothing a script does leaks
- * into the next one. KEYS and ARGV are written into G directly. A script
+ * global variable"). Each library table is behind a proxy of its own;
+ * rawset, setmetatable and table.insert refuse proxies, so nothing a
+ * script does leaks into the next one, and next, pairs and rawget see
+ * through them, as Redis's read-only tables are the tables themselves
+ * ("The sandbox's base functions"). KEYS and ARGV are written into G
+ * directly. A script
  * that assigns no global runs in E instead of P: a copy of G behind P's
  * metatable, where it reads a global in one lookup instead of three
  * ("EVAL's environment").
@@ -1346,7 +1349,9 @@ static int kv_newindex(lua_State *L)
     return 0;
 }
 
-/* Lua 5.1's rawset, setmetatable, setfenv, newproxy and table.insert,
+/* The sandbox's base functions.
+ *
+ * Lua 5.1's rawset, setmetatable, setfenv, newproxy and table.insert,
  * written out as getfenv above, with what the sandbox adds: rawset,
  * setmetatable and table.insert refuse the read-only tables (after their
  * argument checks, raised from inside the C function without a line, as
@@ -1469,10 +1474,8 @@ static int sandbox_newproxy(lua_State *L)
     return 1;
 }
 
-/* next, and pairs's iterator: a read-only table iterates the table behind
- * it (Lua 5.1 has no __pairs), as Redis's read-only tables iterate
- * themselves. The values are what reading through the proxy gives. */
-static int sandbox_next(lua_State *L)
+/* Replace a read-only table at 1 by the table behind it. */
+static void unproxy_arg1(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (is_proxy(L, 1)) {
@@ -1481,10 +1484,28 @@ static int sandbox_next(lua_State *L)
         lua_replace(L, 1);
         lua_pop(L, 1);
     }
+}
+
+/* next (and pairs's iterator) and rawget: a read-only table iterates and
+ * holds what the table behind it does (Lua 5.1 has no __pairs), as
+ * Redis's read-only tables are the tables themselves. Nothing writable is
+ * reached: the values are what reading through the proxy gives. */
+static int sandbox_next(lua_State *L)
+{
+    unproxy_arg1(L);
     lua_settop(L, 2);
     if (lua_next(L, 1))
         return 2;
     lua_pushnil(L);
+    return 1;
+}
+
+static int sandbox_rawget(lua_State *L)
+{
+    unproxy_arg1(L);
+    luaL_checkany(L, 2);
+    lua_settop(L, 2);
+    lua_rawget(L, 1);
     return 1;
 }
 
@@ -1636,6 +1657,7 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_setfield(L, -3, "newproxy");
     lua_pop(L, 1);
     sandbox_fn(e, "next", sandbox_next);
+    sandbox_fn(e, "rawget", sandbox_rawget);
     /* pairs returns its upvalue: a closure of its own, as Lua's (so
      * pairs(t) ~= next, as in Redis). */
     lua_getfield(L, -1, "pairs");
