@@ -1474,15 +1474,23 @@ static int sandbox_newproxy(lua_State *L)
     return 1;
 }
 
+/* Replace the read-only table at the top by the table behind it. */
+static void unproxy(lua_State *L)
+{
+    lua_getmetatable(L, -1);
+    lua_getfield(L, -1, "__index");
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+}
+
 /* Replace a read-only table at 1 by the table behind it. */
 static void unproxy_arg1(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (is_proxy(L, 1)) {
-        lua_getmetatable(L, 1);
-        lua_getfield(L, -1, "__index");
+        lua_pushvalue(L, 1);
+        unproxy(L);
         lua_replace(L, 1);
-        lua_pop(L, 1);
     }
 }
 
@@ -1725,6 +1733,22 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_insert(L, HANDLER_IDX);
     e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return e;
+}
+
+void lua_engine_for_functions(struct lua_engine *e)
+{
+    lua_State *L = e->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref); /* G */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "__redis__err__handler");
+    lua_getfield(L, -1, "redis");
+    unproxy(L);                                  /* G, redis */
+    static const char *const debugging[] = {"breakpoint", "debug", "replicate_commands", NULL};
+    for (int i = 0; debugging[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, debugging[i]);
+    }
+    lua_pop(L, 2);
 }
 
 void lua_engine_free(struct lua_engine *e)
