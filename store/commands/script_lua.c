@@ -120,6 +120,10 @@ struct lua_engine {
     int kv_len[KV_NTABLES]; /* the number of entries, the size of the array part */
     bool kv_never;
     bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
+    /* A script replaced the main thread's globals (setfenv(0, t)): P is
+     * put back after the run, so t reaches no later script's chunk or
+     * loadstring (Redis's scripts all fail after it, until SCRIPT FLUSH). */
+    bool globals_set;
     int kv_mt_ref; /* their metatable */
     int env_ref;   /* E, the environment of scripts that assign no global */
     struct name_memo names[NAME_MEMOS]; /* lookup_cmd's */
@@ -1437,6 +1441,7 @@ static int sandbox_setfenv(lua_State *L)
     push_level_fn(L, false);
     lua_pushvalue(L, 2);
     if (lua_isnumber(L, 1) && lua_tonumber(L, 1) == 0) { /* the thread's */
+        engine_of(L)->globals_set = true;
         lua_pushthread(L);
         lua_insert(L, -2);
         lua_setfenv(L, -2);
@@ -1845,6 +1850,13 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
         lua_gc(L, LUA_GCCOLLECT, 0);
     if (!r->fn_args)
         keep_eval_tables(e);
+    if (e->globals_set) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
+        lua_getfield(L, -1, "_G");
+        lua_replace(L, LUA_GLOBALSINDEX);
+        lua_pop(L, 1);
+        e->globals_set = false;
+    }
     e->run = NULL;
     st->script_running = NULL;
     lua_settop(L, HANDLER_IDX);
