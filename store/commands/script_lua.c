@@ -16,10 +16,9 @@
  * script does leaks into the next one, and next, pairs and rawget see
  * through them, as Redis's read-only tables are the tables themselves
  * ("The sandbox's base functions"). KEYS and ARGV are written into G
- * directly. A script
- * that assigns no global runs in E instead of P: a copy of G behind P's
- * metatable, where it reads a global in one lookup instead of three
- * ("EVAL's environment").
+ * directly. A script that assigns no global runs in E instead of P: a copy
+ * of G behind P's metatable, where it reads a global in one lookup instead
+ * of three ("EVAL's environment").
  *
  * Stack. The main thread keeps the error handler at index 1 for its whole
  * life (G is in the registry); a run pushes the function, calls it with
@@ -1288,7 +1287,7 @@ static void push_array(lua_State *L, const struct rs_str *v, int n)
  * run.
  * The first is seen by the tables' metatable (kv_newindex: __newindex
  * fires for every key a table lacks; rawset and table.insert, which write
- * past it, are watched too). The globals and libraries are read-only, so a
+ * past it, note it too: kv_written). The globals and libraries are read-only, so a
  * table outlives its run only through a place that outlives runs and that
  * scripts can write: the string metatable (getmetatable(''), writable in
  * Redis too), an environment (setfenv), a metatable (setmetatable) or a
