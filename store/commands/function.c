@@ -231,6 +231,7 @@ static struct lua_engine *engine(struct store *st)
     if (fs->engine)
         return fs->engine;
     fs->engine = lua_engine_new(st);
+    lua_engine_for_functions(fs->engine);
     lua_State *L = lua_engine_state(fs->engine);
     lua_getglobal(L, "redis");
     int api = lua_gettop(L);

@@ -57,6 +57,10 @@ struct lua_engine;
 struct lua_State;
 
 struct lua_engine *lua_engine_new(struct store *st);
+/* Make a new engine the functions' one: Redis's function runtime has no
+ * __redis__err__handler global and no redis.breakpoint, redis.debug or
+ * redis.replicate_commands. */
+void lua_engine_for_functions(struct lua_engine *e);
 void lua_engine_free(struct lua_engine *e);
 /* Bytes the interpreter holds, in whole KiB as Lua counts them (Redis's
  * lua_gc(LUA_GCCOUNT) * 1024: INFO used_memory_lua, _vm_eval,

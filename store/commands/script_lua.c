@@ -11,12 +11,14 @@
  * are an empty table P whose metatable reads through to the real globals G
  * and refuses writes ("Attempt to modify a readonly table"); G's metatable
  * refuses reads of what it lacks ("Script attempted to access nonexistent
- * global variable"). Each library table is behind a proxy of its own, and
- * rawset and setmetatable refuse proxies, so nothing a script does leaks
- * into the next one. KEYS and ARGV are written into G directly. A script
- * that assigns no global runs in E instead of P: a copy of G behind P's
- * metatable, where it reads a global in one lookup instead of three
- * ("EVAL's environment").
+ * global variable"). Each library table is behind a proxy of its own;
+ * rawset, setmetatable and table.insert refuse proxies, so nothing a
+ * script does leaks into the next one, and next, pairs and rawget see
+ * through them, as Redis's read-only tables are the tables themselves
+ * ("The sandbox's base functions"). KEYS and ARGV are written into G
+ * directly. A script that assigns no global runs in E instead of P: a copy
+ * of G behind P's metatable, where it reads a global in one lookup instead
+ * of three ("EVAL's environment").
  *
  * Stack. The main thread keeps the error handler at index 1 for its whole
  * life (G is in the registry); a run pushes the function, calls it with
@@ -117,6 +119,10 @@ struct lua_engine {
     int kv_len[KV_NTABLES]; /* the number of entries, the size of the array part */
     bool kv_never;
     bool kv_dirty; /* the run gave one of them a key (kv_newindex) */
+    /* A script replaced the main thread's globals (setfenv(0, t)): P is
+     * put back after the run, so t reaches no later script's chunk or
+     * loadstring (Redis's scripts all fail after it, until SCRIPT FLUSH). */
+    bool globals_set;
     int kv_mt_ref; /* their metatable */
     int env_ref;   /* E, the environment of scripts that assign no global */
     struct name_memo names[NAME_MEMOS]; /* lookup_cmd's */
@@ -1281,7 +1287,7 @@ static void push_array(lua_State *L, const struct rs_str *v, int n)
  * run.
  * The first is seen by the tables' metatable (kv_newindex: __newindex
  * fires for every key a table lacks; rawset and table.insert, which write
- * past it, are watched too). The globals and libraries are read-only, so a
+ * past it, note it too: kv_written). The globals and libraries are read-only, so a
  * table outlives its run only through a place that outlives runs and that
  * scripts can write: the string metatable (getmetatable(''), writable in
  * Redis too), an environment (setfenv), a metatable (setmetatable) or a
@@ -1302,24 +1308,33 @@ static void push_array(lua_State *L, const struct rs_str *v, int n)
  * environment as a table (to write to it, compare it with _G, iterate
  * it), answers P for E. */
 
-/* Lua 5.1's getfenv (lbaselib.c's getfunc and luaB_getfenv) answering P
- * where a function's environment is E. Upvalues: E, P. Written out rather
- * than wrapping the original, which would count this function among the
- * levels and name itself '?' in its argument errors. */
-static int hiding_getfenv(lua_State *L)
+/* lbaselib.c's getfunc: push the function argument 1 names, a function or
+ * a level counted from the caller (1 when absent, if opt). The functions
+ * below are Lua 5.1's written out rather than wrappers calling the
+ * original, which would count the wrapper among the levels, name itself
+ * '?' in its argument errors and raise its errors without the script's
+ * line. */
+static void push_level_fn(lua_State *L, bool opt)
 {
     if (lua_isfunction(L, 1)) {
         lua_pushvalue(L, 1);
-    } else {
-        lua_Debug ar;
-        int level = luaL_optint(L, 1, 1);
-        luaL_argcheck(L, level >= 0, 1, "level must be non-negative");
-        if (lua_getstack(L, level, &ar) == 0)
-            luaL_argerror(L, 1, "invalid level");
-        lua_getinfo(L, "f", &ar);
-        if (lua_isnil(L, -1))
-            luaL_error(L, "no function environment for tail call at level %d", level);
+        return;
     }
+    lua_Debug ar;
+    int level = opt ? luaL_optint(L, 1, 1) : luaL_checkint(L, 1);
+    luaL_argcheck(L, level >= 0, 1, "level must be non-negative");
+    if (lua_getstack(L, level, &ar) == 0)
+        luaL_argerror(L, 1, "invalid level");
+    lua_getinfo(L, "f", &ar);
+    if (lua_isnil(L, -1))
+        luaL_error(L, "no function environment for tail call at level %d", level);
+}
+
+/* Lua 5.1's getfenv answering P where a function's environment is E.
+ * Upvalues: E, P. */
+static int hiding_getfenv(lua_State *L)
+{
+    push_level_fn(L, true);
     if (lua_iscfunction(L, -1))
         lua_pushvalue(L, LUA_GLOBALSINDEX);
     else
@@ -1337,38 +1352,173 @@ static int kv_newindex(lua_State *L)
     return 0;
 }
 
-/* What watched does before calling the function it wraps. */
-enum {
-    W_REFUSE_PROXY = 1, /* refuse a read-only table as the first argument */
-    W_KV_WRITE = 2,     /* a write to EVAL's tables past __newindex */
-    W_KV_END = 4,       /* the end of their reuse */
-};
+/* The sandbox's base functions.
+ *
+ * Lua 5.1's rawset, setmetatable, setfenv, newproxy and table.insert,
+ * written out as getfenv above, with what the sandbox adds: rawset,
+ * setmetatable and table.insert refuse the read-only tables (after their
+ * argument checks, raised from inside the C function without a line, as
+ * Redis's VM does); rawset and table.insert write past __newindex, so a
+ * write to EVAL's tables is noted (kv_written); setfenv, setmetatable and
+ * newproxy open ways for a table to outlive its run (kv_never). */
 
-/* rawset and setmetatable refuse the read-only tables; rawset and
- * table.insert write past __newindex; setfenv, setmetatable and newproxy
- * open ways for a table to outlive its run. One C function between the
- * script and each (an error raised here names the script's line).
- * Upvalues: the original function, EVAL's tables' metatable, the W_
- * flags. */
-static int watched(lua_State *L)
+static void refuse_proxy(lua_State *L)
 {
-    int flags = (int)lua_tointeger(L, lua_upvalueindex(3));
-    if ((flags & W_REFUSE_PROXY) && lua_istable(L, 1) && is_proxy(L, 1)) {
-        /* Raised from inside the C function: no line, as Redis's rawset. */
+    if (is_proxy(L, 1)) {
         lua_pushstring(L, rs_err_text[RS_ERR_LUA_READONLY]);
-        return lua_error(L);
+        lua_error(L);
     }
-    if ((flags & W_KV_WRITE) && lua_getmetatable(L, 1)) {
-        if (lua_rawequal(L, -1, lua_upvalueindex(2)))
+}
+
+/* Note a write to the table at 1 past __newindex. Upvalue 1: EVAL's
+ * tables' metatable. */
+static void kv_written(lua_State *L)
+{
+    if (lua_getmetatable(L, 1)) {
+        if (lua_rawequal(L, -1, lua_upvalueindex(1)))
             engine_of(L)->kv_dirty = true;
         lua_pop(L, 1);
     }
-    if (flags & W_KV_END)
-        engine_of(L)->kv_never = true;
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+}
+
+static int sandbox_rawset(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    refuse_proxy(L);
+    kv_written(L);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+static int sandbox_insert(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int e = (int)lua_objlen(L, 1) + 1; /* the first empty element */
+    int pos = e;
+    switch (lua_gettop(L)) {
+    case 2:
+        break;
+    case 3:
+        pos = luaL_checkint(L, 2);
+        if (pos > e)
+            e = pos;
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to " LUA_QL("insert"));
+    }
+    refuse_proxy(L);
+    kv_written(L);
+    for (int i = e; i > pos; i--) { /* move up the elements from pos */
+        lua_rawgeti(L, 1, i - 1);
+        lua_rawseti(L, 1, i);
+    }
+    lua_rawseti(L, 1, pos);
+    return 0;
+}
+
+static int sandbox_setmetatable(lua_State *L)
+{
+    engine_of(L)->kv_never = true;
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+    if (luaL_getmetafield(L, 1, "__metatable"))
+        luaL_error(L, "cannot change a protected metatable");
+    refuse_proxy(L);
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+static int sandbox_setfenv(lua_State *L)
+{
+    engine_of(L)->kv_never = true;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    push_level_fn(L, false);
+    lua_pushvalue(L, 2);
+    if (lua_isnumber(L, 1) && lua_tonumber(L, 1) == 0) { /* the thread's */
+        engine_of(L)->globals_set = true;
+        lua_pushthread(L);
+        lua_insert(L, -2);
+        lua_setfenv(L, -2);
+        return 0;
+    }
+    if (lua_iscfunction(L, -2) || lua_setfenv(L, -2) == 0)
+        luaL_error(L, LUA_QL("setfenv") " cannot change environment of given object");
+    return 1;
+}
+
+/* Upvalue 1: the original newproxy's table of the metatables it made. */
+static int sandbox_newproxy(lua_State *L)
+{
+    engine_of(L)->kv_never = true;
+    lua_settop(L, 1);
+    lua_newuserdata(L, 0);
+    if (lua_toboolean(L, 1) == 0)
+        return 1;
+    if (lua_isboolean(L, 1)) {
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, lua_upvalueindex(1));
+    } else {
+        bool valid = false;
+        if (lua_getmetatable(L, 1)) {
+            lua_rawget(L, lua_upvalueindex(1));
+            valid = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+        }
+        luaL_argcheck(L, valid, 1, "boolean or proxy expected");
+        lua_getmetatable(L, 1);
+    }
+    lua_setmetatable(L, 2);
+    return 1;
+}
+
+/* Replace the read-only table at the top by the table behind it. */
+static void unproxy(lua_State *L)
+{
+    lua_getmetatable(L, -1);
+    lua_getfield(L, -1, "__index");
+    lua_replace(L, -3);
+    lua_pop(L, 1);
+}
+
+/* Replace a read-only table at 1 by the table behind it. */
+static void unproxy_arg1(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (is_proxy(L, 1)) {
+        lua_pushvalue(L, 1);
+        unproxy(L);
+        lua_replace(L, 1);
+    }
+}
+
+/* next (and pairs's iterator) and rawget: a read-only table iterates and
+ * holds what the table behind it does (Lua 5.1 has no __pairs), as
+ * Redis's read-only tables are the tables themselves. Nothing writable is
+ * reached: the values are what reading through the proxy gives. */
+static int sandbox_next(lua_State *L)
+{
+    unproxy_arg1(L);
+    lua_settop(L, 2);
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int sandbox_rawget(lua_State *L)
+{
+    unproxy_arg1(L);
+    luaL_checkany(L, 2);
+    lua_settop(L, 2);
+    lua_rawget(L, 1);
+    return 1;
 }
 
 /* Push table i holding the n strings of v: the one of the last run
@@ -1450,14 +1600,13 @@ static void keep_eval_tables(struct lua_engine *e)
     }
 }
 
-/* Wrap the function name of the table at the top in watched. */
-static void watch(struct lua_engine *e, const char *name, int flags)
+/* Replace the function name of the table at the top by fn, closed over
+ * EVAL's tables' metatable (kv_written's upvalue). */
+static void sandbox_fn(struct lua_engine *e, const char *name, lua_CFunction fn)
 {
     lua_State *L = e->L;
-    lua_getfield(L, -1, name);
     lua_rawgeti(L, LUA_REGISTRYINDEX, e->kv_mt_ref);
-    lua_pushinteger(L, flags);
-    lua_pushcclosure(L, watched, 3);
+    lua_pushcclosure(L, fn, 1);
     lua_setfield(L, -2, name);
 }
 
@@ -1511,12 +1660,24 @@ struct lua_engine *lua_engine_new(struct store *st)
     for (int i = 0; i < KV_NTABLES; i++)
         e->kv_ref[i] = LUA_NOREF;
     lua_pushvalue(L, LUA_GLOBALSINDEX);
-    watch(e, "rawset", W_REFUSE_PROXY | W_KV_WRITE);
-    watch(e, "setmetatable", W_REFUSE_PROXY | W_KV_END);
-    watch(e, "setfenv", W_KV_END);
-    watch(e, "newproxy", W_KV_END);
+    sandbox_fn(e, "rawset", sandbox_rawset);
+    sandbox_fn(e, "setmetatable", sandbox_setmetatable);
+    sandbox_fn(e, "setfenv", sandbox_setfenv);
+    lua_getfield(L, -1, "newproxy");
+    lua_getupvalue(L, -1, 1);               /* its table of metatables */
+    lua_pushcclosure(L, sandbox_newproxy, 1);
+    lua_setfield(L, -3, "newproxy");
+    lua_pop(L, 1);
+    sandbox_fn(e, "next", sandbox_next);
+    sandbox_fn(e, "rawget", sandbox_rawget);
+    /* pairs returns its upvalue: a closure of its own, as Lua's (so
+     * pairs(t) ~= next, as in Redis). */
+    lua_getfield(L, -1, "pairs");
+    lua_pushcfunction(L, sandbox_next);
+    lua_setupvalue(L, -2, 1);
+    lua_pop(L, 1);
     lua_getfield(L, -1, "table");
-    watch(e, "insert", W_KV_WRITE);
+    sandbox_fn(e, "insert", sandbox_insert);
     lua_pop(L, 2);
 
     /* Every table among the globals behind a proxy (the library tables,
@@ -1576,6 +1737,22 @@ struct lua_engine *lua_engine_new(struct store *st)
     lua_insert(L, HANDLER_IDX);
     e->g_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return e;
+}
+
+void lua_engine_for_functions(struct lua_engine *e)
+{
+    lua_State *L = e->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref); /* G */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "__redis__err__handler");
+    lua_getfield(L, -1, "redis");
+    unproxy(L);                                  /* G, redis */
+    static const char *const debugging[] = {"breakpoint", "debug", "replicate_commands", NULL};
+    for (int i = 0; debugging[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, debugging[i]);
+    }
+    lua_pop(L, 2);
 }
 
 void lua_engine_free(struct lua_engine *e)
@@ -1672,6 +1849,13 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
         lua_gc(L, LUA_GCCOLLECT, 0);
     if (!r->fn_args)
         keep_eval_tables(e);
+    if (e->globals_set) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, e->g_ref);
+        lua_getfield(L, -1, "_G");
+        lua_replace(L, LUA_GLOBALSINDEX);
+        lua_pop(L, 1);
+        e->globals_set = false;
+    }
     e->run = NULL;
     st->script_running = NULL;
     lua_settop(L, HANDLER_IDX);

@@ -5,7 +5,8 @@ arguments than Lua's stack holds, return values nested past Lua's stack limit. R
 are compared byte for byte with a real redis-server 7.4.1 (harness.redis74_path; skipped
 without it). And a leak check: 10,000 EVALs of distinct scripts, then SCRIPT FLUSH; the
 sanitizer build reports no leak when the server stops, and the interpreter's memory
-comes back.
+comes back. And setfenv(0, t), which replaces the interpreter's globals: respite puts
+the sandbox's back after the run (7.4.1 fails every later script until SCRIPT FLUSH).
 """
 import os
 import socket
@@ -13,8 +14,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RedisServer, RespConn, Server, encode, main,  # noqa: E402
-                     redis74_path)
+from harness import (HOST, RedisServer, RespConn, RespError, Server, encode,  # noqa: E402
+                     main, redis74_path)
 
 
 def raw_reply(c):
@@ -115,6 +116,37 @@ class Leak(unittest.TestCase):
             c.close()
         finally:
             srv.stop()  # fails on a LeakSanitizer report
+
+
+class GlobalsReplaced(unittest.TestCase):
+
+    def test_setfenv_0_lasts_one_run(self):
+        srv = Server().start()
+        try:
+            c = srv.conn()
+            # Within the run, t is the globals of what it compiles.
+            self.assertEqual(c.cmd("EVAL", "setfenv(0, {v = 8, loadstring = loadstring}) "
+                                           "return loadstring('return v')()", 0), 8)
+            # Later runs: a chunk that assigns a global, and loadstring, are on the
+            # sandbox's globals again.
+            err = c.cmd("EVAL", "y = 1 return v", 0)
+            self.assertIsInstance(err, RespError)
+            self.assertIn("Attempt to modify a readonly table", str(err))
+            err = c.cmd("EVAL", "return loadstring('return v')()", 0)
+            self.assertIsInstance(err, RespError)
+            self.assertIn("nonexistent global variable 'v'", str(err))
+            self.assertEqual(c.cmd("EVAL", "return type(redis.call)", 0), b"function")
+            # The same in a function.
+            self.assertEqual(c.cmd("FUNCTION", "LOAD", "#!lua name=g0\n"
+                                   "redis.register_function('g0', function() setfenv(0, {}) "
+                                   "return 1 end)\n"
+                                   "redis.register_function('g1', function() "
+                                   "return loadstring('return type(redis)')() end)"), b"g0")
+            self.assertEqual(c.cmd("FCALL", "g0", 0), 1)
+            self.assertEqual(c.cmd("FCALL", "g1", 0), b"table")
+            c.close()
+        finally:
+            srv.stop()
 
 
 def info(c):
