@@ -302,10 +302,19 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
         }
         /* a node's chunk is about its listpack's size */
         size_t room = es.is_blob ? (size_t)(es.blob.end - es.blob.p) : 0;
+        /* An element's text is no longer than its listpack bytes, but an
+         * integer's (up to 20 bytes), nor is its size in the list's
+         * listpack (what list_growing adds up): a node whose bytes, and
+         * one integer's text, fit cannot make the list a quicklist, checked
+         * once instead of element by element. */
+        bool check = !(ok && es.is_blob && blob_countable(&es) &&
+                       (!ql->listpack ||
+                        list_fits_packed(st, ql, room + RESP_LL_STR_SIZE, es.blob.count)));
         struct rs_str s;
         bool bad = !ok, first = true;
         while (!bad && elems_next(&es, &s, &bad)) {
-            list_growing(st, ql, s.len, 1);
+            if (check)
+                list_growing(st, ql, s.len, 1);
             if (first && type == RDB_TYPE_LIST_QUICKLIST_2)
                 ql_push_chunk(ql, s, room);
             else
