@@ -603,12 +603,14 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     int64_t live = 0, deleted = 0, nnames = 0, zero = 0;
     struct lp_elems names = {0}, ent = {0};
     struct rs_str *fv = NULL;
+    size_t fvcap = 0; /* grown only for an entry with more fields than any before */
     bool ok = lp_next_int(&it, &live) && lp_next_int(&it, &deleted) &&
               lp_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
               (uint64_t)nnames <= lplen && lp_take(&it, &names, nnames) &&
               lp_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
     if (ok) {
-        fv = rs_malloc(((size_t)nnames + 1) * sizeof *fv);
+        fvcap = (size_t)nnames + 1;
+        fv = rs_malloc(fvcap * sizeof *fv);
         for (uint32_t j = 0; j < (uint32_t)nnames; j++)
             fv[j] = lp_elem(&names, j);
         sentries_load_node(&s->e, master, fv, (uint32_t)nnames);
@@ -631,7 +633,10 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
             break;
         *prev = id;
         *any = true;
-        fv = rs_realloc(fv, (2 * (size_t)nf + 1) * sizeof *fv);
+        if (2 * (size_t)nf + 1 > fvcap) {
+            fvcap = 2 * (size_t)nf + 1;
+            fv = rs_realloc(fv, fvcap * sizeof *fv);
+        }
         for (uint32_t k = 0; k < (uint32_t)nf; k++) {
             fv[2 * k] = same ? lp_elem(&names, k) : lp_elem(&ent, 2 * k);
             fv[2 * k + 1] = same ? lp_elem(&ent, k) : lp_elem(&ent, 2 * k + 1);
