@@ -16,6 +16,7 @@
  * With deadlines (pack.h: packex_*) a hash stores field, value, deadline...
  * and a set member, deadline...
  */
+#include <assert.h>
 #include <malloc.h>
 #include <string.h>
 
@@ -169,6 +170,17 @@ struct pack *pack_reserve(struct pack *p, size_t bytes)
     p->n = 0;
     p->len = 0;
     return p;
+}
+
+void pack_append_reserved(struct pack *p, struct rs_str s)
+{
+    uint32_t vl = (uint32_t)varint_len(s.len);
+    assert(sizeof *p + p->len + vl + s.len <= malloc_usable_size(p));
+    varint_put(p->buf + p->len, s.len);
+    if (s.len)
+        memcpy(p->buf + p->len + vl, s.p, s.len);
+    p->len += vl + (uint32_t)s.len;
+    p->n++;
 }
 
 struct pack *pack_append(struct pack *p, struct rs_str s)

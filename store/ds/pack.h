@@ -58,6 +58,9 @@ size_t pack_elem_bytes(size_t len);
  * final size (loading an RDB listpack). Returns the (possibly moved) pack. */
 struct pack *pack_reserve(struct pack *p, size_t bytes);
 
+/* Append s into room pack_reserve made for it: no reallocation. */
+void pack_append_reserved(struct pack *p, struct rs_str s);
+
 /* Append s; returns the (possibly moved) pack. */
 struct pack *pack_append(struct pack *p, struct rs_str s);
 

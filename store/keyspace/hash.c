@@ -190,11 +190,23 @@ void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n)
         hash_to_table(h, c->st->seed);
 }
 
-void hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t bytes)
+bool hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t longest,
+                         size_t bytes)
 {
-    if (h->pk && n <= (uint64_t)c->st->cfg.hash_max_listpack_entries &&
-        pack_safe_to_add(h->pk, bytes))
-        h->pk = pack_reserve(h->pk, bytes);
+    /* set_field's limits, for the fields together */
+    if (h->pk == NULL || h->per != 2 || n > (uint64_t)c->st->cfg.hash_max_listpack_entries ||
+        (long long)longest > c->st->cfg.hash_max_listpack_value ||
+        !pack_safe_to_add(h->pk, bytes))
+        return false;
+    h->pk = pack_reserve(h->pk, h->pk->len + bytes);
+    return true;
+}
+
+void hash_add_reserved(struct hash *h, struct rs_str f, struct rs_str v)
+{
+    pack_append_reserved(h->pk, f);
+    pack_append_reserved(h->pk, v);
+    h->bytes += pack_elem_bytes(f.len) + pack_elem_bytes(v.len);
 }
 
 /* The value of field f; false if absent. The slice is valid until the

@@ -68,10 +68,14 @@ bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str 
  * hash-max-listpack-entries (as Redis's RDB load), so they are not first
  * searched for in a pack. */
 void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n);
-/* A packed h is about to receive n fields whose elements take bytes
- * packed (pack_elem_bytes each): room for them at once when they keep it
- * packed (RDB loading). */
-void hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t bytes);
+/* A new h is about to receive n fields (none repeating) whose elements,
+ * the longest longest bytes, take bytes packed (pack_elem_bytes each):
+ * when they keep it packed, room for them at once and true, and then the
+ * caller adds them all with hash_add_reserved (RDB loading). */
+bool hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t longest,
+                         size_t bytes);
+/* Append field f and value v into the room hash_reserve_packed made. */
+void hash_add_reserved(struct hash *h, struct rs_str f, struct rs_str v);
 /* hash_set of a field f the caller knows is absent (loading a value checked
  * for repeats): appended without a search, so loading n packed fields is
  * O(n), not O(n^2). */

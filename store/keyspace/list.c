@@ -82,11 +82,15 @@ void list_as_quicklist(const struct store *st, struct quicklist *ql)
     ql_set_fill(ql, st->cfg.list_max_listpack_size);
 }
 
+bool list_fits_packed(const struct store *st, const struct quicklist *ql, size_t bytes,
+                      uint64_t n)
+{
+    size_t lpsz = ql->head ? ql->head->lpsz : QL_LP_EMPTY;
+    return !ql_exceeds(st->cfg.list_max_listpack_size, lpsz + bytes, ql->count + n);
+}
+
 void list_growing(const struct store *st, struct quicklist *ql, size_t bytes, uint64_t n)
 {
-    if (!ql->listpack)
-        return;
-    size_t lpsz = ql->head ? ql->head->lpsz : QL_LP_EMPTY;
-    if (ql_exceeds(st->cfg.list_max_listpack_size, lpsz + bytes, ql->count + n))
+    if (ql->listpack && !list_fits_packed(st, ql, bytes, n))
         list_as_quicklist(st, ql);
 }

@@ -55,6 +55,10 @@ const char *list_enc_name(const void *v, int enc);
 /* The size from which elements are stored unpacked (DEBUG
  * QUICKLIST-PACKED-THRESHOLD, else 1 GB). */
 uint32_t list_packed_threshold(const struct store *st);
+/* Whether n more elements of bytes raw bytes keep ql (in listpack form)
+ * within list-max-listpack-size. */
+bool list_fits_packed(const struct store *st, const struct quicklist *ql, size_t bytes,
+                      uint64_t n);
 /* Before n elements of bytes raw bytes are added: a list in listpack form
  * that would pass list-max-listpack-size becomes a quicklist. */
 void list_growing(const struct store *st, struct quicklist *ql, size_t bytes, uint64_t n);

@@ -169,9 +169,10 @@ void rdb_put_dump_footer(struct rdb_buf *b)
 
 enum { LP_HDR = 6, LP_EOF = 0xff };
 
-void rdb_lp_begin(struct rdb_lp *lp)
+void rdb_lp_begin(struct rdb_lp *lp, size_t hint)
 {
     memset(lp, 0, sizeof *lp);
+    rdb__grow(&lp->b, LP_HDR + hint + 1);
     uint8_t hdr[LP_HDR] = {0};
     rdb_put_raw(&lp->b, hdr, LP_HDR);
 }
@@ -183,23 +184,26 @@ static int lp_backlen_size(uint64_t l)
     return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 }
 
-/* The element's encoding and data e[0..n) followed by its back length. */
+/* The element's encoding and data e[0..n) followed by its back length,
+ * written with one check for room. */
 static void lp_put_element(struct rdb_lp *lp, const uint8_t *e, size_t n, const char *data,
                            size_t dlen)
 {
-    rdb_put_raw(&lp->b, e, n);
-    rdb_put_raw(&lp->b, data, dlen);
+    struct rdb_buf *b = &lp->b;
     uint64_t l = n + dlen;
-    uint8_t back[5];
     int nb = lp_backlen_size(l);
+    if (b->cap - b->len < l + (size_t)nb)
+        rdb__grow(b, l + (size_t)nb);
+    uint8_t *w = (uint8_t *)b->p + b->len;
+    memcpy(w, e, n);
+    if (dlen)
+        memcpy(w + n, data, dlen);
+    w += l;
     /* the most significant 7 bits first; all but the last byte read
      * (backwards) flag that more follow */
-    for (int i = 0; i < nb; i++) {
-        back[i] = (uint8_t)((l >> (7 * (nb - 1 - i))) & 127);
-        if (i > 0)
-            back[i] |= 128;
-    }
-    rdb_put_raw(&lp->b, back, (size_t)nb);
+    for (int i = 0; i < nb; i++)
+        w[i] = (uint8_t)(((l >> (7 * (nb - 1 - i))) & 127) | (i > 0 ? 128 : 0));
+    b->len += l + (size_t)nb;
     lp->n++;
 }
 

@@ -131,7 +131,9 @@ struct rdb_lp {
     struct rdb_buf b;
     uint64_t n;
 };
-void rdb_lp_begin(struct rdb_lp *lp);
+/* A listpack of about hint bytes of elements (0: unknown; a hint sizes
+ * the buffer once, for packs whose size is known). */
+void rdb_lp_begin(struct rdb_lp *lp, size_t hint);
 /* Append s, as an integer element when it is a canonical int64 (Redis's
  * lpStringToInt64), else as a string. */
 void rdb_lp_add(struct rdb_lp *lp, const char *s, size_t len);

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <xxhash.h>
+
 #include "ds/crc64.h"
 #include "ds/mem.h"
 #include "ds/pack.h"
@@ -167,8 +169,10 @@ static int blob_key_cmp(const void *a, const void *b)
 
 /* Whether elements 0, stride, 2 stride... of the n in k repeat one
  * another, compared as text as Redis's lpValidateIntegrityAndDups compares
- * them: a few pair by pair (cheaper than a sort), more sorted. */
-static bool keys_repeat(const struct blob_key *k, size_t n, size_t stride)
+ * them: a few pair by pair, more through an open-addressing set of their
+ * indexes keyed by a seeded XXH3 (a payload cannot choose colliding
+ * fields), O(n): a sort cost more than the rest of a packed hash's RESTORE. */
+static bool keys_repeat(const struct blob_key *k, size_t n, size_t stride, uint64_t seed)
 {
     size_t nkeys = (n + stride - 1) / stride;
     if (nkeys <= 16) {
@@ -178,14 +182,22 @@ static bool keys_repeat(const struct blob_key *k, size_t n, size_t stride)
                     return true;
         return false;
     }
-    struct blob_key *sorted = rs_malloc(nkeys * sizeof *sorted);
-    for (size_t i = 0; i < nkeys; i++)
-        sorted[i] = k[i * stride];
-    qsort(sorted, nkeys, sizeof *sorted, blob_key_cmp);
+    size_t slots = 64;
+    while (slots < 2 * nkeys)
+        slots *= 2;
+    uint32_t local[256]; /* the set of up to 128 keys (hash-max-listpack-entries) */
+    uint32_t *set = slots <= 256 ? local : rs_malloc(slots * sizeof *set);
+    memset(set, 0, slots * sizeof *set); /* 0: empty, else an index + 1 */
     bool repeats = false;
-    for (size_t j = 1; j < nkeys && !repeats; j++)
-        repeats = blob_key_cmp(&sorted[j - 1], &sorted[j]) == 0;
-    rs_free(sorted);
+    for (size_t i = 0; i < n && !repeats; i += stride) {
+        struct rs_str s = blob_key_str(&k[i]);
+        size_t at = (size_t)XXH3_64bits_withSeed(s.p, s.len, seed) & (slots - 1);
+        for (; set[at] != 0 && !repeats; at = (at + 1) & (slots - 1))
+            repeats = blob_key_cmp(&k[set[at] - 1], &k[i]) == 0;
+        set[at] = (uint32_t)i + 1;
+    }
+    if (set != local)
+        rs_free(set);
     return repeats;
 }
 
@@ -202,16 +214,18 @@ static bool blob_countable(const struct elems *es)
  * added, into the loader's BUF_AHEAD (each decoded once: elems_next then
  * takes them from there): returns the bytes they take packed
  * (pack_elem_bytes each; with scores, every second one is a double's 8
- * bytes), their number in *n, and with stride > 0 whether elements 0,
- * stride, 2 stride... repeat one another (*repeats). O(n log n). */
-static size_t blob_scan(struct elems *es, int stride, bool scores, size_t *n, bool *repeats)
+ * bytes), their number in *n and the longest one's length in *maxlen. O(n). */
+static size_t blob_scan(struct elems *es, bool scores, size_t *n, size_t *maxlen)
 {
     struct rdb_buf *b = &es->bufs[BUF_AHEAD];
     b->len = 0;
-    size_t bytes = 0, i = 0;
+    if (blob_countable(es) && b->cap < es->blob.count * sizeof(struct blob_key))
+        rdb__grow(b, es->blob.count * sizeof(struct blob_key)); /* once */
+    size_t bytes = 0, i = 0, longest = 0;
     struct rs_str s;
     for (; rdb_blob_next(&es->blob, &s); i++) {
         bytes += pack_elem_bytes(scores && i % 2 ? sizeof(double) : s.len);
+        longest = s.len > longest ? s.len : longest;
         if (b->cap - b->len < sizeof(struct blob_key))
             rdb__grow(b, sizeof(struct blob_key));
         struct blob_key *k = (struct blob_key *)(b->p + b->len); /* malloc's alignment */
@@ -223,7 +237,7 @@ static size_t blob_scan(struct elems *es, int stride, bool scores, size_t *n, bo
     }
     es->ahead = (const struct blob_key *)b->p;
     es->nahead = *n = i;
-    *repeats = stride > 0 && keys_repeat(es->ahead, i, (size_t)stride);
+    *maxlen = longest;
     return bytes;
 }
 
@@ -288,10 +302,19 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
         }
         /* a node's chunk is about its listpack's size */
         size_t room = es.is_blob ? (size_t)(es.blob.end - es.blob.p) : 0;
+        /* An element's text is no longer than its listpack bytes, but an
+         * integer's (up to 20 bytes), nor is its size in the list's
+         * listpack (what list_growing adds up): a node whose bytes, and
+         * one integer's text, fit cannot make the list a quicklist, checked
+         * once instead of element by element. */
+        bool check = !(ok && es.is_blob && blob_countable(&es) &&
+                       (!ql->listpack ||
+                        list_fits_packed(st, ql, room + RESP_LL_STR_SIZE, es.blob.count)));
         struct rs_str s;
         bool bad = !ok, first = true;
         while (!bad && elems_next(&es, &s, &bad)) {
-            list_growing(st, ql, s.len, 1);
+            if (check)
+                list_growing(st, ql, s.len, 1);
             if (first && type == RDB_TYPE_LIST_QUICKLIST_2)
                 ql_push_chunk(ql, s, room);
             else
@@ -316,10 +339,9 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         if (!elems_blob(&es, &ld->r, ld->bufs,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
-        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
-            bool unused;
-            bytes = blob_scan(&es, 0, false, &count, &unused);
-        }
+        size_t longest;
+        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es))
+            bytes = blob_scan(&es, false, &count, &longest);
     } else {
         if (type == RDB_TYPE_RESPITE_SET_TTL && !rdb_get_u64le(&ld->r, (uint64_t *)&min))
             return false;
@@ -395,11 +417,12 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
      * a search, into a pack of their size (with deadlines, the fields
      * left and their size are known only once they are read); separate
      * strings are searched for as they come */
-    bool bad = false;
+    bool bad = false, reserved = false;
     if (es.is_blob) {
-        size_t count, bytes = blob_scan(&es, lpex ? 3 : 2, false, &count, &bad);
-        if (!lpex)
-            hash_reserve_packed(&c, h, count / 2, bytes);
+        size_t count, longest, bytes = blob_scan(&es, false, &count, &longest);
+        bad = keys_repeat(es.ahead, count, lpex ? 3 : 2, ld->st->seed);
+        if (!lpex && !bad)
+            reserved = hash_reserve_packed(&c, h, count / 2, longest, bytes);
     }
     while (!bad) {
         int64_t when = -1;
@@ -432,7 +455,9 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         when = due_or_kept(when, ld->now);
         if (when == -2)
             continue;
-        if (es.is_blob)
+        if (reserved)
+            hash_add_reserved(h, f, v);
+        else if (es.is_blob)
             hash_add(&c, h, f, v);
         else
             bad = !hash_set(&c, h, f, v, false); /* a field twice */
@@ -471,9 +496,8 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
     }
     *out = zset_new(st, blob ? 0 : (size_t)n, 0);
     if (blob && blob_countable(&es)) {
-        size_t count;
-        bool unused;
-        size_t bytes = blob_scan(&es, 0, true, &count, &unused);
+        size_t count, longest;
+        size_t bytes = blob_scan(&es, true, &count, &longest);
         zset_reserve_packed(st, *out, count / 2, bytes);
     }
     bool bad = false;
@@ -579,12 +603,14 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     int64_t live = 0, deleted = 0, nnames = 0, zero = 0;
     struct lp_elems names = {0}, ent = {0};
     struct rs_str *fv = NULL;
+    size_t fvcap = 0; /* grown only for an entry with more fields than any before */
     bool ok = lp_next_int(&it, &live) && lp_next_int(&it, &deleted) &&
               lp_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
               (uint64_t)nnames <= lplen && lp_take(&it, &names, nnames) &&
               lp_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
     if (ok) {
-        fv = rs_malloc(((size_t)nnames + 1) * sizeof *fv);
+        fvcap = (size_t)nnames + 1;
+        fv = rs_malloc(fvcap * sizeof *fv);
         for (uint32_t j = 0; j < (uint32_t)nnames; j++)
             fv[j] = lp_elem(&names, j);
         sentries_load_node(&s->e, master, fv, (uint32_t)nnames);
@@ -607,7 +633,10 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
             break;
         *prev = id;
         *any = true;
-        fv = rs_realloc(fv, (2 * (size_t)nf + 1) * sizeof *fv);
+        if (2 * (size_t)nf + 1 > fvcap) {
+            fvcap = 2 * (size_t)nf + 1;
+            fv = rs_realloc(fv, fvcap * sizeof *fv);
+        }
         for (uint32_t k = 0; k < (uint32_t)nf; k++) {
             fv[2 * k] = same ? lp_elem(&names, k) : lp_elem(&ent, 2 * k);
             fv[2 * k + 1] = same ? lp_elem(&ent, k) : lp_elem(&ent, 2 * k + 1);

@@ -147,7 +147,8 @@ static void put_hash_value(struct rdb_buf *b, struct hash *h)
         rdb_put_u64le(b, (uint64_t)min);
     if (h->pk) {
         struct rdb_lp lp;
-        rdb_lp_begin(&lp);
+        /* an element takes a byte more in a listpack (its back length) */
+        rdb_lp_begin(&lp, h->pk->len + h->pk->n);
         for (uint32_t off = 0; off < h->pk->len;) {
             struct rs_str f, v;
             int64_t when;
@@ -209,7 +210,7 @@ static void put_set_value(struct rdb_buf *b, struct rset *s)
     if (s->enc == SENC_LISTPACK) {
         struct rdb_lp lp;
         if (min == -1)
-            rdb_lp_begin(&lp);
+            rdb_lp_begin(&lp, s->lp->len + s->lp->n);
         else
             rdb_put_len(b, s->lp->n / s->per);
         for (uint32_t off = 0; off < s->lp->len;) {
@@ -247,7 +248,7 @@ static void put_list_value(struct rdb_buf *b, const struct quicklist *ql)
         }
         rdb_put_len(b, 2);
         struct rdb_lp lp;
-        rdb_lp_begin(&lp);
+        rdb_lp_begin(&lp, nd->lpsz);
         for (uint32_t i = 0; i < nd->n; i++) {
             bool more;
             struct rs_str e = ql_read(&pos, &more);
@@ -267,7 +268,7 @@ static void put_zset_value(struct rdb_buf *b, const struct rzset *z)
     struct zset_it it;
     if (z->lp) {
         struct rdb_lp lp;
-        rdb_lp_begin(&lp);
+        rdb_lp_begin(&lp, 0);
         for (zset_it_rank(&it, z, 0, false); n && it.ok; zset_it_next(&it)) {
             struct rs_str m = zset_it_member(&it);
             char num[RESP_D_STR_SIZE];
@@ -304,7 +305,7 @@ static void put_stream_node(struct rdb_buf *b, const struct sentries *e, size_t 
     sid_key(ni.master, key);
     rdb_put_string(b, (const char *)key, sizeof key);
     struct rdb_lp lp;
-    rdb_lp_begin(&lp);
+    rdb_lp_begin(&lp, 0);
     rdb_lp_add_int(&lp, ni.live);
     rdb_lp_add_int(&lp, ni.count - ni.live);
     rdb_lp_add_int(&lp, ni.nnames);

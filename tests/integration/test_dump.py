@@ -60,8 +60,10 @@ def lp(*elems):
 
 
 def rdb_str(b):
-    assert len(b) < 64
-    return bytes([len(b)]) + b
+    if len(b) < 64:
+        return bytes([len(b)]) + b
+    assert len(b) < 16384
+    return bytes([0x40 | len(b) >> 8, len(b) & 0xFF]) + b
 
 
 def dataset_keys(ref, rs):
@@ -184,6 +186,11 @@ CORRUPT = {
     "empty hash listpack": b"\x10" + rdb_str(lp()),
     "odd hash listpack": b"\x10" + rdb_str(lp(b"f", b"v", b"g")),
     "duplicate hash field": b"\x10" + rdb_str(lp(b"f", b"v", b"f", b"w")),
+    # past 16 fields repeats are found through a hash set, not pair by pair
+    "duplicate hash field of 40": b"\x10" + rdb_str(lp(*[x for i in list(range(39)) + [7]
+                                                         for x in (b"f%d" % i, b"v")])),
+    "duplicate hash integer field of 40": b"\x10" + rdb_str(lp(*[x for i in range(39, -1, -1)
+                                                                 for x in (i % 39, b"v")])),
     "duplicate hash table field": b"\x04\x02\x01f\x01v\x01f\x01w",
     "duplicate set member": b"\x14" + rdb_str(lp(b"a", b"a")),
     "duplicate set table member": b"\x02\x02\x01a\x01a",
