@@ -989,6 +989,7 @@ int aof_rewrite_start(struct store *st, char *err, size_t errlen)
         return -1;
     }
     rw->child_incr = next;
+    rw->count++; /* INFO's aof_rewrites counts the rewrites started, as Redis's */
     store_log(st, RS_LOG_NOTICE, "Background append only file rewriting started by pid %d", pid);
     return 0;
 }
@@ -1087,7 +1088,6 @@ void aof_rewrite_done(struct store *st, int pid, int status, uint64_t cow, const
             rewrite_sizes(st, path);
         }
         rw->last_ok = true;
-        rw->count++;
         rw->failures = 0;
         store_log(st, RS_LOG_NOTICE, "Background AOF rewrite finished successfully");
     } else {
