@@ -96,18 +96,18 @@ def info_field(conn, name):
 
 
 def background(srv, command, started, running, status):
-    """One background job on srv (BGSAVE or BGREWRITEAOF) with a PING probe: (seconds from
-    its reply `started` until INFO's `running` field is 0, max PING ms, p99 ms); raises
-    unless INFO's `status` field then says ok."""
+    """One background job on srv with a PING probe: command (a tuple of its words) must
+    reply `started`; (seconds from then until every INFO field of `running` is 0, max PING
+    ms, p99 ms); raises unless INFO's `status` field then says ok."""
     with servers.Conn(srv.port, timeout=120) as c:
         probe = servers.Probe(srv.port)
         time.sleep(0.2)
         t0 = time.monotonic()
-        reply = c.call(command)
+        reply = c.call(*command)
         if reply != started:
             probe.stop()
-            raise RuntimeError("%s: %s replied %r" % (srv.label, command, reply))
-        while info_field(c, running) != "0":
+            raise RuntimeError("%s: %s replied %r" % (srv.label, " ".join(command), reply))
+        while any(info_field(c, field) != "0" for field in running):
             time.sleep(0.005)
         secs = time.monotonic() - t0
         time.sleep(0.2)
@@ -117,29 +117,13 @@ def background(srv, command, started, running, status):
     return secs, lat["ping_max_ms"], lat["ping_p99_ms"]
 
 
-JOBS = {"bgsave": ("BGSAVE", "Background saving started", "rdb_bgsave_in_progress",
+JOBS = {"bgsave": (("BGSAVE",), "Background saving started", ("rdb_bgsave_in_progress",),
                    "rdb_last_bgsave_status"),
-        "aofrw": ("BGREWRITEAOF", "Background append only file rewriting started",
-                  "aof_rewrite_in_progress", "aof_last_bgrewrite_status")}
-
-
-def aof_on(srv):
-    """CONFIG SET appendonly yes on srv with a PING probe, and wait for the first base it
-    writes: (seconds until the rewrite is done, max PING ms, p99 ms)."""
-    with servers.Conn(srv.port, timeout=120) as c:
-        probe = servers.Probe(srv.port)
-        time.sleep(0.2)
-        t0 = time.monotonic()
-        if c.call("CONFIG", "SET", "appendonly", "yes") != "OK":
-            probe.stop()
-            raise RuntimeError("%s: CONFIG SET appendonly yes refused" % srv.label)
-        while (info_field(c, "aof_rewrite_in_progress") != "0" or
-               info_field(c, "aof_rewrite_scheduled") != "0"):
-            time.sleep(0.005)
-        secs = time.monotonic() - t0
-        time.sleep(0.2)
-        lat = probe.stop()
-    return secs, lat["ping_max_ms"], lat["ping_p99_ms"]
+        "aofrw": (("BGREWRITEAOF",), "Background append only file rewriting started",
+                  ("aof_rewrite_in_progress",), "aof_last_bgrewrite_status")}
+# CONFIG SET appendonly yes, until its first base is in (a rewrite, or one scheduled).
+AOF_ON = (("CONFIG", "SET", "appendonly", "yes"), "OK",
+          ("aof_rewrite_in_progress", "aof_rewrite_scheduled"), "aof_last_bgrewrite_status")
 
 
 def load_time(label, path, extra, data_dir, workdir):
@@ -204,7 +188,7 @@ def main():
         for job, (command, reply, running, status) in JOBS.items():
             if job == "aofrw":
                 for label in order:
-                    secs, mx, p99 = aof_on(sides[label]["srv"])
+                    secs, mx, p99 = background(sides[label]["srv"], *AOF_ON)
                     s = sides[label]
                     s["aofon"], s["aofon_max"], s["aofon_p99"] = [secs], [mx], [p99]
                     log("  %-7s CONFIG SET appendonly yes %.2f s, PING max %.1f ms p99 %.1f ms"
