@@ -26,6 +26,11 @@ struct store;
 struct zbig {
     struct zskip zs;
     struct table dict;
+    /* The members the next two pops from an end take, and their hashes in
+     * dict, as the previous pop hashed them (zset.c, prefetch_next_pops):
+     * only compared, never followed, so they may be stale (then unused). */
+    const struct entry *pop_next, *pop_after;
+    uint64_t pop_h, pop_after_h;
 };
 
 struct rzset {

@@ -7,6 +7,11 @@ ZINCRBYs that move the nodes on them, ZREM and ZPOPMIN that free nodes, ZREMRANG
 and DEL of the set followed by its re-creation in the same pipeline (a new list where the
 old one was, whose walks must not be taken: under ASan a freed node read fails the
 server). The set's order and scores are compared after each pipeline.
+
+Pipelined pops likewise: each pop from an end hashes the members the next pops there take
+(store/keyspace/zset.c, prefetch_next_pops), and between the pops run ZREM and ZADD of
+those very members, pops from the other end and DEL with re-creation, which leave those
+hints stale.
 """
 import os
 import random
@@ -62,6 +67,50 @@ class ZsetPipeline(RespiteAndRedis):
             seed += [str(rng.randrange(SCORES)), "m%d" % i]
         rounds = [round_commands(rng) for _ in range(ROUNDS)]
         self.assertTrue(any(a[0] == "DEL" for cmds in rounds for a in cmds))
+
+        def script(c):
+            out = [c.cmd("ZADD", "z", *seed), c.cmd("OBJECT", "ENCODING", "z")]
+            for cmds in rounds:
+                c.send(b"".join(encode(*a) for a in cmds))
+                out.append([c.reply() for _ in cmds])
+                out.append(c.cmd("ZRANGE", "z", "0", "-1", "WITHSCORES"))
+            return out
+        want, got = self.on_both_flushed(script)
+        self.assertEqual(want[1], b"skiplist")
+        for i, (w, g) in enumerate(zip(want, got)):
+            self.assertEqual(g, w, "step %d" % i)
+        self.assertEqual(len(got), len(want))
+
+    def test_pipelined_pops_between_changes_at_the_ends(self):
+        rng = random.Random(17)
+        seed = []
+        for i in range(400):
+            seed += [str(i), "m%d" % i]
+
+        def pop_round():
+            cmds = []
+            for _ in range(PIPELINE):
+                x = rng.random()
+                end = rng.choice(["ZPOPMIN", "ZPOPMAX"])
+                if x < 0.60:
+                    cmds.append([end, "z"] + ([str(rng.choice([1, 2, 3]))] if x < 0.15 else []))
+                elif x < 0.75:
+                    # the member an end's next pop was to take, or the one after it
+                    rank = rng.choice(["0", "1", "-1", "-2"])
+                    cmds.append(["EVAL", "local m = redis.call('ZRANGE', KEYS[1], ARGV[1], "
+                                 "ARGV[1]) if m[1] then return redis.call('ZREM', KEYS[1], m[1]) "
+                                 "end return 0", "1", "z", rank])
+                elif x < 0.90:
+                    # a new member at an end, before the one a pop hashed
+                    cmds.append(["ZADD", "z", str(rng.choice([-1, 1000]) * rng.randrange(1, 9)),
+                                 "n%d" % rng.randrange(NAMES)])
+                elif x < 0.93:
+                    cmds.append(["DEL", "z"])
+                    cmds.append(["ZADD", "z"] + seed[:300])
+                else:
+                    cmds.append(["ZREMRANGEBYRANK", "z", "0", "1"])
+            return cmds
+        rounds = [pop_round() for _ in range(ROUNDS)]
 
         def script(c):
             out = [c.cmd("ZADD", "z", *seed), c.cmd("OBJECT", "ENCODING", "z")]
