@@ -323,21 +323,6 @@ def run_one(args, server, test, pipeline):
             "user_us_per_op": user * per_op, "sys_us_per_op": system * per_op}
 
 
-def build_loadgen(compiler, workdir):
-    """Compile loadgen.c (next to this script) into workdir; returns the binary's path."""
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loadgen.c")
-    out = os.path.join(workdir, "loadgen")
-    try:
-        res = subprocess.run([compiler, "-O2", "-std=c11", "-o", out, src], capture_output=True,
-                             text=True, timeout=120, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise servers.ServerError("cannot build loadgen.c with %s: %s" % (compiler, e))
-    if res.returncode != 0:
-        raise servers.ServerError("building loadgen.c failed:\n%s" % res.stderr.strip())
-    log("built %s" % out)
-    return out
-
-
 def median_or_none(values):
     return statistics.median(values) if values else None
 
@@ -463,7 +448,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="respite-bench-")
     try:
         if any(t.loadgen_args(args) for t in tests):
-            args.loadgen = build_loadgen(args.cc, workdir)
+            args.loadgen = servers.build_loadgen(args.cc, workdir)
         sides = {
             "respite": servers.Server("respite", args.respite, servers.split_args(args.respite_args),
                                       workdir, server_cpu),
