@@ -543,13 +543,25 @@ class DeliveryUnderLoad(ServerTestCase):
         pub.close()
         return sorted(out)
 
+    def assert_median_delay_under(self, bound, busy=False, attempts=3):
+        """The median of delays() is under bound in one of at most `attempts` runs: a
+        loaded machine that keeps the client from a CPU slows a run now and then, a
+        server that holds messages for later loop turns slows every run."""
+        medians = []
+        for _ in range(attempts):
+            medians.append(self.delays(busy=busy)[10])
+            if medians[-1] < bound:
+                return
+        self.fail("median delay not under %.3f s in %d runs: %s"
+                  % (bound, attempts, ", ".join("%.4f" % m for m in medians)))
+
     def test_idle_server_delivers_at_once(self):
         # A message left for some later event (the cron, 100 ms) would show here.
-        self.assertLess(self.delays()[10], 0.01)
+        self.assert_median_delay_under(0.01)
 
     def test_busy_server_delivers_within_the_bound(self):
         # One held for as long as input is ready would never arrive (the reply times out).
-        self.assertLess(self.delays(busy=True)[10], 0.02)
+        self.assert_median_delay_under(0.02, busy=True)
 
     def test_busy_server_kills_a_subscriber_at_once(self):
         sub, pub = self.server.conn(), self.server.conn()
