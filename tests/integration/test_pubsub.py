@@ -580,10 +580,10 @@ class DeliveryUnderLoad(ServerTestCase):
         try:
             for _ in range(100):
                 pub.cmd("PUBLISH", "feed", "x" * 100)
-            t0 = time.monotonic()
             self.assertEqual(pub.cmd("CLIENT", "KILL", "ID", sid), 1)
-            self.assertTrue(drain(sub.sock, quiet=1.0).endswith(b"<closed>"))
-            self.assertLess(time.monotonic() - t0, 2.0)
+            # Closed while the load runs, not when the input ends (never, here); a loaded
+            # machine may take a while.
+            self.assertTrue(read_until_closed(sub.sock, timeout=20)[1])
         finally:
             load.stop()
         pub.close()
