@@ -309,11 +309,12 @@ class Pause(ServerTestCase):
 
     def test_unpause_releases_at_once(self):
         ctl, w = self.server.conn(), self.server.conn()
+        wid = w.cmd("CLIENT", "ID")
         self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "60000", "WRITE"), b"OK")
         t0 = time.monotonic()
         w.send(encode("INCR", "pc"))
         w.send(encode("EVAL", "return redis.call('incr', 'pc')", "0"))
-        time.sleep(0.1)
+        self.assertTrue(wait_for(lambda: by_id(ctl, wid)["flags"] == "b"))  # held
         self.assertEqual(ctl.cmd("CLIENT", "UNPAUSE"), b"OK")
         self.assertEqual((w.reply(), w.reply()), (1, 2))
         self.assertLess(time.monotonic() - t0, 30)
