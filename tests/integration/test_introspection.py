@@ -377,8 +377,9 @@ class Pause(ServerTestCase):
         sub.send(encode("SUBSCRIBE", "__keyevent@0__:expired"))
         sub.reply()
         self.assertEqual(c.cmd("CONFIG", "SET", "notify-keyspace-events", "Ex"), b"OK")
-        self.assertEqual(c.cmd("SET", "k", "v", "PX", "100"), b"OK")
-        self.assertEqual(c.cmd("CLIENT", "PAUSE", "20000", "WRITE"), b"OK")
+        # One read: no expiry cycle runs between the SET and the pause.
+        self.assertEqual(c.pipeline([("SET", "k", "v", "PX", "100"),
+                                     ("CLIENT", "PAUSE", "20000", "WRITE")]), [b"OK", b"OK"])
         time.sleep(0.3)
         for _ in range(2):
             self.assertIsNone(c.cmd("GET", "k"))
@@ -413,8 +414,9 @@ class Pause(ServerTestCase):
             sub.send(encode("SUBSCRIBE", "__keyevent@0__:expired", "__keyevent@0__:keymiss"))
             sub.reply(), sub.reply()
             out = [c.cmd("CONFIG", "SET", "notify-keyspace-events", "Exm")]
-            out += [c.cmd("SET", "k", "v", "PX", "100"), c.cmd("SET", "k2", "v", "PX", "100"),
-                    c.cmd("CLIENT", "PAUSE", "20000", "WRITE")]
+            # One read: no expiry cycle runs between the SETs and the pause.
+            out += c.pipeline([("SET", "k", "v", "PX", "100"), ("SET", "k2", "v", "PX", "100"),
+                               ("CLIENT", "PAUSE", "20000", "WRITE")])
             time.sleep(0.3)
             reads = [["GET", "k"], ["EXISTS", "k", "k2"], ["TTL", "k"], ["PTTL", "k2"],
                      ["TYPE", "k"], ["DBSIZE"], ["SCAN", "0"], ["KEYS", "*"],
