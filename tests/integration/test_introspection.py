@@ -516,6 +516,22 @@ class Slowlog(ServerTestCase):
         self.assertEqual(c.cmd("SLOWLOG", "LEN"), 0)
 
 
+def tries(test, attempt, n=3, again=lambda: None):
+    """attempt() until it passes, at most n times (again() before each new try); the last
+    failure stands. For checks of what the server measured of a command's own time: a
+    loaded machine that kept the server from a CPU during some other command (a spike of
+    its own) or during the one measured spoils a try now and then; a server that measures
+    wrong fails every try."""
+    for i in range(n):
+        try:
+            return attempt()
+        except AssertionError:
+            if i == n - 1:
+                raise
+            sys.stderr.write("\n%s: a try failed, trying again\n" % test.id())
+            again()
+
+
 class Latency(ServerTestCase):
 
     def test_monitor_after_debug_sleep(self):
@@ -525,39 +541,48 @@ class Latency(ServerTestCase):
         self.assertEqual(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "10"), b"OK")
         self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
                                                        "latency-monitor-threshold", "0"))
-        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0"), b"OK")  # under the threshold
-        self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
-        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.03"), b"OK")
-        latest = c.cmd("LATENCY", "LATEST")
-        self.assertEqual(len(latest), 1)
-        name, when, last, worst = latest[0]
-        self.assertEqual(name, b"command")
-        self.assertGreaterEqual(last, 30)
-        self.assertEqual(worst, last)
-        self.assertLess(abs(when - time.time()), 60)
-        self.assertEqual(c.cmd("LATENCY", "HISTORY", "command"), [[when, last]])
-        graph = c.cmd("LATENCY", "GRAPH", "command").decode()
-        self.assertTrue(graph.startswith("command - high %d ms, low %d ms (all time high %d ms)\n"
-                                         % (last, last, last)))
-        self.assertIn("\n" + "-" * 80 + "\n", graph)
-        doctor = c.cmd("LATENCY", "DOCTOR").decode()
-        self.assertIn("1. command: 1 latency spikes (average %dms" % last, doctor)
-        self.assertIn("Check your Slow Log", doctor)
+
+        def attempt():
+            c.cmd("LATENCY", "RESET")  # what a try before recorded
+            self.assertEqual(c.cmd("DEBUG", "SLEEP", "0"), b"OK")  # under the threshold
+            self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
+            self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.03"), b"OK")
+            latest = c.cmd("LATENCY", "LATEST")
+            self.assertEqual(len(latest), 1)
+            name, when, last, worst = latest[0]
+            self.assertEqual(name, b"command")
+            self.assertGreaterEqual(last, 30)
+            self.assertEqual(worst, last)
+            self.assertLess(abs(when - time.time()), 60)
+            self.assertEqual(c.cmd("LATENCY", "HISTORY", "command"), [[when, last]])
+            graph = c.cmd("LATENCY", "GRAPH", "command").decode()
+            self.assertTrue(graph.startswith(
+                "command - high %d ms, low %d ms (all time high %d ms)\n" % (last, last, last)))
+            self.assertIn("\n" + "-" * 80 + "\n", graph)
+            doctor = c.cmd("LATENCY", "DOCTOR").decode()
+            self.assertIn("1. command: 1 latency spikes (average %dms" % last, doctor)
+            self.assertIn("Check your Slow Log", doctor)
+
+        tries(self, attempt)
         self.assertEqual(c.cmd("LATENCY", "RESET", "nosuch", "command"), 1)
         self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
 
     def test_histograms(self):
         c = self.server.conn()
-        self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
-        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.02"), b"OK")
         self.assertEqual(c.cmd("HELLO", "3")[b"proto"], 3)
-        h = c.cmd("LATENCY", "HISTOGRAM", "debug", "nosuch")
-        self.assertEqual(list(h), [b"debug"])
-        self.assertEqual(h[b"debug"][b"calls"], 1)
-        buckets = h[b"debug"][b"histogram_usec"]
-        # 20 ms is in the bucket of 2^24..2^25 ns, named by its highest value in us.
-        self.assertEqual(list(buckets.values()), [1])
-        self.assertIn(list(buckets)[0], (33816, 67633))
+
+        def attempt():
+            self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
+            self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.02"), b"OK")
+            h = c.cmd("LATENCY", "HISTOGRAM", "debug", "nosuch")
+            self.assertEqual(list(h), [b"debug"])
+            self.assertEqual(h[b"debug"][b"calls"], 1)
+            buckets = h[b"debug"][b"histogram_usec"]
+            # 20 ms is in the bucket of 2^24..2^25 ns, named by its highest value in us.
+            self.assertEqual(list(buckets.values()), [1])
+            self.assertIn(list(buckets)[0], (33816, 67633))
+
+        tries(self, attempt)
         info = c.cmd("INFO", "latencystats").decode()
         line = [l for l in info.split("\r\n") if l.startswith("latency_percentiles_usec_debug:")]
         self.assertEqual(len(line), 1)
@@ -649,7 +674,10 @@ class LatencyDoctor(ServerTestCase):
         c = s.conn()
         self.assertIn(b"Latency monitoring is disabled", c.cmd("LATENCY", "DOCTOR"))
         self.assertEqual(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "5"), b"OK")
-        self.assertIn(b"Dave, no latency spike was observed", c.cmd("LATENCY", "DOCTOR"))
+        # (A CONFIG SET kept from a CPU over 5 ms is a spike: then LATENCY RESET first.)
+        tries(self, lambda: self.assertIn(b"Dave, no latency spike was observed",
+                                          c.cmd("LATENCY", "DOCTOR")),
+              again=lambda: c.cmd("LATENCY", "RESET"))
         self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.01"), b"OK")
         doctor = c.cmd("LATENCY", "DOCTOR").decode()
         self.assertIn("Please use 'CONFIG SET slowlog-log-slower-than 5000'.", doctor)
