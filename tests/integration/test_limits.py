@@ -450,7 +450,9 @@ class PipeliningNeighbour(ServerTestCase):
         # between: between two replies to a client that sends its next command at once,
         # about one slice runs, not what the flooder's socket holds (~9,000 GETs and
         # hundreds of ms when a client's reads were run 32 at a time). Counted in GETs
-        # rather than timed, so a loaded machine does not make it flaky.
+        # rather than timed, and the median of the counts rather than the worst: a
+        # client kept from a CPU on a loaded machine lets a few slices run now and then,
+        # a server that runs what the socket holds does so between every two replies.
         srv = self.spawn()
         c = srv.conn()
         self.addCleanup(c.close)
@@ -463,16 +465,17 @@ class PipeliningNeighbour(ServerTestCase):
         sender.daemon = True
         sender.start()
         self.addCleanup(sender.join, 35)
-        worst = 0
+        between = []
         last = self.gets_run(c)
         deadline = time.monotonic() + 30
         while last < total:
             self.assertLess(time.monotonic(), deadline, "the pipeline was not run")
             now = self.gets_run(c)
-            worst = max(worst, now - last)
+            between.append(now - last)
             last = now
-        self.assertLess(worst, 5000, "%d GETs of one client ran between two replies to "
-                        "another" % worst)
+        between.sort()
+        self.assertLess(between[len(between) // 2], 5000, "GETs of one client that ran "
+                        "between two replies to another: %s" % between)
 
 
 class SlowSender(ServerTestCase):
