@@ -353,7 +353,11 @@ def run_script(port, flags, script):
                 reply = None
             elif line.startswith("&"):
                 blocked.send(encode(*split_line(line[1:])))
-                time.sleep(0.1)  # it runs (and blocks) before the marker
+                # It runs (and blocks) before the marker.
+                deadline = time.monotonic() + 10
+                while b"\r\nblocked_clients:1\r\n" not in c.cmd(b"INFO", b"clients"):
+                    assert time.monotonic() < deadline, "%r did not block" % line
+                    time.sleep(0.005)
                 reply = None
             elif line == "@":
                 reply = blocked.reply()
