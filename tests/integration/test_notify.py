@@ -445,16 +445,25 @@ class CompatWithRedis74(unittest.TestCase):
         out = {}
         for name, port in (("redis", self.redis.port), ("respite", self.respite.port)):
             c = socket.create_connection((HOST, port), timeout=10)
+
+            def until(end):
+                """What c receives until it ends with end (waited for, not slept)."""
+                got = b""
+                while not got.endswith(end):
+                    chunk = c.recv(1 << 16)
+                    assert chunk, got
+                    got += chunk
+                return got
+
             c.sendall(encode(b"HELLO", b"3") + encode(b"CONFIG", b"SET",
                                                       b"notify-keyspace-events", b"KEA"))
-            time.sleep(0.1)
-            c.recv(1 << 16)
+            until(b"+OK\r\n")
             c.sendall(encode(b"PSUBSCRIBE", b"__keyspace@0__:*"))
             data = b""
+            # Each line then a PING: its +PONG comes after all the line brought.
             for line in script.splitlines():
-                c.sendall(encode(*split_line(line)))
-                time.sleep(0.1)
-                data += c.recv(1 << 16)
+                c.sendall(encode(*split_line(line)) + encode(b"PING"))
+                data += until(b"+PONG\r\n")[:-len(b"+PONG\r\n")]
             c.sendall(encode(b"CONFIG", b"SET", b"notify-keyspace-events", b""))
             c.close()
             out[name] = data
