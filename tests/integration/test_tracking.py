@@ -280,13 +280,15 @@ def run_script(port, script):
             if who not in conns:
                 conns[who] = socket.create_connection((HOST, port), timeout=5)
                 conns[who].sendall(encode(b"CLIENT", b"ID"))
-                ids[who] = int(drain(conns[who])[1:-2])
+                ids[who] = int(drain(conns[who], answer=True)[1:-2])
             for k, v in ids.items():
                 rest = rest.replace("{id:%s}" % k, str(v))
             conns[who].sendall(encode(*split_line(rest)))
             got = {}
-            for name, s in sorted(conns.items()):
-                data = drain(s)
+            # The sender first: every command has a reply (QUIT's +OK too), and what it
+            # makes the server send the others leaves in the same flush.
+            for name in [who] + sorted(set(conns) - {who}):
+                data = drain(conns[name], answer=name == who)
                 if data:
                     data = TS_ADDR.sub(lambda m: b"+<ts> [%s %s]" % (m.group(1), m.group(2) or b"<addr>"), data)
                     for k, v in ids.items() if line.startswith("!") else ():
@@ -344,13 +346,13 @@ class MonitorTest(ServerTestCase):
     def test_line_names_the_client_address_and_db(self):
         m = socket.create_connection((HOST, self.server.port), timeout=5)
         m.sendall(encode(b"MONITOR"))
-        self.assertEqual(drain(m), b"+OK\r\n")
+        self.assertEqual(drain(m, answer=True), b"+OK\r\n")
         a = RespConn(socket.create_connection((HOST, self.server.port), timeout=5))
         info = a.cmd("CLIENT", "INFO")
         addr = re.search(rb"addr=(\S+)", info).group(1)
         a.cmd("SELECT", "2")
         a.cmd("SET", "k", "v")
-        lines = drain(m).split(b"\r\n")
+        lines = drain(m, answer=True).split(b"\r\n")
         self.assertIn(b'[2 ' + addr + b'] "SET" "k" "v"', lines[-2])
         self.assertRegex(lines[-2], rb"^\+\d{10}\.\d{6} ")
         now = time.time()
