@@ -279,7 +279,11 @@ class CompatWithRedis74(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.redis = RedisServer(redis74_path()).start()
-        cls.respite = Server().start()
+        try:
+            cls.respite = Server().start()
+        except BaseException:
+            cls.redis.stop()  # tearDownClass does not run after a failed setUpClass
+            raise
 
     @classmethod
     def tearDownClass(cls):
