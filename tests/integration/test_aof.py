@@ -317,13 +317,20 @@ class RoundTrip(ServerTestCase):
         r.execute_command("HPEXPIRE", "h", 50, "FIELDS", 1, "a")
         r.sadd("s", "x", "y")
         r.execute_command("SPEXPIRE", "s", 50, "MEMBERS", 1, "x")
-        time.sleep(0.5)  # the active cycle takes them
+        # The active cycle takes them: waited for (10 s at most), with no command on them.
+        deletions = [b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n",
+                     b"*3\r\n$4\r\nHDEL\r\n$1\r\nh\r\n$1\r\na\r\n",
+                     b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n"]
+        deadline = time.monotonic() + 10
+        while True:
+            with open(incr_path(d), "rb") as f:
+                log = f.read()
+            if all(x in log for x in deletions) or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        for x in deletions:
+            self.assertIn(x, log)
         self.assertEqual(r.exists("k"), 0)
-        with open(incr_path(d), "rb") as f:
-            log = f.read()
-        self.assertIn(b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n", log)
-        self.assertIn(b"*3\r\n$4\r\nHDEL\r\n$1\r\nh\r\n$1\r\na\r\n", log)
-        self.assertIn(b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n", log)
 
     def test_config_set_appendonly_writes_a_base_first(self):
         """As Redis 7.4: a rewrite child writes the first base while the commands go to
