@@ -246,7 +246,10 @@ def served_blocking_pops(server):
     xw = RespConn(server.connect())
     xw.send(encode("XREADGROUP", "GROUP", "g", "bob", "BLOCK", 0, "STREAMS", "wx", ">"))
     waiters.append(xw)
-    time.sleep(0.2)
+    deadline = time.monotonic() + 10
+    while r.info("clients")["blocked_clients"] < len(waiters):  # all wait before the pushes
+        assert time.monotonic() < deadline, "the waiters did not block"
+        time.sleep(0.01)
     r.rpush("wl", "x", "y")
     r.rpush("wm", "m1", "m2")
     r.zadd("wz", {"lo": 1, "hi": 2})
