@@ -590,9 +590,9 @@ class SessionCleanupWorker(ServerTestCase):
         self.assertEqual(sorted(cleaned), sorted("session:%d" % i for i in range(nsessions)))
         self.assertEqual(r.keys("session:*"), [b"session:keep"])
 
-    def test_expired_events_leave_on_time(self):
-        # Reclaimed at the deadline (a timer armed for it), not at the next hz tick
-        # (100 ms apart, a median of 50 ms): a few ms even in the sanitizer build.
+    def expired_event_delays(self):
+        """The delays (ms, sorted) of the `expired` events of 40 keys past deadlines 7 ms
+        apart, after their deadlines."""
         r = self.server.client()
         r.config_set("notify-keyspace-events", "Ex")
         p = self.server.client().pubsub()
@@ -612,7 +612,19 @@ class SessionCleanupWorker(ServerTestCase):
         p.close()
         delays.sort()
         self.assertGreaterEqual(delays[0], 0)
-        self.assertLess(delays[len(delays) // 2], 30, delays)
+        return delays
+
+    def test_expired_events_leave_on_time(self):
+        # Reclaimed at the deadline (a timer armed for it), not at the next hz tick
+        # (100 ms apart, a median of 50 ms): a few ms even in the sanitizer build. Measured
+        # again (three runs at most) when the median missed 30 ms: a loaded machine delays
+        # a run now and then, a server that waits for the tick misses it every run.
+        runs = []
+        for _ in range(3):
+            runs.append(self.expired_event_delays())
+            if runs[-1][len(runs[-1]) // 2] < 30:
+                return
+        self.fail("median delay not under 30 ms in any run: %s" % runs)
 
 
 if __name__ == "__main__":
