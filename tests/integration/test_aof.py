@@ -24,7 +24,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase,  # noqa: E402
-                     encode, main, redis74_path)
+                     encode, main, redis74_path, wait_blocked)
 from test_rdb import FAR, assert_same, load_dataset, snapshot  # noqa: E402
 
 import redis  # noqa: E402
@@ -246,10 +246,9 @@ def served_blocking_pops(server):
     xw = RespConn(server.connect())
     xw.send(encode("XREADGROUP", "GROUP", "g", "bob", "BLOCK", 0, "STREAMS", "wx", ">"))
     waiters.append(xw)
-    deadline = time.monotonic() + 10
-    while r.info("clients")["blocked_clients"] < len(waiters):  # all wait before the pushes
-        assert time.monotonic() < deadline, "the waiters did not block"
-        time.sleep(0.01)
+    ctl = RespConn(server.connect())
+    wait_blocked(ctl, len(waiters))  # all wait before the pushes
+    ctl.close()
     r.rpush("wl", "x", "y")
     r.rpush("wm", "m1", "m2")
     r.zadd("wz", {"lo": 1, "hi": 2})

@@ -25,7 +25,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, RespError, Server,  # noqa: E402
-                     ServerTestCase, encode, main, redis74_path)
+                     ServerTestCase, encode, main, redis74_path, wait_blocked)
 from test_pubsub import split_line  # noqa: E402
 
 PATTERN = b"__key*__:*"
@@ -353,11 +353,7 @@ def run_script(port, flags, script):
                 reply = None
             elif line.startswith("&"):
                 blocked.send(encode(*split_line(line[1:])))
-                # It runs (and blocks) before the marker.
-                deadline = time.monotonic() + 10
-                while b"\r\nblocked_clients:1\r\n" not in c.cmd(b"INFO", b"clients"):
-                    assert time.monotonic() < deadline, "%r did not block" % line
-                    time.sleep(0.005)
+                wait_blocked(c, 1)  # it runs (and blocks) before the marker
                 reply = None
             elif line == "@":
                 reply = blocked.reply()
