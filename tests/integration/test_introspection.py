@@ -63,7 +63,7 @@ def by_id(c, cid):
     return lines[0] if lines else None
 
 
-def wait_for(pred, timeout=5.0):
+def wait_for(pred, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
