@@ -409,6 +409,17 @@ def read_until_closed(sock, timeout=SOCK_TIMEOUT, limit=1 << 30):
     return b"".join(chunks), False
 
 
+def wait_blocked(conn, n, timeout=SOCK_TIMEOUT):
+    """Wait (bounded by timeout) until the server of RespConn conn counts n blocked clients
+    (INFO clients), as a test must before it wakes them: a client's blocking command that
+    was only sent may not have been read yet."""
+    deadline = time.monotonic() + timeout
+    while info_fields(conn.cmd("INFO", "clients"))["blocked_clients"] != str(n):
+        if time.monotonic() > deadline:
+            raise AssertionError("blocked_clients did not reach %d in %.0f s" % (n, timeout))
+        time.sleep(0.005)
+
+
 class RespConn:
     """A socket with a small RESP2/RESP3 reply reader. Replies become Python values:
     simple and bulk strings bytes, integers int, nulls None, arrays and sets and pushes

@@ -24,7 +24,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, Server, ServerTestCase,  # noqa: E402
-                     encode, main, redis74_path)
+                     encode, main, redis74_path, wait_blocked)
 from test_rdb import FAR, assert_same, load_dataset, snapshot  # noqa: E402
 
 import redis  # noqa: E402
@@ -246,7 +246,9 @@ def served_blocking_pops(server):
     xw = RespConn(server.connect())
     xw.send(encode("XREADGROUP", "GROUP", "g", "bob", "BLOCK", 0, "STREAMS", "wx", ">"))
     waiters.append(xw)
-    time.sleep(0.2)
+    ctl = RespConn(server.connect())
+    wait_blocked(ctl, len(waiters))  # all wait before the pushes
+    ctl.close()
     r.rpush("wl", "x", "y")
     r.rpush("wm", "m1", "m2")
     r.zadd("wz", {"lo": 1, "hi": 2})
@@ -317,13 +319,20 @@ class RoundTrip(ServerTestCase):
         r.execute_command("HPEXPIRE", "h", 50, "FIELDS", 1, "a")
         r.sadd("s", "x", "y")
         r.execute_command("SPEXPIRE", "s", 50, "MEMBERS", 1, "x")
-        time.sleep(0.5)  # the active cycle takes them
+        # The active cycle takes them: waited for (10 s at most), with no command on them.
+        deletions = [b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n",
+                     b"*3\r\n$4\r\nHDEL\r\n$1\r\nh\r\n$1\r\na\r\n",
+                     b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n"]
+        deadline = time.monotonic() + 10
+        while True:
+            with open(incr_path(d), "rb") as f:
+                log = f.read()
+            if all(x in log for x in deletions) or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        for x in deletions:
+            self.assertIn(x, log)
         self.assertEqual(r.exists("k"), 0)
-        with open(incr_path(d), "rb") as f:
-            log = f.read()
-        self.assertIn(b"*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n", log)
-        self.assertIn(b"*3\r\n$4\r\nHDEL\r\n$1\r\nh\r\n$1\r\na\r\n", log)
-        self.assertIn(b"*3\r\n$4\r\nSREM\r\n$1\r\ns\r\n$1\r\nx\r\n", log)
 
     def test_config_set_appendonly_writes_a_base_first(self):
         """As Redis 7.4: a rewrite child writes the first base while the commands go to

@@ -63,7 +63,7 @@ def by_id(c, cid):
     return lines[0] if lines else None
 
 
-def wait_for(pred, timeout=5.0):
+def wait_for(pred, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
@@ -265,66 +265,110 @@ class Kill(ServerTestCase):
         self.assertEqual(young.cmd("PING"), b"PONG")
 
 
+# A timed pause's length in ms, and the longer ones a test tries next when the checks it
+# must make during the pause did not all end before it did (a loaded machine).
+PAUSES_MS = (400, 1600, 6400)
+SLACK = 0.01  # s: a held client released this much before a pause's end is on time (timers)
+
+
 class Pause(ServerTestCase):
+
+    def in_some_pause(self, run):
+        """run(ms) under pauses of PAUSES_MS ms until its checks made during the pause all
+        ended before it did: run returns (whether they did, what they saw); what they saw
+        then."""
+        for ms in PAUSES_MS:
+            in_time, seen = run(ms)
+            if in_time:
+                return seen
+        self.fail("the checks outlasted a pause of %d ms" % PAUSES_MS[-1])
 
     def test_write_pause_holds_writers_in_order(self):
         ctl, w, r = self.server.conn(), self.server.conn(), self.server.conn()
         wid = w.cmd("CLIENT", "ID")
-        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "400", "WRITE"), b"OK")
-        t0 = time.monotonic()
-        w.send(encode("SET", "pk", "1") + encode("GET", "pk"))
-        self.assertTrue(wait_for(lambda: by_id(ctl, wid)["flags"] == "b"))
-        f = by_id(ctl, wid)
-        self.assertEqual((f["cmd"], f["argv-mem"]), ("set", "6"))
-        self.assertIn(b"blocked_clients:1", ctl.cmd("INFO", "clients"))
-        self.assertIsNone(r.cmd("GET", "pk"))  # readers run
-        self.assertEqual(r.cmd("EVAL", "#!lua flags=no-writes\nreturn 7", "0"), 7)
-        self.assertEqual(w.reply(), b"OK")
-        self.assertEqual(w.reply(), b"1")
-        self.assertGreaterEqual(time.monotonic() - t0, 0.35)
-        self.assertIn(b"blocked_clients:0", ctl.cmd("INFO", "clients"))
+
+        def run(ms):
+            ctl.cmd("DEL", "pk")  # from a try before
+            t0 = time.monotonic()  # before the pause starts: its end is t0 + ms or later
+            end = t0 + ms / 1000
+            self.assertEqual(ctl.cmd("CLIENT", "PAUSE", str(ms), "WRITE"), b"OK")
+            w.send(encode("SET", "pk", "1") + encode("GET", "pk"))
+            wait_for(lambda: by_id(ctl, wid)["flags"] == "b", end - time.monotonic())
+            f = by_id(ctl, wid)
+            seen = ((f["flags"], f["cmd"], f["argv-mem"]),
+                    b"blocked_clients:1" in ctl.cmd("INFO", "clients"),
+                    r.cmd("GET", "pk"),  # readers run
+                    r.cmd("EVAL", "#!lua flags=no-writes\nreturn 7", "0"))
+            in_time = time.monotonic() < end
+            self.assertEqual(w.reply(), b"OK")
+            self.assertEqual(w.reply(), b"1")
+            self.assertGreaterEqual(time.monotonic() - t0, ms / 1000 - SLACK)
+            self.assertIn(b"blocked_clients:0", ctl.cmd("INFO", "clients"))
+            return in_time, seen
+
+        self.assertEqual(self.in_some_pause(run), (("b", "set", "6"), True, None, 7))
 
     def test_unpause_releases_at_once(self):
         ctl, w = self.server.conn(), self.server.conn()
+        wid = w.cmd("CLIENT", "ID")
         self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "60000", "WRITE"), b"OK")
         t0 = time.monotonic()
         w.send(encode("INCR", "pc"))
         w.send(encode("EVAL", "return redis.call('incr', 'pc')", "0"))
-        time.sleep(0.1)
+        self.assertTrue(wait_for(lambda: by_id(ctl, wid)["flags"] == "b"))  # held
         self.assertEqual(ctl.cmd("CLIENT", "UNPAUSE"), b"OK")
         self.assertEqual((w.reply(), w.reply()), (1, 2))
         self.assertLess(time.monotonic() - t0, 30)
 
     def test_all_pause_holds_everything(self):
         ctl, c = self.server.conn(), self.server.conn()
+        t0 = time.monotonic()  # before the pause starts: its end is t0 + 0.3 s or later
         self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "300", "ALL"), b"OK")
-        t0 = time.monotonic()
         self.assertEqual(c.cmd("PING"), b"PONG")
-        self.assertGreaterEqual(time.monotonic() - t0, 0.25)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.3 - SLACK)
 
     def test_multi_write_waits_and_killed_client_runs_nothing(self):
-        ctl, m, k = self.server.conn(), self.server.conn(), self.server.conn()
-        kid = k.cmd("CLIENT", "ID")
-        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "300", "WRITE"), b"OK")
-        self.assertEqual(m.cmd("MULTI"), b"OK")
-        self.assertEqual(m.cmd("GET", "mk"), b"QUEUED")  # reads are queued at once
-        t0 = time.monotonic()
-        m.send(encode("SET", "mk", "1"))
-        k.send(encode("SET", "killed", "1"))
-        self.assertTrue(wait_for(lambda: by_id(ctl, kid)["flags"] == "b"))
-        self.assertEqual(ctl.cmd("CLIENT", "KILL", "ID", str(kid)), 1)
-        self.assertEqual(m.reply(), b"QUEUED")
-        self.assertGreaterEqual(time.monotonic() - t0, 0.2)
-        self.assertEqual(m.cmd("EXEC"), [None, b"OK"])
-        self.assertEqual(ctl.cmd("EXISTS", "killed"), 0)
+        ctl, m = self.server.conn(), self.server.conn()
+
+        def run(ms):
+            ctl.cmd("DEL", "mk", "killed")  # from a try before
+            k = self.server.conn()
+            kid = k.cmd("CLIENT", "ID")
+            t0 = time.monotonic()  # before the pause starts: its end is t0 + ms or later
+            end = t0 + ms / 1000
+            self.assertEqual(ctl.cmd("CLIENT", "PAUSE", str(ms), "WRITE"), b"OK")
+            self.assertEqual(m.cmd("MULTI"), b"OK")
+            self.assertEqual(m.cmd("GET", "mk"), b"QUEUED")  # reads are queued at once
+            m.send(encode("SET", "mk", "1"))
+            k.send(encode("SET", "killed", "1"))
+            held = wait_for(lambda: by_id(ctl, kid)["flags"] == "b", end - time.monotonic())
+            killed = ctl.cmd("CLIENT", "KILL", "ID", str(kid))
+            in_time = time.monotonic() < end
+            self.assertEqual(m.reply(), b"QUEUED")
+            self.assertGreaterEqual(time.monotonic() - t0, ms / 1000 - SLACK)
+            self.assertEqual(m.cmd("EXEC"), [None, b"OK"])
+            return in_time, (held, killed, ctl.cmd("EXISTS", "killed"))
+
+        self.assertEqual(self.in_some_pause(run), (True, 1, 0))
 
     def test_expiry_waits(self):
         ctl = self.server.conn()
-        self.assertEqual(ctl.cmd("SET", "ek", "v", "PX", "50"), b"OK")
-        self.assertEqual(ctl.cmd("CLIENT", "PAUSE", "600", "WRITE"), b"OK")
-        time.sleep(0.3)
-        self.assertEqual(ctl.cmd("DBSIZE"), 1)  # not reclaimed by the expiry cycle
-        self.assertTrue(wait_for(lambda: ctl.cmd("DBSIZE") == 0, 5.0))
+
+        def run(ms):
+            keys = ctl.cmd("DBSIZE")
+            t0 = time.monotonic()
+            end = t0 + ms / 1000
+            # One read: no expiry cycle runs between the SET and the pause.
+            self.assertEqual(ctl.pipeline([("SET", "ek", "v", "PX", "50"),
+                                           ("CLIENT", "PAUSE", str(ms), "WRITE")]),
+                             [b"OK", b"OK"])
+            time.sleep(0.3)
+            seen = ctl.cmd("DBSIZE") - keys  # not reclaimed by the expiry cycle
+            in_time = time.monotonic() < end
+            self.assertTrue(wait_for(lambda: ctl.cmd("DBSIZE") == keys, ms / 1000 + 5.0))
+            return in_time, seen
+
+        self.assertEqual(self.in_some_pause(run), 1)
 
     def test_expired_key_read_while_paused_stays(self):
         """A read during a pause finds no expired key but leaves it: no expired_keys, no
@@ -334,8 +378,9 @@ class Pause(ServerTestCase):
         sub.send(encode("SUBSCRIBE", "__keyevent@0__:expired"))
         sub.reply()
         self.assertEqual(c.cmd("CONFIG", "SET", "notify-keyspace-events", "Ex"), b"OK")
-        self.assertEqual(c.cmd("SET", "k", "v", "PX", "100"), b"OK")
-        self.assertEqual(c.cmd("CLIENT", "PAUSE", "20000", "WRITE"), b"OK")
+        # One read: no expiry cycle runs between the SET and the pause.
+        self.assertEqual(c.pipeline([("SET", "k", "v", "PX", "100"),
+                                     ("CLIENT", "PAUSE", "20000", "WRITE")]), [b"OK", b"OK"])
         time.sleep(0.3)
         for _ in range(2):
             self.assertIsNone(c.cmd("GET", "k"))
@@ -370,8 +415,9 @@ class Pause(ServerTestCase):
             sub.send(encode("SUBSCRIBE", "__keyevent@0__:expired", "__keyevent@0__:keymiss"))
             sub.reply(), sub.reply()
             out = [c.cmd("CONFIG", "SET", "notify-keyspace-events", "Exm")]
-            out += [c.cmd("SET", "k", "v", "PX", "100"), c.cmd("SET", "k2", "v", "PX", "100"),
-                    c.cmd("CLIENT", "PAUSE", "20000", "WRITE")]
+            # One read: no expiry cycle runs between the SETs and the pause.
+            out += c.pipeline([("SET", "k", "v", "PX", "100"), ("SET", "k2", "v", "PX", "100"),
+                               ("CLIENT", "PAUSE", "20000", "WRITE")])
             time.sleep(0.3)
             reads = [["GET", "k"], ["EXISTS", "k", "k2"], ["TTL", "k"], ["PTTL", "k2"],
                      ["TYPE", "k"], ["DBSIZE"], ["SCAN", "0"], ["KEYS", "*"],
@@ -471,6 +517,22 @@ class Slowlog(ServerTestCase):
         self.assertEqual(c.cmd("SLOWLOG", "LEN"), 0)
 
 
+def tries(test, attempt, n=3, again=lambda: None):
+    """attempt() until it passes, at most n times (again() before each new try); the last
+    failure stands. For checks of what the server measured of a command's own time: a
+    loaded machine that kept the server from a CPU during some other command (a spike of
+    its own) or during the one measured spoils a try now and then; a server that measures
+    wrong fails every try."""
+    for i in range(n):
+        try:
+            return attempt()
+        except AssertionError:
+            if i == n - 1:
+                raise
+            sys.stderr.write("\n%s: a try failed, trying again\n" % test.id())
+            again()
+
+
 class Latency(ServerTestCase):
 
     def test_monitor_after_debug_sleep(self):
@@ -480,39 +542,48 @@ class Latency(ServerTestCase):
         self.assertEqual(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "10"), b"OK")
         self.addCleanup(lambda: self.server.conn().cmd("CONFIG", "SET",
                                                        "latency-monitor-threshold", "0"))
-        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0"), b"OK")  # under the threshold
-        self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
-        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.03"), b"OK")
-        latest = c.cmd("LATENCY", "LATEST")
-        self.assertEqual(len(latest), 1)
-        name, when, last, worst = latest[0]
-        self.assertEqual(name, b"command")
-        self.assertGreaterEqual(last, 30)
-        self.assertEqual(worst, last)
-        self.assertLess(abs(when - time.time()), 60)
-        self.assertEqual(c.cmd("LATENCY", "HISTORY", "command"), [[when, last]])
-        graph = c.cmd("LATENCY", "GRAPH", "command").decode()
-        self.assertTrue(graph.startswith("command - high %d ms, low %d ms (all time high %d ms)\n"
-                                         % (last, last, last)))
-        self.assertIn("\n" + "-" * 80 + "\n", graph)
-        doctor = c.cmd("LATENCY", "DOCTOR").decode()
-        self.assertIn("1. command: 1 latency spikes (average %dms" % last, doctor)
-        self.assertIn("Check your Slow Log", doctor)
+
+        def attempt():
+            c.cmd("LATENCY", "RESET")  # what a try before recorded
+            self.assertEqual(c.cmd("DEBUG", "SLEEP", "0"), b"OK")  # under the threshold
+            self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
+            self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.03"), b"OK")
+            latest = c.cmd("LATENCY", "LATEST")
+            self.assertEqual(len(latest), 1)
+            name, when, last, worst = latest[0]
+            self.assertEqual(name, b"command")
+            self.assertGreaterEqual(last, 30)
+            self.assertEqual(worst, last)
+            self.assertLess(abs(when - time.time()), 60)
+            self.assertEqual(c.cmd("LATENCY", "HISTORY", "command"), [[when, last]])
+            graph = c.cmd("LATENCY", "GRAPH", "command").decode()
+            self.assertTrue(graph.startswith(
+                "command - high %d ms, low %d ms (all time high %d ms)\n" % (last, last, last)))
+            self.assertIn("\n" + "-" * 80 + "\n", graph)
+            doctor = c.cmd("LATENCY", "DOCTOR").decode()
+            self.assertIn("1. command: 1 latency spikes (average %dms" % last, doctor)
+            self.assertIn("Check your Slow Log", doctor)
+
+        tries(self, attempt)
         self.assertEqual(c.cmd("LATENCY", "RESET", "nosuch", "command"), 1)
         self.assertEqual(c.cmd("LATENCY", "LATEST"), [])
 
     def test_histograms(self):
         c = self.server.conn()
-        self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
-        self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.02"), b"OK")
         self.assertEqual(c.cmd("HELLO", "3")[b"proto"], 3)
-        h = c.cmd("LATENCY", "HISTOGRAM", "debug", "nosuch")
-        self.assertEqual(list(h), [b"debug"])
-        self.assertEqual(h[b"debug"][b"calls"], 1)
-        buckets = h[b"debug"][b"histogram_usec"]
-        # 20 ms is in the bucket of 2^24..2^25 ns, named by its highest value in us.
-        self.assertEqual(list(buckets.values()), [1])
-        self.assertIn(list(buckets)[0], (33816, 67633))
+
+        def attempt():
+            self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
+            self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.02"), b"OK")
+            h = c.cmd("LATENCY", "HISTOGRAM", "debug", "nosuch")
+            self.assertEqual(list(h), [b"debug"])
+            self.assertEqual(h[b"debug"][b"calls"], 1)
+            buckets = h[b"debug"][b"histogram_usec"]
+            # 20 ms is in the bucket of 2^24..2^25 ns, named by its highest value in us.
+            self.assertEqual(list(buckets.values()), [1])
+            self.assertIn(list(buckets)[0], (33816, 67633))
+
+        tries(self, attempt)
         info = c.cmd("INFO", "latencystats").decode()
         line = [l for l in info.split("\r\n") if l.startswith("latency_percentiles_usec_debug:")]
         self.assertEqual(len(line), 1)
@@ -561,7 +632,9 @@ DOCTOR_ADVICE = {
 def doctor_events_scenario(c):
     """Latency events of four kinds on a server (respite or Redis, redis-py c) watched at
     1 ms: a slow command, a fork with 200,000 keys, evictions after maxmemory is halved,
-    100,000 keys expiring at once."""
+    100,000 keys expiring at once. Returns LATENCY DOCTOR's report and the names of the
+    events LATENCY LATEST gave just before and after it (asked again, up to 10 times, while
+    some event came in between: at 1 ms, a loaded machine adds one now and then)."""
     c.config_set("latency-monitor-threshold", 1)
     c.execute_command("DEBUG", "SLEEP", "0.02")
     c.execute_command("DEBUG", "POPULATE", "200000", "k", "100")
@@ -580,7 +653,13 @@ def doctor_events_scenario(c):
     deadline = time.monotonic() + 30
     while c.dbsize() > 150000 and time.monotonic() < deadline:
         time.sleep(0.05)
-    return c.execute_command("LATENCY", "DOCTOR").decode()
+    names = lambda: sorted(e[0].decode() for e in c.execute_command("LATENCY", "LATEST"))
+    for _ in range(10):
+        before = names()
+        doctor = c.execute_command("LATENCY", "DOCTOR").decode()
+        if names() == before:
+            break
+    return doctor, before
 
 
 def doctor_parts(text):
@@ -604,7 +683,10 @@ class LatencyDoctor(ServerTestCase):
         c = s.conn()
         self.assertIn(b"Latency monitoring is disabled", c.cmd("LATENCY", "DOCTOR"))
         self.assertEqual(c.cmd("CONFIG", "SET", "latency-monitor-threshold", "5"), b"OK")
-        self.assertIn(b"Dave, no latency spike was observed", c.cmd("LATENCY", "DOCTOR"))
+        # (A CONFIG SET kept from a CPU over 5 ms is a spike: then LATENCY RESET first.)
+        tries(self, lambda: self.assertIn(b"Dave, no latency spike was observed",
+                                          c.cmd("LATENCY", "DOCTOR")),
+              again=lambda: c.cmd("LATENCY", "RESET"))
         self.assertEqual(c.cmd("DEBUG", "SLEEP", "0.01"), b"OK")
         doctor = c.cmd("LATENCY", "DOCTOR").decode()
         self.assertIn("Please use 'CONFIG SET slowlog-log-slower-than 5000'.", doctor)
@@ -624,11 +706,10 @@ class LatencyDoctor(ServerTestCase):
         gives for it (DOCTOR_ADVICE; test_as_redis_74 checks the texts against 7.4.1)."""
         s = self.spawn()
         with s.client() as c:
-            doctor = doctor_events_scenario(c)
-            names = [e[0].decode() for e in c.execute_command("LATENCY", "LATEST")]
+            doctor, names = doctor_events_scenario(c)
         head, events, advice = doctor_parts(doctor)
         self.assertTrue(head.startswith("Dave, I have observed latency spikes"))
-        self.assertEqual(sorted(events), sorted(names))
+        self.assertEqual(sorted(events), names)
         self.assertIn("command", names)
         for name in names:
             for phrase in DOCTOR_ADVICE.get(name, ()):
@@ -671,7 +752,7 @@ class LatencyDoctor(ServerTestCase):
         self.addCleanup(ref.stop)
         s = self.spawn()
         with ref.client() as r, s.client() as c:
-            mine, theirs = doctor_events_scenario(c), doctor_events_scenario(r)
+            mine, theirs = doctor_events_scenario(c)[0], doctor_events_scenario(r)[0]
         head, events, advice = doctor_parts(mine)
         rhead, revents, radvice = doctor_parts(theirs)
         self.assertEqual(head, rhead)

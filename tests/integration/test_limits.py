@@ -24,7 +24,13 @@ class MaxClients(ServerTestCase):
 
     def test_eleventh_client_is_refused_and_the_first_ten_still_work(self):
         srv = self.spawn("--maxclients", "10")
-        first = [srv.conn() for _ in range(10)]
+        first = [srv.conn()]
+        # The start-up check's PING connection counts until the server has read its close.
+        deadline = time.monotonic() + 10
+        while b"connected_clients:1\r\n" not in first[0].cmd("INFO", "clients"):
+            self.assertLess(time.monotonic(), deadline, "the start-up connection lingers")
+            time.sleep(0.01)
+        first += [srv.conn() for _ in range(9)]
         for c in first:
             self.addCleanup(c.close)
             self.assertEqual(c.cmd("PING"), b"PONG")
@@ -407,7 +413,9 @@ class NonReadingClient(ServerTestCase):
         srv = self.spawn()
         c, cid, _ = self.stuck_client(srv)
         self.assertEqual(c.cmd("CLIENT", "KILL", "ID", str(cid)), 1)
-        self.wait_gone(c, cid, 0.5)
+        # At once: it never reads, so a kill that waited for its output would never end
+        # (the bound is for a loaded machine).
+        self.wait_gone(c, cid, 10)
         self.assertEqual(c.cmd("CLIENT", "KILL", "ID", str(cid)), 0)
         self.assertEqual(c.cmd("PING"), b"PONG")
 
@@ -416,9 +424,11 @@ class NonReadingClient(ServerTestCase):
         c, cid, _ = self.stuck_client(srv)
         t0 = time.monotonic()
         self.assertEqual(c.cmd("CONFIG", "SET", "timeout", "2"), b"OK")
-        # c itself stays active meanwhile
+        # c itself stays active meanwhile. Gone 2 s after its last write went out, where a
+        # server that waited for its output would keep it for ever (the bound is for a
+        # loaded machine).
         while self.entry(c, cid):
-            self.assertLess(time.monotonic() - t0, 3.5, "not timed out: %r" % self.entry(c, cid))
+            self.assertLess(time.monotonic() - t0, 15, "not timed out: %r" % self.entry(c, cid))
             time.sleep(0.1)
         self.assertEqual(c.cmd("PING"), b"PONG")
 
@@ -450,7 +460,9 @@ class PipeliningNeighbour(ServerTestCase):
         # between: between two replies to a client that sends its next command at once,
         # about one slice runs, not what the flooder's socket holds (~9,000 GETs and
         # hundreds of ms when a client's reads were run 32 at a time). Counted in GETs
-        # rather than timed, so a loaded machine does not make it flaky.
+        # rather than timed, and the median of the counts rather than the worst: a
+        # client kept from a CPU on a loaded machine lets a few slices run now and then,
+        # a server that runs what the socket holds does so between every two replies.
         srv = self.spawn()
         c = srv.conn()
         self.addCleanup(c.close)
@@ -463,16 +475,17 @@ class PipeliningNeighbour(ServerTestCase):
         sender.daemon = True
         sender.start()
         self.addCleanup(sender.join, 35)
-        worst = 0
+        between = []
         last = self.gets_run(c)
         deadline = time.monotonic() + 30
         while last < total:
             self.assertLess(time.monotonic(), deadline, "the pipeline was not run")
             now = self.gets_run(c)
-            worst = max(worst, now - last)
+            between.append(now - last)
             last = now
-        self.assertLess(worst, 5000, "%d GETs of one client ran between two replies to "
-                        "another" % worst)
+        between.sort()
+        self.assertLess(between[len(between) // 2], 5000, "GETs of one client that ran "
+                        "between two replies to another: %s" % between)
 
 
 class SlowSender(ServerTestCase):

@@ -25,7 +25,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, RespError, Server,  # noqa: E402
-                     ServerTestCase, encode, main, redis74_path)
+                     ServerTestCase, encode, main, redis74_path, wait_blocked)
 from test_pubsub import split_line  # noqa: E402
 
 PATTERN = b"__key*__:*"
@@ -353,7 +353,7 @@ def run_script(port, flags, script):
                 reply = None
             elif line.startswith("&"):
                 blocked.send(encode(*split_line(line[1:])))
-                time.sleep(0.1)  # it runs (and blocks) before the marker
+                wait_blocked(c, 1)  # it runs (and blocks) before the marker
                 reply = None
             elif line == "@":
                 reply = blocked.reply()
@@ -391,7 +391,11 @@ class CompatWithRedis74(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.redis = RedisServer(redis74_path(), ("--enable-debug-command", "yes")).start()
-        cls.respite = Server().start()
+        try:
+            cls.respite = Server().start()
+        except BaseException:
+            cls.redis.stop()  # tearDownClass does not run after a failed setUpClass
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -441,16 +445,25 @@ class CompatWithRedis74(unittest.TestCase):
         out = {}
         for name, port in (("redis", self.redis.port), ("respite", self.respite.port)):
             c = socket.create_connection((HOST, port), timeout=10)
+
+            def until(end):
+                """What c receives until it ends with end (waited for, not slept)."""
+                got = b""
+                while not got.endswith(end):
+                    chunk = c.recv(1 << 16)
+                    assert chunk, got
+                    got += chunk
+                return got
+
             c.sendall(encode(b"HELLO", b"3") + encode(b"CONFIG", b"SET",
                                                       b"notify-keyspace-events", b"KEA"))
-            time.sleep(0.1)
-            c.recv(1 << 16)
+            until(b"+OK\r\n")
             c.sendall(encode(b"PSUBSCRIBE", b"__keyspace@0__:*"))
             data = b""
+            # Each line then a PING: its +PONG comes after all the line brought.
             for line in script.splitlines():
-                c.sendall(encode(*split_line(line)))
-                time.sleep(0.1)
-                data += c.recv(1 << 16)
+                c.sendall(encode(*split_line(line)) + encode(b"PING"))
+                data += until(b"+PONG\r\n")[:-len(b"+PONG\r\n")]
             c.sendall(encode(b"CONFIG", b"SET", b"notify-keyspace-events", b""))
             c.close()
             out[name] = data
@@ -573,9 +586,9 @@ class SessionCleanupWorker(ServerTestCase):
         self.assertEqual(sorted(cleaned), sorted("session:%d" % i for i in range(nsessions)))
         self.assertEqual(r.keys("session:*"), [b"session:keep"])
 
-    def test_expired_events_leave_on_time(self):
-        # Reclaimed at the deadline (a timer armed for it), not at the next hz tick
-        # (100 ms apart, a median of 50 ms): a few ms even in the sanitizer build.
+    def expired_event_delays(self):
+        """The delays (ms, sorted) of the `expired` events of 40 keys past deadlines 7 ms
+        apart, after their deadlines."""
         r = self.server.client()
         r.config_set("notify-keyspace-events", "Ex")
         p = self.server.client().pubsub()
@@ -595,7 +608,19 @@ class SessionCleanupWorker(ServerTestCase):
         p.close()
         delays.sort()
         self.assertGreaterEqual(delays[0], 0)
-        self.assertLess(delays[len(delays) // 2], 30, delays)
+        return delays
+
+    def test_expired_events_leave_on_time(self):
+        # Reclaimed at the deadline (a timer armed for it), not at the next hz tick
+        # (100 ms apart, a median of 50 ms): a few ms even in the sanitizer build. Measured
+        # again (three runs at most) when the median missed 30 ms: a loaded machine delays
+        # a run now and then, a server that waits for the tick misses it every run.
+        runs = []
+        for _ in range(3):
+            runs.append(self.expired_event_delays())
+            if runs[-1][len(runs[-1]) // 2] < 30:
+                return
+        self.fail("median delay not under 30 ms in any run: %s" % runs)
 
 
 if __name__ == "__main__":

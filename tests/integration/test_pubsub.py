@@ -31,14 +31,19 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, Server,  # noqa: E402
-                     ServerTestCase, encode, main, redis74_path)
+                     ServerTestCase, encode, main, read_until_closed, redis74_path)
 
 QUIET = 0.05  # a connection that sends nothing for this long has said everything
 
 
-def drain(sock, quiet=QUIET, limit=5.0):
-    """Bytes the peer sends until it is quiet for `quiet` s (bounded by `limit`)."""
+def drain(sock, quiet=QUIET, limit=5.0, answer=False):
+    """Bytes the peer sends until it is quiet for `quiet` s (bounded by `limit`). With
+    answer (the peer owes a reply), the quiet period starts only once the first bytes came
+    (waited for up to SOCK_TIMEOUT): a loaded server may take longer than `quiet` to
+    answer at all."""
     data = b""
+    if answer:
+        select.select([sock], [], [], SOCK_TIMEOUT)
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         r, _, _ = select.select([sock], [], [], quiet)
@@ -237,8 +242,10 @@ def run_script(port, script):
                 conns[who] = socket.create_connection((HOST, port), timeout=5)
             conns[who].sendall(encode(*split_line(rest)))
             got = {}
-            for name, s in sorted(conns.items()):
-                data = drain(s)
+            # The sender first: every command has a reply, and the pushes it causes
+            # leave in the same flush.
+            for name in [who] + sorted(set(conns) - {who}):
+                data = drain(conns[name], answer=name == who)
                 if data:
                     got[name] = data
             out.append((line, got))
@@ -272,7 +279,11 @@ class CompatWithRedis74(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.redis = RedisServer(redis74_path()).start()
-        cls.respite = Server().start()
+        try:
+            cls.respite = Server().start()
+        except BaseException:
+            cls.redis.stop()  # tearDownClass does not run after a failed setUpClass
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -318,7 +329,7 @@ class CompatWithRedis74(unittest.TestCase):
         for port in (self.redis.port, self.respite.port):
             with socket.create_connection((HOST, port), timeout=5) as s:
                 s.sendall(encode(*cmd))
-                out.append(drain(s, quiet=0.2))
+                out.append(drain(s, quiet=0.2, answer=True))
         self.assertEqual(out[1], out[0])
 
 
@@ -405,8 +416,9 @@ class RespiteOnly(ServerTestCase):
         sub.send(encode("SUBSCRIBE", "quiet"))
         sub.reply()
         idle.cmd("PING")
-        time.sleep(3.2)  # timeout 1 s, checked hz times a second
-        self.assertEqual(drain(idle.sock, quiet=0.2), b"<closed>")
+        # timeout 1 s, checked hz times a second (a loaded machine may take longer). sub,
+        # idle since before idle's PING, would have gone in the same check or before.
+        self.assertEqual(read_until_closed(idle.sock, timeout=20), (b"", True))
         pub = self.conn()
         self.assertEqual(pub.cmd("PUBLISH", "quiet", "still here"), 1)
         self.assertEqual(sub.reply(), [b"message", b"quiet", b"still here"])
@@ -476,7 +488,10 @@ class RedisPyFlows(ServerTestCase):
         self.assertEqual(a.pubsub_numsub("project:42:events"), [(b"project:42:events", 2)])
         self.assertEqual(a.pubsub_numpat(), 1)
         b_sub.unsubscribe("project:42:events")
-        self.collect(b_sub, 1, timeout=0.5)
+        deadline = time.monotonic() + 10
+        while b_sub.pending_unsubscribe_channels:  # until the confirmation is read
+            self.assertLess(time.monotonic(), deadline, "no unsubscribe confirmation")
+            self.assertIsNone(b_sub.get_message(timeout=0.1))
         self.assertEqual(a.publish("project:42:events", "late"), 2)
         a_sub.ping()  # RESP2 subscribed-mode PING: ["pong", ""]
         got = self.collect(a_sub, 2)
@@ -523,33 +538,52 @@ class DeliveryUnderLoad(ServerTestCase):
     server_args = ("--notify-keyspace-events", "K$")
 
     def delays(self, count=20, busy=False):
-        """The publish-to-receive delays (s) of count messages published one at a time."""
+        """The medians (s) of the publish-to-receive delays of count messages published one
+        at a time, and of a PING's round trip on the publisher's connection just before
+        each: what the server and the machine take for a reply, then and there."""
         sub, pub = self.server.conn(), self.server.conn()
         sub.send(encode("SUBSCRIBE", "feed"))
         sub.reply()
         load = Busy(self.server) if busy else None
         try:
-            out = []
+            delays, rtts = [], []
             for i in range(count):
                 time.sleep(0.01)
                 t0 = time.monotonic()
+                self.assertEqual(pub.cmd("PING"), b"PONG")
+                t1 = time.monotonic()
                 self.assertEqual(pub.cmd("PUBLISH", "feed", str(i)), 1)
                 self.assertEqual(sub.reply(), [b"message", b"feed", str(i).encode()])
-                out.append(time.monotonic() - t0)
+                delays.append(time.monotonic() - t1)
+                rtts.append(t1 - t0)
         finally:
             if load:
                 load.stop()
         sub.close()
         pub.close()
-        return sorted(out)
+        return sorted(delays)[count // 2], sorted(rtts)[count // 2]
+
+    def assert_median_delay_under(self, bound, busy=False, attempts=3):
+        """The median delay is under bound past the median round trip of the same run (a
+        message leaves in the same flush as PUBLISH's reply; a loaded machine slows every
+        reply, and the bound is what a message may take beyond them), in one of at most
+        `attempts` runs: a burst of load slows a run now and then, a server that holds
+        messages for later loop turns slows every run."""
+        runs = []
+        for _ in range(attempts):
+            runs.append(self.delays(busy=busy))
+            if runs[-1][0] < runs[-1][1] + bound:
+                return
+        self.fail("median delay not under %.3f s past the median round trip in %d runs: %s"
+                  % (bound, attempts, ", ".join("%.4f (rtt %.4f)" % r for r in runs)))
 
     def test_idle_server_delivers_at_once(self):
         # A message left for some later event (the cron, 100 ms) would show here.
-        self.assertLess(self.delays()[10], 0.01)
+        self.assert_median_delay_under(0.01)
 
     def test_busy_server_delivers_within_the_bound(self):
         # One held for as long as input is ready would never arrive (the reply times out).
-        self.assertLess(self.delays(busy=True)[10], 0.02)
+        self.assert_median_delay_under(0.02, busy=True)
 
     def test_busy_server_kills_a_subscriber_at_once(self):
         sub, pub = self.server.conn(), self.server.conn()
@@ -560,10 +594,10 @@ class DeliveryUnderLoad(ServerTestCase):
         try:
             for _ in range(100):
                 pub.cmd("PUBLISH", "feed", "x" * 100)
-            t0 = time.monotonic()
             self.assertEqual(pub.cmd("CLIENT", "KILL", "ID", sid), 1)
-            self.assertTrue(drain(sub.sock, quiet=1.0).endswith(b"<closed>"))
-            self.assertLess(time.monotonic() - t0, 2.0)
+            # Closed while the load runs, not when the input ends (never, here); a loaded
+            # machine may take a while.
+            self.assertTrue(read_until_closed(sub.sock, timeout=20)[1])
         finally:
             load.stop()
         pub.close()
@@ -638,18 +672,21 @@ class DeliveryUnderLoad(ServerTestCase):
 class OutputLimit(unittest.TestCase):
     """A subscriber that stops reading is closed at the pubsub class's limit (made 1 MB
     hard, 256 kB soft over 60 s here, so the test is short); the publisher and a reading
-    subscriber lose nothing."""
+    subscriber lose nothing, and the publisher's p99 round trip stays under 50 ms (a run
+    that a loaded machine slowed is made again with a new slow subscriber, at most three
+    runs: a publisher held up by the slow subscriber is slow in every run)."""
 
-    def test_slow_subscriber_is_closed_others_unaffected(self):
-        srv = Server(("--client-output-buffer-limit", "pubsub 1mb 256kb 60")).start()
+    def slow_subscriber_run(self, srv, fast, pub):
+        """A subscriber that never reads joins fast on `feed`, 10,000 messages of 4 kB are
+        published; every one reaches fast, the slow one is gone at the end. Returns the
+        p99 of PUBLISH's round trip (s)."""
+        slow = srv.connect(rcvbuf=4096)
         try:
-            slow = srv.connect(rcvbuf=4096)
             slow.sendall(encode("SUBSCRIBE", "feed"))
-            time.sleep(0.1)
-            fast = srv.conn()
-            fast.send(encode("SUBSCRIBE", "feed"))
-            fast.reply()
-            pub = srv.conn()
+            deadline = time.monotonic() + 10
+            while pub.cmd("PUBSUB", "NUMSUB", "feed") != [b"feed", 2]:
+                self.assertLess(time.monotonic(), deadline, "the slow subscriber never joined")
+                time.sleep(0.01)
             payload = "x" * 4096
             got = 0
             lat = []
@@ -666,13 +703,28 @@ class OutputLimit(unittest.TestCase):
                     if not fast.buf:
                         break
             while got < 10000:
-                fast.reply()
+                self.assertEqual(fast.reply()[2], payload.encode())
                 got += 1
             self.assertEqual(pub.cmd("PUBSUB", "NUMSUB", "feed"), [b"feed", 1])
-            lat.sort()
-            self.assertLess(lat[int(len(lat) * 0.99)], 0.05)
-            self.assertIn("overcoming of output buffer limits", srv.output())
+        finally:
             slow.close()
+        lat.sort()
+        return lat[int(len(lat) * 0.99)]
+
+    def test_slow_subscriber_is_closed_others_unaffected(self):
+        srv = Server(("--client-output-buffer-limit", "pubsub 1mb 256kb 60")).start()
+        try:
+            fast = srv.conn()
+            fast.send(encode("SUBSCRIBE", "feed"))
+            fast.reply()
+            pub = srv.conn()
+            p99s = []
+            for _ in range(3):
+                p99s.append(self.slow_subscriber_run(srv, fast, pub))
+                if p99s[-1] < 0.05:
+                    break
+            self.assertLess(min(p99s), 0.05, "p99 of each run: %s" % p99s)
+            self.assertIn("overcoming of output buffer limits", srv.output())
             srv.assert_alive()
         finally:
             srv.stop()

@@ -13,12 +13,11 @@ import hashlib
 import os
 import socket
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RespConn, RespError, RespiteAndRedis, encode, main,  # noqa: E402
-                     redis74_path)
+                     redis74_path, wait_blocked)
 
 MAX = "9223372036854775807"
 MIN = "-9223372036854775808"
@@ -126,13 +125,14 @@ class SortOverTheWire(RespiteAndRedis):
             try:
                 c.cmd("RPUSH", "src", "c", "a", "b")
                 a.send(encode("BLPOP", "dst", "5"))
+                wait_blocked(c, 1)
                 b.send(encode("BRPOP", "dst", "5"))
-                time.sleep(0.2)  # both blocked, in this order
+                wait_blocked(c, 2)  # both blocked, in this order
                 out = [c.cmd("SORT", "src", "ALPHA", "STORE", "dst"), a.reply(), b.reply(),
                        c.cmd("LRANGE", "dst", "0", "-1")]
                 # Inside MULTI the waiter is served after EXEC, on the final list.
                 a.send(encode("BLPOP", "dst2", "5"))
-                time.sleep(0.2)
+                wait_blocked(c, 1)
                 c.cmd("MULTI")
                 c.cmd("SORT", "src", "ALPHA", "STORE", "dst2")
                 c.cmd("SORT", "src", "ALPHA", "DESC", "STORE", "dst2")

