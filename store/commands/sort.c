@@ -150,7 +150,8 @@ static bool lookup_pattern(struct cmd_ctx *c, struct rs_str pat, struct rs_str e
     if (field) {
         if (e->type != OBJ_HASH)
             return false;
-        return hash_get(entry_ptr(e), rs_str_from(field, fieldlen), v);
+        struct hash view;
+        return hash_get(hash_of(e, &view), rs_str_from(field, fieldlen), v);
     }
     if (e->type != OBJ_STRING)
         return false;

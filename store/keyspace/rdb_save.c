@@ -392,8 +392,10 @@ static uint8_t value_type(const struct entry *e)
     switch (e->type) {
     case OBJ_STRING:
         return RDB_TYPE_STRING;
-    case OBJ_HASH:
-        return hash_type(entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        return hash_type(hash_of(e, &view));
+    }
     case OBJ_SET:
         return set_type(entry_ptr(e));
     case OBJ_LIST:
@@ -414,9 +416,11 @@ static void put_value(struct rdb_buf *b, struct entry *e)
     case OBJ_STRING:
         put_str(b, obj_str(e, num));
         break;
-    case OBJ_HASH:
-        put_hash_value(b, entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        put_hash_value(b, hash_of(e, &view));
         break;
+    }
     case OBJ_SET:
         put_set_value(b, entry_ptr(e));
         break;
