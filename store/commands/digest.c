@@ -180,9 +180,11 @@ static void digest_value(unsigned char d[20], struct entry *e, int64_t when)
         digest_list(d, list_get(e, &view));
         break;
     }
-    case OBJ_SET:
-        digest_set(d, entry_ptr(e));
+    case OBJ_SET: {
+        struct rset view;
+        digest_set(d, set_of(e, &view));
         break;
+    }
     case OBJ_ZSET:
         digest_zset(d, entry_ptr(e));
         break;

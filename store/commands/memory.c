@@ -178,7 +178,8 @@ static size_t obj_usage(struct entry *e, uint64_t samples)
     case OBJ_LIST:
         return n + list_usage(e, samples);
     case OBJ_SET:
-        return n + set_usage(entry_ptr(e), samples);
+        return n + (e->enc == ENC_SET_PACK ? rs_alloc_size(entry_ptr(e)) /* its pack alone */
+                                           : set_usage(entry_ptr(e), samples));
     case OBJ_ZSET:
         return n + zset_usage(entry_ptr(e), samples);
     case OBJ_HASH:

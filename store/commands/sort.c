@@ -438,7 +438,8 @@ static void load(struct entry *e, const struct sort_args *a, long long *start, l
         for (long long i = 0; i < n; i++, zset_it_next(&it))
             load_member(l, zset_it_member(&it));
     } else {
-        set_foreach(entry_ptr(e), load_member, l);
+        struct rset view;
+        set_foreach(set_of(e, &view), load_member, l);
     }
     if (direct) {
         *end -= *start;
@@ -544,7 +545,7 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
     struct quicklist view;
     if (e)
         len = e->type == OBJ_LIST  ? (long long)list_get(e, &view)->count
-              : e->type == OBJ_SET ? (long long)set_size(entry_ptr(e))
+              : e->type == OBJ_SET ? (long long)obj_sub_count(e)
                                    : (long long)zset_len(entry_ptr(e));
     /* LIMIT as Redis clamps it: [start, end] within [0, len). */
     long long start = a.offset < 0 ? 0 : a.offset > len ? len : a.offset;

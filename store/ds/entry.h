@@ -29,6 +29,9 @@ enum obj_enc {
                      * form is ENC_RAW, a struct quicklist (keyspace/list.c) */
     ENC_HASH_PACK,  /* a hash in its listpack form with no field TTLs: its
                      * pack alone, a struct pack (keyspace/hash.h) */
+    ENC_SET_PACK,   /* a set in its listpack form with no member TTLs: its
+                     * pack alone (keyspace/set.h); a set in another form
+                     * is ENC_RAW, a struct rset */
 };
 
 #define EXP_NONE UINT32_MAX

@@ -41,7 +41,7 @@ size_t obj_bytes(const struct entry *e)
     else if (e->type == OBJ_HASH)
         n += hash_value_bytes(e);
     else if (e->type == OBJ_SET)
-        n += set_bytes(entry_ptr(e));
+        n += set_value_bytes(e);
     else if (e->type == OBJ_ZSET)
         n += zset_bytes(entry_ptr(e));
     else if (e->type == OBJ_LIST)
@@ -158,6 +158,8 @@ struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type typ
         list_put(e, list_get(e, &view), &view);
     } else if (type == OBJ_HASH && enc == ENC_HASH) { /* and a hash built in a struct hash */
         hash_put(e, ptr, NULL);
+    } else if (type == OBJ_SET && enc == ENC_RAW) { /* and a set in a struct rset */
+        set_put(e, ptr, NULL);
     }
     account(sh, obj_bytes(e), true);
     return e;
@@ -177,8 +179,10 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         struct hash view;
         return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(hash_of(e, &view)));
     }
-    case OBJ_SET:
-        return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
+    case OBJ_SET: {
+        struct rset view;
+        return obj_new_ptr(sh, key, OBJ_SET, ENC_RAW, set_dup(set_of(e, &view)));
+    }
     case OBJ_ZSET:
         return obj_new_ptr(sh, key, OBJ_ZSET, e->enc, zset_dup(entry_ptr(e)));
     case OBJ_LIST:
@@ -221,7 +225,7 @@ void obj_free(struct shard *sh, struct entry *e)
     else if (e->type == OBJ_HASH)
         hash_value_free(e);
     else if (e->type == OBJ_SET)
-        set_free(entry_ptr(e));
+        set_value_free(e);
     else if (e->type == OBJ_ZSET)
         zset_free(entry_ptr(e));
     else if (e->type == OBJ_LIST)
@@ -279,7 +283,7 @@ bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *wor
         if (e->type == OBJ_HASH)
             hash_value_free(e);
         else
-            set_free(entry_ptr(e));
+            set_value_free(e);
         (*work)--;
         break;
     }
@@ -359,16 +363,17 @@ struct subttl **obj_subttl(const struct entry *e)
      * container with deadlines, and obj_sub_set_ttl stores a hash that
      * gets one as a struct hash). */
     static struct subttl *none;
-    if (e->type == OBJ_HASH)
-        return e->enc == ENC_HASH_PACK ? &none : hash_subttl(entry_ptr(e));
-    return set_subttl(entry_ptr(e));
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+        return &none;
+    return e->type == OBJ_HASH ? hash_subttl(entry_ptr(e)) : set_subttl(entry_ptr(e));
 }
 
 int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found)
 {
     struct hash view;
+    struct rset sview;
     return e->type == OBJ_HASH ? hash_field_ttl(hash_of(e, &view), name, found)
-                               : set_member_ttl(entry_ptr(e), name, found);
+                               : set_member_ttl(set_of(e, &sview), name, found);
 }
 
 void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when)
@@ -378,28 +383,33 @@ void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int6
         hash_field_set_ttl(h, name, when);
         hash_put(e, h, &view);
     } else {
-        set_member_set_ttl(st, entry_ptr(e), name, when);
+        struct rset view, *s = set_of(e, &view);
+        set_member_set_ttl(st, s, name, when);
+        set_put(e, s, &view);
     }
 }
 
 bool obj_sub_persist(struct entry *e, struct rs_str name)
 {
-    struct hash view; /* a hash kept as its pack has no TTL to lose */
+    struct hash view; /* a value kept as its pack has no TTL to lose */
+    struct rset sview;
     return e->type == OBJ_HASH ? hash_field_persist(hash_of(e, &view), name)
-                               : set_member_persist(entry_ptr(e), name);
+                               : set_member_persist(set_of(e, &sview), name);
 }
 
 int64_t obj_sub_next(const struct entry *e)
 {
-    if (e->type != OBJ_HASH)
-        return set_next_deadline(entry_ptr(e));
-    return e->enc == ENC_HASH_PACK ? -1 : hash_next_deadline(entry_ptr(e));
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+        return -1;
+    return e->type == OBJ_HASH ? hash_next_deadline(entry_ptr(e))
+                               : set_next_deadline(entry_ptr(e));
 }
 
 uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove)
 {
-    struct hash view; /* a hash kept as its pack has none due */
-    return e->type == OBJ_HASH ? hash_packed_due(hash_of(e, &view), now, remove)
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+        return 0; /* no deadline */
+    return e->type == OBJ_HASH ? hash_packed_due(entry_ptr(e), now, remove)
                                : set_packed_due(entry_ptr(e), now, remove);
 }
 
@@ -411,7 +421,8 @@ const struct pack *obj_sub_pack(const struct entry *e, uint32_t *per)
         *per = 3;
         return h->pk && h->per == 3 ? h->pk : NULL;
     }
-    const struct rset *s = entry_ptr(e);
+    struct rset view;
+    const struct rset *s = set_of(e, &view);
     *per = 2;
     return s->enc == SENC_LISTPACK && s->per == 2 ? s->lp : NULL;
 }
@@ -421,13 +432,17 @@ void obj_sub_delete(struct entry *e, struct entry *f)
     if (e->type == OBJ_HASH)
         hash_sub_delete(entry_ptr(e), f); /* f is a table's field: a struct hash */
     else
-        set_sub_delete(entry_ptr(e), f);
+        set_sub_delete(entry_ptr(e), f); /* f is a table's member: a struct rset */
 }
 
 bool obj_sub_remove(struct entry *e, struct rs_str name)
 {
-    if (e->type != OBJ_HASH)
-        return set_remove(entry_ptr(e), name);
+    if (e->type != OBJ_HASH) {
+        struct rset view, *s = set_of(e, &view);
+        bool removed = set_remove(s, name);
+        set_put(e, s, &view);
+        return removed;
+    }
     struct hash view, *h = hash_of(e, &view);
     bool removed = hash_remove(h, name);
     hash_put(e, h, &view);
@@ -458,7 +473,10 @@ void obj_prefetch_data(const struct entry *e, bool rest)
             hash_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_SET:
-        set_prefetch(entry_ptr(e), rest);
+        if (e->enc == ENC_SET_PACK)
+            pack_prefetch(entry_ptr(e), rest);
+        else
+            set_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_ZSET:
         zset_prefetch(entry_ptr(e), rest);
@@ -482,7 +500,7 @@ const struct table *obj_sub_table(const struct entry *e)
 {
     if (e->type == OBJ_HASH)
         return e->enc == ENC_HASH_PACK ? NULL : hash_table(entry_ptr(e));
-    return e->type == OBJ_SET ? set_table(entry_ptr(e)) : NULL;
+    return e->type == OBJ_SET && e->enc != ENC_SET_PACK ? set_table(entry_ptr(e)) : NULL;
 }
 
 const struct table *obj_member_table(const struct entry *e)
@@ -492,10 +510,9 @@ const struct table *obj_member_table(const struct entry *e)
 
 uint64_t obj_sub_count(const struct entry *e)
 {
-    if (e->type != OBJ_HASH)
-        return set_size(entry_ptr(e));
-    return e->enc == ENC_HASH_PACK ? ((const struct pack *)entry_ptr(e))->n / 2
-                                   : hash_size(entry_ptr(e));
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK) /* a field is 2 elements */
+        return ((const struct pack *)entry_ptr(e))->n / (e->enc == ENC_HASH_PACK ? 2 : 1);
+    return e->type == OBJ_HASH ? hash_size(entry_ptr(e)) : set_size(entry_ptr(e));
 }
 
 const char *obj_type_name(int type)
@@ -517,8 +534,10 @@ const char *obj_enc_name(const struct entry *e)
         struct hash view;
         return hash_enc_name(hash_of(e, &view));
     }
-    case OBJ_SET:
-        return set_enc_name(entry_ptr(e));
+    case OBJ_SET: {
+        struct rset view;
+        return set_enc_name(set_of(e, &view));
+    }
     case OBJ_ZSET:
         return zset_enc_name(entry_ptr(e));
     case OBJ_LIST:

@@ -396,8 +396,10 @@ static uint8_t value_type(const struct entry *e)
         struct hash view;
         return hash_type(hash_of(e, &view));
     }
-    case OBJ_SET:
-        return set_type(entry_ptr(e));
+    case OBJ_SET: {
+        struct rset view;
+        return set_type(set_of(e, &view));
+    }
     case OBJ_LIST:
         return RDB_TYPE_LIST_QUICKLIST_2;
     case OBJ_ZSET:
@@ -421,9 +423,11 @@ static void put_value(struct rdb_buf *b, struct entry *e)
         put_hash_value(b, hash_of(e, &view));
         break;
     }
-    case OBJ_SET:
-        put_set_value(b, entry_ptr(e));
+    case OBJ_SET: {
+        struct rset view;
+        put_set_value(b, set_of(e, &view));
         break;
+    }
     case OBJ_LIST: {
         struct quicklist view;
         put_list_value(b, list_get(e, &view));
