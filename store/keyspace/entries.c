@@ -358,10 +358,10 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
 
 struct subttl **obj_subttl(const struct entry *e)
 {
-    /* A hash kept as its pack has no field deadline, hence no subttl: a
-     * slot that stays NULL (sub_register_at fills a slot only for a
-     * container with deadlines, and obj_sub_set_ttl stores a hash that
-     * gets one as a struct hash). */
+    /* A hash or a set kept as its pack has no field or member deadline,
+     * hence no subttl: a slot that stays NULL (sub_register_at fills a
+     * slot only for a container with deadlines, and obj_sub_set_ttl
+     * stores a value that gets one as its struct). */
     static struct subttl *none;
     if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
         return &none;
