@@ -63,11 +63,6 @@ struct pack *pack_dup(const struct pack *p)
     return d;
 }
 
-size_t pack_bytes(const struct pack *p)
-{
-    return sizeof *p + p->len;
-}
-
 bool pack_safe_to_add(const struct pack *p, size_t add)
 {
     size_t len = p ? p->len : 0;

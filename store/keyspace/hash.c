@@ -60,9 +60,30 @@ struct hash *hash_new(void)
     return h;
 }
 
-size_t hash_bytes(const struct hash *h)
+
+void hash_put_own(struct entry *e, const struct hash *view)
 {
-    return h->bytes + subttl_bytes(h->ttl);
+    struct hash *h = rs_malloc(sizeof *h);
+    *h = *view;
+    if (h->pk) /* a table's are counted from its conversion on */
+        h->bytes = sizeof *h + pack_bytes(h->pk);
+    entry_set_ptr(e, h);
+    e->enc = ENC_HASH;
+}
+
+void hash_put_pack(struct entry *e, struct hash *h)
+{
+    entry_set_ptr(e, h->pk);
+    e->enc = ENC_HASH_PACK;
+    rs_free(h);
+}
+
+void hash_value_free(struct entry *e)
+{
+    if (e->enc == ENC_HASH_PACK)
+        pack_free(entry_ptr(e));
+    else
+        hash_free(entry_ptr(e));
 }
 
 struct subttl **hash_subttl(struct hash *h)

@@ -392,10 +392,14 @@ static uint8_t value_type(const struct entry *e)
     switch (e->type) {
     case OBJ_STRING:
         return RDB_TYPE_STRING;
-    case OBJ_HASH:
-        return hash_type(entry_ptr(e));
-    case OBJ_SET:
-        return set_type(entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        return hash_type(hash_of(e, &view));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        return set_type(set_of(e, &view));
+    }
     case OBJ_LIST:
         return RDB_TYPE_LIST_QUICKLIST_2;
     case OBJ_ZSET:
@@ -414,12 +418,16 @@ static void put_value(struct rdb_buf *b, struct entry *e)
     case OBJ_STRING:
         put_str(b, obj_str(e, num));
         break;
-    case OBJ_HASH:
-        put_hash_value(b, entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        put_hash_value(b, hash_of(e, &view));
         break;
-    case OBJ_SET:
-        put_set_value(b, entry_ptr(e));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        put_set_value(b, set_of(e, &view));
         break;
+    }
     case OBJ_LIST: {
         struct quicklist view;
         put_list_value(b, list_get(e, &view));

@@ -410,6 +410,29 @@ size_t set_bytes(const struct rset *s)
     return n + subttl_bytes(s->ttl);
 }
 
+void set_put_own(struct entry *e, const struct rset *view)
+{
+    struct rset *s = rs_malloc(sizeof *s);
+    *s = *view;
+    entry_set_ptr(e, s);
+    e->enc = ENC_RAW;
+}
+
+void set_put_pack(struct entry *e, struct rset *s)
+{
+    entry_set_ptr(e, s->lp);
+    e->enc = ENC_SET_PACK;
+    rs_free(s);
+}
+
+void set_value_free(struct entry *e)
+{
+    if (e->enc == ENC_SET_PACK)
+        pack_free(entry_ptr(e));
+    else
+        set_free(entry_ptr(e));
+}
+
 const char *set_enc_name(const struct rset *s)
 {
     static const char *const names[] = {"intset", "listpack", "hashtable"};
