@@ -2,8 +2,9 @@
  *
  * RDB lengths, strings, the DUMP footer and the listpack, ziplist and
  * intset blobs (rdb.h), written and read as Redis 7.4's rdb.c,
- * listpack.c, ziplist.c and intset.c do. LZF is Debian's liblzf, which
- * compresses to the bytes of the copy Redis bundles.
+ * listpack.c, ziplist.c and intset.c do. LZF compression is Debian's
+ * liblzf, which compresses to the bytes of the copy Redis bundles;
+ * decompression is ds/unlzf's, liblzf's result in fewer instructions.
  */
 #include <limits.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 
 #include "ds/crc64.h"
 #include "ds/mem.h"
+#include "ds/unlzf.h"
 #include "keyspace/rdb.h"
 #include "resp_num.h"
 
@@ -406,7 +408,7 @@ bool rdb_get_str(struct rdb_reader *r, struct rdb_buf *buf, struct rs_str *s)
             return false;
         if (buf->cap < ulen)
             rdb__grow(buf, (size_t)ulen);
-        if (lzf_decompress(r->p, (unsigned)clen, buf->p, (unsigned)ulen) != ulen)
+        if (unlzf(r->p, (size_t)clen, buf->p, (size_t)ulen) != ulen)
             return false;
         r->p += clen;
         *s = rs_str_from((const char *)buf->p, (size_t)ulen);
