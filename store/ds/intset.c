@@ -4,6 +4,7 @@
  * searches; insertion and removal move the tail, which is cheap for the
  * few hundred values this encoding holds (set-max-intset-entries).
  */
+#include <assert.h>
 #include <string.h>
 
 #include "ds/intset.h"
@@ -17,6 +18,12 @@ struct intset *intset_new(uint32_t cap)
     is->n = 0;
     is->cap = cap;
     return is;
+}
+
+void intset_append(struct intset *is, int64_t v)
+{
+    assert(is->n < is->cap && (is->n == 0 || is->v[is->n - 1] < v));
+    is->v[is->n++] = v;
 }
 
 /* Index of v, or of where it would go; *found tells which. */

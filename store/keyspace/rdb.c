@@ -604,6 +604,25 @@ static bool zl_next(struct rdb_blob *it, struct rs_str *s)
     return true;
 }
 
+bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v)
+{
+    if (it->left == 0)
+        return false;
+    it->left--;
+    it->seen++;
+    /* each width its own shifts, which compilers make one load */
+    const uint8_t *p = it->p;
+    if (it->width == 2)
+        *v = (int16_t)(uint16_t)(p[0] | p[1] << 8);
+    else if (it->width == 4)
+        *v = (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                       (uint32_t)p[3] << 24);
+    else
+        *v = (int64_t)le_at(p, 8);
+    it->p += it->width;
+    return true;
+}
+
 bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
 {
     if (it->kind != RDB_BLOB_INTSET && it->p >= it->end) {
@@ -612,15 +631,11 @@ bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
             it->bad = true;
         return false;
     }
-    it->seen++;
     if (it->kind == RDB_BLOB_INTSET) {
-        if (it->left == 0)
-            return false;
-        it->left--;
-        int64_t v = sign_extend(le_at(it->p, (int)it->width), (int)it->width * 8);
-        it->p += it->width;
-        return blob_int(it, v, s);
+        int64_t v;
+        return rdb_blob_next_int(it, &v) && blob_int(it, v, s);
     }
+    it->seen++;
     if (it->p >= it->end)
         return false;
     return it->kind == RDB_BLOB_LISTPACK ? lp_next(it, s) : zl_next(it, s);

@@ -197,5 +197,8 @@ bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *
  * (encoding, bounds, back length), and at the end their number against
  * the header's. */
 bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s);
+/* The next value of an intset blob in *v, as it is (not formatted);
+ * false at the end. */
+bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v);
 
 #endif

@@ -327,6 +327,29 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
     return true;
 }
 
+/* The values of an intset blob, ascending and each once (Redis's deep
+ * check), appended as they are into an intset made for their number,
+ * none formatted as text; false when there are too many for an intset
+ * (*out NULL: load_set adds them one by one), or when bad (*bad). */
+static bool load_intset(struct store *st, struct rdb_blob *it, struct rset **out, bool *bad)
+{
+    *bad = false;
+    if (it->left == 0)
+        return true; /* empty: no set */
+    if ((*out = set_new_ints(st, it->left)) == NULL)
+        return false;
+    int64_t v, prev = 0;
+    for (bool first = true; rdb_blob_next_int(it, &v); first = false) {
+        if (!first && v <= prev) {
+            *bad = true;
+            return false;
+        }
+        set_append_int(*out, v);
+        prev = v;
+    }
+    return true;
+}
+
 /* Members (with deadlines relative to min when min != -1). */
 static bool load_set(struct loader *ld, int type, struct rset **out)
 {
@@ -334,14 +357,21 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
     struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
-    size_t bytes = 0, count = 0;
+    size_t bytes = 0, count = 0, longest = 0;
+    bool bad = false, scanned = false, reserved = false;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
         if (!elems_blob(&es, &ld->r, ld->bufs,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
-        size_t longest;
-        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es))
+        if (type == RDB_TYPE_SET_INTSET && (load_intset(st, &es.blob, out, &bad) || bad))
+            return !bad;
+        /* as a hash's fields: members checked for repeats at once, then
+         * appended without a search into a pack of their size */
+        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
             bytes = blob_scan(&es, false, &count, &longest);
+            bad = keys_repeat(es.ahead, count, 1, st->seed);
+            scanned = true;
+        }
     } else {
         if (type == RDB_TYPE_RESPITE_SET_TTL && !rdb_get_u64le(&ld->r, (uint64_t *)&min))
             return false;
@@ -350,9 +380,9 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         elems_strings(&es, &ld->r, ld->bufs, n);
     }
     struct rs_str m;
-    bool bad = false, has_prev = false;
+    bool has_prev = false;
     long long prev = 0;
-    for (;;) {
+    while (!bad) {
         int64_t when = -1;
         if (min != -1 && es.left > 0) {
             uint64_t rel;
@@ -378,9 +408,11 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         }
         if (*out == NULL) {
             *out = set_new(st, m, n ? n : 1);
-            set_reserve_packed(st, *out, count, bytes);
+            reserved = scanned && set_reserve_packed(st, *out, count, longest, bytes);
         }
-        if (!set_add(st, *out, m)) {
+        if (reserved) {
+            set_add_reserved(*out, m);
+        } else if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;
         }

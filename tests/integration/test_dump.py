@@ -193,8 +193,13 @@ CORRUPT = {
                                                                  for x in (i % 39, b"v")])),
     "duplicate hash table field": b"\x04\x02\x01f\x01v\x01f\x01w",
     "duplicate set member": b"\x14" + rdb_str(lp(b"a", b"a")),
+    "duplicate set member of 40": b"\x14" + rdb_str(lp(*[b"m%d" % i for i in list(range(39)) + [7]])),
     "duplicate set table member": b"\x02\x02\x01a\x01a",
     "unsorted intset": b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x01\x00",
+    "repeated intset value": b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x05\x00",
+    "intset of 8-byte values, unsorted": (b"\x0b\x18\x08\x00\x00\x00\x02\x00\x00\x00" +
+                                          (2**40).to_bytes(8, "little") +
+                                          (-2**40).to_bytes(8, "little", signed=True)),
     "duplicate zset member": b"\x11" + rdb_str(lp(b"a", 1, b"a", 2)),
     "listpack count wrong": b"\x10" + rdb_str(lp(b"f", b"v")[:4] + b"\x03\x00" +
                                             lp(b"f", b"v")[6:]),
