@@ -527,14 +527,21 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
         elems_strings(&es, &ld->r, ld->bufs, n);
     }
     *out = zset_new(st, blob ? 0 : (size_t)n, 0);
+    /* a blob's members are checked for repeats at once; while its pairs
+     * come in order (as Redis writes them), each is appended without a
+     * search into a pack of their size (longest counts the scores' text
+     * too: a score past zset-max-listpack-value takes the slow way) */
+    bool bad = false, reserved = false, any = false;
+    double last = 0;
+    struct rs_str lastm = {0};
     if (blob && blob_countable(&es)) {
         size_t count, longest;
         size_t bytes = blob_scan(&es, true, &count, &longest);
-        zset_reserve_packed(st, *out, count / 2, bytes);
+        bad = keys_repeat(es.ahead, count, 2, st->seed);
+        reserved = !bad && zset_reserve_packed(st, *out, count / 2, longest, bytes);
     }
-    bool bad = false;
     struct rs_str m, sc;
-    for (uint64_t i = 0; blob || i < n; i++) {
+    for (uint64_t i = 0; !bad && (blob || i < n); i++) {
         double score;
         char mnum[24];
         if (!elems_next(&es, &m, &bad))
@@ -548,13 +555,21 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
                                           : !rdb_get_text_double(&ld->r, &score);
         }
         bad = bad || isnan(score);
-        if (!bad) {
+        /* the pairs read ahead stay valid: lastm may point into them */
+        if (!bad && reserved &&
+            (!any || last < score || (last == score && zsl_cmp_member(lastm, m) < 0))) {
+            zset_append_reserved(*out, m, score);
+            last = score;
+            lastm = m;
+            any = true;
+        } else if (!bad) {
+            /* out of order: inserted at its place, which may reallocate
+             * the pack to its size, so nothing is appended after it */
+            reserved = false;
             int flags_out;
             zset_add(st, *out, m, score, 0, &flags_out, NULL);
             bad = !(flags_out & ZADD_OUT_ADDED); /* a member twice */
         }
-        if (bad)
-            break;
     }
     return !bad;
 }

@@ -201,6 +201,8 @@ CORRUPT = {
                                           (2**40).to_bytes(8, "little") +
                                           (-2**40).to_bytes(8, "little", signed=True)),
     "duplicate zset member": b"\x11" + rdb_str(lp(b"a", 1, b"a", 2)),
+    "duplicate zset member of 40": b"\x11" + rdb_str(lp(*[x for i in list(range(39)) + [7]
+                                                          for x in (b"m%d" % i, i)])),
     "listpack count wrong": b"\x10" + rdb_str(lp(b"f", b"v")[:4] + b"\x03\x00" +
                                             lp(b"f", b"v")[6:]),
     "listpack back length wrong": b"\x10" + rdb_str(lp(b"f", b"v")[:8] + b"\x05" +
@@ -291,6 +293,16 @@ class DumpRestore(RespiteAndRedis):
         self.assertEqual(rs.execute_command("SPEXPIRETIME", "s2", "MEMBERS", 3, "a", "b", "c"),
                          [FAR, FAR, -1])
         self.assertEqual(rs.dump("s2"), data)
+
+    def test_unsorted_zset_listpack_restores_sorted(self):
+        # pairs in order are appended, the first out of order inserted at its place and
+        # every one after it too
+        _, rs = self.both()
+        rs.restore("z", 0, payload(b"\x11" + rdb_str(lp(b"a", 1, b"b", 2, b"c", b"1.5",
+                                                        b"d", 3, b"e", b"-0.5"))))
+        self.assertEqual(rs.zrange("z", 0, -1, withscores=True),
+                         [(b"e", -0.5), (b"a", 1.0), (b"c", 1.5), (b"b", 2.0), (b"d", 3.0)])
+        self.assertEqual(rs.zscore("z", "c"), 1.5)
 
     def test_replies_as_redis(self):
         ref, rs = self.both()
