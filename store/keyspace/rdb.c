@@ -509,14 +509,23 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s)
     const uint8_t *p = it->p;
     size_t avail = (size_t)(it->end - p);
     uint8_t b = p[0];
+    /* the common short forms first: a string under 64 bytes or an integer
+     * under 128, whose element is under 128 bytes, so its back length is
+     * the one byte of its length */
+    if (b < 0xc0) {
+        size_t l = b < 0x80 ? 1 : 1 + (size_t)(b & 0x3f);
+        if (l >= avail || p[l] != l)
+            return blob_bad(it);
+        it->p = p + l + 1;
+        if (b < 0x80)
+            return blob_int(it, b, s);
+        *s = rs_str_from((const char *)p + 1, l - 1);
+        return true;
+    }
     size_t hdr, dlen = 0;
     int64_t v = 0;
     bool is_int = true;
-    if (b < 0x80) {
-        hdr = 1, v = b;
-    } else if ((b & 0xc0) == 0x80) {
-        hdr = 1, dlen = b & 0x3f, is_int = false;
-    } else if ((b & 0xe0) == 0xc0) {
+    if ((b & 0xe0) == 0xc0) {
         if (avail < 2)
             return blob_bad(it);
         hdr = 2, v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);

@@ -357,8 +357,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
     struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
-    size_t bytes = 0, count = 0, longest = 0;
-    bool bad = false, scanned = false, reserved = false;
+    bool bad = false;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
         if (!elems_blob(&es, &ld->r, ld->bufs,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
@@ -366,11 +365,21 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         if (type == RDB_TYPE_SET_INTSET && (load_intset(st, &es.blob, out, &bad) || bad))
             return !bad;
         /* as a hash's fields: members checked for repeats at once, then
-         * appended without a search into a pack of their size */
+         * appended without a search into a pack of their size, straight
+         * from the elements read ahead (a malformed blob's stop at the
+         * fault: refused) */
+        size_t count, longest;
         if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
-            bytes = blob_scan(&es, false, &count, &longest);
+            size_t bytes = blob_scan(&es, false, &count, &longest);
             bad = keys_repeat(es.ahead, count, 1, st->seed);
-            scanned = true;
+            if (!bad && count > 0) {
+                *out = set_new(st, blob_key_str(&es.ahead[0]), 1);
+                if (set_reserve_packed(st, *out, count, longest, bytes)) {
+                    for (size_t i = 0; i < count; i++)
+                        set_add_reserved(*out, blob_key_str(&es.ahead[i]));
+                    return !es.blob.bad;
+                }
+            }
         }
     } else {
         if (type == RDB_TYPE_RESPITE_SET_TTL && !rdb_get_u64le(&ld->r, (uint64_t *)&min))
@@ -406,13 +415,9 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             prev = v;
             has_prev = true;
         }
-        if (*out == NULL) {
+        if (*out == NULL)
             *out = set_new(st, m, n ? n : 1);
-            reserved = scanned && set_reserve_packed(st, *out, count, longest, bytes);
-        }
-        if (reserved) {
-            set_add_reserved(*out, m);
-        } else if (!set_add(st, *out, m)) {
+        if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;
         }
@@ -449,12 +454,19 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
      * a search, into a pack of their size (with deadlines, the fields
      * left and their size are known only once they are read); separate
      * strings are searched for as they come */
-    bool bad = false, reserved = false;
+    bool bad = false;
     if (es.is_blob) {
         size_t count, longest, bytes = blob_scan(&es, false, &count, &longest);
         bad = keys_repeat(es.ahead, count, lpex ? 3 : 2, ld->st->seed);
-        if (!lpex && !bad)
-            reserved = hash_reserve_packed(&c, h, count / 2, longest, bytes);
+        bool reserved = !lpex && !bad && hash_reserve_packed(&c, h, count / 2, longest, bytes);
+        /* no deadlines: every pair is kept, straight from the elements
+         * read ahead (a malformed blob's stop at the fault: refused) */
+        if (reserved) {
+            for (size_t i = 0; i + 1 < count; i += 2)
+                hash_add_reserved(h, blob_key_str(&es.ahead[i]),
+                                  blob_key_str(&es.ahead[i + 1]));
+            return !es.blob.bad && count % 2 == 0;
+        }
     }
     while (!bad) {
         int64_t when = -1;
@@ -487,9 +499,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         when = due_or_kept(when, ld->now);
         if (when == -2)
             continue;
-        if (reserved)
-            hash_add_reserved(h, f, v);
-        else if (es.is_blob)
+        if (es.is_blob)
             hash_add(&c, h, f, v);
         else
             bad = !hash_set(&c, h, f, v, false); /* a field twice */
