@@ -4,7 +4,6 @@
  * searches; insertion and removal move the tail, which is cheap for the
  * few hundred values this encoding holds (set-max-intset-entries).
  */
-#include <assert.h>
 #include <string.h>
 
 #include "ds/intset.h"
@@ -20,10 +19,12 @@ struct intset *intset_new(uint32_t cap)
     return is;
 }
 
-void intset_append(struct intset *is, int64_t v)
+struct intset *intset_from_sorted(const int64_t *v, uint32_t n)
 {
-    assert(is->n < is->cap && (is->n == 0 || is->v[is->n - 1] < v));
-    is->v[is->n++] = v;
+    struct intset *is = intset_new(n);
+    memcpy(is->v, v, (size_t)n * sizeof *v);
+    is->n = n;
+    return is;
 }
 
 /* Index of v, or of where it would go; *found tells which. */

@@ -613,22 +613,30 @@ static bool zl_next(struct rdb_blob *it, struct rs_str *s)
     return true;
 }
 
-bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v)
+/* An intset's value of width bytes at p: each width its own shifts, which
+ * compilers make one load. */
+static inline int64_t intset_value(const uint8_t *p, uint32_t width)
 {
-    if (it->left == 0)
-        return false;
-    it->left--;
-    it->seen++;
-    /* each width its own shifts, which compilers make one load */
+    if (width == 2)
+        return (int16_t)(uint16_t)(p[0] | p[1] << 8);
+    if (width == 4)
+        return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                         (uint32_t)p[3] << 24);
+    return (int64_t)le_at(p, 8);
+}
+
+bool rdb_blob_ints(struct rdb_blob *it, int64_t *v)
+{
     const uint8_t *p = it->p;
-    if (it->width == 2)
-        *v = (int16_t)(uint16_t)(p[0] | p[1] << 8);
-    else if (it->width == 4)
-        *v = (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                       (uint32_t)p[3] << 24);
-    else
-        *v = (int64_t)le_at(p, 8);
-    it->p += it->width;
+    uint32_t w = it->width;
+    size_t n = (size_t)it->left;
+    for (size_t i = 0; i < n; i++, p += w) {
+        v[i] = w == 2 ? intset_value(p, 2) : w == 4 ? intset_value(p, 4) : intset_value(p, 8);
+        if (i > 0 && v[i] <= v[i - 1])
+            return false;
+    }
+    it->p = p;
+    it->left = 0;
     return true;
 }
 
@@ -641,8 +649,12 @@ bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
         return false;
     }
     if (it->kind == RDB_BLOB_INTSET) {
-        int64_t v;
-        return rdb_blob_next_int(it, &v) && blob_int(it, v, s);
+        if (it->left == 0)
+            return false;
+        it->left--;
+        int64_t v = intset_value(it->p, it->width);
+        it->p += it->width;
+        return blob_int(it, v, s);
     }
     it->seen++;
     if (it->p >= it->end)

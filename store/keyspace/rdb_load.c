@@ -328,24 +328,30 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
 }
 
 /* The values of an intset blob, ascending and each once (Redis's deep
- * check), appended as they are into an intset made for their number,
- * none formatted as text; false when there are too many for an intset
- * (*out NULL: load_set adds them one by one), or when bad (*bad). */
-static bool load_intset(struct store *st, struct rdb_blob *it, struct rset **out, bool *bad)
+ * check), decoded at once into the loader's BUF_AHEAD and copied into an
+ * intset of their number, none formatted as text; false when bad (*bad)
+ * or too many for an intset (*out NULL: load_set adds them one by one). */
+static bool load_intset(struct loader *ld, struct rdb_blob *it, struct rset **out, bool *bad)
 {
     *bad = false;
-    if (it->left == 0)
+    uint64_t n = it->left;
+    if (n == 0)
         return true; /* empty: no set */
-    if ((*out = set_new_ints(st, it->left)) == NULL)
+    /* n values of at least 2 bytes each are in the payload: at most 4
+     * times its bytes */
+    struct rdb_buf *b = &ld->bufs[BUF_AHEAD];
+    if (b->cap < n * sizeof(int64_t))
+        rdb__grow(b, (size_t)n * sizeof(int64_t));
+    int64_t *v = (int64_t *)b->p; /* malloc's alignment */
+    const uint8_t *start = it->p;
+    if (!rdb_blob_ints(it, v)) {
+        *bad = true;
         return false;
-    int64_t v, prev = 0;
-    for (bool first = true; rdb_blob_next_int(it, &v); first = false) {
-        if (!first && v <= prev) {
-            *bad = true;
-            return false;
-        }
-        set_append_int(*out, v);
-        prev = v;
+    }
+    if ((*out = set_new_ints(ld->st, v, n)) == NULL) {
+        it->p = start; /* walked again by load_set */
+        it->left = n;
+        return false;
     }
     return true;
 }
@@ -362,7 +368,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         if (!elems_blob(&es, &ld->r, ld->bufs,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
-        if (type == RDB_TYPE_SET_INTSET && (load_intset(st, &es.blob, out, &bad) || bad))
+        if (type == RDB_TYPE_SET_INTSET && (load_intset(ld, &es.blob, out, &bad) || bad))
             return !bad;
         /* as a hash's fields: members checked for repeats at once, then
          * appended without a search into a pack of their size, straight

@@ -201,19 +201,14 @@ void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint)
         set_convert(st, s, SENC_HT);
 }
 
-struct rset *set_new_ints(struct store *st, uint64_t n)
+struct rset *set_new_ints(struct store *st, const int64_t *v, uint64_t n)
 {
     if (n > intset_limit(st))
         return NULL;
     struct rset *s = rs_calloc(1, sizeof *s);
     s->enc = SENC_INTSET;
-    s->is = intset_new((uint32_t)n);
+    s->is = intset_from_sorted(v, (uint32_t)n);
     return s;
-}
-
-void set_append_int(struct rset *s, int64_t v)
-{
-    intset_append(s->is, v);
 }
 
 bool set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t longest,

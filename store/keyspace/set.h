@@ -77,12 +77,10 @@ bool set_add(struct store *st, struct rset *s, struct rs_str m);
 /* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
  * hash table at once when they could not fit the current encoding. */
 void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint);
-/* An empty set for n integers that come in ascending order through
- * set_append_int: an intset with room for them, or NULL when they are too
- * many for one (the caller adds them with set_add). O(1). */
-struct rset *set_new_ints(struct store *st, uint64_t n);
-/* Append v, above every member, to a set of set_new_ints. O(1). */
-void set_append_int(struct rset *s, int64_t v);
+/* A set of the n integers v, ascending and each once: an intset, or NULL
+ * when they are too many for one (the caller adds them with set_add).
+ * O(n). */
+struct rset *set_new_ints(struct store *st, const int64_t *v, uint64_t n);
 /* A packed s (without deadlines) is about to receive n members, none
  * there yet nor repeated, the longest of longest bytes, taking bytes
  * packed (pack_elem_bytes each): whether they keep it packed (set_add's

@@ -294,6 +294,26 @@ class DumpRestore(RespiteAndRedis):
                          [FAR, FAR, -1])
         self.assertEqual(rs.dump("s2"), data)
 
+    def test_intset_past_its_limit_restores_as_in_redis(self):
+        # decoded at once into an intset up to set-max-intset-entries, past it member by
+        # member into a table
+        ref, rs = self.both()
+        ref.sadd("s", *range(-3, 40, 3))
+        data = ref.dump("s")
+        try:
+            for r in (ref, rs):
+                r.config_set("set-max-intset-entries", 8)
+                r.restore("big", 0, data)
+                r.config_set("set-max-intset-entries", 512)
+                r.restore("small", 0, data)
+            self.assertEqual(rs.object("encoding", "small"), b"intset")
+            for key in ("big", "small"):
+                self.assertEqual(rs.object("encoding", key), ref.object("encoding", key), key)
+                self.assertEqual(sorted(rs.smembers(key)), sorted(ref.smembers(key)), key)
+        finally:
+            for r in (ref, rs):
+                r.config_set("set-max-intset-entries", 512)
+
     def test_unsorted_zset_listpack_restores_sorted(self):
         # pairs in order are appended, the first out of order inserted at its place and
         # every one after it too
