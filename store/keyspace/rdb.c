@@ -238,16 +238,29 @@ void rdb_lp_add_int(struct rdb_lp *lp, int64_t v)
 void rdb_lp_add(struct rdb_lp *lp, const char *s, size_t len)
 {
     long long v;
-    if (len <= 20 && resp_str2ll(s, len, &v)) {
+    /* the first byte rules most strings out before a call */
+    if (len <= 20 && len > 0 && (s[0] == '-' || (unsigned char)(s[0] - '0') <= 9) &&
+        resp_str2ll(s, len, &v)) {
         rdb_lp_add_int(lp, v);
+        return;
+    }
+    struct rdb_buf *b = &lp->b;
+    if (len < 64) {
+        /* most strings: one byte of encoding, one of back length (the
+         * element is 65 bytes at most), one check for room */
+        if (b->cap - b->len < len + 2)
+            rdb__grow(b, len + 2);
+        uint8_t *w = (uint8_t *)b->p + b->len;
+        w[0] = (uint8_t)(0x80 | len);
+        memcpy(w + 1, s, len);
+        w[len + 1] = (uint8_t)(len + 1);
+        b->len += len + 2;
+        lp->n++;
         return;
     }
     uint8_t e[5];
     size_t n;
-    if (len < 64) {
-        e[0] = (uint8_t)(0x80 | len);
-        n = 1;
-    } else if (len < 4096) {
+    if (len < 4096) {
         e[0] = (uint8_t)(0xe0 | (len >> 8));
         e[1] = (uint8_t)len;
         n = 2;
