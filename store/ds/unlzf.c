@@ -13,9 +13,9 @@
  * as 8-byte words (each word reads only bytes already written: the
  * distance is at least a word). What spills past a token stays inside out
  * and is overwritten by what follows. Near the end each token is checked
- * as liblzf checks it, and shorter distances go a byte at a time. Near the end, and for shorter distances,
- * bytes go one at a time. liblzf copies a reference byte by byte: half of
- * the instructions of a packed value's RESTORE were spent there.
+ * as liblzf checks it, and shorter distances go a byte at a time. liblzf
+ * checks every token and copies a reference byte by byte (its
+ * decompression was a fifth of a packed hash's RESTORE).
  */
 #include <stdbool.h>
 #include <string.h>

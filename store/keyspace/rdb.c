@@ -6,6 +6,7 @@
  * liblzf, which compresses to the bytes of the copy Redis bundles;
  * decompression is ds/unlzf's, liblzf's result in fewer instructions.
  */
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -517,7 +518,9 @@ static bool blob_bad(struct rdb_blob *it)
     return false;
 }
 
-static bool lp_next(struct rdb_blob *it, struct rs_str *s)
+/* The next element of a listpack: an integer in *v (*is_int) or a string
+ * in *s, not formatted. */
+static bool lp_next(struct rdb_blob *it, struct rs_str *s, int64_t *v, bool *is_int)
 {
     const uint8_t *p = it->p;
     size_t avail = (size_t)(it->end - p);
@@ -530,31 +533,32 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s)
         if (l >= avail || p[l] != l)
             return blob_bad(it);
         it->p = p + l + 1;
-        if (b < 0x80)
-            return blob_int(it, b, s);
-        *s = rs_str_from((const char *)p + 1, l - 1);
+        *is_int = b < 0x80;
+        if (*is_int)
+            *v = b;
+        else
+            *s = rs_str_from((const char *)p + 1, l - 1);
         return true;
     }
     size_t hdr, dlen = 0;
-    int64_t v = 0;
-    bool is_int = true;
+    *is_int = true;
     if ((b & 0xe0) == 0xc0) {
         if (avail < 2)
             return blob_bad(it);
-        hdr = 2, v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);
+        hdr = 2, *v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);
     } else if ((b & 0xf0) == 0xe0) {
         if (avail < 2)
             return blob_bad(it);
-        hdr = 2, dlen = ((size_t)(b & 0x0f) << 8) | p[1], is_int = false;
+        hdr = 2, dlen = ((size_t)(b & 0x0f) << 8) | p[1], *is_int = false;
     } else if (b == 0xf0) {
         if (avail < 5)
             return blob_bad(it);
-        hdr = 5, dlen = le_at(p + 1, 4), is_int = false;
+        hdr = 5, dlen = le_at(p + 1, 4), *is_int = false;
     } else if (b >= 0xf1 && b <= 0xf4) {
         int bytes = b == 0xf1 ? 2 : b == 0xf2 ? 3 : b == 0xf3 ? 4 : 8;
         if (avail < (size_t)bytes + 1)
             return blob_bad(it);
-        hdr = (size_t)bytes + 1, v = sign_extend(le_at(p + 1, bytes), bytes * 8);
+        hdr = (size_t)bytes + 1, *v = sign_extend(le_at(p + 1, bytes), bytes * 8);
     } else {
         return blob_bad(it);
     }
@@ -572,9 +576,7 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s)
     }
     if (back != l)
         return blob_bad(it);
-    if (is_int)
-        blob_int(it, v, s);
-    else
+    if (!*is_int)
         *s = rs_str_from((const char *)p + hdr, dlen);
     it->p = p + l + nb;
     return true;
@@ -653,14 +655,38 @@ bool rdb_blob_ints(struct rdb_blob *it, int64_t *v)
     return true;
 }
 
-bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+/* Whether a listpack or ziplist walk is at its end, then checking the
+ * header's count, unless it says "too many to count"; else counts the
+ * element about to be read. */
+static bool blob_ended(struct rdb_blob *it)
 {
-    if (it->kind != RDB_BLOB_INTSET && it->p >= it->end) {
-        /* the header's count, unless it says "too many to count" */
+    if (it->p >= it->end) {
         if (it->count != UINT16_MAX && it->seen != it->count)
             it->bad = true;
-        return false;
+        return true;
     }
+    it->seen++;
+    return false;
+}
+
+bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v)
+{
+    assert(it->kind == RDB_BLOB_LISTPACK);
+    struct rs_str s;
+    bool is_int;
+    long long ll;
+    if (blob_ended(it) || !lp_next(it, &s, v, &is_int))
+        return false;
+    if (is_int)
+        return true;
+    if (!resp_str2ll(s.p, s.len, &ll))
+        return false;
+    *v = ll;
+    return true;
+}
+
+bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+{
     if (it->kind == RDB_BLOB_INTSET) {
         if (it->left == 0)
             return false;
@@ -669,8 +695,11 @@ bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
         it->p += it->width;
         return blob_int(it, v, s);
     }
-    it->seen++;
-    if (it->p >= it->end)
+    if (blob_ended(it))
         return false;
-    return it->kind == RDB_BLOB_LISTPACK ? lp_next(it, s) : zl_next(it, s);
+    if (it->kind == RDB_BLOB_ZIPLIST)
+        return zl_next(it, s);
+    int64_t v = 0;
+    bool is_int;
+    return lp_next(it, s, &v, &is_int) && (!is_int || blob_int(it, v, s));
 }

@@ -618,16 +618,6 @@ struct lp_elems {
     uint32_t n, cap;
 };
 
-static bool lp_next_int(struct rdb_blob *it, int64_t *v)
-{
-    struct rs_str s;
-    long long ll;
-    if (!rdb_blob_next(it, &s) || !resp_str2ll(s.p, s.len, &ll))
-        return false;
-    *v = ll;
-    return true;
-}
-
 /* Read n strings from it into es (after what it holds). */
 static bool lp_take(struct rdb_blob *it, struct lp_elems *es, int64_t n)
 {
@@ -669,10 +659,10 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     struct lp_elems names = {0}, ent = {0};
     struct rs_str *fv = NULL;
     size_t fvcap = 0; /* grown only for an entry with more fields than any before */
-    bool ok = lp_next_int(&it, &live) && lp_next_int(&it, &deleted) &&
-              lp_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
+    bool ok = rdb_blob_next_int(&it, &live) && rdb_blob_next_int(&it, &deleted) &&
+              rdb_blob_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
               (uint64_t)nnames <= lplen && lp_take(&it, &names, nnames) &&
-              lp_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
+              rdb_blob_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
     if (ok) {
         fvcap = (size_t)nnames + 1;
         fv = rs_malloc(fvcap * sizeof *fv);
@@ -683,14 +673,14 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     int64_t seen_live = 0;
     for (int64_t j = 0; ok && j < live + deleted; j++) {
         int64_t flags = 0, msd = 0, seqd = 0, nf = nnames, count = 0;
-        ok = lp_next_int(&it, &flags) && flags >= 0 && flags <= 3 && lp_next_int(&it, &msd) &&
-             lp_next_int(&it, &seqd);
+        ok = rdb_blob_next_int(&it, &flags) && flags >= 0 && flags <= 3 &&
+             rdb_blob_next_int(&it, &msd) && rdb_blob_next_int(&it, &seqd);
         bool same = flags & 2, del = flags & 1;
         if (ok && !same)
-            ok = lp_next_int(&it, &nf) && nf >= 0 && (uint64_t)nf <= lplen / 2;
+            ok = rdb_blob_next_int(&it, &nf) && nf >= 0 && (uint64_t)nf <= lplen / 2;
         ent.n = 0;
         ent.bytes.len = 0;
-        ok = ok && lp_take(&it, &ent, same ? nf : 2 * nf) && lp_next_int(&it, &count) &&
+        ok = ok && lp_take(&it, &ent, same ? nf : 2 * nf) && rdb_blob_next_int(&it, &count) &&
              count == nf + 3 + (same ? 0 : nf + 1);
         struct sid id = {master.ms + (uint64_t)msd, master.seq + (uint64_t)seqd};
         ok = ok && (j > 0 || sid_cmp(id, master) == 0) && (!*any || sid_cmp(id, *prev) > 0);

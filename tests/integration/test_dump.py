@@ -193,7 +193,8 @@ CORRUPT = {
                                                                  for x in (i % 39, b"v")])),
     "duplicate hash table field": b"\x04\x02\x01f\x01v\x01f\x01w",
     "duplicate set member": b"\x14" + rdb_str(lp(b"a", b"a")),
-    "duplicate set member of 40": b"\x14" + rdb_str(lp(*[b"m%d" % i for i in list(range(39)) + [7]])),
+    "duplicate set member of 40": b"\x14" + rdb_str(lp(*[b"m%d" % i
+                                                         for i in list(range(39)) + [7]])),
     "duplicate set table member": b"\x02\x02\x01a\x01a",
     "unsorted intset": b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x01\x00",
     "repeated intset value": b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x05\x00",
