@@ -212,28 +212,38 @@ static void lp_put_element(struct rdb_lp *lp, const uint8_t *e, size_t n, const 
 
 void rdb_lp_add_int(struct rdb_lp *lp, int64_t v)
 {
-    uint8_t e[9];
-    size_t n;
     uint64_t u = (uint64_t)v;
-    if (v >= 0 && v <= 127) {
-        e[0] = (uint8_t)v;
-        n = 1;
-    } else if (v >= -4096 && v <= 4095) {
-        uint64_t t = v < 0 ? (uint64_t)((1 << 13) + v) : u;
-        e[0] = (uint8_t)(0xc0 | (t >> 8));
-        e[1] = (uint8_t)t;
-        n = 2;
-    } else {
-        int bytes = v >= -32768 && v <= 32767         ? 2
-                    : v >= -8388608 && v <= 8388607   ? 3
-                    : v >= INT32_MIN && v <= INT32_MAX ? 4
-                                                       : 8;
-        e[0] = bytes == 2 ? 0xf1 : bytes == 3 ? 0xf2 : bytes == 4 ? 0xf3 : 0xf4;
-        for (int i = 0; i < bytes; i++)
-            e[1 + i] = (uint8_t)(u >> (8 * i));
-        n = (size_t)bytes + 1;
+    if (v >= -4096 && v <= 4095) {
+        /* most integers (a stream's flags, counts and deltas): one or two
+         * bytes and a back length of one, written after one check for
+         * room */
+        struct rdb_buf *b = &lp->b;
+        if (b->cap - b->len < 3)
+            rdb__grow(b, 3);
+        uint8_t *w = (uint8_t *)b->p + b->len;
+        if (v >= 0 && v <= 127) {
+            w[0] = (uint8_t)v;
+            w[1] = 1;
+            b->len += 2;
+        } else {
+            uint64_t t = v < 0 ? (uint64_t)((1 << 13) + v) : u;
+            w[0] = (uint8_t)(0xc0 | (t >> 8));
+            w[1] = (uint8_t)t;
+            w[2] = 2;
+            b->len += 3;
+        }
+        lp->n++;
+        return;
     }
-    lp_put_element(lp, e, n, NULL, 0);
+    int bytes = v >= -32768 && v <= 32767         ? 2
+                : v >= -8388608 && v <= 8388607   ? 3
+                : v >= INT32_MIN && v <= INT32_MAX ? 4
+                                                   : 8;
+    uint8_t e[9];
+    e[0] = bytes == 2 ? 0xf1 : bytes == 3 ? 0xf2 : bytes == 4 ? 0xf3 : 0xf4;
+    for (int i = 0; i < bytes; i++)
+        e[1 + i] = (uint8_t)(u >> (8 * i));
+    lp_put_element(lp, e, (size_t)bytes + 1, NULL, 0);
 }
 
 void rdb_lp_add(struct rdb_lp *lp, const char *s, size_t len)
