@@ -517,11 +517,11 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
 
 static bool parse_score(struct rs_str s, double *score)
 {
-    if (resp_decimal_as_double(s.p, s.len, score))
-        return true;
     char buf[128];
     if (s.len == 0 || s.len >= sizeof buf)
-        return false;
+        return false; /* before the fast path: leading zeros have no bound */
+    if (resp_decimal_as_double(s.p, s.len, score))
+        return true;
     memcpy(buf, s.p, s.len);
     buf[s.len] = '\0';
     char *end;
