@@ -225,9 +225,10 @@ bool hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t l
 
 void hash_add_reserved(struct hash *h, struct rs_str f, struct rs_str v)
 {
+    uint32_t before = h->pk->len;
     pack_append_reserved(h->pk, f);
     pack_append_reserved(h->pk, v);
-    h->bytes += pack_elem_bytes(f.len) + pack_elem_bytes(v.len);
+    h->bytes += h->pk->len - before; /* pack_elem_bytes of each */
 }
 
 /* The value of field f; false if absent. The slice is valid until the

@@ -139,10 +139,20 @@ bool set_add(struct store *st, struct rset *s, struct rs_str m);
 /* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
  * hash table at once when they could not fit the current encoding. */
 void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint);
-/* A packed s is about to receive n members taking bytes packed
- * (pack_elem_bytes each): room for them at once when they keep it packed
- * (RDB loading). */
-void set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t bytes);
+/* A set of the n integers v, ascending and each once: an intset, or NULL
+ * when they are too many for one (the caller adds them with set_add).
+ * O(n). */
+struct rset *set_new_ints(struct store *st, const int64_t *v, uint64_t n);
+/* A packed s (without deadlines) is about to receive n members, none
+ * there yet nor repeated, the longest of longest bytes, taking bytes
+ * packed (pack_elem_bytes each): whether they keep it packed (set_add's
+ * limits), with room made for them at once for set_add_reserved (RDB
+ * loading). O(1). */
+bool set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t longest,
+                        size_t bytes);
+/* Append m, one of the members set_reserve_packed made room for, without
+ * a search. O(1). */
+void set_add_reserved(struct rset *s, struct rs_str m);
 /* A visit of one member: false ends the walk. */
 typedef bool member_fn(void *ud, struct rs_str m);
 /* Visit the members until fn says to stop; integers are formatted into a
