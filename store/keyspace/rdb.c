@@ -535,24 +535,21 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s, int64_t *v, bool *is_
     const uint8_t *p = it->p;
     size_t avail = (size_t)(it->end - p);
     uint8_t b = p[0];
-    /* the common short forms first: a string under 64 bytes or an integer
-     * under 128, whose element is under 128 bytes, so its back length is
-     * the one byte of its length */
-    if (b < 0xc0) {
-        size_t l = b < 0x80 ? 1 : 1 + (size_t)(b & 0x3f);
-        if (l >= avail || p[l] != l)
+    /* the commonest integers first: under 128, one byte, whose back length
+     * is 1 (a short string's short path is rdb_blob_next's, inline) */
+    if (b < 0x80) {
+        if (avail < 2 || p[1] != 1)
             return blob_bad(it);
-        it->p = p + l + 1;
-        *is_int = b < 0x80;
-        if (*is_int)
-            *v = b;
-        else
-            *s = rs_str_from((const char *)p + 1, l - 1);
+        it->p = p + 2;
+        *is_int = true;
+        *v = b;
         return true;
     }
     size_t hdr, dlen = 0;
     *is_int = true;
-    if ((b & 0xe0) == 0xc0) {
+    if ((b & 0xc0) == 0x80) {
+        hdr = 1, dlen = b & 0x3f, *is_int = false;
+    } else if ((b & 0xe0) == 0xc0) {
         if (avail < 2)
             return blob_bad(it);
         hdr = 2, *v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);
@@ -695,7 +692,7 @@ bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v)
     return true;
 }
 
-bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+bool rdb__blob_next(struct rdb_blob *it, struct rs_str *s)
 {
     if (it->kind == RDB_BLOB_INTSET) {
         if (it->left == 0)

@@ -191,12 +191,28 @@ struct rdb_blob {
 };
 /* Start a walk of blob[0..len); false if its header is wrong. */
 bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *blob, size_t len);
+/* rdb_blob_next's general case. */
+bool rdb__blob_next(struct rdb_blob *it, struct rs_str *s);
 /* The next element in *s (an integer formatted into it->num, valid until
  * the next call); false at the end or on a bad element (it->bad). A
  * listpack's elements are checked as lpValidateIntegrity checks them
  * (encoding, bounds, back length), and at the end their number against
- * the header's. */
-bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s);
+ * the header's. Inline for a listpack's string under 64 bytes, most
+ * elements: its back length is its one length byte. */
+static inline bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+{
+    const uint8_t *p = it->p;
+    if (it->kind == RDB_BLOB_LISTPACK && p < it->end && (p[0] & 0xc0) == 0x80) {
+        size_t l = 1 + (size_t)(p[0] & 0x3f);
+        if (l < (size_t)(it->end - p) && p[l] == l) {
+            it->seen++;
+            it->p = p + l + 1;
+            *s = rs_str_from((const char *)p + 1, l - 1);
+            return true;
+        }
+    }
+    return rdb__blob_next(it, s);
+}
 /* The next element of a listpack blob as an integer in *v: an integer
  * element, or a string one that is a canonical integer; false at the end,
  * on a bad element (it->bad) or a string that is no integer. */
