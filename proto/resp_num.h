@@ -30,6 +30,12 @@ bool resp_str2ld(const char *s, size_t len, long double *v);
 /* True, *v set, when s[0..len) is a canonical integer that strtod reads
  * as the exact double (long long)*v (a score range bound's fast path). */
 bool resp_int_as_double(const char *s, size_t len, long long *v);
+/* True, *v set, when s[0..len) is [-]digits[.digits] (".5" and "5."
+ * too) with 1 to 19 significant digits, at most 27 after the point, not
+ * zero, and its double can be had exactly without strtod: then *v is
+ * strtod's double (the correctly rounded one). False leaves the text to
+ * strtod, *v untouched. O(len), no allocation. */
+bool resp_decimal_as_double(const char *s, size_t len, double *v);
 /* Redis getDoubleFromObject rules (strtod, no leading space, no NaN, whole
  * string; "inf" and "-inf" accepted). */
 bool resp_str2d(const char *s, size_t len, double *v);

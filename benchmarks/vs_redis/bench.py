@@ -84,6 +84,24 @@ BUILTIN = {
     "zrange_100": ["ZRANGE", "myzset", "0", "99", "WITHSCORES"],
     "zrangebyscore_limit": ["ZRANGEBYSCORE", "myzset", "__rand_int__", "+inf", "LIMIT", "0", "10"],
 }
+# What redis-benchmark sends for the `-t` tests that --client loadgen runs through
+# loadgen.c instead (its --pad 1 writes __rand_int__ as redis-benchmark does; DATA is
+# -d bytes of "x", as redis-benchmark's values). Any raw command test runs there too.
+LOADGEN_EQUIV = {
+    "ping": ["PING"],
+    "set": ["SET", "key:__rand_int__", "DATA"],
+    "get": ["GET", "key:__rand_int__"],
+    "incr": ["INCR", "counter:__rand_int__"],
+    "lpush": ["LPUSH", "mylist", "DATA"],
+    "rpush": ["RPUSH", "mylist", "DATA"],
+    "lpop": ["LPOP", "mylist"],
+    "rpop": ["RPOP", "mylist"],
+    "sadd": ["SADD", "myset", "element:__rand_int__"],
+    "hset": ["HSET", "myhash", "element:__rand_int__", "DATA"],
+    "spop": ["SPOP", "myset"],
+    "zadd": ["ZADD", "myzset", "__rand_int__", "element:__rand_int__"],
+    "zpopmin": ["ZPOPMIN", "myzset"],
+}
 # Tests run by loadgen.c instead of redis-benchmark: one request there is more
 # than one command (a MULTI block; an XREADGROUP and the XACK of what it read).
 LOADGEN = {"multi", "xreadgroup"}
@@ -186,6 +204,22 @@ class Test:
         self.prepare = PREPARE.get(name) if spec == name else None
         self.is_loadgen = spec == name and (name in LOADGEN or name in LOADGEN_COMMANDS)
 
+    def loadgen_args(self, args):
+        """loadgen.c's arguments for this test, or None when redis-benchmark runs it: the
+        tests only loadgen can run, and with --client loadgen every test that is one
+        command (a raw one, or a `-t` test of LOADGEN_EQUIV)."""
+        if self.is_loadgen:
+            return self.bench_args
+        if args.client != "loadgen":
+            return None
+        argv = self.bench_args
+        if argv[0] == "-t":
+            argv = LOADGEN_EQUIV.get(self.name if self.spec == self.name else "")
+            if argv is None:
+                return None
+        argv = ["x" * args.datasize if w == "DATA" else w for w in argv]
+        return ["-t", "command", "--pad", "1", "--"] + argv
+
 
 def parse_tests(texts, respite_only=False):
     """Parse comma-separated test specs: builtin names or `name=RAW COMMAND`.
@@ -257,8 +291,10 @@ def run_one(args, server, test, pipeline):
         cmd += ["taskset", "-c", str(args.bench_cpu)]
     common = ["-h", servers.HOST, "-p", str(server.port), "-c", str(args.clients),
               "-n", str(args.requests), "-P", str(pipeline), "-r", str(args.keyspace)]
-    if test.is_loadgen:
-        cmd += [args.loadgen] + common + ["--timeout", str(args.timeout)] + test.bench_args
+    loadgen = test.loadgen_args(args)
+    tool = "loadgen" if loadgen else "redis-benchmark"
+    if loadgen:
+        cmd += [args.loadgen] + common + ["--timeout", str(args.timeout)] + loadgen
     else:
         cmd += [args.redis_benchmark] + common + ["-d", str(args.datasize), "--csv"]
         cmd += test.bench_args
@@ -268,16 +304,14 @@ def run_one(args, server, test, pipeline):
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout,
                              stdin=subprocess.DEVNULL, preexec_fn=servers.child_preexec)
     except subprocess.TimeoutExpired:
-        return {"error": "%s timed out after %d s"
-                         % ("loadgen" if test.is_loadgen else "redis-benchmark", args.timeout)}
+        return {"error": "%s timed out after %d s" % (tool, args.timeout)}
     wall = time.monotonic() - t0
     if not server.alive():
         return {"error": "%s exited during the run (status %s)" % (server.label, server.proc.returncode)}
     split1 = server.cpu_split()
     if out.returncode != 0:
         msg = (out.stderr.strip() or out.stdout.strip() or "no output").splitlines()[0]
-        return {"error": "%s exit %d: %s" % ("loadgen" if test.is_loadgen else "redis-benchmark",
-                                             out.returncode, msg)}
+        return {"error": "%s exit %d: %s" % (tool, out.returncode, msg)}
     try:
         ops = parse_rps(out.stdout)
     except (ValueError, IndexError) as e:
@@ -287,21 +321,6 @@ def run_one(args, server, test, pipeline):
     return {"ops": ops, "cpu_ticks": user + system, "wall_s": round(wall, 3),
             "cpu_us_per_op": (user + system) * per_op,
             "user_us_per_op": user * per_op, "sys_us_per_op": system * per_op}
-
-
-def build_loadgen(compiler, workdir):
-    """Compile loadgen.c (next to this script) into workdir; returns the binary's path."""
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loadgen.c")
-    out = os.path.join(workdir, "loadgen")
-    try:
-        res = subprocess.run([compiler, "-O2", "-std=c11", "-o", out, src], capture_output=True,
-                             text=True, timeout=120, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise servers.ServerError("cannot build loadgen.c with %s: %s" % (compiler, e))
-    if res.returncode != 0:
-        raise servers.ServerError("building loadgen.c failed:\n%s" % res.stderr.strip())
-    log("built %s" % out)
-    return out
 
 
 def median_or_none(values):
@@ -388,6 +407,10 @@ def main():
                          "(default: $CC or cc)")
     ap.add_argument("--timeout", type=int, default=300,
                     help="seconds allowed per redis-benchmark or loadgen run")
+    ap.add_argument("--client", choices=["redis-benchmark", "loadgen"], default="redis-benchmark",
+                    help="the load of the tests that are one command: redis-benchmark (default), "
+                         "or loadgen.c, which spends less of its core a request, so that a fast "
+                         "server is measured nearer its own limit (the other tests keep theirs)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table for a README")
     ap.add_argument("--split", action="store_true",
                     help="also report user and system CPU per request apart (the kernel's share)")
@@ -424,8 +447,8 @@ def main():
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-bench-")
     try:
-        if any(t.is_loadgen for t in tests):
-            args.loadgen = build_loadgen(args.cc, workdir)
+        if any(t.loadgen_args(args) for t in tests):
+            args.loadgen = servers.build_loadgen(args.cc, workdir)
         sides = {
             "respite": servers.Server("respite", args.respite, servers.split_args(args.respite_args),
                                       workdir, server_cpu),
@@ -479,8 +502,9 @@ def main():
             s.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    pin = ("servers pinned to CPU %d, redis-benchmark to CPU %d" % (server_cpu, args.bench_cpu)
-           if server_cpu is not None else "not pinned")
+    load = "loadgen.c where it can" if args.client == "loadgen" else "redis-benchmark"
+    pin = ("servers pinned to CPU %d, the load (%s) to CPU %d" % (server_cpu, load, args.bench_cpu)
+           if server_cpu is not None else "not pinned, the load from %s" % load)
     header_lines = [
         "respite%s vs %s, %s." % (" " + respite_rev if respite_rev else "", redis_short,
                                   started.strftime("%Y-%m-%d %H:%M UTC")),

@@ -27,8 +27,10 @@ Patterns: subscriber j < patterns * per_pattern holds `ch:<j % patterns>*`, with
 per_pattern = subscribers / channels (10 by default), so each pattern has as many
 subscribers as a channel and `ch:3*` matches ch:3 and ch:30..ch:39.
 
-No subscribers: redis-benchmark -P 16 sending `PUBLISH ch:nobody <payload>`: ops/s and
-server CPU per publish.
+No subscribers: redis-benchmark -P 16 -c 50 sending `PUBLISH ch:nobody <payload>` (or
+loadgen.c with --client loadgen: it spends less of its core a publish, so the load is
+less often what limits a fast server; see benchmarks/README.md), pinned to CPU 1 with
+--taskset: ops/s and server CPU per publish.
 
 Memory per subscription: one connection subscribes to --mem-channels channels
 (`sub:<i>`, 1,000 a command) and as many patterns (`pat:<i>*`); the server's RSS growth
@@ -44,6 +46,7 @@ Example:
 
 import datetime
 import multiprocessing
+import os
 import random
 import re
 import resource
@@ -260,12 +263,18 @@ def subscription_memory(srv, args):
 
 
 def no_subscribers(srv, args):
-    """(publishes per second, server CPU us per publish) with redis-benchmark -P 16."""
+    """(publishes per second, server CPU us per publish) with -P 16 from the load client."""
+    common = ["-h", servers.HOST, "-p", str(srv.port), "-c", "50", "-P", "16",
+              "-n", str(args.requests)]
+    publish = ["PUBLISH", "ch:nobody", "x" * args.payload]
+    if args.client == "loadgen":
+        cmd = [args.loadgen] + common + ["-t", "command", "--"] + publish
+    else:
+        cmd = [args.redis_benchmark] + common + ["-q", "--csv"] + publish
+    if args.taskset:
+        cmd = ["taskset", "-c", "1"] + cmd
     ticks0 = srv.cpu_ticks()
-    out = subprocess.run(
-        [args.redis_benchmark, "-p", str(srv.port), "-h", servers.HOST, "-q", "-P", "16",
-         "-c", "50", "-n", str(args.requests), "--csv", "PUBLISH", "ch:nobody",
-         "x" * args.payload], capture_output=True, text=True, timeout=300, check=True).stdout
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=True).stdout
     ticks = srv.cpu_ticks() - ticks0
     rps = float(out.strip().splitlines()[-1].split(",")[1].strip('"'))
     return rps, ticks * 1e6 / servers.CLK_TCK / args.requests
@@ -293,6 +302,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--taskset", action="store_true", help="pin each server to CPU 0")
     ap.add_argument("--redis-benchmark", default=shutil.which("redis-benchmark"))
+    ap.add_argument("--client", choices=["redis-benchmark", "loadgen"], default="redis-benchmark",
+                    help="the load of the no-subscriber run (default redis-benchmark)")
+    ap.add_argument("--cc", default=os.environ.get("CC", "cc"),
+                    help="C compiler that builds loadgen.c (default: $CC or cc)")
     ap.add_argument("--redis-args", default=servers.DEFAULT_SERVER_ARGS)
     ap.add_argument("--respite-args", default=servers.DEFAULT_SERVER_ARGS)
     ap.add_argument("--fanout-only", action="store_true",
@@ -309,6 +322,8 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
     servers.install_cleanup()
     workdir = tempfile.mkdtemp(prefix="respite-pubsub-")
+    if args.client == "loadgen" and not args.fanout_only:
+        args.loadgen = servers.build_loadgen(args.cc, workdir)
     extra = ["--maxclients", str(args.subscribers + 100)]
     sides = [("respite", args.respite, servers.split_args(args.respite_args) + extra),
              ("redis", args.redis, servers.split_args(args.redis_args) + extra)]
@@ -359,9 +374,10 @@ def main():
         rows.append([label, fmt % p, fmt % r, servers.fmt_ratio(p, r)])
     header = [
         "Pub/Sub: %d subscribers over %d channels and %d patterns, 1 publisher (%d-byte "
-        "messages, at most %d unanswered; paced loads: one publish at a time); PUBLISH with no subscribers by redis-benchmark "
-        "-P 16 -c 50; %d rounds, medians; %s; %s."
+        "messages, at most %d unanswered; paced loads: one publish at a time); PUBLISH with no subscribers by %s "
+        "-P 16 -c 50%s; %d rounds, medians; %s; %s."
         % (args.subscribers, args.channels, args.patterns, args.payload, args.backlog,
+           args.client, " on CPU 1, servers on CPU 0" if args.taskset else "",
            args.rounds, servers.machine_summary(), datetime.date.today().isoformat()),
         "Command: " + shlex.join(sys.argv),
     ]

@@ -496,6 +496,21 @@ class Server:
         return rss_kib(self.proc.pid)
 
 
+def build_loadgen(compiler, workdir):
+    """Compile loadgen.c (next to this script) into workdir; returns the binary's path."""
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "loadgen.c")
+    out = os.path.join(workdir, "loadgen")
+    try:
+        res = subprocess.run([compiler, "-O2", "-std=c11", "-o", out, src], capture_output=True,
+                             text=True, timeout=120, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ServerError("cannot build loadgen.c with %s: %s" % (compiler, e))
+    if res.returncode != 0:
+        raise ServerError("building loadgen.c failed:\n%s" % res.stderr.strip())
+    log("built %s" % out)
+    return out
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 

@@ -180,15 +180,19 @@ static void digest_value(unsigned char d[20], struct entry *e, int64_t when)
         digest_list(d, list_get(e, &view));
         break;
     }
-    case OBJ_SET:
-        digest_set(d, entry_ptr(e));
+    case OBJ_SET: {
+        struct rset view;
+        digest_set(d, set_of(e, &view));
         break;
+    }
     case OBJ_ZSET:
         digest_zset(d, entry_ptr(e));
         break;
-    case OBJ_HASH:
-        digest_hash(d, entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        digest_hash(d, hash_of(e, &view));
         break;
+    }
     default:
         digest_stream(d, entry_ptr(e));
         break;

@@ -158,8 +158,11 @@ static size_t set_usage(struct rset *s, uint64_t samples)
     return n + rs_alloc_size(s->ht) + table_usage(s->ht, samples);
 }
 
-static size_t hash_usage(struct hash *h, uint64_t samples)
+static size_t hash_usage(const struct entry *e, uint64_t samples)
 {
+    if (e->enc == ENC_HASH_PACK) /* its pack alone */
+        return rs_alloc_size(entry_ptr(e));
+    const struct hash *h = entry_ptr(e);
     size_t n = rs_alloc_size(h) + subttl_bytes(h->ttl);
     return n + (h->pk ? rs_alloc_size(h->pk) : rs_alloc_size(h->t) + table_usage(h->t, samples));
 }
@@ -175,11 +178,12 @@ static size_t obj_usage(struct entry *e, uint64_t samples)
     case OBJ_LIST:
         return n + list_usage(e, samples);
     case OBJ_SET:
-        return n + set_usage(entry_ptr(e), samples);
+        return n + (e->enc == ENC_SET_PACK ? rs_alloc_size(entry_ptr(e)) /* its pack alone */
+                                           : set_usage(entry_ptr(e), samples));
     case OBJ_ZSET:
         return n + zset_usage(entry_ptr(e), samples);
     case OBJ_HASH:
-        return n + hash_usage(entry_ptr(e), samples);
+        return n + hash_usage(e, samples);
     default:
         return n + stream_usage(entry_ptr(e), samples);
     }

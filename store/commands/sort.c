@@ -150,7 +150,8 @@ static bool lookup_pattern(struct cmd_ctx *c, struct rs_str pat, struct rs_str e
     if (field) {
         if (e->type != OBJ_HASH)
             return false;
-        return hash_get(entry_ptr(e), rs_str_from(field, fieldlen), v);
+        struct hash view;
+        return hash_get(hash_of(e, &view), rs_str_from(field, fieldlen), v);
     }
     if (e->type != OBJ_STRING)
         return false;
@@ -437,7 +438,8 @@ static void load(struct entry *e, const struct sort_args *a, long long *start, l
         for (long long i = 0; i < n; i++, zset_it_next(&it))
             load_member(l, zset_it_member(&it));
     } else {
-        set_foreach(entry_ptr(e), load_member, l);
+        struct rset view;
+        set_foreach(set_of(e, &view), load_member, l);
     }
     if (direct) {
         *end -= *start;
@@ -543,7 +545,7 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
     struct quicklist view;
     if (e)
         len = e->type == OBJ_LIST  ? (long long)list_get(e, &view)->count
-              : e->type == OBJ_SET ? (long long)set_size(entry_ptr(e))
+              : e->type == OBJ_SET ? (long long)obj_sub_count(e)
                                    : (long long)zset_len(entry_ptr(e));
     /* LIMIT as Redis clamps it: [start, end] within [0, len). */
     long long start = a.offset < 0 ? 0 : a.offset > len ? len : a.offset;

@@ -22,10 +22,12 @@
  * ------------------------------------------------------------------------ */
 
 /* A write handle: the key's hash and where it lives, with its byte count
- * (obj_bytes) when opened, so hash_close accounts the difference. */
+ * (obj_bytes) when opened, so hash_close accounts the difference; h may be
+ * view (hash_of), which hash_close stores back in the entry. */
 struct hw {
     struct kloc loc;
     struct hash *h;
+    struct hash view;
     size_t bytes0;
     bool changed; /* set by the command when Redis would signal the key
                    * modified: hash_close touches it for WATCH */
@@ -44,13 +46,11 @@ static bool hash_open(struct cmd_ctx *c, struct rs_str key, bool create, struct 
         if (!create)
             return true;
         struct shard *sh = ks_shard(c->db, key, true);
-        w->h = hash_new();
-        e = obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, w->h);
+        e = obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH_PACK, pack_new());
         ks_add(c->db, sh, e);
         ks_write_type(c, key, OBJ_HASH, &w->loc, &wrong);
-    } else {
-        w->h = entry_ptr(e);
     }
+    w->h = hash_of(e, &w->view);
     w->bytes0 = obj_bytes(*w->loc.ref);
     w->changed = false;
     return true;
@@ -63,6 +63,7 @@ static void hash_close(struct cmd_ctx *c, struct hw *w, const char *event)
 {
     if (w->h == NULL)
         return;
+    hash_put(*w->loc.ref, w->h, &w->view);
     if (w->changed) {
         ks_touch_loc(&w->loc);
         if (event)
@@ -72,11 +73,13 @@ static void hash_close(struct cmd_ctx *c, struct hw *w, const char *event)
         ks_notify(c->db, NOTIFY_GENERIC, "del", c->argv[1]);
 }
 
-/* The hash of key for reading, NULL if absent; *wrong after a WRONGTYPE. */
-static struct hash *hash_read(struct cmd_ctx *c, struct rs_str key, bool *wrong)
+/* The hash of key for reading (hash_of: it may be *view), NULL if absent;
+ * *wrong after a WRONGTYPE. */
+static struct hash *hash_read(struct cmd_ctx *c, struct rs_str key, bool *wrong,
+                              struct hash *view)
 {
     struct entry *e = ks_read_type(c, key, OBJ_HASH, NULL, wrong);
-    return e ? entry_ptr(e) : NULL;
+    return e ? hash_of(e, view) : NULL;
 }
 
 /* ------------------------------------------------------------------------
@@ -137,7 +140,7 @@ void cmd_hsetnx(struct cmd_ctx *c)
 void cmd_hget(struct cmd_ctx *c)
 {
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     struct rs_str v;
     if (wrong)
         return;
@@ -151,7 +154,7 @@ void cmd_hget(struct cmd_ctx *c)
 void cmd_hmget(struct cmd_ctx *c)
 {
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     if (wrong)
         return;
     resp_add_array_len(c->out, c->argc - 2);
@@ -203,7 +206,7 @@ static void reply_all(struct cmd_ctx *c, struct hash *h, int what)
 static void getall_generic(struct cmd_ctx *c, int what)
 {
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     if (wrong)
         return;
     long long n = h ? (long long)hash_size(h) : 0;
@@ -237,7 +240,7 @@ void cmd_hvals(struct cmd_ctx *c)
 void cmd_hlen(struct cmd_ctx *c)
 {
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     if (!wrong)
         resp_add_int(c->out, h ? (long long)hash_size(h) : 0);
 }
@@ -246,7 +249,7 @@ void cmd_hlen(struct cmd_ctx *c)
 void cmd_hexists(struct cmd_ctx *c)
 {
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     struct rs_str v;
     if (!wrong)
         resp_add_int(c->out, h && hash_get(h, c->argv[2], &v));
@@ -256,7 +259,7 @@ void cmd_hexists(struct cmd_ctx *c)
 void cmd_hstrlen(struct cmd_ctx *c)
 {
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     struct rs_str v;
     if (!wrong)
         resp_add_int(c->out, h && hash_get(h, c->argv[2], &v) ? (long long)v.len : 0);
@@ -339,7 +342,7 @@ void cmd_hincrbyfloat(struct cmd_ctx *c)
      * alone would drop it). */
     prop_addf(c, "csss", "HSET", c->argv[1], c->argv[2], s);
     bool found;
-    int64_t ttl = prop_on(c->st) ? obj_sub_ttl(*w.loc.ref, c->argv[2], &found) : -1;
+    int64_t ttl = prop_on(c->st) ? hash_field_ttl(w.h, c->argv[2], &found) : -1;
     if (ttl >= 0)
         prop_addf(c, "csicis", "HPEXPIREAT", c->argv[1], (long long)ttl, "FIELDS", 1LL,
                   c->argv[2]);
@@ -569,7 +572,7 @@ void cmd_hrandfield(struct cmd_ctx *c)
         }
     }
     bool wrong;
-    struct hash *h = hash_read(c, c->argv[1], &wrong);
+    struct hash view, *h = hash_read(c, c->argv[1], &wrong, &view);
     if (wrong)
         return;
     if (c->argc == 2) {
@@ -655,7 +658,7 @@ void cmd_hscan(struct cmd_ctx *c)
     struct entry *e = scan_open(c, OBJ_HASH, SCAN_ALLOW_NOVALUES, &cursor, &o);
     if (e == NULL)
         return;
-    struct hash *h = entry_ptr(e);
+    struct hash view, *h = hash_of(e, &view);
     long long count = o.count;
     struct rs_str pat = o.pat;
     bool use_pat = o.use_pat, novalues = o.novalues;

@@ -20,11 +20,6 @@
  * Commands
  * ------------------------------------------------------------------------ */
 
-static struct rset *set_of(const struct entry *e)
-{
-    return entry_ptr(e);
-}
-
 /* The set at key, for adding the n members at argv[first]...: created
  * (in the encoding they call for) when absent. NULL after a WRONGTYPE
  * reply. loc is valid on return. */
@@ -49,12 +44,13 @@ void cmd_sadd(struct cmd_ctx *c)
     struct entry *e = set_open_add(c, 2, nmembers, &loc);
     if (!e)
         return;
-    struct rset *s = set_of(e);
+    struct rset view, *s = set_of(e, &view);
     size_t before = obj_bytes(e);
     set_maybe_convert(c->st, s, nmembers);
     long long added = 0;
     for (int i = 2; i < c->argc; i++)
         added += set_add(c->st, s, c->argv[i]);
+    set_put(e, s, &view);
     obj_account_change(loc.sh, before, obj_bytes(e));
     if (added) {
         ks_touch(c->db, c->argv[1]);
@@ -82,15 +78,18 @@ void cmd_saddex(struct cmd_ctx *c)
     if (wrong)
         return;
     bool ok = e != NULL || o.cond != SUBKEY_XX;
+    struct rset view;
     for (int i = o.first; e && ok && o.cond && i < c->argc; i++)
-        ok = set_contains(set_of(e), c->argv[i]) == (o.cond == SUBKEY_XX);
+        ok = set_contains(set_of(e, &view), c->argv[i]) == (o.cond == SUBKEY_XX);
     if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
         c->propagated = true;
         if (ok && e) {
             size_t before = obj_bytes(e);
             uint64_t gone = 0;
+            struct rset *s = set_of(e, &view);
             for (int i = o.first; i < c->argc; i++)
-                gone += set_remove(set_of(e), c->argv[i]);
+                gone += set_remove(s, c->argv[i]);
+            set_put(e, s, &view);
             c->st->stats.expired_subkeys += gone;
             ks_dirty(c->st, gone);
             if (gone) {
@@ -105,7 +104,7 @@ void cmd_saddex(struct cmd_ctx *c)
         return;
     }
     e = set_open_add(c, o.first, (size_t)o.n, &loc);
-    struct rset *s = set_of(e);
+    struct rset *s = set_of(e, &view);
     size_t before = obj_bytes(e);
     set_maybe_convert(c->st, s, (size_t)o.n);
     long long added = 0;
@@ -116,6 +115,7 @@ void cmd_saddex(struct cmd_ctx *c)
         else if (o.ttl != SUBKEY_KEEP)
             set_member_persist(s, c->argv[i]);
     }
+    set_put(e, s, &view);
     if (added || o.ttl != SUBKEY_KEEP)
         ks_touch_loc(&loc);
     c->propagated = true;
@@ -140,10 +140,11 @@ void cmd_srem(struct cmd_ctx *c)
         return;
     long long removed = 0;
     if (e) {
-        struct rset *s = set_of(e);
+        struct rset view, *s = set_of(e, &view);
         size_t before = obj_bytes(e);
         for (int i = 2; i < c->argc && set_size(s); i++)
             removed += set_remove(s, c->argv[i]);
+        set_put(e, s, &view);
         if (removed) {
             ks_touch_loc(&loc);
             ks_notify(c->db, NOTIFY_SET, "srem", c->argv[1]);
@@ -172,7 +173,7 @@ void cmd_smembers(struct cmd_ctx *c)
         resp_add_set_len(c->out, 0);
         return;
     }
-    struct rset *s = set_of(e);
+    struct rset view, *s = set_of(e, &view);
     resp_add_set_len(c->out, (long long)set_size(s));
     set_foreach(s, reply_member_cb, c->out);
 }
@@ -182,8 +183,9 @@ void cmd_sismember(struct cmd_ctx *c)
 {
     bool wrong;
     struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
+    struct rset view;
     if (!wrong)
-        resp_add_int(c->out, e && set_contains(set_of(e), c->argv[2]));
+        resp_add_int(c->out, e && set_contains(set_of(e, &view), c->argv[2]));
 }
 
 /* SMISMEMBER key member [member ...] */
@@ -194,8 +196,9 @@ void cmd_smismember(struct cmd_ctx *c)
     if (wrong)
         return;
     resp_add_array_len(c->out, c->argc - 2);
+    struct rset view;
     for (int i = 2; i < c->argc; i++)
-        resp_add_int(c->out, e && set_contains(set_of(e), c->argv[i]));
+        resp_add_int(c->out, e && set_contains(set_of(e, &view), c->argv[i]));
 }
 
 /* SCARD key */
@@ -204,7 +207,7 @@ void cmd_scard(struct cmd_ctx *c)
     bool wrong;
     struct entry *e = ks_read_type(c, c->argv[1], OBJ_SET, NULL, &wrong);
     if (!wrong)
-        resp_add_int(c->out, e ? (long long)set_size(set_of(e)) : 0);
+        resp_add_int(c->out, e ? (long long)obj_sub_count(e) : 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -264,7 +267,7 @@ void cmd_spop(struct cmd_ctx *c)
             resp_add_null(c->out);
         return;
     }
-    struct rset *s = set_of(e);
+    struct rset view, *s = set_of(e, &view);
     if (with_count && count == 0) {
         resp_add_set_len(c->out, 0);
         return;
@@ -291,6 +294,7 @@ void cmd_spop(struct cmd_ctx *c)
         prop_addf(c, "css", "SREM", c->argv[1], m);
         rs_free(owned);
     }
+    set_put(e, s, &view);
     ks_touch_loc(&loc);
     ks_dirty(c->st, (uint64_t)count);
     ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
@@ -330,9 +334,10 @@ void cmd_srandmember(struct cmd_ctx *c)
     if (wrong)
         return;
     char buf[RESP_LL_STR_SIZE];
+    struct rset view;
     if (c->argc == 2) {
         if (e)
-            resp_add_bulk_str(c->out, set_random(c->st, set_of(e), buf));
+            resp_add_bulk_str(c->out, set_random(c->st, set_of(e, &view), buf));
         else
             resp_add_null(c->out);
         return;
@@ -341,7 +346,7 @@ void cmd_srandmember(struct cmd_ctx *c)
         resp_add_array_len(c->out, 0);
         return;
     }
-    struct rset *s = set_of(e);
+    struct rset *s = set_of(e, &view);
     if (l < 0) {
         resp_add_array_len(c->out, -l);
         /* Stops when the client's output is full: it is being closed. */
@@ -399,12 +404,15 @@ void cmd_smove(struct cmd_ctx *c)
         return;
     }
     if (se == de) {
-        resp_add_int(c->out, set_contains(set_of(se), m));
+        struct rset view;
+        resp_add_int(c->out, set_contains(set_of(se, &view), m));
         return;
     }
-    struct rset *ss = set_of(se);
+    struct rset sview, *ss = set_of(se, &sview);
     size_t before = obj_bytes(se);
-    if (!set_remove(ss, m)) {
+    bool removed = set_remove(ss, m);
+    set_put(se, ss, &sview);
+    if (!removed) {
         resp_add_int(c->out, 0);
         return;
     }
@@ -421,7 +429,10 @@ void cmd_smove(struct cmd_ctx *c)
         ks_add(c->db, dloc.sh, de);
     }
     before = obj_bytes(de);
-    if (set_add(c->st, set_of(de), m)) {
+    struct rset dview, *ds = set_of(de, &dview);
+    bool added = set_add(c->st, ds, m);
+    set_put(de, ds, &dview);
+    if (added) {
         ks_touch(c->db, dst);
         ks_dirty(c->st, 1);
         ks_notify(c->db, NOTIFY_SET, "sadd", dst);
@@ -439,7 +450,9 @@ void cmd_smove(struct cmd_ctx *c)
  * key is looked up first, as Redis does). *nmissing counts missing keys. */
 static struct rset **load_sets(struct cmd_ctx *c, int from, int n, int *nmissing)
 {
-    struct rset **sets = rs_calloc((size_t)n, sizeof *sets);
+    /* The pointers, then the views of sets kept as their pack (set_of). */
+    struct rset **sets = rs_calloc((size_t)n, sizeof *sets + sizeof(struct rset));
+    struct rset *views = (struct rset *)(sets + n);
     *nmissing = 0;
     for (int i = 0; i < n; i++) {
         bool wrong;
@@ -448,7 +461,7 @@ static struct rset **load_sets(struct cmd_ctx *c, int from, int n, int *nmissing
             rs_free(sets);
             return NULL;
         }
-        sets[i] = e ? set_of(e) : NULL;
+        sets[i] = e ? set_of(e, &views[i]) : NULL;
         *nmissing += !e;
     }
     return sets;
@@ -733,7 +746,7 @@ void cmd_sscan(struct cmd_ctx *c)
         return;
     long long count = o.count;
     struct sscan_reply r = {.c = c, .pat = o.pat, .use_pat = o.use_pat};
-    struct rset *s = set_of(e);
+    struct rset view, *s = set_of(e, &view);
     resp_add_array_len(c->out, 2);
     if (s->enc != SENC_HT) {
         resp_add_bulk(c->out, "0", 1);

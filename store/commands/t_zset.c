@@ -984,7 +984,7 @@ static uint64_t src_len(const struct zsrc *s)
 {
     if (!s->e)
         return 0;
-    return s->e->type == OBJ_ZSET ? zset_len(zset_of(s->e)) : set_size(entry_ptr(s->e));
+    return s->e->type == OBJ_ZSET ? zset_len(zset_of(s->e)) : obj_sub_count(s->e);
 }
 
 static bool src_find(const struct zsrc *s, struct rs_str m, double *score)
@@ -994,7 +994,8 @@ static bool src_find(const struct zsrc *s, struct rs_str m, double *score)
     if (s->e->type == OBJ_ZSET)
         return zset_score(zset_of(s->e), m, score);
     *score = 1.0;
-    return set_contains(entry_ptr(s->e), m);
+    struct rset view;
+    return set_contains(set_of(s->e, &view), m);
 }
 
 static void aggregate(double *target, double v, int agg)
@@ -1072,7 +1073,8 @@ static void zop_walk_src(struct zop_walk *w, int i)
     if (!e)
         return;
     if (e->type == OBJ_SET) {
-        set_foreach(entry_ptr(e), zop_set_cb, w);
+        struct rset view;
+        set_foreach(set_of(e, &view), zop_set_cb, w);
         return;
     }
     struct zset_it it;

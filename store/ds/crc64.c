@@ -7,7 +7,20 @@
  * Redis's crcspeed): slice[k][i] is the CRC of byte i followed by k zero
  * bytes, built from the table once at load time, so eight lookups fold a
  * whole 64-bit word; the bytes that are left go one at a time.
+ *
+ * On x86-64 with PCLMULQDQ (checked at load time), 16 bytes go at a time
+ * by folding: the message read as a polynomial, its first 128 bits X
+ * (X_hi the first 64 in order, which are the higher powers) followed by
+ * the block Y have X x^128 + Y = X_hi x^192 + X_lo x^128 + Y, which is
+ * congruent mod P to X_hi (x^192 mod P) + X_lo (x^128 mod P) + Y, under
+ * 128 bits: the next X. In the reflected order (a register's bit i is the
+ * coefficient of x^(63-i)), a carry-less product of two 64-bit values is
+ * the 128-bit reflected product times x, hence the constants of x^191 and
+ * x^127. The last X and the bytes after it go through the tables (the
+ * CRC of X followed by them is the message's), so no reduction is
+ * needed. A payload's CRC took 12k instructions of a list's RESTORE.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "ds/crc64.h"
@@ -103,6 +116,43 @@ static const uint64_t table[256] = {
 
 static uint64_t slice[8][256];
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAS_FOLD 1
+#include <immintrin.h>
+
+static bool use_fold;      /* the CPU has PCLMULQDQ */
+static uint64_t fold_k[2]; /* x^191 mod P, x^127 mod P, reflected */
+
+/* x^n mod P, reflected */
+static uint64_t xpow_mod(int n)
+{
+    const uint64_t poly = 0xad93d23594c935a9ULL; /* P without its x^64 */
+    uint64_t r = 1, out = 0;
+    for (int i = 0; i < n; i++)
+        r = (r << 1) ^ (r >> 63 ? poly : 0);
+    for (int i = 0; i < 64; i++)
+        out |= ((r >> i) & 1) << (63 - i);
+    return out;
+}
+
+/* Fold the 16-byte blocks of s[0..len) (len >= 32, a multiple of 16) into
+ * the last one, crc entering through the first 8 bytes; writes it to x. */
+__attribute__((target("pclmul,sse2"))) static void fold(uint64_t crc, const unsigned char *s,
+                                                         size_t len, unsigned char x[16])
+{
+    __m128i k = _mm_loadu_si128((const __m128i *)fold_k);
+    __m128i acc = _mm_xor_si128(_mm_loadu_si128((const __m128i *)s),
+                                _mm_cvtsi64_si128((long long)crc));
+    for (size_t i = 16; i < len; i += 16) {
+        __m128i y = _mm_loadu_si128((const __m128i *)(s + i));
+        acc = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(acc, k, 0x00),
+                                          _mm_clmulepi64_si128(acc, k, 0x11)),
+                            y);
+    }
+    _mm_storeu_si128((__m128i *)x, acc);
+}
+#endif
+
 /* Before main (and before any thread an embedder starts): the tables are
  * only read afterwards. */
 __attribute__((constructor)) static void slices_init(void)
@@ -112,11 +162,17 @@ __attribute__((constructor)) static void slices_init(void)
         for (int k = 1; k < 8; k++)
             slice[k][i] = (slice[k - 1][i] >> 8) ^ table[slice[k - 1][i] & 0xff];
     }
+#ifdef HAS_FOLD
+    fold_k[0] = xpow_mod(191);
+    fold_k[1] = xpow_mod(127);
+    __builtin_cpu_init();
+    use_fold = __builtin_cpu_supports("pclmul");
+#endif
 }
 
-uint64_t crc64(uint64_t crc, const void *p, size_t len)
+/* crc continued over s[0..len) through the tables */
+static uint64_t crc64_tables(uint64_t crc, const unsigned char *s, size_t len)
 {
-    const unsigned char *s = p;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; len >= 8; s += 8, len -= 8) {
         uint64_t w;
@@ -131,4 +187,18 @@ uint64_t crc64(uint64_t crc, const void *p, size_t len)
     for (size_t i = 0; i < len; i++)
         crc = table[(crc ^ s[i]) & 0xff] ^ (crc >> 8);
     return crc;
+}
+
+uint64_t crc64(uint64_t crc, const void *p, size_t len)
+{
+    const unsigned char *s = p;
+#ifdef HAS_FOLD
+    if (use_fold && len >= 32) {
+        unsigned char x[16];
+        size_t whole = len & ~(size_t)15;
+        fold(crc, s, whole, x);
+        return crc64_tables(crc64_tables(0, x, 16), s + whole, len - whole);
+    }
+#endif
+    return crc64_tables(crc, s, len);
 }

@@ -22,10 +22,16 @@ enum obj_enc {
     ENC_EMBSTR = 0, /* string bytes follow the key inside the entry */
     ENC_INT,        /* string that is a canonical int64, in the value word */
     ENC_RAW,        /* string in a separate growable buffer (struct rstr) */
-    ENC_HASH,       /* a struct hash (t_hash.c), packed or a table inside */
+    ENC_HASH,       /* a struct hash (keyspace/hash.h), packed or a table
+                     * inside */
     ENC_LIST_CHUNK, /* a list in its listpack form: its one chunk alone, a
                      * struct ql_node (NULL while empty); a list in another
                      * form is ENC_RAW, a struct quicklist (keyspace/list.c) */
+    ENC_HASH_PACK,  /* a hash in its listpack form with no field TTLs: its
+                     * pack alone, a struct pack (keyspace/hash.h) */
+    ENC_SET_PACK,   /* a set in its listpack form with no member TTLs: its
+                     * pack alone (keyspace/set.h); a set in another form
+                     * is ENC_RAW, a struct rset */
 };
 
 #define EXP_NONE UINT32_MAX

@@ -19,6 +19,14 @@ struct intset *intset_new(uint32_t cap)
     return is;
 }
 
+struct intset *intset_from_sorted(const int64_t *v, uint32_t n)
+{
+    struct intset *is = intset_new(n);
+    memcpy(is->v, v, (size_t)n * sizeof *v);
+    is->n = n;
+    return is;
+}
+
 /* Index of v, or of where it would go; *found tells which. */
 static uint32_t search(const struct intset *is, int64_t v, bool *found)
 {

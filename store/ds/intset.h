@@ -25,6 +25,8 @@ struct intset *intset_new(uint32_t cap);
 bool intset_find(const struct intset *is, int64_t v);
 /* Add v; *added tells whether it was new. May move the set. O(n). */
 struct intset *intset_add(struct intset *is, int64_t v, bool *added);
+/* An intset of v[0..n), ascending, each once. O(n). */
+struct intset *intset_from_sorted(const int64_t *v, uint32_t n);
 /* Remove v; returns whether it was there. O(n). */
 bool intset_remove(struct intset *is, int64_t v);
 /* Remove the value at index i (i < n). O(n). */

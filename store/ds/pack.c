@@ -63,11 +63,6 @@ struct pack *pack_dup(const struct pack *p)
     return d;
 }
 
-size_t pack_bytes(const struct pack *p)
-{
-    return sizeof *p + p->len;
-}
-
 bool pack_safe_to_add(const struct pack *p, size_t add)
 {
     size_t len = p ? p->len : 0;
@@ -174,6 +169,14 @@ struct pack *pack_reserve(struct pack *p, size_t bytes)
 
 void pack_append_reserved(struct pack *p, struct rs_str s)
 {
+    if (s.len < 0x80) { /* most elements: a one-byte length */
+        assert(sizeof *p + p->len + 1 + s.len <= malloc_usable_size(p));
+        p->buf[p->len] = (char)s.len;
+        memcpy(p->buf + p->len + 1, s.p, s.len);
+        p->len += 1 + (uint32_t)s.len;
+        p->n++;
+        return;
+    }
     uint32_t vl = (uint32_t)varint_len(s.len);
     assert(sizeof *p + p->len + vl + s.len <= malloc_usable_size(p));
     varint_put(p->buf + p->len, s.len);

@@ -30,7 +30,10 @@ void pack_free(struct pack *p);
 /* A copy of p. */
 struct pack *pack_dup(const struct pack *p);
 /* Bytes p occupies (header and buffer), for memory accounting. */
-size_t pack_bytes(const struct pack *p);
+static inline size_t pack_bytes(const struct pack *p)
+{
+    return sizeof *p + p->len;
+}
 
 /* The element at off (off < p->len), and in *next the offset of the one after. */
 struct rs_str pack_get(const struct pack *p, uint32_t off, uint32_t *next);

@@ -91,7 +91,9 @@ size_t ql_lp_entry_size(struct rs_str s)
 {
     long long v;
     size_t enc;
-    if (s.len <= 20 && s.len > 0 && resp_str2ll(s.p, s.len, &v)) {
+    /* the first byte rules most strings out before a call */
+    if (s.len <= 20 && s.len > 0 && (s.p[0] == '-' || (unsigned char)(s.p[0] - '0') <= 9) &&
+        resp_str2ll(s.p, s.len, &v)) {
         if (v >= 0 && v <= 127)
             enc = 1;
         else if (v >= -4096 && v <= 4095)
@@ -153,6 +155,11 @@ static inline uint32_t elem_size(size_t len)
 
 static void elem_put(char *dst, struct rs_str s)
 {
+    if (s.len < 0x80) { /* most elements: one length byte each side */
+        dst[0] = dst[s.len + 1] = (char)s.len;
+        memcpy(dst + 1, s.p, s.len);
+        return;
+    }
     uint32_t k = varint_len(s.len);
     size_t v = s.len;
     char *back = dst + k + s.len + k - 1;

@@ -55,12 +55,19 @@ struct table *tbl_new(uint64_t seed)
 {
     struct table *t = rs_malloc(sizeof *t);
     tbl_init(t, seed);
+    tbl_set_small_load(t, 1);
     return t;
 }
 
 void tbl_set_load(struct table *t, unsigned load_lg)
 {
     t->load_lg = (uint8_t)load_lg;
+}
+
+void tbl_set_small_load(struct table *t, unsigned load_lg)
+{
+    t->load_lg = (uint8_t)load_lg;
+    t->load_small = 1;
 }
 
 /* The bucket count resize() needs for n entries at t's load. */
@@ -161,6 +168,10 @@ static uint64_t next_pow2(uint64_t n)
 static void resize(struct table *t, uint64_t n)
 {
     uint64_t size = next_pow2(n);
+    if (t->load_small && size > TBL_SMALL_BUCKETS) { /* tbl_set_small_load: */
+        t->load_lg = 0; /* the next growth is at one entry a bucket */
+        t->load_small = 0;
+    }
     if (is_rehashing(t) || size == tbl_size(t, 0))
         return;
     struct entry **b = rs_calloc(size, sizeof *b);
@@ -506,9 +517,10 @@ void tbl_free(struct table *t, void (*free_entry)(void *ud, struct entry *e), vo
         tbl_walk(t, free_entry, ud);
     rs_free(t->b[0]);
     rs_free(t->b[1]);
-    unsigned load_lg = t->load_lg;
+    unsigned load_lg = t->load_lg, load_small = t->load_small;
     tbl_init(t, t->seed);
     t->load_lg = (uint8_t)load_lg;
+    t->load_small = (uint8_t)load_small;
 }
 
 void tbl_destroy(struct table *t, void (*free_entry)(void *ud, struct entry *e), void *ud)

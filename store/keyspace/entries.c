@@ -39,9 +39,9 @@ size_t obj_bytes(const struct entry *e)
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         n += sizeof(struct rstr) + ((struct rstr *)entry_ptr(e))->cap;
     else if (e->type == OBJ_HASH)
-        n += hash_bytes(entry_ptr(e));
+        n += hash_value_bytes(e);
     else if (e->type == OBJ_SET)
-        n += set_bytes(entry_ptr(e));
+        n += set_value_bytes(e);
     else if (e->type == OBJ_ZSET)
         n += zset_bytes(entry_ptr(e));
     else if (e->type == OBJ_LIST)
@@ -156,6 +156,10 @@ struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type typ
     if (type == OBJ_LIST) { /* a list built in a struct quicklist takes its form */
         struct quicklist view;
         list_put(e, list_get(e, &view), &view);
+    } else if (type == OBJ_HASH && enc == ENC_HASH) { /* and a hash built in a struct hash */
+        hash_put(e, ptr, NULL);
+    } else if (type == OBJ_SET && enc == ENC_RAW) { /* and a set in a struct rset */
+        set_put(e, ptr, NULL);
     }
     account(sh, obj_bytes(e), true);
     return e;
@@ -171,10 +175,14 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
         if (e->enc == ENC_RAW)
             return obj_new_raw(sh, key, obj_str(e, buf), 0);
         return obj_new_string(sh, key, obj_str(e, buf));
-    case OBJ_HASH:
-        return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(entry_ptr(e)));
-    case OBJ_SET:
-        return obj_new_ptr(sh, key, OBJ_SET, e->enc, set_dup(entry_ptr(e)));
+    case OBJ_HASH: {
+        struct hash view;
+        return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(hash_of(e, &view)));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        return obj_new_ptr(sh, key, OBJ_SET, ENC_RAW, set_dup(set_of(e, &view)));
+    }
     case OBJ_ZSET:
         return obj_new_ptr(sh, key, OBJ_ZSET, e->enc, zset_dup(entry_ptr(e)));
     case OBJ_LIST:
@@ -215,9 +223,9 @@ void obj_free(struct shard *sh, struct entry *e)
     if (e->type == OBJ_STRING && e->enc == ENC_RAW)
         rs_free(entry_ptr(e));
     else if (e->type == OBJ_HASH)
-        hash_free(entry_ptr(e));
+        hash_value_free(e);
     else if (e->type == OBJ_SET)
-        set_free(entry_ptr(e));
+        set_value_free(e);
     else if (e->type == OBJ_ZSET)
         zset_free(entry_ptr(e));
     else if (e->type == OBJ_LIST)
@@ -273,9 +281,9 @@ bool obj_free_some(struct store *st, struct entry *e, size_t bytes, int64_t *wor
         if (t && !tbl_free_some(t, work, free_sub_entry, NULL))
             return false;
         if (e->type == OBJ_HASH)
-            hash_free(entry_ptr(e));
+            hash_value_free(e);
         else
-            set_free(entry_ptr(e));
+            set_value_free(e);
         (*work)--;
         break;
     }
@@ -350,37 +358,57 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
 
 struct subttl **obj_subttl(const struct entry *e)
 {
+    /* A hash or a set kept as its pack has no field or member deadline,
+     * hence no subttl: a slot that stays NULL (sub_register_at fills a
+     * slot only for a container with deadlines, and obj_sub_set_ttl
+     * stores a value that gets one as its struct). */
+    static struct subttl *none;
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+        return &none;
     return e->type == OBJ_HASH ? hash_subttl(entry_ptr(e)) : set_subttl(entry_ptr(e));
 }
 
 int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found)
 {
-    return e->type == OBJ_HASH ? hash_field_ttl(entry_ptr(e), name, found)
-                               : set_member_ttl(entry_ptr(e), name, found);
+    struct hash view;
+    struct rset sview;
+    return e->type == OBJ_HASH ? hash_field_ttl(hash_of(e, &view), name, found)
+                               : set_member_ttl(set_of(e, &sview), name, found);
 }
 
 void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when)
 {
-    if (e->type == OBJ_HASH)
-        hash_field_set_ttl(entry_ptr(e), name, when);
-    else
-        set_member_set_ttl(st, entry_ptr(e), name, when);
+    if (e->type == OBJ_HASH) {
+        struct hash view, *h = hash_of(e, &view);
+        hash_field_set_ttl(h, name, when);
+        hash_put(e, h, &view);
+    } else {
+        struct rset view, *s = set_of(e, &view);
+        set_member_set_ttl(st, s, name, when);
+        set_put(e, s, &view);
+    }
 }
 
 bool obj_sub_persist(struct entry *e, struct rs_str name)
 {
-    return e->type == OBJ_HASH ? hash_field_persist(entry_ptr(e), name)
-                               : set_member_persist(entry_ptr(e), name);
+    struct hash view; /* a value kept as its pack has no TTL to lose */
+    struct rset sview;
+    return e->type == OBJ_HASH ? hash_field_persist(hash_of(e, &view), name)
+                               : set_member_persist(set_of(e, &sview), name);
 }
 
 int64_t obj_sub_next(const struct entry *e)
 {
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+        return -1;
     return e->type == OBJ_HASH ? hash_next_deadline(entry_ptr(e))
                                : set_next_deadline(entry_ptr(e));
 }
 
 uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove)
 {
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+        return 0; /* no deadline */
     return e->type == OBJ_HASH ? hash_packed_due(entry_ptr(e), now, remove)
                                : set_packed_due(entry_ptr(e), now, remove);
 }
@@ -388,11 +416,13 @@ uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove)
 const struct pack *obj_sub_pack(const struct entry *e, uint32_t *per)
 {
     if (e->type == OBJ_HASH) {
-        const struct hash *h = entry_ptr(e);
+        struct hash view;
+        const struct hash *h = hash_of(e, &view);
         *per = 3;
         return h->pk && h->per == 3 ? h->pk : NULL;
     }
-    const struct rset *s = entry_ptr(e);
+    struct rset view;
+    const struct rset *s = set_of(e, &view);
     *per = 2;
     return s->enc == SENC_LISTPACK && s->per == 2 ? s->lp : NULL;
 }
@@ -400,14 +430,23 @@ const struct pack *obj_sub_pack(const struct entry *e, uint32_t *per)
 void obj_sub_delete(struct entry *e, struct entry *f)
 {
     if (e->type == OBJ_HASH)
-        hash_sub_delete(entry_ptr(e), f);
+        hash_sub_delete(entry_ptr(e), f); /* f is a table's field: a struct hash */
     else
-        set_sub_delete(entry_ptr(e), f);
+        set_sub_delete(entry_ptr(e), f); /* f is a table's member: a struct rset */
 }
 
 bool obj_sub_remove(struct entry *e, struct rs_str name)
 {
-    return e->type == OBJ_HASH ? hash_remove(entry_ptr(e), name) : set_remove(entry_ptr(e), name);
+    if (e->type != OBJ_HASH) {
+        struct rset view, *s = set_of(e, &view);
+        bool removed = set_remove(s, name);
+        set_put(e, s, &view);
+        return removed;
+    }
+    struct hash view, *h = hash_of(e, &view);
+    bool removed = hash_remove(h, name);
+    hash_put(e, h, &view);
+    return removed;
 }
 
 void obj_prefetch(const struct entry *e)
@@ -428,10 +467,16 @@ void obj_prefetch_data(const struct entry *e, bool rest)
 {
     switch (e->type) {
     case OBJ_HASH:
-        hash_prefetch(entry_ptr(e), rest);
+        if (e->enc == ENC_HASH_PACK)
+            pack_prefetch(entry_ptr(e), rest);
+        else
+            hash_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_SET:
-        set_prefetch(entry_ptr(e), rest);
+        if (e->enc == ENC_SET_PACK)
+            pack_prefetch(entry_ptr(e), rest);
+        else
+            set_prefetch(entry_ptr(e), rest);
         break;
     case OBJ_ZSET:
         zset_prefetch(entry_ptr(e), rest);
@@ -454,8 +499,8 @@ void obj_prefetch_data(const struct entry *e, bool rest)
 const struct table *obj_sub_table(const struct entry *e)
 {
     if (e->type == OBJ_HASH)
-        return hash_table(entry_ptr(e));
-    return e->type == OBJ_SET ? set_table(entry_ptr(e)) : NULL;
+        return e->enc == ENC_HASH_PACK ? NULL : hash_table(entry_ptr(e));
+    return e->type == OBJ_SET && e->enc != ENC_SET_PACK ? set_table(entry_ptr(e)) : NULL;
 }
 
 const struct table *obj_member_table(const struct entry *e)
@@ -465,6 +510,8 @@ const struct table *obj_member_table(const struct entry *e)
 
 uint64_t obj_sub_count(const struct entry *e)
 {
+    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK) /* a field is 2 elements */
+        return ((const struct pack *)entry_ptr(e))->n / (e->enc == ENC_HASH_PACK ? 2 : 1);
     return e->type == OBJ_HASH ? hash_size(entry_ptr(e)) : set_size(entry_ptr(e));
 }
 
@@ -483,10 +530,14 @@ const char *obj_enc_name(const struct entry *e)
         /* Redis embeds strings of up to 44 bytes (embstr); longer ones and
          * any string modified in place are "raw". */
         return e->enc == ENC_EMBSTR && e->vlen <= 44 ? "embstr" : "raw";
-    case OBJ_HASH:
-        return hash_enc_name(entry_ptr(e));
-    case OBJ_SET:
-        return set_enc_name(entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        return hash_enc_name(hash_of(e, &view));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        return set_enc_name(set_of(e, &view));
+    }
     case OBJ_ZSET:
         return zset_enc_name(entry_ptr(e));
     case OBJ_LIST:

@@ -60,9 +60,30 @@ struct hash *hash_new(void)
     return h;
 }
 
-size_t hash_bytes(const struct hash *h)
+
+void hash_put_own(struct entry *e, const struct hash *view)
 {
-    return h->bytes + subttl_bytes(h->ttl);
+    struct hash *h = rs_malloc(sizeof *h);
+    *h = *view;
+    if (h->pk) /* a table's are counted from its conversion on */
+        h->bytes = sizeof *h + pack_bytes(h->pk);
+    entry_set_ptr(e, h);
+    e->enc = ENC_HASH;
+}
+
+void hash_put_pack(struct entry *e, struct hash *h)
+{
+    entry_set_ptr(e, h->pk);
+    e->enc = ENC_HASH_PACK;
+    rs_free(h);
+}
+
+void hash_value_free(struct entry *e)
+{
+    if (e->enc == ENC_HASH_PACK)
+        pack_free(entry_ptr(e));
+    else
+        hash_free(entry_ptr(e));
 }
 
 struct subttl **hash_subttl(struct hash *h)
@@ -204,9 +225,10 @@ bool hash_reserve_packed(struct cmd_ctx *c, struct hash *h, uint64_t n, size_t l
 
 void hash_add_reserved(struct hash *h, struct rs_str f, struct rs_str v)
 {
+    uint32_t before = h->pk->len;
     pack_append_reserved(h->pk, f);
     pack_append_reserved(h->pk, v);
-    h->bytes += pack_elem_bytes(f.len) + pack_elem_bytes(v.len);
+    h->bytes += h->pk->len - before; /* pack_elem_bytes of each */
 }
 
 /* The value of field f; false if absent. The slice is valid until the

@@ -4,13 +4,25 @@
  * while small, a table of field entries past that, with its fields' TTLs.
  * entries.c frees, copies and measures hashes through these; the commands
  * (commands/t_hash.c) read and write them.
+ *
+ * In its entry (e->enc) a hash is one of:
+ *
+ *   ENC_HASH_PACK  a hash in listpack form with no field TTLs (most hashes
+ *                  are): its pack alone, a struct pack, where a struct hash
+ *                  beside it was 32 bytes more;
+ *   ENC_HASH       a struct hash: the table form, a listpackex, or a hash
+ *                  being built (loading, COPY) until obj_new_ptr stores it.
+ *
+ * Everything reads and changes both through a struct hash (hash_of), and
+ * a change is stored back (hash_put) before anything else reads the entry.
  */
 #ifndef KEYSPACE_HASH_H
 #define KEYSPACE_HASH_H
 
+#include "ds/entry.h"
+#include "ds/pack.h"
+#include "keyspace/keyspace.h"
 #include "keyspace/state.h"
-
-struct pack;
 
 /* 32 bytes: most hashes stay small, so the table form is a block of its
  * own, allocated when the hash converts (a table header inside
@@ -29,8 +41,61 @@ struct hash {
 
 _Static_assert(sizeof(struct hash) == 32, "a hash is 32 bytes (jemalloc's class)");
 
-/* Bytes of a hash value (its fields and values), part of obj_bytes. */
-size_t hash_bytes(const struct hash *h);
+/* The hash of e (OBJ_HASH): its struct hash, or *view made of its pack.
+ * Valid until e changes; after changing it, hash_put. O(1). */
+static inline struct hash *hash_of(const struct entry *e, struct hash *view)
+{
+    if (e->enc == ENC_HASH)
+        return entry_ptr(e);
+    /* A view's bytes are not kept (0 here, changes wrap): nothing reads
+     * them, and hash_put counts those of a view that takes a struct hash
+     * of its own. */
+    view->pk = entry_ptr(e);
+    view->t = NULL;
+    view->ttl = NULL;
+    view->bytes = 0;
+    view->per = 2;
+    return view;
+}
+
+/* Whether h is in the form an entry keeps as its pack alone. */
+static inline bool hash_is_plain_pack(const struct hash *h)
+{
+    return h->pk && h->per == 2 && h->ttl == NULL;
+}
+
+/* hash_put's changes of form: e takes view as a struct hash of its own, or
+ * h, a struct hash of e's own, as its pack alone. */
+void hash_put_own(struct entry *e, const struct hash *view);
+void hash_put_pack(struct entry *e, struct hash *h);
+
+/* Store h, hash_of(e, view)'s after a change or a struct hash e takes
+ * (view NULL: obj_new_ptr), back in e in its form: a packed hash with no
+ * field TTLs as its pack alone (a struct hash of its own is freed), else
+ * as a struct hash (made here from view). O(1). */
+static inline void hash_put(struct entry *e, struct hash *h, const struct hash *view)
+{
+    if (h == view) {
+        if (hash_is_plain_pack(h))
+            entry_set_ptr(e, h->pk); /* the pack may have moved */
+        else
+            hash_put_own(e, view);
+    } else if (hash_is_plain_pack(h)) {
+        hash_put_pack(e, h);
+    }
+}
+
+/* Allocated bytes of the hash value of e, fields included. */
+static inline size_t hash_value_bytes(const struct entry *e)
+{
+    if (e->enc == ENC_HASH_PACK)
+        return pack_bytes(entry_ptr(e));
+    const struct hash *h = entry_ptr(e);
+    return h->bytes + subttl_bytes(h->ttl);
+}
+/* Free the hash value of e (of either form). */
+void hash_value_free(struct entry *e);
+
 /* A deep copy of h (COPY). O(n). */
 struct hash *hash_dup(const struct hash *h);
 void hash_free(struct hash *h);

@@ -485,10 +485,6 @@ static void sub_unregister(struct shard *sh, struct entry *e)
  * Shards
  * ------------------------------------------------------------------------ */
 
-/* The bucket count past which a project's table holds one key a bucket
- * (add_entry), where it held two. */
-#define SHARD_DENSE_BUCKETS 32
-
 static void shard_init(struct shard *sh, struct db *db)
 {
     memset(sh, 0, sizeof *sh);
@@ -514,11 +510,11 @@ static struct shard *shard_alloc(struct db *db, struct rs_str id)
 {
     struct shard *sh = rs_malloc(sizeof *sh + id.len);
     shard_init(sh, db);
-    /* Two keys a bucket while the table is small (add_entry): most
-     * projects hold a few keys, so their bucket array is a fixed cost of
-     * each (64 bytes for the dashboard's 9 keys where load 1 took 128);
-     * the global shard keeps Redis's load of 1. */
-    tbl_set_load(&sh->tbl, 1);
+    /* Two keys a bucket while the table is small: most projects hold a
+     * few keys, so their bucket array is a fixed cost of each (64 bytes
+     * for the dashboard's 9 keys where load 1 took 128); the global shard
+     * keeps Redis's load of 1. */
+    tbl_set_small_load(&sh->tbl, 1);
     memcpy((char *)shard_id(sh), id.p, id.len);
     sh->idlen = (uint32_t)id.len;
     sh->is_project = true;
@@ -1062,12 +1058,6 @@ static void add_entry(struct db *db, struct shard *sh, struct entry *e)
     } else {
         unmark_empty(sh);
         tbl_insert(&sh->tbl, e);
-        /* Past SHARD_DENSE_BUCKETS a project's table takes Redis's load of
-         * 1 again (shard_alloc): its lookups probe a chain of 1.5 keys on
-         * average at load 2, 30 instructions more a GET in a project of
-         * 100,000 keys, while its bucket array is no fixed cost any more. */
-        if (sh->tbl.load_lg && tbl_size(&sh->tbl, 0) > SHARD_DENSE_BUCKETS)
-            tbl_set_load(&sh->tbl, 0);
         count_keys(db, sh->rank, 1);
         note_rehash(sh);
     }

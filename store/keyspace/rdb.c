@@ -2,9 +2,11 @@
  *
  * RDB lengths, strings, the DUMP footer and the listpack, ziplist and
  * intset blobs (rdb.h), written and read as Redis 7.4's rdb.c,
- * listpack.c, ziplist.c and intset.c do. LZF is Debian's liblzf, which
- * compresses to the bytes of the copy Redis bundles.
+ * listpack.c, ziplist.c and intset.c do. LZF compression is Debian's
+ * liblzf, which compresses to the bytes of the copy Redis bundles;
+ * decompression is ds/unlzf's, liblzf's result in fewer instructions.
  */
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "ds/crc64.h"
 #include "ds/mem.h"
+#include "ds/unlzf.h"
 #include "keyspace/rdb.h"
 #include "resp_num.h"
 
@@ -209,43 +212,66 @@ static void lp_put_element(struct rdb_lp *lp, const uint8_t *e, size_t n, const 
 
 void rdb_lp_add_int(struct rdb_lp *lp, int64_t v)
 {
-    uint8_t e[9];
-    size_t n;
     uint64_t u = (uint64_t)v;
-    if (v >= 0 && v <= 127) {
-        e[0] = (uint8_t)v;
-        n = 1;
-    } else if (v >= -4096 && v <= 4095) {
-        uint64_t t = v < 0 ? (uint64_t)((1 << 13) + v) : u;
-        e[0] = (uint8_t)(0xc0 | (t >> 8));
-        e[1] = (uint8_t)t;
-        n = 2;
-    } else {
-        int bytes = v >= -32768 && v <= 32767         ? 2
-                    : v >= -8388608 && v <= 8388607   ? 3
-                    : v >= INT32_MIN && v <= INT32_MAX ? 4
-                                                       : 8;
-        e[0] = bytes == 2 ? 0xf1 : bytes == 3 ? 0xf2 : bytes == 4 ? 0xf3 : 0xf4;
-        for (int i = 0; i < bytes; i++)
-            e[1 + i] = (uint8_t)(u >> (8 * i));
-        n = (size_t)bytes + 1;
+    if (v >= -4096 && v <= 4095) {
+        /* most integers (a stream's flags, counts and deltas): one or two
+         * bytes and a back length of one, written after one check for
+         * room */
+        struct rdb_buf *b = &lp->b;
+        if (b->cap - b->len < 3)
+            rdb__grow(b, 3);
+        uint8_t *w = (uint8_t *)b->p + b->len;
+        if (v >= 0 && v <= 127) {
+            w[0] = (uint8_t)v;
+            w[1] = 1;
+            b->len += 2;
+        } else {
+            uint64_t t = v < 0 ? (uint64_t)((1 << 13) + v) : u;
+            w[0] = (uint8_t)(0xc0 | (t >> 8));
+            w[1] = (uint8_t)t;
+            w[2] = 2;
+            b->len += 3;
+        }
+        lp->n++;
+        return;
     }
-    lp_put_element(lp, e, n, NULL, 0);
+    int bytes = v >= -32768 && v <= 32767         ? 2
+                : v >= -8388608 && v <= 8388607   ? 3
+                : v >= INT32_MIN && v <= INT32_MAX ? 4
+                                                   : 8;
+    uint8_t e[9];
+    e[0] = bytes == 2 ? 0xf1 : bytes == 3 ? 0xf2 : bytes == 4 ? 0xf3 : 0xf4;
+    for (int i = 0; i < bytes; i++)
+        e[1 + i] = (uint8_t)(u >> (8 * i));
+    lp_put_element(lp, e, (size_t)bytes + 1, NULL, 0);
 }
 
 void rdb_lp_add(struct rdb_lp *lp, const char *s, size_t len)
 {
     long long v;
-    if (len <= 20 && resp_str2ll(s, len, &v)) {
+    /* the first byte rules most strings out before a call */
+    if (len <= 20 && len > 0 && (s[0] == '-' || (unsigned char)(s[0] - '0') <= 9) &&
+        resp_str2ll(s, len, &v)) {
         rdb_lp_add_int(lp, v);
+        return;
+    }
+    struct rdb_buf *b = &lp->b;
+    if (len < 64) {
+        /* most strings: one byte of encoding, one of back length (the
+         * element is 65 bytes at most), one check for room */
+        if (b->cap - b->len < len + 2)
+            rdb__grow(b, len + 2);
+        uint8_t *w = (uint8_t *)b->p + b->len;
+        w[0] = (uint8_t)(0x80 | len);
+        memcpy(w + 1, s, len);
+        w[len + 1] = (uint8_t)(len + 1);
+        b->len += len + 2;
+        lp->n++;
         return;
     }
     uint8_t e[5];
     size_t n;
-    if (len < 64) {
-        e[0] = (uint8_t)(0x80 | len);
-        n = 1;
-    } else if (len < 4096) {
+    if (len < 4096) {
         e[0] = (uint8_t)(0xe0 | (len >> 8));
         e[1] = (uint8_t)len;
         n = 2;
@@ -406,7 +432,7 @@ bool rdb_get_str(struct rdb_reader *r, struct rdb_buf *buf, struct rs_str *s)
             return false;
         if (buf->cap < ulen)
             rdb__grow(buf, (size_t)ulen);
-        if (lzf_decompress(r->p, (unsigned)clen, buf->p, (unsigned)ulen) != ulen)
+        if (unlzf(r->p, (size_t)clen, buf->p, (size_t)ulen) != ulen)
             return false;
         r->p += clen;
         *s = rs_str_from((const char *)buf->p, (size_t)ulen);
@@ -502,35 +528,47 @@ static bool blob_bad(struct rdb_blob *it)
     return false;
 }
 
-static bool lp_next(struct rdb_blob *it, struct rs_str *s)
+/* The next element of a listpack: an integer in *v (*is_int) or a string
+ * in *s, not formatted. */
+static bool lp_next(struct rdb_blob *it, struct rs_str *s, int64_t *v, bool *is_int)
 {
     const uint8_t *p = it->p;
     size_t avail = (size_t)(it->end - p);
     uint8_t b = p[0];
+    /* the common short forms first: a string under 64 bytes or an integer
+     * under 128, whose element is under 128 bytes, so its back length is
+     * the one byte of its length */
+    if (b < 0xc0) {
+        size_t l = b < 0x80 ? 1 : 1 + (size_t)(b & 0x3f);
+        if (l >= avail || p[l] != l)
+            return blob_bad(it);
+        it->p = p + l + 1;
+        *is_int = b < 0x80;
+        if (*is_int)
+            *v = b;
+        else
+            *s = rs_str_from((const char *)p + 1, l - 1);
+        return true;
+    }
     size_t hdr, dlen = 0;
-    int64_t v = 0;
-    bool is_int = true;
-    if (b < 0x80) {
-        hdr = 1, v = b;
-    } else if ((b & 0xc0) == 0x80) {
-        hdr = 1, dlen = b & 0x3f, is_int = false;
-    } else if ((b & 0xe0) == 0xc0) {
+    *is_int = true;
+    if ((b & 0xe0) == 0xc0) {
         if (avail < 2)
             return blob_bad(it);
-        hdr = 2, v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);
+        hdr = 2, *v = sign_extend(((uint64_t)(b & 0x1f) << 8) | p[1], 13);
     } else if ((b & 0xf0) == 0xe0) {
         if (avail < 2)
             return blob_bad(it);
-        hdr = 2, dlen = ((size_t)(b & 0x0f) << 8) | p[1], is_int = false;
+        hdr = 2, dlen = ((size_t)(b & 0x0f) << 8) | p[1], *is_int = false;
     } else if (b == 0xf0) {
         if (avail < 5)
             return blob_bad(it);
-        hdr = 5, dlen = le_at(p + 1, 4), is_int = false;
+        hdr = 5, dlen = le_at(p + 1, 4), *is_int = false;
     } else if (b >= 0xf1 && b <= 0xf4) {
         int bytes = b == 0xf1 ? 2 : b == 0xf2 ? 3 : b == 0xf3 ? 4 : 8;
         if (avail < (size_t)bytes + 1)
             return blob_bad(it);
-        hdr = (size_t)bytes + 1, v = sign_extend(le_at(p + 1, bytes), bytes * 8);
+        hdr = (size_t)bytes + 1, *v = sign_extend(le_at(p + 1, bytes), bytes * 8);
     } else {
         return blob_bad(it);
     }
@@ -548,9 +586,7 @@ static bool lp_next(struct rdb_blob *it, struct rs_str *s)
     }
     if (back != l)
         return blob_bad(it);
-    if (is_int)
-        blob_int(it, v, s);
-    else
+    if (!*is_int)
         *s = rs_str_from((const char *)p + hdr, dlen);
     it->p = p + l + nb;
     return true;
@@ -602,24 +638,78 @@ static bool zl_next(struct rdb_blob *it, struct rs_str *s)
     return true;
 }
 
-bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+/* An intset's value of width bytes at p: each width its own shifts, which
+ * compilers make one load. */
+static inline int64_t intset_value(const uint8_t *p, uint32_t width)
 {
-    if (it->kind != RDB_BLOB_INTSET && it->p >= it->end) {
-        /* the header's count, unless it says "too many to count" */
+    if (width == 2)
+        return (int16_t)(uint16_t)(p[0] | p[1] << 8);
+    if (width == 4)
+        return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                         (uint32_t)p[3] << 24);
+    return (int64_t)le_at(p, 8);
+}
+
+bool rdb_blob_ints(struct rdb_blob *it, int64_t *v)
+{
+    const uint8_t *p = it->p;
+    uint32_t w = it->width;
+    size_t n = (size_t)it->left;
+    for (size_t i = 0; i < n; i++, p += w) {
+        v[i] = w == 2 ? intset_value(p, 2) : w == 4 ? intset_value(p, 4) : intset_value(p, 8);
+        if (i > 0 && v[i] <= v[i - 1])
+            return false;
+    }
+    it->p = p;
+    it->left = 0;
+    return true;
+}
+
+/* Whether a listpack or ziplist walk is at its end, then checking the
+ * header's count, unless it says "too many to count"; else counts the
+ * element about to be read. */
+static bool blob_ended(struct rdb_blob *it)
+{
+    if (it->p >= it->end) {
         if (it->count != UINT16_MAX && it->seen != it->count)
             it->bad = true;
-        return false;
+        return true;
     }
     it->seen++;
+    return false;
+}
+
+bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v)
+{
+    assert(it->kind == RDB_BLOB_LISTPACK);
+    struct rs_str s;
+    bool is_int;
+    long long ll;
+    if (blob_ended(it) || !lp_next(it, &s, v, &is_int))
+        return false;
+    if (is_int)
+        return true;
+    if (!resp_str2ll(s.p, s.len, &ll))
+        return false;
+    *v = ll;
+    return true;
+}
+
+bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s)
+{
     if (it->kind == RDB_BLOB_INTSET) {
         if (it->left == 0)
             return false;
         it->left--;
-        int64_t v = sign_extend(le_at(it->p, (int)it->width), (int)it->width * 8);
+        int64_t v = intset_value(it->p, it->width);
         it->p += it->width;
         return blob_int(it, v, s);
     }
-    if (it->p >= it->end)
+    if (blob_ended(it))
         return false;
-    return it->kind == RDB_BLOB_LISTPACK ? lp_next(it, s) : zl_next(it, s);
+    if (it->kind == RDB_BLOB_ZIPLIST)
+        return zl_next(it, s);
+    int64_t v = 0;
+    bool is_int;
+    return lp_next(it, s, &v, &is_int) && (!is_int || blob_int(it, v, s));
 }

@@ -197,5 +197,13 @@ bool rdb_blob_open(struct rdb_blob *it, enum rdb_blob_kind kind, const uint8_t *
  * (encoding, bounds, back length), and at the end their number against
  * the header's. */
 bool rdb_blob_next(struct rdb_blob *it, struct rs_str *s);
+/* The next element of a listpack blob as an integer in *v: an integer
+ * element, or a string one that is a canonical integer; false at the end,
+ * on a bad element (it->bad) or a string that is no integer. */
+bool rdb_blob_next_int(struct rdb_blob *it, int64_t *v);
+/* The values of an intset blob not read yet, as they are (not formatted),
+ * into v[0..it->left): false when one is not above the one before
+ * (Redis's deep check of an intset). O(n). */
+bool rdb_blob_ints(struct rdb_blob *it, int64_t *v);
 
 #endif

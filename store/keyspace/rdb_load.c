@@ -327,6 +327,35 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
     return true;
 }
 
+/* The values of an intset blob, ascending and each once (Redis's deep
+ * check), decoded at once into the loader's BUF_AHEAD and copied into an
+ * intset of their number, none formatted as text; false when bad (*bad)
+ * or too many for an intset (*out NULL: load_set adds them one by one). */
+static bool load_intset(struct loader *ld, struct rdb_blob *it, struct rset **out, bool *bad)
+{
+    *bad = false;
+    uint64_t n = it->left;
+    if (n == 0)
+        return true; /* empty: no set */
+    /* n values of at least 2 bytes each are in the payload: at most 4
+     * times its bytes */
+    struct rdb_buf *b = &ld->bufs[BUF_AHEAD];
+    if (b->cap < n * sizeof(int64_t))
+        rdb__grow(b, (size_t)n * sizeof(int64_t));
+    int64_t *v = (int64_t *)b->p; /* malloc's alignment */
+    const uint8_t *start = it->p;
+    if (!rdb_blob_ints(it, v)) {
+        *bad = true;
+        return false;
+    }
+    if ((*out = set_new_ints(ld->st, v, n)) == NULL) {
+        it->p = start; /* walked again by load_set */
+        it->left = n;
+        return false;
+    }
+    return true;
+}
+
 /* Members (with deadlines relative to min when min != -1). */
 static bool load_set(struct loader *ld, int type, struct rset **out)
 {
@@ -334,14 +363,30 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
     struct elems es = {0};
     int64_t min = -1;
     uint64_t n = 0;
-    size_t bytes = 0, count = 0;
+    bool bad = false;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
         if (!elems_blob(&es, &ld->r, ld->bufs,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
-        size_t longest;
-        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es))
-            bytes = blob_scan(&es, false, &count, &longest);
+        if (type == RDB_TYPE_SET_INTSET && (load_intset(ld, &es.blob, out, &bad) || bad))
+            return !bad;
+        /* as a hash's fields: members checked for repeats at once, then
+         * appended without a search into a pack of their size, straight
+         * from the elements read ahead (a malformed blob's stop at the
+         * fault: refused) */
+        size_t count, longest;
+        if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
+            size_t bytes = blob_scan(&es, false, &count, &longest);
+            bad = keys_repeat(es.ahead, count, 1, st->seed);
+            if (!bad && count > 0) {
+                *out = set_new(st, blob_key_str(&es.ahead[0]), 1);
+                if (set_reserve_packed(st, *out, count, longest, bytes)) {
+                    for (size_t i = 0; i < count; i++)
+                        set_add_reserved(*out, blob_key_str(&es.ahead[i]));
+                    return !es.blob.bad;
+                }
+            }
+        }
     } else {
         if (type == RDB_TYPE_RESPITE_SET_TTL && !rdb_get_u64le(&ld->r, (uint64_t *)&min))
             return false;
@@ -350,9 +395,9 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
         elems_strings(&es, &ld->r, ld->bufs, n);
     }
     struct rs_str m;
-    bool bad = false, has_prev = false;
+    bool has_prev = false;
     long long prev = 0;
-    for (;;) {
+    while (!bad) {
         int64_t when = -1;
         if (min != -1 && es.left > 0) {
             uint64_t rel;
@@ -376,10 +421,8 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             prev = v;
             has_prev = true;
         }
-        if (*out == NULL) {
+        if (*out == NULL)
             *out = set_new(st, m, n ? n : 1);
-            set_reserve_packed(st, *out, count, bytes);
-        }
         if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;
@@ -417,12 +460,19 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
      * a search, into a pack of their size (with deadlines, the fields
      * left and their size are known only once they are read); separate
      * strings are searched for as they come */
-    bool bad = false, reserved = false;
+    bool bad = false;
     if (es.is_blob) {
         size_t count, longest, bytes = blob_scan(&es, false, &count, &longest);
         bad = keys_repeat(es.ahead, count, lpex ? 3 : 2, ld->st->seed);
-        if (!lpex && !bad)
-            reserved = hash_reserve_packed(&c, h, count / 2, longest, bytes);
+        bool reserved = !lpex && !bad && hash_reserve_packed(&c, h, count / 2, longest, bytes);
+        /* no deadlines: every pair is kept, straight from the elements
+         * read ahead (a malformed blob's stop at the fault: refused) */
+        if (reserved) {
+            for (size_t i = 0; i + 1 < count; i += 2)
+                hash_add_reserved(h, blob_key_str(&es.ahead[i]),
+                                  blob_key_str(&es.ahead[i + 1]));
+            return !es.blob.bad && count % 2 == 0;
+        }
     }
     while (!bad) {
         int64_t when = -1;
@@ -455,9 +505,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
         when = due_or_kept(when, ld->now);
         if (when == -2)
             continue;
-        if (reserved)
-            hash_add_reserved(h, f, v);
-        else if (es.is_blob)
+        if (es.is_blob)
             hash_add(&c, h, f, v);
         else
             bad = !hash_set(&c, h, f, v, false); /* a field twice */
@@ -471,7 +519,9 @@ static bool parse_score(struct rs_str s, double *score)
 {
     char buf[128];
     if (s.len == 0 || s.len >= sizeof buf)
-        return false;
+        return false; /* before the fast path: leading zeros have no bound */
+    if (resp_decimal_as_double(s.p, s.len, score))
+        return true;
     memcpy(buf, s.p, s.len);
     buf[s.len] = '\0';
     char *end;
@@ -495,14 +545,21 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
         elems_strings(&es, &ld->r, ld->bufs, n);
     }
     *out = zset_new(st, blob ? 0 : (size_t)n, 0);
+    /* a blob's members are checked for repeats at once; while its pairs
+     * come in order (as Redis writes them), each is appended without a
+     * search into a pack of their size (longest counts the scores' text
+     * too: a score past zset-max-listpack-value takes the slow way) */
+    bool bad = false, reserved = false, any = false;
+    double last = 0;
+    struct rs_str lastm = {0};
     if (blob && blob_countable(&es)) {
         size_t count, longest;
         size_t bytes = blob_scan(&es, true, &count, &longest);
-        zset_reserve_packed(st, *out, count / 2, bytes);
+        bad = keys_repeat(es.ahead, count, 2, st->seed);
+        reserved = !bad && zset_reserve_packed(st, *out, count / 2, longest, bytes);
     }
-    bool bad = false;
     struct rs_str m, sc;
-    for (uint64_t i = 0; blob || i < n; i++) {
+    for (uint64_t i = 0; !bad && (blob || i < n); i++) {
         double score;
         char mnum[24];
         if (!elems_next(&es, &m, &bad))
@@ -516,13 +573,21 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
                                           : !rdb_get_text_double(&ld->r, &score);
         }
         bad = bad || isnan(score);
-        if (!bad) {
+        /* the pairs read ahead stay valid: lastm may point into them */
+        if (!bad && reserved &&
+            (!any || last < score || (last == score && zsl_cmp_member(lastm, m) < 0))) {
+            zset_append_reserved(*out, m, score);
+            last = score;
+            lastm = m;
+            any = true;
+        } else if (!bad) {
+            /* out of order: inserted at its place, which may reallocate
+             * the pack to its size, so nothing is appended after it */
+            reserved = false;
             int flags_out;
             zset_add(st, *out, m, score, 0, &flags_out, NULL);
             bad = !(flags_out & ZADD_OUT_ADDED); /* a member twice */
         }
-        if (bad)
-            break;
     }
     return !bad;
 }
@@ -552,16 +617,6 @@ struct lp_elems {
     size_t *off, *len;
     uint32_t n, cap;
 };
-
-static bool lp_next_int(struct rdb_blob *it, int64_t *v)
-{
-    struct rs_str s;
-    long long ll;
-    if (!rdb_blob_next(it, &s) || !resp_str2ll(s.p, s.len, &ll))
-        return false;
-    *v = ll;
-    return true;
-}
 
 /* Read n strings from it into es (after what it holds). */
 static bool lp_take(struct rdb_blob *it, struct lp_elems *es, int64_t n)
@@ -604,10 +659,10 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     struct lp_elems names = {0}, ent = {0};
     struct rs_str *fv = NULL;
     size_t fvcap = 0; /* grown only for an entry with more fields than any before */
-    bool ok = lp_next_int(&it, &live) && lp_next_int(&it, &deleted) &&
-              lp_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
+    bool ok = rdb_blob_next_int(&it, &live) && rdb_blob_next_int(&it, &deleted) &&
+              rdb_blob_next_int(&it, &nnames) && live > 0 && deleted >= 0 && nnames >= 0 &&
               (uint64_t)nnames <= lplen && lp_take(&it, &names, nnames) &&
-              lp_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
+              rdb_blob_next_int(&it, &zero) && zero == 0 && live + deleted <= (int64_t)lplen;
     if (ok) {
         fvcap = (size_t)nnames + 1;
         fv = rs_malloc(fvcap * sizeof *fv);
@@ -618,14 +673,14 @@ static bool load_stream_node(struct stream *s, const uint8_t *key, const char *l
     int64_t seen_live = 0;
     for (int64_t j = 0; ok && j < live + deleted; j++) {
         int64_t flags = 0, msd = 0, seqd = 0, nf = nnames, count = 0;
-        ok = lp_next_int(&it, &flags) && flags >= 0 && flags <= 3 && lp_next_int(&it, &msd) &&
-             lp_next_int(&it, &seqd);
+        ok = rdb_blob_next_int(&it, &flags) && flags >= 0 && flags <= 3 &&
+             rdb_blob_next_int(&it, &msd) && rdb_blob_next_int(&it, &seqd);
         bool same = flags & 2, del = flags & 1;
         if (ok && !same)
-            ok = lp_next_int(&it, &nf) && nf >= 0 && (uint64_t)nf <= lplen / 2;
+            ok = rdb_blob_next_int(&it, &nf) && nf >= 0 && (uint64_t)nf <= lplen / 2;
         ent.n = 0;
         ent.bytes.len = 0;
-        ok = ok && lp_take(&it, &ent, same ? nf : 2 * nf) && lp_next_int(&it, &count) &&
+        ok = ok && lp_take(&it, &ent, same ? nf : 2 * nf) && rdb_blob_next_int(&it, &count) &&
              count == nf + 3 + (same ? 0 : nf + 1);
         struct sid id = {master.ms + (uint64_t)msd, master.seq + (uint64_t)seqd};
         ok = ok && (j > 0 || sid_cmp(id, master) == 0) && (!*any || sid_cmp(id, *prev) > 0);

@@ -182,27 +182,23 @@ static void put_set_value(struct rdb_buf *b, struct rset *s)
         rdb_put_u64le(b, (uint64_t)min);
     if (s->enc == SENC_INTSET) {
         const struct intset *is = s->is;
-        uint32_t width = 2;
-        for (uint32_t i = 0; i < is->n; i++) {
-            int64_t v = is->v[i];
-            if (v < INT32_MIN || v > INT32_MAX)
-                width = 8;
-            else if ((v < INT16_MIN || v > INT16_MAX) && width < 4)
-                width = 4;
-        }
+        /* ascending: the ends decide the width */
+        int64_t lo = is->n ? is->v[0] : 0, hi = is->n ? is->v[is->n - 1] : 0;
+        uint32_t width = lo < INT32_MIN || hi > INT32_MAX   ? 8
+                         : lo < INT16_MIN || hi > INT16_MAX ? 4
+                                                            : 2;
         struct rdb_buf blob = {0};
-        uint8_t hdr[8];
+        rdb__grow(&blob, 8 + (size_t)is->n * width); /* once */
+        uint8_t *w = blob.p;
         for (int i = 0; i < 4; i++) {
-            hdr[i] = (uint8_t)(width >> (8 * i));
-            hdr[4 + i] = (uint8_t)(is->n >> (8 * i));
+            w[i] = (uint8_t)(width >> (8 * i));
+            w[4 + i] = (uint8_t)(is->n >> (8 * i));
         }
-        rdb_put_raw(&blob, hdr, 8);
-        for (uint32_t i = 0; i < is->n; i++) {
-            uint8_t le[8];
+        w += 8;
+        for (uint32_t i = 0; i < is->n; i++, w += width)
             for (uint32_t k = 0; k < width; k++)
-                le[k] = (uint8_t)((uint64_t)is->v[i] >> (8 * k));
-            rdb_put_raw(&blob, le, width);
-        }
+                w[k] = (uint8_t)((uint64_t)is->v[i] >> (8 * k));
+        blob.len = (size_t)(w - blob.p);
         rdb_put_string(b, (const char *)blob.p, blob.len);
         rs_free(blob.p);
         return;
@@ -392,10 +388,14 @@ static uint8_t value_type(const struct entry *e)
     switch (e->type) {
     case OBJ_STRING:
         return RDB_TYPE_STRING;
-    case OBJ_HASH:
-        return hash_type(entry_ptr(e));
-    case OBJ_SET:
-        return set_type(entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        return hash_type(hash_of(e, &view));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        return set_type(set_of(e, &view));
+    }
     case OBJ_LIST:
         return RDB_TYPE_LIST_QUICKLIST_2;
     case OBJ_ZSET:
@@ -414,12 +414,16 @@ static void put_value(struct rdb_buf *b, struct entry *e)
     case OBJ_STRING:
         put_str(b, obj_str(e, num));
         break;
-    case OBJ_HASH:
-        put_hash_value(b, entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        put_hash_value(b, hash_of(e, &view));
         break;
-    case OBJ_SET:
-        put_set_value(b, entry_ptr(e));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        put_set_value(b, set_of(e, &view));
         break;
+    }
     case OBJ_LIST: {
         struct quicklist view;
         put_list_value(b, list_get(e, &view));

@@ -323,12 +323,16 @@ static void put_key(void *ud, struct entry *e)
         rdb_put_resp_bulk(&w->b, v.p, v.len);
         break;
     }
-    case OBJ_HASH:
-        put_hash(w, entry_ptr(e));
+    case OBJ_HASH: {
+        struct hash view;
+        put_hash(w, hash_of(e, &view));
         break;
-    case OBJ_SET:
-        put_set(w, entry_ptr(e));
+    }
+    case OBJ_SET: {
+        struct rset view;
+        put_set(w, set_of(e, &view));
         break;
+    }
     case OBJ_LIST: {
         struct quicklist view;
         put_list(w, list_get(e, &view));

@@ -201,11 +201,31 @@ void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint)
         set_convert(st, s, SENC_HT);
 }
 
-void set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t bytes)
+struct rset *set_new_ints(struct store *st, const int64_t *v, uint64_t n)
 {
-    if (s->enc == SENC_LISTPACK && n <= (uint64_t)st->cfg.set_max_listpack_entries &&
-        pack_safe_to_add(s->lp, bytes))
-        s->lp = pack_reserve(s->lp, bytes);
+    if (n > intset_limit(st))
+        return NULL;
+    struct rset *s = rs_calloc(1, sizeof *s);
+    s->enc = SENC_INTSET;
+    s->is = intset_from_sorted(v, (uint32_t)n);
+    return s;
+}
+
+bool set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t longest,
+                        size_t bytes)
+{
+    /* set_add's limits, for the members together */
+    if (s->enc != SENC_LISTPACK || s->per != 1 ||
+        set_size(s) + n > (uint64_t)st->cfg.set_max_listpack_entries ||
+        longest > (size_t)st->cfg.set_max_listpack_value || !pack_safe_to_add(s->lp, bytes))
+        return false;
+    s->lp = pack_reserve(s->lp, s->lp->len + bytes);
+    return true;
+}
+
+void set_add_reserved(struct rset *s, struct rs_str m)
+{
+    pack_append_reserved(s->lp, m);
 }
 
 bool set_contains(struct rset *s, struct rs_str m)
@@ -408,6 +428,29 @@ size_t set_bytes(const struct rset *s)
           * the arrays' real sizes change outside the writes that account */
         n += sizeof *s->ht + s->ht_members + tbl_count(s->ht) * sizeof(struct entry *);
     return n + subttl_bytes(s->ttl);
+}
+
+void set_put_own(struct entry *e, const struct rset *view)
+{
+    struct rset *s = rs_malloc(sizeof *s);
+    *s = *view;
+    entry_set_ptr(e, s);
+    e->enc = ENC_RAW;
+}
+
+void set_put_pack(struct entry *e, struct rset *s)
+{
+    entry_set_ptr(e, s->lp);
+    e->enc = ENC_SET_PACK;
+    rs_free(s);
+}
+
+void set_value_free(struct entry *e)
+{
+    if (e->enc == ENC_SET_PACK)
+        pack_free(entry_ptr(e));
+    else
+        set_free(entry_ptr(e));
 }
 
 const char *set_enc_name(const struct rset *s)

@@ -6,6 +6,18 @@
  * table of member entries ("hashtable"). entries.c frees, copies and
  * measures sets through these; the commands (commands/t_set.c) read and
  * write them.
+ *
+ * In its entry (e->enc) a set is one of:
+ *
+ *   ENC_SET_PACK  a set in listpack form with no member TTLs (most small
+ *                 sets of names are): its pack alone, a struct pack,
+ *                 where a struct rset beside it was 32 bytes more;
+ *   ENC_RAW       a struct rset: an intset, a listpackex, a table, or a
+ *                 set being built (loading, COPY, the STORE commands)
+ *                 until obj_new_ptr stores it.
+ *
+ * Everything reads and changes both through a struct rset (set_of), and a
+ * change is stored back (set_put) before anything else reads the entry.
  */
 #ifndef T_SET_H
 #define T_SET_H
@@ -13,11 +25,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ds/entry.h"
+#include "ds/pack.h"
 #include "ds/table.h"
 #include "resp.h"
 
 struct intset;
-struct pack;
 struct store;
 struct subttl;
 
@@ -42,12 +55,61 @@ struct rset {
 
 _Static_assert(sizeof(struct rset) == 32, "a set is 32 bytes (jemalloc's class)");
 
+/* The set of e (OBJ_SET): its struct rset, or *view made of its pack.
+ * Valid until e changes; after changing it, set_put. O(1). */
+static inline struct rset *set_of(const struct entry *e, struct rset *view)
+{
+    if (e->enc != ENC_SET_PACK)
+        return entry_ptr(e);
+    view->lp = entry_ptr(e);
+    view->ttl = NULL;
+    view->ht_members = 0;
+    view->enc = SENC_LISTPACK;
+    view->per = 1;
+    return view;
+}
+
+/* Whether s is in the form an entry keeps as its pack alone. */
+static inline bool set_is_plain_pack(const struct rset *s)
+{
+    return s->enc == SENC_LISTPACK && s->per == 1 && s->ttl == NULL;
+}
+
+/* set_put's changes of form: e takes view as a struct rset of its own, or
+ * s, a struct rset of e's own, as its pack alone. */
+void set_put_own(struct entry *e, const struct rset *view);
+void set_put_pack(struct entry *e, struct rset *s);
+
+/* Store s, set_of(e, view)'s after a change or a struct rset e takes
+ * (view NULL: obj_new_ptr), back in e in its form: a packed set with no
+ * member TTLs as its pack alone (a struct rset of its own is freed), else
+ * as a struct rset (made here from view). O(1). */
+static inline void set_put(struct entry *e, struct rset *s, const struct rset *view)
+{
+    if (s == view) {
+        if (set_is_plain_pack(s))
+            entry_set_ptr(e, s->lp); /* the pack may have moved */
+        else
+            set_put_own(e, view);
+    } else if (set_is_plain_pack(s)) {
+        set_put_pack(e, s);
+    }
+}
+
+/* Free the set value of e (of either form). */
+void set_value_free(struct entry *e);
+
 /* Free a set and its members. */
 void set_free(struct rset *s);
 /* A deep copy (COPY). */
 struct rset *set_dup(const struct rset *s);
 /* Allocated bytes of the set, members included. */
 size_t set_bytes(const struct rset *s);
+/* Allocated bytes of the set value of e, members included. */
+static inline size_t set_value_bytes(const struct entry *e)
+{
+    return e->enc == ENC_SET_PACK ? pack_bytes(entry_ptr(e)) : set_bytes(entry_ptr(e));
+}
 /* OBJECT ENCODING's name: "intset", "listpack", "listpackex" or "hashtable". */
 const char *set_enc_name(const struct rset *s);
 /* The obj_subttl, obj_sub_ttl, obj_sub_set_ttl, obj_sub_persist,
@@ -77,10 +139,20 @@ bool set_add(struct store *st, struct rset *s, struct rs_str m);
 /* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
  * hash table at once when they could not fit the current encoding. */
 void set_maybe_convert(struct store *st, struct rset *s, size_t size_hint);
-/* A packed s is about to receive n members taking bytes packed
- * (pack_elem_bytes each): room for them at once when they keep it packed
- * (RDB loading). */
-void set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t bytes);
+/* A set of the n integers v, ascending and each once: an intset, or NULL
+ * when they are too many for one (the caller adds them with set_add).
+ * O(n). */
+struct rset *set_new_ints(struct store *st, const int64_t *v, uint64_t n);
+/* A packed s (without deadlines) is about to receive n members, none
+ * there yet nor repeated, the longest of longest bytes, taking bytes
+ * packed (pack_elem_bytes each): whether they keep it packed (set_add's
+ * limits), with room made for them at once for set_add_reserved (RDB
+ * loading). O(1). */
+bool set_reserve_packed(struct store *st, struct rset *s, uint64_t n, size_t longest,
+                        size_t bytes);
+/* Append m, one of the members set_reserve_packed made room for, without
+ * a search. O(1). */
+void set_add_reserved(struct rset *s, struct rs_str m);
 /* A visit of one member: false ends the walk. */
 typedef bool member_fn(void *ud, struct rs_str m);
 /* Visit the members until fn says to stop; integers are formatted into a

@@ -216,11 +216,20 @@ void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, siz
         to_big(st, z);
 }
 
-void zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t bytes)
+bool zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t longest,
+                         size_t bytes)
 {
-    if (z->lp && n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
-        pack_safe_to_add(z->lp, bytes))
-        z->lp = pack_reserve(z->lp, bytes);
+    if (z->lp == NULL || zset_len(z) + n > (uint64_t)st->cfg.zset_max_listpack_entries ||
+        longest > (size_t)st->cfg.zset_max_listpack_value || !pack_safe_to_add(z->lp, bytes))
+        return false;
+    z->lp = pack_reserve(z->lp, z->lp->len + bytes);
+    return true;
+}
+
+void zset_append_reserved(struct rzset *z, struct rs_str m, double score)
+{
+    pack_append_reserved(z->lp, m);
+    pack_append_reserved(z->lp, lp_score_str(&score));
 }
 
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen)

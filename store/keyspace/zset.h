@@ -73,10 +73,17 @@ uint64_t zset_len(const struct rzset *z);
 /* Redis's zsetTypeMaybeConvert: a packed set about to receive size_hint
  * members, or one of maxlen bytes, past the limits goes large at once. */
 void zset_maybe_convert(struct store *st, struct rzset *z, size_t size_hint, size_t maxlen);
-/* A packed z is about to receive n members and scores taking bytes packed
- * (pack_elem_bytes each): room for them at once when they keep it packed
- * (RDB loading). */
-void zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t bytes);
+/* A packed z is about to receive n members and scores, none there yet
+ * nor repeated, no member longer than longest bytes, taking bytes packed
+ * (pack_elem_bytes each): whether they keep it packed (zset_add's
+ * limits), with room made for them at once for zset_append_reserved (RDB
+ * loading). O(1). */
+bool zset_reserve_packed(struct store *st, struct rzset *z, uint64_t n, size_t longest,
+                         size_t bytes);
+/* Append m with score, a pair zset_reserve_packed made room for that goes
+ * after every pair of z in (score, member) order (the caller compared),
+ * without a search. O(1). */
+void zset_append_reserved(struct rzset *z, struct rs_str m, double score);
 /* Redis's zsetConvertToListpackIfNeeded: a large set that fits the
  * packed limits goes packed (the results of the *STORE commands). */
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen);

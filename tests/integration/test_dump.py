@@ -193,9 +193,17 @@ CORRUPT = {
                                                                  for x in (i % 39, b"v")])),
     "duplicate hash table field": b"\x04\x02\x01f\x01v\x01f\x01w",
     "duplicate set member": b"\x14" + rdb_str(lp(b"a", b"a")),
+    "duplicate set member of 40": b"\x14" + rdb_str(lp(*[b"m%d" % i
+                                                         for i in list(range(39)) + [7]])),
     "duplicate set table member": b"\x02\x02\x01a\x01a",
     "unsorted intset": b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x01\x00",
+    "repeated intset value": b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x05\x00",
+    "intset of 8-byte values, unsorted": (b"\x0b\x18\x08\x00\x00\x00\x02\x00\x00\x00" +
+                                          (2**40).to_bytes(8, "little") +
+                                          (-2**40).to_bytes(8, "little", signed=True)),
     "duplicate zset member": b"\x11" + rdb_str(lp(b"a", 1, b"a", 2)),
+    "duplicate zset member of 40": b"\x11" + rdb_str(lp(*[x for i in list(range(39)) + [7]
+                                                          for x in (b"m%d" % i, i)])),
     "listpack count wrong": b"\x10" + rdb_str(lp(b"f", b"v")[:4] + b"\x03\x00" +
                                             lp(b"f", b"v")[6:]),
     "listpack back length wrong": b"\x10" + rdb_str(lp(b"f", b"v")[:8] + b"\x05" +
@@ -286,6 +294,36 @@ class DumpRestore(RespiteAndRedis):
         self.assertEqual(rs.execute_command("SPEXPIRETIME", "s2", "MEMBERS", 3, "a", "b", "c"),
                          [FAR, FAR, -1])
         self.assertEqual(rs.dump("s2"), data)
+
+    def test_intset_past_its_limit_restores_as_in_redis(self):
+        # decoded at once into an intset up to set-max-intset-entries, past it member by
+        # member into a table
+        ref, rs = self.both()
+        ref.sadd("s", *range(-3, 40, 3))
+        data = ref.dump("s")
+        try:
+            for r in (ref, rs):
+                r.config_set("set-max-intset-entries", 8)
+                r.restore("big", 0, data)
+                r.config_set("set-max-intset-entries", 512)
+                r.restore("small", 0, data)
+            self.assertEqual(rs.object("encoding", "small"), b"intset")
+            for key in ("big", "small"):
+                self.assertEqual(rs.object("encoding", key), ref.object("encoding", key), key)
+                self.assertEqual(sorted(rs.smembers(key)), sorted(ref.smembers(key)), key)
+        finally:
+            for r in (ref, rs):
+                r.config_set("set-max-intset-entries", 512)
+
+    def test_unsorted_zset_listpack_restores_sorted(self):
+        # pairs in order are appended, the first out of order inserted at its place and
+        # every one after it too
+        _, rs = self.both()
+        rs.restore("z", 0, payload(b"\x11" + rdb_str(lp(b"a", 1, b"b", 2, b"c", b"1.5",
+                                                        b"d", 3, b"e", b"-0.5"))))
+        self.assertEqual(rs.zrange("z", 0, -1, withscores=True),
+                         [(b"e", -0.5), (b"a", 1.0), (b"c", 1.5), (b"b", 2.0), (b"d", 3.0)])
+        self.assertEqual(rs.zscore("z", "c"), 1.5)
 
     def test_replies_as_redis(self):
         ref, rs = self.both()

@@ -229,6 +229,55 @@ Test(resp_num, str2d_of_integers_is_strtod_s_double)
     }
 }
 
+/* strtod's double, bit for bit, or false (left to strtod) */
+static void decimal_agrees(const char *text)
+{
+    double v, want = strtod(text, NULL);
+    if (resp_decimal_as_double(text, strlen(text), &v))
+        cr_assert(memcmp(&v, &want, sizeof v) == 0, "\"%s\" read as %.17g, strtod %.17g", text,
+                  v, want);
+}
+
+Test(resp_num, decimal_as_double_is_strtod_s_double)
+{
+    static const char *const fixed[] = {
+        "0.1", "-0.1", ".5", "5.", "0.14285714285714285", "1.7976931348623157", "123.456",
+        "9999999999999999999", "0.000000000000000000000000001", "-1234567890.123456789",
+        "2.2250738585072014", "0.30000000000000004", "1e5", "1.5x", "", "-", ".", "1..2",
+        "+1.5", " 1.5", "0.0", "-0.0", "10000000000000000000", "0.0000000000000000000000000001",
+    };
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        decimal_agrees(fixed[i]);
+    double v;
+    cr_assert(resp_decimal_as_double("0.14285714285714285", 19, &v) || LDBL_MANT_DIG != 64);
+    cr_assert(!resp_decimal_as_double("-0.0", 4, &v) && !resp_decimal_as_double("1e5", 3, &v));
+    /* %.17g of i/7 and the like (what Redis writes of scores), and random digit strings
+     * of 1 to 19 significant digits with the point anywhere */
+    char buf[64];
+    for (int i = 1; i < 20000; i++) {
+        snprintf(buf, sizeof buf, "%.17g", i / 7.0);
+        decimal_agrees(buf);
+        snprintf(buf, sizeof buf, "%.17g", -i / 1000.0 - 1e-9 * i);
+        decimal_agrees(buf);
+    }
+    srand(11);
+    for (int i = 0; i < 200000; i++) {
+        int n = 1 + rand() % 19, at = rand() % (n + 9);
+        size_t k = 0;
+        if (rand() % 2)
+            buf[k++] = '-';
+        for (int j = 0; j < at - n; j++) /* zeros after the point first */
+            buf[k++] = j == 0 ? '.' : '0';
+        for (int j = 0; j < n; j++) {
+            if (j == n - at && at <= n)
+                buf[k++] = '.';
+            buf[k++] = (char)('0' + (j == 0 ? 1 + rand() % 9 : rand() % 10));
+        }
+        buf[k] = '\0';
+        decimal_agrees(buf);
+    }
+}
+
 Test(resp_num, str2d_reads_only_len_bytes_of_an_unterminated_slice)
 {
     double v = 0;
