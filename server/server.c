@@ -626,10 +626,13 @@ static enum resp_status parse_at(struct srv_conn *conn, size_t used, size_t off,
     }
 }
 
-static bool can_run(const struct srv_conn *conn)
+/* Whether conn's next command may run, flags being its client's flags now
+ * (respite_client_flags: a command changes them, nothing else between two
+ * of a batch). */
+static bool can_run(const struct srv_conn *conn, int flags)
 {
     return !conn->closing && !conn->close_after_reply && !conn->srv->stopping &&
-           conn->qpos < conn->qlen && !(respite_client_flags(conn->cl) & RESPITE_BLOCKED);
+           conn->qpos < conn->qlen && !(flags & RESPITE_BLOCKED);
 }
 
 /* Run the complete commands of the query buffer, in order, until one blocks
@@ -654,16 +657,18 @@ static bool can_run(const struct srv_conn *conn)
 static void process_input(struct srv_conn *conn)
 {
     struct respite_server *srv = conn->srv;
-    while (can_run(conn)) {
+    int flags = respite_client_flags(conn->cl);
+    while (can_run(conn, flags)) {
         struct {
             size_t off, consumed, first;
             int argc;
         } batch[PARSE_BATCH];
         /* One at a time inside a long script: the script's command owns
          * the batch state (prefetch hints, batch clock). */
-        int max = (respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED) || srv->in_script
-                      ? 1
-                      : PARSE_BATCH;
+        int max = (flags & RESPITE_UNAUTHENTICATED) || srv->in_script ? 1 : PARSE_BATCH;
+        /* Parsing runs nothing: the client's authentication is that of all
+         * the batch, which is cut after a command that changes it. */
+        conn->parser.unauthenticated = flags & RESPITE_UNAUTHENTICATED;
         long long max_bulk_len = conn->parser.max_bulk_len;
         int n = 0;
         size_t off = conn->qpos, used = 0, consumed;
@@ -673,9 +678,6 @@ static void process_input(struct srv_conn *conn)
              * before anything could make it be parsed again. */
             if (n > 0 && conn->qbuf[off] != '*')
                 break;
-            /* Authentication may change with every command (AUTH, RESET). */
-            conn->parser.unauthenticated =
-                respite_client_flags(conn->cl) & RESPITE_UNAUTHENTICATED;
             s = parse_at(conn, used, off, &consumed);
             if (s != RESP_OK)
                 break;
@@ -720,14 +722,14 @@ static void process_input(struct srv_conn *conn)
         }
         if (n > 1)
             respite_batch(srv->st, true);
-        for (int i = 0; i < n && can_run(conn); i++) {
+        for (int i = 0; i < n && can_run(conn, flags); i++) {
             char *start = conn->qbuf + batch[i].off;
             const struct resp_arg *a = conn->pool + batch[i].first;
             for (int j = 0; j < batch[i].argc; j++)
                 conn->argv[j] = rs_str_from(start + a[j].off, a[j].len);
             respite_client_run(conn->cl, batch[i].argc, conn->argv);
             conn->qpos = batch[i].off + batch[i].consumed;
-            int flags = respite_client_flags(conn->cl);
+            flags = respite_client_flags(conn->cl);
             if (flags & RESPITE_CLOSE_AFTER_REPLY)
                 conn->close_after_reply = true;
             update_obuf_class(conn, flags);
