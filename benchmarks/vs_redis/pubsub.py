@@ -328,25 +328,28 @@ def main():
     sides = [("respite", args.respite, servers.split_args(args.respite_args) + extra),
              ("redis", args.redis, servers.split_args(args.redis_args) + extra)]
     res = {name: {"fan": [], "none": [], "mem": []} for name, _, _ in sides}
-    for rnd in range(args.rounds):
-        for name, path, flags in (sides if rnd % 2 == 0 else sides[::-1]):
-            srv = servers.Server(name, path, flags, workdir,
-                                 cpu=0 if args.taskset else None).start()
-            try:
-                fan = fanout(srv, args)
-                none = (0.0, 0.0) if args.fanout_only else no_subscribers(srv, args)
-                mem = (0.0, 0.0) if args.fanout_only else subscription_memory(srv, args)
-            finally:
-                srv.stop()
-            servers.log("round %d %-7s fan-out %9.0f deliveries/s %.3f us CPU/delivery (user "
-                        "%.3f, system %.3f, %.3f writes), latency p50/p99 ms %s; no subscribers "
-                        "%9.0f publishes/s %.3f us CPU/publish"
-                        % ((rnd + 1, name) + fan[:5] + (
-                            " ".join("%.2f/%.2f" % fan[i:i + 2] for i in range(5, len(fan), 2)),)
-                           + none))
-            res[name]["fan"].append(fan)
-            res[name]["none"].append(none)
-            res[name]["mem"].append(mem)
+    try:
+        for rnd in range(args.rounds):
+            for name, path, flags in (sides if rnd % 2 == 0 else sides[::-1]):
+                srv = servers.Server(name, path, flags, workdir,
+                                     cpu=0 if args.taskset else None).start()
+                try:
+                    fan = fanout(srv, args)
+                    none = (0.0, 0.0) if args.fanout_only else no_subscribers(srv, args)
+                    mem = (0.0, 0.0) if args.fanout_only else subscription_memory(srv, args)
+                finally:
+                    srv.stop()
+                servers.log("round %d %-7s fan-out %9.0f deliveries/s %.3f us CPU/delivery (user "
+                            "%.3f, system %.3f, %.3f writes), latency p50/p99 ms %s; no "
+                            "subscribers %9.0f publishes/s %.3f us CPU/publish"
+                            % ((rnd + 1, name) + fan[:5] + (
+                                " ".join("%.2f/%.2f" % fan[i:i + 2] for i in range(5, len(fan), 2)),)
+                               + none))
+                res[name]["fan"].append(fan)
+                res[name]["none"].append(none)
+                res[name]["mem"].append(mem)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
     def med(name, what, k):
         return statistics.median(r[k] for r in res[name][what])
@@ -372,12 +375,14 @@ def main():
             continue
         p, r = med("respite", what, k), med("redis", what, k)
         rows.append([label, fmt % p, fmt % r, servers.fmt_ratio(p, r)])
+    none_by = ("" if args.fanout_only else "; PUBLISH with no subscribers by %s -P 16 -c 50%s"
+               % (args.client, " on CPU 1" if args.taskset else ""))
     header = [
         "Pub/Sub: %d subscribers over %d channels and %d patterns, 1 publisher (%d-byte "
-        "messages, at most %d unanswered; paced loads: one publish at a time); PUBLISH with no subscribers by %s "
-        "-P 16 -c 50%s; %d rounds, medians; %s; %s."
-        % (args.subscribers, args.channels, args.patterns, args.payload, args.backlog,
-           args.client, " on CPU 1, servers on CPU 0" if args.taskset else "",
+        "messages, at most %d unanswered; paced loads: one publish at a time)%s%s; %d rounds, "
+        "medians; %s; %s."
+        % (args.subscribers, args.channels, args.patterns, args.payload, args.backlog, none_by,
+           "; servers on CPU 0" if args.taskset else "",
            args.rounds, servers.machine_summary(), datetime.date.today().isoformat()),
         "Command: " + shlex.join(sys.argv),
     ]

@@ -26,7 +26,6 @@ import random
 import re
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import RespConn, ServerTestCase, encode, main  # noqa: E402
