@@ -133,7 +133,7 @@ struct respite_server {
     uint64_t nconns;
     /* Connections with output to write this turn, written in the order
      * they were listed (schedule_flush). */
-    struct srv_conn *pending, **pending_tail;
+    struct srv_conn *pending, **pending_tail; /* tail: where the next one goes */
     struct srv_conn *unblocked; /* clients whose blocking command answered */
     /* Serving from inside a long script (on_script_busy): its poll set,
      * each entry's connection (NULL for a listener), and whether its
@@ -267,8 +267,6 @@ static void schedule_flush(struct srv_conn *conn)
         return;
     conn->on_pending = true;
     conn->next_pending = NULL;
-    if (srv->pending == NULL)
-        srv->pending_tail = &srv->pending;
     *srv->pending_tail = conn;
     srv->pending_tail = &conn->next_pending;
 }
@@ -278,6 +276,7 @@ static struct srv_conn *take_pending(struct respite_server *srv)
 {
     struct srv_conn *list = srv->pending;
     srv->pending = NULL;
+    srv->pending_tail = &srv->pending;
     return list;
 }
 
@@ -1264,6 +1263,7 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     if (srv == NULL)
         abort();
     srv->st = st;
+    srv->pending_tail = &srv->pending;
     respite_net_config(st, &srv->cfg);
     if (srv_log_open(&srv->log, srv->cfg.loglevel, srv->cfg.logfile) != 0) {
         snprintf(err, errlen, "Can't open the log file: %s", strerror(errno));
