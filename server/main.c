@@ -23,19 +23,20 @@
 
 
 #ifdef RS_JEMALLOC
+#include "thp.h"
+
 /* jemalloc's start-up options (read once by the allocator; MALLOC_CONF in
  * the environment overrides them): purge freed pages from its own
  * background threads, within a second, so memory of expired or deleted
- * keys goes back to the system without the loop doing the work; and
- * transparent huge pages for its memory (madvise), so the fork of a
- * BGSAVE or BGREWRITEAOF copies a page-table entry per 2 MB rather than
- * per 4 KB: 1 ms instead of 41-65 ms for a 612 MB server, 17-21 ms once
- * writes during a snapshot have split the pages (the kernel copies 4 KB
- * on a write to a shared huge page, not 2 MB: the copied bytes were the
- * same), for 6 MB more RSS when empty (README, persistence figures).
- * MALLOC_CONF=thp:default leaves the pages to the system's setting. */
-const char *malloc_conf =
-    "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,thp:always";
+ * keys goes back to the system without the loop doing the work; one arena
+ * (the loop's thread does nearly all the allocating; each arena costs
+ * about 80 KB when empty), and no dedicated one for allocations of 8 MB
+ * and more, so every mapping goes through the hooks of thp.c, which ask
+ * for transparent huge pages once the heap is past 32 MB.
+ * MALLOC_CONF=thp:never turns huge pages off, thp:always gives them from
+ * the first byte. */
+const char *malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,"
+                          "narenas:1,oversize_threshold:0,thp:default";
 #endif
 
 static void usage(void)
@@ -198,6 +199,9 @@ int main(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))
         usage();
     signal(SIGPIPE, SIG_IGN);
+#ifdef RS_JEMALLOC
+    thp_init();
+#endif
 
     char err[512];
     struct respite *st = respite_open(NULL, 0, err, sizeof err);

@@ -312,6 +312,10 @@ struct mem_info {
 void mem_info(struct store *st, struct mem_info *m);
 /* Note used memory in the peak (respite_tick, as Redis's cron). O(1). */
 void mem_note_peak(struct store *st);
+/* The allocator as Redis's ZMALLOC_LIB names it (INFO mem_allocator):
+ * "jemalloc-5.3.0" when the process links jemalloc, else "libc"
+ * (memory.c). */
+void mem_alloc_name(char *buf, size_t size);
 
 /* A HELP reply: "<CMD> <subcommand> ..." then lines (NULL-terminated)
  * then Redis's closing "HELP" lines. */

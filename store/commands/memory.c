@@ -342,9 +342,7 @@ static void sbuf_add(void *ud, const char *s)
     sbuf_printf(ud, "%s", s);
 }
 
-/* The allocator as Redis's ZMALLOC_LIB names it: "jemalloc-5.3.0", or
- * "libc" for another. */
-static void alloc_name(char *buf, size_t size)
+void mem_alloc_name(char *buf, size_t size)
 {
     const char *v = NULL;
     size_t len = sizeof v;
@@ -395,7 +393,7 @@ void cmd_memory_doctor(struct cmd_ctx *c)
                          "instance.\n\n");
         if (high_frag) {
             char name[64];
-            alloc_name(name, sizeof name);
+            mem_alloc_name(name, sizeof name);
             sbuf_printf(&t, "%s", " * High total RSS: This instance has a memory fragmentation and RSS "
                          "overhead greater than 1.4 (this means that the Resident Set Size of the "
                          "Redis process is much larger than the sum of the logical allocations "

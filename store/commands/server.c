@@ -1070,18 +1070,19 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
     /* mem_not_counted_for_evict: values queued for freeing in the
      * background, in used_memory until freed but no longer against
      * maxmemory (keyspace/evict.c) */
-    char policy[32];
+    char policy[32], alloc[64];
     respite_config_get((struct respite *)c->st, "maxmemory-policy", policy, sizeof policy);
+    mem_alloc_name(alloc, sizeof alloc);
     sbuf_printf(b,
                 "maxmemory:%llu\r\n"
                 "maxmemory_human:%s\r\n"
                 "maxmemory_policy:%s\r\n"
                 "mem_not_counted_for_evict:%llu\r\n"
-                "mem_allocator:libc\r\n"
+                "mem_allocator:%s\r\n"
                 "lazyfree_pending_objects:%llu\r\n"
                 "lazyfreed_objects:%llu\r\n",
                 maxmem, h_max, policy,
-                (unsigned long long)st->lazy_bytes, (unsigned long long)st->lazy_pending,
+                (unsigned long long)st->lazy_bytes, alloc, (unsigned long long)st->lazy_pending,
                 (unsigned long long)st->stats.lazyfreed);
 }
 
