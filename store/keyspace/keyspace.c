@@ -664,18 +664,22 @@ static uintptr_t route(struct db *db, struct rs_str key, bool create)
         st->key_place_db == db && st->key_place_gen == st->pmap_gen)
         return st->key_place;
     struct rs_str id;
-    if (!ks_project_id(key, &id))
-        return (uintptr_t)&db->global;
-    /* Else the last place found is checked first (the batch's prefetch
-     * guessed it), which skips the map's hash and probes. */
-    uintptr_t v = st->route_place;
-    if (!(v && st->route_db == db && st->route_gen == st->pmap_gen && rs_str_eq(place_id(v), id))) {
-        v = project_place(db, id);
-        if (v == 0 && create)
-            v = project_new(db, id);
-        if (v == 0)
-            return 0;
-        ks_route_remember(st, db, v, st->pmap_gen);
+    uintptr_t v;
+    if (!ks_project_id(key, &id)) {
+        v = (uintptr_t)&db->global;
+    } else {
+        /* The last place found is checked first (the batch's prefetch
+         * guessed it), which skips the map's hash and probes. */
+        v = st->route_place;
+        if (!(v && st->route_db == db && st->route_gen == st->pmap_gen &&
+              rs_str_eq(place_id(v), id))) {
+            v = project_place(db, id);
+            if (v == 0 && create)
+                v = project_new(db, id);
+            if (v == 0)
+                return 0;
+            ks_route_remember(st, db, v, st->pmap_gen);
+        }
     }
     if (key.p == st->key_hint.p && key.len == st->key_hint.len) {
         st->key_place = v;

@@ -409,14 +409,23 @@ def read_until_closed(sock, timeout=SOCK_TIMEOUT, limit=1 << 30):
     return b"".join(chunks), False
 
 
+def blocked_clients(conn):
+    """INFO clients' blocked_clients of the server of conn: a RespConn or a redis-py
+    client."""
+    if isinstance(conn, RespConn):
+        return int(info_fields(conn.cmd("INFO", "clients"))["blocked_clients"])
+    return int(conn.info("clients")["blocked_clients"])
+
+
 def wait_blocked(conn, n, timeout=SOCK_TIMEOUT):
-    """Wait (bounded by timeout) until the server of RespConn conn counts n blocked clients
-    (INFO clients), as a test must before it wakes them: a client's blocking command that
-    was only sent may not have been read yet."""
+    """Wait (bounded by timeout) until the server of conn (a RespConn or a redis-py
+    client) counts n blocked clients (INFO clients), as a test must before it wakes them:
+    a client's blocking command that was only sent may not have been read yet."""
     deadline = time.monotonic() + timeout
-    while info_fields(conn.cmd("INFO", "clients"))["blocked_clients"] != str(n):
+    while (got := blocked_clients(conn)) != n:
         if time.monotonic() > deadline:
-            raise AssertionError("blocked_clients did not reach %d in %.0f s" % (n, timeout))
+            raise AssertionError("blocked_clients is %d, not %d after %.0f s"
+                                 % (got, n, timeout))
         time.sleep(0.005)
 
 

@@ -34,6 +34,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import (HOST, RespConn, RespError, RespiteAndRedis, ServerTestCase,  # noqa: E402
                      encode, main, raise_nofile, read_until_closed, redis74_path)
 
@@ -99,20 +100,11 @@ class Target:
         return c
 
     def blocked(self):
-        info = self.ctl.cmd("INFO", "clients").decode()
-        for line in info.splitlines():
-            if line.startswith("blocked_clients:"):
-                return int(line.split(":")[1])
-        raise AssertionError("no blocked_clients in INFO clients")
+        return harness.blocked_clients(self.ctl)
 
     def wait_blocked(self, n):
         """Wait (bounded) until the server reports n blocked clients."""
-        deadline = time.monotonic() + WAIT_LIMIT
-        while self.blocked() != n:
-            if time.monotonic() > deadline:
-                raise AssertionError("%s: blocked_clients did not reach %d (is %d)"
-                                     % (self.name, n, self.blocked()))
-            time.sleep(0.005)
+        harness.wait_blocked(self.ctl, n, WAIT_LIMIT)
 
     def block(self, *args):
         """A new connection that sends a blocking command and is blocked by it."""

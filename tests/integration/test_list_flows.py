@@ -36,7 +36,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import HOST, RespiteAndRedis, main  # noqa: E402
+from harness import HOST, RespiteAndRedis, main, wait_blocked  # noqa: E402
 
 import redis  # noqa: E402  (Debian's python3-redis, under /usr/bin/python3)
 
@@ -96,15 +96,6 @@ class Target:
         for c in self.clients:
             c.close()
         self.clients = []
-
-
-def wait_blocked(r, n):
-    """Wait (bounded) until the server reports n clients blocked."""
-    deadline = time.monotonic() + WAIT_LIMIT
-    while r.info("clients")["blocked_clients"] != n:
-        if time.monotonic() > deadline:
-            raise AssertionError("blocked_clients did not reach %d" % n)
-        time.sleep(0.01)
 
 
 class Worker(threading.Thread):
@@ -449,7 +440,7 @@ def blocking_order_flow(t):
 
     worker = Worker(t, lambda w: w.blpop([Q1, Q2], WAKE_TIMEOUT))
     worker.start()
-    wait_blocked(r, 1)
+    wait_blocked(r, 1, WAIT_LIMIT)
     # pushed and taken back in one transaction: nothing for the worker
     with r.pipeline(transaction=True) as p:
         p.rpush(Q1, "gone")

@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import RespError, ServerTestCase, encode, info_fields, main  # noqa: E402
+from harness import RespError, ServerTestCase, encode, info_fields, main, wait_blocked  # noqa: E402
 
 DRAIN_TIMEOUT = 60.0
 BIG = 100000
@@ -59,12 +59,6 @@ class ProjectDrop(ServerTestCase):
         self.c.send(b"".join(data))
         for _ in data:
             self.assertEqual(self.c.reply(), b"OK")
-
-    def blocked(self, n):
-        deadline = time.monotonic() + 10
-        while int(self.info("clients")["blocked_clients"]) != n:
-            self.assertLess(time.monotonic(), deadline, "blocked_clients never reached %d" % n)
-            time.sleep(0.005)
 
     def test_one_key_project_and_arguments(self):
         c = self.c
@@ -164,7 +158,7 @@ class ProjectDrop(ServerTestCase):
         w = self.server.conn()
         self.addCleanup(w.close)
         w.send(encode("BLPOP", "project:b:list", "0"))
-        self.blocked(1)
+        wait_blocked(self.c, 1)
         self.assertEqual(self.c.cmd("PROJECT", "DROP", "b"), 5)
         w.sock.settimeout(0.3)
         with self.assertRaises(socket.timeout):
@@ -181,7 +175,7 @@ class ProjectDrop(ServerTestCase):
         w = self.server.conn()
         self.addCleanup(w.close)
         w.send(encode("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "project:x:s", ">"))
-        self.blocked(1)
+        wait_blocked(self.c, 1)
         drop()
         return w.reply()
 

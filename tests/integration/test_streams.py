@@ -18,7 +18,6 @@ reference is there. Every block has a timeout under a second or is ended by the
 test; every wait for the server's state has a deadline.
 """
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -28,6 +27,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, RespError,  # noqa: E402
                      Server, ServerTestCase, encode, free_port, main, recv_exactly,
                      redis74_path)
@@ -311,15 +311,7 @@ def raw_conn(port):
 
 def wait_blocked(admin, n):
     """Wait (bounded) until the server reports n blocked clients."""
-    deadline = time.monotonic() + WAIT_LIMIT
-    while True:
-        info = admin.cmd("INFO", "clients").decode()
-        got = int(re.search(r"blocked_clients:(\d+)", info).group(1))
-        if got == n:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("blocked_clients is %d, not %d" % (got, n))
-        time.sleep(0.01)
+    harness.wait_blocked(admin, n, WAIT_LIMIT)
 
 
 def blocking_flow(port):
