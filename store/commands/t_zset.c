@@ -416,7 +416,7 @@ static void emit_window(struct range_out *o, const struct rzset *z, uint64_t sta
          * below keeps it in memory across the writer's calls): a
          * ZRANGE's hundred members. */
         for (const struct zsl_node *x = it.n; n > 0 && x; n--, x = zsl_step(x, it.rev))
-            reply_member(c, zsl_member(x), x->score, withscores);
+            reply_member(c, zsl_member(x), zsl_score(x), withscores);
         return;
     }
     for (uint64_t i = 0; i < n && it.ok; i++, zset_it_next(&it)) {

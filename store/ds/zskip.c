@@ -7,14 +7,15 @@
  * A node of L levels is one allocation, from low to high addresses:
  *
  *     [pad] span[L-1] ... span[1] | fwd[L-1] ... fwd[0] | node | entry key
- *      u32 each, 8-aligned          pointers              16 B   24 B + klen
+ *      u32 each, 8-aligned          pointers              8 B    24 B + klen
  *
  * The pointer to a node is to its struct zsl_node; fwd[i] is the i-th
  * pointer below it (zsl_fwd, in zskip.h for the inline zsl_next), span[i]
  * (i >= 1) the i-th u32 below the forward pointers. Level 0 always jumps
  * one node, so its span is not stored. The member's struct entry follows
- * the node (klen and the key bytes; vlen holds L; next is the hash
- * table's), so node and entry find each other by a constant offset.
+ * the node (klen and the key bytes; the lru bits hold L, vlen and exp_idx
+ * the score, zskip.h; next is the hash table's), so node and entry find
+ * each other by a constant offset.
  * Spans are 32-bit: a sorted set of 4 billion members would not fit the
  * memory of the machines respite runs on anyway.
  */
@@ -151,7 +152,7 @@ bool zrange_lex_empty(const struct zrange_lex *r)
 
 static inline uint32_t node_level(const struct zsl_node *n)
 {
-    return ((const struct entry *)(n + 1))->vlen;
+    return ((const struct entry *)(n + 1))->lru;
 }
 
 static inline size_t span_bytes(uint32_t level)
@@ -186,16 +187,14 @@ static struct zsl_node *node_new(uint32_t level, double score, struct rs_str m)
 {
     char *base = rs_malloc(node_bytes(level, m.len));
     struct zsl_node *n = (struct zsl_node *)(base + span_bytes(level) + 8 * (size_t)level);
-    n->score = score;
     n->back = NULL;
     struct entry *e = zsl_entry(n);
     e->next = NULL;
     e->klen = (uint32_t)m.len;
-    e->vlen = level;
-    e->exp_idx = EXP_NONE;
-    e->lru = 0;
+    e->lru = level;
     e->type = OBJ_STRING;
     e->enc = ENC_EMBSTR;
+    zsl_set_score(n, score);
     if (m.len)
         memcpy(e->data, m.p, m.len);
     for (uint32_t i = 0; i < level; i++) {
@@ -278,7 +277,7 @@ static uint32_t random_level(struct zskip *zs)
 /* Whether node x sorts before (score, m). */
 static inline bool before(const struct zsl_node *x, double score, struct rs_str m)
 {
-    return x->score < score || (x->score == score && zsl_cmp_member(zsl_member(x), m) < 0);
+    return zsl_score(x) < score || (zsl_score(x) == score && zsl_cmp_member(zsl_member(x), m) < 0);
 }
 
 /* Whether x sorts before the place of (score, m), self being the node
@@ -474,7 +473,7 @@ struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m,
 void zsl_delete(struct zskip *zs, struct zsl_node *n)
 {
     struct zsl_node *update[ZSL_MAXLEVEL];
-    walk_to(zs, n->score, zsl_member(n), n, update, NULL);
+    walk_to(zs, zsl_score(n), zsl_member(n), n, update, NULL);
     unlink_node(zs, n, update);
     zs->bytes -= node_free(n);
     zs->walked = false;
@@ -522,7 +521,7 @@ static bool move_near(struct zskip *zs, struct zsl_node *n, double score)
         q->back = n;
     else
         zs->tail = n;
-    n->score = score;
+    zsl_set_score(n, score);
     return true;
 }
 
@@ -535,7 +534,7 @@ void zsl_update(struct zskip *zs, struct zsl_node *n, double score, const struct
     struct zsl_node *next = zsl_next(n);
     if ((n->back == NULL || before(n->back, score, m)) &&
         (next == NULL || !before(next, score, m))) {
-        n->score = score;
+        zsl_set_score(n, score);
         return;
     }
     /* with a walk to the new place, its path costs less than move_near's
@@ -544,12 +543,12 @@ void zsl_update(struct zskip *zs, struct zsl_node *n, double score, const struct
         return;
     struct zsl_node *update[ZSL_MAXLEVEL];
     uint64_t rank[ZSL_MAXLEVEL];
-    if (path_holds(zs, from, n->score, m, n))
+    if (path_holds(zs, from, zsl_score(n), m, n))
         memcpy(update, from->path, (size_t)zs->level * sizeof *update);
     else
-        walk_to(zs, n->score, m, n, update, NULL);
+        walk_to(zs, zsl_score(n), m, n, update, NULL);
     unlink_node(zs, n, update);
-    n->score = score;
+    zsl_set_score(n, score);
     find_place(zs, to, score, m, (int)node_level(n), update, rank);
     link_at(zs, n, update, rank);
 }
@@ -561,7 +560,7 @@ uint64_t zsl_rank(const struct zskip *zs, const struct zsl_node *n)
     struct rs_str m = zsl_member(n);
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *zsl_fwd(h, i)) && (f == n || before(f, n->score, m))) {
+        while ((f = *zsl_fwd(h, i)) && (f == n || before(f, zsl_score(n), m))) {
             rank += span_of(h, i);
             h = f;
         }
@@ -607,39 +606,39 @@ struct zsl_node *zsl_at_rank(const struct zskip *zs, uint64_t r)
 struct zsl_node *zsl_first_in_score(const struct zskip *zs, const struct zrange_score *r,
                                     uint64_t *rank)
 {
-    if (zrange_score_empty(r) || !zs->tail || !zrange_score_gte_min(r, zs->tail->score))
+    if (zrange_score_empty(r) || !zs->tail || !zrange_score_gte_min(r, zsl_score(zs->tail)))
         return NULL;
     struct zsl_node *h = zs->head;
     uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *zsl_fwd(h, i)) && !zrange_score_gte_min(r, f->score)) {
+        while ((f = *zsl_fwd(h, i)) && !zrange_score_gte_min(r, zsl_score(f))) {
             n += span_of(h, i);
             h = f;
         }
     }
     h = zsl_next(h);
     *rank = n;
-    return h && zrange_score_lte_max(r, h->score) ? h : NULL;
+    return h && zrange_score_lte_max(r, zsl_score(h)) ? h : NULL;
 }
 
 struct zsl_node *zsl_last_in_score(const struct zskip *zs, const struct zrange_score *r,
                                    uint64_t *rank)
 {
     struct zsl_node *first = zsl_first(zs);
-    if (zrange_score_empty(r) || !first || !zrange_score_lte_max(r, first->score))
+    if (zrange_score_empty(r) || !first || !zrange_score_lte_max(r, zsl_score(first)))
         return NULL;
     struct zsl_node *h = zs->head;
     uint64_t n = 0;
     for (int i = zs->level - 1; i >= 0; i--) {
         struct zsl_node *f;
-        while ((f = *zsl_fwd(h, i)) && zrange_score_lte_max(r, f->score)) {
+        while ((f = *zsl_fwd(h, i)) && zrange_score_lte_max(r, zsl_score(f))) {
             n += span_of(h, i);
             h = f;
         }
     }
     *rank = n - 1;
-    return h != zs->head && zrange_score_gte_min(r, h->score) ? h : NULL;
+    return h != zs->head && zrange_score_gte_min(r, zsl_score(h)) ? h : NULL;
 }
 
 struct zsl_node *zsl_first_in_lex(const struct zskip *zs, const struct zrange_lex *r,

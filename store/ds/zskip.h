@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ds/entry.h"
 #include "resp.h"
@@ -23,10 +24,32 @@
 #define ZSL_MAXLEVEL 32
 
 struct zsl_node {
-    double score;
     struct zsl_node *back; /* the previous node, NULL for the first */
     /* then the member's struct entry (zsl_entry); the levels lie before */
 };
+
+/* The score of a node is in its entry, in the 8 bytes of vlen and
+ * exp_idx, which a member's entry does not use (its level is in the lru
+ * bits; type and enc stay a string's, which the hash table reads): 8
+ * bytes less a node, which puts some nodes a jemalloc size class lower (a
+ * level-3 node of an 11-byte member is 80 bytes, not 96; memory.py's
+ * `zsets` is 77.2 MiB, not 79.2). Unaligned by 4: memcpy reads and
+ * writes it. */
+#define ZSL_SCORE_AT offsetof(struct entry, vlen)
+_Static_assert(offsetof(struct entry, exp_idx) == ZSL_SCORE_AT + 4 &&
+                   offsetof(struct entry, data) == ZSL_SCORE_AT + 12,
+               "a member's score fills vlen and exp_idx");
+
+static inline double zsl_score(const struct zsl_node *n)
+{
+    double d;
+    memcpy(&d, (const char *)(n + 1) + ZSL_SCORE_AT, sizeof d);
+    return d;
+}
+static inline void zsl_set_score(struct zsl_node *n, double d)
+{
+    memcpy((char *)(n + 1) + ZSL_SCORE_AT, &d, sizeof d);
+}
 
 struct zskip {
     struct zsl_node *head; /* sentinel of ZSL_MAXLEVEL levels, no member */

@@ -190,7 +190,7 @@ static void to_packed(struct rzset *z)
     struct pack *p = pack_new();
     for (struct zsl_node *n = zsl_first(&z->big->zs); n; n = zsl_next(n)) {
         p = pack_append(p, zsl_member(n));
-        double score = n->score;
+        double score = zsl_score(n);
         p = pack_append(p, lp_score_str(&score));
     }
     big_free(z->big);
@@ -259,7 +259,7 @@ struct rzset *zset_dup(const struct rzset *z)
     n->big = big_new(z->big->zs.rng);
     /* From the end, so each insert lands first: no walk along the list. */
     for (struct zsl_node *x = z->big->zs.tail; x; x = x->back)
-        big_add(n->big, zsl_member(x), x->score, NULL);
+        big_add(n->big, zsl_member(x), zsl_score(x), NULL);
     return n;
 }
 
@@ -311,10 +311,10 @@ int zset_update_walks(struct rzset *z, struct rs_str m, uint64_t h, double score
     struct entry *e = tbl_get_hashed(&z->big->dict, m.p, m.len, h);
     int n = 0;
     *from = *to = NULL;
-    if (e && zsl_node_of(e)->score == score)
+    if (e && zsl_score(zsl_node_of(e)) == score)
         return 0;
     if (e) {
-        zsl_walk_begin(&w[n], &z->big->zs, zsl_node_of(e)->score, m, zsl_node_of(e));
+        zsl_walk_begin(&w[n], &z->big->zs, zsl_score(zsl_node_of(e)), m, zsl_node_of(e));
         *from = &w[n++];
     }
     zsl_walk_begin(&w[n], &z->big->zs, score, m, NULL);
@@ -349,7 +349,7 @@ bool zset_score(const struct rzset *z, struct rs_str m, double *score)
     }
     struct zsl_node *n = big_find(z->big, m);
     if (n)
-        *score = n->score;
+        *score = zsl_score(n);
     return n != NULL;
 }
 
@@ -378,7 +378,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
     /* the large form's node, found once for the lookup and the update */
     struct zsl_node *node = z->big ? big_find_walked(z->big, m, st->zw_from) : NULL;
     if (node)
-        cur = node->score;
+        cur = zsl_score(node);
     if (node || (z->lp && zset_score(z, m, &cur))) {
         if (flags & ZADD_NX) {
             *out = ZADD_OUT_NOP;
@@ -443,7 +443,7 @@ bool zset_rank(const struct rzset *z, struct rs_str m, bool rev, uint64_t *rank,
         struct zsl_node *n = big_find(z->big, m);
         if (!n)
             return false;
-        *score = n->score;
+        *score = zsl_score(n);
         r = zsl_rank(&z->big->zs, n);
     }
     *rank = rev ? len - 1 - r : r;
@@ -578,7 +578,7 @@ static void scan_entry(void *ud, struct entry *e)
 {
     struct scan_ud *s = ud;
     struct zsl_node *n = zsl_node_of(e);
-    s->fn(s->ud, zsl_member(n), n->score);
+    s->fn(s->ud, zsl_member(n), zsl_score(n));
 }
 
 uint64_t zset_scan(struct rzset *z, uint64_t cursor, zset_pair_fn *fn, void *ud)
@@ -600,7 +600,7 @@ void zset_random(const struct rzset *z, struct rng *g, struct rs_str *m, double 
     if (z->big) {
         struct zsl_node *n = zsl_node_of(tbl_random(&z->big->dict, g));
         *m = zsl_member(n);
-        *score = n->score;
+        *score = zsl_score(n);
         return;
     }
     uint32_t next;

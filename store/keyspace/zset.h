@@ -154,7 +154,7 @@ static inline struct rs_str zset_it_member(const struct zset_it *it)
 }
 static inline double zset_it_score(const struct zset_it *it)
 {
-    return it->n ? it->n->score : zset_it_score_packed(it);
+    return it->n ? zsl_score(it->n) : zset_it_score_packed(it);
 }
 
 /* ZSCAN's step: the members of one table bucket (all of a packed set,

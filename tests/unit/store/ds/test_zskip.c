@@ -51,7 +51,7 @@ static void check(const struct zskip *zs)
         struct rs_str m = zsl_member(n);
         cr_assert(m.len == strlen(model[i].m) && memcmp(m.p, model[i].m, m.len) == 0,
                   "member at rank %d", i);
-        cr_assert_eq(n->score, model[i].score);
+        cr_assert_eq(zsl_score(n), model[i].score);
         cr_assert_eq(n->back, prev);
         cr_assert_eq(n, model[i].node);
         cr_assert_eq(zsl_rank(zs, n), (uint64_t)i);
@@ -194,8 +194,8 @@ Test(zskip, walks_end_before_their_place_and_change_nothing)
         struct zsl_node *want = zs.head;
         for (struct zsl_node *x = zsl_first(&zs); x; x = zsl_next(x)) {
             struct rs_str m = zsl_member(x);
-            if (!(x->score < w[i].score ||
-                  (x->score == w[i].score && zsl_cmp_member(m, w[i].m) < 0)))
+            if (!(zsl_score(x) < w[i].score ||
+                  (zsl_score(x) == w[i].score && zsl_cmp_member(m, w[i].m) < 0)))
                 break;
             want = x;
         }
@@ -208,11 +208,11 @@ Test(zskip, walks_end_before_their_place_and_change_nothing)
          * after the place */
         for (int l = 1; l < w[i].levels; l++) {
             struct zsl_node *u = w[i].path[l];
-            cr_assert(u == zs.head || u->score < w[i].score ||
-                      (u->score == w[i].score && zsl_cmp_member(zsl_member(u), w[i].m) < 0));
+            cr_assert(u == zs.head || zsl_score(u) < w[i].score ||
+                      (zsl_score(u) == w[i].score && zsl_cmp_member(zsl_member(u), w[i].m) < 0));
             cr_assert(u == w[i].path[l - 1] || u == zs.head ||
-                      u->score < w[i].path[l - 1]->score ||
-                      (u->score == w[i].path[l - 1]->score &&
+                      zsl_score(u) < zsl_score(w[i].path[l - 1]) ||
+                      (zsl_score(u) == zsl_score(w[i].path[l - 1]) &&
                        zsl_cmp_member(zsl_member(u), zsl_member(w[i].path[l - 1])) < 0));
         }
     }
