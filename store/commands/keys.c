@@ -1115,17 +1115,13 @@ void cmd_object_idletime(struct cmd_ctx *c)
         resp_add_int(c->out, (long long)(ks_idle_ms(c->st, e) / 1000));
 }
 
-/* OBJECT REFCOUNT key -- values are not shared in respite, but Redis
- * shares the integers 0..9999 (OBJ_SHARED_INTEGERS, refcount INT_MAX), and
- * clients read that. */
+/* OBJECT REFCOUNT key -- Redis's count (ks_refcount), which clients read. */
 void cmd_object_refcount(struct cmd_ctx *c)
 {
     struct entry *e = object_lookup(c);
     if (e == NULL)
         return;
-    bool shared = e->type == OBJ_STRING && e->enc == ENC_INT && entry_int(e) >= 0 &&
-                  entry_int(e) < 10000;
-    resp_add_int(c->out, shared ? INT_MAX : 1);
+    resp_add_int(c->out, ks_refcount(c->st, e));
 }
 
 /* OBJECT HELP */

@@ -1500,9 +1500,10 @@ static void debug_object(struct cmd_ctx *c)
     unsigned long long idle = ks_idle_ms(c->st, e) / 1000;
     char line[512];
     int n = snprintf(line, sizeof line,
-                     "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
+                     "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
                      "lru_seconds_idle:%llu",
-                     (void *)e, obj_enc_name(e), serialized, (unsigned)e->lru, idle);
+                     (void *)e, ks_refcount(c->st, e), obj_enc_name(e), serialized, (unsigned)e->lru,
+                     idle);
     /* A quicklist's chunks: their number, mean fill, list-max-listpack-size
      * when the list became one (clamped as Redis's), never compressed, and
      * the bytes Redis's nodes for them take. */

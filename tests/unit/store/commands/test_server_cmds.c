@@ -367,7 +367,12 @@ Test(server_cmds, debug_object_and_subcommand_errors)
                           "lru_seconds_idle:0\r\n") != NULL,
               "%s", obj);
     obj = RUN(cl, "DEBUG", "OBJECT", "i");
-    cr_expect(strstr(obj, " encoding:int serializedlength:3 ") != NULL, "%s", obj);
+    cr_expect(strstr(obj, " refcount:1 encoding:int serializedlength:3 ") != NULL, "%s", obj);
+    /* a shared integer, as OBJECT REFCOUNT says */
+    EXPECT(cl, "+OK\r\n", "SET", "i", "7");
+    obj = RUN(cl, "DEBUG", "OBJECT", "i");
+    cr_expect(strstr(obj, " refcount:2147483647 encoding:int serializedlength:2 ") != NULL, "%s",
+              obj);
     EXPECT(cl, "-ERR no such key\r\n", "DEBUG", "OBJECT", "nokey");
     EXPECT(cl,
            "-ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP.\r\n",
