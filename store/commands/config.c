@@ -59,6 +59,8 @@ enum {
     CFG_PERCENT = 32,    /* a CFG_MEM that also takes "N%" (kept as -N) */
     CFG_NULL_EMPTY = 64, /* a string whose "" is Redis's NULL: REWRITE writes no line */
     CFG_DENY_LOADING = 128, /* CONFIG SET answers -LOADING while the data loads */
+    CFG_UNSIGNED = 256,     /* a CFG_MEM Redis holds unsigned: any memory value is in range,
+                             * kept in the long long's bits and shown unsigned */
 };
 
 struct cfg_param {
@@ -195,7 +197,7 @@ static const struct cfg_param params[] = {
      NULL, 0},
     {"auto-aof-rewrite-min-size", CFG_MEM, F(auto_aof_rewrite_min_size), 0, LLONG_MAX, NULL, NULL,
      0},
-    {"maxmemory", CFG_MEM, F(maxmemory), 0, LLONG_MAX, NULL, NULL, 0},
+    {"maxmemory", CFG_MEM, F(maxmemory), 0, LLONG_MAX, NULL, NULL, CFG_UNSIGNED},
     {"maxmemory-policy", CFG_ENUM, F(maxmemory_policy), 0, 0, policies, NULL, 0},
     {"maxmemory-samples", CFG_INT, F(maxmemory_samples), 1, 64, NULL, NULL, 0},
     {"maxmemory-eviction-tenacity", CFG_INT, F(maxmemory_eviction_tenacity), 0, 100, NULL, NULL,
@@ -251,7 +253,7 @@ static const struct cfg_param params[] = {
     KINT("cluster-announce-port", 0, 65535, "0", 0),
     KINT("cluster-announce-tls-port", 0, 65535, "0", 0),
     KSTR("cluster-config-file", "nodes.conf", CFG_IMMUTABLE),
-    KMEM("cluster-link-sendbuf-limit", 0, LLONG_MAX, "0", 0),
+    KMEM("cluster-link-sendbuf-limit", 0, LLONG_MAX, "0", CFG_UNSIGNED),
     KINT("cluster-migration-barrier", 0, INT_MAX, "1", 0),
     KINT("cluster-node-timeout", 0, LLONG_MAX, "15000", 0),
     KINT("cluster-port", 0, 65535, "0", CFG_IMMUTABLE),
@@ -431,7 +433,12 @@ static const struct cfg_param *primary(const struct cfg_param *p)
     return p->alias_of ? find_param(p->alias_of) : p;
 }
 
-/* Redis memtoull: digits and an optional unit b k kb m mb g gb. */
+/* Redis memtoull: digits and an optional unit b k kb m mb g gb, read as
+ * Redis reads them: no digits is 0, digits past 2^64 - 1 are 2^64 - 1
+ * (strtoull's saturation, unchecked), more than 127 digits are refused,
+ * and the product with the unit wraps. The result, as a long long, may be
+ * negative: the range check refuses it, a percent parameter takes -1 as
+ * 1%, as Redis does. */
 static bool parse_mem(const char *s, long long *v)
 {
     const char *u = s;
@@ -455,15 +462,12 @@ static bool parse_mem(const char *s, long long *v)
     else
         return false;
     size_t digits = (size_t)(u - s);
-    if (digits == 0 || digits > 19)
+    char buf[128];
+    if (digits >= sizeof buf)
         return false;
-    char buf[24];
     memcpy(buf, s, digits);
     buf[digits] = '\0';
-    errno = 0;
     unsigned long long n = strtoull(buf, NULL, 10);
-    if (errno || (mul > 1 && n > ULLONG_MAX / mul) || n * mul > (unsigned long long)LLONG_MAX)
-        return false;
     *v = (long long)(n * mul);
     return true;
 }
@@ -480,7 +484,7 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
             return "Wrong number of arguments in buffer limit configuration.";
         tok[n++] = t;
     }
-    if (n == 0 || n % 4 != 0)
+    if (n % 4 != 0) /* none ("") is a change of nothing, as in Redis */
         return "Wrong number of arguments in buffer limit configuration.";
     long long hard[3], soft[3], secs[3];
     for (int k = 0; k < 3; k++) {
@@ -503,8 +507,8 @@ static const char *parse_obuf(struct rs_config *cfg, const char *value)
         char *end;
         errno = 0;
         long long t = strtoll(tok[i + 3], &end, 10);
-        if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) || errno || *end != '\0' ||
-            t < 0 || t > INT_MAX)
+        bool secs_ok = errno == 0 && *end == '\0' && t >= 0 && t <= INT_MAX;
+        if (!parse_mem(tok[i + 1], &h) || !parse_mem(tok[i + 2], &s) || !secs_ok)
             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
         hard[cls] = h;
         soft[cls] = s;
@@ -621,7 +625,7 @@ static const char *parse_value(const struct cfg_param *p, enum cfg_type type, co
             snprintf(err, errlen, "percentage argument must be less or equal to %lld", -p->min);
             return err;
         }
-        if (*v < p->min || *v > p->max) {
+        if (!(p->flags & CFG_UNSIGNED) && (*v < p->min || *v > p->max)) {
             snprintf(err, errlen,
                      type == CFG_OCTAL ? "argument must be between %llo and %llo inclusive"
                                        : "argument must be between %lld and %lld inclusive",
@@ -700,6 +704,8 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
             snprintf(out, RS_CFG_KEPT_LEN, "%llo", v);
         else if (strcmp(p->name, "repl-backlog-size") == 0 && v < 16384)
             snprintf(out, RS_CFG_KEPT_LEN, "16384"); /* Redis's floor, as it reports */
+        else if (p->flags & CFG_UNSIGNED)
+            snprintf(out, RS_CFG_KEPT_LEN, "%llu", (unsigned long long)v);
         else
             snprintf(out, RS_CFG_KEPT_LEN, v < 0 && (p->flags & CFG_PERCENT)
                                  ? "%lld%%" : "%lld", v < 0 && (p->flags & CFG_PERCENT) ? -v : v);
@@ -932,7 +938,7 @@ static void format_param(const struct rs_config *cfg, const struct cfg_param *p,
             snprintf(buf, size, "%d", *(const int *)field);
         break;
     case CFG_MEM:
-        snprintf(buf, size, "%lld", *(const long long *)field);
+        snprintf(buf, size, (p->flags & CFG_UNSIGNED) ? "%llu" : "%lld", *(const long long *)field);
         break;
     case CFG_ENUM:
         snprintf(buf, size, "%s", p->names[*(const int *)field]);
@@ -943,9 +949,10 @@ static void format_param(const struct rs_config *cfg, const struct cfg_param *p,
     case CFG_OBUF: {
         size_t len = 0;
         for (int k = 0; k < 3 && len < size; k++)
-            len += (size_t)snprintf(buf + len, size - len, "%s%s %lld %lld %lld", k ? " " : "",
-                                    obuf_classes[k], cfg->obuf_hard[k], cfg->obuf_soft[k],
-                                    cfg->obuf_soft_secs[k]);
+            /* the limits are Redis's unsigned long longs */
+            len += (size_t)snprintf(buf + len, size - len, "%s%s %llu %llu %lld", k ? " " : "",
+                                    obuf_classes[k], (unsigned long long)cfg->obuf_hard[k],
+                                    (unsigned long long)cfg->obuf_soft[k], cfg->obuf_soft_secs[k]);
         break;
     }
     case CFG_SAVE: {
@@ -1202,17 +1209,17 @@ static char *rw_quoted(const char *name, const char *v)
 }
 
 /* Bytes as a config file writes them: 1gb, 64mb, 1kb or a plain number. */
-static void rw_mem(char *buf, size_t size, long long v)
+static void rw_mem(char *buf, size_t size, unsigned long long v)
 {
     static const char *const units[] = {"gb", "mb", "kb"};
     for (int k = 0; k < 3; k++) {
-        long long u = 1LL << (30 - 10 * k);
+        unsigned long long u = 1ULL << (30 - 10 * k);
         if (v && v % u == 0) {
-            snprintf(buf, size, "%lld%s", v / u, units[k]);
+            snprintf(buf, size, "%llu%s", v / u, units[k]);
             return;
         }
     }
-    snprintf(buf, size, "%lld", v);
+    snprintf(buf, size, "%llu", v);
 }
 
 /* One parameter's lines (p a primary row). */
@@ -1237,8 +1244,8 @@ static void rw_param(struct rw *rw, const struct cfg_param *p, const struct rs_c
         static const char *const cls[] = {"normal", "replica", "pubsub"};
         for (int k = 0; k < 3; k++) {
             char h[32], s[32];
-            rw_mem(h, sizeof h, cfg->obuf_hard[k]);
-            rw_mem(s, sizeof s, cfg->obuf_soft[k]);
+            rw_mem(h, sizeof h, (unsigned long long)cfg->obuf_hard[k]);
+            rw_mem(s, sizeof s, (unsigned long long)cfg->obuf_soft[k]);
             rw_line(rw, p->name, rw_fmt("%s %s %s %s %lld", p->name, cls[k], h, s,
                                         cfg->obuf_soft_secs[k]),
                     cfg->obuf_hard[k] != def->obuf_hard[k] ||
@@ -1259,7 +1266,7 @@ static void rw_param(struct rw *rw, const struct cfg_param *p, const struct rs_c
         rw_line(rw, p->name, rw_quoted(p->name, cur), force);
     } else if (kind == CFG_MEM && cur[0] != '\0' && cur[strlen(cur) - 1] != '%') {
         char m[32];
-        rw_mem(m, sizeof m, strtoll(cur, NULL, 10));
+        rw_mem(m, sizeof m, strtoull(cur, NULL, 10));
         rw_line(rw, p->name, rw_fmt("%s %s", p->name, m), force);
     } else {
         rw_line(rw, p->name, rw_fmt("%s %s", p->name, cur), force);
