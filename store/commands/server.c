@@ -1645,9 +1645,10 @@ static void debug_packed_threshold(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
-/* DEBUG STRINGMATCH-LEN -- Redis's fuzz test of the glob matcher: random
- * patterns against random strings must neither crash nor hang. Fewer
- * rounds than Redis's ten million, so the test suite's call stays short. */
+/* DEBUG STRINGMATCH-TEST (7.4's name; 7.0's STRINGMATCH-LEN too) --
+ * Redis's fuzz test of the glob matcher: random patterns against random
+ * strings must neither crash nor hang. Fewer rounds than Redis's ten
+ * million, so the test suite's call stays short. */
 static void debug_stringmatch(struct cmd_ctx *c)
 {
     uint64_t x = (uint64_t)rs_mono_us() | 1;
@@ -1788,7 +1789,7 @@ static void debug_help(struct cmd_ctx *c)
         "    default.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
-        "STRINGMATCH-LEN",
+        "STRINGMATCH-TEST",
         "    Run a fuzz tester against the stringmatchlen() function.",
         NULL,
     };

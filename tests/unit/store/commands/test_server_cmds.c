@@ -387,6 +387,9 @@ Test(server_cmds, debug_object_and_subcommand_errors)
     EXPECT(cl, "-ERR argument must be a memory value bigger than 1 and smaller than 4gb\r\n",
            "DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb");
     EXPECT(cl, "+Apparently Redis did not crash: test passed\r\n", "DEBUG", "STRINGMATCH-LEN");
+    EXPECT(cl, "+Apparently Redis did not crash: test passed\r\n", "DEBUG", "STRINGMATCH-TEST");
+    /* DEBUG HELP names it as 7.4 does */
+    cr_expect(strstr(RUN(cl, "DEBUG", "HELP"), "\r\n+STRINGMATCH-TEST\r\n") != NULL);
 }
 
 Test(server_cmds, debug_protocol_samples_each_resp_type)
