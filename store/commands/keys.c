@@ -144,8 +144,9 @@ void cmd_touch(struct cmd_ctx *c)
     long long n = 0;
     for (int i = 1; i < c->argc; i++) {
         struct entry *e = ks_read(c, c->db, c->argv[i], NULL);
-        /* TOUCH touches even for a CLIENT NO-TOUCH client, as in Redis */
-        if (e && (c->s->flags & SES_NO_TOUCH))
+        /* TOUCH touches even for a CLIENT NO-TOUCH client, as in Redis, but
+         * not from the script of one (Redis looks at the caller's command) */
+        if (e && (c->s->flags & (SES_NO_TOUCH | SES_SCRIPT)) == SES_NO_TOUCH)
             ks_access(c->st, e);
         n += e != NULL;
     }

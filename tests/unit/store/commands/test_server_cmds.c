@@ -295,6 +295,9 @@ Test(server_cmds, client_no_touch_keeps_the_access_time)
     EXPECT(cl, "+OK\r\n", "DEBUG", "CLOCK", "ADVANCE", "5000");
     EXPECT(cl, "+OK\r\n", "CLIENT", "NO-TOUCH", "on");
     EXPECT(cl, "$5\r\nhello\r\n", "GET", "k");
+    /* nor do its scripts, even with TOUCH (Redis 7.4 looks at the caller) */
+    EXPECT(cl, "$5\r\nhello\r\n", "EVAL", "return redis.call('get', KEYS[1])", "1", "k");
+    EXPECT(cl, ":1\r\n", "EVAL", "return redis.call('touch', KEYS[1])", "1", "k");
     const char *obj = RUN(cl, "DEBUG", "OBJECT", "k");
     cr_expect(strstr(obj, " lru:1000000 lru_seconds_idle:5\r\n") != NULL, "%s", obj);
     EXPECT(cl, "+OK\r\n", "CLIENT", "NO-TOUCH", "off");
