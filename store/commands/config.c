@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,14 +41,14 @@
 #include "resp_parser.h"
 #include "ds/util.h"
 
-/* The kinds of parameter. The last five only validate the values of
+/* The kinds of parameter. The last seven only validate the values of
  * CFG_KEPT parameters (the check field). */
 enum cfg_type {
     CFG_BOOL, CFG_INT, CFG_MEM, CFG_ENUM, CFG_STR, CFG_OBUF, CFG_NOTIFY, CFG_SAVE, CFG_FIXED,
     CFG_KEPT, /* accepted and ignored: the value is only kept, in rs_config.kept */
     CFG_OCTAL, CFG_PCTL /* latency percentiles */, CFG_OOM /* oom-score-adj-values */,
     CFG_HOST /* a cluster-announce hostname */, CFG_NODENAME /* a human node name */,
-    CFG_TITLE /* proc-title-template */
+    CFG_TITLE /* proc-title-template */, CFG_LOCALE /* locale-collate */
 };
 
 enum {
@@ -218,7 +219,6 @@ static const struct cfg_param params[] = {
     {"syslog-enabled", CFG_FIXED, 0, 0, 0, NULL, "no", CFG_IMMUTABLE, CFG_BOOL},
     {"shutdown-on-sigint", CFG_FIXED, 0, 0, 0, shutdowns, "default", 0, CFG_ENUM},
     {"shutdown-on-sigterm", CFG_FIXED, 0, 0, 0, shutdowns, "default", 0, CFG_ENUM},
-    {"locale-collate", CFG_FIXED, 0, 0, 0, NULL, "", 0, CFG_STR},
 
     /* Accepted and ignored: tuning of what respite does its own way or not
      * at all (replication, cluster, TLS, threads, defragmentation, process
@@ -248,6 +248,7 @@ static const struct cfg_param params[] = {
     KBOOL("cluster-allow-replica-migration", "yes", 0),
     KINT("cluster-announce-bus-port", 0, 65535, "0", 0),
     KEPT("cluster-announce-hostname", CFG_HOST, 0, 0, NULL, "", CFG_NULL_EMPTY),
+    KEPT("locale-collate", CFG_LOCALE, 0, 0, NULL, "", 0),
     KEPT("cluster-announce-human-nodename", CFG_NODENAME, 0, 0, NULL, "", CFG_NULL_EMPTY),
     KSTR("cluster-announce-ip", "", CFG_NULL_EMPTY),
     KINT("cluster-announce-port", 0, 65535, "0", 0),
@@ -726,6 +727,21 @@ static const char *kept_value(const struct cfg_param *p, const char *value, char
         if (!valid_title(value))
             return "template format is invalid or contains unknown variables";
         break;
+    case CFG_LOCALE: {
+        /* A locale the C library has (Redis's setlocale test). respite
+         * compares bytes (SORT ALPHA: strcmp), which is the collation of
+         * the C and POSIX locales only, and of "", the environment's,
+         * which respite does not read. */
+        locale_t loc = newlocale(LC_COLLATE_MASK, value, (locale_t)0);
+        if (loc == (locale_t)0)
+            return "Invalid locale name";
+        freelocale(loc);
+        size_t base = strcspn(value, ".@");
+        if (value[0] != '\0' && !(base == 1 && value[0] == 'C') &&
+            !(base == 5 && strncmp(value, "POSIX", 5) == 0))
+            return "respite does not support another value for this parameter yet";
+        break;
+    }
     case CFG_PCTL:
     case CFG_OOM: {
         /* words split at every single space, as Redis splits a multi-word value */
@@ -1262,7 +1278,8 @@ static void rw_param(struct rw *rw, const struct cfg_param *p, const struct rs_c
                 true);
     } else if (cur[0] == '\0' && (p->flags & CFG_NULL_EMPTY)) {
         rw_processed(rw, p->name);
-    } else if (kind == CFG_STR || kind == CFG_HOST || kind == CFG_TITLE || kind == CFG_NOTIFY) {
+    } else if (kind == CFG_STR || kind == CFG_HOST || kind == CFG_TITLE || kind == CFG_NOTIFY ||
+               kind == CFG_LOCALE) {
         rw_line(rw, p->name, rw_quoted(p->name, cur), force);
     } else if (kind == CFG_MEM && cur[0] != '\0' && cur[strlen(cur) - 1] != '%') {
         char m[32];

@@ -211,6 +211,17 @@ class ConfigSetTest(ServerTestCase):
                           "pubsub 18446744073709551615 18446744073709550592 0"})
         self.assertTrue(r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60"))
 
+    def test_locale_collate_takes_the_c_locales(self):
+        """A locale the C library lacks is Redis's "Invalid locale name"; the C and POSIX
+        locales (byte order, as respite compares) are taken and shown as set."""
+        r = self.server.client(decode_responses=True)
+        self.assertEqual(error_of(r.config_set, "locale-collate", "xx"),
+                         "CONFIG SET failed (possibly related to argument 'locale-collate') - "
+                         "Invalid locale name")
+        for name in ("C", "POSIX", ""):
+            self.assertTrue(r.config_set("locale-collate", name))
+            self.assertEqual(r.config_get("locale-collate"), {"locale-collate": name})
+
     def check_failing_apply(self, r, directory):
         """appendonly yes fails (its directory is a file) after hz and timeout were taken:
         they come back as they were."""
