@@ -1746,10 +1746,17 @@ static void debug_help(struct cmd_ctx *c)
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
         "JMAP",
         "    Accepted for compatibility with Redis test suites; does nothing.",
         "LISTPACK <key>",
         "    Show low level info about the listpack encoding of <key>.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
@@ -1870,6 +1877,13 @@ void cmd_debug(struct cmd_ctx *c)
     } else if (c->argc == 4 && rs_str_eqi(sub, "replybuffer")) {
         debug_replybuffer(c);
     } else if (c->argc == 2 && rs_str_eqi(sub, "jmap")) {
+        resp_add_ok(c->out);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "error")) {
+        /* the string as the error, code and all; not an error of the
+         * command (no errorstats, no failed call), as in Redis */
+        resp_add_error(c->out, c->argv[2].p, c->argv[2].len);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "log")) {
+        store_log(c->st, 3, "DEBUG LOG: %.*s", cstr_len(c->argv[2], 900), c->argv[2].p);
         resp_add_ok(c->out);
     } else {
         reply_subcmd_syntax(c);

@@ -391,6 +391,13 @@ Test(server_cmds, debug_object_and_subcommand_errors)
            "DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb");
     EXPECT(cl, "+Apparently Redis did not crash: test passed\r\n", "DEBUG", "STRINGMATCH-LEN");
     EXPECT(cl, "+Apparently Redis did not crash: test passed\r\n", "DEBUG", "STRINGMATCH-TEST");
+    /* DEBUG ERROR's string is the error, CR and LF as spaces (Redis 7.4's bytes) */
+    EXPECT(cl, "-foo bar\r\n", "DEBUG", "ERROR", "foo bar");
+    EXPECT(cl, "-ERR x  y\r\n", "DEBUG", "ERROR", "ERR x\r\ny");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "LOG", "a line");
+    EXPECT(cl,
+           "-ERR unknown subcommand or wrong number of arguments for 'LOG'. Try DEBUG HELP.\r\n",
+           "DEBUG", "LOG");
     /* DEBUG HELP names it as 7.4 does */
     cr_expect(strstr(RUN(cl, "DEBUG", "HELP"), "\r\n+STRINGMATCH-TEST\r\n") != NULL);
 }
