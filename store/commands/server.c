@@ -1794,6 +1794,8 @@ static void debug_help(struct cmd_ctx *c)
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",
@@ -1854,6 +1856,11 @@ void cmd_debug(struct cmd_ctx *c)
         char buf[32];
         snprintf(buf, sizeof buf, "%.*s", cstr_len(c->argv[2], sizeof buf - 1), c->argv[2].p);
         c->st->cfg.active_expire = atoi(buf) != 0;
+        resp_add_ok(c->out);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "set-skip-checksum-validation")) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.*s", cstr_len(c->argv[2], sizeof buf - 1), c->argv[2].p);
+        c->st->skip_checksum = atoi(buf) != 0;
         resp_add_ok(c->out);
     } else if ((c->argc == 3 || c->argc == 4) && rs_str_eqi(sub, "clock")) {
         debug_clock(c);
