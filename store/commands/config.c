@@ -276,6 +276,9 @@ static const struct cfg_param params[] = {
     KBOOL("io-threads-do-reads", "no", CFG_IMMUTABLE),
     KBOOL("jemalloc-bg-thread", "yes", 0),
     KEPT("latency-tracking-info-percentiles", CFG_PCTL, 0, 0, NULL, "50 99 99.9", 0),
+    /* Redis's hidden knobs of its test suite (loading's event processing,
+     * the SIGALRM watchdog), shown to their exact names only */
+    KINT("loading-process-events-interval-bytes", 1024, INT_MAX, "2097152", CFG_HIDDEN),
     KSTR("masterauth", "", CFG_SENSITIVE | CFG_NULL_EMPTY),
     KSTR("masteruser", "", CFG_SENSITIVE | CFG_NULL_EMPTY),
     KINT("max-new-connections-per-cycle", 1, 1000, "10", 0),
@@ -348,6 +351,7 @@ static const struct cfg_param params[] = {
     KINT("tls-session-cache-size", 0, INT_MAX, "20480", 0),
     KINT("tls-session-cache-timeout", 0, INT_MAX, "300", 0),
     KBOOL("tls-session-caching", "yes", 0),
+    KINT("watchdog-period", 0, INT_MAX, "0", CFG_HIDDEN),
     KEPT("unixsocketperm", CFG_OCTAL, 0, 0777, NULL, "0", CFG_IMMUTABLE),
 };
 

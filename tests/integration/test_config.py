@@ -222,6 +222,21 @@ class ConfigSetTest(ServerTestCase):
             self.assertTrue(r.config_set("locale-collate", name))
             self.assertEqual(r.config_get("locale-collate"), {"locale-collate": name})
 
+    def test_hidden_parameters_answer_their_exact_names(self):
+        """Redis 7.4's hidden test knobs: CONFIG GET of the exact name, never of a glob."""
+        r = self.server.client(decode_responses=True)
+        self.assertEqual(r.config_get("watchdog-period"), {"watchdog-period": "0"})
+        self.assertEqual(r.config_get("loading-process-events-interval-bytes"),
+                         {"loading-process-events-interval-bytes": "2097152"})
+        self.assertEqual(r.config_get("watchdog*"), {})
+        self.assertEqual(error_of(r.config_set, "loading-process-events-interval-bytes", "1023"),
+                         "CONFIG SET failed (possibly related to argument "
+                         "'loading-process-events-interval-bytes') - argument must be between "
+                         "1024 and 2147483647 inclusive")
+        self.assertTrue(r.config_set("watchdog-period", "200"))
+        self.assertEqual(r.config_get("watchdog-period"), {"watchdog-period": "200"})
+        self.assertTrue(r.config_set("watchdog-period", "0"))
+
     def check_failing_apply(self, r, directory):
         """appendonly yes fails (its directory is a file) after hz and timeout were taken:
         they come back as they were."""
