@@ -1041,7 +1041,9 @@ static void add_key(struct cmd_key **keys, int *nkeys, int *cap, int pos, const 
 
 /* The keys of spec ks in args[0..n) into keys (growing *nkeys, capacity
  * cap), each with ks's flags and perm; false if the arguments cannot hold
- * them (Redis getKeysUsingKeySpecs). */
+ * them (Redis getKeysUsingKeySpecs), or if a numkeys is 0: Redis then finds
+ * the keys with the command's getkeys, which finds none at all (not even
+ * ZINTERSTORE's destination; EVAL's 0 keys are an empty array). */
 static bool spec_keys(const struct cmd_keyspec *ks, uint8_t perm, const struct rs_str *args, int n,
                       struct cmd_key **keys, int *nkeys, int *cap)
 {
@@ -1052,7 +1054,7 @@ static bool spec_keys(const struct cmd_keyspec *ks, uint8_t perm, const struct r
     if (ks->keynum) {
         long long numkeys;
         int at = first + ks->keynumidx;
-        if (at >= n || !resp_str2ll(args[at].p, args[at].len, &numkeys) || numkeys < 0 ||
+        if (at >= n || !resp_str2ll(args[at].p, args[at].len, &numkeys) || numkeys <= 0 ||
             numkeys > n)
             return false;
         first += ks->firstkey;

@@ -942,7 +942,7 @@ void cmd_function_restore(struct cmd_ctx *c)
     const uint8_t *data = (const uint8_t *)c->argv[2].p;
     size_t len = c->argv[2].len;
     uint16_t version;
-    if (!rdb_dump_verify(data, len, &version)) {
+    if (!rdb_dump_verify(data, len, c->st->skip_checksum, &version)) {
         reply_err(c, RS_ERR_FN_PAYLOAD);
         return;
     }

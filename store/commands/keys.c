@@ -144,8 +144,9 @@ void cmd_touch(struct cmd_ctx *c)
     long long n = 0;
     for (int i = 1; i < c->argc; i++) {
         struct entry *e = ks_read(c, c->db, c->argv[i], NULL);
-        /* TOUCH touches even for a CLIENT NO-TOUCH client, as in Redis */
-        if (e && (c->s->flags & SES_NO_TOUCH))
+        /* TOUCH touches even for a CLIENT NO-TOUCH client, as in Redis, but
+         * not from the script of one (Redis looks at the caller's command) */
+        if (e && (c->s->flags & (SES_NO_TOUCH | SES_SCRIPT)) == SES_NO_TOUCH)
             ks_access(c->st, e);
         n += e != NULL;
     }
@@ -787,7 +788,7 @@ void cmd_restore(struct cmd_ctx *c)
     const uint8_t *data = (const uint8_t *)c->argv[3].p;
     size_t len = c->argv[3].len;
     uint16_t version;
-    if (!rdb_dump_verify(data, len, &version)) {
+    if (!rdb_dump_verify(data, len, c->st->skip_checksum, &version)) {
         reply_err(c, RS_ERR_FN_PAYLOAD);
         return;
     }
@@ -1115,17 +1116,13 @@ void cmd_object_idletime(struct cmd_ctx *c)
         resp_add_int(c->out, (long long)(ks_idle_ms(c->st, e) / 1000));
 }
 
-/* OBJECT REFCOUNT key -- values are not shared in respite, but Redis
- * shares the integers 0..9999 (OBJ_SHARED_INTEGERS, refcount INT_MAX), and
- * clients read that. */
+/* OBJECT REFCOUNT key -- Redis's count (ks_refcount), which clients read. */
 void cmd_object_refcount(struct cmd_ctx *c)
 {
     struct entry *e = object_lookup(c);
     if (e == NULL)
         return;
-    bool shared = e->type == OBJ_STRING && e->enc == ENC_INT && entry_int(e) >= 0 &&
-                  entry_int(e) < 10000;
-    resp_add_int(c->out, shared ? INT_MAX : 1);
+    resp_add_int(c->out, ks_refcount(c->st, e));
 }
 
 /* OBJECT HELP */

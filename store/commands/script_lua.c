@@ -1801,9 +1801,11 @@ void lua_engine_run(struct lua_engine *e, int ref, const struct script_run *r)
     e->run = r;
     st->script_running = e;
     e->ls.db = c->s->db;
-    /* Its commands run as its caller's user (what SORT asks of it). */
+    /* Its commands run as its caller's user (what SORT asks of it), and
+     * leave access times alone for a CLIENT NO-TOUCH caller (Redis looks
+     * at the client that called the script). */
     e->ls.user = c->s->user;
-    uint32_t as_user = SES_ACL_CHECK | SES_PROJECT;
+    uint32_t as_user = SES_ACL_CHECK | SES_PROJECT | SES_NO_TOUCH;
     e->ls.flags = (e->ls.flags & ~as_user) | (c->s->flags & as_user);
     e->scratch.proto = 2;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);

@@ -1500,9 +1500,10 @@ static void debug_object(struct cmd_ctx *c)
     unsigned long long idle = ks_idle_ms(c->st, e) / 1000;
     char line[512];
     int n = snprintf(line, sizeof line,
-                     "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
+                     "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
                      "lru_seconds_idle:%llu",
-                     (void *)e, obj_enc_name(e), serialized, (unsigned)e->lru, idle);
+                     (void *)e, ks_refcount(c->st, e), obj_enc_name(e), serialized, (unsigned)e->lru,
+                     idle);
     /* A quicklist's chunks: their number, mean fill, list-max-listpack-size
      * when the list became one (clamped as Redis's), never compressed, and
      * the bytes Redis's nodes for them take. */
@@ -1644,9 +1645,10 @@ static void debug_packed_threshold(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
-/* DEBUG STRINGMATCH-LEN -- Redis's fuzz test of the glob matcher: random
- * patterns against random strings must neither crash nor hang. Fewer
- * rounds than Redis's ten million, so the test suite's call stays short. */
+/* DEBUG STRINGMATCH-TEST (7.4's name; 7.0's STRINGMATCH-LEN too) --
+ * Redis's fuzz test of the glob matcher: random patterns against random
+ * strings must neither crash nor hang. Fewer rounds than Redis's ten
+ * million, so the test suite's call stays short. */
 static void debug_stringmatch(struct cmd_ctx *c)
 {
     uint64_t x = (uint64_t)rs_mono_us() | 1;
@@ -1744,10 +1746,17 @@ static void debug_help(struct cmd_ctx *c)
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
         "JMAP",
         "    Accepted for compatibility with Redis test suites; does nothing.",
         "LISTPACK <key>",
         "    Show low level info about the listpack encoding of <key>.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",
@@ -1785,9 +1794,11 @@ static void debug_help(struct cmd_ctx *c)
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
         "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
-        "STRINGMATCH-LEN",
+        "STRINGMATCH-TEST",
         "    Run a fuzz tester against the stringmatchlen() function.",
         NULL,
     };
@@ -1846,6 +1857,11 @@ void cmd_debug(struct cmd_ctx *c)
         snprintf(buf, sizeof buf, "%.*s", cstr_len(c->argv[2], sizeof buf - 1), c->argv[2].p);
         c->st->cfg.active_expire = atoi(buf) != 0;
         resp_add_ok(c->out);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "set-skip-checksum-validation")) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.*s", cstr_len(c->argv[2], sizeof buf - 1), c->argv[2].p);
+        c->st->skip_checksum = atoi(buf) != 0;
+        resp_add_ok(c->out);
     } else if ((c->argc == 3 || c->argc == 4) && rs_str_eqi(sub, "clock")) {
         debug_clock(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "quicklist-packed-threshold")) {
@@ -1868,6 +1884,13 @@ void cmd_debug(struct cmd_ctx *c)
     } else if (c->argc == 4 && rs_str_eqi(sub, "replybuffer")) {
         debug_replybuffer(c);
     } else if (c->argc == 2 && rs_str_eqi(sub, "jmap")) {
+        resp_add_ok(c->out);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "error")) {
+        /* the string as the error, code and all; not an error of the
+         * command (no errorstats, no failed call), as in Redis */
+        resp_add_error(c->out, c->argv[2].p, c->argv[2].len);
+    } else if (c->argc == 3 && rs_str_eqi(sub, "log")) {
+        store_log(c->st, 3, "DEBUG LOG: %.*s", cstr_len(c->argv[2], 900), c->argv[2].p);
         resp_add_ok(c->out);
     } else {
         reply_subcmd_syntax(c);

@@ -30,11 +30,14 @@
  * as above. Finding them costs O(quotas with a MAXMEMORY x databases) per
  * key evicted, nothing while no quota has a MAXMEMORY.
  *
+ * ks_refcount says which values Redis would share (OBJECT REFCOUNT).
+ *
  * An eviction deletes the key as an expiry does: WATCH and tracking hear
  * of it (ks_take), the `evicted` event (class e) is published, the
  * append-only file logs a DEL (an UNLINK under lazyfree-lazy-eviction),
  * and a big value goes to the background under lazyfree-lazy-eviction.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "ds/mem.h"
@@ -95,6 +98,16 @@ uint64_t ks_idle_ms(const struct store *st, const struct entry *e)
 {
     uint32_t now = store_lru(st), lru = e->lru;
     return (uint64_t)(now >= lru ? now - lru : now + (LRU_CLOCK_MAX - lru)) * 1000;
+}
+
+int ks_refcount(const struct store *st, const struct entry *e)
+{
+    int how = MM_HOW(st->cfg.maxmemory_policy);
+    bool unshared = st->cfg.maxmemory != 0 && st->cfg.maxmemory_policy != MM_NOEVICTION &&
+                    (how == MM_LRU || how == MM_LFU);
+    bool shared = !unshared && e->type == OBJ_STRING && e->enc == ENC_INT &&
+                  entry_int(e) >= 0 && entry_int(e) < 10000;
+    return shared ? INT_MAX : 1;
 }
 
 uint32_t ks_lfu_freq(const struct store *st, const struct entry *e)

@@ -477,6 +477,12 @@ void ks_access_init(const struct store *st, struct entry *e);
 /* Milliseconds since e's last access (second resolution), as Redis's
  * estimateObjectIdleTime; meaningful under the LRU policies. */
 uint64_t ks_idle_ms(const struct store *st, const struct entry *e);
+/* The reference count Redis shows for e (OBJECT REFCOUNT, DEBUG OBJECT):
+ * INT_MAX for a string holding an integer 0..9999, which Redis shares
+ * (OBJ_SHARED_INTEGERS) unless maxmemory is set under an LRU or LFU
+ * policy -- judged by the settings now, not those of the write -- else 1
+ * (respite shares no values). */
+int ks_refcount(const struct store *st, const struct entry *e);
 /* e's LFU counter, decayed to now (OBJECT FREQ); meaningful under the LFU
  * policies. */
 uint32_t ks_lfu_freq(const struct store *st, const struct entry *e);

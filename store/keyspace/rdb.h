@@ -172,9 +172,9 @@ bool rdb_get_str(struct rdb_reader *r, struct rdb_buf *buf, struct rs_str *s);
 char *rdb_get_string(struct rdb_reader *r, size_t *len);
 
 /* Whether p[0..len) ends with a DUMP footer whose version this reads
- * (<= RDB_VERSION) and whose CRC-64 matches, as Redis's verifyDumpPayload;
- * *version is set whenever len allows reading it. */
-bool rdb_dump_verify(const uint8_t *p, size_t len, uint16_t *version);
+ * (<= RDB_VERSION) and whose CRC-64 matches (unless skip_crc), as Redis's
+ * verifyDumpPayload; *version is set whenever len allows reading it. */
+bool rdb_dump_verify(const uint8_t *p, size_t len, bool skip_crc, uint16_t *version);
 
 /* The elements of a listpack, ziplist or intset blob, one by one. The
  * blob is checked as it is read: a bad length or encoding ends the walk

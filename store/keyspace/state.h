@@ -744,6 +744,9 @@ struct store {
     /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint32_t list_packed_threshold; /* below 4 GiB (its parse bounds it) */
+    /* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE's and FUNCTION RESTORE's
+     * payloads and RDB files are taken whatever their CRC-64. */
+    bool skip_checksum;
     struct store_stats stats;
     bool save_appending; /* a save line was read at start-up: the next adds to it */
     /* Snapshots (commands/persist.c): what INFO's Persistence section

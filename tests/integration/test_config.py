@@ -168,6 +168,75 @@ class ConfigSetTest(ServerTestCase):
                          "Unknown option or number of arguments for CONFIG SET - 'nosuch'")
         self.assertEqual(r.config_get("*"), before)
 
+    def test_memory_values_are_read_as_redis_memtoull(self):
+        """No digits are 0, digits past 2^64 - 1 saturate, the unit's product wraps; a signed
+        parameter refuses what comes out negative, maxmemory and cluster-link-sendbuf-limit
+        (unsigned in Redis) take it, and maxmemory-clients takes -1 as 1% (Redis 7.4.1's
+        replies)."""
+        r = self.server.client(decode_responses=True)
+        huge = "99999999999999999999"
+        self.assertEqual(error_of(r.config_set, "hll-sparse-max-bytes", huge),
+                         "CONFIG SET failed (possibly related to argument "
+                         "'hll-sparse-max-bytes') - argument must be between 0 and "
+                         "9223372036854775807 inclusive")
+        self.assertEqual(error_of(r.config_set, "hash-max-listpack-value", "9007199254740992kb"),
+                         "CONFIG SET failed (possibly related to argument "
+                         "'hash-max-listpack-value') - argument must be between 0 and "
+                         "9223372036854775807 inclusive")
+        self.assertEqual(error_of(r.config_set, "hash-max-listpack-value", "-5"),
+                         "CONFIG SET failed (possibly related to argument "
+                         "'hash-max-listpack-value') - argument must be a memory value")
+        self.assertEqual(error_of(r.config_set, "hash-max-listpack-value", "0" * 128),
+                         "CONFIG SET failed (possibly related to argument "
+                         "'hash-max-listpack-value') - argument must be a memory value")
+        for value, got in (("kb", "0"), ("36028797018963968kb", "0"), ("0" * 125 + "64", "64")):
+            self.assertTrue(r.config_set("hash-max-listpack-value", value))
+            self.assertEqual(r.config_get("hash-max-listpack-value"),
+                             {"hash-max-listpack-value": got})
+        self.assertTrue(r.config_set("hll-sparse-max-bytes", ""))
+        self.assertEqual(r.config_get("hll-sparse-max-bytes"), {"hll-sparse-max-bytes": "0"})
+        for name in ("maxmemory", "cluster-link-sendbuf-limit"):
+            self.assertTrue(r.config_set(name, huge))
+            self.assertEqual(r.config_get(name), {name: "18446744073709551615"})
+            self.assertTrue(r.config_set(name, "0"))
+        self.assertTrue(r.config_set("maxmemory-clients", huge))
+        self.assertEqual(r.config_get("maxmemory-clients"), {"maxmemory-clients": "1%"})
+        self.assertTrue(r.config_set("maxmemory-clients", "0"))
+        self.assertTrue(r.config_set("client-output-buffer-limit", ""))
+        self.assertTrue(r.config_set("client-output-buffer-limit",
+                                     "pubsub %s 18446744073709551615kb 0" % huge))
+        self.assertEqual(r.config_get("client-output-buffer-limit"),
+                         {"client-output-buffer-limit":
+                          "normal 0 0 0 slave 268435456 67108864 60 "
+                          "pubsub 18446744073709551615 18446744073709550592 0"})
+        self.assertTrue(r.config_set("client-output-buffer-limit", "pubsub 32mb 8mb 60"))
+
+    def test_locale_collate_takes_the_c_locales(self):
+        """A locale the C library lacks is Redis's "Invalid locale name"; the C and POSIX
+        locales (byte order, as respite compares) are taken and shown as set."""
+        r = self.server.client(decode_responses=True)
+        self.assertEqual(error_of(r.config_set, "locale-collate", "xx"),
+                         "CONFIG SET failed (possibly related to argument 'locale-collate') - "
+                         "Invalid locale name")
+        for name in ("C", "POSIX", ""):
+            self.assertTrue(r.config_set("locale-collate", name))
+            self.assertEqual(r.config_get("locale-collate"), {"locale-collate": name})
+
+    def test_hidden_parameters_answer_their_exact_names(self):
+        """Redis 7.4's hidden test knobs: CONFIG GET of the exact name, never of a glob."""
+        r = self.server.client(decode_responses=True)
+        self.assertEqual(r.config_get("watchdog-period"), {"watchdog-period": "0"})
+        self.assertEqual(r.config_get("loading-process-events-interval-bytes"),
+                         {"loading-process-events-interval-bytes": "2097152"})
+        self.assertEqual(r.config_get("watchdog*"), {})
+        self.assertEqual(error_of(r.config_set, "loading-process-events-interval-bytes", "1023"),
+                         "CONFIG SET failed (possibly related to argument "
+                         "'loading-process-events-interval-bytes') - argument must be between "
+                         "1024 and 2147483647 inclusive")
+        self.assertTrue(r.config_set("watchdog-period", "200"))
+        self.assertEqual(r.config_get("watchdog-period"), {"watchdog-period": "200"})
+        self.assertTrue(r.config_set("watchdog-period", "0"))
+
     def check_failing_apply(self, r, directory):
         """appendonly yes fails (its directory is a file) after hz and timeout were taken:
         they come back as they were."""

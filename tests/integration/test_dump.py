@@ -399,6 +399,49 @@ class DumpRestore(RespiteAndRedis):
         self.assertIn(b"restore", [m[3] for m in out[0]])
 
 
+class SkipChecksum(ServerTestCase):
+    """DEBUG SET-SKIP-CHECKSUM-VALIDATION (Redis's corrupt-dump tests use it): RESTORE and
+    FUNCTION RESTORE take any CRC, a payload's version is still checked, its data still
+    validated; DEBUG RELOAD reads an RDB file whatever its CRC. Redis 7.4.1's replies."""
+
+    def error_of(self, fn, *args):
+        """The text of the error fn(*args) answers (redis-py drops its ERR)."""
+        with self.assertRaises(Exception) as raised:
+            fn(*args)
+        return str(raised.exception)
+
+    def test_restore_and_reload_take_any_crc(self):
+        srv = self.spawn("--enable-debug-command", "yes")
+        r = srv.client()
+        wrong = "DUMP payload version or checksum are wrong"
+        good = payload(b"\x00\x05hello")
+        bad_crc = good[:-8] + b"\x01" * 8
+        self.assertEqual(self.error_of(r.restore, "a", 0, bad_crc), wrong)
+        self.assertTrue(r.execute_command("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "1"))
+        self.assertTrue(r.restore("a", 0, bad_crc))
+        self.assertEqual(r.get("a"), b"hello")
+        self.assertEqual(self.error_of(r.restore, "b", 0, good[:-10] + b"\xff\x00" + bytes(8)),
+                         wrong)
+        corrupt = b"\x00\x40hello" + good[-10:-8] + bytes(8)
+        self.assertEqual(self.error_of(r.restore, "c", 0, corrupt), "Bad data format")
+        self.assertEqual(self.error_of(r.execute_command, "FUNCTION", "RESTORE", bad_crc),
+                         "given type is not a function")
+        # an RDB file whose CRC is wrong
+        self.assertTrue(r.save())
+        path = os.path.join(srv.dir, "dump.rdb")
+        with open(path, "rb") as f:
+            rdb = f.read()
+        with open(path, "wb") as f:
+            f.write(rdb[:-8] + bytes(7) + b"\x01")
+        self.assertTrue(r.execute_command("DEBUG", "RELOAD", "NOSAVE"))
+        self.assertEqual(r.get("a"), b"hello")
+        # "x" is atoi's 0: checked again
+        self.assertTrue(r.execute_command("DEBUG", "SET-SKIP-CHECKSUM-VALIDATION", "x"))
+        self.assertEqual(self.error_of(r.restore, "d", 0, bad_crc), wrong)
+        self.assertEqual(self.error_of(r.execute_command, "DEBUG", "RELOAD", "NOSAVE"),
+                         "Error trying to load the RDB dump, check server logs.")
+
+
 @unittest.skipUnless(redis74_path(), "needs Redis 7.4 (RESPITE_REDIS74)")
 class Debug(ServerTestCase):
     def servers(self):

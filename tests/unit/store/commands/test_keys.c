@@ -40,6 +40,16 @@ Test(keys, object_subcommands)
     expect_reply("OBJECT REFCOUNT int", ":2147483647\r\n");
     expect_reply("OBJECT REFCOUNT big", ":1\r\n");
     expect_reply("OBJECT REFCOUNT s", ":1\r\n");
+    /* ... but not with a maxmemory under an LRU or LFU policy */
+    expect_reply("CONFIG SET maxmemory 1gb maxmemory-policy allkeys-lru", "+OK\r\n");
+    expect_reply("OBJECT REFCOUNT int", ":1\r\n");
+    expect_reply("CONFIG SET maxmemory-policy volatile-lfu", "+OK\r\n");
+    expect_reply("OBJECT REFCOUNT int", ":1\r\n");
+    expect_reply("CONFIG SET maxmemory-policy volatile-ttl", "+OK\r\n");
+    expect_reply("OBJECT REFCOUNT int", ":2147483647\r\n");
+    expect_reply("CONFIG SET maxmemory 0 maxmemory-policy allkeys-lru", "+OK\r\n");
+    expect_reply("OBJECT REFCOUNT int", ":2147483647\r\n");
+    expect_reply("CONFIG SET maxmemory-policy noeviction", "+OK\r\n");
     expect_reply("OBJECT FREQ nokey", "$-1\r\n");
     expect_reply("OBJECT FREQ s",
                  "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. "

@@ -295,6 +295,9 @@ Test(server_cmds, client_no_touch_keeps_the_access_time)
     EXPECT(cl, "+OK\r\n", "DEBUG", "CLOCK", "ADVANCE", "5000");
     EXPECT(cl, "+OK\r\n", "CLIENT", "NO-TOUCH", "on");
     EXPECT(cl, "$5\r\nhello\r\n", "GET", "k");
+    /* nor do its scripts, even with TOUCH (Redis 7.4 looks at the caller) */
+    EXPECT(cl, "$5\r\nhello\r\n", "EVAL", "return redis.call('get', KEYS[1])", "1", "k");
+    EXPECT(cl, ":1\r\n", "EVAL", "return redis.call('touch', KEYS[1])", "1", "k");
     const char *obj = RUN(cl, "DEBUG", "OBJECT", "k");
     cr_expect(strstr(obj, " lru:1000000 lru_seconds_idle:5\r\n") != NULL, "%s", obj);
     EXPECT(cl, "+OK\r\n", "CLIENT", "NO-TOUCH", "off");
@@ -367,7 +370,12 @@ Test(server_cmds, debug_object_and_subcommand_errors)
                           "lru_seconds_idle:0\r\n") != NULL,
               "%s", obj);
     obj = RUN(cl, "DEBUG", "OBJECT", "i");
-    cr_expect(strstr(obj, " encoding:int serializedlength:3 ") != NULL, "%s", obj);
+    cr_expect(strstr(obj, " refcount:1 encoding:int serializedlength:3 ") != NULL, "%s", obj);
+    /* a shared integer, as OBJECT REFCOUNT says */
+    EXPECT(cl, "+OK\r\n", "SET", "i", "7");
+    obj = RUN(cl, "DEBUG", "OBJECT", "i");
+    cr_expect(strstr(obj, " refcount:2147483647 encoding:int serializedlength:2 ") != NULL, "%s",
+              obj);
     EXPECT(cl, "-ERR no such key\r\n", "DEBUG", "OBJECT", "nokey");
     EXPECT(cl,
            "-ERR unknown subcommand or wrong number of arguments for 'OBJECT'. Try DEBUG HELP.\r\n",
@@ -382,6 +390,16 @@ Test(server_cmds, debug_object_and_subcommand_errors)
     EXPECT(cl, "-ERR argument must be a memory value bigger than 1 and smaller than 4gb\r\n",
            "DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb");
     EXPECT(cl, "+Apparently Redis did not crash: test passed\r\n", "DEBUG", "STRINGMATCH-LEN");
+    EXPECT(cl, "+Apparently Redis did not crash: test passed\r\n", "DEBUG", "STRINGMATCH-TEST");
+    /* DEBUG ERROR's string is the error, CR and LF as spaces (Redis 7.4's bytes) */
+    EXPECT(cl, "-foo bar\r\n", "DEBUG", "ERROR", "foo bar");
+    EXPECT(cl, "-ERR x  y\r\n", "DEBUG", "ERROR", "ERR x\r\ny");
+    EXPECT(cl, "+OK\r\n", "DEBUG", "LOG", "a line");
+    EXPECT(cl,
+           "-ERR unknown subcommand or wrong number of arguments for 'LOG'. Try DEBUG HELP.\r\n",
+           "DEBUG", "LOG");
+    /* DEBUG HELP names it as 7.4 does */
+    cr_expect(strstr(RUN(cl, "DEBUG", "HELP"), "\r\n+STRINGMATCH-TEST\r\n") != NULL);
 }
 
 Test(server_cmds, debug_protocol_samples_each_resp_type)
