@@ -129,6 +129,10 @@ struct respite_server {
     bool timers_open;    /* flusher, cron, bg and wakeup are initialised */
     bool handles_closed;
     uint64_t turn; /* loop turns, counted by the check handle */
+    /* The loop's time awake (INFO eventloop_duration_sum): at each check,
+     * the time since the last one less what the loop slept in the poll
+     * (uv_metrics_idle_time), in ns; the us already reported. */
+    uint64_t el_last_ns, el_idle_ns, el_awake_ns, el_reported_us;
     struct srv_conn *conns;
     uint64_t nconns;
     /* Connections with output to write this turn, written in the order
@@ -295,12 +299,14 @@ static void write_cb(uv_write_t *req, int status)
         return;
     }
     conn->last_ms = real_ms(); /* replies draining: not idle (Redis) */
+    respite_stat_add(conn->srv->st, RESPITE_STAT_WRITES, 1); /* the rest, written by libuv */
     flush(conn);
 }
 
 /* Close conn for its output, as Redis logs it. */
 static void close_over_limits(struct srv_conn *conn)
 {
+    respite_stat_add(conn->srv->st, RESPITE_STAT_OBUF_LIMIT_CLOSED, 1);
     srv_log(&conn->srv->log, SRV_LOG_WARNING,
             "Client addr=%s laddr=%s scheduled to be closed ASAP for overcoming of output "
             "buffer limits.",
@@ -400,6 +406,7 @@ static void flush(struct srv_conn *conn)
         conn->bufs[n++] = uv_buf_init(ch->data, (unsigned)ch->len);
 
     int r = uv_try_write((uv_stream_t *)&conn->handle, conn->bufs, (unsigned)n);
+    respite_stat_add(srv->st, RESPITE_STAT_WRITES, 1);
     if (r == UV_EAGAIN || r == UV_ENOSYS)
         r = 0;
     if (r < 0) {
@@ -528,6 +535,15 @@ static void serve_ready(struct respite_server *srv)
 static void on_check(uv_check_t *h)
 {
     struct respite_server *srv = h->data;
+    uint64_t now = uv_hrtime(), idle = uv_metrics_idle_time(&srv->loop);
+    if (srv->el_last_ns) {
+        srv->el_awake_ns += (now - srv->el_last_ns) - (idle - srv->el_idle_ns);
+        respite_stat_add(srv->st, RESPITE_STAT_EL_CYCLES, 1);
+        respite_stat_add(srv->st, RESPITE_STAT_EL_USEC, srv->el_awake_ns / 1000 - srv->el_reported_us);
+        srv->el_reported_us = srv->el_awake_ns / 1000;
+    }
+    srv->el_last_ns = now;
+    srv->el_idle_ns = idle;
     serve_ready(srv);
     srv->turn++;
 }
@@ -762,6 +778,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     (void)buf;
     if (nread == 0 || nread == UV_ENOBUFS) /* EAGAIN, or this turn's read was done */
         return;
+    respite_stat_add(conn->srv->st, RESPITE_STAT_READS, 1);
     if (nread < 0) { /* UV_EOF or an error: the peer is gone */
         conn_close(conn);
         return;
@@ -783,6 +800,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         srv_log(&srv->log, SRV_LOG_WARNING,
                 "Closing client that reached max query buffer length: addr=%s qbuf=%zu",
                 conn->addr, conn->qlen - conn->qpos);
+        respite_stat_add(srv->st, RESPITE_STAT_QBUF_LIMIT_CLOSED, 1);
         conn_close(conn);
         return;
     }
@@ -1047,8 +1065,13 @@ static void reply_buffer_cron(struct respite_server *srv, struct srv_conn *c, in
         c->rbp = o->nbytes < size ? o->nbytes : size;
         c->rbp_since_ms = now;
     }
-    if (resized)
+    if (resized) {
         resp_out_set_chunk_size(o, resized);
+        respite_stat_add(srv->st,
+                         resized < size ? RESPITE_STAT_REPLY_BUFFER_SHRINKS
+                                        : RESPITE_STAT_REPLY_BUFFER_EXPANDS,
+                         1);
+    }
 }
 
 static void on_cron(uv_timer_t *t)
@@ -1271,6 +1294,7 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
         return NULL;
     }
     uv_loop_init(&srv->loop);
+    uv_loop_configure(&srv->loop, UV_METRICS_IDLE_TIME); /* eventloop_duration_sum */
     srv->port = srv->cfg.port;
     char addrs[sizeof srv->cfg.bind];
     snprintf(addrs, sizeof addrs, "%s", srv->cfg.bind);
