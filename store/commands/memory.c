@@ -16,7 +16,8 @@
  * MEMORY STATS and DOCTOR read the figures INFO's Memory section reports
  * (mem_info, server.c): used_memory is respite's accounting of its keys,
  * values and project shards; the allocator fields come from jemalloc when
- * the process links it (respite-server does), else are 0.
+ * the process links it (respite-server does, mem_alloc_stats), else are
+ * Redis's stand-ins (mem_info).
  */
 #include <limits.h>
 #include <malloc.h>
