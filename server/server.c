@@ -129,10 +129,14 @@ struct respite_server {
     bool timers_open;    /* flusher, cron, bg and wakeup are initialised */
     bool handles_closed;
     uint64_t turn; /* loop turns, counted by the check handle */
-    /* The loop's time awake (INFO eventloop_duration_sum): at each check,
-     * the time since the last one less what the loop slept in the poll
-     * (uv_metrics_idle_time), in ns; the us already reported. */
-    uint64_t el_last_ns, el_idle_ns, el_awake_ns, el_reported_us;
+    /* The loop's turns for INFO (eventloop_cycles, eventloop_duration_sum),
+     * as Redis counts them from afterSleep to beforeSleep: a turn wakes when
+     * its poll returns -- at its first I/O callback (el_woke), else at the
+     * check handle -- and is awake until the prepare handle, right before
+     * the next poll. Times in ns; the us already reported to the store. */
+    uv_prepare_t el_prepare;
+    bool el_asleep;
+    uint64_t el_wake_ns, el_awake_ns, el_reported_us;
     struct srv_conn *conns;
     uint64_t nconns;
     /* Connections with output to write this turn, written in the order
@@ -530,20 +534,35 @@ static void serve_ready(struct respite_server *srv)
     }
 }
 
+/* The loop's poll returned: the turn is awake from now (see el_asleep). */
+static inline void el_woke(struct respite_server *srv)
+{
+    if (srv->el_asleep) {
+        srv->el_asleep = false;
+        srv->el_wake_ns = uv_hrtime();
+    }
+}
+
+/* Right before the loop polls: the turn that woke ends, one cycle. */
+static void on_prepare(uv_prepare_t *h)
+{
+    struct respite_server *srv = h->data;
+    if (!srv->el_asleep && srv->el_wake_ns) {
+        srv->el_awake_ns += uv_hrtime() - srv->el_wake_ns;
+        respite_stat_add(srv->st, RESPITE_STAT_EL_CYCLES, 1);
+        respite_stat_add(srv->st, RESPITE_STAT_EL_USEC,
+                         srv->el_awake_ns / 1000 - srv->el_reported_us);
+        srv->el_reported_us = srv->el_awake_ns / 1000;
+    }
+    srv->el_asleep = true;
+}
+
 /* Once per loop turn, after the reads of that turn (a turn is what
  * alloc_cb's one read per client counts). */
 static void on_check(uv_check_t *h)
 {
     struct respite_server *srv = h->data;
-    uint64_t now = uv_hrtime(), idle = uv_metrics_idle_time(&srv->loop);
-    if (srv->el_last_ns) {
-        srv->el_awake_ns += (now - srv->el_last_ns) - (idle - srv->el_idle_ns);
-        respite_stat_add(srv->st, RESPITE_STAT_EL_CYCLES, 1);
-        respite_stat_add(srv->st, RESPITE_STAT_EL_USEC, srv->el_awake_ns / 1000 - srv->el_reported_us);
-        srv->el_reported_us = srv->el_awake_ns / 1000;
-    }
-    srv->el_last_ns = now;
-    srv->el_idle_ns = idle;
+    el_woke(srv);
     serve_ready(srv);
     srv->turn++;
 }
@@ -577,6 +596,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)h;
     (void)suggested;
+    el_woke(conn->srv);
     if (conn->read_turn == conn->srv->turn) {
         *buf = uv_buf_init(NULL, 0);
         return;
@@ -851,6 +871,7 @@ static struct srv_conn *conn_new(struct respite_server *srv)
 static void on_connection(uv_stream_t *server, int status)
 {
     struct respite_server *srv = server->data;
+    el_woke(srv);
     if (status < 0)
         return;
     struct srv_conn *conn = conn_new(srv);
@@ -1149,6 +1170,7 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->listeners[i], NULL);
     if (srv->timers_open) {
         uv_close((uv_handle_t *)&srv->flusher, NULL);
+        uv_close((uv_handle_t *)&srv->el_prepare, NULL);
         uv_close((uv_handle_t *)&srv->cron, NULL);
         uv_close((uv_handle_t *)&srv->bg, NULL);
         uv_close((uv_handle_t *)&srv->evict, NULL);
@@ -1217,6 +1239,7 @@ static void signal_shutdown(struct respite_server *srv)
 static void on_wakeup(uv_async_t *a)
 {
     struct respite_server *srv = a->data;
+    el_woke(srv);
     if (sig_caught && srv == sig_srv)
         signal_shutdown(srv);
     else
@@ -1294,7 +1317,6 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
         return NULL;
     }
     uv_loop_init(&srv->loop);
-    uv_loop_configure(&srv->loop, UV_METRICS_IDLE_TIME); /* eventloop_duration_sum */
     srv->port = srv->cfg.port;
     char addrs[sizeof srv->cfg.bind];
     snprintf(addrs, sizeof addrs, "%s", srv->cfg.bind);
@@ -1328,6 +1350,9 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     uv_check_init(&srv->loop, &srv->flusher);
     srv->flusher.data = srv;
     uv_check_start(&srv->flusher, on_check);
+    uv_prepare_init(&srv->loop, &srv->el_prepare);
+    srv->el_prepare.data = srv;
+    uv_prepare_start(&srv->el_prepare, on_prepare);
     uv_timer_init(&srv->loop, &srv->cron);
     srv->cron.data = srv;
     uv_timer_start(&srv->cron, on_cron, (uint64_t)(1000 / srv->cfg.hz),
