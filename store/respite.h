@@ -186,8 +186,9 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 /* Background work, bounded to about budget_us microseconds in all: reclaims
  * expired keys (active expiry), frees flushed data (FLUSHALL ASYNC) and big
  * values of deleted keys (UNLINK) in slices, advances hash table
- * rehashing, and keeps client tracking's table within
- * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
+ * rehashing, keeps client tracking's table within
+ * tracking-table-max-keys (invalidating the keys it evicts), and samples
+ * INFO's instantaneous rates (at most every 100 ms). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left (every loop turn while an eviction is, respite_evicting), with a
