@@ -1200,10 +1200,8 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
     struct script_stats sc;
     script_stats(c->st, &sc);
     /* No replication, MIGRATE, active defragmentation or I/O threads:
-     * their figures are 0. Every RESTORE payload is checked whole, but not
-     * counted as a sanitization (sanitize-dump-payload's), so
-     * dump_payload_sanitizations stays 0. Expiry reclaims every due key
-     * it reaches, earliest first: no sampling, so expired_stale_perc is 0. */
+     * their figures are 0. Expiry reclaims every due key it reaches,
+     * earliest first: no sampling, so expired_stale_perc is 0. */
     sbuf_printf(b,
                 "# Stats\r\n"
                 "total_connections_received:%llu\r\n"
@@ -1268,7 +1266,7 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "tracking_total_prefixes:%llu\r\n"
                 "unexpected_error_replies:%llu\r\n"
                 "total_error_replies:%llu\r\n"
-                "dump_payload_sanitizations:0\r\n"
+                "dump_payload_sanitizations:%llu\r\n"
                 "total_reads_processed:%llu\r\n"
                 "total_writes_processed:%llu\r\n"
                 "io_threaded_reads_processed:0\r\n"
@@ -1288,7 +1286,8 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "acl_access_denied_channel:%llu\r\n",
                 (unsigned long long)tkeys, (unsigned long long)titems,
                 (unsigned long long)tprefixes, (unsigned long long)ss->unexpected_error_replies,
-                (unsigned long long)ss->total_error_replies, (unsigned long long)ss->reads,
+                (unsigned long long)ss->total_error_replies,
+                (unsigned long long)ss->dump_sanitizations, (unsigned long long)ss->reads,
                 (unsigned long long)ss->writes, (unsigned long long)ss->qbuf_limit_closed,
                 (unsigned long long)ss->obuf_limit_closed,
                 (unsigned long long)ss->reply_buffer_shrinks,

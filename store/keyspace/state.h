@@ -599,6 +599,7 @@ struct store_stats {
     uint64_t reply_buffer_shrinks, reply_buffer_expands;
     uint64_t el_cycles, el_usec;
     uint64_t cmd_usec; /* time of top-level commands (cmd_call), eventloop_duration_cmd_sum */
+    uint64_t dump_sanitizations; /* RESTORE's packed parts counted as Redis's (keys.c) */
     /* INFO's instantaneous_* figures: Redis's trackInstantaneousMetric,
      * a sample every 100 ms (respite_tick) of how fast a counter moved, the
      * mean of the last RS_INST_SAMPLES reported. */

@@ -12,7 +12,9 @@ survives CONFIG RESETSTAT; the fragmentation and allocator ratios are the quotie
 fields they come from; instantaneous_ops_per_sec, the input rate and the event loop rate
 follow a client that sends commands for two seconds; read and write calls are counted;
 the output buffer limits (pubsub and normal) and the query buffer limit count the clients
-they close; reply buffers shrink and expand; ACL denials count by reason (AUTH, command,
+they close; reply buffers shrink and expand; RESTORE counts the packed parts of its
+payloads as Redis's dump_payload_sanitizations under sanitize-dump-payload yes or
+clients (7.4.1 counts a small hash, set or stream 1); ACL denials count by reason (AUTH, command,
 key, channel) and survive CONFIG RESETSTAT and ACL LOG RESET, as in Redis;
 clients_in_timeout_table counts the clients blocked with a timeout; config_file and
 listener0 name the configuration file and the listening addresses.
@@ -387,6 +389,25 @@ class Values(ServerTestCase):
         self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
         self.assertEqual(c.cmd("ACL", "LOG", "RESET"), b"OK")
         self.assertEqual(got(), want)
+
+    def test_dump_payload_sanitizations_count_packed_parts_as_redis(self):
+        s = self.spawn()
+        c = self.conn(s)
+        count = lambda: int(self.info("stats", c)["dump_payload_sanitizations"])
+        self.assertEqual(c.cmd("HSET", "h", "a", "1", "b", "2"), 2)  # one listpack
+        self.assertEqual(c.cmd("SADD", "s", "1", "2"), 2)             # one intset
+        self.assertEqual(c.cmd("SET", "str", "v"), b"OK")              # none
+        dumps = {k: c.cmd("DUMP", k) for k in ("h", "s", "str")}
+        # Under sanitize-dump-payload no (the default) Redis counts none.
+        self.assertEqual(c.cmd("RESTORE", "h2", "0", dumps["h"]), b"OK")
+        self.assertEqual(count(), 0)
+        for mode, key in (("yes", "h"), ("clients", "s")):
+            self.assertEqual(c.cmd("CONFIG", "SET", "sanitize-dump-payload", mode), b"OK")
+            self.assertEqual(c.cmd("RESTORE", key + mode, "0", dumps[key]), b"OK")
+        self.assertEqual(c.cmd("RESTORE", "str2", "0", dumps["str"]), b"OK")
+        self.assertEqual(count(), 2)
+        self.assertEqual(c.cmd("CONFIG", "RESETSTAT"), b"OK")
+        self.assertEqual(count(), 0)
 
     def test_clients_in_timeout_table_counts_blocked_with_timeout(self):
         s = self.spawn()
