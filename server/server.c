@@ -129,6 +129,14 @@ struct respite_server {
     bool timers_open;    /* flusher, cron, bg and wakeup are initialised */
     bool handles_closed;
     uint64_t turn; /* loop turns, counted by the check handle */
+    /* The loop's turns for INFO (eventloop_cycles, eventloop_duration_sum),
+     * as Redis counts them from afterSleep to beforeSleep: a turn wakes when
+     * its poll returns -- at its first I/O callback (el_woke), else at the
+     * check handle -- and is awake until the prepare handle, right before
+     * the next poll. Times in ns; the us already reported to the store. */
+    uv_prepare_t el_prepare;
+    bool el_asleep;
+    uint64_t el_wake_ns, el_awake_ns, el_reported_us;
     struct srv_conn *conns;
     uint64_t nconns;
     /* Connections with output to write this turn, written in the order
@@ -295,12 +303,14 @@ static void write_cb(uv_write_t *req, int status)
         return;
     }
     conn->last_ms = real_ms(); /* replies draining: not idle (Redis) */
+    respite_stat_add(conn->srv->st, RESPITE_STAT_WRITES, 1); /* the rest, written by libuv */
     flush(conn);
 }
 
 /* Close conn for its output, as Redis logs it. */
 static void close_over_limits(struct srv_conn *conn)
 {
+    respite_stat_add(conn->srv->st, RESPITE_STAT_OBUF_LIMIT_CLOSED, 1);
     srv_log(&conn->srv->log, SRV_LOG_WARNING,
             "Client addr=%s laddr=%s scheduled to be closed ASAP for overcoming of output "
             "buffer limits.",
@@ -400,6 +410,7 @@ static void flush(struct srv_conn *conn)
         conn->bufs[n++] = uv_buf_init(ch->data, (unsigned)ch->len);
 
     int r = uv_try_write((uv_stream_t *)&conn->handle, conn->bufs, (unsigned)n);
+    respite_stat_add(srv->st, RESPITE_STAT_WRITES, 1);
     if (r == UV_EAGAIN || r == UV_ENOSYS)
         r = 0;
     if (r < 0) {
@@ -523,11 +534,35 @@ static void serve_ready(struct respite_server *srv)
     }
 }
 
+/* The loop's poll returned: the turn is awake from now (see el_asleep). */
+static inline void el_woke(struct respite_server *srv)
+{
+    if (srv->el_asleep) {
+        srv->el_asleep = false;
+        srv->el_wake_ns = uv_hrtime();
+    }
+}
+
+/* Right before the loop polls: the turn that woke ends, one cycle. */
+static void on_prepare(uv_prepare_t *h)
+{
+    struct respite_server *srv = h->data;
+    if (!srv->el_asleep && srv->el_wake_ns) {
+        srv->el_awake_ns += uv_hrtime() - srv->el_wake_ns;
+        respite_stat_add(srv->st, RESPITE_STAT_EL_CYCLES, 1);
+        respite_stat_add(srv->st, RESPITE_STAT_EL_USEC,
+                         srv->el_awake_ns / 1000 - srv->el_reported_us);
+        srv->el_reported_us = srv->el_awake_ns / 1000;
+    }
+    srv->el_asleep = true;
+}
+
 /* Once per loop turn, after the reads of that turn (a turn is what
  * alloc_cb's one read per client counts). */
 static void on_check(uv_check_t *h)
 {
     struct respite_server *srv = h->data;
+    el_woke(srv);
     serve_ready(srv);
     srv->turn++;
 }
@@ -561,6 +596,7 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct srv_conn *conn = (struct srv_conn *)h;
     (void)suggested;
+    el_woke(conn->srv);
     if (conn->read_turn == conn->srv->turn) {
         *buf = uv_buf_init(NULL, 0);
         return;
@@ -762,6 +798,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     (void)buf;
     if (nread == 0 || nread == UV_ENOBUFS) /* EAGAIN, or this turn's read was done */
         return;
+    respite_stat_add(conn->srv->st, RESPITE_STAT_READS, 1);
     if (nread < 0) { /* UV_EOF or an error: the peer is gone */
         conn_close(conn);
         return;
@@ -783,6 +820,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         srv_log(&srv->log, SRV_LOG_WARNING,
                 "Closing client that reached max query buffer length: addr=%s qbuf=%zu",
                 conn->addr, conn->qlen - conn->qpos);
+        respite_stat_add(srv->st, RESPITE_STAT_QBUF_LIMIT_CLOSED, 1);
         conn_close(conn);
         return;
     }
@@ -833,6 +871,7 @@ static struct srv_conn *conn_new(struct respite_server *srv)
 static void on_connection(uv_stream_t *server, int status)
 {
     struct respite_server *srv = server->data;
+    el_woke(srv);
     if (status < 0)
         return;
     struct srv_conn *conn = conn_new(srv);
@@ -1047,8 +1086,13 @@ static void reply_buffer_cron(struct respite_server *srv, struct srv_conn *c, in
         c->rbp = o->nbytes < size ? o->nbytes : size;
         c->rbp_since_ms = now;
     }
-    if (resized)
+    if (resized) {
         resp_out_set_chunk_size(o, resized);
+        respite_stat_add(srv->st,
+                         resized < size ? RESPITE_STAT_REPLY_BUFFER_SHRINKS
+                                        : RESPITE_STAT_REPLY_BUFFER_EXPANDS,
+                         1);
+    }
 }
 
 static void on_cron(uv_timer_t *t)
@@ -1126,6 +1170,7 @@ static void close_handles(struct respite_server *srv)
         uv_close((uv_handle_t *)&srv->listeners[i], NULL);
     if (srv->timers_open) {
         uv_close((uv_handle_t *)&srv->flusher, NULL);
+        uv_close((uv_handle_t *)&srv->el_prepare, NULL);
         uv_close((uv_handle_t *)&srv->cron, NULL);
         uv_close((uv_handle_t *)&srv->bg, NULL);
         uv_close((uv_handle_t *)&srv->evict, NULL);
@@ -1194,6 +1239,7 @@ static void signal_shutdown(struct respite_server *srv)
 static void on_wakeup(uv_async_t *a)
 {
     struct respite_server *srv = a->data;
+    el_woke(srv);
     if (sig_caught && srv == sig_srv)
         signal_shutdown(srv);
     else
@@ -1304,6 +1350,9 @@ struct respite_server *respite_server_new(struct respite *st, char *err, size_t 
     uv_check_init(&srv->loop, &srv->flusher);
     srv->flusher.data = srv;
     uv_check_start(&srv->flusher, on_check);
+    uv_prepare_init(&srv->loop, &srv->el_prepare);
+    srv->el_prepare.data = srv;
+    uv_prepare_start(&srv->el_prepare, on_prepare);
     uv_timer_init(&srv->loop, &srv->cron);
     srv->cron.data = srv;
     uv_timer_start(&srv->cron, on_cron, (uint64_t)(1000 / srv->cfg.hz),

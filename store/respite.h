@@ -186,8 +186,9 @@ void respite_set_clock(struct respite *st, respite_clock_fn *fn, void *ud);
 /* Background work, bounded to about budget_us microseconds in all: reclaims
  * expired keys (active expiry), frees flushed data (FLUSHALL ASYNC) and big
  * values of deleted keys (UNLINK) in slices, advances hash table
- * rehashing, and keeps client tracking's table within
- * tracking-table-max-keys (invalidating the keys it evicts). (Whether freed memory goes back to the system is the
+ * rehashing, keeps client tracking's table within
+ * tracking-table-max-keys (invalidating the keys it evicts), and samples
+ * INFO's instantaneous rates (at most every 100 ms). (Whether freed memory goes back to the system is the
  * allocator's business: respite-server links jemalloc for that.)
  * The server calls it hz times a second, and every millisecond while work
  * is left (every loop turn while an eviction is, respite_evicting), with a
@@ -461,6 +462,14 @@ enum respite_stat {
     RESPITE_STAT_REJECTED,        /* rejected_connections (+1) */
     RESPITE_STAT_NET_IN,          /* total_net_input_bytes (+n) */
     RESPITE_STAT_NET_OUT,         /* total_net_output_bytes (+n) */
+    RESPITE_STAT_READS,           /* total_reads_processed: read calls (+n) */
+    RESPITE_STAT_WRITES,          /* total_writes_processed: write calls (+n) */
+    RESPITE_STAT_QBUF_LIMIT_CLOSED, /* client_query_buffer_limit_disconnections (+1) */
+    RESPITE_STAT_OBUF_LIMIT_CLOSED, /* client_output_buffer_limit_disconnections (+1) */
+    RESPITE_STAT_REPLY_BUFFER_SHRINKS, /* reply_buffer_shrinks (+1) */
+    RESPITE_STAT_REPLY_BUFFER_EXPANDS, /* reply_buffer_expands (+1) */
+    RESPITE_STAT_EL_CYCLES,       /* eventloop_cycles: loop turns (+n) */
+    RESPITE_STAT_EL_USEC,         /* eventloop_duration_sum: their time awake, us (+n) */
 };
 void respite_stat_add(struct respite *st, enum respite_stat which, uint64_t n);
 

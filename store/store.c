@@ -157,6 +157,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     functions_init(st);
     introspect_init(st);
     st->run_postponed = run_postponed;
+    st->startup_memory = st->used_memory + st->shard_bytes;
     return (struct respite *)st;
 }
 
@@ -224,6 +225,37 @@ static int evict(struct store *st)
     return r;
 }
 
+/* Redis's trackInstantaneousMetric: a sample of how fast value moved
+ * against base since the last one (value per base, times factor). */
+static void inst_track(struct inst_metric *m, uint64_t value, uint64_t base, int64_t factor)
+{
+    if (m->last_base > 0) {
+        int64_t db = (int64_t)(base - m->last_base), dv = (int64_t)(value - m->last_value);
+        m->samples[m->idx] = db > 0 ? dv * factor / db : 0;
+        m->idx = (m->idx + 1) % RS_INST_SAMPLES;
+    }
+    m->last_base = base;
+    m->last_value = value;
+}
+
+/* INFO's instantaneous metrics, sampled at most every 100 ms, as Redis's
+ * cron does (run_with_period(100)): commands, network bytes and event loop
+ * turns per second, and the loop's mean awake time a turn. */
+static void inst_sample(struct store *st)
+{
+    int64_t now = rs_real_ms();
+    if (now - st->stats.inst_last_ms < 100)
+        return;
+    st->stats.inst_last_ms = now;
+    struct store_stats *s = &st->stats;
+    uint64_t ms = (uint64_t)now;
+    inst_track(&s->inst[RS_INST_COMMANDS], s->numcommands, ms, 1000);
+    inst_track(&s->inst[RS_INST_NET_IN], s->net_in, ms, 1000);
+    inst_track(&s->inst[RS_INST_NET_OUT], s->net_out, ms, 1000);
+    inst_track(&s->inst[RS_INST_EL_CYCLES], s->el_cycles, ms, 1000);
+    inst_track(&s->inst[RS_INST_EL_DURATION], s->el_usec, s->el_cycles, 1);
+}
+
 int respite_tick(struct respite *rs, int64_t budget_us)
 {
     struct store *st = (struct store *)rs;
@@ -235,8 +267,12 @@ int respite_tick(struct respite *rs, int64_t budget_us)
      * Expiry waits while clients are paused (CLIENT PAUSE), as in Redis. */
     if (st->cfg.active_expire && !pause_active(st)) {
         int64_t t0 = rs_mono_us();
-        more |= exp_active_cycle(st, budget_us);
-        latency_add_sample(st, "expire-cycle", (rs_mono_us() - t0) / 1000);
+        int left = exp_active_cycle(st, budget_us);
+        int64_t dt = rs_mono_us() - t0;
+        latency_add_sample(st, "expire-cycle", dt / 1000);
+        st->stats.expire_cycle_us += (uint64_t)dt;
+        st->stats.expire_time_cap_reached += (uint64_t)left;
+        more |= left;
     }
     /* Each step takes a slice even when the budget is spent, so a tick
      * makes progress and says whether work is left. */
@@ -258,6 +294,7 @@ int respite_tick(struct respite *rs, int64_t budget_us)
     }
     aof_cron(st);
     mem_note_peak(st);
+    inst_sample(st);
     if (st->pp_head && !pause_active(st))
         pause_resume(st);
     if (st->qp_head)
@@ -315,6 +352,30 @@ void respite_stat_add(struct respite *rs, enum respite_stat which, uint64_t n)
         break;
     case RESPITE_STAT_NET_OUT:
         st->stats.net_out += n;
+        break;
+    case RESPITE_STAT_READS:
+        st->stats.reads += n;
+        break;
+    case RESPITE_STAT_WRITES:
+        st->stats.writes += n;
+        break;
+    case RESPITE_STAT_QBUF_LIMIT_CLOSED:
+        st->stats.qbuf_limit_closed += n;
+        break;
+    case RESPITE_STAT_OBUF_LIMIT_CLOSED:
+        st->stats.obuf_limit_closed += n;
+        break;
+    case RESPITE_STAT_REPLY_BUFFER_SHRINKS:
+        st->stats.reply_buffer_shrinks += n;
+        break;
+    case RESPITE_STAT_REPLY_BUFFER_EXPANDS:
+        st->stats.reply_buffer_expands += n;
+        break;
+    case RESPITE_STAT_EL_CYCLES:
+        st->stats.el_cycles += n;
+        break;
+    case RESPITE_STAT_EL_USEC:
+        st->stats.el_usec += n;
         break;
     }
 }

@@ -1483,6 +1483,7 @@ static void log_add(struct store *st, const struct cmd_ctx *info, int reason, in
                     struct rs_str object, struct rs_str username)
 {
     struct acl *a = st->acl;
+    st->acl_denied[reason]++; /* INFO acl_access_denied_*, as Redis's addACLLogEntry */
     int64_t now = info->now;
     size_t cinfo_len;
     char *cinfo = client_info_string(info, info->s, &cinfo_len);

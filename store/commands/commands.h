@@ -300,16 +300,37 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 void sbuf_free(struct sbuf *b);
 
 /* What INFO's Memory section reports (server.c), which MEMORY STATS and
- * DOCTOR read too. Reading them notes the peak. */
+ * DOCTOR read too. Reading them notes the peak. The ratios are Redis
+ * 7.4's (getMemoryOverheadData), as floats, 0 where the divisor is. */
 struct mem_info {
     uint64_t used;     /* used_memory: keys, values and project shards */
     uint64_t dataset;  /* used_memory_dataset: keys and values */
     uint64_t overhead; /* used_memory_overhead: the project shards */
     uint64_t peak;     /* the largest used noted (here and at each tick) */
+    uint64_t startup;  /* used when the store opened */
     uint64_t rss;      /* the process's resident set, 0 if unknown */
     uint64_t clients;  /* the clients' query and output buffers */
+    uint64_t aof_buffer; /* the append-only file's buffers */
+    /* the global shards' bucket arrays being emptied by a rehash, and how
+     * many tables rehash */
+    uint64_t rehashing, nrehashing;
+    /* jemalloc's allocated, active, resident and muzzy bytes and its
+     * small slabs' free regions (mem_alloc_stats); without jemalloc,
+     * Redis's stand-ins: resident the rss less the scripts' VMs, active
+     * the resident, allocated the used, the others 0 */
+    uint64_t allocated, active, resident, muzzy, frag_smallbins;
+    double peak_perc;    /* used * 100 / peak */
+    double dataset_perc; /* dataset * 100 / (used - startup) */
+    double alloc_frag;   /* frag_smallbins / allocated + 1 */
+    double alloc_rss;    /* resident / active */
+    double rss_extra;    /* rss / resident */
+    double frag;         /* rss / used: mem_fragmentation_ratio */
+    long long alloc_rss_bytes, rss_extra_bytes, frag_bytes; /* the differences */
 };
 void mem_info(struct store *st, struct mem_info *m);
+/* Fill m's allocator figures from jemalloc, refreshing its statistics;
+ * false (m untouched) when the process does not link it (memory.c). */
+bool mem_alloc_stats(struct mem_info *m);
 /* Note used memory in the peak (respite_tick, as Redis's cron). O(1). */
 void mem_note_peak(struct store *st);
 /* The allocator as Redis's ZMALLOC_LIB names it (INFO mem_allocator):

@@ -801,6 +801,16 @@ void cmd_restore(struct cmd_ctx *c)
         reply_err(c, RS_ERR_BAD_DATA);
         return;
     }
+    /* INFO dump_payload_sanitizations: Redis checks a payload's packed
+     * parts whole, and counts each, under sanitize-dump-payload yes (or
+     * clients, for a client's RESTORE, not the append-only file's); respite
+     * checks them so always, and counts them when Redis would. */
+    char sanitize[16];
+    respite_config_get((struct respite *)c->st, "sanitize-dump-payload", sanitize,
+                       sizeof sanitize);
+    if (strcmp(sanitize, "yes") == 0 ||
+        (strcmp(sanitize, "clients") == 0 && !(c->s->flags & SES_REPLAY)))
+        c->st->stats.dump_sanitizations += val.nblobs;
     if (ttl && !absttl)
         ttl = (long long)((uint64_t)ttl + (uint64_t)c->now); /* wraps as Redis's sum */
     if (ttl && ttl <= c->now) {

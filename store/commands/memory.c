@@ -16,7 +16,8 @@
  * MEMORY STATS and DOCTOR read the figures INFO's Memory section reports
  * (mem_info, server.c): used_memory is respite's accounting of its keys,
  * values and project shards; the allocator fields come from jemalloc when
- * the process links it (respite-server does), else are 0.
+ * the process links it (respite-server does, mem_alloc_stats), else are
+ * Redis's stand-ins (mem_info).
  */
 #include <limits.h>
 #include <malloc.h>
@@ -222,30 +223,49 @@ void cmd_memory_usage(struct cmd_ctx *c)
  * MEMORY STATS, DOCTOR, MALLOC-STATS, PURGE, HELP
  * ------------------------------------------------------------------------ */
 
-/* jemalloc's allocated, active and resident bytes (after refreshing its
- * statistics); all 0 without jemalloc. */
-struct alloc_info {
-    size_t allocated, active, resident;
-};
-
-static void alloc_info(struct alloc_info *a)
+/* jemalloc's statistics, refreshed: allocated, active, resident and
+ * muzzy bytes, and the free regions of its small-size slabs (Redis 7.4's
+ * allocator_frag_bytes: for each small bin, (regions of its current slabs
+ * - regions in use) * region size). Returns false without jemalloc. */
+bool mem_alloc_stats(struct mem_info *m)
 {
-    memset(a, 0, sizeof *a);
     if (mallctl == NULL)
-        return;
+        return false;
     uint64_t epoch = 1;
     size_t len = sizeof epoch;
     mallctl("epoch", &epoch, &len, &epoch, len);
-    len = sizeof a->allocated;
-    mallctl("stats.allocated", &a->allocated, &len, NULL, 0);
-    mallctl("stats.active", &a->active, &len, NULL, 0);
-    mallctl("stats.resident", &a->resident, &len, NULL, 0);
-}
-
-/* a / b as Redis's float ratios; 0 when b is. */
-static double ratio(double a, double b)
-{
-    return b > 0 ? (double)(float)(a / b) : 0;
+    size_t v = 0, page = 0;
+    len = sizeof v;
+    if (mallctl("stats.allocated", &v, &len, NULL, 0) == 0)
+        m->allocated = v;
+    if (mallctl("stats.active", &v, &len, NULL, 0) == 0)
+        m->active = v;
+    if (mallctl("stats.resident", &v, &len, NULL, 0) == 0)
+        m->resident = v;
+    /* 4096: MALLCTL_ARENAS_ALL, the sum over the arenas */
+    if (mallctl("arenas.page", &page, &len, NULL, 0) == 0 &&
+        mallctl("stats.arenas.4096.pmuzzy", &v, &len, NULL, 0) == 0)
+        m->muzzy = v * page;
+    unsigned nbins = 0;
+    size_t ulen = sizeof nbins;
+    mallctl("arenas.nbins", &nbins, &ulen, NULL, 0);
+    m->frag_smallbins = 0;
+    for (unsigned j = 0; j < nbins; j++) {
+        char name[64];
+        size_t size = 0, curslabs = 0, curregs = 0;
+        uint32_t nregs = 0;
+        size_t nlen = sizeof nregs;
+        snprintf(name, sizeof name, "arenas.bin.%u.size", j);
+        mallctl(name, &size, &len, NULL, 0);
+        snprintf(name, sizeof name, "arenas.bin.%u.nregs", j);
+        mallctl(name, &nregs, &nlen, NULL, 0);
+        snprintf(name, sizeof name, "stats.arenas.4096.bins.%u.curslabs", j);
+        mallctl(name, &curslabs, &len, NULL, 0);
+        snprintf(name, sizeof name, "stats.arenas.4096.bins.%u.curregs", j);
+        mallctl(name, &curregs, &len, NULL, 0);
+        m->frag_smallbins += (nregs * curslabs - curregs) * size;
+    }
+    return true;
 }
 
 static void stat_int(struct resp_out *o, const char *name, long long v)
@@ -274,30 +294,22 @@ void cmd_memory_stats(struct cmd_ctx *c)
     script_stats(st, &ss);
     struct functions_stats fs;
     functions_stats(st, &fs);
-    struct alloc_info a;
-    alloc_info(&a);
     int ndbs = 0;
-    uint64_t nkeys = 0, nrehashing = 0, rehashing_bytes = 0;
+    uint64_t nkeys = 0;
     for (int i = 0; i < st->ndbs; i++) {
-        const struct table *t = &st->dbs[i]->global.tbl;
         nkeys += st->dbs[i]->nkeys;
         ndbs += st->dbs[i]->nkeys > 0;
-        if (t->rehash_idx != -1) { /* the array being emptied */
-            nrehashing++;
-            rehashing_bytes += tbl_size(t, 0) * sizeof(struct entry *);
-        }
     }
     struct resp_out *o = c->out;
     resp_add_map_len(o, 31 + ndbs);
     stat_int(o, "peak.allocated", (long long)m.peak);
     stat_int(o, "total.allocated", (long long)m.used);
-    stat_int(o, "startup.allocated", 0);
+    stat_int(o, "startup.allocated", (long long)m.startup);
     stat_int(o, "replication.backlog", 0);
     stat_int(o, "clients.slaves", 0);
     stat_int(o, "clients.normal", (long long)m.clients);
     stat_int(o, "cluster.links", 0);
-    stat_int(o, "aof.buffer",
-             st->aof ? (long long)(rs_alloc_size(st->aof->buf.p) + rs_alloc_size(st->aof->pend.p)) : 0);
+    stat_int(o, "aof.buffer", (long long)m.aof_buffer);
     stat_int(o, "lua.caches", (long long)ss.script_bytes);
     stat_int(o, "functions.caches", (long long)fs.bytes);
     for (int i = 0; i < st->ndbs; i++) {
@@ -314,26 +326,26 @@ void cmd_memory_stats(struct cmd_ctx *c)
                  g->ttl ? (long long)(exp_heap_cap(&g->ttl->exp) * sizeof(struct exp_item)) : 0);
     }
     stat_int(o, "overhead.db.hashtable.lut", 0);
-    stat_int(o, "overhead.db.hashtable.rehashing", (long long)rehashing_bytes);
+    stat_int(o, "overhead.db.hashtable.rehashing", (long long)m.rehashing);
     stat_int(o, "overhead.total", (long long)m.overhead);
-    stat_int(o, "db.dict.rehashing.count", (long long)nrehashing);
+    stat_int(o, "db.dict.rehashing.count", (long long)m.nrehashing);
     stat_int(o, "keys.count", (long long)nkeys);
     stat_int(o, "keys.bytes-per-key", nkeys ? (long long)(m.dataset / nkeys) : 0);
     stat_int(o, "dataset.bytes", (long long)m.dataset);
-    stat_double(o, "dataset.percentage", ratio((double)m.dataset * 100, (double)m.used));
-    stat_double(o, "peak.percentage", ratio((double)m.used * 100, (double)m.peak));
-    stat_int(o, "allocator.allocated", (long long)a.allocated);
-    stat_int(o, "allocator.active", (long long)a.active);
-    stat_int(o, "allocator.resident", (long long)a.resident);
-    stat_int(o, "allocator.muzzy", 0);
-    stat_double(o, "allocator-fragmentation.ratio", ratio((double)a.active, (double)a.allocated));
-    stat_int(o, "allocator-fragmentation.bytes", (long long)a.active - (long long)a.allocated);
-    stat_double(o, "allocator-rss.ratio", ratio((double)a.resident, (double)a.active));
-    stat_int(o, "allocator-rss.bytes", (long long)a.resident - (long long)a.active);
-    stat_double(o, "rss-overhead.ratio", ratio((double)m.rss, (double)a.resident));
-    stat_int(o, "rss-overhead.bytes", a.resident ? (long long)m.rss - (long long)a.resident : 0);
-    stat_double(o, "fragmentation", ratio((double)m.rss, (double)m.used));
-    stat_int(o, "fragmentation.bytes", (long long)m.rss - (long long)m.used);
+    stat_double(o, "dataset.percentage", m.dataset_perc);
+    stat_double(o, "peak.percentage", m.peak_perc);
+    stat_int(o, "allocator.allocated", (long long)m.allocated);
+    stat_int(o, "allocator.active", (long long)m.active);
+    stat_int(o, "allocator.resident", (long long)m.resident);
+    stat_int(o, "allocator.muzzy", (long long)m.muzzy);
+    stat_double(o, "allocator-fragmentation.ratio", m.alloc_frag);
+    stat_int(o, "allocator-fragmentation.bytes", (long long)m.frag_smallbins);
+    stat_double(o, "allocator-rss.ratio", m.alloc_rss);
+    stat_int(o, "allocator-rss.bytes", m.alloc_rss_bytes);
+    stat_double(o, "rss-overhead.ratio", m.rss_extra);
+    stat_int(o, "rss-overhead.bytes", m.rss_extra_bytes);
+    stat_double(o, "fragmentation", m.frag);
+    stat_int(o, "fragmentation.bytes", m.frag_bytes);
 }
 
 /* malloc_stats_print's writer. */

@@ -235,6 +235,10 @@ int persist_fork(struct store *st, enum persist_child type,
     }
     int64_t fork_us = rs_mono_us() - t0;
     latency_add_sample(st, "fork", fork_us / 1000);
+    if (pid > 0) { /* Redis's stat_fork_time and stat_total_forks */
+        st->stats.latest_fork_us = (uint64_t)fork_us;
+        st->stats.total_forks++;
+    }
     /* GB of used memory copied per second of fork(), as Redis's
      * stat_fork_rate (LATENCY DOCTOR judges the fork event by it). */
     ps->fork_rate = (double)(st->used_memory + st->shard_bytes) * 1e6 /

@@ -37,6 +37,7 @@
 #include "keyspace/keyspace.h"
 #include "keyspace/rdb.h"
 #include "keyspace/rdb_file.h"
+#include "ds/crc64.h"
 #include "ds/mem.h"
 #include "commands/monitor.h"
 #include "commands/pubsub.h"
@@ -912,16 +913,22 @@ static void info_server(const struct cmd_ctx *c, struct sbuf *b)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t uptime = (rs_real_ms() - st->stats.start_ms) / 1000;
+    /* The build's identity, as Redis's redis_build_id (a hash of its
+     * version and build): respite's and Redis's versions and the compiler. */
+    static const char build[] = RESPITE_VERSION " " RS_REDIS_VERSION " " __VERSION__;
     sbuf_printf(b,
                 "# Server\r\n"
                 "redis_version:" RS_REDIS_VERSION "\r\n"
                 "redis_git_sha1:00000000\r\n"
                 "redis_git_dirty:0\r\n"
+                "redis_build_id:%016llx\r\n"
                 "redis_mode:standalone\r\n"
                 "respite_version:" RESPITE_VERSION "\r\n"
                 "os:%s %s %s\r\n"
                 "arch_bits:%d\r\n"
                 "monotonic_clock:POSIX clock_gettime\r\n"
+                "multiplexing_api:epoll\r\n"
+                "atomicvar_api:c11-builtin\r\n"
                 "gcc_version:%d.%d.%d\r\n"
                 "process_id:%ld\r\n"
                 "process_supervised:no\r\n"
@@ -934,8 +941,9 @@ static void info_server(const struct cmd_ctx *c, struct sbuf *b)
                 "configured_hz:%d\r\n"
                 "lru_clock:%u\r\n"
                 "executable:%s\r\n"
+                "config_file:%s\r\n"
                 "io_threads_active:0\r\n",
-                u.sysname, u.release, u.machine, (int)sizeof(void *) * 8,
+                (unsigned long long)crc64(0, build, sizeof build - 1), u.sysname, u.release, u.machine, (int)sizeof(void *) * 8,
 #ifdef __GNUC__
                 __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
 #else
@@ -943,7 +951,17 @@ static void info_server(const struct cmd_ctx *c, struct sbuf *b)
 #endif
                 (long)getpid(), st->run_id, st->cfg.port,
                 (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, (long long)uptime,
-                (long long)uptime / 86400, st->cfg.hz, st->cfg.hz, store_lru(st), exe);
+                (long long)uptime / 86400, st->cfg.hz, st->cfg.hz, store_lru(st), exe,
+                st->config_file);
+    /* The one listener, TCP on the bind addresses as configured (respite
+     * has no TLS or Unix socket listener). */
+    sbuf_printf(b, "listener0:name=tcp");
+    char addrs[sizeof st->cfg.bind];
+    snprintf(addrs, sizeof addrs, "%s", st->cfg.bind);
+    char *save = NULL;
+    for (char *a = strtok_r(addrs, " \t", &save); a; a = strtok_r(NULL, " \t", &save))
+        sbuf_printf(b, ",bind=%s", a);
+    sbuf_printf(b, ",port=%d\r\n", st->cfg.port);
 }
 
 static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
@@ -977,9 +995,11 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
                 st->cfg.maxclients, max_in, max_out,
                 (unsigned long long)st->stats.blocked_clients, (unsigned long long)ntracking,
                 (unsigned long long)pubsub_nclients(st));
-    /* Redis 7.4's WATCH gauges (multi.c). */
-    sbuf_printf(b, "watching_clients:%llu\r\ntotal_watched_keys:%llu\r\n", nwatching,
-                (unsigned long long)st->watched.n);
+    /* Redis 7.4's WATCH gauges (multi.c), around the blocked clients
+     * that wait with a timeout (block.c). */
+    sbuf_printf(b, "watching_clients:%llu\r\nclients_in_timeout_table:%llu\r\n"
+                "total_watched_keys:%llu\r\n",
+                nwatching, (unsigned long long)st->btimeouts.n, (unsigned long long)st->watched.n);
     /* And its blocking gauges (block.c). */
     sbuf_printf(b, "total_blocking_keys:%llu\r\ntotal_blocking_keys_on_nokey:%llu\r\n",
                 (unsigned long long)st->blocking.n, (unsigned long long)st->blocking_nokey);
@@ -988,24 +1008,61 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
 void mem_note_peak(struct store *st)
 {
     uint64_t used = st->used_memory + st->shard_bytes;
-    if (used > st->stats.peak_memory)
-        st->stats.peak_memory = used;
+    if (used > st->peak_memory)
+        st->peak_memory = used;
+}
+
+/* a / b as Redis's float ratios; 0 when b is. */
+static double mem_ratio(double a, double b)
+{
+    return b > 0 ? (double)(float)(a / b) : 0;
 }
 
 void mem_info(struct store *st, struct mem_info *m)
 {
+    memset(m, 0, sizeof *m);
     mem_note_peak(st);
     m->dataset = st->used_memory;
     m->overhead = st->shard_bytes;
     m->used = m->dataset + m->overhead;
-    m->peak = st->stats.peak_memory;
+    m->peak = st->peak_memory;
+    m->startup = st->startup_memory;
     m->rss = rss_bytes();
-    m->clients = 0;
     for (const struct session *s = st->sessions_head; s; s = s->next) {
         struct session_desc d;
         session_describe(s, &d);
         m->clients += d.qbuf + d.qbuf_free + d.omem;
     }
+    if (st->aof)
+        m->aof_buffer = rs_alloc_size(st->aof->buf.p) + rs_alloc_size(st->aof->pend.p);
+    for (int i = 0; i < st->ndbs; i++) {
+        const struct table *t = &st->dbs[i]->global.tbl;
+        if (t->rehash_idx != -1) { /* the array being emptied */
+            m->nrehashing++;
+            m->rehashing += tbl_size(t, 0) * sizeof(struct entry *);
+        }
+    }
+    if (!mem_alloc_stats(m)) {
+        /* Redis's stand-ins when the allocator tells nothing (zmalloc's
+         * libc build): the rss less the scripts' VM, which the allocator
+         * would not hold, as its resident and active bytes, and used as
+         * its allocated. */
+        struct script_stats ss;
+        script_stats(st, &ss);
+        m->resident = m->rss > ss.vm_bytes ? m->rss - ss.vm_bytes : 0;
+        m->active = m->resident;
+        m->allocated = m->used;
+    }
+    m->peak_perc = mem_ratio((double)m->used * 100, (double)m->peak);
+    m->dataset_perc = mem_ratio((double)m->dataset * 100,
+                                m->used > m->startup ? (double)(m->used - m->startup) : 1);
+    m->alloc_frag = mem_ratio((double)m->frag_smallbins, (double)m->allocated) + 1;
+    m->alloc_rss = mem_ratio((double)m->resident, (double)m->active);
+    m->alloc_rss_bytes = (long long)m->resident - (long long)m->active;
+    m->rss_extra = mem_ratio((double)m->rss, (double)m->resident);
+    m->rss_extra_bytes = (long long)m->rss - (long long)m->resident;
+    m->frag = mem_ratio((double)m->rss, (double)m->used);
+    m->frag_bytes = (long long)m->rss - (long long)m->used;
 }
 
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
@@ -1013,14 +1070,13 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
     const struct store *st = c->st;
     struct mem_info m;
     mem_info(c->st, &m);
-    unsigned long long dataset = m.dataset, overhead = m.overhead;
-    unsigned long long used = m.used, rss = m.rss;
     unsigned long long total = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
                                (unsigned long long)sysconf(_SC_PAGESIZE);
     unsigned long long maxmem = (unsigned long long)st->cfg.maxmemory;
-    char h_used[32], h_rss[32], h_total[32], h_max[32];
-    human_bytes(h_used, sizeof h_used, used);
-    human_bytes(h_rss, sizeof h_rss, rss);
+    char h_used[32], h_rss[32], h_peak[32], h_total[32], h_max[32];
+    human_bytes(h_used, sizeof h_used, m.used);
+    human_bytes(h_rss, sizeof h_rss, m.rss);
+    human_bytes(h_peak, sizeof h_peak, m.peak);
     human_bytes(h_total, sizeof h_total, total);
     human_bytes(h_max, sizeof h_max, maxmem);
     /* used_memory is what the store accounts for: its keys and values
@@ -1032,11 +1088,24 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "used_memory_human:%s\r\n"
                 "used_memory_rss:%llu\r\n"
                 "used_memory_rss_human:%s\r\n"
+                "used_memory_peak:%llu\r\n"
+                "used_memory_peak_human:%s\r\n"
+                "used_memory_peak_perc:%.2f%%\r\n"
                 "used_memory_overhead:%llu\r\n"
+                "used_memory_startup:%llu\r\n"
                 "used_memory_dataset:%llu\r\n"
+                "used_memory_dataset_perc:%.2f%%\r\n"
+                "allocator_allocated:%llu\r\n"
+                "allocator_active:%llu\r\n"
+                "allocator_resident:%llu\r\n"
+                "allocator_muzzy:%llu\r\n"
                 "total_system_memory:%llu\r\n"
                 "total_system_memory_human:%s\r\n",
-                used, h_used, rss, h_rss, overhead, dataset, total, h_total);
+                (unsigned long long)m.used, h_used, (unsigned long long)m.rss, h_rss,
+                (unsigned long long)m.peak, h_peak, m.peak_perc, (unsigned long long)m.overhead,
+                (unsigned long long)m.startup, (unsigned long long)m.dataset, m.dataset_perc,
+                (unsigned long long)m.allocated, (unsigned long long)m.active,
+                (unsigned long long)m.resident, (unsigned long long)m.muzzy, total, h_total);
     /* Scripting, in Redis 7.4's names: EVAL's VM and cache of scripts,
      * the functions' VM and libraries, and both together. */
     struct script_stats ss;
@@ -1069,7 +1138,8 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)fs.bytes, (unsigned long long)scripts, h_scripts);
     /* mem_not_counted_for_evict: values queued for freeing in the
      * background, in used_memory until freed but no longer against
-     * maxmemory (keyspace/evict.c) */
+     * maxmemory (keyspace/evict.c). No replication, cluster or active
+     * defragmentation: their figures are 0. */
     char policy[32], alloc[64];
     respite_config_get((struct respite *)c->st, "maxmemory-policy", policy, sizeof policy);
     mem_alloc_name(alloc, sizeof alloc);
@@ -1077,13 +1147,31 @@ static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
                 "maxmemory:%llu\r\n"
                 "maxmemory_human:%s\r\n"
                 "maxmemory_policy:%s\r\n"
+                "allocator_frag_ratio:%.2f\r\n"
+                "allocator_frag_bytes:%llu\r\n"
+                "allocator_rss_ratio:%.2f\r\n"
+                "allocator_rss_bytes:%lld\r\n"
+                "rss_overhead_ratio:%.2f\r\n"
+                "rss_overhead_bytes:%lld\r\n"
+                "mem_fragmentation_ratio:%.2f\r\n"
+                "mem_fragmentation_bytes:%lld\r\n"
                 "mem_not_counted_for_evict:%llu\r\n"
+                "mem_replication_backlog:0\r\n"
+                "mem_total_replication_buffers:0\r\n"
+                "mem_clients_slaves:0\r\n"
+                "mem_clients_normal:%llu\r\n"
+                "mem_cluster_links:0\r\n"
+                "mem_aof_buffer:%llu\r\n"
                 "mem_allocator:%s\r\n"
+                "mem_overhead_db_hashtable_rehashing:%llu\r\n"
+                "active_defrag_running:0\r\n"
                 "lazyfree_pending_objects:%llu\r\n"
                 "lazyfreed_objects:%llu\r\n",
-                maxmem, h_max, policy,
-                (unsigned long long)st->lazy_bytes, alloc, (unsigned long long)st->lazy_pending,
-                (unsigned long long)st->stats.lazyfreed);
+                maxmem, h_max, policy, m.alloc_frag, (unsigned long long)m.frag_smallbins,
+                m.alloc_rss, m.alloc_rss_bytes, m.rss_extra, m.rss_extra_bytes, m.frag,
+                m.frag_bytes, (unsigned long long)st->lazy_bytes, (unsigned long long)m.clients,
+                (unsigned long long)m.aof_buffer, alloc, (unsigned long long)m.rehashing,
+                (unsigned long long)st->lazy_pending, (unsigned long long)st->stats.lazyfreed);
 }
 
 static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
@@ -1093,22 +1181,49 @@ static void info_persistence(const struct cmd_ctx *c, struct sbuf *b)
     sbuf_printf(b, "%s", buf);
 }
 
+/* The mean of an instantaneous metric's samples (Redis's
+ * getInstantaneousMetric). */
+static long long inst_metric(const struct store_stats *ss, int which)
+{
+    long long sum = 0;
+    for (int j = 0; j < RS_INST_SAMPLES; j++)
+        sum += ss->inst[which].samples[j];
+    return sum / RS_INST_SAMPLES;
+}
+
 static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
 {
-    const struct store_stats *ss = &c->st->stats;
+    const struct store *st = c->st;
+    const struct store_stats *ss = &st->stats;
     uint64_t ntracking, tkeys, titems, tprefixes;
     tracking_stats(c->st, &ntracking, &tkeys, &titems, &tprefixes);
     struct script_stats sc;
     script_stats(c->st, &sc);
+    /* No replication, MIGRATE, active defragmentation or I/O threads:
+     * their figures are 0. Expiry reclaims every due key it reaches,
+     * earliest first: no sampling, so expired_stale_perc is 0. */
     sbuf_printf(b,
                 "# Stats\r\n"
                 "total_connections_received:%llu\r\n"
                 "total_commands_processed:%llu\r\n"
+                "instantaneous_ops_per_sec:%lld\r\n"
                 "total_net_input_bytes:%llu\r\n"
                 "total_net_output_bytes:%llu\r\n"
+                "total_net_repl_input_bytes:0\r\n"
+                "total_net_repl_output_bytes:0\r\n"
+                "instantaneous_input_kbps:%.2f\r\n"
+                "instantaneous_output_kbps:%.2f\r\n"
+                "instantaneous_input_repl_kbps:0.00\r\n"
+                "instantaneous_output_repl_kbps:0.00\r\n"
                 "rejected_connections:%llu\r\n"
+                "sync_full:0\r\n"
+                "sync_partial_ok:0\r\n"
+                "sync_partial_err:0\r\n"
                 "expired_subkeys:%llu\r\n"
                 "expired_keys:%llu\r\n"
+                "expired_stale_perc:0.00\r\n"
+                "expired_time_cap_reached_count:%llu\r\n"
+                "expire_cycle_cpu_milliseconds:%llu\r\n"
                 "evicted_keys:%llu\r\n"
                 "evicted_clients:0\r\n"
                 "evicted_scripts:%llu\r\n"
@@ -1119,29 +1234,78 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 "pubsub_channels:%llu\r\n"
                 "pubsub_patterns:%llu\r\n"
                 "pubsubshard_channels:%llu\r\n"
-                "tracking_total_keys:%llu\r\n"
-                "tracking_total_items:%llu\r\n"
-                "tracking_total_prefixes:%llu\r\n"
-                "unexpected_error_replies:%llu\r\n"
-                "total_error_replies:%llu\r\n",
+                "latest_fork_usec:%llu\r\n"
+                "total_forks:%llu\r\n"
+                "migrate_cached_sockets:0\r\n"
+                "slave_expires_tracked_keys:0\r\n"
+                "active_defrag_hits:0\r\n"
+                "active_defrag_misses:0\r\n"
+                "active_defrag_key_hits:0\r\n"
+                "active_defrag_key_misses:0\r\n"
+                "total_active_defrag_time:0\r\n"
+                "current_active_defrag_time:0\r\n",
                 (unsigned long long)ss->numconnections, (unsigned long long)ss->numcommands,
-                (unsigned long long)ss->net_in, (unsigned long long)ss->net_out,
+                inst_metric(ss, RS_INST_COMMANDS), (unsigned long long)ss->net_in,
+                (unsigned long long)ss->net_out, (double)inst_metric(ss, RS_INST_NET_IN) / 1024,
+                (double)inst_metric(ss, RS_INST_NET_OUT) / 1024,
                 (unsigned long long)ss->rejected_conn, (unsigned long long)ss->expired_subkeys,
-                (unsigned long long)ss->expired_keys, (unsigned long long)ss->evicted_keys,
-                (unsigned long long)sc.evicted,
+                (unsigned long long)ss->expired_keys,
+                (unsigned long long)ss->expire_time_cap_reached,
+                (unsigned long long)ss->expire_cycle_us / 1000,
+                (unsigned long long)ss->evicted_keys, (unsigned long long)sc.evicted,
                 (unsigned long long)ks_evict_exceeded_ms(c->st, true),
                 (unsigned long long)ks_evict_exceeded_ms(c->st, false),
                 (unsigned long long)ss->keyspace_hits, (unsigned long long)ss->keyspace_misses,
                 (unsigned long long)pubsub_nchannels(c->st, PS_CHANNEL),
                 (unsigned long long)pubsub_nchannels(c->st, PS_PATTERN),
-                (unsigned long long)pubsub_nchannels(c->st, PS_SHARD), (unsigned long long)tkeys,
-                (unsigned long long)titems, (unsigned long long)tprefixes,
-                (unsigned long long)ss->unexpected_error_replies,
-                (unsigned long long)ss->total_error_replies);
+                (unsigned long long)pubsub_nchannels(c->st, PS_SHARD),
+                (unsigned long long)ss->latest_fork_us, (unsigned long long)ss->total_forks);
+    sbuf_printf(b,
+                "tracking_total_keys:%llu\r\n"
+                "tracking_total_items:%llu\r\n"
+                "tracking_total_prefixes:%llu\r\n"
+                "unexpected_error_replies:%llu\r\n"
+                "total_error_replies:%llu\r\n"
+                "dump_payload_sanitizations:%llu\r\n"
+                "total_reads_processed:%llu\r\n"
+                "total_writes_processed:%llu\r\n"
+                "io_threaded_reads_processed:0\r\n"
+                "io_threaded_writes_processed:0\r\n"
+                "client_query_buffer_limit_disconnections:%llu\r\n"
+                "client_output_buffer_limit_disconnections:%llu\r\n"
+                "reply_buffer_shrinks:%llu\r\n"
+                "reply_buffer_expands:%llu\r\n"
+                "eventloop_cycles:%llu\r\n"
+                "eventloop_duration_sum:%llu\r\n"
+                "eventloop_duration_cmd_sum:%llu\r\n"
+                "instantaneous_eventloop_cycles_per_sec:%lld\r\n"
+                "instantaneous_eventloop_duration_usec:%lld\r\n"
+                "acl_access_denied_auth:%llu\r\n"
+                "acl_access_denied_cmd:%llu\r\n"
+                "acl_access_denied_key:%llu\r\n"
+                "acl_access_denied_channel:%llu\r\n",
+                (unsigned long long)tkeys, (unsigned long long)titems,
+                (unsigned long long)tprefixes, (unsigned long long)ss->unexpected_error_replies,
+                (unsigned long long)ss->total_error_replies,
+                (unsigned long long)ss->dump_sanitizations, (unsigned long long)ss->reads,
+                (unsigned long long)ss->writes, (unsigned long long)ss->qbuf_limit_closed,
+                (unsigned long long)ss->obuf_limit_closed,
+                (unsigned long long)ss->reply_buffer_shrinks,
+                (unsigned long long)ss->reply_buffer_expands, (unsigned long long)ss->el_cycles,
+                (unsigned long long)ss->el_usec, (unsigned long long)ss->cmd_usec,
+                inst_metric(ss, RS_INST_EL_CYCLES), inst_metric(ss, RS_INST_EL_DURATION),
+                (unsigned long long)st->acl_denied[ACL_DENIED_AUTH],
+                (unsigned long long)st->acl_denied[ACL_DENIED_CMD],
+                (unsigned long long)st->acl_denied[ACL_DENIED_KEY],
+                (unsigned long long)st->acl_denied[ACL_DENIED_CHANNEL]);
 }
 
+/* A master without replicas; repl_backlog_size is the parameter's value
+ * (respite keeps no backlog). */
 static void info_replication(const struct cmd_ctx *c, struct sbuf *b)
 {
+    char backlog[32];
+    respite_config_get((struct respite *)c->st, "repl-backlog-size", backlog, sizeof backlog);
     sbuf_printf(b,
                 "# Replication\r\n"
                 "role:master\r\n"
@@ -1152,9 +1316,10 @@ static void info_replication(const struct cmd_ctx *c, struct sbuf *b)
                 "master_repl_offset:0\r\n"
                 "second_repl_offset:-1\r\n"
                 "repl_backlog_active:0\r\n"
+                "repl_backlog_size:%s\r\n"
                 "repl_backlog_first_byte_offset:0\r\n"
                 "repl_backlog_histlen:0\r\n",
-                c->st->replid);
+                c->st->replid, backlog);
 }
 
 static void info_cpu(struct sbuf *b)

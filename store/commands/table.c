@@ -282,6 +282,8 @@ void cmd_call(struct cmd_ctx *c)
     struct cmd_stats *cs = &st->cstats[idx];
     cs->calls++;
     cs->usec += (uint64_t)dt;
+    if (st->call_depth == 0) /* a command of a client, not of EXEC or a script */
+        st->stats.cmd_usec += (uint64_t)dt;
     if (dt >= st->slow_us)
         introspect_slow(c, dt);
     if (st->cfg.latency_tracking)

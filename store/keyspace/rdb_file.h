@@ -86,6 +86,9 @@ struct rdb_value {
     void *v;
     struct rs_str str;
     char *owned;
+    /* The packed blobs (listpacks, ziplists, intsets, stream nodes) read
+     * and checked: Redis's count of deep sanitizations (rdb_value_read). */
+    uint32_t nblobs;
 };
 
 /* Read a value of RDB type `type` from r (advanced past it), checking it

@@ -53,6 +53,7 @@ struct loader {
     bool stopped;        /* by the progress hook */
     int64_t now;
     bool merge; /* a key already there is replaced by the file's */
+    uint32_t nblobs; /* packed blobs checked (rdb_value.nblobs) */
     char *err;
     size_t errlen;
     struct rdb_buf bufs[NBUFS]; /* rdb_get_str's, BUF_* */
@@ -111,15 +112,15 @@ static void elems_strings(struct elems *es, struct rdb_reader *r, struct rdb_buf
     es->left = n;
 }
 
-/* A blob of kind follows in r as one string. */
-static bool elems_blob(struct elems *es, struct rdb_reader *r, struct rdb_buf *bufs,
-                       enum rdb_blob_kind kind)
+/* A blob of kind follows in ld's input as one string. */
+static bool elems_blob(struct elems *es, struct loader *ld, enum rdb_blob_kind kind)
 {
     memset(es, 0, sizeof *es);
-    es->bufs = bufs;
+    es->bufs = ld->bufs;
     es->is_blob = true;
+    ld->nblobs++;
     struct rs_str b;
-    return rdb_get_str(r, &bufs[BUF_VALUE], &b) &&
+    return rdb_get_str(&ld->r, &ld->bufs[BUF_VALUE], &b) &&
            rdb_blob_open(&es->blob, kind, (const uint8_t *)b.p, b.len);
 }
 
@@ -296,7 +297,7 @@ static bool load_list(struct loader *ld, int type, struct quicklist **out)
             ok = true;
         } else {
             ok = container == 2 &&
-                 elems_blob(&es, &ld->r, ld->bufs,
+                 elems_blob(&es, ld,
                             type == RDB_TYPE_LIST_QUICKLIST_2 ? RDB_BLOB_LISTPACK
                                                               : RDB_BLOB_ZIPLIST);
         }
@@ -365,7 +366,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
     uint64_t n = 0;
     bool bad = false;
     if (type == RDB_TYPE_SET_INTSET || type == RDB_TYPE_SET_LISTPACK) {
-        if (!elems_blob(&es, &ld->r, ld->bufs,
+        if (!elems_blob(&es, ld,
                         type == RDB_TYPE_SET_INTSET ? RDB_BLOB_INTSET : RDB_BLOB_LISTPACK))
             return false;
         if (type == RDB_TYPE_SET_INTSET && (load_intset(ld, &es.blob, out, &bad) || bad))
@@ -451,7 +452,7 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
             return false;
         hash_reserve(&c, h, n);
         elems_strings(&es, &ld->r, ld->bufs, 2 * n);
-    } else if (!elems_blob(&es, &ld->r, ld->bufs,
+    } else if (!elems_blob(&es, ld,
                            type == RDB_TYPE_HASH_ZIPLIST ? RDB_BLOB_ZIPLIST
                                                          : RDB_BLOB_LISTPACK)) {
         return false;
@@ -536,7 +537,7 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
     uint64_t n = 0;
     bool blob = type == RDB_TYPE_ZSET_ZIPLIST || type == RDB_TYPE_ZSET_LISTPACK;
     if (blob) {
-        if (!elems_blob(&es, &ld->r, ld->bufs,
+        if (!elems_blob(&es, ld,
                         type == RDB_TYPE_ZSET_ZIPLIST ? RDB_BLOB_ZIPLIST : RDB_BLOB_LISTPACK))
             return false;
     } else {
@@ -757,6 +758,7 @@ static bool load_stream(struct loader *ld, int type, struct stream **out)
         size_t klen, lplen;
         char *key = rdb_get_string(r, &klen);
         char *lp = key && klen == 16 ? rdb_get_string(r, &lplen) : NULL;
+        ld->nblobs++;
         bool ok = lp && load_stream_node(s, (const uint8_t *)key, lp, lplen, &prev, &any);
         rs_free(key);
         rs_free(lp);
@@ -939,6 +941,7 @@ int rdb_value_read(struct store *st, struct rdb_reader *r, int type, struct rdb_
     struct loader ld = {.st = st, .r = *r, .now = store_now(st), .err = err, .errlen = errlen};
     int rc = read_value(&ld, type, out);
     *r = ld.r;
+    out->nblobs = ld.nblobs;
     if (rc == 0 && out->type == OBJ_STRING && out->str.p == (char *)ld.bufs[BUF_VALUE].p) {
         out->owned = (char *)ld.bufs[BUF_VALUE].p; /* decoded: the buffer goes with it */
         ld.bufs[BUF_VALUE].p = NULL;

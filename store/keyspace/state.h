@@ -553,6 +553,18 @@ struct err_stat {
     uint64_t count;
 };
 
+/* The instantaneous metrics (store_stats.inst) and how many samples each
+ * averages, as Redis's STATS_METRIC_*. */
+#define RS_INST_SAMPLES 16
+enum {
+    RS_INST_COMMANDS,
+    RS_INST_NET_IN,
+    RS_INST_NET_OUT,
+    RS_INST_EL_CYCLES,
+    RS_INST_EL_DURATION,
+    RS_INST_NUM
+};
+
 struct store_stats {
     uint64_t numcommands;
     uint64_t numconnections;
@@ -560,7 +572,6 @@ struct store_stats {
     uint64_t net_in, net_out;
     uint64_t expired_keys;
     uint64_t expired_subkeys; /* hash fields and set members */
-    uint64_t expired_stale_perc;
     uint64_t evicted_keys;
     /* Time spent over maxmemory (keyspace/evict.c): the total of the past
      * spells, and the start of the current one (monotonic us, 0 none) */
@@ -572,7 +583,32 @@ struct store_stats {
     uint64_t connected_clients;
     uint64_t blocked_clients;
     uint64_t unexpected_error_replies;
-    uint64_t peak_memory;  /* the largest used_memory noted (mem_note_peak) */
+    /* The active expiry cycle (respite_tick): its time, and the cycles
+     * that stopped on their time budget with keys still due. */
+    uint64_t expire_cycle_us;
+    uint64_t expire_time_cap_reached;
+    /* Snapshot children (persist_fork): how many forked, and how long the
+     * last fork() took (us). */
+    uint64_t total_forks;
+    uint64_t latest_fork_us;
+    /* What the transport reports (respite_stat_add): read and write
+     * calls, clients it closed at the query or output buffer limits,
+     * reply chunk resizes, event loop turns and their awake time (us). */
+    uint64_t reads, writes;
+    uint64_t qbuf_limit_closed, obuf_limit_closed;
+    uint64_t reply_buffer_shrinks, reply_buffer_expands;
+    uint64_t el_cycles, el_usec;
+    uint64_t cmd_usec; /* time of top-level commands (cmd_call), eventloop_duration_cmd_sum */
+    uint64_t dump_sanitizations; /* RESTORE's packed parts counted as Redis's (keys.c) */
+    /* INFO's instantaneous_* figures: Redis's trackInstantaneousMetric,
+     * a sample every 100 ms (respite_tick) of how fast a counter moved, the
+     * mean of the last RS_INST_SAMPLES reported. */
+    struct inst_metric {
+        uint64_t last_value, last_base; /* last_base 0: no sample yet */
+        int64_t samples[RS_INST_SAMPLES];
+        int idx;
+    } inst[RS_INST_NUM];
+    int64_t inst_last_ms; /* real time of the last sampling */
     int64_t start_ms;      /* real time at open */
     int64_t lastsave;      /* unix seconds */
     struct err_stat errors[RS_ERRSTATS_MAX]; /* sorted by code */
@@ -741,6 +777,13 @@ struct store {
      * with their ids, the project maps' and order arrays' capacity. INFO's
      * used_memory_overhead; not counted against any project. */
     uint64_t shard_bytes;
+    /* Outside stats, as CONFIG RESETSTAT keeps them (Redis does): the
+     * largest used_memory noted (mem_note_peak), used_memory when the
+     * store opened (used_memory_startup), and the ACL denials counted by
+     * reason (ACL_DENIED_*, acl.c: Redis's acl_info). */
+    uint64_t peak_memory;
+    uint64_t startup_memory;
+    uint64_t acl_denied[5];
     /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements of at least this many
      * bytes are stored unpacked; 0 means the default, 1 GB. */
     uint32_t list_packed_threshold; /* below 4 GiB (its parse bounds it) */

@@ -78,7 +78,8 @@ Test(multi, watch_released_everywhere)
     expect_reply("WATCH b d", "+OK\r\n");
     cr_expect_eq(nwatched(), 4);
     const char *info = run("INFO clients");
-    cr_expect(strstr(info, "\r\nwatching_clients:2\r\ntotal_watched_keys:4\r\n"), "%s", info);
+    cr_expect(strstr(info, "\r\nwatching_clients:2\r\nclients_in_timeout_table:0\r\n"
+                              "total_watched_keys:4\r\n"), "%s", info);
     expect_reply("UNWATCH", "+OK\r\n");
     cr_expect_eq(nwatched(), 3);
     expect_reply("WATCH x", "+OK\r\n");
