@@ -366,9 +366,10 @@ void mem_alloc_name(char *buf, size_t size)
 }
 
 /* MEMORY DOCTOR -- Redis's report: below 5 MB used the instance counts as
- * empty; else a peak over 150% of what is used, a resident set over 1.4
- * times it (and 10 MB more), client buffers over 200 KB a client and more
- * than 1000 cached scripts are reported, with Redis's texts. */
+ * empty; else a peak over 150% of what is used, a fragmentation ratio
+ * (INFO's) over 1.4 with 10 MB more resident than allocated, client
+ * buffers over 200 KB a client and more than 1000 cached scripts are
+ * reported, with Redis's texts. */
 void cmd_memory_doctor(struct cmd_ctx *c)
 {
     struct store *st = c->st;
@@ -378,7 +379,7 @@ void cmd_memory_doctor(struct cmd_ctx *c)
     script_stats(st, &ss);
     bool empty = m.used < (5u << 20);
     bool big_peak = !empty && (float)m.peak / (float)m.used > 1.5f;
-    bool high_frag = !empty && (float)m.rss / (float)m.used > 1.4f && m.rss > m.used + (10u << 20);
+    bool high_frag = !empty && m.frag > 1.4 && m.frag_bytes > (10 << 20);
     bool big_client_buf = !empty && st->nsessions && m.clients / st->nsessions > 200 * 1024;
     bool many_scripts = !empty && ss.nscripts > 1000;
     struct sbuf t = {0};

@@ -1061,8 +1061,12 @@ void mem_info(struct store *st, struct mem_info *m)
     m->alloc_rss_bytes = (long long)m->resident - (long long)m->active;
     m->rss_extra = mem_ratio((double)m->rss, (double)m->resident);
     m->rss_extra_bytes = (long long)m->rss - (long long)m->resident;
-    m->frag = mem_ratio((double)m->rss, (double)m->used);
-    m->frag_bytes = (long long)m->rss - (long long)m->used;
+    /* Redis's RSS over its used_memory, which is its allocator's live
+     * bytes: here the allocator's too (used_memory is the store's own
+     * accounting, without its tables' arrays, buffers and interpreters),
+     * so that the ratio measures fragmentation, as in Redis. */
+    m->frag = mem_ratio((double)m->rss, (double)m->allocated);
+    m->frag_bytes = (long long)m->rss - (long long)m->allocated;
 }
 
 static void info_memory(const struct cmd_ctx *c, struct sbuf *b)
