@@ -498,6 +498,12 @@ static void range_generic(struct cmd_ctx *c, int at, const struct rs_str *dst,
             n = some ? to - from + 1 : 0;
             if (some && rev) /* ranks counted from the end */
                 from = zset_len(z) - 1 - from;
+        } else if (z->big && offset >= 0 && limit > 0) {
+            n = zset_range_limit(z, kind == BY_SCORE ? &sr : NULL, kind == BY_LEX ? &lr : NULL,
+                                 (uint64_t)offset, (uint64_t)limit, rev, &walk);
+            some = n > 0;
+            from = some ? walk.idx : 0;
+            hint = some ? &walk : NULL;
         } else {
             uint64_t first, last;
             bool found = zset_range_ranks(z, kind == BY_SCORE ? &sr : NULL,

@@ -502,6 +502,30 @@ bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
     return true;
 }
 
+uint64_t zset_range_limit(const struct rzset *z, const struct zrange_score *sr,
+                          const struct zrange_lex *lr, uint64_t offset, uint64_t count, bool rev,
+                          struct zset_it *it)
+{
+    if (sr ? zrange_score_empty(sr) : zrange_lex_empty(lr))
+        return 0;
+    const struct zskip *zs = &z->big->zs;
+    uint64_t rank;
+    struct zsl_node *x = rev ? (sr ? zsl_last_in_score(zs, sr, &rank) : zsl_last_in_lex(zs, lr, &rank))
+                             : (sr ? zsl_first_in_score(zs, sr, &rank) : zsl_first_in_lex(zs, lr, &rank));
+    for (; x && offset > 0; offset--) {
+        x = zsl_step(x, rev);
+        rank = rev ? rank - 1 : rank + 1;
+    }
+    uint64_t n = 0;
+    for (const struct zsl_node *y = x; y && n < count; y = zsl_step(y, rev), n++)
+        if (rev ? !in_min(sr, lr, zsl_member(y), zsl_score(y))
+                : !in_max(sr, lr, zsl_member(y), zsl_score(y)))
+            break;
+    if (n)
+        *it = (struct zset_it){.z = z, .rev = rev, .ok = true, .idx = rank, .n = x};
+    return n;
+}
+
 void zset_delete_ranks(struct rzset *z, uint64_t start, uint64_t end)
 {
     if (z->lp) {

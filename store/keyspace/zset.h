@@ -117,6 +117,17 @@ struct zset_it;
 bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
                       const struct zrange_lex *lr, uint64_t *first, uint64_t *last, bool rev,
                       struct zset_it *it);
+/* The members a LIMIT offset count (offset >= 0, count > 0) takes of a
+ * score or lex range (one of the two, the other NULL) of a set in the
+ * large form, at most count; with any, it is a walk from the first of
+ * them (backwards with rev). As Redis's genericZrangebyscoreCommand: one
+ * descent to the range's first member (its last with rev), offset steps
+ * along the list, and the count while members stay in the range, where
+ * zset_range_ranks makes a second descent for the range's end: the walks
+ * of LIMIT 0 N cost half the cache misses. O(log n + offset + count). */
+uint64_t zset_range_limit(const struct rzset *z, const struct zrange_score *sr,
+                          const struct zrange_lex *lr, uint64_t offset, uint64_t count, bool rev,
+                          struct zset_it *it);
 /* Delete the members of ranks [start, end] (end < length). O(log n + M). */
 void zset_delete_ranks(struct rzset *z, uint64_t start, uint64_t end);
 

@@ -119,6 +119,62 @@ class ZsetPipeline(RespiteAndRedis):
 
         self.compare_rounds(seed, rounds)
 
+    def test_limit_walks(self):
+        """LIMIT offset count (both >= 0) walks from the range's first member, or its last
+        with REV (store/keyspace/zset.c, zset_range_limit): offsets and counts within, at
+        and past the range and the set, bounds inclusive, exclusive and infinite, by score on
+        a set of varied scores and by lex on one of equal scores, and ZRANGESTORE."""
+        rng = random.Random(19)
+        seed = []
+        for i in range(300):
+            seed += [str(rng.randrange(SCORES)), "m%d" % i]
+        lex = []
+        for i in range(300):
+            lex += ["0", "k%03d" % i]
+
+        def bound(lo):
+            x = rng.random()
+            if x < 0.1:
+                return "-inf" if lo else "+inf"
+            return ("(" if x < 0.4 else "") + str(rng.randrange(-2, SCORES + 2))
+
+        def lex_bound(lo):
+            x = rng.random()
+            if x < 0.1:
+                return "-" if lo else "+"
+            return ("(" if x < 0.5 else "[") + "k%03d" % rng.randrange(-5, 305)
+
+        def limit():
+            return ["LIMIT", str(rng.choice([0, 0, 1, 3, 17, 150, 299, 300, 1000])),
+                    str(rng.choice([1, 2, 10, 100, 500]))]
+
+        def limit_round():
+            cmds = []
+            for _ in range(PIPELINE):
+                x = rng.random()
+                lo, hi = bound(True), bound(False)
+                scores = ["WITHSCORES"] if rng.random() < 0.3 else []
+                if x < 0.35:
+                    cmds.append(["ZRANGEBYSCORE", "z", lo, hi] + limit() + scores)
+                elif x < 0.6:
+                    cmds.append(["ZREVRANGEBYSCORE", "z", hi, lo] + scores + limit())
+                elif x < 0.7:
+                    cmds.append(["ZRANGE", "z", hi, lo, "BYSCORE", "REV"] + limit())
+                elif x < 0.8:
+                    cmds.append(["ZRANGEBYLEX", "lex", lex_bound(True), lex_bound(False)] +
+                                limit())
+                elif x < 0.9:
+                    cmds.append(["ZREVRANGEBYLEX", "lex", lex_bound(False), lex_bound(True)] +
+                                limit())
+                elif x < 0.95:
+                    cmds.append(["ZRANGESTORE", "dst", "z", lo, hi, "BYSCORE"] + limit())
+                    cmds.append(["ZRANGE", "dst", "0", "-1", "WITHSCORES"])
+                else:
+                    cmds.append(["ZADD", "z", str(rng.randrange(SCORES)), "m%d" % rng.randrange(400)])
+            return cmds
+        rounds = [[["ZADD", "lex"] + lex]] + [limit_round() for _ in range(ROUNDS // 4)]
+        self.compare_rounds(seed, rounds)
+
 
 if __name__ == "__main__":
     main()
