@@ -82,8 +82,15 @@ struct zrange_lex {
 bool zrange_score_parse(struct rs_str min, struct rs_str max, struct zrange_score *r);
 /* Parse lex bounds ("[a", "(a", "-", "+"); false for anything else. */
 bool zrange_lex_parse(struct rs_str min, struct rs_str max, struct zrange_lex *r);
-bool zrange_score_gte_min(const struct zrange_score *r, double v);
-bool zrange_score_lte_max(const struct zrange_score *r, double v);
+/* Inline: a descent compares each node it passes. */
+static inline bool zrange_score_gte_min(const struct zrange_score *r, double v)
+{
+    return r->minex ? v > r->min : v >= r->min;
+}
+static inline bool zrange_score_lte_max(const struct zrange_score *r, double v)
+{
+    return r->maxex ? v < r->max : v <= r->max;
+}
 bool zrange_lex_gte_min(const struct zrange_lex *r, struct rs_str m);
 bool zrange_lex_lte_max(const struct zrange_lex *r, struct rs_str m);
 /* Whether a range holds nothing whatever the members (min above max, or
