@@ -147,11 +147,6 @@ bool zrange_lex_empty(const struct zrange_lex *r)
  * Nodes
  * ------------------------------------------------------------------------ */
 
-static inline uint32_t node_level(const struct zsl_node *n)
-{
-    return ((const struct entry *)(n + 1))->lru;
-}
-
 static inline size_t span_bytes(uint32_t level)
 {
     return ((size_t)(level - 1) * 4 + 7) & ~(size_t)7;
@@ -160,7 +155,7 @@ static inline size_t span_bytes(uint32_t level)
 /* Level i's span (i >= 1). */
 static inline uint32_t *span(const struct zsl_node *n, int i)
 {
-    return (uint32_t *)((char *)n - 8 * (size_t)node_level(n)) - i;
+    return (uint32_t *)((char *)n - 8 * (size_t)zsl_level(n)) - i;
 }
 
 static inline uint64_t span_of(const struct zsl_node *n, int i)
@@ -203,13 +198,13 @@ static struct zsl_node *node_new(uint32_t level, double score, struct rs_str m)
 
 const void *zsl_node_block(const struct zsl_node *n)
 {
-    uint32_t level = node_level(n);
+    uint32_t level = zsl_level(n);
     return (const char *)n - span_bytes(level) - 8 * (size_t)level;
 }
 
 static size_t node_free(struct zsl_node *n)
 {
-    size_t bytes = node_bytes(node_level(n), zsl_entry(n)->klen);
+    size_t bytes = node_bytes(zsl_level(n), zsl_entry(n)->klen);
     rs_free((void *)zsl_node_block(n));
     return bytes;
 }
@@ -408,7 +403,7 @@ static void find_place(const struct zskip *zs, const struct zsl_walk *to, double
 static void link_at(struct zskip *zs, struct zsl_node *x, struct zsl_node **update,
                     uint64_t *rank)
 {
-    int level = (int)node_level(x);
+    int level = (int)zsl_level(x);
     if (level > zs->level) {
         for (int i = zs->level; i < level; i++) {
             rank[i] = 0;
@@ -438,7 +433,7 @@ static void link_at(struct zskip *zs, struct zsl_node *x, struct zsl_node **upda
  * them they jump over x. */
 static void unlink_node(struct zskip *zs, struct zsl_node *x, struct zsl_node **update)
 {
-    int xl = (int)node_level(x), i = 1;
+    int xl = (int)zsl_level(x), i = 1;
     *zsl_fwd(update[0], 0) = *zsl_fwd(x, 0); /* level 0: no span */
     for (; i < xl; i++) {
         span_set(update[i], i, span_of(update[i], i) + span_of(x, i) - 1);
@@ -459,10 +454,10 @@ struct zsl_node *zsl_insert(struct zskip *zs, double score, struct rs_str m,
                             const struct zsl_walk *to)
 {
     struct zsl_node *x = node_new(random_level(zs), score, m);
-    zs->bytes += node_bytes(node_level(x), m.len);
+    zs->bytes += node_bytes(zsl_level(x), m.len);
     struct zsl_node *update[ZSL_MAXLEVEL];
     uint64_t rank[ZSL_MAXLEVEL];
-    find_place(zs, to, score, m, (int)node_level(x), update, rank);
+    find_place(zs, to, score, m, (int)zsl_level(x), update, rank);
     link_at(zs, x, update, rank);
     return x;
 }
@@ -488,18 +483,18 @@ static bool move_near(struct zskip *zs, struct zsl_node *n, double score)
 {
     struct rs_str m = zsl_member(n);
     struct zsl_node *p = n->back, *q = zsl_next(n); /* the new neighbours */
-    if (node_level(n) != 1)
+    if (zsl_level(n) != 1)
         return false;
     if (q && before(q, score, m)) {
         for (int k = 0; q && before(q, score, m); k++) {
-            if (k == ZSL_NEAR || node_level(q) != 1)
+            if (k == ZSL_NEAR || zsl_level(q) != 1)
                 return false;
             p = q;
             q = zsl_next(q);
         }
     } else {
         for (int k = 0; p && !before(p, score, m); k++) {
-            if (k == ZSL_NEAR || node_level(p) != 1)
+            if (k == ZSL_NEAR || zsl_level(p) != 1)
                 return false;
             q = p;
             p = p->back;
@@ -546,7 +541,7 @@ void zsl_update(struct zskip *zs, struct zsl_node *n, double score, const struct
         walk_to(zs, zsl_score(n), m, n, update, NULL);
     unlink_node(zs, n, update);
     zsl_set_score(n, score);
-    find_place(zs, to, score, m, (int)node_level(n), update, rank);
+    find_place(zs, to, score, m, (int)zsl_level(n), update, rank);
     link_at(zs, n, update, rank);
 }
 

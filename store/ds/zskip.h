@@ -129,6 +129,11 @@ static inline struct rs_str zsl_member(const struct zsl_node *n)
 /* The start of n's allocation (its levels lie before it; MEMORY USAGE
  * measures it). */
 const void *zsl_node_block(const struct zsl_node *n);
+/* How many levels n has (its forward pointers). */
+static inline uint32_t zsl_level(const struct zsl_node *n)
+{
+    return ((const struct entry *)(n + 1))->lru;
+}
 /* The address of n's level-i forward pointer: the i-th pointer below n
  * (the layout is zskip.c's). */
 static inline struct zsl_node **zsl_fwd(const struct zsl_node *n, int i)
