@@ -1532,6 +1532,17 @@ void cmd_lastsave(struct cmd_ctx *c)
     resp_add_int(c->out, (long long)c->st->stats.lastsave);
 }
 
+/* ROLE -- Redis's reply for a master with no replicas (respite does not
+ * replicate): its role, its replication offset and its replicas. Clients
+ * and health checks ask it to tell a master from a replica. */
+void cmd_role(struct cmd_ctx *c)
+{
+    resp_add_array_len(c->out, 3);
+    resp_add_bulk(c->out, "master", 6);
+    resp_add_int(c->out, 0);
+    resp_add_array_len(c->out, 0);
+}
+
 /* SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
  * After respite_shutdown (the final save, when one is due) the transport
  * stops serving and closes every connection; like Redis, the caller gets
