@@ -133,10 +133,9 @@ struct respite_server {
      * as Redis counts them from afterSleep to beforeSleep: a turn wakes when
      * its poll returns -- at its first I/O callback (el_woke), else at the
      * check handle -- and is awake until the prepare handle, right before
-     * the next poll. Times in ns; the us already reported to the store. */
+     * the next poll. el_wake_ns: when it woke, 0 while asleep. */
     uv_prepare_t el_prepare;
-    bool el_asleep;
-    uint64_t el_wake_ns, el_awake_ns, el_reported_us;
+    uint64_t el_wake_ns;
     struct srv_conn *conns;
     uint64_t nconns;
     /* Connections with output to write this turn, written in the order
@@ -291,6 +290,7 @@ static struct srv_conn *take_pending(struct respite_server *srv)
 static void write_cb(uv_write_t *req, int status)
 {
     struct srv_conn *conn = req->data;
+    size_t sent = conn->inflight_bytes;
     resp_out_release(respite_client_output(conn->cl), conn->inflight);
     conn->inflight = NULL;
     conn->inflight_bytes = 0;
@@ -303,7 +303,7 @@ static void write_cb(uv_write_t *req, int status)
         return;
     }
     conn->last_ms = real_ms(); /* replies draining: not idle (Redis) */
-    respite_stat_add(conn->srv->st, RESPITE_STAT_WRITES, 1); /* the rest, written by libuv */
+    respite_stat_add(conn->srv->st, RESPITE_STAT_WRITE, sent); /* the rest, by libuv */
     flush(conn);
 }
 
@@ -410,7 +410,7 @@ static void flush(struct srv_conn *conn)
         conn->bufs[n++] = uv_buf_init(ch->data, (unsigned)ch->len);
 
     int r = uv_try_write((uv_stream_t *)&conn->handle, conn->bufs, (unsigned)n);
-    respite_stat_add(srv->st, RESPITE_STAT_WRITES, 1);
+    respite_stat_add(srv->st, RESPITE_STAT_WRITE, r > 0 ? (uint64_t)r : 0);
     if (r == UV_EAGAIN || r == UV_ENOSYS)
         r = 0;
     if (r < 0) {
@@ -418,7 +418,6 @@ static void flush(struct srv_conn *conn)
         conn_close(conn);
         return;
     }
-    respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, (uint64_t)r);
     if (r > 0)
         conn->last_ms = real_ms();
     if ((size_t)r == total) {
@@ -442,7 +441,6 @@ static void flush(struct srv_conn *conn)
         return;
     conn->wreq.data = conn;
     conn->writing = true;
-    respite_stat_add(srv->st, RESPITE_STAT_NET_OUT, conn->inflight_bytes);
     if (uv_write(&conn->wreq, (uv_stream_t *)&conn->handle, conn->bufs + k, (unsigned)(n - k),
                  write_cb) != 0) {
         conn->writing = false;
@@ -534,27 +532,21 @@ static void serve_ready(struct respite_server *srv)
     }
 }
 
-/* The loop's poll returned: the turn is awake from now (see el_asleep). */
+/* The loop's poll returned: the turn is awake from now (see el_wake_ns). */
 static inline void el_woke(struct respite_server *srv)
 {
-    if (srv->el_asleep) {
-        srv->el_asleep = false;
+    if (srv->el_wake_ns == 0)
         srv->el_wake_ns = uv_hrtime();
-    }
 }
 
 /* Right before the loop polls: the turn that woke ends, one cycle. */
 static void on_prepare(uv_prepare_t *h)
 {
     struct respite_server *srv = h->data;
-    if (!srv->el_asleep && srv->el_wake_ns) {
-        srv->el_awake_ns += uv_hrtime() - srv->el_wake_ns;
-        respite_stat_add(srv->st, RESPITE_STAT_EL_CYCLES, 1);
-        respite_stat_add(srv->st, RESPITE_STAT_EL_USEC,
-                         srv->el_awake_ns / 1000 - srv->el_reported_us);
-        srv->el_reported_us = srv->el_awake_ns / 1000;
+    if (srv->el_wake_ns) {
+        respite_stat_add(srv->st, RESPITE_STAT_EL_TURN, uv_hrtime() - srv->el_wake_ns);
+        srv->el_wake_ns = 0;
     }
-    srv->el_asleep = true;
 }
 
 /* Once per loop turn, after the reads of that turn (a turn is what
@@ -798,7 +790,7 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     (void)buf;
     if (nread == 0 || nread == UV_ENOBUFS) /* EAGAIN, or this turn's read was done */
         return;
-    respite_stat_add(conn->srv->st, RESPITE_STAT_READS, 1);
+    respite_stat_add(conn->srv->st, RESPITE_STAT_READ, nread > 0 ? (uint64_t)nread : 0);
     if (nread < 0) { /* UV_EOF or an error: the peer is gone */
         conn_close(conn);
         return;
@@ -806,7 +798,6 @@ static void read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     struct respite_server *srv = conn->srv;
     conn->qlen += (size_t)nread;
     conn->last_ms = real_ms();
-    respite_stat_add(srv->st, RESPITE_STAT_NET_IN, (uint64_t)nread);
     if (conn->close_after_reply) {
         /* Nothing more of it runs (QUIT, a protocol error, a kill): what it
          * sends is dropped, so it costs no memory while its replies drain. */

@@ -460,16 +460,18 @@ int respite_client_flags(const struct respite_client *c);
 enum respite_stat {
     RESPITE_STAT_CONNECTIONS,     /* total_connections_received (+1) */
     RESPITE_STAT_REJECTED,        /* rejected_connections (+1) */
-    RESPITE_STAT_NET_IN,          /* total_net_input_bytes (+n) */
-    RESPITE_STAT_NET_OUT,         /* total_net_output_bytes (+n) */
-    RESPITE_STAT_READS,           /* total_reads_processed: read calls (+n) */
-    RESPITE_STAT_WRITES,          /* total_writes_processed: write calls (+n) */
+    RESPITE_STAT_READ,            /* a read call that brought n bytes:
+                                   * total_reads_processed +1,
+                                   * total_net_input_bytes +n */
+    RESPITE_STAT_WRITE,           /* a write call that sent n bytes:
+                                   * total_writes_processed +1,
+                                   * total_net_output_bytes +n */
     RESPITE_STAT_QBUF_LIMIT_CLOSED, /* client_query_buffer_limit_disconnections (+1) */
     RESPITE_STAT_OBUF_LIMIT_CLOSED, /* client_output_buffer_limit_disconnections (+1) */
     RESPITE_STAT_REPLY_BUFFER_SHRINKS, /* reply_buffer_shrinks (+1) */
     RESPITE_STAT_REPLY_BUFFER_EXPANDS, /* reply_buffer_expands (+1) */
-    RESPITE_STAT_EL_CYCLES,       /* eventloop_cycles: loop turns (+n) */
-    RESPITE_STAT_EL_USEC,         /* eventloop_duration_sum: their time awake, us (+n) */
+    RESPITE_STAT_EL_TURN,         /* a loop turn awake n ns: eventloop_cycles +1,
+                                   * eventloop_duration_sum +n / 1000 */
 };
 void respite_stat_add(struct respite *st, enum respite_stat which, uint64_t n);
 

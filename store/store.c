@@ -253,7 +253,7 @@ static void inst_sample(struct store *st)
     inst_track(&s->inst[RS_INST_NET_IN], s->net_in, ms, 1000);
     inst_track(&s->inst[RS_INST_NET_OUT], s->net_out, ms, 1000);
     inst_track(&s->inst[RS_INST_EL_CYCLES], s->el_cycles, ms, 1000);
-    inst_track(&s->inst[RS_INST_EL_DURATION], s->el_usec, s->el_cycles, 1);
+    inst_track(&s->inst[RS_INST_EL_DURATION], s->el_ns / 1000, s->el_cycles, 1);
 }
 
 int respite_tick(struct respite *rs, int64_t budget_us)
@@ -347,17 +347,13 @@ void respite_stat_add(struct respite *rs, enum respite_stat which, uint64_t n)
     case RESPITE_STAT_REJECTED:
         st->stats.rejected_conn += n;
         break;
-    case RESPITE_STAT_NET_IN:
+    case RESPITE_STAT_READ:
+        st->stats.reads++;
         st->stats.net_in += n;
         break;
-    case RESPITE_STAT_NET_OUT:
+    case RESPITE_STAT_WRITE:
+        st->stats.writes++;
         st->stats.net_out += n;
-        break;
-    case RESPITE_STAT_READS:
-        st->stats.reads += n;
-        break;
-    case RESPITE_STAT_WRITES:
-        st->stats.writes += n;
         break;
     case RESPITE_STAT_QBUF_LIMIT_CLOSED:
         st->stats.qbuf_limit_closed += n;
@@ -371,11 +367,9 @@ void respite_stat_add(struct respite *rs, enum respite_stat which, uint64_t n)
     case RESPITE_STAT_REPLY_BUFFER_EXPANDS:
         st->stats.reply_buffer_expands += n;
         break;
-    case RESPITE_STAT_EL_CYCLES:
-        st->stats.el_cycles += n;
-        break;
-    case RESPITE_STAT_EL_USEC:
-        st->stats.el_usec += n;
+    case RESPITE_STAT_EL_TURN:
+        st->stats.el_cycles++;
+        st->stats.el_ns += n;
         break;
     }
 }

@@ -1296,7 +1296,7 @@ static void info_stats(const struct cmd_ctx *c, struct sbuf *b)
                 (unsigned long long)ss->obuf_limit_closed,
                 (unsigned long long)ss->reply_buffer_shrinks,
                 (unsigned long long)ss->reply_buffer_expands, (unsigned long long)ss->el_cycles,
-                (unsigned long long)ss->el_usec, (unsigned long long)ss->cmd_usec,
+                (unsigned long long)(ss->el_ns / 1000), (unsigned long long)ss->cmd_usec,
                 inst_metric(ss, RS_INST_EL_CYCLES), inst_metric(ss, RS_INST_EL_DURATION),
                 (unsigned long long)st->acl_denied[ACL_DENIED_AUTH],
                 (unsigned long long)st->acl_denied[ACL_DENIED_CMD],

@@ -597,7 +597,7 @@ struct store_stats {
     uint64_t reads, writes;
     uint64_t qbuf_limit_closed, obuf_limit_closed;
     uint64_t reply_buffer_shrinks, reply_buffer_expands;
-    uint64_t el_cycles, el_usec;
+    uint64_t el_cycles, el_ns;
     uint64_t cmd_usec; /* time of top-level commands (cmd_call), eventloop_duration_cmd_sum */
     uint64_t dump_sanitizations; /* RESTORE's packed parts counted as Redis's (keys.c) */
     /* INFO's instantaneous_* figures: Redis's trackInstantaneousMetric,
