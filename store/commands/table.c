@@ -107,9 +107,10 @@ void cmd_print_name(const char *name, char *buf, size_t size)
 
 struct cmd_lut {
     uint64_t mask;
-    uint64_t last; /* the slot of the name found last: pipelines repeat one */
-    /* and that name as it was typed, compared byte for byte first (a
-     * client spells a command the same way each time: no case folding) */
+    /* The command found last, and its name as it was typed, compared byte
+     * for byte first: pipelines repeat one command, and a client spells it
+     * the same way each time (no case folding). last_len 0: none yet. */
+    int16_t last_idx;
     uint8_t last_len;
     char last_typed[29];
     struct lut_slot {
@@ -178,14 +179,13 @@ const struct cmd_def *cmd_lookup(struct cmd_lut *l, struct rs_str name)
 {
     if (name.len == 0 || name.len >= sizeof l->slots[0].name)
         return NULL;
-    const struct lut_slot *last = &l->slots[l->last];
-    if (last->idx != -1 && l->last_len == name.len && memcmp(l->last_typed, name.p, name.len) == 0)
-        return &cmd__table[last->idx];
+    if (l->last_len == name.len && memcmp(l->last_typed, name.p, name.len) == 0)
+        return &cmd__table[l->last_idx];
     for (uint64_t h = name_hash(name.p, name.len) & l->mask; l->slots[h].idx != -1;
          h = (h + 1) & l->mask) {
         const struct lut_slot *s = &l->slots[h];
         if (s->len == name.len && same_name(s->name, name.p, name.len)) {
-            l->last = h;
+            l->last_idx = s->idx;
             l->last_len = (uint8_t)name.len;
             memcpy(l->last_typed, name.p, name.len);
             return &cmd__table[s->idx];
