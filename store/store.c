@@ -157,7 +157,7 @@ struct respite *respite_open(const char *const *config, int nconfig, char *err, 
     functions_init(st);
     introspect_init(st);
     st->run_postponed = run_postponed;
-    st->startup_memory = st->used_memory + st->shard_bytes;
+    st->startup_memory = store_used(st);
     return (struct respite *)st;
 }
 

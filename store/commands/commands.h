@@ -324,7 +324,7 @@ struct mem_info {
     double alloc_frag;   /* frag_smallbins / allocated + 1 */
     double alloc_rss;    /* resident / active */
     double rss_extra;    /* rss / resident */
-    double frag;         /* rss / used: mem_fragmentation_ratio */
+    double frag;         /* rss / allocated: mem_fragmentation_ratio */
     long long alloc_rss_bytes, rss_extra_bytes, frag_bytes; /* the differences */
 };
 void mem_info(struct store *st, struct mem_info *m);

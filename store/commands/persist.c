@@ -241,7 +241,7 @@ int persist_fork(struct store *st, enum persist_child type,
     }
     /* GB of used memory copied per second of fork(), as Redis's
      * stat_fork_rate (LATENCY DOCTOR judges the fork event by it). */
-    ps->fork_rate = (double)(st->used_memory + st->shard_bytes) * 1e6 /
+    ps->fork_rate = (double)store_used(st) * 1e6 /
                     (double)(fork_us > 0 ? fork_us : 1) / (1024.0 * 1024 * 1024);
     close(fds[1]);
     if (pid < 0) {

@@ -1007,7 +1007,7 @@ static void info_clients(const struct cmd_ctx *c, struct sbuf *b)
 
 void mem_note_peak(struct store *st)
 {
-    uint64_t used = st->used_memory + st->shard_bytes;
+    uint64_t used = store_used(st);
     if (used > st->peak_memory)
         st->peak_memory = used;
 }
@@ -1024,7 +1024,7 @@ void mem_info(struct store *st, struct mem_info *m)
     mem_note_peak(st);
     m->dataset = st->used_memory;
     m->overhead = st->shard_bytes;
-    m->used = m->dataset + m->overhead;
+    m->used = store_used(st);
     m->peak = st->peak_memory;
     m->startup = st->startup_memory;
     m->rss = rss_bytes();

@@ -103,8 +103,7 @@ uint64_t ks_idle_ms(const struct store *st, const struct entry *e)
 int ks_refcount(const struct store *st, const struct entry *e)
 {
     int how = MM_HOW(st->cfg.maxmemory_policy);
-    bool unshared = st->cfg.maxmemory != 0 && st->cfg.maxmemory_policy != MM_NOEVICTION &&
-                    (how == MM_LRU || how == MM_LFU);
+    bool unshared = st->cfg.maxmemory != 0 && (how == MM_LRU || how == MM_LFU);
     bool shared = !unshared && e->type == OBJ_STRING && e->enc == ENC_INT &&
                   entry_int(e) >= 0 && entry_int(e) < 10000;
     return shared ? INT_MAX : 1;
@@ -138,7 +137,7 @@ void ks_set_idle_or_freq(const struct store *st, struct entry *e, long long idle
  * less what is already queued for freeing. */
 static uint64_t used_for_evict(const struct store *st)
 {
-    return st->used_memory + st->shard_bytes - st->lazy_bytes;
+    return store_used(st) - st->lazy_bytes;
 }
 
 bool ks_over_maxmemory(const struct store *st)

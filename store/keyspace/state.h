@@ -894,6 +894,13 @@ struct store {
     char replid[41]; /* INFO's master_replid: run_id until DEBUG CHANGE-REPL-ID */
 };
 
+/* INFO's used_memory: keys and values, and what the project shards cost
+ * beyond them. */
+static inline uint64_t store_used(const struct store *st)
+{
+    return st->used_memory + st->shard_bytes;
+}
+
 /* Publish msg on channel chan from inside the store (keyspace
  * notifications) as PUBLISH does, about event's key (or project: see
  * struct ks_event); returns the number of deliveries. */
