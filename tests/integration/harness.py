@@ -77,10 +77,12 @@ class Server:
     bind address itself (port: the one it names, or 0 to read it from the log);
     nofile: RLIMIT_NOFILE the server gets (raised in the child before exec); persist:
     keep respite-server's default save points (else `--save ""` comes first, as for the
-    reference RedisServer: a test server writes no dump.rdb unless its test asks)."""
+    reference RedisServer: a test server writes no dump.rdb unless its test asks); env:
+    environment variables for the server over this process's, None removing one."""
 
-    def __init__(self, args=(), config=None, port=0, nofile=None, persist=False):
+    def __init__(self, args=(), config=None, port=0, nofile=None, persist=False, env=None):
         self.args = list(args)
+        self.env = dict(env or {})
         self.persist = persist
         self.config = config
         self.port = port
@@ -107,6 +109,11 @@ class Server:
         self.out_path = os.path.join(self.dir, "stdout.log")
         self.err_path = os.path.join(self.dir, "stderr.log")
         env = dict(os.environ)
+        for k, v in self.env.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         nofile = self.nofile
@@ -407,6 +414,16 @@ def read_until_closed(sock, timeout=SOCK_TIMEOUT, limit=1 << 30):
         chunks.append(chunk)
         total += len(chunk)
     return b"".join(chunks), False
+
+
+def wait_for(pred, timeout=10.0):
+    """Whether pred() came true within timeout seconds (asked every 10 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def blocked_clients(conn):

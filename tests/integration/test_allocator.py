@@ -56,16 +56,8 @@ class Allocator(unittest.TestCase):
         os.environ["RESPITE_SERVER"] = build_release()
 
     def server(self, malloc_conf=None):
-        old = os.environ.pop("MALLOC_CONF", None)
-        if malloc_conf is not None:
-            os.environ["MALLOC_CONF"] = malloc_conf
-        try:
-            s = harness.Server().start()
-        finally:
-            os.environ.pop("MALLOC_CONF", None)
-            if old is not None:
-                os.environ["MALLOC_CONF"] = old
-        self.addCleanup(s.cleanup)
+        """A server with MALLOC_CONF set to malloc_conf, or unset."""
+        s = harness.Server(env={"MALLOC_CONF": malloc_conf}).start()
         self.addCleanup(s.stop)
         return s
 

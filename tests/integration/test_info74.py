@@ -29,7 +29,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, RedisServer, RespConn, RespError, Server,  # noqa: E402
                      ServerTestCase, free_port, info_fields, main, read_until_closed,
-                     redis74_path, wait_blocked)
+                     redis74_path, wait_blocked, wait_for)
 
 # The fields of an idle Redis 7.4.1 (no keys, no scripts, aof off) by section, in order.
 SECTIONS_74 = [
@@ -143,14 +143,6 @@ def sections(text):
             out[-1][1].append(line.split(":", 1)[0])
     return out
 
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 class Fields(ServerTestCase):

@@ -40,7 +40,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (HOST, SOCK_TIMEOUT, RedisServer, RespConn, RespError,  # noqa: E402
-                     ServerTestCase, encode, main, redis74_path)
+                     ServerTestCase, encode, main, redis74_path, wait_for)
 
 FIELDS_74 = ["id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub",
              "ssub", "multi", "watch", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs",
@@ -62,14 +62,6 @@ def by_id(c, cid):
     lines = client_lines(c, "ID", str(cid))
     return lines[0] if lines else None
 
-
-def wait_for(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def reply_buffer_steps(port):
