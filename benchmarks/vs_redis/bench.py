@@ -217,7 +217,9 @@ class Test:
             argv = LOADGEN_EQUIV.get(self.name if self.spec == self.name else "")
             if argv is None:
                 return None
-        argv = ["x" * args.datasize if w == "DATA" else w for w in argv]
+            # DATA: redis-benchmark's -d value, in LOADGEN_EQUIV's commands only (a raw
+            # command's words go as written, as redis-benchmark sends them)
+            argv = ["x" * args.datasize if w == "DATA" else w for w in argv]
         return ["-t", "command", "--pad", "1", "--"] + argv
 
 
