@@ -25,6 +25,14 @@
 /* Redis string2ll: true and *v set when s[0..len) is a canonical int64
  * ("-0", "01", " 1", "+1", "" are refused). */
 bool resp_str2ll(const char *s, size_t len, long long *v);
+/* resp_str2ll with the strings that cannot be an int64 by their length or
+ * first byte ruled out inline, before the call: for text that is seldom a
+ * number (list, stream and listpack elements). */
+static inline bool resp_str2ll_maybe(const char *s, size_t len, long long *v)
+{
+    return len > 0 && len <= 20 && (s[0] == '-' || (unsigned char)(s[0] - '0') <= 9) &&
+           resp_str2ll(s, len, v);
+}
 /* Redis string2ld (INCRBYFLOAT's argument and value). */
 bool resp_str2ld(const char *s, size_t len, long double *v);
 /* True, *v set, when s[0..len) is a canonical integer that strtod reads

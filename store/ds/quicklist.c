@@ -91,9 +91,7 @@ size_t ql_lp_entry_size(struct rs_str s)
 {
     long long v;
     size_t enc;
-    /* the first byte rules most strings out before a call */
-    if (s.len <= 20 && s.len > 0 && (s.p[0] == '-' || (unsigned char)(s.p[0] - '0') <= 9) &&
-        resp_str2ll(s.p, s.len, &v)) {
+    if (resp_str2ll_maybe(s.p, s.len, &v)) {
         if (v >= 0 && v <= 127)
             enc = 1;
         else if (v >= -4096 && v <= 4095)

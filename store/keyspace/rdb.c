@@ -249,9 +249,7 @@ void rdb_lp_add_int(struct rdb_lp *lp, int64_t v)
 void rdb_lp_add(struct rdb_lp *lp, const char *s, size_t len)
 {
     long long v;
-    /* the first byte rules most strings out before a call */
-    if (len <= 20 && len > 0 && (s[0] == '-' || (unsigned char)(s[0] - '0') <= 9) &&
-        resp_str2ll(s, len, &v)) {
+    if (resp_str2ll_maybe(s, len, &v)) {
         rdb_lp_add_int(lp, v);
         return;
     }
