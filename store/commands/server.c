@@ -1726,6 +1726,14 @@ static void debug_change_repl_id(struct cmd_ctx *c)
     resp_add_ok(c->out);
 }
 
+/* A DEBUG switch as Redis reads it (atoi of the argument, not 0: on). */
+static bool arg_flag(struct rs_str a)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.*s", cstr_len(a, sizeof buf - 1), a.p);
+    return atoi(buf) != 0;
+}
+
 /* DEBUG REPLYBUFFER PEAK-RESET-TIME never|reset|<ms> / RESIZING <0|1> --
  * as Redis: how often a client's reply buffer peak (CLIENT LIST rbp)
  * restarts (never: -1, reset: the default 5000, a negative time is never
@@ -1746,9 +1754,7 @@ static void debug_replybuffer(struct cmd_ctx *c)
         }
         cfg->reply_buffer_peak_reset_ms = ms;
     } else if (rs_str_eqi(what, "resizing")) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%.*s", cstr_len(v, sizeof buf - 1), v.p);
-        cfg->reply_buffer_resizing = atoi(buf) != 0;
+        cfg->reply_buffer_resizing = arg_flag(v);
     } else {
         reply_subcmd_syntax(c);
         return;
@@ -2033,14 +2039,10 @@ void cmd_debug(struct cmd_ctx *c)
     } else if (c->argc == 3 && rs_str_eqi(sub, "sleep")) {
         debug_sleep(c);
     } else if (c->argc == 3 && rs_str_eqi(sub, "set-active-expire")) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%.*s", cstr_len(c->argv[2], sizeof buf - 1), c->argv[2].p);
-        c->st->cfg.active_expire = atoi(buf) != 0;
+        c->st->cfg.active_expire = arg_flag(c->argv[2]);
         resp_add_ok(c->out);
     } else if (c->argc == 3 && rs_str_eqi(sub, "set-skip-checksum-validation")) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%.*s", cstr_len(c->argv[2], sizeof buf - 1), c->argv[2].p);
-        c->st->skip_checksum = atoi(buf) != 0;
+        c->st->skip_checksum = arg_flag(c->argv[2]);
         resp_add_ok(c->out);
     } else if ((c->argc == 3 || c->argc == 4) && rs_str_eqi(sub, "clock")) {
         debug_clock(c);
