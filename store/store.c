@@ -456,11 +456,6 @@ void respite_client_prefetch(struct respite_client *c, int argc, const struct rs
     st->pf[i].key = argv[1];
     st->pf[i].sub = argc >= 3 ? argv[2] : rs_str_from(NULL, 0);
     st->pf[i].last = argc >= 3 ? argv[argc >= 4 ? 3 : 2] : rs_str_from(NULL, 0);
-    /* a hint only (the walks' paths are checked before use): the name's
-     * letters whatever their case, in four tests */
-    const char *n = argv[0].p;
-    st->pf[i].zadd = argc == 4 && argv[0].len == 4 && (n[0] | 0x20) == 'z' &&
-                     (n[1] | 0x20) == 'a' && (n[2] | 0x20) == 'd' && (n[3] | 0x20) == 'd';
     ks_route_begin(&st->pf[i].r, st->dbs[s->db], argv[1]);
 }
 
@@ -503,7 +498,6 @@ void respite_client_prefetch_flush(struct respite_client *c)
             h[i] = tbl_prefetch(t[i], st->pf[i].key.p, st->pf[i].key.len);
         st->route[i].t = t[i];
         st->route[i].h = t[i] ? h[i] : 0;
-        st->route[i].zw_from = st->route[i].zw_to = NULL;
     }
     st->nroute = n;
     st->route_next = 0;
@@ -530,22 +524,8 @@ void respite_client_prefetch_flush(struct respite_client *c)
             nsub++;
         }
     }
-    if (nsub == 0) /* small containers (no table) are the common case */
-        return;
-    prefetch_lookups(n, t, h);
-    /* ZADD key score member on a sorted set in skip-list form: the walks
-     * of its update (to the member's place, to its new score), all the
-     * batch's in step; the command takes their paths if they still hold. */
-    int nw = 0;
-    for (int i = 0; i < n; i++) {
-        double score;
-        if (t[i] && st->pf[i].zadd && e[i]->type == OBJ_ZSET &&
-            resp_str2d(st->pf[i].sub.p, st->pf[i].sub.len, &score))
-            nw += zset_update_walks(entry_ptr(e[i]), st->pf[i].last, h[i], score, st->zw + nw,
-                                    &st->route[i].zw_from, &st->route[i].zw_to);
-    }
-    if (nw)
-        zsl_walks_run(st->zw, nw);
+    if (nsub)
+        prefetch_lookups(n, t, h);
 }
 
 void respite_deliver(struct respite *rs)
@@ -683,8 +663,6 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
             ks_route_remember(st, st->route[i].db, st->route[i].place, st->route[i].gen);
         st->key_t = st->route[i].t;
         st->key_h = st->route[i].h;
-        st->zw_from = st->route[i].zw_from;
-        st->zw_to = st->route[i].zw_to;
     }
     if (!nested) {
         pubsub_cmd_begin(st, s);
@@ -743,7 +721,6 @@ static void run(struct session *s, int argc, struct rs_str *argv, bool nested)
     /* The hints hold for this command's argv only. */
     st->key_hint = rs_str_from(NULL, 0);
     st->key_t = NULL;
-    st->zw_from = st->zw_to = NULL;
     st->key_place = 0;
     st->cmd_now = -1;
     if (!nested) {

@@ -35,7 +35,7 @@
 #include "keyspace/list.h"
 #include "ds/stream.h"
 #include "ds/table.h"
-#include "ds/zskip.h"
+#include "ds/ztree.h"
 #include "keyspace/hash.h"
 #include "keyspace/keyspace.h"
 #include "keyspace/set.h"
@@ -139,14 +139,19 @@ static size_t zset_usage(const struct rzset *z, uint64_t samples)
     if (z->lp)
         return n + rs_alloc_size(z->lp);
     const struct zbig *big = z->big;
-    /* A member's node and its table entry are one block (zskip.h). */
-    n += rs_alloc_size(big) + buckets_bytes(&big->dict) + rs_alloc_size(zsl_node_block(big->zs.head));
+    /* The members sampled with their share of their leaves (the table
+     * chains the same entries); the inner nodes, a few hundredths of the
+     * bytes, as the tree counts them. */
+    n += rs_alloc_size(big) + buckets_bytes(&big->dict) + zt_inner_bytes(&big->tree);
     size_t sum = 0;
     uint64_t taken = 0;
-    for (const struct zsl_node *x = zsl_first(&big->zs); x && taken < samples;
-         x = zsl_next(x), taken++)
-        sum += rs_alloc_size(zsl_node_block(x));
-    return n + extrapolate(sum, taken, big->zs.n);
+    for (const struct zt_leaf *l = zt_first(&big->tree).leaf; l && taken < samples; l = l->next) {
+        sum += rs_alloc_size(l);
+        for (uint32_t i = 0; i < l->n; i++)
+            sum += rs_alloc_size(l->e[i]);
+        taken += l->n;
+    }
+    return n + extrapolate(sum, taken, big->tree.n);
 }
 
 static size_t set_usage(struct rset *s, uint64_t samples)

@@ -411,12 +411,12 @@ static void emit_window(struct range_out *o, const struct rzset *z, uint64_t sta
         it = *at;
     else
         zset_it_rank(&it, z, rev ? zset_len(z) - 1 - start : start, rev);
-    if (!dst && it.n) {
-        /* The large form's reply, node to node in registers (the walk
+    if (!dst && it.p.leaf) {
+        /* The large form's reply, place to place in registers (the walk
          * below keeps it in memory across the writer's calls): a
          * ZRANGE's hundred members. */
-        for (const struct zsl_node *x = it.n; n > 0 && x; n--, x = zsl_step(x, it.rev))
-            reply_member(c, zsl_member(x), zsl_score(x), withscores);
+        for (struct zt_pos x = it.p; n > 0 && x.leaf; n--, x = zt_step(x, it.rev))
+            reply_member(c, zt_member(zt_entry(x)), zt_pos_score(x), withscores);
         return;
     }
     for (uint64_t i = 0; i < n && it.ok; i++, zset_it_next(&it)) {

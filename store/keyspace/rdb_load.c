@@ -576,7 +576,7 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
         bad = bad || isnan(score);
         /* the pairs read ahead stay valid: lastm may point into them */
         if (!bad && reserved &&
-            (!any || last < score || (last == score && zsl_cmp_member(lastm, m) < 0))) {
+            (!any || last < score || (last == score && zt_cmp_member(lastm, m) < 0))) {
             zset_append_reserved(*out, m, score);
             last = score;
             lastm = m;

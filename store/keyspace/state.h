@@ -23,7 +23,7 @@
 #include "ds/chain.h"
 #include "ds/heap.h"
 #include "ds/table.h"
-#include "ds/zskip.h"
+#include "ds/ztree.h"
 #include "resp.h"
 #include "resp_writer.h"
 #include "respite.h"
@@ -692,7 +692,6 @@ struct store {
         struct rs_str key, sub; /* sub: argv[2], a field's or set member's place */
         struct rs_str last;     /* a sorted-set member's: ZADD key score member,
                                  * ZINCRBY, ZSCORE, ZREM, ZRANK end with it */
-        bool zadd;              /* ZADD key score member: sub is the score */
     } pf[RESPITE_PREFETCH_MAX];
     int npf;
     /* What the last flush found: the shard of each hint's key (NULL if
@@ -707,15 +706,8 @@ struct store {
         uint64_t gen;
         const struct table *t; /* the place's table if the key's hash h is known */
         uint64_t h;
-        /* a one-member ZADD's skip-list walks, run (in zw; NULL if none):
-         * to its member's place and to its new score's */
-        const struct zsl_walk *zw_from, *zw_to;
     } route[RESPITE_PREFETCH_MAX];
     int nroute, route_next;
-    struct zsl_walk zw[2 * RESPITE_PREFETCH_MAX];
-    /* The running command's walks from its route entry (NULL if none), for
-     * zset_add: only hints, each checked against the list before use. */
-    const struct zsl_walk *zw_from, *zw_to;
     /* The running command's key (argv[1]) and its hash in table key_t, from
      * its route entry, for its lookup (keyspace.c's find, tbl_find_ref_hint);
      * key_t NULL if none. Compared by address: the hash is only a hint. */

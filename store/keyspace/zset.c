@@ -8,10 +8,10 @@
  * bytes of a double, in (score, member) order: rank i is pair i. Every
  * operation is a walk of at most zset-max-listpack-entries pairs.
  *
- * Large: a skip list (ds/zskip.h) whose nodes hold the members as entries,
- * which a table (ds/table.h) chains by member: O(1) lookup, O(log n) rank,
- * range and update. The table holds no allocation of its own per member,
- * and half a bucket per member (load factor 2).
+ * Large: a B+ tree (ds/ztree.h) that owns the members as entries, which
+ * a table (ds/table.h) chains by member: O(1) lookup, O(log n) rank, range
+ * and update. The table holds no allocation of its own per member, and
+ * half a bucket per member (load factor 2).
  */
 #include <string.h>
 
@@ -59,7 +59,7 @@ static struct pack *lp_insert(struct pack *p, struct rs_str m, double score)
         double s;
         uint32_t next;
         struct rs_str cur = lp_pair(p, off, &s, &next);
-        if (s > score || (s == score && zsl_cmp_member(cur, m) > 0))
+        if (s > score || (s == score && zt_cmp_member(cur, m) > 0))
             break;
         off = next;
     }
@@ -76,7 +76,7 @@ static struct pack *lp_insert(struct pack *p, struct rs_str m, double score)
 static struct zbig *big_new(uint64_t seed)
 {
     struct zbig *b = rs_malloc(sizeof *b);
-    zsl_init(&b->zs, seed);
+    zt_init(&b->tree);
     tbl_init(&b->dict, seed);
     /* Two members a bucket: 4 bytes a member less than Redis's load of 1,
      * and the batch prefetch loads a chain's first two entries together. */
@@ -85,43 +85,22 @@ static struct zbig *big_new(uint64_t seed)
     return b;
 }
 
-/* to: a run walk to the place of (score, m), or NULL (zsl_insert). */
-static void big_add(struct zbig *b, struct rs_str m, double score, const struct zsl_walk *to)
+static void big_add(struct zbig *b, struct rs_str m, double score)
 {
-    tbl_insert(&b->dict, zsl_entry(zsl_insert(&b->zs, score, m, to)));
+    tbl_insert(&b->dict, zt_insert(&b->tree, score, m));
 }
 
-static struct zsl_node *big_find(const struct zbig *b, struct rs_str m)
+static struct entry *big_find(const struct zbig *b, struct rs_str m)
 {
-    struct entry *e = tbl_get(&b->dict, m.p, m.len);
-    return e ? zsl_node_of(e) : NULL;
+    return tbl_get(&b->dict, m.p, m.len);
 }
 
-/* big_find, given the walk from m's place of the command's batch prefetch
- * (or NULL): the walk's own node when it is m's -- alive while its list is
- * walked, and m's while alive -- without hashing m again. */
-static struct zsl_node *big_find_walked(const struct zbig *b, struct rs_str m,
-                                        const struct zsl_walk *from)
-{
-    if (from && from->self && from->zs == &b->zs && b->zs.walked &&
-        rs_str_eq(zsl_member(from->self), m))
-        return (struct zsl_node *)from->self;
-    return big_find(b, m);
-}
-
-/* The table's part of the nodes' freeing: they free themselves. */
+/* The table's part of the members' freeing: the tree frees them. */
 static void entry_unchain(void *ud, struct entry *e)
 {
     struct zbig *b = ud;
     tbl_unlink(&b->dict, e == b->pop_next ? tbl_find_ref_hint(&b->dict, e->data, e->klen, b->pop_h)
                                           : tbl_find_ref(&b->dict, e->data, e->klen));
-}
-
-/* Fetch a node's first lines: its level-0 link, header and member. */
-static void prefetch_node(const struct zsl_node *n)
-{
-    __builtin_prefetch((const char *)n - sizeof(void *));
-    __builtin_prefetch((const char *)n + sizeof *n + sizeof(struct entry));
 }
 
 /* After a delete at an end of a big set (a pop): in a big set each pop's
@@ -130,14 +109,14 @@ static void prefetch_node(const struct zsl_node *n)
  * So the pops of a batch run a pipeline while the replies and the next
  * commands are made: the member at the end now (the next pop's) has the
  * chain of its bucket fetched, its bucket having been fetched by the
- * previous pop; the member after it has its bucket fetched; the node after
- * that is fetched, to be hashed by the next pop. */
+ * previous pop; the member after it has its bucket fetched; the entry
+ * after that is fetched, to be hashed by the next pop. */
 static void prefetch_next_pops(struct zbig *b, bool tail)
 {
-    struct zsl_node *n = tail ? b->zs.tail : zsl_first(&b->zs);
-    if (n == NULL)
+    struct zt_pos p = tail ? zt_last(&b->tree) : zt_first(&b->tree);
+    if (p.leaf == NULL)
         return;
-    const struct entry *e = zsl_entry(n);
+    const struct entry *e = zt_entry(p);
     if (e == b->pop_after) {
         b->pop_h = b->pop_after_h;
         tbl_prefetch_entry(&b->dict, b->pop_h);
@@ -146,13 +125,13 @@ static void prefetch_next_pops(struct zbig *b, bool tail)
     }
     b->pop_next = e;
     b->pop_after = NULL;
-    if ((n = zsl_step(n, tail)) == NULL)
+    if ((p = zt_step(p, tail)).leaf == NULL)
         return;
-    e = zsl_entry(n);
+    e = zt_entry(p);
     b->pop_after = e;
     b->pop_after_h = tbl_prefetch(&b->dict, e->data, e->klen);
-    if ((n = zsl_step(n, tail)) != NULL)
-        prefetch_node(n);
+    if ((p = zt_step(p, tail)).leaf != NULL)
+        __builtin_prefetch(zt_entry(p));
 }
 
 static void no_free(void *ud, struct entry *e)
@@ -164,7 +143,7 @@ static void no_free(void *ud, struct entry *e)
 static void big_free(struct zbig *b)
 {
     tbl_free(&b->dict, no_free, NULL);
-    zsl_free(&b->zs);
+    zt_free(&b->tree);
     rs_free(b);
 }
 
@@ -178,7 +157,7 @@ static void to_big(struct store *st, struct rzset *z)
     for (uint32_t off = 0; off < z->lp->len;) {
         double s;
         struct rs_str m = lp_pair(z->lp, off, &s, &off);
-        big_add(b, m, s, NULL);
+        big_add(b, m, s);
     }
     pack_free(z->lp);
     z->lp = NULL;
@@ -188,9 +167,9 @@ static void to_big(struct store *st, struct rzset *z)
 static void to_packed(struct rzset *z)
 {
     struct pack *p = pack_new();
-    for (struct zsl_node *n = zsl_first(&z->big->zs); n; n = zsl_next(n)) {
-        p = pack_append(p, zsl_member(n));
-        double score = zsl_score(n);
+    for (struct zt_pos x = zt_first(&z->big->tree); x.leaf; x = zt_step(x, false)) {
+        p = pack_append(p, zt_member(zt_entry(x)));
+        double score = zt_pos_score(x);
         p = pack_append(p, lp_score_str(&score));
     }
     big_free(z->big);
@@ -234,9 +213,9 @@ void zset_append_reserved(struct rzset *z, struct rs_str m, double score)
 
 void zset_maybe_pack(struct store *st, struct rzset *z, size_t maxlen)
 {
-    if (z->big && z->big->zs.n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
+    if (z->big && z->big->tree.n <= (uint64_t)st->cfg.zset_max_listpack_entries &&
         maxlen <= (size_t)st->cfg.zset_max_listpack_value &&
-        pack_safe_to_add(NULL, z->big->zs.n * (maxlen + sizeof(double))))
+        pack_safe_to_add(NULL, z->big->tree.n * (maxlen + sizeof(double))))
         to_packed(z);
 }
 
@@ -256,10 +235,10 @@ struct rzset *zset_dup(const struct rzset *z)
         n->lp = pack_dup(z->lp);
         return n;
     }
-    n->big = big_new(z->big->zs.rng);
-    /* From the end, so each insert lands first: no walk along the list. */
-    for (struct zsl_node *x = z->big->zs.tail; x; x = x->back)
-        big_add(n->big, zsl_member(x), zsl_score(x), NULL);
+    n->big = big_new(z->big->dict.seed);
+    /* In order: each insert lands last, and the leaves fill up. */
+    for (struct zt_pos x = zt_first(&z->big->tree); x.leaf; x = zt_step(x, false))
+        big_add(n->big, zt_member(zt_entry(x)), zt_pos_score(x));
     return n;
 }
 
@@ -270,19 +249,19 @@ size_t zset_bytes(const struct rzset *z)
         return n + pack_bytes(z->lp);
     /* half a bucket per member (the table's load), as set_bytes counts
      * its table's: from the count, which only the value's writes change */
-    return n + sizeof *z->big + z->big->zs.bytes +
+    return n + sizeof *z->big + z->big->tree.bytes +
            (tbl_count(&z->big->dict) + 1) / 2 * sizeof(void *);
 }
 
 uint64_t zset_free_effort(const struct rzset *z)
 {
-    return z->lp ? 1 : z->big->zs.n;
+    return z->lp ? 1 : z->big->tree.n;
 }
 
 bool zset_free_some(struct rzset *z, int64_t *work)
 {
     if (z->big && !(tbl_free_some(&z->big->dict, work, no_free, NULL) &&
-                    zsl_free_some(&z->big->zs, work)))
+                    zt_free_some(&z->big->tree, work)))
         return false;
     zset_free(z);
     (*work)--;
@@ -304,24 +283,6 @@ const struct table *zset_table(const struct rzset *z)
     return z->big ? &z->big->dict : NULL;
 }
 
-int zset_update_walks(struct rzset *z, struct rs_str m, uint64_t h, double score,
-                      struct zsl_walk *w, const struct zsl_walk **from,
-                      const struct zsl_walk **to)
-{
-    struct entry *e = tbl_get_hashed(&z->big->dict, m.p, m.len, h);
-    int n = 0;
-    *from = *to = NULL;
-    if (e && zsl_score(zsl_node_of(e)) == score)
-        return 0;
-    if (e) {
-        zsl_walk_begin(&w[n], &z->big->zs, zsl_score(zsl_node_of(e)), m, zsl_node_of(e));
-        *from = &w[n++];
-    }
-    zsl_walk_begin(&w[n], &z->big->zs, score, m, NULL);
-    *to = &w[n++];
-    return n;
-}
-
 const char *zset_enc_name(const struct rzset *z)
 {
     return z->lp ? "listpack" : "skiplist";
@@ -329,7 +290,7 @@ const char *zset_enc_name(const struct rzset *z)
 
 uint64_t zset_len(const struct rzset *z)
 {
-    return z->lp ? z->lp->n / 2 : z->big->zs.n;
+    return z->lp ? z->lp->n / 2 : z->big->tree.n;
 }
 
 /* ------------------------------------------------------------------------
@@ -347,10 +308,10 @@ bool zset_score(const struct rzset *z, struct rs_str m, double *score)
         *score = lp_score(z->lp, soff);
         return true;
     }
-    struct zsl_node *n = big_find(z->big, m);
-    if (n)
-        *score = zsl_score(n);
-    return n != NULL;
+    struct entry *e = big_find(z->big, m);
+    if (e)
+        *score = zt_score(e);
+    return e != NULL;
 }
 
 bool zset_remove(struct rzset *z, struct rs_str m)
@@ -366,7 +327,7 @@ bool zset_remove(struct rzset *z, struct rs_str m)
     if (!ref)
         return false;
     struct entry *e = tbl_unlink(&z->big->dict, ref);
-    zsl_delete(&z->big->zs, zsl_node_of(e));
+    zt_delete(&z->big->tree, e);
     return true;
 }
 
@@ -375,11 +336,11 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
 {
     double cur = 0;
     *out = 0;
-    /* the large form's node, found once for the lookup and the update */
-    struct zsl_node *node = z->big ? big_find_walked(z->big, m, st->zw_from) : NULL;
-    if (node)
-        cur = zsl_score(node);
-    if (node || (z->lp && zset_score(z, m, &cur))) {
+    /* the large form's entry, found once for the lookup and the update */
+    struct entry *e = z->big ? big_find(z->big, m) : NULL;
+    if (e)
+        cur = zt_score(e);
+    if (e || (z->lp && zset_score(z, m, &cur))) {
         if (flags & ZADD_NX) {
             *out = ZADD_OUT_NOP;
             return true;
@@ -403,7 +364,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
                 zset_remove(z, m);
                 z->lp = lp_insert(z->lp, m, score);
             } else {
-                zsl_update(&z->big->zs, node, score, st->zw_from, st->zw_to);
+                zt_update(&z->big->tree, e, score);
             }
             *out = ZADD_OUT_UPDATED;
         }
@@ -420,7 +381,7 @@ bool zset_add(struct store *st, struct rzset *z, struct rs_str m, double score, 
     if (z->lp)
         z->lp = lp_insert(z->lp, m, score);
     else
-        big_add(z->big, m, score, st->zw_to);
+        big_add(z->big, m, score);
     if (newscore)
         *newscore = score;
     *out = ZADD_OUT_ADDED;
@@ -440,11 +401,11 @@ bool zset_rank(const struct rzset *z, struct rs_str m, bool rev, uint64_t *rank,
         if (off >= z->lp->len && r == len)
             return false;
     } else {
-        struct zsl_node *n = big_find(z->big, m);
-        if (!n)
+        struct entry *e = big_find(z->big, m);
+        if (!e)
             return false;
-        *score = zsl_score(n);
-        r = zsl_rank(&z->big->zs, n);
+        *score = zt_score(e);
+        r = zt_rank(&z->big->tree, e);
     }
     *rank = rev ? len - 1 - r : r;
     return true;
@@ -491,14 +452,14 @@ bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
             zset_it_rank(it, z, rev ? zset_len(z) - 1 - *last : *first, rev);
         return found;
     }
-    const struct zskip *zs = &z->big->zs;
-    struct zsl_node *a = sr ? zsl_first_in_score(zs, sr, first) : zsl_first_in_lex(zs, lr, first);
-    if (!a)
+    const struct ztree *t = &z->big->tree;
+    struct zt_pos a = sr ? zt_first_in_score(t, sr, first) : zt_first_in_lex(t, lr, first);
+    if (!a.leaf)
         return false;
-    struct zsl_node *b = sr ? zsl_last_in_score(zs, sr, last) : zsl_last_in_lex(zs, lr, last);
+    struct zt_pos b = sr ? zt_last_in_score(t, sr, last) : zt_last_in_lex(t, lr, last);
     if (it)
         *it = (struct zset_it){.z = z, .rev = rev, .ok = true, .idx = rev ? *last : *first,
-                               .n = rev ? b : a};
+                               .p = rev ? b : a};
     return true;
 }
 
@@ -508,26 +469,27 @@ uint64_t zset_range_limit(const struct rzset *z, const struct zrange_score *sr,
 {
     if (sr ? zrange_score_empty(sr) : zrange_lex_empty(lr))
         return 0;
-    const struct zskip *zs = &z->big->zs;
+    const struct ztree *t = &z->big->tree;
     uint64_t rank;
-    struct zsl_node *x = rev ? (sr ? zsl_last_in_score(zs, sr, &rank) : zsl_last_in_lex(zs, lr, &rank))
-                             : (sr ? zsl_first_in_score(zs, sr, &rank) : zsl_first_in_lex(zs, lr, &rank));
-    for (; x && offset > 0; offset--) {
-        x = zsl_step(x, rev);
+    struct zt_pos x = rev ? (sr ? zt_last_in_score(t, sr, &rank) : zt_last_in_lex(t, lr, &rank))
+                          : (sr ? zt_first_in_score(t, sr, &rank) : zt_first_in_lex(t, lr, &rank));
+    for (; x.leaf && offset > 0; offset--) {
+        x = zt_step(x, rev);
         rank = rev ? rank - 1 : rank + 1;
     }
     uint64_t n = 0;
-    for (const struct zsl_node *y = x; y && n < count; y = zsl_step(y, rev), n++) {
-        /* Forwards, a node of two levels and more names one about four
-         * nodes on: fetching it overlaps its miss with the steps between. */
-        if (!rev && zsl_level(y) > 1 && count - n > 2)
-            __builtin_prefetch(*zsl_fwd(y, 1));
-        if (rev ? !in_min(sr, lr, zsl_member(y), zsl_score(y))
-                : !in_max(sr, lr, zsl_member(y), zsl_score(y)))
+    for (struct zt_pos y = x; y.leaf && n < count; y = zt_step(y, rev), n++) {
+        /* a score range reads the leaf's scores only; the entries the
+         * reply reads are fetched together, their misses overlapping */
+        struct entry *e = zt_entry(y);
+        if (sr ? !(rev ? zrange_score_gte_min(sr, zt_pos_score(y))
+                       : zrange_score_lte_max(sr, zt_pos_score(y)))
+               : !(rev ? zrange_lex_gte_min(lr, zt_member(e)) : zrange_lex_lte_max(lr, zt_member(e))))
             break;
+        __builtin_prefetch(e);
     }
     if (n)
-        *it = (struct zset_it){.z = z, .rev = rev, .ok = true, .idx = rank, .n = x};
+        *it = (struct zset_it){.z = z, .rev = rev, .ok = true, .idx = rank, .p = x};
     return n;
 }
 
@@ -538,8 +500,8 @@ void zset_delete_ranks(struct rzset *z, uint64_t start, uint64_t end)
                             (uint32_t)(end - start + 1) * 2);
         return;
     }
-    uint64_t len = z->big->zs.n;
-    zsl_delete_ranks(&z->big->zs, start, end, entry_unchain, z->big);
+    uint64_t len = z->big->tree.n;
+    zt_delete_ranks(&z->big->tree, start, end, entry_unchain, z->big);
     if (start == 0 || end == len - 1)
         prefetch_next_pops(z->big, start != 0);
 }
@@ -562,10 +524,10 @@ void zset_it_rank(struct zset_it *it, const struct rzset *z, uint64_t rank, bool
     it->z = z;
     it->rev = rev;
     it->idx = rev ? zset_len(z) - 1 - rank : rank;
-    it->n = NULL;
+    it->p.leaf = NULL;
     it_seek(it);
     if (it->ok && z->big)
-        it->n = zsl_at_rank(&z->big->zs, it->idx);
+        it->p = zt_at_rank(&z->big->tree, it->idx);
 }
 
 void zset_it_next_packed(struct zset_it *it)
@@ -606,8 +568,7 @@ struct scan_ud {
 static void scan_entry(void *ud, struct entry *e)
 {
     struct scan_ud *s = ud;
-    struct zsl_node *n = zsl_node_of(e);
-    s->fn(s->ud, zsl_member(n), zsl_score(n));
+    s->fn(s->ud, zt_member(e), zt_score(e));
 }
 
 uint64_t zset_scan(struct rzset *z, uint64_t cursor, zset_pair_fn *fn, void *ud)
@@ -627,9 +588,9 @@ uint64_t zset_scan(struct rzset *z, uint64_t cursor, zset_pair_fn *fn, void *ud)
 void zset_random(const struct rzset *z, struct rng *g, struct rs_str *m, double *score)
 {
     if (z->big) {
-        struct zsl_node *n = zsl_node_of(tbl_random(&z->big->dict, g));
-        *m = zsl_member(n);
-        *score = zsl_score(n);
+        const struct entry *e = tbl_random(&z->big->dict, g);
+        *m = zt_member(e);
+        *score = zt_score(e);
         return;
     }
     uint32_t next;

@@ -2,9 +2,9 @@
  *
  * The sorted set value (zset.c): a packed array of (member, score) pairs
  * in order ("listpack") while it has at most zset-max-listpack-entries
- * members of at most zset-max-listpack-value bytes, else a skip list
- * (ds/zskip.h) whose member entries a hash table chains ("skiplist"), as
- * Redis 7.4. entries.c frees, copies and measures them through these; the
+ * members of at most zset-max-listpack-value bytes, else a B+ tree
+ * (ds/ztree.h) whose member entries a hash table chains (OBJECT ENCODING
+ * says "skiplist", Redis 7.4's name for that form). entries.c frees, copies and measures them through these; the
  * commands (commands/t_zset.c) read and write them the same way whatever
  * the form.
  */
@@ -16,15 +16,15 @@
 #include <stdint.h>
 
 #include "ds/table.h"
-#include "ds/zskip.h"
+#include "ds/ztree.h"
 #include "resp.h"
 
 struct pack;
 struct store;
 
-/* The large form: the list, and its member entries chained by member. */
+/* The large form: the tree, and its member entries chained by member. */
 struct zbig {
-    struct zskip zs;
+    struct ztree tree;
     struct table dict;
     /* The members the next two pops from an end take, and their hashes in
      * dict, as the previous pop hashed them (zset.c, prefetch_next_pops):
@@ -59,14 +59,6 @@ bool zset_free_some(struct rzset *z, int64_t *work);
 void zset_prefetch(const struct rzset *z, bool rest);
 /* The table of the large form's members; NULL when packed. */
 const struct table *zset_table(const struct rzset *z);
-/* The skip-list walks of ZADD's setting member m (hashed h by zset_table)
- * to score in z, in skip-list form, begun: *from to m's place (when m is
- * there and its score changes; else NULL) and *to to score's (NULL when
- * nothing moves), from w[0..2); returns how many of w it used (the batch
- * prefetch runs them, zsl_walks_run, and zset_add takes their paths). */
-int zset_update_walks(struct rzset *z, struct rs_str m, uint64_t h, double score,
-                      struct zsl_walk *w, const struct zsl_walk **from,
-                      const struct zsl_walk **to);
 /* OBJECT ENCODING's name: "listpack" or "skiplist". */
 const char *zset_enc_name(const struct rzset *z);
 uint64_t zset_len(const struct rzset *z);
@@ -122,9 +114,10 @@ bool zset_range_ranks(const struct rzset *z, const struct zrange_score *sr,
  * large form, at most count; with any, it is a walk from the first of
  * them (backwards with rev). As Redis's genericZrangebyscoreCommand: one
  * descent to the range's first member (its last with rev), offset steps
- * along the list, and the count while members stay in the range, where
- * zset_range_ranks makes a second descent for the range's end: the walks
- * of LIMIT 0 N cost half the cache misses. O(log n + offset + count). */
+ * along the leaves, and the count while members stay in the range, where
+ * zset_range_ranks makes a second descent for the range's end. The
+ * entries of the members taken are prefetched for the reply.
+ * O(log n + offset + count). */
 uint64_t zset_range_limit(const struct rzset *z, const struct zrange_score *sr,
                           const struct zrange_lex *lr, uint64_t offset, uint64_t count, bool rev,
                           struct zset_it *it);
@@ -138,7 +131,7 @@ struct zset_it {
     bool ok;            /* at a member */
     uint64_t idx;       /* its rank from the start */
     uint32_t off;       /* packed: offset of its member element */
-    struct zsl_node *n; /* large: the member's node; always NULL packed */
+    struct zt_pos p;    /* large: the member's place; leaf always NULL packed */
 };
 /* Start at rank (counted from the end with rev); rank < length. */
 void zset_it_rank(struct zset_it *it, const struct rzset *z, uint64_t rank, bool rev);
@@ -151,21 +144,21 @@ double zset_it_score_packed(const struct zset_it *it);
  * a time. Only while it->ok. */
 static inline void zset_it_next(struct zset_it *it)
 {
-    if (!it->n) {
+    if (!it->p.leaf) {
         zset_it_next_packed(it);
         return;
     }
-    it->n = zsl_step(it->n, it->rev);
+    it->p = zt_step(it->p, it->rev);
     it->idx += it->rev ? -1 : 1;
-    it->ok = it->n != NULL;
+    it->ok = it->p.leaf != NULL;
 }
 static inline struct rs_str zset_it_member(const struct zset_it *it)
 {
-    return it->n ? zsl_member(it->n) : zset_it_member_packed(it);
+    return it->p.leaf ? zt_member(zt_entry(it->p)) : zset_it_member_packed(it);
 }
 static inline double zset_it_score(const struct zset_it *it)
 {
-    return it->n ? zsl_score(it->n) : zset_it_score_packed(it);
+    return it->p.leaf ? zt_pos_score(it->p) : zset_it_score_packed(it);
 }
 
 /* ZSCAN's step: the members of one table bucket (all of a packed set,

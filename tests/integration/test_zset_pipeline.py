@@ -1,12 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Pipelined one-member ZADDs on a sorted set in skip-list form, as redis-benchmark sends
-them, compared reply for reply with redis-server: the server walks a batch's ZADDs to
-their places before running them and each takes its walks' paths while they still hold
-(store/ds/zskip.c). Between them run the writes that make paths stale: other ZADDs and
-ZINCRBYs that move the nodes on them, ZREM and ZPOPMIN that free nodes, ZREMRANGEBYRANK,
-and DEL of the set followed by its re-creation in the same pipeline (a new list where the
-old one was, whose walks must not be taken: under ASan a freed node read fails the
-server). The set's order and scores are compared after each pipeline.
+"""Pipelined one-member ZADDs on a sorted set in its large form (a B+ tree,
+store/ds/ztree.c), as redis-benchmark sends them, compared reply for reply with
+redis-server. Between them run the writes that move, free and re-create members: other
+ZADDs and ZINCRBYs that move members near and far (in place within a leaf, or out of it),
+ZREM and ZPOPMIN, ZREMRANGEBYRANK, and DEL of the set followed by its re-creation in the
+same pipeline. The set's order and scores are compared after each pipeline.
 
 Pipelined pops likewise: each pop from an end hashes the members the next pops there take
 (store/keyspace/zset.c, prefetch_next_pops), and between the pops run ZREM and ZADD of
