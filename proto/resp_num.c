@@ -117,61 +117,44 @@ bool resp_int_as_double(const char *s, size_t len, long long *v)
     return len <= 15 && resp_str2ll(s, len, v);
 }
 
-/* Accepts what strtod reads entirely, except: empty, leading white space,
- * NaN, overflow to +-inf and underflow to zero ("inf", "-inf", hex floats
- * and denormals pass). Redis runs strtod on the NUL-terminated sds, so a
- * NUL inside s makes it fail. s needs a terminated copy: on the stack up to
- * RESP_LD_STR_SIZE bytes, else a temporary heap copy (Redis puts no bound
- * on the length; abort on OOM). *v is untouched on failure. O(len). */
-/* True, *v set, when s[0..len) is digits after an optional sign with at
- * most 15 of them after the leading zeros: the double strtod reads is then
- * that integer exactly ("-0" is -0). redis-benchmark's zero-padded
- * __rand_int__ is such a number. */
-static bool digits_as_double(const char *s, size_t len, double *v)
+/* The fast paths before strtod, in one scan of s[0..len); true, *v set
+ * to the double strtod reads, or false (left to strtod, *v untouched):
+ *  - with ints, digits after an optional sign with at most 15 of them
+ *    after the leading zeros: that integer exactly ("-0" is -0).
+ *    redis-benchmark's zero-padded __rand_int__ is such a number.
+ *  - [-]digits[.digits] with 1 to 19 significant digits, at most 27 after
+ *    the point: an integer m under 10^19 over 10^k, k <= 27. m and 10^k
+ *    (5^27 < 2^64) are exact in x87's long double, whose division rounds
+ *    once to 64 bits; rounding that to double's 53 gives the double
+ *    nearest the exact value (strtod's) unless the long double lies
+ *    exactly halfway between two doubles (its 11 low bits 0x400: the
+ *    exact value may be on either side), which goes to strtod. Elsewhere
+ *    (no 80-bit long double) only the integers are taken. A score of a
+ *    listpack restored cost strtod 900 instructions. */
+static bool fast_double(const char *s, size_t len, bool ints, double *v)
 {
-    size_t i = len && (s[0] == '-' || s[0] == '+');
-    if (i == len)
-        return false;
-    while (i < len && s[i] == '0')
-        i++;
-    if (len - i > 15)
-        return false;
-    uint64_t u = 0;
-    for (; i < len; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9)
-            return false;
-        u = u * 10 + d;
-    }
-    *v = s[0] == '-' ? -(double)u : (double)u;
-    return true;
-}
-
-/* The digits make an integer m under 10^19 and the value is m / 10^k,
- * k <= 27: m and 10^k (5^27 < 2^64) are exact in x87's long double, whose
- * division rounds once to 64 bits; rounding that to double's 53 gives
- * the double nearest the exact value (strtod's) unless the long double
- * lies exactly halfway between two doubles (its 11 low bits 0x400: the
- * exact value may be on either side), which goes to strtod. Elsewhere
- * (no 80-bit long double) everything goes to strtod. A score of a
- * listpack restored cost strtod 900 instructions. */
-bool resp_decimal_as_double(const char *s, size_t len, double *v)
-{
-#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
-    static const long double pow10[28] = {
-        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
     const char *p = s, *end = s + len;
-    bool neg = len && s[0] == '-';
-    p += neg;
+    bool neg = len && s[0] == '-', plus = len && s[0] == '+';
+    p += neg || plus;
+    if (p == end)
+        return false;
     while (p < end && *p == '0') /* leading zeros */
         p++;
     const char *from = p;
     uint64_t m = 0; /* wraps past 19 digits, which are refused */
     for (unsigned d; p < end && (d = (unsigned)(unsigned char)*p - '0') <= 9; p++)
         m = m * 10 + d;
-    ptrdiff_t sig = p - from, frac = 0;
+    ptrdiff_t sig = p - from;
+    if (ints && p == end && sig <= 15) {
+        *v = neg ? -(double)m : (double)m;
+        return true;
+    }
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__))
+    static const long double pow10[28] = {
+        1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+        1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+    ptrdiff_t frac = 0;
     if (p < end && *p == '.') {
         const char *point = ++p;
         if (m == 0)
@@ -183,7 +166,7 @@ bool resp_decimal_as_double(const char *s, size_t len, double *v)
         sig += p - from;
         frac = p - point;
     }
-    if (p != end || sig == 0 || sig > 19 || frac > 27)
+    if (plus || p != end || sig == 0 || sig > 19 || frac > 27)
         return false;
     long double x = (long double)m / pow10[frac];
     uint64_t mant;
@@ -193,13 +176,22 @@ bool resp_decimal_as_double(const char *s, size_t len, double *v)
     *v = neg ? -(double)x : (double)x;
     return true;
 #else
-    (void)s;
-    (void)len;
-    (void)v;
     return false;
 #endif
 }
 
+/* fast_double's second path alone (the contract is in resp_num.h). */
+bool resp_decimal_as_double(const char *s, size_t len, double *v)
+{
+    return fast_double(s, len, false, v);
+}
+
+/* Accepts what strtod reads entirely, except: empty, leading white space,
+ * NaN, overflow to +-inf and underflow to zero ("inf", "-inf", hex floats
+ * and denormals pass). Redis runs strtod on the NUL-terminated sds, so a
+ * NUL inside s makes it fail. s needs a terminated copy: on the stack up to
+ * RESP_LD_STR_SIZE bytes, else a temporary heap copy (Redis puts no bound
+ * on the length; abort on OOM). *v is untouched on failure. O(len). */
 bool resp_str2d(const char *s, size_t len, double *v)
 {
     char stack[RESP_LD_STR_SIZE];
@@ -207,7 +199,7 @@ bool resp_str2d(const char *s, size_t len, double *v)
 
     if (len == 0)
         return false;
-    if (digits_as_double(s, len, v) || resp_decimal_as_double(s, len, v))
+    if (fast_double(s, len, true, v))
         return true;
     if (len >= sizeof(stack)) {
         buf = malloc(len + 1);

@@ -92,6 +92,7 @@ static const char *const tls_auths[] = {"no", "yes", "optional", NULL};
 /* "relative" is another name of "yes": Redis reports it as yes */
 static const char *const oom_adjs[] = {"no", "yes", "relative", "absolute", NULL};
 static const char *const pubsub_defaults[] = {"allchannels", "resetchannels", NULL};
+/* in enum sanitize_dump's order (keyspace/state.h) */
 static const char *const sanitizes[] = {"no", "yes", "clients", NULL};
 static const char *const endpoints[] = {"ip", "hostname", "unknown-endpoint", NULL};
 static const char *const propagations[] = {"ignore", "panic", "panic-on-replicas", NULL};
@@ -323,7 +324,9 @@ static const struct cfg_param params[] = {
     ALIAS("slave-read-only", "replica-read-only"),
     KBOOL("replica-serve-stale-data", "yes", 0),
     ALIAS("slave-serve-stale-data", "replica-serve-stale-data"),
-    KENUM("sanitize-dump-payload", sanitizes, "no", 0),
+    /* a real parameter (RESTORE reads it), kept in this list's place: CONFIG
+     * GET and REWRITE go through the table in its order */
+    {"sanitize-dump-payload", CFG_ENUM, F(sanitize_dump_payload), 0, 0, sanitizes, NULL, 0},
     KSTR("server-cpulist", "", CFG_IMMUTABLE | CFG_NULL_EMPTY),
     ALIAS("server_cpulist", "server-cpulist"),
     KBOOL("set-proc-title", "yes", CFG_IMMUTABLE),

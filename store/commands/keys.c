@@ -805,11 +805,9 @@ void cmd_restore(struct cmd_ctx *c)
      * parts whole, and counts each, under sanitize-dump-payload yes (or
      * clients, for a client's RESTORE, not the append-only file's); respite
      * checks them so always, and counts them when Redis would. */
-    char sanitize[16];
-    respite_config_get((struct respite *)c->st, "sanitize-dump-payload", sanitize,
-                       sizeof sanitize);
-    if (strcmp(sanitize, "yes") == 0 ||
-        (strcmp(sanitize, "clients") == 0 && !(c->s->flags & SES_REPLAY)))
+    int sanitize = c->st->cfg.sanitize_dump_payload;
+    if (sanitize == SANITIZE_DUMP_YES ||
+        (sanitize == SANITIZE_DUMP_CLIENTS && !(c->s->flags & SES_REPLAY)))
         c->st->stats.dump_sanitizations += val.nblobs;
     if (ttl && !absttl)
         ttl = (long long)((uint64_t)ttl + (uint64_t)c->now); /* wraps as Redis's sum */

@@ -45,6 +45,10 @@
  * (an embedder's malloc, or ASan's in the test build). */
 extern int mallctl(const char *name, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
     __attribute__((weak));
+extern int mallctlnametomib(const char *name, size_t *mibp, size_t *miblenp)
+    __attribute__((weak));
+extern int mallctlbymib(const size_t *mib, size_t miblen, void *oldp, size_t *oldlenp, void *newp,
+                        size_t newlen) __attribute__((weak));
 extern void malloc_stats_print(void (*write_cb)(void *, const char *), void *cbopaque,
                                const char *opts) __attribute__((weak));
 
@@ -228,46 +232,96 @@ void cmd_memory_usage(struct cmd_ctx *c)
  * MEMORY STATS, DOCTOR, MALLOC-STATS, PURGE, HELP
  * ------------------------------------------------------------------------ */
 
+/* The jemalloc names mem_alloc_stats reads (about 150 reads an INFO),
+ * each looked up once (mallctlnametomib) and then read by its MIB. A
+ * bin's name is looked up for bin 0, and each read puts the bin's index
+ * in mib[bin]. 4096 is MALLCTL_ARENAS_ALL, the sum over the arenas. */
+enum {
+    JE_EPOCH, JE_ALLOCATED, JE_ACTIVE, JE_RESIDENT, JE_PAGE, JE_PMUZZY, JE_NBINS,
+    JE_BIN_SIZE, JE_BIN_NREGS, JE_BIN_CURSLABS, JE_BIN_CURREGS, JE_NSTATS
+};
+
+static struct je_stat {
+    const char *name;
+    size_t bin;    /* the component that numbers the bin; 0 for none */
+    size_t mib[8];
+    size_t miblen; /* 0: the name did not resolve (or no jemalloc) */
+} je_stats[JE_NSTATS] = {
+    [JE_EPOCH] = {"epoch"},
+    [JE_ALLOCATED] = {"stats.allocated"},
+    [JE_ACTIVE] = {"stats.active"},
+    [JE_RESIDENT] = {"stats.resident"},
+    [JE_PAGE] = {"arenas.page"},
+    [JE_PMUZZY] = {"stats.arenas.4096.pmuzzy"},
+    [JE_NBINS] = {"arenas.nbins"},
+    [JE_BIN_SIZE] = {"arenas.bin.0.size", 2},
+    [JE_BIN_NREGS] = {"arenas.bin.0.nregs", 2},
+    [JE_BIN_CURSLABS] = {"stats.arenas.4096.bins.0.curslabs", 4},
+    [JE_BIN_CURREGS] = {"stats.arenas.4096.bins.0.curregs", 4},
+};
+
+/* Before main (and before any thread an embedder starts): the MIBs are
+ * only read afterwards. */
+__attribute__((constructor)) static void je_stats_init(void)
+{
+    if (mallctlnametomib == NULL)
+        return;
+    for (int k = 0; k < JE_NSTATS; k++) {
+        struct je_stat *s = &je_stats[k];
+        size_t len = sizeof s->mib / sizeof s->mib[0];
+        if (mallctlnametomib(s->name, s->mib, &len) == 0)
+            s->miblen = len;
+    }
+}
+
+/* mallctl of je_stats[k] (of bin j for a bin's): jemalloc's result, or
+ * -1 when its name did not resolve. */
+static int je_ctl(int k, unsigned j, void *oldp, size_t *oldlenp, void *newp, size_t newlen)
+{
+    const struct je_stat *s = &je_stats[k];
+    if (s->miblen == 0)
+        return -1;
+    size_t mib[sizeof s->mib / sizeof s->mib[0]];
+    memcpy(mib, s->mib, sizeof mib);
+    if (s->bin)
+        mib[s->bin] = j;
+    return mallctlbymib(mib, s->miblen, oldp, oldlenp, newp, newlen);
+}
+
 /* jemalloc's statistics, refreshed: allocated, active, resident and
  * muzzy bytes, and the free regions of its small-size slabs (Redis 7.4's
  * allocator_frag_bytes: for each small bin, (regions of its current slabs
  * - regions in use) * region size). Returns false without jemalloc. */
 bool mem_alloc_stats(struct mem_info *m)
 {
-    if (mallctl == NULL)
+    if (mallctlbymib == NULL)
         return false;
     uint64_t epoch = 1;
     size_t len = sizeof epoch;
-    mallctl("epoch", &epoch, &len, &epoch, len);
+    je_ctl(JE_EPOCH, 0, &epoch, &len, &epoch, len);
     size_t v = 0, page = 0;
     len = sizeof v;
-    if (mallctl("stats.allocated", &v, &len, NULL, 0) == 0)
+    if (je_ctl(JE_ALLOCATED, 0, &v, &len, NULL, 0) == 0)
         m->allocated = v;
-    if (mallctl("stats.active", &v, &len, NULL, 0) == 0)
+    if (je_ctl(JE_ACTIVE, 0, &v, &len, NULL, 0) == 0)
         m->active = v;
-    if (mallctl("stats.resident", &v, &len, NULL, 0) == 0)
+    if (je_ctl(JE_RESIDENT, 0, &v, &len, NULL, 0) == 0)
         m->resident = v;
-    /* 4096: MALLCTL_ARENAS_ALL, the sum over the arenas */
-    if (mallctl("arenas.page", &page, &len, NULL, 0) == 0 &&
-        mallctl("stats.arenas.4096.pmuzzy", &v, &len, NULL, 0) == 0)
+    if (je_ctl(JE_PAGE, 0, &page, &len, NULL, 0) == 0 &&
+        je_ctl(JE_PMUZZY, 0, &v, &len, NULL, 0) == 0)
         m->muzzy = v * page;
     unsigned nbins = 0;
     size_t ulen = sizeof nbins;
-    mallctl("arenas.nbins", &nbins, &ulen, NULL, 0);
+    je_ctl(JE_NBINS, 0, &nbins, &ulen, NULL, 0);
     m->frag_smallbins = 0;
     for (unsigned j = 0; j < nbins; j++) {
-        char name[64];
         size_t size = 0, curslabs = 0, curregs = 0;
         uint32_t nregs = 0;
         size_t nlen = sizeof nregs;
-        snprintf(name, sizeof name, "arenas.bin.%u.size", j);
-        mallctl(name, &size, &len, NULL, 0);
-        snprintf(name, sizeof name, "arenas.bin.%u.nregs", j);
-        mallctl(name, &nregs, &nlen, NULL, 0);
-        snprintf(name, sizeof name, "stats.arenas.4096.bins.%u.curslabs", j);
-        mallctl(name, &curslabs, &len, NULL, 0);
-        snprintf(name, sizeof name, "stats.arenas.4096.bins.%u.curregs", j);
-        mallctl(name, &curregs, &len, NULL, 0);
+        je_ctl(JE_BIN_SIZE, j, &size, &len, NULL, 0);
+        je_ctl(JE_BIN_NREGS, j, &nregs, &nlen, NULL, 0);
+        je_ctl(JE_BIN_CURSLABS, j, &curslabs, &len, NULL, 0);
+        je_ctl(JE_BIN_CURREGS, j, &curregs, &len, NULL, 0);
         m->frag_smallbins += (nregs * curslabs - curregs) * size;
     }
     return true;

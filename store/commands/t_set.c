@@ -78,9 +78,9 @@ void cmd_saddex(struct cmd_ctx *c)
     if (wrong)
         return;
     bool ok = e != NULL || o.cond != SUBKEY_XX;
-    struct rset view;
-    for (int i = o.first; e && ok && o.cond && i < c->argc; i++)
-        ok = set_contains(set_of(e, &view), c->argv[i]) == (o.cond == SUBKEY_XX);
+    struct rset view, *cur = e ? set_of(e, &view) : NULL;
+    for (int i = o.first; cur && ok && o.cond && i < c->argc; i++)
+        ok = set_contains(cur, c->argv[i]) == (o.cond == SUBKEY_XX);
     if (!ok || (o.ttl == SUBKEY_SET && o.when <= c->now)) {
         c->propagated = true;
         if (ok && e) {
@@ -196,9 +196,9 @@ void cmd_smismember(struct cmd_ctx *c)
     if (wrong)
         return;
     resp_add_array_len(c->out, c->argc - 2);
-    struct rset view;
+    struct rset view, *s = e ? set_of(e, &view) : NULL;
     for (int i = 2; i < c->argc; i++)
-        resp_add_int(c->out, e && set_contains(set_of(e, &view), c->argv[i]));
+        resp_add_int(c->out, s && set_contains(s, c->argv[i]));
 }
 
 /* SCARD key */

@@ -6,6 +6,7 @@
  * first time they are modified in place. Every entry's bytes are accounted
  * to its shard and to the store.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -356,15 +357,22 @@ struct rstr *obj_raw_reserve(struct kloc *loc, size_t need)
     return entry_ptr(n);
 }
 
-struct subttl **obj_subttl(const struct entry *e)
+/* A hash or a set kept as its pack alone: no field or member deadline,
+ * hence no subttl (obj_sub_set_ttl stores a value that gets one as its
+ * struct). */
+static inline bool is_bare_pack(const struct entry *e)
 {
-    /* A hash or a set kept as its pack has no field or member deadline,
-     * hence no subttl: a slot that stays NULL (sub_register_at fills a
-     * slot only for a container with deadlines, and obj_sub_set_ttl
-     * stores a value that gets one as its struct). */
-    static struct subttl *none;
-    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
-        return &none;
+    return e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK;
+}
+
+struct subttl *obj_subttl(const struct entry *e)
+{
+    return is_bare_pack(e) ? NULL : *obj_subttl_slot(e);
+}
+
+struct subttl **obj_subttl_slot(const struct entry *e)
+{
+    assert(!is_bare_pack(e));
     return e->type == OBJ_HASH ? hash_subttl(entry_ptr(e)) : set_subttl(entry_ptr(e));
 }
 
@@ -399,7 +407,7 @@ bool obj_sub_persist(struct entry *e, struct rs_str name)
 
 int64_t obj_sub_next(const struct entry *e)
 {
-    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+    if (is_bare_pack(e))
         return -1;
     return e->type == OBJ_HASH ? hash_next_deadline(entry_ptr(e))
                                : set_next_deadline(entry_ptr(e));
@@ -407,7 +415,7 @@ int64_t obj_sub_next(const struct entry *e)
 
 uint64_t obj_sub_packed_due(const struct entry *e, int64_t now, bool remove)
 {
-    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK)
+    if (is_bare_pack(e))
         return 0; /* no deadline */
     return e->type == OBJ_HASH ? hash_packed_due(entry_ptr(e), now, remove)
                                : set_packed_due(entry_ptr(e), now, remove);
@@ -510,7 +518,7 @@ const struct table *obj_member_table(const struct entry *e)
 
 uint64_t obj_sub_count(const struct entry *e)
 {
-    if (e->enc == ENC_HASH_PACK || e->enc == ENC_SET_PACK) /* a field is 2 elements */
+    if (is_bare_pack(e)) /* a field is 2 elements */
         return ((const struct pack *)entry_ptr(e))->n / (e->enc == ENC_HASH_PACK ? 2 : 1);
     return e->type == OBJ_HASH ? hash_size(entry_ptr(e)) : set_size(entry_ptr(e));
 }

@@ -84,7 +84,7 @@ bool exp_sub_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
     if (shard_nsub(sh) == 0 || (e->type != OBJ_HASH && e->type != OBJ_SET))
         return false;
-    const struct subttl *t = *obj_subttl(e);
+    const struct subttl *t = obj_subttl(e);
     return t && t->idx != EXP_NONE && sh->ttl->sub.a[t->idx].when < now;
 }
 
@@ -92,7 +92,7 @@ bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
 {
     if (!exp_sub_due(sh, e, now))
         return false;
-    const struct subttl *t = *obj_subttl(e);
+    const struct subttl *t = obj_subttl(e);
     if (t->h.n == 0)
         return obj_sub_packed_due(e, now, false) == obj_sub_count(e);
     if (t->h.n < obj_sub_count(e))
@@ -106,7 +106,7 @@ bool exp_sub_all_due(const struct shard *sh, const struct entry *e, int64_t now)
 int exp_sub_expire(struct kloc *loc, int64_t now, int64_t end_us, bool *deleted)
 {
     struct entry *e = *loc->ref;
-    struct subttl *t = *obj_subttl(e);
+    struct subttl *t = obj_subttl(e);
     size_t before = obj_bytes(e);
     struct db *db = loc->sh->db;
     struct rs_str key = rs_str_from(entry_key(e), e->klen);

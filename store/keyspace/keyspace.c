@@ -446,7 +446,7 @@ static void db_indexes_free(struct db *db)
 /* The subttl of e if e is a container with sub-key deadlines. */
 static struct subttl *subttl_of(const struct entry *e)
 {
-    return e->type == OBJ_HASH || e->type == OBJ_SET ? *obj_subttl(e) : NULL;
+    return e->type == OBJ_HASH || e->type == OBJ_SET ? obj_subttl(e) : NULL;
 }
 
 /* Put the container e in sh's heap of containers keyed by next, its
@@ -458,7 +458,7 @@ static void sub_register_at(struct shard *sh, struct entry *e, int64_t next)
 {
     if (next == -1)
         return;
-    struct subttl **tp = obj_subttl(e);
+    struct subttl **tp = obj_subttl_slot(e);
     if (*tp == NULL) {
         *tp = subttl_new();
         obj_account_change(sh, 0, subttl_bytes(*tp));
@@ -1085,12 +1085,12 @@ void ks_add_untouched(struct db *db, struct shard *sh, struct entry *e)
 bool ks_value_changed(struct kloc *loc, size_t before)
 {
     struct entry *e = *loc->ref;
-    struct subttl **tp = obj_subttl(e);
+    struct subttl *t = obj_subttl(e);
     int64_t next = obj_sub_next(e);
-    if (*tp && next == -1) {
-        exp_sub_del(loc->sh, *tp);
-        subttl_free(*tp);
-        *tp = NULL;
+    if (t && next == -1) {
+        exp_sub_del(loc->sh, t);
+        subttl_free(t);
+        *obj_subttl_slot(e) = NULL;
     }
     obj_account_change(loc->sh, before, obj_bytes(e));
     sub_register_at(loc->sh, e, next);

@@ -84,10 +84,14 @@ size_t obj_strlen(const struct entry *e);
  * updated, nobody is told: ks_reencode). Returns the rstr. */
 struct rstr *obj_raw_reserve(struct kloc *loc, size_t need);
 
-/* Containers with sub-keys (hashes, sets): where the container keeps its
- * subttl (a NULL one while no sub-key has a deadline). e must be a hash or
- * a set. */
-struct subttl **obj_subttl(const struct entry *e);
+/* Containers with sub-keys (hashes, sets; e must be one): the
+ * container's subttl, NULL while no sub-key has a deadline. */
+struct subttl *obj_subttl(const struct entry *e);
+/* Where the container keeps its subttl, to set or clear it: e must not
+ * be kept as its pack alone (ENC_HASH_PACK, ENC_SET_PACK), which has no
+ * deadline and no slot -- a container whose obj_sub_next is not -1, or
+ * whose obj_subttl is not NULL, is not. */
+struct subttl **obj_subttl_slot(const struct entry *e);
 /* The deadline of name in container e, -1 if none; *found says whether
  * name is there. */
 int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found);

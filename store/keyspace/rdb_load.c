@@ -211,12 +211,20 @@ static bool blob_countable(const struct elems *es)
     return es->blob.count != UINT16_MAX;
 }
 
+/* What blob_scan found: the elements' number, the longest one's length,
+ * the bytes they take packed (pack_elem_bytes each; with scores, every
+ * second one is a double's 8 bytes), and whether a key repeats. */
+struct ahead {
+    size_t n, longest, bytes;
+    bool repeats;
+};
+
 /* Read the elements of a listpack or ziplist blob ahead, before they are
  * added, into the loader's BUF_AHEAD (each decoded once: elems_next then
- * takes them from there): returns the bytes they take packed
- * (pack_elem_bytes each; with scores, every second one is a double's 8
- * bytes), their number in *n and the longest one's length in *maxlen. O(n). */
-static size_t blob_scan(struct elems *es, bool scores, size_t *n, size_t *maxlen)
+ * takes them from there), and check its keys, elements 0, stride, 2
+ * stride..., for repeats (keys_repeat), so that a value can be sized and
+ * filled without a search. O(n). */
+static struct ahead blob_scan(struct elems *es, bool scores, size_t stride, uint64_t seed)
 {
     struct rdb_buf *b = &es->bufs[BUF_AHEAD];
     b->len = 0;
@@ -237,9 +245,8 @@ static size_t blob_scan(struct elems *es, bool scores, size_t *n, size_t *maxlen
             memcpy(k->num, s.p, s.len);
     }
     es->ahead = (const struct blob_key *)b->p;
-    es->nahead = *n = i;
-    *maxlen = longest;
-    return bytes;
+    es->nahead = i;
+    return (struct ahead){i, longest, bytes, keys_repeat(es->ahead, i, stride, seed)};
 }
 
 /* ---- values --------------------------------------------------------------- */
@@ -375,14 +382,13 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
          * appended without a search into a pack of their size, straight
          * from the elements read ahead (a malformed blob's stop at the
          * fault: refused) */
-        size_t count, longest;
         if (type == RDB_TYPE_SET_LISTPACK && blob_countable(&es)) {
-            size_t bytes = blob_scan(&es, false, &count, &longest);
-            bad = keys_repeat(es.ahead, count, 1, st->seed);
-            if (!bad && count > 0) {
+            struct ahead a = blob_scan(&es, false, 1, st->seed);
+            bad = a.repeats;
+            if (!bad && a.n > 0) {
                 *out = set_new(st, blob_key_str(&es.ahead[0]), 1);
-                if (set_reserve_packed(st, *out, count, longest, bytes)) {
-                    for (size_t i = 0; i < count; i++)
+                if (set_reserve_packed(st, *out, a.n, a.longest, a.bytes)) {
+                    for (size_t i = 0; i < a.n; i++)
                         set_add_reserved(*out, blob_key_str(&es.ahead[i]));
                     return !es.blob.bad;
                 }
@@ -463,16 +469,16 @@ static bool load_hash(struct loader *ld, int type, struct hash **out)
      * strings are searched for as they come */
     bool bad = false;
     if (es.is_blob) {
-        size_t count, longest, bytes = blob_scan(&es, false, &count, &longest);
-        bad = keys_repeat(es.ahead, count, lpex ? 3 : 2, ld->st->seed);
-        bool reserved = !lpex && !bad && hash_reserve_packed(&c, h, count / 2, longest, bytes);
+        struct ahead a = blob_scan(&es, false, lpex ? 3 : 2, ld->st->seed);
+        bad = a.repeats;
+        bool reserved = !lpex && !bad && hash_reserve_packed(&c, h, a.n / 2, a.longest, a.bytes);
         /* no deadlines: every pair is kept, straight from the elements
          * read ahead (a malformed blob's stop at the fault: refused) */
         if (reserved) {
-            for (size_t i = 0; i + 1 < count; i += 2)
+            for (size_t i = 0; i + 1 < a.n; i += 2)
                 hash_add_reserved(h, blob_key_str(&es.ahead[i]),
                                   blob_key_str(&es.ahead[i + 1]));
-            return !es.blob.bad && count % 2 == 0;
+            return !es.blob.bad && a.n % 2 == 0;
         }
     }
     while (!bad) {
@@ -554,10 +560,9 @@ static bool load_zset(struct loader *ld, int type, struct rzset **out)
     double last = 0;
     struct rs_str lastm = {0};
     if (blob && blob_countable(&es)) {
-        size_t count, longest;
-        size_t bytes = blob_scan(&es, true, &count, &longest);
-        bad = keys_repeat(es.ahead, count, 2, st->seed);
-        reserved = !bad && zset_reserve_packed(st, *out, count / 2, longest, bytes);
+        struct ahead a = blob_scan(&es, true, 2, st->seed);
+        bad = a.repeats;
+        reserved = !bad && zset_reserve_packed(st, *out, a.n / 2, a.longest, a.bytes);
     }
     struct rs_str m, sc;
     for (uint64_t i = 0; !bad && (blob || i < n); i++) {

@@ -255,6 +255,7 @@ struct rs_config {
     char dbfilename[256];
     bool rdbcompression;
     bool rdbchecksum;
+    int sanitize_dump_payload; /* enum sanitize_dump (RESTORE) */
     /* the append-only file (commands/aof.c) */
     bool appendonly;
     char appendfilename[256];
@@ -355,6 +356,11 @@ enum mm_policy {
 #define MM_RANDOM 2
 #define MM_TTL 3
 #define MM_ALLKEYS 4
+
+/* sanitize-dump-payload, in the order of config.c's names: whose RESTORE
+ * payloads Redis checks whole (respite checks every one, and counts those
+ * Redis would in INFO dump_payload_sanitizations). */
+enum sanitize_dump { SANITIZE_DUMP_NO, SANITIZE_DUMP_YES, SANITIZE_DUMP_CLIENTS };
 
 /* Keyspace notification classes (notify-keyspace-events), Redis's NOTIFY_*
  * bits: K and E say where events go, the others which events are sent. */

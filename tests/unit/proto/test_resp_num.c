@@ -229,6 +229,67 @@ Test(resp_num, str2d_of_integers_is_strtod_s_double)
     }
 }
 
+/* strtod's double, bit for bit (the sign of a zero too), for text strtod
+ * reads whole */
+static void str2d_agrees(const char *text)
+{
+    double v = 42, want = strtod(text, NULL);
+    cr_assert(resp_str2d(text, strlen(text), &v), "refused \"%s\"", text);
+    cr_assert(memcmp(&v, &want, sizeof v) == 0, "\"%s\" read as %.17g, strtod %.17g", text, v,
+              want);
+}
+
+/* One scan serves the integers' path and the decimals' (a sign, leading
+ * zeros, then digits, maybe a point): whatever it meets, a sign, zeros,
+ * a point, an exponent or a long run of digits, the double is strtod's,
+ * and what strtod does not read whole is refused. */
+Test(resp_num, str2d_is_strtod_s_double_past_signs_zeros_points_and_exponents)
+{
+    static const char *const ok[] = {
+        "-0", "+0", "-0.0", "+0.0", "0.000", "-.0", "+.5", "-.5", "00.5", "-00012.50",
+        "+0012.5", "1.", "-1.", "+1.", "1e5", "+1e5", "-0e0", "1E-5", "0.5e1", "007e2",
+        "123456789012345", "+123456789012345", "1234567890123456", "-1234567890123456789",
+        "12345678901234567890", "12345678901234567890123", "0.1234567890123456789",
+        "0.12345678901234567890", "1234567890.1234567890123456789",
+        "0.0000000000000000000000000001",
+        "000000000000000000000000000000001.5", "-000000000000000000000000.00000000000000000000001",
+        "9007199254740993", "9007199254740993.0", "+9007199254740993", "0.30000000000000004",
+        "1.7976931348623157e308", "-00000000000000000000000000000000000000000000000000",
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        str2d_agrees(ok[i]);
+    static const char *const bad[] = {".", "-.", "+.", "1.2.3", "1e+", "+-0", "0.-1", "--0",
+                                      "00.5.", "-0x", "1.5 "};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        double v = 42;
+        cr_assert_not(resp_str2d(bad[i], strlen(bad[i]), &v), "accepted \"%s\"", bad[i]);
+        cr_assert(v == 42);
+    }
+    /* random ones: a sign or none, leading zeros, up to 30 digits with a
+     * point anywhere or none, sometimes an exponent */
+    static const char *const signs[] = {"", "-", "+"};
+    char buf[96];
+    srand(5);
+    for (int i = 0; i < 100000; i++) {
+        int k = snprintf(buf, sizeof buf, "%s", signs[rand() % 3]);
+        int zeros = rand() % 4 ? 0 : rand() % 25, n = 1 + rand() % 30;
+        int at = rand() % 3 ? -1 : rand() % (n + 1);
+        for (int j = 0; j < zeros; j++)
+            buf[k++] = '0';
+        for (int j = 0; j < n; j++) {
+            if (j == at)
+                buf[k++] = '.';
+            buf[k++] = (char)('0' + rand() % 10);
+        }
+        if (at == n)
+            buf[k++] = '.';
+        buf[k] = '\0';
+        if (rand() % 10 == 0)
+            snprintf(buf + k, sizeof buf - (size_t)k, "e%d", rand() % 40 - 20);
+        str2d_agrees(buf);
+    }
+}
+
 /* strtod's double, bit for bit, or false (left to strtod) */
 static void decimal_agrees(const char *text)
 {

@@ -59,7 +59,7 @@ static void check_shard(const char *key)
         tbl_foreach(&sh->tbl, add_bytes, &sum);
     cr_expect_eq(sh->nbytes, sum, "%s: shard %llu, entries %zu", key,
                  (unsigned long long)sh->nbytes, sum);
-    struct subttl *t = *obj_subttl(e);
+    struct subttl *t = obj_subttl(e);
     int64_t next = obj_sub_next(e);
     if (t == NULL) {
         cr_assert_eq(next, -1, "a container with deadlines has a subttl");
@@ -118,7 +118,7 @@ Test(subkey, httl_rounds_seconds_up_and_persist_removes)
     expect_reply("HTTL h FIELDS 1 a", "*1\r\n:1\r\n");
     expect_reply("HPERSIST h FIELDS 3 a b zz", "*3\r\n:1\r\n:-1\r\n:-2\r\n");
     expect_reply("HTTL h FIELDS 1 a", "*1\r\n:-1\r\n");
-    cr_assert_null(*obj_subttl(entry_of("h")), "no TTL left: the subttl goes");
+    cr_assert_null(obj_subttl(entry_of("h")), "no TTL left: the subttl goes");
     cr_assert_eq(shard_nsub(shard_of("h")), 0);
     check_shard("h");
 }
