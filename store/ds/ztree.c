@@ -212,21 +212,51 @@ static void entry_free(struct ztree *t, struct entry *e)
     rs_free(e);
 }
 
-static inline uint32_t node_n(const void *x, int h)
+/* Both kinds of node start with their slot count. */
+_Static_assert(offsetof(struct zt_leaf, n) == 0 && offsetof(struct zt_inner, n) == 0,
+               "a node's count first");
+static inline uint32_t node_n(const void *x)
 {
-    return h ? ((const struct zt_inner *)x)->n : ((const struct zt_leaf *)x)->n;
+    return *(const uint32_t *)x;
+}
+static inline void node_set_n(void *x, uint32_t n)
+{
+    *(uint32_t *)x = n;
+}
+
+/* Move k slots (a member and its score; a child, its count and key) of
+ * src from si to slot di of dst, nodes of height h, which may be the
+ * same node. */
+static void slots_move(void *dst, uint32_t di, const void *src, uint32_t si, uint32_t k, int h)
+{
+    if (h == 0) {
+        struct zt_leaf *d = dst;
+        const struct zt_leaf *f = src;
+        memmove(d->s + di, f->s + si, k * sizeof *d->s);
+        memmove(d->e + di, f->e + si, k * sizeof *d->e);
+        return;
+    }
+    struct zt_inner *d = dst;
+    const struct zt_inner *f = src;
+    memmove(d->cnt + di, f->cnt + si, k * sizeof *d->cnt);
+    memmove(d->s + di, f->s + si, k * sizeof *d->s);
+    memmove(d->e + di, f->e + si, k * sizeof *d->e);
+    memmove(d->c + di, f->c + si, k * sizeof *d->c);
+}
+
+/* Members under the k children of in from slot i. */
+static uint64_t counts(const struct zt_inner *in, uint32_t i, uint32_t k)
+{
+    uint64_t n = 0;
+    for (uint32_t j = i; j < i + k; j++)
+        n += in->cnt[j];
+    return n;
 }
 
 /* Members under x, a node at height h. */
 static uint64_t node_count(const void *x, int h)
 {
-    if (h == 0)
-        return ((const struct zt_leaf *)x)->n;
-    const struct zt_inner *in = x;
-    uint64_t n = 0;
-    for (uint32_t i = 0; i < in->n; i++)
-        n += in->cnt[i];
-    return n;
+    return h ? counts(x, 0, node_n(x)) : node_n(x);
 }
 
 /* in's key for child i (at height h): the child's last member. */
@@ -492,36 +522,39 @@ static uint32_t split_at(uint32_t i, uint32_t cap, int edge)
     return (cap + 1) / 2;
 }
 
-/* Insert (s, e) at slot i of leaf l; returns a new leaf after l when l
- * was full and split, else NULL. */
-static struct zt_leaf *leaf_insert(struct ztree *t, struct zt_leaf *l, uint32_t i, double s,
-                                   struct entry *e, int edge)
+/* Open slot *i of x (height h) for an insert, splitting x when it is
+ * full: *at is then the half the slot is in and *i its index there.
+ * Returns the new node after x when x split, else NULL. The slot's
+ * contents are the caller's to write. */
+static void *open_slot(struct ztree *t, void *x, int h, uint32_t *i, void **at, int edge)
 {
-    struct zt_leaf *r = NULL;
-    if (l->n == ZT_LEAF) {
-        uint32_t keep = split_at(i, ZT_LEAF, edge);
-        r = leaf_new(t);
-        r->n = l->n - keep;
-        memcpy(r->s, l->s + keep, r->n * sizeof *r->s);
-        memcpy(r->e, l->e + keep, r->n * sizeof *r->e);
-        l->n = keep;
-        r->prev = l;
-        r->next = l->next;
-        if (r->next)
-            r->next->prev = r;
-        else
-            t->last = r;
-        l->next = r;
-        if (i > keep || keep == ZT_LEAF) {
-            i -= keep;
-            l = r;
+    void *r = NULL;
+    uint32_t cap = h ? ZT_INNER : ZT_LEAF;
+    if (node_n(x) == cap) {
+        uint32_t keep = split_at(*i, cap, edge);
+        r = h ? (void *)inner_new(t) : (void *)leaf_new(t);
+        slots_move(r, 0, x, keep, cap - keep, h);
+        node_set_n(r, cap - keep);
+        node_set_n(x, keep);
+        if (h == 0) {
+            struct zt_leaf *l = x, *lr = r;
+            lr->prev = l;
+            lr->next = l->next;
+            if (lr->next)
+                lr->next->prev = lr;
+            else
+                t->last = lr;
+            l->next = lr;
+        }
+        if (*i > keep || keep == cap) {
+            *i -= keep;
+            x = r;
         }
     }
-    memmove(l->s + i + 1, l->s + i, (l->n - i) * sizeof *l->s);
-    memmove(l->e + i + 1, l->e + i, (l->n - i) * sizeof *l->e);
-    l->s[i] = s;
-    l->e[i] = e;
-    l->n++;
+    uint32_t n = node_n(x);
+    slots_move(x, *i + 1, x, *i, n - *i, h);
+    node_set_n(x, n + 1);
+    *at = x;
     return r;
 }
 
@@ -530,30 +563,12 @@ static struct zt_leaf *leaf_insert(struct ztree *t, struct zt_leaf *l, uint32_t 
 static struct zt_inner *inner_insert(struct ztree *t, struct zt_inner *in, uint32_t i, void *x,
                                      uint64_t cnt, int h, int edge)
 {
-    struct zt_inner *r = NULL;
-    if (in->n == ZT_INNER) {
-        uint32_t keep = split_at(i, ZT_INNER, edge);
-        r = inner_new(t);
-        r->n = in->n - keep;
-        memcpy(r->cnt, in->cnt + keep, r->n * sizeof *r->cnt);
-        memcpy(r->s, in->s + keep, r->n * sizeof *r->s);
-        memcpy(r->e, in->e + keep, r->n * sizeof *r->e);
-        memcpy(r->c, in->c + keep, r->n * sizeof *r->c);
-        in->n = keep;
-        if (i > keep || keep == ZT_INNER) {
-            i -= keep;
-            in = r;
-        }
-    }
-    uint32_t k = in->n - i;
-    memmove(in->cnt + i + 1, in->cnt + i, k * sizeof *in->cnt);
-    memmove(in->s + i + 1, in->s + i, k * sizeof *in->s);
-    memmove(in->e + i + 1, in->e + i, k * sizeof *in->e);
-    memmove(in->c + i + 1, in->c + i, k * sizeof *in->c);
+    void *at;
+    struct zt_inner *r = open_slot(t, in, h, &i, &at, edge);
+    in = at;
     in->c[i] = x;
     in->cnt[i] = cnt;
     set_key(in, i, h - 1);
-    in->n++;
     return r;
 }
 
@@ -562,8 +577,15 @@ static struct zt_inner *inner_insert(struct ztree *t, struct zt_inner *in, uint3
 static void *insert_at(struct ztree *t, void *x, int h, const struct target *tg, double s,
                        struct entry *e, int edge)
 {
-    if (h == 0)
-        return leaf_insert(t, x, leaf_lower(x, tg), s, e, edge);
+    if (h == 0) {
+        uint32_t i = leaf_lower(x, tg);
+        void *at;
+        void *r = open_slot(t, x, 0, &i, &at, edge);
+        struct zt_leaf *l = at;
+        l->s[i] = s;
+        l->e[i] = e;
+        return r;
+    }
     struct zt_inner *in = x;
     uint32_t i = inner_lower(in, tg);
     if (i == in->n) /* after every member: into the last child */
@@ -617,86 +639,47 @@ struct entry *zt_insert(struct ztree *t, double score, struct rs_str m)
 static void refill(struct ztree *t, struct zt_inner *in, uint32_t i, int h)
 {
     uint32_t a = i > 0 ? i - 1 : i, b = a + 1;
-    uint32_t na = node_n(in->c[a], h), nb = node_n(in->c[b], h);
+    uint32_t na = node_n(in->c[a]), nb = node_n(in->c[b]);
     uint32_t cap = h ? ZT_INNER : ZT_LEAF;
-    /* the new sizes: all in a, or half each; move members from the end
-     * of a to the front of b (mv < 0) or the other way */
+    /* the new sizes: all in a, or half each; move slots from the end
+     * of a to the front of b, or the other way */
     uint32_t to_a = na + nb <= cap ? na + nb : (na + nb) / 2;
-    int64_t mv = (int64_t)to_a - na;
-    if (h == 0) {
-        struct zt_leaf *A = in->c[a], *B = in->c[b];
-        if (mv > 0) {
-            memcpy(A->s + na, B->s, mv * sizeof *A->s);
-            memcpy(A->e + na, B->e, mv * sizeof *A->e);
-            memmove(B->s, B->s + mv, (nb - mv) * sizeof *B->s);
-            memmove(B->e, B->e + mv, (nb - mv) * sizeof *B->e);
-        } else if (mv < 0) {
-            memmove(B->s - mv, B->s, nb * sizeof *B->s);
-            memmove(B->e - mv, B->e, nb * sizeof *B->e);
-            memcpy(B->s, A->s + to_a, -mv * sizeof *A->s);
-            memcpy(B->e, A->e + to_a, -mv * sizeof *A->e);
-        }
-        A->n = to_a;
-        B->n = (uint32_t)(nb - mv);
-        in->cnt[a] = A->n;
-        in->cnt[b] = B->n;
-        if (B->n == 0) {
-            A->next = B->next;
-            if (A->next)
-                A->next->prev = A;
-            else
-                t->last = A;
-        }
-    } else {
-        struct zt_inner *A = in->c[a], *B = in->c[b];
-        uint64_t moved = 0;
-        if (mv > 0) {
-            for (int64_t k = 0; k < mv; k++)
-                moved += B->cnt[k];
-            memcpy(A->cnt + na, B->cnt, mv * sizeof *A->cnt);
-            memcpy(A->s + na, B->s, mv * sizeof *A->s);
-            memcpy(A->e + na, B->e, mv * sizeof *A->e);
-            memcpy(A->c + na, B->c, mv * sizeof *A->c);
-            memmove(B->cnt, B->cnt + mv, (nb - mv) * sizeof *B->cnt);
-            memmove(B->s, B->s + mv, (nb - mv) * sizeof *B->s);
-            memmove(B->e, B->e + mv, (nb - mv) * sizeof *B->e);
-            memmove(B->c, B->c + mv, (nb - mv) * sizeof *B->c);
-        } else if (mv < 0) {
-            for (uint32_t k = to_a; k < na; k++)
-                moved += A->cnt[k];
-            memmove(B->cnt - mv, B->cnt, nb * sizeof *B->cnt);
-            memmove(B->s - mv, B->s, nb * sizeof *B->s);
-            memmove(B->e - mv, B->e, nb * sizeof *B->e);
-            memmove(B->c - mv, B->c, nb * sizeof *B->c);
-            memcpy(B->cnt, A->cnt + to_a, -mv * sizeof *A->cnt);
-            memcpy(B->s, A->s + to_a, -mv * sizeof *A->s);
-            memcpy(B->e, A->e + to_a, -mv * sizeof *A->e);
-            memcpy(B->c, A->c + to_a, -mv * sizeof *A->c);
-        }
-        A->n = to_a;
-        B->n = (uint32_t)(nb - mv);
-        if (mv > 0) {
-            in->cnt[a] += moved;
-            in->cnt[b] -= moved;
-        } else {
-            in->cnt[a] -= moved;
-            in->cnt[b] += moved;
-        }
+    void *A = in->c[a], *B = in->c[b];
+    if (to_a > na) {
+        uint32_t k = to_a - na;
+        uint64_t moved = h ? counts(B, 0, k) : k;
+        slots_move(A, na, B, 0, k, h);
+        slots_move(B, 0, B, k, nb - k, h);
+        in->cnt[a] += moved;
+        in->cnt[b] -= moved;
+    } else if (to_a < na) {
+        uint32_t k = na - to_a;
+        uint64_t moved = h ? counts(A, to_a, k) : k;
+        slots_move(B, k, B, 0, nb, h);
+        slots_move(B, 0, A, to_a, k, h);
+        in->cnt[a] -= moved;
+        in->cnt[b] += moved;
+    }
+    node_set_n(A, to_a);
+    node_set_n(B, na + nb - to_a);
+    if (h == 0 && na + nb == to_a) { /* b's leaf goes: out of the links */
+        struct zt_leaf *la = A, *lb = B;
+        la->next = lb->next;
+        if (la->next)
+            la->next->prev = la;
+        else
+            t->last = la;
     }
     /* a holds members either way (the two cannot both be empty); b's key
      * may name a member just removed, so both are read again */
     set_key(in, a, h);
-    if (node_n(in->c[b], h) > 0) {
+    if (node_n(in->c[b]) > 0) {
         set_key(in, b, h);
         return;
     }
     /* merged: b goes */
     node_free(t, in->c[b], h);
-    uint32_t k = in->n - b - 1;
-    memmove(in->cnt + b, in->cnt + b + 1, k * sizeof *in->cnt);
-    memmove(in->s + b, in->s + b + 1, k * sizeof *in->s);
-    memmove(in->e + b, in->e + b + 1, k * sizeof *in->e);
-    memmove(in->c + b, in->c + b + 1, k * sizeof *in->c);
+    slots_move(in, b, in, b + 1, in->n - b - 1, h + 1);
     in->n--;
 }
 
@@ -742,8 +725,7 @@ static bool remove_at(struct ztree *t, void *x, int h, struct removal *rm)
                 rm->fn(rm->ud, l->e[j]);
             entry_free(t, l->e[j]);
         }
-        memmove(l->s + i, l->s + i + k, (l->n - i - k) * sizeof *l->s);
-        memmove(l->e + i, l->e + i + k, (l->n - i - k) * sizeof *l->e);
+        slots_move(l, i, l, i + k, l->n - i - k, 0);
         l->n -= k;
         rm->done = k;
         return l->n < LEAF_MIN;
@@ -757,7 +739,7 @@ static bool remove_at(struct ztree *t, void *x, int h, struct removal *rm)
             rm->rank -= in->cnt[i++];
     bool under = remove_at(t, in->c[i], h - 1, rm);
     in->cnt[i] -= rm->done;
-    if (node_n(in->c[i], h - 1) > 0)
+    if (node_n(in->c[i]) > 0)
         set_key(in, i, h - 1);
     if (under && in->n > 1)
         refill(t, in, i, h - 1);
@@ -817,7 +799,7 @@ void zt_delete_ranks(struct ztree *t, uint64_t start, uint64_t end,
 static uint64_t valid_node(const struct ztree *t, const void *x, int h, int edge,
                            const struct zt_leaf **prev, double *ls, const struct entry **le)
 {
-    uint32_t n = node_n(x, h);
+    uint32_t n = node_n(x);
     bool root = x == t->root;
     if (n > (h ? ZT_INNER : ZT_LEAF) || (!edge && n < (h ? INNER_MIN : LEAF_MIN)) ||
         (!root && n == 0) || (root && h && n < 2))
