@@ -143,18 +143,15 @@ static size_t zset_usage(const struct rzset *z, uint64_t samples)
     if (z->lp)
         return n + rs_alloc_size(z->lp);
     const struct zbig *big = z->big;
-    /* The members sampled with their share of their leaves (the table
-     * chains the same entries); the inner nodes, a few hundredths of the
-     * bytes, as the tree counts them. */
-    n += rs_alloc_size(big) + buckets_bytes(&big->dict) + zt_inner_bytes(&big->tree);
+    /* The nodes as the tree counts them (a sample of leaves would not do:
+     * the first, at an end of the order, holds from 1 to ZT_LEAF members);
+     * the members' entries sampled (the table chains the same entries). */
+    n += rs_alloc_size(big) + buckets_bytes(&big->dict) + zt_node_bytes(&big->tree);
     size_t sum = 0;
     uint64_t taken = 0;
-    for (const struct zt_leaf *l = zt_first(&big->tree).leaf; l && taken < samples; l = l->next) {
-        sum += rs_alloc_size(l);
-        for (uint32_t i = 0; i < l->n; i++)
-            sum += rs_alloc_size(l->e[i]);
-        taken += l->n;
-    }
+    for (struct zt_pos x = zt_first(&big->tree); x.leaf && taken < samples;
+         x = zt_step(x, false), taken++)
+        sum += rs_alloc_size(zt_entry(x));
     return n + extrapolate(sum, taken, big->tree.n);
 }
 

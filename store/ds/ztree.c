@@ -13,14 +13,16 @@
  * operations on their way back up.
  *
  * Every node but the root and the two ends of each level holds at least
- * a third of its capacity: an insert into a full node splits it in two
- * halves, or, at the far right (left) end of its level, leaves it full
- * and starts a node of one member there, so that members added in order
- * (RDB loading, scores that are times) fill their nodes; a node that
- * falls under a third after a delete takes members from a sibling, or
- * merges with it when both fit one node. The root is a leaf while the
- * tree has no inner level, empty in an empty tree; an inner root of one
- * child gives way to it.
+ * a third of its capacity, and every inner node two children at least,
+ * so that a node always has a sibling to refill it from. An insert into a
+ * full node splits it in two halves; at the far right (left) end of its
+ * level a leaf stays full and the one new member starts a leaf beside
+ * it, and an inner node keeps all its children but one, so that members
+ * added in order (RDB loading, scores that are times) fill their nodes.
+ * A node that falls under a third after a delete takes members from a
+ * sibling, or merges with it when both fit one node. The root is a leaf
+ * while the tree has no inner level, empty in an empty tree; an inner
+ * root of one child gives way to it.
  *
  * Modifications descend recursively (the height is 6 for 100 million
  * members); reads descend in a loop.
@@ -172,6 +174,7 @@ static struct zt_leaf *leaf_new(struct ztree *t)
     l->n = 0;
     l->prev = l->next = NULL;
     t->bytes += sizeof *l;
+    t->leaves++;
     return l;
 }
 
@@ -188,6 +191,7 @@ static void node_free(struct ztree *t, void *x, int h)
 {
     t->bytes -= h ? sizeof(struct zt_inner) : sizeof(struct zt_leaf);
     t->inner -= h ? 1 : 0;
+    t->leaves -= h ? 0 : 1;
     rs_free(x);
 }
 
@@ -287,14 +291,15 @@ static inline void prefetch_scores(const void *x, int h)
 
 void zt_init(struct ztree *t)
 {
-    t->n = t->bytes = t->inner = 0;
+    t->n = t->bytes = t->inner = t->leaves = 0;
     t->height = 0;
     t->root = t->first = t->last = leaf_new(t);
 }
 
-size_t zt_inner_bytes(const struct ztree *t)
+size_t zt_node_bytes(const struct ztree *t)
 {
-    return t->height ? t->inner * rs_alloc_size(t->root) : 0;
+    return (t->height ? t->inner * rs_alloc_size(t->root) : 0) +
+           t->leaves * rs_alloc_size(t->first);
 }
 
 /* Free the inner nodes under x (height h >= 1), not the leaves. */
@@ -450,8 +455,8 @@ struct zt_pos zt_at_rank(const struct ztree *t, uint64_t r)
     return (struct zt_pos){(struct zt_leaf *)x, (uint32_t)r};
 }
 
-/* The member before p, p being the place after it (leaf NULL: the end),
- * of rank rp (> 0). */
+/* The member before p, p being the place after it (leaf NULL: the end);
+ * one must be there. */
 static struct zt_pos before_pos(const struct ztree *t, struct zt_pos p)
 {
     return p.leaf ? zt_step(p, true) : zt_last(t);
@@ -510,15 +515,18 @@ struct zt_pos zt_last_in_lex(const struct ztree *t, const struct zrange_lex *r, 
  * its last child), at the left end. */
 enum { EDGE_RIGHT = 1, EDGE_LEFT = 2 };
 
-/* Where a full node of cap splits for an insert at i: how many it keeps.
- * At the end of its level, all (at the right) or none (at the left), so
- * that members arriving in order fill their nodes; else half. */
-static uint32_t split_at(uint32_t i, uint32_t cap, int edge)
+/* Where a full node of cap at height h splits for an insert at i: how
+ * many slots it keeps. At the end of its level, an insert past its end
+ * (at the right; at its start, at the left) leaves it full, less the one
+ * child an inner node hands over so that the new one has two (an inner
+ * node's inserts come after the child that split, so at 1 at least);
+ * else half. */
+static uint32_t split_at(uint32_t i, uint32_t cap, int edge, int h)
 {
     if ((edge & EDGE_RIGHT) && i == cap)
-        return cap;
-    if ((edge & EDGE_LEFT) && i == 0)
-        return 0;
+        return h ? cap - 1 : cap;
+    if ((edge & EDGE_LEFT) && i == (h ? 1u : 0u))
+        return h ? 1 : 0;
     return (cap + 1) / 2;
 }
 
@@ -531,7 +539,7 @@ static void *open_slot(struct ztree *t, void *x, int h, uint32_t *i, void **at, 
     void *r = NULL;
     uint32_t cap = h ? ZT_INNER : ZT_LEAF;
     if (node_n(x) == cap) {
-        uint32_t keep = split_at(*i, cap, edge);
+        uint32_t keep = split_at(*i, cap, edge, h);
         r = h ? (void *)inner_new(t) : (void *)leaf_new(t);
         slots_move(r, 0, x, keep, cap - keep, h);
         node_set_n(r, cap - keep);
@@ -802,7 +810,7 @@ static uint64_t valid_node(const struct ztree *t, const void *x, int h, int edge
     uint32_t n = node_n(x);
     bool root = x == t->root;
     if (n > (h ? ZT_INNER : ZT_LEAF) || (!edge && n < (h ? INNER_MIN : LEAF_MIN)) ||
-        (!root && n == 0) || (root && h && n < 2))
+        (!root && n == 0) || (h && n < 2))
         return UINT64_MAX;
     if (h == 0) {
         const struct zt_leaf *l = x;
@@ -841,5 +849,9 @@ bool zt_valid(const struct ztree *t)
     double ls = 0;
     const struct entry *le = NULL;
     uint64_t n = valid_node(t, t->root, t->height, EDGE_LEFT | EDGE_RIGHT, &prev, &ls, &le);
-    return n == t->n && prev == t->last && prev->next == NULL && t->first->prev == NULL;
+    const void *x = t->root;
+    for (int h = t->height; h > 0; h--)
+        x = ((const struct zt_inner *)x)->c[0];
+    return n == t->n && prev == t->last && prev->next == NULL && x == t->first &&
+           t->first->prev == NULL;
 }

@@ -104,7 +104,7 @@ static inline struct rs_str zt_member(const struct entry *e)
 #define ZT_INNER 31
 
 struct zt_leaf {
-    uint32_t n; /* members, 1..ZT_LEAF but in an empty tree's root */
+    uint32_t n; /* members, 1..ZT_LEAF (0 in an empty tree's root) */
     struct zt_leaf *prev, *next;
     double s[ZT_LEAF];        /* their scores, in order */
     struct entry *e[ZT_LEAF]; /* their entries */
@@ -116,6 +116,7 @@ struct ztree {
     uint64_t n;                 /* members */
     uint64_t bytes;             /* allocated bytes: nodes and entries */
     uint64_t inner;             /* inner nodes */
+    uint64_t leaves;            /* leaves */
     int height;                 /* inner levels above the leaves */
 };
 
@@ -135,8 +136,8 @@ void zt_free(struct ztree *t);
  * tree is fit for nothing but this and zt_free. */
 bool zt_free_some(struct ztree *t, int64_t *work);
 
-/* The allocated bytes of the inner nodes (MEMORY USAGE). */
-size_t zt_inner_bytes(const struct ztree *t);
+/* The allocated bytes of the nodes, inner and leaves (MEMORY USAGE). */
+size_t zt_node_bytes(const struct ztree *t);
 
 /* Insert member m (not yet in the tree) with score; returns its entry
  * (next NULL, free for a hash table to chain). O(log n). */

@@ -20,10 +20,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (HOST, RespConn, RespiteAndRedis, ServerTestCase, main,  # noqa: E402
+from harness import (HOST, RespConn, RespiteAndRedis, ServerTestCase, encode, main,  # noqa: E402
                      redis74_path)
 
-LONG = "x" * 100  # past every *-max-listpack-value: a table, a skip list, a raw string
+LONG = "x" * 100  # past every *-max-listpack-value: a table, a tree, a raw string
 
 # (key, commands building it, OBJECT ENCODING on both servers)
 VALUES = [
@@ -175,6 +175,25 @@ class MemoryAndDigest(ServerTestCase):
         self.c.cmd("SET", "s", "x" * 10000)
         self.assertGreaterEqual(self.c.cmd("MEMORY", "USAGE", "s"), small + 10000 - 10)
         self.assertIsNone(self.c.cmd("MEMORY", "USAGE", "nokey"))
+
+    def test_sorted_set_usage_samples_after_reload(self):
+        # members added in order, then loaded again (an RDB holds them from the end, so
+        # the tree's first leaf holds a few): the sample is of members, not of leaves
+        pipe = b"".join(encode("ZADD", "z", *[x for i in range(lo, lo + 25)
+                                            for x in (str(i), "member:%06d" % i)])
+                        for lo in range(0, 10025, 25))
+        self.c.send(pipe)
+        for _ in range(401):
+            self.assertEqual(self.c.reply(), 25)
+        usages = []
+        for _ in range(2):
+            exact = self.c.cmd("MEMORY", "USAGE", "z", "SAMPLES", "0")
+            for samples in ([], ["SAMPLES", "1"]):
+                sampled = self.c.cmd("MEMORY", "USAGE", "z", *samples)
+                self.assertLess(abs(sampled - exact), exact / 10, (samples, sampled, exact))
+            usages.append(exact)
+            self.assertEqual(self.c.cmd("DEBUG", "RELOAD"), b"OK")
+        self.assertLess(abs(usages[1] - usages[0]), usages[0] / 10, usages)
 
     def test_stats_fields_and_doctor(self):
         doctor = self.c.cmd("MEMORY", "DOCTOR")

@@ -117,6 +117,33 @@ class ZsetPipeline(RespiteAndRedis):
 
         self.compare_rounds(seed, rounds)
 
+    def test_sets_added_in_order_then_cut_at_their_ends(self):
+        """Members added in ascending (descending) order fill the tree's nodes and split its
+        inner nodes at the right (left) end of each level; the members there then go by
+        ZPOPMAX (ZPOPMIN), ZREM, ZINCRBY and ZREMRANGEBYRANK, and the set is read whole."""
+        for n in (931, 961, 28831):
+            for sign in (1, -1):
+                adds = [["ZADD", "z"] + [x for i in range(lo, min(lo + 100, n))
+                                         for x in (str(sign * i), "k%06d" % i)]
+                        for lo in range(0, n, 100)]
+                top, pop = ("-1", "ZPOPMAX") if sign > 0 else ("0", "ZPOPMIN")
+                end = "k%06d" % (n - 1)
+                cuts = [[pop, "z"], ["ZREM", "z", "k%06d" % (n - 2)],
+                        ["ZINCRBY", "z", str(-sign * 2 * n), "k%06d" % (n - 3)],
+                        ["ZREMRANGEBYRANK", "z", top, top], ["ZADD", "z", "0", end],
+                        ["ZRANGE", "z", "-3", "-1", "WITHSCORES"],
+                        ["ZRANGE", "z", "0", "2", "WITHSCORES"],
+                        ["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "5", "3"],
+                        ["ZREVRANK", "z", "k%06d" % (n - 4)], ["ZCARD", "z"]]
+
+                def script(c):
+                    c.send(b"".join(encode(*a) for a in adds + cuts))
+                    out = [c.reply() for _ in adds + cuts]
+                    out.append(c.cmd("ZRANGE", "z", "0", "-1", "WITHSCORES"))
+                    return out
+                want, got = self.on_both_flushed(script)
+                self.assertEqual(got, want, (n, sign))
+
     def test_limit_walks(self):
         """LIMIT offset count (both >= 0) walks from the range's first member, or its last
         with REV (store/keyspace/zset.c, zset_range_limit): offsets and counts within, at

@@ -307,3 +307,34 @@ Test(ztree, freeing_in_slices)
     cr_assert_eq(calls, 30);
     cr_assert_eq(t.bytes, 0);
 }
+
+/* Members added in order split the inner nodes at the right end; the new
+ * right-end leaf's member then goes, each way a member can (a one-child
+ * inner node was left there, with an empty leaf and a key naming the
+ * freed entry). In reverse order, the same at the left end. */
+Test(ztree, emptying_an_end_leaf_after_an_end_split)
+{
+    char m[16];
+    static const int sizes[] = {931, 932, 960, 961, 28831};
+    for (int k = 0; k < 2 * 3 * 5; k++) {
+        int n = sizes[k % 5], how = k / 5 % 3;
+        bool rev = k >= 15;
+        struct ztree t;
+        zt_init(&t);
+        struct entry *end = NULL;
+        for (int i = 0; i < n; i++) {
+            snprintf(m, sizeof m, "k%06d", i);
+            end = zt_insert(&t, rev ? -i : i, str(m));
+        }
+        cr_assert(zt_valid(&t), "n %d, rev %d: loaded", n, rev);
+        if (how == 0)
+            zt_delete(&t, end);
+        else if (how == 1)
+            zt_delete_ranks(&t, rev ? 0 : t.n - 1, rev ? 0 : t.n - 1, NULL, NULL);
+        else
+            zt_update(&t, end, rev ? n : -n);
+        cr_assert(zt_valid(&t), "n %d, how %d, rev %d", n, how, rev);
+        cr_assert_lt(zt_last(&t).i, t.last->n);
+        zt_free(&t);
+    }
+}
