@@ -6,8 +6,8 @@
  * MEMORY USAGE measures respite's own layout the way Redis's
  * objectComputeSize measures Redis's: the allocator's size of every block
  * of the key and its value (rs_alloc_size), each container's fixed parts
- * whole, and its elements (table entries, list chunks, skip list nodes,
- * stream nodes, consumer groups and their pending entries) from the mean
+ * whole, and its elements (table entries, list chunks, sorted-set
+ * members, stream nodes, consumer groups and their pending entries) from the mean
  * of the first `samples` of them times their number; SAMPLES 0 measures
  * them all. Bucket arrays count whole. What a value keeps outside its own
  * blocks is not counted, as Redis does not: the key's slot in its shard's

@@ -3,7 +3,7 @@
  * Sorted set commands with Redis 7.4's replies, errors and keyspace events
  * (t_zset.c there), over the value of keyspace/zset.h. Every range command
  * turns its range (ranks, scores, lex, with LIMIT) into a window of ranks
- * and walks it, so the packed and the skip list forms answer alike.
+ * and walks it, so the packed and the large forms answer alike.
  */
 #include <limits.h>
 #include <math.h>
@@ -362,8 +362,8 @@ static bool rank_window(long long start, long long end, long long len, uint64_t 
  * zslNthIn*Range walk it: *start is where the walk begins (from the low
  * end forwards, or from the high end backwards with rev) and *n how many
  * it takes; false when it takes none. A negative offset counts from the
- * far end of the range in the skip list form and takes nothing in the
- * packed one, as there. */
+ * far end of the range in the large form (Redis's skiplist) and takes
+ * nothing in the packed one, as there. */
 static bool limit_window(const struct rzset *z, bool found, uint64_t first, uint64_t last,
                          long long offset, long long limit, bool rev, uint64_t *start,
                          uint64_t *n)

@@ -124,7 +124,7 @@ void obj_prefetch_data(const struct entry *e, bool rest);
  * for any other value. */
 const struct table *obj_sub_table(const struct entry *e);
 /* The table a lookup of a field or member of e goes through:
- * obj_sub_table's, or a sorted set's in skip-list form; NULL if none. */
+ * obj_sub_table's, or a sorted set's in its large form; NULL if none. */
 const struct table *obj_member_table(const struct entry *e);
 /* The number of fields or members of container e. */
 uint64_t obj_sub_count(const struct entry *e);

@@ -255,9 +255,9 @@ static void put_list_value(struct rdb_buf *b, const struct quicklist *ql)
 }
 
 /* A listpack as Redis's zset listpack (member, score as zzlInsertAt writes
- * it: d2string's text, an integer element when integral); a skip list as
- * ZSET_2 from the tail, as Redis writes it so that loading inserts at the
- * head. */
+ * it: d2string's text, an integer element when integral); the large form
+ * as ZSET_2 from the tail, as Redis writes its skip list so that loading
+ * inserts at the head. */
 static void put_zset_value(struct rdb_buf *b, const struct rzset *z)
 {
     uint64_t n = zset_len(z);

@@ -43,7 +43,7 @@ static struct rs_str lp_pair(const struct pack *p, uint32_t off, double *score, 
 }
 
 /* A score's element. Redis packs an integral score as an integer, so a
- * packed -0 reads back as 0 (a skip list keeps -0). */
+ * packed -0 reads back as 0 (the large form keeps -0). */
 static struct rs_str lp_score_str(double *score)
 {
     if (*score == 0)

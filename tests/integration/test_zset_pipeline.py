@@ -25,7 +25,7 @@ SCORES = 50      # few scores: ties, settled by the members
 
 
 def member(rng):
-    # an occasional member too long to pack (65 bytes) makes a new set a skip list at once
+    # an occasional member too long to pack (65 bytes) makes a new set large at once
     n = rng.randrange(NAMES)
     return ("m%d" % n).ljust(65, "x") if n % 97 == 0 else "m%d" % n
 
@@ -45,7 +45,7 @@ def round_commands(rng):
         elif x < 0.96:
             cmds.append(["ZREMRANGEBYRANK", "z", "10", "12"])
         elif x < 0.98:
-            # a new set in skip-list form at once, where the old one was freed
+            # a new set in its large form at once, where the old one was freed
             cmds.append(["DEL", "z"])
             pairs = []
             for i in range(200):
@@ -59,7 +59,7 @@ def round_commands(rng):
 class ZsetPipeline(RespiteAndRedis):
 
     def compare_rounds(self, seed, rounds):
-        """ZADD seed (a set in skip-list form), then each round of commands in one write, on
+        """ZADD seed (a set in its large form), then each round of commands in one write, on
         both servers: every reply and the set after each round alike."""
         def script(c):
             out = [c.cmd("ZADD", "z", *seed), c.cmd("OBJECT", "ENCODING", "z")]
