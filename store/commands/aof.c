@@ -914,7 +914,10 @@ static int aof_open(struct store *st, const struct manifest *m, char *err, size_
 
 void respite_aof_flush(struct respite *rs)
 {
-    aof_flush((struct store *)rs);
+    struct store *st = (struct store *)rs;
+    wait_ask_acks(st);
+    aof_flush(st);
+    block_serve_acks(st);
 }
 
 int respite_aof_pending(const struct respite *rs)

@@ -114,7 +114,8 @@ void aof_flush(struct store *st);
 /* How far the file is fsynced, on st->repl_off's scale, as Redis's
  * fsynced_reploff: -1 while appendonly is off, 0 while its first rewrite
  * runs (the base is not in: nothing counts as on disk), then what the
- * fsyncs covered. */
+ * fsyncs covered. WAITAOF's local count is whether it reaches the
+ * client's s->woff. */
 int64_t aof_fsynced_off(const struct store *st);
 /* Write the buffered bytes and fsync the file now (a shutdown). */
 void aof_sync(struct store *st);
