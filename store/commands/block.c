@@ -317,8 +317,9 @@ bool block_unblock(struct session *s, bool error)
     if (b == NULL)
         return false;
     if (error) {
-        static const char msg[] = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-        resp_add_error(out_of(b), msg, sizeof msg - 1);
+        /* counted as Redis counts it: errorstats, and a failed call */
+        answer_error(b, rs_err_text[RS_ERR_UNBLOCKED]);
+        s->st->cstats[cmd_index(b->cmd)].failed++;
     } else {
         answer_timeout(b);
     }

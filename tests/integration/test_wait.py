@@ -56,6 +56,16 @@ def repl_offset(t):
     return off
 
 
+def unblocked_errors(t):
+    """[total_error_replies, errorstat_UNBLOCKED's count, WAIT's failed_calls] of t."""
+    stats = info_fields(t.ctl.cmd("INFO", "stats"))
+    errors = info_fields(t.ctl.cmd("INFO", "errorstats"))
+    wait = info_fields(t.ctl.cmd("INFO", "commandstats")).get("cmdstat_wait", "failed_calls=0")
+    return [int(stats["total_error_replies"]),
+            int(errors.get("errorstat_UNBLOCKED", "count=0").split("=")[1]),
+            int(wait.rsplit("failed_calls=", 1)[1])]
+
+
 @unittest.skipUnless(REDIS, "redis-server is not installed")
 class Wait(RespiteAndRedis):
     """WAIT, each scenario on redis-server 7.0, then on respite."""
@@ -117,8 +127,11 @@ class Wait(RespiteAndRedis):
             self.assertEqual(t.blocked(), 0)
             w.post("WAIT", "3", "0")
             t.wait_blocked(1)
+            before = unblocked_errors(t)
             self.assertEqual(t.ctl.cmd("CLIENT", "UNBLOCK", w.cmd_id, "ERROR"), 1)
             self.assertEqual(w.get(), UNBLOCKED)
+            # counted as an error reply: total_error_replies, errorstats, failed_calls
+            self.assertEqual(unblocked_errors(t), [n + 1 for n in before])
             self.assertEqual(t.ctl.cmd("CLIENT", "UNBLOCK", w.cmd_id), 0)
             self.assertEqual(w.cmd("WAIT", "0", "0"), 0)
         self.on_both(scenario)
