@@ -342,10 +342,11 @@ struct respite_client_io {
      * close it once the running command is done, dropping its pending
      * output (it may have stopped reading). */
     void (*kill)(void *ud);
-    /* The client's blocking command (BLPOP, XREAD BLOCK, ...) has answered
-     * -- served, timed out or CLIENT UNBLOCKed -- while another client's
-     * command, respite_block_timeouts or respite_tick (a key it waits on
-     * expired) ran: its reply is in its output, and
+    /* The client's blocking command (BLPOP, XREAD BLOCK, WAIT, ...) has
+     * answered -- served, timed out or CLIENT UNBLOCKed -- while another
+     * client's command, respite_block_timeouts, respite_tick (a key it
+     * waits on expired) or respite_aof_flush (a WAITAOF's fsync) ran: its
+     * reply is in its output, and
      * the transport resumes running its commands (not from inside this
      * call). A transport without it never blocks clients: their blocking
      * commands answer the timeout reply at once. */
