@@ -498,21 +498,25 @@ static void kick_bg(struct respite_server *srv)
  * before it reaches its check handle. */
 static void serve_ready(struct respite_server *srv)
 {
-    while (srv->unblocked) {
-        struct srv_conn *conn = srv->unblocked;
-        srv->unblocked = conn->next_unblocked;
-        conn->on_unblocked = false;
-        /* The command that ran while it waited (held by CLIENT PAUSE: a
-         * QUIT under PAUSE ALL) may have asked for the close. */
-        if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
-            conn->close_after_reply = true;
-        if (!conn->closing)
-            process_input(conn);
-    }
-    respite_deliver(srv->st);
-    /* The turn's writes reach the append-only file before any reply of
-     * theirs leaves (appendfsync always: on disk, one fsync for all). */
-    respite_aof_flush(srv->st);
+    do {
+        while (srv->unblocked) {
+            struct srv_conn *conn = srv->unblocked;
+            srv->unblocked = conn->next_unblocked;
+            conn->on_unblocked = false;
+            /* The command that ran while it waited (held by CLIENT PAUSE: a
+             * QUIT under PAUSE ALL) may have asked for the close. */
+            if (respite_client_flags(conn->cl) & RESPITE_CLOSE_AFTER_REPLY)
+                conn->close_after_reply = true;
+            if (!conn->closing)
+                process_input(conn);
+        }
+        respite_deliver(srv->st);
+        /* The turn's writes reach the append-only file before any reply of
+         * theirs leaves (appendfsync always: on disk, one fsync for all).
+         * The WAITAOF clients that fsync answers run what they sent
+         * meanwhile in this pass, whose writes go to the file in turn. */
+        respite_aof_flush(srv->st);
+    } while (srv->unblocked);
     /* Flushing may list more (closing a client may push to others): they
      * are written by the next pass. */
     while (srv->pending) {

@@ -153,7 +153,13 @@ int respite_acl_load(struct respite *st, char *err, size_t errlen);
 int respite_load(struct respite *st, char *err, size_t errlen);
 
 /* Write the commands logged since the last call to the append-only file,
- * fsynced under `appendfsync always` (nothing when appendonly is off). */
+ * fsynced under `appendfsync always` (nothing when appendonly is off);
+ * then answer the clients WAITAOF holds whose writes are now fsynced, or
+ * that wait for that while appendonly is now off (each gets the unblocked
+ * callback: the transport runs what they sent meanwhile, and calls this
+ * again before it writes their replies out). Called once per loop turn
+ * (it also counts in the replication offset the acknowledgements a WAIT
+ * or WAITAOF asked for since the last call, as Redis's beforeSleep). */
 void respite_aof_flush(struct respite *st);
 /* Whether logged commands wait for respite_aof_flush under `appendfsync
  * always`: the replies of their clients must not be sent before it. */
@@ -336,10 +342,11 @@ struct respite_client_io {
      * close it once the running command is done, dropping its pending
      * output (it may have stopped reading). */
     void (*kill)(void *ud);
-    /* The client's blocking command (BLPOP, XREAD BLOCK, ...) has answered
-     * -- served, timed out or CLIENT UNBLOCKed -- while another client's
-     * command, respite_block_timeouts or respite_tick (a key it waits on
-     * expired) ran: its reply is in its output, and
+    /* The client's blocking command (BLPOP, XREAD BLOCK, WAIT, ...) has
+     * answered -- served, timed out or CLIENT UNBLOCKed -- while another
+     * client's command, respite_block_timeouts, respite_tick (a key it
+     * waits on expired) or respite_aof_flush (a WAITAOF's fsync) ran: its
+     * reply is in its output, and
      * the transport resumes running its commands (not from inside this
      * call). A transport without it never blocks clients: their blocking
      * commands answer the timeout reply at once. */

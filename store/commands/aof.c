@@ -19,7 +19,9 @@
  * replies) and, under appendfsync always, fsyncs them in the same call, so
  * no reply leaves before its write is on disk and one fsync covers every
  * client of the turn. Under everysec the fsync runs on a thread of its own
- * once a second, never on the loop's.
+ * once a second, never on the loop's. How far the file is fsynced is kept
+ * on st->repl_off's scale (aof_fsynced_off), for WAITAOF: each fsync
+ * covers what was written when it was asked.
  *
  * BGREWRITEAOF forks: the parent opens the next incremental file at once
  * (listed in the manifest with the old ones, so a crash meanwhile loses
@@ -235,6 +237,14 @@ static uint64_t file_size(const char *path)
  * Writing
  * ------------------------------------------------------------------------ */
 
+/* The file counts as fsynced up to off (from the loop or the thread). */
+static void note_synced(struct aof *a, int64_t off)
+{
+    int64_t cur = atomic_load(&a->synced_off);
+    while (off > cur && !atomic_compare_exchange_weak(&a->synced_off, &cur, off))
+        ;
+}
+
 static void *fsync_thread(void *arg)
 {
     struct aof *a = arg;
@@ -248,6 +258,7 @@ static void *fsync_thread(void *arg)
             /* fd stays open while the thread runs: aof_stop and the switch
              * to a new incremental file take the lock to close one. */
             fdatasync(fd);
+            note_synced(a, a->fsync_off);
             atomic_store(&a->fsync_running, false);
         }
         if (a->stopping)
@@ -257,11 +268,31 @@ static void *fsync_thread(void *arg)
     return NULL;
 }
 
-void aof_flush(struct store *st)
+/* Under everysec, ask the thread to fsync what is written, a second after
+ * the last ask (from the write, as Redis's flushAppendOnlyFile, and from
+ * the cron for a write that came sooner). */
+static void fsync_everysec(struct store *st)
 {
     struct aof *a = st->aof;
-    if (a == NULL || a->buf.len == 0)
+    int64_t now = rs_real_ms();
+    if (st->cfg.appendfsync != AOF_FSYNC_EVERYSEC || !a->sync_pending ||
+        now - a->last_fsync_ms < 1000)
         return;
+    pthread_mutex_lock(&a->mu);
+    a->fsync_asked = true;
+    a->fsync_off = a->written_off;
+    atomic_store(&a->fsync_running, true);
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    a->sync_pending = false;
+    a->last_fsync_ms = now;
+}
+
+/* Write the buffered bytes; 0 when they are all in the file, -1 when a
+ * write failed (they stay buffered from where it stopped). */
+static int write_buf(struct store *st)
+{
+    struct aof *a = st->aof;
     int64_t t0 = rs_mono_us();
     size_t n = rdb_write(a->fd, a->buf.p, a->buf.len);
     int64_t ms = (rs_mono_us() - t0) / 1000;
@@ -285,22 +316,70 @@ void aof_flush(struct store *st)
         a->write_errno = e;
         memmove(a->buf.p, a->buf.p + n, a->buf.len - n);
         a->buf.len -= n;
-        return;
+        return -1;
     }
     if (!a->last_write_ok)
         store_log(st, RS_LOG_WARNING, "AOF write error looks solved, respite can write again.");
     a->last_write_ok = true;
     a->buf.len = 0;
-    if (st->cfg.appendfsync == AOF_FSYNC_ALWAYS) {
-        t0 = rs_mono_us();
-        pthread_mutex_lock(&a->mu);
-        fdatasync(a->fd);
-        pthread_mutex_unlock(&a->mu);
-        latency_add_sample(st, "aof-fsync-always", (rs_mono_us() - t0) / 1000);
-        a->last_fsync_ms = rs_real_ms();
-    } else {
-        a->sync_pending = true;
+    a->written_off = st->repl_off;
+    a->sync_pending = true;
+    return 0;
+}
+
+/* Under always, fsync what is written, now. */
+static void fsync_always(struct store *st)
+{
+    struct aof *a = st->aof;
+    int64_t t0 = rs_mono_us();
+    pthread_mutex_lock(&a->mu);
+    fdatasync(a->fd);
+    pthread_mutex_unlock(&a->mu);
+    note_synced(a, a->written_off);
+    latency_add_sample(st, "aof-fsync-always", (rs_mono_us() - t0) / 1000);
+    a->last_fsync_ms = rs_real_ms();
+    a->sync_pending = false;
+}
+
+void aof_flush(struct store *st)
+{
+    struct aof *a = st->aof;
+    if (a == NULL)
+        return;
+    enum aof_fsync mode = st->cfg.appendfsync;
+    if (a->buf.len) {
+        if (write_buf(st) != 0)
+            return;
+        if (mode == AOF_FSYNC_ALWAYS)
+            fsync_always(st);
+        else
+            fsync_everysec(st);
+        return;
     }
+    /* Nothing to write: as Redis 7.4's flushAppendOnlyFile, fsync what
+     * is written unsynced under always (appendfsync no or everysec may
+     * have left some), or under everysec once the second is up, unless an
+     * fsync runs; else count every command as fsynced (Redis's "All data
+     * is fsync'd already"), under everysec even those written within the
+     * second and not fsynced yet: WAITAOF's local count becomes 1 at the
+     * turn after a write, as 7.4.1's does. Never under no. */
+    if (a->sync_pending && mode == AOF_FSYNC_ALWAYS) {
+        fsync_always(st);
+    } else if (a->sync_pending && mode == AOF_FSYNC_EVERYSEC &&
+               rs_real_ms() - a->last_fsync_ms >= 1000) {
+        if (!atomic_load(&a->fsync_running))
+            fsync_everysec(st);
+    } else if (mode != AOF_FSYNC_NO) {
+        note_synced(a, st->repl_off);
+    }
+}
+
+int64_t aof_fsynced_off(const struct store *st)
+{
+    const struct aof *a = st->aof;
+    if (a == NULL)
+        return -1;
+    return a->waiting ? 0 : atomic_load(&a->synced_off);
 }
 
 /* Open incremental file seq for appending (created empty). */
@@ -325,6 +404,7 @@ static void switch_incr(struct aof *a, struct store *st, int fd)
     close(a->fd);
     a->fd = fd;
     pthread_mutex_unlock(&a->mu);
+    note_synced(a, a->written_off);
     a->sync_pending = false;
     a->cur_db = -1; /* a file's commands start in db 0: SELECT first */
 }
@@ -524,6 +604,9 @@ int aof_enable(struct store *st, bool defer, char *err, size_t errlen)
     }
     struct aof *a = aof_new(fd);
     a->waiting = true;
+    /* The first rewrite's base holds every command so far: once it is in,
+     * they count as on disk (Redis takes its fsynced offset so). */
+    a->written_off = a->synced_off = st->repl_off;
     st->aof = a;
     if (ps->child || defer) {
         ps->aofrw.scheduled = true;
@@ -831,7 +914,10 @@ static int aof_open(struct store *st, const struct manifest *m, char *err, size_
 
 void respite_aof_flush(struct respite *rs)
 {
-    aof_flush((struct store *)rs);
+    struct store *st = (struct store *)rs;
+    wait_ask_acks(st);
+    aof_flush(st);
+    block_serve_acks(st);
 }
 
 int respite_aof_pending(const struct respite *rs)
@@ -1122,17 +1208,7 @@ void aof_cron(struct store *st)
         return;
     if (!a->last_write_ok) /* try again: no client may come to flush it */
         aof_flush(st);
-    int64_t now = rs_real_ms();
-    if (st->cfg.appendfsync == AOF_FSYNC_EVERYSEC && a->sync_pending &&
-        now - a->last_fsync_ms >= 1000) {
-        pthread_mutex_lock(&a->mu);
-        a->fsync_asked = true;
-        atomic_store(&a->fsync_running, true);
-        pthread_cond_signal(&a->cv);
-        pthread_mutex_unlock(&a->mu);
-        a->sync_pending = false;
-        a->last_fsync_ms = now;
-    }
+    fsync_everysec(st);
 }
 
 /* Growth of the files since the last rewrite (or the start), in percent

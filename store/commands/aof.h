@@ -49,12 +49,20 @@ struct aof {
     long long incr_first, incr_last; /* its incremental files; fd is incr_last's */
     uint64_t base_size;  /* bytes of the base and the incremental files at the last rewrite */
     uint64_t size;       /* bytes of the base and incremental files now */
-    bool sync_pending;   /* written since the last fsync (appendfsync always) */
+    bool sync_pending;   /* written since the last fsync (or since the last ask, everysec) */
+    /* How far the file holds the commands (st->repl_off's count when they
+     * were all written), and how far it counts as fsynced (Redis's
+     * fsynced_reploff_pending: WAITAOF's local count, aof_fsynced_off),
+     * raised by the loop and the thread, never lowered (aof.c's
+     * note_synced). */
+    int64_t written_off;
+    _Atomic int64_t synced_off;
     /* the fsync thread (everysec): fsyncs fd when asked, off the loop */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool fsync_asked, stopping;
+    int64_t fsync_off;   /* written_off when the running fsync was asked (under mu) */
     /* an fsync asked and not finished: a write now waits on the disk with it
      * (the aof-write-pending-fsync latency event); read without the lock */
     _Atomic bool fsync_running;
@@ -70,7 +78,8 @@ struct aof {
  * it is a write that changed the dataset (changed: ks_dirty counted a
  * change during the call, as Redis propagates only when server.dirty
  * moved) and gave no form of its own (prop_add); at the end of the
- * outermost call, move the call's commands to the file's buffer. */
+ * outermost call, move the call's commands to the file's buffer, counted
+ * in st->repl_off, which c's client then remembers (s->woff). */
 void prop_call_done(struct cmd_ctx *c, bool changed);
 /* The keyspace's hooks (struct ks_hooks): DEL (UNLINK when lazy) of an
  * expired or evicted key, HDEL or SREM of an expired field or member. */
@@ -97,9 +106,17 @@ int aof_load(struct store *st, char *err, size_t errlen);
  * Redis; as respite_load's returns (2: a SHUTDOWN stopped the load of the
  * RDB base). */
 int aof_load_at_start(struct store *st, char *err, size_t errlen);
-/* Write the buffered bytes to the incremental file, and fsync them under
- * appendfsync always. */
+/* Write the buffered bytes to the incremental file; fsync them under
+ * appendfsync always, or ask the thread to once a second under everysec;
+ * with nothing to write, move what counts as fsynced as Redis 7.4's
+ * flushAppendOnlyFile (see there). */
 void aof_flush(struct store *st);
+/* How far the file is fsynced, on st->repl_off's scale, as Redis's
+ * fsynced_reploff: -1 while appendonly is off, 0 while its first rewrite
+ * runs (the base is not in: nothing counts as on disk), then what the
+ * fsyncs covered. WAITAOF's local count is whether it reaches the
+ * client's s->woff. */
+int64_t aof_fsynced_off(const struct store *st);
 /* Write the buffered bytes and fsync the file now (a shutdown). */
 void aof_sync(struct store *st);
 /* Once a tick: the everysec fsync, the retry of a failed write. */

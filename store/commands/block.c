@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  *
  * Blocked clients: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, and XREAD /
- * XREADGROUP with BLOCK, as Redis 7.4's blocked.c.
+ * XREADGROUP with BLOCK, as Redis 7.4's blocked.c; and WAIT and WAITAOF,
+ * which wait on no key (block_for_acks).
  *
  * A blocking command that finds nothing to serve calls block_for_keys: its
  * session keeps a copy of the command (struct blocked) and one wait per key
@@ -26,10 +27,20 @@
  * Timeouts run on the monotonic clock (not the store clock that DEBUG
  * CLOCK moves): a heap of deadlines, whose earliest the transport arms a
  * timer for (respite_block_deadline, respite_block_timeouts).
+ *
+ * WAIT and WAITAOF wait for acknowledgements of the client's writes: no
+ * replica ever gives one, so only their timeout or CLIENT UNBLOCK ends
+ * them, but a WAITAOF that asked for the local fsync (and no replica) is
+ * answered once the append-only file is fsynced up to the client's last
+ * write, and with an error once appendonly is turned off: such clients
+ * are listed in st->acks_head, which block_serve_acks looks at once per
+ * loop turn, after the file's write (respite_aof_flush), as Redis's
+ * beforeSleep does.
  */
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "commands/aof.h"
 #include "commands/acl.h"
@@ -47,13 +58,17 @@ struct bwait {
     struct bwait *prev, *next;
 };
 
+/* The type of a WAIT or WAITAOF (struct blocked's): no key serves it. */
+enum { TYPE_ACKS = -1 };
+
 struct blocked {
     struct session *s;
     const struct cmd_def *cmd;
     int argc;
     struct rs_str *argv; /* a copy (argv_dup) */
-    int type;            /* OBJ_LIST or OBJ_STREAM: what serves it */
+    int type;            /* OBJ_LIST or OBJ_STREAM: what serves it; TYPE_ACKS */
     unsigned flags;      /* enum block_flags */
+    struct blocked *acks_prev, *acks_next; /* in st->acks_head (BLOCK_LOCAL) */
     bool muted;          /* CLIENT REPLY OFF/SKIP when it blocked */
     bool again;          /* set by block_for_keys when a re-run found nothing */
     int64_t us;          /* how long its first run took (SLOWLOG, when it answers) */
@@ -130,6 +145,46 @@ static void nokey_count(struct store *st, struct kreg_key *bk, int delta)
         st->blocking_nokey--;
 }
 
+/* May c's client block? Not inside EXEC or a script, nor without a
+ * transport to resume it. */
+static bool may_block(const struct cmd_ctx *c)
+{
+    return !c->in_exec && c->s->io != NULL && c->s->io->unblocked != NULL;
+}
+
+/* A blocked state for c's command (its arguments copied) with room for
+ * nkeys waits, none linked yet. */
+static struct blocked *blocked_new(struct cmd_ctx *c, int nkeys, int type, unsigned flags)
+{
+    struct blocked *b = rs_malloc(sizeof *b + (size_t)nkeys * sizeof b->waits[0]);
+    size_t bytes;
+    b->s = c->s;
+    b->cmd = c->cmd;
+    b->argc = c->argc;
+    b->argv = argv_dup(c->argc, c->argv, &bytes);
+    b->type = type;
+    b->flags = flags;
+    b->acks_prev = b->acks_next = NULL;
+    b->muted = c->out == &c->s->discard;
+    b->again = false;
+    b->tidx = EXP_NONE;
+    b->nwaits = 0;
+    return b;
+}
+
+/* c's client is blocked in b from now, until timeout_ms from its
+ * command's start (0: for ever). */
+static void blocked_start(struct cmd_ctx *c, struct blocked *b, int64_t timeout_ms)
+{
+    /* A deadline past the monotonic clock's range is no deadline. */
+    if (timeout_ms > 0 && timeout_ms < (INT64_MAX - c->t0_us) / 1000)
+        exp_heap_set(&c->st->btimeouts, b, c->t0_us + timeout_ms * 1000);
+    b->us = rs_mono_us() - c->t0_us;
+    c->s->blk = b;
+    c->s->flags |= SES_WAITING;
+    c->st->stats.blocked_clients++;
+}
+
 bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
                     int64_t timeout_ms, unsigned flags)
 {
@@ -139,20 +194,9 @@ bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int
         s->blk->again = true; /* still nothing: it stays where it is */
         return true;
     }
-    if (c->in_exec || s->io == NULL || s->io->unblocked == NULL)
+    if (!may_block(c))
         return false;
-    struct blocked *b = rs_malloc(sizeof *b + (size_t)nkeys * sizeof b->waits[0]);
-    size_t bytes;
-    b->s = s;
-    b->cmd = c->cmd;
-    b->argc = c->argc;
-    b->argv = argv_dup(c->argc, c->argv, &bytes);
-    b->type = type;
-    b->flags = flags;
-    b->muted = c->out == &s->discard;
-    b->again = false;
-    b->tidx = EXP_NONE;
-    b->nwaits = 0;
+    struct blocked *b = blocked_new(c, nkeys, type, flags);
     for (int i = 0; i < nkeys; i++) {
         struct kreg_key *bk = kreg_get(st, &st->blocking, s->db, keys[i]);
         bool dup = false;
@@ -173,13 +217,26 @@ bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int
         if (flags & BLOCK_ON_NOKEY)
             nokey_count(st, bk, 1);
     }
-    /* A deadline past the monotonic clock's range is no deadline. */
-    if (timeout_ms > 0 && timeout_ms < (INT64_MAX - c->t0_us) / 1000)
-        exp_heap_set(&st->btimeouts, b, c->t0_us + timeout_ms * 1000);
-    b->us = rs_mono_us() - c->t0_us;
-    s->blk = b;
-    s->flags |= SES_WAITING;
-    st->stats.blocked_clients++;
+    blocked_start(c, b, timeout_ms);
+    return true;
+}
+
+bool block_for_acks(struct cmd_ctx *c, int64_t timeout_ms, unsigned flags)
+{
+    struct store *st = c->st;
+    if (!may_block(c))
+        return false;
+    struct blocked *b = blocked_new(c, 0, TYPE_ACKS, flags);
+    if (flags & BLOCK_LOCAL) {
+        b->acks_prev = st->acks_tail;
+        if (st->acks_tail)
+            st->acks_tail->acks_next = b;
+        else
+            st->acks_head = b;
+        st->acks_tail = b;
+    }
+    blocked_start(c, b, timeout_ms);
+    st->acks_asked = true;
     return true;
 }
 
@@ -206,6 +263,16 @@ static void unblock(struct blocked *b, bool notify)
         if (bk->head == NULL && !bk->ready && bk != st->serving)
             kreg_del(&st->blocking, bk);
     }
+    if (b->flags & BLOCK_LOCAL) {
+        if (b->acks_prev)
+            b->acks_prev->acks_next = b->acks_next;
+        else
+            st->acks_head = b->acks_next;
+        if (b->acks_next)
+            b->acks_next->acks_prev = b->acks_prev;
+        else
+            st->acks_tail = b->acks_prev;
+    }
     exp_heap_del(&st->btimeouts, b);
     st->stats.blocked_clients--;
     s->blk = NULL;
@@ -225,19 +292,56 @@ void block_cancel(struct session *s)
         unblock(s->blk, false);
 }
 
+/* What b's command answers when its time is up (or CLIENT UNBLOCK TIMEOUT
+ * ends it): a list's or stream's null, WAIT's and WAITAOF's counts. */
+static void answer_timeout(struct blocked *b)
+{
+    if (b->type == TYPE_ACKS)
+        wait_reply(out_of(b), b->s, b->flags & BLOCK_AOF);
+    else
+        resp_add_null_array(out_of(b));
+}
+
+/* Answer b's command with the error t, counted in INFO's errorstats. */
+static void answer_error(struct blocked *b, const char *t)
+{
+    struct store *st = b->s->st;
+    resp_add_error(out_of(b), t, strlen(t));
+    stats_error(st, t, strlen(t));
+    st->stats.total_error_replies++;
+}
+
 bool block_unblock(struct session *s, bool error)
 {
     struct blocked *b = s->blk;
     if (b == NULL)
         return false;
     if (error) {
-        static const char msg[] = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
-        resp_add_error(out_of(b), msg, sizeof msg - 1);
+        /* counted as Redis counts it: errorstats, and a failed call */
+        answer_error(b, rs_err_text[RS_ERR_UNBLOCKED]);
+        s->st->cstats[cmd_index(b->cmd)].failed++;
     } else {
-        resp_add_null_array(out_of(b));
+        answer_timeout(b);
     }
     unblock(b, true);
     return true;
+}
+
+void block_serve_acks(struct store *st)
+{
+    int64_t synced = aof_fsynced_off(st);
+    /* Answering one unblocks only that one, so `next` survives. */
+    for (struct blocked *b = st->acks_head, *next; b; b = next) {
+        next = b->acks_next;
+        if (!st->cfg.appendonly)
+            answer_error(b, rs_err_text[RS_ERR_WAITAOF_NO_AOF]);
+        else if (!(b->flags & BLOCK_REPLICAS) && synced >= b->s->woff) {
+            wait_reply(out_of(b), b->s, true);
+        } else {
+            continue;
+        }
+        unblock(b, true);
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -391,7 +495,7 @@ void respite_block_timeouts(struct respite *rs)
     int64_t now = rs_mono_us();
     while (st->btimeouts.n && st->btimeouts.a[0].when <= now) {
         struct blocked *b = st->btimeouts.a[0].p;
-        resp_add_null_array(out_of(b));
+        answer_timeout(b);
         unblock(b, true);
     }
 }

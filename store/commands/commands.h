@@ -398,6 +398,12 @@ enum block_flags {
     BLOCK_ON_NOKEY = 1, /* XREADGROUP: the key's deletion, or its turning into
                          * another type, runs the command again (it answers
                          * NOGROUP or WRONGTYPE) */
+    /* block_for_acks's */
+    BLOCK_AOF = 2,      /* WAITAOF (else WAIT): what wait_reply answers */
+    BLOCK_LOCAL = 4,    /* WAITAOF's numlocal 1: the local fsync of the client's
+                         * writes answers it, appendonly turned off refuses it */
+    BLOCK_REPLICAS = 8, /* it asked for replicas: only its time (or CLIENT
+                         * UNBLOCK) ends it */
 };
 
 void block_init(struct store *st);
@@ -418,6 +424,18 @@ bool block_timeout_arg(struct cmd_ctx *c, struct rs_str a, bool seconds, int64_t
  * rewrite them in c->argv before calling this. */
 bool block_for_keys(struct cmd_ctx *c, const struct rs_str *keys, int nkeys, int type,
                     int64_t timeout_ms, unsigned flags);
+/* WAIT or WAITAOF (wait.c; flags BLOCK_AOF, BLOCK_LOCAL, BLOCK_REPLICAS)
+ * found fewer acknowledgements than it asked for: block c's client until
+ * timeout_ms passes (0: for ever) and return true, no reply written; its
+ * timeout, and CLIENT UNBLOCK TIMEOUT, answer wait_reply's counts then,
+ * and block_serve_acks may answer it sooner. Returns false where nothing
+ * may wait, as block_for_keys: the command answers at once. */
+bool block_for_acks(struct cmd_ctx *c, int64_t timeout_ms, unsigned flags);
+/* Once per loop turn, after the append-only file's write (respite_aof_flush):
+ * answer the WAITAOF clients of BLOCK_LOCAL whose writes are now fsynced
+ * (and that asked for no replica), and refuse them all, as Redis, once
+ * appendonly is off. O(such clients). */
+void block_serve_acks(struct store *st);
 /* The blocked-clients hooks (struct ks_hooks, registered by store.c):
  * key of db was signaled (ks_signal), every key of db (ks_signal_db). */
 void block__signal(struct db *db, const char *key, size_t klen, bool deleted);
@@ -433,6 +451,21 @@ void block_cancel(struct session *s);
 /* CLIENT UNBLOCK: answer s's blocked command with its timeout reply, or
  * with an UNBLOCKED error, and resume s. false if s was not blocked. */
 bool block_unblock(struct session *s, bool error);
+
+/* ------------------------------------------------------------------------
+ * WAIT and WAITAOF (wait.c)
+ * ------------------------------------------------------------------------ */
+
+/* Write WAIT's reply (aof false: the replicas that acknowledged s's writes,
+ * none) or WAITAOF's (aof: whether the append-only file is fsynced up to
+ * s's last write, then the replicas, none) into out. */
+void wait_reply(struct resp_out *out, const struct session *s, bool aof);
+/* Once per loop turn, before the append-only file's write
+ * (respite_aof_flush): a WAIT or WAITAOF that blocked since the last call
+ * counts one in st->repl_off, the REPLCONF GETACK Redis then sends its
+ * replicas, which moves its offset even with none -- not during a CLIENT
+ * PAUSE, after which it counts. */
+void wait_ask_acks(struct store *st);
 
 /* ------------------------------------------------------------------------
  * Transactions (multi.c)

@@ -18,6 +18,11 @@
  * each after a SELECT when its database differs from the one before.
  * Expiries reach here through the keyspace's hooks, as the deletions they
  * are, in order with the commands around them.
+ *
+ * Each command that reaches the file's buffer counts one in st->repl_off
+ * (the MULTI and EXEC around a call's several too, not SELECT), as each
+ * command Redis propagates moves its master_repl_offset; the client whose
+ * call moved it remembers where it got to (s->woff, for WAITAOF).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,6 +105,7 @@ static void flush_pending(struct store *st)
     }
     if (multi)
         rdb_put_raw(&a->buf, "*1\r\n$4\r\nEXEC\r\n", 14);
+    st->repl_off += a->npend + (multi ? 2 : 0);
     a->pend.len = 0;
     a->npend = 0;
 }
@@ -173,12 +179,15 @@ void prop_call_done(struct cmd_ctx *c, bool changed)
         annotate(st);
         select_db(a, c->db->idx);
         put_argv(&a->buf, c->argc, c->argv);
+        c->s->woff = ++st->repl_off;
         return;
     }
     if (log)
         pend_argv(a, c->db->idx, c->argc, c->argv);
-    if (st->call_depth == 0)
+    if (st->call_depth == 0 && a->npend) {
         flush_pending(st);
+        c->s->woff = st->repl_off;
+    }
 }
 
 void prop_expired(struct db *db, struct rs_str key, bool lazy)

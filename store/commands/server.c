@@ -1317,13 +1317,13 @@ static void info_replication(const struct cmd_ctx *c, struct sbuf *b)
                 "master_failover_state:no-failover\r\n"
                 "master_replid:%s\r\n"
                 "master_replid2:0000000000000000000000000000000000000000\r\n"
-                "master_repl_offset:0\r\n"
+                "master_repl_offset:%lld\r\n"
                 "second_repl_offset:-1\r\n"
                 "repl_backlog_active:0\r\n"
                 "repl_backlog_size:%s\r\n"
                 "repl_backlog_first_byte_offset:0\r\n"
                 "repl_backlog_histlen:0\r\n",
-                c->st->replid, backlog);
+                c->st->replid, (long long)c->st->repl_off, backlog);
 }
 
 static void info_cpu(struct sbuf *b)
@@ -1533,13 +1533,14 @@ void cmd_lastsave(struct cmd_ctx *c)
 }
 
 /* ROLE -- Redis's reply for a master with no replicas (respite does not
- * replicate): its role, its replication offset and its replicas. Clients
- * and health checks ask it to tell a master from a replica. */
+ * replicate): its role, its replication offset (st->repl_off) and its
+ * replicas. Clients and health checks ask it to tell a master from a
+ * replica. */
 void cmd_role(struct cmd_ctx *c)
 {
     resp_add_array_len(c->out, 3);
     resp_add_bulk(c->out, "master", 6);
-    resp_add_int(c->out, 0);
+    resp_add_int(c->out, c->st->repl_off);
     resp_add_array_len(c->out, 0);
 }
 

@@ -240,9 +240,14 @@ static struct rs_str member_copy(struct rs_str m, char **owned)
     return rs_str_from(*owned, m.len);
 }
 
+/* How many members one SREM of SPOP's propagates at most, as Redis. */
+#define SPOP_PROP_BATCH 1024
+
 /* SPOP key [count] -- without count a bulk or a null; with count a set of
  * up to count members, the whole set (and the key goes) when count covers
- * it. O(1) per member popped. */
+ * it. Logged as Redis 7.4 propagates it: SREM of the members taken, up to
+ * SPOP_PROP_BATCH a command; DEL (UNLINK under lazyfree-lazy-server-del)
+ * of a set taken whole. O(1) per member popped. */
 void cmd_spop(struct cmd_ctx *c)
 {
     long long count = 1;
@@ -275,7 +280,7 @@ void cmd_spop(struct cmd_ctx *c)
     if (with_count && (uint64_t)count >= set_size(s)) {
         resp_add_set_len(c->out, (long long)set_size(s));
         set_foreach(s, reply_member_cb, c->out);
-        prop_addf(c, "cs", "DEL", c->argv[1]);
+        prop_addf(c, "cs", c->st->cfg.lazyfree_server_del ? "UNLINK" : "DEL", c->argv[1]);
         ks_dirty(c->st, set_size(s));
         ks_delete(&loc);
         ks_notify(c->db, NOTIFY_SET, "spop", c->argv[1]);
@@ -286,14 +291,26 @@ void cmd_spop(struct cmd_ctx *c)
     if (with_count)
         resp_add_set_len(c->out, count);
     /* The members taken, as SREM: the choice was random. */
+    int cap = prop_on(c->st) ? (int)(count < SPOP_PROP_BATCH ? count : SPOP_PROP_BATCH) : 0;
+    struct rs_str *batch = cap ? rs_malloc((size_t)cap * sizeof *batch) : NULL;
+    int n = 0;
     for (long long i = 0; i < count; i++) {
         char buf[RESP_LL_STR_SIZE], *owned;
         struct rs_str m = member_copy(set_random(c->st, s, buf), &owned);
         set_remove(s, m);
         resp_add_bulk_str(c->out, m);
-        prop_addf(c, "css", "SREM", c->argv[1], m);
-        rs_free(owned);
+        if (!cap) {
+            rs_free(owned);
+            continue;
+        }
+        batch[n++] = m; /* owned until its SREM is out */
+        if (n == cap || i + 1 == count) {
+            prop_addf(c, "csv", "SREM", c->argv[1], n, batch);
+            while (n)
+                rs_free((char *)batch[--n].p);
+        }
     }
+    rs_free(batch);
     set_put(e, s, &view);
     ks_touch_loc(&loc);
     ks_dirty(c->st, (uint64_t)count);

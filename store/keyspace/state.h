@@ -484,6 +484,8 @@ struct session {
     struct postponed *pp;    /* its command held by CLIENT PAUSE, NULL if none (pause.c) */
     struct watch *watches;   /* keys this client WATCHes, newest first (multi.c) */
     struct blocked *blk;     /* the command it is blocked in, NULL if none (block.c) */
+    int64_t woff;            /* st->repl_off after its last command that propagated
+                              * something: what WAITAOF waits to see fsynced */
     struct ps_client *ps;    /* its subscriptions, NULL if it never subscribed (pubsub.c) */
     struct trk_client *trk;  /* its CLIENT TRACKING state, NULL while off (tracking.c) */
     struct acl_user *user;   /* who it runs as (commands/acl.c); a script's
@@ -682,6 +684,11 @@ struct store {
     struct kreg_key **ready;
     size_t nready, ready_cap;
     struct kreg_key *serving; /* the key block_serve_ready is serving */
+    /* WAITAOF clients that asked for the local fsync (block.c), in the
+     * order they blocked; and whether a WAIT or WAITAOF blocked since the
+     * last respite_aof_flush (commands/wait.c). */
+    struct blocked *acks_head, *acks_tail;
+    bool acks_asked;
 
     /* A transport's batch of commands run back to back (respite_batch):
      * the end of one command, read for its statistics, is the start of the
@@ -888,6 +895,13 @@ struct store {
      * while a file loads, so propagation costs one branch per command. */
     struct aof *aof;
     int call_depth; /* cmd_call nesting: EXEC and scripts run commands inside one */
+    /* Redis's master_repl_offset, as a master without replicas keeps it
+     * (INFO, ROLE; WAITAOF compares it): one for each command propagated
+     * to the append-only file (MULTI and EXEC around a call's several
+     * count, SELECT does not; propagate.c), and one for each loop turn in
+     * which a WAIT or WAITAOF blocked (the GETACK Redis sends its replicas,
+     * commands/wait.c). */
+    int64_t repl_off;
     char run_id[41];
     char replid[41]; /* INFO's master_replid: run_id until DEBUG CHANGE-REPL-ID */
 };

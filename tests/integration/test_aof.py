@@ -310,6 +310,28 @@ class RoundTrip(ServerTestCase):
         self.assertNotIn(b"$6\r\nEXPIRE\r\n", log.upper())
         self.assertNotIn(b"INCRBYFLOAT", log.upper())
 
+    def test_spop_with_a_count_is_logged_as_redis_74_logs_it(self):
+        """SREM of up to 1024 members a command (in MULTI when there are several), DEL of a
+        set taken whole, UNLINK under lazyfree-lazy-server-del."""
+        d = self.tmpdir()
+        s = self.spawn("--dir", d, "--appendonly", "yes")
+        r = s.client()
+        r.sadd("big", *range(1030))
+        r.spop("big", 1029)
+        r.sadd("two", "a", "b")
+        r.spop("two", 2)
+        r.config_set("lazyfree-lazy-server-del", "yes")
+        r.sadd("two", "a", "b")
+        r.spop("two", 3)
+        with open(incr_path(d), "rb") as f:
+            log = f.read()
+        pops = log[log.index(b"*1\r\n$5\r\nMULTI\r\n*1026\r\n$4\r\nSREM\r\n"):]
+        self.assertEqual(pops.count(b"$4\r\nSREM\r\n"), 2)
+        self.assertIn(b"*7\r\n$4\r\nSREM\r\n$3\r\nbig\r\n", pops)
+        self.assertIn(b"*2\r\n$3\r\nDEL\r\n$3\r\ntwo\r\n", pops)
+        self.assertTrue(pops.endswith(b"*2\r\n$6\r\nUNLINK\r\n$3\r\ntwo\r\n"), pops[-60:])
+        self.assertEqual(r.scard("big"), 1)
+
     def test_expiries_are_logged_as_deletions(self):
         d = self.tmpdir()
         s = self.spawn("--dir", d, "--appendonly", "yes")
