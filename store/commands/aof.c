@@ -270,13 +270,15 @@ static void *fsync_thread(void *arg)
 
 /* Under everysec, ask the thread to fsync what is written, a second after
  * the last ask (from the write, as Redis's flushAppendOnlyFile, and from
- * the cron for a write that came sooner). */
+ * the cron for a write that came sooner); not while an fsync runs, as
+ * Redis postpones it: the thread holds mu through its fdatasync, which
+ * the loop would wait out, and the fsync's offset is its ask's. */
 static void fsync_everysec(struct store *st)
 {
     struct aof *a = st->aof;
     int64_t now = rs_real_ms();
     if (st->cfg.appendfsync != AOF_FSYNC_EVERYSEC || !a->sync_pending ||
-        now - a->last_fsync_ms < 1000)
+        now - a->last_fsync_ms < 1000 || atomic_load(&a->fsync_running))
         return;
     pthread_mutex_lock(&a->mu);
     a->fsync_asked = true;
@@ -367,8 +369,7 @@ void aof_flush(struct store *st)
         fsync_always(st);
     } else if (a->sync_pending && mode == AOF_FSYNC_EVERYSEC &&
                rs_real_ms() - a->last_fsync_ms >= 1000) {
-        if (!atomic_load(&a->fsync_running))
-            fsync_everysec(st);
+        fsync_everysec(st);
     } else if (mode != AOF_FSYNC_NO) {
         note_synced(a, st->repl_off);
     }
