@@ -607,7 +607,8 @@ int aof_enable(struct store *st, bool defer, char *err, size_t errlen)
     a->waiting = true;
     /* The first rewrite's base holds every command so far: once it is in,
      * they count as on disk (Redis takes its fsynced offset so). */
-    a->written_off = a->synced_off = st->repl_off;
+    a->written_off = st->repl_off;
+    atomic_store(&a->synced_off, st->repl_off);
     st->aof = a;
     if (ps->child || defer) {
         ps->aofrw.scheduled = true;
