@@ -397,6 +397,13 @@ void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int6
     }
 }
 
+void obj_hash_make_ex(struct entry *e)
+{
+    struct hash view, *h = hash_of(e, &view);
+    hash_make_ex(h);
+    hash_put(e, h, &view);
+}
+
 bool obj_sub_persist(struct entry *e, struct rs_str name)
 {
     struct hash view; /* a value kept as its pack has no TTL to lose */

@@ -107,6 +107,8 @@ const char *hash_enc_name(const struct hash *h);
 struct subttl **hash_subttl(struct hash *h);
 int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found);
 void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when);
+/* A packed hash h becomes listpackex, if it is not (a table stays). O(n). */
+void hash_make_ex(struct hash *h);
 bool hash_field_persist(struct hash *h, struct rs_str f);
 int64_t hash_next_deadline(const struct hash *h);
 uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove);

@@ -98,6 +98,10 @@ int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found);
 /* Give name, which container e holds, the deadline when (the container
  * takes the form that can hold it). */
 void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when);
+/* Hash e, if packed, takes the form that holds deadlines (listpackex):
+ * HEXPIRE's family does so before it looks at the fields, as Redis 7.4's
+ * hashTypeSetExInit, so even when no field gets a deadline. */
+void obj_hash_make_ex(struct entry *e);
 /* Remove name's deadline; whether it had one. */
 bool obj_sub_persist(struct entry *e, struct rs_str name);
 /* The earliest deadline of a sub-key of e, -1 if none: O(1) for a table,
