@@ -44,7 +44,8 @@ struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val
 /* An entry of any type whose value word is ptr (owned by the entry). */
 struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type type, int enc,
                           void *ptr);
-/* A copy of e (same type, value duplicated) under another key, for COPY. */
+/* A copy of e (same type and encoding, value duplicated) under another key,
+ * for COPY. */
 struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e);
 /* The entry for key in shard `to` holding e's value, for RENAME and MOVE:
  * the value moves, it is not copied (O(1), but the bytes of an embedded
