@@ -132,8 +132,8 @@ bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v);
 bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
                      bool keep_ttl);
 /* h is about to receive n fields: a table at once when they pass
- * hash-max-listpack-entries (as Redis's RDB load), so they are not first
- * searched for in a pack. */
+ * hash-max-listpack-entries (as Redis's RDB load and HSET), so they are not
+ * first searched for in a pack. */
 void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n);
 /* A new h is about to receive n fields (none repeating) whose elements,
  * the longest longest bytes, take bytes packed (pack_elem_bytes each):
