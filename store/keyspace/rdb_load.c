@@ -429,7 +429,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             has_prev = true;
         }
         if (*out == NULL)
-            *out = type == RDB_TYPE_SET_LISTPACK ? set_new_pack() : set_new(st, m, n ? n : 1);
+            *out = type == RDB_TYPE_SET_LISTPACK ? set_new_pack() : set_new_loaded(st, m, n ? n : 1);
         if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;

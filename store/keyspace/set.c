@@ -190,6 +190,11 @@ struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint)
     return s;
 }
 
+struct rset *set_new_loaded(struct store *st, struct rs_str first, uint64_t n)
+{
+    return set_new(st, first, n > intset_limit(st) ? SIZE_MAX : (size_t)n);
+}
+
 struct rset *set_new_pack(void)
 {
     struct rset *s = rs_calloc(1, sizeof *s);
