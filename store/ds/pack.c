@@ -275,8 +275,7 @@ static uint32_t entry_end(const struct pack *p, uint32_t per, uint32_t off, int6
 
 /* Where, among the entries other than the one at [self, self_end), an entry
  * with deadline when goes: the offset of the first one with no deadline or
- * one as late or later (so before those of the same deadline, as Redis 7.4's
- * listpackExAddInternal), p->len if none. */
+ * a later one, p->len if none. */
 static uint32_t place(const struct pack *p, uint32_t per, int64_t when, uint32_t self,
                       uint32_t self_end)
 {
@@ -289,7 +288,7 @@ static uint32_t place(const struct pack *p, uint32_t per, int64_t when, uint32_t
         }
         int64_t w;
         uint32_t end = entry_end(p, per, off, &w);
-        if (w == -1 || w >= when)
+        if (w == -1 || w > when)
             return off;
         off = end;
     }

@@ -114,10 +114,10 @@ Test(pack, deadlines_keep_redis_order)
     cr_expect_eq(packex_next(p, 2), -1);
     p = packex_set_deadline(p, 2, pack_find(p, S("c"), 2), 300);
     p = packex_set_deadline(p, 2, pack_find(p, S("b"), 2), 100);
-    p = packex_set_deadline(p, 2, pack_find(p, S("a"), 2), 300); /* before the equal one */
+    p = packex_set_deadline(p, 2, pack_find(p, S("a"), 2), 300); /* after the equal one */
     expect_entry(p, 0, "b", 100);
-    expect_entry(p, 1, "a", 300);
-    expect_entry(p, 2, "c", 300);
+    expect_entry(p, 1, "c", 300);
+    expect_entry(p, 2, "a", 300);
     cr_expect_eq(packex_next(p, 2), 100);
     cr_expect_eq(packex_due(p, 2, 100), 0);
     cr_expect_eq(packex_due(p, 2, 101), 1);
@@ -196,10 +196,10 @@ Test(pack, deadline_moves_keep_every_entry_intact)
                         {"c", "", 100}, {big, "v", 300}, {"e", "5", 400}, {"a", "1", -1},
                         {"bb", "22", -1}},
                     5);
-    p = set_deadline(p, big, 400); /* later, before the equal one: in place */
+    p = set_deadline(p, big, 400); /* later, after the equal one */
     expect_hentries(p,
                     (struct hentry[]){
-                        {"c", "", 100}, {big, "v", 400}, {"e", "5", 400}, {"a", "1", -1},
+                        {"c", "", 100}, {"e", "5", 400}, {big, "v", 400}, {"a", "1", -1},
                         {"bb", "22", -1}},
                     5);
     p = set_deadline(p, "c", 450); /* later, over two */
