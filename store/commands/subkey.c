@@ -227,6 +227,8 @@ static void expire_generic(struct cmd_ctx *c, int type, int64_t base, bool secon
         return;
     }
     size_t before = obj_bytes(e);
+    if (type == OBJ_HASH)
+        obj_hash_make_ex(e);
     bool changed = false, deleted = false;
     for (int i = pos + 2; i < c->argc; i++) {
         bool found;

@@ -95,6 +95,9 @@ static void hset_generic(struct cmd_ctx *c, bool hmset)
     struct hw w;
     if (!hash_open(c, c->argv[1], true, &w))
         return;
+    /* more pairs than a pack holds make a table, even if some are repeats
+     * or fields already there, as Redis's hashTypeTryConversion */
+    hash_reserve(c, w.h, (uint64_t)(c->argc - 2) / 2);
     long long added = 0;
     for (int i = 2; i < c->argc; i += 2)
         added += hash_set(c, w.h, c->argv[i], c->argv[i + 1], false);

@@ -350,12 +350,11 @@ void cmd_xadd(struct cmd_ctx *c)
     } else if (a.id_given) {
         if (s->last_id.ms == a.id.ms) {
             id = s->last_id;
-            if (id.seq == UINT64_MAX) {
-                /* What Redis 7 answers when the sequence would overflow. */
-                reply_errf(c, "ERR Elements are too large to be stored");
-                return;
-            }
-            id.seq++;
+            /* a sequence that would overflow stays, refused below as not
+             * greater, as Redis 7.2 on (7.0: "Elements are too large to
+             * be stored") */
+            if (id.seq != UINT64_MAX)
+                id.seq++;
         } else {
             id = a.id;
         }

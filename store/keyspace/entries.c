@@ -175,7 +175,7 @@ struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e
             return obj_new_int(sh, key, entry_int(e));
         if (e->enc == ENC_RAW)
             return obj_new_raw(sh, key, obj_str(e, buf), 0);
-        return obj_new_string(sh, key, obj_str(e, buf));
+        return obj_new_embstr(sh, key, obj_str(e, buf)); /* as it is: "3" too */
     case OBJ_HASH: {
         struct hash view;
         return obj_new_ptr(sh, key, OBJ_HASH, ENC_HASH, hash_dup(hash_of(e, &view)));
@@ -395,6 +395,13 @@ void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int6
         set_member_set_ttl(st, s, name, when);
         set_put(e, s, &view);
     }
+}
+
+void obj_hash_make_ex(struct entry *e)
+{
+    struct hash view, *h = hash_of(e, &view);
+    hash_make_ex(h);
+    hash_put(e, h, &view);
 }
 
 bool obj_sub_persist(struct entry *e, struct rs_str name)

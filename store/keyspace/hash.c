@@ -371,14 +371,20 @@ void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when)
     if (at == UINT32_MAX)
         return;
     if (h->per == 2) {
-        /* it becomes listpackex, which moves the field */
-        size_t before = pack_bytes(h->pk);
-        h->pk = packex_widen(h->pk, 3);
-        h->per = 3;
-        h->bytes = h->bytes - before + pack_bytes(h->pk);
+        hash_make_ex(h); /* which moves the field */
         at = pack_find(h->pk, f, 3);
     }
     packed_set_deadline(h, at, when);
+}
+
+void hash_make_ex(struct hash *h)
+{
+    if (h->pk == NULL || h->per == 3)
+        return;
+    size_t before = pack_bytes(h->pk);
+    h->pk = packex_widen(h->pk, 3);
+    h->per = 3;
+    h->bytes = h->bytes - before + pack_bytes(h->pk);
 }
 
 bool hash_field_persist(struct hash *h, struct rs_str f)

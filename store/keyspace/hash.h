@@ -107,6 +107,8 @@ const char *hash_enc_name(const struct hash *h);
 struct subttl **hash_subttl(struct hash *h);
 int64_t hash_field_ttl(struct hash *h, struct rs_str f, bool *found);
 void hash_field_set_ttl(struct hash *h, struct rs_str f, int64_t when);
+/* A packed hash h becomes listpackex, if it is not (a table stays). O(n). */
+void hash_make_ex(struct hash *h);
 bool hash_field_persist(struct hash *h, struct rs_str f);
 int64_t hash_next_deadline(const struct hash *h);
 uint64_t hash_packed_due(struct hash *h, int64_t now, bool remove);
@@ -130,8 +132,8 @@ bool hash_get(struct hash *h, struct rs_str f, struct rs_str *v);
 bool hash_set(struct cmd_ctx *c, struct hash *h, struct rs_str f, struct rs_str v,
                      bool keep_ttl);
 /* h is about to receive n fields: a table at once when they pass
- * hash-max-listpack-entries (as Redis's RDB load), so they are not first
- * searched for in a pack. */
+ * hash-max-listpack-entries (as Redis's RDB load and HSET), so they are not
+ * first searched for in a pack. */
 void hash_reserve(struct cmd_ctx *c, struct hash *h, uint64_t n);
 /* A new h is about to receive n fields (none repeating) whose elements,
  * the longest longest bytes, take bytes packed (pack_elem_bytes each):

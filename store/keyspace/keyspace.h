@@ -44,7 +44,8 @@ struct entry *obj_new_raw(struct shard *sh, struct rs_str key, struct rs_str val
 /* An entry of any type whose value word is ptr (owned by the entry). */
 struct entry *obj_new_ptr(struct shard *sh, struct rs_str key, enum obj_type type, int enc,
                           void *ptr);
-/* A copy of e (same type, value duplicated) under another key, for COPY. */
+/* A copy of e (same type and encoding, value duplicated) under another key,
+ * for COPY. */
 struct entry *obj_dup(struct shard *sh, struct rs_str key, const struct entry *e);
 /* The entry for key in shard `to` holding e's value, for RENAME and MOVE:
  * the value moves, it is not copied (O(1), but the bytes of an embedded
@@ -98,6 +99,10 @@ int64_t obj_sub_ttl(struct entry *e, struct rs_str name, bool *found);
 /* Give name, which container e holds, the deadline when (the container
  * takes the form that can hold it). */
 void obj_sub_set_ttl(struct store *st, struct entry *e, struct rs_str name, int64_t when);
+/* Hash e, if packed, takes the form that holds deadlines (listpackex):
+ * HEXPIRE's family does so before it looks at the fields, as Redis 7.4's
+ * hashTypeSetExInit, so even when no field gets a deadline. */
+void obj_hash_make_ex(struct entry *e);
 /* Remove name's deadline; whether it had one. */
 bool obj_sub_persist(struct entry *e, struct rs_str name);
 /* The earliest deadline of a sub-key of e, -1 if none: O(1) for a table,

@@ -386,7 +386,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             struct ahead a = blob_scan(&es, false, 1, st->seed);
             bad = a.repeats;
             if (!bad && a.n > 0) {
-                *out = set_new(st, blob_key_str(&es.ahead[0]), 1);
+                *out = set_new_pack();
                 if (set_reserve_packed(st, *out, a.n, a.longest, a.bytes)) {
                     for (size_t i = 0; i < a.n; i++)
                         set_add_reserved(*out, blob_key_str(&es.ahead[i]));
@@ -429,7 +429,7 @@ static bool load_set(struct loader *ld, int type, struct rset **out)
             has_prev = true;
         }
         if (*out == NULL)
-            *out = set_new(st, m, n ? n : 1);
+            *out = type == RDB_TYPE_SET_LISTPACK ? set_new_pack() : set_new_loaded(st, m, n ? n : 1);
         if (!set_add(st, *out, m)) {
             bad = true; /* a member twice */
             break;

@@ -175,19 +175,32 @@ static bool intset_fits_pack(const struct rset *s, size_t extra)
  * first and which is about to receive size_hint members. */
 struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint)
 {
-    struct rset *s = rs_calloc(1, sizeof *s);
     int64_t v;
-    if (as_int(first, &v) && size_hint <= intset_limit(st)) {
+    bool ints = as_int(first, &v) && size_hint <= intset_limit(st);
+    if (!ints && size_hint <= (size_t)st->cfg.set_max_listpack_entries)
+        return set_new_pack();
+    struct rset *s = rs_calloc(1, sizeof *s);
+    if (ints) {
         s->enc = SENC_INTSET;
         s->is = intset_new((uint32_t)(size_hint < 1024 ? size_hint : 1024));
-    } else if (size_hint <= (size_t)st->cfg.set_max_listpack_entries) {
-        s->enc = SENC_LISTPACK;
-        s->lp = pack_new();
-        s->per = 1;
     } else {
         s->enc = SENC_HT;
         s->ht = tbl_new(st->seed);
     }
+    return s;
+}
+
+struct rset *set_new_loaded(struct store *st, struct rs_str first, uint64_t n)
+{
+    return set_new(st, first, n > intset_limit(st) ? SIZE_MAX : (size_t)n);
+}
+
+struct rset *set_new_pack(void)
+{
+    struct rset *s = rs_calloc(1, sizeof *s);
+    s->enc = SENC_LISTPACK;
+    s->lp = pack_new();
+    s->per = 1;
     return s;
 }
 

@@ -134,6 +134,13 @@ bool set_remove(struct rset *s, struct rs_str m);
 /* Redis's setTypeCreate: the encoding of a new set whose first member is
  * first and which is about to receive size_hint members. */
 struct rset *set_new(struct store *st, struct rs_str first, size_t size_hint);
+/* Redis's rdbLoadObject for a set of n members loaded one by one, the first
+ * first: a table when they pass set-max-intset-entries, whatever they are
+ * (so even when a listpack would hold them), else set_new's choice. */
+struct rset *set_new_loaded(struct store *st, struct rs_str first, uint64_t n);
+/* An empty set in listpack form, whatever its members will be: a listpack
+ * payload stays one, integers or not, as Redis's rdbLoadObject. */
+struct rset *set_new_pack(void);
 /* Add m; returns whether it was new. Converts as Redis's setTypeAdd. */
 bool set_add(struct store *st, struct rset *s, struct rs_str m);
 /* Redis's setTypeMaybeConvert: before adding size_hint members, go to a
