@@ -18,7 +18,7 @@ last write, which a blocked WAITAOF 1 0 0 waits for; under no it never is, until
 appendfsync changes), appendonly turned off under a blocked WAITAOF, CLIENT UNBLOCK,
 MULTI, a disconnect, and redis-py's waitaof() when it has one.
 
-Every read has a deadline (a reply that must not come is checked by waiting SILENCE
+Every read has a deadline (a reply that must not come is checked by waiting test_blocking's SILENCE
 seconds), so the file runs in a few seconds.
 """
 import os
@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import (RedisServer, RespError, RespiteAndRedis, Server, info_fields,  # noqa: E402
                      main, redis74_path)
-from test_blocking import REDIS, SILENCE, UNBLOCKED, Target  # noqa: E402
+from test_blocking import REDIS, UNBLOCKED, Target  # noqa: E402
 
 NOT_INT = RespError("ERR value is not an integer or out of range")
 NO_AOF = RespError("ERR WAITAOF cannot be used when numlocal is set but appendonly is "
@@ -66,23 +66,32 @@ def unblocked_errors(t):
             int(wait.rsplit("failed_calls=", 1)[1])]
 
 
+def run_on(test, servers, scenario, after):
+    """scenario(Target) on each (name, server) of servers, in a subTest of its own; then,
+    even when it failed, after(name, server)."""
+    for name, srv in servers:
+        with test.subTest(server=name):
+            t = Target(name, srv.port, srv.proc.pid)
+            try:
+                scenario(t)
+            finally:
+                t.close()
+                after(name, srv)
+
+
 @unittest.skipUnless(REDIS, "redis-server is not installed")
 class Wait(RespiteAndRedis):
     """WAIT, each scenario on redis-server 7.0, then on respite."""
 
     def on_both(self, scenario):
-        for name, srv in (("redis-server", self.reference), ("respite", self.respite)):
-            with self.subTest(server=name):
-                t = Target(name, srv.port, srv.proc.pid)
-                try:
-                    scenario(t)
-                finally:
-                    t.close()
-                    t2 = Target(name, srv.port, srv.proc.pid)
-                    try:
-                        t2.wait_blocked(0)  # the closed clients' waits are gone
-                    finally:
-                        t2.close()
+        def after(name, srv):
+            t2 = Target(name, srv.port, srv.proc.pid)
+            try:
+                t2.wait_blocked(0)  # the closed clients' waits are gone
+            finally:
+                t2.close()
+        run_on(self, (("redis-server", self.reference), ("respite", self.respite)), scenario,
+               after)
 
     def test_at_once_and_errors(self):
         def scenario(t):
@@ -185,15 +194,10 @@ class WaitAof(unittest.TestCase):
         return out
 
     def on_each(self, args, scenario):
-        for name, srv in self.servers(*args):
-            with self.subTest(server=name):
-                t = Target(name, srv.port, srv.proc.pid)
-                try:
-                    scenario(t)
-                finally:
-                    t.close()
-                    if isinstance(srv, Server):
-                        srv.assert_alive()
+        def after(_name, srv):
+            if isinstance(srv, Server):
+                srv.assert_alive()
+        run_on(self, self.servers(*args), scenario, after)
 
     def test_appendonly_no(self):
         def scenario(t):
