@@ -556,9 +556,7 @@ struct resp_out *respite_client_output(struct respite_client *c)
 void respite_client_error(struct respite_client *c, const char *msg)
 {
     struct session *s = (struct session *)c;
-    resp_add_error(&s->out, msg, strlen(msg));
-    stats_error(s->st, msg, strlen(msg));
-    s->st->stats.total_error_replies++;
+    error_reply_counted(s->st, &s->out, msg);
 }
 
 int respite_client_flags(const struct respite_client *c)

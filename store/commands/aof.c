@@ -272,14 +272,17 @@ static void *fsync_thread(void *arg)
  * the last ask (from the write, as Redis's flushAppendOnlyFile, and from
  * the cron for a write that came sooner); not while an fsync runs, as
  * Redis postpones it: the thread holds mu through its fdatasync, which
- * the loop would wait out, and the fsync's offset is its ask's. */
-static void fsync_everysec(struct store *st)
+ * the loop would wait out, and the fsync's offset is its ask's. Returns
+ * whether one was due (asked, or postponed). */
+static bool fsync_everysec(struct store *st)
 {
     struct aof *a = st->aof;
     int64_t now = rs_real_ms();
     if (st->cfg.appendfsync != AOF_FSYNC_EVERYSEC || !a->sync_pending ||
-        now - a->last_fsync_ms < 1000 || atomic_load(&a->fsync_running))
-        return;
+        now - a->last_fsync_ms < 1000)
+        return false;
+    if (atomic_load(&a->fsync_running))
+        return true;
     pthread_mutex_lock(&a->mu);
     a->fsync_asked = true;
     a->fsync_off = a->written_off;
@@ -288,6 +291,7 @@ static void fsync_everysec(struct store *st)
     pthread_mutex_unlock(&a->mu);
     a->sync_pending = false;
     a->last_fsync_ms = now;
+    return true;
 }
 
 /* Write the buffered bytes; 0 when they are all in the file, -1 when a
@@ -365,14 +369,10 @@ void aof_flush(struct store *st)
      * is fsync'd already"), under everysec even those written within the
      * second and not fsynced yet: WAITAOF's local count becomes 1 at the
      * turn after a write, as 7.4.1's does. Never under no. */
-    if (a->sync_pending && mode == AOF_FSYNC_ALWAYS) {
+    if (a->sync_pending && mode == AOF_FSYNC_ALWAYS)
         fsync_always(st);
-    } else if (a->sync_pending && mode == AOF_FSYNC_EVERYSEC &&
-               rs_real_ms() - a->last_fsync_ms >= 1000) {
-        fsync_everysec(st);
-    } else if (mode != AOF_FSYNC_NO) {
+    else if (!fsync_everysec(st) && mode != AOF_FSYNC_NO)
         note_synced(a, st->repl_off);
-    }
 }
 
 int64_t aof_fsynced_off(const struct store *st)

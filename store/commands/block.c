@@ -305,10 +305,7 @@ static void answer_timeout(struct blocked *b)
 /* Answer b's command with the error t, counted in INFO's errorstats. */
 static void answer_error(struct blocked *b, const char *t)
 {
-    struct store *st = b->s->st;
-    resp_add_error(out_of(b), t, strlen(t));
-    stats_error(st, t, strlen(t));
-    st->stats.total_error_replies++;
+    error_reply_counted(b->s->st, out_of(b), t);
 }
 
 bool block_unblock(struct session *s, bool error)
@@ -329,6 +326,8 @@ bool block_unblock(struct session *s, bool error)
 
 void block_serve_acks(struct store *st)
 {
+    if (st->acks_head == NULL) /* every loop turn: mostly nothing to do */
+        return;
     int64_t synced = aof_fsynced_off(st);
     /* Answering one unblocks only that one, so `next` survives. */
     for (struct blocked *b = st->acks_head, *next; b; b = next) {

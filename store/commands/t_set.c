@@ -296,14 +296,11 @@ void cmd_spop(struct cmd_ctx *c)
     int n = 0;
     for (long long i = 0; i < count; i++) {
         char buf[RESP_LL_STR_SIZE], *owned;
-        struct rs_str m = member_copy(set_random(c->st, s, buf), &owned);
-        set_remove(s, m);
+        struct rs_str m = set_random(c->st, s, buf);
         resp_add_bulk_str(c->out, m);
-        if (!cap) {
-            rs_free(owned);
-            continue;
-        }
-        batch[n++] = m; /* owned until its SREM is out */
+        if (cap) /* a copy, owned until its SREM is out */
+            m = batch[n++] = member_copy(m, &owned);
+        set_remove(s, m); /* reads m before it changes the set */
         if (n == cap || i + 1 == count) {
             prop_addf(c, "csv", "SREM", c->argv[1], n, batch);
             while (n)

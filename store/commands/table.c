@@ -105,19 +105,19 @@ void cmd_print_name(const char *name, char *buf, size_t size)
  * Lookup index
  * ------------------------------------------------------------------------ */
 
+struct lut_slot {
+    int16_t idx;  /* into table, -1 empty */
+    uint8_t len;
+    char name[29]; /* lower case, as users spell it */
+};
+
 struct cmd_lut {
     uint64_t mask;
-    /* The command found last, and its name as it was typed, compared byte
+    /* The command found last, with its name as it was typed, compared byte
      * for byte first: pipelines repeat one command, and a client spells it
-     * the same way each time (no case folding). last_len 0: none yet. */
-    int16_t last_idx;
-    uint8_t last_len;
-    char last_typed[29];
-    struct lut_slot {
-        int16_t idx;  /* into table, -1 empty */
-        uint8_t len;
-        char name[29]; /* lower case, as users spell it */
-    } slots[];
+     * the same way each time (no case folding). len 0: none yet. */
+    struct lut_slot last;
+    struct lut_slot slots[];
 };
 
 /* A cheap case-folding hash: command names are short ASCII words. */
@@ -179,15 +179,15 @@ const struct cmd_def *cmd_lookup(struct cmd_lut *l, struct rs_str name)
 {
     if (name.len == 0 || name.len >= sizeof l->slots[0].name)
         return NULL;
-    if (l->last_len == name.len && memcmp(l->last_typed, name.p, name.len) == 0)
-        return &cmd__table[l->last_idx];
+    if (l->last.len == name.len && memcmp(l->last.name, name.p, name.len) == 0)
+        return &cmd__table[l->last.idx];
     for (uint64_t h = name_hash(name.p, name.len) & l->mask; l->slots[h].idx != -1;
          h = (h + 1) & l->mask) {
         const struct lut_slot *s = &l->slots[h];
         if (s->len == name.len && same_name(s->name, name.p, name.len)) {
-            l->last_idx = s->idx;
-            l->last_len = (uint8_t)name.len;
-            memcpy(l->last_typed, name.p, name.len);
+            l->last.idx = s->idx;
+            l->last.len = (uint8_t)name.len;
+            memcpy(l->last.name, name.p, name.len);
             return &cmd__table[s->idx];
         }
     }

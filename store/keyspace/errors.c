@@ -55,6 +55,13 @@ void stats_error(struct store *st, const char *msg, size_t len)
     ss->nerrors++;
 }
 
+void error_reply_counted(struct store *st, struct resp_out *out, const char *msg)
+{
+    resp_add_error(out, msg, strlen(msg));
+    stats_error(st, msg, strlen(msg));
+    st->stats.total_error_replies++;
+}
+
 /* ------------------------------------------------------------------------
  * Error replies
  * ------------------------------------------------------------------------ */

@@ -23,7 +23,6 @@
 #include "ds/chain.h"
 #include "ds/heap.h"
 #include "ds/table.h"
-#include "ds/ztree.h"
 #include "resp.h"
 #include "resp_writer.h"
 #include "respite.h"
@@ -925,6 +924,9 @@ static inline long long ks_publish(struct store *st, struct rs_str chan, struct 
 /* Count one error reply (msg as written, "ERR ...") in INFO errorstats
  * (errors.c). */
 void stats_error(struct store *st, const char *msg, size_t len);
+/* Write the error reply msg to out, outside any command's call, counted
+ * as a command's is: errorstats and total_error_replies (errors.c). */
+void error_reply_counted(struct store *st, struct resp_out *out, const char *msg);
 
 /* The latest time DEBUG CLOCK may move the store clock to (ms, about year
  * 148000): TIME multiplies the clock by 1000 and `now + ttl` sums must keep
