@@ -108,17 +108,10 @@ bool resp_str2ld(const char *s, size_t len, long double *v)
     return true;
 }
 
-/* A canonical integer of at most 15 characters: under 2^53, so the double
- * of it is exact and what strtod reads from the same text (scores and
- * timestamps mostly look like this; strtod costs a few hundred
- * instructions). "-0", "007" and the like are left to strtod. */
-bool resp_int_as_double(const char *s, size_t len, long long *v)
-{
-    return len <= 15 && resp_str2ll(s, len, v);
-}
-
 /* The fast paths before strtod, in one scan of s[0..len); true, *v set
  * to the double strtod reads, or false (left to strtod, *v untouched):
+ *  - the infinities as clients write them, without strtod's locale and
+ *    case-folding (300 instructions); other spellings take strtod.
  *  - with ints, digits after an optional sign with at most 15 of them
  *    after the leading zeros: that integer exactly ("-0" is -0).
  *    redis-benchmark's zero-padded __rand_int__ is such a number.
@@ -135,6 +128,10 @@ static bool fast_double(const char *s, size_t len, bool ints, double *v)
 {
     const char *p = s, *end = s + len;
     bool neg = len && s[0] == '-', plus = len && s[0] == '+';
+    if (len == 3 + (neg || plus) && memcmp(s + (neg || plus), "inf", 3) == 0) {
+        *v = neg ? -INFINITY : INFINITY;
+        return true;
+    }
     p += neg || plus;
     if (p == end)
         return false;
@@ -180,10 +177,15 @@ static bool fast_double(const char *s, size_t len, bool ints, double *v)
 #endif
 }
 
-/* fast_double's second path alone (the contract is in resp_num.h). */
+/* fast_double without its integer path (the contract is in resp_num.h). */
 bool resp_decimal_as_double(const char *s, size_t len, double *v)
 {
     return fast_double(s, len, false, v);
+}
+
+bool resp_fast_double(const char *s, size_t len, double *v)
+{
+    return fast_double(s, len, true, v);
 }
 
 /* Accepts what strtod reads entirely, except: empty, leading white space,

@@ -35,12 +35,17 @@ static inline bool resp_str2ll_maybe(const char *s, size_t len, long long *v)
 }
 /* Redis string2ld (INCRBYFLOAT's argument and value). */
 bool resp_str2ld(const char *s, size_t len, long double *v);
-/* True, *v set, when s[0..len) is a canonical integer that strtod reads
- * as the exact double (long long)*v (a score range bound's fast path). */
-bool resp_int_as_double(const char *s, size_t len, long long *v);
+/* True, *v set to the double strtod reads from s[0..len), when that can
+ * be had without strtod: the infinities as clients write them ("inf",
+ * "+inf", "-inf"), integers of up to 15 significant digits after an
+ * optional sign ("-0" and zero-padded ones included), and what
+ * resp_decimal_as_double takes. False leaves the text to strtod, *v
+ * untouched (a score range bound's fast path; resp_str2d's too). */
+bool resp_fast_double(const char *s, size_t len, double *v);
 /* True, *v set, when s[0..len) is [-]digits[.digits] (".5" and "5."
  * too) with 1 to 19 significant digits, at most 27 after the point, not
- * zero, and its double can be had exactly without strtod: then *v is
+ * zero, or an infinity as resp_fast_double takes it, and its double can
+ * be had exactly without strtod: then *v is
  * strtod's double (the correctly rounded one). False leaves the text to
  * strtod, *v untouched. O(len), no allocation. */
 bool resp_decimal_as_double(const char *s, size_t len, double *v);

@@ -56,18 +56,8 @@ static bool score_bound(struct rs_str s, double *v, bool *ex)
         s.p++;
         s.len--;
     }
-    long long ll;
-    if (resp_int_as_double(s.p, s.len, &ll)) {
-        *v = (double)ll;
+    if (resp_fast_double(s.p, s.len, v))
         return true;
-    }
-    /* The infinities as clients write them, without strtod's locale and
-     * case-folding (300 instructions); other spellings take strtod. */
-    if ((s.len == 4 && (s.p[0] == '+' || s.p[0] == '-') && memcmp(s.p + 1, "inf", 3) == 0) ||
-        (s.len == 3 && memcmp(s.p, "inf", 3) == 0)) {
-        *v = s.p[0] == '-' ? -INFINITY : INFINITY;
-        return true;
-    }
     /* Redis's zslParseRange: strtod up to the first NUL, which must end
      * the number ("" is 0, " 1" is 1), NaN refused. */
     char small[128];
@@ -421,8 +411,7 @@ static inline struct zt_pos descend(const struct ztree *t, const struct target *
         }
         x = in->c[i];
         prefetch_scores(x, h - 1);
-        for (uint32_t k = 0; k < i; k++)
-            r += in->cnt[k];
+        r += counts(in, 0, i);
     }
     struct zt_leaf *l = (struct zt_leaf *)x;
     uint32_t i = leaf_lower(l, tg);
