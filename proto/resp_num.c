@@ -128,11 +128,12 @@ static bool fast_double(const char *s, size_t len, bool ints, double *v)
 {
     const char *p = s, *end = s + len;
     bool neg = len && s[0] == '-', plus = len && s[0] == '+';
-    if (len == 3 + (neg || plus) && memcmp(s + (neg || plus), "inf", 3) == 0) {
+    size_t sign = neg || plus;
+    if (len == 3 + sign && memcmp(s + sign, "inf", 3) == 0) {
         *v = neg ? -INFINITY : INFINITY;
         return true;
     }
-    p += neg || plus;
+    p += sign;
     if (p == end)
         return false;
     while (p < end && *p == '0') /* leading zeros */
